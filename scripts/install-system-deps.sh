@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs the Debian packages XDP Lab's test tiers need, only when something is missing.
+# Kernel tier: clang llvm libbpf-dev bpftool bpftrace linux-perf iproute2 openssh-server python3.
+# Editor tier: chromium ripgrep libkrb5-dev (code-server's native addons). Safe to run repeatedly.
+set -euo pipefail
+need=()
+have() { command -v "$1" >/dev/null 2>&1; }
+have clang || need+=(clang)
+have llvm-objdump || need+=(llvm)
+[ -f /usr/include/bpf/bpf_helpers.h ] || need+=(libbpf-dev)
+have bpftool || need+=(bpftool)
+have bpftrace || need+=(bpftrace)
+perf version >/dev/null 2>&1 || need+=(linux-perf)
+have ip || need+=(iproute2)
+have ping || need+=(iputils-ping)
+[ -x /usr/sbin/sshd ] || need+=(openssh-server)
+have ssh || need+=(openssh-client)
+have chromium || need+=(chromium)
+have rg || need+=(ripgrep)
+[ -f /usr/include/gssapi/gssapi.h ] || need+=(libkrb5-dev)
+have curl || need+=(curl)
+have tcpdump || need+=(tcpdump)
+[ -f /usr/include/linux/bpf.h ] || need+=(linux-libc-dev)
+if [ ${#need[@]} -eq 0 ]; then echo "system deps: all present"; exit 0; fi
+if [ "$(id -u)" != 0 ]; then
+  echo "system deps missing (${need[*]}); run as root: apt-get install -y ${need[*]}" >&2
+  exit 0
+fi
+echo "system deps: installing ${need[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+echo "system deps: installed"

@@ -1,0 +1,32 @@
+// The one typed accessor for the `xdpLab.*` settings declared in package.json. Nothing else in the
+// extension calls getConfiguration('xdpLab'); core never reads settings (callers pass options).
+import * as vscode from 'vscode';
+
+export interface XdpLabConfig {
+  readonly clangPath: string;
+  readonly clangExtraArgs: readonly string[];
+  readonly clangIncludePaths: readonly string[];
+  readonly compileOnSave: boolean;
+  readonly bpftoolPath: string;
+  readonly instructionBudget: number;
+  readonly maxEvents: number;
+  readonly captureDefaultDuration: number;
+  readonly captureUseSudo: boolean;
+  readonly sshPath: string;
+}
+
+export function readConfig(scope?: vscode.ConfigurationScope): XdpLabConfig {
+  const c = vscode.workspace.getConfiguration('xdpLab', scope);
+  return {
+    clangPath: c.get<string>('clang.path', 'clang'),
+    clangExtraArgs: c.get<string[]>('clang.extraArgs', []),
+    clangIncludePaths: c.get<string[]>('clang.includePaths', []),
+    compileOnSave: c.get<boolean>('clang.compileOnSave', true),
+    bpftoolPath: c.get<string>('bpftool.path', 'bpftool'),
+    instructionBudget: c.get<number>('vm.instructionBudget', 1_000_000),
+    maxEvents: c.get<number>('simulation.maxEvents', 200_000),
+    captureDefaultDuration: c.get<number>('capture.defaultDuration', 10),
+    captureUseSudo: c.get<boolean>('capture.useSudo', false),
+    sshPath: c.get<string>('capture.sshPath', 'ssh'),
+  };
+}
