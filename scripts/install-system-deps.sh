@@ -20,6 +20,7 @@ have rg || need+=(ripgrep)
 [ -f /usr/include/gssapi/gssapi.h ] || need+=(libkrb5-dev)
 have curl || need+=(curl)
 have tcpdump || need+=(tcpdump)
+have ethtool || need+=(ethtool)
 [ -f /usr/include/linux/bpf.h ] || need+=(linux-libc-dev)
 if [ ${#need[@]} -eq 0 ]; then echo "system deps: all present"; exit 0; fi
 if [ "$(id -u)" != 0 ]; then
