@@ -1,12 +1,208 @@
-// `xdp-lab trace`: not implemented yet — it arrives with issue #xdp-lab trace --host [USER@]HOST[:PORT] [--identity FILE] [--tool bpftrace|perf] [--duration S] [--json]:7, which replaces this file.
-import { usageError } from '../cliError';
-import type { CliCommand } from '../command';
+// `xdp-lab trace` (../shared/specs/cli.md): a tracepoint capture on a remote host over SSH, printed
+// in the summary shape of `xdp-lab simulate`. Host keys are verified before anything is sent; Ctrl+C
+// or a lost connection stops the remote capture and prints what was captured (exit 1).
+import { writeFile } from 'node:fs/promises';
+import type { CaptureFile } from '../../core/trace/captureFile';
+import { deviceNames } from '../../core/trace/hostProbe';
+import { errnoByName } from '../../core/trace/errnos';
+import { tracepointRows, type XdpSummary } from '../../core/trace/summary';
+import { formatEvent } from '../../core/trace/tracepoints';
+import { CaptureError, probeHost, runCapture, type CaptureTool } from '../../node/ssh/remoteCapture';
+import { acceptHostKey, checkHostKey, type SshOptions } from '../../node/ssh/sshSession';
+import { parseSshTarget, targetLabel } from '../../node/ssh/sshTarget';
+import { intOption, parseArgs, stringOption } from '../args';
+import { CliError, usageError } from '../cliError';
+import type { CliCommand, CliIo } from '../command';
+
+const usage = `xdp-lab trace --host [USER@]HOST[:PORT] [--identity FILE] [--tool bpftrace|perf] [--duration S] [--json]
+  --host H                 user@host:port, or a Host alias of ~/.ssh/config (HostName, User, Port,
+                           IdentityFile, ProxyJump are honoured: the system ssh client reads them)
+  --identity FILE          private key (ssh -i)
+  --ssh-config FILE        ssh config to use instead of ~/.ssh/config (ssh -F)
+  --tool bpftrace|perf     bpftrace counts (default) or perf record + perf script events
+  --duration S             seconds to capture (default 10; 0 = until Ctrl+C)
+  --device NAME            only events of this device (repeatable; checked against the host's devices)
+  --event xdp:NAME         perf: record only this tracepoint (repeatable; checked against the host)
+  --sudo                   use 'sudo -n' when the remote user is not root
+  --accept-new-host-key    add an unknown host key to known_hosts (as OpenSSH's accept-new)
+  --save FILE              also write the capture as FILE (.xdpcapture.json)
+  --events-out FILE        perf: write every event, one 'xdp:NAME: fields' line each
+  --verbose                log every ssh command line to stderr
+  --json                   print one JSON document: {"kernel", "tracepoints", "errno", "devmapXmit", …}
+exit: 0 complete; 1 stopped or connection lost (what was captured is printed); 2 bad usage, host key
+refused, or the host cannot trace`;
+
+function humanSummary(s: XdpSummary, names: Record<number, string>): string {
+  const out: string[] = [`kernel ${s.kernel ?? '?'}`, '', 'tracepoint                       events'];
+  for (const r of tracepointRows(s))
+    if (r.count || s.tracepoints[r.name] !== undefined) out.push(`${r.name.padEnd(32)} ${r.count}`);
+  for (const [tp, hist] of Object.entries(s.errno)) {
+    out.push('', `errors of ${tp}:`);
+    for (const [name, n] of Object.entries(hist)) {
+      const info = errnoByName(name);
+      out.push(`  ${name} × ${n}${info ? ` — ${info.meaning}. Fix: ${info.fix}` : ''}`);
+    }
+  }
+  out.push('', `devmap xmit: sent ${s.devmapXmit.sent}, drops ${s.devmapXmit.drops}`);
+  if (s.cpumap.enqueue.processed || s.cpumap.kthread.processed)
+    out.push(
+      `cpumap: enqueue processed ${s.cpumap.enqueue.processed} drops ${s.cpumap.enqueue.drops}; kthread processed ${s.cpumap.kthread.processed} drops ${s.cpumap.kthread.drops}`,
+    );
+  const flows = Object.values(s.flows);
+  if (flows.length) {
+    out.push('', 'flows:');
+    for (const f of flows) {
+      const n = (i: number): string => `${JSON.stringify(names[i] ?? '?')}(${i})`;
+      const errs = Object.entries(f.errors)
+        .map(([k, v]) => `${k}×${v}`)
+        .join(' ');
+      out.push(
+        `  ${n(f.ifindex)} → ${n(f.to_ifindex)}: redirected ${f.redirects}, sent ${f.sent}, drops ${f.drops}${errs ? `, errors ${errs}` : ''}`,
+      );
+    }
+  }
+  return out.join('\n') + '\n';
+}
+
+async function run(argv: readonly string[], io: CliIo): Promise<number> {
+  const args = parseArgs(
+    argv,
+    {
+      host: 'string',
+      identity: 'string',
+      'ssh-config': 'string',
+      tool: 'string',
+      duration: 'string',
+      device: 'string[]',
+      event: 'string[]',
+      sudo: 'boolean',
+      'accept-new-host-key': 'boolean',
+      save: 'string',
+      'events-out': 'string',
+      verbose: 'boolean',
+      json: 'boolean',
+    },
+    'trace',
+  );
+  if (args.positionals.length) throw usageError('trace', `unexpected argument '${args.positionals[0]}'`);
+  const hostText = stringOption(args, 'host');
+  if (!hostText) throw usageError('trace', '--host is required');
+  const target = parseSshTarget(hostText);
+  if (typeof target === 'string') throw usageError(hostText, target);
+  const tool = (stringOption(args, 'tool') ?? 'bpftrace') as CaptureTool;
+  if (tool !== 'bpftrace' && tool !== 'perf')
+    throw usageError('trace', `--tool must be bpftrace or perf, got '${String(tool)}'`);
+  const duration = intOption(args, 'duration', 'trace', 0) ?? 10;
+  const json = args.options.get('json') === true;
+  const verbose = args.options.get('verbose') === true;
+  const label = targetLabel(target);
+  const identity = stringOption(args, 'identity');
+  const config = stringOption(args, 'ssh-config');
+  const ssh: SshOptions = {
+    batchMode: true,
+    ...(identity ? { identityFile: identity } : {}),
+    ...(config ? { configFile: config } : {}),
+    log: (line) => {
+      if (verbose) io.stderr(`$ ${line}\n`);
+    },
+  };
+
+  const key = await checkHostKey(target, ssh);
+  if (key.kind === 'changed') throw new CliError(2, label, key.message);
+  if (key.kind === 'unreachable') throw new CliError(2, label, key.message);
+  if (key.kind === 'unknown') {
+    if (args.options.get('accept-new-host-key') !== true)
+      throw new CliError(
+        2,
+        label,
+        `unknown host key ${key.fingerprints.join(', ')}: check it with the host's administrator, then rerun with --accept-new-host-key (or add it to known_hosts)`,
+      );
+    const file = await acceptHostKey(target, ssh, key.keyLines);
+    io.stderr(`xdp-lab: added host key ${key.fingerprints.join(', ')} of ${label} to ${file}\n`);
+  }
+
+  let probe;
+  try {
+    probe = await probeHost(target, ssh, args.options.get('sudo') === true, io.signal);
+  } catch (e) {
+    if (e instanceof CaptureError) throw new CliError(2, label, e.message);
+    throw e;
+  }
+  io.stderr(
+    `xdp-lab: ${label}: kernel ${probe.kernel}, user ${probe.user}, bpftrace ${probe.bpftrace?.version ?? 'missing'}, perf ${probe.perf?.version ?? 'missing'}, ${probe.tracepoints.length} xdp tracepoints\n`,
+  );
+  const startedAt = new Date();
+  let result;
+  try {
+    result = await runCapture(target, ssh, probe, {
+      tool,
+      durationSeconds: duration,
+      events: (args.options.get('event') as string[] | undefined) ?? [],
+      devices: (args.options.get('device') as string[] | undefined) ?? [],
+      signal: io.signal,
+      onAttached: () =>
+        io.stderr(
+          `xdp-lab: capturing with ${tool} on ${label}${duration ? ` for ${duration} s` : ' until Ctrl+C'}\n`,
+        ),
+      onSnapshot: (snap) => {
+        const counts = Object.entries(snap.summary.tracepoints)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(' ');
+        io.stderr(`xdp-lab: [${snap.tick}s] ${counts || 'no events yet'}\n`);
+      },
+    });
+  } catch (e) {
+    if (e instanceof CaptureError) throw new CliError(2, label, e.message);
+    throw e;
+  }
+  for (const err of result.parseErrors.slice(0, 10)) io.stderr(`xdp-lab: ${err}\n`);
+  const names = deviceNames(probe);
+  const file: CaptureFile = {
+    format: 'xdp-lab-capture',
+    version: 1,
+    host: hostText,
+    tool,
+    kernel: probe.kernel,
+    startedAt: startedAt.toISOString(),
+    durationSeconds: (Date.now() - startedAt.getTime()) / 1000,
+    status: result.status,
+    ...(result.message ? { message: result.message } : {}),
+    summary: result.summary,
+    devices: Object.fromEntries(Object.entries(names)),
+    ...(tool === 'perf' ? { events: result.events.map(formatEvent) } : {}),
+  };
+  const save = stringOption(args, 'save');
+  if (save) await writeFile(save, JSON.stringify(file, null, 1) + '\n');
+  const eventsOut = stringOption(args, 'events-out');
+  if (eventsOut) await writeFile(eventsOut, result.events.map((e) => formatEvent(e) + '\n').join(''));
+  if (json) {
+    const { kernel: _k, ...rest } = result.summary;
+    io.stdout(
+      JSON.stringify(
+        {
+          kernel: probe.kernel,
+          ...rest,
+          host: hostText,
+          tool,
+          status: result.status,
+          devicesByIfindex: file.devices,
+        },
+        null,
+        2,
+      ) + '\n',
+    );
+  } else io.stdout(humanSummary(result.summary, names));
+  if (result.status === 'failed') throw new CliError(1, label, result.message ?? 'capture failed');
+  if (result.status !== 'complete') {
+    io.stderr(`xdp-lab: ${label} : ${result.message ?? result.status}\n`);
+    return 1;
+  }
+  return 0;
+}
 
 export const traceCommand: CliCommand = {
   name: 'trace',
-  summary: 'Capture xdp',
-  usage: '* tracepoints on a remote host over SSH',
-  run() {
-    return Promise.reject(usageError('trace', 'not available yet in this build (tracked in issue #xdp-lab trace --host [USER@]HOST[:PORT] [--identity FILE] [--tool bpftrace|perf] [--duration S] [--json]:7)'));
-  },
+  summary: 'Capture xdp:* tracepoints on a remote host over SSH (bpftrace or perf)',
+  usage,
+  run,
 };

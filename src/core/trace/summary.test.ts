@@ -63,3 +63,23 @@ describe('capture summary', () => {
     assert.match(explainErrno(-95), /peer/);
   });
 });
+
+describe('a real 6.18 perf script capture', () => {
+  it('parses every line of the recorded fixture (veth peer without XDP, then with XDP_PASS)', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const text = await readFile(
+      new URL('../../../test/fixtures/capture/perf-script-6.18.txt', import.meta.url),
+      'utf8',
+    );
+    const r = parsePerfScript(text);
+    assert.deepEqual(r.errors, []);
+    const s = summarize(r.events.map((e) => e.event));
+    assert.deepEqual(s.tracepoints, {
+      'xdp:xdp_redirect_err': 3,
+      'xdp:xdp_redirect': 3,
+      'xdp:xdp_devmap_xmit': 3,
+    });
+    assert.deepEqual(s.errno, { 'xdp:xdp_redirect_err': { EOPNOTSUPP: 3 } });
+    assert.deepEqual(s.devmapXmit, { sent: 3, drops: 0 });
+  });
+});
