@@ -129,7 +129,7 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
     throw e;
   }
   io.stderr(
-    `xdp-lab: ${label}: kernel ${probe.kernel}, user ${probe.user}, bpftrace ${probe.bpftrace?.version ?? 'missing'}, perf ${probe.perf?.version ?? 'missing'}, ${probe.tracepoints.length} xdp tracepoints\n`,
+    `xdp-lab: ${label}: kernel ${probe.kernel}, user ${probe.user}, ${probe.bpftrace?.version ?? 'bpftrace missing'}, ${probe.perf?.version ?? 'perf missing'}, ${probe.tracepoints.length} xdp tracepoints\n`,
   );
   const startedAt = new Date();
   let result;

@@ -1,0 +1,571 @@
+// Remote captures against a REAL remote host: OpenSSH's sshd runs in a network namespace (kernel-lab.md
+// "A remote host for tests") with a generated host key and client key in a temp dir (ssh -F with its own
+// UserKnownHostsFile: the real ~/.ssh is never touched), real XDP programs redirect real frames between
+// veth pairs in that namespace while `xdp-lab trace` (dist/cli.js, run from a client namespace) captures.
+// Prefix xlrt-, ifindexes 5001-5099, addresses 10.250.0.0/24 inside these namespaces only.
+import { strict as assert } from 'node:assert';
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { test, type TestContext } from 'node:test';
+import { attachXdp, detachXdp, loadAll, mapUpdate } from './lib/bpftool';
+import { BpftraceCapture } from './lib/bpftrace';
+import { compileBpf } from './lib/compile';
+import { run } from './lib/exec';
+import { withLab, type Lab } from './lib/lab';
+import { probe } from './lib/probe';
+import { sendFrames, udpFrame } from './lib/traffic';
+
+const root = path.resolve(import.meta.dirname, '../..');
+const cli = path.join(root, 'dist/cli.js');
+const HOST_ADDR = '10.250.0.2';
+const HOSTILE = 'x$(id>xlrtp)'; // a legal interface name full of shell syntax
+const UNPRIV = 'xlrtuser';
+
+interface RemoteHost {
+  lab: Lab;
+  dir: string;
+  config: string;
+  knownHosts: string;
+  hostKeyPub: string;
+  hostFingerprint: string;
+  sshd: ChildProcess;
+  pins: { redirect: string; pass: string; tx: string };
+}
+
+function which(tool: string): string | undefined {
+  const r = run(['sh', '-c', `command -v ${tool}`], { allowFailure: true });
+  return r.status === 0 ? r.stdout.trim() : undefined;
+}
+
+/** Waits for a condition without fixed sleeps: polls `check` every 50 ms until `ms` elapse. */
+async function waitFor<T>(what: string, check: () => T | undefined | false, ms = 30_000): Promise<T> {
+  const start = Date.now();
+  for (;;) {
+    const v = check();
+    if (v) return v;
+    if (Date.now() - start > ms) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+async function setUp(lab: Lab): Promise<RemoteHost> {
+  const dir = lab.tmp;
+  fs.chmodSync(dir, 0o755); // the unprivileged user's sshd child reads authorized_keys here
+  lab.netns('c'); // the client side
+  lab.netns('h'); // the "remote host"
+  lab.veth(
+    { name: 'xlrtc0', index: 5001, ns: 'c', addrs: ['10.250.0.1/24'] },
+    { name: 'xlrth0', index: 5002, ns: 'h', addrs: [`${HOST_ADDR}/24`] },
+  );
+  lab.veth({ name: 'xlrta0', index: 5003, ns: 'h' }, { name: 'xlrta1', index: 5004, ns: 'h' });
+  lab.veth({ name: 'xlrtb0', index: 5005, ns: 'h' }, { name: 'xlrtb1', index: 5006, ns: 'h' });
+  lab.exec('h', [
+    'ip',
+    'link',
+    'add',
+    HOSTILE,
+    'index',
+    '5090',
+    'type',
+    'veth',
+    'peer',
+    'name',
+    'xlrth9',
+    'index',
+    '5091',
+  ]);
+
+  const obj = compileBpf(
+    path.join(root, 'test/fixtures/capture/redirect.bpf.c'),
+    path.join(dir, 'redirect.o'),
+  );
+  const loaded = loadAll(obj, lab.pinDir('p'));
+  const redirect = loaded.progs.redirect_devmap?.pin;
+  const pass = loaded.progs.pass_all?.pin;
+  const tx = loaded.maps.tx_port?.pin;
+  assert.ok(redirect && pass && tx, 'fixture programs not loaded');
+  mapUpdate(tx, 0, 5005, lab.ns('h')); // slot 0 → xlrtb0
+  attachXdp(lab.ns('h'), 'xlrta0', redirect, 'native');
+
+  run(['ssh-keygen', '-q', '-t', 'ed25519', '-N', '', '-f', path.join(dir, 'host_ed25519')]);
+  run(['ssh-keygen', '-q', '-t', 'ed25519', '-N', '', '-f', path.join(dir, 'id_ed25519')]);
+  fs.mkdirSync(path.join(dir, 'keys'));
+  fs.copyFileSync(path.join(dir, 'id_ed25519.pub'), path.join(dir, 'keys/authorized_keys'));
+  fs.chmodSync(path.join(dir, 'keys/authorized_keys'), 0o644);
+  // A PATH without bpftrace for port 2223 ("bpftrace missing" on the host).
+  const bin = path.join(dir, 'nobpftrace-bin');
+  fs.mkdirSync(bin);
+  for (const t of [
+    'sh',
+    'bash',
+    'id',
+    'uname',
+    'head',
+    'awk',
+    'ls',
+    'test',
+    'timeout',
+    'mktemp',
+    'rm',
+    'cat',
+    'sleep',
+    'perf',
+    'kill',
+  ]) {
+    const p = which(t);
+    if (p && p.startsWith('/')) fs.symlinkSync(p, path.join(bin, t));
+  }
+  fs.writeFileSync(
+    path.join(dir, 'sshd_config'),
+    [
+      'Port 2222',
+      'Port 2223',
+      `ListenAddress ${HOST_ADDR}`,
+      `HostKey ${dir}/host_ed25519`,
+      `AuthorizedKeysFile ${dir}/keys/authorized_keys`,
+      'StrictModes no',
+      'PidFile none',
+      'UsePAM no',
+      'PasswordAuthentication no',
+      'KbdInteractiveAuthentication no',
+      'PermitRootLogin prohibit-password',
+      'Match LocalPort 2223',
+      `  SetEnv PATH=${bin}`,
+      '',
+    ].join('\n'),
+  );
+  fs.mkdirSync('/run/sshd', { recursive: true });
+  const sshd = lab.track(
+    spawn(
+      'nsenter',
+      [`--net=/run/netns/${lab.ns('h')}`, '/usr/sbin/sshd', '-D', '-e', '-f', path.join(dir, 'sshd_config')],
+      {
+        detached: true,
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    ),
+  );
+  let sshdLog = '';
+  sshd.stderr?.on('data', (d: Buffer) => (sshdLog += d.toString()));
+  await waitFor(
+    'sshd to listen on both ports',
+    () =>
+      (sshdLog.match(/Server listening/g)?.length ?? 0) >= 2 ||
+      (sshd.exitCode !== null && assert.fail(`sshd exited: ${sshdLog}`)),
+  );
+
+  const hostKeyPub = fs
+    .readFileSync(path.join(dir, 'host_ed25519.pub'), 'utf8')
+    .trim()
+    .split(' ')
+    .slice(0, 2)
+    .join(' ');
+  const hostFingerprint =
+    /SHA256:\S+/.exec(run(['ssh-keygen', '-l', '-f', path.join(dir, 'host_ed25519.pub')]).stdout)?.[0] ?? '';
+  const knownHosts = path.join(dir, 'known_hosts');
+  fs.writeFileSync(knownHosts, `[${HOST_ADDR}]:2222 ${hostKeyPub}\n[${HOST_ADDR}]:2223 ${hostKeyPub}\n`);
+  const config = path.join(dir, 'ssh_config');
+  const common = [
+    `  HostName ${HOST_ADDR}`,
+    `  IdentityFile ${dir}/id_ed25519`,
+    '  IdentitiesOnly yes',
+    `  UserKnownHostsFile ${knownHosts}`,
+    '  GlobalKnownHostsFile /dev/null',
+    '  HashKnownHosts no',
+  ];
+  fs.writeFileSync(
+    config,
+    [
+      'Host xlrt-host',
+      '  Port 2222',
+      '  User root',
+      ...common,
+      'Host xlrt-nobpftrace',
+      '  Port 2223',
+      '  User root',
+      ...common,
+      `Host xlrt-unpriv`,
+      '  Port 2222',
+      `  User ${UNPRIV}`,
+      ...common,
+      '',
+    ].join('\n'),
+  );
+  return { lab, dir, config, knownHosts, hostKeyPub, hostFingerprint, sshd, pins: { redirect, pass, tx } };
+}
+
+interface CliRun {
+  child: ChildProcess;
+  stdout: () => string;
+  stderr: () => string;
+  done: Promise<number | null>;
+}
+
+/** Starts `xdp-lab trace …` inside the client namespace. */
+function startCli(h: RemoteHost, args: readonly string[]): CliRun {
+  const child = h.lab.track(
+    spawn(
+      'nsenter',
+      [
+        `--net=/run/netns/${h.lab.ns('c')}`,
+        process.execPath,
+        cli,
+        'trace',
+        '--ssh-config',
+        h.config,
+        ...args,
+      ],
+      {
+        detached: true,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, HOME: h.dir }, // belt and braces: never the real ~/.ssh
+      },
+    ),
+  );
+  let out = '';
+  let err = '';
+  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
+  const done = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
+  return { child, stdout: () => out, stderr: () => err, done };
+}
+
+async function runCli(
+  h: RemoteHost,
+  args: readonly string[],
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const r = startCli(h, args);
+  const code = await r.done;
+  return { code, stdout: r.stdout(), stderr: r.stderr() };
+}
+
+function frames(h: RemoteHost, n: number): void {
+  assert.equal(
+    sendFrames(h.lab.ns('h'), 'xlrta1', udpFrame({ srcIp: '10.250.1.1', dstIp: '10.250.1.2' }), n),
+    n,
+  );
+}
+
+/** Processes of ours still alive on the host: tracers started by the capture wrapper, or its tmp dirs. */
+function leftovers(): string[] {
+  const ps = run(['ps', '-eo', 'pid,args']).stdout.split('\n');
+  const procs = ps.filter(
+    (l) => /xdp-lab-tick|perf record -a -q -o|xdp-lab\.[A-Za-z0-9]{6}/.test(l) && !l.includes(' ps -eo'),
+  );
+  const dirs = fs.readdirSync('/tmp').filter((d) => /^xdp-lab\.[A-Za-z0-9]{6}$/.test(d));
+  return [...procs, ...dirs.map((d) => `/tmp/${d}`)];
+}
+
+async function sub(t: TestContext, name: string, body: () => Promise<void>): Promise<void> {
+  await t.test(name, body);
+}
+
+void test(
+  'remote capture over ssh against an sshd in a network namespace',
+  { skip: probe({ tools: ['/usr/sbin/sshd', 'ssh', 'ssh-keygen', 'perf'] }) },
+  async (t) => {
+    assert.ok(fs.existsSync(cli), 'dist/cli.js missing: run npm run build (scripts/test.mjs builds first)');
+    await withLab('xlrt-', async (lab) => {
+      const h = await setUp(lab);
+      try {
+        await sub(
+          t,
+          'bpftrace counts of `xdp-lab trace` equal a direct bpftrace run; EOPNOTSUPP explained; devmap sums',
+          async () => {
+            const direct = await BpftraceCapture.start(
+              'tracepoint:xdp:* { @cnt[probe] = count(); } tracepoint:xdp:xdp_redirect_err { @e[-args->err] = count(); } tracepoint:xdp:xdp_devmap_xmit { @sent = sum(args->sent); @drops = sum(args->drops); }',
+              lab,
+            );
+            const cap = startCli(h, ['--host', 'xlrt-host', '--duration', '0', '--json']);
+            await waitFor(
+              'the capture to attach',
+              () =>
+                cap.stderr().includes('capturing with bpftrace') ||
+                (cap.child.exitCode !== null && assert.fail(cap.stderr())),
+            );
+            frames(h, 40); // xlrtb1 has no XDP program: every redirect fails with EOPNOTSUPP
+            attachXdp(lab.ns('h'), 'xlrtb1', h.pins.pass, 'native');
+            frames(h, 25); // now they are transmitted
+            await waitFor(
+              'the capture to see all frames',
+              () =>
+                /xdp:xdp_redirect_err=40\b/.test(cap.stderr()) && /xdp:xdp_redirect=25\b/.test(cap.stderr()),
+            );
+            cap.child.kill('SIGINT');
+            const code = await cap.done;
+            const res = await direct.stop();
+            detachXdp(lab.ns('h'), 'xlrtb1', 'native');
+            assert.equal(code, 1, `stopped with Ctrl+C → exit 1 with a note; stderr: ${cap.stderr()}`);
+            const out = JSON.parse(cap.stdout()) as Record<string, any>;
+            const directCounts = Object.fromEntries(
+              Object.entries(res.maps['@cnt'] as Record<string, number>).map(([k, v]) => [
+                k.replace(/^tracepoint:/, ''),
+                v,
+              ]),
+            );
+            assert.deepEqual(out.tracepoints, directCounts);
+            assert.equal(out.tracepoints['xdp:xdp_redirect_err'], 40);
+            assert.equal(out.tracepoints['xdp:xdp_redirect'], 25);
+            assert.deepEqual(out.errno['xdp:xdp_redirect_err'], {
+              EOPNOTSUPP: (res.maps['@e'] as Record<string, number>)['95'],
+            });
+            assert.deepEqual(out.devmapXmit, { sent: res.maps['@sent'], drops: res.maps['@drops'] });
+            assert.equal(out.devmapXmit.sent, 25);
+            assert.deepEqual(out.flows['5003>5005'], {
+              ifindex: 5003,
+              to_ifindex: 5005,
+              redirects: 25,
+              errors: { EOPNOTSUPP: 40 },
+              sent: 25,
+              drops: 0,
+            });
+            assert.equal(out.devicesByIfindex['5005'], 'xlrtb0');
+            assert.match(out.kernel, /^\d+\.\d+/);
+            await waitFor(
+              'nothing left running on the host',
+              () => leftovers().length === 0 || undefined,
+              15_000,
+            );
+          },
+        );
+
+        await sub(
+          t,
+          'perf record + perf script capture parses the same events; the human summary explains the errno',
+          async () => {
+            const cap = startCli(h, [
+              '--host',
+              'xlrt-host',
+              '--tool',
+              'perf',
+              '--duration',
+              '0',
+              '--event',
+              'xdp:xdp_redirect_err',
+              '--event',
+              'xdp:xdp_redirect',
+            ]);
+            await waitFor(
+              'perf to start',
+              () =>
+                cap.stderr().includes('capturing with perf') ||
+                (cap.child.exitCode !== null && assert.fail(cap.stderr())),
+            );
+            // perf record has no "attached" line: wait for its process on the host, then for its fd on the events.
+            await waitFor(
+              'perf record running on the host',
+              () => leftovers().some((l) => l.includes('perf record')) || undefined,
+            );
+            await waitFor('perf record to have opened its events', () => {
+              const pid = leftovers()
+                .find((l) => /^\s*\d+ perf record/.test(l))
+                ?.trim()
+                .split(' ')[0];
+              return pid !== undefined && fs.readdirSync(`/proc/${pid}/fd`).length > 8;
+            });
+            frames(h, 7);
+            // The redirect events are written by the time sendFrames returns (they fire in the sender's softirq).
+            cap.child.kill('SIGINT');
+            await cap.done;
+            assert.match(cap.stdout(), /xdp:xdp_redirect_err\s+7/);
+            assert.match(cap.stdout(), /EOPNOTSUPP × 7 — target cannot transmit XDP frames/);
+            assert.match(cap.stdout(), /"xlrta0"\(5003\) → "xlrtb0"\(5005\)/);
+            await waitFor(
+              'perf and its temp dir gone from the host',
+              () => leftovers().length === 0 || undefined,
+              15_000,
+            );
+          },
+        );
+
+        await sub(
+          t,
+          'connection killed mid-capture: counts kept, clear message, nothing left running on the host',
+          async () => {
+            const cap = startCli(h, ['--host', 'xlrt-host', '--duration', '120', '--json']);
+            await waitFor(
+              'the capture to attach',
+              () =>
+                cap.stderr().includes('capturing with bpftrace') ||
+                (cap.child.exitCode !== null && assert.fail(cap.stderr())),
+            );
+            frames(h, 9);
+            await waitFor('the capture to see the frames', () =>
+              /xdp:xdp_redirect_err=9\b/.test(cap.stderr()),
+            );
+            // Kill the sshd session processes serving this connection (children of the sshd daemon).
+            const daemon = await waitFor('the sshd daemon pid', () => {
+              const line = run(['ps', '-eo', 'pid,ppid,args'])
+                .stdout.split('\n')
+                .find((l) => l.includes(`-f ${h.dir}/sshd_config`) && l.includes('/usr/sbin/sshd'));
+              return line?.trim().split(/\s+/)[0];
+            });
+            const sessions = run(['ps', '-eo', 'pid,ppid,args'])
+              .stdout.split('\n')
+              .map((l) => l.trim().split(/\s+/))
+              .filter((f) => f[1] === daemon)
+              .map((f) => Number(f[0]));
+            assert.ok(sessions.length > 0, 'no sshd session process to kill');
+            for (const pid of sessions) process.kill(pid, 'SIGKILL');
+            const code = await cap.done;
+            assert.equal(code, 1, cap.stderr());
+            assert.match(
+              cap.stderr(),
+              /connection to xlrt-host lost during the capture \(Connection to 10\.250\.0\.2 closed by remote host\.\); keeping what was captured/,
+            );
+            const out = JSON.parse(cap.stdout()) as Record<string, any>;
+            assert.equal(out.status, 'connection-lost');
+            assert.equal(out.tracepoints['xdp:xdp_redirect_err'], 9);
+            await waitFor(
+              'bpftrace gone from the host after the connection loss',
+              () => leftovers().length === 0 || undefined,
+              20_000,
+            );
+          },
+        );
+
+        await sub(
+          t,
+          'unknown host key: refused with its fingerprint; accepted with --accept-new-host-key',
+          async () => {
+            fs.writeFileSync(h.knownHosts, '');
+            const r = await runCli(h, ['--host', 'xlrt-host', '--duration', '1', '--json']);
+            assert.equal(r.code, 2);
+            assert.equal(r.stdout, '');
+            assert.ok(r.stderr.includes(`unknown host key ${h.hostFingerprint}`), r.stderr);
+            assert.equal(fs.readFileSync(h.knownHosts, 'utf8'), '', 'nothing added without consent');
+            const ok = await runCli(h, [
+              '--host',
+              'xlrt-host',
+              '--duration',
+              '1',
+              '--json',
+              '--accept-new-host-key',
+            ]);
+            assert.equal(ok.code, 0, ok.stderr);
+            assert.ok(
+              fs.readFileSync(h.knownHosts, 'utf8').includes(h.hostKeyPub),
+              'the accepted key is in known_hosts',
+            );
+            assert.equal(JSON.parse(ok.stdout).status, 'complete');
+          },
+        );
+
+        await sub(
+          t,
+          'changed host key: refused with a warning naming the host and the new fingerprint',
+          async () => {
+            run(['ssh-keygen', '-q', '-t', 'ed25519', '-N', '', '-f', path.join(h.dir, 'other')]);
+            const other = fs
+              .readFileSync(path.join(h.dir, 'other.pub'), 'utf8')
+              .trim()
+              .split(' ')
+              .slice(0, 2)
+              .join(' ');
+            fs.writeFileSync(
+              h.knownHosts,
+              `[${HOST_ADDR}]:2222 ${other}\n[${HOST_ADDR}]:2223 ${h.hostKeyPub}\n`,
+            );
+            const r = await runCli(h, ['--host', 'xlrt-host', '--duration', '1', '--accept-new-host-key']);
+            assert.equal(r.code, 2);
+            assert.match(r.stderr, /^xdp-lab: xlrt-host : the host key of xlrt-host has CHANGED/);
+            assert.ok(r.stderr.includes(h.hostFingerprint), r.stderr);
+            assert.ok(
+              !fs
+                .readFileSync(h.knownHosts, 'utf8')
+                .includes(h.hostKeyPub.split(' ')[1] + '\n[' + HOST_ADDR + ']:2222'),
+            );
+            fs.writeFileSync(
+              h.knownHosts,
+              `[${HOST_ADDR}]:2222 ${h.hostKeyPub}\n[${HOST_ADDR}]:2223 ${h.hostKeyPub}\n`,
+            );
+          },
+        );
+
+        await sub(
+          t,
+          'bpftrace missing on the host: clear message offering perf; perf works there',
+          async () => {
+            const r = await runCli(h, ['--host', 'xlrt-nobpftrace', '--duration', '1']);
+            assert.equal(r.code, 2);
+            assert.match(
+              r.stderr,
+              /bpftrace is not installed on the host \(not in the remote PATH\); perf is available: use --tool perf/,
+            );
+            const p = await runCli(h, [
+              '--host',
+              'xlrt-nobpftrace',
+              '--tool',
+              'perf',
+              '--duration',
+              '1',
+              '--json',
+            ]);
+            assert.equal(p.code, 0, p.stderr);
+            assert.equal(JSON.parse(p.stdout).status, 'complete');
+          },
+        );
+
+        await sub(t, 'unprivileged user without sudo: clear message', async () => {
+          run(['userdel', UNPRIV], { allowFailure: true });
+          run(['useradd', '-M', '-d', '/nonexistent', '-s', '/bin/sh', UNPRIV]);
+          try {
+            run(['usermod', '-p', '*', UNPRIV]); // not locked ('!'), no password: key login only
+            const r = await runCli(h, ['--host', 'xlrt-unpriv', '--duration', '1', '--sudo']);
+            assert.equal(r.code, 2, r.stderr);
+            assert.match(
+              r.stderr,
+              new RegExp(
+                `user ${UNPRIV} \\(uid \\d+\\) is not root and cannot run 'sudo -n' without a password`,
+              ),
+            );
+          } finally {
+            run(['userdel', UNPRIV], { allowFailure: true });
+          }
+        });
+
+        await sub(
+          t,
+          'a hostile device name is only ever an ifindex on the host; unknown names are refused',
+          async () => {
+            const home = '/root';
+            fs.rmSync(path.join(home, 'xlrtp'), { force: true });
+            const r = await runCli(h, [
+              '--host',
+              'xlrt-host',
+              '--duration',
+              '1',
+              '--device',
+              HOSTILE,
+              '--json',
+              '--verbose',
+            ]);
+            assert.equal(r.code, 0, r.stderr);
+            assert.equal(JSON.parse(r.stdout).devicesByIfindex['5090'], HOSTILE);
+            assert.ok(!r.stderr.includes(HOSTILE), 'the name never reaches a remote command line');
+            assert.ok(r.stderr.includes('args->ifindex == 5090'), 'the filter uses the ifindex');
+            const bad = await runCli(h, [
+              '--host',
+              'xlrt-host',
+              '--duration',
+              '1',
+              '--device',
+              'nope;touch /tmp/xlrtp',
+            ]);
+            assert.equal(bad.code, 2);
+            assert.match(bad.stderr, /device "nope;touch \/tmp\/xlrtp" does not exist on this host/);
+            assert.ok(
+              !fs.existsSync(path.join(home, 'xlrtp')) &&
+                !fs.existsSync('/tmp/xlrtp') &&
+                !fs.existsSync(path.join(h.dir, 'xlrtp')),
+              'no command was injected',
+            );
+          },
+        );
+      } finally {
+        assert.deepEqual(leftovers(), [], 'remote capture processes or temp dirs left on the host');
+      }
+    });
+  },
+);
