@@ -1,0 +1,48 @@
+// The foundation's first extension-host suite: the packaged extension is present, activates on
+// the example XDP C file, and registers every command its manifest contributes (issue #2).
+import { strict as assert } from 'node:assert';
+import * as vscode from 'vscode';
+import { contributedCommands, workspaceUri, xdpLabExtension } from './manifest';
+
+suite('XDP Lab extension', () => {
+  let doc: vscode.TextDocument;
+
+  suiteSetup(async () => {
+    doc = await vscode.workspace.openTextDocument(vscode.Uri.joinPath(workspaceUri(), 'redirect.bpf.c'));
+    await vscode.window.showTextDocument(doc);
+  });
+
+  test('is installed with its manifest', () => {
+    const ext = xdpLabExtension();
+    assert.equal((ext.packageJSON as { displayName: string }).displayName, 'XDP Lab');
+    assert.ok(contributedCommands().length > 0, 'the manifest contributes commands');
+  });
+
+  test('activates by itself on the example XDP C file (no command run)', async () => {
+    assert.equal(doc.languageId, 'c');
+    const ext = xdpLabExtension();
+    const events = (ext.packageJSON as { activationEvents: string[] }).activationEvents;
+    assert.ok(events.includes('onLanguage:c'), `activationEvents: ${events.join(', ')}`);
+    // VS Code has no "extension activated" event: poll the flag, bounded, instead of calling
+    // activate() (which would prove nothing about the activation events).
+    const deadline = Date.now() + 30_000;
+    while (!ext.isActive && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    assert.ok(ext.isActive, 'extension did not activate within 30 s of opening redirect.bpf.c');
+  });
+
+  test('registers every contributed command', async () => {
+    await xdpLabExtension().activate();
+    const registered = new Set(await vscode.commands.getCommands(true));
+    const missing = contributedCommands()
+      .map((c) => c.command)
+      .filter((c) => !registered.has(c));
+    assert.deepEqual(missing, [], `contributed but not registered: ${missing.join(', ')}`);
+  });
+
+  test('every contributed command has category "XDP Lab" and a title', () => {
+    for (const c of contributedCommands()) {
+      assert.equal(c.category, 'XDP Lab', c.command);
+      assert.ok(c.title.trim().length > 0, c.command);
+    }
+  });
+});
