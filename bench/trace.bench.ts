@@ -1,0 +1,103 @@
+// Benchmarks of the capture side (issue #7 "Performance"): perf script text parsing throughput on a
+// generated 1 M-event capture (target ≥ 50 MB/s), and folding those events into the summary.
+import { performance } from 'node:perf_hooks';
+import { summarize } from '../src/core/trace/summary';
+import { formatEvent, parsePerfScript, type XdpEvent } from '../src/core/trace/tracepoints';
+
+export interface BenchRow {
+  name: string;
+  value: number;
+  unit: string;
+  target?: number;
+}
+
+/** 1 M lines shaped like a real capture: perf's header, then a mix of the redirect-path events. */
+function generate(n: number): string {
+  const parts: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const k = i % 4;
+    const ev: XdpEvent =
+      k === 0
+        ? {
+            name: 'xdp:xdp_redirect',
+            prog_id: 130,
+            act: 4,
+            ifindex: 7,
+            to_ifindex: 9,
+            err: 0,
+            map_id: 29,
+            map_index: i % 16,
+          }
+        : k === 1
+          ? {
+              name: 'xdp:xdp_redirect_err',
+              prog_id: 130,
+              act: 4,
+              ifindex: 7,
+              to_ifindex: 9,
+              err: -95,
+              map_id: 29,
+              map_index: 0,
+            }
+          : k === 2
+            ? {
+                name: 'xdp:xdp_devmap_xmit',
+                from_ifindex: 7,
+                act: 4,
+                to_ifindex: 9,
+                drops: 0,
+                sent: 16,
+                err: 0,
+              }
+            : {
+                name: 'xdp:xdp_cpumap_kthread',
+                map_id: 3,
+                act: 4,
+                cpu: 1,
+                drops: 0,
+                processed: 8,
+                sched: 0,
+                xdp_pass: 8,
+                xdp_drop: 0,
+                xdp_redirect: 0,
+              };
+    const t = (4241 + i / 1e6).toFixed(6);
+    parts.push(`         python3  ${4946 + (i % 7)} [00${i % 2}] ${t.padStart(12)}: ${formatEvent(ev)}`);
+  }
+  return parts.join('\n') + '\n';
+}
+
+export async function runBench(): Promise<BenchRow[]> {
+  const text = generate(1_000_000);
+  const mb = new TextEncoder().encode(text).length / 1e6;
+  parsePerfScript(text.slice(0, 200_000)); // warm up the regexes
+  const t0 = performance.now();
+  const parsed = parsePerfScript(text);
+  const t1 = performance.now();
+  if (parsed.events.length !== 1_000_000 || parsed.errors.length)
+    throw new Error(`bench: parsed ${parsed.events.length} events, ${parsed.errors.length} errors`);
+  const s = summarize(parsed.events.map((e) => e.event));
+  const t2 = performance.now();
+  if (s.tracepoints['xdp:xdp_redirect'] !== 250_000) throw new Error('bench: wrong summary');
+  return Promise.resolve([
+    {
+      name: 'perf script parsing throughput (1 M events)',
+      value: Number((mb / ((t1 - t0) / 1000)).toFixed(1)),
+      unit: 'MB/s',
+      target: 50,
+    },
+    {
+      name: 'perf script parsing, events per second',
+      value: Math.round(1e6 / ((t1 - t0) / 1000)),
+      unit: 'events/s',
+    },
+    { name: 'summary fold of 1 M events', value: Number((t2 - t1).toFixed(0)), unit: 'ms' },
+  ]);
+}
+
+if (process.argv[1] && /trace\.bench\.ts$/.test(process.argv[1])) {
+  void runBench().then((rows) => {
+    for (const r of rows)
+      process.stdout.write(`${r.name}: ${r.value} ${r.unit}${r.target ? ` (target ${r.target})` : ''}\n`);
+  });
+}
