@@ -195,6 +195,21 @@ async function setUp(lab: Lab): Promise<RemoteHost> {
   return { lab, dir, config, knownHosts, hostKeyPub, hostFingerprint, sshd, pins: { redirect, pass, tx } };
 }
 
+/** The `xdp-lab trace --json` document. */
+interface TraceJson {
+  kernel: string;
+  status: string;
+  tracepoints: Record<string, number>;
+  errno: Record<string, Record<string, number>>;
+  devmapXmit: { sent: number; drops: number };
+  flows: Record<string, unknown>;
+  devicesByIfindex: Record<string, string>;
+}
+
+function parseOut(text: string): TraceJson {
+  return JSON.parse(text) as TraceJson;
+}
+
 interface CliRun {
   child: ChildProcess;
   stdout: () => string;
@@ -297,7 +312,7 @@ void test(
             const res = await direct.stop();
             detachXdp(lab.ns('h'), 'xlrtb1', 'native');
             assert.equal(code, 1, `stopped with Ctrl+C → exit 1 with a note; stderr: ${cap.stderr()}`);
-            const out = JSON.parse(cap.stdout()) as Record<string, any>;
+            const out = parseOut(cap.stdout());
             const directCounts = Object.fromEntries(
               Object.entries(res.maps['@cnt'] as Record<string, number>).map(([k, v]) => [
                 k.replace(/^tracepoint:/, ''),
@@ -414,7 +429,7 @@ void test(
               cap.stderr(),
               /connection to xlrt-host lost during the capture \(Connection to 10\.250\.0\.2 closed by remote host\.\); keeping what was captured/,
             );
-            const out = JSON.parse(cap.stdout()) as Record<string, any>;
+            const out = parseOut(cap.stdout());
             assert.equal(out.status, 'connection-lost');
             assert.equal(out.tracepoints['xdp:xdp_redirect_err'], 9);
             await waitFor(
@@ -448,7 +463,7 @@ void test(
               fs.readFileSync(h.knownHosts, 'utf8').includes(h.hostKeyPub),
               'the accepted key is in known_hosts',
             );
-            assert.equal(JSON.parse(ok.stdout).status, 'complete');
+            assert.equal(parseOut(ok.stdout).status, 'complete');
           },
         );
 
@@ -503,7 +518,7 @@ void test(
               '--json',
             ]);
             assert.equal(p.code, 0, p.stderr);
-            assert.equal(JSON.parse(p.stdout).status, 'complete');
+            assert.equal(parseOut(p.stdout).status, 'complete');
           },
         );
 
@@ -542,7 +557,7 @@ void test(
               '--verbose',
             ]);
             assert.equal(r.code, 0, r.stderr);
-            assert.equal(JSON.parse(r.stdout).devicesByIfindex['5090'], HOSTILE);
+            assert.equal(parseOut(r.stdout).devicesByIfindex['5090'], HOSTILE);
             assert.ok(!r.stderr.includes(HOSTILE), 'the name never reaches a remote command line');
             assert.ok(r.stderr.includes('args->ifindex == 5090'), 'the filter uses the ifindex');
             const bad = await runCli(h, [

@@ -1,12 +1,42 @@
-// Remote trace sessions over SSH (issue #7 replaces this).
-import type * as vscode from 'vscode';
-import { registerNotAvailable } from '../notAvailable';
+// Remote trace sessions over SSH (issue #7): the six xdpLab.capture.* commands. Only registration
+// happens at activation; the capture code (ssh, probe, panel) loads on the first command.
+import * as vscode from 'vscode';
+import { output } from '../output';
+
+type CaptureModule = typeof import('./captureCommands');
+let loaded: Promise<CaptureModule> | undefined;
+const load = (): Promise<CaptureModule> => (loaded ??= import('./captureCommands'));
+
+function guarded(body: () => Promise<void>): () => Promise<void> {
+  return async () => {
+    try {
+      await body();
+    } catch (e) {
+      const message = e instanceof Error ? e.message : String(e);
+      output().error(`capture: ${message}`);
+      void vscode.window.showErrorMessage(`XDP Lab: ${message}`);
+    }
+  };
+}
 
 export function registerCapture(context: vscode.ExtensionContext): void {
-  registerNotAvailable(context, 'xdpLab.capture.start', 'Capture XDP Tracepoints on a Remote Host', 7);
-  registerNotAvailable(context, 'xdpLab.capture.perfRecord', 'Record XDP Tracepoints with perf on a Remote Host', 7);
-  registerNotAvailable(context, 'xdpLab.capture.liveRates', 'Show Live XDP Rates of a Remote Host', 7);
-  registerNotAvailable(context, 'xdpLab.capture.stop', 'Stop Capture', 7);
-  registerNotAvailable(context, 'xdpLab.capture.open', 'Open Saved Capture', 7);
-  registerNotAvailable(context, 'xdpLab.capture.compare', 'Compare Capture with Simulation', 7);
+  const reg = (id: string, body: (...args: unknown[]) => Promise<void>): void => {
+    context.subscriptions.push(
+      vscode.commands.registerCommand(id, (...args: unknown[]) => guarded(() => body(...args))()),
+    );
+  };
+  reg('xdpLab.capture.start', async () => (await load()).startCapture(context, 'counts'));
+  reg('xdpLab.capture.perfRecord', async () => (await load()).startCapture(context, 'perf'));
+  reg('xdpLab.capture.liveRates', async () => (await load()).startCapture(context, 'rates'));
+  reg('xdpLab.capture.stop', async () => (await load()).stopCapture());
+  reg('xdpLab.capture.open', async (uri) =>
+    (await load()).openCapture(uri instanceof vscode.Uri ? uri : undefined),
+  );
+  reg('xdpLab.capture.compare', () =>
+    Promise.resolve(
+      void vscode.window.showInformationMessage(
+        'XDP Lab: "Compare Capture with Simulation" needs the redirect simulator (src/core/xdp), which has not landed in this build yet. Captures can already be saved and compared with `xdp-lab simulate --json` output, which has the same summary shape.',
+      ),
+    ),
+  );
 }

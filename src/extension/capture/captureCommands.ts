@@ -1,0 +1,304 @@
+// The capture commands (loaded on first use by register.ts): pick a host, verify its key (asking
+// with the fingerprint when unknown, refusing when changed), probe it, run a capture under a
+// cancellable progress notification, show the results panel, export and save/reopen captures.
+import { randomBytes } from 'node:crypto';
+import { readFile, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import * as vscode from 'vscode';
+import { ratesBetween, type BpftraceSnapshot } from '../../core/trace/bpftraceCapture';
+import { captureCsv, checkCaptureFile, type CaptureFile } from '../../core/trace/captureFile';
+import { cannotCapture, deviceNames, type HostProbe } from '../../core/trace/hostProbe';
+import { emptySummary } from '../../core/trace/summary';
+import { formatEvent } from '../../core/trace/tracepoints';
+import { startAskpass, type Askpass } from '../../node/ssh/askpass';
+import { CaptureError, probeHost, runCapture, type CaptureTool } from '../../node/ssh/remoteCapture';
+import { acceptHostKey, checkHostKey, type SshOptions } from '../../node/ssh/sshSession';
+import { parseSshTarget, sshConfigHosts, targetLabel, type SshTarget } from '../../node/ssh/sshTarget';
+import { readConfig } from '../config';
+import { output } from '../output';
+import { resultsHtml, type LiveRates } from './resultsHtml';
+
+type Mode = 'counts' | 'perf' | 'rates';
+
+let running: AbortController | undefined;
+
+async function pickHost(): Promise<{ text: string; target: SshTarget } | undefined> {
+  const config = await readFile(path.join(os.homedir(), '.ssh', 'config'), 'utf8').catch(() => '');
+  const qp = vscode.window.createQuickPick();
+  qp.title = 'XDP Lab: remote host';
+  qp.placeholder = 'A Host of ~/.ssh/config, or type user@host:port';
+  const hosts = sshConfigHosts(config).map((h) => ({ label: h, description: '~/.ssh/config' }));
+  qp.items = hosts;
+  qp.onDidChangeValue((v) => {
+    qp.items =
+      v && !hosts.some((h) => h.label === v) ? [{ label: v, description: 'typed' }, ...hosts] : hosts;
+  });
+  const text = await new Promise<string | undefined>((resolve) => {
+    qp.onDidAccept(() => resolve(qp.selectedItems[0]?.label ?? qp.value));
+    qp.onDidHide(() => resolve(undefined));
+    qp.show();
+  });
+  qp.dispose();
+  if (!text) return undefined;
+  const target = parseSshTarget(text);
+  if (typeof target === 'string') {
+    void vscode.window.showErrorMessage(`XDP Lab: ${text}: ${target}`);
+    return undefined;
+  }
+  return { text, target };
+}
+
+async function sshOptions(
+  context: vscode.ExtensionContext,
+  label: string,
+): Promise<{ ssh: SshOptions; askpass: Askpass }> {
+  const cfg = readConfig();
+  const log = output();
+  const askpass = await startAskpass(async (prompt) => {
+    const key = `xdpLab.ssh.${label}.${prompt}`;
+    const stored = await context.secrets.get(key);
+    if (stored !== undefined) return stored;
+    const answer = await vscode.window.showInputBox({
+      title: `SSH: ${label}`,
+      prompt,
+      password: true,
+      ignoreFocusOut: true,
+    });
+    if (answer !== undefined && /passphrase/i.test(prompt)) {
+      const keep = await vscode.window.showInformationMessage(
+        'Keep this passphrase in VS Code SecretStorage?',
+        'Keep',
+        'Not now',
+      );
+      if (keep === 'Keep') await context.secrets.store(key, answer);
+    }
+    return answer;
+  });
+  return {
+    askpass,
+    ssh: { sshPath: cfg.sshPath, batchMode: false, env: askpass.env, log: (line) => log.info(`$ ${line}`) },
+  };
+}
+
+/** Verifies the host key: asks for an unknown one (with its fingerprint), refuses a changed one. */
+async function verifyHostKey(target: SshTarget, ssh: SshOptions): Promise<boolean> {
+  const key = await checkHostKey(target, ssh);
+  const label = targetLabel(target);
+  if (key.kind === 'known') return true;
+  if (key.kind === 'changed') {
+    void vscode.window.showErrorMessage(`XDP Lab: ${key.message}`, { modal: true });
+    return false;
+  }
+  if (key.kind === 'unreachable') {
+    void vscode.window.showErrorMessage(`XDP Lab: ${key.message}`);
+    return false;
+  }
+  const answer = await vscode.window.showWarningMessage(
+    `The authenticity of host ${label} can't be established.`,
+    {
+      modal: true,
+      detail: `Key fingerprint: ${key.fingerprints.join(', ')}\nCompare it with the host's own (ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub) before trusting it.`,
+    },
+    'Trust and Connect',
+  );
+  if (answer !== 'Trust and Connect') return false;
+  const file = await acceptHostKey(target, ssh, key.keyLines);
+  output().info(`added host key ${key.fingerprints.join(', ')} of ${label} to ${file}`);
+  return true;
+}
+
+function nonce(): string {
+  return randomBytes(16).toString('base64');
+}
+
+class ResultsPanel {
+  private readonly panel: vscode.WebviewPanel;
+  constructor(
+    title: string,
+    private capture: CaptureFile,
+  ) {
+    this.panel = vscode.window.createWebviewPanel('xdpLab.captureResults', title, vscode.ViewColumn.Active, {
+      enableScripts: false,
+      localResourceRoots: [],
+    });
+    this.render();
+  }
+  update(capture: CaptureFile, live?: { running: boolean; rates?: LiveRates }): void {
+    this.capture = capture;
+    this.render(live);
+  }
+  private render(live?: { running: boolean; rates?: LiveRates }): void {
+    this.panel.webview.html = resultsHtml(this.capture, nonce(), this.panel.webview.cspSource, live);
+  }
+}
+
+async function offerSaveAndExport(capture: CaptureFile): Promise<void> {
+  const choice = await vscode.window.showInformationMessage(
+    `XDP Lab: capture of ${capture.host} ${capture.status}.`,
+    'Save…',
+    'Export CSV…',
+    'Export JSON…',
+  );
+  if (!choice) return;
+  const base = `${capture.host.replace(/[^A-Za-z0-9_.-]/g, '_')}-${capture.startedAt.slice(0, 19).replace(/[:T]/g, '-')}`;
+  const ws = vscode.workspace.workspaceFolders?.[0]?.uri;
+  const ext = choice === 'Save…' ? 'xdpcapture.json' : choice === 'Export CSV…' ? 'csv' : 'json';
+  const uri = await vscode.window.showSaveDialog({
+    ...(ws ? { defaultUri: vscode.Uri.joinPath(ws, `${base}.${ext}`) } : {}),
+    filters: ext === 'csv' ? { CSV: ['csv'] } : { JSON: ['json'] },
+  });
+  if (!uri) return;
+  const text =
+    choice === 'Save…'
+      ? JSON.stringify(capture, null, 1) + '\n'
+      : choice === 'Export CSV…'
+        ? captureCsv(capture)
+        : JSON.stringify({ kernel: capture.kernel, ...capture.summary }, null, 2) + '\n';
+  await writeFile(uri.fsPath, text);
+}
+
+export async function startCapture(context: vscode.ExtensionContext, mode: Mode): Promise<void> {
+  if (running) {
+    void vscode.window.showWarningMessage('XDP Lab: a capture is already running (XDP Lab: Stop Capture).');
+    return;
+  }
+  const host = await pickHost();
+  if (!host) return;
+  const cfg = readConfig();
+  let duration = cfg.captureDefaultDuration;
+  const d = await vscode.window.showInputBox({
+    title: 'Capture duration',
+    prompt: 'Seconds (0 = until stopped)',
+    value: String(duration),
+    validateInput: (v) => (/^\d+$/.test(v) ? undefined : 'a whole number of seconds'),
+  });
+  if (d === undefined) return;
+  duration = Number(d);
+  const label = targetLabel(host.target);
+  const { ssh, askpass } = await sshOptions(context, label);
+  const controller = new AbortController();
+  running = controller;
+  try {
+    if (!(await verifyHostKey(host.target, ssh))) return;
+    let probe: HostProbe;
+    try {
+      probe = await probeHost(host.target, ssh, cfg.captureUseSudo, controller.signal);
+    } catch (e) {
+      void vscode.window.showErrorMessage(`XDP Lab: ${e instanceof Error ? e.message : String(e)}`);
+      return;
+    }
+    output().info(
+      `${label}: kernel ${probe.kernel}, user ${probe.user}, tracepoints ${probe.tracepoints.join(' ')}; ${probe.notes.join('; ')}`,
+    );
+    let tool: CaptureTool = mode === 'perf' ? 'perf' : 'bpftrace';
+    const why = cannotCapture(probe, tool);
+    if (why) {
+      if (tool === 'bpftrace' && probe.bpftrace === undefined && probe.perf && mode === 'counts') {
+        const use = await vscode.window.showWarningMessage(`XDP Lab: ${why}`, 'Record with perf');
+        if (use !== 'Record with perf') return;
+        tool = 'perf';
+      } else {
+        void vscode.window.showErrorMessage(`XDP Lab: ${label}: ${why}`);
+        return;
+      }
+    }
+    const startedAt = new Date();
+    const base = (): CaptureFile => ({
+      format: 'xdp-lab-capture',
+      version: 1,
+      host: host.text,
+      tool,
+      kernel: probe.kernel,
+      startedAt: startedAt.toISOString(),
+      durationSeconds: (Date.now() - startedAt.getTime()) / 1000,
+      status: 'running',
+      summary: { ...emptySummary(), kernel: probe.kernel },
+      devices: Object.fromEntries(Object.entries(deviceNames(probe))),
+    });
+    const panel = new ResultsPanel(`XDP capture: ${label}`, base());
+    let prev: BpftraceSnapshot | undefined;
+    const result = await vscode.window.withProgress(
+      {
+        location: vscode.ProgressLocation.Notification,
+        title: `XDP Lab: capturing on ${label}`,
+        cancellable: true,
+      },
+      async (progress, token) => {
+        token.onCancellationRequested(() => controller.abort());
+        return runCapture(host.target, ssh, probe, {
+          tool,
+          durationSeconds: duration,
+          signal: controller.signal,
+          onAttached: () =>
+            progress.report({ message: duration ? `${duration} s — cancel to stop early` : 'until stopped' }),
+          onSnapshot: (snap) => {
+            const rates =
+              mode === 'rates'
+                ? { rows: ratesBetween(prev, snap, 1), exceptions: snap.exceptions }
+                : undefined;
+            prev = snap;
+            const total = Object.values(snap.summary.tracepoints).reduce((a, b) => a + b, 0);
+            progress.report({ message: `${snap.tick} s, ${total} events` });
+            panel.update(
+              { ...base(), summary: { ...snap.summary, kernel: probe.kernel } },
+              { running: true, ...(rates ? { rates } : {}) },
+            );
+          },
+        });
+      },
+    );
+    const capture: CaptureFile = {
+      ...base(),
+      status: result.status,
+      ...(result.message ? { message: result.message } : {}),
+      summary: result.summary,
+      ...(tool === 'perf' ? { events: result.events.map(formatEvent) } : {}),
+    };
+    panel.update(capture);
+    if (result.parseErrors.length) output().warn(result.parseErrors.slice(0, 20).join('\n'));
+    if (result.message) output().warn(result.message);
+    await offerSaveAndExport(capture);
+  } catch (e) {
+    const message = e instanceof CaptureError || e instanceof Error ? e.message : String(e);
+    void vscode.window.showErrorMessage(`XDP Lab: ${label}: ${message}`);
+  } finally {
+    running = undefined;
+    await askpass.dispose();
+  }
+}
+
+export function stopCapture(): void {
+  if (!running) {
+    void vscode.window.showInformationMessage('XDP Lab: no capture is running.');
+    return;
+  }
+  running.abort();
+}
+
+export async function openCapture(uri?: vscode.Uri): Promise<void> {
+  const target =
+    uri ??
+    (
+      await vscode.window.showOpenDialog({
+        canSelectMany: false,
+        filters: { 'XDP capture': ['xdpcapture.json', 'json'] },
+      })
+    )?.[0];
+  if (!target) return;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(await readFile(target.fsPath, 'utf8'));
+  } catch (e) {
+    void vscode.window.showErrorMessage(
+      `XDP Lab: ${target.fsPath}: ${e instanceof Error ? e.message : String(e)}`,
+    );
+    return;
+  }
+  const capture = checkCaptureFile(parsed);
+  if (typeof capture === 'string') {
+    void vscode.window.showErrorMessage(`XDP Lab: ${target.fsPath}: ${capture}`);
+    return;
+  }
+  new ResultsPanel(`XDP capture: ${path.basename(target.fsPath)}`, capture).update(capture);
+}
