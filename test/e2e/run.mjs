@@ -109,7 +109,12 @@ try {
   );
 
   const mochaResult = path.join(RUN, 'mocha-result.json');
-  server = await startCodeServer(sb, { folder: workspace, env: { XDP_LAB_E2E_RESULT: mochaResult } });
+  // The extension host inherits code-server's environment: that is how the suite gets these.
+  const hostEnv = {
+    XDP_LAB_E2E_RESULT: mochaResult,
+    ...(opt('--grep') ? { XDP_LAB_E2E_GREP: opt('--grep') } : {}),
+  };
+  server = await startCodeServer(sb, { folder: workspace, env: hostEnv });
   const env = sandboxEnv(sb);
   const ctx = { workspace, baseUrl: server.url, root: ROOT };
 
