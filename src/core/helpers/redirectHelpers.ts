@@ -1,0 +1,73 @@
+// bpf_redirect and bpf_redirect_map exactly as redirect-semantics.md §2 says: return values, flag
+// checks, 32-bit key truncation, miss keeps tgt_index, broadcast never falls back; they write the
+// per-context RedirectInfo (§1.2) that the simulator's step 2 consumes.
+import { BPF_F_BROADCAST, REDIRECT_ACTION_MASK } from '../bpf/flags';
+import { mapTypeByValue } from '../bpf/mapTypes';
+import { CpuMap } from '../maps/cpumap';
+import { DevMap } from '../maps/devmap';
+import { DevMapHash } from '../maps/devmapHash';
+import { XskMap } from '../maps/xskmap';
+import type { HelperFn, Machine } from '../vm/machine';
+import { IFINDEX_MAP_ID, RedirectInfo } from '../xdp/redirectInfo';
+import type { RedirectMapType } from '../xdp/redirectInfo';
+import { mapArg } from './mapHelpers';
+
+const XDP_ABORTED = 0;
+const XDP_REDIRECT = 4;
+
+/** Runs without an XDP context (raw exec) still get a record, private to the call. */
+const record = (M: Machine): RedirectInfo => (M.xdp ? M.xdp.ctx.redirect : new RedirectInfo()).touch();
+
+/** §2.1: flags ≠ 0 → ABORTED, record untouched; else the ifindex marker, REDIRECT. */
+export const bpf_redirect: HelperFn = (M) => {
+  if (M.argLo(2) !== 0 || M.argHi(2) !== 0) return M.ret(XDP_ABORTED);
+  const ri = record(M);
+  ri.tgtIndex = BigInt(M.argLo(1) >>> 0);
+  ri.mapId = IFINDEX_MAP_ID;
+  ri.mapType = 0;
+  return M.ret(XDP_REDIRECT);
+};
+
+/** §2.2 steps 1–5. */
+export const bpf_redirect_map: HelperFn = (M, pc) => {
+  const map = mapArg(M, pc, 1);
+  const info = mapTypeByValue(map.type);
+  if (!info?.redirectTarget)
+    M.fault(
+      pc,
+      `bpf_redirect_map on map '${map.name}' (${info?.name ?? map.type}): the verifier accepts only DEVMAP, DEVMAP_HASH, CPUMAP and XSKMAP`,
+    );
+  const key = M.argU64(2);
+  const flagsHi = M.argHi(3);
+  const flags = M.argLo(3) >>> 0;
+  // Step 1: any bit outside the action mask and the map's extra bits → ABORTED, record untouched.
+  if (flagsHi !== 0 || (flags & ~(REDIRECT_ACTION_MASK | info!.redirectFlags)) !== 0)
+    return M.ret(XDP_ABORTED);
+  // Step 2: the lookup uses the key truncated to 32 bits.
+  const key32 = Number(key & 0xffffffffn);
+  const entry =
+    map instanceof DevMap || map instanceof DevMapHash || map instanceof CpuMap || map instanceof XskMap
+      ? map.redirectTarget(key32)
+      : undefined;
+  const broadcast = (flags & BPF_F_BROADCAST) !== 0;
+  const ri = record(M);
+  ri.tgtValue = entry;
+  if (entry === undefined && !broadcast) {
+    // Step 3: a miss leaves tgt_index as it was and makes the record an ifindex marker.
+    ri.mapId = IFINDEX_MAP_ID;
+    ri.mapType = 0;
+    return M.ret(flags & REDIRECT_ACTION_MASK);
+  }
+  // Step 4: hit, or broadcast regardless of hit.
+  ri.tgtIndex = key;
+  ri.mapId = map.id;
+  ri.mapType = map.type as RedirectMapType;
+  if (broadcast) {
+    ri.map = map;
+    ri.flags = flags;
+  } else {
+    ri.map = undefined;
+    ri.flags = 0;
+  }
+  return M.ret(XDP_REDIRECT);
+};

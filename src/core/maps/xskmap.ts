@@ -1,0 +1,96 @@
+// BPF_MAP_TYPE_XSKMAP (net/xdp/xskmap.c): AF_XDP sockets by slot. Sockets are named objects here
+// (the simulator models them); user-space rules and errnos: redirect-semantics.md §1.3 "XSKMAP".
+import type { Region } from '../vm/memory';
+import { BPF_EXIST, BPF_NOEXIST, BpfMap, u32At } from './bpfMap';
+import type { MapDef, MapEntryDump, MapHost } from './bpfMap';
+import { E2BIG, EBADF, EEXIST, EINVAL, ENOENT, EOPNOTSUPP } from './errno';
+
+/** One XSKMAP slot as the simulator reads it through RedirectInfo.tgtValue. */
+export interface XskmapEntry {
+  /** The AF_XDP socket's name in the scenario. */
+  xsk: string;
+  key: number;
+}
+
+export class XskMap extends BpfMap {
+  private readonly slots: (XskmapEntry | undefined)[];
+  private readonly regions: (Region | undefined)[];
+
+  constructor(def: MapDef, host: MapHost) {
+    super(def, host);
+    this.slots = new Array<XskmapEntry | undefined>(def.maxEntries);
+    this.regions = new Array<Region | undefined>(def.maxEntries);
+  }
+
+  redirectTarget(key: number): XskmapEntry | undefined {
+    return key < this.def.maxEntries ? this.slots[key] : undefined;
+  }
+
+  entries(): XskmapEntry[] {
+    return this.slots.filter((e): e is XskmapEntry => e !== undefined);
+  }
+
+  /** A program's lookup yields the socket (non-NULL when present); it exposes no bytes here. */
+  lookup(key: Uint8Array): Region | undefined {
+    const i = u32At(key);
+    return i < this.def.maxEntries ? this.regions[i] : undefined;
+  }
+
+  /** §1.3: lookup from user space always fails. */
+  userLookup(): number {
+    return -EOPNOTSUPP;
+  }
+
+  /** §1.3 XSKMAP rules 1–3. `value` is {xsk: name}; raw bytes (an fd) cannot name a socket: EBADF. */
+  userUpdate(key: Uint8Array, value: unknown, flags: number): number {
+    if (flags > BPF_EXIST || flags < 0) return -EINVAL;
+    const i = u32At(key);
+    if (i >= this.def.maxEntries) return -E2BIG;
+    const xsk =
+      value && typeof value === 'object' && typeof (value as { xsk?: unknown }).xsk === 'string'
+        ? (value as { xsk: string }).xsk
+        : undefined;
+    if (xsk === undefined) return -EBADF;
+    const old = this.slots[i];
+    if (old?.xsk === xsk) return 0;
+    if (old && flags === BPF_NOEXIST) return -EEXIST;
+    if (!old && flags === BPF_EXIST) return -ENOENT;
+    if (!this.regions[i])
+      this.regions[i] = this.host.allocRegion(
+        'rodata',
+        new Uint8Array(0),
+        false,
+        `xskmap '${this.name}' socket [${i}]`,
+      );
+    this.slots[i] = { xsk, key: i };
+    return 0;
+  }
+
+  userDelete(key: Uint8Array): number {
+    const i = u32At(key);
+    if (i >= this.def.maxEntries) return -EINVAL;
+    this.slots[i] = undefined;
+    const r = this.regions[i];
+    if (r) this.host.freeRegion(r);
+    this.regions[i] = undefined;
+    return 0;
+  }
+
+  /** §1.3: closing a socket removes it from all xskmaps. */
+  removeSocket(xsk: string): void {
+    this.slots.forEach((e, i) => {
+      if (e?.xsk === xsk) this.userDelete(new Uint8Array(new Uint32Array([i]).buffer));
+    });
+  }
+
+  dump(): MapEntryDump[] {
+    const out: MapEntryDump[] = [];
+    this.slots.forEach((e, i) => {
+      if (!e) return;
+      const key = new Uint8Array(4);
+      new DataView(key.buffer).setUint32(0, i, true);
+      out.push({ key, value: new Uint8Array(4) });
+    });
+    return out;
+  }
+}

@@ -1,0 +1,343 @@
+// The run-time state a compiled program works against (the `S` of compiler.ts): the region table,
+// helper dispatch, the bpf-to-bpf call stack, the instruction budget, and the slow paths of memory
+// access — the xdp_md context rewrite and every fault a verifier would have prevented.
+import { ATOMIC_CMPXCHG, ATOMIC_FETCH, ATOMIC_XCHG } from './isa';
+import { ADDR_BASE, Region } from './memory';
+import type { RegionKind } from './memory';
+import { VmFault } from './vmFault';
+import type { CompiledProgram } from './compiler';
+import type { XdpBuffer, XdpRunContext } from './xdpRun';
+
+/** A helper implementation: reads r1–r5 from M.A (hi, lo pairs), returns r0's low word, sets M.rh. */
+export type HelperFn = (M: Machine, pc: number) => number;
+
+/** Default instruction budget of one run (issue #3). */
+export const DEFAULT_BUDGET = 1_000_000;
+/** Kernel limits: 8 call frames (MAX_CALL_FRAMES), 512-byte stack per frame, 33 tail calls. */
+export const MAX_CALL_FRAMES = 8;
+export const STACK_SIZE = 512;
+export const MAX_TAIL_CALLS = 33;
+
+/** Fixed region ids. */
+export const REGION_NULL = 0;
+export const REGION_STACK0 = 1; // ids 1..9: one per call depth (callbacks may add one)
+export const REGION_CTX = 10;
+export const REGION_PACKET = 11;
+export const REGION_MEMORY = 12;
+/** Callback addresses (ld_imm64 pseudo func): this region with the target pc as the low word. */
+export const REGION_FUNC = 13;
+export const FIRST_DYNAMIC_REGION = 14;
+
+/** What helpers read of the simulated kernel (implemented by BpfSystem). */
+export interface HelperEnvironment {
+  readonly redirectEnv: { ifindexExists(ifindex: number): boolean };
+  readonly routes: import('../helpers/fibLookup').RouteTable | undefined;
+  mtuOf(ifindex: number): number;
+  /** Lines of bpf_trace_printk. */
+  readonly printk: string[];
+  /** Remarks about answers the VM had to make up (e.g. no route table). */
+  readonly notes: string[];
+  now(): bigint;
+  random(): number;
+}
+
+/** What the machine needs of a program to run it and its callbacks and tail calls. */
+export interface RunnableProgram {
+  readonly name: string;
+  compiled(trace: boolean): CompiledProgram;
+  lineOf(pc: number): string | undefined;
+}
+
+/** The xdp_md fields (uapi struct xdp_md), by byte offset. */
+const XDP_MD = {
+  data: 0,
+  data_end: 4,
+  data_meta: 8,
+  ingress_ifindex: 12,
+  rx_queue_index: 16,
+  egress_ifindex: 20,
+} as const;
+
+export class Machine {
+  readonly R: Region[];
+  readonly A = new Int32Array(10);
+  budget = DEFAULT_BUDGET;
+  n = 0;
+  depth = 0;
+  cs: number[] = [];
+  rh = 0;
+  tail: RunnableProgram | null = null;
+  tailCount = 0;
+  readonly stack0 = REGION_STACK0;
+  helpers: (HelperFn | undefined)[] = [];
+  /** Per-instruction callback of traced runs. */
+  trace: ((pc: number, ...regs: number[]) => void) | undefined;
+  current: RunnableProgram | undefined;
+  tracing = false;
+  /** The XDP buffer and context of the current run (null for raw `exec`). */
+  xdp: { buffer: XdpBuffer; ctx: XdpRunContext } | null = null;
+  cpu = 0;
+  system!: HelperEnvironment;
+  private readonly freeIds: number[] = [];
+
+  constructor() {
+    const null0 = new Region('null', REGION_NULL, new Uint8Array(0), false, 'NULL');
+    this.R = [null0];
+    for (let d = 0; d <= MAX_CALL_FRAMES; d++)
+      this.R.push(
+        new Region('stack', REGION_STACK0 + d, new Uint8Array(STACK_SIZE), true, `stack frame ${d}`),
+      );
+    this.R.push(new Region('ctx', REGION_CTX, new Uint8Array(24), false, 'xdp_md context'));
+    this.R.push(new Region('packet', REGION_PACKET, new Uint8Array(0), true, 'packet'));
+    this.R.push(new Region('memory', REGION_MEMORY, new Uint8Array(0), true, 'memory'));
+    this.R.push(new Region('func', REGION_FUNC, new Uint8Array(0), false, 'callback'));
+  }
+
+  allocRegion(kind: RegionKind, u8: Uint8Array, writable: boolean, label: string, ref?: unknown): Region {
+    const id = this.freeIds.pop() ?? this.R.length;
+    const r = new Region(kind, id, u8, writable, label, ref);
+    this.R[id] = r;
+    return r;
+  }
+
+  freeRegion(r: Region): void {
+    if (this.R[r.id] !== r || r.id < FIRST_DYNAMIC_REGION) return;
+    this.R[r.id] = this.R[REGION_NULL] as Region;
+    this.freeIds.push(r.id);
+  }
+
+  // ---- faults -------------------------------------------------------------------------------
+
+  fault(pc: number, message: string): never {
+    throw new VmFault(pc, message);
+  }
+
+  outOfBudget(pc: number, n: number): never {
+    throw new VmFault(
+      pc,
+      `instruction budget exhausted after ${n} instructions (limit ${this.budget}): an endless loop?`,
+    );
+  }
+
+  /** Names a bad access the way a verifier log would explain it. */
+  private badAccess(pc: number, what: 'read' | 'write', size: number, hi: number, a: number): never {
+    const m = this.R[hi];
+    const at = `${what} of ${size} byte${size === 1 ? '' : 's'}`;
+    if (m === undefined || m.kind === 'null')
+      this.fault(
+        pc,
+        `invalid memory access: ${at} through a pointer that is NULL or a scalar (0x${(hi >>> 0).toString(16)}${((a + ADDR_BASE) >>> 0).toString(16).padStart(8, '0')})`,
+      );
+    if (m.kind === 'map' || m.kind === 'func')
+      this.fault(
+        pc,
+        `invalid memory access: ${at} through a ${m.kind === 'map' ? 'map pointer' : 'function pointer'} (${m.label})`,
+      );
+    if (what === 'write' && m.whi < 0) this.fault(pc, `write into read-only ${m.label}`);
+    if (m.kind === 'packet') {
+      const b = this.xdp?.buffer;
+      const rel = b ? a - b.data : a;
+      const len = b ? b.dataEnd - b.data : 0;
+      this.fault(
+        pc,
+        `packet access out of bounds: ${at} at offset ${rel} from data, but data_end is at ${len} (missing or wrong 'if (ptr + N > data_end)' check)`,
+      );
+    }
+    if (m.kind === 'stack') {
+      this.fault(
+        pc,
+        `stack access out of bounds: ${at} at fp${a - STACK_SIZE >= 0 ? '+' : ''}${a - STACK_SIZE} (the frame is 512 bytes: fp-512 .. fp-1)`,
+      );
+    }
+    this.fault(pc, `out-of-bounds ${at} at offset ${a} of ${m.label} (size ${m.hi - m.lo})`);
+  }
+
+  // ---- slow paths of the compiled code --------------------------------------------------------
+
+  load(pc: number, size: number, sx: boolean, hi: number, a: number): number {
+    const m = this.R[hi];
+    if (m !== undefined && m.kind === 'ctx') return this.loadCtx(pc, size, a);
+    return this.badAccess(pc, 'read', size, hi, a);
+  }
+
+  /** The kernel's xdp_md context rewrite: 32-bit fields become pointers or device facts. */
+  private loadCtx(pc: number, size: number, off: number): number {
+    const x = this.xdp;
+    if (!x) this.fault(pc, 'no context in this run');
+    if (size !== 4 || off < 0 || off > 20 || off % 4 !== 0)
+      this.fault(
+        pc,
+        `invalid access to xdp_md: ${size} bytes at offset ${off} (only aligned 4-byte reads of its fields are allowed)`,
+      );
+    this.rh = 0;
+    switch (off) {
+      case XDP_MD.data:
+        this.rh = REGION_PACKET;
+        return (ADDR_BASE + x.buffer.data) | 0;
+      case XDP_MD.data_end:
+        this.rh = REGION_PACKET;
+        return (ADDR_BASE + x.buffer.dataEnd) | 0;
+      case XDP_MD.data_meta:
+        this.rh = REGION_PACKET;
+        return (ADDR_BASE + x.buffer.dataMeta) | 0;
+      case XDP_MD.ingress_ifindex:
+        return x.ctx.ingressIfindex | 0;
+      case XDP_MD.rx_queue_index:
+        return x.ctx.rxQueueIndex | 0;
+      default:
+        return x.ctx.egressIfindex | 0;
+    }
+  }
+
+  store(pc: number, size: number, hi: number, a: number, _vh: number, _vl: number): void {
+    const m = this.R[hi];
+    if (m !== undefined && m.kind === 'ctx')
+      this.fault(
+        pc,
+        `write into the xdp_md context at offset ${a} (the context is read-only for XDP programs)`,
+      );
+    this.badAccess(pc, 'write', size, hi, a);
+  }
+
+  atomic(
+    pc: number,
+    size: number,
+    op: number,
+    hi: number,
+    a: number,
+    vh: number,
+    vl: number,
+    r0h: number,
+    r0l: number,
+  ): number {
+    const m = this.R[hi];
+    if (m === undefined || a < m.lo || a + size > m.whi) return this.badAccess(pc, 'write', size, hi, a);
+    const dv = m.dv;
+    const oldL = dv.getInt32(a, true);
+    const oldH = size === 8 ? dv.getInt32(a + 4, true) : 0;
+    let nl = oldL;
+    let nh = oldH;
+    const base = op & ~ATOMIC_FETCH;
+    if (op === ATOMIC_XCHG) {
+      nl = vl;
+      nh = vh;
+    } else if (op === ATOMIC_CMPXCHG) {
+      if (oldL === r0l && (size === 4 || oldH === r0h)) {
+        nl = vl;
+        nh = vh;
+      }
+    } else if (base === 0x00) {
+      const t = (oldL >>> 0) + (vl >>> 0);
+      nl = t | 0;
+      nh = (oldH + vh + (t > 0xffffffff ? 1 : 0)) | 0;
+    } else if (base === 0x40) {
+      nl = oldL | vl;
+      nh = oldH | vh;
+    } else if (base === 0x50) {
+      nl = oldL & vl;
+      nh = oldH & vh;
+    } else {
+      nl = oldL ^ vl;
+      nh = oldH ^ vh;
+    }
+    dv.setInt32(a, nl, true);
+    if (size === 8) dv.setInt32(a + 4, nh, true);
+    this.rh = oldH;
+    return oldL;
+  }
+
+  call(pc: number, id: number): number {
+    const h = this.helpers[id];
+    if (h === undefined) this.fault(pc, `helper ${id} is not available in this run`);
+    return h(this, pc);
+  }
+
+  // ---- utilities for helpers ------------------------------------------------------------------
+
+  /** Argument i (1..5) as hi/lo. */
+  argLo(i: number): number {
+    return this.A[2 * i - 1] as number;
+  }
+  argHi(i: number): number {
+    return this.A[2 * i - 2] as number;
+  }
+  /** Argument as an unsigned 64-bit BigInt (flags, keys). */
+  argU64(i: number): bigint {
+    return (BigInt(this.argHi(i) >>> 0) << 32n) | BigInt(this.argLo(i) >>> 0);
+  }
+
+  /** Bytes [ptr, ptr+size) of argument i, bounds-checked like the verifier checks helper memory args. */
+  argMem(pc: number, i: number, size: number, write: boolean, what: string): Uint8Array {
+    const hi = this.argHi(i);
+    const a = this.argLo(i) - ADDR_BASE;
+    const m = this.R[hi];
+    if (m === undefined || size < 0 || a < m.lo || a + size > (write ? m.whi : m.hi)) {
+      if (m && m.kind === 'null' && size === 0) return new Uint8Array(0);
+      try {
+        this.badAccess(pc, write ? 'write' : 'read', size, hi, a);
+      } catch (e) {
+        if (e instanceof VmFault) this.fault(pc, `${what} (argument ${i}): ${e.message}`);
+        throw e;
+      }
+    }
+    return m.u8.subarray(a, a + size);
+  }
+
+  /** The region argument i points to (map pointers, ringbuf samples), or a fault. */
+  argRegion(pc: number, i: number, kind: RegionKind, what: string): Region {
+    const m = this.R[this.argHi(i)];
+    if (m === undefined || m.kind !== kind)
+      this.fault(pc, `${what} (argument ${i}) is not a ${kind === 'map' ? 'map pointer' : kind}`);
+    return m;
+  }
+
+  /** Returns a pointer to offset 0 of a region (or NULL). */
+  ptr(r: Region | undefined): number {
+    if (!r) {
+      this.rh = 0;
+      return 0;
+    }
+    this.rh = r.id;
+    return ADDR_BASE;
+  }
+
+  /** Returns a signed 64-bit number (helper return codes). */
+  ret(v: number): number {
+    this.rh = v < 0 ? -1 : 0;
+    return v | 0;
+  }
+
+  /** Points the packet region at the current XDP buffer window [data_meta, data_end). */
+  syncPacket(): void {
+    const b = this.xdp?.buffer;
+    const p = this.R[REGION_PACKET] as Region;
+    if (b) p.setWindow(b.bytes, b.dataMeta, b.dataEnd, true);
+  }
+
+  /** Calls a callback subprogram (bpf_loop and friends) at `entry` with up to 5 arguments. */
+  invoke(pc: number, entry: number, args: number[]): number {
+    const prog = this.current;
+    if (!prog) this.fault(pc, 'no program to call back into');
+    if (this.depth + 1 >= MAX_CALL_FRAMES) this.fault(pc, `call depth exceeds ${MAX_CALL_FRAMES} frames`);
+    this.depth++;
+    try {
+      const a = (k: number): number => args[k] ?? 0;
+      return prog.compiled(this.tracing)(
+        this,
+        entry,
+        a(0),
+        a(1),
+        a(2),
+        a(3),
+        a(4),
+        a(5),
+        a(6),
+        a(7),
+        a(8),
+        a(9),
+      );
+    } finally {
+      this.depth--;
+    }
+  }
+}

@@ -1,0 +1,59 @@
+// The VM's memory model: every pointer is a 64-bit value whose high word names a region (context,
+// packet, one stack frame, a map value, read-only data) and whose low word is ADDR_BASE + offset.
+// Keeping offsets in the middle of the 32-bit range means pointer arithmetic by small amounts never
+// borrows into the region word, so `ptr - 4 + 4` is the same pointer again (issue #3 "regions").
+
+/** Offset 0 of every region, as seen in a register's low word. */
+export const ADDR_BASE = 0x40000000;
+
+export type RegionKind =
+  'null' | 'ctx' | 'packet' | 'stack' | 'mapValue' | 'rodata' | 'memory' | 'map' | 'func';
+
+export class Region {
+  /** Bytes visible through this region; an access at offset o touches u8[o .. o+size). */
+  u8: Uint8Array;
+  dv: DataView;
+  /** Readable offsets are [lo, hi); writable ones [lo, whi) (whi = -1 when read-only). */
+  lo: number;
+  hi: number;
+  whi: number;
+  constructor(
+    readonly kind: RegionKind,
+    readonly id: number,
+    u8: Uint8Array,
+    writable: boolean,
+    /** What the region is, for fault messages ("map 'counters' value", "stack frame 0"). */
+    readonly label: string,
+    /** For kind 'map': the map object a helper receives. */
+    readonly ref?: unknown,
+  ) {
+    this.u8 = u8;
+    this.dv = new DataView(u8.buffer, u8.byteOffset, u8.byteLength);
+    this.lo = 0;
+    this.hi = kind === 'ctx' || kind === 'map' || kind === 'func' || kind === 'null' ? 0 : u8.byteLength;
+    this.whi = writable ? this.hi : -1;
+  }
+
+  /** Re-points the region at new bytes (adjust_head/tail move the packet window, §test_run). */
+  setWindow(u8: Uint8Array, lo: number, hi: number, writable: boolean): void {
+    if (u8 !== this.u8) {
+      this.u8 = u8;
+      this.dv = new DataView(u8.buffer, u8.byteOffset, u8.byteLength);
+    }
+    this.lo = lo;
+    this.hi = hi;
+    this.whi = writable ? hi : -1;
+  }
+}
+
+/** A 64-bit register value as the VM keeps it: two int32 halves. */
+export interface RegPair {
+  hi: number;
+  lo: number;
+}
+
+export const pairToBigInt = (hi: number, lo: number): bigint => (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
+export const bigIntToPair = (v: bigint): RegPair => ({
+  hi: Number(BigInt.asIntN(32, v >> 32n)),
+  lo: Number(BigInt.asIntN(32, v)),
+});

@@ -1,0 +1,51 @@
+// Runs raw eBPF bytecode with no object and no maps, the way ISA conformance runners drive a runtime
+// (`xdp-lab exec`, cli.md): optional memory whose address is in r1, r10 at a 512-byte stack.
+import { compile } from './compiler';
+import type { CompiledProgram } from './compiler';
+import { decodeInsns, INSN_SIZE } from './isa';
+import { DEFAULT_BUDGET, Machine, REGION_MEMORY } from './machine';
+import type { RunnableProgram } from './machine';
+import { ADDR_BASE, pairToBigInt } from './memory';
+import { LoadError, VmFault } from './vmFault';
+
+export interface RawRunResult {
+  /** r0 as an unsigned 64-bit value. */
+  r0: bigint;
+  insns: number;
+  /** The memory after the run (the program may write it). */
+  memory: Uint8Array;
+}
+
+export interface RawRunOptions {
+  budget?: number;
+}
+
+/** Loads and runs `code`; throws LoadError (cannot load) or VmFault (faulted while running). */
+export function runRaw(
+  code: Uint8Array,
+  memory: Uint8Array | undefined,
+  opts: RawRunOptions = {},
+): RawRunResult {
+  if (code.length === 0) throw new LoadError('the program is empty');
+  if (code.length % INSN_SIZE !== 0)
+    throw new LoadError(`the program is ${code.length} bytes, not a multiple of 8`);
+  const insns = decodeInsns(code);
+  const fn = compile(insns);
+  const M = new Machine();
+  const mem = memory ? memory.slice() : new Uint8Array(0);
+  const region = M.R[REGION_MEMORY];
+  region?.setWindow(mem, 0, mem.length, true);
+  const prog: RunnableProgram = {
+    name: 'exec',
+    compiled: (): CompiledProgram => fn,
+    lineOf: () => undefined,
+  };
+  M.current = prog;
+  M.budget = opts.budget ?? DEFAULT_BUDGET;
+  const r1h = memory ? REGION_MEMORY : 0;
+  const r1l = memory ? ADDR_BASE : 0;
+  const lo = fn(M, 0, r1h, r1l, 0, 0, 0, 0, 0, 0, 0, 0);
+  return { r0: pairToBigInt(M.rh, lo), insns: M.n, memory: mem };
+}
+
+export { LoadError, VmFault };
