@@ -1,0 +1,446 @@
+// The model of one BPF C file (issue #5): programs (SEC + function), maps (BTF-defined and legacy),
+// includes, helper calls, returns, license, file constants. Built from a tree-sitter tree of the
+// masked text (maskMacros.ts), so spans are offsets into the user's text.
+import type { Node, Tree } from 'web-tree-sitter';
+import { helperByName } from '../bpf/helperCatalog';
+import type { HelperInfo } from '../bpf/helperCatalog';
+import { mapTypeByName, mapTypeByValue } from '../bpf/mapTypes';
+import type { MapTypeInfo } from '../bpf/mapTypes';
+import { xdpSecInfo } from '../bpf/secNames';
+import type { SecName } from '../bpf/secNames';
+import { evalConst, evalConstText } from './constEval';
+import { layoutStruct, sizeOfType } from './cTypes';
+import type { StructLayout } from './cTypes';
+import type { MapAttrMark, MaskedSource, SecMark } from './maskMacros';
+import { LineIndex } from './textPositions';
+
+export interface Span {
+  readonly start: number;
+  readonly end: number;
+}
+
+const spanOf = (n: Node): Span => ({ start: n.startIndex, end: n.endIndex });
+
+export interface IncludeInfo {
+  readonly path: string;
+  readonly system: boolean;
+  readonly span: Span;
+}
+
+export interface FunctionInfo {
+  readonly name: string;
+  readonly nameSpan: Span;
+  readonly span: Span;
+  readonly node: Node;
+  readonly sec?: SecMark;
+  /** Set when the SEC names an XDP program. */
+  readonly xdp?: SecName;
+  /** Name of the first parameter (the context), if any. */
+  readonly ctxParam?: string;
+  readonly returns: readonly Node[];
+}
+
+export interface MapAttr {
+  readonly value: string;
+  readonly span: Span;
+}
+
+export interface MapInfo {
+  readonly name: string;
+  readonly nameSpan: Span;
+  readonly span: Span;
+  readonly style: 'btf' | 'legacy';
+  readonly sec?: SecMark;
+  /** Attributes as written: type, key, value, key_size, value_size, max_entries, map_flags, pinning… */
+  readonly attrs: ReadonlyMap<string, MapAttr>;
+  readonly type?: MapTypeInfo;
+  readonly keySize?: number;
+  readonly valueSize?: number;
+  readonly maxEntries?: number;
+}
+
+export interface HelperCall {
+  /** Name as written, e.g. "bpf_redirect_map" or "bpf_printk". */
+  readonly name: string;
+  /** Catalog entry (bpf_printk resolves to bpf_trace_printk). */
+  readonly helper?: HelperInfo;
+  readonly node: Node;
+  readonly nameSpan: Span;
+  readonly args: readonly Node[];
+  /** Enclosing function name. */
+  readonly inFunction?: string;
+}
+
+export interface LicenseInfo {
+  readonly value: string;
+  readonly span: Span;
+}
+
+export interface FileModel {
+  readonly text: string;
+  readonly lines: LineIndex;
+  readonly tree: Tree;
+  readonly secs: readonly SecMark[];
+  readonly includes: readonly IncludeInfo[];
+  readonly functions: readonly FunctionInfo[];
+  readonly programs: readonly FunctionInfo[];
+  readonly maps: readonly MapInfo[];
+  readonly calls: readonly HelperCall[];
+  /** Calls to functions of this file: callee name → calls. */
+  readonly localCalls: ReadonlyMap<string, readonly { readonly from?: string; readonly nameSpan: Span }[]>;
+  readonly license?: LicenseInfo;
+  /** #define and enum constants with a numeric value. */
+  readonly constants: ReadonlyMap<string, bigint>;
+  readonly structs: ReadonlyMap<string, StructLayout>;
+  /** Every identifier occurrence by name (for references and semantic tokens). */
+  readonly identifiers: ReadonlyMap<string, readonly Span[]>;
+}
+
+/** Macros that expand to a helper call. */
+const helperAliases: Record<string, string> = { bpf_printk: 'bpf_trace_printk' };
+
+function declaratorName(n: Node | null): Node | undefined {
+  let d: Node | null = n;
+  while (d && d.type !== 'identifier' && d.type !== 'field_identifier' && d.type !== 'type_identifier') {
+    d = d.childForFieldName('declarator') ?? d.namedChildren.find((c) => c?.type === 'identifier') ?? null;
+  }
+  return d ?? undefined;
+}
+
+/** Top-level items, looking through #if/#ifdef blocks. */
+function topItems(root: Node): Node[] {
+  const out: Node[] = [];
+  const visit = (n: Node): void => {
+    for (const c of n.namedChildren) {
+      if (!c) continue;
+      if (/^preproc_(if|ifdef|else|elif|elifdef)$/.test(c.type)) visit(c);
+      else out.push(c);
+    }
+  };
+  visit(root);
+  return out;
+}
+
+function stripQuotes(s: string): string {
+  return s.replace(/^"|"$/g, '');
+}
+
+export function buildFileModel(source: MaskedSource, original: string, tree: Tree): FileModel {
+  const root = tree.rootNode;
+  const constants = new Map<string, bigint>();
+  const structs = new Map<string, StructLayout>();
+  const includes: IncludeInfo[] = [];
+  const functions: FunctionInfo[] = [];
+  const maps: MapInfo[] = [];
+  const calls: HelperCall[] = [];
+  const localCalls = new Map<string, { from?: string; nameSpan: Span }[]>();
+  const identifiers = new Map<string, Span[]>();
+  let license: LicenseInfo | undefined;
+
+  const items = topItems(root);
+  const secFor = new Map<Node, SecMark>();
+  {
+    let i = 0;
+    for (const sec of source.secs) {
+      while (i < items.length && (items[i]?.endIndex ?? 0) <= sec.start) i++;
+      const item = items[i];
+      if (item && !secFor.has(item)) secFor.set(item, sec);
+    }
+  }
+
+  // One pass over every node for includes, constants, structs, identifiers and calls.
+  const cursor = root.walk();
+  const fnStack: string[] = [];
+  const fnEnd: number[] = [];
+  let done = false;
+  while (!done) {
+    const n = cursor.currentNode;
+    while (fnEnd.length && n.startIndex >= (fnEnd[fnEnd.length - 1] ?? 0)) {
+      fnEnd.pop();
+      fnStack.pop();
+    }
+    switch (n.type) {
+      case 'preproc_include': {
+        const p = n.childForFieldName('path');
+        if (p)
+          includes.push({
+            path: p.text.replace(/^[<"]|[>"]$/g, ''),
+            system: p.type === 'system_lib_string',
+            span: spanOf(p),
+          });
+        break;
+      }
+      case 'preproc_def': {
+        const name = n.childForFieldName('name')?.text;
+        const value = n
+          .childForFieldName('value')
+          ?.text.trim()
+          .replace(/^\((.*)\)$/, '$1')
+          .trim();
+        if (name && value !== undefined) {
+          const v = evalConstText(value, constants, (t) => sizeOfType(t, structs));
+          if (v !== undefined) constants.set(name, v);
+        }
+        break;
+      }
+      case 'enumerator_list': {
+        let next = 0n;
+        for (const e of n.namedChildren) {
+          if (e?.type !== 'enumerator') continue;
+          const name = e.childForFieldName('name')?.text;
+          const valueNode = e.childForFieldName('value');
+          const v = valueNode ? evalConst(valueNode, constants) : next;
+          if (name && v !== undefined) {
+            constants.set(name, v);
+            next = v + 1n;
+          }
+        }
+        break;
+      }
+      case 'struct_specifier': {
+        const name = n.childForFieldName('name')?.text;
+        const body = n.childForFieldName('body');
+        if (name && body) {
+          const members: string[] = [];
+          let ok = true;
+          for (const f of body.namedChildren) {
+            if (f?.type !== 'field_declaration') continue;
+            const t = f.childForFieldName('type')?.text ?? '';
+            const ds = f.childrenForFieldName('declarator');
+            if (!ds.length || f.text.includes(':')) ok = false;
+            for (const d of ds) {
+              if (!d) continue;
+              if (d.type === 'pointer_declarator') members.push(`${t} *`);
+              else if (d.type === 'array_declarator') {
+                const size = evalConst(d.childForFieldName('size'), constants);
+                if (size === undefined) ok = false;
+                members.push(`${t}[${String(size)}]`);
+              } else members.push(t);
+            }
+          }
+          const layout = ok ? layoutStruct(members, structs) : undefined;
+          if (layout) structs.set(`struct ${name}`, layout);
+        }
+        break;
+      }
+      case 'function_definition': {
+        const name = declaratorName(n.childForFieldName('declarator'))?.text;
+        if (name) {
+          fnStack.push(name);
+          fnEnd.push(n.endIndex);
+        }
+        break;
+      }
+      case 'identifier': {
+        const list = identifiers.get(n.text);
+        if (list) list.push(spanOf(n));
+        else identifiers.set(n.text, [spanOf(n)]);
+        break;
+      }
+      case 'call_expression': {
+        const f = n.childForFieldName('function');
+        if (f?.type === 'identifier') {
+          const args = (n.childForFieldName('arguments')?.namedChildren ?? []).filter(
+            (a): a is Node => !!a && a.type !== 'comment',
+          );
+          const from = fnStack[fnStack.length - 1];
+          if (f.text.startsWith('bpf_')) {
+            const helper = helperByName(helperAliases[f.text] ?? f.text);
+            calls.push({ name: f.text, helper, node: n, nameSpan: spanOf(f), args, inFunction: from });
+          }
+          const list = localCalls.get(f.text);
+          const entry = { from, nameSpan: spanOf(f) };
+          if (list) list.push(entry);
+          else localCalls.set(f.text, [entry]);
+        }
+        break;
+      }
+    }
+    if (cursor.gotoFirstChild()) continue;
+    while (!cursor.gotoNextSibling()) {
+      if (!cursor.gotoParent()) {
+        done = true;
+        break;
+      }
+    }
+  }
+  cursor.delete();
+
+  for (const item of items) {
+    const sec = secFor.get(item);
+    if (item.type === 'function_definition') {
+      const decl = item.childForFieldName('declarator');
+      const nameNode = declaratorName(decl);
+      if (!nameNode) continue;
+      let fdecl: Node | null = decl;
+      while (fdecl && fdecl.type !== 'function_declarator') fdecl = fdecl.childForFieldName('declarator');
+      const firstParam = fdecl
+        ?.childForFieldName('parameters')
+        ?.namedChildren.find((p) => p?.type === 'parameter_declaration');
+      const ctxParam = firstParam
+        ? declaratorName(firstParam.childForFieldName('declarator'))?.text
+        : undefined;
+      const body = item.childForFieldName('body');
+      const returns = body ? body.descendantsOfType('return_statement').filter((r): r is Node => !!r) : [];
+      functions.push({
+        name: nameNode.text,
+        nameSpan: spanOf(nameNode),
+        span: spanOf(item),
+        node: item,
+        sec,
+        xdp: sec ? xdpSecInfo(sec.name) : undefined,
+        ctxParam,
+        returns,
+      });
+      continue;
+    }
+    if (item.type !== 'declaration') continue;
+    const typeNode = item.childForFieldName('type');
+    for (const d of item.childrenForFieldName('declarator')) {
+      if (!d) continue;
+      const nameNode = declaratorName(d);
+      if (!nameNode) continue;
+      if (sec?.name === 'license') {
+        const v = d.childForFieldName('value');
+        if (v?.type === 'string_literal' || v?.type === 'concatenated_string')
+          license = { value: stripQuotes(v.text), span: spanOf(v) };
+        else license = { value: '', span: spanOf(d) };
+        continue;
+      }
+      const body = typeNode?.type === 'struct_specifier' ? typeNode.childForFieldName('body') : null;
+      if (
+        body &&
+        !typeNode?.childForFieldName('name') &&
+        (sec?.name === '.maps' ||
+          source.mapAttrs.some((a) => a.start >= body.startIndex && a.end <= body.endIndex))
+      ) {
+        maps.push(
+          btfMap(
+            nameNode,
+            item,
+            sec,
+            source.mapAttrs.filter((a) => a.start >= body.startIndex && a.end <= body.endIndex),
+            constants,
+            structs,
+          ),
+        );
+        continue;
+      }
+      const value = d.type === 'init_declarator' ? d.childForFieldName('value') : null;
+      if (
+        value?.type === 'initializer_list' &&
+        (sec?.name === 'maps' || /bpf_map_def|bpf_elf_map/.test(typeNode?.text ?? ''))
+      ) {
+        maps.push(legacyMap(nameNode, item, sec, value, constants));
+      }
+    }
+  }
+
+  const programs = functions.filter((f) => f.sec);
+  return {
+    text: original,
+    lines: new LineIndex(original),
+    tree,
+    secs: source.secs,
+    includes,
+    functions,
+    programs,
+    maps,
+    calls,
+    localCalls,
+    license,
+    constants,
+    structs,
+    identifiers,
+  };
+}
+
+function numberOf(
+  text: string,
+  constants: ReadonlyMap<string, bigint>,
+  structs: ReadonlyMap<string, StructLayout> = new Map(),
+): number | undefined {
+  const v = evalConstText(text, constants, (t) => sizeOfType(t, structs));
+  return v === undefined ? undefined : Number(v);
+}
+
+function mapTypeOf(
+  text: string | undefined,
+  constants: ReadonlyMap<string, bigint>,
+): MapTypeInfo | undefined {
+  if (!text) return undefined;
+  const byName = mapTypeByName(text.trim());
+  if (byName) return byName;
+  const n = numberOf(text, constants);
+  return n === undefined ? undefined : mapTypeByValue(n);
+}
+
+function btfMap(
+  nameNode: Node,
+  decl: Node,
+  sec: SecMark | undefined,
+  marks: readonly MapAttrMark[],
+  constants: ReadonlyMap<string, bigint>,
+  structs: ReadonlyMap<string, StructLayout>,
+): MapInfo {
+  const attrs = new Map<string, MapAttr>();
+  for (const m of marks) attrs.set(m.key, { value: m.value, span: { start: m.valueStart, end: m.valueEnd } });
+  const type = mapTypeOf(attrs.get('type')?.value, constants);
+  const keyType = attrs.get('key')?.value;
+  const valueType = attrs.get('value')?.value;
+  const keySize =
+    keyType !== undefined
+      ? sizeOfType(keyType, structs)
+      : numberOf(attrs.get('key_size')?.value ?? '', constants, structs);
+  const valueSize =
+    valueType !== undefined
+      ? sizeOfType(valueType, structs)
+      : numberOf(attrs.get('value_size')?.value ?? '', constants, structs);
+  const maxEntries = numberOf(attrs.get('max_entries')?.value ?? '', constants);
+  return {
+    name: nameNode.text,
+    nameSpan: spanOf(nameNode),
+    span: spanOf(decl),
+    style: 'btf',
+    sec,
+    attrs,
+    type,
+    keySize,
+    valueSize,
+    maxEntries,
+  };
+}
+
+function legacyMap(
+  nameNode: Node,
+  decl: Node,
+  sec: SecMark | undefined,
+  init: Node,
+  constants: ReadonlyMap<string, bigint>,
+): MapInfo {
+  const attrs = new Map<string, MapAttr>();
+  for (const p of init.namedChildren) {
+    if (p?.type !== 'initializer_pair') continue;
+    const field =
+      p.childForFieldName('designator')?.text.replace(/^\./, '') ??
+      p.namedChildren[0]?.text.replace(/^\./, '');
+    const value = p.childForFieldName('value');
+    if (field && value) attrs.set(field, { value: value.text, span: spanOf(value) });
+  }
+  const type = mapTypeOf(attrs.get('type')?.value, constants);
+  const keySize = numberOf(attrs.get('key_size')?.value ?? '', constants);
+  const valueSize = numberOf(attrs.get('value_size')?.value ?? '', constants);
+  const maxEntries = numberOf(attrs.get('max_entries')?.value ?? '', constants);
+  return {
+    name: nameNode.text,
+    nameSpan: spanOf(nameNode),
+    span: spanOf(decl),
+    style: 'legacy',
+    sec,
+    attrs,
+    type,
+    keySize,
+    valueSize,
+    maxEntries,
+  };
+}

@@ -1,0 +1,274 @@
+// Packet access that no data_end bounds check precedes, and xdp.frags programs that treat the linear
+// part as the whole frame. The verifier rejects the first ("invalid access to packet"); the second
+// silently misses bytes that live in fragments (../shared/notes/redirect-semantics.md §5).
+//
+// The check is deliberately lenient so correct programs never get a false positive: once a comparison
+// against data_end mentions any pointer into the packet (or a pointer is passed to a function together
+// with data_end), every pointer into that packet counts as checked, and pointers derived later inherit
+// that. What remains is the classic bug: reading headers before any check on that path.
+import type { Node } from 'web-tree-sitter';
+import { evalConst } from '../constEval';
+import type { FunctionInfo } from '../fileModel';
+import type { RuleContext } from './ruleContext';
+
+/** Longest linear part veth (and most drivers with 4 KiB pages) give a frags program (§5). */
+const LINEAR_MAX = 3520;
+
+interface PacketVar {
+  readonly name: string;
+  readonly parent?: PacketVar;
+  checked: boolean;
+  reported: boolean;
+  readonly children: PacketVar[];
+}
+
+class PacketScan {
+  readonly vars = new Map<string, PacketVar>();
+  readonly endVars = new Set<string>();
+  /** The pseudo-variable for ctx->data itself. */
+  readonly data: PacketVar = { name: 'ctx->data', checked: false, reported: true, children: [] };
+
+  constructor(readonly ctxName: string) {}
+
+  isCtxField(n: Node | null | undefined, fields: readonly string[]): boolean {
+    return (
+      !!n &&
+      n.type === 'field_expression' &&
+      n.childForFieldName('argument')?.text === this.ctxName &&
+      fields.includes(n.childForFieldName('field')?.text ?? '')
+    );
+  }
+
+  /** The packet pointer an expression is (or points into), following casts, +/- and &x->f. */
+  pointerRoot(n: Node | null | undefined): PacketVar | undefined {
+    if (!n) return undefined;
+    switch (n.type) {
+      case 'identifier':
+        return this.vars.get(n.text);
+      case 'parenthesized_expression':
+        return this.pointerRoot(n.namedChildren[0]);
+      case 'cast_expression':
+        return this.pointerRoot(n.childForFieldName('value'));
+      case 'field_expression':
+        return this.isCtxField(n, ['data', 'data_meta']) ? this.data : undefined;
+      case 'binary_expression': {
+        const op = n.childForFieldName('operator')?.text;
+        if (op !== '+' && op !== '-') return undefined;
+        return (
+          this.pointerRoot(n.childForFieldName('left')) ??
+          (op === '+' ? this.pointerRoot(n.childForFieldName('right')) : undefined)
+        );
+      }
+      case 'pointer_expression': {
+        if (n.childForFieldName('operator')?.text !== '&') return undefined;
+        const a = n.childForFieldName('argument');
+        if (a?.type === 'field_expression' || a?.type === 'subscript_expression')
+          return this.pointerRoot(a.childForFieldName('argument'));
+        return undefined;
+      }
+      default:
+        return undefined;
+    }
+  }
+
+  mentionsEnd(n: Node | null | undefined): boolean {
+    if (!n) return false;
+    if (n.type === 'identifier') return this.endVars.has(n.text);
+    if (this.isCtxField(n, ['data_end'])) return true;
+    return n.namedChildren.some((c) => this.mentionsEnd(c));
+  }
+
+  isEnd(n: Node | null | undefined): boolean {
+    if (!n) return false;
+    if (n.type === 'identifier') return this.endVars.has(n.text);
+    if (n.type === 'parenthesized_expression') return this.isEnd(n.namedChildren[0]);
+    if (n.type === 'cast_expression') return this.isEnd(n.childForFieldName('value'));
+    return this.isCtxField(n, ['data_end']);
+  }
+
+  /** Every packet variable named anywhere inside n. */
+  packetVarsIn(n: Node, out: PacketVar[] = []): PacketVar[] {
+    if (n.type === 'identifier') {
+      const v = this.vars.get(n.text);
+      if (v) out.push(v);
+    } else if (this.isCtxField(n, ['data', 'data_meta'])) out.push(this.data);
+    else for (const c of n.namedChildren) if (c) this.packetVarsIn(c, out);
+    return out;
+  }
+
+  /** A check covers every pointer that exists into the same packet (lenient by design, see top). */
+  markChecked(v: PacketVar): void {
+    let root = v;
+    while (root.parent) root = root.parent;
+    const down = (x: PacketVar): void => {
+      x.checked = true;
+      x.children.forEach(down);
+    };
+    down(root);
+  }
+
+  assign(name: string, rhs: Node | null | undefined): void {
+    if (!rhs) return;
+    if (this.isEnd(rhs)) {
+      this.endVars.add(name);
+      this.vars.delete(name);
+      return;
+    }
+    const parent = this.pointerRoot(rhs);
+    if (!parent) {
+      this.vars.delete(name);
+      return;
+    }
+    const v: PacketVar = { name, parent, checked: parent.checked, reported: false, children: [] };
+    parent.children.push(v);
+    this.vars.set(name, v);
+  }
+}
+
+const comparisons = new Set(['<', '<=', '>', '>=']);
+
+function scanFunction(ctx: RuleContext, fn: FunctionInfo): void {
+  if (!fn.ctxParam) return;
+  const scan = new PacketScan(fn.ctxParam);
+  const body = fn.node.childForFieldName('body');
+  if (!body) return;
+  const visit = (n: Node): void => {
+    switch (n.type) {
+      case 'sizeof_expression':
+        return;
+      case 'init_declarator': {
+        const value = n.childForFieldName('value');
+        if (value) visit(value);
+        let d: Node | null = n.childForFieldName('declarator');
+        while (d && d.type !== 'identifier') d = d.childForFieldName('declarator');
+        if (d) scan.assign(d.text, value);
+        return;
+      }
+      case 'assignment_expression': {
+        const right = n.childForFieldName('right');
+        if (right) visit(right);
+        const left = n.childForFieldName('left');
+        if (left?.type === 'identifier' && n.childForFieldName('operator')?.text === '=')
+          scan.assign(left.text, right);
+        else if (left) visit(left);
+        return;
+      }
+      case 'binary_expression': {
+        const op = n.childForFieldName('operator')?.text ?? '';
+        n.namedChildren.forEach((c) => c && visit(c));
+        if (comparisons.has(op)) {
+          const l = n.childForFieldName('left');
+          const r = n.childForFieldName('right');
+          const side = scan.mentionsEnd(l) ? r : scan.mentionsEnd(r) ? l : undefined;
+          if (side) for (const v of scan.packetVarsIn(side)) scan.markChecked(v);
+        }
+        return;
+      }
+      case 'call_expression': {
+        n.namedChildren.forEach((c) => c && visit(c));
+        // A helper of the file that receives data_end does the bounds check for its caller.
+        const args = n.childForFieldName('arguments');
+        if (args && scan.mentionsEnd(args)) for (const v of scan.packetVarsIn(args)) scan.markChecked(v);
+        return;
+      }
+      case 'pointer_expression': {
+        const op = n.childForFieldName('operator')?.text;
+        const arg = n.childForFieldName('argument');
+        if (op === '&') {
+          // &eth->h_dest takes an address; the field expression inside is not an access.
+          if (arg?.type === 'field_expression' || arg?.type === 'subscript_expression')
+            arg.namedChildren.forEach((c) => c && visit(c));
+          else if (arg) visit(arg);
+          return;
+        }
+        if (arg) visit(arg);
+        report(scan.pointerRoot(arg), n);
+        return;
+      }
+      case 'field_expression': {
+        n.namedChildren.forEach((c) => c && visit(c));
+        if (n.child(1)?.text === '->') report(scan.pointerRoot(n.childForFieldName('argument')), n);
+        return;
+      }
+      case 'subscript_expression': {
+        n.namedChildren.forEach((c) => c && visit(c));
+        report(scan.pointerRoot(n.childForFieldName('argument')), n);
+        return;
+      }
+      default:
+        n.namedChildren.forEach((c) => c && visit(c));
+    }
+  };
+  const report = (v: PacketVar | undefined, at: Node): void => {
+    if (!v || v.checked || v.reported || v === scan.data) return;
+    v.reported = true;
+    ctx.report(
+      'unchecked-packet-access',
+      { start: at.startIndex, end: at.endIndex },
+      `${at.text} reads the packet through ${v.name} before any check against data_end on this path: the verifier rejects it ("invalid access to packet"). Compare first, e.g. if ((void *)(${v.name} + 1) > data_end) return XDP_DROP;`,
+    );
+  };
+  visit(body);
+}
+
+function scanFrags(ctx: RuleContext, fn: FunctionInfo): void {
+  if (!fn.xdp?.frags || !fn.ctxParam) return;
+  const loadsBytes = ctx.model.calls.some((c) => c.inFunction === fn.name && c.name === 'bpf_xdp_load_bytes');
+  const scan = new PacketScan(fn.ctxParam);
+  const body = fn.node.childForFieldName('body');
+  if (!body) return;
+  // Only the names matter here: which identifiers hold data_end and packet pointers.
+  for (const d of body.descendantsOfType(['init_declarator', 'assignment_expression'])) {
+    if (!d) continue;
+    const value = d.childForFieldName(d.type === 'init_declarator' ? 'value' : 'right');
+    let name: Node | null = d.childForFieldName(d.type === 'init_declarator' ? 'declarator' : 'left');
+    while (name && name.type !== 'identifier') name = name.childForFieldName('declarator');
+    if (name) scan.assign(name.text, value);
+  }
+  for (const b of body.descendantsOfType('binary_expression')) {
+    if (!b) continue;
+    const op = b.childForFieldName('operator')?.text ?? '';
+    const l = b.childForFieldName('left');
+    const r = b.childForFieldName('right');
+    if (op === '-' && scan.isEnd(l) && scan.pointerRoot(r)) {
+      ctx.report(
+        'frags-linear-access',
+        { start: b.startIndex, end: b.endIndex },
+        `In an ${fn.xdp.name} program ${b.text} is only the linear part of a multi-buffer frame; bpf_xdp_get_buff_len(${fn.ctxParam}) gives the whole length.`,
+        {
+          fixes: [
+            {
+              title: `Use bpf_xdp_get_buff_len(${fn.ctxParam})`,
+              edits: [{ range: ctx.nodeRange(b), newText: `bpf_xdp_get_buff_len(${fn.ctxParam})` }],
+            },
+          ],
+        },
+      );
+    }
+    if (!loadsBytes && comparisons.has(op)) {
+      const side = scan.isEnd(l) ? r : scan.isEnd(r) ? l : undefined;
+      if (
+        side?.type === 'binary_expression' &&
+        side.childForFieldName('operator')?.text === '+' &&
+        scan.pointerRoot(side.childForFieldName('left'))
+      ) {
+        const off = evalConst(side.childForFieldName('right'), ctx.model.constants);
+        if (off !== undefined && off > BigInt(LINEAR_MAX)) {
+          ctx.report(
+            'frags-linear-access',
+            { start: b.startIndex, end: b.endIndex },
+            `Offset ${String(off)} is beyond the linear part of a multi-buffer frame (at most ${LINEAR_MAX} bytes on veth with 4 KiB pages): this check fails for such frames. Read the bytes with bpf_xdp_load_bytes().`,
+          );
+        }
+      }
+    }
+  }
+}
+
+export function checkPacketAccess(ctx: RuleContext): void {
+  for (const fn of ctx.model.functions) {
+    if (!fn.sec) continue;
+    scanFunction(ctx, fn);
+    scanFrags(ctx, fn);
+  }
+}

@@ -1,0 +1,40 @@
+// XDP programs must return an enum xdp_action (0..4): the kernel treats anything else as XDP_ABORTED
+// after a "bpf_warn_invalid_xdp_action" warning, so the frame is dropped as an error.
+import { maxXdpAction, xdpActionByValue } from '../../bpf/xdpActions';
+import { evalConst } from '../constEval';
+import type { RuleContext } from './ruleContext';
+
+export function checkReturns(ctx: RuleContext): void {
+  for (const prog of ctx.model.programs) {
+    if (!prog.xdp) continue;
+    for (const ret of prog.returns) {
+      const expr = ret.namedChildren.find((c) => c && c.type !== 'comment');
+      if (!expr) continue;
+      const span = { start: expr.startIndex, end: expr.endIndex };
+      const fixes = ['XDP_DROP', 'XDP_PASS', 'XDP_ABORTED'].map((a, i) => ({
+        title: `Return ${a}`,
+        edits: [{ range: ctx.nodeRange(expr), newText: a }],
+        preferred: i === 0,
+      }));
+      if (expr.type === 'identifier' && expr.text.startsWith('TC_ACT_')) {
+        const v = evalConst(expr, ctx.model.constants);
+        const as = v !== undefined ? xdpActionByValue(Number(v))?.name : undefined;
+        ctx.report(
+          'return-not-action',
+          span,
+          `${expr.text} is a tc verdict, not an XDP action${as ? ` (in XDP its value means ${as})` : ''}.`,
+          { fixes },
+        );
+        continue;
+      }
+      const v = evalConst(expr, ctx.model.constants);
+      if (v === undefined || (v >= 0n && v <= BigInt(maxXdpAction))) continue;
+      ctx.report(
+        'return-not-action',
+        span,
+        `XDP programs return XDP_ABORTED, XDP_DROP, XDP_PASS, XDP_TX or XDP_REDIRECT (0..4); ${expr.text} (${String(v)}) is treated as XDP_ABORTED and the frame is dropped.`,
+        { fixes },
+      );
+    }
+  }
+}
