@@ -1,0 +1,76 @@
+// The headline counters of a run, read from the summary (the `xdp-lab simulate --json` document),
+// so what the panel shows is by construction what the CLI prints. Each carries the JSON path it
+// came from: the e2e test reads `data-counter` from the DOM and compares it with the CLI's output.
+import type { VisModel } from '../../protocol/visualizer';
+
+export interface Counter {
+  /** A JSON path into the summary, e.g. `tracepoints.xdp:xdp_redirect` or `devmapXmit.sent`. */
+  readonly key: string;
+  readonly label: string;
+  readonly value: number;
+  readonly danger?: boolean;
+  readonly hint: string;
+}
+
+const sum = (rec: Record<string, number> | undefined): number =>
+  Object.values(rec ?? {}).reduce((a, b) => a + b, 0);
+
+export function headlineCounters(model: VisModel): Counter[] {
+  const s = model.summary;
+  const tp = (name: string): number => s.tracepoints[name] ?? 0;
+  const actions = Object.values(s.actions);
+  const byAction = (a: string): number => actions.reduce((n, per) => n + (per[a] ?? 0), 0);
+  return [
+    {
+      key: 'frames.injected',
+      label: 'frames',
+      value: model.traffic.reduce((n, t) => n + t.count, 0),
+      hint: 'frames the scenario injects',
+    },
+    {
+      key: 'tracepoints.xdp:xdp_redirect',
+      label: 'redirected',
+      value: tp('xdp:xdp_redirect'),
+      hint: 'xdp:xdp_redirect events (step 2 succeeded)',
+    },
+    {
+      key: 'tracepoints.xdp:xdp_redirect_err',
+      label: 'redirect errors',
+      value: tp('xdp:xdp_redirect_err'),
+      danger: tp('xdp:xdp_redirect_err') > 0,
+      hint: 'xdp:xdp_redirect_err events: frames dropped in step 2',
+    },
+    {
+      key: 'devmapXmit.sent',
+      label: 'xmit sent',
+      value: s.devmapXmit.sent,
+      hint: 'sum of xdp:xdp_devmap_xmit sent',
+    },
+    {
+      key: 'devmapXmit.drops',
+      label: 'xmit drops',
+      value: s.devmapXmit.drops,
+      danger: s.devmapXmit.drops > 0,
+      hint: 'sum of xdp:xdp_devmap_xmit drops (egress program and driver refusals)',
+    },
+    {
+      key: 'cpumap.enqueue.processed',
+      label: 'cpumap',
+      value: s.cpumap.enqueue.processed,
+      hint: 'sum of xdp:xdp_cpumap_enqueue processed',
+    },
+    {
+      key: 'actions.XDP_PASS',
+      label: 'passed',
+      value: byAction('XDP_PASS'),
+      hint: 'XDP_PASS verdicts over all devices',
+    },
+    {
+      key: 'errno.total',
+      label: 'errno drops',
+      value: Object.values(s.errno).reduce((n, h) => n + sum(h), 0),
+      danger: Object.keys(s.errno).length > 0,
+      hint: 'tracepoint events with err ≠ 0',
+    },
+  ];
+}

@@ -1,0 +1,278 @@
+// The topology graph drawn by the visualizer, derived from the view model: one node per traffic
+// source, device, attached program, redirect-map entry, cpumap CPU, AF_XDP socket, stack and drop
+// sink; one edge per flow with its frame count. Pure (no DOM), so tests render it from a model.
+import { errnoByName } from '../../core/trace/errnos';
+import { nodeId, type FlowKind, type VisModel } from '../../protocol/visualizer';
+
+export type GraphNodeKind = 'traffic' | 'device' | 'mapEntry' | 'cpu' | 'xsk' | 'stack' | 'drop';
+
+export interface GraphNode {
+  readonly id: string;
+  readonly kind: GraphNodeKind;
+  readonly title: string;
+  readonly lines: readonly string[];
+  /** The XDP program attached to a device, drawn as a band inside the device's box. */
+  readonly program?: { readonly name: string; readonly lines: readonly string[] };
+  readonly width: number;
+  readonly height: number;
+  /** What a screen reader says for the node. */
+  readonly aria: string;
+  /** Drawn as a problem: a drop sink, a device that is down. */
+  readonly danger: boolean;
+  readonly muted: boolean;
+  /** Program/drop nodes: where to open the source. */
+  readonly source?: { file: string; line: number };
+}
+
+export interface GraphEdge {
+  readonly id: string;
+  readonly from: string;
+  readonly to: string;
+  readonly kind: FlowKind;
+  readonly label: string;
+  readonly frames: number;
+  readonly errno?: string;
+  /** Stroke width, growing with the log of the frame count. */
+  readonly weight: number;
+  readonly danger: boolean;
+  readonly idle: boolean;
+  readonly aria: string;
+  readonly labelWidth: number;
+}
+
+export interface Graph {
+  readonly nodes: readonly GraphNode[];
+  readonly edges: readonly GraphEdge[];
+}
+
+// Text metrics: the panel uses the editor's UI font at 12px (titles 13px bold); these widths are
+// generous averages so ELK reserves enough room without measuring in a DOM.
+const CHAR = 6.8;
+const TITLE_CHAR = 7.8;
+const PAD = 20;
+const LINE = 15;
+
+function box(
+  title: string,
+  lines: readonly string[],
+  band: readonly string[] = [],
+): { width: number; height: number } {
+  const w = Math.max(
+    title.length * TITLE_CHAR,
+    ...lines.map((l) => l.length * CHAR),
+    ...band.map((l) => l.length * CHAR),
+  );
+  const bandHeight = band.length ? 8 + band.length * LINE : 0;
+  return { width: Math.ceil(Math.max(96, w + PAD)), height: 26 + lines.length * LINE + 6 + bandHeight };
+}
+
+export const formatCount = (n: number): string => n.toLocaleString('en-US');
+
+function node(
+  id: string,
+  kind: GraphNodeKind,
+  title: string,
+  lines: string[],
+  aria: string,
+  extra: {
+    danger?: boolean;
+    muted?: boolean;
+    source?: { file: string; line: number };
+    program?: { name: string; lines: string[] };
+  } = {},
+): GraphNode {
+  return {
+    id,
+    kind,
+    title,
+    lines,
+    ...(extra.program ? { program: extra.program } : {}),
+    ...box(title, lines, extra.program ? [extra.program.name, ...extra.program.lines] : []),
+    aria,
+    danger: extra.danger ?? false,
+    muted: extra.muted ?? false,
+    ...(extra.source ? { source: extra.source } : {}),
+  };
+}
+
+function actionLine(actions: Record<string, number> | undefined): string[] {
+  if (!actions) return ['no frames'];
+  const parts = Object.entries(actions)
+    .filter(([, n]) => n > 0)
+    .sort((a, b) => b[1] - a[1])
+    .map(([a, n]) => `${a.replace(/^XDP_/, '')} ${formatCount(n)}`);
+  return parts.length ? [parts.slice(0, 3).join(' · ')] : ['no frames'];
+}
+
+/** Builds the graph. Nodes that flows mention but the topology lacks get a plain node (never lost). */
+export function buildGraph(model: VisModel): Graph {
+  const nodes = new Map<string, GraphNode>();
+  const add = (n: GraphNode): void => void nodes.set(n.id, n);
+
+  model.traffic.forEach((t, i) => {
+    const where = t.from ? `from ${t.from}` : `rx ${t.rx ?? '?'}`;
+    const lines = [
+      `${formatCount(t.count)} × ${t.frame}`,
+      `burst ${t.burst}${t.cpu !== undefined ? ` · CPU ${t.cpu}` : ''}`,
+    ];
+    add(
+      node(
+        nodeId.traffic(i),
+        'traffic',
+        `traffic #${i + 1}`,
+        lines,
+        `Traffic ${i + 1} ${where}: ${lines.join(', ')}`,
+      ),
+    );
+  });
+
+  for (const d of model.devices) {
+    const c = d.counters;
+    // Short lines keep boxes narrow; the peer is the wire edge, "no XDP" the missing program band.
+    const lines = [
+      `${d.kind === 'veth' ? 'veth' : d.driver} if${d.ifindex} · ${d.up ? 'up' : 'DOWN'} · mtu ${d.mtu}`,
+      `rx ${formatCount(c.rxFrames)} · tx ${formatCount(c.txFrames)}${c.drops ? ` · ✕ ${formatCount(c.drops)}` : ''}`,
+    ];
+    // The attached program is drawn inside its device (one box per attachment keeps the chain
+    // traffic → device → map entry → target short enough to read at 1400 px).
+    let program: { name: string; lines: string[] } | undefined;
+    let source: { file: string; line: number } | undefined;
+    if (d.xdp) {
+      const prog = model.programs.find((p) => p.name === d.xdp?.program);
+      program = {
+        name: `${d.xdp.program}() ${d.xdp.mode === 'generic' ? 'skb' : 'drv'}`,
+        lines: actionLine(model.summary.actions[d.name]),
+      };
+      if (prog?.file && prog.line) source = { file: prog.file, line: prog.line };
+    }
+    const aria =
+      `Device ${d.name}${d.peer ? `, veth peer ${d.peer}` : ''}, ${lines.join(', ')}` +
+      (program && d.xdp
+        ? `; XDP program ${d.xdp.program} in ${d.xdp.mode} mode: ${program.lines.join(', ')}`
+        : '; no XDP program');
+    add(
+      node(nodeId.device(d.name), 'device', d.name, lines, aria, {
+        danger: !d.up,
+        muted: c.rxFrames === 0 && c.txFrames === 0,
+        ...(program ? { program } : {}),
+        ...(source ? { source } : {}),
+      }),
+    );
+  }
+
+  for (const m of model.maps) {
+    for (const e of m.entries) {
+      const t = e.target;
+      const target =
+        t.kind === 'device'
+          ? `→ ${t.device}`
+          : t.kind === 'cpu'
+            ? `→ CPU ${t.cpu} · q ${t.qsize}${t.program ? ` · ${t.program}()` : ''}`
+            : t.kind === 'xsk'
+              ? `→ xsk ${t.xsk}`
+              : t.text;
+      const lines = [`${m.type} ${target}`];
+      if (e.egressProgram) lines.push(`egress ${e.egressProgram}()`);
+      add(
+        node(
+          nodeId.mapEntry(m.name, e.key),
+          'mapEntry',
+          `${m.name}[${e.key}]`,
+          lines,
+          `Map ${m.name} key ${e.key}: ${lines.join(', ')}`,
+        ),
+      );
+    }
+  }
+
+  for (const x of model.xsks) {
+    const lines = [`${x.device} q${x.queue} · ring ${x.rxRing}`, `rx ${formatCount(x.received)}`];
+    add(
+      node(
+        nodeId.xsk(x.name),
+        'xsk',
+        `AF_XDP ${x.name}`,
+        lines,
+        `AF_XDP socket ${x.name}: ${lines.join(', ')}`,
+      ),
+    );
+  }
+
+  // A program's flows start and end at its device's box; the device→program hop disappears.
+  const fold = (id: string): string => (id.startsWith('prog:') ? nodeId.device(id.slice(5)) : id);
+  const flows = model.flows
+    .map((f) => ({ ...f, from: fold(f.from), to: fold(f.to) }))
+    .filter((f) => f.from !== f.to);
+
+  // Sinks and CPUs exist when a flow reaches them.
+  for (const f of flows) for (const id of [f.from, f.to]) if (!nodes.has(id)) add(implicitNode(id, model));
+
+  // Parallel flows between the same nodes of the same kind and errno are merged (one arrow, summed).
+  const merged = new Map<
+    string,
+    { from: string; to: string; kind: FlowKind; label: string; frames: number; errno?: string }
+  >();
+  for (const f of flows) {
+    const key = `${f.from}|${f.to}|${f.kind}|${f.label}|${f.errno ?? ''}`;
+    const m = merged.get(key);
+    if (m) m.frames += f.frames;
+    else merged.set(key, { ...f });
+  }
+  let i = 0;
+  const edges: GraphEdge[] = [...merged.values()].map((f) => {
+    const danger = f.kind === 'drop' || f.errno !== undefined;
+    // The count is the label (the issue's "edges labelled by frame counts"); a drop's errno is on
+    // its red sink node and in the edge's screen-reader label.
+    const label = f.frames ? formatCount(f.frames) : '';
+    const why = f.errno ? `, ${errnoByName(f.errno)?.meaning ?? f.errno}` : '';
+    return {
+      id: `e${i++}`,
+      from: f.from,
+      to: f.to,
+      kind: f.kind,
+      label,
+      frames: f.frames,
+      ...(f.errno ? { errno: f.errno } : {}),
+      weight: f.frames ? Math.min(9, 1.5 + 1.6 * Math.log10(1 + f.frames)) : 1,
+      danger,
+      idle: f.frames === 0,
+      aria: `${f.label} from ${nodes.get(f.from)?.title ?? f.from} to ${nodes.get(f.to)?.title ?? f.to}: ${formatCount(f.frames)} frames${f.errno ? ` dropped with ${f.errno}` : ''}${why}`,
+      labelWidth: Math.ceil(label.length * CHAR + 8),
+    };
+  });
+  return { nodes: [...nodes.values()], edges };
+}
+
+function implicitNode(id: string, model: VisModel): GraphNode {
+  const [kind, ...rest] = id.split(':');
+  const arg = rest.join(':');
+  switch (kind) {
+    case 'stack':
+      return node(id, 'stack', `stack of ${arg}`, [], `Network stack of ${arg} (netif_receive_skb)`);
+    case 'cpu': {
+      const dropped = model.summary.cpumap.kthread.drops;
+      return node(
+        id,
+        'cpu',
+        `CPU ${arg} kthread`,
+        ['ring → skb → GRO'],
+        `cpumap kthread on CPU ${arg}${dropped ? `, ${dropped} dropped` : ''}`,
+      );
+    }
+    case 'drop': {
+      const sep = arg.indexOf(':');
+      const device = sep < 0 ? arg : arg.slice(0, sep);
+      const reason = sep < 0 ? 'drop' : arg.slice(sep + 1);
+      const drop = model.drops.find((d) => d.device === device && (d.errno ?? d.reason) === reason);
+      const info = drop?.errno ? errnoByName(drop.errno) : undefined;
+      const lines = [`at ${device}${drop ? ` · ${formatCount(drop.count)} frames` : ''}`];
+      const aria = `Drop ${reason} at ${device}: ${info ? info.meaning : (drop?.reason ?? 'dropped')}, ${lines.join(', ')}`;
+      return node(id, 'drop', `✕ ${reason}`, lines, aria, {
+        danger: true,
+        ...(drop?.source ? { source: drop.source } : {}),
+      });
+    }
+    default:
+      return node(id, 'device', id, [], id);
+  }
+}

@@ -1,0 +1,96 @@
+// Automatic layout of the topology graph with ELK's layered algorithm (elkjs, bundled into the
+// webview: no worker URL, no network). Frames flow left to right; unconnected parts (idle veth
+// pairs) are packed beside each other so 16+ devices stay legible in a 1400×900 panel.
+import type { ELK, ElkExtendedEdge, ElkNode } from 'elkjs/lib/elk-api';
+import type { Graph } from './graphModel';
+
+export interface Point {
+  readonly x: number;
+  readonly y: number;
+}
+
+export interface PlacedNode {
+  readonly id: string;
+  readonly x: number;
+  readonly y: number;
+  readonly width: number;
+  readonly height: number;
+}
+
+export interface PlacedEdge {
+  readonly id: string;
+  readonly points: readonly Point[];
+  readonly label?: Point;
+}
+
+export interface Layout {
+  readonly width: number;
+  readonly height: number;
+  readonly nodes: ReadonlyMap<string, PlacedNode>;
+  readonly edges: ReadonlyMap<string, PlacedEdge>;
+}
+
+export const layoutOptions: Record<string, string> = {
+  'elk.algorithm': 'layered',
+  'elk.direction': 'RIGHT',
+  'elk.edgeRouting': 'POLYLINE',
+  'elk.spacing.nodeNode': '18',
+  'elk.spacing.edgeNode': '12',
+  'elk.layered.spacing.nodeNodeBetweenLayers': '48',
+  'elk.layered.spacing.edgeNodeBetweenLayers': '14',
+  'elk.layered.nodePlacement.strategy': 'NETWORK_SIMPLEX',
+  'elk.layered.crossingMinimization.semiInteractive': 'false',
+  'elk.separateConnectedComponents': 'true',
+  'elk.spacing.componentComponent': '28',
+  'elk.aspectRatio': '1.5',
+  'elk.padding': '[top=12,left=12,bottom=12,right=12]',
+};
+
+export async function layoutGraph(graph: Graph, elk: ELK): Promise<Layout> {
+  const known = new Set(graph.nodes.map((n) => n.id));
+  // Edge labels are not given to ELK: center labels become dummy nodes in layers of their own,
+  // which doubled the graph's width. They sit on the longest segment of the routed edge instead,
+  // and the gap between layers is wide enough for the longest label.
+  const longest = Math.max(40, ...graph.edges.map((e) => e.labelWidth));
+  const root: ElkNode = {
+    id: 'root',
+    layoutOptions: {
+      ...layoutOptions,
+      'elk.layered.spacing.nodeNodeBetweenLayers': String(Math.min(120, longest + 28)),
+    },
+    children: graph.nodes.map((n) => ({ id: n.id, width: n.width, height: n.height })),
+    edges: graph.edges
+      .filter((e) => known.has(e.from) && known.has(e.to))
+      .map((e): ElkExtendedEdge => ({ id: e.id, sources: [e.from], targets: [e.to] })),
+  };
+  const out = await elk.layout(root);
+  const nodes = new Map<string, PlacedNode>();
+  for (const c of out.children ?? [])
+    nodes.set(c.id, { id: c.id, x: c.x ?? 0, y: c.y ?? 0, width: c.width ?? 0, height: c.height ?? 0 });
+  const edges = new Map<string, PlacedEdge>();
+  for (const e of out.edges ?? []) {
+    const points: Point[] = [];
+    for (const sec of e.sections ?? []) points.push(sec.startPoint, ...(sec.bendPoints ?? []), sec.endPoint);
+    const label = labelPoint(points);
+    edges.set(e.id, { id: e.id, points, ...(label ? { label } : {}) });
+  }
+  return { width: out.width ?? 0, height: out.height ?? 0, nodes, edges };
+}
+
+/** The middle of the longest segment, preferring horizontal ones (where a label reads best). */
+export function labelPoint(points: readonly Point[]): Point | undefined {
+  let best: Point | undefined;
+  let bestScore = -1;
+  for (let i = 1; i < points.length; i++) {
+    const a = points[i - 1] as Point;
+    const b = points[i] as Point;
+    const dx = Math.abs(b.x - a.x);
+    const dy = Math.abs(b.y - a.y);
+    const score = dx * 2 + dy;
+    if (score > bestScore) {
+      bestScore = score;
+      best = { x: (a.x + b.x) / 2, y: (a.y + b.y) / 2 };
+    }
+  }
+  return best;
+}

@@ -1,0 +1,144 @@
+// The three steps per CPU at the timeline cursor: the redirect info the helper wrote (step 1), the
+// bulk queues filling towards 16 (device) or 8 (cpumap entry) (step 2), and the flush at the end of
+// the NAPI poll (step 3). A range input scrubs; queue fill is a <meter> so screen readers read it.
+import type { VisEvent, VisModel } from '../../protocol/visualizer';
+import type { CpuState } from './timeline';
+import { h, type VNode } from './vnode';
+
+export function describeEvent(ev: VisEvent | undefined): string {
+  if (!ev) return 'before the first event';
+  switch (ev.k) {
+    case 'poll':
+      return `CPU ${ev.cpu}: NAPI poll on ${ev.device} with ${ev.frames} frame${ev.frames === 1 ? '' : 's'}`;
+    case 'run': {
+      const r = ev.redirect
+        ? ` — redirect info: ${ev.redirect.map ? `${ev.redirect.map}[${ev.redirect.key}]` : `ifindex ${ev.redirect.key}`} → ${ev.redirect.target.replace(/^\w+:/, '')}`
+        : '';
+      return `CPU ${ev.cpu}: frame ${ev.frame} on ${ev.device}: ${ev.program}() returned ${ev.action}${r}`;
+    }
+    case 'enqueue':
+      return `CPU ${ev.cpu}: frame ${ev.frame} enqueued on ${ev.queue} (${ev.fill}/${ev.capacity})`;
+    case 'xmit':
+      return `CPU ${ev.cpu}: ${ev.queue} transmitted ${ev.flush ? 'at flush' : 'because it was full'}: sent ${ev.sent}, drops ${ev.drops}${ev.err ? ` (${ev.err})` : ''}`;
+    case 'flush':
+      return `CPU ${ev.cpu}: xdp_do_flush at the end of the poll on ${ev.device}`;
+    case 'drop':
+      return `CPU ${ev.cpu}: frame ${ev.frame} dropped at ${ev.device}: ${ev.reason}${ev.errno ? ` (${ev.errno})` : ''}`;
+    case 'deliver':
+      return `CPU ${ev.cpu}: frame ${ev.frame} ${ev.fate === 'wire' ? `left ${ev.device} on the wire` : `delivered at ${ev.device} (${ev.fate})`}`;
+    case 'kthread':
+      return `CPU ${ev.cpu}: cpumap kthread took ${ev.processed} from ${ev.queue}${ev.drops ? `, ${ev.drops} dropped` : ''}`;
+  }
+}
+
+function cpuCard(c: CpuState, active: boolean): VNode {
+  const run = c.run;
+  const ri = run?.redirect;
+  const step1 = run
+    ? ri
+      ? `${ri.map ? `${ri.map}[${ri.key}]` : `ifindex ${ri.key}`} → ${ri.target.replace(/^\w+:/, '')}`
+      : `${run.action} (no redirect info)`
+    : '—';
+  return h(
+    'article',
+    { class: `cpu${active ? ' active' : ''}${c.poll ? '' : ' idle'}`, 'aria-label': `CPU ${c.cpu}` },
+    h(
+      'header',
+      {},
+      h('strong', {}, `CPU ${c.cpu}`),
+      h('span', { class: 'muted' }, c.poll ? ` poll ${c.poll.device} (${c.poll.frames})` : ' idle'),
+    ),
+    h(
+      'div',
+      { class: 'step' },
+      h('span', { class: 'step-n' }, '1'),
+      h('span', { class: 'step-t' }, 'redirect info '),
+      h('code', {}, step1),
+    ),
+    h(
+      'div',
+      { class: 'step' },
+      h('span', { class: 'step-n' }, '2'),
+      h('span', { class: 'step-t' }, 'bulk queues'),
+      c.queues.length
+        ? h(
+            'ul',
+            { class: 'queues' },
+            c.queues.map((q) =>
+              h(
+                'li',
+                { class: q.lastErr || q.drops ? 'danger' : '' },
+                h('span', { class: 'q-name' }, q.id),
+                h('meter', {
+                  min: 0,
+                  max: q.capacity,
+                  value: q.fill,
+                  'aria-label': `${q.id} holds ${q.fill} of ${q.capacity}`,
+                }),
+                h('span', { class: 'q-fill' }, `${q.fill}/${q.capacity}`),
+                h(
+                  'span',
+                  { class: 'q-sent muted' },
+                  `sent ${q.sent}${q.drops ? ` ✕${q.drops}` : ''}${q.lastErr ? ` ${q.lastErr}` : ''}`,
+                ),
+              ),
+            ),
+          )
+        : h('span', { class: 'muted' }, ' empty'),
+    ),
+    h(
+      'div',
+      { class: 'step' },
+      h('span', { class: 'step-n' }, '3'),
+      h('span', { class: 'step-t' }, 'flush '),
+      h(
+        'span',
+        { class: c.flushed ? 'ok' : 'muted' },
+        c.poll ? (c.flushed ? 'done (xdp_do_flush)' : 'pending until the poll ends') : '—',
+      ),
+    ),
+    h(
+      'footer',
+      { class: 'muted' },
+      `polls ${c.totals.polls} · runs ${c.totals.runs} · enq ${c.totals.enqueued} · sent ${c.totals.sent} · ✕ ${c.totals.dropped}`,
+    ),
+  );
+}
+
+export function timelineView(model: VisModel, states: readonly CpuState[], t: number): VNode {
+  const n = model.timeline.length;
+  const ev = t >= 0 ? model.timeline[t] : undefined;
+  return h(
+    'section',
+    { class: 'timeline', 'aria-label': 'Timeline' },
+    h(
+      'div',
+      { class: 'scrub' },
+      h('input', {
+        type: 'range',
+        id: 'scrub',
+        min: -1,
+        max: Math.max(0, n - 1),
+        value: t,
+        step: 1,
+        'data-action': 'scrub',
+        'aria-label': 'Timeline position',
+        'aria-valuetext': `event ${t + 1} of ${n}: ${describeEvent(ev)}`,
+        disabled: n === 0,
+      }),
+      h('span', { class: 'scrub-pos', 'data-t': t }, `${t + 1} / ${n}${model.timelineTruncated ? '+' : ''}`),
+    ),
+    h('p', { class: 'event-now', 'aria-live': 'polite' }, describeEvent(ev)),
+    model.timelineTruncated &&
+      h(
+        'p',
+        { class: 'muted' },
+        `Only the first ${n} events are kept (xdpLab.simulation.maxEvents); the counters cover every frame.`,
+      ),
+    h(
+      'div',
+      { class: 'cpus' },
+      states.map((c) => cpuCard(c, ev?.cpu === c.cpu)),
+    ),
+  );
+}

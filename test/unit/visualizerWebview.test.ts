@@ -1,0 +1,188 @@
+// The visualizer's real browser bundle in Debian's Chromium (headless, playwright-core), inside the
+// same page and Content-Security-Policy the extension serves, with a fake VS Code API that records
+// what the page posts. Checks the page says "ready", renders a snapshot's counters, drops and graph,
+// routes a drop's source link through a typed request, works from the keyboard, and breaks no CSP
+// rule. Saves a screenshot in test-results/. Skips when Chromium is not installed.
+import { strict as assert } from 'node:assert';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import * as esbuild from 'esbuild';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { visualizerHtml } from '../../src/extension/visualizer/html';
+import { sampleModel } from '../../src/webview/visualizer/sampleModel';
+
+const CHROMIUM = '/usr/bin/chromium';
+const haveChromium = fs.existsSync(CHROMIUM);
+const root = path.resolve(import.meta.dirname, '../..');
+let browser: Browser | undefined;
+let dir = '';
+
+// Records every message the page posts and answers requests the way the host would.
+const fakeApi = `
+window.__sent = [];
+window.__state = undefined;
+window.acquireVsCodeApi = () => ({
+  postMessage(m) {
+    window.__sent.push(m);
+    if (m.type === 'request' && m.method === 'visualizer/openSource')
+      window.postMessage({ type: 'response', id: m.id, result: { opened: true } }, '*');
+  },
+  getState: () => window.__state,
+  setState: (s) => { window.__state = s; },
+});`;
+
+before(async () => {
+  if (!haveChromium) return;
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xdp-lab-visualizer-'));
+  await esbuild.build({
+    entryPoints: [path.join(root, 'src/webview/visualizer/main.ts')],
+    bundle: true,
+    outdir: dir,
+    entryNames: 'visualizer',
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+    logLevel: 'error',
+  });
+  const nonce = 'c3RhbmRhbG9uZS10ZXN0LW5vbmNl';
+  fs.writeFileSync(
+    path.join(dir, 'index.html'),
+    visualizerHtml({
+      cspSource: 'file:',
+      nonce,
+      scriptUri: 'visualizer.js',
+      styleUri: 'visualizer.css',
+      preludeScripts: [fakeApi],
+    }),
+  );
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  if (dir) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+async function openPage(): Promise<{ page: Page; problems: string[] }> {
+  const page = await (browser as Browser).newPage({ viewport: { width: 1400, height: 900 } });
+  const problems: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error' || /Content Security Policy/i.test(m.text())) problems.push(m.text());
+  });
+  page.on('pageerror', (e) => problems.push(String(e)));
+  await page.goto('file://' + path.join(dir, 'index.html'));
+  await page.waitForFunction(() =>
+    (window as unknown as { __sent: { method?: string }[] }).__sent.some(
+      (m) => m.method === 'visualizer/ready',
+    ),
+  );
+  return { page, problems };
+}
+
+void test(
+  'the bundle says ready, renders a 16-device snapshot legibly, and breaks no CSP rule',
+  { skip: !haveChromium && 'no /usr/bin/chromium' },
+  async () => {
+    const { page, problems } = await openPage();
+    const model = sampleModel({ devices: 16, cpus: 4, frames: 1000, burst: 64 });
+    await page.evaluate((m) => {
+      window.postMessage(
+        {
+          type: 'notification',
+          method: 'visualizer/didSnapshot',
+          params: { model: m, status: { state: 'ready', message: 'sample' } },
+        },
+        '*',
+      );
+    }, model);
+    await page.waitForSelector('svg.graph .node');
+    const counter = async (key: string): Promise<number> =>
+      Number(await page.getAttribute(`[data-counter="${key}"]`, 'data-value'));
+    assert.equal(
+      await counter('tracepoints.xdp:xdp_redirect'),
+      model.summary.tracepoints['xdp:xdp_redirect'],
+    );
+    assert.equal(
+      await counter('tracepoints.xdp:xdp_redirect_err'),
+      model.summary.tracepoints['xdp:xdp_redirect_err'],
+    );
+    assert.equal(await counter('devmapXmit.sent'), model.summary.devmapXmit.sent);
+    // Every device is a node, and the graph is drawn at a zoom where 12px text stays ≥ 8.6px.
+    const deviceNodes = await page.$$eval('svg.graph .node-device', (els) => els.length);
+    assert.equal(deviceNodes, model.devices.length);
+    const zoom = Number(await page.getAttribute('svg.graph', 'data-zoom'));
+    assert.ok(zoom >= 0.72, `zoom ${zoom}`);
+    // The drops panel lists each reason with the errno table's fix.
+    const dropText = await page.textContent('.drop-list');
+    assert.match(dropText ?? '', /EOPNOTSUPP/);
+    assert.match(dropText ?? '', /attach an XDP program \(even one returning XDP_PASS\)/);
+    fs.mkdirSync(path.join(root, 'test-results'), { recursive: true });
+    await page.screenshot({ path: path.join(root, 'test-results/visualizer-standalone-16.png') });
+    assert.deepEqual(problems, []);
+    await page.close();
+  },
+);
+
+void test(
+  'a drop link becomes a typed openSource request; the keyboard selects nodes and scrubs the timeline',
+  { skip: !haveChromium && 'no /usr/bin/chromium' },
+  async () => {
+    const { page, problems } = await openPage();
+    const model = sampleModel({ devices: 6, cpus: 2, frames: 40, burst: 20 });
+    await page.evaluate((m) => {
+      window.postMessage(
+        {
+          type: 'notification',
+          method: 'visualizer/didSnapshot',
+          params: { model: m, status: { state: 'ready' } },
+        },
+        '*',
+      );
+    }, model);
+    await page.waitForSelector('svg.graph .node');
+    await page.click('.drop button[data-action="open-source"]');
+    await page.waitForFunction(() =>
+      (window as unknown as { __sent: { method?: string }[] }).__sent.some(
+        (m) => m.method === 'visualizer/openSource',
+      ),
+    );
+    const req = await page.evaluate(() =>
+      (window as unknown as { __sent: { method?: string; params?: unknown }[] }).__sent.find(
+        (m) => m.method === 'visualizer/openSource',
+      ),
+    );
+    assert.deepEqual(req?.params, { file: 'redirect.bpf.c', line: 31 });
+
+    // Tab into the graph's first node and press Enter: the details panel describes it.
+    await page.focus('svg.graph .node');
+    await page.keyboard.press('Enter');
+    assert.match((await page.textContent('#details')) ?? '', /traffic|Device/);
+
+    // Timeline: End jumps to the last event, the scrubber follows, the CPU cards show a flushed poll.
+    await page.click('#tab-timeline');
+    await page.focus('#panel');
+    await page.keyboard.press('End');
+    const pos = await page.getAttribute('.scrub-pos', 'data-t');
+    assert.equal(Number(pos), model.timeline.length - 1);
+    assert.match((await page.textContent('.cpus')) ?? '', /done \(xdp_do_flush\)/);
+    // Home then → steps to the first event, a NAPI poll.
+    await page.keyboard.press('Home');
+    await page.keyboard.press('ArrowRight');
+    assert.match((await page.textContent('.event-now')) ?? '', /NAPI poll on rx0/);
+    assert.deepEqual(problems, []);
+    await page.close();
+  },
+);
