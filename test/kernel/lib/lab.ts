@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { inNetns, run, type RunOptions, type RunResult } from './exec';
+import { acquireKernelLock } from './lock';
 import { BPFFS, ensureMounts } from './probe';
 
 /** One end of a veth pair. `ns` is the short namespace name given to lab.netns(); omit for the root namespace. */
@@ -187,9 +188,9 @@ export function killGroup(child: ChildProcess, signal: NodeJS.Signals = 'SIGKILL
   }
 }
 
-/** Runs `body` with a fresh Lab under the machine-wide kernel lock; always disposes. */
+/** Runs `body` with a fresh Lab under the machine-wide kernel lock; always disposes. Not for
+ * concurrent use inside one process (the second call would wait for the first's lock). */
 export async function withLab<T>(prefix: string, body: (lab: Lab) => Promise<T> | T): Promise<T> {
-  const { acquireKernelLock } = await import('./lock');
   const lock = await acquireKernelLock();
   let lab: Lab | undefined;
   try {
