@@ -13,6 +13,8 @@ export interface BpftraceScriptOptions {
   readonly ifindexes?: readonly number[];
   /** Seconds between snapshots (default 1). */
   readonly intervalSeconds?: number;
+  /** Stop after this many seconds counted from attach (bpftrace's own clock); 0/absent = never. */
+  readonly durationSeconds?: number;
 }
 
 const tick = 'xdp-lab-tick';
@@ -88,6 +90,9 @@ export function buildBpftraceScript(o: BpftraceScriptOptions): string {
   const every = Math.max(1, Math.floor(o.intervalSeconds ?? 1));
   const prints = [...used].map((m) => `print(${m});`).join(' ');
   lines.push(`interval:s:${every} { ${prints} printf("${tick}\\n"); }`);
+  // exit() prints every map once more, so the final state includes the last partial second.
+  const d = Math.floor(o.durationSeconds ?? 0);
+  if (d > 0) lines.push(`interval:s:${d} { exit(); }`);
   return lines.join('\n') + '\n';
 }
 

@@ -91,28 +91,40 @@ export function resolveCaptureNames(
 }
 
 /**
- * The wrapper around one remote capture command. CAPTURE runs in the background with stdin from
- * /dev/null; a watchdog reads ssh's stdin and sends SIGINT to it when stdin closes (stop or
- * connection loss), SIGKILL 5 s later; AFTER (perf script) runs once it ended; the EXIT trap removes
- * $T. POSIX sh gives background jobs /dev/null as stdin, hence the explicit fd 3.
+ * The wrapper around one remote capture command. PREPARE runs first (inside $T); CAPTURE — one simple
+ * command, so $! is the tracer's own pid (via sudo/timeout, which relay signals) — runs in the
+ * background with stdin from /dev/null; STARTED runs beside it (perf's enable handshake); a watchdog
+ * reads ssh's stdin and sends SIGINT to the capture when stdin closes (stop or connection loss),
+ * SIGKILL 5 s later; AFTER (perf script) runs once it ended; the EXIT trap removes $T. POSIX sh gives
+ * background jobs /dev/null as stdin, hence the explicit fd 3.
  */
-function wrapper(capture: string, after: string): string {
+function wrapper(parts: { prepare?: string; capture: string; started?: string; after?: string }): string {
   return `T=$(mktemp -d /tmp/xdp-lab.XXXXXX) || { echo 'xdp-lab: mktemp failed on the host' >&2; exit 97; }
 trap 'rm -rf "$T"' EXIT
 trap 'exit 143' INT TERM HUP PIPE
+${parts.prepare ?? ''}
 exec 3<&0
-{ ${capture}; } </dev/null &
+${parts.capture} </dev/null &
 pid=$!
 ( cat <&3 >/dev/null 2>&1; kill -INT $pid 2>/dev/null; sleep 5; kill -KILL $pid 2>/dev/null ) >/dev/null 2>&1 &
 wd=$!
 exec 3<&-
+${
+  parts.started
+    ? `( ${parts.started} ) </dev/null &
+st=$!`
+    : 'st='
+}
 wait $pid
 rc=$?
-kill $wd 2>/dev/null
-${after}
+kill $wd $st 2>/dev/null
+${parts.after ?? ''}
 exit $rc
 `;
 }
+
+/** Printed on stderr by the perf wrapper once perf acknowledged "enable" on its control FIFO. */
+const perfRecording = 'xdp-lab: perf recording';
 
 const connectionLost =
   /Connection (?:to .* )?closed|Broken pipe|Timeout, server .* not responding|Connection reset|Connection timed out|client_loop/i;
@@ -127,22 +139,45 @@ export async function runCapture(
   const why = cannotCapture(probe, opts.tool);
   if (why) throw new CaptureError(why, opts.tool === 'bpftrace' && !probe.bpftrace && Boolean(probe.perf));
   const { events, ifindexes } = resolveCaptureNames(probe, opts);
-  const seconds =
-    opts.durationSeconds > 0 ? Math.ceil(opts.durationSeconds) : (opts.untilStoppedLimitSeconds ?? 86_400);
+  const duration = opts.durationSeconds > 0 ? Math.ceil(opts.durationSeconds) : 0;
+  // The tracer measures the duration itself from the moment it is attached (start-up can take
+  // seconds); the host-side timeout only bounds the whole run, with room for that start-up.
+  const seconds = duration > 0 ? duration + 120 : (opts.untilStoppedLimitSeconds ?? 86_400);
   const sudo = probe.sudoPrefix ? ['sudo', '-n'] : [];
   const timeout = ['timeout', '-s', 'INT', '-k', '5', String(seconds)];
-  let capture: string;
-  let after = '';
+  let remoteScript: string;
   if (opts.tool === 'bpftrace') {
-    const script = buildBpftraceScript({ available: events, ifindexes });
-    capture = shJoin([...sudo, ...timeout, 'bpftrace', '-f', 'json', '-e', script]);
+    const script = buildBpftraceScript({ available: events, ifindexes, durationSeconds: duration });
+    remoteScript = wrapper({
+      capture: shJoin([...sudo, ...timeout, 'bpftrace', '-f', 'json', '-e', script]),
+    });
   } else {
-    const perfArgs = ['perf', 'record', '-a', '-q', '-o', 'PERFDATA', ...events.flatMap((e) => ['-e', e])];
-    // "$T/perf.data" must stay unquoted-expandable: substitute after quoting the fixed words.
-    capture = shJoin([...sudo, ...timeout, ...perfArgs]).replace('PERFDATA', '"$T/perf.data"');
-    after = shJoin([...sudo, 'perf', 'script', '-i', 'PERFDATA']).replace('PERFDATA', '"$T/perf.data"');
+    // perf starts disabled (-D -1) and is enabled over its control FIFO; its "ack" tells us (and the
+    // user) that recording really started. The FIFOs are opened read-write so no open blocks.
+    const perfArgs = [
+      'perf',
+      'record',
+      '-a',
+      '-q',
+      '-D',
+      '-1',
+      '--control',
+      'CONTROL',
+      '-o',
+      'PERFDATA',
+      ...events.flatMap((e) => ['-e', e]),
+    ];
+    const sub = (text: string): string =>
+      text.replace('PERFDATA', '"$T/perf.data"').replace('CONTROL', 'fifo:"$T/ctl","$T/ack"');
+    remoteScript = wrapper({
+      prepare: 'mkfifo "$T/ctl" "$T/ack" || exit 97',
+      capture: sub(shJoin([...sudo, ...timeout, ...perfArgs])),
+      started: `exec 4<>"$T/ctl" 5<>"$T/ack"; echo enable >&4; read -r a <&5; echo ${shJoin([perfRecording])} >&2${
+        duration > 0 ? `; sleep ${duration}; kill -INT $pid` : ''
+      }`,
+      after: sub(shJoin([...sudo, 'perf', 'script', '-i', 'PERFDATA'])),
+    });
   }
-  const remoteScript = wrapper(capture, after);
 
   const stream = new BpftraceStream();
   const perfEvents: XdpEvent[] = [];
@@ -184,10 +219,10 @@ export async function runCapture(
     },
     onStderrLine: (line) => {
       if (/RLIMIT_MEMLOCK/.test(line)) return; // harmless bpftrace warning (kernel-lab.md)
+      if (line === perfRecording) return onAttached();
       stderrLines.push(line);
     },
   });
-  if (opts.tool === 'perf') onAttached(); // perf record attaches within its first second
   let killTimer: NodeJS.Timeout | undefined;
   const stop = (): void => {
     stopRequested = true;
@@ -210,19 +245,9 @@ export async function runCapture(
   if (r.code === 255 || (r.code === null && !stopRequested)) {
     status = 'connection-lost';
     message = `connection to ${targetLabel(t)} lost during the capture${errText && connectionLost.test(errText) ? ` (${errText.split('\n').pop()})` : ''}; keeping what was captured (the host-side watchdog and timeout stop the tracer)`;
-  } else if (opts.tool === 'bpftrace' && !attached) {
+  } else if (!attached) {
     status = 'failed';
-    message = `bpftrace did not start on ${targetLabel(t)}: ${errText || `exit code ${r.code}`}`;
-  } else if (
-    r.code !== 0 &&
-    r.code !== 124 &&
-    !stopRequested &&
-    opts.tool === 'perf' &&
-    perfEvents.length === 0 &&
-    errText
-  ) {
-    status = 'failed';
-    message = `perf failed on ${targetLabel(t)}: ${errText}`;
+    message = `${opts.tool} did not start on ${targetLabel(t)}: ${errText || `exit code ${r.code}`}`;
   }
   if (stopRequested && status === 'stopped')
     message = 'capture stopped before its end; the counts cover the time it ran';
