@@ -1,0 +1,272 @@
+// The visualizer's WebviewPanel host: one panel per scenario file. It serves the strict-CSP page,
+// speaks the typed endpoint (every inbound message validated; only known methods routed), answers
+// "ready" with a full snapshot, runs the scenario again when the scenario or one of its programs is
+// saved, opens sources only inside the workspace, and writes exports where the user says.
+import crypto from 'node:crypto';
+import path from 'node:path';
+import * as vscode from 'vscode';
+import {
+  visualizerProtocol as P,
+  type ExportKind,
+  type TrafficEdit,
+  type VisModel,
+  type VisStatus,
+} from '../../protocol/visualizer';
+import { Endpoint } from '../../protocol/webviewEndpoint';
+import { readConfig } from '../config';
+import { output } from '../output';
+import { visualizerHtml } from './html';
+import { runScenarioForView, type ScenarioRunOutput } from './runner';
+import { resolveSourcePath } from './sourcePath';
+
+export const VISUALIZER_VIEW_TYPE = 'xdpLab.visualizer';
+
+const panels = new Map<string, VisualizerPanel>();
+const keyOf = (scenario: vscode.Uri | undefined): string => scenario?.toString() ?? '(model)';
+
+export class VisualizerPanel implements vscode.Disposable {
+  private readonly endpoint: Endpoint;
+  private readonly disposables: vscode.Disposable[] = [];
+  private last: ScenarioRunOutput | undefined;
+  private model: VisModel | undefined;
+  private status: VisStatus = { state: 'empty', message: 'not run yet' };
+  private running: AbortController | undefined;
+  private edits: readonly TrafficEdit[] | undefined;
+  private rerunTimer: NodeJS.Timeout | undefined;
+
+  /** Opens (or reveals) the panel of a scenario file and runs it. */
+  static show(context: vscode.ExtensionContext, scenario: vscode.Uri): VisualizerPanel {
+    const existing = panels.get(keyOf(scenario));
+    if (existing) {
+      existing.panel.reveal();
+      void existing.run();
+      return existing;
+    }
+    const panel = vscode.window.createWebviewPanel(
+      VISUALIZER_VIEW_TYPE,
+      title(scenario),
+      vscode.ViewColumn.Beside,
+      webviewOptions(context),
+    );
+    const p = new VisualizerPanel(context, panel, scenario);
+    void p.run();
+    return p;
+  }
+
+  /** Shows a model computed elsewhere (a capture, issue #7): no scenario, no re-run. */
+  static showModel(context: vscode.ExtensionContext, model: VisModel): VisualizerPanel {
+    const panel = vscode.window.createWebviewPanel(
+      VISUALIZER_VIEW_TYPE,
+      `Flow: ${model.title}`,
+      vscode.ViewColumn.Active,
+      webviewOptions(context),
+    );
+    const p = new VisualizerPanel(context, panel, undefined);
+    p.model = model;
+    p.status = { state: 'ready' };
+    p.sendSnapshot();
+    return p;
+  }
+
+  /** A panel VS Code restored after a reload (the serializer hands over its persisted state). */
+  static revive(
+    context: vscode.ExtensionContext,
+    panel: vscode.WebviewPanel,
+    scenario: vscode.Uri | undefined,
+  ): VisualizerPanel {
+    panel.webview.options = webviewOptions(context);
+    const p = new VisualizerPanel(context, panel, scenario);
+    if (scenario) void p.run();
+    else
+      p.status = { state: 'empty', message: 'this panel showed a capture; open the capture again to see it' };
+    return p;
+  }
+
+  private constructor(
+    private readonly context: vscode.ExtensionContext,
+    readonly panel: vscode.WebviewPanel,
+    readonly scenario: vscode.Uri | undefined,
+  ) {
+    panels.set(keyOf(scenario), this);
+    const log = output();
+    this.endpoint = new Endpoint({
+      post: (m) => void panel.webview.postMessage(m),
+      timers: { set: (fn, ms) => setTimeout(fn, ms), clear: (h) => clearTimeout(h as NodeJS.Timeout) },
+      timeoutMs: 30_000,
+      onError: (e) => log.warn(`visualizer: ${e.message}`),
+    });
+    this.endpoint.onNotification(P.ready, () => this.sendSnapshot());
+    this.endpoint.onRequest(P.openSource, (p) => this.openSource(p.file, p.line, p.column));
+    this.endpoint.onRequest(P.rerun, async (p) => {
+      if (!this.scenario) return { ok: false, message: 'this panel has no scenario to run' };
+      if (p.traffic) this.edits = p.traffic;
+      const ok = await this.run();
+      return ok ? { ok: true } : { ok: false, message: this.status.message ?? 'the run failed' };
+    });
+    this.endpoint.onRequest(P.export, (p) => this.export(p.kind, p.content));
+    this.disposables.push(
+      panel.webview.onDidReceiveMessage((m: unknown) => this.endpoint.handleMessage(m)),
+      panel.onDidDispose(() => this.dispose()),
+      vscode.workspace.onDidSaveTextDocument((doc) => this.onSaved(doc.uri)),
+    );
+    panel.webview.html = pageHtml(context, panel.webview);
+  }
+
+  dispose(): void {
+    panels.delete(keyOf(this.scenario));
+    this.running?.abort();
+    if (this.rerunTimer) clearTimeout(this.rerunTimer);
+    this.endpoint.dispose();
+    for (const d of this.disposables.splice(0)) d.dispose();
+  }
+
+  private sendSnapshot(): void {
+    if (this.model) this.endpoint.sendNotification(P.didSnapshot, { model: this.model, status: this.status });
+    else this.endpoint.sendNotification(P.didStatus, this.status);
+  }
+
+  /** Runs the scenario (cancelling a run in progress); true when a new model was sent. */
+  async run(): Promise<boolean> {
+    if (!this.scenario) return false;
+    this.running?.abort();
+    const ctl = new AbortController();
+    this.running = ctl;
+    this.status = { state: 'running', message: `simulating ${path.basename(this.scenario.fsPath)}…` };
+    this.endpoint.sendNotification(P.didStatus, this.status);
+    const cfg = readConfig(this.scenario);
+    try {
+      const out = await runScenarioForView({
+        scenarioPath: this.scenario.fsPath,
+        ...(this.edits ? { edits: this.edits } : {}),
+        maxEvents: Math.min(cfg.maxEvents, 100_000),
+        instructionBudget: cfg.instructionBudget,
+        clangPath: cfg.clangPath,
+        clangArgs: [...cfg.clangExtraArgs, ...cfg.clangIncludePaths.map((p) => `-I${p}`)],
+        signal: ctl.signal,
+      });
+      if (ctl.signal.aborted) return false;
+      this.last = out;
+      this.model = out.model;
+      this.status = { state: 'ready', message: this.edits ? 'with traffic edits' : '' };
+      this.sendSnapshot();
+      return true;
+    } catch (e) {
+      if (ctl.signal.aborted) return false;
+      const message = e instanceof Error ? e.message : String(e);
+      output().error(`visualizer: ${message}`);
+      this.status = { state: 'error', message };
+      this.endpoint.sendNotification(P.didStatus, this.status);
+      return false;
+    } finally {
+      if (this.running === ctl) this.running = undefined;
+    }
+  }
+
+  /** Follow edits: saving the scenario or a file the run read re-runs (debounced). */
+  private onSaved(uri: vscode.Uri): void {
+    if (!this.scenario || uri.scheme !== 'file') return;
+    const inputs = new Set([this.scenario.fsPath, ...(this.last?.inputs ?? [])].map((p) => path.resolve(p)));
+    if (!inputs.has(path.resolve(uri.fsPath))) return;
+    if (uri.fsPath === this.scenario.fsPath) this.edits = undefined; // the file now says what it wants
+    if (this.rerunTimer) clearTimeout(this.rerunTimer);
+    this.rerunTimer = setTimeout(() => void this.run(), 150);
+  }
+
+  private async openSource(
+    file: string,
+    line: number,
+    column?: number,
+  ): Promise<{ opened: boolean; message?: string }> {
+    const roots = (vscode.workspace.workspaceFolders ?? [])
+      .filter((f) => f.uri.scheme === 'file')
+      .map((f) => f.uri.fsPath);
+    const base = this.scenario ? path.dirname(this.scenario.fsPath) : undefined;
+    const r = resolveSourcePath(file, base, roots);
+    if (!r.ok) {
+      output().warn(`visualizer: refused to open ${JSON.stringify(file)}: ${r.reason}`);
+      return { opened: false, message: r.reason };
+    }
+    const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(r.path));
+    const ln = Math.min(Math.max(0, line - 1), Math.max(0, doc.lineCount - 1));
+    const pos = new vscode.Position(ln, Math.max(0, (column ?? 1) - 1));
+    await vscode.window.showTextDocument(doc, {
+      viewColumn: vscode.ViewColumn.One,
+      selection: new vscode.Range(pos, pos),
+      preserveFocus: false,
+    });
+    return { opened: true };
+  }
+
+  private async export(
+    kind: ExportKind,
+    content: string | undefined,
+  ): Promise<{ saved?: string; message?: string }> {
+    const dir = this.scenario
+      ? path.dirname(this.scenario.fsPath)
+      : (vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? '.');
+    const stem = this.scenario
+      ? path.basename(this.scenario.fsPath).replace(/\.xdpscenario\.json$|\.json$/, '')
+      : 'capture';
+    if (kind === 'pcap') {
+      const pcaps = this.last?.pcaps;
+      if (!pcaps?.size) return { message: 'no transmitted frames were recorded in this run' };
+      const picked = await vscode.window.showOpenDialog({
+        canSelectFolders: true,
+        canSelectFiles: false,
+        defaultUri: vscode.Uri.file(dir),
+        openLabel: `Save ${pcaps.size} pcap file${pcaps.size > 1 ? 's' : ''} here`,
+      });
+      const folder = picked?.[0];
+      if (!folder) return {};
+      for (const [device, bytes] of pcaps)
+        await vscode.workspace.fs.writeFile(
+          vscode.Uri.joinPath(folder, `${stem}-${safeName(device)}.pcap`),
+          bytes,
+        );
+      return { saved: folder.fsPath };
+    }
+    if (content === undefined) return { message: `nothing to export as ${kind}` };
+    const ext = { svg: 'flow.svg', png: 'flow.png', events: 'events.jsonl' }[kind];
+    const target = await vscode.window.showSaveDialog({
+      defaultUri: vscode.Uri.file(path.join(dir, `${stem}.${ext}`)),
+      saveLabel: `Export ${kind}`,
+    });
+    if (!target) return {};
+    const bytes = kind === 'png' ? Buffer.from(content, 'base64') : Buffer.from(content, 'utf8');
+    if (
+      kind === 'png' &&
+      !bytes.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))
+    )
+      return { message: 'the PNG from the panel is not a PNG; not saved' };
+    if (kind === 'svg' && !/^<\?xml[^>]*>\s*<svg[\s>]/.test(content))
+      return { message: 'the SVG from the panel is not an SVG document; not saved' };
+    await vscode.workspace.fs.writeFile(target, bytes);
+    return { saved: target.fsPath };
+  }
+}
+
+const safeName = (s: string): string => s.replace(/[^A-Za-z0-9_.-]/g, '_');
+
+function title(scenario: vscode.Uri): string {
+  return `Flow: ${path.basename(scenario.fsPath).replace(/\.xdpscenario\.json$/, '')}`;
+}
+
+function webviewOptions(
+  context: vscode.ExtensionContext,
+): vscode.WebviewPanelOptions & vscode.WebviewOptions {
+  return {
+    enableScripts: true,
+    localResourceRoots: [vscode.Uri.joinPath(context.extensionUri, 'dist')],
+    retainContextWhenHidden: false,
+  };
+}
+
+function pageHtml(context: vscode.ExtensionContext, webview: vscode.Webview): string {
+  const dist = vscode.Uri.joinPath(context.extensionUri, 'dist', 'webview');
+  return visualizerHtml({
+    cspSource: webview.cspSource,
+    nonce: crypto.randomBytes(18).toString('base64url'),
+    scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(dist, 'visualizer.js')).toString(),
+    styleUri: webview.asWebviewUri(vscode.Uri.joinPath(dist, 'visualizer.css')).toString(),
+  });
+}
