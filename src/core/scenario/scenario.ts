@@ -1,0 +1,90 @@
+// The scenario model after validation and defaults (../shared/specs/scenario.md): what the
+// simulator builds its host from. Produced by scenarioParse.ts from a *.xdpscenario.json file.
+import type { FrameSpec } from '../packet/frameBuilder';
+
+export type DriverName = 'veth' | 'mlx5' | 'i40e' | 'ice' | 'ixgbe' | 'virtio_net' | 'bnxt' | 'generic-only';
+
+export interface ScenarioProgram {
+  name: string;
+  file: string;
+  /** Function (program) name in the object; undefined = the object's only/first XDP program. */
+  function?: string;
+}
+
+export interface FeatureOverrides {
+  native?: boolean;
+  ndoXmit?: boolean;
+  ndoXmitSg?: boolean;
+  rxSg?: boolean;
+  xskZeroCopy?: boolean;
+}
+
+export interface ScenarioDevice {
+  name: string;
+  kind: 'veth' | 'nic';
+  peer?: string;
+  ifindex: number;
+  driver: DriverName;
+  up: boolean;
+  mtu: number;
+  queues: number;
+  gro: boolean;
+  features: FeatureOverrides;
+  xdp?: { program: string; mode: 'native' | 'generic' };
+}
+
+/** Map keys and values as written: resolved against the map's sizes when the host is built. */
+export type MapScalar = number | string;
+export type ScenarioMapValue =
+  | MapScalar
+  | { ifindex: MapScalar; program?: string }
+  | { qsize: number; program?: string }
+  | { xsk: string };
+
+export interface ScenarioMapEntry {
+  key: MapScalar;
+  value: ScenarioMapValue;
+  /** JSON path of the entry, for errors found later (unknown map, bad size). */
+  path: string;
+}
+
+export interface ScenarioXsk {
+  name: string;
+  device: string;
+  queue: number;
+  rxRing: number;
+  fillRing: number;
+  chunkSize: number;
+  headroom: number;
+  bound: boolean;
+  sg: boolean;
+  zeroCopy: boolean;
+}
+
+export interface ScenarioTraffic {
+  /** 'from': sent by a veth end (arrives at its peer); 'rx': received on a NIC queue. */
+  kind: 'from' | 'rx';
+  device: string;
+  queue: number;
+  cpu: number;
+  count: number;
+  burst: number;
+  /** The frame (structured and hex frames are built while parsing). */
+  frame?: Uint8Array;
+  /** A pcap file (relative to the scenario); its frames are read by the loader. */
+  pcap?: string;
+  path: string;
+}
+
+export interface Scenario {
+  version: 1;
+  description?: string;
+  cpus: number;
+  programs: ScenarioProgram[];
+  devices: ScenarioDevice[];
+  maps: Record<string, ScenarioMapEntry[]>;
+  xsks: ScenarioXsk[];
+  traffic: ScenarioTraffic[];
+}
+
+export type { FrameSpec };

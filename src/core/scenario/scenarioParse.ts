@@ -1,0 +1,275 @@
+// Parses and validates a scenario file: JSON syntax, the JSON Schema (scenarioSchema.ts, unknown
+// fields are errors), then the cross-references the schema cannot express (peers, names, ifindexes,
+// CPUs, queues). Every error names the JSON path. Frames given inline are built here.
+import { FrameError, buildFrame, parseHex, type FrameSpec } from '../packet/frameBuilder';
+import { checkAgainstSchema, childPath } from './jsonSchemaCheck';
+import type {
+  DriverName,
+  Scenario,
+  ScenarioDevice,
+  ScenarioMapEntry,
+  ScenarioMapValue,
+  ScenarioTraffic,
+  ScenarioXsk,
+} from './scenario';
+import { scenarioJsonSchema, scenarioLimits } from './scenarioSchema';
+
+export class ScenarioError extends Error {
+  constructor(
+    readonly path: string,
+    readonly why: string,
+  ) {
+    super(`${path}: ${why}`);
+  }
+}
+
+/** Parses scenario JSON text. Throws ScenarioError (path + why) for anything invalid. */
+export function parseScenarioText(text: string): Scenario {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw new ScenarioError('$', `not valid JSON (${e instanceof Error ? e.message : String(e)})`);
+  }
+  return parseScenario(raw);
+}
+
+interface RawDevice {
+  name: string;
+  kind: 'veth' | 'nic';
+  peer?: string;
+  ifindex?: number;
+  driver?: DriverName;
+  up?: boolean;
+  mtu?: number;
+  queues?: number;
+  gro?: boolean;
+  features?: ScenarioDevice['features'];
+  xdp?: { program: string; mode?: 'native' | 'generic' };
+}
+
+interface RawTraffic {
+  from?: string;
+  rx?: string;
+  queue?: number;
+  cpu?: number;
+  count?: number;
+  burst?: number;
+  frame?: FrameSpec | string;
+  pcap?: string;
+}
+
+interface RawScenario {
+  version: 1;
+  description?: string;
+  cpus?: number;
+  programs?: Array<{ name: string; file: string; function?: string }>;
+  devices?: RawDevice[];
+  maps?: Record<string, Array<{ key: number | string; value: ScenarioMapValue }>>;
+  xsks?: Array<Partial<ScenarioXsk> & { name: string; device: string }>;
+  traffic?: RawTraffic[];
+}
+
+export function parseScenario(raw: unknown): Scenario {
+  const problem = checkAgainstSchema(raw, scenarioJsonSchema);
+  if (problem) throw new ScenarioError(problem.path, problem.message);
+  const r = raw as RawScenario;
+  const cpus = r.cpus ?? 1;
+
+  const programs = r.programs ?? [];
+  const programNames = new Set<string>();
+  programs.forEach((p, i) => {
+    if (programNames.has(p.name))
+      throw new ScenarioError(`$.programs[${i}].name`, `duplicate program name '${p.name}'`);
+    programNames.add(p.name);
+  });
+  const needProgram = (nameRef: string, path: string): void => {
+    if (!programNames.has(nameRef))
+      throw new ScenarioError(
+        path,
+        `no program named '${nameRef}' in $.programs (known: ${[...programNames].join(', ') || 'none'})`,
+      );
+  };
+
+  const rawDevices = r.devices ?? [];
+  const byName = new Map<string, RawDevice>();
+  rawDevices.forEach((d, i) => {
+    if (byName.has(d.name))
+      throw new ScenarioError(`$.devices[${i}].name`, `duplicate device name '${d.name}'`);
+    byName.set(d.name, d);
+  });
+  // Ifindexes: explicit ones first; the others in device order from 2 (1 is the loopback), skipping taken ones.
+  const taken = new Set<number>([1]);
+  rawDevices.forEach((d, i) => {
+    if (d.ifindex === undefined) return;
+    if (taken.has(d.ifindex))
+      throw new ScenarioError(
+        `$.devices[${i}].ifindex`,
+        d.ifindex === 1 ? 'ifindex 1 is the loopback device' : `ifindex ${d.ifindex} is used twice`,
+      );
+    taken.add(d.ifindex);
+  });
+  let next = 2;
+  const devices: ScenarioDevice[] = rawDevices.map((d, i) => {
+    const path = `$.devices[${i}]`;
+    let ifindex = d.ifindex;
+    if (ifindex === undefined) {
+      while (taken.has(next)) next++;
+      ifindex = next;
+      taken.add(next);
+    }
+    if (d.kind === 'veth') {
+      if (d.peer === undefined)
+        throw new ScenarioError(path, "a veth needs 'peer' (the name of the other end)");
+      const peer = byName.get(d.peer);
+      if (!peer) throw new ScenarioError(`${path}.peer`, `no device named '${d.peer}'`);
+      if (d.peer === d.name) throw new ScenarioError(`${path}.peer`, 'a veth cannot be its own peer');
+      if (peer.kind !== 'veth') throw new ScenarioError(`${path}.peer`, `'${d.peer}' is not a veth`);
+      if (peer.peer !== undefined && peer.peer !== d.name)
+        throw new ScenarioError(
+          `${path}.peer`,
+          `'${d.peer}' names '${peer.peer}' as its peer, not '${d.name}'`,
+        );
+      if (d.driver !== undefined && d.driver !== 'veth')
+        throw new ScenarioError(`${path}.driver`, "a veth's driver is 'veth'");
+    } else {
+      if (d.peer !== undefined) throw new ScenarioError(`${path}.peer`, "only a veth has a 'peer'");
+      if (d.gro !== undefined) throw new ScenarioError(`${path}.gro`, "'gro' is modelled for veth only");
+      if (d.driver === 'veth') throw new ScenarioError(`${path}.driver`, "driver 'veth' needs kind 'veth'");
+    }
+    if (d.xdp) needProgram(d.xdp.program, `${path}.xdp.program`);
+    return {
+      name: d.name,
+      kind: d.kind,
+      ...(d.peer !== undefined ? { peer: d.peer } : {}),
+      ifindex,
+      driver: d.driver ?? (d.kind === 'veth' ? 'veth' : 'mlx5'),
+      up: d.up ?? true,
+      mtu: d.mtu ?? 1500,
+      queues: d.queues ?? 1,
+      gro: d.gro ?? false,
+      features: d.features ?? {},
+      ...(d.xdp ? { xdp: { program: d.xdp.program, mode: d.xdp.mode ?? 'native' } } : {}),
+    };
+  });
+  // A veth end whose peer names no peer is completed by symmetry (the peer line is optional on one side).
+  for (const d of devices)
+    if (d.kind === 'veth' && d.peer === undefined) d.peer = rawDevices.find((x) => x.peer === d.name)?.name;
+
+  const xsks: ScenarioXsk[] = (r.xsks ?? []).map((x, i) => {
+    const path = `$.xsks[${i}]`;
+    const dev = devices.find((d) => d.name === x.device);
+    if (!dev) throw new ScenarioError(`${path}.device`, `no device named '${x.device}'`);
+    const queue = x.queue ?? 0;
+    if (queue >= dev.queues)
+      throw new ScenarioError(`${path}.queue`, `${x.device} has ${dev.queues} queue(s)`);
+    const rxRing = x.rxRing ?? 2048;
+    return {
+      name: x.name,
+      device: x.device,
+      queue,
+      rxRing,
+      fillRing: x.fillRing ?? rxRing,
+      chunkSize: x.chunkSize ?? 2048,
+      headroom: x.headroom ?? 0,
+      bound: x.bound ?? true,
+      sg: x.sg ?? false,
+      zeroCopy: x.zeroCopy ?? false,
+    };
+  });
+  const xskNames = new Set<string>();
+  xsks.forEach((x, i) => {
+    if (xskNames.has(x.name))
+      throw new ScenarioError(`$.xsks[${i}].name`, `duplicate socket name '${x.name}'`);
+    xskNames.add(x.name);
+  });
+
+  const maps: Record<string, ScenarioMapEntry[]> = {};
+  for (const [mapName, entries] of Object.entries(r.maps ?? {})) {
+    const mapPath = childPath('$.maps', mapName);
+    maps[mapName] = entries.map((e, i) => {
+      const path = `${mapPath}[${i}]`;
+      const v = e.value;
+      if (typeof v === 'object') {
+        if ('program' in v && v.program !== undefined) needProgram(v.program, `${path}.value.program`);
+        if ('xsk' in v && !xskNames.has(v.xsk))
+          throw new ScenarioError(`${path}.value.xsk`, `no socket named '${v.xsk}' in $.xsks`);
+      }
+      return { key: e.key, value: v, path };
+    });
+  }
+
+  let total = 0;
+  const traffic: ScenarioTraffic[] = (r.traffic ?? []).map((t, i) => {
+    const path = `$.traffic[${i}]`;
+    if ((t.from === undefined) === (t.rx === undefined))
+      throw new ScenarioError(path, "give exactly one of 'from' (a veth end) or 'rx' (a NIC)");
+    const kind = t.from !== undefined ? 'from' : 'rx';
+    const devName = (t.from ?? t.rx) as string;
+    const dev = devices.find((d) => d.name === devName);
+    if (!dev) throw new ScenarioError(`${path}.${kind}`, `no device named '${devName}'`);
+    if (kind === 'from' && dev.kind !== 'veth')
+      throw new ScenarioError(`${path}.from`, `'${devName}' is not a veth (use 'rx' for a NIC)`);
+    if (kind === 'rx' && dev.kind !== 'nic')
+      throw new ScenarioError(`${path}.rx`, `'${devName}' is not a NIC (use 'from' on its veth peer)`);
+    const queue = t.queue ?? 0;
+    if (kind === 'rx' && queue >= dev.queues)
+      throw new ScenarioError(`${path}.queue`, `${devName} has ${dev.queues} queue(s)`);
+    const cpu = t.cpu ?? 0;
+    if (cpu >= cpus)
+      throw new ScenarioError(`${path}.cpu`, `the scenario has ${cpus} CPU(s) (0..${cpus - 1})`);
+    if ((t.frame === undefined) === (t.pcap === undefined))
+      throw new ScenarioError(path, "give exactly one of 'frame' or 'pcap'");
+    const count = t.count ?? 1;
+    total += count;
+    if (total > scenarioLimits.maxTotalFrames)
+      throw new ScenarioError(
+        `${path}.count`,
+        `the scenario would inject more than ${scenarioLimits.maxTotalFrames} frames`,
+      );
+    let frame: Uint8Array | undefined;
+    if (t.frame !== undefined) {
+      try {
+        frame =
+          typeof t.frame === 'string'
+            ? parseHex(t.frame, `${path}.frame`)
+            : buildFrame(t.frame, `${path}.frame`);
+      } catch (e) {
+        if (e instanceof FrameError)
+          throw new ScenarioError(`${path}.frame`, e.message.replace(/^[^:]*: /, ''));
+        throw e;
+      }
+      if (frame.length < 14)
+        throw new ScenarioError(
+          `${path}.frame`,
+          `${frame.length} bytes is shorter than an Ethernet header (14)`,
+        );
+    }
+    return {
+      kind,
+      device: devName,
+      queue,
+      cpu,
+      count,
+      burst: t.burst ?? (kind === 'from' ? 1 : 64),
+      ...(frame ? { frame } : {}),
+      ...(t.pcap !== undefined ? { pcap: t.pcap } : {}),
+      path,
+    };
+  });
+
+  return {
+    version: 1,
+    ...(r.description !== undefined ? { description: r.description } : {}),
+    cpus,
+    programs: programs.map((p) => ({
+      name: p.name,
+      file: p.file,
+      ...(p.function !== undefined ? { function: p.function } : {}),
+    })),
+    devices,
+    maps,
+    xsks,
+    traffic,
+  };
+}

@@ -1,0 +1,332 @@
+// The JSON Schema of scenario files (format version 1, ../shared/specs/scenario.md). It is the one
+// description of the format: esbuild.mjs writes it to dist/scenario.schema.json (contributed to VS
+// Code through package.json `jsonValidation`) and scenarioValidate.ts checks files against it, so
+// the editor and the simulator can never disagree on what is valid.
+
+/** The subset of JSON Schema (draft-07) the scenario schema uses and jsonSchemaCheck.ts enforces. */
+export interface JsonSchema {
+  $schema?: string;
+  $id?: string;
+  title?: string;
+  description?: string;
+  markdownDescription?: string;
+  type?:
+    | 'object'
+    | 'array'
+    | 'string'
+    | 'integer'
+    | 'number'
+    | 'boolean'
+    | Array<'object' | 'array' | 'string' | 'integer' | 'number' | 'boolean'>;
+  properties?: Record<string, JsonSchema>;
+  additionalProperties?: boolean | JsonSchema;
+  required?: string[];
+  items?: JsonSchema;
+  maxItems?: number;
+  minItems?: number;
+  enum?: Array<string | number | boolean>;
+  const?: string | number | boolean;
+  minimum?: number;
+  maximum?: number;
+  minLength?: number;
+  maxLength?: number;
+  pattern?: string;
+  anyOf?: JsonSchema[];
+  maxProperties?: number;
+  default?: unknown;
+  defaultSnippets?: unknown[];
+}
+
+/** Limits that keep hostile files from exhausting memory or time (each is named in its error). */
+export const scenarioLimits = {
+  maxDevices: 4096,
+  maxPrograms: 256,
+  maxMaps: 256,
+  maxMapEntries: 65536,
+  maxXsks: 1024,
+  maxTraffic: 4096,
+  /** Frames one traffic entry may inject, and all entries together. */
+  maxCount: 10_000_000,
+  maxTotalFrames: 10_000_000,
+  maxCpus: 256,
+  maxQueues: 256,
+  maxNameLength: 64,
+  maxHexLength: 2 * 65535,
+  maxPcapFrames: 1_000_000,
+} as const;
+
+const name: JsonSchema = {
+  type: 'string',
+  minLength: 1,
+  maxLength: scenarioLimits.maxNameLength,
+  pattern: '^[A-Za-z0-9_.:@-]+$',
+};
+const hexString: JsonSchema = {
+  type: 'string',
+  maxLength: scenarioLimits.maxHexLength,
+  pattern: '^(0x)?[0-9a-fA-F:\\s]*$',
+};
+const ipAddress: JsonSchema = {
+  type: 'string',
+  maxLength: 64,
+  description: 'IPv4 (10.0.0.2) or IPv6 (fd00::2) address',
+};
+const mac: JsonSchema = { type: 'string', pattern: '^[0-9a-fA-F]{2}([:-][0-9a-fA-F]{2}){5}$' };
+const port: JsonSchema = { type: 'integer', minimum: 0, maximum: 65535 };
+const l4 = (extra: Record<string, JsonSchema>): JsonSchema => ({
+  type: 'object',
+  additionalProperties: false,
+  properties: { src: ipAddress, dst: ipAddress, ...extra },
+});
+
+const frameSpec: JsonSchema = {
+  type: 'object',
+  description: 'A structured frame: every field not given is defaulted (Ethernet/IPv4/UDP, 64 bytes).',
+  additionalProperties: false,
+  properties: {
+    eth: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { src: mac, dst: mac, type: { type: ['integer', 'string'] } },
+    },
+    vlan: { type: 'integer', minimum: 0, maximum: 4095 },
+    ipv4: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        src: ipAddress,
+        dst: ipAddress,
+        ttl: { type: 'integer', minimum: 0, maximum: 255 },
+        tos: { type: 'integer', minimum: 0, maximum: 255 },
+        id: { type: 'integer', minimum: 0, maximum: 65535 },
+        proto: { type: 'integer', minimum: 0, maximum: 255 },
+      },
+    },
+    ipv6: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { src: ipAddress, dst: ipAddress, hopLimit: { type: 'integer', minimum: 0, maximum: 255 } },
+    },
+    udp: l4({ sport: port, dport: port }),
+    tcp: l4({
+      sport: port,
+      dport: port,
+      flags: { type: 'string', pattern: '^[FSRPAUfsrpau]*$', maxLength: 6 },
+    }),
+    icmp: l4({
+      type: { type: 'integer', minimum: 0, maximum: 255 },
+      code: { type: 'integer', minimum: 0, maximum: 255 },
+    }),
+    arp: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        op: { type: 'integer', minimum: 0, maximum: 65535 },
+        sha: mac,
+        spa: ipAddress,
+        tha: mac,
+        tpa: ipAddress,
+      },
+    },
+    length: {
+      type: 'integer',
+      minimum: 14,
+      maximum: 65535,
+      description: 'Total frame length including the Ethernet header.',
+    },
+    payload: hexString,
+  },
+};
+
+const mapScalar: JsonSchema = {
+  type: ['integer', 'string'],
+  description: 'An integer, a hex string (0x…, sized to the map), or a device name standing for its ifindex.',
+};
+
+const mapValue: JsonSchema = {
+  anyOf: [
+    mapScalar,
+    {
+      type: 'object',
+      description: 'bpf_devmap_val: target device and optional egress program',
+      additionalProperties: false,
+      required: ['ifindex'],
+      properties: { ifindex: mapScalar, program: name },
+    },
+    {
+      type: 'object',
+      description: 'bpf_cpumap_val: ring size and optional cpumap program',
+      additionalProperties: false,
+      required: ['qsize'],
+      properties: { qsize: { type: 'integer', minimum: 0, maximum: 0xffffffff }, program: name },
+    },
+    {
+      type: 'object',
+      description: 'XSKMAP value: an AF_XDP socket of `xsks`',
+      additionalProperties: false,
+      required: ['xsk'],
+      properties: { xsk: name },
+    },
+  ],
+};
+
+const device: JsonSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['name', 'kind'],
+  properties: {
+    name,
+    kind: { enum: ['veth', 'nic'], description: '`veth` (needs `peer`) or a physical `nic`.' },
+    peer: { ...name, description: 'The other end of a veth pair.' },
+    ifindex: {
+      type: 'integer',
+      minimum: 1,
+      maximum: 0x7ffffffe,
+      description: 'Default: device order starting at 2.',
+    },
+    driver: {
+      enum: ['veth', 'mlx5', 'i40e', 'ice', 'ixgbe', 'virtio_net', 'bnxt', 'generic-only'],
+      description: 'Driver profile: which XDP features the device has (default veth for veth, mlx5 for nic).',
+    },
+    up: { type: 'boolean', default: true },
+    mtu: { type: 'integer', minimum: 68, maximum: 65535, default: 1500 },
+    queues: {
+      type: 'integer',
+      minimum: 1,
+      maximum: scenarioLimits.maxQueues,
+      default: 1,
+      description: 'rx (and tx) queues.',
+    },
+    gro: {
+      type: 'boolean',
+      default: false,
+      description: 'veth: GRO enabled (gives the device a NAPI, like an XDP program does).',
+    },
+    features: {
+      type: 'object',
+      additionalProperties: false,
+      description: 'Explicit xdp_features overriding the driver profile.',
+      properties: {
+        native: { type: 'boolean', description: 'NETDEV_XDP_ACT_BASIC: native (driver) XDP attach possible' },
+        ndoXmit: { type: 'boolean', description: 'NETDEV_XDP_ACT_NDO_XMIT: can be a native redirect target' },
+        ndoXmitSg: {
+          type: 'boolean',
+          description: 'NETDEV_XDP_ACT_NDO_XMIT_SG: accepts multi-buffer redirected frames',
+        },
+        rxSg: { type: 'boolean', description: 'NETDEV_XDP_ACT_RX_SG: multi-buffer receive' },
+        xskZeroCopy: { type: 'boolean', description: 'NETDEV_XDP_ACT_XSK_ZEROCOPY' },
+      },
+    },
+    xdp: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['program'],
+      properties: { program: name, mode: { enum: ['native', 'generic'], default: 'native' } },
+    },
+  },
+};
+
+const traffic: JsonSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    from: { ...name, description: 'Transmit from this veth end; frames arrive at its peer.' },
+    rx: { ...name, description: 'Receive on this NIC.' },
+    queue: { type: 'integer', minimum: 0, maximum: scenarioLimits.maxQueues - 1, default: 0 },
+    cpu: { type: 'integer', minimum: 0, maximum: scenarioLimits.maxCpus - 1, default: 0 },
+    count: { type: 'integer', minimum: 0, maximum: scenarioLimits.maxCount, default: 1 },
+    burst: {
+      type: 'integer',
+      minimum: 1,
+      maximum: 256,
+      description: 'Frames per NAPI poll (default 1 for from, 64 for rx).',
+    },
+    frame: { anyOf: [frameSpec, hexString] },
+    pcap: {
+      type: 'string',
+      minLength: 1,
+      maxLength: 4096,
+      description: 'A classic pcap file: every frame is injected.',
+    },
+  },
+};
+
+const xsk: JsonSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['name', 'device'],
+  properties: {
+    name,
+    device: name,
+    queue: { type: 'integer', minimum: 0, maximum: scenarioLimits.maxQueues - 1, default: 0 },
+    rxRing: { type: 'integer', minimum: 1, maximum: 1 << 20, default: 2048 },
+    fillRing: {
+      type: 'integer',
+      minimum: 0,
+      maximum: 1 << 20,
+      description: 'Buffers the application posted to the fill ring (default: rxRing).',
+    },
+    chunkSize: { type: 'integer', minimum: 2048, maximum: 65536, default: 2048 },
+    headroom: { type: 'integer', minimum: 0, maximum: 4096, default: 0 },
+    bound: {
+      type: 'boolean',
+      default: true,
+      description: 'false: inserted in the map but never bound (ENXIO).',
+    },
+    sg: { type: 'boolean', default: false, description: 'Bound with XDP_USE_SG (multi-buffer).' },
+    zeroCopy: { type: 'boolean', default: false },
+  },
+};
+
+export const scenarioJsonSchema: JsonSchema = {
+  $schema: 'http://json-schema.org/draft-07/schema#',
+  $id: 'https://xdp-lab.invalid/scenario.schema.json',
+  title: 'XDP Lab scenario (version 1)',
+  description: 'One XDP setup on one Linux host and the traffic it receives, for the XDP_REDIRECT simulator.',
+  type: 'object',
+  additionalProperties: false,
+  required: ['version'],
+  properties: {
+    $schema: { type: 'string' },
+    version: { const: 1 },
+    description: { type: 'string', maxLength: 4096 },
+    cpus: { type: 'integer', minimum: 1, maximum: scenarioLimits.maxCpus, default: 1 },
+    programs: {
+      type: 'array',
+      maxItems: scenarioLimits.maxPrograms,
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['name', 'file'],
+        properties: {
+          name,
+          file: {
+            type: 'string',
+            minLength: 1,
+            maxLength: 4096,
+            description: 'ELF object or C file (compiled with clang -target bpf).',
+          },
+          function: { type: 'string', minLength: 1, maxLength: 256 },
+        },
+      },
+    },
+    devices: { type: 'array', maxItems: scenarioLimits.maxDevices, items: device },
+    maps: {
+      type: 'object',
+      maxProperties: scenarioLimits.maxMaps,
+      description: 'Map contents by map name in the object.',
+      additionalProperties: {
+        type: 'array',
+        maxItems: scenarioLimits.maxMapEntries,
+        items: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['key', 'value'],
+          properties: { key: mapScalar, value: mapValue },
+        },
+      },
+    },
+    xsks: { type: 'array', maxItems: scenarioLimits.maxXsks, items: xsk },
+    traffic: { type: 'array', maxItems: scenarioLimits.maxTraffic, items: traffic },
+  },
+};

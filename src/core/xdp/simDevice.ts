@@ -1,0 +1,109 @@
+// A network device of the simulated host: the properties the redirect code looks at (§1.4: IFF_UP,
+// MTU + hard_header_len, xdp_features), its attached program, veth's peer and receive rings, and
+// the per-device counters of the summary.
+import type { DriverName, FeatureOverrides } from '../scenario/scenario';
+import type { XdpProgramHandle } from '../vm/xdpRun';
+import { XDP_FEATURE, driverProfiles, type DriverProfile } from './driverProfiles';
+import type { DropReason, SimDeviceCounters } from './simulationResult';
+import type { SimFrame } from './simFrame';
+
+export const ETH_HLEN = 14;
+export const VLAN_HLEN = 4;
+/** veth: slots of each rx queue's ptr_ring (§4.1). */
+export const VETH_RING_SIZE = 256;
+/** veth refuses a non-frags native program when the peer's MTU exceeds this (§1.4, ERANGE). */
+export const VETH_MAX_PEER_MTU_LINEAR = 4096 - 256 - 320 - ETH_HLEN;
+
+/** One veth rx queue: its ring of frames and whether its NAPI is on a CPU's poll list. */
+export interface VethRxQueue {
+  dev: SimDevice;
+  index: number;
+  ring: SimFrame[];
+  scheduled: boolean;
+}
+
+export class SimDevice {
+  readonly profile: DriverProfile;
+  peer: SimDevice | undefined;
+  prog: XdpProgramHandle | undefined;
+  progName: string | undefined;
+  mode: 'native' | 'generic' | undefined;
+  readonly rxQueues: VethRxQueue[];
+  readonly counters: SimDeviceCounters = {
+    rxFrames: 0,
+    xdpRx: 0,
+    stack: 0,
+    txFrames: 0,
+    drops: 0,
+    dropReasons: {},
+  };
+
+  constructor(
+    readonly name: string,
+    readonly ifindex: number,
+    readonly kind: 'veth' | 'nic',
+    driver: DriverName,
+    public up: boolean,
+    public mtu: number,
+    readonly queues: number,
+    public gro: boolean,
+    readonly overrides: FeatureOverrides,
+  ) {
+    this.profile = driverProfiles[driver] as DriverProfile;
+    this.rxQueues = Array.from({ length: queues }, (_, index) => ({
+      dev: this,
+      index,
+      ring: [],
+      scheduled: false,
+    }));
+  }
+
+  readonly hardHeaderLen = ETH_HLEN;
+
+  get nativeProg(): XdpProgramHandle | undefined {
+    return this.mode === 'native' ? this.prog : undefined;
+  }
+
+  get genericProg(): XdpProgramHandle | undefined {
+    return this.mode === 'generic' ? this.prog : undefined;
+  }
+
+  /**
+   * xdp_features as the redirect code reads them. veth (§1.4): NDO_XMIT|NDO_XMIT_SG iff the peer
+   * has a native program or GRO (a generic program does not count). NICs: the profile, with the
+   * redirect-target bits of drivers that set them only while a program is attached.
+   */
+  get xdpFeatures(): number {
+    let bits = this.profile.baseFeatures;
+    if (this.kind === 'veth') {
+      const p = this.peer;
+      if (p && (p.nativeProg !== undefined || p.gro)) bits |= XDP_FEATURE.NDO_XMIT | XDP_FEATURE.NDO_XMIT_SG;
+    } else if (this.nativeProg) bits |= this.profile.xmitWithProgram;
+    const o = this.overrides;
+    const set = (flag: boolean | undefined, bit: number): void => {
+      if (flag === true) bits |= bit;
+      else if (flag === false) bits &= ~bit;
+    };
+    set(o.native, XDP_FEATURE.BASIC);
+    set(o.ndoXmit, XDP_FEATURE.NDO_XMIT);
+    set(o.ndoXmitSg, XDP_FEATURE.NDO_XMIT_SG);
+    set(o.rxSg, XDP_FEATURE.RX_SG);
+    set(o.xskZeroCopy, XDP_FEATURE.XSK_ZEROCOPY);
+    return bits;
+  }
+
+  /** veth: the rx queues' NAPI exists (device up and a native program or GRO), §1.4/§4.1. */
+  get napiPresent(): boolean {
+    return this.up && (this.nativeProg !== undefined || this.gro);
+  }
+
+  /** The forwarding length limit: mtu + hard_header_len + VLAN_HLEN (§1.4, xdp_ok_fwd_dev). */
+  get maxFrameLength(): number {
+    return this.mtu + this.hardHeaderLen + VLAN_HLEN;
+  }
+
+  countDrop(reason: DropReason): void {
+    this.counters.drops++;
+    this.counters.dropReasons[reason] = (this.counters.dropReasons[reason] ?? 0) + 1;
+  }
+}

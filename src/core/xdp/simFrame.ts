@@ -1,0 +1,99 @@
+// A frame travelling through the simulated host: its xdp_buff (256 bytes of headroom before the
+// data, like XDP_PACKET_HEADROOM, §1.5), the device it was received on (xdp_frame->dev_rx) and
+// its id in the timeline. Buffers are laid out as veth lays them out (§1.4): a page per frame, the
+// linear part at most 3520 bytes when the program is frags-aware, the rest in page-sized frags.
+import type { XdpBuffer } from '../vm/xdpRun';
+
+export const XDP_PACKET_HEADROOM = 256;
+export const PAGE_SIZE = 4096;
+/** sizeof(struct skb_shared_info) rounded as the kernel reserves it at the end of a page. */
+export const SKB_SHARED_INFO = 320;
+/** The largest linear part veth (and generic mode with a frags program) gives a program: 3520. */
+export const MAX_LINEAR = PAGE_SIZE - XDP_PACKET_HEADROOM - SKB_SHARED_INFO;
+/** sizeof(struct xdp_frame): what step 2 needs in the headroom to convert the buffer (§1.5). */
+export const XDP_FRAME_SIZE = 40;
+
+export interface SimFrame {
+  id: number;
+  /** Index of the scenario traffic entry it came from. */
+  traffic: number;
+  buf: XdpBuffer;
+  /** ifindex of the device it was received on (xdp_frame->dev_rx, skb->dev). */
+  rxIfindex: number;
+  rxQueue: number;
+  /** skb_set_redirected(): generic XDP skips it (cpumap skbs, §3.7). */
+  redirected: boolean;
+  /** A generic-path skb rather than an xdp_frame (matters only inside the cpumap kthread, §3.5). */
+  skb: boolean;
+}
+
+/** Total length (linear + frags), the length every MTU/size check uses (§1.5). */
+export function frameLength(f: SimFrame): number {
+  let n = f.buf.dataEnd - f.buf.data;
+  for (const frag of f.buf.frags) n += frag.length;
+  return n;
+}
+
+export function hasFrags(f: SimFrame): boolean {
+  return f.buf.frags.length > 0;
+}
+
+/** The frame's bytes from the Ethernet header on (linear + frags), e.g. for a pcap. */
+export function frameBytes(f: SimFrame): Uint8Array {
+  const linear = f.buf.bytes.subarray(f.buf.data, f.buf.dataEnd);
+  if (f.buf.frags.length === 0) return linear;
+  const out = new Uint8Array(frameLength(f));
+  out.set(linear, 0);
+  let o = linear.length;
+  for (const frag of f.buf.frags) {
+    out.set(frag, o);
+    o += frag.length;
+  }
+  return out;
+}
+
+/**
+ * Lays `bytes` out as an xdp_buff. `fragsAware`: the program that will see it was loaded with
+ * BPF_F_XDP_HAS_FRAGS, so a frame longer than MAX_LINEAR becomes linear part + page frags (§5);
+ * otherwise the whole frame is linear (generic mode linearises the skb for such programs).
+ */
+export function makeBuffer(bytes: Uint8Array, fragsAware: boolean): XdpBuffer {
+  if (fragsAware && bytes.length > MAX_LINEAR) {
+    const page = new Uint8Array(PAGE_SIZE);
+    page.set(bytes.subarray(0, MAX_LINEAR), XDP_PACKET_HEADROOM);
+    const frags: Uint8Array[] = [];
+    for (let o = MAX_LINEAR; o < bytes.length; o += PAGE_SIZE)
+      frags.push(bytes.slice(o, Math.min(bytes.length, o + PAGE_SIZE)));
+    return {
+      bytes: page,
+      dataMeta: XDP_PACKET_HEADROOM,
+      data: XDP_PACKET_HEADROOM,
+      dataEnd: XDP_PACKET_HEADROOM + MAX_LINEAR,
+      frags,
+    };
+  }
+  const size = Math.max(PAGE_SIZE, XDP_PACKET_HEADROOM + bytes.length + SKB_SHARED_INFO);
+  const page = new Uint8Array(size);
+  page.set(bytes, XDP_PACKET_HEADROOM);
+  return {
+    bytes: page,
+    dataMeta: XDP_PACKET_HEADROOM,
+    data: XDP_PACKET_HEADROOM,
+    dataEnd: XDP_PACKET_HEADROOM + bytes.length,
+    frags: [],
+  };
+}
+
+/** Re-lays the frame out for a receiver (a new xdp_buff after ndo_xdp_xmit / skb build). */
+export function relayout(f: SimFrame, fragsAware: boolean): void {
+  const wantsFrags = fragsAware && frameLength(f) > MAX_LINEAR;
+  if (wantsFrags === hasFrags(f) && f.buf.data === XDP_PACKET_HEADROOM && f.buf.dataMeta === f.buf.data)
+    return;
+  f.buf = makeBuffer(frameBytes(f), fragsAware);
+}
+
+/** The headroom test of xdp_convert_buff_to_frame: headroom minus metadata must hold an xdp_frame. */
+export function canConvertToFrame(f: SimFrame): boolean {
+  const meta = f.buf.data - f.buf.dataMeta;
+  return f.buf.data - (meta > 0 ? meta : 0) >= XDP_FRAME_SIZE;
+}
