@@ -1,4 +1,9 @@
-// `xdp-lab exec`: not implemented yet — it arrives with issue #3, which replaces this file.
+// `xdp-lab exec`: runs raw eBPF bytecode the way ISA conformance runners drive a runtime (cli.md
+// "xdp-lab exec"): program hex from --program or one stdin line, optional memory hex whose address
+// is passed in r1; prints r0 in lower-case hex, or one line with the reason and exit 1.
+import { fromHex } from '../../core/maps/mapPreload';
+import { LoadError, runRaw, VmFault } from '../../core/vm/rawRun';
+import { parseArgs, stringOption } from '../args';
 import { usageError } from '../cliError';
 import type { CliCommand } from '../command';
 
@@ -6,7 +11,30 @@ export const execCommand: CliCommand = {
   name: 'exec',
   summary: 'Run raw eBPF bytecode (ISA conformance runner interface)',
   usage: 'xdp-lab exec [--program HEX] [MEMORY_HEX]',
-  run() {
-    return Promise.reject(usageError('exec', 'not available yet in this build (tracked in issue #3)'));
+  async run(argv, io) {
+    const args = parseArgs(argv, { program: 'string' }, 'exec');
+    if (args.positionals.length > 1) throw usageError('exec', `unexpected argument '${args.positionals[1]}'`);
+    const programText = stringOption(args, 'program') ?? (await io.readStdin()).split('\n')[0] ?? '';
+    const code = fromHex(programText);
+    if (!code) {
+      io.stdout('invalid program: not a hex string\n');
+      return 1;
+    }
+    const memText = args.positionals[0];
+    const memory = memText !== undefined ? fromHex(memText) : undefined;
+    if (memText !== undefined && !memory) {
+      io.stdout('invalid memory: not a hex string\n');
+      return 1;
+    }
+    try {
+      const r = runRaw(code, memory);
+      io.stdout(r.r0.toString(16) + '\n');
+      return 0;
+    } catch (e) {
+      if (e instanceof LoadError) io.stdout(`load failed: ${e.message}\n`);
+      else if (e instanceof VmFault) io.stdout(`fault at pc ${e.pc}: ${e.message}\n`);
+      else throw e;
+      return 1;
+    }
   },
 };

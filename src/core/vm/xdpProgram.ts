@@ -1,0 +1,200 @@
+// A loaded XDP program: its linked instruction stream, line info, and compiled forms. Implements the
+// simulator's XdpProgramHandle (xdpRun.ts) and BPF_PROG_TEST_RUN semantics for `xdp-lab run`.
+import { RedirectInfo } from '../xdp/redirectInfo';
+import { compile } from './compiler';
+import type { CompiledProgram, CompileOptions } from './compiler';
+import type { Insn } from './isa';
+import { DEFAULT_BUDGET, REGION_CTX } from './machine';
+import type { RunnableProgram } from './machine';
+import { ADDR_BASE, pairToBigInt } from './memory';
+import type { BpfSystem } from './bpfSystem';
+import { VmFault } from './vmFault';
+import { testRunBuffer, testRunOutput } from './xdpBuffer';
+import type { XdpBuffer, XdpProgramHandle, XdpRunContext, XdpRunResult } from './xdpRun';
+
+/** Where an instruction came from (BTF line info). */
+export interface SourceLine {
+  file: string;
+  line: number;
+  column: number;
+  text: string;
+}
+
+/** One step of a traced run: the program, pc and r0–r10 before the instruction executes. */
+export interface TraceStep {
+  program: string;
+  pc: number;
+  regs: bigint[];
+}
+
+export interface RunOptions {
+  /** Instruction budget (default 1 M). */
+  budget?: number;
+  /** Called before every instruction (slow path, for the stepper). */
+  onStep?: (step: TraceStep) => void;
+}
+
+export interface TestRunOptions extends RunOptions {
+  ingressIfindex?: number;
+  rxQueueIndex?: number;
+  cpu?: number;
+  repeat?: number;
+  /** Monotonic clock in ns for nsPerRun (the host's; core has none of its own). */
+  now?: () => bigint;
+}
+
+export interface TestRunResult extends XdpRunResult {
+  retval: number;
+  dataOut: Uint8Array;
+  nsPerRun?: number;
+  redirect: RedirectInfo;
+}
+
+export interface XdpProgramSpec {
+  name: string;
+  section: string;
+  attach: 'xdp' | 'devmap' | 'cpumap';
+  frags: boolean;
+  insns: Insn[];
+  /** Source line per pc where line info starts a new line. */
+  lines: Map<number, SourceLine>;
+  compileOptions: CompileOptions;
+}
+
+export class XdpProgram implements XdpProgramHandle, RunnableProgram {
+  readonly id: number;
+  readonly name: string;
+  readonly section: string;
+  readonly attach: 'xdp' | 'devmap' | 'cpumap';
+  readonly frags: boolean;
+  readonly insns: readonly Insn[];
+  private readonly lineStarts: Map<number, SourceLine>;
+  private readonly fast: CompiledProgram;
+  private traced: CompiledProgram | undefined;
+  private readonly compileOptions: CompileOptions;
+
+  constructor(
+    readonly system: BpfSystem,
+    spec: XdpProgramSpec,
+  ) {
+    this.name = spec.name;
+    this.section = spec.section;
+    this.attach = spec.attach;
+    this.frags = spec.frags;
+    this.insns = spec.insns;
+    this.lineStarts = spec.lines;
+    this.compileOptions = spec.compileOptions;
+    this.fast = compile(spec.insns, spec.compileOptions); // throws LoadError: refuse at load time
+    this.id = system.allocProgId();
+  }
+
+  compiled(trace: boolean): CompiledProgram {
+    if (!trace) return this.fast;
+    this.traced ??= compile(this.insns, { ...this.compileOptions, trace: true });
+    return this.traced;
+  }
+
+  /** The source line of `pc`: the nearest line-info record at or before it. */
+  sourceOf(pc: number): SourceLine | undefined {
+    for (let p = pc; p >= 0; p--) {
+      const l = this.lineStarts.get(p);
+      if (l) return l;
+    }
+    return undefined;
+  }
+
+  lineOf(pc: number): string | undefined {
+    const l = this.sourceOf(pc);
+    if (!l) return undefined;
+    return `${l.file.split('/').pop() ?? l.file}:${l.line}`;
+  }
+
+  /** Runs once on `buffer` in `ctx` (the simulator's entry point). */
+  run(buffer: XdpBuffer, ctx: XdpRunContext, opts: RunOptions = {}): XdpRunResult {
+    const M = this.system.machine;
+    if (M.xdp)
+      throw new Error('XdpProgram.run: a run is already in progress in this system (runs do not nest)');
+    M.xdp = { buffer, ctx };
+    M.cpu = ctx.cpu;
+    M.syncPacket();
+    M.n = 0;
+    M.depth = 0;
+    M.cs.length = 0;
+    M.tail = null;
+    M.tailCount = 0;
+    M.budget = opts.budget ?? DEFAULT_BUDGET;
+    const trace = opts.onStep !== undefined;
+    M.tracing = trace;
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the tail-call loop moves on to other programs
+    let prog: RunnableProgram = this;
+    if (opts.onStep) {
+      const cb = opts.onStep;
+      M.trace = (pc, ...r) => {
+        const regs: bigint[] = [];
+        for (let i = 0; i < 22; i += 2) regs.push(pairToBigInt(r[i] as number, r[i + 1] as number));
+        cb({ program: M.current?.name ?? '', pc, regs });
+      };
+    }
+    try {
+      for (;;) {
+        M.current = prog;
+        const lo = prog.compiled(trace)(M, 0, REGION_CTX, ADDR_BASE, 0, 0, 0, 0, 0, 0, 0, 0);
+        if (M.tail === null) return { action: lo >>> 0, insns: M.n };
+        prog = M.tail;
+        M.tail = null;
+        M.depth = 0;
+        M.cs.length = 0;
+      }
+    } catch (e) {
+      if (!(e instanceof VmFault)) throw e;
+      const line = M.current?.lineOf(e.pc);
+      const where = M.current && M.current !== this ? `${M.current.name}: ` : '';
+      return {
+        action: 0,
+        insns: M.n,
+        fault: { pc: e.pc, ...(line ? { line } : {}), message: where + e.message },
+      };
+    } finally {
+      M.xdp = null;
+      M.trace = undefined;
+      M.tracing = false;
+    }
+  }
+
+  /** BPF_PROG_TEST_RUN: `repeat` runs, each on a fresh copy of `frame`; maps keep their state. */
+  testRun(frame: Uint8Array, opts: TestRunOptions = {}): TestRunResult {
+    const repeat = Math.max(1, opts.repeat ?? 1);
+    const redirect = new RedirectInfo();
+    const ctx: XdpRunContext = {
+      ingressIfindex: opts.ingressIfindex ?? 1,
+      rxQueueIndex: opts.rxQueueIndex ?? 0,
+      egressIfindex: 0,
+      cpu: opts.cpu ?? 0,
+      redirect,
+    };
+    const template = testRunBuffer(frame); // throws TestRunError for runts
+    const buffer: XdpBuffer = {
+      ...template,
+      bytes: template.bytes.slice(),
+      frags: template.frags.map((f) => f.slice()),
+    };
+    let result: XdpRunResult = { action: 0, insns: 0 };
+    const t0 = opts.now?.();
+    for (let i = 0; i < repeat; i++) {
+      if (i > 0) {
+        buffer.bytes.set(template.bytes);
+        buffer.dataMeta = template.dataMeta;
+        buffer.data = template.data;
+        buffer.dataEnd = template.dataEnd;
+        buffer.frags = template.frags.map((f) => f.slice());
+      }
+      redirect.reset(); // plain test-run mode: every repetition is its own context (§1.2)
+      result = this.run(buffer, ctx, opts);
+      if (result.fault) break;
+    }
+    const t1 = opts.now?.();
+    const out: TestRunResult = { ...result, retval: result.action, dataOut: testRunOutput(buffer), redirect };
+    if (t0 !== undefined && t1 !== undefined) out.nsPerRun = Number(t1 - t0) / repeat;
+    return out;
+  }
+}
