@@ -56,6 +56,9 @@ function checkLayers(metafile, bundle) {
   }
 }
 
+/** Node bundles take web-tree-sitter's CommonJS build: its ESM build reads import.meta.url, which a cjs bundle lacks. */
+const nodeTreeSitter = { alias: { 'web-tree-sitter': './node_modules/web-tree-sitter/tree-sitter.cjs' } };
+
 const bundles = [
   {
     name: 'extension',
@@ -65,13 +68,14 @@ const bundles = [
     format: 'cjs',
     external: ['vscode'],
   },
-  { name: 'server', entryPoints: ['src/server/server.ts'], outfile: 'dist/server.js', platform: 'node', format: 'cjs' },
+  { name: 'server', entryPoints: ['src/server/server.ts'], outfile: 'dist/server.js', platform: 'node', format: 'cjs', ...nodeTreeSitter },
   {
     name: 'cli',
     entryPoints: ['src/cli/main.ts'],
     outfile: 'dist/cli.js',
     platform: 'node',
     format: 'cjs',
+    ...nodeTreeSitter,
     banner: { js: '#!/usr/bin/env node' },
   },
   {
