@@ -1,14 +1,7 @@
-// The XDP C language server (issue #5 fills in the features). Connection wiring only.
-import { createConnection, ProposedFeatures, TextDocuments, TextDocumentSyncKind } from 'vscode-languageserver/node';
-import { TextDocument } from 'vscode-languageserver-textdocument';
+// The XDP C language server, Node entry (dist/server.js): stdio or IPC as the client chooses
+// (--stdio / --node-ipc), with clang, bpftool and the uapi header available.
+import { createConnection, ProposedFeatures } from 'vscode-languageserver/node';
+import { createNodeServices } from './node/nodeServices';
+import { startServer } from './startServer';
 
-const connection = createConnection(ProposedFeatures.all);
-const documents = new TextDocuments(TextDocument);
-
-connection.onInitialize(() => ({
-  capabilities: { textDocumentSync: TextDocumentSyncKind.Incremental },
-  serverInfo: { name: 'xdp-lab-language-server' },
-}));
-
-documents.listen(connection);
-connection.listen();
+startServer(createConnection(ProposedFeatures.all), createNodeServices());

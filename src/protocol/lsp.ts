@@ -1,0 +1,58 @@
+// Custom messages between the XDP C language client (src/extension/language) and server (src/server),
+// beyond standard LSP. One place for both sides, each with direction and when it is sent.
+
+/** Settings the server pulls per document with workspace/configuration (section "xdpLab"). */
+export interface LanguageSettings {
+  readonly clang: {
+    readonly path: string;
+    readonly extraArgs: readonly string[];
+    readonly includePaths: readonly string[];
+    readonly compileOnSave: boolean;
+  };
+  readonly bpftool: { readonly path: string };
+}
+
+export const defaultLanguageSettings: LanguageSettings = {
+  clang: { path: 'clang', extraArgs: [], includePaths: [], compileOnSave: true },
+  bpftool: { path: 'bpftool' },
+};
+
+/** client → server request, sent by "XDP Lab: Compile with clang": compile now and publish clang's diagnostics. */
+export const compileRequest = 'xdpLab/compile';
+export interface CompileParams {
+  readonly uri: string;
+}
+export interface CompileResult {
+  /** False when clang failed or is missing. */
+  readonly ok: boolean;
+  readonly objectPath?: string;
+  readonly errors: number;
+  readonly warnings: number;
+  /** clang's command line and output, for the output channel. */
+  readonly output: string;
+}
+
+/** client → server request, sent by the "Verify in kernel" CodeLens/command: compile, load with bpftool, report. */
+export const verifyRequest = 'xdpLab/verify';
+export interface VerifyParams {
+  readonly uri: string;
+  /** Program (function) the user asked about; the whole object is loaded either way. */
+  readonly function?: string;
+}
+export interface VerifyResult {
+  readonly status: 'accepted' | 'rejected' | 'compile-failed' | 'unavailable';
+  /** One line for a notification. */
+  readonly message: string;
+  /** Program the verifier rejected. */
+  readonly program?: string;
+  /** 0-based source line the rejection maps to (BTF line info), when known. */
+  readonly line?: number;
+  /** The verifier log (or the reason verification could not run), for the output channel. */
+  readonly log: string;
+}
+
+/** server → client notification: text for the "XDP Lab" output channel (clang command lines, verifier logs). */
+export const logNotification = 'xdpLab/log';
+export interface LogParams {
+  readonly text: string;
+}

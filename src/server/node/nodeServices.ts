@@ -1,0 +1,45 @@
+// The Node host of the language server: WASM from dist/ (next to server.js), the uapi header for
+// helper docs, clang and bpftool.
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseUapiHelperDocs } from '../../core/analysis/uapiHelperDocs';
+import type { ServerServices } from '../services';
+import { createNodeToolchain } from './nodeToolchain';
+
+export const uapiHeader = '/usr/include/linux/bpf.h';
+
+/** Finds a file next to the bundle (dist/) or, when run from sources (tests), in node_modules. */
+function locate(distName: string, moduleFile: string): string {
+  const candidates = [
+    path.join(__dirname, distName),
+    path.join(__dirname, '../../..', 'dist', distName),
+    path.join(__dirname, '../../..', 'node_modules', moduleFile),
+  ];
+  const found = candidates.find((c) => fs.existsSync(c));
+  if (!found) throw new Error(`${distName} not found (looked in ${candidates.join(', ')})`);
+  return found;
+}
+
+export function createNodeServices(): ServerServices {
+  let docs: ReturnType<NonNullable<ServerServices['helperDocs']>> | undefined;
+  return {
+    loadParserWasm: async () => ({
+      runtime: new Uint8Array(
+        await fs.promises.readFile(locate('tree-sitter.wasm', 'web-tree-sitter/tree-sitter.wasm')),
+      ),
+      language: new Uint8Array(
+        await fs.promises.readFile(locate('tree-sitter-c.wasm', 'tree-sitter-c/tree-sitter-c.wasm')),
+      ),
+    }),
+    helperDocs: () => {
+      docs ??= fs.promises.readFile(uapiHeader, 'utf8').then(
+        (text) => ({ source: uapiHeader, docs: parseUapiHelperDocs(text) }),
+        () => undefined,
+      );
+      return docs;
+    },
+    toolchain: createNodeToolchain(),
+    uriToPath: (uri) => (uri.startsWith('file:') ? fileURLToPath(uri) : undefined),
+  };
+}

@@ -1,0 +1,288 @@
+// Wires the LSP features to a connection. Shared by the Node entry (server.ts) and a browser worker
+// entry: everything host-specific comes in through ServerServices.
+import { TextDocuments, TextDocumentSyncKind, DiagnosticSeverity } from 'vscode-languageserver';
+import type { Connection, Diagnostic, InitializeResult } from 'vscode-languageserver';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import { createAnalyzer } from '../core/analysis/analyzer';
+import { compileRequest, defaultLanguageSettings, logNotification, verifyRequest } from '../protocol/lsp';
+import type {
+  CompileParams,
+  CompileResult,
+  LanguageSettings,
+  VerifyParams,
+  VerifyResult,
+} from '../protocol/lsp';
+import { codeLenses } from './codeLens';
+import { complete } from './completion';
+import { clangDiagnostics, codeActions, toLspDiagnostic } from './diagnostics';
+import { DocumentAnalyses } from './documentAnalyses';
+import { documentSymbols } from './documentSymbols';
+import { hover } from './hover';
+import type { HelperDocSource } from './hover';
+import { definition, references } from './navigation';
+import { semanticTokens, semanticTokensLegend } from './semanticTokens';
+import type { ServerServices } from './services';
+import { signatureHelp } from './signatureHelp';
+
+interface DocState {
+  analyzerDiags: Diagnostic[];
+  clangDiags: Diagnostic[];
+  verifierDiags: Diagnostic[];
+  analyzeTimer?: ReturnType<typeof setTimeout>;
+  compileTimer?: ReturnType<typeof setTimeout>;
+  compile?: AbortController;
+}
+
+/** Milliseconds of quiet before re-analysing after an edit, and before compiling after a save. */
+const ANALYZE_DEBOUNCE_MS = 150;
+const COMPILE_DEBOUNCE_MS = 300;
+
+export function startServer(connection: Connection, services: ServerServices): void {
+  const documents = new TextDocuments(TextDocument);
+  const states = new Map<string, DocState>();
+  let analyses: DocumentAnalyses | undefined;
+  let uapi: HelperDocSource | undefined;
+  let hasConfiguration = false;
+  let workspaceFolders: string[] = [];
+  let clangMissingShown = false;
+
+  const state = (uri: string): DocState => {
+    let s = states.get(uri);
+    if (!s) states.set(uri, (s = { analyzerDiags: [], clangDiags: [], verifierDiags: [] }));
+    return s;
+  };
+  const publish = (uri: string): void => {
+    const s = state(uri);
+    void connection.sendDiagnostics({
+      uri,
+      diagnostics: [...s.analyzerDiags, ...s.clangDiags, ...s.verifierDiags],
+    });
+  };
+  const log = (text: string): void => void connection.sendNotification(logNotification, { text });
+
+  async function settingsFor(uri: string): Promise<LanguageSettings> {
+    if (!hasConfiguration) return defaultLanguageSettings;
+    const raw = (await connection.workspace.getConfiguration({
+      scopeUri: uri,
+      section: 'xdpLab',
+    })) as Partial<{
+      clang: Partial<LanguageSettings['clang']>;
+      bpftool: Partial<LanguageSettings['bpftool']>;
+    }> | null;
+    return {
+      clang: { ...defaultLanguageSettings.clang, ...(raw?.clang ?? {}) },
+      bpftool: { ...defaultLanguageSettings.bpftool, ...(raw?.bpftool ?? {}) },
+    };
+  }
+
+  function analyzeNow(doc: TextDocument): void {
+    if (!analyses) return;
+    const a = analyses.get(doc);
+    if (!a) {
+      if (states.has(doc.uri)) {
+        states.delete(doc.uri);
+        void connection.sendDiagnostics({ uri: doc.uri, diagnostics: [] });
+      }
+      return;
+    }
+    state(doc.uri).analyzerDiags = a.diagnostics.map((d) => toLspDiagnostic(d, doc.uri));
+    publish(doc.uri);
+  }
+
+  async function compile(doc: TextDocument): Promise<CompileResult> {
+    const toolchain = services.toolchain;
+    const file = services.uriToPath?.(doc.uri);
+    if (!toolchain || !file)
+      return {
+        ok: false,
+        errors: 0,
+        warnings: 0,
+        output: 'Compiling needs a saved file and the Node language server.',
+      };
+    const s = state(doc.uri);
+    s.compile?.abort();
+    const ctrl = new AbortController();
+    s.compile = ctrl;
+    const settings = await settingsFor(doc.uri);
+    const outcome = await toolchain.compile(file, settings, workspaceFolders, ctrl.signal);
+    if (s.compile === ctrl) s.compile = undefined;
+    log(outcome.output);
+    if (outcome.status === 'cancelled') return { ok: false, errors: 0, warnings: 0, output: outcome.output };
+    if (outcome.status === 'missing') {
+      if (!clangMissingShown) {
+        clangMissingShown = true;
+        void connection.window.showInformationMessage(
+          `XDP Lab: clang was not found (xdpLab.clang.path = "${settings.clang.path}"), so BPF C files are not compiled on save. Install it with: sudo apt-get install clang llvm libbpf-dev (Debian/Ubuntu) or sudo dnf install clang llvm libbpf-devel (Fedora).`,
+        );
+      }
+      s.clangDiags = [];
+      publish(doc.uri);
+      return { ok: false, errors: 0, warnings: 0, output: outcome.output };
+    }
+    const lines = doc.getText().split('\n');
+    s.clangDiags = clangDiagnostics(outcome.messages, file, (l) => lines[l] ?? '');
+    publish(doc.uri);
+    return {
+      ok: outcome.status === 'ok',
+      objectPath: outcome.objectPath,
+      errors: s.clangDiags.filter((d) => d.severity === DiagnosticSeverity.Error).length,
+      warnings: s.clangDiags.filter((d) => d.severity === DiagnosticSeverity.Warning).length,
+      output: outcome.output,
+    };
+  }
+
+  async function verify(params: VerifyParams): Promise<VerifyResult> {
+    const doc = documents.get(params.uri);
+    if (!doc) return { status: 'unavailable', message: `${params.uri} is not open.`, log: '' };
+    if (!services.toolchain)
+      return {
+        status: 'unavailable',
+        message: 'Verify in kernel needs the Node language server (not available in the browser).',
+        log: '',
+      };
+    const c = await compile(doc);
+    if (!c.ok || !c.objectPath)
+      return {
+        status: 'compile-failed',
+        message: c.errors
+          ? `clang reported ${c.errors} error(s); fix them first.`
+          : 'clang could not compile the file.',
+        log: c.output,
+      };
+    const settings = await settingsFor(doc.uri);
+    const r = await services.toolchain.verify(
+      c.objectPath,
+      services.uriToPath?.(doc.uri) ?? doc.uri,
+      settings,
+      new AbortController().signal,
+    );
+    log(r.log);
+    const s = state(doc.uri);
+    s.verifierDiags = [];
+    if (r.status === 'rejected') {
+      const line =
+        r.line ?? analyses?.get(doc)?.model.programs.find((p) => p.name === r.program)?.nameSpan.start;
+      const lineNo = r.line ?? (line !== undefined ? doc.positionAt(line).line : 0);
+      const text = doc.getText().split('\n')[lineNo] ?? '';
+      const indent = text.length - text.trimStart().length;
+      s.verifierDiags = [
+        {
+          range: {
+            start: { line: lineNo, character: indent },
+            end: { line: lineNo, character: text.length },
+          },
+          severity: DiagnosticSeverity.Error,
+          source: 'verifier',
+          message: `Kernel verifier: ${r.message} (full log in the XDP Lab output)`,
+        },
+      ];
+    }
+    publish(doc.uri);
+    return r;
+  }
+
+  connection.onInitialize(async (params): Promise<InitializeResult> => {
+    hasConfiguration = !!params.capabilities.workspace?.configuration;
+    workspaceFolders = (params.workspaceFolders ?? [])
+      .map((f) => services.uriToPath?.(f.uri))
+      .filter((p): p is string => !!p);
+    analyses = new DocumentAnalyses(await createAnalyzer(await services.loadParserWasm()));
+    void services.helperDocs?.().then((d) => (uapi = d));
+    return {
+      capabilities: {
+        textDocumentSync: {
+          openClose: true,
+          change: TextDocumentSyncKind.Incremental,
+          save: { includeText: false },
+        },
+        completionProvider: { triggerCharacters: ['>', '"', '(', ',', '&', ' ', '_'] },
+        hoverProvider: true,
+        signatureHelpProvider: { triggerCharacters: ['(', ','] },
+        documentSymbolProvider: true,
+        definitionProvider: true,
+        referencesProvider: true,
+        codeActionProvider: { codeActionKinds: ['quickfix'] },
+        codeLensProvider: { resolveProvider: false },
+        semanticTokensProvider: { legend: semanticTokensLegend, full: true },
+      },
+      serverInfo: { name: 'xdp-lab-language-server' },
+    };
+  });
+
+  documents.onDidOpen((e) => analyzeNow(e.document));
+  documents.onDidChangeContent((e) => {
+    const s = states.get(e.document.uri);
+    if (!s && !analyses?.isBpf(e.document)) return;
+    const st = state(e.document.uri);
+    st.verifierDiags = [];
+    if (st.analyzeTimer) clearTimeout(st.analyzeTimer);
+    st.analyzeTimer = setTimeout(() => analyzeNow(e.document), ANALYZE_DEBOUNCE_MS);
+  });
+  documents.onDidSave((e) => {
+    if (!analyses?.isBpf(e.document)) return;
+    const s = state(e.document.uri);
+    s.compile?.abort();
+    if (s.compileTimer) clearTimeout(s.compileTimer);
+    s.compileTimer = setTimeout(() => {
+      void settingsFor(e.document.uri)
+        .then((st) => (st.clang.compileOnSave ? compile(e.document) : undefined))
+        .catch((err: unknown) => log(`compile failed: ${String(err)}`));
+    }, COMPILE_DEBOUNCE_MS);
+  });
+  documents.onDidClose((e) => {
+    const s = states.get(e.document.uri);
+    if (s?.analyzeTimer) clearTimeout(s.analyzeTimer);
+    if (s?.compileTimer) clearTimeout(s.compileTimer);
+    s?.compile?.abort();
+    states.delete(e.document.uri);
+    analyses?.drop(e.document.uri);
+    void connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
+  });
+
+  const withAnalysis = <T>(
+    uri: string,
+    fallback: T,
+    f: (doc: TextDocument, a: NonNullable<ReturnType<DocumentAnalyses['get']>>) => T,
+  ): T => {
+    const doc = documents.get(uri);
+    const a = doc && analyses?.get(doc);
+    return doc && a ? f(doc, a) : fallback;
+  };
+
+  connection.onCompletion((p) => {
+    const doc = documents.get(p.textDocument.uri);
+    if (!doc || !analyses?.isBpf(doc)) return null;
+    return complete(doc, p.position, analyses.latest(doc));
+  });
+  connection.onHover((p) =>
+    withAnalysis(p.textDocument.uri, null, (doc, a) => hover(doc, p.position, a, uapi)),
+  );
+  connection.onSignatureHelp((p) => {
+    const doc = documents.get(p.textDocument.uri);
+    return doc && analyses?.isBpf(doc) ? signatureHelp(doc, p.position) : null;
+  });
+  connection.onDocumentSymbol((p) => withAnalysis(p.textDocument.uri, [], (_d, a) => documentSymbols(a)));
+  connection.onDefinition((p) =>
+    withAnalysis(p.textDocument.uri, null, (doc, a) => definition(doc, p.position, a)),
+  );
+  connection.onReferences((p) =>
+    withAnalysis(p.textDocument.uri, [], (doc, a) =>
+      references(doc, p.position, a, p.context.includeDeclaration),
+    ),
+  );
+  connection.onCodeAction((p) => withAnalysis(p.textDocument.uri, [], (_d, a) => codeActions(p, a)));
+  connection.onCodeLens((p) =>
+    withAnalysis(p.textDocument.uri, [], (_d, a) => codeLenses(p.textDocument.uri, a)),
+  );
+  connection.languages.semanticTokens.on((p) =>
+    withAnalysis(p.textDocument.uri, { data: [] }, (_d, a) => semanticTokens(a)),
+  );
+  connection.onRequest(compileRequest, (p: CompileParams) => {
+    const doc = documents.get(p.uri);
+    return doc ? compile(doc) : { ok: false, errors: 0, warnings: 0, output: `${p.uri} is not open` };
+  });
+  connection.onRequest(verifyRequest, (p: VerifyParams) => verify(p));
+
+  documents.listen(connection);
+  connection.listen();
+}
