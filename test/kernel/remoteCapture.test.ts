@@ -13,6 +13,8 @@ import { BpftraceCapture } from './lib/bpftrace';
 import { compileBpf } from './lib/compile';
 import { run } from './lib/exec';
 import { withLab, type Lab } from './lib/lab';
+import { startAskpass } from '../../src/node/ssh/askpass';
+import { runRemoteScript } from '../../src/node/ssh/sshSession';
 import { probe } from './lib/probe';
 import { sendFrames, udpFrame } from './lib/traffic';
 
@@ -21,6 +23,7 @@ const cli = path.join(root, 'dist/cli.js');
 const HOST_ADDR = '10.250.0.2';
 const HOSTILE = 'x$(id>xlrtp)'; // a legal interface name full of shell syntax
 const UNPRIV = 'xlrtuser';
+const PASSPHRASE = 'xlrt-secret-passphrase';
 
 interface RemoteHost {
   lab: Lab;
@@ -91,7 +94,13 @@ async function setUp(lab: Lab): Promise<RemoteHost> {
   run(['ssh-keygen', '-q', '-t', 'ed25519', '-N', '', '-f', path.join(dir, 'host_ed25519')]);
   run(['ssh-keygen', '-q', '-t', 'ed25519', '-N', '', '-f', path.join(dir, 'id_ed25519')]);
   fs.mkdirSync(path.join(dir, 'keys'));
-  fs.copyFileSync(path.join(dir, 'id_ed25519.pub'), path.join(dir, 'keys/authorized_keys'));
+  // A passphrase-protected key too (the SSH_ASKPASS path).
+  run(['ssh-keygen', '-q', '-t', 'ed25519', '-N', PASSPHRASE, '-f', path.join(dir, 'enc_ed25519')]);
+  fs.writeFileSync(
+    path.join(dir, 'keys/authorized_keys'),
+    fs.readFileSync(path.join(dir, 'id_ed25519.pub'), 'utf8') +
+      fs.readFileSync(path.join(dir, 'enc_ed25519.pub'), 'utf8'),
+  );
   fs.chmodSync(path.join(dir, 'keys/authorized_keys'), 0o644);
   // A PATH without bpftrace for port 2223 ("bpftrace missing" on the host).
   const bin = path.join(dir, 'nobpftrace-bin');
@@ -186,6 +195,19 @@ async function setUp(lab: Lab): Promise<RemoteHost> {
       '  Port 2223',
       '  User root',
       ...common,
+      'Host xlrt-jump',
+      '  Port 2222',
+      '  User root',
+      '  ProxyJump xlrt-host',
+      ...common,
+      'Host xlrt-enc',
+      `  HostName ${HOST_ADDR}`,
+      '  Port 2222',
+      '  User root',
+      `  IdentityFile ${dir}/enc_ed25519`,
+      '  IdentitiesOnly yes',
+      `  UserKnownHostsFile ${knownHosts}`,
+      '  GlobalKnownHostsFile /dev/null',
       `Host xlrt-unpriv`,
       '  Port 2222',
       `  User ${UNPRIV}`,
@@ -508,6 +530,57 @@ void test(
             ]);
             assert.equal(p.code, 0, p.stderr);
             assert.equal(parseOut(p.stdout).status, 'complete');
+          },
+        );
+
+        await sub(t, 'ProxyJump of the ssh config is honoured (the system ssh client reads it)', async () => {
+          const r = await runCli(h, ['--host', 'xlrt-jump', '--duration', '1', '--json', '--verbose']);
+          assert.equal(r.code, 0, r.stderr);
+          assert.equal(parseOut(r.stdout).status, 'complete');
+          assert.ok(!r.stderr.includes('ProxyJump'), 'xdp-lab passes the alias, ssh resolves the jump');
+        });
+
+        await sub(
+          t,
+          'a passphrase-protected key is unlocked through SSH_ASKPASS; the passphrase is never logged',
+          async () => {
+            // ssh runs in the client namespace through a one-line wrapper given as the ssh path.
+            const sshInC = path.join(h.dir, 'ssh-in-c');
+            fs.writeFileSync(sshInC, `#!/bin/sh\nexec nsenter --net=/run/netns/${lab.ns('c')} ssh "$@"\n`, {
+              mode: 0o755,
+            });
+            const prompts: string[] = [];
+            const askpass = await startAskpass((prompt) => {
+              prompts.push(prompt);
+              return Promise.resolve(PASSPHRASE);
+            });
+            const logged: string[] = [];
+            try {
+              const r = await runRemoteScript(
+                { host: 'xlrt-enc' },
+                {
+                  sshPath: sshInC,
+                  configFile: h.config,
+                  batchMode: false,
+                  env: { ...askpass.env, HOME: h.dir },
+                  log: (l) => logged.push(l),
+                },
+                'echo "unlocked as $(id -un)"',
+              );
+              assert.equal(r.code, 0, r.stderr);
+              assert.equal(r.stdout.trim(), 'unlocked as root');
+            } finally {
+              await askpass.dispose();
+            }
+            assert.equal(prompts.length, 1);
+            assert.match(prompts[0] ?? '', /passphrase for .*enc_ed25519/i);
+            assert.ok(
+              !logged.join('\n').includes(PASSPHRASE) && !JSON.stringify(askpass.env).includes(PASSPHRASE),
+            );
+            assert.ok(
+              !fs.existsSync(askpass.env.SSH_ASKPASS ?? '/nonexistent'),
+              'the askpass helper dir is removed',
+            );
           },
         );
 

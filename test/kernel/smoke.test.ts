@@ -2,12 +2,14 @@
 // namespace aborts 5 real frames, and bpftrace sees exactly 5 xdp:xdp_exception events of that
 // program on that ifindex. (Rig: netns prefix xlrig-, ifindexes 6000-6099.)
 import { strict as assert } from 'node:assert';
+import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { attachXdp, loadAll, progRun } from './lib/bpftool';
 import { BpftraceCapture } from './lib/bpftrace';
 import { compileBpf } from './lib/compile';
-import { withLab } from './lib/lab';
+import { run } from './lib/exec';
+import { Lab, withLab } from './lib/lab';
 import { PerfCapture } from './lib/perf';
 import { probe } from './lib/probe';
 import { sendFrames, udpFrame } from './lib/traffic';
@@ -88,3 +90,68 @@ void test(
     });
   },
 );
+
+void test(
+  'kernel lab: a failing test body still leaves no namespace, pin, veth or process behind',
+  { skip: probe() },
+  async () => {
+    let pins = '';
+    let bpftracePid: number | undefined;
+    await assert.rejects(
+      withLab('xlrig-', async (lab) => {
+        lab.netns('a');
+        lab.netns('b');
+        lab.veth({ name: 'xlrig0', index: 6005, ns: 'a' }, { name: 'xlrig1', index: 6006, ns: 'b' });
+        const prog = loadAll(compileBpf(ABORT_C, path.join(lab.tmp, 'abort.o')), lab.pinDir('smokefail'))
+          .progs.xdp_abort!;
+        attachXdp(lab.ns('b'), 'xlrig1', prog.pin, 'native');
+        pins = path.dirname(path.dirname(prog.pin));
+        const cap = await BpftraceCapture.start('tracepoint:xdp:xdp_exception { @n = count(); }', lab);
+        bpftracePid = cap.pid;
+        throw new Error('deliberate failure inside the lab');
+      }),
+      /deliberate failure/,
+    );
+    const netns = run(['ip', 'netns', 'list']).stdout;
+    assert.ok(!/^xlrig-/m.test(netns), `namespaces left: ${netns}`);
+    assert.ok(pins && !fs.existsSync(pins), `pins left in ${pins}`);
+    assert.equal(
+      run(['ip', 'link', 'show', 'dev', 'xlrig0'], { allowFailure: true }).status,
+      1,
+      'veth left in the root namespace',
+    );
+    assert.ok(bpftracePid, 'bpftrace was started');
+    await waitUntilGone(bpftracePid);
+  },
+);
+
+void test(
+  'kernel lab: clang errors name the file and line; bad addresses are refused with the value',
+  { skip: probe() },
+  async () => {
+    await withLab('xlrig-', (lab) => {
+      assert.throws(
+        () => compileBpf('int f(void) { return undefined_thing; }\n', path.join(lab.tmp, 'bad.o')),
+        (e: Error) => /bad\.c:1:\d+: error: use of undeclared identifier 'undefined_thing'/.test(e.message),
+      );
+      assert.throws(() => udpFrame({ dstIp: '10.0.0.300' }), /bad IPv4 address "10\.0\.0\.300"/);
+      assert.throws(() => udpFrame({ srcMac: '02:00:00' }), /bad MAC address "02:00:00"/);
+      assert.throws(() => lab.pinDir('a.b'), /bpffs refuses names with dots/);
+      assert.throws(() => new Lab('Bad Prefix'), /Lab prefix "Bad Prefix"/);
+    });
+  },
+);
+
+/** Resolves once `pid` no longer exists (a killed process is reaped asynchronously). */
+async function waitUntilGone(pid: number): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return;
+    }
+    if (Date.now() > deadline) assert.fail(`process ${pid} (bpftrace) is still running after dispose`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

@@ -36,6 +36,11 @@ export class BpftraceCapture {
     this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
   }
 
+  /** The bpftrace process id (its process group leader). */
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
   /** Starts `bpftrace -f json -e script` and resolves once its probes are attached. The process
    * is registered with `lab` (killed on dispose). Rejects with bpftrace's stderr if it fails. */
   static async start(script: string, lab?: Lab, timeoutMs = 60_000): Promise<BpftraceCapture> {

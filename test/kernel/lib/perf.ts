@@ -48,6 +48,11 @@ export class PerfCapture {
     this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
   }
 
+  /** The perf process id (its process group leader). */
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
   /** Starts `perf record -a -e E…` writing into `dir` (e.g. lab.tmp) and resolves once perf has
    * acknowledged "enable" on its control FIFO. */
   static async start(events: readonly string[], dir: string, lab?: Lab): Promise<PerfCapture> {
