@@ -34,7 +34,8 @@ export async function startAskpass(ask: (prompt: string) => Promise<string | und
     `#!/bin/sh\nELECTRON_RUN_AS_NODE=1 exec "$XDP_LAB_ASKPASS_NODE" "$XDP_LAB_ASKPASS_JS" "$@"\n`,
     { mode: 0o700 },
   );
-  const server = net.createServer((conn) => {
+  // allowHalfOpen: the helper half-closes after sending its prompt and still reads the answer.
+  const server = net.createServer({ allowHalfOpen: true }, (conn) => {
     let text = '';
     conn.on('data', (d) => (text += d.toString()));
     conn.on('end', () => {
