@@ -33,6 +33,9 @@ interface DocState {
   compile?: AbortController;
 }
 
+/** Messages to a client that has gone away are dropped: nobody is left to read them. */
+const ignoreClosed = (): undefined => undefined;
+
 /** Milliseconds of quiet before re-analysing after an edit, and before compiling after a save. */
 const ANALYZE_DEBOUNCE_MS = 150;
 const COMPILE_DEBOUNCE_MS = 300;
@@ -53,12 +56,12 @@ export function startServer(connection: Connection, services: ServerServices): v
   };
   const publish = (uri: string): void => {
     const s = state(uri);
-    void connection.sendDiagnostics({
-      uri,
-      diagnostics: [...s.analyzerDiags, ...s.clangDiags, ...s.verifierDiags],
-    });
+    connection
+      .sendDiagnostics({ uri, diagnostics: [...s.analyzerDiags, ...s.clangDiags, ...s.verifierDiags] })
+      .catch(ignoreClosed);
   };
-  const log = (text: string): void => void connection.sendNotification(logNotification, { text });
+  const log = (text: string): void =>
+    void connection.sendNotification(logNotification, { text }).catch(ignoreClosed);
 
   async function settingsFor(uri: string): Promise<LanguageSettings> {
     if (!hasConfiguration) return defaultLanguageSettings;
@@ -81,7 +84,7 @@ export function startServer(connection: Connection, services: ServerServices): v
     if (!a) {
       if (states.has(doc.uri)) {
         states.delete(doc.uri);
-        void connection.sendDiagnostics({ uri: doc.uri, diagnostics: [] });
+        connection.sendDiagnostics({ uri: doc.uri, diagnostics: [] }).catch(ignoreClosed);
       }
       return;
     }
@@ -111,7 +114,7 @@ export function startServer(connection: Connection, services: ServerServices): v
     if (outcome.status === 'missing') {
       if (!clangMissingShown) {
         clangMissingShown = true;
-        void connection.window.showInformationMessage(
+        connection.window.showInformationMessage(
           `XDP Lab: clang was not found (xdpLab.clang.path = "${settings.clang.path}"), so BPF C files are not compiled on save. Install it with: sudo apt-get install clang llvm libbpf-dev (Debian/Ubuntu) or sudo dnf install clang llvm libbpf-devel (Fedora).`,
         );
       }
@@ -236,7 +239,15 @@ export function startServer(connection: Connection, services: ServerServices): v
     s?.compile?.abort();
     states.delete(e.document.uri);
     analyses?.drop(e.document.uri);
-    void connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
+    connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] }).catch(ignoreClosed);
+  });
+  connection.onShutdown(() => {
+    for (const s of states.values()) {
+      if (s.analyzeTimer) clearTimeout(s.analyzeTimer);
+      if (s.compileTimer) clearTimeout(s.compileTimer);
+      s.compile?.abort();
+    }
+    states.clear();
   });
 
   const withAnalysis = <T>(
