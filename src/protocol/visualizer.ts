@@ -278,7 +278,7 @@ export type ExportKind = (typeof exportKinds)[number];
 /** What the webview persists with vscode.setState and the serializer gets back after a reload. */
 export const visPersistedState = v.object({
   scenario: v.optional(path),
-  tab: v.optional(v.literal('graph', 'timeline', 'drops', 'frame')),
+  tab: v.optional(v.literal('drops', 'timeline', 'frame', 'traffic')),
   t: v.optional(v.int(0)),
   frame: v.optional(v.int(0)),
 });
