@@ -1,9 +1,132 @@
-// XDP C language support (issue #5 replaces this): the language client and its commands.
-import type * as vscode from 'vscode';
-import { registerNotAvailable } from '../notAvailable';
+// XDP C language support, client side: the language client (started on the first BPF C document,
+// over IPC) and the commands that talk to the server: restart, compile with clang, verify in kernel.
+import * as vscode from 'vscode';
+import { LanguageClient, TransportKind } from 'vscode-languageclient/node';
+import type { LanguageClientOptions, ServerOptions } from 'vscode-languageclient/node';
+import { compileRequest, logNotification, verifyRequest } from '../../protocol/lsp';
+import type { CompileParams, CompileResult, LogParams, VerifyParams, VerifyResult } from '../../protocol/lsp';
+import { output } from '../output';
+
+let client: LanguageClient | undefined;
+let starting: Promise<LanguageClient> | undefined;
+
+/** The server decides precisely (isBpfSource); this only avoids starting it for unrelated C files. */
+function looksLikeBpf(doc: vscode.TextDocument): boolean {
+  if (doc.languageId !== 'c') return false;
+  if (doc.fileName.endsWith('.bpf.c')) return true;
+  const head = doc.getText().slice(0, 20000);
+  return /#\s*include\s*[<"]bpf\/bpf_helpers\.h[>"]/.test(head) || /\bSEC\s*\(\s*"/.test(head);
+}
+
+function startClient(context: vscode.ExtensionContext): Promise<LanguageClient> {
+  if (client) return Promise.resolve(client);
+  starting ??= (async () => {
+    const module = context.asAbsolutePath('dist/server.js');
+    const serverOptions: ServerOptions = {
+      run: { module, transport: TransportKind.ipc },
+      debug: { module, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6019'] } },
+    };
+    const clientOptions: LanguageClientOptions = {
+      // All C documents go to the server, which answers only for BPF programs; clangd/cpptools keep theirs.
+      documentSelector: [
+        { language: 'c', scheme: 'file' },
+        { language: 'c', scheme: 'untitled' },
+      ],
+      outputChannel: output(),
+      traceOutputChannel: output(),
+    };
+    const c = new LanguageClient('xdpLab', 'XDP C Language Server', serverOptions, clientOptions);
+    context.subscriptions.push(
+      c.onNotification(logNotification, (p: LogParams) => output().info(p.text.trimEnd())),
+    );
+    await c.start();
+    client = c;
+    context.subscriptions.push({ dispose: () => void c.stop() });
+    return c;
+  })().catch((e: unknown) => {
+    starting = undefined;
+    const message = e instanceof Error ? e.message : String(e);
+    output().error(`XDP C language server failed to start: ${message}`);
+    void vscode.window.showErrorMessage(`XDP Lab: the XDP C language server failed to start: ${message}`);
+    throw e;
+  });
+  return starting;
+}
+
+function targetDocument(uriArg: unknown): vscode.TextDocument | undefined {
+  const uri =
+    typeof uriArg === 'string'
+      ? vscode.Uri.parse(uriArg)
+      : uriArg instanceof vscode.Uri
+        ? uriArg
+        : vscode.window.activeTextEditor?.document.uri;
+  return uri ? vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString()) : undefined;
+}
+
+async function compile(context: vscode.ExtensionContext, uriArg?: unknown): Promise<void> {
+  const doc = targetDocument(uriArg);
+  if (!doc) return void vscode.window.showInformationMessage('XDP Lab: open a BPF C file to compile it.');
+  await doc.save();
+  const c = await startClient(context);
+  const r = await c.sendRequest<CompileResult>(compileRequest, {
+    uri: doc.uri.toString(),
+  } satisfies CompileParams);
+  if (r.ok)
+    void vscode.window.showInformationMessage(
+      `XDP Lab: compiled ${vscode.workspace.asRelativePath(doc.uri)}${r.warnings ? ` with ${r.warnings} warning(s)` : ''}.`,
+    );
+  else if (r.errors)
+    void vscode.window.showErrorMessage(
+      `XDP Lab: clang reported ${r.errors} error(s); see the Problems panel.`,
+    );
+}
+
+async function verify(context: vscode.ExtensionContext, uriArg?: unknown, fn?: unknown): Promise<void> {
+  const doc = targetDocument(uriArg);
+  if (!doc) return void vscode.window.showInformationMessage('XDP Lab: open a BPF C file to verify it.');
+  await doc.save();
+  const c = await startClient(context);
+  const r = await vscode.window.withProgress(
+    {
+      location: vscode.ProgressLocation.Notification,
+      title: 'XDP Lab: loading the program into the kernel verifier…',
+    },
+    () =>
+      c.sendRequest<VerifyResult>(verifyRequest, {
+        uri: doc.uri.toString(),
+        function: typeof fn === 'string' ? fn : undefined,
+      } satisfies VerifyParams),
+  );
+  if (r.status === 'accepted') return void vscode.window.showInformationMessage(`XDP Lab: ${r.message}`);
+  if (r.status === 'unavailable') return void vscode.window.showInformationMessage(`XDP Lab: ${r.message}`);
+  const pick = await vscode.window.showErrorMessage(
+    `XDP Lab: ${r.message}`,
+    'Show Verifier Log',
+    ...(r.line !== undefined ? ['Go to Line'] : []),
+  );
+  if (pick === 'Show Verifier Log') output().show(true);
+  if (pick === 'Go to Line' && r.line !== undefined) {
+    const editor = await vscode.window.showTextDocument(doc);
+    const pos = new vscode.Position(r.line, 0);
+    editor.selection = new vscode.Selection(pos, pos);
+    editor.revealRange(new vscode.Range(pos, pos), vscode.TextEditorRevealType.InCenter);
+  }
+}
 
 export function registerLanguage(context: vscode.ExtensionContext): void {
-  registerNotAvailable(context, 'xdpLab.server.restart', 'Restart XDP C Language Server', 5);
-  registerNotAvailable(context, 'xdpLab.program.compile', 'Compile with clang', 5);
-  registerNotAvailable(context, 'xdpLab.program.verify', 'Verify in Kernel', 5);
+  const maybeStart = (doc: vscode.TextDocument): void => {
+    if (!client && looksLikeBpf(doc)) startClient(context).catch(() => undefined);
+  };
+  context.subscriptions.push(
+    vscode.workspace.onDidOpenTextDocument(maybeStart),
+    vscode.commands.registerCommand('xdpLab.server.restart', async () => {
+      if (client) await client.restart();
+      else await startClient(context);
+    }),
+    vscode.commands.registerCommand('xdpLab.program.compile', (uri?: unknown) => compile(context, uri)),
+    vscode.commands.registerCommand('xdpLab.program.verify', (uri?: unknown, fn?: unknown) =>
+      verify(context, uri, fn),
+    ),
+  );
+  vscode.workspace.textDocuments.forEach(maybeStart);
 }
