@@ -86,6 +86,7 @@ const bundles = [
     platform: 'browser',
     format: 'iife',
   },
+  { name: 'captureView', entryPoints: ['src/webview/capture/main.ts'], outfile: 'dist/webview/capture.js', platform: 'browser', format: 'iife' },
 ];
 
 /** Files copied next to the bundles: the tree-sitter runtime and C grammar the analyzer loads. */
