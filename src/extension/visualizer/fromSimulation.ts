@@ -28,8 +28,11 @@ export interface ViewModelInput {
   rawTraffic?: readonly unknown[];
   title: string;
   scenarioPath?: string;
-  /** Program name → its source file (absolute) and the line of its first instruction, when known. */
-  programSources?: ReadonlyMap<string, { file: string; line?: number }>;
+  /**
+   * Program name → its source file (absolute), the line of its first instruction and the line of
+   * its bpf_redirect/bpf_redirect_map call (what returned XDP_REDIRECT), when known.
+   */
+  programSources?: ReadonlyMap<string, { file: string; line?: number; redirectLine?: number }>;
   stepping?: { available: boolean; note: string };
 }
 
@@ -342,9 +345,11 @@ export function simulationToViewModel(input: ViewModelInput): VisModel {
     if (!c) continue;
     const progName = d.xdp?.program;
     const src = progName ? input.programSources?.get(progName) : undefined;
-    const source = src?.line ? { file: src.file, line: src.line } : undefined;
     for (const [reason, n] of Object.entries(c.dropReasons) as [DropReason, number][]) {
       if (!n) continue;
+      // A redirect error links to the helper call that set up the redirect; other verdicts to the program.
+      const line = reason === 'redirect_error' ? (src?.redirectLine ?? src?.line) : src?.line;
+      const source = src && line ? { file: src.file, line } : undefined;
       const text = dropReasonText[reason] ?? { text: reason };
       let split = errnoSplit.get(`${d.name}|${reason}`);
       if (!split && reason === 'redirect_error') {
