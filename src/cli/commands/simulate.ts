@@ -1,12 +1,168 @@
-// `xdp-lab simulate`: not implemented yet — it arrives with issue #4, which replaces this file.
-import { usageError } from '../cliError';
+// `xdp-lab simulate SCENARIO.json [--json] [--events FILE] [--pcap-dir DIR] [--result FILE]`
+// (../shared/specs/cli.md): runs a scenario through the redirect simulator and prints the summary.
+// Events stream to the file as perf-script text while the simulation runs (memory stays flat).
+import { closeSync, mkdirSync, openSync, readFileSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import path from 'node:path';
+import { ScenarioError } from '../../core/scenario/scenarioParse';
+import { loadScenario } from '../../core/scenario/scenarioLoad';
+import { PcapWriter } from '../../core/packet/pcap';
+import { explainErrno, errnoNumber } from '../../core/trace/errnos';
+import { formatEvent } from '../../core/trace/tracepoints';
+import { tracepointRows } from '../../core/trace/summary';
+import { Simulation, SimulationSetupError } from '../../core/xdp/simulation';
+import type { SimSummary } from '../../core/xdp/simulationResult';
+import { compileBpfC } from '../../node/clang';
+import { createNodeHost } from '../../node/nodeHost';
+import { parseArgs, stringOption } from '../args';
+import { CliError, usageError } from '../cliError';
 import type { CliCommand } from '../command';
 
+const NAME = 'simulate';
+/** Scenario files are small; anything bigger is not one (hostile input must not exhaust memory). */
+const MAX_SCENARIO_BYTES = 16 << 20;
+
+/** Buffered synchronous writer: bounded memory however many lines are written. */
+class LineSink {
+  private buf: string[] = [];
+  private size = 0;
+  constructor(private readonly fd: number) {}
+  line(text: string): void {
+    this.buf.push(text);
+    this.size += text.length + 1;
+    if (this.size > 1 << 16) this.flush();
+  }
+  flush(): void {
+    if (!this.buf.length) return;
+    writeSync(this.fd, this.buf.join('\n') + '\n');
+    this.buf = [];
+    this.size = 0;
+  }
+  close(): void {
+    this.flush();
+    closeSync(this.fd);
+  }
+}
+
+function openOut(file: string, what: string): number {
+  try {
+    return openSync(file, 'w');
+  } catch (e) {
+    throw usageError(file, `cannot write ${what}: ${(e as Error).message}`);
+  }
+}
+
 export const simulateCommand: CliCommand = {
-  name: 'simulate',
+  name: NAME,
   summary: 'Run a scenario through the XDP_REDIRECT simulator',
-  usage: 'xdp-lab simulate SCENARIO.json [--json] [--events FILE]',
-  run() {
-    return Promise.reject(usageError('simulate', 'not available yet in this build (tracked in issue #4)'));
+  usage:
+    'xdp-lab simulate SCENARIO.json [--json] [--events FILE] [--pcap-dir DIR] [--result FILE]\n' +
+    '  --events FILE    every tracepoint event, one per line, as perf script prints it\n' +
+    '  --pcap-dir DIR   one <device>.pcap per device with what it transmitted\n' +
+    '  --result FILE    the full simulation result (topology, events, timeline) as JSON',
+  async run(argv, io) {
+    const args = parseArgs(
+      argv,
+      { json: 'boolean', events: 'string', 'pcap-dir': 'string', result: 'string' },
+      NAME,
+    );
+    if (args.positionals.length !== 1)
+      throw usageError(NAME, 'give exactly one scenario file (xdp-lab simulate SCENARIO.json)');
+    const file = args.positionals[0] as string;
+    let text: string;
+    try {
+      if (statSync(file).size > MAX_SCENARIO_BYTES)
+        throw usageError(file, `larger than ${MAX_SCENARIO_BYTES >> 20} MiB: not a scenario`);
+      text = readFileSync(file, 'utf8');
+    } catch (e) {
+      if (e instanceof CliError) throw e;
+      throw usageError(file, `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+    const host = createNodeHost((level, message) => io.stderr(`[${level}] ${message}\n`));
+    let sim: Simulation;
+    try {
+      const input = await loadScenario(file, text, {
+        host,
+        compileC: async (c: string) => (await compileBpfC(c, { signal: io.signal })).object,
+      });
+      const eventsFile = stringOption(args, 'events');
+      const pcapDir = stringOption(args, 'pcap-dir');
+      const events =
+        eventsFile !== undefined ? new LineSink(openOut(eventsFile, 'the events file')) : undefined;
+      const pcaps = new Map<string, { fd: number; writer: PcapWriter }>();
+      if (pcapDir !== undefined) {
+        try {
+          mkdirSync(pcapDir, { recursive: true });
+        } catch (e) {
+          throw usageError(pcapDir, `cannot create: ${(e as Error).message}`);
+        }
+      }
+      sim = new Simulation(input, {
+        maxEvents: stringOption(args, 'result') !== undefined ? 200_000 : 0,
+        maxSteps: stringOption(args, 'result') !== undefined ? 200_000 : 0,
+        ...(events ? { onEvent: (ev) => events.line(formatEvent(ev.event)) } : {}),
+        ...(pcapDir !== undefined
+          ? {
+              onTransmit: (device, frame) => {
+                let p = pcaps.get(device);
+                if (!p) {
+                  p = {
+                    fd: openOut(path.join(pcapDir, `${device}.pcap`), 'a pcap file'),
+                    writer: new PcapWriter(),
+                  };
+                  pcaps.set(device, p);
+                }
+                p.writer.add(frame);
+                for (const chunk of p.writer.drain()) writeSync(p.fd, chunk);
+              },
+            }
+          : {}),
+      });
+      const result = sim.run();
+      events?.close();
+      for (const p of pcaps.values()) closeSync(p.fd);
+      const resultFile = stringOption(args, 'result');
+      if (resultFile !== undefined) writeFileSync(resultFile, JSON.stringify(result) + '\n');
+      if (args.options.get('json') === true) io.stdout(JSON.stringify(result.summary, null, 2) + '\n');
+      else io.stdout(humanSummary(result.summary));
+      for (const w of result.summary.warnings) io.stderr(`xdp-lab: warning : ${w}\n`);
+      return 0;
+    } catch (e) {
+      if (e instanceof ScenarioError || e instanceof SimulationSetupError)
+        throw usageError(`${file} ${e.path}`, e.why);
+      throw e;
+    }
   },
 };
+
+function humanSummary(s: SimSummary): string {
+  const out: string[] = [];
+  out.push(`frames injected: ${s.frames.injected} (with copies: ${s.frames.total})`, '', 'tracepoints:');
+  for (const r of tracepointRows(s)) if (r.count) out.push(`  ${r.name.padEnd(28)} ${r.count}`);
+  if (!Object.values(s.tracepoints).some((n) => n > 0)) out.push('  (none fired)');
+  for (const [tp, hist] of Object.entries(s.errno)) {
+    out.push('', `errors in ${tp}:`);
+    for (const [name, n] of Object.entries(hist))
+      out.push(`  ${name.padEnd(12)} ${String(n).padStart(8)}  ${explainErrno(errnoNumber(name) ?? 0)}`);
+  }
+  out.push('', `devmap xmit: sent ${s.devmapXmit.sent}, drops ${s.devmapXmit.drops}`);
+  if (s.cpumap.enqueue.processed || s.cpumap.kthread.processed)
+    out.push(
+      `cpumap: enqueued ${s.cpumap.enqueue.processed} (ring-full drops ${s.cpumap.enqueue.drops}), kthread processed ${s.cpumap.kthread.processed}`,
+    );
+  out.push('', 'devices:          rx    xdp  stack     tx  drops');
+  for (const [name, d] of Object.entries(s.devices)) {
+    const reasons = Object.entries(d.dropReasons)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ');
+    out.push(
+      `  ${name.padEnd(12)} ${[d.rxFrames, d.xdpRx, d.stack, d.txFrames, d.drops].map((n) => String(n).padStart(6)).join(' ')}${reasons ? '  ' + reasons : ''}`,
+    );
+  }
+  for (const [dev, acts] of Object.entries(s.actions))
+    out.push(
+      `  ${dev}: ${Object.entries(acts)
+        .map(([a, n]) => `${a}=${n}`)
+        .join(' ')}`,
+    );
+  return out.join('\n') + '\n';
+}

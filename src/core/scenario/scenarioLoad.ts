@@ -1,0 +1,103 @@
+// Turns a scenario file into everything a simulation needs: the validated scenario, one loaded
+// object per program file (C files compiled through the caller's compiler, since core cannot
+// spawn clang), and the frames of the pcap files its traffic names. Errors name the JSON path.
+import { loadObject } from '../elf/loadObject';
+import type { CoreHost } from '../host';
+import { PcapError, readPcap } from '../packet/pcap';
+import { BpfSystem } from '../vm/bpfSystem';
+import type { LoadedObject, SimulationInput } from '../xdp/simulation';
+import { scenarioIfindexes } from '../xdp/simulation';
+import type { Scenario } from './scenario';
+import { ScenarioError, parseScenarioText } from './scenarioParse';
+import { scenarioLimits } from './scenarioSchema';
+
+export interface ScenarioLoadHost {
+  host: CoreHost;
+  /** Compiles a C file (absolute path) to a BPF object; absent → C programs are refused. */
+  compileC?: (file: string) => Promise<Uint8Array>;
+}
+
+export interface LoadedScenario extends SimulationInput {
+  system: BpfSystem;
+}
+
+/** libbpf's object name: the file name up to the first '.'. */
+function objectName(file: string): string {
+  const base = file.split(/[\\/]/).pop() ?? file;
+  return base.split('.')[0] || 'obj';
+}
+
+/** Loads a scenario given as text (read by the caller from `path`). Throws ScenarioError. */
+export async function loadScenario(
+  path: string,
+  text: string,
+  env: ScenarioLoadHost,
+): Promise<LoadedScenario> {
+  const scenario: Scenario = parseScenarioText(text);
+  const known = scenarioIfindexes(scenario);
+  const system = new BpfSystem({
+    possibleCpus: scenario.cpus,
+    redirectEnv: { ifindexExists: (i) => known.has(i) },
+    mtuOf: (i) => scenario.devices.find((d) => d.ifindex === i)?.mtu ?? (i === 1 ? 65536 : 1500),
+  });
+  const objects = new Map<string, LoadedObject>();
+  for (let i = 0; i < scenario.programs.length; i++) {
+    const p = scenario.programs[i] as Scenario['programs'][number];
+    if (objects.has(p.file)) continue;
+    const where = `$.programs[${i}].file`;
+    const abs = env.host.resolvePath(path, p.file);
+    let bytes: Uint8Array;
+    try {
+      if (/\.c$/i.test(p.file)) {
+        if (!env.compileC)
+          throw new Error('C files need clang, which this host cannot run; give the compiled .o');
+        bytes = await env.compileC(abs);
+      } else bytes = await env.host.readFile(abs);
+    } catch (e) {
+      throw new ScenarioError(where, e instanceof Error ? e.message : String(e));
+    }
+    try {
+      objects.set(p.file, loadObject(bytes, { system, name: objectName(p.file) }));
+    } catch (e) {
+      throw new ScenarioError(where, `cannot load ${p.file}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+  const pcaps = new Map<string, Uint8Array[]>();
+  let total = 0;
+  for (const t of scenario.traffic) {
+    if (t.pcap === undefined) {
+      total += t.count;
+      continue;
+    }
+    let frames = pcaps.get(t.pcap);
+    if (!frames) {
+      const abs = env.host.resolvePath(path, t.pcap);
+      let bytes: Uint8Array;
+      try {
+        bytes = await env.host.readFile(abs);
+      } catch (e) {
+        throw new ScenarioError(`${t.path}.pcap`, e instanceof Error ? e.message : String(e));
+      }
+      try {
+        frames = readPcap(bytes, t.pcap, { maxFrames: scenarioLimits.maxPcapFrames });
+      } catch (e) {
+        if (e instanceof PcapError) throw new ScenarioError(`${t.path}.pcap`, e.message);
+        throw e;
+      }
+      const short = frames.findIndex((f) => f.length < 14);
+      if (short >= 0)
+        throw new ScenarioError(
+          `${t.path}.pcap`,
+          `frame ${short + 1} has ${frames[short]?.length} bytes, less than an Ethernet header`,
+        );
+      pcaps.set(t.pcap, frames);
+    }
+    total += t.count * frames.length;
+    if (total > scenarioLimits.maxTotalFrames)
+      throw new ScenarioError(
+        `${t.path}.count`,
+        `the scenario would inject more than ${scenarioLimits.maxTotalFrames} frames`,
+      );
+  }
+  return { scenario, objects, pcaps, system };
+}

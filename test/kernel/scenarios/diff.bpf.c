@@ -1,0 +1,56 @@
+// SPDX-License-Identifier: GPL-2.0
+// Programs of the simulator's kernel differential tier (test/kernel/simDifferential.test.ts).
+// Each scenario in this folder attaches some of them; the same object runs in the simulator and in
+// the kernel. Device ifindexes are fixed by the scenarios (4001-4008, xlsim- namespaces).
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+
+#define IF_B0 4004
+#define IF_MISSING 4999
+
+struct {
+	__uint(type, BPF_MAP_TYPE_DEVMAP);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, sizeof(__u32));
+	__uint(max_entries, 8);
+} tx_port SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_DEVMAP_HASH);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, sizeof(__u32));
+	__uint(max_entries, 8);
+} tx_hash SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_CPUMAP);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, sizeof(__u32));
+	__uint(max_entries, 2);
+} cpu_map SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_XSKMAP);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, sizeof(__u32));
+	__uint(max_entries, 4);
+} xsks SEC(".maps");
+
+SEC("xdp") int redir_devmap(struct xdp_md *ctx) { return bpf_redirect_map(&tx_port, 1, 0); }
+SEC("xdp") int redir_devmap_miss_pass(struct xdp_md *ctx) { return bpf_redirect_map(&tx_port, 5, XDP_PASS); }
+SEC("xdp") int redir_devmap_miss_abort(struct xdp_md *ctx) { return bpf_redirect_map(&tx_port, 5, 0); }
+SEC("xdp") int redir_ifindex(struct xdp_md *ctx) { return bpf_redirect(IF_B0, 0); }
+SEC("xdp") int redir_ifindex_missing(struct xdp_md *ctx) { return bpf_redirect(IF_MISSING, 0); }
+SEC("xdp") int redir_hash(struct xdp_md *ctx) { return bpf_redirect_map(&tx_hash, IF_B0, 0); }
+SEC("xdp") int bcast(struct xdp_md *ctx) { return bpf_redirect_map(&tx_port, 0, BPF_F_BROADCAST); }
+SEC("xdp") int bcast_excl(struct xdp_md *ctx) { return bpf_redirect_map(&tx_port, 0, BPF_F_BROADCAST | BPF_F_EXCLUDE_INGRESS); }
+SEC("xdp") int aborted(struct xdp_md *ctx) { return XDP_ABORTED; }
+SEC("xdp") int invalid(struct xdp_md *ctx) { return 7; }
+SEC("xdp") int redir_cpu0(struct xdp_md *ctx) { return bpf_redirect_map(&cpu_map, 0, 0); }
+SEC("xdp") int redir_cpu1(struct xdp_md *ctx) { return bpf_redirect_map(&cpu_map, 1, 0); }
+SEC("xdp") int redir_xsk(struct xdp_md *ctx) { return bpf_redirect_map(&xsks, 0, 0); }
+SEC("xdp") int redir_none(struct xdp_md *ctx) { return XDP_REDIRECT; }
+SEC("xdp") int tx(struct xdp_md *ctx) { return XDP_TX; }
+SEC("xdp") int pass(struct xdp_md *ctx) { return XDP_PASS; }
+
+char LICENSE[] SEC("license") = "GPL";
