@@ -1,13 +1,12 @@
 // The capture commands (loaded on first use by register.ts): pick a host, verify its key (asking
 // with the fingerprint when unknown, refusing when changed), probe it, run a capture under a
 // cancellable progress notification, show the results panel, export and save/reopen captures.
-import { randomBytes } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import * as vscode from 'vscode';
 import { ratesBetween, type BpftraceSnapshot } from '../../core/trace/bpftraceCapture';
-import { captureCsv, checkCaptureFile, type CaptureFile } from '../../core/trace/captureFile';
+import { checkCaptureFile, type CaptureFile } from '../../core/trace/captureFile';
 import { cannotCapture, deviceNames, type HostProbe } from '../../core/trace/hostProbe';
 import { emptySummary } from '../../core/trace/summary';
 import { formatEvent } from '../../core/trace/tracepoints';
@@ -17,7 +16,7 @@ import { acceptHostKey, checkHostKey, type SshOptions } from '../../node/ssh/ssh
 import { parseSshTarget, sshConfigHosts, targetLabel, type SshTarget } from '../../node/ssh/sshTarget';
 import { readConfig } from '../config';
 import { output } from '../output';
-import { resultsHtml, type LiveRates } from './resultsHtml';
+import { CapturePanel } from './capturePanel';
 
 type Mode = 'counts' | 'perf' | 'rates';
 
@@ -108,56 +107,6 @@ async function verifyHostKey(target: SshTarget, ssh: SshOptions): Promise<boolea
   return true;
 }
 
-function nonce(): string {
-  return randomBytes(16).toString('base64');
-}
-
-class ResultsPanel {
-  private readonly panel: vscode.WebviewPanel;
-  constructor(
-    title: string,
-    private capture: CaptureFile,
-  ) {
-    this.panel = vscode.window.createWebviewPanel('xdpLab.captureResults', title, vscode.ViewColumn.Active, {
-      enableScripts: false,
-      localResourceRoots: [],
-    });
-    this.render();
-  }
-  update(capture: CaptureFile, live?: { running: boolean; rates?: LiveRates }): void {
-    this.capture = capture;
-    this.render(live);
-  }
-  private render(live?: { running: boolean; rates?: LiveRates }): void {
-    this.panel.webview.html = resultsHtml(this.capture, nonce(), this.panel.webview.cspSource, live);
-  }
-}
-
-async function offerSaveAndExport(capture: CaptureFile): Promise<void> {
-  const choice = await vscode.window.showInformationMessage(
-    `XDP Lab: capture of ${capture.host} ${capture.status}.`,
-    'Save…',
-    'Export CSV…',
-    'Export JSON…',
-  );
-  if (!choice) return;
-  const base = `${capture.host.replace(/[^A-Za-z0-9_.-]/g, '_')}-${capture.startedAt.slice(0, 19).replace(/[:T]/g, '-')}`;
-  const ws = vscode.workspace.workspaceFolders?.[0]?.uri;
-  const ext = choice === 'Save…' ? 'xdpcapture.json' : choice === 'Export CSV…' ? 'csv' : 'json';
-  const uri = await vscode.window.showSaveDialog({
-    ...(ws ? { defaultUri: vscode.Uri.joinPath(ws, `${base}.${ext}`) } : {}),
-    filters: ext === 'csv' ? { CSV: ['csv'] } : { JSON: ['json'] },
-  });
-  if (!uri) return;
-  const text =
-    choice === 'Save…'
-      ? JSON.stringify(capture, null, 1) + '\n'
-      : choice === 'Export CSV…'
-        ? captureCsv(capture)
-        : JSON.stringify({ kernel: capture.kernel, ...capture.summary }, null, 2) + '\n';
-  await writeFile(uri.fsPath, text);
-}
-
 export async function startCapture(context: vscode.ExtensionContext, mode: Mode): Promise<void> {
   if (running) {
     void vscode.window.showWarningMessage('XDP Lab: a capture is already running (XDP Lab: Stop Capture).');
@@ -216,7 +165,9 @@ export async function startCapture(context: vscode.ExtensionContext, mode: Mode)
       summary: { ...emptySummary(), kernel: probe.kernel },
       devices: Object.fromEntries(Object.entries(deviceNames(probe))),
     });
-    const panel = new ResultsPanel(`XDP capture: ${label}`, base());
+    const panel = CapturePanel.create(context, `XDP capture: ${label}`, base(), true, () =>
+      controller.abort(),
+    );
     let prev: BpftraceSnapshot | undefined;
     const result = await vscode.window.withProgress(
       {
@@ -235,15 +186,12 @@ export async function startCapture(context: vscode.ExtensionContext, mode: Mode)
           onSnapshot: (snap) => {
             const rates =
               mode === 'rates'
-                ? { rows: ratesBetween(prev, snap, 1), exceptions: snap.exceptions }
+                ? { seconds: 1, rows: ratesBetween(prev, snap, 1), exceptions: snap.exceptions }
                 : undefined;
             prev = snap;
             const total = Object.values(snap.summary.tracepoints).reduce((a, b) => a + b, 0);
             progress.report({ message: `${snap.tick} s, ${total} events` });
-            panel.update(
-              { ...base(), summary: { ...snap.summary, kernel: probe.kernel } },
-              { running: true, ...(rates ? { rates } : {}) },
-            );
+            panel.update({ ...base(), summary: { ...snap.summary, kernel: probe.kernel } }, true, rates);
           },
         });
       },
@@ -255,10 +203,12 @@ export async function startCapture(context: vscode.ExtensionContext, mode: Mode)
       summary: result.summary,
       ...(tool === 'perf' ? { events: result.events.map(formatEvent) } : {}),
     };
-    panel.update(capture);
+    panel.update(capture, false);
     if (result.parseErrors.length) output().warn(result.parseErrors.slice(0, 20).join('\n'));
-    if (result.message) output().warn(result.message);
-    await offerSaveAndExport(capture);
+    if (result.message) {
+      output().warn(result.message);
+      void vscode.window.showWarningMessage(`XDP Lab: ${result.message}`);
+    }
   } catch (e) {
     const message = e instanceof CaptureError || e instanceof Error ? e.message : String(e);
     void vscode.window.showErrorMessage(`XDP Lab: ${label}: ${message}`);
@@ -276,7 +226,7 @@ export function stopCapture(): void {
   running.abort();
 }
 
-export async function openCapture(uri?: vscode.Uri): Promise<void> {
+export async function openCapture(context: vscode.ExtensionContext, uri?: vscode.Uri): Promise<void> {
   const target =
     uri ??
     (
@@ -300,5 +250,5 @@ export async function openCapture(uri?: vscode.Uri): Promise<void> {
     void vscode.window.showErrorMessage(`XDP Lab: ${target.fsPath}: ${capture}`);
     return;
   }
-  new ResultsPanel(`XDP capture: ${path.basename(target.fsPath)}`, capture).update(capture);
+  CapturePanel.create(context, `XDP capture: ${path.basename(target.fsPath)}`, capture, false);
 }

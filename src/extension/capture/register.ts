@@ -2,6 +2,7 @@
 // happens at activation; the capture code (ssh, probe, panel) loads on the first command.
 import * as vscode from 'vscode';
 import { output } from '../output';
+import { registerCaptureSerializer } from './capturePanel';
 
 type CaptureModule = typeof import('./captureCommands');
 let loaded: Promise<CaptureModule> | undefined;
@@ -20,6 +21,7 @@ function guarded(body: () => Promise<void>): () => Promise<void> {
 }
 
 export function registerCapture(context: vscode.ExtensionContext): void {
+  registerCaptureSerializer(context);
   const reg = (id: string, body: (...args: unknown[]) => Promise<void>): void => {
     context.subscriptions.push(
       vscode.commands.registerCommand(id, (...args: unknown[]) => guarded(() => body(...args))()),
@@ -30,7 +32,7 @@ export function registerCapture(context: vscode.ExtensionContext): void {
   reg('xdpLab.capture.liveRates', async () => (await load()).startCapture(context, 'rates'));
   reg('xdpLab.capture.stop', async () => (await load()).stopCapture());
   reg('xdpLab.capture.open', async (uri) =>
-    (await load()).openCapture(uri instanceof vscode.Uri ? uri : undefined),
+    (await load()).openCapture(context, uri instanceof vscode.Uri ? uri : undefined),
   );
   reg('xdpLab.capture.compare', () =>
     Promise.resolve(

@@ -1,0 +1,65 @@
+// The capture results panel's contract: the state the host sends (a capture in the saved-file shape,
+// whether it is still running, live rates) and every message between the panel and the host. Both
+// sides validate what they receive; the view never gets the event list (a 1 M-event perf capture stays
+// in the host), only the summary.
+import type { RateRow } from '../core/trace/bpftraceCapture';
+import { checkCaptureFile, type CaptureFile } from '../core/trace/captureFile';
+import { notificationType, requestType, v, type Schema } from './webviewEndpoint';
+
+export interface CaptureLiveRates {
+  /** Seconds the rates cover (1 for the per-second view). */
+  readonly seconds: number;
+  readonly rows: readonly RateRow[];
+  /** Verdict → xdp_exception events so far. */
+  readonly exceptions: Record<string, number>;
+}
+
+export interface CaptureViewState {
+  /** The capture without its event lines (see eventCount). */
+  readonly capture: CaptureFile;
+  readonly running: boolean;
+  readonly eventCount: number;
+  readonly rates?: CaptureLiveRates;
+}
+
+const captureSchema: Schema<CaptureFile> = {
+  check: (x, p) => {
+    const r = checkCaptureFile(x);
+    return typeof r === 'string' ? `${p}: ${r}` : undefined;
+  },
+};
+
+const rateRow = v.object({
+  name: v.string({ maxLength: 128 }),
+  perSecond: v.number(),
+  perCpu: v.record(v.number()),
+});
+
+const viewState = v.as<CaptureViewState>(
+  v.object({
+    capture: captureSchema,
+    running: v.boolean(),
+    eventCount: v.int(0),
+    rates: v.optional(
+      v.object({ seconds: v.number({ min: 0 }), rows: v.array(rateRow), exceptions: v.record(v.int(0)) }),
+    ),
+  }),
+);
+
+/** view → host, first message: answered with the full state. */
+export const captureReady = requestType('capture/ready', v.object({}), viewState);
+
+/** host → view: the state changed (a new snapshot, the end of the capture). */
+export const captureDidUpdate = notificationType('capture/didUpdate', viewState);
+
+/** view → host: save or export; the host asks where (save dialog). Result: the path written, or null. */
+export const captureExport = requestType(
+  'capture/export',
+  v.object({ format: v.literal('xdpcapture', 'json', 'csv') }),
+  v.as<string | null>({
+    check: (x, p) => (x === null || typeof x === 'string' ? undefined : `${p} must be a string or null`),
+  }),
+);
+
+/** view → host: stop the running capture (same as XDP Lab: Stop Capture). */
+export const captureStop = notificationType('capture/stop', v.object({}));
