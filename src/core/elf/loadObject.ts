@@ -146,6 +146,8 @@ function btfMapDef(btf: Btf, structId: number, name: string): MapDef {
         const ptr = arr?.array ? btf.resolve(arr.array.type) : undefined;
         const inner = ptr && ptr.kind === BTF_KIND.PTR ? btf.resolve(ptr.sizeOrType) : undefined;
         if (inner && inner.kind === BTF_KIND.STRUCT) def.inner = btfMapDef(btf, inner.id, `${name}.inner`);
+        // libbpf: PROG_ARRAY and map-in-map values are 4-byte fds/ids when no size is given.
+        if (!def.valueSize) def.valueSize = 4;
         break;
       }
       default:
