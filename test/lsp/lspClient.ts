@@ -145,7 +145,7 @@ export function spawnServer(rootUri: string | null = null): Promise<TestClient> 
     new StreamMessageReader(child.stdout),
     new StreamMessageWriter(child.stdin),
   );
-  const base = { rpc, settings: {}, infoMessages: [], logs: [] } as unknown as TestClient;
+  const base = { rpc, settings: {}, infoMessages: [], logs: [], pid: child.pid } as unknown as TestClient;
   return initialize(rpc, base, rootUri, () => {
     rpc.sendNotification('exit').catch(() => undefined);
     child.kill();

@@ -148,18 +148,37 @@ export function buildFileModel(source: MaskedSource, original: string, tree: Tre
     }
   }
 
-  // One pass over every node for includes, constants, structs, identifiers and calls.
-  const cursor = root.walk();
+  // One pass over the node types the model needs, in document order. descendantsOfType runs inside
+  // the WASM module; walking every node with a TreeCursor from JS costs several times more.
+  const masked = source.text;
   const fnStack: string[] = [];
   const fnEnd: number[] = [];
-  let done = false;
-  while (!done) {
-    const n = cursor.currentNode;
-    while (fnEnd.length && n.startIndex >= (fnEnd[fnEnd.length - 1] ?? 0)) {
+  const wanted = [
+    'identifier',
+    'preproc_include',
+    'preproc_def',
+    'enumerator_list',
+    'struct_specifier',
+    'function_definition',
+    'call_expression',
+  ];
+  for (const n of root.descendantsOfType(wanted)) {
+    if (!n) continue;
+    const startIndex = n.startIndex;
+    while (fnEnd.length && startIndex >= (fnEnd[fnEnd.length - 1] ?? 0)) {
       fnEnd.pop();
       fnStack.pop();
     }
-    switch (n.type) {
+    const type = n.type;
+    if (type === 'identifier') {
+      const span = { start: startIndex, end: n.endIndex };
+      const name = masked.slice(span.start, span.end);
+      const list = identifiers.get(name);
+      if (list) list.push(span);
+      else identifiers.set(name, [span]);
+      continue;
+    }
+    switch (type) {
       case 'preproc_include': {
         const p = n.childForFieldName('path');
         if (p)
@@ -231,12 +250,6 @@ export function buildFileModel(source: MaskedSource, original: string, tree: Tre
         }
         break;
       }
-      case 'identifier': {
-        const list = identifiers.get(n.text);
-        if (list) list.push(spanOf(n));
-        else identifiers.set(n.text, [spanOf(n)]);
-        break;
-      }
       case 'call_expression': {
         const f = n.childForFieldName('function');
         if (f?.type === 'identifier') {
@@ -256,15 +269,7 @@ export function buildFileModel(source: MaskedSource, original: string, tree: Tre
         break;
       }
     }
-    if (cursor.gotoFirstChild()) continue;
-    while (!cursor.gotoNextSibling()) {
-      if (!cursor.gotoParent()) {
-        done = true;
-        break;
-      }
-    }
   }
-  cursor.delete();
 
   for (const item of items) {
     const sec = secFor.get(item);

@@ -127,78 +127,30 @@ class PacketScan {
 
 const comparisons = new Set(['<', '<=', '>', '>=']);
 
+/** Node types the scan looks at; everything else only matters through these. */
+const scanned = [
+  'sizeof_expression',
+  'init_declarator',
+  'assignment_expression',
+  'binary_expression',
+  'call_expression',
+  'pointer_expression',
+  'field_expression',
+  'subscript_expression',
+];
+
 function scanFunction(ctx: RuleContext, fn: FunctionInfo): void {
   if (!fn.ctxParam) return;
-  const scan = new PacketScan(fn.ctxParam);
   const body = fn.node.childForFieldName('body');
-  if (!body) return;
-  const visit = (n: Node): void => {
-    switch (n.type) {
-      case 'sizeof_expression':
-        return;
-      case 'init_declarator': {
-        const value = n.childForFieldName('value');
-        if (value) visit(value);
-        let d: Node | null = n.childForFieldName('declarator');
-        while (d && d.type !== 'identifier') d = d.childForFieldName('declarator');
-        if (d) scan.assign(d.text, value);
-        return;
-      }
-      case 'assignment_expression': {
-        const right = n.childForFieldName('right');
-        if (right) visit(right);
-        const left = n.childForFieldName('left');
-        if (left?.type === 'identifier' && n.childForFieldName('operator')?.text === '=')
-          scan.assign(left.text, right);
-        else if (left) visit(left);
-        return;
-      }
-      case 'binary_expression': {
-        const op = n.childForFieldName('operator')?.text ?? '';
-        n.namedChildren.forEach((c) => c && visit(c));
-        if (comparisons.has(op)) {
-          const l = n.childForFieldName('left');
-          const r = n.childForFieldName('right');
-          const side = scan.mentionsEnd(l) ? r : scan.mentionsEnd(r) ? l : undefined;
-          if (side) for (const v of scan.packetVarsIn(side)) scan.markChecked(v);
-        }
-        return;
-      }
-      case 'call_expression': {
-        n.namedChildren.forEach((c) => c && visit(c));
-        // A helper of the file that receives data_end does the bounds check for its caller.
-        const args = n.childForFieldName('arguments');
-        if (args && scan.mentionsEnd(args)) for (const v of scan.packetVarsIn(args)) scan.markChecked(v);
-        return;
-      }
-      case 'pointer_expression': {
-        const op = n.childForFieldName('operator')?.text;
-        const arg = n.childForFieldName('argument');
-        if (op === '&') {
-          // &eth->h_dest takes an address; the field expression inside is not an access.
-          if (arg?.type === 'field_expression' || arg?.type === 'subscript_expression')
-            arg.namedChildren.forEach((c) => c && visit(c));
-          else if (arg) visit(arg);
-          return;
-        }
-        if (arg) visit(arg);
-        report(scan.pointerRoot(arg), n);
-        return;
-      }
-      case 'field_expression': {
-        n.namedChildren.forEach((c) => c && visit(c));
-        if (n.child(1)?.text === '->') report(scan.pointerRoot(n.childForFieldName('argument')), n);
-        return;
-      }
-      case 'subscript_expression': {
-        n.namedChildren.forEach((c) => c && visit(c));
-        report(scan.pointerRoot(n.childForFieldName('argument')), n);
-        return;
-      }
-      default:
-        n.namedChildren.forEach((c) => c && visit(c));
-    }
-  };
+  // Only functions that take packet pointers from their context can read the packet directly.
+  if (!body || !ctx.model.text.slice(body.startIndex, body.endIndex).includes('data')) return;
+  const scan = new PacketScan(fn.ctxParam);
+  // The nodes come in document order (pre-order). Effects that C evaluates after a node's operands —
+  // an assignment, a comparison marking pointers checked — wait in `pending` until the scan passes
+  // the node's end, so every access sees exactly the state of the code before it.
+  const pending: { end: number; apply: () => void }[] = [];
+  let skipUntil = -1;
+  const addressOf = new Set<number>();
   const report = (v: PacketVar | undefined, at: Node): void => {
     if (!v || v.checked || v.reported || v === scan.data) return;
     v.reported = true;
@@ -208,7 +160,78 @@ function scanFunction(ctx: RuleContext, fn: FunctionInfo): void {
       `${at.text} reads the packet through ${v.name} before any check against data_end on this path: the verifier rejects it ("invalid access to packet"). Compare first, e.g. if ((void *)(${v.name} + 1) > data_end) return XDP_DROP;`,
     );
   };
-  visit(body);
+  const flush = (upTo: number): void => {
+    pending.sort((a, b) => a.end - b.end);
+    while (pending.length && (pending[0]?.end ?? Infinity) <= upTo) pending.shift()?.apply();
+  };
+  for (const n of body.descendantsOfType(scanned)) {
+    if (!n) continue;
+    flush(n.startIndex);
+    if (n.startIndex < skipUntil) continue;
+    switch (n.type) {
+      case 'sizeof_expression':
+        skipUntil = n.endIndex;
+        break;
+      case 'init_declarator': {
+        const value = n.childForFieldName('value');
+        let d: Node | null = n.childForFieldName('declarator');
+        while (d && d.type !== 'identifier') d = d.childForFieldName('declarator');
+        const name = d?.text;
+        if (name) pending.push({ end: n.endIndex, apply: () => scan.assign(name, value) });
+        break;
+      }
+      case 'assignment_expression': {
+        const left = n.childForFieldName('left');
+        if (left?.type === 'identifier' && n.childForFieldName('operator')?.text === '=') {
+          const right = n.childForFieldName('right');
+          pending.push({ end: n.endIndex, apply: () => scan.assign(left.text, right) });
+        }
+        break;
+      }
+      case 'binary_expression': {
+        if (!comparisons.has(n.childForFieldName('operator')?.text ?? '')) break;
+        const l = n.childForFieldName('left');
+        const r = n.childForFieldName('right');
+        pending.push({
+          end: n.endIndex,
+          apply: () => {
+            const side = scan.mentionsEnd(l) ? r : scan.mentionsEnd(r) ? l : undefined;
+            if (side) for (const v of scan.packetVarsIn(side)) scan.markChecked(v);
+          },
+        });
+        break;
+      }
+      case 'call_expression': {
+        // A helper of the file that receives data_end does the bounds check for its caller.
+        const args = n.childForFieldName('arguments');
+        pending.push({
+          end: n.endIndex,
+          apply: () => {
+            if (args && scan.mentionsEnd(args)) for (const v of scan.packetVarsIn(args)) scan.markChecked(v);
+          },
+        });
+        break;
+      }
+      case 'pointer_expression': {
+        const arg = n.childForFieldName('argument');
+        if (n.childForFieldName('operator')?.text === '&') {
+          // &eth->h_dest takes an address; the field expression inside is not an access.
+          if (arg?.type === 'field_expression' || arg?.type === 'subscript_expression')
+            addressOf.add(arg.startIndex * 1e6 + arg.endIndex);
+        } else report(scan.pointerRoot(arg), n);
+        break;
+      }
+      case 'field_expression':
+        if (addressOf.has(n.startIndex * 1e6 + n.endIndex)) break;
+        if (n.childForFieldName('operator')?.text === '->' || n.child(1)?.text === '->')
+          report(scan.pointerRoot(n.childForFieldName('argument')), n);
+        break;
+      case 'subscript_expression':
+        if (addressOf.has(n.startIndex * 1e6 + n.endIndex)) break;
+        report(scan.pointerRoot(n.childForFieldName('argument')), n);
+        break;
+    }
+  }
 }
 
 function scanFrags(ctx: RuleContext, fn: FunctionInfo): void {

@@ -1,0 +1,189 @@
+// Benchmarks of the XDP C language support (issue #5 "Performance"): full analysis of a generated
+// 5,000-line XDP file (target < 100 ms), time from didOpen to published diagnostics over LSP,
+// completion latency p50/p95 (target p95 < 15 ms) and the server's memory after opening the file.
+import fs from 'node:fs';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import type { CompletionList } from 'vscode-languageserver';
+import { spawnServer, startInMemory } from '../test/lsp/lspClient';
+import { testAnalyzer } from '../test/lsp/wasm';
+
+export interface BenchRow {
+  name: string;
+  value: number;
+  unit: string;
+  target?: number;
+}
+
+/** A realistic large file: maps, parsing helpers and XDP programs repeated until `lines` lines. */
+export function generateXdpFile(lines: number): string {
+  const head = [
+    '// SPDX-License-Identifier: GPL-2.0',
+    '#include <linux/bpf.h>',
+    '#include <linux/if_ether.h>',
+    '#include <linux/ip.h>',
+    '#include <linux/udp.h>',
+    '#include <bpf/bpf_helpers.h>',
+    '#include <bpf/bpf_endian.h>',
+    '',
+  ];
+  const out = [...head];
+  for (let i = 0; out.length < lines - 2; i++) {
+    out.push(
+      'struct {',
+      `\t__uint(type, ${i % 3 === 0 ? 'BPF_MAP_TYPE_DEVMAP' : i % 3 === 1 ? 'BPF_MAP_TYPE_PERCPU_ARRAY' : 'BPF_MAP_TYPE_LRU_HASH'});`,
+      '\t__type(key, __u32);',
+      `\t__type(value, ${i % 3 === 0 ? 'struct bpf_devmap_val' : '__u64'});`,
+      '\t__uint(max_entries, 64);',
+      `} map_${i} SEC(".maps");`,
+      '',
+      `static __always_inline int parse_${i}(void *data, void *data_end, __u16 *proto)`,
+      '{',
+      '\tstruct ethhdr *eth = data;',
+      '',
+      '\tif ((void *)(eth + 1) > data_end)',
+      '\t\treturn -1;',
+      '\t*proto = eth->h_proto;',
+      '\treturn sizeof(*eth);',
+      '}',
+      '',
+      'SEC("xdp")',
+      `int xdp_prog_${i}(struct xdp_md *ctx)`,
+      '{',
+      '\tvoid *data_end = (void *)(long)ctx->data_end;',
+      '\tvoid *data = (void *)(long)ctx->data;',
+      '\tstruct iphdr *iph;',
+      '\t__u16 proto = 0;',
+      '\t__u32 key = ctx->rx_queue_index;',
+      `\tint off = parse_${i}(data, data_end, &proto);`,
+      '',
+      '\tif (off < 0)',
+      '\t\treturn XDP_DROP;',
+      '\tiph = data + sizeof(struct ethhdr);',
+      '\tif ((void *)(iph + 1) > data_end)',
+      '\t\treturn XDP_PASS;',
+      '\tif (proto != bpf_htons(ETH_P_IP) || iph->ttl <= 1)',
+      '\t\treturn XDP_PASS;',
+      i % 3 === 0
+        ? `\treturn bpf_redirect_map(&map_${i}, key & 63, XDP_PASS);`
+        : `\treturn bpf_map_lookup_elem(&map_${i}, &key) ? XDP_TX : XDP_PASS;`,
+      '}',
+      '',
+    );
+  }
+  out.push('char LICENSE[] SEC("license") = "GPL";', '');
+  return out.join('\n');
+}
+
+const percentile = (xs: number[], p: number): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
+};
+const round = (x: number): number => Math.round(x * 100) / 100;
+
+export async function runBench(): Promise<BenchRow[]> {
+  const text = generateXdpFile(5000);
+  const rows: BenchRow[] = [];
+
+  const analyzer = await testAnalyzer();
+  for (let i = 0; i < 3; i++) analyzer.analyze(text).dispose(); // warm-up (JIT, WASM)
+  const times: number[] = [];
+  for (let i = 0; i < 10; i++) {
+    const t0 = performance.now();
+    const a = analyzer.analyze(text);
+    times.push(performance.now() - t0);
+    if (a.diagnostics.length)
+      throw new Error(`generated file should be clean, got ${a.diagnostics[0]?.message}`);
+    a.dispose();
+  }
+  rows.push({
+    name: 'analysis: full analysis of a 5,000-line XDP file (median)',
+    value: round(percentile(times, 50)),
+    unit: 'ms',
+    target: 100,
+  });
+
+  const c = await startInMemory();
+  try {
+    const uri = 'untitled:bench5000.bpf.c';
+    const t0 = performance.now();
+    await c.open(uri, text);
+    await c.diagnostics(uri);
+    rows.push({
+      name: 'analysis: didOpen → diagnostics published, 5,000 lines (LSP, in process)',
+      value: round(performance.now() - t0),
+      unit: 'ms',
+      target: 100,
+    });
+
+    const lines = text.split('\n');
+    const spots: { line: number; character: number }[] = [];
+    lines.forEach((l, i) => {
+      if (l.includes('bpf_redirect_map(')) spots.push({ line: i, character: l.indexOf('(') + 1 });
+      if (l.startsWith('\tint off')) spots.push({ line: i, character: 1 });
+      if (l.includes('ctx->rx_queue_index')) spots.push({ line: i, character: l.indexOf('->') + 2 });
+    });
+    const lat: number[] = [];
+    for (let i = 0; i < 300; i++) {
+      const position = spots[(i * 7) % spots.length] ?? { line: 0, character: 0 };
+      const t = performance.now();
+      const list = await c.request<CompletionList>('textDocument/completion', {
+        textDocument: { uri },
+        position,
+      });
+      lat.push(performance.now() - t);
+      if (!list.items.length) throw new Error('empty completion');
+    }
+    rows.push({
+      name: 'analysis: completion latency p50 (5,000-line file)',
+      value: round(percentile(lat, 50)),
+      unit: 'ms',
+    });
+    rows.push({
+      name: 'analysis: completion latency p95 (5,000-line file)',
+      value: round(percentile(lat, 95)),
+      unit: 'ms',
+      target: 15,
+    });
+  } finally {
+    await c.close();
+  }
+
+  const dist = path.resolve(__dirname, '../dist/server.js');
+  if (fs.existsSync(dist)) {
+    const s = await spawnServer();
+    try {
+      const uri = 'untitled:bench5000.bpf.c';
+      await s.open(uri, text);
+      await s.diagnostics(uri);
+      const pid = (s as unknown as { pid?: number }).pid;
+      const rss = pid
+        ? /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]
+        : undefined;
+      if (rss)
+        rows.push({
+          name: 'analysis: server memory (RSS) after opening the 5,000-line file',
+          value: round(Number(rss) / 1024),
+          unit: 'MiB',
+        });
+    } finally {
+      await s.close();
+    }
+  }
+  return rows;
+}
+
+if (require.main === module) {
+  runBench().then(
+    (rows) =>
+      rows.forEach((r) =>
+        console.log(
+          `${r.name}: ${r.value} ${r.unit}${r.target !== undefined ? ` (target ${r.target})` : ''}`,
+        ),
+      ),
+    (e: unknown) => {
+      console.error(e);
+      process.exit(1);
+    },
+  );
+}
