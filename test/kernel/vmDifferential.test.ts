@@ -26,7 +26,7 @@ const possibleCpus = (): number => {
   const text = fs.readFileSync('/sys/devices/system/cpu/possible', 'utf8').trim();
   return text.split(',').reduce((n, part) => {
     const [a, b] = part.split('-').map(Number);
-    return n + (b === undefined ? 1 : (b as number) - (a as number) + 1);
+    return n + (b === undefined ? 1 : b - (a as number) + 1);
   }, 0);
 };
 
@@ -178,7 +178,7 @@ for (const prog of PROGRAMS) {
     `VM equals kernel: ${path.basename(prog.file)} × ${FRAMES.length} frames`,
     { skip: probe() },
     async () => {
-      await withLab('xlvm-', async (lab) => {
+      await withLab('xlvm-', (lab) => {
         const base = path.basename(prog.file).replace(/\.c$/, '');
         const objFile = compileBpf(path.join(corpus, prog.file), path.join(lab.tmp, `${base}.o`));
         const kernel: KernelObject = loadAll(objFile, lab.pinDir(base.replace(/\W/g, '')));
