@@ -6,11 +6,9 @@ import path from 'node:path';
 import { ScenarioError } from '../../core/scenario/scenarioParse';
 import { loadScenario } from '../../core/scenario/scenarioLoad';
 import { PcapWriter } from '../../core/packet/pcap';
-import { explainErrno, errnoNumber } from '../../core/trace/errnos';
 import { formatEvent } from '../../core/trace/tracepoints';
-import { tracepointRows } from '../../core/trace/summary';
 import { Simulation, SimulationSetupError } from '../../core/xdp/simulation';
-import type { SimSummary } from '../../core/xdp/simulationResult';
+import { summaryText } from '../../core/xdp/summaryText';
 import { compileBpfC } from '../../node/clang';
 import { createNodeHost } from '../../node/nodeHost';
 import { parseArgs, stringOption } from '../args';
@@ -123,8 +121,9 @@ export const simulateCommand: CliCommand = {
       const resultFile = stringOption(args, 'result');
       if (resultFile !== undefined) writeFileSync(resultFile, JSON.stringify(result) + '\n');
       if (args.options.get('json') === true) io.stdout(JSON.stringify(result.summary, null, 2) + '\n');
-      else io.stdout(humanSummary(result.summary));
-      for (const w of result.summary.warnings) io.stderr(`xdp-lab: warning : ${w}\n`);
+      else io.stdout(summaryText(result.summary));
+      if (args.options.get('json') === true)
+        for (const w of result.summary.warnings) io.stderr(`xdp-lab: warning : ${w}\n`);
       return 0;
     } catch (e) {
       if (e instanceof ScenarioError || e instanceof SimulationSetupError)
@@ -133,36 +132,3 @@ export const simulateCommand: CliCommand = {
     }
   },
 };
-
-function humanSummary(s: SimSummary): string {
-  const out: string[] = [];
-  out.push(`frames injected: ${s.frames.injected} (with copies: ${s.frames.total})`, '', 'tracepoints:');
-  for (const r of tracepointRows(s)) if (r.count) out.push(`  ${r.name.padEnd(28)} ${r.count}`);
-  if (!Object.values(s.tracepoints).some((n) => n > 0)) out.push('  (none fired)');
-  for (const [tp, hist] of Object.entries(s.errno)) {
-    out.push('', `errors in ${tp}:`);
-    for (const [name, n] of Object.entries(hist))
-      out.push(`  ${name.padEnd(12)} ${String(n).padStart(8)}  ${explainErrno(errnoNumber(name) ?? 0)}`);
-  }
-  out.push('', `devmap xmit: sent ${s.devmapXmit.sent}, drops ${s.devmapXmit.drops}`);
-  if (s.cpumap.enqueue.processed || s.cpumap.kthread.processed)
-    out.push(
-      `cpumap: enqueued ${s.cpumap.enqueue.processed} (ring-full drops ${s.cpumap.enqueue.drops}), kthread processed ${s.cpumap.kthread.processed}`,
-    );
-  out.push('', 'devices:          rx    xdp  stack     tx  drops');
-  for (const [name, d] of Object.entries(s.devices)) {
-    const reasons = Object.entries(d.dropReasons)
-      .map(([k, v]) => `${k}=${v}`)
-      .join(' ');
-    out.push(
-      `  ${name.padEnd(12)} ${[d.rxFrames, d.xdpRx, d.stack, d.txFrames, d.drops].map((n) => String(n).padStart(6)).join(' ')}${reasons ? '  ' + reasons : ''}`,
-    );
-  }
-  for (const [dev, acts] of Object.entries(s.actions))
-    out.push(
-      `  ${dev}: ${Object.entries(acts)
-        .map(([a, n]) => `${a}=${n}`)
-        .join(' ')}`,
-    );
-  return out.join('\n') + '\n';
-}

@@ -1,10 +1,16 @@
-// Scenarios, the simulator and the visualizer (issues #4 and #6 replace this).
-import type * as vscode from 'vscode';
-import { registerNotAvailable } from '../notAvailable';
+// Scenarios and the simulator (issue #4): Create Starter Scenario and Simulate Scenario; the
+// visualizer registers its own command (issue #6). Heavy modules load on first use.
+import * as vscode from 'vscode';
 import { registerVisualizer } from '../visualizer/register';
 
 export function registerSimulation(context: vscode.ExtensionContext): void {
-  registerNotAvailable(context, 'xdpLab.scenario.create', 'Create Starter Scenario', 4);
-  registerNotAvailable(context, 'xdpLab.simulation.run', 'Simulate Scenario', 4);
+  context.subscriptions.push(
+    vscode.commands.registerCommand('xdpLab.scenario.create', async (arg: unknown) =>
+      (await import('./createScenarioCommand')).createStarterScenario(arg),
+    ),
+    vscode.commands.registerCommand('xdpLab.simulation.run', async (arg: unknown) =>
+      (await import('./simulateCommand')).simulateScenario(arg),
+    ),
+  );
   registerVisualizer(context);
 }

@@ -1,0 +1,50 @@
+// The human-readable form of a simulation summary (`xdp-lab simulate` without --json, the
+// extension's Simulate Scenario output): tracepoint counts, errnos with their explanation from the
+// one errno table, devmap/cpumap sums, per-device counters and verdicts, warnings.
+import { errnoNumber, explainErrno } from '../trace/errnos';
+import { tracepointRows } from '../trace/summary';
+import type { SimSummary } from './simulationResult';
+
+export function summaryText(s: SimSummary): string {
+  const out: string[] = [];
+  out.push(`frames injected: ${s.frames.injected} (with copies: ${s.frames.total})`, '', 'tracepoints:');
+  for (const r of tracepointRows(s)) if (r.count) out.push(`  ${r.name.padEnd(28)} ${r.count}`);
+  if (!Object.values(s.tracepoints).some((n) => n > 0)) out.push('  (none fired)');
+  for (const [tp, hist] of Object.entries(s.errno)) {
+    out.push('', `errors in ${tp}:`);
+    for (const [name, n] of Object.entries(hist))
+      out.push(`  ${name.padEnd(12)} ${String(n).padStart(8)}  ${explainErrno(errnoNumber(name) ?? 0)}`);
+  }
+  out.push('', `devmap xmit: sent ${s.devmapXmit.sent}, drops ${s.devmapXmit.drops}`);
+  if (s.bulkTx.sent || s.bulkTx.drops)
+    out.push(`XDP_TX bulk: sent ${s.bulkTx.sent}, drops ${s.bulkTx.drops}`);
+  if (s.cpumap.enqueue.processed || s.cpumap.kthread.processed)
+    out.push(
+      `cpumap: enqueued ${s.cpumap.enqueue.processed} (ring-full drops ${s.cpumap.enqueue.drops}), kthread processed ${s.cpumap.kthread.processed}`,
+    );
+  out.push('', `devices:${' '.repeat(7)}rx    xdp  stack     tx  drops`);
+  for (const [name, d] of Object.entries(s.devices)) {
+    const reasons = Object.entries(d.dropReasons)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ');
+    out.push(
+      `  ${name.padEnd(10)} ${[d.rxFrames, d.xdpRx, d.stack, d.txFrames, d.drops].map((n) => String(n).padStart(6)).join(' ')}${reasons ? '  ' + reasons : ''}`,
+    );
+  }
+  const acts = Object.entries(s.actions);
+  if (acts.length) {
+    out.push('', 'verdicts:');
+    for (const [dev, a] of acts)
+      out.push(
+        `  ${dev.padEnd(10)} ${Object.entries(a)
+          .map(([k, n]) => `${k}=${n}`)
+          .join(' ')}`,
+      );
+  }
+  for (const [name, x] of Object.entries(s.xsks))
+    out.push(
+      `xsk ${name}: rx ${x.rxFrames} (${x.rxDescriptors} descriptors), dropped ${x.rxDropped}, rx ring full ${x.rxQueueFull}, fill left ${x.fillRemaining}`,
+    );
+  if (s.warnings.length) out.push('', 'warnings:', ...s.warnings.map((w) => `  ${w}`));
+  return out.join('\n') + '\n';
+}
