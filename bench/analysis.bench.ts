@@ -86,7 +86,7 @@ export async function runBench(): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
 
   const analyzer = await testAnalyzer();
-  for (let i = 0; i < 3; i++) analyzer.analyze(text).dispose(); // warm-up (JIT, WASM)
+  for (let i = 0; i < 10; i++) analyzer.analyze(text).dispose(); // warm-up (JIT, WASM)
   const times: number[] = [];
   for (let i = 0; i < 10; i++) {
     const t0 = performance.now();
