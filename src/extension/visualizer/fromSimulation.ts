@@ -98,9 +98,14 @@ function trafficOf(input: ViewModelInput): VisTraffic[] {
         ? ((frame as { udp?: { dst?: unknown; dport?: unknown } }).udp ?? undefined)
         : undefined;
     const info = result.frames.find((f) => f.traffic === i && f.parent === undefined);
+    // Short, for the traffic box: "udp → 10.0.0.2:8"; the decoded summary otherwise.
+    const short =
+      udp && typeof udp.dst === 'string'
+        ? `udp → ${udp.dst}:${typeof udp.dport === 'number' ? udp.dport : 9}`
+        : undefined;
     const desc = t.pcap
       ? `pcap ${t.pcap}`
-      : (info?.summary ?? (typeof frame === 'string' ? `hex, ${frame.length >> 1} B` : 'frame'));
+      : (short ?? info?.summary ?? (typeof frame === 'string' ? `hex, ${frame.length >> 1} B` : 'frame'));
     const v: VisTraffic = { count: t.count, burst: t.burst, cpu: t.cpu, frame: desc.slice(0, 256) };
     if (t.kind === 'from') v.from = t.device;
     else v.rx = t.device;

@@ -138,10 +138,12 @@ export class VisualizerPanel implements vscode.Disposable {
       const out = await runScenarioForView({
         scenarioPath: this.scenario.fsPath,
         ...(this.edits ? { edits: this.edits } : {}),
-        maxEvents: Math.min(cfg.maxEvents, 100_000),
-        instructionBudget: cfg.instructionBudget,
+        // The panel keeps at most 100 000 steps: a snapshot is one postMessage.
+        maxEvents: Math.max(1, Math.min(cfg.maxEvents, 100_000)),
         clangPath: cfg.clangPath,
-        clangArgs: [...cfg.clangExtraArgs, ...cfg.clangIncludePaths.map((p) => `-I${p}`)],
+        includePaths: cfg.clangIncludePaths,
+        clangArgs: cfg.clangExtraArgs,
+        log: (level, message) => output()[level](`visualizer: ${message}`),
         signal: ctl.signal,
       });
       if (ctl.signal.aborted) return false;

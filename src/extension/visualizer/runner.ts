@@ -1,31 +1,118 @@
-// Runs a scenario for the visualizer: reads the file, applies the panel's traffic edits, runs the
-// redirect simulator and turns its result into the view model. The simulator (issue #4) plugs in
-// here; until it lands the run fails with a message that says so.
+// Runs a scenario for the visualizer: reads the file, applies the panel's traffic edits to its JSON,
+// loads it the way `xdp-lab simulate` does (core's loadScenario, C compiled by the node clang
+// wrapper), runs the redirect simulator with the timeline recorded, keeps what each device sent as
+// pcap, and turns the result into the view model (fromSimulation.ts).
+import { readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { PcapWriter } from '../../core/packet/pcap';
+import { loadScenario } from '../../core/scenario/scenarioLoad';
+import type { XdpProgram } from '../../core/vm/xdpProgram';
+import { runSimulation } from '../../core/xdp/simulation';
 import type { TrafficEdit, VisModel } from '../../protocol/visualizer';
+import { compileBpfC } from '../../node/clang';
+import { createNodeHost } from '../../node/nodeHost';
+import { simulationToViewModel } from './fromSimulation';
+import { applyTrafficEdits } from './trafficEdits';
 
 export interface ScenarioRunRequest {
   scenarioPath: string;
   edits?: readonly TrafficEdit[];
-  /** Timeline events kept for the panel (xdpLab.simulation.maxEvents). */
+  /** Timeline steps kept for the panel (xdpLab.simulation.maxEvents, capped by the caller). */
   maxEvents: number;
-  instructionBudget: number;
   clangPath: string;
+  includePaths: readonly string[];
   clangArgs: readonly string[];
+  log?: (level: 'debug' | 'info' | 'warn' | 'error', message: string) => void;
   signal?: AbortSignal;
 }
 
 export interface ScenarioRunOutput {
   model: VisModel;
-  /** What each device transmitted, as pcap files (device name → bytes), when the run recorded it. */
+  /** What each device transmitted, as pcap files (device name → bytes). */
   pcaps: ReadonlyMap<string, Uint8Array>;
   /** Files the run read (scenario, program sources/objects): saving one of them re-runs. */
   inputs: readonly string[];
 }
 
-export function runScenarioForView(req: ScenarioRunRequest): Promise<ScenarioRunOutput> {
-  return Promise.reject(
-    new Error(
-      `${req.scenarioPath}: the redirect simulator (issue #4) has not landed in this build yet, so there is nothing to draw`,
-    ),
-  );
+const MAX_SCENARIO_BYTES = 16 << 20;
+
+export async function runScenarioForView(req: ScenarioRunRequest): Promise<ScenarioRunOutput> {
+  const file = req.scenarioPath;
+  if ((await stat(file)).size > MAX_SCENARIO_BYTES)
+    throw new Error(`${file}: larger than 16 MiB, not a scenario`);
+  let text = await readFile(file, 'utf8');
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw new Error(`${path.basename(file)}: not JSON: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  if (req.edits?.length) {
+    raw = applyTrafficEdits(raw, req.edits);
+    text = JSON.stringify(raw);
+  }
+  const host = createNodeHost(req.log);
+  const compiled: string[] = [];
+  const input = await loadScenario(file, text, {
+    host,
+    compileC: async (c: string) => {
+      compiled.push(c);
+      const r = await compileBpfC(c, {
+        clang: req.clangPath,
+        includePaths: req.includePaths,
+        extraArgs: req.clangArgs,
+        ...(req.signal ? { signal: req.signal } : {}),
+      });
+      return r.object;
+    },
+  });
+  req.signal?.throwIfAborted();
+  const writers = new Map<string, PcapWriter>();
+  const result = runSimulation(input, {
+    maxEvents: 0,
+    maxSteps: Math.max(1, req.maxEvents),
+    onTransmit: (device, frame) => {
+      let w = writers.get(device);
+      if (!w) writers.set(device, (w = new PcapWriter()));
+      w.add(frame);
+    },
+  });
+
+  // Each program's source and the line of its first instruction (BTF line info), for the links.
+  const programSources = new Map<string, { file: string; line?: number; redirectLine?: number }>();
+  for (const p of input.scenario.programs) {
+    const abs = host.resolvePath(file, p.file);
+    const obj = input.objects.get(p.file) as { programs: readonly XdpProgram[] } | undefined;
+    const prog = obj?.programs.find((h) => h.name === (p.function ?? h.name));
+    if (!prog) continue;
+    const first = prog.sourceOf(0);
+    // The helper call that wrote the redirect info: BPF_JMP|BPF_CALL (0x85) of helper 51/23.
+    const callPc = prog.insns.findIndex(
+      (i) => i.op === 0x85 && i.src === 0 && (i.imm === 51 || i.imm === 23),
+    );
+    const call = callPc >= 0 ? prog.sourceOf(callPc) : undefined;
+    const srcFile = /\.c$/i.test(p.file) ? abs : first?.file ? host.resolvePath(abs, first.file) : undefined;
+    if (srcFile)
+      programSources.set(p.name, {
+        file: srcFile,
+        ...(first ? { line: first.line } : {}),
+        ...(call ? { redirectLine: call.line } : {}),
+      });
+  }
+
+  const rawTraffic = (raw as { traffic?: unknown }).traffic;
+  const model = simulationToViewModel({
+    result,
+    scenario: input.scenario,
+    ...(Array.isArray(rawTraffic) ? { rawTraffic } : {}),
+    title: path.basename(file).replace(/\.xdpscenario\.json$/, ''),
+    scenarioPath: file,
+    programSources,
+  });
+  const inputs = [file, ...input.scenario.programs.map((p) => host.resolvePath(file, p.file)), ...compiled];
+  return {
+    model,
+    pcaps: new Map([...writers].map(([d, w]) => [d, w.bytes()])),
+    inputs: [...new Set(inputs)],
+  };
 }

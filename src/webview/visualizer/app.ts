@@ -17,7 +17,7 @@ import { graphSvgText, resolvedGraphCss, svgToPngBase64 } from './exportGraph';
 import { frameView } from './frameView';
 import { buildGraph, formatCount, type Graph } from './graphModel';
 import { graphView } from './graphView';
-import { layoutGraph, type Layout } from './layout';
+import { directionFor, layoutGraph, type Layout, type LayoutDirection } from './layout';
 import { frameJourneys, TimelineIndex, type FrameJourney } from './timeline';
 import { timelineView } from './timelineView';
 import { trafficView } from './trafficView';
@@ -46,6 +46,7 @@ export class VisualizerApp {
   private graph: Graph | undefined;
   private layout: Layout | undefined;
   private layoutKey = '';
+  private direction: LayoutDirection = 'RIGHT';
   private index: TimelineIndex | undefined;
   private journeys = new Map<number, FrameJourney>();
   private t = -1;
@@ -150,26 +151,41 @@ export class VisualizerApp {
     this.graph = buildGraph(model);
     this.index = new TimelineIndex(model.timeline, model.cpus);
     this.journeys = frameJourneys(model.timeline);
-    this.t = Math.min(this.t, model.timeline.length - 1);
-    // Relayout only when the shape changed: counts update in place, positions stay put.
-    const key =
-      this.graph.nodes.map((n) => `${n.id}:${n.width}x${n.height}`).join('|') +
-      '#' +
-      this.graph.edges.map((e) => `${e.from}>${e.to}`).join('|');
-    if (key !== this.layoutKey || !this.layout) {
-      this.layoutKey = key;
-      try {
-        this.layout = await layoutGraph(this.graph, this.elk);
-      } catch (e) {
-        this.status = {
-          state: 'error',
-          message: `layout failed: ${e instanceof Error ? e.message : String(e)}`,
-        };
-      }
+    if (!this.journeys.has(this.frame)) {
+      const first = this.journeys.keys().next();
+      this.frame = first.done ? 0 : first.value; // the first frame the timeline mentions
     }
+    this.t = Math.min(this.t, model.timeline.length - 1);
+    await this.relayout(false);
     this.renderAll();
     this.persist();
     this.resolveFirstRender();
+  }
+
+  /** Lays the graph out again when its shape or the flow direction changed (counts alone do not move boxes). */
+  private async relayout(render: boolean): Promise<void> {
+    if (!this.graph) return;
+    const direction = directionFor(this.els.graph.clientWidth || 1000, this.els.graph.clientHeight || 700);
+    const key =
+      direction +
+      this.graph.nodes.map((n) => `${n.id}:${n.width}x${n.height}`).join('|') +
+      '#' +
+      this.graph.edges.map((e) => `${e.from}>${e.to}`).join('|');
+    if (key === this.layoutKey && this.layout) return;
+    this.layoutKey = key;
+    this.direction = direction;
+    try {
+      this.layout = await layoutGraph(this.graph, this.elk, direction);
+    } catch (e) {
+      this.status = {
+        state: 'error',
+        message: `layout failed: ${e instanceof Error ? e.message : String(e)}`,
+      };
+    }
+    if (render) {
+      this.renderGraph();
+      this.renderStatus();
+    }
   }
 
   // ---- rendering --------------------------------------------------------------------------
@@ -307,6 +323,7 @@ export class VisualizerApp {
     el.setAttribute('width', String(Math.ceil(this.layout.width * z)));
     el.setAttribute('height', String(Math.ceil(this.layout.height * z)));
     el.dataset.zoom = z.toFixed(3);
+    el.dataset.direction = this.direction;
   }
 
   private renderDetails(): void {
@@ -454,6 +471,17 @@ export class VisualizerApp {
       void this.rerun(e.target as HTMLFormElement);
     });
     this.root.addEventListener('keydown', (e) => this.onKey(e));
+    // A resize may turn the graph area from wide to tall (panel moved beside an editor): relayout
+    // then, else only re-fit. Debounced to the end of a drag.
+    let resizeTimer: number | undefined;
+    new ResizeObserver(() => {
+      window.clearTimeout(resizeTimer);
+      resizeTimer = window.setTimeout(() => {
+        const want = directionFor(this.els.graph.clientWidth || 1000, this.els.graph.clientHeight || 700);
+        if (want !== this.direction) void this.relayout(true);
+        else this.applyZoom();
+      }, 120);
+    }).observe(this.els.graph);
     this.els.graph.addEventListener(
       'wheel',
       (e) => {

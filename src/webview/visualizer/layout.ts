@@ -46,7 +46,18 @@ export const layoutOptions: Record<string, string> = {
   'elk.padding': '[top=12,left=12,bottom=12,right=12]',
 };
 
-export async function layoutGraph(graph: Graph, elk: ELK): Promise<Layout> {
+export type LayoutDirection = 'RIGHT' | 'DOWN';
+
+/** Frames flow along the longer side of the space the graph gets (a narrow side panel: downwards). */
+export function directionFor(width: number, height: number): LayoutDirection {
+  return width >= height * 0.9 ? 'RIGHT' : 'DOWN';
+}
+
+export async function layoutGraph(
+  graph: Graph,
+  elk: ELK,
+  direction: LayoutDirection = 'RIGHT',
+): Promise<Layout> {
   const known = new Set(graph.nodes.map((n) => n.id));
   // Edge labels are not given to ELK: center labels become dummy nodes in layers of their own,
   // which doubled the graph's width. They sit on the longest segment of the routed edge instead,
@@ -56,7 +67,11 @@ export async function layoutGraph(graph: Graph, elk: ELK): Promise<Layout> {
     id: 'root',
     layoutOptions: {
       ...layoutOptions,
-      'elk.layered.spacing.nodeNodeBetweenLayers': String(Math.min(120, longest + 28)),
+      'elk.direction': direction,
+      'elk.aspectRatio': direction === 'RIGHT' ? '1.5' : '0.6',
+      // Labels sit between layers: across a RIGHT layout they need the label's width, DOWN its height.
+      'elk.layered.spacing.nodeNodeBetweenLayers':
+        direction === 'RIGHT' ? String(Math.min(120, longest + 28)) : '40',
     },
     children: graph.nodes.map((n) => ({ id: n.id, width: n.width, height: n.height })),
     edges: graph.edges
@@ -71,14 +86,17 @@ export async function layoutGraph(graph: Graph, elk: ELK): Promise<Layout> {
   for (const e of out.edges ?? []) {
     const points: Point[] = [];
     for (const sec of e.sections ?? []) points.push(sec.startPoint, ...(sec.bendPoints ?? []), sec.endPoint);
-    const label = labelPoint(points);
+    const label = labelPoint(points, direction);
     edges.set(e.id, { id: e.id, points, ...(label ? { label } : {}) });
   }
   return { width: out.width ?? 0, height: out.height ?? 0, nodes, edges };
 }
 
-/** The middle of the longest segment, preferring horizontal ones (where a label reads best). */
-export function labelPoint(points: readonly Point[]): Point | undefined {
+/** The middle of the longest segment, preferring ones along the flow (where a label has room). */
+export function labelPoint(
+  points: readonly Point[],
+  direction: LayoutDirection = 'RIGHT',
+): Point | undefined {
   let best: Point | undefined;
   let bestScore = -1;
   for (let i = 1; i < points.length; i++) {
@@ -86,7 +104,7 @@ export function labelPoint(points: readonly Point[]): Point | undefined {
     const b = points[i] as Point;
     const dx = Math.abs(b.x - a.x);
     const dy = Math.abs(b.y - a.y);
-    const score = dx * 2 + dy;
+    const score = direction === 'RIGHT' ? dx * 2 + dy : dy * 2 + dx;
     if (score > bestScore) {
       bestScore = score;
       best = { x: (a.x + b.x) / 2, y: (a.y + b.y) / 2 };

@@ -1,0 +1,112 @@
+// UI steps of the redirect-flow visualizer (issue #6) in the real editor: open the example scenario,
+// open the visualizer, read the counters out of the webview and check they equal `xdp-lab simulate
+// --json` for the same scenario, click the drop and check the editor jumps to the line of the
+// bpf_redirect_map call, step one frame from its program run to the flush that sent it, screenshot.
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+
+/** The webview frame of the visualizer, once a snapshot has been rendered. */
+let view;
+
+function cliSummary(ctx) {
+  const r = spawnSync(
+    process.execPath,
+    [
+      path.join(ctx.root, 'dist/cli.js'),
+      'simulate',
+      path.join(ctx.workspace, 'redirect.xdpscenario.json'),
+      '--json',
+    ],
+    {
+      encoding: 'utf8',
+    },
+  );
+  if (r.status !== 0) throw new Error(`xdp-lab simulate failed (${r.status}): ${r.stderr}`);
+  return JSON.parse(r.stdout);
+}
+
+const counter = async (key) =>
+  Number(await view.locator(`[data-counter="${key}"]`).getAttribute('data-value'));
+
+/** @type {import('../lib/steps.mjs').UiStep[]} */
+export const steps = [
+  {
+    name: 'visualizer opens on the example scenario from the palette and draws the graph',
+    run: async (wb) => {
+      await wb.openFile('redirect.xdpscenario.json');
+      await wb.runCommand('XDP Lab: Open Redirect-Flow Visualizer');
+      view = await wb.findWebviewFrame('svg.graph .node-device', 60_000);
+      await view.locator('[data-counter="tracepoints.xdp:xdp_redirect"]').waitFor();
+      const devices = await view.locator('svg.graph .node-device').count();
+      if (devices !== 6) throw new Error(`expected the example's 6 devices, the graph has ${devices}`);
+      return `${devices} devices, ${await view.locator('svg.graph .edge').count()} flows`;
+    },
+  },
+  {
+    name: 'counters in the webview equal `xdp-lab simulate --json`',
+    run: async (wb, ctx) => {
+      const s = cliSummary(ctx);
+      const pairs = [
+        ['tracepoints.xdp:xdp_redirect', s.tracepoints['xdp:xdp_redirect'] ?? 0],
+        ['tracepoints.xdp:xdp_redirect_err', s.tracepoints['xdp:xdp_redirect_err'] ?? 0],
+        ['devmapXmit.sent', s.devmapXmit.sent],
+        ['devmapXmit.drops', s.devmapXmit.drops],
+        ['cpumap.enqueue.processed', s.cpumap.enqueue.processed],
+      ];
+      for (const [key, want] of pairs) {
+        const got = await counter(key);
+        if (got !== want) throw new Error(`${key}: webview ${got}, CLI ${want}`);
+      }
+      const eop = s.errno['xdp:xdp_redirect_err']?.EOPNOTSUPP ?? 0;
+      const shown = Number(
+        (await view.locator('[data-drop-total="EOPNOTSUPP"]').innerText()).replace(/,/g, ''),
+      );
+      if (eop === 0 || shown !== eop) throw new Error(`EOPNOTSUPP drops: webview ${shown}, CLI ${eop}`);
+      return pairs.map(([k, v]) => `${k.split('.').pop()}=${v}`).join(' ') + ` EOPNOTSUPP=${eop}`;
+    },
+  },
+  {
+    name: 'the drop shows the errno fix; its link opens redirect.bpf.c at the bpf_redirect_map line',
+    run: async (wb) => {
+      const card = view.locator('.drop', { hasText: 'EOPNOTSUPP' }).first();
+      const text = await card.innerText();
+      if (!/attach an XDP program/.test(text))
+        throw new Error(`no fix in the drop card: ${text.slice(0, 200)}`);
+      await wb.screenshot('visualizer');
+      await card.locator('button[data-action="open-source"]').first().click();
+      await wb.tab('redirect.bpf.c').waitFor({ timeout: 15_000 });
+      const pos = wb.page.locator('#status\\.editor\\.selection');
+      await pos.filter({ hasText: /Ln 55,/ }).waitFor({ timeout: 15_000 });
+      const line = await wb.page
+        .locator('.editor-instance .view-line', { hasText: 'bpf_redirect_map(' })
+        .count();
+      if (!line) throw new Error('the editor does not show the bpf_redirect_map call');
+      return await pos.innerText();
+    },
+  },
+  {
+    name: 'step one frame from its program run through enqueue and the flush to c0’s stack',
+    run: async (wb) => {
+      await wb.tab('Flow: redirect').click();
+      view = await wb.findWebviewFrame('svg.graph .node-device', 30_000);
+      await view.locator('#tab-frame').click();
+      const seen = [];
+      for (let i = 0; i < 12; i++) {
+        await view.locator('button[data-action="frame-next"]').click();
+        const cur = await view.locator('.journey li.current').innerText();
+        if (seen[seen.length - 1] !== cur) seen.push(cur);
+        if (/delivered at c0 \(stack\)/.test(cur)) break;
+      }
+      const all = seen.join(' | ');
+      for (const want of [
+        /returned XDP_REDIRECT/,
+        /enqueued on dev:r2/,
+        /transmitted at flush/,
+        /delivered at c0 \(stack\)/,
+      ])
+        if (!want.test(all)) throw new Error(`the journey misses ${want}: ${all}`);
+      await wb.screenshot('visualizer-frame');
+      return `${seen.length} steps`;
+    },
+  },
+];
