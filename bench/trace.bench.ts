@@ -1,6 +1,7 @@
 // Benchmarks of the capture side (issue #7 "Performance"): perf script text parsing throughput on a
 // generated 1 M-event capture (target ≥ 50 MB/s), and folding those events into the summary.
 import { performance } from 'node:perf_hooks';
+import { checkCaptureFile, type CaptureFile } from '../src/core/trace/captureFile';
 import { summarize } from '../src/core/trace/summary';
 import { formatEvent, parsePerfScript, type XdpEvent } from '../src/core/trace/tracepoints';
 
@@ -71,31 +72,81 @@ export async function runBench(): Promise<BenchRow[]> {
   const text = generate(1_000_000);
   const mb = new TextEncoder().encode(text).length / 1e6;
   parsePerfScript(text.slice(0, 200_000)); // warm up the regexes
-  const t0 = performance.now();
-  const parsed = parsePerfScript(text);
+  // Best of three, timed in CPU seconds of this process as well as wall time: the benchmark machines
+  // are shared (2 cores, other engineers' builds), and CPU time is what the parser itself costs.
+  let bestWall = Infinity;
+  let bestCpu = Infinity;
+  let parsed = parsePerfScript('');
+  for (let run = 0; run < 3; run++) {
+    const c0 = process.cpuUsage();
+    const w0 = performance.now();
+    parsed = parsePerfScript(text);
+    const wall = (performance.now() - w0) / 1000;
+    const c = process.cpuUsage(c0);
+    bestWall = Math.min(bestWall, wall);
+    bestCpu = Math.min(bestCpu, (c.user + c.system) / 1e6);
+  }
   const t1 = performance.now();
   if (parsed.events.length !== 1_000_000 || parsed.errors.length)
     throw new Error(`bench: parsed ${parsed.events.length} events, ${parsed.errors.length} errors`);
   const s = summarize(parsed.events.map((e) => e.event));
   const t2 = performance.now();
   if (s.tracepoints['xdp:xdp_redirect'] !== 250_000) throw new Error('bench: wrong summary');
+  // Reopening a saved 1 M-event perf capture: the extension host parses and validates the file; the
+  // panel only ever receives the summary (protocol/capture.ts), so the UI's cost does not grow.
+  const file: CaptureFile = {
+    format: 'xdp-lab-capture',
+    version: 1,
+    host: 'bench',
+    tool: 'perf',
+    kernel: '6.18',
+    startedAt: new Date(0).toISOString(),
+    durationSeconds: 10,
+    status: 'complete',
+    summary: s,
+    devices: {},
+    events: parsed.events.map((e) => formatEvent(e.event)),
+  };
+  const json = JSON.stringify(file);
+  const t3 = performance.now();
+  const reopened = checkCaptureFile(JSON.parse(json));
+  const t4 = performance.now();
+  if (typeof reopened === 'string' || reopened.events?.length !== 1_000_000)
+    throw new Error('bench: reopen failed');
+  const viewBytes = JSON.stringify({
+    capture: { ...file, events: undefined },
+    running: false,
+    eventCount: 1_000_000,
+  }).length;
   return Promise.resolve([
     {
-      name: 'perf script parsing throughput (1 M events)',
-      value: Number((mb / ((t1 - t0) / 1000)).toFixed(1)),
+      name: 'perf script parsing throughput (1 M events, per CPU second, best of 3)',
+      value: Number((mb / bestCpu).toFixed(1)),
       unit: 'MB/s',
       target: 50,
     },
     {
+      name: 'perf script parsing throughput (wall clock, best of 3)',
+      value: Number((mb / bestWall).toFixed(1)),
+      unit: 'MB/s',
+    },
+    {
       name: 'perf script parsing, events per second',
-      value: Math.round(1e6 / ((t1 - t0) / 1000)),
+      value: Math.round(1e6 / bestCpu),
       unit: 'events/s',
     },
     { name: 'summary fold of 1 M events', value: Number((t2 - t1).toFixed(0)), unit: 'ms' },
+    {
+      name: `reopen a 1 M-event .xdpcapture.json (${(json.length / 1e6).toFixed(0)} MB): parse + validate`,
+      value: Number((t4 - t3).toFixed(0)),
+      unit: 'ms',
+    },
+    { name: 'capture panel state for a 1 M-event capture', value: viewBytes, unit: 'bytes' },
   ]);
 }
 
 if (process.argv[1] && /trace\.bench\.ts$/.test(process.argv[1])) {
+  process.stdout.on('error', () => undefined); // `| head` closes the pipe early
   void runBench().then((rows) => {
     for (const r of rows)
       process.stdout.write(`${r.name}: ${r.value} ${r.unit}${r.target ? ` (target ${r.target})` : ''}\n`);

@@ -467,9 +467,10 @@ export function parseEventFields(name: string, text: string): XdpEvent | string 
 
 // `comm pid [cpu] secs.usecs: xdp:name: rest`; comm is right-aligned to 16 columns and may hold
 // spaces, so the header is matched from its end. `pid/tid` (perf script -F +tid) is accepted too.
-const perfLine =
-  /^\s*(.*?)\s+(\d+)(?:\/\d+)?\s+\[(\d+)\]\s+(\d+\.\d+):\s+(?:\d+\s+)?([A-Za-z0-9_]+:[A-Za-z0-9_]+):\s?(.*)$/;
+// Found by its literal '[' (fast to scan for); what precedes it is `comm pid` or `comm pid/tid`.
+const perfMarker = /\[(\d+)\]\s+(\d+\.\d+):\s+(?:\d+\s+)?([A-Za-z0-9_]+:[A-Za-z0-9_]+):\s?/;
 const bareLine = /^([A-Za-z0-9_]+:[A-Za-z0-9_]+):\s?(.*)$/;
+const pidPart = /^\d+(?:\/\d+)?$/;
 
 /**
  * Parses one line of `perf script` output (default fields) or of the bare `xdp:NAME: …` form.
@@ -482,18 +483,22 @@ export function parsePerfScriptLine(text: string, lineNo: number): ParsedPerfLin
     if (typeof ev === 'string') throw new TraceParseError(lineNo, ev, text);
     return { event: ev };
   }
-  const m = perfLine.exec(text);
-  if (!m)
+  const m = perfMarker.exec(text);
+  const head = m ? text.slice(0, m.index).trimEnd() : '';
+  const sp = head.lastIndexOf(' ');
+  const pid = sp < 0 ? '' : head.slice(sp + 1);
+  const comm = sp < 0 ? '' : head.slice(0, sp).trim();
+  if (!m || !pidPart.test(pid) || !comm)
     throw new TraceParseError(
       lineNo,
       'not a perf script event line (expected "comm pid [cpu] time: xdp:name: fields")',
       text,
     );
-  const ev = parseEventFields(m[5] as string, m[6] as string);
+  const ev = parseEventFields(m[3] as string, text.slice(m.index + m[0].length));
   if (typeof ev === 'string') throw new TraceParseError(lineNo, ev, text);
   return {
     event: ev,
-    header: { comm: m[1] as string, pid: Number(m[2]), cpu: Number(m[3]), time: m[4] as string },
+    header: { comm, pid: parseInt(pid, 10), cpu: Number(m[1]), time: m[2] as string },
   };
 }
 
