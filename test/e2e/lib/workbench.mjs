@@ -78,9 +78,13 @@ export class Workbench {
       .first()
       .waitFor({ state: 'visible', timeout: 15_000 });
     await this.page.keyboard.press('Enter');
-    await this.tab(name).waitFor({ timeout: 20_000 });
+    await this.page
+      .locator('.tabs-container .tab.active', { hasText: name })
+      .first()
+      .waitFor({ timeout: 20_000 });
     await this.page
       .locator('.editor-instance .monaco-editor .view-lines')
+      .filter({ visible: true })
       .first()
       .waitFor({ timeout: 20_000 });
   }
@@ -222,6 +226,7 @@ export class Workbench {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       for (const f of this.page.frames()) {
+        if (f === this.page.mainFrame()) continue; // the workbench itself is not a webview
         try {
           if (await f.locator(selector).count()) return f;
         } catch {

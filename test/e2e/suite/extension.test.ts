@@ -45,4 +45,51 @@ suite('XDP Lab extension', () => {
       assert.ok(c.title.trim().length > 0, c.command);
     }
   });
+
+  test('the installed package holds every file its manifest references', async () => {
+    const ext = xdpLabExtension();
+    const pkg = ext.packageJSON as Manifest;
+    const refs = manifestFileRefs(pkg);
+    assert.ok(refs.length >= 4, `expected main, icon, schema and walkthrough media; got ${refs.join(', ')}`);
+    const missing: string[] = [];
+    for (const rel of refs) {
+      try {
+        await vscode.workspace.fs.stat(vscode.Uri.joinPath(ext.extensionUri, rel));
+      } catch {
+        missing.push(rel);
+      }
+    }
+    assert.deepEqual(
+      missing,
+      [],
+      `referenced by package.json but not in the installed extension: ${missing.join(', ')}`,
+    );
+  });
 });
+
+interface Manifest {
+  main?: string;
+  icon?: string;
+  contributes?: {
+    grammars?: { path: string }[];
+    jsonValidation?: { url: string }[];
+    walkthroughs?: { steps: { media: { markdown?: string; image?: string; svg?: string } }[] }[];
+  };
+}
+
+/** Package-relative files the manifest points at (URLs with a scheme are not files). */
+function manifestFileRefs(pkg: Manifest): string[] {
+  const c = pkg.contributes ?? {};
+  const refs = [
+    pkg.main,
+    pkg.icon,
+    ...(c.grammars ?? []).map((g) => g.path),
+    ...(c.jsonValidation ?? []).map((j) => j.url),
+    ...(c.walkthroughs ?? []).flatMap((w) =>
+      w.steps.flatMap((s) => [s.media.markdown, s.media.image, s.media.svg]),
+    ),
+  ];
+  return refs
+    .filter((r): r is string => typeof r === 'string' && !/^[a-z]+:/i.test(r))
+    .map((r) => r.replace(/^\.\//, ''));
+}

@@ -65,6 +65,26 @@ export const steps = [
     },
   },
   {
+    name: 'walkthrough "Get started with XDP Lab" opens with its steps and media page',
+    run: async (wb) => {
+      await wb.runCommand('Welcome: Open Walkthrough...');
+      await wb.pickQuickItem('Get started with XDP Lab');
+      const titles = manifest.contributes.walkthroughs[0].steps.map((st) => st.title);
+      for (const t of titles)
+        await wb.page
+          .locator('.gettingStartedContainer .step-title', { hasText: t })
+          .first()
+          .waitFor({ timeout: 15_000 });
+      // The selected step's markdown (media/walkthrough/*.md, whose h1 is the step title) renders in a webview.
+      const frame = await wb.findWebviewFrame('h1');
+      const h1 = (await frame.locator('h1').first().innerText()).trim();
+      if (!titles.includes(h1)) throw new Error(`walkthrough media shows "${h1}", not one of the step pages`);
+      await wb.screenshot('editor-walkthrough');
+      await wb.closeAllEditors();
+      return `${titles.length} steps, media page "${h1}"`;
+    },
+  },
+  {
     name: 'screenshot test-results/editor-example.png',
     run: async (wb) => {
       await wb.openFile('redirect.bpf.c');
