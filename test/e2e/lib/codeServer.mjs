@@ -153,8 +153,16 @@ export async function startCodeServer(sb, opts = {}) {
       /* already gone */
     }
   };
+  // code-server runs in its own session, so Ctrl+C in our terminal never reaches it: stop it on
+  // our exit and on the signals that would otherwise end us without running 'exit' handlers.
   const onExit = () => killGroup('SIGKILL');
+  const onSignal = (sig) => {
+    killGroup('SIGKILL');
+    process.exit(sig === 'SIGINT' ? 130 : 143);
+  };
   process.on('exit', onExit);
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   const server = {
     url: `http://127.0.0.1:${port}`,
     port,
@@ -164,6 +172,8 @@ export async function startCodeServer(sb, opts = {}) {
     /** SIGTERM to the process group, SIGKILL after 5 s; resolves when the wrapper has exited. */
     async stop() {
       process.off('exit', onExit);
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
       killGroup('SIGTERM');
       const timer = setTimeout(() => killGroup('SIGKILL'), 5000);
       await exited;
