@@ -29,7 +29,8 @@ export class DocumentAnalyses {
       this.drop(doc.uri);
       return undefined;
     }
-    const analysis = this.analyzer.analyze(doc.getText());
+    // Incremental: the previous tree is edited and reused, then freed.
+    const analysis = this.analyzer.analyze(doc.getText(), e?.analysis);
     e?.analysis.dispose();
     this.entries.set(doc.uri, { version: doc.version, analysis });
     return analysis;

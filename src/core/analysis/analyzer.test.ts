@@ -164,3 +164,31 @@ test('isBpfSource: *.bpf.c, bpf_helpers.h or SEC( — not other C files', () => 
   assert.equal(isBpfSource('/a/x.c', 'SEC("xdp") int f(void *c) { return 2; }'), true);
   assert.equal(isBpfSource('/a/main.c', '#include <stdio.h>\nint main(void) { return 0; }\n'), false);
 });
+
+test('incremental re-analysis after edits gives the same result as a fresh analysis', async () => {
+  const analyzer = await testAnalyzer();
+  let text = fs.readFileSync(path.join(fixtures, 'bad/redirect_flags.bpf.c'), 'utf8');
+  let prev = analyzer.analyze(text);
+  const edits: [string, string][] = [
+    ['XDP_REDIRECT);', 'XDP_PASS);'], // fixes one diagnostic
+    ['#define MY_FLAGS 32', '#define MY_FLAGS 2'], // fixes another through a #define
+    ['\tif (q == 3)', '\t/* é€😀 */\n\tif (q == 3)'], // non-ASCII text and a new line before the rest
+    ['BPF_MAP_TYPE_DEVMAP', 'BPF_MAP_TYPE_ARRAY'], // a map type change far from the calls
+    ['', ''],
+  ];
+  for (const [from, to] of edits) {
+    text = text.replace(from, to);
+    const inc = analyzer.analyze(text, prev);
+    prev.dispose();
+    const fresh = analyzer.analyze(text);
+    assert.deepEqual(inc.diagnostics, fresh.diagnostics, `after replacing ${from}`);
+    assert.equal(inc.model.tree.rootNode.toString(), fresh.model.tree.rootNode.toString());
+    fresh.dispose();
+    prev = inc;
+  }
+  assert.ok(
+    prev.diagnostics.some((d) => d.code === 'redirect-map-type'),
+    'the ARRAY map is now rejected by bpf_redirect_map',
+  );
+  prev.dispose();
+});
