@@ -1,6 +1,7 @@
 // `npm test`: builds, then runs the three test tiers, each printing its own summary, and ends with
 // one combined "N passed, N failed, N skipped" line.
-//   unit   — node:test over src/**/*.test.ts and test/unit (no system dependencies)
+//   unit   — node:test over src/**/*.test.ts, test/unit and test/lsp (language server over LSP; clang-only
+//            parts skip without clang)
 //   kernel — node:test over test/kernel (real netns/veth/clang/bpftool/bpftrace); probes first and
 //            skips with one line when the machine cannot run it (a failure under CI=true)
 //   editor — test/e2e/run.mjs: the packaged .vsix in code-server driven by Debian's Chromium
@@ -87,7 +88,7 @@ if (build.status !== 0) {
 for (const tier of tiers) {
   console.log(`\n=== ${tier} tier ===`);
   if (tier === 'unit') {
-    add(await runNodeTests('unit', [...findTests('src'), ...findTests('test/unit')]));
+    add(await runNodeTests('unit', [...findTests('src'), ...findTests('test/unit'), ...findTests('test/lsp')]));
   } else if (tier === 'kernel') {
     const why = kernelProbe();
     if (why) {
