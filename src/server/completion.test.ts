@@ -1,0 +1,99 @@
+// Completion, hover and signature help as functions (no connection): the contexts they recognise.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import { testAnalyzer } from '../../test/lsp/wasm';
+import { complete } from './completion';
+import { hover } from './hover';
+import { signatureHelp } from './signatureHelp';
+
+const SRC = `#include <bpf/bpf_helpers.h>
+struct {
+\t__uint(type, BPF_MAP_TYPE_XSKMAP);
+\t__type(key, __u32);
+\t__type(value, __u32);
+\t__uint(max_entries, 4);
+} xsks SEC(".maps");
+struct {
+\t__uint(type, BPF_MAP_TYPE_ARRAY);
+\t__type(key, __u32);
+\t__type(value, __u64);
+\t__uint(max_entries, 4);
+} stats SEC(".maps");
+SEC("xdp")
+int prog(struct xdp_md *ctx)
+{
+\t@
+}
+`;
+
+async function at(marker: string) {
+  const text = SRC.replace('@', marker.replace('|', ''));
+  const doc = TextDocument.create('untitled:t.bpf.c', 'c', 1, text);
+  const offset = text.indexOf(marker.split('|')[0] ?? '') + (marker.split('|')[0] ?? '').length;
+  const analysis = (await testAnalyzer()).analyze(text);
+  return { doc, pos: doc.positionAt(offset), analysis };
+}
+const labels = (l: { items: { label: string }[] }) => l.items.map((i) => i.label);
+
+test('map argument of bpf_redirect_map: redirect-capable maps first', async () => {
+  const { doc, pos, analysis } = await at('return bpf_redirect_map(|');
+  assert.deepEqual(labels(complete(doc, pos, analysis)), ['&xsks', '&stats']);
+  assert.deepEqual(
+    complete(doc, pos, analysis).items.map((i) => i.sortText?.[0]),
+    ['0', '1'],
+  );
+});
+
+test('after "&" the map name is inserted without a second "&"', async () => {
+  const { doc, pos, analysis } = await at('bpf_map_lookup_elem(&|');
+  const item = complete(doc, pos, analysis).items.find((i) => i.label === '&stats');
+  assert.equal(item?.insertText, 'stats');
+});
+
+test('flags argument of bpf_map_update_elem: BPF_ANY/NOEXIST/EXIST', async () => {
+  const { doc, pos, analysis } = await at('bpf_map_update_elem(&stats, &k, &v, |');
+  assert.deepEqual(labels(complete(doc, pos, analysis)).slice(0, 3), ['BPF_ANY', 'BPF_NOEXIST', 'BPF_EXIST']);
+});
+
+test('return in an XDP program: actions first', async () => {
+  const { doc, pos, analysis } = await at('return |');
+  assert.deepEqual(labels(complete(doc, pos, analysis)).slice(0, 5), [
+    'XDP_ABORTED',
+    'XDP_DROP',
+    'XDP_PASS',
+    'XDP_TX',
+    'XDP_REDIRECT',
+  ]);
+});
+
+test('ctx-> fields only on the XDP context', async () => {
+  const a = await at('ctx->|');
+  assert.equal(labels(complete(a.doc, a.pos, a.analysis)).length, 6);
+  const b = await at('other->|');
+  assert.equal(labels(complete(b.doc, b.pos, b.analysis)).length, 0);
+});
+
+test('__uint(type, …) offers map types, redirect targets first', async () => {
+  const text = SRC.replace('BPF_MAP_TYPE_XSKMAP', 'BPF_MAP_');
+  const doc = TextDocument.create('untitled:t.bpf.c', 'c', 1, text);
+  const list = complete(doc, doc.positionAt(text.indexOf('BPF_MAP_);') + 8), undefined);
+  assert.equal(list.items.filter((i) => i.sortText?.startsWith('0')).length, 4);
+  assert.ok(labels(list).includes('BPF_MAP_TYPE_LPM_TRIE'));
+});
+
+test('hover on a map name shows its definition and facts; on a flag its value', async () => {
+  const { doc, analysis } = await at('bpf_redirect_map(&xsks, 0, BPF_F_BROADCAST);');
+  const text = doc.getText();
+  const h1 = hover(doc, doc.positionAt(text.indexOf('&xsks') + 2), analysis);
+  assert.match(JSON.stringify(h1?.contents), /XSKMAP.*key 4 B · value 4 B · max_entries 4/);
+  const h2 = hover(doc, doc.positionAt(text.indexOf('BPF_F_BROADCAST') + 3), analysis);
+  assert.match(JSON.stringify(h2?.contents), /BPF_F_BROADCAST = 8/);
+});
+
+test('signature help: none outside helper calls; bpf_printk maps to bpf_trace_printk', async () => {
+  const a = await at('foo(1, |');
+  assert.equal(signatureHelp(a.doc, a.pos), null);
+  const b = await at('bpf_printk("x %d", |');
+  assert.match(signatureHelp(b.doc, b.pos)?.signatures[0]?.label ?? '', /bpf_trace_printk/);
+});
