@@ -9,16 +9,18 @@ export function mapArg(M: Machine, pc: number, i: number): BpfMap {
 }
 
 const keyArg = (M: Machine, pc: number, map: BpfMap): Uint8Array =>
-  M.argMem(pc, 2, map.def.keySize, false, `key of map '${map.name}'`);
+  M.argMem(pc, 2, map.def.keySize, false, 'map key');
 
 export const bpf_map_lookup_elem: HelperFn = (M, pc) => {
   const map = mapArg(M, pc, 1);
+  if (map.def.keySize === 4 && map.lookupU32)
+    return M.ptr(map.lookupU32(M.argI32At(pc, 2, 'map key'), M.cpu));
   return M.ptr(map.lookup(keyArg(M, pc, map), M.cpu));
 };
 
 export const bpf_map_update_elem: HelperFn = (M, pc) => {
   const map = mapArg(M, pc, 1);
-  const value = M.argMem(pc, 3, map.def.valueSize, false, `value for map '${map.name}'`);
+  const value = M.argMem(pc, 3, map.def.valueSize, false, 'map value');
   const flags = Number(M.argU64(4) & 0xffffffffn) + (M.argHi(4) !== 0 ? 8 : 0);
   return M.ret(map.update(keyArg(M, pc, map), value, flags, M.cpu));
 };

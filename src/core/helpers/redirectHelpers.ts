@@ -29,22 +29,25 @@ export const bpf_redirect: HelperFn = (M) => {
 };
 
 /** §2.2 steps 1–5. */
+/** tgt_index values of small keys, so the hot path allocates no BigInt. */
+const SMALL_KEYS = Array.from({ length: 1024 }, (_, i) => BigInt(i));
+
 export const bpf_redirect_map: HelperFn = (M, pc) => {
   const map = mapArg(M, pc, 1);
-  const info = mapTypeByValue(map.type);
-  if (!info?.redirectTarget)
-    M.fault(
+  if (map.redirectFlags < 0) {
+    const info = mapTypeByValue(map.type);
+    return M.fault(
       pc,
       `bpf_redirect_map on map '${map.name}' (${info?.name ?? map.type}): the verifier accepts only DEVMAP, DEVMAP_HASH, CPUMAP and XSKMAP`,
     );
-  const key = M.argU64(2);
+  }
   const flagsHi = M.argHi(3);
   const flags = M.argLo(3) >>> 0;
   // Step 1: any bit outside the action mask and the map's extra bits → ABORTED, record untouched.
-  if (flagsHi !== 0 || (flags & ~(REDIRECT_ACTION_MASK | info!.redirectFlags)) !== 0)
-    return M.ret(XDP_ABORTED);
+  if (flagsHi !== 0 || (flags & ~(REDIRECT_ACTION_MASK | map.redirectFlags)) !== 0) return M.ret(XDP_ABORTED);
   // Step 2: the lookup uses the key truncated to 32 bits.
-  const key32 = Number(key & 0xffffffffn);
+  const key32 = M.argLo(2) >>> 0;
+  const key = M.argHi(2) === 0 && key32 < SMALL_KEYS.length ? (SMALL_KEYS[key32] as bigint) : M.argU64(2);
   const entry =
     map instanceof DevMap || map instanceof DevMapHash || map instanceof CpuMap || map instanceof XskMap
       ? map.redirectTarget(key32)

@@ -57,6 +57,12 @@ export class ArrayMap extends BpfMap {
     return i < this.def.maxEntries ? this.region(i, cpu) : undefined;
   }
 
+  override lookupU32(key: number, cpu: number): Region | undefined {
+    const i = key >>> 0;
+    if (i >= this.def.maxEntries) return undefined;
+    return this.regions[(this.percpu ? cpu : 0) * this.def.maxEntries + i] ?? this.region(i, cpu);
+  }
+
   override update(key: Uint8Array, value: Uint8Array, flags: number, cpu: number): number {
     const bad = checkUpdateFlags(flags, true);
     if (bad) return bad;

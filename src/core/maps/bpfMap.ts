@@ -78,6 +78,13 @@ export abstract class BpfMap {
 
   /** bpf_map_lookup_elem from a program: the value region or undefined (NULL). */
   abstract lookup(key: Uint8Array, cpu: number): Region | undefined;
+  /**
+   * The same for a 4-byte key given as its little-endian int32 value (the hot path of array,
+   * devmap and u32-keyed hash lookups: no key bytes are copied). Maps without it use lookup().
+   */
+  lookupU32?(key: number, cpu: number): Region | undefined;
+  /** Extra bpf_redirect_map flag bits of this map type (§2.2), -1 when it is not a redirect map. */
+  redirectFlags = -1;
   /** bpf_map_update_elem from a program: 0 or -errno. */
   update(_key: Uint8Array, _value: Uint8Array, _flags: number, _cpu: number): number {
     return -22; // EINVAL: the verifier refuses this on read-only map types

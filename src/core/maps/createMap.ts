@@ -44,6 +44,13 @@ export interface CreateMapOptions {
 }
 
 export function createMap(def: MapDef, host: MapHost, opts: CreateMapOptions): BpfMap {
+  const map = createMapOfType(def, host, opts);
+  const info = mapTypeByValue(def.type);
+  if (info?.redirectTarget) map.redirectFlags = info.redirectFlags;
+  return map;
+}
+
+function createMapOfType(def: MapDef, host: MapHost, opts: CreateMapOptions): BpfMap {
   const fail = (errno: number, why: string): never => {
     throw new MapCreateError(errno, `map '${def.name}': ${why}`);
   };

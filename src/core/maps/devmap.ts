@@ -93,6 +93,11 @@ export class DevMap extends BpfMap {
     return i < this.def.maxEntries ? this.regions[i] : undefined;
   }
 
+  override lookupU32(key: number): Region | undefined {
+    const i = key >>> 0;
+    return i < this.def.maxEntries ? this.regions[i] : undefined;
+  }
+
   private set(i: number, e: DevmapEntry | undefined): void {
     const old = this.regions[i];
     if (old) this.host.freeRegion(old);

@@ -38,6 +38,16 @@ export class HashMap extends BpfMap {
     return this.percpu ? e.values[cpu] : e.values[0];
   }
 
+  override lookupU32(key: number, cpu: number): Region | undefined {
+    const e = this.entries.get(key | 0);
+    if (!e) return undefined;
+    if (this.lru) {
+      this.entries.delete(key | 0);
+      this.entries.set(key | 0, e);
+    }
+    return this.percpu ? e.values[cpu] : e.values[0];
+  }
+
   private newEntry(key: Uint8Array): HashEntry {
     const cpus = this.percpu ? this.host.possibleCpus : 1;
     const k = key.slice();

@@ -81,13 +81,11 @@ export interface DumpedEntry {
 export function dumpMaps(maps: readonly BpfMap[]): Record<string, DumpedEntry[]> {
   const out: Record<string, DumpedEntry[]> = {};
   for (const m of maps) {
-    out[m.name] = m
-      .dump()
-      .map((e) => ({
-        key: toHex(e.key),
-        value: toHex(e.value),
-        ...(e.values ? { values: e.values.map(toHex) } : {}),
-      }));
+    out[m.name] = m.dump().map((e) => ({
+      key: toHex(e.key),
+      value: toHex(e.value),
+      ...(e.values ? { values: e.values.map(toHex) } : {}),
+    }));
   }
   return out;
 }

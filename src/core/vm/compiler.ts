@@ -181,7 +181,8 @@ export function generate(insns: readonly Insn[], opts: CompileOptions = {}): str
         if (i.op !== (I.BPF_JMP | I.JMP_EXIT)) bad('invalid exit');
         out.push(
           `${flush()} if (S.depth === d0) { S.n = n; S.rh = r0h; return r0l; }`,
-          `t = S.cs; S.depth--; pc = t.pop(); r10l = t.pop(); r10h = t.pop(); r9l = t.pop(); r9h = t.pop(); r8l = t.pop(); r8h = t.pop(); r7l = t.pop(); r7h = t.pop(); r6l = t.pop(); r6h = t.pop(); continue;`,
+          // A separate variable for the call stack: \`t\` must stay a number, or V8 boxes every 64-bit sum.
+          `{ const c = S.cs; S.depth--; pc = c.pop(); r10l = c.pop(); r10h = c.pop(); r9l = c.pop(); r9h = c.pop(); r8l = c.pop(); r8h = c.pop(); r7l = c.pop(); r7h = c.pop(); r6l = c.pop(); r6h = c.pop(); continue; }`,
         );
         k = 0;
         continue;
@@ -315,10 +316,16 @@ function alu64(
   bad: (w: string) => never,
 ): string {
   switch (code) {
-    case I.ALU_ADD:
-      return `t = (${DL} >>> 0) + (${SL} >>> 0); ${DH} = (${DH} + ${SH} + (t > 4294967295 ? 1 : 0)) | 0; ${DL} = t | 0;`;
-    case I.ALU_SUB:
-      return `t = (${DL} >>> 0) - (${SL} >>> 0); ${DH} = (${DH} - ${SH} - (t < 0 ? 1 : 0)) | 0; ${DL} = t | 0;`;
+    case I.ALU_ADD: {
+      const su = x ? `(${SL} >>> 0)` : String(i.imm >>> 0);
+      const sh = x ? ` + ${SH}` : i.imm < 0 ? ' - 1' : '';
+      return `t = (${DL} >>> 0) + ${su}; ${DH} = (${DH}${sh} + (t > 4294967295 ? 1 : 0)) | 0; ${DL} = t | 0;`;
+    }
+    case I.ALU_SUB: {
+      const su = x ? `(${SL} >>> 0)` : String(i.imm >>> 0);
+      const sh = x ? ` - ${SH}` : i.imm < 0 ? ' + 1' : '';
+      return `t = (${DL} >>> 0) - ${su}; ${DH} = (${DH}${sh} - (t < 0 ? 1 : 0)) | 0; ${DL} = t | 0;`;
+    }
     case I.ALU_MUL:
       return `${DL} = L.mul(${DH}, ${DL}, ${SH}, ${SL}); ${DH} = L.h;`;
     case I.ALU_DIV:

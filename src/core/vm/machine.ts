@@ -76,6 +76,11 @@ export class Machine {
   tracing = false;
   /** The XDP buffer and context of the current run (null for raw `exec`). */
   xdp: { buffer: XdpBuffer; ctx: XdpRunContext } | null = null;
+  /** The object `xdp` points to during runs (reused: no allocation per run). */
+  readonly xdpSlot: { buffer: XdpBuffer; ctx: XdpRunContext } = {
+    buffer: { bytes: new Uint8Array(0), dataMeta: 0, data: 0, dataEnd: 0, frags: [] },
+    ctx: { ingressIfindex: 0, rxQueueIndex: 0, egressIfindex: 0, cpu: 0, redirect: undefined as never },
+  };
   cpu = 0;
   system!: HelperEnvironment;
   private readonly freeIds: number[] = [];
@@ -281,6 +286,16 @@ export class Machine {
       }
     }
     return m.u8.subarray(a, a + size);
+  }
+
+  /** The little-endian int32 that argument i points to (4-byte keys: no copy). */
+  argI32At(pc: number, i: number, what: string): number {
+    const hi = this.argHi(i);
+    const a = this.argLo(i) - ADDR_BASE;
+    const m = this.R[hi];
+    if (m === undefined || a < m.lo || a + 4 > m.hi)
+      return new DataView(this.argMem(pc, i, 4, false, what).buffer).getInt32(0, true);
+    return m.dv.getInt32(a, true);
   }
 
   /** The region argument i points to (map pointers, ringbuf samples), or a fault. */

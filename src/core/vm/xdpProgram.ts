@@ -114,12 +114,15 @@ export class XdpProgram implements XdpProgramHandle, RunnableProgram {
     const M = this.system.machine;
     if (M.xdp)
       throw new Error('XdpProgram.run: a run is already in progress in this system (runs do not nest)');
-    M.xdp = { buffer, ctx };
+    const slot = M.xdpSlot;
+    slot.buffer = buffer;
+    slot.ctx = ctx;
+    M.xdp = slot;
     M.cpu = ctx.cpu;
     M.syncPacket();
     M.n = 0;
     M.depth = 0;
-    M.cs.length = 0;
+    if (M.cs.length) M.cs.length = 0; // only a fault leaves frames behind
     M.tail = null;
     M.tailCount = 0;
     M.budget = opts.budget ?? DEFAULT_BUDGET;
@@ -180,13 +183,16 @@ export class XdpProgram implements XdpProgramHandle, RunnableProgram {
     };
     let result: XdpRunResult = { action: 0, insns: 0 };
     const t0 = opts.now?.();
+    // A run can only have written the headroom and the frame (tail growth zero-fills what it
+    // exposes), so restoring [0, end of frame) gives every repetition a fresh copy.
+    const restore = template.bytes.subarray(0, template.dataEnd);
     for (let i = 0; i < repeat; i++) {
       if (i > 0) {
-        buffer.bytes.set(template.bytes);
+        buffer.bytes.set(restore);
         buffer.dataMeta = template.dataMeta;
         buffer.data = template.data;
         buffer.dataEnd = template.dataEnd;
-        buffer.frags = template.frags.map((f) => f.slice());
+        if (template.frags.length || buffer.frags.length) buffer.frags = template.frags.map((f) => f.slice());
       }
       redirect.reset(); // plain test-run mode: every repetition is its own context (§1.2)
       result = this.run(buffer, ctx, opts);
