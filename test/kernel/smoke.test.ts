@@ -155,3 +155,19 @@ async function waitUntilGone(pid: number): Promise<void> {
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+void test(
+  'kernel lab: captures of a removed tracepoint fail fast with the tool’s reason (6.16 removed xdp_redirect_map_err)',
+  { skip: probe() },
+  async () => {
+    await withLab('xlrig-', async (lab) => {
+      await assert.rejects(
+        BpftraceCapture.start('tracepoint:xdp:xdp_redirect_map_err { @n = count(); }', lab),
+        (e: Error) => /bpftrace did not attach its probes:[\s\S]*xdp_redirect_map_err/.test(e.message),
+      );
+      await assert.rejects(PerfCapture.start(['xdp:xdp_redirect_map_err'], lab.tmp, lab), (e: Error) =>
+        /perf record exited before recording:[\s\S]*xdp_redirect_map_err/.test(e.message),
+      );
+    });
+  },
+);
