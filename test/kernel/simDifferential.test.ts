@@ -134,7 +134,7 @@ function mapValueBytes(v: unknown, sc: Scenario): Uint8Array {
   }
   if (v && typeof v === 'object' && 'qsize' in v) return u32le((v as { qsize: number }).qsize);
   if (v && typeof v === 'object' && 'ifindex' in v)
-    return mapValueBytes((v as { ifindex: unknown }).ifindex, sc);
+    return mapValueBytes((v).ifindex, sc);
   throw new Error(`map value ${JSON.stringify(v)} cannot be written with bpftool here`);
 }
 

@@ -16,7 +16,7 @@ describe('pcap', () => {
   it('refuses pcapng, truncation, absurd lengths and too many frames with the file named', () => {
     assert.throws(
       () =>
-        readPcap(new Uint8Array([0x0a, 0x0d, 0x0d, 0x0a, ...new Array(30).fill(0)]), 'a.pcapng', {
+        readPcap(new Uint8Array([0x0a, 0x0d, 0x0d, 0x0a, ...new Array<number>(30).fill(0)]), 'a.pcapng', {
           maxFrames: 1,
         }),
       /a.pcapng: pcapng/,

@@ -75,15 +75,16 @@ export function cpuMapEnqueue(
     bq.onFlushList = true;
     ctx.cpuFlush.unshift(bq);
   }
-  sim.step({
-    k: 'enqueue',
-    cpu: ctx.cpu,
-    context: ctx.id,
-    frame: frame.id,
-    queue: bq.name,
-    fill: bq.frames.length,
-    capacity: CPU_MAP_BULK_SIZE,
-  });
+  if (sim.recording)
+    sim.step({
+      k: 'enqueue',
+      cpu: ctx.cpu,
+      context: ctx.id,
+      frame: frame.id,
+      queue: bq.name,
+      fill: bq.frames.length,
+      capacity: CPU_MAP_BULK_SIZE,
+    });
 }
 
 /** bq_flush_to_queue: produce into the ring (full → freed), leave the flush list, one enqueue event. */
@@ -116,19 +117,20 @@ function bqFlushToQueue(sim: Simulator, ctx: NetContext, bq: CpuBulkQueue): void
       processed: frames.length,
       to_cpu: t.cpu,
     },
-    frames.map((f) => f.id),
+    frames,
   );
-  sim.step({
-    k: 'xmit',
-    cpu: ctx.cpu,
-    context: ctx.id,
-    queue: bq.name,
-    sent: frames.length - drops,
-    drops,
-    flush: false,
-    frames: frames.map((f) => f.id),
-    event: seq,
-  });
+  if (sim.recording)
+    sim.step({
+      k: 'xmit',
+      cpu: ctx.cpu,
+      context: ctx.id,
+      queue: bq.name,
+      sent: frames.length - drops,
+      drops,
+      flush: false,
+      frames: frames.map((f) => f.id),
+      event: seq,
+    });
 }
 
 /** __cpu_map_flush: push every listed queue and wake its kthread. */
@@ -165,7 +167,7 @@ export function cpuMapGenericEnqueue(
       processed: full ? 0 : 1,
       to_cpu: target.cpu,
     },
-    [frame.id],
+    frame.id,
   );
   return full ? -28 : 0;
 }
@@ -209,7 +211,7 @@ export function runKthread(sim: Simulator, target: CpumapTarget): void {
       } else {
         // §3.5: no xdp_exception for frames; skbs from the generic path do report ABORTED/invalid.
         if (f.skb && act !== XDP_DROP)
-          sim.emit(ctx, { name: 'xdp:xdp_exception', prog_id: prog.id, act, ifindex: f.rxIfindex }, [f.id]);
+          sim.emit(ctx, { name: 'xdp:xdp_exception', prog_id: prog.id, act, ifindex: f.rxIfindex }, f.id);
         drop++;
         sim.drop(
           ctx,
@@ -234,17 +236,18 @@ export function runKthread(sim: Simulator, target: CpumapTarget): void {
         xdp_drop: drop,
         xdp_redirect: redirect,
       },
-      batch.map((f) => f.id),
+      batch,
     );
-    sim.step({
-      k: 'kthread',
-      cpu: target.cpu,
-      context: ctx.id,
-      queue: `ring:${target.label}`,
-      processed: batch.length,
-      drops: 0,
-      event: seq,
-    });
+    if (sim.recording)
+      sim.step({
+        k: 'kthread',
+        cpu: target.cpu,
+        context: ctx.id,
+        queue: `ring:${target.label}`,
+        processed: batch.length,
+        drops: 0,
+        event: seq,
+      });
     for (const f of kept) sim.toStack(ctx, sim.deviceByIfindex(f.rxIfindex), f);
     sim.closeContext(ctx);
     sched = 0;

@@ -48,15 +48,16 @@ export function bqEnqueue(
     ctx.devFlush.unshift(bq);
   }
   bq.frames.push(frame);
-  sim.step({
-    k: 'enqueue',
-    cpu: ctx.cpu,
-    context: ctx.id,
-    frame: frame.id,
-    queue: bq.name,
-    fill: bq.frames.length,
-    capacity: DEV_MAP_BULK_SIZE,
-  });
+  if (sim.recording)
+    sim.step({
+      k: 'enqueue',
+      cpu: ctx.cpu,
+      context: ctx.id,
+      frame: frame.id,
+      queue: bq.name,
+      fill: bq.frames.length,
+      capacity: DEV_MAP_BULK_SIZE,
+    });
 }
 
 /** bq_xmit_all: egress program per frame, then the driver's ndo_xdp_xmit, then the tracepoint. */
@@ -86,20 +87,21 @@ export function bqXmitAll(sim: Simulator, ctx: NetContext, bq: DevBulkQueue, flu
       sent,
       err,
     },
-    queued.map((f) => f.id),
+    queued,
   );
-  sim.step({
-    k: 'xmit',
-    cpu: ctx.cpu,
-    context: ctx.id,
-    queue: bq.name,
-    sent,
-    drops: cnt - sent,
-    ...(err ? { err: sim.errnoName(err) } : {}),
-    flush,
-    frames: queued.map((f) => f.id),
-    event: seq,
-  });
+  if (sim.recording)
+    sim.step({
+      k: 'xmit',
+      cpu: ctx.cpu,
+      context: ctx.id,
+      queue: bq.name,
+      sent,
+      drops: cnt - sent,
+      ...(err ? { err: sim.errnoName(err) } : {}),
+      flush,
+      frames: queued.map((f) => f.id),
+      event: seq,
+    });
 }
 
 /** dev_map_bpf_prog_run (§4.1): PASS keeps, DROP drops, anything else → xdp_exception + drop. */
@@ -123,7 +125,7 @@ function runEgressProgram(
       continue;
     }
     if (act !== XDP_DROP)
-      sim.emit(ctx, { name: 'xdp:xdp_exception', prog_id: prog.id, act, ifindex: bq.dev.ifindex }, [f.id]);
+      sim.emit(ctx, { name: 'xdp:xdp_exception', prog_id: prog.id, act, ifindex: bq.dev.ifindex }, f.id);
     sim.drop(ctx, bq.dev, f, act === XDP_DROP || act === XDP_ABORTED ? 'egress_prog_drop' : 'invalid_action');
   }
   return kept;

@@ -30,7 +30,9 @@ export function redirectTraceFields(
   tgtValue: unknown,
   tgtIndex: bigint,
 ): { to_ifindex: number; map_id: number; map_index: number } {
-  const index32 = Number(BigInt.asIntN(32, tgtIndex));
+  // The tracepoint's `u32 index` argument printed as int: the low 32 bits, signed.
+  const index32 =
+    tgtIndex >= 0n && tgtIndex <= 0x7fffffffn ? Number(tgtIndex) : Number(BigInt.asIntN(32, tgtIndex));
   if (mapType === MAP_TYPE_DEVMAP || mapType === MAP_TYPE_DEVMAP_HASH) {
     const e = tgtValue as DevmapEntry | undefined;
     return { to_ifindex: e ? e.ifindex : 0, map_id: mapId, map_index: index32 };
@@ -64,15 +66,16 @@ export function xdpDoRedirect(
     err = sock ? sock.receive(frame, dev, rxQueue) : -EINVAL;
     if (!err && sock) {
       if (!ctx.xskFlush.includes(sock)) ctx.xskFlush.push(sock);
-      sim.step({
-        k: 'enqueue',
-        cpu: ctx.cpu,
-        context: ctx.id,
-        frame: frame.id,
-        queue: target,
-        fill: sock.rxUsed,
-        capacity: sock.spec.rxRing,
-      });
+      if (sim.recording)
+        sim.step({
+          k: 'enqueue',
+          cpu: ctx.cpu,
+          context: ctx.id,
+          frame: frame.id,
+          queue: target,
+          fill: sock.rxUsed,
+          capacity: sock.spec.rxRing,
+        });
       sim.toXsk(ctx, sock, frame);
     }
   } else {
@@ -102,7 +105,8 @@ export function xdpDoRedirect(
       cpuMapEnqueue(sim, ctx, t, frame, dev);
       err = 0;
     } else if (mapType === 0 && mapId === IFINDEX_MAP_ID) {
-      const ifindex = Number(BigInt.asIntN(32, ri.tgtIndex));
+      const t = ri.tgtIndex;
+      const ifindex = t >= 0n && t <= 0x7fffffffn ? Number(t) : Number(BigInt.asIntN(32, t));
       const to = sim.findDevice(ifindex);
       target = to ? to.name : `ifindex ${ifindex}`;
       err = to ? devEnqueue(sim, ctx, to, frame, dev, undefined) : -EINVAL;
@@ -122,18 +126,19 @@ export function xdpDoRedirect(
       err,
       ...f,
     },
-    [frame.id],
+    frame.id,
   );
-  sim.step({
-    k: 'redirect',
-    cpu: ctx.cpu,
-    context: ctx.id,
-    frame: frame.id,
-    device: dev.name,
-    err,
-    ...(err ? { errno: sim.errnoName(err) } : {}),
-    target,
-    event: seq,
-  });
+  if (sim.recording)
+    sim.step({
+      k: 'redirect',
+      cpu: ctx.cpu,
+      context: ctx.id,
+      frame: frame.id,
+      device: dev.name,
+      err,
+      ...(err ? { errno: sim.errnoName(err) } : {}),
+      target,
+      event: seq,
+    });
   return err;
 }

@@ -56,9 +56,11 @@ function devmapGeneric(
     // "Redirect has already succeeded semantically": anything but PASS frees the skb, still success.
     if (act !== XDP_PASS) {
       if (act !== XDP_DROP)
-        sim.emit(ctx, { name: 'xdp:xdp_exception', prog_id: egress.id, act, ifindex: target.ifindex }, [
+        sim.emit(
+          ctx,
+          { name: 'xdp:xdp_exception', prog_id: egress.id, act, ifindex: target.ifindex },
           frame.id,
-        ]);
+        );
       sim.drop(
         ctx,
         target,
@@ -154,19 +156,20 @@ function traceGeneric(
       err,
       ...f,
     },
-    [frame.id],
+    frame.id,
   );
-  sim.step({
-    k: 'redirect',
-    cpu: ctx.cpu,
-    context: ctx.id,
-    frame: frame.id,
-    device: dev.name,
-    err,
-    ...(err ? { errno: sim.errnoName(err) } : {}),
-    target,
-    event: seq,
-  });
+  if (sim.recording)
+    sim.step({
+      k: 'redirect',
+      cpu: ctx.cpu,
+      context: ctx.id,
+      frame: frame.id,
+      device: dev.name,
+      err,
+      ...(err ? { errno: sim.errnoName(err) } : {}),
+      target,
+      event: seq,
+    });
 }
 
 /**

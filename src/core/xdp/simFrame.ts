@@ -53,13 +53,37 @@ export function frameBytes(f: SimFrame): Uint8Array {
 }
 
 /**
+ * Recycles page-sized buffers of frames whose journey ended, so a long run does not allocate (and
+ * collect) a 4 KiB page per frame. Bounded: at most `max` pages are kept.
+ */
+export class BufferPool {
+  private readonly pages: Uint8Array[] = [];
+  constructor(private readonly max = 4096) {}
+  take(): Uint8Array {
+    return this.pages.pop() ?? new Uint8Array(PAGE_SIZE);
+  }
+  give(page: Uint8Array): void {
+    if (page.length === PAGE_SIZE && this.pages.length < this.max) this.pages.push(page);
+  }
+}
+
+/** The buffer of a freed frame: a use after free reads an empty frame instead of another frame's bytes. */
+export const RELEASED: XdpBuffer = Object.freeze({
+  bytes: new Uint8Array(0),
+  dataMeta: 0,
+  data: 0,
+  dataEnd: 0,
+  frags: [],
+});
+
+/**
  * Lays `bytes` out as an xdp_buff. `fragsAware`: the program that will see it was loaded with
  * BPF_F_XDP_HAS_FRAGS, so a frame longer than MAX_LINEAR becomes linear part + page frags (§5);
  * otherwise the whole frame is linear (generic mode linearises the skb for such programs).
  */
-export function makeBuffer(bytes: Uint8Array, fragsAware: boolean): XdpBuffer {
+export function makeBuffer(bytes: Uint8Array, fragsAware: boolean, pool?: BufferPool): XdpBuffer {
   if (fragsAware && bytes.length > MAX_LINEAR) {
-    const page = new Uint8Array(PAGE_SIZE);
+    const page = pool ? pool.take() : new Uint8Array(PAGE_SIZE);
     page.set(bytes.subarray(0, MAX_LINEAR), XDP_PACKET_HEADROOM);
     const frags: Uint8Array[] = [];
     for (let o = MAX_LINEAR; o < bytes.length; o += PAGE_SIZE)
@@ -73,7 +97,7 @@ export function makeBuffer(bytes: Uint8Array, fragsAware: boolean): XdpBuffer {
     };
   }
   const size = Math.max(PAGE_SIZE, XDP_PACKET_HEADROOM + bytes.length + SKB_SHARED_INFO);
-  const page = new Uint8Array(size);
+  const page = size === PAGE_SIZE && pool ? pool.take() : new Uint8Array(size);
   page.set(bytes, XDP_PACKET_HEADROOM);
   return {
     bytes: page,
@@ -85,11 +109,13 @@ export function makeBuffer(bytes: Uint8Array, fragsAware: boolean): XdpBuffer {
 }
 
 /** Re-lays the frame out for a receiver (a new xdp_buff after ndo_xdp_xmit / skb build). */
-export function relayout(f: SimFrame, fragsAware: boolean): void {
+export function relayout(f: SimFrame, fragsAware: boolean, pool?: BufferPool): void {
   const wantsFrags = fragsAware && frameLength(f) > MAX_LINEAR;
   if (wantsFrags === hasFrags(f) && f.buf.data === XDP_PACKET_HEADROOM && f.buf.dataMeta === f.buf.data)
     return;
-  f.buf = makeBuffer(frameBytes(f), fragsAware);
+  const old = f.buf.bytes;
+  f.buf = makeBuffer(frameBytes(f), fragsAware, pool);
+  pool?.give(old);
 }
 
 /** The headroom test of xdp_convert_buff_to_frame: headroom minus metadata must hold an xdp_frame. */

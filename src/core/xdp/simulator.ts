@@ -15,7 +15,17 @@ import { xdpDoRedirect } from './doRedirect';
 import { xdpDoGenericRedirect } from './genericRedirect';
 import { NetContext } from './netContext';
 import { VETH_RING_SIZE, type SimDevice, type VethRxQueue } from './simDevice';
-import { canConvertToFrame, frameBytes, frameLength, makeBuffer, relayout, type SimFrame } from './simFrame';
+import {
+  BufferPool,
+  RELEASED,
+  canConvertToFrame,
+  frameBytes,
+  frameLength,
+  makeBuffer,
+  relayout,
+  type SimFrame,
+} from './simFrame';
+import { RedirectInfo } from './redirectInfo';
 import type { DropReason, FrameInfo, SimEvent, SimStep, SimSummary, Topology } from './simulationResult';
 import type { XskSocket } from './xskRedirect';
 import { XDP_ABORTED, XDP_DROP, XDP_PASS, XDP_REDIRECT, XDP_TX, ENXIO } from './xdpAction';
@@ -84,8 +94,19 @@ export class Simulator {
   private runs = 0;
   private runLimit = 0;
   private readonly maxEvents: number;
+  private readonly onEvent: ((ev: SimEvent) => void) | undefined;
   private readonly maxSteps: number;
-  private readonly record: boolean;
+  /** Whether timeline steps are kept: callers build step objects only when it is true. */
+  readonly recording: boolean;
+  private readonly pool = new BufferPool();
+  /** One run context object reused for every program run (programs never keep it). */
+  private readonly runCtx: XdpRunContext = {
+    ingressIfindex: 0,
+    rxQueueIndex: 0,
+    egressIfindex: 0,
+    cpu: 0,
+    redirect: new RedirectInfo(),
+  };
 
   constructor(
     readonly topology: Topology,
@@ -104,8 +125,9 @@ export class Simulator {
     this.backlogs = Array.from({ length: topology.cpus }, () => []);
     this.backlogScheduled = new Array<boolean>(topology.cpus).fill(false);
     this.maxEvents = options.maxEvents ?? 200_000;
+    this.onEvent = options.onEvent;
     this.maxSteps = options.maxSteps ?? 0;
-    this.record = this.maxSteps > 0;
+    this.recording = this.maxSteps > 0;
     const s = emptySummary();
     this.summary = {
       ...s,
@@ -178,29 +200,34 @@ export class Simulator {
 
   // ---- events, steps, fates ---------------------------------------------------------------------
 
-  emit(where: Where, event: XdpEvent, frames: number[]): number {
+  /** Records one tracepoint event; `frames` is the frame (or batch) it is about. */
+  emit(where: Where, event: XdpEvent, frames: number | readonly SimFrame[]): number {
     const seq = ++this.seq;
     addEvent(this.summary, event);
     if (event.name === 'xdp:xdp_bulk_tx') {
       this.summary.bulkTx.sent += event.sent;
       this.summary.bulkTx.drops += event.drops;
     }
-    const ev: SimEvent = { seq, context: where.id, cpu: where.cpu, event, frames };
-    if (this.events.length < this.maxEvents) this.events.push(ev);
-    else this.eventsDropped++;
-    this.options.onEvent?.(ev);
+    const keep = this.events.length < this.maxEvents;
+    if (!keep) this.eventsDropped++;
+    if (keep || this.onEvent) {
+      const ids = typeof frames === 'number' ? [frames] : frames.map((f) => f.id);
+      const ev: SimEvent = { seq, context: where.id, cpu: where.cpu, event, frames: ids };
+      if (keep) this.events.push(ev);
+      this.onEvent?.(ev);
+    }
     return seq;
   }
 
   step(s: SimStep): void {
-    if (!this.record) return;
     if (this.timeline.length < this.maxSteps) this.timeline.push(s);
     else this.timelineDropped++;
   }
 
   drop(where: Where, dev: SimDevice, frame: SimFrame, reason: DropReason, err?: number): void {
     dev.countDrop(reason);
-    if (this.record)
+    this.release(frame);
+    if (this.recording)
       this.step({
         k: 'drop',
         cpu: where.cpu,
@@ -214,7 +241,8 @@ export class Simulator {
 
   toStack(where: Where, dev: SimDevice, frame: SimFrame): void {
     dev.counters.stack++;
-    if (this.record)
+    this.release(frame);
+    if (this.recording)
       this.step({
         k: 'deliver',
         cpu: where.cpu,
@@ -228,7 +256,8 @@ export class Simulator {
   toWire(where: Where, dev: SimDevice, frame: SimFrame): void {
     dev.counters.txFrames++;
     this.options.onTransmit?.(dev.name, frameBytes(frame));
-    if (this.record)
+    this.release(frame);
+    if (this.recording)
       this.step({
         k: 'deliver',
         cpu: where.cpu,
@@ -240,7 +269,8 @@ export class Simulator {
   }
 
   toXsk(where: Where, sock: XskSocket, frame: SimFrame): void {
-    if (this.record)
+    this.release(frame);
+    if (this.recording)
       this.step({
         k: 'deliver',
         cpu: where.cpu,
@@ -255,7 +285,7 @@ export class Simulator {
 
   newFrame(bytes: Uint8Array, traffic: number, parent?: number): SimFrame {
     const id = this.nextFrame++;
-    if (this.record && this.frameInfos.length < this.maxSteps)
+    if (this.recording && this.frameInfos.length < this.maxSteps)
       this.frameInfos.push({
         id,
         traffic,
@@ -267,12 +297,18 @@ export class Simulator {
     return {
       id,
       traffic,
-      buf: makeBuffer(bytes, false),
+      buf: makeBuffer(bytes, false, this.pool),
       rxIfindex: 0,
       rxQueue: 0,
       redirected: false,
       skb: false,
     };
+  }
+
+  /** The frame's journey ended (freed): its page goes back to the pool (onTransmit consumers copy). */
+  private release(f: SimFrame): void {
+    this.pool.give(f.buf.bytes);
+    f.buf = RELEASED;
   }
 
   /** A broadcast copy: xdpf_clone copies the linear part only (§3.3 step 4). */
@@ -298,7 +334,13 @@ export class Simulator {
     at: Omit<XdpRunContext, 'cpu' | 'redirect'>,
   ): number {
     if (++this.runs > this.runLimit) throw new SimulationLimit();
-    const r = prog.run(frame.buf, { ...at, cpu: ctx.cpu, redirect: ctx.ri });
+    const rc = this.runCtx;
+    rc.ingressIfindex = at.ingressIfindex;
+    rc.rxQueueIndex = at.rxQueueIndex;
+    rc.egressIfindex = at.egressIfindex;
+    rc.cpu = ctx.cpu;
+    rc.redirect = ctx.ri;
+    const r = prog.run(frame.buf, rc);
     let action = r.action >>> 0;
     if (r.fault) {
       if (!this.warnedFaults.has(prog.id)) {
@@ -313,31 +355,32 @@ export class Simulator {
       dev.counters.xdpRx++;
       if (action !== FAULT) addAction(this.summary, dev.name, action);
     }
-    if (this.record) {
+    if (this.recording) {
       const ri = ctx.ri;
-      this.step({
-        k: 'run',
-        cpu: ctx.cpu,
-        context: ctx.id,
-        frame: frame.id,
-        device: dev.name,
-        program: name,
-        progId: prog.id,
-        hook,
-        action,
-        ...(action === XDP_REDIRECT
-          ? {
-              redirect: {
-                tgtIndex: ri.tgtIndex.toString(),
-                mapId: ri.mapId,
-                mapType: ri.mapType,
-                flags: ri.flags,
-                ...(this.mapNames.has(ri.mapId) ? { map: this.mapName(ri.mapId) } : {}),
-              },
-            }
-          : {}),
-        ...(r.fault ? { fault: r.fault.message } : {}),
-      });
+      if (this.recording)
+        this.step({
+          k: 'run',
+          cpu: ctx.cpu,
+          context: ctx.id,
+          frame: frame.id,
+          device: dev.name,
+          program: name,
+          progId: prog.id,
+          hook,
+          action,
+          ...(action === XDP_REDIRECT
+            ? {
+                redirect: {
+                  tgtIndex: ri.tgtIndex.toString(),
+                  mapId: ri.mapId,
+                  mapType: ri.mapType,
+                  flags: ri.flags,
+                  ...(this.mapNames.has(ri.mapId) ? { map: this.mapName(ri.mapId) } : {}),
+                },
+              }
+            : {}),
+          ...(r.fault ? { fault: r.fault.message } : {}),
+        });
     }
     return action;
   }
@@ -358,7 +401,7 @@ export class Simulator {
 
   /** xdp_do_flush: device queues, then cpumap queues, then XSK sockets (§4.1). */
   doFlush(ctx: NetContext, device: string): void {
-    this.step({ k: 'flush', cpu: ctx.cpu, context: ctx.id, device });
+    if (this.recording) this.step({ k: 'flush', cpu: ctx.cpu, context: ctx.id, device });
     devFlush(this, ctx);
     cpuMapFlush(this, ctx);
     ctx.xskFlush.length = 0;
@@ -445,14 +488,15 @@ export class Simulator {
   private vethPoll(ctx: NetContext, rq: VethRxQueue): [number, boolean] {
     const dev = rq.dev;
     const frames = rq.ring.splice(0, NAPI_WEIGHT);
-    this.step({
-      k: 'poll',
-      cpu: ctx.cpu,
-      context: ctx.id,
-      device: dev.name,
-      frames: frames.length,
-      mode: 'native',
-    });
+    if (this.recording)
+      this.step({
+        k: 'poll',
+        cpu: ctx.cpu,
+        context: ctx.id,
+        device: dev.name,
+        frames: frames.length,
+        mode: 'native',
+      });
     const stats = { redirect: 0, tx: 0 };
     const txBulk: SimFrame[] = [];
     for (const f of frames) {
@@ -470,14 +514,15 @@ export class Simulator {
   private nicPoll(ctx: NetContext, item: Extract<PollItem, { kind: 'nic' }>): [number, boolean] {
     const dev = item.dev;
     const frames = item.frames.splice(0, item.weight);
-    this.step({
-      k: 'poll',
-      cpu: ctx.cpu,
-      context: ctx.id,
-      device: dev.name,
-      frames: frames.length,
-      mode: 'native',
-    });
+    if (this.recording)
+      this.step({
+        k: 'poll',
+        cpu: ctx.cpu,
+        context: ctx.id,
+        device: dev.name,
+        frames: frames.length,
+        mode: 'native',
+      });
     const stats = { redirect: 0, tx: 0 };
     for (const f of frames) {
       dev.counters.rxFrames++;
@@ -495,7 +540,8 @@ export class Simulator {
     const q = this.backlogs[cpu] as Array<{ dev: SimDevice; frame: SimFrame }>;
     const items = q.splice(0, NAPI_WEIGHT);
     for (const { dev, frame } of items) {
-      this.step({ k: 'poll', cpu: ctx.cpu, context: ctx.id, device: dev.name, frames: 1, mode: 'skb' });
+      if (this.recording)
+        this.step({ k: 'poll', cpu: ctx.cpu, context: ctx.id, device: dev.name, frames: 1, mode: 'skb' });
       dev.counters.rxFrames++;
       this.receiveSkb(ctx, dev, frame);
     }
@@ -512,7 +558,7 @@ export class Simulator {
     txBulk: SimFrame[],
   ): void {
     const prog = dev.nativeProg as XdpProgramHandle;
-    relayout(f, prog.frags);
+    relayout(f, prog.frags, this.pool);
     const act = this.runProgram(ctx, prog, dev.progName ?? prog.name, 'native', dev, f, {
       ingressIfindex: dev.ifindex,
       rxQueueIndex: rxQueue,
@@ -526,39 +572,36 @@ export class Simulator {
         this.drop(ctx, dev, f, 'xdp_drop');
         return;
       case XDP_ABORTED:
-        this.emit(ctx, { name: 'xdp:xdp_exception', prog_id: prog.id, act, ifindex: dev.ifindex }, [f.id]);
+        this.emit(ctx, { name: 'xdp:xdp_exception', prog_id: prog.id, act, ifindex: dev.ifindex }, f.id);
         this.drop(ctx, dev, f, 'xdp_aborted');
         return;
       case XDP_TX:
         if (dev.kind === 'veth') {
           if (!canConvertToFrame(f)) {
-            this.emit(ctx, { name: 'xdp:xdp_exception', prog_id: prog.id, act, ifindex: dev.ifindex }, [
-              f.id,
-            ]);
+            this.emit(ctx, { name: 'xdp:xdp_exception', prog_id: prog.id, act, ifindex: dev.ifindex }, f.id);
             this.drop(ctx, dev, f, 'xdp_tx_error');
             return;
           }
           if (txBulk.length === VETH_XDP_TX_BULK_SIZE) this.vethXdpFlushBq(ctx, dev, txBulk, false);
           txBulk.push(f);
           stats.tx++;
-          this.step({
-            k: 'enqueue',
-            cpu: ctx.cpu,
-            context: ctx.id,
-            frame: f.id,
-            queue: `bulk_tx:${dev.name}`,
-            fill: txBulk.length,
-            capacity: VETH_XDP_TX_BULK_SIZE,
-          });
+          if (this.recording)
+            this.step({
+              k: 'enqueue',
+              cpu: ctx.cpu,
+              context: ctx.id,
+              frame: f.id,
+              queue: `bulk_tx:${dev.name}`,
+              fill: txBulk.length,
+              capacity: VETH_XDP_TX_BULK_SIZE,
+            });
         } else this.toWire(ctx, dev, f);
         return;
       case XDP_REDIRECT: {
         const err = this.doRedirect(ctx, dev, f, prog, rxQueue);
         if (err) {
           if (dev.profile.exceptionOnRedirectError)
-            this.emit(ctx, { name: 'xdp:xdp_exception', prog_id: prog.id, act, ifindex: dev.ifindex }, [
-              f.id,
-            ]);
+            this.emit(ctx, { name: 'xdp:xdp_exception', prog_id: prog.id, act, ifindex: dev.ifindex }, f.id);
           this.drop(ctx, dev, f, 'redirect_error', err);
         } else stats.redirect++;
         return;
@@ -568,7 +611,7 @@ export class Simulator {
         return;
       default:
         // bpf_warn_invalid_xdp_action, then the ABORTED path with the raw value (§3.1).
-        this.emit(ctx, { name: 'xdp:xdp_exception', prog_id: prog.id, act, ifindex: dev.ifindex }, [f.id]);
+        this.emit(ctx, { name: 'xdp:xdp_exception', prog_id: prog.id, act, ifindex: dev.ifindex }, f.id);
         this.drop(ctx, dev, f, 'invalid_action');
     }
   }
@@ -584,7 +627,7 @@ export class Simulator {
   /** do_xdp_generic (§3.7): returns true when the skb was consumed (not passed on). */
   private doXdpGeneric(ctx: NetContext, dev: SimDevice, f: SimFrame, prog: XdpProgramHandle): boolean {
     // A frags-aware program sees a 3520-byte head + page frags; others a linearised skb (§5).
-    relayout(f, prog.frags);
+    relayout(f, prog.frags, this.pool);
     const act = this.runProgram(ctx, prog, dev.progName ?? prog.name, 'generic', dev, f, {
       ingressIfindex: dev.ifindex,
       rxQueueIndex: f.rxQueue,
@@ -608,7 +651,7 @@ export class Simulator {
         this.drop(ctx, dev, f, 'program_fault');
         return true;
       default:
-        this.emit(ctx, { name: 'xdp:xdp_exception', prog_id: prog.id, act, ifindex: dev.ifindex }, [f.id]);
+        this.emit(ctx, { name: 'xdp:xdp_exception', prog_id: prog.id, act, ifindex: dev.ifindex }, f.id);
         this.drop(ctx, dev, f, act === XDP_ABORTED ? 'xdp_aborted' : 'invalid_action');
         return true;
     }
@@ -621,9 +664,11 @@ export class Simulator {
       return;
     }
     if (!dev.up) {
-      this.emit(where, { name: 'xdp:xdp_exception', prog_id: prog.id, act: XDP_TX, ifindex: dev.ifindex }, [
+      this.emit(
+        where,
+        { name: 'xdp:xdp_exception', prog_id: prog.id, act: XDP_TX, ifindex: dev.ifindex },
         f.id,
-      ]);
+      );
       this.drop(where, dev, f, 'generic_tx_busy');
       return;
     }
@@ -649,7 +694,15 @@ export class Simulator {
     }
     x.counters.txFrames++;
     this.options.onTransmit?.(x.name, frameBytes(f));
-    this.step({ k: 'deliver', cpu: where.cpu, context: where.id, frame: f.id, device: x.name, fate: 'wire' });
+    if (this.recording)
+      this.step({
+        k: 'deliver',
+        cpu: where.cpu,
+        context: where.id,
+        frame: f.id,
+        device: x.name,
+        fate: 'wire',
+      });
     f.redirected = false;
     if (p.nativeProg && p.napiPresent) {
       const rq = p.rxQueues[0] as VethRxQueue;
@@ -702,7 +755,8 @@ export class Simulator {
       sent++;
       dev.counters.txFrames++;
       this.options.onTransmit?.(dev.name, frameBytes(f));
-      this.step({ k: 'deliver', cpu: ctx.cpu, context: ctx.id, frame: f.id, device: dev.name, fate: 'tx' });
+      if (this.recording)
+        this.step({ k: 'deliver', cpu: ctx.cpu, context: ctx.id, frame: f.id, device: dev.name, fate: 'tx' });
     }
     if (flush) this.scheduleVeth(rq, ctx.cpu);
     return { sent, err: 0 };
@@ -716,20 +770,21 @@ export class Simulator {
     const seq = this.emit(
       ctx,
       { name: 'xdp:xdp_bulk_tx', ifindex: dev.ifindex, act: XDP_TX, drops: frames.length - sent, sent, err },
-      frames.map((f) => f.id),
+      frames,
     );
-    this.step({
-      k: 'xmit',
-      cpu: ctx.cpu,
-      context: ctx.id,
-      queue: `bulk_tx:${dev.name}`,
-      sent,
-      drops: frames.length - sent,
-      ...(err ? { err: errnoName(err) } : {}),
-      flush,
-      frames: frames.map((f) => f.id),
-      event: seq,
-    });
+    if (this.recording)
+      this.step({
+        k: 'xmit',
+        cpu: ctx.cpu,
+        context: ctx.id,
+        queue: `bulk_tx:${dev.name}`,
+        sent,
+        drops: frames.length - sent,
+        ...(err ? { err: errnoName(err) } : {}),
+        flush,
+        frames: frames.map((f) => f.id),
+        event: seq,
+      });
   }
 
   // ---- traffic -------------------------------------------------------------------------------------

@@ -1,0 +1,175 @@
+// Benchmarks of the redirect simulator (issue #4 "Performance"): frames per second through the
+// whole pipeline — the example DEVMAP redirect program (examples/redirect.bpf.c, compiled by clang
+// and run in the engine VM), step 2, device bulk queues, veth ndo_xdp_xmit and the peer's XDP_PASS
+// program — for 1 M frames in bursts of 64 (target ≥ 1 M frames/s), and peak memory with every
+// event streamed to a file as perf-script text, which must not grow with the frame count.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { createRequire } from 'node:module';
+import * as esbuild from 'esbuild';
+import type { loadScenario as LoadScenario } from '../src/core/scenario/scenarioLoad';
+import type { formatEvent as FormatEvent } from '../src/core/trace/tracepoints';
+import type { Simulation as SimulationClass } from '../src/core/xdp/simulation';
+import { compileBpfC } from '../src/node/clang';
+import { createNodeHost } from '../src/node/nodeHost';
+
+export interface BenchRow {
+  name: string;
+  value: number;
+  unit: string;
+  target?: number;
+}
+
+const root = path.resolve(import.meta.dirname, '..');
+
+interface Engine {
+  loadScenario: typeof LoadScenario;
+  Simulation: typeof SimulationClass;
+  formatEvent: typeof FormatEvent;
+}
+
+/**
+ * The engine as it ships: bundled by esbuild like dist/cli.js (running the TypeScript through tsx
+ * would measure the loader's module getters, not the simulator).
+ */
+async function bundledEngine(dir: string): Promise<Engine> {
+  const entry = path.join(dir, 'entry.ts');
+  fs.writeFileSync(
+    entry,
+    [
+      `export { loadScenario } from ${JSON.stringify(path.join(root, 'src/core/scenario/scenarioLoad'))};`,
+      `export { Simulation } from ${JSON.stringify(path.join(root, 'src/core/xdp/simulation'))};`,
+      `export { formatEvent } from ${JSON.stringify(path.join(root, 'src/core/trace/tracepoints'))};`,
+    ].join('\n'),
+  );
+  const out = path.join(dir, 'engine.cjs');
+  await esbuild.build({
+    entryPoints: [entry],
+    bundle: true,
+    platform: 'neutral',
+    format: 'cjs',
+    target: 'es2022',
+    outfile: out,
+    logLevel: 'error',
+  });
+  return createRequire(import.meta.url)(out) as Engine;
+}
+
+let engine: Engine;
+
+function scenario(frames: number, peerProgram: boolean): string {
+  return JSON.stringify({
+    version: 1,
+    cpus: 2,
+    programs: [
+      { name: 'redir', file: path.join(root, 'examples/redirect.bpf.c'), function: 'xdp_redirect_udp' },
+      { name: 'pass', file: path.join(root, 'examples/redirect.bpf.c'), function: 'xdp_pass' },
+    ],
+    devices: [
+      { name: 'a0', kind: 'veth', peer: 'r1' },
+      { name: 'r1', kind: 'veth', peer: 'a0', xdp: { program: 'redir' } },
+      { name: 'r2', kind: 'veth', peer: 'c0' },
+      {
+        name: 'c0',
+        kind: 'veth',
+        peer: 'r2',
+        ...(peerProgram ? { xdp: { program: 'pass' } } : { gro: true }),
+      },
+    ],
+    maps: { tx_port: [{ key: 0, value: 'r2' }] },
+    traffic: [{ from: 'a0', count: frames, burst: 64, frame: { udp: { dst: '10.0.0.2', dport: 8 } } }],
+  });
+}
+
+let object: Uint8Array | undefined;
+
+async function run(
+  frames: number,
+  peerProgram: boolean,
+  eventsFile?: string,
+): Promise<{ seconds: number; peakRss: number; events: number }> {
+  object ??= (await compileBpfC(path.join(root, 'examples/redirect.bpf.c'))).object;
+  const bytes = object;
+  const input = await engine.loadScenario(
+    path.join(root, 'bench/simulate.xdpscenario.json'),
+    scenario(frames, peerProgram),
+    {
+      host: createNodeHost(() => undefined),
+      compileC: () => Promise.resolve(bytes),
+    },
+  );
+  const fd = eventsFile ? fs.openSync(eventsFile, 'w') : undefined;
+  let buf: string[] = [];
+  let events = 0;
+  let peakRss = process.memoryUsage().rss;
+  const sim = new engine.Simulation(input, {
+    maxEvents: 0,
+    onEvent:
+      fd === undefined
+        ? () => void events++
+        : (ev) => {
+            buf.push(engine.formatEvent(ev.event));
+            if (++events % 4096 === 0) {
+              fs.writeSync(fd, buf.join('\n') + '\n');
+              buf = [];
+              if (events % 65536 === 0) peakRss = Math.max(peakRss, process.memoryUsage().rss);
+            }
+          },
+  });
+  const t0 = performance.now();
+  sim.run();
+  const seconds = (performance.now() - t0) / 1000;
+  if (fd !== undefined) {
+    if (buf.length) fs.writeSync(fd, buf.join('\n') + '\n');
+    fs.closeSync(fd);
+  }
+  peakRss = Math.max(peakRss, process.memoryUsage().rss);
+  return { seconds, peakRss, events };
+}
+
+export async function runBench(): Promise<BenchRow[]> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xdp-lab-simbench-'));
+  try {
+    engine = await bundledEngine(dir);
+    await run(50_000, true); // warm-up (JIT)
+    const full = await run(1_000_000, true);
+    const redirectOnly = await run(1_000_000, false);
+    const small = await run(250_000, true, path.join(dir, 'small.txt'));
+    const large = await run(1_000_000, true, path.join(dir, 'large.txt'));
+    const mib = (b: number): number => b / (1 << 20);
+    return [
+      {
+        name: 'simulate: 1 M frames, devmap redirect + peer XDP_PASS, bursts of 64',
+        value: 1_000_000 / full.seconds,
+        unit: 'frames/s',
+        target: 1_000_000,
+      },
+      {
+        name: 'simulate: 1 M frames, devmap redirect (GRO peer, one program run per frame)',
+        value: 1_000_000 / redirectOnly.seconds,
+        unit: 'frames/s',
+        target: 1_000_000,
+      },
+      {
+        name: 'simulate: 1 M frames with every event streamed to a file',
+        value: 1_000_000 / large.seconds,
+        unit: 'frames/s',
+      },
+      {
+        name: `simulate: peak RSS, 1 M frames, ${large.events} events streamed`,
+        value: mib(large.peakRss),
+        unit: 'MiB',
+      },
+      {
+        name: 'simulate: peak RSS growth from 250 k to 1 M frames (streamed)',
+        value: mib(large.peakRss - small.peakRss),
+        unit: 'MiB',
+        target: 64,
+      },
+    ];
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
