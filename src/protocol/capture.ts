@@ -3,6 +3,7 @@
 // sides validate what they receive; the view never gets the event list (a 1 M-event perf capture stays
 // in the host), only the summary.
 import type { RateRow } from '../core/trace/bpftraceCapture';
+import type { CompareRow } from '../core/trace/compareSummary';
 import { checkCaptureFile, type CaptureFile } from '../core/trace/captureFile';
 import { notificationType, requestType, v, type Schema } from './webviewEndpoint';
 
@@ -20,6 +21,8 @@ export interface CaptureViewState {
   readonly running: boolean;
   readonly eventCount: number;
   readonly rates?: CaptureLiveRates;
+  /** "Compare with simulation": predicted (scenario) vs observed (this capture), row by row. */
+  readonly comparison?: { readonly scenario: string; readonly rows: readonly CompareRow[] };
 }
 
 const captureSchema: Schema<CaptureFile> = {
@@ -40,6 +43,19 @@ const viewState = v.as<CaptureViewState>(
     capture: captureSchema,
     running: v.boolean(),
     eventCount: v.int(0),
+    comparison: v.optional(
+      v.object({
+        scenario: v.string({ maxLength: 4096 }),
+        rows: v.array(
+          v.object({
+            section: v.literal('tracepoint', 'errno', 'devmapXmit', 'cpumap', 'flow'),
+            key: v.string({ maxLength: 1024 }),
+            predicted: v.number(),
+            observed: v.number(),
+          }),
+        ),
+      }),
+    ),
     rates: v.optional(
       v.object({ seconds: v.number({ min: 0 }), rows: v.array(rateRow), exceptions: v.record(v.int(0)) }),
     ),

@@ -8,7 +8,8 @@ import * as vscode from 'vscode';
 import { ratesBetween, type BpftraceSnapshot } from '../../core/trace/bpftraceCapture';
 import { checkCaptureFile, type CaptureFile } from '../../core/trace/captureFile';
 import { cannotCapture, deviceNames, type HostProbe } from '../../core/trace/hostProbe';
-import { emptySummary } from '../../core/trace/summary';
+import { compareSummaries } from '../../core/trace/compareSummary';
+import { emptySummary, type XdpSummary } from '../../core/trace/summary';
 import { formatEvent } from '../../core/trace/tracepoints';
 import { startAskpass, type Askpass } from '../../node/ssh/askpass';
 import { CaptureError, probeHost, runCapture, type CaptureTool } from '../../node/ssh/remoteCapture';
@@ -251,4 +252,57 @@ export async function openCapture(context: vscode.ExtensionContext, uri?: vscode
     return;
   }
   CapturePanel.create(context, `XDP capture: ${path.basename(target.fsPath)}`, capture, false);
+}
+
+/**
+ * "Compare Capture with Simulation": runs a scenario through the simulator (the visualizer's runner,
+ * so C programs compile the same way) and shows predicted vs observed in the capture's panel, with
+ * flows matched by device name (scenario and host ifindexes differ).
+ */
+export async function compareCapture(context: vscode.ExtensionContext): Promise<void> {
+  let panel = CapturePanel.latest;
+  if (!panel || panel.current.running) {
+    await openCapture(context);
+    panel = CapturePanel.latest;
+    if (!panel) return;
+  }
+  const capture = panel.current.capture;
+  const active = vscode.window.activeTextEditor?.document.uri;
+  let scenario: vscode.Uri | undefined = active?.path.endsWith('.xdpscenario.json') ? active : undefined;
+  if (!scenario) {
+    const found = await vscode.workspace.findFiles('**/*.xdpscenario.json', '**/node_modules/**', 200);
+    if (!found.length) {
+      void vscode.window.showWarningMessage(
+        'XDP Lab: no *.xdpscenario.json in the workspace to compare with.',
+      );
+      return;
+    }
+    scenario = (
+      await vscode.window.showQuickPick(
+        found.map((u) => ({ label: vscode.workspace.asRelativePath(u), uri: u })),
+        { title: 'Scenario to compare with the capture' },
+      )
+    )?.uri;
+    if (!scenario) return;
+  }
+  const cfg = readConfig();
+  const { runScenarioForView } = await import('../visualizer/runner');
+  const out = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: 'XDP Lab: simulating for the comparison' },
+    () =>
+      runScenarioForView({
+        scenarioPath: scenario.fsPath,
+        maxEvents: 1,
+        clangPath: cfg.clangPath,
+        includePaths: cfg.clangIncludePaths,
+        clangArgs: cfg.clangExtraArgs,
+        log: (level, message) => output()[level](message),
+      }),
+  );
+  const predictedNames = Object.fromEntries(out.model.devices.map((d) => [String(d.ifindex), d.name]));
+  const rows = compareSummaries(out.model.summary as XdpSummary, capture.summary, {
+    predicted: predictedNames,
+    observed: capture.devices,
+  });
+  panel.setComparison({ scenario: vscode.workspace.asRelativePath(scenario), rows });
 }

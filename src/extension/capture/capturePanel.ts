@@ -30,6 +30,9 @@ export class CapturePanel {
   private readonly endpoint: Endpoint;
   private running: boolean;
   private rates: CaptureLiveRates | undefined;
+  private comparison: CaptureViewState['comparison'];
+  /** The panel shown last: "Compare with simulation" uses its capture. */
+  static latest: CapturePanel | undefined;
 
   constructor(
     private readonly panel: vscode.WebviewPanel,
@@ -52,7 +55,14 @@ export class CapturePanel {
     this.endpoint.onNotification(captureStop, () => this.onStop());
     this.endpoint.onRequest(captureExport, ({ format }) => this.export(format));
     panel.webview.onDidReceiveMessage((m: unknown) => this.endpoint.handleMessage(m));
-    panel.onDidDispose(() => this.endpoint.dispose());
+    CapturePanel.latest = this;
+    panel.onDidChangeViewState((e) => {
+      if (e.webviewPanel.active) CapturePanel.latest = this;
+    });
+    panel.onDidDispose(() => {
+      this.endpoint.dispose();
+      if (CapturePanel.latest === this) CapturePanel.latest = undefined;
+    });
     panel.webview.html = shell(panel.webview, extensionUri);
   }
 
@@ -78,6 +88,16 @@ export class CapturePanel {
     this.endpoint.sendNotification(captureDidUpdate, this.state());
   }
 
+  get current(): { capture: CaptureFile; running: boolean } {
+    return { capture: this.capture, running: this.running };
+  }
+
+  setComparison(comparison: CaptureViewState['comparison']): void {
+    this.comparison = comparison;
+    this.endpoint.sendNotification(captureDidUpdate, this.state());
+    this.panel.reveal();
+  }
+
   private state(): CaptureViewState {
     const { events, ...rest } = this.capture;
     return {
@@ -85,6 +105,7 @@ export class CapturePanel {
       running: this.running,
       eventCount: events?.length ?? 0,
       ...(this.rates ? { rates: this.rates } : {}),
+      ...(this.comparison ? { comparison: this.comparison } : {}),
     };
   }
 

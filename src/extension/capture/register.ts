@@ -34,11 +34,5 @@ export function registerCapture(context: vscode.ExtensionContext): void {
   reg('xdpLab.capture.open', async (uri) =>
     (await load()).openCapture(context, uri instanceof vscode.Uri ? uri : undefined),
   );
-  reg('xdpLab.capture.compare', () =>
-    Promise.resolve(
-      void vscode.window.showInformationMessage(
-        'XDP Lab: "Compare Capture with Simulation" needs the redirect simulator (src/core/xdp), which has not landed in this build yet. Captures can already be saved and compared with `xdp-lab simulate --json` output, which has the same summary shape.',
-      ),
-    ),
-  );
+  reg('xdpLab.capture.compare', async () => (await load()).compareCapture(context));
 }

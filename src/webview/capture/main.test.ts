@@ -152,6 +152,33 @@ void test(
         (m) => m.method === 'capture/stop',
       ),
     );
+    // "Compare with simulation": predicted vs observed rows, differences marked.
+    const compared = {
+      ...state(),
+      comparison: {
+        scenario: 'examples/devmap.xdpscenario.json',
+        rows: [
+          { section: 'tracepoint', key: 'xdp:xdp_redirect_err', predicted: 3, observed: 3 },
+          { section: 'flow', key: 'r1 → r2 sent', predicted: 5, observed: 3 },
+        ],
+      },
+    };
+    await page.evaluate(
+      (p) => window.postMessage({ type: 'notification', method: 'capture/didUpdate', params: p }, '*'),
+      compared,
+    );
+    await page
+      .waitForFunction(
+        () => document.body.textContent?.includes('Predicted (simulation) vs observed (capture)'),
+        undefined,
+        {
+          timeout: 10_000,
+        },
+      )
+      .catch(() => assert.fail(`comparison not rendered: ${problems.join('; ')}`));
+    const cmp = (await page.textContent('body')) ?? '';
+    assert.match(cmp, /flowr1 → r2 sent53Δ -2/);
+    assert.match(cmp, /tracepointxdp:xdp_redirect_err33=/);
     // A malformed update is refused by the endpoint's schema, not rendered.
     await page.evaluate(() =>
       window.postMessage(
@@ -163,7 +190,7 @@ void test(
         '*',
       ),
     );
-    await page.waitForFunction(() => document.body.textContent?.includes('4242'));
+    await page.waitForFunction(() => document.body.textContent?.includes('Predicted (simulation)'));
     assert.deepEqual(
       problems.filter((p) => !/capture\/didUpdate: params\.capture: format/.test(p)),
       [],

@@ -109,6 +109,32 @@ function render(root: HTMLElement, s: CaptureViewState, endpoint: Endpoint): voi
     if (exc.length)
       parts.push(h('p', {}, `exceptions by action: ${exc.map(([a, n]) => `${a} ${n}`).join(', ')}`));
   }
+  if (s.comparison) {
+    const sections = {
+      tracepoint: 'tracepoint',
+      errno: 'errno',
+      devmapXmit: 'devmap xmit',
+      cpumap: 'cpumap',
+      flow: 'flow',
+    };
+    parts.push(
+      h('h2', {}, 'Predicted (simulation) vs observed (capture)'),
+      h('p', { class: 'dim' }, `scenario ${s.comparison.scenario}`),
+      table(
+        ['', 'what', 'predicted', 'observed', ''],
+        s.comparison.rows.map((r) => [
+          sections[r.section],
+          r.key,
+          r.predicted,
+          r.observed,
+          r.predicted === r.observed
+            ? h('span', { class: 'same' }, '=')
+            : h('b', { class: 'warn' }, `Δ ${r.observed - r.predicted}`),
+        ]),
+        [2, 3],
+      ),
+    );
+  }
   parts.push(
     h('h2', {}, 'Tracepoints'),
     table(
