@@ -3,7 +3,8 @@
 // one errno table, devmap/cpumap sums, per-device counters and verdicts, warnings.
 import { errnoNumber, explainErrno } from '../trace/errnos';
 import { tracepointRows } from '../trace/summary';
-import type { SimSummary } from './simulationResult';
+import { explainDrop } from './dropReasons';
+import type { DropReason, SimSummary } from './simulationResult';
 
 export function summaryText(s: SimSummary): string {
   const out: string[] = [];
@@ -30,6 +31,13 @@ export function summaryText(s: SimSummary): string {
     out.push(
       `  ${name.padEnd(10)} ${[d.rxFrames, d.xdpRx, d.stack, d.txFrames, d.drops].map((n) => String(n).padStart(6)).join(' ')}${reasons ? '  ' + reasons : ''}`,
     );
+  }
+  const seen = new Set<DropReason>();
+  for (const d of Object.values(s.devices))
+    for (const k of Object.keys(d.dropReasons)) seen.add(k as DropReason);
+  if (seen.size) {
+    out.push('', 'drop reasons:');
+    for (const r of seen) out.push(`  ${r}: ${explainDrop(r)}`);
   }
   const acts = Object.entries(s.actions);
   if (acts.length) {
