@@ -106,6 +106,8 @@ export function parseElf(bytes: Uint8Array): ElfFile {
     const type = dv.getUint32(o + 4, true);
     const offset = u64(o + 24);
     const size = u64(o + 32);
+    if (type === SHT_NOBITS && size > 1 << 26)
+      throw new ElfError(`section ${i} reserves ${size} bytes of zeros: more than the 64 MiB the VM accepts`);
     if (type !== SHT_NOBITS && type !== 0 && offset + size > bytes.length)
       throw new ElfError(
         `section ${i} (offset 0x${offset.toString(16)}, ${size} bytes) runs past the end of the file: truncated?`,
@@ -132,10 +134,7 @@ export function parseElf(bytes: Uint8Array): ElfFile {
     size: s.size,
     link: s.link,
     info: s.info,
-    data:
-      s.type === SHT_NOBITS
-        ? new Uint8Array(Math.min(s.size, 1 << 28))
-        : bytes.subarray(s.offset, s.offset + s.size),
+    data: s.type === SHT_NOBITS ? new Uint8Array(s.size) : bytes.subarray(s.offset, s.offset + s.size),
   }));
   const symtab = sections.find((s) => s.type === SHT_SYMTAB);
   const symbols: ElfSymbol[] = [];

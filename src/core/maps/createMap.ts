@@ -7,7 +7,7 @@ import type { BpfMap, MapDef, MapHost } from './bpfMap';
 import { CpuMap } from './cpumap';
 import { DevMap } from './devmap';
 import { DevMapHash } from './devmapHash';
-import { E2BIG, EINVAL } from './errno';
+import { E2BIG, EINVAL, ENOMEM } from './errno';
 import { HashMap } from './hashMap';
 import { LpmTrieMap } from './lpmTrie';
 import { MapOfMaps } from './mapInMap';
@@ -57,6 +57,14 @@ function createMapOfType(def: MapDef, host: MapHost, opts: CreateMapOptions): Bp
   const info = mapTypeByValue(def.type);
   if (!info || def.type === 0) fail(EINVAL, `unknown map type ${def.type}`);
   const name = info!.name;
+  // The VM keeps maps in memory: refuse what would not fit rather than crash (the kernel's own
+  // limits are KMALLOC_MAX_SIZE per value and the memcg; these are in the same spirit).
+  if (def.keySize > 512 || def.valueSize > 1 << 20)
+    fail(E2BIG, `key_size ${def.keySize} / value_size ${def.valueSize} too large`);
+  if (def.maxEntries * Math.max(def.valueSize, 1) > 1 << 28 && def.type !== MapType.RINGBUF)
+    fail(ENOMEM, `${def.maxEntries} entries of ${def.valueSize} bytes exceed the VM's 256 MiB per map`);
+  if (def.type === MapType.RINGBUF && def.maxEntries > 1 << 28)
+    fail(ENOMEM, `ring of ${def.maxEntries} bytes exceeds the VM's 256 MiB per map`);
   const noKey = def.type === MapType.QUEUE || def.type === MapType.STACK || def.type === MapType.RINGBUF;
   if (def.maxEntries <= 0) fail(EINVAL, `${name} needs max_entries ≥ 1`);
   if (!noKey && def.keySize <= 0) fail(EINVAL, `${name} needs a key_size`);

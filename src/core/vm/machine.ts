@@ -118,6 +118,7 @@ export class Machine {
   }
 
   outOfBudget(pc: number, n: number): never {
+    this.n = n;
     throw new VmFault(
       pc,
       `instruction budget exhausted after ${n} instructions (limit ${this.budget}): an endless loop?`,

@@ -3,7 +3,9 @@
 import { compile } from './compiler';
 import type { CompiledProgram } from './compiler';
 import { decodeInsns, INSN_SIZE } from './isa';
-import { DEFAULT_BUDGET, Machine, REGION_MEMORY } from './machine';
+import { DEFAULT_BUDGET, REGION_MEMORY } from './machine';
+import { BpfSystem } from './bpfSystem';
+import { TAIL_CALL_HELPER_ID, unsupportedHelper } from '../helpers/helperTable';
 import type { RunnableProgram } from './machine';
 import { ADDR_BASE, pairToBigInt } from './memory';
 import { LoadError, VmFault } from './vmFault';
@@ -30,8 +32,12 @@ export function runRaw(
   if (code.length % INSN_SIZE !== 0)
     throw new LoadError(`the program is ${code.length} bytes, not a multiple of 8`);
   const insns = decodeInsns(code);
-  const fn = compile(insns);
-  const M = new Machine();
+  const fn = compile(insns, {
+    checkHelper: (id, pc) =>
+      unsupportedHelper(id, false) ? `pc ${pc}: ${unsupportedHelper(id, false)}` : undefined,
+    tailCallHelper: TAIL_CALL_HELPER_ID,
+  });
+  const M = new BpfSystem().machine;
   const mem = memory ? memory.slice() : new Uint8Array(0);
   const region = M.R[REGION_MEMORY];
   region?.setWindow(mem, 0, mem.length, true);

@@ -1,0 +1,153 @@
+// VM unit tests without a kernel: the RFC 9669 corner cases (each also checked against the kernel
+// by test/kernel/vmIsa.test.ts), faults and load-time refusals, and a property test that random
+// bytecode never crashes the compiler or the machine.
+import assert from 'node:assert/strict';
+import test from 'node:test';
+import fc from 'fast-check';
+import * as A from './asm';
+import * as I from './isa';
+import { LoadError, runRaw, VmFault } from './rawRun';
+
+const r0 = (...parts: (I.Insn | I.Insn[])[]): bigint => runRaw(A.assemble(...parts), undefined).r0;
+const U64 = (v: bigint): bigint => BigInt.asUintN(64, v);
+
+void test('division and modulo corner cases (RFC 9669 §4.1)', () => {
+  const INT64_MIN = 0x8000000000000000n;
+  assert.equal(
+    r0(A.lddw(0, INT64_MIN), A.mov64(1, -1), A.aluX(true, I.ALU_DIV, 0, 1, 1), A.exit()),
+    INT64_MIN,
+    'sdiv64 INT_MIN / -1',
+  );
+  assert.equal(
+    r0(A.lddw(0, INT64_MIN), A.mov64(1, -1), A.aluX(true, I.ALU_MOD, 0, 1, 1), A.exit()),
+    0n,
+    'smod64 INT_MIN % -1',
+  );
+  assert.equal(r0(A.mov64(0, 77), A.mov64(1, 0), A.aluX(true, I.ALU_DIV, 0, 1), A.exit()), 0n, 'x / 0 = 0');
+  assert.equal(
+    r0(A.mov64(0, -5), A.mov64(1, 0), A.aluX(true, I.ALU_MOD, 0, 1), A.exit()),
+    U64(-5n),
+    'x % 0 = x (64)',
+  );
+  assert.equal(
+    r0(A.mov64(0, -5), A.mov64(1, 0), A.aluX(false, I.ALU_MOD, 0, 1), A.exit()),
+    0xfffffffbn,
+    'x % 0 = (u32)x (32)',
+  );
+  assert.equal(
+    r0(A.mov64(0, -7), A.aluK(true, I.ALU_MOD, 0, 2, 1), A.exit()),
+    U64(-1n),
+    'smod sign follows the dividend',
+  );
+});
+
+void test('32-bit results zero-extend; shifts mask the amount; sign extension', () => {
+  assert.equal(r0(A.mov64(0, -1), A.aluK(false, I.ALU_ADD, 0, 0), A.exit()), 0xffffffffn);
+  assert.equal(
+    r0(A.mov64(0, 1), A.mov64(1, 65), A.aluX(true, I.ALU_LSH, 0, 1), A.exit()),
+    2n,
+    'lsh64 by 65 = by 1',
+  );
+  assert.equal(
+    r0(A.mov64(0, 1), A.mov64(1, 33), A.aluX(false, I.ALU_LSH, 0, 1), A.exit()),
+    2n,
+    'lsh32 by 33 = by 1',
+  );
+  assert.equal(r0(A.lddw(0, 0x80000000n), A.aluK(true, I.ALU_ARSH, 0, 4), A.exit()), 0x8000000n);
+  assert.equal(r0(A.lddw(0, 0x80000000n), A.aluK(false, I.ALU_ARSH, 0, 4), A.exit()), 0xf8000000n);
+  assert.equal(r0(A.mov64(1, 0x80), A.aluX(true, I.ALU_MOV, 0, 1, 8), A.exit()), U64(-128n), 'movsx8');
+  assert.equal(
+    r0(A.mov64(1, 0x8000), A.aluX(false, I.ALU_MOV, 0, 1, 16), A.exit()),
+    0xffff8000n,
+    'movsx16 (32-bit)',
+  );
+  assert.equal(r0(A.lddw(0, 0x0102030405060708n), A.endian('bswap', 0, 64), A.exit()), 0x0807060504030201n);
+  assert.equal(r0(A.lddw(0, 0x0102030405060708n), A.endian('be', 0, 16), A.exit()), 0x0807n);
+  assert.equal(r0(A.lddw(0, 0x0102030405060708n), A.endian('le', 0, 32), A.exit()), 0x05060708n);
+});
+
+void test('memory: the r1 buffer, stack, sign-extending loads, atomics', () => {
+  const mem = Uint8Array.from([0xff, 0x80, 0, 0, 1, 2, 3, 4]);
+  const r = runRaw(
+    A.assemble(
+      A.ldx(2, 0, 1, 0, true),
+      A.mov64(2, 5),
+      A.atomic(4, 0x01, 1, 2, 4),
+      A.aluX(true, I.ALU_ADD, 0, 2),
+      A.exit(),
+    ),
+    mem,
+  );
+  assert.equal(r.r0, U64(-0x7f01n + 0x04030201n));
+  assert.deepEqual([...r.memory.subarray(4)], [6, 2, 3, 4]);
+  assert.equal(
+    r0(A.mov64(1, 9), A.stx(8, 10, 1, -512), A.ldx(8, 0, 10, -512), A.exit()),
+    9n,
+    'fp-512 is the last stack byte range',
+  );
+});
+
+void test('faults: out of bounds, NULL, budget, call depth; each with the pc', () => {
+  const fault = (code: Uint8Array, mem: Uint8Array | undefined, pattern: RegExp, pc?: number): void => {
+    assert.throws(
+      () => runRaw(code, mem, { budget: 100_000 }),
+      (e: unknown) => e instanceof VmFault && pattern.test(e.message) && (pc === undefined || e.pc === pc),
+    );
+  };
+  fault(
+    A.assemble(A.ldx(4, 0, 1, 6), A.exit()),
+    new Uint8Array(8),
+    /out-of-bounds read of 4 bytes at offset 6 of memory/,
+    0,
+  );
+  fault(
+    A.assemble(A.mov64(0, 0), A.ldx(8, 0, 10, -520), A.exit()),
+    undefined,
+    /stack access out of bounds.*fp-520/,
+    1,
+  );
+  fault(A.assemble(A.mov64(1, 0), A.ldx(1, 0, 1, 0), A.exit()), undefined, /NULL or a scalar/, 1);
+  fault(A.assemble(A.mov64(0, 0), A.ja(-1), A.exit()), undefined, /instruction budget exhausted/);
+  fault(A.assemble(A.callLocal(-1), A.exit()), undefined, /call depth exceeds 8 frames/);
+  fault(A.assemble(A.mov64(0, 1)), undefined, /ran past its last instruction/);
+});
+
+void test('load-time refusals: bad opcode, jump outside, r10 write, half a ld_imm64, unknown helper', () => {
+  const refuse = (bytes: Uint8Array, pattern: RegExp): void => {
+    assert.throws(
+      () => runRaw(bytes, undefined),
+      (e: unknown) => e instanceof LoadError && pattern.test(e.message),
+    );
+  };
+  refuse(Uint8Array.from([0xff, 0, 0, 0, 0, 0, 0, 0]), /pc 0: unknown ALU64 operation \(opcode 0xff\)/);
+  refuse(A.assemble(A.ja(5), A.exit()), /jump target 6 is outside the program/);
+  refuse(A.assemble(A.mov64(10, 0), A.exit()), /r10 is read-only/);
+  refuse(A.assemble(A.lddw(0, 1n)[0]!), /missing its second slot/);
+  refuse(A.assemble(A.mov64(0, 0), A.exit()).subarray(0, 12), /not a multiple of 8/);
+  refuse(A.assemble(A.callHelper(999), A.exit()), /helper 999|unknown helper/);
+});
+
+void test('property: random bytecode never crashes the compiler or the machine', () => {
+  const slot = fc.record({
+    op: fc.integer({ min: 0, max: 255 }),
+    dst: fc.integer({ min: 0, max: 11 }),
+    src: fc.integer({ min: 0, max: 11 }),
+    off: fc.integer({ min: -4, max: 4 }),
+    imm: fc.integer({ min: -3, max: 70 }),
+  });
+  fc.assert(
+    fc.property(
+      fc.array(slot, { minLength: 1, maxLength: 24 }),
+      fc.option(fc.uint8Array({ maxLength: 16 }), { nil: undefined }),
+      (insns, mem) => {
+        try {
+          const r = runRaw(I.encodeInsns(insns), mem, { budget: 5_000 });
+          assert.equal(typeof r.r0, 'bigint');
+        } catch (e) {
+          assert.ok(e instanceof LoadError || e instanceof VmFault, `unexpected ${String(e)}`);
+        }
+      },
+    ),
+    { numRuns: 3000 },
+  );
+});

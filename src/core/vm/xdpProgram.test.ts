@@ -1,0 +1,90 @@
+// XDP program runs: faults carry the source line, runaway programs stop at the budget, traced runs
+// see every instruction, and the redirect helpers write RedirectInfo as redirect-semantics.md §2 says.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import test from 'node:test';
+import { loadObject } from '../elf/loadObject';
+import { buildFrame } from '../packet/frameBuilder';
+import { IFINDEX_MAP_ID, RedirectInfo } from '../xdp/redirectInfo';
+import { testRunBuffer, TestRunError } from './xdpBuffer';
+
+const objDir = path.resolve(__dirname, '../../../test/fixtures/programs/obj');
+const load = (name: string) =>
+  loadObject(new Uint8Array(fs.readFileSync(path.join(objDir, name))), { name: name.split('.')[0] });
+
+void test('an unchecked packet read faults with pc, source line and the reason', () => {
+  const p = load('oob.bpf.o').programs[0]!;
+  const ok = p.testRun(buildFrame({ udp: {} }));
+  assert.equal(ok.fault, undefined);
+  assert.equal(ok.retval, 1);
+  const r = p.testRun(buildFrame({ udp: {} }).slice(0, 20));
+  assert.ok(r.fault, 'a 20-byte frame has no IP protocol byte');
+  assert.match(r.fault.line ?? '', /^oob\.bpf\.c:1\d$/);
+  assert.match(
+    r.fault.message,
+    /packet access out of bounds: read of 1 byte at offset 23 from data, but data_end is at 20/,
+  );
+  assert.equal(typeof r.fault.pc, 'number');
+});
+
+void test('a runaway loop stops at the instruction budget', () => {
+  const p = load('spin.bpf.o').programs[0]!;
+  const frame = buildFrame({ udp: {} });
+  assert.equal(p.testRun(frame).retval, 2, 'even first byte: no loop');
+  frame[0] = 3;
+  const r = p.testRun(frame, { budget: 50_000 });
+  assert.match(r.fault?.message ?? '', /instruction budget exhausted after \d+ instructions \(limit 50000\)/);
+  assert.ok(r.insns > 50_000 && r.insns < 50_100);
+});
+
+void test('a traced run reports every instruction with its registers', () => {
+  const p = load('parser.bpf.o').programs[0]!;
+  const steps: { pc: number; r1: bigint }[] = [];
+  const r = p.testRun(buildFrame({ udp: { dport: 9 } }), {
+    onStep: (s) => steps.push({ pc: s.pc, r1: s.regs[1]! }),
+  });
+  assert.equal(steps.length, r.insns);
+  assert.equal(steps[0]!.pc, 0);
+  assert.notEqual(steps[0]!.r1, 0n, 'r1 holds the context pointer');
+  assert.equal(p.testRun(buildFrame({ udp: { dport: 9 } })).retval, r.retval, 'traced and fast runs agree');
+});
+
+void test('runts are refused like BPF_PROG_TEST_RUN; long frames spill into frags', () => {
+  assert.throws(() => testRunBuffer(new Uint8Array(13)), TestRunError);
+  const b = testRunBuffer(new Uint8Array(9000));
+  assert.equal(b.dataEnd - b.data, 3520);
+  assert.deepEqual(
+    b.frags.map((f) => f.length),
+    [4096, 1384],
+  );
+});
+
+void test('bpf_redirect_map: hit, miss keeps tgt_index, bad flags leave the record, key truncation (§2.2)', () => {
+  const o = load('redirects.bpf.o');
+  const p = o.programs[0]!;
+  const devs = o.map('devs')!;
+  assert.equal(devs.userUpdate(new Uint8Array(4), new Uint8Array([9, 0, 0, 0]), 0), 0);
+  const ctx = { ingressIfindex: 1, rxQueueIndex: 0, egressIfindex: 0, cpu: 0, redirect: new RedirectInfo() };
+  const run = (dport: number): number => p.run(testRunBuffer(buildFrame({ udp: { dport } })), ctx).action;
+  // One context across calls: the record persists (§1.2).
+  assert.equal(run(1), 4);
+  assert.deepEqual([ctx.redirect.tgtIndex, ctx.redirect.mapId, ctx.redirect.mapType], [0n, devs.id, 14]);
+  assert.deepEqual(ctx.redirect.tgtValue, { ifindex: 9, key: 0 });
+  assert.equal(run(2), 2, 'miss → the fallback action XDP_PASS');
+  assert.deepEqual(
+    [ctx.redirect.tgtIndex, ctx.redirect.mapId, ctx.redirect.mapType, ctx.redirect.tgtValue],
+    [0n, IFINDEX_MAP_ID, 0, undefined],
+  );
+  ctx.redirect.mapId = 5;
+  assert.equal(run(5), 0, 'flag 4 → ABORTED');
+  assert.equal(ctx.redirect.mapId, 5, 'record untouched');
+  assert.equal(run(6), 4, 'key 0x1_0000_0000 finds slot 0');
+  assert.equal(ctx.redirect.tgtIndex, 0x100000000n, 'tgt_index keeps the full 64-bit key');
+  assert.equal(run(4), 4, 'broadcast on an empty slot still redirects');
+  assert.equal(ctx.redirect.flags, 8);
+  assert.equal(ctx.redirect.map, devs);
+  assert.equal(run(13), 4, 'bpf_redirect(13, 0)');
+  assert.ok(ctx.redirect.isIfindexRedirect());
+  assert.equal(ctx.redirect.tgtIndex, 13n);
+});
