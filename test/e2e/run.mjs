@@ -51,6 +51,10 @@ const VSIX = path.join(ROOT, 'xdp-lab.vsix');
 const MAX_VSIX = 5 * 1024 * 1024;
 
 const t0 = Date.now();
+// Pictures of failures from an earlier run would mislead: remove them (other screenshots are overwritten).
+const RESULTS = path.join(ROOT, 'test-results');
+if (fs.existsSync(RESULTS))
+  for (const f of fs.readdirSync(RESULTS)) if (/^failed-.*\.png$/.test(f)) fs.rmSync(path.join(RESULTS, f));
 const results = [];
 const secs = (ms) => `${(ms / 1000).toFixed(1)}s`;
 function record(name, ok, detail, ms) {
