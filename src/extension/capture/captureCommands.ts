@@ -9,7 +9,7 @@ import { ratesBetween, type BpftraceSnapshot } from '../../core/trace/bpftraceCa
 import { checkCaptureFile, type CaptureFile } from '../../core/trace/captureFile';
 import { cannotCapture, deviceNames, type HostProbe } from '../../core/trace/hostProbe';
 import { compareSummaries } from '../../core/trace/compareSummary';
-import { emptySummary, type XdpSummary } from '../../core/trace/summary';
+import { emptySummary } from '../../core/trace/summary';
 import { formatEvent } from '../../core/trace/tracepoints';
 import { startAskpass, type Askpass } from '../../node/ssh/askpass';
 import { CaptureError, probeHost, runCapture, type CaptureTool } from '../../node/ssh/remoteCapture';
@@ -300,7 +300,7 @@ export async function compareCapture(context: vscode.ExtensionContext): Promise<
       }),
   );
   const predictedNames = Object.fromEntries(out.model.devices.map((d) => [String(d.ifindex), d.name]));
-  const rows = compareSummaries(out.model.summary as XdpSummary, capture.summary, {
+  const rows = compareSummaries(out.model.summary, capture.summary, {
     predicted: predictedNames,
     observed: capture.devices,
   });
