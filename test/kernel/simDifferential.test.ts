@@ -10,6 +10,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
+import { buildFrame } from '../../src/core/packet/frameBuilder';
 import { loadScenario } from '../../src/core/scenario/scenarioLoad';
 import type { Scenario } from '../../src/core/scenario/scenario';
 import { addEvent, emptySummary, type XdpSummary } from '../../src/core/trace/summary';
@@ -133,8 +134,7 @@ function mapValueBytes(v: unknown, sc: Scenario): Uint8Array {
     return u32le(d.ifindex);
   }
   if (v && typeof v === 'object' && 'qsize' in v) return u32le((v as { qsize: number }).qsize);
-  if (v && typeof v === 'object' && 'ifindex' in v)
-    return mapValueBytes((v).ifindex, sc);
+  if (v && typeof v === 'object' && 'ifindex' in v) return mapValueBytes(v.ifindex, sc);
   throw new Error(`map value ${JSON.stringify(v)} cannot be written with bpftool here`);
 }
 
@@ -181,7 +181,7 @@ async function runInKernel(
     // A frame larger than the sender's MTU is refused by the socket, as the simulator counts it.
     assert.ok(sent <= t.count);
   }
-  sendFrames(ns, MARKER_TX.name, sc.traffic[0]?.frame ?? new Uint8Array(64), 1);
+  sendFrames(ns, MARKER_TX.name, buildFrame({}), 1);
   await cap.until(() => cap.markers > 0, 'the marker frame');
   // The cpumap kthread runs asynchronously: wait until it has consumed every frame the ring kept.
   const s = cap.summary;

@@ -52,5 +52,8 @@ SEC("xdp") int redir_xsk(struct xdp_md *ctx) { return bpf_redirect_map(&xsks, 0,
 SEC("xdp") int redir_none(struct xdp_md *ctx) { return XDP_REDIRECT; }
 SEC("xdp") int tx(struct xdp_md *ctx) { return XDP_TX; }
 SEC("xdp") int pass(struct xdp_md *ctx) { return XDP_PASS; }
+SEC("xdp") int redir_devmap_generic(struct xdp_md *ctx) { return bpf_redirect_map(&tx_port, 1, 0); }
+SEC("xdp.frags") int redir_ifindex_frags(struct xdp_md *ctx) { return bpf_redirect(IF_B0, 0); }
+SEC("xdp.frags") int pass_frags(struct xdp_md *ctx) { return XDP_PASS; }
 
 char LICENSE[] SEC("license") = "GPL";
