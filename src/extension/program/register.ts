@@ -1,7 +1,12 @@
-// Running a program in the engine VM (issue #3 replaces this).
-import type * as vscode from 'vscode';
-import { registerNotAvailable } from '../notAvailable';
+// Running a program in the engine VM (issue #3): XDP Lab: Run Program on a Frame. The language
+// server's CodeLens passes {uri, function}; from the palette the active editor is used. The command's
+// module loads on first use.
+import * as vscode from 'vscode';
 
 export function registerProgram(context: vscode.ExtensionContext): void {
-  registerNotAvailable(context, 'xdpLab.program.run', 'Run Program on a Frame', 3);
+  context.subscriptions.push(
+    vscode.commands.registerCommand('xdpLab.program.run', async (arg: unknown) =>
+      (await import('./runProgram')).runProgram(arg),
+    ),
+  );
 }
