@@ -59,6 +59,9 @@ export class SimDevice {
   }
 
   readonly hardHeaderLen = ETH_HLEN;
+  private featureCache = -1;
+  /** Set once the host is built: from then on xdp_features no longer change and are cached. */
+  frozen = false;
 
   get nativeProg(): XdpProgramHandle | undefined {
     return this.mode === 'native' ? this.prog : undefined;
@@ -74,6 +77,8 @@ export class SimDevice {
    * redirect-target bits of drivers that set them only while a program is attached.
    */
   get xdpFeatures(): number {
+    // Static while traffic runs (attachments, GRO and link state are set up before), so cached.
+    if (this.featureCache >= 0) return this.featureCache;
     let bits = this.profile.baseFeatures;
     if (this.kind === 'veth') {
       const p = this.peer;
@@ -89,6 +94,7 @@ export class SimDevice {
     set(o.ndoXmitSg, XDP_FEATURE.NDO_XMIT_SG);
     set(o.rxSg, XDP_FEATURE.RX_SG);
     set(o.xskZeroCopy, XDP_FEATURE.XSK_ZEROCOPY);
+    if (this.frozen) this.featureCache = bits;
     return bits;
   }
 

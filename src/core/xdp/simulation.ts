@@ -250,6 +250,7 @@ export class Simulation {
         zeroCopy: x.zeroCopy,
       })),
     };
+    for (const d of this.devices.values()) d.frozen = true;
     this.sim = new Simulator(
       this.topology,
       [...this.devices.values()],
