@@ -1,0 +1,114 @@
+// `xdp-lab run` and `xdp-lab exec` against their contract (cli.md), on the built bundle
+// (dist/cli.js, which `npm test` builds first) with the prebuilt fixture objects.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import test from 'node:test';
+import { buildFrame } from '../../core/packet/frameBuilder';
+
+const root = path.resolve(__dirname, '../../..');
+const obj = (n: string): string => path.join(root, 'test/fixtures/programs/obj', n);
+const cli = (args: string[], input?: string) =>
+  spawnSync(process.execPath, [path.join(root, 'dist/cli.js'), ...args], { encoding: 'utf8', input });
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'xlvm-cli-'));
+const file = (name: string, data: Uint8Array | string): string => {
+  const p = path.join(tmp, name);
+  fs.writeFileSync(p, data);
+  return p;
+};
+const udp9 = file('udp9.bin', buildFrame({ udp: { sport: 4000, dport: 9 } }));
+
+void test('run --json: retval, action, data_out, every map, insns, nsPerRun; --maps preloads', () => {
+  const maps = file(
+    'maps.json',
+    JSON.stringify({ tx_port: [{ key: 1, value: 5 }], rx_count: [{ key: '02000000', value: 7 }] }),
+  );
+  const r = cli(['run', obj('redirect.bpf.o'), '--data', udp9, '--maps', maps, '--repeat', '3', '--json']);
+  assert.equal(r.status, 0, r.stderr);
+  const out = JSON.parse(r.stdout) as Record<string, unknown> & {
+    maps: Record<string, { key: string; value: string; values?: string[] }[]>;
+  };
+  assert.equal(out.retval, 4);
+  assert.equal(out.action, 'XDP_REDIRECT');
+  assert.equal(out.dataOut, Buffer.from(fs.readFileSync(udp9)).toString('hex'));
+  assert.ok(typeof out.insns === 'number' && out.insns > 10);
+  assert.ok(typeof out.nsPerRun === 'number' && out.nsPerRun > 0);
+  assert.deepEqual(out.maps.tx_port, [{ key: '01000000', value: '05000000' }]);
+  const slot1 = out.maps.rx_count!.find((e) => e.key === '01000000')!;
+  assert.equal(slot1.value, '0300000000000000', 'three runs counted on CPU 0');
+  assert.deepEqual(slot1.values, ['0300000000000000', '0000000000000000']);
+  assert.equal(
+    out.maps.rx_count!.find((e) => e.key === '02000000')!.value,
+    '0700000000000000',
+    'preloaded on every CPU',
+  );
+  assert.equal(out.maps.rx_count!.length, 8, 'array maps list all entries');
+});
+
+void test('run: a fault is exit 1 with {fault: {pc, line, message}}; bad input is exit 2 with one line', () => {
+  const runt = file('runt20.bin', buildFrame({ udp: {} }).slice(0, 20));
+  const f = cli(['run', obj('oob.bpf.o'), '--data', runt, '--json']);
+  assert.equal(f.status, 1);
+  const fault = (JSON.parse(f.stdout) as { fault: { pc: number; line: string; message: string } }).fault;
+  assert.match(fault.line, /^oob\.bpf\.c:\d+$/);
+  assert.match(fault.message, /packet access out of bounds/);
+  const bad = (args: string[], pattern: RegExp): void => {
+    const r = cli(args);
+    assert.equal(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.equal(r.stdout, '');
+    assert.match(r.stderr, pattern);
+    assert.equal(r.stderr.trim().split('\n').length, 1);
+  };
+  bad(
+    ['run', obj('redirect.bpf.o'), '--data', file('runt.bin', new Uint8Array(13))],
+    /^xdp-lab: .*runt\.bin : the frame is 13 bytes; BPF_PROG_TEST_RUN refuses frames shorter than 14/,
+  );
+  bad(
+    [
+      'run',
+      file('garbage.o', 'hello world, not an object at all.....................................'),
+      '--data',
+      udp9,
+    ],
+    /not an ELF object/,
+  );
+  bad(['run', obj('kfunc.bpf.o'), '--data', udp9], /kfunc call to 'bpf_xdp_metadata_rx_timestamp'/);
+  bad(
+    ['run', obj('redirect.bpf.o'), '--data', udp9, '--prog', 'nope'],
+    /no XDP program named 'nope' \(programs: xdp_redirect_udp, xdp_pass\)/,
+  );
+  bad(
+    [
+      'run',
+      obj('redirect.bpf.o'),
+      '--data',
+      udp9,
+      '--maps',
+      file('m.json', '{"tx_port":[{"key":99,"value":5}]}'),
+    ],
+    /E2BIG/,
+  );
+  bad(
+    ['run', obj('redirect.bpf.o'), '--data', path.join(tmp, 'missing.bin')],
+    /missing\.bin : cannot read the frame/,
+  );
+  bad(['run', obj('redirect.bpf.o')], /missing --data/);
+});
+
+void test('exec: r0 in lower-case hex; memory in r1; failures are one line and exit 1', () => {
+  // r0 = *(u32 *)(r1 + 0) + 1; exit
+  const prog = '61100000000000000700000001000000' + '9500000000000000';
+  const r = cli(['exec', '--program', prog, 'feffffff']);
+  assert.equal(r.status, 0, r.stdout);
+  assert.equal(r.stdout, 'ffffffff\n', 'ldxw zero-extends; 0xfffffffe + 1');
+  const stdin = cli(['exec'], 'b7000000ffffffff9500000000000000\n');
+  assert.equal(stdin.stdout, 'ffffffffffffffff\n');
+  const oob = cli(['exec', '--program', prog, 'ff']);
+  assert.equal(oob.status, 1);
+  assert.match(oob.stdout, /^fault at pc 0: out-of-bounds read of 4 bytes/);
+  const bad = cli(['exec', '--program', 'ff00000000000000']);
+  assert.equal(bad.status, 1);
+  assert.match(bad.stdout, /^load failed: pc 0:/);
+});
