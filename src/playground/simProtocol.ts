@@ -1,0 +1,31 @@
+// Messages between the page and the simulator worker (simWorker.ts). One request at a time; the page
+// terminates and replaces the worker when a run exceeds its time limit (a hostile scenario cannot
+// hang the page).
+import type { XdpSummary } from '../core/trace/summary';
+import type { VisModel } from '../protocol/visualizer';
+
+export type SimWorkerRequest =
+  | {
+      kind: 'simulate';
+      id: number;
+      scenarioName: string;
+      scenarioText: string;
+      /** Base name → bytes. */
+      files: [string, Uint8Array][];
+      maxSteps: number;
+    }
+  /** Loads one object as the simulator would, to tell the user at once whether it is usable. */
+  | { kind: 'inspect'; id: number; name: string; bytes: Uint8Array };
+
+export type SimWorkerReply =
+  | {
+      id: number;
+      ok: true;
+      kind: 'simulate';
+      model: VisModel;
+      summary: XdpSummary;
+      substituted: string[];
+      ms: number;
+    }
+  | { id: number; ok: true; kind: 'inspect'; programs: string[]; maps: string[] }
+  | { id: number; ok: false; message: string };

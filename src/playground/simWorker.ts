@@ -1,0 +1,52 @@
+// The simulator's Web Worker: loads the objects, runs the scenario, adapts the result for the
+// visualizer. Every failure is a message naming what and why (ScenarioError carries the JSON path).
+import { loadObject } from '../core/elf/loadObject';
+import { ScenarioError } from '../core/scenario/scenarioParse';
+import { SimulationSetupError } from '../core/xdp/simulation';
+import type { SimWorkerReply, SimWorkerRequest } from './simProtocol';
+import { runScenarioInMemory } from './simRun';
+
+const scope = self as unknown as Worker;
+
+function describe(e: unknown, what: string): string {
+  if (e instanceof ScenarioError || e instanceof SimulationSetupError) return `${what} ${e.path}: ${e.why}`;
+  if (e instanceof SyntaxError) return `${what}: not JSON: ${e.message}`;
+  return `${what}: ${e instanceof Error ? e.message : String(e)}`;
+}
+
+async function handle(req: SimWorkerRequest): Promise<SimWorkerReply> {
+  if (req.kind === 'inspect') {
+    const obj = loadObject(req.bytes, { name: req.name.split('.')[0] || 'obj' });
+    if (!obj.programs.length) throw new Error('no XDP program in this object (no SEC("xdp") function)');
+    return {
+      id: req.id,
+      ok: true,
+      kind: 'inspect',
+      programs: obj.programs.map((p) => p.name),
+      maps: obj.maps.map((m) => m.name),
+    };
+  }
+  const t0 = performance.now();
+  const r = await runScenarioInMemory({
+    scenarioName: req.scenarioName,
+    scenarioText: req.scenarioText,
+    files: new Map(req.files),
+    maxSteps: req.maxSteps,
+  });
+  return { id: req.id, ok: true, kind: 'simulate', ...r, ms: performance.now() - t0 };
+}
+
+scope.onmessage = (ev: MessageEvent<SimWorkerRequest>) => {
+  const req = ev.data;
+  handle(req).then(
+    (reply) => scope.postMessage(reply),
+    (e: unknown) => {
+      const reply: SimWorkerReply = {
+        id: req.id,
+        ok: false,
+        message: describe(e, req.kind === 'inspect' ? req.name : req.scenarioName),
+      };
+      scope.postMessage(reply);
+    },
+  );
+};

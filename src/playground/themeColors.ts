@@ -1,0 +1,53 @@
+// The few VS Code theme colours the visualizer's stylesheet reads (media/visualizer.css), as VS Code's
+// Default Light Modern and Default Dark Modern themes define them — what a webview receives as
+// --vscode-* variables, given to the iframe by the shim.
+export type ThemeKind = 'light' | 'dark';
+
+export const webviewThemeColors: Record<ThemeKind, Record<string, string>> = {
+  light: {
+    'editor-background': '#ffffff',
+    'editor-foreground': '#3b3b3b',
+    'editorWidget-background': '#f8f8f8',
+    descriptionForeground: '#3b3b3b',
+    'panel-border': '#e5e5e5',
+    'input-background': '#ffffff',
+    'input-foreground': '#3b3b3b',
+    'input-border': '#cecece',
+    'button-background': '#005fb8',
+    'button-foreground': '#ffffff',
+    'button-secondaryBackground': '#e5e5e5',
+    'button-secondaryForeground': '#3b3b3b',
+    'button-secondaryHoverBackground': '#cccccc',
+    errorForeground: '#f85149',
+    'textLink-foreground': '#005fb8',
+    focusBorder: '#005fb8',
+    'charts-red': '#e51400',
+    'charts-blue': '#1a85ff',
+    'charts-green': '#388a34',
+    'charts-orange': '#d18616',
+    'charts-purple': '#652d90',
+  },
+  dark: {
+    'editor-background': '#1f1f1f',
+    'editor-foreground': '#cccccc',
+    'editorWidget-background': '#202020',
+    descriptionForeground: '#9d9d9d',
+    'panel-border': '#2b2b2b',
+    'input-background': '#313131',
+    'input-foreground': '#cccccc',
+    'input-border': '#3c3c3c',
+    'button-background': '#0078d4',
+    'button-foreground': '#ffffff',
+    'button-secondaryBackground': '#313131',
+    'button-secondaryForeground': '#cccccc',
+    'button-secondaryHoverBackground': '#3c3c3c',
+    errorForeground: '#f85149',
+    'textLink-foreground': '#4daafc',
+    focusBorder: '#0078d4',
+    'charts-red': '#f14c4c',
+    'charts-blue': '#4fc1ff',
+    'charts-green': '#89d185',
+    'charts-orange': '#d18616',
+    'charts-purple': '#c586c0',
+  },
+};
