@@ -8,215 +8,26 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { attachXdp, detachXdp, loadAll, mapUpdate } from './lib/bpftool';
 import { BpftraceCapture } from './lib/bpftrace';
-import { compileBpf } from './lib/compile';
 import { run } from './lib/exec';
-import { withLab, type Lab } from './lib/lab';
+import { withLab } from './lib/lab';
 import { startAskpass } from '../../src/node/ssh/askpass';
 import { runRemoteScript } from '../../src/node/ssh/sshSession';
 import { probe } from './lib/probe';
-import { sendFrames, udpFrame } from './lib/traffic';
+import {
+  HOST_ADDR,
+  HOSTILE,
+  PASSPHRASE,
+  UNPRIV,
+  peerProgram,
+  sendRedirectFrames,
+  setUpRemoteHost,
+  waitFor,
+  type RemoteHost,
+} from '../fixtures/capture/remoteHost';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const cli = path.join(root, 'dist/cli.js');
-const HOST_ADDR = '10.250.0.2';
-const HOSTILE = 'x$(id>xlrtp)'; // a legal interface name full of shell syntax
-const UNPRIV = 'xlrtuser';
-const PASSPHRASE = 'xlrt-secret-passphrase';
-
-interface RemoteHost {
-  lab: Lab;
-  dir: string;
-  config: string;
-  knownHosts: string;
-  hostKeyPub: string;
-  hostFingerprint: string;
-  sshd: ChildProcess;
-  pins: { redirect: string; pass: string; tx: string };
-}
-
-function which(tool: string): string | undefined {
-  const r = run(['sh', '-c', `command -v ${tool}`], { allowFailure: true });
-  return r.status === 0 ? r.stdout.trim() : undefined;
-}
-
-/** Waits for a condition without fixed sleeps: polls `check` every 50 ms until `ms` elapse. */
-async function waitFor<T>(what: string, check: () => T | undefined | false, ms = 30_000): Promise<T> {
-  const start = Date.now();
-  for (;;) {
-    const v = check();
-    if (v) return v;
-    if (Date.now() - start > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-async function setUp(lab: Lab): Promise<RemoteHost> {
-  const dir = lab.tmp;
-  fs.chmodSync(dir, 0o755); // the unprivileged user's sshd child reads authorized_keys here
-  lab.netns('c'); // the client side
-  lab.netns('h'); // the "remote host"
-  lab.veth(
-    { name: 'xlrtc0', index: 5001, ns: 'c', addrs: ['10.250.0.1/24'] },
-    { name: 'xlrth0', index: 5002, ns: 'h', addrs: [`${HOST_ADDR}/24`] },
-  );
-  lab.veth({ name: 'xlrta0', index: 5003, ns: 'h' }, { name: 'xlrta1', index: 5004, ns: 'h' });
-  lab.veth({ name: 'xlrtb0', index: 5005, ns: 'h' }, { name: 'xlrtb1', index: 5006, ns: 'h' });
-  lab.exec('h', [
-    'ip',
-    'link',
-    'add',
-    HOSTILE,
-    'index',
-    '5090',
-    'type',
-    'veth',
-    'peer',
-    'name',
-    'xlrth9',
-    'index',
-    '5091',
-  ]);
-
-  const obj = compileBpf(
-    path.join(root, 'test/fixtures/capture/redirect.bpf.c'),
-    path.join(dir, 'redirect.o'),
-  );
-  const loaded = loadAll(obj, lab.pinDir('p'));
-  const redirect = loaded.progs.redirect_devmap?.pin;
-  const pass = loaded.progs.pass_all?.pin;
-  const tx = loaded.maps.tx_port?.pin;
-  assert.ok(redirect && pass && tx, 'fixture programs not loaded');
-  mapUpdate(tx, 0, 5005, lab.ns('h')); // slot 0 → xlrtb0
-  attachXdp(lab.ns('h'), 'xlrta0', redirect, 'native');
-
-  run(['ssh-keygen', '-q', '-t', 'ed25519', '-N', '', '-f', path.join(dir, 'host_ed25519')]);
-  run(['ssh-keygen', '-q', '-t', 'ed25519', '-N', '', '-f', path.join(dir, 'id_ed25519')]);
-  fs.mkdirSync(path.join(dir, 'keys'));
-  // A passphrase-protected key too (the SSH_ASKPASS path).
-  run(['ssh-keygen', '-q', '-t', 'ed25519', '-N', PASSPHRASE, '-f', path.join(dir, 'enc_ed25519')]);
-  fs.writeFileSync(
-    path.join(dir, 'keys/authorized_keys'),
-    fs.readFileSync(path.join(dir, 'id_ed25519.pub'), 'utf8') +
-      fs.readFileSync(path.join(dir, 'enc_ed25519.pub'), 'utf8'),
-  );
-  fs.chmodSync(path.join(dir, 'keys/authorized_keys'), 0o644);
-  // A PATH without bpftrace for port 2223 ("bpftrace missing" on the host).
-  const bin = path.join(dir, 'nobpftrace-bin');
-  fs.mkdirSync(bin);
-  for (const t of [
-    'sh',
-    'bash',
-    'id',
-    'uname',
-    'head',
-    'awk',
-    'ls',
-    'test',
-    'timeout',
-    'mktemp',
-    'mkfifo',
-    'rm',
-    'cat',
-    'sleep',
-    'perf',
-    'kill',
-  ]) {
-    const p = which(t);
-    if (p && p.startsWith('/')) fs.symlinkSync(p, path.join(bin, t));
-  }
-  fs.writeFileSync(
-    path.join(dir, 'sshd_config'),
-    [
-      'Port 2222',
-      'Port 2223',
-      `ListenAddress ${HOST_ADDR}`,
-      `HostKey ${dir}/host_ed25519`,
-      `AuthorizedKeysFile ${dir}/keys/authorized_keys`,
-      'StrictModes no',
-      'PidFile none',
-      'UsePAM no',
-      'PasswordAuthentication no',
-      'KbdInteractiveAuthentication no',
-      'PermitRootLogin prohibit-password',
-      'Match LocalPort 2223',
-      `  SetEnv PATH=${bin}`,
-      '',
-    ].join('\n'),
-  );
-  fs.mkdirSync('/run/sshd', { recursive: true });
-  const sshd = lab.track(
-    spawn(
-      'nsenter',
-      [`--net=/run/netns/${lab.ns('h')}`, '/usr/sbin/sshd', '-D', '-e', '-f', path.join(dir, 'sshd_config')],
-      {
-        detached: true,
-        stdio: ['ignore', 'ignore', 'pipe'],
-      },
-    ),
-  );
-  let sshdLog = '';
-  sshd.stderr?.on('data', (d: Buffer) => (sshdLog += d.toString()));
-  await waitFor(
-    'sshd to listen on both ports',
-    () =>
-      (sshdLog.match(/Server listening/g)?.length ?? 0) >= 2 ||
-      (sshd.exitCode !== null && assert.fail(`sshd exited: ${sshdLog}`)),
-  );
-
-  const hostKeyPub = fs
-    .readFileSync(path.join(dir, 'host_ed25519.pub'), 'utf8')
-    .trim()
-    .split(' ')
-    .slice(0, 2)
-    .join(' ');
-  const hostFingerprint =
-    /SHA256:\S+/.exec(run(['ssh-keygen', '-l', '-f', path.join(dir, 'host_ed25519.pub')]).stdout)?.[0] ?? '';
-  const knownHosts = path.join(dir, 'known_hosts');
-  fs.writeFileSync(knownHosts, `[${HOST_ADDR}]:2222 ${hostKeyPub}\n[${HOST_ADDR}]:2223 ${hostKeyPub}\n`);
-  const config = path.join(dir, 'ssh_config');
-  const common = [
-    `  HostName ${HOST_ADDR}`,
-    `  IdentityFile ${dir}/id_ed25519`,
-    '  IdentitiesOnly yes',
-    `  UserKnownHostsFile ${knownHosts}`,
-    '  GlobalKnownHostsFile /dev/null',
-    '  HashKnownHosts no',
-  ];
-  fs.writeFileSync(
-    config,
-    [
-      'Host xlrt-host',
-      '  Port 2222',
-      '  User root',
-      ...common,
-      'Host xlrt-nobpftrace',
-      '  Port 2223',
-      '  User root',
-      ...common,
-      'Host xlrt-jump',
-      '  Port 2222',
-      '  User root',
-      '  ProxyJump xlrt-host',
-      ...common,
-      'Host xlrt-enc',
-      `  HostName ${HOST_ADDR}`,
-      '  Port 2222',
-      '  User root',
-      `  IdentityFile ${dir}/enc_ed25519`,
-      '  IdentitiesOnly yes',
-      `  UserKnownHostsFile ${knownHosts}`,
-      '  GlobalKnownHostsFile /dev/null',
-      `Host xlrt-unpriv`,
-      '  Port 2222',
-      `  User ${UNPRIV}`,
-      ...common,
-      '',
-    ].join('\n'),
-  );
-  return { lab, dir, config, knownHosts, hostKeyPub, hostFingerprint, sshd, pins: { redirect, pass, tx } };
-}
 
 /** The `xdp-lab trace --json` document. */
 interface TraceJson {
@@ -278,13 +89,6 @@ async function runCli(
   return { code, stdout: r.stdout(), stderr: r.stderr() };
 }
 
-function frames(h: RemoteHost, n: number): void {
-  assert.equal(
-    sendFrames(h.lab.ns('h'), 'xlrta1', udpFrame({ srcIp: '10.250.1.1', dstIp: '10.250.1.2' }), n),
-    n,
-  );
-}
-
 /** Processes of ours still alive on the host: tracers started by the capture wrapper, or its tmp dirs. */
 function leftovers(): string[] {
   const ps = run(['ps', '-eo', 'pid,args']).stdout.split('\n');
@@ -305,7 +109,7 @@ void test(
   async (t) => {
     assert.ok(fs.existsSync(cli), 'dist/cli.js missing: run npm run build (scripts/test.mjs builds first)');
     await withLab('xlrt-', async (lab) => {
-      const h = await setUp(lab);
+      const h = await setUpRemoteHost(lab);
       try {
         await sub(
           t,
@@ -322,9 +126,9 @@ void test(
                 cap.stderr().includes('capturing with bpftrace') ||
                 (cap.child.exitCode !== null && assert.fail(cap.stderr())),
             );
-            frames(h, 40); // xlrtb1 has no XDP program: every redirect fails with EOPNOTSUPP
-            attachXdp(lab.ns('h'), 'xlrtb1', h.pins.pass, 'native');
-            frames(h, 25); // now they are transmitted
+            sendRedirectFrames(h, 40); // xlrtb1 has no XDP program: every redirect fails with EOPNOTSUPP
+            peerProgram(h, true);
+            sendRedirectFrames(h, 25); // now they are transmitted
             await waitFor(
               'the capture to see all frames',
               () =>
@@ -333,7 +137,7 @@ void test(
             cap.child.kill('SIGINT');
             const code = await cap.done;
             const res = await direct.stop();
-            detachXdp(lab.ns('h'), 'xlrtb1', 'native');
+            peerProgram(h, false);
             assert.equal(code, 1, `stopped with Ctrl+C → exit 1 with a note; stderr: ${cap.stderr()}`);
             const out = parseOut(cap.stdout());
             const directCounts = Object.fromEntries(
@@ -390,7 +194,7 @@ void test(
                 cap.stderr().includes('capturing with perf') ||
                 (cap.child.exitCode !== null && assert.fail(cap.stderr())),
             );
-            frames(h, 7);
+            sendRedirectFrames(h, 7);
             // The redirect events are written by the time sendFrames returns (they fire in the sender's softirq).
             cap.child.kill('SIGINT');
             await cap.done;
@@ -416,7 +220,7 @@ void test(
                 cap.stderr().includes('capturing with bpftrace') ||
                 (cap.child.exitCode !== null && assert.fail(cap.stderr())),
             );
-            frames(h, 9);
+            sendRedirectFrames(h, 9);
             await waitFor('the capture to see the frames', () =>
               /xdp:xdp_redirect_err=9\b/.test(cap.stderr()),
             );
