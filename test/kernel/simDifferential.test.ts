@@ -19,6 +19,7 @@ import { runSimulation } from '../../src/core/xdp/simulation';
 import { createNodeHost } from '../../src/node/nodeHost';
 import { attachXdp, loadAll, mapUpdate, u32le } from './lib/bpftool';
 import { compileBpf } from './lib/compile';
+import { run } from './lib/exec';
 import { killGroup, withLab, type Lab } from './lib/lab';
 import { probe } from './lib/probe';
 import { sendFrames } from './lib/traffic';
@@ -38,6 +39,16 @@ const scenarioFiles = fs.existsSync(DIR)
       .filter((f) => f.endsWith('.xdpscenario.json'))
       .sort()
   : [];
+
+/** The live-frames test-run driver (scenarios/livetr.c), built once with gcc and libbpf. */
+let livetrPath: string | undefined;
+function livetr(tmp: string): string {
+  if (!livetrPath || !fs.existsSync(livetrPath)) {
+    livetrPath = path.join(tmp, 'livetr');
+    run(['gcc', '-O1', '-o', livetrPath, path.join(DIR, 'livetr.c'), '-lbpf']);
+  }
+  return livetrPath;
+}
 
 /** One compiled object for every scenario (the kernel side loads a fresh copy per scenario). */
 let objectPath: string | undefined;
@@ -177,6 +188,24 @@ async function runInKernel(
   await cap.until(() => cap.isAttached, 'bpftrace to attach its probes', 60_000);
   for (const t of sc.traffic) {
     assert.ok(t.frame, 'differential scenarios use inline frames');
+    if (t.kind === 'testRun') {
+      // BPF_PROG_TEST_RUN live frames on the device's program, pinned to the scenario's CPU.
+      const dev = sc.devices.find((d) => d.name === t.device);
+      const fn = sc.programs.find((p) => p.name === dev?.xdp?.program)?.function ?? '';
+      const hex = Array.from(t.frame, (b) => b.toString(16).padStart(2, '0')).join('');
+      lab.exec('r', [
+        'taskset',
+        '-c',
+        String(t.cpu),
+        livetr(lab.tmp),
+        (loaded.progs[fn] as { pin: string }).pin,
+        String(dev?.ifindex ?? 0),
+        String(t.count),
+        String(t.burst),
+        hex,
+      ]);
+      continue;
+    }
     const sent = sendFrames(ns, t.device, t.frame, t.count);
     // A frame larger than the sender's MTU is refused by the socket, as the simulator counts it.
     assert.ok(sent <= t.count);

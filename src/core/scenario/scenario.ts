@@ -62,8 +62,9 @@ export interface ScenarioXsk {
 }
 
 export interface ScenarioTraffic {
-  /** 'from': sent by a veth end (arrives at its peer); 'rx': received on a NIC queue. */
-  kind: 'from' | 'rx';
+  /** 'from': sent by a veth end (arrives at its peer); 'rx': received on a NIC queue; 'testRun':
+   *  BPF_PROG_TEST_RUN live frames on the device's native program, `burst` frames per batch. */
+  kind: 'from' | 'rx' | 'testRun';
   device: string;
   queue: number;
   cpu: number;

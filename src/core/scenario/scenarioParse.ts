@@ -51,6 +51,8 @@ interface RawDevice {
 interface RawTraffic {
   from?: string;
   rx?: string;
+  testRun?: string;
+  batch?: number;
   queue?: number;
   cpu?: number;
   count?: number;
@@ -202,16 +204,29 @@ export function parseScenario(raw: unknown): Scenario {
   let total = 0;
   const traffic: ScenarioTraffic[] = (r.traffic ?? []).map((t, i) => {
     const path = `$.traffic[${i}]`;
-    if ((t.from === undefined) === (t.rx === undefined))
-      throw new ScenarioError(path, "give exactly one of 'from' (a veth end) or 'rx' (a NIC)");
-    const kind = t.from !== undefined ? 'from' : 'rx';
-    const devName = (t.from ?? t.rx) as string;
+    const given = [t.from, t.rx, t.testRun].filter((x) => x !== undefined).length;
+    if (given !== 1)
+      throw new ScenarioError(
+        path,
+        "give exactly one of 'from' (a veth end), 'rx' (a NIC) or 'testRun' (a device with a native program)",
+      );
+    const kind = t.from !== undefined ? 'from' : t.rx !== undefined ? 'rx' : 'testRun';
+    const devName = (t.from ?? t.rx ?? t.testRun) as string;
     const dev = devices.find((d) => d.name === devName);
     if (!dev) throw new ScenarioError(`${path}.${kind}`, `no device named '${devName}'`);
     if (kind === 'from' && dev.kind !== 'veth')
       throw new ScenarioError(`${path}.from`, `'${devName}' is not a veth (use 'rx' for a NIC)`);
     if (kind === 'rx' && dev.kind !== 'nic')
       throw new ScenarioError(`${path}.rx`, `'${devName}' is not a NIC (use 'from' on its veth peer)`);
+    if (kind === 'testRun' && dev.xdp?.mode !== 'native')
+      throw new ScenarioError(
+        `${path}.testRun`,
+        `'${devName}' needs a native XDP program: live test-run uses it and its rx queue`,
+      );
+    if (t.batch !== undefined && kind !== 'testRun')
+      throw new ScenarioError(`${path}.batch`, "'batch' is for testRun traffic ('burst' for the others)");
+    if (t.burst !== undefined && kind === 'testRun')
+      throw new ScenarioError(`${path}.burst`, "testRun traffic takes 'batch'");
     const queue = t.queue ?? 0;
     if (kind === 'rx' && queue >= dev.queues)
       throw new ScenarioError(`${path}.queue`, `${devName} has ${dev.queues} queue(s)`);
@@ -251,7 +266,7 @@ export function parseScenario(raw: unknown): Scenario {
       queue,
       cpu,
       count,
-      burst: t.burst ?? (kind === 'from' ? 1 : 64),
+      burst: kind === 'testRun' ? (t.batch ?? 64) : (t.burst ?? (kind === 'from' ? 1 : 64)),
       ...(frame ? { frame } : {}),
       ...(t.pcap !== undefined ? { pcap: t.pcap } : {}),
       path,

@@ -232,6 +232,17 @@ const traffic: JsonSchema = {
   properties: {
     from: { ...name, description: 'Transmit from this veth end; frames arrive at its peer.' },
     rx: { ...name, description: 'Receive on this NIC.' },
+    testRun: {
+      ...name,
+      description:
+        "Run the device's native program on the frames with BPF_PROG_TEST_RUN in live-frames mode (ingress = this device), `batch` frames per batch.",
+    },
+    batch: {
+      type: 'integer',
+      minimum: 1,
+      maximum: 256,
+      description: 'testRun: frames per batch (kernel default 64, max 256).',
+    },
     queue: { type: 'integer', minimum: 0, maximum: scenarioLimits.maxQueues - 1, default: 0 },
     cpu: { type: 'integer', minimum: 0, maximum: scenarioLimits.maxCpus - 1, default: 0 },
     count: { type: 'integer', minimum: 0, maximum: scenarioLimits.maxCount, default: 1 },

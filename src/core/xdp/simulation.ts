@@ -356,7 +356,11 @@ export class Simulation {
         const n = Math.min(t.burst, total - i);
         const frames: SimFrame[] = [];
         for (let k = 0; k < n; k++) frames.push(sim.newFrame(list[(i + k) % list.length] as Uint8Array, ti));
-        if (!sim.guarded(() => sim.injectBurst(t.kind, dev, t.queue, t.cpu, frames))) break outer;
+        const burst = (): void =>
+          t.kind === 'testRun'
+            ? sim.injectTestRun(dev, t.cpu, frames)
+            : sim.injectBurst(t.kind, dev, t.queue, t.cpu, frames);
+        if (!sim.guarded(burst)) break outer;
       }
     }
     return {
