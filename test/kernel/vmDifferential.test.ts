@@ -238,3 +238,76 @@ for (const prog of PROGRAMS) {
     },
   );
 }
+
+// The "done" check of issue #3: `xdp-lab run OBJ --data F --maps M --json` (the shipped bundle)
+// gives the kernel's answer — retval, data_out and every map — for each corpus program on a fresh load.
+void test('xdp-lab run --json equals the kernel on every corpus program', { skip: probe() }, async () => {
+  await withLab('xlvm-', (lab) => {
+    const cli = path.join(root, 'dist/cli.js');
+    assert.ok(fs.existsSync(cli), 'dist/cli.js is built (npm run build)');
+    const frame = FRAMES.find(([n]) => n === 'ipv4 udp 7')![1];
+    const frameFile = path.join(lab.tmp, 'frame.bin');
+    fs.writeFileSync(frameFile, frame);
+    const diffs: string[] = [];
+    for (const prog of PROGRAMS) {
+      const base = path.basename(prog.file).replace(/\.c$/, '');
+      const objFile = compileBpf(path.join(corpus, prog.file), path.join(lab.tmp, `${base}.o`));
+      const kernel = loadAll(objFile, lab.pinDir(`cli${base.replace(/\W/g, '')}`));
+      const preload: Record<string, { key: string; value: string }[]> = {};
+      for (const [map, entries] of Object.entries(prog.preload ?? {})) {
+        preload[map] = entries.map(([key, value]) => ({ key, value }));
+        for (const [k, v] of entries)
+          mapUpdate(kernel.maps[map]!.pin, Buffer.from(k, 'hex'), Buffer.from(v, 'hex'));
+      }
+      const mapsFile = path.join(lab.tmp, `${base}.maps.json`);
+      fs.writeFileSync(mapsFile, JSON.stringify(preload));
+      const progName = Object.keys(kernel.progs).includes('xdp_dispatch') ? 'xdp_dispatch' : undefined;
+      const r = run(
+        [
+          process.execPath,
+          cli,
+          'run',
+          objFile,
+          '--data',
+          frameFile,
+          '--maps',
+          mapsFile,
+          '--json',
+          ...(progName ? ['--prog', progName] : []),
+        ],
+        { allowFailure: true },
+      );
+      assert.equal(r.status, 0, `${base}: ${r.stderr}`);
+      const out = JSON.parse(r.stdout) as {
+        program: string;
+        retval: number;
+        dataOut: string;
+        maps: Record<string, { key: string; value: string; values?: string[] }[]>;
+      };
+      const k = kernelRun(kernel.progs[out.program]!.pin, frame, lab.tmp);
+      if (k.retval !== out.retval || k.dataOut !== out.dataOut)
+        diffs.push(`${base}: kernel ${JSON.stringify(k)} CLI ${out.retval} ${out.dataOut}`);
+      for (const [name, entries] of Object.entries(out.maps)) {
+        const pin = kernel.maps[name.replace(/\./g, '_')];
+        if (!pin) {
+          diffs.push(`${base}: map ${name} not in the kernel`);
+          continue;
+        }
+        const isProgArray = entries.length > 0 && vmMapType(objFile, base, name) === 3;
+        const ke = kernelEntries(mapDump(pin.pin), isProgArray);
+        const ce = entries
+          .map((e) => `${e.key}=${e.values ? e.values.join('|') : isProgArray ? 'prog' : e.value}`)
+          .sort();
+        if (JSON.stringify(ke) !== JSON.stringify(ce))
+          diffs.push(`${base}: map ${name}: kernel ${JSON.stringify(ke)} CLI ${JSON.stringify(ce)}`);
+      }
+    }
+    assert.deepEqual(diffs, []);
+  });
+});
+
+function vmMapType(objFile: string, base: string, name: string): number | undefined {
+  return loadObject(new Uint8Array(fs.readFileSync(objFile)), { name: base.split('.')[0] as string }).map(
+    name,
+  )?.type;
+}

@@ -1,6 +1,8 @@
 // `xdp-lab run`: runs one XDP program of an object (or C file) on one frame like BPF_PROG_TEST_RUN
 // (cli.md "xdp-lab run"): retval, action, data_out, every map after the run, faults with source lines.
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { xdpActionByValue } from '../../core/bpf/xdpActions';
 import { ElfError, LoadError, loadObject } from '../../core/elf/loadObject';
@@ -19,6 +21,7 @@ const spec = {
   'rx-queue': 'string',
   repeat: 'string',
   cpu: 'string',
+  cpus: 'string',
   budget: 'string',
   json: 'boolean',
   include: 'string[]',
@@ -49,11 +52,24 @@ export async function objectBytes(
   }
 }
 
+/** The kernel's possible CPUs (per-CPU maps hold one value each), as /sys reports them. */
+function possibleCpus(): number {
+  try {
+    const text = readFileSync('/sys/devices/system/cpu/possible', 'utf8').trim();
+    return text.split(',').reduce((n, part) => {
+      const [a, b] = part.split('-').map(Number);
+      return n + (b === undefined ? 1 : b - (a ?? 0) + 1);
+    }, 0);
+  } catch {
+    return os.cpus().length || 1;
+  }
+}
+
 export const runCommand: CliCommand = {
   name: 'run',
   summary: 'Run one XDP program of an object on one frame (like BPF_PROG_TEST_RUN)',
   usage:
-    'xdp-lab run OBJ [--prog NAME] --data FILE [--maps FILE.json] [--ifindex N] [--rx-queue N] [--repeat N] [--cpu N] [--budget N] [--include DIR] [--json]',
+    'xdp-lab run OBJ [--prog NAME] --data FILE [--maps FILE.json] [--ifindex N] [--rx-queue N] [--repeat N] [--cpu N] [--cpus N] [--budget N] [--include DIR] [--json]',
   async run(argv, io) {
     const args = parseArgs(argv, spec, 'run');
     const [objFile, ...extra] = args.positionals;
@@ -66,6 +82,8 @@ export const runCommand: CliCommand = {
     const ifindex = intOption(args, 'ifindex', 'run', 1) ?? 1;
     const rxQueue = intOption(args, 'rx-queue', 'run', 0) ?? 0;
     const cpu = intOption(args, 'cpu', 'run', 0) ?? 0;
+    const cpus = intOption(args, 'cpus', 'run', 1) ?? possibleCpus();
+    if (cpu >= cpus) throw usageError('run', `--cpu ${cpu} is not below the number of CPUs (${cpus})`);
     const budget = intOption(args, 'budget', 'run', 1);
 
     const bytes = await objectBytes(
@@ -78,7 +96,7 @@ export const runCommand: CliCommand = {
     try {
       obj = loadObject(bytes, {
         name: path.basename(objFile).split('.')[0] || 'obj',
-        systemOptions: { possibleCpus: Math.max(2, cpu + 1) },
+        systemOptions: { possibleCpus: cpus },
       });
     } catch (e) {
       if (e instanceof ElfError || e instanceof LoadError) throw usageError(objFile, e.message);
