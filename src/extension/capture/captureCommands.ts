@@ -208,7 +208,9 @@ export async function startCapture(context: vscode.ExtensionContext, mode: Mode)
     if (result.parseErrors.length) output().warn(result.parseErrors.slice(0, 20).join('\n'));
     if (result.message) {
       output().warn(result.message);
-      void vscode.window.showWarningMessage(`XDP Lab: ${result.message}`);
+      // Stopping an until-stopped capture is its normal end; losses and failures need attention.
+      if (result.status === 'connection-lost' || result.status === 'failed')
+        void vscode.window.showWarningMessage(`XDP Lab: ${result.message}`);
     }
   } catch (e) {
     const message = e instanceof CaptureError || e instanceof Error ? e.message : String(e);

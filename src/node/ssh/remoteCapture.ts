@@ -250,7 +250,10 @@ export async function runCapture(
     message = `${opts.tool} did not start on ${targetLabel(t)}: ${errText || `exit code ${r.code}`}`;
   }
   if (stopRequested && status === 'stopped')
-    message = 'capture stopped before its end; the counts cover the time it ran';
+    message =
+      duration > 0
+        ? 'capture stopped before its end; the counts cover the time it ran'
+        : 'capture stopped; the counts cover the time it ran';
   return {
     status,
     ...(message ? { message } : {}),
