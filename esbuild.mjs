@@ -79,6 +79,16 @@ const bundles = [
     banner: { js: '#!/usr/bin/env node' },
   },
   {
+    // The language server for a browser worker (playground): no clang/bpftool; web-tree-sitter's
+    // Node-only dynamic imports stay unresolved because a worker never takes that path.
+    name: 'server-web',
+    entryPoints: ['src/server/browserServer.ts'],
+    outfile: 'dist/server-web.js',
+    platform: 'browser',
+    format: 'iife',
+    external: ['fs/promises', 'module'],
+  },
+  {
     name: 'webview',
     entryPoints: ['src/webview/visualizer/main.ts'],
     outdir: 'dist/webview',
