@@ -19,7 +19,9 @@ let runtimeReady: Promise<void> | undefined;
 
 export async function createCParser(wasm: ParserWasm): Promise<CParser> {
   // Parser.init is process-wide in web-tree-sitter; the first caller's runtime bytes win.
-  runtimeReady ??= Parser.init({ wasmBinary: wasm.runtime });
+  // locateFile: the runtime would otherwise resolve its own URL from import.meta.url, which a bundled
+  // worker lacks; with the bytes given it never fetches, so the name alone is enough.
+  runtimeReady ??= Parser.init({ wasmBinary: wasm.runtime, locateFile: (name: string) => name });
   await runtimeReady;
   const language = await Language.load(wasm.language);
   const parser = new Parser();
