@@ -2,6 +2,7 @@
 // enforces the exit-code contract of ../shared/specs/cli.md: never a stack trace for bad input.
 import { CliError } from './cliError';
 import type { CliCommand, CliIo } from './command';
+import { benchCommand } from './commands/bench';
 import { checkCommand } from './commands/check';
 import { execCommand } from './commands/exec';
 import { runCommand } from './commands/run';
@@ -10,7 +11,7 @@ import { traceCommand } from './commands/trace';
 
 declare const XDP_LAB_VERSION: string;
 
-const commands: readonly CliCommand[] = [runCommand, execCommand, simulateCommand, checkCommand, traceCommand];
+const commands: readonly CliCommand[] = [runCommand, execCommand, simulateCommand, checkCommand, traceCommand, benchCommand];
 
 function help(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
