@@ -11,17 +11,20 @@ import readline from 'node:readline';
 const ROOT = path.resolve(import.meta.dirname, '../../..');
 const WORKSPACE = path.join(ROOT, '.cache/e2e-run/examples');
 // ssh runs through a stable wrapper path that execs the fixture's wrapper (its temp dir is created
-// later); the setting is written when this file is loaded, so the workbench has picked it up by the
-// time the step runs.
+// later); the setting is written when this file is loaded, before the steps run.
 const SSH = path.join(ROOT, '.cache/e2e-run/xlrt-ssh.sh');
 const TARGET = path.join(ROOT, '.cache/e2e-run/xlrt-ssh-target');
 fs.writeFileSync(SSH, `#!/bin/sh\nexec "$(cat '${TARGET}')" "$@"\n`, { mode: 0o755 });
+// xdpLab.capture.sshPath is machine-scoped (a workspace must not choose what runs), and code-server
+// windows are remote: the value goes into the remote machine settings of the sandbox.
+const MACHINE_SETTINGS = path.join(ROOT, '.cache/e2e-run/data/Machine/settings.json');
 if (fs.existsSync(WORKSPACE)) {
-  fs.mkdirSync(path.join(WORKSPACE, '.vscode'), { recursive: true });
-  const file = path.join(WORKSPACE, '.vscode/settings.json');
-  const current = fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')) : {};
+  fs.mkdirSync(path.dirname(MACHINE_SETTINGS), { recursive: true });
+  const current = fs.existsSync(MACHINE_SETTINGS)
+    ? JSON.parse(fs.readFileSync(MACHINE_SETTINGS, 'utf8'))
+    : {};
   fs.writeFileSync(
-    file,
+    MACHINE_SETTINGS,
     JSON.stringify(
       { ...current, 'xdpLab.capture.sshPath': SSH, 'xdpLab.capture.defaultDuration': 0 },
       null,
