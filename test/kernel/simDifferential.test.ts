@@ -14,7 +14,7 @@ import { buildFrame } from '../../src/core/packet/frameBuilder';
 import { loadScenario } from '../../src/core/scenario/scenarioLoad';
 import type { Scenario } from '../../src/core/scenario/scenario';
 import { addEvent, emptySummary, type XdpSummary } from '../../src/core/trace/summary';
-import { parsePerfScriptLine } from '../../src/core/trace/tracepoints';
+import { parsePerfScriptLine, type XdpEvent } from '../../src/core/trace/tracepoints';
 import { runSimulation } from '../../src/core/xdp/simulation';
 import { createNodeHost } from '../../src/node/nodeHost';
 import { attachXdp, loadAll, mapUpdate, u32le } from './lib/bpftool';
@@ -78,6 +78,7 @@ function captureScript(cpumapId: number): string {
 class KernelCapture {
   readonly summary: XdpSummary = emptySummary();
   readonly lines: string[] = [];
+  readonly events: XdpEvent[] = [];
   markers = 0;
   private attached = false;
   private stderr = '';
@@ -105,7 +106,9 @@ class KernelCapture {
             continue;
           }
           this.lines.push(line);
-          addEvent(this.summary, parsePerfScriptLine(line, this.lines.length).event);
+          const ev = parsePerfScriptLine(line, this.lines.length).event;
+          this.events.push(ev);
+          addEvent(this.summary, ev);
         }
       }
     });
@@ -154,7 +157,7 @@ async function runInKernel(
   file: string,
   sc: Scenario,
   lab: Lab,
-): Promise<{ summary: XdpSummary; lines: string[] }> {
+): Promise<{ summary: XdpSummary; lines: string[]; events: XdpEvent[] }> {
   lab.netns('r');
   const ns = lab.ns('r');
   const done = new Set<string>();
@@ -219,10 +222,33 @@ async function runInKernel(
     'the cpumap kthread',
   );
   await cap.stop();
-  return { summary: cap.summary, lines: cap.lines };
+  return { summary: cap.summary, lines: cap.lines, events: cap.events };
 }
 
 const perFrame = ['xdp:xdp_redirect', 'xdp:xdp_redirect_err', 'xdp:xdp_exception', 'xdp:xdp_bulk_tx'];
+
+/**
+ * A per-frame event with the fields both sides must agree on. Program and map ids are the kernel's
+ * own numbering (they differ between the two), so map_id keeps only its markers: INT_MAX (ifindex
+ * redirect) and 0 (nothing pending); any real map id prints as "map".
+ */
+function fieldKey(ev: XdpEvent): string | undefined {
+  if (ev.name === 'xdp:xdp_redirect' || ev.name === 'xdp:xdp_redirect_err') {
+    const mapId = ev.map_id === 2147483647 || ev.map_id === 0 ? String(ev.map_id) : 'map';
+    return `${ev.name} ifindex=${ev.ifindex} to_ifindex=${ev.to_ifindex} err=${ev.err} map_id=${mapId} map_index=${ev.map_index}`;
+  }
+  if (ev.name === 'xdp:xdp_exception') return `${ev.name} act=${ev.act} ifindex=${ev.ifindex}`;
+  return undefined;
+}
+
+function fieldHistogram(events: Iterable<XdpEvent>): Record<string, number> {
+  const h: Record<string, number> = {};
+  for (const ev of events) {
+    const k = fieldKey(ev);
+    if (k) h[k] = (h[k] ?? 0) + 1;
+  }
+  return h;
+}
 
 function table(name: string, sim: XdpSummary, kernel: XdpSummary): { text: string; mismatches: string[] } {
   const rows: Array<[string, number, number]> = [];
@@ -270,7 +296,8 @@ for (const f of scenarioFiles) {
         host: createNodeHost(() => undefined),
         compileC: () => Promise.resolve(new Uint8Array(fs.readFileSync(obj))),
       });
-      const sim = runSimulation(input).summary;
+      const simResult = runSimulation(input);
+      const sim = simResult.summary;
       assert.deepEqual(sim.warnings, [], 'the scenario sets up cleanly in the simulator');
       const kernel = await runInKernel(file, input.scenario, lab);
       const { text: report, mismatches } = table(
@@ -283,6 +310,12 @@ for (const f of scenarioFiles) {
         mismatches,
         [],
         `${f}: the simulator and the kernel disagree\n${report}\nkernel events:\n${kernel.lines.join('\n')}`,
+      );
+      // Field by field (ifindex, to_ifindex, err, map_index, map_id markers, exception actions).
+      assert.deepEqual(
+        fieldHistogram(simResult.events.map((e) => e.event)),
+        fieldHistogram(kernel.events),
+        `${f}: per-frame event fields differ\nkernel events:\n${kernel.lines.join('\n')}`,
       );
       // A scenario that fires nothing proves nothing: each one exercises at least one tracepoint.
       assert.ok(

@@ -36,6 +36,22 @@ struct {
 	__uint(max_entries, 4);
 } xsks SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__type(key, __u32);
+	__type(value, __u32);
+	__uint(max_entries, 1);
+} runs SEC(".maps");
+
+/* The number of earlier runs of any counting program: frame k of a batch sees k. */
+static __always_inline __u32 run_number(void)
+{
+	__u32 zero = 0, *n = bpf_map_lookup_elem(&runs, &zero);
+	if (!n)
+		return 0;
+	return (*n)++;
+}
+
 SEC("xdp") int redir_devmap(struct xdp_md *ctx) { return bpf_redirect_map(&tx_port, 1, 0); }
 SEC("xdp") int redir_devmap_miss_pass(struct xdp_md *ctx) { return bpf_redirect_map(&tx_port, 5, XDP_PASS); }
 SEC("xdp") int redir_devmap_miss_abort(struct xdp_md *ctx) { return bpf_redirect_map(&tx_port, 5, 0); }
@@ -53,6 +69,34 @@ SEC("xdp") int redir_none(struct xdp_md *ctx) { return XDP_REDIRECT; }
 SEC("xdp") int tx(struct xdp_md *ctx) { return XDP_TX; }
 SEC("xdp") int pass(struct xdp_md *ctx) { return XDP_PASS; }
 SEC("xdp") int redir_devmap_generic(struct xdp_md *ctx) { return bpf_redirect_map(&tx_port, 1, 0); }
+/* §8.18: frame 0 sets an ifindex target and drops; later frames return REDIRECT without a helper. */
+SEC("xdp") int stale_ifindex(struct xdp_md *ctx)
+{
+	if (run_number() == 0) {
+		bpf_redirect(IF_B0, 0);
+		return XDP_DROP;
+	}
+	return XDP_REDIRECT;
+}
+/* §8.19: frame 0 hits devmap key 3 and drops; later frames miss key 6 but return REDIRECT anyway. */
+SEC("xdp") int stale_key(struct xdp_md *ctx)
+{
+	if (run_number() == 0) {
+		bpf_redirect_map(&tx_port, 3, 0);
+		return XDP_DROP;
+	}
+	bpf_redirect_map(&tx_port, 6, 0);
+	return XDP_REDIRECT;
+}
+/* §8.20: the last helper call wins. */
+SEC("xdp") int last_helper_wins(struct xdp_md *ctx)
+{
+	bpf_redirect_map(&tx_port, 1, 0);
+	return bpf_redirect(4006, 0);
+}
+/* §8.12: the key is truncated to 32 bits (0x1_0000_0003 finds slot 3); flag bit 32 → ABORTED. */
+SEC("xdp") int redir_devmap_bigkey(struct xdp_md *ctx) { return bpf_redirect_map(&tx_port, 0x100000003ULL, 0); }
+SEC("xdp") int redir_devmap_badflag(struct xdp_md *ctx) { return bpf_redirect_map(&tx_port, 3, 32); }
 SEC("xdp.frags") int redir_ifindex_frags(struct xdp_md *ctx) { return bpf_redirect(IF_B0, 0); }
 SEC("xdp.frags") int pass_frags(struct xdp_md *ctx) { return XDP_PASS; }
 
