@@ -211,6 +211,31 @@ void test(
 
         await sub(
           t,
+          '--rates prints per-second rates whose errno counts add up to the frames sent',
+          async () => {
+            const cap = startCli(h, ['--host', 'xlrt-host', '--duration', '0', '--rates']);
+            await waitFor(
+              'the capture to attach',
+              () =>
+                cap.stderr().includes('capturing with bpftrace') ||
+                (cap.child.exitCode !== null && assert.fail(cap.stderr())),
+            );
+            sendRedirectFrames(h, 30);
+            const perSecond = (): number =>
+              [...cap.stderr().matchAll(/xdp:xdp_redirect_err EOPNOTSUPP: (\d+)\/s/g)].reduce(
+                (a, m) => a + Number(m[1]),
+                0,
+              );
+            await waitFor('rates adding up to 30 EOPNOTSUPP', () => perSecond() === 30 || undefined);
+            assert.match(cap.stderr(), /xdp:xdp_redirect_err\s+\d+\/s {2}\(cpu\d+ \d+/);
+            cap.child.kill('SIGINT');
+            assert.equal(await cap.done, 1);
+            assert.match(cap.stdout(), /xdp:xdp_redirect_err\s+30/);
+          },
+        );
+
+        await sub(
+          t,
           'connection killed mid-capture: counts kept, clear message, nothing left running on the host',
           async () => {
             const cap = startCli(h, ['--host', 'xlrt-host', '--duration', '120', '--json']);

@@ -3,6 +3,7 @@
 // or a lost connection stops the remote capture and prints what was captured (exit 1).
 import { writeFile } from 'node:fs/promises';
 import type { CaptureFile } from '../../core/trace/captureFile';
+import { ratesBetween, type BpftraceSnapshot, type RateRow } from '../../core/trace/bpftraceCapture';
 import { deviceNames } from '../../core/trace/hostProbe';
 import { errnoByName } from '../../core/trace/errnos';
 import { tracepointRows, type XdpSummary } from '../../core/trace/summary';
@@ -27,10 +28,37 @@ const usage = `xdp-lab trace --host [USER@]HOST[:PORT] [--identity FILE] [--tool
   --accept-new-host-key    add an unknown host key to known_hosts (as OpenSSH's accept-new)
   --save FILE              also write the capture as FILE (.xdpcapture.json)
   --events-out FILE        perf: write every event, one 'xdp:NAME: fields' line each
+  --rates                  print per-second rates (per CPU, errors by errno) to stderr, like xdp-monitor
   --verbose                log every ssh command line to stderr
   --json                   print one JSON document: {"kernel", "tracepoints", "errno", "devmapXmit", …}
 exit: 0 complete; 1 stopped or connection lost (what was captured is printed); 2 bad usage, host key
 refused, or the host cannot trace`;
+
+/** One xdp-monitor-like block: events per second per tracepoint and CPU, new errors by errno. */
+function formatRates(rows: RateRow[], prev: BpftraceSnapshot | undefined, cur: BpftraceSnapshot): string {
+  const out = [`xdp-lab: [${cur.tick}s] rates`];
+  for (const r of rows) {
+    if (!r.perSecond) continue;
+    const cpus = Object.entries(r.perCpu)
+      .filter(([, v]) => v)
+      .map(([c, v]) => `cpu${c} ${v.toFixed(0)}`)
+      .join(', ');
+    out.push(`  ${r.name.padEnd(28)} ${r.perSecond.toFixed(0).padStart(9)}/s${cpus ? `  (${cpus})` : ''}`);
+  }
+  for (const [tp, hist] of Object.entries(cur.summary.errno))
+    for (const [e, n] of Object.entries(hist)) {
+      const d = n - (prev?.summary.errno[tp]?.[e] ?? 0);
+      if (d) out.push(`  ${tp} ${e}: ${d}/s`);
+    }
+  const xmits =
+    (cur.summary.tracepoints['xdp:xdp_devmap_xmit'] ?? 0) -
+    (prev?.summary.tracepoints['xdp:xdp_devmap_xmit'] ?? 0);
+  const sent = cur.summary.devmapXmit.sent - (prev?.summary.devmapXmit.sent ?? 0);
+  if (xmits) out.push(`  devmap bulk average: ${(sent / xmits).toFixed(1)} frames per xmit`);
+  for (const [act, n] of Object.entries(cur.exceptions)) out.push(`  exceptions ${act}: ${n} total`);
+  if (out.length === 1) out.push('  idle');
+  return out.join('\n') + '\n';
+}
 
 function humanSummary(s: XdpSummary, names: Record<number, string>): string {
   const out: string[] = [`kernel ${s.kernel ?? '?'}`, '', 'tracepoint                       events'];
@@ -80,6 +108,7 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
       save: 'string',
       'events-out': 'string',
       verbose: 'boolean',
+      rates: 'boolean',
       json: 'boolean',
     },
     'trace',
@@ -132,6 +161,9 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
     `xdp-lab: ${label}: kernel ${probe.kernel}, user ${probe.user}, ${probe.bpftrace?.version ?? 'bpftrace missing'}, ${probe.perf?.version ?? 'perf missing'}, ${probe.tracepoints.length} xdp tracepoints\n`,
   );
   const startedAt = new Date();
+  const rates = args.options.get('rates') === true;
+  if (rates && tool !== 'bpftrace') throw usageError('trace', '--rates needs --tool bpftrace');
+  let prev: BpftraceSnapshot | undefined;
   let result;
   try {
     result = await runCapture(target, ssh, probe, {
@@ -145,6 +177,11 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
           `xdp-lab: capturing with ${tool} on ${label}${duration ? ` for ${duration} s` : ' until Ctrl+C'}\n`,
         ),
       onSnapshot: (snap) => {
+        if (rates) {
+          io.stderr(formatRates(ratesBetween(prev, snap, 1), prev, snap));
+          prev = snap;
+          return;
+        }
         const counts = Object.entries(snap.summary.tracepoints)
           .map(([k, v]) => `${k}=${v}`)
           .join(' ');
