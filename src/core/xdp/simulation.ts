@@ -363,6 +363,7 @@ export class Simulation {
         if (!sim.guarded(burst)) break outer;
       }
     }
+    sim.finish();
     return {
       topology: this.topology,
       summary: sim.summary,

@@ -198,6 +198,22 @@ export class Simulator {
     return t;
   }
 
+  /** Verdict counts per device, folded into `summary.actions` by finish() (one fold, not one per run). */
+  private readonly verdicts = new Map<SimDevice, number[]>();
+
+  private countAction(dev: SimDevice, action: number): void {
+    let v = this.verdicts.get(dev);
+    if (!v) this.verdicts.set(dev, (v = []));
+    v[action] = (v[action] ?? 0) + 1;
+  }
+
+  /** Folds what is counted locally into the summary; call once after the last traffic. */
+  finish(): void {
+    for (const [dev, counts] of this.verdicts)
+      counts.forEach((n, action) => n && addAction(this.summary, dev.name, action, n));
+    this.verdicts.clear();
+  }
+
   // ---- events, steps, fates ---------------------------------------------------------------------
 
   /** Records one tracepoint event; `frames` is the frame (or batch) it is about. */
@@ -353,7 +369,7 @@ export class Simulator {
     }
     if (hook === 'native' || hook === 'generic') {
       dev.counters.xdpRx++;
-      if (action !== FAULT) addAction(this.summary, dev.name, action);
+      if (action !== FAULT) this.countAction(dev, action);
     }
     if (this.recording) {
       const ri = ctx.ri;
