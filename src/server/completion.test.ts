@@ -74,7 +74,7 @@ test('ctx-> fields only on the XDP context', async () => {
   assert.equal(labels(complete(b.doc, b.pos, b.analysis)).length, 0);
 });
 
-test('__uint(type, …) offers map types, redirect targets first', async () => {
+test('__uint(type, …) offers map types, redirect targets first', () => {
   const text = SRC.replace('BPF_MAP_TYPE_XSKMAP', 'BPF_MAP_');
   const doc = TextDocument.create('untitled:t.bpf.c', 'c', 1, text);
   const list = complete(doc, doc.positionAt(text.indexOf('BPF_MAP_);') + 8), undefined);

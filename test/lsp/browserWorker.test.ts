@@ -62,7 +62,7 @@ test(
       w.terminate();
       return { codes: diags.params.diagnostics.map((d) => d.code), item: completion.items.find((i) => i.label === 'bpf_redirect_map') };
     })(${JSON.stringify(text)})`;
-      const result = (await page.evaluate(script)) as { codes: string[]; item?: { detail?: string } };
+      const result = await page.evaluate<{ codes: string[]; item?: { detail?: string } }>(script);
       assert.deepEqual(result.codes, ['redirect-map-type']);
       assert.match(result.item?.detail ?? '', /long bpf_redirect_map\(/);
     } finally {

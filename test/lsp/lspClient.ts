@@ -103,7 +103,7 @@ async function initialize(
       });
     },
     request<R>(method: string, params: unknown) {
-      return rpc.sendRequest(method, params) as Promise<R>;
+      return rpc.sendRequest<R>(method, params);
     },
     async close() {
       await rpc.sendRequest('shutdown');

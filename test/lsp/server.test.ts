@@ -2,6 +2,7 @@
 // dist/server.js does the same over stdio. Real clang for compile-on-save.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -29,13 +30,7 @@ const posOf = (text: string, needle: string, delta = 0) => {
   const before = text.slice(0, i + delta).split('\n');
   return { line: before.length - 1, character: (before[before.length - 1] ?? '').length };
 };
-const hasClang = (() => {
-  try {
-    return require('node:child_process').spawnSync('clang', ['--version']).status === 0;
-  } catch {
-    return false;
-  }
-})();
+const hasClang = spawnSync('clang', ['--version']).status === 0;
 
 describe('language server over LSP (in memory)', () => {
   let c: TestClient;
