@@ -325,3 +325,38 @@ for (const f of scenarioFiles) {
     });
   });
 }
+
+void test(
+  'simulator = kernel: a non-frags native attach under a peer MTU of 9000 is refused with ERANGE (§1.4)',
+  { skip },
+  async () => {
+    const scenario = {
+      version: 1,
+      programs: [{ name: 'pass', file: 'diff.bpf.c', function: 'pass' }],
+      devices: [
+        { name: 'xsa1', kind: 'veth', peer: 'xsa0', ifindex: 4001, mtu: 9000 },
+        { name: 'xsa0', kind: 'veth', peer: 'xsa1', ifindex: 4002, xdp: { program: 'pass' } },
+      ],
+    };
+    await withLab(PREFIX, async (lab) => {
+      const obj = compiledObject(lab.tmp);
+      const input = await loadScenario(path.join(DIR, 'erange.xdpscenario.json'), JSON.stringify(scenario), {
+        host: createNodeHost(() => undefined),
+        compileC: () => Promise.resolve(new Uint8Array(fs.readFileSync(obj))),
+      });
+      const sim = runSimulation(input);
+      assert.match(sim.summary.warnings.join('\n'), /ERANGE \(Peer MTU is too large to set XDP/);
+      assert.equal(sim.topology.devices.find((d) => d.name === 'xsa0')?.xdp?.attachError?.errno, 'ERANGE');
+
+      lab.netns('r');
+      lab.veth({ name: 'xsa1', index: 4001, ns: 'r', mtu: 9000 }, { name: 'xsa0', index: 4002, ns: 'r' });
+      const prog = loadAll(obj, lab.pinDir('erange')).progs.pass as { pin: string };
+      const r = run(lab.nsArgv('r', ['ip', 'link', 'set', 'dev', 'xsa0', 'xdpdrv', 'pinned', prog.pin]), {
+        allowFailure: true,
+      });
+      console.log(`kernel: exit ${r.status}: ${r.stderr.trim()}`);
+      assert.notEqual(r.status, 0, 'the kernel refuses the attach too');
+      assert.match(r.stderr, /Peer MTU is too large to set XDP|Numerical result out of range/);
+    });
+  },
+);
