@@ -14,7 +14,7 @@ const obj = (name: string): Uint8Array => new Uint8Array(fs.readFileSync(path.jo
 const expectRefusal = (bytes: Uint8Array, pattern: RegExp): void => {
   assert.throws(
     () => loadObject(bytes),
-    (e: unknown) => (e instanceof ElfError || e instanceof LoadError) && pattern.test((e).message),
+    (e: unknown) => (e instanceof ElfError || e instanceof LoadError) && pattern.test(e.message),
   );
 };
 

@@ -4,7 +4,7 @@
 // sub-programs, relocations applied, BTF line info attached. Anything unsupported (CO-RE against
 // kernel types, kfuncs, externs, unknown relocations) is refused naming section, instruction, feature.
 import { xdpSecInfo } from '../bpf/secNames';
-import { TAIL_CALL_HELPER_ID, unsupportedHelper } from '../helpers/helperTable';
+import { helperArgs, TAIL_CALL_HELPER_ID, unsupportedHelper } from '../helpers/helperTable';
 import type { BpfMap, MapDef } from '../maps/bpfMap';
 import { MapType } from '../maps/bpfMap';
 import { MapCreateError } from '../maps/createMap';
@@ -279,6 +279,7 @@ export function loadObject(bytes: Uint8Array, opts: LoadOptions = {}): LoadedObj
           lines: prog.lines,
           compileOptions: {
             tailCallHelper: TAIL_CALL_HELPER_ID,
+            helperArgs,
             checkHelper: (id, pc) => {
               const why = unsupportedHelper(id, true);
               return why ? `section ${sec.name}, program ${fn.name}, instruction ${pc}: ${why}` : undefined;

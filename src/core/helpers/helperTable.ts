@@ -49,6 +49,10 @@ const implementations: Record<string, HelperFn> = {
 /** The helper id of bpf_tail_call (the compiler returns after it when a tail call was taken). */
 export const TAIL_CALL_HELPER_ID = helperByName('bpf_tail_call')?.id ?? 12;
 
+/** How many arguments helper `id` takes (its prototype in the catalog); 5 when unknown. */
+export const helperArgs = (id: number): number =>
+  helperById(id)?.args.filter((a) => a.type !== '...').length ?? 5;
+
 /** Helper functions indexed by id. */
 export function helperTable(): (HelperFn | undefined)[] {
   const table: (HelperFn | undefined)[] = [];

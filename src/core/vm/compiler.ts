@@ -6,6 +6,7 @@ import * as I from './isa';
 import type { Insn } from './isa';
 import { ADDR_BASE } from './memory';
 import { LoadError } from './vmFault';
+import { analyzeInit, defsUses, MAIN_ENTRY, SUB_ENTRY } from './initAnalysis';
 
 /** Options for one compilation. */
 export interface CompileOptions {
@@ -13,6 +14,13 @@ export interface CompileOptions {
   trace?: boolean;
   /** Helper ids that may redirect control (tail calls): after them the function returns if S.tail is set. */
   tailCallHelper?: number;
+  /**
+   * Fault on reads of registers no instruction wrote (the verifier's "!read_ok"). Default true;
+   * raw `exec` turns it off: conformance programs may rely on registers starting at zero.
+   */
+  uninitFaults?: boolean;
+  /** Number of arguments of helper `id` (the uninitialised-read check reads r1..rN). Default 5. */
+  helperArgs?: (id: number) => number;
   /** Validates a helper id at load time; returns an error message for unknown ids. */
   checkHelper?: (id: number, pc: number) => string | undefined;
   /** Resolves a `ld_imm64` with a pseudo src_reg (map, map value, func) to (hi, lo) at load time. */
@@ -136,8 +144,29 @@ export function generate(insns: readonly Insn[], opts: CompileOptions = {}): str
     `const R = S.R, A = S.A, B = S.budget, d0 = S.depth; let m, a, t, n = S.n;`,
     `let r0h = 0, r0l = 0, r1h = a1h, r1l = a1l, r2h = a2h, r2l = a2l, r3h = a3h, r3l = a3l, r4h = a4h, r4l = a4l, r5h = a5h, r5l = a5l;`,
     `let r6h = 0, r6l = 0, r7h = 0, r7l = 0, r8h = 0, r8l = 0, r9h = 0, r9l = 0, r10h = S.stack0 + d0, r10l = ${ADDR_BASE + 512};`,
-    `for (;;) { switch (pc) {`,
   );
+  // Registers some path may read before writing them get a run-time "written" flag (initAnalysis.ts).
+  const helperArgs = opts.helperArgs ?? ((): number => 5);
+  const init =
+    opts.uninitFaults === false
+      ? { flagged: new Map<number, number[]>(), tracked: [] }
+      : analyzeInit(insns, helperArgs);
+  const tracked = init.tracked;
+  const u = (r: number): string => `u${r}`;
+  const isTracked = (r: number): boolean => tracked.includes(r);
+  for (const r of tracked)
+    out.push(`let ${u(r)} = pc === 0 ? ${(MAIN_ENTRY >> r) & 1} : ${(SUB_ENTRY >> r) & 1};`);
+  const setFlags = (regs: number[], v: 0 | 1): string =>
+    regs
+      .filter(isTracked)
+      .map((r) => `${u(r)} = ${v};`)
+      .join(' ');
+  const pushFlags = tracked.map(u).join(', ');
+  const popFlags = [...tracked]
+    .reverse()
+    .map((r) => `${u(r)} = c.pop();`)
+    .join(' ');
+  out.push(`for (;;) { switch (pc) {`);
   let k = 0; // instructions executed since the last flush of `k` into `n` (exact counting)
   const flush = (): string => {
     const s = k > 0 ? `n += ${k};` : '';
@@ -152,6 +181,12 @@ export function generate(insns: readonly Insn[], opts: CompileOptions = {}): str
     }
     k++;
     if (opts.trace) out.push(`S.trace(${pc}, ${regs});`);
+    for (const r of init.flagged.get(pc) ?? [])
+      out.push(
+        `if (${u(r)} === 0) S.fault(${pc}, 'read of uninitialised register r${r} (the verifier rejects the program: "R${r} !read_ok")');`,
+      );
+    const defined =
+      I.isLdImm64(i) || I.opClass(i.op) !== I.BPF_JMP ? setFlags(defsUses(i, helperArgs).defs, 1) : '';
     const cls = I.opClass(i.op);
     const d = i.dst;
     const s = i.src;
@@ -170,7 +205,9 @@ export function generate(insns: readonly Insn[], opts: CompileOptions = {}): str
       const SU = x ? `(${L(s)} >>> 0)` : String(i.imm >>> 0);
       if (!x && s !== 0 && code !== I.ALU_END) bad('reserved src_reg must be 0');
       out.push(
-        cls === I.BPF_ALU64 ? alu64(code, i, DH, DL, SH, SL, x, bad) : alu32(code, i, DH, DL, SL, SU, x, bad),
+        (cls === I.BPF_ALU64
+          ? alu64(code, i, DH, DL, SH, SL, x, bad)
+          : alu32(code, i, DH, DL, SL, SU, x, bad)) + defined,
       );
       continue;
     }
@@ -182,7 +219,7 @@ export function generate(insns: readonly Insn[], opts: CompileOptions = {}): str
         out.push(
           `${flush()} if (S.depth === d0) { S.n = n; S.rh = r0h; return r0l; }`,
           // A separate variable for the call stack: \`t\` must stay a number, or V8 boxes every 64-bit sum.
-          `{ const c = S.cs; S.depth--; pc = c.pop(); r10l = c.pop(); r10h = c.pop(); r9l = c.pop(); r9h = c.pop(); r8l = c.pop(); r8h = c.pop(); r7l = c.pop(); r7h = c.pop(); r6l = c.pop(); r6h = c.pop(); continue; }`,
+          `{ const c = S.cs; S.depth--; pc = c.pop(); ${popFlags} ${setFlags([0], 1)} ${setFlags([1, 2, 3, 4, 5], 0)} r10l = c.pop(); r10h = c.pop(); r9l = c.pop(); r9h = c.pop(); r8l = c.pop(); r8h = c.pop(); r7l = c.pop(); r7h = c.pop(); r6l = c.pop(); r6h = c.pop(); continue; }`,
         );
         k = 0;
         continue;
@@ -193,7 +230,7 @@ export function generate(insns: readonly Insn[], opts: CompileOptions = {}): str
           const t = pc + i.imm + 1;
           out.push(
             `${flush()} if (n > B) S.outOfBudget(${pc}, n); if (S.depth - d0 >= 7 || S.depth >= 8) S.fault(${pc}, 'call depth exceeds 8 frames');`,
-            `S.cs.push(r6h, r6l, r7h, r7l, r8h, r8l, r9h, r9l, r10h, r10l, ${pc + 1}); S.depth++; r10h = S.stack0 + S.depth; r10l = ${ADDR_BASE + 512}; pc = ${t}; continue;`,
+            `S.cs.push(r6h, r6l, r7h, r7l, r8h, r8l, r9h, r9l, r10h, r10l, ${pushFlags ? pushFlags + ', ' : ''}${pc + 1}); ${setFlags([0, 6, 7, 8, 9], 0)} ${setFlags([1, 2, 3, 4, 5], 1)} S.depth++; r10h = S.stack0 + S.depth; r10l = ${ADDR_BASE + 512}; pc = ${t}; continue;`,
           );
           k = 0;
           continue;
@@ -204,7 +241,7 @@ export function generate(insns: readonly Insn[], opts: CompileOptions = {}): str
         if (why) throw new LoadError(why);
         out.push(
           `${flush()} A[0] = r1h; A[1] = r1l; A[2] = r2h; A[3] = r2l; A[4] = r3h; A[5] = r3l; A[6] = r4h; A[7] = r4l; A[8] = r5h; A[9] = r5l;`,
-          `S.n = n; r0l = S.call(${pc}, ${i.imm}); r0h = S.rh; n = S.n;`,
+          `S.n = n; r0l = S.call(${pc}, ${i.imm}); r0h = S.rh; n = S.n; ${setFlags([0], 1)} ${setFlags([1, 2, 3, 4, 5], 0)}`,
         );
         k = 0;
         if (opts.tailCallHelper === i.imm) out.push(`if (S.tail !== null) { S.rh = r0h; return r0l; }`);
@@ -233,11 +270,11 @@ export function generate(insns: readonly Insn[], opts: CompileOptions = {}): str
       if (next.op !== 0 || next.dst !== 0 || next.src !== 0 || next.off !== 0)
         bad('malformed second slot of ld_imm64');
       if (d === 10) bad('r10 is read-only');
-      if (i.src === 0) out.push(`${DL} = ${lit(i.imm)}; ${DH} = ${lit(next.imm)};`);
+      if (i.src === 0) out.push(`${DL} = ${lit(i.imm)}; ${DH} = ${lit(next.imm)}; ${defined}`);
       else {
         if (!opts.resolveLdImm64) bad(`ld_imm64 with src_reg ${i.src} needs a loaded object (maps)`);
         const v = opts.resolveLdImm64!(pc, i, next);
-        out.push(`${DL} = ${lit(v.lo | 0)}; ${DH} = ${lit(v.hi | 0)};`);
+        out.push(`${DL} = ${lit(v.lo | 0)}; ${DH} = ${lit(v.hi | 0)}; ${defined}`);
       }
       pc++;
       continue;
@@ -265,7 +302,7 @@ export function generate(insns: readonly Insn[], opts: CompileOptions = {}): str
       else
         fast = sx ? `${DL} = m.dv.getInt8(a); ${DH} = ${DL} >> 31;` : `${DL} = m.dv.getUint8(a); ${DH} = 0;`;
       out.push(
-        `${addr} if (m === undefined || a < m.lo || a + ${size} > m.hi) { ${DL} = S.load(${pc}, ${size}, ${sx}, ${H(base)}, a); ${DH} = S.rh; } else { ${fast} }`,
+        `${addr} if (m === undefined || a < m.lo || a + ${size} > m.hi) { ${DL} = S.load(${pc}, ${size}, ${sx}, ${H(base)}, a); ${DH} = S.rh; } else { ${fast} } ${defined}`,
       );
       continue;
     }
@@ -292,8 +329,8 @@ export function generate(insns: readonly Insn[], opts: CompileOptions = {}): str
         op === I.ATOMIC_CMPXCHG;
       if (!ok) bad(`invalid atomic operation 0x${(op >>> 0).toString(16)}`);
       const call = `S.atomic(${pc}, ${size}, ${op}, ${H(d)}, ${L(d)} + ${lit(i.off - ADDR_BASE)}, ${H(s)}, ${L(s)}, r0h, r0l)`;
-      if (op === I.ATOMIC_CMPXCHG) out.push(`r0l = ${call}; r0h = S.rh;`);
-      else if (op & I.ATOMIC_FETCH) out.push(`${L(s)} = ${call}; ${H(s)} = S.rh;`);
+      if (op === I.ATOMIC_CMPXCHG) out.push(`r0l = ${call}; r0h = S.rh; ${defined}`);
+      else if (op & I.ATOMIC_FETCH) out.push(`${L(s)} = ${call}; ${H(s)} = S.rh; ${defined}`);
       else out.push(`${call};`);
       continue;
     }

@@ -5,7 +5,7 @@ import type { CompiledProgram } from './compiler';
 import { decodeInsns, INSN_SIZE } from './isa';
 import { DEFAULT_BUDGET, REGION_MEMORY } from './machine';
 import { BpfSystem } from './bpfSystem';
-import { TAIL_CALL_HELPER_ID, unsupportedHelper } from '../helpers/helperTable';
+import { helperArgs, TAIL_CALL_HELPER_ID, unsupportedHelper } from '../helpers/helperTable';
 import type { RunnableProgram } from './machine';
 import { ADDR_BASE, pairToBigInt } from './memory';
 import { LoadError, VmFault } from './vmFault';
@@ -36,6 +36,8 @@ export function runRaw(
     checkHelper: (id, pc) =>
       unsupportedHelper(id, false) ? `pc ${pc}: ${unsupportedHelper(id, false)}` : undefined,
     tailCallHelper: TAIL_CALL_HELPER_ID,
+    helperArgs,
+    uninitFaults: false,
   });
   const M = new BpfSystem().machine;
   const mem = memory ? memory.slice() : new Uint8Array(0);
