@@ -55,8 +55,12 @@ async function sshOptions(
 ): Promise<{ ssh: SshOptions; askpass: Askpass }> {
   const cfg = readConfig();
   const log = output();
+  const asked = new Set<string>();
   const askpass = await startAskpass(async (prompt) => {
     const key = `xdpLab.ssh.${label}.${prompt}`;
+    // ssh asks again only when the answer was wrong: a kept passphrase that fails is forgotten.
+    if (asked.has(prompt)) await context.secrets.delete(key);
+    asked.add(prompt);
     const stored = await context.secrets.get(key);
     if (stored !== undefined) return stored;
     const answer = await vscode.window.showInputBox({
