@@ -37,6 +37,7 @@ export const diagnosticCodes = {
     severity: 'warning',
     summary: 'an xdp.frags program treats the linear part as the whole frame',
   },
+  'legacy-sec-name': { severity: 'information', summary: 'an XDP section name libbpf 1.x no longer accepts' },
   'unknown-map-type': { severity: 'warning', summary: 'a map definition without a known type' },
 } as const;
 

@@ -114,7 +114,8 @@ function topItems(root: Node): Node[] {
     for (const c of n.namedChildren) {
       if (!c) continue;
       if (/^preproc_(if|ifdef|else|elif|elifdef)$/.test(c.type)) visit(c);
-      else out.push(c);
+      // A comment between SEC("…") and its function must not take the SEC.
+      else if (c.type !== 'comment') out.push(c);
     }
   };
   visit(root);
@@ -316,8 +317,13 @@ export function buildFileModel(source: MaskedSource, original: string, tree: Tre
       if (
         body &&
         !typeNode?.childForFieldName('name') &&
+        // SEC(".maps"), or a plain `struct { __uint(type, …) … } name;` — not libxdp's
+        // XDP_RUN_CONFIG(prog) struct, whose __uint() fields are settings, not a map.
+        d.type === 'identifier' &&
         (sec?.name === '.maps' ||
-          source.mapAttrs.some((a) => a.start >= body.startIndex && a.end <= body.endIndex))
+          source.mapAttrs.some(
+            (a) => a.key === 'type' && a.start >= body.startIndex && a.end <= body.endIndex,
+          ))
       ) {
         maps.push(
           btfMap(

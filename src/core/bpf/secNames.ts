@@ -119,11 +119,13 @@ export function secByName(sec: string): SecName | undefined {
   );
 }
 
-/** XDP section info; "xdp/<name>" and "xdp.frags/<name>" (pre-1.0 libbpf spellings) count as plain XDP programs. */
+/** XDP section info; legacy "xdp…" spellings count as plain (or frags) XDP programs. */
 export function xdpSecInfo(sec: string): SecName | undefined {
   const known = secByName(sec);
   if (known) return known.programType === 'xdp' ? known : undefined;
-  if (sec.startsWith('xdp.frags/')) return secNames[1];
-  if (sec.startsWith('xdp/')) return secNames[0];
+  // Pre-1.0 libbpf took any "xdp" prefix (SEC("xdp_prog"), SEC("xdp/foo")); libbpf 1.x refuses them
+  // (the analyzer warns), but the code in them is still meant as XDP and is checked as such.
+  if (sec.startsWith('xdp.frags')) return secNames[1];
+  if (sec.startsWith('xdp')) return secNames[0];
   return undefined;
 }
