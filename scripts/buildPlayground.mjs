@@ -172,7 +172,7 @@ async function writeHelperDocs() {
   fs.writeFileSync(
     path.join(out, 'helper-docs.json'),
     JSON.stringify({
-      source: `${header} (of the machine that built this page)`,
+      source: header,
       docs: Object.fromEntries(docs),
     }),
   );

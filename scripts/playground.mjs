@@ -34,6 +34,7 @@ export function servePlayground(dir, port = 0) {
     if (file.endsWith(path.sep) || file === root) file = path.join(file, 'index.html');
     fs.stat(file, (err, st) => {
       if (err || !st.isFile()) {
+        if (process.env.PLAYGROUND_LOG) console.error(`404 ${url.pathname}`);
         res.writeHead(404, { 'content-type': 'text/plain' }).end(`not found: ${url.pathname}\n`);
         return;
       }

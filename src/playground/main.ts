@@ -281,7 +281,9 @@ async function main(): Promise<void> {
   exampleSelect.add(new Option('(none)', ''));
   const theme: ThemeKind = window.matchMedia?.('(prefers-color-scheme: light)').matches ? 'light' : 'dark';
   $<HTMLSelectElement>('theme').value = theme;
-  document.body.className = `theme-${theme}`;
+  // `monaco-workbench`: where VS Code's theme service puts the --vscode-* colour variables once the
+  // theme changes (the editors, their widgets and menus all sit under it).
+  document.body.className = `monaco-workbench theme-${theme}`;
   frame.src = `visualizer/index.html?theme=${theme}`;
 
   let initial: PlaygroundState | undefined;
@@ -324,7 +326,14 @@ async function main(): Promise<void> {
   });
   exampleSelect.addEventListener('change', () => {
     const name = exampleSelect.value;
-    if (!name) return;
+    if (!name) {
+      // No example: its prebuilt objects go; the editors keep their text.
+      example = undefined;
+      exampleSource = undefined;
+      for (const [n, f] of [...files]) if (f.origin === 'example') files.delete(n);
+      renderObjects();
+      return;
+    }
     void loadExample(name).then(async (ex) => {
       await setProgram(ex.program.name, ex.program.text);
       await setScenario(ex.scenario.name, ex.scenario.text);
@@ -333,9 +342,11 @@ async function main(): Promise<void> {
   });
   $('theme').addEventListener('change', () => {
     const t = $<HTMLSelectElement>('theme').value as ThemeKind;
-    document.body.className = `theme-${t}`;
+    document.body.className = `monaco-workbench theme-${t}`;
     frame.contentWindow?.postMessage({ xdpLabTheme: t }, window.location.origin);
-    void editors?.setTheme(t);
+    editors
+      ?.setTheme(t)
+      .catch((e: unknown) => say('error', `theme: ${e instanceof Error ? e.message : String(e)}`));
   });
   $('save-state').addEventListener('click', () => {
     const s = currentState();

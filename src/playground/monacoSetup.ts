@@ -4,8 +4,8 @@
 // the BPF injection grammar and the semantic token scopes from this project's package.json.
 import '@codingame/monaco-vscode-cpp-default-extension';
 import '@codingame/monaco-vscode-json-default-extension';
-import { updateUserConfiguration } from '@codingame/monaco-vscode-configuration-service-override';
-import type * as monaco from '@codingame/monaco-vscode-editor-api';
+import { getService, IWorkbenchThemeService } from '@codingame/monaco-vscode-api/services';
+import * as monaco from '@codingame/monaco-vscode-editor-api';
 import { EditorApp } from 'monaco-languageclient/editorApp';
 import { LanguageClientWrapper } from 'monaco-languageclient/lcwrapper';
 import { MonacoVscodeApiWrapper } from 'monaco-languageclient/vscodeApiWrapper';
@@ -51,6 +51,10 @@ export interface PlaygroundEditors {
   setScenario(name: string, text: string): Promise<void>;
   programEditor(): monaco.editor.IStandaloneCodeEditor;
   scenarioEditor(): monaco.editor.IStandaloneCodeEditor;
+  /** The diagnostics Monaco shows for the program (1-based lines, as Monaco counts). */
+  programMarkers(): { line: number; column: number; severity: string; message: string; source?: string }[];
+  /** Sends an LSP request through the language client (the test compares it with the Node server). */
+  lsp(method: string, params: unknown): Promise<unknown>;
 }
 
 export const workspaceUri = (name: string): string => `/workspace/${name}`;
@@ -135,16 +139,46 @@ export async function startEditors(opts: {
     scenario,
     client,
     serverWorker,
-    setTheme: (theme) => updateUserConfiguration(userSettings(theme)),
+    // Through the theme service, as the Color Theme picker does (rewriting the user settings instead
+    // left the widgets of the new theme without their colours).
+    setTheme: async (theme) => {
+      const service = await getService(IWorkbenchThemeService);
+      const target = (await service.getColorThemes()).find((t) => t.settingsId === themeNames[theme]);
+      if (!target) throw new Error(`theme ${themeNames[theme]} is not registered`);
+      await service.setColorTheme(target.id, undefined);
+    },
+    // The same file again keeps its model (an open document for the server) and takes the new text;
+    // another name opens another model.
     setProgram: async (name, text) => {
-      await program.updateCodeResources({ modified: { text, uri: workspaceUri(name) } });
+      const model = program.getEditor()?.getModel();
+      if (model?.uri.path === workspaceUri(name)) model.setValue(text);
+      else await program.updateCodeResources({ modified: { text, uri: workspaceUri(name) } });
     },
     setScenario: async (name, text) => {
-      await scenario.updateCodeResources({
-        modified: { text, uri: workspaceUri(name), enforceLanguageId: 'json' },
-      });
+      const model = scenario.getEditor()?.getModel();
+      if (model?.uri.path === workspaceUri(name)) model.setValue(text);
+      else
+        await scenario.updateCodeResources({
+          modified: { text, uri: workspaceUri(name), enforceLanguageId: 'json' },
+        });
     },
     programEditor: () => must(program, 'program'),
+    programMarkers: () => {
+      const model = must(program, 'program').getModel();
+      if (!model) return [];
+      return monaco.editor.getModelMarkers({ resource: model.uri }).map((m) => ({
+        line: m.startLineNumber,
+        column: m.startColumn,
+        severity: monaco.MarkerSeverity[m.severity],
+        message: m.message,
+        ...(m.source ? { source: m.source } : {}),
+      }));
+    },
+    lsp: (method, params) => {
+      const lc = client.getLanguageClient();
+      if (!lc) return Promise.reject(new Error('the language client is not running'));
+      return lc.sendRequest(method, params);
+    },
     scenarioEditor: () => must(scenario, 'scenario'),
   };
 }
