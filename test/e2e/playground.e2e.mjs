@@ -1,3 +1,4 @@
+/* global window, document, getComputedStyle */ // used inside page.evaluate callbacks, which run in the page
 // The playground in real Chromium (issue #8): builds dist/playground, serves it on 127.0.0.1, and
 // drives the page with playwright-core and Debian's chromium. Every request must stay on the page's
 // origin (offline: nothing from a CDN). The language checks go through the real UI (suggest widget,
@@ -197,13 +198,11 @@ try {
       assert(m.line === redirectLine + 1, `marker on line ${m.line}, expected ${redirectLine + 1} (${ed})`);
       assert(m.severity === 'Error', `severity ${m.severity}`);
       const uri = await nodeOpen('hash.bpf.c', hashText);
-      const node = nodeDiagnostics
-        .get(uri)
-        .map((d) => ({
-          line: d.range.start.line + 1,
-          column: d.range.start.character + 1,
-          message: d.message,
-        }));
+      const node = nodeDiagnostics.get(uri).map((d) => ({
+        line: d.range.start.line + 1,
+        column: d.range.start.character + 1,
+        message: d.message,
+      }));
       assertEqual(
         marks.map((x) => ({ line: x.line, column: x.column, message: x.message })),
         node,
