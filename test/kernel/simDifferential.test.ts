@@ -50,6 +50,16 @@ function livetr(tmp: string): string {
   return livetrPath;
 }
 
+/** The devmap/cpumap-with-program writer (scenarios/mapupd.c), built once. */
+let mapupdPath: string | undefined;
+function mapupd(tmp: string): string {
+  if (!mapupdPath || !fs.existsSync(mapupdPath)) {
+    mapupdPath = path.join(tmp, 'mapupd');
+    run(['gcc', '-O1', '-o', mapupdPath, path.join(DIR, 'mapupd.c'), '-lbpf']);
+  }
+  return mapupdPath;
+}
+
 /** One compiled object for every scenario (the kernel side loads a fresh copy per scenario). */
 let objectPath: string | undefined;
 function compiledObject(tmp: string): string {
@@ -58,7 +68,8 @@ function compiledObject(tmp: string): string {
   return objectPath;
 }
 
-function captureScript(cpumapId: number): string {
+function captureScript(cpumapIds: readonly number[]): string {
+  const cpumap = `/${cpumapIds.length ? cpumapIds.map((id) => `args->map_id == ${id}`).join(' || ') : '0'}/`;
   const dev = (f: string): string => `/args->${f} >= ${FIRST_IF} && args->${f} <= ${LAST_IF}/`;
   const redirect = (name: string): string =>
     `tracepoint:xdp:${name} ${dev('ifindex')} { printf("xdp:${name}: prog_id=%d action=0x%x ifindex=%d to_ifindex=%d err=%d map_id=%d map_index=%d\\n", args->prog_id, args->act, args->ifindex, args->to_ifindex, args->err, args->map_id, args->map_index); }`;
@@ -69,8 +80,8 @@ function captureScript(cpumapId: number): string {
     `tracepoint:xdp:xdp_exception /args->ifindex == ${MARKER_RX.index}/ { printf("MARKER\\n"); }`,
     `tracepoint:xdp:xdp_devmap_xmit ${dev('from_ifindex')} { printf("xdp:xdp_devmap_xmit: ndo_xdp_xmit from_ifindex=%d to_ifindex=%d action=0x%x sent=%d drops=%d err=%d\\n", args->from_ifindex, args->to_ifindex, args->act, args->sent, args->drops, args->err); }`,
     `tracepoint:xdp:xdp_bulk_tx ${dev('ifindex')} { printf("xdp:xdp_bulk_tx: ifindex=%d action=0x%x sent=%d drops=%d err=%d\\n", args->ifindex, args->act, args->sent, args->drops, args->err); }`,
-    `tracepoint:xdp:xdp_cpumap_enqueue /args->map_id == ${cpumapId}/ { printf("xdp:xdp_cpumap_enqueue: enqueue cpu=%d map_id=%d action=0x%x processed=%u drops=%u to_cpu=%d\\n", args->cpu, args->map_id, args->act, args->processed, args->drops, args->to_cpu); }`,
-    `tracepoint:xdp:xdp_cpumap_kthread /args->map_id == ${cpumapId}/ { printf("xdp:xdp_cpumap_kthread: kthread cpu=%d map_id=%d action=0x%x processed=%u drops=%u sched=%d xdp_pass=%u xdp_drop=%u xdp_redirect=%u\\n", args->cpu, args->map_id, args->act, args->processed, args->drops, args->sched, args->xdp_pass, args->xdp_drop, args->xdp_redirect); }`,
+    `tracepoint:xdp:xdp_cpumap_enqueue ${cpumap} { printf("xdp:xdp_cpumap_enqueue: enqueue cpu=%d map_id=%d action=0x%x processed=%u drops=%u to_cpu=%d\\n", args->cpu, args->map_id, args->act, args->processed, args->drops, args->to_cpu); }`,
+    `tracepoint:xdp:xdp_cpumap_kthread ${cpumap} { printf("xdp:xdp_cpumap_kthread: kthread cpu=%d map_id=%d action=0x%x processed=%u drops=%u sched=%d xdp_pass=%u xdp_drop=%u xdp_redirect=%u\\n", args->cpu, args->map_id, args->act, args->processed, args->drops, args->sched, args->xdp_pass, args->xdp_drop, args->xdp_redirect); }`,
   ].join('\n');
 }
 
@@ -183,11 +194,34 @@ async function runInKernel(
   for (const [name, entries] of Object.entries(sc.maps)) {
     const m = loaded.maps[name];
     assert.ok(m, `map ${name} not pinned`);
-    for (const e of entries) mapUpdate(m.pin, mapValueBytes(e.key, sc), mapValueBytes(e.value, sc), ns);
+    const valueSize = (
+      JSON.parse(run(['bpftool', '-j', 'map', 'show', 'pinned', m.pin]).stdout) as { bytes_value: number }
+    ).bytes_value;
+    for (const e of entries) {
+      const v = e.value;
+      if (typeof v === 'object' && valueSize === 8 && ('ifindex' in v || 'qsize' in v)) {
+        // {ifindex|qsize, program fd} (bpf_devmap_val / bpf_cpumap_val), written by scenarios/mapupd.c.
+        const progName = 'program' in v ? v.program : undefined;
+        const fn =
+          progName === undefined
+            ? undefined
+            : (sc.programs.find((p) => p.name === progName)?.function ?? progName);
+        const num = 'ifindex' in v ? mapValueBytes(v.ifindex, sc) : u32le((v as { qsize: number }).qsize);
+        const key = new DataView(mapValueBytes(e.key, sc).buffer).getUint32(0, true);
+        const val = new DataView(num.buffer).getUint32(0, true);
+        const pin = fn === undefined ? '-' : (loaded.progs[fn] as { pin: string }).pin;
+        lab.exec('r', [mapupd(lab.tmp), m.pin, String(key), String(val), pin]);
+      } else mapUpdate(m.pin, mapValueBytes(e.key, sc), mapValueBytes(e.value, sc), ns);
+    }
   }
   for (const d of sc.devices) if (!d.up) lab.link('r', d.name, { up: false });
 
-  const cap = new KernelCapture(captureScript(loaded.maps.cpu_map?.id ?? 0), lab);
+  const cap = new KernelCapture(
+    captureScript(
+      [loaded.maps.cpu_map?.id, loaded.maps.cpu_prog?.id].filter((x): x is number => x !== undefined),
+    ),
+    lab,
+  );
   await cap.until(() => cap.isAttached, 'bpftrace to attach its probes', 60_000);
   for (const t of sc.traffic) {
     assert.ok(t.frame, 'differential scenarios use inline frames');

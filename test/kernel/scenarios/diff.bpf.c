@@ -36,6 +36,21 @@ struct {
 	__uint(max_entries, 4);
 } xsks SEC(".maps");
 
+/* Entries with programs (bpf_devmap_val / bpf_cpumap_val with a program fd). */
+struct {
+	__uint(type, BPF_MAP_TYPE_DEVMAP);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, 8);
+	__uint(max_entries, 8);
+} tx_prog SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_CPUMAP);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, 8);
+	__uint(max_entries, 2);
+} cpu_prog SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__type(key, __u32);
@@ -99,5 +114,18 @@ SEC("xdp") int redir_devmap_bigkey(struct xdp_md *ctx) { return bpf_redirect_map
 SEC("xdp") int redir_devmap_badflag(struct xdp_md *ctx) { return bpf_redirect_map(&tx_port, 3, 32); }
 SEC("xdp.frags") int redir_ifindex_frags(struct xdp_md *ctx) { return bpf_redirect(IF_B0, 0); }
 SEC("xdp.frags") int pass_frags(struct xdp_md *ctx) { return XDP_PASS; }
+
+/* §8.21/§8.22: redirects through tx_prog; frame k uses key 2 + (k & 1) (alternating entries). */
+SEC("xdp") int redir_txprog(struct xdp_md *ctx) { return bpf_redirect_map(&tx_prog, 1, 0); }
+SEC("xdp") int redir_txprog_alt(struct xdp_md *ctx) { return bpf_redirect_map(&tx_prog, 2 + (run_number() & 1), 0); }
+SEC("xdp") int redir_cpuprog(struct xdp_md *ctx) { return bpf_redirect_map(&cpu_prog, 0, 0); }
+SEC("xdp/devmap") int egress_drop(struct xdp_md *ctx) { return XDP_DROP; }
+SEC("xdp/devmap") int egress_aborted(struct xdp_md *ctx) { return XDP_ABORTED; }
+SEC("xdp/devmap") int egress_pass(struct xdp_md *ctx) { return XDP_PASS; }
+SEC("xdp/devmap") int egress_tx(struct xdp_md *ctx) { return XDP_TX; }
+SEC("xdp/cpumap") int cpu_pass(struct xdp_md *ctx) { return XDP_PASS; }
+SEC("xdp/cpumap") int cpu_aborted(struct xdp_md *ctx) { return XDP_ABORTED; }
+SEC("xdp/cpumap") int cpu_redirect_b0(struct xdp_md *ctx) { return bpf_redirect(IF_B0, 0); }
+SEC("xdp/cpumap") int cpu_redirect_missing(struct xdp_md *ctx) { return bpf_redirect(IF_MISSING, 0); }
 
 char LICENSE[] SEC("license") = "GPL";
