@@ -251,7 +251,7 @@ export function loadObject(bytes: Uint8Array, opts: LoadOptions = {}): LoadedObj
     const funcs = elf.symbols
       .filter((s) => s.shndx === sec.index && s.type === STT_FUNC)
       .sort((a, b) => a.value - b.value);
-    const info = xdpSecInfo(sec.name);
+    const info = xdpSecInfo(sec.name) ?? legacyXdpSec(sec.name);
     for (const fn of funcs) {
       if (!info) {
         skipped.push({
@@ -311,6 +311,13 @@ export function loadObject(bytes: Uint8Array, opts: LoadOptions = {}): LoadedObj
     map: (name) => maps.find((m) => m.name === name),
     program: (name) => programs.find((p) => p.name === name),
   };
+}
+
+/** Pre-1.0 libbpf spellings of egress program sections ("xdp_devmap/…", "xdp_cpumap/…"). */
+function legacyXdpSec(name: string): { frags: boolean; attach: 'devmap' | 'cpumap' } | undefined {
+  if (name.startsWith('xdp_devmap')) return { frags: false, attach: 'devmap' };
+  if (name.startsWith('xdp_cpumap')) return { frags: false, attach: 'cpumap' };
+  return undefined;
 }
 
 function decodeSection(s: ElfSection): Insn[] {

@@ -50,6 +50,13 @@ void test('a traced run reports every instruction with its registers', () => {
   assert.equal(p.testRun(buildFrame({ udp: { dport: 9 } })).retval, r.retval, 'traced and fast runs agree');
 });
 
+void test('bpf_trace_printk lines are captured, formatted', () => {
+  const o = load('loops.bpf.o');
+  o.programs[0]!.testRun(buildFrame({ udp: { dport: 9 } }));
+  assert.equal(o.system.printk.length, 1);
+  assert.match(o.system.printk[0]!, /^loops: acc=\d+ sum=[0-9a-f]+$/);
+});
+
 void test('runts are refused like BPF_PROG_TEST_RUN; long frames spill into frags', () => {
   assert.throws(() => testRunBuffer(new Uint8Array(13)), TestRunError);
   const b = testRunBuffer(new Uint8Array(9000));
