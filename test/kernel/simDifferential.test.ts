@@ -275,6 +275,18 @@ function fieldKey(ev: XdpEvent): string | undefined {
   return undefined;
 }
 
+/** Sums of the cpumap kthread's verdict counters (split across iterations as scheduling decides). */
+function kthreadVerdicts(events: Iterable<XdpEvent>): Record<string, number> {
+  const t = { xdp_pass: 0, xdp_drop: 0, xdp_redirect: 0 };
+  for (const ev of events)
+    if (ev.name === 'xdp:xdp_cpumap_kthread') {
+      t.xdp_pass += ev.xdp_pass;
+      t.xdp_drop += ev.xdp_drop;
+      t.xdp_redirect += ev.xdp_redirect;
+    }
+  return t;
+}
+
 function fieldHistogram(events: Iterable<XdpEvent>): Record<string, number> {
   const h: Record<string, number> = {};
   for (const ev of events) {
@@ -350,6 +362,11 @@ for (const f of scenarioFiles) {
         fieldHistogram(simResult.events.map((e) => e.event)),
         fieldHistogram(kernel.events),
         `${f}: per-frame event fields differ\nkernel events:\n${kernel.lines.join('\n')}`,
+      );
+      assert.deepEqual(
+        kthreadVerdicts(simResult.events.map((e) => e.event)),
+        kthreadVerdicts(kernel.events),
+        `${f}: cpumap program verdict sums differ`,
       );
       // A scenario that fires nothing proves nothing: each one exercises at least one tracepoint.
       assert.ok(
