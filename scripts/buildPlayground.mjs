@@ -10,7 +10,7 @@
 //   visualizer/           the SAME dist/webview/visualizer.{js,css} as the extension, plus a shim
 //   examples/             example sources, their prebuilt objects (clang at build time) and scenarios
 //
-// Usage: node scripts/buildPlayground.mjs [--production]   (needs `npm run build` first for the
+// Usage: node scripts/buildPlayground.mjs [--dev]   (needs `npm run build` first for the
 // visualizer bundle; builds it when missing). Prints the size of every output file.
 import * as esbuild from 'esbuild';
 import { spawnSync } from 'node:child_process';
@@ -19,7 +19,8 @@ import path from 'node:path';
 
 const root = path.resolve(import.meta.dirname, '..');
 const out = path.join(root, 'dist/playground');
-const production = process.argv.includes('--production');
+// Minified without source maps unless --dev (the folder is what gets hosted; --dev is for debugging).
+const production = !process.argv.includes('--dev');
 const rel = (p) => path.relative(root, p);
 
 /** Layering (house-style "Allowed imports"), checked on the metafile like esbuild.mjs does. */

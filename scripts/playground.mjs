@@ -1,6 +1,6 @@
 // `npm run playground`: builds the playground (scripts/buildPlayground.mjs) and serves dist/playground/
 // on 127.0.0.1, printing the URL. The folder is static: any web server can host it instead.
-// Usage: node scripts/playground.mjs [--port N] [--no-build] [--production]
+// Usage: node scripts/playground.mjs [--port N] [--no-build] [--dev]   (--dev: unminified, with source maps)
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';

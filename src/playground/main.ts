@@ -357,15 +357,24 @@ async function main(): Promise<void> {
     );
   });
   $('share-link').addEventListener('click', () => {
-    void stateToFragment(currentState()).then((frag) => {
+    void (async () => {
+      const state = currentState();
+      // Objects make links long: without them the link still carries the program and the scenario.
+      let frag = await stateToFragment(state);
+      const withObjects = frag !== undefined && state.objects.length > 0;
+      frag ??= state.objects.length ? await stateToFragment({ ...state, objects: [] }) : undefined;
       if (!frag) return say('info', 'The state is too big for a link: use Save… and share the file.');
       history.replaceState(null, '', `#${frag}`);
       void navigator.clipboard?.writeText(window.location.href).catch(() => undefined);
       say(
         'info',
-        `The link now holds the program, the scenario${currentState().objects.length ? ' and the opened objects' : ''} (${frag.length} characters).`,
+        `The link in the address bar holds the program and the scenario${withObjects ? ' and the opened objects' : ''}` +
+          `${state.example ? ` (the ${state.example} example's objects by name)` : ''}, ${frag.length} characters.` +
+          (state.objects.length && !withObjects
+            ? ' The opened objects did not fit: use Save… to share them.'
+            : ''),
       );
-    });
+    })();
   });
 
   let dragDepth = 0;
