@@ -118,11 +118,13 @@ get_current_task_btf timer_init timer_set_callback timer_start timer_cancel get_
 get_branch_snapshot copy_from_user_task get_func_arg get_func_ret get_func_arg_cnt task_pt_regs`.split(/\s+/),
 );
 
-// Which helpers an XDP program may call (xdp_func_proto, then the socket base and base protos).
+// Which helpers an XDP program may call on Linux 6.18 (xdp_func_proto, the socket base and base protos),
+// checked against the kernel itself by test/kernel/helperAvailability.test.ts (it loads an XDP program
+// calling each helper id and reads whether the verifier answers "program of this type cannot use helper").
 const xdp = new Set(
   `map_lookup_elem map_update_elem map_delete_elem ktime_get_ns trace_printk get_prandom_u32
 get_smp_processor_id tail_call redirect perf_event_output csum_diff get_numa_node_id xdp_adjust_head
-probe_read_str redirect_map xdp_adjust_meta xdp_adjust_tail fib_lookup sk_lookup_tcp sk_lookup_udp sk_release
+redirect_map xdp_adjust_meta xdp_adjust_tail fib_lookup sk_lookup_tcp sk_lookup_udp sk_release
 map_push_elem map_pop_elem map_peek_elem spin_lock spin_unlock skc_lookup_tcp tcp_check_syncookie
 tcp_gen_syncookie probe_read_user probe_read_kernel probe_read_user_str probe_read_kernel_str jiffies64
 ktime_get_boot_ns ringbuf_output ringbuf_reserve ringbuf_submit ringbuf_discard ringbuf_query skc_to_tcp6_sock
@@ -132,7 +134,11 @@ timer_set_callback timer_start timer_cancel trace_vprintk skc_to_unix_sock loop 
 xdp_load_bytes xdp_store_bytes kptr_xchg map_lookup_percpu_elem skc_to_mptcp_sock dynptr_from_mem
 ringbuf_reserve_dynptr ringbuf_submit_dynptr ringbuf_discard_dynptr dynptr_read dynptr_write dynptr_data
 tcp_raw_gen_syncookie_ipv4 tcp_raw_gen_syncookie_ipv6 tcp_raw_check_syncookie_ipv4 tcp_raw_check_syncookie_ipv6
-ktime_get_tai_ns user_ringbuf_drain get_current_task task_pt_regs`.split(/\s+/),
+ktime_get_tai_ns user_ringbuf_drain get_current_task task_pt_regs
+get_current_pid_tgid get_current_uid_gid get_current_comm get_cgroup_classid perf_event_read
+current_task_under_cgroup perf_event_read_value get_current_cgroup_id strtol strtoul send_signal
+send_signal_thread get_ns_current_pid_tgid get_current_ancestor_cgroup_id get_task_stack task_storage_get
+task_storage_delete get_branch_snapshot find_vma cgrp_storage_get cgrp_storage_delete`.split(/\s+/),
 );
 
 // Helpers every program type may call (bpf_base_func_proto), besides XDP.
