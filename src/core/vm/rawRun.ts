@@ -52,7 +52,8 @@ export function runRaw(
   M.budget = opts.budget ?? DEFAULT_BUDGET;
   const r1h = memory ? REGION_MEMORY : 0;
   const r1l = memory ? ADDR_BASE : 0;
-  const lo = fn(M, 0, r1h, r1l, 0, 0, 0, 0, 0, 0, 0, 0);
+  // r2 = the memory length, as ISA conformance runners (bpf_conformance, uBPF) pass it.
+  const lo = fn(M, 0, r1h, r1l, 0, memory ? mem.length : 0, 0, 0, 0, 0, 0, 0);
   return { r0: pairToBigInt(M.rh, lo), insns: M.n, memory: mem };
 }
 
