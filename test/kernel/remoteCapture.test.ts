@@ -38,6 +38,11 @@ interface TraceJson {
   devmapXmit: { sent: number; drops: number };
   flows: Record<string, unknown>;
   devicesByIfindex: Record<string, string>;
+  programs: Record<
+    string,
+    { redirects: number; errors: Record<string, number>; exceptions: Record<string, number> }
+  >;
+  programNames: Record<string, string>;
 }
 
 function parseOut(text: string): TraceJson {
@@ -163,6 +168,12 @@ void test(
               drops: 0,
             });
             assert.equal(out.devicesByIfindex['5005'], 'xlrtb0');
+            assert.deepEqual(out.programs[String(h.redirectProgId)], {
+              redirects: 25,
+              errors: { EOPNOTSUPP: 40 },
+              exceptions: {},
+            });
+            assert.equal(out.programNames[String(h.redirectProgId)], 'redirect_devmap');
             assert.match(out.kernel, /^\d+\.\d+/);
             await waitFor(
               'nothing left running on the host',

@@ -60,6 +60,22 @@ function formatRates(rows: RateRow[], prev: BpftraceSnapshot | undefined, cur: B
   return out.join('\n') + '\n';
 }
 
+function humanPrograms(c: CaptureFile): string {
+  const rows = Object.entries(c.programs ?? {});
+  if (!rows.length) return '';
+  const out = ['', 'programs:'];
+  for (const [id, p] of rows) {
+    const extra = [
+      ...Object.entries(p.errors).map(([k, v]) => `${k}×${v}`),
+      ...Object.entries(p.exceptions).map(([k, v]) => `${k}×${v}`),
+    ].join(' ');
+    out.push(
+      `  ${id} ${JSON.stringify(c.programNames?.[id] ?? '?')}: redirected ${p.redirects}${extra ? `, ${extra}` : ''}`,
+    );
+  }
+  return out.join('\n') + '\n';
+}
+
 function humanSummary(s: XdpSummary, names: Record<number, string>): string {
   const out: string[] = [`kernel ${s.kernel ?? '?'}`, '', 'tracepoint                       events'];
   for (const r of tracepointRows(s))
@@ -206,6 +222,8 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
     ...(result.message ? { message: result.message } : {}),
     summary: result.summary,
     devices: Object.fromEntries(Object.entries(names)),
+    programs: result.programs,
+    programNames: Object.fromEntries(probe.programs.map((p) => [String(p.id), p.name])),
     ...(tool === 'perf' ? { events: result.events.map(formatEvent) } : {}),
   };
   const save = stringOption(args, 'save');
@@ -223,12 +241,14 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
           tool,
           status: result.status,
           devicesByIfindex: file.devices,
+          programs: result.programs,
+          programNames: file.programNames,
         },
         null,
         2,
       ) + '\n',
     );
-  } else io.stdout(humanSummary(result.summary, names));
+  } else io.stdout(humanSummary(result.summary, names) + humanPrograms(file));
   if (result.status === 'failed') throw new CliError(1, label, result.message ?? 'capture failed');
   if (result.status !== 'complete') {
     io.stderr(`xdp-lab: ${label} : ${result.message ?? result.status}\n`);

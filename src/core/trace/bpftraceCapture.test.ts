@@ -13,6 +13,8 @@ const stream = [
   '{"type": "map", "data": {"@pcpu": {"tracepoint:xdp:xdp_redirect_err,0": 3, "tracepoint:xdp:xdp_redirect,1": 2}}}',
   '{"type": "map", "data": {"@flow": {"5003,5005,95": 3, "5003,5005,0": 2}}}',
   '{"type": "map", "data": {"@xsent": {"5003,5005": 2}}}',
+  '{"type": "map", "data": {"@prog": {"130,95": 3, "130,0": 2}}}',
+  '{"type": "map", "data": {"@exc": {"131,0": 4}}}',
   '{"type": "map", "data": {"@xdrops": {"5003,5005": 0}}}',
   '{"type": "map", "data": {"@err": {"tracepoint:xdp:xdp_redirect_err,95": 3}}}',
   '{"type": "printf", "data": "xdp-lab-tick\\n"}',
@@ -43,6 +45,11 @@ describe('bpftrace capture', () => {
     assert.deepEqual(snap.perCpu, { 'xdp:xdp_redirect_err': { '0': 3 }, 'xdp:xdp_redirect': { '1': 2 } });
     const rates = ratesBetween(undefined, snap, 1);
     assert.equal(rates.find((r) => r.name === 'xdp:xdp_redirect_err')?.perSecond, 3);
+    assert.deepEqual(snap.programs, {
+      '130': { redirects: 2, errors: { EOPNOTSUPP: 3 }, exceptions: {} },
+      '131': { redirects: 0, errors: {}, exceptions: { XDP_ABORTED: 4 } },
+    });
+    assert.deepEqual(snap.exceptions, { XDP_ABORTED: 4 });
     assert.deepEqual(s.errors, []);
   });
 

@@ -4,7 +4,8 @@
 // "Captures"). A `printf("tick")` after each second's prints delimits one snapshot.
 import { addCount, addErrno, emptySummary, flowKey, type XdpSummary } from './summary';
 import { errnoName } from './errnos';
-import { isXdpTracepointName, xdpActionNames } from './tracepoints';
+import { actionName, addProgramCount, type ProgramTable } from './programCounts';
+import { isXdpTracepointName } from './tracepoints';
 
 export interface BpftraceScriptOptions {
   /** `xdp:NAME` tracepoints that exist on the host (from the probe); the script names only these. */
@@ -45,14 +46,14 @@ export function buildBpftraceScript(o: BpftraceScriptOptions): string {
   add(
     ['xdp:xdp_redirect', 'xdp:xdp_redirect_err'],
     devCond(['ifindex', 'to_ifindex']),
-    [...base, '@flow'],
-    `${counted} @flow[args->ifindex, args->to_ifindex, -args->err] = count();`,
+    [...base, '@flow', '@prog'],
+    `${counted} @flow[args->ifindex, args->to_ifindex, -args->err] = count(); @prog[args->prog_id, -args->err] = count();`,
   );
   add(
     ['xdp:xdp_exception'],
     devCond(['ifindex']),
     [...base, '@exc'],
-    `${counted} @exc[args->act] = count();`,
+    `${counted} @exc[args->prog_id, args->act] = count();`,
   );
   add(
     ['xdp:xdp_devmap_xmit'],
@@ -105,6 +106,8 @@ export interface BpftraceSnapshot {
   readonly perCpu: Record<string, Record<string, number>>;
   /** Verdict name → xdp_exception events so far. */
   readonly exceptions: Record<string, number>;
+  /** prog_id → its redirects, redirect errors and exceptions so far. */
+  readonly programs: ProgramTable;
 }
 
 /** A line of the stream that is not what bpftrace -f json prints; names the line. */
@@ -254,11 +257,15 @@ export class BpftraceStream {
       (perCpu[stripProbe(probe)] ??= {})[cpu] = n;
     }
     const exceptions: Record<string, number> = {};
-    for (const [[act], n] of this.entries('@exc')) {
+    const programs: ProgramTable = {};
+    for (const [[prog, act], n] of this.entries('@exc')) {
       if (n === 0 || act === undefined) continue;
-      exceptions[`XDP_${xdpActionNames[Number(act)] ?? act}`] = n;
+      exceptions[actionName(Number(act))] = (exceptions[actionName(Number(act))] ?? 0) + n;
+      addProgramCount(programs, Number(prog), 'exception', Number(act), n);
     }
-    return { tick: tickNo, summary: s, perCpu, exceptions };
+    for (const [[prog, errno], n] of this.entries('@prog'))
+      addProgramCount(programs, Number(prog), Number(errno) === 0 ? 'redirect' : 'error', Number(errno), n);
+    return { tick: tickNo, summary: s, perCpu, exceptions, programs };
   }
 }
 

@@ -1,6 +1,7 @@
 // The saved capture (`*.xdpcapture.json`): what a remote capture produced, reopened offline by the
 // results panel and compared with a simulation. Also the CSV export of its summary.
 import { errnoInfo, errnoNumber } from './errnos';
+import type { ProgramTable } from './programCounts';
 import { checkSummary, type XdpSummary } from './summary';
 
 export interface CaptureFile {
@@ -18,6 +19,10 @@ export interface CaptureFile {
   readonly summary: XdpSummary;
   /** ifindex → device name on the host at probe time. */
   readonly devices: Record<string, string>;
+  /** prog_id → redirects, errors by errno, exceptions by verdict. */
+  readonly programs?: ProgramTable;
+  /** prog_id → program name on the host at probe time (bpftool). */
+  readonly programNames?: Record<string, string>;
   /** perf captures: every event in its `xdp:NAME: fields` text form (parsePerfScript reads it back). */
   readonly events?: readonly string[];
 }
@@ -38,6 +43,22 @@ export function checkCaptureFile(value: unknown): CaptureFile | string {
   if (typeof v.devices !== 'object' || v.devices === null) return 'devices: expected an object';
   for (const [k, n] of Object.entries(v.devices))
     if (typeof n !== 'string') return `devices.${k}: expected a string`;
+  if (v.programs !== undefined) {
+    if (typeof v.programs !== 'object' || v.programs === null) return 'programs: expected an object';
+    for (const [id, p] of Object.entries(v.programs as Record<string, unknown>)) {
+      const e = p as Record<string, unknown> | null;
+      if (
+        typeof e !== 'object' ||
+        e === null ||
+        typeof e.redirects !== 'number' ||
+        typeof e.errors !== 'object' ||
+        typeof e.exceptions !== 'object'
+      )
+        return `programs.${id}: expected {redirects, errors, exceptions}`;
+    }
+  }
+  if (v.programNames !== undefined && (typeof v.programNames !== 'object' || v.programNames === null))
+    return 'programNames: expected an object';
   if (v.events !== undefined && (!Array.isArray(v.events) || v.events.some((e) => typeof e !== 'string')))
     return 'events: expected an array of strings';
   return { ...(v as unknown as CaptureFile), summary: s };
@@ -81,6 +102,12 @@ export function captureCsv(c: CaptureFile): string {
       ['flow', key, 'drops', fl.drops, ''],
     );
     for (const [e, n] of Object.entries(fl.errors)) rows.push(['flow', key, e, n, '']);
+  }
+  for (const [id, p] of Object.entries(c.programs ?? {})) {
+    const key = `${c.programNames?.[id] ?? '?'} (id ${id})`;
+    rows.push(['program', key, 'redirects', p.redirects, '']);
+    for (const [e, n] of Object.entries(p.errors)) rows.push(['program', key, e, n, '']);
+    for (const [a, n] of Object.entries(p.exceptions)) rows.push(['program', key, a, n, '']);
   }
   return rows.map((r) => r.map(csvCell).join(',')).join('\n') + '\n';
 }

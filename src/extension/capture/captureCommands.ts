@@ -169,6 +169,7 @@ export async function startCapture(context: vscode.ExtensionContext, mode: Mode)
       status: 'running',
       summary: { ...emptySummary(), kernel: probe.kernel },
       devices: Object.fromEntries(Object.entries(deviceNames(probe))),
+      programNames: Object.fromEntries(probe.programs.map((p) => [String(p.id), p.name])),
     });
     const panel = CapturePanel.create(context, `XDP capture: ${label}`, base(), true, () =>
       controller.abort(),
@@ -196,7 +197,11 @@ export async function startCapture(context: vscode.ExtensionContext, mode: Mode)
             prev = snap;
             const total = Object.values(snap.summary.tracepoints).reduce((a, b) => a + b, 0);
             progress.report({ message: `${snap.tick} s, ${total} events` });
-            panel.update({ ...base(), summary: { ...snap.summary, kernel: probe.kernel } }, true, rates);
+            panel.update(
+              { ...base(), summary: { ...snap.summary, kernel: probe.kernel }, programs: snap.programs },
+              true,
+              rates,
+            );
           },
         });
       },
@@ -206,6 +211,7 @@ export async function startCapture(context: vscode.ExtensionContext, mode: Mode)
       status: result.status,
       ...(result.message ? { message: result.message } : {}),
       summary: result.summary,
+      programs: result.programs,
       ...(tool === 'perf' ? { events: result.events.map(formatEvent) } : {}),
     };
     panel.update(capture, false);

@@ -4,6 +4,7 @@
 // user stopped, or the connection dropped — and (3) removes its temporary directory on every exit.
 import { BpftraceStream, buildBpftraceScript, type BpftraceSnapshot } from '../../core/trace/bpftraceCapture';
 import { cannotCapture, hostProbeScript, parseHostProbe, type HostProbe } from '../../core/trace/hostProbe';
+import { addProgramEvent, type ProgramTable } from '../../core/trace/programCounts';
 import { emptySummary, summarize, type XdpSummary } from '../../core/trace/summary';
 import { parsePerfScriptLine, TraceParseError, type XdpEvent } from '../../core/trace/tracepoints';
 import { shJoin } from './shellQuote';
@@ -62,6 +63,8 @@ export interface CaptureResult {
   /** For anything but 'complete', what happened, in words. */
   readonly message?: string;
   readonly summary: XdpSummary;
+  /** prog_id → redirects, redirect errors by errno, exceptions by verdict. */
+  readonly programs: ProgramTable;
   /** perf captures: the parsed events (with header); bpftrace captures: none. */
   readonly events: XdpEvent[];
   /** Lines that did not parse, each naming its line. */
@@ -237,7 +240,11 @@ export async function runCapture(
   if (killTimer) clearTimeout(killTimer);
 
   for (const e of stream.errors) parseErrors.push(e.message);
-  const summary = opts.tool === 'bpftrace' ? stream.finish().summary : summarize(perfEvents);
+  const final = opts.tool === 'bpftrace' ? stream.finish() : undefined;
+  const summary = final ? final.summary : summarize(perfEvents);
+  let programs: ProgramTable = {};
+  if (final) programs = final.programs;
+  else for (const ev of perfEvents) addProgramEvent(programs, ev);
   summary.kernel = probe.kernel;
   const errText = stderrLines.join('\n').trim();
   let status: CaptureStatus = stopRequested ? 'stopped' : 'complete';
@@ -258,6 +265,7 @@ export async function runCapture(
     status,
     ...(message ? { message } : {}),
     summary: summary ?? emptySummary(),
+    programs,
     events: perfEvents,
     parseErrors,
     snapshots,

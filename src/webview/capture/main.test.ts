@@ -41,6 +41,8 @@ function state(): CaptureViewState {
     status: 'complete',
     summary,
     devices: { '5001': 'xlrta0', '5003': HOSTILE },
+    programs: { '116': { redirects: 3, errors: { EOPNOTSUPP: 3 }, exceptions: {} } },
+    programNames: { '116': 'redirect_devmap' },
   };
   return { capture, running: false, eventCount: 9 };
 }
@@ -114,6 +116,7 @@ void test(
       /Fix: attach an XDP program \(even one returning XDP_PASS\) in native mode to the veth target’s peer/,
     );
     assert.match(body, /devmap xmit: sent 3, drops 0/);
+    assert.match(body, /redirect_devmap \(id 116\)3EOPNOTSUPP × 3/);
     // The hostile device name is text in the flows table, never markup.
     assert.ok(body.includes(HOSTILE));
     assert.equal(await page.$$eval('img', (els) => els.length), 0);

@@ -184,6 +184,25 @@ function render(root: HTMLElement, s: CaptureViewState, endpoint: Endpoint): voi
       `devmap xmit: sent ${sum.devmapXmit.sent}, drops ${sum.devmapXmit.drops} · cpumap enqueue: processed ${sum.cpumap.enqueue.processed}, drops ${sum.cpumap.enqueue.drops} · kthread: processed ${sum.cpumap.kthread.processed}, drops ${sum.cpumap.kthread.drops}`,
     ),
   );
+  const programs = Object.entries(c.programs ?? {});
+  if (programs.length)
+    parts.push(
+      h('h2', {}, 'Programs'),
+      table(
+        ['program', 'redirected', 'redirect errors', 'exceptions'],
+        programs.map(([id, p]) => [
+          h('span', {}, c.programNames?.[id] ?? '?', h('span', { class: 'dim' }, ` (id ${id})`)),
+          p.redirects,
+          Object.entries(p.errors)
+            .map(([k, n]) => `${k} × ${n}`)
+            .join(', '),
+          Object.entries(p.exceptions)
+            .map(([k, n]) => `${k} × ${n}`)
+            .join(', '),
+        ]),
+        [1],
+      ),
+    );
   const flows = Object.values(sum.flows);
   if (flows.length)
     parts.push(
