@@ -202,8 +202,19 @@ async function openFiles(list: FileList | readonly File[]): Promise<void> {
 }
 
 // ---- simulate -----------------------------------------------------------------------------------
+/** The visualizer (the extension's bundle, with ELK: the page's biggest file) loads on the first
+ *  Simulate, not with the editor; its "ready" then fetches the snapshot from the host. */
+function ensureVisualizer(): void {
+  const frame = $<HTMLIFrameElement>('visualizer');
+  if (frame.getAttribute('src')) return;
+  frame.src = `visualizer/index.html?theme=${$<HTMLSelectElement>('theme').value}`;
+  frame.hidden = false;
+  $('visual-placeholder').hidden = true;
+}
+
 async function simulate(host: VisualizerHost): Promise<void> {
   if (!editors) return;
+  ensureVisualizer();
   const button = $<HTMLButtonElement>('simulate');
   button.disabled = true;
   clearMessages();
@@ -284,7 +295,6 @@ async function main(): Promise<void> {
   // `monaco-workbench`: where VS Code's theme service puts the --vscode-* colour variables once the
   // theme changes (the editors, their widgets and menus all sit under it).
   document.body.className = `monaco-workbench theme-${theme}`;
-  frame.src = `visualizer/index.html?theme=${theme}`;
 
   let initial: PlaygroundState | undefined;
   try {

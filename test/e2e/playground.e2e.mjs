@@ -175,7 +175,10 @@ try {
       null,
       { timeout: 20_000 },
     );
-    await page.frameLocator('#visualizer').locator('body').waitFor();
+    assert(
+      await page.locator('#visual-placeholder').isVisible(),
+      'the visualizer waits for the first Simulate',
+    );
   });
 
   await step('XDP diagnostics: the example is clean in the page and in the Node server', async () => {
