@@ -108,12 +108,15 @@ function since(id) {
   return v;
 }
 
-// Helpers whose kernel proto sets gpl_only = true.
+// Helpers whose kernel proto sets gpl_only = true. For the ones XDP may call this is checked against the
+// 6.18 verifier ("cannot call GPL-restricted function") by test/kernel/helperAvailability.test.ts.
 const gplOnly = new Set(
   `probe_read trace_printk get_current_task perf_event_read perf_event_output get_stackid
 probe_write_user probe_read_str perf_event_read_value perf_prog_read_value override_return get_stack fib_lookup
 rc_repeat rc_keydown rc_pointer_rel skb_output probe_read_user probe_read_kernel probe_read_user_str
-probe_read_kernel_str read_branch_records xdp_output seq_printf seq_write snprintf_btf seq_printf_btf
+probe_read_kernel_str read_branch_records xdp_output seq_printf seq_write seq_printf_btf snprintf check_mtu
+tcp_check_syncookie tcp_gen_syncookie tcp_raw_gen_syncookie_ipv4 tcp_raw_gen_syncookie_ipv6
+tcp_raw_check_syncookie_ipv4 tcp_raw_check_syncookie_ipv6
 get_current_task_btf timer_init timer_set_callback timer_start timer_cancel get_func_ip trace_vprintk
 get_branch_snapshot copy_from_user_task get_func_arg get_func_ret get_func_arg_cnt task_pt_regs`.split(/\s+/),
 );
