@@ -9,7 +9,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { main } from '../../src/cli/main';
-import { readPcap } from '../../src/core/packet/pcap';
+import { buildFrame } from '../../src/core/packet/frameBuilder';
+import { PcapWriter, readPcap } from '../../src/core/packet/pcap';
 import { summarize } from '../../src/core/trace/summary';
 import { parsePerfScript } from '../../src/core/trace/tracepoints';
 import { hasTool } from './lib/exec';
@@ -136,3 +137,43 @@ void test(
     }
   },
 );
+
+void test('simulate: pcap traffic injects every frame of the capture `count` times', { skip }, async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xlsim-cli-'));
+  try {
+    const w = new PcapWriter();
+    for (const dport of [8, 8, 9]) w.add(buildFrame({ udp: { dst: '10.0.0.2', dport } }));
+    fs.writeFileSync(path.join(dir, 'in.pcap'), w.bytes());
+    fs.copyFileSync(path.join(root, 'examples/redirect.bpf.c'), path.join(dir, 'redirect.bpf.c'));
+    const scenario = {
+      version: 1,
+      programs: [{ name: 'redir', file: 'redirect.bpf.c', function: 'xdp_redirect_udp' }],
+      devices: [
+        { name: 'eth0', kind: 'nic', driver: 'mlx5', xdp: { program: 'redir' } },
+        { name: 'eth1', kind: 'nic', driver: 'mlx5' },
+      ],
+      maps: { tx_port: [{ key: 0, value: 'eth1' }] },
+      traffic: [{ rx: 'eth0', pcap: 'in.pcap', count: 2 }],
+    };
+    const file = path.join(dir, 'p.xdpscenario.json');
+    fs.writeFileSync(file, JSON.stringify(scenario));
+    const r = await cli('simulate', file, '--json', '--pcap-dir', path.join(dir, 'out'));
+    assert.equal(r.code, 0, r.stderr);
+    const s = JSON.parse(r.stdout) as {
+      tracepoints: Record<string, number>;
+      devices: Record<string, { stack: number; txFrames: number }>;
+    };
+    // Port 8 → slot 0 (eth1); port 9 → slot 1, empty → fallback XDP_PASS to the stack.
+    assert.equal(s.tracepoints['xdp:xdp_redirect'], 4);
+    assert.equal(s.devices.eth0!.stack, 2);
+    assert.equal(s.devices.eth1!.txFrames, 4);
+    assert.equal(
+      readPcap(new Uint8Array(fs.readFileSync(path.join(dir, 'out', 'eth1.pcap'))), 'eth1.pcap', {
+        maxFrames: 10,
+      }).length,
+      4,
+    );
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
