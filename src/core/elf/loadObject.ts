@@ -8,6 +8,7 @@ import { helperArgs, TAIL_CALL_HELPER_ID, unsupportedHelper } from '../helpers/h
 import type { BpfMap, MapDef } from '../maps/bpfMap';
 import { MapType } from '../maps/bpfMap';
 import { MapCreateError } from '../maps/createMap';
+import { MapOfMaps } from '../maps/mapInMap';
 import { CpuMap } from '../maps/cpumap';
 import { DevMap } from '../maps/devmap';
 import { ProgArrayMap } from '../maps/progArray';
@@ -480,15 +481,20 @@ function initProgArrays(
     const owner = starts.filter((s) => s.off <= r.offset).sort((a, b) => b.off - a.off)[0];
     const sym = elf.symbols[r.sym];
     if (!owner || !sym) continue;
-    if (!(owner.map instanceof ProgArrayMap)) continue; // map-in-map initial values: not supported, left empty
+    const isMapOfMaps = owner.map instanceof MapOfMaps;
+    if (!(owner.map instanceof ProgArrayMap) && !isMapOfMaps) continue;
     const ds = btf.findDatasec('.maps');
     const v = ds?.vars?.find((x) => btf.type(x.type)?.name === owner.map.name);
     const st = v ? btf.resolve(btf.type(v.type)?.sizeOrType ?? 0) : undefined;
     const valuesMember = st?.members.find((m) => m.name === 'values');
     if (!valuesMember) continue;
     const slot = (r.offset - owner.off - valuesMember.offset / 8) / 8;
-    const prog = programs.find((p) => p.name === sym.name);
-    if (prog && Number.isInteger(slot))
-      owner.map.userUpdate(new Uint8Array(new Uint32Array([slot]).buffer), prog, 0);
+    if (!Number.isInteger(slot)) continue;
+    const key = new Uint8Array(new Uint32Array([slot]).buffer);
+    // Map-in-map: the slot names another map of .maps; PROG_ARRAY: a program of this object.
+    const target = isMapOfMaps
+      ? mapAt.get(`${sym.shndx}:${sym.value}`)
+      : programs.find((p) => p.name === sym.name);
+    if (target) owner.map.userUpdate(key, target, 0);
   }
 }
