@@ -7,6 +7,7 @@ import path from 'node:path';
 import { xdpActionByValue } from '../../core/bpf/xdpActions';
 import { ElfError, LoadError, loadObject } from '../../core/elf/loadObject';
 import { dumpMaps, MapPreloadError, preloadMaps, toHex } from '../../core/maps/mapPreload';
+import { PerfEventArrayMap, RingBufMap } from '../../core/maps/ringbuf';
 import { TestRunError } from '../../core/vm/xdpBuffer';
 import { ClangFailedError, ClangMissingError, compileBpfC } from '../../node/clang';
 import { intOption, parseArgs, stringOption } from '../args';
@@ -147,6 +148,12 @@ export const runCommand: CliCommand = {
       return 1;
     }
     const sys = obj.system;
+    // Ring buffer and perf event records the program emitted (hex), by map name.
+    const records: Record<string, string[]> = {};
+    for (const m of obj.maps)
+      if (m instanceof RingBufMap || m instanceof PerfEventArrayMap) {
+        if (m.records.length) records[m.name] = m.records.map((r) => toHex(r.data));
+      }
     const out = {
       program: prog.name,
       retval: result.retval,
@@ -156,6 +163,7 @@ export const runCommand: CliCommand = {
       insns: result.insns,
       nsPerRun: result.nsPerRun ?? 0,
       printk: sys.printk,
+      ...(Object.keys(records).length ? { records } : {}),
       ...(sys.notes.length ? { notes: sys.notes } : {}),
     };
     if (json) {
