@@ -2,6 +2,8 @@
 // its signature, hover shows a helper's doc, a redirect through a HASH map shows the diagnostic and
 // its quick fix works, and clang's error appears after save (issue #5).
 import { strict as assert } from 'node:assert';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
 import * as vscode from 'vscode';
 import { workspaceUri, xdpLabExtension } from './manifest';
 
@@ -60,6 +62,35 @@ int xdp_redirect_hash(struct xdp_md *ctx)
 
 char LICENSE[] SEC("license") = "GPL";
 `;
+
+const UNCHECKED = `#include <linux/bpf.h>
+#include <linux/if_ether.h>
+#include <bpf/bpf_helpers.h>
+
+SEC("xdp")
+int xdp_no_bounds(struct xdp_md *ctx)
+{
+\tstruct ethhdr *eth = (void *)(long)ctx->data;
+
+\treturn eth->h_proto ? XDP_PASS : XDP_DROP;
+}
+
+char LICENSE[] SEC("license") = "GPL";
+`;
+
+/** The machine-wide kernel-lab lock (loading BPF programs must not overlap other engineers' captures). */
+async function kernelLock(): Promise<() => void> {
+  const holder = spawn(
+    'flock',
+    ['-w', '600', '/tmp/xdp-lab-kernel.lock', 'sh', '-c', 'echo locked; exec cat >/dev/null'],
+    { stdio: ['pipe', 'pipe', 'ignore'] },
+  );
+  await new Promise<void>((resolve, reject) => {
+    holder.stdout.on('data', (d: Buffer) => d.toString().includes('locked') && resolve());
+    holder.on('exit', (code) => reject(new Error(`flock exited ${code}`)));
+  });
+  return () => holder.stdin.end();
+}
 
 suite('XDP C language support', () => {
   let doc: vscode.TextDocument;
@@ -140,5 +171,21 @@ suite('XDP C language support', () => {
     const err = diags.find((x) => x.source === 'clang') as vscode.Diagnostic;
     assert.equal(err.range.start.line, 14);
     assert.match(err.message, /expected expression/);
+  });
+
+  test('Verify in kernel puts the verifier rejection on the line of the packet read', async function () {
+    if (process.getuid?.() !== 0 || !fs.existsSync('/sys/fs/bpf')) return this.skip();
+    const doc = await writeAndOpen('unchecked.bpf.c', UNCHECKED);
+    const release = await kernelLock();
+    try {
+      // The command ends with an error notification the user dismisses: do not wait for it.
+      void vscode.commands.executeCommand('xdpLab.program.verify', doc.uri.toString(), 'xdp_no_bounds');
+      const diags = await diagnosticsWhen(doc.uri, (d) => d.some((x) => x.source === 'verifier'), 60_000);
+      const v = diags.find((x) => x.source === 'verifier') as vscode.Diagnostic;
+      assert.equal(v.range.start.line, 9, v.message);
+      assert.match(v.message, /invalid access to packet/);
+    } finally {
+      release();
+    }
   });
 });
