@@ -4,6 +4,9 @@ import { describe, it } from 'node:test';
 import { captureCsv, checkCaptureFile, type CaptureFile } from './captureFile';
 import { summarize } from './summary';
 
+/** The refusal reason, or a marker that fails the match when the input was accepted. */
+const reason = (r: unknown): string => (typeof r === 'string' ? r : '(accepted)');
+
 const capture: CaptureFile = {
   format: 'xdp-lab-capture',
   version: 1,
@@ -33,13 +36,13 @@ describe('capture file', () => {
     const back = checkCaptureFile(JSON.parse(JSON.stringify(capture)));
     assert.ok(typeof back !== 'string');
     assert.deepEqual(back.summary.tracepoints, capture.summary.tracepoints);
-    assert.match(String(checkCaptureFile({ format: 'other' })), /^format:/);
-    assert.match(String(checkCaptureFile({ ...capture, version: 2 })), /^version: 2 is not supported/);
+    assert.match(reason(checkCaptureFile({ format: 'other' })), /^format:/);
+    assert.match(reason(checkCaptureFile({ ...capture, version: 2 })), /^version: 2 is not supported/);
     assert.match(
-      String(checkCaptureFile({ ...capture, summary: { tracepoints: { a: 'x' } } })),
+      reason(checkCaptureFile({ ...capture, summary: { tracepoints: { a: 'x' } } })),
       /^summary\.tracepoints\.a: not a number/,
     );
-    assert.match(String(checkCaptureFile({ ...capture, events: [1] })), /^events:/);
+    assert.match(reason(checkCaptureFile({ ...capture, events: [1] })), /^events:/);
   });
 
   it('exports CSV with errno explanations, quoted and spreadsheet-safe cells', () => {
