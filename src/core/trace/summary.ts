@@ -76,13 +76,25 @@ export function flowKey(ifindex: number, toIfindex: number): string {
   return `${ifindex}>${toIfindex}`;
 }
 
+// The simulator folds one event per frame (~1 M/s): building the "a>b" key string for every event
+// cost a fifth of its time, so flows are also found through numeric maps keyed by the `flows`
+// object (entries are only ever added to it, never removed, so the cache cannot go stale).
+const flowCache = new WeakMap<Record<string, FlowCounts>, Map<number, Map<number, FlowCounts>>>();
+
 function flow(s: XdpSummary, ifindex: number, toIfindex: number): FlowCounts {
+  let byIf = flowCache.get(s.flows);
+  if (!byIf) flowCache.set(s.flows, (byIf = new Map()));
+  let byTo = byIf.get(ifindex);
+  if (!byTo) byIf.set(ifindex, (byTo = new Map()));
+  const hit = byTo.get(toIfindex);
+  if (hit) return hit;
   const key = flowKey(ifindex, toIfindex);
   let f = s.flows[key];
   if (!f) {
     f = { ifindex, to_ifindex: toIfindex, redirects: 0, errors: {}, sent: 0, drops: 0 };
     s.flows[key] = f;
   }
+  byTo.set(toIfindex, f);
   return f;
 }
 
