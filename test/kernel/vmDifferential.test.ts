@@ -62,6 +62,9 @@ const FRAMES: [string, Uint8Array][] = [
   ...[1, 2, 3, 4, 5, 6, 7].map((op): [string, Uint8Array] => [`adjust op ${op}`, raw(op)]),
   ['adjust op 1 on a 20-byte frame', raw(1, 20)],
   ['big 3000', buildFrame(udp(9, { length: 3000 }))],
+  ['jumbo 5000', buildFrame(udp(9, { length: 5000 }))],
+  ['jumbo 7000', buildFrame(udp(9, { length: 7000 }))],
+  ['jumbo 3600', buildFrame(udp(9, { length: 3600 }))],
 ];
 
 interface Program {
@@ -97,6 +100,7 @@ const PROGRAMS: Program[] = [
   { file: 'tailcall.bpf.c' },
   { file: 'csum.bpf.c' },
   { file: 'mapsmix.bpf.c' },
+  { file: 'frags.bpf.c' },
   { file: '../../../examples/redirect.bpf.c', preload: { tx_port: [['01000000', '01000000']] } },
 ];
 

@@ -1,6 +1,6 @@
 // XDP buffer helpers (net/core/filter.c): adjust head/tail/meta, load/store bytes across frags,
 // buffer length and MTU check. Bounds and errnos follow the kernel functions of the same names.
-import { EACCES, EINVAL, ENODEV, EOPNOTSUPP } from '../maps/errno';
+import { EACCES, EINVAL, ENODEV } from '../maps/errno';
 import type { HelperFn, Machine } from '../vm/machine';
 import { REGION_CTX } from '../vm/machine';
 import { bufferLength, ETH_HLEN, PAGE_SIZE, SHINFO_SIZE } from '../vm/xdpBuffer';
@@ -44,7 +44,16 @@ export const bpf_xdp_adjust_tail: HelperFn = (M, pc) => {
   const b = buffer(M, pc, 'bpf_xdp_adjust_tail');
   const offset = M.argLo(2);
   if (b.frags.length) {
-    if (offset >= 0) return M.ret(offset === 0 ? 0 : -EOPNOTSUPP); // test-run rxq has no frag_size to grow into
+    if (offset >= 0) {
+      // bpf_xdp_frags_increase_tail: the last frag grows into the rest of its page (frag_size =
+      // PAGE_SIZE for test runs), zero-filled; beyond that EINVAL.
+      const last = b.frags[b.frags.length - 1] as Uint8Array;
+      if (offset > PAGE_SIZE - last.length) return M.ret(-EINVAL);
+      const grown = new Uint8Array(last.length + offset);
+      grown.set(last);
+      b.frags[b.frags.length - 1] = grown;
+      return M.ret(0);
+    }
     let free = -offset;
     if (free > bufferLength(b) - ETH_HLEN) return M.ret(-EINVAL);
     while (free > 0 && b.frags.length) {
