@@ -1,6 +1,7 @@
 // The XDP Lab playground page (issue #8): Monaco + the XDP C language server in a worker, the
 // simulator in a worker, the extension's visualizer in an iframe, and shareable state. Everything is
 // served from the playground folder; nothing is fetched from elsewhere.
+import { CommandsRegistry } from '@codingame/monaco-vscode-api/monaco';
 import { playgroundAssets, playgroundExamples } from './assets';
 import { startEditors, type PlaygroundEditors, type ThemeKind } from './monacoSetup';
 import {
@@ -328,6 +329,20 @@ async function main(): Promise<void> {
   hooks.editorStartMs = performance.now() - t0;
   setStatus('ready');
 
+  // The server's CodeLens name the extension's commands; the page answers them as far as a browser can.
+  CommandsRegistry.registerCommand('xdpLab.visualizer.open', () => void simulate(host));
+  CommandsRegistry.registerCommand('xdpLab.program.run', () =>
+    say(
+      'info',
+      "Run on a frame is in the VS Code extension and `xdp-lab run OBJ --data FRAME --json`. Here, Simulate runs the program on the scenario's traffic.",
+    ),
+  );
+  CommandsRegistry.registerCommand('xdpLab.program.verify', () =>
+    say(
+      'info',
+      'Verify in kernel loads the object into a Linux kernel with bpftool: it needs the VS Code extension on Linux, not a browser.',
+    ),
+  );
   $('simulate').addEventListener('click', () => void simulate(host));
   const input = $<HTMLInputElement>('file-input');
   $('open-files').addEventListener('click', () => input.click());

@@ -1,4 +1,4 @@
-/* global window, document, getComputedStyle */ // used inside page.evaluate callbacks, which run in the page
+/* global window, document, getComputedStyle, DataTransfer, File, DragEvent */ // used inside page.evaluate callbacks, which run in the page
 // The playground in real Chromium (issue #8): builds dist/playground, serves it on 127.0.0.1, and
 // drives the page with playwright-core and Debian's chromium. Every request must stay on the page's
 // origin (offline: nothing from a CDN). The language checks go through the real UI (suggest widget,
@@ -354,9 +354,10 @@ try {
   }
 
   await step(
-    'simulate the example (prebuilt object): the visualizer counters equal xdp-lab simulate --json',
+    'simulate the example (prebuilt object) from its CodeLens: the visualizer counters equal xdp-lab simulate --json',
     async () => {
-      await page.click('#simulate');
+      await pg((l) => window.xdpLabPlayground.editors.programEditor().revealLineInCenter(l), 28);
+      await page.locator('#program-editor .codelens-decoration a', { hasText: 'Simulate' }).first().click();
       await checkCounters();
       const note = await page.locator('#messages .msg.info').last().innerText();
       assert(
@@ -408,6 +409,26 @@ try {
       await checkCounters();
     },
   );
+
+  await step('a scenario dropped on the page opens in the scenario editor', async () => {
+    const text = fs.readFileSync(exampleScenario, 'utf8').replace('"cpus": 2', '"cpus": 2 ');
+    await page.evaluate((t) => {
+      const dt = new DataTransfer();
+      dt.items.add(new File([t], 'dropped.xdpscenario.json', { type: 'application/json' }));
+      window.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+    }, text);
+    await page
+      .locator('#messages .msg.info', { hasText: 'dropped.xdpscenario.json opened as the scenario' })
+      .waitFor({ timeout: 15_000 });
+    assert(
+      (await page.locator('#scenario-name').innerText()) === 'dropped.xdpscenario.json',
+      'scenario name',
+    );
+    assert(
+      (await pg(() => window.xdpLabPlayground.editors.scenarioEditor().getValue())) === text,
+      'scenario text',
+    );
+  });
 
   await step(
     'open the example object and scenario as user files (no example): simulate equals the CLI',
