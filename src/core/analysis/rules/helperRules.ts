@@ -31,7 +31,16 @@ export function checkHelpers(ctx: RuleContext): void {
     }
   }
   if (!ctx.model.programs.length) return;
-  const gplCalls = ctx.model.calls.filter((c) => c.helper?.gplOnly && !local.has(c.name));
+  // Only calls XDP programs reach: the GPL-only flags of XDP helpers are the ones checked against the
+  // kernel (test/kernel/helperAvailability.test.ts), so this error never rests on an unverified fact.
+  const gplCalls = ctx.model.calls.filter(
+    (c) =>
+      c.helper?.gplOnly &&
+      c.helper.xdp &&
+      !local.has(c.name) &&
+      c.inFunction !== undefined &&
+      ctx.xdpReachable.has(c.inFunction),
+  );
   const first = gplCalls[0];
   if (!first) return;
   const names = [...new Set(gplCalls.map((c) => c.name))].join(', ');
