@@ -71,3 +71,13 @@ test(
     }
   },
 );
+
+test(
+  'server-web.js pulls in no Node-only code (clang, bpftool, fs stay in the Node entry)',
+  { skip: !fs.existsSync(path.join(dist, 'server-web.js')) && 'not built' },
+  () => {
+    const js = fs.readFileSync(path.join(dist, 'server-web.js'), 'utf8');
+    for (const mod of ['child_process', 'node:fs', 'node:os', 'src/node/', 'nodeToolchain'])
+      assert.ok(!js.includes(mod), `server-web.js contains ${mod}`);
+  },
+);
