@@ -139,6 +139,27 @@ suite('XDP C language support', () => {
     assert.match(md, /From \/usr\/include\/linux\/bpf\.h/);
   });
 
+  test('outline lists the maps and programs; go to definition jumps from &tx_port to the map', async () => {
+    const symbols = await vscode.commands.executeCommand<vscode.DocumentSymbol[]>(
+      'vscode.executeDocumentSymbolProvider',
+      doc.uri,
+    );
+    assert.deepEqual(
+      symbols.map((x) => x.name),
+      ['tx_port', 'rx_count', 'xdp_redirect_udp', 'xdp_pass'],
+    );
+    const text = doc.getText();
+    const use = doc.positionAt(text.indexOf('&tx_port') + 3);
+    const defs = await vscode.commands.executeCommand<(vscode.Location | vscode.LocationLink)[]>(
+      'vscode.executeDefinitionProvider',
+      doc.uri,
+      use,
+    );
+    const def = defs[0];
+    const range = def && 'targetRange' in def ? def.targetRange : def?.range;
+    assert.equal(range?.start.line, doc.positionAt(text.indexOf('} tx_port')).line);
+  });
+
   test('a redirect through a HASH map shows the diagnostic, and its quick fix removes it', async () => {
     const bad = await writeAndOpen('hash-redirect.bpf.c', HASH_REDIRECT);
     const diags = await diagnosticsWhen(bad.uri, (d) => d.some((x) => x.code === 'redirect-map-type'));
