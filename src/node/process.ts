@@ -13,6 +13,8 @@ export interface SpawnOptions {
   /** Called for each complete stdout line (without the newline). */
   readonly onStdoutLine?: (line: string) => void;
   readonly onStderrLine?: (line: string) => void;
+  /** Keep stdout in ProcessResult.stdout (default true); a streamed capture turns it off. */
+  readonly collectStdout?: boolean;
   /** Milliseconds between SIGTERM and SIGKILL of the group on abort. */
   readonly killGraceMs?: number;
 }
@@ -73,8 +75,9 @@ export function startProcess(argv: readonly string[], options: SpawnOptions = {}
   const err = lineSplitter(options.onStderrLine);
   child.stdout.setEncoding('utf8');
   child.stderr.setEncoding('utf8');
+  const collect = options.collectStdout ?? true;
   child.stdout.on('data', (d: string) => {
-    stdout += d;
+    if (collect) stdout += d;
     out.push(d);
   });
   child.stderr.on('data', (d: string) => {

@@ -200,6 +200,7 @@ export async function runCapture(
   const run = startRemoteScript(t, o, remoteScript, {
     signal: hardKill.signal,
     keepStdinOpen: true,
+    collectStdout: false, // lines are parsed as they arrive; a big perf capture is not kept twice
     onStdoutLine: (line) => {
       if (opts.tool === 'bpftrace') {
         const snap = stream.push(line);

@@ -180,6 +180,7 @@ export function startRemoteScript(
     onStdoutLine?: (line: string) => void;
     onStderrLine?: (line: string) => void;
     keepStdinOpen?: boolean;
+    collectStdout?: boolean;
   } = {},
 ): RemoteRun {
   const assigns = Object.entries(run.vars ?? {}).map(([k, v]) => {
@@ -196,6 +197,7 @@ export function startRemoteScript(
     ...(run.onStdoutLine ? { onStdoutLine: run.onStdoutLine } : {}),
     ...(run.onStderrLine ? { onStderrLine: run.onStderrLine } : {}),
     keepStdinOpen: run.keepStdinOpen ?? false,
+    collectStdout: run.collectStdout ?? true,
   });
   return { process: proc, commandLine: line };
 }
