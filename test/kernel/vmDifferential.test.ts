@@ -101,6 +101,7 @@ const PROGRAMS: Program[] = [
   { file: 'csum.bpf.c' },
   { file: 'mapsmix.bpf.c' },
   { file: 'frags.bpf.c' },
+  { file: 'helpers.bpf.c' },
   { file: '../../../examples/redirect.bpf.c', preload: { tx_port: [['01000000', '01000000']] } },
 ];
 

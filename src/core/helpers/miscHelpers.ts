@@ -80,7 +80,7 @@ export const bpf_trace_printk: HelperFn = (M, pc) => {
   return M.ret(line.length);
 };
 
-/** bpf_csum_diff: ones'-complement sum of ~from and to words plus seed, folded to 32 bits (x86 csum_partial). */
+/** bpf_csum_diff: ones'-complement sum of ~from and to words plus seed, folded as the kernel returns it. */
 export const bpf_csum_diff: HelperFn = (M, pc) => {
   const fromSize = M.argLo(2) >>> 0;
   const toSize = M.argLo(4) >>> 0;
@@ -97,6 +97,10 @@ export const bpf_csum_diff: HelperFn = (M, pc) => {
   for (let o = 0; o < fromSize; o += 4) sum += ~word(from, o) >>> 0;
   for (let o = 0; o < toSize; o += 4) sum += word(to, o);
   while (sum > 0xffffffff) sum = (sum % 0x100000000) + Math.floor(sum / 0x100000000);
+  // The 6.18 x86 kernel returns the sum folded to 16 bits (end-around carry, not complemented):
+  // verified by test/kernel/vmDifferential.test.ts (helpers.bpf.c writes the raw value out).
+  sum = (sum & 0xffff) + (sum >>> 16);
+  sum = (sum & 0xffff) + (sum >>> 16);
   M.rh = 0;
   return sum | 0;
 };
