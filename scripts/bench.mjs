@@ -26,16 +26,25 @@ if (argv[0] === '--one') {
 const json = argv.includes('--json');
 const filter = argv.find((a) => !a.startsWith('--'));
 const dir = path.join(root, 'bench');
-const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.bench.ts') && (!filter || f.includes(filter))).sort() : [];
+const files = fs.existsSync(dir)
+  ? fs
+      .readdirSync(dir)
+      .filter((f) => f.endsWith('.bench.ts') && (!filter || f.includes(filter)))
+      .sort()
+  : [];
 const results = [];
 for (const f of files) {
   if (!json) process.stderr.write(`bench: ${f} …\n`);
-  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(root, 'scripts/bench.mjs'), '--one', path.join(dir, f)], {
-    cwd: root,
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'inherit'],
-    maxBuffer: 1 << 26,
-  });
+  const r = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', path.join(root, 'scripts/bench.mjs'), '--one', path.join(dir, f)],
+    {
+      cwd: root,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+      maxBuffer: 1 << 26,
+    },
+  );
   const last = (r.stdout ?? '').trim().split('\n').pop() ?? '';
   let parsed;
   try {
@@ -48,8 +57,18 @@ for (const f of files) {
 }
 
 /** Higher is better for rates (unit ends in "/s"), lower for times and ratios. */
-const meets = (row) => (row.target === undefined ? '' : /\/s$/.test(row.unit) ? row.value >= row.target : row.value <= row.target) ? 'yes' : 'no';
-const fmt = (v) => (v === undefined ? '' : typeof v === 'number' ? (Math.abs(v) >= 100 ? v.toFixed(0) : v.toPrecision(3)) : String(v));
+const meets = (row) =>
+  (row.target === undefined ? '' : /\/s$/.test(row.unit) ? row.value >= row.target : row.value <= row.target)
+    ? 'yes'
+    : 'no';
+const fmt = (v) =>
+  v === undefined
+    ? ''
+    : typeof v === 'number'
+      ? Math.abs(v) >= 100
+        ? v.toFixed(0)
+        : v.toPrecision(3)
+      : String(v);
 
 fs.mkdirSync(path.join(root, 'bench-results'), { recursive: true });
 const doc = { date: new Date().toISOString(), node: process.version, rows: results };
@@ -61,10 +80,25 @@ if (json) {
   for (const r of results) {
     if (r.error) table.push([r.file, r.name, 'ERROR', r.error, '', '', '', '']);
     else
-      table.push([r.file.replace(/\.bench\.ts$/, ''), r.name, fmt(r.value), r.unit, fmt(r.target), r.target === undefined ? '' : meets(r), fmt(r.kernel), r.ratio === undefined ? '' : `${fmt(r.ratio)}×`]);
+      table.push([
+        r.file.replace(/\.bench\.ts$/, ''),
+        r.name,
+        fmt(r.value),
+        r.unit,
+        fmt(r.target),
+        r.target === undefined ? '' : meets(r),
+        fmt(r.kernel),
+        r.ratio === undefined ? '' : `${fmt(r.ratio)}×`,
+      ]);
   }
   const widths = table[0].map((_, i) => Math.max(...table.map((row) => String(row[i]).length)));
-  for (const row of table) console.log(row.map((c, i) => String(c).padEnd(widths[i])).join('  ').trimEnd());
+  for (const row of table)
+    console.log(
+      row
+        .map((c, i) => String(c).padEnd(widths[i]))
+        .join('  ')
+        .trimEnd(),
+    );
   console.log(`\nwrote bench-results/bench.json (${results.length} rows)`);
 }
 process.exit(results.some((r) => r.error) ? 1 : 0);
