@@ -60,6 +60,34 @@ function mapupd(tmp: string): string {
   return mapupdPath;
 }
 
+/** The AF_XDP socket holder (scenarios/xsksock.c), built once. */
+let xsksockPath: string | undefined;
+function xsksock(tmp: string): string {
+  if (!xsksockPath || !fs.existsSync(xsksockPath)) {
+    xsksockPath = path.join(tmp, 'xsksock');
+    run(['gcc', '-O1', '-o', xsksockPath, path.join(DIR, 'xsksock.c'), '-lbpf']);
+  }
+  return xsksockPath;
+}
+
+/** Starts a socket holder and resolves once its socket is in the map ("ready"). */
+async function startXsk(lab: Lab, argv: string[]): Promise<void> {
+  const child = lab.track(
+    spawn(lab.nsArgv('r', argv)[0] as string, lab.nsArgv('r', argv).slice(1), {
+      detached: true,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    }),
+  );
+  let err = '';
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  await new Promise<void>((resolve, reject) => {
+    child.stdout.on('data', (d: Buffer) => {
+      if (d.toString().includes('ready')) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`xsksock exited ${code}: ${err.trim()}`)));
+  });
+}
+
 /** One compiled object for every scenario (the kernel side loads a fresh copy per scenario). */
 let objectPath: string | undefined;
 function compiledObject(tmp: string): string {
@@ -199,7 +227,20 @@ async function runInKernel(
     ).bytes_value;
     for (const e of entries) {
       const v = e.value;
-      if (typeof v === 'object' && valueSize === 8 && ('ifindex' in v || 'qsize' in v)) {
+      if (typeof v === 'object' && 'xsk' in v) {
+        // An AF_XDP socket (scenario "xsks"): created, bound as described, inserted by scenarios/xsksock.c.
+        const x = sc.xsks.find((s) => s.name === v.xsk);
+        assert.ok(
+          x && x.chunkSize === 2048 && x.headroom === 0 && !x.sg && !x.zeroCopy,
+          `xsk ${v.xsk}: the harness models 2048-byte copy-mode sockets`,
+        );
+        const dev = sc.devices.find((d) => d.name === x.device);
+        const key = new DataView(mapValueBytes(e.key, sc).buffer).getUint32(0, true);
+        const args = x.bound
+          ? ['bound', String(dev?.ifindex), String(x.queue), String(x.rxRing), String(x.fillRing)]
+          : ['unbound'];
+        await startXsk(lab, [xsksock(lab.tmp), m.pin, String(key), ...args]);
+      } else if (typeof v === 'object' && valueSize === 8 && ('ifindex' in v || 'qsize' in v)) {
         // {ifindex|qsize, program fd} (bpf_devmap_val / bpf_cpumap_val), written by scenarios/mapupd.c.
         const progName = 'program' in v ? v.program : undefined;
         const fn =
