@@ -4,7 +4,7 @@
 // the BPF injection grammar and the semantic token scopes from this project's package.json.
 import '@codingame/monaco-vscode-cpp-default-extension';
 import '@codingame/monaco-vscode-json-default-extension';
-import { getService, IWorkbenchThemeService } from '@codingame/monaco-vscode-api/services';
+import { getService, ICommandService, IWorkbenchThemeService } from '@codingame/monaco-vscode-api/services';
 import * as monaco from '@codingame/monaco-vscode-editor-api';
 import { EditorApp } from 'monaco-languageclient/editorApp';
 import { LanguageClientWrapper } from 'monaco-languageclient/lcwrapper';
@@ -53,6 +53,8 @@ export interface PlaygroundEditors {
   scenarioEditor(): monaco.editor.IStandaloneCodeEditor;
   /** The diagnostics Monaco shows for the program (1-based lines, as Monaco counts). */
   programMarkers(): { line: number; column: number; severity: string; message: string; source?: string }[];
+  /** Runs a workbench command (e.g. the quick outline), as a keybinding or the command palette would. */
+  runCommand(id: string): Promise<unknown>;
   /** Sends an LSP request through the language client (the test compares it with the Node server). */
   lsp(method: string, params: unknown): Promise<unknown>;
 }
@@ -174,6 +176,7 @@ export async function startEditors(opts: {
         ...(m.source ? { source: m.source } : {}),
       }));
     },
+    runCommand: async (id) => (await getService(ICommandService)).executeCommand(id),
     lsp: (method, params) => {
       const lc = client.getLanguageClient();
       if (!lc) return Promise.reject(new Error('the language client is not running'));

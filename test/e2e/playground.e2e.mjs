@@ -274,6 +274,25 @@ try {
     await page.keyboard.press('Escape');
   });
 
+  await step('the outline (Go to Symbol in Editor) lists the programs and maps', async () => {
+    await pg(() => {
+      const ed = window.xdpLabPlayground.editors;
+      ed.programEditor().focus();
+      // Ctrl+Shift+O in VS Code: the '@' quick access over the document symbols.
+      void ed.runCommand('workbench.action.gotoSymbol');
+    });
+    const list = page.locator('.quick-input-widget #quickInput_list');
+    await list
+      .locator('.monaco-list-row', { hasText: 'xdp_redirect_udp' })
+      .first()
+      .waitFor({ timeout: 15_000 });
+    const text = await list.innerText();
+    for (const name of ['tx_port', 'rx_count', 'xdp_redirect_udp', 'xdp_pass'])
+      assert(text.includes(name), `outline lacks ${name}: ${text}`);
+    await page.screenshot({ path: path.join(shots, 'playground-outline.png') });
+    await page.keyboard.press('Escape');
+  });
+
   await step(
     'completion, hover, signature help, outline and tokens equal the Node server on the same file',
     async () => {
