@@ -5,92 +5,35 @@
 // rule. Saves a screenshot in test-results/. Skips when Chromium is not installed.
 import { strict as assert } from 'node:assert';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import * as esbuild from 'esbuild';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { visualizerHtml } from '../../src/extension/visualizer/html';
+import type { Browser } from 'playwright-core';
 import { sampleModel } from '../../src/webview/visualizer/sampleModel';
+import {
+  buildVisualizerSite,
+  haveChromium,
+  launchChromium,
+  openVisualizerPage,
+  sendSnapshot,
+  type VisualizerPageSite,
+} from './visualizerPage';
 
-const CHROMIUM = '/usr/bin/chromium';
-const haveChromium = fs.existsSync(CHROMIUM);
 const root = path.resolve(import.meta.dirname, '../..');
 let browser: Browser | undefined;
-let dir = '';
-
-// Records every message the page posts and answers requests the way the host would.
-const fakeApi = `
-window.__sent = [];
-window.__state = undefined;
-window.acquireVsCodeApi = () => ({
-  postMessage(m) {
-    window.__sent.push(m);
-    if (m.type === 'request' && m.method === 'visualizer/openSource')
-      window.postMessage({ type: 'response', id: m.id, result: { opened: true } }, '*');
-  },
-  getState: () => window.__state,
-  setState: (s) => { window.__state = s; },
-});`;
+let site: VisualizerPageSite | undefined;
 
 before(async () => {
   if (!haveChromium) return;
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xdp-lab-visualizer-'));
-  await esbuild.build({
-    entryPoints: [path.join(root, 'src/webview/visualizer/main.ts')],
-    bundle: true,
-    outdir: dir,
-    entryNames: 'visualizer',
-    platform: 'browser',
-    format: 'iife',
-    target: 'es2022',
-    logLevel: 'error',
-  });
-  const nonce = 'c3RhbmRhbG9uZS10ZXN0LW5vbmNl';
-  fs.writeFileSync(
-    path.join(dir, 'index.html'),
-    visualizerHtml({
-      cspSource: 'file:',
-      nonce,
-      scriptUri: 'visualizer.js',
-      styleUri: 'visualizer.css',
-      preludeScripts: [fakeApi],
-    }),
-  );
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  site = await buildVisualizerSite();
+  browser = await launchChromium();
 });
 
 after(async () => {
   await browser?.close();
-  if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  site?.dispose();
 });
 
-async function openPage(): Promise<{ page: Page; problems: string[] }> {
-  const page = await (browser as Browser).newPage({ viewport: { width: 1400, height: 900 } });
-  const problems: string[] = [];
-  page.on('console', (m) => {
-    if (m.type() === 'error' || /Content Security Policy/i.test(m.text())) problems.push(m.text());
-  });
-  page.on('pageerror', (e) => problems.push(String(e)));
-  await page.goto('file://' + path.join(dir, 'index.html'));
-  await page.waitForFunction(() =>
-    (window as unknown as { __sent: { method?: string }[] }).__sent.some(
-      (m) => m.method === 'visualizer/ready',
-    ),
-  );
-  return { page, problems };
-}
+const openPage = () => openVisualizerPage(browser as Browser, site as VisualizerPageSite);
 
 void test(
   'the bundle says ready, renders a 16-device snapshot legibly, and breaks no CSP rule',
@@ -98,16 +41,7 @@ void test(
   async () => {
     const { page, problems } = await openPage();
     const model = sampleModel({ devices: 16, cpus: 4, frames: 1000, burst: 64 });
-    await page.evaluate((m) => {
-      window.postMessage(
-        {
-          type: 'notification',
-          method: 'visualizer/didSnapshot',
-          params: { model: m, status: { state: 'ready', message: 'sample' } },
-        },
-        '*',
-      );
-    }, model);
+    await sendSnapshot(page, model, 'sample');
     await page.waitForSelector('svg.graph .node');
     const counter = async (key: string): Promise<number> =>
       Number(await page.getAttribute(`[data-counter="${key}"]`, 'data-value'));
@@ -142,16 +76,7 @@ void test(
   async () => {
     const { page, problems } = await openPage();
     const model = sampleModel({ devices: 6, cpus: 2, frames: 40, burst: 20 });
-    await page.evaluate((m) => {
-      window.postMessage(
-        {
-          type: 'notification',
-          method: 'visualizer/didSnapshot',
-          params: { model: m, status: { state: 'ready' } },
-        },
-        '*',
-      );
-    }, model);
+    await sendSnapshot(page, model);
     await page.waitForSelector('svg.graph .node');
     await page.click('.drop button[data-action="open-source"]');
     await page.waitForFunction(() =>

@@ -63,7 +63,10 @@ function box(
     ...band.map((l) => l.length * CHAR),
   );
   const bandHeight = band.length ? 8 + band.length * LINE : 0;
-  return { width: Math.ceil(Math.max(96, w + PAD)), height: 26 + lines.length * LINE + 6 + bandHeight };
+  return {
+    width: Math.ceil(Math.max(96, w + PAD)),
+    height: 26 + lines.length * LINE + 6 + bandHeight,
+  };
 }
 
 export const formatCount = (n: number): string => n.toLocaleString('en-US');

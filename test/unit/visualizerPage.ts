@@ -1,0 +1,116 @@
+// The visualizer's real page outside VS Code, for the Chromium test and the benchmark: builds the
+// webview bundle with esbuild into a folder, writes the page the extension serves (same CSP, same
+// markup) with a fake VS Code API that records posted messages, and opens it in Debian's Chromium.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import * as esbuild from 'esbuild';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { visualizerHtml } from '../../src/extension/visualizer/html';
+import type { VisModel } from '../../src/protocol/visualizer';
+
+export const CHROMIUM = '/usr/bin/chromium';
+export const haveChromium = fs.existsSync(CHROMIUM);
+const root = path.resolve(import.meta.dirname, '../..');
+
+// Records every message the page posts and answers openSource the way the host would.
+const fakeApi = `
+window.__sent = [];
+window.__state = undefined;
+window.acquireVsCodeApi = () => ({
+  postMessage(m) {
+    window.__sent.push(m);
+    if (m.type === 'request' && m.method === 'visualizer/openSource')
+      window.postMessage({ type: 'response', id: m.id, result: { opened: true } }, '*');
+  },
+  getState: () => window.__state,
+  setState: (s) => { window.__state = s; },
+});`;
+
+export interface VisualizerPageSite {
+  dir: string;
+  bundleBytes: number;
+  dispose(): void;
+}
+
+export async function buildVisualizerSite(opts: { minify?: boolean } = {}): Promise<VisualizerPageSite> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xdp-lab-visualizer-'));
+  const r = await esbuild.build({
+    entryPoints: [path.join(root, 'src/webview/visualizer/main.ts')],
+    bundle: true,
+    outdir: dir,
+    entryNames: 'visualizer',
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+    minify: opts.minify ?? false,
+    metafile: true,
+    logLevel: 'error',
+  });
+  const js = Object.entries(r.metafile.outputs).find(([f]) => f.endsWith('.js'));
+  const nonce = 'c3RhbmRhbG9uZS10ZXN0LW5vbmNl';
+  fs.writeFileSync(
+    path.join(dir, 'index.html'),
+    visualizerHtml({
+      cspSource: 'file:',
+      nonce,
+      scriptUri: 'visualizer.js',
+      styleUri: 'visualizer.css',
+      preludeScripts: [fakeApi],
+    }),
+  );
+  return {
+    dir,
+    bundleBytes: js?.[1].bytes ?? 0,
+    dispose: () => fs.rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}
+
+/** Opens the page and waits for its "ready"; `problems` collects console errors and CSP reports. */
+export async function openVisualizerPage(
+  browser: Browser,
+  site: VisualizerPageSite,
+  viewport = { width: 1400, height: 900 },
+): Promise<{ page: Page; problems: string[] }> {
+  const page = await browser.newPage({ viewport });
+  const problems: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error' || /Content Security Policy/i.test(m.text())) problems.push(m.text());
+  });
+  page.on('pageerror', (e) => problems.push(String(e)));
+  await page.goto('file://' + path.join(site.dir, 'index.html'));
+  await page.waitForFunction(() =>
+    (window as unknown as { __sent: { method?: string }[] }).__sent.some(
+      (m) => m.method === 'visualizer/ready',
+    ),
+  );
+  return { page, problems };
+}
+
+/**
+ * Sends a snapshot the way the host does (a didSnapshot notification). The model crosses as one
+ * JSON string: Playwright's structured argument serialization takes tens of seconds for 100k events.
+ */
+export async function sendSnapshot(page: Page, model: VisModel, message = ''): Promise<void> {
+  const json = JSON.stringify({
+    type: 'notification',
+    method: 'visualizer/didSnapshot',
+    params: { model, status: { state: 'ready', message } },
+  });
+  await page.evaluate((text) => window.postMessage(JSON.parse(text), '*'), json);
+}
