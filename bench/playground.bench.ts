@@ -122,11 +122,14 @@ export async function runBench(): Promise<BenchRow[]> {
       const out: number[] = [];
       for (let i = 0; i < 200; i++) {
         const t = performance.now();
-        await h.editors.lsp('textDocument/completion', {
+        const r = await h.editors.lsp('textDocument/completion', {
           textDocument: { uri: 'file:///workspace/redirect.bpf.c' },
           position: ps[i % ps.length],
         });
         out.push(performance.now() - t);
+        // A latency of an empty answer would measure nothing: every request must offer completions.
+        const items = Array.isArray(r) ? r : (r as { items?: unknown[] } | null)?.items;
+        if (!items?.length) throw new Error(`completion ${i} returned no items`);
       }
       return out;
     }, positions);
