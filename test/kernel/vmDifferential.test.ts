@@ -69,6 +69,8 @@ const FRAMES: [string, Uint8Array][] = [
 
 interface Program {
   file: string;
+  /** The program to run (default: xdp_dispatch if present, else the first). */
+  prog?: string;
   /** Map entries written through the user-space path before the first frame (key, value hex). */
   preload?: Record<string, [string, string][]>;
 }
@@ -102,6 +104,7 @@ const PROGRAMS: Program[] = [
   { file: 'mapsmix.bpf.c' },
   { file: 'frags.bpf.c' },
   { file: 'helpers.bpf.c' },
+  { file: 'tailsub.bpf.c', prog: 'xdp_main' },
   { file: '../../../examples/redirect.bpf.c', preload: { tx_port: [['01000000', '01000000']] } },
 ];
 
@@ -213,9 +216,9 @@ for (const prog of PROGRAMS) {
             );
           }
         }
-        const progName = Object.keys(kernel.progs).includes('xdp_dispatch')
-          ? 'xdp_dispatch'
-          : vm.programs[0]!.name;
+        const progName =
+          prog.prog ??
+          (Object.keys(kernel.progs).includes('xdp_dispatch') ? 'xdp_dispatch' : vm.programs[0]!.name);
         const diffs: string[] = [];
         const verdicts = new Map<string, number>();
         for (const [frameName, frame] of FRAMES) {
@@ -273,7 +276,8 @@ void test('xdp-lab run --json equals the kernel on every corpus program', { skip
       }
       const mapsFile = path.join(lab.tmp, `${base}.maps.json`);
       fs.writeFileSync(mapsFile, JSON.stringify(preload));
-      const progName = Object.keys(kernel.progs).includes('xdp_dispatch') ? 'xdp_dispatch' : undefined;
+      const progName =
+        prog.prog ?? (Object.keys(kernel.progs).includes('xdp_dispatch') ? 'xdp_dispatch' : undefined);
       const r = run(
         [
           process.execPath,

@@ -166,6 +166,8 @@ export function generate(insns: readonly Insn[], opts: CompileOptions = {}): str
     .reverse()
     .map((r) => `${u(r)} = c.pop();`)
     .join(' ');
+  /** Returns from a bpf-to-bpf call: restores the caller's r6–r10 (and flags) and jumps back. */
+  const returnToCaller = `{ const c = S.cs; S.depth--; pc = c.pop(); ${popFlags} ${setFlags([0], 1)} ${setFlags([1, 2, 3, 4, 5], 0)} r10l = c.pop(); r10h = c.pop(); r9l = c.pop(); r9h = c.pop(); r8l = c.pop(); r8h = c.pop(); r7l = c.pop(); r7h = c.pop(); r6l = c.pop(); r6h = c.pop(); continue; }`;
   out.push(`for (;;) { switch (pc) {`);
   let k = 0; // instructions executed since the last flush of `k` into `n` (exact counting)
   const flush = (): string => {
@@ -219,7 +221,7 @@ export function generate(insns: readonly Insn[], opts: CompileOptions = {}): str
         out.push(
           `${flush()} if (S.depth === d0) { S.n = n; S.rh = r0h; return r0l; }`,
           // A separate variable for the call stack: \`t\` must stay a number, or V8 boxes every 64-bit sum.
-          `{ const c = S.cs; S.depth--; pc = c.pop(); ${popFlags} ${setFlags([0], 1)} ${setFlags([1, 2, 3, 4, 5], 0)} r10l = c.pop(); r10h = c.pop(); r9l = c.pop(); r9h = c.pop(); r8l = c.pop(); r8h = c.pop(); r7l = c.pop(); r7h = c.pop(); r6l = c.pop(); r6h = c.pop(); continue; }`,
+          returnToCaller,
         );
         k = 0;
         continue;
@@ -244,7 +246,13 @@ export function generate(insns: readonly Insn[], opts: CompileOptions = {}): str
           `S.n = n; r0l = S.call(${pc}, ${i.imm}); r0h = S.rh; n = S.n; ${setFlags([0], 1)} ${setFlags([1, 2, 3, 4, 5], 0)}`,
         );
         k = 0;
-        if (opts.tailCallHelper === i.imm) out.push(`if (S.tail !== null) { S.rh = r0h; return r0l; }`);
+        // A taken tail call never returns. From the main program the run loop starts the target;
+        // from a sub-program the target replaces the sub-program's frame and its r0 goes back to
+        // the sub-program's caller (the kernel's tail calls in sub-programs, 5.10+).
+        if (opts.tailCallHelper === i.imm)
+          out.push(
+            `if (S.tail !== null) { if (S.depth === d0) { S.rh = r0h; return r0l; } r0l = S.tailInSubprogram(); r0h = S.rh; n = S.n; ${returnToCaller} }`,
+          );
         continue;
       }
       const t = cls === I.BPF_JMP32 && code === I.JMP_JA ? pc + i.imm + 1 : pc + i.off + 1;

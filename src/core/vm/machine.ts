@@ -330,6 +330,28 @@ export class Machine {
     if (b) p.setWindow(b.bytes, b.dataMeta, b.dataEnd, true);
   }
 
+  /**
+   * Runs a tail call taken inside a bpf-to-bpf sub-program: the target (and any tail calls it
+   * takes) runs in the sub-program's frame with the context in r1; returns its r0 (hi in rh).
+   */
+  tailInSubprogram(): number {
+    const caller = this.current;
+    const ctxH = this.A[0] as number;
+    const ctxL = this.A[1] as number;
+    let lo = 0;
+    try {
+      while (this.tail !== null) {
+        const prog = this.tail;
+        this.tail = null;
+        this.current = prog;
+        lo = prog.compiled(this.tracing)(this, 0, ctxH, ctxL, 0, 0, 0, 0, 0, 0, 0, 0);
+      }
+    } finally {
+      this.current = caller;
+    }
+    return lo;
+  }
+
   /** Calls a callback subprogram (bpf_loop and friends) at `entry` with up to 5 arguments. */
   invoke(pc: number, entry: number, args: number[]): number {
     const prog = this.current;
