@@ -25,8 +25,11 @@ const rel = (p) => path.relative(root, p);
 
 /** Layering (house-style "Allowed imports"), checked on the metafile like esbuild.mjs does. */
 const allowed = ['playground', 'core', 'protocol', 'server', 'webview'];
-/** The one pure file of src/extension the page needs: the SimulationResult → VisModel adapter. */
-const allowedFiles = ['src/extension/visualizer/fromSimulation.ts'];
+/** The pure files of src/extension the page needs: the SimulationResult → VisModel adapter and the traffic edits. */
+const allowedFiles = [
+  'src/extension/visualizer/fromSimulation.ts',
+  'src/extension/visualizer/trafficEdits.ts',
+];
 function checkLayers(metafile) {
   const problems = [];
   for (const [file, input] of Object.entries(metafile.inputs)) {

@@ -14,6 +14,8 @@ import {
 } from './shareState';
 import { SimClient } from './simClient';
 import { clangCommandFor, objectNameFor } from './simRun';
+// Pure, beside the panel host like fromSimulation.ts; scripts/buildPlayground.mjs allows both.
+import { applyTrafficEdits } from '../extension/visualizer/trafficEdits';
 import { VisualizerHost } from './visualizerHost';
 
 const $ = <T extends HTMLElement>(id: string): T => {
@@ -213,8 +215,9 @@ function ensureVisualizer(): void {
   $('visual-placeholder').hidden = true;
 }
 
-async function simulate(host: VisualizerHost): Promise<void> {
-  if (!editors) return;
+/** Runs the scenario in the editor (or `scenarioText`, the editor's with the panel's edits). */
+async function simulate(host: VisualizerHost, scenarioText?: string): Promise<boolean> {
+  if (!editors) return false;
   ensureVisualizer();
   const button = $<HTMLButtonElement>('simulate');
   button.disabled = true;
@@ -225,7 +228,7 @@ async function simulate(host: VisualizerHost): Promise<void> {
   const r = await sim.request({
     kind: 'simulate',
     scenarioName: state.scenario.name,
-    scenarioText: state.scenario.text,
+    scenarioText: scenarioText ?? state.scenario.text,
     files: [...files.entries()].map(([n, f]) => [n, f.bytes] as [string, Uint8Array]),
     maxSteps: TIMELINE_STEPS,
   });
@@ -234,9 +237,9 @@ async function simulate(host: VisualizerHost): Promise<void> {
     setStatus('simulation failed');
     host.setStatus({ state: 'error', message: r.message });
     say('error', r.message);
-    return;
+    return false;
   }
-  if (r.kind !== 'simulate') return;
+  if (r.kind !== 'simulate') return false;
   host.show(r.model);
   const frames = Object.values(r.summary.devices).reduce((a, d) => a + d.rxFrames, 0);
   setStatus(`simulated in ${r.ms.toFixed(0)} ms`);
@@ -254,6 +257,7 @@ async function simulate(host: VisualizerHost): Promise<void> {
     );
   }
   if (frames === 0) say('info', "No frame arrived at any device: check the scenario's traffic.");
+  return true;
 }
 
 // ---- start ----------------------------------------------------------------------------------------
@@ -276,12 +280,19 @@ async function main(): Promise<void> {
         ed?.focus();
         return { opened: true };
       },
-      rerun: async () => {
-        await simulate(host);
-        return {
-          ok: true,
-          message: 'Edit the traffic in the scenario editor; the playground re-runs the whole scenario.',
-        };
+      // The panel's traffic edits apply to this run only, as in VS Code (the scenario text is untouched).
+      rerun: async (edits) => {
+        let text: string | undefined;
+        if (edits.length) {
+          try {
+            const raw = JSON.parse(editors?.scenarioEditor().getValue() ?? '') as unknown;
+            text = JSON.stringify(applyTrafficEdits(raw, edits));
+          } catch (e) {
+            return { ok: false, message: e instanceof Error ? e.message : String(e) };
+          }
+        }
+        const ok = await simulate(host, text);
+        return ok ? { ok } : { ok, message: 'the run failed: see the message above the editors' };
       },
       save: (name, content, mime) => download(name, content, mime),
     },

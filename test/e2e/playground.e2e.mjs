@@ -387,6 +387,34 @@ try {
     },
   );
 
+  await step(
+    'the visualizer Re-run with a traffic edit runs that edit, leaving the scenario text as it was',
+    async () => {
+      const before = await pg(() => window.xdpLabPlayground.editors.scenarioEditor().getValue());
+      const frame = page.frameLocator('#visualizer');
+      // The panel's own request (what its Traffic tab sends), from inside the iframe through the shim.
+      await frame
+        .locator('body')
+        .evaluate(() =>
+          window
+            .acquireVsCodeApi()
+            .postMessage({
+              type: 'request',
+              id: 9001,
+              method: 'visualizer/rerun',
+              params: { traffic: [{ index: 1, count: 32 }] },
+            }),
+        );
+      await frame.locator('[data-counter="frames.injected"][data-value="96"]').waitFor({ timeout: 30_000 });
+      assert(
+        (await pg(() => window.xdpLabPlayground.editors.scenarioEditor().getValue())) === before,
+        'scenario text untouched',
+      );
+      await page.click('#simulate');
+      await checkCounters();
+    },
+  );
+
   await step('a bad .o gives a clear message and the page keeps working', async () => {
     await page.setInputFiles('#file-input', {
       name: 'bad.o',
