@@ -89,7 +89,7 @@ async function run(
   frames: number,
   peerProgram: boolean,
   eventsFile?: string,
-): Promise<{ seconds: number; peakRss: number; events: number }> {
+): Promise<{ seconds: number; cpuSeconds: number; peakRss: number; events: number }> {
   object ??= (await compileBpfC(path.join(root, 'examples/redirect.bpf.c'))).object;
   const bytes = object;
   const input = await engine.loadScenario(

@@ -132,8 +132,10 @@ void test(
     assert.deepEqual(sent.find((m) => m.method === 'capture/export')?.params, { format: 'csv' });
 
     // A live update from the host re-renders, with rates and the Stop button.
-    const live = state();
-    live.running = true;
+    const live: { -readonly [K in keyof CaptureViewState]: CaptureViewState[K] } = {
+      ...state(),
+      running: true,
+    };
     live.capture.summary.tracepoints['xdp:xdp_redirect_err'] = 4242;
     const liveWithRates = {
       ...live,
