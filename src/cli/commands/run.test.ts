@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import test from 'node:test';
+import test, { after } from 'node:test';
 import { buildFrame } from '../../core/packet/frameBuilder';
 
 const root = path.resolve(__dirname, '../../..');
@@ -13,6 +13,7 @@ const obj = (n: string): string => path.join(root, 'test/fixtures/programs/obj',
 const cli = (args: string[], input?: string) =>
   spawnSync(process.execPath, [path.join(root, 'dist/cli.js'), ...args], { encoding: 'utf8', input });
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'xlvm-cli-'));
+after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 const file = (name: string, data: Uint8Array | string): string => {
   const p = path.join(tmp, name);
   fs.writeFileSync(p, data);
