@@ -284,6 +284,35 @@ export const visPersistedState = v.object({
 });
 export type VisPersistedState = Infer<typeof visPersistedState>;
 
+const traceStep = v.object({
+  pc: v.int(0),
+  /** Source line of the instruction (BTF line info), when known. */
+  line: v.optional(v.int(1)),
+  /** The instruction as 16 hex digits (8 bytes, lddw's second half shown at the next pc). */
+  insn: v.string({ maxLength: 16 }),
+  /** r0–r10 before the instruction, as hex. */
+  regs: v.array(v.string({ maxLength: 18 }), { maxLength: 11 }),
+  /** A helper call at this pc: its name, and r0 after it returned. */
+  call: v.optional(v.object({ helper: v.string({ maxLength: 64 }), returned: v.string({ maxLength: 18 }) })),
+});
+export type TraceStepView = Infer<typeof traceStep>;
+
+const traceReply = v.object({
+  ok: v.boolean(),
+  message: v.optional(v.string({ maxLength: 1024 })),
+  frame: v.optional(v.int(0)),
+  device: v.optional(name),
+  program: v.optional(name),
+  file: v.optional(path),
+  action: v.optional(v.string({ maxLength: 32 })),
+  steps: v.array(traceStep, { maxLength: 100_000 }),
+  /** The frame before and after the program (hex). */
+  packetIn: v.optional(v.string({ maxLength: 1 << 17 })),
+  packetOut: v.optional(v.string({ maxLength: 1 << 17 })),
+  truncated: v.optional(v.boolean()),
+});
+export type TraceReply = Infer<typeof traceReply>;
+
 /** The messages. Direction and moment in each comment. */
 export const visualizerProtocol = {
   /** view → host, once the script runs: the host answers with didSnapshot (or didStatus 'empty'). */
@@ -295,7 +324,8 @@ export const visualizerProtocol = {
   /** view → host: open a program source at a line (host checks the file is inside the workspace). */
   openSource: requestType(
     'visualizer/openSource',
-    v.object({ file: path, line: v.int(1), column: v.optional(v.int(1)) }),
+    // preserveFocus: the instruction stepper highlights the line and keeps the keyboard in the panel.
+    v.object({ file: path, line: v.int(1), column: v.optional(v.int(1)), preserveFocus: v.optional(v.boolean()) }),
     v.object({ opened: v.boolean(), message: v.optional(v.string({ maxLength: 1024 })) }),
   ),
   /** view → host: run the scenario again, with traffic edits applied in memory (the file is untouched). */
@@ -304,6 +334,8 @@ export const visualizerProtocol = {
     v.object({ traffic: v.optional(v.array(trafficEdit, { maxLength: 1000 })) }),
     v.object({ ok: v.boolean(), message: v.optional(v.string({ maxLength: 4096 })) }),
   ),
+  /** view → host: run a frame's first program in the VM's trace mode, one entry per instruction. */
+  traceFrame: requestType('visualizer/traceFrame', v.object({ frame: v.int(0) }), traceReply),
   /** view → host: save an export; svg/png/events content comes from the view, pcap is built by the host. */
   export: requestType(
     'visualizer/export',

@@ -33,6 +33,7 @@ export class VisualizerPanel implements vscode.Disposable {
   private running: AbortController | undefined;
   private edits: readonly TrafficEdit[] | undefined;
   private rerunTimer: NodeJS.Timeout | undefined;
+  private stepLine: vscode.TextEditorDecorationType | undefined;
 
   /** Opens (or reveals) the panel of a scenario file and runs it. */
   static show(context: vscode.ExtensionContext, scenario: vscode.Uri): VisualizerPanel {
@@ -96,7 +97,13 @@ export class VisualizerPanel implements vscode.Disposable {
       onError: (e) => log.warn(`visualizer: ${e.message}`),
     });
     this.endpoint.onNotification(P.ready, () => this.sendSnapshot());
-    this.endpoint.onRequest(P.openSource, (p) => this.openSource(p.file, p.line, p.column));
+    this.endpoint.onRequest(P.openSource, (p) =>
+      this.openSource(p.file, p.line, p.column, p.preserveFocus ?? false),
+    );
+    this.endpoint.onRequest(P.traceFrame, (p) => {
+      if (!this.last) return { ok: false, message: 'no simulation in this panel to step through', steps: [] };
+      return this.last.trace(p.frame);
+    });
     this.endpoint.onRequest(P.rerun, async (p) => {
       if (!this.scenario) return { ok: false, message: 'this panel has no scenario to run' };
       if (p.traffic) this.edits = p.traffic;
@@ -117,6 +124,7 @@ export class VisualizerPanel implements vscode.Disposable {
     this.running?.abort();
     if (this.rerunTimer) clearTimeout(this.rerunTimer);
     this.endpoint.dispose();
+    this.stepLine?.dispose();
     for (const d of this.disposables.splice(0)) d.dispose();
   }
 
@@ -177,7 +185,8 @@ export class VisualizerPanel implements vscode.Disposable {
   private async openSource(
     file: string,
     line: number,
-    column?: number,
+    column: number | undefined,
+    preserveFocus: boolean,
   ): Promise<{ opened: boolean; message?: string }> {
     const roots = (vscode.workspace.workspaceFolders ?? [])
       .filter((f) => f.uri.scheme === 'file')
@@ -191,11 +200,21 @@ export class VisualizerPanel implements vscode.Disposable {
     const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(r.path));
     const ln = Math.min(Math.max(0, line - 1), Math.max(0, doc.lineCount - 1));
     const pos = new vscode.Position(ln, Math.max(0, (column ?? 1) - 1));
-    await vscode.window.showTextDocument(doc, {
+    const editor = await vscode.window.showTextDocument(doc, {
       viewColumn: vscode.ViewColumn.One,
       selection: new vscode.Range(pos, pos),
-      preserveFocus: false,
+      preserveFocus,
+      preview: preserveFocus,
     });
+    // The stepper's current line stays highlighted (one decoration per panel, moved each step).
+    if (preserveFocus) {
+      this.stepLine ??= vscode.window.createTextEditorDecorationType({
+        isWholeLine: true,
+        backgroundColor: new vscode.ThemeColor('editor.stackFrameHighlightBackground'),
+      });
+      editor.setDecorations(this.stepLine, [new vscode.Range(pos, pos)]);
+      editor.revealRange(new vscode.Range(pos, pos), vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+    }
     return { opened: true };
   }
 

@@ -8,9 +8,10 @@ import { PcapWriter } from '../../core/packet/pcap';
 import { loadScenario } from '../../core/scenario/scenarioLoad';
 import type { XdpProgram } from '../../core/vm/xdpProgram';
 import { runSimulation } from '../../core/xdp/simulation';
-import type { TrafficEdit, VisModel } from '../../protocol/visualizer';
+import type { TraceReply, TrafficEdit, VisModel } from '../../protocol/visualizer';
 import { compileBpfC } from '../../node/clang';
 import { createNodeHost } from '../../node/nodeHost';
+import { traceFrame } from './frameTrace';
 import { simulationToViewModel } from './fromSimulation';
 import { applyTrafficEdits } from './trafficEdits';
 
@@ -32,6 +33,8 @@ export interface ScenarioRunOutput {
   pcaps: ReadonlyMap<string, Uint8Array>;
   /** Files the run read (scenario, program sources/objects): saving one of them re-runs. */
   inputs: readonly string[];
+  /** Runs a frame's first program again in the VM's trace mode (the frame stepper). */
+  trace(frame: number): TraceReply;
 }
 
 const MAX_SCENARIO_BYTES = 16 << 20;
@@ -108,11 +111,16 @@ export async function runScenarioForView(req: ScenarioRunRequest): Promise<Scena
     title: path.basename(file).replace(/\.xdpscenario\.json$/, ''),
     scenarioPath: file,
     programSources,
+    stepping: {
+      available: true,
+      note: '“Step instructions” runs the frame’s first program again in the VM’s trace mode (maps as the simulation left them); the journey above follows it through enqueue and flush.',
+    },
   });
   const inputs = [file, ...input.scenario.programs.map((p) => host.resolvePath(file, p.file)), ...compiled];
   return {
     model,
     pcaps: new Map([...writers].map(([d, w]) => [d, w.bytes()])),
     inputs: [...new Set(inputs)],
+    trace: (frame) => traceFrame(input, result, frame, (f) => host.resolvePath(file, f)),
   };
 }

@@ -5,6 +5,7 @@ import type { ELK } from 'elkjs/lib/elk-api';
 import {
   visPersistedState,
   visualizerProtocol as P,
+  type TraceReply,
   type VisModel,
   type VisPersistedState,
   type VisStatus,
@@ -50,6 +51,10 @@ export class VisualizerApp {
   private index: TimelineIndex | undefined;
   private journeys = new Map<number, FrameJourney>();
   private timelineFp = '';
+  private trace: TraceReply | undefined;
+  private insn = 0;
+  private shownLine = 0;
+  private lineChain: Promise<void> = Promise.resolve();
   /** Milliseconds the last snapshot spent per phase (read by the benchmark). */
   timings: Record<'graph' | 'timeline' | 'layout' | 'render', number> = {
     graph: 0,
@@ -424,7 +429,15 @@ export class VisualizerApp {
       case 'frame':
         return mount(
           this.els.panel,
-          frameView(m, this.journeys.get(this.frame), this.frame, this.t, this.journeys.size),
+          frameView(
+            m,
+            this.journeys.get(this.frame),
+            this.frame,
+            this.t,
+            this.journeys.size,
+            this.trace,
+            this.insn,
+          ),
         );
       case 'traffic':
         return mount(this.els.panel, trafficView(m));
@@ -480,6 +493,7 @@ export class VisualizerApp {
         const f = Number(el.value);
         if (Number.isInteger(f) && f >= 0) {
           this.frame = f;
+          this.trace = undefined;
           this.renderFrameKeepingFocus();
         }
       }
@@ -626,6 +640,18 @@ export class VisualizerApp {
       case 'open-source':
         void this.openSource(data.file ?? '', Number(data.line));
         break;
+      case 'trace-frame':
+        void this.traceFrame();
+        break;
+      case 'insn-first':
+      case 'insn-prev':
+      case 'insn-next':
+      case 'insn-last':
+      case 'line-next':
+      case 'call-next':
+      case 'insn-goto':
+        this.stepInsn(action, Number(data.insn));
+        break;
       case 'rerun':
         void this.rerun();
         break;
@@ -714,6 +740,60 @@ export class VisualizerApp {
     } catch (e) {
       this.flash(e instanceof Error ? e.message : String(e));
     }
+  }
+
+  private async traceFrame(): Promise<void> {
+    try {
+      this.trace = await this.endpoint.sendRequest(P.traceFrame, { frame: this.frame });
+      this.insn = 0;
+      this.shownLine = 0;
+      if (!this.trace.ok && this.trace.message) this.flash(this.trace.message);
+      this.renderPanel();
+      this.showStepLine();
+    } catch (e) {
+      this.flash(e instanceof Error ? e.message : String(e));
+    }
+  }
+
+  private stepInsn(action: string, target: number): void {
+    const steps = this.trace?.steps ?? [];
+    if (!steps.length) return;
+    const k = this.insn;
+    const line = steps[k]?.line;
+    let next = k;
+    if (action === 'insn-first') next = 0;
+    else if (action === 'insn-prev') next = k - 1;
+    else if (action === 'insn-next') next = k + 1;
+    else if (action === 'insn-last') next = steps.length - 1;
+    else if (action === 'insn-goto') next = target;
+    else if (action === 'line-next') {
+      next = steps.findIndex((s, i) => i > k && s.line !== undefined && s.line !== line);
+      if (next < 0) next = steps.length - 1;
+    } else if (action === 'call-next') {
+      next = steps.findIndex((s, i) => i > k && s.call);
+      if (next < 0) next = steps.length - 1;
+    }
+    this.insn = Math.max(0, Math.min(steps.length - 1, Number.isFinite(next) ? next : k));
+    this.renderPanel();
+    this.root
+      .querySelector<HTMLElement>(`[data-action="${action === 'insn-goto' ? 'insn-next' : action}"]`)
+      ?.focus();
+    this.showStepLine();
+  }
+
+  /** Highlights the current instruction's source line in the editor, keeping focus here. */
+  private showStepLine(): void {
+    const line = this.trace?.steps[this.insn]?.line;
+    const file = this.trace?.file;
+    if (!file || !line || line === this.shownLine) return;
+    this.shownLine = line;
+    // One request at a time, in order: a fast stepper must leave the editor on the last line asked.
+    this.lineChain = this.lineChain.then(() =>
+      this.endpoint.sendRequest(P.openSource, { file, line, preserveFocus: true }).then(
+        () => undefined,
+        () => undefined,
+      ),
+    );
   }
 
   private async rerun(form?: HTMLFormElement): Promise<void> {

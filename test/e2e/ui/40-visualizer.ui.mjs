@@ -109,4 +109,27 @@ export const steps = [
       return `${seen.length} steps`;
     },
   },
+  {
+    name: 'step the same frame instruction by instruction: pc 0, then the bpf_redirect_map call returning XDP_REDIRECT, then exit',
+    run: async (wb) => {
+      await view.locator('button[data-action="trace-frame"]').click();
+      const now = view.locator('.insn-now');
+      await now.filter({ hasText: /pc 0\b/ }).waitFor({ timeout: 15_000 });
+      await view.locator('button[data-action="call-next"]').click(); // bpf_map_lookup_elem
+      await view.locator('button[data-action="call-next"]').click(); // bpf_redirect_map
+      await now.filter({ hasText: /call bpf_redirect_map → returned 0x4/ }).waitFor({ timeout: 10_000 });
+      const at = await now.innerText();
+      if (!/line 55/.test(at)) throw new Error(`the call is not at line 55: ${at}`);
+      // The editor follows the stepper to the call's line.
+      await wb.page
+        .locator('.editor-instance .view-line', { hasText: 'bpf_redirect_map(' })
+        .first()
+        .waitFor({ timeout: 10_000 });
+      await wb.screenshot('visualizer-stepper');
+      await view.locator('button[data-action="insn-last"]').click();
+      const last = await now.innerText();
+      if (!/ 95/.test(last)) throw new Error(`the last step is not exit: ${last}`);
+      return at.replace(/\s+/g, ' ');
+    },
+  },
 ];

@@ -1,0 +1,77 @@
+// The frame stepper's data on the real example (clang-built program, ELF loader, VM trace mode,
+// simulator): the run the extension does for the panel, then one frame stepped instruction by
+// instruction. Skips without clang.
+import { strict as assert } from 'node:assert';
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { test } from 'node:test';
+import { runScenarioForView } from '../../src/extension/visualizer/runner';
+import { visModel, visualizerProtocol } from '../../src/protocol/visualizer';
+
+const haveClang = spawnSync('clang', ['--version']).status === 0;
+const scenarioPath = path.resolve(import.meta.dirname, '../../examples/redirect.xdpscenario.json');
+const run = () =>
+  runScenarioForView({
+    scenarioPath,
+    maxEvents: 100_000,
+    clangPath: 'clang',
+    includePaths: [],
+    clangArgs: [],
+  });
+
+void test(
+  'the example runs for the panel: the model passes the schema and stepping is offered',
+  { skip: !haveClang && 'no clang' },
+  async () => {
+    const out = await run();
+    assert.equal(visModel.check(out.model, 'model'), undefined);
+    assert.equal(out.model.stepping.available, true);
+    assert.deepEqual(out.model.summary.errno['xdp:xdp_redirect_err'], { EOPNOTSUPP: 16 });
+    assert.ok(
+      out.inputs.some((f) => f.endsWith('redirect.bpf.c')),
+      'saving the program re-runs',
+    );
+    assert.ok((out.pcaps.get('r2')?.length ?? 0) > 24, 'r2 transmitted frames, kept as pcap');
+  },
+);
+
+void test(
+  'stepping frame 1: every instruction of redir() from pc 0 to exit, helper calls with their returns',
+  { skip: !haveClang && 'no clang' },
+  async () => {
+    const out = await run();
+    const first = out.model.timeline.find((e) => e.k === 'run');
+    assert.ok(first && first.k === 'run');
+    const trace = out.trace(first.frame);
+    assert.equal(visualizerProtocol.traceFrame.result.check(trace, 'result'), undefined);
+    assert.equal(trace.ok, true, trace.message);
+    assert.equal(trace.program, 'redir');
+    assert.equal(trace.device, 'r1');
+    assert.equal(trace.action, 'XDP_REDIRECT');
+    assert.ok(trace.file?.endsWith('redirect.bpf.c'));
+    const steps = trace.steps;
+    assert.equal(steps[0]?.pc, 0);
+    assert.ok(steps.every((s) => s.regs.length === 11));
+    assert.notEqual(steps[0]?.regs[1], '0x0', 'r1 holds the ctx pointer at entry');
+    assert.match(steps[steps.length - 1]?.insn ?? '', /^95/, 'the last instruction is exit');
+    const calls = steps.filter((s) => s.call);
+    assert.deepEqual(
+      calls.map((s) => `${s.call?.helper}@${s.line}`),
+      ['bpf_map_lookup_elem@51', 'bpf_redirect_map@55'],
+    );
+    assert.notEqual(calls[0]?.call?.returned, '0x0', 'rx_count has the slot: the lookup returns a pointer');
+    assert.equal(calls[1]?.call?.returned, '0x4', 'bpf_redirect_map returns XDP_REDIRECT');
+    assert.ok(
+      steps.some((s) => s.line === 39) && steps.some((s) => s.line === 50),
+      'the bounds check and the key line run',
+    );
+    assert.equal(trace.packetIn, trace.packetOut, 'the program does not rewrite the frame');
+  },
+);
+
+void test('frames that cannot be stepped say why', { skip: !haveClang && 'no clang' }, async () => {
+  const out = await run();
+  const r = out.trace(999_999);
+  assert.equal(r.ok, false);
+  assert.match(r.message ?? '', /not among the frames the run kept/);
+});
