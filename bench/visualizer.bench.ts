@@ -16,6 +16,7 @@ import {
   launchChromium,
   openVisualizerPage,
   sendSnapshot,
+  sendUpdate,
 } from '../test/unit/visualizerPage';
 
 export interface BenchRow {
@@ -120,8 +121,8 @@ export async function runBench(): Promise<BenchRow[]> {
       unit: 'ms',
     });
 
-    // Animation while a long run streams: play the timeline fast, and send a fresh snapshot (same
-    // topology, counts grown as a 1 M-frame run would grow them) every 500 ms for 6 s.
+    // Animation while a long run streams: play the timeline fast, and send new counts (didUpdate:
+    // same topology, counts grown as a 1 M-frame run would grow them) every 500 ms for 6 s.
     const { page } = await openVisualizerPage(browser, site);
     await sendSnapshot(page, big);
     await page.waitForSelector('svg.graph .node');
@@ -144,7 +145,7 @@ export async function runBench(): Promise<BenchRow[]> {
           for (const key of Object.keys(d.counters) as (keyof typeof d.counters)[])
             d.counters[key] = Math.round(base[key] * scale);
       });
-      await sendSnapshot(page, streamed, `streaming ${i}`);
+      await sendUpdate(page, streamed, `streaming ${i}`);
       await page.waitForTimeout(500);
     }
     const frames = await page.evaluate(() => (window as unknown as { __frames: number[] }).__frames);

@@ -257,6 +257,19 @@ export const visModel = v.object({
 });
 export type VisModel = Infer<typeof visModel>;
 
+/**
+ * The counts of a model whose topology and timeline stay the same (a long run or a live capture
+ * streaming in): the view replaces these fields and keeps its layout and timeline.
+ */
+export const visCounts = v.object({
+  devices: v.record(deviceCounters),
+  flows: v.array(visFlow),
+  drops: v.array(visDrop),
+  summary: summarySchema,
+  xsks: v.optional(v.record(count)),
+});
+export type VisCounts = Infer<typeof visCounts>;
+
 const status = v.object({
   state: v.literal('empty', 'running', 'ready', 'error'),
   message: v.optional(v.string({ maxLength: 4096 })),
@@ -319,13 +332,23 @@ export const visualizerProtocol = {
   ready: notificationType('visualizer/ready', v.object({})),
   /** host → view: the whole model (after ready, after every re-run). */
   didSnapshot: notificationType('visualizer/didSnapshot', v.object({ model: visModel, status })),
+  /** host → view: new counts for the model on screen (same topology), e.g. while a long run streams. */
+  didUpdate: notificationType(
+    'visualizer/didUpdate',
+    v.object({ counts: visCounts, status: v.optional(status) }),
+  ),
   /** host → view: progress or failure of a run (no model change). */
   didStatus: notificationType('visualizer/didStatus', status),
   /** view → host: open a program source at a line (host checks the file is inside the workspace). */
   openSource: requestType(
     'visualizer/openSource',
     // preserveFocus: the instruction stepper highlights the line and keeps the keyboard in the panel.
-    v.object({ file: path, line: v.int(1), column: v.optional(v.int(1)), preserveFocus: v.optional(v.boolean()) }),
+    v.object({
+      file: path,
+      line: v.int(1),
+      column: v.optional(v.int(1)),
+      preserveFocus: v.optional(v.boolean()),
+    }),
     v.object({ opened: v.boolean(), message: v.optional(v.string({ maxLength: 1024 })) }),
   ),
   /** view → host: run the scenario again, with traffic edits applied in memory (the file is untouched). */

@@ -114,3 +114,19 @@ export async function sendSnapshot(page: Page, model: VisModel, message = ''): P
   });
   await page.evaluate((text) => window.postMessage(JSON.parse(text), '*'), json);
 }
+
+/** Sends new counts for the model on screen (a didUpdate notification), as a streaming host would. */
+export async function sendUpdate(page: Page, model: VisModel, message = ''): Promise<void> {
+  const counts = {
+    devices: Object.fromEntries(model.devices.map((d) => [d.name, d.counters])),
+    flows: model.flows,
+    drops: model.drops,
+    summary: model.summary,
+  };
+  const json = JSON.stringify({
+    type: 'notification',
+    method: 'visualizer/didUpdate',
+    params: { counts, status: { state: 'running', message } },
+  });
+  await page.evaluate((text) => window.postMessage(JSON.parse(text), '*'), json);
+}

@@ -15,6 +15,7 @@ import {
   launchChromium,
   openVisualizerPage,
   sendSnapshot,
+  sendUpdate,
   type VisualizerPageSite,
 } from './visualizerPage';
 
@@ -107,6 +108,36 @@ void test(
     await page.keyboard.press('Home');
     await page.keyboard.press('ArrowRight');
     assert.match((await page.textContent('.event-now')) ?? '', /NAPI poll on rx0/);
+    assert.deepEqual(problems, []);
+    await page.close();
+  },
+);
+
+void test(
+  'streamed counts (didUpdate) change the numbers in place: same boxes, same positions, new counters',
+  { skip: !haveChromium && 'no /usr/bin/chromium' },
+  async () => {
+    const { page, problems } = await openPage();
+    const model = sampleModel({ devices: 8, cpus: 2, frames: 64, burst: 16 });
+    await sendSnapshot(page, model);
+    await page.waitForSelector('svg.graph .node');
+    const where = () =>
+      page.$$eval('svg.graph .node', (els) =>
+        els.map((e) => `${e.getAttribute('data-node')}@${e.getAttribute('transform')}`),
+      );
+    const before = await where();
+    const grown = structuredClone(model);
+    grown.summary.tracepoints['xdp:xdp_redirect'] = (model.summary.tracepoints['xdp:xdp_redirect'] ?? 0) * 3;
+    for (const f of grown.flows) f.frames *= 3;
+    await sendUpdate(page, grown, 'streaming');
+    await page.waitForFunction(
+      (want) =>
+        document
+          .querySelector('[data-counter="tracepoints.xdp:xdp_redirect"]')
+          ?.getAttribute('data-value') === String(want),
+      grown.summary.tracepoints['xdp:xdp_redirect'],
+    );
+    assert.deepEqual(await where(), before);
     assert.deepEqual(problems, []);
     await page.close();
   },

@@ -6,6 +6,7 @@ import {
   visPersistedState,
   visualizerProtocol as P,
   type TraceReply,
+  type VisCounts,
   type VisModel,
   type VisPersistedState,
   type VisStatus,
@@ -134,6 +135,7 @@ export class VisualizerApp {
     };
     this.bind();
     endpoint.onNotification(P.didSnapshot, ({ model, status }) => void this.setModel(model, status));
+    endpoint.onNotification(P.didUpdate, ({ counts, status }) => void this.updateCounts(counts, status));
     endpoint.onNotification(P.didStatus, (status) => {
       this.status = status;
       this.renderStatus();
@@ -183,6 +185,28 @@ export class VisualizerApp {
     this.persist();
     this.timings = { graph: t1 - t0, timeline: t2 - t1, layout: t3 - t2, render: performance.now() - t3 };
     this.resolveFirstRender();
+  }
+
+  /** New counts for the model on screen: the graph is rebuilt (cheap), layout and timeline kept. */
+  async updateCounts(counts: VisCounts, status?: VisStatus): Promise<void> {
+    const m = this.model;
+    if (!m) return;
+    for (const d of m.devices) {
+      const c = counts.devices[d.name];
+      if (c) d.counters = c;
+    }
+    for (const x of m.xsks) x.received = counts.xsks?.[x.name] ?? x.received;
+    m.flows = counts.flows;
+    m.drops = counts.drops;
+    m.summary = counts.summary;
+    if (status) this.status = status;
+    this.graph = buildGraph(m);
+    await this.relayout(false);
+    this.renderStatus();
+    this.renderCounters();
+    this.renderGraph();
+    this.renderTabs();
+    if (this.tab === 'drops') this.renderPanel();
   }
 
   /** Lays the graph out again when its shape or the flow direction changed (counts alone do not move boxes). */
