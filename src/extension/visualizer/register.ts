@@ -1,6 +1,7 @@
 // The visualizer's entry points (issue #6): the xdpLab.visualizer.open command (palette, editor title
 // of a *.xdpscenario.json, CodeLens "Simulate", a capture result) and the serializer that brings
 // panels back after a reload. Only registration happens at activation; the panel code loads on use.
+import path from 'node:path';
 import * as vscode from 'vscode';
 import { visPersistedState, type VisModel } from '../../protocol/visualizer';
 import { output } from '../output';
@@ -9,14 +10,62 @@ type PanelModule = typeof import('./panel');
 let loaded: Promise<PanelModule> | undefined;
 const load = (): Promise<PanelModule> => (loaded ??= import('./panel'));
 
-const isScenario = (uri: vscode.Uri | undefined): uri is vscode.Uri =>
-  !!uri && /\.xdpscenario\.json$/.test(uri.path);
+const isScenario = (uri: vscode.Uri | undefined): boolean => !!uri && /\.xdpscenario\.json$/.test(uri.path);
+
+const asUri = (a: unknown): vscode.Uri | undefined =>
+  a instanceof vscode.Uri
+    ? a
+    : typeof a === 'string' && /^[a-z][\w+.-]*:/i.test(a)
+      ? vscode.Uri.parse(a)
+      : undefined;
+
+/**
+ * The CodeLens "Simulate" above an XDP program passes (document URI, function name): the workspace's
+ * scenarios that run that program, or a new starter scenario when there is none.
+ */
+async function scenarioForProgram(
+  program: vscode.Uri,
+  fn: string | undefined,
+): Promise<vscode.Uri | undefined> {
+  const found = await vscode.workspace.findFiles('**/*.xdpscenario.json', '**/node_modules/**', 200);
+  const matches: vscode.Uri[] = [];
+  for (const u of found) {
+    try {
+      const json = JSON.parse(new TextDecoder().decode(await vscode.workspace.fs.readFile(u))) as {
+        programs?: { file?: unknown; function?: unknown }[];
+      };
+      const uses = (json.programs ?? []).some(
+        (p) =>
+          typeof p.file === 'string' &&
+          path.resolve(path.dirname(u.fsPath), p.file) === program.fsPath &&
+          (fn === undefined || p.function === undefined || p.function === fn),
+      );
+      if (uses) matches.push(u);
+    } catch {
+      // not JSON yet (being edited): not a match
+    }
+  }
+  if (matches.length === 1) return matches[0];
+  if (matches.length > 1) {
+    const pick = await vscode.window.showQuickPick(
+      matches.map((u) => ({ label: vscode.workspace.asRelativePath(u), uri: u })),
+      { placeHolder: `Scenario to simulate ${fn ?? path.basename(program.fsPath)} in` },
+    );
+    return pick?.uri;
+  }
+  await vscode.commands.executeCommand('xdpLab.scenario.create', program);
+  const created = vscode.window.activeTextEditor?.document.uri;
+  return created && isScenario(created) ? created : undefined;
+}
 
 /** The scenario to show: the argument, the active editor's file, or the user's pick of the workspace's. */
-async function pickScenario(arg: unknown): Promise<vscode.Uri | undefined> {
-  if (arg instanceof vscode.Uri && isScenario(arg)) return arg;
+async function pickScenario(arg: unknown, fn?: unknown): Promise<vscode.Uri | undefined> {
+  const uri = asUri(arg);
+  if (uri && isScenario(uri)) return uri;
+  if (uri && uri.scheme === 'file' && /\.c$/.test(uri.path))
+    return scenarioForProgram(uri, typeof fn === 'string' ? fn : undefined);
   const active = vscode.window.activeTextEditor?.document.uri;
-  if (isScenario(active)) return active;
+  if (active && isScenario(active)) return active;
   const found = await vscode.workspace.findFiles('**/*.xdpscenario.json', '**/node_modules/**', 50);
   if (found.length === 1) return found[0];
   if (!found.length) {
@@ -39,9 +88,9 @@ export async function showVisualizerModel(context: vscode.ExtensionContext, mode
 
 export function registerVisualizer(context: vscode.ExtensionContext): void {
   context.subscriptions.push(
-    vscode.commands.registerCommand('xdpLab.visualizer.open', async (arg: unknown) => {
+    vscode.commands.registerCommand('xdpLab.visualizer.open', async (arg: unknown, fn: unknown) => {
       try {
-        const scenario = await pickScenario(arg);
+        const scenario = await pickScenario(arg, fn);
         if (scenario) (await load()).VisualizerPanel.show(context, scenario);
       } catch (e) {
         const message = e instanceof Error ? e.message : String(e);

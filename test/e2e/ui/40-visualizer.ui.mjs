@@ -132,4 +132,49 @@ export const steps = [
       return at.replace(/\s+/g, ' ');
     },
   },
+  {
+    name: 'the "Simulate" CodeLens above xdp_redirect_udp offers the scenarios that run it; the fixed one has no drops',
+    run: async (wb, ctx) => {
+      await wb.tab('redirect.bpf.c').click();
+      // The stepper left the editor at line 55: go to line 20 (Quick Open ":20"), above xdp_redirect_udp's lens.
+      await wb.page.keyboard.press('Control+P');
+      await wb.page.locator('.quick-input-widget input.input').waitFor({ state: 'visible' });
+      await wb.page.keyboard.type(':20');
+      await wb.page.keyboard.press('Enter');
+      const lens = wb.page
+        .locator('.contentWidgets .codelens-decoration a', { hasText: /^Simulate$/ })
+        .first();
+      await lens.waitFor({ timeout: 30_000 });
+      await lens.click();
+      await wb.pickQuickItem('redirect-fixed');
+      await wb.tab('Flow: redirect-fixed').waitFor({ timeout: 30_000 });
+      await wb.tab('Flow: redirect-fixed').click();
+      const fixed = await wb.findWebviewFrame('h1#title:text-is("redirect-fixed")', 60_000);
+      await fixed.locator('[data-counter="tracepoints.xdp:xdp_redirect"]').waitFor();
+      const r = spawnSync(
+        process.execPath,
+        [
+          path.join(ctx.root, 'dist/cli.js'),
+          'simulate',
+          path.join(ctx.workspace, 'redirect-fixed.xdpscenario.json'),
+          '--json',
+        ],
+        { encoding: 'utf8' },
+      );
+      const s = JSON.parse(r.stdout);
+      const got = Number(
+        await fixed.locator('[data-counter="tracepoints.xdp:xdp_redirect"]').getAttribute('data-value'),
+      );
+      const errs = Number(
+        await fixed.locator('[data-counter="tracepoints.xdp:xdp_redirect_err"]').getAttribute('data-value'),
+      );
+      if (
+        got !== (s.tracepoints['xdp:xdp_redirect'] ?? 0) ||
+        errs !== (s.tracepoints['xdp:xdp_redirect_err'] ?? 0)
+      )
+        throw new Error(`redirect-fixed: webview ${got}/${errs}, CLI ${JSON.stringify(s.tracepoints)}`);
+      await wb.screenshot('visualizer-fixed');
+      return `redirected ${got}, redirect errors ${errs}`;
+    },
+  },
 ];
