@@ -6,7 +6,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
+import { checkCaptureFile } from '../../src/core/trace/captureFile';
+import { summarize } from '../../src/core/trace/summary';
+import type { XdpEvent } from '../../src/core/trace/tracepoints';
+import { captureToViewModel } from '../../src/extension/visualizer/fromCapture';
 import { contentSecurityPolicy, visualizerHtml } from '../../src/extension/visualizer/html';
+import { visModel } from '../../src/protocol/visualizer';
 import { resolveSourcePath } from '../../src/extension/visualizer/sourcePath';
 import { applyTrafficEdits } from '../../src/extension/visualizer/trafficEdits';
 
@@ -91,4 +96,39 @@ void test('the page: strict CSP with a nonce, no inline data, and a bad nonce is
     () => visualizerHtml({ cspSource: 'S', nonce: `"><script>`, scriptUri: 'x', styleUri: 'y' }),
     /nonce/,
   );
+});
+
+void test('a saved capture becomes a graph of its redirect paths, with each errno drop in red', () => {
+  const ev = { prog_id: 7, act: 4, ifindex: 3, err: 0, to_ifindex: 4, map_id: 1, map_index: 0 };
+  const events: XdpEvent[] = [
+    ...Array.from({ length: 5 }, () => ({ name: 'xdp:xdp_redirect' as const, ...ev })),
+    { name: 'xdp:xdp_redirect_err', ...ev, to_ifindex: 6, err: -95 },
+    { name: 'xdp:xdp_redirect_err', ...ev, to_ifindex: 6, err: -95 },
+    { name: 'xdp:xdp_devmap_xmit', from_ifindex: 3, act: 4, to_ifindex: 4, drops: 1, sent: 4, err: -6 },
+  ];
+  const file = checkCaptureFile({
+    format: 'xdp-lab-capture',
+    version: 1,
+    host: 'lab',
+    tool: 'perf',
+    kernel: '6.18.0',
+    startedAt: '2026-11-25T12:00:00Z',
+    durationSeconds: 5,
+    status: 'completed',
+    summary: summarize(events, '6.18.0'),
+    devices: { '3': 'r1', '4': 'r2', '6': 'r3' },
+  });
+  if (typeof file === 'string') throw new Error(file);
+  const m = captureToViewModel(file, 'lab');
+  assert.equal(visModel.check(m, 'model'), undefined);
+  const sum = (to: string): number => m.flows.filter((f) => f.to === to).reduce((n, f) => n + f.frames, 0);
+  assert.equal(sum('dev:r2'), 5);
+  assert.equal(sum('drop:r1:EOPNOTSUPP'), 2);
+  assert.equal(sum('drop:r2:ndo_xdp_xmit refused'), 1);
+  assert.deepEqual(m.drops.map((d) => `${d.device}:${d.errno ?? d.reason}=${d.count}`).sort(), [
+    'r1:EOPNOTSUPP=2',
+    'r2:ndo_xdp_xmit refused=1',
+  ]);
+  assert.equal(m.devices.find((d) => d.name === 'r2')?.counters.txFrames, 4);
+  assert.equal(m.stepping.available, false);
 });

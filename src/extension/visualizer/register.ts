@@ -3,8 +3,10 @@
 // panels back after a reload. Only registration happens at activation; the panel code loads on use.
 import path from 'node:path';
 import * as vscode from 'vscode';
+import { checkCaptureFile } from '../../core/trace/captureFile';
 import { visPersistedState, type VisModel } from '../../protocol/visualizer';
 import { output } from '../output';
+import { captureToViewModel } from './fromCapture';
 
 type PanelModule = typeof import('./panel');
 let loaded: Promise<PanelModule> | undefined;
@@ -81,6 +83,23 @@ async function pickScenario(arg: unknown, fn?: unknown): Promise<vscode.Uri | un
   return pick?.uri;
 }
 
+/** A saved capture: its redirect paths and drops as a graph (no frames, so no timeline). */
+async function showCapture(context: vscode.ExtensionContext, uri: vscode.Uri): Promise<void> {
+  const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (e) {
+    throw new Error(
+      `${vscode.workspace.asRelativePath(uri)}: not JSON (${e instanceof Error ? e.message : String(e)})`,
+    );
+  }
+  const file = checkCaptureFile(parsed);
+  if (typeof file === 'string') throw new Error(`${vscode.workspace.asRelativePath(uri)}: ${file}`);
+  const title = `${file.host} · ${file.kernel} · ${path.basename(uri.fsPath).replace(/\.xdpcapture\.json$/, '')}`;
+  (await load()).VisualizerPanel.showModel(context, captureToViewModel(file, title));
+}
+
 /** For other pillars (capture results): open a panel on a model they computed. */
 export async function showVisualizerModel(context: vscode.ExtensionContext, model: VisModel): Promise<void> {
   (await load()).VisualizerPanel.showModel(context, model);
@@ -90,6 +109,8 @@ export function registerVisualizer(context: vscode.ExtensionContext): void {
   context.subscriptions.push(
     vscode.commands.registerCommand('xdpLab.visualizer.open', async (arg: unknown, fn: unknown) => {
       try {
+        const capture = asUri(arg) ?? vscode.window.activeTextEditor?.document.uri;
+        if (capture && /\.xdpcapture\.json$/.test(capture.path)) return await showCapture(context, capture);
         const scenario = await pickScenario(arg, fn);
         if (scenario) (await load()).VisualizerPanel.show(context, scenario);
       } catch (e) {

@@ -49,6 +49,8 @@ export class VisualizerApp {
   private layout: Layout | undefined;
   private layoutKey = '';
   private direction: LayoutDirection = 'RIGHT';
+  /** The direction the panel's shape suggests (the layout may have picked the other one). */
+  private preferred: LayoutDirection = 'RIGHT';
   private index: TimelineIndex | undefined;
   private journeys = new Map<number, FrameJourney>();
   private timelineFp = '';
@@ -212,11 +214,13 @@ export class VisualizerApp {
   /** Lays the graph out again when its shape or the flow direction changed (counts alone do not move boxes). */
   private async relayout(render: boolean): Promise<void> {
     if (!this.graph) return;
-    const direction = directionFor(this.els.graph.clientWidth || 1000, this.els.graph.clientHeight || 700);
+    const w = this.els.graph.clientWidth || 1000;
+    const hgt = this.els.graph.clientHeight || 700;
+    const preferred = directionFor(w, hgt);
     // Positions survive snapshots of the same topology (a long run's counts streaming in): a box
     // may widen by up to 24 px — less than the gap between layers — before ELK runs again.
     const key =
-      direction +
+      preferred +
       this.graph.nodes.map((n) => `${n.id}:${n.height}`).join('|') +
       '#' +
       this.graph.edges.map((e) => `${e.from}>${e.to}`).join('|');
@@ -224,9 +228,24 @@ export class VisualizerApp {
     const grown = !placed || this.graph.nodes.some((n) => n.width > (placed.get(n.id)?.width ?? 0) + 24);
     if (key === this.layoutKey && !grown) return;
     this.layoutKey = key;
-    this.direction = direction;
+    this.preferred = preferred;
     try {
-      this.layout = await layoutGraph(this.graph, this.elk, direction);
+      let layout = await layoutGraph(this.graph, this.elk, preferred);
+      let direction = preferred;
+      // A small graph that would need scrolling in this shape of panel gets the other direction
+      // too, and keeps whichever shows more of it at a legible zoom (cheap below 60 nodes).
+      const fit = (l: Layout): number =>
+        Math.min((w - 8) / Math.max(1, l.width), (hgt - 8) / Math.max(1, l.height));
+      if (fit(layout) < MIN_FIT_ZOOM && this.graph.nodes.length <= 60) {
+        const other: LayoutDirection = preferred === 'RIGHT' ? 'DOWN' : 'RIGHT';
+        const alt = await layoutGraph(this.graph, this.elk, other);
+        if (fit(alt) > fit(layout) * 1.1) {
+          layout = alt;
+          direction = other;
+        }
+      }
+      this.layout = layout;
+      this.direction = direction;
     } catch (e) {
       this.status = {
         state: 'error',
@@ -538,7 +557,7 @@ export class VisualizerApp {
       window.clearTimeout(resizeTimer);
       resizeTimer = window.setTimeout(() => {
         const want = directionFor(this.els.graph.clientWidth || 1000, this.els.graph.clientHeight || 700);
-        if (want !== this.direction) void this.relayout(true);
+        if (want !== this.preferred) void this.relayout(true);
         else this.applyZoom();
       }, 120);
     }).observe(this.els.graph);
