@@ -5,6 +5,8 @@ import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { test } from 'node:test';
+import { readPcap } from '../../src/core/packet/pcap';
+import { parsePerfScript } from '../../src/core/trace/tracepoints';
 import { runScenarioForView } from '../../src/extension/visualizer/runner';
 import { visModel, visualizerProtocol } from '../../src/protocol/visualizer';
 
@@ -75,3 +77,22 @@ void test('frames that cannot be stepped say why', { skip: !haveClang && 'no cla
   assert.equal(r.ok, false);
   assert.match(r.message ?? '', /not among the frames the run kept/);
 });
+
+void test(
+  'exports: the event stream parses as perf script with the summary’s counts; each device’s pcap holds what it sent',
+  { skip: !haveClang && 'no clang' },
+  async () => {
+    const out = await run();
+    const parsed = parsePerfScript(out.eventsText());
+    assert.deepEqual(parsed.errors, []);
+    const counts: Record<string, number> = {};
+    for (const e of parsed.events) counts[e.event.name] = (counts[e.event.name] ?? 0) + 1;
+    assert.deepEqual(counts, out.model.summary.tracepoints);
+    const r2 = out.pcaps.get('r2');
+    assert.ok(r2);
+    assert.equal(
+      readPcap(r2, 'r2.pcap', { maxFrames: 10_000 }).length,
+      out.model.devices.find((d) => d.name === 'r2')?.counters.txFrames,
+    );
+  },
+);

@@ -246,8 +246,11 @@ export class VisualizerPanel implements vscode.Disposable {
         );
       return { saved: folder.fsPath };
     }
+    // The event stream is the simulator's tracepoints in perf-script text (what `xdp-lab simulate
+    // --events` writes and the capture parser reads); the panel's own timeline only without a run.
+    if (kind === 'events' && this.last) content = this.last.eventsText();
     if (content === undefined) return { message: `nothing to export as ${kind}` };
-    const ext = { svg: 'flow.svg', png: 'flow.png', events: 'events.jsonl' }[kind];
+    const ext = { svg: 'flow.svg', png: 'flow.png', events: this.last ? 'events.txt' : 'events.jsonl' }[kind];
     const target = await vscode.window.showSaveDialog({
       defaultUri: vscode.Uri.file(path.join(dir, `${stem}.${ext}`)),
       saveLabel: `Export ${kind}`,

@@ -6,6 +6,7 @@ import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { PcapWriter } from '../../core/packet/pcap';
 import { loadScenario } from '../../core/scenario/scenarioLoad';
+import { formatEvent } from '../../core/trace/tracepoints';
 import type { XdpProgram } from '../../core/vm/xdpProgram';
 import { runSimulation } from '../../core/xdp/simulation';
 import type { TraceReply, TrafficEdit, VisModel } from '../../protocol/visualizer';
@@ -35,6 +36,8 @@ export interface ScenarioRunOutput {
   inputs: readonly string[];
   /** Runs a frame's first program again in the VM's trace mode (the frame stepper). */
   trace(frame: number): TraceReply;
+  /** The kept tracepoint events in the text `perf script` prints (what `simulate --events` writes). */
+  eventsText(): string;
 }
 
 const MAX_SCENARIO_BYTES = 16 << 20;
@@ -72,7 +75,7 @@ export async function runScenarioForView(req: ScenarioRunRequest): Promise<Scena
   req.signal?.throwIfAborted();
   const writers = new Map<string, PcapWriter>();
   const result = runSimulation(input, {
-    maxEvents: 0,
+    maxEvents: Math.max(1, req.maxEvents),
     maxSteps: Math.max(1, req.maxEvents),
     onTransmit: (device, frame) => {
       let w = writers.get(device);
@@ -122,5 +125,6 @@ export async function runScenarioForView(req: ScenarioRunRequest): Promise<Scena
     pcaps: new Map([...writers].map(([d, w]) => [d, w.bytes()])),
     inputs: [...new Set(inputs)],
     trace: (frame) => traceFrame(input, result, frame, (f) => host.resolvePath(file, f)),
+    eventsText: () => result.events.map((e) => formatEvent(e.event) + '\n').join(''),
   };
 }
