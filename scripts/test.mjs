@@ -103,12 +103,18 @@ for (const tier of tiers) {
       console.log('editor: no runner yet');
       continue;
     }
-    const r = spawnSync(process.execPath, [runner], { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', maxBuffer: 1 << 28 });
-    process.stdout.write(r.stdout ?? '');
-    const m = /^editor: (\d+) passed, (\d+) failed(?:, (\d+) skipped)?$/m.exec(r.stdout ?? '');
-    const res = m ? { passed: +m[1], failed: +m[2], skipped: +(m[3] ?? 0) } : { passed: 0, failed: 1, skipped: 0 };
-    if (r.status !== 0 && res.failed === 0) res.failed = 1;
-    add(res);
+    // The extension in code-server, then the browser playground (issue #8) in the same Chromium.
+    for (const [script, label] of [
+      [runner, 'editor'],
+      ['test/e2e/playground.e2e.mjs', 'playground'],
+    ]) {
+      const r = spawnSync(process.execPath, [script], { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', maxBuffer: 1 << 28 });
+      process.stdout.write(r.stdout ?? '');
+      const m = new RegExp(`^${label}: (\\d+) passed, (\\d+) failed(?:, (\\d+) skipped)?$`, 'm').exec(r.stdout ?? '');
+      const res = m ? { passed: +m[1], failed: +m[2], skipped: +(m[3] ?? 0) } : { passed: 0, failed: 1, skipped: 0 };
+      if (r.status !== 0 && res.failed === 0) res.failed = 1;
+      add(res);
+    }
   } else {
     console.log(`unknown tier ${tier} (unit, kernel, editor)`);
     add({ passed: 0, failed: 1, skipped: 0 });
