@@ -3,6 +3,7 @@
 // --json` for the same scenario, click the drop and check the editor jumps to the line of the
 // bpf_redirect_map call, step one frame from its program run to the flush that sent it, screenshot.
 import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 
 /** The webview frame of the visualizer, once a snapshot has been rendered. */
@@ -175,6 +176,39 @@ export const steps = [
         throw new Error(`redirect-fixed: webview ${got}/${errs}, CLI ${JSON.stringify(s.tracepoints)}`);
       await wb.screenshot('visualizer-fixed');
       return `redirected ${got}, redirect errors ${errs}`;
+    },
+  },
+  {
+    name: 'saving an edit to the scenario re-runs it: 64 → 32 frames to port 8 shows 32 redirects',
+    run: async (wb, ctx) => {
+      await wb.tab('redirect.xdpscenario.json').first().click(); // open since the first step
+      // The file changes on disk (the open, unmodified editor reloads it), then an explicit save —
+      // the onDidSaveTextDocument the panel follows. Typing JSON into Monaco fights auto-closing.
+      const file = path.join(ctx.workspace, 'redirect.xdpscenario.json');
+      const text = fs.readFileSync(file, 'utf8');
+      if (!text.includes('"count": 64')) throw new Error('the example no longer sends 64 frames to port 8');
+      fs.writeFileSync(file, text.replace('"count": 64', '"count": 32'));
+      await wb.page
+        .locator('.editor-instance .view-line', { hasText: '"count": 32' })
+        .first()
+        .waitFor({ timeout: 15_000 });
+      await wb.page.locator('.editor-instance .view-lines').first().click();
+      await wb.page.keyboard.press('Control+S');
+      await wb.tab('Flow: redirect').first().click();
+      const deadline = Date.now() + 60_000;
+      for (;;) {
+        const frame = await wb.findWebviewFrame('h1#title:text-is("redirect")', 30_000);
+        const v = await frame
+          .locator('[data-counter="tracepoints.xdp:xdp_redirect"]')
+          .getAttribute('data-value')
+          .catch(() => null);
+        if (v === '32') return 'xdp:xdp_redirect 64 → 32 after save';
+        if (Date.now() > deadline) throw new Error(`after saving, xdp:xdp_redirect is still ${v}`);
+        await frame
+          .locator('[data-counter="tracepoints.xdp:xdp_redirect"][data-value="32"]')
+          .waitFor({ timeout: 5_000 })
+          .catch(() => undefined);
+      }
     },
   },
 ];
