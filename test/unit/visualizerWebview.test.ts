@@ -142,3 +142,37 @@ void test(
     await page.close();
   },
 );
+
+void test(
+  'theme colours come from VS Code’s variables: a light theme repaints the graph and panels',
+  { skip: !haveChromium && 'no /usr/bin/chromium' },
+  async () => {
+    const { page, problems } = await openPage();
+    // What VS Code sets on a light theme (a few of Light+'s values); CSSOM, not markup, so CSP allows it.
+    await page.evaluate(() => {
+      const vars: Record<string, string> = {
+        '--vscode-editor-background': '#ffffff',
+        '--vscode-editor-foreground': '#1f1f1f',
+        '--vscode-descriptionForeground': '#616161',
+        '--vscode-panel-border': '#d4d4d4',
+        '--vscode-editorWidget-background': '#f3f3f3',
+        '--vscode-charts-blue': '#1a85ff',
+        '--vscode-charts-red': '#e51400',
+        '--vscode-errorForeground': '#e51400',
+      };
+      for (const [k, v] of Object.entries(vars)) document.documentElement.style.setProperty(k, v);
+      document.body.classList.add('vscode-light');
+    });
+    await sendSnapshot(page, sampleModel({ devices: 8, cpus: 2, frames: 64, burst: 16 }));
+    await page.waitForSelector('svg.graph .node');
+    const fill = await page.$eval('svg.graph .node-device .node-box', (e) => getComputedStyle(e).fill);
+    const drop = await page.$eval('svg.graph .edge.danger .edge-line', (e) => getComputedStyle(e).stroke);
+    const bg = await page.$eval('body', (e) => getComputedStyle(e).backgroundColor);
+    assert.equal(fill, 'rgb(243, 243, 243)');
+    assert.equal(drop, 'rgb(229, 20, 0)');
+    assert.equal(bg, 'rgb(255, 255, 255)');
+    await page.screenshot({ path: path.join(root, 'test-results/visualizer-standalone-light.png') });
+    assert.deepEqual(problems, []);
+    await page.close();
+  },
+);
