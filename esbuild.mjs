@@ -47,7 +47,11 @@ function checkLayers(metafile, bundle) {
       const target = layerOf(imp.path);
       if (target && !allowed[layer].includes(target)) problems.push(`${file} imports ${imp.path}`);
       const bare = imp.path.replace(/^node:/, '');
-      if (!target && nodeOnlyForbidden.includes(layer) && (imp.path === 'vscode' || builtinModules.includes(bare)))
+      if (
+        !target &&
+        nodeOnlyForbidden.includes(layer) &&
+        (imp.path === 'vscode' || builtinModules.includes(bare))
+      )
         problems.push(`${file} imports '${imp.path}' (core, protocol and webview must run in a browser)`);
     }
   }
@@ -68,7 +72,14 @@ const bundles = [
     format: 'cjs',
     external: ['vscode'],
   },
-  { name: 'server', entryPoints: ['src/server/server.ts'], outfile: 'dist/server.js', platform: 'node', format: 'cjs', ...nodeTreeSitter },
+  {
+    name: 'server',
+    entryPoints: ['src/server/server.ts'],
+    outfile: 'dist/server.js',
+    platform: 'node',
+    format: 'cjs',
+    ...nodeTreeSitter,
+  },
   {
     name: 'cli',
     entryPoints: ['src/cli/main.ts'],
@@ -96,7 +107,13 @@ const bundles = [
     platform: 'browser',
     format: 'iife',
   },
-  { name: 'captureView', entryPoints: ['src/webview/capture/main.ts'], outfile: 'dist/webview/capture.js', platform: 'browser', format: 'iife' },
+  {
+    name: 'captureView',
+    entryPoints: ['src/webview/capture/main.ts'],
+    outfile: 'dist/webview/capture.js',
+    platform: 'browser',
+    format: 'iife',
+  },
 ];
 
 /** Files copied next to the bundles: the tree-sitter runtime and C grammar the analyzer loads. */
@@ -113,10 +130,19 @@ function copyAssets() {
 async function writeScenarioSchema() {
   const src = 'src/core/scenario/scenarioSchema.ts';
   if (!fs.existsSync(src)) return;
-  const out = await esbuild.build({ entryPoints: [src], bundle: true, write: false, format: 'cjs', platform: 'neutral' });
+  const out = await esbuild.build({
+    entryPoints: [src],
+    bundle: true,
+    write: false,
+    format: 'cjs',
+    platform: 'neutral',
+  });
   const mod = { exports: {} };
   new Function('module', 'exports', out.outputFiles[0].text)(mod, mod.exports);
-  fs.writeFileSync('dist/scenario.schema.json', JSON.stringify(mod.exports.scenarioJsonSchema, null, 2) + '\n');
+  fs.writeFileSync(
+    'dist/scenario.schema.json',
+    JSON.stringify(mod.exports.scenarioJsonSchema, null, 2) + '\n',
+  );
 }
 
 async function buildAll() {

@@ -25,11 +25,6 @@ const rel = (p) => path.relative(root, p);
 
 /** Layering (house-style "Allowed imports"), checked on the metafile like esbuild.mjs does. */
 const allowed = ['playground', 'core', 'protocol', 'server', 'webview'];
-/** The pure files of src/extension the page needs: the SimulationResult → VisModel adapter and the traffic edits. */
-const allowedFiles = [
-  'src/extension/visualizer/fromSimulation.ts',
-  'src/extension/visualizer/trafficEdits.ts',
-];
 function checkLayers(metafile) {
   const problems = [];
   for (const [file, input] of Object.entries(metafile.inputs)) {
@@ -37,7 +32,7 @@ function checkLayers(metafile) {
     if (/^src\/(server\/node|node)\//.test(file))
       problems.push(`${file} is Node-only code in a browser bundle`);
     const layer = /^src\/([^/]+)\//.exec(file)?.[1];
-    if (layer && !allowed.includes(layer) && !allowedFiles.includes(file))
+    if (layer && !allowed.includes(layer))
       problems.push(`${file} (src/${layer}) is not allowed in the playground`);
     for (const imp of input.imports)
       if (imp.path === 'vscode' || /^node:/.test(imp.path)) problems.push(`${file} imports '${imp.path}'`);

@@ -47,7 +47,11 @@ function runNodeTests(label, files, opts = []) {
     });
     child.on('close', (code) => {
       const num = (k) => Number((new RegExp(`^ℹ ${k} (\\d+)`, 'm').exec(text) ?? [])[1] ?? 0);
-      const r = { passed: num('pass'), failed: num('fail') + num('cancelled'), skipped: num('skipped') + num('todo') };
+      const r = {
+        passed: num('pass'),
+        failed: num('fail') + num('cancelled'),
+        skipped: num('skipped') + num('todo'),
+      };
       if (code !== 0 && r.failed === 0) r.failed = 1; // a crash before the summary still fails the tier
       console.log(`${label}: ${r.passed} passed, ${r.failed} failed, ${r.skipped} skipped`);
       resolve(r);
@@ -57,16 +61,21 @@ function runNodeTests(label, files, opts = []) {
 
 function kernelProbe() {
   if (process.platform !== 'linux') return 'not Linux';
-  if (process.getuid?.() !== 0) return 'not root (the kernel lab needs CAP_BPF, CAP_NET_ADMIN and CAP_SYS_ADMIN)';
+  if (process.getuid?.() !== 0)
+    return 'not root (the kernel lab needs CAP_BPF, CAP_NET_ADMIN and CAP_SYS_ADMIN)';
   for (const tool of ['clang', 'bpftool', 'bpftrace', 'ip']) {
     if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0)
       return `${tool} is missing (run scripts/install-system-deps.sh)`;
   }
   const r = spawnSync('ip', ['netns', 'list']);
   if (r.status !== 0) return 'network namespaces unavailable';
-  if (!fs.existsSync('/sys/kernel/tracing/events/xdp') && !fs.existsSync('/sys/kernel/debug/tracing/events/xdp')) {
+  if (
+    !fs.existsSync('/sys/kernel/tracing/events/xdp') &&
+    !fs.existsSync('/sys/kernel/debug/tracing/events/xdp')
+  ) {
     spawnSync('mount', ['-t', 'tracefs', 'tracefs', '/sys/kernel/tracing']);
-    if (!fs.existsSync('/sys/kernel/tracing/events/xdp')) return 'the xdp:* tracepoints are not available (tracefs)';
+    if (!fs.existsSync('/sys/kernel/tracing/events/xdp'))
+      return 'the xdp:* tracepoints are not available (tracefs)';
   }
   return undefined;
 }
@@ -88,7 +97,9 @@ if (build.status !== 0) {
 for (const tier of tiers) {
   console.log(`\n=== ${tier} tier ===`);
   if (tier === 'unit') {
-    add(await runNodeTests('unit', [...findTests('src'), ...findTests('test/unit'), ...findTests('test/lsp')]));
+    add(
+      await runNodeTests('unit', [...findTests('src'), ...findTests('test/unit'), ...findTests('test/lsp')]),
+    );
   } else if (tier === 'kernel') {
     const why = kernelProbe();
     if (why) {
@@ -108,10 +119,18 @@ for (const tier of tiers) {
       [runner, 'editor'],
       ['test/e2e/playground.e2e.mjs', 'playground'],
     ]) {
-      const r = spawnSync(process.execPath, [script], { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', maxBuffer: 1 << 28 });
+      const r = spawnSync(process.execPath, [script], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+        encoding: 'utf8',
+        maxBuffer: 1 << 28,
+      });
       process.stdout.write(r.stdout ?? '');
-      const m = new RegExp(`^${label}: (\\d+) passed, (\\d+) failed(?:, (\\d+) skipped)?$`, 'm').exec(r.stdout ?? '');
-      const res = m ? { passed: +m[1], failed: +m[2], skipped: +(m[3] ?? 0) } : { passed: 0, failed: 1, skipped: 0 };
+      const m = new RegExp(`^${label}: (\\d+) passed, (\\d+) failed(?:, (\\d+) skipped)?$`, 'm').exec(
+        r.stdout ?? '',
+      );
+      const res = m
+        ? { passed: +m[1], failed: +m[2], skipped: +(m[3] ?? 0) }
+        : { passed: 0, failed: 1, skipped: 0 };
       if (r.status !== 0 && res.failed === 0) res.failed = 1;
       add(res);
     }

@@ -11,7 +11,14 @@ import { traceCommand } from './commands/trace';
 
 declare const XDP_LAB_VERSION: string;
 
-const commands: readonly CliCommand[] = [runCommand, execCommand, simulateCommand, checkCommand, traceCommand, benchCommand];
+const commands: readonly CliCommand[] = [
+  runCommand,
+  execCommand,
+  simulateCommand,
+  checkCommand,
+  traceCommand,
+  benchCommand,
+];
 
 function help(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
@@ -44,7 +51,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   }
   const command = commands.find((c) => c.name === name);
   try {
-    if (!command) throw new CliError(2, name, `unknown command (known: ${commands.map((c) => c.name).join(', ')})`);
+    if (!command)
+      throw new CliError(2, name, `unknown command (known: ${commands.map((c) => c.name).join(', ')})`);
     if (rest.includes('--help') || rest.includes('-h')) {
       io.stdout(`usage: ${command.usage}\n`);
       return 0;

@@ -19,7 +19,7 @@ export function activate(context: vscode.ExtensionContext): void {
     registerSimulation(context);
     registerCapture(context);
     const manifest = context.extension.packageJSON as { version?: string };
-    log.info(`XDP Lab ${manifest.version ?? "?"} activated`);
+    log.info(`XDP Lab ${manifest.version ?? '?'} activated`);
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
     log.error(`activation failed: ${message}`);

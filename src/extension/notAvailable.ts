@@ -9,7 +9,9 @@ export function registerNotAvailable(
 ): void {
   context.subscriptions.push(
     vscode.commands.registerCommand(command, () =>
-      vscode.window.showInformationMessage(`XDP Lab: "${title}" is not available yet in this build (issue #${issue}).`),
+      vscode.window.showInformationMessage(
+        `XDP Lab: "${title}" is not available yet in this build (issue #${issue}).`,
+      ),
     ),
   );
 }

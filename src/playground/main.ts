@@ -14,8 +14,8 @@ import {
 } from './shareState';
 import { SimClient } from './simClient';
 import { clangCommandFor, objectNameFor } from './simRun';
-// Pure, beside the panel host like fromSimulation.ts; scripts/buildPlayground.mjs allows both.
-import { applyTrafficEdits } from '../extension/visualizer/trafficEdits';
+// Pure and shared with the extension, so it lives in src/protocol.
+import { applyTrafficEdits } from '../protocol/visualizerTrafficEdits';
 import { VisualizerHost } from './visualizerHost';
 
 const $ = <T extends HTMLElement>(id: string): T => {

@@ -10,7 +10,7 @@ import { runSimulation } from '../core/xdp/simulation';
 import type { VisModel } from '../protocol/visualizer';
 // The adapter is pure (no vscode import) and the one copy of SimulationResult → VisModel; it lives
 // beside the panel host for now. scripts/buildPlayground.mjs allows exactly this import.
-import { simulationToViewModel } from '../extension/visualizer/fromSimulation';
+import { simulationToViewModel } from '../protocol/visualizerFromSimulation';
 
 export interface SimRunRequest {
   /** The scenario's file name (for messages and the title). */

@@ -393,18 +393,14 @@ try {
       const before = await pg(() => window.xdpLabPlayground.editors.scenarioEditor().getValue());
       const frame = page.frameLocator('#visualizer');
       // The panel's own request (what its Traffic tab sends), from inside the iframe through the shim.
-      await frame
-        .locator('body')
-        .evaluate(() =>
-          window
-            .acquireVsCodeApi()
-            .postMessage({
-              type: 'request',
-              id: 9001,
-              method: 'visualizer/rerun',
-              params: { traffic: [{ index: 1, count: 32 }] },
-            }),
-        );
+      await frame.locator('body').evaluate(() =>
+        window.acquireVsCodeApi().postMessage({
+          type: 'request',
+          id: 9001,
+          method: 'visualizer/rerun',
+          params: { traffic: [{ index: 1, count: 32 }] },
+        }),
+      );
       await frame.locator('[data-counter="frames.injected"][data-value="96"]').waitFor({ timeout: 30_000 });
       assert(
         (await pg(() => window.xdpLabPlayground.editors.scenarioEditor().getValue())) === before,

@@ -3,7 +3,8 @@ import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
 
-const cli = (...args: string[]) => spawnSync(process.execPath, ['dist/cli.js', ...args], { encoding: 'utf8' });
+const cli = (...args: string[]) =>
+  spawnSync(process.execPath, ['dist/cli.js', ...args], { encoding: 'utf8' });
 
 test('--version prints the package version and exits 0', () => {
   const r = cli('--version');
@@ -14,7 +15,8 @@ test('--version prints the package version and exits 0', () => {
 test('--help lists every contract command', () => {
   const r = cli('--help');
   assert.equal(r.status, 0);
-  for (const c of ['run', 'exec', 'simulate', 'check', 'trace']) assert.match(r.stdout, new RegExp(`^  ${c} `, 'm'));
+  for (const c of ['run', 'exec', 'simulate', 'check', 'trace'])
+    assert.match(r.stdout, new RegExp(`^  ${c} `, 'm'));
 });
 
 test('an unknown command is a usage error: exit 2, one line on stderr, nothing on stdout', () => {

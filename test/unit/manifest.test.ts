@@ -7,7 +7,10 @@ import { test } from 'node:test';
 
 interface Manifest {
   activationEvents: string[];
-  contributes: { commands: { command: string; title: string; category: string }[]; configuration: { properties: Record<string, unknown> } };
+  contributes: {
+    commands: { command: string; title: string; category: string }[];
+    configuration: { properties: Record<string, unknown> };
+  };
 }
 const manifest = JSON.parse(fs.readFileSync('package.json', 'utf8')) as Manifest;
 

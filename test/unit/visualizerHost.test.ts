@@ -13,7 +13,7 @@ import { captureToViewModel } from '../../src/extension/visualizer/fromCapture';
 import { contentSecurityPolicy, visualizerHtml } from '../../src/extension/visualizer/html';
 import { visModel } from '../../src/protocol/visualizer';
 import { resolveSourcePath } from '../../src/extension/visualizer/sourcePath';
-import { applyTrafficEdits } from '../../src/extension/visualizer/trafficEdits';
+import { applyTrafficEdits } from '../../src/protocol/visualizerTrafficEdits';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'xdp-lab-vis-host-'));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));

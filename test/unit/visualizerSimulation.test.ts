@@ -6,7 +6,7 @@ import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
 import ELK from 'elkjs/lib/elk.bundled.js';
 import { parseScenario } from '../../src/core/scenario/scenarioParse';
-import { simulationToViewModel } from '../../src/extension/visualizer/fromSimulation';
+import { simulationToViewModel } from '../../src/protocol/visualizerFromSimulation';
 import { nodeId, visModel } from '../../src/protocol/visualizer';
 import { headlineCounters } from '../../src/webview/visualizer/counters';
 import { buildGraph } from '../../src/webview/visualizer/graphModel';

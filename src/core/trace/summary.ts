@@ -83,9 +83,9 @@ const flowCache = new WeakMap<Record<string, FlowCounts>, Map<number, Map<number
 
 function flow(s: XdpSummary, ifindex: number, toIfindex: number): FlowCounts {
   let byIf = flowCache.get(s.flows);
-  if (!byIf) flowCache.set(s.flows, (byIf = new Map()));
+  if (!byIf) flowCache.set(s.flows, (byIf = new Map<number, Map<number, FlowCounts>>()));
   let byTo = byIf.get(ifindex);
-  if (!byTo) byIf.set(ifindex, (byTo = new Map()));
+  if (!byTo) byIf.set(ifindex, (byTo = new Map<number, FlowCounts>()));
   const hit = byTo.get(toIfindex);
   if (hit) return hit;
   const key = flowKey(ifindex, toIfindex);

@@ -1,7 +1,7 @@
 // Runs a scenario for the visualizer: reads the file, applies the panel's traffic edits to its JSON,
 // loads it the way `xdp-lab simulate` does (core's loadScenario, C compiled by the node clang
 // wrapper), runs the redirect simulator with the timeline recorded, keeps what each device sent as
-// pcap, and turns the result into the view model (fromSimulation.ts).
+// pcap, and turns the result into the view model (src/protocol/visualizerFromSimulation.ts).
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { PcapWriter } from '../../core/packet/pcap';
@@ -13,8 +13,8 @@ import type { TraceReply, TrafficEdit, VisModel } from '../../protocol/visualize
 import { compileBpfC } from '../../node/clang';
 import { createNodeHost } from '../../node/nodeHost';
 import { traceFrame } from './frameTrace';
-import { simulationToViewModel } from './fromSimulation';
-import { applyTrafficEdits } from './trafficEdits';
+import { simulationToViewModel } from '../../protocol/visualizerFromSimulation';
+import { applyTrafficEdits } from '../../protocol/visualizerTrafficEdits';
 
 export interface ScenarioRunRequest {
   scenarioPath: string;

@@ -1,16 +1,11 @@
-// The one adapter from the simulator's result (src/core/xdp/simulationResult.ts) to the visualizer's
+// The one adapter (here in protocol, not in a host, because the extension and the playground both use it) from the simulator's result (src/core/xdp/simulationResult.ts) to the visualizer's
 // view model (src/protocol/visualizer.ts). Counts that the summary holds come from the summary
 // (exact however long the run); which map entry a frame went through comes from the timeline when
 // it was kept whole, else the summary's per-path flows stand in (no entry attribution). Pure.
-import type { Scenario } from '../../core/scenario/scenario';
-import { errnoName } from '../../core/trace/errnos';
-import { xdpActionNames } from '../../core/trace/tracepoints';
-import type {
-  DropReason,
-  SimStep,
-  SimulationResult,
-  TopologyMapEntry,
-} from '../../core/xdp/simulationResult';
+import type { Scenario } from '../core/scenario/scenario';
+import { errnoName } from '../core/trace/errnos';
+import { xdpActionNames } from '../core/trace/tracepoints';
+import type { DropReason, SimStep, SimulationResult, TopologyMapEntry } from '../core/xdp/simulationResult';
 import {
   nodeId,
   type VisDrop,
@@ -19,7 +14,7 @@ import {
   type VisMap,
   type VisModel,
   type VisTraffic,
-} from '../../protocol/visualizer';
+} from './visualizer';
 
 export interface ViewModelInput {
   result: SimulationResult;

@@ -1,14 +1,15 @@
 // Traffic edits from the panel ("change count, burst and frame fields, re-run") applied to the raw
 // scenario JSON before it is parsed, so the scenario parser validates the result exactly as it
 // validates the file. Pure; the file on disk is never changed.
-import type { TrafficEdit } from '../../protocol/visualizer';
+import type { TrafficEdit } from './visualizer';
 
 const ipv4 = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
 
 /** Returns a copy of `raw` with the edits applied; throws an Error naming the edit that does not fit. */
 export function applyTrafficEdits(raw: unknown, edits: readonly TrafficEdit[]): unknown {
   if (typeof raw !== 'object' || raw === null) throw new Error('the scenario is not a JSON object');
-  const copy = structuredClone(raw) as { traffic?: unknown };
+  // `raw` is parsed JSON, so a JSON round trip is an exact deep copy (and needs no host global).
+  const copy = JSON.parse(JSON.stringify(raw)) as { traffic?: unknown };
   const traffic = copy.traffic;
   if (!Array.isArray(traffic)) throw new Error('the scenario has no traffic array');
   for (const e of edits) {
