@@ -24,7 +24,7 @@ import {
 } from './xdpAction';
 
 /** What the tracepoint of step 2 reports (§3.4), computed from the snapshot the kernel took. */
-export function redirectTraceFields(
+function redirectTraceFields(
   mapType: number,
   mapId: number,
   tgtValue: unknown,
@@ -115,7 +115,27 @@ export function xdpDoRedirect(
       target = 'no pending target';
     }
   }
-  const f = redirectTraceFields(mapType, mapId, tgtValue, ri.tgtIndex);
+  traceRedirect(sim, ctx, dev, frame, prog, mapType, mapId, tgtValue, err, target);
+  return err;
+}
+
+/**
+ * §3.4: exactly one xdp_redirect / xdp_redirect_err per step-2 call (native, generic, cpumap-prog),
+ * emitted after the enqueue, plus the timeline step the visualizer draws.
+ */
+export function traceRedirect(
+  sim: Simulator,
+  ctx: NetContext,
+  dev: SimDevice,
+  frame: SimFrame,
+  prog: XdpProgramHandle,
+  mapType: number,
+  mapId: number,
+  tgtValue: unknown,
+  err: number,
+  target: string,
+): void {
+  const f = redirectTraceFields(mapType, mapId, tgtValue, ctx.ri.tgtIndex);
   const seq = sim.emit(
     ctx,
     {
@@ -140,5 +160,4 @@ export function xdpDoRedirect(
       target,
       event: seq,
     });
-  return err;
 }

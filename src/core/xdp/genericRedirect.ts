@@ -7,7 +7,7 @@ import type { XskmapEntry } from '../maps/xskmap';
 import type { XdpProgramHandle } from '../vm/xdpRun';
 import { cpuMapGenericEnqueue } from './cpumapRedirect';
 import { broadcastOrder, type DevmapLike } from './devmapRedirect';
-import { redirectTraceFields } from './doRedirect';
+import { traceRedirect } from './doRedirect';
 import type { NetContext } from './netContext';
 import { IFINDEX_MAP_ID } from './redirectInfo';
 import type { SimDevice } from './simDevice';
@@ -99,7 +99,7 @@ export function xdpDoGenericRedirect(
     err = fwd ? okFwdDev(fwd, frame) : -EINVAL;
     if (!err && fwd) {
       // The trace fires before the transmit here (_trace_xdp_redirect, then generic_xdp_tx).
-      traceGeneric(sim, ctx, dev, frame, prog, mapType, mapId, tgtValue, 0, target);
+      traceRedirect(sim, ctx, dev, frame, prog, mapType, mapId, tgtValue, 0, target);
       sim.genericXdpTx(ctx, fwd, frame, prog);
       return 0;
     }
@@ -129,47 +129,8 @@ export function xdpDoGenericRedirect(
     err = -EBADRQC;
     target = 'no pending target';
   }
-  traceGeneric(sim, ctx, dev, frame, prog, mapType, mapId, tgtValue, err, target);
+  traceRedirect(sim, ctx, dev, frame, prog, mapType, mapId, tgtValue, err, target);
   return err;
-}
-
-function traceGeneric(
-  sim: Simulator,
-  ctx: NetContext,
-  dev: SimDevice,
-  frame: SimFrame,
-  prog: XdpProgramHandle,
-  mapType: number,
-  mapId: number,
-  tgtValue: unknown,
-  err: number,
-  target: string,
-): void {
-  const f = redirectTraceFields(mapType, mapId, tgtValue, ctx.ri.tgtIndex);
-  const seq = sim.emit(
-    ctx,
-    {
-      name: err ? 'xdp:xdp_redirect_err' : 'xdp:xdp_redirect',
-      prog_id: prog.id,
-      act: 4,
-      ifindex: dev.ifindex,
-      err,
-      ...f,
-    },
-    frame.id,
-  );
-  if (sim.recording)
-    sim.step({
-      k: 'redirect',
-      cpu: ctx.cpu,
-      context: ctx.id,
-      frame: frame.id,
-      device: dev.name,
-      err,
-      ...(err ? { errno: sim.errnoName(err) } : {}),
-      target,
-      event: seq,
-    });
 }
 
 /**
