@@ -2,6 +2,7 @@
 // the script and the one style block only with this load's nonce). No data is interpolated: the
 // capture arrives by postMessage after the view's "ready". Pure (no vscode import), so the browser
 // test serves the very same page.
+import { checkNonce, webviewPage } from '../webviewPage';
 
 export interface CaptureHtmlOptions {
   /** A fresh random nonce per load (base64 characters). */
@@ -12,35 +13,22 @@ export interface CaptureHtmlOptions {
   readonly preludeScripts?: readonly string[];
 }
 
-const attr = (s: string): string => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
-
 export function captureHtml(o: CaptureHtmlOptions): string {
-  if (!/^[A-Za-z0-9+/=_-]{16,}$/.test(o.nonce))
-    throw new Error('capture panel: the nonce must be ≥16 base64 characters');
-  const csp = `default-src 'none'; script-src 'nonce-${o.nonce}'; style-src 'nonce-${o.nonce}'`;
-  const prelude = (o.preludeScripts ?? [])
-    .map((src) => `<script nonce="${o.nonce}">${src}</script>`)
-    .join('\n');
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${attr(csp)}">
-<style nonce="${o.nonce}">
+  checkNonce(o.nonce, 'capture panel');
+  return webviewPage({
+    title: 'XDP capture',
+    csp: `default-src 'none'; script-src 'nonce-${o.nonce}'; style-src 'nonce-${o.nonce}'`,
+    nonce: o.nonce,
+    scriptUri: o.scriptUri,
+    preludeScripts: o.preludeScripts ?? [],
+    placeholder: 'Loading…',
+    head: `<style nonce="${o.nonce}">
 body { font-family: var(--vscode-font-family, sans-serif); color: var(--vscode-foreground); padding: 0 1em; }
 table { border-collapse: collapse; margin-bottom: 1em; }
 td, th { border-bottom: 1px solid var(--vscode-panel-border, #8884); padding: 2px 8px; text-align: left; vertical-align: top; }
 .num { text-align: right; font-variant-numeric: tabular-nums; } .dim { opacity: .7; }
 .warn { color: var(--vscode-editorWarning-foreground, #b80); } .fix { margin-top: 2px; }
 button { margin-right: 6px; color: var(--vscode-button-foreground, #fff); background: var(--vscode-button-background, #06c); border: none; padding: 4px 10px; cursor: pointer; }
-</style>
-<title>XDP capture</title>
-</head>
-<body>
-<div id="root">Loading…</div>
-${prelude}
-<script nonce="${o.nonce}" src="${attr(o.scriptUri)}"></script>
-</body>
-</html>
-`;
+</style>`,
+  });
 }

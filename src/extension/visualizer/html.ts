@@ -2,6 +2,7 @@
 // scripts only with this load's nonce, styles and images only from the extension's dist folder
 // (plus blob: images for the PNG export). No data is ever interpolated into it: the model arrives
 // by postMessage after "ready". Pure (no vscode import) so tests render the same page in Chromium.
+import { checkNonce, htmlAttr, webviewPage } from '../webviewPage';
 
 export interface VisualizerHtmlOptions {
   /** webview.cspSource */
@@ -15,8 +16,6 @@ export interface VisualizerHtmlOptions {
   preludeScripts?: readonly string[];
 }
 
-const attr = (s: string): string => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
-
 export function contentSecurityPolicy(cspSource: string, nonce: string): string {
   return [
     `default-src 'none'`,
@@ -28,26 +27,13 @@ export function contentSecurityPolicy(cspSource: string, nonce: string): string 
 }
 
 export function visualizerHtml(o: VisualizerHtmlOptions): string {
-  if (!/^[A-Za-z0-9+/=_-]{16,}$/.test(o.nonce))
-    throw new Error('visualizer: the nonce must be ≥16 base64/hex characters');
-  const csp = contentSecurityPolicy(o.cspSource, o.nonce);
-  const prelude = (o.preludeScripts ?? [])
-    .map((src) => `<script nonce="${o.nonce}">${src}</script>`)
-    .join('\n');
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${attr(csp)}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${attr(o.styleUri)}">
-<title>XDP Lab: redirect flow</title>
-</head>
-<body>
-<div id="root"></div>
-${prelude}
-<script nonce="${o.nonce}" src="${attr(o.scriptUri)}"></script>
-</body>
-</html>
-`;
+  checkNonce(o.nonce, 'visualizer');
+  return webviewPage({
+    title: 'XDP Lab: redirect flow',
+    csp: contentSecurityPolicy(o.cspSource, o.nonce),
+    nonce: o.nonce,
+    scriptUri: o.scriptUri,
+    preludeScripts: o.preludeScripts ?? [],
+    head: `<link rel="stylesheet" href="${htmlAttr(o.styleUri)}">`,
+  });
 }
