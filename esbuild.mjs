@@ -93,7 +93,7 @@ const bundles = [
     // The language server for a browser worker (playground): no clang/bpftool; web-tree-sitter's
     // Node-only dynamic imports stay unresolved because a worker never takes that path.
     name: 'server-web',
-    entryPoints: ['src/server/browserServer.ts'],
+    entryPoints: ['src/server/browserServerMain.ts'],
     outfile: 'dist/server-web.js',
     platform: 'browser',
     format: 'iife',
