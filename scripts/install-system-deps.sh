@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian packages XDP Lab's test tiers need, only when something is missing.
-# Kernel tier: clang llvm libbpf-dev bpftool bpftrace linux-perf iproute2 openssh-server python3.
+# Kernel tier: clang llvm libbpf-dev bpftool bpftrace linux-perf iproute2 openssh-server sudo python3.
 # Editor tier: chromium ripgrep libkrb5-dev (code-server's native addons). Safe to run repeatedly.
 set -euo pipefail
 need=()
@@ -15,6 +15,7 @@ have ip || need+=(iproute2)
 have ping || need+=(iputils-ping)
 [ -x /usr/sbin/sshd ] || need+=(openssh-server)
 have ssh || need+=(openssh-client)
+have sudo || need+=(sudo)
 have chromium || need+=(chromium)
 have rg || need+=(ripgrep)
 [ -f /usr/include/gssapi/gssapi.h ] || need+=(libkrb5-dev)
