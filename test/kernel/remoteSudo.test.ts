@@ -71,10 +71,18 @@ function writeSudoers(rule: string): void {
   fs.renameSync(tmp, SUDOERS);
 }
 
-function removeUserAndSudoers(): void {
+/** Removes the drop-in and the user (once its last sshd session has exited: userdel refuses before). */
+async function removeUserAndSudoers(): Promise<void> {
   fs.rmSync(SUDOERS, { force: true });
   fs.rmSync(`${SUDOERS}.tmp`, { force: true });
-  run(['userdel', USER], { allowFailure: true });
+  if (run(['id', USER], { allowFailure: true }).status !== 0) return;
+  await waitFor(
+    `the sessions of ${USER} to end`,
+    () => run(['ps', '-u', USER, '-o', 'pid='], { allowFailure: true }).stdout.trim() === '',
+    15_000,
+  ).catch(() => undefined); // userdel below then says what is still running
+  const del = run(['userdel', USER], { allowFailure: true });
+  assert.equal(del.status, 0, `userdel ${USER}: ${del.stderr}`);
 }
 
 void test(
@@ -84,7 +92,7 @@ void test(
     assert.ok(fs.existsSync(cli), 'dist/cli.js missing: run npm run build (scripts/test.mjs builds first)');
     await withLab('xlsu-', async (lab) => {
       const h = await setUpRemoteHost(lab, NET);
-      removeUserAndSudoers(); // leftovers of a crashed run
+      await removeUserAndSudoers(); // leftovers of a crashed run
       fs.appendFileSync(
         h.config,
         [
@@ -164,9 +172,10 @@ void test(
           },
         );
       } finally {
-        removeUserAndSudoers();
+        await removeUserAndSudoers();
       }
       assert.ok(!fs.existsSync(SUDOERS), 'the sudoers drop-in is removed');
+      assert.notEqual(run(['id', USER], { allowFailure: true }).status, 0, `user ${USER} is removed`);
     });
   },
 );
