@@ -233,6 +233,22 @@ const summarySchema = v.openObject({
   flows: v.optional(v.record(v.unknown())),
 }) as Schema<XdpSummary>;
 
+/**
+ * What a capture saw of the model on screen ("Compare with simulation"): the same node ids, so the
+ * view shows predicted / observed on one graph. Only what tracepoints can see is here (redirects,
+ * their errno drops, devmap transmits); a flow or counter absent here is drawn predicted-only.
+ */
+const visObserved = v.object({
+  /** The capture: host · kernel · file. */
+  title: v.string({ maxLength: 512 }),
+  /** The model's observable flows with the capture's counts, plus paths the capture saw and the model lacks. */
+  flows: v.array(visFlow),
+  /** Per device name the capture knows: frames transmitted (devmap sent) and dropped (errno + xmit drops). */
+  devices: v.record(v.object({ txFrames: count, drops: count })),
+  summary: summarySchema,
+});
+export type VisObserved = Infer<typeof visObserved>;
+
 export const visModel = v.object({
   version: v.literal(1),
   /** What is shown: the scenario file name or the capture's host. */
@@ -254,6 +270,8 @@ export const visModel = v.object({
   summary: summarySchema,
   /** Whether instruction stepping is available (the VM's trace mode), and what to say otherwise. */
   stepping: v.object({ available: v.boolean(), note: v.string({ maxLength: 512 }) }),
+  /** Observed counts of a capture compared with this (simulated) model. */
+  observed: v.optional(visObserved),
 });
 export type VisModel = Infer<typeof visModel>;
 

@@ -17,15 +17,44 @@ export interface DeviceNames {
   readonly observed: Record<string, string>;
 }
 
+/** One redirect path with both ends named: what a predicted and an observed flow are matched on. */
+export interface NamedFlow {
+  readonly from: string;
+  readonly to: string;
+  redirects: number;
+  sent: number;
+  drops: number;
+  readonly errors: Record<string, number>;
+}
+
+/**
+ * A summary's flows keyed `"<from> → <to>"` by device NAME (an ifindex without a name stays a number);
+ * flows of different ifindexes that share names are summed. The one matching rule of the comparison
+ * table and of the visualizer's observed counts.
+ */
+export function flowsByDeviceName(s: XdpSummary, names: Record<string, string>): Map<string, NamedFlow> {
+  const out = new Map<string, NamedFlow>();
+  for (const f of Object.values(s.flows)) {
+    const from = names[f.ifindex] ?? String(f.ifindex);
+    const to = names[f.to_ifindex] ?? String(f.to_ifindex);
+    const key = `${from} → ${to}`;
+    let n = out.get(key);
+    if (!n) out.set(key, (n = { from, to, redirects: 0, sent: 0, drops: 0, errors: {} }));
+    n.redirects += f.redirects;
+    n.sent += f.sent;
+    n.drops += f.drops;
+    for (const [e, k] of Object.entries(f.errors)) n.errors[e] = (n.errors[e] ?? 0) + k;
+  }
+  return out;
+}
+
 function flowRows(s: XdpSummary, names: Record<string, string>): Map<string, number> {
   const out = new Map<string, number>();
-  const add = (k: string, n: number): void => void out.set(k, (out.get(k) ?? 0) + n);
-  for (const f of Object.values(s.flows)) {
-    const key = `${names[f.ifindex] ?? f.ifindex} → ${names[f.to_ifindex] ?? f.to_ifindex}`;
-    add(`${key} redirected`, f.redirects);
-    add(`${key} sent`, f.sent);
-    add(`${key} drops`, f.drops);
-    for (const [e, n] of Object.entries(f.errors)) add(`${key} ${e}`, n);
+  for (const [key, f] of flowsByDeviceName(s, names)) {
+    out.set(`${key} redirected`, f.redirects);
+    out.set(`${key} sent`, f.sent);
+    out.set(`${key} drops`, f.drops);
+    for (const [e, n] of Object.entries(f.errors)) out.set(`${key} ${e}`, n);
   }
   return out;
 }

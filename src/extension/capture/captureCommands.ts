@@ -15,8 +15,10 @@ import { startAskpass, type Askpass } from '../../node/ssh/askpass';
 import { CaptureError, probeHost, runCapture, type CaptureTool } from '../../node/ssh/remoteCapture';
 import { acceptHostKey, checkHostKey, type SshOptions } from '../../node/ssh/sshSession';
 import { parseSshTarget, sshConfigHosts, targetLabel, type SshTarget } from '../../node/ssh/sshTarget';
+import { withObserved } from '../../protocol/visualizerObserved';
 import { readConfig } from '../config';
 import { output } from '../output';
+import { showVisualizerModel } from '../visualizer/register';
 import { CapturePanel } from './capturePanel';
 
 type Mode = 'counts' | 'perf' | 'rates';
@@ -268,19 +270,27 @@ export async function openCapture(context: vscode.ExtensionContext, uri?: vscode
 
 /**
  * "Compare Capture with Simulation": runs a scenario through the simulator (the visualizer's runner,
- * so C programs compile the same way) and shows predicted vs observed in the capture's panel, with
- * flows matched by device name (scenario and host ifindexes differ).
+ * so C programs compile the same way) and shows predicted vs observed in the capture's panel (a
+ * table) and on the scenario's graph in the visualizer (every count "predicted / observed"), with
+ * flows matched by device name (scenario and host ifindexes differ). The capture is `captureUri` (a
+ * *.xdpcapture.json), else the last capture panel's (live or reopened), else one the user picks.
  */
-export async function compareCapture(context: vscode.ExtensionContext): Promise<void> {
+export async function compareCapture(
+  context: vscode.ExtensionContext,
+  captureUri?: vscode.Uri,
+  scenarioUri?: vscode.Uri,
+): Promise<void> {
   let panel = CapturePanel.latest;
-  if (!panel || panel.current.running) {
-    await openCapture(context);
+  if (captureUri || !panel || panel.current.running) {
+    const before = CapturePanel.latest;
+    await openCapture(context, captureUri);
     panel = CapturePanel.latest;
-    if (!panel) return;
+    if (!panel || (captureUri && panel === before)) return;
   }
   const capture = panel.current.capture;
   const active = vscode.window.activeTextEditor?.document.uri;
-  let scenario: vscode.Uri | undefined = active?.path.endsWith('.xdpscenario.json') ? active : undefined;
+  let scenario: vscode.Uri | undefined =
+    scenarioUri ?? (active?.path.endsWith('.xdpscenario.json') ? active : undefined);
   if (!scenario) {
     const found = await vscode.workspace.findFiles('**/*.xdpscenario.json', '**/node_modules/**', 200);
     if (!found.length) {
@@ -317,4 +327,6 @@ export async function compareCapture(context: vscode.ExtensionContext): Promise<
     observed: capture.devices,
   });
   panel.setComparison({ scenario: vscode.workspace.asRelativePath(scenario), rows });
+  const observedTitle = `${capture.host} · ${capture.kernel} · ${capture.startedAt.slice(0, 19).replace('T', ' ')}`;
+  await showVisualizerModel(context, withObserved(out.model, capture, observedTitle));
 }

@@ -34,5 +34,11 @@ export function registerCapture(context: vscode.ExtensionContext): void {
   reg('xdpLab.capture.open', async (uri) =>
     (await load()).openCapture(context, uri instanceof vscode.Uri ? uri : undefined),
   );
-  reg('xdpLab.capture.compare', async () => (await load()).compareCapture(context));
+  reg('xdpLab.capture.compare', async (uri, scenario) =>
+    (await load()).compareCapture(
+      context,
+      uri instanceof vscode.Uri ? uri : undefined,
+      scenario instanceof vscode.Uri ? scenario : undefined,
+    ),
+  );
 }

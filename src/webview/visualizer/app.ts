@@ -17,7 +17,7 @@ import { mount, toDom } from './dom';
 import { dropsView } from './dropsView';
 import { graphSvgText, resolvedGraphCss, svgToPngBase64 } from './exportGraph';
 import { frameView } from './frameView';
-import { buildGraph, formatCount, type Graph } from './graphModel';
+import { buildGraph, formatCount, formatVersus, type Graph } from './graphModel';
 import { graphView } from './graphView';
 import { directionFor, layoutGraph, type Layout, type LayoutDirection } from './layout';
 import { frameJourneys, TimelineIndex, type FrameJourney } from './timeline';
@@ -271,7 +271,11 @@ export class VisualizerApp {
   }
 
   private renderStatus(): void {
-    this.els.title.textContent = this.model ? this.model.title : 'Redirect flow';
+    this.els.title.textContent = this.model
+      ? this.model.observed
+        ? `${this.model.title} — predicted / observed on ${this.model.observed.title}`
+        : this.model.title
+      : 'Redirect flow';
     const s = this.status;
     this.els.status.textContent =
       s.state === 'ready' ? (s.message ?? '') : `${s.state}${s.message ? `: ${s.message}` : ''}`;
@@ -284,15 +288,23 @@ export class VisualizerApp {
       h(
         'span',
         {
-          class: `counter${c.danger ? ' danger' : ''}`,
+          class: `counter${c.danger ? ' danger' : ''}${c.observed !== undefined && c.observed !== c.value ? ' mismatch' : ''}`,
           role: 'listitem',
-          title: c.hint,
-          'aria-label': `${c.label}: ${c.value}`,
+          title: c.observed === undefined ? c.hint : `${c.hint} — predicted / observed`,
+          'aria-label':
+            c.observed === undefined
+              ? `${c.label}: ${c.value}`
+              : `${c.label}: ${c.value} predicted, ${c.observed} observed`,
         },
         h(
           'span',
-          { class: 'counter-value', 'data-counter': c.key, 'data-value': c.value },
-          formatCount(c.value),
+          {
+            class: 'counter-value',
+            'data-counter': c.key,
+            'data-value': c.value,
+            ...(c.observed !== undefined ? { 'data-observed': c.observed } : {}),
+          },
+          formatVersus(c.value, c.observed),
         ),
         h('span', { class: 'counter-label' }, c.label),
       ),

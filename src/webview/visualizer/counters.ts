@@ -8,6 +8,8 @@ export interface Counter {
   readonly key: string;
   readonly label: string;
   readonly value: number;
+  /** Compared with a capture: the same counter read from the capture's summary. */
+  readonly observed?: number;
   readonly danger?: boolean;
   readonly hint: string;
 }
@@ -16,7 +18,15 @@ const sum = (rec: Record<string, number> | undefined): number =>
   Object.values(rec ?? {}).reduce((a, b) => a + b, 0);
 
 export function headlineCounters(model: VisModel): Counter[] {
-  const s = model.summary;
+  const predicted = countersOf(model, model.summary);
+  const o = model.observed;
+  if (!o) return predicted;
+  // The capture counts tracepoints: the injected frames are the scenario's alone.
+  const seen = new Map(countersOf(model, o.summary).map((c) => [c.key, c.value]));
+  return predicted.map((c) => (c.key === 'frames.injected' ? c : { ...c, observed: seen.get(c.key) ?? 0 }));
+}
+
+function countersOf(model: VisModel, s: VisModel['summary']): Counter[] {
   const tp = (name: string): number => s.tracepoints[name] ?? 0;
   const actions = Object.values(s.actions);
   const byAction = (a: string): number => actions.reduce((n, per) => n + (per[a] ?? 0), 0);

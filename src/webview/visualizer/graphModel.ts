@@ -20,6 +20,8 @@ export interface GraphNode {
   /** Drawn as a problem: a drop sink, a device that is down. */
   readonly danger: boolean;
   readonly muted: boolean;
+  /** Compared with a capture: an observed count differs from the predicted one. */
+  readonly mismatch?: boolean;
   /** Program/drop nodes: where to open the source. */
   readonly source?: { file: string; line: number };
 }
@@ -31,6 +33,9 @@ export interface GraphEdge {
   readonly kind: FlowKind;
   readonly label: string;
   readonly frames: number;
+  /** Compared with a capture: the frames it saw on this path (the label reads "predicted / observed"). */
+  readonly observed?: number;
+  readonly mismatch?: boolean;
   readonly errno?: string;
   /** Stroke width, growing with the log of the frame count. */
   readonly weight: number;
@@ -71,6 +76,10 @@ function box(
 
 export const formatCount = (n: number): string => n.toLocaleString('en-US');
 
+/** "predicted / observed" when a capture is compared, else the predicted count alone. */
+export const formatVersus = (predicted: number, observed: number | undefined): string =>
+  observed === undefined ? formatCount(predicted) : `${formatCount(predicted)} / ${formatCount(observed)}`;
+
 function node(
   id: string,
   kind: GraphNodeKind,
@@ -80,6 +89,7 @@ function node(
   extra: {
     danger?: boolean;
     muted?: boolean;
+    mismatch?: boolean;
     source?: { file: string; line: number };
     program?: { name: string; lines: string[] };
   } = {},
@@ -94,6 +104,7 @@ function node(
     aria,
     danger: extra.danger ?? false,
     muted: extra.muted ?? false,
+    ...(extra.mismatch ? { mismatch: true } : {}),
     ...(extra.source ? { source: extra.source } : {}),
   };
 }
@@ -131,11 +142,13 @@ export function buildGraph(model: VisModel): Graph {
 
   for (const d of model.devices) {
     const c = d.counters;
+    const o = model.observed?.devices[d.name];
     // Short lines keep boxes narrow; the peer is the wire edge, "no XDP" the missing program band.
     const lines = [
       `${d.kind === 'veth' ? 'veth' : d.driver} if${d.ifindex} · ${d.up ? 'up' : 'DOWN'} · mtu ${d.mtu}`,
-      `rx ${formatCount(c.rxFrames)} · tx ${formatCount(c.txFrames)}${c.drops ? ` · ✕ ${formatCount(c.drops)}` : ''}`,
+      `rx ${formatCount(c.rxFrames)} · tx ${formatVersus(c.txFrames, o?.txFrames)}${c.drops || o?.drops ? ` · ✕ ${formatVersus(c.drops, o?.drops)}` : ''}`,
     ];
+    const mismatch = !!o && (o.txFrames !== c.txFrames || o.drops !== c.drops);
     // The attached program is drawn inside its device (one box per attachment keeps the chain
     // traffic → device → map entry → target short enough to read at 1400 px).
     let program: { name: string; lines: string[] } | undefined;
@@ -156,7 +169,8 @@ export function buildGraph(model: VisModel): Graph {
     add(
       node(nodeId.device(d.name), 'device', d.name, lines, aria, {
         danger: !d.up,
-        muted: c.rxFrames === 0 && c.txFrames === 0,
+        muted: c.rxFrames === 0 && c.txFrames === 0 && !o?.txFrames && !o?.drops,
+        mismatch,
         ...(program ? { program } : {}),
         ...(source ? { source } : {}),
       }),
@@ -203,31 +217,45 @@ export function buildGraph(model: VisModel): Graph {
 
   // A program's flows start and end at its device's box; the device→program hop disappears.
   const fold = (id: string): string => (id.startsWith('prog:') ? nodeId.device(id.slice(5)) : id);
-  const flows = model.flows
-    .map((f) => ({ ...f, from: fold(f.from), to: fold(f.to) }))
-    .filter((f) => f.from !== f.to);
+  const foldAll = (list: VisModel['flows']): VisModel['flows'] =>
+    list.map((f) => ({ ...f, from: fold(f.from), to: fold(f.to) })).filter((f) => f.from !== f.to);
+  const flows = foldAll(model.flows);
+  const observedFlows = foldAll(model.observed?.flows ?? []);
 
-  // Sinks and CPUs exist when a flow reaches them.
-  for (const f of flows) for (const id of [f.from, f.to]) if (!nodes.has(id)) add(implicitNode(id, model));
+  // Sinks and CPUs exist when a flow reaches them (a path only the capture saw too).
+  for (const f of [...flows, ...observedFlows])
+    for (const id of [f.from, f.to]) if (!nodes.has(id)) add(implicitNode(id, model));
 
   // Parallel flows between the same nodes of the same kind and errno are merged (one arrow, summed).
-  const merged = new Map<
-    string,
-    { from: string; to: string; kind: FlowKind; label: string; frames: number; errno?: string }
-  >();
-  for (const f of flows) {
-    const key = `${f.from}|${f.to}|${f.kind}|${f.label}|${f.errno ?? ''}`;
-    const m = merged.get(key);
-    if (m) m.frames += f.frames;
-    else merged.set(key, { ...f });
-  }
+  type Merged = { from: string; to: string; kind: FlowKind; label: string; frames: number; errno?: string };
+  const mergeFlows = (list: VisModel['flows']): Map<string, Merged> => {
+    const merged = new Map<string, Merged>();
+    for (const f of list) {
+      const key = `${f.from}|${f.to}|${f.kind}|${f.label}|${f.errno ?? ''}`;
+      const m = merged.get(key);
+      if (m) m.frames += f.frames;
+      else merged.set(key, { ...f });
+    }
+    return merged;
+  };
+  const merged = mergeFlows(flows);
+  // Compared with a capture: each edge gets what the capture saw on it; paths only the capture saw
+  // become edges predicted at 0.
+  const observed = model.observed ? mergeFlows(observedFlows) : undefined;
+  for (const [key, f] of observed ?? []) if (!merged.has(key)) merged.set(key, { ...f, frames: 0 });
   let i = 0;
-  const edges: GraphEdge[] = [...merged.values()].map((f) => {
+  const edges: GraphEdge[] = [...merged].map(([key, f]) => {
+    const seen = observed?.get(key)?.frames;
     const danger = f.kind === 'drop' || f.errno !== undefined;
+    const mismatch = seen !== undefined && seen !== f.frames;
     // The count is the label (the issue's "edges labelled by frame counts"); a drop's errno is on
     // its red sink node and in the edge's screen-reader label.
-    const label = f.frames ? formatCount(f.frames) : '';
+    const label = f.frames || seen ? formatVersus(f.frames, seen) : '';
     const why = f.errno ? `, ${errnoByName(f.errno)?.meaning ?? f.errno}` : '';
+    const counted =
+      seen === undefined
+        ? `${formatCount(f.frames)} frames`
+        : `${formatCount(f.frames)} frames predicted, ${formatCount(seen)} observed${mismatch ? ' (mismatch)' : ''}`;
     return {
       id: `e${i++}`,
       from: f.from,
@@ -235,11 +263,14 @@ export function buildGraph(model: VisModel): Graph {
       kind: f.kind,
       label,
       frames: f.frames,
+      ...(seen !== undefined ? { observed: seen, mismatch } : {}),
       ...(f.errno ? { errno: f.errno } : {}),
-      weight: f.frames ? Math.min(9, 1.5 + 1.6 * Math.log10(1 + f.frames)) : 1,
+      weight: Math.max(f.frames, seen ?? 0)
+        ? Math.min(9, 1.5 + 1.6 * Math.log10(1 + Math.max(f.frames, seen ?? 0)))
+        : 1,
       danger,
-      idle: f.frames === 0,
-      aria: `${f.label} from ${nodes.get(f.from)?.title ?? f.from} to ${nodes.get(f.to)?.title ?? f.to}: ${formatCount(f.frames)} frames${f.errno ? ` dropped with ${f.errno}` : ''}${why}`,
+      idle: f.frames === 0 && !seen,
+      aria: `${f.label} from ${nodes.get(f.from)?.title ?? f.from} to ${nodes.get(f.to)?.title ?? f.to}: ${counted}${f.errno ? ` dropped with ${f.errno}` : ''}${why}`,
       labelWidth: Math.ceil(label.length * CHAR + 8),
     };
   });
@@ -268,10 +299,17 @@ function implicitNode(id: string, model: VisModel): GraphNode {
       const reason = sep < 0 ? 'drop' : arg.slice(sep + 1);
       const drop = model.drops.find((d) => d.device === device && (d.errno ?? d.reason) === reason);
       const info = drop?.errno ? errnoByName(drop.errno) : undefined;
-      const lines = [`at ${device}${drop ? ` · ${formatCount(drop.count)} frames` : ''}`];
-      const aria = `Drop ${reason} at ${device}: ${info ? info.meaning : (drop?.reason ?? 'dropped')}, ${lines.join(', ')}`;
+      // Compared with a capture: what it saw reach this sink (absent when it cannot see this drop).
+      const into = model.observed?.flows.filter((f) => f.to === id);
+      const seen = into?.length ? into.reduce((n, f) => n + f.frames, 0) : undefined;
+      const predicted = drop?.count ?? 0;
+      const lines = [
+        `at ${device}${drop || seen !== undefined ? ` · ${formatVersus(predicted, seen)} frames` : ''}`,
+      ];
+      const aria = `Drop ${reason} at ${device}: ${info ? info.meaning : (drop?.reason ?? 'dropped')}, ${lines.join(', ')}${seen !== undefined ? ' (predicted / observed)' : ''}`;
       return node(id, 'drop', `✕ ${reason}`, lines, aria, {
         danger: true,
+        mismatch: seen !== undefined && seen !== predicted,
         ...(drop?.source ? { source: drop.source } : {}),
       });
     }

@@ -19,6 +19,7 @@ function nodeView(n: GraphNode, x: number, y: number, selected: boolean): VNode 
     `node-${n.kind}`,
     n.danger ? 'danger' : '',
     n.muted ? 'muted' : '',
+    n.mismatch ? 'mismatch' : '',
     selected ? 'selected' : '',
   ]
     .filter(Boolean)
@@ -66,7 +67,13 @@ export function graphView(graph: Graph, layout: Layout, opts: GraphViewOptions =
     const placed = layout.edges.get(e.id);
     if (!placed || placed.points.length < 2) return [];
     const d = placed.points.map((p, i) => `${i ? 'L' : 'M'}${r1(p.x)} ${r1(p.y)}`).join(' ');
-    const cls = ['edge', `edge-${e.kind}`, e.danger ? 'danger' : '', e.idle ? 'idle' : '']
+    const cls = [
+      'edge',
+      `edge-${e.kind}`,
+      e.danger ? 'danger' : '',
+      e.idle ? 'idle' : '',
+      e.mismatch ? 'mismatch' : '',
+    ]
       .filter(Boolean)
       .join(' ');
     const lp = placed.label;
@@ -79,6 +86,7 @@ export function graphView(graph: Graph, layout: Layout, opts: GraphViewOptions =
           'data-from': e.from,
           'data-to': e.to,
           'data-frames': e.frames,
+          ...(e.observed !== undefined ? { 'data-observed': e.observed } : {}),
           role: 'img',
           'aria-label': e.aria,
         },
