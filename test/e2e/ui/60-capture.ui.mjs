@@ -168,4 +168,36 @@ export const steps = [
       }
     },
   },
+  {
+    name: 'Compare with simulation: the visualizer shows predicted / observed on the example graph',
+    run: async (wb) => {
+      if (!host) return 'skipped';
+      // The stopped capture (the last capture panel) against the example scenario, picked by name.
+      await wb.runCommand('XDP Lab: Compare Capture with Simulation');
+      await wb.pickQuickItem('redirect.xdpscenario.json', 30_000);
+      const vis = await wb.findWebviewFrame('[data-counter][data-observed]', 90_000);
+      const counter = async (key) => {
+        const el = vis.locator(`[data-counter="${key}"]`);
+        return {
+          predicted: Number(await el.getAttribute('data-value')),
+          observed: Number(await el.getAttribute('data-observed')),
+          text: (await el.innerText()).trim(),
+        };
+      };
+      const red = await counter('tracepoints.xdp:xdp_redirect');
+      const err = await counter('tracepoints.xdp:xdp_redirect_err');
+      // The scenario predicts 64 redirects and 16 EOPNOTSUPP; the host saw 25 and 40 (its own traffic).
+      if (red.predicted !== 64 || red.observed !== 25 || red.text !== '64 / 25')
+        throw new Error(`redirected counter: ${JSON.stringify(red)}`);
+      if (err.predicted !== 16 || err.observed !== 40 || err.text !== '16 / 40')
+        throw new Error(`redirect errors counter: ${JSON.stringify(err)}`);
+      if (!(await vis.locator('.counter.mismatch').count()))
+        throw new Error('no mismatch style on the counters');
+      // The host's devices are not the scenario's (xlrta0 → xlrtb0): the paths only it saw are drawn 0 / n.
+      const labels = await vis.locator('svg.graph .edge .edge-label').allInnerTexts();
+      if (!labels.includes('0 / 40')) throw new Error(`no "0 / 40" edge: ${labels.join(', ')}`);
+      await wb.screenshot('capture-compare');
+      return `redirected ${red.text}, redirect errors ${err.text}`;
+    },
+  },
 ];
