@@ -141,6 +141,7 @@ for (const maxEvents of [1, 100_000])
         undefined,
         'the capture has no injected frames',
       );
+      assert.equal(counters.get('actions.XDP_PASS')?.observed, undefined, 'no tracepoint reports XDP_PASS');
 
       // The drawn SVG carries both numbers and the mismatch style.
       const tree = graphView(g, await layoutGraph(g, new ELK()));
@@ -165,12 +166,20 @@ void test(
         flows: {
           ...capture.summary.flows,
           '5121>5125': { ifindex: 5121, to_ifindex: 5125, redirects: 5, errors: {}, sent: 5, drops: 0 },
+          '5121>5199': { ifindex: 5121, to_ifindex: 5199, redirects: 2, errors: {}, sent: 2, drops: 0 },
         },
       },
     };
     const model = withObserved(await simulate(1), extra, 'edited');
     const e = edge(buildGraph(model), nodeId.device('r1'), nodeId.device('d0'));
     assert.deepEqual([e.frames, e.observed, e.label, e.mismatch], [0, 5, '0 / 5', true]);
+    // A device only the host has is a node named like it, not an id.
+    const other = buildGraph(
+      withObserved(await simulate(1), { ...extra, devices: { ...extra.devices, 5199: 'x9' } }, 'x'),
+    );
+    const x9 = nodeOf(other, nodeId.device('x9'));
+    assert.deepEqual([x9.title, x9.lines], ['x9', ['only in the capture']]);
+    assert.equal(edge(other, nodeId.device('r1'), nodeId.device('x9')).label, '0 / 2');
 
     const bad = structuredClone(model) as unknown as {
       observed: { devices: Record<string, { drops: number }> };

@@ -21,9 +21,14 @@ export function headlineCounters(model: VisModel): Counter[] {
   const predicted = countersOf(model, model.summary);
   const o = model.observed;
   if (!o) return predicted;
-  // The capture counts tracepoints: the injected frames are the scenario's alone.
+  // A capture counts tracepoints: the injected frames and the verdicts (no tracepoint reports
+  // XDP_PASS) are the scenario's alone.
   const seen = new Map(countersOf(model, o.summary).map((c) => [c.key, c.value]));
-  return predicted.map((c) => (c.key === 'frames.injected' ? c : { ...c, observed: seen.get(c.key) ?? 0 }));
+  return predicted.map((c) =>
+    c.key === 'frames.injected' || c.key.startsWith('actions.')
+      ? c
+      : { ...c, observed: seen.get(c.key) ?? 0 },
+  );
 }
 
 function countersOf(model: VisModel, s: VisModel['summary']): Counter[] {

@@ -313,6 +313,9 @@ function implicitNode(id: string, model: VisModel): GraphNode {
         ...(drop?.source ? { source: drop.source } : {}),
       });
     }
+    case 'dev':
+      // A device the capture saw that the model does not have.
+      return node(id, 'device', arg, ['only in the capture'], `Device ${arg}, seen only by the capture`);
     default:
       return node(id, 'device', id, [], id);
   }

@@ -194,7 +194,7 @@ export const steps = [
       if (!(await vis.locator('.counter.mismatch').count()))
         throw new Error('no mismatch style on the counters');
       // The host's devices are not the scenario's (xlrta0 → xlrtb0): the paths only it saw are drawn 0 / n.
-      const labels = await vis.locator('svg.graph .edge .edge-label').allInnerTexts();
+      const labels = await vis.locator('svg.graph .edge .edge-label').allTextContents();
       if (!labels.includes('0 / 40')) throw new Error(`no "0 / 40" edge: ${labels.join(', ')}`);
       await wb.screenshot('capture-compare');
       return `redirected ${red.text}, redirect errors ${err.text}`;
