@@ -16,6 +16,7 @@ import { runScenarioForView } from '../../src/extension/visualizer/runner';
 import { nodeId, visModel, visualizerProtocol, type VisModel } from '../../src/protocol/visualizer';
 import { withObserved } from '../../src/protocol/visualizerObserved';
 import { headlineCounters } from '../../src/webview/visualizer/counters';
+import { dropGroups, dropsView } from '../../src/webview/visualizer/dropsView';
 import { buildGraph, type Graph } from '../../src/webview/visualizer/graphModel';
 import { graphView } from '../../src/webview/visualizer/graphView';
 import { layoutGraph } from '../../src/webview/visualizer/layout';
@@ -143,6 +144,14 @@ for (const maxEvents of [1, 100_000])
       );
       assert.equal(counters.get('actions.XDP_PASS')?.observed, undefined, 'no tracepoint reports XDP_PASS');
 
+      // The drops panel too.
+      const groups = dropGroups(model);
+      assert.deepEqual(
+        groups.map((x) => [x.key, x.count, x.observed]),
+        [['EOPNOTSUPP', 16, 16]],
+      );
+      assert.match(textOf(dropsView(model)), /16 \/ 16 frames dropped \(predicted \/ observed\)/);
+
       // The drawn SVG carries both numbers and the mismatch style.
       const tree = graphView(g, await layoutGraph(g, new ELK()));
       const xml = toXml(tree);
@@ -167,12 +176,25 @@ void test(
           ...capture.summary.flows,
           '5121>5125': { ifindex: 5121, to_ifindex: 5125, redirects: 5, errors: {}, sent: 5, drops: 0 },
           '5121>5199': { ifindex: 5121, to_ifindex: 5199, redirects: 2, errors: {}, sent: 2, drops: 0 },
+          '5120>5123': {
+            ifindex: 5120,
+            to_ifindex: 5123,
+            redirects: 0,
+            errors: { ENETDOWN: 3 },
+            sent: 0,
+            drops: 0,
+          },
         },
       },
     };
     const model = withObserved(await simulate(1), extra, 'edited');
     const e = edge(buildGraph(model), nodeId.device('r1'), nodeId.device('d0'));
     assert.deepEqual([e.frames, e.observed, e.label, e.mismatch], [0, 5, '0 / 5', true]);
+    // An errno drop only the host had: an edge 0 / 3 and a drops card, explained by the errno table.
+    assert.equal(edge(buildGraph(model), nodeId.device('a0'), nodeId.drop('a0', 'ENETDOWN')).label, '0 / 3');
+    const netdown = dropGroups(model).find((x) => x.key === 'ENETDOWN');
+    assert.deepEqual([netdown?.count, netdown?.observed, netdown?.drops[0]?.device], [0, 3, 'a0']);
+    assert.match(textOf(dropsView(model)), /ENETDOWN[\s\S]*0 \/ 3/);
     // A device only the host has is a node named like it, not an id.
     const other = buildGraph(
       withObserved(await simulate(1), { ...extra, devices: { ...extra.devices, 5199: 'x9' } }, 'x'),

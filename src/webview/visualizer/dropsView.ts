@@ -3,23 +3,56 @@
 // program at the line that returned the action. One card per reason; each place it happened is a
 // row with its own count and link, so the long explanation is read once.
 import { errnoByName } from '../../core/trace/errnos';
-import type { VisDrop, VisModel } from '../../protocol/visualizer';
-import { formatCount } from './graphModel';
+import { nodeId, type VisDrop, type VisModel } from '../../protocol/visualizer';
+import { formatCount, formatVersus } from './graphModel';
 import { h, type VNode } from './vnode';
 
 const basename = (p: string): string => p.slice(Math.max(p.lastIndexOf('/'), p.lastIndexOf('\\')) + 1);
+
+/** A drop place; `observed` when a compared capture can see this drop (its flows into the sink). */
+export type DropRow = VisDrop & { readonly observed?: number };
 
 export interface DropGroup {
   /** The errno name, or the reason when the drop has no errno (XDP_DROP, cpumap ring full, …). */
   readonly key: string;
   readonly count: number;
-  readonly drops: readonly VisDrop[];
+  readonly observed?: number;
+  readonly drops: readonly DropRow[];
+}
+
+/** Compared with a capture: the rows with what it saw, plus drops only the capture saw (predicted 0). */
+function dropRows(model: VisModel): DropRow[] {
+  if (!model.observed) return model.drops;
+  const seen = new Map<string, number>();
+  for (const f of model.observed.flows)
+    if (f.kind === 'drop') seen.set(f.to, (seen.get(f.to) ?? 0) + f.frames);
+  const rows: DropRow[] = model.drops.map((d) => {
+    const id = nodeId.drop(d.device, d.errno ?? d.reason);
+    const n = seen.get(id);
+    seen.delete(id);
+    return n === undefined ? d : { ...d, observed: n };
+  });
+  for (const [id, n] of seen) {
+    const at = id.slice('drop:'.length);
+    const sep = at.lastIndexOf(':');
+    const device = at.slice(0, sep);
+    const why = at.slice(sep + 1);
+    const errno = /^E[A-Z0-9]+$/.test(why) ? why : undefined;
+    rows.push({
+      device,
+      reason: errno ? 'seen only by the capture' : why,
+      ...(errno ? { errno } : {}),
+      count: 0,
+      observed: n,
+    });
+  }
+  return rows;
 }
 
 /** Drops grouped by errno (or reason), most frequent first; rows inside by count. */
 export function dropGroups(model: VisModel): DropGroup[] {
-  const groups = new Map<string, VisDrop[]>();
-  for (const d of model.drops) {
+  const groups = new Map<string, DropRow[]>();
+  for (const d of dropRows(model)) {
     const key = d.errno ?? d.reason;
     const g = groups.get(key);
     if (g) g.push(d);
@@ -29,12 +62,15 @@ export function dropGroups(model: VisModel): DropGroup[] {
     .map(([key, drops]) => ({
       key,
       count: drops.reduce((n, d) => n + d.count, 0),
+      ...(drops.some((d) => d.observed !== undefined)
+        ? { observed: drops.reduce((n, d) => n + (d.observed ?? 0), 0) }
+        : {}),
       drops: drops.sort((a, b) => b.count - a.count || a.device.localeCompare(b.device)),
     }))
     .sort((a, b) => b.count - a.count || a.key.localeCompare(b.key));
 }
 
-function dropRow(d: VisDrop, model: VisModel): VNode {
+function dropRow(d: DropRow, model: VisModel): VNode {
   const prog = d.program ? model.programs.find((p) => p.name === d.program) : undefined;
   const source = d.source ?? (prog?.file && prog.line ? { file: prog.file, line: prog.line } : undefined);
   return h(
@@ -47,8 +83,12 @@ function dropRow(d: VisDrop, model: VisModel): VNode {
     ),
     h(
       'span',
-      { class: 'drop-count', 'data-drop-count': `${d.device}:${d.errno ?? d.reason}` },
-      formatCount(d.count),
+      {
+        class: `drop-count${d.observed !== undefined && d.observed !== d.count ? ' mismatch' : ''}`,
+        'data-drop-count': `${d.device}:${d.errno ?? d.reason}`,
+        ...(d.observed !== undefined ? { 'data-observed': d.observed } : {}),
+      },
+      formatVersus(d.count, d.observed),
     ),
     source &&
       h(
@@ -80,7 +120,14 @@ function groupCard(g: DropGroup, model: VisModel): VNode {
       { class: 'drop-head' },
       h('span', { class: 'drop-errno' }, g.key),
       info && h('span', { class: 'drop-num' }, ` (${info.number}) ${info.meaning}`),
-      h('span', { class: 'drop-count', 'data-drop-total': g.key }, formatCount(g.count)),
+      h(
+        'span',
+        {
+          class: `drop-count${g.observed !== undefined && g.observed !== g.count ? ' mismatch' : ''}`,
+          'data-drop-total': g.key,
+        },
+        formatVersus(g.count, g.observed),
+      ),
     ),
     h(
       'ul',
@@ -104,6 +151,7 @@ function groupCard(g: DropGroup, model: VisModel): VNode {
 export function dropsView(model: VisModel): VNode {
   const groups = dropGroups(model);
   const total = groups.reduce((n, g) => n + g.count, 0);
+  const seen = model.observed ? groups.reduce((n, g) => n + (g.observed ?? 0), 0) : undefined;
   return h(
     'section',
     { class: 'drops', 'aria-label': 'Drops' },
@@ -111,7 +159,7 @@ export function dropsView(model: VisModel): VNode {
       'h2',
       {},
       groups.length
-        ? `${formatCount(total)} frames dropped, ${groups.length} reason${groups.length > 1 ? 's' : ''}`
+        ? `${formatVersus(total, seen)} frames dropped${seen === undefined ? '' : ' (predicted / observed)'}, ${groups.length} reason${groups.length > 1 ? 's' : ''}`
         : 'No drops',
     ),
     groups.length
