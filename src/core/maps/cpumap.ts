@@ -2,8 +2,9 @@
 // qsize frames and an optional SEC("xdp/cpumap") program. User-space rules and errnos:
 // redirect-semantics.md §1.3 "CPUMAP" (any entry-creation failure is ENOMEM).
 import type { XdpProgramHandle } from '../vm/xdpRun';
-import { BPF_EXIST, BPF_NOEXIST, BpfMap, u32At } from './bpfMap';
-import type { MapDef, MapEntryDump, MapHost } from './bpfMap';
+import { BPF_EXIST, BPF_NOEXIST, u32At } from './bpfMap';
+import { RedirectSlotMap } from './redirectSlotMap';
+import type { MapDef, MapHost } from './bpfMap';
 import { E2BIG, EEXIST, EINVAL, ENODEV, ENOENT, ENOMEM, EOVERFLOW } from './errno';
 import { ownerCompatible } from './redirectMapEnv';
 import type { MapOwner } from './redirectMapEnv';
@@ -45,21 +46,11 @@ function valueBytes(e: CpumapEntry, valueSize: number): Uint8Array {
   return b;
 }
 
-export class CpuMap extends BpfMap {
-  private readonly slots: (CpumapEntry | undefined)[];
+export class CpuMap extends RedirectSlotMap<CpumapEntry> {
   owner: MapOwner | undefined;
 
   constructor(def: MapDef, host: MapHost) {
     super(def, host);
-    this.slots = new Array<CpumapEntry | undefined>(def.maxEntries);
-  }
-
-  redirectTarget(key: number): CpumapEntry | undefined {
-    return key < this.def.maxEntries ? this.slots[key] : undefined;
-  }
-
-  entries(): CpumapEntry[] {
-    return this.slots.filter((e): e is CpumapEntry => e !== undefined);
   }
 
   /** The verifier lets XDP programs only redirect into a CPUMAP, never look it up (§1.3). */
@@ -102,14 +93,7 @@ export class CpuMap extends BpfMap {
     return 0;
   }
 
-  dump(): MapEntryDump[] {
-    const out: MapEntryDump[] = [];
-    this.slots.forEach((e, i) => {
-      if (!e) return;
-      const key = new Uint8Array(4);
-      new DataView(key.buffer).setUint32(0, i, true);
-      out.push({ key, value: valueBytes(e, this.def.valueSize) });
-    });
-    return out;
+  protected dumpValue(e: CpumapEntry): Uint8Array {
+    return valueBytes(e, this.def.valueSize);
   }
 }

@@ -3,8 +3,9 @@
 // redirect-semantics.md §1.3 "DEVMAP"; program-side lookup and redirect: §2.2.
 import type { Region } from '../vm/memory';
 import type { XdpProgramHandle } from '../vm/xdpRun';
-import { BPF_EXIST, BPF_NOEXIST, BpfMap, u32At } from './bpfMap';
-import type { MapDef, MapEntryDump, MapHost } from './bpfMap';
+import { BPF_EXIST, BPF_NOEXIST, u32At } from './bpfMap';
+import { RedirectSlotMap } from './redirectSlotMap';
+import type { MapDef, MapHost } from './bpfMap';
 import { E2BIG, EEXIST, EINVAL, ENOENT } from './errno';
 import { ownerCompatible } from './redirectMapEnv';
 import type { MapOwner, RedirectMapEnvironment } from './redirectMapEnv';
@@ -62,8 +63,7 @@ export function devmapValueBytes(e: DevmapEntry, valueSize: number): Uint8Array 
   return b;
 }
 
-export class DevMap extends BpfMap {
-  private readonly slots: (DevmapEntry | undefined)[];
+export class DevMap extends RedirectSlotMap<DevmapEntry> {
   private readonly regions: (Region | undefined)[];
   /** §5: set by the first program referencing the map at load time. */
   owner: MapOwner | undefined;
@@ -74,18 +74,7 @@ export class DevMap extends BpfMap {
     private readonly env: RedirectMapEnvironment,
   ) {
     super(def, host);
-    this.slots = new Array<DevmapEntry | undefined>(def.maxEntries);
     this.regions = new Array<Region | undefined>(def.maxEntries);
-  }
-
-  /** bpf_redirect_map's lookup (§2.2 step 2): the key is already truncated to 32 bits. */
-  redirectTarget(key: number): DevmapEntry | undefined {
-    return key < this.def.maxEntries ? this.slots[key] : undefined;
-  }
-
-  /** Every present entry, in slot order (broadcast walks them, §3.3). */
-  entries(): DevmapEntry[] {
-    return this.slots.filter((e): e is DevmapEntry => e !== undefined);
   }
 
   lookup(key: Uint8Array): Region | undefined {
@@ -152,14 +141,7 @@ export class DevMap extends BpfMap {
     });
   }
 
-  dump(): MapEntryDump[] {
-    const out: MapEntryDump[] = [];
-    this.slots.forEach((e, i) => {
-      if (!e) return;
-      const key = new Uint8Array(4);
-      new DataView(key.buffer).setUint32(0, i, true);
-      out.push({ key, value: devmapValueBytes(e, this.def.valueSize) });
-    });
-    return out;
+  protected dumpValue(e: DevmapEntry): Uint8Array {
+    return devmapValueBytes(e, this.def.valueSize);
   }
 }

@@ -1,8 +1,9 @@
 // BPF_MAP_TYPE_XSKMAP (net/xdp/xskmap.c): AF_XDP sockets by slot. Sockets are named objects here
 // (the simulator models them); user-space rules and errnos: redirect-semantics.md §1.3 "XSKMAP".
 import type { Region } from '../vm/memory';
-import { BPF_EXIST, BPF_NOEXIST, BpfMap, u32At } from './bpfMap';
-import type { MapDef, MapEntryDump, MapHost } from './bpfMap';
+import { BPF_EXIST, BPF_NOEXIST, u32At } from './bpfMap';
+import { RedirectSlotMap } from './redirectSlotMap';
+import type { MapDef, MapHost } from './bpfMap';
 import { E2BIG, EBADF, EEXIST, EINVAL, ENOENT, EOPNOTSUPP } from './errno';
 
 /** One XSKMAP slot as the simulator reads it through RedirectInfo.tgtValue. */
@@ -12,22 +13,12 @@ export interface XskmapEntry {
   key: number;
 }
 
-export class XskMap extends BpfMap {
-  private readonly slots: (XskmapEntry | undefined)[];
+export class XskMap extends RedirectSlotMap<XskmapEntry> {
   private readonly regions: (Region | undefined)[];
 
   constructor(def: MapDef, host: MapHost) {
     super(def, host);
-    this.slots = new Array<XskmapEntry | undefined>(def.maxEntries);
     this.regions = new Array<Region | undefined>(def.maxEntries);
-  }
-
-  redirectTarget(key: number): XskmapEntry | undefined {
-    return key < this.def.maxEntries ? this.slots[key] : undefined;
-  }
-
-  entries(): XskmapEntry[] {
-    return this.slots.filter((e): e is XskmapEntry => e !== undefined);
   }
 
   /** A program's lookup yields the socket (non-NULL when present); it exposes no bytes here. */
@@ -83,14 +74,8 @@ export class XskMap extends BpfMap {
     });
   }
 
-  dump(): MapEntryDump[] {
-    const out: MapEntryDump[] = [];
-    this.slots.forEach((e, i) => {
-      if (!e) return;
-      const key = new Uint8Array(4);
-      new DataView(key.buffer).setUint32(0, i, true);
-      out.push({ key, value: new Uint8Array(4) });
-    });
-    return out;
+  /** A socket fd is not readable back (user-space lookup fails, §1.3): the dump shows 4 zero bytes. */
+  protected dumpValue(_entry: XskmapEntry): Uint8Array {
+    return new Uint8Array(4);
   }
 }
