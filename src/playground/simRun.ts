@@ -75,11 +75,7 @@ export async function runScenarioInMemory(req: SimRunRequest): Promise<SimRunRes
     const prog = obj?.programs.find((h) => h.name === (p.function ?? h.name));
     if (!prog) continue;
     const first = prog.sourceOf(0);
-    // The helper call that wrote the redirect info: BPF_JMP|BPF_CALL (0x85) of helper 51/23.
-    const callPc = prog.insns.findIndex(
-      (i) => i.op === 0x85 && i.src === 0 && (i.imm === 51 || i.imm === 23),
-    );
-    const call = callPc >= 0 ? prog.sourceOf(callPc) : undefined;
+    const call = prog.redirectCallSource();
     const file = /\.c$/i.test(p.file) ? baseName(p.file) : first?.file ? baseName(first.file) : undefined;
     if (file)
       programSources.set(p.name, {

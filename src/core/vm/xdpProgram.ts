@@ -1,5 +1,6 @@
 // A loaded XDP program: its linked instruction stream, line info, and compiled forms. Implements the
 // simulator's XdpProgramHandle (xdpRun.ts) and BPF_PROG_TEST_RUN semantics for `xdp-lab run`.
+import { helperByName } from '../bpf/helperCatalog';
 import { RedirectInfo } from '../xdp/redirectInfo';
 import { compile } from './compiler';
 import type { CompiledProgram, CompileOptions } from './compiler';
@@ -11,6 +12,17 @@ import type { BpfSystem } from './bpfSystem';
 import { VmFault } from './vmFault';
 import { testRunBuffer, testRunOutput } from './xdpBuffer';
 import type { XdpBuffer, XdpProgramHandle, XdpRunContext, XdpRunResult } from './xdpRun';
+
+/** BPF_JMP | BPF_CALL: a helper call when src is 0. */
+const BPF_CALL_OP = 0x85;
+/** Helper ids of the calls that write the redirect info (§2), from the one helper table. */
+const REDIRECT_HELPER_IDS: ReadonlySet<number> = new Set(
+  ['bpf_redirect', 'bpf_redirect_map'].map((name) => {
+    const helper = helperByName(name);
+    if (!helper) throw new Error(`helper catalog lacks ${name}`);
+    return helper.id;
+  }),
+);
 
 /** Where an instruction came from (BTF line info). */
 export interface SourceLine {
@@ -101,6 +113,17 @@ export class XdpProgram implements XdpProgramHandle, RunnableProgram {
       if (l) return l;
     }
     return undefined;
+  }
+
+  /**
+   * The source line of the first call to a redirect helper (bpf_redirect / bpf_redirect_map): the
+   * line a redirect drop points at, since that call wrote the redirect info step 2 consumed.
+   */
+  redirectCallSource(): SourceLine | undefined {
+    const pc = this.insns.findIndex(
+      (i) => i.op === BPF_CALL_OP && i.src === 0 && REDIRECT_HELPER_IDS.has(i.imm),
+    );
+    return pc >= 0 ? this.sourceOf(pc) : undefined;
   }
 
   lineOf(pc: number): string | undefined {

@@ -92,11 +92,7 @@ export async function runScenarioForView(req: ScenarioRunRequest): Promise<Scena
     const prog = obj?.programs.find((h) => h.name === (p.function ?? h.name));
     if (!prog) continue;
     const first = prog.sourceOf(0);
-    // The helper call that wrote the redirect info: BPF_JMP|BPF_CALL (0x85) of helper 51/23.
-    const callPc = prog.insns.findIndex(
-      (i) => i.op === 0x85 && i.src === 0 && (i.imm === 51 || i.imm === 23),
-    );
-    const call = callPc >= 0 ? prog.sourceOf(callPc) : undefined;
+    const call = prog.redirectCallSource();
     const srcFile = /\.c$/i.test(p.file) ? abs : first?.file ? host.resolvePath(abs, first.file) : undefined;
     if (srcFile)
       programSources.set(p.name, {
