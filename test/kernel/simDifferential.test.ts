@@ -446,7 +446,7 @@ void test(
       const r = run(lab.nsArgv('r', ['ip', 'link', 'set', 'dev', 'xsa0', 'xdpdrv', 'pinned', prog.pin]), {
         allowFailure: true,
       });
-      console.log(`kernel: exit ${r.status}: ${r.stderr.trim()}`);
+      console.log(`  ERANGE attach, real kernel: ip exited ${r.status}: ${r.stderr.trim()}`);
       assert.notEqual(r.status, 0, 'the kernel refuses the attach too');
       assert.match(r.stderr, /Peer MTU is too large to set XDP|Numerical result out of range/);
     });
