@@ -123,6 +123,10 @@ export type VisDrop = Infer<typeof visDrop>;
 // One timeline event per step of the kernel's three (redirect-semantics.md §2–§4); `t` is the index.
 const cpu = v.int(0, 4096);
 const frame = v.int(0);
+/** A cpumap entry's ptr_ring after a push or a kthread batch: fill out of qsize, the kthread's CPU. */
+const ringLevel = v.object({ name, fill: count, size: v.int(1), cpu });
+export type VisRingLevel = { name: string; fill: number; size: number; cpu: number };
+
 const visEvent = v.tagged<VisEvent>('k', {
   /** A NAPI poll starts on `cpu` for `device`'s rx with `frames` frames (one bpf net context). */
   poll: v.object({ k: v.literal('poll'), cpu, device: name, frames: count }),
@@ -149,6 +153,7 @@ const visEvent = v.tagged<VisEvent>('k', {
     err: v.optional(v.string({ maxLength: 32 })),
     flush: v.boolean(),
     frames: v.optional(v.array(frame)),
+    ring: v.optional(ringLevel),
   }),
   /** Step 3: the end of the NAPI poll (xdp_do_flush). */
   flush: v.object({ k: v.literal('flush'), cpu, device: name }),
@@ -169,7 +174,15 @@ const visEvent = v.tagged<VisEvent>('k', {
     fate: v.literal('stack', 'xsk', 'tx', 'wire', 'cpumap'),
   }),
   /** A cpumap kthread iteration consumed `processed` frames from the ring of `queue`. */
-  kthread: v.object({ k: v.literal('kthread'), cpu, queue: name, processed: count, drops: count }),
+  kthread: v.object({
+    k: v.literal('kthread'),
+    cpu,
+    queue: name,
+    processed: count,
+    drops: count,
+    ring: v.optional(ringLevel),
+    verdicts: v.optional(v.object({ pass: count, drop: count, redirect: count })),
+  }),
 });
 
 export type VisEvent =
@@ -194,6 +207,7 @@ export type VisEvent =
       err?: string;
       flush: boolean;
       frames?: number[];
+      ring?: VisRingLevel;
     }
   | { k: 'flush'; cpu: number; device: string }
   | { k: 'drop'; cpu: number; frame: number; device: string; reason: string; errno?: string }
@@ -204,7 +218,15 @@ export type VisEvent =
       device: string;
       fate: 'stack' | 'xsk' | 'tx' | 'wire' | 'cpumap';
     }
-  | { k: 'kthread'; cpu: number; queue: string; processed: number; drops: number };
+  | {
+      k: 'kthread';
+      cpu: number;
+      queue: string;
+      processed: number;
+      drops: number;
+      ring?: VisRingLevel;
+      verdicts?: { pass: number; drop: number; redirect: number };
+    };
 
 const visTraffic = v.object({
   from: v.optional(name),

@@ -178,6 +178,7 @@ function toEvent(
         ...(s.err ? { err: s.err } : {}),
         flush: s.flush,
         frames: s.frames,
+        ...(s.ring ? { ring: { ...s.ring, size: Math.max(1, s.ring.size) } } : {}),
       };
     case 'flush':
       return { k: 'flush', cpu: s.cpu, device: s.device };
@@ -193,7 +194,15 @@ function toEvent(
     case 'deliver':
       return { k: 'deliver', cpu: s.cpu, frame: s.frame, device: s.device, fate: s.fate };
     case 'kthread':
-      return { k: 'kthread', cpu: s.cpu, queue: s.queue, processed: s.processed, drops: s.drops };
+      return {
+        k: 'kthread',
+        cpu: s.cpu,
+        queue: s.queue,
+        processed: s.processed,
+        drops: s.drops,
+        ring: { ...s.ring, size: Math.max(1, s.ring.size) },
+        ...(s.verdicts ? { verdicts: { ...s.verdicts } } : {}),
+      };
     case 'redirect':
       return undefined; // the enqueue (success) or the drop (error) that follows says it
   }

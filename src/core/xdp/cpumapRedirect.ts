@@ -10,6 +10,7 @@ import type { XdpProgramHandle } from '../vm/xdpRun';
 import type { NetContext } from './netContext';
 import type { SimDevice } from './simDevice';
 import type { SimFrame } from './simFrame';
+import type { CpumapRingLevel } from './simulationResult';
 import type { Simulator } from './simulator';
 import { XDP_ABORTED, XDP_DROP, XDP_PASS, XDP_REDIRECT } from './xdpAction';
 
@@ -69,7 +70,7 @@ export function cpuMapEnqueue(
 ): void {
   frame.rxIfindex = devRx.ifindex;
   const bq = target.bulkFor(ctx.cpu);
-  if (bq.frames.length === CPU_MAP_BULK_SIZE) bqFlushToQueue(sim, ctx, bq);
+  if (bq.frames.length === CPU_MAP_BULK_SIZE) bqFlushToQueue(sim, ctx, bq, false);
   bq.frames.push(frame);
   if (!bq.onFlushList) {
     bq.onFlushList = true;
@@ -87,8 +88,11 @@ export function cpuMapEnqueue(
     });
 }
 
-/** bq_flush_to_queue: produce into the ring (full → freed), leave the flush list, one enqueue event. */
-function bqFlushToQueue(sim: Simulator, ctx: NetContext, bq: CpuBulkQueue): void {
+/**
+ * bq_flush_to_queue: produce into the ring (full → freed), leave the flush list, one enqueue event.
+ * `atFlush`: called by __cpu_map_flush (step 3) rather than by a full queue in bq_enqueue.
+ */
+function bqFlushToQueue(sim: Simulator, ctx: NetContext, bq: CpuBulkQueue, atFlush: boolean): void {
   const frames = bq.frames;
   if (frames.length === 0) return;
   bq.frames = [];
@@ -127,17 +131,22 @@ function bqFlushToQueue(sim: Simulator, ctx: NetContext, bq: CpuBulkQueue): void
       queue: bq.name,
       sent: frames.length - drops,
       drops,
-      flush: false,
+      flush: atFlush,
       frames: frames.map((f) => f.id),
       event: seq,
+      ring: ringLevel(t),
     });
+}
+
+function ringLevel(t: CpumapTarget): CpumapRingLevel {
+  return { name: `ring:${t.label}`, fill: t.ring.length, size: t.entry.qsize, cpu: t.cpu };
 }
 
 /** __cpu_map_flush: push every listed queue and wake its kthread. */
 export function cpuMapFlush(sim: Simulator, ctx: NetContext): void {
   while (ctx.cpuFlush.length) {
     const bq = ctx.cpuFlush[0] as CpuBulkQueue;
-    bqFlushToQueue(sim, ctx, bq);
+    bqFlushToQueue(sim, ctx, bq, true);
     sim.wakeKthread(bq.target);
   }
 }
@@ -247,6 +256,8 @@ export function runKthread(sim: Simulator, target: CpumapTarget): void {
         processed: batch.length,
         drops: 0,
         event: seq,
+        ring: ringLevel(target),
+        ...(target.prog ? { verdicts: { pass, drop, redirect } } : {}),
       });
     for (const f of kept) sim.toStack(ctx, sim.deviceByIfindex(f.rxIfindex), f);
     sim.closeContext(ctx);

@@ -186,6 +186,8 @@ export type SimStep =
       flush: boolean;
       frames: number[];
       event: number;
+      /** cpumap only: the entry's ptr_ring after the push (§4.2) and the CPU its kthread runs on. */
+      ring?: CpumapRingLevel;
     }
   /** Step 3: end of a NAPI poll (or kthread batch) calling xdp_do_flush. */
   | { k: 'flush'; cpu: number; context: number; device: string }
@@ -215,7 +217,19 @@ export type SimStep =
       processed: number;
       drops: number;
       event: number;
+      /** The ring's fill after the batch was taken, out of qsize. */
+      ring: CpumapRingLevel;
+      /** The cpumap program's verdicts for the batch (xdp_cpumap_kthread's counts), when it has one. */
+      verdicts?: { pass: number; drop: number; redirect: number };
     };
+
+/** A cpumap entry's ptr_ring: `ring:<map>[<key>]`, its fill out of qsize, its kthread's CPU. */
+export interface CpumapRingLevel {
+  name: string;
+  fill: number;
+  size: number;
+  cpu: number;
+}
 
 export interface FrameInfo {
   id: number;

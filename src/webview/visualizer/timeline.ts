@@ -1,8 +1,9 @@
 // The scrubbable timeline: the state of every CPU after event t (which poll runs, the redirect info
-// the helper last wrote, each bulk queue's fill, the last transmit, whether the poll flushed), folded
-// from the model's event list (redirect-semantics.md §2 step 1, §3 step 2, §4 step 3). Checkpoints
+// the helper last wrote, each bulk queue's fill, the last transmit, whether the poll flushed, the
+// cpumap rings its kthreads drain and their batches), folded from the model's event list
+// (redirect-semantics.md §2 step 1, §3 step 2, §4 step 3, §4.2 cpumap ring and kthread). Checkpoints
 // every CHECKPOINT events keep scrubbing through 200 000 events O(CHECKPOINT), not O(t).
-import type { VisEvent } from '../../protocol/visualizer';
+import type { VisEvent, VisRingLevel } from '../../protocol/visualizer';
 
 export interface QueueState {
   readonly id: string;
@@ -14,6 +15,25 @@ export interface QueueState {
   lastErr?: string;
 }
 
+/**
+ * A cpumap entry's ptr_ring, kept on the card of the CPU its kthread runs on (§4.2): the bulk queues
+ * of every CPU push into it, the kthread drains it in batches of at most 8. Rings outlive polls.
+ */
+export interface RingState {
+  readonly id: string;
+  fill: number;
+  size: number;
+  /** Frames the pushes put in, and frames a push found no room for (xdp_cpumap_enqueue.drops). */
+  pushed: number;
+  ringFullDrops: number;
+  batches: number;
+  processed: number;
+  /** The latest kthread iteration, with the cpumap program's verdicts when the entry has one. */
+  lastBatch?: { processed: number; verdicts?: { pass: number; drop: number; redirect: number } };
+  /** Verdict totals over every batch (only when the entry has a program). */
+  verdicts?: { pass: number; drop: number; redirect: number };
+}
+
 export interface CpuState {
   readonly cpu: number;
   /** The rx device of the current (or last) NAPI poll and its frame count. */
@@ -23,6 +43,8 @@ export interface CpuState {
   /** Bulk queues touched in this poll, in first-use order. */
   queues: QueueState[];
   lastXmit?: Extract<VisEvent, { k: 'xmit' }>;
+  /** The cpumap rings whose kthread runs on this CPU, in first-use order. */
+  rings: RingState[];
   /** True once the poll's xdp_do_flush ran. */
   flushed: boolean;
   totals: { polls: number; runs: number; enqueued: number; sent: number; dropped: number; flushes: number };
@@ -31,7 +53,15 @@ export interface CpuState {
 export const CHECKPOINT = 2048;
 
 function clone(states: readonly CpuState[]): CpuState[] {
-  return states.map((c) => ({ ...c, queues: c.queues.map((q) => ({ ...q })), totals: { ...c.totals } }));
+  return states.map((c) => ({
+    ...c,
+    queues: c.queues.map((q) => ({ ...q })),
+    rings: c.rings.map((r) => ({
+      ...r,
+      ...(r.verdicts ? { verdicts: { ...r.verdicts } } : {}),
+    })),
+    totals: { ...c.totals },
+  }));
 }
 
 function cpuOf(states: CpuState[], cpu: number): CpuState {
@@ -40,6 +70,7 @@ function cpuOf(states: CpuState[], cpu: number): CpuState {
     states.push({
       cpu: states.length,
       queues: [],
+      rings: [],
       flushed: false,
       totals: { polls: 0, runs: 0, enqueued: 0, sent: 0, dropped: 0, flushes: 0 },
     });
@@ -55,6 +86,18 @@ function queueOf(c: CpuState, id: string, capacity: number): QueueState {
     c.queues.push(q);
   }
   return q;
+}
+
+function ringOf(states: CpuState[], level: VisRingLevel): RingState {
+  const c = cpuOf(states, level.cpu);
+  let r = c.rings.find((x) => x.id === level.name);
+  if (!r) {
+    r = { id: level.name, fill: 0, size: level.size, pushed: 0, ringFullDrops: 0, batches: 0, processed: 0 };
+    c.rings.push(r);
+  }
+  r.fill = level.fill;
+  r.size = level.size;
+  return r;
 }
 
 /** Applies one event (index t) to the per-CPU states. */
@@ -82,11 +125,17 @@ export function applyEvent(states: CpuState[], ev: VisEvent, t: number): void {
       break;
     }
     case 'xmit': {
-      const q = queueOf(c, ev.queue, 16);
+      const q = queueOf(c, ev.queue, ev.ring ? 8 : 16);
       q.fill = 0;
       q.sent += ev.sent;
       q.drops += ev.drops;
       if (ev.err) q.lastErr = ev.err;
+      if (ev.ring) {
+        // A cpumap bulk queue pushed into its entry's ring: its drops are ring-full drops.
+        const r = ringOf(states, ev.ring);
+        r.pushed += ev.sent;
+        r.ringFullDrops += ev.drops;
+      }
       c.lastXmit = ev;
       c.totals.sent += ev.sent;
       c.totals.dropped += ev.drops;
@@ -99,8 +148,21 @@ export function applyEvent(states: CpuState[], ev: VisEvent, t: number): void {
     case 'drop':
       c.totals.dropped++;
       break;
-    case 'deliver':
     case 'kthread':
+      if (ev.ring) {
+        const r = ringOf(states, { ...ev.ring, cpu: ev.cpu });
+        r.batches++;
+        r.processed += ev.processed;
+        r.lastBatch = { processed: ev.processed, ...(ev.verdicts ? { verdicts: { ...ev.verdicts } } : {}) };
+        if (ev.verdicts) {
+          const v = (r.verdicts ??= { pass: 0, drop: 0, redirect: 0 });
+          v.pass += ev.verdicts.pass;
+          v.drop += ev.verdicts.drop;
+          v.redirect += ev.verdicts.redirect;
+        }
+      }
+      break;
+    case 'deliver':
       break;
   }
 }

@@ -1,6 +1,7 @@
 // The three steps per CPU at the timeline cursor: the redirect info the helper wrote (step 1), the
 // bulk queues filling towards 16 (device) or 8 (cpumap entry) (step 2), and the flush at the end of
-// the NAPI poll (step 3). A range input scrubs; queue fill is a <meter> so screen readers read it.
+// the NAPI poll (step 3); on the kthread's CPU, each cpumap ring's fill out of qsize, its ring-full
+// drops and the kthread's batches (§4.2). A range input scrubs; fills are <meter>s screen readers read.
 import type { VisEvent, VisModel } from '../../protocol/visualizer';
 import type { CpuState } from './timeline';
 import { h, type VNode } from './vnode';
@@ -19,6 +20,8 @@ export function describeEvent(ev: VisEvent | undefined): string {
     case 'enqueue':
       return `CPU ${ev.cpu}: frame ${ev.frame} enqueued on ${ev.queue} (${ev.fill}/${ev.capacity})`;
     case 'xmit':
+      if (ev.ring)
+        return `CPU ${ev.cpu}: ${ev.queue} pushed ${ev.sent + ev.drops} into ${ev.ring.name} ${ev.flush ? 'at flush' : 'because it was full'}: ${ev.sent} in${ev.drops ? `, ${ev.drops} dropped (ring full)` : ''}; ring ${ev.ring.fill}/${ev.ring.size}`;
       return `CPU ${ev.cpu}: ${ev.queue} transmitted ${ev.flush ? 'at flush' : 'because it was full'}: sent ${ev.sent}, drops ${ev.drops}${ev.err ? ` (${ev.err})` : ''}`;
     case 'flush':
       return `CPU ${ev.cpu}: xdp_do_flush at the end of the poll on ${ev.device}`;
@@ -27,8 +30,61 @@ export function describeEvent(ev: VisEvent | undefined): string {
     case 'deliver':
       return `CPU ${ev.cpu}: frame ${ev.frame} ${ev.fate === 'wire' ? `left ${ev.device} on the wire` : `delivered at ${ev.device} (${ev.fate})`}`;
     case 'kthread':
-      return `CPU ${ev.cpu}: cpumap kthread took ${ev.processed} from ${ev.queue}${ev.drops ? `, ${ev.drops} dropped` : ''}`;
+      return `CPU ${ev.cpu}: cpumap kthread took ${ev.processed} from ${ev.queue}${ev.drops ? `, ${ev.drops} dropped` : ''}${ev.verdicts ? ` — program: pass ${ev.verdicts.pass}, drop ${ev.verdicts.drop}, redirect ${ev.verdicts.redirect}` : ''}${ev.ring ? `; ring ${ev.ring.fill}/${ev.ring.size}` : ''}`;
   }
+}
+
+function verdictText(v: { pass: number; drop: number; redirect: number }): string {
+  return `pass ${v.pass} · drop ${v.drop} · redirect ${v.redirect}`;
+}
+
+/** The cpumap rings this CPU's kthreads drain: fill out of qsize, ring-full drops, kthread batches. */
+function ringsStep(c: CpuState): VNode | false {
+  if (!c.rings.length) return false;
+  return h(
+    'div',
+    { class: 'step' },
+    h('span', { class: 'step-n', 'aria-hidden': 'true' }, 'k'),
+    h('span', { class: 'step-t' }, 'cpumap rings → kthread'),
+    h(
+      'ul',
+      { class: 'rings', 'aria-label': `cpumap rings drained on CPU ${c.cpu}` },
+      c.rings.map((r) =>
+        h(
+          'li',
+          {
+            class: `ring${r.ringFullDrops ? ' danger' : ''}`,
+            'data-ring': r.id,
+            tabindex: 0,
+            'aria-label': `${r.id} holds ${r.fill} of ${r.size}; ${r.ringFullDrops} ring-full drops; kthread ${r.batches} batch${r.batches === 1 ? '' : 'es'}, ${r.processed} processed${r.verdicts ? `; program ${verdictText(r.verdicts)}` : ''}`,
+          },
+          h('span', { class: 'q-name' }, r.id),
+          h('meter', {
+            min: 0,
+            max: r.size,
+            value: r.fill,
+            'aria-label': `${r.id} holds ${r.fill} of ${r.size}`,
+          }),
+          h('span', { class: 'q-fill' }, `${r.fill}/${r.size}`),
+          h(
+            'span',
+            { class: 'q-sent muted' },
+            `in ${r.pushed}`,
+            r.ringFullDrops ? h('span', { class: 'ring-drops' }, ` ✕${r.ringFullDrops} ring full`) : '',
+          ),
+          h(
+            'span',
+            { class: 'kthread muted' },
+            `kthread: ${r.batches} batch${r.batches === 1 ? '' : 'es'} (≤ 8 each), ${r.processed} processed`,
+            r.lastBatch
+              ? `; last ${r.lastBatch.processed}${r.lastBatch.verdicts ? ` — ${verdictText(r.lastBatch.verdicts)}` : ''}`
+              : '',
+            r.verdicts && r.batches > 1 ? `; program total ${verdictText(r.verdicts)}` : '',
+          ),
+        ),
+      ),
+    ),
+  );
 }
 
 function cpuCard(c: CpuState, active: boolean): VNode {
@@ -41,7 +97,10 @@ function cpuCard(c: CpuState, active: boolean): VNode {
     : '—';
   return h(
     'article',
-    { class: `cpu${active ? ' active' : ''}${c.poll ? '' : ' idle'}`, 'aria-label': `CPU ${c.cpu}` },
+    {
+      class: `cpu${active ? ' active' : ''}${c.poll || c.rings.length ? '' : ' idle'}`,
+      'aria-label': `CPU ${c.cpu}`,
+    },
     h(
       'header',
       {},
@@ -97,6 +156,7 @@ function cpuCard(c: CpuState, active: boolean): VNode {
         c.poll ? (c.flushed ? 'done (xdp_do_flush)' : 'pending until the poll ends') : '—',
       ),
     ),
+    ringsStep(c),
     h(
       'footer',
       { class: 'muted' },
