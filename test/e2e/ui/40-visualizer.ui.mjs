@@ -185,29 +185,38 @@ export const steps = [
       // The file changes on disk (the open, unmodified editor reloads it), then an explicit save —
       // the onDidSaveTextDocument the panel follows. Typing JSON into Monaco fights auto-closing.
       const file = path.join(ctx.workspace, 'redirect.xdpscenario.json');
-      const text = fs.readFileSync(file, 'utf8');
-      if (!text.includes('"count": 64')) throw new Error('the example no longer sends 64 frames to port 8');
-      fs.writeFileSync(file, text.replace('"count": 64', '"count": 32'));
-      await wb.page
-        .locator('.editor-instance .view-line', { hasText: '"count": 32' })
-        .first()
-        .waitFor({ timeout: 15_000 });
-      await wb.page.locator('.editor-instance .view-lines').first().click();
-      await wb.page.keyboard.press('Control+S');
-      await wb.tab('Flow: redirect').first().click();
-      const deadline = Date.now() + 60_000;
-      for (;;) {
-        const frame = await wb.findWebviewFrame('h1#title:text-is("redirect")', 30_000);
-        const v = await frame
-          .locator('[data-counter="tracepoints.xdp:xdp_redirect"]')
-          .getAttribute('data-value')
-          .catch(() => null);
-        if (v === '32') return 'xdp:xdp_redirect 64 → 32 after save';
-        if (Date.now() > deadline) throw new Error(`after saving, xdp:xdp_redirect is still ${v}`);
-        await frame
-          .locator('[data-counter="tracepoints.xdp:xdp_redirect"][data-value="32"]')
-          .waitFor({ timeout: 5_000 })
-          .catch(() => undefined);
+      const original = fs.readFileSync(file, 'utf8');
+      if (!original.includes('"count": 64'))
+        throw new Error('the example no longer sends 64 frames to port 8');
+      fs.writeFileSync(file, original.replace('"count": 64', '"count": 32'));
+      try {
+        // Monaco renders only the lines in view: go to the top (the tab click focused the editor)
+        // before waiting for the reloaded line, and save with the keyboard (no click on text).
+        await wb.page.keyboard.press('Control+Home');
+        await wb.page
+          .locator('.editor-instance .view-line', { hasText: '"count": 32' })
+          .filter({ visible: true })
+          .first()
+          .waitFor({ timeout: 15_000 });
+        await wb.page.keyboard.press('Control+S');
+        await wb.tab('Flow: redirect').first().click();
+        const deadline = Date.now() + 60_000;
+        for (;;) {
+          const frame = await wb.findWebviewFrame('h1#title:text-is("redirect")', 30_000);
+          const v = await frame
+            .locator('[data-counter="tracepoints.xdp:xdp_redirect"]')
+            .getAttribute('data-value')
+            .catch(() => null);
+          if (v === '32') return 'xdp:xdp_redirect 64 → 32 after save';
+          if (Date.now() > deadline) throw new Error(`after saving, xdp:xdp_redirect is still ${v}`);
+          await frame
+            .locator('[data-counter="tracepoints.xdp:xdp_redirect"][data-value="32"]')
+            .waitFor({ timeout: 5_000 })
+            .catch(() => undefined);
+        }
+      } finally {
+        // Later steps (the capture comparison) use the example as shipped.
+        fs.writeFileSync(file, original);
       }
     },
   },
