@@ -10,9 +10,9 @@ import {
   redirectMap,
   simulate,
   system,
+  udp,
 } from '../../../test/unit/xdp/programDoubles';
 
-const udp = { udp: { dst: '10.0.0.2', dport: 9 } };
 const enqueues = (r: ReturnType<typeof simulate>): string[] =>
   r.events
     .filter((e) => e.event.name === 'xdp:xdp_cpumap_enqueue')

@@ -1,9 +1,9 @@
 // DEVMAP / DEVMAP_HASH: broadcast (§3.3), egress programs at flush (§4.1), multi-buffer (§5).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { formatEvent } from '../trace/tracepoints';
 import {
   devmap,
+  eventLines,
   pair,
   pass,
   prog,
@@ -11,17 +11,17 @@ import {
   redirectMap,
   simulate,
   system,
+  udp,
 } from '../../../test/unit/xdp/programDoubles';
 import { broadcastOrder } from './devmapRedirect';
 
-const udp = { udp: { dst: '10.0.0.2', dport: 9 } };
 const quad = (extra: Record<string, Record<string, unknown>> = {}) => [
   ...pair('a1', 'a0', extra),
   ...pair('b1', 'b0', extra),
   ...pair('c1', 'c0', extra),
   ...pair('d1', 'd0', extra),
 ];
-const lines = (r: ReturnType<typeof simulate>) => r.events.map((e) => formatEvent(e.event));
+const lines = eventLines;
 const PASS3 = {
   a1: { xdp: { program: 'pass' } },
   b1: { xdp: { program: 'pass' } },

@@ -2,9 +2,9 @@
 // on the first failing destination, cpumap ENOSPC; plus the run-level guarantees (loops, determinism).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { formatEvent } from '../trace/tracepoints';
 import {
   devmap,
+  eventLines,
   pair,
   pass,
   prog,
@@ -12,16 +12,16 @@ import {
   redirectMap,
   simulate,
   system,
+  udp,
 } from '../../../test/unit/xdp/programDoubles';
 
-const udp = { udp: { dst: '10.0.0.2', dport: 9 } };
 const quad = (extra: Record<string, Record<string, unknown>> = {}) => [
   ...pair('a1', 'a0', extra),
   ...pair('b1', 'b0', extra),
   ...pair('c1', 'c0', extra),
   ...pair('d1', 'd0', extra),
 ];
-const lines = (r: ReturnType<typeof simulate>) => r.events.map((e) => formatEvent(e.event));
+const lines = eventLines;
 const G = (p: string) => ({ xdp: { program: p, mode: 'generic' } });
 
 describe('generic mode (§3.7)', () => {

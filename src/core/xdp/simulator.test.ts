@@ -13,9 +13,9 @@ import {
   redirectMap,
   simulate,
   system,
+  udp,
 } from '../../../test/unit/xdp/programDoubles';
 
-const udp = { udp: { dst: '10.0.0.2', dport: 9 } };
 // §8 topology: a0⇄a1, b0⇄b1, c0⇄c1, d0⇄d1 with the fresh-netns ifindexes (a1=2, a0=3, b1=4, b0=5 …).
 const quad = (extra: Record<string, Record<string, unknown>> = {}) => [
   ...pair('a1', 'a0', extra),

@@ -2,9 +2,9 @@
 // §8.18, §8.25–§8.26, §8.33): one context per batch, flush after the batch.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { formatEvent } from '../trace/tracepoints';
 import {
   devmap,
+  eventLines,
   pair,
   pass,
   prog,
@@ -12,14 +12,14 @@ import {
   redirectMap,
   simulate,
   system,
+  udp,
 } from '../../../test/unit/xdp/programDoubles';
 
-const udp = { udp: { dst: '10.0.0.2', dport: 9 } };
 const quad = (extra: Record<string, Record<string, unknown>> = {}) => [
   ...pair('a1', 'a0', extra),
   ...pair('b1', 'b0', extra),
 ];
-const lines = (r: ReturnType<typeof simulate>) => r.events.map((e) => formatEvent(e.event));
+const lines = eventLines;
 const sent = (r: ReturnType<typeof simulate>) =>
   lines(r)
     .filter((l) => l.includes('devmap_xmit'))

@@ -11,6 +11,7 @@ import { runSimulation } from '../../../src/core/xdp/simulation';
 import type { SimulatorOptions } from '../../../src/core/xdp/simulator';
 import { parseScenario } from '../../../src/core/scenario/scenarioParse';
 import type { SimulationResult } from '../../../src/core/xdp/simulationResult';
+import { formatEvent } from '../../../src/core/trace/tracepoints';
 
 let nextId = 1000;
 
@@ -83,6 +84,12 @@ export function system(cpus = 2): BpfSystem {
 export function devmap(sys: BpfSystem, name = 'tx_port', maxEntries = 8, valueSize = 8): BpfMap {
   return sys.createMap({ name, type: 14, keySize: 4, valueSize, maxEntries, flags: 0 });
 }
+
+/** The structured frame most mechanism tests send: Ethernet/IPv4/UDP to port 9. */
+export const udp = { udp: { dst: '10.0.0.2', dport: 9 } };
+
+/** A run's tracepoint events in the kernel's perf-script text form, in order. */
+export const eventLines = (r: SimulationResult): string[] => r.events.map((e) => formatEvent(e.event));
 
 /** Runs a scenario (plain JSON as in a file) whose programs all come from one object "t.o". */
 export function simulate(
