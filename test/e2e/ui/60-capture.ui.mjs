@@ -108,10 +108,19 @@ export const steps = [
       fs.writeFileSync(info.knownHosts, ''); // unknown key: the editor must ask
       await wb.runCommand('XDP Lab: Capture XDP Tracepoints on a Remote Host');
       await wb.pickQuickItem('xlrt-host');
+      // The host pick and the duration prompt share one quick-input widget: wait for the duration
+      // prompt itself, and retry Enter while it is still open (a key pressed while the box is still
+      // validating its value is dropped; this failed once in CI with the box left open).
+      const durationTitle = wb.page.locator('.quick-input-widget .quick-input-title', {
+        hasText: 'Capture duration',
+      });
+      await durationTitle.waitFor({ state: 'visible', timeout: 15_000 });
       const input = wb.page.locator('.quick-input-widget input.input');
-      await input.waitFor({ state: 'visible' });
       await input.fill('0'); // until stopped
-      await wb.page.keyboard.press('Enter');
+      for (let i = 0; i < 10 && (await durationTitle.isVisible()); i++) {
+        await wb.page.keyboard.press('Enter');
+        await durationTitle.waitFor({ state: 'hidden', timeout: 1_000 }).catch(() => undefined);
+      }
       const dialog = wb.page.locator('.monaco-dialog-box', { hasText: 'authenticity of host' });
       await dialog.waitFor({ timeout: 30_000 });
       const text = await dialog.innerText();
