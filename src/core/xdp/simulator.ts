@@ -500,19 +500,16 @@ export class Simulator {
     return this.backlogPoll(ctx, item.cpu);
   }
 
+  /** The timeline's "a NAPI poll (or backlog run) started" step, when recording. */
+  private recordPoll(ctx: NetContext, device: string, frames: number, mode: 'native' | 'skb'): void {
+    if (this.recording) this.step({ k: 'poll', cpu: ctx.cpu, context: ctx.id, device, frames, mode });
+  }
+
   /** veth_poll (§3.1): native program per frame; flush if a redirect succeeded; XDP_TX bulk flush. */
   private vethPoll(ctx: NetContext, rq: VethRxQueue): [number, boolean] {
     const dev = rq.dev;
     const frames = rq.ring.splice(0, NAPI_WEIGHT);
-    if (this.recording)
-      this.step({
-        k: 'poll',
-        cpu: ctx.cpu,
-        context: ctx.id,
-        device: dev.name,
-        frames: frames.length,
-        mode: 'native',
-      });
+    this.recordPoll(ctx, dev.name, frames.length, 'native');
     const stats = { redirect: 0, tx: 0 };
     const txBulk: SimFrame[] = [];
     for (const f of frames) {
@@ -530,15 +527,7 @@ export class Simulator {
   private nicPoll(ctx: NetContext, item: Extract<PollItem, { kind: 'nic' }>): [number, boolean] {
     const dev = item.dev;
     const frames = item.frames.splice(0, item.weight);
-    if (this.recording)
-      this.step({
-        k: 'poll',
-        cpu: ctx.cpu,
-        context: ctx.id,
-        device: dev.name,
-        frames: frames.length,
-        mode: 'native',
-      });
+    this.recordPoll(ctx, dev.name, frames.length, 'native');
     const stats = { redirect: 0, tx: 0 };
     for (const f of frames) {
       dev.counters.rxFrames++;
@@ -556,8 +545,7 @@ export class Simulator {
     const q = this.backlogs[cpu] as Array<{ dev: SimDevice; frame: SimFrame }>;
     const items = q.splice(0, NAPI_WEIGHT);
     for (const { dev, frame } of items) {
-      if (this.recording)
-        this.step({ k: 'poll', cpu: ctx.cpu, context: ctx.id, device: dev.name, frames: 1, mode: 'skb' });
+      this.recordPoll(ctx, dev.name, 1, 'skb');
       dev.counters.rxFrames++;
       this.receiveSkb(ctx, dev, frame);
     }
@@ -842,8 +830,7 @@ export class Simulator {
       return;
     }
     const ctx = this.openContext(cpu, 'softirq');
-    if (this.recording)
-      this.step({ k: 'poll', cpu, context: ctx.id, device: dev.name, frames: frames.length, mode: 'native' });
+    this.recordPoll(ctx, dev.name, frames.length, 'native');
     let redirect = false;
     const passed: SimFrame[] = [];
     for (const f of frames) {
