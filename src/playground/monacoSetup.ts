@@ -37,6 +37,11 @@ function userSettings(theme: ThemeKind): string {
     'editor.minimap.enabled': false,
     'editor.fontSize': 13,
     'editor.lightbulb.enabled': 'on',
+    // TextMate on the page's main thread, not in the TextMate worker: the worker's tokenizer controller
+    // can hand Monaco a null line state when an edit lands while the worker is busy (VS Code's
+    // textMateWorkerTokenizerController, "Cannot set null/undefined state", seen once in CI while the
+    // page was being typed into). Our files are small; main-thread tokenization runs in idle slices.
+    'editor.experimental.asyncTokenization': false,
   });
 }
 

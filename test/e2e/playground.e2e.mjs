@@ -30,8 +30,10 @@ if (!fs.existsSync(CHROMIUM)) {
 }
 
 let page;
+let currentStep = 'page start';
 async function step(name, fn) {
   const t0 = Date.now();
+  currentStep = name;
   try {
     await fn();
     results.push({ name, ok: true });
@@ -130,9 +132,10 @@ const browser = await chromium.launchPersistentContext(userDataDir, {
 const problems = [];
 try {
   page = browser.pages()[0] ?? (await browser.newPage());
-  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+  // The step's name and the stack go with each problem, so a failure says where it came from.
+  page.on('pageerror', (e) => problems.push(`pageerror during "${currentStep}": ${e.stack ?? e.message}`));
   page.on('console', (m) => {
-    if (m.type() === 'error') problems.push(`console: ${m.text()}`);
+    if (m.type() === 'error') problems.push(`console during "${currentStep}": ${m.text()}`);
   });
   // Offline: only the page's own origin (and data:/blob:) may be fetched; anything else is aborted and recorded.
   await browser.route('**/*', (route) => {
