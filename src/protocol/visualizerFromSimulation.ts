@@ -10,6 +10,7 @@ import {
   nodeId,
   type VisDrop,
   type VisEvent,
+  type VisCounts,
   type VisFlow,
   type VisMap,
   type VisModel,
@@ -477,5 +478,16 @@ export function simulationToViewModel(input: ViewModelInput): VisModel {
       available: false,
       note: 'Instruction-level stepping arrives with the VM’s trace mode; the journey above follows the frame through the three steps.',
     },
+  };
+}
+
+/** The counts of a model (what didUpdate carries for a model already on screen). */
+export function countsOfModel(model: VisModel): VisCounts {
+  return {
+    devices: Object.fromEntries(model.devices.map((d) => [d.name, d.counters])),
+    flows: model.flows,
+    drops: model.drops,
+    summary: model.summary,
+    xsks: Object.fromEntries(model.xsks.map((x) => [x.name, x.received])),
   };
 }

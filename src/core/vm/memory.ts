@@ -9,6 +9,22 @@ export const ADDR_BASE = 0x40000000;
 export type RegionKind =
   'null' | 'ctx' | 'packet' | 'stack' | 'mapValue' | 'rodata' | 'memory' | 'map' | 'func';
 
+/**
+ * DataViews of the byte arrays regions have pointed at. The simulator recycles packet pages
+ * (BufferPool), so a run re-points the packet region at a page it has seen before; making a new
+ * DataView for every program run was a sixth of a simulation's time. Weak: a page that is dropped
+ * takes its view with it.
+ */
+const views = new WeakMap<Uint8Array, DataView>();
+function viewOf(u8: Uint8Array): DataView {
+  let dv = views.get(u8);
+  if (dv === undefined) {
+    dv = new DataView(u8.buffer, u8.byteOffset, u8.byteLength);
+    views.set(u8, dv);
+  }
+  return dv;
+}
+
 export class Region {
   /** Bytes visible through this region; an access at offset o touches u8[o .. o+size). */
   u8: Uint8Array;
@@ -38,7 +54,7 @@ export class Region {
   setWindow(u8: Uint8Array, lo: number, hi: number, writable: boolean): void {
     if (u8 !== this.u8) {
       this.u8 = u8;
-      this.dv = new DataView(u8.buffer, u8.byteOffset, u8.byteLength);
+      this.dv = viewOf(u8);
     }
     this.lo = lo;
     this.hi = hi;

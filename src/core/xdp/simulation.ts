@@ -342,10 +342,48 @@ export class Simulation {
     };
   }
 
-  /** Runs all traffic; returns the result. Call once. */
+  /** Runs all traffic; returns the result. Call once (run or runInSlices). */
   run(): SimulationResult {
+    for (const injected of this.drive()) void injected;
+    return this.result();
+  }
+
+  /**
+   * Runs all traffic in slices of about `sliceMs` of work, handing the thread back between slices
+   * (`pause`) and reporting what has been counted so far: a 1 M-frame run in an editor's extension
+   * host or a page must neither freeze it nor stay blank until the end. Same frames, same order,
+   * same result as run(). Call once.
+   */
+  async runInSlices(opts: SliceOptions): Promise<SimulationResult> {
+    const sliceMs = opts.sliceMs ?? 50;
+    const total = this.framesTotal();
+    let sliceStart = opts.now();
+    let bursts = 0;
+    for (const injected of this.drive()) {
+      // The clock is read every 16 bursts (≈ 1000 frames), not per burst.
+      if ((++bursts & 15) !== 0 || opts.now() - sliceStart < sliceMs) continue;
+      if (opts.signal?.aborted) throw new SimulationAborted();
+      opts.onProgress?.({ framesInjected: injected, framesTotal: total, partial: this.partialResult() });
+      await opts.pause();
+      if (opts.signal?.aborted) throw new SimulationAborted();
+      sliceStart = opts.now();
+    }
+    return this.result();
+  }
+
+  /** Frames the traffic injects (pcap entries count each of their frames `count` times). */
+  framesTotal(): number {
+    let n = 0;
+    for (const t of this.input.scenario.traffic)
+      n += t.count * (t.frame ? 1 : (this.input.pcaps?.get(t.pcap ?? '')?.length ?? 0));
+    return n;
+  }
+
+  /** Injects the traffic burst by burst, yielding the number of frames injected so far. */
+  private *drive(): Generator<number, void> {
     const sc = this.input.scenario;
     const sim = this.sim;
+    let injected = 0;
     outer: for (let ti = 0; ti < sc.traffic.length; ti++) {
       const t = sc.traffic[ti] as (typeof sc.traffic)[number];
       const list: readonly Uint8Array[] = t.frame ? [t.frame] : (this.input.pcaps?.get(t.pcap ?? '') ?? []);
@@ -361,9 +399,15 @@ export class Simulation {
             ? sim.injectTestRun(dev, t.cpu, frames)
             : sim.injectBurst(t.kind, dev, t.queue, t.cpu, frames);
         if (!sim.guarded(burst)) break outer;
+        injected += n;
+        yield injected;
       }
     }
     sim.finish();
+  }
+
+  private result(): SimulationResult {
+    const sim = this.sim;
     return {
       topology: this.topology,
       summary: sim.summary,
@@ -373,6 +417,50 @@ export class Simulation {
       timelineDropped: sim.timelineDropped,
       frames: sim.frameInfos,
     };
+  }
+
+  /**
+   * The counts so far as a result of their own (a copy of the summary with the pending verdicts
+   * folded in; no events, timeline or frames — those belong to the finished run).
+   */
+  private partialResult(): SimulationResult {
+    return {
+      topology: this.topology,
+      summary: this.sim.summarySoFar(),
+      events: [],
+      eventsDropped: 0,
+      timeline: [],
+      timelineDropped: 0,
+      frames: [],
+    };
+  }
+}
+
+/** What runInSlices needs from its host (core has no timers or clock of its own). */
+export interface SliceOptions {
+  /** Milliseconds of work between two pauses. Default 50. */
+  sliceMs?: number;
+  /** A clock in milliseconds (performance.now in Node and browsers). */
+  now: () => number;
+  /** Gives the thread back (setImmediate in Node, a MessageChannel or setTimeout in a page). */
+  pause: () => Promise<void>;
+  /** Checked between slices: an aborted run rejects with SimulationAborted. */
+  signal?: { readonly aborted: boolean };
+  onProgress?: (progress: SimulationProgress) => void;
+}
+
+export interface SimulationProgress {
+  framesInjected: number;
+  framesTotal: number;
+  /** Counts so far (summary, topology); events, timeline and frames stay empty. */
+  partial: SimulationResult;
+}
+
+/** A sliced run stopped because its signal was aborted. */
+export class SimulationAborted extends Error {
+  constructor() {
+    super('the simulation was cancelled');
+    this.name = 'AbortError';
   }
 }
 

@@ -276,6 +276,7 @@ export interface SimulationResult {
   eventsDropped: number;
   /** Kept up to `maxSteps`. */
   timeline: SimStep[];
+  /** > 0 when the timeline was cut at maxSteps (recording stops there, so not a count of all steps). */
   timelineDropped: number;
   /** Frames mentioned by the kept timeline. */
   frames: FrameInfo[];

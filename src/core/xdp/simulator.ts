@@ -96,8 +96,8 @@ export class Simulator {
   private readonly maxEvents: number;
   private readonly onEvent: ((ev: SimEvent) => void) | undefined;
   private readonly maxSteps: number;
-  /** Whether timeline steps are kept: callers build step objects only when it is true. */
-  readonly recording: boolean;
+  /** Steps are being made (maxSteps > 0, timeline not full yet): callers build step objects only then. */
+  recording: boolean;
   private readonly pool = new BufferPool();
   /** One run context object reused for every program run (programs never keep it). */
   private readonly runCtx: XdpRunContext = {
@@ -207,6 +207,14 @@ export class Simulator {
     v[action] = (v[action] ?? 0) + 1;
   }
 
+  /** A copy of the summary as it stands, with the verdicts not yet folded in (a run's progress). */
+  summarySoFar(): SimSummary {
+    const copy = JSON.parse(JSON.stringify(this.summary)) as SimSummary;
+    for (const [dev, counts] of this.verdicts)
+      counts.forEach((n, action) => n && addAction(copy, dev.name, action, n));
+    return copy;
+  }
+
   /** Folds what is counted locally into the summary; call once after the last traffic. */
   finish(): void {
     for (const [dev, counts] of this.verdicts)
@@ -236,8 +244,11 @@ export class Simulator {
   }
 
   step(s: SimStep): void {
-    if (this.timeline.length < this.maxSteps) this.timeline.push(s);
-    else this.timelineDropped++;
+    if (this.timeline.length < this.maxSteps) return void this.timeline.push(s);
+    // Full: stop making steps at all. A long run kept building (and collecting) a step object per
+    // mechanism per frame after the cap — most of a 1 M-frame visualizer run's time.
+    this.timelineDropped++;
+    this.recording = false;
   }
 
   drop(where: Where, dev: SimDevice, frame: SimFrame, reason: DropReason, err?: number): void {

@@ -13,10 +13,11 @@ import {
   type VisStatus,
 } from '../../protocol/visualizer';
 import { Endpoint } from '../../protocol/webviewEndpoint';
+import { countsOfModel } from '../../protocol/visualizerFromSimulation';
 import { readConfig } from '../config';
 import { output } from '../output';
 import { visualizerHtml } from './html';
-import { runScenarioForView, type ScenarioRunOutput } from './runner';
+import { PANEL_PCAP_FRAMES, runScenarioForView, type ScenarioRunOutput } from './runner';
 import { resolveSourcePath } from './sourcePath';
 
 export const VISUALIZER_VIEW_TYPE = 'xdpLab.visualizer';
@@ -29,6 +30,10 @@ export class VisualizerPanel implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
   private last: ScenarioRunOutput | undefined;
   private model: VisModel | undefined;
+  /** The counts so far of the run in progress (a view that loads mid-run starts from these). */
+  private partial: VisModel | undefined;
+  /** The view has the partial model's topology, so counts alone update it. */
+  private partialShown = false;
   private status: VisStatus = { state: 'empty', message: 'not run yet' };
   private running: AbortController | undefined;
   private edits: readonly TrafficEdit[] | undefined;
@@ -129,7 +134,12 @@ export class VisualizerPanel implements vscode.Disposable {
   }
 
   private sendSnapshot(): void {
-    if (this.model) this.endpoint.sendNotification(P.didSnapshot, { model: this.model, status: this.status });
+    this.partialShown = false;
+    if (this.running && this.partial) {
+      this.endpoint.sendNotification(P.didSnapshot, { model: this.partial, status: this.status });
+      this.partialShown = true;
+    } else if (this.model)
+      this.endpoint.sendNotification(P.didSnapshot, { model: this.model, status: this.status });
     else this.endpoint.sendNotification(P.didStatus, this.status);
   }
 
@@ -142,6 +152,30 @@ export class VisualizerPanel implements vscode.Disposable {
     this.status = { state: 'running', message: `simulating ${path.basename(this.scenario.fsPath)}…` };
     this.endpoint.sendNotification(P.didStatus, this.status);
     const cfg = readConfig(this.scenario);
+    const name = path.basename(this.scenario.fsPath);
+    // A long run shows its counts as they grow: the first report puts its topology on screen, later
+    // ones (at most 4 a second: each relayouts the graph) update the counts. A view that becomes
+    // ready meanwhile gets the latest report as its snapshot (sendSnapshot).
+    this.partial = undefined;
+    this.partialShown = false;
+    let lastReport = 0;
+    const onProgress = (partial: VisModel, p: { framesInjected: number; framesTotal: number }): void => {
+      if (ctl.signal.aborted) return;
+      this.partial = partial;
+      const now = Date.now();
+      if (this.partialShown && now - lastReport < 250) return;
+      lastReport = now;
+      const pct = p.framesTotal ? Math.floor((100 * p.framesInjected) / p.framesTotal) : 0;
+      this.status = {
+        state: 'running',
+        message: `simulating ${name}: ${p.framesInjected.toLocaleString('en-US')} of ${p.framesTotal.toLocaleString('en-US')} frames (${pct} %)…`,
+      };
+      if (!this.partialShown)
+        this.endpoint.sendNotification(P.didSnapshot, { model: partial, status: this.status });
+      else
+        this.endpoint.sendNotification(P.didUpdate, { counts: countsOfModel(partial), status: this.status });
+      this.partialShown = true;
+    };
     try {
       const out = await runScenarioForView({
         scenarioPath: this.scenario.fsPath,
@@ -153,8 +187,10 @@ export class VisualizerPanel implements vscode.Disposable {
         clangArgs: cfg.clangExtraArgs,
         log: (level, message) => output()[level](`visualizer: ${message}`),
         signal: ctl.signal,
+        onProgress,
       });
       if (ctl.signal.aborted) return false;
+      this.partial = undefined;
       this.last = out;
       this.model = out.model;
       this.status = { state: 'ready', message: this.edits ? 'with traffic edits' : '' };
@@ -168,7 +204,10 @@ export class VisualizerPanel implements vscode.Disposable {
       this.endpoint.sendNotification(P.didStatus, this.status);
       return false;
     } finally {
-      if (this.running === ctl) this.running = undefined;
+      if (this.running === ctl) {
+        this.running = undefined;
+        this.partial = undefined;
+      }
     }
   }
 
@@ -244,6 +283,14 @@ export class VisualizerPanel implements vscode.Disposable {
           vscode.Uri.joinPath(folder, `${stem}-${safeName(device)}.pcap`),
           bytes,
         );
+      const cut = [...(this.last?.transmitted ?? [])].filter(([, n]) => n > PANEL_PCAP_FRAMES);
+      if (cut.length)
+        return {
+          saved: folder.fsPath,
+          message: `each pcap holds the first ${PANEL_PCAP_FRAMES.toLocaleString('en-US')} frames (${cut
+            .map(([d, n]) => `${d} sent ${n.toLocaleString('en-US')}`)
+            .join(', ')}); xdp-lab simulate --pcap-dir writes them all`,
+        };
       return { saved: folder.fsPath };
     }
     // The event stream is the simulator's tracepoints in perf-script text (what `xdp-lab simulate

@@ -8,7 +8,8 @@ import { PcapWriter } from '../../core/packet/pcap';
 import { loadScenario } from '../../core/scenario/scenarioLoad';
 import { formatEvent } from '../../core/trace/tracepoints';
 import type { XdpProgram } from '../../core/vm/xdpProgram';
-import { runSimulation } from '../../core/xdp/simulation';
+import { Simulation } from '../../core/xdp/simulation';
+import { performance } from 'node:perf_hooks';
 import type { TraceReply, TrafficEdit, VisModel } from '../../protocol/visualizer';
 import { compileBpfC } from '../../node/clang';
 import { createNodeHost } from '../../node/nodeHost';
@@ -26,12 +27,19 @@ export interface ScenarioRunRequest {
   clangArgs: readonly string[];
   log?: (level: 'debug' | 'info' | 'warn' | 'error', message: string) => void;
   signal?: AbortSignal;
+  /**
+   * A run longer than a slice (~50 ms) reports its counts so far, as a view model without timeline,
+   * between slices; the extension host keeps serving everything else meanwhile.
+   */
+  onProgress?: (partial: VisModel, progress: { framesInjected: number; framesTotal: number }) => void;
 }
 
 export interface ScenarioRunOutput {
   model: VisModel;
-  /** What each device transmitted, as pcap files (device name → bytes). */
+  /** What each device transmitted, as pcap files (device name → bytes): the first PANEL_PCAP_FRAMES. */
   pcaps: ReadonlyMap<string, Uint8Array>;
+  /** Frames each device transmitted in all (more than its pcap holds when the run was long). */
+  transmitted: ReadonlyMap<string, number>;
   /** Files the run read (scenario, program sources/objects): saving one of them re-runs. */
   inputs: readonly string[];
   /** Runs a frame's first program again in the VM's trace mode (the frame stepper). */
@@ -41,6 +49,13 @@ export interface ScenarioRunOutput {
 }
 
 const MAX_SCENARIO_BYTES = 16 << 20;
+
+/**
+ * Frames per device the panel keeps for its pcap export, like `tcpdump -c`: a 1 M-frame run kept
+ * whole was 160 MB in the extension host and most of the run's time. `xdp-lab simulate --pcap-dir`
+ * streams every frame to disk.
+ */
+export const PANEL_PCAP_FRAMES = 65_536;
 
 export async function runScenarioForView(req: ScenarioRunRequest): Promise<ScenarioRunOutput> {
   const file = req.scenarioPath;
@@ -73,17 +88,6 @@ export async function runScenarioForView(req: ScenarioRunRequest): Promise<Scena
     },
   });
   req.signal?.throwIfAborted();
-  const writers = new Map<string, PcapWriter>();
-  const result = runSimulation(input, {
-    maxEvents: Math.max(1, req.maxEvents),
-    maxSteps: Math.max(1, req.maxEvents),
-    onTransmit: (device, frame) => {
-      let w = writers.get(device);
-      if (!w) writers.set(device, (w = new PcapWriter()));
-      w.add(frame);
-    },
-  });
-
   // Each program's source and the line of its first instruction (BTF line info), for the links.
   const programSources = new Map<string, { file: string; line?: number; redirectLine?: number }>();
   for (const p of input.scenario.programs) {
@@ -102,12 +106,49 @@ export async function runScenarioForView(req: ScenarioRunRequest): Promise<Scena
       });
   }
 
+  const writers = new Map<string, PcapWriter>();
+  const transmitted = new Map<string, number>();
+  const simulation = new Simulation(input, {
+    maxEvents: Math.max(1, req.maxEvents),
+    maxSteps: Math.max(1, req.maxEvents),
+    onTransmit: (device, frame) => {
+      const n = (transmitted.get(device) ?? 0) + 1;
+      transmitted.set(device, n);
+      if (n > PANEL_PCAP_FRAMES) return;
+      let w = writers.get(device);
+      if (!w) writers.set(device, (w = new PcapWriter()));
+      w.add(frame);
+    },
+  });
+  const title = path.basename(file).replace(/\.xdpscenario\.json$/, '');
   const rawTraffic = (raw as { traffic?: unknown }).traffic;
+  const result = await simulation.runInSlices({
+    now: () => performance.now(),
+    pause: () => new Promise<void>((resolve) => setImmediate(resolve)),
+    ...(req.signal ? { signal: req.signal } : {}),
+    ...(req.onProgress
+      ? {
+          onProgress: (p) =>
+            req.onProgress?.(
+              simulationToViewModel({
+                result: p.partial,
+                scenario: input.scenario,
+                ...(Array.isArray(rawTraffic) ? { rawTraffic } : {}),
+                title,
+                scenarioPath: file,
+                programSources,
+              }),
+              { framesInjected: p.framesInjected, framesTotal: p.framesTotal },
+            ),
+        }
+      : {}),
+  });
+
   const model = simulationToViewModel({
     result,
     scenario: input.scenario,
     ...(Array.isArray(rawTraffic) ? { rawTraffic } : {}),
-    title: path.basename(file).replace(/\.xdpscenario\.json$/, ''),
+    title,
     scenarioPath: file,
     programSources,
     stepping: {
@@ -119,6 +160,7 @@ export async function runScenarioForView(req: ScenarioRunRequest): Promise<Scena
   return {
     model,
     pcaps: new Map([...writers].map(([d, w]) => [d, w.bytes()])),
+    transmitted,
     inputs: [...new Set(inputs)],
     trace: (frame) => traceFrame(input, result, frame, (f) => host.resolvePath(file, f)),
     eventsText: () => result.events.map((e) => formatEvent(e.event) + '\n').join(''),

@@ -902,7 +902,9 @@ export class VisualizerApp {
         P.export,
         content === undefined ? { kind } : { kind, content },
       );
-      this.flash(r.saved ? `saved ${r.saved}` : (r.message ?? 'export cancelled'));
+      this.flash(
+        r.saved ? `saved ${r.saved}${r.message ? ` — ${r.message}` : ''}` : (r.message ?? 'export cancelled'),
+      );
     } catch (e) {
       this.flash(e instanceof Error ? e.message : String(e));
     }

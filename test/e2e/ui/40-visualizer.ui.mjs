@@ -220,4 +220,76 @@ export const steps = [
       }
     },
   },
+  {
+    name: 'a 1 000 000-frame run streams: the panel shows its progress and growing counts, then the CLI’s numbers',
+    run: async (wb, ctx) => {
+      const file = path.join(ctx.workspace, 'long.xdpscenario.json');
+      const original = fs.readFileSync(path.join(ctx.workspace, 'redirect.xdpscenario.json'), 'utf8');
+      if (!original.includes('"count": 64'))
+        throw new Error('the example no longer sends 64 frames to port 8');
+      fs.writeFileSync(file, original.replace('"count": 64', '"count": 1000000'));
+      try {
+        // A file made a moment ago: the explorer's watcher shows it before quick open's index has it.
+        const row = wb.page.locator('.explorer-folders-view .monaco-list-row', {
+          hasText: 'long.xdpscenario.json',
+        });
+        const listed = await row
+          .first()
+          .waitFor({ timeout: 30_000 })
+          .then(() => true)
+          .catch(() => false);
+        if (listed) await row.first().click();
+        else await wb.openFile('long.xdpscenario.json');
+        await wb.tab('long.xdpscenario.json').first().waitFor({ timeout: 15_000 });
+        await wb.runCommand('XDP Lab: Open Redirect-Flow Visualizer');
+        const frame = await wb.findWebviewFrame('h1#title:text-is("long")', 60_000);
+        const status = frame.locator('#status');
+        const redirects = frame.locator('[data-counter="tracepoints.xdp:xdp_redirect"]');
+        // The first run may end before the view has loaded; once it has, Re-run streams into it.
+        await frame.locator('#status.status-ready').waitFor({ state: 'attached', timeout: 120_000 });
+        await frame.locator('button[data-action="rerun"]').click();
+        await frame.locator('#status.status-running').waitFor({ timeout: 30_000 });
+        const seen = new Set();
+        let progress = '';
+        let shot = false;
+        const deadline = Date.now() + 120_000;
+        for (;;) {
+          const cls = (await status.getAttribute('class').catch(() => '')) ?? '';
+          const text = (await status.innerText().catch(() => '')) ?? '';
+          if (cls.includes('status-error')) throw new Error(`the run failed: ${text}`);
+          if (cls.includes('status-ready')) break;
+          if (/of 1,000,016 frames \(\d+ %\)/.test(text)) {
+            progress = text;
+            const v = await redirects.getAttribute('data-value', { timeout: 1000 }).catch(() => null);
+            if (v !== null) seen.add(Number(v));
+            if (!shot && seen.size >= 2) {
+              await wb.screenshot('visualizer-streaming');
+              shot = true;
+            }
+          }
+          if (Date.now() > deadline) throw new Error(`no end of the run; status ${JSON.stringify(text)}`);
+          await wb.page.waitForTimeout(100);
+        }
+        const r = spawnSync(
+          process.execPath,
+          [path.join(ctx.root, 'dist/cli.js'), 'simulate', file, '--json'],
+          {
+            encoding: 'utf8',
+          },
+        );
+        if (r.status !== 0) throw new Error(`xdp-lab simulate failed (${r.status}): ${r.stderr}`);
+        const want = JSON.parse(r.stdout).tracepoints['xdp:xdp_redirect'];
+        const final = Number(await redirects.getAttribute('data-value'));
+        if (final !== want) throw new Error(`after the run: webview ${final}, CLI ${want}`);
+        const partial = [...seen].filter((n) => n > 0 && n < final).sort((a, b) => a - b);
+        if (partial.length < 2)
+          throw new Error(
+            `saw ${partial.length} partial counts (${[...seen].join(', ')}); progress ${JSON.stringify(progress)}`,
+          );
+        return `${partial.length} partial counts (${partial[0]} … ${partial.at(-1)}), then ${final} = CLI`;
+      } finally {
+        fs.rmSync(file, { force: true });
+      }
+    },
+  },
 ];

@@ -7,7 +7,7 @@ import type { BpfMap } from '../../../src/core/maps/bpfMap';
 import type { XdpBuffer, XdpProgramHandle, XdpRunContext } from '../../../src/core/vm/xdpRun';
 import { IFINDEX_MAP_ID, type RedirectMapType } from '../../../src/core/xdp/redirectInfo';
 import type { LoadedObject } from '../../../src/core/xdp/simulation';
-import { runSimulation } from '../../../src/core/xdp/simulation';
+import { Simulation } from '../../../src/core/xdp/simulation';
 import type { SimulatorOptions } from '../../../src/core/xdp/simulator';
 import { parseScenario } from '../../../src/core/scenario/scenarioParse';
 import type { SimulationResult } from '../../../src/core/xdp/simulationResult';
@@ -98,6 +98,16 @@ export function simulate(
   maps: BpfMap[] = [],
   options: SimulatorOptions = {},
 ): SimulationResult {
+  return simulation(scenario, programs, maps, options).run();
+}
+
+/** The Simulation of such a scenario, not yet run (for runInSlices). */
+export function simulation(
+  scenario: Record<string, unknown>,
+  programs: Record<string, XdpProgramHandle>,
+  maps: BpfMap[] = [],
+  options: SimulatorOptions = {},
+): Simulation {
   const withPrograms = {
     version: 1,
     ...scenario,
@@ -108,7 +118,7 @@ export function simulate(
   const objs = new Map<string, LoadedObject>([
     ['t.o', { programs: Object.entries(programs).map(([n, h]) => ({ ...delegate(h), name: n })), maps }],
   ]);
-  return runSimulation({ scenario: sc, objects: objs }, { maxSteps: 10_000, ...options });
+  return new Simulation({ scenario: sc, objects: objs }, { maxSteps: 10_000, ...options });
 }
 
 function delegate(h: XdpProgramHandle): XdpProgramHandle {
