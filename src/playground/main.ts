@@ -12,7 +12,7 @@ import {
   STATE_FORMAT,
   type PlaygroundState,
 } from './shareState';
-import { SimClient } from './simClient';
+import { SimClient, type SimProgress } from './simClient';
 import { clangCommandFor, objectNameFor } from './simRun';
 // Pure and shared with the extension, so it lives in src/protocol.
 import { applyTrafficEdits } from '../protocol/visualizerTrafficEdits';
@@ -30,6 +30,8 @@ let example: string | undefined;
 let exampleSource: string | undefined;
 let editors: PlaygroundEditors | undefined;
 const sim = new SimClient(60_000);
+/** When the view last got a progress report (performance.now()). */
+let lastShown = 0;
 const MAX_OPEN_BYTES = 16 << 20;
 const TIMELINE_STEPS = 20_000;
 
@@ -225,14 +227,41 @@ async function simulate(host: VisualizerHost, scenarioText?: string): Promise<bo
   setStatus('simulating…');
   host.setStatus({ state: 'running', message: 'Simulating in the page…' });
   const state = currentState();
-  const r = await sim.request({
-    kind: 'simulate',
-    scenarioName: state.scenario.name,
-    scenarioText: scenarioText ?? state.scenario.text,
-    files: [...files.entries()].map(([n, f]) => [n, f.bytes] as [string, Uint8Array]),
-    maxSteps: TIMELINE_STEPS,
-  });
+  let last: SimProgress | undefined;
+  const r = await sim.request(
+    {
+      kind: 'simulate',
+      scenarioName: state.scenario.name,
+      scenarioText: scenarioText ?? state.scenario.text,
+      files: [...files.entries()].map(([n, f]) => [n, f.bytes] as [string, Uint8Array]),
+      maxSteps: TIMELINE_STEPS,
+    },
+    // A long run shows its counts as they grow (at most 4 reports a second reach the view).
+    (p) => {
+      const first = !last;
+      const now = performance.now();
+      if (!first && now - lastShown < 250) return void (last = p);
+      last = p;
+      lastShown = now;
+      const text = `${p.framesInjected.toLocaleString('en-US')} of ${p.framesTotal.toLocaleString('en-US')} frames`;
+      setStatus(`simulating: ${text}`);
+      host.progress(p.model, {
+        state: 'running',
+        message: `simulating ${state.scenario.name}: ${text} (${Math.floor((100 * p.framesInjected) / Math.max(1, p.framesTotal))} %)…`,
+      });
+    },
+  );
   button.disabled = false;
+  if (!r.ok && r.stopped) {
+    // Stopped by the user: the counts so far stay, as a result (no timeline).
+    const text = last
+      ? `stopped after ${last.framesInjected.toLocaleString('en-US')} of ${last.framesTotal.toLocaleString('en-US')} frames: the counts so far`
+      : 'stopped before the first frame';
+    setStatus('stopped');
+    if (last) host.show(last.model, { state: 'ready', message: text });
+    else host.setStatus({ state: 'ready', message: text });
+    return true; // what the user asked for, not a failure
+  }
   if (!r.ok) {
     setStatus('simulation failed');
     host.setStatus({ state: 'error', message: r.message });
@@ -295,6 +324,7 @@ async function main(): Promise<void> {
         return ok ? { ok } : { ok, message: 'the run failed: see the message above the editors' };
       },
       save: (name, content, mime) => download(name, content, mime),
+      stop: () => void sim.stop('stopped'),
     },
     (m) => say('error', m),
   );

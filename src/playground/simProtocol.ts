@@ -27,5 +27,15 @@ export type SimWorkerReply =
       substituted: string[];
       ms: number;
     }
+  /** Not a reply: a long simulate request's counts so far (any number, before its reply). */
+  | {
+      id: number;
+      ok: true;
+      kind: 'progress';
+      model: VisModel;
+      framesInjected: number;
+      framesTotal: number;
+    }
   | { id: number; ok: true; kind: 'inspect'; programs: string[]; maps: string[] }
-  | { id: number; ok: false; message: string };
+  /** `stopped`: the user stopped the run (not a failure). */
+  | { id: number; ok: false; message: string; stopped?: boolean };

@@ -6,7 +6,8 @@ import type { CoreHost } from '../core/host';
 import { loadScenario } from '../core/scenario/scenarioLoad';
 import type { XdpProgram } from '../core/vm/xdpProgram';
 import type { XdpSummary } from '../core/trace/summary';
-import { runSimulation } from '../core/xdp/simulation';
+import { Simulation } from '../core/xdp/simulation';
+import type { SimulationResult } from '../core/xdp/simulationResult';
 import type { VisModel } from '../protocol/visualizer';
 // The adapter is pure (no vscode import) and the one copy of SimulationResult → VisModel; it lives
 // beside the panel host for now. scripts/buildPlayground.mjs allows exactly this import.
@@ -20,6 +21,10 @@ export interface SimRunRequest {
   files: ReadonlyMap<string, Uint8Array>;
   /** Timeline steps kept for the visualizer. */
   maxSteps: number;
+  /** Between slices of a long run: the counts so far as a view model (no timeline). */
+  onProgress?: (partial: VisModel, progress: { framesInjected: number; framesTotal: number }) => void;
+  /** Gives the thread back between slices (the worker's message loop); default setTimeout 0. */
+  pause?: () => Promise<void>;
 }
 
 export interface SimRunResult {
@@ -67,7 +72,6 @@ export async function runScenarioInMemory(req: SimRunRequest): Promise<SimRunRes
       return Promise.resolve(obj);
     },
   });
-  const result = runSimulation(input, { maxEvents: 0, maxSteps: Math.max(1, req.maxSteps) });
 
   const programSources = new Map<string, { file: string; line?: number; redirectLine?: number }>();
   for (const p of input.scenario.programs) {
@@ -85,13 +89,30 @@ export async function runScenarioInMemory(req: SimRunRequest): Promise<SimRunRes
       });
   }
   const raw = JSON.parse(req.scenarioText) as { traffic?: unknown };
-  const model = simulationToViewModel({
-    result,
-    scenario: input.scenario,
-    ...(Array.isArray(raw.traffic) ? { rawTraffic: raw.traffic } : {}),
-    title: req.scenarioName.replace(/\.xdpscenario\.json$/, ''),
-    scenarioPath: req.scenarioName,
-    programSources,
+  const view = (result: SimulationResult): VisModel =>
+    simulationToViewModel({
+      result,
+      scenario: input.scenario,
+      ...(Array.isArray(raw.traffic) ? { rawTraffic: raw.traffic } : {}),
+      title: req.scenarioName.replace(/\.xdpscenario\.json$/, ''),
+      scenarioPath: req.scenarioName,
+      programSources,
+    });
+  const result = await new Simulation(input, {
+    maxEvents: 0,
+    maxSteps: Math.max(1, req.maxSteps),
+  }).runInSlices({
+    now: () => performance.now(),
+    pause: req.pause ?? (() => new Promise<void>((resolve) => setTimeout(resolve, 0))),
+    ...(req.onProgress
+      ? {
+          onProgress: (p) =>
+            req.onProgress?.(view(p.partial), {
+              framesInjected: p.framesInjected,
+              framesTotal: p.framesTotal,
+            }),
+        }
+      : {}),
   });
-  return { model, summary: result.summary, substituted };
+  return { model: view(result), summary: result.summary, substituted };
 }

@@ -397,6 +397,8 @@ export const visualizerProtocol = {
     v.object({ traffic: v.optional(v.array(trafficEdit, { maxLength: 1000 })) }),
     v.object({ ok: v.boolean(), message: v.optional(v.string({ maxLength: 4096 })) }),
   ),
+  /** view → host: stop the run in progress; the counts so far stay on screen (status ready, "stopped"). */
+  cancel: notificationType('visualizer/cancel', v.object({})),
   /** view → host: run a frame's first program in the VM's trace mode, one entry per instruction. */
   traceFrame: requestType('visualizer/traceFrame', v.object({ frame: v.int(0) }), traceReply),
   /** view → host: save an export; svg/png/events content comes from the view, pcap is built by the host. */

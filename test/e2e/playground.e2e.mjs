@@ -410,7 +410,73 @@ try {
         'scenario text untouched',
       );
       await page.click('#simulate');
+      // The click starts the run; the counters are the example's once its snapshot is in.
+      await page
+        .frameLocator('#visualizer')
+        .locator('#status.status-ready')
+        .waitFor({ state: 'attached', timeout: 30_000 });
+      await page
+        .frameLocator('#visualizer')
+        .locator('[data-counter="frames.injected"][data-value="80"]')
+        .waitFor({ timeout: 30_000 });
       await checkCounters();
+    },
+  );
+
+  await step(
+    'a 1 000 000-frame run streams into the visualizer; Stop keeps the counts so far and the page keeps working',
+    async () => {
+      const frame = page.frameLocator('#visualizer');
+      await frame.locator('body').evaluate(() =>
+        window.acquireVsCodeApi().postMessage({
+          type: 'request',
+          id: 9002,
+          method: 'visualizer/rerun',
+          params: { traffic: [{ index: 0, count: 1000000 }] },
+        }),
+      );
+      const status = frame.locator('#status');
+      const redirects = frame.locator('[data-counter="tracepoints.xdp:xdp_redirect"]');
+      await status.filter({ hasText: /of 1,000,016 frames/ }).waitFor({ timeout: 30_000 });
+      const seen = new Set();
+      const deadline = Date.now() + 60_000;
+      while (seen.size < 2) {
+        const text = await status.innerText();
+        if (!/of 1,000,016 frames/.test(text)) throw new Error(`the run ended before two reports: ${text}`);
+        const v = Number(await redirects.getAttribute('data-value'));
+        if (v > 0) seen.add(v);
+        if (Date.now() > deadline) throw new Error(`counts did not grow: ${[...seen].join(', ')}`);
+        await page.waitForTimeout(50);
+      }
+      await page.screenshot({ path: path.join(shots, 'playground-streaming.png') });
+      await frame.locator('button[data-action="stop"]').click();
+      const stopped = status.filter({ hasText: /stopped after [\d,]+ of 1,000,016 frames/ });
+      await stopped.waitFor({ timeout: 15_000 });
+      const at = Number(
+        (/stopped after ([\d,]+)/.exec(await stopped.innerText()) ?? [])[1]?.replace(/,/g, ''),
+      );
+      const shown = Number(await redirects.getAttribute('data-value'));
+      assert(
+        shown >= Math.max(...seen) && shown <= at && at < 1_000_016,
+        `after Stop: ${shown} redirects shown, stopped after ${at} frames, reports ${[...seen].join(', ')}`,
+      );
+      assert(
+        (await frame.locator('button[data-action="rerun"]').count()) === 1,
+        'Re-run is back in place of Stop',
+      );
+      // The simulator was replaced; the next run is whole again.
+      await page.click('#simulate');
+      // The click starts the run; the counters are the example's once its snapshot is in.
+      await page
+        .frameLocator('#visualizer')
+        .locator('#status.status-ready')
+        .waitFor({ state: 'attached', timeout: 30_000 });
+      await page
+        .frameLocator('#visualizer')
+        .locator('[data-counter="frames.injected"][data-value="80"]')
+        .waitFor({ timeout: 30_000 });
+      await checkCounters();
+      return `reports ${[...seen].join(', ')}; stopped at ${at}`;
     },
   );
 
@@ -452,6 +518,15 @@ try {
       await page.locator('#messages .msg.error', { hasText: 'JSON' }).first().waitFor({ timeout: 30_000 });
       await pg((t) => window.xdpLabPlayground.editors.scenarioEditor().getModel().setValue(t), good);
       await page.click('#simulate');
+      // The click starts the run; the counters are the example's once its snapshot is in.
+      await page
+        .frameLocator('#visualizer')
+        .locator('#status.status-ready')
+        .waitFor({ state: 'attached', timeout: 30_000 });
+      await page
+        .frameLocator('#visualizer')
+        .locator('[data-counter="frames.injected"][data-value="80"]')
+        .waitFor({ timeout: 30_000 });
       await checkCounters();
     },
   );
@@ -493,6 +568,15 @@ try {
         'the object is listed as opened',
       );
       await page.click('#simulate');
+      // The click starts the run; the counters are the example's once its snapshot is in.
+      await page
+        .frameLocator('#visualizer')
+        .locator('#status.status-ready')
+        .waitFor({ state: 'attached', timeout: 30_000 });
+      await page
+        .frameLocator('#visualizer')
+        .locator('[data-counter="frames.injected"][data-value="80"]')
+        .waitFor({ timeout: 30_000 });
       await checkCounters();
     },
   );

@@ -34,6 +34,7 @@ export class VisualizerPanel implements vscode.Disposable {
   private partial: VisModel | undefined;
   /** The view has the partial model's topology, so counts alone update it. */
   private partialShown = false;
+  private progress: { framesInjected: number; framesTotal: number } | undefined;
   private status: VisStatus = { state: 'empty', message: 'not run yet' };
   private running: AbortController | undefined;
   private edits: readonly TrafficEdit[] | undefined;
@@ -102,6 +103,7 @@ export class VisualizerPanel implements vscode.Disposable {
       onError: (e) => log.warn(`visualizer: ${e.message}`),
     });
     this.endpoint.onNotification(P.ready, () => this.sendSnapshot());
+    this.endpoint.onNotification(P.cancel, () => this.stop());
     this.endpoint.onRequest(P.openSource, (p) =>
       this.openSource(p.file, p.line, p.column, p.preserveFocus ?? false),
     );
@@ -143,6 +145,31 @@ export class VisualizerPanel implements vscode.Disposable {
     else this.endpoint.sendNotification(P.didStatus, this.status);
   }
 
+  /**
+   * Stops the run in progress. Its counts so far become the panel's model (no timeline, so no
+   * stepping or pcap); a stopped run is a result the user asked for, not an error.
+   */
+  private stop(): void {
+    const ctl = this.running;
+    if (!ctl) return;
+    ctl.abort();
+    this.running = undefined;
+    const partial = this.partial;
+    this.partial = undefined;
+    if (partial) {
+      this.model = partial;
+      this.last = undefined;
+    }
+    this.status = {
+      state: 'ready',
+      message: this.progress
+        ? `stopped after ${this.progress.framesInjected.toLocaleString('en-US')} of ${this.progress.framesTotal.toLocaleString('en-US')} frames: the counts so far`
+        : 'stopped before the first frame',
+    };
+    output().info(`visualizer: ${this.status.message}`);
+    this.sendSnapshot();
+  }
+
   /** Runs the scenario (cancelling a run in progress); true when a new model was sent. */
   async run(): Promise<boolean> {
     if (!this.scenario) return false;
@@ -158,10 +185,12 @@ export class VisualizerPanel implements vscode.Disposable {
     // ready meanwhile gets the latest report as its snapshot (sendSnapshot).
     this.partial = undefined;
     this.partialShown = false;
+    this.progress = undefined;
     let lastReport = 0;
     const onProgress = (partial: VisModel, p: { framesInjected: number; framesTotal: number }): void => {
       if (ctl.signal.aborted) return;
       this.partial = partial;
+      this.progress = p;
       const now = Date.now();
       if (this.partialShown && now - lastReport < 250) return;
       lastReport = now;

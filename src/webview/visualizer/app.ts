@@ -45,6 +45,8 @@ const MIN_FIT_ZOOM = 0.72;
 export class VisualizerApp {
   private model: VisModel | undefined;
   private status: VisStatus = { state: 'empty', message: 'Waiting for the extension…' };
+  /** The controls were last drawn with Stop in place of Re-run (a run was in progress). */
+  private controlsShowStop = false;
   private graph: Graph | undefined;
   private layout: Layout | undefined;
   private layoutKey = '';
@@ -280,6 +282,9 @@ export class VisualizerApp {
     this.els.status.textContent =
       s.state === 'ready' ? (s.message ?? '') : `${s.state}${s.message ? `: ${s.message}` : ''}`;
     this.els.status.className = `status status-${s.state}`;
+    // Re-run turns into Stop while the host runs the scenario.
+    const running = s.state === 'running';
+    if (running !== this.controlsShowStop) this.renderControls();
   }
 
   private renderCounters(): void {
@@ -313,6 +318,7 @@ export class VisualizerApp {
   }
 
   private renderControls(): void {
+    this.controlsShowStop = this.status.state === 'running';
     const btn = (
       action: string,
       label: string,
@@ -351,7 +357,11 @@ export class VisualizerApp {
       btn('zoom-fit', 'fit', 'Fit the graph (f)'),
       btn('zoom-in', '+', 'Zoom in (+)'),
       h('span', { class: 'sep' }),
-      btn('rerun', '↻ Re-run', 'Run the scenario again', { disabled: this.model?.origin !== 'simulation' }),
+      this.status.state === 'running'
+        ? btn('stop', '■ Stop', 'Stop the simulation in progress (the counts so far stay)')
+        : btn('rerun', '↻ Re-run', 'Run the scenario again', {
+            disabled: this.model?.origin !== 'simulation',
+          }),
       h('span', { class: 'sep' }),
       btn('export-svg', 'SVG', 'Export the graph as SVG', { disabled: !this.layout }),
       btn('export-png', 'PNG', 'Export the graph as PNG', { disabled: !this.layout }),
@@ -706,6 +716,9 @@ export class VisualizerApp {
       case 'call-next':
       case 'insn-goto':
         this.stepInsn(action, Number(data.insn));
+        break;
+      case 'stop':
+        this.endpoint.sendNotification(P.cancel, {});
         break;
       case 'rerun':
         void this.rerun();

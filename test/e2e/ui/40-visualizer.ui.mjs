@@ -221,7 +221,7 @@ export const steps = [
     },
   },
   {
-    name: 'a 1 000 000-frame run streams: the panel shows its progress and growing counts, then the CLI’s numbers',
+    name: 'a 1 000 000-frame run streams: the panel shows its progress and growing counts, then the CLI’s numbers; Stop keeps the counts so far',
     run: async (wb, ctx) => {
       const file = path.join(ctx.workspace, 'long.xdpscenario.json');
       const original = fs.readFileSync(path.join(ctx.workspace, 'redirect.xdpscenario.json'), 'utf8');
@@ -286,7 +286,20 @@ export const steps = [
           throw new Error(
             `saw ${partial.length} partial counts (${[...seen].join(', ')}); progress ${JSON.stringify(progress)}`,
           );
-        return `${partial.length} partial counts (${partial[0]} … ${partial.at(-1)}), then ${final} = CLI`;
+        // Once more, and Stop it: the counts so far stay, as a result (status ready, "stopped after").
+        await frame.locator('button[data-action="rerun"]').click();
+        await status.filter({ hasText: /of 1,000,016 frames/ }).waitFor({ timeout: 60_000 });
+        await frame.locator('button[data-action="stop"]').click();
+        const stopped = status.filter({ hasText: /stopped after [\d,]+ of 1,000,016 frames/ });
+        await stopped.waitFor({ timeout: 30_000 });
+        const at = Number(
+          (/stopped after ([\d,]+)/.exec(await stopped.innerText()) ?? [])[1]?.replace(/,/g, ''),
+        );
+        const shown = Number(await redirects.getAttribute('data-value'));
+        if (!(shown > 0 && shown <= at && at < 1_000_016))
+          throw new Error(`after Stop: ${shown} redirects shown, stopped after ${at} frames`);
+        await wb.screenshot('visualizer-stopped');
+        return `${partial.length} partial counts (${partial[0]} … ${partial.at(-1)}), then ${final} = CLI; stopped at ${at}`;
       } finally {
         fs.rmSync(file, { force: true });
       }
