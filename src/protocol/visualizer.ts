@@ -263,6 +263,8 @@ const summarySchema = v.openObject({
 const visObserved = v.object({
   /** The capture: host · kernel · file. */
   title: v.string({ maxLength: 512 }),
+  /** The .xdpcapture.json file, when the capture is one (a comparison panel is restored from it). */
+  file: v.optional(path),
   /** The model's observable flows with the capture's counts, plus paths the capture saw and the model lacks. */
   flows: v.array(visFlow),
   /** Per device name the capture knows: frames transmitted (devmap sent) and dropped (errno + xmit drops). */
@@ -331,6 +333,10 @@ export type ExportKind = (typeof exportKinds)[number];
 /** What the webview persists with vscode.setState and the serializer gets back after a reload. */
 export const visPersistedState = v.object({
   scenario: v.optional(path),
+  /** A comparison's capture file (with `scenario`: the panel re-runs and compares again). */
+  capture: v.optional(path),
+  /** The panel compared a capture (with or without a file). */
+  compared: v.optional(v.boolean()),
   tab: v.optional(v.literal('drops', 'timeline', 'frame', 'traffic')),
   t: v.optional(v.int(0)),
   frame: v.optional(v.int(0)),

@@ -15,10 +15,9 @@ import { startAskpass, type Askpass } from '../../node/ssh/askpass';
 import { CaptureError, probeHost, runCapture, type CaptureTool } from '../../node/ssh/remoteCapture';
 import { acceptHostKey, checkHostKey, type SshOptions } from '../../node/ssh/sshSession';
 import { parseSshTarget, sshConfigHosts, targetLabel, type SshTarget } from '../../node/ssh/sshTarget';
-import { withObserved } from '../../protocol/visualizerObserved';
 import { readConfig } from '../config';
 import { output } from '../output';
-import { showVisualizerModel } from '../visualizer/register';
+import { showComparison } from '../visualizer/register';
 import { CapturePanel } from './capturePanel';
 
 type Mode = 'counts' | 'perf' | 'rates';
@@ -265,7 +264,8 @@ export async function openCapture(context: vscode.ExtensionContext, uri?: vscode
     void vscode.window.showErrorMessage(`XDP Lab: ${target.fsPath}: ${capture}`);
     return;
   }
-  CapturePanel.create(context, `XDP capture: ${path.basename(target.fsPath)}`, capture, false);
+  CapturePanel.create(context, `XDP capture: ${path.basename(target.fsPath)}`, capture, false).file =
+    target.fsPath;
 }
 
 /**
@@ -328,5 +328,10 @@ export async function compareCapture(
   });
   panel.setComparison({ scenario: vscode.workspace.asRelativePath(scenario), rows });
   const observedTitle = `${capture.host} · ${capture.kernel} · ${capture.startedAt.slice(0, 19).replace('T', ' ')}`;
-  await showVisualizerModel(context, withObserved(out.model, capture, observedTitle));
+  await showComparison(
+    context,
+    scenario,
+    { capture, title: observedTitle, ...(panel.current.file ? { file: panel.current.file } : {}) },
+    out,
+  );
 }

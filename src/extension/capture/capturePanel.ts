@@ -31,6 +31,8 @@ export class CapturePanel {
   private running: boolean;
   private rates: CaptureLiveRates | undefined;
   private comparison: CaptureViewState['comparison'];
+  /** The .xdpcapture.json this capture was opened from or saved as (a comparison can be restored from it). */
+  file: string | undefined;
   /** The panel shown last: "Compare with simulation" uses its capture. */
   static latest: CapturePanel | undefined;
 
@@ -88,8 +90,8 @@ export class CapturePanel {
     this.endpoint.sendNotification(captureDidUpdate, this.state());
   }
 
-  get current(): { capture: CaptureFile; running: boolean } {
-    return { capture: this.capture, running: this.running };
+  get current(): { capture: CaptureFile; running: boolean; file?: string } {
+    return { capture: this.capture, running: this.running, ...(this.file ? { file: this.file } : {}) };
   }
 
   setComparison(comparison: CaptureViewState['comparison']): void {
@@ -126,6 +128,7 @@ export class CapturePanel {
           ? captureCsv(c)
           : JSON.stringify({ kernel: c.kernel, ...c.summary }, null, 2) + '\n';
     await writeFile(uri.fsPath, text);
+    if (format === 'xdpcapture') this.file = uri.fsPath;
     return uri.fsPath;
   }
 }

@@ -34,11 +34,18 @@ export function registerCapture(context: vscode.ExtensionContext): void {
   reg('xdpLab.capture.open', async (uri) =>
     (await load()).openCapture(context, uri instanceof vscode.Uri ? uri : undefined),
   );
-  reg('xdpLab.capture.compare', async (uri, scenario) =>
-    (await load()).compareCapture(
-      context,
-      uri instanceof vscode.Uri ? uri : undefined,
-      scenario instanceof vscode.Uri ? scenario : undefined,
-    ),
-  );
+  reg('xdpLab.capture.compare', async (uri, scenario) => {
+    // From a menu: the capture file clicked; from the palette: the capture file in the editor, if
+    // any, else the capture panel shown last.
+    const active = vscode.window.activeTextEditor?.document.uri;
+    const capture =
+      uri instanceof vscode.Uri
+        ? uri
+        : active && /\.xdpcapture\.json$/.test(active.path)
+          ? active
+          : undefined;
+    await (
+      await load()
+    ).compareCapture(context, capture, scenario instanceof vscode.Uri ? scenario : undefined);
+  });
 }

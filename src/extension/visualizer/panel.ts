@@ -14,6 +14,7 @@ import {
 } from '../../protocol/visualizer';
 import { Endpoint } from '../../protocol/webviewEndpoint';
 import { countsOfModel } from '../../protocol/visualizerFromSimulation';
+import { withObserved, type ObservedCapture } from '../../protocol/visualizerObserved';
 import { readConfig } from '../config';
 import { output } from '../output';
 import { visualizerHtml } from './html';
@@ -24,9 +25,22 @@ export const VISUALIZER_VIEW_TYPE = 'xdpLab.visualizer';
 
 const panels = new Map<string, VisualizerPanel>();
 const keyOf = (scenario: vscode.Uri | undefined): string => scenario?.toString() ?? '(model)';
+let comparisons = 0;
+
+/** A capture a comparison panel lays onto its scenario's simulation ("Compare with simulation"). */
+export interface ComparedCapture {
+  capture: ObservedCapture;
+  /** host · kernel · start time. */
+  title: string;
+  /** The .xdpcapture.json it came from, when it is a file: the panel then survives a reload. */
+  file?: string;
+}
 
 export class VisualizerPanel implements vscode.Disposable {
   private readonly endpoint: Endpoint;
+  private readonly key: string;
+  /** Said with the next result (a restored comparison whose capture is gone). */
+  private notice: string | undefined;
   private readonly disposables: vscode.Disposable[] = [];
   private last: ScenarioRunOutput | undefined;
   private model: VisModel | undefined;
@@ -60,6 +74,32 @@ export class VisualizerPanel implements vscode.Disposable {
     return p;
   }
 
+  /**
+   * A comparison: runs `scenario` like a scenario panel (Re-run, Stop, follows saves) and shows the
+   * capture's counts on the same graph, predicted / observed. `first`: a run already made.
+   */
+  static showComparison(
+    context: vscode.ExtensionContext,
+    scenario: vscode.Uri,
+    observed: ComparedCapture,
+    first?: ScenarioRunOutput,
+  ): VisualizerPanel {
+    const panel = vscode.window.createWebviewPanel(
+      VISUALIZER_VIEW_TYPE,
+      `Compare: ${path.basename(scenario.fsPath).replace(/\.xdpscenario\.json$/, '')}`,
+      vscode.ViewColumn.Active,
+      webviewOptions(context),
+    );
+    const p = new VisualizerPanel(context, panel, scenario, observed);
+    if (first) {
+      p.last = first;
+      p.model = p.view(first.model);
+      p.status = { state: 'ready' };
+      p.sendSnapshot();
+    } else void p.run();
+    return p;
+  }
+
   /** Shows a model computed elsewhere (a capture, issue #7): no scenario, no re-run. */
   static showModel(context: vscode.ExtensionContext, model: VisModel): VisualizerPanel {
     const panel = vscode.window.createWebviewPanel(
@@ -80,9 +120,12 @@ export class VisualizerPanel implements vscode.Disposable {
     context: vscode.ExtensionContext,
     panel: vscode.WebviewPanel,
     scenario: vscode.Uri | undefined,
+    observed?: ComparedCapture,
+    notice?: string,
   ): VisualizerPanel {
     panel.webview.options = webviewOptions(context);
-    const p = new VisualizerPanel(context, panel, scenario);
+    const p = new VisualizerPanel(context, panel, scenario, observed);
+    p.notice = notice;
     if (scenario) void p.run();
     else
       p.status = { state: 'empty', message: 'this panel showed a capture; open the capture again to see it' };
@@ -93,8 +136,11 @@ export class VisualizerPanel implements vscode.Disposable {
     private readonly context: vscode.ExtensionContext,
     readonly panel: vscode.WebviewPanel,
     readonly scenario: vscode.Uri | undefined,
+    private readonly observed?: ComparedCapture,
   ) {
-    panels.set(keyOf(scenario), this);
+    // A comparison is not the scenario's own panel: "Open Visualizer" on the scenario opens another.
+    this.key = observed ? `compare:${keyOf(scenario)}#${++comparisons}` : keyOf(scenario);
+    panels.set(this.key, this);
     const log = output();
     this.endpoint = new Endpoint({
       post: (m) => void panel.webview.postMessage(m),
@@ -127,7 +173,7 @@ export class VisualizerPanel implements vscode.Disposable {
   }
 
   dispose(): void {
-    panels.delete(keyOf(this.scenario));
+    if (panels.get(this.key) === this) panels.delete(this.key);
     this.running?.abort();
     if (this.rerunTimer) clearTimeout(this.rerunTimer);
     this.endpoint.dispose();
@@ -143,6 +189,14 @@ export class VisualizerPanel implements vscode.Disposable {
     } else if (this.model)
       this.endpoint.sendNotification(P.didSnapshot, { model: this.model, status: this.status });
     else this.endpoint.sendNotification(P.didStatus, this.status);
+  }
+
+  /** A simulated model as this panel shows it: with the capture's counts when it is a comparison. */
+  private view(model: VisModel): VisModel {
+    const o = this.observed;
+    if (!o) return model;
+    const m = withObserved(model, o.capture, o.title);
+    return o.file && m.observed ? { ...m, observed: { ...m.observed, file: o.file } } : m;
   }
 
   /**
@@ -189,6 +243,7 @@ export class VisualizerPanel implements vscode.Disposable {
     let lastReport = 0;
     const onProgress = (partial: VisModel, p: { framesInjected: number; framesTotal: number }): void => {
       if (ctl.signal.aborted) return;
+      partial = this.view(partial);
       this.partial = partial;
       this.progress = p;
       const now = Date.now();
@@ -209,8 +264,9 @@ export class VisualizerPanel implements vscode.Disposable {
       const out = await runScenarioForView({
         scenarioPath: this.scenario.fsPath,
         ...(this.edits ? { edits: this.edits } : {}),
-        // The panel keeps at most 100 000 steps: a snapshot is one postMessage.
-        maxEvents: Math.max(1, Math.min(cfg.maxEvents, 100_000)),
+        // The panel keeps at most 100 000 steps: a snapshot is one postMessage. A comparison keeps
+        // none: its redirects are drawn per target from the summary, as a capture sees them.
+        maxEvents: this.observed ? 1 : Math.max(1, Math.min(cfg.maxEvents, 100_000)),
         clangPath: cfg.clangPath,
         includePaths: cfg.clangIncludePaths,
         clangArgs: cfg.clangExtraArgs,
@@ -221,8 +277,8 @@ export class VisualizerPanel implements vscode.Disposable {
       if (ctl.signal.aborted) return false;
       this.partial = undefined;
       this.last = out;
-      this.model = out.model;
-      this.status = { state: 'ready', message: this.edits ? 'with traffic edits' : '' };
+      this.model = this.view(out.model);
+      this.status = { state: 'ready', message: this.notice ?? (this.edits ? 'with traffic edits' : '') };
       this.sendSnapshot();
       return true;
     } catch (e) {

@@ -3,10 +3,12 @@
 // panels back after a reload. Only registration happens at activation; the panel code loads on use.
 import path from 'node:path';
 import * as vscode from 'vscode';
-import { checkCaptureFile } from '../../core/trace/captureFile';
-import { visPersistedState, type VisModel } from '../../protocol/visualizer';
+import { checkCaptureFile, type CaptureFile } from '../../core/trace/captureFile';
+import { visPersistedState, type VisPersistedState } from '../../protocol/visualizer';
 import { output } from '../output';
 import { captureToViewModel } from './fromCapture';
+import type { ComparedCapture } from './panel';
+import type { ScenarioRunOutput } from './runner';
 
 type PanelModule = typeof import('./panel');
 let loaded: Promise<PanelModule> | undefined;
@@ -83,8 +85,17 @@ async function pickScenario(arg: unknown, fn?: unknown): Promise<vscode.Uri | un
   return pick?.uri;
 }
 
-/** A saved capture: its redirect paths and drops as a graph (no frames, so no timeline). */
-async function showCapture(context: vscode.ExtensionContext, uri: vscode.Uri): Promise<void> {
+/** A saved capture as the comparison needs it (title as "Compare with simulation" writes it). */
+async function readComparedCapture(uri: vscode.Uri): Promise<ComparedCapture> {
+  const file = await readCaptureFile(uri);
+  return {
+    capture: file,
+    title: `${file.host} · ${file.kernel} · ${file.startedAt.slice(0, 19).replace('T', ' ')}`,
+    file: uri.fsPath,
+  };
+}
+
+async function readCaptureFile(uri: vscode.Uri): Promise<CaptureFile> {
   const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
   let parsed: unknown;
   try {
@@ -96,13 +107,28 @@ async function showCapture(context: vscode.ExtensionContext, uri: vscode.Uri): P
   }
   const file = checkCaptureFile(parsed);
   if (typeof file === 'string') throw new Error(`${vscode.workspace.asRelativePath(uri)}: ${file}`);
+  return file;
+}
+
+/** A saved capture: its redirect paths and drops as a graph (no frames, so no timeline). */
+async function showCapture(context: vscode.ExtensionContext, uri: vscode.Uri): Promise<void> {
+  const file = await readCaptureFile(uri);
   const title = `${file.host} · ${file.kernel} · ${path.basename(uri.fsPath).replace(/\.xdpcapture\.json$/, '')}`;
   (await load()).VisualizerPanel.showModel(context, captureToViewModel(file, title));
 }
 
-/** For other pillars (capture results): open a panel on a model they computed. */
-export async function showVisualizerModel(context: vscode.ExtensionContext, model: VisModel): Promise<void> {
-  (await load()).VisualizerPanel.showModel(context, model);
+/**
+ * "Compare with simulation": a panel that runs `scenario` and lays the capture's counts onto it. It
+ * re-runs like any scenario panel (Re-run, saves) and, when the capture is a file, comes back after
+ * a reload. `first`: a run the caller already made, shown without running again.
+ */
+export async function showComparison(
+  context: vscode.ExtensionContext,
+  scenario: vscode.Uri,
+  observed: ComparedCapture,
+  first?: ScenarioRunOutput,
+): Promise<void> {
+  (await load()).VisualizerPanel.showComparison(context, scenario, observed, first);
 }
 
 export function registerVisualizer(context: vscode.ExtensionContext): void {
@@ -121,10 +147,14 @@ export function registerVisualizer(context: vscode.ExtensionContext): void {
     }),
     vscode.window.registerWebviewPanelSerializer('xdpLab.visualizer', {
       async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: unknown) {
-        // The state comes from the webview: untrusted. Only a scenario path that still exists is used.
+        // The state comes from the webview: untrusted. Only a scenario path that still exists is used,
+        // and a capture file only when it still reads as a capture.
         let scenario: vscode.Uri | undefined;
+        let observed: ComparedCapture | undefined;
+        let notice: string | undefined;
         if (visPersistedState.check(state, 'state') === undefined) {
-          const s = (state as { scenario?: string }).scenario;
+          const st = state as VisPersistedState;
+          const s = st.scenario;
           if (s && /\.xdpscenario\.json$/.test(s)) {
             const uri = vscode.Uri.file(s);
             try {
@@ -134,8 +164,18 @@ export function registerVisualizer(context: vscode.ExtensionContext): void {
               output().warn(`visualizer: the restored panel's scenario ${s} no longer exists`);
             }
           }
+          if (scenario && st.capture && /\.xdpcapture\.json$/.test(st.capture)) {
+            try {
+              observed = await readComparedCapture(vscode.Uri.file(st.capture));
+            } catch (e) {
+              notice = `the compared capture cannot be read (${e instanceof Error ? e.message : String(e)}): the simulation alone`;
+            }
+          } else if (scenario && st.compared)
+            notice =
+              'the compared capture was not saved as .xdpcapture.json, so it did not survive the reload: the simulation alone';
+          if (notice) output().warn(`visualizer: ${notice}`);
         }
-        (await load()).VisualizerPanel.revive(context, panel, scenario);
+        (await load()).VisualizerPanel.revive(context, panel, scenario, observed, notice);
       },
     }),
   );

@@ -161,6 +161,8 @@ export class VisualizerApp {
   private persist(): void {
     const state: VisPersistedState = { tab: this.tab, t: Math.max(0, this.t), frame: this.frame };
     if (this.model?.scenario) state.scenario = this.model.scenario;
+    if (this.model?.observed) state.compared = true;
+    if (this.model?.observed?.file) state.capture = this.model.observed.file;
     this.api.setState(state);
   }
 

@@ -36,12 +36,7 @@ function countersOf(model: VisModel, s: VisModel['summary']): Counter[] {
   const actions = Object.values(s.actions);
   const byAction = (a: string): number => actions.reduce((n, per) => n + (per[a] ?? 0), 0);
   return [
-    {
-      key: 'frames.injected',
-      label: 'frames',
-      value: model.traffic.reduce((n, t) => n + t.count, 0),
-      hint: 'frames the scenario injects',
-    },
+    framesCounter(model, s),
     {
       key: 'tracepoints.xdp:xdp_redirect',
       label: 'redirected',
@@ -88,4 +83,21 @@ function countersOf(model: VisModel, s: VisModel['summary']): Counter[] {
       hint: 'tracepoint events with err ≠ 0',
     },
   ];
+}
+
+/**
+ * Frames injected: what the simulator counted (a run in progress or stopped has injected part of
+ * its traffic), else what the scenario's traffic says (a capture has no such count).
+ */
+function framesCounter(model: VisModel, s: VisModel['summary']): Counter {
+  const total = model.traffic.reduce((n, t) => n + t.count, 0);
+  const injected = (s as { frames?: { injected?: unknown } }).frames?.injected;
+  if (typeof injected === 'number' && injected < total)
+    return {
+      key: 'frames.injected',
+      label: 'frames',
+      value: injected,
+      hint: `frames injected so far, of the ${total.toLocaleString('en-US')} the scenario sends`,
+    };
+  return { key: 'frames.injected', label: 'frames', value: total, hint: 'frames the scenario injects' };
 }

@@ -65,6 +65,21 @@ export class Workbench {
     return this.page.locator('.explorer-folders-view .monaco-list-row', { hasText: name }).first();
   }
 
+  /**
+   * Opens a top-level file by clicking it in the explorer: a file made a moment ago shows there (the
+   * file watcher) before Quick Open's index has it; falls back to Quick Open.
+   */
+  async openFromExplorer(name) {
+    const row = this.explorerRow(name);
+    const listed = await row
+      .waitFor({ timeout: 30_000 })
+      .then(() => true)
+      .catch(() => false);
+    if (listed) await row.click();
+    else await this.openFile(name);
+    await this.tab(name).first().waitFor({ timeout: 15_000 });
+  }
+
   /** Opens a file through Quick Open (works for nested paths too) and waits for its tab. */
   async openFile(relPath) {
     const name = path.basename(relPath);

@@ -230,16 +230,7 @@ export const steps = [
       fs.writeFileSync(file, original.replace('"count": 64', '"count": 1000000'));
       try {
         // A file made a moment ago: the explorer's watcher shows it before quick open's index has it.
-        const row = wb.page.locator('.explorer-folders-view .monaco-list-row', {
-          hasText: 'long.xdpscenario.json',
-        });
-        const listed = await row
-          .first()
-          .waitFor({ timeout: 30_000 })
-          .then(() => true)
-          .catch(() => false);
-        if (listed) await row.first().click();
-        else await wb.openFile('long.xdpscenario.json');
+        await wb.openFromExplorer('long.xdpscenario.json');
         await wb.tab('long.xdpscenario.json').first().waitFor({ timeout: 15_000 });
         await wb.runCommand('XDP Lab: Open Redirect-Flow Visualizer');
         const frame = await wb.findWebviewFrame('h1#title:text-is("long")', 60_000);

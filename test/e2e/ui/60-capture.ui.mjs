@@ -209,4 +209,43 @@ export const steps = [
       return `redirected ${red.text}, redirect errors ${err.text}`;
     },
   },
+  {
+    name: 'a saved capture compared from its editor: Re-run compares again, and the comparison comes back after a reload',
+    run: async (wb, ctx) => {
+      // The capture of the example's host wiring made by makeRedirectCapture.ts (61 redirects, 16 EOPNOTSUPP).
+      const file = path.join(ctx.workspace, 'lab.xdpcapture.json');
+      fs.copyFileSync(path.join(ctx.root, 'test/fixtures/capture/redirect.xdpcapture.json'), file);
+      try {
+        await wb.openFromExplorer('lab.xdpcapture.json');
+        await wb.runCommand('XDP Lab: Compare Capture with Simulation');
+        await wb.pickQuickItem('redirect.xdpscenario.json', 30_000);
+        const compared = '[data-counter="tracepoints.xdp:xdp_redirect"][data-observed="61"]';
+        let vis = await wb.findWebviewFrame(compared, 90_000);
+        const text = async () =>
+          (await vis.locator('[data-counter="tracepoints.xdp:xdp_redirect"]').innerText()).trim();
+        if ((await text()) !== '64 / 61') throw new Error(`redirected counter: ${await text()}`);
+        await wb.tab('Compare: redirect').waitFor({ timeout: 15_000 });
+
+        // Re-run: the scenario runs again and the capture is laid onto the new run.
+        await vis.locator('button[data-action="rerun"]').click();
+        await vis.locator('#status.status-running').waitFor({ state: 'attached', timeout: 30_000 });
+        await vis.locator('#status.status-ready').waitFor({ state: 'attached', timeout: 60_000 });
+        if ((await text()) !== '64 / 61') throw new Error(`after Re-run: ${await text()}`);
+
+        // Reload the window: VS Code restores the panel, the serializer re-reads the capture file.
+        // (A browser reload may not flush the workbench's saved state; the command does.)
+        const reloaded = wb.page.waitForEvent('load', { timeout: 60_000 });
+        // The page navigates away while runCommand waits for the palette to close.
+        await wb.runCommand('Developer: Reload Window').catch(() => undefined);
+        await reloaded;
+        await wb.page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+        vis = await wb.findWebviewFrame(compared, 120_000);
+        if ((await text()) !== '64 / 61') throw new Error(`after the reload: ${await text()}`);
+        await wb.screenshot('capture-compare-restored');
+        return 'compared 64 / 61, re-run, restored after a reload';
+      } finally {
+        fs.rmSync(file, { force: true });
+      }
+    },
+  },
 ];
