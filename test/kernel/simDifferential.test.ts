@@ -231,13 +231,20 @@ async function runInKernel(
         // An AF_XDP socket (scenario "xsks"): created, bound as described, inserted by scenarios/xsksock.c.
         const x = sc.xsks.find((s) => s.name === v.xsk);
         assert.ok(
-          x && x.chunkSize === 2048 && x.headroom === 0 && !x.sg && !x.zeroCopy,
+          x && x.chunkSize === 2048 && x.headroom === 0 && !x.zeroCopy,
           `xsk ${v.xsk}: the harness models 2048-byte copy-mode sockets`,
         );
         const dev = sc.devices.find((d) => d.name === x.device);
         const key = new DataView(mapValueBytes(e.key, sc).buffer).getUint32(0, true);
         const args = x.bound
-          ? ['bound', String(dev?.ifindex), String(x.queue), String(x.rxRing), String(x.fillRing)]
+          ? [
+              'bound',
+              String(dev?.ifindex),
+              String(x.queue),
+              String(x.rxRing),
+              String(x.fillRing),
+              ...(x.sg ? ['sg'] : []),
+            ]
           : ['unbound'];
         await startXsk(lab, [xsksock(lab.tmp), m.pin, String(key), ...args]);
       } else if (typeof v === 'object' && valueSize === 8 && ('ifindex' in v || 'qsize' in v)) {

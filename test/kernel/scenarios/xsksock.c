@@ -4,7 +4,8 @@
 // to the fill ring (2048-byte chunks, no umem headroom), then inserted into an XSKMAP slot. It never
 // reads its RX ring, like the simulated application. Prints "ready" and lives until stdin closes.
 // Build: gcc -O1 -o xsksock xsksock.c -lbpf
-// Usage: xsksock MAP_PIN KEY unbound | xsksock MAP_PIN KEY bound IFINDEX QUEUE RXRING FILL
+// Usage: xsksock MAP_PIN KEY unbound | xsksock MAP_PIN KEY bound IFINDEX QUEUE RXRING FILL [sg]
+// ("sg": bound with XDP_USE_SG, multi-buffer: a frame larger than a chunk takes several descriptors)
 #include <bpf/bpf.h>
 #include <linux/if_xdp.h>
 #include <stdio.h>
@@ -32,8 +33,8 @@ static int fail(const char *what)
 
 int main(int argc, char **argv)
 {
-	if (argc != 4 && argc != 8) {
-		fprintf(stderr, "usage: %s MAP_PIN KEY unbound | MAP_PIN KEY bound IFINDEX QUEUE RXRING FILL\n", argv[0]);
+	if (argc != 4 && argc != 8 && argc != 9) {
+		fprintf(stderr, "usage: %s MAP_PIN KEY unbound | MAP_PIN KEY bound IFINDEX QUEUE RXRING FILL [sg]\n", argv[0]);
 		return 2;
 	}
 	int map = bpf_obj_get(argv[1]);
@@ -68,7 +69,11 @@ int main(int argc, char **argv)
 		for (unsigned int i = 0; i < fill && i < NCHUNKS; i++)
 			addrs[i] = (__u64)i * CHUNK;
 		__atomic_store_n((__u32 *)((char *)fr + off.fr.producer), fill, __ATOMIC_RELEASE);
-		struct sockaddr_xdp sxdp = { .sxdp_family = AF_XDP, .sxdp_ifindex = ifindex, .sxdp_queue_id = queue, .sxdp_flags = XDP_COPY };
+#ifndef XDP_USE_SG
+#define XDP_USE_SG (1 << 4)
+#endif
+		__u16 flags = XDP_COPY | (argc == 9 && !strcmp(argv[8], "sg") ? XDP_USE_SG : 0);
+		struct sockaddr_xdp sxdp = { .sxdp_family = AF_XDP, .sxdp_ifindex = ifindex, .sxdp_queue_id = queue, .sxdp_flags = flags };
 		if (bind(fd, (struct sockaddr *)&sxdp, sizeof(sxdp)))
 			return fail("bind");
 	}
