@@ -3,9 +3,11 @@
 // instruction. Skips without clang.
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { readPcap } from '../../src/core/packet/pcap';
+import { PcapWriter, readPcap } from '../../src/core/packet/pcap';
 import { parsePerfScript } from '../../src/core/trace/tracepoints';
 import { runScenarioForView } from '../../src/extension/visualizer/runner';
 import { visModel, visualizerProtocol } from '../../src/protocol/visualizer';
@@ -94,5 +96,61 @@ void test(
       readPcap(r2, 'r2.pcap', { maxFrames: 10_000 }).length,
       out.model.devices.find((d) => d.name === 'r2')?.counters.txFrames,
     );
+  },
+);
+
+void test(
+  'a frame from a pcap entry steps on its own bytes: the 2nd frame of the file (to port 9) takes DEVMAP key 1',
+  { skip: !haveClang && 'no clang' },
+  async () => {
+    // The file: three frames r2 sent in the example run (UDP to 10.0.0.2:8), the 2nd one readdressed to
+    // port 9 — redir() keys the DEVMAP by the port (8 → key 0 → r2, 9 → key 1 → r3).
+    const sent = readPcap((await run()).pcaps.get('r2') ?? new Uint8Array(), 'r2.pcap', {
+      maxFrames: 10_000,
+    }).slice(0, 3);
+    assert.equal(sent.length, 3);
+    const frames = sent.map((f) => f.slice());
+    const second = frames[1] as Uint8Array;
+    second[14 + 20 + 3] = 9; // UDP destination port, low byte (IPv4 header of 20 bytes)
+    const w = new PcapWriter();
+    for (const f of frames) w.add(f);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xdp-lab-trace-pcap-'));
+    try {
+      fs.writeFileSync(path.join(dir, 'in.pcap'), w.bytes());
+      const example = JSON.parse(fs.readFileSync(scenarioPath, 'utf8')) as {
+        programs: { file: string }[];
+        traffic: unknown[];
+      };
+      for (const p of example.programs) p.file = path.join(path.dirname(scenarioPath), p.file);
+      example.traffic = [{ from: 'a0', count: 2, pcap: 'in.pcap' }];
+      const file = path.join(dir, 'pcap.xdpscenario.json');
+      fs.writeFileSync(file, JSON.stringify(example));
+      const out = await runScenarioForView({
+        scenarioPath: file,
+        maxEvents: 100_000,
+        clangPath: 'clang',
+        includePaths: [],
+        clangArgs: [],
+      });
+      // Six frames in injection order: the file twice over. The 5th (index 4) is the file's 2nd.
+      const roots = [
+        ...new Set(out.model.timeline.flatMap((e) => (e.k === 'run' && e.device === 'r1' ? [e.frame] : []))),
+      ];
+      assert.equal(roots.length, 6);
+      const trace = out.trace(roots[4] as number);
+      assert.equal(trace.ok, true, trace.message);
+      assert.equal(trace.packetIn, Buffer.from(second).toString('hex'));
+      const keyLine = trace.steps.find((s) => s.call?.helper === 'bpf_redirect_map');
+      assert.equal(keyLine?.regs[2], '0x1', 'bpf_redirect_map(&tx_port, key 1, …)');
+      const first = out.trace(roots[0] as number);
+      assert.equal(first.packetIn, Buffer.from(frames[0] as Uint8Array).toString('hex'));
+      assert.equal(
+        first.steps.find((s) => s.call?.helper === 'bpf_redirect_map')?.regs[2],
+        '0x0',
+        'the 1st frame (port 8) takes key 0',
+      );
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   },
 );

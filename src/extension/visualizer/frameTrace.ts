@@ -1,7 +1,7 @@
 // The frame stepper's data: runs the program that first received a frame again, in the VM's trace
-// mode (XdpProgram.testRun with onStep), on the frame's bytes as its traffic entry built them, and
-// returns one entry per instruction — pc, BTF source line, the instruction, r0–r10, and each helper
-// call with what it returned. Maps are as the simulation left them (the run reads and writes them).
+// mode (XdpProgram.testRun with onStep), on the frame's bytes as its traffic entry built them (or
+// the pcap frame it sent), and returns one entry per instruction — pc, BTF source line, the
+// instruction, r0–r10, and each helper call with what it returned. Maps are as the simulation left them (the run reads and writes them).
 import { helperById } from '../../core/bpf/helperCatalog';
 import type { LoadedScenario } from '../../core/scenario/scenarioLoad';
 import { xdpActionNames } from '../../core/trace/tracepoints';
@@ -34,10 +34,22 @@ export function traceFrame(
   const info = result.frames.find((f) => f.id === frameId);
   if (!info) return fail(`frame ${frameId} is not among the frames the run kept`);
   const root = info.parent !== undefined ? result.frames.find((f) => f.id === info.parent) : info;
-  const t = input.scenario.traffic[(root ?? info).traffic];
+  const rootInfo = root ?? info;
+  const t = input.scenario.traffic[rootInfo.traffic];
   if (!t) return fail(`frame ${frameId}: its traffic entry is gone`);
-  if (!t.frame)
-    return fail(`frame ${frameId} comes from a pcap file; stepping pcap frames is not supported yet`);
+  // A pcap entry sends its file's frames in order, `count` times over: the frame's place among the
+  // entry's frames (ids grow in injection order; the kept list holds every earlier one) picks it.
+  let bytes = t.frame;
+  if (!bytes) {
+    const list = input.pcaps?.get(t.pcap ?? '');
+    if (!list?.length)
+      return fail(`frame ${frameId}: the pcap ${t.pcap ?? '?'} of its traffic entry is gone`);
+    const k = result.frames.filter(
+      (f) => f.traffic === rootInfo.traffic && f.parent === undefined && f.id < rootInfo.id,
+    ).length;
+    bytes = list[k % list.length];
+  }
+  if (!bytes) return fail(`frame ${frameId}: no bytes for it`);
   // A frame sent "from" a veth end arrives at its peer; an "rx" frame at the NIC itself.
   const sender = result.topology.devices.find((d) => d.name === t.device);
   const rxName = t.kind === 'from' ? sender?.peer : t.device;
@@ -57,7 +69,7 @@ export function traceFrame(
 
   const raw: Array<{ program: string; pc: number; regs: bigint[] }> = [];
   let truncated = false;
-  const run = prog.testRun(t.frame, {
+  const run = prog.testRun(bytes, {
     ingressIfindex: rx.ifindex,
     rxQueueIndex: t.queue,
     cpu: t.cpu,
@@ -102,7 +114,7 @@ export function traceFrame(
         ? `XDP_${xdpActionNames[run.action]}`
         : `invalid action ${run.action}`,
     steps,
-    packetIn: hex(t.frame),
+    packetIn: hex(bytes),
     packetOut: hex(run.dataOut),
     ...(truncated ? { truncated } : {}),
   };
