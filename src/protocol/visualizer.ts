@@ -154,6 +154,8 @@ const visEvent = v.tagged<VisEvent>('k', {
     flush: v.boolean(),
     frames: v.optional(v.array(frame)),
     ring: v.optional(ringLevel),
+    /** Generic mode: an skb put straight into a cpumap ring (no bulk queue). */
+    skb: v.optional(v.boolean()),
   }),
   /** Step 3: the end of the NAPI poll (xdp_do_flush). */
   flush: v.object({ k: v.literal('flush'), cpu, device: name }),
@@ -208,6 +210,7 @@ export type VisEvent =
       flush: boolean;
       frames?: number[];
       ring?: VisRingLevel;
+      skb?: boolean;
     }
   | { k: 'flush'; cpu: number; device: string }
   | { k: 'drop'; cpu: number; frame: number; device: string; reason: string; errno?: string }

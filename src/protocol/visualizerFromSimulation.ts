@@ -180,6 +180,7 @@ function toEvent(
         flush: s.flush,
         frames: s.frames,
         ...(s.ring ? { ring: { ...s.ring, size: Math.max(1, s.ring.size) } } : {}),
+        ...(s.skb ? { skb: true } : {}),
       };
     case 'flush':
       return { k: 'flush', cpu: s.cpu, device: s.device };

@@ -121,6 +121,42 @@ void test('cpumap qsize 4, 20 frames in one batch: enqueue 8/4, 8/8, 4/4 → rin
   assert.equal(end?.verdicts, undefined);
 });
 
+void test('generic mode: each skb goes straight into the ring (no bulk queue card); a full ring drops it with ENOSPC', () => {
+  // §8.28: qsize 1, 5 skbs in one poll → 1 in the ring, 4 ring-full drops, the kthread takes the one.
+  const sys = system(2);
+  const cm = sys.createMap({ name: 'cpu_map', type: 16, keySize: 4, valueSize: 4, maxEntries: 2, flags: 0 });
+  const json = {
+    cpus: 2,
+    devices: [{ name: 'eth0', kind: 'nic', xdp: { program: 'r', mode: 'generic' } }],
+    maps: { cpu_map: [{ key: 0, value: { qsize: 1 } }] },
+    traffic: [{ rx: 'eth0', count: 5, burst: 5, frame: { udp: { dst: '10.0.0.2', dport: 9 } } }],
+  };
+  const result = simulate(json, { r: prog('r', (_b, c) => redirectMap(c, cm, 0)) }, [cm]);
+  const model = viewModel(result, json, 'generic cpumap');
+  const pushes = model.timeline.filter(
+    (e): e is Extract<VisEvent, { k: 'xmit' }> => e.k === 'xmit' && e.ring !== undefined,
+  );
+  assert.equal(pushes.length, 5);
+  assert.ok(pushes.every((e) => e.skb === true));
+  assert.match(
+    describeEvent(pushes[0] as VisEvent),
+    /generic mode: frame \d+ put straight into ring:cpu_map\[0\]; ring 1\/1/,
+  );
+  assert.match(describeEvent(pushes[1] as VisEvent), /ring full, dropped \(ENOSPC\)/);
+  const idx = new TimelineIndex(model.timeline, model.cpus);
+  const tLast = lastIndex(model, (e) => e.k === 'xmit');
+  const states = idx.stateAt(tLast);
+  const ring = ringOf(states, 0);
+  assert.deepEqual(
+    { fill: ring?.fill, size: ring?.size, pushed: ring?.pushed, drops: ring?.ringFullDrops },
+    { fill: 1, size: 1, pushed: 1, drops: 4 },
+  );
+  assert.deepEqual(states[0]?.queues, [], 'no bulk queue in generic mode');
+  const end = ringOf(idx.stateAt(model.timeline.length - 1), 0);
+  assert.equal(end?.processed, result.summary.cpumap.kthread.processed);
+  assert.equal(end?.ringFullDrops, result.summary.cpumap.enqueue.drops);
+});
+
 void test('a cpumap program on CPU 1: kthread batches of ≤ 8 with pass/drop/redirect that add up to xdp_cpumap_kthread', () => {
   const { result, model } = programScenario();
   const batches = model.timeline.filter((e): e is Extract<VisEvent, { k: 'kthread' }> => e.k === 'kthread');

@@ -165,7 +165,7 @@ export function cpuMapGenericEnqueue(
     target.ring.push(frame);
     sim.wakeKthread(target);
   }
-  sim.emit(
+  const seq = sim.emit(
     ctx,
     {
       name: 'xdp:xdp_cpumap_enqueue',
@@ -178,6 +178,22 @@ export function cpuMapGenericEnqueue(
     },
     frame.id,
   );
+  // The skb goes straight into the ring (no bulk queue): one push of one frame, on the timeline
+  // as the native path's pushes are, marked `skb` (the view draws the ring, not a queue).
+  if (sim.recording)
+    sim.step({
+      k: 'xmit',
+      cpu: ctx.cpu,
+      context: ctx.id,
+      queue: `cpumap:${target.label}@cpu${ctx.cpu}`,
+      sent: full ? 0 : 1,
+      drops: full ? 1 : 0,
+      flush: false,
+      frames: [frame.id],
+      event: seq,
+      ring: ringLevel(target),
+      skb: true,
+    });
   return full ? -28 : 0;
 }
 

@@ -125,6 +125,27 @@ describe('generic mode (§3.7)', () => {
     assert.deepEqual(r.summary.errno['xdp:xdp_redirect_err'], { ENOSPC: 4 });
     assert.deepEqual(r.summary.cpumap.enqueue, { processed: 1, drops: 4 });
     assert.equal(r.summary.cpumap.kthread.processed, 1);
+    // The timeline: each skb put straight into the ring (no bulk queue), the ring at 1/1 after the
+    // first, the other four ring-full drops; then the kthread takes the one.
+    const pushes = r.timeline.filter((s) => s.k === 'xmit');
+    assert.deepEqual(
+      pushes.map(
+        (s) => s.k === 'xmit' && [s.skb, s.sent, s.drops, s.ring?.fill, s.ring?.size, s.frames.length],
+      ),
+      [
+        [true, 1, 0, 1, 1, 1],
+        [true, 0, 1, 1, 1, 1],
+        [true, 0, 1, 1, 1, 1],
+        [true, 0, 1, 1, 1, 1],
+        [true, 0, 1, 1, 1, 1],
+      ],
+    );
+    assert.ok(
+      r.timeline.every((s) => s.k !== 'enqueue'),
+      'no bulk queue in generic mode',
+    );
+    const k = r.timeline.find((s) => s.k === 'kthread');
+    assert.ok(k && k.k === 'kthread' && k.processed === 1);
   });
 });
 

@@ -188,6 +188,8 @@ export type SimStep =
       event: number;
       /** cpumap only: the entry's ptr_ring after the push (§4.2) and the CPU its kthread runs on. */
       ring?: CpumapRingLevel;
+      /** Generic (skb) mode: one skb put straight into the ring, no bulk queue behind it (§8.28). */
+      skb?: boolean;
     }
   /** Step 3: end of a NAPI poll (or kthread batch) calling xdp_do_flush. */
   | { k: 'flush'; cpu: number; context: number; device: string }

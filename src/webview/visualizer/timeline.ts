@@ -125,11 +125,14 @@ export function applyEvent(states: CpuState[], ev: VisEvent, t: number): void {
       break;
     }
     case 'xmit': {
-      const q = queueOf(c, ev.queue, ev.ring ? 8 : 16);
-      q.fill = 0;
-      q.sent += ev.sent;
-      q.drops += ev.drops;
-      if (ev.err) q.lastErr = ev.err;
+      // A generic-mode skb goes into the ring with no bulk queue: only the ring changes.
+      if (!ev.skb) {
+        const q = queueOf(c, ev.queue, ev.ring ? 8 : 16);
+        q.fill = 0;
+        q.sent += ev.sent;
+        q.drops += ev.drops;
+        if (ev.err) q.lastErr = ev.err;
+      }
       if (ev.ring) {
         // A cpumap bulk queue pushed into its entry's ring: its drops are ring-full drops.
         const r = ringOf(states, ev.ring);

@@ -20,6 +20,8 @@ export function describeEvent(ev: VisEvent | undefined): string {
     case 'enqueue':
       return `CPU ${ev.cpu}: frame ${ev.frame} enqueued on ${ev.queue} (${ev.fill}/${ev.capacity})`;
     case 'xmit':
+      if (ev.ring && ev.skb)
+        return `CPU ${ev.cpu}: generic mode: frame ${ev.frames?.[0] ?? '?'} put straight into ${ev.ring.name}${ev.drops ? ': ring full, dropped (ENOSPC)' : ''}; ring ${ev.ring.fill}/${ev.ring.size}`;
       if (ev.ring)
         return `CPU ${ev.cpu}: ${ev.queue} pushed ${ev.sent + ev.drops} into ${ev.ring.name} ${ev.flush ? 'at flush' : 'because it was full'}: ${ev.sent} in${ev.drops ? `, ${ev.drops} dropped (ring full)` : ''}; ring ${ev.ring.fill}/${ev.ring.size}`;
       return `CPU ${ev.cpu}: ${ev.queue} transmitted ${ev.flush ? 'at flush' : 'because it was full'}: sent ${ev.sent}, drops ${ev.drops}${ev.err ? ` (${ev.err})` : ''}`;
