@@ -139,10 +139,10 @@ void test('generic mode: each skb goes straight into the ring (no bulk queue car
   assert.equal(pushes.length, 5);
   assert.ok(pushes.every((e) => e.skb === true));
   assert.match(
-    describeEvent(pushes[0] as VisEvent),
+    describeEvent(pushes[0]),
     /generic mode: frame \d+ put straight into ring:cpu_map\[0\]; ring 1\/1/,
   );
-  assert.match(describeEvent(pushes[1] as VisEvent), /ring full, dropped \(ENOSPC\)/);
+  assert.match(describeEvent(pushes[1]), /ring full, dropped \(ENOSPC\)/);
   const idx = new TimelineIndex(model.timeline, model.cpus);
   const tLast = lastIndex(model, (e) => e.k === 'xmit');
   const states = idx.stateAt(tLast);
