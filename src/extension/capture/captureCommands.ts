@@ -302,7 +302,8 @@ export async function compareCapture(
     scenario = (
       await vscode.window.showQuickPick(
         found.map((u) => ({ label: vscode.workspace.asRelativePath(u), uri: u })),
-        { title: 'Scenario to compare with the capture' },
+        // A capture panel updating (or a notification) must not take the choice away.
+        { title: 'Scenario to compare with the capture', ignoreFocusOut: true },
       )
     )?.uri;
     if (!scenario) return;

@@ -193,6 +193,24 @@ export class Workbench {
     await this.page.keyboard.press('Enter');
   }
 
+  /**
+   * Runs a command that asks with a quick pick and picks `item`. If the pick closed before it could
+   * be answered (something took the focus as it opened: the command then did nothing), runs the
+   * command again, up to three times.
+   */
+  async runCommandAndPick(label, item, timeoutMs = 30_000) {
+    for (let attempt = 1; ; attempt++) {
+      await this.runCommand(label);
+      try {
+        await this.pickQuickItem(item, timeoutMs);
+        return;
+      } catch (e) {
+        if (attempt === 3) throw e;
+        await this.page.keyboard.press('Escape');
+      }
+    }
+  }
+
   /** Shows output channel `name` through "Output: Show Output Channels…" (the channel exists only
    * after the extension created it) and returns the panel's text once it contains `expect`. */
   async outputChannelText(name, expect, timeoutMs = 30_000) {

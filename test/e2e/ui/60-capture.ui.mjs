@@ -182,8 +182,7 @@ export const steps = [
     run: async (wb) => {
       if (!host) return 'skipped';
       // The stopped capture (the last capture panel) against the example scenario, picked by name.
-      await wb.runCommand('XDP Lab: Compare Capture with Simulation');
-      await wb.pickQuickItem('redirect.xdpscenario.json', 30_000);
+      await wb.runCommandAndPick('XDP Lab: Compare Capture with Simulation', 'redirect.xdpscenario.json');
       const vis = await wb.findWebviewFrame('[data-counter][data-observed]', 90_000);
       const counter = async (key) => {
         const el = vis.locator(`[data-counter="${key}"]`);
@@ -217,8 +216,7 @@ export const steps = [
       fs.copyFileSync(path.join(ctx.root, 'test/fixtures/capture/redirect.xdpcapture.json'), file);
       try {
         await wb.openFromExplorer('lab.xdpcapture.json');
-        await wb.runCommand('XDP Lab: Compare Capture with Simulation');
-        await wb.pickQuickItem('redirect.xdpscenario.json', 30_000);
+        await wb.runCommandAndPick('XDP Lab: Compare Capture with Simulation', 'redirect.xdpscenario.json');
         const compared = '[data-counter="tracepoints.xdp:xdp_redirect"][data-observed="61"]';
         let vis = await wb.findWebviewFrame(compared, 90_000);
         const text = async () =>
