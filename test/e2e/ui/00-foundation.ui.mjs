@@ -67,8 +67,7 @@ export const steps = [
   {
     name: 'walkthrough "Get started with XDP Lab" opens with its steps and media page',
     run: async (wb) => {
-      await wb.runCommand('Welcome: Open Walkthrough...');
-      await wb.pickQuickItem('Get started with XDP Lab');
+      await wb.runCommandAndPick('Welcome: Open Walkthrough...', 'Get started with XDP Lab', 10_000);
       const titles = manifest.contributes.walkthroughs[0].steps.map((st) => st.title);
       for (const t of titles)
         await wb.page

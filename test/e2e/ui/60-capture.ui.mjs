@@ -106,8 +106,7 @@ export const steps = [
       const info = await host.info;
       fs.writeFileSync(TARGET, info.sshPath);
       fs.writeFileSync(info.knownHosts, ''); // unknown key: the editor must ask
-      await wb.runCommand('XDP Lab: Capture XDP Tracepoints on a Remote Host');
-      await wb.pickQuickItem('xlrt-host');
+      await wb.runCommandAndPick('XDP Lab: Capture XDP Tracepoints on a Remote Host', 'xlrt-host', 10_000);
       // The host pick and the duration prompt share one quick-input widget: wait for the duration
       // prompt itself, and retry Enter while it is still open (a key pressed while the box is still
       // validating its value is dropped; this failed once in CI with the box left open).
