@@ -8,6 +8,7 @@ import * as esbuild from 'esbuild';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { visualizerHtml } from '../../src/extension/visualizer/html';
 import type { VisModel } from '../../src/protocol/visualizer';
+import { countsOfModel } from '../../src/protocol/visualizerFromSimulation';
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const haveChromium = fs.existsSync(CHROMIUM);
@@ -117,12 +118,7 @@ export async function sendSnapshot(page: Page, model: VisModel, message = ''): P
 
 /** Sends new counts for the model on screen (a didUpdate notification), as a streaming host would. */
 export async function sendUpdate(page: Page, model: VisModel, message = ''): Promise<void> {
-  const counts = {
-    devices: Object.fromEntries(model.devices.map((d) => [d.name, d.counters])),
-    flows: model.flows,
-    drops: model.drops,
-    summary: model.summary,
-  };
+  const counts = countsOfModel(model);
   const json = JSON.stringify({
     type: 'notification',
     method: 'visualizer/didUpdate',
