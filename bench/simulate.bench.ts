@@ -14,12 +14,20 @@ import type { formatEvent as FormatEvent } from '../src/core/trace/tracepoints';
 import type { Simulation as SimulationClass } from '../src/core/xdp/simulation';
 import { compileBpfC } from '../src/node/clang';
 import { createNodeHost } from '../src/node/nodeHost';
+import { attachXdp, loadAll, mapUpdate } from '../test/kernel/lib/bpftool';
+import { compileBpf } from '../test/kernel/lib/compile';
+import { run as runTool } from '../test/kernel/lib/exec';
+import { withLab } from '../test/kernel/lib/lab';
+import { probe } from '../test/kernel/lib/probe';
+import { udpFrame } from '../test/kernel/lib/traffic';
 
 export interface BenchRow {
   name: string;
   value: number;
   unit: string;
   target?: number;
+  kernel?: number;
+  ratio?: number;
 }
 
 const root = path.resolve(import.meta.dirname, '..');
@@ -132,6 +140,40 @@ async function run(
   return { seconds, cpuSeconds, peakRss, events };
 }
 
+/**
+ * The kernel's own figure for the same pipeline on this machine: the example program run by
+ * BPF_PROG_TEST_RUN in live-frames mode (1 M frames, batches of 64) on r1, redirecting through
+ * tx_port[0] to veth r2, whose peer c0 runs xdp_pass natively — real xdp_do_redirect, bulk queues,
+ * veth_xdp_xmit, the peer's NAPI and its XDP_PASS into the stack. Wall clock of the whole run.
+ * Needs root and the kernel lab's tools (probe()); undefined otherwise.
+ */
+async function kernelFramesPerSecond(dir: string): Promise<number | undefined> {
+  if (probe({ tools: ['gcc'] })) return undefined;
+  return withLab('xlbench-', async (lab) => {
+    lab.netns('r');
+    // ifindexes 5301-5304 (test/kernel/lib/README.md: xlbench-).
+    lab.veth({ name: 'xlba0', index: 5301, ns: 'r' }, { name: 'xlbr1', index: 5302, ns: 'r' });
+    lab.veth({ name: 'xlbr2', index: 5303, ns: 'r' }, { name: 'xlbc0', index: 5304, ns: 'r' });
+    const obj = compileBpf(path.join(root, 'examples/redirect.bpf.c'), path.join(dir, 'k', 'redirect.bpf.o'));
+    const { progs, maps } = loadAll(obj, lab.pinDir('sim'));
+    const redir = progs.xdp_redirect_udp;
+    const pass = progs.xdp_pass;
+    const txPort = maps.tx_port;
+    if (!redir || !pass || !txPort) return undefined;
+    attachXdp(lab.ns('r'), 'xlbc0', pass.pin, 'native');
+    mapUpdate(txPort.pin, 0, 5303, lab.ns('r'));
+    const livetr = path.join(dir, 'livetr');
+    runTool(['gcc', '-O1', '-o', livetr, path.join(root, 'test/kernel/scenarios/livetr.c'), '-lbpf']);
+    const frame = udpFrame({ dstIp: '10.0.0.2', dstPort: 8 });
+    const hex = Array.from(frame, (b) => b.toString(16).padStart(2, '0')).join('');
+    const frames = 1_000_000;
+    lab.exec('r', [livetr, redir.pin, '5302', '10000', '64', hex]); // warm-up
+    const t0 = performance.now();
+    lab.exec('r', [livetr, redir.pin, '5302', String(frames), '64', hex]);
+    return frames / ((performance.now() - t0) / 1000);
+  });
+}
+
 export async function runBench(): Promise<BenchRow[]> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xdp-lab-simbench-'));
   try {
@@ -141,6 +183,10 @@ export async function runBench(): Promise<BenchRow[]> {
     const redirectOnly = await run(1_000_000, false);
     const small = await run(250_000, true, path.join(dir, 'small.txt'));
     const large = await run(1_000_000, true, path.join(dir, 'large.txt'));
+    const kernel = await kernelFramesPerSecond(dir).catch((e: unknown) => {
+      console.error(`simulate bench: no kernel figure: ${e instanceof Error ? e.message : String(e)}`);
+      return undefined;
+    });
     const mib = (b: number): number => b / (1 << 20);
     // On a shared machine wall time mostly measures the neighbours; CPU time (this process, all
     // its threads incl. GC) is the cost of the simulation itself: "per CPU-second" is the one-core
@@ -162,6 +208,9 @@ export async function runBench(): Promise<BenchRow[]> {
         name: 'simulate: 1 M frames, devmap redirect + peer XDP_PASS, bursts of 64 (wall clock)',
         value: 1_000_000 / full.seconds,
         unit: 'frames/s',
+        // The kernel's live-frames run of the same program and topology; ratio = how many times
+        // the kernel's rate is the simulator's.
+        ...(kernel ? { kernel, ratio: kernel / (1_000_000 / full.seconds) } : {}),
       },
       {
         name: 'simulate: 1 M frames, devmap redirect, GRO peer (wall clock)',

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian packages XDP Lab's test tiers need, only when something is missing.
-# Kernel tier: clang llvm libbpf-dev bpftool bpftrace linux-perf iproute2 openssh-server sudo python3.
+# Kernel tier: clang llvm libbpf-dev bpftool bpftrace linux-perf iproute2 openssh-server sudo python3 gcc.
 # Editor tier: chromium ripgrep libkrb5-dev (code-server's native addons). Safe to run repeatedly.
 set -euo pipefail
 need=()
@@ -22,6 +22,10 @@ have rg || need+=(ripgrep)
 have curl || need+=(curl)
 have tcpdump || need+=(tcpdump)
 have ethtool || need+=(ethtool)
+# The kernel tier's small libbpf drivers (test/kernel/scenarios/*.c) and the simulator bench's
+# kernel figure are built with gcc; python3 sends raw frames.
+have gcc || need+=(gcc)
+have python3 || need+=(python3)
 [ -f /usr/include/linux/bpf.h ] || need+=(linux-libc-dev)
 if [ ${#need[@]} -eq 0 ]; then echo "system deps: all present"; exit 0; fi
 if [ "$(id -u)" != 0 ]; then
