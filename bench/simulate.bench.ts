@@ -149,7 +149,7 @@ async function run(
  */
 async function kernelFramesPerSecond(dir: string): Promise<number | undefined> {
   if (probe({ tools: ['gcc'] })) return undefined;
-  return withLab('xlbench-', async (lab) => {
+  return withLab('xlbench-', (lab) => {
     lab.netns('r');
     // ifindexes 5301-5304 (test/kernel/lib/README.md: xlbench-).
     lab.veth({ name: 'xlba0', index: 5301, ns: 'r' }, { name: 'xlbr1', index: 5302, ns: 'r' });
