@@ -6,6 +6,8 @@ export interface CliIo {
   readStdin(): Promise<string>;
   /** Fires when the user interrupts (Ctrl+C / SIGTERM); long commands stop and report. */
   readonly signal: AbortSignal;
+  /** stderr is a terminal: a long command may redraw one progress line there. */
+  readonly interactive?: boolean;
 }
 
 export interface CliCommand {

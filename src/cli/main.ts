@@ -81,6 +81,7 @@ if (require.main === module) {
     stderr: (t) => process.stderr.write(t),
     readStdin,
     signal: controller.signal,
+    interactive: process.stderr.isTTY === true,
   }).then(
     (code) => {
       process.exitCode = code;

@@ -177,3 +177,58 @@ void test('simulate: pcap traffic injects every frame of the capture `count` tim
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+void test(
+  'Ctrl+C during a long simulate: progress on a terminal, then the counts so far (and the events file agrees), exit 130',
+  { skip },
+  async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xdp-lab-simcli-int-'));
+    try {
+      // The example with 2 M frames to port 8: seconds of work, interrupted at the first progress line.
+      const sc = JSON.parse(fs.readFileSync(example, 'utf8')) as {
+        programs: { file: string }[];
+        traffic: { count: number }[];
+      };
+      for (const p of sc.programs) p.file = path.join(path.dirname(example), p.file);
+      (sc.traffic[0] as { count: number }).count = 2_000_000;
+      const file = path.join(dir, 'long.xdpscenario.json');
+      fs.writeFileSync(file, JSON.stringify(sc));
+      const eventsFile = path.join(dir, 'events.txt');
+      const ctl = new AbortController();
+      let stdout = '';
+      let stderr = '';
+      const code = await main(['simulate', file, '--json', '--events', eventsFile], {
+        stdout: (t) => void (stdout += t),
+        stderr: (t) => {
+          stderr += t;
+          if (/simulating long\.xdpscenario\.json: [\d,]+ of 2,000,016 frames \(\d+ %\)/.test(t)) ctl.abort();
+        },
+        readStdin: () => Promise.resolve(''),
+        signal: ctl.signal,
+        interactive: true,
+      });
+      assert.equal(code, 130, stderr);
+      const m = /interrupted after ([\d,]+) of 2,000,016 frames; the summary covers those/.exec(stderr);
+      assert.ok(m, stderr);
+      const injected = Number(m[1]?.replace(/,/g, ''));
+      assert.ok(injected > 0 && injected < 2_000_016);
+      const s = JSON.parse(stdout) as {
+        tracepoints: Record<string, number>;
+        actions: Record<string, Record<string, number>>;
+      };
+      assert.equal(s.actions.r1?.XDP_REDIRECT, injected, 'r1 ran once per injected frame');
+      // The events file was closed with exactly the events the partial summary counts.
+      const lines = fs.readFileSync(eventsFile, 'utf8').split('\n').filter(Boolean);
+      assert.equal(
+        lines.length,
+        Object.values(s.tracepoints).reduce((a, b) => a + b, 0),
+      );
+      assert.deepEqual(
+        summarize(parsePerfScript(lines.join('\n')).events.map((e) => e.event)).tracepoints,
+        s.tracepoints,
+      );
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  },
+);

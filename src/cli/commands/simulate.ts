@@ -3,11 +3,18 @@
 // Events stream to the file as perf-script text while the simulation runs (memory stays flat).
 import { closeSync, mkdirSync, openSync, readFileSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { ScenarioError } from '../../core/scenario/scenarioParse';
 import { loadScenario } from '../../core/scenario/scenarioLoad';
 import { PcapWriter } from '../../core/packet/pcap';
 import { formatEvent } from '../../core/trace/tracepoints';
-import { Simulation, SimulationSetupError } from '../../core/xdp/simulation';
+import {
+  Simulation,
+  SimulationAborted,
+  SimulationSetupError,
+  type SimulationProgress,
+} from '../../core/xdp/simulation';
+import type { SimulationResult } from '../../core/xdp/simulationResult';
 import { summaryText } from '../../core/xdp/summaryText';
 import { compileBpfC } from '../../node/clang';
 import { createNodeHost } from '../../node/nodeHost';
@@ -115,9 +122,46 @@ export const simulateCommand: CliCommand = {
             }
           : {}),
       });
-      const result = sim.run();
-      events?.close();
-      for (const p of pcaps.values()) closeSync(p.fd);
+      // In slices, so Ctrl+C is heard (a synchronous run would ignore it to the end) and a
+      // terminal sees progress; the events file and pcaps are closed whatever happens.
+      let last: SimulationProgress | undefined;
+      let drawn = -Infinity;
+      let result: SimulationResult;
+      try {
+        result = await sim.runInSlices({
+          now: () => performance.now(),
+          pause: () => new Promise<void>((resolve) => setImmediate(resolve)),
+          signal: io.signal,
+          onProgress: (p) => {
+            last = p;
+            const now = performance.now();
+            if (io.interactive && now - drawn >= 250) {
+              drawn = now;
+              io.stderr(
+                `\rxdp-lab: simulating ${path.basename(file)}: ${p.framesInjected.toLocaleString('en-US')} of ${p.framesTotal.toLocaleString('en-US')} frames (${Math.floor((100 * p.framesInjected) / Math.max(1, p.framesTotal))} %)\x1b[K`,
+              );
+            }
+          },
+        });
+      } catch (e) {
+        if (!(e instanceof SimulationAborted)) throw e;
+        // Interrupted: what was counted so far, said to be partial, and the shell's 130.
+        const summary = last?.partial.summary;
+        if (summary)
+          io.stdout(
+            args.options.get('json') === true
+              ? JSON.stringify(summary, null, 2) + '\n'
+              : summaryText(summary),
+          );
+        io.stderr(
+          `xdp-lab: ${file} : interrupted after ${(last?.framesInjected ?? 0).toLocaleString('en-US')} of ${sim.framesTotal().toLocaleString('en-US')} frames${summary ? '; the summary covers those' : ''}\n`,
+        );
+        return 130;
+      } finally {
+        if (io.interactive && last) io.stderr('\r\x1b[K');
+        events?.close();
+        for (const p of pcaps.values()) closeSync(p.fd);
+      }
       const resultFile = stringOption(args, 'result');
       if (resultFile !== undefined) writeFileSync(resultFile, JSON.stringify(result) + '\n');
       if (args.options.get('json') === true) io.stdout(JSON.stringify(result.summary, null, 2) + '\n');
