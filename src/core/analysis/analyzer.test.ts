@@ -89,6 +89,43 @@ test('missing license fix appends a GPL license section that silences the diagno
   assert.deepEqual(fixed.diagnostics, []);
 });
 
+test('map key padding: the layout counts the padding, the fix zeroes the key and silences it; packed or padless keys stay silent', async () => {
+  const analyzer = await testAnalyzer();
+  const text = fs.readFileSync(path.join(fixtures, 'bad/map_key_padding.bpf.c'), 'utf8');
+  const a = analyzer.analyze(text);
+  assert.deepEqual(a.model.structs.get('struct flow_key'), { size: 12, align: 4, padding: 3 });
+  const d = a.diagnostics.find((x) => x.code === 'map-key-padding');
+  assert.match(d?.message ?? '', /struct flow_key has 3 padding bytes .* all 12 bytes/);
+  const edit = d?.fixes?.[0]?.edits[0];
+  assert.ok(edit);
+  assert.match(edit.newText, /__builtin_memset\(&key, 0, sizeof\(key\)\);/);
+  // Apply the edit (an insertion at the end of the declaration) and analyse again.
+  const lines = text.split('\n');
+  const at = edit.range.start;
+  const line = lines[at.line] ?? '';
+  lines[at.line] = line.slice(0, at.character) + edit.newText + line.slice(at.character);
+  const fixed = analyzer.analyze(lines.join('\n'));
+  assert.deepEqual(
+    fixed.diagnostics.map((x) => x.code),
+    [],
+    'both calls of count_flows are silenced by one memset',
+  );
+  a.dispose();
+  fixed.dispose();
+
+  const prog = (key: string) =>
+    `#include <bpf/bpf_helpers.h>\n${key}\nstruct {\n__uint(type, BPF_MAP_TYPE_HASH);\n__type(key, struct k);\n__type(value, __u64);\n__uint(max_entries, 8);\n} m SEC(".maps");\nSEC("xdp")\nint p(struct xdp_md *ctx)\n{\nstruct k key;\nkey.a = 1;\nkey.b = 2;\nreturn bpf_map_lookup_elem(&m, &key) ? XDP_PASS : XDP_DROP;\n}\nchar LICENSE[] SEC("license") = "GPL";\n`;
+  const codes = (t: string) => {
+    const r = analyzer.analyze(t);
+    const c = r.diagnostics.map((x) => x.code);
+    r.dispose();
+    return c;
+  };
+  assert.deepEqual(codes(prog('struct k { __u32 a; __u8 b; };')), ['map-key-padding']);
+  assert.deepEqual(codes(prog('struct k { __u32 a; __u8 b; } __attribute__((packed));')), []);
+  assert.deepEqual(codes(prog('struct k { __u32 a; __u32 b; };')), []);
+});
+
 test('negative cases: correct variants of each rule stay silent', async () => {
   const analyzer = await testAnalyzer();
   const prog = (body: string, extra = '') =>

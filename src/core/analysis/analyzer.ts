@@ -8,6 +8,7 @@ import { buildFileModel } from './fileModel';
 import type { FileModel } from './fileModel';
 import { maskMacros } from './maskMacros';
 import { checkHelpers } from './rules/helperRules';
+import { checkMapKeyPadding } from './rules/keyRules';
 import { checkMaps } from './rules/mapRules';
 import { checkPacketAccess } from './rules/packetRules';
 import { checkRedirects } from './rules/redirectRules';
@@ -29,7 +30,7 @@ export interface Analyzer {
   analyze(text: string, previous?: Analysis): Analysis;
 }
 
-const rules = [checkRedirects, checkReturns, checkPacketAccess, checkMaps, checkHelpers];
+const rules = [checkRedirects, checkReturns, checkPacketAccess, checkMaps, checkMapKeyPadding, checkHelpers];
 
 /** The one edit that turns `before` into `after` (common prefix and suffix), for Tree.edit. */
 export function diffEdit(before: string, after: string): Edit | undefined {

@@ -57,6 +57,8 @@ const scalar: Record<string, number> = {
 export interface StructLayout {
   readonly size: number;
   readonly align: number;
+  /** Bytes no member covers (alignment holes and tail padding). */
+  readonly padding: number;
 }
 
 /** Size of a type name; `structs` holds layouts of structs defined in the file. Arrays `T[N]` are handled. */
@@ -87,19 +89,24 @@ export function alignOfType(type: string, structs: ReadonlyMap<string, StructLay
   return n === undefined ? undefined : Math.min(n, 8);
 }
 
-/** C layout of a plain struct from its member types in order (no bit-fields, no packed). */
+/** C layout of a struct from its member types in order (no bit-fields); `packed`: no alignment. */
 export function layoutStruct(
   memberTypes: readonly string[],
   structs: ReadonlyMap<string, StructLayout>,
+  packed = false,
 ): StructLayout | undefined {
   let off = 0;
   let align = 1;
+  let covered = 0;
   for (const m of memberTypes) {
     const size = sizeOfType(m, structs);
-    const a = alignOfType(m, structs);
+    const a = packed ? 1 : alignOfType(m, structs);
     if (size === undefined || a === undefined) return undefined;
     off = Math.ceil(off / a) * a + size;
     align = Math.max(align, a);
+    // A member struct's own padding is padding of this one too.
+    covered += size - (structs.get(m.replace(/\bconst\b|\bvolatile\b/g, '').trim())?.padding ?? 0);
   }
-  return { size: Math.ceil(off / align) * align, align };
+  const size = Math.ceil(off / align) * align;
+  return { size, align, padding: size - covered };
 }

@@ -31,6 +31,10 @@ export const diagnosticCodes = {
     severity: 'error',
     summary: 'key or value size the kernel refuses for this map type',
   },
+  'map-key-padding': {
+    severity: 'warning',
+    summary: 'a hash map key struct with padding passed without being zeroed first',
+  },
   'helper-not-in-xdp': { severity: 'error', summary: 'a helper XDP programs may not call' },
   'missing-license': { severity: 'error', summary: 'GPL-only helpers need a GPL-compatible license section' },
   'frags-linear-access': {

@@ -229,7 +229,9 @@ export function buildFileModel(source: MaskedSource, original: string, tree: Tre
               } else members.push(t);
             }
           }
-          const layout = ok ? layoutStruct(members, structs) : undefined;
+          // __attribute__((packed)) (or __packed): members back to back, no padding.
+          const packed = /\bpacked\b/.test(n.text) || /\bpacked\b/.test(n.parent?.text ?? '');
+          const layout = ok ? layoutStruct(members, structs, packed) : undefined;
           if (layout) structs.set(`struct ${name}`, layout);
         }
         break;
