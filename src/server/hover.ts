@@ -4,6 +4,7 @@ import { MarkupKind } from 'vscode-languageserver';
 import type { Hover, Position } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { Analysis } from '../core/analysis/analyzer';
+import type { FileModel, MapInfo } from '../core/analysis/fileModel';
 import type { HelperDoc } from '../core/analysis/uapiHelperDocs';
 import { bpfFlagByName } from '../core/bpf/flags';
 import { helperByName, helperPrototype } from '../core/bpf/helperCatalog';
@@ -88,7 +89,7 @@ export function hover(
     const def = text.slice(map.span.start, map.span.end);
     const facts = [
       map.type ? `${shortMapTypeName(map.type)}: ${map.type.summary}` : 'map of unknown type',
-      map.keySize !== undefined ? `key ${map.keySize} B` : '',
+      map.keySize !== undefined ? `key ${map.keySize} B${keyPadding(model, map)}` : '',
       map.valueSize !== undefined ? `value ${map.valueSize} B` : '',
       map.maxEntries !== undefined ? `max_entries ${map.maxEntries}` : '',
     ].filter(Boolean);
@@ -106,4 +107,11 @@ export function hover(
       `**${fn.name}** — ${fn.xdp ? 'XDP program' : 'BPF program'} in SEC("${fn.sec.name}")${fn.xdp ? `: ${fn.xdp.summary}` : ''}`,
     );
   return null;
+}
+
+/** ", 3 of them padding" for a struct key with padding (hash maps hash those bytes too). */
+function keyPadding(model: FileModel, map: MapInfo): string {
+  const key = map.attrs.get('key')?.value.replace(/\s+/g, ' ').trim();
+  const pad = key ? model.structs.get(key)?.padding : undefined;
+  return pad ? ` (${pad} of them padding: zero the key before filling it)` : '';
 }

@@ -143,6 +143,25 @@ describe('language server over LSP (in memory)', () => {
     assert.match(JSON.stringify((await hoverAt('SEC("xdp")', 6))?.contents), /BPF_PROG_TYPE_XDP/);
   });
 
+  test('hover on a map whose struct key has padding says how many bytes, and the diagnostic is published', async () => {
+    const uri = uriOf('bad/map_key_padding.bpf.c');
+    const text = read('bad/map_key_padding.bpf.c');
+    await c.open(uri, text);
+    const published = await c.diagnostics(uri, (d) => d.some((x) => x.code === 'map-key-padding'));
+    const h = await c.request<Hover | null>('textDocument/hover', {
+      textDocument: { uri },
+      position: posOf(text, '&flows', 2),
+    });
+    assert.match(
+      JSON.stringify(h?.contents),
+      /LRU_HASH.*key 12 B \(3 of them padding: zero the key before filling it\)/,
+    );
+    assert.deepEqual(
+      published.filter((d) => d.code === 'map-key-padding').map((d) => d.range.start.line + 1),
+      [45, 49],
+    );
+  });
+
   test('signature help follows the active argument', async () => {
     const uri = 'untitled:sig.bpf.c';
     const text =
