@@ -342,6 +342,15 @@ try {
     }).stdout,
   );
   /** Every headline counter of the visualizer, compared with the CLI's summary by its JSON path. */
+  /** Clicks Simulate and checks the counters once that run (the example's 80 frames) is on screen. */
+  async function simulateAndCheckCounters() {
+    await page.click('#simulate');
+    const view = page.frameLocator('#visualizer');
+    await view.locator('#status.status-ready').waitFor({ state: 'attached', timeout: 30_000 });
+    await view.locator('[data-counter="frames.injected"][data-value="80"]').waitFor({ timeout: 30_000 });
+    await checkCounters();
+  }
+
   async function checkCounters() {
     const counters = page.frameLocator('#visualizer').locator('[data-counter]');
     await counters.first().waitFor({ timeout: 30_000 });
@@ -409,17 +418,7 @@ try {
         (await pg(() => window.xdpLabPlayground.editors.scenarioEditor().getValue())) === before,
         'scenario text untouched',
       );
-      await page.click('#simulate');
-      // The click starts the run; the counters are the example's once its snapshot is in.
-      await page
-        .frameLocator('#visualizer')
-        .locator('#status.status-ready')
-        .waitFor({ state: 'attached', timeout: 30_000 });
-      await page
-        .frameLocator('#visualizer')
-        .locator('[data-counter="frames.injected"][data-value="80"]')
-        .waitFor({ timeout: 30_000 });
-      await checkCounters();
+      await simulateAndCheckCounters();
     },
   );
 
@@ -465,17 +464,7 @@ try {
         'Re-run is back in place of Stop',
       );
       // The simulator was replaced; the next run is whole again.
-      await page.click('#simulate');
-      // The click starts the run; the counters are the example's once its snapshot is in.
-      await page
-        .frameLocator('#visualizer')
-        .locator('#status.status-ready')
-        .waitFor({ state: 'attached', timeout: 30_000 });
-      await page
-        .frameLocator('#visualizer')
-        .locator('[data-counter="frames.injected"][data-value="80"]')
-        .waitFor({ timeout: 30_000 });
-      await checkCounters();
+      await simulateAndCheckCounters();
       return `reports ${[...seen].join(', ')}; stopped at ${at}`;
     },
   );
@@ -517,17 +506,7 @@ try {
       await page.click('#simulate');
       await page.locator('#messages .msg.error', { hasText: 'JSON' }).first().waitFor({ timeout: 30_000 });
       await pg((t) => window.xdpLabPlayground.editors.scenarioEditor().getModel().setValue(t), good);
-      await page.click('#simulate');
-      // The click starts the run; the counters are the example's once its snapshot is in.
-      await page
-        .frameLocator('#visualizer')
-        .locator('#status.status-ready')
-        .waitFor({ state: 'attached', timeout: 30_000 });
-      await page
-        .frameLocator('#visualizer')
-        .locator('[data-counter="frames.injected"][data-value="80"]')
-        .waitFor({ timeout: 30_000 });
-      await checkCounters();
+      await simulateAndCheckCounters();
     },
   );
 
@@ -567,17 +546,7 @@ try {
           (await page.locator('#objects').innerText()).includes('opened'),
         'the object is listed as opened',
       );
-      await page.click('#simulate');
-      // The click starts the run; the counters are the example's once its snapshot is in.
-      await page
-        .frameLocator('#visualizer')
-        .locator('#status.status-ready')
-        .waitFor({ state: 'attached', timeout: 30_000 });
-      await page
-        .frameLocator('#visualizer')
-        .locator('[data-counter="frames.injected"][data-value="80"]')
-        .waitFor({ timeout: 30_000 });
-      await checkCounters();
+      await simulateAndCheckCounters();
     },
   );
 
