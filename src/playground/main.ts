@@ -15,6 +15,7 @@ import {
 import { SimClient, type SimProgress } from './simClient';
 import { clangCommandFor, objectNameFor } from './simRun';
 // Pure and shared with the extension, so it lives in src/protocol.
+import { framesSoFar, PROGRESS_REDRAW_MS, progressText, stoppedText } from '../core/xdp/summaryText';
 import { applyTrafficEdits } from '../protocol/visualizerTrafficEdits';
 import { VisualizerHost } from './visualizerHost';
 
@@ -240,23 +241,20 @@ async function simulate(host: VisualizerHost, scenarioText?: string): Promise<bo
     (p) => {
       const first = !last;
       const now = performance.now();
-      if (!first && now - lastShown < 250) return void (last = p);
+      if (!first && now - lastShown < PROGRESS_REDRAW_MS) return void (last = p);
       last = p;
       lastShown = now;
-      const text = `${p.framesInjected.toLocaleString('en-US')} of ${p.framesTotal.toLocaleString('en-US')} frames`;
-      setStatus(`simulating: ${text}`);
+      setStatus(`simulating: ${framesSoFar(p)}`);
       host.progress(p.model, {
         state: 'running',
-        message: `simulating ${state.scenario.name}: ${text} (${Math.floor((100 * p.framesInjected) / Math.max(1, p.framesTotal))} %)…`,
+        message: `simulating ${state.scenario.name}: ${progressText(p)}…`,
       });
     },
   );
   button.disabled = false;
   if (!r.ok && r.stopped) {
     // Stopped by the user: the counts so far stay, as a result (no timeline).
-    const text = last
-      ? `stopped after ${last.framesInjected.toLocaleString('en-US')} of ${last.framesTotal.toLocaleString('en-US')} frames: the counts so far`
-      : 'stopped before the first frame';
+    const text = stoppedText(last);
     setStatus('stopped');
     if (last) host.show(last.model, { state: 'ready', message: text });
     else host.setStatus({ state: 'ready', message: text });

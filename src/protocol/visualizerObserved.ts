@@ -13,6 +13,11 @@ export interface ObservedCapture {
   readonly devices: Record<string, string>;
 }
 
+/** How a comparison names its capture (the graph's title): host · kernel · start time. */
+export function observedTitle(c: { host: string; kernel: string; startedAt: string }): string {
+  return `${c.host} · ${c.kernel} · ${c.startedAt.slice(0, 19).replace('T', ' ')}`;
+}
+
 /** The device a node id stands for, when it is a device or the program attached to one. */
 function deviceOf(id: string): string | undefined {
   const m = /^(?:dev|prog):(.+)$/.exec(id);

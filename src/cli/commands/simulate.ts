@@ -15,7 +15,7 @@ import {
   type SimulationProgress,
 } from '../../core/xdp/simulation';
 import type { SimulationResult } from '../../core/xdp/simulationResult';
-import { summaryText } from '../../core/xdp/summaryText';
+import { framesSoFar, PROGRESS_REDRAW_MS, progressText, summaryText } from '../../core/xdp/summaryText';
 import { compileBpfC } from '../../node/clang';
 import { createNodeHost } from '../../node/nodeHost';
 import { parseArgs, stringOption } from '../args';
@@ -135,11 +135,9 @@ export const simulateCommand: CliCommand = {
           onProgress: (p) => {
             last = p;
             const now = performance.now();
-            if (io.interactive && now - drawn >= 250) {
+            if (io.interactive && now - drawn >= PROGRESS_REDRAW_MS) {
               drawn = now;
-              io.stderr(
-                `\rxdp-lab: simulating ${path.basename(file)}: ${p.framesInjected.toLocaleString('en-US')} of ${p.framesTotal.toLocaleString('en-US')} frames (${Math.floor((100 * p.framesInjected) / Math.max(1, p.framesTotal))} %)\x1b[K`,
-              );
+              io.stderr(`\rxdp-lab: simulating ${path.basename(file)}: ${progressText(p)}\x1b[K`);
             }
           },
         });
@@ -154,7 +152,7 @@ export const simulateCommand: CliCommand = {
               : summaryText(summary),
           );
         io.stderr(
-          `xdp-lab: ${file} : interrupted after ${(last?.framesInjected ?? 0).toLocaleString('en-US')} of ${sim.framesTotal().toLocaleString('en-US')} frames${summary ? '; the summary covers those' : ''}\n`,
+          `xdp-lab: ${file} : interrupted after ${framesSoFar({ framesInjected: last?.framesInjected ?? 0, framesTotal: sim.framesTotal() })}${summary ? '; the summary covers those' : ''}\n`,
         );
         return 130;
       } finally {

@@ -6,6 +6,29 @@ import { tracepointRows } from '../trace/summary';
 import { explainDrop } from './dropReasons';
 import type { DropReason, SimSummary } from './simulationResult';
 
+/** A run's progress reaches a view or a terminal at most this often (each redraw has a cost). */
+export const PROGRESS_REDRAW_MS = 250;
+
+interface RunProgress {
+  readonly framesInjected: number;
+  readonly framesTotal: number;
+}
+
+/** "12,345 of 1,000,016 frames": how far a run is, as the CLI, the panel and the playground say it. */
+export function framesSoFar(p: RunProgress): string {
+  return `${p.framesInjected.toLocaleString('en-US')} of ${p.framesTotal.toLocaleString('en-US')} frames`;
+}
+
+/** "12,345 of 1,000,016 frames (1 %)". */
+export function progressText(p: RunProgress): string {
+  return `${framesSoFar(p)} (${Math.floor((100 * p.framesInjected) / Math.max(1, p.framesTotal))} %)`;
+}
+
+/** The status of a run the user stopped: what its counts cover. */
+export function stoppedText(p: RunProgress | undefined): string {
+  return p ? `stopped after ${framesSoFar(p)}: the counts so far` : 'stopped before the first frame';
+}
+
 export function summaryText(s: SimSummary): string {
   const out: string[] = [];
   out.push(`frames injected: ${s.frames.injected} (with copies: ${s.frames.total})`, '', 'tracepoints:');

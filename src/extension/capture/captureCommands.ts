@@ -15,6 +15,7 @@ import { startAskpass, type Askpass } from '../../node/ssh/askpass';
 import { CaptureError, probeHost, runCapture, type CaptureTool } from '../../node/ssh/remoteCapture';
 import { acceptHostKey, checkHostKey, type SshOptions } from '../../node/ssh/sshSession';
 import { parseSshTarget, sshConfigHosts, targetLabel, type SshTarget } from '../../node/ssh/sshTarget';
+import { observedTitle } from '../../protocol/visualizerObserved';
 import { readConfig } from '../config';
 import { output } from '../output';
 import { showComparison } from '../visualizer/register';
@@ -328,11 +329,10 @@ export async function compareCapture(
     observed: capture.devices,
   });
   panel.setComparison({ scenario: vscode.workspace.asRelativePath(scenario), rows });
-  const observedTitle = `${capture.host} · ${capture.kernel} · ${capture.startedAt.slice(0, 19).replace('T', ' ')}`;
   await showComparison(
     context,
     scenario,
-    { capture, title: observedTitle, ...(panel.current.file ? { file: panel.current.file } : {}) },
+    { capture, title: observedTitle(capture), ...(panel.current.file ? { file: panel.current.file } : {}) },
     out,
   );
 }

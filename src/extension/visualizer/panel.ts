@@ -13,6 +13,7 @@ import {
   type VisStatus,
 } from '../../protocol/visualizer';
 import { Endpoint } from '../../protocol/webviewEndpoint';
+import { PROGRESS_REDRAW_MS, progressText, stoppedText } from '../../core/xdp/summaryText';
 import { countsOfModel } from '../../protocol/visualizerFromSimulation';
 import { withObserved, type ObservedCapture } from '../../protocol/visualizerObserved';
 import { readConfig } from '../config';
@@ -216,9 +217,7 @@ export class VisualizerPanel implements vscode.Disposable {
     }
     this.status = {
       state: 'ready',
-      message: this.progress
-        ? `stopped after ${this.progress.framesInjected.toLocaleString('en-US')} of ${this.progress.framesTotal.toLocaleString('en-US')} frames: the counts so far`
-        : 'stopped before the first frame',
+      message: stoppedText(this.progress),
     };
     output().info(`visualizer: ${this.status.message}`);
     this.sendSnapshot();
@@ -247,13 +246,9 @@ export class VisualizerPanel implements vscode.Disposable {
       this.partial = partial;
       this.progress = p;
       const now = Date.now();
-      if (this.partialShown && now - lastReport < 250) return;
+      if (this.partialShown && now - lastReport < PROGRESS_REDRAW_MS) return;
       lastReport = now;
-      const pct = p.framesTotal ? Math.floor((100 * p.framesInjected) / p.framesTotal) : 0;
-      this.status = {
-        state: 'running',
-        message: `simulating ${name}: ${p.framesInjected.toLocaleString('en-US')} of ${p.framesTotal.toLocaleString('en-US')} frames (${pct} %)…`,
-      };
+      this.status = { state: 'running', message: `simulating ${name}: ${progressText(p)}…` };
       if (!this.partialShown)
         this.endpoint.sendNotification(P.didSnapshot, { model: partial, status: this.status });
       else

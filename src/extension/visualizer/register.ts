@@ -6,6 +6,7 @@ import * as vscode from 'vscode';
 import { checkCaptureFile, type CaptureFile } from '../../core/trace/captureFile';
 import { visPersistedState, type VisPersistedState } from '../../protocol/visualizer';
 import { output } from '../output';
+import { observedTitle } from '../../protocol/visualizerObserved';
 import { captureToViewModel } from './fromCapture';
 import type { ComparedCapture } from './panel';
 import type { ScenarioRunOutput } from './runner';
@@ -90,7 +91,7 @@ async function readComparedCapture(uri: vscode.Uri): Promise<ComparedCapture> {
   const file = await readCaptureFile(uri);
   return {
     capture: file,
-    title: `${file.host} · ${file.kernel} · ${file.startedAt.slice(0, 19).replace('T', ' ')}`,
+    title: observedTitle(file),
     file: uri.fsPath,
   };
 }

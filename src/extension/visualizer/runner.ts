@@ -10,6 +10,7 @@ import { formatEvent } from '../../core/trace/tracepoints';
 import type { XdpProgram } from '../../core/vm/xdpProgram';
 import { Simulation } from '../../core/xdp/simulation';
 import { performance } from 'node:perf_hooks';
+import type { SimulationResult } from '../../core/xdp/simulationResult';
 import type { TraceReply, TrafficEdit, VisModel } from '../../protocol/visualizer';
 import { compileBpfC } from '../../node/clang';
 import { createNodeHost } from '../../node/nodeHost';
@@ -120,8 +121,22 @@ export async function runScenarioForView(req: ScenarioRunRequest): Promise<Scena
       w.add(frame);
     },
   });
-  const title = path.basename(file).replace(/\.xdpscenario\.json$/, '');
   const rawTraffic = (raw as { traffic?: unknown }).traffic;
+  const stepping = {
+    available: true,
+    note: '“Step instructions” runs the frame’s first program again in the VM’s trace mode (maps as the simulation left them); the journey above follows it through enqueue and flush.',
+  };
+  // The same view for a run's progress reports (no timeline: stepping offered once it ends) and its end.
+  const view = (result: SimulationResult, withStepping: boolean): VisModel =>
+    simulationToViewModel({
+      result,
+      scenario: input.scenario,
+      ...(Array.isArray(rawTraffic) ? { rawTraffic } : {}),
+      title: path.basename(file).replace(/\.xdpscenario\.json$/, ''),
+      scenarioPath: file,
+      programSources,
+      ...(withStepping ? { stepping } : {}),
+    });
   const result = await simulation.runInSlices({
     now: () => performance.now(),
     pause: () => new Promise<void>((resolve) => setImmediate(resolve)),
@@ -129,33 +144,14 @@ export async function runScenarioForView(req: ScenarioRunRequest): Promise<Scena
     ...(req.onProgress
       ? {
           onProgress: (p) =>
-            req.onProgress?.(
-              simulationToViewModel({
-                result: p.partial,
-                scenario: input.scenario,
-                ...(Array.isArray(rawTraffic) ? { rawTraffic } : {}),
-                title,
-                scenarioPath: file,
-                programSources,
-              }),
-              { framesInjected: p.framesInjected, framesTotal: p.framesTotal },
-            ),
+            req.onProgress?.(view(p.partial, false), {
+              framesInjected: p.framesInjected,
+              framesTotal: p.framesTotal,
+            }),
         }
       : {}),
   });
-
-  const model = simulationToViewModel({
-    result,
-    scenario: input.scenario,
-    ...(Array.isArray(rawTraffic) ? { rawTraffic } : {}),
-    title,
-    scenarioPath: file,
-    programSources,
-    stepping: {
-      available: true,
-      note: '“Step instructions” runs the frame’s first program again in the VM’s trace mode (maps as the simulation left them); the journey above follows it through enqueue and flush.',
-    },
-  });
+  const model = view(result, true);
   const inputs = [file, ...input.scenario.programs.map((p) => host.resolvePath(file, p.file)), ...compiled];
   return {
     model,

@@ -32,12 +32,6 @@ function addressOf(arg: Node | undefined): Node | undefined {
   return target?.type === 'identifier' ? target : undefined;
 }
 
-/** Every node of `root` (pre-order), for the small per-function scans below. */
-function* walk(root: Node): Generator<Node> {
-  yield root;
-  for (const c of root.namedChildren) if (c) yield* walk(c);
-}
-
 /** `k.f = …` (or `k.f[i] = …`, `k.a.b = …`): the identifier is the base of an assignment's target. */
 function isMemberStore(id: Node): boolean {
   let n: Node = id;
@@ -85,9 +79,8 @@ function check(ctx: RuleContext, call: HelperCall): void {
 
   // The declaration: `struct K k;` in this function, before the call, without an initializer.
   let decl: Node | undefined;
-  for (const n of walk(fn.node)) {
-    if (n.startIndex >= call.node.startIndex) break;
-    if (n.type !== 'declaration') continue;
+  for (const n of fn.node.descendantsOfType('declaration')) {
+    if (!n || n.startIndex >= call.node.startIndex) break;
     if (n.childForFieldName('type')?.text.replace(/\s+/g, ' ') !== keyType) continue;
     for (const d of n.childrenForFieldName('declarator'))
       if (d?.type === 'identifier' && d.text === id.text) decl = n;
@@ -97,10 +90,10 @@ function check(ctx: RuleContext, call: HelperCall): void {
   if (!decl) return;
 
   // Uses between the declaration and the call: member stores only.
-  for (const n of walk(fn.node)) {
-    if (n.startIndex <= decl.endIndex) continue;
+  for (const n of fn.node.descendantsOfType('identifier')) {
+    if (!n || n.startIndex <= decl.endIndex) continue;
     if (n.startIndex >= call.node.startIndex) break;
-    if (n.type === 'identifier' && n.text === id.text && !isMemberStore(n) && !isKeyArgOfMapCall(n)) return;
+    if (n.text === id.text && !isMemberStore(n) && !isKeyArgOfMapCall(n)) return;
   }
 
   const indent = /[ \t]*$/.exec(ctx.model.text.slice(0, decl.startIndex))?.[0] ?? '';
