@@ -16,6 +16,13 @@ import {
 } from '../../core/xdp/simulation';
 import type { SimulationResult } from '../../core/xdp/simulationResult';
 import { framesSoFar, PROGRESS_REDRAW_MS, progressText, summaryText } from '../../core/xdp/summaryText';
+import {
+  compareOutcome,
+  FAIL_ON_KINDS,
+  formatDifferences,
+  outcomeProblems,
+  type FailOn,
+} from '../../core/xdp/outcomeCheck';
 import { compileBpfC } from '../../node/clang';
 import { createNodeHost } from '../../node/nodeHost';
 import { parseArgs, stringOption } from '../args';
@@ -56,6 +63,38 @@ function openOut(file: string, what: string): number {
   }
 }
 
+function parseFailOn(values: readonly string[] | undefined): FailOn[] {
+  const kinds = (values ?? [])
+    .flatMap((v) => v.split(','))
+    .map((v) => v.trim())
+    .filter(Boolean);
+  for (const k of kinds)
+    if (!(FAIL_ON_KINDS as readonly string[]).includes(k))
+      throw usageError(NAME, `--fail-on takes ${FAIL_ON_KINDS.join(' or ')}, got '${k}'`);
+  return [...new Set(kinds as FailOn[])];
+}
+
+function readExpectation(file: string): unknown {
+  let text: string;
+  try {
+    if (statSync(file).size > MAX_SCENARIO_BYTES)
+      throw usageError(file, `larger than ${MAX_SCENARIO_BYTES >> 20} MiB: not an expected summary`);
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    if (e instanceof CliError) throw e;
+    throw usageError(file, `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    throw usageError(file, `not JSON: ${(e as Error).message}`);
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    throw usageError(file, 'an expected summary is a JSON object (save one with xdp-lab simulate --json)');
+  return value;
+}
+
 export const simulateCommand: CliCommand = {
   name: NAME,
   summary: 'Run a scenario through the XDP_REDIRECT simulator',
@@ -63,13 +102,27 @@ export const simulateCommand: CliCommand = {
     'xdp-lab simulate SCENARIO.json [--json] [--events FILE] [--pcap-dir DIR] [--result FILE]\n' +
     '  --events FILE    every tracepoint event, one per line, as perf script prints it\n' +
     '  --pcap-dir DIR   one <device>.pcap per device with what it transmitted\n' +
-    '  --result FILE    the full simulation result (topology, events, timeline) as JSON',
+    '  --result FILE    the full simulation result (topology, events, timeline) as JSON\n' +
+    '  --expect FILE    compare with an expected summary (a saved --json, whole or trimmed); exit 1 with the differences\n' +
+    '  --fail-on drops|errors   exit 1 when the run has redirect errors/exceptions (errors) or loses any frame\n' +
+    "                   other than by the program's own XDP_DROP (drops); comma-separated",
   async run(argv, io) {
     const args = parseArgs(
       argv,
-      { json: 'boolean', events: 'string', 'pcap-dir': 'string', result: 'string' },
+      {
+        json: 'boolean',
+        events: 'string',
+        'pcap-dir': 'string',
+        result: 'string',
+        expect: 'string',
+        'fail-on': 'string[]',
+      },
       NAME,
     );
+    const failOn = parseFailOn(args.options.get('fail-on') as string[] | undefined);
+    const expectFile = stringOption(args, 'expect');
+    // Read the expectation before the run: a missing or broken file is bad input (exit 2), not a failed run.
+    const expected = expectFile !== undefined ? readExpectation(expectFile) : undefined;
     if (args.positionals.length !== 1)
       throw usageError(NAME, 'give exactly one scenario file (xdp-lab simulate SCENARIO.json)');
     const file = args.positionals[0] as string;
@@ -166,7 +219,26 @@ export const simulateCommand: CliCommand = {
       else io.stdout(summaryText(result.summary));
       if (args.options.get('json') === true)
         for (const w of result.summary.warnings) io.stderr(`xdp-lab: warning : ${w}\n`);
-      return 0;
+      let status = 0;
+      if (expectFile !== undefined) {
+        const diffs = compareOutcome(expected, result.summary);
+        if (diffs.length) {
+          io.stderr(
+            `xdp-lab: ${file}: the outcome differs from ${expectFile} (${diffs.length} difference${diffs.length === 1 ? '' : 's'}):\n${formatDifferences(diffs)}\n`,
+          );
+          status = 1;
+        } else io.stderr(`xdp-lab: ${file}: the outcome matches ${expectFile}\n`);
+      }
+      if (failOn.length) {
+        const problems = outcomeProblems(result.summary, failOn);
+        if (problems.length) {
+          io.stderr(
+            `xdp-lab: ${file}: --fail-on ${failOn.join(',')}: ${problems.length} problem${problems.length === 1 ? '' : 's'}:\n${problems.map((p) => `  ${p}`).join('\n')}\n`,
+          );
+          status = 1;
+        }
+      }
+      return status;
     } catch (e) {
       if (e instanceof ScenarioError || e instanceof SimulationSetupError)
         throw usageError(`${file} ${e.path}`, e.why);
