@@ -5,6 +5,7 @@ import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { xdpActionByValue } from '../../core/bpf/xdpActions';
+import { JsonTextError, parseJsonText } from '../../core/jsonText';
 import { ElfError, LoadError, loadObject } from '../../core/elf/loadObject';
 import { dumpMaps, MapPreloadError, preloadMaps, toHex } from '../../core/maps/mapPreload';
 import { PerfEventArrayMap, RingBufMap } from '../../core/maps/ringbuf';
@@ -116,9 +117,9 @@ export const runCommand: CliCommand = {
     if (mapsFile) {
       const text = new TextDecoder().decode(await readInput(mapsFile, 'map preload file'));
       try {
-        preloadMaps(JSON.parse(text), obj.maps);
+        preloadMaps(parseJsonText(text), obj.maps);
       } catch (e) {
-        if (e instanceof SyntaxError) throw usageError(mapsFile, `not JSON: ${e.message}`);
+        if (e instanceof JsonTextError) throw usageError(mapsFile, `not JSON: ${e.message}`);
         if (e instanceof MapPreloadError) throw usageError(mapsFile, e.message);
         throw e;
       }

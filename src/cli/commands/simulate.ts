@@ -5,6 +5,7 @@ import { closeSync, mkdirSync, openSync, readFileSync, statSync, writeFileSync, 
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { ScenarioError } from '../../core/scenario/scenarioParse';
+import { parseJsonText } from '../../core/jsonText';
 import { loadScenario } from '../../core/scenario/scenarioLoad';
 import { PcapWriter } from '../../core/packet/pcap';
 import { formatEvent } from '../../core/trace/tracepoints';
@@ -86,7 +87,7 @@ function readExpectation(file: string): unknown {
   }
   let value: unknown;
   try {
-    value = JSON.parse(text);
+    value = parseJsonText(text);
   } catch (e) {
     throw usageError(file, `not JSON: ${(e as Error).message}`);
   }

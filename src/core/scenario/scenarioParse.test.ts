@@ -203,6 +203,14 @@ describe('scenario files (scenario.md)', () => {
       () => parseScenarioText('{"version": 1,'),
       (e: unknown) => e instanceof ScenarioError && /not valid JSON/.test(e.why),
     );
+    // Where, as an editor says it (issue 12): line and column, not V8's character position.
+    assert.throws(
+      () => parseScenarioText('{\n  "version": 1,\n  "devices": [ {"name": "a" "kind": "veth"} ]\n}'),
+      (e: unknown) =>
+        e instanceof ScenarioError &&
+        /^not valid JSON: line 3, column 30: /.test(e.why) &&
+        !/position/.test(e.why),
+    );
     const deep = '['.repeat(100_000) + ']'.repeat(100_000);
     assert.throws(() => parseScenarioText(deep), ScenarioError);
     const many = {

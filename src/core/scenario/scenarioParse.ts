@@ -13,6 +13,7 @@ import type {
   ScenarioXsk,
 } from './scenario';
 import { scenarioJsonSchema, scenarioLimits } from './scenarioSchema';
+import { parseJsonText } from '../jsonText';
 
 export class ScenarioError extends Error {
   constructor(
@@ -27,9 +28,9 @@ export class ScenarioError extends Error {
 export function parseScenarioText(text: string): Scenario {
   let raw: unknown;
   try {
-    raw = JSON.parse(text);
+    raw = parseJsonText(text);
   } catch (e) {
-    throw new ScenarioError('$', `not valid JSON (${e instanceof Error ? e.message : String(e)})`);
+    throw new ScenarioError('$', `not valid JSON: ${e instanceof Error ? e.message : String(e)}`);
   }
   return parseScenario(raw);
 }

@@ -9,6 +9,7 @@ import { ratesBetween, type BpftraceSnapshot } from '../../core/trace/bpftraceCa
 import { checkCaptureFile, type CaptureFile } from '../../core/trace/captureFile';
 import { cannotCapture, deviceNames, type HostProbe } from '../../core/trace/hostProbe';
 import { compareSummaries } from '../../core/trace/compareSummary';
+import { parseJsonText } from '../../core/jsonText';
 import { emptySummary } from '../../core/trace/summary';
 import { formatEvent } from '../../core/trace/tracepoints';
 import { startAskpass, type Askpass } from '../../node/ssh/askpass';
@@ -253,7 +254,7 @@ export async function openCapture(context: vscode.ExtensionContext, uri?: vscode
   if (!target) return;
   let parsed: unknown;
   try {
-    parsed = JSON.parse(await readFile(target.fsPath, 'utf8'));
+    parsed = parseJsonText(await readFile(target.fsPath, 'utf8'));
   } catch (e) {
     void vscode.window.showErrorMessage(
       `XDP Lab: ${target.fsPath}: ${e instanceof Error ? e.message : String(e)}`,

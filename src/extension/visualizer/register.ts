@@ -3,6 +3,7 @@
 // panels back after a reload. Only registration happens at activation; the panel code loads on use.
 import path from 'node:path';
 import * as vscode from 'vscode';
+import { parseJsonText } from '../../core/jsonText';
 import { checkCaptureFile, type CaptureFile } from '../../core/trace/captureFile';
 import { visPersistedState, type VisPersistedState } from '../../protocol/visualizer';
 import { output } from '../output';
@@ -100,7 +101,7 @@ async function readCaptureFile(uri: vscode.Uri): Promise<CaptureFile> {
   const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
   let parsed: unknown;
   try {
-    parsed = JSON.parse(text);
+    parsed = parseJsonText(text);
   } catch (e) {
     throw new Error(
       `${vscode.workspace.asRelativePath(uri)}: not JSON (${e instanceof Error ? e.message : String(e)})`,

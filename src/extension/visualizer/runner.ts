@@ -4,6 +4,7 @@
 // pcap, and turns the result into the view model (src/protocol/visualizerFromSimulation.ts).
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { parseJsonText } from '../../core/jsonText';
 import { PcapWriter } from '../../core/packet/pcap';
 import { loadScenario } from '../../core/scenario/scenarioLoad';
 import { formatEvent } from '../../core/trace/tracepoints';
@@ -65,7 +66,7 @@ export async function runScenarioForView(req: ScenarioRunRequest): Promise<Scena
   let text = await readFile(file, 'utf8');
   let raw: unknown;
   try {
-    raw = JSON.parse(text);
+    raw = parseJsonText(text);
   } catch (e) {
     throw new Error(`${path.basename(file)}: not JSON: ${e instanceof Error ? e.message : String(e)}`);
   }
