@@ -208,7 +208,7 @@ describe('scenario files (scenario.md)', () => {
       () => parseScenarioText('{\n  "version": 1,\n  "devices": [ {"name": "a" "kind": "veth"} ]\n}'),
       (e: unknown) =>
         e instanceof ScenarioError &&
-        /^not valid JSON: line 3, column 30: /.test(e.why) &&
+        /^not valid JSON: line 3, column 29: /.test(e.why) &&
         !/position/.test(e.why),
     );
     const deep = '['.repeat(100_000) + ']'.repeat(100_000);
