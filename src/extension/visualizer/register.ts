@@ -16,6 +16,9 @@ type PanelModule = typeof import('./panel');
 let loaded: Promise<PanelModule> | undefined;
 const load = (): Promise<PanelModule> => (loaded ??= import('./panel'));
 
+/** An XDP program's section, as the language server's CodeLens finds it (xdp, xdp.frags, xdp/devmap, …). */
+const XDP_SECTION = /SEC\(\s*"xdp[^"]*"\s*\)/;
+
 const isScenario = (uri: vscode.Uri | undefined): boolean => !!uri && /\.xdpscenario\.json$/.test(uri.path);
 
 const asUri = (a: unknown): vscode.Uri | undefined =>
@@ -70,15 +73,29 @@ async function pickScenario(arg: unknown, fn?: unknown): Promise<vscode.Uri | un
   if (uri && isScenario(uri)) return uri;
   if (uri && uri.scheme === 'file' && /\.c$/.test(uri.path))
     return scenarioForProgram(uri, typeof fn === 'string' ? fn : undefined);
-  const active = vscode.window.activeTextEditor?.document.uri;
-  if (active && isScenario(active)) return active;
+  const active = vscode.window.activeTextEditor?.document;
+  if (active && isScenario(active.uri)) return active.uri;
+  // From the palette with an XDP program in the editor: what the "Simulate" CodeLens above it does
+  // (its scenarios, or a starter scenario made for it) — issue 13 item 10.
+  if (
+    active &&
+    active.uri.scheme === 'file' &&
+    /\.c$/.test(active.uri.path) &&
+    XDP_SECTION.test(active.getText())
+  )
+    return scenarioForProgram(active.uri, undefined);
   const found = await vscode.workspace.findFiles('**/*.xdpscenario.json', '**/node_modules/**', 50);
   if (found.length === 1) return found[0];
   if (!found.length) {
-    void vscode.window.showInformationMessage(
-      'XDP Lab: no *.xdpscenario.json in this workspace. Create one with "XDP Lab: Create Starter Scenario" (or the "Simulate" CodeLens above an XDP program).',
+    const create = 'Create Starter Scenario';
+    const choice = await vscode.window.showInformationMessage(
+      'XDP Lab: the visualizer shows a scenario, and this workspace has no *.xdpscenario.json. Open an XDP program (SEC("xdp")) and run this command again, or create a starter scenario for one.',
+      create,
     );
-    return undefined;
+    if (choice !== create) return undefined;
+    await vscode.commands.executeCommand('xdpLab.scenario.create');
+    const created = vscode.window.activeTextEditor?.document.uri;
+    return created && isScenario(created) ? created : undefined;
   }
   const pick = await vscode.window.showQuickPick(
     found.map((u) => ({ label: vscode.workspace.asRelativePath(u), uri: u })),
