@@ -88,8 +88,21 @@ async function sshOptions(
   };
 }
 
+/**
+ * A remote failure as Remote-SSH shows one (issue 15 item 4): the message, Retry (runs the whole
+ * command again) and Show Output (the ssh commands and stderr are logged there).
+ */
+function remoteError(message: string, retry: () => unknown, severity: 'error' | 'warning' = 'error'): void {
+  output().error(message);
+  const show = severity === 'error' ? vscode.window.showErrorMessage : vscode.window.showWarningMessage;
+  void show(`XDP Lab: ${message}`, 'Retry', 'Show Output').then((choice) => {
+    if (choice === 'Retry') void retry();
+    else if (choice === 'Show Output') output().show();
+  });
+}
+
 /** Verifies the host key: asks for an unknown one (with its fingerprint), refuses a changed one. */
-async function verifyHostKey(target: SshTarget, ssh: SshOptions): Promise<boolean> {
+async function verifyHostKey(target: SshTarget, ssh: SshOptions, retry: () => unknown): Promise<boolean> {
   const key = await checkHostKey(target, ssh);
   const label = targetLabel(target);
   if (key.kind === 'known') return true;
@@ -98,7 +111,7 @@ async function verifyHostKey(target: SshTarget, ssh: SshOptions): Promise<boolea
     return false;
   }
   if (key.kind === 'unreachable') {
-    void vscode.window.showErrorMessage(`XDP Lab: ${key.message}`);
+    remoteError(key.message, retry);
     return false;
   }
   const answer = await vscode.window.showWarningMessage(
@@ -115,34 +128,44 @@ async function verifyHostKey(target: SshTarget, ssh: SshOptions): Promise<boolea
   return true;
 }
 
-export async function startCapture(context: vscode.ExtensionContext, mode: Mode): Promise<void> {
+/**
+ * `again`: Retry after a failure reuses the host and duration the user already gave.
+ */
+export async function startCapture(
+  context: vscode.ExtensionContext,
+  mode: Mode,
+  again?: { host: { text: string; target: SshTarget }; duration: number },
+): Promise<void> {
   if (running) {
     void vscode.window.showWarningMessage('XDP Lab: a capture is already running (XDP Lab: Stop Capture).');
     return;
   }
-  const host = await pickHost();
+  const host = again?.host ?? (await pickHost());
   if (!host) return;
   const cfg = readConfig();
-  let duration = cfg.captureDefaultDuration;
-  const d = await vscode.window.showInputBox({
-    title: 'Capture duration',
-    prompt: 'Seconds (0 = until stopped)',
-    value: String(duration),
-    validateInput: (v) => (/^\d+$/.test(v) ? undefined : 'a whole number of seconds'),
-  });
-  if (d === undefined) return;
-  duration = Number(d);
+  let duration = again?.duration ?? cfg.captureDefaultDuration;
+  if (!again) {
+    const d = await vscode.window.showInputBox({
+      title: 'Capture duration',
+      prompt: 'Seconds (0 = until stopped)',
+      value: String(duration),
+      validateInput: (v) => (/^\d+$/.test(v) ? undefined : 'a whole number of seconds'),
+    });
+    if (d === undefined) return;
+    duration = Number(d);
+  }
   const label = targetLabel(host.target);
+  const retry = () => startCapture(context, mode, { host, duration });
   const { ssh, askpass } = await sshOptions(context, label);
   const controller = new AbortController();
   running = controller;
   try {
-    if (!(await verifyHostKey(host.target, ssh))) return;
+    if (!(await verifyHostKey(host.target, ssh, retry))) return;
     let probe: HostProbe;
     try {
       probe = await probeHost(host.target, ssh, cfg.captureUseSudo, controller.signal);
     } catch (e) {
-      void vscode.window.showErrorMessage(`XDP Lab: ${e instanceof Error ? e.message : String(e)}`);
+      remoteError(e instanceof Error ? e.message : String(e), retry);
       return;
     }
     output().info(
@@ -156,7 +179,7 @@ export async function startCapture(context: vscode.ExtensionContext, mode: Mode)
         if (use !== 'Record with perf') return;
         tool = 'perf';
       } else {
-        void vscode.window.showErrorMessage(`XDP Lab: ${label}: ${why}`);
+        remoteError(`${label}: ${why}`, retry);
         return;
       }
     }
@@ -223,11 +246,11 @@ export async function startCapture(context: vscode.ExtensionContext, mode: Mode)
       output().warn(result.message);
       // Stopping an until-stopped capture is its normal end; losses and failures need attention.
       if (result.status === 'connection-lost' || result.status === 'failed')
-        void vscode.window.showWarningMessage(`XDP Lab: ${result.message}`);
+        remoteError(result.message, retry, 'warning');
     }
   } catch (e) {
     const message = e instanceof CaptureError || e instanceof Error ? e.message : String(e);
-    void vscode.window.showErrorMessage(`XDP Lab: ${label}: ${message}`);
+    remoteError(`${label}: ${message}`, retry);
   } finally {
     running = undefined;
     await askpass.dispose();

@@ -296,4 +296,33 @@ export const steps = [
       }
     },
   },
+  {
+    name: 'from the palette with only a new XDP program open (no scenario runs it): a starter scenario is made and visualized',
+    run: async (wb, ctx) => {
+      // A new user's first program: a copy of the example under a name no scenario mentions.
+      const program = path.join(ctx.workspace, 'fresh.bpf.c');
+      const scenario = path.join(ctx.workspace, 'fresh.xdpscenario.json');
+      fs.copyFileSync(path.join(ctx.workspace, 'redirect.bpf.c'), program);
+      try {
+        await wb.openFile('fresh.bpf.c');
+        await wb.runCommand('XDP Lab: Open Redirect-Flow Visualizer');
+        await wb.tab('Flow: fresh').waitFor({ timeout: 60_000 });
+        await wb.tab('Flow: fresh').click();
+        const frame = await wb.findWebviewFrame('h1#title:text-is("fresh")', 60_000);
+        await frame.locator('svg.graph .node-device').first().waitFor();
+        const devices = await frame.locator('svg.graph .node-device').count();
+        if (!fs.existsSync(scenario)) throw new Error('no starter scenario was written next to fresh.bpf.c');
+        const written = JSON.parse(fs.readFileSync(scenario, 'utf8'));
+        if (written.programs?.[0]?.file !== 'fresh.bpf.c')
+          throw new Error(`the starter scenario runs ${JSON.stringify(written.programs)}`);
+        if (devices !== written.devices.length)
+          throw new Error(`graph has ${devices} devices, the starter scenario ${written.devices.length}`);
+        await wb.screenshot('visualizer-from-program');
+        return `${devices} devices from fresh.xdpscenario.json`;
+      } finally {
+        fs.rmSync(program, { force: true });
+        fs.rmSync(scenario, { force: true });
+      }
+    },
+  },
 ];
