@@ -4,7 +4,6 @@
 // veth pairs in that namespace while `xdp-lab trace` (dist/cli.js, run from a client namespace) captures.
 // Prefix xlrt-, ifindexes 5001-5099, addresses 10.250.0.0/24 inside these namespaces only.
 import { strict as assert } from 'node:assert';
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test, type TestContext } from 'node:test';
@@ -22,6 +21,7 @@ import {
   peerProgram,
   sendRedirectFrames,
   setUpRemoteHost,
+  startTraceCli,
   waitFor,
   type RemoteHost,
 } from '../fixtures/capture/remoteHost';
@@ -49,41 +49,7 @@ function parseOut(text: string): TraceJson {
   return JSON.parse(text) as TraceJson;
 }
 
-interface CliRun {
-  child: ChildProcess;
-  stdout: () => string;
-  stderr: () => string;
-  done: Promise<number | null>;
-}
-
-/** Starts `xdp-lab trace …` inside the client namespace. */
-function startCli(h: RemoteHost, args: readonly string[]): CliRun {
-  const child = h.lab.track(
-    spawn(
-      'nsenter',
-      [
-        `--net=/run/netns/${h.lab.ns('c')}`,
-        process.execPath,
-        cli,
-        'trace',
-        '--ssh-config',
-        h.config,
-        ...args,
-      ],
-      {
-        detached: true,
-        stdio: ['ignore', 'pipe', 'pipe'],
-        env: { ...process.env, HOME: h.dir }, // belt and braces: never the real ~/.ssh
-      },
-    ),
-  );
-  let out = '';
-  let err = '';
-  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
-  const done = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
-  return { child, stdout: () => out, stderr: () => err, done };
-}
+const startCli = startTraceCli;
 
 async function runCli(
   h: RemoteHost,

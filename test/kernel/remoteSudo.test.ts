@@ -6,7 +6,6 @@
 // waiting on a terminal that is not there). Prefix xlsu-, ifindexes 5100-5149, 10.251.0.0/16 inside
 // these namespaces only.
 import { strict as assert } from 'node:assert';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -18,8 +17,8 @@ import {
   sendRedirectFrames,
   setUpRemoteHost,
   waitFor,
+  startTraceCli,
   type HostNet,
-  type RemoteHost,
 } from '../fixtures/capture/remoteHost';
 
 const root = path.resolve(import.meta.dirname, '../..');
@@ -28,36 +27,7 @@ const NET: HostNet = { name: 'xlsu', firstIfindex: 5101, hostileIfindex: 5140, s
 const USER = 'xlsuuser';
 const SUDOERS = '/etc/sudoers.d/xlsu-test';
 
-interface Cli {
-  stderr: () => string;
-  stdout: () => string;
-  kill: () => void;
-  done: Promise<number | null>;
-}
-
-function startCli(h: RemoteHost, args: readonly string[]): Cli {
-  const child = h.lab.track(
-    spawn(
-      'nsenter',
-      [
-        `--net=/run/netns/${h.lab.ns('c')}`,
-        process.execPath,
-        cli,
-        'trace',
-        '--ssh-config',
-        h.config,
-        ...args,
-      ],
-      { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, HOME: h.dir } },
-    ),
-  );
-  let out = '';
-  let err = '';
-  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
-  const done = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
-  return { stdout: () => out, stderr: () => err, kill: () => child.kill('SIGINT'), done };
-}
+const startCli = startTraceCli;
 
 /** A sudoers drop-in, checked by visudo before sudo ever reads it (a broken one would lock sudo out). */
 function writeSudoers(rule: string): void {

@@ -16,8 +16,14 @@ import { CliError, usageError } from '../cliError';
 import type { CliCommand, CliIo } from '../command';
 
 const usage = `xdp-lab trace --host [USER@]HOST[:PORT] [--identity FILE] [--tool bpftrace|perf] [--duration S] [--json]
+xdp-lab trace --hosts H1,H2,… [same options]
   --host H                 user@host:port, or a Host alias of ~/.ssh/config (HostName, User, Port,
                            IdentityFile, ProxyJump are honoured: the system ssh client reads them)
+  --hosts LIST             a fleet: the same capture on every host at once (comma-separated, repeatable;
+                           an item with * or ? takes every matching Host of the ssh config). One host
+                           failing does not stop the others; prints the merged counts and a column per
+                           host (--json: {"merged": …, "hosts": {H: …}}); --save DIR writes one
+                           <host>.xdpcapture.json each
   --identity FILE          private key (ssh -i)
   --ssh-config FILE        ssh config to use instead of ~/.ssh/config (ssh -F)
   --tool bpftrace|perf     bpftrace counts (default) or perf record + perf script events
@@ -31,11 +37,15 @@ const usage = `xdp-lab trace --host [USER@]HOST[:PORT] [--identity FILE] [--tool
   --rates                  print per-second rates (per CPU, errors by errno) to stderr, like xdp-monitor
   --verbose                log every ssh command line to stderr
   --json                   print one JSON document: {"kernel", "tracepoints", "errno", "devmapXmit", …}
-exit: 0 complete; 1 stopped or connection lost (what was captured is printed); 2 bad usage, host key
-refused, or the host cannot trace`;
+exit: 0 complete; 1 stopped or connection lost (what was captured is printed) — with --hosts, also when
+any host failed; 2 bad usage, host key refused, or the host cannot trace`;
 
 /** One xdp-monitor-like block: events per second per tracepoint and CPU, new errors by errno. */
-function formatRates(rows: RateRow[], prev: BpftraceSnapshot | undefined, cur: BpftraceSnapshot): string {
+export function formatRates(
+  rows: RateRow[],
+  prev: BpftraceSnapshot | undefined,
+  cur: BpftraceSnapshot,
+): string {
   const out = [`xdp-lab: [${cur.tick}s] rates`];
   for (const r of rows) {
     if (!r.perSecond) continue;
@@ -60,7 +70,7 @@ function formatRates(rows: RateRow[], prev: BpftraceSnapshot | undefined, cur: B
   return out.join('\n') + '\n';
 }
 
-function humanPrograms(c: CaptureFile): string {
+export function humanPrograms(c: CaptureFile): string {
   const rows = Object.entries(c.programs ?? {});
   if (!rows.length) return '';
   const out = ['', 'programs:'];
@@ -76,7 +86,7 @@ function humanPrograms(c: CaptureFile): string {
   return out.join('\n') + '\n';
 }
 
-function humanSummary(s: XdpSummary, names: Record<number, string>): string {
+export function humanSummary(s: XdpSummary, names: Record<number, string>): string {
   const out: string[] = [`kernel ${s.kernel ?? '?'}`, '', 'tracepoint                       events'];
   for (const r of tracepointRows(s))
     if (r.count || s.tracepoints[r.name] !== undefined) out.push(`${r.name.padEnd(32)} ${r.count}`);
@@ -108,11 +118,139 @@ function humanSummary(s: XdpSummary, names: Record<number, string>): string {
   return out.join('\n') + '\n';
 }
 
+/** What every host of one `trace` run shares. */
+export interface TraceSettings {
+  tool: CaptureTool;
+  duration: number;
+  ssh: SshOptions;
+  sudo: boolean;
+  acceptNewHostKey: boolean;
+  events: string[];
+  devices: string[];
+  rates: boolean;
+}
+
+/** One host's capture: the file `--save` writes and what the summary printers need. */
+export interface HostCapture {
+  hostText: string;
+  label: string;
+  file: CaptureFile;
+  names: Record<number, string>;
+  result: Awaited<ReturnType<typeof runCapture>>;
+}
+
+/**
+ * Captures on one host: verifies its key, probes it, runs the capture. Throws CliError (exit 2) for
+ * a refused key, an unreachable host or one that cannot trace; `log` gets the progress lines.
+ */
+export async function captureHost(
+  hostText: string,
+  set: TraceSettings,
+  log: (line: string) => void,
+  signal: AbortSignal,
+): Promise<HostCapture> {
+  const target = parseSshTarget(hostText);
+  if (typeof target === 'string') throw usageError(hostText, target);
+  const label = targetLabel(target);
+  const { ssh, tool, duration } = set;
+  const key = await checkHostKey(target, ssh);
+  if (key.kind === 'changed') throw new CliError(2, label, key.message);
+  if (key.kind === 'unreachable') throw new CliError(2, label, key.message);
+  if (key.kind === 'unknown') {
+    if (!set.acceptNewHostKey)
+      throw new CliError(
+        2,
+        label,
+        `unknown host key ${key.fingerprints.join(', ')}: check it with the host's administrator, then rerun with --accept-new-host-key (or add it to known_hosts)`,
+      );
+    const file = await acceptHostKey(target, ssh, key.keyLines);
+    log(`added host key ${key.fingerprints.join(', ')} of ${label} to ${file}`);
+  }
+
+  let probe;
+  try {
+    probe = await probeHost(target, ssh, set.sudo, signal);
+  } catch (e) {
+    if (e instanceof CaptureError) throw new CliError(2, label, e.message);
+    throw e;
+  }
+  log(
+    `${label}: kernel ${probe.kernel}, user ${probe.user}, ${probe.bpftrace?.version ?? 'bpftrace missing'}, ${probe.perf?.version ?? 'perf missing'}, ${probe.tracepoints.length} xdp tracepoints`,
+  );
+  const startedAt = new Date();
+  let prev: BpftraceSnapshot | undefined;
+  let result;
+  try {
+    result = await runCapture(target, ssh, probe, {
+      tool,
+      durationSeconds: duration,
+      events: set.events,
+      devices: set.devices,
+      signal,
+      onAttached: () =>
+        log(`capturing with ${tool} on ${label}${duration ? ` for ${duration} s` : ' until Ctrl+C'}`),
+      onSnapshot: (snap) => {
+        if (set.rates) {
+          log(
+            formatRates(ratesBetween(prev, snap, 1), prev, snap)
+              .replace(/^xdp-lab: /, '')
+              .trimEnd(),
+          );
+          prev = snap;
+          return;
+        }
+        const counts = Object.entries(snap.summary.tracepoints)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(' ');
+        log(`[${snap.tick}s] ${counts || 'no events yet'}`);
+      },
+    });
+  } catch (e) {
+    if (e instanceof CaptureError) throw new CliError(2, label, e.message);
+    throw e;
+  }
+  for (const err of result.parseErrors.slice(0, 10)) log(err);
+  const names = deviceNames(probe);
+  const file: CaptureFile = {
+    format: 'xdp-lab-capture',
+    version: 1,
+    host: hostText,
+    tool,
+    kernel: probe.kernel,
+    startedAt: startedAt.toISOString(),
+    durationSeconds: (Date.now() - startedAt.getTime()) / 1000,
+    status: result.status,
+    ...(result.message ? { message: result.message } : {}),
+    summary: result.summary,
+    devices: Object.fromEntries(Object.entries(names)),
+    programs: result.programs,
+    programNames: Object.fromEntries(probe.programs.map((p) => [String(p.id), p.name])),
+    ...(tool === 'perf' ? { events: result.events.map(formatEvent) } : {}),
+  };
+  return { hostText, label, file, names, result };
+}
+
+/** The `--json` document of one host (cli.md: the summary's shape plus host, tool, status, …). */
+export function hostJson(c: HostCapture): Record<string, unknown> {
+  const { kernel: _k, ...rest } = c.result.summary;
+  return {
+    kernel: c.file.kernel,
+    ...rest,
+    host: c.hostText,
+    tool: c.file.tool,
+    status: c.result.status,
+    devicesByIfindex: c.file.devices,
+    programs: c.result.programs,
+    programNames: c.file.programNames,
+  };
+}
+
 async function run(argv: readonly string[], io: CliIo): Promise<number> {
   const args = parseArgs(
     argv,
     {
       host: 'string',
+      hosts: 'string[]',
       identity: 'string',
       'ssh-config': 'string',
       tool: 'string',
@@ -131,124 +269,54 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
   );
   if (args.positionals.length) throw usageError('trace', `unexpected argument '${args.positionals[0]}'`);
   const hostText = stringOption(args, 'host');
-  if (!hostText) throw usageError('trace', '--host is required');
-  const target = parseSshTarget(hostText);
-  if (typeof target === 'string') throw usageError(hostText, target);
+  const fleet = args.options.get('hosts') as string[] | undefined;
+  if (!hostText && !fleet) throw usageError('trace', '--host (or --hosts for several) is required');
+  if (hostText && fleet) throw usageError('trace', 'give --host or --hosts, not both');
   const tool = (stringOption(args, 'tool') ?? 'bpftrace') as CaptureTool;
   if (tool !== 'bpftrace' && tool !== 'perf')
     throw usageError('trace', `--tool must be bpftrace or perf, got '${String(tool)}'`);
   const duration = intOption(args, 'duration', 'trace', 0) ?? 10;
   const json = args.options.get('json') === true;
   const verbose = args.options.get('verbose') === true;
-  const label = targetLabel(target);
   const identity = stringOption(args, 'identity');
   const config = stringOption(args, 'ssh-config');
-  const ssh: SshOptions = {
-    batchMode: true,
-    ...(identity ? { identityFile: identity } : {}),
-    ...(config ? { configFile: config } : {}),
-    log: (line) => {
-      if (verbose) io.stderr(`$ ${line}\n`);
-    },
-  };
-
-  const key = await checkHostKey(target, ssh);
-  if (key.kind === 'changed') throw new CliError(2, label, key.message);
-  if (key.kind === 'unreachable') throw new CliError(2, label, key.message);
-  if (key.kind === 'unknown') {
-    if (args.options.get('accept-new-host-key') !== true)
-      throw new CliError(
-        2,
-        label,
-        `unknown host key ${key.fingerprints.join(', ')}: check it with the host's administrator, then rerun with --accept-new-host-key (or add it to known_hosts)`,
-      );
-    const file = await acceptHostKey(target, ssh, key.keyLines);
-    io.stderr(`xdp-lab: added host key ${key.fingerprints.join(', ')} of ${label} to ${file}\n`);
-  }
-
-  let probe;
-  try {
-    probe = await probeHost(target, ssh, args.options.get('sudo') === true, io.signal);
-  } catch (e) {
-    if (e instanceof CaptureError) throw new CliError(2, label, e.message);
-    throw e;
-  }
-  io.stderr(
-    `xdp-lab: ${label}: kernel ${probe.kernel}, user ${probe.user}, ${probe.bpftrace?.version ?? 'bpftrace missing'}, ${probe.perf?.version ?? 'perf missing'}, ${probe.tracepoints.length} xdp tracepoints\n`,
-  );
-  const startedAt = new Date();
   const rates = args.options.get('rates') === true;
   if (rates && tool !== 'bpftrace') throw usageError('trace', '--rates needs --tool bpftrace');
-  let prev: BpftraceSnapshot | undefined;
-  let result;
-  try {
-    result = await runCapture(target, ssh, probe, {
-      tool,
-      durationSeconds: duration,
-      events: (args.options.get('event') as string[] | undefined) ?? [],
-      devices: (args.options.get('device') as string[] | undefined) ?? [],
-      signal: io.signal,
-      onAttached: () =>
-        io.stderr(
-          `xdp-lab: capturing with ${tool} on ${label}${duration ? ` for ${duration} s` : ' until Ctrl+C'}\n`,
-        ),
-      onSnapshot: (snap) => {
-        if (rates) {
-          io.stderr(formatRates(ratesBetween(prev, snap, 1), prev, snap));
-          prev = snap;
-          return;
-        }
-        const counts = Object.entries(snap.summary.tracepoints)
-          .map(([k, v]) => `${k}=${v}`)
-          .join(' ');
-        io.stderr(`xdp-lab: [${snap.tick}s] ${counts || 'no events yet'}\n`);
-      },
-    });
-  } catch (e) {
-    if (e instanceof CaptureError) throw new CliError(2, label, e.message);
-    throw e;
-  }
-  for (const err of result.parseErrors.slice(0, 10)) io.stderr(`xdp-lab: ${err}\n`);
-  const names = deviceNames(probe);
-  const file: CaptureFile = {
-    format: 'xdp-lab-capture',
-    version: 1,
-    host: hostText,
+  const settings: TraceSettings = {
     tool,
-    kernel: probe.kernel,
-    startedAt: startedAt.toISOString(),
-    durationSeconds: (Date.now() - startedAt.getTime()) / 1000,
-    status: result.status,
-    ...(result.message ? { message: result.message } : {}),
-    summary: result.summary,
-    devices: Object.fromEntries(Object.entries(names)),
-    programs: result.programs,
-    programNames: Object.fromEntries(probe.programs.map((p) => [String(p.id), p.name])),
-    ...(tool === 'perf' ? { events: result.events.map(formatEvent) } : {}),
+    duration,
+    sudo: args.options.get('sudo') === true,
+    acceptNewHostKey: args.options.get('accept-new-host-key') === true,
+    events: (args.options.get('event') as string[] | undefined) ?? [],
+    devices: (args.options.get('device') as string[] | undefined) ?? [],
+    rates,
+    ssh: {
+      batchMode: true,
+      ...(identity ? { identityFile: identity } : {}),
+      ...(config ? { configFile: config } : {}),
+      log: (line) => {
+        if (verbose) io.stderr(`$ ${line}\n`);
+      },
+    },
   };
+  if (fleet) {
+    const { runFleet } = await import('./traceFleet');
+    return runFleet(fleet, settings, config, args, io);
+  }
+
+  const c = await captureHost(
+    hostText as string,
+    settings,
+    (line) => io.stderr(`xdp-lab: ${line}\n`),
+    io.signal,
+  );
+  const { result, file, label } = c;
   const save = stringOption(args, 'save');
   if (save) await writeFile(save, JSON.stringify(file, null, 1) + '\n');
   const eventsOut = stringOption(args, 'events-out');
   if (eventsOut) await writeFile(eventsOut, result.events.map((e) => formatEvent(e) + '\n').join(''));
-  if (json) {
-    const { kernel: _k, ...rest } = result.summary;
-    io.stdout(
-      JSON.stringify(
-        {
-          kernel: probe.kernel,
-          ...rest,
-          host: hostText,
-          tool,
-          status: result.status,
-          devicesByIfindex: file.devices,
-          programs: result.programs,
-          programNames: file.programNames,
-        },
-        null,
-        2,
-      ) + '\n',
-    );
-  } else io.stdout(humanSummary(result.summary, names) + humanPrograms(file));
+  if (json) io.stdout(JSON.stringify(hostJson(c), null, 2) + '\n');
+  else io.stdout(humanSummary(result.summary, c.names) + humanPrograms(file));
   if (result.status === 'failed') throw new CliError(1, label, result.message ?? 'capture failed');
   if (result.status !== 'complete') {
     io.stderr(`xdp-lab: ${label} : ${result.message ?? result.status}\n`);
