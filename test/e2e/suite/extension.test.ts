@@ -39,6 +39,33 @@ suite('XDP Lab extension', () => {
     assert.deepEqual(missing, [], `contributed but not registered: ${missing.join(', ')}`);
   });
 
+  test('Create Example Workspace copies the shipped example into a new folder and shows its program', async () => {
+    // A folder inside the workspace: the command shows the program instead of opening a new window.
+    const parent = vscode.Uri.joinPath(workspaceUri(), 'example-test');
+    await vscode.workspace.fs.createDirectory(parent);
+    try {
+      await vscode.commands.executeCommand('xdpLab.example.create', parent);
+      const made = vscode.Uri.joinPath(parent, 'xdp-lab-example');
+      for (const name of ['redirect.bpf.c', 'redirect.xdpscenario.json', 'redirect-fixed.xdpscenario.json']) {
+        const copy = await vscode.workspace.fs.readFile(vscode.Uri.joinPath(made, name));
+        const shipped = await vscode.workspace.fs.readFile(
+          vscode.Uri.joinPath(xdpLabExtension().extensionUri, 'examples', name),
+        );
+        assert.deepEqual(copy, shipped, name);
+      }
+      assert.equal(
+        vscode.window.activeTextEditor?.document.uri.toString(),
+        vscode.Uri.joinPath(made, 'redirect.bpf.c').toString(),
+      );
+      // A second run never overwrites: it makes xdp-lab-example-2.
+      await vscode.commands.executeCommand('xdpLab.example.create', parent);
+      await vscode.workspace.fs.stat(vscode.Uri.joinPath(parent, 'xdp-lab-example-2', 'redirect.bpf.c'));
+    } finally {
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+      await vscode.workspace.fs.delete(parent, { recursive: true });
+    }
+  });
+
   test('every contributed command has category "XDP Lab" and a title', () => {
     for (const c of contributedCommands()) {
       assert.equal(c.category, 'XDP Lab', c.command);
