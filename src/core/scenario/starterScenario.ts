@@ -1,6 +1,9 @@
 // A starter scenario for an XDP program source (command xdpLab.scenario.create): the XDP programs
 // and redirect maps the source declares (found textually, so it works before the first compile),
 // two veth pairs, the first program on the receiving end, a devmap entry, and a little UDP traffic.
+import { STARTER_FRAME, type StarterProbe } from './starterProbe';
+
+const MAX_STARTER_CPUS = 64;
 
 export interface StarterInfo {
   programs: Array<{ function: string; section: string }>;
@@ -25,8 +28,12 @@ export function scanSource(source: string): StarterInfo {
   return { programs, maps };
 }
 
-/** The scenario JSON text (two-space indented) for `file` (as it should appear in "file"). */
-export function starterScenario(file: string, source: string): string {
+/**
+ * The scenario JSON text (two-space indented) for `file` (as it should appear in "file"). `probe`:
+ * what the program did with the starter frame (starterProbe.ts) — its redirect maps then get entries
+ * at the keys it looked up, so the first visualization shows it redirecting.
+ */
+export function starterScenario(file: string, source: string, probe?: StarterProbe): string {
   const { programs, maps } = scanSource(source);
   const attachable = programs.filter((p) => !/devmap|cpumap/.test(p.section));
   const main = attachable[0];
@@ -55,9 +62,22 @@ export function starterScenario(file: string, source: string): string {
     ],
   };
   const mapEntries: Record<string, unknown> = {};
-  if (devmap) mapEntries[devmap.name] = [{ key: devmap.type === 'DEVMAP_HASH' ? 'r2' : 0, value: 'r2' }];
-  if (cpumap) mapEntries[cpumap.name] = [{ key: 1, value: { qsize: 256 } }];
+  const probed = (name: string): number[] => probe?.redirectKeys[name] ?? [];
+  if (devmap) {
+    const keys = probed(devmap.name);
+    mapEntries[devmap.name] = keys.length
+      ? keys.map((key) => ({ key, value: 'r2' }))
+      : [{ key: devmap.type === 'DEVMAP_HASH' ? 'r2' : 0, value: 'r2' }];
+  }
+  if (cpumap) {
+    const keys = probed(cpumap.name).filter((k) => k < MAX_STARTER_CPUS);
+    mapEntries[cpumap.name] = (keys.length ? keys : [1]).map((key) => ({ key, value: { qsize: 256 } }));
+    // A CPU the program picks must exist in the scenario.
+    scenario.cpus = Math.max(2, ...keys.map((k) => k + 1));
+  }
   if (Object.keys(mapEntries).length) scenario.maps = mapEntries;
-  scenario.traffic = [{ from: 'a0', count: 16, frame: { udp: { dst: '10.0.0.2', dport: 8 } } }];
+  scenario.traffic = [{ from: 'a0', count: 16, frame: STARTER_FRAME }];
+  if (probe && Object.keys(probe.redirectKeys).length)
+    scenario.description = `${String(scenario.description)} Redirect map entries sit at the keys ${main?.function ?? 'the program'} looked up for this traffic.`;
   return JSON.stringify(scenario, null, 2) + '\n';
 }
