@@ -304,7 +304,9 @@ export const steps = [
       const scenario = path.join(ctx.workspace, 'fresh.xdpscenario.json');
       fs.copyFileSync(path.join(ctx.workspace, 'redirect.bpf.c'), program);
       try {
-        await wb.openFile('fresh.bpf.c');
+        // A file made a moment ago: the explorer's watcher shows it before quick open's index has it.
+        await wb.openFromExplorer('fresh.bpf.c');
+        await wb.tab('fresh.bpf.c').first().waitFor({ timeout: 15_000 });
         await wb.runCommand('XDP Lab: Open Redirect-Flow Visualizer');
         await wb.tab('Flow: fresh').waitFor({ timeout: 60_000 });
         await wb.tab('Flow: fresh').click();
