@@ -114,6 +114,13 @@ const bundles = [
     platform: 'browser',
     format: 'iife',
   },
+  {
+    name: 'runResultView',
+    entryPoints: ['src/webview/runResult/main.ts'],
+    outfile: 'dist/webview/runResult.js',
+    platform: 'browser',
+    format: 'iife',
+  },
 ];
 
 /** Files copied next to the bundles: the tree-sitter runtime and C grammar the analyzer loads. */

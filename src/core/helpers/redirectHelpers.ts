@@ -3,6 +3,7 @@
 // per-context RedirectInfo (§1.2) that the simulator's step 2 consumes.
 import { BPF_F_BROADCAST, REDIRECT_ACTION_MASK } from '../bpf/flags';
 import { mapTypeByValue } from '../bpf/mapTypes';
+import { xdpActionByValue } from '../bpf/xdpActions';
 import { CpuMap } from '../maps/cpumap';
 import { DevMap } from '../maps/devmap';
 import { DevMapHash } from '../maps/devmapHash';
@@ -27,6 +28,26 @@ export const bpf_redirect: HelperFn = (M) => {
   ri.mapType = 0;
   return M.ret(XDP_REDIRECT);
 };
+
+/** Misses already explained, per simulated kernel: `mapId * 2^32 + key`. */
+const explained = new WeakMap<object, Set<number>>();
+const MAX_MISS_NOTES = 16;
+
+/**
+ * A miss is silent in the kernel: the helper returns the flags' fallback action and the frame is not
+ * redirected (§2.2 step 3) — the classic "16 × XDP_PASS and no drops" of a map filled at the wrong key.
+ * The run result and the visualizer say it once per map and key (issue 13 item 8).
+ */
+function noteMiss(M: Machine, mapId: number, mapName: string, key: number, fallback: number): void {
+  let seen = explained.get(M.system);
+  if (!seen) explained.set(M.system, (seen = new Set()));
+  const id = mapId * 2 ** 32 + key;
+  if (seen.has(id) || seen.size >= MAX_MISS_NOTES) return;
+  seen.add(id);
+  M.system.notes.push(
+    `bpf_redirect_map: ${mapName} has no entry at key ${key} → it returns ${xdpActionByValue(fallback)?.name ?? fallback} (the fallback action in its flags); the frame is not redirected`,
+  );
+}
 
 /** §2.2 steps 1–5. */
 /** tgt_index values of small keys, so the hot path allocates no BigInt. */
@@ -56,6 +77,7 @@ export const bpf_redirect_map: HelperFn = (M, pc) => {
   const ri = record(M);
   ri.tgtValue = entry;
   if (entry === undefined && !broadcast) {
+    noteMiss(M, map.id, map.name, key32, flags & REDIRECT_ACTION_MASK);
     // Step 3: a miss leaves tgt_index as it was and makes the record an ifindex marker.
     ri.mapId = IFINDEX_MAP_ID;
     ri.mapType = 0;

@@ -6,7 +6,7 @@ import * as vscode from 'vscode';
 export function registerProgram(context: vscode.ExtensionContext): void {
   context.subscriptions.push(
     vscode.commands.registerCommand('xdpLab.program.run', async (arg: unknown) =>
-      (await import('./runProgram')).runProgram(arg),
+      (await import('./runProgram')).runProgram(context.extensionUri, arg),
     ),
   );
 }

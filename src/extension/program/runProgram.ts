@@ -1,18 +1,25 @@
 // XDP Lab: Run Program on a Frame. Builds the object (clang for a .c file, with the configured
 // path, include paths and extra args), picks the program and a frame (a generated one or a raw
-// frame file), runs it in the VM as BPF_PROG_TEST_RUN would, and shows the result as JSON in an
-// untitled document; a fault offers to open its source line.
+// frame file or one frame of a pcap), optionally fills the maps from a JSON file, runs it in the VM as
+// BPF_PROG_TEST_RUN would, and shows the result panel (runResultPanel.ts); a fault offers its line.
 import * as vscode from 'vscode';
 import { xdpActionByValue } from '../../core/bpf/xdpActions';
 import { ElfError, LoadError, loadObject } from '../../core/elf/loadObject';
-import { dumpMaps, toHex } from '../../core/maps/mapPreload';
+import { mapTypeByValue } from '../../core/bpf/mapTypes';
+import type { LoadedObject } from '../../core/elf/loadObject';
+import { parseJsonText } from '../../core/jsonText';
+import { dumpMaps, MapPreloadError, preloadMaps, toHex, type DumpedEntry } from '../../core/maps/mapPreload';
+import { describeFrame } from '../../core/packet/frameDecoder';
+import { PcapError, readPcap } from '../../core/packet/pcap';
+import { MAX_SHOWN_ENTRIES, type RunResultMap, type RunResultView } from '../../protocol/runResult';
 import { buildFrame } from '../../core/packet/frameBuilder';
 import type { FrameSpec } from '../../core/packet/frameBuilder';
 import { TestRunError } from '../../core/vm/xdpBuffer';
-import type { XdpProgram } from '../../core/vm/xdpProgram';
+import type { TestRunResult, XdpProgram } from '../../core/vm/xdpProgram';
 import { ClangFailedError, ClangMissingError, compileBpfC } from '../../node/clang';
 import { readConfig } from '../config';
 import { output } from '../output';
+import { RunResultPanel } from './runResultPanel';
 
 /** What the CodeLens (and other callers) may pass. */
 interface RunArgs {
@@ -82,25 +89,215 @@ async function pickProgram(
   return pick?.prog;
 }
 
+const MAX_PCAP_FRAMES = 100_000;
+
 async function pickFrame(): Promise<{ frame: Uint8Array; what: string } | undefined> {
-  const items: (vscode.QuickPickItem & { spec?: FrameSpec })[] = [
+  const items: (vscode.QuickPickItem & { spec?: FrameSpec; kind2?: 'pcap' | 'raw' })[] = [
     ...GENERATED.map((g) => ({ label: g.label, detail: g.detail, spec: g.spec })),
-    { label: 'Frame file…', detail: 'A raw frame starting at the Ethernet header (.bin)' },
+    { label: 'Frame from a pcap file…', detail: 'Pick one frame of a capture (tcpdump -w)', kind2: 'pcap' },
+    { label: 'Frame file…', detail: 'A raw frame starting at the Ethernet header (.bin)', kind2: 'raw' },
   ];
   const pick = await vscode.window.showQuickPick(items, { title: 'Run on which frame?' });
   if (!pick) return undefined;
   if (pick.spec) return { frame: buildFrame(pick.spec), what: `${pick.label} (${pick.detail ?? ''})` };
+  const pcap = pick.kind2 === 'pcap';
   const files = await vscode.window.showOpenDialog({
     canSelectMany: false,
-    title: 'Raw frame file',
-    filters: { 'Raw frames': ['bin', 'raw'], 'All files': ['*'] },
+    title: pcap ? 'pcap capture' : 'Raw frame file',
+    filters: pcap
+      ? { 'pcap captures': ['pcap', 'cap'], 'All files': ['*'] }
+      : { 'Raw frames': ['bin', 'raw'], 'All files': ['*'] },
   });
   const file = files?.[0];
   if (!file) return undefined;
-  return { frame: await vscode.workspace.fs.readFile(file), what: file.fsPath };
+  const bytes = await vscode.workspace.fs.readFile(file);
+  if (!pcap) return { frame: bytes, what: file.fsPath };
+  const frames = readPcap(bytes, vscode.workspace.asRelativePath(file), { maxFrames: MAX_PCAP_FRAMES });
+  if (!frames.length)
+    throw new PcapError(`${vscode.workspace.asRelativePath(file)}: the capture has no frames`);
+  const which =
+    frames.length === 1
+      ? 0
+      : (
+          await vscode.window.showQuickPick(
+            frames
+              .slice(0, 500)
+              .map((f, i) => ({ label: `#${i + 1}`, description: describeFrame(f).text, i })),
+            { title: `Which frame of ${frames.length}?`, matchOnDescription: true },
+          )
+        )?.i;
+  if (which === undefined) return undefined;
+  return {
+    frame: frames[which] as Uint8Array,
+    what: `frame #${which + 1} of ${vscode.workspace.asRelativePath(file)} (${describeFrame(frames[which] as Uint8Array).text})`,
+  };
 }
 
-export async function runProgram(arg: unknown): Promise<void> {
+/** Maps as loaded (empty), or filled from a JSON file in `xdp-lab run --maps` format; asked only when the object has maps. */
+async function pickMaps(obj: LoadedObject): Promise<{ file?: vscode.Uri } | undefined> {
+  if (!obj.maps.some((m) => !m.name.startsWith('.') && !/\.(rodata|data|bss)/.test(m.name))) return {};
+  const pick = await vscode.window.showQuickPick(
+    [
+      { label: 'Maps as loaded', detail: 'Empty, as after bpftool prog load', file: false },
+      {
+        label: 'Fill maps from a JSON file…',
+        detail: '{"MAP": [{"key": K, "value": V}, …]} — the format of xdp-lab run --maps',
+        file: true,
+      },
+    ],
+    { title: 'Maps for this run' },
+  );
+  if (!pick) return undefined;
+  if (!pick.file) return {};
+  const files = await vscode.window.showOpenDialog({
+    canSelectMany: false,
+    title: 'Map contents (JSON)',
+    filters: { JSON: ['json'], 'All files': ['*'] },
+  });
+  return files?.[0] ? { file: files[0] } : undefined;
+}
+
+/** Entries non-zero before or after, changed first, capped for the view. */
+function mapChanges(obj: LoadedObject, before: Record<string, DumpedEntry[]>): RunResultMap[] {
+  const after = dumpMaps(obj.maps);
+  const shown = (e: DumpedEntry | undefined): string | undefined =>
+    e ? (e.values ? e.values.join(' | ') : e.value) : undefined;
+  const nonZero = (x: string | undefined): boolean => x !== undefined && /[1-9a-f]/.test(x);
+  return obj.maps.map((m) => {
+    const b = new Map((before[m.name] ?? []).map((e) => [e.key, shown(e)]));
+    const a = new Map((after[m.name] ?? []).map((e) => [e.key, shown(e)]));
+    const keys = [...new Set([...b.keys(), ...a.keys()])];
+    const entries = keys
+      .map((key) => ({ key, before: b.get(key), after: a.get(key) }))
+      .filter((e) => e.before !== e.after || nonZero(e.after) || nonZero(e.before))
+      .sort((x, y) => Number(x.before === x.after) - Number(y.before === y.after));
+    return {
+      name: m.name,
+      type: mapTypeByValue(m.type)?.name.replace('BPF_MAP_TYPE_', '') ?? String(m.type),
+      entries: entries.slice(0, MAX_SHOWN_ENTRIES).map((e) => ({
+        key: e.key,
+        ...(e.before !== undefined ? { before: e.before } : {}),
+        ...(e.after !== undefined ? { after: e.after } : {}),
+      })),
+      total: a.size,
+    };
+  });
+}
+
+/** Where an XDP_REDIRECT was headed, as the redirect info (§1.2) recorded it. */
+function redirectText(obj: LoadedObject, r: TestRunResult): string | undefined {
+  if (r.retval !== 4) return undefined;
+  const ri = r.redirect;
+  if (ri.isIfindexRedirect()) return `bpf_redirect to ifindex ${ri.tgtIndex}`;
+  const map = obj.maps.find((m) => m.id === ri.mapId);
+  return map ? `${map.name}[${ri.tgtIndex}]` : undefined;
+}
+
+interface RunSetup {
+  uri: vscode.Uri;
+  program: string;
+  frame: { frame: Uint8Array; what: string };
+  mapsFile?: vscode.Uri;
+}
+
+/** Builds (clang for .c), loads, fills maps, runs: the view model and the `run --json` document. */
+async function runOnce(
+  setup: RunSetup,
+  token: vscode.CancellationToken,
+): Promise<{ view: RunResultView; json: unknown; prog: XdpProgram; fault?: TestRunResult['fault'] }> {
+  const bytes = await objectBytes(setup.uri, token);
+  const name = setup.uri.path.split('/').pop()?.split('.')[0] || 'obj';
+  const obj = loadObject(bytes, { name });
+  const prog = obj.program(setup.program);
+  if (!prog) throw new LoadError(`no XDP program named '${setup.program}' in ${setup.uri.fsPath} any more`);
+  if (setup.mapsFile) {
+    const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(setup.mapsFile));
+    const where = vscode.workspace.asRelativePath(setup.mapsFile);
+    try {
+      preloadMaps(parseJsonText(text), obj.maps);
+    } catch (e) {
+      throw new MapPreloadError(`${where}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+  const before = dumpMaps(obj.maps);
+  const cfg = readConfig(setup.uri);
+  const r = prog.testRun(setup.frame.frame, { budget: cfg.instructionBudget });
+  const action = xdpActionByValue(r.retval)?.name ?? `unknown action ${r.retval}`;
+  const redirect = redirectText(obj, r);
+  const view: RunResultView = {
+    program: prog.name,
+    section: prog.section,
+    source: vscode.workspace.asRelativePath(setup.uri),
+    frameWhat: setup.frame.what,
+    outcome: r.fault
+      ? {
+          kind: 'fault',
+          pc: r.fault.pc,
+          message: r.fault.message,
+          ...(r.fault.line ? { line: r.fault.line } : {}),
+        }
+      : { kind: 'action', action, retval: r.retval, ...(redirect ? { redirect } : {}) },
+    insns: r.insns,
+    frameIn: toHex(setup.frame.frame),
+    frameOut: toHex(r.dataOut),
+    maps: mapChanges(obj, before),
+    printk: obj.system.printk.slice(0, 1024),
+    notes: obj.system.notes.slice(0, 1024),
+  };
+  const json = r.fault
+    ? { program: prog.name, frame: setup.frame.what, fault: r.fault, insns: r.insns }
+    : {
+        program: prog.name,
+        frame: setup.frame.what,
+        retval: r.retval,
+        action,
+        dataOut: toHex(r.dataOut),
+        insns: r.insns,
+        maps: dumpMaps(obj.maps),
+        printk: obj.system.printk,
+        ...(obj.system.notes.length ? { notes: obj.system.notes } : {}),
+      };
+  output().info(
+    `run ${prog.name} on ${setup.frame.what}: ${r.fault ? `fault at pc ${r.fault.pc}: ${r.fault.message}` : `${action} (retval ${r.retval})`}`,
+  );
+  return { view, json, prog, ...(r.fault ? { fault: r.fault } : {}) };
+}
+
+async function offerFaultLine(
+  uri: vscode.Uri,
+  prog: XdpProgram,
+  fault: NonNullable<TestRunResult['fault']>,
+): Promise<void> {
+  const line = prog.sourceOf(fault.pc);
+  const open = line ? 'Open Source Line' : undefined;
+  const choice = await vscode.window.showErrorMessage(
+    `XDP Lab: ${prog.name} faulted at pc ${fault.pc}${fault.line ? ` (${fault.line})` : ''}: ${fault.message}`,
+    ...(open ? [open] : []),
+  );
+  if (choice && line && uri.fsPath.endsWith('.c')) {
+    const editor = await vscode.window.showTextDocument(uri);
+    const pos = new vscode.Position(Math.max(0, line.line - 1), Math.max(0, line.column - 1));
+    editor.selection = new vscode.Selection(pos, pos);
+    editor.revealRange(new vscode.Range(pos, pos), vscode.TextEditorRevealType.InCenter);
+  }
+}
+
+function runErrorMessage(e: unknown): string {
+  const known =
+    e instanceof ClangMissingError ||
+    e instanceof ClangFailedError ||
+    e instanceof ElfError ||
+    e instanceof LoadError ||
+    e instanceof TestRunError ||
+    e instanceof PcapError ||
+    e instanceof MapPreloadError;
+  const message = e instanceof Error ? e.message : String(e);
+  if (e instanceof ClangFailedError) output().error(e.stderr);
+  if (!known) output().error(e instanceof Error ? (e.stack ?? message) : message);
+  return message;
+}
+
+export async function runProgram(extensionUri: vscode.Uri, arg: unknown): Promise<void> {
   const args = argsOf(arg);
   const uri = args.uri
     ? typeof args.uri === 'string'
@@ -130,57 +327,36 @@ export async function runProgram(arg: unknown): Promise<void> {
             );
           return;
         }
-        const picked = await pickFrame();
-        if (!picked) return;
-        const cfg = readConfig(uri);
-        const r = prog.testRun(picked.frame, { budget: cfg.instructionBudget });
-        const result = r.fault
-          ? { program: prog.name, frame: picked.what, fault: r.fault, insns: r.insns }
-          : {
-              program: prog.name,
-              frame: picked.what,
-              retval: r.retval,
-              action: xdpActionByValue(r.retval)?.name ?? `unknown action ${r.retval}`,
-              dataOut: toHex(r.dataOut),
-              insns: r.insns,
-              maps: dumpMaps(obj.maps),
-              printk: obj.system.printk,
-              ...(obj.system.notes.length ? { notes: obj.system.notes } : {}),
-            };
-        output().info(
-          `run ${prog.name} on ${picked.what}: ${r.fault ? `fault at pc ${r.fault.pc}: ${r.fault.message}` : `retval ${r.retval}`}`,
-        );
-        const doc = await vscode.workspace.openTextDocument({
-          language: 'json',
-          content: JSON.stringify(result, null, 2) + '\n',
+        const frame = await pickFrame();
+        if (!frame) return;
+        const maps = await pickMaps(obj);
+        if (!maps) return;
+        const setup: RunSetup = {
+          uri,
+          program: prog.name,
+          frame,
+          ...(maps.file ? { mapsFile: maps.file } : {}),
+        };
+        const first = await runOnce(setup, token);
+        let json = first.json;
+        RunResultPanel.show(extensionUri, first.view, {
+          json: () => json,
+          rerun: async () => {
+            try {
+              const again = await runOnce(setup, new vscode.CancellationTokenSource().token);
+              json = again.json;
+              if (again.fault) void offerFaultLine(uri, again.prog, again.fault);
+              return again.view;
+            } catch (e) {
+              void vscode.window.showErrorMessage(`XDP Lab: ${runErrorMessage(e)}`);
+              return undefined;
+            }
+          },
         });
-        await vscode.window.showTextDocument(doc, { preview: true, viewColumn: vscode.ViewColumn.Beside });
-        if (r.fault) {
-          const line = prog.sourceOf(r.fault.pc);
-          const open = line ? 'Open Source Line' : undefined;
-          const choice = await vscode.window.showErrorMessage(
-            `XDP Lab: ${prog.name} faulted at pc ${r.fault.pc}${r.fault.line ? ` (${r.fault.line})` : ''}: ${r.fault.message}`,
-            ...(open ? [open] : []),
-          );
-          if (choice && line && uri.fsPath.endsWith('.c')) {
-            const editor = await vscode.window.showTextDocument(uri);
-            const pos = new vscode.Position(Math.max(0, line.line - 1), Math.max(0, line.column - 1));
-            editor.selection = new vscode.Selection(pos, pos);
-            editor.revealRange(new vscode.Range(pos, pos), vscode.TextEditorRevealType.InCenter);
-          }
-        }
+        if (first.fault) await offerFaultLine(uri, first.prog, first.fault);
       },
     );
   } catch (e) {
-    const known =
-      e instanceof ClangMissingError ||
-      e instanceof ClangFailedError ||
-      e instanceof ElfError ||
-      e instanceof LoadError ||
-      e instanceof TestRunError;
-    const message = e instanceof Error ? e.message : String(e);
-    if (e instanceof ClangFailedError) output().error(e.stderr);
-    if (!known) output().error(e instanceof Error ? (e.stack ?? message) : message);
-    void vscode.window.showErrorMessage(`XDP Lab: ${message}`);
+    void vscode.window.showErrorMessage(`XDP Lab: ${runErrorMessage(e)}`);
   }
 }
