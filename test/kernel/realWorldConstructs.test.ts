@@ -3,12 +3,20 @@
 // (`bpftool prog run`) and the VM run it on the same frames, and retval and data_out must be equal.
 // Reproducers of breaks outside the VM/analyzer are `todo` until their area fixes them.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import test from 'node:test';
 import { loadObject } from '../../src/core/elf/loadObject';
 import { buildFrame } from '../../src/core/packet/frameBuilder';
+import * as A from '../../src/core/vm/asm';
 import { BpfSystem } from '../../src/core/vm/bpfSystem';
+import { encodeInsns } from '../../src/core/vm/isa';
+import type { Insn } from '../../src/core/vm/isa';
+import { compile } from '../../src/core/vm/compiler';
+import { VmFault } from '../../src/core/vm/vmFault';
+import { helperArgs } from '../../src/core/helpers/helperTable';
+import { acquireKernelLock } from './lib/lock';
 import { loadAll, progRun } from './lib/bpftool';
 import { compileBpf } from './lib/compile';
 import { withLab } from './lib/lab';
@@ -112,3 +120,56 @@ for (const fx of FIXTURES) {
     },
   );
 }
+
+// The rule behind noinline_ttl at the instruction level, against the verifier itself (raw socket
+// filters through rawTestRun.py): a static sub-program's exit does not need r0, the caller's read
+// of the r0 it left does ("R0 !read_ok"), and the VM accepts and refuses the same programs.
+const R0_CASES: [string, Insn[]][] = [
+  // r6 = 7; call sub; r0 = r6; exit.  sub: r2 = 1; exit
+  ['caller ignores r0', [A.mov64(6, 7), A.callLocal(2), A.movReg(0, 6), A.exit(), A.mov64(2, 1), A.exit()]],
+  // call sub; exit (returns the callee's unwritten r0).  sub: r2 = 1; exit
+  ['caller returns the unwritten r0', [A.callLocal(1), A.exit(), A.mov64(2, 1), A.exit()]],
+  // r0 = 1; call sub; exit — the caller's own r0 does not survive the call
+  ['r0 written before the call', [A.mov64(0, 1), A.callLocal(1), A.exit(), A.exit()]],
+  // call sub; exit.  sub: r0 = 9; exit
+  ['callee writes r0', [A.callLocal(1), A.exit(), A.mov64(0, 9), A.exit()]],
+];
+
+void test(
+  'r0 at a sub-program exit: the VM accepts and refuses what the verifier does',
+  { skip: probe({ tools: ['python3'] }) },
+  async () => {
+    const runner = path.join(root, 'test/fixtures/programs/rawTestRun.py');
+    const lock = await acquireKernelLock();
+    let answers: { retval?: number; error?: string; log?: string }[];
+    try {
+      const r = spawnSync('python3', [runner], {
+        input: R0_CASES.map(([, p]) => hex(encodeInsns(p))).join('\n') + '\n',
+        encoding: 'utf8',
+      });
+      assert.equal(r.status, 0, r.stderr);
+      answers = r.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { retval?: number; error?: string; log?: string });
+    } finally {
+      lock.release();
+    }
+    R0_CASES.forEach(([name, prog], i) => {
+      const k = answers[i]!;
+      // The verifier's EACCES here is "R0 !read_ok" (rawTestRun.py reports only the log's last line).
+      const kernel = k.retval !== undefined ? `retval ${k.retval}` : `refused (${k.error})`;
+      const M = new BpfSystem().machine;
+      const fn = compile(prog, { helperArgs });
+      M.current = { name, compiled: () => fn, lineOf: () => undefined };
+      let vm: string;
+      try {
+        vm = `retval ${fn(M, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0) >>> 0}`;
+      } catch (e) {
+        if (!(e instanceof VmFault) || !/uninitialised register r0/.test(e.message)) throw e;
+        vm = 'refused (Permission denied)';
+      }
+      assert.equal(vm, kernel, name);
+    });
+  },
+);
