@@ -122,6 +122,52 @@ function topItems(root: Node): Node[] {
   return out;
 }
 
+/**
+ * Spans of #if/#ifdef branches the file's own #defines switch off (`#define USE_X 0` … `#if USE_X`):
+ * the compiler never sees them, so neither do the rules. A condition the file cannot decide (a
+ * macro from a header or -D) keeps every branch, as before.
+ */
+function inactiveSpans(
+  root: Node,
+  constants: ReadonlyMap<string, bigint>,
+  defined: ReadonlySet<string>,
+): Span[] {
+  const out: Span[] = [];
+  // tree-sitter hands out a fresh wrapper per call: compare nodes by id.
+  const bodyOf = (n: Node): Span | undefined => {
+    const head = [n.childForFieldName('condition')?.id, n.childForFieldName('name')?.id];
+    const kids = n.namedChildren.filter(
+      (c): c is Node => !!c && !/^preproc_(else|elif|elifdef)$/.test(c.type) && !head.includes(c.id),
+    );
+    const first = kids[0];
+    const last = kids[kids.length - 1];
+    return first && last ? { start: first.startIndex, end: last.endIndex } : undefined;
+  };
+  const visit = (nodes: readonly (Node | null)[]): void => {
+    for (const c of nodes) {
+      if (!c || !/^preproc_(if|ifdef|elif|else)$/.test(c.type)) continue;
+      let on: boolean | undefined;
+      if (c.type === 'preproc_if' || c.type === 'preproc_elif') {
+        const v = evalConst(c.childForFieldName('condition'), constants);
+        on = v === undefined ? undefined : v !== 0n;
+      } else if (c.type === 'preproc_ifdef') {
+        const name = c.childForFieldName('name')?.text ?? '';
+        // Only a macro the file defines is decidable; others may come from headers or -D.
+        if (defined.has(name)) on = c.child(0)?.text !== '#ifndef';
+      }
+      const alt = c.childForFieldName('alternative');
+      const body = bodyOf(c);
+      if (on === false && body) out.push(body);
+      if (on === true && alt) out.push({ start: alt.startIndex, end: alt.endIndex });
+      // Look inside what stays live (nested #ifs), including the else/elif chain.
+      if (on !== false) visit(c.namedChildren);
+      else if (alt) visit([alt]);
+    }
+  };
+  visit(root.namedChildren);
+  return out;
+}
+
 function stripQuotes(s: string): string {
   return s.replace(/^"|"$/g, '');
 }
@@ -129,6 +175,7 @@ function stripQuotes(s: string): string {
 export function buildFileModel(source: MaskedSource, original: string, tree: Tree): FileModel {
   const root = tree.rootNode;
   const constants = new Map<string, bigint>();
+  const defines = new Set<string>();
   const structs = new Map<string, StructLayout>();
   const includes: IncludeInfo[] = [];
   const functions: FunctionInfo[] = [];
@@ -183,6 +230,7 @@ export function buildFileModel(source: MaskedSource, original: string, tree: Tre
       }
       case 'preproc_def': {
         const name = n.childForFieldName('name')?.text;
+        if (name) defines.add(name);
         const value = n
           .childForFieldName('value')
           ?.text.trim()
@@ -265,7 +313,9 @@ export function buildFileModel(source: MaskedSource, original: string, tree: Tre
     }
   }
 
+  const off = inactiveSpans(root, constants, defines);
   for (const item of items) {
+    if (off.some((o) => item.startIndex >= o.start && item.endIndex <= o.end)) continue;
     const sec = secFor.get(item);
     if (item.type === 'function_definition') {
       const decl = item.childForFieldName('declarator');

@@ -167,7 +167,9 @@ export function generate(insns: readonly Insn[], opts: CompileOptions = {}): str
     .map((r) => `${u(r)} = c.pop();`)
     .join(' ');
   /** Returns from a bpf-to-bpf call: restores the caller's r6–r10 (and flags) and jumps back. */
-  const returnToCaller = `{ const c = S.cs; S.depth--; pc = c.pop(); ${popFlags} ${setFlags([0], 1)} ${setFlags([1, 2, 3, 4, 5], 0)} r10l = c.pop(); r10h = c.pop(); r9l = c.pop(); r9h = c.pop(); r8l = c.pop(); r8h = c.pop(); r7l = c.pop(); r7h = c.pop(); r6l = c.pop(); r6h = c.pop(); continue; }`;
+  // r0 goes back as the callee left it, written or not (prepare_func_exit copies the callee's r0).
+  const keepR0 = isTracked(0) ? ['const w0 = u0;', 'u0 = w0;'] : ['', ''];
+  const returnToCaller = `{ const c = S.cs; S.depth--; pc = c.pop(); ${keepR0[0]} ${popFlags} ${keepR0[1]} ${setFlags([1, 2, 3, 4, 5], 0)} r10l = c.pop(); r10h = c.pop(); r9l = c.pop(); r9h = c.pop(); r8l = c.pop(); r8h = c.pop(); r7l = c.pop(); r7h = c.pop(); r6l = c.pop(); r6h = c.pop(); continue; }`;
   out.push(`for (;;) { switch (pc) {`);
   let k = 0; // instructions executed since the last flush of `k` into `n` (exact counting)
   const flush = (): string => {

@@ -48,3 +48,39 @@ void test('clang-built programs need no run-time checks', () => {
       assert.deepEqual(analyzeInit(p.insns, helperArgs).tracked, [], `${f} ${p.name}`);
   }
 });
+
+void test('a static sub-program may exit without r0; the caller may not read it then (prepare_func_exit)', () => {
+  // main: r6 = 7; call sub; r0 = r6; exit.   sub: r2 = 1; exit (r0 never written)
+  const ignores = [A.mov64(6, 7), A.callLocal(2), A.movReg(0, 6), A.exit(), A.mov64(2, 1), A.exit()];
+  assert.deepEqual([...analyzeInit(ignores, helperArgs).flagged], []);
+  assert.equal(runWithR1(ignores, 0), 7n);
+  // main: call sub; exit — returns the sub-program's unwritten r0: refused at main's exit
+  const reads = [A.callLocal(1), A.exit(), A.mov64(2, 1), A.exit()];
+  assert.deepEqual([...analyzeInit(reads, helperArgs).flagged], [[1, [0]]]);
+  assert.match(String(runWithR1(reads, 0)), /^fault at 1: read of uninitialised register r0/);
+});
+
+void test('r0 after a call is what the callee left on the path it took', () => {
+  // main: call sub; exit.  sub: if r1 == 0 goto +1; r0 = 9; exit
+  const prog = [A.callLocal(1), A.exit(), A.jmpK(true, I.JMP_JEQ, 1, 0, 1), A.mov64(0, 9), A.exit()];
+  assert.deepEqual([...analyzeInit(prog, helperArgs).flagged], [[1, [0]]]);
+  assert.equal(runWithR1(prog, 3), 9n);
+  assert.match(String(runWithR1(prog, 0)), /^fault at 1: read of uninitialised register r0/);
+  // a caller that wrote r0 before the call still sees the callee's (unwritten) r0 after it
+  const before = [A.mov64(0, 1), A.callLocal(1), A.exit(), A.exit()];
+  assert.match(String(runWithR1(before, 0)), /^fault at 2: read of uninitialised register r0/);
+});
+
+void test("a callback's exit still needs r0 (the kernel wants a scalar return)", () => {
+  // main: r2 = &cb (ld_imm64 PSEUDO_FUNC); r0 = 0; exit.  cb: exit
+  const ldFunc = A.lddw(2, 3n).map((i, k) => (k === 0 ? { ...i, src: I.PSEUDO_FUNC, imm: 3 } : i));
+  const prog = [...ldFunc, A.mov64(0, 0), A.exit(), A.exit()];
+  assert.deepEqual([...analyzeInit(prog, helperArgs).flagged], [[4, [0]]]);
+});
+
+void test('clang: a noinline function called for its side effect runs (realworld/noinline_ttl)', () => {
+  const obj = path.resolve(__dirname, '../../../test/fixtures/programs/obj/noinline_ttl.bpf.o');
+  const p = loadObject(new Uint8Array(fs.readFileSync(obj))).programs.find((q) => q.name === 'xdp_ttl');
+  assert.ok(p);
+  assert.deepEqual(analyzeInit(p.insns, helperArgs).tracked, []);
+});

@@ -4,8 +4,11 @@
 //
 // The check is deliberately lenient so correct programs never get a false positive: once a comparison
 // against data_end mentions any pointer into the packet (or a pointer is passed to a function together
-// with data_end), every pointer into that packet counts as checked, and pointers derived later inherit
-// that. What remains is the classic bug: reading headers before any check on that path.
+// with data_end, or the context to a function of the file that compares against data_end), every
+// pointer into that packet counts as checked, and pointers derived later inherit that. The metadata
+// area (ctx->data_meta) is its own tree, checked by a comparison against a packet pointer (the
+// kernel's find_good_pkt_pointers() for PTR_TO_PACKET_META vs PTR_TO_PACKET). What remains is the
+// classic bug: reading headers before any check on that path.
 import type { Node } from 'web-tree-sitter';
 import { evalConst } from '../constEval';
 import type { FunctionInfo } from '../fileModel';
@@ -27,6 +30,8 @@ class PacketScan {
   readonly endVars = new Set<string>();
   /** The pseudo-variable for ctx->data itself. */
   readonly data: PacketVar = { name: 'ctx->data', checked: false, reported: true, children: [] };
+  /** The pseudo-variable for ctx->data_meta: the metadata area in front of data. */
+  readonly meta: PacketVar = { name: 'ctx->data_meta', checked: false, reported: true, children: [] };
 
   constructor(readonly ctxName: string) {}
 
@@ -50,7 +55,11 @@ class PacketScan {
       case 'cast_expression':
         return this.pointerRoot(n.childForFieldName('value'));
       case 'field_expression':
-        return this.isCtxField(n, ['data', 'data_meta']) ? this.data : undefined;
+        return this.isCtxField(n, ['data'])
+          ? this.data
+          : this.isCtxField(n, ['data_meta'])
+            ? this.meta
+            : undefined;
       case 'binary_expression': {
         const op = n.childForFieldName('operator')?.text;
         if (op !== '+' && op !== '-') return undefined;
@@ -91,15 +100,22 @@ class PacketScan {
     if (n.type === 'identifier') {
       const v = this.vars.get(n.text);
       if (v) out.push(v);
-    } else if (this.isCtxField(n, ['data', 'data_meta'])) out.push(this.data);
+    } else if (this.isCtxField(n, ['data'])) out.push(this.data);
+    else if (this.isCtxField(n, ['data_meta'])) out.push(this.meta);
     else for (const c of n.namedChildren) if (c) this.packetVarsIn(c, out);
     return out;
   }
 
-  /** A check covers every pointer that exists into the same packet (lenient by design, see top). */
-  markChecked(v: PacketVar): void {
+  /** data or data_meta: the tree v belongs to. */
+  rootOf(v: PacketVar): PacketVar {
     let root = v;
     while (root.parent) root = root.parent;
+    return root;
+  }
+
+  /** A check covers every pointer that exists into the same packet (lenient by design, see top). */
+  markChecked(v: PacketVar): void {
+    const root = this.rootOf(v);
     const down = (x: PacketVar): void => {
       x.checked = true;
       x.children.forEach(down);
@@ -139,7 +155,28 @@ const scanned = [
   'subscript_expression',
 ];
 
-function scanFunction(ctx: RuleContext, fn: FunctionInfo): void {
+/**
+ * Functions of the file that bound the packet from the context they receive: their body reads
+ * data_end, or calls such a function (inlined or not, the kernel sees the same comparison).
+ */
+function boundsCheckers(ctx: RuleContext): Set<string> {
+  const fns = ctx.model.functions.filter((f) => !f.sec);
+  const out = new Set(fns.filter((f) => f.node.text.includes('data_end')).map((f) => f.name));
+  for (let changed = true; changed;) {
+    changed = false;
+    for (const callee of [...out])
+      for (const site of ctx.model.localCalls.get(callee) ?? []) {
+        const caller = fns.find((f) => f.name === site.from);
+        if (caller && !out.has(caller.name)) {
+          out.add(caller.name);
+          changed = true;
+        }
+      }
+  }
+  return out;
+}
+
+function scanFunction(ctx: RuleContext, fn: FunctionInfo, checkers: ReadonlySet<string>): void {
   if (!fn.ctxParam) return;
   const body = fn.node.childForFieldName('body');
   // Only functions that take packet pointers from their context can read the packet directly.
@@ -152,13 +189,13 @@ function scanFunction(ctx: RuleContext, fn: FunctionInfo): void {
   let skipUntil = -1;
   const addressOf = new Set<number>();
   const report = (v: PacketVar | undefined, at: Node): void => {
-    if (!v || v.checked || v.reported || v === scan.data) return;
+    if (!v || v.checked || v.reported || v === scan.data || v === scan.meta) return;
     v.reported = true;
-    ctx.report(
-      'unchecked-packet-access',
-      { start: at.startIndex, end: at.endIndex },
-      `${at.text} reads the packet through ${v.name} before any check against data_end on this path: the verifier rejects it ("invalid access to packet"). Compare first, e.g. if ((void *)(${v.name} + 1) > data_end) return XDP_DROP;`,
-    );
+    const msg =
+      scan.rootOf(v) === scan.meta
+        ? `${at.text} reads the metadata area through ${v.name} before any check against data on this path: the verifier rejects it ("invalid access to packet"). Compare first, e.g. if ((void *)(${v.name} + 1) > data) return XDP_ABORTED;`
+        : `${at.text} reads the packet through ${v.name} before any check against data_end on this path: the verifier rejects it ("invalid access to packet"). Compare first, e.g. if ((void *)(${v.name} + 1) > data_end) return XDP_DROP;`;
+    ctx.report('unchecked-packet-access', { start: at.startIndex, end: at.endIndex }, msg);
   };
   const flush = (upTo: number): void => {
     pending.sort((a, b) => a.end - b.end);
@@ -196,18 +233,34 @@ function scanFunction(ctx: RuleContext, fn: FunctionInfo): void {
           end: n.endIndex,
           apply: () => {
             const side = scan.mentionsEnd(l) ? r : scan.mentionsEnd(r) ? l : undefined;
-            if (side) for (const v of scan.packetVarsIn(side)) scan.markChecked(v);
+            // data_end bounds the packet only; the metadata area is bounded by data.
+            if (side) {
+              for (const v of scan.packetVarsIn(side)) if (scan.rootOf(v) !== scan.meta) scan.markChecked(v);
+            } else {
+              // meta + n > data: a metadata pointer checked against the packet's start.
+              const lv = l ? scan.packetVarsIn(l).map((v) => scan.rootOf(v)) : [];
+              const rv = r ? scan.packetVarsIn(r).map((v) => scan.rootOf(v)) : [];
+              if (lv.includes(scan.meta) && rv.includes(scan.data)) scan.markChecked(scan.meta);
+              if (rv.includes(scan.meta) && lv.includes(scan.data)) scan.markChecked(scan.meta);
+            }
           },
         });
         break;
       }
       case 'call_expression': {
-        // A helper of the file that receives data_end does the bounds check for its caller.
+        // A helper of the file that receives data_end does the bounds check for its caller; so
+        // does one that receives the context and compares against data_end itself.
         const args = n.childForFieldName('arguments');
+        const callee = n.childForFieldName('function')?.text ?? '';
         pending.push({
           end: n.endIndex,
           apply: () => {
             if (args && scan.mentionsEnd(args)) for (const v of scan.packetVarsIn(args)) scan.markChecked(v);
+            else if (
+              checkers.has(callee) &&
+              args?.namedChildren.some((a) => a?.type === 'identifier' && a.text === scan.ctxName)
+            )
+              scan.markChecked(scan.data);
           },
         });
         break;
@@ -289,9 +342,10 @@ function scanFrags(ctx: RuleContext, fn: FunctionInfo): void {
 }
 
 export function checkPacketAccess(ctx: RuleContext): void {
+  const checkers = boundsCheckers(ctx);
   for (const fn of ctx.model.functions) {
     if (!fn.sec) continue;
-    scanFunction(ctx, fn);
+    scanFunction(ctx, fn, checkers);
     scanFrags(ctx, fn);
   }
 }
