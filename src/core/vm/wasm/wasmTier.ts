@@ -1,0 +1,286 @@
+// The wasm tier's JS side: one shared linear memory per machine (the machine's stack frames live in
+// it, the packet moves in for the length of a run), the imports a module calls (helpers through
+// Machine.call, the slow paths of loads and stores, atomics, faults) and the wrapper that makes a
+// module a CompiledProgram, so the machine, tail calls and callbacks run it like the JS tier's code.
+import type { Insn } from '../isa';
+import type { CompiledProgram, CompileOptions } from '../compiler';
+import type { Machine } from '../machine';
+import { MAX_CALL_FRAMES, REGION_MEMORY, REGION_PACKET, REGION_STACK0, STACK_SIZE } from '../machine';
+import { ADDR_BASE } from '../memory';
+import { LoadError } from '../vmFault';
+import { compileWasm, IMPORTS } from './wasmCompiler';
+import * as W from './wasmLayout';
+
+/** The part of the WebAssembly JS API the tier uses (core has no DOM or Node typings). */
+interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+interface WasmApi {
+  Memory: new (d: { initial: number }) => WasmMemory;
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (m: object, imports: object) => { exports: Record<string, unknown> };
+}
+const wasmApi = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
+
+/** Whether this JavaScript engine can run the wasm tier. */
+export const wasmAvailable = (): boolean => wasmApi !== undefined;
+
+type RunFn = (blk: number, main: number, ...rest: number[]) => number;
+
+/** The linear memory of one machine and the views the imports use. */
+class WasmEnv {
+  readonly memory: WasmMemory;
+  u8!: Uint8Array;
+  i32!: Int32Array;
+  /** An XDP run has moved the packet into linear memory (nested invocations leave it there). */
+  packetIn = false;
+  private readonly packetViews = new Map<number, Uint8Array>();
+
+  constructor(
+    readonly M: Machine,
+    api: WasmApi,
+  ) {
+    this.memory = new api.Memory({ initial: W.BASE_PAGES });
+    this.remap();
+  }
+
+  /** (Re)creates the views after the memory grew and re-points the stack regions at it. */
+  private remap(): void {
+    this.u8 = new Uint8Array(this.memory.buffer);
+    this.i32 = new Int32Array(this.memory.buffer);
+    this.packetViews.clear();
+    for (let id = 0; id < W.TABLE_REGIONS; id++) this.setEntry(id, 0, 0, -1, -1);
+    for (let d = 0; d <= MAX_CALL_FRAMES; d++) {
+      const r = this.M.R[REGION_STACK0 + d];
+      if (!r) continue;
+      const at = W.STACK_AREA + d * STACK_SIZE;
+      const view = this.u8.subarray(at, at + STACK_SIZE);
+      view.set(r.u8.subarray(0, Math.min(STACK_SIZE, r.u8.length)));
+      r.setWindow(view, 0, STACK_SIZE, true);
+      this.refresh(REGION_STACK0 + d);
+    }
+  }
+
+  private setEntry(id: number, base: number, lo: number, hi: number, whi: number): void {
+    const o = (W.REGION_TABLE + id * W.ENTRY_BYTES) >> 2;
+    this.i32[o] = base;
+    this.i32[o + 1] = lo;
+    this.i32[o + 2] = hi;
+    this.i32[o + 3] = whi;
+  }
+
+  /** Copies region `id`'s window into the table (or marks it slow-path only). */
+  refresh(id: number): void {
+    const r = this.M.R[id];
+    if (r && r.u8.buffer === this.memory.buffer && r.u8.length > 0)
+      this.setEntry(id, r.u8.byteOffset, r.lo, r.hi, r.whi);
+    else this.setEntry(id, 0, 0, -1, -1);
+  }
+
+  /** `exec` memory: a view of `length` bytes in linear memory (grows the memory when needed). */
+  memoryView(length: number): Uint8Array {
+    const need = W.MEMORY_AREA + length;
+    if (need > this.memory.buffer.byteLength) {
+      this.memory.grow(Math.ceil((need - this.memory.buffer.byteLength) / W.PAGE));
+      this.remap();
+    }
+    return this.u8.subarray(W.MEMORY_AREA, W.MEMORY_AREA + length);
+  }
+
+  packetView(length: number): Uint8Array {
+    let v = this.packetViews.get(length);
+    if (v === undefined) {
+      v = this.u8.subarray(W.PACKET_AREA, W.PACKET_AREA + length);
+      this.packetViews.set(length, v);
+    }
+    return v;
+  }
+
+  get n(): number {
+    return (this.i32[W.SLOT_N >> 2] as number) + (this.i32[(W.SLOT_N >> 2) + 1] as number) * 4294967296;
+  }
+
+  set n(v: number) {
+    this.i32[W.SLOT_N >> 2] = v | 0;
+    this.i32[(W.SLOT_N >> 2) + 1] = Math.floor(v / 4294967296) | 0;
+  }
+}
+
+const envs = new WeakMap<Machine, WasmEnv>();
+
+function envOf(M: Machine): WasmEnv {
+  let env = envs.get(M);
+  if (!env) {
+    if (!wasmApi) throw new LoadError('this JavaScript engine has no WebAssembly');
+    env = new WasmEnv(M, wasmApi);
+    envs.set(M, env);
+  }
+  return env;
+}
+
+/**
+ * `exec` memory for a raw run: `bytes` copied into the machine's linear memory, the memory
+ * region pointed at it. Returns the view (read it after the run for the memory's final bytes).
+ */
+export function placeRawMemory(M: Machine, bytes: Uint8Array): Uint8Array {
+  const env = envOf(M);
+  const view = env.memoryView(bytes.length);
+  view.set(bytes);
+  M.R[REGION_MEMORY]?.setWindow(view, 0, view.length, true);
+  env.refresh(REGION_MEMORY);
+  return view;
+}
+
+/** The imports of a module instance for machine M (wasmCompiler.ts IMPORTS, in order). */
+function importsFor(M: Machine, env: WasmEnv, messages: string[]): Record<string, unknown> {
+  const slotRh = W.SLOT_RH >> 2;
+  const args = W.SLOT_ARGS >> 2;
+  const fns: Record<(typeof IMPORTS)[number], unknown> = {
+    call(pc: number, id: number): number {
+      const i32 = env.i32;
+      const A = M.A;
+      for (let k = 0; k < 5; k++) {
+        A[2 * k] = i32[args + 2 * k + 1] as number;
+        A[2 * k + 1] = i32[args + 2 * k] as number;
+      }
+      M.n = env.n;
+      M.depth = i32[W.SLOT_DEPTH >> 2] as number;
+      const lo = M.call(pc, id);
+      i32[slotRh] = M.rh;
+      i32[W.SLOT_TAIL >> 2] = M.tail !== null ? 1 : 0;
+      env.n = M.n;
+      env.refresh(REGION_PACKET);
+      return lo;
+    },
+    ld(pc: number, size: number, sx: number, h: number, lo: number, off: number): number {
+      const a = lo + off - ADDR_BASE;
+      const m = M.R[h];
+      let v: number;
+      if (m !== undefined && a >= m.lo && a + size <= m.hi) {
+        const dv = m.dv;
+        let hi = 0;
+        if (size === 8) {
+          v = dv.getInt32(a, true);
+          hi = dv.getInt32(a + 4, true);
+        } else if (size === 4) v = dv.getInt32(a, true);
+        else if (size === 2) v = sx ? dv.getInt16(a, true) : dv.getUint16(a, true);
+        else v = sx ? dv.getInt8(a) : dv.getUint8(a);
+        if (size < 8) hi = sx ? v >> 31 : 0;
+        env.i32[slotRh] = hi;
+        return v;
+      }
+      v = M.load(pc, size, sx !== 0, h, a);
+      env.i32[slotRh] = M.rh;
+      return v;
+    },
+    st(pc: number, size: number, h: number, lo: number, off: number, vh: number, vl: number): void {
+      const a = lo + off - ADDR_BASE;
+      const m = M.R[h];
+      if (m !== undefined && a >= m.lo && a + size <= m.whi) {
+        const dv = m.dv;
+        if (size === 8) {
+          dv.setInt32(a, vl, true);
+          dv.setInt32(a + 4, vh, true);
+        } else if (size === 4) dv.setInt32(a, vl, true);
+        else if (size === 2) dv.setUint16(a, vl & 0xffff, true);
+        else dv.setUint8(a, vl & 0xff);
+        return;
+      }
+      M.store(pc, size, h, a, vh, vl);
+    },
+    atomic(
+      pc: number,
+      size: number,
+      op: number,
+      h: number,
+      lo: number,
+      off: number,
+      vh: number,
+      vl: number,
+      r0h: number,
+      r0l: number,
+    ): number {
+      const v = M.atomic(pc, size, op, h, lo + off - ADDR_BASE, vh, vl, r0h, r0l);
+      env.i32[slotRh] = M.rh;
+      return v;
+    },
+    fault(pc: number, id: number): void {
+      M.n = env.n;
+      M.fault(pc, messages[id] ?? 'fault');
+    },
+    budget(pc: number): void {
+      M.outOfBudget(pc, env.n);
+    },
+    tailsub(): number {
+      M.n = env.n;
+      const lo = M.tailInSubprogram();
+      env.i32[slotRh] = M.rh;
+      env.n = M.n;
+      return lo;
+    },
+  };
+  return fns;
+}
+
+/**
+ * Compiles `insns` to a wasm module and returns it as a CompiledProgram (same calling convention as
+ * the JS tier's function). Throws LoadError when the engine has no WebAssembly.
+ */
+export function compileWasmTier(insns: readonly Insn[], opts: CompileOptions): CompiledProgram {
+  if (!wasmApi) throw new LoadError('this JavaScript engine has no WebAssembly (use the js tier)');
+  const api = wasmApi;
+  const { bytes, blockOfPc, messages } = compileWasm(insns, opts);
+  const module = new api.Module(bytes);
+  let lastM: Machine | undefined;
+  let run: RunFn | undefined;
+  let env: WasmEnv | undefined;
+  const instances = new WeakMap<Machine, RunFn>();
+  return function wasmProgram(S, pc, a1h, a1l, a2h, a2l, a3h, a3l, a4h, a4l, a5h, a5l): number {
+    const M = S as Machine;
+    if (M !== lastM || run === undefined || env === undefined) {
+      env = envOf(M);
+      let r = instances.get(M);
+      if (!r) {
+        const inst = new api.Instance(module, { e: { ...importsFor(M, env, messages), mem: env.memory } });
+        r = inst.exports['run'] as RunFn;
+        instances.set(M, r);
+      }
+      run = r;
+      lastM = M;
+    }
+    const blk = pc === 0 ? 0 : (blockOfPc[pc] ?? -1);
+    if (blk < 0) return M.fault(pc, 'no instruction starts at pc ' + pc);
+    const e = env;
+    // An XDP run: the packet's bytes move into linear memory for the run (and back after it).
+    const x = M.xdp;
+    let moved: Uint8Array | undefined;
+    let end0 = 0;
+    if (x !== null && !e.packetIn && x.buffer.bytes.length <= W.PACKET_CAPACITY) {
+      const b = x.buffer;
+      moved = b.bytes;
+      end0 = b.dataEnd;
+      const view = e.packetView(moved.length);
+      view.set(moved.subarray(0, end0));
+      b.bytes = view;
+      M.syncPacket();
+      e.packetIn = true;
+    }
+    e.refresh(REGION_PACKET);
+    try {
+      const lo = run(blk, pc === 0 ? 1 : 0, a1h, a1l, a2h, a2l, a3h, a3l, a4h, a4l, a5h, a5l, M.budget, M.n, M.depth);
+      M.rh = e.i32[W.SLOT_RH >> 2] as number;
+      return lo;
+    } finally {
+      M.n = e.n;
+      if (moved !== undefined && x !== null) {
+        const b = x.buffer;
+        moved.set(b.bytes.subarray(0, Math.max(end0, b.dataEnd)));
+        b.bytes = moved;
+        M.syncPacket();
+        e.packetIn = false;
+        e.refresh(REGION_PACKET);
+      }
+    }
+  };
+}
