@@ -79,7 +79,15 @@ const BIN32: Record<number, number> = {
  * Division and modulo of d by the source (kernel semantics, RFC 9669 §4.1): leaves the result on
  * the stack. `wide` selects i64, `signed` BPF_SDIV/BPF_SMOD (off = 1).
  */
-function divMod(c: ByteSink, i: Insn, d: number, s: number, wide: boolean, mod: boolean, signed: boolean): void {
+function divMod(
+  c: ByteSink,
+  i: Insn,
+  d: number,
+  s: number,
+  wide: boolean,
+  mod: boolean,
+  signed: boolean,
+): void {
   const T = wide ? TEMP_I64 : TEMP_I32 + 1;
   const ty = wide ? I64 : I32;
   const dst = (): void => {
@@ -123,7 +131,10 @@ function divMod(c: ByteSink, i: Insn, d: number, s: number, wide: boolean, mod: 
   }
   if (wide) c.get(s).set(T);
   else c.get(s).op(Op.i32WrapI64).set(T);
-  c.get(T).op(wide ? Op.i64Eqz : Op.i32Eqz).op(Op.if).byte(ty);
+  c.get(T)
+    .op(wide ? Op.i64Eqz : Op.i32Eqz)
+    .op(Op.if)
+    .byte(ty);
   if (mod) dst();
   else zero();
   c.op(Op.else);

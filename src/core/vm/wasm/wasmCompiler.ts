@@ -77,18 +77,27 @@ export function compileWasm(insns: readonly Insn[], opts: CompileOptions = {}): 
   for (let r = 1; r <= 5; r++) {
     const h = P_ARG + 2 * (r - 1);
     c.get(h).op(Op.i64ExtendI32U).i64(32).op(Op.i64Shl);
-    c.get(h + 1).op(Op.i64ExtendI32U).op(Op.i64Or).set(R(r));
+    c.get(h + 1)
+      .op(Op.i64ExtendI32U)
+      .op(Op.i64Or)
+      .set(R(r));
   }
   c.get(P_D0).set(L_DEPTH);
   const setR10 = (): void => {
     c.get(L_DEPTH).i32(STACK0).op(Op.i32Add).op(Op.i64ExtendI32U).i64(32).op(Op.i64Shl);
-    c.i64(ADDR_BASE + 512).op(Op.i64Or).set(R(10));
+    c.i64(ADDR_BASE + 512)
+      .op(Op.i64Or)
+      .set(R(10));
   };
   setR10();
   c.get(P_N).byte(0xfc).u32(6).set(L_N); // i64.trunc_sat_f64_s
   c.get(P_BUDGET).byte(0xfc).u32(6).set(L_B);
   for (const r of tracked) {
-    c.i32((MAIN_ENTRY >> r) & 1).i32((SUB_ENTRY >> r) & 1).get(P_MAIN).op(Op.select).set(flagOf(r));
+    c.i32((MAIN_ENTRY >> r) & 1)
+      .i32((SUB_ENTRY >> r) & 1)
+      .get(P_MAIN)
+      .op(Op.select)
+      .set(flagOf(r));
   }
 
   // ---- shared emitters -------------------------------------------------------------------------
@@ -196,10 +205,7 @@ export function compileWasm(insns: readonly Insn[], opts: CompileOptions = {}): 
     k++;
     for (const r of init.flagged.get(pc) ?? []) {
       c.get(flagOf(r)).op(Op.i32Eqz).op(Op.if).byte(VOID);
-      fault(
-        pc,
-        `read of uninitialised register r${r} (the verifier rejects the program: "R${r} !read_ok")`,
-      );
+      fault(pc, `read of uninitialised register r${r} (the verifier rejects the program: "R${r} !read_ok")`);
       c.op(Op.end);
     }
     const cls = I.opClass(i.op);
@@ -256,7 +262,10 @@ export function compileWasm(insns: readonly Insn[], opts: CompileOptions = {}): 
           goBlock(blockOfPc[pc + i.imm + 1] as number);
           continue;
         }
-        for (let r = 1; r <= 5; r++) c.i32(0).get(R(r)).mem(Op.i64Store, W.SLOT_ARGS + 8 * (r - 1));
+        for (let r = 1; r <= 5; r++)
+          c.i32(0)
+            .get(R(r))
+            .mem(Op.i64Store, W.SLOT_ARGS + 8 * (r - 1));
         storeN();
         c.i32(0).get(L_DEPTH).mem(Op.i32Store, W.SLOT_DEPTH);
         c.i32(pc).i32(i.imm).call(FN.call);
@@ -422,10 +431,21 @@ function emitAccess(
   c.get(base).i64(32).op(Op.i64ShrU).op(Op.i32WrapI64).tee(L_H);
   c.i32(W.TABLE_REGIONS).op(Op.i32GeU).brIf(0);
   c.get(L_H).i32(4).op(Op.i32Shl).set(L_E);
-  c.get(base).op(Op.i32WrapI64).op(Op.i64ExtendI32S).i64(off - ADDR_BASE).op(Op.i64Add).tee(L_A);
-  c.get(L_E).mem(Op.i64Load32S, W.REGION_TABLE + 4).op(Op.i64LtS).brIf(0);
+  c.get(base)
+    .op(Op.i32WrapI64)
+    .op(Op.i64ExtendI32S)
+    .i64(off - ADDR_BASE)
+    .op(Op.i64Add)
+    .tee(L_A);
+  c.get(L_E)
+    .mem(Op.i64Load32S, W.REGION_TABLE + 4)
+    .op(Op.i64LtS)
+    .brIf(0);
   c.get(L_A).i64(size).op(Op.i64Add);
-  c.get(L_E).mem(Op.i64Load32S, W.REGION_TABLE + (isLoad ? 8 : 12)).op(Op.i64GtS).brIf(0);
+  c.get(L_E)
+    .mem(Op.i64Load32S, W.REGION_TABLE + (isLoad ? 8 : 12))
+    .op(Op.i64GtS)
+    .brIf(0);
   c.get(L_A).op(Op.i32WrapI64).get(L_E).mem(Op.i32Load, W.REGION_TABLE).op(Op.i32Add);
   if (isLoad) {
     const sx = what.sx;
@@ -451,7 +471,9 @@ function emitAccess(
   c.br(1);
   c.op(Op.end); // slow path:
   if (isLoad) {
-    c.i32(pc).i32(size).i32(what.sx ? 1 : 0);
+    c.i32(pc)
+      .i32(size)
+      .i32(what.sx ? 1 : 0);
     addr(c, base, off);
     c.call(FN.ld).set(L_T32);
     c.i32(0).mem(Op.i64Load32S, W.SLOT_RH).i64(32).op(Op.i64Shl);

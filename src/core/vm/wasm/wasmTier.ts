@@ -268,7 +268,23 @@ export function compileWasmTier(insns: readonly Insn[], opts: CompileOptions): C
     }
     e.refresh(REGION_PACKET);
     try {
-      const lo = run(blk, pc === 0 ? 1 : 0, a1h, a1l, a2h, a2l, a3h, a3l, a4h, a4l, a5h, a5l, M.budget, M.n, M.depth);
+      const lo = run(
+        blk,
+        pc === 0 ? 1 : 0,
+        a1h,
+        a1l,
+        a2h,
+        a2l,
+        a3h,
+        a3l,
+        a4h,
+        a4l,
+        a5h,
+        a5l,
+        M.budget,
+        M.n,
+        M.depth,
+      );
       M.rh = e.i32[W.SLOT_RH >> 2] as number;
       return lo;
     } finally {
