@@ -40,7 +40,11 @@ const L_DEPTH = 31; // i32 locals
 const L_H = 32;
 const L_E = 33;
 const L_T32 = TEMP_I32; // 34, and 35 for 32-bit divisors (wasmAlu.ts)
-const L_FLAG0 = 36; // one "written" flag per tracked register
+const L_FAULT_PC = 36; // the pc and message id of a fault, on the way to the exit block
+const L_FAULT_MSG = 37;
+const L_FLAG0 = 38; // one "written" flag per tracked register
+/** Message id of the budget fault (the `budget` import instead of `fault`). */
+const BUDGET_FAULT = -1;
 
 export interface WasmCompiled {
   bytes: Uint8Array;
@@ -50,8 +54,15 @@ export interface WasmCompiled {
   messages: string[];
 }
 
-/** Compiles `insns` (already validated by the JS tier's generator) into a module. */
-export function compileWasm(insns: readonly Insn[], opts: CompileOptions = {}): WasmCompiled {
+/**
+ * Compiles `insns` (already validated by the JS tier's generator) into a module. `unlimited`
+ * leaves the budget checks out (runs with no instruction budget: they still count instructions).
+ */
+export function compileWasm(
+  insns: readonly Insn[],
+  opts: CompileOptions = {},
+  unlimited = false,
+): WasmCompiled {
   const n = insns.length;
   const labels = [...findLabels(insns)].sort((a, b) => a - b);
   const blockOfPc = new Int32Array(n).fill(-1);
@@ -116,14 +127,26 @@ export function compileWasm(insns: readonly Insn[], opts: CompileOptions = {}): 
   const loadN = (): void => {
     c.i32(0).mem(Op.i64Load, W.SLOT_N).set(L_N);
   };
-  const fault = (pc: number, m: string): void => {
-    storeN();
-    c.i32(pc).i32(msg(m)).call(FN.fault).op(Op.unreachable);
+  /**
+   * Faults leave through one exit block after the dispatcher: calls in the hot code would make
+   * V8's register allocator spill the loop's registers around them (3× slower loops).
+   */
+  const toFault = (pc: number, id: number): void => {
+    c.i32(pc)
+      .set(L_FAULT_PC)
+      .i32(id)
+      .set(L_FAULT_MSG)
+      .br(depthOfDispatcher() + 1);
   };
+  const fault = (pc: number, m: string): void => toFault(pc, msg(m));
+  /** n > B: the budget fault (a `br_if` with the pc set beforehand keeps the loop branch-light). */
   const budgetCheck = (pc: number): void => {
-    c.get(L_N).get(L_B).op(Op.i64GtS).op(Op.if).byte(VOID);
-    storeN();
-    c.i32(pc).call(FN.budget).op(Op.unreachable).op(Op.end);
+    if (unlimited) return;
+    c.i32(pc).set(L_FAULT_PC).i32(BUDGET_FAULT).set(L_FAULT_MSG);
+    c.get(L_N)
+      .get(L_B)
+      .op(Op.i64GtS)
+      .brIf(depthOfDispatcher() + 1);
   };
   const setFlags = (regs: number[], v: 0 | 1): void => {
     for (const r of regs) if (tracked.includes(r)) c.i32(v).set(flagOf(r));
@@ -178,6 +201,7 @@ export function compileWasm(insns: readonly Insn[], opts: CompileOptions = {}): 
   };
 
   // ---- the dispatcher --------------------------------------------------------------------------
+  c.op(Op.block).byte(VOID); // the fault exit
   c.op(Op.loop).byte(VOID);
   for (let b = 0; b < N; b++) c.op(Op.block).byte(VOID);
   c.get(P_BLK).op(Op.brTable).u32(N);
@@ -205,7 +229,9 @@ export function compileWasm(insns: readonly Insn[], opts: CompileOptions = {}): 
     k++;
     for (const r of init.flagged.get(pc) ?? []) {
       c.get(flagOf(r)).op(Op.i32Eqz).op(Op.if).byte(VOID);
+      open++;
       fault(pc, `read of uninitialised register r${r} (the verifier rejects the program: "R${r} !read_ok")`);
+      open--;
       c.op(Op.end);
     }
     const cls = I.opClass(i.op);
@@ -243,7 +269,9 @@ export function compileWasm(insns: readonly Insn[], opts: CompileOptions = {}): 
           budgetCheck(pc);
           c.get(L_DEPTH).get(P_D0).op(Op.i32Sub).i32(7).op(Op.i32GeS);
           c.get(L_DEPTH).i32(8).op(Op.i32GeS).op(Op.i32Or).op(Op.if).byte(VOID);
+          open++;
           fault(pc, 'call depth exceeds 8 frames');
+          open--;
           c.op(Op.end);
           for (let r = 6; r <= 9; r++) {
             frameAddr();
@@ -350,7 +378,13 @@ export function compileWasm(insns: readonly Insn[], opts: CompileOptions = {}): 
   addN(k);
   if (selfLoop) c.op(Op.end);
   c.op(Op.end); // the dispatcher loop
-  fault(n, 'the program ran past its last instruction');
+  c.i32(n).set(L_FAULT_PC).i32(msg('the program ran past its last instruction')).set(L_FAULT_MSG);
+  c.op(Op.end); // the fault exit:
+  storeN();
+  c.get(L_FAULT_MSG).i32(BUDGET_FAULT).op(Op.i32Eq).op(Op.if).byte(VOID);
+  c.get(L_FAULT_PC).call(FN.budget);
+  c.op(Op.end);
+  c.get(L_FAULT_PC).get(L_FAULT_MSG).call(FN.fault).op(Op.unreachable);
 
   const types = [
     { params: [I32, I32], results: [I32] }, // call(pc, id)
@@ -371,7 +405,7 @@ export function compileWasm(insns: readonly Insn[], opts: CompileOptions = {}): 
         type: 7,
         locals: [
           { count: 16, type: I64 },
-          { count: 5 + tracked.length, type: I32 },
+          { count: 7 + tracked.length, type: I32 },
         ],
         body: c,
       },

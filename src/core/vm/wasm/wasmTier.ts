@@ -223,35 +223,64 @@ function importsFor(M: Machine, env: WasmEnv, messages: string[]): Record<string
   return fns;
 }
 
+/** One compiled module (with or without budget checks) and its instances, one per machine. */
+class Variant {
+  private readonly module: object;
+  readonly blockOfPc: Int32Array;
+  private readonly messages: string[];
+  private readonly instances = new WeakMap<Machine, RunFn>();
+
+  constructor(
+    private readonly api: WasmApi,
+    insns: readonly Insn[],
+    opts: CompileOptions,
+    unlimited: boolean,
+  ) {
+    const w = compileWasm(insns, opts, unlimited);
+    this.module = new api.Module(w.bytes);
+    this.blockOfPc = w.blockOfPc;
+    this.messages = w.messages;
+  }
+
+  private lastM: Machine | undefined;
+  private lastRun: RunFn | undefined;
+
+  runFor(M: Machine, env: WasmEnv): RunFn {
+    if (M === this.lastM && this.lastRun) return this.lastRun;
+    let r = this.instances.get(M);
+    if (!r) {
+      const inst = new this.api.Instance(this.module, {
+        e: { ...importsFor(M, env, this.messages), mem: env.memory },
+      });
+      r = inst.exports['run'] as RunFn;
+      this.instances.set(M, r);
+    }
+    this.lastM = M;
+    this.lastRun = r;
+    return r;
+  }
+}
+
 /**
  * Compiles `insns` to a wasm module and returns it as a CompiledProgram (same calling convention as
- * the JS tier's function). Throws LoadError when the engine has no WebAssembly.
+ * the JS tier's function). Runs without a budget use a second module without the budget checks
+ * (compiled on first use). Throws LoadError when the engine has no WebAssembly.
  */
 export function compileWasmTier(insns: readonly Insn[], opts: CompileOptions): CompiledProgram {
   if (!wasmApi) throw new LoadError('this JavaScript engine has no WebAssembly (use the js tier)');
   const api = wasmApi;
-  const { bytes, blockOfPc, messages } = compileWasm(insns, opts);
-  const module = new api.Module(bytes);
+  const checked = new Variant(api, insns, opts, false);
+  let unchecked: Variant | undefined;
   let lastM: Machine | undefined;
-  let run: RunFn | undefined;
-  let env: WasmEnv | undefined;
-  const instances = new WeakMap<Machine, RunFn>();
+  let lastEnv: WasmEnv | undefined;
   return function wasmProgram(S, pc, a1h, a1l, a2h, a2l, a3h, a3l, a4h, a4l, a5h, a5l): number {
     const M = S as Machine;
-    if (M !== lastM || run === undefined || env === undefined) {
-      env = envOf(M);
-      let r = instances.get(M);
-      if (!r) {
-        const inst = new api.Instance(module, { e: { ...importsFor(M, env, messages), mem: env.memory } });
-        r = inst.exports['run'] as RunFn;
-        instances.set(M, r);
-      }
-      run = r;
-      lastM = M;
-    }
-    const blk = pc === 0 ? 0 : (blockOfPc[pc] ?? -1);
+    const e = M === lastM && lastEnv ? lastEnv : (lastEnv = envOf(M));
+    lastM = M;
+    const variant = M.budget === Infinity ? (unchecked ??= new Variant(api, insns, opts, true)) : checked;
+    const run = variant.runFor(M, e);
+    const blk = pc === 0 ? 0 : (variant.blockOfPc[pc] ?? -1);
     if (blk < 0) return M.fault(pc, 'no instruction starts at pc ' + pc);
-    const e = env;
     // An XDP run: the packet's bytes move into linear memory for the run (and back after it).
     const x = M.xdp;
     let moved: Uint8Array | undefined;
