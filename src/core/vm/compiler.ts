@@ -7,12 +7,14 @@ import type { Insn } from './isa';
 import { ADDR_BASE } from './memory';
 import { LoadError } from './vmFault';
 import { analyzeInit, defsUses, MAIN_ENTRY, SUB_ENTRY } from './initAnalysis';
-import { findLabels } from './blockLabels';
+import { findLabels, hasLoop } from './blockLabels';
 import { compileWasmTier, wasmAvailable } from './wasm/wasmTier';
 
 /**
  * Which compiler runs a program: 'js' (this file), 'wasm' (wasm/wasmCompiler.ts: a WebAssembly
- * module), 'auto' (wasm where the engine has WebAssembly, else js). Traced runs always use js.
+ * module), 'auto' (wasm for programs with a loop where the engine has WebAssembly, else js: a
+ * straight-line packet parser spends its time crossing into wasm and back, a loop pays that back).
+ * Traced runs always use js.
  */
 export type VmTier = 'js' | 'wasm' | 'auto';
 
@@ -543,7 +545,7 @@ function cond32(code: number, DL: string, SL: string, SU: string, bad: (w: strin
 export function compile(insns: readonly Insn[], opts: CompileOptions = {}): CompiledProgram {
   if (insns.length === 0) throw new LoadError('the program has no instructions');
   const body = generate(insns, opts); // also validates every instruction for the wasm tier
-  if ((opts.tier === 'wasm' || (opts.tier === 'auto' && wasmAvailable())) && !opts.trace)
+  if ((opts.tier === 'wasm' || (opts.tier === 'auto' && wasmAvailable() && hasLoop(insns))) && !opts.trace)
     return compileWasmTier(insns, opts);
   // `new Function` keeps the engine pure (no eval of user text: the body is generated from decoded
   // fields only) and works in Node and in a browser worker alike.

@@ -15,8 +15,9 @@ import { emitAlu32, emitAlu64, emitCond, TEMP_I32 } from './wasmAlu';
 import { assembleModule, ByteSink, F64, I32, I64, Op, VOID } from './wasmEmitter';
 import * as W from './wasmLayout';
 
-/** The stack frame of call depth 0 is region 1 (machine.ts REGION_STACK0). */
+/** The stack frame of call depth 0 is region 1, the context region 10 (machine.ts). */
 const STACK0 = 1;
+const REGION_CTX = 10;
 
 /** Imported functions, in index order (their JS side is wasmTier.ts). */
 export const IMPORTS = ['call', 'ld', 'st', 'atomic', 'fault', 'budget', 'tailsub'] as const;
@@ -504,6 +505,21 @@ function emitAccess(
   }
   c.br(1);
   c.op(Op.end); // slow path:
+  if (isLoad && size === 4 && !what.sx) {
+    // The context rewrite of an aligned 4-byte field, from the context image.
+    c.op(Op.block).byte(VOID);
+    c.get(L_H).i32(REGION_CTX).op(Op.i32Ne).brIf(0);
+    c.i32(0).mem(Op.i32Load, W.CTX_VALID).op(Op.i32Eqz).brIf(0);
+    c.get(L_A).i64(0).op(Op.i64LtS).brIf(0);
+    c.get(L_A)
+      .i64(4 * (W.CTX_FIELDS - 1))
+      .op(Op.i64GtS)
+      .brIf(0);
+    c.get(L_A).op(Op.i32WrapI64).tee(L_E).i32(3).op(Op.i32And).brIf(0);
+    c.get(L_E).i32(1).op(Op.i32Shl).mem(Op.i64Load, W.CTX_IMAGE).set(what.load);
+    c.br(1);
+    c.op(Op.end);
+  }
   if (isLoad) {
     c.i32(pc)
       .i32(size)

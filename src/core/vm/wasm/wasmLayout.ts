@@ -28,6 +28,15 @@ export const REGION_TABLE = 512;
 export const TABLE_REGIONS = 64;
 export const ENTRY_BYTES = 16;
 
+/**
+ * The xdp_md context as the kernel's rewrite reads it (xdp_convert_ctx_access): one i64 per 4-byte
+ * field (data, data_end, data_meta as packet pointers; ingress_ifindex, rx_queue_index,
+ * egress_ifindex), so `ldxw rX, [ctx + off]` needs no call; CTX_VALID is 0 outside XDP runs.
+ */
+export const CTX_VALID = 1592;
+export const CTX_IMAGE = 1600;
+export const CTX_FIELDS = 6;
+
 /** Stack frames of call depths 0..8, 512 bytes each. */
 export const STACK_AREA = 2048;
 /** The packet's bytes (headroom + frame + tailroom) during an XDP run. */

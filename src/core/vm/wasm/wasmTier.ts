@@ -73,9 +73,47 @@ class WasmEnv {
   /** Copies region `id`'s window into the table (or marks it slow-path only). */
   refresh(id: number): void {
     const r = this.M.R[id];
-    if (r && r.u8.buffer === this.memory.buffer && r.u8.length > 0)
+    if (r && r.u8.buffer === this.u8.buffer && r.u8.length > 0)
       this.setEntry(id, r.u8.byteOffset, r.lo, r.hi, r.whi);
     else this.setEntry(id, 0, 0, -1, -1);
+  }
+
+  /**
+   * The packet's table entry: its window in linear memory while an XDP run has moved it in (helpers
+   * such as bpf_xdp_adjust_head move the window, never the bytes), else slow-path only.
+   */
+  refreshPacket(): void {
+    const r = this.M.R[REGION_PACKET];
+    if (this.packetIn && r !== undefined) this.setEntry(REGION_PACKET, W.PACKET_AREA, r.lo, r.hi, r.whi);
+    else this.setEntry(REGION_PACKET, 0, 0, -1, -1);
+  }
+
+  /**
+   * The context image (wasmLayout.ts CTX_IMAGE) from the current XDP run: the packet pointers
+   * as the kernel's context rewrite gives them (Machine.loadCtx) and the device fields.
+   */
+  refreshCtx(): void {
+    const x = this.M.xdp;
+    const i32 = this.i32;
+    if (x === null) {
+      i32[W.CTX_VALID >> 2] = 0;
+      return;
+    }
+    const o = W.CTX_IMAGE >> 2;
+    const b = x.buffer;
+    i32[o] = (ADDR_BASE + b.data) | 0;
+    i32[o + 1] = REGION_PACKET;
+    i32[o + 2] = (ADDR_BASE + b.dataEnd) | 0;
+    i32[o + 3] = REGION_PACKET;
+    i32[o + 4] = (ADDR_BASE + b.dataMeta) | 0;
+    i32[o + 5] = REGION_PACKET;
+    i32[o + 6] = x.ctx.ingressIfindex | 0;
+    i32[o + 7] = 0;
+    i32[o + 8] = x.ctx.rxQueueIndex | 0;
+    i32[o + 9] = 0;
+    i32[o + 10] = x.ctx.egressIfindex | 0;
+    i32[o + 11] = 0;
+    i32[W.CTX_VALID >> 2] = 1;
   }
 
   /** `exec` memory: a view of `length` bytes in linear memory (grows the memory when needed). */
@@ -150,7 +188,8 @@ function importsFor(M: Machine, env: WasmEnv, messages: string[]): Record<string
       i32[slotRh] = M.rh;
       i32[W.SLOT_TAIL >> 2] = M.tail !== null ? 1 : 0;
       env.n = M.n;
-      env.refresh(REGION_PACKET);
+      env.refreshPacket();
+      env.refreshCtx();
       return lo;
     },
     ld(pc: number, size: number, sx: number, h: number, lo: number, off: number): number {
@@ -295,7 +334,8 @@ export function compileWasmTier(insns: readonly Insn[], opts: CompileOptions): C
       M.syncPacket();
       e.packetIn = true;
     }
-    e.refresh(REGION_PACKET);
+    e.refreshPacket();
+    e.refreshCtx();
     try {
       const lo = run(
         blk,
@@ -324,7 +364,7 @@ export function compileWasmTier(insns: readonly Insn[], opts: CompileOptions): C
         b.bytes = moved;
         M.syncPacket();
         e.packetIn = false;
-        e.refresh(REGION_PACKET);
+        e.refreshPacket();
       }
     }
   };
