@@ -149,3 +149,22 @@ void test('exec --budget N (0 = unlimited) and --tier js|wasm|auto give the same
   assert.match(badTier.stderr, /--tier must be one of js, wasm, auto/);
   assert.equal(cli(['exec', '--program', loop, '--budget', '-1']).status, 2);
 });
+
+void test('run --tier wasm gives the js tier JSON (maps, data_out, faults); --budget 0 is unlimited', () => {
+  const maps = file('maps-tier.json', JSON.stringify({ tx_port: [{ key: 1, value: 5 }] }));
+  const strip = (s: string): unknown => {
+    const o = JSON.parse(s) as Record<string, unknown>;
+    delete o.nsPerRun;
+    return o;
+  };
+  const args = ['run', obj('redirect.bpf.o'), '--data', udp9, '--maps', maps, '--repeat', '3', '--json'];
+  const js = cli([...args, '--tier', 'js']);
+  const wasm = cli([...args, '--tier', 'wasm', '--budget', '0']);
+  assert.equal(wasm.status, 0, wasm.stderr);
+  assert.deepEqual(strip(wasm.stdout), strip(js.stdout));
+  const runt = file('runt20-tier.bin', buildFrame({ udp: {} }).slice(0, 20));
+  const f = (tier: string): unknown =>
+    strip(cli(['run', obj('oob.bpf.o'), '--data', runt, '--json', '--tier', tier]).stdout);
+  assert.deepEqual(f('wasm'), f('js'));
+  assert.equal(cli([...args, '--tier', 'fast']).status, 2);
+});
