@@ -545,8 +545,13 @@ function cond32(code: number, DL: string, SL: string, SU: string, bad: (w: strin
 export function compile(insns: readonly Insn[], opts: CompileOptions = {}): CompiledProgram {
   if (insns.length === 0) throw new LoadError('the program has no instructions');
   const body = generate(insns, opts); // also validates every instruction for the wasm tier
-  if ((opts.tier === 'wasm' || (opts.tier === 'auto' && wasmAvailable() && hasLoop(insns))) && !opts.trace)
-    return compileWasmTier(insns, opts);
+  if ((opts.tier === 'wasm' || (opts.tier === 'auto' && wasmAvailable() && hasLoop(insns))) && !opts.trace) {
+    try {
+      return compileWasmTier(insns, opts);
+    } catch (e) {
+      if (opts.tier === 'wasm' || !(e instanceof LoadError)) throw e; // 'auto' falls back to js
+    }
+  }
   // `new Function` keeps the engine pure (no eval of user text: the body is generated from decoded
   // fields only) and works in Node and in a browser worker alike.
   // eslint-disable-next-line @typescript-eslint/no-implied-eval

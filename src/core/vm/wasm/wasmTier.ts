@@ -276,7 +276,14 @@ class Variant {
     unlimited: boolean,
   ) {
     const w = compileWasm(insns, opts, unlimited);
-    this.module = new api.Module(w.bytes);
+    try {
+      this.module = new api.Module(w.bytes);
+    } catch (e) {
+      // The engine's limits (e.g. V8's 65 520 br_table entries: one per basic block).
+      throw new LoadError(
+        `the wasm tier cannot compile this program (${(e as Error).message}); use the js tier`,
+      );
+    }
     this.blockOfPc = w.blockOfPc;
     this.messages = w.messages;
   }
