@@ -5,10 +5,7 @@ import * as I from '../isa';
 import type { Insn } from '../isa';
 import type { ByteSink } from './wasmEmitter';
 import { I32, I64, Op } from './wasmEmitter';
-
-/** Scratch locals of `run` (wasmCompiler.ts lays them out). */
-export const TEMP_I64 = 28;
-export const TEMP_I32 = 34;
+import { TEMP_I32, TEMP_I64 } from './wasmFrame';
 
 /** Pushes the 64-bit source: register or sign-extended immediate. */
 function src64(c: ByteSink, i: Insn, s: number): void {

@@ -1,9 +1,6 @@
-// Compiles an eBPF instruction stream into one WebAssembly module (the wasm tier): r0–r10 are i64
-// locals, basic blocks sit in a `loop` + `br_table` dispatcher whose nesting makes every forward
-// jump a direct `br` (backward jumps re-enter the dispatcher; a block that jumps to its own start
-// gets its own `loop`), loads and stores check the region table inline and call the JS slow path
-// for the context, map values and faults, helpers are imports. Mirrors compiler.ts (the JS tier)
-// instruction by instruction, including the per-block instruction count and budget checks.
+// Compiles eBPF into one WebAssembly module (the wasm tier), mirroring compiler.ts instruction by
+// instruction: basic blocks in a `loop` + `br_table` dispatcher nested so forward jumps are direct
+// `br`s, per-block instruction counts and budget checks, helpers and bpf-to-bpf calls, tail calls.
 import * as I from '../isa';
 import type { Insn } from '../isa';
 import { ADDR_BASE } from '../memory';
@@ -11,41 +8,30 @@ import { findLabels } from '../blockLabels';
 import { analyzeInit, defsUses, MAIN_ENTRY, SUB_ENTRY } from '../initAnalysis';
 import type { CompileOptions } from '../compiler';
 import { LoadError } from '../vmFault';
-import { emitAlu32, emitAlu64, emitCond, TEMP_I32 } from './wasmAlu';
+import { emitAccess, emitAtomicAddress } from './wasmAccess';
+import { emitAlu32, emitAlu64, emitCond } from './wasmAlu';
+import * as F from './wasmFrame';
+import {
+  BUDGET_FAULT,
+  FN,
+  L_B,
+  L_DEPTH,
+  L_FAULT_MSG,
+  L_FAULT_PC,
+  L_FLAG0,
+  L_N,
+  P_ARG,
+  P_BLK,
+  P_BUDGET,
+  P_D0,
+  P_MAIN,
+  P_N,
+  R,
+  RUN_FN,
+  STACK0,
+} from './wasmFrame';
 import { assembleModule, ByteSink, F64, I32, I64, Op, VOID } from './wasmEmitter';
 import * as W from './wasmLayout';
-
-/** The stack frame of call depth 0 is region 1, the context region 10 (machine.ts). */
-const STACK0 = 1;
-const REGION_CTX = 10;
-
-/** Imported functions, in index order (their JS side is wasmTier.ts). */
-export const IMPORTS = ['call', 'ld', 'st', 'atomic', 'fault', 'budget', 'tailsub'] as const;
-const FN = Object.fromEntries(IMPORTS.map((n, i) => [n, i])) as Record<(typeof IMPORTS)[number], number>;
-const RUN_FN = IMPORTS.length;
-
-// Parameters of `run`, then locals.
-const P_BLK = 0;
-const P_MAIN = 1;
-const P_ARG = 2; // a1h, a1l … a5h, a5l: 2..11
-const P_BUDGET = 12;
-const P_N = 13;
-const P_D0 = 14;
-const R = (r: number): number => 15 + r; // r0..r10: 15..25
-const L_N = 26;
-const L_B = 27;
-// i64 temporaries: 28 (TEMP_I64, wasmAlu.ts), 29, 30
-const L_A = 29;
-const L_T2 = 30;
-const L_DEPTH = 31; // i32 locals
-const L_H = 32;
-const L_E = 33;
-const L_T32 = TEMP_I32; // 34, and 35 for 32-bit divisors (wasmAlu.ts)
-const L_FAULT_PC = 36; // the pc and message id of a fault, on the way to the exit block
-const L_FAULT_MSG = 37;
-const L_FLAG0 = 38; // one "written" flag per tracked register
-/** Message id of the budget fault (the `budget` import instead of `fault`). */
-const BUDGET_FAULT = -1;
 
 export interface WasmCompiled {
   bytes: Uint8Array;
@@ -154,9 +140,9 @@ export function compileWasm(
   };
   /** r0 = (sext(memory[RH]) << 32) | u32(lo on the stack). */
   const r0FromImport = (): void => {
-    c.set(L_T32);
+    c.set(F.TEMP_I32);
     c.i32(0).mem(Op.i64Load32S, W.SLOT_RH).i64(32).op(Op.i64Shl);
-    c.get(L_T32).op(Op.i64ExtendI32U).op(Op.i64Or).set(R(0));
+    c.get(F.TEMP_I32).op(Op.i64ExtendI32U).op(Op.i64Or).set(R(0));
   };
   const returnR0 = (): void => {
     c.i32(0).get(R(0)).i64(32).op(Op.i64ShrU).op(Op.i32WrapI64).mem(Op.i32Store, W.SLOT_RH);
@@ -362,7 +348,7 @@ export function compileWasm(
     }
     // Atomics: the JS machine does them (Machine.atomic) on the region's bytes.
     c.i32(pc).i32(size).i32(i.imm);
-    addr(c, R(d), i.off);
+    emitAtomicAddress(c, R(d), i.off);
     c.get(R(s)).i64(32).op(Op.i64ShrU).op(Op.i32WrapI64).get(R(s)).op(Op.i32WrapI64);
     c.get(R(0)).i64(32).op(Op.i64ShrU).op(Op.i32WrapI64).get(R(0)).op(Op.i32WrapI64);
     storeN();
@@ -370,9 +356,9 @@ export function compileWasm(
     const fetchInto = i.imm === I.ATOMIC_CMPXCHG ? 0 : i.imm & I.ATOMIC_FETCH ? s : -1;
     if (fetchInto < 0) c.op(Op.drop);
     else {
-      c.set(L_T32);
+      c.set(F.TEMP_I32);
       c.i32(0).mem(Op.i64Load32S, W.SLOT_RH).i64(32).op(Op.i64Shl);
-      c.get(L_T32).op(Op.i64ExtendI32U).op(Op.i64Or).set(R(fetchInto));
+      c.get(F.TEMP_I32).op(Op.i64ExtendI32U).op(Op.i64Or).set(R(fetchInto));
     }
     defined();
   }
@@ -399,14 +385,14 @@ export function compileWasm(
   ];
   const bytes = assembleModule({
     types,
-    imports: IMPORTS.map((name, t) => ({ name, type: t })),
+    imports: F.IMPORTS.map((name, t) => ({ name, type: t })),
     memoryPages: 1,
     funcs: [
       {
         type: 7,
         locals: [
-          { count: 16, type: I64 },
-          { count: 7 + tracked.length, type: I32 },
+          { count: F.I64_LOCALS, type: I64 },
+          { count: F.I32_LOCALS + tracked.length, type: I32 },
         ],
         body: c,
       },
@@ -434,107 +420,4 @@ function jumpsToItself(insns: readonly Insn[], labels: number[], b: number): boo
     if (t === start) return true;
   }
   return false;
-}
-
-/** Pushes (h, lo, off) of an access through `reg`: the slow paths' address arguments. */
-function addr(c: ByteSink, reg: number, off: number): void {
-  c.get(reg).i64(32).op(Op.i64ShrU).op(Op.i32WrapI64);
-  c.get(reg).op(Op.i32WrapI64).i32(off);
-}
-
-/**
- * A load into `load` or a store of `store` through `base + off`: the inline bounds check against
- * the region table (lo ≤ a, a + size ≤ hi or whi, in 64-bit arithmetic so no offset wraps), the
- * access at base + a, or the JS slow path (context rewrite, map values, faults).
- */
-function emitAccess(
-  c: ByteSink,
-  pc: number,
-  size: number,
-  base: number,
-  off: number,
-  what: { load: number; sx: boolean } | { store: { imm: number } | { reg: number } },
-): void {
-  const isLoad = 'load' in what;
-  const value = (): void => {
-    if (isLoad) return;
-    if ('imm' in what.store) c.i64(what.store.imm);
-    else c.get(what.store.reg);
-  };
-  c.op(Op.block).byte(VOID); // done
-  c.op(Op.block).byte(VOID); // slow
-  c.get(base).i64(32).op(Op.i64ShrU).op(Op.i32WrapI64).tee(L_H);
-  c.i32(W.TABLE_REGIONS).op(Op.i32GeU).brIf(0);
-  c.get(L_H).i32(4).op(Op.i32Shl).set(L_E);
-  c.get(base)
-    .op(Op.i32WrapI64)
-    .op(Op.i64ExtendI32S)
-    .i64(off - ADDR_BASE)
-    .op(Op.i64Add)
-    .tee(L_A);
-  c.get(L_E)
-    .mem(Op.i64Load32S, W.REGION_TABLE + 4)
-    .op(Op.i64LtS)
-    .brIf(0);
-  c.get(L_A).i64(size).op(Op.i64Add);
-  c.get(L_E)
-    .mem(Op.i64Load32S, W.REGION_TABLE + (isLoad ? 8 : 12))
-    .op(Op.i64GtS)
-    .brIf(0);
-  c.get(L_A).op(Op.i32WrapI64).get(L_E).mem(Op.i32Load, W.REGION_TABLE).op(Op.i32Add);
-  if (isLoad) {
-    const sx = what.sx;
-    const o =
-      size === 8
-        ? Op.i64Load
-        : size === 4
-          ? sx
-            ? Op.i64Load32S
-            : Op.i64Load32U
-          : size === 2
-            ? sx
-              ? Op.i64Load16S
-              : Op.i64Load16U
-            : sx
-              ? Op.i64Load8S
-              : Op.i64Load8U;
-    c.mem(o).set(what.load);
-  } else {
-    value();
-    c.mem(size === 8 ? Op.i64Store : size === 4 ? Op.i64Store32 : size === 2 ? Op.i64Store16 : Op.i64Store8);
-  }
-  c.br(1);
-  c.op(Op.end); // slow path:
-  if (isLoad && size === 4 && !what.sx) {
-    // The context rewrite of an aligned 4-byte field, from the context image.
-    c.op(Op.block).byte(VOID);
-    c.get(L_H).i32(REGION_CTX).op(Op.i32Ne).brIf(0);
-    c.i32(0).mem(Op.i32Load, W.CTX_VALID).op(Op.i32Eqz).brIf(0);
-    c.get(L_A).i64(0).op(Op.i64LtS).brIf(0);
-    c.get(L_A)
-      .i64(4 * (W.CTX_FIELDS - 1))
-      .op(Op.i64GtS)
-      .brIf(0);
-    c.get(L_A).op(Op.i32WrapI64).tee(L_E).i32(3).op(Op.i32And).brIf(0);
-    c.get(L_E).i32(1).op(Op.i32Shl).mem(Op.i64Load, W.CTX_IMAGE).set(what.load);
-    c.br(1);
-    c.op(Op.end);
-  }
-  if (isLoad) {
-    c.i32(pc)
-      .i32(size)
-      .i32(what.sx ? 1 : 0);
-    addr(c, base, off);
-    c.call(FN.ld).set(L_T32);
-    c.i32(0).mem(Op.i64Load32S, W.SLOT_RH).i64(32).op(Op.i64Shl);
-    c.get(L_T32).op(Op.i64ExtendI32U).op(Op.i64Or).set(what.load);
-  } else {
-    c.i32(pc).i32(size);
-    addr(c, base, off);
-    value();
-    c.set(L_T2);
-    c.get(L_T2).i64(32).op(Op.i64ShrU).op(Op.i32WrapI64).get(L_T2).op(Op.i32WrapI64);
-    c.call(FN.st);
-  }
-  c.op(Op.end);
 }

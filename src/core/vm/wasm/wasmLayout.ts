@@ -1,6 +1,6 @@
-// The linear memory every wasm-tier program of one machine shares: exchange slots with the JS side
-// (instruction count, r0's high word, depth, tail-call flag, helper arguments), the bpf-to-bpf call
-// stack, the region table the inline bounds checks read, the stack frames, the packet and `exec` memory.
+// The linear memory the wasm-tier programs of one machine share: exchange slots with the JS side,
+// the bpf-to-bpf call stack, the region table of the inline bounds checks, the context image,
+// the stack frames, the packet and `exec` memory.
 
 /** i64: instructions executed so far (written before every import call and at exit). */
 export const SLOT_N = 0;

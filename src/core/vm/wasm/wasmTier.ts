@@ -1,6 +1,5 @@
-// The wasm tier's JS side: one shared linear memory per machine (the machine's stack frames live in
-// it, the packet moves in for the length of a run), the imports a module calls (helpers through
-// Machine.call, the slow paths of loads and stores, atomics, faults) and the wrapper that makes a
+// The wasm tier's JS side: one linear memory per machine (stack frames; the packet during a run),
+// the imports a module calls (helpers, slow paths, atomics, faults) and the wrapper that makes a
 // module a CompiledProgram, so the machine, tail calls and callbacks run it like the JS tier's code.
 import type { Insn } from '../isa';
 import type { CompiledProgram, CompileOptions } from '../compiler';
@@ -8,7 +7,8 @@ import type { Machine } from '../machine';
 import { MAX_CALL_FRAMES, REGION_MEMORY, REGION_PACKET, REGION_STACK0, STACK_SIZE } from '../machine';
 import { ADDR_BASE } from '../memory';
 import { LoadError } from '../vmFault';
-import { compileWasm, IMPORTS } from './wasmCompiler';
+import { compileWasm } from './wasmCompiler';
+import { IMPORTS } from './wasmFrame';
 import * as W from './wasmLayout';
 
 /** The part of the WebAssembly JS API the tier uses (core has no DOM or Node typings). */
