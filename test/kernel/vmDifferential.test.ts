@@ -189,17 +189,22 @@ function vmEntries(obj: LoadedObject, name: string, progArray: boolean): string[
 
 for (const prog of PROGRAMS) {
   void test(
-    `VM equals kernel: ${path.basename(prog.file)} × ${FRAMES.length} frames`,
+    `VM equals kernel (js and wasm tiers): ${path.basename(prog.file)} × ${FRAMES.length} frames`,
     { skip: probe() },
     async () => {
       await withLab('xlvm-', (lab) => {
         const base = path.basename(prog.file).replace(/\.c$/, '');
         const objFile = compileBpf(path.join(corpus, prog.file), path.join(lab.tmp, `${base}.o`));
         const kernel: KernelObject = loadAll(objFile, lab.pinDir(base.replace(/\W/g, '')));
-        const vm = loadObject(new Uint8Array(fs.readFileSync(objFile)), {
-          name: base.split('.')[0] as string,
-          system: new BpfSystem({ possibleCpus: possibleCpus() }),
-        });
+        // Both compilation tiers, each in its own system, see the same frames in the same order.
+        const tiers = (['js', 'wasm'] as const).map((tier) => ({
+          tier,
+          vm: loadObject(new Uint8Array(fs.readFileSync(objFile)), {
+            name: base.split('.')[0] as string,
+            system: new BpfSystem({ possibleCpus: possibleCpus(), tier }),
+          }),
+        }));
+        const vm = tiers[0]!.vm;
         // Same maps under libbpf's names (bpffs pins turn '.' into '_').
         assert.deepEqual(
           vm.maps.map((m) => m.name.replace(/\./g, '_')).sort(),
@@ -209,11 +214,12 @@ for (const prog of PROGRAMS) {
         for (const [map, entries] of Object.entries(prog.preload ?? {})) {
           for (const [k, v] of entries) {
             mapUpdate(kernel.maps[map]!.pin, Buffer.from(k, 'hex'), Buffer.from(v, 'hex'));
-            assert.equal(
-              vm.map(map)!.userUpdate(Buffer.from(k, 'hex'), new Uint8Array(Buffer.from(v, 'hex')), 0),
-              0,
-              `preload ${map}`,
-            );
+            for (const t of tiers)
+              assert.equal(
+                t.vm.map(map)!.userUpdate(Buffer.from(k, 'hex'), new Uint8Array(Buffer.from(v, 'hex')), 0),
+                0,
+                `preload ${map}`,
+              );
           }
         }
         const progName =
@@ -223,21 +229,25 @@ for (const prog of PROGRAMS) {
         const verdicts = new Map<string, number>();
         for (const [frameName, frame] of FRAMES) {
           const k = kernelRun(kernel.progs[progName]!.pin, frame, lab.tmp);
-          const v = vmRun(vm, progName, frame);
           verdicts.set(frameName, k.retval ?? -1);
-          if (JSON.stringify(k) !== JSON.stringify(v))
-            diffs.push(`${frameName}: kernel ${JSON.stringify(k)} VM ${JSON.stringify(v)}`);
+          for (const { tier, vm: tvm } of tiers) {
+            const v = vmRun(tvm, progName, frame);
+            if (JSON.stringify(k) !== JSON.stringify(v))
+              diffs.push(`${frameName}: kernel ${JSON.stringify(k)} VM (${tier}) ${JSON.stringify(v)}`);
+          }
           for (const m of vm.maps) {
             const pin = kernel.maps[m.name.replace(/\./g, '_')];
             if (!pin) continue;
             if (UNDUMPABLE.has(m.type)) continue;
             const isProgArray = ID_VALUES.has(m.type);
             const ke = kernelEntries(mapDump(pin.pin), isProgArray);
-            const ve = vmEntries(vm, m.name, isProgArray);
-            if (JSON.stringify(ke) !== JSON.stringify(ve))
-              diffs.push(
-                `${frameName}: map ${m.name}: kernel ${JSON.stringify(ke)} VM ${JSON.stringify(ve)}`,
-              );
+            for (const { tier, vm: tvm } of tiers) {
+              const ve = vmEntries(tvm, m.name, isProgArray);
+              if (JSON.stringify(ke) !== JSON.stringify(ve))
+                diffs.push(
+                  `${frameName}: map ${m.name}: kernel ${JSON.stringify(ke)} VM (${tier}) ${JSON.stringify(ve)}`,
+                );
+            }
           }
           if (diffs.length > 8) break;
         }

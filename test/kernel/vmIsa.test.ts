@@ -1,6 +1,7 @@
 // Differential ISA test: every case of vmIsaCases.ts runs in the VM (the `xdp-lab exec` path) and
 // in the kernel (loaded raw as a socket filter, BPF_PROG_TEST_RUN); r0 must be equal. The kernel
-// returns 32 bits, so each case also runs with r0 >> 32 at exit to compare the high half.
+// returns 32 bits, so each case also runs with r0 >> 32 at exit to compare the high half. Both
+// compilation tiers (js, wasm) must give the kernel's answer.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
@@ -34,7 +35,7 @@ function kernelRun(programs: Uint8Array[]): KernelAnswer[] {
 }
 
 void test(
-  'every ISA case gives the kernel r0 (64 bits) in the VM',
+  'every ISA case gives the kernel r0 (64 bits) in the VM, on both tiers (js and wasm)',
   { skip: probe({ tools: ['python3'] }) },
   async () => {
     const cases = isaCases();
@@ -59,17 +60,19 @@ void test(
         return;
       }
       const kernel = (BigInt(hi.retval) << 32n) | BigInt(lo.retval);
-      let vm: bigint | string;
-      try {
-        vm = runRaw(encodeInsns(c.insns), undefined).r0;
-      } catch (e) {
-        vm = `error: ${(e as Error).message}`;
+      for (const tier of ['js', 'wasm'] as const) {
+        let vm: bigint | string;
+        try {
+          vm = runRaw(encodeInsns(c.insns), undefined, { tier }).r0;
+        } catch (e) {
+          vm = `error: ${(e as Error).message}`;
+        }
+        compared++;
+        if (vm !== kernel)
+          mismatches.push(
+            `${c.name}: kernel 0x${kernel.toString(16)}, VM (${tier} tier) ${typeof vm === 'bigint' ? '0x' + vm.toString(16) : vm}`,
+          );
       }
-      compared++;
-      if (vm !== kernel)
-        mismatches.push(
-          `${c.name}: kernel 0x${kernel.toString(16)}, VM ${typeof vm === 'bigint' ? '0x' + vm.toString(16) : vm}`,
-        );
     });
     assert.ok(compared > 1000, `only ${compared} cases compared`);
     assert.deepEqual(mismatches.slice(0, 40), [], `${mismatches.length} of ${cases.length} cases differ`);

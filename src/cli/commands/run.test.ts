@@ -113,3 +113,58 @@ void test('exec: r0 in lower-case hex; memory in r1; failures are one line and e
   assert.equal(bad.status, 1);
   assert.match(bad.stdout, /^load failed: pc 0:/);
 });
+
+void test('exec --budget N (0 = unlimited) and --tier js|wasm|auto give the same answers', () => {
+  // r0 = 0; r1 = 3_000_000; loop: r0 += 1; r1 -= 1; if r1 != 0 goto loop; exit (9 M instructions)
+  const loop =
+    'b700000000000000' +
+    'b7010000c0c62d00' +
+    '0700000001000000' +
+    '1701000001000000' +
+    '5501fdff00000000' +
+    '9500000000000000';
+  const capped = cli(['exec', '--program', loop]);
+  assert.equal(capped.status, 1);
+  assert.match(
+    capped.stdout,
+    /^fault at pc 4: instruction budget exhausted after \d+ instructions \(limit 1000000\)/,
+  );
+  for (const tier of ['js', 'wasm', 'auto']) {
+    const r = cli(['exec', '--program', loop, '--budget', '0', '--tier', tier]);
+    assert.equal(r.stdout, '2dc6c0\n', `${tier}: ${r.stdout}`);
+    const small = cli(['exec', '--program', loop, '--budget', '100', '--tier', tier]);
+    assert.match(small.stdout, /budget exhausted after \d+ instructions \(limit 100\)/, tier);
+    const oob = cli([
+      'exec',
+      '--program',
+      '61100000000000000700000001000000' + '9500000000000000',
+      'ff',
+      '--tier',
+      tier,
+    ]);
+    assert.match(oob.stdout, /^fault at pc 0: out-of-bounds read of 4 bytes at offset 0 of memory/, tier);
+  }
+  const badTier = cli(['exec', '--program', loop, '--tier', 'jit']);
+  assert.equal(badTier.status, 2);
+  assert.match(badTier.stderr, /--tier must be one of js, wasm, auto/);
+  assert.equal(cli(['exec', '--program', loop, '--budget', '-1']).status, 2);
+});
+
+void test('run --tier wasm gives the js tier JSON (maps, data_out, faults); --budget 0 is unlimited', () => {
+  const maps = file('maps-tier.json', JSON.stringify({ tx_port: [{ key: 1, value: 5 }] }));
+  const strip = (s: string): unknown => {
+    const o = JSON.parse(s) as Record<string, unknown>;
+    delete o.nsPerRun;
+    return o;
+  };
+  const args = ['run', obj('redirect.bpf.o'), '--data', udp9, '--maps', maps, '--repeat', '3', '--json'];
+  const js = cli([...args, '--tier', 'js']);
+  const wasm = cli([...args, '--tier', 'wasm', '--budget', '0']);
+  assert.equal(wasm.status, 0, wasm.stderr);
+  assert.deepEqual(strip(wasm.stdout), strip(js.stdout));
+  const runt = file('runt20-tier.bin', buildFrame({ udp: {} }).slice(0, 20));
+  const f = (tier: string): unknown =>
+    strip(cli(['run', obj('oob.bpf.o'), '--data', runt, '--json', '--tier', tier]).stdout);
+  assert.deepEqual(f('wasm'), f('js'));
+  assert.equal(cli([...args, '--tier', 'fast']).status, 2);
+});

@@ -14,6 +14,7 @@ import { ClangFailedError, ClangMissingError, compileBpfC } from '../../node/cla
 import { intOption, parseArgs, stringOption } from '../args';
 import { CliError, usageError } from '../cliError';
 import type { CliCommand } from '../command';
+import { tierOption } from '../tierOption';
 
 const spec = {
   prog: 'string',
@@ -25,6 +26,7 @@ const spec = {
   cpu: 'string',
   cpus: 'string',
   budget: 'string',
+  tier: 'string',
   json: 'boolean',
   include: 'string[]',
 } as const;
@@ -71,7 +73,7 @@ export const runCommand: CliCommand = {
   name: 'run',
   summary: 'Run one XDP program of an object on one frame (like BPF_PROG_TEST_RUN)',
   usage:
-    'xdp-lab run OBJ [--prog NAME] --data FILE [--maps FILE.json] [--ifindex N] [--rx-queue N] [--repeat N] [--cpu N] [--cpus N] [--budget N] [--include DIR] [--json]',
+    'xdp-lab run OBJ [--prog NAME] --data FILE [--maps FILE.json] [--ifindex N] [--rx-queue N] [--repeat N] [--cpu N] [--cpus N] [--budget N] [--tier js|wasm|auto] [--include DIR] [--json]',
   async run(argv, io) {
     const args = parseArgs(argv, spec, 'run');
     const [objFile, ...extra] = args.positionals;
@@ -86,7 +88,8 @@ export const runCommand: CliCommand = {
     const cpu = intOption(args, 'cpu', 'run', 0) ?? 0;
     const cpus = intOption(args, 'cpus', 'run', 1) ?? possibleCpus();
     if (cpu >= cpus) throw usageError('run', `--cpu ${cpu} is not below the number of CPUs (${cpus})`);
-    const budget = intOption(args, 'budget', 'run', 1);
+    const budget = intOption(args, 'budget', 'run', 0);
+    const tier = tierOption(args, 'run');
 
     const bytes = await objectBytes(
       objFile,
@@ -98,7 +101,7 @@ export const runCommand: CliCommand = {
     try {
       obj = loadObject(bytes, {
         name: path.basename(objFile).split('.')[0] || 'obj',
-        systemOptions: { possibleCpus: cpus },
+        systemOptions: { possibleCpus: cpus, tier },
       });
     } catch (e) {
       if (e instanceof ElfError || e instanceof LoadError) throw usageError(objFile, e.message);
@@ -131,7 +134,7 @@ export const runCommand: CliCommand = {
         ingressIfindex: ifindex,
         rxQueueIndex: rxQueue,
         cpu,
-        ...(budget ? { budget } : {}),
+        ...(budget !== undefined ? { budget: budget === 0 ? Infinity : budget } : {}),
         now: () => process.hrtime.bigint(),
       });
     } catch (e) {

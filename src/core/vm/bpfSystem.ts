@@ -11,6 +11,7 @@ import { Machine } from './machine';
 import type { HelperEnvironment } from './machine';
 import type { Region } from './memory';
 import type { RouteTable } from '../helpers/fibLookup';
+import type { VmTier } from './compiler';
 
 export interface BpfSystemOptions {
   /** Number of possible CPUs (per-CPU maps, CPUMAP keys). Default 2 (this project's machines). */
@@ -25,6 +26,8 @@ export interface BpfSystemOptions {
   routes?: RouteTable;
   /** MTU per ifindex for bpf_check_mtu / fib lookups (default 1500). */
   mtuOf?: (ifindex: number) => number;
+  /** Which compiler runs the programs loaded into this system (compiler.ts VmTier; default 'js'). */
+  tier?: VmTier;
 }
 
 export class BpfSystem implements HelperEnvironment {
@@ -33,6 +36,7 @@ export class BpfSystem implements HelperEnvironment {
   readonly redirectEnv: RedirectMapEnvironment;
   readonly routes: RouteTable | undefined;
   readonly mtuOf: (ifindex: number) => number;
+  readonly tier: VmTier;
   /** Lines written by bpf_trace_printk, in order. */
   readonly printk: string[] = [];
   readonly notes: string[] = [];
@@ -46,6 +50,7 @@ export class BpfSystem implements HelperEnvironment {
     this.possibleCpus = Math.max(1, opts.possibleCpus ?? 2);
     this.redirectEnv = opts.redirectEnv ?? anyIfindexExists;
     this.routes = opts.routes;
+    this.tier = opts.tier ?? 'js';
     // Test runs happen on loopback (ifindex 1, MTU 65536); other devices default to 1500.
     this.mtuOf = opts.mtuOf ?? ((i) => (i === 1 ? 65536 : 1500));
     this.clockNs = opts.clockNs ?? 1_000_000_000n;

@@ -7,9 +7,21 @@ import type { Insn } from './isa';
 import { ADDR_BASE } from './memory';
 import { LoadError } from './vmFault';
 import { analyzeInit, defsUses, MAIN_ENTRY, SUB_ENTRY } from './initAnalysis';
+import { findLabels, hasLoop } from './blockLabels';
+import { compileWasmTier, wasmAvailable } from './wasm/wasmTier';
+
+/**
+ * Which compiler runs a program: 'js' (this file), 'wasm' (wasm/wasmCompiler.ts: a WebAssembly
+ * module), 'auto' (wasm for programs with a loop where the engine has WebAssembly, else js: a
+ * straight-line packet parser spends its time crossing into wasm and back, a loop pays that back).
+ * Traced runs always use js.
+ */
+export type VmTier = 'js' | 'wasm' | 'auto';
 
 /** Options for one compilation. */
 export interface CompileOptions {
+  /** The compilation tier (default 'js'). */
+  tier?: VmTier;
   /** Emit a per-instruction `S.trace(pc, r0h, r0l, …, r10h, r10l)` call (stepper; slow path). */
   trace?: boolean;
   /** Helper ids that may redirect control (tail calls): after them the function returns if S.tail is set. */
@@ -87,49 +99,6 @@ export const vmLib = {
 
 function bswap32(x: string): string {
   return `(((${x} & 0xff) << 24) | ((${x} & 0xff00) << 8) | ((${x} >>> 8) & 0xff00) | ((${x} >>> 24) & 0xff))`;
-}
-
-/** Finds every basic-block label: entry, jump targets, call targets, return points, callbacks. */
-function findLabels(insns: readonly Insn[]): Set<number> {
-  const labels = new Set<number>([0]);
-  const n = insns.length;
-  const second = secondHalves(insns);
-  const target = (pc: number, t: number, what: string): void => {
-    if (t < 0 || t >= n)
-      throw new LoadError(`pc ${pc}: ${what} target ${t} is outside the program (0..${n - 1})`);
-    if (second[t]) throw new LoadError(`pc ${pc}: ${what} target ${t} is the second half of a ld_imm64`);
-    labels.add(t);
-  };
-  for (let pc = 0; pc < n; pc++) {
-    const i = insns[pc] as Insn;
-    const cls = I.opClass(i.op);
-    if (I.isLdImm64(i)) {
-      if (pc + 1 >= n) throw new LoadError(`pc ${pc}: ld_imm64 is missing its second slot`);
-      if (i.src === I.PSEUDO_FUNC) target(pc, pc + i.imm + 1, 'callback');
-      pc++;
-      continue;
-    }
-    if (cls !== I.BPF_JMP && cls !== I.BPF_JMP32) continue;
-    const code = i.op & 0xf0;
-    if (code === I.JMP_EXIT) continue;
-    if (code === I.JMP_CALL) {
-      if (cls === I.BPF_JMP && i.src === I.PSEUDO_CALL) {
-        target(pc, pc + i.imm + 1, 'call');
-        if (pc + 1 < n) labels.add(pc + 1);
-      }
-      continue;
-    }
-    const t = cls === I.BPF_JMP32 && code === I.JMP_JA ? pc + i.imm + 1 : pc + i.off + 1;
-    target(pc, t, 'jump');
-  }
-  return labels;
-}
-
-/** Marks the second slot of every ld_imm64 (never a valid jump target). */
-function secondHalves(insns: readonly Insn[]): Uint8Array {
-  const out = new Uint8Array(insns.length);
-  for (let p = 0; p < insns.length; p++) if (I.isLdImm64(insns[p] as Insn)) out[++p] = 1;
-  return out;
 }
 
 /** Generates the JavaScript source of the program's function body. */
@@ -577,7 +546,14 @@ function cond32(code: number, DL: string, SL: string, SU: string, bad: (w: strin
 /** Compiles `insns` into a callable function (throws LoadError for anything that cannot run). */
 export function compile(insns: readonly Insn[], opts: CompileOptions = {}): CompiledProgram {
   if (insns.length === 0) throw new LoadError('the program has no instructions');
-  const body = generate(insns, opts);
+  const body = generate(insns, opts); // also validates every instruction for the wasm tier
+  if ((opts.tier === 'wasm' || (opts.tier === 'auto' && wasmAvailable() && hasLoop(insns))) && !opts.trace) {
+    try {
+      return compileWasmTier(insns, opts);
+    } catch (e) {
+      if (opts.tier === 'wasm' || !(e instanceof LoadError)) throw e; // 'auto' falls back to js
+    }
+  }
   // `new Function` keeps the engine pure (no eval of user text: the body is generated from decoded
   // fields only) and works in Node and in a browser worker alike.
   // eslint-disable-next-line @typescript-eslint/no-implied-eval

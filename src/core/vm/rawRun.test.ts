@@ -6,12 +6,30 @@ import test from 'node:test';
 import fc from 'fast-check';
 import * as A from './asm';
 import * as I from './isa';
-import { LoadError, runRaw, VmFault } from './rawRun';
+import type { VmTier } from './compiler';
+import { LoadError, runRaw as runRawTier, VmFault } from './rawRun';
+import type { RawRunOptions } from './rawRun';
+
+/** Every test runs on both tiers (the JS compiler and the wasm compiler). */
+const TIERS: VmTier[] = ['js', 'wasm'];
+let tier: VmTier = 'js';
+const runRaw = (
+  code: Uint8Array,
+  mem: Uint8Array | undefined,
+  opts: RawRunOptions = {},
+): ReturnType<typeof runRawTier> => runRawTier(code, mem, { ...opts, tier });
+const tierTest = (name: string, fn: () => void): void => {
+  for (const t of TIERS)
+    void test(`${name} (${t} tier)`, () => {
+      tier = t;
+      fn();
+    });
+};
 
 const r0 = (...parts: (I.Insn | I.Insn[])[]): bigint => runRaw(A.assemble(...parts), undefined).r0;
 const U64 = (v: bigint): bigint => BigInt.asUintN(64, v);
 
-void test('division and modulo corner cases (RFC 9669 §4.1)', () => {
+tierTest('division and modulo corner cases (RFC 9669 §4.1)', () => {
   const INT64_MIN = 0x8000000000000000n;
   assert.equal(
     r0(A.lddw(0, INT64_MIN), A.mov64(1, -1), A.aluX(true, I.ALU_DIV, 0, 1, 1), A.exit()),
@@ -41,7 +59,7 @@ void test('division and modulo corner cases (RFC 9669 §4.1)', () => {
   );
 });
 
-void test('32-bit results zero-extend; shifts mask the amount; sign extension', () => {
+tierTest('32-bit results zero-extend; shifts mask the amount; sign extension', () => {
   assert.equal(r0(A.mov64(0, -1), A.aluK(false, I.ALU_ADD, 0, 0), A.exit()), 0xffffffffn);
   assert.equal(
     r0(A.mov64(0, 1), A.mov64(1, 65), A.aluX(true, I.ALU_LSH, 0, 1), A.exit()),
@@ -66,7 +84,7 @@ void test('32-bit results zero-extend; shifts mask the amount; sign extension', 
   assert.equal(r0(A.lddw(0, 0x0102030405060708n), A.endian('le', 0, 32), A.exit()), 0x05060708n);
 });
 
-void test('memory: the r1 buffer, stack, sign-extending loads, atomics', () => {
+tierTest('memory: the r1 buffer, stack, sign-extending loads, atomics', () => {
   const mem = Uint8Array.from([0xff, 0x80, 0, 0, 1, 2, 3, 4]);
   const r = runRaw(
     A.assemble(
@@ -87,7 +105,7 @@ void test('memory: the r1 buffer, stack, sign-extending loads, atomics', () => {
   );
 });
 
-void test('faults: out of bounds, NULL, budget, call depth; each with the pc', () => {
+tierTest('faults: out of bounds, NULL, budget, call depth; each with the pc', () => {
   const fault = (code: Uint8Array, mem: Uint8Array | undefined, pattern: RegExp, pc?: number): void => {
     assert.throws(
       () => runRaw(code, mem, { budget: 100_000 }),
@@ -112,7 +130,7 @@ void test('faults: out of bounds, NULL, budget, call depth; each with the pc', (
   fault(A.assemble(A.mov64(0, 1)), undefined, /ran past its last instruction/);
 });
 
-void test('load-time refusals: bad opcode, jump outside, r10 write, half a ld_imm64, unknown helper', () => {
+tierTest('load-time refusals: bad opcode, jump outside, r10 write, half a ld_imm64, unknown helper', () => {
   const refuse = (bytes: Uint8Array, pattern: RegExp): void => {
     assert.throws(
       () => runRaw(bytes, undefined),
@@ -127,7 +145,7 @@ void test('load-time refusals: bad opcode, jump outside, r10 write, half a ld_im
   refuse(A.assemble(A.callHelper(999), A.exit()), /helper 999|unknown helper/);
 });
 
-void test('property: random bytecode never crashes the compiler or the machine', () => {
+tierTest('property: random bytecode never crashes the compiler or the machine', () => {
   const slot = fc.record({
     op: fc.integer({ min: 0, max: 255 }),
     dst: fc.integer({ min: 0, max: 11 }),

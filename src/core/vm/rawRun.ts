@@ -1,7 +1,8 @@
 // Runs raw eBPF bytecode with no object and no maps, the way ISA conformance runners drive a runtime
 // (`xdp-lab exec`, cli.md): optional memory whose address is in r1, r10 at a 512-byte stack.
 import { compile } from './compiler';
-import type { CompiledProgram } from './compiler';
+import type { CompiledProgram, VmTier } from './compiler';
+import { placeRawMemory } from './wasm/wasmTier';
 import { decodeInsns, INSN_SIZE } from './isa';
 import { DEFAULT_BUDGET, REGION_MEMORY } from './machine';
 import { BpfSystem } from './bpfSystem';
@@ -19,7 +20,10 @@ export interface RawRunResult {
 }
 
 export interface RawRunOptions {
+  /** Instruction budget (default 1 M; 0 or Infinity: unlimited). */
   budget?: number;
+  /** Compilation tier (default 'js'). */
+  tier?: VmTier;
 }
 
 /** Loads and runs `code`; throws LoadError (cannot load) or VmFault (faulted while running). */
@@ -38,23 +42,25 @@ export function runRaw(
     tailCallHelper: TAIL_CALL_HELPER_ID,
     helperArgs,
     uninitFaults: false,
+    tier: opts.tier ?? 'js',
   });
   const M = new BpfSystem().machine;
-  const mem = memory ? memory.slice() : new Uint8Array(0);
-  const region = M.R[REGION_MEMORY];
-  region?.setWindow(mem, 0, mem.length, true);
+  // The wasm tier keeps the memory in its linear memory; the JS tier in a copy.
+  const wasm = fn.name === 'wasmProgram';
+  const mem = memory ? (wasm ? placeRawMemory(M, memory) : memory.slice()) : new Uint8Array(0);
+  if (!wasm) M.R[REGION_MEMORY]?.setWindow(mem, 0, mem.length, true);
   const prog: RunnableProgram = {
     name: 'exec',
     compiled: (): CompiledProgram => fn,
     lineOf: () => undefined,
   };
   M.current = prog;
-  M.budget = opts.budget ?? DEFAULT_BUDGET;
+  M.budget = opts.budget === 0 ? Infinity : (opts.budget ?? DEFAULT_BUDGET);
   const r1h = memory ? REGION_MEMORY : 0;
   const r1l = memory ? ADDR_BASE : 0;
   // r2 = the memory length, as ISA conformance runners (bpf_conformance, uBPF) pass it.
   const lo = fn(M, 0, r1h, r1l, 0, memory ? mem.length : 0, 0, 0, 0, 0, 0, 0);
-  return { r0: pairToBigInt(M.rh, lo), insns: M.n, memory: mem };
+  return { r0: pairToBigInt(M.rh, lo), insns: M.n, memory: wasm ? mem.slice() : mem };
 }
 
 export { LoadError, VmFault };

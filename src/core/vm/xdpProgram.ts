@@ -96,7 +96,8 @@ export class XdpProgram implements XdpProgramHandle, RunnableProgram {
     this.insns = spec.insns;
     this.lineStarts = spec.lines;
     this.compileOptions = spec.compileOptions;
-    this.fast = compile(spec.insns, spec.compileOptions); // throws LoadError: refuse at load time
+    // throws LoadError: refuse at load time. The system's tier (js/wasm) unless the spec names one.
+    this.fast = compile(spec.insns, { tier: system.tier, ...spec.compileOptions });
     this.id = system.allocProgId();
   }
 

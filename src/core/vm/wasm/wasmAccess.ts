@@ -1,0 +1,112 @@
+// Loads and stores of the wasm tier: the inline bounds check against the region table, the access
+// in linear memory, the context image for xdp_md reads, and the JS slow path (map values, faults).
+import { ADDR_BASE } from '../memory';
+import type { ByteSink } from './wasmEmitter';
+import { Op, VOID } from './wasmEmitter';
+import { FN, L_A, L_E, L_H, L_T2, REGION_CTX, TEMP_I32 } from './wasmFrame';
+import * as W from './wasmLayout';
+
+const L_T32 = TEMP_I32;
+
+/** Pushes (h, lo, off) of an access through `reg`: the slow paths' (and atomics') address arguments. */
+export function emitAtomicAddress(c: ByteSink, reg: number, off: number): void {
+  c.get(reg).i64(32).op(Op.i64ShrU).op(Op.i32WrapI64);
+  c.get(reg).op(Op.i32WrapI64).i32(off);
+}
+
+/**
+ * A load into `load` or a store of `store` through `base + off`: the inline bounds check against
+ * the region table (lo ≤ a, a + size ≤ hi or whi, in 64-bit arithmetic so no offset wraps), the
+ * access at base + a, or the JS slow path (context rewrite, map values, faults).
+ */
+export function emitAccess(
+  c: ByteSink,
+  pc: number,
+  size: number,
+  base: number,
+  off: number,
+  what: { load: number; sx: boolean } | { store: { imm: number } | { reg: number } },
+): void {
+  const isLoad = 'load' in what;
+  const value = (): void => {
+    if (isLoad) return;
+    if ('imm' in what.store) c.i64(what.store.imm);
+    else c.get(what.store.reg);
+  };
+  c.op(Op.block).byte(VOID); // done
+  c.op(Op.block).byte(VOID); // slow
+  c.get(base).i64(32).op(Op.i64ShrU).op(Op.i32WrapI64).tee(L_H);
+  c.i32(W.TABLE_REGIONS).op(Op.i32GeU).brIf(0);
+  c.get(L_H).i32(4).op(Op.i32Shl).set(L_E);
+  c.get(base)
+    .op(Op.i32WrapI64)
+    .op(Op.i64ExtendI32S)
+    .i64(off - ADDR_BASE)
+    .op(Op.i64Add)
+    .tee(L_A);
+  c.get(L_E)
+    .mem(Op.i64Load32S, W.REGION_TABLE + 4)
+    .op(Op.i64LtS)
+    .brIf(0);
+  c.get(L_A).i64(size).op(Op.i64Add);
+  c.get(L_E)
+    .mem(Op.i64Load32S, W.REGION_TABLE + (isLoad ? 8 : 12))
+    .op(Op.i64GtS)
+    .brIf(0);
+  c.get(L_A).op(Op.i32WrapI64).get(L_E).mem(Op.i32Load, W.REGION_TABLE).op(Op.i32Add);
+  if (isLoad) {
+    const sx = what.sx;
+    const o =
+      size === 8
+        ? Op.i64Load
+        : size === 4
+          ? sx
+            ? Op.i64Load32S
+            : Op.i64Load32U
+          : size === 2
+            ? sx
+              ? Op.i64Load16S
+              : Op.i64Load16U
+            : sx
+              ? Op.i64Load8S
+              : Op.i64Load8U;
+    c.mem(o).set(what.load);
+  } else {
+    value();
+    c.mem(size === 8 ? Op.i64Store : size === 4 ? Op.i64Store32 : size === 2 ? Op.i64Store16 : Op.i64Store8);
+  }
+  c.br(1);
+  c.op(Op.end); // slow path:
+  if (isLoad && size === 4 && !what.sx) {
+    // The context rewrite of an aligned 4-byte field, from the context image.
+    c.op(Op.block).byte(VOID);
+    c.get(L_H).i32(REGION_CTX).op(Op.i32Ne).brIf(0);
+    c.i32(0).mem(Op.i32Load, W.CTX_VALID).op(Op.i32Eqz).brIf(0);
+    c.get(L_A).i64(0).op(Op.i64LtS).brIf(0);
+    c.get(L_A)
+      .i64(4 * (W.CTX_FIELDS - 1))
+      .op(Op.i64GtS)
+      .brIf(0);
+    c.get(L_A).op(Op.i32WrapI64).tee(L_E).i32(3).op(Op.i32And).brIf(0);
+    c.get(L_E).i32(1).op(Op.i32Shl).mem(Op.i64Load, W.CTX_IMAGE).set(what.load);
+    c.br(1);
+    c.op(Op.end);
+  }
+  if (isLoad) {
+    c.i32(pc)
+      .i32(size)
+      .i32(what.sx ? 1 : 0);
+    emitAtomicAddress(c, base, off);
+    c.call(FN.ld).set(L_T32);
+    c.i32(0).mem(Op.i64Load32S, W.SLOT_RH).i64(32).op(Op.i64Shl);
+    c.get(L_T32).op(Op.i64ExtendI32U).op(Op.i64Or).set(what.load);
+  } else {
+    c.i32(pc).i32(size);
+    emitAtomicAddress(c, base, off);
+    value();
+    c.set(L_T2);
+    c.get(L_T2).i64(32).op(Op.i64ShrU).op(Op.i32WrapI64).get(L_T2).op(Op.i32WrapI64);
+    c.call(FN.st);
+  }
+  c.op(Op.end);
+}

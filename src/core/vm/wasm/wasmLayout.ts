@@ -1,0 +1,49 @@
+// The linear memory the wasm-tier programs of one machine share: exchange slots with the JS side,
+// the bpf-to-bpf call stack, the region table of the inline bounds checks, the context image,
+// the stack frames, the packet and `exec` memory.
+
+/** i64: instructions executed so far (written before every import call and at exit). */
+export const SLOT_N = 0;
+/** i32: the high word of an import's 64-bit answer (r0 of a helper, a slow-path load). */
+export const SLOT_RH = 8;
+/** i32: the current call depth (M.depth) while an import runs. */
+export const SLOT_DEPTH = 12;
+/** i32: 1 when the helper just called set up a tail call (M.tail !== null). */
+export const SLOT_TAIL = 16;
+/** 5 × i64: r1–r5 of a helper call. */
+export const SLOT_ARGS = 24;
+
+/** bpf-to-bpf call frames: r6–r9, the callee-saved "written" flags, the return block. */
+export const CALL_STACK = 64;
+export const FRAME_BYTES = 48;
+export const FRAME_FLAGS = 32;
+export const FRAME_RETURN = 36;
+
+/**
+ * One 16-byte entry per region id below TABLE_REGIONS: base (where offset 0 of the region is in
+ * linear memory), lo, hi, whi (as Region). Regions not in linear memory have hi = whi = -1, so
+ * every access to them takes the slow path (map values, the context, NULL).
+ */
+export const REGION_TABLE = 512;
+export const TABLE_REGIONS = 64;
+export const ENTRY_BYTES = 16;
+
+/**
+ * The xdp_md context as the kernel's rewrite reads it (xdp_convert_ctx_access): one i64 per 4-byte
+ * field (data, data_end, data_meta as packet pointers; ingress_ifindex, rx_queue_index,
+ * egress_ifindex), so `ldxw rX, [ctx + off]` needs no call; CTX_VALID is 0 outside XDP runs.
+ */
+export const CTX_VALID = 1592;
+export const CTX_IMAGE = 1600;
+export const CTX_FIELDS = 6;
+
+/** Stack frames of call depths 0..8, 512 bytes each. */
+export const STACK_AREA = 2048;
+/** The packet's bytes (headroom + frame + tailroom) during an XDP run. */
+export const PACKET_AREA = 8192;
+export const PACKET_CAPACITY = 65536;
+/** `exec` memory (the r1 buffer). */
+export const MEMORY_AREA = PACKET_AREA + PACKET_CAPACITY;
+
+export const PAGE = 65536;
+export const BASE_PAGES = Math.ceil(MEMORY_AREA / PAGE);
