@@ -2,6 +2,7 @@
 // Heavy work — the language client, the engine, the visualizer, SSH — starts on first use.
 import * as vscode from 'vscode';
 import { registerCapture } from './capture/register';
+import { registerDebug } from './debug/register';
 import { registerLanguage } from './language/register';
 import { output } from './output';
 import { registerProgram } from './program/register';
@@ -18,6 +19,7 @@ export function activate(context: vscode.ExtensionContext): void {
     registerProgram(context);
     registerSimulation(context);
     registerCapture(context);
+    registerDebug(context);
     const manifest = context.extension.packageJSON as { version?: string };
     log.info(`XDP Lab ${manifest.version ?? '?'} activated`);
   } catch (e) {

@@ -75,7 +75,8 @@ export class DapSession {
   constructor(private readonly host: DapHost) {}
 
   private send(m: Omit<DapResponse, 'seq'> | Omit<DapEvent, 'seq'>): void {
-    this.host.send({ ...m, seq: this.seq++ } as DapMessage);
+    const msg: DapMessage = { ...m, seq: this.seq++ };
+    this.host.send(msg);
   }
   private event(event: string, body?: unknown): void {
     this.send({ type: 'event', event, ...(body !== undefined ? { body } : {}) });
@@ -586,7 +587,7 @@ export class DapSession {
   // ---- evaluate, memory, disassembly -----------------------------------------------------------
 
   private evaluateRequest(a: Record<string, unknown>): unknown {
-    const expr = String(a.expression ?? '').trim();
+    const expr = (typeof a.expression === 'string' ? a.expression : '').trim();
     const steps = this.frameSteps();
     const s = steps[Number(a.frameId ?? 1) - 1] ?? steps[0];
     if (s === undefined) throw new ReplyError('not stopped');
@@ -619,7 +620,7 @@ export class DapSession {
 
   private readMemoryRequest(a: Record<string, unknown>): unknown {
     const mem = this.need().memoryAt(this.pos);
-    const ref = String(a.memoryReference ?? '');
+    const ref = typeof a.memoryReference === 'string' ? a.memoryReference : '';
     const offset = Number(a.offset ?? 0);
     const count = Math.max(0, Math.min(Number(a.count ?? 0), 1 << 20));
     let bytes: Uint8Array;
@@ -653,7 +654,10 @@ export class DapSession {
 
   private disassembleRequest(a: Record<string, unknown>): unknown {
     const t = this.need();
-    const start = parseInsnAddress(String(a.memoryReference ?? ''), Number(a.offset ?? 0));
+    const start = parseInsnAddress(
+      typeof a.memoryReference === 'string' ? a.memoryReference : '',
+      Number(a.offset ?? 0),
+    );
     const count = Math.max(0, Math.min(Number(a.instructionCount ?? 0), 10000));
     if (!start)
       throw new ReplyError(`disassemble: '${String(a.memoryReference)}' is not an instruction address`);

@@ -133,7 +133,7 @@ export function variableValue(
   if (typeof loc === 'bigint') return { type: v.type, bytes: bigToBytes(loc, size) };
   const fn = cx.info.functionAt(cx.pc);
   const place = evalLocation(loc, {
-    reg: cx.reg,
+    reg: (r) => cx.reg(r),
     stackSize: fn ? cx.info.stackSize(fn) : 0,
     deref: (a) => {
       const b = readMemory(cx.memory, a, 8);
@@ -190,7 +190,7 @@ export function renderValue(
     case 'base': {
       const v = bytesToBig(bytes.subarray(0, t.size || bytes.length), t.signed);
       if (t.bool) base.value = v ? 'true' : 'false';
-      else if (t.char)
+      else if (t.char && /char/.test(typeName))
         base.value = `${v} '${v >= 32n && v < 127n ? String.fromCharCode(Number(v)) : `\\x${(Number(v) & 0xff).toString(16).padStart(2, '0')}`}'`;
       else if (/^__be(16|32|64)$/.test(typeName)) {
         const be = bytesToBig(bytes.subarray(0, t.size).slice().reverse());

@@ -639,3 +639,7 @@ export function attrOf(info: DwarfInfo, die: Die, at: number): AttrValue | undef
 
 export const isSectionAddr = (v: AttrValue | undefined): v is SectionAddr =>
   typeof v === 'object' && v !== null && !(v instanceof Uint8Array);
+
+/** A string attribute, or `fallback` when the attribute is missing or not a string. */
+export const strAttr = (v: AttrValue | undefined, fallback: string): string =>
+  typeof v === 'string' ? v : fallback;

@@ -1,6 +1,6 @@
 // C types from DWARF type DIEs: their names as C spells them (`struct flow`, `__u64 *`), sizes, and
 // the shapes the Variables view expands (struct members, array elements, enum names).
-import { DW_AT, DW_TAG } from './dwarfReader';
+import { DW_AT, DW_TAG, strAttr } from './dwarfReader';
 import type { Die, DwarfInfo } from './dwarfReader';
 
 export interface CMember {
@@ -64,7 +64,7 @@ export class DwarfTypes {
           const enc = Number(d.attrs.get(DW_AT.encoding) ?? 0);
           return {
             kind: 'base',
-            name: String(d.attrs.get(DW_AT.name) ?? '?'),
+            name: strAttr(d.attrs.get(DW_AT.name), '?'),
             size: Number(d.attrs.get(DW_AT.byte_size) ?? 0),
             signed: enc === DW_ATE_signed || enc === DW_ATE_signed_char,
             float: enc === DW_ATE_float,
@@ -78,7 +78,7 @@ export class DwarfTypes {
         case DW_TAG.union_type:
           return {
             kind: d.tag === DW_TAG.structure_type ? 'struct' : 'union',
-            name: String(d.attrs.get(DW_AT.name) ?? ''),
+            name: strAttr(d.attrs.get(DW_AT.name), ''),
             size: Number(d.attrs.get(DW_AT.byte_size) ?? 0),
             members: d.children
               .filter((m) => m.tag === DW_TAG.member)
@@ -88,7 +88,7 @@ export class DwarfTypes {
                 const bitOff = m.attrs.get(DW_AT.data_bit_offset);
                 const t = m.attrs.get(DW_AT.type);
                 return {
-                  name: String(m.attrs.get(DW_AT.name) ?? ''),
+                  name: strAttr(m.attrs.get(DW_AT.name), ''),
                   type: typeof t === 'number' ? t : undefined,
                   offset:
                     typeof loc === 'number' ? loc : typeof bitOff === 'number' ? Math.floor(bitOff / 8) : 0,
@@ -113,7 +113,7 @@ export class DwarfTypes {
             if (e.tag === DW_TAG.enumerator) {
               const v = e.attrs.get(DW_AT.const_value);
               if (typeof v === 'number' || typeof v === 'bigint')
-                names.set(BigInt(v), String(e.attrs.get(DW_AT.name) ?? ''));
+                names.set(BigInt(v), strAttr(e.attrs.get(DW_AT.name), ''));
             }
           const base = this.resolve(this.target(d));
           return {
@@ -157,13 +157,13 @@ export class DwarfTypes {
     switch (d.tag) {
       case DW_TAG.typedef:
       case DW_TAG.base_type:
-        return String(named ?? '?');
+        return strAttr(named, '?');
       case DW_TAG.structure_type:
-        return `struct ${String(named ?? '(anonymous)')}`;
+        return `struct ${strAttr(named, '(anonymous)')}`;
       case DW_TAG.union_type:
-        return `union ${String(named ?? '(anonymous)')}`;
+        return `union ${strAttr(named, '(anonymous)')}`;
       case DW_TAG.enumeration_type:
-        return `enum ${String(named ?? '(anonymous)')}`;
+        return `enum ${strAttr(named, '(anonymous)')}`;
       case DW_TAG.const_type:
         return `const ${this.name(this.target(d))}`;
       case DW_TAG.volatile_type:

@@ -8,7 +8,7 @@ import { STT_FUNC } from '../elf/elfFile';
 import type { ElfFile } from '../elf/elfFile';
 import * as I from '../vm/isa';
 import type { XdpProgram } from '../vm/xdpProgram';
-import { attrOf, DW_AT, DW_FORM_loclistx, DW_TAG, DwarfInfo, isSectionAddr } from './dwarfReader';
+import { attrOf, DW_AT, DW_FORM_loclistx, DW_TAG, DwarfInfo, isSectionAddr, strAttr } from './dwarfReader';
 import type { AddrRange, CompileUnit, Die, LocationListEntry } from './dwarfReader';
 
 export interface SourcePos {
@@ -93,7 +93,7 @@ export class ObjectDebugInfo {
       const high = ch.attrs.get(DW_AT.high_pc);
       const hi = isSectionAddr(high) ? high.offset : low.offset + (typeof high === 'number' ? high : 0);
       this.functions.push({
-        name: String(attrOf(dwarf, ch, DW_AT.name) ?? '?'),
+        name: strAttr(attrOf(dwarf, ch, DW_AT.name), '?'),
         section: low.section,
         lo: low.offset,
         hi,
@@ -105,7 +105,7 @@ export class ObjectDebugInfo {
 
   private scope(dwarf: DwarfInfo, unit: CompileUnit, die: Die, ranges: AddrRange[]): DebugScope {
     const s: DebugScope = { ranges, vars: [], children: [] };
-    if (die.tag === DW_TAG.inlined_subroutine) s.inlined = String(attrOf(dwarf, die, DW_AT.name) ?? '?');
+    if (die.tag === DW_TAG.inlined_subroutine) s.inlined = strAttr(attrOf(dwarf, die, DW_AT.name), '?');
     for (const ch of die.children) {
       if (ch.tag === DW_TAG.variable || ch.tag === DW_TAG.formal_parameter) {
         const name = attrOf(dwarf, ch, DW_AT.name);

@@ -131,7 +131,7 @@ export class RecordedRun {
       rec.length = i + 1;
     };
     rec.result = setup.program.run(setup.buffer, setup.ctx, {
-      onRawStep: hook as (pc: number, ...regs: number[]) => void,
+      onRawStep: hook,
       ...(setup.budget !== undefined ? { budget: setup.budget } : {}),
     });
     return rec;
