@@ -15,6 +15,7 @@ export const debugAdapterCommand: CliCommand = {
     if (args.positionals.length)
       throw usageError('debug-adapter', `unexpected argument '${args.positionals[0]}'`);
     await serveDap(process.stdin, process.stdout, { log: (l) => io.stderr(l + '\n') });
+    process.stdin.destroy(); // the client disconnected: stop reading so the process ends
     return 0;
   },
 };

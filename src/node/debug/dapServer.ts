@@ -22,6 +22,7 @@ export function serveDap(input: Readable, output: Writable, opts: DapServerOptio
       if (done) return;
       done = true;
       input.off('data', onData);
+      input.pause(); // lets the process exit once the last response is written
       resolve();
     };
     const session = new DapSession({
