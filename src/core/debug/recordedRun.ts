@@ -13,6 +13,8 @@ interface Chunk {
   pc: Int32Array;
   prog: Uint8Array;
   depth: Uint8Array;
+  /** Frames on the stack (bpf-to-bpf calls and tail calls), 1 in the outermost. */
+  frames: Uint8Array;
   frameStart: Int32Array;
   regs: Int32Array;
 }
@@ -45,6 +47,7 @@ export class RecordedRun {
     const frames: { step: number; depth: number }[] = [];
     let lastDepth = 0;
     let lastProg: RunnableProgram | undefined;
+    let p = 0;
     const hook = (
       pc: number,
       a0: number,
@@ -72,14 +75,17 @@ export class RecordedRun {
     ): void => {
       const i = rec.length;
       const cur = M.current as RunnableProgram;
-      let p = progIndex.get(cur);
-      if (p === undefined) {
-        p = rec.programs.length;
-        progIndex.set(cur, p);
-        rec.programs.push(cur);
+      if (cur !== lastProg) {
+        let q = progIndex.get(cur);
+        if (q === undefined) {
+          q = rec.programs.length;
+          progIndex.set(cur, q);
+          rec.programs.push(cur);
+        }
+        p = q;
       }
       const d = M.depth;
-      if (i > 0) {
+      if (i > 0 && (d !== lastDepth || cur !== lastProg)) {
         if (d > lastDepth) frames.push({ step: i - 1, depth: d });
         else if (d < lastDepth)
           while (frames.length && (frames[frames.length - 1] as { depth: number }).depth > d) frames.pop();
@@ -95,6 +101,7 @@ export class RecordedRun {
           pc: new Int32Array(CHUNK),
           prog: new Uint8Array(CHUNK),
           depth: new Uint8Array(CHUNK),
+          frames: new Uint8Array(CHUNK),
           frameStart: new Int32Array(CHUNK),
           regs: new Int32Array(CHUNK * REG_WORDS),
         };
@@ -103,6 +110,7 @@ export class RecordedRun {
       c.pc[j] = pc;
       c.prog[j] = p;
       c.depth[j] = d;
+      c.frames[j] = frames.length + 1;
       c.frameStart[j] = frames.length ? (frames[frames.length - 1] as { step: number }).step : -1;
       const r = c.regs;
       const o = j * REG_WORDS;
@@ -174,6 +182,10 @@ export class RecordedRun {
   depth(i: number): number {
     return this.chunk(i).depth[i & (CHUNK - 1)] as number;
   }
+  /** Frames on the stack at step i (1 in the outermost). */
+  frameCount(i: number): number {
+    return this.chunk(i).frames[i & (CHUNK - 1)] as number;
+  }
   /** The step of the call that opened step i's frame (-1 in the outermost frame). */
   frameStart(i: number): number {
     return this.chunk(i).frameStart[i & (CHUNK - 1)] as number;
@@ -196,6 +208,6 @@ export class RecordedRun {
   }
   /** Bytes the record holds (the bench's memory row). */
   get byteSize(): number {
-    return this.chunks.length * CHUNK * (4 + 1 + 1 + 4 + REG_WORDS * 4);
+    return this.chunks.length * CHUNK * (4 + 1 + 1 + 1 + 4 + REG_WORDS * 4);
   }
 }

@@ -58,6 +58,9 @@ export function findLineBreakpoint(
 
 export class Stepper {
   private readonly lines = new Map<string, (SourcePos | undefined)[]>();
+  /** Per program (by record index): a number per pc naming its source line (0: none). */
+  private readonly lineIds: Int32Array[] = [];
+  private readonly lineNames = new Map<string, number>();
   private hits = new Map<Breakpoint, number[]>();
 
   constructor(
@@ -87,13 +90,34 @@ export class Stepper {
     return table[run.pc(i)];
   }
 
-  private lineKey(i: number): string | undefined {
-    const l = this.lineAt(i);
-    return l ? `${l.path}:${l.line}` : undefined;
+  /** A number naming step i's source line (file and line), or undefined without line info. */
+  private lineKey(i: number): number | undefined {
+    const run = this.t.run;
+    const p = run.programIndex(i);
+    let ids = this.lineIds[p];
+    if (!ids) {
+      const prog = run.programs[p];
+      const info = this.t.info(prog as NonNullable<typeof prog>);
+      ids = new Int32Array(info.program.insns.length);
+      for (let pc = 0; pc < ids.length; pc++) {
+        const l = info.lineOf(pc);
+        if (!l) continue;
+        const key = `${l.path}:${l.line}`;
+        let id = this.lineNames.get(key);
+        if (id === undefined) {
+          id = this.lineNames.size + 1;
+          this.lineNames.set(key, id);
+        }
+        ids[pc] = id;
+      }
+      this.lineIds[p] = ids;
+    }
+    const id = ids[run.pc(i)] ?? 0;
+    return id === 0 ? undefined : id;
   }
 
   depth(i: number): number {
-    return this.t.run.stack(i).length;
+    return this.t.run.frameCount(i);
   }
 
   /** Step i enters a source line: the first step of a line's execution in its frame. */
@@ -109,11 +133,15 @@ export class Stepper {
     let list = this.hits.get(bp);
     if (list) return list;
     const run = this.t.run;
-    const want = new Set(bp.targets.map((x) => `${x.program}:${x.pc}`));
-    const names = run.programs.map((p) => p.name);
+    // One mask of target pcs per program of the record: no strings in the scan of the whole run.
+    const masks = run.programs.map((p) => {
+      const m = new Uint8Array(this.t.info(p).program.insns.length);
+      for (const x of bp.targets) if (x.program === p.name && x.pc < m.length) m[x.pc] = 1;
+      return m;
+    });
     const candidates: number[] = [];
     for (let i = 0; i < this.n; i++) {
-      if (!want.has(`${names[run.programIndex(i)]}:${run.pc(i)}`)) continue;
+      if (!masks[run.programIndex(i)]?.[run.pc(i)]) continue;
       if (bp.line && !this.isLineEntry(i)) continue;
       candidates.push(i);
     }
