@@ -479,7 +479,8 @@ export class DwarfInfo {
     const off = isIndex ? base + new Cursor(b, base + 4 * value, '.debug_loclists').u32() : value;
     const c = new Cursor(b, off, '.debug_loclists');
     const out: LocationListEntry[] = [];
-    let baseAddr: SectionAddr = { section: 0, offset: 0 };
+    // DWARF 5 §2.17.3: without DW_LLE/RLE_base_address*, the base is the unit's DW_AT_low_pc.
+    let baseAddr: SectionAddr = unitBase(unit);
     for (let guard = 0; guard < 100000; guard++) {
       const kind = c.u8();
       switch (kind) {
@@ -558,7 +559,8 @@ export class DwarfInfo {
     const off = isIndex ? base + new Cursor(b, base + 4 * value, '.debug_rnglists').u32() : value;
     const c = new Cursor(b, off, '.debug_rnglists');
     const out: AddrRange[] = [];
-    let baseAddr: SectionAddr = { section: 0, offset: 0 };
+    // DWARF 5 §2.17.3: without DW_LLE/RLE_base_address*, the base is the unit's DW_AT_low_pc.
+    let baseAddr: SectionAddr = unitBase(unit);
     for (let guard = 0; guard < 100000; guard++) {
       const kind = c.u8();
       switch (kind) {
@@ -607,6 +609,11 @@ export class DwarfInfo {
     }
     return out;
   }
+}
+
+function unitBase(unit: CompileUnit): SectionAddr {
+  const low = unit.root.attrs.get(DW_AT.low_pc);
+  return isSectionAddr(low) ? low : { section: 0, offset: 0 };
 }
 
 /** One entry of a location list: the expression holds for byte offsets [lo, hi) of `section`. */
