@@ -357,3 +357,26 @@ void test('a fault stops with reason exception on its line; a bad launch is a cl
   await early.session.handle('not a message');
   await early.session.handle({ type: 'request' });
 });
+
+void test('a one-section object (location lists based on the unit low_pc): locals of examples/redirect.bpf.c', async () => {
+  const src = path.resolve(fixtures, '../../../examples/redirect.bpf.c');
+  const c = new Client({
+    object: obj('redirect.bpf.o'),
+    objectName: 'redirect',
+    function: 'xdp_redirect_udp',
+  });
+  await c.req('initialize');
+  await c.req('launch', { program: 'redirect.bpf.o' });
+  await c.req('setBreakpoints', {
+    source: { path: src },
+    breakpoints: [{ line: lineOf('count = bpf_map_lookup_elem', src) }],
+  });
+  const e = await c.run('configurationDone');
+  assert.equal((e.body as { reason: string }).reason, 'breakpoint');
+  // The default frame's UDP port 9: key = 9 & 7, kept at r10-4 (clang: DW_OP_breg10 +4, 8-byte stack).
+  assert.equal((await c.locals()).get('key')?.value, '1');
+  const end = await c.run('continue');
+  assert.equal(end.event, 'terminated');
+  const out = c.events.map((x) => (x.body as { output?: string } | undefined)?.output ?? '').join('');
+  assert.match(out, /xdp_redirect_udp: XDP_PASS \(return value 2\)/); // an empty DEVMAP slot: the flags' XDP_PASS
+});

@@ -66,7 +66,8 @@ export const steps = [
       const keyRow = wb.page.locator('.debug-variables .monaco-list-row', { hasText: /^key/ }).first();
       await keyRow.waitFor({ timeout: 30_000 });
       const text = (await keyRow.innerText()).replace(/\s+/g, ' ').trim();
-      if (!/^key\s*:?\s*1(\s|$)/.test(text)) throw new Error(`key is not 1 in the Variables view: ${text}`);
+      if (!/^key\s*[:=]?\s*1(\s|$)/.test(text))
+        throw new Error(`key is not 1 in the Variables view: ${text}`);
       const current = await wb.page.evaluate(
         () => [...document.querySelectorAll('.debug-top-stack-frame-line, .debug-top-stack-frame')].length,
       );
