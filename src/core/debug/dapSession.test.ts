@@ -380,3 +380,38 @@ void test('a one-section object (location lists based on the unit low_pc): local
   const out = c.events.map((x) => (x.body as { output?: string } | undefined)?.output ?? '').join('');
   assert.match(out, /xdp_redirect_udp: XDP_PASS \(return value 2\)/); // an empty DEVMAP slot: the flags' XDP_PASS
 });
+
+void test('corrupted debug sections never crash or hang a session (fuzz)', async () => {
+  const fc = (await import('fast-check')).default;
+  const base = obj('debugme.bpf.o');
+  const { parseElf } = await import('../elf/elfFile');
+  const debugRanges = parseElf(base)
+    .sections.filter((s) => s.name.startsWith('.debug_'))
+    .map((s) => [s.offset, s.offset + s.size] as const);
+  await fc.assert(
+    fc.asyncProperty(
+      fc.array(fc.tuple(fc.nat(), fc.nat(255)), { minLength: 1, maxLength: 24 }),
+      async (flips) => {
+        const bytes = base.slice();
+        for (const [where, v] of flips) {
+          const [lo, hi] = debugRanges[where % debugRanges.length] as readonly [number, number];
+          bytes[lo + (where % Math.max(1, hi - lo))] = v;
+        }
+        const c = new Client({ object: bytes });
+        await c.req('initialize');
+        const launch = await c.raw('launch', { program: 'x.o' });
+        if (!launch.success) return; // refused with a message: fine
+        await c.raw('setBreakpoints', {
+          source: { path: SRC },
+          breakpoints: [{ line: lineOf('if (len < 60)') }],
+        });
+        await c.raw('configurationDone');
+        await c.raw('stackTrace');
+        const scopes = await c.raw('scopes', { frameId: 1 });
+        if (scopes.success) await c.raw('variables', { variablesReference: 11 });
+        await c.raw('evaluate', { expression: 'f->proto', frameId: 1 });
+      },
+    ),
+    { numRuns: 60, seed: 14 },
+  );
+});

@@ -132,8 +132,9 @@ export class DwarfTypes {
     return { kind: 'void' };
   }
 
-  sizeOf(off: number | undefined): number {
+  sizeOf(off: number | undefined, depth = 0): number {
     const t = this.resolve(off);
+    if (depth > 16) return 0;
     switch (t.kind) {
       case 'base':
       case 'struct':
@@ -143,16 +144,17 @@ export class DwarfTypes {
       case 'pointer':
         return 8;
       case 'array':
-        return t.count * this.sizeOf(t.elem);
+        return t.count * this.sizeOf(t.elem, depth + 1);
       default:
         return 0;
     }
   }
 
   /** The type as C writes it: `__u32`, `struct flow *`, `char[4]`. */
-  name(off: number | undefined): string {
+  name(off: number | undefined, depth = 0): string {
     const d = this.die(off);
     if (!d) return 'void';
+    if (depth > 16) return '…'; // a malformed type that refers to itself
     const named = d.attrs.get(DW_AT.name);
     switch (d.tag) {
       case DW_TAG.typedef:
@@ -165,19 +167,19 @@ export class DwarfTypes {
       case DW_TAG.enumeration_type:
         return `enum ${strAttr(named, '(anonymous)')}`;
       case DW_TAG.const_type:
-        return `const ${this.name(this.target(d))}`;
+        return `const ${this.name(this.target(d), depth + 1)}`;
       case DW_TAG.volatile_type:
-        return `volatile ${this.name(this.target(d))}`;
+        return `volatile ${this.name(this.target(d), depth + 1)}`;
       case DW_TAG.restrict_type:
       case DW_TAG.atomic_type:
-        return this.name(this.target(d));
+        return this.name(this.target(d), depth + 1);
       case DW_TAG.pointer_type: {
-        const inner = this.name(this.target(d));
+        const inner = this.name(this.target(d), depth + 1);
         return inner.endsWith('*') ? `${inner}*` : `${inner} *`;
       }
       case DW_TAG.array_type: {
         const t = this.resolve(off);
-        return `${this.name(this.target(d))}[${t.kind === 'array' ? t.count : ''}]`;
+        return `${this.name(this.target(d), depth + 1)}[${t.kind === 'array' ? t.count : ''}]`;
       }
       case DW_TAG.subroutine_type:
         return 'function';

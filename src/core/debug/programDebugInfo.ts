@@ -57,7 +57,7 @@ export class ObjectDebugInfo {
   readonly ext: BtfExt | undefined;
   readonly dwarf: DwarfInfo | undefined;
   /** Why there are no locals (no -g, unreadable DWARF), for the Locals scope. */
-  readonly dwarfProblem: string | undefined;
+  dwarfProblem: string | undefined;
   readonly compDir: string | undefined;
 
   constructor(readonly elf: ElfFile) {
@@ -82,7 +82,13 @@ export class ObjectDebugInfo {
     const cu = dwarf?.units[0]?.root;
     const dir = cu?.attrs.get(0x1b /* DW_AT_comp_dir */);
     this.compDir = typeof dir === 'string' ? dir : undefined;
-    if (dwarf) for (const u of dwarf.units) this.collect(dwarf, u, u.root);
+    try {
+      if (dwarf) for (const u of dwarf.units) this.collect(dwarf, u, u.root);
+    } catch (e) {
+      // A malformed tree (nesting too deep for the stack, bad references): no locals, say why.
+      this.functions.length = 0;
+      this.dwarfProblem = `unreadable DWARF: ${e instanceof Error ? e.message : String(e)}`;
+    }
   }
 
   private collect(dwarf: DwarfInfo, unit: CompileUnit, die: Die): void {
