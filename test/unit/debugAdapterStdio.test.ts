@@ -167,3 +167,33 @@ test('debug-adapter: garbage on stdin is reported on stderr, a missing program i
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("debug-adapter: the N-th frame of a scenario runs on its receiving device with the scenario's map entries", async () => {
+  const root = path.resolve(fixtures, '../../..');
+  const c = new StdioClient(root);
+  try {
+    await c.request('initialize', { adapterID: 'xdp-lab' });
+    // Frame 65 is the first of the second traffic entry: UDP to port 9 → tx_port key 1 → r3.
+    const launch = await c.request('launch', {
+      program: 'test/fixtures/programs/obj/redirect.bpf.o',
+      function: 'xdp_redirect_udp',
+      frame: { scenario: 'examples/redirect.xdpscenario.json', index: 65 },
+    });
+    assert.equal(launch.success, true, launch.message);
+    const mark = c.count;
+    await c.request('configurationDone');
+    const out = await c.waitFor(
+      (m) => m.event === 'output' && /return value/.test(String(m.body?.output)),
+      mark,
+    );
+    assert.match(String(out.body?.output), /XDP_REDIRECT to map 'tx_port' key 1 \(return value 4\)/);
+    const bad = await c.request('launch', {
+      program: 'test/fixtures/programs/obj/redirect.bpf.o',
+      frame: { scenario: 'examples/redirect.xdpscenario.json', index: 999 },
+    });
+    assert.match(bad.message ?? '', /^frame.index: the scenario's traffic has 80 frames, not 999/);
+    await c.request('disconnect');
+  } finally {
+    c.proc.kill();
+  }
+});

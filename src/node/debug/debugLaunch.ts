@@ -43,6 +43,8 @@ export async function prepareLaunch(
   let frame: Uint8Array;
   let frameLabel: string;
   let cpu = typeof args.cpu === 'number' ? args.cpu : 0;
+  let ingressIfindex = typeof args.ingressIfindex === 'number' ? args.ingressIfindex : 1;
+  let scenarioMaps: Record<string, { key: unknown; value: unknown }[]> | undefined;
   let rxQueueIndex = typeof args.rxQueueIndex === 'number' ? args.rxQueueIndex : 0;
   const f = args.frame;
   if (f === undefined || f === null || f === '') {
@@ -78,9 +80,26 @@ export async function prepareLaunch(
     cpu = typeof args.cpu === 'number' ? args.cpu : entry.cpu;
     rxQueueIndex = typeof args.rxQueueIndex === 'number' ? args.rxQueueIndex : entry.queue;
     frameLabel = `frame ${index} of ${path.basename(file)} (${entry.path})`;
+    // Its context: the receiving device (a veth's peer, or the NIC itself) and the scenario's map
+    // entries (ifindex values by device name). Entries naming programs or AF_XDP sockets are left out.
+    const dev = scenario.devices.find((d) => d.name === entry.device);
+    const rx = entry.kind === 'from' && dev?.peer ? scenario.devices.find((d) => d.name === dev.peer) : dev;
+    if (rx && typeof args.ingressIfindex !== 'number') ingressIfindex = rx.ifindex;
+    const ifindexOf = (v: unknown): unknown =>
+      typeof v === 'string' ? (scenario.devices.find((d) => d.name === v)?.ifindex ?? v) : v;
+    scenarioMaps = {};
+    for (const [name, entries] of Object.entries(scenario.maps)) {
+      const kept = entries.flatMap((e) => {
+        const v = e.value;
+        if (typeof v !== 'object') return [{ key: e.key, value: ifindexOf(v) }];
+        if ('ifindex' in v && v.program === undefined) return [{ key: e.key, value: ifindexOf(v.ifindex) }];
+        return [];
+      });
+      if (kept.length) scenarioMaps[name] = kept;
+    }
   } else throw new Error('frame: give a file path or { "scenario": PATH, "index": N }');
 
-  let maps: unknown;
+  let maps: unknown = scenarioMaps && Object.keys(scenarioMaps).length ? scenarioMaps : undefined;
   if (typeof args.maps === 'string' && args.maps) {
     const file = path.resolve(cwd, args.maps);
     try {
@@ -97,7 +116,7 @@ export async function prepareLaunch(
     ...(maps !== undefined ? { maps } : {}),
     ...(typeof args.function === 'string' && args.function ? { function: args.function } : {}),
     stopOnEntry: args.stopOnEntry === true,
-    ingressIfindex: typeof args.ingressIfindex === 'number' ? args.ingressIfindex : 1,
+    ingressIfindex,
     rxQueueIndex,
     cpu,
     ...(typeof args.budget === 'number' ? { budget: args.budget } : {}),
