@@ -19,6 +19,9 @@ import type { RunSetup } from './recordedRun';
 
 export class LaunchError extends Error {}
 
+/** Replayed step memories kept (each is one loaded object: a few hundred KiB). */
+const MEMORY_CACHE = 8;
+
 /** The machine memory of one step: regions, the packet buffer and the maps. */
 export interface StepMemory {
   R: readonly Region[];
@@ -34,7 +37,8 @@ export class DebugTarget {
   readonly program: XdpProgram;
   readonly run: RecordedRun;
   private readonly infos = new Map<string, ProgramDebugInfo>();
-  private cached: { step: number; memory: StepMemory } | undefined;
+  /** Replayed memories of recent stops (step back and forth lands on them again without a replay). */
+  private readonly cached = new Map<number, StepMemory>();
   /** The memory after the run ended (the recording's own machine). */
   readonly endMemory: StepMemory;
 
@@ -113,10 +117,16 @@ export class DebugTarget {
   /** Memory as it was before step `step` ran (`run.length` is after the end). */
   memoryAt(step: number): StepMemory {
     if (step >= this.run.length) return this.endMemory;
-    if (this.cached?.step === step) return this.cached.memory;
+    const hit = this.cached.get(step);
+    if (hit) {
+      this.cached.delete(step); // most recently used last
+      this.cached.set(step, hit);
+      return hit;
+    }
     const f = this.fresh();
     RecordedRun.replayTo(f.setup, step);
-    this.cached = { step, memory: f.memory };
+    this.cached.set(step, f.memory);
+    if (this.cached.size > MEMORY_CACHE) this.cached.delete(this.cached.keys().next().value as number);
     return f.memory;
   }
 
