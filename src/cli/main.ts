@@ -4,6 +4,7 @@ import { CliError } from './cliError';
 import type { CliCommand, CliIo } from './command';
 import { benchCommand } from './commands/bench';
 import { checkCommand } from './commands/check';
+import { debugAdapterCommand } from './commands/debugAdapter';
 import { execCommand } from './commands/exec';
 import { runCommand } from './commands/run';
 import { simulateCommand } from './commands/simulate';
@@ -18,6 +19,7 @@ const commands: readonly CliCommand[] = [
   checkCommand,
   traceCommand,
   benchCommand,
+  debugAdapterCommand,
 ];
 
 function help(): string {

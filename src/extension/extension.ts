@@ -3,6 +3,7 @@
 import * as vscode from 'vscode';
 import { registerCapture } from './capture/register';
 import { registerExample } from './example/register';
+import { registerDebug } from './debug/register';
 import { registerLanguage } from './language/register';
 import { output } from './output';
 import { registerProgram } from './program/register';
@@ -20,6 +21,7 @@ export function activate(context: vscode.ExtensionContext): void {
     registerSimulation(context);
     registerCapture(context);
     registerExample(context);
+    registerDebug(context);
     const manifest = context.extension.packageJSON as { version?: string };
     log.info(`XDP Lab ${manifest.version ?? '?'} activated`);
   } catch (e) {

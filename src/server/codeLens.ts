@@ -1,5 +1,5 @@
-// CodeLens above each XDP program: run it on a frame (engine VM), simulate (visualizer), verify in
-// the kernel. Each command receives the document URI and the program's function name.
+// CodeLens above each XDP program: run it on a frame (engine VM), debug it (issue 14), simulate
+// (visualizer), verify in the kernel. Each command receives the document URI and the program's name.
 import type { CodeLens } from 'vscode-languageserver';
 import type { Analysis } from '../core/analysis/analyzer';
 
@@ -12,6 +12,7 @@ export function codeLenses(uri: string, analysis: Analysis): CodeLens[] {
     const args = [uri, p.name];
     out.push(
       { range, command: { title: '▶ Run on a frame', command: 'xdpLab.program.run', arguments: args } },
+      { range, command: { title: 'Debug', command: 'xdpLab.program.debug', arguments: args } },
       { range, command: { title: 'Simulate', command: 'xdpLab.visualizer.open', arguments: args } },
       { range, command: { title: 'Verify in kernel', command: 'xdpLab.program.verify', arguments: args } },
     );

@@ -205,14 +205,16 @@ describe('language server over LSP (in memory)', () => {
       lenses.map((l) => l.command?.command),
       [
         'xdpLab.program.run',
+        'xdpLab.program.debug',
         'xdpLab.visualizer.open',
         'xdpLab.program.verify',
         'xdpLab.program.run',
+        'xdpLab.program.debug',
         'xdpLab.visualizer.open',
         'xdpLab.program.verify',
       ],
     );
-    assert.deepEqual(lenses[2]?.command?.arguments, [uri, 'xdp_sampler']);
+    assert.deepEqual(lenses[3]?.command?.arguments, [uri, 'xdp_sampler']);
     const tokens = await c.request<SemanticTokens>('textDocument/semanticTokens/full', {
       textDocument: { uri },
     });

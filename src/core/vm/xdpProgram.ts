@@ -44,6 +44,11 @@ export interface RunOptions {
   budget?: number;
   /** Called before every instruction (slow path, for the stepper). */
   onStep?: (step: TraceStep) => void;
+  /**
+   * The same without allocating: pc, then r0–r10 as (hi, lo) int32 pairs (the debugger's recorder,
+   * src/core/debug/recordedRun.ts). Takes precedence over onStep.
+   */
+  onRawStep?: (pc: number, ...regs: number[]) => void;
 }
 
 export interface TestRunOptions extends RunOptions {
@@ -150,11 +155,12 @@ export class XdpProgram implements XdpProgramHandle, RunnableProgram {
     M.tail = null;
     M.tailCount = 0;
     M.budget = opts.budget ?? DEFAULT_BUDGET;
-    const trace = opts.onStep !== undefined;
+    const trace = opts.onStep !== undefined || opts.onRawStep !== undefined;
     M.tracing = trace;
     // eslint-disable-next-line @typescript-eslint/no-this-alias -- the tail-call loop moves on to other programs
     let prog: RunnableProgram = this;
-    if (opts.onStep) {
+    if (opts.onRawStep) M.trace = opts.onRawStep;
+    else if (opts.onStep) {
       const cb = opts.onStep;
       M.trace = (pc, ...r) => {
         const regs: bigint[] = [];

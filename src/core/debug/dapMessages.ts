@@ -1,0 +1,80 @@
+// The Debug Adapter Protocol's envelope (requests, responses, events) as plain objects, and the
+// launch arguments of debug type `xdp-lab` (../shared/specs/debugger.md "Launch request arguments").
+
+export interface DapRequest {
+  seq: number;
+  type: 'request';
+  command: string;
+  arguments?: Record<string, unknown>;
+}
+
+export interface DapResponse {
+  seq: number;
+  type: 'response';
+  request_seq: number;
+  success: boolean;
+  command: string;
+  message?: string;
+  body?: unknown;
+}
+
+export interface DapEvent {
+  seq: number;
+  type: 'event';
+  event: string;
+  body?: unknown;
+}
+
+export type DapMessage = DapRequest | DapResponse | DapEvent;
+
+/** `frame` of the launch arguments: a raw frame file, or the N-th frame (1-based) of a scenario. */
+export type LaunchFrame = string | { scenario: string; index?: number };
+
+export interface LaunchArguments {
+  /** A `.c` (compiled first) or an ELF object. */
+  program?: string;
+  /** The XDP program's function name (default: the first XDP program). */
+  function?: string;
+  frame?: LaunchFrame;
+  /** JSON file of map entries to load before the run (the `run --maps` format). */
+  maps?: string;
+  stopOnEntry?: boolean;
+  ingressIfindex?: number;
+  rxQueueIndex?: number;
+  cpu?: number;
+  /** Instruction budget of the run (default 1 M). */
+  budget?: number;
+}
+
+/** What the host (Node, a browser) prepares from the launch arguments: bytes, never paths. */
+export interface LaunchInput {
+  object: Uint8Array;
+  /** Object name (libbpf: the file name up to its first dot). */
+  objectName: string;
+  frame: Uint8Array;
+  /** How the frame was chosen, for the console ("default UDP frame", a file name). */
+  frameLabel: string;
+  maps?: unknown;
+  function?: string;
+  stopOnEntry: boolean;
+  ingressIfindex: number;
+  rxQueueIndex: number;
+  cpu: number;
+  budget?: number;
+}
+
+/** The capabilities `initialize` answers (the contract's minimum and what this adapter adds). */
+export const CAPABILITIES = {
+  supportsConfigurationDoneRequest: true,
+  supportsStepBack: true,
+  supportsDisassembleRequest: true,
+  supportsReadMemoryRequest: true,
+  supportsEvaluateForHovers: true,
+  supportsConditionalBreakpoints: true,
+  supportsHitConditionalBreakpoints: true,
+  supportsInstructionBreakpoints: true,
+  supportsSteppingGranularity: true,
+  supportsExceptionInfoRequest: true,
+  supportsTerminateRequest: true,
+  supportsBreakpointLocationsRequest: true,
+};

@@ -1,0 +1,118 @@
+// The XDP debugger in VS Code's own debug UI (issue 14): debug type `xdp-lab` runs the core adapter
+// inline (the same session `xdp-lab debug-adapter` serves on stdio), a configuration provider fills
+// program and function from the active editor, and the CodeLens "Debug" starts a session.
+import * as vscode from 'vscode';
+import type { LaunchArguments } from '../../core/debug/dapMessages';
+import { readConfig } from '../config';
+
+export const DEBUG_TYPE = 'xdp-lab';
+
+/** The adapter in the extension host: DAP messages straight into core/debug/dapSession. */
+class InlineAdapter implements vscode.DebugAdapter {
+  private readonly emitter = new vscode.EventEmitter<vscode.DebugProtocolMessage>();
+  readonly onDidSendMessage = this.emitter.event;
+  private session: Promise<{ handle(m: unknown): Promise<void> }>;
+  private chain = Promise.resolve();
+
+  constructor(folder: vscode.WorkspaceFolder | undefined) {
+    this.session = (async () => {
+      const [{ DapSession }, { prepareLaunch }] = await Promise.all([
+        import('../../core/debug/dapSession'),
+        import('../../node/debug/debugLaunch'),
+      ]);
+      return new DapSession({
+        prepare: (args: LaunchArguments) => {
+          const cfg = readConfig(folder?.uri);
+          return prepareLaunch(args, {
+            ...(folder ? { cwd: folder.uri.fsPath } : {}),
+            clang: {
+              clang: cfg.clangPath,
+              includePaths: cfg.clangIncludePaths,
+              extraArgs: cfg.clangExtraArgs,
+            },
+          });
+        },
+        send: (m) => this.emitter.fire(m),
+      });
+    })();
+  }
+
+  handleMessage(message: vscode.DebugProtocolMessage): void {
+    this.chain = this.chain.then(async () => (await this.session).handle(message));
+  }
+
+  dispose(): void {
+    this.emitter.dispose();
+  }
+}
+
+/** Fills a launch configuration from the active C editor (F5 without a launch.json, or missing fields). */
+class ConfigurationProvider implements vscode.DebugConfigurationProvider {
+  provideDebugConfigurations(): vscode.DebugConfiguration[] {
+    return [
+      {
+        type: DEBUG_TYPE,
+        request: 'launch',
+        name: 'XDP Lab: debug the program on a frame',
+        program: '${file}',
+        stopOnEntry: false,
+      },
+    ];
+  }
+
+  resolveDebugConfiguration(
+    _folder: vscode.WorkspaceFolder | undefined,
+    config: vscode.DebugConfiguration,
+  ): vscode.DebugConfiguration | undefined {
+    const editor = vscode.window.activeTextEditor;
+    if (!config.type && !config.request && !config.name) {
+      if (!editor || editor.document.languageId !== 'c') return config;
+      config.type = DEBUG_TYPE;
+      config.request = 'launch';
+      config.name = 'XDP Lab: debug the program on a frame';
+    }
+    if (!config.program && editor && /\.(c|o)$/.test(editor.document.fileName))
+      config.program = editor.document.fileName;
+    if (!config.program) {
+      void vscode.window.showErrorMessage(
+        "XDP Lab: the launch configuration needs 'program' (a .c file or a BPF object)",
+      );
+      return undefined;
+    }
+    return config;
+  }
+}
+
+/** `xdpLab.program.debug` (the CodeLens): {uri, function} from the language server, else the active editor. */
+async function debugProgram(uriArg?: unknown, fn?: unknown): Promise<void> {
+  const uri =
+    typeof uriArg === 'string'
+      ? vscode.Uri.parse(uriArg)
+      : uriArg instanceof vscode.Uri
+        ? uriArg
+        : vscode.window.activeTextEditor?.document.uri;
+  if (!uri) {
+    void vscode.window.showErrorMessage('XDP Lab: open an XDP C file to debug it');
+    return;
+  }
+  const folder = vscode.workspace.getWorkspaceFolder(uri);
+  const config: vscode.DebugConfiguration = {
+    type: DEBUG_TYPE,
+    request: 'launch',
+    name: `Debug ${typeof fn === 'string' ? fn : 'XDP program'}`,
+    program: uri.fsPath,
+    ...(typeof fn === 'string' ? { function: fn } : {}),
+  };
+  await vscode.debug.startDebugging(folder, config);
+}
+
+export function registerDebug(context: vscode.ExtensionContext): void {
+  context.subscriptions.push(
+    vscode.debug.registerDebugAdapterDescriptorFactory(DEBUG_TYPE, {
+      createDebugAdapterDescriptor: (session) =>
+        new vscode.DebugAdapterInlineImplementation(new InlineAdapter(session.workspaceFolder)),
+    }),
+    vscode.debug.registerDebugConfigurationProvider(DEBUG_TYPE, new ConfigurationProvider()),
+    vscode.commands.registerCommand('xdpLab.program.debug', debugProgram),
+  );
+}

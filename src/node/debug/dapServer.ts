@@ -1,0 +1,54 @@
+// Runs one debug session of the core adapter (core/debug/dapSession.ts) over a pair of byte streams:
+// `xdp-lab debug-adapter` on stdin/stdout. Requests are handled one at a time, in order; the
+// promise settles when the client disconnects or closes the input.
+import type { Readable, Writable } from 'node:stream';
+import { DapSession } from '../../core/debug/dapSession';
+import type { LaunchArguments } from '../../core/debug/dapMessages';
+import type { ClangOptions } from '../clang';
+import { prepareLaunch } from './debugLaunch';
+import { DapDecoder, encodeDapMessage } from './dapStdio';
+
+export interface DapServerOptions {
+  cwd?: string;
+  clang?: ClangOptions;
+  /** Where protocol problems are reported (stderr for the CLI). */
+  log?: (line: string) => void;
+}
+
+export function serveDap(input: Readable, output: Writable, opts: DapServerOptions = {}): Promise<void> {
+  return new Promise((resolve) => {
+    let done = false;
+    const finish = (): void => {
+      if (done) return;
+      done = true;
+      input.off('data', onData);
+      input.pause(); // lets the process exit once the last response is written
+      resolve();
+    };
+    const session = new DapSession({
+      prepare: (args: LaunchArguments) =>
+        prepareLaunch(args, {
+          ...(opts.cwd ? { cwd: opts.cwd } : {}),
+          ...(opts.clang ? { clang: opts.clang } : {}),
+        }),
+      send: (m) => {
+        if (!output.destroyed) output.write(encodeDapMessage(m));
+      },
+    });
+    let chain = Promise.resolve();
+    const decoder = new DapDecoder(
+      (msg) => {
+        chain = chain.then(async () => {
+          await session.handle(msg);
+          const cmd = (msg as { command?: unknown }).command;
+          if (cmd === 'disconnect') finish();
+        });
+      },
+      (why) => opts.log?.(`xdp-lab debug-adapter: ${why}`),
+    );
+    const onData = (chunk: Buffer): void => decoder.push(chunk);
+    input.on('data', onData);
+    input.once('end', () => void chain.then(finish));
+    input.once('close', () => void chain.then(finish));
+  });
+}

@@ -1,0 +1,124 @@
+// Turns the launch arguments of debug type `xdp-lab` into what the core session runs: the object
+// (a .c compiled with clang first), the frame (a raw file, the N-th frame of a scenario's traffic, or
+// the default UDP frame of core/packet/frameBuilder), the map preload JSON. Errors name the field.
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { LaunchArguments, LaunchInput } from '../../core/debug/dapMessages';
+import { buildFrame } from '../../core/packet/frameBuilder';
+import { parseScenarioText } from '../../core/scenario/scenarioParse';
+import { ClangFailedError, ClangMissingError, compileBpfC } from '../clang';
+import type { ClangOptions } from '../clang';
+
+/** The frame a launch without `frame` runs on: frameBuilder's example UDP frame (10.0.0.1 → 10.0.0.2, port 9). */
+export const DEFAULT_FRAME_SPEC = { udp: { sport: 4000, dport: 9 } };
+
+async function read(file: string, field: string): Promise<Uint8Array> {
+  try {
+    return new Uint8Array(await readFile(file));
+  } catch (e) {
+    throw new Error(`${field}: cannot read ${file}: ${(e as Error).message.replace(/^[A-Z]+: /, '')}`);
+  }
+}
+
+export async function prepareLaunch(
+  args: LaunchArguments,
+  opts: { cwd?: string; clang?: ClangOptions } = {},
+): Promise<LaunchInput> {
+  const cwd = opts.cwd ?? process.cwd();
+  if (typeof args.program !== 'string' || !args.program)
+    throw new Error('program: missing (the path of a .c file or of a BPF object)');
+  const program = path.resolve(cwd, args.program);
+  let object: Uint8Array;
+  if (program.endsWith('.c')) {
+    try {
+      object = (await compileBpfC(program, opts.clang ?? {})).object;
+    } catch (e) {
+      if (e instanceof ClangMissingError) throw new Error(`program: ${e.message}`);
+      if (e instanceof ClangFailedError)
+        throw new Error(`program: ${e.message}${e.stderr ? `\n${e.stderr.trimEnd()}` : ''}`);
+      throw new Error(`program: ${(e as Error).message}`);
+    }
+  } else object = await read(program, 'program');
+
+  let frame: Uint8Array;
+  let frameLabel: string;
+  let cpu = typeof args.cpu === 'number' ? args.cpu : 0;
+  let ingressIfindex = typeof args.ingressIfindex === 'number' ? args.ingressIfindex : 1;
+  let scenarioMaps: Record<string, { key: unknown; value: unknown }[]> | undefined;
+  let rxQueueIndex = typeof args.rxQueueIndex === 'number' ? args.rxQueueIndex : 0;
+  const f = args.frame;
+  if (f === undefined || f === null || f === '') {
+    frame = buildFrame(DEFAULT_FRAME_SPEC);
+    frameLabel = 'the default UDP frame (10.0.0.1:4000 → 10.0.0.2:9)';
+  } else if (typeof f === 'string') {
+    const file = path.resolve(cwd, f);
+    frame = await read(file, 'frame');
+    frameLabel = path.basename(file);
+  } else if (typeof f === 'object' && typeof f.scenario === 'string') {
+    const file = path.resolve(cwd, f.scenario);
+    const text = new TextDecoder().decode(await read(file, 'frame.scenario'));
+    let scenario;
+    try {
+      scenario = parseScenarioText(text);
+    } catch (e) {
+      throw new Error(`frame.scenario: ${(e as Error).message}`);
+    }
+    const index = f.index ?? 1;
+    if (!Number.isInteger(index) || index < 1)
+      throw new Error(`frame.index: ${index} is not a frame number (1, 2, …)`);
+    let n = 0;
+    const entry = scenario.traffic.find((t) => {
+      n += t.count;
+      return n >= index;
+    });
+    if (!entry) throw new Error(`frame.index: the scenario's traffic has ${n} frames, not ${index}`);
+    if (!entry.frame)
+      throw new Error(
+        `frame.index: frame ${index} comes from a pcap (${entry.pcap ?? '?'}); give the frame as a file`,
+      );
+    frame = entry.frame;
+    cpu = typeof args.cpu === 'number' ? args.cpu : entry.cpu;
+    rxQueueIndex = typeof args.rxQueueIndex === 'number' ? args.rxQueueIndex : entry.queue;
+    frameLabel = `frame ${index} of ${path.basename(file)} (${entry.path})`;
+    // Its context: the receiving device (a veth's peer, or the NIC itself) and the scenario's map
+    // entries (ifindex values by device name). Entries naming programs or AF_XDP sockets are left out.
+    const dev = scenario.devices.find((d) => d.name === entry.device);
+    const rx = entry.kind === 'from' && dev?.peer ? scenario.devices.find((d) => d.name === dev.peer) : dev;
+    if (rx && typeof args.ingressIfindex !== 'number') ingressIfindex = rx.ifindex;
+    const ifindexOf = (v: unknown): unknown =>
+      typeof v === 'string' ? (scenario.devices.find((d) => d.name === v)?.ifindex ?? v) : v;
+    scenarioMaps = {};
+    for (const [name, entries] of Object.entries(scenario.maps)) {
+      const kept = entries.flatMap((e) => {
+        const v = e.value;
+        if (typeof v !== 'object') return [{ key: e.key, value: ifindexOf(v) }];
+        if ('ifindex' in v && v.program === undefined) return [{ key: e.key, value: ifindexOf(v.ifindex) }];
+        return [];
+      });
+      if (kept.length) scenarioMaps[name] = kept;
+    }
+  } else throw new Error('frame: give a file path or { "scenario": PATH, "index": N }');
+
+  let maps: unknown = scenarioMaps && Object.keys(scenarioMaps).length ? scenarioMaps : undefined;
+  if (typeof args.maps === 'string' && args.maps) {
+    const file = path.resolve(cwd, args.maps);
+    try {
+      maps = JSON.parse(new TextDecoder().decode(await read(file, 'maps')));
+    } catch (e) {
+      throw new Error(`maps: ${file} is not JSON: ${(e as Error).message}`);
+    }
+  }
+  return {
+    object,
+    objectName: path.basename(program).split('.')[0] || 'obj',
+    frame,
+    frameLabel,
+    ...(maps !== undefined ? { maps } : {}),
+    ...(typeof args.function === 'string' && args.function ? { function: args.function } : {}),
+    stopOnEntry: args.stopOnEntry === true,
+    ingressIfindex,
+    rxQueueIndex,
+    cpu,
+    ...(typeof args.budget === 'number' ? { budget: args.budget } : {}),
+  };
+}
