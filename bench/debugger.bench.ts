@@ -1,7 +1,7 @@
 // Benchmarks of the XDP debugger (issue 14 "Speed"): a session's start (initialize → launch →
 // breakpoint → stopped, target < 500 ms), one step's answer (next + stackTrace + scopes + locals, target
-// < 50 ms) on the debugger fixture and at the end of a 1 M-instruction run (the memory of a step is a
-// replay), and the memory a recorded run of 1 M instructions holds (target < 200 MB).
+// < 50 ms) on the debugger fixture and at the end of a 1 M-instruction run (memory moves along the store
+// log), a stop behind a helper call (still a replay), and the memory a 1 M-instruction record holds (< 200 MB).
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -80,6 +80,9 @@ int xdp_spin(struct xdp_md *ctx)
 char _license[] SEC("license") = "GPL";
 `;
 
+/** The same loop with a helper call in it: a stop behind a call is rebuilt by a replay. */
+const SPIN_CALL_C = SPIN_C.replace('h = h * 31 + i;', 'h = h * 31 + i + bpf_get_smp_processor_id();');
+
 export async function runBench(): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
   const obj = new Uint8Array(fs.readFileSync(path.join(fixtures, 'obj/debugme.bpf.o')));
@@ -113,10 +116,11 @@ export async function runBench(): Promise<BenchRow[]> {
   }
 
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xdp-dbg-bench-'));
-  try {
-    const c = path.join(dir, 'spin.bpf.c');
-    fs.writeFileSync(c, SPIN_C);
-    const o = path.join(dir, 'spin.bpf.o');
+  /** Compiles `text` with clang (undefined without clang). */
+  const compile = (name: string, text: string): Uint8Array | undefined => {
+    const c = path.join(dir, `${name}.bpf.c`);
+    fs.writeFileSync(c, text);
+    const o = path.join(dir, `${name}.bpf.o`);
     const r = spawnSync('clang', [
       '-O2',
       '-g',
@@ -128,8 +132,11 @@ export async function runBench(): Promise<BenchRow[]> {
       '-o',
       o,
     ]);
-    if (r.status !== 0) return rows; // no clang: the 1 M rows are omitted
-    const spin = new Uint8Array(fs.readFileSync(o));
+    return r.status === 0 ? new Uint8Array(fs.readFileSync(o)) : undefined;
+  };
+  try {
+    const spin = compile('spin', SPIN_C);
+    if (!spin) return rows; // no clang: the 1 M rows are omitted
     (globalThis as { gc?: () => void }).gc?.();
     const before = process.memoryUsage();
     const t0 = performance.now();
@@ -172,11 +179,26 @@ export async function runBench(): Promise<BenchRow[]> {
     tEnd.push(await stepCycle(cl2, 'stepBack'));
     tEnd.push(await stepCycle(cl2, 'next'));
     rows.push({
-      name: 'debugger: step at the end of the 1 M run (replay), median',
+      name: 'debugger: step at the end of the 1 M run, median',
       value: median(tEnd),
       unit: 'ms',
       target: 50,
     });
+    // A helper call in the loop: memory before the last call is a replay of the whole run.
+    const spinCall = compile('spincall', SPIN_CALL_C);
+    if (spinCall) {
+      const tc = new DebugTarget(input(spinCall, 2_000_000));
+      const n2 = tc.run.length;
+      let back = n2 - 1;
+      while (back > 0 && tc.run.stores.segment(back) === tc.run.stores.segment(n2)) back--;
+      const t1 = performance.now();
+      tc.memoryAt(back);
+      rows.push({
+        name: 'debugger: memory at a stop behind the last helper call of a 1 M run (replay)',
+        value: performance.now() - t1,
+        unit: 'ms',
+      });
+    }
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

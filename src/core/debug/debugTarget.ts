@@ -1,5 +1,5 @@
 // The debuggee: one object loaded from bytes, the program under debug, its recorded run, and the
-// memory of any step of that run (a deterministic replay stopped at the step, cached for the last one).
+// memory of any step of that run (a kept memory moved along the store log, else a replay to the step).
 import { parseElf } from '../elf/elfFile';
 import { loadObject } from '../elf/loadObject';
 import type { LoadedObject } from '../elf/loadObject';
@@ -19,8 +19,14 @@ import type { RunSetup } from './recordedRun';
 
 export class LaunchError extends Error {}
 
-/** Replayed step memories kept (each is one loaded object: a few hundred KiB). */
+/** Step memories kept (each is one loaded object: a few hundred KiB). */
 const MEMORY_CACHE = 8;
+
+/** A kept memory and the step it currently shows (it moves: the same object serves many steps). */
+interface KeptMemory {
+  at: number;
+  memory: StepMemory;
+}
 
 /** The machine memory of one step: regions, the packet buffer and the maps. */
 export interface StepMemory {
@@ -37,10 +43,8 @@ export class DebugTarget {
   readonly program: XdpProgram;
   readonly run: RecordedRun;
   private readonly infos = new Map<string, ProgramDebugInfo>();
-  /** Replayed memories of recent stops (step back and forth lands on them again without a replay). */
-  private readonly cached = new Map<number, StepMemory>();
-  /** The memory after the run ended (the recording's own machine). */
-  readonly endMemory: StepMemory;
+  /** Memories of recent stops, least recently used first; the recording's own machine starts at the end. */
+  private readonly kept: KeptMemory[] = [];
 
   constructor(readonly input: LaunchInput) {
     let elf;
@@ -54,7 +58,7 @@ export class DebugTarget {
     this.programs = first.obj.programs;
     this.program = first.setup.program;
     this.run = RecordedRun.record(first.setup);
-    this.endMemory = first.memory;
+    this.kept.push({ at: this.run.length, memory: first.memory });
   }
 
   /** A new object, maps and buffer exactly as the launch described them (every replay starts here). */
@@ -114,19 +118,43 @@ export class DebugTarget {
     return { obj, setup, memory };
   }
 
-  /** Memory as it was before step `step` ran (`run.length` is after the end). */
+  /** The memory after the run ended. */
+  get endMemory(): StepMemory {
+    return this.memoryAt(this.run.length);
+  }
+
+  /**
+   * Memory as it was before step `step` ran (`run.length` and past it: after the end). A kept memory
+   * with no hidden step (call, exit) between it and `step` moves there along the store log; otherwise
+   * a fresh load replays the run up to `step`. The memory returned is valid until the next call.
+   */
   memoryAt(step: number): StepMemory {
-    if (step >= this.run.length) return this.endMemory;
-    const hit = this.cached.get(step);
-    if (hit) {
-      this.cached.delete(step); // most recently used last
-      this.cached.set(step, hit);
-      return hit;
+    const run = this.run;
+    const s = Math.max(0, Math.min(step, run.length));
+    const seg = run.stores.segment(s);
+    let best = -1;
+    for (let k = 0; k < this.kept.length; k++) {
+      const m = this.kept[k] as KeptMemory;
+      if (run.stores.segment(m.at) !== seg) continue;
+      if (best < 0 || Math.abs(m.at - s) < Math.abs((this.kept[best] as KeptMemory).at - s)) best = k;
     }
+    let m: KeptMemory;
+    if (best >= 0) {
+      m = this.kept.splice(best, 1)[0] as KeptMemory;
+      if (m.at !== s) run.stores.move(m.memory.R, m.at, s);
+      m.at = s;
+    } else {
+      m = { at: s, memory: this.replayMemory(s) };
+      if (this.kept.length >= MEMORY_CACHE) this.kept.shift();
+    }
+    this.kept.push(m); // most recently used last
+    return m.memory;
+  }
+
+  /** A new memory at `step` by replaying the run from a fresh load (not kept). */
+  replayMemory(step: number): StepMemory {
     const f = this.fresh();
     RecordedRun.replayTo(f.setup, step);
-    this.cached.set(step, f.memory);
-    if (this.cached.size > MEMORY_CACHE) this.cached.delete(this.cached.keys().next().value as number);
     return f.memory;
   }
 

@@ -1,9 +1,13 @@
 // A recorded run of one XDP program: for every executed instruction its program, pc, call depth, the
 // step that opened its stack frame and r0–r10 before it ran. The VM is deterministic, so stepping
-// forward and back is navigation over this record (memory at a step is rebuilt by a replay).
+// forward and back is navigation over this record; memory moves between steps along its store log.
+import * as I from '../vm/isa';
 import type { RunnableProgram } from '../vm/machine';
+import { ADDR_BASE } from '../vm/memory';
 import type { XdpProgram } from '../vm/xdpProgram';
 import type { XdpBuffer, XdpRunContext, XdpRunResult } from '../vm/xdpRun';
+import { STEP_HIDDEN, STEP_PLAIN, StoreLog, stepKinds } from './storeLog';
+import type { StepKinds } from './storeLog';
 
 const CHUNK = 1 << 16;
 /** int32 words of r0–r10 as (hi, lo) pairs per step. */
@@ -37,6 +41,8 @@ export class RecordedRun {
   /** Programs by index (tail calls add the programs they enter). */
   readonly programs: RunnableProgram[] = [];
   result: XdpRunResult = { action: 0, insns: 0 };
+  /** Every store of the run and the steps with hidden effects. */
+  readonly stores = new StoreLog();
 
   /** Runs `setup` to its end, recording every step. */
   static record(setup: RunSetup): RecordedRun {
@@ -48,6 +54,9 @@ export class RecordedRun {
     let lastDepth = 0;
     let lastProg: RunnableProgram | undefined;
     let p = 0;
+    const log = rec.stores;
+    const kinds: StepKinds[] = [];
+    let k: StepKinds = stepKinds(undefined);
     const hook = (
       pc: number,
       a0: number,
@@ -81,8 +90,10 @@ export class RecordedRun {
           q = rec.programs.length;
           progIndex.set(cur, q);
           rec.programs.push(cur);
+          kinds.push(stepKinds((cur as { insns?: readonly I.Insn[] }).insns));
         }
         p = q;
+        k = kinds[q] as StepKinds;
       }
       const d = M.depth;
       if (i > 0 && (d !== lastDepth || cur !== lastProg)) {
@@ -137,11 +148,27 @@ export class RecordedRun {
       r[o + 20] = a20;
       r[o + 21] = a21;
       rec.length = i + 1;
+      log.settle(M.R);
+      const kind = pc < k.kind.length ? (k.kind[pc] as number) : STEP_HIDDEN;
+      if (kind === STEP_HIDDEN) log.hide(i);
+      else if (kind !== STEP_PLAIN) {
+        const d2 = o + 2 * (k.dst[pc] as number);
+        log.store(M.R, i, r[d2] as number, (r[d2 + 1] as number) - ADDR_BASE + (k.off[pc] as number), kind);
+      }
     };
     rec.result = setup.program.run(setup.buffer, setup.ctx, {
       onRawStep: hook,
       ...(setup.budget !== undefined ? { budget: setup.budget } : {}),
     });
+    log.settle(M.R);
+    // The final exit ends the run: nothing it hides happens before the end.
+    const last = rec.length - 1;
+    if (last >= 0 && !rec.result.fault) {
+      const q = rec.programIndex(last);
+      const pcl = rec.pc(last);
+      const ins = (rec.programs[q] as { insns?: readonly I.Insn[] }).insns?.[pcl];
+      if (ins && ins.op === (I.BPF_JMP | I.JMP_EXIT)) log.unhideLast(last);
+    }
     return rec;
   }
 
@@ -208,6 +235,6 @@ export class RecordedRun {
   }
   /** Bytes the record holds (the bench's memory row). */
   get byteSize(): number {
-    return this.chunks.length * CHUNK * (4 + 1 + 1 + 1 + 4 + REG_WORDS * 4);
+    return this.chunks.length * CHUNK * (4 + 1 + 1 + 1 + 4 + REG_WORDS * 4) + this.stores.byteSize;
   }
 }
