@@ -137,6 +137,9 @@ export class XdpProgram implements XdpProgramHandle, RunnableProgram {
     const M = this.system.machine;
     if (M.xdp)
       throw new Error('XdpProgram.run: a run is already in progress in this system (runs do not nest)');
+    // No map-value pointer outlives a run: caches that grew past their limit are dropped now.
+    const mem = this.system.mapMemory;
+    if (mem.pending.length) mem.sweep();
     const slot = M.xdpSlot;
     slot.buffer = buffer;
     slot.ctx = ctx;
