@@ -6,6 +6,7 @@ import { MapMemoryError } from '../maps/mapMemory';
 import { QueueStackMap } from '../maps/queueStack';
 import type { HelperFn, Machine } from '../vm/machine';
 import { ADDR_BASE } from '../vm/memory';
+import type { Region } from '../vm/memory';
 
 export function mapArg(M: Machine, pc: number, i: number): BpfMap {
   return M.argRegion(pc, i, 'map', 'map').ref as BpfMap;
@@ -32,9 +33,7 @@ export const bpf_map_lookup_elem: HelperFn = (M, pc) => {
   const map = mapArg(M, pc, 1);
   const ko = argOffset(M, pc, 2, map.def.keySize, 'map key');
   try {
-    if (map.def.keySize === 4 && map.lookupU32)
-      return M.ptr(map.lookupU32((M.R[M.argHi(2)] as { dv: DataView }).dv.getInt32(ko, true), M.cpu));
-    return M.ptr(map.lookupAt((M.R[M.argHi(2)] as { u8: Uint8Array }).u8, ko, M.cpu));
+    return M.ptr(map.lookupAt(M.R[M.argHi(2)] as Region, ko, M.cpu));
   } catch (e) {
     return outOfMemory(M, pc, e);
   }
@@ -45,10 +44,8 @@ export const bpf_map_update_elem: HelperFn = (M, pc) => {
   const ko = argOffset(M, pc, 2, map.def.keySize, 'map key');
   const vo = argOffset(M, pc, 3, map.def.valueSize, 'map value');
   const flags = (M.argLo(4) >>> 0) + (M.argHi(4) !== 0 ? 8 : 0);
-  const kbuf = (M.R[M.argHi(2)] as { u8: Uint8Array }).u8;
-  const vbuf = (M.R[M.argHi(3)] as { u8: Uint8Array }).u8;
   try {
-    return M.ret(map.updateAt(kbuf, ko, vbuf, vo, flags, M.cpu));
+    return M.ret(map.updateAt(M.R[M.argHi(2)] as Region, ko, M.R[M.argHi(3)] as Region, vo, flags, M.cpu));
   } catch (e) {
     return outOfMemory(M, pc, e);
   }
@@ -57,7 +54,7 @@ export const bpf_map_update_elem: HelperFn = (M, pc) => {
 export const bpf_map_delete_elem: HelperFn = (M, pc) => {
   const map = mapArg(M, pc, 1);
   const ko = argOffset(M, pc, 2, map.def.keySize, 'map key');
-  return M.ret(map.deleteAt((M.R[M.argHi(2)] as { u8: Uint8Array }).u8, ko));
+  return M.ret(map.deleteAt(M.R[M.argHi(2)] as Region, ko));
 };
 
 const queue = (M: Machine, pc: number): QueueStackMap => {
@@ -90,9 +87,8 @@ export const bpf_map_lookup_percpu_elem: HelperFn = (M, pc) => {
   // bpf_map_lookup_percpu_elem: a CPU at or past nr_cpu_ids finds nothing.
   const cpus = (M.system as { possibleCpus?: number }).possibleCpus ?? 1;
   const ko = argOffset(M, pc, 2, map.def.keySize, 'map key');
-  const kbuf = (M.R[M.argHi(2)] as { u8: Uint8Array }).u8;
   try {
-    return M.ptr(cpu < cpus ? map.lookupAt(kbuf, ko, cpu) : undefined);
+    return M.ptr(cpu < cpus ? map.lookupAt(M.R[M.argHi(2)] as Region, ko, cpu) : undefined);
   } catch (e) {
     return outOfMemory(M, pc, e);
   }

@@ -3,7 +3,7 @@
 // Values live in lazily allocated pages (pagedValues.ts): a 32 M-entry array costs what is touched.
 import type { Region } from '../vm/memory';
 import { BPF_NOEXIST, BpfMap, DUMP_ALL_LIMIT, checkUpdateFlags, percpuStride, u32At } from './bpfMap';
-import type { MapDef, MapEntryDump, MapHost } from './bpfMap';
+import type { MapDef, MapEntryDump, MapHost, MemView } from './bpfMap';
 import { E2BIG, EEXIST, EINVAL, ENOENT } from './errno';
 import { PagedValues } from './pagedValues';
 import { REGION_CACHE_LIMIT, ValueRegions } from './valueRegions';
@@ -62,8 +62,8 @@ export class ArrayMap extends BpfMap {
     return this.lookupU32(u32At(key), cpu);
   }
 
-  override lookupAt(buf: Uint8Array, off: number, cpu: number): Region | undefined {
-    return this.lookupU32(u32At(buf, off), cpu);
+  override lookupAt(key: MemView, off: number, cpu: number): Region | undefined {
+    return this.lookupU32(key.dv.getUint32(off, true), cpu);
   }
 
   override lookupU32(key: number, cpu: number): Region | undefined {
@@ -74,20 +74,16 @@ export class ArrayMap extends BpfMap {
   }
 
   override update(key: Uint8Array, value: Uint8Array, flags: number, cpu: number): number {
-    return this.updateAt(key, 0, value, 0, flags, cpu);
+    return this.set(u32At(key), value, 0, flags, cpu);
   }
 
-  override updateAt(
-    kbuf: Uint8Array,
-    koff: number,
-    vbuf: Uint8Array,
-    voff: number,
-    flags: number,
-    cpu: number,
-  ): number {
+  override updateAt(key: MemView, koff: number, value: MemView, voff: number, flags: number, cpu: number): number {
+    return this.set(key.dv.getUint32(koff, true), value.u8, voff, flags, cpu);
+  }
+
+  private set(i: number, vbuf: Uint8Array, voff: number, flags: number, cpu: number): number {
     const bad = checkUpdateFlags(flags, true);
     if (bad) return bad;
-    const i = u32At(kbuf, koff);
     if (i >= this.def.maxEntries) return -E2BIG;
     if ((flags & 3) === BPF_NOEXIST) return -EEXIST;
     (this.storage[this.percpu ? cpu : 0] as PagedValues).write(i, vbuf, voff);

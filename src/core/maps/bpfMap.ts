@@ -26,6 +26,18 @@ export interface MapHost {
   readonly memory: MapMemory;
 }
 
+/** Bytes with a view over them (a Region is one): how helpers hand keys and values to maps. */
+export interface MemView {
+  readonly u8: Uint8Array;
+  readonly dv: DataView;
+}
+
+/** A MemView of user-space bytes. */
+export const memView = (u8: Uint8Array): MemView => ({
+  u8,
+  dv: new DataView(u8.buffer, u8.byteOffset, u8.byteLength),
+});
+
 /** One entry as `xdp-lab run --json` and the map views print it (hex strings). */
 export interface MapEntryDump {
   key: Uint8Array;
@@ -98,23 +110,23 @@ export abstract class BpfMap {
   }
 
   /**
-   * The helpers' allocation-free entry points: the key (and value) given as a buffer and an offset
-   * into it (the program's stack or a map value), key_size (value_size) bytes long, already
+   * The helpers' allocation-free entry points: the key (and value) given as program memory (a
+   * region's bytes and view) and an offset into it, key_size (value_size) bytes long, already
    * bounds-checked. Map types with typed storage override them; the defaults copy.
    */
-  lookupAt(buf: Uint8Array, off: number, cpu: number): Region | undefined {
-    return this.lookup(buf.subarray(off, off + this.def.keySize), cpu);
+  lookupAt(key: MemView, off: number, cpu: number): Region | undefined {
+    return this.lookup(key.u8.subarray(off, off + this.def.keySize), cpu);
   }
-  updateAt(kbuf: Uint8Array, koff: number, vbuf: Uint8Array, voff: number, flags: number, cpu: number): number {
+  updateAt(key: MemView, koff: number, value: MemView, voff: number, flags: number, cpu: number): number {
     return this.update(
-      kbuf.subarray(koff, koff + this.def.keySize),
-      vbuf.subarray(voff, voff + this.def.valueSize),
+      key.u8.subarray(koff, koff + this.def.keySize),
+      value.u8.subarray(voff, voff + this.def.valueSize),
       flags,
       cpu,
     );
   }
-  deleteAt(buf: Uint8Array, off: number): number {
-    return this.delete(buf.subarray(off, off + this.def.keySize));
+  deleteAt(key: MemView, off: number): number {
+    return this.delete(key.u8.subarray(off, off + this.def.keySize));
   }
 
   /** BPF_MAP_LOOKUP_ELEM from user space: the value (per-CPU: all CPUs' values) or -errno. */

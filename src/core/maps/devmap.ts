@@ -5,7 +5,7 @@ import type { Region } from '../vm/memory';
 import type { XdpProgramHandle } from '../vm/xdpRun';
 import { BPF_EXIST, BPF_NOEXIST, u32At } from './bpfMap';
 import { RedirectSlotMap } from './redirectSlotMap';
-import type { MapDef, MapHost } from './bpfMap';
+import type { MapDef, MapHost, MemView } from './bpfMap';
 import { E2BIG, EEXIST, EINVAL, ENOENT } from './errno';
 import { ownerCompatible } from './redirectMapEnv';
 import type { MapOwner, RedirectMapEnvironment } from './redirectMapEnv';
@@ -81,8 +81,8 @@ export class DevMap extends RedirectSlotMap<DevmapEntry> {
     return this.lookupU32(u32At(key));
   }
 
-  override lookupAt(buf: Uint8Array, off: number): Region | undefined {
-    return this.lookupU32(u32At(buf, off));
+  override lookupAt(key: MemView, off: number): Region | undefined {
+    return this.lookupU32(key.dv.getUint32(off, true));
   }
 
   override lookupU32(key: number): Region | undefined {

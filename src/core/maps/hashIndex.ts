@@ -21,7 +21,10 @@ export class HashIndex {
   capacity = 0;
   /** Live elements. */
   count = 0;
-  private keys = new Uint8Array(0);
+  /** Key words per slot: ceil(key_size / 4). */
+  private readonly words: number;
+  /** Keys as little-endian words, `words` per slot, the last zero-padded. */
+  private keys = new Int32Array(0);
   private hashes = new Int32Array(0);
   /** Order list: prev/next slot, -1 at the ends; free slots are chained through next. */
   private prev = new Int32Array(0);
@@ -41,50 +44,48 @@ export class HashIndex {
     readonly maxEntries: number,
     private readonly memory: MapMemory,
     private readonly mapName: string,
-  ) {}
+  ) {
+    this.words = Math.max(1, Math.ceil(keySize / 4));
+  }
 
-  /** Hash of the key bytes buf[off .. off+keySize). */
-  hashOf(buf: Uint8Array, off: number): number {
-    const n = this.keySize;
-    if (n === 4)
-      return fmix(
-        (buf[off] as number) |
-          ((buf[off + 1] as number) << 8) |
-          ((buf[off + 2] as number) << 16) |
-          ((buf[off + 3] as number) << 24),
-      );
-    let h = 0x811c9dc5 ^ n;
-    let k = off;
-    const end = off + n;
-    for (; k + 4 <= end; k += 4)
-      h = Math.imul(
-        h ^
-          ((buf[k] as number) |
-            ((buf[k + 1] as number) << 8) |
-            ((buf[k + 2] as number) << 16) |
-            ((buf[k + 3] as number) << 24)),
-        0x01000193,
-      );
-    for (; k < end; k++) h = Math.imul(h ^ (buf[k] as number), 0x01000193);
+  /**
+   * The key's words: key_size bytes at `off` read as little-endian 32-bit words, the last one
+   * zero-padded (a partial word is read byte by byte: never past the key).
+   */
+  private word(dv: DataView, off: number, w: number): number {
+    const o = off + 4 * w;
+    const left = this.keySize - 4 * w;
+    if (left >= 4) return dv.getInt32(o, true);
+    let v = 0;
+    for (let k = left - 1; k >= 0; k--) v = (v << 8) | dv.getUint8(o + k);
+    return v;
+  }
+
+  /** Hash of the key at dv[off .. off+keySize). */
+  hashOf(dv: DataView, off: number): number {
+    const nw = this.words;
+    if (nw === 1) return fmix(this.word(dv, off, 0));
+    let h = 0x811c9dc5 ^ this.keySize;
+    for (let w = 0; w < nw; w++) h = Math.imul(h ^ this.word(dv, off, w), 0x01000193);
     return fmix(h);
   }
 
-  /** The slot holding this key, or -1. */
-  find(buf: Uint8Array, off: number): number {
+  /** The slot holding the key at dv[off .. off+keySize), or -1. */
+  find(dv: DataView, off: number): number {
     if (this.count === 0) return -1;
-    const h = this.hashOf(buf, off);
+    const h = this.hashOf(dv, off);
     const t = this.table;
     const m = this.tmask;
-    const n = this.keySize;
+    const nw = this.words;
     const keys = this.keys;
     for (let i = h & m; ; i = (i + 1) & m) {
       const s = (t[i] as number) - 1;
       if (s < 0) return -1;
       if (this.hashes[s] === h) {
-        const ko = s * n;
-        let k = 0;
-        while (k < n && keys[ko + k] === buf[off + k]) k++;
-        if (k === n) return s;
+        const ko = s * nw;
+        let w = 0;
+        while (w < nw && keys[ko + w] === this.word(dv, off, w)) w++;
+        if (w === nw) return s;
       }
     }
   }
@@ -95,35 +96,24 @@ export class HashIndex {
     const h = fmix(v | 0);
     const t = this.table;
     const m = this.tmask;
-    const keys = this.keys;
     for (let i = h & m; ; i = (i + 1) & m) {
       const s = (t[i] as number) - 1;
       if (s < 0) return -1;
-      if (this.hashes[s] === h) {
-        const ko = s * 4;
-        if (
-          ((keys[ko] as number) |
-            ((keys[ko + 1] as number) << 8) |
-            ((keys[ko + 2] as number) << 16) |
-            ((keys[ko + 3] as number) << 24)) ===
-          (v | 0)
-        )
-          return s;
-      }
+      if (this.hashes[s] === h && this.keys[s] === (v | 0)) return s;
     }
   }
 
   /** Inserts a key known to be absent (count < maxEntries); returns its slot, newest in order. */
-  insert(buf: Uint8Array, off: number): number {
+  insert(dv: DataView, off: number): number {
     let s = this.freeHead;
     if (s >= 0) this.freeHead = this.next[s] as number;
     else {
       if (this.used === this.capacity) this.grow();
       s = this.used++;
     }
-    const n = this.keySize;
-    for (let k = 0; k < n; k++) this.keys[s * n + k] = buf[off + k] as number;
-    const h = this.hashOf(buf, off);
+    const nw = this.words;
+    for (let w = 0; w < nw; w++) this.keys[s * nw + w] = this.word(dv, off, w);
+    const h = this.hashOf(dv, off);
     this.hashes[s] = h;
     this.place(s, h);
     this.prev[s] = this.tail;
@@ -197,17 +187,20 @@ export class HashIndex {
 
   /** Key bytes of slot s (a copy). */
   keyOf(s: number): Uint8Array {
-    return this.keys.slice(s * this.keySize, (s + 1) * this.keySize);
+    const out = new Uint8Array(this.keySize);
+    const dv = new DataView(out.buffer);
+    for (let k = 0; k < this.keySize; k++)
+      dv.setUint8(k, ((this.keys[s * this.words + (k >> 2)] as number) >>> (8 * (k & 3))) & 0xff);
+    return out;
   }
 
   private grow(): void {
     const cap = Math.min(this.maxEntries, Math.max(INITIAL_SLOTS, this.capacity * 2));
     let size = 2;
     while (size < cap * 2) size *= 2;
-    const n = this.keySize;
-    const bytes = (cap - this.capacity) * (n + 12) + (size - this.table.length) * 4;
+    const bytes = (cap - this.capacity) * (4 * this.words + 12) + (size - this.table.length) * 4;
     this.memory.charge(bytes, this.mapName);
-    const keys = new Uint8Array(cap * n);
+    const keys = new Int32Array(cap * this.words);
     keys.set(this.keys);
     const hashes = new Int32Array(cap);
     hashes.set(this.hashes);

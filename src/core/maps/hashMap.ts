@@ -4,8 +4,8 @@
 // Keys are indexed by hashIndex.ts (open addressing over typed arrays), values live in slot-indexed
 // pages (pagedValues.ts) that never move: memory grows with the entries present, not max_entries.
 import type { Region } from '../vm/memory';
-import { BPF_EXIST, BPF_NOEXIST, BpfMap, checkUpdateFlags, percpuStride } from './bpfMap';
-import type { MapDef, MapEntryDump, MapHost } from './bpfMap';
+import { BPF_EXIST, BPF_NOEXIST, BpfMap, checkUpdateFlags, memView, percpuStride } from './bpfMap';
+import type { MapDef, MapEntryDump, MapHost, MemView } from './bpfMap';
 import { E2BIG, EEXIST, EINVAL, ENOENT } from './errno';
 import { HashIndex } from './hashIndex';
 import { PagedValues } from './pagedValues';
@@ -60,11 +60,12 @@ export class HashMap extends BpfMap {
   }
 
   lookup(key: Uint8Array, cpu: number): Region | undefined {
-    return this.found(this.index.find(key, 0), cpu);
+    if (key.length < this.def.keySize) return undefined;
+    return this.found(this.index.find(memView(key).dv, 0), cpu);
   }
 
-  override lookupAt(buf: Uint8Array, off: number, cpu: number): Region | undefined {
-    return this.found(this.index.find(buf, off), cpu);
+  override lookupAt(key: MemView, off: number, cpu: number): Region | undefined {
+    return this.found(this.index.find(key.dv, off), cpu);
   }
 
   override lookupU32(key: number, cpu: number): Region | undefined {
@@ -77,11 +78,11 @@ export class HashMap extends BpfMap {
   }
 
   /** Shared by both sides: finds or creates the entry under the kernel's flag rules; slot or -errno. */
-  private upsert(kbuf: Uint8Array, koff: number, flags: number): number {
+  private upsert(key: DataView, koff: number, flags: number): number {
     const bad = checkUpdateFlags(flags, true);
     if (bad) return bad;
     const idx = this.index;
-    const old = idx.find(kbuf, koff);
+    const old = idx.find(key, koff);
     const mode = flags & 3;
     if (old >= 0) {
       if (mode === BPF_NOEXIST) return -EEXIST;
@@ -95,36 +96,31 @@ export class HashMap extends BpfMap {
       idx.remove(victim);
       this.release(victim);
     }
-    const s = idx.insert(kbuf, koff);
+    const s = idx.insert(key, koff);
     // A new per-CPU entry starts zeroed on the other CPUs (hashtab.c pcpu_init_value).
     if (this.percpu) for (let c = 0; c < this.cpus; c++) (this.values[c] as PagedValues).zero(s);
     return s;
   }
 
   override update(key: Uint8Array, value: Uint8Array, flags: number, cpu: number): number {
-    return this.updateAt(key, 0, value, 0, flags, cpu);
+    if (key.length < this.def.keySize) return -EINVAL;
+    return this.updateAt(memView(key), 0, memView(value), 0, flags, cpu);
   }
 
-  override updateAt(
-    kbuf: Uint8Array,
-    koff: number,
-    vbuf: Uint8Array,
-    voff: number,
-    flags: number,
-    cpu: number,
-  ): number {
-    const s = this.upsert(kbuf, koff, flags);
+  override updateAt(key: MemView, koff: number, value: MemView, voff: number, flags: number, cpu: number): number {
+    const s = this.upsert(key.dv, koff, flags);
     if (s < 0) return s;
-    (this.values[this.percpu ? cpu : 0] as PagedValues).write(s, vbuf, voff);
+    (this.values[this.percpu ? cpu : 0] as PagedValues).write(s, value.u8, voff);
     return 0;
   }
 
   override delete(key: Uint8Array): number {
-    return this.deleteAt(key, 0);
+    if (key.length < this.def.keySize) return -EINVAL;
+    return this.deleteAt(memView(key), 0);
   }
 
-  override deleteAt(buf: Uint8Array, off: number): number {
-    const s = this.index.find(buf, off);
+  override deleteAt(key: MemView, off: number): number {
+    const s = this.index.find(key.dv, off);
     if (s < 0) return -ENOENT;
     this.index.remove(s);
     this.release(s);
@@ -139,7 +135,7 @@ export class HashMap extends BpfMap {
 
   userLookup(key: Uint8Array): Uint8Array | number {
     if (key.length < this.def.keySize) return -EINVAL;
-    const s = this.index.find(key, 0);
+    const s = this.index.find(memView(key).dv, 0);
     if (s < 0) return -ENOENT;
     if (!this.percpu) return this.read(s, 0);
     const stride = percpuStride(this.def.valueSize);
@@ -158,7 +154,7 @@ export class HashMap extends BpfMap {
       v = new Uint8Array(vs);
       v.set(value);
     }
-    const s = this.upsert(key, 0, flags);
+    const s = this.upsert(memView(key).dv, 0, flags);
     if (s < 0) return s;
     for (let c = 0; c < this.cpus; c++) (this.values[c] as PagedValues).write(s, v, all ? c * stride : 0);
     return 0;

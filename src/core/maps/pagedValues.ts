@@ -78,7 +78,7 @@ export class PagedValues {
     const page = this.page(i);
     const o = (i & this.mask) * this.valueSize;
     const n = this.valueSize;
-    if (n <= 16) for (let k = 0; k < n; k++) page[o + k] = src[srcOff + k] as number;
+    if (n <= 32) for (let k = 0; k < n; k++) page[o + k] = src[srcOff + k] as number;
     else page.set(src.subarray(srcOff, srcOff + n), o);
   }
 
