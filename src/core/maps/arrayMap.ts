@@ -4,7 +4,8 @@
 import type { Region } from '../vm/memory';
 import { BPF_NOEXIST, BpfMap, DUMP_ALL_LIMIT, checkUpdateFlags, percpuStride, u32At } from './bpfMap';
 import type { MapDef, MapEntryDump, MapHost, MemView } from './bpfMap';
-import { E2BIG, EEXIST, EINVAL, ENOENT } from './errno';
+import { E2BIG, EEXIST, EINVAL, ENOENT, ENOMEM } from './errno';
+import { MapMemoryError } from './mapMemory';
 import { PagedValues } from './pagedValues';
 import { REGION_CACHE_LIMIT, ValueRegions } from './valueRegions';
 
@@ -86,7 +87,12 @@ export class ArrayMap extends BpfMap {
     if (bad) return bad;
     if (i >= this.def.maxEntries) return -E2BIG;
     if ((flags & 3) === BPF_NOEXIST) return -EEXIST;
-    (this.storage[this.percpu ? cpu : 0] as PagedValues).write(i, vbuf, voff);
+    try {
+      (this.storage[this.percpu ? cpu : 0] as PagedValues).write(i, vbuf, voff);
+    } catch (e) {
+      if (e instanceof MapMemoryError) return -ENOMEM;
+      throw e;
+    }
     return 0;
   }
 
@@ -113,6 +119,15 @@ export class ArrayMap extends BpfMap {
   }
 
   userUpdate(key: Uint8Array, value: unknown, flags: number): number {
+    try {
+      return this.userWrite(key, value, flags);
+    } catch (e) {
+      if (e instanceof MapMemoryError) return -ENOMEM;
+      throw e;
+    }
+  }
+
+  private userWrite(key: Uint8Array, value: unknown, flags: number): number {
     if (!(value instanceof Uint8Array)) return -EINVAL;
     const bad = checkUpdateFlags(flags, true);
     if (bad) return bad;

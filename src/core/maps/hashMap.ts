@@ -6,8 +6,9 @@
 import type { Region } from '../vm/memory';
 import { BPF_EXIST, BPF_NOEXIST, BpfMap, checkUpdateFlags, memView, percpuStride } from './bpfMap';
 import type { MapDef, MapEntryDump, MapHost, MemView } from './bpfMap';
-import { E2BIG, EEXIST, EINVAL, ENOENT } from './errno';
+import { E2BIG, EEXIST, EINVAL, ENOENT, ENOMEM } from './errno';
 import { HashIndex } from './hashIndex';
+import { MapMemoryError } from './mapMemory';
 import { PagedValues } from './pagedValues';
 import { ValueRegions } from './valueRegions';
 
@@ -96,7 +97,16 @@ export class HashMap extends BpfMap {
       idx.remove(victim);
       this.release(victim);
     }
-    const s = idx.insert(key, koff);
+    let s = -1;
+    try {
+      s = idx.insert(key, koff);
+      for (let c = 0; c < this.cpus; c++) (this.values[c] as PagedValues).page(s);
+    } catch (e) {
+      // Out of the VM's map memory: the kernel's element allocation fails the same way.
+      if (!(e instanceof MapMemoryError)) throw e;
+      if (s >= 0) idx.remove(s);
+      return -ENOMEM;
+    }
     // A new per-CPU entry starts zeroed on the other CPUs (hashtab.c pcpu_init_value).
     if (this.percpu) for (let c = 0; c < this.cpus; c++) (this.values[c] as PagedValues).zero(s);
     return s;
