@@ -178,8 +178,11 @@ export const runCommand: CliCommand = {
       const shown = entries.filter(
         (e) => /[^0]/.test(e.value) || (e.values ?? []).some((v) => /[^0]/.test(v)),
       );
+      // Arrays always hold max_entries elements (huge ones dump only their non-zero entries).
+      const def = obj.maps.find((m) => m.name === mapName)?.def;
+      const total = def && (def.type === 2 || def.type === 6) ? def.maxEntries : entries.length;
       lines.push(
-        `map ${mapName}: ${entries.length} entr${entries.length === 1 ? 'y' : 'ies'}${shown.length < entries.length ? ` (${shown.length} non-zero shown)` : ''}`,
+        `map ${mapName}: ${total} entr${total === 1 ? 'y' : 'ies'}${shown.length < total ? ` (${shown.length} non-zero shown)` : ''}`,
       );
       for (const e of shown.slice(0, 32))
         lines.push(`  ${e.key} → ${e.values ? e.values.join(' | ') : e.value}`);
