@@ -237,11 +237,20 @@ function bigMaps(dir: string): BenchRow[] {
   if (process.getuid?.() === 0) {
     const pin = path.join('/sys/fs/bpf', `xlvm-bench-big-${process.pid}`);
     try {
-      const t0 = process.hrtime.bigint();
-      const load = spawnSync('flock', ['/tmp/xdp-lab-kernel.lock', 'bpftool', 'prog', 'loadall', obj, pin], {
-        encoding: 'utf8',
-      });
-      if (load.status === 0) kernel = Number(process.hrtime.bigint() - t0) / 1e6;
+      // Timed inside the lock: waiting for another engineer's kernel test is not load time.
+      const load = spawnSync(
+        'flock',
+        [
+          '/tmp/xdp-lab-kernel.lock',
+          'sh',
+          '-c',
+          's=$(date +%s%N); bpftool prog loadall "$0" "$1" >/dev/null 2>&1 || exit 1; echo $(($(date +%s%N) - s))',
+          obj,
+          pin,
+        ],
+        { encoding: 'utf8' },
+      );
+      if (load.status === 0) kernel = Number(load.stdout.trim()) / 1e6;
     } finally {
       fs.rmSync(pin, { recursive: true, force: true });
     }

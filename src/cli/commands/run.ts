@@ -1,7 +1,7 @@
 // `xdp-lab run`: runs one XDP program of an object (or C file) on one frame like BPF_PROG_TEST_RUN
 // (cli.md "xdp-lab run"): retval, action, data_out, every map after the run, faults with source lines.
 import { readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { xdpActionByValue } from '../../core/bpf/xdpActions';
@@ -28,10 +28,21 @@ const spec = {
   include: 'string[]',
 } as const;
 
+/** Inputs beyond this are refused before reading: BPF objects, frames and map files are far smaller. */
+const MAX_INPUT_BYTES = 256 * 2 ** 20;
+
 async function readInput(file: string, what: string): Promise<Uint8Array> {
   try {
-    return new Uint8Array(await readFile(file));
+    const size = (await stat(file)).size;
+    if (size > MAX_INPUT_BYTES)
+      throw usageError(
+        file,
+        `the ${what} is ${(size / 2 ** 20).toFixed(0)} MiB, more than the ${MAX_INPUT_BYTES / 2 ** 20} MiB xdp-lab reads`,
+      );
+    const b = await readFile(file);
+    return new Uint8Array(b.buffer, b.byteOffset, b.byteLength); // no copy
   } catch (e) {
+    if (e instanceof CliError) throw e;
     throw usageError(file, `cannot read the ${what}: ${(e as Error).message.replace(/^[A-Z]+: /, '')}`);
   }
 }

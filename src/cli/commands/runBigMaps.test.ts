@@ -41,3 +41,12 @@ void test('run: an absurd map is one line naming the map and its size, exit 2', 
     /^xdp-lab: .*hugemap\.bpf\.o : map 'huge': 4294967295 entries of 1048576 bytes \(4194304\.0 GiB\) exceed what any kernel could allocate .*\n$/,
   );
 });
+
+void test('run: a huge input file is refused before it is read, exit 2', () => {
+  const huge = path.join(tmp, 'huge.o');
+  fs.writeFileSync(huge, '');
+  fs.truncateSync(huge, 300 * 2 ** 20); // sparse: no disk used
+  const r = cli(['run', huge, '--data', frame]);
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /^xdp-lab: .*huge\.o : the object is 300 MiB, more than the 256 MiB xdp-lab reads\n$/);
+});
