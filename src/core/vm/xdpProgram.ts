@@ -6,7 +6,7 @@ import { compile } from './compiler';
 import type { CompiledProgram, CompileOptions } from './compiler';
 import type { Insn } from './isa';
 import { DEFAULT_BUDGET, REGION_CTX } from './machine';
-import type { RunnableProgram } from './machine';
+import type { Machine, RunnableProgram } from './machine';
 import { ADDR_BASE, pairToBigInt } from './memory';
 import type { BpfSystem } from './bpfSystem';
 import { VmFault } from './vmFault';
@@ -23,6 +23,18 @@ const REDIRECT_HELPER_IDS: ReadonlySet<number> = new Set(
     return helper.id;
   }),
 );
+
+/**
+ * The per-instruction callback of a traced run. Made here, not inline in exec(): a closure there
+ * would make V8 allocate its captured context on every run, traced or not.
+ */
+function tracer(M: Machine, onStep: (step: TraceStep) => void): (pc: number, ...regs: number[]) => void {
+  return (pc, ...r) => {
+    const regs: bigint[] = [];
+    for (let i = 0; i < 22; i += 2) regs.push(pairToBigInt(r[i] as number, r[i + 1] as number));
+    onStep({ program: M.current?.name ?? '', pc, regs });
+  };
+}
 
 /** Where an instruction came from (BTF line info). */
 export interface SourceLine {
@@ -177,13 +189,7 @@ export class XdpProgram implements XdpProgramHandle, RunnableProgram {
     M.tracing = trace;
     // eslint-disable-next-line @typescript-eslint/no-this-alias -- the tail-call loop moves on to other programs
     let prog: RunnableProgram = this;
-    if (onStep) {
-      M.trace = (pc, ...r) => {
-        const regs: bigint[] = [];
-        for (let i = 0; i < 22; i += 2) regs.push(pairToBigInt(r[i] as number, r[i + 1] as number));
-        onStep({ program: M.current?.name ?? '', pc, regs });
-      };
-    }
+    if (onStep) M.trace = tracer(M, onStep);
     try {
       for (;;) {
         M.current = prog;
