@@ -20,10 +20,16 @@ fs.writeFileSync(frame, buildFrame({ udp: { src: '10.0.0.1', dst: '10.0.0.2', sp
 
 void test('run: a program with a 32 M-entry array and a 16 M-entry hash runs; huge arrays dump non-zero entries', () => {
   const maps = path.join(tmp, 'maps.json');
-  fs.writeFileSync(maps, JSON.stringify({ ring: [{ key: 30_000_000, value: 7 }], hits: [{ key: 3, value: 1 }] }));
+  fs.writeFileSync(
+    maps,
+    JSON.stringify({ ring: [{ key: 30_000_000, value: 7 }], hits: [{ key: 3, value: 1 }] }),
+  );
   const r = cli(['run', obj('bigmaps.bpf.o'), '--data', frame, '--maps', maps, '--json']);
   assert.equal(r.status, 0, r.stderr);
-  const out = JSON.parse(r.stdout) as { retval: number; maps: Record<string, { key: string; value: string }[]> };
+  const out = JSON.parse(r.stdout) as {
+    retval: number;
+    maps: Record<string, { key: string; value: string }[]>;
+  };
   assert.equal(out.retval, 2);
   assert.deepEqual(out.maps.ring, [{ key: '80c3c901', value: '07000000' }]);
   assert.equal(out.maps.flows!.length, 1);
@@ -48,5 +54,8 @@ void test('run: a huge input file is refused before it is read, exit 2', () => {
   fs.truncateSync(huge, 300 * 2 ** 20); // sparse: no disk used
   const r = cli(['run', huge, '--data', frame]);
   assert.equal(r.status, 2);
-  assert.match(r.stderr, /^xdp-lab: .*huge\.o : the object is 300 MiB, more than the 256 MiB xdp-lab reads\n$/);
+  assert.match(
+    r.stderr,
+    /^xdp-lab: .*huge\.o : the object is 300 MiB, more than the 256 MiB xdp-lab reads\n$/,
+  );
 });

@@ -69,7 +69,12 @@ void test('value regions of a big array are swept between runs once the cache is
 
 void test('absurd definitions are refused with the map name and size, and the system keeps working', () => {
   const sys = new BpfSystem();
-  const refused = (def: { type: number; valueSize: number; maxEntries: number; keySize?: number }): MapCreateError => {
+  const refused = (def: {
+    type: number;
+    valueSize: number;
+    maxEntries: number;
+    keySize?: number;
+  }): MapCreateError => {
     try {
       sys.createMap({ name: 'huge', keySize: 4, flags: 0, ...def });
     } catch (e) {
@@ -101,6 +106,7 @@ void test('a global-data map larger than the budget is refused at creation (ENOM
         { name: 'x.bss', type: MapType.ARRAY, keySize: 4, valueSize: 1 << 20, maxEntries: 1, flags: 0 },
         new Uint8Array(1 << 20),
       ),
-    (e: unknown) => e instanceof MapCreateError && e.errno === 12 && /map 'x\.bss': 1\.0 MiB more/.test(e.message),
+    (e: unknown) =>
+      e instanceof MapCreateError && e.errno === 12 && /map 'x\.bss': 1\.0 MiB more/.test(e.message),
   );
 });

@@ -78,7 +78,14 @@ export class ArrayMap extends BpfMap {
     return this.set(u32At(key), value, 0, flags, cpu);
   }
 
-  override updateAt(key: MemView, koff: number, value: MemView, voff: number, flags: number, cpu: number): number {
+  override updateAt(
+    key: MemView,
+    koff: number,
+    value: MemView,
+    voff: number,
+    flags: number,
+    cpu: number,
+  ): number {
     return this.set(key.dv.getUint32(koff, true), value.u8, voff, flags, cpu);
   }
 

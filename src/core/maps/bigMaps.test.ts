@@ -64,10 +64,15 @@ void test('a run needing more map memory than the budget faults naming the map; 
   // Each new flow inserts into the LRU; distinct ring slots touch distinct pages of `ring`.
   let fault: string | undefined;
   for (let i = 0; i < 64 && !fault; i++) {
-    const frame = buildFrame({ udp: { src: `10.${i}.${i}.1`, dst: '10.0.0.2', sport: 1000 + i * 4099, dport: 80 } });
+    const frame = buildFrame({
+      udp: { src: `10.${i}.${i}.1`, dst: '10.0.0.2', sport: 1000 + i * 4099, dport: 80 },
+    });
     fault = prog.testRun(frame).fault?.message;
   }
-  assert.match(fault ?? '', /map '(ring|hits)': 4\.0 KiB more would exceed the VM's map memory budget of 16\.0 KiB/);
+  assert.match(
+    fault ?? '',
+    /map '(ring|hits)': 4\.0 KiB more would exceed the VM's map memory budget of 16\.0 KiB/,
+  );
   const udp = buildFrame({ udp: { src: '10.0.0.1', dst: '10.0.0.2', sport: 4096, dport: 80 } });
   assert.equal(obj.map('flows')!.userDelete(new Uint8Array(12)), -2);
   assert.ok(prog.testRun(udp.slice(0, 30)).retval === 1, 'a runt still runs (XDP_DROP)');

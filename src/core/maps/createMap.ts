@@ -77,7 +77,9 @@ function createMapOfType(def: MapDef, host: MapHost, opts: CreateMapOptions): Bp
   if (def.keySize > 512 || def.valueSize > 1 << 20)
     fail(E2BIG, `key_size ${def.keySize} / value_size ${def.valueSize} too large`);
   const cpus =
-    def.type === MapType.PERCPU_ARRAY || def.type === MapType.PERCPU_HASH || def.type === MapType.LRU_PERCPU_HASH
+    def.type === MapType.PERCPU_ARRAY ||
+    def.type === MapType.PERCPU_HASH ||
+    def.type === MapType.LRU_PERCPU_HASH
       ? host.possibleCpus
       : 1;
   const full = def.maxEntries * Math.max(def.valueSize, 1) * cpus;

@@ -117,7 +117,14 @@ export class HashMap extends BpfMap {
     return this.updateAt(memView(key), 0, memView(value), 0, flags, cpu);
   }
 
-  override updateAt(key: MemView, koff: number, value: MemView, voff: number, flags: number, cpu: number): number {
+  override updateAt(
+    key: MemView,
+    koff: number,
+    value: MemView,
+    voff: number,
+    flags: number,
+    cpu: number,
+  ): number {
     const s = this.upsert(key.dv, koff, flags);
     if (s < 0) return s;
     (this.values[this.percpu ? cpu : 0] as PagedValues).write(s, value.u8, voff);
