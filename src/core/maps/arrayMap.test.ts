@@ -110,3 +110,21 @@ void test('a global-data map larger than the budget is refused at creation (ENOM
       e instanceof MapCreateError && e.errno === 12 && /map 'x\.bss': 1\.0 MiB more/.test(e.message),
   );
 });
+
+void test('a QUEUE of millions is charged per item: past the budget a push fails with ENOMEM', () => {
+  const sys = new BpfSystem({ mapMemoryBudget: 1 << 16 });
+  const q = sys.createMap({
+    name: 'q',
+    type: MapType.QUEUE,
+    keySize: 0,
+    valueSize: 8,
+    maxEntries: 1 << 24,
+    flags: 0,
+  });
+  let rc = 0;
+  let n = 0;
+  for (; n < 10_000 && rc === 0; n++) rc = q.userUpdate(new Uint8Array(0), le(n, 8), 0);
+  assert.equal(rc, -12);
+  assert.ok(n > 100 && n < 1000, `${n} pushes`);
+  assert.ok(q.userLookup(new Uint8Array(0)) instanceof Uint8Array);
+});
