@@ -21,8 +21,11 @@ export class HashIndex {
   capacity = 0;
   /** Live elements. */
   count = 0;
-  /** Key words per slot: ceil(key_size / 4). */
+  /** Key words per slot: ceil(key_size / 4), of which floor(key_size / 4) are whole. */
   private readonly words: number;
+  private readonly fullWords: number;
+  /** The words of the key being looked up or inserted (no allocation per lookup). */
+  private readonly probe: Int32Array;
   /** Keys as little-endian words, `words` per slot, the last zero-padded. */
   private keys = new Int32Array(0);
   private hashes = new Int32Array(0);
@@ -46,45 +49,54 @@ export class HashIndex {
     private readonly mapName: string,
   ) {
     this.words = Math.max(1, Math.ceil(keySize / 4));
+    this.fullWords = keySize >> 2;
+    this.probe = new Int32Array(this.words);
   }
 
   /**
-   * The key's words: key_size bytes at `off` read as little-endian 32-bit words, the last one
-   * zero-padded (a partial word is read byte by byte: never past the key).
+   * Reads the key at dv[off .. off+keySize) into `probe` as little-endian 32-bit words (the last one
+   * zero-padded; a partial word is read byte by byte, never past the key) and returns its hash.
    */
-  private word(dv: DataView, off: number, w: number): number {
-    const o = off + 4 * w;
-    const left = this.keySize - 4 * w;
-    if (left >= 4) return dv.getInt32(o, true);
-    let v = 0;
-    for (let k = left - 1; k >= 0; k--) v = (v << 8) | dv.getUint8(o + k);
-    return v;
-  }
-
-  /** Hash of the key at dv[off .. off+keySize). */
-  hashOf(dv: DataView, off: number): number {
-    const nw = this.words;
-    if (nw === 1) return fmix(this.word(dv, off, 0));
+  private readKey(dv: DataView, off: number): number {
+    const p = this.probe;
+    const full = this.fullWords;
     let h = 0x811c9dc5 ^ this.keySize;
-    for (let w = 0; w < nw; w++) h = Math.imul(h ^ this.word(dv, off, w), 0x01000193);
-    return fmix(h);
+    for (let w = 0; w < full; w++) {
+      const v = dv.getInt32(off + 4 * w, true);
+      p[w] = v;
+      h = Math.imul(h ^ v, 0x01000193);
+    }
+    if (full < this.words) {
+      const o = off + 4 * full;
+      let v = 0;
+      for (let k = this.keySize - 4 * full - 1; k >= 0; k--) v = (v << 8) | dv.getUint8(o + k);
+      p[full] = v;
+      h = Math.imul(h ^ v, 0x01000193);
+    }
+    return this.words === 1 ? fmix(p[0] as number) : fmix(h);
   }
 
   /** The slot holding the key at dv[off .. off+keySize), or -1. */
   find(dv: DataView, off: number): number {
     if (this.count === 0) return -1;
-    const h = this.hashOf(dv, off);
+    const h = this.readKey(dv, off);
+    return this.findProbe(h);
+  }
+
+  /** The slot holding the key in `probe` (hash h), or -1. */
+  private findProbe(h: number): number {
     const t = this.table;
     const m = this.tmask;
     const nw = this.words;
     const keys = this.keys;
+    const p = this.probe;
     for (let i = h & m; ; i = (i + 1) & m) {
       const s = (t[i] as number) - 1;
       if (s < 0) return -1;
       if (this.hashes[s] === h) {
         const ko = s * nw;
         let w = 0;
-        while (w < nw && keys[ko + w] === this.word(dv, off, w)) w++;
+        while (w < nw && keys[ko + w] === p[w]) w++;
         if (w === nw) return s;
       }
     }
@@ -112,8 +124,8 @@ export class HashIndex {
       s = this.used++;
     }
     const nw = this.words;
-    for (let w = 0; w < nw; w++) this.keys[s * nw + w] = this.word(dv, off, w);
-    const h = this.hashOf(dv, off);
+    const h = this.readKey(dv, off);
+    for (let w = 0; w < nw; w++) this.keys[s * nw + w] = this.probe[w] as number;
     this.hashes[s] = h;
     this.place(s, h);
     this.prev[s] = this.tail;
