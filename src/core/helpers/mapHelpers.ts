@@ -1,33 +1,60 @@
 // Map helpers: lookup/update/delete, queue/stack push/pop/peek (include/uapi/linux/bpf.h). Map
-// pointers arrive as regions of kind 'map'; keys and values are bounds-checked program memory.
+// pointers arrive as regions of kind 'map'; keys and values are bounds-checked program memory,
+// handed to the map as (buffer, offset) so the hot path allocates nothing.
 import type { BpfMap } from '../maps/bpfMap';
+import { MapMemoryError } from '../maps/mapMemory';
 import { QueueStackMap } from '../maps/queueStack';
 import type { HelperFn, Machine } from '../vm/machine';
+import { ADDR_BASE } from '../vm/memory';
+import type { Region } from '../vm/memory';
 
 export function mapArg(M: Machine, pc: number, i: number): BpfMap {
   return M.argRegion(pc, i, 'map', 'map').ref as BpfMap;
 }
 
-const keyArg = (M: Machine, pc: number, map: BpfMap): Uint8Array =>
-  M.argMem(pc, 2, map.def.keySize, false, 'map key');
+/**
+ * Offset of argument i's `size` readable bytes in its region's u8 (the region is M.R[M.argHi(i)]);
+ * faults like the verifier's check_helper_mem_access when out of bounds.
+ */
+function argOffset(M: Machine, pc: number, i: number, size: number, what: string): number {
+  const m = M.R[M.argHi(i)];
+  const a = M.argLo(i) - ADDR_BASE;
+  if (m === undefined || a < m.lo || a + size > m.hi) M.argMem(pc, i, size, false, what); // faults
+  return a;
+}
+
+/** A map running out of the VM's memory budget faults the run with the map's name and size. */
+function outOfMemory(M: Machine, pc: number, e: unknown): never {
+  if (e instanceof MapMemoryError) M.fault(pc, e.message);
+  throw e;
+}
 
 export const bpf_map_lookup_elem: HelperFn = (M, pc) => {
   const map = mapArg(M, pc, 1);
-  if (map.def.keySize === 4 && map.lookupU32)
-    return M.ptr(map.lookupU32(M.argI32At(pc, 2, 'map key'), M.cpu));
-  return M.ptr(map.lookup(keyArg(M, pc, map), M.cpu));
+  const ko = argOffset(M, pc, 2, map.def.keySize, 'map key');
+  try {
+    return M.ptr(map.lookupAt(M.R[M.argHi(2)] as Region, ko, M.cpu));
+  } catch (e) {
+    return outOfMemory(M, pc, e);
+  }
 };
 
 export const bpf_map_update_elem: HelperFn = (M, pc) => {
   const map = mapArg(M, pc, 1);
-  const value = M.argMem(pc, 3, map.def.valueSize, false, 'map value');
-  const flags = Number(M.argU64(4) & 0xffffffffn) + (M.argHi(4) !== 0 ? 8 : 0);
-  return M.ret(map.update(keyArg(M, pc, map), value, flags, M.cpu));
+  const ko = argOffset(M, pc, 2, map.def.keySize, 'map key');
+  const vo = argOffset(M, pc, 3, map.def.valueSize, 'map value');
+  const flags = (M.argLo(4) >>> 0) + (M.argHi(4) !== 0 ? 8 : 0);
+  try {
+    return M.ret(map.updateAt(M.R[M.argHi(2)] as Region, ko, M.R[M.argHi(3)] as Region, vo, flags, M.cpu));
+  } catch (e) {
+    return outOfMemory(M, pc, e);
+  }
 };
 
 export const bpf_map_delete_elem: HelperFn = (M, pc) => {
   const map = mapArg(M, pc, 1);
-  return M.ret(map.delete(keyArg(M, pc, map)));
+  const ko = argOffset(M, pc, 2, map.def.keySize, 'map key');
+  return M.ret(map.deleteAt(M.R[M.argHi(2)] as Region, ko));
 };
 
 const queue = (M: Machine, pc: number): QueueStackMap => {
@@ -57,5 +84,12 @@ export const bpf_map_peek_elem = take(false);
 export const bpf_map_lookup_percpu_elem: HelperFn = (M, pc) => {
   const map = mapArg(M, pc, 1);
   const cpu = M.argLo(3) >>> 0;
-  return M.ptr(cpu < M.R.length ? map.lookup(keyArg(M, pc, map), cpu) : undefined);
+  // bpf_map_lookup_percpu_elem: a CPU at or past nr_cpu_ids finds nothing.
+  const cpus = (M.system as { possibleCpus?: number }).possibleCpus ?? 1;
+  const ko = argOffset(M, pc, 2, map.def.keySize, 'map key');
+  try {
+    return M.ptr(cpu < cpus ? map.lookupAt(M.R[M.argHi(2)] as Region, ko, cpu) : undefined);
+  } catch (e) {
+    return outOfMemory(M, pc, e);
+  }
 };

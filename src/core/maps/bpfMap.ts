@@ -2,6 +2,7 @@
 // (values are memory regions the program can point into) and the user-space side (bpftool-like
 // lookup/update/delete/dump) the loader, the CLI and the simulator use. One file per map type.
 import type { Region, RegionKind } from '../vm/memory';
+import type { MapMemory } from './mapMemory';
 
 /** A map as an object declares it (BTF `.maps` or the legacy `maps` section) or a caller creates it. */
 export interface MapDef {
@@ -21,7 +22,21 @@ export interface MapHost {
   readonly possibleCpus: number;
   allocRegion(kind: RegionKind, u8: Uint8Array, writable: boolean, label: string, ref?: unknown): Region;
   freeRegion(region: Region): void;
+  /** The budget lazily allocated map storage is charged to. */
+  readonly memory: MapMemory;
 }
+
+/** Bytes with a view over them (a Region is one): how helpers hand keys and values to maps. */
+export interface MemView {
+  readonly u8: Uint8Array;
+  readonly dv: DataView;
+}
+
+/** A MemView of user-space bytes. */
+export const memView = (u8: Uint8Array): MemView => ({
+  u8,
+  dv: new DataView(u8.buffer, u8.byteOffset, u8.byteLength),
+});
 
 /** One entry as `xdp-lab run --json` and the map views print it (hex strings). */
 export interface MapEntryDump {
@@ -94,15 +109,41 @@ export abstract class BpfMap {
     return -22;
   }
 
+  /**
+   * The helpers' allocation-free entry points: the key (and value) given as program memory (a
+   * region's bytes and view) and an offset into it, key_size (value_size) bytes long, already
+   * bounds-checked. Map types with typed storage override them; the defaults copy.
+   */
+  lookupAt(key: MemView, off: number, cpu: number): Region | undefined {
+    return this.lookup(key.u8.subarray(off, off + this.def.keySize), cpu);
+  }
+  updateAt(key: MemView, koff: number, value: MemView, voff: number, flags: number, cpu: number): number {
+    return this.update(
+      key.u8.subarray(koff, koff + this.def.keySize),
+      value.u8.subarray(voff, voff + this.def.valueSize),
+      flags,
+      cpu,
+    );
+  }
+  deleteAt(key: MemView, off: number): number {
+    return this.delete(key.u8.subarray(off, off + this.def.keySize));
+  }
+
   /** BPF_MAP_LOOKUP_ELEM from user space: the value (per-CPU: all CPUs' values) or -errno. */
   abstract userLookup(key: Uint8Array): Uint8Array | number;
   /** BPF_MAP_UPDATE_ELEM from user space: 0 or -errno. `value` as the syscall takes it. */
   abstract userUpdate(key: Uint8Array, value: unknown, flags: number): number;
   /** BPF_MAP_DELETE_ELEM from user space: 0 or -errno. */
   abstract userDelete(key: Uint8Array): number;
-  /** Every present entry, in iteration (get_next_key) order. */
+  /**
+   * Every present entry, in iteration (get_next_key) order. Arrays larger than DUMP_ALL_LIMIT
+   * entries list only their non-zero entries (the rest are zero; listing 32 M zeros helps no one).
+   */
   abstract dump(): MapEntryDump[];
 }
+
+/** Arrays up to this many entries dump every entry; larger ones only their non-zero entries. */
+export const DUMP_ALL_LIMIT = 1 << 16;
 
 /** A JS Map key for a byte string (numbers for ≤ 4 bytes, which covers most keys cheaply). */
 export function keyOf(key: Uint8Array): number | string {

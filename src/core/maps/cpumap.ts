@@ -60,7 +60,7 @@ export class CpuMap extends RedirectSlotMap<CpumapEntry> {
 
   userLookup(key: Uint8Array): Uint8Array | number {
     const i = u32At(key);
-    const e = i < this.def.maxEntries ? this.slots[i] : undefined;
+    const e = i < this.def.maxEntries ? this.slotAt(i) : undefined;
     return e ? valueBytes(e, this.def.valueSize) : -ENOENT;
   }
 
@@ -75,21 +75,21 @@ export class CpuMap extends RedirectSlotMap<CpumapEntry> {
     if (v.qsize > CPUMAP_MAX_QSIZE) return -EOVERFLOW;
     if (cpu >= this.host.possibleCpus) return -ENODEV;
     if (v.qsize === 0) {
-      this.slots[cpu] = undefined;
+      this.setSlot(cpu, undefined);
       return 0;
     }
     if (v.prog) {
       if (this.def.valueSize < 8 || v.prog.attach !== 'cpumap' || !ownerCompatible(this.owner, v.prog))
         return -ENOMEM;
     } else if ((v.progFd ?? 0) > 0) return -ENOMEM;
-    this.slots[cpu] = { cpu, qsize: v.qsize, ...(v.prog ? { prog: v.prog } : {}) };
+    this.setSlot(cpu, { cpu, qsize: v.qsize, ...(v.prog ? { prog: v.prog } : {}) });
     return 0;
   }
 
   userDelete(key: Uint8Array): number {
     const i = u32At(key);
     if (i >= this.def.maxEntries) return -EINVAL;
-    this.slots[i] = undefined;
+    this.setSlot(i, undefined);
     return 0;
   }
 

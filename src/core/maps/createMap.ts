@@ -10,6 +10,7 @@ import { DevMapHash } from './devmapHash';
 import { E2BIG, EINVAL, ENOMEM } from './errno';
 import { HashMap } from './hashMap';
 import { LpmTrieMap } from './lpmTrie';
+import { formatBytes, MapMemoryError } from './mapMemory';
 import { MapOfMaps } from './mapInMap';
 import { ProgArrayMap } from './progArray';
 import { QueueStackMap } from './queueStack';
@@ -43,8 +44,18 @@ export interface CreateMapOptions {
   initial?: Uint8Array;
 }
 
+/** Largest full size (max_entries × value_size × CPUs) of a lazily stored map: the kernel allocates
+ * array and preallocated hash maps whole, and no machine this runs on would hold more. */
+export const MAX_MAP_VIRTUAL_BYTES = 2 ** 40;
+
 export function createMap(def: MapDef, host: MapHost, opts: CreateMapOptions): BpfMap {
-  const map = createMapOfType(def, host, opts);
+  let map: BpfMap;
+  try {
+    map = createMapOfType(def, host, opts);
+  } catch (e) {
+    if (e instanceof MapMemoryError) throw new MapCreateError(ENOMEM, e.message);
+    throw e;
+  }
   const info = mapTypeByValue(def.type);
   if (info?.redirectTarget) map.redirectFlags = info.redirectFlags;
   return map;
@@ -58,13 +69,30 @@ function createMapOfType(def: MapDef, host: MapHost, opts: CreateMapOptions): Bp
   if (!info || def.type === 0) fail(EINVAL, `unknown map type ${def.type}`);
   const name = info!.name;
   // The VM keeps maps in memory: refuse what would not fit rather than crash (the kernel's own
-  // limits are KMALLOC_MAX_SIZE per value and the memcg; these are in the same spirit).
+  // limits are KMALLOC_MAX_SIZE per value and the memcg; these are in the same spirit). Storage is
+  // lazy (pagedValues.ts, hashIndex.ts): only a map's full size beyond any machine is refused up
+  // front; what a run really touches is charged to the system's map memory budget.
+  if (!Number.isSafeInteger(def.maxEntries) || def.maxEntries > 0xffffffff)
+    fail(EINVAL, `max_entries ${def.maxEntries} is not a 32-bit count`);
   if (def.keySize > 512 || def.valueSize > 1 << 20)
     fail(E2BIG, `key_size ${def.keySize} / value_size ${def.valueSize} too large`);
-  if (def.maxEntries * Math.max(def.valueSize, 1) > 1 << 28 && def.type !== MapType.RINGBUF)
-    fail(ENOMEM, `${def.maxEntries} entries of ${def.valueSize} bytes exceed the VM's 256 MiB per map`);
-  if (def.type === MapType.RINGBUF && def.maxEntries > 1 << 28)
-    fail(ENOMEM, `ring of ${def.maxEntries} bytes exceeds the VM's 256 MiB per map`);
+  const cpus =
+    def.type === MapType.PERCPU_ARRAY ||
+    def.type === MapType.PERCPU_HASH ||
+    def.type === MapType.LRU_PERCPU_HASH
+      ? host.possibleCpus
+      : 1;
+  const full = def.maxEntries * Math.max(def.valueSize, 1) * cpus;
+  if (def.type !== MapType.RINGBUF && full > MAX_MAP_VIRTUAL_BYTES)
+    fail(
+      ENOMEM,
+      `${def.maxEntries} entries of ${def.valueSize} bytes${cpus > 1 ? ` on ${cpus} CPUs` : ''} (${formatBytes(full)}) exceed what any kernel could allocate (${formatBytes(MAX_MAP_VIRTUAL_BYTES)})`,
+    );
+  if (def.type === MapType.RINGBUF && def.maxEntries > host.memory.budget - host.memory.used)
+    fail(
+      ENOMEM,
+      `ring of ${formatBytes(def.maxEntries)} exceeds the VM's map memory budget (${formatBytes(host.memory.budget - host.memory.used)} left)`,
+    );
   const noKey = def.type === MapType.QUEUE || def.type === MapType.STACK || def.type === MapType.RINGBUF;
   if (def.maxEntries <= 0) fail(EINVAL, `${name} needs max_entries ≥ 1`);
   if (!noKey && def.keySize <= 0) fail(EINVAL, `${name} needs a key_size`);

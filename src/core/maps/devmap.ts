@@ -5,7 +5,7 @@ import type { Region } from '../vm/memory';
 import type { XdpProgramHandle } from '../vm/xdpRun';
 import { BPF_EXIST, BPF_NOEXIST, u32At } from './bpfMap';
 import { RedirectSlotMap } from './redirectSlotMap';
-import type { MapDef, MapHost } from './bpfMap';
+import type { MapDef, MapHost, MemView } from './bpfMap';
 import { E2BIG, EEXIST, EINVAL, ENOENT } from './errno';
 import { ownerCompatible } from './redirectMapEnv';
 import type { MapOwner, RedirectMapEnvironment } from './redirectMapEnv';
@@ -64,7 +64,8 @@ export function devmapValueBytes(e: DevmapEntry, valueSize: number): Uint8Array 
 }
 
 export class DevMap extends RedirectSlotMap<DevmapEntry> {
-  private readonly regions: (Region | undefined)[];
+  /** The read-only value region of each present slot (a program's lookup yields it). */
+  private readonly regions = new Map<number, Region>();
   /** §5: set by the first program referencing the map at load time. */
   owner: MapOwner | undefined;
 
@@ -74,37 +75,41 @@ export class DevMap extends RedirectSlotMap<DevmapEntry> {
     private readonly env: RedirectMapEnvironment,
   ) {
     super(def, host);
-    this.regions = new Array<Region | undefined>(def.maxEntries);
   }
 
   lookup(key: Uint8Array): Region | undefined {
-    const i = u32At(key);
-    return i < this.def.maxEntries ? this.regions[i] : undefined;
+    return this.lookupU32(u32At(key));
+  }
+
+  override lookupAt(key: MemView, off: number): Region | undefined {
+    return this.lookupU32(key.dv.getUint32(off, true));
   }
 
   override lookupU32(key: number): Region | undefined {
-    const i = key >>> 0;
-    return i < this.def.maxEntries ? this.regions[i] : undefined;
+    return this.regions.size === 0 ? undefined : this.regions.get(key >>> 0);
   }
 
   private set(i: number, e: DevmapEntry | undefined): void {
-    const old = this.regions[i];
+    const old = this.regions.get(i);
     if (old) this.host.freeRegion(old);
-    this.slots[i] = e;
-    this.regions[i] = e
-      ? this.host.allocRegion(
+    this.setSlot(i, e);
+    if (e)
+      this.regions.set(
+        i,
+        this.host.allocRegion(
           'rodata',
           devmapValueBytes(e, this.def.valueSize),
           false,
           `devmap '${this.name}' value [${i}]`,
           e,
-        )
-      : undefined;
+        ),
+      );
+    else this.regions.delete(i);
   }
 
   userLookup(key: Uint8Array): Uint8Array | number {
     const i = u32At(key);
-    const e = i < this.def.maxEntries ? this.slots[i] : undefined;
+    const e = i < this.def.maxEntries ? this.slotAt(i) : undefined;
     return e ? devmapValueBytes(e, this.def.valueSize) : -ENOENT;
   }
 
@@ -136,9 +141,7 @@ export class DevMap extends RedirectSlotMap<DevmapEntry> {
 
   /** §1.3: unregistering a netdev removes every entry that references it. */
   removeIfindex(ifindex: number): void {
-    this.slots.forEach((e, i) => {
-      if (e?.ifindex === ifindex) this.set(i, undefined);
-    });
+    for (const i of [...this.presentSlots()]) if (this.slotAt(i)?.ifindex === ifindex) this.set(i, undefined);
   }
 
   protected dumpValue(e: DevmapEntry): Uint8Array {

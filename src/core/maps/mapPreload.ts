@@ -4,8 +4,14 @@
 import type { BpfMap } from './bpfMap';
 import { errnoName } from '../trace/errnos';
 
-export const toHex = (b: Uint8Array): string =>
-  Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
+/** Lower-case hex of bytes (a table lookup per byte: map dumps hex every value of every map). */
+export function toHex(b: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < b.length; i++) s += HEX[b[i] as number] as string;
+  return s;
+}
 
 /** Parses hex (whitespace and a 0x prefix allowed); undefined when it is not hex. */
 export function fromHex(text: string): Uint8Array | undefined {

@@ -10,15 +10,15 @@ export interface TailCallTarget {
 }
 
 export class ProgArrayMap extends BpfMap {
-  private readonly slots: (TailCallTarget | undefined)[];
+  /** Programs by slot, sparse: a big PROG_ARRAY costs its present entries only. */
+  private readonly slots = new Map<number, TailCallTarget>();
   constructor(def: MapDef, host: MapHost) {
     super(def, host);
-    this.slots = new Array<TailCallTarget | undefined>(def.maxEntries);
   }
 
   /** bpf_tail_call's lookup: the program in the slot, if any. */
   target(index: number): TailCallTarget | undefined {
-    return index < this.def.maxEntries ? this.slots[index] : undefined;
+    return index < this.def.maxEntries ? this.slots.get(index) : undefined;
   }
 
   lookup(): undefined {
@@ -42,27 +42,24 @@ export class ProgArrayMap extends BpfMap {
       value instanceof Uint8Array
     )
       return -EINVAL;
-    this.slots[i] = value as TailCallTarget;
+    this.slots.set(i, value as TailCallTarget);
     return 0;
   }
 
   userDelete(key: Uint8Array): number {
     const i = u32At(key);
     if (i >= this.def.maxEntries) return -E2BIG;
-    if (!this.slots[i]) return -ENOENT;
-    this.slots[i] = undefined;
+    if (!this.slots.delete(i)) return -ENOENT;
     return 0;
   }
 
   dump(): MapEntryDump[] {
     const out: MapEntryDump[] = [];
-    this.slots.forEach((p, i) => {
-      if (p)
-        out.push({
-          key: new Uint8Array(new Uint32Array([i]).buffer),
-          value: new Uint8Array(new Uint32Array([p.id]).buffer),
-        });
-    });
+    for (const i of [...this.slots.keys()].sort((a, b) => a - b))
+      out.push({
+        key: new Uint8Array(new Uint32Array([i]).buffer),
+        value: new Uint8Array(new Uint32Array([(this.slots.get(i) as TailCallTarget).id]).buffer),
+      });
     return out;
   }
 }

@@ -3,16 +3,20 @@
 import type { Region } from '../vm/memory';
 import { BPF_EXIST, BpfMap } from './bpfMap';
 import type { MapDef, MapEntryDump, MapHost } from './bpfMap';
-import { E2BIG, EINVAL, ENOENT } from './errno';
+import { E2BIG, EINVAL, ENOENT, ENOMEM } from './errno';
+import { MapMemoryError } from './mapMemory';
 
 export class QueueStackMap extends BpfMap {
   private readonly items: Uint8Array[] = [];
+  /** What one stored value costs (its bytes and the array object holding them). */
+  private readonly itemBytes: number;
   constructor(
     def: MapDef,
     host: MapHost,
     readonly lifo: boolean,
   ) {
     super(def, host);
+    this.itemBytes = def.valueSize + 96;
   }
 
   lookup(): Region | undefined {
@@ -24,6 +28,15 @@ export class QueueStackMap extends BpfMap {
     if (this.items.length >= this.def.maxEntries) {
       if (!(flags & BPF_EXIST)) return -E2BIG;
       this.items.shift();
+      this.host.memory.release(this.itemBytes);
+    } else {
+      // Items are kept one array each: charged to the map memory budget like any storage.
+      try {
+        this.host.memory.charge(this.itemBytes, this.name);
+      } catch (e) {
+        if (e instanceof MapMemoryError) return -ENOMEM;
+        throw e;
+      }
     }
     this.items.push(value.slice(0, this.def.valueSize));
     return 0;
@@ -36,6 +49,7 @@ export class QueueStackMap extends BpfMap {
     if (remove) {
       if (this.lifo) this.items.pop();
       else this.items.shift();
+      this.host.memory.release(this.itemBytes);
     }
     return v;
   }

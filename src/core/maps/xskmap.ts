@@ -14,17 +14,15 @@ export interface XskmapEntry {
 }
 
 export class XskMap extends RedirectSlotMap<XskmapEntry> {
-  private readonly regions: (Region | undefined)[];
+  private readonly regions = new Map<number, Region>();
 
   constructor(def: MapDef, host: MapHost) {
     super(def, host);
-    this.regions = new Array<Region | undefined>(def.maxEntries);
   }
 
   /** A program's lookup yields the socket (non-NULL when present); it exposes no bytes here. */
   lookup(key: Uint8Array): Region | undefined {
-    const i = u32At(key);
-    return i < this.def.maxEntries ? this.regions[i] : undefined;
+    return this.regions.get(u32At(key));
   }
 
   /** §1.3: lookup from user space always fails. */
@@ -42,36 +40,33 @@ export class XskMap extends RedirectSlotMap<XskmapEntry> {
         ? (value as { xsk: string }).xsk
         : undefined;
     if (xsk === undefined) return -EBADF;
-    const old = this.slots[i];
+    const old = this.slotAt(i);
     if (old?.xsk === xsk) return 0;
     if (old && flags === BPF_NOEXIST) return -EEXIST;
     if (!old && flags === BPF_EXIST) return -ENOENT;
-    if (!this.regions[i])
-      this.regions[i] = this.host.allocRegion(
-        'rodata',
-        new Uint8Array(0),
-        false,
-        `xskmap '${this.name}' socket [${i}]`,
+    if (!this.regions.has(i))
+      this.regions.set(
+        i,
+        this.host.allocRegion('rodata', new Uint8Array(0), false, `xskmap '${this.name}' socket [${i}]`),
       );
-    this.slots[i] = { xsk, key: i };
+    this.setSlot(i, { xsk, key: i });
     return 0;
   }
 
   userDelete(key: Uint8Array): number {
     const i = u32At(key);
     if (i >= this.def.maxEntries) return -EINVAL;
-    this.slots[i] = undefined;
-    const r = this.regions[i];
+    this.setSlot(i, undefined);
+    const r = this.regions.get(i);
     if (r) this.host.freeRegion(r);
-    this.regions[i] = undefined;
+    this.regions.delete(i);
     return 0;
   }
 
   /** §1.3: closing a socket removes it from all xskmaps. */
   removeSocket(xsk: string): void {
-    this.slots.forEach((e, i) => {
-      if (e?.xsk === xsk) this.userDelete(new Uint8Array(new Uint32Array([i]).buffer));
-    });
+    for (const i of [...this.presentSlots()])
+      if (this.slotAt(i)?.xsk === xsk) this.userDelete(new Uint8Array(new Uint32Array([i]).buffer));
   }
 
   /** A socket fd is not readable back (user-space lookup fails, §1.3): the dump shows 4 zero bytes. */

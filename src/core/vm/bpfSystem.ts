@@ -6,6 +6,7 @@ import type { BpfMap, MapDef } from '../maps/bpfMap';
 import { createMap } from '../maps/createMap';
 import type { RedirectMapEnvironment } from '../maps/redirectMapEnv';
 import { anyIfindexExists } from '../maps/redirectMapEnv';
+import { MapMemory } from '../maps/mapMemory';
 import { helperTable } from '../helpers/helperTable';
 import { Machine } from './machine';
 import type { HelperEnvironment } from './machine';
@@ -28,6 +29,8 @@ export interface BpfSystemOptions {
   mtuOf?: (ifindex: number) => number;
   /** Which compiler runs the programs loaded into this system (compiler.ts VmTier; default 'js'). */
   tier?: VmTier;
+  /** Bytes all maps' lazily allocated storage may take (default 1 GiB): beyond it, ENOMEM/faults. */
+  mapMemoryBudget?: number;
 }
 
 export class BpfSystem implements HelperEnvironment {
@@ -45,9 +48,12 @@ export class BpfSystem implements HelperEnvironment {
   private nextProgId = 1;
   private nextMapId = 1;
   readonly maps: BpfMap[] = [];
+  /** The budget map storage is charged to, and the region caches swept between runs. */
+  readonly mapMemory: MapMemory;
 
   constructor(opts: BpfSystemOptions = {}) {
     this.possibleCpus = Math.max(1, opts.possibleCpus ?? 2);
+    this.mapMemory = new MapMemory(opts.mapMemoryBudget);
     this.redirectEnv = opts.redirectEnv ?? anyIfindexExists;
     this.routes = opts.routes;
     this.tier = opts.tier ?? 'js';
@@ -70,6 +76,7 @@ export class BpfSystem implements HelperEnvironment {
       possibleCpus: this.possibleCpus,
       allocRegion: m.allocRegion.bind(m),
       freeRegion: m.freeRegion.bind(m),
+      memory: this.mapMemory,
     };
     const map = createMap(def, host, { redirectEnv: this.redirectEnv, ...(initial ? { initial } : {}) });
     map.id = this.nextMapId++;

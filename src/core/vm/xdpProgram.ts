@@ -6,12 +6,12 @@ import { compile } from './compiler';
 import type { CompiledProgram, CompileOptions } from './compiler';
 import type { Insn } from './isa';
 import { DEFAULT_BUDGET, REGION_CTX } from './machine';
-import type { RunnableProgram } from './machine';
+import type { Machine, RunnableProgram } from './machine';
 import { ADDR_BASE, pairToBigInt } from './memory';
 import type { BpfSystem } from './bpfSystem';
 import { VmFault } from './vmFault';
 import { testRunBuffer, testRunOutput } from './xdpBuffer';
-import type { XdpBuffer, XdpProgramHandle, XdpRunContext, XdpRunResult } from './xdpRun';
+import type { ProgramFault, XdpBuffer, XdpProgramHandle, XdpRunContext, XdpRunResult } from './xdpRun';
 
 /** BPF_JMP | BPF_CALL: a helper call when src is 0. */
 const BPF_CALL_OP = 0x85;
@@ -23,6 +23,18 @@ const REDIRECT_HELPER_IDS: ReadonlySet<number> = new Set(
     return helper.id;
   }),
 );
+
+/**
+ * The per-instruction callback of a traced run. Made here, not inline in exec(): a closure there
+ * would make V8 allocate its captured context on every run, traced or not.
+ */
+function tracer(M: Machine, onStep: (step: TraceStep) => void): (pc: number, ...regs: number[]) => void {
+  return (pc, ...r) => {
+    const regs: bigint[] = [];
+    for (let i = 0; i < 22; i += 2) regs.push(pairToBigInt(r[i] as number, r[i + 1] as number));
+    onStep({ program: M.current?.name ?? '', pc, regs });
+  };
+}
 
 /** Where an instruction came from (BTF line info). */
 export interface SourceLine {
@@ -140,9 +152,34 @@ export class XdpProgram implements XdpProgramHandle, RunnableProgram {
 
   /** Runs once on `buffer` in `ctx` (the simulator's entry point). */
   run(buffer: XdpBuffer, ctx: XdpRunContext, opts: RunOptions = {}): XdpRunResult {
+    const action = this.exec(buffer, ctx, opts.budget ?? DEFAULT_BUDGET, opts.onStep, opts.onRawStep);
+    const insns = this.system.machine.n;
+    const fault = this.lastFault;
+    if (fault === undefined) return { action, insns };
+    this.lastFault = undefined;
+    return { action: 0, insns, fault };
+  }
+
+  /** The fault of the last exec() that faulted (then exec returned 0). */
+  private lastFault: ProgramFault | undefined;
+
+  /**
+   * One run without allocating (the per-run path of test runs and the simulator): r0 as an
+   * unsigned 32-bit action, or 0 with `lastFault` set.
+   */
+  private exec(
+    buffer: XdpBuffer,
+    ctx: XdpRunContext,
+    budget: number,
+    onStep: ((step: TraceStep) => void) | undefined,
+    onRawStep?: (pc: number, ...regs: number[]) => void,
+  ): number {
     const M = this.system.machine;
     if (M.xdp)
       throw new Error('XdpProgram.run: a run is already in progress in this system (runs do not nest)');
+    // No map-value pointer outlives a run: caches that grew past their limit are dropped now.
+    const mem = this.system.mapMemory;
+    if (mem.pending.length) mem.sweep();
     const slot = M.xdpSlot;
     slot.buffer = buffer;
     slot.ctx = ctx;
@@ -154,25 +191,19 @@ export class XdpProgram implements XdpProgramHandle, RunnableProgram {
     if (M.cs.length) M.cs.length = 0; // only a fault leaves frames behind
     M.tail = null;
     M.tailCount = 0;
-    M.budget = opts.budget ?? DEFAULT_BUDGET;
-    const trace = opts.onStep !== undefined || opts.onRawStep !== undefined;
+    M.budget = budget;
+    const trace = onStep !== undefined || onRawStep !== undefined;
     M.tracing = trace;
     // eslint-disable-next-line @typescript-eslint/no-this-alias -- the tail-call loop moves on to other programs
     let prog: RunnableProgram = this;
-    if (opts.onRawStep) M.trace = opts.onRawStep;
-    else if (opts.onStep) {
-      const cb = opts.onStep;
-      M.trace = (pc, ...r) => {
-        const regs: bigint[] = [];
-        for (let i = 0; i < 22; i += 2) regs.push(pairToBigInt(r[i] as number, r[i + 1] as number));
-        cb({ program: M.current?.name ?? '', pc, regs });
-      };
-    }
+    // The debugger's raw hook (pc + register pairs, nothing allocated per step) wins over onStep.
+    if (onRawStep) M.trace = onRawStep;
+    else if (onStep) M.trace = tracer(M, onStep);
     try {
       for (;;) {
         M.current = prog;
         const lo = prog.compiled(trace)(M, 0, REGION_CTX, ADDR_BASE, 0, 0, 0, 0, 0, 0, 0, 0);
-        if (M.tail === null) return { action: lo >>> 0, insns: M.n };
+        if (M.tail === null) return lo >>> 0;
         prog = M.tail;
         M.tail = null;
         M.depth = 0;
@@ -182,15 +213,14 @@ export class XdpProgram implements XdpProgramHandle, RunnableProgram {
       if (!(e instanceof VmFault)) throw e;
       const line = M.current?.lineOf(e.pc);
       const where = M.current && M.current !== this ? `${M.current.name}: ` : '';
-      return {
-        action: 0,
-        insns: M.n,
-        fault: { pc: e.pc, ...(line ? { line } : {}), message: where + e.message },
-      };
+      this.lastFault = { pc: e.pc, ...(line ? { line } : {}), message: where + e.message };
+      return 0;
     } finally {
       M.xdp = null;
-      M.trace = undefined;
-      M.tracing = false;
+      if (trace) {
+        M.trace = undefined;
+        M.tracing = false;
+      }
     }
   }
 
@@ -211,25 +241,39 @@ export class XdpProgram implements XdpProgramHandle, RunnableProgram {
       bytes: template.bytes.slice(),
       frags: template.frags.map((f) => f.slice()),
     };
-    let result: XdpRunResult = { action: 0, insns: 0 };
+    const budget = opts.budget ?? DEFAULT_BUDGET;
+    let action = 0;
     const t0 = opts.now?.();
     // A run can only have written the headroom and the frame (tail growth zero-fills what it
     // exposes), so restoring [0, end of frame) gives every repetition a fresh copy.
     const restore = template.bytes.subarray(0, template.dataEnd);
+    const frameBytes = template.bytes.subarray(template.dataMeta, template.dataEnd);
     for (let i = 0; i < repeat; i++) {
       if (i > 0) {
-        buffer.bytes.set(restore);
+        // The window never moved (the usual case): only the frame's bytes can have changed.
+        if (
+          buffer.dataMeta === template.dataMeta &&
+          buffer.data === template.data &&
+          buffer.dataEnd === template.dataEnd
+        )
+          buffer.bytes.set(frameBytes, template.dataMeta);
+        else buffer.bytes.set(restore);
         buffer.dataMeta = template.dataMeta;
         buffer.data = template.data;
         buffer.dataEnd = template.dataEnd;
         if (template.frags.length || buffer.frags.length) buffer.frags = template.frags.map((f) => f.slice());
       }
       redirect.reset(); // plain test-run mode: every repetition is its own context (§1.2)
-      result = this.run(buffer, ctx, opts);
-      if (result.fault) break;
+      action = this.exec(buffer, ctx, budget, opts.onStep, opts.onRawStep);
+      if (this.lastFault) break;
     }
     const t1 = opts.now?.();
-    const out: TestRunResult = { ...result, retval: result.action, dataOut: testRunOutput(buffer), redirect };
+    const fault = this.lastFault;
+    this.lastFault = undefined;
+    const insns = this.system.machine.n;
+    const out: TestRunResult = fault
+      ? { action: 0, insns, fault, retval: 0, dataOut: testRunOutput(buffer), redirect }
+      : { action, insns, retval: action, dataOut: testRunOutput(buffer), redirect };
     if (t0 !== undefined && t1 !== undefined) out.nsPerRun = Number(t1 - t0) / repeat;
     return out;
   }
