@@ -67,15 +67,6 @@ export class BufferPool {
   }
 }
 
-/** The buffer of a freed frame: a use after free reads an empty frame instead of another frame's bytes. */
-export const RELEASED: XdpBuffer = Object.freeze({
-  bytes: new Uint8Array(0),
-  dataMeta: 0,
-  data: 0,
-  dataEnd: 0,
-  frags: [],
-});
-
 /**
  * Lays `bytes` out as an xdp_buff. `fragsAware`: the program that will see it was loaded with
  * BPF_F_XDP_HAS_FRAGS, so a frame longer than MAX_LINEAR becomes linear part + page frags (§5);
