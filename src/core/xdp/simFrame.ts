@@ -99,6 +99,23 @@ export function makeBuffer(bytes: Uint8Array, fragsAware: boolean, pool?: Buffer
   };
 }
 
+/**
+ * A freed frame reused for `bytes` (a new frame): makeBuffer's linear layout written into the
+ * frame's own buffer when it is a plain one-page one, else a new buffer (its page to the pool).
+ */
+export function refillBuffer(f: SimFrame, bytes: Uint8Array, pool: BufferPool): void {
+  const b = f.buf;
+  if (b.frags.length === 0 && b.bytes.length === PAGE_SIZE && bytes.length <= MAX_LINEAR) {
+    b.bytes.set(bytes, XDP_PACKET_HEADROOM);
+    b.dataMeta = XDP_PACKET_HEADROOM;
+    b.data = XDP_PACKET_HEADROOM;
+    b.dataEnd = XDP_PACKET_HEADROOM + bytes.length;
+    return;
+  }
+  pool.give(b.bytes);
+  f.buf = makeBuffer(bytes, false, pool);
+}
+
 /** Re-lays the frame out for a receiver (a new xdp_buff after ndo_xdp_xmit / skb build). */
 export function relayout(f: SimFrame, fragsAware: boolean, pool?: BufferPool): void {
   const wantsFrags = fragsAware && frameLength(f) > MAX_LINEAR;

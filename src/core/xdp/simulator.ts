@@ -20,15 +20,7 @@ import { type Backlog, type NicPoll, type PollItem, poll, pollPending } from './
 import { NetContext } from './netContext';
 import { RedirectInfo } from './redirectInfo';
 import type { SimDevice, VethRxQueue } from './simDevice';
-import {
-  BufferPool,
-  PAGE_SIZE,
-  XDP_PACKET_HEADROOM,
-  frameBytes,
-  frameLength,
-  makeBuffer,
-  type SimFrame,
-} from './simFrame';
+import { BufferPool, frameBytes, frameLength, makeBuffer, refillBuffer, type SimFrame } from './simFrame';
 import { FAULT, type ProgramHook, type SimHost } from './simHost';
 import { SimTrace, type Where } from './simTrace';
 import type { DropReason, FrameInfo, SimEvent, SimStep, SimSummary, Topology } from './simulationResult';
@@ -280,7 +272,7 @@ export class Simulator implements SimHost {
       });
     this.summary.frames.total++;
     const f = this.freeFrames.pop();
-    if (!f) {
+    if (!f)
       return {
         id,
         traffic,
@@ -290,28 +282,13 @@ export class Simulator implements SimHost {
         redirected: false,
         skb: false,
       };
-    }
     f.id = id;
     f.traffic = traffic;
     f.rxIfindex = 0;
     f.rxQueue = 0;
     f.redirected = false;
     f.skb = false;
-    const b = f.buf;
-    // makeBuffer's layout, in the frame's own page when it is a plain one-page linear buffer.
-    if (
-      b.frags.length === 0 &&
-      b.bytes.length === PAGE_SIZE &&
-      XDP_PACKET_HEADROOM + bytes.length <= PAGE_SIZE - 320
-    ) {
-      b.bytes.set(bytes, XDP_PACKET_HEADROOM);
-      b.dataMeta = XDP_PACKET_HEADROOM;
-      b.data = XDP_PACKET_HEADROOM;
-      b.dataEnd = XDP_PACKET_HEADROOM + bytes.length;
-    } else {
-      this.pool.give(b.bytes);
-      f.buf = makeBuffer(bytes, false, this.pool);
-    }
+    refillBuffer(f, bytes, this.pool);
     return f;
   }
 
