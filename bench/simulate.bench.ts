@@ -148,7 +148,8 @@ async function run(
  * The kernel's own figure for the same pipeline on this machine: the example program run by
  * BPF_PROG_TEST_RUN in live-frames mode (1 M frames, batches of 64) on r1, redirecting through
  * tx_port[0] to veth r2, whose peer c0 runs xdp_pass natively — real xdp_do_redirect, bulk queues,
- * veth_xdp_xmit, the peer's NAPI and its XDP_PASS into the stack. Wall clock of the whole run.
+ * veth_xdp_xmit, the peer's NAPI and its XDP_PASS into the stack. Wall clock of the whole run
+ * (process start included), best of three.
  * Needs root and the kernel lab's tools (probe()); undefined otherwise.
  */
 async function kernelFramesPerSecond(dir: string): Promise<number | undefined> {
@@ -172,9 +173,14 @@ async function kernelFramesPerSecond(dir: string): Promise<number | undefined> {
     const hex = Array.from(frame, (b) => b.toString(16).padStart(2, '0')).join('');
     const frames = 1_000_000;
     lab.exec('r', [livetr, redir.pin, '5302', '10000', '64', hex]); // warm-up
-    const t0 = performance.now();
-    lab.exec('r', [livetr, redir.pin, '5302', String(frames), '64', hex]);
-    return frames / ((performance.now() - t0) / 1000);
+    // Best of three: on a shared machine a neighbour's burst only ever slows a run down.
+    let best = Infinity;
+    for (let i = 0; i < 3; i++) {
+      const t0 = performance.now();
+      lab.exec('r', [livetr, redir.pin, '5302', String(frames), '64', hex]);
+      best = Math.min(best, performance.now() - t0);
+    }
+    return frames / (best / 1000);
   });
 }
 
