@@ -12,7 +12,9 @@ import { MAP_TYPE_DEVMAP, MAP_TYPE_DEVMAP_HASH } from './xdpAction';
 
 /** The tracepoint's `u32 index` argument printed as int: the low 32 bits, signed. */
 export function index32(tgtIndex: bigint): number {
-  return tgtIndex >= 0n && tgtIndex <= 0x7fffffffn ? Number(tgtIndex) : Number(BigInt.asIntN(32, tgtIndex));
+  // One BigInt → Number conversion on the common path (exact whenever the result is in range).
+  const n = Number(tgtIndex);
+  return n >= 0 && n <= 0x7fffffff ? n : Number(BigInt.asIntN(32, tgtIndex));
 }
 
 /**
