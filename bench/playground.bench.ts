@@ -71,6 +71,8 @@ export async function runBench(): Promise<BenchRow[]> {
   const fragment = `#s=${Buffer.from(packed).toString('base64url')}`;
 
   const { server, url } = await serve.servePlayground(path.join(root, 'dist/playground'), 0);
+  // .cache/ is git-ignored and absent on a fresh checkout: create it first (mkdtemp does not).
+  fs.mkdirSync(path.join(root, '.cache'), { recursive: true });
   const userDataDir = fs.mkdtempSync(path.join(root, '.cache', 'playground-bench-'));
   const browser = await chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROMIUM,

@@ -1,8 +1,10 @@
 // Benchmarks of the redirect simulator (issue #4 "Performance"): frames per second through the
 // whole pipeline — the example DEVMAP redirect program (examples/redirect.bpf.c, compiled by clang
 // and run in the engine VM), step 2, device bulk queues, veth ndo_xdp_xmit and the peer's XDP_PASS
-// program — for 1 M frames in bursts of 64 (target ≥ 1 M frames/s), and peak memory with every
-// event streamed to a file as perf-script text, which must not grow with the frame count.
+// program — for 1 M frames in bursts of 64, against the kernel's own rate for the same pipeline
+// (live-frames BPF_PROG_TEST_RUN, issue #16: target ≥ 1×), and peak memory with every event
+// streamed to a file as perf-script text, which must not grow with the frame count. The frame-rate
+// rows count events without asking for them (as `xdp-lab simulate` without --events does).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,6 +14,7 @@ import * as esbuild from 'esbuild';
 import type { loadScenario as LoadScenario } from '../src/core/scenario/scenarioLoad';
 import type { formatEvent as FormatEvent } from '../src/core/trace/tracepoints';
 import type { Simulation as SimulationClass } from '../src/core/xdp/simulation';
+import type { SimEvent } from '../src/core/xdp/simulationResult';
 import { compileBpfC } from '../src/node/clang';
 import { createNodeHost } from '../src/node/nodeHost';
 import { attachXdp, loadAll, mapUpdate } from '../test/kernel/lib/bpftool';
@@ -114,10 +117,10 @@ async function run(
   let peakRss = process.memoryUsage().rss;
   const sim = new engine.Simulation(input, {
     maxEvents: 0,
-    onEvent:
-      fd === undefined
-        ? () => void events++
-        : (ev) => {
+    ...(fd === undefined
+      ? {}
+      : {
+          onEvent: (ev: SimEvent) => {
             buf.push(engine.formatEvent(ev.event));
             if (++events % 4096 === 0) {
               fs.writeSync(fd, buf.join('\n') + '\n');
@@ -125,6 +128,7 @@ async function run(
               if (events % 65536 === 0) peakRss = Math.max(peakRss, process.memoryUsage().rss);
             }
           },
+        }),
   });
   const c0 = process.cpuUsage();
   const t0 = performance.now();
@@ -144,7 +148,8 @@ async function run(
  * The kernel's own figure for the same pipeline on this machine: the example program run by
  * BPF_PROG_TEST_RUN in live-frames mode (1 M frames, batches of 64) on r1, redirecting through
  * tx_port[0] to veth r2, whose peer c0 runs xdp_pass natively — real xdp_do_redirect, bulk queues,
- * veth_xdp_xmit, the peer's NAPI and its XDP_PASS into the stack. Wall clock of the whole run.
+ * veth_xdp_xmit, the peer's NAPI and its XDP_PASS into the stack. Wall clock of the whole run
+ * (process start included), best of three.
  * Needs root and the kernel lab's tools (probe()); undefined otherwise.
  */
 async function kernelFramesPerSecond(dir: string): Promise<number | undefined> {
@@ -168,9 +173,14 @@ async function kernelFramesPerSecond(dir: string): Promise<number | undefined> {
     const hex = Array.from(frame, (b) => b.toString(16).padStart(2, '0')).join('');
     const frames = 1_000_000;
     lab.exec('r', [livetr, redir.pin, '5302', '10000', '64', hex]); // warm-up
-    const t0 = performance.now();
-    lab.exec('r', [livetr, redir.pin, '5302', String(frames), '64', hex]);
-    return frames / ((performance.now() - t0) / 1000);
+    // Best of three: on a shared machine a neighbour's burst only ever slows a run down.
+    let best = Infinity;
+    for (let i = 0; i < 3; i++) {
+      const t0 = performance.now();
+      lab.exec('r', [livetr, redir.pin, '5302', String(frames), '64', hex]);
+      best = Math.min(best, performance.now() - t0);
+    }
+    return frames / (best / 1000);
   });
 }
 
@@ -188,30 +198,41 @@ export async function runBench(): Promise<BenchRow[]> {
       return undefined;
     });
     const mib = (b: number): number => b / (1 << 20);
+    const perCpu = 1_000_000 / full.cpuSeconds;
+    const wall = 1_000_000 / full.seconds;
     // On a shared machine wall time mostly measures the neighbours; CPU time (this process, all
     // its threads incl. GC) is the cost of the simulation itself: "per CPU-second" is the one-core
     // rate the issue's target is about.
     return [
       {
         name: 'simulate: 1 M frames, devmap redirect + peer XDP_PASS, bursts of 64 (per CPU-second)',
-        value: 1_000_000 / full.cpuSeconds,
+        value: perCpu,
         unit: 'frames/s',
-        target: 1_000_000,
+        // The kernel's live-frames run of the same program and topology (one CPU, wall clock);
+        // ratio = how many times the kernel's rate is the simulator's (issue #16: ≤ 1×).
+        ...(kernel ? { kernel, ratio: kernel / perCpu } : {}),
       },
       {
         name: 'simulate: 1 M frames, devmap redirect, GRO peer (one program run per frame, per CPU-second)',
         value: 1_000_000 / redirectOnly.cpuSeconds,
         unit: 'frames/s',
-        target: 1_000_000,
       },
       {
         name: 'simulate: 1 M frames, devmap redirect + peer XDP_PASS, bursts of 64 (wall clock)',
-        value: 1_000_000 / full.seconds,
+        value: wall,
         unit: 'frames/s',
-        // The kernel's live-frames run of the same program and topology; ratio = how many times
-        // the kernel's rate is the simulator's.
-        ...(kernel ? { kernel, ratio: kernel / (1_000_000 / full.seconds) } : {}),
+        ...(kernel ? { kernel, ratio: kernel / wall } : {}),
       },
+      ...(kernel
+        ? [
+            {
+              name: 'simulate: kernel frames/s ÷ simulator frames/s (per CPU-second; devmap redirect + peer XDP_PASS)',
+              value: kernel / perCpu,
+              unit: '×',
+              target: 1,
+            },
+          ]
+        : []),
       {
         name: 'simulate: 1 M frames, devmap redirect, GRO peer (wall clock)',
         value: 1_000_000 / redirectOnly.seconds,
@@ -220,6 +241,11 @@ export async function runBench(): Promise<BenchRow[]> {
       {
         name: 'simulate: 1 M frames with every event streamed to a file',
         value: 1_000_000 / large.seconds,
+        unit: 'frames/s',
+      },
+      {
+        name: 'simulate: 1 M frames with every event streamed to a file (per CPU-second)',
+        value: 1_000_000 / large.cpuSeconds,
         unit: 'frames/s',
       },
       {

@@ -3,6 +3,7 @@
 // include/trace/events/xdp.h as exposed in tracefs (../shared/notes/tracepoint-formats-6.18.txt) and
 // redirect-semantics.md §6. Formatter and parser are both derived from `tracepoints` below, so the
 // simulator's `--events` file and a real `perf script` capture are read by the same code.
+import { scanPerfLine, type ScanEvent } from './perfScriptScan';
 
 /** XDP verdicts in `enum xdp_action` order; `act` fields print through this table (__print_symbolic). */
 export const xdpActionNames = ['ABORTED', 'DROP', 'PASS', 'TX', 'REDIRECT'] as const;
@@ -417,6 +418,14 @@ function compile(info: TracepointInfo): CompiledEvent {
 
 const compiled = new Map<string, CompiledEvent>(tracepoints.map((t) => [t.name, compile(t)]));
 
+/** The table as the in-place scanner reads it. */
+const scanEvents: ScanEvent[] = tracepoints.map((t) => ({
+  name: t.name,
+  prefix: t.prefix ? `${t.prefix} ` : '',
+  items: t.items.map((i) => ({ labelEq: `${i.label}=`, field: i.field, print: i.print })),
+  scannable: t.items.every((i) => i.print === 'd' || i.print === 'u' || i.print === 'act'),
+}));
+
 function parseSymbol(table: readonly string[], text: string): number | undefined {
   if (text.startsWith('0x')) return parseInt(text.slice(2), 16);
   const i = table.indexOf(text);
@@ -521,9 +530,17 @@ export function parsePerfScript(text: string, maxErrors = 100): PerfScriptParse 
     let end = text.indexOf('\n', start);
     if (end < 0) end = text.length;
     lineNo++;
-    let line = text.slice(start, end);
-    if (line.endsWith('\r')) line = line.slice(0, -1);
+    const lineStart = start;
+    let lineEnd = end;
     start = end + 1;
+    if (lineEnd > lineStart && text.charCodeAt(lineEnd - 1) === 13) lineEnd--;
+    // The common line is read in place (perfScriptScan.ts); the rest, and every bad line, below.
+    const fast = scanPerfLine(text, lineStart, lineEnd, scanEvents, xdpActionNames);
+    if (fast) {
+      events.push(fast as unknown as ParsedPerfLine);
+      continue;
+    }
+    const line = text.slice(lineStart, lineEnd);
     if (line.length === 0 || line.trimStart().startsWith('#')) continue;
     try {
       events.push(parsePerfScriptLine(line, lineNo));

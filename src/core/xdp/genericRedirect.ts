@@ -1,18 +1,21 @@
-// Step 2 in generic (skb) mode (xdp_do_generic_redirect, §3.7): no NDO_XMIT check, synchronous
-// transmit (generic_xdp_tx), devmap egress programs run per packet, broadcast aborts on the first
-// failing destination, cpumap pushes one skb into the ring, XSK copies and flushes at once.
+// Step 2 in generic (skb) mode (xdp_do_generic_redirect, net/core/filter.c, §3.7): no NDO_XMIT
+// check, synchronous transmit (generic_xdp_tx), devmap egress programs run per packet
+// (dev_map_generic_redirect), broadcast aborts on the first failing destination
+// (dev_map_redirect_multi), cpumap pushes one skb into the ring (cpu_map_generic_redirect), XSK
+// copies and flushes at once.
 import type { CpumapEntry } from '../maps/cpumap';
 import type { DevmapEntry } from '../maps/devmap';
 import type { XskmapEntry } from '../maps/xskmap';
 import type { XdpProgramHandle } from '../vm/xdpRun';
 import { cpuMapGenericEnqueue } from './cpumapRedirect';
 import { broadcastOrder, type DevmapLike } from './devmapRedirect';
-import { traceRedirect } from './doRedirect';
 import type { NetContext } from './netContext';
+import { traceRedirect } from './redirectTrace';
 import { IFINDEX_MAP_ID } from './redirectInfo';
 import type { SimDevice } from './simDevice';
 import { frameLength, type SimFrame } from './simFrame';
-import type { Simulator } from './simulator';
+import type { SimHost } from './simHost';
+import { genericXdpTx } from './vethXmit';
 import {
   BPF_F_EXCLUDE_INGRESS,
   EBADRQC,
@@ -36,7 +39,7 @@ function okFwdDev(target: SimDevice, frame: SimFrame): number {
 
 /** dev_map_generic_redirect: checks, the egress program per packet, then generic_xdp_tx. */
 function devmapGeneric(
-  sim: Simulator,
+  host: SimHost,
   ctx: NetContext,
   entry: DevmapEntry,
   target: SimDevice,
@@ -48,20 +51,26 @@ function devmapGeneric(
   if (err) return err;
   if (entry.prog) {
     const egress = entry.prog;
-    const act = sim.runProgram(ctx, egress, sim.programName(egress), 'devmap', target, frame, {
-      ingressIfindex: devRx.ifindex,
-      rxQueueIndex: frame.rxQueue,
-      egressIfindex: target.ifindex,
-    });
+    const act = host.runProgram(
+      ctx,
+      egress,
+      host.programName(egress),
+      'devmap',
+      target,
+      frame,
+      devRx.ifindex,
+      frame.rxQueue,
+      target.ifindex,
+    );
     // "Redirect has already succeeded semantically": anything but PASS frees the skb, still success.
     if (act !== XDP_PASS) {
       if (act !== XDP_DROP)
-        sim.emit(
+        host.trace.emit(
           ctx,
           { name: 'xdp:xdp_exception', prog_id: egress.id, act, ifindex: target.ifindex },
           frame.id,
         );
-      sim.drop(
+      host.drop(
         ctx,
         target,
         frame,
@@ -70,13 +79,13 @@ function devmapGeneric(
       return 0;
     }
   }
-  sim.genericXdpTx(ctx, target, frame, prog);
+  genericXdpTx(host, ctx, target, frame, prog);
   return 0;
 }
 
 /** xdp_do_generic_redirect: 0 or a negative errno (the caller frees the skb, no xdp_exception). */
 export function xdpDoGenericRedirect(
-  sim: Simulator,
+  host: SimHost,
   ctx: NetContext,
   dev: SimDevice,
   frame: SimFrame,
@@ -94,42 +103,42 @@ export function xdpDoGenericRedirect(
   let target: string;
   if (mapType === 0 && mapId === IFINDEX_MAP_ID) {
     const ifindex = Number(BigInt.asIntN(32, ri.tgtIndex));
-    const fwd = sim.findDevice(ifindex);
+    const fwd = host.findDevice(ifindex);
     target = fwd ? fwd.name : `ifindex ${ifindex}`;
     err = fwd ? okFwdDev(fwd, frame) : -EINVAL;
     if (!err && fwd) {
       // The trace fires before the transmit here (_trace_xdp_redirect, then generic_xdp_tx).
-      traceRedirect(sim, ctx, dev, frame, prog, mapType, mapId, tgtValue, 0, target);
-      sim.genericXdpTx(ctx, fwd, frame, prog);
+      traceRedirect(host, ctx, dev, frame, prog, mapType, mapId, tgtValue, 0, target);
+      genericXdpTx(host, ctx, fwd, frame, prog);
       return 0;
     }
   } else if (mapType === MAP_TYPE_DEVMAP || mapType === MAP_TYPE_DEVMAP_HASH) {
     const map = ri.map as DevmapLike | undefined;
     if (map) {
       ri.map = undefined;
-      target = `broadcast ${sim.mapName(map.id)}`;
-      err = devmapGenericMulti(sim, ctx, dev, frame, prog, map, (flags & BPF_F_EXCLUDE_INGRESS) !== 0);
+      target = `broadcast ${host.mapName(map.id)}`;
+      err = devmapGenericMulti(host, ctx, dev, frame, prog, map, (flags & BPF_F_EXCLUDE_INGRESS) !== 0);
     } else {
       const entry = tgtValue as DevmapEntry;
-      const to = sim.findDevice(entry.ifindex);
+      const to = host.findDevice(entry.ifindex);
       target = to ? to.name : `ifindex ${entry.ifindex}`;
-      err = to ? devmapGeneric(sim, ctx, entry, to, frame, dev, prog) : -EINVAL;
+      err = to ? devmapGeneric(host, ctx, entry, to, frame, dev, prog) : -EINVAL;
     }
   } else if (mapType === MAP_TYPE_XSKMAP) {
     const entry = tgtValue as XskmapEntry;
-    const sock = sim.xsk(entry.xsk);
+    const sock = host.xsk(entry.xsk);
     target = `xsk:${entry.xsk}`;
     err = sock ? sock.receive(frame, dev, frame.rxQueue) : -EINVAL;
-    if (!err && sock) sim.toXsk(ctx, sock, frame);
+    if (!err && sock) host.toXsk(ctx, sock, frame);
   } else if (mapType === MAP_TYPE_CPUMAP) {
     const entry = tgtValue as CpumapEntry;
     target = `cpu ${entry.cpu}`;
-    err = cpuMapGenericEnqueue(sim, ctx, sim.cpumapTarget(entry, mapId), frame);
+    err = cpuMapGenericEnqueue(host, ctx, host.cpumapTarget(entry, mapId), frame);
   } else {
     err = -EBADRQC;
     target = 'no pending target';
   }
-  traceRedirect(sim, ctx, dev, frame, prog, mapType, mapId, tgtValue, err, target);
+  traceRedirect(host, ctx, dev, frame, prog, mapType, mapId, tgtValue, err, target);
   return err;
 }
 
@@ -138,7 +147,7 @@ export function xdpDoGenericRedirect(
  * all but the last; the first failing destination aborts with its errno (copies already sent stay).
  */
 function devmapGenericMulti(
-  sim: Simulator,
+  host: SimHost,
   ctx: NetContext,
   dev: SimDevice,
   frame: SimFrame,
@@ -148,22 +157,22 @@ function devmapGenericMulti(
 ): number {
   let last: { entry: DevmapEntry; to: SimDevice } | undefined;
   for (const entry of broadcastOrder(map)) {
-    const to = sim.findDevice(entry.ifindex);
+    const to = host.findDevice(entry.ifindex);
     if (!to) continue;
     if (excludeIngress && to.ifindex === dev.ifindex) continue;
     if (!last) {
       last = { entry, to };
       continue;
     }
-    const copy = sim.cloneFrame(frame);
-    const err = devmapGeneric(sim, ctx, last.entry, last.to, copy, dev, prog);
+    const copy = host.cloneFrame(frame);
+    const err = devmapGeneric(host, ctx, last.entry, last.to, copy, dev, prog);
     if (err) {
-      sim.drop(ctx, dev, copy, 'redirect_error', err);
+      host.drop(ctx, dev, copy, 'redirect_error', err);
       return err;
     }
     last = { entry, to };
   }
-  if (last) return devmapGeneric(sim, ctx, last.entry, last.to, frame, dev, prog);
-  sim.drop(ctx, dev, frame, 'no_destination');
+  if (last) return devmapGeneric(host, ctx, last.entry, last.to, frame, dev, prog);
+  host.drop(ctx, dev, frame, 'no_destination');
   return 0;
 }

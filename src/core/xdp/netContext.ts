@@ -2,7 +2,7 @@
 // generic-XDP call; it owns the redirect info and the three flush lists of xdp_do_flush (§4).
 // State written by one frame's program leaks to later frames in the same context — by design.
 import { RedirectInfo } from './redirectInfo';
-import type { CpuBulkQueue } from './cpumapRedirect';
+import type { CpuBulkQueue } from './cpumapTarget';
 import type { DevBulkQueue } from './devBulkQueue';
 import type { XskSocket } from './xskRedirect';
 

@@ -4,8 +4,9 @@
 import type { DriverName, FeatureOverrides } from '../scenario/scenario';
 import type { XdpProgramHandle } from '../vm/xdpRun';
 import { XDP_FEATURE, driverProfiles, type DriverProfile } from './driverProfiles';
-import type { DropReason, SimDeviceCounters } from './simulationResult';
+import { FrameQueue } from './frameQueue';
 import type { SimFrame } from './simFrame';
+import type { DropReason, SimDeviceCounters } from './simulationResult';
 
 export const ETH_HLEN = 14;
 export const VLAN_HLEN = 4;
@@ -14,12 +15,16 @@ export const VETH_RING_SIZE = 256;
 /** veth refuses a non-frags native program when the peer's MTU exceeds this (§1.4, ERANGE). */
 export const VETH_MAX_PEER_MTU_LINEAR = 4096 - 256 - 320 - ETH_HLEN;
 
-/** One veth rx queue: its ring of frames and whether its NAPI is on a CPU's poll list. */
+/** One veth rx queue (struct veth_rq): its ring of frames and whether its NAPI is on a poll list. */
 export interface VethRxQueue {
-  dev: SimDevice;
-  index: number;
-  ring: SimFrame[];
+  readonly kind: 'veth';
+  readonly dev: SimDevice;
+  readonly index: number;
+  readonly ring: FrameQueue;
   scheduled: boolean;
+  /** veth_poll's batch of up to NAPI_WEIGHT frames and its XDP_TX bulk (on the kernel's stack). */
+  readonly batch: SimFrame[];
+  readonly txBulk: { readonly frames: SimFrame[]; count: number };
 }
 
 export class SimDevice {
@@ -29,6 +34,10 @@ export class SimDevice {
   progName: string | undefined;
   mode: 'native' | 'generic' | undefined;
   readonly rxQueues: VethRxQueue[];
+  /** Position in the host's device list: indexes per-device tables (bulk queues, verdicts). */
+  slot = -1;
+  /** Verdict counts of this device's native/generic program (folded into the summary at the end). */
+  verdicts: number[] | undefined;
   readonly counters: SimDeviceCounters = {
     rxFrames: 0,
     xdpRx: 0,
@@ -51,10 +60,13 @@ export class SimDevice {
   ) {
     this.profile = driverProfiles[driver] as DriverProfile;
     this.rxQueues = Array.from({ length: queues }, (_, index) => ({
+      kind: 'veth' as const,
       dev: this,
       index,
-      ring: [],
+      ring: new FrameQueue(VETH_RING_SIZE),
       scheduled: false,
+      batch: [],
+      txBulk: { frames: [], count: 0 },
     }));
   }
 

@@ -67,15 +67,6 @@ export class BufferPool {
   }
 }
 
-/** The buffer of a freed frame: a use after free reads an empty frame instead of another frame's bytes. */
-export const RELEASED: XdpBuffer = Object.freeze({
-  bytes: new Uint8Array(0),
-  dataMeta: 0,
-  data: 0,
-  dataEnd: 0,
-  frags: [],
-});
-
 /**
  * Lays `bytes` out as an xdp_buff. `fragsAware`: the program that will see it was loaded with
  * BPF_F_XDP_HAS_FRAGS, so a frame longer than MAX_LINEAR becomes linear part + page frags (§5);
@@ -106,6 +97,23 @@ export function makeBuffer(bytes: Uint8Array, fragsAware: boolean, pool?: Buffer
     dataEnd: XDP_PACKET_HEADROOM + bytes.length,
     frags: [],
   };
+}
+
+/**
+ * A freed frame reused for `bytes` (a new frame): makeBuffer's linear layout written into the
+ * frame's own buffer when it is a plain one-page one, else a new buffer (its page to the pool).
+ */
+export function refillBuffer(f: SimFrame, bytes: Uint8Array, pool: BufferPool): void {
+  const b = f.buf;
+  if (b.frags.length === 0 && b.bytes.length === PAGE_SIZE && bytes.length <= MAX_LINEAR) {
+    b.bytes.set(bytes, XDP_PACKET_HEADROOM);
+    b.dataMeta = XDP_PACKET_HEADROOM;
+    b.data = XDP_PACKET_HEADROOM;
+    b.dataEnd = XDP_PACKET_HEADROOM + bytes.length;
+    return;
+  }
+  pool.give(b.bytes);
+  f.buf = makeBuffer(bytes, false, pool);
 }
 
 /** Re-lays the frame out for a receiver (a new xdp_buff after ndo_xdp_xmit / skb build). */

@@ -411,8 +411,8 @@ export class Simulation {
     return {
       topology: this.topology,
       summary: sim.summary,
-      events: sim.events,
-      eventsDropped: sim.eventsDropped,
+      events: sim.trace.events,
+      eventsDropped: sim.trace.eventsDropped,
       timeline: sim.timeline,
       timelineDropped: sim.timelineDropped,
       frames: sim.frameInfos,

@@ -1,0 +1,63 @@
+// Fixed-capacity FIFO rings of frames, allocation-free once built: veth's per-queue ptr_ring of
+// 256 slots (veth_xdp_xmit / veth_xdp_rcv, §4.1), a cpumap entry's ptr_ring of qsize slots (§4.2)
+// and the per-CPU backlog (enqueue_to_backlog, with the device each skb arrived on beside it).
+import type { SimFrame } from './simFrame';
+
+/** A ring of references: push at the tail, take from the head (ptr_ring_produce/consume). */
+export class FrameQueue<T = SimFrame> {
+  private slots: Array<T | undefined>;
+  private head = 0;
+  /** Frames in the ring. */
+  length = 0;
+
+  /** `capacity` slots; `grow`: double when full instead of refusing (the unbounded backlog). */
+  constructor(
+    capacity: number,
+    private readonly grow = false,
+  ) {
+    this.slots = new Array<T | undefined>(Math.max(1, capacity)).fill(undefined);
+  }
+
+  get capacity(): number {
+    return this.slots.length;
+  }
+
+  /** ptr_ring_produce: false when the ring is full (a growing ring never is). */
+  push(f: T): boolean {
+    const cap = this.slots.length;
+    if (this.length === cap) {
+      if (!this.grow) return false;
+      this.resize(cap * 2);
+    }
+    const slots = this.slots;
+    let i = this.head + this.length;
+    if (i >= slots.length) i -= slots.length;
+    slots[i] = f;
+    this.length++;
+    return true;
+  }
+
+  /** ptr_ring_consume: the oldest frame (the caller checked length > 0). */
+  shift(): T {
+    const slots = this.slots;
+    const f = slots[this.head] as T;
+    slots[this.head] = undefined;
+    if (++this.head === slots.length) this.head = 0;
+    this.length--;
+    return f;
+  }
+
+  /** Moves up to `max` frames into `out[0..n)` (a NAPI poll's or kthread's batch); returns n. */
+  takeInto(out: T[], max: number): number {
+    const n = Math.min(max, this.length);
+    for (let k = 0; k < n; k++) out[k] = this.shift();
+    return n;
+  }
+
+  private resize(cap: number): void {
+    const next = new Array<T | undefined>(cap).fill(undefined);
+    for (let k = 0; k < this.length; k++) next[k] = this.slots[(this.head + k) % this.slots.length];
+    this.slots = next;
+    this.head = 0;
+  }
+}

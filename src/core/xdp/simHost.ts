@@ -1,0 +1,79 @@
+// What the redirect machinery (doRedirect, genericRedirect, devmapRedirect, cpumapRedirect,
+// cpumapKthread, xskRedirect), the NAPI polls (napiPoll.ts) and veth's transmit paths
+// (vethXmit.ts) may ask of the simulated host — a narrow interface instead of the whole Simulator,
+// so those files depend on this one and never on simulator.ts (no import cycle).
+import type { CpumapEntry } from '../maps/cpumap';
+import type { XdpProgramHandle } from '../vm/xdpRun';
+import type { CpumapTarget } from './cpumapTarget';
+import type { DevBulkQueue } from './devBulkQueue';
+import type { NetContext } from './netContext';
+import type { SimDevice, VethRxQueue } from './simDevice';
+import type { BufferPool, SimFrame } from './simFrame';
+import type { SimTrace, Where } from './simTrace';
+import type { DropReason, SimStep, SimSummary } from './simulationResult';
+import type { XskSocket } from './xskRedirect';
+
+/** Where a program runs (hook) — what the timeline and the verdict counts distinguish. */
+export type ProgramHook = 'native' | 'generic' | 'devmap' | 'cpumap';
+
+/** A program run that faults (the verifier would have refused the program): dropped, no event. */
+export const FAULT = -1;
+
+export interface SimHost {
+  // ---- lookups ----
+  findDevice(ifindex: number): SimDevice | undefined;
+  /** The device of an ifindex the simulator itself recorded (throws on an internal error). */
+  deviceByIfindex(ifindex: number): SimDevice;
+  xsk(name: string): XskSocket | undefined;
+  programName(prog: XdpProgramHandle): string;
+  mapName(id: number): string;
+  /** The per-(device, CPU) bulk queue (net_device->xdp_bulkq, this_cpu_ptr). */
+  devBulkQueue(dev: SimDevice, cpu: number): DevBulkQueue;
+  /** The simulator state of a CPUMAP entry (a replaced entry is a new object: new ring, §1.3). */
+  cpumapTarget(entry: CpumapEntry, mapId: number): CpumapTarget;
+
+  // ---- tracepoints, timeline, counters ----
+  readonly trace: SimTrace;
+  readonly summary: SimSummary;
+  /** Steps are being made (maxSteps > 0, timeline not full yet): build step objects only then. */
+  readonly recording: boolean;
+  step(s: SimStep): void;
+  /** A program's verdict on its device (native/generic hooks), folded into summary.actions at the end. */
+  countAction(dev: SimDevice, action: number): void;
+
+  // ---- a frame's fate (each ends its journey but `tx`) ----
+  drop(where: Where, dev: SimDevice, frame: SimFrame, reason: DropReason, err?: number): void;
+  toStack(where: Where, dev: SimDevice, frame: SimFrame): void;
+  toWire(where: Where, dev: SimDevice, frame: SimFrame): void;
+  toXsk(where: Where, sock: XskSocket, frame: SimFrame): void;
+  /** onTransmit of the options: what `dev` sends (bytes valid during the call only). */
+  transmitted(dev: SimDevice, frame: SimFrame): void;
+
+  // ---- frames and programs ----
+  readonly pool: BufferPool;
+  /** A broadcast copy: xdpf_clone copies the linear part only (§3.3 step 4). */
+  cloneFrame(f: SimFrame): SimFrame;
+  /** Runs `prog` on `frame` in `ctx`; the verdict, or FAULT. */
+  runProgram(
+    ctx: NetContext,
+    prog: XdpProgramHandle,
+    name: string,
+    hook: ProgramHook,
+    dev: SimDevice,
+    frame: SimFrame,
+    ingressIfindex: number,
+    rxQueueIndex: number,
+    egressIfindex: number,
+  ): number;
+
+  // ---- contexts and scheduling (net_rx_action, kthreads) ----
+  openContext(cpu: number, kind: 'softirq' | 'kthread'): NetContext;
+  closeContext(ctx: NetContext): void;
+  /** napi_schedule of a veth rx queue with frames on `cpu`. */
+  scheduleVeth(rq: VethRxQueue, cpu: number): void;
+  /** netif_rx → enqueue_to_backlog: `frame` reaches `dev`'s stack through `cpu`'s backlog. */
+  enqueueBacklog(cpu: number, dev: SimDevice, frame: SimFrame): void;
+  wakeKthread(t: CpumapTarget): void;
+  /** Runs `cpu`'s pending softirqs now (local_bh_enable at the end of a kthread batch). */
+  runSoftirqs(cpu: number): void;
+}

@@ -1,0 +1,161 @@
+// veth's transmit paths (drivers/net/veth.c, §1.4, §4.1) and generic_xdp_tx: an skb sent by one end
+// (veth_xmit), a batch of xdp_frames given to ndo_xdp_xmit (veth_xdp_xmit, called by bq_xmit_all
+// and by veth's own XDP_TX bulk, veth_xdp_flush_bq), and an skb transmitted by generic XDP.
+import { errnoName } from '../trace/errnos';
+import type { XdpProgramHandle } from '../vm/xdpRun';
+import type { NetContext } from './netContext';
+import type { SimHost } from './simHost';
+import { VETH_RING_SIZE, type SimDevice, type VethRxQueue } from './simDevice';
+import { frameLength, type SimFrame } from './simFrame';
+import type { Where } from './simTrace';
+import type { DropReason } from './simulationResult';
+import { ENXIO, XDP_TX } from './xdpAction';
+
+/** VETH_XDP_TX_BULK_SIZE: XDP_TX frames veth collects before it transmits them to the peer. */
+export const VETH_XDP_TX_BULK_SIZE = 16;
+
+/**
+ * veth_xmit (an skb sent by `x`, arriving at its peer): the peer must be up and the frame fit the
+ * peer's MTU (__dev_forward_skb); with a native program on the peer it goes to the peer's ring
+ * and NAPI, otherwise through netif_rx to the CPU's backlog. Always reported as transmitted.
+ */
+export function vethXmitSkb(host: SimHost, where: Where, x: SimDevice, f: SimFrame): void {
+  const p = x.peer;
+  if (!p || !p.up) {
+    host.drop(where, x, f, 'peer_down');
+    return;
+  }
+  if (frameLength(f) > p.maxFrameLength) {
+    host.drop(where, x, f, 'peer_mtu');
+    return;
+  }
+  x.counters.txFrames++;
+  host.transmitted(x, f);
+  if (host.recording)
+    host.step({ k: 'deliver', cpu: where.cpu, context: where.id, frame: f.id, device: x.name, fate: 'wire' });
+  f.redirected = false;
+  if (p.nativeProg && p.napiPresent) {
+    const rq = p.rxQueues[0] as VethRxQueue;
+    if (!rq.ring.push(f)) {
+      host.drop(where, x, f, 'peer_ring_full');
+      return;
+    }
+    host.scheduleVeth(rq, where.cpu);
+    return;
+  }
+  host.enqueueBacklog(where.cpu, p, f);
+}
+
+/**
+ * ndo_xdp_xmit of `dev` for frames[0..n): veth_xdp_xmit's contract of §4.1 (ENXIO without a peer
+ * NAPI; accept in order until a frame exceeds the peer's MTU or the 256-slot ring is full; the
+ * flush flag schedules the peer's NAPI); a NIC puts every frame on the wire. Like the driver
+ * hook, returns the frames sent or a negative errno (then none was sent); refused frames are
+ * dropped here.
+ */
+export function ndoXdpXmit(
+  host: SimHost,
+  ctx: NetContext,
+  dev: SimDevice,
+  frames: readonly SimFrame[],
+  n: number,
+  flush: boolean,
+): number {
+  if (dev.kind !== 'veth') {
+    for (let i = 0; i < n; i++) host.toWire(ctx, dev, frames[i] as SimFrame);
+    return n;
+  }
+  const p = dev.peer;
+  if (!p || !p.napiPresent) {
+    for (let i = 0; i < n; i++) host.drop(ctx, dev, frames[i] as SimFrame, 'ndo_xmit_error', -ENXIO);
+    return -ENXIO;
+  }
+  const rq = p.rxQueues[ctx.cpu % p.queues] as VethRxQueue;
+  const maxLen = p.maxFrameLength;
+  let sent = 0;
+  let stop: DropReason | undefined;
+  for (let i = 0; i < n; i++) {
+    const f = frames[i] as SimFrame;
+    if (!stop) {
+      if (frameLength(f) > maxLen) stop = 'peer_mtu';
+      else if (rq.ring.length >= VETH_RING_SIZE) stop = 'peer_ring_full';
+    }
+    if (stop) {
+      host.drop(ctx, dev, f, stop);
+      continue;
+    }
+    rq.ring.push(f);
+    sent++;
+    dev.counters.txFrames++;
+    host.transmitted(dev, f);
+    if (host.recording)
+      host.step({ k: 'deliver', cpu: ctx.cpu, context: ctx.id, frame: f.id, device: dev.name, fate: 'tx' });
+  }
+  if (flush) host.scheduleVeth(rq, ctx.cpu);
+  return sent;
+}
+
+/** veth's XDP_TX bulk of one poll (struct veth_xdp_tx_bq): frames[0..count). */
+export interface VethTxBulk {
+  readonly frames: SimFrame[];
+  count: number;
+}
+
+/** veth_xdp_flush_bq: XDP_TX frames go out of `dev` towards its peer; one xdp_bulk_tx per batch. */
+export function vethXdpFlushBq(
+  host: SimHost,
+  ctx: NetContext,
+  dev: SimDevice,
+  bulk: VethTxBulk,
+  flush: boolean,
+): void {
+  const n = bulk.count;
+  if (!n) return;
+  bulk.count = 0;
+  const frames = bulk.frames.slice(0, n);
+  const r = ndoXdpXmit(host, ctx, dev, frames, n, flush);
+  const sent = r < 0 ? 0 : r;
+  const err = r < 0 ? r : 0;
+  const seq = host.trace.emit(
+    ctx,
+    { name: 'xdp:xdp_bulk_tx', ifindex: dev.ifindex, act: XDP_TX, drops: n - sent, sent, err },
+    frames,
+  );
+  if (host.recording)
+    host.step({
+      k: 'xmit',
+      cpu: ctx.cpu,
+      context: ctx.id,
+      queue: `bulk_tx:${dev.name}`,
+      sent,
+      drops: n - sent,
+      ...(err ? { err: errnoName(err) } : {}),
+      flush,
+      frames: frames.map((f) => f.id),
+      event: seq,
+    });
+}
+
+/** generic_xdp_tx: transmit the skb directly through `dev`'s driver (qdisc bypassed). */
+export function genericXdpTx(
+  host: SimHost,
+  where: Where,
+  dev: SimDevice,
+  f: SimFrame,
+  prog: XdpProgramHandle,
+): void {
+  if (dev.kind === 'veth') {
+    vethXmitSkb(host, where, dev, f);
+    return;
+  }
+  if (!dev.up) {
+    host.trace.emit(
+      where,
+      { name: 'xdp:xdp_exception', prog_id: prog.id, act: XDP_TX, ifindex: dev.ifindex },
+      f.id,
+    );
+    host.drop(where, dev, f, 'generic_tx_busy');
+    return;
+  }
+  host.toWire(where, dev, f);
+}
