@@ -265,7 +265,7 @@ function importsFor(M: Machine, env: WasmEnv, messages: string[]): Record<string
 /** One compiled module (with or without budget checks) and its instances, one per machine. */
 class Variant {
   private readonly module: object;
-  readonly blockOfPc: Int32Array;
+  readonly entryOfPc: Int32Array;
   private readonly messages: string[];
   private readonly instances = new WeakMap<Machine, RunFn>();
 
@@ -284,7 +284,7 @@ class Variant {
         `the wasm tier cannot compile this program (${(e as Error).message}); use the js tier`,
       );
     }
-    this.blockOfPc = w.blockOfPc;
+    this.entryOfPc = w.entryOfPc;
     this.messages = w.messages;
   }
 
@@ -325,7 +325,7 @@ export function compileWasmTier(insns: readonly Insn[], opts: CompileOptions): C
     lastM = M;
     const variant = M.budget === Infinity ? (unchecked ??= new Variant(api, insns, opts, true)) : checked;
     const run = variant.runFor(M, e);
-    const blk = pc === 0 ? 0 : (variant.blockOfPc[pc] ?? -1);
+    const blk = pc === 0 ? 0 : (variant.entryOfPc[pc] ?? -1);
     if (blk < 0) return M.fault(pc, 'no instruction starts at pc ' + pc);
     // An XDP run: the packet's bytes move into linear memory for the run (and back after it).
     const x = M.xdp;
