@@ -14,8 +14,14 @@ import * as esbuild from 'esbuild';
 import type * as AsmModule from '../src/core/vm/asm';
 import type * as IsaModule from '../src/core/vm/isa';
 import type * as RawRunModule from '../src/core/vm/rawRun';
+import type * as LoadObjectModule from '../src/core/elf/loadObject';
+import type * as BpfSystemModule from '../src/core/vm/bpfSystem';
+import type * as FrameBuilderModule from '../src/core/packet/frameBuilder';
 
-type Engine = typeof RawRunModule & { A: typeof AsmModule; I: typeof IsaModule };
+type Engine = typeof RawRunModule &
+  typeof LoadObjectModule &
+  typeof BpfSystemModule &
+  typeof FrameBuilderModule & { A: typeof AsmModule; I: typeof IsaModule };
 
 export interface BenchRow {
   name: string;
@@ -40,6 +46,9 @@ function bundledEngine(dir: string): Engine {
     entry,
     [
       `export * from ${JSON.stringify(path.join(src, 'core/vm/rawRun'))};`,
+      `export * from ${JSON.stringify(path.join(src, 'core/elf/loadObject'))};`,
+      `export * from ${JSON.stringify(path.join(src, 'core/vm/bpfSystem'))};`,
+      `export * from ${JSON.stringify(path.join(src, 'core/packet/frameBuilder'))};`,
       `export * as A from ${JSON.stringify(path.join(src, 'core/vm/asm'))};`,
       `export * as I from ${JSON.stringify(path.join(src, 'core/vm/isa'))};`,
     ].join('\n'),
@@ -92,6 +101,25 @@ function ourTier(engine: Engine, tier: 'js' | 'wasm'): { first: number; best: nu
     if (r.insns !== 5 * ITERATIONS + 4) throw new Error(`${tier}: ran ${r.insns} instructions`);
   }
   return { first: times[0] as number, best: Math.min(...times.slice(1)) };
+}
+
+/**
+ * ns (CPU) per test run of the prebuilt redirect fixture (parse, one map lookup, a redirect): the
+ * per-run cost where a short program spends its time crossing into wasm and back.
+ */
+function xdpPerRun(engine: Engine, tier: 'js' | 'wasm'): number {
+  const bytes = new Uint8Array(fs.readFileSync(path.join(root, 'test/fixtures/programs/obj/redirect.bpf.o')));
+  const obj = engine.loadObject(bytes, { name: 'redirect', system: new engine.BpfSystem({ tier }) });
+  obj.map('tx_port')?.userUpdate(new Uint8Array([1, 0, 0, 0]), new Uint8Array([1, 0, 0, 0]), 0);
+  const prog = obj.program('xdp_redirect_udp');
+  if (!prog) throw new Error('redirect.bpf.o has no xdp_redirect_udp');
+  const frame = engine.buildFrame({ udp: { sport: 4000, dport: 9 } });
+  prog.testRun(frame, { repeat: 100_000 });
+  const repeat = 500_000;
+  const t0 = cpuSeconds();
+  const r = prog.testRun(frame, { repeat });
+  if (r.fault || r.retval !== 4) throw new Error(`${tier}: ${JSON.stringify(r.fault ?? r.retval)}`);
+  return ((cpuSeconds() - t0) / repeat) * 1e9;
 }
 
 /** uBPF's CPU seconds for the loop: ubpf_bench times only the run (not uBPF's start-up). */
@@ -192,6 +220,17 @@ export function runBench(): Promise<BenchRow[]> {
         ...(jit !== undefined ? { ratio: seconds / jit } : {}),
       });
     }
+    const jsRun = xdpPerRun(engine, 'js');
+    for (const [tier, ns] of [
+      ['js', jsRun],
+      ['wasm', xdpPerRun(engine, 'wasm')],
+    ] as const)
+      rows.push({
+        name: `XDP redirect fixture, one test run: ${tier} tier (ratio: to the js tier)`,
+        value: ns,
+        unit: 'ns',
+        ratio: ns / jsRun,
+      });
     return Promise.resolve(rows);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

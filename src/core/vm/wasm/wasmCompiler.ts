@@ -35,8 +35,8 @@ import * as W from './wasmLayout';
 
 export interface WasmCompiled {
   bytes: Uint8Array;
-  /** pc → block index (-1 where no block starts). */
-  blockOfPc: Int32Array;
+  /** pc → the `blk` argument of `run` that starts there (-1: not an entry or dispatch target). */
+  entryOfPc: Int32Array;
   /** Fault messages, by the id the module passes to the `fault` import. */
   messages: string[];
 }
@@ -54,6 +54,10 @@ export function compileWasm(
   const labels = [...findLabels(insns)].sort((a, b) => a - b);
   const blockOfPc = new Int32Array(n).fill(-1);
   labels.forEach((pc, b) => (blockOfPc[pc] = b));
+  // Only blocks entered through the dispatcher get a br_table entry (forward jumps are direct).
+  const dispatched = dispatchTargets(insns);
+  const dispatchOf = new Int32Array(n).fill(-1);
+  dispatched.forEach((pc, k) => (dispatchOf[pc] = k));
   const N = labels.length;
   const helperArgs = opts.helperArgs ?? ((): number => 5);
   const init =
@@ -152,8 +156,10 @@ export function compileWasm(
   const frameAddr = (): void => {
     c.get(L_DEPTH).i32(W.FRAME_BYTES).op(Op.i32Mul);
   };
-  const goBlock = (t: number): void => {
-    c.i32(t).set(P_BLK).br(depthOfDispatcher());
+  const goBlock = (tpc: number): void => {
+    c.i32(dispatchOf[tpc] as number)
+      .set(P_BLK)
+      .br(depthOfDispatcher());
   };
   /** Returns from a bpf-to-bpf call: restores r6–r9 and the flags, jumps to the return block. */
   const returnToCaller = (): void => {
@@ -184,15 +190,15 @@ export function compileWasm(
     if (tpc <= pc) budgetCheck(pc);
     if (t > j) c.br(depthOfBlock(t));
     else if (t === j && selfLoop) c.br(open - 1);
-    else goBlock(t);
+    else goBlock(tpc);
   };
 
   // ---- the dispatcher --------------------------------------------------------------------------
   c.op(Op.block).byte(VOID); // the fault exit
   c.op(Op.loop).byte(VOID);
   for (let b = 0; b < N; b++) c.op(Op.block).byte(VOID);
-  c.get(P_BLK).op(Op.brTable).u32(N);
-  for (let b = 0; b < N; b++) c.u32(b);
+  c.get(P_BLK).op(Op.brTable).u32(dispatched.length);
+  for (const pc of dispatched) c.u32(blockOfPc[pc] as number);
   c.u32(0);
 
   let k = 0;
@@ -269,12 +275,12 @@ export function compileWasm(
           tracked.forEach((r, q) => c.get(flagOf(r)).i32(q).op(Op.i32Shl).op(Op.i32Or));
           c.mem(Op.i32Store, W.CALL_STACK + W.FRAME_FLAGS);
           frameAddr();
-          c.i32(blockOfPc[pc + 1] ?? 0).mem(Op.i32Store, W.CALL_STACK + W.FRAME_RETURN);
+          c.i32(dispatchOf[pc + 1] ?? 0).mem(Op.i32Store, W.CALL_STACK + W.FRAME_RETURN);
           setFlags([0, 6, 7, 8, 9], 0);
           setFlags([1, 2, 3, 4, 5], 1);
           c.get(L_DEPTH).i32(1).op(Op.i32Add).set(L_DEPTH);
           setR10();
-          goBlock(blockOfPc[pc + i.imm + 1] as number);
+          goBlock(pc + i.imm + 1);
           continue;
         }
         for (let r = 1; r <= 5; r++)
@@ -399,7 +405,37 @@ export function compileWasm(
     ],
     exports: [{ name: 'run', func: RUN_FN }],
   });
-  return { bytes, blockOfPc, messages };
+  return { bytes, entryOfPc: dispatchOf, messages };
+}
+
+/**
+ * The pcs the dispatcher can enter, ascending: 0, callbacks and bpf-to-bpf call targets, return
+ * points, and targets of backward jumps.
+ */
+function dispatchTargets(insns: readonly Insn[]): number[] {
+  const out = new Set<number>([0]);
+  for (let pc = 0; pc < insns.length; pc++) {
+    const i = insns[pc] as Insn;
+    if (I.isLdImm64(i)) {
+      if (i.src === I.PSEUDO_FUNC) out.add(pc + i.imm + 1);
+      pc++;
+      continue;
+    }
+    const cls = I.opClass(i.op);
+    if (cls !== I.BPF_JMP && cls !== I.BPF_JMP32) continue;
+    const code = i.op & 0xf0;
+    if (code === I.JMP_EXIT) continue;
+    if (code === I.JMP_CALL) {
+      if (cls === I.BPF_JMP && i.src === I.PSEUDO_CALL) {
+        out.add(pc + i.imm + 1);
+        out.add(pc + 1);
+      }
+      continue;
+    }
+    const t = cls === I.BPF_JMP32 && code === I.JMP_JA ? pc + i.imm + 1 : pc + i.off + 1;
+    if (t <= pc) out.add(t);
+  }
+  return [...out].filter((pc) => pc >= 0 && pc < insns.length).sort((a, b) => a - b);
 }
 
 /** Does block `b` hold a jump back to its own first instruction? */

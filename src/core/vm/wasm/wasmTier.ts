@@ -126,6 +126,21 @@ class WasmEnv {
     return this.u8.subarray(W.MEMORY_AREA, W.MEMORY_AREA + length);
   }
 
+  /** `a.subarray(0, end)` for copying the packet in (0) and out (1): runs reuse their buffers. */
+  private readonly prefixes = [
+    { a: undefined as Uint8Array | undefined, end: -1, sub: new Uint8Array(0) as Uint8Array },
+    { a: undefined as Uint8Array | undefined, end: -1, sub: new Uint8Array(0) as Uint8Array },
+  ];
+  prefix(a: Uint8Array, end: number, dir: 0 | 1): Uint8Array {
+    const p = this.prefixes[dir] as (typeof this.prefixes)[0];
+    if (p.a !== a || p.end !== end) {
+      p.a = a;
+      p.end = end;
+      p.sub = a.subarray(0, end);
+    }
+    return p.sub;
+  }
+
   packetView(length: number): Uint8Array {
     let v = this.packetViews.get(length);
     if (v === undefined) {
@@ -265,7 +280,7 @@ function importsFor(M: Machine, env: WasmEnv, messages: string[]): Record<string
 /** One compiled module (with or without budget checks) and its instances, one per machine. */
 class Variant {
   private readonly module: object;
-  readonly blockOfPc: Int32Array;
+  readonly entryOfPc: Int32Array;
   private readonly messages: string[];
   private readonly instances = new WeakMap<Machine, RunFn>();
 
@@ -284,7 +299,7 @@ class Variant {
         `the wasm tier cannot compile this program (${(e as Error).message}); use the js tier`,
       );
     }
-    this.blockOfPc = w.blockOfPc;
+    this.entryOfPc = w.entryOfPc;
     this.messages = w.messages;
   }
 
@@ -325,7 +340,7 @@ export function compileWasmTier(insns: readonly Insn[], opts: CompileOptions): C
     lastM = M;
     const variant = M.budget === Infinity ? (unchecked ??= new Variant(api, insns, opts, true)) : checked;
     const run = variant.runFor(M, e);
-    const blk = pc === 0 ? 0 : (variant.blockOfPc[pc] ?? -1);
+    const blk = pc === 0 ? 0 : (variant.entryOfPc[pc] ?? -1);
     if (blk < 0) return M.fault(pc, 'no instruction starts at pc ' + pc);
     // An XDP run: the packet's bytes move into linear memory for the run (and back after it).
     const x = M.xdp;
@@ -336,7 +351,7 @@ export function compileWasmTier(insns: readonly Insn[], opts: CompileOptions): C
       moved = b.bytes;
       end0 = b.dataEnd;
       const view = e.packetView(moved.length);
-      view.set(moved.subarray(0, end0));
+      view.set(e.prefix(moved, end0, 0));
       b.bytes = view;
       M.syncPacket();
       e.packetIn = true;
@@ -367,7 +382,7 @@ export function compileWasmTier(insns: readonly Insn[], opts: CompileOptions): C
       M.n = e.n;
       if (moved !== undefined && x !== null) {
         const b = x.buffer;
-        moved.set(b.bytes.subarray(0, Math.max(end0, b.dataEnd)));
+        moved.set(e.prefix(b.bytes, Math.max(end0, b.dataEnd), 1));
         b.bytes = moved;
         M.syncPacket();
         e.packetIn = false;
