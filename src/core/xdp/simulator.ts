@@ -11,7 +11,8 @@ import { describeFrame } from '../packet/frameDecoder';
 import { errnoName } from '../trace/errnos';
 import { addAction, emptySummary } from '../trace/summary';
 import type { CpumapEntry } from '../maps/cpumap';
-import type { XdpProgramHandle, XdpRunContext } from '../vm/xdpRun';
+import { XdpProgram } from '../vm/xdpProgram';
+import type { ProgramFault, XdpProgramHandle, XdpRunContext } from '../vm/xdpRun';
 import { runKthread } from './cpumapKthread';
 import { CpumapTarget } from './cpumapTarget';
 import { DevBulkQueue } from './devBulkQueue';
@@ -326,13 +327,21 @@ export class Simulator implements SimHost {
     rc.egressIfindex = egressIfindex;
     rc.cpu = ctx.cpu;
     rc.redirect = ctx.ri;
-    const r = prog.run(frame.buf, rc);
-    let action = r.action >>> 0;
-    if (r.fault) {
+    let action: number;
+    let fault: ProgramFault | undefined;
+    if (prog instanceof XdpProgram) {
+      action = prog.runAction(frame.buf, rc) >>> 0;
+      fault = prog.takeFault();
+    } else {
+      const r = prog.run(frame.buf, rc);
+      action = r.action >>> 0;
+      fault = r.fault;
+    }
+    if (fault) {
       if (!this.warnedFaults.has(prog.id)) {
         this.warnedFaults.add(prog.id);
         this.summary.warnings.push(
-          `program '${name}' faulted (pc ${r.fault.pc}${r.fault.line ? `, ${r.fault.line}` : ''}: ${r.fault.message}); the kernel's verifier would refuse it — such frames are dropped`,
+          `program '${name}' faulted (pc ${fault.pc}${fault.line ? `, ${fault.line}` : ''}: ${fault.message}); the kernel's verifier would refuse it — such frames are dropped`,
         );
       }
       action = FAULT;
@@ -341,7 +350,7 @@ export class Simulator implements SimHost {
       dev.counters.xdpRx++;
       if (action !== FAULT) this.countAction(dev, action);
     }
-    if (this.recording) this.runStep(ctx, prog, name, hook, dev, frame, action, r.fault?.message);
+    if (this.recording) this.runStep(ctx, prog, name, hook, dev, frame, action, fault?.message);
     return action;
   }
 
