@@ -1,8 +1,8 @@
 // Loads a clang-built BPF object (`clang -O2 -g -target bpf`) the way libbpf + the kernel would:
 // maps from `.maps` (BTF) and the legacy `maps` section, global data (.rodata/.data/.bss…) as
 // single-entry array maps, XDP programs by libbpf's SEC names linked with their `.text`
-// sub-programs, relocations applied, BTF line info attached. Anything unsupported (CO-RE against
-// kernel types, kfuncs, externs, unknown relocations) is refused naming section, instruction, feature.
+// sub-programs, relocations and CO-RE relocations applied (coreRelo.ts), BTF line info attached.
+// Anything unsupported (kfuncs, externs, unknown relocations) is refused naming section, instruction, feature.
 import { xdpSecInfo } from '../bpf/secNames';
 import { helperArgs, TAIL_CALL_HELPER_ID, unsupportedHelper } from '../helpers/helperTable';
 import type { BpfMap, MapDef } from '../maps/bpfMap';
@@ -22,6 +22,10 @@ import { LoadError } from '../vm/vmFault';
 import { XdpProgram } from '../vm/xdpProgram';
 import type { SourceLine } from '../vm/xdpProgram';
 import { Btf, BTF_KIND } from './btf';
+import { BUNDLED_BTF_KERNEL, bundledBtf } from './bundledBtf';
+import { calcReloInsn, CORE_POISON_HELPER, CoreReloError, patchInsn } from './coreRelo';
+import type { CandidateCache } from './coreRelo';
+import { CORE_RELO, coreReloKindName } from './coreSpec';
 import { parseBtfExt } from './btfExt';
 import type { BtfExt } from './btfExt';
 import {
@@ -44,6 +48,29 @@ export interface LoadOptions {
   systemOptions?: BpfSystemOptions;
   /** Object name (libbpf: file name up to the first '.'), used to name global-data maps. */
   name?: string;
+  /**
+   * The kernel BTF CO-RE relocations resolve against (the host reads /sys/kernel/btf/vmlinux);
+   * absent → the bundled BTF of a recent kernel (bundledBtf.ts), as in the browser or on macOS.
+   */
+  targetBtf?: Uint8Array | Btf;
+  /** What targetBtf is, for messages (default "the running kernel's BTF"). */
+  targetBtfName?: string;
+}
+
+/** One CO-RE relocation as applied (libbpf's debug log "relo #N: ... → ..."). */
+export interface CoreRelocationReport {
+  program: string;
+  /** Instruction index in the linked program. */
+  insn: number;
+  kind: string;
+  /** The local access: `struct iphdr.ttl`, `enum xdp_action::XDP_TX`. */
+  spec: string;
+  /** The value written into the instruction (absent when poisoned). */
+  value?: string;
+  poisoned: boolean;
+  /** Why no target matched (value 0 of an existence check, or the poison). */
+  missing?: string;
+  line?: string;
 }
 
 /** A program section that was not loaded, and why (non-XDP programs). */
@@ -63,26 +90,16 @@ export interface LoadedObject {
   readonly maps: BpfMap[];
   map(name: string): BpfMap | undefined;
   program(name: string): XdpProgram | undefined;
+  /** The poisoned CO-RE relocation at `pc` of program `prog`, if that is what a fault reached. */
+  poisonAt(prog: string, pc: number): CoreRelocationReport | undefined;
+  /** CO-RE relocations applied to the loaded programs, in order. */
+  readonly coreRelocations: CoreRelocationReport[];
+  /** The BTF CO-RE resolved against, when the object has CO-RE relocations needing one. */
+  readonly targetBtfName?: string;
 }
 
 const R_BPF_64_64 = 1;
 const R_BPF_64_32 = 10;
-
-/** UAPI structs whose layout the kernel never changes: CO-RE field relocations against them are identity. */
-const STABLE_TYPES = new Set([
-  'xdp_md',
-  'ethhdr',
-  'iphdr',
-  'ipv6hdr',
-  'udphdr',
-  'tcphdr',
-  'icmphdr',
-  'icmp6hdr',
-  'vlan_hdr',
-  'arphdr',
-  'in6_addr',
-  'bpf_fib_lookup',
-]);
 
 /** libbpf's name for a global-data map: object-name prefix + section, cut to 15 characters. */
 export function globalDataMapName(objName: string, section: string): string {
@@ -166,6 +183,7 @@ export function loadObject(bytes: Uint8Array, opts: LoadOptions = {}): LoadedObj
   const btf = btfSec ? new Btf(btfSec.data) : undefined;
   const extSec = elf.section('.BTF.ext');
   const ext: BtfExt | undefined = btf && extSec ? parseBtfExt(extSec.data, btf) : undefined;
+  const core = coreContext(opts);
 
   const maps: BpfMap[] = [];
   /** Map by (section index, symbol offset). */
@@ -269,6 +287,7 @@ export function loadObject(bytes: Uint8Array, opts: LoadOptions = {}): LoadedObj
         btf,
         system,
         frags: info.frags,
+        core,
       });
       programs.push(
         new XdpProgram(system, {
@@ -280,8 +299,10 @@ export function loadObject(bytes: Uint8Array, opts: LoadOptions = {}): LoadedObj
           lines: prog.lines,
           compileOptions: {
             tailCallHelper: TAIL_CALL_HELPER_ID,
-            helperArgs,
+            helperArgs: (id) => (id === CORE_POISON_HELPER ? 0 : helperArgs(id)),
             checkHelper: (id, pc) => {
+              // A poisoned CO-RE relocation faults when reached (the kernel: "invalid func unknown#195896080").
+              if (id === CORE_POISON_HELPER && prog.poisoned.has(pc)) return undefined;
               const why = unsupportedHelper(id, true);
               return why ? `section ${sec.name}, program ${fn.name}, instruction ${pc}: ${why}` : undefined;
             },
@@ -311,7 +332,43 @@ export function loadObject(bytes: Uint8Array, opts: LoadOptions = {}): LoadedObj
     maps,
     map: (name) => maps.find((m) => m.name === name),
     program: (name) => programs.find((p) => p.name === name),
+    coreRelocations: core.reports,
+    poisonAt: (prog, pc) => core.reports.find((r) => r.poisoned && r.program === prog && r.insn === pc),
+    ...(core.used ? { targetBtfName: core.targetName } : {}),
   };
+}
+
+interface CoreContext {
+  target(): Btf;
+  targetName: string;
+  used: boolean;
+  cache: CandidateCache;
+  reports: CoreRelocationReport[];
+}
+
+function coreContext(opts: LoadOptions): CoreContext {
+  let target: Btf | undefined;
+  const cx: CoreContext = {
+    targetName: opts.targetBtf
+      ? (opts.targetBtfName ?? "the running kernel's BTF")
+      : `the bundled BTF of Linux ${BUNDLED_BTF_KERNEL}`,
+    used: false,
+    cache: new Map(),
+    reports: [],
+    target: () => {
+      cx.used = true;
+      if (target) return target;
+      const t = opts.targetBtf;
+      try {
+        target = t instanceof Btf ? t : new Btf(t ?? bundledBtf());
+      } catch (e) {
+        if (e instanceof ElfError) throw new LoadError(`${cx.targetName}: ${e.message}`);
+        throw e;
+      }
+      return target;
+    },
+  };
+  return cx;
 }
 
 /** Pre-1.0 libbpf spellings of egress program sections ("xdp_devmap/…", "xdp_cpumap/…"). */
@@ -334,6 +391,7 @@ interface LinkContext {
   btf: Btf | undefined;
   system: BpfSystem;
   frags: boolean;
+  core: CoreContext;
 }
 
 function linkProgram(
@@ -343,7 +401,12 @@ function linkProgram(
   text: ElfSection | undefined,
   textInsns: Insn[],
   cx: LinkContext,
-): { insns: Insn[]; lines: Map<number, SourceLine>; resolved: Map<number, { hi: number; lo: number }> } {
+): {
+  insns: Insn[];
+  lines: Map<number, SourceLine>;
+  resolved: Map<number, { hi: number; lo: number }>;
+  poisoned: Set<number>;
+} {
   const all = decodeSection(sec);
   const start = fn.value / 8;
   const size = fn.size > 0 ? fn.size / 8 : all.length - start;
@@ -434,20 +497,6 @@ function linkProgram(
   for (const r of relocs) apply(sec.name, (r.offset - fn.value) / 8, r);
   if (needsText && text) for (const r of textRelocs) apply('.text', textBase + r.offset / 8, r);
 
-  // CO-RE: field relocations against stable UAPI structs keep the offsets clang compiled in.
-  const checkCore = (secName: string, lo: number, hi: number, base: number): void => {
-    for (const c of cx.ext?.coreRelos.get(secName) ?? []) {
-      if (c.insnOff < lo || c.insnOff >= hi) continue;
-      const t = cx.btf?.resolve(c.typeId);
-      if (c.kind <= 1 && t && STABLE_TYPES.has(t.name)) continue;
-      throw new LoadError(
-        `${where(secName, base + (c.insnOff - lo) / 8)}: CO-RE relocation (kind ${c.kind}, access ${c.access}) against '${t?.name ?? c.typeId}' needs the kernel's BTF, which the VM does not have`,
-      );
-    }
-  };
-  checkCore(sec.name, fn.value, fn.value + size * 8, 0);
-  if (needsText && text) checkCore('.text', 0, text.size, textBase);
-
   const lines = new Map<number, SourceLine>();
   const addLines = (secName: string, lo: number, hi: number, base: number): void => {
     for (const l of cx.ext?.lines.get(secName) ?? [])
@@ -461,7 +510,53 @@ function linkProgram(
   };
   addLines(sec.name, fn.value, fn.value + size * 8, 0);
   if (needsText && text) addLines('.text', 0, text.size, textBase);
-  return { insns, lines, resolved };
+
+  // CO-RE (libbpf.c bpf_object__relocate_core): every record of the program's instructions.
+  const poisoned = new Set<number>();
+  const lineAt = (pc: number): string | undefined => {
+    for (let p = pc; p >= 0; p--) {
+      const l = lines.get(p);
+      if (l && l.line > 0) return `${l.file.split('/').pop() ?? l.file}:${l.line}`;
+    }
+    return undefined;
+  };
+  const applyCore = (secName: string, lo: number, hi: number, base: number): void => {
+    const relos = cx.ext?.coreRelos.get(secName) ?? [];
+    relos.forEach((c, idx) => {
+      if (c.insnOff < lo || c.insnOff >= hi || !cx.btf) return;
+      const pc = base + (c.insnOff - lo) / 8;
+      const fail = (why: string): never => {
+        throw new LoadError(
+          `${where(secName, pc)}: CO-RE relocation #${idx} (${coreReloKindName(c.kind)}): ${why}`,
+        );
+      };
+      if (!Number.isInteger(pc)) fail('instruction offset is not a multiple of 8');
+      let out;
+      try {
+        const target = c.kind === CORE_RELO.TYPE_ID_LOCAL ? cx.btf : cx.core.target();
+        out = calcReloInsn(c, cx.btf, target, cx.core.cache);
+        patchInsn(insns, pc, out.res);
+      } catch (e) {
+        if (e instanceof CoreReloError) fail(`${e.message} (against ${cx.core.targetName})`);
+        throw e;
+      }
+      if (out.res.poison) poisoned.add(pc);
+      const line = lineAt(pc);
+      cx.core.reports.push({
+        program: fn.name,
+        insn: pc,
+        kind: coreReloKindName(c.kind),
+        spec: out.local,
+        ...(out.res.poison ? {} : { value: String(out.res.newVal) }),
+        poisoned: out.res.poison,
+        ...(out.missing ? { missing: out.missing } : {}),
+        ...(line ? { line } : {}),
+      });
+    });
+  };
+  applyCore(sec.name, fn.value, fn.value + size * 8, 0);
+  if (needsText && text) applyCore('.text', 0, text.size, textBase);
+  return { insns, lines, resolved, poisoned };
 }
 
 /** `.values = { [i] = &prog }` of a PROG_ARRAY in .maps: libbpf fills the slots after loading. */
