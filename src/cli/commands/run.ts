@@ -5,11 +5,13 @@ import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { xdpActionByValue } from '../../core/bpf/xdpActions';
+import { GlobalError, parseGlobalAssignment, setGlobal } from '../../core/elf/globals';
 import { ElfError, LoadError, loadObject } from '../../core/elf/loadObject';
 import { dumpMaps, MapPreloadError, preloadMaps, toHex } from '../../core/maps/mapPreload';
 import { PerfEventArrayMap, RingBufMap } from '../../core/maps/ringbuf';
 import { TestRunError } from '../../core/vm/xdpBuffer';
 import { ClangFailedError, ClangMissingError, compileBpfC } from '../../node/clang';
+import { kernelBtfOptions } from '../../node/kernelBtf';
 import { intOption, parseArgs, stringOption } from '../args';
 import { CliError, usageError } from '../cliError';
 import type { CliCommand } from '../command';
@@ -26,6 +28,7 @@ const spec = {
   budget: 'string',
   json: 'boolean',
   include: 'string[]',
+  global: 'string[]',
 } as const;
 
 async function readInput(file: string, what: string): Promise<Uint8Array> {
@@ -70,7 +73,7 @@ export const runCommand: CliCommand = {
   name: 'run',
   summary: 'Run one XDP program of an object on one frame (like BPF_PROG_TEST_RUN)',
   usage:
-    'xdp-lab run OBJ [--prog NAME] --data FILE [--maps FILE.json] [--ifindex N] [--rx-queue N] [--repeat N] [--cpu N] [--cpus N] [--budget N] [--include DIR] [--json]',
+    'xdp-lab run OBJ [--prog NAME] --data FILE [--maps FILE.json] [--global NAME=VALUE]… [--ifindex N] [--rx-queue N] [--repeat N] [--cpu N] [--cpus N] [--budget N] [--include DIR] [--json]',
   async run(argv, io) {
     const args = parseArgs(argv, spec, 'run');
     const [objFile, ...extra] = args.positionals;
@@ -98,6 +101,7 @@ export const runCommand: CliCommand = {
       obj = loadObject(bytes, {
         name: path.basename(objFile).split('.')[0] || 'obj',
         systemOptions: { possibleCpus: cpus },
+        ...kernelBtfOptions(),
       });
     } catch (e) {
       if (e instanceof ElfError || e instanceof LoadError) throw usageError(objFile, e.message);
@@ -111,6 +115,16 @@ export const runCommand: CliCommand = {
         ? `no XDP program named '${name}' (programs: ${known || 'none'})`
         : 'the object has no XDP program';
       throw usageError(objFile, why);
+    }
+    // --global NAME=VALUE: .rodata knobs and .data/.bss values before the run (a skeleton's initial values).
+    for (const text of (args.options.get('global') as string[] | undefined) ?? []) {
+      try {
+        const { name: g, value } = parseGlobalAssignment(text);
+        setGlobal(obj.globals, g, value);
+      } catch (e) {
+        if (e instanceof GlobalError) throw usageError('--global', e.message);
+        throw e;
+      }
     }
     const mapsFile = stringOption(args, 'maps');
     if (mapsFile) {
@@ -139,7 +153,11 @@ export const runCommand: CliCommand = {
     }
     const action = xdpActionByValue(result.retval)?.name ?? `unknown action ${result.retval}`;
     if (result.fault) {
-      const fault = { pc: result.fault.pc, line: result.fault.line ?? null, message: result.fault.message };
+      const poison = obj.poisonAt(prog.name, result.fault.pc);
+      const message = poison
+        ? `${result.fault.message}: failed to resolve CO-RE relocation <${poison.kind}> ${poison.spec} against ${obj.targetBtfName ?? 'the target BTF'}${poison.missing ? ` (${poison.missing})` : ''}`
+        : result.fault.message;
+      const fault = { pc: result.fault.pc, line: result.fault.line ?? null, message };
       if (json) io.stdout(JSON.stringify({ fault, program: prog.name, insns: result.insns }) + '\n');
       else
         io.stderr(

@@ -16,6 +16,7 @@ import {
 } from '../../core/xdp/simulation';
 import type { SimulationResult } from '../../core/xdp/simulationResult';
 import { framesSoFar, PROGRESS_REDRAW_MS, progressText, summaryText } from '../../core/xdp/summaryText';
+import { kernelBtfOptions } from '../../node/kernelBtf';
 import { compileBpfC } from '../../node/clang';
 import { createNodeHost } from '../../node/nodeHost';
 import { parseArgs, stringOption } from '../args';
@@ -88,6 +89,7 @@ export const simulateCommand: CliCommand = {
       const input = await loadScenario(file, text, {
         host,
         compileC: async (c: string) => (await compileBpfC(c, { signal: io.signal })).object,
+        ...kernelBtfOptions(),
       });
       const eventsFile = stringOption(args, 'events');
       const pcapDir = stringOption(args, 'pcap-dir');

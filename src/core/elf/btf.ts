@@ -58,6 +58,8 @@ export interface BtfType {
   enumerators?: { name: string; value: bigint }[];
   /** FUNC_PROTO: parameters (sizeOrType is the return type). */
   params?: { name: string; type: number }[];
+  /** VAR: 0 static, 1 global, 2 extern. */
+  linkage?: number;
 }
 
 /** Bytes after the 12-byte common header of a type record (kind, vlen), or -1 for an unknown kind. */
@@ -171,6 +173,9 @@ export class Btf {
       }
       case BTF_KIND.ARRAY:
         t.array = { type: dv.getUint32(o, true), nelems: dv.getUint32(o + 8, true) };
+        break;
+      case BTF_KIND.VAR:
+        t.linkage = dv.getUint32(o, true);
         break;
       case BTF_KIND.STRUCT:
       case BTF_KIND.UNION:

@@ -9,6 +9,7 @@ import { Btf, essentialNameLength } from './btf';
 import { bundledBtf, BUNDLED_BTF_KERNEL, decodeBase64 } from './bundledBtf';
 import { LoadError, loadObject } from './loadObject';
 import { buildFrame } from '../packet/frameBuilder';
+import { patchCoreReloKinds } from '../../../test/kernel/lib/btfExtPatch';
 
 const objDir = path.resolve(__dirname, '../../../test/fixtures/programs/obj');
 const obj = (name: string): Uint8Array => new Uint8Array(fs.readFileSync(path.join(objDir, name)));
@@ -69,7 +70,7 @@ void test('every CO-RE relocation kind resolves against the bundled BTF, values 
   const r = o.programs[0]?.testRun(synFrame(), {});
   assert.ok(r && !r.fault, JSON.stringify(r?.fault));
   assert.equal(r.retval, 3);
-  const v = u32s(r.dataOut, 64, 24);
+  const v = u32s(r.dataOut, 64, 25);
   const sk = o.coreRelocations.find((x) => x.kind === 'target_type_id');
   assert.deepEqual(v, [
     1, // field exists sk_buff.len
@@ -98,10 +99,29 @@ void test('every CO-RE relocation kind resolves against the bundled BTF, values 
     5, // tcp doff
     0x5000, // th->dest at offset 2 (port 80, big-endian)
     0xfeed, // the existence check kept the poisoned load dead
+    1, // type exists iphdr
   ]);
   const dead = o.coreRelocations.find((x) => x.poisoned);
   assert.equal(dead?.spec, 'struct sk_buff___x.no_such_field');
   assert.match(dead?.line ?? '', /corerelo\.bpf\.c:\d+/);
+});
+
+void test('type_matches: members by name with matching sizes and signedness (relo_core.c __bpf_core_types_match)', () => {
+  const bytes = patchCoreReloKinds(obj('corerelo.bpf.o'), (type, kind) =>
+    kind === 8 && (type === 'net_device___x' || type === 'iphdr___x' || type === 'xdplab_no_such_type')
+      ? 12
+      : undefined,
+  );
+  const o = loadObject(bytes);
+  assert.equal(o.coreRelocations.filter((x) => x.kind === 'type_matches').length > 0, true);
+  const r = o.programs[0]?.testRun(synFrame(), {});
+  assert.ok(r && !r.fault);
+  const v = u32s(r.dataOut, 64, 25);
+  assert.deepEqual(
+    [v[8], v[9], v[24]],
+    [1, 0, 0],
+    'net_device matches; a missing type and iphdr (tot_len) do not',
+  );
 });
 
 void test('a reachable poisoned relocation faults with its source line; an unreached one runs', () => {

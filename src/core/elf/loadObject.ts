@@ -3,7 +3,7 @@
 // single-entry array maps, XDP programs by libbpf's SEC names linked with their `.text`
 // sub-programs, relocations and CO-RE relocations applied (coreRelo.ts), BTF line info attached.
 // Anything unsupported (kfuncs, externs, unknown relocations) is refused naming section, instruction, feature.
-import { xdpSecInfo } from '../bpf/secNames';
+import { secByName, xdpSecInfo } from '../bpf/secNames';
 import { helperArgs, TAIL_CALL_HELPER_ID, unsupportedHelper } from '../helpers/helperTable';
 import type { BpfMap, MapDef } from '../maps/bpfMap';
 import { MapType } from '../maps/bpfMap';
@@ -27,6 +27,18 @@ import { calcReloInsn, CORE_POISON_HELPER, CoreReloError, patchInsn } from './co
 import type { CandidateCache } from './coreRelo';
 import { CORE_RELO, coreReloKindName } from './coreSpec';
 import { parseBtfExt } from './btfExt';
+import { sectionGlobals } from './globals';
+import {
+  elfInnerInsertions,
+  elfInnerTemplates,
+  parseLegacyMaps,
+  PIN_GLOBAL_NS,
+  PIN_NONE,
+  PIN_OBJECT_NS,
+} from './legacyMaps';
+import type { LegacyMapDef } from './legacyMaps';
+import { LIBBPF_PIN_ROOT, pinMap, reusePinned, TC_GLOBALS } from './pinnedMaps';
+import type { GlobalVar } from './globals';
 import type { BtfExt } from './btfExt';
 import {
   ElfError,
@@ -92,6 +104,8 @@ export interface LoadedObject {
   program(name: string): XdpProgram | undefined;
   /** The poisoned CO-RE relocation at `pc` of program `prog`, if that is what a fault reached. */
   poisonAt(prog: string, pc: number): CoreRelocationReport | undefined;
+  /** Non-static global variables of .rodata/.data/.bss (set them with globals.ts setGlobal before a run). */
+  readonly globals: GlobalVar[];
   /** CO-RE relocations applied to the loaded programs, in order. */
   readonly coreRelocations: CoreRelocationReport[];
   /** The BTF CO-RE resolved against, when the object has CO-RE relocations needing one. */
@@ -114,13 +128,15 @@ const isDataSection = (s: ElfSection): boolean =>
   /^\.(rodata|data|bss)(\.|$)/.test(s.name) &&
   s.size > 0;
 
-function readU32s(b: Uint8Array, n: number): number[] {
-  const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
-  return Array.from({ length: n }, (_, i) => (i * 4 + 4 <= b.length ? dv.getUint32(i * 4, true) : 0));
+/** A stable name for an object's PIN_OBJECT_NS directory (iproute2 uses the object's SHA-1; FNV-1a here). */
+function objectHash(b: Uint8Array): string {
+  let h = 0x811c9dc5;
+  for (const x of b) h = Math.imul(h ^ x, 0x01000193) >>> 0;
+  return h.toString(16).padStart(8, '0');
 }
 
-/** Parses one BTF map definition struct (`__uint`, `__type`, `__array` members). */
-function btfMapDef(btf: Btf, structId: number, name: string): MapDef {
+/** Parses one BTF map definition struct (`__uint`, `__type`, `__array` members); `pin` gets `pinning`. */
+function btfMapDef(btf: Btf, structId: number, name: string, pin?: { pinning: number }): MapDef {
   const st = btf.resolve(structId);
   if (!st || st.kind !== BTF_KIND.STRUCT)
     throw new LoadError(`map '${name}': its .maps definition is not a struct`);
@@ -168,8 +184,11 @@ function btfMapDef(btf: Btf, structId: number, name: string): MapDef {
         if (!def.valueSize) def.valueSize = 4;
         break;
       }
+      case 'pinning':
+        if (pin) pin.pinning = uintOf(m.type, m.name);
+        break;
       default:
-        break; // pinning, numa_node, map_extra: ignored (pinning is the CLI's business)
+        break; // numa_node, map_extra: no effect in the VM
     }
   }
   return def;
@@ -200,6 +219,18 @@ export function loadObject(bytes: Uint8Array, opts: LoadOptions = {}): LoadedObj
     }
   };
 
+  /** A map that may be pinned: reuses a compatible pinned map of the same system (pinnedMaps.ts). */
+  const createPinned = (def: MapDef, path: string | undefined): BpfMap => {
+    const reused = path ? reusePinned(system, path, def) : undefined;
+    if (reused) {
+      maps.push(reused);
+      return reused;
+    }
+    const m = create(def);
+    if (path) pinMap(system, path, m);
+    return m;
+  };
+
   // BTF-defined maps.
   const mapsSec = elf.section('.maps');
   if (mapsSec) {
@@ -214,48 +245,77 @@ export function loadObject(bytes: Uint8Array, opts: LoadOptions = {}): LoadedObj
       const varT = v ? btf.type(v.type) : undefined;
       if (!varT || varT.kind !== BTF_KIND.VAR)
         throw new LoadError(`map '${sym.name}': no BTF variable describes it in .maps`);
-      mapAt.set(`${mapsSec.index}:${sym.value}`, create(btfMapDef(btf, varT.sizeOrType, sym.name)));
+      const pin = { pinning: 0 };
+      const def = btfMapDef(btf, varT.sizeOrType, sym.name, pin);
+      // libbpf: LIBBPF_PIN_BY_NAME (1) pins at pin_root_path/NAME; any other value is refused.
+      if (pin.pinning > 1) throw new LoadError(`map '${sym.name}': invalid pinning value ${pin.pinning}`);
+      mapAt.set(
+        `${mapsSec.index}:${sym.value}`,
+        createPinned(def, pin.pinning ? `${LIBBPF_PIN_ROOT}/${sym.name}` : undefined),
+      );
     }
   }
-  // Legacy `maps` section: struct bpf_map_def { type, key_size, value_size, max_entries, map_flags }.
+  // Legacy `maps` section: libbpf's struct bpf_map_def or iproute2's struct bpf_elf_map (legacyMaps.ts).
   const legacy = elf.section('maps');
   if (legacy) {
     const syms = elf.symbols
       .filter((s) => s.shndx === legacy.index && s.type !== STT_SECTION && s.name)
       .sort((a, b) => a.value - b.value);
-    const stride = syms.length ? Math.floor(legacy.size / syms.length) : 0;
-    if (syms.length && stride < 20)
-      throw new LoadError(
-        `section maps: ${legacy.size} bytes for ${syms.length} maps is too small for struct bpf_map_def`,
-      );
-    for (const sym of syms) {
-      const [type, keySize, valueSize, maxEntries, flags] = readU32s(
-        legacy.data.subarray(sym.value, sym.value + stride),
-        5,
-      ) as [number, number, number, number, number];
-      mapAt.set(
-        `${legacy.index}:${sym.value}`,
-        create({ name: sym.name, type, keySize, valueSize, maxEntries, flags }),
-      );
+    const defs = parseLegacyMaps(legacy.data, syms);
+    elfInnerTemplates(defs);
+    const byDef = new Map<LegacyMapDef, BpfMap>();
+    for (const d of defs) {
+      const pinning = d.elf?.pinning ?? PIN_NONE;
+      if (pinning > PIN_GLOBAL_NS)
+        throw new LoadError(
+          `map '${d.def.name}': pinning ${pinning} is an iproute2 custom pinning (/etc/iproute2/bpf_pinning), not supported`,
+        );
+      const path =
+        pinning === PIN_GLOBAL_NS
+          ? `${TC_GLOBALS}/${d.def.name}`
+          : pinning === PIN_OBJECT_NS
+            ? `/sys/fs/bpf/tc/${objectHash(bytes)}/${d.def.name}`
+            : undefined;
+      const m = createPinned(d.def, path);
+      byDef.set(d, m);
+      mapAt.set(`${legacy.index}:${d.offset}`, m);
+    }
+    for (const { outer, inner, slot } of elfInnerInsertions(defs)) {
+      const rc = byDef
+        .get(outer)
+        ?.userUpdate(new Uint8Array(new Uint32Array([slot]).buffer), byDef.get(inner), 0);
+      if (rc !== undefined && rc < 0)
+        throw new LoadError(
+          `map '${outer.def.name}': inserting '${inner.def.name}' at ${slot} failed (errno ${-rc}), as iproute2's loader would`,
+        );
     }
   }
   // Global data.
+  const globals: GlobalVar[] = [];
   for (const s of elf.sections.filter(isDataSection)) {
     const ro = s.name.startsWith('.rodata');
-    dataMap.set(
-      s.index,
-      create(
-        {
-          name: globalDataMapName(objName, s.name),
-          type: MapType.ARRAY,
-          keySize: 4,
-          valueSize: s.size,
-          maxEntries: 1,
-          flags: ro ? 0x80 /* BPF_F_RDONLY_PROG */ : 0,
-        },
-        s.type === SHT_NOBITS ? undefined : s.data,
-      ),
+    const map = create(
+      {
+        name: globalDataMapName(objName, s.name),
+        type: MapType.ARRAY,
+        keySize: 4,
+        valueSize: s.size,
+        maxEntries: 1,
+        flags: ro ? 0x80 /* BPF_F_RDONLY_PROG */ : 0,
+      },
+      s.type === SHT_NOBITS ? undefined : s.data,
     );
+    dataMap.set(s.index, map);
+    if (btf)
+      globals.push(
+        ...sectionGlobals(
+          btf,
+          s.name,
+          map,
+          (name) =>
+            elf.symbols.find((x) => x.shndx === s.index && x.name === name && x.type !== STT_SECTION)?.value,
+        ),
+      );
   }
 
   // Programs.
@@ -270,7 +330,12 @@ export function loadObject(bytes: Uint8Array, opts: LoadOptions = {}): LoadedObj
     const funcs = elf.symbols
       .filter((s) => s.shndx === sec.index && s.type === STT_FUNC)
       .sort((a, b) => a.value - b.value);
-    const info = xdpSecInfo(sec.name) ?? legacyXdpSec(sec.name);
+    // An iproute2-style object (a legacy `maps` section): `ip link set dev X xdp obj F sec S` loads any
+    // section S as XDP, so unknown section names are XDP programs here.
+    const info =
+      xdpSecInfo(sec.name) ??
+      legacyXdpSec(sec.name) ??
+      (legacy && !secByName(sec.name) ? { frags: false, attach: 'xdp' as const } : undefined);
     for (const fn of funcs) {
       if (!info) {
         skipped.push({
@@ -332,6 +397,7 @@ export function loadObject(bytes: Uint8Array, opts: LoadOptions = {}): LoadedObj
     maps,
     map: (name) => maps.find((m) => m.name === name),
     program: (name) => programs.find((p) => p.name === name),
+    globals,
     coreRelocations: core.reports,
     poisonAt: (prog, pc) => core.reports.find((r) => r.poisoned && r.program === prog && r.insn === pc),
     ...(core.used ? { targetBtfName: core.targetName } : {}),
