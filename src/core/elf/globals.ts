@@ -140,6 +140,7 @@ function parseInt64(text: string): bigint | undefined {
 
 function intBytes(g: string, shape: GlobalShape & { kind: 'int' }, v: string | number | boolean): Uint8Array {
   let n: bigint | undefined;
+  const hex = typeof v === 'string' && /^\s*0x/i.test(v);
   if (typeof v === 'boolean') n = v ? 1n : 0n;
   else if (typeof v === 'number') n = Number.isSafeInteger(v) ? BigInt(v) : undefined;
   else {
@@ -161,7 +162,7 @@ function intBytes(g: string, shape: GlobalShape & { kind: 'int' }, v: string | n
   const min = shape.signed ? -(1n << (bits - 1n)) : 0n;
   const max = shape.signed ? (1n << (bits - 1n)) - 1n : (1n << bits) - 1n;
   // A hex pattern may give the unsigned spelling of a signed value (0xffff for a __s16 -1).
-  const fits = (n >= min && n <= max) || (shape.signed && n >= 0n && n < 1n << bits);
+  const fits = (n >= min && n <= max) || (hex && shape.signed && n >= 0n && n < 1n << bits);
   if (!fits || (shape.bool && n > 1n))
     throw new GlobalError(
       `${g}: ${String(v)} does not fit a ${shape.size}-byte ${shape.signed ? 'signed' : 'unsigned'} ${shape.bool ? 'bool' : 'integer'} (${min}…${max})`,
