@@ -11,8 +11,10 @@ import type { FrameSpec } from '../../core/packet/frameBuilder';
 import { TestRunError } from '../../core/vm/xdpBuffer';
 import type { XdpProgram } from '../../core/vm/xdpProgram';
 import { ClangFailedError, ClangMissingError, compileBpfC } from '../../node/clang';
+import { kernelBtfOptions } from '../../node/kernelBtf';
 import { readConfig } from '../config';
 import { output } from '../output';
+import { pickGlobals } from './pickGlobals';
 
 /** What the CodeLens (and other callers) may pass. */
 interface RunArgs {
@@ -121,7 +123,7 @@ export async function runProgram(arg: unknown): Promise<void> {
       async (_p, token) => {
         const bytes = await objectBytes(uri, token);
         const name = uri.path.split('/').pop()?.split('.')[0] || 'obj';
-        const obj = loadObject(bytes, { name });
+        const obj = loadObject(bytes, { name, ...kernelBtfOptions() });
         const prog = await pickProgram(obj.programs, args.function);
         if (!prog) {
           if (args.function)
@@ -132,6 +134,8 @@ export async function runProgram(arg: unknown): Promise<void> {
         }
         const picked = await pickFrame();
         if (!picked) return;
+        const globals = await pickGlobals(obj.globals);
+        if (!globals) return;
         const cfg = readConfig(uri);
         const r = prog.testRun(picked.frame, { budget: cfg.instructionBudget });
         const result = r.fault
@@ -144,6 +148,7 @@ export async function runProgram(arg: unknown): Promise<void> {
               dataOut: toHex(r.dataOut),
               insns: r.insns,
               maps: dumpMaps(obj.maps),
+              ...(Object.keys(globals).length ? { globals } : {}),
               printk: obj.system.printk,
               ...(obj.system.notes.length ? { notes: obj.system.notes } : {}),
             };
