@@ -42,6 +42,7 @@ export type ScenarioMapValue =
   | MapScalar
   | { ifindex: MapScalar; program?: string }
   | { qsize: number; program?: string }
+  | { program: string }
   | { xsk: string };
 
 export interface ScenarioMapEntry {

@@ -85,3 +85,25 @@ void test('objects pinning the same map share it: a tail call crosses objects in
   const r = new Simulation(input).run();
   assert.deepEqual(r.summary.actions.r1, { XDP_TX: 4 });
 });
+
+void test("a scenario fills a prog array with another object's program: the tail call crosses objects", async () => {
+  const input = await load({
+    version: 1,
+    programs: [
+      { name: 'entry', file: 'pinentry.bpf.o' },
+      { name: 'knobs', file: 'knobs.bpf.o', globals: { mode: 'XDP_DROP' } },
+    ],
+    devices: veths('entry'),
+    maps: { xlpin_jmp: [{ key: 1, value: { program: 'knobs' } }] },
+    traffic: [{ from: 'a0', count: 2, frame: { udp: { dport: 53 }, length: 80 } }],
+  });
+  assert.deepEqual(new Simulation(input).run().summary.actions.r1, { XDP_DROP: 2 });
+  await assert.rejects(
+    load({
+      version: 1,
+      programs: [{ name: 'entry', file: 'pinentry.bpf.o' }],
+      maps: { xlpin_jmp: [{ key: 1, value: { program: 'nope' } }] },
+    }),
+    /\$\.maps\.xlpin_jmp\[0\]\.value\.program: no program named 'nope'/,
+  );
+});

@@ -162,6 +162,13 @@ const mapValue: JsonSchema = {
     },
     {
       type: 'object',
+      description: 'PROG_ARRAY value: a program of `programs` (of any object: tail calls may cross objects)',
+      additionalProperties: false,
+      required: ['program'],
+      properties: { program: name },
+    },
+    {
+      type: 'object',
       description: 'XSKMAP value: an AF_XDP socket of `xsks`',
       additionalProperties: false,
       required: ['xsk'],
