@@ -1,23 +1,28 @@
-// The running kernel's BTF for CO-RE (issue 13 item 3): /sys/kernel/btf/vmlinux read once per
-// process, handed to core's loader as bytes; absent (macOS, kernels without BTF) → the loader's
-// bundled BTF.
-import { readFileSync } from 'node:fs';
+// The running kernel's BTF for CO-RE (issue 13 item 3): /sys/kernel/btf/vmlinux, read once per
+// process and only when an object has a CO-RE relocation that needs it (the read costs ~0.2 s),
+// handed to core's loader as bytes; absent (macOS, kernels without BTF) → the bundled BTF.
+import { existsSync, readFileSync } from 'node:fs';
 
 export const KERNEL_BTF_PATH = '/sys/kernel/btf/vmlinux';
 
-let cached: { bytes: Uint8Array; name: string } | null | undefined;
+let cached: Uint8Array | null | undefined;
 
-/** `{ targetBtf, targetBtfName }` for loadObject, or {} when this host has no kernel BTF. */
-export function kernelBtfOptions(): { targetBtf?: Uint8Array; targetBtfName?: string } {
+function readKernelBtf(): Uint8Array | undefined {
   if (cached === undefined) {
     try {
-      cached = {
-        bytes: new Uint8Array(readFileSync(KERNEL_BTF_PATH)),
-        name: `the running kernel's BTF (${KERNEL_BTF_PATH})`,
-      };
+      cached = new Uint8Array(readFileSync(KERNEL_BTF_PATH));
     } catch {
       cached = null;
     }
   }
-  return cached ? { targetBtf: cached.bytes, targetBtfName: cached.name } : {};
+  return cached ?? undefined;
+}
+
+/** `{ targetBtf, targetBtfName }` for loadObject (a lazy reader), or {} when this host has no kernel BTF. */
+export function kernelBtfOptions(): {
+  targetBtf?: () => Uint8Array | undefined;
+  targetBtfName?: string;
+} {
+  if (cached === null || !existsSync(KERNEL_BTF_PATH)) return {};
+  return { targetBtf: readKernelBtf, targetBtfName: `the running kernel's BTF (${KERNEL_BTF_PATH})` };
 }

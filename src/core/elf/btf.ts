@@ -122,21 +122,23 @@ export class Btf {
     if (tStart + typeLen > bytes.length || sStart + strLen > bytes.length)
       throw new ElfError('.BTF sections run past its end (truncated)');
     this.strings = bytes.subarray(sStart, sStart + strLen);
-    const offs: number[] = [0];
+    // At most one type per 12 bytes: index into a preallocated array (no per-type garbage).
+    const offs = new Uint32Array(Math.floor(typeLen / 12) + 1);
+    let n = 1;
     let o = tStart;
     const end = tStart + typeLen;
     while (o < end) {
-      if (o + 12 > end) throw new ElfError(`.BTF type ${offs.length} is truncated`);
+      if (o + 12 > end) throw new ElfError(`.BTF type ${n} is truncated`);
       const info = dv.getUint32(o + 4, true);
       const kind = (info >> 24) & 0x1f;
       const extra = extraBytes(kind, info & 0xffff);
-      if (extra < 0) throw new ElfError(`.BTF type ${offs.length} has unknown kind ${kind}`);
-      if (o + 12 + extra > end) throw new ElfError(`.BTF type ${offs.length} is truncated`);
-      offs.push(o);
+      if (extra < 0) throw new ElfError(`.BTF type ${n} has unknown kind ${kind}`);
+      if (o + 12 + extra > end) throw new ElfError(`.BTF type ${n} is truncated`);
+      offs[n++] = o;
       o += 12 + extra;
     }
-    this.offsets = Uint32Array.from(offs);
-    this.decoded = new Array<BtfType | undefined>(offs.length);
+    this.offsets = offs.subarray(0, n);
+    this.decoded = new Array<BtfType | undefined>(n);
     this.decoded[0] = {
       id: 0,
       kind: 0,

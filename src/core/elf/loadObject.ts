@@ -63,8 +63,10 @@ export interface LoadOptions {
   /**
    * The kernel BTF CO-RE relocations resolve against (the host reads /sys/kernel/btf/vmlinux);
    * absent → the bundled BTF of a recent kernel (bundledBtf.ts), as in the browser or on macOS.
+   * A function is called only when a relocation needs the target (reading vmlinux costs ~0.2 s);
+   * when it returns undefined the bundled BTF is used.
    */
-  targetBtf?: Uint8Array | Btf;
+  targetBtf?: Uint8Array | Btf | (() => Uint8Array | Btf | undefined);
   /** What targetBtf is, for messages (default "the running kernel's BTF"). */
   targetBtfName?: string;
 }
@@ -414,17 +416,18 @@ interface CoreContext {
 
 function coreContext(opts: LoadOptions): CoreContext {
   let target: Btf | undefined;
+  const bundledName = `the bundled BTF of Linux ${BUNDLED_BTF_KERNEL}`;
   const cx: CoreContext = {
-    targetName: opts.targetBtf
-      ? (opts.targetBtfName ?? "the running kernel's BTF")
-      : `the bundled BTF of Linux ${BUNDLED_BTF_KERNEL}`,
+    targetName: opts.targetBtf ? (opts.targetBtfName ?? "the running kernel's BTF") : bundledName,
     used: false,
     cache: new Map(),
     reports: [],
     target: () => {
       cx.used = true;
       if (target) return target;
-      const t = opts.targetBtf;
+      let t = opts.targetBtf;
+      if (typeof t === 'function') t = t();
+      if (!t) cx.targetName = bundledName;
       try {
         target = t instanceof Btf ? t : new Btf(t ?? bundledBtf());
       } catch (e) {

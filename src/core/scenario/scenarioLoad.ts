@@ -18,8 +18,9 @@ export interface ScenarioLoadHost {
   host: CoreHost;
   /** Compiles a C file (absolute path) to a BPF object; absent → C programs are refused. */
   compileC?: (file: string) => Promise<Uint8Array>;
-  /** The kernel BTF CO-RE resolves against (the host's /sys/kernel/btf/vmlinux); absent → bundled. */
-  targetBtf?: Uint8Array;
+  /** The kernel BTF CO-RE resolves against (the host's /sys/kernel/btf/vmlinux; a function is called
+   *  only if some object needs it); absent → bundled. */
+  targetBtf?: Uint8Array | (() => Uint8Array | undefined);
   targetBtfName?: string;
 }
 
@@ -47,17 +48,18 @@ export async function loadScenario(
     mtuOf: (i) => scenario.devices.find((d) => d.ifindex === i)?.mtu ?? (i === 1 ? 65536 : 1500),
   });
   const objects = new Map<string, ElfObject>();
-  // One parse of the kernel BTF for all objects of the scenario.
-  let targetBtf: Btf | undefined;
-  if (env.targetBtf)
-    try {
-      targetBtf = new Btf(env.targetBtf);
-    } catch (e) {
-      throw new ScenarioError(
-        '$',
-        `the kernel BTF is unreadable: ${e instanceof Error ? e.message : String(e)}`,
-      );
-    }
+  // One read and parse of the kernel BTF for all objects, and only if a CO-RE relocation needs it.
+  let parsed: Btf | null | undefined;
+  const source = env.targetBtf;
+  const targetBtf = source
+    ? (): Btf | undefined => {
+        if (parsed === undefined) {
+          const raw = typeof source === 'function' ? source() : source;
+          parsed = raw ? new Btf(raw) : null;
+        }
+        return parsed ?? undefined;
+      }
+    : undefined;
   for (let i = 0; i < scenario.programs.length; i++) {
     const p = scenario.programs[i] as Scenario['programs'][number];
     if (objects.has(p.file)) continue;
@@ -79,7 +81,7 @@ export async function loadScenario(
         loadObject(bytes, {
           system,
           name: objectName(p.file),
-          ...(env.targetBtf ? { targetBtf, targetBtfName: env.targetBtfName } : {}),
+          ...(targetBtf ? { targetBtf, targetBtfName: env.targetBtfName } : {}),
         }),
       );
     } catch (e) {
