@@ -301,9 +301,9 @@ export class Btf {
   }
 
   /** btf__resolve_size: the byte size of a type (typedefs, modifiers, arrays resolved). */
-  sizeOf(id: number): number | undefined {
+  sizeOf(id: number, depth = 0): number | undefined {
     const t = this.resolve(id);
-    if (!t) return undefined;
+    if (!t || depth > 32) return undefined;
     switch (t.kind) {
       case BTF_KIND.INT:
       case BTF_KIND.STRUCT:
@@ -316,7 +316,7 @@ export class Btf {
       case BTF_KIND.PTR:
         return 8;
       case BTF_KIND.ARRAY: {
-        const e = t.array ? this.sizeOf(t.array.type) : undefined;
+        const e = t.array ? this.sizeOf(t.array.type, depth + 1) : undefined;
         return e === undefined ? undefined : e * (t.array?.nelems ?? 0);
       }
       default:

@@ -7,7 +7,10 @@ import path from 'node:path';
 import test from 'node:test';
 import { Btf, essentialNameLength } from './btf';
 import { bundledBtf, BUNDLED_BTF_KERNEL, decodeBase64 } from './bundledBtf';
-import { LoadError, loadObject } from './loadObject';
+import fc from 'fast-check';
+import { globalValueText } from './globals';
+import { ElfError, LoadError, loadObject } from './loadObject';
+import { TestRunError } from '../vm/xdpBuffer';
 import { buildFrame } from '../packet/frameBuilder';
 import { patchCoreReloKinds } from '../../../test/kernel/lib/btfExtPatch';
 
@@ -168,4 +171,39 @@ void test('a CO-RE relocation libbpf refuses is a load error naming the relocati
         e.message,
       ),
   );
+});
+
+void test('property: mutated CO-RE, legacy-map and globals objects never crash the loader or the VM', () => {
+  const frame = buildFrame({ tcp: { sport: 5555, dport: 80, flags: 'S' }, length: 200 });
+  for (const name of ['corerelo.bpf.o', 'elfmaps.bpf.o', 'knobs.bpf.o']) {
+    const good = obj(name);
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.nat(good.length - 1), fc.integer({ min: 0, max: 255 })), {
+          minLength: 1,
+          maxLength: 8,
+        }),
+        (flips) => {
+          const b = good.slice();
+          for (const [at, v] of flips) b[at] = v;
+          let o;
+          try {
+            o = loadObject(b);
+          } catch (e) {
+            assert.ok(e instanceof ElfError || e instanceof LoadError, `${name}: loader threw ${String(e)}`);
+            return;
+          }
+          for (const g of o.globals) globalValueText(g);
+          for (const p of o.programs) {
+            try {
+              p.testRun(frame, { budget: 10_000 });
+            } catch (e) {
+              assert.ok(e instanceof TestRunError, `${name}: run threw ${String(e)}`);
+            }
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  }
 });

@@ -65,7 +65,7 @@ function calcFieldRelo(
     // a[n] accessor
     if (kind === CORE_RELO.FIELD_BYTE_OFFSET) {
       const e = elemSize(acc.typeId);
-      return { val: BigInt(spec.bitOffset / 8), sz: e.sz, typeId: acc.typeId, validate: true };
+      return { val: BigInt(Math.floor(spec.bitOffset / 8)), sz: e.sz, typeId: acc.typeId, validate: true };
     }
     if (kind === CORE_RELO.FIELD_BYTE_SIZE) {
       const sz = btf.sizeOf(acc.typeId);
@@ -86,6 +86,8 @@ function calcFieldRelo(
   let byteOff: number;
   if (bitfield) {
     byteSz = mt.sizeOrType;
+    if (![1, 2, 4, 8].includes(byteSz))
+      throw new CoreReloError(`bitfield '${m.name}' has a ${byteSz}-byte base type`);
     byteOff = Math.floor(bitOff / 8 / byteSz) * byteSz;
     while (bitOff + bitSz - byteOff * 8 > byteSz * 8) {
       if (byteSz >= 8) throw new CoreReloError(`bitfield '${m.name}' can't be read with a 64-bit load`);
