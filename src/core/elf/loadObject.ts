@@ -1,17 +1,13 @@
-// Loads a clang-built BPF object (`clang -O2 -g -target bpf`) the way libbpf + the kernel would:
-// maps from `.maps` (BTF) and the legacy `maps` section, global data (.rodata/.data/.bss…) as
-// single-entry array maps, XDP programs by libbpf's SEC names linked with their `.text`
-// sub-programs, relocations and CO-RE relocations applied (coreRelo.ts), BTF line info attached.
-// Anything unsupported (kfuncs, externs, unknown relocations) is refused naming section, instruction, feature.
+// Loads a clang-built BPF object the way libbpf + the kernel would: maps (btfMaps.ts, legacyMaps.ts,
+// pinnedMaps.ts), global data as array maps (globals.ts), XDP programs linked with their .text
+// sub-programs, relocations and CO-RE (coreApply.ts) applied; anything unsupported is refused by name.
 import { secByName, xdpSecInfo } from '../bpf/secNames';
 import { helperArgs, TAIL_CALL_HELPER_ID, unsupportedHelper } from '../helpers/helperTable';
 import type { BpfMap, MapDef } from '../maps/bpfMap';
 import { MapType } from '../maps/bpfMap';
 import { MapCreateError } from '../maps/createMap';
-import { MapOfMaps } from '../maps/mapInMap';
 import { CpuMap } from '../maps/cpumap';
 import { DevMap } from '../maps/devmap';
-import { ProgArrayMap } from '../maps/progArray';
 import { BpfSystem } from '../vm/bpfSystem';
 import type { BpfSystemOptions } from '../vm/bpfSystem';
 import * as I from '../vm/isa';
@@ -22,10 +18,10 @@ import { LoadError } from '../vm/vmFault';
 import { XdpProgram } from '../vm/xdpProgram';
 import type { SourceLine } from '../vm/xdpProgram';
 import { Btf, BTF_KIND } from './btf';
-import { BUNDLED_BTF_KERNEL, bundledBtf } from './bundledBtf';
-import { calcReloInsn, CORE_POISON_HELPER, CoreReloError, patchInsn } from './coreRelo';
-import type { CandidateCache } from './coreRelo';
-import { CORE_RELO, coreReloKindName } from './coreSpec';
+import { applyCoreRelocations, coreContext } from './coreApply';
+import type { CoreContext, CoreRelocationReport } from './coreApply';
+import { CORE_POISON_HELPER } from './coreRelo';
+import { btfMapDef, initProgArrays } from './btfMaps';
 import { parseBtfExt } from './btfExt';
 import { sectionGlobals } from './globals';
 import {
@@ -53,6 +49,7 @@ import {
 import type { ElfFile, ElfSection, ElfSymbol } from './elfFile';
 
 export { ElfError, LoadError };
+export type { CoreRelocationReport };
 
 export interface LoadOptions {
   /** The simulated kernel to load into (shared maps/ids with other objects); a new one by default. */
@@ -69,22 +66,6 @@ export interface LoadOptions {
   targetBtf?: Uint8Array | Btf | (() => Uint8Array | Btf | undefined);
   /** What targetBtf is, for messages (default "the running kernel's BTF"). */
   targetBtfName?: string;
-}
-
-/** One CO-RE relocation as applied (libbpf's debug log "relo #N: ... → ..."). */
-export interface CoreRelocationReport {
-  program: string;
-  /** Instruction index in the linked program. */
-  insn: number;
-  kind: string;
-  /** The local access: `struct iphdr.ttl`, `enum xdp_action::XDP_TX`. */
-  spec: string;
-  /** The value written into the instruction (absent when poisoned). */
-  value?: string;
-  poisoned: boolean;
-  /** Why no target matched (value 0 of an existence check, or the poison). */
-  missing?: string;
-  line?: string;
 }
 
 /** A program section that was not loaded, and why (non-XDP programs). */
@@ -135,65 +116,6 @@ function objectHash(b: Uint8Array): string {
   let h = 0x811c9dc5;
   for (const x of b) h = Math.imul(h ^ x, 0x01000193) >>> 0;
   return h.toString(16).padStart(8, '0');
-}
-
-/** Parses one BTF map definition struct (`__uint`, `__type`, `__array` members); `pin` gets `pinning`. */
-function btfMapDef(btf: Btf, structId: number, name: string, pin?: { pinning: number }): MapDef {
-  const st = btf.resolve(structId);
-  if (!st || st.kind !== BTF_KIND.STRUCT)
-    throw new LoadError(`map '${name}': its .maps definition is not a struct`);
-  const def: MapDef = { name, type: 0, keySize: 0, valueSize: 0, maxEntries: 0, flags: 0 };
-  const uintOf = (typeId: number, member: string): number => {
-    const p = btf.resolve(typeId);
-    const arr = p && p.kind === BTF_KIND.PTR ? btf.resolve(p.sizeOrType) : undefined;
-    if (!arr || arr.kind !== BTF_KIND.ARRAY || !arr.array)
-      throw new LoadError(`map '${name}': member '${member}' is not an __uint() (int (*)[N])`);
-    return arr.array.nelems;
-  };
-  for (const m of st.members) {
-    switch (m.name) {
-      case 'type':
-        def.type = uintOf(m.type, m.name);
-        break;
-      case 'max_entries':
-        def.maxEntries = uintOf(m.type, m.name);
-        break;
-      case 'map_flags':
-        def.flags = uintOf(m.type, m.name);
-        break;
-      case 'key_size':
-        def.keySize = uintOf(m.type, m.name);
-        break;
-      case 'value_size':
-        def.valueSize = uintOf(m.type, m.name);
-        break;
-      case 'key':
-      case 'value': {
-        const p = btf.resolve(m.type);
-        const size = p && p.kind === BTF_KIND.PTR ? btf.sizeOf(p.sizeOrType) : undefined;
-        if (size === undefined) throw new LoadError(`map '${name}': cannot size the ${m.name} type`);
-        if (m.name === 'key') def.keySize = size;
-        else def.valueSize = size;
-        break;
-      }
-      case 'values': {
-        // __array(values, struct inner): an array of pointers to the inner map's definition.
-        const arr = btf.resolve(m.type);
-        const ptr = arr?.array ? btf.resolve(arr.array.type) : undefined;
-        const inner = ptr && ptr.kind === BTF_KIND.PTR ? btf.resolve(ptr.sizeOrType) : undefined;
-        if (inner && inner.kind === BTF_KIND.STRUCT) def.inner = btfMapDef(btf, inner.id, `${name}.inner`);
-        // libbpf: PROG_ARRAY and map-in-map values are 4-byte fds/ids when no size is given.
-        if (!def.valueSize) def.valueSize = 4;
-        break;
-      }
-      case 'pinning':
-        if (pin) pin.pinning = uintOf(m.type, m.name);
-        break;
-      default:
-        break; // numa_node, map_extra: no effect in the VM
-    }
-  }
-  return def;
 }
 
 export function loadObject(bytes: Uint8Array, opts: LoadOptions = {}): LoadedObject {
@@ -406,40 +328,6 @@ export function loadObject(bytes: Uint8Array, opts: LoadOptions = {}): LoadedObj
   };
 }
 
-interface CoreContext {
-  target(): Btf;
-  targetName: string;
-  used: boolean;
-  cache: CandidateCache;
-  reports: CoreRelocationReport[];
-}
-
-function coreContext(opts: LoadOptions): CoreContext {
-  let target: Btf | undefined;
-  const bundledName = `the bundled BTF of Linux ${BUNDLED_BTF_KERNEL}`;
-  const cx: CoreContext = {
-    targetName: opts.targetBtf ? (opts.targetBtfName ?? "the running kernel's BTF") : bundledName,
-    used: false,
-    cache: new Map(),
-    reports: [],
-    target: () => {
-      cx.used = true;
-      if (target) return target;
-      let t = opts.targetBtf;
-      if (typeof t === 'function') t = t();
-      if (!t) cx.targetName = bundledName;
-      try {
-        target = t instanceof Btf ? t : new Btf(t ?? bundledBtf());
-      } catch (e) {
-        if (e instanceof ElfError) throw new LoadError(`${cx.targetName}: ${e.message}`);
-        throw e;
-      }
-      return target;
-    },
-  };
-  return cx;
-}
-
 /** Pre-1.0 libbpf spellings of egress program sections ("xdp_devmap/…", "xdp_cpumap/…"). */
 function legacyXdpSec(name: string): { frags: boolean; attach: 'devmap' | 'cpumap' } | undefined {
   if (name.startsWith('xdp_devmap')) return { frags: false, attach: 'devmap' };
@@ -582,83 +470,19 @@ function linkProgram(
 
   // CO-RE (libbpf.c bpf_object__relocate_core): every record of the program's instructions.
   const poisoned = new Set<number>();
-  const lineAt = (pc: number): string | undefined => {
-    for (let p = pc; p >= 0; p--) {
-      const l = lines.get(p);
-      if (l && l.line > 0) return `${l.file.split('/').pop() ?? l.file}:${l.line}`;
-    }
-    return undefined;
-  };
-  const applyCore = (secName: string, lo: number, hi: number, base: number): void => {
-    const relos = cx.ext?.coreRelos.get(secName) ?? [];
-    relos.forEach((c, idx) => {
-      if (c.insnOff < lo || c.insnOff >= hi || !cx.btf) return;
-      const pc = base + (c.insnOff - lo) / 8;
-      const fail = (why: string): never => {
-        throw new LoadError(
-          `${where(secName, pc)}: CO-RE relocation #${idx} (${coreReloKindName(c.kind)}): ${why}`,
-        );
-      };
-      if (!Number.isInteger(pc)) fail('instruction offset is not a multiple of 8');
-      let out;
-      try {
-        const target = c.kind === CORE_RELO.TYPE_ID_LOCAL ? cx.btf : cx.core.target();
-        out = calcReloInsn(c, cx.btf, target, cx.core.cache);
-        patchInsn(insns, pc, out.res);
-      } catch (e) {
-        if (e instanceof CoreReloError) fail(`${e.message} (against ${cx.core.targetName})`);
-        throw e;
-      }
-      if (out.res.poison) poisoned.add(pc);
-      const line = lineAt(pc);
-      cx.core.reports.push({
-        program: fn.name,
-        insn: pc,
-        kind: coreReloKindName(c.kind),
-        spec: out.local,
-        ...(out.res.poison ? {} : { value: String(out.res.newVal) }),
-        poisoned: out.res.poison,
-        ...(out.missing ? { missing: out.missing } : {}),
-        ...(line ? { line } : {}),
-      });
-    });
-  };
-  applyCore(sec.name, fn.value, fn.value + size * 8, 0);
-  if (needsText && text) applyCore('.text', 0, text.size, textBase);
-  return { insns, lines, resolved, poisoned };
-}
-
-/** `.values = { [i] = &prog }` of a PROG_ARRAY in .maps: libbpf fills the slots after loading. */
-function initProgArrays(
-  elf: ElfFile,
-  mapsSec: ElfSection,
-  btf: Btf,
-  mapAt: Map<string, BpfMap>,
-  programs: XdpProgram[],
-): void {
-  const relocs = elf.relocationsFor(mapsSec.index);
-  if (!relocs.length) return;
-  const starts = [...mapAt.entries()]
-    .filter(([k]) => k.startsWith(`${mapsSec.index}:`))
-    .map(([k, m]) => ({ off: Number(k.split(':')[1]), map: m }));
-  for (const r of relocs) {
-    const owner = starts.filter((s) => s.off <= r.offset).sort((a, b) => b.off - a.off)[0];
-    const sym = elf.symbols[r.sym];
-    if (!owner || !sym) continue;
-    const isMapOfMaps = owner.map instanceof MapOfMaps;
-    if (!(owner.map instanceof ProgArrayMap) && !isMapOfMaps) continue;
-    const ds = btf.findDatasec('.maps');
-    const v = ds?.vars?.find((x) => btf.type(x.type)?.name === owner.map.name);
-    const st = v ? btf.resolve(btf.type(v.type)?.sizeOrType ?? 0) : undefined;
-    const valuesMember = st?.members.find((m) => m.name === 'values');
-    if (!valuesMember) continue;
-    const slot = (r.offset - owner.off - valuesMember.offset / 8) / 8;
-    if (!Number.isInteger(slot)) continue;
-    const key = new Uint8Array(new Uint32Array([slot]).buffer);
-    // Map-in-map: the slot names another map of .maps; PROG_ARRAY: a program of this object.
-    const target = isMapOfMaps
-      ? mapAt.get(`${sym.shndx}:${sym.value}`)
-      : programs.find((p) => p.name === sym.name);
-    if (target) owner.map.userUpdate(key, target, 0);
+  if (cx.btf && cx.ext) {
+    const core = {
+      insns,
+      localBtf: cx.btf,
+      ext: cx.ext,
+      core: cx.core,
+      program: fn.name,
+      lines,
+      where,
+      poisoned,
+    };
+    applyCoreRelocations(core, sec.name, fn.value, fn.value + size * 8, 0);
+    if (needsText && text) applyCoreRelocations(core, '.text', 0, text.size, textBase);
   }
+  return { insns, lines, resolved, poisoned };
 }
