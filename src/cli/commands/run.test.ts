@@ -168,3 +168,43 @@ void test('run --tier wasm gives the js tier JSON (maps, data_out, faults); --bu
   assert.deepEqual(f('wasm'), f('js'));
   assert.equal(cli([...args, '--tier', 'fast']).status, 2);
 });
+
+void test('run --global NAME=VALUE sets knobs before the run; an unknown name is exit 2 naming the globals', () => {
+  const frame = file('knobs.bin', buildFrame({ udp: { dport: 53 }, length: 80 }));
+  const r = cli([
+    'run',
+    obj('knobs.bpf.o'),
+    '--data',
+    frame,
+    '--global',
+    'mode=XDP_DROP',
+    '--global',
+    'port=0x1f90',
+    '--json',
+  ]);
+  assert.equal(r.status, 0, r.stderr);
+  const out = JSON.parse(r.stdout) as { retval: number; dataOut: string };
+  assert.equal(out.retval, 1);
+  assert.equal(out.dataOut.slice(28, 32), '901f', 'port as the program read it');
+  const bad = cli(['run', obj('knobs.bpf.o'), '--data', frame, '--global', 'nope=1']);
+  assert.equal(bad.status, 2);
+  assert.match(
+    bad.stderr,
+    /^xdp-lab: --global : no global variable 'nope' \(the object has: port, enabled, delta, mode, label, allowed, pair, hits, total\)\n$/,
+  );
+  const unfit = cli(['run', obj('knobs.bpf.o'), '--data', frame, '--global', 'delta=300']);
+  assert.equal(unfit.status, 2);
+  assert.match(unfit.stderr, /delta.*does not fit a 1-byte signed integer/);
+});
+
+void test('run: a reached poisoned CO-RE relocation is a fault naming the relocation and its line', () => {
+  const frame = file('poison.bin', buildFrame({ udp: {}, length: 80 }));
+  const r = cli(['run', obj('corepoison.bpf.o'), '--data', frame, '--json']);
+  assert.equal(r.status, 1, r.stderr);
+  const fault = (JSON.parse(r.stdout) as { fault: { line: string; message: string } }).fault;
+  assert.match(fault.line, /^corepoison\.bpf\.c:22$/);
+  assert.match(
+    fault.message,
+    /call 0xbad2310.*failed to resolve CO-RE relocation <byte_off> struct sk_buff___gone\.xdplab_not_in_any_kernel/,
+  );
+});

@@ -6,11 +6,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { xdpActionByValue } from '../../core/bpf/xdpActions';
 import { JsonTextError, parseJsonText } from '../../core/jsonText';
+import { GlobalError, parseGlobalAssignment, setGlobal } from '../../core/elf/globals';
 import { ElfError, LoadError, loadObject } from '../../core/elf/loadObject';
 import { dumpMaps, MapPreloadError, preloadMaps, toHex } from '../../core/maps/mapPreload';
 import { PerfEventArrayMap, RingBufMap } from '../../core/maps/ringbuf';
 import { TestRunError } from '../../core/vm/xdpBuffer';
 import { ClangFailedError, ClangMissingError, compileBpfC } from '../../node/clang';
+import { kernelBtfOptions } from '../../node/kernelBtf';
 import { intOption, parseArgs, stringOption } from '../args';
 import { CliError, usageError } from '../cliError';
 import type { CliCommand } from '../command';
@@ -29,6 +31,7 @@ const spec = {
   tier: 'string',
   json: 'boolean',
   include: 'string[]',
+  global: 'string[]',
 } as const;
 
 /** The process's CPU time in ns. */
@@ -90,7 +93,7 @@ export const runCommand: CliCommand = {
   name: 'run',
   summary: 'Run one XDP program of an object on one frame (like BPF_PROG_TEST_RUN)',
   usage:
-    'xdp-lab run OBJ [--prog NAME] --data FILE [--maps FILE.json] [--ifindex N] [--rx-queue N] [--repeat N] [--cpu N] [--cpus N] [--budget N] [--tier js|wasm|auto] [--include DIR] [--json]',
+    'xdp-lab run OBJ [--prog NAME] --data FILE [--maps FILE.json] [--global NAME=VALUE]… [--ifindex N] [--rx-queue N] [--repeat N] [--cpu N] [--cpus N] [--budget N] [--tier js|wasm|auto] [--include DIR] [--json]',
   async run(argv, io) {
     const args = parseArgs(argv, spec, 'run');
     const [objFile, ...extra] = args.positionals;
@@ -119,6 +122,7 @@ export const runCommand: CliCommand = {
       obj = loadObject(bytes, {
         name: path.basename(objFile).split('.')[0] || 'obj',
         systemOptions: { possibleCpus: cpus, tier },
+        ...kernelBtfOptions(),
       });
     } catch (e) {
       if (e instanceof ElfError || e instanceof LoadError) throw usageError(objFile, e.message);
@@ -132,6 +136,16 @@ export const runCommand: CliCommand = {
         ? `no XDP program named '${name}' (programs: ${known || 'none'})`
         : 'the object has no XDP program';
       throw usageError(objFile, why);
+    }
+    // --global NAME=VALUE: .rodata knobs and .data/.bss values before the run (a skeleton's initial values).
+    for (const text of (args.options.get('global') as string[] | undefined) ?? []) {
+      try {
+        const { name: g, value } = parseGlobalAssignment(text);
+        setGlobal(obj.globals, g, value);
+      } catch (e) {
+        if (e instanceof GlobalError) throw usageError('--global', e.message);
+        throw e;
+      }
     }
     const mapsFile = stringOption(args, 'maps');
     if (mapsFile) {
@@ -162,7 +176,11 @@ export const runCommand: CliCommand = {
     }
     const action = xdpActionByValue(result.retval)?.name ?? `unknown action ${result.retval}`;
     if (result.fault) {
-      const fault = { pc: result.fault.pc, line: result.fault.line ?? null, message: result.fault.message };
+      const poison = obj.poisonAt(prog.name, result.fault.pc);
+      const message = poison
+        ? `${result.fault.message}: failed to resolve CO-RE relocation <${poison.kind}> ${poison.spec} against ${obj.targetBtfName ?? 'the target BTF'}${poison.missing ? ` (${poison.missing})` : ''}`
+        : result.fault.message;
+      const fault = { pc: result.fault.pc, line: result.fault.line ?? null, message };
       if (json) io.stdout(JSON.stringify({ fault, program: prog.name, insns: result.insns }) + '\n');
       else
         io.stderr(

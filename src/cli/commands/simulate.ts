@@ -24,6 +24,7 @@ import {
   outcomeProblems,
   type FailOn,
 } from '../../core/xdp/outcomeCheck';
+import { kernelBtfOptions } from '../../node/kernelBtf';
 import { compileBpfC } from '../../node/clang';
 import { createNodeHost } from '../../node/nodeHost';
 import { parseArgs, stringOption } from '../args';
@@ -142,6 +143,7 @@ export const simulateCommand: CliCommand = {
       const input = await loadScenario(file, text, {
         host,
         compileC: async (c: string) => (await compileBpfC(c, { signal: io.signal })).object,
+        ...kernelBtfOptions(),
       });
       const eventsFile = stringOption(args, 'events');
       const pcapDir = stringOption(args, 'pcap-dir');

@@ -1,17 +1,13 @@
-// Loads a clang-built BPF object (`clang -O2 -g -target bpf`) the way libbpf + the kernel would:
-// maps from `.maps` (BTF) and the legacy `maps` section, global data (.rodata/.data/.bss…) as
-// single-entry array maps, XDP programs by libbpf's SEC names linked with their `.text`
-// sub-programs, relocations applied, BTF line info attached. Anything unsupported (CO-RE against
-// kernel types, kfuncs, externs, unknown relocations) is refused naming section, instruction, feature.
-import { xdpSecInfo } from '../bpf/secNames';
+// Loads a clang-built BPF object the way libbpf + the kernel would: maps (btfMaps.ts, legacyMaps.ts,
+// pinnedMaps.ts), global data as array maps (globals.ts), XDP programs linked with their .text
+// sub-programs, relocations and CO-RE (coreApply.ts) applied; anything unsupported is refused by name.
+import { secByName, xdpSecInfo } from '../bpf/secNames';
 import { helperArgs, TAIL_CALL_HELPER_ID, unsupportedHelper } from '../helpers/helperTable';
 import type { BpfMap, MapDef } from '../maps/bpfMap';
 import { MapType } from '../maps/bpfMap';
 import { MapCreateError } from '../maps/createMap';
-import { MapOfMaps } from '../maps/mapInMap';
 import { CpuMap } from '../maps/cpumap';
 import { DevMap } from '../maps/devmap';
-import { ProgArrayMap } from '../maps/progArray';
 import { BpfSystem } from '../vm/bpfSystem';
 import type { BpfSystemOptions } from '../vm/bpfSystem';
 import * as I from '../vm/isa';
@@ -22,7 +18,23 @@ import { LoadError } from '../vm/vmFault';
 import { XdpProgram } from '../vm/xdpProgram';
 import type { SourceLine } from '../vm/xdpProgram';
 import { Btf, BTF_KIND } from './btf';
+import { applyCoreRelocations, coreContext } from './coreApply';
+import type { CoreContext, CoreRelocationReport } from './coreApply';
+import { CORE_POISON_HELPER } from './coreRelo';
+import { btfMapDef, initProgArrays } from './btfMaps';
 import { parseBtfExt } from './btfExt';
+import { sectionGlobals } from './globals';
+import {
+  elfInnerInsertions,
+  elfInnerTemplates,
+  parseLegacyMaps,
+  PIN_GLOBAL_NS,
+  PIN_NONE,
+  PIN_OBJECT_NS,
+} from './legacyMaps';
+import type { LegacyMapDef } from './legacyMaps';
+import { LIBBPF_PIN_ROOT, pinMap, reusePinned, TC_GLOBALS } from './pinnedMaps';
+import type { GlobalVar } from './globals';
 import type { BtfExt } from './btfExt';
 import {
   ElfError,
@@ -37,6 +49,7 @@ import {
 import type { ElfFile, ElfSection, ElfSymbol } from './elfFile';
 
 export { ElfError, LoadError };
+export type { CoreRelocationReport };
 
 export interface LoadOptions {
   /** The simulated kernel to load into (shared maps/ids with other objects); a new one by default. */
@@ -44,6 +57,15 @@ export interface LoadOptions {
   systemOptions?: BpfSystemOptions;
   /** Object name (libbpf: file name up to the first '.'), used to name global-data maps. */
   name?: string;
+  /**
+   * The kernel BTF CO-RE relocations resolve against (the host reads /sys/kernel/btf/vmlinux);
+   * absent → the bundled BTF of a recent kernel (bundledBtf.ts), as in the browser or on macOS.
+   * A function is called only when a relocation needs the target (reading vmlinux costs ~0.2 s);
+   * when it returns undefined the bundled BTF is used.
+   */
+  targetBtf?: Uint8Array | Btf | (() => Uint8Array | Btf | undefined);
+  /** What targetBtf is, for messages (default "the running kernel's BTF"). */
+  targetBtfName?: string;
 }
 
 /** A program section that was not loaded, and why (non-XDP programs). */
@@ -63,26 +85,18 @@ export interface LoadedObject {
   readonly maps: BpfMap[];
   map(name: string): BpfMap | undefined;
   program(name: string): XdpProgram | undefined;
+  /** The poisoned CO-RE relocation at `pc` of program `prog`, if that is what a fault reached. */
+  poisonAt(prog: string, pc: number): CoreRelocationReport | undefined;
+  /** Non-static global variables of .rodata/.data/.bss (set them with globals.ts setGlobal before a run). */
+  readonly globals: GlobalVar[];
+  /** CO-RE relocations applied to the loaded programs, in order. */
+  readonly coreRelocations: CoreRelocationReport[];
+  /** The BTF CO-RE resolved against, when the object has CO-RE relocations needing one. */
+  readonly targetBtfName?: string;
 }
 
 const R_BPF_64_64 = 1;
 const R_BPF_64_32 = 10;
-
-/** UAPI structs whose layout the kernel never changes: CO-RE field relocations against them are identity. */
-const STABLE_TYPES = new Set([
-  'xdp_md',
-  'ethhdr',
-  'iphdr',
-  'ipv6hdr',
-  'udphdr',
-  'tcphdr',
-  'icmphdr',
-  'icmp6hdr',
-  'vlan_hdr',
-  'arphdr',
-  'in6_addr',
-  'bpf_fib_lookup',
-]);
 
 /** libbpf's name for a global-data map: object-name prefix + section, cut to 15 characters. */
 export function globalDataMapName(objName: string, section: string): string {
@@ -97,65 +111,11 @@ const isDataSection = (s: ElfSection): boolean =>
   /^\.(rodata|data|bss)(\.|$)/.test(s.name) &&
   s.size > 0;
 
-function readU32s(b: Uint8Array, n: number): number[] {
-  const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
-  return Array.from({ length: n }, (_, i) => (i * 4 + 4 <= b.length ? dv.getUint32(i * 4, true) : 0));
-}
-
-/** Parses one BTF map definition struct (`__uint`, `__type`, `__array` members). */
-function btfMapDef(btf: Btf, structId: number, name: string): MapDef {
-  const st = btf.resolve(structId);
-  if (!st || st.kind !== BTF_KIND.STRUCT)
-    throw new LoadError(`map '${name}': its .maps definition is not a struct`);
-  const def: MapDef = { name, type: 0, keySize: 0, valueSize: 0, maxEntries: 0, flags: 0 };
-  const uintOf = (typeId: number, member: string): number => {
-    const p = btf.resolve(typeId);
-    const arr = p && p.kind === BTF_KIND.PTR ? btf.resolve(p.sizeOrType) : undefined;
-    if (!arr || arr.kind !== BTF_KIND.ARRAY || !arr.array)
-      throw new LoadError(`map '${name}': member '${member}' is not an __uint() (int (*)[N])`);
-    return arr.array.nelems;
-  };
-  for (const m of st.members) {
-    switch (m.name) {
-      case 'type':
-        def.type = uintOf(m.type, m.name);
-        break;
-      case 'max_entries':
-        def.maxEntries = uintOf(m.type, m.name);
-        break;
-      case 'map_flags':
-        def.flags = uintOf(m.type, m.name);
-        break;
-      case 'key_size':
-        def.keySize = uintOf(m.type, m.name);
-        break;
-      case 'value_size':
-        def.valueSize = uintOf(m.type, m.name);
-        break;
-      case 'key':
-      case 'value': {
-        const p = btf.resolve(m.type);
-        const size = p && p.kind === BTF_KIND.PTR ? btf.sizeOf(p.sizeOrType) : undefined;
-        if (size === undefined) throw new LoadError(`map '${name}': cannot size the ${m.name} type`);
-        if (m.name === 'key') def.keySize = size;
-        else def.valueSize = size;
-        break;
-      }
-      case 'values': {
-        // __array(values, struct inner): an array of pointers to the inner map's definition.
-        const arr = btf.resolve(m.type);
-        const ptr = arr?.array ? btf.resolve(arr.array.type) : undefined;
-        const inner = ptr && ptr.kind === BTF_KIND.PTR ? btf.resolve(ptr.sizeOrType) : undefined;
-        if (inner && inner.kind === BTF_KIND.STRUCT) def.inner = btfMapDef(btf, inner.id, `${name}.inner`);
-        // libbpf: PROG_ARRAY and map-in-map values are 4-byte fds/ids when no size is given.
-        if (!def.valueSize) def.valueSize = 4;
-        break;
-      }
-      default:
-        break; // pinning, numa_node, map_extra: ignored (pinning is the CLI's business)
-    }
-  }
-  return def;
+/** A stable name for an object's PIN_OBJECT_NS directory (iproute2 uses the object's SHA-1; FNV-1a here). */
+function objectHash(b: Uint8Array): string {
+  let h = 0x811c9dc5;
+  for (const x of b) h = Math.imul(h ^ x, 0x01000193) >>> 0;
+  return h.toString(16).padStart(8, '0');
 }
 
 export function loadObject(bytes: Uint8Array, opts: LoadOptions = {}): LoadedObject {
@@ -166,6 +126,7 @@ export function loadObject(bytes: Uint8Array, opts: LoadOptions = {}): LoadedObj
   const btf = btfSec ? new Btf(btfSec.data) : undefined;
   const extSec = elf.section('.BTF.ext');
   const ext: BtfExt | undefined = btf && extSec ? parseBtfExt(extSec.data, btf) : undefined;
+  const core = coreContext(opts);
 
   const maps: BpfMap[] = [];
   /** Map by (section index, symbol offset). */
@@ -182,6 +143,18 @@ export function loadObject(bytes: Uint8Array, opts: LoadOptions = {}): LoadedObj
     }
   };
 
+  /** A map that may be pinned: reuses a compatible pinned map of the same system (pinnedMaps.ts). */
+  const createPinned = (def: MapDef, path: string | undefined): BpfMap => {
+    const reused = path ? reusePinned(system, path, def) : undefined;
+    if (reused) {
+      maps.push(reused);
+      return reused;
+    }
+    const m = create(def);
+    if (path) pinMap(system, path, m);
+    return m;
+  };
+
   // BTF-defined maps.
   const mapsSec = elf.section('.maps');
   if (mapsSec) {
@@ -196,48 +169,77 @@ export function loadObject(bytes: Uint8Array, opts: LoadOptions = {}): LoadedObj
       const varT = v ? btf.type(v.type) : undefined;
       if (!varT || varT.kind !== BTF_KIND.VAR)
         throw new LoadError(`map '${sym.name}': no BTF variable describes it in .maps`);
-      mapAt.set(`${mapsSec.index}:${sym.value}`, create(btfMapDef(btf, varT.sizeOrType, sym.name)));
+      const pin = { pinning: 0 };
+      const def = btfMapDef(btf, varT.sizeOrType, sym.name, pin);
+      // libbpf: LIBBPF_PIN_BY_NAME (1) pins at pin_root_path/NAME; any other value is refused.
+      if (pin.pinning > 1) throw new LoadError(`map '${sym.name}': invalid pinning value ${pin.pinning}`);
+      mapAt.set(
+        `${mapsSec.index}:${sym.value}`,
+        createPinned(def, pin.pinning ? `${LIBBPF_PIN_ROOT}/${sym.name}` : undefined),
+      );
     }
   }
-  // Legacy `maps` section: struct bpf_map_def { type, key_size, value_size, max_entries, map_flags }.
+  // Legacy `maps` section: libbpf's struct bpf_map_def or iproute2's struct bpf_elf_map (legacyMaps.ts).
   const legacy = elf.section('maps');
   if (legacy) {
     const syms = elf.symbols
       .filter((s) => s.shndx === legacy.index && s.type !== STT_SECTION && s.name)
       .sort((a, b) => a.value - b.value);
-    const stride = syms.length ? Math.floor(legacy.size / syms.length) : 0;
-    if (syms.length && stride < 20)
-      throw new LoadError(
-        `section maps: ${legacy.size} bytes for ${syms.length} maps is too small for struct bpf_map_def`,
-      );
-    for (const sym of syms) {
-      const [type, keySize, valueSize, maxEntries, flags] = readU32s(
-        legacy.data.subarray(sym.value, sym.value + stride),
-        5,
-      ) as [number, number, number, number, number];
-      mapAt.set(
-        `${legacy.index}:${sym.value}`,
-        create({ name: sym.name, type, keySize, valueSize, maxEntries, flags }),
-      );
+    const defs = parseLegacyMaps(legacy.data, syms);
+    elfInnerTemplates(defs);
+    const byDef = new Map<LegacyMapDef, BpfMap>();
+    for (const d of defs) {
+      const pinning = d.elf?.pinning ?? PIN_NONE;
+      if (pinning > PIN_GLOBAL_NS)
+        throw new LoadError(
+          `map '${d.def.name}': pinning ${pinning} is an iproute2 custom pinning (/etc/iproute2/bpf_pinning), not supported`,
+        );
+      const path =
+        pinning === PIN_GLOBAL_NS
+          ? `${TC_GLOBALS}/${d.def.name}`
+          : pinning === PIN_OBJECT_NS
+            ? `/sys/fs/bpf/tc/${objectHash(bytes)}/${d.def.name}`
+            : undefined;
+      const m = createPinned(d.def, path);
+      byDef.set(d, m);
+      mapAt.set(`${legacy.index}:${d.offset}`, m);
+    }
+    for (const { outer, inner, slot } of elfInnerInsertions(defs)) {
+      const rc = byDef
+        .get(outer)
+        ?.userUpdate(new Uint8Array(new Uint32Array([slot]).buffer), byDef.get(inner), 0);
+      if (rc !== undefined && rc < 0)
+        throw new LoadError(
+          `map '${outer.def.name}': inserting '${inner.def.name}' at ${slot} failed (errno ${-rc}), as iproute2's loader would`,
+        );
     }
   }
   // Global data.
+  const globals: GlobalVar[] = [];
   for (const s of elf.sections.filter(isDataSection)) {
     const ro = s.name.startsWith('.rodata');
-    dataMap.set(
-      s.index,
-      create(
-        {
-          name: globalDataMapName(objName, s.name),
-          type: MapType.ARRAY,
-          keySize: 4,
-          valueSize: s.size,
-          maxEntries: 1,
-          flags: ro ? 0x80 /* BPF_F_RDONLY_PROG */ : 0,
-        },
-        s.type === SHT_NOBITS ? undefined : s.data,
-      ),
+    const map = create(
+      {
+        name: globalDataMapName(objName, s.name),
+        type: MapType.ARRAY,
+        keySize: 4,
+        valueSize: s.size,
+        maxEntries: 1,
+        flags: ro ? 0x80 /* BPF_F_RDONLY_PROG */ : 0,
+      },
+      s.type === SHT_NOBITS ? undefined : s.data,
     );
+    dataMap.set(s.index, map);
+    if (btf)
+      globals.push(
+        ...sectionGlobals(
+          btf,
+          s.name,
+          map,
+          (name) =>
+            elf.symbols.find((x) => x.shndx === s.index && x.name === name && x.type !== STT_SECTION)?.value,
+        ),
+      );
   }
 
   // Programs.
@@ -252,7 +254,12 @@ export function loadObject(bytes: Uint8Array, opts: LoadOptions = {}): LoadedObj
     const funcs = elf.symbols
       .filter((s) => s.shndx === sec.index && s.type === STT_FUNC)
       .sort((a, b) => a.value - b.value);
-    const info = xdpSecInfo(sec.name) ?? legacyXdpSec(sec.name);
+    // An iproute2-style object (a legacy `maps` section): `ip link set dev X xdp obj F sec S` loads any
+    // section S as XDP, so unknown section names are XDP programs here.
+    const info =
+      xdpSecInfo(sec.name) ??
+      legacyXdpSec(sec.name) ??
+      (legacy && !secByName(sec.name) ? { frags: false, attach: 'xdp' as const } : undefined);
     for (const fn of funcs) {
       if (!info) {
         skipped.push({
@@ -269,6 +276,7 @@ export function loadObject(bytes: Uint8Array, opts: LoadOptions = {}): LoadedObj
         btf,
         system,
         frags: info.frags,
+        core,
       });
       programs.push(
         new XdpProgram(system, {
@@ -280,8 +288,10 @@ export function loadObject(bytes: Uint8Array, opts: LoadOptions = {}): LoadedObj
           lines: prog.lines,
           compileOptions: {
             tailCallHelper: TAIL_CALL_HELPER_ID,
-            helperArgs,
+            helperArgs: (id) => (id === CORE_POISON_HELPER ? 0 : helperArgs(id)),
             checkHelper: (id, pc) => {
+              // A poisoned CO-RE relocation faults when reached (the kernel: "invalid func unknown#195896080").
+              if (id === CORE_POISON_HELPER && prog.poisoned.has(pc)) return undefined;
               const why = unsupportedHelper(id, true);
               return why ? `section ${sec.name}, program ${fn.name}, instruction ${pc}: ${why}` : undefined;
             },
@@ -311,6 +321,10 @@ export function loadObject(bytes: Uint8Array, opts: LoadOptions = {}): LoadedObj
     maps,
     map: (name) => maps.find((m) => m.name === name),
     program: (name) => programs.find((p) => p.name === name),
+    globals,
+    coreRelocations: core.reports,
+    poisonAt: (prog, pc) => core.reports.find((r) => r.poisoned && r.program === prog && r.insn === pc),
+    ...(core.used ? { targetBtfName: core.targetName } : {}),
   };
 }
 
@@ -334,6 +348,7 @@ interface LinkContext {
   btf: Btf | undefined;
   system: BpfSystem;
   frags: boolean;
+  core: CoreContext;
 }
 
 function linkProgram(
@@ -343,7 +358,12 @@ function linkProgram(
   text: ElfSection | undefined,
   textInsns: Insn[],
   cx: LinkContext,
-): { insns: Insn[]; lines: Map<number, SourceLine>; resolved: Map<number, { hi: number; lo: number }> } {
+): {
+  insns: Insn[];
+  lines: Map<number, SourceLine>;
+  resolved: Map<number, { hi: number; lo: number }>;
+  poisoned: Set<number>;
+} {
   const all = decodeSection(sec);
   const start = fn.value / 8;
   const size = fn.size > 0 ? fn.size / 8 : all.length - start;
@@ -434,20 +454,6 @@ function linkProgram(
   for (const r of relocs) apply(sec.name, (r.offset - fn.value) / 8, r);
   if (needsText && text) for (const r of textRelocs) apply('.text', textBase + r.offset / 8, r);
 
-  // CO-RE: field relocations against stable UAPI structs keep the offsets clang compiled in.
-  const checkCore = (secName: string, lo: number, hi: number, base: number): void => {
-    for (const c of cx.ext?.coreRelos.get(secName) ?? []) {
-      if (c.insnOff < lo || c.insnOff >= hi) continue;
-      const t = cx.btf?.resolve(c.typeId);
-      if (c.kind <= 1 && t && STABLE_TYPES.has(t.name)) continue;
-      throw new LoadError(
-        `${where(secName, base + (c.insnOff - lo) / 8)}: CO-RE relocation (kind ${c.kind}, access ${c.access}) against '${t?.name ?? c.typeId}' needs the kernel's BTF, which the VM does not have`,
-      );
-    }
-  };
-  checkCore(sec.name, fn.value, fn.value + size * 8, 0);
-  if (needsText && text) checkCore('.text', 0, text.size, textBase);
-
   const lines = new Map<number, SourceLine>();
   const addLines = (secName: string, lo: number, hi: number, base: number): void => {
     for (const l of cx.ext?.lines.get(secName) ?? [])
@@ -461,40 +467,22 @@ function linkProgram(
   };
   addLines(sec.name, fn.value, fn.value + size * 8, 0);
   if (needsText && text) addLines('.text', 0, text.size, textBase);
-  return { insns, lines, resolved };
-}
 
-/** `.values = { [i] = &prog }` of a PROG_ARRAY in .maps: libbpf fills the slots after loading. */
-function initProgArrays(
-  elf: ElfFile,
-  mapsSec: ElfSection,
-  btf: Btf,
-  mapAt: Map<string, BpfMap>,
-  programs: XdpProgram[],
-): void {
-  const relocs = elf.relocationsFor(mapsSec.index);
-  if (!relocs.length) return;
-  const starts = [...mapAt.entries()]
-    .filter(([k]) => k.startsWith(`${mapsSec.index}:`))
-    .map(([k, m]) => ({ off: Number(k.split(':')[1]), map: m }));
-  for (const r of relocs) {
-    const owner = starts.filter((s) => s.off <= r.offset).sort((a, b) => b.off - a.off)[0];
-    const sym = elf.symbols[r.sym];
-    if (!owner || !sym) continue;
-    const isMapOfMaps = owner.map instanceof MapOfMaps;
-    if (!(owner.map instanceof ProgArrayMap) && !isMapOfMaps) continue;
-    const ds = btf.findDatasec('.maps');
-    const v = ds?.vars?.find((x) => btf.type(x.type)?.name === owner.map.name);
-    const st = v ? btf.resolve(btf.type(v.type)?.sizeOrType ?? 0) : undefined;
-    const valuesMember = st?.members.find((m) => m.name === 'values');
-    if (!valuesMember) continue;
-    const slot = (r.offset - owner.off - valuesMember.offset / 8) / 8;
-    if (!Number.isInteger(slot)) continue;
-    const key = new Uint8Array(new Uint32Array([slot]).buffer);
-    // Map-in-map: the slot names another map of .maps; PROG_ARRAY: a program of this object.
-    const target = isMapOfMaps
-      ? mapAt.get(`${sym.shndx}:${sym.value}`)
-      : programs.find((p) => p.name === sym.name);
-    if (target) owner.map.userUpdate(key, target, 0);
+  // CO-RE (libbpf.c bpf_object__relocate_core): every record of the program's instructions.
+  const poisoned = new Set<number>();
+  if (cx.btf && cx.ext) {
+    const core = {
+      insns,
+      localBtf: cx.btf,
+      ext: cx.ext,
+      core: cx.core,
+      program: fn.name,
+      lines,
+      where,
+      poisoned,
+    };
+    applyCoreRelocations(core, sec.name, fn.value, fn.value + size * 8, 0);
+    if (needsText && text) applyCoreRelocations(core, '.text', 0, text.size, textBase);
   }
+  return { insns, lines, resolved, poisoned };
 }

@@ -1,5 +1,6 @@
 // The scenario model after validation and defaults (../shared/specs/scenario.md): what the
 // simulator builds its host from. Produced by scenarioParse.ts from a *.xdpscenario.json file.
+import type { GlobalValue } from '../elf/globals';
 import type { FrameSpec } from '../packet/frameBuilder';
 
 export type DriverName = 'veth' | 'mlx5' | 'i40e' | 'ice' | 'ixgbe' | 'virtio_net' | 'bnxt' | 'generic-only';
@@ -9,6 +10,8 @@ export interface ScenarioProgram {
   file: string;
   /** Function (program) name in the object; undefined = the object's only/first XDP program. */
   function?: string;
+  /** Global variables set before the run, by name (.rodata knobs, .data/.bss); see elf/globals.ts. */
+  globals?: Record<string, GlobalValue>;
 }
 
 export interface FeatureOverrides {
@@ -39,6 +42,7 @@ export type ScenarioMapValue =
   | MapScalar
   | { ifindex: MapScalar; program?: string }
   | { qsize: number; program?: string }
+  | { program: string }
   | { xsk: string };
 
 export interface ScenarioMapEntry {

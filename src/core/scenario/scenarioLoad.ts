@@ -1,11 +1,14 @@
 // Turns a scenario file into everything a simulation needs: the validated scenario, one loaded
 // object per program file (C files compiled through the caller's compiler, since core cannot
 // spawn clang), and the frames of the pcap files its traffic names. Errors name the JSON path.
+import { Btf } from '../elf/btf';
+import { GlobalError, setGlobal } from '../elf/globals';
 import { loadObject } from '../elf/loadObject';
+import type { LoadedObject as ElfObject } from '../elf/loadObject';
 import type { CoreHost } from '../host';
 import { PcapError, readPcap } from '../packet/pcap';
 import { BpfSystem } from '../vm/bpfSystem';
-import type { LoadedObject, SimulationInput } from '../xdp/simulation';
+import type { SimulationInput } from '../xdp/simulation';
 import { scenarioIfindexes } from '../xdp/simulation';
 import type { Scenario } from './scenario';
 import { ScenarioError, parseScenarioText } from './scenarioParse';
@@ -15,6 +18,10 @@ export interface ScenarioLoadHost {
   host: CoreHost;
   /** Compiles a C file (absolute path) to a BPF object; absent → C programs are refused. */
   compileC?: (file: string) => Promise<Uint8Array>;
+  /** The kernel BTF CO-RE resolves against (the host's /sys/kernel/btf/vmlinux; a function is called
+   *  only if some object needs it); absent → bundled. */
+  targetBtf?: Uint8Array | (() => Uint8Array | undefined);
+  targetBtfName?: string;
 }
 
 export interface LoadedScenario extends SimulationInput {
@@ -40,7 +47,19 @@ export async function loadScenario(
     redirectEnv: { ifindexExists: (i) => known.has(i) },
     mtuOf: (i) => scenario.devices.find((d) => d.ifindex === i)?.mtu ?? (i === 1 ? 65536 : 1500),
   });
-  const objects = new Map<string, LoadedObject>();
+  const objects = new Map<string, ElfObject>();
+  // One read and parse of the kernel BTF for all objects, and only if a CO-RE relocation needs it.
+  let parsed: Btf | null | undefined;
+  const source = env.targetBtf;
+  const targetBtf = source
+    ? (): Btf | undefined => {
+        if (parsed === undefined) {
+          const raw = typeof source === 'function' ? source() : source;
+          parsed = raw ? new Btf(raw) : null;
+        }
+        return parsed ?? undefined;
+      }
+    : undefined;
   for (let i = 0; i < scenario.programs.length; i++) {
     const p = scenario.programs[i] as Scenario['programs'][number];
     if (objects.has(p.file)) continue;
@@ -57,11 +76,40 @@ export async function loadScenario(
       throw new ScenarioError(where, e instanceof Error ? e.message : String(e));
     }
     try {
-      objects.set(p.file, loadObject(bytes, { system, name: objectName(p.file) }));
+      objects.set(
+        p.file,
+        loadObject(bytes, {
+          system,
+          name: objectName(p.file),
+          ...(targetBtf ? { targetBtf, targetBtfName: env.targetBtfName } : {}),
+        }),
+      );
     } catch (e) {
       throw new ScenarioError(where, `cannot load ${p.file}: ${e instanceof Error ? e.message : String(e)}`);
     }
   }
+  // Globals (a skeleton's initial values): programs of one file share one object and its globals.
+  const setBy = new Map<string, { value: string; path: string }>();
+  scenario.programs.forEach((p, i) => {
+    const obj = objects.get(p.file);
+    for (const [name, value] of Object.entries(p.globals ?? {})) {
+      const where = `$.programs[${i}].globals.${name}`;
+      const key = `${p.file}\0${name}`;
+      const prev = setBy.get(key);
+      if (prev && prev.value !== JSON.stringify(value))
+        throw new ScenarioError(
+          where,
+          `${prev.path} sets it to ${prev.value} in the same object (${p.file}); programs of one file share its globals`,
+        );
+      setBy.set(key, { value: JSON.stringify(value), path: where });
+      try {
+        if (obj) setGlobal(obj.globals, name, value);
+      } catch (e) {
+        if (e instanceof GlobalError) throw new ScenarioError(where, e.message);
+        throw e;
+      }
+    }
+  });
   const pcaps = new Map<string, Uint8Array[]>();
   let total = 0;
   for (const t of scenario.traffic) {

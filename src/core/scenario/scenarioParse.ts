@@ -1,6 +1,7 @@
 // Parses and validates a scenario file: JSON syntax, the JSON Schema (scenarioSchema.ts, unknown
 // fields are errors), then the cross-references the schema cannot express (peers, names, ifindexes,
 // CPUs, queues). Every error names the JSON path. Frames given inline are built here.
+import type { GlobalValue } from '../elf/globals';
 import { FrameError, buildFrame, parseHex, type FrameSpec } from '../packet/frameBuilder';
 import { checkAgainstSchema, childPath } from './jsonSchemaCheck';
 import type {
@@ -66,7 +67,7 @@ interface RawScenario {
   version: 1;
   description?: string;
   cpus?: number;
-  programs?: Array<{ name: string; file: string; function?: string }>;
+  programs?: Array<{ name: string; file: string; function?: string; globals?: Record<string, GlobalValue> }>;
   devices?: RawDevice[];
   maps?: Record<string, Array<{ key: number | string; value: ScenarioMapValue }>>;
   xsks?: Array<Partial<ScenarioXsk> & { name: string; device: string }>;
@@ -282,6 +283,7 @@ export function parseScenario(raw: unknown): Scenario {
       name: p.name,
       file: p.file,
       ...(p.function !== undefined ? { function: p.function } : {}),
+      ...(p.globals !== undefined ? { globals: p.globals } : {}),
     })),
     devices,
     maps,

@@ -162,6 +162,13 @@ const mapValue: JsonSchema = {
     },
     {
       type: 'object',
+      description: 'PROG_ARRAY value: a program of `programs` (of any object: tail calls may cross objects)',
+      additionalProperties: false,
+      required: ['program'],
+      properties: { program: name },
+    },
+    {
+      type: 'object',
       description: 'XSKMAP value: an AF_XDP socket of `xsks`',
       additionalProperties: false,
       required: ['xsk'],
@@ -318,6 +325,18 @@ export const scenarioJsonSchema: JsonSchema = {
             description: 'ELF object or C file (compiled with clang -target bpf).',
           },
           function: { type: 'string', minLength: 1, maxLength: 256 },
+          globals: {
+            type: 'object',
+            maxProperties: 1024,
+            description:
+              "Global variables set before the program runs, by name: `const volatile` .rodata knobs and .data/.bss values (what a libbpf skeleton sets before load). Integers (or '0x…' hex, XDP action or enumerator names), booleans, strings for char arrays, lists for arrays, '0x…' bytes for structs. Programs of one file share its globals.",
+            additionalProperties: {
+              type: ['integer', 'string', 'boolean', 'array'],
+              maxLength: scenarioLimits.maxHexLength,
+              maxItems: 65536,
+              items: { type: ['integer', 'string', 'boolean'], maxLength: 64 },
+            },
+          },
         },
       },
     },

@@ -254,7 +254,13 @@ export class Machine {
 
   call(pc: number, id: number): number {
     const h = this.helpers[id];
-    if (h === undefined) this.fault(pc, `helper ${id} is not available in this run`);
+    if (h === undefined)
+      this.fault(
+        pc,
+        id === 0xbad2310 // libbpf's bpf_core_poison_insn
+          ? 'reached an instruction poisoned by an unresolved CO-RE relocation (libbpf writes call 0xbad2310; the kernel refuses it as "invalid func unknown#195896080")'
+          : `helper ${id} is not available in this run`,
+      );
     return h(this, pc);
   }
 

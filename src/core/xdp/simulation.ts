@@ -38,6 +38,9 @@ export class SimulationSetupError extends Error {
   }
 }
 
+/** BPF_MAP_TYPE_PROG_ARRAY. */
+const MAP_TYPE_PROG_ARRAY = 3;
+
 const mapTypeNames: Record<number, string> = {
   [MAP_TYPE_DEVMAP]: 'devmap',
   [MAP_TYPE_DEVMAP_HASH]: 'devmap_hash',
@@ -292,6 +295,15 @@ export class Simulation {
         }
         const q = scalarToInt(v, this.devices, path);
         return typeof q === 'number' ? { qsize: q } : q;
+      }
+      case MAP_TYPE_PROG_ARRAY: {
+        // bpf_map_update_elem(prog_array, key, prog_fd): any program of the scenario (issue 13 item 5).
+        const p =
+          typeof v === 'object' && 'program' in v && !('ifindex' in v) && !('qsize' in v)
+            ? prog(v.program)
+            : undefined;
+        if (!p) throw new SimulationSetupError(path, 'a prog array value is {"program": "<program name>"}');
+        return p;
       }
       case MAP_TYPE_XSKMAP:
         if (typeof v === 'object' && 'xsk' in v) return { xsk: v.xsk };

@@ -17,8 +17,11 @@ import type { FrameSpec } from '../../core/packet/frameBuilder';
 import { TestRunError } from '../../core/vm/xdpBuffer';
 import type { TestRunResult, XdpProgram } from '../../core/vm/xdpProgram';
 import { ClangFailedError, ClangMissingError, compileBpfC } from '../../node/clang';
+import { kernelBtfOptions } from '../../node/kernelBtf';
 import { readConfig } from '../config';
 import { output } from '../output';
+import { setGlobal } from '../../core/elf/globals';
+import { pickGlobals } from './pickGlobals';
 import { RunResultPanel } from './runResultPanel';
 
 /** What the CodeLens (and other callers) may pass. */
@@ -197,6 +200,8 @@ interface RunSetup {
   uri: vscode.Uri;
   program: string;
   frame: { frame: Uint8Array; what: string };
+  /** Globals set before the run (pickGlobals), as `--global NAME=VALUE` would. */
+  globals: Record<string, string>;
   mapsFile?: vscode.Uri;
 }
 
@@ -207,8 +212,9 @@ async function runOnce(
 ): Promise<{ view: RunResultView; json: unknown; prog: XdpProgram; fault?: TestRunResult['fault'] }> {
   const bytes = await objectBytes(setup.uri, token);
   const name = setup.uri.path.split('/').pop()?.split('.')[0] || 'obj';
-  const obj = loadObject(bytes, { name });
+  const obj = loadObject(bytes, { name, ...kernelBtfOptions() });
   const prog = obj.program(setup.program);
+  for (const [g, value] of Object.entries(setup.globals)) setGlobal(obj.globals, g, value);
   if (!prog) throw new LoadError(`no XDP program named '${setup.program}' in ${setup.uri.fsPath} any more`);
   if (setup.mapsFile) {
     const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(setup.mapsFile));
@@ -254,6 +260,7 @@ async function runOnce(
         dataOut: toHex(r.dataOut),
         insns: r.insns,
         maps: dumpMaps(obj.maps),
+        ...(Object.keys(setup.globals).length ? { globals: setup.globals } : {}),
         printk: obj.system.printk,
         ...(obj.system.notes.length ? { notes: obj.system.notes } : {}),
       };
@@ -318,7 +325,7 @@ export async function runProgram(extensionUri: vscode.Uri, arg: unknown): Promis
       async (_p, token) => {
         const bytes = await objectBytes(uri, token);
         const name = uri.path.split('/').pop()?.split('.')[0] || 'obj';
-        const obj = loadObject(bytes, { name });
+        const obj = loadObject(bytes, { name, ...kernelBtfOptions() });
         const prog = await pickProgram(obj.programs, args.function);
         if (!prog) {
           if (args.function)
@@ -331,10 +338,13 @@ export async function runProgram(extensionUri: vscode.Uri, arg: unknown): Promis
         if (!frame) return;
         const maps = await pickMaps(obj);
         if (!maps) return;
+        const globals = await pickGlobals(obj.globals);
+        if (!globals) return;
         const setup: RunSetup = {
           uri,
           program: prog.name,
           frame,
+          globals,
           ...(maps.file ? { mapsFile: maps.file } : {}),
         };
         const first = await runOnce(setup, token);
