@@ -8,6 +8,7 @@ import { execCommand } from './commands/exec';
 import { runCommand } from './commands/run';
 import { simulateCommand } from './commands/simulate';
 import { traceCommand } from './commands/trace';
+import { verifyCommand } from './commands/verify';
 
 declare const XDP_LAB_VERSION: string;
 
@@ -18,6 +19,7 @@ const commands: readonly CliCommand[] = [
   checkCommand,
   traceCommand,
   benchCommand,
+  verifyCommand,
 ];
 
 function help(): string {
