@@ -1,15 +1,213 @@
 // Entry point: loads a BPF object as libbpf would (maps relocated, sub-programs linked) and runs
-// the verifier over each XDP program, answering as Linux 6.18's verifier would.
+// the verifier over each XDP program, answering as Linux 6.18's verifier would (bpf_check).
+import { parseElf } from '../elf/elfFile';
 import { loadObject } from '../elf/loadObject';
-import type { ProgramVerdict, VerifyOptions, VerifyReport } from './verdict';
+import type { BpfMap } from '../maps/bpfMap';
+import type { Insn } from '../vm/isa';
+import * as I from '../vm/isa';
+import { ADDR_BASE } from '../vm/memory';
+import type { XdpProgram } from '../vm/xdpProgram';
+import { buildCfg, CfgError } from './cfg';
+import { doCheck } from './doCheck';
+import type { LdImm64Target, VerifierEnv } from './env';
+import type { VMap } from './regState';
+import type { BranchStep, ProgramVerdict, VerifyOptions, VerifyReport } from './verdict';
+
+const DEFAULT_INSN_LIMIT = 1_000_000;
+
+/** license_is_gpl_compatible */
+const GPL_LICENSES = [
+  'GPL',
+  'GPL v2',
+  'GPL and additional rights',
+  'Dual BSD/GPL',
+  'Dual MIT/GPL',
+  'Dual MPL/GPL',
+];
+
+function toVMap(m: BpfMap): VMap {
+  const d = m.def;
+  const v: VMap = {
+    name: m.name,
+    type: d.type,
+    keySize: d.keySize,
+    valueSize: d.valueSize,
+    maxEntries: d.maxEntries,
+    flags: d.flags,
+  };
+  if (d.inner)
+    v.inner = {
+      name: d.inner.name,
+      type: d.inner.type,
+      keySize: d.inner.keySize,
+      valueSize: d.inner.valueSize,
+      maxEntries: d.inner.maxEntries,
+      flags: d.inner.flags,
+    };
+  return v;
+}
+
+interface ProgramInput {
+  name: string;
+  section: string;
+  attach: 'xdp' | 'devmap' | 'cpumap';
+  insns: readonly Insn[];
+  ldImm64(pc: number): LdImm64Target | undefined;
+  sourceOf(pc: number): { file: string; line: number; column: number } | undefined;
+}
+
+/** Verifies one program's linked instructions (exported for tests over hand-built programs). */
+export function verifyProgram(p: ProgramInput, opts: VerifyOptions & { gpl?: boolean } = {}): ProgramVerdict {
+  const base = { name: p.name, section: p.section };
+  const reject = (
+    message: string,
+    insn: number,
+    processed: number,
+    steps: BranchStep[],
+    states?: number,
+  ): ProgramVerdict => {
+    const src = p.sourceOf(insn);
+    return {
+      ...base,
+      verdict: 'rejected',
+      insnsProcessed: processed,
+      ...(states !== undefined ? { statesExplored: states } : {}),
+      error: {
+        message,
+        insn,
+        ...(src ? { file: src.file, line: src.line, column: src.column } : {}),
+        path: steps,
+      },
+    };
+  };
+  let cfg;
+  try {
+    cfg = buildCfg(p.insns);
+  } catch (e) {
+    if (e instanceof CfgError) return reject(e.message, e.insn, 0, []);
+    throw e;
+  }
+  const env: VerifierEnv = {
+    insns: p.insns,
+    cfg,
+    ldImm64: (pc) => p.ldImm64(pc),
+    idGen: 0,
+    gpl: opts.gpl ?? true,
+    attach: p.attach,
+  };
+  const res = doCheck(env, opts.insnLimit ?? DEFAULT_INSN_LIMIT);
+  if (!res.error)
+    return { ...base, verdict: 'accepted', insnsProcessed: res.processed, statesExplored: res.states };
+  const steps: BranchStep[] = [];
+  for (let s = res.error.path; s; s = s.prev) {
+    const src = p.sourceOf(s.insn);
+    steps.push({
+      insn: s.insn,
+      ...(src ? { line: src.line, file: src.file } : {}),
+      taken: s.taken,
+      text: jumpText(p.insns[s.insn] as Insn, s.insn),
+    });
+  }
+  steps.reverse();
+  return reject(res.error.lines.join('\n'), res.error.insn, res.processed, steps, res.states);
+}
+
+const JMP_OPS: Record<number, string> = {
+  0x10: '==',
+  0x20: '>',
+  0x30: '>=',
+  0x40: '&',
+  0x50: '!=',
+  0x60: 's>',
+  0x70: 's>=',
+  0xa0: '<',
+  0xb0: '<=',
+  0xc0: 's<',
+  0xd0: 's<=',
+};
+
+/** The condition as the kernel's log prints it (print_bpf_insn). */
+function jumpText(i: Insn, pc: number): string {
+  const w = (i.op & 7) === I.BPF_JMP32 ? 'w' : 'r';
+  const rhs = i.op & I.BPF_X ? `${w}${i.src}` : `${i.imm}`;
+  void pc;
+  return `if ${w}${i.dst} ${JMP_OPS[i.op & 0xf0] ?? '?'} ${rhs} goto pc${i.off >= 0 ? '+' : ''}${i.off}`;
+}
+
+/** The maps behind ld_imm64 instructions, as the loader resolved them. */
+function ldImm64Resolver(
+  prog: XdpProgram,
+  maps: readonly BpfMap[],
+): (pc: number) => LdImm64Target | undefined {
+  const opts = (
+    prog as unknown as {
+      compileOptions: { resolveLdImm64?: (pc: number, i: Insn, n: Insn) => { hi: number; lo: number } };
+    }
+  ).compileOptions;
+  const byHandle = new Map<number, BpfMap>();
+  const byValueRegion = new Map<number, BpfMap>();
+  for (const m of maps) {
+    byHandle.set(m.handle.id, m);
+    if (m.def.maxEntries === 1 && m.def.keySize === 4) {
+      try {
+        const r = m.lookup(new Uint8Array(4), 0);
+        if (r) byValueRegion.set(r.id, m);
+      } catch {
+        // not a global-data array
+      }
+    }
+  }
+  return (pc) => {
+    const insn = prog.insns[pc];
+    const next = prog.insns[pc + 1];
+    if (!insn || !next) return undefined;
+    if (insn.src === I.PSEUDO_FUNC) return { kind: 'func', target: pc + insn.imm + 1 };
+    const r = opts.resolveLdImm64?.(pc, insn, next);
+    if (!r) return undefined;
+    if (insn.src === I.PSEUDO_MAP_FD) {
+      const m = byHandle.get(r.hi);
+      return m ? { kind: 'map', map: toVMapCached(m) } : undefined;
+    }
+    if (insn.src === I.PSEUDO_MAP_VALUE) {
+      const m = byValueRegion.get(r.hi);
+      return m ? { kind: 'map_value', map: toVMapCached(m), off: r.lo - ADDR_BASE } : undefined;
+    }
+    return undefined;
+  };
+}
+
+const vmapCache = new WeakMap<BpfMap, VMap>();
+function toVMapCached(m: BpfMap): VMap {
+  let v = vmapCache.get(m);
+  if (!v) {
+    v = toVMap(m);
+    vmapCache.set(m, v);
+  }
+  return v;
+}
 
 /** Verifies every XDP program of the object (a malformed ELF throws the loader's error). */
 export function verifyObject(bytes: Uint8Array, opts: VerifyOptions = {}): VerifyReport {
-  const obj = loadObject(bytes);
+  const obj = loadObject(bytes, { allowUnsupportedHelpers: true });
+  const lic = parseElf(bytes).section('license');
+  const license = lic ? String.fromCharCode(...lic.data.subarray(0, 128)).replace(/\0.*$/s, '') : '';
+  const gpl = GPL_LICENSES.includes(license);
   const programs: ProgramVerdict[] = [];
   for (const p of obj.programs) {
     if (opts.program !== undefined && p.name !== opts.program) continue;
-    programs.push({ name: p.name, section: p.section, verdict: 'accepted', insnsProcessed: 0 });
+    programs.push(
+      verifyProgram(
+        {
+          name: p.name,
+          section: p.section,
+          attach: p.attach,
+          insns: p.insns,
+          ldImm64: ldImm64Resolver(p, obj.maps),
+          sourceOf: (pc) => p.sourceOf(pc),
+        },
+        { ...opts, gpl },
+      ),
+    );
   }
   return { programs };
 }
