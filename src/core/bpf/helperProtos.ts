@@ -84,7 +84,7 @@ const protoByName: Record<string, HelperProto> = {
   bpf_get_current_task: { args: [], ret: 'integer' },
   bpf_get_current_cgroup_id: { args: [], ret: 'integer' },
   bpf_get_current_comm: { args: ['uninit_mem', 'const_size'], ret: 'integer' },
-  bpf_trace_printk: { args: ['mem', 'const_size', A, A, A], ret: 'integer' },
+  bpf_trace_printk: { args: ['mem', 'const_size'], ret: 'integer' },
   bpf_tail_call: { args: ['ctx', 'const_map_ptr', A], ret: 'void' },
   bpf_redirect: { args: [A, A], ret: 'integer' },
   bpf_redirect_map: { args: ['const_map_ptr', A, A], ret: 'integer' },

@@ -21,6 +21,7 @@ import {
   u32,
 } from './regState';
 import { adjustScalarMinMaxVals } from './scalarAlu';
+import { markPrecise } from './precision';
 import type { VState } from './state';
 import { tnumAdd, tnumIsConst, tnumSub, U64_MAX } from './tnum';
 
@@ -276,9 +277,13 @@ export function checkAluOp(env: VerifierEnv, st: VState, insn: Insn): void {
       if (op === I.ALU_SUB) return markUnknown(dst);
       fail(`R${insn.dst} pointer ${ALU_NAMES[op]} pointer prohibited`);
     }
+    markPrecise(env.insns, st, 1 << insn.dst);
     return adjustPtr(env, insn, dst, src, dst);
   }
-  if (dst.type !== 'scalar') return adjustPtr(env, insn, dst, dst, src);
+  if (dst.type !== 'scalar') {
+    if (srcX) markPrecise(env.insns, st, 1 << insn.src);
+    return adjustPtr(env, insn, dst, dst, src);
+  }
   adjustScalarMinMaxVals(op, !alu64, dst, src.clone());
   if (regs[insn.dst] !== dst) throw new Error('register aliasing');
 }

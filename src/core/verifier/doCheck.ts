@@ -14,6 +14,7 @@ import type { Reg } from './regState';
 import { markKnown, markNotInit, markRegKnown, markUnknown } from './regState';
 import type { Checkpoint, PathStep } from './state';
 import { FuncState, MAX_CALL_FRAMES, statesEqual, VState } from './state';
+import { markPrecise } from './precision';
 
 export interface DoCheckResult {
   processed: number;
@@ -66,31 +67,45 @@ export function doCheck(env: VerifierEnv, insnLimit: number): DoCheckResult {
         if (cfg.prunePoints[pc]) {
           const list = visited.get(pc) ?? [];
           let pruned = false;
-          for (const cp of list) {
+          for (let k = 0; k < list.length; k++) {
+            const cp = list[k] as Checkpoint;
             if (cp.branches > 0) {
               if (cp.state.frames.length === st.frames.length && statesEqual(cp.state, st, 0x7ff, true))
                 fail(`infinite loop detected at insn ${pc}`);
               continue;
             }
             if (statesEqual(cp.state, st, cfg.live[pc] as number, false)) {
+              cp.hit++;
               pruned = true;
               break;
             }
+            // is_state_visited: evict states that keep missing.
+            if (++cp.miss > cp.hit * 3 + 3) list.splice(k--, 1);
           }
           if (pruned) {
             pathDone(st.parent);
             break;
           }
-          if (list.length < BPF_COMPLEXITY_LIMIT_STATES) {
-            const cp: Checkpoint = { state: st.clone(), branches: 1, parent: st.parent };
+          if (list.length < BPF_COMPLEXITY_LIMIT_STATES * 4) {
+            const cp: Checkpoint = {
+              state: st.clone(),
+              branches: 1,
+              parent: st.parent,
+              hist: st.hist,
+              hit: 0,
+              miss: 0,
+            };
             list.push(cp);
             visited.set(pc, list);
             st.parent = cp;
+            st.hist = [];
             states++;
           }
         }
         const insn = insns[pc] as Insn;
+        const spi = stackSlotOf(st, insn);
         const next = step(env, st, insn, pc, pending);
+        st.hist.push({ pc, spi });
         if (next < 0) {
           pathDone(st.parent);
           break;
@@ -107,6 +122,20 @@ export function doCheck(env: VerifierEnv, insnLimit: number): DoCheckResult {
     st = p.st;
     pc = p.pc;
   }
+}
+
+/** spi + 1 of a fixed-offset stack load/store in the current frame, else 0 (for backtracking). */
+function stackSlotOf(st: VState, insn: Insn): number {
+  const cls = insn.op & 7;
+  let base: number;
+  if (cls === I.BPF_LDX) base = insn.src;
+  else if (cls === I.BPF_STX || cls === I.BPF_ST) base = insn.dst;
+  else return 0;
+  const r = st.cur.regs[base];
+  if (!r || r.type !== 'stack' || r.frameno !== st.frames.length - 1 || r.varOff.mask !== 0n) return 0;
+  const off = r.off + Number(BigInt.asIntN(64, r.varOff.value)) + insn.off;
+  if (off >= 0 || off < -512) return 0;
+  return Math.floor((-off - 1) / 8) + 1;
 }
 
 /** One instruction; returns the next pc, or -1 when this path ended at the main exit. */
@@ -207,6 +236,12 @@ function step(env: VerifierEnv, st: VState, insn: Insn, pc: number, pending: Pen
         return checkExit(st);
       }
       const out = checkCondJmp(st, insn, pc);
+      if (out.pred >= 0) {
+        let mask = 0;
+        if ((regs[insn.dst] as Reg).type === 'scalar') mask |= 1 << insn.dst;
+        if (insn.op & I.BPF_X && (regs[insn.src] as Reg).type === 'scalar') mask |= 1 << insn.src;
+        if (mask) markPrecise(env.insns, st, mask);
+      }
       const target = pc + insn.off + 1;
       if (out.pred === 1) return target;
       if (out.pred === 0) return pc + 1;

@@ -14,6 +14,7 @@ import { isNullReg, markKnown, markNotInit, markRegKnown, markUnknown, regBounds
 import type { VState } from './state';
 import { BPF_REG_SIZE, STACK_SPILL, STACK_ZERO } from './state';
 import { tnumIsConst } from './tnum';
+import { markPrecise } from './precision';
 
 const MEM_TYPES: RegType[] = ['stack', 'pkt', 'pkt_meta', 'map_key', 'map_value', 'mem'];
 const MEM_TYPE_NAMES = 'fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem, buf, trusted_ptr_';
@@ -53,7 +54,7 @@ function expected(arg: ArgType): { types: RegType[]; names: string } | undefined
 }
 
 /** get_constant_map_key: a key known from the stack (spilled constant or zeros), else -1. */
-function constantMapKey(st: VState, key: Reg, keySize: number): bigint {
+function constantMapKey(insns: VerifierEnv['insns'], st: VState, key: Reg, keySize: number): bigint {
   if (key.type !== 'stack' || !tnumIsConst(key.varOff)) return -1n;
   const stackOff = key.off + Number(BigInt.asIntN(64, key.varOff.value));
   const slot = -stackOff - 1;
@@ -68,6 +69,7 @@ function constantMapKey(st: VState, key: Reg, keySize: number): bigint {
   let spill = 0;
   for (let i = off; i >= 0 && s.types[i] === STACK_SPILL; i--) spill++;
   if (spill !== keySize || !tnumIsConst(s.spilled.varOff)) return -1n;
+  if (key.frameno === st.frames.length - 1) markPrecise(insns, st, 0, [spi]);
   return s.spilled.varOff.value;
 }
 
@@ -174,7 +176,7 @@ export function checkHelperCall(env: VerifierEnv, st: VState, id: number, pc: nu
         if (!map) fail('invalid map_ptr to access map->key');
         checkHelperMem(st, regno, map.keySize, 'read', false, proto.pktAccess === true);
         if (map.type === MapType.ARRAY || map.type === MapType.PERCPU_ARRAY)
-          constKey = constantMapKey(st, reg, map.keySize);
+          constKey = constantMapKey(env.insns, st, reg, map.keySize);
         break;
       case 'map_value':
       case 'map_value_uninit':
@@ -197,6 +199,7 @@ export function checkHelperCall(env: VerifierEnv, st: VState, id: number, pc: nu
         const zeroOk = arg === 'const_size_or_zero';
         const memArg = proto.args[a - 1];
         const memReg = regs[regno - 1] as Reg;
+        markPrecise(env.insns, st, 1 << regno);
         if (reg.smin < 0n) fail(`R${regno} min value is negative, either use unsigned or 'var &= const'`);
         if (reg.umin === 0n && !zeroOk && reg.umax === 0n)
           fail(`R${regno} invalid zero-sized read: u64=[${reg.umin},${reg.umax}]`);

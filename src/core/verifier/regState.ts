@@ -83,6 +83,8 @@ export class Reg {
   frameno = 0;
   /** PTR_TO_MEM: size of the memory; PTR_TO_FUNC: the subprogram's first insn. */
   memSize = 0;
+  /** The exact value mattered on some path (mark_chain_precision); pruning compares it. */
+  precise = false;
 
   clone(): Reg {
     const r = new Reg();
@@ -111,6 +113,7 @@ export class Reg {
     this.map = o.map;
     this.frameno = o.frameno;
     this.memSize = o.memSize;
+    this.precise = o.precise;
   }
 
   isPointer(): boolean {
@@ -173,6 +176,7 @@ export function markUnknown(r: Reg): void {
   r.rdonly = false;
   r.frameno = 0;
   r.memSize = 0;
+  r.precise = false;
   r.varOff = TNUM_UNKNOWN;
   mark64Unbounded(r);
   mark32Unbounded(r);

@@ -1,6 +1,7 @@
 // The verifier state (struct bpf_verifier_state / bpf_func_state): call frames with registers and
 // stack slots (STACK_INVALID/SPILL/MISC/ZERO per byte), cloning for branches, and the
 // containment test used for pruning (states_equal → regsafe/stacksafe, range_within/tnum_in).
+import type { HistEntry } from './precision';
 import { markNotInit, Reg } from './regState';
 import { tnumIn } from './tnum';
 
@@ -80,6 +81,8 @@ export class VState {
   path: PathStep | undefined = undefined;
   /** The checkpoint this state descends from (is_state_visited's parent). */
   parent: Checkpoint | undefined = undefined;
+  /** Instructions executed since `parent` (jmp_history), for precision backtracking. */
+  hist: HistEntry[] = [];
   constructor(frames: FuncState[]) {
     this.frames = frames;
   }
@@ -91,6 +94,7 @@ export class VState {
     s.refs = this.refs.map((r) => ({ ...r }));
     s.path = this.path;
     s.parent = this.parent;
+    s.hist = this.hist.slice();
     return s;
   }
   /** Every register of every frame, spilled ones included (bpf_for_each_reg_in_vstate). */
@@ -108,6 +112,11 @@ export interface Checkpoint {
   /** Paths from this state still being explored (branches). */
   branches: number;
   parent: Checkpoint | undefined;
+  /** The instructions from `parent` to this state. */
+  hist: HistEntry[];
+  /** Prune hits and misses (the kernel's eviction heuristic). */
+  hit: number;
+  miss: number;
 }
 
 /** range_within + tnum_in: every value `cur` may hold, `old` may hold too. */
@@ -151,6 +160,7 @@ function regsafe(old: Reg, cur: Reg, ids: IdMap, exact: boolean): boolean {
   switch (old.type) {
     case 'scalar':
       if (exact) return sameBounds(old, cur) && ids.ok(old.id, cur.id);
+      if (!old.precise) return true;
       if (!scalarWithin(old, cur)) return false;
       return !old.id || ids.ok(old.id, cur.id);
     case 'pkt':
