@@ -100,7 +100,8 @@ export function kernelVerdict(p: ScriptProgram): ProgramVerdict {
   if (p.errno === 0) return { name: p.name, section: p.section, verdict: 'accepted', insnsProcessed };
   const wrapped = `libbpf: prog '${p.name}': -- BEGIN PROG LOAD LOG --\n${p.log}\n-- END PROG LOAD LOG --\n`;
   const r = p.log.trim() ? parseVerifierLog(wrapped) : undefined;
-  const message = r?.complaint ?? `the program could not be loaded: ${p.strerror}`;
+  // All the lines of the complaint, as the kernel wrote them (core/verifier's messages do the same).
+  const message = r?.complaintLines.join('\n') ?? `the program could not be loaded: ${p.strerror}`;
   return {
     name: p.name,
     section: p.section,

@@ -26,6 +26,7 @@ test('the complaint follows the last instruction; its explanation is joined for 
   assert.equal(r?.program, 'xdp_no_iph_check');
   assert.equal(r?.complaint, 'invalid access to packet, off=22 size=1, R1(id=0,off=22,r=14)');
   assert.equal(r?.message, `${r?.complaint} — R1 offset is outside of the packet`);
+  assert.deepEqual(r?.complaintLines, [r?.complaint, 'R1 offset is outside of the packet']);
   assert.equal(r?.line, 16);
   assert.equal(r?.insn, 12);
   assert.equal(r?.file, 'reject_no_iph_check.bpf.c');

@@ -10,6 +10,8 @@ export interface VerifierRejection {
   readonly file?: string;
   /** The complaint line alone, in the kernel's own words (message may add the line after it). */
   readonly complaint: string;
+  /** Every line of the complaint (e.g. "invalid access to packet, …" and "R1 offset is outside of the packet"). */
+  readonly complaintLines: readonly string[];
   /** Index of the last instruction the verifier printed before rejecting. */
   readonly insn?: number;
   /** The log of the rejected program only. */
@@ -34,7 +36,7 @@ export function parseVerifierLog(text: string): VerifierRejection | undefined {
     if (!failed) return undefined;
     const prog = /prog '([^']+)'/.exec(failed)?.[1];
     const message = failed.replace(/^libbpf: (prog '[^']+': )?/, '');
-    return { program: prog, message, complaint: message, log: text };
+    return { program: prog, message, complaint: message, complaintLines: [message], log: text };
   }
   const endRel = lines.slice(begin).findIndex((l) => l.includes('-- END PROG LOAD LOG --'));
   const end = endRel < 0 ? lines.length : begin + endRel;
@@ -62,13 +64,15 @@ export function parseVerifierLog(text: string): VerifierRejection | undefined {
   const rest = body.slice(lastInsn + 1).filter((l) => !isNoise(l));
   // Some messages lack their newline and run into the statistics ("…for tail callverification time 88 usec").
   const clean = (l: string): string => l.replace(/verification time \d+ usec$/, '').trim();
-  const complaint = rest[0] !== undefined ? clean(rest[0]) : '';
+  const complaintLines = rest.map(clean).filter((l) => l);
+  const complaint = complaintLines[0] ?? '';
   let message = complaint;
   if (rest[1] !== undefined && !/verification time/.test(rest[0] ?? '')) message += ` — ${clean(rest[1])}`;
   return {
     program,
     message: message || 'the verifier rejected the program',
     complaint: complaint || 'the verifier rejected the program',
+    complaintLines: complaintLines.length ? complaintLines : ['the verifier rejected the program'],
     line,
     file,
     insn,
