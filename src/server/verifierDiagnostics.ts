@@ -41,7 +41,7 @@ export function verifierDiagnostics(
     const here = e.line !== undefined && own(e.file) && lineText(e.line - 1) !== undefined;
     const line = here ? (e.line as number) - 1 : (programLine(p.name) ?? 0);
     const related: DiagnosticRelatedInformation[] = e.path
-      .filter((s) => s.line !== undefined && own(s.file) && lineText((s.line as number) - 1) !== undefined)
+      .filter((s) => s.line !== undefined && own(s.file) && lineText(s.line - 1) !== undefined)
       .map((s) => ({
         location: { uri, range: rangeOf((s.line as number) - 1) },
         message: `${s.taken ? 'branch taken' : 'branch not taken'}: ${s.text}`,
