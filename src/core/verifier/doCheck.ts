@@ -58,6 +58,9 @@ export function doCheck(env: VerifierEnv, insnLimit: number): DoCheckResult {
   const pending: Pending[] = [];
   let processed = 0;
   let states = 0;
+  let jmps = 0;
+  let prevJmps = 0;
+  let prevProcessed = 0;
   let st = initState();
   let pc = 0;
   for (;;) {
@@ -67,11 +70,16 @@ export function doCheck(env: VerifierEnv, insnLimit: number): DoCheckResult {
         if (cfg.prunePoints[pc]) {
           const list = visited.get(pc) ?? [];
           let pruned = false;
+          // is_state_visited: a new state every 2 jumps and 8 insns, fewer while looping.
+          let addNew = jmps - prevJmps >= 2 && processed - prevProcessed >= 8;
+          let sig: string | undefined;
           for (let k = 0; k < list.length; k++) {
             const cp = list[k] as Checkpoint;
             if (cp.branches > 0) {
-              if (cp.state.frames.length === st.frames.length && statesEqual(cp.state, st, 0x7ff, true))
+              sig ??= loopSignature(st);
+              if (cp.sig === sig && statesEqual(cp.state, st, 0x7ff, true))
                 fail(`infinite loop detected at insn ${pc}`);
+              if (jmps - prevJmps < 20 && processed - prevProcessed < 100) addNew = false;
               continue;
             }
             if (statesEqual(cp.state, st, cfg.live[pc] as number, false)) {
@@ -86,7 +94,9 @@ export function doCheck(env: VerifierEnv, insnLimit: number): DoCheckResult {
             pathDone(st.parent);
             break;
           }
-          if (list.length < BPF_COMPLEXITY_LIMIT_STATES * 4) {
+          if (addNew && list.length < BPF_COMPLEXITY_LIMIT_STATES * 4) {
+            prevJmps = jmps;
+            prevProcessed = processed;
             const cp: Checkpoint = {
               state: st.clone(),
               branches: 1,
@@ -94,18 +104,21 @@ export function doCheck(env: VerifierEnv, insnLimit: number): DoCheckResult {
               hist: st.hist,
               hit: 0,
               miss: 0,
+              sig: loopSignature(st),
             };
             list.push(cp);
             visited.set(pc, list);
             st.parent = cp;
-            st.hist = [];
+            st.hist = undefined;
             states++;
           }
         }
         const insn = insns[pc] as Insn;
+        const cls = insn.op & 7;
+        if (cls === I.BPF_JMP || cls === I.BPF_JMP32) jmps++;
         const spi = stackSlotOf(st, insn);
         const next = step(env, st, insn, pc, pending);
-        st.hist.push({ pc, spi });
+        st.hist = { pc, spi, prev: st.hist };
         if (next < 0) {
           pathDone(st.parent);
           break;
@@ -122,6 +135,16 @@ export function doCheck(env: VerifierEnv, insnLimit: number): DoCheckResult {
     st = p.st;
     pc = p.pc;
   }
+}
+
+/** states_maybe_looping as a key: equal keys when the innermost frame's registers are the same. */
+function loopSignature(st: VState): string {
+  let k = `${st.frames.length}`;
+  for (let r = 0; r < 10; r++) {
+    const x = st.cur.regs[r] as Reg;
+    k += `|${x.type},${x.off},${x.range},${x.varOff.value},${x.varOff.mask},${x.umin},${x.umax},${x.smin},${x.smax}`;
+  }
+  return k;
 }
 
 /** spi + 1 of a fixed-offset stack load/store in the current frame, else 0 (for backtracking). */
@@ -341,7 +364,10 @@ function checkExit(st: VState): number {
   }
   if (st.refs.length) {
     const r = st.refs[0] as { id: number; insn: number };
-    fail(`Unreleased reference id=${r.id} alloc_insn=${r.insn}`);
+    fail(
+      `Unreleased reference id=${r.id} alloc_insn=${r.insn}`,
+      'BPF_EXIT instruction in main prog would lead to reference leak',
+    );
   }
   readReg(st, 0);
   return -1;

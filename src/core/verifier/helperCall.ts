@@ -6,7 +6,7 @@ import type { ArgType } from '../bpf/helperProtos';
 import { helperProto, xdpMayCall } from '../bpf/helperProtos';
 import { MapType } from '../maps/bpfMap';
 import { readReg } from './aluOp';
-import { fail, regTypeStr, typeStr } from './env';
+import { fail, regTypeStr } from './env';
 import type { VerifierEnv } from './env';
 import { checkHelperMem, checkPtrOffReg } from './memAccess';
 import type { Reg, RegType, VMap } from './regState';
@@ -18,7 +18,6 @@ import { markPrecise } from './precision';
 
 const MEM_TYPES: RegType[] = ['stack', 'pkt', 'pkt_meta', 'map_key', 'map_value', 'mem'];
 const MEM_TYPE_NAMES = 'fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem, buf, trusted_ptr_';
-const KEY_TYPES: RegType[] = ['stack', 'pkt', 'pkt_meta', 'map_key', 'map_value'];
 
 function expected(arg: ArgType): { types: RegType[]; names: string } | undefined {
   switch (arg) {
@@ -27,7 +26,6 @@ function expected(arg: ArgType): { types: RegType[]; names: string } | undefined
     case 'map_key':
     case 'map_value':
     case 'map_value_uninit':
-      return { types: KEY_TYPES, names: KEY_TYPES.map(typeStr).join(', ') };
     case 'mem':
     case 'mem_or_null':
     case 'uninit_mem':
@@ -227,6 +225,8 @@ export function checkHelperCall(env: VerifierEnv, st: VState, id: number, pc: nu
         break;
     }
   }
+  // record_func_map
+  if (id === 12 && map && map.type !== MapType.PROG_ARRAY) fail('expected prog array map for tail call');
   mapFuncCompatible(map, id, name);
   if (releaseId) {
     const idx = st.refs.findIndex((r) => r.id === releaseId);

@@ -12,6 +12,8 @@ import { BPF_REG_SIZE, STACK_SPILL } from './state';
 export interface HistEntry {
   pc: number;
   spi: number;
+  /** The instruction before (shared between the branches that follow it). */
+  prev: HistEntry | undefined;
 }
 
 interface Want {
@@ -97,10 +99,8 @@ export function markPrecise(insns: readonly Insn[], st: VState, regs: number, sl
   let cp = st.parent;
   const depth = st.frames.length;
   for (;;) {
-    for (let k = hist.length - 1; k >= 0; k--) {
-      const e = hist[k] as HistEntry;
+    for (let e = hist; e; e = e.prev)
       if (!backtrack(insns[e.pc] as Insn, e, w)) return markAll(cp, undefined);
-    }
     if (!cp) return;
     if (cp.state.frames.length !== depth) return markAll(cp, undefined);
     if (!w.regs && !w.slots.size) return;

@@ -82,7 +82,7 @@ export class VState {
   /** The checkpoint this state descends from (is_state_visited's parent). */
   parent: Checkpoint | undefined = undefined;
   /** Instructions executed since `parent` (jmp_history), for precision backtracking. */
-  hist: HistEntry[] = [];
+  hist: HistEntry | undefined = undefined;
   constructor(frames: FuncState[]) {
     this.frames = frames;
   }
@@ -94,7 +94,7 @@ export class VState {
     s.refs = this.refs.map((r) => ({ ...r }));
     s.path = this.path;
     s.parent = this.parent;
-    s.hist = this.hist.slice();
+    s.hist = this.hist;
     return s;
   }
   /** Every register of every frame, spilled ones included (bpf_for_each_reg_in_vstate). */
@@ -113,10 +113,12 @@ export interface Checkpoint {
   branches: number;
   parent: Checkpoint | undefined;
   /** The instructions from `parent` to this state. */
-  hist: HistEntry[];
+  hist: HistEntry | undefined;
   /** Prune hits and misses (the kernel's eviction heuristic). */
   hit: number;
   miss: number;
+  /** loopSignature of the state (states_maybe_looping). */
+  sig: string;
 }
 
 /** range_within + tnum_in: every value `cur` may hold, `old` may hold too. */
