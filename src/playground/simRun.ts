@@ -97,6 +97,7 @@ export async function runScenarioInMemory(req: SimRunRequest): Promise<SimRunRes
       title: req.scenarioName.replace(/\.xdpscenario\.json$/, ''),
       scenarioPath: req.scenarioName,
       programSources,
+      warnings: input.verifierWarnings,
     });
   const result = await new Simulation(input, {
     maxEvents: 0,

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { verifierWarning } from '../../core/analysis/verdictText';
 import { xdpActionByValue } from '../../core/bpf/xdpActions';
 import { ElfError, LoadError, loadObject } from '../../core/elf/loadObject';
 import { dumpMaps, MapPreloadError, preloadMaps, toHex } from '../../core/maps/mapPreload';
@@ -112,6 +113,9 @@ export const runCommand: CliCommand = {
         : 'the object has no XDP program';
       throw usageError(objFile, why);
     }
+    // A program the kernel would refuse still runs here, but not silently (issue 11).
+    const warning = verifierWarning(bytes, prog.name);
+    if (warning) io.stderr(`warning: ${warning}\n`);
     const mapsFile = stringOption(args, 'maps');
     if (mapsFile) {
       const text = new TextDecoder().decode(await readInput(mapsFile, 'map preload file'));

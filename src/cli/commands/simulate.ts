@@ -89,6 +89,7 @@ export const simulateCommand: CliCommand = {
         host,
         compileC: async (c: string) => (await compileBpfC(c, { signal: io.signal })).object,
       });
+      for (const w of input.verifierWarnings) io.stderr(`warning: ${w}\n`);
       const eventsFile = stringOption(args, 'events');
       const pcapDir = stringOption(args, 'pcap-dir');
       const events =

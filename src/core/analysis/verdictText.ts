@@ -9,9 +9,11 @@ export function errorPlace(e: VerifierError): string {
   return `insn ${e.insn}`;
 }
 
-/** "xdp_prog: file.c:17: invalid access to packet, …" for a rejected program. */
+/** "xdp_prog: file.c:17: invalid access to packet, …" on one line (a message's lines joined by " — "). */
 export function rejectionText(p: ProgramVerdict): string | undefined {
-  return p.error ? `${p.name}: ${errorPlace(p.error)}: ${p.error.message}` : undefined;
+  return p.error
+    ? `${p.name}: ${errorPlace(p.error)}: ${p.error.message.split('\n').join(' — ')}`
+    : undefined;
 }
 
 /** The run/simulate warning (issue 11): a program the verifier rejects still runs, with this said. */
@@ -23,7 +25,7 @@ export function rejectionWarning(p: ProgramVerdict): string | undefined {
 /** CodeLens and status text: "✓ verifier: accepted (26 insns)" / "✗ verifier: <message>". */
 export function verdictTitle(p: ProgramVerdict): string {
   if (p.verdict === 'accepted') return `✓ verifier: accepted (${p.insnsProcessed} insns)`;
-  return `✗ verifier: ${p.error?.message ?? 'rejected'}`;
+  return `✗ verifier: ${p.error?.message.split('\n')[0] ?? 'rejected'}`;
 }
 
 /**

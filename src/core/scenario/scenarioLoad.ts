@@ -10,6 +10,7 @@ import { scenarioIfindexes } from '../xdp/simulation';
 import type { Scenario } from './scenario';
 import { ScenarioError, parseScenarioText } from './scenarioParse';
 import { scenarioLimits } from './scenarioSchema';
+import { verifierWarning } from '../analysis/verdictText';
 
 export interface ScenarioLoadHost {
   host: CoreHost;
@@ -19,6 +20,8 @@ export interface ScenarioLoadHost {
 
 export interface LoadedScenario extends SimulationInput {
   system: BpfSystem;
+  /** Programs of the scenario our verifier rejects (issue 11): they still run, with this said. */
+  verifierWarnings: string[];
 }
 
 /** libbpf's object name: the file name up to the first '.'. */
@@ -41,6 +44,7 @@ export async function loadScenario(
     mtuOf: (i) => scenario.devices.find((d) => d.ifindex === i)?.mtu ?? (i === 1 ? 65536 : 1500),
   });
   const objects = new Map<string, LoadedObject>();
+  const objectBytes = new Map<string, Uint8Array>();
   for (let i = 0; i < scenario.programs.length; i++) {
     const p = scenario.programs[i] as Scenario['programs'][number];
     if (objects.has(p.file)) continue;
@@ -58,6 +62,7 @@ export async function loadScenario(
     }
     try {
       objects.set(p.file, loadObject(bytes, { system, name: objectName(p.file) }));
+      objectBytes.set(p.file, bytes);
     } catch (e) {
       throw new ScenarioError(where, `cannot load ${p.file}: ${e instanceof Error ? e.message : String(e)}`);
     }
@@ -99,5 +104,12 @@ export async function loadScenario(
         `the scenario would inject more than ${scenarioLimits.maxTotalFrames} frames`,
       );
   }
-  return { scenario, objects, pcaps, system };
+  const verifierWarnings: string[] = [];
+  for (const p of scenario.programs) {
+    const fn = objects.get(p.file)?.programs.find((h) => h.name === (p.function ?? h.name))?.name;
+    const bytes = objectBytes.get(p.file);
+    const w = fn !== undefined && bytes ? verifierWarning(bytes, fn) : undefined;
+    if (w && !verifierWarnings.includes(w)) verifierWarnings.push(w);
+  }
+  return { scenario, objects, pcaps, system, verifierWarnings };
 }
