@@ -10,7 +10,9 @@ import { scenarioIfindexes } from '../xdp/simulation';
 import type { Scenario } from './scenario';
 import { ScenarioError, parseScenarioText } from './scenarioParse';
 import { scenarioLimits } from './scenarioSchema';
-import { verifierWarning } from '../analysis/verdictText';
+import { rejectionWarning } from '../analysis/verdictText';
+import type { VerifyReport } from '../verifier/verdict';
+import { verifyObject } from '../verifier/verifyObject';
 
 export interface ScenarioLoadHost {
   host: CoreHost;
@@ -22,6 +24,8 @@ export interface LoadedScenario extends SimulationInput {
   system: BpfSystem;
   /** Programs of the scenario our verifier rejects (issue 11): they still run, with this said. */
   verifierWarnings: string[];
+  /** Our verifier's report per program file (absent when it cannot judge the object). */
+  verifierReports: Map<string, VerifyReport>;
 }
 
 /** libbpf's object name: the file name up to the first '.'. */
@@ -104,12 +108,20 @@ export async function loadScenario(
         `the scenario would inject more than ${scenarioLimits.maxTotalFrames} frames`,
       );
   }
+  const verifierReports = new Map<string, VerifyReport>();
+  for (const [file, bytes] of objectBytes) {
+    try {
+      verifierReports.set(file, verifyObject(bytes));
+    } catch {
+      // The verifier cannot judge this object (the loader above could): no verdict, no warning.
+    }
+  }
   const verifierWarnings: string[] = [];
   for (const p of scenario.programs) {
     const fn = objects.get(p.file)?.programs.find((h) => h.name === (p.function ?? h.name))?.name;
-    const bytes = objectBytes.get(p.file);
-    const w = fn !== undefined && bytes ? verifierWarning(bytes, fn) : undefined;
+    const verdict = verifierReports.get(p.file)?.programs.find((v) => v.name === fn);
+    const w = verdict ? rejectionWarning(verdict) : undefined;
     if (w && !verifierWarnings.includes(w)) verifierWarnings.push(w);
   }
-  return { scenario, objects, pcaps, system, verifierWarnings };
+  return { scenario, objects, pcaps, system, verifierWarnings, verifierReports };
 }
