@@ -97,7 +97,11 @@ const EPERM = 1;
 export function kernelVerdict(p: ScriptProgram): ProgramVerdict {
   const processed = /processed (\d+) insns/.exec(p.log);
   const insnsProcessed = processed ? Number(processed[1]) : 0;
-  if (p.errno === 0) return { name: p.name, section: p.section, verdict: 'accepted', insnsProcessed };
+  // The stats line's total_states: the states the kernel kept for pruning.
+  const states = /total_states (\d+)/.exec(p.log);
+  const stats = states ? { statesExplored: Number(states[1]) } : {};
+  if (p.errno === 0)
+    return { name: p.name, section: p.section, verdict: 'accepted', insnsProcessed, ...stats };
   const wrapped = `libbpf: prog '${p.name}': -- BEGIN PROG LOAD LOG --\n${p.log}\n-- END PROG LOAD LOG --\n`;
   const r = p.log.trim() ? parseVerifierLog(wrapped) : undefined;
   // All the lines of the complaint, as the kernel wrote them (core/verifier's messages do the same).
@@ -107,6 +111,7 @@ export function kernelVerdict(p: ScriptProgram): ProgramVerdict {
     section: p.section,
     verdict: 'rejected',
     insnsProcessed,
+    ...stats,
     error: {
       message,
       insn: r?.insn ?? 0,
