@@ -43,7 +43,7 @@ export function successors(insns: readonly Insn[], pc: number): number[] {
 }
 
 /** check_subprogs + check_cfg */
-export function buildCfg(insns: readonly Insn[]): Cfg {
+export function buildCfg(insns: readonly Insn[], mainLength = 0): Cfg {
   const n = insns.length;
   if (n === 0) throw new CfgError('last insn is not an exit or jmp', 0);
   const starts = new Set<number>([0]);
@@ -98,8 +98,9 @@ export function buildCfg(insns: readonly Insn[]): Cfg {
   for (let k = 0; k < subprogs.length; k++) {
     const s = subprogs[k] as number;
     const end = (subprogs[k + 1] ?? n) - 1;
-    let last = s;
-    for (let pc = s; pc <= end; pc++) if (seen[pc]) last = pc;
+    // The program's own function is known whole; .text functions up to their last reached insn.
+    let last = s === 0 && mainLength > 0 ? Math.min(end, mainLength - 1) : s;
+    for (let pc = s; pc <= end; pc++) if (seen[pc] && pc > last) last = pc;
     for (let pc = s; pc <= last; pc++)
       if (!seen[pc] && !ldimmSecond[pc]) throw new CfgError(`unreachable insn ${pc}`, pc);
   }

@@ -9,9 +9,9 @@ import { checkCondJmp } from './condJmp';
 import { fail, regTypeStr, VerifyFail } from './env';
 import type { VerifierEnv } from './env';
 import { checkHelperCall } from './helperCall';
-import { checkMemAccess } from './memAccess';
+import { checkHelperMem, checkMemAccess, checkPtrOffReg } from './memAccess';
 import type { Reg } from './regState';
-import { markKnown, markNotInit, markRegKnown, markUnknown } from './regState';
+import { isNullReg, markKnown, markNotInit, markRegKnown, markUnknown } from './regState';
 import type { Checkpoint, PathStep } from './state';
 import { FuncState, MAX_CALL_FRAMES, statesEqual, VState } from './state';
 import { markPrecise } from './precision';
@@ -38,12 +38,32 @@ function pathDone(cp: Checkpoint | undefined): void {
   }
 }
 
-function initState(): VState {
-  const f = new FuncState(0, -1, 0);
-  const r1 = f.regs[1] as Reg;
-  markUnknown(r1);
-  markRegKnown(r1, 0n);
-  r1.type = 'ctx';
+function initState(env: VerifierEnv, entry: number): VState {
+  const f = new FuncState(0, -1, entry);
+  const g = env.globalFuncs.get(entry);
+  if (entry !== 0 && g) {
+    // btf_prepare_func_args: each argument as the prototype declares it.
+    g.params.forEach((p, i) => {
+      const r = f.regs[i + 1] as Reg;
+      markUnknown(r);
+      if (p.kind === 'bad') fail(p.why);
+      if (p.kind === 'ctx') {
+        markRegKnown(r, 0n);
+        r.type = 'ctx';
+      } else if (p.kind === 'mem') {
+        markRegKnown(r, 0n);
+        r.type = 'mem';
+        r.maybeNull = true;
+        r.memSize = p.size;
+        r.id = ++env.idGen;
+      }
+    });
+  } else {
+    const r1 = f.regs[1] as Reg;
+    markUnknown(r1);
+    markRegKnown(r1, 0n);
+    r1.type = 'ctx';
+  }
   const r10 = f.regs[10] as Reg;
   markUnknown(r10);
   markRegKnown(r10, 0n);
@@ -52,17 +72,25 @@ function initState(): VState {
   return new VState([f]);
 }
 
-export function doCheck(env: VerifierEnv, insnLimit: number): DoCheckResult {
+/** do_check from `entry` (0: the main program, else a global sub-program); counts on from `already`. */
+export function doCheck(env: VerifierEnv, insnLimit: number, entry = 0, already = 0): DoCheckResult {
   const { insns, cfg } = env;
   const visited = new Map<number, Checkpoint[]>();
   const pending: Pending[] = [];
-  let processed = 0;
+  let processed = already;
   let states = 0;
   let jmps = 0;
   let prevJmps = 0;
   let prevProcessed = 0;
-  let st = initState();
-  let pc = 0;
+  let st: VState;
+  try {
+    st = initState(env, entry);
+  } catch (e) {
+    if (e instanceof VerifyFail)
+      return { processed, states, error: { lines: e.lines, insn: entry, path: undefined } };
+    throw e;
+  }
+  let pc = entry;
   for (;;) {
     try {
       for (;;) {
@@ -243,7 +271,7 @@ function step(env: VerifierEnv, st: VState, insn: Insn, pc: number, pending: Pen
       const op = insn.op & 0xf0;
       if (op === I.JMP_CALL) {
         if (cls !== I.BPF_JMP) fail(`unknown opcode ${insn.op.toString(16)}`);
-        if (isPseudoCall(insn)) return checkFuncCall(st, insn, pc);
+        if (isPseudoCall(insn)) return checkFuncCall(env, st, insn, pc);
         if (insn.src !== 0) fail('BPF_CALL uses reserved fields');
         checkHelperCall(env, st, insn.imm, pc);
         return pc + 1;
@@ -333,11 +361,40 @@ function checkLdImm(env: VerifierEnv, st: VState, insn: Insn, pc: number): void 
   }
 }
 
-/** check_func_call for a bpf-to-bpf call (static subprograms are verified in the caller's context). */
-function checkFuncCall(st: VState, insn: Insn, pc: number): number {
+/**
+ * check_func_call: a static sub-program is verified in the caller's context; a global one only has
+ * its arguments checked against its prototype (btf_check_subprog_call) and returns a scalar.
+ */
+function checkFuncCall(env: VerifierEnv, st: VState, insn: Insn, pc: number): number {
   if (st.frames.length >= MAX_CALL_FRAMES)
     fail(`the call stack of ${st.frames.length + 1} frames is too deep !`);
   const target = pc + insn.imm + 1;
+  const g = env.globalFuncs.get(target);
+  if (g) {
+    const num = env.cfg.subprogs.indexOf(target);
+    try {
+      g.params.forEach((p, i) => {
+        const regno = i + 1;
+        const r = st.cur.regs[regno] as Reg;
+        if (p.kind === 'scalar' && r.type !== 'scalar') fail(`R${regno} is not a scalar`);
+        if (p.kind === 'ctx') {
+          if (r.type !== 'ctx') fail(`arg#${i} expects pointer to ctx`);
+          checkPtrOffReg(r, regno, false);
+        }
+        if (p.kind === 'mem' && !isNullReg(r)) {
+          if (r.type === 'not_init') fail(`R${regno} !read_ok`);
+          checkHelperMem(st, regno, p.size, 'read', false, true);
+        }
+      });
+    } catch (e) {
+      if (e instanceof VerifyFail) e.lines.push(`Caller passes invalid args into func#${num} ('${g.name}')`);
+      throw e;
+    }
+    if (!env.calledGlobals.includes(target)) env.calledGlobals.push(target);
+    for (let r = 1; r <= 5; r++) markNotInit(st.cur.regs[r] as Reg);
+    markUnknown(st.cur.regs[0] as Reg);
+    return pc + 1;
+  }
   const caller = st.cur;
   const callee = new FuncState(st.frames.length, pc, target);
   for (let r = 1; r <= 5; r++) (callee.regs[r] as Reg).assign(caller.regs[r] as Reg);
@@ -361,6 +418,13 @@ function checkExit(st: VState): number {
     st.frames.pop();
     (st.cur.regs[0] as Reg).assign(r0);
     return callee.callsite + 1;
+  }
+  if (st.cur.subprog !== 0) {
+    // A global sub-program's own exit (check_return_code for subprograms).
+    const r0 = readReg(st, 0);
+    if (r0.type !== 'scalar')
+      fail(`At subprogram exit the register R0 is not a scalar value (${regTypeStr(r0)})`);
+    return -1;
   }
   if (st.refs.length) {
     const r = st.refs[0] as { id: number; insn: number };

@@ -2,6 +2,7 @@
 // refers to, the id generator, and the failure that stops verification with the kernel's words.
 import type { Insn } from '../vm/isa';
 import type { Cfg } from './cfg';
+import type { GlobalFunc } from './globalFuncs';
 import type { Reg, RegType, VMap } from './regState';
 
 /** What a pseudo ld_imm64 loads (resolve_pseudo_ldimm64). */
@@ -20,6 +21,10 @@ export interface VerifierEnv {
   readonly gpl: boolean;
   /** Expected attach type (egress_ifindex is only readable by devmap programs). */
   readonly attach: 'xdp' | 'devmap' | 'cpumap';
+  /** Global sub-programs by first instruction (verified on their own). */
+  readonly globalFuncs: ReadonlyMap<number, GlobalFunc>;
+  /** Global sub-programs called so far, in call order (do_check_subprogs verifies these). */
+  readonly calledGlobals: number[];
 }
 
 /** A refusal: the kernel's log lines for it (the last is printed last). */

@@ -1,6 +1,6 @@
 // Entry point: loads a BPF object as libbpf would (maps relocated, sub-programs linked) and runs
 // the verifier over each XDP program, answering as Linux 6.18's verifier would (bpf_check).
-import { parseElf } from '../elf/elfFile';
+import { parseElf, STT_FUNC } from '../elf/elfFile';
 import { loadObject } from '../elf/loadObject';
 import type { BpfMap } from '../maps/bpfMap';
 import type { Insn } from '../vm/isa';
@@ -10,6 +10,8 @@ import type { XdpProgram } from '../vm/xdpProgram';
 import { buildCfg, CfgError } from './cfg';
 import { doCheck } from './doCheck';
 import type { LdImm64Target, VerifierEnv } from './env';
+import type { GlobalFunc } from './globalFuncs';
+import { globalFuncsOf } from './globalFuncs';
 import type { VMap } from './regState';
 import type { BranchStep, ProgramVerdict, VerifyOptions, VerifyReport } from './verdict';
 
@@ -53,6 +55,10 @@ interface ProgramInput {
   attach: 'xdp' | 'devmap' | 'cpumap';
   insns: readonly Insn[];
   ldImm64(pc: number): LdImm64Target | undefined;
+  /** Length of the program's own function (the rest is appended .text); 0: unknown. */
+  mainLength?: number;
+  /** Global sub-programs by first instruction (none: every sub-program is static). */
+  globalFuncs?: ReadonlyMap<number, GlobalFunc>;
   sourceOf(pc: number): { file: string; line: number; column: number } | undefined;
 }
 
@@ -65,8 +71,10 @@ export function verifyProgram(p: ProgramInput, opts: VerifyOptions & { gpl?: boo
     processed: number,
     steps: BranchStep[],
     states?: number,
+    withLine = true,
   ): ProgramVerdict => {
-    const src = p.sourceOf(insn);
+    // check_cfg's refusals come before any walk: the kernel prints no source line for them.
+    const src = withLine ? p.sourceOf(insn) : undefined;
     return {
       ...base,
       verdict: 'rejected',
@@ -82,9 +90,9 @@ export function verifyProgram(p: ProgramInput, opts: VerifyOptions & { gpl?: boo
   };
   let cfg;
   try {
-    cfg = buildCfg(p.insns);
+    cfg = buildCfg(p.insns, p.mainLength ?? 0);
   } catch (e) {
-    if (e instanceof CfgError) return reject(e.message, e.insn, 0, []);
+    if (e instanceof CfgError) return reject(e.message, e.insn, 0, [], undefined, false);
     throw e;
   }
   const env: VerifierEnv = {
@@ -94,8 +102,16 @@ export function verifyProgram(p: ProgramInput, opts: VerifyOptions & { gpl?: boo
     idGen: 0,
     gpl: opts.gpl ?? true,
     attach: p.attach,
+    globalFuncs: p.globalFuncs ?? new Map(),
+    calledGlobals: [],
   };
-  const res = doCheck(env, opts.insnLimit ?? DEFAULT_INSN_LIMIT);
+  const limit = opts.insnLimit ?? DEFAULT_INSN_LIMIT;
+  let res = doCheck(env, limit);
+  // do_check_subprogs: each global sub-program the program calls, on its own.
+  for (let k = 0; !res.error && k < env.calledGlobals.length; k++) {
+    const sub = doCheck(env, limit, env.calledGlobals[k], res.processed);
+    res = { ...sub, states: res.states + sub.states };
+  }
   if (!res.error)
     return { ...base, verdict: 'accepted', insnsProcessed: res.processed, statesExplored: res.states };
   const steps: BranchStep[] = [];
@@ -186,10 +202,19 @@ function toVMapCached(m: BpfMap): VMap {
   return v;
 }
 
+/** Where the loader appended `.text` behind the program's own instructions. */
+function textBaseOf(elf: ReturnType<typeof parseElf>, name: string, section: string): number {
+  const sec = elf.section(section);
+  const sym = elf.symbols.find((s) => s.name === name && s.shndx === sec?.index && s.type === STT_FUNC);
+  if (!sym || !sec) return 0;
+  return sym.size > 0 ? sym.size / 8 : (sec.size - sym.value) / 8;
+}
+
 /** Verifies every XDP program of the object (a malformed ELF throws the loader's error). */
 export function verifyObject(bytes: Uint8Array, opts: VerifyOptions = {}): VerifyReport {
   const obj = loadObject(bytes, { allowUnsupportedHelpers: true });
-  const lic = parseElf(bytes).section('license');
+  const elf = parseElf(bytes);
+  const lic = elf.section('license');
   const license = lic ? String.fromCharCode(...lic.data.subarray(0, 128)).replace(/\0.*$/s, '') : '';
   const gpl = GPL_LICENSES.includes(license);
   const programs: ProgramVerdict[] = [];
@@ -203,6 +228,8 @@ export function verifyObject(bytes: Uint8Array, opts: VerifyOptions = {}): Verif
           attach: p.attach,
           insns: p.insns,
           ldImm64: ldImm64Resolver(p, obj.maps),
+          mainLength: textBaseOf(elf, p.name, p.section),
+          globalFuncs: globalFuncsOf(elf, textBaseOf(elf, p.name, p.section)),
           sourceOf: (pc) => p.sourceOf(pc),
         },
         { ...opts, gpl },
