@@ -44,8 +44,11 @@ export interface LoadOptions {
   systemOptions?: BpfSystemOptions;
   /** Object name (libbpf: file name up to the first '.'), used to name global-data maps. */
   name?: string;
-  /** Load programs whose helpers the VM lacks (the verifier judges them; running them faults). */
-  allowUnsupportedHelpers?: boolean;
+  /**
+   * Load for the verifier: programs whose helpers the VM lacks (running them faults), and maps
+   * left at max_entries 0 for user space to size, sized to the possible CPUs as their loaders do.
+   */
+  forVerifier?: boolean;
 }
 
 /** A program section that was not loaded, and why (non-XDP programs). */
@@ -175,7 +178,9 @@ export function loadObject(bytes: Uint8Array, opts: LoadOptions = {}): LoadedObj
   const dataMap = new Map<number, BpfMap>();
   const create = (def: MapDef, initial?: Uint8Array): BpfMap => {
     try {
-      const m = system.createMap(def, initial);
+      const sized =
+        opts.forVerifier && def.maxEntries === 0 ? { ...def, maxEntries: system.possibleCpus } : def;
+      const m = system.createMap(sized, initial);
       maps.push(m);
       return m;
     } catch (e) {
@@ -284,7 +289,7 @@ export function loadObject(bytes: Uint8Array, opts: LoadOptions = {}): LoadedObj
             tailCallHelper: TAIL_CALL_HELPER_ID,
             helperArgs,
             checkHelper: (id, pc) => {
-              const why = opts.allowUnsupportedHelpers ? undefined : unsupportedHelper(id, true);
+              const why = opts.forVerifier ? undefined : unsupportedHelper(id, true);
               return why ? `section ${sec.name}, program ${fn.name}, instruction ${pc}: ${why}` : undefined;
             },
             resolveLdImm64: (pc, insn) => {

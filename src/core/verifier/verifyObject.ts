@@ -212,7 +212,7 @@ function textBaseOf(elf: ReturnType<typeof parseElf>, name: string, section: str
 
 /** Verifies every XDP program of the object (a malformed ELF throws the loader's error). */
 export function verifyObject(bytes: Uint8Array, opts: VerifyOptions = {}): VerifyReport {
-  const obj = loadObject(bytes, { allowUnsupportedHelpers: true });
+  const obj = loadObject(bytes, { forVerifier: true });
   const elf = parseElf(bytes);
   const lic = elf.section('license');
   const license = lic ? String.fromCharCode(...lic.data.subarray(0, 128)).replace(/\0.*$/s, '') : '';
