@@ -46,7 +46,8 @@ export function verdictLines(p: ProgramVerdict): string[] {
     return [`${p.name} (${p.section}): accepted, ${p.insnsProcessed} instructions processed`];
   const lines = [`${p.name} (${p.section}): rejected after ${p.insnsProcessed} instructions`];
   if (!p.error) return lines;
-  lines.push(`  ${errorPlace(p.error)}: ${p.error.message}`);
+  // A complaint of several lines (the kernel's own) keeps them, indented under the first.
+  lines.push(`  ${errorPlace(p.error)}: ${p.error.message.split('\n').join('\n    ')}`);
   if (p.error.path.length) {
     lines.push('  path:');
     for (const s of p.error.path)
