@@ -411,8 +411,9 @@ function checkFuncCall(env: VerifierEnv, st: VState, insn: Insn, pc: number): nu
 /** BPF_EXIT: prepare_func_exit in a subprogram, check_return_code in the main program. */
 function checkExit(st: VState): number {
   if (st.frames.length > 1) {
+    // prepare_func_exit: R0 goes back as it is (a void static function leaves it unset).
     const callee = st.cur;
-    const r0 = readReg(st, 0);
+    const r0 = callee.regs[0] as Reg;
     if (r0.type === 'stack' && r0.frameno === callee.frameno)
       fail('cannot return stack pointer to the caller');
     st.frames.pop();

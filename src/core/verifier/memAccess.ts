@@ -286,7 +286,17 @@ export function checkMemAccess(
     if (t === 'write' && rdonlyProg)
       fail(`write into map forbidden, value_size=${map?.valueSize ?? 0} off=${o} size=${size}`);
     checkMemRegion(reg, regno, o, size, map?.valueSize ?? 0, false);
-    if (dst) markUnknown(dst);
+    if (dst) {
+      markUnknown(dst);
+      // bpf_map_direct_read: a frozen read-only map tracks its contents as known scalars.
+      const data = map?.frozenData;
+      if (t === 'read' && data && tnumIsConst(reg.varOff)) {
+        const at = o + Number(BigInt.asIntN(64, reg.varOff.value));
+        let v = 0n;
+        for (let i = size - 1; i >= 0; i--) v = (v << 8n) | BigInt(data[at + i] ?? 0);
+        markKnown(dst, v);
+      }
+    }
   } else if (reg.type === 'mem' && !reg.maybeNull) {
     if (t === 'write' && reg.rdonly) fail(`R${regno} cannot write into ${regTypeStr(reg)}`);
     checkMemRegion(reg, regno, o, size, reg.memSize, false);

@@ -41,6 +41,8 @@ export interface VMap {
   maxEntries: number;
   flags: number;
   inner?: VMap;
+  /** A frozen read-only map's (.rodata's) bytes: reads at constant offsets are known values. */
+  frozenData?: Uint8Array;
 }
 
 export const S64_MIN = -(1n << 63n);

@@ -168,6 +168,9 @@ function ldImm64Resolver(
       try {
         const r = m.lookup(new Uint8Array(4), 0);
         if (r) byValueRegion.set(r.id, m);
+        // libbpf freezes .rodata (BPF_F_RDONLY_PROG) after filling it.
+        if (r && m.def.flags & 0x80 && !vmapCache.has(m))
+          vmapCache.set(m, { ...toVMap(m), frozenData: r.u8.slice() });
       } catch {
         // not a global-data array
       }
