@@ -272,8 +272,7 @@ export function checkMemAccess(
   if (reg.type === 'stack' && size > 1) {
     const ro = tnumAdd(reg.varOff, tnumConst(BigInt(reg.off + off)));
     if (!tnumIsAligned(ro, size)) {
-      const vo = tnumIsConst(reg.varOff) ? '' : tnumStr(reg.varOff);
-      fail(`misaligned stack access off ${vo}+${reg.off}+${off} size ${size}`);
+      fail(`misaligned stack access off ${tnumStr(reg.varOff)}+${reg.off}+${off} size ${size}`);
     }
   }
   const o = off + reg.off;

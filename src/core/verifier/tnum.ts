@@ -140,5 +140,8 @@ export const tnumWithSubreg = (reg: Tnum, subreg: Tnum): Tnum =>
   tnumOr(tnumClearSubreg(reg), tnumSubreg(subreg));
 export const tnumSubregIsConst = (a: Tnum): boolean => (a.mask & U32_MAX) === 0n;
 
-/** tnum_strn: "(0x0; 0xff)". */
-export const tnumStr = (a: Tnum): string => `(0x${a.value.toString(16)}; 0x${a.mask.toString(16)})`;
+/** printf's %#llx: "0" for zero, else 0x-prefixed hex. */
+const hex = (v: bigint): string => (v === 0n ? '0' : `0x${v.toString(16)}`);
+/** tnum_strn: "(0; 0xff)"; a constant prints as its value. */
+export const tnumStr = (a: Tnum): string =>
+  a.mask === 0n ? `${BigInt.asIntN(64, a.value)}` : `(${hex(a.value)}; ${hex(a.mask)})`;

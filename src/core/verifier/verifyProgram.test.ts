@@ -152,6 +152,30 @@ describe('verifier: maps, registers, context', () => {
   });
 });
 
+describe('verifier: stack', () => {
+  it('refuses out-of-frame, misaligned and partial-fill stack accesses as 6.18 words them', () => {
+    assert.equal(
+      message([A.mov64(1, 0), A.stx(8, 10, 1, -520), ...ret(2)]),
+      'invalid write to stack R10 off=-520 size=8',
+    );
+    assert.equal(
+      message([A.mov64(1, 0), A.stx(8, 10, 1, -4), ...ret(2)]),
+      'misaligned stack access off 0+0+-4 size 8',
+    );
+    assert.equal(
+      message([A.movReg(1, 10), A.stx(8, 10, 1, -8), A.ldx(4, 0, 10, -8), ...ret(2)]),
+      'invalid size of register fill',
+    );
+    assert.equal(message([A.ldx(8, 0, 10, 0), ...ret(2)]), 'invalid read from stack R10 off=0 size=8');
+  });
+
+  it('reads uninitialised stack as root may, and keeps a spilled pointer through a fill', () => {
+    assert.equal(verify([A.ldx(8, 0, 10, -8), ...ret(2)]).verdict, 'accepted');
+    const spill = [A.stx(8, 10, 1, -8), A.ldx(8, 6, 10, -8), A.ldx(4, 0, 6, 0), ...ret(2)];
+    assert.equal(verify(spill).verdict, 'accepted');
+  });
+});
+
 describe('verifier: control flow', () => {
   it('refuses jumps out of the program', () => {
     assert.equal(message([A.ja(5), ...ret(2)]), 'jump out of range from insn 0 to 6');
