@@ -174,6 +174,7 @@ export function checkAluOp(env: VerifierEnv, st: VState, insn: Insn): void {
     if (d.type !== 'scalar') return markUnknown(d);
     if (op === I.ALU_NEG) {
       adjustScalarMinMaxVals(op, !alu64, d, d.clone());
+      d.id = 0;
       return;
     }
     // BPF_END: byte swaps keep only the value's width (le on little endian is a truncation).
@@ -285,5 +286,7 @@ export function checkAluOp(env: VerifierEnv, st: VState, insn: Insn): void {
     return adjustPtr(env, insn, dst, dst, src);
   }
   adjustScalarMinMaxVals(op, !alu64, dst, src.clone());
+  // adjust_reg_min_max_vals: the result is a new value, no longer linked to its copies.
+  dst.id = 0;
   if (regs[insn.dst] !== dst) throw new Error('register aliasing');
 }

@@ -189,6 +189,25 @@ describe('verifier: control flow', () => {
     assert.equal(message([A.mov64(0, 0), A.ja(-1), A.exit()]), 'infinite loop detected at insn 1');
   });
 
+  it('ends a shift loop: an ALU result is no longer linked to the copy it came from', () => {
+    // while (x) { w += x & 1; x >>= 1; } as clang emits it (mov, shift, compare the copy).
+    const insns = [
+      A.ldx(4, 1, 1, 12),
+      A.mov64(0, 0),
+      A.movReg(2, 1),
+      A.aluK(true, I.ALU_AND, 2, 1),
+      A.aluX(true, I.ALU_ADD, 0, 2),
+      A.aluK(true, I.ALU_LSH, 1, 32),
+      A.movReg(2, 1),
+      A.aluK(true, I.ALU_RSH, 2, 32),
+      A.movReg(1, 2),
+      A.aluK(true, I.ALU_RSH, 1, 1),
+      A.jmpK(true, I.JMP_JGT, 2, 1, -9),
+      A.exit(),
+    ];
+    assert.equal(verify(insns).verdict, 'accepted');
+  });
+
   it('stops at the processed-instruction limit with the kernel message', () => {
     const loop = [
       A.mov64(0, 0),
