@@ -7,7 +7,7 @@ import type { Insn } from '../vm/isa';
 export interface Cfg {
   /** First instruction of each subprogram, 0 first, ascending. */
   subprogs: number[];
-  /** Instructions where states are kept for pruning (jump targets and fall-throughs). */
+  /** Instructions where states are kept for pruning (is_prune_point). */
   prunePoints: Uint8Array;
   /** Registers live before each instruction (bit r). */
   live: Uint16Array;
@@ -81,9 +81,11 @@ export function buildCfg(insns: readonly Insn[], mainLength = 0): Cfg {
       const t = succ[succ.length - 1] as number;
       if (t < 0 || t >= n) throw new CfgError(`jump out of range from insn ${pc} to ${t}`, pc);
       if (ldimmSecond[t]) throw new CfgError(`jump into the middle of ldimm64 insn ${t - 1}`, pc);
-      prune[t] = 1;
-      if (cond) prune[pc + 1 < n ? pc + 1 : pc] = 1;
+      // visit_insn: a conditional jump is itself the prune point; an unconditional one its target.
+      if (cond) prune[pc] = 1;
+      else prune[t] = 1;
     }
+    // visit_func_call_insn: the instruction after a call.
     if (isCall(i) && pc + 1 < n) prune[pc + 1] = 1;
     for (const t of succ) {
       if (t >= n) throw new CfgError('last insn is not an exit or jmp', n - 1);
