@@ -12,7 +12,7 @@ export interface BranchStep {
 }
 
 export interface VerifierError {
-  /** The kernel's own words (the last line of its log before "processed N insns"). */
+  /** The kernel's own words: the lines of its complaint (before "processed N insns"), joined by \n. */
   message: string;
   /** Instruction index inside the program (after linking its sub-programs). */
   insn: number;
