@@ -9,6 +9,7 @@ import { execCommand } from './commands/exec';
 import { runCommand } from './commands/run';
 import { simulateCommand } from './commands/simulate';
 import { traceCommand } from './commands/trace';
+import { verifyCommand } from './commands/verify';
 
 declare const XDP_LAB_VERSION: string;
 
@@ -20,6 +21,7 @@ const commands: readonly CliCommand[] = [
   traceCommand,
   benchCommand,
   debugAdapterCommand,
+  verifyCommand,
 ];
 
 function help(): string {

@@ -269,7 +269,12 @@ async function simulate(host: VisualizerHost, scenarioText?: string): Promise<bo
   if (r.kind !== 'simulate') return false;
   host.show(r.model);
   const frames = Object.values(r.summary.devices).reduce((a, d) => a + d.rxFrames, 0);
-  setStatus(`simulated in ${r.ms.toFixed(0)} ms`);
+  // Our verifier's verdict on what ran (issue 11): in the status line, and one message per program.
+  const rejected = r.verdicts.filter((v) => v.rejected).length;
+  setStatus(
+    `simulated in ${r.ms.toFixed(0)} ms · verifier: ${rejected ? `✗ ${rejected} rejected` : `✓ ${r.verdicts.length} accepted`}`,
+  );
+  for (const v of r.verdicts) say(v.rejected ? 'error' : 'info', v.text);
   (window as unknown as { xdpLabPlayground: Record<string, unknown> }).xdpLabPlayground.lastSummary =
     r.summary;
   for (const c of r.substituted) {

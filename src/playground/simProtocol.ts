@@ -25,6 +25,8 @@ export type SimWorkerReply =
       model: VisModel;
       summary: XdpSummary;
       substituted: string[];
+      /** Our verifier's verdict per program of the objects the run used. */
+      verdicts: { text: string; rejected: boolean }[];
       ms: number;
     }
   /** Not a reply: a long simulate request's counts so far (any number, before its reply). */

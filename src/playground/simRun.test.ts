@@ -49,6 +49,11 @@ describe('playground simulation (in memory)', () => {
         maxSteps: 1000,
       });
       assert.deepEqual(r.substituted, ['redirect.bpf.c']);
+      // Our verifier's verdict on each program of the object it ran (the kernel accepts them all).
+      assert.deepEqual(
+        r.verdicts.map((v) => v.text.replace(/\(\d+ insns\)/, '(N insns)')),
+        ['xdp_redirect_udp', 'xdp_pass'].map((n) => `redirect.bpf.o · ${n}: ✓ verifier: accepted (N insns)`),
+      );
       const cli = spawnSync(
         process.execPath,
         [

@@ -12,6 +12,7 @@ import type { VisModel } from '../protocol/visualizer';
 // The adapter is pure (no vscode import) and the one copy of SimulationResult → VisModel; it lives
 // beside the panel host for now. scripts/buildPlayground.mjs allows exactly this import.
 import { simulationToViewModel } from '../protocol/visualizerFromSimulation';
+import { errorPlace, verdictTitle } from '../core/analysis/verdictText';
 
 export interface SimRunRequest {
   /** The scenario's file name (for messages and the title). */
@@ -32,6 +33,8 @@ export interface SimRunResult {
   summary: XdpSummary;
   /** Programs whose .c was replaced by the object of the same base name. */
   substituted: string[];
+  /** Our verifier's verdict on every program of the objects it ran, one line each (issue 11). */
+  verdicts: { text: string; rejected: boolean }[];
 }
 
 const baseName = (p: string): string => p.split(/[\\/]/).pop() ?? p;
@@ -97,6 +100,7 @@ export async function runScenarioInMemory(req: SimRunRequest): Promise<SimRunRes
       title: req.scenarioName.replace(/\.xdpscenario\.json$/, ''),
       scenarioPath: req.scenarioName,
       programSources,
+      warnings: input.verifierWarnings,
     });
   const result = await new Simulation(input, {
     maxEvents: 0,
@@ -114,5 +118,11 @@ export async function runScenarioInMemory(req: SimRunRequest): Promise<SimRunRes
         }
       : {}),
   });
-  return { model: view(result), summary: result.summary, substituted };
+  const verdicts = [...input.verifierReports].flatMap(([file, report]) =>
+    report.programs.map((p) => ({
+      text: `${objectNameFor(file)} · ${p.name}: ${verdictTitle(p)}${p.error ? ` (${errorPlace(p.error)})` : ''}`,
+      rejected: p.verdict === 'rejected',
+    })),
+  );
+  return { model: view(result), summary: result.summary, substituted, verdicts };
 }

@@ -49,6 +49,8 @@ export interface VerifyResult {
   readonly line?: number;
   /** The verifier log (or the reason verification could not run), for the output channel. */
   readonly log: string;
+  /** Set when XDP Lab's own verifier (on the same object) answered differently: one sentence. */
+  readonly disagreement?: string;
 }
 
 /** server → client notification: text for the "XDP Lab" output channel (clang command lines, verifier logs). */

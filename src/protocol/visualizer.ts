@@ -299,6 +299,8 @@ export const visModel = v.object({
   stepping: v.object({ available: v.boolean(), note: v.string({ maxLength: 512 }) }),
   /** Observed counts of a capture compared with this (simulated) model. */
   observed: v.optional(visObserved),
+  /** Shown as a banner: e.g. a program the kernel's verifier would reject, which runs anyway (issue 11). */
+  warnings: v.optional(v.array(v.string({ maxLength: 2048 }), { maxLength: 64 })),
 });
 export type VisModel = Infer<typeof visModel>;
 

@@ -30,6 +30,8 @@ export interface ViewModelInput {
    */
   programSources?: ReadonlyMap<string, { file: string; line?: number; redirectLine?: number }>;
   stepping?: { available: boolean; note: string };
+  /** Banner lines, e.g. the scenario's programs our verifier rejects (LoadedScenario.verifierWarnings). */
+  warnings?: readonly string[];
 }
 
 /** How each drop reason reads in the panel, and the tracepoint that reports it (if any). */
@@ -479,6 +481,7 @@ export function simulationToViewModel(input: ViewModelInput): VisModel {
       available: false,
       note: 'Instruction-level stepping arrives with the VM’s trace mode; the journey above follows the frame through the three steps.',
     },
+    ...(input.warnings?.length ? { warnings: input.warnings.slice(0, 64) } : {}),
   };
 }
 

@@ -10,6 +10,8 @@ export interface CompileOutcome {
   readonly status: 'ok' | 'failed' | 'missing' | 'cancelled';
   readonly messages: readonly ClangMessage[];
   readonly objectPath?: string;
+  /** The object's bytes after a successful compile, for our verifier (core/verifier). */
+  readonly object?: Uint8Array;
   /** Command line and output, for the log. */
   readonly output: string;
 }

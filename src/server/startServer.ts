@@ -1,9 +1,16 @@
 // Wires the LSP features to a connection. Shared by the Node entry (server.ts) and a browser worker
 // entry: everything host-specific comes in through ServerServices.
-import { TextDocuments, TextDocumentSyncKind, DiagnosticSeverity } from 'vscode-languageserver';
+import {
+  CodeLensRefreshRequest,
+  TextDocuments,
+  TextDocumentSyncKind,
+  DiagnosticSeverity,
+} from 'vscode-languageserver';
 import type { Connection, Diagnostic, InitializeResult } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { createAnalyzer } from '../core/analysis/analyzer';
+import type { VerifyReport } from '../core/verifier/verdict';
+import { verifyObject } from '../core/verifier/verifyObject';
 import { compileRequest, defaultLanguageSettings, logNotification, verifyRequest } from '../protocol/lsp';
 import type {
   CompileParams,
@@ -23,11 +30,18 @@ import { definition, references } from './navigation';
 import { semanticTokens, semanticTokensLegend } from './semanticTokens';
 import type { ServerServices } from './services';
 import { signatureHelp } from './signatureHelp';
+import { kernelDisagreement, verifierDiagnostics } from './verifierDiagnostics';
 
 interface DocState {
   analyzerDiags: Diagnostic[];
   clangDiags: Diagnostic[];
+  /** "Verify in kernel"'s rejection; like ownVerifierDiags it stays until the next successful compile. */
   verifierDiags: Diagnostic[];
+  /** Our verifier on the last successfully compiled object (issue 11): kept across edits and failed compiles. */
+  ownVerifierDiags: Diagnostic[];
+  /** Our verifier's report and the kernel's last answer, for the CodeLens. */
+  report?: VerifyReport;
+  kernel?: VerifyResult;
   analyzeTimer?: ReturnType<typeof setTimeout>;
   compileTimer?: ReturnType<typeof setTimeout>;
   compile?: AbortController;
@@ -49,16 +63,24 @@ export function startServer(connection: Connection, services: ServerServices): v
   let hasConfiguration = false;
   let workspaceFolders: string[] = [];
   let clangMissingShown = false;
+  let codeLensRefresh = false;
+  const refreshCodeLenses = (): void => {
+    if (codeLensRefresh) void connection.sendRequest(CodeLensRefreshRequest.type).catch(ignoreClosed);
+  };
 
   const state = (uri: string): DocState => {
     let s = states.get(uri);
-    if (!s) states.set(uri, (s = { analyzerDiags: [], clangDiags: [], verifierDiags: [] }));
+    if (!s)
+      states.set(uri, (s = { analyzerDiags: [], clangDiags: [], verifierDiags: [], ownVerifierDiags: [] }));
     return s;
   };
   const publish = (uri: string): void => {
     const s = state(uri);
     connection
-      .sendDiagnostics({ uri, diagnostics: [...s.analyzerDiags, ...s.clangDiags, ...s.verifierDiags] })
+      .sendDiagnostics({
+        uri,
+        diagnostics: [...s.analyzerDiags, ...s.clangDiags, ...s.ownVerifierDiags, ...s.verifierDiags],
+      })
       .catch(ignoreClosed);
   };
   const log = (text: string): void =>
@@ -125,6 +147,7 @@ export function startServer(connection: Connection, services: ServerServices): v
     }
     const lines = doc.getText().split('\n');
     s.clangDiags = clangDiagnostics(outcome.messages, file, (l) => lines[l] ?? '');
+    if (outcome.status === 'ok' && outcome.object) runOwnVerifier(doc, file, outcome.object, lines);
     publish(doc.uri);
     return {
       ok: outcome.status === 'ok',
@@ -133,6 +156,35 @@ export function startServer(connection: Connection, services: ServerServices): v
       warnings: s.clangDiags.filter((d) => d.severity === DiagnosticSeverity.Warning).length,
       output: outcome.output,
     };
+  }
+
+  /** After a successful compile: our verifier's verdict replaces the last one (and the kernel's, now stale). */
+  function runOwnVerifier(doc: TextDocument, file: string, object: Uint8Array, lines: string[]): void {
+    const s = state(doc.uri);
+    s.verifierDiags = [];
+    s.kernel = undefined;
+    try {
+      s.report = verifyObject(object);
+    } catch (e) {
+      // An object the loader refuses (e.g. CO-RE against kernel types): no verdict, said in the log.
+      s.report = undefined;
+      s.ownVerifierDiags = [];
+      log(`xdp-lab verifier: cannot judge ${file}: ${e instanceof Error ? e.message : String(e)}`);
+      refreshCodeLenses();
+      return;
+    }
+    const model = analyses?.get(doc)?.model;
+    s.ownVerifierDiags = verifierDiagnostics(
+      s.report,
+      doc.uri,
+      file,
+      (l) => lines[l],
+      (name) => {
+        const p = model?.programs.find((x) => x.name === name);
+        return p ? doc.positionAt(p.nameSpan.start).line : undefined;
+      },
+    );
+    refreshCodeLenses();
   }
 
   async function verify(params: VerifyParams): Promise<VerifyResult> {
@@ -163,6 +215,9 @@ export function startServer(connection: Connection, services: ServerServices): v
     log(r.log);
     const s = state(doc.uri);
     s.verifierDiags = [];
+    const disagreement = kernelDisagreement(s.report, r);
+    s.kernel = { ...r, ...(disagreement ? { disagreement } : {}) };
+    refreshCodeLenses();
     if (r.status === 'rejected') {
       const line =
         r.line ?? analyses?.get(doc)?.model.programs.find((p) => p.name === r.program)?.nameSpan.start;
@@ -182,11 +237,12 @@ export function startServer(connection: Connection, services: ServerServices): v
       ];
     }
     publish(doc.uri);
-    return r;
+    return s.kernel;
   }
 
   connection.onInitialize(async (params): Promise<InitializeResult> => {
     hasConfiguration = !!params.capabilities.workspace?.configuration;
+    codeLensRefresh = !!params.capabilities.workspace?.codeLens?.refreshSupport;
     workspaceFolders = (params.workspaceFolders ?? [])
       .map((f) => services.uriToPath?.(f.uri))
       .filter((p): p is string => !!p);
@@ -216,8 +272,8 @@ export function startServer(connection: Connection, services: ServerServices): v
   documents.onDidChangeContent((e) => {
     const s = states.get(e.document.uri);
     if (!s && !analyses?.isBpf(e.document)) return;
+    // The verifiers' diagnostics stay until the next successful compile (issue 11), only the analyzer re-runs.
     const st = state(e.document.uri);
-    st.verifierDiags = [];
     if (st.analyzeTimer) clearTimeout(st.analyzeTimer);
     st.analyzeTimer = setTimeout(() => analyzeNow(e.document), ANALYZE_DEBOUNCE_MS);
   });
@@ -287,7 +343,10 @@ export function startServer(connection: Connection, services: ServerServices): v
   );
   connection.onCodeAction((p) => withAnalysis(p.textDocument.uri, [], (_d, a) => codeActions(p, a)));
   connection.onCodeLens((p) =>
-    withAnalysis(p.textDocument.uri, [], (_d, a) => codeLenses(p.textDocument.uri, a)),
+    withAnalysis(p.textDocument.uri, [], (_d, a) => {
+      const s = states.get(p.textDocument.uri);
+      return codeLenses(p.textDocument.uri, a, { report: s?.report, kernel: s?.kernel });
+    }),
   );
   connection.languages.semanticTokens.on((p) =>
     withAnalysis(p.textDocument.uri, { data: [] }, (_d, a) => semanticTokens(a)),

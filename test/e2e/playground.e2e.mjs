@@ -390,6 +390,13 @@ try {
       await pg((l) => window.xdpLabPlayground.editors.programEditor().revealLineInCenter(l), 28);
       await page.locator('#program-editor .codelens-decoration a', { hasText: 'Simulate' }).first().click();
       await checkCounters();
+      // Our verifier's verdict on the object that ran: in the status line and one message per program.
+      await page.locator('#status', { hasText: 'verifier: ✓ 2 accepted' }).waitFor({ timeout: 30_000 });
+      await page
+        .locator('#messages .msg.info', {
+          hasText: 'redirect.bpf.o · xdp_redirect_udp: ✓ verifier: accepted',
+        })
+        .waitFor({ timeout: 30_000 });
       const note = await page.locator('#messages .msg.info').last().innerText();
       assert(
         /clang is not available in a browser/.test(note) && /clang -O2 -g -target bpf/.test(note),

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { verifierWarning } from '../../core/analysis/verdictText';
 import { xdpActionByValue } from '../../core/bpf/xdpActions';
 import { JsonTextError, parseJsonText } from '../../core/jsonText';
 import { GlobalError, parseGlobalAssignment, setGlobal } from '../../core/elf/globals';
@@ -147,6 +148,9 @@ export const runCommand: CliCommand = {
         throw e;
       }
     }
+    // A program the kernel would refuse still runs here, but not silently (issue 11).
+    const warning = verifierWarning(bytes, prog.name);
+    if (warning) io.stderr(`warning: ${warning}\n`);
     const mapsFile = stringOption(args, 'maps');
     if (mapsFile) {
       const text = new TextDecoder().decode(await readInput(mapsFile, 'map preload file'));

@@ -145,6 +145,7 @@ export const simulateCommand: CliCommand = {
         compileC: async (c: string) => (await compileBpfC(c, { signal: io.signal })).object,
         ...kernelBtfOptions(),
       });
+      for (const w of input.verifierWarnings) io.stderr(`warning: ${w}\n`);
       const eventsFile = stringOption(args, 'events');
       const pcapDir = stringOption(args, 'pcap-dir');
       const events =

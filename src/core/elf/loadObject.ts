@@ -66,6 +66,11 @@ export interface LoadOptions {
   targetBtf?: Uint8Array | Btf | (() => Uint8Array | Btf | undefined);
   /** What targetBtf is, for messages (default "the running kernel's BTF"). */
   targetBtfName?: string;
+  /**
+   * Load for the verifier: programs whose helpers the VM lacks (running them faults), and maps
+   * left at max_entries 0 for user space to size, sized to the possible CPUs as their loaders do.
+   */
+  forVerifier?: boolean;
 }
 
 /** A program section that was not loaded, and why (non-XDP programs). */
@@ -134,7 +139,9 @@ export function loadObject(bytes: Uint8Array, opts: LoadOptions = {}): LoadedObj
   const dataMap = new Map<number, BpfMap>();
   const create = (def: MapDef, initial?: Uint8Array): BpfMap => {
     try {
-      const m = system.createMap(def, initial);
+      const sized =
+        opts.forVerifier && def.maxEntries === 0 ? { ...def, maxEntries: system.possibleCpus } : def;
+      const m = system.createMap(sized, initial);
       maps.push(m);
       return m;
     } catch (e) {
@@ -292,7 +299,7 @@ export function loadObject(bytes: Uint8Array, opts: LoadOptions = {}): LoadedObj
             checkHelper: (id, pc) => {
               // A poisoned CO-RE relocation faults when reached (the kernel: "invalid func unknown#195896080").
               if (id === CORE_POISON_HELPER && prog.poisoned.has(pc)) return undefined;
-              const why = unsupportedHelper(id, true);
+              const why = opts.forVerifier ? undefined : unsupportedHelper(id, true);
               return why ? `section ${sec.name}, program ${fn.name}, instruction ${pc}: ${why}` : undefined;
             },
             resolveLdImm64: (pc, insn) => {

@@ -13,6 +13,9 @@ import { scenarioIfindexes } from '../xdp/simulation';
 import type { Scenario } from './scenario';
 import { ScenarioError, parseScenarioText } from './scenarioParse';
 import { scenarioLimits } from './scenarioSchema';
+import { rejectionWarning } from '../analysis/verdictText';
+import type { VerifyReport } from '../verifier/verdict';
+import { verifyObject } from '../verifier/verifyObject';
 
 export interface ScenarioLoadHost {
   host: CoreHost;
@@ -26,6 +29,10 @@ export interface ScenarioLoadHost {
 
 export interface LoadedScenario extends SimulationInput {
   system: BpfSystem;
+  /** Programs of the scenario our verifier rejects (issue 11): they still run, with this said. */
+  verifierWarnings: string[];
+  /** Our verifier's report per program file (absent when it cannot judge the object). */
+  verifierReports: Map<string, VerifyReport>;
 }
 
 /** libbpf's object name: the file name up to the first '.'. */
@@ -60,6 +67,7 @@ export async function loadScenario(
         return parsed ?? undefined;
       }
     : undefined;
+  const objectBytes = new Map<string, Uint8Array>();
   for (let i = 0; i < scenario.programs.length; i++) {
     const p = scenario.programs[i] as Scenario['programs'][number];
     if (objects.has(p.file)) continue;
@@ -84,6 +92,7 @@ export async function loadScenario(
           ...(targetBtf ? { targetBtf, targetBtfName: env.targetBtfName } : {}),
         }),
       );
+      objectBytes.set(p.file, bytes);
     } catch (e) {
       throw new ScenarioError(where, `cannot load ${p.file}: ${e instanceof Error ? e.message : String(e)}`);
     }
@@ -147,5 +156,20 @@ export async function loadScenario(
         `the scenario would inject more than ${scenarioLimits.maxTotalFrames} frames`,
       );
   }
-  return { scenario, objects, pcaps, system };
+  const verifierReports = new Map<string, VerifyReport>();
+  for (const [file, bytes] of objectBytes) {
+    try {
+      verifierReports.set(file, verifyObject(bytes));
+    } catch {
+      // The verifier cannot judge this object (the loader above could): no verdict, no warning.
+    }
+  }
+  const verifierWarnings: string[] = [];
+  for (const p of scenario.programs) {
+    const fn = objects.get(p.file)?.programs.find((h) => h.name === (p.function ?? h.name))?.name;
+    const verdict = verifierReports.get(p.file)?.programs.find((v) => v.name === fn);
+    const w = verdict ? rejectionWarning(verdict) : undefined;
+    if (w && !verifierWarnings.includes(w)) verifierWarnings.push(w);
+  }
+  return { scenario, objects, pcaps, system, verifierWarnings, verifierReports };
 }

@@ -97,6 +97,8 @@ async function verify(context: vscode.ExtensionContext, uriArg?: unknown, fn?: u
         function: typeof fn === 'string' ? fn : undefined,
       } satisfies VerifyParams),
   );
+  // Our verifier answered differently on the same object (issue 11): say so, visibly.
+  if (r.disagreement) void vscode.window.showWarningMessage(`XDP Lab: ${r.disagreement}`);
   if (r.status === 'accepted') return void vscode.window.showInformationMessage(`XDP Lab: ${r.message}`);
   if (r.status === 'unavailable') return void vscode.window.showInformationMessage(`XDP Lab: ${r.message}`);
   const pick = await vscode.window.showErrorMessage(

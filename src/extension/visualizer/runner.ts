@@ -137,6 +137,7 @@ export async function runScenarioForView(req: ScenarioRunRequest): Promise<Scena
       scenarioPath: file,
       programSources,
       ...(withStepping ? { stepping } : {}),
+      warnings: input.verifierWarnings,
     });
   const result = await simulation.runInSlices({
     now: () => performance.now(),

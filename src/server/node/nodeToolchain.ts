@@ -71,10 +71,12 @@ export function createNodeToolchain(): Toolchain {
       const output = `$ ${argv.map(quote).join(' ')}\n${result.stderr}${result.stdout}`;
       if (result.aborted) return { status: 'cancelled', messages: [], output };
       const messages = parseClangOutput(result.stderr);
+      const ok = result.code === 0;
       return {
-        status: result.code === 0 ? 'ok' : 'failed',
+        status: ok ? 'ok' : 'failed',
         messages,
-        objectPath: result.code === 0 ? obj : undefined,
+        objectPath: ok ? obj : undefined,
+        object: ok ? new Uint8Array(fs.readFileSync(obj)) : undefined,
         output,
       };
     },

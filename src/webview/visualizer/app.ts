@@ -78,7 +78,7 @@ export class VisualizerApp {
   private carry = 0;
   private renderedT = Number.NaN;
   private readonly els: Record<
-    'title' | 'status' | 'counters' | 'controls' | 'graph' | 'details' | 'tabs' | 'panel',
+    'title' | 'status' | 'warnings' | 'counters' | 'controls' | 'graph' | 'details' | 'tabs' | 'panel',
     HTMLElement
   >;
   /** Resolves when the first graph is on screen (the benchmark and tests wait for it). */
@@ -108,6 +108,7 @@ export class VisualizerApp {
               h('h1', { id: 'title' }, 'Redirect flow'),
               h('span', { id: 'status', role: 'status', 'aria-live': 'polite' }),
             ),
+            h('div', { id: 'warnings', class: 'warnings', role: 'alert' }),
             h('div', { id: 'counters', class: 'counters', role: 'list', 'aria-label': 'Counters' }),
             h('div', { id: 'controls', class: 'controls', role: 'toolbar', 'aria-label': 'Controls' }),
           ),
@@ -130,6 +131,7 @@ export class VisualizerApp {
     this.els = {
       title: q('title'),
       status: q('status'),
+      warnings: q('warnings'),
       counters: q('counters'),
       controls: q('controls'),
       graph: q('graph'),
@@ -284,6 +286,11 @@ export class VisualizerApp {
     this.els.status.textContent =
       s.state === 'ready' ? (s.message ?? '') : `${s.state}${s.message ? `: ${s.message}` : ''}`;
     this.els.status.className = `status status-${s.state}`;
+    // E.g. a program the kernel's verifier would reject: it runs here anyway, and the banner says so.
+    mount(
+      this.els.warnings,
+      h('div', {}, ...(this.model?.warnings ?? []).map((w) => h('p', { class: 'warning' }, `⚠ ${w}`))),
+    );
     // Re-run turns into Stop while the host runs the scenario.
     const running = s.state === 'running';
     if (running !== this.controlsShowStop) this.renderControls();

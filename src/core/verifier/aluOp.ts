@@ -1,0 +1,292 @@
+// ALU instructions (verifier.c check_alu_op, adjust_reg_min_max_vals, adjust_ptr_min_max_vals,
+// check_reg_sane_offset): moves, scalar arithmetic and the pointer arithmetic each type allows.
+import * as I from '../vm/isa';
+import type { Insn } from '../vm/isa';
+import { fail, regTypeStr } from './env';
+import type { VerifierEnv } from './env';
+import { BPF_MAX_VAR_OFF } from './memAccess';
+import {
+  coerceRegToSizeSx,
+  coerceSubregToSizeSx,
+  mark32Unbounded,
+  markKnown,
+  markRegKnown,
+  markUnknown,
+  Reg,
+  regBoundsSync,
+  regWidth,
+  S64_MAX,
+  S64_MIN,
+  zext32To64,
+  u32,
+} from './regState';
+import { adjustScalarMinMaxVals } from './scalarAlu';
+import { markPrecise } from './precision';
+import type { VState } from './state';
+import { tnumAdd, tnumIsConst, tnumSub, U64_MAX } from './tnum';
+
+const ALU_NAMES: Record<number, string> = {
+  0x00: '+=',
+  0x10: '-=',
+  0x20: '*=',
+  0x30: '/=',
+  0x40: '|=',
+  0x50: '&=',
+  0x60: '<<=',
+  0x70: '>>=',
+  0x80: 'neg',
+  0x90: '%=',
+  0xa0: '^=',
+  0xb0: '=',
+  0xc0: 's>>=',
+  0xd0: 'endian',
+};
+
+/** check_reg_arg(SRC_OP) */
+export function readReg(st: VState, regno: number): Reg {
+  if (regno > 10) fail(`R${regno} is invalid`);
+  const r = st.cur.regs[regno] as Reg;
+  if (r.type === 'not_init') fail(`R${regno} !read_ok`);
+  return r;
+}
+
+/** check_reg_arg(DST_OP) */
+export function writeReg(st: VState, regno: number): Reg {
+  if (regno > 10) fail(`R${regno} is invalid`);
+  if (regno === 10) fail('frame pointer is read only');
+  return st.cur.regs[regno] as Reg;
+}
+
+/** check_reg_sane_offset */
+function saneOffset(r: Reg, type: string): void {
+  const known = tnumIsConst(r.varOff);
+  const val = BigInt.asIntN(64, r.varOff.value);
+  const lim = BigInt(BPF_MAX_VAR_OFF);
+  if (known && (val >= lim || val <= -lim)) fail(`math between ${type} pointer and ${val} is not allowed`);
+  if (r.off >= BPF_MAX_VAR_OFF || r.off <= -BPF_MAX_VAR_OFF)
+    fail(`${type} pointer offset ${r.off} is not allowed`);
+  if (r.smin === S64_MIN)
+    fail(`math between ${type} pointer and register with unbounded min value is not allowed`);
+  if (r.smin >= lim || r.smin <= -lim) fail(`value ${r.smin} makes ${type} pointer be out of bounds`);
+}
+
+const sOver = (v: bigint): boolean => v < S64_MIN || v > S64_MAX;
+
+/** adjust_ptr_min_max_vals: dst = ptr op off (dst may be either operand's register). */
+function adjustPtr(env: VerifierEnv, insn: Insn, dst: Reg, ptr: Reg, offIn: Reg): void {
+  const op = insn.op & 0xf0;
+  const dr = insn.dst;
+  const off = offIn.clone();
+  const known = tnumIsConst(off.varOff);
+  const { smin: sminV, smax: smaxV, umin: uminV, umax: umaxV } = off;
+  if ((insn.op & 7) !== I.BPF_ALU64) {
+    if (op === I.ALU_SUB) return markUnknown(dst);
+    fail(`R${dr} 32-bit pointer arithmetic prohibited`);
+  }
+  if (ptr.maybeNull) fail(`R${dr} pointer arithmetic on ${regTypeStr(ptr)} prohibited, null-check it first`);
+  switch (ptr.type) {
+    case 'ctx':
+    case 'map_value':
+    case 'map_key':
+    case 'stack':
+    case 'pkt_meta':
+    case 'pkt':
+    case 'btf_id':
+    case 'mem':
+    case 'func':
+      break;
+    default:
+      // CONST_PTR_TO_MAP: only `+= 0` (smin_val is the known value).
+      if (ptr.type === 'map_ptr' && known && sminV === 0n && op === I.ALU_ADD) break;
+      fail(`R${dr} pointer arithmetic on ${regTypeStr(ptr)} prohibited`);
+  }
+  if ((known && (sminV !== smaxV || uminV !== umaxV)) || sminV > smaxV || uminV > umaxV)
+    return markUnknown(dst);
+  const p = ptr.clone();
+  const typeS = regTypeStr(ptr);
+  dst.assign(p);
+  saneOffset(off, typeS);
+  saneOffset(p, typeS);
+  mark32Unbounded(dst);
+  switch (op) {
+    case I.ALU_ADD: {
+      const sum = BigInt(p.off) + sminV;
+      if (known && sum === BigInt.asIntN(32, sum)) {
+        dst.off = Number(sum);
+        break;
+      }
+      dst.smin = p.smin + sminV;
+      dst.smax = p.smax + smaxV;
+      if (sOver(dst.smin) || sOver(dst.smax)) [dst.smin, dst.smax] = [S64_MIN, S64_MAX];
+      dst.umin = p.umin + uminV;
+      dst.umax = p.umax + umaxV;
+      if (dst.umin > U64_MAX || dst.umax > U64_MAX) [dst.umin, dst.umax] = [0n, U64_MAX];
+      dst.varOff = tnumAdd(p.varOff, off.varOff);
+      if (p.isPkt()) {
+        dst.id = ++env.idGen;
+        dst.range = 0;
+      }
+      break;
+    }
+    case I.ALU_SUB: {
+      if (dst === offIn) fail(`R${dr} tried to subtract pointer from scalar`);
+      if (p.type === 'stack') fail(`R${dr} subtraction from stack pointer prohibited`);
+      const diff = BigInt(p.off) - sminV;
+      if (known && diff === BigInt.asIntN(32, diff)) {
+        dst.off = Number(diff);
+        break;
+      }
+      dst.smin = p.smin - smaxV;
+      dst.smax = p.smax - sminV;
+      if (sOver(dst.smin) || sOver(dst.smax)) [dst.smin, dst.smax] = [S64_MIN, S64_MAX];
+      if (p.umin < umaxV) [dst.umin, dst.umax] = [0n, U64_MAX];
+      else [dst.umin, dst.umax] = [p.umin - umaxV, p.umax - uminV];
+      dst.varOff = tnumSub(p.varOff, off.varOff);
+      if (p.isPkt()) {
+        dst.id = ++env.idGen;
+        if (sminV < 0n) dst.range = 0;
+      }
+      break;
+    }
+    case I.ALU_AND:
+    case I.ALU_OR:
+    case I.ALU_XOR:
+      return fail(`R${dr} bitwise operator ${ALU_NAMES[op]} on pointer prohibited`);
+    default:
+      fail(`R${dr} pointer arithmetic with ${ALU_NAMES[op]} operator prohibited`);
+  }
+  saneOffset(dst, typeS);
+  regBoundsSync(dst);
+}
+
+/** check_alu_op */
+export function checkAluOp(env: VerifierEnv, st: VState, insn: Insn): void {
+  const op = insn.op & 0xf0;
+  const alu64 = (insn.op & 7) === I.BPF_ALU64;
+  const srcX = (insn.op & I.BPF_X) !== 0;
+  const regs = st.cur.regs;
+  if (op === I.ALU_END || op === I.ALU_NEG) {
+    if (op === I.ALU_NEG && (srcX || insn.src || insn.off || insn.imm)) fail('BPF_NEG uses reserved fields');
+    if (op === I.ALU_END && (insn.src || insn.off || ![16, 32, 64].includes(insn.imm) || (alu64 && srcX)))
+      fail('BPF_END uses reserved fields');
+    const d = readReg(st, insn.dst);
+    writeReg(st, insn.dst);
+    if (d.type !== 'scalar') return markUnknown(d);
+    if (op === I.ALU_NEG) {
+      adjustScalarMinMaxVals(op, !alu64, d, d.clone());
+      d.id = 0;
+      return;
+    }
+    // BPF_END: byte swaps keep only the value's width (le on little endian is a truncation).
+    const width = insn.imm;
+    const toLe = !alu64 && !srcX;
+    const keep = d.clone();
+    markUnknown(d);
+    if (toLe && width < 64) {
+      d.assign(keep);
+      d.id = 0;
+      const mask = (1n << BigInt(width)) - 1n;
+      const m = new Reg();
+      markUnknown(m);
+      markKnown(m, mask);
+      adjustScalarMinMaxVals(I.ALU_AND, false, d, m);
+    } else if (tnumIsConst(keep.varOff)) {
+      let v = keep.varOff.value & ((1n << BigInt(width)) - 1n);
+      let out = 0n;
+      for (let i = 0; i < width / 8; i++, v >>= 8n) out = (out << 8n) | (v & 0xffn);
+      markKnown(d, out);
+    } else if (width < 64) {
+      d.umax = (1n << BigInt(width)) - 1n;
+      d.smin = 0n;
+      d.smax = d.umax;
+      regBoundsSync(d);
+    }
+    return;
+  }
+  if (op === I.ALU_MOV) {
+    if (srcX) {
+      if (insn.imm) fail('BPF_MOV uses reserved fields');
+      const validOff = insn.off === 0 || insn.off === 8 || insn.off === 16 || (alu64 && insn.off === 32);
+      if (!validOff) fail('BPF_MOV uses reserved fields');
+      const s = readReg(st, insn.src);
+      const d = writeReg(st, insn.dst);
+      if (alu64) {
+        if (insn.off === 0) {
+          if (s.type === 'scalar' && !s.id && !tnumIsConst(s.varOff)) s.id = ++env.idGen;
+          d.assign(s);
+        } else {
+          if (s.type !== 'scalar') fail(`R${insn.src} sign-extension part of pointer`);
+          const noSext = regWidth(s) < insn.off;
+          if (noSext && s.type === 'scalar' && !s.id && !tnumIsConst(s.varOff)) s.id = ++env.idGen;
+          d.assign(s);
+          if (!noSext) d.id = 0;
+          coerceRegToSizeSx(d, insn.off / 8);
+        }
+      } else {
+        if (s.type !== 'scalar') {
+          markUnknown(d);
+          zext32To64(d);
+          regBoundsSync(d);
+          return;
+        }
+        if (insn.off === 0) {
+          const fits = regWidth(s) <= 32;
+          if (fits && !s.id && !tnumIsConst(s.varOff)) s.id = ++env.idGen;
+          d.assign(s);
+          if (!fits) d.id = 0;
+          zext32To64(d);
+        } else {
+          const noSext = regWidth(s) < insn.off;
+          if (noSext && !s.id && !tnumIsConst(s.varOff)) s.id = ++env.idGen;
+          d.assign(s);
+          if (!noSext) d.id = 0;
+          coerceSubregToSizeSx(d, insn.off / 8);
+        }
+        regBoundsSync(d);
+      }
+      return;
+    }
+    if (insn.src || insn.off) fail('BPF_MOV uses reserved fields');
+    const d = writeReg(st, insn.dst);
+    markUnknown(d);
+    markRegKnown(d, alu64 ? BigInt.asUintN(64, BigInt(insn.imm)) : u32(BigInt(insn.imm)));
+    return;
+  }
+  if (op > I.ALU_END) fail(`invalid BPF_ALU opcode ${op.toString(16)}`);
+  const signedDivMod = (op === I.ALU_DIV || op === I.ALU_MOD) && insn.off === 1;
+  if (insn.off !== 0 && !signedDivMod) fail('BPF_ALU uses reserved fields');
+  let src: Reg;
+  if (srcX) {
+    if (insn.imm) fail('BPF_ALU uses reserved fields');
+    src = readReg(st, insn.src);
+  } else {
+    if (insn.src) fail('BPF_ALU uses reserved fields');
+    src = new Reg();
+    markUnknown(src);
+    markKnown(src, alu64 ? BigInt.asUintN(64, BigInt(insn.imm)) : u32(BigInt(insn.imm)));
+  }
+  const dst = readReg(st, insn.dst);
+  writeReg(st, insn.dst);
+  if ((op === I.ALU_MOD || op === I.ALU_DIV) && !srcX && insn.imm === 0) fail('div by zero');
+  if ((op === I.ALU_LSH || op === I.ALU_RSH || op === I.ALU_ARSH) && !srcX) {
+    const size = alu64 ? 64 : 32;
+    if (insn.imm < 0 || insn.imm >= size) fail(`invalid shift ${insn.imm}`);
+  }
+  // adjust_reg_min_max_vals
+  if (src.type !== 'scalar') {
+    if (dst.type !== 'scalar') {
+      if (op === I.ALU_SUB) return markUnknown(dst);
+      fail(`R${insn.dst} pointer ${ALU_NAMES[op]} pointer prohibited`);
+    }
+    markPrecise(env.insns, st, 1 << insn.dst);
+    return adjustPtr(env, insn, dst, src, dst);
+  }
+  if (dst.type !== 'scalar') {
+    if (srcX) markPrecise(env.insns, st, 1 << insn.src);
+    return adjustPtr(env, insn, dst, dst, src);
+  }
+  adjustScalarMinMaxVals(op, !alu64, dst, src.clone());
+  // adjust_reg_min_max_vals: the result is a new value, no longer linked to its copies.
+  dst.id = 0;
+  if (regs[insn.dst] !== dst) throw new Error('register aliasing');
+}

@@ -1,0 +1,168 @@
+// The program's shape before any state is tracked (verifier.c check_subprogs, check_cfg,
+// compute_live_registers): subprogram starts, jump targets in range, instructions reached,
+// prune points, back-edge targets, and the registers live before each instruction.
+import * as I from '../vm/isa';
+import type { Insn } from '../vm/isa';
+
+export interface Cfg {
+  /** First instruction of each subprogram, 0 first, ascending. */
+  subprogs: number[];
+  /** Instructions where states are kept for pruning (is_prune_point). */
+  prunePoints: Uint8Array;
+  /** Registers live before each instruction (bit r). */
+  live: Uint16Array;
+}
+
+export class CfgError extends Error {
+  constructor(
+    message: string,
+    readonly insn: number,
+  ) {
+    super(message);
+  }
+}
+
+const cls = (i: Insn): number => i.op & 7;
+const isJmp = (i: Insn): boolean => cls(i) === I.BPF_JMP || cls(i) === I.BPF_JMP32;
+const jop = (i: Insn): number => i.op & 0xf0;
+export const isCall = (i: Insn): boolean => i.op === (I.BPF_JMP | I.JMP_CALL);
+export const isExit = (i: Insn): boolean => i.op === (I.BPF_JMP | I.JMP_EXIT);
+export const isPseudoCall = (i: Insn): boolean => isCall(i) && i.src === I.PSEUDO_CALL;
+/** gotol (JMP32|JA) keeps its offset in imm. */
+export const jaOffset = (i: Insn): number => (cls(i) === I.BPF_JMP32 ? i.imm : i.off);
+
+/** Successors of insn `pc` (empty for exit). */
+export function successors(insns: readonly Insn[], pc: number): number[] {
+  const i = insns[pc] as Insn;
+  if (I.isLdImm64(i)) return [pc + 2];
+  if (!isJmp(i)) return [pc + 1];
+  if (isExit(i)) return [];
+  if (isCall(i)) return [pc + 1];
+  if (jop(i) === I.JMP_JA) return [pc + jaOffset(i) + 1];
+  return [pc + 1, pc + i.off + 1];
+}
+
+/** check_subprogs + check_cfg */
+export function buildCfg(insns: readonly Insn[], mainLength = 0): Cfg {
+  const n = insns.length;
+  if (n === 0) throw new CfgError('last insn is not an exit or jmp', 0);
+  const starts = new Set<number>([0]);
+  const ldimmSecond = new Uint8Array(n);
+  for (let pc = 0; pc < n; pc++) {
+    const i = insns[pc] as Insn;
+    if (I.isLdImm64(i)) {
+      if (pc + 1 >= n) throw new CfgError('invalid bpf_ld_imm64 insn', pc);
+      ldimmSecond[pc + 1] = 1;
+      if (i.src === I.PSEUDO_FUNC) starts.add(pc + i.imm + 1);
+      pc++;
+      continue;
+    }
+    if (isPseudoCall(i)) {
+      const t = pc + i.imm + 1;
+      if (t < 0 || t >= n) throw new CfgError(`function call to invalid destination`, pc);
+      starts.add(t);
+    }
+  }
+  const subprogs = [...starts].sort((a, b) => a - b);
+  for (const s of subprogs)
+    if (s < 0 || s >= n || ldimmSecond[s]) throw new CfgError('function call to invalid destination', s);
+
+  // check_cfg: a walk from every subprogram start.
+  const seen = new Uint8Array(n);
+  const prune = new Uint8Array(n);
+  const stack: number[] = [...subprogs];
+  for (const s of subprogs) seen[s] = 1;
+  while (stack.length) {
+    const pc = stack.pop() as number;
+    const i = insns[pc] as Insn;
+    const succ = successors(insns, pc);
+    const cond = isJmp(i) && !isCall(i) && !isExit(i) && jop(i) !== I.JMP_JA;
+    if (isJmp(i) && !isCall(i) && !isExit(i)) {
+      const t = succ[succ.length - 1] as number;
+      if (t < 0 || t >= n) throw new CfgError(`jump out of range from insn ${pc} to ${t}`, pc);
+      if (ldimmSecond[t]) throw new CfgError(`jump into the middle of ldimm64 insn ${t - 1}`, pc);
+      // visit_insn: a conditional jump is itself the prune point; an unconditional one its target.
+      if (cond) prune[pc] = 1;
+      else prune[t] = 1;
+    }
+    // visit_func_call_insn: the instruction after a call.
+    if (isCall(i) && pc + 1 < n) prune[pc + 1] = 1;
+    for (const t of succ) {
+      if (t >= n) throw new CfgError('last insn is not an exit or jmp', n - 1);
+      if (!seen[t]) {
+        seen[t] = 1;
+        stack.push(t);
+      }
+    }
+  }
+  // Unreachable instructions inside the extent a subprogram's own flow covers (the rest of .text
+  // may hold functions libbpf would not have appended).
+  for (let k = 0; k < subprogs.length; k++) {
+    const s = subprogs[k] as number;
+    const end = (subprogs[k + 1] ?? n) - 1;
+    // The program's own function is known whole; .text functions up to their last reached insn.
+    let last = s === 0 && mainLength > 0 ? Math.min(end, mainLength - 1) : s;
+    for (let pc = s; pc <= end; pc++) if (seen[pc] && pc > last) last = pc;
+    for (let pc = s; pc <= last; pc++)
+      if (!seen[pc] && !ldimmSecond[pc]) throw new CfgError(`unreachable insn ${pc}`, pc);
+  }
+  return { subprogs, prunePoints: prune, live: computeLive(insns, seen) };
+}
+
+/** Registers read (use) and written (def) by one instruction. */
+function useDef(i: Insn): [number, number] {
+  const c = cls(i);
+  const b = (r: number): number => 1 << (r & 15);
+  switch (c) {
+    case I.BPF_ALU:
+    case I.BPF_ALU64: {
+      const op = i.op & 0xf0;
+      const srcX = (i.op & I.BPF_X) !== 0 && op !== I.ALU_END && op !== I.ALU_NEG;
+      if (op === I.ALU_MOV) return [srcX ? b(i.src) : 0, b(i.dst)];
+      return [b(i.dst) | (srcX ? b(i.src) : 0), b(i.dst)];
+    }
+    case I.BPF_LDX:
+      return [b(i.src), b(i.dst)];
+    case I.BPF_ST:
+      return [b(i.dst), 0];
+    case I.BPF_STX:
+      if ((i.op & 0xe0) === I.BPF_ATOMIC) {
+        const fetch = (i.imm & I.ATOMIC_FETCH) !== 0;
+        const cmpx = i.imm === I.ATOMIC_CMPXCHG;
+        return [b(i.dst) | b(i.src) | (cmpx ? 1 : 0), cmpx ? 1 : fetch ? b(i.src) : 0];
+      }
+      return [b(i.dst) | b(i.src), 0];
+    case I.BPF_LD:
+      return [0, b(i.dst)];
+    default: {
+      if (isExit(i)) return [1, 0];
+      if (isCall(i)) return [0x3e, 0x3f];
+      if (jop(i) === I.JMP_JA) return [0, 0];
+      return [b(i.dst) | ((i.op & I.BPF_X) !== 0 ? b(i.src) : 0), 0];
+    }
+  }
+}
+
+/** compute_live_registers: backward fixpoint over the reachable instructions. */
+function computeLive(insns: readonly Insn[], seen: Uint8Array): Uint16Array {
+  const n = insns.length;
+  const live = new Uint16Array(n);
+  const ud = insns.map((i) => useDef(i));
+  let changed = true;
+  for (let iter = 0; changed && iter < 64; iter++) {
+    changed = false;
+    for (let pc = n - 1; pc >= 0; pc--) {
+      if (!seen[pc]) continue;
+      let out = 0;
+      for (const t of successors(insns, pc)) if (t < n) out |= live[t] as number;
+      const [use, def] = ud[pc] as [number, number];
+      const v = (use | (out & ~def)) & 0x7ff;
+      if (v !== live[pc]) {
+        live[pc] = v;
+        changed = true;
+      }
+    }
+  }
+  if (changed) live.fill(0x7ff);
+  return live;
+}

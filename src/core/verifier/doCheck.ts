@@ -1,0 +1,441 @@
+// The main walk (verifier.c do_check, is_state_visited, push_stack/pop_stack, check_func_call,
+// prepare_func_exit, check_ld_imm): every path from the entry, instruction by instruction, with
+// states kept at prune points so that a path covered by an explored one stops early.
+import * as I from '../vm/isa';
+import type { Insn } from '../vm/isa';
+import { checkAluOp, readReg, writeReg } from './aluOp';
+import { isCall, isExit, isPseudoCall, jaOffset } from './cfg';
+import { checkCondJmp } from './condJmp';
+import { fail, regTypeStr, VerifyFail } from './env';
+import type { VerifierEnv } from './env';
+import { checkHelperCall } from './helperCall';
+import { checkHelperMem, checkMemAccess, checkPtrOffReg } from './memAccess';
+import type { Reg } from './regState';
+import { isNullReg, markKnown, markNotInit, markRegKnown, markUnknown } from './regState';
+import type { Checkpoint, PathStep } from './state';
+import { FuncState, MAX_CALL_FRAMES, statesEqual, VState } from './state';
+import { markPrecise } from './precision';
+
+export interface DoCheckResult {
+  processed: number;
+  states: number;
+  error?: { lines: string[]; insn: number; path: PathStep | undefined };
+}
+
+/** Pending branch (struct bpf_verifier_stack_elem). */
+interface Pending {
+  st: VState;
+  pc: number;
+}
+
+const BPF_COMPLEXITY_LIMIT_STATES = 64;
+
+/** update_branch_counts: a path ended; parents whose every path ended are complete. */
+function pathDone(cp: Checkpoint | undefined): void {
+  for (let c = cp; c; c = c.parent) {
+    c.branches--;
+    if (c.branches > 0) break;
+  }
+}
+
+function initState(env: VerifierEnv, entry: number): VState {
+  const f = new FuncState(0, -1, entry);
+  const g = env.globalFuncs.get(entry);
+  if (entry !== 0 && g) {
+    // btf_prepare_func_args: each argument as the prototype declares it.
+    g.params.forEach((p, i) => {
+      const r = f.regs[i + 1] as Reg;
+      markUnknown(r);
+      if (p.kind === 'bad') fail(p.why);
+      if (p.kind === 'ctx') {
+        markRegKnown(r, 0n);
+        r.type = 'ctx';
+      } else if (p.kind === 'mem') {
+        markRegKnown(r, 0n);
+        r.type = 'mem';
+        r.maybeNull = true;
+        r.memSize = p.size;
+        r.id = ++env.idGen;
+      }
+    });
+  } else {
+    const r1 = f.regs[1] as Reg;
+    markUnknown(r1);
+    markRegKnown(r1, 0n);
+    r1.type = 'ctx';
+  }
+  const r10 = f.regs[10] as Reg;
+  markUnknown(r10);
+  markRegKnown(r10, 0n);
+  r10.type = 'stack';
+  r10.frameno = 0;
+  return new VState([f]);
+}
+
+/** do_check from `entry` (0: the main program, else a global sub-program); counts on from `already`. */
+export function doCheck(env: VerifierEnv, insnLimit: number, entry = 0, already = 0): DoCheckResult {
+  const { insns, cfg } = env;
+  const visited = new Map<number, Checkpoint[]>();
+  const pending: Pending[] = [];
+  let processed = already;
+  let states = 0;
+  let jmps = 0;
+  let prevJmps = 0;
+  let prevProcessed = 0;
+  let st: VState;
+  try {
+    st = initState(env, entry);
+  } catch (e) {
+    if (e instanceof VerifyFail)
+      return { processed, states, error: { lines: e.lines, insn: entry, path: undefined } };
+    throw e;
+  }
+  let pc = entry;
+  for (;;) {
+    try {
+      for (;;) {
+        if (++processed > insnLimit) fail(`BPF program is too large. Processed ${processed} insn`);
+        if (cfg.prunePoints[pc]) {
+          const list = visited.get(pc) ?? [];
+          let pruned = false;
+          // is_state_visited: a new state every 2 jumps and 8 insns, fewer while looping.
+          let addNew = jmps - prevJmps >= 2 && processed - prevProcessed >= 8;
+          let sig: string | undefined;
+          for (let k = 0; k < list.length; k++) {
+            const cp = list[k] as Checkpoint;
+            if (cp.branches > 0) {
+              sig ??= loopSignature(st);
+              if (cp.sig === sig && statesEqual(cp.state, st, 0x7ff, true))
+                fail(`infinite loop detected at insn ${pc}`);
+              if (jmps - prevJmps < 20 && processed - prevProcessed < 100) addNew = false;
+              continue;
+            }
+            if (statesEqual(cp.state, st, cfg.live[pc] as number, false)) {
+              cp.hit++;
+              pruned = true;
+              break;
+            }
+            // is_state_visited: evict states that keep missing.
+            if (++cp.miss > cp.hit * 3 + 3) list.splice(k--, 1);
+          }
+          if (pruned) {
+            pathDone(st.parent);
+            break;
+          }
+          if (addNew && list.length < BPF_COMPLEXITY_LIMIT_STATES * 4) {
+            prevJmps = jmps;
+            prevProcessed = processed;
+            const cp: Checkpoint = {
+              state: st.clone(),
+              branches: 1,
+              parent: st.parent,
+              hist: st.hist,
+              hit: 0,
+              miss: 0,
+              sig: loopSignature(st),
+            };
+            list.push(cp);
+            visited.set(pc, list);
+            st.parent = cp;
+            st.hist = undefined;
+            states++;
+          }
+        }
+        const insn = insns[pc] as Insn;
+        const cls = insn.op & 7;
+        if (cls === I.BPF_JMP || cls === I.BPF_JMP32) jmps++;
+        const spi = stackSlotOf(st, insn);
+        const next = step(env, st, insn, pc, pending);
+        st.hist = { pc, spi, prev: st.hist };
+        if (next < 0) {
+          pathDone(st.parent);
+          break;
+        }
+        pc = next;
+      }
+    } catch (e) {
+      if (e instanceof VerifyFail)
+        return { processed, states, error: { lines: e.lines, insn: pc, path: st.path } };
+      throw e;
+    }
+    const p = pending.pop();
+    if (!p) return { processed, states };
+    st = p.st;
+    pc = p.pc;
+  }
+}
+
+/** states_maybe_looping as a key: equal keys when the innermost frame's registers are the same. */
+function loopSignature(st: VState): string {
+  let k = `${st.frames.length}`;
+  for (let r = 0; r < 10; r++) {
+    const x = st.cur.regs[r] as Reg;
+    k += `|${x.type},${x.off},${x.range},${x.varOff.value},${x.varOff.mask},${x.umin},${x.umax},${x.smin},${x.smax}`;
+  }
+  return k;
+}
+
+/** spi + 1 of a fixed-offset stack load/store in the current frame, else 0 (for backtracking). */
+function stackSlotOf(st: VState, insn: Insn): number {
+  const cls = insn.op & 7;
+  let base: number;
+  if (cls === I.BPF_LDX) base = insn.src;
+  else if (cls === I.BPF_STX || cls === I.BPF_ST) base = insn.dst;
+  else return 0;
+  const r = st.cur.regs[base];
+  if (!r || r.type !== 'stack' || r.frameno !== st.frames.length - 1 || r.varOff.mask !== 0n) return 0;
+  const off = r.off + Number(BigInt.asIntN(64, r.varOff.value)) + insn.off;
+  if (off >= 0 || off < -512) return 0;
+  return Math.floor((-off - 1) / 8) + 1;
+}
+
+/** One instruction; returns the next pc, or -1 when this path ended at the main exit. */
+function step(env: VerifierEnv, st: VState, insn: Insn, pc: number, pending: Pending[]): number {
+  const cls = insn.op & 7;
+  const regs = st.cur.regs;
+  switch (cls) {
+    case I.BPF_ALU:
+    case I.BPF_ALU64:
+      checkAluOp(env, st, insn);
+      return pc + 1;
+    case I.BPF_LDX: {
+      const mode = insn.op & 0xe0;
+      if ((mode !== I.BPF_MEM && mode !== I.BPF_MEMSX) || insn.imm !== 0)
+        fail('BPF_LDX uses reserved fields');
+      readReg(st, insn.src);
+      writeReg(st, insn.dst);
+      const size = I.sizeBytes(insn.op);
+      const dst = (regs[insn.dst] as Reg).clone();
+      checkMemAccess(
+        env,
+        st,
+        insn.src,
+        insn.off,
+        size,
+        'read',
+        dst,
+        undefined,
+        undefined,
+        mode === I.BPF_MEMSX,
+      );
+      (regs[insn.dst] as Reg).assign(dst);
+      return pc + 1;
+    }
+    case I.BPF_STX: {
+      const mode = insn.op & 0xe0;
+      if (mode === I.BPF_ATOMIC) return checkAtomic(env, st, insn, pc);
+      if (mode !== I.BPF_MEM || insn.imm !== 0) fail('BPF_STX uses reserved fields');
+      const value = readReg(st, insn.src);
+      readReg(st, insn.dst);
+      checkMemAccess(
+        env,
+        st,
+        insn.dst,
+        insn.off,
+        I.sizeBytes(insn.op),
+        'write',
+        undefined,
+        value.clone(),
+        undefined,
+        false,
+      );
+      return pc + 1;
+    }
+    case I.BPF_ST: {
+      if ((insn.op & 0xe0) !== I.BPF_MEM || insn.src !== 0) fail('BPF_ST uses reserved fields');
+      readReg(st, insn.dst);
+      checkMemAccess(
+        env,
+        st,
+        insn.dst,
+        insn.off,
+        I.sizeBytes(insn.op),
+        'write',
+        undefined,
+        undefined,
+        insn.imm,
+        false,
+      );
+      return pc + 1;
+    }
+    case I.BPF_LD: {
+      const mode = insn.op & 0xe0;
+      if (mode === I.BPF_ABS || mode === I.BPF_IND)
+        fail('BPF_LD_[ABS|IND] instructions not allowed for this program type');
+      if (!I.isLdImm64(insn)) fail('invalid BPF_LD mode');
+      checkLdImm(env, st, insn, pc);
+      return pc + 2;
+    }
+    case I.BPF_JMP:
+    case I.BPF_JMP32: {
+      const op = insn.op & 0xf0;
+      if (op === I.JMP_CALL) {
+        if (cls !== I.BPF_JMP) fail(`unknown opcode ${insn.op.toString(16)}`);
+        if (isPseudoCall(insn)) return checkFuncCall(env, st, insn, pc);
+        if (insn.src !== 0) fail('BPF_CALL uses reserved fields');
+        checkHelperCall(env, st, insn.imm, pc);
+        return pc + 1;
+      }
+      if (op === I.JMP_JA) {
+        if (insn.src || insn.dst || (cls === I.BPF_JMP && insn.imm) || (cls === I.BPF_JMP32 && insn.off))
+          fail('BPF_JA uses reserved fields');
+        return pc + jaOffset(insn) + 1;
+      }
+      if (op === I.JMP_EXIT) {
+        if (cls !== I.BPF_JMP || insn.src || insn.imm || insn.off || insn.dst)
+          fail('BPF_EXIT uses reserved fields');
+        return checkExit(st);
+      }
+      const out = checkCondJmp(st, insn, pc);
+      if (out.pred >= 0) {
+        let mask = 0;
+        if ((regs[insn.dst] as Reg).type === 'scalar') mask |= 1 << insn.dst;
+        if (insn.op & I.BPF_X && (regs[insn.src] as Reg).type === 'scalar') mask |= 1 << insn.src;
+        if (mask) markPrecise(env.insns, st, mask);
+      }
+      const target = pc + insn.off + 1;
+      if (out.pred === 1) return target;
+      if (out.pred === 0) return pc + 1;
+      const other = out.other as VState;
+      other.path = { insn: pc, taken: true, prev: st.path };
+      st.path = { insn: pc, taken: false, prev: st.path };
+      if (st.parent) st.parent.branches++;
+      pending.push({ st: other, pc: target });
+      if (pending.length > 8192) fail('The sequence of 8193 jumps is too complex.');
+      return pc + 1;
+    }
+    default:
+      fail(`unknown insn class ${cls}`);
+  }
+}
+
+/** check_atomic */
+function checkAtomic(env: VerifierEnv, st: VState, insn: Insn, pc: number): number {
+  const size = I.sizeBytes(insn.op);
+  const ok = [0x00, 0x40, 0x50, 0xa0].map((o) => [o, o | I.ATOMIC_FETCH]).flat();
+  if (!ok.includes(insn.imm) && insn.imm !== I.ATOMIC_XCHG && insn.imm !== I.ATOMIC_CMPXCHG)
+    fail(`BPF_ATOMIC uses invalid atomic opcode ${(insn.imm & 0xff).toString(16).padStart(2, '0')}`);
+  if (size !== 4 && size !== 8) fail('invalid atomic operand size');
+  readReg(st, insn.src);
+  const dst = readReg(st, insn.dst);
+  if (insn.imm === I.ATOMIC_CMPXCHG) readReg(st, 0);
+  if (dst.type === 'ctx' || dst.isPkt())
+    fail(`BPF_ATOMIC stores into R${insn.dst} ${regTypeStr(dst)} is not allowed`);
+  const fetch = (insn.imm & I.ATOMIC_FETCH) !== 0;
+  const loadReg = insn.imm === I.ATOMIC_CMPXCHG ? 0 : fetch ? insn.src : -1;
+  const regs = st.cur.regs;
+  const out = loadReg >= 0 ? (regs[loadReg] as Reg).clone() : undefined;
+  const scratch = (regs[insn.src] as Reg).clone();
+  markUnknown(scratch);
+  checkMemAccess(env, st, insn.dst, insn.off, size, 'read', out ?? scratch, undefined, undefined, false);
+  checkMemAccess(env, st, insn.dst, insn.off, size, 'write', undefined, scratch, undefined, false);
+  if (out) (regs[loadReg] as Reg).assign(out);
+  void pc;
+  return pc + 1;
+}
+
+/** check_ld_imm */
+function checkLdImm(env: VerifierEnv, st: VState, insn: Insn, pc: number): void {
+  const next = env.insns[pc + 1] as Insn;
+  if (next.op !== 0 || next.dst || next.src || next.off) fail('invalid bpf_ld_imm64 insn');
+  const d = writeReg(st, insn.dst);
+  if (insn.src === 0) {
+    markUnknown(d);
+    markKnown(d, (BigInt(next.imm >>> 0) << 32n) | BigInt(insn.imm >>> 0));
+    return;
+  }
+  const t = env.ldImm64(pc);
+  if (!t) fail('unrecognized bpf_ld_imm64 insn');
+  markUnknown(d);
+  markRegKnown(d, 0n);
+  if (t.kind === 'map') {
+    d.type = 'map_ptr';
+    d.map = t.map;
+  } else if (t.kind === 'map_value') {
+    d.type = 'map_value';
+    d.map = t.map;
+    d.off = t.off;
+  } else {
+    d.type = 'func';
+    d.memSize = t.target;
+  }
+}
+
+/**
+ * check_func_call: a static sub-program is verified in the caller's context; a global one only has
+ * its arguments checked against its prototype (btf_check_subprog_call) and returns a scalar.
+ */
+function checkFuncCall(env: VerifierEnv, st: VState, insn: Insn, pc: number): number {
+  if (st.frames.length >= MAX_CALL_FRAMES)
+    fail(`the call stack of ${st.frames.length + 1} frames is too deep !`);
+  const target = pc + insn.imm + 1;
+  const g = env.globalFuncs.get(target);
+  if (g) {
+    const num = env.cfg.subprogs.indexOf(target);
+    try {
+      g.params.forEach((p, i) => {
+        const regno = i + 1;
+        const r = st.cur.regs[regno] as Reg;
+        if (p.kind === 'scalar' && r.type !== 'scalar') fail(`R${regno} is not a scalar`);
+        if (p.kind === 'ctx') {
+          if (r.type !== 'ctx') fail(`arg#${i} expects pointer to ctx`);
+          checkPtrOffReg(r, regno, false);
+        }
+        if (p.kind === 'mem' && !isNullReg(r)) {
+          if (r.type === 'not_init') fail(`R${regno} !read_ok`);
+          checkHelperMem(st, regno, p.size, 'read', false, true);
+        }
+      });
+    } catch (e) {
+      if (e instanceof VerifyFail) e.lines.push(`Caller passes invalid args into func#${num} ('${g.name}')`);
+      throw e;
+    }
+    if (!env.calledGlobals.includes(target)) env.calledGlobals.push(target);
+    for (let r = 1; r <= 5; r++) markNotInit(st.cur.regs[r] as Reg);
+    markUnknown(st.cur.regs[0] as Reg);
+    return pc + 1;
+  }
+  const caller = st.cur;
+  const callee = new FuncState(st.frames.length, pc, target);
+  for (let r = 1; r <= 5; r++) (callee.regs[r] as Reg).assign(caller.regs[r] as Reg);
+  const fp = callee.regs[10] as Reg;
+  markUnknown(fp);
+  markRegKnown(fp, 0n);
+  fp.type = 'stack';
+  fp.frameno = callee.frameno;
+  for (let r = 0; r <= 5; r++) markNotInit(caller.regs[r] as Reg);
+  st.frames.push(callee);
+  return target;
+}
+
+/** BPF_EXIT: prepare_func_exit in a subprogram, check_return_code in the main program. */
+function checkExit(st: VState): number {
+  if (st.frames.length > 1) {
+    // prepare_func_exit: R0 goes back as it is (a void static function leaves it unset).
+    const callee = st.cur;
+    const r0 = callee.regs[0] as Reg;
+    if (r0.type === 'stack' && r0.frameno === callee.frameno)
+      fail('cannot return stack pointer to the caller');
+    st.frames.pop();
+    (st.cur.regs[0] as Reg).assign(r0);
+    return callee.callsite + 1;
+  }
+  if (st.cur.subprog !== 0) {
+    // A global sub-program's own exit (check_return_code for subprograms).
+    const r0 = readReg(st, 0);
+    if (r0.type !== 'scalar')
+      fail(`At subprogram exit the register R0 is not a scalar value (${regTypeStr(r0)})`);
+    return -1;
+  }
+  if (st.refs.length) {
+    const r = st.refs[0] as { id: number; insn: number };
+    fail(
+      `Unreleased reference id=${r.id} alloc_insn=${r.insn}`,
+      'BPF_EXIT instruction in main prog would lead to reference leak',
+    );
+  }
+  readReg(st, 0);
+  return -1;
+}
+
+export { isCall, isExit };

@@ -1,0 +1,66 @@
+// What every check shares (struct bpf_verifier_env): the instructions, the map each ld_imm64
+// refers to, the id generator, and the failure that stops verification with the kernel's words.
+import type { Insn } from '../vm/isa';
+import type { Cfg } from './cfg';
+import type { GlobalFunc } from './globalFuncs';
+import type { Reg, RegType, VMap } from './regState';
+
+/** What a pseudo ld_imm64 loads (resolve_pseudo_ldimm64). */
+export type LdImm64Target =
+  | { kind: 'map'; map: VMap }
+  | { kind: 'map_value'; map: VMap; off: number }
+  | { kind: 'func'; target: number };
+
+export interface VerifierEnv {
+  readonly insns: readonly Insn[];
+  readonly cfg: Cfg;
+  ldImm64(pc: number): LdImm64Target | undefined;
+  /** env->id_gen */
+  idGen: number;
+  /** The program's license is GPL-compatible. */
+  readonly gpl: boolean;
+  /** Expected attach type (egress_ifindex is only readable by devmap programs). */
+  readonly attach: 'xdp' | 'devmap' | 'cpumap';
+  /** Global sub-programs by first instruction (verified on their own). */
+  readonly globalFuncs: ReadonlyMap<number, GlobalFunc>;
+  /** Global sub-programs called so far, in call order (do_check_subprogs verifies these). */
+  readonly calledGlobals: number[];
+}
+
+/** A refusal: the kernel's log lines for it (the last is printed last). */
+export class VerifyFail extends Error {
+  constructor(readonly lines: string[]) {
+    super(lines.join('\n'));
+  }
+}
+
+export function fail(...lines: string[]): never {
+  throw new VerifyFail(lines);
+}
+
+const typeNames: Record<RegType, string> = {
+  not_init: '?',
+  scalar: 'scalar',
+  ctx: 'ctx',
+  map_ptr: 'map_ptr',
+  map_value: 'map_value',
+  map_key: 'map_key',
+  stack: 'fp',
+  pkt: 'pkt',
+  pkt_meta: 'pkt_meta',
+  pkt_end: 'pkt_end',
+  mem: 'mem',
+  func: 'func',
+  btf_id: 'ptr_',
+};
+
+/** reg_type_str */
+export function regTypeStr(r: Pick<Reg, 'type' | 'maybeNull' | 'rdonly' | 'refObjId'>): string {
+  const ringbuf = r.type === 'mem' && r.refObjId !== 0;
+  const base = typeNames[r.type];
+  const prefix = (r.rdonly ? 'rdonly_' : '') + (ringbuf ? 'ringbuf_' : '');
+  if (!r.maybeNull) return prefix + base;
+  return r.type === 'btf_id' ? `${prefix}${base}or_null_` : `${prefix}${base}_or_null`;
+}
+
+export const typeStr = (t: RegType): string => typeNames[t];

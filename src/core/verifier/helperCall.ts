@@ -1,0 +1,296 @@
+// Helper calls (verifier.c check_helper_call, check_func_arg, check_reg_type, check_mem_size_reg,
+// check_map_func_compatibility, get_constant_map_key): arguments against the prototype of
+// bpf/helperProtos.ts, the result register, and which helpers and maps an XDP program may use.
+import { helperById } from '../bpf/helperCatalog';
+import type { ArgType } from '../bpf/helperProtos';
+import { helperProto, xdpMayCall } from '../bpf/helperProtos';
+import { MapType } from '../maps/bpfMap';
+import { readReg } from './aluOp';
+import { fail, regTypeStr } from './env';
+import type { VerifierEnv } from './env';
+import { checkHelperMem, checkPtrOffReg } from './memAccess';
+import type { Reg, RegType, VMap } from './regState';
+import { isNullReg, markKnown, markNotInit, markRegKnown, markUnknown, regBoundsSync } from './regState';
+import type { VState } from './state';
+import { BPF_REG_SIZE, STACK_SPILL, STACK_ZERO } from './state';
+import { tnumIsConst } from './tnum';
+import { markPrecise } from './precision';
+
+const MEM_TYPES: RegType[] = ['stack', 'pkt', 'pkt_meta', 'map_key', 'map_value', 'mem'];
+const MEM_TYPE_NAMES = 'fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem, buf, trusted_ptr_';
+
+function expected(arg: ArgType): { types: RegType[]; names: string } | undefined {
+  switch (arg) {
+    case 'const_map_ptr':
+      return { types: ['map_ptr'], names: 'map_ptr' };
+    case 'map_key':
+    case 'map_value':
+    case 'map_value_uninit':
+    case 'mem':
+    case 'mem_or_null':
+    case 'uninit_mem':
+    case 'fixed_uninit_mem4':
+      return { types: MEM_TYPES, names: MEM_TYPE_NAMES };
+    case 'const_size':
+    case 'const_size_or_zero':
+    case 'const_alloc_size_or_zero':
+      return { types: ['scalar'], names: 'scalar' };
+    case 'ctx':
+      return { types: ['ctx'], names: 'ctx' };
+    case 'func':
+      return { types: ['func'], names: 'func' };
+    case 'stack_or_null':
+      return { types: ['stack'], names: 'fp' };
+    case 'ringbuf_mem':
+      return { types: ['mem'], names: 'ringbuf_mem' };
+    case 'spin_lock':
+    case 'timer':
+      return { types: ['map_value'], names: 'map_value' };
+    default:
+      return undefined;
+  }
+}
+
+/** get_constant_map_key: a key known from the stack (spilled constant or zeros), else -1. */
+function constantMapKey(insns: VerifierEnv['insns'], st: VState, key: Reg, keySize: number): bigint {
+  if (key.type !== 'stack' || !tnumIsConst(key.varOff)) return -1n;
+  const stackOff = key.off + Number(BigInt.asIntN(64, key.varOff.value));
+  const slot = -stackOff - 1;
+  const spi = Math.floor(slot / BPF_REG_SIZE);
+  const off = slot % BPF_REG_SIZE;
+  const s = st.frames[key.frameno]?.stack[spi];
+  if (!s) return -1n;
+  let zero = 0;
+  for (let i = off; i >= 0 && s.types[i] === STACK_ZERO; i--) zero++;
+  if (zero >= keySize) return 0n;
+  if (s.types[BPF_REG_SIZE - 1] !== STACK_SPILL || s.spilled.type !== 'scalar') return -1n;
+  let spill = 0;
+  for (let i = off; i >= 0 && s.types[i] === STACK_SPILL; i--) spill++;
+  if (spill !== keySize || !tnumIsConst(s.spilled.varOff)) return -1n;
+  if (key.frameno === st.frames.length - 1) markPrecise(insns, st, 0, [spi]);
+  return s.spilled.varOff.value;
+}
+
+/** check_map_func_compatibility (the map types XDP programs meet). */
+function mapFuncCompatible(map: VMap | undefined, id: number, name: string): void {
+  if (!map) return;
+  const t = map.type;
+  const bad = (): never => fail(`cannot pass map_type ${t} into func ${name}#${id}`);
+  const lookupLike = [1, 2, 3, 195];
+  switch (t) {
+    case MapType.PROG_ARRAY:
+      if (id !== 12) bad();
+      break;
+    case MapType.PERF_EVENT_ARRAY:
+      if (![22, 25, 55].includes(id)) bad();
+      break;
+    case MapType.RINGBUF:
+      if (![130, 131, 134, 198].includes(id)) bad();
+      break;
+    case MapType.DEVMAP:
+    case MapType.DEVMAP_HASH:
+      if (id !== 51 && id !== 1 && id !== 164) bad();
+      break;
+    case MapType.CPUMAP:
+      if (id !== 51) bad();
+      break;
+    case MapType.XSKMAP:
+      if (id !== 51 && id !== 1) bad();
+      break;
+    case MapType.QUEUE:
+    case MapType.STACK:
+      if (![87, 88, 89].includes(id)) bad();
+      break;
+    case MapType.ARRAY_OF_MAPS:
+    case MapType.HASH_OF_MAPS:
+      if (id !== 1) bad();
+      break;
+    default:
+      break;
+  }
+  switch (id) {
+    case 12:
+      if (t !== MapType.PROG_ARRAY) bad();
+      break;
+    case 25:
+    case 22:
+    case 55:
+      if (t !== MapType.PERF_EVENT_ARRAY) bad();
+      break;
+    case 130:
+    case 131:
+    case 134:
+      if (t !== MapType.RINGBUF) bad();
+      break;
+    case 51:
+      if (!([MapType.DEVMAP, MapType.DEVMAP_HASH, MapType.CPUMAP, MapType.XSKMAP] as number[]).includes(t))
+        bad();
+      break;
+    case 87:
+    case 88:
+    case 89:
+      if (t !== MapType.QUEUE && t !== MapType.STACK) bad();
+      break;
+    case 195:
+      if (!([MapType.PERCPU_ARRAY, MapType.PERCPU_HASH, MapType.LRU_PERCPU_HASH] as number[]).includes(t))
+        bad();
+      break;
+    default:
+      void lookupLike;
+  }
+}
+
+/** check_helper_call for helper `id` at `pc`. */
+export function checkHelperCall(env: VerifierEnv, st: VState, id: number, pc: number): void {
+  const info = helperById(id);
+  if (!info) fail(`invalid func unknown#${id}`);
+  const name = info.name;
+  if (!xdpMayCall(id)) fail(`program of this type cannot use helper ${name}#${id}`);
+  if (info.gplOnly && !env.gpl) fail('cannot call GPL-restricted function from non-GPL compatible program');
+  const proto = helperProto(id) ?? {
+    args: info.args.map((): ArgType => 'anything'),
+    ret: info.returns.endsWith('*') ? 'integer' : info.returns === 'void' ? 'void' : 'integer',
+  };
+  const regs = st.cur.regs;
+  let map: VMap | undefined;
+  let constKey = -1n;
+  let releaseId = 0;
+  for (let a = 0; a < proto.args.length; a++) {
+    const regno = a + 1;
+    const arg = proto.args[a] as ArgType;
+    const reg = readReg(st, regno);
+    if (arg === 'anything') continue;
+    const nullable = arg === 'mem_or_null' || arg === 'stack_or_null';
+    if (nullable && isNullReg(reg)) continue;
+    const exp = expected(arg);
+    if (exp && (!exp.types.includes(reg.type) || reg.maybeNull))
+      fail(`R${regno} type=${regTypeStr(reg)} expected=${exp.names}`);
+    if (reg.type === 'ctx') checkPtrOffReg(reg, regno, false);
+    switch (arg) {
+      case 'const_map_ptr':
+        map = reg.map;
+        break;
+      case 'map_key':
+        if (!map) fail('invalid map_ptr to access map->key');
+        checkHelperMem(st, regno, map.keySize, 'read', false, proto.pktAccess === true);
+        if (map.type === MapType.ARRAY || map.type === MapType.PERCPU_ARRAY)
+          constKey = constantMapKey(env.insns, st, reg, map.keySize);
+        break;
+      case 'map_value':
+      case 'map_value_uninit':
+        if (!map) fail('invalid map_ptr to access map->value');
+        checkHelperMem(
+          st,
+          regno,
+          map.valueSize,
+          arg === 'map_value' ? 'read' : 'write',
+          false,
+          proto.pktAccess === true,
+        );
+        break;
+      case 'fixed_uninit_mem4':
+        checkHelperMem(st, regno, 4, 'write', false, proto.pktAccess === true);
+        break;
+      case 'const_size':
+      case 'const_size_or_zero': {
+        // check_mem_size_reg: the previous argument is the memory, this one its size.
+        const zeroOk = arg === 'const_size_or_zero';
+        const memArg = proto.args[a - 1];
+        const memReg = regs[regno - 1] as Reg;
+        markPrecise(env.insns, st, 1 << regno);
+        if (reg.smin < 0n) fail(`R${regno} min value is negative, either use unsigned or 'var &= const'`);
+        if (reg.umin === 0n && !zeroOk && reg.umax === 0n)
+          fail(`R${regno} invalid zero-sized read: u64=[${reg.umin},${reg.umax}]`);
+        if (reg.umax >= 1n << 29n)
+          fail(`R${regno} unbounded memory access, use 'var &= const' or 'if (var < const)'`);
+        if (memArg === 'mem_or_null' && isNullReg(memReg)) break;
+        const t = memArg === 'uninit_mem' ? 'write' : 'read';
+        checkHelperMem(
+          st,
+          regno - 1,
+          Number(reg.umax),
+          t,
+          zeroOk || reg.umin === 0n,
+          proto.pktAccess === true,
+        );
+        break;
+      }
+      case 'ringbuf_mem':
+      case 'btf_sock':
+        if (proto.release === a) releaseId = reg.refObjId;
+        if (arg === 'ringbuf_mem' && (!reg.refObjId || reg.off !== 0))
+          fail(`R${regno} must be referenced when passed to release function`);
+        break;
+      default:
+        break;
+    }
+  }
+  // record_func_map
+  if (id === 12 && map && map.type !== MapType.PROG_ARRAY) fail('expected prog array map for tail call');
+  mapFuncCompatible(map, id, name);
+  if (releaseId) {
+    const idx = st.refs.findIndex((r) => r.id === releaseId);
+    if (idx < 0) fail(`R1 must be referenced when passed to release function`);
+    st.refs.splice(idx, 1);
+    st.forEachReg((r) => {
+      if (r.refObjId === releaseId) markUnknown(r);
+    });
+  }
+  const sizeArg = (regs[2] as Reg).clone();
+  // reset caller saved regs
+  for (let r = 0; r <= 5; r++) markNotInit(regs[r] as Reg);
+  const r0 = regs[0] as Reg;
+  switch (proto.ret) {
+    case 'integer':
+      markUnknown(r0);
+      if (proto.retRange) {
+        r0.umin = BigInt(proto.retRange[0]);
+        r0.umax = BigInt(proto.retRange[1]);
+        regBoundsSync(r0);
+      }
+      break;
+    case 'void':
+      markNotInit(r0);
+      break;
+    case 'map_value_or_null':
+    case 'ringbuf_mem_or_null':
+    case 'sock_or_null':
+    case 'btf_id_or_null':
+    case 'mem_or_btf_id':
+      markUnknown(r0);
+      markRegKnown(r0, 0n);
+      if (proto.ret === 'map_value_or_null') {
+        if (!map) fail('kernel subsystem misconfigured verifier');
+        r0.type = 'map_value';
+        r0.map = map;
+        r0.maybeNull = !(
+          id === 1 &&
+          constKey >= 0n &&
+          constKey < BigInt(map.maxEntries) &&
+          (map.type === MapType.ARRAY || map.type === MapType.PERCPU_ARRAY)
+        );
+      } else if (proto.ret === 'ringbuf_mem_or_null') {
+        r0.type = 'mem';
+        r0.maybeNull = true;
+        r0.memSize = Number(sizeArg.umax);
+      } else if (proto.ret === 'mem_or_btf_id') {
+        r0.type = 'btf_id';
+      } else {
+        r0.type = 'btf_id';
+        r0.maybeNull = true;
+      }
+      if (r0.maybeNull) r0.id = ++env.idGen;
+      break;
+  }
+  if (proto.acquire) {
+    const rid = ++env.idGen;
+    st.refs.push({ id: rid, insn: pc });
+    r0.refObjId = rid;
+    r0.id = rid;
+  }
+  if (proto.changesPktData)
+    st.forEachReg((r) => {
+      if (r.type === 'pkt' || r.type === 'pkt_meta' || r.type === 'pkt_end') markUnknown(r);
+    });
+  void markKnown;
+}

@@ -1,0 +1,384 @@
+// Memory access checks (verifier.c check_mem_access and what it calls): the context through
+// xdp_is_valid_access (net/core/filter.c), stack slots (check_stack_{read,write}_fixed_off),
+// packet (check_packet_access), map values and keys (check_map_access, check_mem_region_access).
+import { fail, regTypeStr } from './env';
+import type { VerifierEnv } from './env';
+import type { Reg } from './regState';
+import {
+  coerceRegToSize,
+  coerceRegToSizeSx,
+  isNullReg,
+  markConstZero,
+  markKnown,
+  markRegKnown,
+  markUnknown,
+  regWidth,
+  S64_MIN,
+} from './regState';
+import type { FuncState, VState } from './state';
+import { BPF_REG_SIZE, MAX_BPF_STACK, STACK_INVALID, STACK_MISC, STACK_SPILL, STACK_ZERO } from './state';
+import { tnumAdd, tnumConst, tnumIsAligned, tnumIsConst, tnumStr } from './tnum';
+
+export const BPF_MAX_VAR_OFF = 1 << 29;
+export const MAX_PACKET_OFF = 0xffff;
+const XDP_MD_SIZE = 24;
+
+export type Access = 'read' | 'write';
+
+/** __check_mem_access */
+function checkMemBounds(
+  reg: Reg,
+  regno: number,
+  off: number,
+  size: number,
+  memSize: number,
+  zeroOk: boolean,
+): void {
+  const sizeOk = size > 0 || (size === 0 && zeroOk);
+  if (off >= 0 && sizeOk && off + size <= memSize) return;
+  switch (reg.type) {
+    case 'map_key':
+      return fail(`invalid access to map key, key_size=${memSize} off=${off} size=${size}`);
+    case 'map_value':
+      return fail(`invalid access to map value, value_size=${memSize} off=${off} size=${size}`);
+    case 'pkt':
+    case 'pkt_meta':
+    case 'pkt_end':
+      return fail(
+        `invalid access to packet, off=${off} size=${size}, R${regno}(id=${reg.id},off=${off},r=${memSize})`,
+        `R${regno} offset is outside of the packet`,
+      );
+    default:
+      fail(`invalid access to memory, mem_size=${memSize} off=${off} size=${size}`);
+  }
+}
+
+/** check_mem_region_access: the fixed offset plus every value of the variable offset. */
+export function checkMemRegion(
+  reg: Reg,
+  regno: number,
+  off: number,
+  size: number,
+  memSize: number,
+  zeroOk: boolean,
+): void {
+  const smin = reg.smin;
+  if (
+    smin < 0n &&
+    (smin === S64_MIN ||
+      BigInt.asIntN(32, BigInt(off) + smin) !== BigInt(off) + smin ||
+      smin + BigInt(off) < 0n)
+  )
+    fail(`R${regno} min value is negative, either use unsigned index or do a if (index >=0) check.`);
+  try {
+    checkMemBounds(reg, regno, Number(smin) + off, size, memSize, zeroOk);
+  } catch (e) {
+    addLine(e, `R${regno} min value is outside of the allowed memory range`);
+  }
+  if (reg.umax >= BigInt(BPF_MAX_VAR_OFF))
+    fail(`R${regno} unbounded memory access, make sure to bounds check any such access`);
+  try {
+    checkMemBounds(reg, regno, Number(reg.umax) + off, size, memSize, zeroOk);
+  } catch (e) {
+    addLine(e, `R${regno} max value is outside of the allowed memory range`);
+  }
+}
+
+function addLine(e: unknown, line: string): never {
+  if (e && typeof e === 'object' && 'lines' in e) (e as { lines: string[] }).lines.push(line);
+  throw e;
+}
+
+/** check_packet_access */
+export function checkPacketAccess(reg: Reg, regno: number, off: number, size: number, zeroOk: boolean): void {
+  if (reg.smin < 0n)
+    fail(`R${regno} min value is negative, either use unsigned index or do a if (index >=0) check.`);
+  if (reg.range < 0) fail(`R${regno} offset is outside of the packet`);
+  checkMemBounds(reg, regno, off, size, reg.range, zeroOk);
+}
+
+/** xdp_is_valid_access (net/core/filter.c) through check_ctx_access. */
+function checkCtxAccess(env: VerifierEnv, off: number, size: number, t: Access): Reg['type'] {
+  const bad = (): never => fail(`invalid bpf_context access off=${off} size=${size}`);
+  if (env.attach !== 'devmap' && off === 20) bad();
+  if (t === 'write') bad();
+  if (off < 0 || off >= XDP_MD_SIZE || off % size !== 0 || size !== 4) bad();
+  return off === 0 ? 'pkt' : off === 4 ? 'pkt_end' : off === 8 ? 'pkt_meta' : 'scalar';
+}
+
+/** __check_ptr_off_reg: ctx must be used unmodified. */
+export function checkPtrOffReg(reg: Reg, regno: number, fixedOffOk: boolean): void {
+  if (reg.off < 0) fail(`negative offset ${regTypeStr(reg)} ptr R${regno} off=${reg.off} disallowed`);
+  if (!fixedOffOk && reg.off)
+    fail(`dereference of modified ${regTypeStr(reg)} ptr R${regno} off=${reg.off} disallowed`);
+  if (!tnumIsConst(reg.varOff) || reg.varOff.value)
+    fail(`variable ${regTypeStr(reg)} access var_off=${tnumStr(reg.varOff)} disallowed`);
+}
+
+/** check_stack_access_within_bounds: returns the lowest offset touched. */
+function stackBounds(reg: Reg, regno: number, off: number, size: number, extra: string): number {
+  let minOff: number;
+  let maxOff: number;
+  const known = tnumIsConst(reg.varOff);
+  if (known) {
+    minOff = Number(BigInt.asIntN(64, reg.varOff.value)) + off;
+    maxOff = minOff + size;
+  } else {
+    if (reg.smax >= BigInt(BPF_MAX_VAR_OFF) || reg.smin <= -BigInt(BPF_MAX_VAR_OFF))
+      fail(`invalid unbounded variable-offset${extra} stack R${regno}`);
+    minOff = Number(reg.smin) + off;
+    maxOff = Number(reg.smax) + off + size;
+  }
+  if (minOff < -MAX_BPF_STACK || minOff > -1 || maxOff > 0 || size < 0) {
+    if (known) fail(`invalid${extra} stack R${regno} off=${minOff} size=${size}`);
+    fail(
+      `invalid variable-offset${extra} stack R${regno} var_off=${tnumStr(reg.varOff)} off=${off} size=${size}`,
+    );
+  }
+  return minOff;
+}
+
+const frameOf = (st: VState, reg: Reg): FuncState => st.frames[reg.frameno] as FuncState;
+
+/** check_stack_write_fixed_off / check_stack_write_var_off */
+function stackWrite(
+  st: VState,
+  reg: Reg,
+  off: number,
+  size: number,
+  value: Reg | undefined,
+  imm: number | undefined,
+): void {
+  const f = frameOf(st, reg);
+  if (!tnumIsConst(reg.varOff)) {
+    // Variable offset: every byte it may touch becomes MISC (ZERO when writing zero).
+    const lo = Number(reg.smin) + off;
+    const hi = Number(reg.smax) + off + size;
+    const zero = (value && isNullReg(value)) || imm === 0;
+    for (let o = lo; o < hi; o++) {
+      const slot = -o - 1;
+      const s = f.slot(Math.floor(slot / BPF_REG_SIZE));
+      if (s.types[BPF_REG_SIZE - 1] === STACK_SPILL) s.types.fill(STACK_MISC);
+      const t = s.types[slot % BPF_REG_SIZE];
+      s.types[slot % BPF_REG_SIZE] = zero && t === STACK_ZERO ? STACK_ZERO : STACK_MISC;
+    }
+    return;
+  }
+  const o = Number(BigInt.asIntN(64, reg.varOff.value)) + off;
+  const slot = -o - 1;
+  const spi = Math.floor(slot / BPF_REG_SIZE);
+  const s = f.slot(spi);
+  const saveSpill = (r: Reg): void => {
+    s.spilled.assign(r);
+    let i = BPF_REG_SIZE;
+    for (; i > BPF_REG_SIZE - size; i--) s.types[i - 1] = STACK_SPILL;
+    for (; i; i--) {
+      const t = s.types[i - 1];
+      if (t !== STACK_ZERO && t !== STACK_INVALID) s.types[i - 1] = STACK_MISC;
+    }
+  };
+  if (value && o % BPF_REG_SIZE === 0 && value.type === 'scalar') {
+    saveSpill(value);
+    if (regWidth(value) > size * 8) s.spilled.id = 0;
+  } else if (!value && o % BPF_REG_SIZE === 0 && imm !== undefined) {
+    const tmp = s.spilled.clone();
+    markUnknown(tmp);
+    markKnown(tmp, BigInt(imm));
+    tmp.type = 'scalar';
+    saveSpill(tmp);
+  } else if (value && value.type !== 'scalar' && value.type !== 'not_init') {
+    if (size !== BPF_REG_SIZE) fail('invalid size of register spill');
+    if (st.cur !== f && value.type === 'stack')
+      fail('cannot spill pointers to stack into stack frame of the caller');
+    saveSpill(value);
+  } else {
+    let type = STACK_MISC;
+    if (s.types[BPF_REG_SIZE - 1] === STACK_SPILL)
+      for (let i = 0; i < BPF_REG_SIZE; i++) if (s.types[i] === STACK_SPILL) s.types[i] = STACK_MISC;
+    s.spilled.type = 'not_init';
+    if ((value && isNullReg(value)) || (!value && imm === 0)) type = STACK_ZERO;
+    for (let i = 0; i < size; i++) s.types[(slot - i) % BPF_REG_SIZE] = type;
+  }
+}
+
+/** check_stack_read_fixed_off / check_stack_read_var_off */
+function stackRead(st: VState, reg: Reg, off: number, size: number, dst: Reg | undefined): void {
+  const f = frameOf(st, reg);
+  if (!tnumIsConst(reg.varOff)) {
+    const lo = Number(reg.smin) + off;
+    const hi = Number(reg.smax) + off + size;
+    let zeros = true;
+    for (let o = lo; o < hi; o++) if (f.byteType(o) !== STACK_ZERO) zeros = false;
+    if (dst) {
+      if (zeros) markConstZero(dst);
+      else markUnknown(dst);
+    }
+    return;
+  }
+  const o = Number(BigInt.asIntN(64, reg.varOff.value)) + off;
+  const slot = -o - 1;
+  const s = f.stack[Math.floor(slot / BPF_REG_SIZE)];
+  if (s && s.types[BPF_REG_SIZE - 1] === STACK_SPILL) {
+    let spillSize = 1;
+    for (let i = BPF_REG_SIZE - 1; i > 0 && s.types[i - 1] === STACK_SPILL; i--) spillSize++;
+    const sp = s.spilled;
+    if (size !== BPF_REG_SIZE || spillSize !== BPF_REG_SIZE) {
+      if (sp.type !== 'scalar') fail('invalid size of register fill');
+      if (!dst) return;
+      // bpf_stack_narrow_access_ok: the low bytes of the spill (little endian).
+      const narrowOk = size <= spillSize && ((o % BPF_REG_SIZE) + BPF_REG_SIZE) % BPF_REG_SIZE === 0;
+      if (narrowOk) {
+        dst.assign(sp);
+        if (regWidth(sp) > size * 8) dst.id = 0;
+      } else {
+        let spill = 0;
+        let zero = 0;
+        for (let i = 0; i < size; i++) {
+          const t = s.types[(slot - i) % BPF_REG_SIZE];
+          if (t === STACK_SPILL) spill++;
+          else if (t === STACK_ZERO) zero++;
+        }
+        if ((spill === size && tnumIsConst(sp.varOff) && sp.varOff.value === 0n) || zero === size)
+          markConstZero(dst);
+        else markUnknown(dst);
+      }
+    } else if (dst) {
+      dst.assign(sp);
+    }
+    return;
+  }
+  if (!dst) return;
+  let zero = 0;
+  for (let i = 0; i < size; i++) if (f.byteType(o + i) === STACK_ZERO) zero++;
+  if (zero === size) markConstZero(dst);
+  else markUnknown(dst);
+}
+
+/** check_mem_access: `regno` + `off` accessed with `size` bytes; `dst` receives a read. */
+export function checkMemAccess(
+  env: VerifierEnv,
+  st: VState,
+  regno: number,
+  off: number,
+  size: number,
+  t: Access,
+  dst: Reg | undefined,
+  value: Reg | undefined,
+  imm: number | undefined,
+  signExtend: boolean,
+): void {
+  const reg = st.cur.regs[regno] as Reg;
+  // check_ptr_alignment: only the stack is strict on this architecture.
+  if (reg.type === 'stack' && size > 1) {
+    const ro = tnumAdd(reg.varOff, tnumConst(BigInt(reg.off + off)));
+    if (!tnumIsAligned(ro, size)) {
+      fail(`misaligned stack access off ${tnumStr(reg.varOff)}+${reg.off}+${off} size ${size}`);
+    }
+  }
+  const o = off + reg.off;
+  if (reg.type === 'map_key' && !reg.maybeNull) {
+    checkMemRegion(reg, regno, o, size, reg.map?.keySize ?? 0, false);
+    if (dst) markUnknown(dst);
+  } else if (reg.type === 'map_value' && !reg.maybeNull) {
+    const map = reg.map;
+    const rdonlyProg = map ? (map.flags & 0x80) !== 0 : false;
+    if (t === 'write' && rdonlyProg)
+      fail(`write into map forbidden, value_size=${map?.valueSize ?? 0} off=${o} size=${size}`);
+    checkMemRegion(reg, regno, o, size, map?.valueSize ?? 0, false);
+    if (dst) {
+      markUnknown(dst);
+      // bpf_map_direct_read: a frozen read-only map tracks its contents as known scalars.
+      const data = map?.frozenData;
+      if (t === 'read' && data && tnumIsConst(reg.varOff)) {
+        const at = o + Number(BigInt.asIntN(64, reg.varOff.value));
+        let v = 0n;
+        for (let i = size - 1; i >= 0; i--) v = (v << 8n) | BigInt(data[at + i] ?? 0);
+        markKnown(dst, v);
+      }
+    }
+  } else if (reg.type === 'mem' && !reg.maybeNull) {
+    if (t === 'write' && reg.rdonly) fail(`R${regno} cannot write into ${regTypeStr(reg)}`);
+    checkMemRegion(reg, regno, o, size, reg.memSize, false);
+    if (dst) markUnknown(dst);
+  } else if (reg.type === 'ctx') {
+    if (t === 'write' && imm !== undefined && !value)
+      fail(`BPF_ST stores into R${regno} ${regTypeStr(reg)} is not allowed`);
+    checkPtrOffReg(reg, regno, false);
+    const rt = checkCtxAccess(env, o, size, t);
+    if (dst) {
+      if (rt === 'scalar') markUnknown(dst);
+      else {
+        markUnknown(dst);
+        markRegKnown(dst, 0n);
+        dst.type = rt;
+        dst.range = 0;
+        dst.id = 0;
+      }
+    }
+  } else if (reg.type === 'stack') {
+    stackBounds(reg, regno, o, size, t === 'read' ? ' read from' : ' write to');
+    if (t === 'read') stackRead(st, reg, o, size, dst);
+    else stackWrite(st, reg, o, size, value, imm);
+  } else if (reg.isPkt()) {
+    checkPacketAccess(reg, regno, o, size, false);
+    if (dst) markUnknown(dst);
+  } else {
+    fail(`R${regno} invalid mem access '${regTypeStr(reg)}'`);
+  }
+  if (dst && size < BPF_REG_SIZE && dst.type === 'scalar') {
+    if (signExtend) coerceRegToSizeSx(dst, size);
+    else coerceRegToSize(dst, size);
+  }
+}
+
+/** check_helper_mem_access + check_stack_range_initialized: a helper reads/writes [reg, reg+size). */
+export function checkHelperMem(
+  st: VState,
+  regno: number,
+  size: number,
+  t: Access,
+  zeroOk: boolean,
+  pktAccess: boolean,
+): void {
+  const reg = st.cur.regs[regno] as Reg;
+  switch (reg.type) {
+    case 'pkt':
+    case 'pkt_meta':
+      if (!pktAccess) fail('helper access to the packet is not allowed');
+      checkPacketAccess(reg, regno, reg.off, size, zeroOk);
+      return;
+    case 'map_key':
+      checkMemRegion(reg, regno, reg.off, size, reg.map?.keySize ?? 0, zeroOk);
+      return;
+    case 'map_value':
+      if (t === 'write' && reg.map && reg.map.flags & 0x80)
+        fail(`write into map forbidden, value_size=${reg.map.valueSize} off=${reg.off} size=${size}`);
+      checkMemRegion(reg, regno, reg.off, size, reg.map?.valueSize ?? 0, zeroOk);
+      return;
+    case 'mem':
+      checkMemRegion(reg, regno, reg.off, size, reg.memSize, zeroOk);
+      return;
+    case 'stack': {
+      if (size === 0 && zeroOk) return;
+      const extra = ' indirect access to';
+      const minOff = stackBounds(reg, regno, reg.off, size, extra);
+      const f = frameOf(st, reg);
+      const maxOff = tnumIsConst(reg.varOff) ? minOff + size : Number(reg.smax) + reg.off + size;
+      for (let o = minOff; o < maxOff; o++) {
+        const slot = -o - 1;
+        const s = f.slot(Math.floor(slot / BPF_REG_SIZE));
+        if (t === 'write') {
+          // Raw (uninit) memory: the helper writes it, the bytes become MISC.
+          if (s.types[BPF_REG_SIZE - 1] === STACK_SPILL) {
+            s.types.fill(STACK_MISC);
+            s.spilled.type = 'not_init';
+          }
+          s.types[slot % BPF_REG_SIZE] = STACK_MISC;
+        }
+      }
+      return;
+    }
+    default:
+      fail(`R${regno} invalid mem access '${regTypeStr(reg)}'`);
+  }
+}

@@ -1,0 +1,44 @@
+// The verifier's answer for one object: per program the kernel's verdict (accepted/rejected), the
+// instruction and source line where the kernel stops, its message, and the branches that led there.
+
+/** The branch taken at an earlier conditional jump on the path to the error. */
+export interface BranchStep {
+  insn: number;
+  line?: number;
+  file?: string;
+  taken: boolean;
+  /** The condition as the kernel's log prints it, e.g. "if r3 > r2 goto pc+5". */
+  text: string;
+}
+
+export interface VerifierError {
+  /** The kernel's own words: the lines of its complaint (before "processed N insns"), joined by \n. */
+  message: string;
+  /** Instruction index inside the program (after linking its sub-programs). */
+  insn: number;
+  file?: string;
+  /** 1-based. */
+  line?: number;
+  column?: number;
+  path: BranchStep[];
+}
+
+export interface ProgramVerdict {
+  name: string;
+  section: string;
+  verdict: 'accepted' | 'rejected';
+  insnsProcessed: number;
+  error?: VerifierError;
+  statesExplored?: number;
+}
+
+export interface VerifyReport {
+  programs: ProgramVerdict[];
+}
+
+export interface VerifyOptions {
+  /** Only this program (by function name). */
+  program?: string;
+  /** Processed-instruction limit (default 1_000_000, the kernel's BPF_COMPLEXITY_LIMIT_INSNS). */
+  insnLimit?: number;
+}

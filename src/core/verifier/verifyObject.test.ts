@@ -1,0 +1,42 @@
+// verifyObject over clang-built objects (prebuilt in test/fixtures/verifier/obj, so no clang is
+// needed): the verdict, the kernel's words and the source line Linux 6.18 gave for each.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { verifyObject } from './verifyObject';
+
+const obj = (name: string): Uint8Array =>
+  new Uint8Array(readFileSync(path.join(__dirname, '../../../test/fixtures/verifier/obj', `${name}.bpf.o`)));
+
+describe('verifyObject', () => {
+  it('accepts the parser that checks the IP header against data_end', () => {
+    const [p] = verifyObject(obj('accept_iph_check')).programs;
+    assert.equal(p?.verdict, 'accepted');
+    assert.ok((p?.insnsProcessed ?? 0) > 0);
+  });
+
+  it('rejects the parser without the IP header check on its line, with the branch path', () => {
+    const [p] = verifyObject(obj('reject_no_iph_check')).programs;
+    assert.equal(p?.verdict, 'rejected');
+    assert.equal(
+      p?.error?.message,
+      'invalid access to packet, off=22 size=1, R1(id=0,off=22,r=14)\nR1 offset is outside of the packet',
+    );
+    assert.equal(p?.error?.line, 17);
+    assert.ok(p?.error?.file?.endsWith('reject_no_iph_check.bpf.c'));
+    assert.ok((p?.error?.path.length ?? 0) > 0);
+    assert.equal(p?.error?.path[0]?.taken, false);
+  });
+
+  it("rejects a map value dereference before its NULL check as 'map_value_or_null'", () => {
+    const [p] = verifyObject(obj('reject_map_value_or_null')).programs;
+    assert.equal(p?.error?.message, "R0 invalid mem access 'map_value_or_null'");
+    assert.equal(p?.error?.line, 18);
+  });
+
+  it('reports no XDP program for a tc object and throws the loader error for garbage', () => {
+    assert.deepEqual(verifyObject(obj('tc_only')).programs, []);
+    assert.throws(() => verifyObject(new Uint8Array([1, 2, 3, 4])));
+  });
+});

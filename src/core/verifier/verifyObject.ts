@@ -1,0 +1,243 @@
+// Entry point: loads a BPF object as libbpf would (maps relocated, sub-programs linked) and runs
+// the verifier over each XDP program, answering as Linux 6.18's verifier would (bpf_check).
+import { parseElf, STT_FUNC } from '../elf/elfFile';
+import { loadObject } from '../elf/loadObject';
+import type { BpfMap } from '../maps/bpfMap';
+import type { Insn } from '../vm/isa';
+import * as I from '../vm/isa';
+import { ADDR_BASE } from '../vm/memory';
+import type { XdpProgram } from '../vm/xdpProgram';
+import { buildCfg, CfgError } from './cfg';
+import { doCheck } from './doCheck';
+import type { LdImm64Target, VerifierEnv } from './env';
+import type { GlobalFunc } from './globalFuncs';
+import { globalFuncsOf } from './globalFuncs';
+import type { VMap } from './regState';
+import type { BranchStep, ProgramVerdict, VerifyOptions, VerifyReport } from './verdict';
+
+const DEFAULT_INSN_LIMIT = 1_000_000;
+
+/** license_is_gpl_compatible */
+const GPL_LICENSES = [
+  'GPL',
+  'GPL v2',
+  'GPL and additional rights',
+  'Dual BSD/GPL',
+  'Dual MIT/GPL',
+  'Dual MPL/GPL',
+];
+
+function toVMap(m: BpfMap): VMap {
+  const d = m.def;
+  const v: VMap = {
+    name: m.name,
+    type: d.type,
+    keySize: d.keySize,
+    valueSize: d.valueSize,
+    maxEntries: d.maxEntries,
+    flags: d.flags,
+  };
+  if (d.inner)
+    v.inner = {
+      name: d.inner.name,
+      type: d.inner.type,
+      keySize: d.inner.keySize,
+      valueSize: d.inner.valueSize,
+      maxEntries: d.inner.maxEntries,
+      flags: d.inner.flags,
+    };
+  return v;
+}
+
+interface ProgramInput {
+  name: string;
+  section: string;
+  attach: 'xdp' | 'devmap' | 'cpumap';
+  insns: readonly Insn[];
+  ldImm64(pc: number): LdImm64Target | undefined;
+  /** Length of the program's own function (the rest is appended .text); 0: unknown. */
+  mainLength?: number;
+  /** Global sub-programs by first instruction (none: every sub-program is static). */
+  globalFuncs?: ReadonlyMap<number, GlobalFunc>;
+  sourceOf(pc: number): { file: string; line: number; column: number } | undefined;
+}
+
+/** Verifies one program's linked instructions (exported for tests over hand-built programs). */
+export function verifyProgram(p: ProgramInput, opts: VerifyOptions & { gpl?: boolean } = {}): ProgramVerdict {
+  const base = { name: p.name, section: p.section };
+  const reject = (
+    message: string,
+    insn: number,
+    processed: number,
+    steps: BranchStep[],
+    states?: number,
+    withLine = true,
+  ): ProgramVerdict => {
+    // check_cfg's refusals come before any walk: the kernel prints no source line for them.
+    const src = withLine ? p.sourceOf(insn) : undefined;
+    return {
+      ...base,
+      verdict: 'rejected',
+      insnsProcessed: processed,
+      ...(states !== undefined ? { statesExplored: states } : {}),
+      error: {
+        message,
+        insn,
+        ...(src ? { file: src.file, line: src.line, column: src.column } : {}),
+        path: steps,
+      },
+    };
+  };
+  let cfg;
+  try {
+    cfg = buildCfg(p.insns, p.mainLength ?? 0);
+  } catch (e) {
+    if (e instanceof CfgError) return reject(e.message, e.insn, 0, [], undefined, false);
+    throw e;
+  }
+  const env: VerifierEnv = {
+    insns: p.insns,
+    cfg,
+    ldImm64: (pc) => p.ldImm64(pc),
+    idGen: 0,
+    gpl: opts.gpl ?? true,
+    attach: p.attach,
+    globalFuncs: p.globalFuncs ?? new Map(),
+    calledGlobals: [],
+  };
+  const limit = opts.insnLimit ?? DEFAULT_INSN_LIMIT;
+  let res = doCheck(env, limit);
+  // do_check_subprogs: each global sub-program the program calls, on its own.
+  for (let k = 0; !res.error && k < env.calledGlobals.length; k++) {
+    const sub = doCheck(env, limit, env.calledGlobals[k], res.processed);
+    res = { ...sub, states: res.states + sub.states };
+  }
+  if (!res.error)
+    return { ...base, verdict: 'accepted', insnsProcessed: res.processed, statesExplored: res.states };
+  const steps: BranchStep[] = [];
+  for (let s = res.error.path; s; s = s.prev) {
+    const src = p.sourceOf(s.insn);
+    steps.push({
+      insn: s.insn,
+      ...(src ? { line: src.line, file: src.file } : {}),
+      taken: s.taken,
+      text: jumpText(p.insns[s.insn] as Insn, s.insn),
+    });
+  }
+  steps.reverse();
+  return reject(res.error.lines.join('\n'), res.error.insn, res.processed, steps, res.states);
+}
+
+const JMP_OPS: Record<number, string> = {
+  0x10: '==',
+  0x20: '>',
+  0x30: '>=',
+  0x40: '&',
+  0x50: '!=',
+  0x60: 's>',
+  0x70: 's>=',
+  0xa0: '<',
+  0xb0: '<=',
+  0xc0: 's<',
+  0xd0: 's<=',
+};
+
+/** The condition as the kernel's log prints it (print_bpf_insn). */
+function jumpText(i: Insn, pc: number): string {
+  const w = (i.op & 7) === I.BPF_JMP32 ? 'w' : 'r';
+  const rhs = i.op & I.BPF_X ? `${w}${i.src}` : `${i.imm}`;
+  void pc;
+  return `if ${w}${i.dst} ${JMP_OPS[i.op & 0xf0] ?? '?'} ${rhs} goto pc${i.off >= 0 ? '+' : ''}${i.off}`;
+}
+
+/** The maps behind ld_imm64 instructions, as the loader resolved them. */
+function ldImm64Resolver(
+  prog: XdpProgram,
+  maps: readonly BpfMap[],
+): (pc: number) => LdImm64Target | undefined {
+  const opts = (
+    prog as unknown as {
+      compileOptions: { resolveLdImm64?: (pc: number, i: Insn, n: Insn) => { hi: number; lo: number } };
+    }
+  ).compileOptions;
+  const byHandle = new Map<number, BpfMap>();
+  const byValueRegion = new Map<number, BpfMap>();
+  for (const m of maps) {
+    byHandle.set(m.handle.id, m);
+    if (m.def.maxEntries === 1 && m.def.keySize === 4) {
+      try {
+        const r = m.lookup(new Uint8Array(4), 0);
+        if (r) byValueRegion.set(r.id, m);
+        // libbpf freezes .rodata (BPF_F_RDONLY_PROG) after filling it.
+        if (r && m.def.flags & 0x80 && !vmapCache.has(m))
+          vmapCache.set(m, { ...toVMap(m), frozenData: r.u8.slice() });
+      } catch {
+        // not a global-data array
+      }
+    }
+  }
+  return (pc) => {
+    const insn = prog.insns[pc];
+    const next = prog.insns[pc + 1];
+    if (!insn || !next) return undefined;
+    if (insn.src === I.PSEUDO_FUNC) return { kind: 'func', target: pc + insn.imm + 1 };
+    const r = opts.resolveLdImm64?.(pc, insn, next);
+    if (!r) return undefined;
+    if (insn.src === I.PSEUDO_MAP_FD) {
+      const m = byHandle.get(r.hi);
+      return m ? { kind: 'map', map: toVMapCached(m) } : undefined;
+    }
+    if (insn.src === I.PSEUDO_MAP_VALUE) {
+      const m = byValueRegion.get(r.hi);
+      return m ? { kind: 'map_value', map: toVMapCached(m), off: r.lo - ADDR_BASE } : undefined;
+    }
+    return undefined;
+  };
+}
+
+const vmapCache = new WeakMap<BpfMap, VMap>();
+function toVMapCached(m: BpfMap): VMap {
+  let v = vmapCache.get(m);
+  if (!v) {
+    v = toVMap(m);
+    vmapCache.set(m, v);
+  }
+  return v;
+}
+
+/** Where the loader appended `.text` behind the program's own instructions. */
+function textBaseOf(elf: ReturnType<typeof parseElf>, name: string, section: string): number {
+  const sec = elf.section(section);
+  const sym = elf.symbols.find((s) => s.name === name && s.shndx === sec?.index && s.type === STT_FUNC);
+  if (!sym || !sec) return 0;
+  return sym.size > 0 ? sym.size / 8 : (sec.size - sym.value) / 8;
+}
+
+/** Verifies every XDP program of the object (a malformed ELF throws the loader's error). */
+export function verifyObject(bytes: Uint8Array, opts: VerifyOptions = {}): VerifyReport {
+  const obj = loadObject(bytes, { forVerifier: true });
+  const elf = parseElf(bytes);
+  const lic = elf.section('license');
+  const license = lic ? String.fromCharCode(...lic.data.subarray(0, 128)).replace(/\0.*$/s, '') : '';
+  const gpl = GPL_LICENSES.includes(license);
+  const programs: ProgramVerdict[] = [];
+  for (const p of obj.programs) {
+    if (opts.program !== undefined && p.name !== opts.program) continue;
+    programs.push(
+      verifyProgram(
+        {
+          name: p.name,
+          section: p.section,
+          attach: p.attach,
+          insns: p.insns,
+          ldImm64: ldImm64Resolver(p, obj.maps),
+          mainLength: textBaseOf(elf, p.name, p.section),
+          globalFuncs: globalFuncsOf(elf, textBaseOf(elf, p.name, p.section)),
+          sourceOf: (pc) => p.sourceOf(pc),
+        },
+        { ...opts, gpl },
+      ),
+    );
+  }
+  return { programs };
+}

@@ -1,0 +1,158 @@
+// The real kernel's verdict on every XDP program of an object, in the shape of our own verifier's
+// report (core/verifier/verdict.ts), so `xdp-lab verify --kernel` and the differential test can diff.
+// libbpf (through python3's ctypes) loads one program at a time (autoload off for the others).
+import { runProcess } from './process';
+import { parseVerifierLog } from '../core/analysis/verifierLog';
+import type { ProgramVerdict, VerifyReport } from '../core/verifier/verdict';
+
+/** The kernel could not be asked at all (no root, no python3/libbpf, not Linux): not a verdict. */
+export class KernelVerifyUnavailable extends Error {}
+
+/**
+ * Per XDP program: open the object, autoload only that program, load with log level 4 (stats: the
+ * processed-insn count) and, if refused, again with level 1|4 into a 16 MiB buffer (the kernel's
+ * rotating log keeps the tail, where the complaint is) for the source-line annotations. Every fd
+ * is closed when the object is closed: nothing stays loaded, nothing is pinned.
+ */
+const SCRIPT = String.raw`
+import ctypes, json, os, sys
+try:
+    lib = ctypes.CDLL("libbpf.so.1", use_errno=True)
+except OSError as e:
+    print(json.dumps({"unavailable": "libbpf.so.1 not found (install the Debian package libbpf1): " + str(e)})); sys.exit(0)
+vp = ctypes.c_void_p
+def fn(name, res, args):
+    f = getattr(lib, name); f.restype = res; f.argtypes = args; return f
+open_file = fn("bpf_object__open_file", vp, [ctypes.c_char_p, vp])
+get_error = fn("libbpf_get_error", ctypes.c_long, [vp])
+next_prog = fn("bpf_object__next_program", vp, [vp, vp])
+prog_name = fn("bpf_program__name", ctypes.c_char_p, [vp])
+sec_name = fn("bpf_program__section_name", ctypes.c_char_p, [vp])
+prog_type = fn("bpf_program__type", ctypes.c_int, [vp])
+set_autoload = fn("bpf_program__set_autoload", ctypes.c_int, [vp, ctypes.c_bool])
+set_level = fn("bpf_program__set_log_level", ctypes.c_int, [vp, ctypes.c_uint32])
+set_buf = fn("bpf_program__set_log_buf", ctypes.c_int, [vp, ctypes.c_char_p, ctypes.c_size_t])
+load = fn("bpf_object__load", ctypes.c_int, [vp])
+close = fn("bpf_object__close", None, [vp])
+PRINT = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_int, ctypes.c_char_p, vp)
+quiet = PRINT(lambda level, fmt, args: 0)
+fn("libbpf_set_print", vp, [PRINT])(quiet)
+path = sys.argv[1].encode()
+only = sys.argv[2] if len(sys.argv) > 2 else None
+
+def programs(obj):
+    p = None
+    while True:
+        p = next_prog(obj, p)
+        if not p:
+            return
+        yield p
+
+def open_obj():
+    obj = open_file(path, None)
+    err = get_error(obj)
+    if err:
+        print(json.dumps({"error": "libbpf cannot open it: " + os.strerror(abs(err))})); sys.exit(0)
+    return obj
+
+obj = open_obj()
+progs = [(prog_name(p).decode(), sec_name(p).decode(), prog_type(p)) for p in programs(obj)]
+close(obj)
+out = []
+for name, sec, ptype in progs:
+    if ptype != 6 or (only is not None and name != only):
+        continue
+    res = {"name": name, "section": sec}
+    for level, size in ((4, 1 << 16), (1 | 4, 1 << 24)):
+        obj = open_obj()
+        buf = ctypes.create_string_buffer(size)
+        for p in programs(obj):
+            mine = prog_name(p).decode() == name
+            set_autoload(p, mine)
+            if mine:
+                set_level(p, level)
+                set_buf(p, buf, size)
+        r = load(obj)
+        close(obj)
+        res["log"] = buf.value.decode(errors="replace")
+        res["errno"] = abs(r)
+        res["strerror"] = os.strerror(abs(r)) if r else ""
+        if r == 0:
+            break
+    out.append(res)
+print(json.dumps({"programs": out}))
+`;
+
+interface ScriptProgram {
+  name: string;
+  section: string;
+  log: string;
+  errno: number;
+  strerror: string;
+}
+
+const EPERM = 1;
+
+/** Turns one program's load outcome into a verdict (exported for tests of the log reading). */
+export function kernelVerdict(p: ScriptProgram): ProgramVerdict {
+  const processed = /processed (\d+) insns/.exec(p.log);
+  const insnsProcessed = processed ? Number(processed[1]) : 0;
+  // The stats line's total_states: the states the kernel kept for pruning.
+  const states = /total_states (\d+)/.exec(p.log);
+  const stats = states ? { statesExplored: Number(states[1]) } : {};
+  if (p.errno === 0)
+    return { name: p.name, section: p.section, verdict: 'accepted', insnsProcessed, ...stats };
+  const wrapped = `libbpf: prog '${p.name}': -- BEGIN PROG LOAD LOG --\n${p.log}\n-- END PROG LOAD LOG --\n`;
+  const r = p.log.trim() ? parseVerifierLog(wrapped) : undefined;
+  // All the lines of the complaint, as the kernel wrote them (core/verifier's messages do the same).
+  const message = r?.complaintLines.join('\n') ?? `the program could not be loaded: ${p.strerror}`;
+  return {
+    name: p.name,
+    section: p.section,
+    verdict: 'rejected',
+    insnsProcessed,
+    ...stats,
+    error: {
+      message,
+      insn: r?.insn ?? 0,
+      ...(r?.file !== undefined ? { file: r.file } : {}),
+      ...(r?.line !== undefined ? { line: r.line + 1 } : {}),
+      path: [],
+    },
+  };
+}
+
+/** Asks the running kernel (root or CAP_BPF+CAP_NET_ADMIN) about every XDP program of `objectPath`. */
+export async function kernelVerifyObject(
+  objectPath: string,
+  opts: { program?: string; python?: string; signal?: AbortSignal } = {},
+): Promise<VerifyReport> {
+  if (process.platform !== 'linux') throw new KernelVerifyUnavailable('the kernel verifier needs Linux');
+  const python = opts.python ?? 'python3';
+  const argv = [python, '-c', SCRIPT, objectPath, ...(opts.program !== undefined ? [opts.program] : [])];
+  let result;
+  try {
+    result = await runProcess(argv, opts.signal ? { signal: opts.signal } : {});
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'EACCES')
+      throw new KernelVerifyUnavailable(
+        `${python} not found: install the Debian package python3 (it drives libbpf for --kernel)`,
+      );
+    throw e;
+  }
+  let parsed: { programs?: ScriptProgram[]; error?: string; unavailable?: string };
+  try {
+    parsed = JSON.parse(result.stdout) as typeof parsed;
+  } catch {
+    throw new KernelVerifyUnavailable(
+      `the libbpf loader failed: ${result.stderr.trim().split('\n').pop() ?? `exit ${String(result.code)}`}`,
+    );
+  }
+  if (parsed.unavailable) throw new KernelVerifyUnavailable(parsed.unavailable);
+  if (parsed.error) throw new KernelVerifyUnavailable(parsed.error);
+  const programs = parsed.programs ?? [];
+  if (programs.some((p) => p.errno === EPERM && !/processed \d+ insns/.test(p.log)))
+    throw new KernelVerifyUnavailable('loading BPF programs needs root (or CAP_BPF and CAP_NET_ADMIN)');
+  return { programs: programs.map(kernelVerdict) };
+}

@@ -1,0 +1,99 @@
+// Issue 11's measure: every verifier fixture (test/fixtures/verifier), compiled by clang, judged by
+// the real kernel (libbpf load with the log, src/node/kernelVerify) and by our verifyObject; fails on
+// any disagreement of verdict, and for rejections of message and source line. Also checks that the
+// kernel still says what line 1 of the fixture recorded, and `xdp-lab verify --kernel` end to end.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { ProgramVerdict, VerifyReport } from '../../src/core/verifier/verdict';
+import { verifyObject } from '../../src/core/verifier/verifyObject';
+import { kernelVerifyObject } from '../../src/node/kernelVerify';
+import { kernelHeader, verifierFixtures } from '../fixtures/verifier/fixtures';
+import { compileBpf } from './lib/compile';
+import { run } from './lib/exec';
+import { acquireKernelLock } from './lib/lock';
+import type { KernelLock } from './lib/lock';
+import { probe } from './lib/probe';
+
+const skip = probe();
+const fixtures = verifierFixtures();
+const fixtureDir = path.resolve(__dirname, '../fixtures/verifier');
+
+/** What the two must agree on: verdict, and for a rejection the message and the 1-based line. */
+const judged = (p: ProgramVerdict | undefined) =>
+  p && {
+    verdict: p.verdict,
+    ...(p.verdict === 'rejected' ? { message: p.error?.message, line: p.error?.line } : {}),
+  };
+
+/** Loaded programs of ours still in the kernel (there must be none after a verify). */
+const leftovers = (names: readonly string[]): string[] => {
+  const list = JSON.parse(run(['bpftool', '-j', 'prog', 'list']).stdout) as { name?: string }[];
+  return list.map((p) => p.name ?? '').filter((n) => names.some((x) => x.startsWith(n) && n.length >= 8));
+};
+
+describe('our verifier agrees with the Linux kernel on every fixture', { skip }, () => {
+  let lock: KernelLock;
+  let dir: string;
+  before(async () => {
+    lock = await acquireKernelLock();
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xdp-lab-vdiff-'));
+  });
+  after(() => {
+    fs.rmSync(dir, { recursive: true, force: true });
+    lock.release();
+  });
+
+  for (const f of fixtures)
+    test(f.name, async () => {
+      const obj = compileBpf(f.path, path.join(dir, `${f.name}.o`), { includeDirs: [fixtureDir] });
+      const kernel = await kernelVerifyObject(obj);
+      assert.equal(kernel.programs.length, 1, `${f.name}: one XDP program per fixture`);
+      const k = kernel.programs[0] as ProgramVerdict;
+      assert.equal(
+        fs.readFileSync(f.path, 'utf8').split('\n')[0],
+        kernelHeader(k),
+        `${f.name}: the kernel no longer says what line 1 recorded (re-run record.ts)`,
+      );
+      const ours: VerifyReport = verifyObject(new Uint8Array(fs.readFileSync(obj)));
+      const o = ours.programs.find((p) => p.name === k.name);
+      assert.deepEqual(judged(o), judged(k), `${f.name}: ours vs the kernel`);
+    });
+
+  test('xdp-lab verify --kernel: the same JSON shape as ours, nothing left loaded', () => {
+    const cli = (...args: string[]) =>
+      spawnSync(process.execPath, ['dist/cli.js', 'verify', ...args], { encoding: 'utf8' });
+    const rejected = path.join(fixtureDir, 'reject_no_iph_check.bpf.c');
+    const k = cli(rejected, '--kernel', '--json');
+    assert.equal(k.status, 1, k.stderr);
+    const kr = JSON.parse(k.stdout) as VerifyReport;
+    const expected = fixtures.find((f) => f.name === 'reject_no_iph_check')?.kernel;
+    assert.equal(kr.programs[0]?.verdict, 'rejected');
+    assert.equal(kr.programs[0]?.error?.line, expected?.verdict === 'rejected' ? expected.line : -1);
+    assert.ok((kr.programs[0]?.insnsProcessed ?? 0) > 0);
+    assert.deepEqual(Object.keys(kr.programs[0]?.error ?? {}).sort(), [
+      'file',
+      'insn',
+      'line',
+      'message',
+      'path',
+    ]);
+
+    const acceptedC = path.join(fixtureDir, 'accept_iph_check.bpf.c');
+    const ka = cli(acceptedC, '--kernel', '--json');
+    const oa = cli(acceptedC, '--json');
+    assert.equal(ka.status, 0, ka.stderr);
+    const shape = (r: VerifyReport) => r.programs.map((p) => Object.keys(p).sort());
+    assert.deepEqual(
+      shape(JSON.parse(ka.stdout) as VerifyReport),
+      shape(JSON.parse(oa.stdout) as VerifyReport),
+    );
+    const human = cli(acceptedC, '--kernel');
+    assert.equal(human.status, 0, human.stderr);
+    assert.match(human.stdout, /^xdp_iph_check \(xdp\): accepted, \d+ instructions processed$/m);
+    assert.deepEqual(leftovers(['xdp_no_iph_check', 'xdp_iph_check']), []);
+  });
+});
