@@ -1,8 +1,10 @@
 // The real kernel's verdict on every XDP program of an object, in the shape of our own verifier's
 // report (core/verifier/verdict.ts), so `xdp-lab verify --kernel` and the differential test can diff.
 // libbpf (through python3's ctypes) loads one program at a time (autoload off for the others).
+import { readFile } from 'node:fs/promises';
 import { runProcess } from './process';
 import { parseVerifierLog } from '../core/analysis/verifierLog';
+import { loadObject } from '../core/elf/loadObject';
 import type { ProgramVerdict, VerifyReport } from '../core/verifier/verdict';
 
 /** The kernel could not be asked at all (no root, no python3/libbpf, not Linux): not a verdict. */
@@ -154,5 +156,27 @@ export async function kernelVerifyObject(
   const programs = parsed.programs ?? [];
   if (programs.some((p) => p.errno === EPERM && !/processed \d+ insns/.test(p.log)))
     throw new KernelVerifyUnavailable('loading BPF programs needs root (or CAP_BPF and CAP_NET_ADMIN)');
-  return { programs: programs.map(kernelVerdict) };
+  return { programs: placeOnSourceLines(programs.map(kernelVerdict), await readFile(objectPath)) };
+}
+
+/**
+ * The line of the instruction the kernel stopped at, from the object's BTF line info — what the
+ * kernel's verbose_linfo() would print for it. The log's last "; … @ file:line" annotation is not
+ * always that line: the kernel prints an annotation only when it differs from the previous one
+ * printed, so a second path through already-annotated code (a leak found at a shared exit) leaves
+ * the annotation of an earlier line last. Falls back to the annotation when the object cannot be read.
+ */
+function placeOnSourceLines(verdicts: ProgramVerdict[], bytes: Uint8Array): ProgramVerdict[] {
+  let obj: ReturnType<typeof loadObject> | undefined;
+  try {
+    obj = loadObject(bytes, { forVerifier: true });
+  } catch {
+    return verdicts;
+  }
+  return verdicts.map((v) => {
+    if (!v.error?.insn && v.error?.insn !== 0) return v;
+    const src = obj?.program(v.name)?.sourceOf(v.error.insn);
+    if (!src || v.error.line === undefined) return v;
+    return { ...v, error: { ...v.error, file: src.file.split('/').pop() ?? src.file, line: src.line } };
+  });
 }
