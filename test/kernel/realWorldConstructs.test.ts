@@ -61,7 +61,6 @@ const FIXTURES: Fixture[] = [
   {
     file: 'test/fixtures/programs/realworld/core_type_id.bpf.c',
     what: 'CO-RE bpf_core_type_id_local',
-    todo: 'CO-RE TYPE_ID_LOCAL (ELF loader, issue 13 item 3)',
   },
   {
     file: 'test/fixtures/programs/realworld/perf_array_unsized.bpf.c',
@@ -76,7 +75,6 @@ const FIXTURES: Fixture[] = [
   {
     file: 'test/fixtures/programs/realworld/huge_array.bpf.c',
     what: 'katran-sized ARRAY (33,554,944 entries)',
-    skip: 'the VM exhausts its heap on it today (maps storage, issue 13 item 1): turn into a plain test once lazy',
   },
 ];
 
