@@ -65,7 +65,6 @@ const FIXTURES: Fixture[] = [
   {
     file: 'test/fixtures/programs/realworld/perf_array_unsized.bpf.c',
     what: 'PERF_EVENT_ARRAY without max_entries',
-    todo: 'libbpf sizes it to the possible CPUs (ELF/maps, issue 13)',
   },
   {
     file: 'test/fixtures/programs/realworld/kfunc_ct_lookup.bpf.c',

@@ -100,6 +100,8 @@ export interface LoadedObject {
   readonly targetBtfName?: string;
 }
 
+/** uapi enum bpf_map_type. */
+const BPF_MAP_TYPE_PERF_EVENT_ARRAY = 4;
 const R_BPF_64_64 = 1;
 const R_BPF_64_32 = 10;
 
@@ -139,8 +141,12 @@ export function loadObject(bytes: Uint8Array, opts: LoadOptions = {}): LoadedObj
   const dataMap = new Map<number, BpfMap>();
   const create = (def: MapDef, initial?: Uint8Array): BpfMap => {
     try {
+      // libbpf's bpf_object__create_map sizes a PERF_EVENT_ARRAY left at max_entries 0 to the
+      // possible CPUs; the verifier's load also sizes the other maps user space sizes before load.
       const sized =
-        opts.forVerifier && def.maxEntries === 0 ? { ...def, maxEntries: system.possibleCpus } : def;
+        def.maxEntries === 0 && (opts.forVerifier || def.type === BPF_MAP_TYPE_PERF_EVENT_ARRAY)
+          ? { ...def, maxEntries: system.possibleCpus }
+          : def;
       const m = system.createMap(sized, initial);
       maps.push(m);
       return m;
