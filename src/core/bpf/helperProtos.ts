@@ -1,7 +1,7 @@
 // Helper prototypes as the verifier reads them (struct bpf_func_proto: argument and return types,
 // pkt_access), keyed by the ids of helperCatalog.ts, and the set an XDP program may call in Linux
 // 6.18 (net/core/filter.c xdp_func_proto → bpf_sk_base_func_proto → bpf_base_func_proto, as root).
-import { helperByName } from './helperCatalog';
+import { helperByName, helperCatalog } from './helperCatalog';
 
 /** enum bpf_arg_type (the flags that matter folded into the name). */
 export type ArgType =
@@ -165,13 +165,21 @@ const protoByName: Record<string, HelperProto> = {
   bpf_timer_cancel: { args: ['timer'], ret: 'integer' },
 };
 
-/** Helper ids a BPF_PROG_TYPE_XDP program may call on Linux 6.18 as root (measured with bpftool). */
+/**
+ * bpf_base_func_proto gives every program these two (so xdp_func_proto returns a prototype), but
+ * they sleep: the verifier then refuses the call for a non-sleepable XDP program with another
+ * message, which is why the catalog (what XDP may call in the end) does not flag them.
+ */
+const SLEEPABLE_BASE_HELPERS = ['bpf_copy_from_user', 'bpf_copy_from_user_task'];
+
+/**
+ * Helper ids xdp_func_proto answers with a prototype on Linux 6.18 as root: the catalog's `xdp`
+ * flag (the one table, checked against the kernel by test/kernel/helperAvailability.test.ts) plus
+ * the sleepable base helpers above.
+ */
 export const XDP_HELPER_IDS: ReadonlySet<number> = new Set([
-  1, 2, 3, 5, 6, 7, 8, 12, 14, 15, 16, 17, 22, 23, 25, 28, 35, 37, 42, 44, 51, 54, 55, 65, 69, 80, 84, 85, 86,
-  87, 88, 89, 93, 94, 99, 100, 105, 106, 109, 110, 112, 113, 114, 115, 117, 118, 120, 123, 125, 130, 131, 132,
-  133, 134, 136, 137, 138, 139, 140, 141, 148, 149, 153, 154, 156, 157, 158, 160, 163, 164, 165, 169, 170,
-  171, 172, 175, 176, 177, 178, 180, 181, 182, 188, 189, 190, 191, 194, 195, 196, 197, 198, 199, 200, 201,
-  202, 203, 204, 205, 206, 207, 208, 209, 210, 211,
+  ...helperCatalog.filter((h) => h.xdp).map((h) => h.id),
+  ...SLEEPABLE_BASE_HELPERS.map((n) => helperByName(n)?.id ?? -1),
 ]);
 
 const protoById = new Map<number, HelperProto>();
