@@ -2,11 +2,10 @@
 // straight-line packet program (target < 50 ms) and (b) a katran-size program, ~2,500 insns with
 // 300 two-way branches whose paths join (target < 500 ms). Programs are assembled here; the engine
 // is bundled by esbuild as bench/vm.bench.ts does (tsx's live-binding getters would be measured).
-import { createRequire } from 'node:module';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import * as esbuild from 'esbuild';
+import { bundledEngine as bundleCore } from './lib/bundledEngine';
 import type * as VerifyModule from '../src/core/verifier/verifyObject';
 import type * as AsmModule from '../src/core/vm/asm';
 import type * as IsaModule from '../src/core/vm/isa';
@@ -14,28 +13,8 @@ import type { Insn } from '../src/core/vm/isa';
 
 type Engine = typeof VerifyModule & { A: typeof AsmModule; I: typeof IsaModule };
 
-function bundledEngine(dir: string): Engine {
-  const entry = path.join(dir, 'entry.ts');
-  const src = path.resolve(__dirname, '../src');
-  fs.writeFileSync(
-    entry,
-    [
-      `export * from ${JSON.stringify(path.join(src, 'core/verifier/verifyObject'))};`,
-      `export * as A from ${JSON.stringify(path.join(src, 'core/vm/asm'))};`,
-      `export * as I from ${JSON.stringify(path.join(src, 'core/vm/isa'))};`,
-    ].join('\n'),
-  );
-  const out = path.join(dir, 'engine.cjs');
-  esbuild.buildSync({
-    entryPoints: [entry],
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    outfile: out,
-    logLevel: 'error',
-  });
-  return createRequire(__filename)(out) as Engine;
-}
+const bundledEngine = (dir: string): Engine =>
+  bundleCore<Engine>(dir, ['core/verifier/verifyObject'], { A: 'core/vm/asm', I: 'core/vm/isa' });
 
 export interface BenchRow {
   name: string;

@@ -7,11 +7,10 @@
 // and RSS of bigmaps.bpf.c (32 M-entry array …) beside the kernel's load time (issue 13.1). The
 // kernel figures need root, clang and bpftool; without them they are omitted.
 import { spawnSync } from 'node:child_process';
-import { createRequire } from 'node:module';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import * as esbuild from 'esbuild';
+import { bundledEngine as bundleCore } from './lib/bundledEngine';
 import type * as LoadObjectModule from '../src/core/elf/loadObject';
 import type * as FrameBuilderModule from '../src/core/packet/frameBuilder';
 import type * as AsmModule from '../src/core/vm/asm';
@@ -25,31 +24,11 @@ import type * as RawRunModule from '../src/core/vm/rawRun';
 type Engine = typeof LoadObjectModule &
   typeof FrameBuilderModule &
   typeof RawRunModule & { A: typeof AsmModule; I: typeof IsaModule };
-function bundledEngine(dir: string): Engine {
-  const entry = path.join(dir, 'entry.ts');
-  const src = path.resolve(__dirname, '../src');
-  fs.writeFileSync(
-    entry,
-    [
-      `export * from ${JSON.stringify(path.join(src, 'core/elf/loadObject'))};`,
-      `export * from ${JSON.stringify(path.join(src, 'core/packet/frameBuilder'))};`,
-      `export * from ${JSON.stringify(path.join(src, 'core/vm/rawRun'))};`,
-      `export * as A from ${JSON.stringify(path.join(src, 'core/vm/asm'))};`,
-      `export * as I from ${JSON.stringify(path.join(src, 'core/vm/isa'))};`,
-    ].join('\n'),
-  );
-  const out = path.join(dir, 'engine.cjs');
-  esbuild.buildSync({
-    entryPoints: [entry],
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'es2022',
-    outfile: out,
-    logLevel: 'error',
+const bundledEngine = (dir: string): Engine =>
+  bundleCore<Engine>(dir, ['core/elf/loadObject', 'core/packet/frameBuilder', 'core/vm/rawRun'], {
+    A: 'core/vm/asm',
+    I: 'core/vm/isa',
   });
-  return createRequire(__filename)(out) as Engine;
-}
 
 export interface BenchRow {
   name: string;

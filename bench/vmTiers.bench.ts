@@ -6,11 +6,10 @@
 // wasm within 3×, i.e. ≥ ⅓ of its speed). The kernel runs a 500 k-instruction version of the loop
 // (the verifier walks every iteration) 300 times; its row is that time scaled to 150 M.
 import { spawnSync } from 'node:child_process';
-import { createRequire } from 'node:module';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import * as esbuild from 'esbuild';
+import { bundledEngine as bundleCore } from './lib/bundledEngine';
 import type * as AsmModule from '../src/core/vm/asm';
 import type * as IsaModule from '../src/core/vm/isa';
 import type * as RawRunModule from '../src/core/vm/rawRun';
@@ -39,32 +38,12 @@ const UBPF = path.join(root, '.cache/ubpf/bin/ubpf_bench');
 const KERNEL_ITERATIONS = 100_000;
 
 /** The engine as it ships: bundled by esbuild (see vm.bench.ts). */
-function bundledEngine(dir: string): Engine {
-  const entry = path.join(dir, 'entry.ts');
-  const src = path.join(root, 'src');
-  fs.writeFileSync(
-    entry,
-    [
-      `export * from ${JSON.stringify(path.join(src, 'core/vm/rawRun'))};`,
-      `export * from ${JSON.stringify(path.join(src, 'core/elf/loadObject'))};`,
-      `export * from ${JSON.stringify(path.join(src, 'core/vm/bpfSystem'))};`,
-      `export * from ${JSON.stringify(path.join(src, 'core/packet/frameBuilder'))};`,
-      `export * as A from ${JSON.stringify(path.join(src, 'core/vm/asm'))};`,
-      `export * as I from ${JSON.stringify(path.join(src, 'core/vm/isa'))};`,
-    ].join('\n'),
+const bundledEngine = (dir: string): Engine =>
+  bundleCore<Engine>(
+    dir,
+    ['core/vm/rawRun', 'core/elf/loadObject', 'core/vm/bpfSystem', 'core/packet/frameBuilder'],
+    { A: 'core/vm/asm', I: 'core/vm/isa' },
   );
-  const out = path.join(dir, 'engine.cjs');
-  esbuild.buildSync({
-    entryPoints: [entry],
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'es2022',
-    outfile: out,
-    logLevel: 'error',
-  });
-  return createRequire(__filename)(out) as Engine;
-}
 
 function aluLoop({ A, I }: Engine, iterations: number): Uint8Array {
   return A.assemble(
