@@ -412,6 +412,8 @@ export const visualizerProtocol = {
   cancel: notificationType('visualizer/cancel', v.object({})),
   /** view → host: run a frame's first program in the VM's trace mode, one entry per instruction. */
   traceFrame: requestType('visualizer/traceFrame', v.object({ frame: v.int(0) }), traceReply),
+  /** view → host: debug this frame's program run in VS Code's debugger (debug type xdp-lab, issue 14). */
+  debugFrame: notificationType('visualizer/debugFrame', v.object({ frame: v.int(0) })),
   /** view → host: save an export; svg/png/events content comes from the view, pcap is built by the host. */
   export: requestType(
     'visualizer/export',

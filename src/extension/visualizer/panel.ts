@@ -4,6 +4,7 @@
 // saved, opens sources only inside the workspace, and writes exports where the user says.
 import crypto from 'node:crypto';
 import path from 'node:path';
+import { readFile } from 'node:fs/promises';
 import * as vscode from 'vscode';
 import {
   visualizerProtocol as P,
@@ -13,6 +14,8 @@ import {
   type VisStatus,
 } from '../../protocol/visualizer';
 import { Endpoint } from '../../protocol/webviewEndpoint';
+import { scenarioFrame } from '../../core/scenario/scenarioFrame';
+import { parseScenarioText } from '../../core/scenario/scenarioParse';
 import { PROGRESS_REDRAW_MS, progressText, stoppedText } from '../../core/xdp/summaryText';
 import { countsOfModel } from '../../protocol/visualizerFromSimulation';
 import { withObserved, type ObservedCapture } from '../../protocol/visualizerObserved';
@@ -158,6 +161,7 @@ export class VisualizerPanel implements vscode.Disposable {
       if (!this.last) return { ok: false, message: 'no simulation in this panel to step through', steps: [] };
       return this.last.trace(p.frame);
     });
+    this.endpoint.onNotification(P.debugFrame, (p) => void this.debugFrame(p.frame));
     this.endpoint.onRequest(P.rerun, async (p) => {
       if (!this.scenario) return { ok: false, message: 'this panel has no scenario to run' };
       if (p.traffic) this.edits = p.traffic;
@@ -171,6 +175,40 @@ export class VisualizerPanel implements vscode.Disposable {
       vscode.workspace.onDidSaveTextDocument((doc) => this.onSaved(doc.uri)),
     );
     panel.webview.html = pageHtml(context, panel.webview);
+  }
+
+  /** "Debug this frame": that frame of the scenario, in its context, under the xdp-lab debugger. */
+  private async debugFrame(id: number): Promise<void> {
+    const index = this.last?.trafficFrameNumber(id);
+    if (!this.scenario || index === undefined) {
+      void vscode.window.showWarningMessage(
+        `XDP Lab: frame ${id} is not in the kept record of this run; re-run the scenario and pick it again.`,
+      );
+      return;
+    }
+    // The program the frame meets first: the one attached to the device that receives it.
+    let at: ReturnType<typeof scenarioFrame>;
+    try {
+      at = scenarioFrame(parseScenarioText(await readFile(this.scenario.fsPath, 'utf8')), index);
+    } catch (e) {
+      at = e instanceof Error ? e.message : String(e);
+    }
+    if (typeof at === 'string' || !at.program) {
+      void vscode.window.showWarningMessage(
+        `XDP Lab: frame ${index} cannot be debugged: ${typeof at === 'string' ? at : `no XDP program is attached to ${at.rx?.name ?? 'its receiving device'}`}.`,
+      );
+      return;
+    }
+    const ok = await vscode.debug.startDebugging(vscode.workspace.getWorkspaceFolder(this.scenario), {
+      type: 'xdp-lab',
+      request: 'launch',
+      name: `Debug frame ${index} of ${path.basename(this.scenario.fsPath)}`,
+      program: path.resolve(path.dirname(this.scenario.fsPath), at.program.file),
+      ...(at.program.function ? { function: at.program.function } : {}),
+      frame: { scenario: this.scenario.fsPath, index },
+      stopOnEntry: true,
+    });
+    if (!ok) void vscode.window.showErrorMessage(`XDP Lab: the debugger did not start for frame ${index}.`);
   }
 
   dispose(): void {

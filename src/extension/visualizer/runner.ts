@@ -46,6 +46,12 @@ export interface ScenarioRunOutput {
   inputs: readonly string[];
   /** Runs a frame's first program again in the VM's trace mode (the frame stepper). */
   trace(frame: number): TraceReply;
+  /**
+   * The scenario traffic's frame number (1-based, as the debugger's launch `frame.index` takes it)
+   * of frame `id` — a broadcast copy or a redirected clone counts as its original — or undefined
+   * when the run kept no record of it.
+   */
+  trafficFrameNumber(id: number): number | undefined;
   /** The kept tracepoint events in the text `perf script` prints (what `simulate --events` writes). */
   eventsText(): string;
 }
@@ -161,6 +167,15 @@ export async function runScenarioForView(req: ScenarioRunRequest): Promise<Scena
     transmitted,
     inputs: [...new Set(inputs)],
     trace: (frame) => traceFrame(input, result, frame, (f) => host.resolvePath(file, f)),
+    trafficFrameNumber: (id) => {
+      const byId = new Map(result.frames.map((f) => [f.id, f]));
+      let f = byId.get(id);
+      for (let hops = 0; f?.parent !== undefined && hops < 64; hops++) f = byId.get(f.parent);
+      if (!f) return undefined;
+      const root = f;
+      // Originals are made in traffic order: the frame's place among them is its traffic number.
+      return result.frames.filter((x) => x.parent === undefined && x.id <= root.id).length;
+    },
     eventsText: () => result.events.map((e) => formatEvent(e.event) + '\n').join(''),
   };
 }

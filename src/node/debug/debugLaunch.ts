@@ -5,6 +5,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { LaunchArguments, LaunchInput } from '../../core/debug/dapMessages';
 import { buildFrame } from '../../core/packet/frameBuilder';
+import { scenarioFrame } from '../../core/scenario/scenarioFrame';
 import { parseScenarioText } from '../../core/scenario/scenarioParse';
 import { ClangFailedError, ClangMissingError, compileBpfC } from '../clang';
 import type { ClangOptions } from '../clang';
@@ -64,14 +65,9 @@ export async function prepareLaunch(
       throw new Error(`frame.scenario: ${(e as Error).message}`);
     }
     const index = f.index ?? 1;
-    if (!Number.isInteger(index) || index < 1)
-      throw new Error(`frame.index: ${index} is not a frame number (1, 2, …)`);
-    let n = 0;
-    const entry = scenario.traffic.find((t) => {
-      n += t.count;
-      return n >= index;
-    });
-    if (!entry) throw new Error(`frame.index: the scenario's traffic has ${n} frames, not ${index}`);
+    const at = scenarioFrame(scenario, index);
+    if (typeof at === 'string') throw new Error(`frame.index: ${at}`);
+    const { entry, rx } = at;
     if (!entry.frame)
       throw new Error(
         `frame.index: frame ${index} comes from a pcap (${entry.pcap ?? '?'}); give the frame as a file`,
@@ -82,8 +78,6 @@ export async function prepareLaunch(
     frameLabel = `frame ${index} of ${path.basename(file)} (${entry.path})`;
     // Its context: the receiving device (a veth's peer, or the NIC itself) and the scenario's map
     // entries (ifindex values by device name). Entries naming programs or AF_XDP sockets are left out.
-    const dev = scenario.devices.find((d) => d.name === entry.device);
-    const rx = entry.kind === 'from' && dev?.peer ? scenario.devices.find((d) => d.name === dev.peer) : dev;
     if (rx && typeof args.ingressIfindex !== 'number') ingressIfindex = rx.ifindex;
     const ifindexOf = (v: unknown): unknown =>
       typeof v === 'string' ? (scenario.devices.find((d) => d.name === v)?.ifindex ?? v) : v;

@@ -717,6 +717,9 @@ export class VisualizerApp {
       case 'trace-frame':
         void this.traceFrame();
         break;
+      case 'debug-frame':
+        this.endpoint.sendNotification(P.debugFrame, { frame: this.frame });
+        break;
       case 'insn-first':
       case 'insn-prev':
       case 'insn-next':

@@ -98,6 +98,17 @@ export function frameView(
         },
         'Step instructions',
       ),
+    model.stepping.available &&
+      h(
+        'button',
+        {
+          type: 'button',
+          'data-action': 'debug-frame',
+          'aria-label': `Debug frame ${frame} in VS Code's debugger`,
+          title: 'Breakpoints, locals and step back in the Run and Debug view (debug type xdp-lab)',
+        },
+        'Debug this frame',
+      ),
     trace && trace.frame === frame && stepperView(trace, insn),
   );
 }
