@@ -277,6 +277,26 @@ void test('a line without code moves to the next line with code; conditions and 
   assert.equal(hitConditionHolds('%2', 4), true);
 });
 
+void test('stopped on entry (step 0), the top frame has scopes and locals', async () => {
+  // Step 0 is falsy: the frame lookup once refused it ("no frame 1"), leaving Variables empty.
+  const c = new Client({ object: obj('debugme.bpf.o'), stopOnEntry: true });
+  const entry = await c.start();
+  assert.equal((entry.body as { reason: string }).reason, 'entry');
+  const [top] = await c.frames();
+  assert.ok(top);
+  const scopes = await c.req<{ scopes: { name: string; variablesReference: number }[] }>('scopes', {
+    frameId: top.id,
+  });
+  assert.deepEqual(
+    scopes.scopes.map((s) => s.name),
+    ['Locals', 'Registers', 'Packet', 'Maps'],
+  );
+  const regs = await c.req<{ variables: { name: string }[] }>('variables', {
+    variablesReference: scopes.scopes[1]?.variablesReference,
+  });
+  assert.equal(regs.variables.length, 11);
+});
+
 void test('instruction breakpoints and disassemble speak bpftool', async () => {
   const c = new Client({ object: obj('debugme.bpf.o'), stopOnEntry: true });
   await c.req('initialize');

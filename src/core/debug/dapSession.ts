@@ -459,7 +459,7 @@ export class DapSession {
 
   private scopes(frameId: number): unknown {
     const steps = this.frameSteps();
-    if (!steps[frameId - 1]) throw new ReplyError(`no frame ${frameId}`);
+    if (steps[frameId - 1] === undefined) throw new ReplyError(`no frame ${frameId}`);
     const localsRef = frameId; // 1..n: the locals of frame n
     return {
       scopes: [

@@ -21,7 +21,15 @@ export const steps = [
         hasText: 'on frame 1 of redirect.xdpscenario.json',
       });
       await consoleLine.first().waitFor({ timeout: 30_000 });
-      const scopes = [await consoleLine.first().innerText()];
+      // Variables lists the scopes of the entry stop (step 0).
+      await wb.page
+        .locator('.debug-variables .monaco-list-row', { hasText: /Locals|Registers/ })
+        .first()
+        .waitFor({ timeout: 30_000 });
+      const scopes = [
+        await consoleLine.first().innerText(),
+        ...(await wb.page.locator('.debug-variables .monaco-list-row').allInnerTexts()).slice(0, 2),
+      ];
       await wb.screenshot('debug-frame');
       await wb.page.keyboard.press('Shift+F5'); // stop the session
       await wb.page
