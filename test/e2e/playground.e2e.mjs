@@ -388,7 +388,33 @@ try {
     'simulate the example (prebuilt object) from its CodeLens: the visualizer counters equal xdp-lab simulate --json',
     async () => {
       await pg((l) => window.xdpLabPlayground.editors.programEditor().revealLineInCenter(l), 28);
-      await page.locator('#program-editor .codelens-decoration a', { hasText: 'Simulate' }).first().click();
+      // Monaco re-requests the CodeLens while the page settles (its debounce follows the provider's
+      // latency); a click on an anchor of the list it just replaced finds the command's delegation
+      // disposed ("Actual command not found, wanted to execute xdpLab.… /N") and nothing runs. A user
+      // clicks again; so does this step, at most three times, and only that message is forgiven.
+      const stale = /Actual command not found, wanted to execute xdpLab\./;
+      const counters = page.frameLocator('#visualizer').locator('[data-counter]').first();
+      for (let attempt = 1; ; attempt++) {
+        const before = problems.length;
+        const staleClick = new Promise((resolve) => {
+          const onConsole = (m) => {
+            if (stale.test(m.text())) {
+              page.off('console', onConsole);
+              resolve('stale');
+            }
+          };
+          page.on('console', onConsole);
+          counters.waitFor({ timeout: 30_000 }).then(
+            () => (page.off('console', onConsole), resolve('ran')),
+            () => (page.off('console', onConsole), resolve('timeout')),
+          );
+        });
+        await page.locator('#program-editor .codelens-decoration a', { hasText: 'Simulate' }).first().click();
+        const outcome = await staleClick;
+        if (outcome !== 'stale' || attempt === 3) break;
+        const forgiven = problems.splice(before).filter((p) => !stale.test(p));
+        problems.push(...forgiven);
+      }
       await checkCounters();
       // Our verifier's verdict on the object that ran: in the status line and one message per program.
       await page.locator('#status', { hasText: 'verifier: ✓ 2 accepted' }).waitFor({ timeout: 30_000 });
