@@ -88,15 +88,19 @@ export class Workbench {
     const input = this.page.locator('.quick-input-widget input.input');
     await input.waitFor({ state: 'visible', timeout: 10_000 });
     await input.fill(relPath);
-    // The row whose file name is exactly `name`, clicked: Enter takes the first row, which a fuzzy
-    // match (hash-redirect-ui.bpf.c for redirect.bpf.c) or a recently opened file can hold.
+    await this.page
+      .locator('.quick-input-widget .monaco-list-row', { hasText: name })
+      .first()
+      .waitFor({ state: 'visible', timeout: 15_000 });
+    // The row whose file name is exactly `name`, clicked when it is listed: Enter takes the first
+    // row, which a fuzzy match (hash-redirect-ui.bpf.c for redirect.bpf.c) or a recent file can hold.
     const exact = new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
     const row = this.page
       .locator('.quick-input-widget .monaco-list-row')
       .filter({ has: this.page.locator('.label-name', { hasText: exact }) })
       .first();
-    await row.waitFor({ state: 'visible', timeout: 15_000 });
-    await row.click();
+    if (await row.isVisible()) await row.click();
+    else await this.page.keyboard.press('Enter');
     await this.page
       .locator('.tabs-container .tab.active', { hasText: name })
       .first()
