@@ -37,6 +37,9 @@ export const steps = [
         .first()
         .waitFor({ state: 'detached', timeout: 30_000 })
         .catch(() => undefined);
+      // Give the side bar back to the Explorer: later steps open files they just wrote from there.
+      await wb.runCommand('View: Show Explorer');
+      await wb.page.locator('.explorer-folders-view').first().waitFor({ timeout: 15_000 });
       return scopes.slice(0, 3).join(' | ');
     },
   },
