@@ -23,15 +23,9 @@ import { run as runTool } from '../test/kernel/lib/exec';
 import { withLab } from '../test/kernel/lib/lab';
 import { probe } from '../test/kernel/lib/probe';
 import { udpFrame } from '../test/kernel/lib/traffic';
+import type { BenchRow } from './lib/benchRow';
 
-export interface BenchRow {
-  name: string;
-  value: number;
-  unit: string;
-  target?: number;
-  kernel?: number;
-  ratio?: number;
-}
+export type { BenchRow };
 
 const root = path.resolve(import.meta.dirname, '..');
 

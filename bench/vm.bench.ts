@@ -16,6 +16,7 @@ import type * as FrameBuilderModule from '../src/core/packet/frameBuilder';
 import type * as AsmModule from '../src/core/vm/asm';
 import type * as IsaModule from '../src/core/vm/isa';
 import type * as RawRunModule from '../src/core/vm/rawRun';
+import type { BenchRow } from './lib/benchRow';
 
 /**
  * The engine as it ships: bundled by esbuild (running the sources through tsx would measure tsx's
@@ -30,14 +31,7 @@ const bundledEngine = (dir: string): Engine =>
     I: 'core/vm/isa',
   });
 
-export interface BenchRow {
-  name: string;
-  value: number;
-  unit: string;
-  target?: number;
-  kernel?: number;
-  ratio?: number;
-}
+export type { BenchRow };
 
 const ITERATIONS = 30_000_000;
 

@@ -16,20 +16,14 @@ import type * as RawRunModule from '../src/core/vm/rawRun';
 import type * as LoadObjectModule from '../src/core/elf/loadObject';
 import type * as BpfSystemModule from '../src/core/vm/bpfSystem';
 import type * as FrameBuilderModule from '../src/core/packet/frameBuilder';
+import type { BenchRow } from './lib/benchRow';
 
 type Engine = typeof RawRunModule &
   typeof LoadObjectModule &
   typeof BpfSystemModule &
   typeof FrameBuilderModule & { A: typeof AsmModule; I: typeof IsaModule };
 
-export interface BenchRow {
-  name: string;
-  value: number;
-  unit: string;
-  target?: number;
-  kernel?: number;
-  ratio?: number;
-}
+export type { BenchRow };
 
 const ITERATIONS = 30_000_000;
 const root = path.resolve(__dirname, '..');
