@@ -78,6 +78,7 @@ export async function runScenarioInMemory(req: SimRunRequest): Promise<SimRunRes
 
   const programSources = new Map<string, { file: string; line?: number; redirectLine?: number }>();
   for (const p of input.scenario.programs) {
+    if (p.file === undefined) continue;
     const obj = input.objects.get(p.file) as { programs: readonly XdpProgram[] } | undefined;
     const prog = obj?.programs.find((h) => h.name === (p.function ?? h.name));
     if (!prog) continue;

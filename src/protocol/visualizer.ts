@@ -39,13 +39,13 @@ const deviceCounters = v.object({
 const visDevice = v.object({
   name,
   ifindex: v.int(1),
-  kind: v.literal('veth', 'nic'),
+  kind: v.literal('veth', 'nic', 'loopback', 'bridge', 'vlan', 'bond', 'dummy', 'tun', 'other'),
   driver: v.string({ maxLength: 64 }),
   up: v.boolean(),
   mtu: v.int(0),
   peer: v.optional(name),
   queues: v.optional(v.int(1)),
-  xdp: v.optional(v.object({ program: name, mode: v.literal('native', 'generic') })),
+  xdp: v.optional(v.object({ program: name, mode: v.literal('native', 'generic', 'offload') })),
   counters: deviceCounters,
 });
 export type VisDevice = Infer<typeof visDevice>;

@@ -54,6 +54,7 @@ const dropReasonText: Record<DropReason, { text: string; tracepoint?: string }> 
   generic_tx_busy: { text: 'generic XDP_TX busy' },
   no_destination: { text: 'no destination' },
   xsk_error: { text: 'AF_XDP socket refused', tracepoint: 'xdp:xdp_redirect_err' },
+  unknown_program: { text: 'unknown program (no local object)' },
 };
 /** Drops caused by the verdict of the device's own program: the drop edge leaves the program. */
 const programDrops = new Set<DropReason>([
@@ -448,7 +449,7 @@ export function simulationToViewModel(input: ViewModelInput): VisModel {
         return {
           name: p.name,
           function: p.function,
-          file: src?.file ?? p.file,
+          ...((src?.file ?? p.file) !== undefined ? { file: src?.file ?? p.file } : {}),
           ...(src?.line ? { line: src.line } : {}),
         };
       }),

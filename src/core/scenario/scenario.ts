@@ -3,16 +3,28 @@
 import type { GlobalValue } from '../elf/globals';
 import type { FrameSpec } from '../packet/frameBuilder';
 
-export type DriverName = 'veth' | 'mlx5' | 'i40e' | 'ice' | 'ixgbe' | 'virtio_net' | 'bnxt' | 'generic-only';
+/** A driver name: a profile of driverProfiles.ts, or any driver a host reports (then generic XDP only,
+ *  unless `features` say more). */
+export type DriverName = string;
+
+/** Device kinds: veth and nic, plus what an imported host has (scenario.md "Scenarios of a real host"). */
+export type DeviceKind = 'veth' | 'nic' | 'loopback' | 'bridge' | 'vlan' | 'bond' | 'dummy' | 'tun' | 'other';
 
 export interface ScenarioProgram {
   name: string;
-  file: string;
+  /** The object; absent for a program seen on a host with no local object (then `id`/`tag` say which). */
+  file?: string;
+  /** The kernel's program id and tag on the host it was imported from. */
+  id?: number;
+  tag?: string;
   /** Function (program) name in the object; undefined = the object's only/first XDP program. */
   function?: string;
   /** Global variables set before the run, by name (.rodata knobs, .data/.bss); see elf/globals.ts. */
   globals?: Record<string, GlobalValue>;
 }
+
+/** offload: run by the NIC itself; simulated like native (the same program on the same frames). */
+export type XdpMode = 'native' | 'generic' | 'offload';
 
 export interface FeatureOverrides {
   native?: boolean;
@@ -24,16 +36,25 @@ export interface FeatureOverrides {
 
 export interface ScenarioDevice {
   name: string;
-  kind: 'veth' | 'nic';
+  kind: DeviceKind;
+  /** The network namespace it lives in (absent: the scenario's one namespace). Ifindexes are per namespace. */
+  netns?: string;
+  /** veth: the peer's name; absent on a veth whose peer is outside the scenario (`peerIfindex` then). */
   peer?: string;
+  /** veth with `"peer": null`: the peer's ifindex (in a namespace the login cannot see). */
+  peerIfindex?: number;
+  note?: string;
+  /** The device's ifindex in its namespace (what a host's program and map values use). */
   ifindex: number;
+  /** A host-wide unique index the simulator keys devices by: `ifindex` unless two namespaces share it. */
+  simIfindex: number;
   driver: DriverName;
   up: boolean;
   mtu: number;
   queues: number;
   gro: boolean;
   features: FeatureOverrides;
-  xdp?: { program: string; mode: 'native' | 'generic' };
+  xdp?: { program: string; mode: XdpMode };
 }
 
 /** Map keys and values as written: resolved against the map's sizes when the host is built. */

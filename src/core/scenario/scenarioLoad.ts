@@ -52,7 +52,7 @@ export async function loadScenario(
   const system = new BpfSystem({
     possibleCpus: scenario.cpus,
     redirectEnv: { ifindexExists: (i) => known.has(i) },
-    mtuOf: (i) => scenario.devices.find((d) => d.ifindex === i)?.mtu ?? (i === 1 ? 65536 : 1500),
+    mtuOf: (i) => scenario.devices.find((d) => d.simIfindex === i)?.mtu ?? (i === 1 ? 65536 : 1500),
   });
   const objects = new Map<string, ElfObject>();
   // One read and parse of the kernel BTF for all objects, and only if a CO-RE relocation needs it.
@@ -70,12 +70,14 @@ export async function loadScenario(
   const objectBytes = new Map<string, Uint8Array>();
   for (let i = 0; i < scenario.programs.length; i++) {
     const p = scenario.programs[i] as Scenario['programs'][number];
-    if (objects.has(p.file)) continue;
+    // A program without a local object (imported from a host) has nothing to load.
+    const file = p.file;
+    if (file === undefined || objects.has(file)) continue;
     const where = `$.programs[${i}].file`;
-    const abs = env.host.resolvePath(path, p.file);
+    const abs = env.host.resolvePath(path, file);
     let bytes: Uint8Array;
     try {
-      if (/\.c$/i.test(p.file)) {
+      if (/\.c$/i.test(file)) {
         if (!env.compileC)
           throw new Error('C files need clang, which this host cannot run; give the compiled .o');
         bytes = await env.compileC(abs);
@@ -85,30 +87,30 @@ export async function loadScenario(
     }
     try {
       objects.set(
-        p.file,
+        file,
         loadObject(bytes, {
           system,
-          name: objectName(p.file),
+          name: objectName(file),
           ...(targetBtf ? { targetBtf, targetBtfName: env.targetBtfName } : {}),
         }),
       );
-      objectBytes.set(p.file, bytes);
+      objectBytes.set(file, bytes);
     } catch (e) {
-      throw new ScenarioError(where, `cannot load ${p.file}: ${e instanceof Error ? e.message : String(e)}`);
+      throw new ScenarioError(where, `cannot load ${file}: ${e instanceof Error ? e.message : String(e)}`);
     }
   }
   // Globals (a skeleton's initial values): programs of one file share one object and its globals.
   const setBy = new Map<string, { value: string; path: string }>();
   scenario.programs.forEach((p, i) => {
-    const obj = objects.get(p.file);
+    const obj = p.file !== undefined ? objects.get(p.file) : undefined;
     for (const [name, value] of Object.entries(p.globals ?? {})) {
       const where = `$.programs[${i}].globals.${name}`;
-      const key = `${p.file}\0${name}`;
+      const key = `${p.file ?? ''}\0${name}`;
       const prev = setBy.get(key);
       if (prev && prev.value !== JSON.stringify(value))
         throw new ScenarioError(
           where,
-          `${prev.path} sets it to ${prev.value} in the same object (${p.file}); programs of one file share its globals`,
+          `${prev.path} sets it to ${prev.value} in the same object (${p.file ?? ''}); programs of one file share its globals`,
         );
       setBy.set(key, { value: JSON.stringify(value), path: where });
       try {
@@ -166,6 +168,7 @@ export async function loadScenario(
   }
   const verifierWarnings: string[] = [];
   for (const p of scenario.programs) {
+    if (p.file === undefined) continue;
     const fn = objects.get(p.file)?.programs.find((h) => h.name === (p.function ?? h.name))?.name;
     const verdict = verifierReports.get(p.file)?.programs.find((v) => v.name === fn);
     const w = verdict ? rejectionWarning(verdict) : undefined;

@@ -245,3 +245,93 @@ SEC("xdp") int xdp_pass(struct xdp_md *ctx) { return 2; }`;
     assert.equal(s.devices.find((d) => d.name === 'c0')?.xdp?.program, 'pass');
   });
 });
+
+describe('scenarios of a real host (scenario.md)', () => {
+  const bad = (raw: unknown, path: string, why: RegExp): void =>
+    assert.throws(
+      () => parseScenario(raw),
+      (e: unknown) => e instanceof ScenarioError && e.path === path && why.test(e.why),
+    );
+
+  it('NETNS/NAME devices number their ifindexes per namespace, the loopback taking 1', () => {
+    const s = parseScenario({
+      version: 1,
+      devices: [
+        { name: 'a/lo', netns: 'a', kind: 'loopback' },
+        { name: 'a/eth0', netns: 'a', kind: 'veth', peer: 'b/eth0' },
+        { name: 'b/lo', netns: 'b', kind: 'loopback' },
+        { name: 'b/eth0', netns: 'b', kind: 'veth', peer: 'a/eth0', mtu: 65536 },
+        { name: 'br0', kind: 'bridge', driver: 'bridge' },
+        { name: 'tap0', kind: 'tun', driver: 'tun', xdp: { program: 'p', mode: 'offload' } },
+      ],
+      programs: [{ name: 'p', id: 7, tag: 'a04f5eef06a7f555' }],
+    });
+    assert.deepEqual(
+      s.devices.map((d) => [d.name, d.ifindex]),
+      [
+        ['a/lo', 1],
+        ['a/eth0', 2],
+        ['b/lo', 1],
+        ['b/eth0', 2],
+        ['br0', 2],
+        ['tap0', 3],
+      ],
+    );
+    // One host-wide index each for the simulator: later namespaces' collisions move above the rest.
+    assert.equal(new Set(s.devices.map((d) => d.simIfindex)).size, 6);
+    assert.equal(s.devices[0]?.simIfindex, 1);
+    assert.equal(s.devices[3]?.mtu, 65536);
+    assert.deepEqual(s.programs[0], { name: 'p', id: 7, tag: 'a04f5eef06a7f555' });
+  });
+
+  it('a veth whose peer is outside takes "peer": null with peerIfindex', () => {
+    const s = parseScenario({
+      version: 1,
+      devices: [{ name: 'v', kind: 'veth', peer: null, peerIfindex: 12, note: 'peer in another netns' }],
+    });
+    assert.equal(s.devices[0]?.peer, undefined);
+    assert.equal(s.devices[0]?.peerIfindex, 12);
+  });
+
+  it('refuses what a host cannot have, naming the path', () => {
+    bad(
+      {
+        version: 1,
+        devices: [
+          { name: 'a', kind: 'veth', peer: 'b', peerIfindex: 3 },
+          { name: 'b', kind: 'veth', peer: 'a' },
+        ],
+      },
+      '$.devices[0].peerIfindex',
+      /outside the scenario/,
+    );
+    bad(
+      { version: 1, devices: [{ name: 'x', kind: 'dummy', ifindex: 1 }] },
+      '$.devices[0].ifindex',
+      /loopback/,
+    );
+    bad(
+      {
+        version: 1,
+        devices: [
+          { name: 'n/x', netns: 'n', kind: 'dummy', ifindex: 4 },
+          { name: 'n/y', netns: 'n', kind: 'dummy', ifindex: 4 },
+        ],
+      },
+      '$.devices[1].ifindex',
+      /used twice in netns n/,
+    );
+    bad({ version: 1, devices: [{ name: 'a/b/c', kind: 'dummy' }] }, '$.devices[0].name', /does not match/);
+    bad({ version: 1, programs: [{ name: 'p', function: 'f' }] }, '$.programs[0]', /need 'file'/);
+    bad({ version: 1, programs: [{ name: 'p', tag: 'xyz' }] }, '$.programs[0].tag', /does not match/);
+    bad(
+      {
+        version: 1,
+        devices: [{ name: 'v', kind: 'veth', peer: null }],
+        traffic: [{ rx: 'v', frame: 'ffffffffffff000000000000ffff' }],
+      },
+      '$.traffic[0].rx',
+      /is a veth/,
+    );
+  });
+});

@@ -5,6 +5,7 @@ import type { GlobalValue } from '../elf/globals';
 import { FrameError, buildFrame, parseHex, type FrameSpec } from '../packet/frameBuilder';
 import { checkAgainstSchema, childPath } from './jsonSchemaCheck';
 import type {
+  DeviceKind,
   DriverName,
   Scenario,
   ScenarioDevice,
@@ -12,6 +13,7 @@ import type {
   ScenarioMapValue,
   ScenarioTraffic,
   ScenarioXsk,
+  XdpMode,
 } from './scenario';
 import { scenarioJsonSchema, scenarioLimits } from './scenarioSchema';
 import { parseJsonText } from '../jsonText';
@@ -38,8 +40,11 @@ export function parseScenarioText(text: string): Scenario {
 
 interface RawDevice {
   name: string;
-  kind: 'veth' | 'nic';
-  peer?: string;
+  kind: DeviceKind;
+  netns?: string;
+  peer?: string | null;
+  peerIfindex?: number;
+  note?: string;
   ifindex?: number;
   driver?: DriverName;
   up?: boolean;
@@ -47,8 +52,21 @@ interface RawDevice {
   queues?: number;
   gro?: boolean;
   features?: ScenarioDevice['features'];
-  xdp?: { program: string; mode?: 'native' | 'generic' };
+  xdp?: { program: string; mode?: XdpMode };
 }
+
+/** The driver a device of each kind has when the scenario names none (profiles in driverProfiles.ts). */
+const defaultDriver: Record<DeviceKind, DriverName> = {
+  veth: 'veth',
+  nic: 'mlx5',
+  loopback: 'loopback',
+  bridge: 'bridge',
+  vlan: '8021q',
+  bond: 'bonding',
+  dummy: 'dummy',
+  tun: 'tun',
+  other: 'generic-only',
+};
 
 interface RawTraffic {
   from?: string;
@@ -67,7 +85,14 @@ interface RawScenario {
   version: 1;
   description?: string;
   cpus?: number;
-  programs?: Array<{ name: string; file: string; function?: string; globals?: Record<string, GlobalValue> }>;
+  programs?: Array<{
+    name: string;
+    file?: string;
+    function?: string;
+    id?: number;
+    tag?: string;
+    globals?: Record<string, GlobalValue>;
+  }>;
   devices?: RawDevice[];
   maps?: Record<string, Array<{ key: number | string; value: ScenarioMapValue }>>;
   xsks?: Array<Partial<ScenarioXsk> & { name: string; device: string }>;
@@ -86,6 +111,11 @@ export function parseScenario(raw: unknown): Scenario {
     if (programNames.has(p.name))
       throw new ScenarioError(`$.programs[${i}].name`, `duplicate program name '${p.name}'`);
     programNames.add(p.name);
+    if (p.file === undefined && (p.function !== undefined || p.globals !== undefined))
+      throw new ScenarioError(
+        `$.programs[${i}]`,
+        "'function' and 'globals' need 'file' (a program without a local object is listed by name, id and tag)",
+      );
   });
   const needProgram = (nameRef: string, path: string): void => {
     if (!programNames.has(nameRef))
@@ -102,42 +132,86 @@ export function parseScenario(raw: unknown): Scenario {
       throw new ScenarioError(`$.devices[${i}].name`, `duplicate device name '${d.name}'`);
     byName.set(d.name, d);
   });
-  // Ifindexes: explicit ones first; the others in device order from 2 (1 is the loopback), skipping taken ones.
-  const taken = new Set<number>([1]);
+  // Ifindexes are per network namespace (as in the kernel): explicit ones first, the others in device
+  // order from 2 (1 is the loopback's, which a loopback device takes by default), skipping taken ones.
+  const nsOf = (d: RawDevice): string => d.netns ?? '';
+  const taken = new Map<string, Set<number>>();
+  const takenIn = (ns: string): Set<number> => {
+    let t = taken.get(ns);
+    if (!t) taken.set(ns, (t = new Set()));
+    return t;
+  };
   rawDevices.forEach((d, i) => {
+    const t = takenIn(nsOf(d));
     if (d.ifindex === undefined) return;
-    if (taken.has(d.ifindex))
-      throw new ScenarioError(
-        `$.devices[${i}].ifindex`,
-        d.ifindex === 1 ? 'ifindex 1 is the loopback device' : `ifindex ${d.ifindex} is used twice`,
-      );
-    taken.add(d.ifindex);
+    const where = d.netns !== undefined ? ` in netns ${d.netns}` : '';
+    if (t.has(d.ifindex))
+      throw new ScenarioError(`$.devices[${i}].ifindex`, `ifindex ${d.ifindex} is used twice${where}`);
+    if (d.ifindex === 1 && d.kind !== 'loopback')
+      throw new ScenarioError(`$.devices[${i}].ifindex`, 'ifindex 1 is the loopback device');
+    t.add(d.ifindex);
   });
-  let next = 2;
+  // Ifindex 1 is taken in every namespace: by an explicit loopback, else by the first loopback listed.
+  const loopbackOne = new Set(rawDevices.filter((d) => d.ifindex === 1).map(nsOf));
+  for (const t of taken.values()) t.add(1);
+  const nextIn = new Map<string, number>();
+  const ifindexes = rawDevices.map((d) => {
+    if (d.ifindex !== undefined) return d.ifindex;
+    const t = takenIn(nsOf(d));
+    if (d.kind === 'loopback' && !loopbackOne.has(nsOf(d))) {
+      loopbackOne.add(nsOf(d));
+      return 1;
+    }
+    let next = nextIn.get(nsOf(d)) ?? 2;
+    while (t.has(next)) next++;
+    t.add(next);
+    nextIn.set(nsOf(d), next + 1);
+    return next;
+  });
+  // The simulator keys devices by one host-wide index: the namespace's own ifindex unless an earlier
+  // namespace already has it, then the next free one above all of them (documented in docs/remote.md).
+  const simTaken = new Set<number>();
+  let simNext = Math.max(1, ...ifindexes) + 1;
+  const simIfindexes = ifindexes.map((ix) => {
+    if (!simTaken.has(ix)) {
+      simTaken.add(ix);
+      return ix;
+    }
+    while (simTaken.has(simNext)) simNext++;
+    simTaken.add(simNext);
+    return simNext;
+  });
   const devices: ScenarioDevice[] = rawDevices.map((d, i) => {
     const path = `$.devices[${i}]`;
-    let ifindex = d.ifindex;
-    if (ifindex === undefined) {
-      while (taken.has(next)) next++;
-      ifindex = next;
-      taken.add(next);
-    }
+    const ifindex = ifindexes[i] as number;
     if (d.kind === 'veth') {
       if (d.peer === undefined)
-        throw new ScenarioError(path, "a veth needs 'peer' (the name of the other end)");
-      const peer = byName.get(d.peer);
-      if (!peer) throw new ScenarioError(`${path}.peer`, `no device named '${d.peer}'`);
-      if (d.peer === d.name) throw new ScenarioError(`${path}.peer`, 'a veth cannot be its own peer');
-      if (peer.kind !== 'veth') throw new ScenarioError(`${path}.peer`, `'${d.peer}' is not a veth`);
-      if (peer.peer !== undefined && peer.peer !== d.name)
         throw new ScenarioError(
-          `${path}.peer`,
-          `'${d.peer}' names '${peer.peer}' as its peer, not '${d.name}'`,
+          path,
+          "a veth needs 'peer' (the name of the other end, or null when it is outside the scenario)",
         );
+      if (d.peer !== null) {
+        const peer = byName.get(d.peer);
+        if (!peer) throw new ScenarioError(`${path}.peer`, `no device named '${d.peer}'`);
+        if (d.peer === d.name) throw new ScenarioError(`${path}.peer`, 'a veth cannot be its own peer');
+        if (peer.kind !== 'veth') throw new ScenarioError(`${path}.peer`, `'${d.peer}' is not a veth`);
+        if (peer.peer !== undefined && peer.peer !== d.name)
+          throw new ScenarioError(
+            `${path}.peer`,
+            `'${d.peer}' names '${String(peer.peer)}' as its peer, not '${d.name}'`,
+          );
+        if (d.peerIfindex !== undefined)
+          throw new ScenarioError(
+            `${path}.peerIfindex`,
+            '\'peerIfindex\' is for a peer outside the scenario ("peer": null)',
+          );
+      }
       if (d.driver !== undefined && d.driver !== 'veth')
         throw new ScenarioError(`${path}.driver`, "a veth's driver is 'veth'");
     } else {
       if (d.peer !== undefined) throw new ScenarioError(`${path}.peer`, "only a veth has a 'peer'");
+      if (d.peerIfindex !== undefined)
+        throw new ScenarioError(`${path}.peerIfindex`, "only a veth has a 'peerIfindex'");
       if (d.gro !== undefined) throw new ScenarioError(`${path}.gro`, "'gro' is modelled for veth only");
       if (d.driver === 'veth') throw new ScenarioError(`${path}.driver`, "driver 'veth' needs kind 'veth'");
     }
@@ -145,11 +219,15 @@ export function parseScenario(raw: unknown): Scenario {
     return {
       name: d.name,
       kind: d.kind,
-      ...(d.peer !== undefined ? { peer: d.peer } : {}),
+      ...(d.netns !== undefined ? { netns: d.netns } : {}),
+      ...(typeof d.peer === 'string' ? { peer: d.peer } : {}),
+      ...(d.peerIfindex !== undefined ? { peerIfindex: d.peerIfindex } : {}),
+      ...(d.note !== undefined ? { note: d.note } : {}),
       ifindex,
-      driver: d.driver ?? (d.kind === 'veth' ? 'veth' : 'mlx5'),
+      simIfindex: simIfindexes[i] as number,
+      driver: d.driver ?? defaultDriver[d.kind],
       up: d.up ?? true,
-      mtu: d.mtu ?? 1500,
+      mtu: d.mtu ?? (d.kind === 'loopback' ? 65536 : 1500),
       queues: d.queues ?? 1,
       gro: d.gro ?? false,
       features: d.features ?? {},
@@ -158,7 +236,8 @@ export function parseScenario(raw: unknown): Scenario {
   });
   // A veth end whose peer names no peer is completed by symmetry (the peer line is optional on one side).
   for (const d of devices)
-    if (d.kind === 'veth' && d.peer === undefined) d.peer = rawDevices.find((x) => x.peer === d.name)?.name;
+    if (d.kind === 'veth' && d.peer === undefined && rawDevices[devices.indexOf(d)]?.peer !== null)
+      d.peer = rawDevices.find((x) => x.peer === d.name)?.name;
 
   const xsks: ScenarioXsk[] = (r.xsks ?? []).map((x, i) => {
     const path = `$.xsks[${i}]`;
@@ -218,9 +297,9 @@ export function parseScenario(raw: unknown): Scenario {
     if (!dev) throw new ScenarioError(`${path}.${kind}`, `no device named '${devName}'`);
     if (kind === 'from' && dev.kind !== 'veth')
       throw new ScenarioError(`${path}.from`, `'${devName}' is not a veth (use 'rx' for a NIC)`);
-    if (kind === 'rx' && dev.kind !== 'nic')
-      throw new ScenarioError(`${path}.rx`, `'${devName}' is not a NIC (use 'from' on its veth peer)`);
-    if (kind === 'testRun' && dev.xdp?.mode !== 'native')
+    if (kind === 'rx' && dev.kind === 'veth')
+      throw new ScenarioError(`${path}.rx`, `'${devName}' is a veth (use 'from' on its peer)`);
+    if (kind === 'testRun' && dev.xdp?.mode !== 'native' && dev.xdp?.mode !== 'offload')
       throw new ScenarioError(
         `${path}.testRun`,
         `'${devName}' needs a native XDP program: live test-run uses it and its rx queue`,
@@ -281,7 +360,9 @@ export function parseScenario(raw: unknown): Scenario {
     cpus,
     programs: programs.map((p) => ({
       name: p.name,
-      file: p.file,
+      ...(p.file !== undefined ? { file: p.file } : {}),
+      ...(p.id !== undefined ? { id: p.id } : {}),
+      ...(p.tag !== undefined ? { tag: p.tag } : {}),
       ...(p.function !== undefined ? { function: p.function } : {}),
       ...(p.globals !== undefined ? { globals: p.globals } : {}),
     })),

@@ -17,7 +17,8 @@ export interface JsonSchema {
     | 'integer'
     | 'number'
     | 'boolean'
-    | Array<'object' | 'array' | 'string' | 'integer' | 'number' | 'boolean'>;
+    | 'null'
+    | Array<'object' | 'array' | 'string' | 'integer' | 'number' | 'boolean' | 'null'>;
   properties?: Record<string, JsonSchema>;
   additionalProperties?: boolean | JsonSchema;
   required?: string[];
@@ -60,6 +61,13 @@ const name: JsonSchema = {
   minLength: 1,
   maxLength: scenarioLimits.maxNameLength,
   pattern: '^[A-Za-z0-9_.:@-]+$',
+};
+/** A device: `NAME`, or `NETNS/NAME` where a name repeats across network namespaces (an import). */
+const deviceName: JsonSchema = {
+  type: 'string',
+  minLength: 1,
+  maxLength: 2 * scenarioLimits.maxNameLength + 1,
+  pattern: '^([A-Za-z0-9_.:@-]+/)?[A-Za-z0-9_.:@-]+$',
 };
 const hexString: JsonSchema = {
   type: 'string',
@@ -182,21 +190,49 @@ const device: JsonSchema = {
   additionalProperties: false,
   required: ['name', 'kind'],
   properties: {
-    name,
-    kind: { enum: ['veth', 'nic'], description: '`veth` (needs `peer`) or a physical `nic`.' },
-    peer: { ...name, description: 'The other end of a veth pair.' },
+    name: deviceName,
+    kind: {
+      enum: ['veth', 'nic', 'loopback', 'bridge', 'vlan', 'bond', 'dummy', 'tun', 'other'],
+      description:
+        '`veth` (needs `peer`), a physical `nic`, or another kind a host has (loopback, bridge, vlan, bond, dummy, tun, other): generic XDP everywhere, native only where the driver has it.',
+    },
+    netns: {
+      ...name,
+      description:
+        "The network namespace the device lives in (an imported host). Ifindexes are per namespace; a redirect map's ifindex values resolve in the namespace of the device whose program uses the map.",
+    },
+    peer: {
+      anyOf: [deviceName, { type: 'null' }],
+      description:
+        'The other end of a veth pair; null when it is outside what the scenario sees (give `peerIfindex`): frames sent there leave the scenario.',
+    },
+    peerIfindex: {
+      type: 'integer',
+      minimum: 1,
+      maximum: 0x7ffffffe,
+      description: 'veth with "peer": null: the peer\'s ifindex (in a namespace the scenario does not see).',
+    },
+    note: {
+      type: 'string',
+      maxLength: 1024,
+      description: 'Free text (an import says what it could not see).',
+    },
     ifindex: {
       type: 'integer',
       minimum: 1,
       maximum: 0x7ffffffe,
-      description: 'Default: device order starting at 2.',
+      description: 'Default: device order starting at 2 (per namespace). 1 is the loopback.',
     },
     driver: {
-      enum: ['veth', 'mlx5', 'i40e', 'ice', 'ixgbe', 'virtio_net', 'bnxt', 'generic-only'],
-      description: 'Driver profile: which XDP features the device has (default veth for veth, mlx5 for nic).',
+      type: 'string',
+      minLength: 1,
+      maxLength: scenarioLimits.maxNameLength,
+      pattern: '^[A-Za-z0-9_.:@-]+$',
+      description:
+        "Driver: a profile (veth, mlx5, i40e, ice, ixgbe, virtio_net, bnxt, tun, bond, generic-only) says which XDP features the device has; any other driver name gets generic XDP only unless `features` say more. Default veth for veth, mlx5 for nic, the kind's own driver otherwise.",
     },
     up: { type: 'boolean', default: true },
-    mtu: { type: 'integer', minimum: 68, maximum: 65535, default: 1500 },
+    mtu: { type: 'integer', minimum: 68, maximum: 65536, default: 1500 },
     queues: {
       type: 'integer',
       minimum: 1,
@@ -228,7 +264,14 @@ const device: JsonSchema = {
       type: 'object',
       additionalProperties: false,
       required: ['program'],
-      properties: { program: name, mode: { enum: ['native', 'generic'], default: 'native' } },
+      properties: {
+        program: name,
+        mode: {
+          enum: ['native', 'generic', 'offload'],
+          default: 'native',
+          description: 'offload (run by the NIC) is simulated like native.',
+        },
+      },
     },
   },
 };
@@ -237,10 +280,10 @@ const traffic: JsonSchema = {
   type: 'object',
   additionalProperties: false,
   properties: {
-    from: { ...name, description: 'Transmit from this veth end; frames arrive at its peer.' },
-    rx: { ...name, description: 'Receive on this NIC.' },
+    from: { ...deviceName, description: 'Transmit from this veth end; frames arrive at its peer.' },
+    rx: { ...deviceName, description: 'Receive on this device (any kind but veth).' },
     testRun: {
-      ...name,
+      ...deviceName,
       description:
         "Run the device's native program on the frames with BPF_PROG_TEST_RUN in live-frames mode (ingress = this device), `batch` frames per batch.",
     },
@@ -275,7 +318,7 @@ const xsk: JsonSchema = {
   required: ['name', 'device'],
   properties: {
     name,
-    device: name,
+    device: deviceName,
     queue: { type: 'integer', minimum: 0, maximum: scenarioLimits.maxQueues - 1, default: 0 },
     rxRing: { type: 'integer', minimum: 1, maximum: 1 << 20, default: 2048 },
     fillRing: {
@@ -315,14 +358,26 @@ export const scenarioJsonSchema: JsonSchema = {
       items: {
         type: 'object',
         additionalProperties: false,
-        required: ['name', 'file'],
+        required: ['name'],
         properties: {
           name,
           file: {
             type: 'string',
             minLength: 1,
             maxLength: 4096,
-            description: 'ELF object or C file (compiled with clang -target bpf).',
+            description:
+              'ELF object or C file (compiled with clang -target bpf). Absent for a program imported from a host with no local object: frames reaching it are reported as "unknown program".',
+          },
+          id: {
+            type: 'integer',
+            minimum: 0,
+            maximum: 0xffffffff,
+            description: 'Program id on the host it was imported from.',
+          },
+          tag: {
+            type: 'string',
+            pattern: '^[0-9a-f]{16}$',
+            description: 'The kernel program tag (bpf_prog_calc_tag) on the host it was imported from.',
           },
           function: { type: 'string', minLength: 1, maxLength: 256 },
           globals: {
@@ -344,7 +399,8 @@ export const scenarioJsonSchema: JsonSchema = {
     maps: {
       type: 'object',
       maxProperties: scenarioLimits.maxMaps,
-      description: 'Map contents by map name in the object.',
+      description:
+        "Map contents by map name in the object, or `PROGRAM/MAP` (a scenario program's name) where two objects (or two loaded copies of one) have a map of that name.",
       additionalProperties: {
         type: 'array',
         maxItems: scenarioLimits.maxMapEntries,

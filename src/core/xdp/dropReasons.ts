@@ -149,6 +149,14 @@ export const dropReasons: Readonly<Record<DropReason, DropReasonInfo>> = {
     fix: 'see the errno of the redirect error',
     seenAs: 'xdp:xdp_redirect_err',
   },
+  unknown_program: {
+    reason: 'unknown_program',
+    label: 'unknown program',
+    meaning:
+      'the frame reached a program imported from a host without a local object (only its name, id and tag are known): its verdict is not guessed',
+    fix: "point the scenario's program at its object (`file`, `function`): `xdp-lab import --objects DIR` matches objects by tag",
+    seenAs: 'whatever the program on the host does with it',
+  },
 };
 
 export function explainDrop(reason: DropReason): string {

@@ -230,6 +230,10 @@ function runNative(
 /** __netif_receive_skb: generic XDP (unless the skb was redirected there), then the stack. */
 export function receiveSkb(host: SimHost, ctx: NetContext, dev: SimDevice, f: SimFrame): void {
   f.skb = true;
+  if (dev.unknownProg && !f.redirected) {
+    host.drop(ctx, dev, f, 'unknown_program');
+    return;
+  }
   const prog = dev.genericProg;
   if (prog && !f.redirected && doXdpGeneric(host, ctx, dev, f, prog)) return;
   host.toStack(ctx, dev, f);

@@ -1,7 +1,7 @@
 // A network device of the simulated host: the properties the redirect code looks at (§1.4: IFF_UP,
 // MTU + hard_header_len, xdp_features), its attached program, veth's peer and receive rings, and
 // the per-device counters of the summary.
-import type { DriverName, FeatureOverrides } from '../scenario/scenario';
+import type { DeviceKind, DriverName, FeatureOverrides, XdpMode } from '../scenario/scenario';
 import type { XdpProgramHandle } from '../vm/xdpRun';
 import { XDP_FEATURE, driverProfiles, type DriverProfile } from './driverProfiles';
 import { FrameQueue } from './frameQueue';
@@ -32,7 +32,12 @@ export class SimDevice {
   peer: SimDevice | undefined;
   prog: XdpProgramHandle | undefined;
   progName: string | undefined;
-  mode: 'native' | 'generic' | undefined;
+  mode: XdpMode | undefined;
+  /** An attached program with no local object (an imported host): frames reaching it are not
+   *  guessed at but counted as 'unknown_program' (scenario.md "Scenarios of a real host"). */
+  unknownProg: { name: string; tag?: string } | undefined;
+  /** veth whose peer is outside the scenario (`"peer": null`): what it transmits leaves, counted as sent. */
+  peerOutside = false;
   readonly rxQueues: VethRxQueue[];
   /** Position in the host's device list: indexes per-device tables (bulk queues, verdicts). */
   slot = -1;
@@ -50,15 +55,17 @@ export class SimDevice {
   constructor(
     readonly name: string,
     readonly ifindex: number,
-    readonly kind: 'veth' | 'nic',
-    driver: DriverName,
+    readonly kind: DeviceKind,
+    readonly driver: DriverName,
     public up: boolean,
     public mtu: number,
     readonly queues: number,
     public gro: boolean,
     readonly overrides: FeatureOverrides,
   ) {
-    this.profile = driverProfiles[driver] as DriverProfile;
+    // Any driver a host reports is accepted; one without a profile has generic XDP only (the kernel's
+    // do_xdp_generic works on every device), unless explicit features say more.
+    this.profile = driverProfiles[driver] ?? (driverProfiles['generic-only'] as DriverProfile);
     this.rxQueues = Array.from({ length: queues }, (_, index) => ({
       kind: 'veth' as const,
       dev: this,
@@ -76,7 +83,12 @@ export class SimDevice {
   frozen = false;
 
   get nativeProg(): XdpProgramHandle | undefined {
-    return this.mode === 'native' ? this.prog : undefined;
+    return this.mode === 'native' || this.mode === 'offload' ? this.prog : undefined;
+  }
+
+  /** A native (or offloaded) program is attached, known or not: what veth's NAPI and features follow. */
+  get hasNativeProg(): boolean {
+    return this.nativeProg !== undefined || (this.unknownProg !== undefined && this.mode !== 'generic');
   }
 
   get genericProg(): XdpProgramHandle | undefined {
@@ -94,8 +106,10 @@ export class SimDevice {
     let bits = this.profile.baseFeatures;
     if (this.kind === 'veth') {
       const p = this.peer;
-      if (p && (p.nativeProg !== undefined || p.gro)) bits |= XDP_FEATURE.NDO_XMIT | XDP_FEATURE.NDO_XMIT_SG;
-    } else if (this.nativeProg) bits |= this.profile.xmitWithProgram;
+      // A peer outside the scenario: assumed able to take frames (they leave the scenario, counted).
+      if (this.peerOutside || (p && (p.hasNativeProg || p.gro)))
+        bits |= XDP_FEATURE.NDO_XMIT | XDP_FEATURE.NDO_XMIT_SG;
+    } else if (this.hasNativeProg) bits |= this.profile.xmitWithProgram;
     const o = this.overrides;
     const set = (flag: boolean | undefined, bit: number): void => {
       if (flag === true) bits |= bit;
@@ -112,7 +126,7 @@ export class SimDevice {
 
   /** veth: the rx queues' NAPI exists (device up and a native program or GRO), §1.4/§4.1. */
   get napiPresent(): boolean {
-    return this.up && (this.nativeProg !== undefined || this.gro);
+    return this.up && (this.hasNativeProg || this.gro);
   }
 
   /** The forwarding length limit: mtu + hard_header_len + VLAN_HLEN (§1.4, xdp_ok_fwd_dev). */

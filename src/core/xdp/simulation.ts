@@ -50,13 +50,15 @@ const mapTypeNames: Record<number, string> = {
 
 /** The ifindexes of a scenario: what "exists in the updating netns" means for devmap updates (§1.3). */
 export function scenarioIfindexes(scenario: Scenario): Set<number> {
-  return new Set([1, ...scenario.devices.map((d) => d.ifindex)]);
+  return new Set([1, ...scenario.devices.map((d) => d.simIfindex)]);
 }
 
 /** Resolves the scenario's program entries to loaded handles. */
 function resolvePrograms(input: SimulationInput): Map<string, XdpProgramHandle> {
   const out = new Map<string, XdpProgramHandle>();
   input.scenario.programs.forEach((p, i) => {
+    // A program without a local object (imported from a host) has no handle: see Simulation's attach.
+    if (p.file === undefined) return;
     const obj = input.objects.get(p.file);
     if (!obj) throw new SimulationSetupError(`$.programs[${i}].file`, `object '${p.file}' was not loaded`);
     const handle =
@@ -124,11 +126,21 @@ export class Simulation {
 
     // Devices and veth peers.
     this.devices = new Map();
-    for (const d of sc.devices)
-      this.devices.set(
+    for (const d of sc.devices) {
+      const dev = new SimDevice(
         d.name,
-        new SimDevice(d.name, d.ifindex, d.kind, d.driver, d.up, d.mtu, d.queues, d.gro, d.features),
+        d.simIfindex,
+        d.kind,
+        d.driver,
+        d.up,
+        d.mtu,
+        d.queues,
+        d.gro,
+        d.features,
       );
+      dev.peerOutside = d.kind === 'veth' && d.peer === undefined;
+      this.devices.set(d.name, dev);
+    }
     for (const d of sc.devices)
       if (d.peer) (this.devices.get(d.name) as SimDevice).peer = this.devices.get(d.peer);
 
@@ -137,7 +149,18 @@ export class Simulation {
     sc.devices.forEach((d, i) => {
       if (!d.xdp) return;
       const dev = this.devices.get(d.name) as SimDevice;
-      const prog = this.programs.get(d.xdp.program) as XdpProgramHandle;
+      const prog = this.programs.get(d.xdp.program);
+      if (!prog) {
+        // No local object: the device is drawn with the program, frames reaching it are reported.
+        const sp = sc.programs.find((p) => p.name === d.xdp?.program);
+        dev.unknownProg = { name: d.xdp.program, ...(sp?.tag !== undefined ? { tag: sp.tag } : {}) };
+        dev.progName = d.xdp.program;
+        dev.mode = d.xdp.mode;
+        warnings.push(
+          `$.devices[${i}].xdp: '${d.xdp.program}' on ${d.name} is an unknown program (tag ${sp?.tag ?? '?'}${sp?.id !== undefined ? `, id ${sp.id}` : ''}): no local object, so frames reaching it are counted as 'unknown_program', not run`,
+        );
+        return;
+      }
       let refusal: { errno: string; message: string } | undefined;
       if (prog.attach !== 'xdp')
         refusal = {
@@ -147,7 +170,7 @@ export class Simulation {
       else if (d.xdp.mode === 'native' && !(dev.xdpFeatures & XDP_FEATURE.BASIC))
         refusal = {
           errno: 'EOPNOTSUPP',
-          message: `driver ${dev.profile.name} has no native XDP (use mode "generic")`,
+          message: `driver ${dev.driver} has no native XDP (use mode "generic")`,
         };
       else if (
         d.xdp.mode === 'native' &&
@@ -182,13 +205,10 @@ export class Simulation {
         if (!byName.has(m.name)) byName.set(m.name, m);
         mapNames.set(m.id, m.name);
       }
-    for (const [mapName, entries] of Object.entries(sc.maps)) {
-      const map = byName.get(mapName);
-      if (!map)
-        throw new SimulationSetupError(
-          `$.maps[${JSON.stringify(mapName)}]`,
-          `no map '${mapName}' in the loaded objects (have: ${[...byName.keys()].join(', ') || 'none'})`,
-        );
+    for (const [mapKey, entries] of Object.entries(sc.maps)) {
+      const map = this.findMap(mapKey, byName);
+      // Integer ifindex values resolve in the namespace of the device whose program uses the map.
+      this.mapNetns = this.netnsUsing(map);
       for (const e of entries) {
         const key = toBytes(
           scalarToInt(e.key, this.devices, `${e.path}.key`),
@@ -211,10 +231,13 @@ export class Simulation {
         const err = attachErrors.get(d.name);
         return {
           name: d.name,
-          ifindex: d.ifindex,
+          ifindex: d.simIfindex,
           kind: d.kind,
           driver: d.driver,
+          ...(d.netns !== undefined ? { netns: d.netns } : {}),
+          ...(d.simIfindex !== d.ifindex ? { nsIfindex: d.ifindex } : {}),
           ...(d.peer ? { peer: d.peer } : {}),
+          ...(dev.peerOutside ? { peerOutside: true } : {}),
           up: d.up,
           mtu: d.mtu,
           queues: d.queues,
@@ -235,7 +258,16 @@ export class Simulation {
         };
       }),
       programs: sc.programs.map((p) => {
-        const h = this.programs.get(p.name) as XdpProgramHandle;
+        const h = this.programs.get(p.name);
+        if (!h)
+          return {
+            name: p.name,
+            id: p.id ?? 0,
+            function: p.name,
+            ...(p.tag !== undefined ? { tag: p.tag } : {}),
+            frags: false,
+            attach: 'xdp' as const,
+          };
         return { name: p.name, id: h.id, function: h.name, file: p.file, frags: h.frags, attach: h.attach };
       }),
       maps: [...byName.values()]
@@ -265,6 +297,63 @@ export class Simulation {
     this.sim.summary.warnings.push(...warnings);
   }
 
+  /** A `maps` key: `MAP` (the first object's map of that name) or `PROGRAM/MAP` (that program's object). */
+  private findMap(key: string, byName: Map<string, BpfMap>): BpfMap {
+    const path = `$.maps[${JSON.stringify(key)}]`;
+    const slash = key.indexOf('/');
+    if (slash < 0) {
+      const map = byName.get(key);
+      if (!map)
+        throw new SimulationSetupError(
+          path,
+          `no map '${key}' in the loaded objects (have: ${[...byName.keys()].join(', ') || 'none'})`,
+        );
+      return map;
+    }
+    const progName = key.slice(0, slash);
+    const mapName = key.slice(slash + 1);
+    const sp = this.input.scenario.programs.find((p) => p.name === progName);
+    if (!sp)
+      throw new SimulationSetupError(
+        path,
+        `no program '${progName}' in $.programs (a key is MAP or PROGRAM/MAP)`,
+      );
+    if (sp.file === undefined)
+      throw new SimulationSetupError(
+        path,
+        `program '${progName}' has no local object, so its maps are not known`,
+      );
+    const obj = this.input.objects.get(sp.file);
+    const map = obj?.maps.find((m) => m.name === mapName);
+    if (!map)
+      throw new SimulationSetupError(
+        path,
+        `no map '${mapName}' in ${sp.file} (has: ${obj?.maps.map((m) => m.name).join(', ') || 'none'})`,
+      );
+    return map;
+  }
+
+  /** The namespace of the first device whose attached program's object has `map` ('' = the default). */
+  private netnsUsing(map: BpfMap): string {
+    const sc = this.input.scenario;
+    for (const d of sc.devices) {
+      const sp = d.xdp && sc.programs.find((p) => p.name === d.xdp?.program);
+      if (sp?.file !== undefined && this.input.objects.get(sp.file)?.maps.includes(map)) return d.netns ?? '';
+    }
+    return '';
+  }
+
+  /** The namespace map values are being resolved in (set per map while the maps are filled). */
+  private mapNetns = '';
+
+  /** A devmap's integer ifindex in `mapNetns` → the simulator's device index (unchanged if unknown). */
+  private simIfindexOf(ifindex: number): number {
+    const d = this.input.scenario.devices.find(
+      (x) => (x.netns ?? '') === this.mapNetns && x.ifindex === ifindex,
+    );
+    return d ? d.simIfindex : ifindex;
+  }
+
   private mapValue(map: BpfMap, v: ScenarioMapValue, path: string): unknown {
     const prog = (name: string | undefined): XdpProgramHandle | undefined =>
       name === undefined ? undefined : this.programs.get(name);
@@ -277,13 +366,13 @@ export class Simulation {
               path,
               `a ${mapTypeNames[map.type]} value is a device or {"ifindex": …, "program": …}`,
             );
-          const ifindex = scalarToInt(v.ifindex, this.devices, `${path}.ifindex`);
+          const ifindex = this.devmapIfindex(v.ifindex, `${path}.ifindex`);
           if (typeof ifindex !== 'number')
             throw new SimulationSetupError(`${path}.ifindex`, 'give a device name or an integer');
           const p = prog(v.program);
           return { ifindex, ...(p ? { prog: p } : {}) };
         }
-        const ifindex = scalarToInt(v, this.devices, path);
+        const ifindex = this.devmapIfindex(v, path);
         return typeof ifindex === 'number' ? { ifindex } : ifindex;
       }
       case MAP_TYPE_CPUMAP: {
@@ -313,6 +402,12 @@ export class Simulation {
           throw new SimulationSetupError(path, `map '${map.name}' takes integer or hex values`);
         return toBytes(scalarToInt(v, this.devices, path), map.def.valueSize, path);
     }
+  }
+
+  /** A devmap target: a device name, or an integer ifindex of the namespace using the map. */
+  private devmapIfindex(v: MapScalar, path: string): number | Uint8Array {
+    const r = scalarToInt(v, this.devices, path);
+    return typeof r === 'number' && !this.devices.has(String(v)) ? this.simIfindexOf(r) : r;
   }
 
   private topologyMap(m: BpfMap, names: Map<XdpProgramHandle, string>): TopologyMap {

@@ -3,15 +3,21 @@
 // the summary of `xdp-lab simulate --json`. The visualizer draws from these types only.
 import type { DeviceCounts, XdpSummary } from '../trace/summary';
 import type { XdpEvent } from '../trace/tracepoints';
+import type { DeviceKind, XdpMode } from '../scenario/scenario';
 
 // ---- topology -------------------------------------------------------------------------------
 
 export interface TopologyDevice {
   name: string;
   ifindex: number;
-  kind: 'veth' | 'nic';
+  kind: DeviceKind;
   driver: string;
+  /** Network namespace (imported hosts) and the ifindex there when it differs from `ifindex`. */
+  netns?: string;
+  nsIfindex?: number;
   peer?: string;
+  /** veth whose peer is outside the scenario: what it transmits leaves the scenario. */
+  peerOutside?: boolean;
   up: boolean;
   mtu: number;
   queues: number;
@@ -24,7 +30,7 @@ export interface TopologyDevice {
   xdp?: {
     program: string;
     progId: number;
-    mode: 'native' | 'generic';
+    mode: XdpMode;
     /** Set when the kernel would refuse the attach (e.g. ERANGE); the device then runs no program. */
     attachError?: { errno: string; message: string };
   };
@@ -34,7 +40,9 @@ export interface TopologyProgram {
   name: string;
   id: number;
   function: string;
-  file: string;
+  /** Absent for a program without a local object (imported from a host): `tag` says which. */
+  file?: string;
+  tag?: string;
   frags: boolean;
   attach: 'xdp' | 'devmap' | 'cpumap';
 }
@@ -118,7 +126,8 @@ export type DropReason =
   | 'xdp_tx_error'
   | 'generic_tx_busy'
   | 'no_destination'
-  | 'xsk_error';
+  | 'xsk_error'
+  | 'unknown_program';
 
 /** The redirect info as step 2 read it (§1.2); tgtIndex is printed in decimal (it is a u64). */
 export interface RedirectSnapshot {

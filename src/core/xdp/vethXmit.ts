@@ -21,6 +21,10 @@ export const VETH_XDP_TX_BULK_SIZE = 16;
  */
 export function vethXmitSkb(host: SimHost, where: Where, x: SimDevice, f: SimFrame): void {
   const p = x.peer;
+  if (x.peerOutside) {
+    host.toWire(where, x, f);
+    return;
+  }
   if (!p || !p.up) {
     host.drop(where, x, f, 'peer_down');
     return;
@@ -61,7 +65,7 @@ export function ndoXdpXmit(
   n: number,
   flush: boolean,
 ): number {
-  if (dev.kind !== 'veth') {
+  if (dev.kind !== 'veth' || dev.peerOutside) {
     for (let i = 0; i < n; i++) host.toWire(ctx, dev, frames[i] as SimFrame);
     return n;
   }

@@ -58,13 +58,14 @@ export function traceFrame(
   if (!rx.xdp || rx.xdp.attachError)
     return fail(`${rx.name} runs no XDP program: frame ${frameId} goes to the stack without one`);
   const sp = input.scenario.programs.find((p) => p.name === rx.xdp?.program);
-  const obj = sp
-    ? (input.objects.get(sp.file) as { programs: readonly XdpProgram[] } | undefined)
-    : undefined;
+  const obj =
+    sp?.file !== undefined
+      ? (input.objects.get(sp.file) as { programs: readonly XdpProgram[] } | undefined)
+      : undefined;
   const prog = obj?.programs.find((h) =>
     sp?.function !== undefined ? h.name === sp.function : h.attach === 'xdp',
   );
-  if (!sp || !prog || typeof prog.testRun !== 'function')
+  if (!sp || sp.file === undefined || !prog || typeof prog.testRun !== 'function')
     return fail(`program ${rx.xdp.program} cannot be traced`);
 
   const raw: Array<{ program: string; pc: number; regs: bigint[] }> = [];

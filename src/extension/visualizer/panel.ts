@@ -193,9 +193,9 @@ export class VisualizerPanel implements vscode.Disposable {
     } catch (e) {
       at = e instanceof Error ? e.message : String(e);
     }
-    if (typeof at === 'string' || !at.program) {
+    if (typeof at === 'string' || !at.program || at.program.file === undefined) {
       void vscode.window.showWarningMessage(
-        `XDP Lab: frame ${index} cannot be debugged: ${typeof at === 'string' ? at : `no XDP program is attached to ${at.rx?.name ?? 'its receiving device'}`}.`,
+        `XDP Lab: frame ${index} cannot be debugged: ${typeof at === 'string' ? at : at.program ? `'${at.program.name}' has no local object (an unknown program of an imported host)` : `no XDP program is attached to ${at.rx?.name ?? 'its receiving device'}`}.`,
       );
       return;
     }

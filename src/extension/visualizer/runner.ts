@@ -99,6 +99,7 @@ export async function runScenarioForView(req: ScenarioRunRequest): Promise<Scena
   // Each program's source and the line of its first instruction (BTF line info), for the links.
   const programSources = new Map<string, { file: string; line?: number; redirectLine?: number }>();
   for (const p of input.scenario.programs) {
+    if (p.file === undefined) continue;
     const abs = host.resolvePath(file, p.file);
     const obj = input.objects.get(p.file) as { programs: readonly XdpProgram[] } | undefined;
     const prog = obj?.programs.find((h) => h.name === (p.function ?? h.name));
@@ -160,7 +161,11 @@ export async function runScenarioForView(req: ScenarioRunRequest): Promise<Scena
       : {}),
   });
   const model = view(result, true);
-  const inputs = [file, ...input.scenario.programs.map((p) => host.resolvePath(file, p.file)), ...compiled];
+  const inputs = [
+    file,
+    ...input.scenario.programs.flatMap((p) => (p.file !== undefined ? [host.resolvePath(file, p.file)] : [])),
+    ...compiled,
+  ];
   return {
     model,
     pcaps: new Map([...writers].map(([d, w]) => [d, w.bytes()])),

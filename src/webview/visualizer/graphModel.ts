@@ -156,7 +156,7 @@ export function buildGraph(model: VisModel): Graph {
     if (d.xdp) {
       const prog = model.programs.find((p) => p.name === d.xdp?.program);
       program = {
-        name: `${d.xdp.program}() ${d.xdp.mode === 'generic' ? 'skb' : 'drv'}`,
+        name: `${d.xdp.program}() ${d.xdp.mode === 'generic' ? 'skb' : d.xdp.mode === 'offload' ? 'hw' : 'drv'}`,
         lines: actionLine(model.summary.actions[d.name]),
       };
       if (prog?.file && prog.line) source = { file: prog.file, line: prog.line };

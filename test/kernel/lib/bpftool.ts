@@ -54,33 +54,24 @@ export function mapId(pin: string): number {
   return (JSON.parse(run(['bpftool', '-j', 'map', 'show', 'pinned', pin]).stdout) as { id: number }).id;
 }
 
-export type XdpMode = 'native' | 'generic';
+export type XdpMode = 'native' | 'generic' | 'offload';
 
 /** Attaches a pinned XDP program to `dev` in netns `ns` (full name; undefined = root) in native
  * (xdpdrv) or generic (xdpgeneric, skb) mode. */
+const xdpFlag: Record<XdpMode, string> = { native: 'xdpdrv', generic: 'xdpgeneric', offload: 'xdpoffload' };
+
 export function attachXdp(
   ns: string | undefined,
   dev: string,
   progPin: string,
   mode: XdpMode = 'native',
 ): void {
-  run(
-    inNetns(ns, [
-      'ip',
-      'link',
-      'set',
-      'dev',
-      dev,
-      mode === 'native' ? 'xdpdrv' : 'xdpgeneric',
-      'pinned',
-      progPin,
-    ]),
-  );
+  run(inNetns(ns, ['ip', 'link', 'set', 'dev', dev, xdpFlag[mode], 'pinned', progPin]));
 }
 
 /** Detaches whatever XDP program `dev` has in that mode (no error when none is attached). */
 export function detachXdp(ns: string | undefined, dev: string, mode: XdpMode = 'native'): void {
-  run(inNetns(ns, ['ip', 'link', 'set', 'dev', dev, mode === 'native' ? 'xdpdrv' : 'xdpgeneric', 'off']));
+  run(inNetns(ns, ['ip', 'link', 'set', 'dev', dev, xdpFlag[mode], 'off']));
 }
 
 /** A map key or value: raw bytes, or a number written as a little-endian u32. */
