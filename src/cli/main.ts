@@ -6,6 +6,7 @@ import { benchCommand } from './commands/bench';
 import { checkCommand } from './commands/check';
 import { debugAdapterCommand } from './commands/debugAdapter';
 import { execCommand } from './commands/exec';
+import { importCommand } from './commands/import';
 import { runCommand } from './commands/run';
 import { simulateCommand } from './commands/simulate';
 import { traceCommand } from './commands/trace';
@@ -22,6 +23,7 @@ const commands: readonly CliCommand[] = [
   benchCommand,
   debugAdapterCommand,
   verifyCommand,
+  importCommand,
 ];
 
 function help(): string {
