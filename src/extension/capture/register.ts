@@ -30,6 +30,7 @@ export function registerCapture(context: vscode.ExtensionContext): void {
   reg('xdpLab.capture.start', async () => (await load()).startCapture(context, 'counts'));
   reg('xdpLab.capture.perfRecord', async () => (await load()).startCapture(context, 'perf'));
   reg('xdpLab.capture.liveRates', async () => (await load()).startCapture(context, 'rates'));
+  reg('xdpLab.scenario.importHost', async () => (await import('./importHost')).importHostScenario(context));
   reg('xdpLab.capture.stop', async () => (await load()).stopCapture());
   reg('xdpLab.capture.open', async (uri) =>
     (await load()).openCapture(context, uri instanceof vscode.Uri ? uri : undefined),
