@@ -26,7 +26,7 @@ function localPrograms(): LocalProgram[] {
   return obj.programs.map((p) => ({
     file: 'redirect.bpf.o',
     function: p.name,
-    tags: progTags((p).insns),
+    tags: progTags(p.insns),
     maps: obj.maps.map((m) => m.name),
   }));
 }
@@ -73,6 +73,38 @@ describe('importHost', () => {
     const result = new Simulation({ scenario, objects: new Map([['redirect.bpf.o', obj]]) }).run();
     assert.equal(result.summary.tracepoints['xdp:xdp_redirect'], 5);
     assert.equal(result.summary.devices['s4i-b/veth0']?.stack, 5);
+  });
+
+  it('an unnamed login namespace and a container namespace nobody named (captured on 6.18)', () => {
+    // Login in the init namespace (no name): xs4i0 ⇄ s4i-q/veth0; s4i-q's cont0 ⇄ eth0 of an
+    // `unshare --net` process; vo0 ⇄ vo1 between two named namespaces; another lab moving veths mid-capture.
+    const text = readFileSync(
+      path.join(root, 'test/fixtures/import/login-and-anonymous-netns.snapshot.txt'),
+      'utf8',
+    );
+    const r = importHost(parseHostSnapshot(text), [], 'lab');
+    r.scenario.traffic = [
+      { from: 'xs4i0', count: 3, frame: { udp: {} } },
+      { from: 'cont0', count: 2, frame: { udp: {} } },
+    ];
+    // What-if: cont0 was down when captured; bring it up in the scenario.
+    const cont0 = (r.scenario.devices as Array<Record<string, unknown>>).find((d) => d.name === 'cont0');
+    assert.equal(cont0?.up, false);
+    if (cont0) cont0.up = true;
+    const sc = parseScenario(r.scenario);
+    const dev = (n: string) => sc.devices.find((d) => d.name === n);
+    assert.equal(dev('veth0')?.peer, 'xs4i0', 'found from the login side pointing back');
+    assert.equal(dev('xs4i0')?.netns, 'host');
+    assert.equal(dev('vo0')?.peer, 'vo1');
+    assert.equal(dev('cont0')?.peer, undefined);
+    assert.equal(dev('cont0')?.peerIfindex, 2);
+    assert.match(dev('cont0')?.note ?? '', /nsid 2/);
+    const result = new Simulation({ scenario: sc, objects: new Map() }).run();
+    assert.equal(result.summary.devices.veth0?.stack, 3);
+    assert.deepEqual(
+      { tx: result.summary.devices.cont0?.txFrames, drops: result.summary.devices.cont0?.drops },
+      { tx: 2, drops: 0 },
+    );
   });
 
   it('names what the host lacks', () => {
