@@ -131,9 +131,11 @@ export function importHost(snap: HostSnapshot, local: readonly LocalProgram[], h
   const progByIdName = new Map<number, string>();
   const matchOf = new Map<number, LocalProgram>();
   const usedNames = new Set<string>();
-  const programFor = (a: AttachedProg): string => {
+  /** The scenario's name of an attached program (added on first sight); undefined past the limit. */
+  const programFor = (a: AttachedProg): string | undefined => {
     const known = progByIdName.get(a.id);
     if (known) return known;
+    if (scenarioPrograms.length >= scenarioLimits.maxPrograms) return undefined;
     const info = progInfo.get(a.id);
     const tag = info?.tag ?? a.tag ?? '';
     const fn = info?.name ?? a.name ?? `prog${a.id}`;
@@ -202,8 +204,13 @@ export function importHost(snap: HostSnapshot, local: readonly LocalProgram[], h
     const attached = l.xdp?.attached ?? (l.xdp?.prog ? [{ mode: l.xdp.mode, prog: l.xdp.prog }] : []);
     const withProg = attached.filter((a) => a.prog && xdpModes[a.mode ?? 0]);
     const first = withProg.find((a) => a.mode === 1) ?? withProg[0];
-    if (first?.prog) {
-      out.xdp = { program: programFor(first.prog), mode: xdpModes[first.mode ?? 1] };
+    const program = first?.prog ? programFor(first.prog) : undefined;
+    if (first?.prog && !program)
+      notes.push(
+        `${d.name}: program id ${first.prog.id} not imported (a scenario holds ${scenarioLimits.maxPrograms} programs)`,
+      );
+    if (first?.prog && program) {
+      out.xdp = { program, mode: xdpModes[first.mode ?? 1] };
       for (const other of withProg)
         if (other !== first && other.prog)
           notes.push(
@@ -297,7 +304,14 @@ export function importHost(snap: HostSnapshot, local: readonly LocalProgram[], h
         entries.push({ key: keyOut, value: v.length <= 4 ? le32(v) : hex(v) });
       }
     }
-    if (entries.length) maps[key] = entries;
+    if (!entries.length) continue;
+    if (Object.keys(maps).length >= scenarioLimits.maxMaps) {
+      notes.push(
+        `map ${row.name}: a scenario holds ${scenarioLimits.maxMaps} maps; the rest are not imported`,
+      );
+      continue;
+    }
+    maps[key] = entries;
   }
 
   const description = [
