@@ -78,7 +78,7 @@ export async function localPrograms(
         programs.push({
           file: rel.split(path.sep).join('/'),
           function: p.name,
-          tags: progTags((p).insns),
+          tags: progTags(p.insns),
           maps: obj.maps.map((m) => m.name),
         });
     } catch (e) {
