@@ -125,6 +125,7 @@ void test(
         assert.equal(dev('xlims0')?.netns, lab.ns('s'));
         assert.equal(dev('xlimy0')?.peer, 'xlimr1');
         assert.equal(dev('xlimz0')?.kind, 'veth');
+        assert.equal(dev('xlima0')?.peer, 'xlima1', 'a pair inside one namespace');
         assert.equal(dev('xlimr0')?.ifindex, IX.r0);
         // sshd runs in h (a named namespace): h's devices appear once, with h's name.
         assert.equal(sc.devices.filter((d) => d.name === 'xlimh0').length, 1);

@@ -96,6 +96,8 @@ describe('importHost', () => {
     assert.equal(dev('veth0')?.peer, 'xs4i0', 'found from the login side pointing back');
     assert.equal(dev('xs4i0')?.netns, 'host');
     assert.equal(dev('vo0')?.peer, 'vo1');
+    // A pair inside one namespace: `ip -j` names the peer ("link") instead of giving link_index.
+    assert.equal(dev('xlsim-r/xsa1')?.peer, 'xlsim-r/xsa0');
     assert.equal(dev('cont0')?.peer, undefined);
     assert.equal(dev('cont0')?.peerIfindex, 2);
     assert.match(dev('cont0')?.note ?? '', /nsid 2/);

@@ -33,6 +33,8 @@ interface Link {
   mtu?: number;
   link_type?: string;
   link_index?: number;
+  /** The peer's name when it is in the same namespace (`ip -j` prints it instead of link_index). */
+  link?: string;
   link_netnsid?: number;
   num_rx_queues?: number;
   linkinfo?: { info_kind?: string };
@@ -181,6 +183,8 @@ export function importHost(snap: HostSnapshot, local: readonly LocalProgram[], h
     if (kind === 'veth') {
       const peerNs = l.link_netnsid !== undefined ? nsidName(d.ns, l.link_netnsid) : d.ns;
       let peer = peerNs !== undefined && l.link_index !== undefined ? find(peerNs, l.link_index) : undefined;
+      if (typeof l.link === 'string' && l.link_netnsid === undefined)
+        peer ??= devs.find((e) => e.ns === d.ns && e.link.ifname === l.link);
       // A peer in an unnamed login namespace has no nsid name: find the veth there that points back.
       peer ??= devs.find(
         (e) =>
