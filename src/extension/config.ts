@@ -7,6 +7,8 @@ export interface XdpLabConfig {
   readonly clangExtraArgs: readonly string[];
   readonly clangIncludePaths: readonly string[];
   readonly compileOnSave: boolean;
+  /** xdpLab.clangd.coexist: whether clangd serves C files beside XDP Lab ('auto' detects it). */
+  readonly clangdCoexist: 'auto' | 'always' | 'never';
   readonly bpftoolPath: string;
   readonly instructionBudget: number;
   readonly maxEvents: number;
@@ -22,6 +24,7 @@ export function readConfig(scope?: vscode.ConfigurationScope): XdpLabConfig {
     clangExtraArgs: c.get<string[]>('clang.extraArgs', []),
     clangIncludePaths: c.get<string[]>('clang.includePaths', []),
     compileOnSave: c.get<boolean>('clang.compileOnSave', true),
+    clangdCoexist: c.get<'auto' | 'always' | 'never'>('clangd.coexist', 'auto'),
     bpftoolPath: c.get<string>('bpftool.path', 'bpftool'),
     instructionBudget: c.get<number>('vm.instructionBudget', 1_000_000),
     maxEvents: c.get<number>('simulation.maxEvents', 200_000),

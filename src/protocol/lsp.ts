@@ -58,3 +58,13 @@ export const logNotification = 'xdpLab/log';
 export interface LogParams {
   readonly text: string;
 }
+
+/**
+ * client → server notification, sent after the client starts and whenever it changes: whether clangd
+ * serves C files in this window too (vscode-clangd, or clangd + a clangd config; setting
+ * xdpLab.clangd.coexist). While true, completion offers only BPF knowledge (issue 12 item 4).
+ */
+export const clangdStatusNotification = 'xdpLab/clangdStatus';
+export interface ClangdStatusParams {
+  readonly active: boolean;
+}

@@ -11,14 +11,22 @@ import { TextDocument } from 'vscode-languageserver-textdocument';
 import { createAnalyzer } from '../core/analysis/analyzer';
 import type { VerifyReport } from '../core/verifier/verdict';
 import { verifyObject } from '../core/verifier/verifyObject';
-import { compileRequest, defaultLanguageSettings, logNotification, verifyRequest } from '../protocol/lsp';
+import {
+  clangdStatusNotification,
+  compileRequest,
+  defaultLanguageSettings,
+  logNotification,
+  verifyRequest,
+} from '../protocol/lsp';
 import type {
+  ClangdStatusParams,
   CompileParams,
   CompileResult,
   LanguageSettings,
   VerifyParams,
   VerifyResult,
 } from '../protocol/lsp';
+import { bpfKnowledgeOnly } from './clangdCoexist';
 import { codeLenses } from './codeLens';
 import { complete } from './completion';
 import { clangDiagnostics, codeActions, toLspDiagnostic } from './diagnostics';
@@ -64,6 +72,8 @@ export function startServer(connection: Connection, services: ServerServices): v
   let workspaceFolders: string[] = [];
   let clangMissingShown = false;
   let codeLensRefresh = false;
+  /** clangd completes these files too (the client says so): completion keeps to BPF knowledge. */
+  let clangdActive = false;
   const refreshCodeLenses = (): void => {
     if (codeLensRefresh) void connection.sendRequest(CodeLensRefreshRequest.type).catch(ignoreClosed);
   };
@@ -319,7 +329,12 @@ export function startServer(connection: Connection, services: ServerServices): v
   connection.onCompletion((p) => {
     const doc = documents.get(p.textDocument.uri);
     if (!doc || !analyses?.isBpf(doc)) return null;
-    return complete(doc, p.position, analyses.latest(doc));
+    const analysis = analyses.latest(doc);
+    const list = complete(doc, p.position, analysis);
+    return clangdActive ? bpfKnowledgeOnly(list, analysis?.model.maps.map((m) => m.name) ?? []) : list;
+  });
+  connection.onNotification(clangdStatusNotification, (p: ClangdStatusParams) => {
+    clangdActive = p.active === true;
   });
   connection.onHover(async (p) => {
     // The uapi header's helper docs are read and parsed on the first hover, not at start: that

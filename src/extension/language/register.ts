@@ -6,6 +6,7 @@ import type { LanguageClientOptions, ServerOptions } from 'vscode-languageclient
 import { compileRequest, logNotification, verifyRequest } from '../../protocol/lsp';
 import type { CompileParams, CompileResult, LogParams, VerifyParams, VerifyResult } from '../../protocol/lsp';
 import { output } from '../output';
+import { attachClangdStatus, offerClangdConfig, registerClangd } from './clangd';
 
 let client: LanguageClient | undefined;
 let starting: Promise<LanguageClient> | undefined;
@@ -41,7 +42,7 @@ function startClient(context: vscode.ExtensionContext): Promise<LanguageClient> 
     );
     await c.start();
     client = c;
-    context.subscriptions.push({ dispose: () => void c.stop() });
+    context.subscriptions.push({ dispose: () => void c.stop() }, attachClangdStatus(c));
     return c;
   })().catch((e: unknown) => {
     starting = undefined;
@@ -117,8 +118,11 @@ async function verify(context: vscode.ExtensionContext, uriArg?: unknown, fn?: u
 
 export function registerLanguage(context: vscode.ExtensionContext): void {
   const maybeStart = (doc: vscode.TextDocument): void => {
-    if (!client && looksLikeBpf(doc)) startClient(context).catch(() => undefined);
+    if (client || !looksLikeBpf(doc)) return;
+    startClient(context).catch(() => undefined);
+    void offerClangdConfig(context, doc);
   };
+  registerClangd(context);
   context.subscriptions.push(
     vscode.workspace.onDidOpenTextDocument(maybeStart),
     vscode.commands.registerCommand('xdpLab.server.restart', async () => {
