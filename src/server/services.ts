@@ -43,4 +43,6 @@ export interface ServerServices {
   readonly toolchain?: Toolchain;
   /** file: URI → path, for the toolchain (Node only). */
   uriToPath?(uri: string): string | undefined;
+  /** A file's text on disk, undefined when it cannot be read (Node only; issue 12 item 5). */
+  readDiskText?(path: string): Promise<string | undefined>;
 }

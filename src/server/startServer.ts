@@ -30,6 +30,7 @@ import { bpfKnowledgeOnly } from './clangdCoexist';
 import { codeLenses } from './codeLens';
 import { complete } from './completion';
 import { clangDiagnostics, codeActions, toLspDiagnostic } from './diagnostics';
+import { onWatchedFiles } from './watchedFiles';
 import { DocumentAnalyses } from './documentAnalyses';
 import { documentSymbols } from './documentSymbols';
 import { hover } from './hover';
@@ -53,6 +54,10 @@ interface DocState {
   analyzeTimer?: ReturnType<typeof setTimeout>;
   compileTimer?: ReturnType<typeof setTimeout>;
   compile?: AbortController;
+  /** The text the last scheduled compile reads from disk (the saved document). */
+  compiledText?: string;
+  /** The file changed on disk while the editor showed other text: compile when they agree again. */
+  awaitingDisk?: boolean;
 }
 
 /** Messages to a client that has gone away are dropped: nobody is left to read them. */
@@ -286,17 +291,52 @@ export function startServer(connection: Connection, services: ServerServices): v
     const st = state(e.document.uri);
     if (st.analyzeTimer) clearTimeout(st.analyzeTimer);
     st.analyzeTimer = setTimeout(() => analyzeNow(e.document), ANALYZE_DEBOUNCE_MS);
+    // The editor reloaded the file changed on disk (or was edited back to it): compile what it shows.
+    const file = st.awaitingDisk ? services.uriToPath?.(e.document.uri) : undefined;
+    if (file && services.readDiskText)
+      void services.readDiskText(file).then((disk) => {
+        if (st.awaitingDisk && disk === e.document.getText()) scheduleCompile(e.document);
+      });
   });
-  documents.onDidSave((e) => {
-    if (!analyses?.isBpf(e.document)) return;
-    const s = state(e.document.uri);
+  /** Compile-on-save of the file as on disk (after a save, or a change on disk the editor shows). */
+  const scheduleCompile = (doc: TextDocument): void => {
+    const s = state(doc.uri);
     s.compile?.abort();
     if (s.compileTimer) clearTimeout(s.compileTimer);
+    s.compiledText = doc.getText();
+    s.awaitingDisk = false;
     s.compileTimer = setTimeout(() => {
-      void settingsFor(e.document.uri)
-        .then((st) => (st.clang.compileOnSave ? compile(e.document) : undefined))
+      void settingsFor(doc.uri)
+        .then((st) => (st.clang.compileOnSave ? compile(doc) : undefined))
         .catch((err: unknown) => log(`compile failed: ${String(err)}`));
     }, COMPILE_DEBOUNCE_MS);
+  };
+  documents.onDidSave((e) => {
+    if (analyses?.isBpf(e.document)) scheduleCompile(e.document);
+  });
+  // Files changed on disk (the client's workspace watcher, issue 12 item 5): clang's words stay true.
+  connection.onDidChangeWatchedFiles((p) => {
+    const diskText = (uri: string): Promise<string | undefined> => {
+      const file = services.uriToPath?.(uri);
+      return file && services.readDiskText ? services.readDiskText(file) : Promise.resolve(undefined);
+    };
+    void onWatchedFiles(p.changes, {
+      bpfDocuments: () => documents.all().filter((d) => analyses?.isBpf(d)),
+      compiledText: (uri) => states.get(uri)?.compiledText,
+      diskText,
+      recompile: scheduleCompile,
+      clearClang: (doc, awaitDisk) => {
+        const s = state(doc.uri);
+        s.compile?.abort();
+        if (s.compileTimer) clearTimeout(s.compileTimer);
+        s.compiledText = undefined;
+        s.awaitingDisk = awaitDisk;
+        if (s.clangDiags.length) {
+          s.clangDiags = [];
+          publish(doc.uri);
+        }
+      },
+    }).catch((err: unknown) => log(`watched files: ${String(err)}`));
   });
   documents.onDidClose((e) => {
     const s = states.get(e.document.uri);

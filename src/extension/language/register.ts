@@ -23,6 +23,8 @@ function startClient(context: vscode.ExtensionContext): Promise<LanguageClient> 
   if (client) return Promise.resolve(client);
   starting ??= (async () => {
     const module = context.asAbsolutePath('dist/server.js');
+    const watcher = vscode.workspace.createFileSystemWatcher('**/*.{c,h}');
+    context.subscriptions.push(watcher);
     const serverOptions: ServerOptions = {
       run: { module, transport: TransportKind.ipc },
       debug: { module, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6019'] } },
@@ -35,6 +37,8 @@ function startClient(context: vscode.ExtensionContext): Promise<LanguageClient> 
       ],
       outputChannel: output(),
       traceOutputChannel: output(),
+      // C sources and headers changed on disk or by another program: clang's diagnostics re-run (issue 12 item 5).
+      synchronize: { fileEvents: watcher },
     };
     const c = new LanguageClient('xdpLab', 'XDP C Language Server', serverOptions, clientOptions);
     context.subscriptions.push(

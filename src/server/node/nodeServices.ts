@@ -41,5 +41,6 @@ export function createNodeServices(): ServerServices {
     },
     toolchain: createNodeToolchain(),
     uriToPath: (uri) => (uri.startsWith('file:') ? fileURLToPath(uri) : undefined),
+    readDiskText: (file) => fs.promises.readFile(file, 'utf8').catch(() => undefined),
   };
 }
