@@ -23,6 +23,7 @@ import { output } from '../output';
 import { setGlobal } from '../../core/elf/globals';
 import { pickGlobals } from './pickGlobals';
 import { RunResultPanel } from './runResultPanel';
+import { revealJsonProblems } from '../jsonDiagnostics';
 
 /** What the CodeLens (and other callers) may pass. */
 interface RunArgs {
@@ -222,6 +223,7 @@ async function runOnce(
     try {
       preloadMaps(parseJsonText(text), obj.maps);
     } catch (e) {
+      void revealJsonProblems(setup.mapsFile, 'maps');
       throw new MapPreloadError(`${where}: ${e instanceof Error ? e.message : String(e)}`);
     }
   }
