@@ -44,6 +44,8 @@ export const steps = [
       await wb.page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
       await wb.page.locator('#workbench\\.parts\\.statusbar').waitFor({ timeout: 60_000 });
       await openStep(wb, 'Open an XDP program');
+      // The step's page (media/walkthrough/program.md) renders beside it.
+      await wb.findWebviewFrame('h1:text-is("Open an XDP program")', 30_000);
       await wb.screenshot('walkthrough-1-start');
       await clickStepButton(wb, 'Create Example Workspace');
       // code-server's folder dialog is a quick input holding a path: type the empty folder, accept.
@@ -83,7 +85,9 @@ export const steps = [
     run: async (wb) => {
       await openStep(wb, 'Run it on a frame');
       await clickStepButton(wb, 'Run Program on a Frame');
-      await wb.pickQuickItem('UDP frame', 30_000);
+      // No text editor is active (the walkthrough is): the command finds the workspace's program.
+      await wb.pickQuickItem('xdp_redirect_udp', 60_000);
+      await wb.pickQuickItem('UDP frame');
       await wb.pickQuickItem('Maps as loaded');
       const view = await wb.findWebviewFrame('[data-outcome]', 60_000);
       const outcome = await view.locator('[data-outcome]').getAttribute('data-outcome');
