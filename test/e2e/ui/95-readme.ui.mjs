@@ -7,7 +7,7 @@ export const steps = [
   {
     name: "the Extensions view's XDP Lab page shows the README's screenshots from the .vsix",
     run: async (wb) => {
-      await wb.runCommand('Extensions: Show Installed Extensions');
+      await wb.runCommand('Extensions: Show Enabled Extensions');
       const row = wb.page.locator('.extensions-viewlet .monaco-list-row', { hasText: 'XDP Lab' }).first();
       await row.waitFor({ timeout: 30_000 });
       await row.click();
