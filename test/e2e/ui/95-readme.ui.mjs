@@ -1,5 +1,5 @@
 // The installed extension's README (the one the .vsix carries, issue 12 item 6) shows its screenshots:
-// the relative media/screenshots/*.png links load from the installed extension, offline.
+// media/screenshots/*.png, inlined into the packaged README (VS Code shows only https: and data: images there), offline.
 /* global document, HTMLImageElement -- frame.waitForFunction callbacks run in Chromium */
 
 /** @type {import('../lib/steps.mjs').UiStep[]} */
@@ -11,24 +11,35 @@ export const steps = [
       const row = wb.page.locator('.extensions-viewlet .monaco-list-row', { hasText: 'XDP Lab' }).first();
       await row.waitFor({ timeout: 30_000 });
       await row.click();
-      const frame = await wb.findWebviewFrame('img[src*="screenshots"]', 60_000);
-      const images = frame.locator('img[src*="screenshots"]');
+      const frame = await wb.findWebviewFrame('img[src^="data:image/png"]', 60_000);
+      const images = frame.locator('img[src^="data:image/png"]');
       const count = await images.count();
       if (count < 3) throw new Error(`the README shows ${count} screenshots`);
-      // Each image loaded (a broken link has naturalWidth 0); wait for them, bounded by the step's timeout.
-      await frame.waitForFunction(
-        () =>
-          [...document.querySelectorAll('img[src*="screenshots"]')].every(
-            (i) => i instanceof HTMLImageElement && i.complete && i.naturalWidth > 0,
+      // Each image loaded (a broken link has naturalWidth 0): scrolled into view, as the README is read.
+      const state = async () =>
+        frame.evaluate(() =>
+          [...document.querySelectorAll('img[src^="data:image/png"]')].map((i) =>
+            i instanceof HTMLImageElement ? `${i.alt} ${i.complete ? i.naturalWidth : 'loading'}` : '?',
           ),
-        undefined,
-        { timeout: 30_000 },
-      );
+        );
+      for (let n = 0; n < count; n++) await images.nth(n).scrollIntoViewIfNeeded();
+      try {
+        await frame.waitForFunction(
+          () =>
+            [...document.querySelectorAll('img[src^="data:image/png"]')].every(
+              (i) => i instanceof HTMLImageElement && i.complete && i.naturalWidth > 0,
+            ),
+          undefined,
+          { timeout: 30_000 },
+        );
+      } catch {
+        throw new Error(`README images not loaded: ${(await state()).join(' | ')}`);
+      }
       const first = await images.first().getAttribute('src');
       await wb.screenshot('readme-in-extensions-view');
       await wb.page.keyboard.press('Escape');
       await wb.runCommand('View: Show Explorer');
-      return `${count} images, e.g. ${first}`;
+      return `${count} images, e.g. ${(first ?? '').slice(0, 30)}…`;
     },
   },
 ];
