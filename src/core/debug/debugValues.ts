@@ -44,6 +44,11 @@ export interface Handles {
 
 const M64 = (1n << 64n) - 1n;
 
+/** Bytes as two-digit hex, space-separated (`de ad be ef`), as the views show packet and map bytes. */
+export function hexBytes(b: Uint8Array): string {
+  return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join(' ');
+}
+
 export function bytesToBig(b: Uint8Array, signed = false): bigint {
   let v = 0n;
   for (let i = b.length - 1; i >= 0; i--) v = (v << 8n) | BigInt(b[i] as number);
@@ -251,9 +256,7 @@ export function renderValue(
       const es = types?.sizeOf(t.elem) ?? 1;
       const elem = types?.resolve(t.elem);
       if (elem?.kind === 'base' && es === 1) {
-        const shown = Array.from(bytes.subarray(0, Math.min(t.count, 32)), (b) =>
-          b.toString(16).padStart(2, '0'),
-        ).join(' ');
+        const shown = hexBytes(bytes.subarray(0, Math.min(t.count, 32)));
         base.value =
           elem.char && bytes.indexOf(0) >= 0
             ? JSON.stringify(String.fromCharCode(...bytes.subarray(0, bytes.indexOf(0))))
