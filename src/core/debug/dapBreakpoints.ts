@@ -15,6 +15,9 @@ export class DapBreakpoints {
   private instructionBps: Breakpoint[] = [];
   private nextBpId = 1;
 
+  /** `changed` runs after each set: the stepper drops the hits it counted for the old breakpoints. */
+  constructor(private readonly changed: () => void) {}
+
   all(): Breakpoint[] {
     return [...[...this.lineBps.values()].flat(), ...this.instructionBps];
   }
@@ -49,6 +52,7 @@ export class DapBreakpoints {
       };
     });
     this.lineBps.set(path, bps);
+    this.changed();
     return { breakpoints: out };
   }
 
@@ -75,6 +79,7 @@ export class DapBreakpoints {
       });
       return { id, verified: true, instructionReference: insnAddress(at.progIndex, at.pc) };
     });
+    this.changed();
     return { breakpoints: out };
   }
 }

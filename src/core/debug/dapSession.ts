@@ -42,7 +42,7 @@ export class DapSession {
   /** Shown the fault: the next resume ends the session. */
   private faultShown = false;
   private stopOnEntry = false;
-  private readonly breakpoints = new DapBreakpoints();
+  private readonly breakpoints = new DapBreakpoints(() => this.stepper?.invalidate());
   private readonly vars = new DapVariables();
 
   constructor(private readonly host: DapHost) {}
@@ -108,18 +108,12 @@ export class DapSession {
         this.event('initialized');
         return NO_REPLY;
       }
-      case 'setBreakpoints': {
-        const body = this.breakpoints.setBreakpoints(this.need(), a);
-        this.stepper?.invalidate();
-        return body;
-      }
+      case 'setBreakpoints':
+        return this.breakpoints.setBreakpoints(this.need(), a);
       case 'breakpointLocations':
         return breakpointLocations(this.need(), a);
-      case 'setInstructionBreakpoints': {
-        const body = this.breakpoints.setInstructionBreakpoints(this.need(), a);
-        this.stepper?.invalidate();
-        return body;
-      }
+      case 'setInstructionBreakpoints':
+        return this.breakpoints.setInstructionBreakpoints(this.need(), a);
       case 'setExceptionBreakpoints':
       case 'setFunctionBreakpoints':
         return { breakpoints: [] };

@@ -15,64 +15,52 @@ export class Cursor {
   ) {
     this.dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
   }
-  private need(n: number): void {
+  /** Checks that n bytes remain, moves past them and returns where they start. */
+  private take(n: number): number {
     if (this.o < 0 || this.o + n > this.b.length)
       throw new DwarfError(
         `${this.what}: read of ${n} bytes at offset ${this.o} runs past its end (${this.b.length} bytes)`,
       );
+    const at = this.o;
+    this.o += n;
+    return at;
   }
   u8(): number {
-    this.need(1);
-    return this.dv.getUint8(this.o++);
+    return this.dv.getUint8(this.take(1));
   }
   u16(): number {
-    this.need(2);
-    const v = this.dv.getUint16(this.o, true);
-    this.o += 2;
-    return v;
+    return this.dv.getUint16(this.take(2), true);
   }
   u24(): number {
     return this.u16() | (this.u8() << 16);
   }
   u32(): number {
-    this.need(4);
-    const v = this.dv.getUint32(this.o, true);
-    this.o += 4;
-    return v;
+    return this.dv.getUint32(this.take(4), true);
   }
   u64(): bigint {
-    this.need(8);
-    const v = this.dv.getBigUint64(this.o, true);
-    this.o += 8;
-    return v;
+    return this.dv.getBigUint64(this.take(8), true);
   }
   uleb(): number {
-    let v = 0;
-    let mul = 1;
-    for (let i = 0; i < 10; i++) {
-      const b = this.u8();
-      v += (b & 0x7f) * mul;
-      mul *= 128;
-      if (!(b & 0x80)) return v;
-    }
-    throw new DwarfError(`${this.what}: ULEB128 at offset ${this.o} is too long`);
+    return this.leb(false);
   }
   sleb(): number {
+    return this.leb(true);
+  }
+  /** LEB128 (DWARF 5 §7.6), at most 10 bytes; a signed one extends its last byte's bit 6. */
+  private leb(signed: boolean): number {
     let v = 0;
     let mul = 1;
     for (let i = 0; i < 10; i++) {
       const b = this.u8();
       v += (b & 0x7f) * mul;
       mul *= 128;
-      if (!(b & 0x80)) return b & 0x40 ? v - mul : v;
+      if (!(b & 0x80)) return signed && b & 0x40 ? v - mul : v;
     }
-    throw new DwarfError(`${this.what}: SLEB128 at offset ${this.o} is too long`);
+    throw new DwarfError(`${this.what}: ${signed ? 'S' : 'U'}LEB128 at offset ${this.o} is too long`);
   }
   bytes(n: number): Uint8Array {
-    this.need(n);
-    const v = this.b.subarray(this.o, this.o + n);
-    this.o += n;
-    return v;
+    const at = this.take(n);
+    return this.b.subarray(at, at + n);
   }
   cstr(): string {
     let s = '';
