@@ -3,7 +3,7 @@
 // conditions the stepper asks about when one is hit (hit counts are the stepper's).
 import type { DebugTarget } from './debugTarget';
 import { insnAddress, parseInsnAddress } from './debugTarget';
-import { evaluate, truthy } from './debugValues';
+import { evaluate, truthy } from './debugExpression';
 import type { FrameContext } from './debugValues';
 import { localsScope } from './dapVariables';
 import { findLineBreakpoint } from './stepper';

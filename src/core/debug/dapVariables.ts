@@ -2,17 +2,10 @@
 // and Maps scopes of a stopped frame, and the variablesReference handles of expandable values,
 // which, as the protocol allows, hold only until the next stop.
 import type { DebugTarget } from './debugTarget';
-import {
-  bytesToBig,
-  EvalError,
-  evaluate,
-  hexBytes,
-  pointerText,
-  registerKind,
-  renderValue,
-  variableValue,
-} from './debugValues';
-import type { DapVariable, FrameContext, Handles, Scope } from './debugValues';
+import { bytesToBig, hexBytes, pointerText, registerKind, renderValue, variableValue } from './debugValues';
+import type { DapVariable, FrameContext, Handles } from './debugValues';
+import { EvalError, evaluate } from './debugExpression';
+import type { Scope } from './debugExpression';
 import { ReplyError } from './dapMessages';
 import type { DwarfTypes } from './dwarfTypes';
 
