@@ -14,6 +14,7 @@ import type { CoreHost } from '../host';
 import { loadScenario } from '../scenario/scenarioLoad';
 import { ScenarioError, parseScenario } from '../scenario/scenarioParse';
 import { formatEvent } from '../trace/tracepoints';
+import { pair, prog, simulate } from '../../../test/unit/xdp/programDoubles';
 import { Simulation } from './simulation';
 
 const objDir = path.resolve(__dirname, '../../../test/fixtures/programs/obj');
@@ -168,4 +169,32 @@ void test('chain entries are validated with the JSON path named', () => {
     mode: 'native',
     chain: [{ program: 'count', chainCallActions: [1, 2], path: '$.devices[1].xdp[0]' }],
   });
+});
+
+void test('one packet: a head moved by one program is what the next sees; ties go by function name', () => {
+  const seen: number[] = [];
+  // Both at libxdp's default priority 50: b_pop runs before c_look by name, whatever the order written.
+  const r = simulate(
+    {
+      devices: [...pair('a0', 'r1', { r1: { xdp: [{ program: 'c_look' }, { program: 'b_pop' }] } })],
+      traffic: [{ from: 'a0', count: 2, frame: { udp: { dport: 9 } } }],
+    },
+    {
+      // bpf_xdp_adjust_head(ctx, 14): the Ethernet header popped.
+      b_pop: prog('b_pop', (b) => {
+        b.data += 14;
+        return 2;
+      }),
+      c_look: prog('c_look', (b) => {
+        seen.push(b.dataEnd - b.data, b.bytes[b.data] ?? -1);
+        return 2;
+      }),
+    },
+  );
+  assert.deepEqual(seen, [50, 0x45, 50, 0x45], 'c_look starts at the IPv4 header');
+  assert.deepEqual(
+    r.summary.dispatchers!.r1!.components.map((c) => c.program),
+    ['b_pop', 'c_look'],
+  );
+  assert.equal(r.summary.dispatchers!.r1!.passedThrough, 2);
 });
