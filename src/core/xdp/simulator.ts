@@ -29,6 +29,8 @@ import { vethXmitSkb } from './vethXmit';
 import { xdpDoFlush } from './xdpFlush';
 import { XDP_REDIRECT } from './xdpAction';
 import type { XskSocket } from './xskRedirect';
+import { dispatcherCounts } from './dispatcherSetup';
+import { XdpDispatcher } from './xdpDispatcher';
 
 /** netdev_budget: frames one softirq run may handle before it yields (a new run, a new context). */
 export const NETDEV_BUDGET = 300;
@@ -205,6 +207,9 @@ export class Simulator implements SimHost {
   private foldVerdicts(s: SimSummary): void {
     for (const dev of this.verdictOrder)
       (dev.verdicts as number[]).forEach((n, action) => n && addAction(s, dev.name, action, n));
+    // libxdp dispatchers: each component's counts as they stand (assigned, never added).
+    for (const dev of this.devices)
+      if (dev.prog instanceof XdpDispatcher) (s.dispatchers ??= {})[dev.name] = dispatcherCounts(dev.prog);
   }
 
   step(s: SimStep): void {
@@ -332,6 +337,9 @@ export class Simulator implements SimHost {
     if (prog instanceof XdpProgram) {
       action = prog.runAction(frame.buf, rc) >>> 0;
       fault = prog.takeFault();
+    } else if (prog instanceof XdpDispatcher) {
+      action = prog.runAction(frame.buf, rc) >>> 0;
+      fault = prog.takeFault();
     } else {
       const r = prog.run(frame.buf, rc);
       action = r.action >>> 0;
@@ -387,6 +395,7 @@ export class Simulator implements SimHost {
           }
         : {}),
       ...(fault !== undefined ? { fault } : {}),
+      ...(prog instanceof XdpDispatcher ? prog.lastChain() : {}),
     });
   }
 
