@@ -26,7 +26,8 @@ import { DocumentAnalyses } from './documentAnalyses';
 import { documentSymbols } from './documentSymbols';
 import { hover } from './hover';
 import type { HelperDocSource } from './hover';
-import { definition, references } from './navigation';
+import { definition, documentHighlights, prepareRename, references, rename } from './navigation';
+import type { FindInHeaders } from './navigation';
 import { semanticTokens, semanticTokensLegend } from './semanticTokens';
 import type { ServerServices } from './services';
 import { signatureHelp } from './signatureHelp';
@@ -260,6 +261,8 @@ export function startServer(connection: Connection, services: ServerServices): v
         documentSymbolProvider: true,
         definitionProvider: true,
         referencesProvider: true,
+        documentHighlightProvider: true,
+        renameProvider: { prepareProvider: true },
         codeActionProvider: { codeActionKinds: ['quickfix'] },
         codeLensProvider: { resolveProvider: false },
         semanticTokensProvider: { legend: semanticTokensLegend, full: true },
@@ -333,8 +336,30 @@ export function startServer(connection: Connection, services: ServerServices): v
     return doc && analyses?.isBpf(doc) ? signatureHelp(doc, p.position) : null;
   });
   connection.onDocumentSymbol((p) => withAnalysis(p.textDocument.uri, [], (_d, a) => documentSymbols(a)));
+  /** Header lookups for a document: its includes, its folder and the clang settings (Node only). */
+  const headersFor = (
+    doc: TextDocument,
+    a: NonNullable<ReturnType<DocumentAnalyses['get']>>,
+  ): FindInHeaders | undefined => {
+    const headers = services.headers;
+    if (!headers) return undefined;
+    const includes = a.model.includes;
+    return async (q) =>
+      headers.find(q, includes, services.uriToPath?.(doc.uri), await settingsFor(doc.uri), workspaceFolders);
+  };
   connection.onDefinition((p) =>
-    withAnalysis(p.textDocument.uri, null, (doc, a) => definition(doc, p.position, a)),
+    withAnalysis(p.textDocument.uri, Promise.resolve(null), (doc, a) =>
+      definition(doc, p.position, a, headersFor(doc, a)),
+    ),
+  );
+  connection.onDocumentHighlight((p) =>
+    withAnalysis(p.textDocument.uri, [], (doc, a) => documentHighlights(doc, p.position, a)),
+  );
+  connection.onPrepareRename((p) =>
+    withAnalysis(p.textDocument.uri, null, (doc, a) => prepareRename(doc, p.position, a)),
+  );
+  connection.onRenameRequest((p) =>
+    withAnalysis(p.textDocument.uri, null, (doc, a) => rename(doc, p.position, a, p.newName)),
   );
   connection.onReferences((p) =>
     withAnalysis(p.textDocument.uri, [], (doc, a) =>
