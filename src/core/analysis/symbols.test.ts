@@ -45,7 +45,7 @@ test('a local named key in two functions, and a shadowing one, are three symbols
   const m = a.model;
   const inProg = symbolAt(m, nth('key.ip', 0) + 1);
   assert.equal(inProg?.kind, 'local');
-  const refs = referencesOf(m, inProg!).map((s) => SRC.slice(s.start - 1, s.end));
+  const refs = referencesOf(m, inProg).map((s) => SRC.slice(s.start - 1, s.end));
   // The declaration `key = {}`, `key.ip` and `&key` — not bump's parameter, not the inner int.
   assert.equal(refs.length, 3);
   assert.ok(
@@ -54,7 +54,7 @@ test('a local named key in two functions, and a shadowing one, are three symbols
   );
   const param = symbolAt(m, nth('*key)', 0) + 2);
   assert.equal(param?.kind, 'param');
-  assert.equal(referencesOf(m, param!).length, 2);
+  assert.equal(referencesOf(m, param).length, 2);
   const inner = symbolAt(m, nth('key++', 0) + 1);
   assert.equal(referencesOf(m, inner!).length, 2);
   a.dispose();
@@ -65,16 +65,16 @@ test('maps, macros and fields resolve to this file or name their struct', async 
   const m = a.model;
   const map = symbolAt(m, nth('&counts', 0) + 3);
   assert.equal(map?.kind, 'map');
-  assert.equal(referencesOf(m, map!).length, 2);
+  assert.equal(referencesOf(m, map).length, 2);
   const macro = symbolAt(m, nth('MAX_TTL;', 0) + 2);
   assert.equal(macro?.kind, 'macro');
-  assert.equal(SRC.slice(macro!.decl!.start, macro!.decl!.end), 'MAX_TTL');
-  assert.equal(referencesOf(m, macro!).length, 3);
+  assert.equal(SRC.slice(macro.decl!.start, macro.decl!.end), 'MAX_TTL');
+  assert.equal(referencesOf(m, macro).length, 3);
   const ttl = symbolAt(m, nth('ttl', 0) + 1);
   assert.deepEqual([ttl?.kind, ttl?.struct, ttl?.decl], ['field', 'iphdr', undefined]);
   const ip = symbolAt(m, nth('key.ip', 0) + 5);
   assert.equal(ip?.struct, 'key');
-  assert.equal(SRC.slice(ip!.decl!.start, ip!.decl!.end + 1), 'ip;');
+  assert.equal(SRC.slice(ip.decl!.start, ip.decl!.end + 1), 'ip;');
   const helper = symbolAt(m, nth('bpf_map_lookup_elem', 0) + 2);
   assert.equal(helper?.kind, 'helper');
   const st = symbolAt(m, nth('iphdr', 0) + 1);
