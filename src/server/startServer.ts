@@ -25,6 +25,7 @@ import { clangDiagnostics, codeActions, toLspDiagnostic } from './diagnostics';
 import { DocumentAnalyses } from './documentAnalyses';
 import { documentSymbols } from './documentSymbols';
 import { hover } from './hover';
+import { inlayHints } from './inlayHints';
 import type { HelperDocSource } from './hover';
 import { definition, documentHighlights, prepareRename, references, rename } from './navigation';
 import type { FindInHeaders } from './navigation';
@@ -95,10 +96,12 @@ export function startServer(connection: Connection, services: ServerServices): v
     })) as Partial<{
       clang: Partial<LanguageSettings['clang']>;
       bpftool: Partial<LanguageSettings['bpftool']>;
+      inlayHints: Partial<LanguageSettings['inlayHints']>;
     }> | null;
     return {
       clang: { ...defaultLanguageSettings.clang, ...(raw?.clang ?? {}) },
       bpftool: { ...defaultLanguageSettings.bpftool, ...(raw?.bpftool ?? {}) },
+      inlayHints: { ...defaultLanguageSettings.inlayHints, ...(raw?.inlayHints ?? {}) },
     };
   }
 
@@ -263,6 +266,7 @@ export function startServer(connection: Connection, services: ServerServices): v
         referencesProvider: true,
         documentHighlightProvider: true,
         renameProvider: { prepareProvider: true },
+        inlayHintProvider: true,
         codeActionProvider: { codeActionKinds: ['quickfix'] },
         codeLensProvider: { resolveProvider: false },
         semanticTokensProvider: { legend: semanticTokensLegend, full: true },
@@ -352,6 +356,10 @@ export function startServer(connection: Connection, services: ServerServices): v
       definition(doc, p.position, a, headersFor(doc, a)),
     ),
   );
+  connection.languages.inlayHint.on(async (p) => {
+    const settings = await settingsFor(p.textDocument.uri);
+    return withAnalysis(p.textDocument.uri, [], (_d, a) => inlayHints(a, p.range, settings.inlayHints));
+  });
   connection.onDocumentHighlight((p) =>
     withAnalysis(p.textDocument.uri, [], (doc, a) => documentHighlights(doc, p.position, a)),
   );

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { DocumentHighlight, Location, Range, WorkspaceEdit } from 'vscode-languageserver';
+import type { DocumentHighlight, InlayHint, Location, Range, WorkspaceEdit } from 'vscode-languageserver';
 import { startInMemory } from './lspClient';
 import type { TestClient } from './lspClient';
 
@@ -121,5 +121,28 @@ describe('navigation over LSP', () => {
       }),
       /not a C identifier/,
     );
+  });
+
+  test('inlay hints: packet offsets and struct layout by default; map types when the setting is on', async () => {
+    const range = { start: { line: 0, character: 0 }, end: { line: text.split('\n').length, character: 0 } };
+    const get = () => c.request<InlayHint[]>('textDocument/inlayHint', { textDocument: { uri }, range });
+    const at = (hs: InlayHint[], needle: string, delta: number) => {
+      const p = posOf(needle, delta);
+      return hs.find((h) => h.position.line === p.line && h.position.character === p.character)?.label;
+    };
+    const hints = await get();
+    assert.equal(at(hints, 'iph->ttl', 8), 'pkt+22, 1 B');
+    assert.equal(at(hints, 'eth->h_proto', 12), 'pkt+12, 2 B');
+    assert.equal(at(hints, 'iph->saddr;', 10), 'pkt+26, 4 B');
+    assert.equal(at(hints, 'struct flow_key {', 15), '8 B, 3 B padding');
+    assert.equal(at(hints, '&flows, key', 6), undefined);
+    c.settings = { inlayHints: { mapTypes: true, packetOffsets: false } };
+    try {
+      const on = await get();
+      assert.equal(at(on, '&flows, key', 6), 'key struct flow_key → __u64');
+      assert.equal(at(on, 'iph->ttl', 8), undefined);
+    } finally {
+      c.settings = {};
+    }
   });
 });
