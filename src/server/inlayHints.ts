@@ -22,7 +22,11 @@ export function inlayHints(
   const out: InlayHint[] = [];
 
   if (opts.packetOffsets)
-    for (const a of packetFieldAccesses(model)) {
+    // Only the functions the requested range touches: the editor asks per visible range.
+    for (const a of packetFieldAccesses(
+      model,
+      model.functions.filter((f) => f.span.end >= from && f.span.start <= to),
+    )) {
       if (!inRange(a.span.end)) continue;
       out.push({
         position: lines.position(a.span.end),
@@ -34,7 +38,11 @@ export function inlayHints(
     }
 
   if (opts.structLayout)
-    for (const n of model.tree.rootNode.descendantsOfType('struct_specifier')) {
+    for (const n of model.tree.rootNode.descendantsOfType(
+      'struct_specifier',
+      { row: range.start.line, column: 0 },
+      { row: range.end.line + 1, column: 0 },
+    )) {
       const name = n?.childForFieldName('name');
       if (!n || !name || !n.childForFieldName('body') || !inRange(name.endIndex)) continue;
       const layout = model.structs.get(`struct ${name.text}`);
