@@ -140,3 +140,12 @@ test('map call snippets carry the map name and its declared key/value types', as
     'bpf_map_update_elem(&${1:stats}, &${2:key /* __u32 */}, &${3:value /* __u64 */}, ${4:BPF_ANY})',
   );
 });
+
+test('the key argument of a map call offers the variables declared with the map key type', async () => {
+  const text = SRC.replace('@', '__u32 idx = 0;\n\t__u64 other = 0;\n\tbpf_map_lookup_elem(&stats, ');
+  const doc = TextDocument.create('untitled:t.bpf.c', 'c', 1, text);
+  const a = (await testAnalyzer()).analyze(text);
+  const list = complete(doc, doc.positionAt(text.indexOf('&stats, ') + 8), a);
+  assert.deepEqual(labels(list), ['&idx']);
+  a.dispose();
+});

@@ -5,7 +5,7 @@ import { CompletionItemKind, InsertTextFormat, MarkupKind } from 'vscode-languag
 import type { CompletionItem, CompletionList, Position } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { Analysis } from '../core/analysis/analyzer';
-import type { MapInfo } from '../core/analysis/fileModel';
+import type { FileModel, MapInfo } from '../core/analysis/fileModel';
 import { helperAllowed, programKindAt } from '../core/analysis/programKind';
 import { bpfFlags } from '../core/bpf/flags';
 import { helperCatalog, helperByName, helperPrototype } from '../core/bpf/helperCatalog';
@@ -196,6 +196,56 @@ const mdFieldItems: CompletionItem[] = xdpMdFields.map((f, i) => ({
   sortText: String(i),
 }));
 
+const mapCalls = new Set(['bpf_map_lookup_elem', 'bpf_map_update_elem', 'bpf_map_delete_elem']);
+const normType = (t: string): string =>
+  t
+    .replace(/\bconst\b/g, '')
+    .replace(/\s+/g, ' ')
+    .trim();
+
+/**
+ * The key (or value) argument of a map call: the variables of the enclosing function declared with
+ * the map's key (value) type, as `&name` (or `name` for a pointer to it), first in the list.
+ */
+function slotItems(
+  model: FileModel,
+  text: string,
+  open: number,
+  offset: number,
+  slot: 'key' | 'value',
+): CompletionItem[] {
+  const first = /^\(\s*&?\s*(\w+)/.exec(text.slice(open, open + 200))?.[1];
+  const map = model.maps.find((m) => m.name === first);
+  const want = map?.attrs.get(slot)?.value;
+  const fn = model.functions.find((f) => f.span.start <= offset && offset <= f.span.end);
+  if (!want || !fn) return [];
+  const out: CompletionItem[] = [];
+  for (const d of fn.node.descendantsOfType(['declaration', 'parameter_declaration'])) {
+    if (!d || d.startIndex >= offset) continue;
+    const type = normType(d.childForFieldName('type')?.text ?? '');
+    if (type !== normType(want)) continue;
+    for (const decl of d.childrenForFieldName('declarator')) {
+      let n = decl;
+      let pointer = false;
+      while (n && n.type !== 'identifier') {
+        if (n.type === 'pointer_declarator') pointer = true;
+        n = n.childForFieldName('declarator');
+      }
+      if (!n) continue;
+      const label = pointer ? n.text : `&${n.text}`;
+      out.push({
+        label,
+        filterText: `${label} ${n.text}`,
+        kind: CompletionItemKind.Variable,
+        detail: `${want}${pointer ? ' *' : ''} — ${map?.name ?? ''}'s ${slot} type`,
+        insertText: /&\s*$/.test(text.slice(Math.max(0, offset - 5), offset)) ? n.text : label,
+        sortText: `0${n.text}`,
+      });
+    }
+  }
+  return out;
+}
+
 export function complete(doc: TextDocument, pos: Position, analysis: Analysis | undefined): CompletionList {
   const text = doc.getText();
   const offset = doc.offsetAt(pos);
@@ -249,6 +299,11 @@ export function complete(doc: TextDocument, pos: Position, analysis: Analysis | 
           insertText: /&\s*$/.test(before) ? m.name : `&${m.name}`,
         })),
       };
+    }
+    const slot = mapCalls.has(helper.name) ? (['map', 'key', 'value'] as const)[call.argIndex] : undefined;
+    if (model && (slot === 'key' || (slot === 'value' && helper.name === 'bpf_map_update_elem'))) {
+      const items = slotItems(model, text, call.open, offset, slot);
+      if (items.length) return { isIncomplete: false, items };
     }
     if (arg?.name === 'flags') {
       const items = flagItems(helper.name);
