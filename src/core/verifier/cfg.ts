@@ -81,12 +81,17 @@ export function buildCfg(insns: readonly Insn[], mainLength = 0): Cfg {
       const t = succ[succ.length - 1] as number;
       if (t < 0 || t >= n) throw new CfgError(`jump out of range from insn ${pc} to ${t}`, pc);
       if (ldimmSecond[t]) throw new CfgError(`jump into the middle of ldimm64 insn ${t - 1}`, pc);
-      // visit_insn: a conditional jump is itself the prune point; an unconditional one its target.
+      // visit_insn: a conditional jump is a prune point itself; push_insn marks every jump's
+      // target (the BRANCH edge, or the JA's only edge) as one too.
       if (cond) prune[pc] = 1;
-      else prune[t] = 1;
+      prune[t] = 1;
     }
-    // visit_func_call_insn: the instruction after a call.
+    // visit_func_call_insn: the instruction after a call; a bpf-to-bpf call and its callee's entry.
     if (isCall(i) && pc + 1 < n) prune[pc + 1] = 1;
+    if (isPseudoCall(i)) {
+      prune[pc] = 1;
+      prune[pc + i.imm + 1] = 1;
+    }
     for (const t of succ) {
       if (t >= n) throw new CfgError('last insn is not an exit or jmp', n - 1);
       if (!seen[t]) {

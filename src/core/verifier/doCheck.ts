@@ -13,7 +13,7 @@ import { checkHelperMem, checkMemAccess, checkPtrOffReg } from './memAccess';
 import type { Reg } from './regState';
 import { isNullReg, markKnown, markNotInit, markRegKnown, markUnknown } from './regState';
 import type { Checkpoint, PathStep } from './state';
-import { FuncState, MAX_CALL_FRAMES, statesEqual, VState } from './state';
+import { clearWriteMarks, FuncState, MAX_CALL_FRAMES, propagateLiveness, statesEqual, VState } from './state';
 import { markPrecise } from './precision';
 
 export interface DoCheckResult {
@@ -101,22 +101,23 @@ export function doCheck(env: VerifierEnv, insnLimit: number, entry = 0, already 
           // is_state_visited: a new state every 2 jumps and 8 insns, fewer while looping.
           let addNew = jmps - prevJmps >= 2 && processed - prevProcessed >= 8;
           let sig: string | undefined;
-          for (let k = 0; k < list.length; k++) {
+          // The newest state first, as the kernel keeps its list (list_add at the head).
+          for (let k = list.length - 1; k >= 0; k--) {
             const cp = list[k] as Checkpoint;
             if (cp.branches > 0) {
               sig ??= loopSignature(st);
-              if (cp.sig === sig && statesEqual(cp.state, st, 0x7ff, true))
+              if (cp.sig === sig && statesEqual(cp.state, st, undefined, pc, true))
                 fail(`infinite loop detected at insn ${pc}`);
               if (jmps - prevJmps < 20 && processed - prevProcessed < 100) addNew = false;
-              continue;
-            }
-            if (statesEqual(cp.state, st, cfg.live[pc] as number, false)) {
+            } else if (statesEqual(cp.state, st, cfg.live, pc, false)) {
               cp.hit++;
+              propagateLiveness(cp.state, st);
               pruned = true;
               break;
             }
-            // is_state_visited: evict states that keep missing.
-            if (++cp.miss > cp.hit * 3 + 3) list.splice(k--, 1);
+            // is_state_visited: evict states that keep missing (a miss counts only when a new
+            // state is going to be added, so that a loop's iterations keep its early states).
+            if (addNew && ++cp.miss > cp.hit * 3 + 3) list.splice(k, 1);
           }
           if (pruned) {
             pathDone(st.parent);
@@ -137,6 +138,7 @@ export function doCheck(env: VerifierEnv, insnLimit: number, entry = 0, already 
             list.push(cp);
             visited.set(pc, list);
             st.parent = cp;
+            clearWriteMarks(st);
             st.hist = undefined;
             states++;
           }
