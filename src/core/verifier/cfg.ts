@@ -1,6 +1,7 @@
 // The program's shape before any state is tracked (verifier.c check_subprogs, check_cfg,
 // compute_live_registers): subprogram starts, jump targets in range, instructions reached,
 // prune points, back-edge targets, and the registers live before each instruction.
+import { helperProto } from '../bpf/helperProtos';
 import * as I from '../vm/isa';
 import type { Insn } from '../vm/isa';
 
@@ -141,7 +142,11 @@ function useDef(i: Insn): [number, number] {
       return [0, b(i.dst)];
     default: {
       if (isExit(i)) return [1, 0];
-      if (isCall(i)) return [0x3e, 0x3f];
+      // get_call_summary: a helper reads only its own arguments (R1..Rn of its prototype).
+      if (isCall(i)) {
+        const proto = i.src === 0 ? helperProto(i.imm) : undefined;
+        return [proto ? ((1 << (proto.args.length + 1)) - 2) & 0x3e : 0x3e, 0x3f];
+      }
       if (jop(i) === I.JMP_JA) return [0, 0];
       return [b(i.dst) | ((i.op & I.BPF_X) !== 0 ? b(i.src) : 0), 0];
     }
