@@ -106,6 +106,7 @@ export function doCheck(env: VerifierEnv, insnLimit: number, entry = 0, already 
             const cp = list[k] as Checkpoint;
             if (cp.branches > 0) {
               sig ??= loopSignature(st);
+              cp.sig ??= loopSignature(cp.state);
               if (cp.sig === sig && statesEqual(cp.state, st, undefined, pc, true))
                 fail(`infinite loop detected at insn ${pc}`);
               if (jmps - prevJmps < 20 && processed - prevProcessed < 100) addNew = false;
@@ -133,7 +134,7 @@ export function doCheck(env: VerifierEnv, insnLimit: number, entry = 0, already 
               hist: st.hist,
               hit: 0,
               miss: 0,
-              sig: loopSignature(st),
+              sig: undefined,
             };
             list.push(cp);
             visited.set(pc, list);

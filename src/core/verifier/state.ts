@@ -135,8 +135,8 @@ export interface Checkpoint {
   /** Prune hits and misses (the kernel's eviction heuristic). */
   hit: number;
   miss: number;
-  /** loopSignature of the state (states_maybe_looping). */
-  sig: string;
+  /** loopSignature of the state (states_maybe_looping), computed when first needed. */
+  sig: string | undefined;
 }
 
 /** range_within + tnum_in: every value `cur` may hold, `old` may hold too. */
