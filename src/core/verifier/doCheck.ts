@@ -4,6 +4,7 @@
 import * as I from '../vm/isa';
 import type { Insn } from '../vm/isa';
 import { checkAluOp, readReg, writeReg } from './aluOp';
+import { callbackArgs, callbackState, checkCallbackReturn } from './callbacks';
 import { isCall, isExit, isPseudoCall, jaOffset } from './cfg';
 import { checkCondJmp } from './condJmp';
 import { fail, regTypeStr, VerifyFail } from './env';
@@ -276,7 +277,9 @@ function step(env: VerifierEnv, st: VState, insn: Insn, pc: number, pending: Pen
         if (cls !== I.BPF_JMP) fail(`unknown opcode ${insn.op.toString(16)}`);
         if (isPseudoCall(insn)) return checkFuncCall(env, st, insn, pc);
         if (insn.src !== 0) fail('BPF_CALL uses reserved fields');
+        const cbArgs = callbackArgs(st, insn.imm);
         checkHelperCall(env, st, insn.imm, pc);
+        if (cbArgs) pending.push(callbackState(env, st, insn.imm, pc, cbArgs));
         return pc + 1;
       }
       if (op === I.JMP_JA) {
@@ -287,7 +290,7 @@ function step(env: VerifierEnv, st: VState, insn: Insn, pc: number, pending: Pen
       if (op === I.JMP_EXIT) {
         if (cls !== I.BPF_JMP || insn.src || insn.imm || insn.off || insn.dst)
           fail('BPF_EXIT uses reserved fields');
-        return checkExit(st);
+        return checkExit(env, st);
       }
       const out = checkCondJmp(st, insn, pc);
       if (out.pred >= 0) {
@@ -412,7 +415,17 @@ function checkFuncCall(env: VerifierEnv, st: VState, insn: Insn, pc: number): nu
 }
 
 /** BPF_EXIT: prepare_func_exit in a subprogram, check_return_code in the main program. */
-function checkExit(st: VState): number {
+function checkExit(env: VerifierEnv, st: VState): number {
+  if (st.cur.callbackRange) {
+    // prepare_func_exit for a callback: its R0 is range-checked, the caller's R0 stays the helper's.
+    markPrecise(env.insns, st, 1);
+    checkCallbackReturn(st.cur.regs[0] as Reg, st.cur);
+    if (st.cur.async) return -1;
+    // The kernel goes back to the helper call to verify the callback as called again until the
+    // states converge; here the caller goes on after the call once more, with the callback's effects.
+    const callee = st.frames.pop() as FuncState;
+    return callee.callsite + 1;
+  }
   if (st.frames.length > 1) {
     // prepare_func_exit: R0 goes back as it is (a void static function leaves it unset).
     const callee = st.cur;

@@ -31,6 +31,10 @@ export class FuncState {
   regs: Reg[];
   /** stack[spi] covers bytes [-(spi+1)*8, -spi*8). */
   stack: StackSlot[] = [];
+  /** A helper's callback (callback_ret_range): the range its R0 must be in at its exit. */
+  callbackRange: readonly [number, number] | undefined = undefined;
+  /** An async callback's frame (a timer's: in_async_callback_fn), the bottom of its own state. */
+  async = false;
   constructor(
     readonly frameno: number,
     /** Instruction of the call that created this frame (-1 for the main frame). */
@@ -53,6 +57,8 @@ export class FuncState {
     const regs = new Array<Reg>(11);
     for (let i = 0; i < 11; i++) regs[i] = (this.regs[i] as Reg).clone();
     const f = new FuncState(this.frameno, this.callsite, this.subprog, regs);
+    f.callbackRange = this.callbackRange;
+    f.async = this.async;
     const stack = new Array<StackSlot>(this.stack.length);
     for (let i = 0; i < stack.length; i++) {
       const s = this.stack[i] as StackSlot;
