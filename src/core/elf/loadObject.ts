@@ -67,10 +67,28 @@ export interface LoadOptions {
   /** What targetBtf is, for messages (default "the running kernel's BTF"). */
   targetBtfName?: string;
   /**
-   * Load for the verifier: programs whose helpers the VM lacks (running them faults), and maps
-   * left at max_entries 0 for user space to size, sized to the possible CPUs as their loaders do.
+   * Load for the verifier: programs whose helpers the VM lacks (running them faults) load too.
    */
   forVerifier?: boolean;
+  /**
+   * max_entries by map name, set before the maps are created (libbpf's bpf_map__set_max_entries, what
+   * a program's loader does for maps it sizes at run time, e.g. xdp-bench's per-CPU counters).
+   */
+  mapSizes?: Readonly<Record<string, number>>;
+}
+
+/** A map the object left at max_entries 0 for its loader to size, sized here to the possible CPUs. */
+export interface DefaultSizedMap {
+  name: string;
+  maxEntries: number;
+}
+
+/** What to tell the user about a map sized by default (the shells print it as a note). */
+export function defaultSizedNote(m: DefaultSizedMap): string {
+  return (
+    `map '${m.name}' has max_entries 0 in the object (its loader sizes it before load): sized to ` +
+    `${m.maxEntries} (the possible CPUs); give another size with --map-size ${m.name}=N`
+  );
 }
 
 /** A program section that was not loaded, and why (non-XDP programs). */
@@ -98,10 +116,14 @@ export interface LoadedObject {
   readonly coreRelocations: CoreRelocationReport[];
   /** The BTF CO-RE resolved against, when the object has CO-RE relocations needing one. */
   readonly targetBtfName?: string;
+  /** Maps left at max_entries 0 in the object and sized to the possible CPUs (no mapSizes entry). */
+  readonly defaultSized: DefaultSizedMap[];
 }
 
 /** uapi enum bpf_map_type. */
 const BPF_MAP_TYPE_PERF_EVENT_ARRAY = 4;
+/** RINGBUF, USER_RINGBUF: sized in bytes, never by CPU count (left for createMap to refuse). */
+const RING_BUFFERS = new Set([27, 31]);
 const R_BPF_64_64 = 1;
 const R_BPF_64_32 = 10;
 
@@ -139,14 +161,23 @@ export function loadObject(bytes: Uint8Array, opts: LoadOptions = {}): LoadedObj
   /** Map by (section index, symbol offset). */
   const mapAt = new Map<string, BpfMap>();
   const dataMap = new Map<number, BpfMap>();
+  const defaultSized: DefaultSizedMap[] = [];
   const create = (def: MapDef, initial?: Uint8Array): BpfMap => {
     try {
-      // libbpf's bpf_object__create_map sizes a PERF_EVENT_ARRAY left at max_entries 0 to the
-      // possible CPUs; the verifier's load also sizes the other maps user space sizes before load.
-      const sized =
-        def.maxEntries === 0 && (opts.forVerifier || def.type === BPF_MAP_TYPE_PERF_EVENT_ARRAY)
-          ? { ...def, maxEntries: system.possibleCpus }
-          : def;
+      // bpf_map__set_max_entries from the caller first. libbpf's bpf_object__create_map sizes a
+      // PERF_EVENT_ARRAY left at max_entries 0 to the possible CPUs; any other map left at 0 is one
+      // its loader sizes before load (xdp-bench's per-CPU counters: the possible CPUs, or multiples
+      // of them): sized to the possible CPUs too, and reported so that the user can size it.
+      const asked = Object.prototype.hasOwnProperty.call(opts.mapSizes ?? {}, def.name)
+        ? opts.mapSizes?.[def.name]
+        : undefined;
+      let sized = def;
+      if (asked !== undefined) sized = { ...def, maxEntries: asked };
+      else if (def.maxEntries === 0 && !RING_BUFFERS.has(def.type)) {
+        sized = { ...def, maxEntries: system.possibleCpus };
+        if (def.type !== BPF_MAP_TYPE_PERF_EVENT_ARRAY)
+          defaultSized.push({ name: def.name, maxEntries: system.possibleCpus });
+      }
       const m = system.createMap(sized, initial);
       maps.push(m);
       return m;
@@ -336,6 +367,7 @@ export function loadObject(bytes: Uint8Array, opts: LoadOptions = {}): LoadedObj
     program: (name) => programs.find((p) => p.name === name),
     globals,
     coreRelocations: core.reports,
+    defaultSized,
     poisonAt: (prog, pc) => core.reports.find((r) => r.poisoned && r.program === prog && r.insn === pc),
     ...(core.used ? { targetBtfName: core.targetName } : {}),
   };
