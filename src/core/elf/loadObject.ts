@@ -67,7 +67,7 @@ export interface LoadOptions {
   /** What targetBtf is, for messages (default "the running kernel's BTF"). */
   targetBtfName?: string;
   /**
-   * Load for the verifier: programs whose helpers the VM lacks (running them faults) load too.
+   * Load for the verifier: programs whose helpers or kfuncs the VM lacks (running them faults) load too.
    */
   forVerifier?: boolean;
   /**
@@ -118,6 +118,8 @@ export interface LoadedObject {
   readonly targetBtfName?: string;
   /** Maps left at max_entries 0 in the object and sized to the possible CPUs (no mapSizes entry). */
   readonly defaultSized: DefaultSizedMap[];
+  /** The kfunc a call at `pc` of program `prog` names (forVerifier loads keep kfunc calls). */
+  kfuncAt(prog: string, pc: number): string | undefined;
 }
 
 /** uapi enum bpf_map_type. */
@@ -162,6 +164,7 @@ export function loadObject(bytes: Uint8Array, opts: LoadOptions = {}): LoadedObj
   const mapAt = new Map<string, BpfMap>();
   const dataMap = new Map<number, BpfMap>();
   const defaultSized: DefaultSizedMap[] = [];
+  const kfuncsByProgram = new Map<string, Map<number, string>>();
   const create = (def: MapDef, initial?: Uint8Array): BpfMap => {
     try {
       // bpf_map__set_max_entries from the caller first. libbpf's bpf_object__create_map sizes a
@@ -321,7 +324,9 @@ export function loadObject(bytes: Uint8Array, opts: LoadOptions = {}): LoadedObj
         system,
         frags: info.frags,
         core,
+        keepKfuncs: opts.forVerifier === true,
       });
+      kfuncsByProgram.set(fn.name, prog.kfuncs);
       programs.push(
         new XdpProgram(system, {
           name: fn.name,
@@ -368,6 +373,7 @@ export function loadObject(bytes: Uint8Array, opts: LoadOptions = {}): LoadedObj
     globals,
     coreRelocations: core.reports,
     defaultSized,
+    kfuncAt: (prog, pc) => kfuncsByProgram.get(prog)?.get(pc),
     poisonAt: (prog, pc) => core.reports.find((r) => r.poisoned && r.program === prog && r.insn === pc),
     ...(core.used ? { targetBtfName: core.targetName } : {}),
   };
@@ -394,6 +400,8 @@ interface LinkContext {
   system: BpfSystem;
   frags: boolean;
   core: CoreContext;
+  /** Keep kfunc calls (as BPF_PSEUDO_KFUNC_CALL, their names in `kfuncs`) for the verifier. */
+  keepKfuncs: boolean;
 }
 
 function linkProgram(
@@ -408,6 +416,7 @@ function linkProgram(
   lines: Map<number, SourceLine>;
   resolved: Map<number, { hi: number; lo: number }>;
   poisoned: Set<number>;
+  kfuncs: Map<number, string>;
 } {
   const all = decodeSection(sec);
   const start = fn.value / 8;
@@ -426,6 +435,7 @@ function linkProgram(
     own.some((i) => i.op === (I.BPF_JMP | I.JMP_CALL) && i.src === I.PSEUDO_CALL);
   const insns = needsText ? [...own, ...textInsns.map((i) => ({ ...i }))] : own;
   const resolved = new Map<number, { hi: number; lo: number }>();
+  const kfuncs = new Map<number, string>();
   const where = (secName: string, pc: number): string =>
     `section ${secName}, program ${fn.name}, instruction ${pc}`;
 
@@ -436,6 +446,13 @@ function linkProgram(
       throw new LoadError(
         `${where(secName, pc)}: relocation points outside the program or at a missing symbol`,
       );
+    if (sym.shndx === SHN_UNDEF && cx.keepKfuncs && insn.op === (I.BPF_JMP | I.JMP_CALL)) {
+      // An `extern … __ksym` function: libbpf resolves it against the kernel's BTF into a kfunc call.
+      insn.src = I.PSEUDO_KFUNC_CALL;
+      insn.imm = 0;
+      kfuncs.set(pc, sym.name);
+      return;
+    }
     if (sym.shndx === SHN_UNDEF) {
       const what =
         insn.op === (I.BPF_JMP | I.JMP_CALL)
@@ -529,5 +546,5 @@ function linkProgram(
     applyCoreRelocations(core, sec.name, fn.value, fn.value + size * 8, 0);
     if (needsText && text) applyCoreRelocations(core, '.text', 0, text.size, textBase);
   }
-  return { insns, lines, resolved, poisoned };
+  return { insns, lines, resolved, poisoned, kfuncs };
 }

@@ -10,6 +10,7 @@ import { checkCondJmp } from './condJmp';
 import { fail, regTypeStr, VerifyFail } from './env';
 import type { VerifierEnv } from './env';
 import { checkHelperCall } from './helperCall';
+import { checkKfuncCall } from './kfuncs';
 import { checkHelperMem, checkMemAccess, checkPtrOffReg } from './memAccess';
 import type { Reg } from './regState';
 import { isNullReg, markKnown, markNotInit, markRegKnown, markUnknown } from './regState';
@@ -276,6 +277,12 @@ function step(env: VerifierEnv, st: VState, insn: Insn, pc: number, pending: Pen
       if (op === I.JMP_CALL) {
         if (cls !== I.BPF_JMP) fail(`unknown opcode ${insn.op.toString(16)}`);
         if (isPseudoCall(insn)) return checkFuncCall(env, st, insn, pc);
+        if (insn.src === I.PSEUDO_KFUNC_CALL) {
+          const name = env.kfuncAt(pc);
+          if (!name) fail(`kernel btf_id ${insn.imm} is not a function`);
+          checkKfuncCall(env, st, name, pc);
+          return pc + 1;
+        }
         if (insn.src !== 0) fail('BPF_CALL uses reserved fields');
         const cbArgs = callbackArgs(st, insn.imm);
         checkHelperCall(env, st, insn.imm, pc);

@@ -336,6 +336,12 @@ export function checkMemAccess(
   } else if (reg.isPkt()) {
     checkPacketAccess(reg, regno, o, size, false);
     if (dst) markUnknown(dst);
+  } else if (reg.type === 'btf_id' && !reg.maybeNull) {
+    // check_ptr_to_btf_access: a kernel object's fields are read-only scalars here (its struct's
+    // layout is the kernel's BTF, not checked: any offset reads an unknown scalar).
+    if (t === 'write') fail('only read is supported');
+    checkPtrOffReg(reg, regno, false);
+    if (dst) markUnknown(dst);
   } else {
     fail(`R${regno} invalid mem access '${regTypeStr(reg)}'`);
   }

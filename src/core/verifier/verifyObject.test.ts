@@ -40,3 +40,27 @@ describe('verifyObject', () => {
     assert.throws(() => verifyObject(new Uint8Array([1, 2, 3, 4])));
   });
 });
+
+describe('verifyObject: kfunc calls', () => {
+  it('checks the XDP metadata and conntrack kfuncs as calls (ctx, written memory, a reference)', () => {
+    for (const name of ['accept_xdp_metadata_kfunc', 'accept_ct_lookup_kfunc']) {
+      const [p] = verifyObject(obj(name)).programs;
+      assert.equal(p?.verdict, 'accepted', `${name}: ${p?.error?.message ?? ''}`);
+    }
+  });
+
+  it('refuses a kfunc the kernel lacks as libbpf does, before any instruction', () => {
+    const bytes = obj('accept_xdp_metadata_kfunc');
+    // Rename the extern (same length) so that no kernel has it.
+    const text = Buffer.from(bytes)
+      .toString('latin1')
+      .replaceAll('bpf_xdp_metadata_rx_hash', 'bpf_xdp_metadata_rx_hasx');
+    const [q] = verifyObject(new Uint8Array(Buffer.from(text, 'latin1'))).programs;
+    assert.equal(q?.verdict, 'rejected');
+    assert.equal(
+      q?.error?.message,
+      "libbpf: extern (func ksym) 'bpf_xdp_metadata_rx_hasx': not found in kernel or module BTFs",
+    );
+    assert.equal(q?.insnsProcessed, 0);
+  });
+});
