@@ -44,13 +44,24 @@ const KFUNCS: ReadonlyMap<string, KfuncProto> = new Map([
   ['bpf_ct_release', { args: [{ kind: 'release' }], ret: 'void' }],
 ]);
 
+/** bpf_dev_bound_kfunc_id: the metadata kfuncs a driver implements for a device-bound program. */
+const DEV_BOUND = new Set([
+  'bpf_xdp_metadata_rx_timestamp',
+  'bpf_xdp_metadata_rx_hash',
+  'bpf_xdp_metadata_rx_vlan_tag',
+]);
+
 /**
- * libbpf's bpf_object__resolve_ksym_func_btf_id, before the kernel sees the program: the first
- * kfunc the program calls that the kernel does not have, as libbpf words the refusal.
+ * Refusals before the kernel walks any instruction: a kfunc the kernel does not have (libbpf's
+ * bpf_object__resolve_ksym_func_btf_id, in its words), and a metadata kfunc in a program that is not
+ * device-bound (add_kfunc_call → bpf_dev_bound_kfunc_check: EINVAL with an empty log, worded as
+ * `verify --kernel` words a refusal without a log). Programs here are never device-bound.
  */
-export function unresolvedKfunc(names: Iterable<string>): string | undefined {
-  for (const name of names)
+export function kfuncLoadRefusal(names: Iterable<string>): string | undefined {
+  for (const name of names) {
     if (!KFUNCS.has(name)) return `libbpf: extern (func ksym) '${name}': not found in kernel or module BTFs`;
+    if (DEV_BOUND.has(name)) return 'the program could not be loaded: Invalid argument';
+  }
   return undefined;
 }
 

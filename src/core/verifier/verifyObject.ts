@@ -12,7 +12,7 @@ import { doCheck } from './doCheck';
 import type { LdImm64Target, VerifierEnv } from './env';
 import type { GlobalFunc } from './globalFuncs';
 import { globalFuncsOf } from './globalFuncs';
-import { unresolvedKfunc } from './kfuncs';
+import { kfuncLoadRefusal } from './kfuncs';
 import type { VMap } from './regState';
 import type { BranchStep, ProgramVerdict, VerifyOptions, VerifyReport } from './verdict';
 
@@ -114,7 +114,7 @@ export function verifyProgram(p: ProgramInput, opts: VerifyOptions & { gpl?: boo
     const k = p.kfuncAt?.(pc);
     if (k !== undefined) kfuncs.push(k);
   });
-  const unresolved = unresolvedKfunc(kfuncs);
+  const unresolved = kfuncLoadRefusal(kfuncs);
   if (unresolved) return reject(unresolved, 0, 0, [], undefined, false);
   const limit = opts.insnLimit ?? DEFAULT_INSN_LIMIT;
   let res = doCheck(env, limit);
