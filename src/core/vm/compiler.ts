@@ -208,7 +208,12 @@ export function generate(insns: readonly Insn[], opts: CompileOptions = {}): str
           k = 0;
           continue;
         }
-        if (s === I.PSEUDO_KFUNC_CALL) bad('kfunc calls are not supported');
+        if (s === I.PSEUDO_KFUNC_CALL) {
+          // Kept only by the verifier's load (the VM's own load refuses the object): faults if run.
+          out.push(`${flush()} S.fault(${pc}, 'kfunc calls are not supported by the XDP Lab VM');`);
+          k = 0;
+          continue;
+        }
         if (s !== 0) bad(`invalid call src_reg ${s}`);
         const why = opts.checkHelper?.(i.imm, pc);
         if (why) throw new LoadError(why);
