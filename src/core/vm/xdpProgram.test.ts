@@ -95,3 +95,32 @@ void test('bpf_redirect_map: hit, miss keeps tgt_index, bad flags leave the reco
   assert.ok(ctx.redirect.isIfindexRedirect());
   assert.equal(ctx.redirect.tgtIndex, 13n);
 });
+
+void test('every repetition of a test run starts from a fresh copy of the frame (written or not)', () => {
+  // The VM restores the frame only after a repetition wrote it (Machine.packetDirty): programs that
+  // move the head, the tail or the meta data, store through a packet pointer, or write frags.
+  const adjust = load('adjust.bpf.o').program('xdp_adjust')!;
+  const frags = load('frags.bpf.o').program('xdp_frags')!;
+  const raw = (op: number, length = 60): Uint8Array => {
+    const f = new Uint8Array(length);
+    f.set([2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2, 0x08, 0x00]);
+    f[14] = op;
+    for (let i = 15; i < length; i++) f[i] = i & 0xff;
+    return f;
+  };
+  const cases: [string, typeof adjust, Uint8Array][] = [
+    ...[0x45, 0x60, 1, 2, 3, 4, 5, 6, 7].map((op): [string, typeof adjust, Uint8Array] => [
+      `adjust op ${op}`,
+      adjust,
+      raw(op),
+    ]),
+    ...[100, 5000, 7000].map((n): [string, typeof adjust, Uint8Array] => [`frags ${n}`, frags, raw(0, n)]),
+  ];
+  for (const [name, prog, frame] of cases) {
+    const once = prog.testRun(frame);
+    const many = prog.testRun(frame, { repeat: 4 });
+    assert.equal(many.fault, undefined, name);
+    assert.equal(many.retval, once.retval, name);
+    assert.deepEqual(many.dataOut, once.dataOut, name);
+  }
+});
