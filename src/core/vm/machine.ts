@@ -397,7 +397,7 @@ export class Machine {
     const b = this.xdp?.buffer;
     const p = this.R[REGION_PACKET] as Region;
     if (b) {
-      p.setWindow(b.bytes, b.dataMeta, b.dataEnd, true);
+      p.setWindow(b.bytes, b.dataMeta, b.dataEnd, true, b.view);
       const x = this.ctxImage;
       const c = (this.xdp as { ctx: XdpRunContext }).ctx;
       x[0] = (ADDR_BASE + b.data) | 0;

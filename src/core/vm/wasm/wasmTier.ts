@@ -345,6 +345,7 @@ export function compileWasmTier(insns: readonly Insn[], opts: CompileOptions): C
     // An XDP run: the packet's bytes move into linear memory for the run (and back after it).
     const x = M.xdp;
     let moved: Uint8Array | undefined;
+    let movedView: DataView | undefined;
     let end0 = 0;
     if (x !== null && !e.packetIn && x.buffer.bytes.length <= W.PACKET_CAPACITY) {
       const b = x.buffer;
@@ -353,6 +354,8 @@ export function compileWasmTier(insns: readonly Insn[], opts: CompileOptions): C
       const view = e.packetView(moved.length);
       view.set(e.prefix(moved, end0, 0));
       b.bytes = view;
+      movedView = b.view;
+      b.view = undefined;
       M.syncPacket();
       e.packetIn = true;
     }
@@ -384,6 +387,7 @@ export function compileWasmTier(insns: readonly Insn[], opts: CompileOptions): C
         const b = x.buffer;
         moved.set(e.prefix(b.bytes, Math.max(end0, b.dataEnd), 1));
         b.bytes = moved;
+        b.view = movedView;
         M.syncPacket();
         e.packetIn = false;
         e.refreshPacket();
