@@ -36,6 +36,7 @@ class WasmEnv {
   /** An XDP run has moved the packet into linear memory (nested invocations leave it there). */
   packetIn = false;
   private readonly packetViews = new Map<number, Uint8Array>();
+  private readonly packetDataViews = new Map<number, DataView>();
 
   constructor(
     readonly M: Machine,
@@ -50,6 +51,7 @@ class WasmEnv {
     this.u8 = new Uint8Array(this.memory.buffer);
     this.i32 = new Int32Array(this.memory.buffer);
     this.packetViews.clear();
+    this.packetDataViews.clear();
     for (let id = 0; id < W.TABLE_REGIONS; id++) this.setEntry(id, 0, 0, -1, -1);
     for (let d = 0; d <= MAX_CALL_FRAMES; d++) {
       const r = this.M.R[REGION_STACK0 + d];
@@ -139,6 +141,17 @@ class WasmEnv {
       p.sub = a.subarray(0, end);
     }
     return p.sub;
+  }
+
+  /** A DataView over packetView(length) (kept like the views: runs make none). */
+  packetDataView(length: number): DataView {
+    let v = this.packetDataViews.get(length);
+    if (v === undefined) {
+      const u8 = this.packetView(length);
+      v = new DataView(u8.buffer, u8.byteOffset, u8.byteLength);
+      this.packetDataViews.set(length, v);
+    }
+    return v;
   }
 
   packetView(length: number): Uint8Array {
@@ -242,6 +255,7 @@ function importsFor(M: Machine, env: WasmEnv, messages: string[]): Record<string
         return;
       }
       M.store(pc, size, h, a, vh, vl);
+      if (h === REGION_PACKET) env.refreshPacket(); // the first write unlocked it
     },
     atomic(
       pc: number,
@@ -257,6 +271,7 @@ function importsFor(M: Machine, env: WasmEnv, messages: string[]): Record<string
     ): number {
       const v = M.atomic(pc, size, op, h, lo + off - ADDR_BASE, vh, vl, r0h, r0l);
       env.i32[slotRh] = M.rh;
+      if (h === REGION_PACKET) env.refreshPacket(); // the first write unlocked it
       return v;
     },
     fault(pc: number, id: number): void {
@@ -355,8 +370,11 @@ export function compileWasmTier(insns: readonly Insn[], opts: CompileOptions): C
       view.set(e.prefix(moved, end0, 0));
       b.bytes = view;
       movedView = b.view;
-      b.view = undefined;
+      b.view = e.packetDataView(moved.length);
       M.syncPacket();
+      // Read-only until the run's first write (Machine.lockPacket): an unwritten packet is not
+      // copied back, and a test run does not restore it.
+      M.lockPacket();
       e.packetIn = true;
     }
     e.refreshPacket();
@@ -385,10 +403,12 @@ export function compileWasmTier(insns: readonly Insn[], opts: CompileOptions): C
       M.n = e.n;
       if (moved !== undefined && x !== null) {
         const b = x.buffer;
-        moved.set(e.prefix(b.bytes, Math.max(end0, b.dataEnd), 1));
+        const wrote = M.packetDirty;
+        if (wrote) moved.set(e.prefix(b.bytes, Math.max(end0, b.dataEnd), 1));
         b.bytes = moved;
         b.view = movedView;
         M.syncPacket();
+        M.packetDirty = wrote;
         e.packetIn = false;
         e.refreshPacket();
       }
