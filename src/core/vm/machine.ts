@@ -97,6 +97,8 @@ export class Machine {
    * compiled code reads fields from it inline; syncPacket() keeps it current.
    */
   readonly ctxImage = new Int32Array(13);
+  /** Counts changes of the packet region (syncPacket, the unlocking write): tiers with tables of their own refresh them. */
+  windowMoves = 0;
   system!: HelperEnvironment;
   private readonly freeIds: number[] = [];
 
@@ -413,6 +415,7 @@ export class Machine {
     }
     this.packetLocked = false;
     this.packetDirty = true; // a helper moved the window, or a tier moved the bytes
+    this.windowMoves++;
   }
 
   /** Starts watching for the first write to the packet (see packetDirty). */
@@ -425,6 +428,7 @@ export class Machine {
   /** The first write to a locked packet: writable again, and dirty. */
   private unlockPacket(m: Region): void {
     m.whi = m.hi;
+    this.windowMoves++;
     this.packetLocked = false;
     this.packetDirty = true;
   }

@@ -212,12 +212,17 @@ function importsFor(M: Machine, env: WasmEnv, messages: string[]): Record<string
       }
       M.n = env.n;
       M.depth = i32[W.SLOT_DEPTH >> 2] as number;
+      const moves = M.windowMoves;
       const lo = M.call(pc, id);
       i32[slotRh] = M.rh;
       i32[W.SLOT_TAIL >> 2] = M.tail !== null ? 1 : 0;
       env.n = M.n;
-      env.refreshPacket();
-      env.refreshCtx();
+      // Only a helper that moved the packet's window (adjust_head/tail/meta) or unlocked it with a
+      // write changes the packet's table entry and the context image.
+      if (M.windowMoves !== moves) {
+        env.refreshPacket();
+        env.refreshCtx();
+      }
       return lo;
     },
     ld(pc: number, size: number, sx: number, h: number, lo: number, off: number): number {
