@@ -145,12 +145,23 @@ export async function runBench(): Promise<BenchRow[]> {
   const c = await startInMemory();
   try {
     const uri = 'untitled:bench5000.bpf.c';
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     await c.open(uri, text);
     await c.diagnostics(uri);
+    const wall = performance.now() - t0;
+    const cpu = process.cpuUsage(c0);
     rows.push({
       name: 'analysis: didOpen → diagnostics published, 5,000 lines (fresh server, cold)',
-      value: round(performance.now() - t0),
+      value: round(wall),
+      unit: 'ms',
+      target: 100,
+    });
+    // The same in CPU time of this process (client and in-memory server): on a shared machine the
+    // wall clock above mostly measures the neighbours.
+    rows.push({
+      name: 'analysis: didOpen → diagnostics published, 5,000 lines (fresh server, cold, CPU time)',
+      value: round((cpu.user + cpu.system) / 1000),
       unit: 'ms',
       target: 100,
     });

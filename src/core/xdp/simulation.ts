@@ -436,6 +436,8 @@ export class Simulation {
     const sc = this.input.scenario;
     const sim = this.sim;
     let injected = 0;
+    // One array for every burst: a burst is drained before the next is made (no per-burst garbage).
+    const frames: SimFrame[] = [];
     outer: for (let ti = 0; ti < sc.traffic.length; ti++) {
       const t = sc.traffic[ti] as (typeof sc.traffic)[number];
       const list: readonly Uint8Array[] = t.frame ? [t.frame] : (this.input.pcaps?.get(t.pcap ?? '') ?? []);
@@ -444,13 +446,9 @@ export class Simulation {
       const total = t.count * list.length;
       for (let i = 0; i < total; i += t.burst) {
         const n = Math.min(t.burst, total - i);
-        const frames: SimFrame[] = [];
+        frames.length = 0;
         for (let k = 0; k < n; k++) frames.push(sim.newFrame(list[(i + k) % list.length] as Uint8Array, ti));
-        const burst = (): void =>
-          t.kind === 'testRun'
-            ? sim.injectTestRun(dev, t.cpu, frames)
-            : sim.injectBurst(t.kind, dev, t.queue, t.cpu, frames);
-        if (!sim.guarded(burst)) break outer;
+        if (!sim.guardedBurst(t.kind, dev, t.queue, t.cpu, frames)) break outer;
         injected += n;
         yield injected;
       }
