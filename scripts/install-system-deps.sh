@@ -24,6 +24,8 @@ have clangd || need+=(clangd)
 have curl || need+=(curl)
 have tcpdump || need+=(tcpdump)
 have ethtool || need+=(ethtool)
+# libxdp's xdp-loader: the dispatcher test (test/kernel/dispatcher.test.ts) checks its run configs.
+[ -x /usr/sbin/xdp-loader ] || have xdp-loader || need+=(xdp-tools)
 # The kernel tier's small libbpf drivers (test/kernel/scenarios/*.c) and the simulator bench's
 # kernel figure are built with gcc; python3 sends raw frames.
 have gcc || need+=(gcc)

@@ -15,6 +15,12 @@ export interface XdpLabConfig {
   readonly captureDefaultDuration: number;
   readonly captureUseSudo: boolean;
   readonly sshPath: string;
+  /** xdpLab.inlayHints.*: the language server pulls these per document (workspace/configuration). */
+  readonly inlayHints: {
+    readonly packetOffsets: boolean;
+    readonly structLayout: boolean;
+    readonly mapTypes: boolean;
+  };
 }
 
 export function readConfig(scope?: vscode.ConfigurationScope): XdpLabConfig {
@@ -31,5 +37,10 @@ export function readConfig(scope?: vscode.ConfigurationScope): XdpLabConfig {
     captureDefaultDuration: c.get<number>('capture.defaultDuration', 10),
     captureUseSudo: c.get<boolean>('capture.useSudo', false),
     sshPath: c.get<string>('capture.sshPath', 'ssh'),
+    inlayHints: {
+      packetOffsets: c.get<boolean>('inlayHints.packetOffsets', true),
+      structLayout: c.get<boolean>('inlayHints.structLayout', true),
+      mapTypes: c.get<boolean>('inlayHints.mapTypes', false),
+    },
   };
 }

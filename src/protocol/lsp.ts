@@ -10,11 +10,18 @@ export interface LanguageSettings {
     readonly compileOnSave: boolean;
   };
   readonly bpftool: { readonly path: string };
+  /** xdpLab.inlayHints.*: which inlay hints the server gives (issue 12). */
+  readonly inlayHints: {
+    readonly packetOffsets: boolean;
+    readonly structLayout: boolean;
+    readonly mapTypes: boolean;
+  };
 }
 
 export const defaultLanguageSettings: LanguageSettings = {
   clang: { path: 'clang', extraArgs: [], includePaths: [], compileOnSave: true },
   bpftool: { path: 'bpftool' },
+  inlayHints: { packetOffsets: true, structLayout: true, mapTypes: false },
 };
 
 /** client → server request, sent by "XDP Lab: Compile with clang": compile now and publish clang's diagnostics. */

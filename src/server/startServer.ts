@@ -34,8 +34,10 @@ import { onWatchedFiles } from './watchedFiles';
 import { DocumentAnalyses } from './documentAnalyses';
 import { documentSymbols } from './documentSymbols';
 import { hover } from './hover';
+import { inlayHints } from './inlayHints';
 import type { HelperDocSource } from './hover';
-import { definition, references } from './navigation';
+import { definition, documentHighlights, prepareRename, references, rename } from './navigation';
+import type { FindInHeaders } from './navigation';
 import { semanticTokens, semanticTokensLegend } from './semanticTokens';
 import type { ServerServices } from './services';
 import { signatureHelp } from './signatureHelp';
@@ -109,10 +111,12 @@ export function startServer(connection: Connection, services: ServerServices): v
     })) as Partial<{
       clang: Partial<LanguageSettings['clang']>;
       bpftool: Partial<LanguageSettings['bpftool']>;
+      inlayHints: Partial<LanguageSettings['inlayHints']>;
     }> | null;
     return {
       clang: { ...defaultLanguageSettings.clang, ...(raw?.clang ?? {}) },
       bpftool: { ...defaultLanguageSettings.bpftool, ...(raw?.bpftool ?? {}) },
+      inlayHints: { ...defaultLanguageSettings.inlayHints, ...(raw?.inlayHints ?? {}) },
     };
   }
 
@@ -275,6 +279,9 @@ export function startServer(connection: Connection, services: ServerServices): v
         documentSymbolProvider: true,
         definitionProvider: true,
         referencesProvider: true,
+        documentHighlightProvider: true,
+        renameProvider: { prepareProvider: true },
+        inlayHintProvider: true,
         codeActionProvider: { codeActionKinds: ['quickfix'] },
         codeLensProvider: { resolveProvider: false },
         semanticTokensProvider: { legend: semanticTokensLegend, full: true },
@@ -388,8 +395,34 @@ export function startServer(connection: Connection, services: ServerServices): v
     return doc && analyses?.isBpf(doc) ? signatureHelp(doc, p.position) : null;
   });
   connection.onDocumentSymbol((p) => withAnalysis(p.textDocument.uri, [], (_d, a) => documentSymbols(a)));
+  /** Header lookups for a document: its includes, its folder and the clang settings (Node only). */
+  const headersFor = (
+    doc: TextDocument,
+    a: NonNullable<ReturnType<DocumentAnalyses['get']>>,
+  ): FindInHeaders | undefined => {
+    const headers = services.headers;
+    if (!headers) return undefined;
+    const includes = a.model.includes;
+    return async (q) =>
+      headers.find(q, includes, services.uriToPath?.(doc.uri), await settingsFor(doc.uri), workspaceFolders);
+  };
   connection.onDefinition((p) =>
-    withAnalysis(p.textDocument.uri, null, (doc, a) => definition(doc, p.position, a)),
+    withAnalysis(p.textDocument.uri, Promise.resolve(null), (doc, a) =>
+      definition(doc, p.position, a, headersFor(doc, a)),
+    ),
+  );
+  connection.languages.inlayHint.on(async (p) => {
+    const settings = await settingsFor(p.textDocument.uri);
+    return withAnalysis(p.textDocument.uri, [], (_d, a) => inlayHints(a, p.range, settings.inlayHints));
+  });
+  connection.onDocumentHighlight((p) =>
+    withAnalysis(p.textDocument.uri, [], (doc, a) => documentHighlights(doc, p.position, a)),
+  );
+  connection.onPrepareRename((p) =>
+    withAnalysis(p.textDocument.uri, null, (doc, a) => prepareRename(doc, p.position, a)),
+  );
+  connection.onRenameRequest((p) =>
+    withAnalysis(p.textDocument.uri, null, (doc, a) => rename(doc, p.position, a, p.newName)),
   );
   connection.onReferences((p) =>
     withAnalysis(p.textDocument.uri, [], (doc, a) =>
