@@ -181,6 +181,8 @@ export function startRemoteScript(
     onStderrLine?: (line: string) => void;
     keepStdinOpen?: boolean;
     collectStdout?: boolean;
+    /** Text for the remote script's stdin (e.g. a file, base64-encoded). */
+    stdin?: string;
   } = {},
 ): RemoteRun {
   const assigns = Object.entries(run.vars ?? {}).map(([k, v]) => {
@@ -196,6 +198,7 @@ export function startRemoteScript(
     ...(run.signal ? { signal: run.signal } : {}),
     ...(run.onStdoutLine ? { onStdoutLine: run.onStdoutLine } : {}),
     ...(run.onStderrLine ? { onStderrLine: run.onStderrLine } : {}),
+    ...(run.stdin !== undefined ? { stdin: run.stdin } : {}),
     keepStdinOpen: run.keepStdinOpen ?? false,
     collectStdout: run.collectStdout ?? true,
   });
@@ -206,7 +209,7 @@ export function runRemoteScript(
   t: SshTarget,
   o: SshOptions,
   script: string,
-  run: { vars?: Record<string, string>; signal?: AbortSignal } = {},
+  run: { vars?: Record<string, string>; signal?: AbortSignal; stdin?: string } = {},
 ): Promise<ProcessResult> {
   return startRemoteScript(t, o, script, run).process.done;
 }
