@@ -13,6 +13,8 @@ export interface XdpLabConfig {
   readonly captureDefaultDuration: number;
   readonly captureUseSudo: boolean;
   readonly sshPath: string;
+  /** `xdpLab.verify.host`: '' for none. */
+  readonly verifyHost: string;
 }
 
 export function readConfig(scope?: vscode.ConfigurationScope): XdpLabConfig {
@@ -28,5 +30,6 @@ export function readConfig(scope?: vscode.ConfigurationScope): XdpLabConfig {
     captureDefaultDuration: c.get<number>('capture.defaultDuration', 10),
     captureUseSudo: c.get<boolean>('capture.useSudo', false),
     sshPath: c.get<string>('capture.sshPath', 'ssh'),
+    verifyHost: c.get<string>('verify.host', '').trim(),
   };
 }

@@ -133,6 +133,25 @@ void test(
         assert.deepEqual(leftovers(), []);
       });
 
+      await t.test("the editor's way: saves share one multiplexed connection (ControlMaster)", async () => {
+        const sock = path.join(h.dir, 'cm-%C');
+        const wrapper = sshWrapper(h);
+        const ssh = { sshPath: wrapper, batchMode: true, controlPath: sock, controlPersistSeconds: 30 };
+        const master = (op: 'check' | 'exit') =>
+          run([wrapper, '-o', `ControlPath=${sock}`, '-O', op, `${NET.name}-host`], { allowFailure: true });
+        try {
+          const bytes = new Uint8Array(fs.readFileSync(objs.rejected));
+          const a = await remoteVerifyObject({ host: `${NET.name}-host` }, ssh, bytes, { sudo: false });
+          assert.equal(master('check').status, 0, 'a master connection stays after the first verify');
+          const b = await remoteVerifyObject({ host: `${NET.name}-host` }, ssh, bytes, { sudo: false });
+          assert.deepEqual(b.programs.map(judged), a.programs.map(judged));
+          assert.equal(a.programs[0]?.error?.line, 17);
+        } finally {
+          master('exit');
+        }
+        assert.deepEqual(leftovers(), []);
+      });
+
       await t.test('a down host: exit 2, one line', () => {
         fs.appendFileSync(
           h.config,

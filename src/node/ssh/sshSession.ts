@@ -23,6 +23,13 @@ export interface SshOptions {
   readonly connectTimeoutSeconds?: number;
   /** Receives every command line exactly as run. */
   readonly log?: (line: string) => void;
+  /**
+   * Multiplexing (ssh ControlMaster=auto) on this socket path for remote scripts, the master kept
+   * for `controlPersistSeconds` after the last one: the editor's verify on every save reuses one
+   * authenticated connection instead of a new one per save.
+   */
+  readonly controlPath?: string;
+  readonly controlPersistSeconds?: number;
 }
 
 /** The result of checking the host's key against known_hosts before connecting for real. */
@@ -190,7 +197,22 @@ export function startRemoteScript(
     return `${k}=${shQuote(v)}`;
   });
   const remote = `sh -c ${shQuote((assigns.length ? assigns.join('\n') + '\n' : '') + script)}`;
-  const argv = [...baseArgs(t, o, ['-o', 'StrictHostKeyChecking=yes', '-T']), '--', t.host, remote];
+  const multiplex = o.controlPath
+    ? [
+        '-o',
+        'ControlMaster=auto',
+        '-o',
+        `ControlPath=${o.controlPath}`,
+        '-o',
+        `ControlPersist=${o.controlPersistSeconds ?? 120}`,
+      ]
+    : [];
+  const argv = [
+    ...baseArgs(t, o, ['-o', 'StrictHostKeyChecking=yes', '-T', ...multiplex]),
+    '--',
+    t.host,
+    remote,
+  ];
   const line = commandLine(argv);
   o.log?.(line);
   const proc = startProcess(argv, {
