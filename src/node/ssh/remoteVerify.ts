@@ -58,8 +58,9 @@ uid=$(id -u)
 echo @@kernel; uname -r
 echo @@user; id -un
 if [ "$uid" != 0 ]; then
-  if [ "\${USE_SUDO:-0}" = 1 ] && command -v sudo >/dev/null 2>&1 && sudo -n true >/dev/null 2>&1; then SUDO="sudo -n"
-  else echo @@fail; echo notroot; exit 0; fi
+  if [ "\${USE_SUDO:-0}" != 1 ]; then echo @@fail; echo notroot; exit 0; fi
+  if command -v sudo >/dev/null 2>&1 && sudo -n true >/dev/null 2>&1; then SUDO="sudo -n"
+  else echo @@fail; echo nosudo; exit 0; fi
 fi
 T=$(mktemp -d /tmp/xdp-lab-verify.XXXXXX) || { echo @@fail; echo mktemp; exit 0; }
 trap 'if [ -n "$P" ]; then $SUDO rm -rf "$P"; fi; rm -rf "$T"' EXIT
@@ -98,7 +99,9 @@ function sections(text: string): Map<string, string[]> {
 /** The one-line reasons for a host that cannot verify, naming what to install or allow. */
 const failures: Record<string, string> = {
   notroot:
-    'the login is not root and sudo -n is not available (pass --sudo and allow passwordless sudo, or log in as root)',
+    'is not root: loading BPF programs needs root (log in as root, or allow passwordless sudo and pass --sudo / set xdpLab.capture.useSudo)',
+  nosudo:
+    "is not root and cannot run 'sudo -n' without a password (allow passwordless sudo for python3/bpftool, or log in as root)",
   mktemp: 'mktemp failed on the host',
   base64: 'the object did not arrive intact (base64 -d failed on the host)',
   nobpffs:
@@ -138,7 +141,9 @@ export async function remoteVerifyObject(
       `the host did not answer the verify script: ${r.stderr.trim().split('\n').pop() ?? `exit ${String(r.code)}`}`,
     );
   const fail = s.get('fail')?.[0]?.trim();
-  if (fail) throw new RemoteVerifyError(`${failures[fail] ?? fail}`);
+  if (fail === 'notroot' || fail === 'nosudo')
+    throw new RemoteVerifyError(`user ${s.get('user')?.[0]?.trim() ?? '?'} ${failures[fail] ?? fail}`);
+  if (fail) throw new RemoteVerifyError(failures[fail] ?? fail);
   const loader = s.get('loader')?.[0]?.trim();
   const out = (s.get('out') ?? []).join('\n');
   const kernel = (l: 'libbpf' | 'bpftool'): JudgingKernel => ({ release, host: label, loader: l });
