@@ -1,5 +1,5 @@
-// CodeLens above each XDP program: our verifier's verdict (after the last compile), run it on a
-// frame (engine VM), debug it (issue 14), simulate (visualizer), verify in the kernel as a second
+// CodeLens above each XDP program: our verifier's verdict (after the last compile) and the
+// verification host's beside it (xdpLab.verify.host, issue 15), run it on a frame (engine VM), debug it (issue 14), simulate (visualizer), verify in the kernel as a second
 // opinion (with a note when the two disagree). Each command receives the document URI and the
 // program's function name.
 import type { CodeLens } from 'vscode-languageserver';
