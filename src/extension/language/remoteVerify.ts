@@ -28,10 +28,24 @@ const shownFailure = new Map<string, string>();
 const keyChecked = new Map<string, boolean>();
 let controlDir: string | undefined;
 
-/** A short private dir for ssh's control sockets (ControlPath must stay under ~100 bytes). */
-function controlPath(): string {
-  controlDir ??= mkdtempSync(path.join(os.tmpdir(), 'xdp-lab-ssh-'));
-  return path.join(controlDir, '%C');
+/**
+ * ssh's control socket in a short private dir, or none (no multiplexing) where that cannot be had:
+ * a unix socket path must stay under 104 bytes with ssh's 40-character %C and its 17-character temp
+ * suffix, so a long TMPDIR falls back to /tmp; Windows' OpenSSH has no ControlMaster.
+ */
+function controlPath(): string | undefined {
+  if (process.platform === 'win32') return undefined;
+  if (controlDir === undefined)
+    for (const base of [os.tmpdir(), '/tmp']) {
+      if (base.length > 30) continue;
+      try {
+        controlDir = mkdtempSync(path.join(base, 'xlssh-'));
+        break;
+      } catch {
+        // not writable: try the next
+      }
+    }
+  return controlDir !== undefined ? path.join(controlDir, '%C') : undefined;
 }
 
 /** Removes the control socket dir (the masters exit by ControlPersist on their own). */
@@ -76,7 +90,8 @@ export async function verifyOnHost(
     }
     if (!keyChecked.get(label)) return send({ host: label, error: 'host key not trusted' });
     const bytes = new Uint8Array(await readFile(p.objectPath));
-    const r = await remoteVerifyObject(target, { ...ssh, controlPath: controlPath() }, bytes, {
+    const socket = controlPath();
+    const r = await remoteVerifyObject(target, socket ? { ...ssh, controlPath: socket } : ssh, bytes, {
       sudo: readConfig().captureUseSudo,
       signal: ctrl.signal,
     });
