@@ -21,6 +21,8 @@ export interface XdpLabConfig {
     readonly structLayout: boolean;
     readonly mapTypes: boolean;
   };
+  /** `xdpLab.verify.host`: '' for none. */
+  readonly verifyHost: string;
 }
 
 export function readConfig(scope?: vscode.ConfigurationScope): XdpLabConfig {
@@ -42,5 +44,6 @@ export function readConfig(scope?: vscode.ConfigurationScope): XdpLabConfig {
       structLayout: c.get<boolean>('inlayHints.structLayout', true),
       mapTypes: c.get<boolean>('inlayHints.mapTypes', false),
     },
+    verifyHost: c.get<string>('verify.host', '').trim(),
   };
 }

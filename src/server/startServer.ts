@@ -15,19 +15,24 @@ import {
   clangdStatusNotification,
   compileRequest,
   defaultLanguageSettings,
+  didCompileNotification,
   logNotification,
+  remoteVerdictNotification,
   verifyRequest,
 } from '../protocol/lsp';
 import type {
   ClangdStatusParams,
   CompileParams,
   CompileResult,
+  DidCompileParams,
   LanguageSettings,
+  RemoteVerdictParams,
   VerifyParams,
   VerifyResult,
 } from '../protocol/lsp';
 import { bpfKnowledgeOnly } from './clangdCoexist';
 import { codeLenses } from './codeLens';
+import { remoteDiagnostics } from './remoteVerdict';
 import { complete } from './completion';
 import { clangDiagnostics, codeActions, toLspDiagnostic } from './diagnostics';
 import { onWatchedFiles } from './watchedFiles';
@@ -53,6 +58,11 @@ interface DocState {
   /** Our verifier's report and the kernel's last answer, for the CodeLens. */
   report?: VerifyReport;
   kernel?: VerifyResult;
+  /** Successful compiles so far; the verification host's verdict names the one it judged. */
+  generation: number;
+  /** The verification host's kernel on the object of `generation` (xdpLab.verify.host), and where it differs. */
+  remote?: RemoteVerdictParams;
+  remoteDiags: Diagnostic[];
   analyzeTimer?: ReturnType<typeof setTimeout>;
   compileTimer?: ReturnType<typeof setTimeout>;
   compile?: AbortController;
@@ -88,7 +98,17 @@ export function startServer(connection: Connection, services: ServerServices): v
   const state = (uri: string): DocState => {
     let s = states.get(uri);
     if (!s)
-      states.set(uri, (s = { analyzerDiags: [], clangDiags: [], verifierDiags: [], ownVerifierDiags: [] }));
+      states.set(
+        uri,
+        (s = {
+          analyzerDiags: [],
+          clangDiags: [],
+          verifierDiags: [],
+          ownVerifierDiags: [],
+          generation: 0,
+          remoteDiags: [],
+        }),
+      );
     return s;
   };
   const publish = (uri: string): void => {
@@ -96,7 +116,13 @@ export function startServer(connection: Connection, services: ServerServices): v
     connection
       .sendDiagnostics({
         uri,
-        diagnostics: [...s.analyzerDiags, ...s.clangDiags, ...s.ownVerifierDiags, ...s.verifierDiags],
+        diagnostics: [
+          ...s.analyzerDiags,
+          ...s.clangDiags,
+          ...s.ownVerifierDiags,
+          ...s.verifierDiags,
+          ...s.remoteDiags,
+        ],
       })
       .catch(ignoreClosed);
   };
@@ -166,7 +192,17 @@ export function startServer(connection: Connection, services: ServerServices): v
     }
     const lines = doc.getText().split('\n');
     s.clangDiags = clangDiagnostics(outcome.messages, file, (l) => lines[l] ?? '');
-    if (outcome.status === 'ok' && outcome.object) runOwnVerifier(doc, file, outcome.object, lines);
+    if (outcome.status === 'ok' && outcome.object) {
+      runOwnVerifier(doc, file, outcome.object, lines);
+      if (outcome.objectPath)
+        void connection
+          .sendNotification(didCompileNotification, {
+            uri: doc.uri,
+            objectPath: outcome.objectPath,
+            generation: s.generation,
+          } satisfies DidCompileParams)
+          .catch(ignoreClosed);
+    }
     publish(doc.uri);
     return {
       ok: outcome.status === 'ok',
@@ -182,6 +218,10 @@ export function startServer(connection: Connection, services: ServerServices): v
     const s = state(doc.uri);
     s.verifierDiags = [];
     s.kernel = undefined;
+    // The verification host's verdict was about the previous object: its answer on this one follows.
+    s.generation++;
+    s.remote = undefined;
+    s.remoteDiags = [];
     try {
       s.report = verifyObject(object);
     } catch (e) {
@@ -433,7 +473,7 @@ export function startServer(connection: Connection, services: ServerServices): v
   connection.onCodeLens((p) =>
     withAnalysis(p.textDocument.uri, [], (_d, a) => {
       const s = states.get(p.textDocument.uri);
-      return codeLenses(p.textDocument.uri, a, { report: s?.report, kernel: s?.kernel });
+      return codeLenses(p.textDocument.uri, a, { report: s?.report, kernel: s?.kernel, remote: s?.remote });
     }),
   );
   connection.languages.semanticTokens.on((p) =>
@@ -444,6 +484,27 @@ export function startServer(connection: Connection, services: ServerServices): v
     return doc ? compile(doc) : { ok: false, errors: 0, warnings: 0, output: `${p.uri} is not open` };
   });
   connection.onRequest(verifyRequest, (p: VerifyParams) => verify(p));
+  connection.onNotification(remoteVerdictNotification, (p: RemoteVerdictParams) => {
+    const doc = documents.get(p.uri);
+    const s = states.get(p.uri);
+    if (!doc || !s || p.generation !== s.generation) return; // closed, or about an older object
+    const lines = doc.getText().split('\n');
+    const model = analyses?.get(doc)?.model;
+    s.remote = p;
+    s.remoteDiags = remoteDiagnostics(
+      p,
+      s.report,
+      doc.uri,
+      services.uriToPath?.(doc.uri) ?? doc.uri,
+      (l) => lines[l],
+      (name) => {
+        const prog = model?.programs.find((x) => x.name === name);
+        return prog ? doc.positionAt(prog.nameSpan.start).line : undefined;
+      },
+    );
+    publish(doc.uri);
+    refreshCodeLenses();
+  });
 
   documents.listen(connection);
   connection.listen();

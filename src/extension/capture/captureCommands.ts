@@ -53,7 +53,7 @@ async function pickHost(): Promise<{ text: string; target: SshTarget } | undefin
   return { text, target };
 }
 
-async function sshOptions(
+export async function sshOptions(
   context: vscode.ExtensionContext,
   label: string,
 ): Promise<{ ssh: SshOptions; askpass: Askpass }> {
@@ -93,7 +93,11 @@ async function sshOptions(
  * A remote failure as Remote-SSH shows one (issue 15 item 4): the message, Retry (runs the whole
  * command again) and Show Output (the ssh commands and stderr are logged there).
  */
-function remoteError(message: string, retry: () => unknown, severity: 'error' | 'warning' = 'error'): void {
+export function remoteError(
+  message: string,
+  retry: () => unknown,
+  severity: 'error' | 'warning' = 'error',
+): void {
   output().error(message);
   const show = severity === 'error' ? vscode.window.showErrorMessage : vscode.window.showWarningMessage;
   void show(`XDP Lab: ${message}`, 'Retry', 'Show Output').then((choice) => {
@@ -103,7 +107,11 @@ function remoteError(message: string, retry: () => unknown, severity: 'error' | 
 }
 
 /** Verifies the host key: asks for an unknown one (with its fingerprint), refuses a changed one. */
-async function verifyHostKey(target: SshTarget, ssh: SshOptions, retry: () => unknown): Promise<boolean> {
+export async function verifyHostKey(
+  target: SshTarget,
+  ssh: SshOptions,
+  retry: () => unknown,
+): Promise<boolean> {
   const key = await checkHostKey(target, ssh);
   const label = targetLabel(target);
   if (key.kind === 'known') return true;

@@ -3,10 +3,21 @@
 import * as vscode from 'vscode';
 import { LanguageClient, TransportKind } from 'vscode-languageclient/node';
 import type { LanguageClientOptions, ServerOptions } from 'vscode-languageclient/node';
-import { compileRequest, logNotification, verifyRequest } from '../../protocol/lsp';
-import type { CompileParams, CompileResult, LogParams, VerifyParams, VerifyResult } from '../../protocol/lsp';
+import { compileRequest, didCompileNotification, logNotification, verifyRequest } from '../../protocol/lsp';
+import type {
+  CompileParams,
+  CompileResult,
+  DidCompileParams,
+  LogParams,
+  VerifyParams,
+  VerifyResult,
+} from '../../protocol/lsp';
+import { readConfig } from '../config';
 import { output } from '../output';
 import { attachClangdStatus, offerClangdConfig, registerClangd } from './clangd';
+
+type RemoteVerifyModule = typeof import('./remoteVerify');
+let remoteVerify: Promise<RemoteVerifyModule> | undefined;
 
 let client: LanguageClient | undefined;
 let starting: Promise<LanguageClient> | undefined;
@@ -43,6 +54,19 @@ function startClient(context: vscode.ExtensionContext): Promise<LanguageClient> 
     const c = new LanguageClient('xdpLab', 'XDP C Language Server', serverOptions, clientOptions);
     context.subscriptions.push(
       c.onNotification(logNotification, (p: LogParams) => output().info(p.text.trimEnd())),
+      // xdpLab.verify.host: the host's kernel judges each compiled object too (loaded on first use).
+      c.onNotification(didCompileNotification, (p: DidCompileParams) => {
+        if (!readConfig(vscode.Uri.parse(p.uri)).verifyHost) return;
+        remoteVerify ??= import('./remoteVerify').then((m) => {
+          context.subscriptions.push({ dispose: m.disposeRemoteVerify });
+          return m;
+        });
+        void remoteVerify
+          .then((m) => m.verifyOnHost(context, c, p))
+          .catch((e: unknown) =>
+            output().error(`verify on host: ${e instanceof Error ? e.message : String(e)}`),
+          );
+      }),
     );
     await c.start();
     client = c;
