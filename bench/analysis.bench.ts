@@ -145,12 +145,23 @@ export async function runBench(): Promise<BenchRow[]> {
   const c = await startInMemory();
   try {
     const uri = 'untitled:bench5000.bpf.c';
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     await c.open(uri, text);
     await c.diagnostics(uri);
+    const wall = performance.now() - t0;
+    const cpu = process.cpuUsage(c0);
     rows.push({
       name: 'analysis: didOpen → diagnostics published, 5,000 lines (fresh server, cold)',
-      value: round(performance.now() - t0),
+      value: round(wall),
+      unit: 'ms',
+      target: 100,
+    });
+    // The same in CPU time of this process (client and in-memory server): on a shared machine the
+    // wall clock above mostly measures the neighbours.
+    rows.push({
+      name: 'analysis: didOpen → diagnostics published, 5,000 lines (fresh server, cold, CPU time)',
+      value: round((cpu.user + cpu.system) / 1000),
       unit: 'ms',
       target: 100,
     });
@@ -184,6 +195,54 @@ export async function runBench(): Promise<BenchRow[]> {
       unit: 'ms',
       target: 15,
     });
+
+    // Inlay hints for one screen (60 lines) in the middle: the editor asks per visible range.
+    const ih: number[] = [];
+    for (let i = 0; i < 50; i++) {
+      const line = 2000 + ((i * 97) % 2000);
+      const t = performance.now();
+      await c.request('textDocument/inlayHint', {
+        textDocument: { uri },
+        range: { start: { line, character: 0 }, end: { line: line + 60, character: 0 } },
+      });
+      ih.push(performance.now() - t);
+    }
+    rows.push({
+      name: 'analysis: inlay hints for a 60-line range of a 5,000-line file, p95',
+      value: round(percentile(ih, 95)),
+      unit: 'ms',
+    });
+
+    // Go to definition into a header (issue 12): `struct iphdr` → linux/ip.h. The first lookup runs
+    // clang -E -v once and indexes the headers on the way; later ones hit the per-mtime cache.
+    const iph = lines.findIndex((l) => l.includes('struct iphdr *iph'));
+    const defPos = { line: iph, character: (lines[iph] ?? '').indexOf('iphdr') + 2 };
+    const d0 = performance.now();
+    const first = await c.request<{ uri: string } | null>('textDocument/definition', {
+      textDocument: { uri },
+      position: defPos,
+    });
+    const cold = performance.now() - d0;
+    if (first && !first.uri.endsWith('linux/ip.h')) throw new Error(`definition went to ${first.uri}`);
+    if (first) {
+      rows.push({
+        name: 'analysis: go to definition into a header, first (clang -E -v + index)',
+        value: round(cold),
+        unit: 'ms',
+      });
+      const def: number[] = [];
+      for (let i = 0; i < 50; i++) {
+        const t = performance.now();
+        await c.request('textDocument/definition', { textDocument: { uri }, position: defPos });
+        def.push(performance.now() - t);
+      }
+      rows.push({
+        name: 'analysis: go to definition into a header after the first index, p95',
+        value: round(percentile(def, 95)),
+        unit: 'ms',
+        target: 200,
+      });
+    }
   } finally {
     await c.close();
   }

@@ -148,7 +148,7 @@ function kernel(dir: string): number | undefined {
   const r = spawnSync(
     'flock',
     [
-      '/tmp/xdplab-kernel.lock',
+      '/tmp/xdp-lab-kernel.lock',
       'sh',
       '-c',
       `bpftool prog load "$1" "$2" && taskset -c 0 bpftool prog run pinned "$2" data_in "$3" repeat "$4"; rm -f "$2"`,

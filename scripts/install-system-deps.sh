@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages XDP Lab's test tiers need, only when something is missing.
 # Kernel tier: clang llvm libbpf-dev bpftool bpftrace linux-perf iproute2 openssh-server sudo python3 gcc.
-# Editor tier: chromium ripgrep libkrb5-dev (code-server's native addons). Safe to run repeatedly.
+# Editor tier: chromium ripgrep libkrb5-dev (code-server's native addons).
+# LSP tests: clangd (the real clangd reads the .clangd XDP Lab writes). Safe to run repeatedly.
 set -euo pipefail
 need=()
 have() { command -v "$1" >/dev/null 2>&1; }
@@ -19,9 +20,12 @@ have sudo || need+=(sudo)
 have chromium || need+=(chromium)
 have rg || need+=(ripgrep)
 [ -f /usr/include/gssapi/gssapi.h ] || need+=(libkrb5-dev)
+have clangd || need+=(clangd)
 have curl || need+=(curl)
 have tcpdump || need+=(tcpdump)
 have ethtool || need+=(ethtool)
+# libxdp's xdp-loader: the dispatcher test (test/kernel/dispatcher.test.ts) checks its run configs.
+[ -x /usr/sbin/xdp-loader ] || have xdp-loader || need+=(xdp-tools)
 # The kernel tier's small libbpf drivers (test/kernel/scenarios/*.c) and the simulator bench's
 # kernel figure are built with gcc; python3 sends raw frames.
 have gcc || need+=(gcc)

@@ -7,12 +7,22 @@ export interface XdpLabConfig {
   readonly clangExtraArgs: readonly string[];
   readonly clangIncludePaths: readonly string[];
   readonly compileOnSave: boolean;
+  /** xdpLab.clangd.coexist: whether clangd serves C files beside XDP Lab ('auto' detects it). */
+  readonly clangdCoexist: 'auto' | 'always' | 'never';
   readonly bpftoolPath: string;
   readonly instructionBudget: number;
   readonly maxEvents: number;
   readonly captureDefaultDuration: number;
   readonly captureUseSudo: boolean;
   readonly sshPath: string;
+  /** xdpLab.inlayHints.*: the language server pulls these per document (workspace/configuration). */
+  readonly inlayHints: {
+    readonly packetOffsets: boolean;
+    readonly structLayout: boolean;
+    readonly mapTypes: boolean;
+  };
+  /** `xdpLab.verify.host`: '' for none. */
+  readonly verifyHost: string;
 }
 
 export function readConfig(scope?: vscode.ConfigurationScope): XdpLabConfig {
@@ -22,11 +32,18 @@ export function readConfig(scope?: vscode.ConfigurationScope): XdpLabConfig {
     clangExtraArgs: c.get<string[]>('clang.extraArgs', []),
     clangIncludePaths: c.get<string[]>('clang.includePaths', []),
     compileOnSave: c.get<boolean>('clang.compileOnSave', true),
+    clangdCoexist: c.get<'auto' | 'always' | 'never'>('clangd.coexist', 'auto'),
     bpftoolPath: c.get<string>('bpftool.path', 'bpftool'),
     instructionBudget: c.get<number>('vm.instructionBudget', 1_000_000),
     maxEvents: c.get<number>('simulation.maxEvents', 200_000),
     captureDefaultDuration: c.get<number>('capture.defaultDuration', 10),
     captureUseSudo: c.get<boolean>('capture.useSudo', false),
     sshPath: c.get<string>('capture.sshPath', 'ssh'),
+    inlayHints: {
+      packetOffsets: c.get<boolean>('inlayHints.packetOffsets', true),
+      structLayout: c.get<boolean>('inlayHints.structLayout', true),
+      mapTypes: c.get<boolean>('inlayHints.mapTypes', false),
+    },
+    verifyHost: c.get<string>('verify.host', '').trim(),
   };
 }

@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import { registerCapture } from './capture/register';
 import { registerExample } from './example/register';
 import { registerDebug } from './debug/register';
+import { registerJsonDiagnostics } from './jsonDiagnostics';
 import { registerLanguage } from './language/register';
 import { output } from './output';
 import { registerProgram } from './program/register';
@@ -22,6 +23,7 @@ export function activate(context: vscode.ExtensionContext): void {
     registerCapture(context);
     registerExample(context);
     registerDebug(context);
+    registerJsonDiagnostics(context);
     const manifest = context.extension.packageJSON as { version?: string };
     log.info(`XDP Lab ${manifest.version ?? '?'} activated`);
   } catch (e) {

@@ -16,7 +16,7 @@ export class KernelVerifyUnavailable extends Error {}
  * rotating log keeps the tail, where the complaint is) for the source-line annotations. Every fd
  * is closed when the object is closed: nothing stays loaded, nothing is pinned.
  */
-const SCRIPT = String.raw`
+export const LIBBPF_VERIFY_SCRIPT = String.raw`
 import ctypes, json, os, sys
 try:
     lib = ctypes.CDLL("libbpf.so.1", use_errno=True)
@@ -85,7 +85,8 @@ for name, sec, ptype in progs:
 print(json.dumps({"programs": out}))
 `;
 
-interface ScriptProgram {
+/** One program's load outcome as the libbpf script prints it (also built from bpftool's log). */
+export interface ScriptProgram {
   name: string;
   section: string;
   log: string;
@@ -131,7 +132,13 @@ export async function kernelVerifyObject(
 ): Promise<VerifyReport> {
   if (process.platform !== 'linux') throw new KernelVerifyUnavailable('the kernel verifier needs Linux');
   const python = opts.python ?? 'python3';
-  const argv = [python, '-c', SCRIPT, objectPath, ...(opts.program !== undefined ? [opts.program] : [])];
+  const argv = [
+    python,
+    '-c',
+    LIBBPF_VERIFY_SCRIPT,
+    objectPath,
+    ...(opts.program !== undefined ? [opts.program] : []),
+  ];
   let result;
   try {
     result = await runProcess(argv, opts.signal ? { signal: opts.signal } : {});
@@ -153,10 +160,17 @@ export async function kernelVerifyObject(
   }
   if (parsed.unavailable) throw new KernelVerifyUnavailable(parsed.unavailable);
   if (parsed.error) throw new KernelVerifyUnavailable(parsed.error);
-  const programs = parsed.programs ?? [];
+  return verdictsOfLoads(parsed.programs ?? [], await readFile(objectPath));
+}
+
+/**
+ * The report for the load outcomes of one object, placed on source lines from `bytes` (our copy of
+ * the object). An EPERM with no verifier statistics is the loader's missing privilege, not a verdict.
+ */
+export function verdictsOfLoads(programs: readonly ScriptProgram[], bytes: Uint8Array): VerifyReport {
   if (programs.some((p) => p.errno === EPERM && !/processed \d+ insns/.test(p.log)))
     throw new KernelVerifyUnavailable('loading BPF programs needs root (or CAP_BPF and CAP_NET_ADMIN)');
-  return { programs: placeOnSourceLines(programs.map(kernelVerdict), await readFile(objectPath)) };
+  return { programs: placeOnSourceLines(programs.map(kernelVerdict), bytes) };
 }
 
 /**

@@ -1,6 +1,8 @@
 // Custom messages between the XDP C language client (src/extension/language) and server (src/server),
 // beyond standard LSP. One place for both sides, each with direction and when it is sent.
 
+import type { VerifyReport } from '../core/verifier/verdict';
+
 /** Settings the server pulls per document with workspace/configuration (section "xdpLab"). */
 export interface LanguageSettings {
   readonly clang: {
@@ -10,11 +12,18 @@ export interface LanguageSettings {
     readonly compileOnSave: boolean;
   };
   readonly bpftool: { readonly path: string };
+  /** xdpLab.inlayHints.*: which inlay hints the server gives (issue 12). */
+  readonly inlayHints: {
+    readonly packetOffsets: boolean;
+    readonly structLayout: boolean;
+    readonly mapTypes: boolean;
+  };
 }
 
 export const defaultLanguageSettings: LanguageSettings = {
   clang: { path: 'clang', extraArgs: [], includePaths: [], compileOnSave: true },
   bpftool: { path: 'bpftool' },
+  inlayHints: { packetOffsets: true, structLayout: true, mapTypes: false },
 };
 
 /** client → server request, sent by "XDP Lab: Compile with clang": compile now and publish clang's diagnostics. */
@@ -57,4 +66,43 @@ export interface VerifyResult {
 export const logNotification = 'xdpLab/log';
 export interface LogParams {
   readonly text: string;
+}
+
+/**
+ * client → server notification, sent after the client starts and whenever it changes: whether clangd
+ * serves C files in this window too (vscode-clangd, or clangd + a clangd config; setting
+ * xdpLab.clangd.coexist). While true, completion offers only BPF knowledge (issue 12 item 4).
+ */
+export const clangdStatusNotification = 'xdpLab/clangdStatus';
+export interface ClangdStatusParams {
+  readonly active: boolean;
+}
+
+/**
+ * server → client notification after every successful compile (the compile-on-save build too): the
+ * object our verifier just judged. `generation` counts this document's compiles; the client's remote
+ * verdict names it so a late answer about an older object is dropped (issue 15 item 1).
+ */
+export const didCompileNotification = 'xdpLab/didCompile';
+export interface DidCompileParams {
+  readonly uri: string;
+  readonly objectPath: string;
+  readonly generation: number;
+}
+
+/**
+ * client → server notification: the verification host's kernel (`xdpLab.verify.host`) judged the
+ * object of `generation` over ssh (`report`), or could not be asked (`error`); the server shows it
+ * beside our verifier's verdict (CodeLens, and a diagnostic where the two disagree).
+ */
+export const remoteVerdictNotification = 'xdpLab/remoteVerdict';
+export interface RemoteVerdictParams {
+  readonly uri: string;
+  readonly generation: number;
+  /** The host as the user named it. */
+  readonly host: string;
+  /** Which kernel judged (uname -r) and through which loader; absent with `error`. */
+  readonly kernel?: { readonly release: string; readonly loader: string };
+  readonly report?: VerifyReport;
+  readonly error?: string;
 }

@@ -36,6 +36,17 @@ const deviceCounters = v.object({
   txFrames: count,
 });
 
+/** One program of a dispatcher chain: its run config, its returns, how often its return was the verdict. */
+const chainComponent = v.object({
+  program: name,
+  priority: v.int(0),
+  chainCallActions: v.array(v.string({ maxLength: 32 }), { maxLength: 8 }),
+  runs: count,
+  decided: count,
+  actions: v.record(count),
+});
+export type VisChainComponent = Infer<typeof chainComponent>;
+
 const visDevice = v.object({
   name,
   ifindex: v.int(1),
@@ -45,7 +56,14 @@ const visDevice = v.object({
   mtu: v.int(0),
   peer: v.optional(name),
   queues: v.optional(v.int(1)),
-  xdp: v.optional(v.object({ program: name, mode: v.literal('native', 'generic', 'offload') })),
+  xdp: v.optional(
+    v.object({
+      program: name,
+      mode: v.literal('native', 'generic', 'offload'),
+      /** libxdp's dispatcher runs these in order (issue 13 item 6); `program` is the first. */
+      chain: v.optional(v.array(chainComponent, { maxLength: 10 })),
+    }),
+  ),
   counters: deviceCounters,
 });
 export type VisDevice = Infer<typeof visDevice>;
@@ -140,6 +158,10 @@ const visEvent = v.tagged<VisEvent>('k', {
     action: v.string({ maxLength: 32 }),
     redirect: v.optional(v.object({ map: v.optional(name), key: v.int(0), target: name })),
     source: v.optional(sourceLocation),
+    /** A dispatcher run: each program's return in order ("count PASS → drop9 DROP") and the one
+     *  whose return was the verdict (absent when every program continued: XDP_PASS). */
+    chain: v.optional(v.string({ maxLength: 1024 })),
+    decidedBy: v.optional(name),
   }),
   /** Step 2: xdp_do_redirect put the frame in a bulk queue (16 per device, 8 per cpumap entry). */
   enqueue: v.object({ k: v.literal('enqueue'), cpu, frame, queue: name, fill: count, capacity: v.int(1) }),
@@ -198,6 +220,8 @@ export type VisEvent =
       action: string;
       redirect?: { map?: string; key: number; target: string };
       source?: { file: string; line: number };
+      chain?: string;
+      decidedBy?: string;
     }
   | { k: 'enqueue'; cpu: number; frame: number; queue: string; fill: number; capacity: number }
   | {

@@ -5,7 +5,13 @@
 import type { Scenario } from '../core/scenario/scenario';
 import { errnoName } from '../core/trace/errnos';
 import { xdpActionNames } from '../core/trace/tracepoints';
-import type { DropReason, SimStep, SimulationResult, TopologyMapEntry } from '../core/xdp/simulationResult';
+import type {
+  DispatcherCounts,
+  DropReason,
+  SimStep,
+  SimulationResult,
+  TopologyMapEntry,
+} from '../core/xdp/simulationResult';
 import {
   nodeId,
   type VisDrop,
@@ -15,6 +21,7 @@ import {
   type VisMap,
   type VisModel,
   type VisTraffic,
+  type VisChainComponent,
 } from './visualizer';
 
 export interface ViewModelInput {
@@ -140,6 +147,14 @@ function toEvent(
         device: s.device,
         program: s.program,
         action: actionName(s.action),
+        ...(s.chain
+          ? {
+              chain: s.chain
+                .map((c) => `${c.program} ${actionName(c.action).replace(/^XDP_/, '')}`)
+                .join(' → '),
+            }
+          : {}),
+        ...(s.decidedBy !== undefined ? { decidedBy: s.decidedBy } : {}),
       };
       const r = s.redirect;
       if (r && s.action === 4) {
@@ -211,6 +226,44 @@ function toEvent(
     case 'redirect':
       return undefined; // the enqueue (success) or the drop (error) that follows says it
   }
+}
+
+/** The verdicts a dispatcher's program decides that end as drops, by drop reason. */
+const chainDropAction: Partial<Record<DropReason, string>> = {
+  xdp_drop: 'XDP_DROP',
+  xdp_aborted: 'XDP_ABORTED',
+  invalid_action: 'invalid',
+  program_fault: 'fault',
+};
+
+/** Which programs of a dispatcher chain returned the verdict behind `reason`, and how often: a
+ *  return in its own chain-call actions continued the chain, so it decided nothing. */
+function chainDeciders(d: DispatcherCounts, reason: DropReason): [string, number][] {
+  const act = chainDropAction[reason] as string;
+  return d.components
+    .map((k): [string, number] => [
+      k.program,
+      act === 'fault' ? (k.faults ?? 0) : k.chainCallActions.includes(act) ? 0 : (k.actions[act] ?? 0),
+    ])
+    .filter(([, n]) => n > 0);
+}
+
+function chainOf(
+  device: string,
+  dispatchers: Record<string, DispatcherCounts> | undefined,
+): { chain?: VisChainComponent[] } {
+  const d = dispatchers?.[device];
+  if (!d) return {};
+  return {
+    chain: d.components.map((k) => ({
+      program: k.program,
+      priority: k.priority,
+      chainCallActions: k.chainCallActions,
+      runs: k.runs,
+      decided: k.decided,
+      actions: { ...k.actions },
+    })),
+  };
 }
 
 export function simulationToViewModel(input: ViewModelInput): VisModel {
@@ -357,10 +410,35 @@ export function simulationToViewModel(input: ViewModelInput): VisModel {
   for (const d of topology.devices) {
     const c = summary.devices[d.name];
     if (!c) continue;
-    const progName = d.xdp?.program;
-    const src = progName ? input.programSources?.get(progName) : undefined;
+    const disp = summary.dispatchers?.[d.name];
+    let progName = d.xdp?.program;
     for (const [reason, n] of Object.entries(c.dropReasons) as [DropReason, number][]) {
       if (!n) continue;
+      if (disp && chainDropAction[reason]) {
+        // libxdp's dispatcher: each program whose return was this verdict gets its share.
+        const text = dropReasonText[reason] ?? { text: reason };
+        for (const [program, k] of chainDeciders(disp, reason)) {
+          const src = input.programSources?.get(program);
+          drops.push({
+            device: d.name,
+            program,
+            reason: text.text,
+            ...(text.tracepoint ? { tracepoint: text.tracepoint } : {}),
+            count: k,
+            ...(src?.line ? { source: { file: src.file, line: src.line } } : {}),
+          });
+        }
+        flow(nodeId.program(d.name), nodeId.drop(d.name, text.text), 'drop', 'drop', n);
+        continue;
+      }
+      // A redirect error: the program whose XDP_REDIRECT was the verdict, when only one returns it.
+      if (disp && reason === 'redirect_error') {
+        const redirecting = disp.components.filter(
+          (k) => (k.actions.XDP_REDIRECT ?? 0) > 0 && !k.chainCallActions.includes('XDP_REDIRECT'),
+        );
+        if (redirecting.length === 1) progName = redirecting[0]?.program;
+      }
+      const src = progName ? input.programSources?.get(progName) : undefined;
       // A redirect error links to the helper call that set up the redirect; other verdicts to the program.
       const line = reason === 'redirect_error' ? (src?.redirectLine ?? src?.line) : src?.line;
       const source = src && line ? { file: src.file, line } : undefined;
@@ -432,7 +510,9 @@ export function simulationToViewModel(input: ViewModelInput): VisModel {
         mtu: d.mtu,
         ...(d.peer ? { peer: d.peer } : {}),
         queues: Math.max(1, d.queues),
-        ...(d.xdp && !d.xdp.attachError ? { xdp: { program: d.xdp.program, mode: d.xdp.mode } } : {}),
+        ...(d.xdp && !d.xdp.attachError
+          ? { xdp: { program: d.xdp.program, mode: d.xdp.mode, ...chainOf(d.name, summary.dispatchers) } }
+          : {}),
         counters: {
           rxFrames: c?.rxFrames ?? 0,
           xdpRx: c?.xdpRx ?? 0,

@@ -97,3 +97,55 @@ test('signature help: none outside helper calls; bpf_printk maps to bpf_trace_pr
   const b = await at('bpf_printk("x %d", |');
   assert.match(signatureHelp(b.doc, b.pos)?.signatures[0]?.label ?? '', /bpf_trace_printk/);
 });
+
+test('helpers follow the enclosing SEC(): XDP refuses bpf_skb_adjust_room, tc offers it', async () => {
+  const xdp = await at('x = bpf_|');
+  const inXdp = labels(complete(xdp.doc, xdp.pos, xdp.analysis));
+  assert.ok(inXdp.includes('bpf_redirect_map'));
+  assert.ok(!inXdp.includes('bpf_skb_adjust_room'));
+  const sortOf = (l: string) =>
+    complete(xdp.doc, xdp.pos, xdp.analysis).items.find((i) => i.label === l)?.sortText ?? '';
+  assert.ok(sortOf('bpf_redirect_map') < sortOf('bpf_map_lookup_elem'));
+  assert.ok(sortOf('bpf_map_lookup_elem') < sortOf('bpf_cgrp_storage_delete'));
+  const text = SRC.replace('SEC("xdp")', 'SEC("tc")').replace('@', 'bpf_');
+  const doc = TextDocument.create('untitled:t.bpf.c', 'c', 1, text);
+  const a = (await testAnalyzer()).analyze(text);
+  const inTc = labels(complete(doc, doc.positionAt(text.indexOf('bpf_\n') + 4), a));
+  assert.ok(inTc.includes('bpf_skb_adjust_room'));
+  assert.ok(!inTc.includes('bpf_xdp_adjust_head'));
+  a.dispose();
+});
+
+test('XDP helpers sort before the base helpers; a static function called from XDP counts as XDP', async () => {
+  const text = SRC.replace('SEC("xdp")', 'static int helper(void) { return 0; }\nSEC("xdp")')
+    .replace('@', 'return helper();')
+    .replace('static int helper(void) { return 0; }', 'static int helper(void) { bpf_; return 0; }');
+  const doc = TextDocument.create('untitled:t.bpf.c', 'c', 1, text);
+  const a = (await testAnalyzer()).analyze(text);
+  const items = complete(doc, doc.positionAt(text.indexOf('bpf_;') + 4), a).items;
+  assert.ok(!items.some((i) => i.label === 'bpf_skb_adjust_room'));
+  const sort = (l: string) => items.find((i) => i.label === l)?.sortText ?? '';
+  assert.ok(sort('bpf_redirect_map') < sort('bpf_get_prandom_u32'));
+  a.dispose();
+});
+
+test('map call snippets carry the map name and its declared key/value types', async () => {
+  const { doc, pos, analysis } = await at('x = bpf_map|');
+  const items = complete(doc, pos, analysis).items;
+  const lookup = items.find((i) => i.label === 'bpf_map_lookup_elem(&stats, …)');
+  assert.equal(lookup?.insertText, 'bpf_map_lookup_elem(&${1:stats}, &${2:key /* __u32 */})');
+  const update = items.find((i) => i.label === 'bpf_map_update_elem(&stats, …)');
+  assert.equal(
+    update?.insertText,
+    'bpf_map_update_elem(&${1:stats}, &${2:key /* __u32 */}, &${3:value /* __u64 */}, ${4:BPF_ANY})',
+  );
+});
+
+test('the key argument of a map call offers the variables declared with the map key type', async () => {
+  const text = SRC.replace('@', '__u32 idx = 0;\n\t__u64 other = 0;\n\tbpf_map_lookup_elem(&stats, ');
+  const doc = TextDocument.create('untitled:t.bpf.c', 'c', 1, text);
+  const a = (await testAnalyzer()).analyze(text);
+  const list = complete(doc, doc.positionAt(text.indexOf('&stats, ') + 8), a);
+  assert.deepEqual(labels(list), ['&idx']);
+  a.dispose();
+});

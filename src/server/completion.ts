@@ -1,12 +1,15 @@
-// Completion for BPF C: helpers with argument snippets, map definition snippets per map type, SEC
-// names, XDP actions, flags, xdp_md fields after `ctx->`, and this file's maps where a map pointer goes.
+// Completion for BPF C: the helpers the enclosing program's type may call (issue 12), map calls with
+// the map's key/value types, map definition snippets, SEC names, XDP actions, flags, xdp_md fields
+// after `ctx->`, and this file's maps where a map pointer goes.
 import { CompletionItemKind, InsertTextFormat, MarkupKind } from 'vscode-languageserver';
 import type { CompletionItem, CompletionList, Position } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { Analysis } from '../core/analysis/analyzer';
+import type { FileModel, MapInfo } from '../core/analysis/fileModel';
+import { helperAllowed, programKindAt } from '../core/analysis/programKind';
 import { bpfFlags } from '../core/bpf/flags';
 import { helperCatalog, helperByName, helperPrototype } from '../core/bpf/helperCatalog';
-import type { HelperInfo } from '../core/bpf/helperCatalog';
+import type { HelperInfo, ProgramKind } from '../core/bpf/helperCatalog';
 import { mapTypes, shortMapTypeName } from '../core/bpf/mapTypes';
 import { secNames } from '../core/bpf/secNames';
 import { xdpActions } from '../core/bpf/xdpActions';
@@ -21,7 +24,17 @@ function helperSnippet(h: HelperInfo): string {
   return `${h.name}(${args.join(', ')})`;
 }
 
-function helperItem(h: HelperInfo, xdpOnly: boolean): CompletionItem {
+function helperItem(h: HelperInfo, kind: ProgramKind | undefined): CompletionItem {
+  // Within the allowed set: the helpers made for this program type (bpf_redirect_map,
+  // bpf_xdp_adjust_head), then bpf_base_func_proto's generic ones (maps, time), then those the type
+  // shares with tracing/LSM programs (task and cgroup storage: bpf_cgrp_storage_delete was first).
+  const rank = !kind
+    ? '11'
+    : h.programKinds.includes('all')
+      ? '11'
+      : h.programKinds.includes(kind) && !h.programKinds.some((k) => k === 'tracing' || k === 'lsm')
+        ? '10'
+        : '12';
   return {
     label: h.name,
     kind: CompletionItemKind.Function,
@@ -32,12 +45,69 @@ function helperItem(h: HelperInfo, xdpOnly: boolean): CompletionItem {
     },
     insertText: helperSnippet(h),
     insertTextFormat: InsertTextFormat.Snippet,
-    // XDP-callable helpers first; the rest stay reachable by typing.
-    sortText: `${h.xdp || !xdpOnly ? '1' : '3'}${h.name}`,
+    sortText: `${rank}${h.name}`,
   };
 }
 
-const helperItemsXdp = helperCatalog.map((h) => helperItem(h, true));
+/**
+ * Helper items for a program kind: only the helpers the verifier lets that kind call (issue 12: one
+ * table with the helper-not-in-xdp diagnostic, so nothing offered is then flagged); outside any
+ * program every helper. Built once per kind.
+ */
+const helperItemsByKind = new Map<ProgramKind | undefined, CompletionItem[]>();
+function helperItemsFor(kind: ProgramKind | undefined): CompletionItem[] {
+  let items = helperItemsByKind.get(kind);
+  if (!items) {
+    items = helperCatalog.filter((h) => !kind || helperAllowed(h, kind)).map((h) => helperItem(h, kind));
+    helperItemsByKind.set(kind, items);
+  }
+  return items;
+}
+
+/** The C type a map attribute names (`__type(key, struct k)`), or a sized placeholder (`key_size 4`). */
+function mapSlotType(m: MapInfo, slot: 'key' | 'value'): string | undefined {
+  const t = m.attrs.get(slot)?.value.replace(/\s+/g, ' ').trim();
+  if (t) return t;
+  const size = slot === 'key' ? m.keySize : m.valueSize;
+  return size !== undefined ? `${size} B` : undefined;
+}
+
+const placeholder = (n: number, name: string, type: string | undefined): string =>
+  `&\${${n}:${snippetEscape(name)}${type ? snippetEscape(` /* ${type} */`) : ''}}`;
+
+/**
+ * bpf_map_lookup_elem/update/delete with one map of this file filled in and the key and value
+ * placeholders naming the map's declared types: `bpf_map_lookup_elem(&\${1:tx_port}, &\${2:key /* __u32 *\/})`.
+ */
+function mapCallItems(maps: readonly MapInfo[]): CompletionItem[] {
+  const out: CompletionItem[] = [];
+  for (const m of maps) {
+    const key = mapSlotType(m, 'key');
+    if (key === undefined) continue;
+    const value = mapSlotType(m, 'value');
+    const name = `&\${1:${snippetEscape(m.name)}}`;
+    const calls: [string, string][] = [
+      ['bpf_map_lookup_elem', `${name}, ${placeholder(2, 'key', key)}`],
+      ['bpf_map_delete_elem', `${name}, ${placeholder(2, 'key', key)}`],
+    ];
+    if (value !== undefined)
+      calls.push([
+        'bpf_map_update_elem',
+        `${name}, ${placeholder(2, 'key', key)}, ${placeholder(3, 'value', value)}, \${4:BPF_ANY}`,
+      ]);
+    for (const [helper, args] of calls)
+      out.push({
+        label: `${helper}(&${m.name}, …)`,
+        filterText: `${helper} ${m.name}`,
+        kind: CompletionItemKind.Snippet,
+        detail: `${m.name}: key ${key}${value !== undefined ? `, value ${value}` : ''}`,
+        insertText: `${helper}(${args})`,
+        insertTextFormat: InsertTextFormat.Snippet,
+        sortText: `10${helper}~${m.name}`,
+      });
+  }
+  return out;
+}
 
 function mapDefinitionItems(): CompletionItem[] {
   return mapTypes
@@ -126,6 +196,56 @@ const mdFieldItems: CompletionItem[] = xdpMdFields.map((f, i) => ({
   sortText: String(i),
 }));
 
+const mapCalls = new Set(['bpf_map_lookup_elem', 'bpf_map_update_elem', 'bpf_map_delete_elem']);
+const normType = (t: string): string =>
+  t
+    .replace(/\bconst\b/g, '')
+    .replace(/\s+/g, ' ')
+    .trim();
+
+/**
+ * The key (or value) argument of a map call: the variables of the enclosing function declared with
+ * the map's key (value) type, as `&name` (or `name` for a pointer to it), first in the list.
+ */
+function slotItems(
+  model: FileModel,
+  text: string,
+  open: number,
+  offset: number,
+  slot: 'key' | 'value',
+): CompletionItem[] {
+  const first = /^\(\s*&?\s*(\w+)/.exec(text.slice(open, open + 200))?.[1];
+  const map = model.maps.find((m) => m.name === first);
+  const want = map?.attrs.get(slot)?.value;
+  const fn = model.functions.find((f) => f.span.start <= offset && offset <= f.span.end);
+  if (!want || !fn) return [];
+  const out: CompletionItem[] = [];
+  for (const d of fn.node.descendantsOfType(['declaration', 'parameter_declaration'])) {
+    if (!d || d.startIndex >= offset) continue;
+    const type = normType(d.childForFieldName('type')?.text ?? '');
+    if (type !== normType(want)) continue;
+    for (const decl of d.childrenForFieldName('declarator')) {
+      let n = decl;
+      let pointer = false;
+      while (n && n.type !== 'identifier') {
+        if (n.type === 'pointer_declarator') pointer = true;
+        n = n.childForFieldName('declarator');
+      }
+      if (!n) continue;
+      const label = pointer ? n.text : `&${n.text}`;
+      out.push({
+        label,
+        filterText: `${label} ${n.text}`,
+        kind: CompletionItemKind.Variable,
+        detail: `${want}${pointer ? ' *' : ''} — ${map?.name ?? ''}'s ${slot} type`,
+        insertText: /&\s*$/.test(text.slice(Math.max(0, offset - 5), offset)) ? n.text : label,
+        sortText: `0${n.text}`,
+      });
+    }
+  }
+  return out;
+}
+
 export function complete(doc: TextDocument, pos: Position, analysis: Analysis | undefined): CompletionList {
   const text = doc.getText();
   const offset = doc.offsetAt(pos);
@@ -180,6 +300,11 @@ export function complete(doc: TextDocument, pos: Position, analysis: Analysis | 
         })),
       };
     }
+    const slot = mapCalls.has(helper.name) ? (['map', 'key', 'value'] as const)[call.argIndex] : undefined;
+    if (model && (slot === 'key' || (slot === 'value' && helper.name === 'bpf_map_update_elem'))) {
+      const items = slotItems(model, text, call.open, offset, slot);
+      if (items.length) return { isIncomplete: false, items };
+    }
     if (arg?.name === 'flags') {
       const items = flagItems(helper.name);
       if (helper.name === 'bpf_redirect_map')
@@ -188,17 +313,18 @@ export function complete(doc: TextDocument, pos: Position, analysis: Analysis | 
     }
   }
 
-  const inXdpProgram =
-    model?.programs.some((p) => p.xdp && p.span.start <= offset && offset <= p.span.end) ?? false;
-  if (/\breturn\s+\w*$/.test(before) && inXdpProgram) {
+  const kind = model ? programKindAt(model, offset) : undefined;
+  const helperItems = helperItemsFor(kind);
+  if (/\breturn\s+\w*$/.test(before) && kind === 'xdp') {
     return {
       isIncomplete: false,
-      items: [...actionItems, ...helperItemsXdp.filter((h) => /redirect/.test(h.label))],
+      items: [...actionItems, ...helperItems.filter((h) => /redirect/.test(h.label))],
     };
   }
 
   const items: CompletionItem[] = [
-    ...helperItemsXdp,
+    ...helperItems,
+    ...(model ? mapCallItems(model.maps) : []),
     ...actionItems,
     ...flagItems(),
     ...mapDefinitionSnippets,

@@ -62,6 +62,12 @@ export function hover(
     const d = uapi?.docs.get(helper.name);
     if (d)
       parts.push('---', `*From ${uapi?.source}:*`, d.description, d.returns ? `**Return** ${d.returns}` : '');
+    // Without the installed headers (a browser, a machine without libbpf-dev) go to definition has
+    // nowhere to go: the kernel's helper manual is the reference instead (issue 12).
+    else
+      parts.push(
+        `[bpf-helpers(7): ${helper.name}](https://man7.org/linux/man-pages/man7/bpf-helpers.7.html)`,
+      );
     return md(parts.filter(Boolean).join('\n\n'));
   }
   const action = xdpActionByName(w.word);

@@ -33,6 +33,34 @@ export interface Toolchain {
   ): Promise<VerifyResult>;
 }
 
+/** What to look up in the headers a file includes (issue 12 item 2: definition into headers). */
+export type HeaderQuery =
+  | { readonly kind: 'tag'; readonly name: string }
+  | { readonly kind: 'field'; readonly struct: string; readonly name: string }
+  | { readonly kind: 'name'; readonly name: string }
+  /** The header file an #include line names (its first line). */
+  | { readonly kind: 'include'; readonly path: string; readonly system: boolean };
+
+export interface HeaderLocation {
+  readonly uri: string;
+  readonly line: number;
+  readonly character: number;
+}
+
+export interface HeaderLookup {
+  /**
+   * The definition of `query` in the headers `includes` pull in (transitively, resolved with clang's
+   * include search path for the settings); undefined when none defines it or a header is unreadable.
+   */
+  find(
+    query: HeaderQuery,
+    includes: readonly { readonly path: string; readonly system: boolean }[],
+    filePath: string | undefined,
+    settings: LanguageSettings,
+    workspaceFolders: readonly string[],
+  ): Promise<HeaderLocation | undefined>;
+}
+
 export interface ServerServices {
   loadParserWasm(): Promise<ParserWasm>;
   /** Helper documentation read from the installed uapi header, with the path it came from. */
@@ -41,6 +69,10 @@ export interface ServerServices {
   >;
   /** Node only: clang and bpftool. */
   readonly toolchain?: Toolchain;
+  /** Node only: go to definition into included headers. */
+  readonly headers?: HeaderLookup;
   /** file: URI → path, for the toolchain (Node only). */
   uriToPath?(uri: string): string | undefined;
+  /** A file's text on disk, undefined when it cannot be read (Node only; issue 12 item 5). */
+  readDiskText?(path: string): Promise<string | undefined>;
 }

@@ -11,22 +11,38 @@ import { TextDocument } from 'vscode-languageserver-textdocument';
 import { createAnalyzer } from '../core/analysis/analyzer';
 import type { VerifyReport } from '../core/verifier/verdict';
 import { verifyObject } from '../core/verifier/verifyObject';
-import { compileRequest, defaultLanguageSettings, logNotification, verifyRequest } from '../protocol/lsp';
+import {
+  clangdStatusNotification,
+  compileRequest,
+  defaultLanguageSettings,
+  didCompileNotification,
+  logNotification,
+  remoteVerdictNotification,
+  verifyRequest,
+} from '../protocol/lsp';
 import type {
+  ClangdStatusParams,
   CompileParams,
   CompileResult,
+  DidCompileParams,
   LanguageSettings,
+  RemoteVerdictParams,
   VerifyParams,
   VerifyResult,
 } from '../protocol/lsp';
+import { bpfKnowledgeOnly } from './clangdCoexist';
 import { codeLenses } from './codeLens';
+import { remoteDiagnostics } from './remoteVerdict';
 import { complete } from './completion';
 import { clangDiagnostics, codeActions, toLspDiagnostic } from './diagnostics';
+import { onWatchedFiles } from './watchedFiles';
 import { DocumentAnalyses } from './documentAnalyses';
 import { documentSymbols } from './documentSymbols';
 import { hover } from './hover';
+import { inlayHints } from './inlayHints';
 import type { HelperDocSource } from './hover';
-import { definition, references } from './navigation';
+import { definition, documentHighlights, prepareRename, references, rename } from './navigation';
+import type { FindInHeaders } from './navigation';
 import { semanticTokens, semanticTokensLegend } from './semanticTokens';
 import type { ServerServices } from './services';
 import { signatureHelp } from './signatureHelp';
@@ -42,9 +58,18 @@ interface DocState {
   /** Our verifier's report and the kernel's last answer, for the CodeLens. */
   report?: VerifyReport;
   kernel?: VerifyResult;
+  /** Successful compiles so far; the verification host's verdict names the one it judged. */
+  generation: number;
+  /** The verification host's kernel on the object of `generation` (xdpLab.verify.host), and where it differs. */
+  remote?: RemoteVerdictParams;
+  remoteDiags: Diagnostic[];
   analyzeTimer?: ReturnType<typeof setTimeout>;
   compileTimer?: ReturnType<typeof setTimeout>;
   compile?: AbortController;
+  /** The text the last scheduled compile reads from disk (the saved document). */
+  compiledText?: string;
+  /** The file changed on disk while the editor showed other text: compile when they agree again. */
+  awaitingDisk?: boolean;
 }
 
 /** Messages to a client that has gone away are dropped: nobody is left to read them. */
@@ -64,6 +89,8 @@ export function startServer(connection: Connection, services: ServerServices): v
   let workspaceFolders: string[] = [];
   let clangMissingShown = false;
   let codeLensRefresh = false;
+  /** clangd completes these files too (the client says so): completion keeps to BPF knowledge. */
+  let clangdActive = false;
   const refreshCodeLenses = (): void => {
     if (codeLensRefresh) void connection.sendRequest(CodeLensRefreshRequest.type).catch(ignoreClosed);
   };
@@ -71,7 +98,17 @@ export function startServer(connection: Connection, services: ServerServices): v
   const state = (uri: string): DocState => {
     let s = states.get(uri);
     if (!s)
-      states.set(uri, (s = { analyzerDiags: [], clangDiags: [], verifierDiags: [], ownVerifierDiags: [] }));
+      states.set(
+        uri,
+        (s = {
+          analyzerDiags: [],
+          clangDiags: [],
+          verifierDiags: [],
+          ownVerifierDiags: [],
+          generation: 0,
+          remoteDiags: [],
+        }),
+      );
     return s;
   };
   const publish = (uri: string): void => {
@@ -79,7 +116,13 @@ export function startServer(connection: Connection, services: ServerServices): v
     connection
       .sendDiagnostics({
         uri,
-        diagnostics: [...s.analyzerDiags, ...s.clangDiags, ...s.ownVerifierDiags, ...s.verifierDiags],
+        diagnostics: [
+          ...s.analyzerDiags,
+          ...s.clangDiags,
+          ...s.ownVerifierDiags,
+          ...s.verifierDiags,
+          ...s.remoteDiags,
+        ],
       })
       .catch(ignoreClosed);
   };
@@ -94,10 +137,12 @@ export function startServer(connection: Connection, services: ServerServices): v
     })) as Partial<{
       clang: Partial<LanguageSettings['clang']>;
       bpftool: Partial<LanguageSettings['bpftool']>;
+      inlayHints: Partial<LanguageSettings['inlayHints']>;
     }> | null;
     return {
       clang: { ...defaultLanguageSettings.clang, ...(raw?.clang ?? {}) },
       bpftool: { ...defaultLanguageSettings.bpftool, ...(raw?.bpftool ?? {}) },
+      inlayHints: { ...defaultLanguageSettings.inlayHints, ...(raw?.inlayHints ?? {}) },
     };
   }
 
@@ -147,7 +192,17 @@ export function startServer(connection: Connection, services: ServerServices): v
     }
     const lines = doc.getText().split('\n');
     s.clangDiags = clangDiagnostics(outcome.messages, file, (l) => lines[l] ?? '');
-    if (outcome.status === 'ok' && outcome.object) runOwnVerifier(doc, file, outcome.object, lines);
+    if (outcome.status === 'ok' && outcome.object) {
+      runOwnVerifier(doc, file, outcome.object, lines);
+      if (outcome.objectPath)
+        void connection
+          .sendNotification(didCompileNotification, {
+            uri: doc.uri,
+            objectPath: outcome.objectPath,
+            generation: s.generation,
+          } satisfies DidCompileParams)
+          .catch(ignoreClosed);
+    }
     publish(doc.uri);
     return {
       ok: outcome.status === 'ok',
@@ -163,6 +218,10 @@ export function startServer(connection: Connection, services: ServerServices): v
     const s = state(doc.uri);
     s.verifierDiags = [];
     s.kernel = undefined;
+    // The verification host's verdict was about the previous object: its answer on this one follows.
+    s.generation++;
+    s.remote = undefined;
+    s.remoteDiags = [];
     try {
       s.report = verifyObject(object);
     } catch (e) {
@@ -260,6 +319,9 @@ export function startServer(connection: Connection, services: ServerServices): v
         documentSymbolProvider: true,
         definitionProvider: true,
         referencesProvider: true,
+        documentHighlightProvider: true,
+        renameProvider: { prepareProvider: true },
+        inlayHintProvider: true,
         codeActionProvider: { codeActionKinds: ['quickfix'] },
         codeLensProvider: { resolveProvider: false },
         semanticTokensProvider: { legend: semanticTokensLegend, full: true },
@@ -276,17 +338,52 @@ export function startServer(connection: Connection, services: ServerServices): v
     const st = state(e.document.uri);
     if (st.analyzeTimer) clearTimeout(st.analyzeTimer);
     st.analyzeTimer = setTimeout(() => analyzeNow(e.document), ANALYZE_DEBOUNCE_MS);
+    // The editor reloaded the file changed on disk (or was edited back to it): compile what it shows.
+    const file = st.awaitingDisk ? services.uriToPath?.(e.document.uri) : undefined;
+    if (file && services.readDiskText)
+      void services.readDiskText(file).then((disk) => {
+        if (st.awaitingDisk && disk === e.document.getText()) scheduleCompile(e.document);
+      });
   });
-  documents.onDidSave((e) => {
-    if (!analyses?.isBpf(e.document)) return;
-    const s = state(e.document.uri);
+  /** Compile-on-save of the file as on disk (after a save, or a change on disk the editor shows). */
+  const scheduleCompile = (doc: TextDocument): void => {
+    const s = state(doc.uri);
     s.compile?.abort();
     if (s.compileTimer) clearTimeout(s.compileTimer);
+    s.compiledText = doc.getText();
+    s.awaitingDisk = false;
     s.compileTimer = setTimeout(() => {
-      void settingsFor(e.document.uri)
-        .then((st) => (st.clang.compileOnSave ? compile(e.document) : undefined))
+      void settingsFor(doc.uri)
+        .then((st) => (st.clang.compileOnSave ? compile(doc) : undefined))
         .catch((err: unknown) => log(`compile failed: ${String(err)}`));
     }, COMPILE_DEBOUNCE_MS);
+  };
+  documents.onDidSave((e) => {
+    if (analyses?.isBpf(e.document)) scheduleCompile(e.document);
+  });
+  // Files changed on disk (the client's workspace watcher, issue 12 item 5): clang's words stay true.
+  connection.onDidChangeWatchedFiles((p) => {
+    const diskText = (uri: string): Promise<string | undefined> => {
+      const file = services.uriToPath?.(uri);
+      return file && services.readDiskText ? services.readDiskText(file) : Promise.resolve(undefined);
+    };
+    void onWatchedFiles(p.changes, {
+      bpfDocuments: () => documents.all().filter((d) => analyses?.isBpf(d)),
+      compiledText: (uri) => states.get(uri)?.compiledText,
+      diskText,
+      recompile: scheduleCompile,
+      clearClang: (doc, awaitDisk) => {
+        const s = state(doc.uri);
+        s.compile?.abort();
+        if (s.compileTimer) clearTimeout(s.compileTimer);
+        s.compiledText = undefined;
+        s.awaitingDisk = awaitDisk;
+        if (s.clangDiags.length) {
+          s.clangDiags = [];
+          publish(doc.uri);
+        }
+      },
+    }).catch((err: unknown) => log(`watched files: ${String(err)}`));
   });
   documents.onDidClose((e) => {
     const s = states.get(e.document.uri);
@@ -319,7 +416,12 @@ export function startServer(connection: Connection, services: ServerServices): v
   connection.onCompletion((p) => {
     const doc = documents.get(p.textDocument.uri);
     if (!doc || !analyses?.isBpf(doc)) return null;
-    return complete(doc, p.position, analyses.latest(doc));
+    const analysis = analyses.latest(doc);
+    const list = complete(doc, p.position, analysis);
+    return clangdActive ? bpfKnowledgeOnly(list, analysis?.model.maps.map((m) => m.name) ?? []) : list;
+  });
+  connection.onNotification(clangdStatusNotification, (p: ClangdStatusParams) => {
+    clangdActive = p.active === true;
   });
   connection.onHover(async (p) => {
     // The uapi header's helper docs are read and parsed on the first hover, not at start: that
@@ -333,8 +435,34 @@ export function startServer(connection: Connection, services: ServerServices): v
     return doc && analyses?.isBpf(doc) ? signatureHelp(doc, p.position) : null;
   });
   connection.onDocumentSymbol((p) => withAnalysis(p.textDocument.uri, [], (_d, a) => documentSymbols(a)));
+  /** Header lookups for a document: its includes, its folder and the clang settings (Node only). */
+  const headersFor = (
+    doc: TextDocument,
+    a: NonNullable<ReturnType<DocumentAnalyses['get']>>,
+  ): FindInHeaders | undefined => {
+    const headers = services.headers;
+    if (!headers) return undefined;
+    const includes = a.model.includes;
+    return async (q) =>
+      headers.find(q, includes, services.uriToPath?.(doc.uri), await settingsFor(doc.uri), workspaceFolders);
+  };
   connection.onDefinition((p) =>
-    withAnalysis(p.textDocument.uri, null, (doc, a) => definition(doc, p.position, a)),
+    withAnalysis(p.textDocument.uri, Promise.resolve(null), (doc, a) =>
+      definition(doc, p.position, a, headersFor(doc, a)),
+    ),
+  );
+  connection.languages.inlayHint.on(async (p) => {
+    const settings = await settingsFor(p.textDocument.uri);
+    return withAnalysis(p.textDocument.uri, [], (_d, a) => inlayHints(a, p.range, settings.inlayHints));
+  });
+  connection.onDocumentHighlight((p) =>
+    withAnalysis(p.textDocument.uri, [], (doc, a) => documentHighlights(doc, p.position, a)),
+  );
+  connection.onPrepareRename((p) =>
+    withAnalysis(p.textDocument.uri, null, (doc, a) => prepareRename(doc, p.position, a)),
+  );
+  connection.onRenameRequest((p) =>
+    withAnalysis(p.textDocument.uri, null, (doc, a) => rename(doc, p.position, a, p.newName)),
   );
   connection.onReferences((p) =>
     withAnalysis(p.textDocument.uri, [], (doc, a) =>
@@ -345,7 +473,7 @@ export function startServer(connection: Connection, services: ServerServices): v
   connection.onCodeLens((p) =>
     withAnalysis(p.textDocument.uri, [], (_d, a) => {
       const s = states.get(p.textDocument.uri);
-      return codeLenses(p.textDocument.uri, a, { report: s?.report, kernel: s?.kernel });
+      return codeLenses(p.textDocument.uri, a, { report: s?.report, kernel: s?.kernel, remote: s?.remote });
     }),
   );
   connection.languages.semanticTokens.on((p) =>
@@ -356,6 +484,27 @@ export function startServer(connection: Connection, services: ServerServices): v
     return doc ? compile(doc) : { ok: false, errors: 0, warnings: 0, output: `${p.uri} is not open` };
   });
   connection.onRequest(verifyRequest, (p: VerifyParams) => verify(p));
+  connection.onNotification(remoteVerdictNotification, (p: RemoteVerdictParams) => {
+    const doc = documents.get(p.uri);
+    const s = states.get(p.uri);
+    if (!doc || !s || p.generation !== s.generation) return; // closed, or about an older object
+    const lines = doc.getText().split('\n');
+    const model = analyses?.get(doc)?.model;
+    s.remote = p;
+    s.remoteDiags = remoteDiagnostics(
+      p,
+      s.report,
+      doc.uri,
+      services.uriToPath?.(doc.uri) ?? doc.uri,
+      (l) => lines[l],
+      (name) => {
+        const prog = model?.programs.find((x) => x.name === name);
+        return prog ? doc.positionAt(prog.nameSpan.start).line : undefined;
+      },
+    );
+    publish(doc.uri);
+    refreshCodeLenses();
+  });
 
   documents.listen(connection);
   connection.listen();

@@ -2,7 +2,9 @@
 // code-server, opens a scratch copy of examples/ in Debian's Chromium, runs the UI steps of
 // test/e2e/ui/*.ui.mjs, then the mocha suites of test/e2e/suite inside the extension host (payload
 // URL). Prints one line per check and ends with exactly `editor: N passed, N failed`.
-// Usage: node test/e2e/run.mjs [--no-package] [--ui FILTER] [--grep MOCHA_PATTERN] [--skip-ui] [--skip-suite]
+// Usage: node test/e2e/run.mjs [--no-package] [--ui FILTER] [--step NAME_PART] [--repeat N] [--grep MOCHA_PATTERN]
+//        [--skip-ui] [--skip-suite]
+// --step runs only the UI steps whose name contains NAME_PART, --repeat runs them N times (hunting a flake).
 // Env: E2E_VERBOSE=1 shows the page's console errors and the extension host's full log.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -143,13 +145,18 @@ try {
     if (loaded) {
       for (const { file, steps } of await loadUiFiles(path.join(HERE, 'ui'), opt('--ui'))) {
         const base = file.replace(/\.ui\.mjs$/, '');
+        const only = opt('--step');
+        const repeat = Math.max(1, Number(opt('--repeat') ?? 1) || 1);
         for (const [i, step] of steps.entries()) {
-          const ok = await check(`${base}: ${step.name}`, () => step.run(wb, ctx));
-          // A failed UI step leaves a picture of what the workbench showed.
-          if (!ok)
-            console.log(
-              `     see ${path.relative(ROOT, await wb.screenshot(`failed-${base}-${i}`).catch(() => 'no screenshot'))}`,
-            );
+          if (only && !step.name.includes(only)) continue;
+          for (let r = 0; r < repeat; r++) {
+            const ok = await check(`${base}: ${step.name}`, () => step.run(wb, ctx));
+            // A failed UI step leaves a picture of what the workbench showed.
+            if (!ok)
+              console.log(
+                `     see ${path.relative(ROOT, await wb.screenshot(`failed-${base}-${i}`).catch(() => 'no screenshot'))}`,
+              );
+          }
         }
         await wb.closeAllEditors();
       }

@@ -81,6 +81,9 @@ test('verify: bad input is one line on stderr and exit 2 (garbage, not an ELF, n
       [[path.join(dir, 'missing.o')], /missing\.o : cannot read/],
       [[], /verify : missing OBJ/],
       [[obj('accept_iph_check'), '--frobnicate'], /unknown option --frobnicate/],
+      // --host: a name that would be an ssh option, a bad port (nothing is run)
+      [[obj('accept_iph_check'), '--host', '-oProxyCommand=x'], /-oProxyCommand=x : invalid host name/],
+      [[obj('accept_iph_check'), '--host', 'h:99999'], /h:99999 : port 99999 is out of range/],
     ] as const) {
       const r = cli(...args);
       assert.equal(r.status, 2, `${args.join(' ')}: ${r.stderr}`);

@@ -208,3 +208,31 @@ void test('run: a reached poisoned CO-RE relocation is a fault naming the reloca
     /call 0xbad2310.*failed to resolve CO-RE relocation <byte_off> struct sk_buff___gone\.xdplab_not_in_any_kernel/,
   );
 });
+
+void test('run: maps left at max_entries 0 are sized to the CPUs with a note; --map-size NAME=N sizes them', () => {
+  const r = cli(['run', obj('sizedmaps.bpf.o'), '--data', udp9, '--cpus', '4', '--cpu', '1', '--json']);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, /note: map 'err_cnt' has max_entries 0 .*sized to 4 .*--map-size err_cnt=N/);
+  assert.equal((JSON.parse(r.stdout) as { action: string }).action, 'XDP_ABORTED', 'key 7 of 4: a miss');
+  const s = cli([
+    'run',
+    obj('sizedmaps.bpf.o'),
+    '--data',
+    udp9,
+    '--cpus',
+    '4',
+    '--cpu',
+    '1',
+    '--map-size',
+    'err_cnt=8',
+    '--json',
+  ]);
+  assert.equal(s.status, 0, s.stderr);
+  assert.doesNotMatch(s.stderr, /'err_cnt'/);
+  assert.equal((JSON.parse(s.stdout) as { action: string }).action, 'XDP_PASS');
+  for (const bad of ['err_cnt', 'err_cnt=0', 'nope=4']) {
+    const b = cli(['run', obj('sizedmaps.bpf.o'), '--data', udp9, '--map-size', bad]);
+    assert.equal(b.status, 2, bad);
+    assert.match(b.stderr, /--map-size/);
+  }
+});

@@ -8,7 +8,7 @@ import { verifierWarning } from '../../core/analysis/verdictText';
 import { xdpActionByValue } from '../../core/bpf/xdpActions';
 import { JsonTextError, parseJsonText } from '../../core/jsonText';
 import { GlobalError, parseGlobalAssignment, setGlobal } from '../../core/elf/globals';
-import { ElfError, LoadError, loadObject } from '../../core/elf/loadObject';
+import { defaultSizedNote, ElfError, LoadError, loadObject } from '../../core/elf/loadObject';
 import { dumpMaps, MapPreloadError, preloadMaps, toHex } from '../../core/maps/mapPreload';
 import { PerfEventArrayMap, RingBufMap } from '../../core/maps/ringbuf';
 import { TestRunError } from '../../core/vm/xdpBuffer';
@@ -33,6 +33,7 @@ const spec = {
   json: 'boolean',
   include: 'string[]',
   global: 'string[]',
+  'map-size': 'string[]',
 } as const;
 
 /** The process's CPU time in ns. */
@@ -94,7 +95,7 @@ export const runCommand: CliCommand = {
   name: 'run',
   summary: 'Run one XDP program of an object on one frame (like BPF_PROG_TEST_RUN)',
   usage:
-    'xdp-lab run OBJ [--prog NAME] --data FILE [--maps FILE.json] [--global NAME=VALUE]… [--ifindex N] [--rx-queue N] [--repeat N] [--cpu N] [--cpus N] [--budget N] [--tier js|wasm|auto] [--include DIR] [--json]',
+    'xdp-lab run OBJ [--prog NAME] --data FILE [--maps FILE.json] [--global NAME=VALUE]… [--map-size NAME=N]… [--ifindex N] [--rx-queue N] [--repeat N] [--cpu N] [--cpus N] [--budget N] [--tier js|wasm|auto] [--include DIR] [--json]',
   async run(argv, io) {
     const args = parseArgs(argv, spec, 'run');
     const [objFile, ...extra] = args.positionals;
@@ -118,11 +119,21 @@ export const runCommand: CliCommand = {
       io.signal,
     );
     const frame = await readInput(dataFile, 'frame');
+    // --map-size NAME=N: what the program's loader sets with bpf_map__set_max_entries before load.
+    const mapSizes: Record<string, number> = {};
+    for (const text of (args.options.get('map-size') as string[] | undefined) ?? []) {
+      const m = /^([^=]+)=(\d+)$/.exec(text);
+      const n = m ? Number(m[2]) : NaN;
+      if (!m || !Number.isSafeInteger(n) || n < 1 || n > 0xffffffff)
+        throw usageError('--map-size', `expected NAME=N with N from 1 to 4294967295, got '${text}'`);
+      mapSizes[m[1] as string] = n;
+    }
     let obj;
     try {
       obj = loadObject(bytes, {
         name: path.basename(objFile).split('.')[0] || 'obj',
         systemOptions: { possibleCpus: cpus, tier },
+        mapSizes,
         ...kernelBtfOptions(),
       });
     } catch (e) {
@@ -149,6 +160,10 @@ export const runCommand: CliCommand = {
       }
     }
     // A program the kernel would refuse still runs here, but not silently (issue 11).
+    const unknownSize = Object.keys(mapSizes).find((n) => !obj.map(n));
+    if (unknownSize !== undefined)
+      throw usageError('--map-size', `the object has no map named '${unknownSize}'`);
+    for (const m of obj.defaultSized) io.stderr(`note: ${defaultSizedNote(m)}\n`);
     const warning = verifierWarning(bytes, prog.name);
     if (warning) io.stderr(`warning: ${warning}\n`);
     const mapsFile = stringOption(args, 'maps');

@@ -9,11 +9,12 @@ import { errnoByName } from '../../core/trace/errnos';
 import { tracepointRows, type XdpSummary } from '../../core/trace/summary';
 import { formatEvent } from '../../core/trace/tracepoints';
 import { CaptureError, probeHost, runCapture, type CaptureTool } from '../../node/ssh/remoteCapture';
-import { acceptHostKey, checkHostKey, type SshOptions } from '../../node/ssh/sshSession';
+import type { SshOptions } from '../../node/ssh/sshSession';
 import { parseSshTarget, targetLabel } from '../../node/ssh/sshTarget';
 import { intOption, parseArgs, stringOption } from '../args';
 import { CliError, usageError } from '../cliError';
 import type { CliCommand, CliIo } from '../command';
+import { ensureHostKey, sshOptionSpec, sshOptionsOf } from '../sshArgs';
 
 const usage = `xdp-lab trace --host [USER@]HOST[:PORT] [--identity FILE] [--tool bpftrace|perf] [--duration S] [--json]
 xdp-lab trace --hosts H1,H2,… [same options]
@@ -153,19 +154,7 @@ export async function captureHost(
   if (typeof target === 'string') throw usageError(hostText, target);
   const label = targetLabel(target);
   const { ssh, tool, duration } = set;
-  const key = await checkHostKey(target, ssh);
-  if (key.kind === 'changed') throw new CliError(2, label, key.message);
-  if (key.kind === 'unreachable') throw new CliError(2, label, key.message);
-  if (key.kind === 'unknown') {
-    if (!set.acceptNewHostKey)
-      throw new CliError(
-        2,
-        label,
-        `unknown host key ${key.fingerprints.join(', ')}: check it with the host's administrator, then rerun with --accept-new-host-key (or add it to known_hosts)`,
-      );
-    const file = await acceptHostKey(target, ssh, key.keyLines);
-    log(`added host key ${key.fingerprints.join(', ')} of ${label} to ${file}`);
-  }
+  await ensureHostKey(target, ssh, set.acceptNewHostKey, log);
 
   let probe;
   try {
@@ -249,19 +238,15 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
   const args = parseArgs(
     argv,
     {
+      ...sshOptionSpec,
       host: 'string',
       hosts: 'string[]',
-      identity: 'string',
-      'ssh-config': 'string',
       tool: 'string',
       duration: 'string',
       device: 'string[]',
       event: 'string[]',
-      sudo: 'boolean',
-      'accept-new-host-key': 'boolean',
       save: 'string',
       'events-out': 'string',
-      verbose: 'boolean',
       rates: 'boolean',
       json: 'boolean',
     },
@@ -277,8 +262,6 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
     throw usageError('trace', `--tool must be bpftrace or perf, got '${String(tool)}'`);
   const duration = intOption(args, 'duration', 'trace', 0) ?? 10;
   const json = args.options.get('json') === true;
-  const verbose = args.options.get('verbose') === true;
-  const identity = stringOption(args, 'identity');
   const config = stringOption(args, 'ssh-config');
   const rates = args.options.get('rates') === true;
   if (rates && tool !== 'bpftrace') throw usageError('trace', '--rates needs --tool bpftrace');
@@ -290,14 +273,7 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
     events: (args.options.get('event') as string[] | undefined) ?? [],
     devices: (args.options.get('device') as string[] | undefined) ?? [],
     rates,
-    ssh: {
-      batchMode: true,
-      ...(identity ? { identityFile: identity } : {}),
-      ...(config ? { configFile: config } : {}),
-      log: (line) => {
-        if (verbose) io.stderr(`$ ${line}\n`);
-      },
-    },
+    ssh: sshOptionsOf(args, io),
   };
   if (fleet) {
     const { runFleet } = await import('./traceFleet');

@@ -9,21 +9,30 @@ import type { ProgramVerdict, VerifyReport } from '../../core/verifier/verdict';
 import { verifyObject } from '../../core/verifier/verifyObject';
 import { LoadError } from '../../core/vm/vmFault';
 import { KernelVerifyUnavailable, kernelVerifyObject } from '../../node/kernelVerify';
-import { parseArgs, stringOption } from '../args';
-import { usageError } from '../cliError';
-import type { CliCommand } from '../command';
+import { RemoteVerifyError, remoteVerifyObject } from '../../node/ssh/remoteVerify';
+import { parseSshTarget, targetLabel } from '../../node/ssh/sshTarget';
+import { parseArgs, stringOption, type ParsedArgs } from '../args';
+import { CliError, usageError } from '../cliError';
+import type { CliCommand, CliIo } from '../command';
+import { ensureHostKey, sshOptionSpec, sshOptionUsage, sshOptionsOf } from '../sshArgs';
 import { objectBytes } from './run';
 
 const NAME = 'verify';
 const USAGE =
-  'xdp-lab verify OBJ|FILE.c [--prog NAME] [-I DIR]… [--json] [--kernel]\n\n' +
+  'xdp-lab verify OBJ|FILE.c [--prog NAME] [-I DIR]… [--json] [--kernel [--host [USER@]HOST[:PORT]]]\n\n' +
   "Judges every XDP program of the object (a .c file is compiled first) as Linux 6.18's verifier would,\n" +
   "with no kernel: verdict, source line and message in the kernel's words, and the branches that led there.\n" +
   '  --prog NAME   only this program\n' +
   '  -I DIR        include directory for compiling a .c file (repeatable; also --include DIR)\n' +
   '  --kernel      ask the running kernel instead (root): loads each program through libbpf, nothing\n' +
   '                stays loaded; prints the same shape, so the two can be diffed\n' +
-  'Exit 0 when every program is accepted, 1 when any is rejected, 2 for bad input.';
+  "  --host H      ask H's kernel over ssh (implies --kernel; user@host:port or a Host alias of the ssh\n" +
+  '                config): the object is copied into a tmp dir there and loaded by python3+libbpf1,\n' +
+  '                else by bpftool; nothing stays loaded, pinned or written. The JSON says which kernel\n' +
+  '                judged: "kernel": {"release", "host", "loader"}\n' +
+  sshOptionUsage +
+  '\nExit 0 when every program is accepted, 1 when any is rejected, 2 for bad input or a host that\n' +
+  'cannot be asked (unreachable, refused key, no loader, not root and no sudo).';
 
 /** `-I DIR` and `-IDIR` (clang's spelling) become `--include DIR`. */
 function includeFlags(argv: readonly string[]): string[] {
@@ -65,7 +74,14 @@ export const verifyCommand: CliCommand = {
   async run(argv, io) {
     const args = parseArgs(
       includeFlags(argv),
-      { prog: 'string', include: 'string[]', json: 'boolean', kernel: 'boolean' },
+      {
+        prog: 'string',
+        include: 'string[]',
+        json: 'boolean',
+        kernel: 'boolean',
+        host: 'string',
+        ...sshOptionSpec,
+      },
       NAME,
     );
     const [file, ...extra] = args.positionals;
@@ -76,7 +92,7 @@ export const verifyCommand: CliCommand = {
     const bytes = await objectBytes(file, includes, io.signal);
 
     // Our verifier first: it also validates the object (a malformed ELF is bad input, exit 2).
-    let report: VerifyReport;
+    let report: VerifyReport & { kernel?: { release: string } };
     try {
       report = verifyObject(bytes, program !== undefined ? { program } : {});
     } catch (e) {
@@ -88,10 +104,19 @@ export const verifyCommand: CliCommand = {
       const all = verifyObject(bytes).programs.map((p) => p.name);
       throw usageError(file, `no XDP program named '${program}' (programs: ${all.join(', ') || 'none'})`);
     }
-    if (args.options.get('kernel')) report = await askKernel(file, bytes, program, io.signal);
+    let judge: string | undefined;
+    if (stringOption(args, 'host') !== undefined) {
+      const remote = await askHost(args, bytes, program, io);
+      report = remote;
+      judge = `kernel ${remote.kernel.release} on ${remote.kernel.host} (${remote.kernel.loader})`;
+    } else if (args.options.get('kernel')) {
+      report = { ...(await askKernel(file, bytes, program, io.signal)), kernel: { release: os.release() } };
+      judge = `kernel ${os.release()} (local, libbpf)`;
+    }
 
     if (args.options.get('json')) io.stdout(JSON.stringify(report) + '\n');
-    else io.stdout(report.programs.flatMap(verdictLines).join('\n') + '\n');
+    else
+      io.stdout((judge ? [`${judge}:`] : []).concat(report.programs.flatMap(verdictLines)).join('\n') + '\n');
     return report.programs.some((p) => p.verdict === 'rejected') ? 1 : 0;
   },
 };
@@ -112,5 +137,32 @@ async function askKernel(
     throw e;
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** `--host`: the host key first (cli.md: same rules as trace), then one ssh session that loads it there. */
+async function askHost(
+  args: ParsedArgs,
+  bytes: Uint8Array,
+  program: string | undefined,
+  io: CliIo,
+): ReturnType<typeof remoteVerifyObject> {
+  const hostText = stringOption(args, 'host') as string;
+  const target = parseSshTarget(hostText);
+  if (typeof target === 'string') throw usageError(hostText, target);
+  const ssh = sshOptionsOf(args, io);
+  const log = (line: string): void => io.stderr(`xdp-lab: ${line}\n`);
+  await ensureHostKey(target, ssh, args.options.get('accept-new-host-key') === true, log);
+  try {
+    const r = await remoteVerifyObject(target, ssh, bytes, {
+      sudo: args.options.get('sudo') === true,
+      ...(program !== undefined ? { program } : {}),
+      signal: io.signal,
+    });
+    for (const n of r.notes) log(n);
+    return r;
+  } catch (e) {
+    if (e instanceof RemoteVerifyError) throw new CliError(2, targetLabel(target), e.message);
+    throw e;
   }
 }

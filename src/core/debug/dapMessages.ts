@@ -63,6 +63,9 @@ export interface LaunchInput {
   budget?: number;
 }
 
+/** A request the adapter refuses: its message is the failed response's message. */
+export class ReplyError extends Error {}
+
 /** The capabilities `initialize` answers (the contract's minimum and what this adapter adds). */
 export const CAPABILITIES = {
   supportsConfigurationDoneRequest: true,

@@ -1,7 +1,7 @@
 // Evaluates the DWARF location expressions clang writes for BPF variables against one frame's
 // registers: a value in a register, a value computed by the expression (DW_OP_stack_value), or an
 // address in VM memory. clang's BPF frame base (DW_OP_reg10) is the bottom of the frame, r10 - stack size.
-import { Cursor } from './dwarfReader';
+import { Cursor } from './dwarfCursor';
 
 /** Where a variable's value is at this moment. */
 export type VarPlace =

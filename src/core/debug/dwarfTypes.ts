@@ -1,6 +1,7 @@
 // C types from DWARF type DIEs: their names as C spells them (`struct flow`, `__u64 *`), sizes, and
 // the shapes the Variables view expands (struct members, array elements, enum names).
-import { DW_AT, DW_TAG, strAttr } from './dwarfReader';
+import { DW_AT, DW_TAG } from './dwarfConstants';
+import { strAttr } from './dwarfReader';
 import type { Die, DwarfInfo } from './dwarfReader';
 
 export interface CMember {

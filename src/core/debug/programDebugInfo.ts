@@ -8,8 +8,10 @@ import { STT_FUNC } from '../elf/elfFile';
 import type { ElfFile } from '../elf/elfFile';
 import * as I from '../vm/isa';
 import type { XdpProgram } from '../vm/xdpProgram';
-import { attrOf, DW_AT, DW_FORM_loclistx, DW_TAG, DwarfInfo, isSectionAddr, strAttr } from './dwarfReader';
-import type { AddrRange, CompileUnit, Die, LocationListEntry } from './dwarfReader';
+import { DW_AT, DW_FORM, DW_TAG } from './dwarfConstants';
+import type { AddrRange, LocationListEntry } from './dwarfLists';
+import { attrOf, DwarfInfo, isSectionAddr, strAttr } from './dwarfReader';
+import type { CompileUnit, Die } from './dwarfReader';
 
 export interface SourcePos {
   /** Absolute path when the object says where it was built (DW_AT_comp_dir), else as clang saw it. */
@@ -140,7 +142,7 @@ export class ObjectDebugInfo {
     const r = die.attrs.get(DW_AT.ranges);
     if (typeof r === 'number') {
       try {
-        return dwarf.rangeList(unit, r, die.forms.get(DW_AT.ranges) === 0x23 /* rnglistx */);
+        return dwarf.rangeList(unit, r, die.forms.get(DW_AT.ranges) === DW_FORM.rnglistx);
       } catch {
         return [];
       }
@@ -155,7 +157,7 @@ export class ObjectDebugInfo {
       try {
         return {
           kind: 'list',
-          entries: dwarf.locationList(unit, loc, die.forms.get(DW_AT.location) === DW_FORM_loclistx),
+          entries: dwarf.locationList(unit, loc, die.forms.get(DW_AT.location) === DW_FORM.loclistx),
         };
       } catch {
         return { kind: 'none' };

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import test from 'node:test';
 import fc from 'fast-check';
-import { ElfError, LoadError, loadObject } from './loadObject';
+import { defaultSizedNote, ElfError, LoadError, loadObject } from './loadObject';
 import { buildFrame } from '../packet/frameBuilder';
 import { TestRunError } from '../vm/xdpBuffer';
 
@@ -165,4 +165,30 @@ void test('property: random bytes and mutated objects never crash the loader or 
     ),
     { numRuns: 400 },
   );
+});
+
+void test('maps left at max_entries 0 are sized to the possible CPUs, reported, or sized by mapSizes', () => {
+  const o = loadObject(obj('sizedmaps.bpf.o'), { systemOptions: { possibleCpus: 4 } });
+  assert.deepEqual(
+    o.defaultSized.map((m) => [m.name, m.maxEntries]),
+    [
+      ['rx_cnt', 4],
+      ['err_cnt', 4],
+    ],
+  );
+  assert.match(defaultSizedNote(o.defaultSized[0]!), /'rx_cnt' has max_entries 0.*--map-size rx_cnt=N/);
+  // CPU 0's error key is 3: inside 4 entries; CPU 1's is 7: a miss → XDP_ABORTED, as in the kernel.
+  const prog = o.programs[0]!;
+  assert.equal(prog.testRun(buildFrame({ udp: {} }), { cpu: 0 }).retval, 2);
+  assert.equal(prog.testRun(buildFrame({ udp: {} }), { cpu: 1 }).retval, 0);
+  const sized = loadObject(obj('sizedmaps.bpf.o'), {
+    systemOptions: { possibleCpus: 4 },
+    mapSizes: { err_cnt: 16 },
+  });
+  assert.deepEqual(
+    sized.defaultSized.map((m) => m.name),
+    ['rx_cnt'],
+  );
+  assert.equal(sized.map('err_cnt')?.def.maxEntries, 16);
+  assert.equal(sized.programs[0]!.testRun(buildFrame({ udp: {} }), { cpu: 1 }).retval, 2);
 });

@@ -67,10 +67,28 @@ export interface LoadOptions {
   /** What targetBtf is, for messages (default "the running kernel's BTF"). */
   targetBtfName?: string;
   /**
-   * Load for the verifier: programs whose helpers the VM lacks (running them faults), and maps
-   * left at max_entries 0 for user space to size, sized to the possible CPUs as their loaders do.
+   * Load for the verifier: programs whose helpers or kfuncs the VM lacks (running them faults) load too.
    */
   forVerifier?: boolean;
+  /**
+   * max_entries by map name, set before the maps are created (libbpf's bpf_map__set_max_entries, what
+   * a program's loader does for maps it sizes at run time, e.g. xdp-bench's per-CPU counters).
+   */
+  mapSizes?: Readonly<Record<string, number>>;
+}
+
+/** A map the object left at max_entries 0 for its loader to size, sized here to the possible CPUs. */
+export interface DefaultSizedMap {
+  name: string;
+  maxEntries: number;
+}
+
+/** What to tell the user about a map sized by default (the shells print it as a note). */
+export function defaultSizedNote(m: DefaultSizedMap): string {
+  return (
+    `map '${m.name}' has max_entries 0 in the object (its loader sizes it before load): sized to ` +
+    `${m.maxEntries} (the possible CPUs); give another size with --map-size ${m.name}=N`
+  );
 }
 
 /** A program section that was not loaded, and why (non-XDP programs). */
@@ -98,10 +116,16 @@ export interface LoadedObject {
   readonly coreRelocations: CoreRelocationReport[];
   /** The BTF CO-RE resolved against, when the object has CO-RE relocations needing one. */
   readonly targetBtfName?: string;
+  /** Maps left at max_entries 0 in the object and sized to the possible CPUs (no mapSizes entry). */
+  readonly defaultSized: DefaultSizedMap[];
+  /** The kfunc a call at `pc` of program `prog` names (forVerifier loads keep kfunc calls). */
+  kfuncAt(prog: string, pc: number): string | undefined;
 }
 
 /** uapi enum bpf_map_type. */
 const BPF_MAP_TYPE_PERF_EVENT_ARRAY = 4;
+/** RINGBUF, USER_RINGBUF: sized in bytes, never by CPU count (left for createMap to refuse). */
+const RING_BUFFERS = new Set([27, 31]);
 const R_BPF_64_64 = 1;
 const R_BPF_64_32 = 10;
 
@@ -139,14 +163,24 @@ export function loadObject(bytes: Uint8Array, opts: LoadOptions = {}): LoadedObj
   /** Map by (section index, symbol offset). */
   const mapAt = new Map<string, BpfMap>();
   const dataMap = new Map<number, BpfMap>();
+  const defaultSized: DefaultSizedMap[] = [];
+  const kfuncsByProgram = new Map<string, Map<number, string>>();
   const create = (def: MapDef, initial?: Uint8Array): BpfMap => {
     try {
-      // libbpf's bpf_object__create_map sizes a PERF_EVENT_ARRAY left at max_entries 0 to the
-      // possible CPUs; the verifier's load also sizes the other maps user space sizes before load.
-      const sized =
-        def.maxEntries === 0 && (opts.forVerifier || def.type === BPF_MAP_TYPE_PERF_EVENT_ARRAY)
-          ? { ...def, maxEntries: system.possibleCpus }
-          : def;
+      // bpf_map__set_max_entries from the caller first. libbpf's bpf_object__create_map sizes a
+      // PERF_EVENT_ARRAY left at max_entries 0 to the possible CPUs; any other map left at 0 is one
+      // its loader sizes before load (xdp-bench's per-CPU counters: the possible CPUs, or multiples
+      // of them): sized to the possible CPUs too, and reported so that the user can size it.
+      const asked = Object.prototype.hasOwnProperty.call(opts.mapSizes ?? {}, def.name)
+        ? opts.mapSizes?.[def.name]
+        : undefined;
+      let sized = def;
+      if (asked !== undefined) sized = { ...def, maxEntries: asked };
+      else if (def.maxEntries === 0 && !RING_BUFFERS.has(def.type)) {
+        sized = { ...def, maxEntries: system.possibleCpus };
+        if (def.type !== BPF_MAP_TYPE_PERF_EVENT_ARRAY)
+          defaultSized.push({ name: def.name, maxEntries: system.possibleCpus });
+      }
       const m = system.createMap(sized, initial);
       maps.push(m);
       return m;
@@ -290,7 +324,9 @@ export function loadObject(bytes: Uint8Array, opts: LoadOptions = {}): LoadedObj
         system,
         frags: info.frags,
         core,
+        keepKfuncs: opts.forVerifier === true,
       });
+      kfuncsByProgram.set(fn.name, prog.kfuncs);
       programs.push(
         new XdpProgram(system, {
           name: fn.name,
@@ -336,6 +372,8 @@ export function loadObject(bytes: Uint8Array, opts: LoadOptions = {}): LoadedObj
     program: (name) => programs.find((p) => p.name === name),
     globals,
     coreRelocations: core.reports,
+    defaultSized,
+    kfuncAt: (prog, pc) => kfuncsByProgram.get(prog)?.get(pc),
     poisonAt: (prog, pc) => core.reports.find((r) => r.poisoned && r.program === prog && r.insn === pc),
     ...(core.used ? { targetBtfName: core.targetName } : {}),
   };
@@ -362,6 +400,8 @@ interface LinkContext {
   system: BpfSystem;
   frags: boolean;
   core: CoreContext;
+  /** Keep kfunc calls (as BPF_PSEUDO_KFUNC_CALL, their names in `kfuncs`) for the verifier. */
+  keepKfuncs: boolean;
 }
 
 function linkProgram(
@@ -376,6 +416,7 @@ function linkProgram(
   lines: Map<number, SourceLine>;
   resolved: Map<number, { hi: number; lo: number }>;
   poisoned: Set<number>;
+  kfuncs: Map<number, string>;
 } {
   const all = decodeSection(sec);
   const start = fn.value / 8;
@@ -394,6 +435,7 @@ function linkProgram(
     own.some((i) => i.op === (I.BPF_JMP | I.JMP_CALL) && i.src === I.PSEUDO_CALL);
   const insns = needsText ? [...own, ...textInsns.map((i) => ({ ...i }))] : own;
   const resolved = new Map<number, { hi: number; lo: number }>();
+  const kfuncs = new Map<number, string>();
   const where = (secName: string, pc: number): string =>
     `section ${secName}, program ${fn.name}, instruction ${pc}`;
 
@@ -404,6 +446,13 @@ function linkProgram(
       throw new LoadError(
         `${where(secName, pc)}: relocation points outside the program or at a missing symbol`,
       );
+    if (sym.shndx === SHN_UNDEF && cx.keepKfuncs && insn.op === (I.BPF_JMP | I.JMP_CALL)) {
+      // An `extern … __ksym` function: libbpf resolves it against the kernel's BTF into a kfunc call.
+      insn.src = I.PSEUDO_KFUNC_CALL;
+      insn.imm = 0;
+      kfuncs.set(pc, sym.name);
+      return;
+    }
     if (sym.shndx === SHN_UNDEF) {
       const what =
         insn.op === (I.BPF_JMP | I.JMP_CALL)
@@ -497,5 +546,5 @@ function linkProgram(
     applyCoreRelocations(core, sec.name, fn.value, fn.value + size * 8, 0);
     if (needsText && text) applyCoreRelocations(core, '.text', 0, text.size, textBase);
   }
-  return { insns, lines, resolved, poisoned };
+  return { insns, lines, resolved, poisoned, kfuncs };
 }

@@ -23,7 +23,9 @@ const record = (M: Machine): RedirectInfo => (M.xdp ? M.xdp.ctx.redirect : new R
 export const bpf_redirect: HelperFn = (M) => {
   if (M.argLo(2) !== 0 || M.argHi(2) !== 0) return M.ret(XDP_ABORTED);
   const ri = record(M);
-  ri.tgtIndex = BigInt(M.argLo(1) >>> 0);
+  const ifindex = M.argLo(1) >>> 0;
+  // A small ifindex (every real one) takes its BigInt from the table: no allocation per run.
+  ri.tgtIndex = ifindex < SMALL_KEYS.length ? (SMALL_KEYS[ifindex] as bigint) : BigInt(ifindex);
   ri.mapId = IFINDEX_MAP_ID;
   ri.mapType = 0;
   return M.ret(XDP_REDIRECT);

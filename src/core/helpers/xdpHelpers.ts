@@ -49,6 +49,7 @@ export const bpf_xdp_adjust_tail: HelperFn = (M, pc) => {
       // PAGE_SIZE for test runs), zero-filled; beyond that EINVAL.
       const last = b.frags[b.frags.length - 1] as Uint8Array;
       if (offset > PAGE_SIZE - last.length) return M.ret(-EINVAL);
+      M.packetWritten(); // the frags change without the window moving
       const grown = new Uint8Array(last.length + offset);
       grown.set(last);
       b.frags[b.frags.length - 1] = grown;
@@ -103,6 +104,7 @@ const loadStore =
     const len = M.argLo(4) >>> 0;
     const mem = M.argMem(pc, 3, len, !toFrame, `${name} buffer`);
     if (len === 0 || offset + len > bufferLength(b)) return M.ret(-EINVAL);
+    if (toFrame) M.packetWritten();
     copyFrame(b, offset, mem, toFrame);
     return M.ret(0);
   };

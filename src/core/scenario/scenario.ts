@@ -54,7 +54,20 @@ export interface ScenarioDevice {
   queues: number;
   gro: boolean;
   features: FeatureOverrides;
-  xdp?: { program: string; mode: XdpMode };
+  /** The attached program; with libxdp's dispatcher, `program` is the first entry as written and
+   *  `chain` every entry (ordered when the objects are loaded: priorities may come from their BTF). */
+  xdp?: { program: string; mode: XdpMode; chain?: ScenarioXdpComponent[] };
+}
+
+/** One program of a libxdp dispatcher chain as written (`xdp: [ … ]`); see xdp/xdpDispatcher.ts. */
+export interface ScenarioXdpComponent {
+  program: string;
+  /** libxdp's run_prio; absent → the object's XDP_RUN_CONFIG, else 50. */
+  priority?: number;
+  /** Actions (0..4) that continue the chain; absent → the object's XDP_RUN_CONFIG, else XDP_PASS. */
+  chainCallActions?: number[];
+  /** JSON path of the entry, for errors found when the objects are loaded. */
+  path: string;
 }
 
 /** Map keys and values as written: resolved against the map's sizes when the host is built. */

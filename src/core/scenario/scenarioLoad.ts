@@ -4,6 +4,7 @@
 import { Btf } from '../elf/btf';
 import { GlobalError, setGlobal } from '../elf/globals';
 import { loadObject } from '../elf/loadObject';
+import { readXdpRunConfigs, type XdpRunConfig } from '../elf/xdpRunConfig';
 import type { LoadedObject as ElfObject } from '../elf/loadObject';
 import type { CoreHost } from '../host';
 import { PcapError, readPcap } from '../packet/pcap';
@@ -174,5 +175,14 @@ export async function loadScenario(
     const w = verdict ? rejectionWarning(verdict) : undefined;
     if (w && !verifierWarnings.includes(w)) verifierWarnings.push(w);
   }
-  return { scenario, objects, pcaps, system, verifierWarnings, verifierReports };
+  // libxdp's XDP_RUN_CONFIG of each object (the defaults of a dispatcher chain's entries).
+  const runConfigs = new Map<string, Map<string, XdpRunConfig> | string>();
+  for (const [file, bytes] of objectBytes) {
+    try {
+      runConfigs.set(file, readXdpRunConfigs(bytes));
+    } catch (e) {
+      runConfigs.set(file, e instanceof Error ? e.message : String(e));
+    }
+  }
+  return { scenario, objects, pcaps, system, verifierWarnings, verifierReports, runConfigs };
 }

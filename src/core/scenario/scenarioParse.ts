@@ -12,6 +12,7 @@ import type {
   ScenarioMapEntry,
   ScenarioMapValue,
   ScenarioTraffic,
+  ScenarioXdpComponent,
   ScenarioXsk,
   XdpMode,
 } from './scenario';
@@ -52,7 +53,60 @@ interface RawDevice {
   queues?: number;
   gro?: boolean;
   features?: ScenarioDevice['features'];
-  xdp?: { program: string; mode?: XdpMode };
+  xdp?: RawXdp | RawXdpEntry[];
+}
+
+interface RawXdp {
+  program: string;
+  mode?: XdpMode;
+}
+
+interface RawXdpEntry extends RawXdp {
+  priority?: number;
+  chainCallActions?: string[];
+}
+
+const xdpActionNumbers: Record<string, number> = {
+  XDP_ABORTED: 0,
+  XDP_DROP: 1,
+  XDP_PASS: 2,
+  XDP_TX: 3,
+  XDP_REDIRECT: 4,
+};
+
+/**
+ * `xdp` as one program or a libxdp dispatcher chain. A chain shares one mode: the kernel keeps one
+ * attached program per mode and refuses a generic one next to a native one (dev_xdp_attach: "Native
+ * and generic XDP can't be active at the same time", EEXIST), and libxdp's dispatcher is that one.
+ */
+function parseXdp(
+  x: RawXdp | RawXdpEntry[],
+  path: string,
+  needProgram: (name: string, path: string) => void,
+): NonNullable<ScenarioDevice['xdp']> {
+  if (!Array.isArray(x)) {
+    needProgram(x.program, `${path}.program`);
+    return { program: x.program, mode: x.mode ?? 'native' };
+  }
+  const modes = new Set(x.map((e) => e.mode ?? 'native'));
+  if (modes.size > 1)
+    throw new ScenarioError(
+      path,
+      "native and generic XDP can't be active at the same time on one device (EEXIST): give every entry the same mode",
+    );
+  const chain: ScenarioXdpComponent[] = x.map((e, i) => {
+    const at = `${path}[${i}]`;
+    needProgram(e.program, `${at}.program`);
+    const acts = e.chainCallActions?.map((a) => xdpActionNumbers[a] as number);
+    return {
+      program: e.program,
+      ...(e.priority !== undefined ? { priority: e.priority } : {}),
+      ...(acts ? { chainCallActions: [...new Set(acts)].sort((a, b) => a - b) } : {}),
+      path: at,
+    };
+  });
+  const first = chain[0] as ScenarioXdpComponent;
+  return { program: first.program, mode: [...modes][0] ?? 'native', chain };
 }
 
 /** The driver a device of each kind has when the scenario names none (profiles in driverProfiles.ts). */
@@ -215,7 +269,7 @@ export function parseScenario(raw: unknown): Scenario {
       if (d.gro !== undefined) throw new ScenarioError(`${path}.gro`, "'gro' is modelled for veth only");
       if (d.driver === 'veth') throw new ScenarioError(`${path}.driver`, "driver 'veth' needs kind 'veth'");
     }
-    if (d.xdp) needProgram(d.xdp.program, `${path}.xdp.program`);
+    const xdp = d.xdp ? parseXdp(d.xdp, `${path}.xdp`, needProgram) : undefined;
     return {
       name: d.name,
       kind: d.kind,
@@ -231,7 +285,7 @@ export function parseScenario(raw: unknown): Scenario {
       queues: d.queues ?? 1,
       gro: d.gro ?? false,
       features: d.features ?? {},
-      ...(d.xdp ? { xdp: { program: d.xdp.program, mode: d.xdp.mode ?? 'native' } } : {}),
+      ...(xdp ? { xdp } : {}),
     };
   });
   // A veth end whose peer names no peer is completed by symmetry (the peer line is optional on one side).

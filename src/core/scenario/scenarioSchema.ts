@@ -185,6 +185,42 @@ const mapValue: JsonSchema = {
   ],
 };
 
+/** libxdp's dispatcher (xdp-loader): several programs on one device, run in priority order. */
+const dispatcherChain: JsonSchema = {
+  type: 'array',
+  minItems: 1,
+  maxItems: 10,
+  description:
+    "Several programs on this device the way libxdp's dispatcher runs them (xdp-loader): by priority (ties by function name), each continuing the chain when it returns one of its chainCallActions; at most 10 (MAX_DISPATCHER_ACTIONS).",
+  items: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['program'],
+    properties: {
+      program: name,
+      priority: {
+        type: 'integer',
+        minimum: 0,
+        maximum: 0xffffffff,
+        description:
+          "libxdp's run priority, lower runs first (default: the object's XDP_RUN_CONFIG, else 50).",
+      },
+      chainCallActions: {
+        type: 'array',
+        maxItems: 5,
+        items: { enum: ['XDP_ABORTED', 'XDP_DROP', 'XDP_PASS', 'XDP_TX', 'XDP_REDIRECT'] },
+        description:
+          'Returns that continue to the next program (default: the object\'s XDP_RUN_CONFIG, else ["XDP_PASS"]).',
+      },
+      mode: {
+        enum: ['native', 'generic', 'offload'],
+        default: 'native',
+        description: 'One mode for every entry.',
+      },
+    },
+  },
+};
+
 const device: JsonSchema = {
   type: 'object',
   additionalProperties: false,
@@ -261,17 +297,22 @@ const device: JsonSchema = {
       },
     },
     xdp: {
-      type: 'object',
-      additionalProperties: false,
-      required: ['program'],
-      properties: {
-        program: name,
-        mode: {
-          enum: ['native', 'generic', 'offload'],
-          default: 'native',
-          description: 'offload (run by the NIC) is simulated like native.',
+      anyOf: [
+        {
+          type: 'object',
+          additionalProperties: false,
+          required: ['program'],
+          properties: {
+            program: name,
+            mode: {
+              enum: ['native', 'generic', 'offload'],
+              default: 'native',
+              description: 'offload (run by the NIC) is simulated like native.',
+            },
+          },
         },
-      },
+        dispatcherChain,
+      ],
     },
   },
 };

@@ -1,6 +1,7 @@
 // The program's shape before any state is tracked (verifier.c check_subprogs, check_cfg,
 // compute_live_registers): subprogram starts, jump targets in range, instructions reached,
 // prune points, back-edge targets, and the registers live before each instruction.
+import { helperProto } from '../bpf/helperProtos';
 import * as I from '../vm/isa';
 import type { Insn } from '../vm/isa';
 
@@ -81,12 +82,17 @@ export function buildCfg(insns: readonly Insn[], mainLength = 0): Cfg {
       const t = succ[succ.length - 1] as number;
       if (t < 0 || t >= n) throw new CfgError(`jump out of range from insn ${pc} to ${t}`, pc);
       if (ldimmSecond[t]) throw new CfgError(`jump into the middle of ldimm64 insn ${t - 1}`, pc);
-      // visit_insn: a conditional jump is itself the prune point; an unconditional one its target.
+      // visit_insn: a conditional jump is a prune point itself; push_insn marks every jump's
+      // target (the BRANCH edge, or the JA's only edge) as one too.
       if (cond) prune[pc] = 1;
-      else prune[t] = 1;
+      prune[t] = 1;
     }
-    // visit_func_call_insn: the instruction after a call.
+    // visit_func_call_insn: the instruction after a call; a bpf-to-bpf call and its callee's entry.
     if (isCall(i) && pc + 1 < n) prune[pc + 1] = 1;
+    if (isPseudoCall(i)) {
+      prune[pc] = 1;
+      prune[pc + i.imm + 1] = 1;
+    }
     for (const t of succ) {
       if (t >= n) throw new CfgError('last insn is not an exit or jmp', n - 1);
       if (!seen[t]) {
@@ -136,7 +142,11 @@ function useDef(i: Insn): [number, number] {
       return [0, b(i.dst)];
     default: {
       if (isExit(i)) return [1, 0];
-      if (isCall(i)) return [0x3e, 0x3f];
+      // get_call_summary: a helper reads only its own arguments (R1..Rn of its prototype).
+      if (isCall(i)) {
+        const proto = i.src === 0 ? helperProto(i.imm) : undefined;
+        return [proto ? ((1 << (proto.args.length + 1)) - 2) & 0x3e : 0x3e, 0x3f];
+      }
       if (jop(i) === I.JMP_JA) return [0, 0];
       return [b(i.dst) | ((i.op & I.BPF_X) !== 0 ? b(i.src) : 0), 0];
     }

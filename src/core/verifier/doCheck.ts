@@ -4,16 +4,18 @@
 import * as I from '../vm/isa';
 import type { Insn } from '../vm/isa';
 import { checkAluOp, readReg, writeReg } from './aluOp';
+import { callbackArgs, callbackState, checkCallbackReturn } from './callbacks';
 import { isCall, isExit, isPseudoCall, jaOffset } from './cfg';
 import { checkCondJmp } from './condJmp';
 import { fail, regTypeStr, VerifyFail } from './env';
 import type { VerifierEnv } from './env';
 import { checkHelperCall } from './helperCall';
+import { checkKfuncCall } from './kfuncs';
 import { checkHelperMem, checkMemAccess, checkPtrOffReg } from './memAccess';
 import type { Reg } from './regState';
 import { isNullReg, markKnown, markNotInit, markRegKnown, markUnknown } from './regState';
 import type { Checkpoint, PathStep } from './state';
-import { FuncState, MAX_CALL_FRAMES, statesEqual, VState } from './state';
+import { clearWriteMarks, FuncState, MAX_CALL_FRAMES, propagateLiveness, statesEqual, VState } from './state';
 import { markPrecise } from './precision';
 
 export interface DoCheckResult {
@@ -101,22 +103,24 @@ export function doCheck(env: VerifierEnv, insnLimit: number, entry = 0, already 
           // is_state_visited: a new state every 2 jumps and 8 insns, fewer while looping.
           let addNew = jmps - prevJmps >= 2 && processed - prevProcessed >= 8;
           let sig: string | undefined;
-          for (let k = 0; k < list.length; k++) {
+          // The newest state first, as the kernel keeps its list (list_add at the head).
+          for (let k = list.length - 1; k >= 0; k--) {
             const cp = list[k] as Checkpoint;
             if (cp.branches > 0) {
               sig ??= loopSignature(st);
-              if (cp.sig === sig && statesEqual(cp.state, st, 0x7ff, true))
+              cp.sig ??= loopSignature(cp.state);
+              if (cp.sig === sig && statesEqual(cp.state, st, undefined, pc, true))
                 fail(`infinite loop detected at insn ${pc}`);
               if (jmps - prevJmps < 20 && processed - prevProcessed < 100) addNew = false;
-              continue;
-            }
-            if (statesEqual(cp.state, st, cfg.live[pc] as number, false)) {
+            } else if (statesEqual(cp.state, st, cfg.live, pc, false)) {
               cp.hit++;
+              propagateLiveness(cp.state, st);
               pruned = true;
               break;
             }
-            // is_state_visited: evict states that keep missing.
-            if (++cp.miss > cp.hit * 3 + 3) list.splice(k--, 1);
+            // is_state_visited: evict states that keep missing (a miss counts only when a new
+            // state is going to be added, so that a loop's iterations keep its early states).
+            if (addNew && ++cp.miss > cp.hit * 3 + 3) list.splice(k, 1);
           }
           if (pruned) {
             pathDone(st.parent);
@@ -132,11 +136,12 @@ export function doCheck(env: VerifierEnv, insnLimit: number, entry = 0, already 
               hist: st.hist,
               hit: 0,
               miss: 0,
-              sig: loopSignature(st),
+              sig: undefined,
             };
             list.push(cp);
             visited.set(pc, list);
             st.parent = cp;
+            clearWriteMarks(st);
             st.hist = undefined;
             states++;
           }
@@ -272,8 +277,16 @@ function step(env: VerifierEnv, st: VState, insn: Insn, pc: number, pending: Pen
       if (op === I.JMP_CALL) {
         if (cls !== I.BPF_JMP) fail(`unknown opcode ${insn.op.toString(16)}`);
         if (isPseudoCall(insn)) return checkFuncCall(env, st, insn, pc);
+        if (insn.src === I.PSEUDO_KFUNC_CALL) {
+          const name = env.kfuncAt(pc);
+          if (!name) fail(`kernel btf_id ${insn.imm} is not a function`);
+          checkKfuncCall(env, st, name, pc);
+          return pc + 1;
+        }
         if (insn.src !== 0) fail('BPF_CALL uses reserved fields');
+        const cbArgs = callbackArgs(st, insn.imm);
         checkHelperCall(env, st, insn.imm, pc);
+        if (cbArgs) pending.push(callbackState(env, st, insn.imm, pc, cbArgs));
         return pc + 1;
       }
       if (op === I.JMP_JA) {
@@ -284,7 +297,7 @@ function step(env: VerifierEnv, st: VState, insn: Insn, pc: number, pending: Pen
       if (op === I.JMP_EXIT) {
         if (cls !== I.BPF_JMP || insn.src || insn.imm || insn.off || insn.dst)
           fail('BPF_EXIT uses reserved fields');
-        return checkExit(st);
+        return checkExit(env, st);
       }
       const out = checkCondJmp(st, insn, pc);
       if (out.pred >= 0) {
@@ -409,7 +422,17 @@ function checkFuncCall(env: VerifierEnv, st: VState, insn: Insn, pc: number): nu
 }
 
 /** BPF_EXIT: prepare_func_exit in a subprogram, check_return_code in the main program. */
-function checkExit(st: VState): number {
+function checkExit(env: VerifierEnv, st: VState): number {
+  if (st.cur.callbackRange) {
+    // prepare_func_exit for a callback: its R0 is range-checked, the caller's R0 stays the helper's.
+    markPrecise(env.insns, st, 1);
+    checkCallbackReturn(st.cur.regs[0] as Reg, st.cur);
+    if (st.cur.async) return -1;
+    // The kernel goes back to the helper call to verify the callback as called again until the
+    // states converge; here the caller goes on after the call once more, with the callback's effects.
+    const callee = st.frames.pop() as FuncState;
+    return callee.callsite + 1;
+  }
   if (st.frames.length > 1) {
     // prepare_func_exit: R0 goes back as it is (a void static function leaves it unset).
     const callee = st.cur;

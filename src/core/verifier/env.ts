@@ -15,6 +15,8 @@ export interface VerifierEnv {
   readonly insns: readonly Insn[];
   readonly cfg: Cfg;
   ldImm64(pc: number): LdImm64Target | undefined;
+  /** The kfunc a BPF_PSEUDO_KFUNC_CALL at `pc` calls (the loader keeps their names). */
+  kfuncAt(pc: number): string | undefined;
   /** env->id_gen */
   idGen: number;
   /** The program's license is GPL-compatible. */

@@ -16,7 +16,16 @@ import {
   S64_MIN,
 } from './regState';
 import type { FuncState, VState } from './state';
-import { BPF_REG_SIZE, MAX_BPF_STACK, STACK_INVALID, STACK_MISC, STACK_SPILL, STACK_ZERO } from './state';
+import {
+  BPF_REG_SIZE,
+  LIVE_WRITTEN,
+  markStackRead,
+  MAX_BPF_STACK,
+  STACK_INVALID,
+  STACK_MISC,
+  STACK_SPILL,
+  STACK_ZERO,
+} from './state';
 import { tnumAdd, tnumConst, tnumIsAligned, tnumIsConst, tnumStr } from './tnum';
 
 export const BPF_MAX_VAR_OFF = 1 << 29;
@@ -168,6 +177,8 @@ function stackWrite(
   const slot = -o - 1;
   const spi = Math.floor(slot / BPF_REG_SIZE);
   const s = f.slot(spi);
+  // Only a whole-slot write screens earlier reads from the parent state (REG_LIVE_WRITTEN).
+  if (size === BPF_REG_SIZE) s.live |= LIVE_WRITTEN;
   const saveSpill = (r: Reg): void => {
     s.spilled.assign(r);
     let i = BPF_REG_SIZE;
@@ -209,6 +220,8 @@ function stackRead(st: VState, reg: Reg, off: number, size: number, dst: Reg | u
     const hi = Number(reg.smax) + off + size;
     let zeros = true;
     for (let o = lo; o < hi; o++) if (f.byteType(o) !== STACK_ZERO) zeros = false;
+    for (let spi = Math.floor(-hi / BPF_REG_SIZE); spi <= Math.floor((-lo - 1) / BPF_REG_SIZE); spi++)
+      if (spi >= 0) markStackRead(st, reg.frameno, spi);
     if (dst) {
       if (zeros) markConstZero(dst);
       else markUnknown(dst);
@@ -218,6 +231,7 @@ function stackRead(st: VState, reg: Reg, off: number, size: number, dst: Reg | u
   const o = Number(BigInt.asIntN(64, reg.varOff.value)) + off;
   const slot = -o - 1;
   const s = f.stack[Math.floor(slot / BPF_REG_SIZE)];
+  markStackRead(st, reg.frameno, Math.floor(slot / BPF_REG_SIZE));
   if (s && s.types[BPF_REG_SIZE - 1] === STACK_SPILL) {
     let spillSize = 1;
     for (let i = BPF_REG_SIZE - 1; i > 0 && s.types[i - 1] === STACK_SPILL; i--) spillSize++;
@@ -322,6 +336,12 @@ export function checkMemAccess(
   } else if (reg.isPkt()) {
     checkPacketAccess(reg, regno, o, size, false);
     if (dst) markUnknown(dst);
+  } else if (reg.type === 'btf_id' && !reg.maybeNull) {
+    // check_ptr_to_btf_access: a kernel object's fields are read-only scalars here (its struct's
+    // layout is the kernel's BTF, not checked: any offset reads an unknown scalar).
+    if (t === 'write') fail('only read is supported');
+    checkPtrOffReg(reg, regno, false);
+    if (dst) markUnknown(dst);
   } else {
     fail(`R${regno} invalid mem access '${regTypeStr(reg)}'`);
   }
@@ -367,6 +387,7 @@ export function checkHelperMem(
       for (let o = minOff; o < maxOff; o++) {
         const slot = -o - 1;
         const s = f.slot(Math.floor(slot / BPF_REG_SIZE));
+        if (t === 'read') markStackRead(st, reg.frameno, Math.floor(slot / BPF_REG_SIZE));
         if (t === 'write') {
           // Raw (uninit) memory: the helper writes it, the bytes become MISC.
           if (s.types[BPF_REG_SIZE - 1] === STACK_SPILL) {

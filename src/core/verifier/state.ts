@@ -12,35 +12,59 @@ export const STACK_ZERO = 3;
 export const MAX_BPF_STACK = 512;
 export const BPF_REG_SIZE = 8;
 export const MAX_CALL_FRAMES = 8;
+/** enum bpf_reg_liveness for stack slots: read by a descendant / fully overwritten since the parent. */
+export const LIVE_READ = 1;
+export const LIVE_WRITTEN = 2;
 
 export interface StackSlot {
-  /** slot_type[8]: index 7 is the lowest-addressed byte of the 8-byte slot. */
-  types: Uint8Array;
+  /**
+   * slot_type[8]: index 7 is the lowest-addressed byte of the 8-byte slot. A plain array: states are
+   * cloned at every branch, and copying eight small integers is several times cheaper than a typed array.
+   */
+  types: number[];
   spilled: Reg;
+  /** LIVE_READ (in a kept state: a path from it read the slot) | LIVE_WRITTEN (all 8 bytes written since the parent). */
+  live: number;
 }
 
 export class FuncState {
   regs: Reg[];
   /** stack[spi] covers bytes [-(spi+1)*8, -spi*8). */
   stack: StackSlot[] = [];
+  /** A helper's callback (callback_ret_range): the range its R0 must be in at its exit. */
+  callbackRange: readonly [number, number] | undefined = undefined;
+  /** An async callback's frame (a timer's: in_async_callback_fn), the bottom of its own state. */
+  async = false;
   constructor(
     readonly frameno: number,
     /** Instruction of the call that created this frame (-1 for the main frame). */
     readonly callsite: number,
     /** First instruction of the subprogram. */
     readonly subprog: number,
+    /** The registers (a clone passes its copies; else eleven unreadable ones). */
+    regs?: Reg[],
   ) {
-    this.regs = Array.from({ length: 11 }, () => {
-      const r = new Reg();
-      markNotInit(r);
-      return r;
-    });
+    this.regs =
+      regs ??
+      Array.from({ length: 11 }, () => {
+        const r = new Reg();
+        markNotInit(r);
+        return r;
+      });
   }
 
   clone(): FuncState {
-    const f = new FuncState(this.frameno, this.callsite, this.subprog);
-    f.regs = this.regs.map((r) => r.clone());
-    f.stack = this.stack.map((s) => ({ types: s.types.slice(), spilled: s.spilled.clone() }));
+    const regs = new Array<Reg>(11);
+    for (let i = 0; i < 11; i++) regs[i] = (this.regs[i] as Reg).clone();
+    const f = new FuncState(this.frameno, this.callsite, this.subprog, regs);
+    f.callbackRange = this.callbackRange;
+    f.async = this.async;
+    const stack = new Array<StackSlot>(this.stack.length);
+    for (let i = 0; i < stack.length; i++) {
+      const s = this.stack[i] as StackSlot;
+      stack[i] = { types: s.types.slice(), spilled: s.spilled.clone(), live: s.live };
+    }
+    f.stack = stack;
     return f;
   }
 
@@ -49,7 +73,7 @@ export class FuncState {
     while (this.stack.length <= spi) {
       const spilled = new Reg();
       markNotInit(spilled);
-      this.stack.push({ types: new Uint8Array(BPF_REG_SIZE), spilled });
+      this.stack.push({ types: [0, 0, 0, 0, 0, 0, 0, 0], spilled, live: 0 });
     }
     return this.stack[spi] as StackSlot;
   }
@@ -117,8 +141,8 @@ export interface Checkpoint {
   /** Prune hits and misses (the kernel's eviction heuristic). */
   hit: number;
   miss: number;
-  /** loopSignature of the state (states_maybe_looping). */
-  sig: string;
+  /** loopSignature of the state (states_maybe_looping), computed when first needed. */
+  sig: string | undefined;
 }
 
 /** range_within + tnum_in: every value `cur` may hold, `old` may hold too. */
@@ -136,23 +160,48 @@ function scalarWithin(old: Reg, cur: Reg): boolean {
   );
 }
 
-/** check_ids: a consistent old-id → cur-id mapping. */
+/**
+ * check_ids: a consistent old-id → cur-id mapping (struct bpf_idmap). One instance is reused by
+ * every comparison: `reset` forgets only the ids the last one touched.
+ */
 class IdMap {
-  private readonly m = new Map<number, number>();
-  private readonly back = new Map<number, number>();
+  private m = new Int32Array(64);
+  private back = new Int32Array(64);
+  private readonly touched: number[] = [];
+  reset(): this {
+    for (const t of this.touched) {
+      this.m[t] = 0;
+      this.back[t] = 0;
+    }
+    this.touched.length = 0;
+    return this;
+  }
+  private grow(n: number): void {
+    let len = this.m.length;
+    while (len <= n) len *= 2;
+    const m = new Int32Array(len);
+    m.set(this.m);
+    const b = new Int32Array(len);
+    b.set(this.back);
+    this.m = m;
+    this.back = b;
+  }
   ok(a: number, b: number): boolean {
     if (!a && !b) return true;
     if (!a || !b) return false;
-    const x = this.m.get(a);
-    const y = this.back.get(b);
-    if (x === undefined && y === undefined) {
-      this.m.set(a, b);
-      this.back.set(b, a);
+    if (a >= this.m.length || b >= this.m.length) this.grow(Math.max(a, b));
+    const x = this.m[a] as number;
+    const y = this.back[b] as number;
+    if (x === 0 && y === 0) {
+      this.m[a] = b;
+      this.back[b] = a;
+      this.touched.push(a, b);
       return true;
     }
     return x === b && y === a;
   }
 }
+const idmap = new IdMap();
 
 /** regsafe: is `cur` at least as safe as `old` was? */
 function regsafe(old: Reg, cur: Reg, ids: IdMap, exact: boolean): boolean {
@@ -208,6 +257,8 @@ function sameBounds(a: Reg, b: Reg): boolean {
 function stacksafe(old: FuncState, cur: FuncState, ids: IdMap, exact: boolean): boolean {
   for (let spi = 0; spi < old.stack.length; spi++) {
     const o = old.stack[spi] as StackSlot;
+    // The explored state's paths never read this slot (REG_LIVE_READ unset): any content will do.
+    if (!exact && !(o.live & LIVE_READ)) continue;
     const c = cur.stack[spi];
     for (let i = 0; i < BPF_REG_SIZE; i++) {
       const ot = o.types[i] as number;
@@ -228,23 +279,31 @@ function stacksafe(old: FuncState, cur: FuncState, ids: IdMap, exact: boolean): 
 }
 
 /**
- * states_equal(old, cur): `old` was (or is being) verified safe and covers `cur`. `liveRegs` is the
- * static liveness mask of the innermost frame's registers at the instruction (compute_live_registers).
+ * states_equal(old, cur) at instruction `pc`: `old` was (or is being) verified safe and covers `cur`.
+ * `live` is the static register liveness per instruction (compute_live_registers).
  */
-export function statesEqual(old: VState, cur: VState, liveRegs: number, exact: boolean): boolean {
+export function statesEqual(
+  old: VState,
+  cur: VState,
+  live: Uint16Array | undefined,
+  pc: number,
+  exact: boolean,
+): boolean {
   if (old.frames.length !== cur.frames.length) return false;
   if (old.refs.length !== cur.refs.length) return false;
-  const ids = new IdMap();
+  const ids = idmap.reset();
   for (let i = 0; i < old.refs.length; i++)
     if (!ids.ok((old.refs[i] as Reference).id, (cur.refs[i] as Reference).id)) return false;
   for (let fi = 0; fi < old.frames.length; fi++) {
     const o = old.frames[fi] as FuncState;
     const c = cur.frames[fi] as FuncState;
     if (o.callsite !== c.callsite) return false;
-    const top = fi === old.frames.length - 1;
+    // clean_func_state: the registers live before the frame's instruction (compute_live_registers)
+    // — the current one for the innermost frame, the call it made for the others.
+    const at = fi === old.frames.length - 1 ? pc : (old.frames[fi + 1] as FuncState).callsite;
+    const liveRegs = exact || !live ? 0x7ff : (live[at] as number);
     for (let r = 0; r < 11; r++) {
-      // Only the innermost frame's registers have a static liveness mask.
-      if (top && !exact && !(liveRegs & (1 << r))) continue;
+      if (!(liveRegs & (1 << r))) continue;
       if (!regsafe(o.regs[r] as Reg, c.regs[r] as Reg, ids, exact)) return false;
     }
     if (!stacksafe(o, c, ids, exact)) return false;
@@ -255,4 +314,41 @@ export function statesEqual(old: VState, cur: VState, liveRegs: number, exact: b
 /** Marks the caller-saved registers R1–R5 unreadable after a call (caller_saved). */
 export function clobberCallerSaved(f: FuncState): void {
   for (let r = 1; r <= 5; r++) markNotInit(f.regs[r] as Reg);
+}
+
+/**
+ * mark_reg_read for stack slot `spi` of frame `frameno`: every kept ancestor state up to the one
+ * after which the slot was overwritten whole learns that a path from it read the slot.
+ */
+export function markStackRead(st: VState, frameno: number, spi: number): void {
+  let child: VState = st;
+  for (let cp = st.parent; cp; cp = cp.parent) {
+    const cs = child.frames[frameno]?.stack[spi];
+    if (cs && cs.live & LIVE_WRITTEN) return;
+    const ps = cp.state.frames[frameno]?.stack[spi];
+    // The stack only grows along a path: an ancestor without the slot has none further up either.
+    if (!ps || ps.live & LIVE_READ) return;
+    ps.live |= LIVE_READ;
+    child = cp.state;
+  }
+}
+
+/** propagate_liveness: `cur` was pruned against `old`, so what old's paths read, cur's ancestors read. */
+export function propagateLiveness(old: VState, cur: VState): void {
+  for (let fi = 0; fi < old.frames.length && fi < cur.frames.length; fi++) {
+    const stack = (old.frames[fi] as FuncState).stack;
+    for (let spi = 0; spi < stack.length; spi++) {
+      if (!((stack[spi] as StackSlot).live & LIVE_READ)) continue;
+      for (let cp = cur.parent; cp; cp = cp.parent) {
+        const ps = cp.state.frames[fi]?.stack[spi];
+        if (!ps || ps.live & LIVE_READ) break;
+        ps.live |= LIVE_READ;
+      }
+    }
+  }
+}
+
+/** A new kept state became `st`'s parent: writes since then are counted afresh (is_state_visited). */
+export function clearWriteMarks(st: VState): void {
+  for (const f of st.frames) for (const s of f.stack) s.live = 0;
 }

@@ -130,6 +130,9 @@ export function tnumIsAligned(a: Tnum, size: number): boolean {
 
 /** tnum_in: is every value of b also a value of a? */
 export function tnumIn(a: Tnum, b: Tnum): boolean {
+  // Tnums are immutable and copied by reference: the same one, or the same bits, is trivially in.
+  if (a === b || (a.mask === b.mask && a.value === b.value)) return true;
+  if (a.mask === U64_MAX) return true;
   if (b.mask & ~a.mask) return false;
   return a.value === (b.value & ~a.mask);
 }

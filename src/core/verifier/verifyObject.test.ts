@@ -40,3 +40,31 @@ describe('verifyObject', () => {
     assert.throws(() => verifyObject(new Uint8Array([1, 2, 3, 4])));
   });
 });
+
+describe('verifyObject: kfunc calls', () => {
+  it('checks conntrack kfuncs as calls (memory with its size, a reference released)', () => {
+    const [p] = verifyObject(obj('accept_ct_lookup_kfunc')).programs;
+    assert.equal(p?.verdict, 'accepted', p?.error?.message);
+  });
+
+  it('refuses the metadata kfuncs outside a device-bound program as the kernel does, before any insn', () => {
+    const [p] = verifyObject(obj('reject_xdp_metadata_kfunc')).programs;
+    assert.equal(p?.verdict, 'rejected');
+    assert.equal(p?.error?.message, 'the program could not be loaded: Invalid argument');
+    assert.equal(p?.insnsProcessed, 0);
+  });
+
+  it('refuses a kfunc the kernel lacks as libbpf does, before any instruction', () => {
+    const bytes = obj('accept_ct_lookup_kfunc');
+    // Rename the extern (same length) so that no kernel has it.
+    const text = Buffer.from(bytes).toString('latin1').replaceAll('bpf_xdp_ct_lookup', 'bpf_xdp_ct_lookux');
+    const [q] = verifyObject(new Uint8Array(Buffer.from(text, 'latin1'))).programs;
+    assert.equal(q?.verdict, 'rejected');
+    assert.equal(
+      q?.error?.message,
+      "libbpf: extern (func ksym) 'bpf_xdp_ct_lookux': not found in kernel or module BTFs",
+    );
+    assert.equal(q?.insnsProcessed, 0);
+    assert.equal(q?.error?.line, undefined);
+  });
+});

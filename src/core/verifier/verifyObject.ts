@@ -12,6 +12,7 @@ import { doCheck } from './doCheck';
 import type { LdImm64Target, VerifierEnv } from './env';
 import type { GlobalFunc } from './globalFuncs';
 import { globalFuncsOf } from './globalFuncs';
+import { kfuncLoadRefusal } from './kfuncs';
 import type { VMap } from './regState';
 import type { BranchStep, ProgramVerdict, VerifyOptions, VerifyReport } from './verdict';
 
@@ -55,6 +56,8 @@ interface ProgramInput {
   attach: 'xdp' | 'devmap' | 'cpumap';
   insns: readonly Insn[];
   ldImm64(pc: number): LdImm64Target | undefined;
+  /** The kfunc a kfunc call at `pc` names (none: the program calls no kfunc). */
+  kfuncAt?(pc: number): string | undefined;
   /** Length of the program's own function (the rest is appended .text); 0: unknown. */
   mainLength?: number;
   /** Global sub-programs by first instruction (none: every sub-program is static). */
@@ -99,12 +102,20 @@ export function verifyProgram(p: ProgramInput, opts: VerifyOptions & { gpl?: boo
     insns: p.insns,
     cfg,
     ldImm64: (pc) => p.ldImm64(pc),
+    kfuncAt: (pc) => p.kfuncAt?.(pc),
     idGen: 0,
     gpl: opts.gpl ?? true,
     attach: p.attach,
     globalFuncs: p.globalFuncs ?? new Map(),
     calledGlobals: [],
   };
+  const kfuncs: string[] = [];
+  p.insns.forEach((_, pc) => {
+    const k = p.kfuncAt?.(pc);
+    if (k !== undefined) kfuncs.push(k);
+  });
+  const unresolved = kfuncLoadRefusal(kfuncs);
+  if (unresolved) return reject(unresolved, 0, 0, [], undefined, false);
   const limit = opts.insnLimit ?? DEFAULT_INSN_LIMIT;
   let res = doCheck(env, limit);
   // do_check_subprogs: each global sub-program the program calls, on its own.
@@ -231,6 +242,7 @@ export function verifyObject(bytes: Uint8Array, opts: VerifyOptions = {}): Verif
           attach: p.attach,
           insns: p.insns,
           ldImm64: ldImm64Resolver(p, obj.maps),
+          kfuncAt: (pc) => obj.kfuncAt(p.name, pc),
           mainLength: textBaseOf(elf, p.name, p.section),
           globalFuncs: globalFuncsOf(elf, textBaseOf(elf, p.name, p.section)),
           sourceOf: (pc) => p.sourceOf(pc),

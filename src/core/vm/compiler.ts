@@ -5,6 +5,7 @@
 import * as I from './isa';
 import type { Insn } from './isa';
 import { ADDR_BASE } from './memory';
+import { REGION_CTX } from './machine';
 import { LoadError } from './vmFault';
 import { analyzeInit, defsUses, MAIN_ENTRY, SUB_ENTRY } from './initAnalysis';
 import { findLabels, hasLoop } from './blockLabels';
@@ -58,6 +59,9 @@ export type CompiledProgram = (
   a5l: number,
 ) => number;
 
+/** bpf_map_lookup_elem's helper id (include/uapi/linux/bpf.h). */
+const BPF_FUNC_MAP_LOOKUP_ELEM = 1;
+
 const lit = (v: number): string => (v < 0 ? `(${v})` : String(v));
 
 /** Low 64 bits of a 64×64 multiplication, and 64-bit division helpers (cold paths use BigInt). */
@@ -110,7 +114,7 @@ export function generate(insns: readonly Insn[], opts: CompileOptions = {}): str
   const L = (r: number): string => `r${r}l`;
   const regs = Array.from({ length: 11 }, (_, r) => `${H(r)},${L(r)}`).join(',');
   out.push(
-    `const R = S.R, A = S.A, B = S.budget, d0 = S.depth; let m, a, t, n = S.n;`,
+    `const R = S.R, A = S.A, B = S.budget, d0 = S.depth, C = R[${REGION_CTX}], X = S.ctxImage; let m, a, t, n = S.n;`,
     `let r0h = 0, r0l = 0, r1h = a1h, r1l = a1l, r2h = a2h, r2l = a2l, r3h = a3h, r3l = a3l, r4h = a4h, r4l = a4l, r5h = a5h, r5l = a5l;`,
     `let r6h = 0, r6l = 0, r7h = 0, r7l = 0, r8h = 0, r8l = 0, r9h = 0, r9l = 0, r10h = S.stack0 + d0, r10l = ${ADDR_BASE + 512};`,
   );
@@ -208,10 +212,25 @@ export function generate(insns: readonly Insn[], opts: CompileOptions = {}): str
           k = 0;
           continue;
         }
-        if (s === I.PSEUDO_KFUNC_CALL) bad('kfunc calls are not supported');
+        if (s === I.PSEUDO_KFUNC_CALL) {
+          // Kept only by the verifier's load (the VM's own load refuses the object): faults if run.
+          out.push(`${flush()} S.fault(${pc}, 'kfunc calls are not supported by the XDP Lab VM');`);
+          k = 0;
+          continue;
+        }
         if (s !== 0) bad(`invalid call src_reg ${s}`);
         const why = opts.checkHelper?.(i.imm, pc);
         if (why) throw new LoadError(why);
+        if (i.imm === BPF_FUNC_MAP_LOOKUP_ELEM && !opts.trace) {
+          // The kernel inlines map lookups (array_map_gen_lookup, htab_map_gen_lookup): here the
+          // machine's direct entry, without the helper table, the argument array or the helper's
+          // argument re-reads (Machine.lookupElem falls back to the helper for anything unusual).
+          out.push(
+            `${flush()} r0l = S.lookupElem(${pc}, r1h, r1l, r2h, r2l); r0h = S.rh; ${setFlags([0], 1)} ${setFlags([1, 2, 3, 4, 5], 0)}`,
+          );
+          k = 0;
+          continue;
+        }
         out.push(
           `${flush()} A[0] = r1h; A[1] = r1l; A[2] = r2h; A[3] = r2l; A[4] = r3h; A[5] = r3l; A[6] = r4h; A[7] = r4l; A[8] = r5h; A[9] = r5l;`,
           `S.n = n; r0l = S.call(${pc}, ${i.imm}); r0h = S.rh; n = S.n; ${setFlags([0], 1)} ${setFlags([1, 2, 3, 4, 5], 0)}`,
@@ -280,8 +299,14 @@ export function generate(insns: readonly Insn[], opts: CompileOptions = {}): str
           : `${DL} = m.dv.getUint16(a, true); ${DH} = 0;`;
       else
         fast = sx ? `${DL} = m.dv.getInt8(a); ${DH} = ${DL} >> 31;` : `${DL} = m.dv.getUint8(a); ${DH} = 0;`;
+      // A 4-byte read of the context comes from the machine's image of the rewrite (Machine.ctxImage:
+      // the kernel's xdp_convert_ctx_access turns it into a load of the xdp_buff field too).
+      const ctx =
+        size === 4 && !sx
+          ? `if (m === C && X[12] === 1 && a >= 0 && a <= 20 && (a & 3) === 0) { ${DL} = X[a >> 1]; ${DH} = X[(a >> 1) + 1]; } else `
+          : '';
       out.push(
-        `${addr} if (m === undefined || a < m.lo || a + ${size} > m.hi) { ${DL} = S.load(${pc}, ${size}, ${sx}, ${H(base)}, a); ${DH} = S.rh; } else { ${fast} } ${defined}`,
+        `${addr} if (m === undefined || a < m.lo || a + ${size} > m.hi) { ${ctx}{ ${DL} = S.load(${pc}, ${size}, ${sx}, ${H(base)}, a); ${DH} = S.rh; } } else { ${fast} } ${defined}`,
       );
       continue;
     }
@@ -308,6 +333,17 @@ export function generate(insns: readonly Insn[], opts: CompileOptions = {}): str
         op === I.ATOMIC_CMPXCHG;
       if (!ok) bad(`invalid atomic operation 0x${(op >>> 0).toString(16)}`);
       const call = `S.atomic(${pc}, ${size}, ${op}, ${H(d)}, ${L(d)} + ${lit(i.off - ADDR_BASE)}, ${H(s)}, ${L(s)}, r0h, r0l)`;
+      if (op === 0x00) {
+        // A plain atomic add (counters: the common case) inline; anything else goes to Machine.atomic.
+        const add =
+          size === 8
+            ? `t = (m.dv.getInt32(a, true) >>> 0) + (${L(s)} >>> 0); m.dv.setInt32(a + 4, (m.dv.getInt32(a + 4, true) + ${H(s)} + (t > 4294967295 ? 1 : 0)) | 0, true); m.dv.setInt32(a, t | 0, true);`
+            : `m.dv.setInt32(a, (m.dv.getInt32(a, true) + ${L(s)}) | 0, true);`;
+        out.push(
+          `m = R[${H(d)}]; a = ${L(d)} + ${lit(i.off - ADDR_BASE)}; if (m === undefined || a < m.lo || a + ${size} > m.whi) ${call}; else { ${add} }`,
+        );
+        continue;
+      }
       if (op === I.ATOMIC_CMPXCHG) out.push(`r0l = ${call}; r0h = S.rh; ${defined}`);
       else if (op & I.ATOMIC_FETCH) out.push(`${L(s)} = ${call}; ${H(s)} = S.rh; ${defined}`);
       else out.push(`${call};`);

@@ -6,6 +6,8 @@ import { ADDR_BASE, Region } from './memory';
 import type { RegionKind } from './memory';
 import { VmFault } from './vmFault';
 import type { CompiledProgram } from './compiler';
+import type { BpfMap } from '../maps/bpfMap';
+import { MapMemoryError } from '../maps/mapMemory';
 import type { XdpBuffer, XdpRunContext } from './xdpRun';
 
 /** A helper implementation: reads r1–r5 from M.A (hi, lo pairs), returns r0's low word, sets M.rh. */
@@ -82,6 +84,21 @@ export class Machine {
     ctx: { ingressIfindex: 0, rxQueueIndex: 0, egressIfindex: 0, cpu: 0, redirect: undefined as never },
   };
   cpu = 0;
+  /**
+   * Whether the packet's bytes may have changed since lockPacket(): a test run restores the frame
+   * between repetitions only when they did. Until a run's first write the packet region is kept
+   * read-only (whi = -1), so that write takes the slow path (store, atomic, argMem) and unlocks it.
+   */
+  packetDirty = true;
+  private packetLocked = false;
+  /**
+   * The xdp_md context as the kernel's rewrite reads it (lo, hi per 4-byte field: data, data_end,
+   * data_meta, ingress_ifindex, rx_queue_index, egress_ifindex), [12] = 1 while it is valid. The
+   * compiled code reads fields from it inline; syncPacket() keeps it current.
+   */
+  readonly ctxImage = new Int32Array(13);
+  /** Counts changes of the packet region (syncPacket, the unlocking write): tiers with tables of their own refresh them. */
+  windowMoves = 0;
   system!: HelperEnvironment;
   private readonly freeIds: number[] = [];
 
@@ -195,8 +212,19 @@ export class Machine {
     }
   }
 
-  store(pc: number, size: number, hi: number, a: number, _vh: number, _vl: number): void {
+  store(pc: number, size: number, hi: number, a: number, vh: number, vl: number): void {
     const m = this.R[hi];
+    if (m !== undefined && this.packetLocked && m.kind === 'packet' && a >= m.lo && a + size <= m.hi) {
+      this.unlockPacket(m);
+      const dv = m.dv;
+      if (size === 8) {
+        dv.setInt32(a, vl, true);
+        dv.setInt32(a + 4, vh, true);
+      } else if (size === 4) dv.setInt32(a, vl, true);
+      else if (size === 2) dv.setUint16(a, vl & 0xffff, true);
+      else dv.setUint8(a, vl & 0xff);
+      return;
+    }
     if (m !== undefined && m.kind === 'ctx')
       this.fault(
         pc,
@@ -217,6 +245,7 @@ export class Machine {
     r0l: number,
   ): number {
     const m = this.R[hi];
+    if (m !== undefined && this.packetLocked && m.kind === 'packet') this.unlockPacket(m);
     if (m === undefined || a < m.lo || a + size > m.whi) return this.badAccess(pc, 'write', size, hi, a);
     const dv = m.dv;
     const oldL = dv.getInt32(a, true);
@@ -252,6 +281,41 @@ export class Machine {
     return oldL;
   }
 
+  /**
+   * bpf_map_lookup_elem (helper 1) called directly by the compiled code: a map pointer in r1 and a
+   * key in bounds go straight to the map (as the kernel's inlined lookups do); anything else takes
+   * the helper, which faults with its usual messages.
+   */
+  lookupElem(pc: number, mh: number, ml: number, kh: number, kl: number): number {
+    const m = this.R[mh];
+    const k = this.R[kh];
+    const a = kl - ADDR_BASE;
+    if (m !== undefined && m.kind === 'map' && ml === ADDR_BASE && k !== undefined && a >= k.lo) {
+      const map = m.ref as BpfMap;
+      if (a + map.def.keySize <= k.hi) {
+        let r: Region | undefined;
+        try {
+          r = map.lookupAt(k, a, this.cpu);
+        } catch (e) {
+          if (e instanceof MapMemoryError) this.fault(pc, e.message);
+          throw e;
+        }
+        if (r === undefined) {
+          this.rh = 0;
+          return 0;
+        }
+        this.rh = r.id;
+        return ADDR_BASE;
+      }
+    }
+    const A = this.A;
+    A[0] = mh;
+    A[1] = ml;
+    A[2] = kh;
+    A[3] = kl;
+    return this.call(pc, 1);
+  }
+
   call(pc: number, id: number): number {
     const h = this.helpers[id];
     if (h === undefined)
@@ -283,6 +347,7 @@ export class Machine {
     const hi = this.argHi(i);
     const a = this.argLo(i) - ADDR_BASE;
     const m = this.R[hi];
+    if (write && m !== undefined && this.packetLocked && m.kind === 'packet') this.unlockPacket(m);
     if (m === undefined || size < 0 || a < m.lo || a + size > (write ? m.whi : m.hi)) {
       if (m && m.kind === 'null' && size === 0) return new Uint8Array(0);
       try {
@@ -333,7 +398,44 @@ export class Machine {
   syncPacket(): void {
     const b = this.xdp?.buffer;
     const p = this.R[REGION_PACKET] as Region;
-    if (b) p.setWindow(b.bytes, b.dataMeta, b.dataEnd, true);
+    if (b) {
+      p.setWindow(b.bytes, b.dataMeta, b.dataEnd, true, b.view);
+      const x = this.ctxImage;
+      const c = (this.xdp as { ctx: XdpRunContext }).ctx;
+      x[0] = (ADDR_BASE + b.data) | 0;
+      x[1] = REGION_PACKET;
+      x[2] = (ADDR_BASE + b.dataEnd) | 0;
+      x[3] = REGION_PACKET;
+      x[4] = (ADDR_BASE + b.dataMeta) | 0;
+      x[5] = REGION_PACKET;
+      x[6] = c.ingressIfindex | 0;
+      x[8] = c.rxQueueIndex | 0;
+      x[10] = c.egressIfindex | 0;
+      x[12] = 1;
+    }
+    this.packetLocked = false;
+    this.packetDirty = true; // a helper moved the window, or a tier moved the bytes
+    this.windowMoves++;
+  }
+
+  /** Starts watching for the first write to the packet (see packetDirty). */
+  lockPacket(): void {
+    (this.R[REGION_PACKET] as Region).whi = -1;
+    this.packetLocked = true;
+    this.packetDirty = false;
+  }
+
+  /** The first write to a locked packet: writable again, and dirty. */
+  private unlockPacket(m: Region): void {
+    m.whi = m.hi;
+    this.windowMoves++;
+    this.packetLocked = false;
+    this.packetDirty = true;
+  }
+
+  /** Marks the packet written by a helper that writes the frame's bytes directly. */
+  packetWritten(): void {
+    this.packetDirty = true;
   }
 
   /**

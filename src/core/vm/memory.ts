@@ -50,11 +50,14 @@ export class Region {
     this.whi = writable ? this.hi : -1;
   }
 
-  /** Re-points the region at new bytes (adjust_head/tail move the packet window, §test_run). */
-  setWindow(u8: Uint8Array, lo: number, hi: number, writable: boolean): void {
+  /**
+   * Re-points the region at new bytes (adjust_head/tail move the packet window, §test_run).
+   * `view`: a DataView over exactly `u8`, when the caller keeps one (else one is looked up).
+   */
+  setWindow(u8: Uint8Array, lo: number, hi: number, writable: boolean, view?: DataView): void {
     if (u8 !== this.u8) {
       this.u8 = u8;
-      this.dv = viewOf(u8);
+      this.dv = view ?? viewOf(u8);
     }
     this.lo = lo;
     this.hi = hi;

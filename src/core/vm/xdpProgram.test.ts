@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import test from 'node:test';
 import { loadObject } from '../elf/loadObject';
+import { BpfSystem } from './bpfSystem';
 import { buildFrame } from '../packet/frameBuilder';
 import { IFINDEX_MAP_ID, RedirectInfo } from '../xdp/redirectInfo';
 import { testRunBuffer, TestRunError } from './xdpBuffer';
@@ -95,3 +96,46 @@ void test('bpf_redirect_map: hit, miss keeps tgt_index, bad flags leave the reco
   assert.ok(ctx.redirect.isIfindexRedirect());
   assert.equal(ctx.redirect.tgtIndex, 13n);
 });
+
+for (const tier of ['js', 'wasm'] as const)
+  void test(`every repetition of a test run starts from a fresh copy of the frame (written or not; ${tier} tier)`, () => {
+    // The VM restores the frame only after a repetition wrote it (Machine.packetDirty): programs that
+    // move the head, the tail or the meta data, store through a packet pointer, or write frags. The
+    // reference is one js-tier run on a fresh system.
+    const loadIn = (name: string, t: 'js' | 'wasm') =>
+      loadObject(new Uint8Array(fs.readFileSync(path.join(objDir, name))), {
+        name: name.split('.')[0],
+        system: new BpfSystem({ tier: t }),
+      });
+    const progs = (t: 'js' | 'wasm') => ({
+      adjust: loadIn('adjust.bpf.o', t).program('xdp_adjust')!,
+      frags: loadIn('frags.bpf.o', t).program('xdp_frags')!,
+    });
+    const ours = progs(tier);
+    const ref = progs('js');
+    const raw = (op: number, length = 60): Uint8Array => {
+      const f = new Uint8Array(length);
+      f.set([2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2, 0x08, 0x00]);
+      f[14] = op;
+      for (let i = 15; i < length; i++) f[i] = i & 0xff;
+      return f;
+    };
+    const cases: [string, 'adjust' | 'frags', Uint8Array][] = [
+      ...[0x45, 0x60, 1, 2, 3, 4, 5, 6, 7].map((op): [string, 'adjust', Uint8Array] => [
+        `adjust op ${op}`,
+        'adjust',
+        raw(op),
+      ]),
+      ...[100, 5000, 7000].map((n): [string, 'frags', Uint8Array] => [`frags ${n}`, 'frags', raw(0, n)]),
+    ];
+    for (const [name, which, frame] of cases) {
+      const once = ref[which].testRun(frame);
+      const first = ours[which].testRun(frame);
+      const many = ours[which].testRun(frame, { repeat: 4 });
+      for (const r of [first, many]) {
+        assert.equal(r.fault, undefined, name);
+        assert.equal(r.retval, once.retval, name);
+        assert.deepEqual(r.dataOut, once.dataOut, name);
+      }
+    }
+  });

@@ -177,6 +177,8 @@ export class XdpProgram implements XdpProgramHandle, RunnableProgram {
 
   /** The fault of the last exec() that faulted (then exec returned 0). */
   private lastFault: ProgramFault | undefined;
+  /** Set during test runs: exec() watches for the run's first packet write (Machine.packetDirty). */
+  private watchPacket = false;
 
   /**
    * One run without allocating (the per-run path of test runs and the simulator): r0 as an
@@ -201,6 +203,7 @@ export class XdpProgram implements XdpProgramHandle, RunnableProgram {
     M.xdp = slot;
     M.cpu = ctx.cpu;
     M.syncPacket();
+    if (this.watchPacket) M.lockPacket();
     M.n = 0;
     M.depth = 0;
     if (M.cs.length) M.cs.length = 0; // only a fault leaves frames behind
@@ -232,6 +235,7 @@ export class XdpProgram implements XdpProgramHandle, RunnableProgram {
       return 0;
     } finally {
       M.xdp = null;
+      M.ctxImage[12] = 0;
       if (trace) {
         M.trace = undefined;
         M.tracing = false;
@@ -251,36 +255,48 @@ export class XdpProgram implements XdpProgramHandle, RunnableProgram {
       redirect,
     };
     const template = testRunBuffer(frame); // throws TestRunError for runts
+    // The same shape as every other XdpBuffer (a spread would give the run path a second map).
     const buffer: XdpBuffer = {
-      ...template,
       bytes: template.bytes.slice(),
+      dataMeta: template.dataMeta,
+      data: template.data,
+      dataEnd: template.dataEnd,
       frags: template.frags.map((f) => f.slice()),
     };
     const budget = opts.budget ?? DEFAULT_BUDGET;
+    const onStep = opts.onStep;
+    const onRawStep = opts.onRawStep;
     let action = 0;
     const t0 = opts.now?.();
     // A run can only have written the headroom and the frame (tail growth zero-fills what it
     // exposes), so restoring [0, end of frame) gives every repetition a fresh copy.
-    const restore = template.bytes.subarray(0, template.dataEnd);
-    const frameBytes = template.bytes.subarray(template.dataMeta, template.dataEnd);
-    for (let i = 0; i < repeat; i++) {
-      if (i > 0) {
-        // The window never moved (the usual case): only the frame's bytes can have changed.
-        if (
-          buffer.dataMeta === template.dataMeta &&
-          buffer.data === template.data &&
-          buffer.dataEnd === template.dataEnd
-        )
-          buffer.bytes.set(frameBytes, template.dataMeta);
-        else buffer.bytes.set(restore);
-        buffer.dataMeta = template.dataMeta;
-        buffer.data = template.data;
-        buffer.dataEnd = template.dataEnd;
-        if (template.frags.length || buffer.frags.length) buffer.frags = template.frags.map((f) => f.slice());
+    const src = template.bytes;
+    const dst = buffer.bytes;
+    const { dataMeta, data, dataEnd } = template;
+    const multiBuffer = template.frags.length > 0;
+    const frameBytes = src.subarray(dataMeta, dataEnd);
+    const M = this.system.machine;
+    this.watchPacket = true;
+    try {
+      for (let i = 0; i < repeat; i++) {
+        if (i > 0 && M.packetDirty) {
+          // The window never moved (the usual case): only the frame's bytes can have changed.
+          if (buffer.dataMeta === dataMeta && buffer.data === data && buffer.dataEnd === dataEnd)
+            dst.set(frameBytes, dataMeta);
+          else {
+            dst.set(src.subarray(0, dataEnd));
+            buffer.dataMeta = dataMeta;
+            buffer.data = data;
+            buffer.dataEnd = dataEnd;
+          }
+          if (multiBuffer || buffer.frags.length) buffer.frags = template.frags.map((f) => f.slice());
+        }
+        redirect.reset(); // plain test-run mode: every repetition is its own context (§1.2)
+        action = this.exec(buffer, ctx, budget, onStep, onRawStep);
+        if (this.lastFault) break;
       }
-      redirect.reset(); // plain test-run mode: every repetition is its own context (§1.2)
-      action = this.exec(buffer, ctx, budget, opts.onStep, opts.onRawStep);
-      if (this.lastFault) break;
+    } finally {
+      this.watchPacket = false;
     }
     const t1 = opts.now?.();
     const fault = this.lastFault;

@@ -13,6 +13,11 @@ export interface XdpBuffer {
   dataEnd: number;
   /** Non-linear part (multi-buffer frames): page-sized frags after the linear part. */
   frags: Uint8Array[];
+  /**
+   * A DataView over exactly `bytes`, when its producer made one (the simulator's pages): a run uses
+   * it instead of looking one up (Region.setWindow). Whoever replaces `bytes` replaces or clears it.
+   */
+  view?: DataView;
 }
 
 /** Where the program runs: what the context rewrite exposes through `struct xdp_md`. */

@@ -85,6 +85,7 @@ export function makeBuffer(bytes: Uint8Array, fragsAware: boolean, pool?: Buffer
       data: XDP_PACKET_HEADROOM,
       dataEnd: XDP_PACKET_HEADROOM + MAX_LINEAR,
       frags,
+      view: new DataView(page.buffer, page.byteOffset, page.byteLength),
     };
   }
   const size = Math.max(PAGE_SIZE, XDP_PACKET_HEADROOM + bytes.length + SKB_SHARED_INFO);
@@ -96,6 +97,8 @@ export function makeBuffer(bytes: Uint8Array, fragsAware: boolean, pool?: Buffer
     data: XDP_PACKET_HEADROOM,
     dataEnd: XDP_PACKET_HEADROOM + bytes.length,
     frags: [],
+    // The frame keeps its page while it is refilled (refillBuffer): one view for all its runs.
+    view: new DataView(page.buffer, page.byteOffset, page.byteLength),
   };
 }
 

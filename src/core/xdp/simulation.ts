@@ -4,7 +4,7 @@
 import type { BpfMap } from '../maps/bpfMap';
 import { BPF_ANY } from '../maps/bpfMap';
 import { errnoName } from '../trace/errnos';
-import type { MapScalar, Scenario, ScenarioMapValue } from '../scenario/scenario';
+import type { MapScalar, Scenario, ScenarioMapValue, ScenarioXdpComponent } from '../scenario/scenario';
 import type { XdpProgramHandle } from '../vm/xdpRun';
 import { XDP_FEATURE, featureNames } from './driverProfiles';
 import { SimDevice, VETH_MAX_PEER_MTU_LINEAR } from './simDevice';
@@ -13,6 +13,9 @@ import { Simulator, type SimulatorOptions } from './simulator';
 import { MAP_TYPE_CPUMAP, MAP_TYPE_DEVMAP, MAP_TYPE_DEVMAP_HASH, MAP_TYPE_XSKMAP } from './xdpAction';
 import { XskSocket } from './xskRedirect';
 import type { SimFrame } from './simFrame';
+import type { XdpRunConfig } from '../elf/xdpRunConfig';
+import { XdpDispatcher } from './xdpDispatcher';
+import { buildDispatcher, topologyComponents } from './dispatcherSetup';
 
 /** One loaded object (ELF file): its programs and maps, as the VM's loader returns them. */
 export interface LoadedObject {
@@ -26,6 +29,9 @@ export interface SimulationInput {
   objects: ReadonlyMap<string, LoadedObject>;
   /** Frames of the pcap files named by traffic entries, by the `pcap` string as written. */
   pcaps?: ReadonlyMap<string, readonly Uint8Array[]>;
+  /** libxdp run configs (XDP_RUN_CONFIG) by file, then function; a string is why the file's could
+   *  not be read (an error only if a dispatcher chain uses a program of that file). */
+  runConfigs?: ReadonlyMap<string, ReadonlyMap<string, XdpRunConfig> | string>;
 }
 
 /** A setup problem that makes the scenario unusable (exit 2): names the JSON path. */
@@ -108,6 +114,19 @@ function toBytes(v: number | Uint8Array, size: number, path: string): Uint8Array
   return out;
 }
 
+/** A chain component's XDP_RUN_CONFIG from its object (libxdp reads it on every load). */
+function objectRunConfig(
+  input: SimulationInput,
+  e: ScenarioXdpComponent,
+  prog: XdpProgramHandle,
+): XdpRunConfig | undefined {
+  const file = input.scenario.programs.find((p) => p.name === e.program)?.file ?? '';
+  const configs = input.runConfigs?.get(file);
+  if (typeof configs === 'string')
+    throw new SimulationSetupError(`${e.path}.program`, `libxdp cannot load ${file}: ${configs}`);
+  return configs?.get(prog.name);
+}
+
 export class Simulation {
   readonly sim: Simulator;
   readonly topology: Topology;
@@ -146,11 +165,29 @@ export class Simulation {
 
     // Attachments, with the kernel's refusals (§1.4, §5).
     const attachErrors = new Map<string, { errno: string; message: string }>();
+    const dispatchers = new Map<string, XdpDispatcher>();
+    let nextProgId =
+      1 + Math.max(0, ...[...input.objects.values()].flatMap((o) => o.programs.map((p) => p.id)));
     sc.devices.forEach((d, i) => {
       if (!d.xdp) return;
       const dev = this.devices.get(d.name) as SimDevice;
-      const prog = this.programs.get(d.xdp.program);
-      if (!prog) {
+      let prog = this.programs.get(d.xdp.program);
+      if (d.xdp.chain) {
+        // libxdp loads the components, then the dispatcher (a later id) that the device runs.
+        const disp = buildDispatcher(
+          d.xdp.chain,
+          this.programs,
+          (e, p) => objectRunConfig(input, e, p),
+          nextProgId++,
+        );
+        if (typeof disp === 'string') {
+          warnings.push(`$.devices[${i}].xdp: ${disp}; ${d.name} runs without a program`);
+          attachErrors.set(d.name, { errno: 'EINVAL', message: disp });
+          return;
+        }
+        dispatchers.set(d.name, disp);
+        prog = disp;
+      } else if (!prog) {
         // No local object: the device is drawn with the program, frames reaching it are reported.
         const sp = sc.programs.find((p) => p.name === d.xdp?.program);
         dev.unknownProg = { name: d.xdp.program, ...(sp?.tag !== undefined ? { tag: sp.tag } : {}) };
@@ -191,7 +228,7 @@ export class Simulation {
         return;
       }
       dev.prog = prog;
-      dev.progName = d.xdp.program;
+      dev.progName = prog instanceof XdpDispatcher ? prog.name : d.xdp.program;
       dev.mode = d.xdp.mode;
     });
 
@@ -229,6 +266,7 @@ export class Simulation {
       devices: sc.devices.map((d) => {
         const dev = this.devices.get(d.name) as SimDevice;
         const err = attachErrors.get(d.name);
+        const disp = dispatchers.get(d.name);
         return {
           name: d.name,
           ifindex: d.simIfindex,
@@ -248,10 +286,11 @@ export class Simulation {
           ...(d.xdp
             ? {
                 xdp: {
-                  program: d.xdp.program,
-                  progId: this.programs.get(d.xdp.program)?.id ?? 0,
+                  program: disp?.components[0]?.name ?? d.xdp.program,
+                  progId: disp?.id ?? this.programs.get(d.xdp.program)?.id ?? 0,
                   mode: d.xdp.mode,
                   ...(err ? { attachError: err } : {}),
+                  ...(disp ? { dispatcher: { components: topologyComponents(disp) } } : {}),
                 },
               }
             : {}),
@@ -491,6 +530,8 @@ export class Simulation {
     const sc = this.input.scenario;
     const sim = this.sim;
     let injected = 0;
+    // One array for every burst: a burst is drained before the next is made (no per-burst garbage).
+    const frames: SimFrame[] = [];
     outer: for (let ti = 0; ti < sc.traffic.length; ti++) {
       const t = sc.traffic[ti] as (typeof sc.traffic)[number];
       const list: readonly Uint8Array[] = t.frame ? [t.frame] : (this.input.pcaps?.get(t.pcap ?? '') ?? []);
@@ -499,13 +540,9 @@ export class Simulation {
       const total = t.count * list.length;
       for (let i = 0; i < total; i += t.burst) {
         const n = Math.min(t.burst, total - i);
-        const frames: SimFrame[] = [];
+        frames.length = 0;
         for (let k = 0; k < n; k++) frames.push(sim.newFrame(list[(i + k) % list.length] as Uint8Array, ti));
-        const burst = (): void =>
-          t.kind === 'testRun'
-            ? sim.injectTestRun(dev, t.cpu, frames)
-            : sim.injectBurst(t.kind, dev, t.queue, t.cpu, frames);
-        if (!sim.guarded(burst)) break outer;
+        if (!sim.guardedBurst(t.kind, dev, t.queue, t.cpu, frames)) break outer;
         injected += n;
         yield injected;
       }

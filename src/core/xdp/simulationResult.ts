@@ -33,7 +33,19 @@ export interface TopologyDevice {
     mode: XdpMode;
     /** Set when the kernel would refuse the attach (e.g. ERANGE); the device then runs no program. */
     attachError?: { errno: string; message: string };
+    /** libxdp's dispatcher runs several programs here (`program` is the first in run order,
+     *  `progId` the dispatcher's: the id the tracepoints report). */
+    dispatcher?: { components: TopologyXdpComponent[] };
   };
+}
+
+/** One program of a dispatcher chain, in run order. */
+export interface TopologyXdpComponent {
+  program: string;
+  function: string;
+  progId: number;
+  priority: number;
+  chainCallActions: string[];
 }
 
 export interface TopologyProgram {
@@ -161,6 +173,10 @@ export type SimStep =
       action: number;
       redirect?: RedirectSnapshot;
       fault?: string;
+      /** libxdp's dispatcher: what each component returned, in run order, and the one whose
+       *  return is `action` (absent when every component continued: the dispatcher's XDP_PASS). */
+      chain?: { program: string; action: number }[];
+      decidedBy?: string;
     }
   /** Step 2 consumed the redirect info: `target` is what it resolved, `event` the tracepoint's seq. */
   | {
@@ -277,6 +293,25 @@ export interface SimSummary extends XdpSummary {
   frames: { injected: number; total: number };
   /** Setup problems the kernel would report (refused attaches, map updates) and simulation caps hit. */
   warnings: string[];
+  /** Devices running libxdp's dispatcher: per component, its returns and how often it decided. */
+  dispatchers?: Record<string, DispatcherCounts>;
+}
+
+export interface DispatcherCounts {
+  progId: number;
+  components: {
+    program: string;
+    priority: number;
+    chainCallActions: string[];
+    /** Frames it ran on, and its returns by action name. */
+    runs: number;
+    actions: Record<string, number>;
+    /** Frames whose verdict was its return (the chain stopped there). */
+    decided: number;
+    faults?: number;
+  }[];
+  /** Frames on which every component continued: the dispatcher's XDP_PASS. */
+  passedThrough: number;
 }
 
 export interface SimulationResult {

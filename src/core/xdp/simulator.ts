@@ -29,6 +29,8 @@ import { vethXmitSkb } from './vethXmit';
 import { xdpDoFlush } from './xdpFlush';
 import { XDP_REDIRECT } from './xdpAction';
 import type { XskSocket } from './xskRedirect';
+import { dispatcherCounts } from './dispatcherSetup';
+import { XdpDispatcher } from './xdpDispatcher';
 
 /** netdev_budget: frames one softirq run may handle before it yields (a new run, a new context). */
 export const NETDEV_BUDGET = 300;
@@ -205,6 +207,9 @@ export class Simulator implements SimHost {
   private foldVerdicts(s: SimSummary): void {
     for (const dev of this.verdictOrder)
       (dev.verdicts as number[]).forEach((n, action) => n && addAction(s, dev.name, action, n));
+    // libxdp dispatchers: each component's counts as they stand (assigned, never added).
+    for (const dev of this.devices)
+      if (dev.prog instanceof XdpDispatcher) (s.dispatchers ??= {})[dev.name] = dispatcherCounts(dev.prog);
   }
 
   step(s: SimStep): void {
@@ -332,6 +337,9 @@ export class Simulator implements SimHost {
     if (prog instanceof XdpProgram) {
       action = prog.runAction(frame.buf, rc) >>> 0;
       fault = prog.takeFault();
+    } else if (prog instanceof XdpDispatcher) {
+      action = prog.runAction(frame.buf, rc) >>> 0;
+      fault = prog.takeFault();
     } else {
       const r = prog.run(frame.buf, rc);
       action = r.action >>> 0;
@@ -387,6 +395,7 @@ export class Simulator implements SimHost {
           }
         : {}),
       ...(fault !== undefined ? { fault } : {}),
+      ...(prog instanceof XdpDispatcher ? prog.lastChain() : {}),
     });
   }
 
@@ -496,10 +505,20 @@ export class Simulator implements SimHost {
     this.drain();
   }
 
-  /** Runs `fn` (one traffic burst) and turns a runaway loop into a warning instead of a hang. */
-  guarded(fn: () => void): boolean {
+  /**
+   * Injects one traffic burst (injectTestRun for 'testRun', else injectBurst) and turns a runaway
+   * loop into a warning instead of a hang. No closure per burst: a 1 M-frame run makes 15 k bursts.
+   */
+  guardedBurst(
+    kind: 'from' | 'rx' | 'testRun',
+    dev: SimDevice,
+    queue: number,
+    cpu: number,
+    frames: SimFrame[],
+  ): boolean {
     try {
-      fn();
+      if (kind === 'testRun') this.injectTestRun(dev, cpu, frames);
+      else this.injectBurst(kind, dev, queue, cpu, frames);
       return true;
     } catch (e) {
       if (!(e instanceof SimulationLimit)) throw e;

@@ -72,6 +72,19 @@ export function summaryText(s: SimSummary): string {
           .join(' ')}`,
       );
   }
+  for (const [dev, d] of Object.entries(s.dispatchers ?? {})) {
+    out.push('', `libxdp dispatcher on ${dev} (prog id ${d.progId}), in run order:`);
+    d.components.forEach((c, i) => {
+      const acts = Object.entries(c.actions)
+        .map(([k, n]) => `${k}=${n}`)
+        .join(' ');
+      out.push(
+        `  ${i + 1}. ${c.program.padEnd(12)} prio ${String(c.priority).padEnd(4)} chain on ${c.chainCallActions.join(',') || 'nothing'}`,
+        `     ran ${c.runs}: ${acts || '-'}${c.faults ? ` faults=${c.faults}` : ''}; decided ${c.decided}`,
+      );
+    });
+    out.push(`  every program continued → XDP_PASS: ${d.passedThrough}`);
+  }
   for (const [name, x] of Object.entries(s.xsks))
     out.push(
       `xsk ${name}: rx ${x.rxFrames} (${x.rxDescriptors} descriptors), dropped ${x.rxDropped}, rx ring full ${x.rxQueueFull}, fill left ${x.fillRemaining}`,

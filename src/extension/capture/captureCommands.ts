@@ -21,6 +21,7 @@ import { readConfig } from '../config';
 import { output } from '../output';
 import { showComparison } from '../visualizer/register';
 import { CapturePanel } from './capturePanel';
+import { revealJsonProblems } from '../jsonDiagnostics';
 
 type Mode = 'counts' | 'perf' | 'rates';
 
@@ -290,11 +291,13 @@ export async function openCapture(context: vscode.ExtensionContext, uri?: vscode
     void vscode.window.showErrorMessage(
       `XDP Lab: ${target.fsPath}: ${e instanceof Error ? e.message : String(e)}`,
     );
+    void revealJsonProblems(target, 'capture');
     return;
   }
   const capture = checkCaptureFile(parsed);
   if (typeof capture === 'string') {
     void vscode.window.showErrorMessage(`XDP Lab: ${target.fsPath}: ${capture}`);
+    void revealJsonProblems(target, 'capture');
     return;
   }
   CapturePanel.create(context, `XDP capture: ${path.basename(target.fsPath)}`, capture, false).file =

@@ -3,9 +3,21 @@
 import * as vscode from 'vscode';
 import { LanguageClient, TransportKind } from 'vscode-languageclient/node';
 import type { LanguageClientOptions, ServerOptions } from 'vscode-languageclient/node';
-import { compileRequest, logNotification, verifyRequest } from '../../protocol/lsp';
-import type { CompileParams, CompileResult, LogParams, VerifyParams, VerifyResult } from '../../protocol/lsp';
+import { compileRequest, didCompileNotification, logNotification, verifyRequest } from '../../protocol/lsp';
+import type {
+  CompileParams,
+  CompileResult,
+  DidCompileParams,
+  LogParams,
+  VerifyParams,
+  VerifyResult,
+} from '../../protocol/lsp';
+import { readConfig } from '../config';
 import { output } from '../output';
+import { attachClangdStatus, offerClangdConfig, registerClangd } from './clangd';
+
+type RemoteVerifyModule = typeof import('./remoteVerify');
+let remoteVerify: Promise<RemoteVerifyModule> | undefined;
 
 let client: LanguageClient | undefined;
 let starting: Promise<LanguageClient> | undefined;
@@ -22,6 +34,8 @@ function startClient(context: vscode.ExtensionContext): Promise<LanguageClient> 
   if (client) return Promise.resolve(client);
   starting ??= (async () => {
     const module = context.asAbsolutePath('dist/server.js');
+    const watcher = vscode.workspace.createFileSystemWatcher('**/*.{c,h}');
+    context.subscriptions.push(watcher);
     const serverOptions: ServerOptions = {
       run: { module, transport: TransportKind.ipc },
       debug: { module, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6019'] } },
@@ -34,14 +48,29 @@ function startClient(context: vscode.ExtensionContext): Promise<LanguageClient> 
       ],
       outputChannel: output(),
       traceOutputChannel: output(),
+      // C sources and headers changed on disk or by another program: clang's diagnostics re-run (issue 12 item 5).
+      synchronize: { fileEvents: watcher },
     };
     const c = new LanguageClient('xdpLab', 'XDP C Language Server', serverOptions, clientOptions);
     context.subscriptions.push(
       c.onNotification(logNotification, (p: LogParams) => output().info(p.text.trimEnd())),
+      // xdpLab.verify.host: the host's kernel judges each compiled object too (loaded on first use).
+      c.onNotification(didCompileNotification, (p: DidCompileParams) => {
+        if (!readConfig(vscode.Uri.parse(p.uri)).verifyHost) return;
+        remoteVerify ??= import('./remoteVerify').then((m) => {
+          context.subscriptions.push({ dispose: m.disposeRemoteVerify });
+          return m;
+        });
+        void remoteVerify
+          .then((m) => m.verifyOnHost(context, c, p))
+          .catch((e: unknown) =>
+            output().error(`verify on host: ${e instanceof Error ? e.message : String(e)}`),
+          );
+      }),
     );
     await c.start();
     client = c;
-    context.subscriptions.push({ dispose: () => void c.stop() });
+    context.subscriptions.push({ dispose: () => void c.stop() }, attachClangdStatus(c));
     return c;
   })().catch((e: unknown) => {
     starting = undefined;
@@ -117,8 +146,11 @@ async function verify(context: vscode.ExtensionContext, uriArg?: unknown, fn?: u
 
 export function registerLanguage(context: vscode.ExtensionContext): void {
   const maybeStart = (doc: vscode.TextDocument): void => {
-    if (!client && looksLikeBpf(doc)) startClient(context).catch(() => undefined);
+    if (client || !looksLikeBpf(doc)) return;
+    startClient(context).catch(() => undefined);
+    void offerClangdConfig(context, doc);
   };
+  registerClangd(context);
   context.subscriptions.push(
     vscode.workspace.onDidOpenTextDocument(maybeStart),
     vscode.commands.registerCommand('xdpLab.server.restart', async () => {

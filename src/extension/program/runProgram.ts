@@ -23,6 +23,7 @@ import { output } from '../output';
 import { setGlobal } from '../../core/elf/globals';
 import { pickGlobals } from './pickGlobals';
 import { RunResultPanel } from './runResultPanel';
+import { revealJsonProblems } from '../jsonDiagnostics';
 
 /** What the CodeLens (and other callers) may pass. */
 interface RunArgs {
@@ -222,6 +223,7 @@ async function runOnce(
     try {
       preloadMaps(parseJsonText(text), obj.maps);
     } catch (e) {
+      void revealJsonProblems(setup.mapsFile, 'maps');
       throw new MapPreloadError(`${where}: ${e instanceof Error ? e.message : String(e)}`);
     }
   }
@@ -304,13 +306,29 @@ function runErrorMessage(e: unknown): string {
   return message;
 }
 
+/**
+ * No text editor is active (the command ran from the walkthrough or a webview): a BPF C file shown in
+ * an editor, else the workspace's only *.bpf.c, else one the user picks (issue 12 item 6).
+ */
+async function programOfWorkspace(): Promise<vscode.Uri | undefined> {
+  const shown = vscode.window.visibleTextEditors.find((e) => /\.bpf\.c$/.test(e.document.uri.path));
+  if (shown) return shown.document.uri;
+  const found = await vscode.workspace.findFiles('**/*.bpf.c', '**/node_modules/**', 50);
+  if (found.length <= 1) return found[0];
+  const pick = await vscode.window.showQuickPick(
+    found.map((u) => ({ label: vscode.workspace.asRelativePath(u), uri: u })),
+    { placeHolder: 'Program to run' },
+  );
+  return pick?.uri;
+}
+
 export async function runProgram(extensionUri: vscode.Uri, arg: unknown): Promise<void> {
   const args = argsOf(arg);
   const uri = args.uri
     ? typeof args.uri === 'string'
       ? vscode.Uri.parse(args.uri)
       : args.uri
-    : vscode.window.activeTextEditor?.document.uri;
+    : (vscode.window.activeTextEditor?.document.uri ?? (await programOfWorkspace()));
   if (!uri) {
     void vscode.window.showErrorMessage('XDP Lab: open an XDP C file or a BPF object to run.');
     return;

@@ -12,6 +12,7 @@ import { compileBpfC } from '../../node/clang';
 import { createNodeHost } from '../../node/nodeHost';
 import { readConfig } from '../config';
 import { output } from '../output';
+import { revealJsonProblems } from '../jsonDiagnostics';
 
 const MAX_SCENARIO_BYTES = 16 << 20;
 /** Events printed in the output channel; the summary counts all of them. */
@@ -98,6 +99,8 @@ export async function simulateScenario(arg: unknown): Promise<void> {
               ? e.message
               : String(e);
         log.error(`simulate ${file}: ${why}`);
+        // A problem in the scenario file itself: marked on its token and shown (issue 12 item 5).
+        void revealJsonProblems(uri, 'scenario');
         void vscode.window.showErrorMessage(
           `XDP Lab: cannot simulate ${vscode.workspace.asRelativePath(uri)}: ${why}`,
         );

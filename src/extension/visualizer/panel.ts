@@ -24,6 +24,7 @@ import { output } from '../output';
 import { visualizerHtml } from './html';
 import { PANEL_PCAP_FRAMES, runScenarioForView, type ScenarioRunOutput } from './runner';
 import { resolveSourcePath } from './sourcePath';
+import { revealJsonProblems } from '../jsonDiagnostics';
 
 export const VISUALIZER_VIEW_TYPE = 'xdpLab.visualizer';
 
@@ -318,6 +319,8 @@ export class VisualizerPanel implements vscode.Disposable {
       if (ctl.signal.aborted) return false;
       const message = e instanceof Error ? e.message : String(e);
       output().error(`visualizer: ${message}`);
+      // A problem in the scenario file itself is marked on its token (the panel keeps the focus).
+      if (this.scenario) void revealJsonProblems(this.scenario, 'scenario', false);
       this.status = { state: 'error', message };
       this.endpoint.sendNotification(P.didStatus, this.status);
       return false;

@@ -11,6 +11,7 @@ import { observedTitle } from '../../protocol/visualizerObserved';
 import { captureToViewModel } from './fromCapture';
 import type { ComparedCapture } from './panel';
 import type { ScenarioRunOutput } from './runner';
+import { revealJsonProblems } from '../jsonDiagnostics';
 
 type PanelModule = typeof import('./panel');
 let loaded: Promise<PanelModule> | undefined;
@@ -120,12 +121,16 @@ async function readCaptureFile(uri: vscode.Uri): Promise<CaptureFile> {
   try {
     parsed = parseJsonText(text);
   } catch (e) {
+    void revealJsonProblems(uri, 'capture');
     throw new Error(
       `${vscode.workspace.asRelativePath(uri)}: not JSON (${e instanceof Error ? e.message : String(e)})`,
     );
   }
   const file = checkCaptureFile(parsed);
-  if (typeof file === 'string') throw new Error(`${vscode.workspace.asRelativePath(uri)}: ${file}`);
+  if (typeof file === 'string') {
+    void revealJsonProblems(uri, 'capture');
+    throw new Error(`${vscode.workspace.asRelativePath(uri)}: ${file}`);
+  }
   return file;
 }
 

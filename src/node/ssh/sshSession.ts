@@ -23,6 +23,13 @@ export interface SshOptions {
   readonly connectTimeoutSeconds?: number;
   /** Receives every command line exactly as run. */
   readonly log?: (line: string) => void;
+  /**
+   * Multiplexing (ssh ControlMaster=auto) on this socket path for remote scripts, the master kept
+   * for `controlPersistSeconds` after the last one: the editor's verify on every save reuses one
+   * authenticated connection instead of a new one per save.
+   */
+  readonly controlPath?: string;
+  readonly controlPersistSeconds?: number;
 }
 
 /** The result of checking the host's key against known_hosts before connecting for real. */
@@ -181,6 +188,8 @@ export function startRemoteScript(
     onStderrLine?: (line: string) => void;
     keepStdinOpen?: boolean;
     collectStdout?: boolean;
+    /** Text for the remote script's stdin (e.g. a file, base64-encoded). */
+    stdin?: string;
   } = {},
 ): RemoteRun {
   const assigns = Object.entries(run.vars ?? {}).map(([k, v]) => {
@@ -188,7 +197,22 @@ export function startRemoteScript(
     return `${k}=${shQuote(v)}`;
   });
   const remote = `sh -c ${shQuote((assigns.length ? assigns.join('\n') + '\n' : '') + script)}`;
-  const argv = [...baseArgs(t, o, ['-o', 'StrictHostKeyChecking=yes', '-T']), '--', t.host, remote];
+  const multiplex = o.controlPath
+    ? [
+        '-o',
+        'ControlMaster=auto',
+        '-o',
+        `ControlPath=${o.controlPath}`,
+        '-o',
+        `ControlPersist=${o.controlPersistSeconds ?? 120}`,
+      ]
+    : [];
+  const argv = [
+    ...baseArgs(t, o, ['-o', 'StrictHostKeyChecking=yes', '-T', ...multiplex]),
+    '--',
+    t.host,
+    remote,
+  ];
   const line = commandLine(argv);
   o.log?.(line);
   const proc = startProcess(argv, {
@@ -196,6 +220,7 @@ export function startRemoteScript(
     ...(run.signal ? { signal: run.signal } : {}),
     ...(run.onStdoutLine ? { onStdoutLine: run.onStdoutLine } : {}),
     ...(run.onStderrLine ? { onStderrLine: run.onStderrLine } : {}),
+    ...(run.stdin !== undefined ? { stdin: run.stdin } : {}),
     keepStdinOpen: run.keepStdinOpen ?? false,
     collectStdout: run.collectStdout ?? true,
   });
@@ -206,7 +231,7 @@ export function runRemoteScript(
   t: SshTarget,
   o: SshOptions,
   script: string,
-  run: { vars?: Record<string, string>; signal?: AbortSignal } = {},
+  run: { vars?: Record<string, string>; signal?: AbortSignal; stdin?: string } = {},
 ): Promise<ProcessResult> {
   return startRemoteScript(t, o, script, run).process.done;
 }

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseUapiHelperDocs } from '../../core/analysis/uapiHelperDocs';
 import type { ServerServices } from '../services';
+import { createNodeHeaders } from './nodeHeaders';
 import { createNodeToolchain } from './nodeToolchain';
 
 export const uapiHeader = '/usr/include/linux/bpf.h';
@@ -40,6 +41,8 @@ export function createNodeServices(): ServerServices {
       return docs;
     },
     toolchain: createNodeToolchain(),
+    headers: createNodeHeaders(),
     uriToPath: (uri) => (uri.startsWith('file:') ? fileURLToPath(uri) : undefined),
+    readDiskText: (file) => fs.promises.readFile(file, 'utf8').catch(() => undefined),
   };
 }

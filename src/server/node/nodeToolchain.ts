@@ -6,17 +6,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseClangOutput } from '../../core/analysis/clangOutput';
 import { parseVerifierLog } from '../../core/analysis/verifierLog';
+import { includeDirs as sharedIncludeDirs } from '../../node/includeDirs';
 import { runProcess } from '../../node/process';
 import type { LanguageSettings, VerifyResult } from '../../protocol/lsp';
 import type { CompileOutcome, Toolchain } from '../services';
-
-const multiarch: Record<string, string> = {
-  x64: 'x86_64-linux-gnu',
-  arm64: 'aarch64-linux-gnu',
-  arm: 'arm-linux-gnueabihf',
-  ppc64: 'powerpc64le-linux-gnu',
-  s390x: 's390x-linux-gnu',
-};
 
 /** -I directories: settings first, then the file's folder and include/ folders of the workspace, then the system's asm/ dir. */
 export function includeDirs(
@@ -24,16 +17,7 @@ export function includeDirs(
   settings: LanguageSettings,
   workspaceFolders: readonly string[],
 ): string[] {
-  const dirs = [...settings.clang.includePaths];
-  dirs.push(path.dirname(filePath));
-  for (const root of workspaceFolders)
-    for (const sub of ['include', 'headers', 'src', '.']) {
-      const d = path.join(root, sub);
-      if (fs.existsSync(d) && (sub === '.' || fs.statSync(d).isDirectory())) dirs.push(d);
-    }
-  const sys = multiarch[process.arch];
-  if (sys && fs.existsSync(`/usr/include/${sys}`)) dirs.push(`/usr/include/${sys}`);
-  return [...new Set(dirs)];
+  return sharedIncludeDirs(filePath, settings.clang.includePaths, workspaceFolders);
 }
 
 const quote = (a: string): string => (/^[\w./=+-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`);

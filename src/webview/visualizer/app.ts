@@ -45,6 +45,12 @@ const MIN_FIT_ZOOM = 0.72;
 export class VisualizerApp {
   private model: VisModel | undefined;
   private status: VisStatus = { state: 'empty', message: 'Waiting for the extension…' };
+  /**
+   * Re-run was clicked and the host has not said "running" yet. A snapshot the host sent before it
+   * saw the click (the answer to this page's `ready` when the first run ended while the page was
+   * loading) still carries "ready": it must not end the run the user just started on screen.
+   */
+  private awaitingRun = false;
   /** The controls were last drawn with Stop in place of Re-run (a run was in progress). */
   private controlsShowStop = false;
   private graph: Graph | undefined;
@@ -140,13 +146,29 @@ export class VisualizerApp {
       panel: q('panel'),
     };
     this.bind();
-    endpoint.onNotification(P.didSnapshot, ({ model, status }) => void this.setModel(model, status));
-    endpoint.onNotification(P.didUpdate, ({ counts, status }) => void this.updateCounts(counts, status));
+    endpoint.onNotification(
+      P.didSnapshot,
+      ({ model, status }) => void this.setModel(model, this.hostStatus(status) ?? this.status),
+    );
+    endpoint.onNotification(
+      P.didUpdate,
+      ({ counts, status }) => void this.updateCounts(counts, this.hostStatus(status)),
+    );
     endpoint.onNotification(P.didStatus, (status) => {
-      this.status = status;
+      this.status = this.hostStatus(status) ?? this.status;
       this.renderStatus();
     });
     this.renderAll();
+  }
+
+  /** The host's status as this page shows it: undefined while a Re-run click awaits the host's "running". */
+  private hostStatus(status: VisStatus | undefined): VisStatus | undefined {
+    if (!status) return undefined;
+    if (this.awaitingRun) {
+      if (status.state !== 'running' && status.state !== 'error') return undefined;
+      this.awaitingRun = false;
+    }
+    return status;
   }
 
   /** Tells the host the script runs; it answers with a snapshot. */
@@ -879,12 +901,20 @@ export class VisualizerApp {
   private async rerun(form?: HTMLFormElement): Promise<void> {
     const traffic = form ? this.trafficEdits(form) : undefined;
     this.status = { state: 'running', message: 'simulating…' };
+    this.awaitingRun = true;
     this.renderStatus();
     try {
       const r = await this.endpoint.sendRequest(P.rerun, traffic ? { traffic } : {});
       if (!r.ok) this.flash(r.message ?? 're-run failed');
     } catch (e) {
       this.flash(e instanceof Error ? e.message : String(e));
+    } finally {
+      // The host answers after the run's last snapshot (or without a run: no scenario, a failure).
+      if (this.awaitingRun) {
+        this.awaitingRun = false;
+        if (this.status.state === 'running') this.status = { state: 'ready', message: this.status.message };
+        this.renderStatus();
+      }
     }
   }
 

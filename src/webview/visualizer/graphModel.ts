@@ -155,16 +155,33 @@ export function buildGraph(model: VisModel): Graph {
     let source: { file: string; line: number } | undefined;
     if (d.xdp) {
       const prog = model.programs.find((p) => p.name === d.xdp?.program);
-      program = {
-        name: `${d.xdp.program}() ${d.xdp.mode === 'generic' ? 'skb' : d.xdp.mode === 'offload' ? 'hw' : 'drv'}`,
-        lines: actionLine(model.summary.actions[d.name]),
-      };
+      const mode = d.xdp.mode === 'generic' ? 'skb' : d.xdp.mode === 'offload' ? 'hw' : 'drv';
+      const chain = d.xdp.chain;
+      program = chain
+        ? {
+            // libxdp's dispatcher: its programs stacked in run order, each with its priority and
+            // returns, then the dispatcher's verdicts (what the device did with the frames).
+            name: `libxdp dispatcher ${mode}`,
+            lines: [
+              ...chain.map(
+                (k, i) =>
+                  `${i + 1}. ${k.program}() (${k.priority})${i < chain.length - 1 ? ' →' : ''} ${actionLine(k.actions)[0] ?? ''}`,
+              ),
+              `verdict: ${actionLine(model.summary.actions[d.name])[0] ?? ''}`,
+            ],
+          }
+        : {
+            name: `${d.xdp.program}() ${mode}`,
+            lines: actionLine(model.summary.actions[d.name]),
+          };
       if (prog?.file && prog.line) source = { file: prog.file, line: prog.line };
     }
     const aria =
       `Device ${d.name}${d.peer ? `, veth peer ${d.peer}` : ''}, ${lines.join(', ')}` +
       (program && d.xdp
-        ? `; XDP program ${d.xdp.program} in ${d.xdp.mode} mode: ${program.lines.join(', ')}`
+        ? d.xdp.chain
+          ? `; libxdp dispatcher in ${d.xdp.mode} mode running ${d.xdp.chain.map((k) => k.program).join(', ')} in that order: ${program.lines.join(', ')}`
+          : `; XDP program ${d.xdp.program} in ${d.xdp.mode} mode: ${program.lines.join(', ')}`
         : '; no XDP program');
     add(
       node(nodeId.device(d.name), 'device', d.name, lines, aria, {

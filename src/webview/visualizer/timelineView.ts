@@ -15,6 +15,8 @@ export function describeEvent(ev: VisEvent | undefined): string {
       const r = ev.redirect
         ? ` — redirect info: ${ev.redirect.map ? `${ev.redirect.map}[${ev.redirect.key}]` : `ifindex ${ev.redirect.key}`} → ${ev.redirect.target.replace(/^\w+:/, '')}`
         : '';
+      if (ev.chain)
+        return `CPU ${ev.cpu}: frame ${ev.frame} on ${ev.device}: libxdp dispatcher ran ${ev.chain}; ${ev.decidedBy ? `${ev.decidedBy}() decided` : 'every program continued:'} ${ev.action}${r}`;
       return `CPU ${ev.cpu}: frame ${ev.frame} on ${ev.device}: ${ev.program}() returned ${ev.action}${r}`;
     }
     case 'enqueue':

@@ -271,7 +271,10 @@ export const steps = [
         if (r.status !== 0) throw new Error(`xdp-lab simulate failed (${r.status}): ${r.stderr}`);
         const want = JSON.parse(r.stdout).tracepoints['xdp:xdp_redirect'];
         const final = Number(await redirects.getAttribute('data-value'));
-        if (final !== want) throw new Error(`after the run: webview ${final}, CLI ${want}`);
+        if (final !== want)
+          throw new Error(
+            `after the run: webview ${final}, CLI ${want}; status ${JSON.stringify(await status.innerText().catch(() => '?'))}; partial counts seen ${[...seen].join(', ')}`,
+          );
         const partial = [...seen].filter((n) => n > 0 && n < final).sort((a, b) => a - b);
         if (partial.length < 2)
           throw new Error(

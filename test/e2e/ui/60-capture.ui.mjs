@@ -12,12 +12,12 @@ const ROOT = path.resolve(import.meta.dirname, '../../..');
 const WORKSPACE = path.join(ROOT, '.cache/e2e-run/examples');
 // ssh runs through a stable wrapper path that execs the fixture's wrapper (its temp dir is created
 // later); the setting is written when this file is loaded, before the steps run.
-const SSH = path.join(ROOT, '.cache/e2e-run/xlrt-ssh.sh');
-const TARGET = path.join(ROOT, '.cache/e2e-run/xlrt-ssh-target');
+export const SSH = path.join(ROOT, '.cache/e2e-run/xlrt-ssh.sh');
+export const TARGET = path.join(ROOT, '.cache/e2e-run/xlrt-ssh-target');
 fs.writeFileSync(SSH, `#!/bin/sh\nexec "$(cat '${TARGET}')" "$@"\n`, { mode: 0o755 });
 // xdpLab.capture.sshPath is machine-scoped (a workspace must not choose what runs), and code-server
 // windows are remote: the value goes into the remote machine settings of the sandbox.
-const MACHINE_SETTINGS = path.join(ROOT, '.cache/e2e-run/data/Machine/settings.json');
+export const MACHINE_SETTINGS = path.join(ROOT, '.cache/e2e-run/data/Machine/settings.json');
 if (fs.existsSync(WORKSPACE)) {
   fs.mkdirSync(path.dirname(MACHINE_SETTINGS), { recursive: true });
   const current = fs.existsSync(MACHINE_SETTINGS)
@@ -34,7 +34,7 @@ if (fs.existsSync(WORKSPACE)) {
 }
 
 /** The fixture host: starts it, resolves with its description; `send(cmd)` waits for its "ok". */
-function startHost() {
+export function startHost() {
   const child = spawn(process.execPath, ['--import', 'tsx', 'test/fixtures/capture/remoteHost.ts'], {
     cwd: ROOT,
     stdio: ['pipe', 'pipe', 'pipe'],

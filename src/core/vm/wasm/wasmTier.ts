@@ -36,6 +36,7 @@ class WasmEnv {
   /** An XDP run has moved the packet into linear memory (nested invocations leave it there). */
   packetIn = false;
   private readonly packetViews = new Map<number, Uint8Array>();
+  private readonly packetDataViews = new Map<number, DataView>();
 
   constructor(
     readonly M: Machine,
@@ -50,6 +51,7 @@ class WasmEnv {
     this.u8 = new Uint8Array(this.memory.buffer);
     this.i32 = new Int32Array(this.memory.buffer);
     this.packetViews.clear();
+    this.packetDataViews.clear();
     for (let id = 0; id < W.TABLE_REGIONS; id++) this.setEntry(id, 0, 0, -1, -1);
     for (let d = 0; d <= MAX_CALL_FRAMES; d++) {
       const r = this.M.R[REGION_STACK0 + d];
@@ -141,6 +143,17 @@ class WasmEnv {
     return p.sub;
   }
 
+  /** A DataView over packetView(length) (kept like the views: runs make none). */
+  packetDataView(length: number): DataView {
+    let v = this.packetDataViews.get(length);
+    if (v === undefined) {
+      const u8 = this.packetView(length);
+      v = new DataView(u8.buffer, u8.byteOffset, u8.byteLength);
+      this.packetDataViews.set(length, v);
+    }
+    return v;
+  }
+
   packetView(length: number): Uint8Array {
     let v = this.packetViews.get(length);
     if (v === undefined) {
@@ -199,12 +212,17 @@ function importsFor(M: Machine, env: WasmEnv, messages: string[]): Record<string
       }
       M.n = env.n;
       M.depth = i32[W.SLOT_DEPTH >> 2] as number;
+      const moves = M.windowMoves;
       const lo = M.call(pc, id);
       i32[slotRh] = M.rh;
       i32[W.SLOT_TAIL >> 2] = M.tail !== null ? 1 : 0;
       env.n = M.n;
-      env.refreshPacket();
-      env.refreshCtx();
+      // Only a helper that moved the packet's window (adjust_head/tail/meta) or unlocked it with a
+      // write changes the packet's table entry and the context image.
+      if (M.windowMoves !== moves) {
+        env.refreshPacket();
+        env.refreshCtx();
+      }
       return lo;
     },
     ld(pc: number, size: number, sx: number, h: number, lo: number, off: number): number {
@@ -242,6 +260,7 @@ function importsFor(M: Machine, env: WasmEnv, messages: string[]): Record<string
         return;
       }
       M.store(pc, size, h, a, vh, vl);
+      if (h === REGION_PACKET) env.refreshPacket(); // the first write unlocked it
     },
     atomic(
       pc: number,
@@ -257,6 +276,7 @@ function importsFor(M: Machine, env: WasmEnv, messages: string[]): Record<string
     ): number {
       const v = M.atomic(pc, size, op, h, lo + off - ADDR_BASE, vh, vl, r0h, r0l);
       env.i32[slotRh] = M.rh;
+      if (h === REGION_PACKET) env.refreshPacket(); // the first write unlocked it
       return v;
     },
     fault(pc: number, id: number): void {
@@ -345,6 +365,7 @@ export function compileWasmTier(insns: readonly Insn[], opts: CompileOptions): C
     // An XDP run: the packet's bytes move into linear memory for the run (and back after it).
     const x = M.xdp;
     let moved: Uint8Array | undefined;
+    let movedView: DataView | undefined;
     let end0 = 0;
     if (x !== null && !e.packetIn && x.buffer.bytes.length <= W.PACKET_CAPACITY) {
       const b = x.buffer;
@@ -353,7 +374,12 @@ export function compileWasmTier(insns: readonly Insn[], opts: CompileOptions): C
       const view = e.packetView(moved.length);
       view.set(e.prefix(moved, end0, 0));
       b.bytes = view;
+      movedView = b.view;
+      b.view = e.packetDataView(moved.length);
       M.syncPacket();
+      // Read-only until the run's first write (Machine.lockPacket): an unwritten packet is not
+      // copied back, and a test run does not restore it.
+      M.lockPacket();
       e.packetIn = true;
     }
     e.refreshPacket();
@@ -382,9 +408,12 @@ export function compileWasmTier(insns: readonly Insn[], opts: CompileOptions): C
       M.n = e.n;
       if (moved !== undefined && x !== null) {
         const b = x.buffer;
-        moved.set(e.prefix(b.bytes, Math.max(end0, b.dataEnd), 1));
+        const wrote = M.packetDirty;
+        if (wrote) moved.set(e.prefix(b.bytes, Math.max(end0, b.dataEnd), 1));
         b.bytes = moved;
+        b.view = movedView;
         M.syncPacket();
+        M.packetDirty = wrote;
         e.packetIn = false;
         e.refreshPacket();
       }

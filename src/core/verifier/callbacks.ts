@@ -1,0 +1,123 @@
+// Callbacks helpers call (verifier.c push_callback_call, set_loop_callback_state,
+// set_map_elem_callback_state, set_timer_callback_state, prepare_func_exit's in_callback_fn branch):
+// the callback sub-program is verified as a function called with the arguments the helper passes
+// it, and must return a value in the helper's callback range.
+import { helperByName } from '../bpf/helperCatalog';
+import type { VerifierEnv } from './env';
+import { fail, regTypeStr } from './env';
+import type { Reg } from './regState';
+import { markRegKnown, markUnknown, S64_MAX, S64_MIN } from './regState';
+import { FuncState, MAX_CALL_FRAMES, VState } from './state';
+
+/** What the callback is called with, per helper. */
+type CallbackKind = 'loop' | 'map_elem' | 'timer';
+
+const helperId = (name: string): number => helperByName(name)?.id ?? -1;
+const KINDS = new Map<number, { kind: CallbackKind; funcArg: number }>([
+  [helperId('bpf_loop'), { kind: 'loop', funcArg: 2 }],
+  [helperId('bpf_for_each_map_elem'), { kind: 'map_elem', funcArg: 2 }],
+  [helperId('bpf_timer_set_callback'), { kind: 'timer', funcArg: 2 }],
+]);
+
+/** The helper's arguments before the call clobbers them (null when `id` calls no callback). */
+export function callbackArgs(st: VState, id: number): Reg[] | null {
+  if (!KINDS.has(id)) return null;
+  return st.cur.regs.slice(0, 6).map((r) => r.clone());
+}
+
+function setStack(f: FuncState): void {
+  const fp = f.regs[10] as Reg;
+  markUnknown(fp);
+  markRegKnown(fp, 0n);
+  fp.type = 'stack';
+  fp.frameno = f.frameno;
+}
+
+/** map_ptr / map_key / map_value of `like`'s map, for map_elem and timer callbacks' R1–R3. */
+function setMapArgs(f: FuncState, like: Reg): void {
+  const [r1, r2, r3] = [f.regs[1], f.regs[2], f.regs[3]] as Reg[];
+  for (const [r, type] of [
+    [r1, 'map_ptr'],
+    [r2, 'map_key'],
+    [r3, 'map_value'],
+  ] as const) {
+    markUnknown(r as Reg);
+    markRegKnown(r as Reg, 0n);
+    (r as Reg).type = type;
+    (r as Reg).map = like.map;
+  }
+}
+
+/**
+ * push_callback_call: after the helper call at `pc` was checked (`st` is the state after it), the
+ * state that runs the callback. A synchronous callback (bpf_loop, bpf_for_each_map_elem) runs in a
+ * new frame over the caller's; an async one (a timer's) starts from nothing but its arguments.
+ */
+export function callbackState(
+  env: VerifierEnv,
+  st: VState,
+  id: number,
+  pc: number,
+  args: Reg[],
+): { st: VState; pc: number } {
+  const k = KINDS.get(id);
+  if (!k) throw new Error('not a callback-calling helper');
+  const fn = args[k.funcArg] as Reg;
+  if (fn.type !== 'func') fail(`R${k.funcArg} type=${regTypeStr(fn)} expected=func`);
+  const target = fn.memSize;
+  if (k.kind === 'timer') {
+    // push_async_cb: frame 0 of a state of its own; the timer's map value gives the map.
+    const f = new FuncState(0, -1, target);
+    f.callbackRange = [0, 0];
+    f.async = true;
+    setStack(f);
+    setMapArgs(f, args[1] as Reg);
+    const s = new VState([f]);
+    s.path = st.path;
+    return { st: s, pc: target };
+  }
+  if (st.frames.length >= MAX_CALL_FRAMES)
+    fail(`the call stack of ${st.frames.length + 1} frames is too deep !`);
+  const s = st.clone();
+  const f = new FuncState(s.frames.length, pc, target);
+  f.callbackRange = [0, 1];
+  setStack(f);
+  if (k.kind === 'loop') {
+    // set_loop_callback_state: callback_fn(u64 index, void *ctx)
+    markUnknown(f.regs[1] as Reg);
+    (f.regs[2] as Reg).assign(args[3] as Reg);
+  } else {
+    // set_map_elem_callback_state: callback_fn(map, key, value, ctx)
+    setMapArgs(f, args[1] as Reg);
+    (f.regs[4] as Reg).assign(args[3] as Reg);
+  }
+  s.frames.push(f);
+  if (st.parent) st.parent.branches++;
+  return { st: s, pc: target };
+}
+
+/** verbose_invalid_scalar */
+function invalidScalar(r0: Reg, range: readonly [number, number], where: string): string {
+  let s = `${where} the register R0 has`;
+  if (r0.smin > S64_MIN) s += ` smin=${r0.smin}`;
+  if (r0.smax < S64_MAX) s += ` smax=${r0.smax}`;
+  if (r0.smin === S64_MIN && r0.smax === S64_MAX) s += ' unknown scalar value';
+  return `${s} should have been in [${range[0]}, ${range[1]}]`;
+}
+
+/** prepare_func_exit / check_return_code for a callback: R0 must be a scalar in its range. */
+export function checkCallbackReturn(r0: Reg, f: FuncState): void {
+  const range = f.callbackRange as readonly [number, number];
+  if (f.async) {
+    if (r0.type === 'not_init') fail('R0 !read_ok');
+    if (r0.type !== 'scalar')
+      fail(`At async callback return the register R0 is not a known value (${regTypeStr(r0)})`);
+    if (r0.smin < BigInt(range[0]) || r0.smax > BigInt(range[1]))
+      fail(invalidScalar(r0, range, 'At async callback return'));
+    return;
+  }
+  if (r0.type === 'not_init') fail('R0 !read_ok');
+  if (r0.type !== 'scalar') fail('R0 not a scalar value');
+  if (r0.smin < BigInt(range[0]) || r0.smax > BigInt(range[1]))
+    fail(invalidScalar(r0, range, 'At callback return'));
+}

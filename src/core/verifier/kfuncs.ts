@@ -1,0 +1,135 @@
+// kfunc calls an XDP program may make in Linux 6.18 (verifier.c check_kfunc_call, the XDP kfunc
+// sets of net/core/xdp.c and net/netfilter/nf_conntrack_bpf.c) with the argument and return kinds
+// their BTF prototypes give, and the check of one call. A kfunc outside the table is one libbpf
+// cannot resolve against the kernel's BTF (e.g. nf_flow_table's, a module not loaded).
+import { fail, regTypeStr } from './env';
+import type { VerifierEnv } from './env';
+import { checkHelperMem, checkPtrOffReg } from './memAccess';
+import { readReg } from './aluOp';
+import type { Reg } from './regState';
+import { isNullReg, markNotInit, markRegKnown, markUnknown } from './regState';
+import type { VState } from './state';
+import { markPrecise } from './precision';
+
+/**
+ * One argument: the context; memory the kfunc writes of a fixed size (`out`); memory of the size the
+ * next argument gives (`mem`, a `__sz` pair); that size; a referenced object it releases; a scalar.
+ */
+type KfuncArg =
+  | { kind: 'ctx' }
+  | { kind: 'out'; size: number }
+  | { kind: 'mem' }
+  | { kind: 'size' }
+  | { kind: 'release' }
+  | { kind: 'scalar' };
+
+interface KfuncProto {
+  args: KfuncArg[];
+  /** int: a scalar; acquire: a referenced PTR_TO_BTF_ID or NULL (KF_ACQUIRE | KF_RET_NULL); void. */
+  ret: 'int' | 'acquire' | 'void';
+}
+
+const ctx: KfuncArg = { kind: 'ctx' };
+const mem: KfuncArg = { kind: 'mem' };
+const size: KfuncArg = { kind: 'size' };
+const out = (n: number): KfuncArg => ({ kind: 'out', size: n });
+
+/** By name: the XDP metadata kfuncs (bpf_xdp_metadata_kfunc_ids) and conntrack's XDP set. */
+const KFUNCS: ReadonlyMap<string, KfuncProto> = new Map([
+  ['bpf_xdp_metadata_rx_timestamp', { args: [ctx, out(8)], ret: 'int' }],
+  ['bpf_xdp_metadata_rx_hash', { args: [ctx, out(4), out(4)], ret: 'int' }],
+  ['bpf_xdp_metadata_rx_vlan_tag', { args: [ctx, out(2), out(2)], ret: 'int' }],
+  ['bpf_xdp_ct_lookup', { args: [ctx, mem, size, mem, size], ret: 'acquire' }],
+  ['bpf_xdp_ct_alloc', { args: [ctx, mem, size, mem, size], ret: 'acquire' }],
+  ['bpf_ct_release', { args: [{ kind: 'release' }], ret: 'void' }],
+]);
+
+/** bpf_dev_bound_kfunc_id: the metadata kfuncs a driver implements for a device-bound program. */
+const DEV_BOUND = new Set([
+  'bpf_xdp_metadata_rx_timestamp',
+  'bpf_xdp_metadata_rx_hash',
+  'bpf_xdp_metadata_rx_vlan_tag',
+]);
+
+/**
+ * Refusals before the kernel walks any instruction: a kfunc the kernel does not have (libbpf's
+ * bpf_object__resolve_ksym_func_btf_id, in its words), and a metadata kfunc in a program that is not
+ * device-bound (add_kfunc_call → bpf_dev_bound_kfunc_check: EINVAL with an empty log, worded as
+ * `verify --kernel` words a refusal without a log). Programs here are never device-bound.
+ */
+export function kfuncLoadRefusal(names: Iterable<string>): string | undefined {
+  for (const name of names) {
+    if (!KFUNCS.has(name)) return `libbpf: extern (func ksym) '${name}': not found in kernel or module BTFs`;
+    if (DEV_BOUND.has(name)) return 'the program could not be loaded: Invalid argument';
+  }
+  return undefined;
+}
+
+/** check_kfunc_call for the call at `pc` to `name`. */
+export function checkKfuncCall(env: VerifierEnv, st: VState, name: string, pc: number): void {
+  const proto = KFUNCS.get(name);
+  // libbpf stops before the kernel sees the program (bpf_object__resolve_ksym_func_btf_id).
+  if (!proto) fail(`libbpf: extern (func ksym) '${name}': not found in kernel or module BTFs`);
+  if (!env.gpl) fail('cannot call kernel function from non-GPL compatible program');
+  const regs = st.cur.regs;
+  let releaseId = 0;
+  proto.args.forEach((a, i) => {
+    const regno = i + 1;
+    const reg = readReg(st, regno);
+    switch (a.kind) {
+      case 'ctx':
+        if (reg.type !== 'ctx') fail(`arg#${i} expected pointer to ctx, but got ${regTypeStr(reg)}`);
+        checkPtrOffReg(reg, regno, false);
+        break;
+      case 'out':
+        if (reg.type === 'scalar')
+          fail(`arg#${i} pointer type UNKNOWN  must point to scalar, or struct with scalar`);
+        checkHelperMem(st, regno, a.size, 'write', false, false);
+        break;
+      case 'mem': {
+        // check_kfunc_mem_size_reg: the size is the next argument, a known bound.
+        const sz = regs[regno + 1] as Reg;
+        if (sz.type !== 'scalar') fail(`R${regno + 1} is not a scalar`);
+        markPrecise(env.insns, st, 1 << (regno + 1));
+        if (sz.umax >= 1n << 29n)
+          fail(`R${regno + 1} unbounded memory access, use 'var &= const' or 'if (var < const)'`);
+        if (reg.type === 'scalar' && isNullReg(reg))
+          fail(`arg#${i} pointer type STRUCT must point to scalar`);
+        checkHelperMem(st, regno, Number(sz.umax), 'read', sz.umin === 0n, true);
+        break;
+      }
+      case 'size':
+        if (reg.type !== 'scalar') fail(`R${regno} is not a scalar`);
+        break;
+      case 'release':
+        if (reg.type !== 'btf_id' || reg.maybeNull)
+          fail(`R${regno} must be referenced when passed to release function`);
+        releaseId = reg.refObjId;
+        break;
+      case 'scalar':
+        if (reg.type !== 'scalar') fail(`R${regno} is not a scalar`);
+        break;
+    }
+  });
+  if (releaseId) {
+    const idx = st.refs.findIndex((r) => r.id === releaseId);
+    if (idx < 0) fail('R1 must be referenced when passed to release function');
+    st.refs.splice(idx, 1);
+    st.forEachReg((r) => {
+      if (r.refObjId === releaseId) markUnknown(r);
+    });
+  }
+  for (let r = 0; r <= 5; r++) markNotInit(regs[r] as Reg);
+  const r0 = regs[0] as Reg;
+  if (proto.ret === 'int') markUnknown(r0);
+  else if (proto.ret === 'acquire') {
+    markUnknown(r0);
+    markRegKnown(r0, 0n);
+    r0.type = 'btf_id';
+    r0.maybeNull = true;
+    const id = ++env.idGen;
+    st.refs.push({ id, insn: pc });
+    r0.id = id;
+    r0.refObjId = id;
+  }
+}
