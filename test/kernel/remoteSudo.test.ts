@@ -13,6 +13,7 @@ import { BpftraceCapture } from './lib/bpftrace';
 import { run } from './lib/exec';
 import { withLab } from './lib/lab';
 import { probe } from './lib/probe';
+import { TestUser } from './lib/testUser';
 import {
   sendRedirectFrames,
   setUpRemoteHost,
@@ -29,31 +30,7 @@ const SUDOERS = '/etc/sudoers.d/xlsu-test';
 
 const startCli = startTraceCli;
 
-/** A sudoers drop-in, checked by visudo before sudo ever reads it (a broken one would lock sudo out). */
-function writeSudoers(rule: string): void {
-  const tmp = `${SUDOERS}.tmp`; // sudo ignores names with a dot
-  fs.writeFileSync(tmp, `${rule}\n`, { mode: 0o440 });
-  const check = run(['visudo', '-cf', tmp], { allowFailure: true });
-  if (check.status !== 0) {
-    fs.rmSync(tmp, { force: true });
-    assert.fail(`visudo rejected the test's sudoers rule: ${check.stdout}${check.stderr}`);
-  }
-  fs.renameSync(tmp, SUDOERS);
-}
-
-/** Removes the drop-in and the user (once its last sshd session has exited: userdel refuses before). */
-async function removeUserAndSudoers(): Promise<void> {
-  fs.rmSync(SUDOERS, { force: true });
-  fs.rmSync(`${SUDOERS}.tmp`, { force: true });
-  if (run(['id', USER], { allowFailure: true }).status !== 0) return;
-  await waitFor(
-    `the sessions of ${USER} to end`,
-    () => run(['ps', '-u', USER, '-o', 'pid='], { allowFailure: true }).stdout.trim() === '',
-    15_000,
-  ).catch(() => undefined); // userdel below then says what is still running
-  const del = run(['userdel', USER], { allowFailure: true });
-  assert.equal(del.status, 0, `userdel ${USER}: ${del.stderr}`);
-}
+const user = new TestUser(USER, SUDOERS);
 
 void test(
   'remote capture as a non-root user through sudo -n',
@@ -62,7 +39,7 @@ void test(
     assert.ok(fs.existsSync(cli), 'dist/cli.js missing: run npm run build (scripts/test.mjs builds first)');
     await withLab('xlsu-', async (lab) => {
       const h = await setUpRemoteHost(lab, NET);
-      await removeUserAndSudoers(); // leftovers of a crashed run
+      await user.remove(); // leftovers of a crashed run
       fs.appendFileSync(
         h.config,
         [
@@ -78,11 +55,10 @@ void test(
         ].join('\n'),
       );
       try {
-        run(['useradd', '-M', '-d', '/nonexistent', '-s', '/bin/sh', USER]);
-        run(['usermod', '-p', '*', USER]); // not locked, no password: key login only
+        user.create();
 
         await t.test('NOPASSWD sudo: `trace --sudo` counts equal a direct bpftrace run', async () => {
-          writeSudoers(`${USER} ALL=(root) NOPASSWD: ALL`);
+          user.writeSudoers(`${USER} ALL=(root) NOPASSWD: ALL`);
           const direct = await BpftraceCapture.start(
             'tracepoint:xdp:* { @cnt[probe] = count(); } tracepoint:xdp:xdp_redirect_err { @e[-args->err] = count(); }',
             lab,
@@ -125,7 +101,7 @@ void test(
           'sudo that wants a password: a clear message, no hang',
           { timeout: 60_000 },
           async () => {
-            writeSudoers(`${USER} ALL=(root) ALL`);
+            user.writeSudoers(`${USER} ALL=(root) ALL`);
             // A real password, so sudo would ask for it if -n were missing.
             run(['sh', '-c', `echo '${USER}:xlsu-Pw-1' | chpasswd`]);
             const cap = startCli(h, ['--host', 'xlsu-sudo', '--duration', '1', '--sudo']);
@@ -142,7 +118,7 @@ void test(
           },
         );
       } finally {
-        await removeUserAndSudoers();
+        await user.remove();
       }
       assert.ok(!fs.existsSync(SUDOERS), 'the sudoers drop-in is removed');
       assert.notEqual(run(['id', USER], { allowFailure: true }).status, 0, `user ${USER} is removed`);

@@ -16,13 +16,8 @@ import { compileBpf } from './lib/compile';
 import { run } from './lib/exec';
 import { withLab } from './lib/lab';
 import { probe } from './lib/probe';
-import {
-  setUpRemoteHost,
-  sshWrapper,
-  waitFor,
-  type HostNet,
-  type RemoteHost,
-} from '../fixtures/capture/remoteHost';
+import { TestUser } from './lib/testUser';
+import { setUpRemoteHost, sshWrapper, type HostNet, type RemoteHost } from '../fixtures/capture/remoteHost';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const cli = path.join(root, 'dist/cli.js');
@@ -31,19 +26,7 @@ const NET: HostNet = { name: 'xlrv', firstIfindex: 5401, hostileIfindex: 5440, s
 const USER = 'xlrvuser';
 const SUDOERS = '/etc/sudoers.d/xlrv-test';
 
-/** Removes the test user (once its sshd sessions ended: userdel refuses before) and its sudoers rule. */
-async function removeUser(): Promise<void> {
-  fs.rmSync(SUDOERS, { force: true });
-  fs.rmSync(`${SUDOERS}.tmp`, { force: true });
-  if (run(['id', USER], { allowFailure: true }).status !== 0) return;
-  await waitFor(
-    `the sessions of ${USER} to end`,
-    () => run(['ps', '-u', USER, '-o', 'pid='], { allowFailure: true }).stdout.trim() === '',
-    15_000,
-  ).catch(() => undefined); // userdel then says what still runs
-  const del = run(['userdel', USER], { allowFailure: true });
-  assert.equal(del.status, 0, `userdel ${USER}: ${del.stderr}`);
-}
+const user = new TestUser(USER, SUDOERS);
 
 interface Out {
   code: number | null;
@@ -222,7 +205,7 @@ void test(
       await t.test(
         'a login that is not root: one line without --sudo; with a NOPASSWD rule and --sudo the same verdict',
         async () => {
-          await removeUser(); // leftovers of a crashed run
+          await user.remove(); // leftovers of a crashed run
           const block = fs
             .readFileSync(h.config, 'utf8')
             .split(/(?=^Host )/m)
@@ -234,8 +217,7 @@ void test(
               .replace('User root', `User ${USER}`),
           );
           try {
-            run(['useradd', '-M', '-d', '/nonexistent', '-s', '/bin/sh', USER]);
-            run(['usermod', '-p', '*', USER]); // not locked, no password: key login only
+            user.create();
             const args = [objs.rejected, '--host', `${NET.name}-user`, '--ssh-config', h.config, '--json'];
             const noSudo = verifyCli(h, args, true);
             assert.equal(noSudo.code, 2, noSudo.stderr);
@@ -249,9 +231,7 @@ void test(
             assert.equal(noRule.code, 2, noRule.stderr);
             assert.match(noRule.stderr, /is not root and cannot run 'sudo -n' without a password/);
 
-            fs.writeFileSync(`${SUDOERS}.tmp`, `${USER} ALL=(root) NOPASSWD: ALL\n`, { mode: 0o440 });
-            assert.equal(run(['visudo', '-cf', `${SUDOERS}.tmp`], { allowFailure: true }).status, 0);
-            fs.renameSync(`${SUDOERS}.tmp`, SUDOERS);
+            user.writeSudoers(`${USER} ALL=(root) NOPASSWD: ALL`);
             const sudo = verifyCli(h, [...args, '--sudo'], true);
             assert.equal(sudo.code, 1, sudo.stderr);
             const local = JSON.parse(
@@ -263,7 +243,7 @@ void test(
             );
             assert.deepEqual(leftovers(), []);
           } finally {
-            await removeUser();
+            await user.remove();
           }
         },
       );
