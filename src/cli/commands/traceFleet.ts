@@ -4,7 +4,8 @@
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { emptySummary, mergeSummary, tracepointRows, type XdpSummary } from '../../core/trace/summary';
+import { fleetMerged, fleetRows } from '../../core/trace/fleetSummary';
+import type { XdpSummary } from '../../core/trace/summary';
 import { sshConfigHosts } from '../../node/ssh/sshTarget';
 import { type ParsedArgs, stringOption } from '../args';
 import { CliError, usageError } from '../cliError';
@@ -54,37 +55,14 @@ export async function expandHosts(
 /** A file name for a host's capture (user@host:port → user@host_port). */
 const fileNameOf = (host: string): string => `${host.replace(/[^\w@.-]+/g, '_')}.xdpcapture.json`;
 
-/**
- * Counts of all hosts added up. Flows are per host (ifindexes mean nothing across hosts), so the
- * merged summary has none; each host's own flows are in its column of `--json`.
- */
-function mergedSummary(captures: readonly HostCapture[]): XdpSummary {
-  const merged = emptySummary();
-  for (const c of captures) mergeSummary(merged, { ...c.result.summary, flows: {}, devices: {} });
-  delete merged.kernel;
-  return merged;
-}
-
 function humanFleet(outcomes: readonly HostOutcome[], merged: XdpSummary): string {
   const ok = outcomes.filter((o): o is Extract<HostOutcome, { capture: HostCapture }> => 'capture' in o);
   const cols = ['all', ...ok.map((o) => o.host)];
   const w = Math.max(6, ...cols.map((c) => c.length));
-  const rows: Array<[string, number[]]> = [];
-  const per = (f: (s: XdpSummary) => number): number[] => [
-    f(merged),
-    ...ok.map((o) => f(o.capture.result.summary)),
-  ];
-  for (const r of tracepointRows(merged))
-    if (r.count) rows.push([r.name, per((s) => s.tracepoints[r.name] ?? 0)]);
-  for (const [tp, hist] of Object.entries(merged.errno))
-    for (const name of Object.keys(hist))
-      rows.push([`  ${name} (${tp.replace('xdp:', '')})`, per((s) => s.errno[tp]?.[name] ?? 0)]);
-  rows.push(['devmap xmit sent', per((s) => s.devmapXmit.sent)]);
-  rows.push(['devmap xmit drops', per((s) => s.devmapXmit.drops)]);
-  if (merged.cpumap.enqueue.processed || merged.cpumap.kthread.processed) {
-    rows.push(['cpumap enqueue drops', per((s) => s.cpumap.enqueue.drops)]);
-    rows.push(['cpumap kthread drops', per((s) => s.cpumap.kthread.drops)]);
-  }
+  const rows: Array<[string, number[]]> = fleetRows(
+    merged,
+    ok.map((o) => o.capture.result.summary),
+  ).map((r) => [r.name, [r.merged, ...r.perHost.map((n) => n ?? 0)]]);
   const label = Math.max(32, ...rows.map(([n]) => n.length));
   const out = ['hosts:'];
   for (const o of outcomes)
@@ -139,7 +117,7 @@ export async function runFleet(
     }),
   );
   const captures = outcomes.flatMap((o) => ('capture' in o ? [o.capture] : []));
-  const merged = mergedSummary(captures);
+  const merged = fleetMerged(captures.map((c) => c.result.summary));
   if (args.options.get('json') === true)
     io.stdout(
       JSON.stringify(
