@@ -5,6 +5,7 @@
 import type { RateRow } from '../core/trace/bpftraceCapture';
 import type { CompareRow } from '../core/trace/compareSummary';
 import { checkCaptureFile, type CaptureFile } from '../core/trace/captureFile';
+import { checkSummary, type XdpSummary } from '../core/trace/summary';
 import { notificationType, requestType, v, type Schema } from './webviewEndpoint';
 
 export interface CaptureLiveRates {
@@ -23,6 +24,20 @@ export interface CaptureViewState {
   readonly rates?: CaptureLiveRates;
   /** "Compare with simulation": predicted (scenario) vs observed (this capture), row by row. */
   readonly comparison?: { readonly scenario: string; readonly rows: readonly CompareRow[] };
+  /** A fleet capture (issue 15 item 3): `capture` holds the merged counts, this each host's. */
+  readonly fleet?: readonly FleetHostState[];
+}
+
+/** One host of a fleet capture: where it is, its counts so far, or why it failed. */
+export interface FleetHostState {
+  /** As the user named it (alias or user@host:port). */
+  readonly host: string;
+  readonly state: 'connecting' | 'capturing' | 'failed' | 'done';
+  /** The capture's end status (complete, stopped, connection-lost) once done. */
+  readonly status?: string;
+  readonly kernel?: string;
+  readonly error?: string;
+  readonly summary?: XdpSummary;
 }
 
 const captureSchema: Schema<CaptureFile> = {
@@ -31,6 +46,22 @@ const captureSchema: Schema<CaptureFile> = {
     return typeof r === 'string' ? `${p}: ${r}` : undefined;
   },
 };
+
+const summarySchema: Schema<XdpSummary> = {
+  check: (x, p) => {
+    const r = checkSummary(x);
+    return typeof r === 'string' ? `${p}: ${r}` : undefined;
+  },
+};
+
+const fleetHost = v.object({
+  host: v.string({ maxLength: 1024 }),
+  state: v.literal('connecting', 'capturing', 'failed', 'done'),
+  status: v.optional(v.string({ maxLength: 64 })),
+  kernel: v.optional(v.string({ maxLength: 256 })),
+  error: v.optional(v.string({ maxLength: 8192 })),
+  summary: v.optional(summarySchema),
+});
 
 const rateRow = v.object({
   name: v.string({ maxLength: 128 }),
@@ -56,6 +87,7 @@ const viewState = v.as<CaptureViewState>(
         ),
       }),
     ),
+    fleet: v.optional(v.array(fleetHost, { maxLength: 256 })),
     rates: v.optional(
       v.object({ seconds: v.number({ min: 0 }), rows: v.array(rateRow), exceptions: v.record(v.int(0)) }),
     ),

@@ -27,6 +27,17 @@ type Mode = 'counts' | 'perf' | 'rates';
 
 let running: AbortController | undefined;
 
+/** One capture at a time, fleets included (fleetCapture.ts): false when one is running. */
+export function holdCaptureSlot(controller: AbortController): boolean {
+  if (running) return false;
+  running = controller;
+  return true;
+}
+
+export function releaseCaptureSlot(controller: AbortController): void {
+  if (running === controller) running = undefined;
+}
+
 export async function pickHost(): Promise<{ text: string; target: SshTarget } | undefined> {
   const config = await readFile(path.join(os.homedir(), '.ssh', 'config'), 'utf8').catch(() => '');
   const qp = vscode.window.createQuickPick();

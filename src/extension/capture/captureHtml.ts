@@ -26,7 +26,7 @@ export function captureHtml(o: CaptureHtmlOptions): string {
 body { font-family: var(--vscode-font-family, sans-serif); color: var(--vscode-foreground); padding: 0 1em; }
 table { border-collapse: collapse; margin-bottom: 1em; }
 td, th { border-bottom: 1px solid var(--vscode-panel-border, #8884); padding: 2px 8px; text-align: left; vertical-align: top; }
-.num { text-align: right; font-variant-numeric: tabular-nums; } .dim { opacity: .7; }
+.num { text-align: right; font-variant-numeric: tabular-nums; } .dim { opacity: .7; } .fleet td { max-width: 24em; }
 .warn { color: var(--vscode-editorWarning-foreground, #b80); } .fix { margin-top: 2px; }
 button { margin-right: 6px; color: var(--vscode-button-foreground, #fff); background: var(--vscode-button-background, #06c); border: none; padding: 4px 10px; cursor: pointer; }
 </style>`,

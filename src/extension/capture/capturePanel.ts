@@ -31,6 +31,7 @@ export class CapturePanel {
   private running: boolean;
   private rates: CaptureLiveRates | undefined;
   private comparison: CaptureViewState['comparison'];
+  private fleet: CaptureViewState['fleet'];
   /** The .xdpcapture.json this capture was opened from or saved as (a comparison can be restored from it). */
   file: string | undefined;
   /** The panel shown last: "Compare with simulation" uses its capture. */
@@ -83,10 +84,17 @@ export class CapturePanel {
     return new CapturePanel(panel, context.extensionUri, capture, running, onStop);
   }
 
-  update(capture: CaptureFile, running: boolean, rates?: CaptureLiveRates): void {
+  /** `fleet`: a fleet capture's hosts (`capture` then holds their merged counts). */
+  update(
+    capture: CaptureFile,
+    running: boolean,
+    rates?: CaptureLiveRates,
+    fleet?: CaptureViewState['fleet'],
+  ): void {
     this.capture = capture;
     this.running = running;
     this.rates = rates;
+    this.fleet = fleet;
     this.endpoint.sendNotification(captureDidUpdate, this.state());
   }
 
@@ -108,6 +116,7 @@ export class CapturePanel {
       eventCount: events?.length ?? 0,
       ...(this.rates ? { rates: this.rates } : {}),
       ...(this.comparison ? { comparison: this.comparison } : {}),
+      ...(this.fleet ? { fleet: this.fleet } : {}),
     };
   }
 

@@ -1,4 +1,4 @@
-// Remote trace sessions over SSH (issue #7): the six xdpLab.capture.* commands. Only registration
+// Remote trace sessions over SSH (issue #7): the xdpLab.capture.* commands. Only registration
 // happens at activation; the capture code (ssh, probe, panel) loads on the first command.
 import * as vscode from 'vscode';
 import { output } from '../output';
@@ -29,6 +29,7 @@ export function registerCapture(context: vscode.ExtensionContext): void {
   };
   reg('xdpLab.capture.start', async () => (await load()).startCapture(context, 'counts'));
   reg('xdpLab.capture.perfRecord', async () => (await load()).startCapture(context, 'perf'));
+  reg('xdpLab.capture.fleet', async () => (await import('./fleetCapture')).startFleetCapture(context));
   reg('xdpLab.capture.liveRates', async () => (await load()).startCapture(context, 'rates'));
   reg('xdpLab.scenario.importHost', async () => (await import('./importHost')).importHostScenario(context));
   reg('xdpLab.capture.stop', async () => (await load()).stopCapture());

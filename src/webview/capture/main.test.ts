@@ -11,6 +11,7 @@ import { after, before, test } from 'node:test';
 import * as esbuild from 'esbuild';
 import { chromium, type Browser } from 'playwright-core';
 import type { CaptureFile } from '../../core/trace/captureFile';
+import { fleetMerged } from '../../core/trace/fleetSummary';
 import { summarize } from '../../core/trace/summary';
 import { parsePerfScript } from '../../core/trace/tracepoints';
 import { captureHtml } from '../../extension/capture/captureHtml';
@@ -200,6 +201,57 @@ void test(
       problems.filter((p) => !/capture\/didUpdate: params\.capture: format/.test(p)),
       [],
     );
+    await page.close();
+  },
+);
+
+void test(
+  'a fleet capture shows the merged counts and one column per host, a failed host with its error',
+  { skip: !haveChromium && 'no /usr/bin/chromium' },
+  async () => {
+    const page = await (browser as Browser).newPage({ viewport: { width: 1200, height: 900 } });
+    const problems: string[] = [];
+    page.on('console', (m) => {
+      if (m.type() === 'error' || /Content Security Policy/i.test(m.text())) problems.push(m.text());
+    });
+    page.on('pageerror', (e) => problems.push(String(e)));
+    await page.goto('file://' + path.join(dir, 'index.html'));
+    await page.waitForSelector('h1');
+    const one = state().capture.summary;
+    const merged = fleetMerged([one, one]);
+    const fleet: CaptureViewState = {
+      capture: { ...state().capture, host: '3 hosts: a, b, down', summary: merged, devices: {} },
+      running: true,
+      eventCount: 0,
+      fleet: [
+        { host: 'a', state: 'capturing', kernel: '6.18.44', summary: one },
+        { host: 'b', state: 'done', status: 'stopped', kernel: '6.18.44', summary: one },
+        { host: 'down', state: 'failed', error: 'cannot reach down: Connection refused <b>' },
+      ],
+    };
+    await page.evaluate(
+      (p) => window.postMessage({ type: 'notification', method: 'capture/didUpdate', params: p }, '*'),
+      fleet,
+    );
+    await page.waitForSelector('table.fleet');
+    const rows = await page.$$eval('table.fleet tr', (trs) =>
+      trs.map((tr) => Array.from(tr.children).map((td) => (td.textContent ?? '').trim())),
+    );
+    assert.deepEqual(rows[0], ['', 'all', 'a', 'b', 'down']);
+    assert.deepEqual(rows[1], [
+      'state',
+      '',
+      'capturing…',
+      'stopped',
+      'failed: cannot reach down: Connection refused <b>',
+    ]);
+    assert.deepEqual(
+      rows.find((r) => r[0] === 'xdp:xdp_redirect_err'),
+      ['xdp:xdp_redirect_err', '6', '3', '3', '—'],
+    );
+    assert.match((await page.textContent('body')) ?? '', /Hosts \(3, 1 failed\)/);
+    assert.deepEqual(problems, []);
+    await page.screenshot({ path: path.join(root, 'test-results/capture-fleet-panel.png'), fullPage: true });
     await page.close();
   },
 );

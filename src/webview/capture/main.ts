@@ -3,7 +3,8 @@
 // captures, per-second rates. DOM built with textContent only (no HTML strings), state from the host
 // over the typed endpoint; the last state is kept with setState so the panel survives reloads.
 import { errnoByName } from '../../core/trace/errnos';
-import { tracepointRows } from '../../core/trace/summary';
+import { fleetRows } from '../../core/trace/fleetSummary';
+import { tracepointRows, type XdpSummary } from '../../core/trace/summary';
 import { tracepointInfo } from '../../core/trace/tracepoints';
 import {
   captureDidUpdate,
@@ -11,6 +12,7 @@ import {
   captureReady,
   captureStop,
   type CaptureViewState,
+  type FleetHostState,
 } from '../../protocol/capture';
 import { Endpoint, type WireMessage } from '../../protocol/webviewEndpoint';
 
@@ -50,6 +52,42 @@ function table(
       h('tr', {}, ...r.map((c, i) => h('td', numeric.includes(i) ? { class: 'num' } : {}, c))),
     ),
   );
+}
+
+/** A fleet capture: its state, kernel and counts per host beside the merged counts. */
+function fleetTable(merged: XdpSummary, hosts: readonly FleetHostState[]): Child[] {
+  const stateOf = (f: FleetHostState): Child =>
+    f.state === 'failed'
+      ? h('b', { class: 'warn' }, `failed: ${f.error ?? 'unknown error'}`)
+      : f.state === 'done'
+        ? (f.status ?? 'done')
+        : `${f.state}…`;
+  const rows: Child[][] = [
+    ['state', '', ...hosts.map(stateOf)],
+    ['kernel', '', ...hosts.map((f) => f.kernel ?? '')],
+    ...fleetRows(
+      merged,
+      hosts.map((f) => f.summary),
+    ).map((r) => [r.name, r.merged, ...r.perHost.map((n) => (n === undefined ? '—' : n))]),
+  ];
+  const failed = hosts.filter((f) => f.state === 'failed').length;
+  return [
+    h('h2', {}, `Hosts (${hosts.length}${failed ? `, ${failed} failed` : ''})`),
+    h(
+      'table',
+      { class: 'fleet' },
+      h(
+        'tr',
+        {},
+        h('th', {}, ''),
+        h('th', { class: 'num' }, 'all'),
+        ...hosts.map((f) => h('th', { class: 'num' }, f.host)),
+      ),
+      ...rows.map((r, i) =>
+        h('tr', {}, ...r.map((c, j) => h('td', j > 0 && i > 1 ? { class: 'num' } : {}, c))),
+      ),
+    ),
+  ];
 }
 
 function render(root: HTMLElement, s: CaptureViewState, endpoint: Endpoint): void {
@@ -135,8 +173,9 @@ function render(root: HTMLElement, s: CaptureViewState, endpoint: Endpoint): voi
       ),
     );
   }
+  if (s.fleet) parts.push(...fleetTable(c.summary, s.fleet));
   parts.push(
-    h('h2', {}, 'Tracepoints'),
+    h('h2', {}, s.fleet ? 'Tracepoints (all hosts)' : 'Tracepoints'),
     table(
       ['tracepoint', 'events', 'fires when'],
       tracepointRows(sum).map((r) => [
