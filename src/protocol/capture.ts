@@ -32,7 +32,7 @@ export interface CaptureViewState {
 export interface FleetHostState {
   /** As the user named it (alias or user@host:port). */
   readonly host: string;
-  readonly state: 'connecting' | 'capturing' | 'failed' | 'done';
+  readonly state: 'connecting' | 'attaching' | 'capturing' | 'failed' | 'done';
   /** The capture's end status (complete, stopped, connection-lost) once done. */
   readonly status?: string;
   readonly kernel?: string;
@@ -56,7 +56,7 @@ const summarySchema: Schema<XdpSummary> = {
 
 const fleetHost = v.object({
   host: v.string({ maxLength: 1024 }),
-  state: v.literal('connecting', 'capturing', 'failed', 'done'),
+  state: v.literal('connecting', 'attaching', 'capturing', 'failed', 'done'),
   status: v.optional(v.string({ maxLength: 64 })),
   kernel: v.optional(v.string({ maxLength: 256 })),
   error: v.optional(v.string({ maxLength: 8192 })),

@@ -8,7 +8,7 @@ import * as vscode from 'vscode';
 import type { CaptureFile } from '../../core/trace/captureFile';
 import { fleetMerged } from '../../core/trace/fleetSummary';
 import { cannotCapture, type HostProbe } from '../../core/trace/hostProbe';
-import type { XdpSummary } from '../../core/trace/summary';
+import { emptySummary, type XdpSummary } from '../../core/trace/summary';
 import { probeHost, runCapture, type CaptureTool } from '../../node/ssh/remoteCapture';
 import { checkHostKey } from '../../node/ssh/sshSession';
 import { parseSshTarget, sshConfigHosts, targetLabel } from '../../node/ssh/sshTarget';
@@ -157,11 +157,13 @@ async function runFleet(
         if (probe.bpftrace !== undefined || cannotCapture(probe, 'perf')) throw new Error(why);
         tool = 'perf';
       }
-      set(i, { state: 'capturing', kernel });
+      set(i, { state: 'attaching', kernel });
       const result = await runCapture(target, ssh, probe, {
         tool,
         durationSeconds: duration,
         signal: controller.signal,
+        onAttached: () =>
+          set(i, { state: 'capturing', kernel, summary: states[i]?.summary ?? emptySummary() }),
         onSnapshot: (snap) => set(i, { state: 'capturing', kernel, summary: snap.summary }),
       });
       const summary: XdpSummary = result.summary;
