@@ -92,14 +92,21 @@ export class Workbench {
       .locator('.quick-input-widget .monaco-list-row', { hasText: name })
       .first()
       .waitFor({ state: 'visible', timeout: 15_000 });
-    // The row whose file name is exactly `name`, clicked when it is listed: Enter takes the first
-    // row, which a fuzzy match (hash-redirect-ui.bpf.c for redirect.bpf.c) or a recent file can hold.
+    // Enter takes the first row once it is the file named exactly `name`. Until quick open has
+    // filtered, the first rows are recent files, and the list re-renders under the pointer: a click
+    // on a row seen a moment earlier picked hash-redirect-ui.bpf.c for redirect.bpf.c in a full run.
     const exact = new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
+    const first = this.page.locator('.quick-input-widget .monaco-list-row').first().locator('.label-name');
+    const deadline = Date.now() + 10_000;
+    while (!exact.test(((await first.textContent().catch(() => '')) ?? '').trim()) && Date.now() < deadline)
+      await this.page.waitForTimeout(100);
     const row = this.page
       .locator('.quick-input-widget .monaco-list-row')
       .filter({ has: this.page.locator('.label-name', { hasText: exact }) })
       .first();
-    if (await row.isVisible()) await row.click();
+    // Another file ranked first (a recent one whose name also matches): the list is settled now.
+    if (!exact.test(((await first.textContent().catch(() => '')) ?? '').trim()) && (await row.isVisible()))
+      await row.click();
     else await this.page.keyboard.press('Enter');
     await this.page
       .locator('.tabs-container .tab.active', { hasText: name })

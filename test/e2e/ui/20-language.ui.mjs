@@ -162,7 +162,11 @@ export const steps = [
     run: async (wb, ctx) => {
       fs.writeFileSync(path.join(ctx.workspace, 'navigation-ui.bpf.c'), NAVIGATION);
       await wb.openFromExplorer('navigation-ui.bpf.c');
-      await editor(wb).locator('.view-lines', { hasText: 'xdp_count' }).first().waitFor({ timeout: 20_000 });
+      // Its first line: Monaco renders only the lines in view (fewer with the Output panel open).
+      await editor(wb)
+        .locator('.view-lines', { hasText: 'Navigation fixture' })
+        .first()
+        .waitFor({ timeout: 20_000 });
       await cursorTo(wb, 'count(&key);');
       await wb.page.keyboard.press('End');
       await wb.page.keyboard.press('Enter');

@@ -94,7 +94,9 @@ export const steps = [
         );
         return squiggles.map((t) => lines.find((l) => Math.abs(l.top - t) <= 2)?.text.trim());
       });
-      if (!onLine.some((t) => t?.startsWith('if (iph->ttl <= 1)')))
+      // Inlay hints (xdpLab.inlayHints.packetOffsets, on by default) are text inside the rendered line:
+      // "if (iph->ttl pkt+22, 1 B <= 1)".
+      if (!onLine.some((t) => /^if \(iph->ttl\b.*<= 1\)/.test(t ?? '')))
         throw new Error(`no error squiggle on the iph->ttl line: ${JSON.stringify(onLine)}`);
       // The cursor inside the flagged range, then the editor's "Show Hover" (Ctrl+K Ctrl+I).
       await goToLine(wb, PROGRAM.split('\n').findIndex((l) => l.includes('iph->ttl')) - 1);
