@@ -29,10 +29,15 @@ export async function onWatchedFiles(changes: readonly FileEvent[], host: Watche
       host.clearClang(doc, false);
       continue;
     }
+    // Not compiled since it was opened or last changed on disk: clang has said nothing about it that
+    // could go stale (the editor's reload compiles it), and a compile here would clear a Verify in
+    // Kernel answer given on a file just written (the suite's unchecked.bpf.c lost it this way).
+    const compiled = host.compiledText(doc.uri);
+    if (compiled === undefined) continue;
     const disk = await host.diskText(doc.uri);
     if (disk === undefined) host.clearClang(doc, false);
     else if (disk !== doc.getText()) host.clearClang(doc, true);
     // Our own save: the compile after didSave already covers that text.
-    else if (others(doc.uri) || host.compiledText(doc.uri) !== disk) host.recompile(doc);
+    else if (others(doc.uri) || compiled !== disk) host.recompile(doc);
   }
 }

@@ -143,8 +143,14 @@ try {
       return server.url;
     });
     if (loaded) {
-      for (const { file, steps } of await loadUiFiles(path.join(HERE, 'ui'), opt('--ui'))) {
+      for (const { file, steps, freshWindow } of await loadUiFiles(path.join(HERE, 'ui'), opt('--ui'))) {
         const base = file.replace(/\.ui\.mjs$/, '');
+        // A file that meets the editor as a new user does (`export const freshWindow = true`) gets a
+        // browser profile of its own: no recent files, no open panels, no webviews of earlier steps.
+        if (freshWindow) {
+          await wb.close();
+          wb = await launch({ baseUrl: server.url, profileDir: path.join(RUN, `chrome-${base}`), env });
+        }
         const only = opt('--step');
         const repeat = Math.max(1, Number(opt('--repeat') ?? 1) || 1);
         for (const [i, step] of steps.entries()) {

@@ -25,7 +25,7 @@ export async function loadUiFiles(dir, filter) {
   for (const f of files) {
     const mod = await import(path.join(dir, f));
     if (!Array.isArray(mod.steps)) throw new Error(`${f} does not export "steps" (an array of {name, run})`);
-    out.push({ file: f, steps: mod.steps });
+    out.push({ file: f, steps: mod.steps, freshWindow: mod.freshWindow === true });
   }
   return out;
 }

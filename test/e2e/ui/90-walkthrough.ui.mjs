@@ -31,6 +31,9 @@ async function clickStepButton(wb, label) {
   await button.click();
 }
 
+/** A new user's browser: a profile of its own, not the one the earlier UI files used (run.mjs). */
+export const freshWindow = true;
+
 /** @type {import('../lib/steps.mjs').UiStep[]} */
 export const steps = [
   {
@@ -53,7 +56,12 @@ export const steps = [
       await input.waitFor({ state: 'visible', timeout: 15_000 });
       const title = await wb.page.locator('.quick-input-widget .quick-input-title').innerText();
       if (!/where to create the example/.test(title)) throw new Error(`the dialog is "${title}"`);
-      await input.fill(`${empty}/`);
+      // The dialog fills in its default folder once it has read it: type ours until it stays.
+      for (let i = 0; i < 50; i++) {
+        await input.fill(`${empty}/`);
+        await wb.page.waitForTimeout(200);
+        if ((await input.inputValue()) === `${empty}/`) break;
+      }
       await wb.page
         .locator('.quick-input-widget .monaco-list-row', { hasText: '..' })
         .first()
