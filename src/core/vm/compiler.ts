@@ -1,7 +1,9 @@
 // Compiles an eBPF instruction stream into one JavaScript function so V8 JITs it: registers are
 // pairs of int32 locals (hi, lo), control flow is a `switch (pc)` over basic-block labels inside a
 // loop, memory accesses are inline bounds checks against the region table with a slow path for
-// the context rewrite and faults (see memory.ts). BigInt appears only in 64-bit div/mod.
+// the context rewrite and faults (see memory.ts). BigInt appears only in 64-bit div/mod. This file
+// holds the program's assembly and its calls and jumps; jsAlu.ts the ALU and conditions, jsAccess.ts
+// loads/stores/atomics, vmLib.ts the run-time helpers of the generated code.
 import * as I from './isa';
 import type { Insn } from './isa';
 import { ADDR_BASE } from './memory';
@@ -10,6 +12,9 @@ import { LoadError } from './vmFault';
 import { analyzeInit, defsUses, MAIN_ENTRY, SUB_ENTRY } from './initAnalysis';
 import { findLabels, hasLoop } from './blockLabels';
 import { compileWasmTier, wasmAvailable } from './wasm/wasmTier';
+import { alu32, alu64, cond32, cond64, lit } from './jsAlu';
+import { emitMemoryAccess } from './jsAccess';
+import { vmLib } from './vmLib';
 
 /**
  * Which compiler runs a program: 'js' (this file), 'wasm' (wasm/wasmCompiler.ts: a WebAssembly
@@ -61,49 +66,6 @@ export type CompiledProgram = (
 
 /** bpf_map_lookup_elem's helper id (include/uapi/linux/bpf.h). */
 const BPF_FUNC_MAP_LOOKUP_ELEM = 1;
-
-const lit = (v: number): string => (v < 0 ? `(${v})` : String(v));
-
-/** Low 64 bits of a 64×64 multiplication, and 64-bit division helpers (cold paths use BigInt). */
-export const vmLib = {
-  h: 0,
-  mul(ah: number, al: number, bh: number, bl: number): number {
-    const a0 = al & 0xffff;
-    const a1 = al >>> 16;
-    const b0 = bl & 0xffff;
-    const b1 = bl >>> 16;
-    const p00 = a0 * b0;
-    const p01 = a0 * b1;
-    const p10 = a1 * b0;
-    const p11 = a1 * b1;
-    const mid = (p00 >>> 16) + (p01 & 0xffff) + (p10 & 0xffff);
-    const lo = ((mid & 0xffff) << 16) | (p00 & 0xffff);
-    const hi = p11 + (p01 >>> 16) + (p10 >>> 16) + (mid >>> 16);
-    vmLib.h = (hi + Math.imul(ah, bl) + Math.imul(al, bh)) | 0;
-    return lo;
-  },
-  /** kind: 0 udiv, 1 sdiv, 2 umod, 3 smod (RFC 9669 §4.1: x/0 = 0, x%0 = x, INT_MIN/-1 = INT_MIN). */
-  div(kind: number, dh: number, dl: number, sh: number, sl: number): number {
-    if (sh === 0 && sl === 0) {
-      vmLib.h = kind >= 2 ? dh : 0;
-      return kind >= 2 ? dl : 0;
-    }
-    const signed = kind === 1 || kind === 3;
-    const d = signed
-      ? BigInt.asIntN(64, (BigInt(dh) << 32n) | BigInt(dl >>> 0))
-      : (BigInt(dh >>> 0) << 32n) | BigInt(dl >>> 0);
-    const s = signed
-      ? BigInt.asIntN(64, (BigInt(sh) << 32n) | BigInt(sl >>> 0))
-      : (BigInt(sh >>> 0) << 32n) | BigInt(sl >>> 0);
-    const r = kind >= 2 ? d % s : d / s; // BigInt truncates toward zero, sign of % follows the dividend (as C)
-    vmLib.h = Number(BigInt.asIntN(32, r >> 32n));
-    return Number(BigInt.asIntN(32, r));
-  },
-};
-
-function bswap32(x: string): string {
-  return `(((${x} & 0xff) << 24) | ((${x} & 0xff00) << 8) | ((${x} >>> 8) & 0xff00) | ((${x} >>> 24) & 0xff))`;
-}
 
 /** Generates the JavaScript source of the program's function body. */
 export function generate(insns: readonly Insn[], opts: CompileOptions = {}): string {
@@ -277,306 +239,13 @@ export function generate(insns: readonly Insn[], opts: CompileOptions = {}): str
       pc++;
       continue;
     }
-    // Loads and stores.
-    const mode = i.op & 0xe0;
-    const size = I.sizeBytes(i.op);
-    const base = cls === I.BPF_LDX ? s : d;
-    const addr = `m = R[${H(base)}]; a = ${L(base)} + ${lit(i.off - ADDR_BASE)};`;
-    if (cls === I.BPF_LDX) {
-      if (mode !== I.BPF_MEM && mode !== I.BPF_MEMSX) bad('invalid load mode');
-      if (mode === I.BPF_MEMSX && size === 8) bad('invalid sign-extending load size');
-      if (d === 10) bad('r10 is read-only');
-      const sx = mode === I.BPF_MEMSX;
-      let fast: string;
-      if (size === 8) fast = `${DL} = m.dv.getInt32(a, true); ${DH} = m.dv.getInt32(a + 4, true);`;
-      else if (size === 4)
-        fast = sx
-          ? `${DL} = m.dv.getInt32(a, true); ${DH} = ${DL} >> 31;`
-          : `${DL} = m.dv.getInt32(a, true); ${DH} = 0;`;
-      else if (size === 2)
-        fast = sx
-          ? `${DL} = m.dv.getInt16(a, true); ${DH} = ${DL} >> 31;`
-          : `${DL} = m.dv.getUint16(a, true); ${DH} = 0;`;
-      else
-        fast = sx ? `${DL} = m.dv.getInt8(a); ${DH} = ${DL} >> 31;` : `${DL} = m.dv.getUint8(a); ${DH} = 0;`;
-      // A 4-byte read of the context comes from the machine's image of the rewrite (Machine.ctxImage:
-      // the kernel's xdp_convert_ctx_access turns it into a load of the xdp_buff field too).
-      const ctx =
-        size === 4 && !sx
-          ? `if (m === C && X[12] === 1 && a >= 0 && a <= 20 && (a & 3) === 0) { ${DL} = X[a >> 1]; ${DH} = X[(a >> 1) + 1]; } else `
-          : '';
-      out.push(
-        `${addr} if (m === undefined || a < m.lo || a + ${size} > m.hi) { ${ctx}{ ${DL} = S.load(${pc}, ${size}, ${sx}, ${H(base)}, a); ${DH} = S.rh; } } else { ${fast} } ${defined}`,
-      );
-      continue;
-    }
-    if (cls === I.BPF_ST || (cls === I.BPF_STX && mode === I.BPF_MEM)) {
-      if (mode !== I.BPF_MEM) bad('invalid store mode');
-      const VH = cls === I.BPF_ST ? lit(i.imm < 0 ? -1 : 0) : H(s);
-      const VL = cls === I.BPF_ST ? lit(i.imm) : L(s);
-      let fast: string;
-      if (size === 8) fast = `m.dv.setInt32(a, ${VL}, true); m.dv.setInt32(a + 4, ${VH}, true);`;
-      else if (size === 4) fast = `m.dv.setInt32(a, ${VL}, true);`;
-      else if (size === 2) fast = `m.dv.setUint16(a, ${VL} & 0xffff, true);`;
-      else fast = `m.dv.setUint8(a, ${VL} & 0xff);`;
-      out.push(
-        `${addr} if (m === undefined || a < m.lo || a + ${size} > m.whi) S.store(${pc}, ${size}, ${H(base)}, a, ${VH}, ${VL}); else { ${fast} }`,
-      );
-      continue;
-    }
-    if (cls === I.BPF_STX && mode === I.BPF_ATOMIC) {
-      if (size !== 4 && size !== 8) bad('invalid atomic size');
-      const op = i.imm;
-      const ok =
-        [0x00, 0x40, 0x50, 0xa0].includes(op & ~I.ATOMIC_FETCH) ||
-        op === I.ATOMIC_XCHG ||
-        op === I.ATOMIC_CMPXCHG;
-      if (!ok) bad(`invalid atomic operation 0x${(op >>> 0).toString(16)}`);
-      const call = `S.atomic(${pc}, ${size}, ${op}, ${H(d)}, ${L(d)} + ${lit(i.off - ADDR_BASE)}, ${H(s)}, ${L(s)}, r0h, r0l)`;
-      if (op === 0x00) {
-        // A plain atomic add (counters: the common case) inline; anything else goes to Machine.atomic.
-        const add =
-          size === 8
-            ? `t = (m.dv.getInt32(a, true) >>> 0) + (${L(s)} >>> 0); m.dv.setInt32(a + 4, (m.dv.getInt32(a + 4, true) + ${H(s)} + (t > 4294967295 ? 1 : 0)) | 0, true); m.dv.setInt32(a, t | 0, true);`
-            : `m.dv.setInt32(a, (m.dv.getInt32(a, true) + ${L(s)}) | 0, true);`;
-        out.push(
-          `m = R[${H(d)}]; a = ${L(d)} + ${lit(i.off - ADDR_BASE)}; if (m === undefined || a < m.lo || a + ${size} > m.whi) ${call}; else { ${add} }`,
-        );
-        continue;
-      }
-      if (op === I.ATOMIC_CMPXCHG) out.push(`r0l = ${call}; r0h = S.rh; ${defined}`);
-      else if (op & I.ATOMIC_FETCH) out.push(`${L(s)} = ${call}; ${H(s)} = S.rh; ${defined}`);
-      else out.push(`${call};`);
-      continue;
-    }
-    bad('unknown instruction');
+    // Loads, stores and atomics (jsAccess.ts).
+    out.push(emitMemoryAccess(i, pc, defined, bad));
   }
   if (k > 0) out.push(`n += ${k};`);
   out.push(`S.n = n; S.fault(${n}, 'the program ran past its last instruction');`);
   out.push(`default: S.fault(pc, 'no instruction starts at pc ' + pc); } }`);
   return out.join('\n');
-}
-
-function alu64(
-  code: number,
-  i: Insn,
-  DH: string,
-  DL: string,
-  SH: string,
-  SL: string,
-  x: boolean,
-  bad: (w: string) => never,
-): string {
-  switch (code) {
-    case I.ALU_ADD: {
-      const su = x ? `(${SL} >>> 0)` : String(i.imm >>> 0);
-      const sh = x ? ` + ${SH}` : i.imm < 0 ? ' - 1' : '';
-      return `t = (${DL} >>> 0) + ${su}; ${DH} = (${DH}${sh} + (t > 4294967295 ? 1 : 0)) | 0; ${DL} = t | 0;`;
-    }
-    case I.ALU_SUB: {
-      const su = x ? `(${SL} >>> 0)` : String(i.imm >>> 0);
-      const sh = x ? ` - ${SH}` : i.imm < 0 ? ' + 1' : '';
-      return `t = (${DL} >>> 0) - ${su}; ${DH} = (${DH}${sh} - (t < 0 ? 1 : 0)) | 0; ${DL} = t | 0;`;
-    }
-    case I.ALU_MUL:
-      return `${DL} = L.mul(${DH}, ${DL}, ${SH}, ${SL}); ${DH} = L.h;`;
-    case I.ALU_DIV:
-    case I.ALU_MOD: {
-      if (i.off !== 0 && i.off !== 1) bad('invalid div/mod offset');
-      const kind = (code === I.ALU_MOD ? 2 : 0) + i.off;
-      return `${DL} = L.div(${kind}, ${DH}, ${DL}, ${SH}, ${SL}); ${DH} = L.h;`;
-    }
-    case I.ALU_OR:
-      return `${DH} |= ${SH}; ${DL} |= ${SL};`;
-    case I.ALU_AND:
-      return `${DH} &= ${SH}; ${DL} &= ${SL};`;
-    case I.ALU_XOR:
-      return `${DH} ^= ${SH}; ${DL} ^= ${SL};`;
-    case I.ALU_MOV:
-      if (i.off === 0) return `${DH} = ${SH}; ${DL} = ${SL};`;
-      if (!x) bad('movsx needs a register source');
-      if (i.off === 8) return `${DL} = (${SL} << 24) >> 24; ${DH} = ${DL} >> 31;`;
-      if (i.off === 16) return `${DL} = (${SL} << 16) >> 16; ${DH} = ${DL} >> 31;`;
-      if (i.off === 32) return `${DL} = ${SL}; ${DH} = ${DL} >> 31;`;
-      return bad('invalid movsx offset');
-    case I.ALU_NEG:
-      if (x) bad('invalid neg');
-      return `${DL} = (~${DL} + 1) | 0; ${DH} = (~${DH} + (${DL} === 0 ? 1 : 0)) | 0;`;
-    case I.ALU_LSH:
-    case I.ALU_RSH:
-    case I.ALU_ARSH: {
-      if (!x) return shift64(code, DH, DL, (i.imm >>> 0) & 63);
-      return `t = ${SL} & 63; if (t !== 0) { if (t < 32) { ${shiftBody(code, DH, DL, 't', false)} } else { ${shiftBody(code, DH, DL, 't - 32', true)} } }`;
-    }
-    case I.ALU_END:
-      // ALU64 | END = unconditional byte swap (cpu v4).
-      if (x) bad('invalid bswap');
-      return bswap(i.imm, DH, DL, bad);
-    default:
-      return bad('unknown ALU64 operation');
-  }
-}
-
-function shiftBody(code: number, DH: string, DL: string, t: string, wide: boolean): string {
-  if (code === I.ALU_LSH)
-    return wide
-      ? `${DH} = ${DL} << (${t}); ${DL} = 0;`
-      : `${DH} = (${DH} << ${t}) | (${DL} >>> (32 - ${t})); ${DL} = ${DL} << ${t};`;
-  if (code === I.ALU_RSH)
-    return wide
-      ? `${DL} = (${DH} >>> (${t})) | 0; ${DH} = 0;`
-      : `${DL} = ((${DL} >>> ${t}) | (${DH} << (32 - ${t}))) | 0; ${DH} = (${DH} >>> ${t}) | 0;`;
-  return wide
-    ? `${DL} = ${DH} >> (${t}); ${DH} = ${DH} >> 31;`
-    : `${DL} = ((${DL} >>> ${t}) | (${DH} << (32 - ${t}))) | 0; ${DH} = ${DH} >> ${t};`;
-}
-
-function shift64(code: number, DH: string, DL: string, amount: number): string {
-  if (amount === 0) return '';
-  return amount < 32
-    ? shiftBody(code, DH, DL, String(amount), false)
-    : shiftBody(code, DH, DL, String(amount - 32), true);
-}
-
-function bswap(imm: number, DH: string, DL: string, bad: (w: string) => never): string {
-  if (imm === 16) return `${DL} = ((${DL} & 0xff) << 8) | ((${DL} >>> 8) & 0xff); ${DH} = 0;`;
-  if (imm === 32) return `${DL} = ${bswap32(DL)}; ${DH} = 0;`;
-  if (imm === 64) return `t = ${bswap32(DL)}; ${DL} = ${bswap32(DH)}; ${DH} = t;`;
-  return bad('invalid byte-swap width');
-}
-
-function alu32(
-  code: number,
-  i: Insn,
-  DH: string,
-  DL: string,
-  SL: string,
-  SU: string,
-  x: boolean,
-  bad: (w: string) => never,
-): string {
-  const z = `${DH} = 0;`;
-  switch (code) {
-    case I.ALU_ADD:
-      return `${DL} = (${DL} + ${SL}) | 0; ${z}`;
-    case I.ALU_SUB:
-      return `${DL} = (${DL} - ${SL}) | 0; ${z}`;
-    case I.ALU_MUL:
-      return `${DL} = Math.imul(${DL}, ${SL}); ${z}`;
-    case I.ALU_DIV:
-      if (i.off === 0) return `t = ${SU}; ${DL} = t === 0 ? 0 : (((${DL} >>> 0) / t) >>> 0) | 0; ${z}`;
-      if (i.off === 1) return `t = ${SL}; ${DL} = t === 0 ? 0 : (${DL} / t) | 0; ${z}`;
-      return bad('invalid div offset');
-    case I.ALU_MOD:
-      if (i.off === 0) return `t = ${SU}; ${DL} = t === 0 ? ${DL} : ((${DL} >>> 0) % t) | 0; ${z}`;
-      if (i.off === 1) return `t = ${SL}; ${DL} = t === 0 ? ${DL} : (${DL} % t) | 0; ${z}`;
-      return bad('invalid mod offset');
-    case I.ALU_OR:
-      return `${DL} |= ${SL}; ${z}`;
-    case I.ALU_AND:
-      return `${DL} &= ${SL}; ${z}`;
-    case I.ALU_XOR:
-      return `${DL} ^= ${SL}; ${z}`;
-    case I.ALU_MOV:
-      if (i.off === 0) return `${DL} = ${SL}; ${z}`;
-      if (!x) bad('movsx needs a register source');
-      if (i.off === 8) return `${DL} = (${SL} << 24) >> 24; ${z}`;
-      if (i.off === 16) return `${DL} = (${SL} << 16) >> 16; ${z}`;
-      return bad('invalid movsx offset');
-    case I.ALU_NEG:
-      if (x) bad('invalid neg');
-      return `${DL} = (-${DL}) | 0; ${z}`;
-    case I.ALU_LSH:
-      return `${DL} = ${DL} << (${SL} & 31); ${z}`;
-    case I.ALU_RSH:
-      return `${DL} = (${DL} >>> (${SL} & 31)) | 0; ${z}`;
-    case I.ALU_ARSH:
-      return `${DL} = ${DL} >> (${SL} & 31); ${z}`;
-    case I.ALU_END:
-      if (x) {
-        // to big-endian: swap (the host, like every eBPF target we model, is little-endian)
-        return bswap(i.imm, DH, DL, bad);
-      }
-      // to little-endian: truncation only
-      if (i.imm === 16) return `${DL} &= 0xffff; ${z}`;
-      if (i.imm === 32) return z;
-      if (i.imm === 64) return '';
-      return bad('invalid byte-swap width');
-    default:
-      return bad('unknown ALU operation');
-  }
-}
-
-function cond64(
-  code: number,
-  DH: string,
-  DL: string,
-  SH: string,
-  SL: string,
-  bad: (w: string) => never,
-): string {
-  const uhi = `(${DH} >>> 0) OP (${SH} >>> 0)`;
-  const ulo = `(${DL} >>> 0) OP (${SL} >>> 0)`;
-  const unsigned = (strict: string, eq: string): string =>
-    `(${uhi.replace('OP', strict)} || (${DH} === ${SH} && ${ulo.replace('OP', eq)}))`;
-  const signed = (strict: string, eq: string): string =>
-    `(${DH} ${strict} ${SH} || (${DH} === ${SH} && ${ulo.replace('OP', eq)}))`;
-  switch (code) {
-    case I.JMP_JEQ:
-      return `${DL} === ${SL} && ${DH} === ${SH}`;
-    case I.JMP_JNE:
-      return `${DL} !== ${SL} || ${DH} !== ${SH}`;
-    case I.JMP_JSET:
-      return `(${DL} & ${SL}) !== 0 || (${DH} & ${SH}) !== 0`;
-    case I.JMP_JGT:
-      return unsigned('>', '>');
-    case I.JMP_JGE:
-      return unsigned('>', '>=');
-    case I.JMP_JLT:
-      return unsigned('<', '<');
-    case I.JMP_JLE:
-      return unsigned('<', '<=');
-    case I.JMP_JSGT:
-      return signed('>', '>');
-    case I.JMP_JSGE:
-      return signed('>', '>=');
-    case I.JMP_JSLT:
-      return signed('<', '<');
-    case I.JMP_JSLE:
-      return signed('<', '<=');
-    default:
-      return bad('unknown jump operation');
-  }
-}
-
-function cond32(code: number, DL: string, SL: string, SU: string, bad: (w: string) => never): string {
-  const u = `(${DL} >>> 0)`;
-  switch (code) {
-    case I.JMP_JEQ:
-      return `${DL} === ${SL}`;
-    case I.JMP_JNE:
-      return `${DL} !== ${SL}`;
-    case I.JMP_JSET:
-      return `(${DL} & ${SL}) !== 0`;
-    case I.JMP_JGT:
-      return `${u} > ${SU}`;
-    case I.JMP_JGE:
-      return `${u} >= ${SU}`;
-    case I.JMP_JLT:
-      return `${u} < ${SU}`;
-    case I.JMP_JLE:
-      return `${u} <= ${SU}`;
-    case I.JMP_JSGT:
-      return `${DL} > ${SL}`;
-    case I.JMP_JSGE:
-      return `${DL} >= ${SL}`;
-    case I.JMP_JSLT:
-      return `${DL} < ${SL}`;
-    case I.JMP_JSLE:
-      return `${DL} <= ${SL}`;
-    default:
-      return bad('unknown jump operation');
-  }
 }
 
 /** Compiles `insns` into a callable function (throws LoadError for anything that cannot run). */

@@ -1,0 +1,83 @@
+// The JS tier's loads, stores and atomics (compiler.ts): an inline bounds check against the region
+// table (memory.ts) with the access through the region's DataView, the xdp_md context image
+// (the kernel's xdp_convert_ctx_access), and the machine's slow paths (machine.ts) for the rest.
+import * as I from './isa';
+import type { Insn } from './isa';
+import { ADDR_BASE } from './memory';
+import { lit } from './jsAlu';
+
+const H = (r: number): string => `r${r}h`;
+const L = (r: number): string => `r${r}l`;
+
+/**
+ * The code of load, store or atomic `i` at `pc` (`defined`: the code that marks its destination
+ * written, initAnalysis.ts); `bad` refuses what the verifier would.
+ */
+export function emitMemoryAccess(i: Insn, pc: number, defined: string, bad: (why: string) => never): string {
+  const cls = I.opClass(i.op);
+  const d = i.dst;
+  const s = i.src;
+  const DH = H(d);
+  const DL = L(d);
+  const mode = i.op & 0xe0;
+  const size = I.sizeBytes(i.op);
+  const base = cls === I.BPF_LDX ? s : d;
+  const addr = `m = R[${H(base)}]; a = ${L(base)} + ${lit(i.off - ADDR_BASE)};`;
+  if (cls === I.BPF_LDX) {
+    if (mode !== I.BPF_MEM && mode !== I.BPF_MEMSX) bad('invalid load mode');
+    if (mode === I.BPF_MEMSX && size === 8) bad('invalid sign-extending load size');
+    if (d === 10) bad('r10 is read-only');
+    const sx = mode === I.BPF_MEMSX;
+    let fast: string;
+    if (size === 8) fast = `${DL} = m.dv.getInt32(a, true); ${DH} = m.dv.getInt32(a + 4, true);`;
+    else if (size === 4)
+      fast = sx
+        ? `${DL} = m.dv.getInt32(a, true); ${DH} = ${DL} >> 31;`
+        : `${DL} = m.dv.getInt32(a, true); ${DH} = 0;`;
+    else if (size === 2)
+      fast = sx
+        ? `${DL} = m.dv.getInt16(a, true); ${DH} = ${DL} >> 31;`
+        : `${DL} = m.dv.getUint16(a, true); ${DH} = 0;`;
+    else fast = sx ? `${DL} = m.dv.getInt8(a); ${DH} = ${DL} >> 31;` : `${DL} = m.dv.getUint8(a); ${DH} = 0;`;
+    // A 4-byte read of the context comes from the machine's image of the rewrite (Machine.ctxImage:
+    // the kernel's xdp_convert_ctx_access turns it into a load of the xdp_buff field too).
+    const ctx =
+      size === 4 && !sx
+        ? `if (m === C && X[12] === 1 && a >= 0 && a <= 20 && (a & 3) === 0) { ${DL} = X[a >> 1]; ${DH} = X[(a >> 1) + 1]; } else `
+        : '';
+    return `${addr} if (m === undefined || a < m.lo || a + ${size} > m.hi) { ${ctx}{ ${DL} = S.load(${pc}, ${size}, ${sx}, ${H(base)}, a); ${DH} = S.rh; } } else { ${fast} } ${defined}`;
+  }
+  if (cls === I.BPF_ST || (cls === I.BPF_STX && mode === I.BPF_MEM)) {
+    if (mode !== I.BPF_MEM) bad('invalid store mode');
+    const VH = cls === I.BPF_ST ? lit(i.imm < 0 ? -1 : 0) : H(s);
+    const VL = cls === I.BPF_ST ? lit(i.imm) : L(s);
+    let fast: string;
+    if (size === 8) fast = `m.dv.setInt32(a, ${VL}, true); m.dv.setInt32(a + 4, ${VH}, true);`;
+    else if (size === 4) fast = `m.dv.setInt32(a, ${VL}, true);`;
+    else if (size === 2) fast = `m.dv.setUint16(a, ${VL} & 0xffff, true);`;
+    else fast = `m.dv.setUint8(a, ${VL} & 0xff);`;
+    return `${addr} if (m === undefined || a < m.lo || a + ${size} > m.whi) S.store(${pc}, ${size}, ${H(base)}, a, ${VH}, ${VL}); else { ${fast} }`;
+  }
+  if (cls === I.BPF_STX && mode === I.BPF_ATOMIC) {
+    if (size !== 4 && size !== 8) bad('invalid atomic size');
+    const op = i.imm;
+    const ok =
+      [0x00, 0x40, 0x50, 0xa0].includes(op & ~I.ATOMIC_FETCH) ||
+      op === I.ATOMIC_XCHG ||
+      op === I.ATOMIC_CMPXCHG;
+    if (!ok) bad(`invalid atomic operation 0x${(op >>> 0).toString(16)}`);
+    const call = `S.atomic(${pc}, ${size}, ${op}, ${H(d)}, ${L(d)} + ${lit(i.off - ADDR_BASE)}, ${H(s)}, ${L(s)}, r0h, r0l)`;
+    if (op === 0x00) {
+      // A plain atomic add (counters: the common case) inline; anything else goes to Machine.atomic.
+      const add =
+        size === 8
+          ? `t = (m.dv.getInt32(a, true) >>> 0) + (${L(s)} >>> 0); m.dv.setInt32(a + 4, (m.dv.getInt32(a + 4, true) + ${H(s)} + (t > 4294967295 ? 1 : 0)) | 0, true); m.dv.setInt32(a, t | 0, true);`
+          : `m.dv.setInt32(a, (m.dv.getInt32(a, true) + ${L(s)}) | 0, true);`;
+      return `m = R[${H(d)}]; a = ${L(d)} + ${lit(i.off - ADDR_BASE)}; if (m === undefined || a < m.lo || a + ${size} > m.whi) ${call}; else { ${add} }`;
+    }
+    if (op === I.ATOMIC_CMPXCHG) return `r0l = ${call}; r0h = S.rh; ${defined}`;
+    if (op & I.ATOMIC_FETCH) return `${L(s)} = ${call}; ${H(s)} = S.rh; ${defined}`;
+    return `${call};`;
+  }
+  return bad('unknown instruction');
+}
