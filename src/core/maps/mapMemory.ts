@@ -35,6 +35,11 @@ export class MapMemory {
   used = 0;
   /** Region caches that grew past their limit: swept before the next run starts. */
   readonly pending: Sweepable[] = [];
+  /**
+   * Where storage pages come from: the JS heap, or the wasm tier's linear memory (BpfSystem sets
+   * it), so compiled code reaches map values inline. Fresh bytes are zero either way.
+   */
+  allocBytes: (n: number) => Uint8Array = (n) => new Uint8Array(n);
   constructor(readonly budget: number = DEFAULT_MAP_MEMORY_BUDGET) {}
 
   /** Charges `bytes` to `mapName`; throws MapMemoryError when the budget would be exceeded. */

@@ -40,7 +40,7 @@ export class PagedValues {
 
   private allocPage(p: number): Uint8Array {
     this.memory.charge(this.pageBytes, this.mapName);
-    const page = new Uint8Array(this.pageBytes);
+    const page = this.memory.allocBytes(this.pageBytes);
     this.pages[p] = page;
     this.pagesAllocated++;
     return page;

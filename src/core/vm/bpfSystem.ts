@@ -13,6 +13,7 @@ import type { HelperEnvironment } from './machine';
 import type { Region } from './memory';
 import type { RouteTable } from '../helpers/fibLookup';
 import type { VmTier } from './compiler';
+import { attachLinearMemory } from './wasm/wasmTier';
 
 export interface BpfSystemOptions {
   /** Number of possible CPUs (per-CPU maps, CPUMAP keys). Default 2 (this project's machines). */
@@ -63,6 +64,12 @@ export class BpfSystem implements HelperEnvironment {
     this.prng = (opts.seed ?? 0x2545f491) >>> 0 || 1;
     this.machine.helpers = helperTable();
     this.machine.system = this;
+    if (this.tier !== 'js') {
+      // Programs may run on the wasm tier: map storage lives in its linear memory (issue 16.3).
+      attachLinearMemory(this.machine);
+      const alloc = this.machine.allocBytes;
+      if (alloc) this.mapMemory.allocBytes = alloc;
+    }
   }
 
   allocProgId(): number {

@@ -94,13 +94,22 @@ export class Machine {
   /**
    * The xdp_md context as the kernel's rewrite reads it (lo, hi per 4-byte field: data, data_end,
    * data_meta, ingress_ifindex, rx_queue_index, egress_ifindex), [12] = 1 while it is valid. The
-   * compiled code reads fields from it inline; syncPacket() keeps it current.
+   * compiled code reads fields from it inline; syncPacket() keeps it current. The wasm tier points
+   * it into its linear memory (its code reads the same image).
    */
-  readonly ctxImage = new Int32Array(13);
+  ctxImage = new Int32Array(13);
   /** Counts changes of the packet region (syncPacket, the unlocking write): tiers with tables of their own refresh them. */
   windowMoves = 0;
   system!: HelperEnvironment;
   private readonly freeIds: number[] = [];
+  /** Told of every dynamic region id allocated or freed (the wasm tier's region table follows). */
+  onRegion: ((id: number) => void) | undefined;
+  /**
+   * Where map storage and test-run frames get their bytes when not from the JS heap: the wasm
+   * tier's linear memory (wasmTier.ts attachLinearMemory), so its code reaches them inline.
+   */
+  allocBytes: ((n: number) => Uint8Array) | undefined;
+  private runBytes: Uint8Array | undefined;
 
   constructor() {
     const null0 = new Region('null', REGION_NULL, new Uint8Array(0), false, 'NULL');
@@ -119,6 +128,7 @@ export class Machine {
     const id = this.freeIds.pop() ?? this.R.length;
     const r = new Region(kind, id, u8, writable, label, ref);
     this.R[id] = r;
+    this.onRegion?.(id);
     return r;
   }
 
@@ -126,6 +136,20 @@ export class Machine {
     if (this.R[r.id] !== r || r.id < FIRST_DYNAMIC_REGION) return;
     this.R[r.id] = this.R[REGION_NULL] as Region;
     this.freeIds.push(r.id);
+    this.onRegion?.(r.id);
+  }
+
+  /**
+   * A copy of `src` for a test run's frame: in allocBytes' memory when there is one (one buffer per
+   * machine, reused: test runs do not nest and hand out copies of it), else on the JS heap.
+   */
+  testRunBytes(src: Uint8Array): Uint8Array {
+    if (this.allocBytes === undefined) return src.slice();
+    if (this.runBytes === undefined || this.runBytes.length < src.length)
+      this.runBytes = this.allocBytes(src.length);
+    const b = this.runBytes.length === src.length ? this.runBytes : this.runBytes.subarray(0, src.length);
+    b.set(src);
+    return b;
   }
 
   // ---- faults -------------------------------------------------------------------------------

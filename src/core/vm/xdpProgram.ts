@@ -257,7 +257,7 @@ export class XdpProgram implements XdpProgramHandle, RunnableProgram {
     const template = testRunBuffer(frame); // throws TestRunError for runts
     // The same shape as every other XdpBuffer (a spread would give the run path a second map).
     const buffer: XdpBuffer = {
-      bytes: template.bytes.slice(),
+      bytes: this.system.machine.testRunBytes(template.bytes), // the wasm tier's memory, if any
       dataMeta: template.dataMeta,
       data: template.data,
       dataEnd: template.dataEnd,

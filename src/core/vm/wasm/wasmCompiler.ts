@@ -33,6 +33,9 @@ import {
 import { assembleModule, ByteSink, F64, I32, I64, Op, VOID } from './wasmEmitter';
 import * as W from './wasmLayout';
 
+/** bpf_map_lookup_elem's helper id (include/uapi/linux/bpf.h). */
+const BPF_FUNC_MAP_LOOKUP_ELEM = 1;
+
 export interface WasmCompiled {
   bytes: Uint8Array;
   /** pc → the `blk` argument of `run` that starts there (-1: not an entry or dispatch target). */
@@ -49,6 +52,7 @@ export function compileWasm(
   insns: readonly Insn[],
   opts: CompileOptions = {},
   unlimited = false,
+  sharedMaxPages?: number,
 ): WasmCompiled {
   const n = insns.length;
   const labels = [...findLabels(insns)].sort((a, b) => a - b);
@@ -113,10 +117,10 @@ export function compileWasm(
     if (k > 0) c.get(L_N).i64(k).op(Op.i64Add).set(L_N);
   };
   const storeN = (): void => {
-    c.i32(0).get(L_N).mem(Op.i64Store, W.SLOT_N);
+    c.i32(0).get(L_N).byte(0xb9).mem(0x39, W.SLOT_N); // f64.convert_i64_s, f64.store
   };
   const loadN = (): void => {
-    c.i32(0).mem(Op.i64Load, W.SLOT_N).set(L_N);
+    c.i32(0).mem(0x2b, W.SLOT_N).byte(0xfc).u32(6).set(L_N); // f64.load, i64.trunc_sat_f64_s
   };
   /**
    * Faults leave through one exit block after the dispatcher: calls in the hot code would make
@@ -283,6 +287,21 @@ export function compileWasm(
           goBlock(pc + i.imm + 1);
           continue;
         }
+        if (i.imm === BPF_FUNC_MAP_LOOKUP_ELEM) {
+          // The machine's direct lookup (Machine.lookupElem, as the JS tier calls it): r1 and r2 as
+          // arguments, nothing through the argument slots; the value's region is in the table.
+          storeN();
+          c.i32(pc);
+          for (const r of [1, 2]) {
+            c.get(R(r)).i64(32).op(Op.i64ShrU).op(Op.i32WrapI64);
+            c.get(R(r)).op(Op.i32WrapI64);
+          }
+          c.call(FN.lookup);
+          r0FromImport();
+          setFlags([0], 1);
+          setFlags([1, 2, 3, 4, 5], 0);
+          continue;
+        }
         for (let r = 1; r <= 5; r++)
           c.i32(0)
             .get(R(r))
@@ -387,15 +406,17 @@ export function compileWasm(
     { params: [I32, I32], results: [] }, // fault(pc, msg)
     { params: [I32], results: [] }, // budget(pc)
     { params: [], results: [I32] }, // tailsub()
+    { params: [I32, I32, I32, I32, I32], results: [I32] }, // lookup(pc, mh, ml, kh, kl)
     { params: [I32, I32, ...Array<number>(10).fill(I32), F64, F64, I32], results: [I32] }, // run
   ];
   const bytes = assembleModule({
     types,
     imports: F.IMPORTS.map((name, t) => ({ name, type: t })),
     memoryPages: 1,
+    ...(sharedMaxPages !== undefined ? { sharedMaxPages } : {}),
     funcs: [
       {
-        type: 7,
+        type: RUN_FN,
         locals: [
           { count: F.I64_LOCALS, type: I64 },
           { count: F.I32_LOCALS + tracked.length, type: I32 },

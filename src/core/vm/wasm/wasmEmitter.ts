@@ -227,6 +227,8 @@ export interface ModuleSpec {
   imports: { name: string; type: number }[];
   /** Memory import "e"."mem" with this many initial pages. */
   memoryPages: number;
+  /** A shared memory of at most this many pages (its views survive growth: wasmTier.ts). */
+  sharedMaxPages?: number;
   /** Defined functions: type index, extra locals (grouped by type), body (without the final end). */
   funcs: { type: number; locals: { count: number; type: number }[]; body: ByteSink }[];
   exports: { name: string; func: number }[];
@@ -245,7 +247,9 @@ export function assembleModule(spec: ModuleSpec): Uint8Array {
   section(1, types);
   const imports = new ByteSink().u32(spec.imports.length + 1);
   for (const i of spec.imports) imports.name('e').name(i.name).byte(0x00).u32(i.type);
-  imports.name('e').name('mem').byte(0x02).byte(0x00).u32(spec.memoryPages);
+  imports.name('e').name('mem').byte(0x02);
+  if (spec.sharedMaxPages === undefined) imports.byte(0x00).u32(spec.memoryPages);
+  else imports.byte(0x03).u32(spec.memoryPages).u32(spec.sharedMaxPages); // limits: shared, min, max
   section(2, imports);
   const funcs = new ByteSink().u32(spec.funcs.length);
   for (const f of spec.funcs) funcs.u32(f.type);

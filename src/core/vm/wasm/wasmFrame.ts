@@ -2,7 +2,7 @@
 // counter and scratch value lives (wasmCompiler.ts emits it, wasmTier.ts calls it).
 
 /** Imported functions, in index order (their JS side is wasmTier.ts). */
-export const IMPORTS = ['call', 'ld', 'st', 'atomic', 'fault', 'budget', 'tailsub'] as const;
+export const IMPORTS = ['call', 'ld', 'st', 'atomic', 'fault', 'budget', 'tailsub', 'lookup'] as const;
 export const FN = Object.fromEntries(IMPORTS.map((n, i) => [n, i])) as Record<
   (typeof IMPORTS)[number],
   number

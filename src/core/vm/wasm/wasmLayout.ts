@@ -1,8 +1,9 @@
 // The linear memory the wasm-tier programs of one machine share: exchange slots with the JS side,
 // the bpf-to-bpf call stack, the region table of the inline bounds checks, the context image,
-// the stack frames, the packet and `exec` memory.
+// the stack frames, the packet, `exec` memory, and (shared memories) the heap that map values and
+// test-run buffers are allocated from.
 
-/** i64: instructions executed so far (written before every import call and at exit). */
+/** f64: instructions executed so far (written before every import call and at exit; JS reads it as is). */
 export const SLOT_N = 0;
 /** i32: the high word of an import's 64-bit answer (r0 of a helper, a slow-path load). */
 export const SLOT_RH = 8;
@@ -22,10 +23,10 @@ export const FRAME_RETURN = 36;
 /**
  * One 16-byte entry per region id below TABLE_REGIONS: base (where offset 0 of the region is in
  * linear memory), lo, hi, whi (as Region). Regions not in linear memory have hi = whi = -1, so
- * every access to them takes the slow path (map values, the context, NULL).
+ * every access to them takes the slow path (the context, NULL, map values outside the heap).
  */
-export const REGION_TABLE = 512;
-export const TABLE_REGIONS = 64;
+export const REGION_TABLE = 8192;
+export const TABLE_REGIONS = 4096;
 export const ENTRY_BYTES = 16;
 
 /**
@@ -33,17 +34,26 @@ export const ENTRY_BYTES = 16;
  * field (data, data_end, data_meta as packet pointers; ingress_ifindex, rx_queue_index,
  * egress_ifindex), so `ldxw rX, [ctx + off]` needs no call; CTX_VALID is 0 outside XDP runs.
  */
-export const CTX_VALID = 1592;
 export const CTX_IMAGE = 1600;
 export const CTX_FIELDS = 6;
+/** The image is Machine.ctxImage (13 int32: the fields, then the valid flag). */
+export const CTX_VALID = CTX_IMAGE + 8 * CTX_FIELDS;
+export const CTX_IMAGE_WORDS = 2 * CTX_FIELDS + 1;
 
 /** Stack frames of call depths 0..8, 512 bytes each. */
 export const STACK_AREA = 2048;
-/** The packet's bytes (headroom + frame + tailroom) during an XDP run. */
-export const PACKET_AREA = 8192;
+/** The packet's bytes (headroom + frame + tailroom) during an XDP run whose frame is elsewhere. */
+export const PACKET_AREA = REGION_TABLE + TABLE_REGIONS * ENTRY_BYTES;
 export const PACKET_CAPACITY = 65536;
 /** `exec` memory (the r1 buffer). */
 export const MEMORY_AREA = PACKET_AREA + PACKET_CAPACITY;
 
 export const PAGE = 65536;
 export const BASE_PAGES = Math.ceil(MEMORY_AREA / PAGE);
+/** `exec` memory up to this size sits at MEMORY_AREA; the heap starts after it (shared memories). */
+export const EXEC_RESERVE = 1 << 20;
+export const HEAP_AREA = Math.ceil((MEMORY_AREA + EXEC_RESERVE) / PAGE) * PAGE;
+/** A shared memory's maximum (2 GiB: the map memory budget's default, 1 GiB, fits with room). */
+export const MAX_PAGES = 32768;
+/** Pages a heap allocation grows the memory by at least (growth is a syscall and a remap). */
+export const HEAP_GROWTH_PAGES = 16;

@@ -17,7 +17,7 @@ interface WasmMemory {
   grow(pages: number): number;
 }
 interface WasmApi {
-  Memory: new (d: { initial: number }) => WasmMemory;
+  Memory: new (d: { initial: number; maximum?: number; shared?: boolean }) => WasmMemory;
   Module: new (bytes: Uint8Array) => object;
   Instance: new (m: object, imports: object) => { exports: Record<string, unknown> };
 }
@@ -26,33 +26,87 @@ const wasmApi = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly
 /** Whether this JavaScript engine can run the wasm tier. */
 export const wasmAvailable = (): boolean => wasmApi !== undefined;
 
+/**
+ * Whether linear memories can be shared (Node; browsers only when cross-origin isolated): a shared
+ * memory's views survive its growth, so map values and test-run frames can live in it for good.
+ * Without it the tier copies the packet in and out and map values take the JS slow path.
+ */
+const sharedMemory: boolean = ((): boolean => {
+  try {
+    if (wasmApi === undefined) return false;
+    new wasmApi.Memory({ initial: 1, maximum: 1, shared: true });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
 type RunFn = (blk: number, main: number, ...rest: number[]) => number;
 
 /** The linear memory of one machine and the views the imports use. */
 class WasmEnv {
   readonly memory: WasmMemory;
+  readonly shared = sharedMemory;
   u8!: Uint8Array;
   i32!: Int32Array;
+  f64!: Float64Array;
   /** An XDP run has moved the packet into linear memory (nested invocations leave it there). */
   packetIn = false;
-  private readonly packetViews = new Map<number, Uint8Array>();
-  private readonly packetDataViews = new Map<number, DataView>();
+  /** Every buffer this memory has had (a shared memory's grow gives a new one; old views stay valid). */
+  private readonly buffers = new WeakSet<object>();
+  /** The heap's next free byte (shared memories: map values, test-run frames; never freed). */
+  private heap = W.HEAP_AREA;
+  private mapped = false;
+  private packetLength = -1;
+  private packetU8: Uint8Array = new Uint8Array(0);
+  private packetDv: DataView = new DataView(new ArrayBuffer(0));
 
   constructor(
     readonly M: Machine,
     api: WasmApi,
   ) {
-    this.memory = new api.Memory({ initial: W.BASE_PAGES });
+    this.memory = this.shared
+      ? new api.Memory({ initial: W.BASE_PAGES, maximum: W.MAX_PAGES, shared: true })
+      : new api.Memory({ initial: W.BASE_PAGES });
     this.remap();
+    // The region table follows the machine's regions (map values are allocated and freed by id).
+    M.onRegion = (id): void => {
+      if (id < W.TABLE_REGIONS && id !== REGION_PACKET) this.refresh(id);
+    };
+    if (this.shared) M.allocBytes = (n): Uint8Array => this.alloc(n);
   }
 
-  /** (Re)creates the views after the memory grew and re-points the stack regions at it. */
+  /** Is `u8` a view of this linear memory? (The last answer is kept: runs ask about one frame.) */
+  holds(u8: Uint8Array): boolean {
+    if (u8 === this.lastAsked) return this.lastAnswer;
+    this.lastAsked = u8;
+    this.lastAnswer = u8.length > 0 && this.buffers.has(u8.buffer);
+    return this.lastAnswer;
+  }
+  private lastAsked: Uint8Array | undefined;
+  private lastAnswer = false;
+
+  /**
+   * (Re)creates the views after the memory grew. An unshared memory's old views are detached: the
+   * stack regions are re-pointed and the table rebuilt. A shared memory's stay valid (and with them
+   * the table), so only the first call sets up.
+   */
   private remap(): void {
     this.u8 = new Uint8Array(this.memory.buffer);
     this.i32 = new Int32Array(this.memory.buffer);
-    this.packetViews.clear();
-    this.packetDataViews.clear();
+    this.f64 = new Float64Array(this.memory.buffer, 0, 8);
+    this.buffers.add(this.memory.buffer);
+    this.packetLength = -1;
+    this.lastAsked = undefined; // an unshared memory's old views are now empty
+    // The machine's context image is this memory's (wasmLayout.ts CTX_IMAGE): Machine.syncPacket
+    // writes it for both tiers, so entering a run copies nothing.
+    const ctx = new Int32Array(this.memory.buffer, W.CTX_IMAGE, W.CTX_IMAGE_WORDS);
+    if (this.M.ctxImage.length === ctx.length) ctx.set(this.M.ctxImage);
+    this.M.ctxImage = ctx;
+    if (this.shared && this.mapped) return;
+    this.mapped = true;
     for (let id = 0; id < W.TABLE_REGIONS; id++) this.setEntry(id, 0, 0, -1, -1);
+    this.packetShadow.splice(0, 4, 0, 0, -1, -1);
     for (let d = 0; d <= MAX_CALL_FRAMES; d++) {
       const r = this.M.R[REGION_STACK0 + d];
       if (!r) continue;
@@ -60,8 +114,29 @@ class WasmEnv {
       const view = this.u8.subarray(at, at + STACK_SIZE);
       view.set(r.u8.subarray(0, Math.min(STACK_SIZE, r.u8.length)));
       r.setWindow(view, 0, STACK_SIZE, true);
-      this.refresh(REGION_STACK0 + d);
     }
+    const n = Math.min(this.M.R.length, W.TABLE_REGIONS);
+    for (let id = 0; id < n; id++) if (id !== REGION_PACKET) this.refresh(id);
+  }
+
+  /**
+   * `n` zeroed bytes of the heap (8-aligned), growing the memory when needed; past the memory's
+   * maximum, ordinary bytes (their accesses then take the slow path, as unshared memories' do).
+   */
+  alloc(n: number): Uint8Array {
+    const at = (this.heap + 7) & ~7;
+    const end = at + n;
+    const have = this.memory.buffer.byteLength;
+    if (end > have) {
+      try {
+        this.memory.grow(Math.max(W.HEAP_GROWTH_PAGES, Math.ceil((end - have) / W.PAGE)));
+      } catch {
+        return new Uint8Array(n);
+      }
+      this.remap();
+    }
+    this.heap = end;
+    return this.u8.subarray(at, end);
   }
 
   private setEntry(id: number, base: number, lo: number, hi: number, whi: number): void {
@@ -75,51 +150,43 @@ class WasmEnv {
   /** Copies region `id`'s window into the table (or marks it slow-path only). */
   refresh(id: number): void {
     const r = this.M.R[id];
-    if (r && r.u8.buffer === this.u8.buffer && r.u8.length > 0)
-      this.setEntry(id, r.u8.byteOffset, r.lo, r.hi, r.whi);
+    if (r && this.holds(r.u8)) this.setEntry(id, r.u8.byteOffset, r.lo, r.hi, r.whi);
     else this.setEntry(id, 0, 0, -1, -1);
   }
 
   /**
-   * The packet's table entry: its window in linear memory while an XDP run has moved it in (helpers
-   * such as bpf_xdp_adjust_head move the window, never the bytes), else slow-path only.
+   * The packet's table entry: its window in linear memory while an XDP run has moved it in or its
+   * frame lives there (helpers such as bpf_xdp_adjust_head move the window, never the bytes), else
+   * slow-path only.
    */
   refreshPacket(): void {
     const r = this.M.R[REGION_PACKET];
-    if (this.packetIn && r !== undefined) this.setEntry(REGION_PACKET, W.PACKET_AREA, r.lo, r.hi, r.whi);
-    else this.setEntry(REGION_PACKET, 0, 0, -1, -1);
+    if (r === undefined) return;
+    if (this.packetIn) this.packetEntry(W.PACKET_AREA, r.lo, r.hi, r.whi);
+    else if (this.holds(r.u8)) this.packetEntry(r.u8.byteOffset, r.lo, r.hi, r.whi);
+    else this.packetEntry(0, 0, -1, -1);
   }
 
-  /**
-   * The context image (wasmLayout.ts CTX_IMAGE) from the current XDP run: the packet pointers
-   * as the kernel's context rewrite gives them (Machine.loadCtx) and the device fields.
-   */
-  refreshCtx(): void {
-    const x = this.M.xdp;
-    const i32 = this.i32;
-    if (x === null) {
-      i32[W.CTX_VALID >> 2] = 0;
-      return;
-    }
-    const o = W.CTX_IMAGE >> 2;
-    const b = x.buffer;
-    i32[o] = (ADDR_BASE + b.data) | 0;
-    i32[o + 1] = REGION_PACKET;
-    i32[o + 2] = (ADDR_BASE + b.dataEnd) | 0;
-    i32[o + 3] = REGION_PACKET;
-    i32[o + 4] = (ADDR_BASE + b.dataMeta) | 0;
-    i32[o + 5] = REGION_PACKET;
-    i32[o + 6] = x.ctx.ingressIfindex | 0;
-    i32[o + 7] = 0;
-    i32[o + 8] = x.ctx.rxQueueIndex | 0;
-    i32[o + 9] = 0;
-    i32[o + 10] = x.ctx.egressIfindex | 0;
-    i32[o + 11] = 0;
-    i32[W.CTX_VALID >> 2] = 1;
+  /** The packet's entry, written only when it changed (a run's entry: stores to memory cost). */
+  private packetEntry(base: number, lo: number, hi: number, whi: number): void {
+    const p = this.packetShadow;
+    if (p[0] === base && p[1] === lo && p[2] === hi && p[3] === whi) return;
+    p[0] = base;
+    p[1] = lo;
+    p[2] = hi;
+    p[3] = whi;
+    this.setEntry(REGION_PACKET, base, lo, hi, whi);
   }
+  private readonly packetShadow = [0, 0, -1, -1];
 
   /** `exec` memory: a view of `length` bytes in linear memory (grows the memory when needed). */
   memoryView(length: number): Uint8Array {
+    if (this.shared && length > W.EXEC_RESERVE) {
+      // Past the reserve the heap holds it: the last such area is reused when it is big enough.
+      if (this.bigExec === undefined || this.bigExec.length < length) this.bigExec = this.alloc(length);
+      if (this.bigExec.length === length) return this.bigExec;
+      return this.bigExec.subarray(0, length);
+    }
     const need = W.MEMORY_AREA + length;
     if (need > this.memory.buffer.byteLength) {
       this.memory.grow(Math.ceil((need - this.memory.buffer.byteLength) / W.PAGE));
@@ -127,6 +194,8 @@ class WasmEnv {
     }
     return this.u8.subarray(W.MEMORY_AREA, W.MEMORY_AREA + length);
   }
+
+  private bigExec: Uint8Array | undefined;
 
   /** `a.subarray(0, end)` for copying the packet in (0) and out (1): runs reuse their buffers. */
   private readonly prefixes = [
@@ -143,33 +212,27 @@ class WasmEnv {
     return p.sub;
   }
 
-  /** A DataView over packetView(length) (kept like the views: runs make none). */
-  packetDataView(length: number): DataView {
-    let v = this.packetDataViews.get(length);
-    if (v === undefined) {
-      const u8 = this.packetView(length);
-      v = new DataView(u8.buffer, u8.byteOffset, u8.byteLength);
-      this.packetDataViews.set(length, v);
+  /** The packet area's first `length` bytes and a DataView over them (kept: runs make none). */
+  packetView(length: number): Uint8Array {
+    if (length !== this.packetLength) {
+      this.packetLength = length;
+      this.packetU8 = this.u8.subarray(W.PACKET_AREA, W.PACKET_AREA + length);
+      this.packetDv = new DataView(this.packetU8.buffer, this.packetU8.byteOffset, length);
     }
-    return v;
+    return this.packetU8;
   }
 
-  packetView(length: number): Uint8Array {
-    let v = this.packetViews.get(length);
-    if (v === undefined) {
-      v = this.u8.subarray(W.PACKET_AREA, W.PACKET_AREA + length);
-      this.packetViews.set(length, v);
-    }
-    return v;
+  packetDataView(length: number): DataView {
+    this.packetView(length);
+    return this.packetDv;
   }
 
   get n(): number {
-    return (this.i32[W.SLOT_N >> 2] as number) + (this.i32[(W.SLOT_N >> 2) + 1] as number) * 4294967296;
+    return this.f64[W.SLOT_N >> 3] as number;
   }
 
   set n(v: number) {
-    this.i32[W.SLOT_N >> 2] = v | 0;
-    this.i32[(W.SLOT_N >> 2) + 1] = Math.floor(v / 4294967296) | 0;
+    this.f64[W.SLOT_N >> 3] = v;
   }
 }
 
@@ -183,6 +246,15 @@ function envOf(M: Machine): WasmEnv {
     envs.set(M, env);
   }
   return env;
+}
+
+/**
+ * Gives machine M its linear memory now (a system whose programs may run on the wasm tier, before
+ * its maps are made): with a shared memory, M.allocBytes then allocates from its heap, so map
+ * values and test-run frames live where the compiled code reaches them inline.
+ */
+export function attachLinearMemory(M: Machine): void {
+  if (wasmApi) envOf(M);
 }
 
 /**
@@ -219,10 +291,7 @@ function importsFor(M: Machine, env: WasmEnv, messages: string[]): Record<string
       env.n = M.n;
       // Only a helper that moved the packet's window (adjust_head/tail/meta) or unlocked it with a
       // write changes the packet's table entry and the context image.
-      if (M.windowMoves !== moves) {
-        env.refreshPacket();
-        env.refreshCtx();
-      }
+      if (M.windowMoves !== moves) env.refreshPacket();
       return lo;
     },
     ld(pc: number, size: number, sx: number, h: number, lo: number, off: number): number {
@@ -286,6 +355,11 @@ function importsFor(M: Machine, env: WasmEnv, messages: string[]): Record<string
     budget(pc: number): void {
       M.outOfBudget(pc, env.n);
     },
+    lookup(pc: number, mh: number, ml: number, kh: number, kl: number): number {
+      const lo = M.lookupElem(pc, mh, ml, kh, kl);
+      env.i32[slotRh] = M.rh;
+      return lo;
+    },
     tailsub(): number {
       M.n = env.n;
       const lo = M.tailInSubprogram();
@@ -310,7 +384,7 @@ class Variant {
     opts: CompileOptions,
     unlimited: boolean,
   ) {
-    const w = compileWasm(insns, opts, unlimited);
+    const w = compileWasm(insns, opts, unlimited, sharedMemory ? W.MAX_PAGES : undefined);
     try {
       this.module = new api.Module(w.bytes);
     } catch (e) {
@@ -367,7 +441,8 @@ export function compileWasmTier(insns: readonly Insn[], opts: CompileOptions): C
     let moved: Uint8Array | undefined;
     let movedView: DataView | undefined;
     let end0 = 0;
-    if (x !== null && !e.packetIn && x.buffer.bytes.length <= W.PACKET_CAPACITY) {
+    // (Not when the frame already lives in linear memory: a test run's, with a shared memory.)
+    if (x !== null && !e.packetIn && !e.holds(x.buffer.bytes) && x.buffer.bytes.length <= W.PACKET_CAPACITY) {
       const b = x.buffer;
       moved = b.bytes;
       end0 = b.dataEnd;
@@ -383,7 +458,6 @@ export function compileWasmTier(insns: readonly Insn[], opts: CompileOptions): C
       e.packetIn = true;
     }
     e.refreshPacket();
-    e.refreshCtx();
     try {
       const lo = run(
         blk,
