@@ -442,6 +442,23 @@ export class Machine {
     this.windowMoves++;
   }
 
+  /**
+   * A run's entry: syncPacket(), then lockPacket() for a test run. When the packet region ends as
+   * it was (test-run repetitions, a recycled page) this is not counted as a move (windowMoves), so
+   * tiers with tables of their own keep them.
+   */
+  enterPacket(lock: boolean): void {
+    const p = this.R[REGION_PACKET] as Region;
+    const u8 = p.u8;
+    const lo = p.lo;
+    const hi = p.hi;
+    const whi = p.whi;
+    const moves = this.windowMoves;
+    this.syncPacket();
+    if (lock) this.lockPacket();
+    if (p.u8 === u8 && p.lo === lo && p.hi === hi && p.whi === whi) this.windowMoves = moves;
+  }
+
   /** Starts watching for the first write to the packet (see packetDirty). */
   lockPacket(): void {
     (this.R[REGION_PACKET] as Region).whi = -1;

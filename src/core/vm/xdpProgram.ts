@@ -202,8 +202,7 @@ export class XdpProgram implements XdpProgramHandle, RunnableProgram {
     slot.ctx = ctx;
     M.xdp = slot;
     M.cpu = ctx.cpu;
-    M.syncPacket();
-    if (this.watchPacket) M.lockPacket();
+    M.enterPacket(this.watchPacket);
     M.n = 0;
     M.depth = 0;
     if (M.cs.length) M.cs.length = 0; // only a fault leaves frames behind

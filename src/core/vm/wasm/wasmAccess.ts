@@ -110,3 +110,46 @@ export function emitAccess(
   }
   c.op(Op.end);
 }
+
+/**
+ * A plain atomic add (BPF_ATOMIC | BPF_ADD without FETCH: counters, the common case) inline when
+ * the target is in linear memory and writable, as the JS tier does (jsAccess.ts); `slow` emits the
+ * `atomic` import's call (Machine.atomic: faults, the packet's first write, the rest).
+ */
+export function emitAtomicAdd(
+  c: ByteSink,
+  size: number,
+  base: number,
+  off: number,
+  src: number,
+  slow: () => void,
+): void {
+  c.op(Op.block).byte(VOID); // done
+  c.op(Op.block).byte(VOID); // slow
+  c.get(base).i64(32).op(Op.i64ShrU).op(Op.i32WrapI64).tee(L_H);
+  c.i32(W.TABLE_REGIONS).op(Op.i32GeU).brIf(0);
+  c.get(L_H).i32(4).op(Op.i32Shl).set(L_E);
+  c.get(base)
+    .op(Op.i32WrapI64)
+    .op(Op.i64ExtendI32S)
+    .i64(off - ADDR_BASE)
+    .op(Op.i64Add)
+    .tee(L_A);
+  c.get(L_E)
+    .mem(Op.i64Load32S, W.REGION_TABLE + 4)
+    .op(Op.i64LtS)
+    .brIf(0);
+  c.get(L_A).i64(size).op(Op.i64Add);
+  c.get(L_E)
+    .mem(Op.i64Load32S, W.REGION_TABLE + 12)
+    .op(Op.i64GtS)
+    .brIf(0);
+  c.get(L_A).op(Op.i32WrapI64).get(L_E).mem(Op.i32Load, W.REGION_TABLE).op(Op.i32Add).tee(L_E);
+  c.get(L_E);
+  if (size === 8) c.mem(Op.i64Load).get(src).op(Op.i64Add).mem(Op.i64Store);
+  else c.mem(Op.i32Load).get(src).op(Op.i32WrapI64).op(Op.i32Add).mem(Op.i32Store);
+  c.br(1);
+  c.op(Op.end); // slow path:
+  slow();
+  c.op(Op.end);
+}

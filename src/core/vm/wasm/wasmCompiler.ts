@@ -8,7 +8,7 @@ import { findLabels } from '../blockLabels';
 import { analyzeInit, defsUses, MAIN_ENTRY, SUB_ENTRY } from '../initAnalysis';
 import type { CompileOptions } from '../compiler';
 import { LoadError } from '../vmFault';
-import { emitAccess, emitAtomicAddress } from './wasmAccess';
+import { emitAccess, emitAtomicAdd, emitAtomicAddress } from './wasmAccess';
 import { emitAlu32, emitAlu64, emitCond } from './wasmAlu';
 import * as F from './wasmFrame';
 import {
@@ -302,13 +302,15 @@ export function compileWasm(
           setFlags([1, 2, 3, 4, 5], 0);
           continue;
         }
-        for (let r = 1; r <= 5; r++)
-          c.i32(0)
-            .get(R(r))
-            .mem(Op.i64Store, W.SLOT_ARGS + 8 * (r - 1));
         storeN();
         c.i32(0).get(L_DEPTH).mem(Op.i32Store, W.SLOT_DEPTH);
-        c.i32(pc).i32(i.imm).call(FN.call);
+        // r1–r5 as (hi, lo) arguments: the import writes them straight into Machine.A.
+        c.i32(pc).i32(i.imm);
+        for (let r = 1; r <= 5; r++) {
+          c.get(R(r)).i64(32).op(Op.i64ShrU).op(Op.i32WrapI64);
+          c.get(R(r)).op(Op.i32WrapI64);
+        }
+        c.call(FN.call);
         r0FromImport();
         loadN();
         setFlags([0], 1);
@@ -371,13 +373,24 @@ export function compileWasm(
       emitAccess(c, pc, size, R(d), i.off, { store: cls === I.BPF_ST ? { imm: i.imm } : { reg: R(s) } });
       continue;
     }
-    // Atomics: the JS machine does them (Machine.atomic) on the region's bytes.
-    c.i32(pc).i32(size).i32(i.imm);
-    emitAtomicAddress(c, R(d), i.off);
-    c.get(R(s)).i64(32).op(Op.i64ShrU).op(Op.i32WrapI64).get(R(s)).op(Op.i32WrapI64);
-    c.get(R(0)).i64(32).op(Op.i64ShrU).op(Op.i32WrapI64).get(R(0)).op(Op.i32WrapI64);
-    storeN();
-    c.call(FN.atomic);
+    // Atomics: the JS machine does them (Machine.atomic) on the region's bytes; a plain add inline.
+    const atomicCall = (): void => {
+      c.i32(pc).i32(size).i32(i.imm);
+      emitAtomicAddress(c, R(d), i.off);
+      c.get(R(s)).i64(32).op(Op.i64ShrU).op(Op.i32WrapI64).get(R(s)).op(Op.i32WrapI64);
+      c.get(R(0)).i64(32).op(Op.i64ShrU).op(Op.i32WrapI64).get(R(0)).op(Op.i32WrapI64);
+      storeN();
+      c.call(FN.atomic);
+    };
+    if (i.imm === 0x00) {
+      emitAtomicAdd(c, size, R(d), i.off, R(s), () => {
+        atomicCall();
+        c.op(Op.drop);
+      });
+      defined();
+      continue;
+    }
+    atomicCall();
     const fetchInto = i.imm === I.ATOMIC_CMPXCHG ? 0 : i.imm & I.ATOMIC_FETCH ? s : -1;
     if (fetchInto < 0) c.op(Op.drop);
     else {
@@ -399,7 +412,7 @@ export function compileWasm(
   c.get(L_FAULT_PC).get(L_FAULT_MSG).call(FN.fault).op(Op.unreachable);
 
   const types = [
-    { params: [I32, I32], results: [I32] }, // call(pc, id)
+    { params: Array<number>(12).fill(I32), results: [I32] }, // call(pc, id, r1h, r1l, … r5h, r5l)
     { params: [I32, I32, I32, I32, I32, I32], results: [I32] }, // ld(pc, size, sx, h, lo, off)
     { params: [I32, I32, I32, I32, I32, I32, I32], results: [] }, // st(pc, size, h, lo, off, vh, vl)
     { params: [I32, I32, I32, I32, I32, I32, I32, I32, I32, I32], results: [I32] }, // atomic

@@ -11,8 +11,6 @@ export const SLOT_RH = 8;
 export const SLOT_DEPTH = 12;
 /** i32: 1 when the helper just called set up a tail call (M.tail !== null). */
 export const SLOT_TAIL = 16;
-/** 5 × i64: r1–r5 of a helper call. */
-export const SLOT_ARGS = 24;
 
 /** bpf-to-bpf call frames: r6–r9, the callee-saved "written" flags, the return block. */
 export const CALL_STACK = 64;

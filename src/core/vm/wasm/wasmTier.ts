@@ -107,6 +107,7 @@ class WasmEnv {
     this.mapped = true;
     for (let id = 0; id < W.TABLE_REGIONS; id++) this.setEntry(id, 0, 0, -1, -1);
     this.packetShadow.splice(0, 4, 0, 0, -1, -1);
+    this.seenMoves = -1;
     for (let d = 0; d <= MAX_CALL_FRAMES; d++) {
       const r = this.M.R[REGION_STACK0 + d];
       if (!r) continue;
@@ -178,6 +179,8 @@ class WasmEnv {
     this.setEntry(REGION_PACKET, base, lo, hi, whi);
   }
   private readonly packetShadow = [0, 0, -1, -1];
+  /** Machine.windowMoves when the packet's entry was last refreshed. */
+  seenMoves = -1;
 
   /** `exec` memory: a view of `length` bytes in linear memory (grows the memory when needed). */
   memoryView(length: number): Uint8Array {
@@ -273,15 +276,33 @@ export function placeRawMemory(M: Machine, bytes: Uint8Array): Uint8Array {
 /** The imports of a module instance for machine M (wasmCompiler.ts IMPORTS, in order). */
 function importsFor(M: Machine, env: WasmEnv, messages: string[]): Record<string, unknown> {
   const slotRh = W.SLOT_RH >> 2;
-  const args = W.SLOT_ARGS >> 2;
   const fns: Record<(typeof IMPORTS)[number], unknown> = {
-    call(pc: number, id: number): number {
+    call(
+      pc: number,
+      id: number,
+      a1h: number,
+      a1l: number,
+      a2h: number,
+      a2l: number,
+      a3h: number,
+      a3l: number,
+      a4h: number,
+      a4l: number,
+      a5h: number,
+      a5l: number,
+    ): number {
       const i32 = env.i32;
       const A = M.A;
-      for (let k = 0; k < 5; k++) {
-        A[2 * k] = i32[args + 2 * k + 1] as number;
-        A[2 * k + 1] = i32[args + 2 * k] as number;
-      }
+      A[0] = a1h;
+      A[1] = a1l;
+      A[2] = a2h;
+      A[3] = a2l;
+      A[4] = a3h;
+      A[5] = a3l;
+      A[6] = a4h;
+      A[7] = a4l;
+      A[8] = a5h;
+      A[9] = a5l;
       M.n = env.n;
       M.depth = i32[W.SLOT_DEPTH >> 2] as number;
       const moves = M.windowMoves;
@@ -457,7 +478,10 @@ export function compileWasmTier(insns: readonly Insn[], opts: CompileOptions): C
       M.lockPacket();
       e.packetIn = true;
     }
-    e.refreshPacket();
+    if (e.seenMoves !== M.windowMoves) {
+      e.seenMoves = M.windowMoves;
+      e.refreshPacket();
+    }
     try {
       const lo = run(
         blk,
