@@ -106,6 +106,7 @@ const PROGRAMS: Program[] = [
   { file: 'helpers.bpf.c' },
   { file: 'tailsub.bpf.c', prog: 'xdp_main' },
   { file: '../../../examples/redirect.bpf.c', preload: { tx_port: [['01000000', '01000000']] } },
+  { file: 'sharedvalues.bpf.c', preload: { arr: [['03000000', '2a000000000000000000000000000000']] } },
 ];
 
 /** Map types whose values are kernel ids (prog array, map-in-map): compared by key only. */

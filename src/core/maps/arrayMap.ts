@@ -11,7 +11,8 @@ import { REGION_CACHE_LIMIT, ValueRegions } from './valueRegions';
 
 export class ArrayMap extends BpfMap {
   readonly percpu: boolean;
-  private readonly cpus: number;
+  /** Values per index: possible CPUs for PERCPU_ARRAY, else 1. */
+  readonly cpus: number;
   /** storage[cpu] holds max_entries values. */
   private readonly storage: PagedValues[];
   private readonly regions: ValueRegions;
@@ -38,8 +39,15 @@ export class ArrayMap extends BpfMap {
         v.set(init.subarray(i * def.valueSize, Math.min(init.length, (i + 1) * def.valueSize)));
       }
     }
-    this.regions = new ValueRegions(host, def.maxEntries * this.cpus <= REGION_CACHE_LIMIT);
+    this.regionsKept = def.maxEntries * this.cpus <= REGION_CACHE_LIMIT;
+    this.regions = new ValueRegions(host, this.regionsKept);
   }
+
+  /**
+   * Value regions live as long as the map (never swept): a lookup's answer may be remembered, as
+   * the wasm tier's inline lookups do (wasmTier.ts, the kernel's array_map_gen_lookup).
+   */
+  readonly regionsKept: boolean;
 
   /** The bytes of one slot (user-space view; shared with the program's region). */
   slot(index: number, cpu = 0): Uint8Array {

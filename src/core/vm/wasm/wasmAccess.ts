@@ -153,3 +153,60 @@ export function emitAtomicAdd(
   slow();
   c.op(Op.end);
 }
+
+/**
+ * bpf_map_lookup_elem inline for arrays whose lookups may be (MAP_DESC, wasmTier.ts): the map
+ * pointer in r1 names a described map, the key is 4 readable bytes at r2, index ≥ max_entries is
+ * NULL, else the remembered pointer; anything else (or a pointer not made yet) takes `slow`, the
+ * `lookup` import, which remembers it. The answer goes to `r0`.
+ */
+export function emitArrayLookup(c: ByteSink, r0: number, r1: number, r2: number, slow: () => void): void {
+  const KEY = TEMP_I32;
+  const DESC = TEMP_I32 + 1;
+  c.op(Op.block).byte(VOID); // done
+  c.op(Op.block).byte(VOID); // slow
+  c.get(r1).op(Op.i32WrapI64).i32(ADDR_BASE).op(Op.i32Ne).brIf(0);
+  c.get(r1).i64(32).op(Op.i64ShrU).op(Op.i32WrapI64).tee(L_H);
+  c.i32(W.TABLE_REGIONS).op(Op.i32GeU).brIf(0);
+  c.get(L_H).i32(4).op(Op.i32Shl).tee(DESC);
+  c.mem(Op.i32Load, W.MAP_DESC).op(Op.i32Eqz).brIf(0);
+  // The key: 4 bytes through the region table, as a load would read them.
+  c.get(r2).i64(32).op(Op.i64ShrU).op(Op.i32WrapI64).tee(L_H);
+  c.i32(W.TABLE_REGIONS).op(Op.i32GeU).brIf(0);
+  c.get(L_H).i32(4).op(Op.i32Shl).set(L_E);
+  c.get(r2).op(Op.i32WrapI64).op(Op.i64ExtendI32S).i64(-ADDR_BASE).op(Op.i64Add).tee(L_A);
+  c.get(L_E)
+    .mem(Op.i64Load32S, W.REGION_TABLE + 4)
+    .op(Op.i64LtS)
+    .brIf(0);
+  c.get(L_A).i64(4).op(Op.i64Add);
+  c.get(L_E)
+    .mem(Op.i64Load32S, W.REGION_TABLE + 8)
+    .op(Op.i64GtS)
+    .brIf(0);
+  c.get(L_A).op(Op.i32WrapI64).get(L_E).mem(Op.i32Load, W.REGION_TABLE).op(Op.i32Add);
+  c.mem(Op.i32Load).set(KEY);
+  // index ≥ max_entries: NULL (array_map_gen_lookup's bounds check).
+  c.get(KEY)
+    .get(DESC)
+    .mem(Op.i32Load, W.MAP_DESC + 4)
+    .op(Op.i32GeU)
+    .op(Op.if)
+    .byte(VOID);
+  c.i64(0).set(r0).br(2);
+  c.op(Op.end);
+  // table + (key + cpu * stride) * 8
+  c.get(DESC).mem(Op.i32Load, W.MAP_DESC);
+  c.get(KEY)
+    .i32(0)
+    .mem(Op.i32Load, W.SLOT_CPU)
+    .get(DESC)
+    .mem(Op.i32Load, W.MAP_DESC + 8)
+    .op(Op.i32Mul);
+  c.op(Op.i32Add).i32(3).op(Op.i32Shl).op(Op.i32Add);
+  c.mem(Op.i64Load).tee(r0).op(Op.i64Eqz).brIf(0);
+  c.br(1);
+  c.op(Op.end); // slow path:
+  slow();
+  c.op(Op.end);
+}

@@ -8,7 +8,7 @@ import { findLabels } from '../blockLabels';
 import { analyzeInit, defsUses, MAIN_ENTRY, SUB_ENTRY } from '../initAnalysis';
 import type { CompileOptions } from '../compiler';
 import { LoadError } from '../vmFault';
-import { emitAccess, emitAtomicAdd, emitAtomicAddress } from './wasmAccess';
+import { emitAccess, emitArrayLookup, emitAtomicAdd, emitAtomicAddress } from './wasmAccess';
 import { emitAlu32, emitAlu64, emitCond } from './wasmAlu';
 import * as F from './wasmFrame';
 import {
@@ -290,14 +290,16 @@ export function compileWasm(
         if (i.imm === BPF_FUNC_MAP_LOOKUP_ELEM) {
           // The machine's direct lookup (Machine.lookupElem, as the JS tier calls it): r1 and r2 as
           // arguments, nothing through the argument slots; the value's region is in the table.
-          storeN();
-          c.i32(pc);
-          for (const r of [1, 2]) {
-            c.get(R(r)).i64(32).op(Op.i64ShrU).op(Op.i32WrapI64);
-            c.get(R(r)).op(Op.i32WrapI64);
-          }
-          c.call(FN.lookup);
-          r0FromImport();
+          emitArrayLookup(c, R(0), R(1), R(2), () => {
+            storeN();
+            c.i32(pc);
+            for (const r of [1, 2]) {
+              c.get(R(r)).i64(32).op(Op.i64ShrU).op(Op.i32WrapI64);
+              c.get(R(r)).op(Op.i32WrapI64);
+            }
+            c.call(FN.lookup);
+            r0FromImport();
+          });
           setFlags([0], 1);
           setFlags([1, 2, 3, 4, 5], 0);
           continue;

@@ -11,6 +11,8 @@ export const SLOT_RH = 8;
 export const SLOT_DEPTH = 12;
 /** i32: 1 when the helper just called set up a tail call (M.tail !== null). */
 export const SLOT_TAIL = 16;
+/** i32: the CPU of the current run (M.cpu: per-CPU arrays' inline lookups). */
+export const SLOT_CPU = 20;
 
 /** bpf-to-bpf call frames: r6–r9, the callee-saved "written" flags, the return block. */
 export const CALL_STACK = 64;
@@ -43,8 +45,16 @@ export const STACK_AREA = 2048;
 /** The packet's bytes (headroom + frame + tailroom) during an XDP run whose frame is elsewhere. */
 export const PACKET_AREA = REGION_TABLE + TABLE_REGIONS * ENTRY_BYTES;
 export const PACKET_CAPACITY = 65536;
+/**
+ * Inline array lookups (the kernel's array_map_gen_lookup): per region id below TABLE_REGIONS,
+ * for a map handle whose lookups may be inlined, the address of its pointer table (one i64 per
+ * index and CPU: the value's pointer once a lookup made its region, else 0), max_entries, and the
+ * CPU stride (max_entries for PERCPU_ARRAY, else 0); table address 0 for every other region.
+ */
+export const MAP_DESC = PACKET_AREA + PACKET_CAPACITY;
+export const MAP_DESC_BYTES = 16;
 /** `exec` memory (the r1 buffer). */
-export const MEMORY_AREA = PACKET_AREA + PACKET_CAPACITY;
+export const MEMORY_AREA = MAP_DESC + TABLE_REGIONS * MAP_DESC_BYTES;
 
 export const PAGE = 65536;
 export const BASE_PAGES = Math.ceil(MEMORY_AREA / PAGE);

@@ -295,3 +295,46 @@ void test('XDP programs: every fixture object gives the same results, packets an
   }
   assert.ok(compared > 50, `only ${compared} lines compared`);
 });
+
+void test('map values are one set of bytes for compiled code, helpers and user space, on both tiers', () => {
+  // sharedvalues.bpf.c: the program writes values helpers read, helpers write values the program
+  // reads through earlier pointers; a per-CPU array and an out-of-range index take the wasm tier's
+  // inline array lookup (after a first lookup remembered the pointer); user space sets arr[3].
+  const file = path.resolve(__dirname, '../../../../test/fixtures/programs/obj/sharedvalues.bpf.o');
+  const u64 = (b: Uint8Array | number, off = 0): bigint =>
+    typeof b === 'number' ? BigInt(b) : new DataView(b.buffer, b.byteOffset).getBigUint64(off, true);
+  const key = (k: number): Uint8Array => new Uint8Array([k, 0, 0, 0]);
+  const dumps: string[] = [];
+  for (const tier of ['js', 'wasm'] as const) {
+    const obj = loadObject(new Uint8Array(fs.readFileSync(file)), {
+      name: 'sharedvalues',
+      system: new BpfSystem({ tier }),
+    });
+    const arr = obj.map('arr')!;
+    const value = new Uint8Array(16);
+    value[0] = 42;
+    assert.equal(arr.userUpdate(key(3), value, 0), 0);
+    const prog = obj.program('xdp_shared_values')!;
+    const frame = buildFrame({ udp: {} });
+    for (const [cpu, repeat] of [
+      [0, 3],
+      [1, 2],
+      [0, 1],
+    ] as const) {
+      const r = prog.testRun(frame, { cpu, repeat });
+      assert.equal(r.fault, undefined, `${tier}: ${r.fault?.message}`);
+      assert.equal(r.retval, 2, `${tier}: XDP_PASS (the helper's write is seen through w)`);
+    }
+    const a1 = arr.userLookup(key(1)) as Uint8Array;
+    assert.equal(u64(a1), 6n, `${tier}: the program's increments`);
+    assert.equal(u64(obj.map('copies')!.userLookup(new Uint8Array([5, 0, 0, 0])) as Uint8Array), 6n);
+    const a2 = arr.userLookup(key(2)) as Uint8Array;
+    assert.equal(u64(a2), 60n, `${tier}: w->a + 10 on every run`);
+    assert.equal(u64(a2, 8), 0x1122334455667788n);
+    assert.equal(u64(arr.userLookup(key(3)) as Uint8Array, 8), 48n, `${tier}: user space's 42 + 6`);
+    const pc = obj.map('per_cpu')!.userLookup(key(1)) as Uint8Array;
+    assert.deepEqual([u64(pc, 0), u64(pc, 8)], [4n * 0x88n, 2n * 0x88n], `${tier}: per CPU`);
+    dumps.push(JSON.stringify(obj.maps.map((m) => m.dump())));
+  }
+  assert.equal(dumps[0], dumps[1]);
+});

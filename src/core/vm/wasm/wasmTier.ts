@@ -6,6 +6,8 @@ import type { CompiledProgram, CompileOptions } from '../compiler';
 import type { Machine } from '../machine';
 import { MAX_CALL_FRAMES, REGION_MEMORY, REGION_PACKET, REGION_STACK0, STACK_SIZE } from '../machine';
 import { ADDR_BASE } from '../memory';
+import type { Region } from '../memory';
+import { ArrayMap } from '../../maps/arrayMap';
 import { LoadError } from '../vmFault';
 import { compileWasm } from './wasmCompiler';
 import { IMPORTS } from './wasmFrame';
@@ -42,6 +44,13 @@ const sharedMemory: boolean = ((): boolean => {
 })();
 
 type RunFn = (blk: number, main: number, ...rest: number[]) => number;
+
+/** An inlined array's pointer table in linear memory (wasmLayout.ts MAP_DESC). */
+interface LookupTable {
+  at: number;
+  stride: number;
+  map: ArrayMap;
+}
 
 /** The linear memory of one machine and the views the imports use. */
 class WasmEnv {
@@ -148,9 +157,41 @@ class WasmEnv {
     this.i32[o + 3] = whi;
   }
 
+  /**
+   * Pointer tables of the maps whose lookups the compiled code inlines, by their handle's region
+   * id (MAP_DESC): arrays whose value regions live as long as the map, in a shared memory.
+   */
+  readonly lookupTables: (LookupTable | undefined)[] = [];
+
+  private describeMap(id: number, r: Region): void {
+    const map = r.ref;
+    if (!this.shared || !(map instanceof ArrayMap) || !map.regionsKept || this.lookupTables[id]) return;
+    const max = map.def.maxEntries;
+    const bytes = this.alloc(max * map.cpus * 8);
+    if (!this.holds(bytes)) return;
+    const t: LookupTable = { at: bytes.byteOffset, stride: map.percpu ? max : 0, map };
+    this.lookupTables[id] = t;
+    const o = (W.MAP_DESC + id * W.MAP_DESC_BYTES) >> 2;
+    this.i32[o] = t.at;
+    this.i32[o + 1] = max;
+    this.i32[o + 2] = t.stride;
+  }
+
+  /** Remembers a lookup's answer (`lookup` import) where the inline lookup finds it next time. */
+  remember(mh: number, kh: number, kl: number, vh: number): void {
+    const t = this.lookupTables[mh];
+    const k = this.M.R[kh];
+    if (t === undefined || k === undefined || vh === 0) return;
+    const key = k.dv.getUint32(kl - ADDR_BASE, true);
+    const o = (t.at + (key + this.M.cpu * t.stride) * 8) >> 2;
+    this.i32[o] = ADDR_BASE;
+    this.i32[o + 1] = vh;
+  }
+
   /** Copies region `id`'s window into the table (or marks it slow-path only). */
   refresh(id: number): void {
     const r = this.M.R[id];
+    if (r !== undefined && r.kind === 'map') this.describeMap(id, r);
     if (r && this.holds(r.u8)) this.setEntry(id, r.u8.byteOffset, r.lo, r.hi, r.whi);
     else this.setEntry(id, 0, 0, -1, -1);
   }
@@ -181,6 +222,8 @@ class WasmEnv {
   private readonly packetShadow = [0, 0, -1, -1];
   /** Machine.windowMoves when the packet's entry was last refreshed. */
   seenMoves = -1;
+  /** The CPU in SLOT_CPU. */
+  cpu = 0;
 
   /** `exec` memory: a view of `length` bytes in linear memory (grows the memory when needed). */
   memoryView(length: number): Uint8Array {
@@ -379,6 +422,7 @@ function importsFor(M: Machine, env: WasmEnv, messages: string[]): Record<string
     lookup(pc: number, mh: number, ml: number, kh: number, kl: number): number {
       const lo = M.lookupElem(pc, mh, ml, kh, kl);
       env.i32[slotRh] = M.rh;
+      if (env.lookupTables[mh] !== undefined) env.remember(mh, kh, kl, M.rh);
       return lo;
     },
     tailsub(): number {
@@ -477,6 +521,10 @@ export function compileWasmTier(insns: readonly Insn[], opts: CompileOptions): C
       // copied back, and a test run does not restore it.
       M.lockPacket();
       e.packetIn = true;
+    }
+    if (e.cpu !== M.cpu) {
+      e.cpu = M.cpu;
+      e.i32[W.SLOT_CPU >> 2] = M.cpu;
     }
     if (e.seenMoves !== M.windowMoves) {
       e.seenMoves = M.windowMoves;
