@@ -70,7 +70,8 @@ function aluLoop({ A, I, runRaw }: Engine): BenchRow {
   };
 }
 
-function kernelNsPerRun(
+/** ns per `bpftool prog run … repeat 1000000` of `prog` in `obj` on `frame` (CPU 0), or undefined. */
+export function kernelNsPerRun(
   obj: string,
   frame: Uint8Array,
   dir: string,

@@ -4,6 +4,7 @@
 // share these, as programs loaded into one kernel do.
 import type { BpfMap, MapDef } from '../maps/bpfMap';
 import { createMap } from '../maps/createMap';
+import { ArrayMap } from '../maps/arrayMap';
 import type { RedirectMapEnvironment } from '../maps/redirectMapEnv';
 import { anyIfindexExists } from '../maps/redirectMapEnv';
 import { MapMemory } from '../maps/mapMemory';
@@ -88,6 +89,11 @@ export class BpfSystem implements HelperEnvironment {
     const map = createMap(def, host, { redirectEnv: this.redirectEnv, ...(initial ? { initial } : {}) });
     map.id = this.nextMapId++;
     map.handle = m.allocRegion('map', new Uint8Array(0), false, `map '${def.name}'`, map);
+    if (map instanceof ArrayMap && map.regionsKept) {
+      // Lookups answered from a table once made (Machine.lookupElem; array_map_gen_lookup).
+      const max = map.def.maxEntries;
+      map.handle.lookupTable = { max, stride: map.percpu ? max : 0, ids: new Int32Array(max * map.cpus) };
+    }
     this.maps.push(map);
     return map;
   }

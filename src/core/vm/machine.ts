@@ -314,6 +314,20 @@ export class Machine {
     const m = this.R[mh];
     const k = this.R[kh];
     const a = kl - ADDR_BASE;
+    const t = m?.lookupTable;
+    if (t !== undefined && ml === ADDR_BASE && k !== undefined && a >= k.lo && a + 4 <= k.hi) {
+      // An array's lookup as the kernel inlines it: NULL past max_entries, else the value's region.
+      const i = k.dv.getUint32(a, true);
+      if (i >= t.max) {
+        this.rh = 0;
+        return 0;
+      }
+      const id = t.ids[i + this.cpu * t.stride] as number;
+      if (id !== 0) {
+        this.rh = id;
+        return ADDR_BASE;
+      }
+    }
     if (m !== undefined && m.kind === 'map' && ml === ADDR_BASE && k !== undefined && a >= k.lo) {
       const map = m.ref as BpfMap;
       if (a + map.def.keySize <= k.hi) {
@@ -328,6 +342,7 @@ export class Machine {
           this.rh = 0;
           return 0;
         }
+        if (t !== undefined) t.ids[k.dv.getUint32(a, true) + this.cpu * t.stride] = r.id;
         this.rh = r.id;
         return ADDR_BASE;
       }

@@ -25,7 +25,20 @@ function viewOf(u8: Uint8Array): DataView {
   return dv;
 }
 
+/**
+ * For a map handle whose lookups may be answered from a table (an array whose value regions live as
+ * long as the map: the kernel's array_map_gen_lookup): the region id of each index's value per CPU
+ * (index + cpu * stride), 0 until a lookup made it.
+ */
+export interface LookupTable {
+  readonly max: number;
+  readonly stride: number;
+  readonly ids: Int32Array;
+}
+
 export class Region {
+  /** Map handles: see LookupTable (set by BpfSystem.createMap). */
+  lookupTable: LookupTable | undefined = undefined;
   /** Bytes visible through this region; an access at offset o touches u8[o .. o+size). */
   u8: Uint8Array;
   dv: DataView;
