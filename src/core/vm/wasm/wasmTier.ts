@@ -222,8 +222,9 @@ class WasmEnv {
   private readonly packetShadow = [0, 0, -1, -1];
   /** Machine.windowMoves when the packet's entry was last refreshed. */
   seenMoves = -1;
-  /** The CPU in SLOT_CPU. */
+  /** The CPU in SLOT_CPU, the flag in SLOT_TAIL. */
   cpu = 0;
+  tailFlag = 0;
 
   /** `exec` memory: a view of `length` bytes in linear memory (grows the memory when needed). */
   memoryView(length: number): Uint8Array {
@@ -346,13 +347,17 @@ function importsFor(M: Machine, env: WasmEnv, messages: string[]): Record<string
       A[7] = a4l;
       A[8] = a5h;
       A[9] = a5l;
-      M.n = env.n;
+      const n = env.n;
+      M.n = n;
       M.depth = i32[W.SLOT_DEPTH >> 2] as number;
       const moves = M.windowMoves;
       const lo = M.call(pc, id);
       i32[slotRh] = M.rh;
-      i32[W.SLOT_TAIL >> 2] = M.tail !== null ? 1 : 0;
-      env.n = M.n;
+      // Written only when they change (stores to a shared memory cost): only a tail call sets the
+      // flag, only callbacks (bpf_loop …) add instructions.
+      const tail = M.tail !== null ? 1 : 0;
+      if (tail !== env.tailFlag) i32[W.SLOT_TAIL >> 2] = env.tailFlag = tail;
+      if (M.n !== n) env.n = M.n;
       // Only a helper that moved the packet's window (adjust_head/tail/meta) or unlocked it with a
       // write changes the packet's table entry and the context image.
       if (M.windowMoves !== moves) env.refreshPacket();
