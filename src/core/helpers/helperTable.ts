@@ -53,8 +53,20 @@ export const TAIL_CALL_HELPER_ID = helperByName('bpf_tail_call')?.id ?? 12;
 export const helperArgs = (id: number): number =>
   helperById(id)?.args.filter((a) => a.type !== '...').length ?? 5;
 
-/** Helper functions indexed by id. */
+/** Helper functions indexed by id (one table: the compiler binds calls to it, see helperImpl). */
 export function helperTable(): (HelperFn | undefined)[] {
+  return [...sharedTable];
+}
+
+/**
+ * The implementation of helper `id`, for the JS tier to call directly (a monomorphic call site V8
+ * can inline, instead of Machine.call's table dispatch); undefined: the call goes through M.call.
+ */
+export const helperImpl = (id: number): HelperFn | undefined => sharedTable[id];
+
+const sharedTable: (HelperFn | undefined)[] = buildTable();
+
+function buildTable(): (HelperFn | undefined)[] {
   const table: (HelperFn | undefined)[] = [];
   for (const [name, fn] of Object.entries(implementations)) {
     const info = helperByName(name);

@@ -8,6 +8,7 @@ import * as I from './isa';
 import type { Insn } from './isa';
 import { ADDR_BASE } from './memory';
 import { REGION_CTX } from './machine';
+import type { HelperFn } from './machine';
 import { LoadError } from './vmFault';
 import { analyzeInit, defsUses, MAIN_ENTRY, SUB_ENTRY } from './initAnalysis';
 import { findLabels, hasLoop } from './blockLabels';
@@ -37,6 +38,11 @@ export interface CompileOptions {
    * raw `exec` turns it off: conformance programs may rely on registers starting at zero.
    */
   uninitFaults?: boolean;
+  /**
+   * The implementation of helper `id` (helperTable.ts helperImpl): the JS tier calls it directly;
+   * without one (or undefined) a call goes through Machine.call and the machine's table.
+   */
+  helperImpl?: (id: number) => HelperFn | undefined;
   /** Number of arguments of helper `id` (the uninitialised-read check reads r1..rN). Default 5. */
   helperArgs?: (id: number) => number;
   /** Validates a helper id at load time; returns an error message for unknown ids. */
@@ -193,9 +199,11 @@ export function generate(insns: readonly Insn[], opts: CompileOptions = {}): str
           k = 0;
           continue;
         }
+        // A helper the options name is called directly (`H<id>`, bound by compile()).
+        const direct = opts.helperImpl?.(i.imm) !== undefined;
         out.push(
           `${flush()} A[0] = r1h; A[1] = r1l; A[2] = r2h; A[3] = r2l; A[4] = r3h; A[5] = r3l; A[6] = r4h; A[7] = r4l; A[8] = r5h; A[9] = r5l;`,
-          `S.n = n; r0l = S.call(${pc}, ${i.imm}); r0h = S.rh; n = S.n; ${setFlags([0], 1)} ${setFlags([1, 2, 3, 4, 5], 0)}`,
+          `S.n = n; r0l = ${direct ? `H${i.imm}(S, ${pc})` : `S.call(${pc}, ${i.imm})`}; r0h = S.rh; n = S.n; ${setFlags([0], 1)} ${setFlags([1, 2, 3, 4, 5], 0)}`,
         );
         k = 0;
         // A taken tail call never returns. From the main program the run loop starts the target;
@@ -263,10 +271,16 @@ export function compile(insns: readonly Insn[], opts: CompileOptions = {}): Comp
   // fields only) and works in Node and in a browser worker alike.
   // The parenthesised function is compiled eagerly by V8 (its PIFE heuristic): parsing a big
   // program (katran: 60 ms) happens at load, not inside the first run.
+  // Helpers called directly: one constant per id, so each call site is monomorphic.
+  const ids = [...new Set([...body.matchAll(/\bH(\d+)\(S, /g)].map((m) => Number(m[1])))];
+  const helpers = ids.map((id) => `const H${id} = HT[${id}];`).join(' ');
+  const table: (HelperFn | undefined)[] = [];
+  for (const id of ids) table[id] = opts.helperImpl?.(id);
   // eslint-disable-next-line @typescript-eslint/no-implied-eval
   const factory = new Function(
     'L',
-    `"use strict"; return (function bpfProgram(S, pc, a1h, a1l, a2h, a2l, a3h, a3l, a4h, a4l, a5h, a5l) {\n${body}\n});`,
-  ) as (lib: typeof vmLib) => CompiledProgram;
-  return factory(vmLib);
+    'HT',
+    `"use strict"; ${helpers} return (function bpfProgram(S, pc, a1h, a1l, a2h, a2l, a3h, a3l, a4h, a4l, a5h, a5l) {\n${body}\n});`,
+  ) as (lib: typeof vmLib, helpers: (HelperFn | undefined)[]) => CompiledProgram;
+  return factory(vmLib, table);
 }

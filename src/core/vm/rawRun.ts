@@ -6,7 +6,7 @@ import { placeRawMemory } from './wasm/wasmTier';
 import { decodeInsns, INSN_SIZE } from './isa';
 import { DEFAULT_BUDGET, REGION_MEMORY } from './machine';
 import { BpfSystem } from './bpfSystem';
-import { helperArgs, TAIL_CALL_HELPER_ID, unsupportedHelper } from '../helpers/helperTable';
+import { helperArgs, helperImpl, TAIL_CALL_HELPER_ID, unsupportedHelper } from '../helpers/helperTable';
 import type { RunnableProgram } from './machine';
 import { ADDR_BASE, pairToBigInt } from './memory';
 import { LoadError, VmFault } from './vmFault';
@@ -40,6 +40,7 @@ export function runRaw(
     checkHelper: (id, pc) =>
       unsupportedHelper(id, false) ? `pc ${pc}: ${unsupportedHelper(id, false)}` : undefined,
     tailCallHelper: TAIL_CALL_HELPER_ID,
+    helperImpl,
     helperArgs,
     uninitFaults: false,
     tier: opts.tier ?? 'js',
