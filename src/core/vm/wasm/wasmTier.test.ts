@@ -9,6 +9,7 @@ import fc from 'fast-check';
 import { loadObject } from '../../elf/loadObject';
 import { buildFrame } from '../../packet/frameBuilder';
 import { BpfSystem } from '../bpfSystem';
+import type { ArrayMap } from '../../maps/arrayMap';
 import * as A from '../asm';
 import * as I from '../isa';
 import type { Insn } from '../isa';
@@ -334,6 +335,11 @@ void test('map values are one set of bytes for compiled code, helpers and user s
     assert.equal(u64(arr.userLookup(key(3)) as Uint8Array, 8), 48n, `${tier}: user space's 42 + 6`);
     const pc = obj.map('per_cpu')!.userLookup(key(1)) as Uint8Array;
     assert.deepEqual([u64(pc, 0), u64(pc, 8)], [4n * 0x88n, 2n * 0x88n], `${tier}: per CPU`);
+    if (tier === 'wasm' && typeof SharedArrayBuffer !== 'undefined')
+      assert.ok(
+        (arr as ArrayMap).slot(1).buffer instanceof SharedArrayBuffer,
+        'the values live in the linear memory',
+      );
     dumps.push(JSON.stringify(obj.maps.map((m) => m.dump())));
   }
   assert.equal(dumps[0], dumps[1]);
