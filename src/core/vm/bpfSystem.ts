@@ -14,7 +14,7 @@ import type { HelperEnvironment } from './machine';
 import type { Region } from './memory';
 import type { RouteTable } from '../helpers/fibLookup';
 import type { VmTier } from './compiler';
-import { attachLinearMemory } from './wasm/wasmTier';
+import { attachLinearMemory } from './wasm/wasmEnv';
 
 export interface BpfSystemOptions {
   /** Number of possible CPUs (per-CPU maps, CPUMAP keys). Default 2 (this project's machines). */

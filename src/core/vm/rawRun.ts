@@ -2,7 +2,7 @@
 // (`xdp-lab exec`, cli.md): optional memory whose address is in r1, r10 at a 512-byte stack.
 import { compile } from './compiler';
 import type { CompiledProgram, VmTier } from './compiler';
-import { placeRawMemory } from './wasm/wasmTier';
+import { placeRawMemory } from './wasm/wasmEnv';
 import { decodeInsns, INSN_SIZE } from './isa';
 import { DEFAULT_BUDGET, REGION_MEMORY } from './machine';
 import { BpfSystem } from './bpfSystem';
