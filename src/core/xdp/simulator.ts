@@ -21,11 +21,11 @@ import { type Backlog, type NicPoll, type PollItem, poll, pollPending } from './
 import { NetContext } from './netContext';
 import { RedirectInfo } from './redirectInfo';
 import type { SimDevice, VethRxQueue } from './simDevice';
-import { BufferPool, frameBytes, frameLength, makeBuffer, refillBuffer, type SimFrame } from './simFrame';
+import { BufferPool, frameBytes, makeBuffer, refillBuffer, type SimFrame } from './simFrame';
 import { FAULT, type ProgramHook, type SimHost } from './simHost';
 import { SimTrace, type Where } from './simTrace';
 import type { DropReason, FrameInfo, SimEvent, SimStep, SimSummary, Topology } from './simulationResult';
-import { vethXmitSkb } from './vethXmit';
+import { vethXmitBurst } from './vethXmit';
 import { xdpDoFlush } from './xdpFlush';
 import { XDP_REDIRECT } from './xdpAction';
 import type { XskSocket } from './xskRedirect';
@@ -34,6 +34,8 @@ import { XdpDispatcher } from './xdpDispatcher';
 
 /** netdev_budget: frames one softirq run may handle before it yields (a new run, a new context). */
 export const NETDEV_BUDGET = 300;
+/** Ifindexes below this are looked up in an array (a scenario's are small; imported hosts' may not be). */
+const DENSE_IFINDEX = 1 << 16;
 /** Freed frame objects kept for reuse (with their pages). */
 const FRAME_POOL_MAX = 4096;
 
@@ -71,6 +73,8 @@ export class Simulator implements SimHost {
 
   private readonly devices: SimDevice[];
   private readonly byIfindex = new Map<number, SimDevice>();
+  /** The same for ifindexes below DENSE_IFINDEX: an array read instead of a Map lookup per redirect. */
+  private readonly denseIfindex: (SimDevice | undefined)[] = [];
   private readonly xsks = new Map<string, XskSocket>();
   private readonly cpumapTargets = new Map<CpumapEntry, CpumapTarget>();
   /** Device bulk queues by device slot, then CPU. */
@@ -110,6 +114,8 @@ export class Simulator implements SimHost {
       d.slot = i;
       this.byIfindex.set(d.ifindex, d);
     });
+    const top = Math.min(DENSE_IFINDEX, 1 + Math.max(0, ...devices.map((d) => d.ifindex)));
+    for (let i = 0; i < top; i++) this.denseIfindex.push(this.byIfindex.get(i));
     for (const x of xsks) this.xsks.set(x.name, x);
     const cpus = topology.cpus;
     this.devQueues = devices.map(() => []);
@@ -141,7 +147,8 @@ export class Simulator implements SimHost {
   // ---- lookups ------------------------------------------------------------------------------------
 
   findDevice(ifindex: number): SimDevice | undefined {
-    return this.byIfindex.get(ifindex);
+    const dense = this.denseIfindex;
+    return ifindex >= 0 && ifindex < dense.length ? dense[ifindex] : this.byIfindex.get(ifindex);
   }
 
   deviceByIfindex(ifindex: number): SimDevice {
@@ -479,11 +486,9 @@ export class Simulator implements SimHost {
     this.runLimit += frames.length * (this.options.maxRunsPerFrame ?? 1000);
     const where: Where = { id: 0, cpu };
     if (kind === 'from') {
-      for (const f of frames) {
-        if (!dev.up) this.drop(where, dev, f, 'device_down');
-        else if (frameLength(f) > dev.mtu + dev.hardHeaderLen) this.drop(where, dev, f, 'tx_mtu');
-        else vethXmitSkb(this, where, dev, f);
-      }
+      if (!dev.up)
+        for (let i = 0; i < frames.length; i++) this.drop(where, dev, frames[i] as SimFrame, 'device_down');
+      else vethXmitBurst(this, where, dev, frames);
     } else {
       const item: NicPoll = { kind: 'nic', dev, queue, frames, pos: 0, weight: frames.length };
       (this.pollLists[cpu] as PollItem[]).push(item);
