@@ -540,8 +540,10 @@ export class Simulation {
       const total = t.count * list.length;
       for (let i = 0; i < total; i += t.burst) {
         const n = Math.min(t.burst, total - i);
-        frames.length = 0;
-        for (let k = 0; k < n; k++) frames.push(sim.newFrame(list[(i + k) % list.length] as Uint8Array, ti));
+        // Slots written in place: emptying the array (length = 0) would free its backing store and
+        // make every burst grow a new one.
+        if (frames.length > n) frames.length = n;
+        for (let k = 0; k < n; k++) frames[k] = sim.newFrame(list[(i + k) % list.length] as Uint8Array, ti);
         if (!sim.guardedBurst(t.kind, dev, t.queue, t.cpu, frames)) break outer;
         injected += n;
         yield injected;

@@ -18,6 +18,7 @@ import { CpumapTarget } from './cpumapTarget';
 import { DevBulkQueue } from './devBulkQueue';
 import { testRunBatch } from './liveTestRun';
 import { type Backlog, type NicPoll, type PollItem, poll, pollPending } from './napiPoll';
+import { FrameQueue } from './frameQueue';
 import { NetContext } from './netContext';
 import { RedirectInfo } from './redirectInfo';
 import type { SimDevice, VethRxQueue } from './simDevice';
@@ -79,7 +80,8 @@ export class Simulator implements SimHost {
   private readonly cpumapTargets = new Map<CpumapEntry, CpumapTarget>();
   /** Device bulk queues by device slot, then CPU. */
   private readonly devQueues: DevBulkQueue[][];
-  private readonly pollLists: PollItem[][];
+  /** softnet_data.poll_list per CPU: a growing ring, so a poll taken off and put back allocates nothing. */
+  private readonly pollLists: FrameQueue<PollItem>[];
   private readonly backlogs: Backlog[];
   private readonly woken: CpumapTarget[] = [];
   private readonly warnedFaults = new Set<number>();
@@ -119,7 +121,7 @@ export class Simulator implements SimHost {
     for (const x of xsks) this.xsks.set(x.name, x);
     const cpus = topology.cpus;
     this.devQueues = devices.map(() => []);
-    this.pollLists = Array.from({ length: cpus }, () => []);
+    this.pollLists = Array.from({ length: cpus }, () => new FrameQueue<PollItem>(8, true));
     this.backlogs = Array.from({ length: cpus }, (_, cpu) => ({
       kind: 'backlog' as const,
       cpu,
@@ -428,7 +430,7 @@ export class Simulator implements SimHost {
   scheduleVeth(rq: VethRxQueue, cpu: number): void {
     if (rq.scheduled || rq.ring.length === 0) return;
     rq.scheduled = true;
-    (this.pollLists[cpu] as PollItem[]).push(rq);
+    (this.pollLists[cpu] as FrameQueue<PollItem>).push(rq);
   }
 
   enqueueBacklog(cpu: number, dev: SimDevice, frame: SimFrame): void {
@@ -437,17 +439,17 @@ export class Simulator implements SimHost {
     b.devs.push(dev);
     if (b.scheduled) return;
     b.scheduled = true;
-    (this.pollLists[cpu] as PollItem[]).push(b);
+    (this.pollLists[cpu] as FrameQueue<PollItem>).push(b);
   }
 
   /** net_rx_action until this CPU's poll list is empty; each run is one context (§1.2). */
   runSoftirqs(cpu: number): void {
-    const list = this.pollLists[cpu] as PollItem[];
+    const list = this.pollLists[cpu] as FrameQueue<PollItem>;
     while (list.length) {
       const ctx = this.openContext(cpu, 'softirq');
       let budget = NETDEV_BUDGET;
       while (list.length && budget > 0) {
-        const item = list.shift() as PollItem;
+        const item = list.shift();
         budget -= poll(this, ctx, item);
         if (pollPending(item)) list.push(item);
         else if (item.kind !== 'nic') item.scheduled = false;
@@ -461,7 +463,7 @@ export class Simulator implements SimHost {
     for (;;) {
       let busy = false;
       for (let cpu = 0; cpu < this.pollLists.length; cpu++)
-        if ((this.pollLists[cpu] as PollItem[]).length) {
+        if ((this.pollLists[cpu] as FrameQueue<PollItem>).length) {
           busy = true;
           this.runSoftirqs(cpu);
         }
@@ -491,7 +493,7 @@ export class Simulator implements SimHost {
       else vethXmitBurst(this, where, dev, frames);
     } else {
       const item: NicPoll = { kind: 'nic', dev, queue, frames, pos: 0, weight: frames.length };
-      (this.pollLists[cpu] as PollItem[]).push(item);
+      (this.pollLists[cpu] as FrameQueue<PollItem>).push(item);
     }
     this.drain();
   }
