@@ -172,8 +172,14 @@ export class Simulator implements SimHost {
   }
 
   devBulkQueue(dev: SimDevice, cpu: number): DevBulkQueue {
-    const qs = this.devQueues[dev.slot] as DevBulkQueue[];
-    return (qs[cpu] ??= new DevBulkQueue(dev, cpu));
+    const q = (this.devQueues[dev.slot] as DevBulkQueue[])[cpu];
+    return q !== undefined ? q : this.newDevBulkQueue(dev, cpu);
+  }
+
+  private newDevBulkQueue(dev: SimDevice, cpu: number): DevBulkQueue {
+    const q = new DevBulkQueue(dev, cpu);
+    (this.devQueues[dev.slot] as DevBulkQueue[])[cpu] = q;
+    return q;
   }
 
   cpumapTarget(entry: CpumapEntry, mapId: number): CpumapTarget {
