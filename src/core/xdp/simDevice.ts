@@ -78,6 +78,8 @@ export class SimDevice {
   }
 
   readonly hardHeaderLen = ETH_HLEN;
+  /** The verdict of `prog` when it is `r0 = K; exit` (set by the host; -1 otherwise): see Simulator.runProgram. */
+  constVerdict = -1;
   private featureCache = -1;
   /** Set once the host is built: from then on xdp_features no longer change and are cached. */
   frozen = false;

@@ -13,6 +13,7 @@ import { addAction, emptySummary } from '../trace/summary';
 import type { CpumapEntry } from '../maps/cpumap';
 import { XdpProgram } from '../vm/xdpProgram';
 import type { ProgramFault, XdpProgramHandle, XdpRunContext } from '../vm/xdpRun';
+import { constantVerdict } from './constantVerdict';
 import { runKthread } from './cpumapKthread';
 import { CpumapTarget } from './cpumapTarget';
 import { DevBulkQueue } from './devBulkQueue';
@@ -114,6 +115,7 @@ export class Simulator implements SimHost {
     this.devices = devices;
     devices.forEach((d, i) => {
       d.slot = i;
+      d.constVerdict = d.prog ? constantVerdict(d.prog) : -1;
       this.byIfindex.set(d.ifindex, d);
     });
     const top = Math.min(DENSE_IFINDEX, 1 + Math.max(0, ...devices.map((d) => d.ifindex)));
@@ -349,7 +351,11 @@ export class Simulator implements SimHost {
     rc.redirect = ctx.ri;
     let action: number;
     let fault: ProgramFault | undefined;
-    if (prog instanceof XdpProgram) {
+    // A device's `return XDP_PASS;` placeholder (what a veth peer needs for NAPI): the kernel's JIT
+    // makes it two instructions; here its verdict is known without entering the VM — same counts,
+    // no map, packet or redirect-info access to miss, and it cannot fault.
+    if (prog === dev.prog && dev.constVerdict >= 0) action = dev.constVerdict;
+    else if (prog instanceof XdpProgram) {
       action = prog.runAction(frame.buf, rc) >>> 0;
       fault = prog.takeFault();
     } else if (prog instanceof XdpDispatcher) {
