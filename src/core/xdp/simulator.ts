@@ -88,7 +88,10 @@ export class Simulator implements SimHost {
   private readonly warnedFaults = new Set<number>();
   /** Devices in the order they first got a verdict (the order finish() folds them in). */
   private readonly verdictOrder: SimDevice[] = [];
-  private readonly freeFrames: SimFrame[] = [];
+  /** Freed frames, a stack in freeFrames[0..freeCount): slots are kept, because an array popped
+   *  empty and pushed full again per burst has its backing store shrunk and regrown by V8. */
+  private readonly freeFrames: (SimFrame | undefined)[] = [];
+  private freeCount = 0;
   private nextContext = 1;
   private nextFrame = 1;
   private runs = 0;
@@ -294,7 +297,7 @@ export class Simulator implements SimHost {
         summary: describeFrame(bytes).text,
       });
     this.summary.frames.total++;
-    const f = this.freeFrames.pop();
+    const f = this.freeCount > 0 ? this.freeFrames[--this.freeCount] : undefined;
     if (!f)
       return {
         id,
@@ -317,7 +320,7 @@ export class Simulator implements SimHost {
 
   /** The frame's journey ended (freed): the object and its page are reused by a later frame. */
   private release(f: SimFrame): void {
-    if (this.freeFrames.length < FRAME_POOL_MAX) this.freeFrames.push(f);
+    if (this.freeCount < FRAME_POOL_MAX) this.freeFrames[this.freeCount++] = f;
   }
 
   cloneFrame(f: SimFrame): SimFrame {
