@@ -30,6 +30,11 @@ export interface SimFrame {
 /** Total length (linear + frags), the length every MTU/size check uses (§1.5). */
 export function frameLength(f: SimFrame): number {
   const b = f.buf;
+  // Small enough to inline into every per-frame check; frames with frags take the loop.
+  return b.frags.length === 0 ? b.dataEnd - b.data : withFrags(b);
+}
+
+function withFrags(b: XdpBuffer): number {
   let n = b.dataEnd - b.data;
   const frags = b.frags;
   for (let i = 0; i < frags.length; i++) n += (frags[i] as Uint8Array).length;
