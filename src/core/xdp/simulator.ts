@@ -482,10 +482,9 @@ export class Simulator implements SimHost {
           busy = true;
           this.runSoftirqs(cpu);
         }
-      const t = this.woken.shift();
-      if (t) {
+      if (this.woken.length) {
         busy = true;
-        runKthread(this, t);
+        runKthread(this, this.woken.shift() as CpumapTarget);
       }
       if (!busy) return;
     }
