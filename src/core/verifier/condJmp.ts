@@ -21,6 +21,7 @@ import {
   u32,
 } from './regState';
 import type { VState } from './state';
+import { mayPointToSpinLock } from './spinLock';
 import {
   tnumAnd,
   tnumConst,
@@ -411,7 +412,7 @@ function markPtrOrNull(st: VState, id: number, isNull: boolean): void {
       r.type = 'map_ptr';
       r.map = r.map.inner;
     }
-    r.id = 0;
+    if (!mayPointToSpinLock(r)) r.id = 0;
   });
 }
 

@@ -17,6 +17,7 @@ import { isNullReg, markKnown, markNotInit, markRegKnown, markUnknown } from './
 import type { Checkpoint, PathStep } from './state';
 import { clearWriteMarks, FuncState, MAX_CALL_FRAMES, propagateLiveness, statesEqual, VState } from './state';
 import { markPrecise } from './precision';
+import { checkCallWhileLocked, checkExitWhileLocked, checkGlobalCallWhileLocked } from './spinLock';
 
 export interface DoCheckResult {
   processed: number;
@@ -277,6 +278,7 @@ function step(env: VerifierEnv, st: VState, insn: Insn, pc: number, pending: Pen
       if (op === I.JMP_CALL) {
         if (cls !== I.BPF_JMP) fail(`unknown opcode ${insn.op.toString(16)}`);
         if (isPseudoCall(insn)) return checkFuncCall(env, st, insn, pc);
+        checkCallWhileLocked(st, insn.src === I.PSEUDO_KFUNC_CALL ? 'kfunc' : 'helper', insn.imm);
         if (insn.src === I.PSEUDO_KFUNC_CALL) {
           const name = env.kfuncAt(pc);
           if (!name) fail(`kernel btf_id ${insn.imm} is not a function`);
@@ -384,6 +386,7 @@ function checkFuncCall(env: VerifierEnv, st: VState, insn: Insn, pc: number): nu
   const target = pc + insn.imm + 1;
   const g = env.globalFuncs.get(target);
   if (g) {
+    checkGlobalCallWhileLocked(st);
     const num = env.cfg.subprogs.indexOf(target);
     try {
       g.params.forEach((p, i) => {
@@ -445,11 +448,13 @@ function checkExit(env: VerifierEnv, st: VState): number {
   }
   if (st.cur.subprog !== 0) {
     // A global sub-program's own exit (check_return_code for subprograms).
+    checkExitWhileLocked(st, 'BPF_EXIT instruction in main prog');
     const r0 = readReg(st, 0);
     if (r0.type !== 'scalar')
       fail(`At subprogram exit the register R0 is not a scalar value (${regTypeStr(r0)})`);
     return -1;
   }
+  checkExitWhileLocked(st, 'BPF_EXIT instruction in main prog');
   if (st.refs.length) {
     const r = st.refs[0] as { id: number; insn: number };
     fail(

@@ -15,6 +15,7 @@ import type { VState } from './state';
 import { BPF_REG_SIZE, STACK_SPILL, STACK_ZERO } from './state';
 import { tnumIsConst } from './tnum';
 import { markPrecise } from './precision';
+import { processSpinLock, SPIN_LOCK_ID } from './spinLock';
 
 const MEM_TYPES: RegType[] = ['stack', 'pkt', 'pkt_meta', 'map_key', 'map_value', 'mem'];
 const MEM_TYPE_NAMES = 'fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem, buf, trusted_ptr_';
@@ -215,6 +216,9 @@ export function checkHelperCall(env: VerifierEnv, st: VState, id: number, pc: nu
         );
         break;
       }
+      case 'spin_lock':
+        processSpinLock(st, regno, id === SPIN_LOCK_ID, pc);
+        break;
       case 'ringbuf_mem':
       case 'btf_sock':
         if (proto.release === a) releaseId = reg.refObjId;
@@ -279,7 +283,8 @@ export function checkHelperCall(env: VerifierEnv, st: VState, id: number, pc: nu
         r0.type = 'btf_id';
         r0.maybeNull = true;
       }
-      if (r0.maybeNull) r0.id = ++env.idGen;
+      // A map value with a bpf_spin_lock gets an id even when it cannot be NULL (the lock's identity).
+      if (r0.maybeNull || r0.map?.fields?.some((f) => f.kind === 'spin_lock')) r0.id = ++env.idGen;
       break;
   }
   if (proto.acquire) {

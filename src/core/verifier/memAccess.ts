@@ -26,6 +26,7 @@ import {
   STACK_SPILL,
   STACK_ZERO,
 } from './state';
+import { checkMapFields } from './mapFields';
 import { tnumAdd, tnumConst, tnumIsAligned, tnumIsConst, tnumStr } from './tnum';
 
 export const BPF_MAX_VAR_OFF = 1 << 29;
@@ -299,6 +300,7 @@ export function checkMemAccess(
     if (t === 'write' && rdonlyProg)
       fail(`write into map forbidden, value_size=${map?.valueSize ?? 0} off=${o} size=${size}`);
     checkMemRegion(reg, regno, o, size, map?.valueSize ?? 0, false);
+    checkMapFields(reg, o, size, true);
     if (dst) {
       markUnknown(dst);
       // bpf_map_direct_read: a frozen read-only map tracks its contents as known scalars.
@@ -374,6 +376,7 @@ export function checkHelperMem(
       if (t === 'write' && reg.map && reg.map.flags & 0x80)
         fail(`write into map forbidden, value_size=${reg.map.valueSize} off=${reg.off} size=${size}`);
       checkMemRegion(reg, regno, reg.off, size, reg.map?.valueSize ?? 0, zeroOk);
+      checkMapFields(reg, reg.off, size, false);
       return;
     case 'mem':
       checkMemRegion(reg, regno, reg.off, size, reg.memSize, zeroOk);

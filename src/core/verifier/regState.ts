@@ -1,6 +1,7 @@
 // One register's abstract value (struct bpf_reg_state): its type, id, fixed and variable offset,
 // and the scalar bounds (u64/s64/u32/s32 min/max + tnum) with the kernel's bounds bookkeeping
 // (__mark_reg_known, __mark_reg_unknown, reg_bounds_sync, coerce_reg_to_size) from verifier.c.
+import type { MapField } from './mapFields';
 import type { Tnum } from './tnum';
 import {
   TNUM_UNKNOWN,
@@ -43,6 +44,8 @@ export interface VMap {
   inner?: VMap;
   /** A frozen read-only map's (.rodata's) bytes: reads at constant offsets are known values. */
   frozenData?: Uint8Array;
+  /** The value's special fields from its BTF (btf_record); undefined: the map has no BTF. */
+  fields?: readonly MapField[];
 }
 
 export const S64_MIN = -(1n << 63n);

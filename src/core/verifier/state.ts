@@ -2,6 +2,7 @@
 // stack slots (STACK_INVALID/SPILL/MISC/ZERO per byte), cloning for branches, and the
 // containment test used for pruning (states_equal → regsafe/stacksafe, range_within/tnum_in).
 import type { HistEntry } from './precision';
+import type { ActiveLock } from './spinLock';
 import { markNotInit, Reg } from './regState';
 import { tnumIn } from './tnum';
 
@@ -102,6 +103,8 @@ export class VState {
   frames: FuncState[];
   /** Acquired references (sockets, ring buffer records) not yet released. */
   refs: Reference[] = [];
+  /** The bpf_spin_lock held (active_locks), if any. */
+  lock: ActiveLock | undefined = undefined;
   path: PathStep | undefined = undefined;
   /** The checkpoint this state descends from (is_state_visited's parent). */
   parent: Checkpoint | undefined = undefined;
@@ -116,6 +119,7 @@ export class VState {
   clone(): VState {
     const s = new VState(this.frames.map((f) => f.clone()));
     s.refs = this.refs.map((r) => ({ ...r }));
+    s.lock = this.lock;
     s.path = this.path;
     s.parent = this.parent;
     s.hist = this.hist;
@@ -294,6 +298,10 @@ export function statesEqual(
   const ids = idmap.reset();
   for (let i = 0; i < old.refs.length; i++)
     if (!ids.ok((old.refs[i] as Reference).id, (cur.refs[i] as Reference).id)) return false;
+  // refsafe: the same lock held (active_locks, the lock's id through the id map).
+  if (!old.lock !== !cur.lock) return false;
+  if (old.lock && cur.lock && (old.lock.map !== cur.lock.map || !ids.ok(old.lock.id, cur.lock.id)))
+    return false;
   for (let fi = 0; fi < old.frames.length; fi++) {
     const o = old.frames[fi] as FuncState;
     const c = cur.frames[fi] as FuncState;
