@@ -10,6 +10,7 @@ import type { Reg } from './regState';
 import { isNullReg, markNotInit, markRegKnown, markUnknown } from './regState';
 import type { VState } from './state';
 import { markPrecise } from './precision';
+import { checkDynptrKfunc, isDynptrKfunc } from './dynptr';
 
 /**
  * One argument: the context; memory the kfunc writes of a fixed size (`out`); memory of the size the
@@ -59,7 +60,8 @@ const DEV_BOUND = new Set([
  */
 export function kfuncLoadRefusal(names: Iterable<string>): string | undefined {
   for (const name of names) {
-    if (!KFUNCS.has(name)) return `libbpf: extern (func ksym) '${name}': not found in kernel or module BTFs`;
+    if (!KFUNCS.has(name) && !isDynptrKfunc(name))
+      return `libbpf: extern (func ksym) '${name}': not found in kernel or module BTFs`;
     if (DEV_BOUND.has(name)) return 'the program could not be loaded: Invalid argument';
   }
   return undefined;
@@ -67,6 +69,10 @@ export function kfuncLoadRefusal(names: Iterable<string>): string | undefined {
 
 /** check_kfunc_call for the call at `pc` to `name`. */
 export function checkKfuncCall(env: VerifierEnv, st: VState, name: string, pc: number): void {
+  if (isDynptrKfunc(name)) {
+    if (!env.gpl) fail('cannot call kernel function from non-GPL compatible program');
+    return checkDynptrKfunc(env, st, name, pc);
+  }
   const proto = KFUNCS.get(name);
   // libbpf stops before the kernel sees the program (bpf_object__resolve_ksym_func_btf_id).
   if (!proto) fail(`libbpf: extern (func ksym) '${name}': not found in kernel or module BTFs`);

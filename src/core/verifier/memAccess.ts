@@ -21,11 +21,13 @@ import {
   LIVE_WRITTEN,
   markStackRead,
   MAX_BPF_STACK,
+  STACK_DYNPTR,
   STACK_INVALID,
   STACK_MISC,
   STACK_SPILL,
   STACK_ZERO,
 } from './state';
+import { checkNoDynptrWrite, destroyIfDynptr } from './dynptr';
 import { checkMapFields } from './mapFields';
 import { tnumAdd, tnumConst, tnumIsAligned, tnumIsConst, tnumStr } from './tnum';
 
@@ -165,6 +167,7 @@ function stackWrite(
     const lo = Number(reg.smin) + off;
     const hi = Number(reg.smax) + off + size;
     const zero = (value && isNullReg(value)) || imm === 0;
+    for (let o = lo; o < hi; o++) destroyIfDynptr(st, f, Math.floor((-o - 1) / BPF_REG_SIZE));
     for (let o = lo; o < hi; o++) {
       const slot = -o - 1;
       const s = f.slot(Math.floor(slot / BPF_REG_SIZE));
@@ -177,6 +180,7 @@ function stackWrite(
   const o = Number(BigInt.asIntN(64, reg.varOff.value)) + off;
   const slot = -o - 1;
   const spi = Math.floor(slot / BPF_REG_SIZE);
+  destroyIfDynptr(st, f, spi);
   const s = f.slot(spi);
   // Only a whole-slot write screens earlier reads from the parent state (REG_LIVE_WRITTEN).
   if (size === BPF_REG_SIZE) s.live |= LIVE_WRITTEN;
@@ -262,6 +266,9 @@ function stackRead(st: VState, reg: Reg, off: number, size: number, dst: Reg | u
     }
     return;
   }
+  // check_stack_read_fixed_off: MISC, ZERO and (as root) INVALID bytes read; a dynptr's do not.
+  for (let i = 0; i < size; i++)
+    if (f.byteType(o + i) === STACK_DYNPTR) fail(`invalid read from stack off ${o}+${i} size ${size}`);
   if (!dst) return;
   let zero = 0;
   for (let i = 0; i < size; i++) if (f.byteType(o + i) === STACK_ZERO) zero++;
@@ -391,7 +398,10 @@ export function checkHelperMem(
         const slot = -o - 1;
         const s = f.slot(Math.floor(slot / BPF_REG_SIZE));
         if (t === 'read') markStackRead(st, reg.frameno, Math.floor(slot / BPF_REG_SIZE));
+        if (t === 'read' && s.types[slot % BPF_REG_SIZE] === STACK_DYNPTR)
+          fail(`invalid read from stack R${regno} off ${minOff}+${o - minOff} size ${size}`);
         if (t === 'write') {
+          checkNoDynptrWrite(f, o);
           // Raw (uninit) memory: the helper writes it, the bytes become MISC.
           if (s.types[BPF_REG_SIZE - 1] === STACK_SPILL) {
             s.types.fill(STACK_MISC);

@@ -90,6 +90,9 @@ export class Reg {
   memSize = 0;
   /** The exact value mattered on some path (mark_chain_precision); pruning compares it. */
   precise = false;
+  /** A dynptr slice (PTR_TO_MEM): the dynptr's id (dynptr_id) and its DYNPTR_TYPE_* flag. */
+  dynptrId = 0;
+  dynptrKind: 'local' | 'ringbuf' | 'skb' | 'xdp' | undefined = undefined;
 
   clone(): Reg {
     const r = new Reg();
@@ -119,6 +122,8 @@ export class Reg {
     this.frameno = o.frameno;
     this.memSize = o.memSize;
     this.precise = o.precise;
+    this.dynptrId = o.dynptrId;
+    this.dynptrKind = o.dynptrKind;
   }
 
   isPointer(): boolean {
@@ -182,6 +187,8 @@ export function markUnknown(r: Reg): void {
   r.frameno = 0;
   r.memSize = 0;
   r.precise = false;
+  r.dynptrId = 0;
+  r.dynptrKind = undefined;
   r.varOff = TNUM_UNKNOWN;
   mark64Unbounded(r);
   mark32Unbounded(r);

@@ -10,6 +10,8 @@ export const STACK_INVALID = 0;
 export const STACK_SPILL = 1;
 export const STACK_MISC = 2;
 export const STACK_ZERO = 3;
+/** Half of a 16-byte struct bpf_dynptr (dynptr.ts keeps its kind and id in the slot's spilled reg). */
+export const STACK_DYNPTR = 4;
 export const MAX_BPF_STACK = 512;
 export const BPF_REG_SIZE = 8;
 export const MAX_CALL_FRAMES = 8;
