@@ -107,6 +107,8 @@ export class VState {
   refs: Reference[] = [];
   /** The bpf_spin_lock held (active_locks), if any. */
   lock: ActiveLock | undefined = undefined;
+  /** callback_unroll_depth: callback iterations on this path (iterations are not infinite loops). */
+  callbackDepth = 0;
   path: PathStep | undefined = undefined;
   /** The checkpoint this state descends from (is_state_visited's parent). */
   parent: Checkpoint | undefined = undefined;
@@ -122,6 +124,7 @@ export class VState {
     const s = new VState(this.frames.map((f) => f.clone()));
     s.refs = this.refs.map((r) => ({ ...r }));
     s.lock = this.lock;
+    s.callbackDepth = this.callbackDepth;
     s.path = this.path;
     s.parent = this.parent;
     s.hist = this.hist;
