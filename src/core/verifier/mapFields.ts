@@ -53,14 +53,24 @@ function kptrOf(btf: Btf, typeId: number): { kind: MapFieldKind; name: string } 
   return { kind, name: btf.resolve(tag.sizeOrType)?.name ?? '' };
 }
 
+/** Types visited per map value at most: nested arrays of structs in a fuzzed BTF stay cheap. */
+const VISIT_BUDGET = 4096;
+
 /** btf_find_field over a struct (nested structs and arrays of fields included), at byte `base`. */
-function collect(btf: Btf, typeId: number, base: number, out: MapField[], depth: number): void {
+function collect(
+  btf: Btf,
+  typeId: number,
+  base: number,
+  out: MapField[],
+  depth: number,
+  budget: { left: number },
+): void {
   const t = btf.resolve(typeId);
-  if (!t || depth > 8) return;
+  if (!t || depth > 8 || --budget.left < 0) return;
   if (t.kind === BTF_KIND.ARRAY && t.array) {
     const esz = btf.sizeOf(t.array.type) ?? 0;
     const n = Math.min(t.array.nelems, 64);
-    for (let i = 0; i < n && esz > 0; i++) collect(btf, t.array.type, base + i * esz, out, depth + 1);
+    for (let i = 0; i < n && esz > 0; i++) collect(btf, t.array.type, base + i * esz, out, depth + 1, budget);
     return;
   }
   if (t.kind !== BTF_KIND.STRUCT && t.kind !== BTF_KIND.UNION) return;
@@ -75,7 +85,7 @@ function collect(btf: Btf, typeId: number, base: number, out: MapField[], depth:
     if (!mt) continue;
     const special = mt.kind === BTF_KIND.STRUCT ? BY_STRUCT[mt.name] : undefined;
     if (special) out.push({ kind: special.kind, off, size: special.size });
-    else collect(btf, m.type, off, out, depth + 1);
+    else collect(btf, m.type, off, out, depth + 1, budget);
   }
 }
 
@@ -91,7 +101,7 @@ export function mapValueFields(btf: Btf | undefined): Map<string, MapField[]> {
     const value = def.members.find((m) => m.name === 'value');
     const ptr = value ? btf.resolve(value.type) : undefined;
     const fields: MapField[] = [];
-    if (ptr && ptr.kind === BTF_KIND.PTR) collect(btf, ptr.sizeOrType, 0, fields, 0);
+    if (ptr && ptr.kind === BTF_KIND.PTR) collect(btf, ptr.sizeOrType, 0, fields, 0, { left: VISIT_BUDGET });
     out.set(vt.name, fields);
   }
   return out;
