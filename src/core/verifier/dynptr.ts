@@ -7,8 +7,7 @@ import type { VerifierEnv } from './env';
 import { constVarOff } from './mapFields';
 import { checkHelperMem, checkMemAccess, checkPtrOffReg } from './memAccess';
 import { markPrecise } from './precision';
-import type { Reg } from './regState';
-import { markConstZero, markNotInit, markUnknown } from './regState';
+import { markConstZero, markNotInit, markUnknown, Reg } from './regState';
 import type { FuncState, StackSlot, VState } from './state';
 import { BPF_REG_SIZE, LIVE_WRITTEN, markStackRead, STACK_DYNPTR, STACK_INVALID } from './state';
 
@@ -31,6 +30,12 @@ export interface DynptrInfo {
 
 /** How a dynptr argument is expected: a stack slot to initialise, or an initialised dynptr. */
 export type DynptrUse = { uninit: DynptrKind } | { init: DynptrKind | undefined };
+
+function notInitReg(): Reg {
+  const r = new Reg();
+  markNotInit(r);
+  return r;
+}
 
 function withLine(fn: () => number, line: string): number {
   try {
@@ -82,11 +87,13 @@ export function processDynptrArg(
       const slot = f.slot(s);
       slot.types.fill(STACK_DYNPTR);
       slot.live |= LIVE_WRITTEN;
-      markNotInit(slot.spilled);
-      slot.spilled.memSize = KIND_CODES.indexOf(use.uninit);
-      slot.spilled.off = s === spi ? 1 : 0;
-      slot.spilled.id = id;
-      slot.spilled.refObjId = refObjId;
+      // A register of its own (never written in place: state copies may share a slot's register).
+      const r = notInitReg();
+      r.memSize = KIND_CODES.indexOf(use.uninit);
+      r.off = s === spi ? 1 : 0;
+      r.id = id;
+      r.refObjId = refObjId;
+      slot.spilled = r;
     }
     return { kind: use.uninit, id, refObjId };
   }
@@ -115,7 +122,7 @@ export function releaseDynptr(st: VState, refObjId: number): void {
     for (const s of f.stack)
       if (s.types[0] === STACK_DYNPTR && s.spilled.refObjId === refObjId) {
         s.types.fill(STACK_INVALID);
-        markNotInit(s.spilled);
+        s.spilled = notInitReg();
       }
 }
 
@@ -134,7 +141,7 @@ export function destroyIfDynptr(st: VState, f: FuncState, spi: number): void {
   const id = first.spilled.id;
   for (const x of [first, second]) {
     x.types.fill(STACK_INVALID);
-    markNotInit(x.spilled);
+    x.spilled = notInitReg();
   }
   // Only plain PTR_TO_MEM[_OR_NULL] slices (bpf_dynptr_data's) are invalidated, as in the kernel.
   st.forEachReg((r) => {
