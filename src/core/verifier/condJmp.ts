@@ -92,10 +92,15 @@ function rev(op: number): number {
 const isPktAny = (r: Reg): boolean => r.type === 'pkt' || r.type === 'pkt_meta' || r.type === 'pkt_end';
 const isPtr = (r: Reg): boolean => r.type !== 'scalar' && r.type !== 'not_init';
 
-/** reg_not_null */
+/** reg_not_null (a referenced PTR_TO_BTF_ID, e.g. a checked nf_conn, is trusted: never NULL) */
 function regNotNull(r: Reg): boolean {
   if (r.maybeNull) return false;
-  return r.type === 'map_value' || r.type === 'map_key' || r.type === 'mem';
+  return (
+    r.type === 'map_value' ||
+    r.type === 'map_key' ||
+    r.type === 'mem' ||
+    (r.type === 'btf_id' && r.refObjId !== 0)
+  );
 }
 
 /** is_branch_taken: 1 taken, 0 not taken, -1 unknown. */
