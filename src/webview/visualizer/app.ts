@@ -175,6 +175,8 @@ export class VisualizerApp {
     m.flows = counts.flows;
     m.drops = counts.drops;
     m.summary = counts.summary;
+    if (counts.misses) m.misses = counts.misses;
+    else delete m.misses;
     if (status) this.status = status;
     this.pane.graph = buildGraph(m);
     await this.relayout(false);

@@ -11,8 +11,9 @@ export interface GraphNode {
   readonly kind: GraphNodeKind;
   readonly title: string;
   readonly lines: readonly string[];
-  /** The XDP program attached to a device, drawn as a band inside the device's box. */
-  readonly program?: { readonly name: string; readonly lines: readonly string[] };
+  /** The XDP program attached to a device, drawn as a band inside the device's box; `warn`: a
+   *  line in warning colour under it (its redirect-map misses). */
+  readonly program?: { readonly name: string; readonly lines: readonly string[]; readonly warn?: string };
   readonly width: number;
   readonly height: number;
   /** What a screen reader says for the node. */
@@ -22,6 +23,8 @@ export interface GraphNode {
   readonly muted: boolean;
   /** Compared with a capture: an observed count differs from the predicted one. */
   readonly mismatch?: boolean;
+  /** Drawn as a warning: the device's program fell back after redirect-map misses. */
+  readonly warn?: boolean;
   /** Program/drop nodes: where to open the source. */
   readonly source?: { file: string; line: number };
 }
@@ -90,8 +93,9 @@ function node(
     danger?: boolean;
     muted?: boolean;
     mismatch?: boolean;
+    warn?: boolean;
     source?: { file: string; line: number };
-    program?: { name: string; lines: string[] };
+    program?: { name: string; lines: string[]; warn?: string };
   } = {},
 ): GraphNode {
   return {
@@ -100,11 +104,18 @@ function node(
     title,
     lines,
     ...(extra.program ? { program: extra.program } : {}),
-    ...box(title, lines, extra.program ? [extra.program.name, ...extra.program.lines] : []),
+    ...box(
+      title,
+      lines,
+      extra.program
+        ? [extra.program.name, ...extra.program.lines, ...(extra.program.warn ? [extra.program.warn] : [])]
+        : [],
+    ),
     aria,
     danger: extra.danger ?? false,
     muted: extra.muted ?? false,
     ...(extra.mismatch ? { mismatch: true } : {}),
+    ...(extra.warn ? { warn: true } : {}),
     ...(extra.source ? { source: extra.source } : {}),
   };
 }
@@ -151,7 +162,7 @@ export function buildGraph(model: VisModel): Graph {
     const mismatch = !!o && (o.txFrames !== c.txFrames || o.drops !== c.drops);
     // The attached program is drawn inside its device (one box per attachment keeps the chain
     // traffic → device → map entry → target short enough to read at 1400 px).
-    let program: { name: string; lines: string[] } | undefined;
+    let program: { name: string; lines: string[]; warn?: string } | undefined;
     let source: { file: string; line: number } | undefined;
     if (d.xdp) {
       const prog = model.programs.find((p) => p.name === d.xdp?.program);
@@ -176,18 +187,28 @@ export function buildGraph(model: VisModel): Graph {
           };
       if (prog?.file && prog.line) source = { file: prog.file, line: prog.line };
     }
+    // Redirect-map misses of its program: a warning line in the band, the explanations for screen readers.
+    const missed = model.misses?.rows.filter((r) => r.device === d.name) ?? [];
+    const missedFrames = missed.reduce((n, r) => n + r.count, 0);
+    if (program && missedFrames)
+      program = {
+        ...program,
+        warn: `⚠ ${formatCount(missedFrames)} redirect-map miss${missedFrames === 1 ? '' : 'es'}`,
+      };
     const aria =
       `Device ${d.name}${d.peer ? `, veth peer ${d.peer}` : ''}, ${lines.join(', ')}` +
       (program && d.xdp
         ? d.xdp.chain
           ? `; libxdp dispatcher in ${d.xdp.mode} mode running ${d.xdp.chain.map((k) => k.program).join(', ')} in that order: ${program.lines.join(', ')}`
           : `; XDP program ${d.xdp.program} in ${d.xdp.mode} mode: ${program.lines.join(', ')}`
-        : '; no XDP program');
+        : '; no XDP program') +
+      missed.map((r) => `; ${formatCount(r.count)} frames: ${r.text}`).join('');
     add(
       node(nodeId.device(d.name), 'device', d.name, lines, aria, {
         danger: !d.up,
         muted: c.rxFrames === 0 && c.txFrames === 0 && !o?.txFrames && !o?.drops,
         mismatch,
+        warn: missedFrames > 0,
         ...(program ? { program } : {}),
         ...(source ? { source } : {}),
       }),

@@ -26,10 +26,15 @@ export function nextTab(tab: Tab, forward: boolean): Tab {
 
 export function tabsView(model: VisModel | undefined, tab: Tab): VNode {
   const drops = model?.drops.reduce((a, d) => a + d.count, 0) ?? 0;
+  const misses = model?.misses?.frames ?? 0;
+  const label = (id: Tab, text: string): string =>
+    id !== 'drops'
+      ? text
+      : `${text}${drops ? ` (${formatCount(drops)})` : ''}${misses ? ` · ⚠ ${formatCount(misses)} missed` : ''}`;
   return h(
     'div',
     { class: 'tabs-inner' },
-    tabs.map(([id, label]) =>
+    tabs.map(([id, text]) =>
       h(
         'button',
         {
@@ -42,7 +47,7 @@ export function tabsView(model: VisModel | undefined, tab: Tab): VNode {
           tabindex: tab === id ? 0 : -1,
           class: id === 'drops' && drops ? 'has-drops' : '',
         },
-        id === 'drops' && drops ? `${label} (${formatCount(drops)})` : label,
+        label(id, text),
       ),
     ),
   );
