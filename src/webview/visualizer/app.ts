@@ -14,7 +14,7 @@ import {
 import type { Endpoint } from '../../protocol/webviewEndpoint';
 import { mountShell, type ShellPart } from './appShell';
 import { controlsView } from './controlsView';
-import { mount, toDom } from './dom';
+import { mount, patch, toDom } from './dom';
 import { bindPanelInput } from './panelInput';
 import { FrameStepper } from './frameStepper';
 import { buildGraph } from './graphModel';
@@ -179,7 +179,7 @@ export class VisualizerApp {
     else delete m.misses;
     if (status) this.status = status;
     this.pane.graph = buildGraph(m);
-    await this.relayout(false);
+    await this.relayout(false, true);
     this.renderStatus();
     this.renderCounters();
     this.renderGraph();
@@ -188,8 +188,8 @@ export class VisualizerApp {
   }
 
   /** The graph pane lays out again if it must; a failure shows in the status line. */
-  private async relayout(render: boolean): Promise<void> {
-    const failed = await this.pane.relayout();
+  private async relayout(render: boolean, streaming = false): Promise<void> {
+    const failed = await this.pane.relayout(streaming);
     if (failed) this.status = { state: 'error', message: failed };
     if (render) {
       this.renderGraph();
@@ -263,7 +263,7 @@ export class VisualizerApp {
         this.els.panel,
         h('p', { class: 'muted' }, this.status.message ?? 'Open a scenario to simulate it.'),
       );
-    mount(
+    patch(
       this.els.panel,
       panelView(m, {
         tab: this.tab,

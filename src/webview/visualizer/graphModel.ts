@@ -77,7 +77,21 @@ function box(
   };
 }
 
-export const formatCount = (n: number): string => n.toLocaleString('en-US');
+/**
+ * "1,234,567", as toLocaleString('en-US') writes an integer — by hand, because the Intl call cost
+ * more than the rest of a 64-device graph rebuild while counts stream in (issue 16 item 5).
+ */
+export function formatCount(n: number): string {
+  if (!Number.isSafeInteger(n)) return n.toLocaleString('en-US');
+  const digits = String(Math.abs(n));
+  let out = digits.length > 3 ? '' : digits;
+  if (digits.length > 3) {
+    const head = digits.length % 3 || 3;
+    out = digits.slice(0, head);
+    for (let i = head; i < digits.length; i += 3) out += ',' + digits.slice(i, i + 3);
+  }
+  return n < 0 ? '-' + out : out;
+}
 
 /** "predicted / observed" when a capture is compared, else the predicted count alone. */
 export const formatVersus = (predicted: number, observed: number | undefined): string =>
@@ -96,6 +110,8 @@ function node(
     warn?: boolean;
     source?: { file: string; line: number };
     program?: { name: string; lines: string[]; warn?: string };
+    /** Lines the box is sized for instead of `lines` (room for counts still growing). */
+    measure?: string[];
   } = {},
 ): GraphNode {
   return {
@@ -106,7 +122,7 @@ function node(
     ...(extra.program ? { program: extra.program } : {}),
     ...box(
       title,
-      lines,
+      extra.measure ?? lines,
       extra.program
         ? [extra.program.name, ...extra.program.lines, ...(extra.program.warn ? [extra.program.warn] : [])]
         : [],
@@ -133,6 +149,7 @@ function actionLine(actions: Record<string, number> | undefined): string[] {
 export function buildGraph(model: VisModel): Graph {
   const nodes = new Map<string, GraphNode>();
   const add = (n: GraphNode): void => void nodes.set(n.id, n);
+  const trafficTotal = model.traffic.reduce((n, t) => n + t.count, 0);
 
   model.traffic.forEach((t, i) => {
     const where = t.from ? `from ${t.from}` : `rx ${t.rx ?? '?'}`;
@@ -155,10 +172,12 @@ export function buildGraph(model: VisModel): Graph {
     const c = d.counters;
     const o = model.observed?.devices[d.name];
     // Short lines keep boxes narrow; the peer is the wire edge, "no XDP" the missing program band.
-    const lines = [
-      `${d.kind === 'veth' ? 'veth' : d.driver} if${d.ifindex} · ${d.up ? 'up' : 'DOWN'} · mtu ${d.mtu}`,
-      `rx ${formatCount(c.rxFrames)} · tx ${formatVersus(c.txFrames, o?.txFrames)}${c.drops || o?.drops ? ` · ✕ ${formatVersus(c.drops, o?.drops)}` : ''}`,
-    ];
+    const counts = (f: (n: number) => number): string =>
+      `rx ${formatCount(f(c.rxFrames))} · tx ${formatVersus(f(c.txFrames), o && f(o.txFrames))}${c.drops || o?.drops ? ` · ✕ ${formatVersus(f(c.drops), o && f(o.drops))}` : ''}`;
+    const head = `${d.kind === 'veth' ? 'veth' : d.driver} if${d.ifindex} · ${d.up ? 'up' : 'DOWN'} · mtu ${d.mtu}`;
+    const lines = [head, counts((n) => n)];
+    // Sized for the counts the whole traffic can reach: a long run streaming in keeps its layout.
+    const measure = [head, counts((n) => Math.max(n, trafficTotal))];
     const mismatch = !!o && (o.txFrames !== c.txFrames || o.drops !== c.drops);
     // The attached program is drawn inside its device (one box per attachment keeps the chain
     // traffic → device → map entry → target short enough to read at 1400 px).
@@ -209,6 +228,7 @@ export function buildGraph(model: VisModel): Graph {
         muted: c.rxFrames === 0 && c.txFrames === 0 && !o?.txFrames && !o?.drops,
         mismatch,
         warn: missedFrames > 0,
+        measure,
         ...(program ? { program } : {}),
         ...(source ? { source } : {}),
       }),

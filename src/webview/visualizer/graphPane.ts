@@ -1,9 +1,10 @@
 // The graph area of the panel: lays the graph out with ELK (again only when its shape or the panel's
 // direction changed), draws it as SVG at the zoom asked (fit, or a factor), marks the nodes the
-// timeline's current event concerns, and the selection with its details.
+// timeline's current event concerns (boxes on a layer above the SVG: the graph is not repainted
+// while the timeline plays), and the selection with its details.
 import type { ELK } from 'elkjs/lib/elk-api';
 import type { VisEvent } from '../../protocol/visualizer';
-import { mount, toDom } from './dom';
+import { mount, patch } from './dom';
 import type { Graph } from './graphModel';
 import { graphView } from './graphView';
 import { directionFor, layoutGraph, type Layout, type LayoutDirection } from './layout';
@@ -22,10 +23,24 @@ export class GraphPane {
   /** The direction the panel's shape suggests (the layout may have picked the other one). */
   private preferred: LayoutDirection = 'RIGHT';
 
+  /** Holds the SVG (or the "no simulation" line). */
+  private readonly canvas: HTMLElement;
+  /** The timeline's marks over the nodes the current event concerns. */
+  private readonly marks: HTMLElement;
+  private marked: readonly string[] = [];
+
   constructor(
     readonly el: HTMLElement,
     private readonly elk: ELK,
-  ) {}
+  ) {
+    const doc = el.ownerDocument;
+    this.canvas = doc.createElement('div');
+    this.canvas.className = 'graph-canvas';
+    this.marks = doc.createElement('div');
+    this.marks.className = 'graph-marks';
+    this.marks.setAttribute('aria-hidden', 'true');
+    el.replaceChildren(this.canvas, this.marks);
+  }
 
   /** True when the panel's shape now suggests the other flow direction (a resize). */
   wantsOtherDirection(): boolean {
@@ -34,9 +49,10 @@ export class GraphPane {
 
   /**
    * Lays the graph out again when its shape or the flow direction changed (counts alone do not move
-   * boxes). Returns the failure's message, if ELK failed.
+   * boxes). `streaming`: counts of a run in progress — a box that grew keeps its place until the
+   * run's last snapshot (ELK on 64 devices is a second-long frame). Returns ELK's failure, if any.
    */
-  async relayout(): Promise<string | undefined> {
+  async relayout(streaming = false): Promise<string | undefined> {
     if (!this.graph) return undefined;
     const graph = this.graph;
     const w = this.el.clientWidth || 1000;
@@ -50,7 +66,8 @@ export class GraphPane {
       '#' +
       graph.edges.map((e) => `${e.from}>${e.to}`).join('|');
     const placed = this.layout?.nodes;
-    const grown = !placed || graph.nodes.some((n) => n.width > (placed.get(n.id)?.width ?? 0) + 24);
+    const grown =
+      !placed || (!streaming && graph.nodes.some((n) => n.width > (placed.get(n.id)?.width ?? 0) + 24));
     if (key === this.layoutKey && !grown) return undefined;
     this.layoutKey = key;
     this.preferred = preferred;
@@ -77,18 +94,33 @@ export class GraphPane {
     }
   }
 
-  /** Draws the graph (or `empty` when there is none yet) and marks the event `ev` concerns. */
+  /**
+   * Draws the graph (or `empty` when there is none yet) and marks the event `ev` concerns. A graph
+   * on screen is patched in place: counts streaming in rewrite a few texts, not the whole SVG.
+   */
   render(empty: string, ev: VisEvent | undefined): void {
     if (!this.graph || !this.layout) {
-      mount(this.el, h('p', { class: 'empty muted' }, empty));
+      mount(this.canvas, h('p', { class: 'empty muted' }, empty));
+      this.highlight(undefined);
       return;
     }
-    const svg = toDom(
-      graphView(this.graph, this.layout, this.selected ? { selected: this.selected } : {}),
-    ) as SVGSVGElement;
-    this.applyZoom(svg);
-    this.el.replaceChildren(svg);
+    const tree = graphView(this.graph, this.layout, this.selected ? { selected: this.selected } : {});
+    const zoomed = { ...tree, attrs: { ...tree.attrs, ...this.zoomAttrs(this.layout) } };
+    if (this.canvas.firstElementChild?.localName === 'svg') patch(this.canvas, zoomed);
+    else mount(this.canvas, zoomed);
+    this.marked = [];
     this.highlight(ev);
+  }
+
+  /** The drawn size and the data attributes tests read, at the current zoom. */
+  private zoomAttrs(layout: Layout): Record<string, string> {
+    const z = this.currentZoom();
+    return {
+      width: String(Math.ceil(layout.width * z)),
+      height: String(Math.ceil(layout.height * z)),
+      'data-zoom': z.toFixed(3),
+      'data-direction': this.direction,
+    };
   }
 
   private fitZoom(): number {
@@ -116,20 +148,17 @@ export class GraphPane {
     this.applyZoom();
   }
 
-  applyZoom(svg?: SVGSVGElement | null): void {
-    const el = svg ?? this.el.querySelector('svg');
+  applyZoom(): void {
+    const el = this.canvas.querySelector('svg');
     if (!el || !this.layout) return;
-    const z = this.currentZoom();
-    el.setAttribute('width', String(Math.ceil(this.layout.width * z)));
-    el.setAttribute('height', String(Math.ceil(this.layout.height * z)));
-    el.dataset.zoom = z.toFixed(3);
-    el.dataset.direction = this.direction;
+    for (const [k, v] of Object.entries(this.zoomAttrs(this.layout))) el.setAttribute(k, v);
+    this.placeMarks(this.marked);
   }
 
   /** Selects `id` (or clears the selection when it is selected already): class toggles, no re-render. */
   toggleSelected(id: string | undefined): void {
     this.selected = id === this.selected ? undefined : id;
-    for (const n of Array.from(this.el.querySelectorAll('.node'))) {
+    for (const n of Array.from(this.canvas.querySelectorAll('.node'))) {
       const on = (n as SVGElement).dataset.node === this.selected;
       n.classList.toggle('selected', on);
       n.setAttribute('aria-pressed', on ? 'true' : 'false');
@@ -160,30 +189,51 @@ export class GraphPane {
     );
   }
 
-  /** Marks the graph nodes the event at the cursor concerns (cheap: class toggles, no re-render). */
+  /** Marks the graph nodes the event at the cursor concerns (cheap: boxes moved on their own layer). */
   highlight(ev: VisEvent | undefined): void {
-    const g = this.el;
-    for (const el of Array.from(g.querySelectorAll('.active'))) el.classList.remove('active');
-    if (!ev) return;
     const ids: string[] = [];
-    if ('device' in ev) ids.push(`dev:${ev.device}`);
-    if (ev.k === 'run' && ev.redirect) {
-      ids.push(ev.redirect.target);
-      if (ev.redirect.map) ids.push(`map:${ev.redirect.map}:${ev.redirect.key}`);
+    if (ev) {
+      if ('device' in ev) ids.push(`dev:${ev.device}`);
+      if (ev.k === 'run' && ev.redirect) {
+        ids.push(ev.redirect.target);
+        if (ev.redirect.map) ids.push(`map:${ev.redirect.map}:${ev.redirect.key}`);
+      }
+      if (ev.k === 'enqueue' || ev.k === 'xmit' || ev.k === 'kthread') {
+        const m = /^dev:([^@]+)/.exec(ev.queue);
+        if (m) ids.push(`dev:${m[1]}`);
+        const c = /^cpumap:(?:[^[]*\[)?(\d+)/.exec(ev.queue);
+        if (c) ids.push(`cpu:${c[1]}`);
+      }
+      if (ev.k === 'drop')
+        for (const n of this.graph?.nodes ?? []) if (n.id.startsWith(`drop:${ev.device}:`)) ids.push(n.id);
     }
-    if (ev.k === 'enqueue' || ev.k === 'xmit' || ev.k === 'kthread') {
-      const m = /^dev:([^@]+)/.exec(ev.queue);
-      if (m) ids.push(`dev:${m[1]}`);
-      const c = /^cpumap:(?:[^[]*\[)?(\d+)/.exec(ev.queue);
-      if (c) ids.push(`cpu:${c[1]}`);
-    }
-    if (ev.k === 'drop')
-      for (const el of Array.from(g.querySelectorAll(`[data-node^="drop:${cssEscape(ev.device)}:"]`)))
-        el.classList.add('active');
-    for (const id of ids) g.querySelector(`[data-node="${cssEscape(id)}"]`)?.classList.add('active');
+    if (ids.length === this.marked.length && ids.every((id, i) => id === this.marked[i])) return;
+    this.marked = ids;
+    this.placeMarks(ids);
   }
-}
 
-function cssEscape(s: string): string {
-  return s.replace(/["\\]/g, '\\$&');
+  /** One box per marked node that is drawn, at its place and size at the current zoom. */
+  private placeMarks(ids: readonly string[]): void {
+    const z = this.currentZoom();
+    const boxes: { x: number; y: number; w: number; h: number; id: string }[] = [];
+    for (const id of ids) {
+      const p = this.layout?.nodes.get(id);
+      const n = this.graph?.nodes.find((x) => x.id === id);
+      if (p && n) boxes.push({ x: p.x * z, y: p.y * z, w: n.width * z, h: n.height * z, id });
+    }
+    const doc = this.el.ownerDocument;
+    while (this.marks.children.length > boxes.length) this.marks.lastElementChild?.remove();
+    while (this.marks.children.length < boxes.length) {
+      const d = doc.createElement('div');
+      d.className = 'graph-mark';
+      this.marks.appendChild(d);
+    }
+    boxes.forEach((b, i) => {
+      const d = this.marks.children[i] as HTMLElement;
+      d.dataset.mark = b.id;
+      d.style.transform = `translate(${Math.round(b.x - 3)}px, ${Math.round(b.y - 3)}px)`;
+      d.style.width = `${Math.round(b.w + 6)}px`;
+      d.style.height = `${Math.round(b.h + 6)}px`;
+    });
+  }
 }
