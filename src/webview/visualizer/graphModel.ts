@@ -124,7 +124,14 @@ function node(
       title,
       extra.measure ?? lines,
       extra.program
-        ? [extra.program.name, ...extra.program.lines, ...(extra.program.warn ? [extra.program.warn] : [])]
+        ? [
+            extra.program.name,
+            ...extra.program.lines,
+            // The warning line is bold: measured a sixth wider.
+            ...(extra.program.warn
+              ? [extra.program.warn.padEnd(Math.ceil(extra.program.warn.length * 1.17))]
+              : []),
+          ]
         : [],
     ),
     aria,
