@@ -60,7 +60,7 @@ function flip(op: number): number {
 }
 
 /** rev_opcode: the negated test (the fall-through's). */
-function rev(op: number): number {
+export function rev(op: number): number {
   switch (op) {
     case I.JMP_JEQ:
       return I.JMP_JNE;
@@ -132,7 +132,7 @@ function isBranchTaken(r1: Reg, r2: Reg, op: number, is32: boolean): number {
 }
 
 /** is_scalar_branch_taken */
-function scalarBranchTaken(r1: Reg, r2: Reg, op: number, is32: boolean): number {
+export function scalarBranchTaken(r1: Reg, r2: Reg, op: number, is32: boolean): number {
   const t1 = is32 ? tnumSubreg(r1.varOff) : r1.varOff;
   const t2 = is32 ? tnumSubreg(r2.varOff) : r2.varOff;
   const umin1 = is32 ? r1.u32min : r1.umin;
@@ -307,7 +307,7 @@ function refine(r1In: Reg, r2In: Reg, opIn: number, is32: boolean): void {
 }
 
 /** reg_set_min_max for one branch (true when `op` holds). */
-function setMinMax(r1: Reg, r2: Reg, op: number, is32: boolean): void {
+export function setMinMax(r1: Reg, r2: Reg, op: number, is32: boolean): void {
   if (r1.type !== 'scalar' || r2.type !== 'scalar') return;
   refine(r1, r2, op, is32);
   regBoundsSync(r1);
