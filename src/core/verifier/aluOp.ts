@@ -10,14 +10,13 @@ import {
   coerceSubregToSizeSx,
   mark32Unbounded,
   markKnown,
-  markRegKnown,
+  markKnownP,
   markUnknown,
   Reg,
   regBoundsSync,
   regWidth,
   S64_MIN,
   zext32To64,
-  u32,
 } from './regState';
 import { adjustScalarMinMaxVals } from './scalarAlu';
 import { markPrecise } from './precision';
@@ -298,7 +297,7 @@ export function checkAluOp(env: VerifierEnv, st: VState, insn: Insn): void {
     if (insn.src || insn.off) fail('BPF_MOV uses reserved fields');
     const d = writeReg(st, insn.dst);
     markUnknown(d);
-    markRegKnown(d, alu64 ? BigInt.asUintN(64, BigInt(insn.imm)) : u32(BigInt(insn.imm)));
+    markKnownP(d, alu64 && insn.imm < 0 ? 0xffffffff : 0, insn.imm >>> 0);
     return;
   }
   if (op > I.ALU_END) fail(`invalid BPF_ALU opcode ${op.toString(16)}`);
@@ -312,7 +311,7 @@ export function checkAluOp(env: VerifierEnv, st: VState, insn: Insn): void {
     if (insn.src) fail('BPF_ALU uses reserved fields');
     src = new Reg();
     markUnknown(src);
-    markKnown(src, alu64 ? BigInt.asUintN(64, BigInt(insn.imm)) : u32(BigInt(insn.imm)));
+    markKnownP(src, alu64 && insn.imm < 0 ? 0xffffffff : 0, insn.imm >>> 0);
   }
   const dst = readReg(st, insn.dst);
   writeReg(st, insn.dst);

@@ -3,6 +3,7 @@
 // containment test used for pruning (states_equal → regsafe/stacksafe, range_within/tnum_in).
 import type { HistEntry } from './precision';
 import { markNotInit, Reg } from './regState';
+import { sle, ule } from './pair64';
 import { tnumIn } from './tnum';
 
 export const STACK_INVALID = 0;
@@ -148,14 +149,14 @@ export interface Checkpoint {
 /** range_within + tnum_in: every value `cur` may hold, `old` may hold too. */
 function scalarWithin(old: Reg, cur: Reg): boolean {
   return (
-    old.umin <= cur.umin &&
-    old.umax >= cur.umax &&
-    old.smin <= cur.smin &&
-    old.smax >= cur.smax &&
-    old.u32min <= cur.u32min &&
-    old.u32max >= cur.u32max &&
-    old.s32min <= cur.s32min &&
-    old.s32max >= cur.s32max &&
+    ule(old.uminH, old.uminL, cur.uminH, cur.uminL) &&
+    ule(cur.umaxH, cur.umaxL, old.umaxH, old.umaxL) &&
+    sle(old.sminH, old.sminL, cur.sminH, cur.sminL) &&
+    sle(cur.smaxH, cur.smaxL, old.smaxH, old.smaxL) &&
+    old.umin32 <= cur.umin32 &&
+    old.umax32 >= cur.umax32 &&
+    old.smin32 <= cur.smin32 &&
+    old.smax32 >= cur.smax32 &&
     tnumIn(old.varOff, cur.varOff)
   );
 }
@@ -239,17 +240,22 @@ function regsafe(old: Reg, cur: Reg, ids: IdMap, exact: boolean): boolean {
 }
 
 function sameBounds(a: Reg, b: Reg): boolean {
+  const x = a.varOff;
+  const y = b.varOff;
   return (
-    a.umin === b.umin &&
-    a.umax === b.umax &&
-    a.smin === b.smin &&
-    a.smax === b.smax &&
-    a.u32min === b.u32min &&
-    a.u32max === b.u32max &&
-    a.s32min === b.s32min &&
-    a.s32max === b.s32max &&
-    a.varOff.value === b.varOff.value &&
-    a.varOff.mask === b.varOff.mask
+    a.uminH === b.uminH &&
+    a.uminL === b.uminL &&
+    a.umaxH === b.umaxH &&
+    a.umaxL === b.umaxL &&
+    a.sminH === b.sminH &&
+    a.sminL === b.sminL &&
+    a.smaxH === b.smaxH &&
+    a.smaxL === b.smaxL &&
+    a.umin32 === b.umin32 &&
+    a.umax32 === b.umax32 &&
+    a.smin32 === b.smin32 &&
+    a.smax32 === b.smax32 &&
+    (x === y || (x.vh === y.vh && x.vl === y.vl && x.mh === y.mh && x.ml === y.ml))
   );
 }
 
