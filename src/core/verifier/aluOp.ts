@@ -119,14 +119,14 @@ function subBounds(dst: Reg, p: Reg, off: Reg): void {
 }
 
 function mark64SUnbounded(r: Reg): void {
-  r.sminH = 0x80000000;
+  r.sminH = -0x80000000;
   r.sminL = 0;
   r.smaxH = 0x7fffffff;
-  r.smaxL = 0xffffffff;
+  r.smaxL = -1;
 }
 function mark64UUnbounded(r: Reg): void {
   r.uminH = r.uminL = 0;
-  r.umaxH = r.umaxL = 0xffffffff;
+  r.umaxH = r.umaxL = -1;
 }
 
 /** adjust_ptr_min_max_vals: dst = ptr op off (dst may be either operand's register). */
@@ -297,7 +297,7 @@ export function checkAluOp(env: VerifierEnv, st: VState, insn: Insn): void {
     if (insn.src || insn.off) fail('BPF_MOV uses reserved fields');
     const d = writeReg(st, insn.dst);
     markUnknown(d);
-    markKnownP(d, alu64 && insn.imm < 0 ? 0xffffffff : 0, insn.imm >>> 0);
+    markKnownP(d, alu64 && insn.imm < 0 ? -1 : 0, insn.imm | 0);
     return;
   }
   if (op > I.ALU_END) fail(`invalid BPF_ALU opcode ${op.toString(16)}`);
@@ -311,7 +311,7 @@ export function checkAluOp(env: VerifierEnv, st: VState, insn: Insn): void {
     if (insn.src) fail('BPF_ALU uses reserved fields');
     src = new Reg();
     markUnknown(src);
-    markKnownP(src, alu64 && insn.imm < 0 ? 0xffffffff : 0, insn.imm >>> 0);
+    markKnownP(src, alu64 && insn.imm < 0 ? -1 : 0, insn.imm | 0);
   }
   const dst = readReg(st, insn.dst);
   writeReg(st, insn.dst);

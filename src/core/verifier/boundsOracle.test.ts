@@ -80,9 +80,14 @@ function gen(seed: number): {
   return { int, u64, tnums };
 }
 
+/** Every word is kept as an int32 bit pattern (pair64.ts): one representation per value. */
+const int32 = (x: number, what: string): void =>
+  assert.ok(x === (x | 0), `${what}: ${x} is not an int32 word`);
+
 const sameTnum = (o: OT.Tnum, n: NT.Tnum, what: string): void => {
   assert.equal(n.value, o.value, `${what}: value`);
   assert.equal(n.mask, o.mask, `${what}: mask`);
+  for (const w of [n.vh, n.vl, n.mh, n.ml]) int32(w, what);
 };
 
 test('tnum functions on pairs equal the BigInt ones (20,000 random cases)', () => {
@@ -157,6 +162,8 @@ function sameReg(p: Pair, what: string): void {
   assert.equal(n.s32min, BigInt.asIntN(32, o.s32min), `${what}: s32min`);
   assert.equal(n.s32max, BigInt.asIntN(32, o.s32max), `${what}: s32max`);
   sameTnum(o.varOff, n.varOff, what);
+  for (const w of [n.uminH, n.uminL, n.umaxH, n.umaxL, n.sminH, n.sminL, n.smaxH, n.smaxL]) int32(w, what);
+  for (const w of [n.umin32, n.umax32, n.smin32, n.smax32]) int32(w, what);
 }
 
 const ALU_OPS = [

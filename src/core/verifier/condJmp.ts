@@ -20,7 +20,7 @@ import {
   regBoundsSync,
   Reg as RegClass,
 } from './regState';
-import { P, add64, sle, slt, sub64, ule, ult } from './pair64';
+import { P, add64, maxU32, minU32, sle, slt, sub64, ule, ult } from './pair64';
 import type { VState } from './state';
 import { tnumAnd, tnumConstP, tnumIntersect, tnumIsConst, tnumOr, tnumSubreg, tnumWithSubreg } from './tnum';
 
@@ -131,12 +131,12 @@ export function scalarBranchTaken(r1: Reg, r2: Reg, op: number, is32: boolean): 
 function branchTaken32(r1: Reg, r2: Reg, op: number): number {
   const t1 = r1.varOff;
   const t2 = r2.varOff;
-  const umin1 = r1.umin32;
-  const umax1 = r1.umax32;
+  const umin1 = r1.umin32 >>> 0;
+  const umax1 = r1.umax32 >>> 0;
   const smin1 = r1.smin32;
   const smax1 = r1.smax32;
-  const umin2 = r2.umin32;
-  const umax2 = r2.umax32;
+  const umin2 = r2.umin32 >>> 0;
+  const umax2 = r2.umax32 >>> 0;
   const smin2 = r2.smin32;
   const smax2 = r2.smax32;
   switch (op) {
@@ -199,8 +199,8 @@ function branchTaken64(r1: Reg, r2: Reg, op: number): number {
         ult(r1.umaxH, r1.umaxL, r2.uminH, r2.uminL) ||
         slt(r2.smaxH, r2.smaxL, r1.sminH, r1.sminL) ||
         slt(r1.smaxH, r1.smaxL, r2.sminH, r2.sminL) ||
-        r1.umin32 > r2.umax32 ||
-        r1.umax32 < r2.umin32 ||
+        r1.umin32 >>> 0 > r2.umax32 >>> 0 ||
+        r1.umax32 >>> 0 < r2.umin32 >>> 0 ||
         r1.smin32 > r2.smax32 ||
         r1.smax32 < r2.smin32 ||
         ((t1.vh ^ t2.vh) & ~(t1.mh | t2.mh)) !== 0 ||
@@ -288,8 +288,8 @@ function refine(r1In: Reg, r2In: Reg, opIn: number, is32: boolean): void {
   switch (op) {
     case I.JMP_JEQ:
       if (is32) {
-        r1.umin32 = Math.max(r1.umin32, r2.umin32);
-        r1.umax32 = Math.min(r1.umax32, r2.umax32);
+        r1.umin32 = maxU32(r1.umin32, r2.umin32);
+        r1.umax32 = minU32(r1.umax32, r2.umax32);
         r1.smin32 = Math.max(r1.smin32, r2.smin32);
         r1.smax32 = Math.min(r1.smax32, r2.smax32);
         r2.umin32 = r1.umin32;
@@ -322,10 +322,10 @@ function refine(r1In: Reg, r2In: Reg, opIn: number, is32: boolean): void {
       const vh = is32 ? 0 : r2.varOff.vh;
       const vl = r2.varOff.vl;
       if (is32) {
-        if (r1.umin32 === vl) r1.umin32 = (r1.umin32 + 1) >>> 0;
-        if (r1.umax32 === vl) r1.umax32 = (r1.umax32 - 1) >>> 0;
-        if (r1.smin32 === (vl | 0)) r1.smin32 = (r1.smin32 + 1) | 0;
-        if (r1.smax32 === (vl | 0)) r1.smax32 = (r1.smax32 - 1) | 0;
+        if (r1.umin32 === vl) r1.umin32 = (r1.umin32 + 1) | 0;
+        if (r1.umax32 === vl) r1.umax32 = (r1.umax32 - 1) | 0;
+        if (r1.smin32 === vl) r1.smin32 = (r1.smin32 + 1) | 0;
+        if (r1.smax32 === vl) r1.smax32 = (r1.smax32 - 1) | 0;
       } else {
         if (r1.uminH === vh && r1.uminL === vl) {
           add64(vh, vl, 0, 1);
@@ -370,8 +370,8 @@ function refine(r1In: Reg, r2In: Reg, opIn: number, is32: boolean): void {
     }
     case I.JMP_JLE:
       if (is32) {
-        r1.umax32 = Math.min(r1.umax32, r2.umax32);
-        r2.umin32 = Math.max(r1.umin32, r2.umin32);
+        r1.umax32 = minU32(r1.umax32, r2.umax32);
+        r2.umin32 = maxU32(r1.umin32, r2.umin32);
       } else {
         lowerUmax(r1, r2.umaxH, r2.umaxL);
         raiseUmin(r2, r1.uminH, r1.uminL);
@@ -379,8 +379,8 @@ function refine(r1In: Reg, r2In: Reg, opIn: number, is32: boolean): void {
       break;
     case I.JMP_JLT:
       if (is32) {
-        r1.umax32 = Math.min(r1.umax32, (r2.umax32 - 1) >>> 0);
-        r2.umin32 = Math.max((r1.umin32 + 1) >>> 0, r2.umin32);
+        r1.umax32 = minU32(r1.umax32, (r2.umax32 - 1) | 0);
+        r2.umin32 = maxU32((r1.umin32 + 1) | 0, r2.umin32);
       } else {
         sub64(r2.umaxH, r2.umaxL, 0, 1);
         lowerUmax(r1, P.hi, P.lo);
@@ -430,7 +430,8 @@ function syncLinked(st: VState, known: Reg): void {
 /** find_good_pkt_pointers */
 function findGoodPktPointers(st: VState, dst: Reg, rightOpen: boolean): void {
   if (dst.off < 0 || (dst.off === 0 && rightOpen)) return;
-  if (dst.umaxH !== 0 || dst.umaxL > MAX_PACKET_OFF || dst.umaxL + dst.off > MAX_PACKET_OFF) return;
+  const umax = dst.umaxL >>> 0;
+  if (dst.umaxH !== 0 || umax > MAX_PACKET_OFF || umax + dst.off > MAX_PACKET_OFF) return;
   const newRange = dst.off + (rightOpen ? 1 : 0);
   const { type, id } = dst;
   st.forEachReg((r) => {
@@ -542,7 +543,7 @@ export function checkCondJmp(st: VState, insn: Insn, pc: number): JmpOutcome {
     if (insn.src !== 0) fail('BPF_JMP/JMP32 uses reserved fields');
     src = new RegClass();
     markUnknown(src);
-    markKnownP(src, is32 || insn.imm >= 0 ? 0 : 0xffffffff, insn.imm >>> 0);
+    markKnownP(src, is32 || insn.imm >= 0 ? 0 : -1, insn.imm | 0);
   }
   const dst = readReg(st, insn.dst);
   void pc;

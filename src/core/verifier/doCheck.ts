@@ -357,7 +357,7 @@ function checkLdImm(env: VerifierEnv, st: VState, insn: Insn, pc: number): void 
   const d = writeReg(st, insn.dst);
   if (insn.src === 0) {
     markUnknown(d);
-    markKnownP(d, next.imm >>> 0, insn.imm >>> 0);
+    markKnownP(d, next.imm | 0, insn.imm | 0);
     return;
   }
   const t = env.ldImm64(pc);

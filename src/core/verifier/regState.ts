@@ -1,8 +1,9 @@
 // One register's abstract value (struct bpf_reg_state): its type, id, fixed and variable offset,
 // and the scalar bounds (u64/s64/u32/s32 min/max + tnum) with the kernel's bounds bookkeeping
 // (__mark_reg_known, __mark_reg_unknown, reg_bounds_sync, coerce_reg_to_size) from verifier.c.
-// 64-bit bounds are (hi, lo) uint32 pairs (pair64.ts), 32-bit ones numbers; `umin` … give BigInts.
-import { P, fromBig, fls64, sle, slt, toS64, toU64, ule, ult } from './pair64';
+// 64-bit bounds are (hi, lo) pairs of int32 words (pair64.ts), 32-bit ones int32 bit patterns too;
+// `umin`, `u32min` … give them as BigInts for cold code.
+import { P, fromBig, fls64, maxU32, minU32, sle, slt, toS64, toU64, ule, ult } from './pair64';
 import type { Tnum } from './tnum';
 import {
   TNUM_UNKNOWN,
@@ -57,7 +58,8 @@ export const s64 = (x: bigint): bigint => BigInt.asIntN(64, x);
 export const u32 = (x: bigint): bigint => BigInt.asUintN(32, x);
 export const s32 = (x: bigint): bigint => BigInt.asIntN(32, x);
 
-const U32 = 0xffffffff;
+/** 0xffffffff as an int32 word. */
+const U32 = -1;
 const S32MIN = -0x80000000;
 const S32MAX = 0x7fffffff;
 
@@ -69,16 +71,16 @@ export class Reg {
   rdonly = false;
   off = 0;
   varOff: Tnum = TNUM_UNKNOWN;
-  /** umin_value, umax_value, smin_value, smax_value as (hi, lo) uint32 pairs (two's complement). */
+  /** umin_value, umax_value, smin_value, smax_value as (hi, lo) pairs of int32 words. */
   uminH = 0;
   uminL = 0;
   umaxH = U32;
   umaxL = U32;
-  sminH = 0x80000000;
+  sminH = S32MIN;
   sminL = 0;
   smaxH = 0x7fffffff;
   smaxL = U32;
-  /** u32_min_value, u32_max_value (uint32) and s32_min_value, s32_max_value (int32). */
+  /** u32_min_value, u32_max_value, s32_min_value, s32_max_value as int32 bit patterns. */
   umin32 = 0;
   umax32 = U32;
   smin32 = S32MIN;
@@ -128,16 +130,16 @@ export class Reg {
     this.smaxL = P.lo;
   }
   get u32min(): bigint {
-    return BigInt(this.umin32);
+    return BigInt(this.umin32 >>> 0);
   }
   set u32min(v: bigint) {
-    this.umin32 = Number(BigInt.asUintN(32, v));
+    this.umin32 = Number(BigInt.asIntN(32, v));
   }
   get u32max(): bigint {
-    return BigInt(this.umax32);
+    return BigInt(this.umax32 >>> 0);
   }
   set u32max(v: bigint) {
-    this.umax32 = Number(BigInt.asUintN(32, v));
+    this.umax32 = Number(BigInt.asIntN(32, v));
   }
   get s32min(): bigint {
     return BigInt(this.smin32);
@@ -229,7 +231,7 @@ export function markKnownP(r: Reg, h: number, l: number): void {
   r.uminH = r.umaxH = r.sminH = r.smaxH = h;
   r.uminL = r.umaxL = r.sminL = r.smaxL = l;
   r.umin32 = r.umax32 = l;
-  r.smin32 = r.smax32 = l | 0;
+  r.smin32 = r.smax32 = l;
 }
 
 /** ___mark_reg_known: a known value (fixed part of pointers zeroed). */
@@ -258,7 +260,7 @@ export function markConstZero(r: Reg): void {
 }
 
 export function mark64Unbounded(r: Reg): void {
-  r.sminH = 0x80000000;
+  r.sminH = S32MIN;
   r.sminL = 0;
   r.smaxH = 0x7fffffff;
   r.smaxL = U32;
@@ -302,19 +304,19 @@ export function markNotInit(r: Reg): void {
 export function updateReg32Bounds(r: Reg): void {
   const vl = r.varOff.vl;
   const ml = r.varOff.ml;
-  r.smin32 = Math.max(r.smin32, vl | (ml & 0x80000000) | 0);
-  r.smax32 = Math.min(r.smax32, vl | (ml & 0x7fffffff) | 0);
-  r.umin32 = Math.max(r.umin32, vl);
-  r.umax32 = Math.min(r.umax32, (vl | ml) >>> 0);
+  r.smin32 = Math.max(r.smin32, vl | (ml & 0x80000000));
+  r.smax32 = Math.min(r.smax32, vl | (ml & 0x7fffffff));
+  r.umin32 = maxU32(r.umin32, vl);
+  r.umax32 = minU32(r.umax32, vl | ml);
 }
 
 /** __update_reg64_bounds */
 export function updateReg64Bounds(r: Reg): void {
   const t = r.varOff;
-  raiseSmin(r, (t.vh | (t.mh & 0x80000000)) >>> 0, t.vl);
-  lowerSmax(r, (t.vh | (t.mh & 0x7fffffff)) >>> 0, (t.vl | t.ml) >>> 0);
+  raiseSmin(r, t.vh | (t.mh & 0x80000000), t.vl);
+  lowerSmax(r, t.vh | (t.mh & 0x7fffffff), t.vl | t.ml);
   raiseUmin(r, t.vh, t.vl);
-  lowerUmax(r, (t.vh | t.mh) >>> 0, (t.vl | t.ml) >>> 0);
+  lowerUmax(r, t.vh | t.mh, t.vl | t.ml);
 }
 
 export function updateRegBounds(r: Reg): void {
@@ -325,36 +327,36 @@ export function updateRegBounds(r: Reg): void {
 /** __reg32_deduce_bounds */
 function reg32DeduceBounds(r: Reg): void {
   if (r.uminH === r.umaxH) {
-    r.umin32 = Math.max(r.umin32, r.uminL);
-    r.umax32 = Math.min(r.umax32, r.umaxL);
-    if ((r.uminL | 0) <= (r.umaxL | 0)) {
-      r.smin32 = Math.max(r.smin32, r.uminL | 0);
-      r.smax32 = Math.min(r.smax32, r.umaxL | 0);
+    r.umin32 = maxU32(r.umin32, r.uminL);
+    r.umax32 = minU32(r.umax32, r.umaxL);
+    if (r.uminL <= r.umaxL) {
+      r.smin32 = Math.max(r.smin32, r.uminL);
+      r.smax32 = Math.min(r.smax32, r.umaxL);
     }
   }
   if (r.sminH === r.smaxH) {
-    r.umin32 = Math.max(r.umin32, r.sminL);
-    r.umax32 = Math.min(r.umax32, r.smaxL);
-    if ((r.sminL | 0) <= (r.smaxL | 0)) {
-      r.smin32 = Math.max(r.smin32, r.sminL | 0);
-      r.smax32 = Math.min(r.smax32, r.smaxL | 0);
+    r.umin32 = maxU32(r.umin32, r.sminL);
+    r.umax32 = minU32(r.umax32, r.smaxL);
+    if (r.sminL <= r.smaxL) {
+      r.smin32 = Math.max(r.smin32, r.sminL);
+      r.smax32 = Math.min(r.smax32, r.smaxL);
     }
   }
-  if ((r.uminH + 1) >>> 0 === r.umaxH && (r.uminL | 0) < 0 && (r.umaxL | 0) >= 0) {
-    r.smin32 = Math.max(r.smin32, r.uminL | 0);
-    r.smax32 = Math.min(r.smax32, r.umaxL | 0);
+  if (((r.uminH + 1) | 0) === r.umaxH && r.uminL < 0 && r.umaxL >= 0) {
+    r.smin32 = Math.max(r.smin32, r.uminL);
+    r.smax32 = Math.min(r.smax32, r.umaxL);
   }
-  if ((r.sminH + 1) >>> 0 === r.smaxH && (r.sminL | 0) < 0 && (r.smaxL | 0) >= 0) {
-    r.smin32 = Math.max(r.smin32, r.sminL | 0);
-    r.smax32 = Math.min(r.smax32, r.smaxL | 0);
+  if (((r.sminH + 1) | 0) === r.smaxH && r.sminL < 0 && r.smaxL >= 0) {
+    r.smin32 = Math.max(r.smin32, r.sminL);
+    r.smax32 = Math.min(r.smax32, r.smaxL);
   }
-  if ((r.umin32 | 0) <= (r.umax32 | 0)) {
-    r.smin32 = Math.max(r.smin32, r.umin32 | 0);
-    r.smax32 = Math.min(r.smax32, r.umax32 | 0);
+  if (r.umin32 <= r.umax32) {
+    r.smin32 = Math.max(r.smin32, r.umin32);
+    r.smax32 = Math.min(r.smax32, r.umax32);
   }
   if (r.smin32 >>> 0 <= r.smax32 >>> 0) {
-    r.umin32 = Math.max(r.smin32 >>> 0, r.umin32);
-    r.umax32 = Math.min(r.smax32 >>> 0, r.umax32);
+    r.umin32 = maxU32(r.smin32, r.umin32);
+    r.umax32 = minU32(r.smax32, r.umax32);
   }
 }
 
@@ -384,12 +386,12 @@ function regDeduceMixedBounds(r: Reg): void {
   lowerUmax(r, r.umaxH, r.umax32);
   raiseSmin(r, r.sminH, r.umin32);
   lowerSmax(r, r.smaxH, r.umax32);
-  if (r.smin32 >= 0 && sle(U32, 0x80000000, r.sminH, r.sminL) && sle(r.smaxH, r.smaxL, 0, 0x7fffffff)) {
+  if (r.smin32 >= 0 && sle(U32, S32MIN, r.sminH, r.sminL) && sle(r.smaxH, r.smaxL, 0, 0x7fffffff)) {
     const maxH = r.smax32 < 0 ? U32 : 0;
     r.sminH = r.uminH = 0;
     r.sminL = r.uminL = r.smin32;
     r.smaxH = r.umaxH = maxH;
-    r.smaxL = r.umaxL = r.smax32 >>> 0;
+    r.smaxL = r.umaxL = r.smax32;
     r.varOff = tnumIntersect(r.varOff, tnumRangeP(r.sminH, r.sminL, r.smaxH, r.smaxL));
   }
 }
@@ -406,7 +408,7 @@ function regBoundOffset(r: Reg): void {
   const v32 = tnumIntersect(tnumSubreg(v64), tnumRange32(r.umin32, r.umax32));
   // tnum_or(tnum_clear_subreg(var64_off), var32_off)
   const vl = v32.vl;
-  r.varOff = new TnumClass(v64.vh, vl, (v64.mh & ~v64.vh) >>> 0, (v32.ml & ~vl) >>> 0);
+  r.varOff = new TnumClass(v64.vh, vl, v64.mh & ~v64.vh, v32.ml & ~vl);
 }
 
 /** reg_bounds_sync */
@@ -431,7 +433,7 @@ function boundsSettled(r: Reg): boolean {
       r.uminL === 0 &&
       r.umaxH === U32 &&
       r.umaxL === U32 &&
-      r.sminH === 0x80000000 &&
+      r.sminH === S32MIN &&
       r.sminL === 0 &&
       r.smaxH === 0x7fffffff &&
       r.smaxL === U32 &&
@@ -454,8 +456,8 @@ function boundsSettled(r: Reg): boolean {
     r.smaxL === l &&
     r.umin32 === l &&
     r.umax32 === l &&
-    r.smin32 === (l | 0) &&
-    r.smax32 === (l | 0)
+    r.smin32 === l &&
+    r.smax32 === l
   );
 }
 
@@ -465,7 +467,7 @@ export function boundsInvalid(r: Reg): boolean {
   return (
     ult(r.umaxH, r.umaxL, r.uminH, r.uminL) ||
     slt(r.smaxH, r.smaxL, r.sminH, r.sminL) ||
-    r.umin32 > r.umax32 ||
+    r.umin32 >>> 0 > r.umax32 >>> 0 ||
     r.smin32 > r.smax32 ||
     (tnumIsConst(t) && (ult(t.vh, t.vl, r.uminH, r.uminL) || ult(r.umaxH, r.umaxL, t.vh, t.vl))) ||
     (t.vh & t.mh) !== 0 ||
@@ -497,21 +499,21 @@ export function coerceRegToSize(r: Reg, size: number): void {
   const bits = size * 8;
   if (bits < 64) {
     if (bits >= 32) {
-      const hm = bits === 32 ? 0 : ((1 << (bits - 32)) - 1) >>> 0;
+      const hm = bits === 32 ? 0 : ((1 << (bits - 32)) - 1) | 0;
       if ((r.uminH & ~hm) === (r.umaxH & ~hm)) {
-        r.uminH = (r.uminH & hm) >>> 0;
-        r.umaxH = (r.umaxH & hm) >>> 0;
+        r.uminH &= hm;
+        r.umaxH &= hm;
       } else {
         r.uminH = r.uminL = 0;
         r.umaxH = hm;
         r.umaxL = U32;
       }
     } else {
-      const lm = ((1 << bits) - 1) >>> 0;
+      const lm = ((1 << bits) - 1) | 0;
       if (r.uminH === r.umaxH && (r.uminL & ~lm) === (r.umaxL & ~lm)) {
         r.uminH = r.umaxH = 0;
-        r.uminL = (r.uminL & lm) >>> 0;
-        r.umaxL = (r.umaxL & lm) >>> 0;
+        r.uminL &= lm;
+        r.umaxL &= lm;
       } else {
         r.uminH = r.uminL = r.umaxH = 0;
         r.umaxL = lm;
@@ -525,8 +527,8 @@ export function coerceRegToSize(r: Reg, size: number): void {
   if (size < 4) {
     r.umin32 = r.uminL;
     r.umax32 = r.umaxL;
-    r.smin32 = r.uminL | 0;
-    r.smax32 = r.umaxL | 0;
+    r.smin32 = r.uminL;
+    r.smax32 = r.umaxL;
   } else if (size === 4) {
     r.umin32 = r.uminL;
     r.umax32 = r.umaxL;
@@ -575,12 +577,12 @@ export function coerceSubregToSizeSx(r: Reg, size: number): void {
 }
 
 /** Value width in bits (get_reg_width). */
-export const regWidth = (r: Reg): number =>
-  fls64((r.varOff.vh | r.varOff.mh) >>> 0, (r.varOff.vl | r.varOff.ml) >>> 0);
+export const regWidth = (r: Reg): number => fls64(r.varOff.vh | r.varOff.mh, r.varOff.vl | r.varOff.ml);
 
 export const isConst = (r: Reg, is32: boolean): boolean =>
   r.type === 'scalar' && (is32 ? r.varOff.ml === 0 : r.varOff.mh === 0 && r.varOff.ml === 0);
-export const constValue = (r: Reg, is32: boolean): bigint => (is32 ? BigInt(r.varOff.vl) : r.varOff.value);
+export const constValue = (r: Reg, is32: boolean): bigint =>
+  is32 ? BigInt(r.varOff.vl >>> 0) : r.varOff.value;
 /** register_is_null */
 export const isNullReg = (r: Reg): boolean =>
   r.type === 'scalar' && (r.varOff.vh | r.varOff.vl | r.varOff.mh | r.varOff.ml) === 0;

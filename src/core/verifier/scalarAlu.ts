@@ -1,6 +1,6 @@
 // Scalar ALU bounds (verifier.c adjust_scalar_min_max_vals and its scalar{32,}_min_max_* helpers):
 // how ADD/SUB/MUL/AND/OR/XOR/shifts/NEG move the u64/s64/u32/s32 bounds and the tnum. 64-bit bounds
-// are (hi, lo) uint32 pairs (pair64.ts), 32-bit ones plain numbers.
+// are (hi, lo) pairs of int32 words (pair64.ts), 32-bit ones int32 bit patterns.
 import * as I from '../vm/isa';
 import type { Reg } from './regState';
 import {
@@ -15,7 +15,22 @@ import {
   updateRegBounds,
   zext32To64,
 } from './regState';
-import { P, add64, sAddOverflows, sSubOverflows, sar64, shl64, shr64, sle, sub64, toS64, toU64, ult } from './pair64';
+import {
+  P,
+  add64,
+  maxU32,
+  minU32,
+  sAddOverflows,
+  sSubOverflows,
+  sar64,
+  shl64,
+  shr64,
+  sle,
+  sub64,
+  toS64,
+  toU64,
+  ult,
+} from './pair64';
 import {
   tnumAdd,
   tnumAnd,
@@ -31,20 +46,22 @@ import {
   tnumXor,
 } from './tnum';
 
+/** 0xffffffff as a number (sums) and as an int32 word (stored bounds). */
 const U32 = 0xffffffff;
+const W32 = -1;
 const S32MIN = -0x80000000;
 const S32MAX = 0x7fffffff;
 const s32Over = (v: number): boolean => v < S32MIN || v > S32MAX;
 
 function sUnbounded64(r: Reg): void {
-  r.sminH = 0x80000000;
+  r.sminH = S32MIN;
   r.sminL = 0;
-  r.smaxH = 0x7fffffff;
-  r.smaxL = U32;
+  r.smaxH = S32MAX;
+  r.smaxL = W32;
 }
 function uUnbounded64(r: Reg): void {
   r.uminH = r.uminL = 0;
-  r.umaxH = r.umaxL = U32;
+  r.umaxH = r.umaxL = W32;
 }
 
 /** scalar32_min_max_add */
@@ -58,14 +75,14 @@ function minMaxAdd32(d: Reg, s: Reg): void {
     d.smin32 = smin;
     d.smax32 = smax;
   }
-  const umin = d.umin32 + s.umin32;
-  const umax = d.umax32 + s.umax32;
+  const umin = (d.umin32 >>> 0) + (s.umin32 >>> 0);
+  const umax = (d.umax32 >>> 0) + (s.umax32 >>> 0);
   if (umin <= U32 && umax > U32) {
     d.umin32 = 0;
-    d.umax32 = U32;
+    d.umax32 = W32;
   } else {
-    d.umin32 = umin >>> 0;
-    d.umax32 = umax >>> 0;
+    d.umin32 = umin | 0;
+    d.umax32 = umax | 0;
   }
 }
 
@@ -105,14 +122,14 @@ function minMaxSub32(d: Reg, s: Reg): void {
     d.smin32 = smin;
     d.smax32 = smax;
   }
-  const umin = d.umin32 - s.umax32;
-  const umax = d.umax32 - s.umin32;
+  const umin = (d.umin32 >>> 0) - (s.umax32 >>> 0);
+  const umax = (d.umax32 >>> 0) - (s.umin32 >>> 0);
   if (umin < 0 && umax >= 0) {
     d.umin32 = 0;
-    d.umax32 = U32;
+    d.umax32 = W32;
   } else {
-    d.umin32 = umin >>> 0;
-    d.umax32 = umax >>> 0;
+    d.umin32 = umin | 0;
+    d.umax32 = umax | 0;
   }
 }
 
@@ -143,14 +160,14 @@ function minMaxSub64(d: Reg, s: Reg): void {
 
 /** scalar32_min_max_mul (doubles: a product past 2^32 is an overflow whatever its rounding). */
 function minMaxMul32(d: Reg, s: Reg): void {
-  const umin = d.umin32 * s.umin32;
-  const umax = d.umax32 * s.umax32;
+  const umin = (d.umin32 >>> 0) * (s.umin32 >>> 0);
+  const umax = (d.umax32 >>> 0) * (s.umax32 >>> 0);
   if (umax > U32 || umin > U32) {
     d.umin32 = 0;
-    d.umax32 = U32;
+    d.umax32 = W32;
   } else {
-    d.umin32 = umin;
-    d.umax32 = umax;
+    d.umin32 = umin | 0;
+    d.umax32 = umax | 0;
   }
   const p0 = d.smin32 * s.smin32;
   const p1 = d.smin32 * s.smax32;
@@ -204,19 +221,19 @@ function minMaxBitwise32(d: Reg, s: Reg, op: number): void {
   let umax: number;
   if (op === AND) {
     umin = vl;
-    umax = Math.min(d.umax32, s.umax32);
+    umax = minU32(d.umax32, s.umax32);
   } else if (op === OR) {
-    umin = Math.max(d.umin32, s.umin32);
-    umax = (vl | ml) >>> 0;
+    umin = maxU32(d.umin32, s.umin32);
+    umax = vl | ml;
   } else {
     umin = vl;
-    umax = (vl | ml) >>> 0;
+    umax = vl | ml;
   }
   d.umin32 = umin;
   d.umax32 = umax;
-  if ((umin | 0) <= (umax | 0)) {
-    d.smin32 = umin | 0;
-    d.smax32 = umax | 0;
+  if (umin <= umax) {
+    d.smin32 = umin;
+    d.smax32 = umax;
   } else {
     d.smin32 = S32MIN;
     d.smax32 = S32MAX;
@@ -227,8 +244,8 @@ function minMaxBitwise32(d: Reg, s: Reg, op: number): void {
 function minMaxBitwise64(d: Reg, s: Reg, op: number): void {
   const t = d.varOff;
   if (tnumIsConst(s.varOff) && tnumIsConst(t)) return markKnownP(d, t.vh, t.vl);
-  const orH = (t.vh | t.mh) >>> 0;
-  const orL = (t.vl | t.ml) >>> 0;
+  const orH = t.vh | t.mh;
+  const orL = t.vl | t.ml;
   if (op === AND) {
     const sh = s.umaxH;
     const sl = s.umaxL;
@@ -258,12 +275,12 @@ function minMaxBitwise64(d: Reg, s: Reg, op: number): void {
 function scalar32Lsh(d: Reg, umin: number, umax: number): void {
   d.smin32 = S32MIN;
   d.smax32 = S32MAX;
-  if (umax > 31 || d.umax32 > 2 ** (31 - umax)) {
+  if (umax > 31 || d.umax32 >>> 0 > 2 ** (31 - umax)) {
     d.umin32 = 0;
-    d.umax32 = U32;
+    d.umax32 = W32;
   } else {
-    d.umin32 = (d.umin32 << umin) >>> 0;
-    d.umax32 = (d.umax32 << umax) >>> 0;
+    d.umin32 <<= umin;
+    d.umax32 <<= umax;
   }
 }
 
@@ -274,20 +291,20 @@ function scalar64Lsh(d: Reg, umin: number, umax: number): void {
     d.smaxH = d.smax32;
     d.smaxL = 0;
   } else {
-    d.smaxH = 0x7fffffff;
-    d.smaxL = U32;
+    d.smaxH = S32MAX;
+    d.smaxL = W32;
   }
   if (by32 && d.smin32 >= 0) {
     d.sminH = d.smin32;
     d.sminL = 0;
   } else {
-    d.sminH = 0x80000000;
+    d.sminH = S32MIN;
     d.sminL = 0;
   }
   // umax > 63 || d.umax > 1 << (63 - umax)
   const n = 63 - umax;
-  const limH = n >= 32 ? 2 ** (n - 32) : 0;
-  const limL = n >= 32 ? 0 : 2 ** n;
+  const limH = n >= 32 ? (2 ** (n - 32)) | 0 : 0;
+  const limL = n >= 32 ? 0 : (2 ** n) | 0;
   if (umax > 63 || ult(limH, limL, d.umaxH, d.umaxL)) uUnbounded64(d);
   else {
     shl64(d.uminH, d.uminL, umin);
@@ -311,14 +328,14 @@ function shift(d: Reg, s: Reg, op: number, alu32: boolean): void {
       d.smin32 = S32MIN;
       d.smax32 = S32MAX;
       d.varOff = tnumRshift(sub, umin);
-      d.umin32 = d.umin32 >>> umax;
-      d.umax32 = d.umax32 >>> umin;
+      d.umin32 = (d.umin32 >>> umax) | 0;
+      d.umax32 = (d.umax32 >>> umin) | 0;
     } else {
       d.smin32 = d.smin32 >> umin;
       d.smax32 = d.smax32 >> umin;
       d.varOff = tnumArshift(sub, umin, 32);
       d.umin32 = 0;
-      d.umax32 = U32;
+      d.umax32 = W32;
     }
     mark64Unbounded(d);
     updateReg32Bounds(d);
@@ -375,7 +392,7 @@ function safeToCompute(op: number, src: Reg, alu32: boolean): boolean {
           src.sminL === src.smaxL &&
           src.uminH === src.umaxH &&
           src.uminL === src.umaxL;
-      return srcConst && src.umaxH === 0 && src.umaxL < (alu32 ? 32 : 64);
+      return srcConst && src.umaxH === 0 && src.umaxL >>> 0 < (alu32 ? 32 : 64);
     }
     default:
       return false;

@@ -153,8 +153,8 @@ function scalarWithin(old: Reg, cur: Reg): boolean {
     ule(cur.umaxH, cur.umaxL, old.umaxH, old.umaxL) &&
     sle(old.sminH, old.sminL, cur.sminH, cur.sminL) &&
     sle(cur.smaxH, cur.smaxL, old.smaxH, old.smaxL) &&
-    old.umin32 <= cur.umin32 &&
-    old.umax32 >= cur.umax32 &&
+    old.umin32 >>> 0 <= cur.umin32 >>> 0 &&
+    old.umax32 >>> 0 >= cur.umax32 >>> 0 &&
     old.smin32 <= cur.smin32 &&
     old.smax32 >= cur.smax32 &&
     tnumIn(old.varOff, cur.varOff)

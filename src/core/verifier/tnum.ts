@@ -1,6 +1,6 @@
 // Tristate numbers (kernel/bpf/tnum.c): a 64-bit value whose bits are each known 0, known 1 or
 // unknown (mask bit set). The verifier's bitwise knowledge of scalars and variable pointer offsets.
-// Value and mask are (hi, lo) uint32 pairs (pair64.ts); `value`/`mask` give them as BigInt for cold code.
+// Value and mask are (hi, lo) pairs of int32 words (pair64.ts); `value`/`mask` give BigInts for cold code.
 import { P, add64, fls64, fromBig, sar64, shl64, shr64, sub64, toS64, toU64 } from './pair64';
 
 export class Tnum {
@@ -23,7 +23,7 @@ export const U32_MAX = 0xffffffffn;
 
 /** A tnum from pairs (each word made uint32). */
 export const tnumP = (vh: number, vl: number, mh: number, ml: number): Tnum =>
-  new Tnum(vh >>> 0, vl >>> 0, mh >>> 0, ml >>> 0);
+  new Tnum(vh | 0, vl | 0, mh | 0, ml | 0);
 
 export function tnum(value: bigint, mask: bigint): Tnum {
   fromBig(value);
@@ -37,15 +37,15 @@ export function tnumConst(v: bigint): Tnum {
   fromBig(v);
   return new Tnum(P.hi, P.lo, 0, 0);
 }
-export const tnumConstP = (h: number, l: number): Tnum => new Tnum(h >>> 0, l >>> 0, 0, 0);
-export const TNUM_UNKNOWN = new Tnum(0, 0, 0xffffffff, 0xffffffff);
+export const tnumConstP = (h: number, l: number): Tnum => new Tnum(h | 0, l | 0, 0, 0);
+export const TNUM_UNKNOWN = new Tnum(0, 0, -1, -1);
 export const TNUM_ZERO = new Tnum(0, 0, 0, 0);
 export const tnumIsConst = (a: Tnum): boolean => a.mh === 0 && a.ml === 0;
 export function tnumEqualsConst(a: Tnum, v: bigint): boolean {
   fromBig(v);
   return tnumIsConst(a) && a.vh === P.hi && a.vl === P.lo;
 }
-export const tnumIsUnknown = (a: Tnum): boolean => a.mh === 0xffffffff && a.ml === 0xffffffff;
+export const tnumIsUnknown = (a: Tnum): boolean => a.mh === -1 && a.ml === -1;
 
 /** tnum_range */
 export function tnumRange(min: bigint, max: bigint): Tnum {
@@ -58,19 +58,19 @@ export function tnumRange(min: bigint, max: bigint): Tnum {
 
 /** tnum_range on pairs. */
 export function tnumRangeP(minH: number, minL: number, maxH: number, maxL: number): Tnum {
-  const bits = fls64((minH ^ maxH) >>> 0, (minL ^ maxL) >>> 0);
+  const bits = fls64(minH ^ maxH, minL ^ maxL);
   if (bits > 63) return TNUM_UNKNOWN;
-  const dh = bits > 32 ? ((1 << (bits - 32)) - 1) >>> 0 : 0;
-  const dl = bits >= 32 ? 0xffffffff : ((1 << bits) - 1) >>> 0;
-  return new Tnum((minH & ~dh) >>> 0, (minL & ~dl) >>> 0, dh, dl);
+  const dh = bits > 32 ? ((1 << (bits - 32)) - 1) | 0 : 0;
+  const dl = bits >= 32 ? -1 : ((1 << bits) - 1) | 0;
+  return new Tnum(minH & ~dh, minL & ~dl, dh, dl);
 }
 
-/** tnum_range for u32 bounds (numbers). */
+/** tnum_range for u32 bounds (int32 bit patterns). */
 export function tnumRange32(min: number, max: number): Tnum {
-  const chi = (min ^ max) >>> 0;
+  const chi = min ^ max;
   const bits = chi === 0 ? 0 : 32 - Math.clz32(chi);
-  const dl = bits >= 32 ? 0xffffffff : ((1 << bits) - 1) >>> 0;
-  return new Tnum(0, (min & ~dl) >>> 0, 0, dl);
+  const dl = bits >= 32 ? -1 : ((1 << bits) - 1) | 0;
+  return new Tnum(0, min & ~dl, 0, dl);
 }
 
 /** tnum_lshift */
@@ -94,7 +94,7 @@ export function tnumRshift(a: Tnum, shift: number): Tnum {
 export function tnumArshift(a: Tnum, shift: number, bits: 32 | 64): Tnum {
   if (bits === 32) {
     const s = Math.min(shift, 31);
-    return new Tnum(0, ((a.vl | 0) >> s) >>> 0, 0, ((a.ml | 0) >> s) >>> 0);
+    return new Tnum(0, a.vl >> s, 0, a.ml >> s);
   }
   sar64(a.vh, a.vl, shift);
   const vh = P.hi;
@@ -118,7 +118,7 @@ export function tnumAdd(a: Tnum, b: Tnum): Tnum {
   add64(smh, sml, svh, svl);
   const muh = (P.hi ^ svh) | a.mh | b.mh;
   const mul = (P.lo ^ svl) | a.ml | b.ml;
-  return new Tnum((svh & ~muh) >>> 0, (svl & ~mul) >>> 0, muh >>> 0, mul >>> 0);
+  return new Tnum(svh & ~muh, svl & ~mul, muh, mul);
 }
 
 /** tnum_sub */
@@ -133,7 +133,7 @@ export function tnumSub(a: Tnum, b: Tnum): Tnum {
   sub64(dvh, dvl, b.mh, b.ml);
   const muh = (ah ^ P.hi) | a.mh | b.mh;
   const mul = (al ^ P.lo) | a.ml | b.ml;
-  return new Tnum((dvh & ~muh) >>> 0, (dvl & ~mul) >>> 0, muh >>> 0, mul >>> 0);
+  return new Tnum(dvh & ~muh, dvl & ~mul, muh, mul);
 }
 
 export const tnumNeg = (a: Tnum): Tnum => tnumSub(TNUM_ZERO, a);
@@ -142,26 +142,21 @@ export const tnumNeg = (a: Tnum): Tnum => tnumSub(TNUM_ZERO, a);
 export function tnumAnd(a: Tnum, b: Tnum): Tnum {
   const vh = a.vh & b.vh;
   const vl = a.vl & b.vl;
-  return new Tnum(
-    vh >>> 0,
-    vl >>> 0,
-    ((a.vh | a.mh) & (b.vh | b.mh) & ~vh) >>> 0,
-    ((a.vl | a.ml) & (b.vl | b.ml) & ~vl) >>> 0,
-  );
+  return new Tnum(vh, vl, (a.vh | a.mh) & (b.vh | b.mh) & ~vh, (a.vl | a.ml) & (b.vl | b.ml) & ~vl);
 }
 
 /** tnum_or */
 export function tnumOr(a: Tnum, b: Tnum): Tnum {
   const vh = a.vh | b.vh;
   const vl = a.vl | b.vl;
-  return new Tnum(vh >>> 0, vl >>> 0, ((a.mh | b.mh) & ~vh) >>> 0, ((a.ml | b.ml) & ~vl) >>> 0);
+  return new Tnum(vh, vl, (a.mh | b.mh) & ~vh, (a.ml | b.ml) & ~vl);
 }
 
 /** tnum_xor */
 export function tnumXor(a: Tnum, b: Tnum): Tnum {
   const muh = a.mh | b.mh;
   const mul = a.ml | b.ml;
-  return new Tnum(((a.vh ^ b.vh) & ~muh) >>> 0, ((a.vl ^ b.vl) & ~mul) >>> 0, muh >>> 0, mul >>> 0);
+  return new Tnum((a.vh ^ b.vh) & ~muh, (a.vl ^ b.vl) & ~mul, muh, mul);
 }
 
 /** tnum_mul (the shift-and-add form of 6.x). */
@@ -173,7 +168,7 @@ export function tnumMul(a: Tnum, b: Tnum): Tnum {
   let y = b;
   while (x.vh | x.vl | x.mh | x.ml) {
     if (x.vl & 1) accM = tnumAdd(accM, new Tnum(0, 0, y.mh, y.ml));
-    else if (x.ml & 1) accM = tnumAdd(accM, new Tnum(0, 0, (y.vh | y.mh) >>> 0, (y.vl | y.ml) >>> 0));
+    else if (x.ml & 1) accM = tnumAdd(accM, new Tnum(0, 0, y.vh | y.mh, y.vl | y.ml));
     x = tnumRshift(x, 1);
     y = tnumLshift(y, 1);
   }
@@ -184,7 +179,7 @@ export function tnumMul(a: Tnum, b: Tnum): Tnum {
 export function tnumIntersect(a: Tnum, b: Tnum): Tnum {
   const muh = a.mh & b.mh;
   const mul = a.ml & b.ml;
-  return new Tnum(((a.vh | b.vh) & ~muh) >>> 0, ((a.vl | b.vl) & ~mul) >>> 0, muh >>> 0, mul >>> 0);
+  return new Tnum((a.vh | b.vh) & ~muh, (a.vl | b.vl) & ~mul, muh, mul);
 }
 
 /** tnum_cast: keeps the low `size` bytes. */
@@ -192,11 +187,11 @@ export function tnumCast(a: Tnum, size: number): Tnum {
   const bits = size * 8;
   if (bits >= 64) return a;
   if (bits >= 32) {
-    const hm = bits === 32 ? 0 : ((1 << (bits - 32)) - 1) >>> 0;
-    return new Tnum((a.vh & hm) >>> 0, a.vl, (a.mh & hm) >>> 0, a.ml);
+    const hm = bits === 32 ? 0 : ((1 << (bits - 32)) - 1) | 0;
+    return new Tnum(a.vh & hm, a.vl, a.mh & hm, a.ml);
   }
-  const lm = ((1 << bits) - 1) >>> 0;
-  return new Tnum(0, (a.vl & lm) >>> 0, 0, (a.ml & lm) >>> 0);
+  const lm = ((1 << bits) - 1) | 0;
+  return new Tnum(0, a.vl & lm, 0, a.ml & lm);
 }
 
 /** tnum_is_aligned */
@@ -211,7 +206,7 @@ export function tnumIn(a: Tnum, b: Tnum): boolean {
   // Tnums are immutable and copied by reference: the same one, or the same bits, is trivially in.
   if (a === b || (a.mh === b.mh && a.ml === b.ml && a.vh === b.vh && a.vl === b.vl)) return true;
   if ((b.mh & ~a.mh) !== 0 || (b.ml & ~a.ml) !== 0) return false;
-  return a.vh === (b.vh & ~a.mh) >>> 0 && a.vl === (b.vl & ~a.ml) >>> 0;
+  return a.vh === (b.vh & ~a.mh) && a.vl === (b.vl & ~a.ml);
 }
 
 export const tnumSubreg = (a: Tnum): Tnum => (a.vh === 0 && a.mh === 0 ? a : new Tnum(0, a.vl, 0, a.ml));
