@@ -17,12 +17,23 @@ export const MAX_CALL_FRAMES = 8;
 export const LIVE_READ = 1;
 export const LIVE_WRITTEN = 2;
 
+/**
+ * The `spilled` of every slot that holds no spill: shared by all slots and states (a state copy then
+ * allocates registers only for real spills). Frozen: code that fills a slot replaces `spilled`.
+ */
+export const NO_SPILL: Reg = (() => {
+  const r = new Reg();
+  markNotInit(r);
+  return Object.freeze(r);
+})();
+
 export interface StackSlot {
   /**
    * slot_type[8]: index 7 is the lowest-addressed byte of the 8-byte slot. A plain array: states are
    * cloned at every branch, and copying eight small integers is several times cheaper than a typed array.
    */
   types: number[];
+  /** The spilled register (its own copy) when types[7] is STACK_SPILL, else NO_SPILL or a stale one. */
   spilled: Reg;
   /** LIVE_READ (in a kept state: a path from it read the slot) | LIVE_WRITTEN (all 8 bytes written since the parent). */
   live: number;
@@ -63,7 +74,8 @@ export class FuncState {
     const stack = new Array<StackSlot>(this.stack.length);
     for (let i = 0; i < stack.length; i++) {
       const s = this.stack[i] as StackSlot;
-      stack[i] = { types: s.types.slice(), spilled: s.spilled.clone(), live: s.live };
+      const spilled = s.types[BPF_REG_SIZE - 1] === STACK_SPILL ? s.spilled.clone() : s.spilled;
+      stack[i] = { types: s.types.slice(), spilled, live: s.live };
     }
     f.stack = stack;
     return f;
@@ -71,11 +83,8 @@ export class FuncState {
 
   /** grow_stack_state */
   slot(spi: number): StackSlot {
-    while (this.stack.length <= spi) {
-      const spilled = new Reg();
-      markNotInit(spilled);
-      this.stack.push({ types: [0, 0, 0, 0, 0, 0, 0, 0], spilled, live: 0 });
-    }
+    while (this.stack.length <= spi)
+      this.stack.push({ types: [0, 0, 0, 0, 0, 0, 0, 0], spilled: NO_SPILL, live: 0 });
     return this.stack[spi] as StackSlot;
   }
 
