@@ -2,7 +2,7 @@
 // stack slots (STACK_INVALID/SPILL/MISC/ZERO per byte), cloning for branches, and the
 // containment test used for pruning (states_equal → regsafe/stacksafe, range_within/tnum_in).
 import type { HistEntry } from './precision';
-import { markNotInit, Reg } from './regState';
+import { markNotInit, markUnknown, Reg } from './regState';
 import { sle, ule } from './pair64';
 import { tnumIn } from './tnum';
 
@@ -268,6 +268,22 @@ function sameBounds(a: Reg, b: Reg): boolean {
   );
 }
 
+/** is_stack_all_misc (uninitialised bytes count as MISC: XDP programs are loaded as root). */
+function allMisc(s: StackSlot): boolean {
+  for (let i = 0; i < BPF_REG_SIZE; i++) {
+    const t = s.types[i];
+    if (t !== STACK_MISC && t !== STACK_INVALID) return false;
+  }
+  return true;
+}
+
+/** scalar_reg_for_stack's unbound_reg. */
+const UNBOUND: Reg = (() => {
+  const r = new Reg();
+  markUnknown(r);
+  return Object.freeze(r);
+})();
+
 /** stacksafe */
 function stacksafe(old: FuncState, cur: FuncState, ids: IdMap, exact: boolean): boolean {
   for (let spi = 0; spi < old.stack.length; spi++) {
@@ -275,6 +291,12 @@ function stacksafe(old: FuncState, cur: FuncState, ids: IdMap, exact: boolean): 
     // The explored state's paths never read this slot (REG_LIVE_READ unset): any content will do.
     if (!exact && !(o.live & LIVE_READ)) continue;
     const c = cur.stack[spi];
+    // scalar_reg_for_stack: a 64-bit spilled scalar against a slot of only STACK_MISC (a load from it
+    // gives an unbound scalar) compares as that register against an unbound one.
+    if (!exact && c && o.types[0] === STACK_SPILL && o.spilled.type === 'scalar' && allMisc(c)) {
+      if (!regsafe(o.spilled, UNBOUND, ids, false)) return false;
+      continue;
+    }
     for (let i = 0; i < BPF_REG_SIZE; i++) {
       const ot = o.types[i] as number;
       const ct = c ? (c.types[i] as number) : STACK_INVALID;
