@@ -13,7 +13,9 @@ import { checkHelperCall } from './helperCall';
 import { checkKfuncCall } from './kfuncs';
 import { checkHelperMem, checkMemAccess, checkPtrOffReg } from './memAccess';
 import type { Reg } from './regState';
-import { isNullReg, markKnown, markNotInit, markRegKnown, markUnknown } from './regState';
+import { isNullReg, markKnownP, markNotInit, markRegKnown, markUnknown } from './regState';
+import { toS64 } from './pair64';
+import { tnumIsConst } from './tnum';
 import type { Checkpoint, PathStep } from './state';
 import { clearWriteMarks, FuncState, MAX_CALL_FRAMES, propagateLiveness, statesEqual, VState } from './state';
 import { markPrecise, SLOTS_PER_FRAME } from './precision';
@@ -191,7 +193,8 @@ function loopSignature(st: VState): string {
   let k = `${st.frames.length}`;
   for (let r = 0; r < 10; r++) {
     const x = st.cur.regs[r] as Reg;
-    k += `|${x.type},${x.off},${x.range},${x.varOff.value},${x.varOff.mask},${x.umin},${x.umax},${x.smin},${x.smax}`;
+    const t = x.varOff;
+    k += `|${x.type},${x.off},${x.range},${t.vh},${t.vl},${t.mh},${t.ml},${x.uminH},${x.uminL},${x.umaxH},${x.umaxL},${x.sminH},${x.sminL},${x.smaxH},${x.smaxL}`;
   }
   return k;
 }
@@ -204,8 +207,8 @@ function stackSlotOf(st: VState, insn: Insn): number {
   else if (cls === I.BPF_STX || cls === I.BPF_ST) base = insn.dst;
   else return 0;
   const r = st.cur.regs[base];
-  if (!r || r.type !== 'stack' || r.varOff.mask !== 0n) return 0;
-  const off = r.off + Number(BigInt.asIntN(64, r.varOff.value)) + insn.off;
+  if (!r || r.type !== 'stack' || !tnumIsConst(r.varOff)) return 0;
+  const off = r.off + Number(toS64(r.varOff.vh, r.varOff.vl)) + insn.off;
   if (off >= 0 || off < -512) return 0;
   return r.frameno * SLOTS_PER_FRAME + Math.floor((-off - 1) / 8) + 1;
 }
@@ -371,7 +374,7 @@ function checkLdImm(env: VerifierEnv, st: VState, insn: Insn, pc: number): void 
   const d = writeReg(st, insn.dst);
   if (insn.src === 0) {
     markUnknown(d);
-    markKnown(d, (BigInt(next.imm >>> 0) << 32n) | BigInt(insn.imm >>> 0));
+    markKnownP(d, next.imm | 0, insn.imm | 0);
     return;
   }
   const t = env.ldImm64(pc);

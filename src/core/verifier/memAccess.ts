@@ -3,8 +3,8 @@
 // packet (check_packet_access), map values and keys (check_map_access, check_mem_region_access).
 import { fail, regTypeStr } from './env';
 import type { VerifierEnv } from './env';
-import type { Reg } from './regState';
 import {
+  Reg,
   coerceRegToSize,
   coerceRegToSizeSx,
   isNullReg,
@@ -22,6 +22,7 @@ import {
   markStackRead,
   MAX_BPF_STACK,
   STACK_DYNPTR,
+  NO_SPILL,
   STACK_INVALID,
   STACK_MISC,
   STACK_SPILL,
@@ -185,7 +186,8 @@ function stackWrite(
   // Only a whole-slot write screens earlier reads from the parent state (REG_LIVE_WRITTEN).
   if (size === BPF_REG_SIZE) s.live |= LIVE_WRITTEN;
   const saveSpill = (r: Reg): void => {
-    s.spilled.assign(r);
+    // A copy of its own: a slot that held no spill may share NO_SPILL or a stale register with other states.
+    s.spilled = r.clone();
     let i = BPF_REG_SIZE;
     for (; i > BPF_REG_SIZE - size; i--) s.types[i - 1] = STACK_SPILL;
     for (; i; i--) {
@@ -197,7 +199,7 @@ function stackWrite(
     saveSpill(value);
     if (regWidth(value) > size * 8) s.spilled.id = 0;
   } else if (!value && o % BPF_REG_SIZE === 0 && imm !== undefined) {
-    const tmp = s.spilled.clone();
+    const tmp = new Reg();
     markUnknown(tmp);
     markKnown(tmp, BigInt(imm));
     tmp.type = 'scalar';
@@ -211,7 +213,7 @@ function stackWrite(
     let type = STACK_MISC;
     if (s.types[BPF_REG_SIZE - 1] === STACK_SPILL)
       for (let i = 0; i < BPF_REG_SIZE; i++) if (s.types[i] === STACK_SPILL) s.types[i] = STACK_MISC;
-    s.spilled.type = 'not_init';
+    s.spilled = NO_SPILL;
     if ((value && isNullReg(value)) || (!value && imm === 0)) type = STACK_ZERO;
     for (let i = 0; i < size; i++) s.types[(slot - i) % BPF_REG_SIZE] = type;
   }
@@ -405,7 +407,7 @@ export function checkHelperMem(
           // Raw (uninit) memory: the helper writes it, the bytes become MISC.
           if (s.types[BPF_REG_SIZE - 1] === STACK_SPILL) {
             s.types.fill(STACK_MISC);
-            s.spilled.type = 'not_init';
+            s.spilled = NO_SPILL;
           }
           s.types[slot % BPF_REG_SIZE] = STACK_MISC;
         }
