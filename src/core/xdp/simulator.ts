@@ -22,6 +22,7 @@ import { type Backlog, type NicPoll, type PollItem, poll, pollPending } from './
 import { FrameQueue } from './frameQueue';
 import { NetContext } from './netContext';
 import { RedirectInfo } from './redirectInfo';
+import { RedirectMissCounter, RedirectMissSlot } from './redirectMiss';
 import type { SimDevice, VethRxQueue } from './simDevice';
 import { BufferPool, frameBytes, makeBuffer, refillBuffer, type SimFrame } from './simFrame';
 import { FAULT, type ProgramHook, type SimHost } from './simHost';
@@ -98,6 +99,9 @@ export class Simulator implements SimHost {
   private runLimit = 0;
   private readonly maxSteps: number;
   private readonly onTransmit: ((device: string, frame: Uint8Array) => void) | undefined;
+  /** bpf_redirect_map's misses in the current run, and their counts (redirectMiss.ts). */
+  private readonly missSlot = new RedirectMissSlot();
+  private readonly misses = new RedirectMissCounter();
   /** One run context object reused for every program run (programs never keep it). */
   private readonly runCtx: XdpRunContext = {
     ingressIfindex: 0,
@@ -105,6 +109,7 @@ export class Simulator implements SimHost {
     egressIfindex: 0,
     cpu: 0,
     redirect: new RedirectInfo(),
+    miss: this.missSlot,
   };
 
   constructor(
@@ -352,6 +357,8 @@ export class Simulator implements SimHost {
     rc.egressIfindex = egressIfindex;
     rc.cpu = ctx.cpu;
     rc.redirect = ctx.ri;
+    const miss = this.missSlot;
+    miss.missed = false;
     let action: number;
     let fault: ProgramFault | undefined;
     // A device's `return XDP_PASS;` placeholder (what a veth peer needs for NAPI): the kernel's JIT
@@ -382,7 +389,14 @@ export class Simulator implements SimHost {
       dev.counters.xdpRx++;
       if (action !== FAULT) this.countAction(dev, action);
     }
-    if (this.recording) this.runStep(ctx, prog, name, hook, dev, frame, action, fault?.message);
+    // A redirect-map miss whose fallback became the verdict: counted always, a timeline step's
+    // explanation only while recording (issue 13 item 8).
+    const missed = miss.missed && action === miss.fallback;
+    if (missed) {
+      this.summary.redirectMisses ??= this.misses.summary;
+      this.misses.count(dev.name, name, miss);
+    }
+    if (this.recording) this.runStep(ctx, prog, name, hook, dev, frame, action, fault?.message, missed);
     return action;
   }
 
@@ -395,8 +409,10 @@ export class Simulator implements SimHost {
     frame: SimFrame,
     action: number,
     fault: string | undefined,
+    missed: boolean,
   ): void {
     const ri = ctx.ri;
+    const miss = this.missSlot;
     this.step({
       k: 'run',
       cpu: ctx.cpu,
@@ -419,6 +435,9 @@ export class Simulator implements SimHost {
           }
         : {}),
       ...(fault !== undefined ? { fault } : {}),
+      ...(missed
+        ? { miss: { mapType: miss.mapType, map: miss.map, key: miss.key, fallback: miss.fallback } }
+        : {}),
       ...(prog instanceof XdpDispatcher ? prog.lastChain() : {}),
     });
   }
