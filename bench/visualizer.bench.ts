@@ -239,7 +239,7 @@ async function realStream(browser: Browser, site: VisualizerPageSite): Promise<B
       unit: 'ms',
     },
     {
-      name: 'extension host role: longest event-loop stall during that run (slices of ~50 ms)',
+      name: 'extension host role: longest event-loop stall during that run (slices of ~25 ms)',
       value: round(loop.max / 1e6),
       unit: 'ms',
       target: 250,

@@ -2,7 +2,7 @@
 // Regenerates src/core/elf/bundledBtfData.ts: a trimmed copy of a kernel's BTF (default: this
 // machine's /sys/kernel/btf/vmlinux) holding the types XDP programs relocate against with CO-RE,
 // used where no kernel BTF can be read (the browser playground, macOS). Run:
-//   node scripts/gen-bundled-btf.mjs [/sys/kernel/btf/vmlinux] [KERNEL_RELEASE]
+//   node --import tsx scripts/gen-bundled-btf.mjs [/sys/kernel/btf/vmlinux] [KERNEL_RELEASE]
 // Roots: every struct/union/enum the UAPI headers of XDP programs declare (linux/bpf.h, if_ether.h,
 // ip.h, ipv6.h, tcp.h, udp.h, icmp.h, icmpv6.h, in.h, in6.h, if_arp.h, if_vlan.h, pkt_cls.h) plus the
 // kernel structs programs read through BPF_CORE_READ (sk_buff, xdp_buff, xdp_frame, net_device, …),
@@ -13,6 +13,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Btf, BTF_KIND as K, nameFields, typeIdFields } from '../src/core/elf/btf.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const src = process.argv[2] ?? '/sys/kernel/btf/vmlinux';
@@ -82,97 +83,21 @@ function uapiNames() {
   return names;
 }
 
-const K = {
-  INT: 1,
-  PTR: 2,
-  ARRAY: 3,
-  STRUCT: 4,
-  UNION: 5,
-  ENUM: 6,
-  FWD: 7,
-  TYPEDEF: 8,
-  VOLATILE: 9,
-  CONST: 10,
-  RESTRICT: 11,
-  FUNC: 12,
-  FUNC_PROTO: 13,
-  VAR: 14,
-  DATASEC: 15,
-  FLOAT: 16,
-  DECL_TAG: 17,
-  TYPE_TAG: 18,
-  ENUM64: 19,
-};
-
-const buf = fs.readFileSync(src);
-const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-if (dv.getUint16(0, true) !== 0xeb9f) throw new Error(`${src}: not BTF`);
-const hdrLen = dv.getUint32(4, true);
-const tStart = hdrLen + dv.getUint32(8, true);
-const tEnd = tStart + dv.getUint32(12, true);
-const sStart = hdrLen + dv.getUint32(16, true);
-const strAt = (off) => {
-  let e = sStart + off;
-  while (buf[e] !== 0) e++;
-  return buf.toString('latin1', sStart + off, e);
-};
-
-/** Per type: offset, byte length, kind, vlen, name, and the byte positions of its type-id fields. */
+// The records come from core's BTF reader (src/core/elf/btf.ts), which also knows where in a record
+// the type ids and names are: this script only chooses the types and renumbers them.
+const btf = new Btf(new Uint8Array(fs.readFileSync(src)));
+/** Per type: its record (a copy-free Buffer view), kind, vlen, name, and the offsets of its type-id fields. */
 const types = [null];
-for (let o = tStart; o < tEnd;) {
-  const info = dv.getUint32(o + 4, true);
-  const kind = (info >>> 24) & 0x1f;
-  const vlen = info & 0xffff;
-  const refs = [];
-  let len = 12;
-  switch (kind) {
-    case K.INT:
-    case K.VAR:
-    case K.DECL_TAG:
-      len += 4;
-      if (kind !== K.INT) refs.push(o + 8);
-      break;
-    case K.ARRAY:
-      len += 12;
-      refs.push(o + 12, o + 16);
-      break;
-    case K.STRUCT:
-    case K.UNION:
-      for (let i = 0; i < vlen; i++) refs.push(o + 12 + 12 * i + 4);
-      len += 12 * vlen;
-      break;
-    case K.ENUM:
-      len += 8 * vlen;
-      break;
-    case K.ENUM64:
-      len += 12 * vlen;
-      break;
-    case K.FUNC_PROTO:
-      refs.push(o + 8);
-      for (let i = 0; i < vlen; i++) refs.push(o + 12 + 8 * i + 4);
-      len += 8 * vlen;
-      break;
-    case K.DATASEC:
-      for (let i = 0; i < vlen; i++) refs.push(o + 12 + 12 * i);
-      len += 12 * vlen;
-      break;
-    case K.PTR:
-    case K.TYPEDEF:
-    case K.VOLATILE:
-    case K.CONST:
-    case K.RESTRICT:
-    case K.FUNC:
-    case K.TYPE_TAG:
-      refs.push(o + 8);
-      break;
-    case K.FWD:
-    case K.FLOAT:
-      break;
-    default:
-      throw new Error(`type ${types.length}: unknown kind ${kind}`);
-  }
-  types.push({ off: o, len, kind, vlen, name: strAt(dv.getUint32(o, true)), refs, kflag: info >>> 31 });
-  o += len;
+for (let id = 1; id < btf.count; id++) {
+  const t = btf.type(id);
+  const r = btf.record(id);
+  types.push({
+    rec: Buffer.from(r.buffer, r.byteOffset, r.byteLength),
+    kind: t.kind,
+    vlen: t.vlen,
+    name: t.name,
+    refs: typeIdFields(t.kind, t.vlen),
+  });
 }
 
 const rootNames = new Set([...KERNEL_ROOTS, ...uapiNames()]);
@@ -204,7 +129,7 @@ while (work.length) {
   const t = types[id];
   const refsPtr = t.kind === K.PTR || (viaPtr && MODS.includes(t.kind));
   for (const p of t.refs) {
-    const ref = dv.getUint32(p, true);
+    const ref = t.rec.readUInt32LE(p);
     if (ref) visit(ref, refsPtr);
   }
 }
@@ -234,20 +159,14 @@ for (const id of ids) {
     chunks.push(rec);
     continue;
   }
-  const rec = Buffer.from(buf.subarray(t.off, t.off + t.len));
-  rec.writeUInt32LE(intern(t.name), 0);
-  // Names inside the record: members, enumerators, parameters.
-  const nameFields = [];
-  if (composite(t)) for (let i = 0; i < t.vlen; i++) nameFields.push(12 + 12 * i);
-  if (t.kind === K.ENUM || t.kind === K.FUNC_PROTO)
-    for (let i = 0; i < t.vlen; i++) nameFields.push(12 + 8 * i);
-  if (t.kind === K.ENUM64) for (let i = 0; i < t.vlen; i++) nameFields.push(12 + 12 * i);
-  for (const f of nameFields) rec.writeUInt32LE(intern(strAt(rec.readUInt32LE(f))), f);
+  const rec = Buffer.from(t.rec);
+  // The type's name, then its members', enumerators' and parameters' names.
+  for (const f of nameFields(t.kind, t.vlen)) rec.writeUInt32LE(intern(btf.str(rec.readUInt32LE(f))), f);
   for (const p of t.refs) {
-    const ref = dv.getUint32(p, true);
+    const ref = t.rec.readUInt32LE(p);
     const n = ref ? newId.get(ref) : 0;
     if (n === undefined) throw new Error(`type ${id} (${t.name}) refers to dropped type ${ref}`);
-    rec.writeUInt32LE(n, p - t.off);
+    rec.writeUInt32LE(n, p);
   }
   chunks.push(rec);
 }

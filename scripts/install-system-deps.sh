@@ -30,6 +30,8 @@ have ethtool || need+=(ethtool)
 # kernel figure are built with gcc; python3 sends raw frames.
 have gcc || need+=(gcc)
 have python3 || need+=(python3)
+# conntrack -I fills a netns' conntrack table for the kfunc test (test/kernel/conntrackKfuncs.test.ts).
+have conntrack || need+=(conntrack)
 [ -f /usr/include/linux/bpf.h ] || need+=(linux-libc-dev)
 if [ ${#need[@]} -eq 0 ]; then echo "system deps: all present"; exit 0; fi
 if [ "$(id -u)" != 0 ]; then

@@ -138,6 +138,28 @@ const visDrop = v.object({
 });
 export type VisDrop = Infer<typeof visDrop>;
 
+/** A redirect-map miss as core words it: the headline ("DEVMAP tx_port key 2 not found → XDP_PASS (flags)") and why. */
+const missText = v.object({ text: v.string({ maxLength: 512 }), why: v.string({ maxLength: 1024 }) });
+export type VisMissText = { text: string; why: string };
+
+/** Frames whose verdict was bpf_redirect_map's fallback (counted over the whole run), by place. */
+const visMisses = v.object({
+  frames: count,
+  rows: v.array(
+    v.object({
+      device: name,
+      program: name,
+      text: v.string({ maxLength: 512 }),
+      why: v.string({ maxLength: 1024 }),
+      count,
+      /** The program's bpf_redirect_map call, when known. */
+      source: v.optional(sourceLocation),
+    }),
+    { maxLength: 64 },
+  ),
+});
+export type VisMisses = Infer<typeof visMisses>;
+
 // One timeline event per step of the kernel's three (redirect-semantics.md §2–§4); `t` is the index.
 const cpu = v.int(0, 4096);
 const frame = v.int(0);
@@ -162,6 +184,8 @@ const visEvent = v.tagged<VisEvent>('k', {
      *  whose return was the verdict (absent when every program continued: XDP_PASS). */
     chain: v.optional(v.string({ maxLength: 1024 })),
     decidedBy: v.optional(name),
+    /** The verdict is bpf_redirect_map's fallback after a lookup miss, in core's words (redirectMiss.ts). */
+    miss: v.optional(missText),
   }),
   /** Step 2: xdp_do_redirect put the frame in a bulk queue (16 per device, 8 per cpumap entry). */
   enqueue: v.object({ k: v.literal('enqueue'), cpu, frame, queue: name, fill: count, capacity: v.int(1) }),
@@ -222,6 +246,7 @@ export type VisEvent =
       source?: { file: string; line: number };
       chain?: string;
       decidedBy?: string;
+      miss?: VisMissText;
     }
   | { k: 'enqueue'; cpu: number; frame: number; queue: string; fill: number; capacity: number }
   | {
@@ -325,6 +350,8 @@ export const visModel = v.object({
   observed: v.optional(visObserved),
   /** Shown as a banner: e.g. a program the kernel's verifier would reject, which runs anyway (issue 11). */
   warnings: v.optional(v.array(v.string({ maxLength: 2048 }), { maxLength: 64 })),
+  /** Redirect-map misses whose fallback became the verdict (issue 13 item 8); absent when none. */
+  misses: v.optional(visMisses),
 });
 export type VisModel = Infer<typeof visModel>;
 
@@ -338,6 +365,7 @@ export const visCounts = v.object({
   drops: v.array(visDrop),
   summary: summarySchema,
   xsks: v.optional(v.record(count)),
+  misses: v.optional(visMisses),
 });
 export type VisCounts = Infer<typeof visCounts>;
 

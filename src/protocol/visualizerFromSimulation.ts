@@ -5,6 +5,7 @@
 import type { Scenario } from '../core/scenario/scenario';
 import { errnoName } from '../core/trace/errnos';
 import { xdpActionNames } from '../core/trace/tracepoints';
+import { redirectMissText, redirectMissWhy } from '../core/xdp/redirectMiss';
 import type {
   DispatcherCounts,
   DropReason,
@@ -22,6 +23,7 @@ import {
   type VisModel,
   type VisTraffic,
   type VisChainComponent,
+  type VisMisses,
 } from './visualizer';
 
 export interface ViewModelInput {
@@ -155,6 +157,7 @@ function toEvent(
             }
           : {}),
         ...(s.decidedBy !== undefined ? { decidedBy: s.decidedBy } : {}),
+        ...(s.miss ? { miss: { text: redirectMissText(s.miss), why: redirectMissWhy(s.miss) } } : {}),
       };
       const r = s.redirect;
       if (r && s.action === 4) {
@@ -563,6 +566,33 @@ export function simulationToViewModel(input: ViewModelInput): VisModel {
       note: 'Instruction-level stepping arrives with the VM’s trace mode; the journey above follows the frame through the three steps.',
     },
     ...(input.warnings?.length ? { warnings: input.warnings.slice(0, 64) } : {}),
+    ...missesOf(summary, input.programSources),
+  };
+}
+
+/** The summary's redirect-map misses in core's words, each place linked to its bpf_redirect_map call. */
+function missesOf(
+  summary: SimulationResult['summary'],
+  sources: ViewModelInput['programSources'],
+): { misses?: VisMisses } {
+  const m = summary.redirectMisses;
+  if (!m?.frames) return {};
+  return {
+    misses: {
+      frames: m.frames,
+      rows: m.rows.map((r) => {
+        const src = sources?.get(r.program);
+        const line = src?.redirectLine ?? src?.line;
+        return {
+          device: r.device,
+          program: r.program,
+          text: redirectMissText(r),
+          why: redirectMissWhy(r),
+          count: r.frames,
+          ...(src && line ? { source: { file: src.file, line } } : {}),
+        };
+      }),
+    },
   };
 }
 
@@ -574,5 +604,6 @@ export function countsOfModel(model: VisModel): VisCounts {
     drops: model.drops,
     summary: model.summary,
     xsks: Object.fromEntries(model.xsks.map((x) => [x.name, x.received])),
+    ...(model.misses ? { misses: model.misses } : {}),
   };
 }

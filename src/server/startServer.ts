@@ -32,6 +32,8 @@ import type {
 } from '../protocol/lsp';
 import { bpfKnowledgeOnly } from './clangdCoexist';
 import { codeLenses } from './codeLens';
+import { compileFlags, sameBasis } from './compileBasis';
+import type { CompileBasis } from './compileBasis';
 import { remoteDiagnostics } from './remoteVerdict';
 import { complete } from './completion';
 import { clangDiagnostics, codeActions, toLspDiagnostic } from './diagnostics';
@@ -51,13 +53,18 @@ import { kernelDisagreement, verifierDiagnostics } from './verifierDiagnostics';
 interface DocState {
   analyzerDiags: Diagnostic[];
   clangDiags: Diagnostic[];
-  /** "Verify in kernel"'s rejection; like ownVerifierDiags it stays until the next successful compile. */
+  /**
+   * "Verify in kernel"'s rejection; like ownVerifierDiags it stays until the next successful compile,
+   * and through one of the same text and flags (`kernelBasis`).
+   */
   verifierDiags: Diagnostic[];
   /** Our verifier on the last successfully compiled object (issue 11): kept across edits and failed compiles. */
   ownVerifierDiags: Diagnostic[];
   /** Our verifier's report and the kernel's last answer, for the CodeLens. */
   report?: VerifyReport;
   kernel?: VerifyResult;
+  /** The compile the kernel's answer (`kernel`, `verifierDiags`) is about. */
+  kernelBasis?: CompileBasis;
   /** Successful compiles so far; the verification host's verdict names the one it judged. */
   generation: number;
   /** The verification host's kernel on the object of `generation` (xdpLab.verify.host), and where it differs. */
@@ -160,25 +167,34 @@ export function startServer(connection: Connection, services: ServerServices): v
     publish(doc.uri);
   }
 
-  async function compile(doc: TextDocument): Promise<CompileResult> {
+  const compile = async (doc: TextDocument): Promise<CompileResult> => (await compileDoc(doc)).result;
+
+  /** Compiles the saved file; `basis` says what a successful compile was made from. */
+  async function compileDoc(doc: TextDocument): Promise<{ result: CompileResult; basis?: CompileBasis }> {
     const toolchain = services.toolchain;
     const file = services.uriToPath?.(doc.uri);
     if (!toolchain || !file)
       return {
-        ok: false,
-        errors: 0,
-        warnings: 0,
-        output: 'Compiling needs a saved file and the Node language server.',
+        result: {
+          ok: false,
+          errors: 0,
+          warnings: 0,
+          output: 'Compiling needs a saved file and the Node language server.',
+        },
       };
     const s = state(doc.uri);
     s.compile?.abort();
     const ctrl = new AbortController();
     s.compile = ctrl;
     const settings = await settingsFor(doc.uri);
+    // The text clang compiles, read before it starts; were the file written in between, the object
+    // would not match a verdict's together with this text, so a verdict is dropped, never kept wrongly.
+    const sourceText = await services.readDiskText?.(file);
     const outcome = await toolchain.compile(file, settings, workspaceFolders, ctrl.signal);
     if (s.compile === ctrl) s.compile = undefined;
     log(outcome.output);
-    if (outcome.status === 'cancelled') return { ok: false, errors: 0, warnings: 0, output: outcome.output };
+    if (outcome.status === 'cancelled')
+      return { result: { ok: false, errors: 0, warnings: 0, output: outcome.output } };
     if (outcome.status === 'missing') {
       if (!clangMissingShown) {
         clangMissingShown = true;
@@ -188,12 +204,15 @@ export function startServer(connection: Connection, services: ServerServices): v
       }
       s.clangDiags = [];
       publish(doc.uri);
-      return { ok: false, errors: 0, warnings: 0, output: outcome.output };
+      return { result: { ok: false, errors: 0, warnings: 0, output: outcome.output } };
     }
     const lines = doc.getText().split('\n');
     s.clangDiags = clangDiagnostics(outcome.messages, file, (l) => lines[l] ?? '');
+    let basis: CompileBasis | undefined;
     if (outcome.status === 'ok' && outcome.object) {
-      runOwnVerifier(doc, file, outcome.object, lines);
+      if (sourceText !== undefined)
+        basis = { text: sourceText, flags: compileFlags(settings, workspaceFolders), object: outcome.object };
+      runOwnVerifier(doc, file, outcome.object, lines, basis);
       if (outcome.objectPath)
         void connection
           .sendNotification(didCompileNotification, {
@@ -205,19 +224,35 @@ export function startServer(connection: Connection, services: ServerServices): v
     }
     publish(doc.uri);
     return {
-      ok: outcome.status === 'ok',
-      objectPath: outcome.objectPath,
-      errors: s.clangDiags.filter((d) => d.severity === DiagnosticSeverity.Error).length,
-      warnings: s.clangDiags.filter((d) => d.severity === DiagnosticSeverity.Warning).length,
-      output: outcome.output,
+      result: {
+        ok: outcome.status === 'ok',
+        objectPath: outcome.objectPath,
+        errors: s.clangDiags.filter((d) => d.severity === DiagnosticSeverity.Error).length,
+        warnings: s.clangDiags.filter((d) => d.severity === DiagnosticSeverity.Warning).length,
+        output: outcome.output,
+      },
+      basis,
     };
   }
 
-  /** After a successful compile: our verifier's verdict replaces the last one (and the kernel's, now stale). */
-  function runOwnVerifier(doc: TextDocument, file: string, object: Uint8Array, lines: string[]): void {
+  /**
+   * After a successful compile: our verifier's verdict replaces the last one. The kernel's answer is
+   * stale unless this compile is of the same text, flags and object it was given for (a save without
+   * changes, a watched-file event on a file just written: Verify in Kernel's answer used to vanish then).
+   */
+  function runOwnVerifier(
+    doc: TextDocument,
+    file: string,
+    object: Uint8Array,
+    lines: string[],
+    basis: CompileBasis | undefined,
+  ): void {
     const s = state(doc.uri);
-    s.verifierDiags = [];
-    s.kernel = undefined;
+    if (!sameBasis(s.kernelBasis, basis)) {
+      s.verifierDiags = [];
+      s.kernel = undefined;
+      s.kernelBasis = undefined;
+    }
     // The verification host's verdict was about the previous object: its answer on this one follows.
     s.generation++;
     s.remote = undefined;
@@ -255,7 +290,7 @@ export function startServer(connection: Connection, services: ServerServices): v
         message: 'Verify in kernel needs the Node language server (not available in the browser).',
         log: '',
       };
-    const c = await compile(doc);
+    const { result: c, basis } = await compileDoc(doc);
     if (!c.ok || !c.objectPath)
       return {
         status: 'compile-failed',
@@ -276,6 +311,7 @@ export function startServer(connection: Connection, services: ServerServices): v
     s.verifierDiags = [];
     const disagreement = kernelDisagreement(s.report, r);
     s.kernel = { ...r, ...(disagreement ? { disagreement } : {}) };
+    s.kernelBasis = basis;
     refreshCodeLenses();
     if (r.status === 'rejected') {
       const line =

@@ -30,8 +30,8 @@ export async function onWatchedFiles(changes: readonly FileEvent[], host: Watche
       continue;
     }
     // Not compiled since it was opened or last changed on disk: clang has said nothing about it that
-    // could go stale (the editor's reload compiles it), and a compile here would clear a Verify in
-    // Kernel answer given on a file just written (the suite's unchecked.bpf.c lost it this way).
+    // could go stale (the editor's reload compiles it). (A compile of the same text keeps a Verify in
+    // Kernel answer now, see compileBasis.ts; this one would only repeat work.)
     const compiled = host.compiledText(doc.uri);
     if (compiled === undefined) continue;
     const disk = await host.diskText(doc.uri);

@@ -69,7 +69,6 @@ const FIXTURES: Fixture[] = [
   {
     file: 'test/fixtures/programs/realworld/kfunc_ct_lookup.bpf.c',
     what: 'kfunc calls (conntrack lookup)',
-    todo: 'kfunc calls are not supported by the VM (issue 13, xdp-synproxy)',
   },
   {
     file: 'test/fixtures/programs/realworld/huge_array.bpf.c',

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import type { CodeLens } from 'vscode-languageserver';
 import type { VerifyResult } from '../../src/protocol/lsp';
 import { startInMemory } from '../lsp/lspClient';
 import type { TestClient } from '../lsp/lspClient';
@@ -55,6 +56,35 @@ describe('Verify in kernel (language server → clang → bpftool → verifier l
     const diags = await c.diagnostics(uri, (d) => d.some((x) => x.source === 'verifier'));
     assert.equal(diags.find((x) => x.source === 'verifier')?.range.start.line, expectedLine);
     assert.deepEqual(pins(), [], 'the temporary bpffs pin is removed');
+  });
+
+  test("the kernel's answer stays through a compile of the same text and goes with a change", async () => {
+    const { uri, text } = copy('bad/unchecked_access.bpf.c');
+    await c.open(uri, text);
+    const r = await c.request<VerifyResult>('xdpLab/verify', { uri, function: 'xdp_no_bounds' });
+    assert.equal(r.status, 'rejected', r.log);
+    const kernelLens = async () =>
+      (await c.request<CodeLens[]>('textDocument/codeLens', { textDocument: { uri } }))
+        .map((l) => l.command?.title ?? '')
+        .filter((t) => t.includes('kernel:'));
+    const kernelSays = () => (c.lastDiagnostics(uri) ?? []).filter((d) => d.source === 'verifier');
+    assert.deepEqual(await kernelLens(), ['Verify in kernel (kernel: ✗ rejected)']);
+    assert.equal(kernelSays().length, 1);
+
+    // A save without changes compiles the same text again (publishing before it answers): the answer stays.
+    const again = await c.request<{ ok: boolean }>('xdpLab/compile', { uri });
+    assert.equal(again.ok, true);
+    assert.deepEqual(await kernelLens(), ['Verify in kernel (kernel: ✗ rejected)']);
+    assert.equal(kernelSays().length, 1, 'the kernel diagnostic is still published');
+
+    // Any change to the text: the next compile is of another program, the kernel has not seen it.
+    const changed = text.replace('SEC("xdp")', '/* changed */\nSEC("xdp")');
+    assert.notEqual(changed, text);
+    fs.writeFileSync(new URL(uri), changed);
+    await c.change(uri, 2, changed);
+    assert.equal((await c.request<{ ok: boolean }>('xdpLab/compile', { uri })).ok, true);
+    assert.deepEqual(await kernelLens(), []);
+    assert.equal(kernelSays().length, 0);
   });
 
   test('every program of the correct corpus is accepted by the kernel verifier', async () => {

@@ -23,6 +23,8 @@ export interface TestClient {
   save(uri: string): Promise<void>;
   /** Resolves with the first diagnostics for uri (published after `since`) that satisfy pred. */
   diagnostics(uri: string, pred?: (d: Diagnostic[]) => boolean, timeoutMs?: number): Promise<Diagnostic[]>;
+  /** The diagnostics last published for uri (after a request that publishes before it answers). */
+  lastDiagnostics(uri: string): Diagnostic[] | undefined;
   request<R>(method: string, params: unknown): Promise<R>;
   close(): Promise<void>;
 }
@@ -101,6 +103,11 @@ async function initialize(
         };
         check();
       });
+    },
+    lastDiagnostics(uri: string) {
+      for (let i = published.length - 1; i >= 0; i--)
+        if (published[i]?.uri === uri) return published[i]?.diagnostics;
+      return undefined;
     },
     request<R>(method: string, params: unknown) {
       return rpc.sendRequest<R>(method, params);

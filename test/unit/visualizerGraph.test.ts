@@ -7,7 +7,7 @@ import ELK from 'elkjs/lib/elk.bundled.js';
 import { nodeId, visModel, visualizerProtocol, type VisModel } from '../../src/protocol/visualizer';
 import { headlineCounters } from '../../src/webview/visualizer/counters';
 import { dropGroups, dropsView } from '../../src/webview/visualizer/dropsView';
-import { buildGraph } from '../../src/webview/visualizer/graphModel';
+import { buildGraph, formatCount } from '../../src/webview/visualizer/graphModel';
 import { graphView } from '../../src/webview/visualizer/graphView';
 import { layoutGraph } from '../../src/webview/visualizer/layout';
 import { sampleModel } from '../../src/webview/visualizer/sampleModel';
@@ -190,4 +190,9 @@ void test('the snapshot schema accepts a real model and names what is wrong in a
   assert.match(visModel.check(bad2, 'model') ?? '', /model\.timeline\[3\]\.k must be one of poll, run/);
   const bad3 = { ...structuredClone(m), extra: 1 };
   assert.equal(visModel.check(bad3, 'model'), 'model.extra is not a known field');
+});
+
+void test('formatCount writes integers as toLocaleString("en-US") does, without Intl', () => {
+  for (const n of [0, 7, 999, 1000, 12_345, 999_999, 1_000_016, -4_321, 2 ** 53 - 1, 1.5])
+    assert.equal(formatCount(n), n.toLocaleString('en-US'));
 });

@@ -126,6 +126,10 @@ void test(
         els.map((e) => `${e.getAttribute('data-node')}@${e.getAttribute('transform')}`),
       );
     const before = await where();
+    // Patched in place (dom.ts patch): the same SVG element and boxes stay, only texts change.
+    await page.evaluate(() => {
+      (window as unknown as { __svg: Element | null }).__svg = document.querySelector('svg.graph');
+    });
     const grown = structuredClone(model);
     grown.summary.tracepoints['xdp:xdp_redirect'] = (model.summary.tracepoints['xdp:xdp_redirect'] ?? 0) * 3;
     for (const f of grown.flows) f.frames *= 3;
@@ -138,6 +142,23 @@ void test(
       grown.summary.tracepoints['xdp:xdp_redirect'],
     );
     assert.deepEqual(await where(), before);
+    assert.equal(
+      await page.evaluate(
+        () => (window as unknown as { __svg: Element | null }).__svg === document.querySelector('svg.graph'),
+      ),
+      true,
+      'the graph was patched, not rebuilt',
+    );
+    // Stepping the timeline marks the event's nodes on the layer above the graph.
+    await page.click('#tab-timeline');
+    await page.click('button[data-action="step"]');
+    const marked = await page.$$eval('.graph-marks .graph-mark', (els) =>
+      els.map((e) => (e as HTMLElement).dataset.mark),
+    );
+    assert.ok(
+      marked.some((id) => id?.startsWith('dev:')),
+      `marks: ${marked.join(', ')}`,
+    );
     assert.deepEqual(problems, []);
     await page.close();
   },

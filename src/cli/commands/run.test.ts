@@ -236,3 +236,37 @@ void test('run: maps left at max_entries 0 are sized to the CPUs with a note; --
     assert.match(b.stderr, /--map-size/);
   }
 });
+
+void test('run --conntrack FILE: the conntrack kfuncs see its entries; the table after the run is in the JSON', () => {
+  const ct = file(
+    'ct.json',
+    JSON.stringify([{ proto: 'tcp', src: '10.0.0.1', sport: 40000, dst: '10.0.0.2', dport: 80, mark: 42 }]),
+  );
+  const tcp = file(
+    'tcp.bin',
+    buildFrame({ ipv4: { src: '10.0.0.2', dst: '10.0.0.1' }, tcp: { sport: 80, dport: 40000 } }),
+  );
+  const r = cli(['run', obj('conntrack.bpf.o'), '--data', tcp, '--conntrack', ct, '--json']);
+  assert.equal(r.status, 0, r.stderr);
+  const out = JSON.parse(r.stdout) as { action: string; conntrack: Record<string, unknown>[] };
+  assert.equal(out.action, 'XDP_PASS', 'found in the reply direction');
+  assert.deepEqual(out.conntrack, [
+    {
+      proto: 'tcp',
+      src: '10.0.0.1',
+      sport: 40000,
+      dst: '10.0.0.2',
+      dport: 80,
+      status: 14,
+      mark: 42,
+      timeout: 60,
+    },
+  ]);
+  const bad = file(
+    'ct-bad.json',
+    JSON.stringify([{ proto: 'sctp', src: '10.0.0.1', sport: 1, dst: '10.0.0.2', dport: 2 }]),
+  );
+  const b = cli(['run', obj('conntrack.bpf.o'), '--data', tcp, '--conntrack', bad]);
+  assert.equal(b.status, 2);
+  assert.match(b.stderr, /ct-bad\.json.*\$\[0\]\.proto: 'sctp' is not tcp or udp/);
+});

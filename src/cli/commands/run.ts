@@ -12,6 +12,8 @@ import { defaultSizedNote, ElfError, LoadError, loadObject } from '../../core/el
 import { dumpMaps, MapPreloadError, preloadMaps, toHex } from '../../core/maps/mapPreload';
 import { PerfEventArrayMap, RingBufMap } from '../../core/maps/ringbuf';
 import { TestRunError } from '../../core/vm/xdpBuffer';
+import { ConntrackError } from '../../core/xdp/conntrack';
+import type { ConntrackSpec } from '../../core/xdp/conntrack';
 import { ClangFailedError, ClangMissingError, compileBpfC } from '../../node/clang';
 import { kernelBtfOptions } from '../../node/kernelBtf';
 import { intOption, parseArgs, stringOption } from '../args';
@@ -34,6 +36,7 @@ const spec = {
   include: 'string[]',
   global: 'string[]',
   'map-size': 'string[]',
+  conntrack: 'string',
 } as const;
 
 /** The process's CPU time in ns. */
@@ -95,7 +98,7 @@ export const runCommand: CliCommand = {
   name: 'run',
   summary: 'Run one XDP program of an object on one frame (like BPF_PROG_TEST_RUN)',
   usage:
-    'xdp-lab run OBJ [--prog NAME] --data FILE [--maps FILE.json] [--global NAME=VALUE]… [--map-size NAME=N]… [--ifindex N] [--rx-queue N] [--repeat N] [--cpu N] [--cpus N] [--budget N] [--tier js|wasm|auto] [--include DIR] [--json]',
+    'xdp-lab run OBJ [--prog NAME] --data FILE [--maps FILE.json] [--global NAME=VALUE]… [--map-size NAME=N]… [--conntrack FILE.json] [--ifindex N] [--rx-queue N] [--repeat N] [--cpu N] [--cpus N] [--budget N] [--tier js|wasm|auto] [--include DIR] [--json]',
   async run(argv, io) {
     const args = parseArgs(argv, spec, 'run');
     const [objFile, ...extra] = args.positionals;
@@ -177,6 +180,22 @@ export const runCommand: CliCommand = {
         throw e;
       }
     }
+    // --conntrack FILE: the conntrack table the conntrack kfuncs look into (an array of entries).
+    const ctFile = stringOption(args, 'conntrack');
+    if (ctFile) {
+      const text = new TextDecoder().decode(await readInput(ctFile, 'conntrack file'));
+      try {
+        const raw = parseJsonText(text);
+        const list = Array.isArray(raw) ? raw : (raw as { conntrack?: unknown } | null)?.conntrack;
+        if (!Array.isArray(list))
+          throw new ConntrackError('expected an array of entries (or {"conntrack": [...]})');
+        list.forEach((c, i) => obj.system.conntrack.add(c as ConntrackSpec, `$[${i}]`));
+      } catch (e) {
+        if (e instanceof JsonTextError) throw usageError(ctFile, `not JSON: ${e.message}`);
+        if (e instanceof ConntrackError) throw usageError(ctFile, e.message);
+        throw e;
+      }
+    }
     let result;
     try {
       result = prog.testRun(frame, {
@@ -225,6 +244,7 @@ export const runCommand: CliCommand = {
       printk: sys.printk,
       ...(Object.keys(records).length ? { records } : {}),
       ...(sys.notes.length ? { notes: sys.notes } : {}),
+      ...(sys.conntrack.entries.length ? { conntrack: sys.conntrack.describe() } : {}),
     };
     if (json) {
       io.stdout(JSON.stringify(out) + '\n');
@@ -247,6 +267,10 @@ export const runCommand: CliCommand = {
       for (const e of shown.slice(0, 32))
         lines.push(`  ${e.key} → ${e.values ? e.values.join(' | ') : e.value}`);
     }
+    for (const c of out.conntrack ?? [])
+      lines.push(
+        `conntrack: ${c.proto} ${c.src}:${c.sport} → ${c.dst}:${c.dport} status 0x${c.status.toString(16)} mark ${c.mark} (${Math.round(c.timeout)} s left)`,
+      );
     for (const l of sys.printk) lines.push(`trace_printk: ${l}`);
     for (const n of sys.notes) lines.push(`note: ${n}`);
     io.stdout(lines.join('\n') + '\n');

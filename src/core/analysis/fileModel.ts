@@ -38,7 +38,25 @@ export interface FunctionInfo {
   /** Name of the first parameter (the context), if any. */
   readonly ctxParam?: string;
   readonly returns: readonly Node[];
+  /** The body's nodes of the types in `bodyNodeTypes`, in document order (found by the model's one walk). */
+  readonly bodyNodes: readonly Node[];
 }
+
+/**
+ * Node types inside function bodies that rules walk (packetRules' scan: accesses, assignments,
+ * comparisons, calls). The model collects them in its one walk of the tree: a walk per function
+ * body for each rule went over every node of the file again (issue 16, cold didOpen).
+ */
+export const bodyNodeTypes: ReadonlySet<string> = new Set([
+  'sizeof_expression',
+  'init_declarator',
+  'assignment_expression',
+  'binary_expression',
+  'call_expression',
+  'pointer_expression',
+  'field_expression',
+  'subscript_expression',
+]);
 
 export interface MapAttr {
   readonly value: string;
@@ -168,6 +186,24 @@ function inactiveSpans(
   return out;
 }
 
+/** The marks inside [start, end): `marks` are in text order (maskMacros finds them left to right). */
+function marksWithin(marks: readonly MapAttrMark[], start: number, end: number): MapAttrMark[] {
+  let lo = 0;
+  let hi = marks.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((marks[mid]?.start ?? Infinity) < start) lo = mid + 1;
+    else hi = mid;
+  }
+  const out: MapAttrMark[] = [];
+  for (let i = lo; i < marks.length; i++) {
+    const m = marks[i];
+    if (!m || m.start >= end) break;
+    if (m.end <= end) out.push(m);
+  }
+  return out;
+}
+
 function stripQuotes(s: string): string {
   return s.replace(/^"|"$/g, '');
 }
@@ -201,13 +237,17 @@ export function buildFileModel(source: MaskedSource, original: string, tree: Tre
   const masked = source.text;
   const fnStack: string[] = [];
   const fnEnd: number[] = [];
+  /** Each function_definition's returns and body nodes, by the function node's id. */
+  const bodies = new Map<number, { returns: Node[]; nodes: Node[] }>();
+  const bodyStack: { end: number; bodyStart: number; returns: Node[]; nodes: Node[] }[] = [];
   const wanted = [
     'preproc_include',
     'preproc_def',
     'enumerator_list',
     'struct_specifier',
     'function_definition',
-    'call_expression',
+    'return_statement',
+    ...bodyNodeTypes,
   ];
   for (const n of root.descendantsOfType(wanted)) {
     if (!n) continue;
@@ -216,7 +256,13 @@ export function buildFileModel(source: MaskedSource, original: string, tree: Tre
       fnEnd.pop();
       fnStack.pop();
     }
+    while (bodyStack.length && startIndex >= (bodyStack[bodyStack.length - 1]?.end ?? 0)) bodyStack.pop();
     const type = n.type;
+    const inBody = bodyStack[bodyStack.length - 1];
+    if (inBody && startIndex >= inBody.bodyStart) {
+      if (type === 'return_statement') inBody.returns.push(n);
+      else if (bodyNodeTypes.has(type)) inBody.nodes.push(n);
+    }
     switch (type) {
       case 'preproc_include': {
         const p = n.childForFieldName('path');
@@ -286,9 +332,16 @@ export function buildFileModel(source: MaskedSource, original: string, tree: Tre
       }
       case 'function_definition': {
         const name = declaratorName(n.childForFieldName('declarator'))?.text;
+        const end = n.endIndex;
         if (name) {
           fnStack.push(name);
-          fnEnd.push(n.endIndex);
+          fnEnd.push(end);
+        }
+        const body = n.childForFieldName('body');
+        if (body) {
+          const entry = { end, bodyStart: body.startIndex, returns: [], nodes: [] };
+          bodies.set(n.id, entry);
+          bodyStack.push(entry);
         }
         break;
       }
@@ -329,8 +382,7 @@ export function buildFileModel(source: MaskedSource, original: string, tree: Tre
       const ctxParam = firstParam
         ? declaratorName(firstParam.childForFieldName('declarator'))?.text
         : undefined;
-      const body = item.childForFieldName('body');
-      const returns = body ? body.descendantsOfType('return_statement').filter((r): r is Node => !!r) : [];
+      const collected = bodies.get(item.id);
       functions.push({
         name: nameNode.text,
         nameSpan: spanOf(nameNode),
@@ -339,7 +391,8 @@ export function buildFileModel(source: MaskedSource, original: string, tree: Tre
         sec,
         xdp: sec ? xdpSecInfo(sec.name) : undefined,
         ctxParam,
-        returns,
+        returns: collected?.returns ?? [],
+        bodyNodes: collected?.nodes ?? [],
       });
       continue;
     }
@@ -357,27 +410,19 @@ export function buildFileModel(source: MaskedSource, original: string, tree: Tre
         continue;
       }
       const body = typeNode?.type === 'struct_specifier' ? typeNode.childForFieldName('body') : null;
+      // The body's marks, found once: each endIndex read crosses into WASM, and testing every mark of
+      // the file against it per declaration made this loop maps × marks calls (the cold didOpen's
+      // largest cost on a 5,000-line file, issue 16).
+      const marks = body ? marksWithin(source.mapAttrs, body.startIndex, body.endIndex) : [];
       if (
         body &&
         !typeNode?.childForFieldName('name') &&
         // SEC(".maps"), or a plain `struct { __uint(type, …) … } name;` — not libxdp's
         // XDP_RUN_CONFIG(prog) struct, whose __uint() fields are settings, not a map.
         d.type === 'identifier' &&
-        (sec?.name === '.maps' ||
-          source.mapAttrs.some(
-            (a) => a.key === 'type' && a.start >= body.startIndex && a.end <= body.endIndex,
-          ))
+        (sec?.name === '.maps' || marks.some((a) => a.key === 'type'))
       ) {
-        maps.push(
-          btfMap(
-            nameNode,
-            item,
-            sec,
-            source.mapAttrs.filter((a) => a.start >= body.startIndex && a.end <= body.endIndex),
-            constants,
-            structs,
-          ),
-        );
+        maps.push(btfMap(nameNode, item, sec, marks, constants, structs));
         continue;
       }
       const value = d.type === 'init_declarator' ? d.childForFieldName('value') : null;

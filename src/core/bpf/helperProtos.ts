@@ -27,7 +27,14 @@ export type ArgType =
   /** ARG_PTR_TO_FIXED_SIZE mem (arg_size) written by the helper, e.g. bpf_check_mtu's mtu_len */
   | 'fixed_uninit_mem4'
   | 'spin_lock'
-  | 'timer';
+  | 'timer'
+  /** ARG_PTR_TO_DYNPTR | MEM_RDONLY: an initialised dynptr on the stack */
+  | 'dynptr'
+  /** ARG_PTR_TO_DYNPTR | DYNPTR_TYPE_* | MEM_UNINIT: the helper initialises it */
+  | 'dynptr_uninit_local'
+  | 'dynptr_uninit_ringbuf'
+  /** ARG_PTR_TO_DYNPTR | DYNPTR_TYPE_RINGBUF | OBJ_RELEASE */
+  | 'dynptr_release_ringbuf';
 
 /** enum bpf_return_type */
 export type RetType =
@@ -37,7 +44,9 @@ export type RetType =
   | 'ringbuf_mem_or_null'
   | 'sock_or_null'
   | 'mem_or_btf_id'
-  | 'btf_id_or_null';
+  | 'btf_id_or_null'
+  /** RET_PTR_TO_DYNPTR_MEM_OR_NULL (bpf_dynptr_data) */
+  | 'dynptr_mem_or_null';
 
 export interface HelperProto {
   readonly args: readonly ArgType[];
@@ -163,6 +172,19 @@ const protoByName: Record<string, HelperProto> = {
   bpf_timer_set_callback: { args: ['timer', 'func'], ret: 'integer' },
   bpf_timer_start: { args: ['timer', A, A], ret: 'integer' },
   bpf_timer_cancel: { args: ['timer'], ret: 'integer' },
+  bpf_dynptr_from_mem: {
+    args: ['uninit_mem', 'const_size_or_zero', A, 'dynptr_uninit_local'],
+    ret: 'integer',
+  },
+  bpf_dynptr_read: { args: ['uninit_mem', 'const_size_or_zero', 'dynptr', A, A], ret: 'integer' },
+  bpf_dynptr_write: { args: ['dynptr', A, 'mem', 'const_size_or_zero', A], ret: 'integer' },
+  bpf_dynptr_data: { args: ['dynptr', A, 'const_alloc_size_or_zero'], ret: 'dynptr_mem_or_null' },
+  bpf_ringbuf_reserve_dynptr: {
+    args: ['const_map_ptr', A, A, 'dynptr_uninit_ringbuf'],
+    ret: 'integer',
+  },
+  bpf_ringbuf_submit_dynptr: { args: ['dynptr_release_ringbuf', A], ret: 'void', release: 0 },
+  bpf_ringbuf_discard_dynptr: { args: ['dynptr_release_ringbuf', A], ret: 'void', release: 0 },
 };
 
 /**

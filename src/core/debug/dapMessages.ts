@@ -1,5 +1,6 @@
 // The Debug Adapter Protocol's envelope (requests, responses, events) as plain objects, and the
 // launch arguments of debug type `xdp-lab` (../shared/specs/debugger.md "Launch request arguments").
+import type { ConntrackSpec } from '../xdp/conntrack';
 
 export interface DapRequest {
   seq: number;
@@ -55,6 +56,8 @@ export interface LaunchInput {
   /** How the frame was chosen, for the console ("default UDP frame", a file name). */
   frameLabel: string;
   maps?: unknown;
+  /** The conntrack table before the run (a scenario's `conntrack`): what conntrack kfuncs find. */
+  conntrack?: ConntrackSpec[];
   function?: string;
   stopOnEntry: boolean;
   ingressIfindex: number;

@@ -59,3 +59,25 @@ for (const name of objects)
     for (const s of visits(n))
       assert.deepEqual(snapshot(t.memoryAt(s)), snapshot(t.replayMemory(s)), `${name}: step ${s} of ${n}`);
   });
+
+void test("a launch's conntrack entries (a scenario's table) are what the debugged run's kfuncs find", () => {
+  const frame = buildFrame({ ipv4: { src: '10.0.0.1', dst: '10.0.0.2' }, tcp: { sport: 40000, dport: 80 } });
+  const launch = (conntrack?: { proto: 'tcp'; src: string; sport: number; dst: string; dport: number }[]) =>
+    new DebugTarget({
+      object: new Uint8Array(fs.readFileSync(path.join(fixtures, 'obj/conntrack.bpf.o'))),
+      objectName: 'conntrack',
+      frame,
+      frameLabel: 'tcp',
+      stopOnEntry: false,
+      ingressIfindex: 1,
+      rxQueueIndex: 0,
+      cpu: 0,
+      ...(conntrack ? { conntrack } : {}),
+    });
+  assert.equal(launch().run.result.action, 1, 'untracked: XDP_DROP');
+  const t = launch([{ proto: 'tcp', src: '10.0.0.1', sport: 40000, dst: '10.0.0.2', dport: 80 }]);
+  assert.equal(t.run.result.action, 2, 'tracked: XDP_PASS');
+  // A replay from a fresh load (memory at step 0) has the table too: the end memory is reached again.
+  assert.ok(t.memoryAt(0));
+  assert.equal(t.memoryAt(t.run.length).maps.length > 0, true);
+});

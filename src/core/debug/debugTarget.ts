@@ -87,6 +87,11 @@ export class DebugTarget {
       } catch (e) {
         throw new LaunchError(`maps: ${(e as Error).message}`);
       }
+    try {
+      (inp.conntrack ?? []).forEach((c, i) => obj.system.conntrack.add(c, `conntrack[${i}]`));
+    } catch (e) {
+      throw new LaunchError(`frame.scenario: ${(e as Error).message}`);
+    }
     let buffer: XdpBuffer;
     try {
       const t = testRunBuffer(inp.frame);

@@ -95,6 +95,53 @@ function extraBytes(kind: number, vlen: number): number {
 }
 
 /**
+ * Byte offsets, inside a type record, of the fields that hold type ids: libbpf's
+ * btf_field_iter_init(BTF_FIELD_ITER_IDS) (tools/lib/bpf/btf.c), what a BTF rewriter renumbers
+ * (scripts/gen-bundled-btf.mjs).
+ */
+export function typeIdFields(kind: number, vlen: number): number[] {
+  const each = (first: number, stride: number): number[] =>
+    Array.from({ length: vlen }, (_, i) => first + stride * i);
+  switch (kind) {
+    case BTF_KIND.PTR:
+    case BTF_KIND.TYPEDEF:
+    case BTF_KIND.VOLATILE:
+    case BTF_KIND.CONST:
+    case BTF_KIND.RESTRICT:
+    case BTF_KIND.FUNC:
+    case BTF_KIND.TYPE_TAG:
+    case BTF_KIND.VAR:
+    case BTF_KIND.DECL_TAG:
+      return [8];
+    case BTF_KIND.ARRAY:
+      return [12, 16]; // element type, index type
+    case BTF_KIND.STRUCT:
+    case BTF_KIND.UNION:
+      return each(16, 12); // btf_member.type
+    case BTF_KIND.FUNC_PROTO:
+      return [8, ...each(16, 8)]; // return type, btf_param.type
+    case BTF_KIND.DATASEC:
+      return each(12, 12); // btf_var_secinfo.type
+    default:
+      return []; // INT, ENUM, ENUM64, FWD, FLOAT
+  }
+}
+
+/**
+ * Byte offsets, inside a type record, of its string offsets: the type's name, then its members',
+ * enumerators' or parameters' names (btf_field_iter_init(BTF_FIELD_ITER_STRS)).
+ */
+export function nameFields(kind: number, vlen: number): number[] {
+  const stride =
+    kind === BTF_KIND.STRUCT || kind === BTF_KIND.UNION || kind === BTF_KIND.ENUM64
+      ? 12
+      : kind === BTF_KIND.ENUM || kind === BTF_KIND.FUNC_PROTO
+        ? 8
+        : 0;
+  return [0, ...(stride ? Array.from({ length: vlen }, (_, i) => 12 + stride * i) : [])];
+}
+
+/**
  * One BTF blob. The constructor only indexes the type records (a kernel's vmlinux BTF has ~130k
  * types); a type is decoded the first time it is asked for.
  */
@@ -238,6 +285,15 @@ export class Btf {
       s += String.fromCharCode(...this.strings.subarray(i, Math.min(end, i + 4096)));
     this.strCache.set(off, s);
     return s;
+  }
+
+  /** The bytes of type `id`'s record as stored (the 12-byte header and what follows), for BTF rewriters. */
+  record(id: number): Uint8Array | undefined {
+    const o = id > 0 ? this.offsets[id] : undefined;
+    if (o === undefined) return undefined;
+    const info = this.dv.getUint32(o + 4, true);
+    const len = 12 + extraBytes((info >> 24) & 0x1f, info & 0xffff);
+    return new Uint8Array(this.dv.buffer, this.dv.byteOffset + o, len);
   }
 
   /** Number of type ids (btf__type_cnt: void included). */

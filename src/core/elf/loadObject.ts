@@ -16,6 +16,8 @@ import { REGION_FUNC } from '../vm/machine';
 import { ADDR_BASE } from '../vm/memory';
 import { LoadError } from '../vm/vmFault';
 import { XdpProgram } from '../vm/xdpProgram';
+import { kfuncRefusal, vmKfuncId } from '../vm/kfuncs';
+import { NF_CONN_6_18, nfConnLayout } from '../xdp/nfConn';
 import type { SourceLine } from '../vm/xdpProgram';
 import { Btf, BTF_KIND } from './btf';
 import { applyCoreRelocations, coreContext } from './coreApply';
@@ -165,6 +167,7 @@ export function loadObject(bytes: Uint8Array, opts: LoadOptions = {}): LoadedObj
   const dataMap = new Map<number, BpfMap>();
   const defaultSized: DefaultSizedMap[] = [];
   const kfuncsByProgram = new Map<string, Map<number, string>>();
+  let ctLayoutSet = false;
   const create = (def: MapDef, initial?: Uint8Array): BpfMap => {
     try {
       // bpf_map__set_max_entries from the caller first. libbpf's bpf_object__create_map sizes a
@@ -327,6 +330,11 @@ export function loadObject(bytes: Uint8Array, opts: LoadOptions = {}): LoadedObj
         keepKfuncs: opts.forVerifier === true,
       });
       kfuncsByProgram.set(fn.name, prog.kfuncs);
+      // The conntrack kfuncs hand out struct nf_conn as the kernel CO-RE resolves against lays it out.
+      if (prog.kfuncs.size && !opts.forVerifier && !ctLayoutSet) {
+        ctLayoutSet = true;
+        system.conntrack.setLayout(nfConnLayout(core.target()) ?? NF_CONN_6_18);
+      }
       programs.push(
         new XdpProgram(system, {
           name: fn.name,
@@ -451,6 +459,15 @@ function linkProgram(
       // An `extern … __ksym` function: libbpf resolves it against the kernel's BTF into a kfunc call.
       insn.src = I.PSEUDO_KFUNC_CALL;
       insn.imm = 0;
+      kfuncs.set(pc, sym.name);
+      return;
+    }
+    if (sym.shndx === SHN_UNDEF && insn.op === (I.BPF_JMP | I.JMP_CALL)) {
+      // A kfunc the VM runs (vm/kfuncs.ts) gets its id, as libbpf writes the kernel's BTF id.
+      const why = kfuncRefusal(sym.name);
+      if (why) throw new LoadError(`${where(secName, pc)}: ${why}`);
+      insn.src = I.PSEUDO_KFUNC_CALL;
+      insn.imm = vmKfuncId(sym.name) as number;
       kfuncs.set(pc, sym.name);
       return;
     }

@@ -7,6 +7,7 @@ import { bpf_fib_lookup } from './fibLookup';
 import * as mapH from './mapHelpers';
 import * as misc from './miscHelpers';
 import * as redirect from './redirectHelpers';
+import * as syncookie from './syncookieHelpers';
 import * as xdp from './xdpHelpers';
 
 const implementations: Record<string, HelperFn> = {
@@ -44,6 +45,10 @@ const implementations: Record<string, HelperFn> = {
   bpf_ringbuf_submit: misc.bpf_ringbuf_submit,
   bpf_ringbuf_discard: misc.bpf_ringbuf_discard,
   bpf_perf_event_output: misc.bpf_perf_event_output,
+  bpf_tcp_raw_gen_syncookie_ipv4: syncookie.bpf_tcp_raw_gen_syncookie_ipv4,
+  bpf_tcp_raw_gen_syncookie_ipv6: syncookie.bpf_tcp_raw_gen_syncookie_ipv6,
+  bpf_tcp_raw_check_syncookie_ipv4: syncookie.bpf_tcp_raw_check_syncookie_ipv4,
+  bpf_tcp_raw_check_syncookie_ipv6: syncookie.bpf_tcp_raw_check_syncookie_ipv6,
 };
 
 /** The helper id of bpf_tail_call (the compiler returns after it when a tail call was taken). */

@@ -3,14 +3,15 @@
 // per-context RedirectInfo (§1.2) that the simulator's step 2 consumes.
 import { BPF_F_BROADCAST, REDIRECT_ACTION_MASK } from '../bpf/flags';
 import { mapTypeByValue } from '../bpf/mapTypes';
-import { xdpActionByValue } from '../bpf/xdpActions';
 import { CpuMap } from '../maps/cpumap';
 import { DevMap } from '../maps/devmap';
 import { DevMapHash } from '../maps/devmapHash';
 import { XskMap } from '../maps/xskmap';
+import type { BpfMap } from '../maps/bpfMap';
 import type { HelperFn, Machine } from '../vm/machine';
 import { IFINDEX_MAP_ID, RedirectInfo } from '../xdp/redirectInfo';
 import type { RedirectMapType } from '../xdp/redirectInfo';
+import { explainRedirectMiss } from '../xdp/redirectMiss';
 import { mapArg } from './mapHelpers';
 
 const XDP_ABORTED = 0;
@@ -34,21 +35,32 @@ export const bpf_redirect: HelperFn = (M) => {
 /** Misses already explained, per simulated kernel: `mapId * 2^32 + key`. */
 const explained = new WeakMap<object, Set<number>>();
 const MAX_MISS_NOTES = 16;
+/** "DEVMAP" for 14, …: made once per type, not per missed frame. */
+const shortTypeNames: string[] = [];
 
 /**
- * A miss is silent in the kernel: the helper returns the flags' fallback action and the frame is not
- * redirected (§2.2 step 3) — the classic "16 × XDP_PASS and no drops" of a map filled at the wrong key.
- * The run result and the visualizer say it once per map and key (issue 13 item 8).
+ * A miss is silent in the kernel: __bpf_xdp_redirect_map returns the flags' fallback action and the
+ * frame is not redirected (§2.2 step 3) — the classic "16 × XDP_PASS and no drops" of a map filled at
+ * the wrong key. The one place a miss is detected: the run's slot gets it (the simulator counts it,
+ * the visualizer shows it), and the run result's notes say it once per map and key (issue 13 item 8).
  */
-function noteMiss(M: Machine, mapId: number, mapName: string, key: number, fallback: number): void {
+function noteMiss(M: Machine, map: BpfMap, key: number, fallback: number): void {
+  const mapType = (shortTypeNames[map.type] ??=
+    mapTypeByValue(map.type)?.name.replace('BPF_MAP_TYPE_', '') ?? String(map.type));
+  const slot = M.xdp?.ctx.miss;
+  if (slot) {
+    slot.missed = true;
+    slot.mapType = mapType;
+    slot.map = map.name;
+    slot.key = key;
+    slot.fallback = fallback;
+  }
   let seen = explained.get(M.system);
   if (!seen) explained.set(M.system, (seen = new Set()));
-  const id = mapId * 2 ** 32 + key;
+  const id = map.id * 2 ** 32 + key;
   if (seen.has(id) || seen.size >= MAX_MISS_NOTES) return;
   seen.add(id);
-  M.system.notes.push(
-    `bpf_redirect_map: ${mapName} has no entry at key ${key} → it returns ${xdpActionByValue(fallback)?.name ?? fallback} (the fallback action in its flags); the frame is not redirected`,
-  );
+  M.system.notes.push(explainRedirectMiss({ mapType, map: map.name, key, fallback }));
 }
 
 /** §2.2 steps 1–5. */
@@ -79,13 +91,15 @@ export const bpf_redirect_map: HelperFn = (M, pc) => {
   const ri = record(M);
   ri.tgtValue = entry;
   if (entry === undefined && !broadcast) {
-    noteMiss(M, map.id, map.name, key32, flags & REDIRECT_ACTION_MASK);
+    noteMiss(M, map, key32, flags & REDIRECT_ACTION_MASK);
     // Step 3: a miss leaves tgt_index as it was and makes the record an ifindex marker.
     ri.mapId = IFINDEX_MAP_ID;
     ri.mapType = 0;
     return M.ret(flags & REDIRECT_ACTION_MASK);
   }
-  // Step 4: hit, or broadcast regardless of hit.
+  // Step 4: hit, or broadcast regardless of hit. The last lookup takes precedence: no miss now.
+  const slot = M.xdp?.ctx.miss;
+  if (slot) slot.missed = false;
   ri.tgtIndex = key;
   ri.mapId = map.id;
   ri.mapType = map.type as RedirectMapType;

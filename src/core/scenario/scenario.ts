@@ -2,6 +2,7 @@
 // simulator builds its host from. Produced by scenarioParse.ts from a *.xdpscenario.json file.
 import type { GlobalValue } from '../elf/globals';
 import type { FrameSpec } from '../packet/frameBuilder';
+import type { ConntrackSpec } from '../xdp/conntrack';
 
 /** A driver name: a profile of driverProfiles.ts, or any driver a host reports (then generic XDP only,
  *  unless `features` say more). */
@@ -124,6 +125,8 @@ export interface Scenario {
   maps: Record<string, ScenarioMapEntry[]>;
   xsks: ScenarioXsk[];
   traffic: ScenarioTraffic[];
+  /** The conntrack table before the first frame (the conntrack kfuncs' table). */
+  conntrack?: ConntrackSpec[];
 }
 
 export type { FrameSpec };

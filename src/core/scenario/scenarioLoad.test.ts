@@ -107,3 +107,46 @@ void test("a scenario fills a prog array with another object's program: the tail
     /\$\.maps\.xlpin_jmp\[0\]\.value\.program: no program named 'nope'/,
   );
 });
+
+void test("a scenario's conntrack entries are what bpf_xdp_ct_lookup finds; an inserted entry serves later frames", async () => {
+  const input = await load({
+    version: 1,
+    programs: [{ name: 'ct', file: 'conntrack.bpf.o' }],
+    devices: veths('ct'),
+    conntrack: [{ proto: 'tcp', src: '10.0.0.2', sport: 80, dst: '10.0.0.1', dport: 40000, mark: 42 }],
+    traffic: [
+      // Untracked UDP to port 9: the first frame allocates and inserts it (XDP_TX), the rest find it.
+      { from: 'a0', count: 3, frame: { udp: { sport: 5000, dport: 9 } } },
+      // The reply direction of the scenario's entry: found.
+      {
+        from: 'a0',
+        count: 2,
+        frame: { ipv4: { src: '10.0.0.1', dst: '10.0.0.2' }, tcp: { sport: 40000, dport: 80 } },
+      },
+      { from: 'a0', count: 1, frame: { tcp: { sport: 1, dport: 22 } } },
+    ],
+  });
+  const r = new Simulation(input).run();
+  assert.deepEqual(r.summary.actions.r1, { XDP_TX: 1, XDP_PASS: 4, XDP_DROP: 1 });
+  assert.equal(input.system.conntrack.entries.length, 2);
+  await assert.rejects(
+    load({
+      version: 1,
+      devices: [],
+      conntrack: [{ proto: 'udp', src: '10.0.0.1', sport: 1, dst: 'fd00::1', dport: 2 }],
+    }),
+    (e: unknown) =>
+      e instanceof ScenarioError &&
+      /\$\.conntrack\[0\]: src and dst are not of the same address family/.test(e.message),
+  );
+  await assert.rejects(
+    load({
+      version: 1,
+      devices: [],
+      conntrack: [{ proto: 'udp', src: '10.0.0.1', sport: 1, dst: '10.0.0.2', dport: 2, status: ['NOPE'] }],
+    }),
+    (e: unknown) =>
+      e instanceof ScenarioError &&
+      /^\$\.conntrack\[0\]\.status: 'NOPE' is not a conntrack status bit/.test(e.message),
+  );
+});

@@ -55,6 +55,8 @@ export async function loadScenario(
     redirectEnv: { ifindexExists: (i) => known.has(i) },
     mtuOf: (i) => scenario.devices.find((d) => d.simIfindex === i)?.mtu ?? (i === 1 ? 65536 : 1500),
   });
+  // The conntrack table before the first frame (checked by the parser).
+  (scenario.conntrack ?? []).forEach((c, i) => system.conntrack.add(c, `$.conntrack[${i}]`));
   const objects = new Map<string, ElfObject>();
   // One read and parse of the kernel BTF for all objects, and only if a CO-RE relocation needs it.
   let parsed: Btf | null | undefined;

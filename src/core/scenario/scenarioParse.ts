@@ -17,6 +17,8 @@ import type {
   XdpMode,
 } from './scenario';
 import { scenarioJsonSchema, scenarioLimits } from './scenarioSchema';
+import { ConntrackError, ConntrackTable } from '../xdp/conntrack';
+import type { ConntrackSpec } from '../xdp/conntrack';
 import { parseJsonText } from '../jsonText';
 
 export class ScenarioError extends Error {
@@ -151,6 +153,7 @@ interface RawScenario {
   maps?: Record<string, Array<{ key: number | string; value: ScenarioMapValue }>>;
   xsks?: Array<Partial<ScenarioXsk> & { name: string; device: string }>;
   traffic?: RawTraffic[];
+  conntrack?: ConntrackSpec[];
 }
 
 export function parseScenario(raw: unknown): Scenario {
@@ -336,6 +339,21 @@ export function parseScenario(raw: unknown): Scenario {
     });
   }
 
+  // Conntrack entries: checked now (addresses, status names, duplicates) in a scratch table.
+  if (r.conntrack) {
+    const check = new ConntrackTable(() => 0n);
+    r.conntrack.forEach((c, i) => {
+      try {
+        check.add(c, `$.conntrack[${i}]`);
+      } catch (e) {
+        // ConntrackError messages start with the field's path.
+        const m = e instanceof ConntrackError ? /^(\$\S*): ([\s\S]*)$/.exec(e.message) : null;
+        if (m) throw new ScenarioError(m[1] as string, m[2] as string);
+        throw e;
+      }
+    });
+  }
+
   let total = 0;
   const traffic: ScenarioTraffic[] = (r.traffic ?? []).map((t, i) => {
     const path = `$.traffic[${i}]`;
@@ -424,5 +442,6 @@ export function parseScenario(raw: unknown): Scenario {
     maps,
     xsks,
     traffic,
+    ...(r.conntrack?.length ? { conntrack: r.conntrack } : {}),
   };
 }

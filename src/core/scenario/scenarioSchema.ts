@@ -46,6 +46,7 @@ export const scenarioLimits = {
   maxMapEntries: 65536,
   maxXsks: 1024,
   maxTraffic: 4096,
+  maxConntrack: 65536,
   /** Frames one traffic entry may inject, and all entries together. */
   maxCount: 10_000_000,
   maxTotalFrames: 10_000_000,
@@ -455,5 +456,50 @@ export const scenarioJsonSchema: JsonSchema = {
     },
     xsks: { type: 'array', maxItems: scenarioLimits.maxXsks, items: xsk },
     traffic: { type: 'array', maxItems: scenarioLimits.maxTraffic, items: traffic },
+    conntrack: {
+      type: 'array',
+      maxItems: scenarioLimits.maxConntrack,
+      description:
+        'Connections in the conntrack table before the first frame (what bpf_xdp_ct_lookup finds; entries a program inserts with bpf_ct_insert_entry join them for later frames). See docs/simulator.md.',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['proto', 'src', 'sport', 'dst', 'dport'],
+        properties: {
+          proto: { enum: ['tcp', 'udp'] },
+          src: {
+            type: 'string',
+            maxLength: 64,
+            description: 'Original-direction source address (IPv4 or IPv6).',
+          },
+          sport: { type: 'integer', minimum: 0, maximum: 65535 },
+          dst: { type: 'string', maxLength: 64, description: 'Original-direction destination address.' },
+          dport: { type: 'integer', minimum: 0, maximum: 65535 },
+          status: {
+            type: ['integer', 'array'],
+            minimum: 0,
+            maximum: 0xffffffff,
+            maxItems: 16,
+            items: { type: 'string', maxLength: 32 },
+            description:
+              "ct->status: a number or names of enum ip_conntrack_status ('ASSURED', 'SEEN_REPLY', …); CONFIRMED is always set. Default: SEEN_REPLY and ASSURED (an established connection).",
+          },
+          mark: { type: 'integer', minimum: 0, maximum: 0xffffffff, description: 'ct->mark.' },
+          timeout: {
+            type: 'number',
+            minimum: 0,
+            maximum: 8_000_000,
+            description:
+              "Seconds until the entry expires (default 432000 for tcp, 120 for udp: the kernel's established timeouts).",
+          },
+          zone: {
+            type: 'integer',
+            minimum: 0,
+            maximum: 65535,
+            description: 'Conntrack zone id (default 0).',
+          },
+        },
+      },
+    },
   },
 };

@@ -10,20 +10,19 @@ import {
   coerceSubregToSizeSx,
   mark32Unbounded,
   markKnown,
-  markRegKnown,
+  markKnownP,
   markUnknown,
   Reg,
   regBoundsSync,
   regWidth,
-  S64_MAX,
   S64_MIN,
   zext32To64,
-  u32,
 } from './regState';
 import { adjustScalarMinMaxVals } from './scalarAlu';
 import { markPrecise } from './precision';
 import type { VState } from './state';
-import { tnumAdd, tnumIsConst, tnumSub, U64_MAX } from './tnum';
+import { tnumAdd, tnumIsConst, tnumSub } from './tnum';
+import { P, add64, sAddOverflows, sSubOverflows, sub64, ult } from './pair64';
 
 const ALU_NAMES: Record<number, string> = {
   0x00: '+=',
@@ -70,7 +69,65 @@ function saneOffset(r: Reg, type: string): void {
   if (r.smin >= lim || r.smin <= -lim) fail(`value ${r.smin} makes ${type} pointer be out of bounds`);
 }
 
-const sOver = (v: bigint): boolean => v < S64_MIN || v > S64_MAX;
+/** adjust_ptr_min_max_vals' BPF_ADD bounds: s64 and u64 sums, unbounded on overflow. */
+function addBounds(dst: Reg, p: Reg, off: Reg): void {
+  const o1 = sAddOverflows(p.sminH, p.sminL, off.sminH, off.sminL);
+  const sminH = P.hi;
+  const sminL = P.lo;
+  if (o1 || sAddOverflows(p.smaxH, p.smaxL, off.smaxH, off.smaxL)) mark64SUnbounded(dst);
+  else {
+    dst.sminH = sminH;
+    dst.sminL = sminL;
+    dst.smaxH = P.hi;
+    dst.smaxL = P.lo;
+  }
+  const c1 = add64(p.uminH, p.uminL, off.uminH, off.uminL);
+  const uminH = P.hi;
+  const uminL = P.lo;
+  if (c1 || add64(p.umaxH, p.umaxL, off.umaxH, off.umaxL)) mark64UUnbounded(dst);
+  else {
+    dst.uminH = uminH;
+    dst.uminL = uminL;
+    dst.umaxH = P.hi;
+    dst.umaxL = P.lo;
+  }
+}
+
+/** adjust_ptr_min_max_vals' BPF_SUB bounds. */
+function subBounds(dst: Reg, p: Reg, off: Reg): void {
+  const o1 = sSubOverflows(p.sminH, p.sminL, off.smaxH, off.smaxL);
+  const sminH = P.hi;
+  const sminL = P.lo;
+  if (o1 || sSubOverflows(p.smaxH, p.smaxL, off.sminH, off.sminL)) mark64SUnbounded(dst);
+  else {
+    dst.sminH = sminH;
+    dst.sminL = sminL;
+    dst.smaxH = P.hi;
+    dst.smaxL = P.lo;
+  }
+  if (ult(p.uminH, p.uminL, off.umaxH, off.umaxL)) mark64UUnbounded(dst);
+  else {
+    sub64(p.uminH, p.uminL, off.umaxH, off.umaxL);
+    const uminH = P.hi;
+    const uminL = P.lo;
+    sub64(p.umaxH, p.umaxL, off.uminH, off.uminL);
+    dst.uminH = uminH;
+    dst.uminL = uminL;
+    dst.umaxH = P.hi;
+    dst.umaxL = P.lo;
+  }
+}
+
+function mark64SUnbounded(r: Reg): void {
+  r.sminH = -0x80000000;
+  r.sminL = 0;
+  r.smaxH = 0x7fffffff;
+  r.smaxL = -1;
+}
+function mark64UUnbounded(r: Reg): void {
+  r.uminH = r.uminL = 0;
+  r.umaxH = r.umaxL = -1;
+}
 
 /** adjust_ptr_min_max_vals: dst = ptr op off (dst may be either operand's register). */
 function adjustPtr(env: VerifierEnv, insn: Insn, dst: Reg, ptr: Reg, offIn: Reg): void {
@@ -115,12 +172,7 @@ function adjustPtr(env: VerifierEnv, insn: Insn, dst: Reg, ptr: Reg, offIn: Reg)
         dst.off = Number(sum);
         break;
       }
-      dst.smin = p.smin + sminV;
-      dst.smax = p.smax + smaxV;
-      if (sOver(dst.smin) || sOver(dst.smax)) [dst.smin, dst.smax] = [S64_MIN, S64_MAX];
-      dst.umin = p.umin + uminV;
-      dst.umax = p.umax + umaxV;
-      if (dst.umin > U64_MAX || dst.umax > U64_MAX) [dst.umin, dst.umax] = [0n, U64_MAX];
+      addBounds(dst, p, off);
       dst.varOff = tnumAdd(p.varOff, off.varOff);
       if (p.isPkt()) {
         dst.id = ++env.idGen;
@@ -136,11 +188,7 @@ function adjustPtr(env: VerifierEnv, insn: Insn, dst: Reg, ptr: Reg, offIn: Reg)
         dst.off = Number(diff);
         break;
       }
-      dst.smin = p.smin - smaxV;
-      dst.smax = p.smax - sminV;
-      if (sOver(dst.smin) || sOver(dst.smax)) [dst.smin, dst.smax] = [S64_MIN, S64_MAX];
-      if (p.umin < umaxV) [dst.umin, dst.umax] = [0n, U64_MAX];
-      else [dst.umin, dst.umax] = [p.umin - umaxV, p.umax - uminV];
+      subBounds(dst, p, off);
       dst.varOff = tnumSub(p.varOff, off.varOff);
       if (p.isPkt()) {
         dst.id = ++env.idGen;
@@ -249,7 +297,7 @@ export function checkAluOp(env: VerifierEnv, st: VState, insn: Insn): void {
     if (insn.src || insn.off) fail('BPF_MOV uses reserved fields');
     const d = writeReg(st, insn.dst);
     markUnknown(d);
-    markRegKnown(d, alu64 ? BigInt.asUintN(64, BigInt(insn.imm)) : u32(BigInt(insn.imm)));
+    markKnownP(d, alu64 && insn.imm < 0 ? -1 : 0, insn.imm | 0);
     return;
   }
   if (op > I.ALU_END) fail(`invalid BPF_ALU opcode ${op.toString(16)}`);
@@ -263,7 +311,7 @@ export function checkAluOp(env: VerifierEnv, st: VState, insn: Insn): void {
     if (insn.src) fail('BPF_ALU uses reserved fields');
     src = new Reg();
     markUnknown(src);
-    markKnown(src, alu64 ? BigInt.asUintN(64, BigInt(insn.imm)) : u32(BigInt(insn.imm)));
+    markKnownP(src, alu64 && insn.imm < 0 ? -1 : 0, insn.imm | 0);
   }
   const dst = readReg(st, insn.dst);
   writeReg(st, insn.dst);

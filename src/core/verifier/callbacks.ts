@@ -7,6 +7,7 @@ import type { VerifierEnv } from './env';
 import { fail, regTypeStr } from './env';
 import type { Reg } from './regState';
 import { markRegKnown, markUnknown, S64_MAX, S64_MIN } from './regState';
+import { CALLBACK_ENTRY } from './precision';
 import { FuncState, MAX_CALL_FRAMES, VState } from './state';
 
 /** What the callback is called with, per helper. */
@@ -18,6 +19,15 @@ const KINDS = new Map<number, { kind: CallbackKind; funcArg: number }>([
   [helperId('bpf_for_each_map_elem'), { kind: 'map_elem', funcArg: 2 }],
   [helperId('bpf_timer_set_callback'), { kind: 'timer', funcArg: 2 }],
 ]);
+
+/**
+ * is_sync_callback_calling_insn: a helper call whose callback runs an unknown number of times
+ * (bpf_loop, bpf_for_each_map_elem); check_cfg forces a checkpoint there (mark_force_checkpoint).
+ */
+export function callsSyncCallback(op: number, src: number, imm: number): boolean {
+  const k = op === 0x85 && src === 0 ? KINDS.get(imm) : undefined;
+  return k !== undefined && k.kind !== 'timer';
+}
 
 /** The helper's arguments before the call clobbers them (null when `id` calls no callback). */
 export function callbackArgs(st: VState, id: number): Reg[] | null {
@@ -79,6 +89,9 @@ export function callbackState(
   if (st.frames.length >= MAX_CALL_FRAMES)
     fail(`the call stack of ${st.frames.length + 1} frames is too deep !`);
   const s = st.clone();
+  // The caller's frame as it was at the call (its arguments unclobbered): the callback's exit
+  // goes back to the call, which is checked again with them (prepare_func_exit, in_callback_fn).
+  for (let r = 0; r <= 5; r++) (s.cur.regs[r] as Reg).assign(args[r] as Reg);
   const f = new FuncState(s.frames.length, pc, target);
   f.callbackRange = [0, 1];
   setStack(f);
@@ -92,6 +105,8 @@ export function callbackState(
     (f.regs[4] as Reg).assign(args[3] as Reg);
   }
   s.frames.push(f);
+  s.hist = { pc: CALLBACK_ENTRY, spi: 0, prev: s.hist };
+  s.callbackDepth++;
   if (st.parent) st.parent.branches++;
   return { st: s, pc: target };
 }

@@ -4,6 +4,10 @@
 import { helperProto } from '../bpf/helperProtos';
 import * as I from '../vm/isa';
 import type { Insn } from '../vm/isa';
+import { callsSyncCallback } from './callbacks';
+
+/** prunePoints value of a helper call with a synchronous callback (calls_callback + force_checkpoint). */
+export const PRUNE_CALLBACK = 2;
 
 export interface Cfg {
   /** First instruction of each subprogram, 0 first, ascending. */
@@ -93,6 +97,8 @@ export function buildCfg(insns: readonly Insn[], mainLength = 0): Cfg {
       prune[pc] = 1;
       prune[pc + i.imm + 1] = 1;
     }
+    // A call whose callback may run any number of times: a forced checkpoint (PRUNE_CALLBACK).
+    if (callsSyncCallback(i.op, i.src, i.imm)) prune[pc] = PRUNE_CALLBACK;
     for (const t of succ) {
       if (t >= n) throw new CfgError('last insn is not an exit or jmp', n - 1);
       if (!seen[t]) {

@@ -10,28 +10,20 @@ import type { Reg } from './regState';
 import {
   AT_PKT_END,
   BEYOND_PKT_END,
-  constValue,
   isConst,
-  markKnown,
+  lowerSmax,
+  lowerUmax,
+  markKnownP,
   markUnknown,
+  raiseSmin,
+  raiseUmin,
   regBoundsSync,
   Reg as RegClass,
-  s32,
-  s64,
-  u32,
 } from './regState';
+import { P, add64, maxU32, minU32, sle, slt, sub64, ule, ult } from './pair64';
 import type { VState } from './state';
-import {
-  tnumAnd,
-  tnumConst,
-  tnumIntersect,
-  tnumIsConst,
-  tnumOr,
-  tnumSubreg,
-  tnumWithSubreg,
-  U32_MAX,
-  U64_MAX,
-} from './tnum';
+import { mayPointToSpinLock } from './spinLock';
+import { tnumAnd, tnumConstP, tnumIntersect, tnumIsConst, tnumOr, tnumSubreg, tnumWithSubreg } from './tnum';
 
 const JSET_X = I.JMP_JSET | I.BPF_X;
 
@@ -60,7 +52,7 @@ function flip(op: number): number {
 }
 
 /** rev_opcode: the negated test (the fall-through's). */
-function rev(op: number): number {
+export function rev(op: number): number {
   switch (op) {
     case I.JMP_JEQ:
       return I.JMP_JNE;
@@ -92,10 +84,15 @@ function rev(op: number): number {
 const isPktAny = (r: Reg): boolean => r.type === 'pkt' || r.type === 'pkt_meta' || r.type === 'pkt_end';
 const isPtr = (r: Reg): boolean => r.type !== 'scalar' && r.type !== 'not_init';
 
-/** reg_not_null */
+/** reg_not_null (a referenced PTR_TO_BTF_ID, e.g. a checked nf_conn, is trusted: never NULL) */
 function regNotNull(r: Reg): boolean {
   if (r.maybeNull) return false;
-  return r.type === 'map_value' || r.type === 'map_key' || r.type === 'mem';
+  return (
+    r.type === 'map_value' ||
+    r.type === 'map_key' ||
+    r.type === 'mem' ||
+    (r.type === 'btf_id' && r.refObjId !== 0)
+  );
 }
 
 /** is_branch_taken: 1 taken, 0 not taken, -1 unknown. */
@@ -125,52 +122,52 @@ function isBranchTaken(r1: Reg, r2: Reg, op: number, is32: boolean): number {
       [a, b] = [b, a];
     }
     if (!isConst(b, is32) || !regNotNull(a)) return -1;
-    if (constValue(b, is32) !== 0n) return -1;
+    if (b.varOff.vl !== 0 || (!is32 && b.varOff.vh !== 0)) return -1;
     return o === I.JMP_JEQ ? 0 : o === I.JMP_JNE ? 1 : -1;
   }
   return scalarBranchTaken(r1, r2, op, is32);
 }
 
 /** is_scalar_branch_taken */
-function scalarBranchTaken(r1: Reg, r2: Reg, op: number, is32: boolean): number {
-  const t1 = is32 ? tnumSubreg(r1.varOff) : r1.varOff;
-  const t2 = is32 ? tnumSubreg(r2.varOff) : r2.varOff;
-  const umin1 = is32 ? r1.u32min : r1.umin;
-  const umax1 = is32 ? r1.u32max : r1.umax;
-  const smin1 = is32 ? r1.s32min : r1.smin;
-  const smax1 = is32 ? r1.s32max : r1.smax;
-  const umin2 = is32 ? r2.u32min : r2.umin;
-  const umax2 = is32 ? r2.u32max : r2.umax;
-  const smin2 = is32 ? r2.s32min : r2.smin;
-  const smax2 = is32 ? r2.s32max : r2.smax;
+export function scalarBranchTaken(r1: Reg, r2: Reg, op: number, is32: boolean): number {
+  return is32 ? branchTaken32(r1, r2, op) : branchTaken64(r1, r2, op);
+}
+
+/** is_scalar_branch_taken for JMP32: the u32/s32 bounds and the tnums' low halves. */
+function branchTaken32(r1: Reg, r2: Reg, op: number): number {
+  const t1 = r1.varOff;
+  const t2 = r2.varOff;
+  const umin1 = r1.umin32 >>> 0;
+  const umax1 = r1.umax32 >>> 0;
+  const smin1 = r1.smin32;
+  const smax1 = r1.smax32;
+  const umin2 = r2.umin32 >>> 0;
+  const umax2 = r2.umax32 >>> 0;
+  const smin2 = r2.smin32;
+  const smax2 = r2.smax32;
   switch (op) {
     case I.JMP_JEQ:
     case I.JMP_JNE: {
       const eq = op === I.JMP_JEQ;
-      if (tnumIsConst(t1) && tnumIsConst(t2)) return (t1.value === t2.value) === eq ? 1 : 0;
+      if (t1.ml === 0 && t2.ml === 0) return (t1.vl === t2.vl) === eq ? 1 : 0;
       const disjoint =
         umin1 > umax2 ||
         umax1 < umin2 ||
         smin1 > smax2 ||
         smax1 < smin2 ||
-        (!is32 &&
-          (r1.u32min > r2.u32max ||
-            r1.u32max < r2.u32min ||
-            r1.s32min > r2.s32max ||
-            r1.s32max < r2.s32min)) ||
-        ((t1.value ^ t2.value) & ~(t1.mask | t2.mask)) !== 0n;
+        ((t1.vl ^ t2.vl) & ~(t1.ml | t2.ml)) !== 0;
       if (disjoint) return eq ? 0 : 1;
       return -1;
     }
     case I.JMP_JSET: {
       let a = t1;
       let b = t2;
-      if (!isConst(r2, is32)) {
-        if (!isConst(r1, is32)) return -1;
+      if (!isConst(r2, true)) {
+        if (!isConst(r1, true)) return -1;
         [a, b] = [t2, t1];
       }
-      if (~a.mask & a.value & b.value) return 1;
-      if (!((a.mask | a.value) & b.value)) return 0;
+      if ((~a.ml & a.vl & b.vl) !== 0) return 1;
+      if (((a.ml | a.vl) & b.vl) === 0) return 0;
       return -1;
     }
     case I.JMP_JGT:
@@ -194,8 +191,96 @@ function scalarBranchTaken(r1: Reg, r2: Reg, op: number, is32: boolean): number 
   }
 }
 
-const bmax = (a: bigint, b: bigint): bigint => (a > b ? a : b);
-const bmin = (a: bigint, b: bigint): bigint => (a < b ? a : b);
+/** is_scalar_branch_taken for 64-bit jumps: (hi, lo) pair comparisons. */
+function branchTaken64(r1: Reg, r2: Reg, op: number): number {
+  const t1 = r1.varOff;
+  const t2 = r2.varOff;
+  switch (op) {
+    case I.JMP_JEQ:
+    case I.JMP_JNE: {
+      const eq = op === I.JMP_JEQ;
+      if (tnumIsConst(t1) && tnumIsConst(t2)) return (t1.vh === t2.vh && t1.vl === t2.vl) === eq ? 1 : 0;
+      const disjoint =
+        ult(r2.umaxH, r2.umaxL, r1.uminH, r1.uminL) ||
+        ult(r1.umaxH, r1.umaxL, r2.uminH, r2.uminL) ||
+        slt(r2.smaxH, r2.smaxL, r1.sminH, r1.sminL) ||
+        slt(r1.smaxH, r1.smaxL, r2.sminH, r2.sminL) ||
+        r1.umin32 >>> 0 > r2.umax32 >>> 0 ||
+        r1.umax32 >>> 0 < r2.umin32 >>> 0 ||
+        r1.smin32 > r2.smax32 ||
+        r1.smax32 < r2.smin32 ||
+        ((t1.vh ^ t2.vh) & ~(t1.mh | t2.mh)) !== 0 ||
+        ((t1.vl ^ t2.vl) & ~(t1.ml | t2.ml)) !== 0;
+      if (disjoint) return eq ? 0 : 1;
+      return -1;
+    }
+    case I.JMP_JSET: {
+      let a = t1;
+      let b = t2;
+      if (!isConst(r2, false)) {
+        if (!isConst(r1, false)) return -1;
+        [a, b] = [t2, t1];
+      }
+      if (((~a.mh & a.vh & b.vh) | (~a.ml & a.vl & b.vl)) !== 0) return 1;
+      if ((((a.mh | a.vh) & b.vh) | ((a.ml | a.vl) & b.vl)) === 0) return 0;
+      return -1;
+    }
+    case I.JMP_JGT:
+      return ult(r2.umaxH, r2.umaxL, r1.uminH, r1.uminL)
+        ? 1
+        : ule(r1.umaxH, r1.umaxL, r2.uminH, r2.uminL)
+          ? 0
+          : -1;
+    case I.JMP_JSGT:
+      return slt(r2.smaxH, r2.smaxL, r1.sminH, r1.sminL)
+        ? 1
+        : sle(r1.smaxH, r1.smaxL, r2.sminH, r2.sminL)
+          ? 0
+          : -1;
+    case I.JMP_JLT:
+      return ult(r1.umaxH, r1.umaxL, r2.uminH, r2.uminL)
+        ? 1
+        : ule(r2.umaxH, r2.umaxL, r1.uminH, r1.uminL)
+          ? 0
+          : -1;
+    case I.JMP_JSLT:
+      return slt(r1.smaxH, r1.smaxL, r2.sminH, r2.sminL)
+        ? 1
+        : sle(r2.smaxH, r2.smaxL, r1.sminH, r1.sminL)
+          ? 0
+          : -1;
+    case I.JMP_JGE:
+      return ule(r2.umaxH, r2.umaxL, r1.uminH, r1.uminL)
+        ? 1
+        : ult(r1.umaxH, r1.umaxL, r2.uminH, r2.uminL)
+          ? 0
+          : -1;
+    case I.JMP_JSGE:
+      return sle(r2.smaxH, r2.smaxL, r1.sminH, r1.sminL)
+        ? 1
+        : slt(r1.smaxH, r1.smaxL, r2.sminH, r2.sminL)
+          ? 0
+          : -1;
+    case I.JMP_JLE:
+      return ule(r1.umaxH, r1.umaxL, r2.uminH, r2.uminL)
+        ? 1
+        : ult(r2.umaxH, r2.umaxL, r1.uminH, r1.uminL)
+          ? 0
+          : -1;
+    case I.JMP_JSLE:
+      return sle(r1.smaxH, r1.smaxL, r2.sminH, r2.sminL)
+        ? 1
+        : slt(r2.smaxH, r2.smaxL, r1.sminH, r1.sminL)
+          ? 0
+          : -1;
+    default:
+      return -1;
+  }
+}
+
+/** A single set bit (JSET's refinement needs a power of two). */
+const onePow2 = (h: number, l: number): boolean =>
+  h === 0 ? l !== 0 && (l & (l - 1)) === 0 : l === 0 && (h & (h - 1)) === 0;
 
 /** regs_refine_cond_op: learn from `r1 op r2` being true. */
 function refine(r1In: Reg, r2In: Reg, opIn: number, is32: boolean): void {
@@ -209,26 +294,30 @@ function refine(r1In: Reg, r2In: Reg, opIn: number, is32: boolean): void {
   switch (op) {
     case I.JMP_JEQ:
       if (is32) {
-        r1.u32min = bmax(r1.u32min, r2.u32min);
-        r1.u32max = bmin(r1.u32max, r2.u32max);
-        r1.s32min = bmax(r1.s32min, r2.s32min);
-        r1.s32max = bmin(r1.s32max, r2.s32max);
-        r2.u32min = r1.u32min;
-        r2.u32max = r1.u32max;
-        r2.s32min = r1.s32min;
-        r2.s32max = r1.s32max;
+        r1.umin32 = maxU32(r1.umin32, r2.umin32);
+        r1.umax32 = minU32(r1.umax32, r2.umax32);
+        r1.smin32 = Math.max(r1.smin32, r2.smin32);
+        r1.smax32 = Math.min(r1.smax32, r2.smax32);
+        r2.umin32 = r1.umin32;
+        r2.umax32 = r1.umax32;
+        r2.smin32 = r1.smin32;
+        r2.smax32 = r1.smax32;
         const t = tnumIntersect(tnumSubreg(r1.varOff), tnumSubreg(r2.varOff));
         r1.varOff = tnumWithSubreg(r1.varOff, t);
         r2.varOff = tnumWithSubreg(r2.varOff, t);
       } else {
-        r1.umin = bmax(r1.umin, r2.umin);
-        r1.umax = bmin(r1.umax, r2.umax);
-        r1.smin = bmax(r1.smin, r2.smin);
-        r1.smax = bmin(r1.smax, r2.smax);
-        r2.umin = r1.umin;
-        r2.umax = r1.umax;
-        r2.smin = r1.smin;
-        r2.smax = r1.smax;
+        raiseUmin(r1, r2.uminH, r2.uminL);
+        lowerUmax(r1, r2.umaxH, r2.umaxL);
+        raiseSmin(r1, r2.sminH, r2.sminL);
+        lowerSmax(r1, r2.smaxH, r2.smaxL);
+        r2.uminH = r1.uminH;
+        r2.uminL = r1.uminL;
+        r2.umaxH = r1.umaxH;
+        r2.umaxL = r1.umaxL;
+        r2.sminH = r1.sminH;
+        r2.sminL = r1.sminL;
+        r2.smaxH = r1.smaxH;
+        r2.smaxL = r1.smaxL;
         r1.varOff = tnumIntersect(r1.varOff, r2.varOff);
         r2.varOff = r1.varOff;
       }
@@ -236,17 +325,34 @@ function refine(r1In: Reg, r2In: Reg, opIn: number, is32: boolean): void {
     case I.JMP_JNE: {
       if (!isConst(r2, is32)) [r1, r2] = [r2, r1];
       if (!isConst(r2, is32)) break;
-      const v = constValue(r2, is32);
+      const vh = is32 ? 0 : r2.varOff.vh;
+      const vl = r2.varOff.vl;
       if (is32) {
-        if (r1.u32min === u32(v)) r1.u32min++;
-        if (r1.u32max === u32(v)) r1.u32max = u32(r1.u32max - 1n);
-        if (r1.s32min === s32(v)) r1.s32min++;
-        if (r1.s32max === s32(v)) r1.s32max--;
+        if (r1.umin32 === vl) r1.umin32 = (r1.umin32 + 1) | 0;
+        if (r1.umax32 === vl) r1.umax32 = (r1.umax32 - 1) | 0;
+        if (r1.smin32 === vl) r1.smin32 = (r1.smin32 + 1) | 0;
+        if (r1.smax32 === vl) r1.smax32 = (r1.smax32 - 1) | 0;
       } else {
-        if (r1.umin === v) r1.umin++;
-        if (r1.umax === v) r1.umax = BigInt.asUintN(64, r1.umax - 1n);
-        if (r1.smin === s64(v)) r1.smin++;
-        if (r1.smax === s64(v)) r1.smax--;
+        if (r1.uminH === vh && r1.uminL === vl) {
+          add64(vh, vl, 0, 1);
+          r1.uminH = P.hi;
+          r1.uminL = P.lo;
+        }
+        if (r1.umaxH === vh && r1.umaxL === vl) {
+          sub64(vh, vl, 0, 1);
+          r1.umaxH = P.hi;
+          r1.umaxL = P.lo;
+        }
+        if (r1.sminH === vh && r1.sminL === vl) {
+          add64(vh, vl, 0, 1);
+          r1.sminH = P.hi;
+          r1.sminL = P.lo;
+        }
+        if (r1.smaxH === vh && r1.smaxL === vl) {
+          sub64(vh, vl, 0, 1);
+          r1.smaxH = P.hi;
+          r1.smaxL = P.lo;
+        }
       }
       break;
     }
@@ -254,60 +360,65 @@ function refine(r1In: Reg, r2In: Reg, opIn: number, is32: boolean): void {
     case JSET_X: {
       if (!isConst(r2, is32)) [r1, r2] = [r2, r1];
       if (!isConst(r2, is32)) break;
-      const v = constValue(r2, is32);
+      const vh = is32 ? 0 : r2.varOff.vh;
+      const vl = r2.varOff.vl;
       if (op === I.JMP_JSET) {
-        if (v === 0n || (v & (v - 1n)) !== 0n) break;
+        if (!onePow2(vh, vl)) break;
         r1.varOff = is32
-          ? tnumWithSubreg(r1.varOff, tnumOr(tnumSubreg(r1.varOff), tnumConst(v)))
-          : tnumOr(r1.varOff, tnumConst(v));
+          ? tnumWithSubreg(r1.varOff, tnumOr(tnumSubreg(r1.varOff), tnumConstP(0, vl)))
+          : tnumOr(r1.varOff, tnumConstP(vh, vl));
       } else {
         r1.varOff = is32
-          ? tnumWithSubreg(r1.varOff, tnumAnd(tnumSubreg(r1.varOff), tnumConst(~v & U32_MAX)))
-          : tnumAnd(r1.varOff, tnumConst(~v & U64_MAX));
+          ? tnumWithSubreg(r1.varOff, tnumAnd(tnumSubreg(r1.varOff), tnumConstP(0, ~vl)))
+          : tnumAnd(r1.varOff, tnumConstP(~vh, ~vl));
       }
       break;
     }
     case I.JMP_JLE:
       if (is32) {
-        r1.u32max = bmin(r1.u32max, r2.u32max);
-        r2.u32min = bmax(r1.u32min, r2.u32min);
+        r1.umax32 = minU32(r1.umax32, r2.umax32);
+        r2.umin32 = maxU32(r1.umin32, r2.umin32);
       } else {
-        r1.umax = bmin(r1.umax, r2.umax);
-        r2.umin = bmax(r1.umin, r2.umin);
+        lowerUmax(r1, r2.umaxH, r2.umaxL);
+        raiseUmin(r2, r1.uminH, r1.uminL);
       }
       break;
     case I.JMP_JLT:
       if (is32) {
-        r1.u32max = bmin(r1.u32max, u32(r2.u32max - 1n));
-        r2.u32min = bmax(u32(r1.u32min + 1n), r2.u32min);
+        r1.umax32 = minU32(r1.umax32, (r2.umax32 - 1) | 0);
+        r2.umin32 = maxU32((r1.umin32 + 1) | 0, r2.umin32);
       } else {
-        r1.umax = bmin(r1.umax, BigInt.asUintN(64, r2.umax - 1n));
-        r2.umin = bmax(BigInt.asUintN(64, r1.umin + 1n), r2.umin);
+        sub64(r2.umaxH, r2.umaxL, 0, 1);
+        lowerUmax(r1, P.hi, P.lo);
+        add64(r1.uminH, r1.uminL, 0, 1);
+        raiseUmin(r2, P.hi, P.lo);
       }
       break;
     case I.JMP_JSLE:
       if (is32) {
-        r1.s32max = bmin(r1.s32max, r2.s32max);
-        r2.s32min = bmax(r1.s32min, r2.s32min);
+        r1.smax32 = Math.min(r1.smax32, r2.smax32);
+        r2.smin32 = Math.max(r1.smin32, r2.smin32);
       } else {
-        r1.smax = bmin(r1.smax, r2.smax);
-        r2.smin = bmax(r1.smin, r2.smin);
+        lowerSmax(r1, r2.smaxH, r2.smaxL);
+        raiseSmin(r2, r1.sminH, r1.sminL);
       }
       break;
     case I.JMP_JSLT:
       if (is32) {
-        r1.s32max = bmin(r1.s32max, s32(r2.s32max - 1n));
-        r2.s32min = bmax(s32(r1.s32min + 1n), r2.s32min);
+        r1.smax32 = Math.min(r1.smax32, (r2.smax32 - 1) | 0);
+        r2.smin32 = Math.max((r1.smin32 + 1) | 0, r2.smin32);
       } else {
-        r1.smax = bmin(r1.smax, s64(r2.smax - 1n));
-        r2.smin = bmax(s64(r1.smin + 1n), r2.smin);
+        sub64(r2.smaxH, r2.smaxL, 0, 1);
+        lowerSmax(r1, P.hi, P.lo);
+        add64(r1.sminH, r1.sminL, 0, 1);
+        raiseSmin(r2, P.hi, P.lo);
       }
       break;
   }
 }
 
 /** reg_set_min_max for one branch (true when `op` holds). */
-function setMinMax(r1: Reg, r2: Reg, op: number, is32: boolean): void {
+export function setMinMax(r1: Reg, r2: Reg, op: number, is32: boolean): void {
   if (r1.type !== 'scalar' || r2.type !== 'scalar') return;
   refine(r1, r2, op, is32);
   regBoundsSync(r1);
@@ -325,7 +436,8 @@ function syncLinked(st: VState, known: Reg): void {
 /** find_good_pkt_pointers */
 function findGoodPktPointers(st: VState, dst: Reg, rightOpen: boolean): void {
   if (dst.off < 0 || (dst.off === 0 && rightOpen)) return;
-  if (dst.umax > BigInt(MAX_PACKET_OFF) || dst.umax + BigInt(dst.off) > BigInt(MAX_PACKET_OFF)) return;
+  const umax = dst.umaxL >>> 0;
+  if (dst.umaxH !== 0 || umax > MAX_PACKET_OFF || umax + dst.off > MAX_PACKET_OFF) return;
   const newRange = dst.off + (rightOpen ? 1 : 0);
   const { type, id } = dst;
   st.forEachReg((r) => {
@@ -341,7 +453,10 @@ function markPktEnd(st: VState, regno: number, open: boolean): void {
 }
 
 const initPkt = (r: Reg, type: Reg['type']): boolean =>
-  r.type === type && r.id === 0 && r.off === 0 && tnumIsConst(r.varOff) && r.varOff.value === 0n;
+  r.type === type &&
+  r.id === 0 &&
+  r.off === 0 &&
+  (r.varOff.vh | r.varOff.vl | r.varOff.mh | r.varOff.ml) === 0;
 
 /** try_match_pkt_pointers: `this` is the fall-through state, `other` the taken one. */
 function matchPktPointers(insn: Insn, d: Reg, s: Reg, self: VState, other: VState): boolean {
@@ -403,7 +518,7 @@ function markPtrOrNull(st: VState, id: number, isNull: boolean): void {
         if (k >= 0) st.refs.splice(k, 1);
       }
       markUnknown(r);
-      markKnown(r, 0n);
+      markKnownP(r, 0, 0);
       return;
     }
     r.maybeNull = false;
@@ -411,7 +526,7 @@ function markPtrOrNull(st: VState, id: number, isNull: boolean): void {
       r.type = 'map_ptr';
       r.map = r.map.inner;
     }
-    r.id = 0;
+    if (!mayPointToSpinLock(r)) r.id = 0;
   });
 }
 
@@ -434,7 +549,7 @@ export function checkCondJmp(st: VState, insn: Insn, pc: number): JmpOutcome {
     if (insn.src !== 0) fail('BPF_JMP/JMP32 uses reserved fields');
     src = new RegClass();
     markUnknown(src);
-    markKnown(src, is32 ? u32(BigInt(insn.imm)) : BigInt.asUintN(64, BigInt(insn.imm)));
+    markKnownP(src, is32 || insn.imm >= 0 ? 0 : -1, insn.imm | 0);
   }
   const dst = readReg(st, insn.dst);
   void pc;

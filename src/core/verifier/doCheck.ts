@@ -5,7 +5,7 @@ import * as I from '../vm/isa';
 import type { Insn } from '../vm/isa';
 import { checkAluOp, readReg, writeReg } from './aluOp';
 import { callbackArgs, callbackState, checkCallbackReturn } from './callbacks';
-import { isCall, isExit, isPseudoCall, jaOffset } from './cfg';
+import { isCall, isExit, isPseudoCall, jaOffset, PRUNE_CALLBACK } from './cfg';
 import { checkCondJmp } from './condJmp';
 import { fail, regTypeStr, VerifyFail } from './env';
 import type { VerifierEnv } from './env';
@@ -13,10 +13,13 @@ import { checkHelperCall } from './helperCall';
 import { checkKfuncCall } from './kfuncs';
 import { checkHelperMem, checkMemAccess, checkPtrOffReg } from './memAccess';
 import type { Reg } from './regState';
-import { isNullReg, markKnown, markNotInit, markRegKnown, markUnknown } from './regState';
+import { isNullReg, markKnownP, markNotInit, markRegKnown, markUnknown } from './regState';
+import { toS64 } from './pair64';
+import { tnumIsConst } from './tnum';
 import type { Checkpoint, PathStep } from './state';
 import { clearWriteMarks, FuncState, MAX_CALL_FRAMES, propagateLiveness, statesEqual, VState } from './state';
-import { markPrecise } from './precision';
+import { markPrecise, SLOTS_PER_FRAME } from './precision';
+import { checkCallWhileLocked, checkExitWhileLocked, checkGlobalCallWhileLocked } from './spinLock';
 
 export interface DoCheckResult {
   processed: number;
@@ -101,15 +104,30 @@ export function doCheck(env: VerifierEnv, insnLimit: number, entry = 0, already 
           const list = visited.get(pc) ?? [];
           let pruned = false;
           // is_state_visited: a new state every 2 jumps and 8 insns, fewer while looping.
-          let addNew = jmps - prevJmps >= 2 && processed - prevProcessed >= 8;
+          // A call with a synchronous callback always gets a checkpoint (force_checkpoint).
+          const callsCallback = cfg.prunePoints[pc] === PRUNE_CALLBACK;
+          let addNew = callsCallback || (jmps - prevJmps >= 2 && processed - prevProcessed >= 8);
           let sig: string | undefined;
           // The newest state first, as the kernel keeps its list (list_add at the head).
           for (let k = list.length - 1; k >= 0; k--) {
             const cp = list[k] as Checkpoint;
-            if (cp.branches > 0) {
+            if (cp.branches > 0 && callsCallback) {
+              // An iteration of the callback reached the call again: a state within an earlier
+              // one (RANGE_WITHIN) is a fixed point; no infinite-loop check here.
+              if (statesEqual(cp.state, st, cfg.live, pc, false)) {
+                cp.hit++;
+                propagateLiveness(cp.state, st);
+                pruned = true;
+                break;
+              }
+            } else if (cp.branches > 0) {
               sig ??= loopSignature(st);
               cp.sig ??= loopSignature(cp.state);
-              if (cp.sig === sig && statesEqual(cp.state, st, undefined, pc, true))
+              if (
+                cp.sig === sig &&
+                cp.state.callbackDepth === st.callbackDepth &&
+                statesEqual(cp.state, st, undefined, pc, true)
+              )
                 fail(`infinite loop detected at insn ${pc}`);
               if (jmps - prevJmps < 20 && processed - prevProcessed < 100) addNew = false;
             } else if (statesEqual(cp.state, st, cfg.live, pc, false)) {
@@ -175,12 +193,13 @@ function loopSignature(st: VState): string {
   let k = `${st.frames.length}`;
   for (let r = 0; r < 10; r++) {
     const x = st.cur.regs[r] as Reg;
-    k += `|${x.type},${x.off},${x.range},${x.varOff.value},${x.varOff.mask},${x.umin},${x.umax},${x.smin},${x.smax}`;
+    const t = x.varOff;
+    k += `|${x.type},${x.off},${x.range},${t.vh},${t.vl},${t.mh},${t.ml},${x.uminH},${x.uminL},${x.umaxH},${x.umaxL},${x.sminH},${x.sminL},${x.smaxH},${x.smaxL}`;
   }
   return k;
 }
 
-/** spi + 1 of a fixed-offset stack load/store in the current frame, else 0 (for backtracking). */
+/** The slot code (precision.ts HistEntry) of a fixed-offset stack load/store, else 0 (for backtracking). */
 function stackSlotOf(st: VState, insn: Insn): number {
   const cls = insn.op & 7;
   let base: number;
@@ -188,10 +207,10 @@ function stackSlotOf(st: VState, insn: Insn): number {
   else if (cls === I.BPF_STX || cls === I.BPF_ST) base = insn.dst;
   else return 0;
   const r = st.cur.regs[base];
-  if (!r || r.type !== 'stack' || r.frameno !== st.frames.length - 1 || r.varOff.mask !== 0n) return 0;
-  const off = r.off + Number(BigInt.asIntN(64, r.varOff.value)) + insn.off;
+  if (!r || r.type !== 'stack' || !tnumIsConst(r.varOff)) return 0;
+  const off = r.off + Number(toS64(r.varOff.vh, r.varOff.vl)) + insn.off;
   if (off >= 0 || off < -512) return 0;
-  return Math.floor((-off - 1) / 8) + 1;
+  return r.frameno * SLOTS_PER_FRAME + Math.floor((-off - 1) / 8) + 1;
 }
 
 /** One instruction; returns the next pc, or -1 when this path ended at the main exit. */
@@ -277,6 +296,7 @@ function step(env: VerifierEnv, st: VState, insn: Insn, pc: number, pending: Pen
       if (op === I.JMP_CALL) {
         if (cls !== I.BPF_JMP) fail(`unknown opcode ${insn.op.toString(16)}`);
         if (isPseudoCall(insn)) return checkFuncCall(env, st, insn, pc);
+        checkCallWhileLocked(st, insn.src === I.PSEUDO_KFUNC_CALL ? 'kfunc' : 'helper', insn.imm);
         if (insn.src === I.PSEUDO_KFUNC_CALL) {
           const name = env.kfuncAt(pc);
           if (!name) fail(`kernel btf_id ${insn.imm} is not a function`);
@@ -354,7 +374,7 @@ function checkLdImm(env: VerifierEnv, st: VState, insn: Insn, pc: number): void 
   const d = writeReg(st, insn.dst);
   if (insn.src === 0) {
     markUnknown(d);
-    markKnown(d, (BigInt(next.imm >>> 0) << 32n) | BigInt(insn.imm >>> 0));
+    markKnownP(d, next.imm | 0, insn.imm | 0);
     return;
   }
   const t = env.ldImm64(pc);
@@ -384,6 +404,7 @@ function checkFuncCall(env: VerifierEnv, st: VState, insn: Insn, pc: number): nu
   const target = pc + insn.imm + 1;
   const g = env.globalFuncs.get(target);
   if (g) {
+    checkGlobalCallWhileLocked(st);
     const num = env.cfg.subprogs.indexOf(target);
     try {
       g.params.forEach((p, i) => {
@@ -428,10 +449,10 @@ function checkExit(env: VerifierEnv, st: VState): number {
     markPrecise(env.insns, st, 1);
     checkCallbackReturn(st.cur.regs[0] as Reg, st.cur);
     if (st.cur.async) return -1;
-    // The kernel goes back to the helper call to verify the callback as called again until the
-    // states converge; here the caller goes on after the call once more, with the callback's effects.
+    // Back to the helper call, which is checked again and schedules the callback once more: the
+    // states at the call converge (is_state_visited prunes) when more iterations change nothing.
     const callee = st.frames.pop() as FuncState;
-    return callee.callsite + 1;
+    return callee.callsite;
   }
   if (st.frames.length > 1) {
     // prepare_func_exit: R0 goes back as it is (a void static function leaves it unset).
@@ -445,11 +466,13 @@ function checkExit(env: VerifierEnv, st: VState): number {
   }
   if (st.cur.subprog !== 0) {
     // A global sub-program's own exit (check_return_code for subprograms).
+    checkExitWhileLocked(st, 'BPF_EXIT instruction in main prog');
     const r0 = readReg(st, 0);
     if (r0.type !== 'scalar')
       fail(`At subprogram exit the register R0 is not a scalar value (${regTypeStr(r0)})`);
     return -1;
   }
+  checkExitWhileLocked(st, 'BPF_EXIT instruction in main prog');
   if (st.refs.length) {
     const r = st.refs[0] as { id: number; insn: number };
     fail(

@@ -15,6 +15,9 @@ import type { VState } from './state';
 import { BPF_REG_SIZE, STACK_SPILL, STACK_ZERO } from './state';
 import { tnumIsConst } from './tnum';
 import { markPrecise } from './precision';
+import { processSpinLock, SPIN_LOCK_ID } from './spinLock';
+import type { DynptrInfo } from './dynptr';
+import { checkDynptrReleasable, isPktSlice, processDynptrArg, releaseDynptr } from './dynptr';
 
 const MEM_TYPES: RegType[] = ['stack', 'pkt', 'pkt_meta', 'map_key', 'map_value', 'mem'];
 const MEM_TYPE_NAMES = 'fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem, buf, trusted_ptr_';
@@ -46,6 +49,11 @@ function expected(arg: ArgType): { types: RegType[]; names: string } | undefined
     case 'spin_lock':
     case 'timer':
       return { types: ['map_value'], names: 'map_value' };
+    case 'dynptr':
+    case 'dynptr_uninit_local':
+    case 'dynptr_uninit_ringbuf':
+    case 'dynptr_release_ringbuf':
+      return { types: ['stack'], names: 'fp, dynptr_ptr' };
     default:
       return undefined;
   }
@@ -155,6 +163,7 @@ export function checkHelperCall(env: VerifierEnv, st: VState, id: number, pc: nu
   let map: VMap | undefined;
   let constKey = -1n;
   let releaseId = 0;
+  let dynptr: DynptrInfo | undefined;
   for (let a = 0; a < proto.args.length; a++) {
     const regno = a + 1;
     const arg = proto.args[a] as ArgType;
@@ -215,6 +224,24 @@ export function checkHelperCall(env: VerifierEnv, st: VState, id: number, pc: nu
         );
         break;
       }
+      case 'spin_lock':
+        processSpinLock(st, regno, id === SPIN_LOCK_ID, pc);
+        break;
+      case 'dynptr':
+        dynptr = processDynptrArg(env, st, regno, { init: undefined }, pc);
+        break;
+      case 'dynptr_uninit_local':
+        processDynptrArg(env, st, regno, { uninit: 'local' }, pc);
+        break;
+      case 'dynptr_uninit_ringbuf':
+        processDynptrArg(env, st, regno, { uninit: 'ringbuf' }, pc);
+        break;
+      case 'dynptr_release_ringbuf':
+        checkDynptrReleasable(st, regno);
+        dynptr = processDynptrArg(env, st, regno, { init: 'ringbuf' }, pc);
+        releaseId = dynptr.refObjId;
+        releaseDynptr(st, releaseId);
+        break;
       case 'ringbuf_mem':
       case 'btf_sock':
         if (proto.release === a) releaseId = reg.refObjId;
@@ -228,6 +255,9 @@ export function checkHelperCall(env: VerifierEnv, st: VState, id: number, pc: nu
   // record_func_map
   if (id === 12 && map && map.type !== MapType.PROG_ARRAY) fail('expected prog array map for tail call');
   mapFuncCompatible(map, id, name);
+  if (name === 'bpf_dynptr_from_mem' && (regs[1] as Reg).type !== 'map_value')
+    fail(`Unsupported reg type ${regTypeStr(regs[1] as Reg)} for bpf_dynptr_from_mem data`);
+  const dynptrDataSize = (regs[3] as Reg).clone();
   if (releaseId) {
     const idx = st.refs.findIndex((r) => r.id === releaseId);
     if (idx < 0) fail(`R1 must be referenced when passed to release function`);
@@ -251,6 +281,16 @@ export function checkHelperCall(env: VerifierEnv, st: VState, id: number, pc: nu
       break;
     case 'void':
       markNotInit(r0);
+      break;
+    case 'dynptr_mem_or_null':
+      // bpf_dynptr_data: memory of the asked size, or NULL; dropped with its dynptr.
+      markUnknown(r0);
+      markRegKnown(r0, 0n);
+      r0.type = 'mem';
+      r0.maybeNull = true;
+      r0.memSize = Number(dynptrDataSize.umax);
+      r0.id = ++env.idGen;
+      r0.dynptrId = dynptr?.id ?? 0;
       break;
     case 'map_value_or_null':
     case 'ringbuf_mem_or_null':
@@ -279,7 +319,8 @@ export function checkHelperCall(env: VerifierEnv, st: VState, id: number, pc: nu
         r0.type = 'btf_id';
         r0.maybeNull = true;
       }
-      if (r0.maybeNull) r0.id = ++env.idGen;
+      // A map value with a bpf_spin_lock gets an id even when it cannot be NULL (the lock's identity).
+      if (r0.maybeNull || r0.map?.fields?.some((f) => f.kind === 'spin_lock')) r0.id = ++env.idGen;
       break;
   }
   if (proto.acquire) {
@@ -290,7 +331,7 @@ export function checkHelperCall(env: VerifierEnv, st: VState, id: number, pc: nu
   }
   if (proto.changesPktData)
     st.forEachReg((r) => {
-      if (r.type === 'pkt' || r.type === 'pkt_meta' || r.type === 'pkt_end') markUnknown(r);
+      if (r.type === 'pkt' || r.type === 'pkt_meta' || r.type === 'pkt_end' || isPktSlice(r)) markUnknown(r);
     });
   void markKnown;
 }

@@ -10,10 +10,12 @@ import type { Reg } from './regState';
 import { isNullReg, markNotInit, markRegKnown, markUnknown } from './regState';
 import type { VState } from './state';
 import { markPrecise } from './precision';
+import { checkDynptrKfunc, isDynptrKfunc } from './dynptr';
 
 /**
  * One argument: the context; memory the kfunc writes of a fixed size (`out`); memory of the size the
- * next argument gives (`mem`, a `__sz` pair); that size; a referenced object it releases; a scalar.
+ * next argument gives (`mem`, a `__sz` pair); that size; a referenced object it releases; a
+ * referenced object it only uses (`trusted`: KF_TRUSTED_ARGS, the default in 6.18); a scalar.
  */
 type KfuncArg =
   | { kind: 'ctx' }
@@ -21,9 +23,10 @@ type KfuncArg =
   | { kind: 'mem' }
   | { kind: 'size' }
   | { kind: 'release' }
+  | { kind: 'trusted' }
   | { kind: 'scalar' };
 
-interface KfuncProto {
+export interface KfuncProto {
   args: KfuncArg[];
   /** int: a scalar; acquire: a referenced PTR_TO_BTF_ID or NULL (KF_ACQUIRE | KF_RET_NULL); void. */
   ret: 'int' | 'acquire' | 'void';
@@ -33,6 +36,8 @@ const ctx: KfuncArg = { kind: 'ctx' };
 const mem: KfuncArg = { kind: 'mem' };
 const size: KfuncArg = { kind: 'size' };
 const out = (n: number): KfuncArg => ({ kind: 'out', size: n });
+const trusted: KfuncArg = { kind: 'trusted' };
+const scalar: KfuncArg = { kind: 'scalar' };
 
 /** By name: the XDP metadata kfuncs (bpf_xdp_metadata_kfunc_ids) and conntrack's XDP set. */
 const KFUNCS: ReadonlyMap<string, KfuncProto> = new Map([
@@ -42,7 +47,23 @@ const KFUNCS: ReadonlyMap<string, KfuncProto> = new Map([
   ['bpf_xdp_ct_lookup', { args: [ctx, mem, size, mem, size], ret: 'acquire' }],
   ['bpf_xdp_ct_alloc', { args: [ctx, mem, size, mem, size], ret: 'acquire' }],
   ['bpf_ct_release', { args: [{ kind: 'release' }], ret: 'void' }],
+  // KF_ACQUIRE | KF_RET_NULL | KF_RELEASE: the nf_conn___init goes, an nf_conn (or NULL) comes.
+  ['bpf_ct_insert_entry', { args: [{ kind: 'release' }], ret: 'acquire' }],
+  ['bpf_ct_set_timeout', { args: [trusted, scalar], ret: 'void' }],
+  ['bpf_ct_change_timeout', { args: [trusted, scalar], ret: 'int' }],
+  ['bpf_ct_set_status', { args: [trusted, scalar], ret: 'int' }],
+  ['bpf_ct_change_status', { args: [trusted, scalar], ret: 'int' }],
 ]);
+
+/** The prototype of kfunc `name` (the VM's kfuncs take their argument counts from it). */
+export function kfuncProto(name: string): KfuncProto | undefined {
+  return KFUNCS.get(name);
+}
+
+/** Whether `name` is a metadata kfunc only device-bound programs may call. */
+export function isDevBoundKfunc(name: string): boolean {
+  return DEV_BOUND.has(name);
+}
 
 /** bpf_dev_bound_kfunc_id: the metadata kfuncs a driver implements for a device-bound program. */
 const DEV_BOUND = new Set([
@@ -59,7 +80,8 @@ const DEV_BOUND = new Set([
  */
 export function kfuncLoadRefusal(names: Iterable<string>): string | undefined {
   for (const name of names) {
-    if (!KFUNCS.has(name)) return `libbpf: extern (func ksym) '${name}': not found in kernel or module BTFs`;
+    if (!KFUNCS.has(name) && !isDynptrKfunc(name))
+      return `libbpf: extern (func ksym) '${name}': not found in kernel or module BTFs`;
     if (DEV_BOUND.has(name)) return 'the program could not be loaded: Invalid argument';
   }
   return undefined;
@@ -67,6 +89,10 @@ export function kfuncLoadRefusal(names: Iterable<string>): string | undefined {
 
 /** check_kfunc_call for the call at `pc` to `name`. */
 export function checkKfuncCall(env: VerifierEnv, st: VState, name: string, pc: number): void {
+  if (isDynptrKfunc(name)) {
+    if (!env.gpl) fail('cannot call kernel function from non-GPL compatible program');
+    return checkDynptrKfunc(env, st, name, pc);
+  }
   const proto = KFUNCS.get(name);
   // libbpf stops before the kernel sees the program (bpf_object__resolve_ksym_func_btf_id).
   if (!proto) fail(`libbpf: extern (func ksym) '${name}': not found in kernel or module BTFs`);
@@ -105,6 +131,11 @@ export function checkKfuncCall(env: VerifierEnv, st: VState, name: string, pc: n
         if (reg.type !== 'btf_id' || reg.maybeNull)
           fail(`R${regno} must be referenced when passed to release function`);
         releaseId = reg.refObjId;
+        break;
+      case 'trusted':
+        // check_kfunc_args, KF_ARG_PTR_TO_BTF_ID of a trusted-args kfunc.
+        if (reg.type === 'btf_id' && reg.maybeNull) fail(`Possibly NULL pointer passed to trusted arg${i}`);
+        if (reg.type !== 'btf_id' || !reg.refObjId) fail(`R${regno} must be referenced or trusted`);
         break;
       case 'scalar':
         if (reg.type !== 'scalar') fail(`R${regno} is not a scalar`);

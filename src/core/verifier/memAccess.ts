@@ -3,8 +3,8 @@
 // packet (check_packet_access), map values and keys (check_map_access, check_mem_region_access).
 import { fail, regTypeStr } from './env';
 import type { VerifierEnv } from './env';
-import type { Reg } from './regState';
 import {
+  Reg,
   coerceRegToSize,
   coerceRegToSizeSx,
   isNullReg,
@@ -21,11 +21,15 @@ import {
   LIVE_WRITTEN,
   markStackRead,
   MAX_BPF_STACK,
+  STACK_DYNPTR,
+  NO_SPILL,
   STACK_INVALID,
   STACK_MISC,
   STACK_SPILL,
   STACK_ZERO,
 } from './state';
+import { checkNoDynptrWrite, destroyIfDynptr } from './dynptr';
+import { checkMapFields } from './mapFields';
 import { tnumAdd, tnumConst, tnumIsAligned, tnumIsConst, tnumStr } from './tnum';
 
 export const BPF_MAX_VAR_OFF = 1 << 29;
@@ -164,6 +168,7 @@ function stackWrite(
     const lo = Number(reg.smin) + off;
     const hi = Number(reg.smax) + off + size;
     const zero = (value && isNullReg(value)) || imm === 0;
+    for (let o = lo; o < hi; o++) destroyIfDynptr(st, f, Math.floor((-o - 1) / BPF_REG_SIZE));
     for (let o = lo; o < hi; o++) {
       const slot = -o - 1;
       const s = f.slot(Math.floor(slot / BPF_REG_SIZE));
@@ -176,11 +181,13 @@ function stackWrite(
   const o = Number(BigInt.asIntN(64, reg.varOff.value)) + off;
   const slot = -o - 1;
   const spi = Math.floor(slot / BPF_REG_SIZE);
+  destroyIfDynptr(st, f, spi);
   const s = f.slot(spi);
   // Only a whole-slot write screens earlier reads from the parent state (REG_LIVE_WRITTEN).
   if (size === BPF_REG_SIZE) s.live |= LIVE_WRITTEN;
   const saveSpill = (r: Reg): void => {
-    s.spilled.assign(r);
+    // A copy of its own: a slot that held no spill may share NO_SPILL or a stale register with other states.
+    s.spilled = r.clone();
     let i = BPF_REG_SIZE;
     for (; i > BPF_REG_SIZE - size; i--) s.types[i - 1] = STACK_SPILL;
     for (; i; i--) {
@@ -192,7 +199,7 @@ function stackWrite(
     saveSpill(value);
     if (regWidth(value) > size * 8) s.spilled.id = 0;
   } else if (!value && o % BPF_REG_SIZE === 0 && imm !== undefined) {
-    const tmp = s.spilled.clone();
+    const tmp = new Reg();
     markUnknown(tmp);
     markKnown(tmp, BigInt(imm));
     tmp.type = 'scalar';
@@ -206,7 +213,7 @@ function stackWrite(
     let type = STACK_MISC;
     if (s.types[BPF_REG_SIZE - 1] === STACK_SPILL)
       for (let i = 0; i < BPF_REG_SIZE; i++) if (s.types[i] === STACK_SPILL) s.types[i] = STACK_MISC;
-    s.spilled.type = 'not_init';
+    s.spilled = NO_SPILL;
     if ((value && isNullReg(value)) || (!value && imm === 0)) type = STACK_ZERO;
     for (let i = 0; i < size; i++) s.types[(slot - i) % BPF_REG_SIZE] = type;
   }
@@ -261,6 +268,9 @@ function stackRead(st: VState, reg: Reg, off: number, size: number, dst: Reg | u
     }
     return;
   }
+  // check_stack_read_fixed_off: MISC, ZERO and (as root) INVALID bytes read; a dynptr's do not.
+  for (let i = 0; i < size; i++)
+    if (f.byteType(o + i) === STACK_DYNPTR) fail(`invalid read from stack off ${o}+${i} size ${size}`);
   if (!dst) return;
   let zero = 0;
   for (let i = 0; i < size; i++) if (f.byteType(o + i) === STACK_ZERO) zero++;
@@ -299,6 +309,7 @@ export function checkMemAccess(
     if (t === 'write' && rdonlyProg)
       fail(`write into map forbidden, value_size=${map?.valueSize ?? 0} off=${o} size=${size}`);
     checkMemRegion(reg, regno, o, size, map?.valueSize ?? 0, false);
+    checkMapFields(reg, o, size, true);
     if (dst) {
       markUnknown(dst);
       // bpf_map_direct_read: a frozen read-only map tracks its contents as known scalars.
@@ -374,6 +385,7 @@ export function checkHelperMem(
       if (t === 'write' && reg.map && reg.map.flags & 0x80)
         fail(`write into map forbidden, value_size=${reg.map.valueSize} off=${reg.off} size=${size}`);
       checkMemRegion(reg, regno, reg.off, size, reg.map?.valueSize ?? 0, zeroOk);
+      checkMapFields(reg, reg.off, size, false);
       return;
     case 'mem':
       checkMemRegion(reg, regno, reg.off, size, reg.memSize, zeroOk);
@@ -388,11 +400,14 @@ export function checkHelperMem(
         const slot = -o - 1;
         const s = f.slot(Math.floor(slot / BPF_REG_SIZE));
         if (t === 'read') markStackRead(st, reg.frameno, Math.floor(slot / BPF_REG_SIZE));
+        if (t === 'read' && s.types[slot % BPF_REG_SIZE] === STACK_DYNPTR)
+          fail(`invalid read from stack R${regno} off ${minOff}+${o - minOff} size ${size}`);
         if (t === 'write') {
+          checkNoDynptrWrite(f, o);
           // Raw (uninit) memory: the helper writes it, the bytes become MISC.
           if (s.types[BPF_REG_SIZE - 1] === STACK_SPILL) {
             s.types.fill(STACK_MISC);
-            s.spilled.type = 'not_init';
+            s.spilled = NO_SPILL;
           }
           s.types[slot % BPF_REG_SIZE] = STACK_MISC;
         }

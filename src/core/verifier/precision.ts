@@ -5,16 +5,25 @@ import * as I from '../vm/isa';
 import type { Insn } from '../vm/isa';
 import { isCall, isExit } from './cfg';
 import type { Reg } from './regState';
-import type { Checkpoint, VState } from './state';
+import { callsSyncCallback } from './callbacks';
+import type { Checkpoint, FuncState, VState } from './state';
 import { BPF_REG_SIZE, STACK_SPILL } from './state';
 
-/** One executed instruction: pc and, for stack loads/stores at a fixed offset, spi + 1. */
+/**
+ * One executed instruction: pc and, for stack loads/stores at a fixed offset, the slot as
+ * frame * SLOTS_PER_FRAME + spi + 1 (0: none). A pc of CALLBACK_ENTRY marks where a callback's
+ * frame began (push_callback_call).
+ */
 export interface HistEntry {
   pc: number;
   spi: number;
   /** The instruction before (shared between the branches that follow it). */
   prev: HistEntry | undefined;
 }
+
+export const CALLBACK_ENTRY = -1;
+/** MAX_BPF_STACK / BPF_REG_SIZE: the slot code of a stack access (insn_stack_access_flags). */
+export const SLOTS_PER_FRAME = 64;
 
 interface Want {
   regs: number;
@@ -31,8 +40,14 @@ function markAll(cp: Checkpoint | undefined, st: VState | undefined): void {
 }
 
 /** backtrack_insn: what `want` needed after `insn` needs before it; false when it cannot tell. */
-function backtrack(insn: Insn, e: HistEntry, w: Want): boolean {
+function backtrack(insn: Insn, e: HistEntry, w: Want, wants: readonly Want[]): boolean {
   const cls = insn.op & 7;
+  // The stack slot the instruction accessed, in whichever frame it is (a callback writes its
+  // caller's stack through the pointer it was given).
+  const frame = e.spi ? Math.floor((e.spi - 1) / SLOTS_PER_FRAME) : -1;
+  const slots = frame >= 0 ? wants[frame]?.slots : undefined;
+  const spi = (e.spi - 1) % SLOTS_PER_FRAME;
+  if (e.spi && !slots) return false;
   const bit = (r: number): number => 1 << r;
   if (cls === I.BPF_ALU || cls === I.BPF_ALU64) {
     if (!(w.regs & bit(insn.dst))) return true;
@@ -47,13 +62,13 @@ function backtrack(insn: Insn, e: HistEntry, w: Want): boolean {
   if (cls === I.BPF_LDX) {
     if (!(w.regs & bit(insn.dst))) return true;
     w.regs &= ~bit(insn.dst);
-    if (e.spi) w.slots.add(e.spi - 1);
+    if (slots) slots.add(spi);
     return true;
   }
   if (cls === I.BPF_STX || cls === I.BPF_ST) {
     if ((insn.op & 0xe0) === I.BPF_ATOMIC) return true;
-    if (!e.spi || !w.slots.has(e.spi - 1)) return true;
-    w.slots.delete(e.spi - 1);
+    if (!slots || !slots.has(spi)) return true;
+    slots.delete(spi);
     if (cls === I.BPF_STX) w.regs |= bit(insn.src);
     return true;
   }
@@ -71,8 +86,7 @@ function backtrack(insn: Insn, e: HistEntry, w: Want): boolean {
   return true;
 }
 
-function apply(s: VState, w: Want): void {
-  const f = s.cur;
+function apply(f: FuncState, w: Want): void {
   for (let r = 0; r < 10; r++) if (w.regs & (1 << r)) (f.regs[r] as Reg).precise = true;
   for (const spi of w.slots) {
     const slot = f.stack[spi];
@@ -94,18 +108,47 @@ export function markPrecise(insns: readonly Insn[], st: VState, regs: number, sl
     if (s && !s.spilled.precise) need = true;
   }
   if (!need) return;
-  apply(st, w);
+  apply(st.cur, w);
+  // What each frame still needs, innermost last: backtracking crosses a callback's body (its exit,
+  // back to its entry) between two visits of the helper call that runs it (backtrack_insn's
+  // BPF_EXIT and is_sync_callback_calling_insn cases).
+  const wants: Want[] = [];
+  for (let i = 0; i < st.frames.length - 1; i++) wants.push({ regs: 0, slots: new Set() });
+  wants.push(w);
+  const empty = (): boolean => wants.every((x) => !x.regs && !x.slots.size);
   let hist = st.hist;
   let cp = st.parent;
-  const depth = st.frames.length;
+  let later = -1;
   for (;;) {
-    for (let e = hist; e; e = e.prev)
-      if (!backtrack(insns[e.pc] as Insn, e, w)) return markAll(cp, undefined);
+    for (let e = hist; e; e = e.prev) {
+      const cur = wants[wants.length - 1] as Want;
+      if (e.pc === CALLBACK_ENTRY) {
+        // The callback's R1-R5 are the helper's, not the caller's: nothing goes further (a want of
+        // the callback's own stack cannot remain at its entry).
+        wants.pop();
+        if (!wants.length || empty()) return;
+        later = -1;
+        continue;
+      }
+      const insn = insns[e.pc] as Insn;
+      if (isExit(insn) && later >= 0 && isCallbackCall(insns[later] as Insn)) {
+        // Back into the callback that returned to the call: the call sets R0 and reads R1-R5
+        // itself, so the callback's frame starts with nothing wanted.
+        if (cur.regs & 0x3f) return markAll(cp, undefined);
+        wants.push({ regs: 0, slots: new Set() });
+        later = e.pc;
+        continue;
+      }
+      if (!backtrack(insn, e, cur, wants)) return markAll(cp, undefined);
+      later = e.pc;
+    }
     if (!cp) return;
-    if (cp.state.frames.length !== depth) return markAll(cp, undefined);
-    if (!w.regs && !w.slots.size) return;
-    apply(cp.state, w);
+    if (cp.state.frames.length !== wants.length) return markAll(cp, undefined);
+    if (empty()) return;
+    wants.forEach((x, i) => apply(cp?.state.frames[i] as FuncState, x));
     hist = cp.hist;
     cp = cp.parent;
   }
 }
+
+const isCallbackCall = (i: Insn): boolean => callsSyncCallback(i.op, i.src, i.imm);

@@ -1,23 +1,36 @@
 // Scalar ALU bounds (verifier.c adjust_scalar_min_max_vals and its scalar{32,}_min_max_* helpers):
-// how ADD/SUB/MUL/AND/OR/XOR/shifts/NEG move the u64/s64/u32/s32 bounds and the tnum.
+// how ADD/SUB/MUL/AND/OR/XOR/shifts/NEG move the u64/s64/u32/s32 bounds and the tnum. 64-bit bounds
+// are (hi, lo) pairs of int32 words (pair64.ts), 32-bit ones int32 bit patterns.
 import * as I from '../vm/isa';
 import type { Reg } from './regState';
 import {
-  S32_MAX,
-  S32_MIN,
-  S64_MAX,
-  S64_MIN,
+  lowerUmax,
   mark32Unbounded,
   mark64Unbounded,
-  markKnown,
+  markKnownP,
   markUnknown,
+  raiseUmin,
   regBoundsSync,
-  s32,
   updateReg32Bounds,
   updateRegBounds,
   zext32To64,
-  u32,
 } from './regState';
+import {
+  P,
+  add64,
+  maxU32,
+  minU32,
+  sAddOverflows,
+  sSubOverflows,
+  sar64,
+  shl64,
+  shr64,
+  sle,
+  sub64,
+  toS64,
+  toU64,
+  ult,
+} from './pair64';
 import {
   tnumAdd,
   tnumAnd,
@@ -30,189 +43,329 @@ import {
   tnumRshift,
   tnumSub,
   tnumSubreg,
-  tnumSubregIsConst,
   tnumXor,
-  U32_MAX,
-  U64_MAX,
 } from './tnum';
 
-const minOf = (...a: bigint[]): bigint => a.reduce((x, y) => (x < y ? x : y));
-const maxOf = (...a: bigint[]): bigint => a.reduce((x, y) => (x > y ? x : y));
-const sOver = (v: bigint, bits: 32 | 64): boolean =>
-  bits === 32 ? v < S32_MIN || v > S32_MAX : v < S64_MIN || v > S64_MAX;
-const uOver = (v: bigint, bits: 32 | 64): boolean => v < 0n || v > (bits === 32 ? U32_MAX : U64_MAX);
-const uWrap = (v: bigint, bits: 32 | 64): bigint => BigInt.asUintN(bits, v);
+/** 0xffffffff as a number (sums) and as an int32 word (stored bounds). */
+const U32 = 0xffffffff;
+const W32 = -1;
+const S32MIN = -0x80000000;
+const S32MAX = 0x7fffffff;
+const s32Over = (v: number): boolean => v < S32MIN || v > S32MAX;
 
-interface B {
-  smin: bigint;
-  smax: bigint;
-  umin: bigint;
-  umax: bigint;
+function sUnbounded64(r: Reg): void {
+  r.sminH = S32MIN;
+  r.sminL = 0;
+  r.smaxH = S32MAX;
+  r.smaxL = W32;
 }
-const get = (r: Reg, bits: 32 | 64): B =>
-  bits === 32
-    ? { smin: r.s32min, smax: r.s32max, umin: r.u32min, umax: r.u32max }
-    : { smin: r.smin, smax: r.smax, umin: r.umin, umax: r.umax };
-function set(r: Reg, bits: 32 | 64, b: B): void {
-  if (bits === 32) {
-    r.s32min = b.smin;
-    r.s32max = b.smax;
-    r.u32min = b.umin;
-    r.u32max = b.umax;
+function uUnbounded64(r: Reg): void {
+  r.uminH = r.uminL = 0;
+  r.umaxH = r.umaxL = W32;
+}
+
+/** scalar32_min_max_add */
+function minMaxAdd32(d: Reg, s: Reg): void {
+  const smin = d.smin32 + s.smin32;
+  const smax = d.smax32 + s.smax32;
+  if (s32Over(smin) || s32Over(smax)) {
+    d.smin32 = S32MIN;
+    d.smax32 = S32MAX;
   } else {
-    r.smin = b.smin;
-    r.smax = b.smax;
-    r.umin = b.umin;
-    r.umax = b.umax;
+    d.smin32 = smin;
+    d.smax32 = smax;
+  }
+  const umin = (d.umin32 >>> 0) + (s.umin32 >>> 0);
+  const umax = (d.umax32 >>> 0) + (s.umax32 >>> 0);
+  if (umin <= U32 && umax > U32) {
+    d.umin32 = 0;
+    d.umax32 = W32;
+  } else {
+    d.umin32 = umin | 0;
+    d.umax32 = umax | 0;
   }
 }
-const SMIN = (bits: 32 | 64): bigint => (bits === 32 ? S32_MIN : S64_MIN);
-const SMAX = (bits: 32 | 64): bigint => (bits === 32 ? S32_MAX : S64_MAX);
-const UMAX = (bits: 32 | 64): bigint => (bits === 32 ? U32_MAX : U64_MAX);
 
-/** scalar{32,}_min_max_add */
-function minMaxAdd(d: Reg, s: Reg, bits: 32 | 64): void {
-  const a = get(d, bits);
-  const b = get(s, bits);
-  let smin = a.smin + b.smin;
-  let smax = a.smax + b.smax;
-  if (sOver(smin, bits) || sOver(smax, bits)) [smin, smax] = [SMIN(bits), SMAX(bits)];
-  const minO = uOver(a.umin + b.umin, bits);
-  const maxO = uOver(a.umax + b.umax, bits);
-  let umin = uWrap(a.umin + b.umin, bits);
-  let umax = uWrap(a.umax + b.umax, bits);
-  if (!minO && maxO) [umin, umax] = [0n, UMAX(bits)];
-  set(d, bits, { smin, smax, umin, umax });
+/** scalar_min_max_add */
+function minMaxAdd64(d: Reg, s: Reg): void {
+  const o1 = sAddOverflows(d.sminH, d.sminL, s.sminH, s.sminL);
+  const sminH = P.hi;
+  const sminL = P.lo;
+  if (o1 || sAddOverflows(d.smaxH, d.smaxL, s.smaxH, s.smaxL)) sUnbounded64(d);
+  else {
+    d.sminH = sminH;
+    d.sminL = sminL;
+    d.smaxH = P.hi;
+    d.smaxL = P.lo;
+  }
+  const minO = add64(d.uminH, d.uminL, s.uminH, s.uminL);
+  const uminH = P.hi;
+  const uminL = P.lo;
+  const maxO = add64(d.umaxH, d.umaxL, s.umaxH, s.umaxL);
+  if (!minO && maxO) uUnbounded64(d);
+  else {
+    d.uminH = uminH;
+    d.uminL = uminL;
+    d.umaxH = P.hi;
+    d.umaxL = P.lo;
+  }
 }
 
-/** scalar{32,}_min_max_sub */
-function minMaxSub(d: Reg, s: Reg, bits: 32 | 64): void {
-  const a = get(d, bits);
-  const b = get(s, bits);
-  let smin = a.smin - b.smax;
-  let smax = a.smax - b.smin;
-  if (sOver(smin, bits) || sOver(smax, bits)) [smin, smax] = [SMIN(bits), SMAX(bits)];
-  const minU = a.umin - b.umax < 0n;
-  const maxU = a.umax - b.umin < 0n;
-  let umin = uWrap(a.umin - b.umax, bits);
-  let umax = uWrap(a.umax - b.umin, bits);
-  if (minU && !maxU) [umin, umax] = [0n, UMAX(bits)];
-  set(d, bits, { smin, smax, umin, umax });
+/** scalar32_min_max_sub */
+function minMaxSub32(d: Reg, s: Reg): void {
+  const smin = d.smin32 - s.smax32;
+  const smax = d.smax32 - s.smin32;
+  if (s32Over(smin) || s32Over(smax)) {
+    d.smin32 = S32MIN;
+    d.smax32 = S32MAX;
+  } else {
+    d.smin32 = smin;
+    d.smax32 = smax;
+  }
+  const umin = (d.umin32 >>> 0) - (s.umax32 >>> 0);
+  const umax = (d.umax32 >>> 0) - (s.umin32 >>> 0);
+  if (umin < 0 && umax >= 0) {
+    d.umin32 = 0;
+    d.umax32 = W32;
+  } else {
+    d.umin32 = umin | 0;
+    d.umax32 = umax | 0;
+  }
 }
 
-/** scalar{32,}_min_max_mul */
-function minMaxMul(d: Reg, s: Reg, bits: 32 | 64): void {
-  const a = get(d, bits);
-  const b = get(s, bits);
-  let umin = a.umin * b.umin;
-  let umax = a.umax * b.umax;
-  if (uOver(umax, bits) || uOver(umin, bits)) [umin, umax] = [0n, UMAX(bits)];
-  const p = [a.smin * b.smin, a.smin * b.smax, a.smax * b.smin, a.smax * b.smax];
-  let smin: bigint;
-  let smax: bigint;
-  if (p.some((v) => sOver(v, bits))) [smin, smax] = [SMIN(bits), SMAX(bits)];
-  else [smin, smax] = [minOf(...p), maxOf(...p)];
-  set(d, bits, { smin, smax, umin, umax });
+/** scalar_min_max_sub */
+function minMaxSub64(d: Reg, s: Reg): void {
+  const o1 = sSubOverflows(d.sminH, d.sminL, s.smaxH, s.smaxL);
+  const sminH = P.hi;
+  const sminL = P.lo;
+  if (o1 || sSubOverflows(d.smaxH, d.smaxL, s.sminH, s.sminL)) sUnbounded64(d);
+  else {
+    d.sminH = sminH;
+    d.sminL = sminL;
+    d.smaxH = P.hi;
+    d.smaxL = P.lo;
+  }
+  const minU = sub64(d.uminH, d.uminL, s.umaxH, s.umaxL);
+  const uminH = P.hi;
+  const uminL = P.lo;
+  const maxU = sub64(d.umaxH, d.umaxL, s.uminH, s.uminL);
+  if (minU && !maxU) uUnbounded64(d);
+  else {
+    d.uminH = uminH;
+    d.uminL = uminL;
+    d.umaxH = P.hi;
+    d.umaxL = P.lo;
+  }
 }
 
-type Bitwise = 'and' | 'or' | 'xor';
-/** scalar{32,}_min_max_{and,or,xor}: var_off already updated. */
-function minMaxBitwise(d: Reg, s: Reg, bits: 32 | 64, op: Bitwise): void {
-  const srcKnown = bits === 32 ? tnumSubregIsConst(s.varOff) : tnumIsConst(s.varOff);
-  const dstKnown = bits === 32 ? tnumSubregIsConst(d.varOff) : tnumIsConst(d.varOff);
-  const v = bits === 32 ? tnumSubreg(d.varOff) : d.varOff;
-  const a = get(d, bits);
-  const b = get(s, bits);
-  if (srcKnown && dstKnown) {
-    if (bits === 32) {
-      d.u32min = d.u32max = u32(v.value);
-      d.s32min = d.s32max = s32(v.value);
-    } else markKnown(d, v.value);
+/** scalar32_min_max_mul (doubles: a product past 2^32 is an overflow whatever its rounding). */
+function minMaxMul32(d: Reg, s: Reg): void {
+  const umin = (d.umin32 >>> 0) * (s.umin32 >>> 0);
+  const umax = (d.umax32 >>> 0) * (s.umax32 >>> 0);
+  if (umax > U32 || umin > U32) {
+    d.umin32 = 0;
+    d.umax32 = W32;
+  } else {
+    d.umin32 = umin | 0;
+    d.umax32 = umax | 0;
+  }
+  const p0 = d.smin32 * s.smin32;
+  const p1 = d.smin32 * s.smax32;
+  const p2 = d.smax32 * s.smin32;
+  const p3 = d.smax32 * s.smax32;
+  if (s32Over(p0) || s32Over(p1) || s32Over(p2) || s32Over(p3)) {
+    d.smin32 = S32MIN;
+    d.smax32 = S32MAX;
+  } else {
+    d.smin32 = Math.min(p0, p1, p2, p3) | 0;
+    d.smax32 = Math.max(p0, p1, p2, p3) | 0;
+  }
+}
+
+/** scalar_min_max_mul (rare: on BigInt). */
+function minMaxMul64(d: Reg, s: Reg): void {
+  const umin = toU64(d.uminH, d.uminL) * toU64(s.uminH, s.uminL);
+  const umax = toU64(d.umaxH, d.umaxL) * toU64(s.umaxH, s.umaxL);
+  const U64_MAX = (1n << 64n) - 1n;
+  if (umax > U64_MAX || umin > U64_MAX) uUnbounded64(d);
+  else {
+    d.umin = umin;
+    d.umax = umax;
+  }
+  const a0 = toS64(d.sminH, d.sminL);
+  const a1 = toS64(d.smaxH, d.smaxL);
+  const b0 = toS64(s.sminH, s.sminL);
+  const b1 = toS64(s.smaxH, s.smaxL);
+  const p = [a0 * b0, a0 * b1, a1 * b0, a1 * b1];
+  if (p.some((v) => v !== BigInt.asIntN(64, v))) sUnbounded64(d);
+  else {
+    d.smin = p.reduce((x, y) => (x < y ? x : y));
+    d.smax = p.reduce((x, y) => (x > y ? x : y));
+  }
+}
+
+const AND = 0;
+const OR = 1;
+const XOR = 2;
+
+/** scalar32_min_max_{and,or,xor}: var_off already updated. */
+function minMaxBitwise32(d: Reg, s: Reg, op: number): void {
+  const vl = d.varOff.vl;
+  const ml = d.varOff.ml;
+  if (s.varOff.ml === 0 && ml === 0) {
+    d.umin32 = d.umax32 = vl;
+    d.smin32 = d.smax32 = vl | 0;
     return;
   }
-  let umin: bigint;
-  let umax: bigint;
-  if (op === 'and') [umin, umax] = [v.value, a.umax < b.umax ? a.umax : b.umax];
-  else if (op === 'or') [umin, umax] = [a.umin > b.umin ? a.umin : b.umin, v.value | v.mask];
-  else [umin, umax] = [v.value, v.value | v.mask];
-  const signed = (x: bigint): bigint => BigInt.asIntN(bits, x);
-  const [smin, smax] = signed(umin) <= signed(umax) ? [umin, umax] : [SMIN(bits), SMAX(bits)];
-  set(d, bits, { smin, smax, umin, umax });
-  if (bits === 64) updateRegBounds(d);
+  let umin: number;
+  let umax: number;
+  if (op === AND) {
+    umin = vl;
+    umax = minU32(d.umax32, s.umax32);
+  } else if (op === OR) {
+    umin = maxU32(d.umin32, s.umin32);
+    umax = vl | ml;
+  } else {
+    umin = vl;
+    umax = vl | ml;
+  }
+  d.umin32 = umin;
+  d.umax32 = umax;
+  if (umin <= umax) {
+    d.smin32 = umin;
+    d.smax32 = umax;
+  } else {
+    d.smin32 = S32MIN;
+    d.smax32 = S32MAX;
+  }
+}
+
+/** scalar_min_max_{and,or,xor}: var_off already updated. */
+function minMaxBitwise64(d: Reg, s: Reg, op: number): void {
+  const t = d.varOff;
+  if (tnumIsConst(s.varOff) && tnumIsConst(t)) return markKnownP(d, t.vh, t.vl);
+  const orH = t.vh | t.mh;
+  const orL = t.vl | t.ml;
+  if (op === AND) {
+    const sh = s.umaxH;
+    const sl = s.umaxL;
+    d.uminH = t.vh;
+    d.uminL = t.vl;
+    lowerUmax(d, sh, sl);
+  } else if (op === OR) {
+    raiseUmin(d, s.uminH, s.uminL);
+    d.umaxH = orH;
+    d.umaxL = orL;
+  } else {
+    d.uminH = t.vh;
+    d.uminL = t.vl;
+    d.umaxH = orH;
+    d.umaxL = orL;
+  }
+  if (sle(d.uminH, d.uminL, d.umaxH, d.umaxL)) {
+    d.sminH = d.uminH;
+    d.sminL = d.uminL;
+    d.smaxH = d.umaxH;
+    d.smaxL = d.umaxL;
+  } else sUnbounded64(d);
+  updateRegBounds(d);
 }
 
 /** __scalar32_min_max_lsh */
-function scalar32Lsh(d: Reg, umin: bigint, umax: bigint): void {
-  d.s32min = S32_MIN;
-  d.s32max = S32_MAX;
-  if (umax > 31n || d.u32max > 1n << (31n - umax)) {
-    d.u32min = 0n;
-    d.u32max = U32_MAX;
+function scalar32Lsh(d: Reg, umin: number, umax: number): void {
+  d.smin32 = S32MIN;
+  d.smax32 = S32MAX;
+  if (umax > 31 || d.umax32 >>> 0 > 2 ** (31 - umax)) {
+    d.umin32 = 0;
+    d.umax32 = W32;
   } else {
-    d.u32min = u32(d.u32min << umin);
-    d.u32max = u32(d.u32max << umax);
+    d.umin32 <<= umin;
+    d.umax32 <<= umax;
   }
 }
 
 /** __scalar64_min_max_lsh */
-function scalar64Lsh(d: Reg, umin: bigint, umax: bigint): void {
-  d.smax = umin === 32n && umax === 32n && d.s32max >= 0n ? d.s32max << 32n : S64_MAX;
-  d.smin = umin === 32n && umax === 32n && d.s32min >= 0n ? d.s32min << 32n : S64_MIN;
-  if (umax > 63n || d.umax > 1n << (63n - umax)) {
-    d.umin = 0n;
-    d.umax = U64_MAX;
+function scalar64Lsh(d: Reg, umin: number, umax: number): void {
+  const by32 = umin === 32 && umax === 32;
+  if (by32 && d.smax32 >= 0) {
+    d.smaxH = d.smax32;
+    d.smaxL = 0;
   } else {
-    d.umin = BigInt.asUintN(64, d.umin << umin);
-    d.umax = BigInt.asUintN(64, d.umax << umax);
+    d.smaxH = S32MAX;
+    d.smaxL = W32;
+  }
+  if (by32 && d.smin32 >= 0) {
+    d.sminH = d.smin32;
+    d.sminL = 0;
+  } else {
+    d.sminH = S32MIN;
+    d.sminL = 0;
+  }
+  // umax > 63 || d.umax > 1 << (63 - umax)
+  const n = 63 - umax;
+  const limH = n >= 32 ? (2 ** (n - 32)) | 0 : 0;
+  const limL = n >= 32 ? 0 : (2 ** n) | 0;
+  if (umax > 63 || ult(limH, limL, d.umaxH, d.umaxL)) uUnbounded64(d);
+  else {
+    shl64(d.uminH, d.uminL, umin);
+    d.uminH = P.hi;
+    d.uminL = P.lo;
+    shl64(d.umaxH, d.umaxL, umax);
+    d.umaxH = P.hi;
+    d.umaxL = P.lo;
   }
 }
 
 function shift(d: Reg, s: Reg, op: number, alu32: boolean): void {
   if (alu32) {
-    const umin = s.u32min;
-    const umax = s.u32max;
+    const umin = s.umin32;
+    const umax = s.umax32;
     const sub = tnumSubreg(d.varOff);
     if (op === I.ALU_LSH) {
       scalar32Lsh(d, umin, umax);
-      d.varOff = tnumSubreg(tnumLshift(sub, Number(umin)));
+      d.varOff = tnumSubreg(tnumLshift(sub, umin));
     } else if (op === I.ALU_RSH) {
-      d.s32min = S32_MIN;
-      d.s32max = S32_MAX;
-      d.varOff = tnumRshift(sub, Number(umin));
-      d.u32min >>= umax;
-      d.u32max >>= umin;
+      d.smin32 = S32MIN;
+      d.smax32 = S32MAX;
+      d.varOff = tnumRshift(sub, umin);
+      d.umin32 = (d.umin32 >>> umax) | 0;
+      d.umax32 = (d.umax32 >>> umin) | 0;
     } else {
-      d.s32min = u32(d.s32min >> umin);
-      d.s32max = u32(d.s32max >> umin);
-      d.s32min = s32(d.s32min);
-      d.s32max = s32(d.s32max);
-      d.varOff = tnumArshift(sub, Number(umin), 32);
-      d.u32min = 0n;
-      d.u32max = U32_MAX;
+      d.smin32 = d.smin32 >> umin;
+      d.smax32 = d.smax32 >> umin;
+      d.varOff = tnumArshift(sub, umin, 32);
+      d.umin32 = 0;
+      d.umax32 = W32;
     }
     mark64Unbounded(d);
     updateReg32Bounds(d);
     return;
   }
-  const umin = s.umin;
-  const umax = s.umax;
+  const umin = s.uminL;
+  const umax = s.umaxL;
   if (op === I.ALU_LSH) {
     scalar64Lsh(d, umin, umax);
     scalar32Lsh(d, umin, umax);
-    d.varOff = tnumLshift(d.varOff, Number(umin));
+    d.varOff = tnumLshift(d.varOff, umin);
   } else if (op === I.ALU_RSH) {
-    d.smin = S64_MIN;
-    d.smax = S64_MAX;
-    d.varOff = tnumRshift(d.varOff, Number(umin));
-    d.umin >>= umax;
-    d.umax >>= umin;
+    sUnbounded64(d);
+    d.varOff = tnumRshift(d.varOff, umin);
+    shr64(d.uminH, d.uminL, umax);
+    d.uminH = P.hi;
+    d.uminL = P.lo;
+    shr64(d.umaxH, d.umaxL, umin);
+    d.umaxH = P.hi;
+    d.umaxL = P.lo;
     mark32Unbounded(d);
   } else {
-    d.smin >>= umin;
-    d.smax >>= umin;
-    d.varOff = tnumArshift(d.varOff, Number(umin), 64);
-    d.umin = 0n;
-    d.umax = U64_MAX;
+    sar64(d.sminH, d.sminL, umin);
+    d.sminH = P.hi;
+    d.sminL = P.lo;
+    sar64(d.smaxH, d.smaxL, umin);
+    d.smaxH = P.hi;
+    d.smaxL = P.lo;
+    d.varOff = tnumArshift(d.varOff, umin, 64);
+    uUnbounded64(d);
     mark32Unbounded(d);
   }
   updateRegBounds(d);
@@ -220,10 +373,6 @@ function shift(d: Reg, s: Reg, op: number, alu32: boolean): void {
 
 /** is_safe_to_compute_dst_reg_range */
 function safeToCompute(op: number, src: Reg, alu32: boolean): boolean {
-  const bits = alu32 ? 32n : 64n;
-  const srcConst = alu32
-    ? tnumSubregIsConst(src.varOff) && src.s32min === src.s32max && src.u32min === src.u32max
-    : tnumIsConst(src.varOff) && src.smin === src.smax && src.umin === src.umax;
   switch (op) {
     case I.ALU_ADD:
     case I.ALU_SUB:
@@ -235,8 +384,16 @@ function safeToCompute(op: number, src: Reg, alu32: boolean): boolean {
       return true;
     case I.ALU_LSH:
     case I.ALU_RSH:
-    case I.ALU_ARSH:
-      return srcConst && src.umax < bits;
+    case I.ALU_ARSH: {
+      const srcConst = alu32
+        ? src.varOff.ml === 0 && src.smin32 === src.smax32 && src.umin32 === src.umax32
+        : tnumIsConst(src.varOff) &&
+          src.sminH === src.smaxH &&
+          src.sminL === src.smaxL &&
+          src.uminH === src.umaxH &&
+          src.uminL === src.umaxL;
+      return srcConst && src.umaxH === 0 && src.umaxL >>> 0 < (alu32 ? 32 : 64);
+    }
     default:
       return false;
   }
@@ -250,42 +407,42 @@ export function adjustScalarMinMaxVals(op: number, alu32: boolean, dst: Reg, src
   }
   switch (op) {
     case I.ALU_ADD:
-      minMaxAdd(dst, src, 32);
-      minMaxAdd(dst, src, 64);
+      minMaxAdd32(dst, src);
+      minMaxAdd64(dst, src);
       dst.varOff = tnumAdd(dst.varOff, src.varOff);
       break;
     case I.ALU_SUB:
-      minMaxSub(dst, src, 32);
-      minMaxSub(dst, src, 64);
+      minMaxSub32(dst, src);
+      minMaxSub64(dst, src);
       dst.varOff = tnumSub(dst.varOff, src.varOff);
       break;
     case I.ALU_NEG: {
       const old = dst.clone();
-      markKnown(dst, 0n);
-      minMaxSub(dst, old, 32);
-      minMaxSub(dst, old, 64);
+      markKnownP(dst, 0, 0);
+      minMaxSub32(dst, old);
+      minMaxSub64(dst, old);
       dst.varOff = tnumNeg(old.varOff);
       break;
     }
     case I.ALU_MUL:
       dst.varOff = tnumMul(dst.varOff, src.varOff);
-      minMaxMul(dst, src, 32);
-      minMaxMul(dst, src, 64);
+      minMaxMul32(dst, src);
+      minMaxMul64(dst, src);
       break;
     case I.ALU_AND:
       dst.varOff = tnumAnd(dst.varOff, src.varOff);
-      minMaxBitwise(dst, src, 32, 'and');
-      minMaxBitwise(dst, src, 64, 'and');
+      minMaxBitwise32(dst, src, AND);
+      minMaxBitwise64(dst, src, AND);
       break;
     case I.ALU_OR:
       dst.varOff = tnumOr(dst.varOff, src.varOff);
-      minMaxBitwise(dst, src, 32, 'or');
-      minMaxBitwise(dst, src, 64, 'or');
+      minMaxBitwise32(dst, src, OR);
+      minMaxBitwise64(dst, src, OR);
       break;
     case I.ALU_XOR:
       dst.varOff = tnumXor(dst.varOff, src.varOff);
-      minMaxBitwise(dst, src, 32, 'xor');
-      minMaxBitwise(dst, src, 64, 'xor');
+      minMaxBitwise32(dst, src, XOR);
+      minMaxBitwise64(dst, src, XOR);
       break;
     case I.ALU_LSH:
     case I.ALU_RSH:

@@ -2,13 +2,17 @@
 // stack slots (STACK_INVALID/SPILL/MISC/ZERO per byte), cloning for branches, and the
 // containment test used for pruning (states_equal → regsafe/stacksafe, range_within/tnum_in).
 import type { HistEntry } from './precision';
-import { markNotInit, Reg } from './regState';
+import type { ActiveLock } from './spinLock';
+import { markNotInit, markUnknown, Reg } from './regState';
+import { sle, ule } from './pair64';
 import { tnumIn } from './tnum';
 
 export const STACK_INVALID = 0;
 export const STACK_SPILL = 1;
 export const STACK_MISC = 2;
 export const STACK_ZERO = 3;
+/** Half of a 16-byte struct bpf_dynptr (dynptr.ts keeps its kind and id in the slot's spilled reg). */
+export const STACK_DYNPTR = 4;
 export const MAX_BPF_STACK = 512;
 export const BPF_REG_SIZE = 8;
 export const MAX_CALL_FRAMES = 8;
@@ -16,12 +20,23 @@ export const MAX_CALL_FRAMES = 8;
 export const LIVE_READ = 1;
 export const LIVE_WRITTEN = 2;
 
+/**
+ * The `spilled` of every slot that holds no spill: shared by all slots and states (a state copy then
+ * allocates registers only for real spills). Frozen: code that fills a slot replaces `spilled`.
+ */
+export const NO_SPILL: Reg = (() => {
+  const r = new Reg();
+  markNotInit(r);
+  return Object.freeze(r);
+})();
+
 export interface StackSlot {
   /**
    * slot_type[8]: index 7 is the lowest-addressed byte of the 8-byte slot. A plain array: states are
    * cloned at every branch, and copying eight small integers is several times cheaper than a typed array.
    */
   types: number[];
+  /** The spilled register (its own copy) when types[7] is STACK_SPILL, else NO_SPILL or a stale one. */
   spilled: Reg;
   /** LIVE_READ (in a kept state: a path from it read the slot) | LIVE_WRITTEN (all 8 bytes written since the parent). */
   live: number;
@@ -62,7 +77,8 @@ export class FuncState {
     const stack = new Array<StackSlot>(this.stack.length);
     for (let i = 0; i < stack.length; i++) {
       const s = this.stack[i] as StackSlot;
-      stack[i] = { types: s.types.slice(), spilled: s.spilled.clone(), live: s.live };
+      const spilled = s.types[BPF_REG_SIZE - 1] === STACK_SPILL ? s.spilled.clone() : s.spilled;
+      stack[i] = { types: s.types.slice(), spilled, live: s.live };
     }
     f.stack = stack;
     return f;
@@ -70,11 +86,8 @@ export class FuncState {
 
   /** grow_stack_state */
   slot(spi: number): StackSlot {
-    while (this.stack.length <= spi) {
-      const spilled = new Reg();
-      markNotInit(spilled);
-      this.stack.push({ types: [0, 0, 0, 0, 0, 0, 0, 0], spilled, live: 0 });
-    }
+    while (this.stack.length <= spi)
+      this.stack.push({ types: [0, 0, 0, 0, 0, 0, 0, 0], spilled: NO_SPILL, live: 0 });
     return this.stack[spi] as StackSlot;
   }
 
@@ -102,6 +115,10 @@ export class VState {
   frames: FuncState[];
   /** Acquired references (sockets, ring buffer records) not yet released. */
   refs: Reference[] = [];
+  /** The bpf_spin_lock held (active_locks), if any. */
+  lock: ActiveLock | undefined = undefined;
+  /** callback_unroll_depth: callback iterations on this path (iterations are not infinite loops). */
+  callbackDepth = 0;
   path: PathStep | undefined = undefined;
   /** The checkpoint this state descends from (is_state_visited's parent). */
   parent: Checkpoint | undefined = undefined;
@@ -116,6 +133,8 @@ export class VState {
   clone(): VState {
     const s = new VState(this.frames.map((f) => f.clone()));
     s.refs = this.refs.map((r) => ({ ...r }));
+    s.lock = this.lock;
+    s.callbackDepth = this.callbackDepth;
     s.path = this.path;
     s.parent = this.parent;
     s.hist = this.hist;
@@ -148,14 +167,14 @@ export interface Checkpoint {
 /** range_within + tnum_in: every value `cur` may hold, `old` may hold too. */
 function scalarWithin(old: Reg, cur: Reg): boolean {
   return (
-    old.umin <= cur.umin &&
-    old.umax >= cur.umax &&
-    old.smin <= cur.smin &&
-    old.smax >= cur.smax &&
-    old.u32min <= cur.u32min &&
-    old.u32max >= cur.u32max &&
-    old.s32min <= cur.s32min &&
-    old.s32max >= cur.s32max &&
+    ule(old.uminH, old.uminL, cur.uminH, cur.uminL) &&
+    ule(cur.umaxH, cur.umaxL, old.umaxH, old.umaxL) &&
+    sle(old.sminH, old.sminL, cur.sminH, cur.sminL) &&
+    sle(cur.smaxH, cur.smaxL, old.smaxH, old.smaxL) &&
+    old.umin32 >>> 0 <= cur.umin32 >>> 0 &&
+    old.umax32 >>> 0 >= cur.umax32 >>> 0 &&
+    old.smin32 <= cur.smin32 &&
+    old.smax32 >= cur.smax32 &&
     tnumIn(old.varOff, cur.varOff)
   );
 }
@@ -239,19 +258,40 @@ function regsafe(old: Reg, cur: Reg, ids: IdMap, exact: boolean): boolean {
 }
 
 function sameBounds(a: Reg, b: Reg): boolean {
+  const x = a.varOff;
+  const y = b.varOff;
   return (
-    a.umin === b.umin &&
-    a.umax === b.umax &&
-    a.smin === b.smin &&
-    a.smax === b.smax &&
-    a.u32min === b.u32min &&
-    a.u32max === b.u32max &&
-    a.s32min === b.s32min &&
-    a.s32max === b.s32max &&
-    a.varOff.value === b.varOff.value &&
-    a.varOff.mask === b.varOff.mask
+    a.uminH === b.uminH &&
+    a.uminL === b.uminL &&
+    a.umaxH === b.umaxH &&
+    a.umaxL === b.umaxL &&
+    a.sminH === b.sminH &&
+    a.sminL === b.sminL &&
+    a.smaxH === b.smaxH &&
+    a.smaxL === b.smaxL &&
+    a.umin32 === b.umin32 &&
+    a.umax32 === b.umax32 &&
+    a.smin32 === b.smin32 &&
+    a.smax32 === b.smax32 &&
+    (x === y || (x.vh === y.vh && x.vl === y.vl && x.mh === y.mh && x.ml === y.ml))
   );
 }
+
+/** is_stack_all_misc (uninitialised bytes count as MISC: XDP programs are loaded as root). */
+function allMisc(s: StackSlot): boolean {
+  for (let i = 0; i < BPF_REG_SIZE; i++) {
+    const t = s.types[i];
+    if (t !== STACK_MISC && t !== STACK_INVALID) return false;
+  }
+  return true;
+}
+
+/** scalar_reg_for_stack's unbound_reg. */
+const UNBOUND: Reg = (() => {
+  const r = new Reg();
+  markUnknown(r);
+  return Object.freeze(r);
+})();
 
 /** stacksafe */
 function stacksafe(old: FuncState, cur: FuncState, ids: IdMap, exact: boolean): boolean {
@@ -260,6 +300,12 @@ function stacksafe(old: FuncState, cur: FuncState, ids: IdMap, exact: boolean): 
     // The explored state's paths never read this slot (REG_LIVE_READ unset): any content will do.
     if (!exact && !(o.live & LIVE_READ)) continue;
     const c = cur.stack[spi];
+    // scalar_reg_for_stack: a 64-bit spilled scalar against a slot of only STACK_MISC (a load from it
+    // gives an unbound scalar) compares as that register against an unbound one.
+    if (!exact && c && o.types[0] === STACK_SPILL && o.spilled.type === 'scalar' && allMisc(c)) {
+      if (!regsafe(o.spilled, UNBOUND, ids, false)) return false;
+      continue;
+    }
     for (let i = 0; i < BPF_REG_SIZE; i++) {
       const ot = o.types[i] as number;
       const ct = c ? (c.types[i] as number) : STACK_INVALID;
@@ -294,6 +340,10 @@ export function statesEqual(
   const ids = idmap.reset();
   for (let i = 0; i < old.refs.length; i++)
     if (!ids.ok((old.refs[i] as Reference).id, (cur.refs[i] as Reference).id)) return false;
+  // refsafe: the same lock held (active_locks, the lock's id through the id map).
+  if (!old.lock !== !cur.lock) return false;
+  if (old.lock && cur.lock && (old.lock.map !== cur.lock.map || !ids.ok(old.lock.id, cur.lock.id)))
+    return false;
   for (let fi = 0; fi < old.frames.length; fi++) {
     const o = old.frames[fi] as FuncState;
     const c = cur.frames[fi] as FuncState;

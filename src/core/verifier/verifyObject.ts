@@ -1,5 +1,6 @@
 // Entry point: loads a BPF object as libbpf would (maps relocated, sub-programs linked) and runs
 // the verifier over each XDP program, answering as Linux 6.18's verifier would (bpf_check).
+import { Btf } from '../elf/btf';
 import { parseElf, STT_FUNC } from '../elf/elfFile';
 import { loadObject } from '../elf/loadObject';
 import type { BpfMap } from '../maps/bpfMap';
@@ -13,6 +14,8 @@ import type { LdImm64Target, VerifierEnv } from './env';
 import type { GlobalFunc } from './globalFuncs';
 import { globalFuncsOf } from './globalFuncs';
 import { kfuncLoadRefusal } from './kfuncs';
+import type { MapField } from './mapFields';
+import { mapValueFields } from './mapFields';
 import type { VMap } from './regState';
 import type { BranchStep, ProgramVerdict, VerifyOptions, VerifyReport } from './verdict';
 
@@ -165,7 +168,18 @@ function jumpText(i: Insn, pc: number): string {
 function ldImm64Resolver(
   prog: XdpProgram,
   maps: readonly BpfMap[],
+  fields: ReadonlyMap<string, MapField[]>,
 ): (pc: number) => LdImm64Target | undefined {
+  const toVMapCached = (m: BpfMap): VMap => {
+    let v = vmapCache.get(m);
+    if (!v) {
+      v = toVMap(m);
+      const f = fields.get(m.name);
+      if (f) v.fields = f;
+      vmapCache.set(m, v);
+    }
+    return v;
+  };
   const opts = (
     prog as unknown as {
       compileOptions: { resolveLdImm64?: (pc: number, i: Insn, n: Insn) => { hi: number; lo: number } };
@@ -207,14 +221,6 @@ function ldImm64Resolver(
 }
 
 const vmapCache = new WeakMap<BpfMap, VMap>();
-function toVMapCached(m: BpfMap): VMap {
-  let v = vmapCache.get(m);
-  if (!v) {
-    v = toVMap(m);
-    vmapCache.set(m, v);
-  }
-  return v;
-}
 
 /** Where the loader appended `.text` behind the program's own instructions. */
 function textBaseOf(elf: ReturnType<typeof parseElf>, name: string, section: string): number {
@@ -231,6 +237,13 @@ export function verifyObject(bytes: Uint8Array, opts: VerifyOptions = {}): Verif
   const lic = elf.section('license');
   const license = lic ? String.fromCharCode(...lic.data.subarray(0, 128)).replace(/\0.*$/s, '') : '';
   const gpl = GPL_LICENSES.includes(license);
+  const btfSec = elf.section('.BTF');
+  let fields = new Map<string, MapField[]>();
+  try {
+    fields = mapValueFields(btfSec ? new Btf(btfSec.data) : undefined);
+  } catch {
+    // A malformed .BTF: the loader already said what it could; maps are then without BTF here.
+  }
   const programs: ProgramVerdict[] = [];
   for (const p of obj.programs) {
     if (opts.program !== undefined && p.name !== opts.program) continue;
@@ -241,7 +254,7 @@ export function verifyObject(bytes: Uint8Array, opts: VerifyOptions = {}): Verif
           section: p.section,
           attach: p.attach,
           insns: p.insns,
-          ldImm64: ldImm64Resolver(p, obj.maps),
+          ldImm64: ldImm64Resolver(p, obj.maps, fields),
           kfuncAt: (pc) => obj.kfuncAt(p.name, pc),
           mainLength: textBaseOf(elf, p.name, p.section),
           globalFuncs: globalFuncsOf(elf, textBaseOf(elf, p.name, p.section)),

@@ -15,6 +15,8 @@ import type { Region } from './memory';
 import type { RouteTable } from '../helpers/fibLookup';
 import type { VmTier } from './compiler';
 import { attachLinearMemory } from './wasm/wasmEnv';
+import { ConntrackTable } from '../xdp/conntrack';
+import { kfuncTable } from './kfuncs';
 
 export interface BpfSystemOptions {
   /** Number of possible CPUs (per-CPU maps, CPUMAP keys). Default 2 (this project's machines). */
@@ -52,6 +54,8 @@ export class BpfSystem implements HelperEnvironment {
   readonly maps: BpfMap[] = [];
   /** The budget map storage is charged to, and the region caches swept between runs. */
   readonly mapMemory: MapMemory;
+  /** The conntrack table of the conntrack kfuncs (one per system, like one network namespace). */
+  readonly conntrack = new ConntrackTable(() => this.clockNs);
 
   constructor(opts: BpfSystemOptions = {}) {
     this.possibleCpus = Math.max(1, opts.possibleCpus ?? 2);
@@ -64,6 +68,7 @@ export class BpfSystem implements HelperEnvironment {
     this.clockNs = opts.clockNs ?? 1_000_000_000n;
     this.prng = (opts.seed ?? 0x2545f491) >>> 0 || 1;
     this.machine.helpers = helperTable();
+    this.machine.kfuncs = kfuncTable();
     this.machine.system = this;
     if (this.tier !== 'js') {
       // Programs may run on the wasm tier: map storage lives in its linear memory (issue 16.3).

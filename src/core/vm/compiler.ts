@@ -182,8 +182,13 @@ export function generate(insns: readonly Insn[], opts: CompileOptions = {}): str
           continue;
         }
         if (s === I.PSEUDO_KFUNC_CALL) {
-          // Kept only by the verifier's load (the VM's own load refuses the object): faults if run.
-          out.push(`${flush()} S.fault(${pc}, 'kfunc calls are not supported by the XDP Lab VM');`);
+          // A kfunc the VM runs (vm/kfuncs.ts: imm = its id, like the kernel's BTF id), called as a
+          // helper is; imm 0 is a kfunc only the verifier's load keeps: it faults if run.
+          out.push(
+            i.imm === 0
+              ? `${flush()} S.fault(${pc}, 'kfunc calls are not supported by the XDP Lab VM');`
+              : `${flush()} A[0] = r1h; A[1] = r1l; A[2] = r2h; A[3] = r2l; A[4] = r3h; A[5] = r3l; A[6] = r4h; A[7] = r4l; A[8] = r5h; A[9] = r5l; S.n = n; r0l = S.kfunc(${pc}, ${i.imm}); r0h = S.rh; n = S.n; ${setFlags([0], 1)} ${setFlags([1, 2, 3, 4, 5], 0)}`,
+          );
           k = 0;
           continue;
         }
@@ -261,7 +266,13 @@ export function generate(insns: readonly Insn[], opts: CompileOptions = {}): str
 export function compile(insns: readonly Insn[], opts: CompileOptions = {}): CompiledProgram {
   if (insns.length === 0) throw new LoadError('the program has no instructions');
   const body = generate(insns, opts); // also validates every instruction for the wasm tier
-  if ((opts.tier === 'wasm' || (opts.tier === 'auto' && wasmAvailable() && hasLoop(insns))) && !opts.trace) {
+  // Programs calling kfuncs run on js (the wasm tier has no kfunc imports).
+  const kfuncs = insns.some((i) => i.op === (I.BPF_JMP | I.JMP_CALL) && i.src === I.PSEUDO_KFUNC_CALL);
+  if (
+    (opts.tier === 'wasm' || (opts.tier === 'auto' && wasmAvailable() && hasLoop(insns))) &&
+    !opts.trace &&
+    !kfuncs
+  ) {
     try {
       return compileWasmTier(insns, opts);
     } catch (e) {

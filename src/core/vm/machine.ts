@@ -9,9 +9,12 @@ import type { CompiledProgram } from './compiler';
 import type { BpfMap } from '../maps/bpfMap';
 import { MapMemoryError } from '../maps/mapMemory';
 import type { XdpBuffer, XdpRunContext } from './xdpRun';
+import type { ConntrackTable } from '../xdp/conntrack';
 
 /** A helper implementation: reads r1–r5 from M.A (hi, lo pairs), returns r0's low word, sets M.rh. */
 export type HelperFn = (M: Machine, pc: number) => number;
+/** A kfunc implementation (vm/kfuncs.ts): the same calling convention as a helper. */
+export type KfuncFn = HelperFn;
 
 /** Default instruction budget of one run (issue #3). */
 export const DEFAULT_BUDGET = 1_000_000;
@@ -41,6 +44,8 @@ export interface HelperEnvironment {
   readonly notes: string[];
   now(): bigint;
   random(): number;
+  /** The conntrack table the conntrack kfuncs look into (xdp/conntrack.ts). */
+  readonly conntrack: ConntrackTable;
 }
 
 /** What the machine needs of a program to run it and its callbacks and tail calls. */
@@ -72,6 +77,10 @@ export class Machine {
   tailCount = 0;
   readonly stack0 = REGION_STACK0;
   helpers: (HelperFn | undefined)[] = [];
+  /** Kfunc implementations by the id the loader writes into a kfunc call's imm (vm/kfuncs.ts). */
+  kfuncs: (KfuncFn | undefined)[] = [];
+  /** Regions of kernel objects a kfunc acquired in this run (nf_conn): dropped when the run ends. */
+  readonly kernelRefs: Region[] = [];
   /** Per-instruction callback of traced runs. */
   trace: ((pc: number, ...regs: number[]) => void) | undefined;
   current: RunnableProgram | undefined;
@@ -365,6 +374,19 @@ export class Machine {
           : `helper ${id} is not available in this run`,
       );
     return h(this, pc);
+  }
+
+  /** A kfunc call (BPF_PSEUDO_KFUNC_CALL): r1–r5 in A, as for helpers. */
+  kfunc(pc: number, id: number): number {
+    const k = this.kfuncs[id];
+    if (k === undefined) this.fault(pc, `kfunc #${id} is not available in this run`);
+    return k(this, pc);
+  }
+
+  /** Frees the kernel-object regions of the run that ended (a fault can leave references behind). */
+  dropKernelRefs(): void {
+    for (const r of this.kernelRefs) this.freeRegion(r);
+    this.kernelRefs.length = 0;
   }
 
   // ---- utilities for helpers ------------------------------------------------------------------

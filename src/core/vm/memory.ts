@@ -7,7 +7,7 @@
 export const ADDR_BASE = 0x40000000;
 
 export type RegionKind =
-  'null' | 'ctx' | 'packet' | 'stack' | 'mapValue' | 'rodata' | 'memory' | 'map' | 'func';
+  'null' | 'ctx' | 'packet' | 'stack' | 'mapValue' | 'rodata' | 'memory' | 'map' | 'func' | 'kernelObject';
 
 /**
  * DataViews of the byte arrays regions have pointed at. The simulator recycles packet pages

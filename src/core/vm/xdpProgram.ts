@@ -235,6 +235,7 @@ export class XdpProgram implements XdpProgramHandle, RunnableProgram {
     } finally {
       M.xdp = null;
       M.ctxImage[12] = 0;
+      if (M.kernelRefs.length) M.dropKernelRefs();
       if (trace) {
         M.trace = undefined;
         M.tracing = false;

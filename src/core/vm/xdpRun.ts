@@ -2,6 +2,7 @@
 // (src/core/xdp): how the simulator runs a loaded XDP program on one buffer in one context.
 // The VM engineer owns the implementation; these shapes are what the simulator relies on.
 import type { RedirectInfo } from '../xdp/redirectInfo';
+import type { RedirectMissSlot } from '../xdp/redirectMiss';
 
 /** An xdp_buff as the kernel lays it out (XDP_PACKET_HEADROOM = 256 before data). */
 export interface XdpBuffer {
@@ -29,6 +30,8 @@ export interface XdpRunContext {
   cpu: number;
   /** The per-context record the redirect helpers write (shared by all programs in the context). */
   redirect: RedirectInfo;
+  /** Given by a caller that counts redirect-map misses (the simulator): bpf_redirect_map fills it. */
+  miss?: RedirectMissSlot;
 }
 
 export interface ProgramFault {

@@ -50,7 +50,16 @@ export class FrameQueue<T = SimFrame> {
   /** Moves up to `max` frames into `out[0..n)` (a NAPI poll's or kthread's batch); returns n. */
   takeInto(out: T[], max: number): number {
     const n = Math.min(max, this.length);
-    for (let k = 0; k < n; k++) out[k] = this.shift();
+    const slots = this.slots;
+    const cap = slots.length;
+    let h = this.head;
+    for (let k = 0; k < n; k++) {
+      out[k] = slots[h] as T;
+      slots[h] = undefined;
+      if (++h === cap) h = 0;
+    }
+    this.head = h;
+    this.length -= n;
     return n;
   }
 

@@ -73,52 +73,62 @@ function recordPoll(
   if (host.recording) host.step({ k: 'poll', cpu: ctx.cpu, context: ctx.id, device, frames, mode });
 }
 
-/** veth_poll → veth_xdp_rcv (§3.1): native program per frame; flush if a redirect succeeded; XDP_TX bulk flush. */
+/** veth_poll → veth_xdp_rcv (§3.1): up to NAPI_WEIGHT frames off the ring, then the rx loop. */
 function vethPoll(host: SimHost, ctx: NetContext, rq: VethRxQueue): number {
-  const dev = rq.dev;
-  const batch = rq.batch;
-  const n = rq.ring.takeInto(batch, NAPI_WEIGHT);
-  recordPoll(host, ctx, dev.name, n, 'native');
+  const n = rq.ring.takeInto(rq.batch, NAPI_WEIGHT);
+  recordPoll(host, ctx, rq.dev.name, n, 'native');
+  rxLoop(host, ctx, rq.dev, rq.batch, 0, n, rq.index, rq.txBulk, false);
+  return n;
+}
+
+/** A NIC driver's NAPI poll of one rx queue: up to its weight of the burst through the rx loop. */
+function nicPoll(host: SimHost, ctx: NetContext, item: NicPoll): number {
+  const start = item.pos;
+  const end = Math.min(item.frames.length, start + item.weight);
+  item.pos = end;
+  recordPoll(host, ctx, item.dev.name, end - start, 'native');
+  rxLoop(host, ctx, item.dev, item.frames, start, end, item.queue, NO_BULK, !item.dev.up);
+  return end - start;
+}
+
+/**
+ * The driver's receive loop over one poll's frames[start..end) (veth_xdp_rcv, a NIC's rx handler):
+ * the native program on each frame and its verdict before the next frame runs — as the kernel
+ * does: a full bulk queue transmits (and runs its egress program) inside a later frame's
+ * redirect, so that program's map writes are seen by the frames after it — then one xdp_do_flush
+ * for the whole poll if a redirect succeeded, and veth's XDP_TX bulk. `down`: a NIC burst that
+ * arrived on a down device (dropped; a veth ring only fills while its device is up).
+ */
+function rxLoop(
+  host: SimHost,
+  ctx: NetContext,
+  dev: SimDevice,
+  frames: readonly SimFrame[],
+  start: number,
+  end: number,
+  rxQueue: number,
+  txBulk: VethTxBulk,
+  down: boolean,
+): void {
   const prog = dev.nativeProg;
+  const counters = dev.counters;
+  const ifindex = dev.ifindex;
   let redirects = 0;
   let tx = 0;
-  for (let i = 0; i < n; i++) {
-    const f = batch[i] as SimFrame;
-    dev.counters.rxFrames++;
-    f.rxIfindex = dev.ifindex;
-    f.rxQueue = rq.index;
-    if (prog) {
-      const r = runNative(host, ctx, dev, prog, f, rq.index, rq.txBulk);
+  for (let i = start; i < end; i++) {
+    const f = frames[i] as SimFrame;
+    counters.rxFrames++;
+    f.rxIfindex = ifindex;
+    f.rxQueue = rxQueue;
+    if (down) host.drop(ctx, dev, f, 'device_down');
+    else if (prog) {
+      const r = runNative(host, ctx, dev, prog, f, rxQueue, txBulk);
       if (r === REDIRECTED) redirects++;
       else if (r === TX_QUEUED) tx++;
     } else receiveSkb(host, ctx, dev, f);
   }
   if (redirects > 0) xdpDoFlush(host, ctx, dev.name);
-  if (tx > 0) vethXdpFlushBq(host, ctx, dev, rq.txBulk, true);
-  return n;
-}
-
-/** A NIC driver's NAPI poll of one rx queue: the burst, native program per frame, flush after redirects. */
-function nicPoll(host: SimHost, ctx: NetContext, item: NicPoll): number {
-  const dev = item.dev;
-  const start = item.pos;
-  const end = Math.min(item.frames.length, start + item.weight);
-  item.pos = end;
-  recordPoll(host, ctx, dev.name, end - start, 'native');
-  const prog = dev.nativeProg;
-  let redirects = 0;
-  for (let i = start; i < end; i++) {
-    const f = item.frames[i] as SimFrame;
-    dev.counters.rxFrames++;
-    f.rxIfindex = dev.ifindex;
-    f.rxQueue = item.queue;
-    if (!dev.up) host.drop(ctx, dev, f, 'device_down');
-    else if (prog) {
-      if (runNative(host, ctx, dev, prog, f, item.queue, NO_BULK) === REDIRECTED) redirects++;
-    } else receiveSkb(host, ctx, dev, f);
-  }
-  if (redirects > 0) xdpDoFlush(host, ctx, dev.name);
-  return end - start;
+  if (tx > 0) vethXdpFlushBq(host, ctx, dev, txBulk, true);
 }
 
 /** process_backlog: up to NAPI_WEIGHT skbs, each through __netif_receive_skb of its device. */
@@ -142,6 +152,24 @@ function backlogPoll(host: SimHost, ctx: NetContext, b: Backlog): number {
 }
 
 /**
+ * bpf_prog_run_xdp at a receive hook, native (driver) or generic (do_xdp_generic): the frame laid
+ * out for the program — native: veth's page (§1.4); generic: a frags-aware program sees a
+ * 3520-byte head + page frags, others a linearised skb (§5) — then the run; the verdict or FAULT.
+ */
+function runAt(
+  host: SimHost,
+  ctx: NetContext,
+  dev: SimDevice,
+  prog: XdpProgramHandle,
+  f: SimFrame,
+  rxQueue: number,
+  hook: 'native' | 'generic',
+): number {
+  relayout(f, prog.frags, host.pool);
+  return host.runProgram(ctx, prog, dev.progName ?? prog.name, hook, dev, f, dev.ifindex, rxQueue, 0);
+}
+
+/**
  * A native program's verdict (§3.1; veth_xdp_rcv_one, a NIC's rx handler): PASS → stack, DROP,
  * ABORTED / invalid → xdp_exception + drop, TX → veth's bulk (NIC: the wire), REDIRECT → step 2.
  */
@@ -154,18 +182,7 @@ function runNative(
   rxQueue: number,
   txBulk: VethTxBulk,
 ): number {
-  relayout(f, prog.frags, host.pool);
-  const act = host.runProgram(
-    ctx,
-    prog,
-    dev.progName ?? prog.name,
-    'native',
-    dev,
-    f,
-    dev.ifindex,
-    rxQueue,
-    0,
-  );
+  const act = runAt(host, ctx, dev, prog, f, rxQueue, 'native');
   switch (act) {
     case XDP_PASS:
       host.toStack(ctx, dev, f);
@@ -247,19 +264,7 @@ function doXdpGeneric(
   f: SimFrame,
   prog: XdpProgramHandle,
 ): boolean {
-  // A frags-aware program sees a 3520-byte head + page frags; others a linearised skb (§5).
-  relayout(f, prog.frags, host.pool);
-  const act = host.runProgram(
-    ctx,
-    prog,
-    dev.progName ?? prog.name,
-    'generic',
-    dev,
-    f,
-    dev.ifindex,
-    f.rxQueue,
-    0,
-  );
+  const act = runAt(host, ctx, dev, prog, f, f.rxQueue, 'generic');
   switch (act) {
     case XDP_PASS:
       return false;

@@ -34,6 +34,19 @@ export function traceRedirect(
   err: number,
   target: string,
 ): void {
+  const trace = host.trace;
+  if (err === 0 && !host.recording && !trace.wanted) {
+    // Counted only (the per-frame path of a long run): the summary keeps the two ifindexes, so
+    // the 64-bit index is converted only for an ifindex redirect, whose to_ifindex it is.
+    const to =
+      mapType === MAP_TYPE_DEVMAP || mapType === MAP_TYPE_DEVMAP_HASH
+        ? ((tgtValue as { ifindex: number } | undefined)?.ifindex ?? 0)
+        : mapType === 0 && mapId === IFINDEX_MAP_ID
+          ? index32(ctx.ri.tgtIndex)
+          : 0;
+    trace.countRedirect(dev.ifindex, to);
+    return;
+  }
   const idx = index32(ctx.ri.tgtIndex);
   let toIfindex = 0;
   let mapIndex = idx;
@@ -44,7 +57,7 @@ export function traceRedirect(
     toIfindex = idx;
     mapIndex = 0;
   }
-  const seq = host.trace.redirect(ctx, prog.id, dev.ifindex, err, toIfindex, mapId, mapIndex, frame.id);
+  const seq = trace.redirect(ctx, prog.id, dev.ifindex, err, toIfindex, mapId, mapIndex, frame.id);
   if (host.recording)
     host.step({
       k: 'redirect',

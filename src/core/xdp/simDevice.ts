@@ -78,6 +78,8 @@ export class SimDevice {
   }
 
   readonly hardHeaderLen = ETH_HLEN;
+  /** The verdict of `prog` when it is `r0 = K; exit` (set by the host; -1 otherwise): see Simulator.runProgram. */
+  constVerdict = -1;
   private featureCache = -1;
   /** Set once the host is built: from then on xdp_features no longer change and are cached. */
   frozen = false;
@@ -101,8 +103,13 @@ export class SimDevice {
    * redirect-target bits of drivers that set them only while a program is attached.
    */
   get xdpFeatures(): number {
-    // Static while traffic runs (attachments, GRO and link state are set up before), so cached.
-    if (this.featureCache >= 0) return this.featureCache;
+    // Static while traffic runs (attachments, GRO and link state are set up before), so cached;
+    // the getter stays small enough for V8 to inline into the per-frame target checks.
+    const cached = this.featureCache;
+    return cached >= 0 ? cached : this.computeFeatures();
+  }
+
+  private computeFeatures(): number {
     let bits = this.profile.baseFeatures;
     if (this.kind === 'veth') {
       const p = this.peer;

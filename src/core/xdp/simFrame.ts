@@ -29,8 +29,15 @@ export interface SimFrame {
 
 /** Total length (linear + frags), the length every MTU/size check uses (§1.5). */
 export function frameLength(f: SimFrame): number {
-  let n = f.buf.dataEnd - f.buf.data;
-  for (const frag of f.buf.frags) n += frag.length;
+  const b = f.buf;
+  // Small enough to inline into every per-frame check; frames with frags take the loop.
+  return b.frags.length === 0 ? b.dataEnd - b.data : withFrags(b);
+}
+
+function withFrags(b: XdpBuffer): number {
+  let n = b.dataEnd - b.data;
+  const frags = b.frags;
+  for (let i = 0; i < frags.length; i++) n += (frags[i] as Uint8Array).length;
   return n;
 }
 
@@ -108,11 +115,12 @@ export function makeBuffer(bytes: Uint8Array, fragsAware: boolean, pool?: Buffer
  */
 export function refillBuffer(f: SimFrame, bytes: Uint8Array, pool: BufferPool): void {
   const b = f.buf;
-  if (b.frags.length === 0 && b.bytes.length === PAGE_SIZE && bytes.length <= MAX_LINEAR) {
+  const n = bytes.length;
+  if (b.frags.length === 0 && b.bytes.length === PAGE_SIZE && n <= MAX_LINEAR) {
     b.bytes.set(bytes, XDP_PACKET_HEADROOM);
     b.dataMeta = XDP_PACKET_HEADROOM;
     b.data = XDP_PACKET_HEADROOM;
-    b.dataEnd = XDP_PACKET_HEADROOM + bytes.length;
+    b.dataEnd = XDP_PACKET_HEADROOM + n;
     return;
   }
   pool.give(b.bytes);
@@ -121,6 +129,15 @@ export function refillBuffer(f: SimFrame, bytes: Uint8Array, pool: BufferPool): 
 
 /** Re-lays the frame out for a receiver (a new xdp_buff after ndo_xdp_xmit / skb build). */
 export function relayout(f: SimFrame, fragsAware: boolean, pool?: BufferPool): void {
+  const b = f.buf;
+  // The common case first: a linear frame at the start of its headroom that stays linear.
+  if (
+    b.frags.length === 0 &&
+    b.data === XDP_PACKET_HEADROOM &&
+    b.dataMeta === XDP_PACKET_HEADROOM &&
+    (!fragsAware || b.dataEnd - b.data <= MAX_LINEAR)
+  )
+    return;
   const wantsFrags = fragsAware && frameLength(f) > MAX_LINEAR;
   if (wantsFrags === hasFrags(f) && f.buf.data === XDP_PACKET_HEADROOM && f.buf.dataMeta === f.buf.data)
     return;

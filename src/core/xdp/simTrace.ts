@@ -84,6 +84,14 @@ export class SimTrace {
       };
       return this.emit(where, event, frameId);
     }
+    return this.countRedirect(ifindex, toIfindex);
+  }
+
+  /**
+   * A successful xdp_redirect nobody asked to see (the caller checked `wanted`): counted into the
+   * summary's tracepoint and flow rows only — the fields the summary keeps are the two ifindexes.
+   */
+  countRedirect(ifindex: number, toIfindex: number): number {
     const seq = ++this.seq;
     if (this.redirects++ === 0 && this.summary.tracepoints[REDIRECT] === undefined)
       this.summary.tracepoints[REDIRECT] = 0; // keeps the key where addEvent would have put it

@@ -4,6 +4,7 @@
 import type { DeviceCounts, XdpSummary } from '../trace/summary';
 import type { XdpEvent } from '../trace/tracepoints';
 import type { DeviceKind, XdpMode } from '../scenario/scenario';
+import type { RedirectMiss, RedirectMissSummary } from './redirectMiss';
 
 // ---- topology -------------------------------------------------------------------------------
 
@@ -173,6 +174,8 @@ export type SimStep =
       action: number;
       redirect?: RedirectSnapshot;
       fault?: string;
+      /** The verdict is bpf_redirect_map's fallback: its lookup found no entry (redirectMiss.ts). */
+      miss?: RedirectMiss;
       /** libxdp's dispatcher: what each component returned, in run order, and the one whose
        *  return is `action` (absent when every component continued: the dispatcher's XDP_PASS). */
       chain?: { program: string; action: number }[];
@@ -295,6 +298,8 @@ export interface SimSummary extends XdpSummary {
   warnings: string[];
   /** Devices running libxdp's dispatcher: per component, its returns and how often it decided. */
   dispatchers?: Record<string, DispatcherCounts>;
+  /** Frames whose verdict was bpf_redirect_map's fallback after a lookup miss (present once one was). */
+  redirectMisses?: RedirectMissSummary;
 }
 
 export interface DispatcherCounts {

@@ -271,3 +271,47 @@ describe('device bulk queue (§4.1)', () => {
     assert.equal(r.summary.errno['xdp:xdp_devmap_xmit'], undefined);
   });
 });
+
+describe("a sender's burst through veth_xmit (§1.4)", () => {
+  // a1 sends; a0 is its peer with a native program (frames reach a0's ring and NAPI).
+  const sent = (extra: Record<string, Record<string, unknown>>, length: number) => {
+    const p = prog('p', () => 2);
+    const r = simulate(
+      {
+        devices: quad({ a0: { xdp: { program: 'p' } }, ...extra }),
+        traffic: [{ from: 'a1', count: 5, burst: 5, frame: { ...udp, length } }],
+      },
+      { p },
+    );
+    return { r, runs: p.runs };
+  };
+
+  it('frames that fit both MTUs reach the peer, in one poll of the whole burst', () => {
+    const { r, runs } = sent({}, 100);
+    assert.equal(runs, 5);
+    assert.equal(r.summary.devices.a1!.txFrames, 5);
+    assert.equal(r.summary.devices.a0!.stack, 5);
+    assert.deepEqual(
+      r.timeline.filter((s) => s.k === 'poll').map((s) => s.k === 'poll' && s.frames),
+      [5],
+    );
+  });
+
+  it("longer than the sender's MTU: tx_mtu on the sender; longer than the peer's: peer_mtu", () => {
+    const tx = sent({ a1: { mtu: 100 } }, 200);
+    assert.equal(tx.runs, 0);
+    assert.equal(tx.r.summary.devices.a1!.dropReasons.tx_mtu, 5);
+    const peer = sent({ a0: { mtu: 100, xdp: { program: 'p' } } }, 200);
+    assert.equal(peer.runs, 0);
+    assert.equal(peer.r.summary.devices.a1!.dropReasons.peer_mtu, 5);
+    assert.equal(peer.r.summary.devices.a1!.txFrames, 0);
+  });
+
+  it('a peer that is down drops at the sender (peer_down); a sender that is down, device_down', () => {
+    assert.equal(
+      sent({ a0: { up: false, xdp: { program: 'p' } } }, 100).r.summary.devices.a1!.dropReasons.peer_down,
+      5,
+    );
+    assert.equal(sent({ a1: { up: false } }, 100).r.summary.devices.a1!.dropReasons.device_down, 5);
+  });
+});

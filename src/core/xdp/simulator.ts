@@ -13,19 +13,22 @@ import { addAction, emptySummary } from '../trace/summary';
 import type { CpumapEntry } from '../maps/cpumap';
 import { XdpProgram } from '../vm/xdpProgram';
 import type { ProgramFault, XdpProgramHandle, XdpRunContext } from '../vm/xdpRun';
+import { constantVerdict } from './constantVerdict';
 import { runKthread } from './cpumapKthread';
 import { CpumapTarget } from './cpumapTarget';
 import { DevBulkQueue } from './devBulkQueue';
 import { testRunBatch } from './liveTestRun';
 import { type Backlog, type NicPoll, type PollItem, poll, pollPending } from './napiPoll';
+import { FrameQueue } from './frameQueue';
 import { NetContext } from './netContext';
 import { RedirectInfo } from './redirectInfo';
+import { RedirectMissCounter, RedirectMissSlot } from './redirectMiss';
 import type { SimDevice, VethRxQueue } from './simDevice';
-import { BufferPool, frameBytes, frameLength, makeBuffer, refillBuffer, type SimFrame } from './simFrame';
+import { BufferPool, frameBytes, makeBuffer, refillBuffer, type SimFrame } from './simFrame';
 import { FAULT, type ProgramHook, type SimHost } from './simHost';
 import { SimTrace, type Where } from './simTrace';
 import type { DropReason, FrameInfo, SimEvent, SimStep, SimSummary, Topology } from './simulationResult';
-import { vethXmitSkb } from './vethXmit';
+import { vethXmitBurst } from './vethXmit';
 import { xdpDoFlush } from './xdpFlush';
 import { XDP_REDIRECT } from './xdpAction';
 import type { XskSocket } from './xskRedirect';
@@ -34,6 +37,8 @@ import { XdpDispatcher } from './xdpDispatcher';
 
 /** netdev_budget: frames one softirq run may handle before it yields (a new run, a new context). */
 export const NETDEV_BUDGET = 300;
+/** Ifindexes below this are looked up in an array (a scenario's are small; imported hosts' may not be). */
+const DENSE_IFINDEX = 1 << 16;
 /** Freed frame objects kept for reuse (with their pages). */
 const FRAME_POOL_MAX = 4096;
 
@@ -71,23 +76,32 @@ export class Simulator implements SimHost {
 
   private readonly devices: SimDevice[];
   private readonly byIfindex = new Map<number, SimDevice>();
+  /** The same for ifindexes below DENSE_IFINDEX: an array read instead of a Map lookup per redirect. */
+  private readonly denseIfindex: (SimDevice | undefined)[] = [];
   private readonly xsks = new Map<string, XskSocket>();
   private readonly cpumapTargets = new Map<CpumapEntry, CpumapTarget>();
   /** Device bulk queues by device slot, then CPU. */
   private readonly devQueues: DevBulkQueue[][];
-  private readonly pollLists: PollItem[][];
+  /** softnet_data.poll_list per CPU: a growing ring, so a poll taken off and put back allocates nothing. */
+  private readonly pollLists: FrameQueue<PollItem>[];
   private readonly backlogs: Backlog[];
   private readonly woken: CpumapTarget[] = [];
   private readonly warnedFaults = new Set<number>();
   /** Devices in the order they first got a verdict (the order finish() folds them in). */
   private readonly verdictOrder: SimDevice[] = [];
-  private readonly freeFrames: SimFrame[] = [];
+  /** Freed frames, a stack in freeFrames[0..freeCount): slots are kept, because an array popped
+   *  empty and pushed full again per burst has its backing store shrunk and regrown by V8. */
+  private readonly freeFrames: (SimFrame | undefined)[] = [];
+  private freeCount = 0;
   private nextContext = 1;
   private nextFrame = 1;
   private runs = 0;
   private runLimit = 0;
   private readonly maxSteps: number;
   private readonly onTransmit: ((device: string, frame: Uint8Array) => void) | undefined;
+  /** bpf_redirect_map's misses in the current run, and their counts (redirectMiss.ts). */
+  private readonly missSlot = new RedirectMissSlot();
+  private readonly misses = new RedirectMissCounter();
   /** One run context object reused for every program run (programs never keep it). */
   private readonly runCtx: XdpRunContext = {
     ingressIfindex: 0,
@@ -95,6 +109,7 @@ export class Simulator implements SimHost {
     egressIfindex: 0,
     cpu: 0,
     redirect: new RedirectInfo(),
+    miss: this.missSlot,
   };
 
   constructor(
@@ -108,12 +123,15 @@ export class Simulator implements SimHost {
     this.devices = devices;
     devices.forEach((d, i) => {
       d.slot = i;
+      d.constVerdict = d.prog ? constantVerdict(d.prog) : -1;
       this.byIfindex.set(d.ifindex, d);
     });
+    const top = Math.min(DENSE_IFINDEX, 1 + Math.max(0, ...devices.map((d) => d.ifindex)));
+    for (let i = 0; i < top; i++) this.denseIfindex.push(this.byIfindex.get(i));
     for (const x of xsks) this.xsks.set(x.name, x);
     const cpus = topology.cpus;
     this.devQueues = devices.map(() => []);
-    this.pollLists = Array.from({ length: cpus }, () => []);
+    this.pollLists = Array.from({ length: cpus }, () => new FrameQueue<PollItem>(8, true));
     this.backlogs = Array.from({ length: cpus }, (_, cpu) => ({
       kind: 'backlog' as const,
       cpu,
@@ -141,7 +159,8 @@ export class Simulator implements SimHost {
   // ---- lookups ------------------------------------------------------------------------------------
 
   findDevice(ifindex: number): SimDevice | undefined {
-    return this.byIfindex.get(ifindex);
+    const dense = this.denseIfindex;
+    return ifindex >= 0 && ifindex < dense.length ? dense[ifindex] : this.byIfindex.get(ifindex);
   }
 
   deviceByIfindex(ifindex: number): SimDevice {
@@ -163,8 +182,14 @@ export class Simulator implements SimHost {
   }
 
   devBulkQueue(dev: SimDevice, cpu: number): DevBulkQueue {
-    const qs = this.devQueues[dev.slot] as DevBulkQueue[];
-    return (qs[cpu] ??= new DevBulkQueue(dev, cpu));
+    const q = (this.devQueues[dev.slot] as DevBulkQueue[])[cpu];
+    return q !== undefined ? q : this.newDevBulkQueue(dev, cpu);
+  }
+
+  private newDevBulkQueue(dev: SimDevice, cpu: number): DevBulkQueue {
+    const q = new DevBulkQueue(dev, cpu);
+    (this.devQueues[dev.slot] as DevBulkQueue[])[cpu] = q;
+    return q;
   }
 
   cpumapTarget(entry: CpumapEntry, mapId: number): CpumapTarget {
@@ -277,7 +302,7 @@ export class Simulator implements SimHost {
         summary: describeFrame(bytes).text,
       });
     this.summary.frames.total++;
-    const f = this.freeFrames.pop();
+    const f = this.freeCount > 0 ? this.freeFrames[--this.freeCount] : undefined;
     if (!f)
       return {
         id,
@@ -300,7 +325,7 @@ export class Simulator implements SimHost {
 
   /** The frame's journey ended (freed): the object and its page are reused by a later frame. */
   private release(f: SimFrame): void {
-    if (this.freeFrames.length < FRAME_POOL_MAX) this.freeFrames.push(f);
+    if (this.freeCount < FRAME_POOL_MAX) this.freeFrames[this.freeCount++] = f;
   }
 
   cloneFrame(f: SimFrame): SimFrame {
@@ -332,9 +357,15 @@ export class Simulator implements SimHost {
     rc.egressIfindex = egressIfindex;
     rc.cpu = ctx.cpu;
     rc.redirect = ctx.ri;
+    const miss = this.missSlot;
+    miss.missed = false;
     let action: number;
     let fault: ProgramFault | undefined;
-    if (prog instanceof XdpProgram) {
+    // A device's `return XDP_PASS;` placeholder (what a veth peer needs for NAPI): the kernel's JIT
+    // makes it two instructions; here its verdict is known without entering the VM — same counts,
+    // no map, packet or redirect-info access to miss, and it cannot fault.
+    if (prog === dev.prog && dev.constVerdict >= 0) action = dev.constVerdict;
+    else if (prog instanceof XdpProgram) {
       action = prog.runAction(frame.buf, rc) >>> 0;
       fault = prog.takeFault();
     } else if (prog instanceof XdpDispatcher) {
@@ -358,7 +389,14 @@ export class Simulator implements SimHost {
       dev.counters.xdpRx++;
       if (action !== FAULT) this.countAction(dev, action);
     }
-    if (this.recording) this.runStep(ctx, prog, name, hook, dev, frame, action, fault?.message);
+    // A redirect-map miss whose fallback became the verdict: counted always, a timeline step's
+    // explanation only while recording (issue 13 item 8).
+    const missed = miss.missed && action === miss.fallback;
+    if (missed) {
+      this.summary.redirectMisses ??= this.misses.summary;
+      this.misses.count(dev.name, name, miss);
+    }
+    if (this.recording) this.runStep(ctx, prog, name, hook, dev, frame, action, fault?.message, missed);
     return action;
   }
 
@@ -371,8 +409,10 @@ export class Simulator implements SimHost {
     frame: SimFrame,
     action: number,
     fault: string | undefined,
+    missed: boolean,
   ): void {
     const ri = ctx.ri;
+    const miss = this.missSlot;
     this.step({
       k: 'run',
       cpu: ctx.cpu,
@@ -395,6 +435,9 @@ export class Simulator implements SimHost {
           }
         : {}),
       ...(fault !== undefined ? { fault } : {}),
+      ...(missed
+        ? { miss: { mapType: miss.mapType, map: miss.map, key: miss.key, fallback: miss.fallback } }
+        : {}),
       ...(prog instanceof XdpDispatcher ? prog.lastChain() : {}),
     });
   }
@@ -421,7 +464,7 @@ export class Simulator implements SimHost {
   scheduleVeth(rq: VethRxQueue, cpu: number): void {
     if (rq.scheduled || rq.ring.length === 0) return;
     rq.scheduled = true;
-    (this.pollLists[cpu] as PollItem[]).push(rq);
+    (this.pollLists[cpu] as FrameQueue<PollItem>).push(rq);
   }
 
   enqueueBacklog(cpu: number, dev: SimDevice, frame: SimFrame): void {
@@ -430,17 +473,17 @@ export class Simulator implements SimHost {
     b.devs.push(dev);
     if (b.scheduled) return;
     b.scheduled = true;
-    (this.pollLists[cpu] as PollItem[]).push(b);
+    (this.pollLists[cpu] as FrameQueue<PollItem>).push(b);
   }
 
   /** net_rx_action until this CPU's poll list is empty; each run is one context (§1.2). */
   runSoftirqs(cpu: number): void {
-    const list = this.pollLists[cpu] as PollItem[];
+    const list = this.pollLists[cpu] as FrameQueue<PollItem>;
     while (list.length) {
       const ctx = this.openContext(cpu, 'softirq');
       let budget = NETDEV_BUDGET;
       while (list.length && budget > 0) {
-        const item = list.shift() as PollItem;
+        const item = list.shift();
         budget -= poll(this, ctx, item);
         if (pollPending(item)) list.push(item);
         else if (item.kind !== 'nic') item.scheduled = false;
@@ -454,14 +497,13 @@ export class Simulator implements SimHost {
     for (;;) {
       let busy = false;
       for (let cpu = 0; cpu < this.pollLists.length; cpu++)
-        if ((this.pollLists[cpu] as PollItem[]).length) {
+        if ((this.pollLists[cpu] as FrameQueue<PollItem>).length) {
           busy = true;
           this.runSoftirqs(cpu);
         }
-      const t = this.woken.shift();
-      if (t) {
+      if (this.woken.length) {
         busy = true;
-        runKthread(this, t);
+        runKthread(this, this.woken.shift() as CpumapTarget);
       }
       if (!busy) return;
     }
@@ -479,14 +521,12 @@ export class Simulator implements SimHost {
     this.runLimit += frames.length * (this.options.maxRunsPerFrame ?? 1000);
     const where: Where = { id: 0, cpu };
     if (kind === 'from') {
-      for (const f of frames) {
-        if (!dev.up) this.drop(where, dev, f, 'device_down');
-        else if (frameLength(f) > dev.mtu + dev.hardHeaderLen) this.drop(where, dev, f, 'tx_mtu');
-        else vethXmitSkb(this, where, dev, f);
-      }
+      if (!dev.up)
+        for (let i = 0; i < frames.length; i++) this.drop(where, dev, frames[i] as SimFrame, 'device_down');
+      else vethXmitBurst(this, where, dev, frames);
     } else {
       const item: NicPoll = { kind: 'nic', dev, queue, frames, pos: 0, weight: frames.length };
-      (this.pollLists[cpu] as PollItem[]).push(item);
+      (this.pollLists[cpu] as FrameQueue<PollItem>).push(item);
     }
     this.drain();
   }

@@ -4,6 +4,7 @@
 import { errnoNumber, explainErrno } from '../trace/errnos';
 import { tracepointRows } from '../trace/summary';
 import { explainDrop } from './dropReasons';
+import { redirectMissText, redirectMissWhy } from './redirectMiss';
 import type { DropReason, SimSummary } from './simulationResult';
 
 /** A run's progress reaches a view or a terminal at most this often (each redraw has a cost). */
@@ -71,6 +72,16 @@ export function summaryText(s: SimSummary): string {
           .map(([k, n]) => `${k}=${n}`)
           .join(' ')}`,
       );
+  }
+  const misses = s.redirectMisses;
+  if (misses?.frames) {
+    out.push('', `redirect-map misses (the fallback action became the verdict): ${misses.frames}`);
+    for (const m of misses.rows)
+      out.push(`  ${String(m.frames).padStart(8)}  at ${m.device} · ${m.program}(): ${redirectMissText(m)}`);
+    const listed = misses.rows.reduce((n, m) => n + m.frames, 0);
+    if (listed < misses.frames) out.push(`  ${String(misses.frames - listed).padStart(8)}  at other keys`);
+    const first = misses.rows[0];
+    if (first) out.push(`  ${redirectMissWhy(first)}`);
   }
   for (const [dev, d] of Object.entries(s.dispatchers ?? {})) {
     out.push('', `libxdp dispatcher on ${dev} (prog id ${d.progId}), in run order:`);

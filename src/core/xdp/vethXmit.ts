@@ -51,6 +51,55 @@ export function vethXmitSkb(host: SimHost, where: Where, x: SimDevice, f: SimFra
 }
 
 /**
+ * An AF_PACKET-like sender's burst out of veth end `x` (up): each frame that fits x's MTU goes
+ * through veth_xmit in order; the peer's NAPI is scheduled once, after the burst, as the frames
+ * only wait in its ring until the host drains (the per-frame checks are those of vethXmitSkb).
+ */
+export function vethXmitBurst(host: SimHost, where: Where, x: SimDevice, frames: readonly SimFrame[]): void {
+  const p = x.peer;
+  const n = frames.length;
+  const txLimit = x.mtu + x.hardHeaderLen;
+  if (x.peerOutside || !p || !p.up || !(p.nativeProg && p.napiPresent)) {
+    for (let i = 0; i < n; i++) {
+      const f = frames[i] as SimFrame;
+      if (frameLength(f) > txLimit) host.drop(where, x, f, 'tx_mtu');
+      else vethXmitSkb(host, where, x, f);
+    }
+    return;
+  }
+  const rq = p.rxQueues[0] as VethRxQueue;
+  const ring = rq.ring;
+  const peerLimit = p.maxFrameLength;
+  const counters = x.counters;
+  for (let i = 0; i < n; i++) {
+    const f = frames[i] as SimFrame;
+    const len = frameLength(f);
+    if (len > txLimit) {
+      host.drop(where, x, f, 'tx_mtu');
+      continue;
+    }
+    if (len > peerLimit) {
+      host.drop(where, x, f, 'peer_mtu');
+      continue;
+    }
+    counters.txFrames++;
+    host.transmitted(x, f);
+    if (host.recording)
+      host.step({
+        k: 'deliver',
+        cpu: where.cpu,
+        context: where.id,
+        frame: f.id,
+        device: x.name,
+        fate: 'wire',
+      });
+    f.redirected = false;
+    if (!ring.push(f)) host.drop(where, x, f, 'peer_ring_full');
+  }
+  host.scheduleVeth(rq, where.cpu);
+}
+
+/**
  * ndo_xdp_xmit of `dev` for frames[0..n): veth_xdp_xmit's contract of §4.1 (ENXIO without a peer
  * NAPI; accept in order until a frame exceeds the peer's MTU or the 256-slot ring is full; the
  * flush flag schedules the peer's NAPI); a NIC puts every frame on the wire. Like the driver

@@ -46,6 +46,7 @@ export async function prepareLaunch(
   let cpu = typeof args.cpu === 'number' ? args.cpu : 0;
   let ingressIfindex = typeof args.ingressIfindex === 'number' ? args.ingressIfindex : 1;
   let scenarioMaps: Record<string, { key: unknown; value: unknown }[]> | undefined;
+  let conntrack: LaunchInput['conntrack'];
   let rxQueueIndex = typeof args.rxQueueIndex === 'number' ? args.rxQueueIndex : 0;
   const f = args.frame;
   if (f === undefined || f === null || f === '') {
@@ -81,6 +82,8 @@ export async function prepareLaunch(
     if (rx && typeof args.ingressIfindex !== 'number') ingressIfindex = rx.ifindex;
     const ifindexOf = (v: unknown): unknown =>
       typeof v === 'string' ? (scenario.devices.find((d) => d.name === v)?.ifindex ?? v) : v;
+    // The scenario's conntrack table as it is before the first frame (as its maps are).
+    if (scenario.conntrack?.length) conntrack = scenario.conntrack;
     scenarioMaps = {};
     for (const [name, entries] of Object.entries(scenario.maps)) {
       const kept = entries.flatMap((e) => {
@@ -108,6 +111,7 @@ export async function prepareLaunch(
     frame,
     frameLabel,
     ...(maps !== undefined ? { maps } : {}),
+    ...(conntrack ? { conntrack } : {}),
     ...(typeof args.function === 'string' && args.function ? { function: args.function } : {}),
     stopOnEntry: args.stopOnEntry === true,
     ingressIfindex,

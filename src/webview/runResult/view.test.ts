@@ -3,6 +3,7 @@
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
 import { buildFrame, toHex } from '../../core/packet/frameBuilder';
+import { explainRedirectMiss } from '../../core/xdp/redirectMiss';
 import { runResultView, type RunResultView } from '../../protocol/runResult';
 import { findAll, textOf } from '../visualizer/vnode';
 import { runResultTree } from './view';
@@ -59,9 +60,11 @@ void test('a fault shows where and why; notes are shown; a resized frame says so
   );
   assert.match(textOf(fault), /fault at pc 7 \(p\.c:12\): invalid access to packet/);
   const noted = runResultTree(
-    view(f, f, { notes: ['bpf_redirect_map: tx_port has no entry at key 2 → it returns XDP_PASS'] }),
+    view(f, f, {
+      notes: [explainRedirectMiss({ mapType: 'DEVMAP', map: 'tx_port', key: 2, fallback: 2 })],
+    }),
   );
-  assert.match(textOf(noted), /tx_port has no entry at key 2/);
+  assert.match(textOf(noted), /DEVMAP tx_port key 2 not found → XDP_PASS \(flags\)/);
   const cut = runResultTree(view(f.subarray(14), f));
   assert.match(textOf(cut), /50 bytes after the run, 64 before/);
   // The schema refuses what a hostile host (or a bug) could send.

@@ -21,11 +21,11 @@ export function headlineCounters(model: VisModel): Counter[] {
   const predicted = countersOf(model, model.summary);
   const o = model.observed;
   if (!o) return predicted;
-  // A capture counts tracepoints: the injected frames and the verdicts (no tracepoint reports
-  // XDP_PASS) are the scenario's alone.
+  // A capture counts tracepoints: the injected frames, the verdicts (no tracepoint reports
+  // XDP_PASS) and the redirect-map misses (silent in the kernel) are the scenario's alone.
   const seen = new Map(countersOf(model, o.summary).map((c) => [c.key, c.value]));
   return predicted.map((c) =>
-    c.key === 'frames.injected' || c.key.startsWith('actions.')
+    c.key === 'frames.injected' || c.key.startsWith('actions.') || c.key.startsWith('redirectMisses.')
       ? c
       : { ...c, observed: seen.get(c.key) ?? 0 },
   );
@@ -75,6 +75,7 @@ function countersOf(model: VisModel, s: VisModel['summary']): Counter[] {
       value: byAction('XDP_PASS'),
       hint: 'XDP_PASS verdicts over all devices',
     },
+    ...missCounter(s),
     {
       key: 'errno.total',
       label: 'errno drops',
@@ -100,4 +101,19 @@ function framesCounter(model: VisModel, s: VisModel['summary']): Counter {
       hint: `frames injected so far, of the ${total.toLocaleString('en-US')} the scenario sends`,
     };
   return { key: 'frames.injected', label: 'frames', value: total, hint: 'frames the scenario injects' };
+}
+
+/** Frames a redirect-map miss kept from being redirected (summary.redirectMisses), when there were any. */
+function missCounter(s: VisModel['summary']): Counter[] {
+  const frames = (s as { redirectMisses?: { frames?: unknown } }).redirectMisses?.frames;
+  if (typeof frames !== 'number' || frames <= 0) return [];
+  return [
+    {
+      key: 'redirectMisses.frames',
+      label: 'redirect misses',
+      value: frames,
+      danger: true,
+      hint: 'bpf_redirect_map found no entry: the fallback action in its flags became the verdict',
+    },
+  ];
 }

@@ -1,7 +1,8 @@
 // The drops panel: every drop reason with its count, the errno's meaning, usual cause and usual fix
 // from the one errno table (src/core/trace/errnos.ts), and a link that asks the host to open the
 // program at the line that returned the action. One card per reason; each place it happened is a
-// row with its own count and link, so the long explanation is read once.
+// row with its own count and link, so the long explanation is read once. Redirect-map misses (the
+// flags' fallback, usually XDP_PASS: no drop, but no redirect either) come first, in core's words.
 import { errnoByName } from '../../core/trace/errnos';
 import { nodeId, type VisDrop, type VisModel } from '../../protocol/visualizer';
 import { formatCount, formatVersus } from './graphModel';
@@ -148,6 +149,58 @@ function groupCard(g: DropGroup, model: VisModel): VNode {
   );
 }
 
+/**
+ * Frames a redirect-map miss sent elsewhere (the flags' fallback: often XDP_PASS, so no drop): one
+ * row per place with core's words, its count and its bpf_redirect_map line; the why once.
+ */
+function missesView(model: VisModel): VNode | false {
+  const m = model.misses;
+  if (!m?.frames) return false;
+  const listed = m.rows.reduce((n, r) => n + r.count, 0);
+  return h(
+    'section',
+    { class: 'misses', 'aria-label': 'Redirect-map misses', 'data-misses': m.frames },
+    h(
+      'h2',
+      {},
+      `⚠ ${formatCount(m.frames)} frame${m.frames === 1 ? '' : 's'} not redirected: redirect-map miss${m.frames === 1 ? '' : 'es'}`,
+    ),
+    h(
+      'ul',
+      { class: 'drop-places' },
+      m.rows.map((r) =>
+        h(
+          'li',
+          { class: 'miss-at', title: r.why },
+          h('span', { class: 'miss-text' }, r.text),
+          h('span', { class: 'drop-where muted' }, `at ${r.device} · ${r.program}()`),
+          h(
+            'span',
+            { class: 'miss-count', 'data-miss-count': `${r.device}:${r.text}` },
+            formatCount(r.count),
+          ),
+          r.source &&
+            h(
+              'button',
+              {
+                class: 'link',
+                type: 'button',
+                'data-action': 'open-source',
+                'data-file': r.source.file,
+                'data-line': r.source.line,
+                title: `Open ${r.source.file}:${r.source.line}`,
+              },
+              `Open ${r.program}() in ${basename(r.source.file)}:${r.source.line}`,
+            ),
+        ),
+      ),
+      listed < m.frames &&
+        h('li', { class: 'miss-at muted' }, `${formatCount(m.frames - listed)} more at other keys`),
+    ),
+    m.rows[0] && h('p', { class: 'drop-explain' }, m.rows[0].why),
+  );
+}
+
 export function dropsView(model: VisModel): VNode {
   const groups = dropGroups(model);
   const total = groups.reduce((n, g) => n + g.count, 0);
@@ -155,6 +208,7 @@ export function dropsView(model: VisModel): VNode {
   return h(
     'section',
     { class: 'drops', 'aria-label': 'Drops' },
+    missesView(model),
     h(
       'h2',
       {},

@@ -11,8 +11,9 @@ export interface GraphNode {
   readonly kind: GraphNodeKind;
   readonly title: string;
   readonly lines: readonly string[];
-  /** The XDP program attached to a device, drawn as a band inside the device's box. */
-  readonly program?: { readonly name: string; readonly lines: readonly string[] };
+  /** The XDP program attached to a device, drawn as a band inside the device's box; `warn`: a
+   *  line in warning colour under it (its redirect-map misses). */
+  readonly program?: { readonly name: string; readonly lines: readonly string[]; readonly warn?: string };
   readonly width: number;
   readonly height: number;
   /** What a screen reader says for the node. */
@@ -22,6 +23,8 @@ export interface GraphNode {
   readonly muted: boolean;
   /** Compared with a capture: an observed count differs from the predicted one. */
   readonly mismatch?: boolean;
+  /** Drawn as a warning: the device's program fell back after redirect-map misses. */
+  readonly warn?: boolean;
   /** Program/drop nodes: where to open the source. */
   readonly source?: { file: string; line: number };
 }
@@ -74,7 +77,21 @@ function box(
   };
 }
 
-export const formatCount = (n: number): string => n.toLocaleString('en-US');
+/**
+ * "1,234,567", as toLocaleString('en-US') writes an integer — by hand, because the Intl call cost
+ * more than the rest of a 64-device graph rebuild while counts stream in (issue 16 item 5).
+ */
+export function formatCount(n: number): string {
+  if (!Number.isSafeInteger(n)) return n.toLocaleString('en-US');
+  const digits = String(Math.abs(n));
+  let out = digits.length > 3 ? '' : digits;
+  if (digits.length > 3) {
+    const head = digits.length % 3 || 3;
+    out = digits.slice(0, head);
+    for (let i = head; i < digits.length; i += 3) out += ',' + digits.slice(i, i + 3);
+  }
+  return n < 0 ? '-' + out : out;
+}
 
 /** "predicted / observed" when a capture is compared, else the predicted count alone. */
 export const formatVersus = (predicted: number, observed: number | undefined): string =>
@@ -90,8 +107,11 @@ function node(
     danger?: boolean;
     muted?: boolean;
     mismatch?: boolean;
+    warn?: boolean;
     source?: { file: string; line: number };
-    program?: { name: string; lines: string[] };
+    program?: { name: string; lines: string[]; warn?: string };
+    /** Lines the box is sized for instead of `lines` (room for counts still growing). */
+    measure?: string[];
   } = {},
 ): GraphNode {
   return {
@@ -100,11 +120,25 @@ function node(
     title,
     lines,
     ...(extra.program ? { program: extra.program } : {}),
-    ...box(title, lines, extra.program ? [extra.program.name, ...extra.program.lines] : []),
+    ...box(
+      title,
+      extra.measure ?? lines,
+      extra.program
+        ? [
+            extra.program.name,
+            ...extra.program.lines,
+            // The warning line is bold: measured a sixth wider.
+            ...(extra.program.warn
+              ? [extra.program.warn.padEnd(Math.ceil(extra.program.warn.length * 1.17))]
+              : []),
+          ]
+        : [],
+    ),
     aria,
     danger: extra.danger ?? false,
     muted: extra.muted ?? false,
     ...(extra.mismatch ? { mismatch: true } : {}),
+    ...(extra.warn ? { warn: true } : {}),
     ...(extra.source ? { source: extra.source } : {}),
   };
 }
@@ -122,6 +156,7 @@ function actionLine(actions: Record<string, number> | undefined): string[] {
 export function buildGraph(model: VisModel): Graph {
   const nodes = new Map<string, GraphNode>();
   const add = (n: GraphNode): void => void nodes.set(n.id, n);
+  const trafficTotal = model.traffic.reduce((n, t) => n + t.count, 0);
 
   model.traffic.forEach((t, i) => {
     const where = t.from ? `from ${t.from}` : `rx ${t.rx ?? '?'}`;
@@ -144,14 +179,16 @@ export function buildGraph(model: VisModel): Graph {
     const c = d.counters;
     const o = model.observed?.devices[d.name];
     // Short lines keep boxes narrow; the peer is the wire edge, "no XDP" the missing program band.
-    const lines = [
-      `${d.kind === 'veth' ? 'veth' : d.driver} if${d.ifindex} · ${d.up ? 'up' : 'DOWN'} · mtu ${d.mtu}`,
-      `rx ${formatCount(c.rxFrames)} · tx ${formatVersus(c.txFrames, o?.txFrames)}${c.drops || o?.drops ? ` · ✕ ${formatVersus(c.drops, o?.drops)}` : ''}`,
-    ];
+    const counts = (f: (n: number) => number): string =>
+      `rx ${formatCount(f(c.rxFrames))} · tx ${formatVersus(f(c.txFrames), o && f(o.txFrames))}${c.drops || o?.drops ? ` · ✕ ${formatVersus(f(c.drops), o && f(o.drops))}` : ''}`;
+    const head = `${d.kind === 'veth' ? 'veth' : d.driver} if${d.ifindex} · ${d.up ? 'up' : 'DOWN'} · mtu ${d.mtu}`;
+    const lines = [head, counts((n) => n)];
+    // Sized for the counts the whole traffic can reach: a long run streaming in keeps its layout.
+    const measure = [head, counts((n) => Math.max(n, trafficTotal))];
     const mismatch = !!o && (o.txFrames !== c.txFrames || o.drops !== c.drops);
     // The attached program is drawn inside its device (one box per attachment keeps the chain
     // traffic → device → map entry → target short enough to read at 1400 px).
-    let program: { name: string; lines: string[] } | undefined;
+    let program: { name: string; lines: string[]; warn?: string } | undefined;
     let source: { file: string; line: number } | undefined;
     if (d.xdp) {
       const prog = model.programs.find((p) => p.name === d.xdp?.program);
@@ -176,18 +213,29 @@ export function buildGraph(model: VisModel): Graph {
           };
       if (prog?.file && prog.line) source = { file: prog.file, line: prog.line };
     }
+    // Redirect-map misses of its program: a warning line in the band, the explanations for screen readers.
+    const missed = model.misses?.rows.filter((r) => r.device === d.name) ?? [];
+    const missedFrames = missed.reduce((n, r) => n + r.count, 0);
+    if (program && missedFrames)
+      program = {
+        ...program,
+        warn: `⚠ ${formatCount(missedFrames)} redirect-map miss${missedFrames === 1 ? '' : 'es'}`,
+      };
     const aria =
       `Device ${d.name}${d.peer ? `, veth peer ${d.peer}` : ''}, ${lines.join(', ')}` +
       (program && d.xdp
         ? d.xdp.chain
           ? `; libxdp dispatcher in ${d.xdp.mode} mode running ${d.xdp.chain.map((k) => k.program).join(', ')} in that order: ${program.lines.join(', ')}`
           : `; XDP program ${d.xdp.program} in ${d.xdp.mode} mode: ${program.lines.join(', ')}`
-        : '; no XDP program');
+        : '; no XDP program') +
+      missed.map((r) => `; ${formatCount(r.count)} frames: ${r.text}`).join('');
     add(
       node(nodeId.device(d.name), 'device', d.name, lines, aria, {
         danger: !d.up,
         muted: c.rxFrames === 0 && c.txFrames === 0 && !o?.txFrames && !o?.drops,
         mismatch,
+        warn: missedFrames > 0,
+        measure,
         ...(program ? { program } : {}),
         ...(source ? { source } : {}),
       }),

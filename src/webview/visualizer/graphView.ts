@@ -20,6 +20,7 @@ function nodeView(n: GraphNode, x: number, y: number, selected: boolean): VNode 
     n.danger ? 'danger' : '',
     n.muted ? 'muted' : '',
     n.mismatch ? 'mismatch' : '',
+    n.warn ? 'warn' : '',
     selected ? 'selected' : '',
   ]
     .filter(Boolean)
@@ -52,11 +53,12 @@ function programBand(p: NonNullable<GraphNode['program']>, y: number, width: num
       x: 4,
       y,
       width: width - 8,
-      height: 8 + (p.lines.length + 1) * 15 - 4,
+      height: 8 + (p.lines.length + (p.warn ? 2 : 1)) * 15 - 4,
       rx: 4,
     }),
     s('text', { class: 'node-prog-title', x: 10, y: y + 15 }, p.name),
     p.lines.map((l, i) => s('text', { class: 'node-line', x: 10, y: y + 30 + i * 15 }, l)),
+    p.warn && s('text', { class: 'node-warn', x: 10, y: y + 30 + p.lines.length * 15 }, p.warn),
   );
 }
 

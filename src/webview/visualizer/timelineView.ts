@@ -15,9 +15,10 @@ export function describeEvent(ev: VisEvent | undefined): string {
       const r = ev.redirect
         ? ` — redirect info: ${ev.redirect.map ? `${ev.redirect.map}[${ev.redirect.key}]` : `ifindex ${ev.redirect.key}`} → ${ev.redirect.target.replace(/^\w+:/, '')}`
         : '';
+      const miss = ev.miss ? ` — ${ev.miss.text}` : '';
       if (ev.chain)
-        return `CPU ${ev.cpu}: frame ${ev.frame} on ${ev.device}: libxdp dispatcher ran ${ev.chain}; ${ev.decidedBy ? `${ev.decidedBy}() decided` : 'every program continued:'} ${ev.action}${r}`;
-      return `CPU ${ev.cpu}: frame ${ev.frame} on ${ev.device}: ${ev.program}() returned ${ev.action}${r}`;
+        return `CPU ${ev.cpu}: frame ${ev.frame} on ${ev.device}: libxdp dispatcher ran ${ev.chain}; ${ev.decidedBy ? `${ev.decidedBy}() decided` : 'every program continued:'} ${ev.action}${r}${miss}`;
+      return `CPU ${ev.cpu}: frame ${ev.frame} on ${ev.device}: ${ev.program}() returned ${ev.action}${r}${miss}`;
     }
     case 'enqueue':
       return `CPU ${ev.cpu}: frame ${ev.frame} enqueued on ${ev.queue} (${ev.fill}/${ev.capacity})`;
@@ -97,7 +98,9 @@ function cpuCard(c: CpuState, active: boolean): VNode {
   const step1 = run
     ? ri
       ? `${ri.map ? `${ri.map}[${ri.key}]` : `ifindex ${ri.key}`} → ${ri.target.replace(/^\w+:/, '')}`
-      : `${run.action} (no redirect info)`
+      : run.miss
+        ? run.miss.text
+        : `${run.action} (no redirect info)`
     : '—';
   return h(
     'article',
@@ -169,6 +172,32 @@ function cpuCard(c: CpuState, active: boolean): VNode {
   );
 }
 
+/** The kept timeline's redirect-map misses: how many, and a button to the next one after the cursor. */
+function missesLine(model: VisModel, t: number): VNode | false {
+  if (!model.misses?.frames) return false;
+  let first = -1;
+  let next = -1;
+  let kept = 0;
+  model.timeline.forEach((e, i) => {
+    if (e.k !== 'run' || !e.miss) return;
+    kept++;
+    if (first < 0) first = i;
+    if (next < 0 && i > t) next = i;
+  });
+  if (!kept) return false;
+  const to = next >= 0 ? next : first;
+  return h(
+    'p',
+    { class: 'timeline-misses' },
+    `⚠ ${kept} redirect-map miss${kept === 1 ? '' : 'es'} in these events `,
+    h(
+      'button',
+      { type: 'button', class: 'link', 'data-action': 'goto', 'data-t': to, 'data-next-miss': to },
+      next >= 0 ? `next at event ${to + 1}` : `first at event ${to + 1}`,
+    ),
+  );
+}
+
 export function timelineView(model: VisModel, states: readonly CpuState[], t: number): VNode {
   const n = model.timeline.length;
   const ev = t >= 0 ? model.timeline[t] : undefined;
@@ -192,7 +221,16 @@ export function timelineView(model: VisModel, states: readonly CpuState[], t: nu
       }),
       h('span', { class: 'scrub-pos', 'data-t': t }, `${t + 1} / ${n}${model.timelineTruncated ? '+' : ''}`),
     ),
-    h('p', { class: 'event-now', 'aria-live': 'polite' }, describeEvent(ev)),
+    h(
+      'p',
+      {
+        class: `event-now${ev?.k === 'run' && ev.miss ? ' miss' : ''}`,
+        'aria-live': 'polite',
+        ...(ev?.k === 'run' && ev.miss ? { title: ev.miss.why } : {}),
+      },
+      describeEvent(ev),
+    ),
+    missesLine(model, t),
     model.timelineTruncated &&
       h(
         'p',

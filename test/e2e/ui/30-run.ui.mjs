@@ -14,7 +14,7 @@ export const steps = [
       const view = await wb.findWebviewFrame('[data-outcome]', 60_000);
       const outcome = await view.locator('[data-outcome]').getAttribute('data-outcome');
       if (outcome !== 'XDP_PASS') throw new Error(`outcome ${outcome}, expected XDP_PASS (tx_port is empty)`);
-      const note = view.locator('.note', { hasText: 'tx_port has no entry at key' });
+      const note = view.locator('.note', { hasText: 'DEVMAP tx_port key 1 not found → XDP_PASS (flags)' });
       await note.waitFor({ timeout: 10_000 });
       const layers = await view.locator('tr.layer th').allInnerTexts();
       if (!layers.some((t) => t.startsWith('UDP')))

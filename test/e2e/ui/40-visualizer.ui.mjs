@@ -1,7 +1,8 @@
 // UI steps of the redirect-flow visualizer (issue #6) in the real editor: open the example scenario,
 // open the visualizer, read the counters out of the webview and check they equal `xdp-lab simulate
 // --json` for the same scenario, click the drop and check the editor jumps to the line of the
-// bpf_redirect_map call, step one frame from its program run to the flush that sent it, screenshot.
+// bpf_redirect_map call, step one frame from its program run to the flush that sent it, screenshot;
+// a DEVMAP entry at the wrong key shows its misses explained on the first visualization.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -327,6 +328,79 @@ export const steps = [
       } finally {
         fs.rmSync(program, { force: true });
         fs.rmSync(scenario, { force: true });
+      }
+    },
+  },
+  {
+    name: 'a DEVMAP entry at the wrong key (the starter shape, the program looks up key 2): the first visualization explains the misses',
+    run: async (wb, ctx) => {
+      // The starter scenario's shape with its tx_port entry at key 0, while the program computes
+      // dport & 7 = 2 for this traffic: bpf_redirect_map misses and XDP_PASS comes from its flags.
+      const file = path.join(ctx.workspace, 'wrongkey.xdpscenario.json');
+      const scenario = {
+        version: 1,
+        description: 'Starter shape with the DEVMAP entry at the wrong key (issue 13 item 8).',
+        cpus: 2,
+        programs: [
+          { name: 'main', file: 'redirect.bpf.c', function: 'xdp_redirect_udp' },
+          { name: 'pass', file: 'redirect.bpf.c', function: 'xdp_pass' },
+        ],
+        devices: [
+          { name: 'a0', kind: 'veth', peer: 'r1' },
+          { name: 'r1', kind: 'veth', peer: 'a0', xdp: { program: 'main', mode: 'native' } },
+          { name: 'r2', kind: 'veth', peer: 'c0' },
+          { name: 'c0', kind: 'veth', peer: 'r2', xdp: { program: 'pass', mode: 'native' } },
+        ],
+        maps: { tx_port: [{ key: 0, value: 'r2' }] },
+        traffic: [{ from: 'a0', count: 16, frame: { udp: { dst: '10.0.0.2', dport: 10 } } }],
+      };
+      fs.writeFileSync(file, JSON.stringify(scenario, null, 2) + '\n');
+      const words = 'DEVMAP tx_port key 2 not found → XDP_PASS (flags)';
+      try {
+        // The earlier steps' editors and panels go: the panel gets the editor area's width.
+        await wb.closeAllEditors();
+        await wb.openFromExplorer('wrongkey.xdpscenario.json');
+        await wb.tab('wrongkey.xdpscenario.json').first().waitFor({ timeout: 15_000 });
+        await wb.runCommand('XDP Lab: Open Redirect-Flow Visualizer');
+        await wb.tab('Flow: wrongkey').waitFor({ timeout: 60_000 });
+        await wb.tab('Flow: wrongkey').click();
+        const frame = await wb.findWebviewFrame('h1#title:text-is("wrongkey")', 60_000);
+        // The Drops tab (the panel's first) opens on the misses card.
+        const card = frame.locator('[data-misses]');
+        await card.waitFor({ timeout: 60_000 });
+        const text = await card.innerText();
+        if (!text.includes(words) || !/16 frames not redirected/.test(text))
+          throw new Error(`the misses card says: ${text.slice(0, 300)}`);
+        const r = spawnSync(
+          process.execPath,
+          [path.join(ctx.root, 'dist/cli.js'), 'simulate', file, '--json'],
+          {
+            encoding: 'utf8',
+          },
+        );
+        if (r.status !== 0) throw new Error(`xdp-lab simulate failed (${r.status}): ${r.stderr}`);
+        const cli = JSON.parse(r.stdout).redirectMisses?.frames;
+        const shown = Number(
+          await frame.locator('[data-counter="redirectMisses.frames"]').getAttribute('data-value'),
+        );
+        if (cli !== 16 || shown !== cli) throw new Error(`redirect misses: webview ${shown}, CLI ${cli}`);
+        // The device whose program fell back is marked in the graph.
+        const marked = frame.locator('svg.graph .node.warn[data-node="dev:r1"] .node-warn');
+        const mark = await marked.textContent({ timeout: 10_000 });
+        if (!/16 redirect-map misses/.test(mark ?? '')) throw new Error(`r1's marker: ${mark}`);
+        await marked.scrollIntoViewIfNeeded();
+        await wb.screenshot('visualizer-miss');
+        // The timeline: jump to the first miss; the event says it in the same words.
+        await frame.locator('#tab-timeline').click();
+        await frame.locator('button[data-next-miss]').click();
+        const now = frame.locator('.event-now.miss');
+        await now.waitFor({ timeout: 10_000 });
+        const ev = await now.innerText();
+        if (!ev.includes(`returned XDP_PASS — ${words}`)) throw new Error(`the timeline says: ${ev}`);
+        await wb.screenshot('visualizer-miss-timeline');
+        return `${shown} misses = CLI; ${ev.replace(/\s+/g, ' ')}`;
+      } finally {
+        fs.rmSync(file, { force: true });
       }
     },
   },

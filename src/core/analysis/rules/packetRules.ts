@@ -33,23 +33,44 @@ class PacketScan {
   /** The pseudo-variable for ctx->data_meta: the metadata area in front of data. */
   readonly meta: PacketVar = { name: 'ctx->data_meta', checked: false, reported: true, children: [] };
 
+  /**
+   * Each getter of a web-tree-sitter Node crosses into WASM, and the scan asks the same nodes again
+   * (comparison sides, pointer roots): type and text are read once per node, keyed by its id (the
+   * getters were most of a 5,000-line file's cold didOpen, issue 16).
+   */
+  private readonly types = new Map<number, string>();
+  private readonly texts = new Map<number, string>();
+
   constructor(readonly ctxName: string) {}
+
+  typeOf(n: Node): string {
+    let t = this.types.get(n.id);
+    if (t === undefined) this.types.set(n.id, (t = n.type));
+    return t;
+  }
+
+  textOf(n: Node | null | undefined): string | undefined {
+    if (!n) return undefined;
+    let t = this.texts.get(n.id);
+    if (t === undefined) this.texts.set(n.id, (t = n.text));
+    return t;
+  }
 
   isCtxField(n: Node | null | undefined, fields: readonly string[]): boolean {
     return (
       !!n &&
-      n.type === 'field_expression' &&
-      n.childForFieldName('argument')?.text === this.ctxName &&
-      fields.includes(n.childForFieldName('field')?.text ?? '')
+      this.typeOf(n) === 'field_expression' &&
+      this.textOf(n.childForFieldName('argument')) === this.ctxName &&
+      fields.includes(this.textOf(n.childForFieldName('field')) ?? '')
     );
   }
 
   /** The packet pointer an expression is (or points into), following casts, +/- and &x->f. */
   pointerRoot(n: Node | null | undefined): PacketVar | undefined {
     if (!n) return undefined;
-    switch (n.type) {
+    switch (this.typeOf(n)) {
       case 'identifier':
-        return this.vars.get(n.text);
+        return this.vars.get(this.textOf(n) ?? '');
       case 'parenthesized_expression':
         return this.pointerRoot(n.namedChildren[0]);
       case 'cast_expression':
@@ -61,7 +82,7 @@ class PacketScan {
             ? this.meta
             : undefined;
       case 'binary_expression': {
-        const op = n.childForFieldName('operator')?.text;
+        const op = this.textOf(n.childForFieldName('operator'));
         if (op !== '+' && op !== '-') return undefined;
         return (
           this.pointerRoot(n.childForFieldName('left')) ??
@@ -69,9 +90,10 @@ class PacketScan {
         );
       }
       case 'pointer_expression': {
-        if (n.childForFieldName('operator')?.text !== '&') return undefined;
+        if (this.textOf(n.childForFieldName('operator')) !== '&') return undefined;
         const a = n.childForFieldName('argument');
-        if (a?.type === 'field_expression' || a?.type === 'subscript_expression')
+        const at = a ? this.typeOf(a) : undefined;
+        if (a && (at === 'field_expression' || at === 'subscript_expression'))
           return this.pointerRoot(a.childForFieldName('argument'));
         return undefined;
       }
@@ -82,23 +104,24 @@ class PacketScan {
 
   mentionsEnd(n: Node | null | undefined): boolean {
     if (!n) return false;
-    if (n.type === 'identifier') return this.endVars.has(n.text);
+    if (this.typeOf(n) === 'identifier') return this.endVars.has(this.textOf(n) ?? '');
     if (this.isCtxField(n, ['data_end'])) return true;
     return n.namedChildren.some((c) => this.mentionsEnd(c));
   }
 
   isEnd(n: Node | null | undefined): boolean {
     if (!n) return false;
-    if (n.type === 'identifier') return this.endVars.has(n.text);
-    if (n.type === 'parenthesized_expression') return this.isEnd(n.namedChildren[0]);
-    if (n.type === 'cast_expression') return this.isEnd(n.childForFieldName('value'));
+    const t = this.typeOf(n);
+    if (t === 'identifier') return this.endVars.has(this.textOf(n) ?? '');
+    if (t === 'parenthesized_expression') return this.isEnd(n.namedChildren[0]);
+    if (t === 'cast_expression') return this.isEnd(n.childForFieldName('value'));
     return this.isCtxField(n, ['data_end']);
   }
 
   /** Every packet variable named anywhere inside n. */
   packetVarsIn(n: Node, out: PacketVar[] = []): PacketVar[] {
-    if (n.type === 'identifier') {
-      const v = this.vars.get(n.text);
+    if (this.typeOf(n) === 'identifier') {
+      const v = this.vars.get(this.textOf(n) ?? '');
       if (v) out.push(v);
     } else if (this.isCtxField(n, ['data'])) out.push(this.data);
     else if (this.isCtxField(n, ['data_meta'])) out.push(this.meta);
@@ -143,18 +166,6 @@ class PacketScan {
 
 const comparisons = new Set(['<', '<=', '>', '>=']);
 
-/** Node types the scan looks at; everything else only matters through these. */
-const scanned = [
-  'sizeof_expression',
-  'init_declarator',
-  'assignment_expression',
-  'binary_expression',
-  'call_expression',
-  'pointer_expression',
-  'field_expression',
-  'subscript_expression',
-];
-
 /**
  * Functions of the file that bound the packet from the context they receive: their body reads
  * data_end, or calls such a function (inlined or not, the kernel sees the same comparison).
@@ -187,6 +198,7 @@ function scanFunction(ctx: RuleContext, fn: FunctionInfo, checkers: ReadonlySet<
   // the node's end, so every access sees exactly the state of the code before it.
   const pending: { end: number; apply: () => void }[] = [];
   let skipUntil = -1;
+  /** Field and subscript expressions under `&` (by node id): addresses taken, not accesses. */
   const addressOf = new Set<number>();
   const report = (v: PacketVar | undefined, at: Node): void => {
     if (!v || v.checked || v.reported || v === scan.data || v === scan.meta) return;
@@ -201,32 +213,33 @@ function scanFunction(ctx: RuleContext, fn: FunctionInfo, checkers: ReadonlySet<
     pending.sort((a, b) => a.end - b.end);
     while (pending.length && (pending[0]?.end ?? Infinity) <= upTo) pending.shift()?.apply();
   };
-  for (const n of body.descendantsOfType(scanned)) {
-    if (!n) continue;
+  // The node types the scan looks at (fileModel's bodyNodeTypes); everything else only matters through these.
+  for (const n of fn.bodyNodes) {
     flush(n.startIndex);
     if (n.startIndex < skipUntil) continue;
-    switch (n.type) {
+    switch (scan.typeOf(n)) {
       case 'sizeof_expression':
         skipUntil = n.endIndex;
         break;
       case 'init_declarator': {
         const value = n.childForFieldName('value');
         let d: Node | null = n.childForFieldName('declarator');
-        while (d && d.type !== 'identifier') d = d.childForFieldName('declarator');
-        const name = d?.text;
+        while (d && scan.typeOf(d) !== 'identifier') d = d.childForFieldName('declarator');
+        const name = scan.textOf(d);
         if (name) pending.push({ end: n.endIndex, apply: () => scan.assign(name, value) });
         break;
       }
       case 'assignment_expression': {
         const left = n.childForFieldName('left');
-        if (left?.type === 'identifier' && n.childForFieldName('operator')?.text === '=') {
+        const name = left && scan.typeOf(left) === 'identifier' ? scan.textOf(left) : undefined;
+        if (name && scan.textOf(n.childForFieldName('operator')) === '=') {
           const right = n.childForFieldName('right');
-          pending.push({ end: n.endIndex, apply: () => scan.assign(left.text, right) });
+          pending.push({ end: n.endIndex, apply: () => scan.assign(name, right) });
         }
         break;
       }
       case 'binary_expression': {
-        if (!comparisons.has(n.childForFieldName('operator')?.text ?? '')) break;
+        if (!comparisons.has(scan.textOf(n.childForFieldName('operator')) ?? '')) break;
         const l = n.childForFieldName('left');
         const r = n.childForFieldName('right');
         pending.push({
@@ -251,14 +264,16 @@ function scanFunction(ctx: RuleContext, fn: FunctionInfo, checkers: ReadonlySet<
         // A helper of the file that receives data_end does the bounds check for its caller; so
         // does one that receives the context and compares against data_end itself.
         const args = n.childForFieldName('arguments');
-        const callee = n.childForFieldName('function')?.text ?? '';
+        const callee = scan.textOf(n.childForFieldName('function')) ?? '';
         pending.push({
           end: n.endIndex,
           apply: () => {
             if (args && scan.mentionsEnd(args)) for (const v of scan.packetVarsIn(args)) scan.markChecked(v);
             else if (
               checkers.has(callee) &&
-              args?.namedChildren.some((a) => a?.type === 'identifier' && a.text === scan.ctxName)
+              args?.namedChildren.some(
+                (a) => !!a && scan.typeOf(a) === 'identifier' && scan.textOf(a) === scan.ctxName,
+              )
             )
               scan.markChecked(scan.data);
           },
@@ -267,20 +282,20 @@ function scanFunction(ctx: RuleContext, fn: FunctionInfo, checkers: ReadonlySet<
       }
       case 'pointer_expression': {
         const arg = n.childForFieldName('argument');
-        if (n.childForFieldName('operator')?.text === '&') {
+        if (scan.textOf(n.childForFieldName('operator')) === '&') {
           // &eth->h_dest takes an address; the field expression inside is not an access.
-          if (arg?.type === 'field_expression' || arg?.type === 'subscript_expression')
-            addressOf.add(arg.startIndex * 1e6 + arg.endIndex);
+          const at = arg && scan.typeOf(arg);
+          if (arg && (at === 'field_expression' || at === 'subscript_expression')) addressOf.add(arg.id);
         } else report(scan.pointerRoot(arg), n);
         break;
       }
       case 'field_expression':
-        if (addressOf.has(n.startIndex * 1e6 + n.endIndex)) break;
-        if (n.childForFieldName('operator')?.text === '->' || n.child(1)?.text === '->')
+        if (addressOf.has(n.id)) break;
+        if (scan.textOf(n.childForFieldName('operator')) === '->' || scan.textOf(n.child(1)) === '->')
           report(scan.pointerRoot(n.childForFieldName('argument')), n);
         break;
       case 'subscript_expression':
-        if (addressOf.has(n.startIndex * 1e6 + n.endIndex)) break;
+        if (addressOf.has(n.id)) break;
         report(scan.pointerRoot(n.childForFieldName('argument')), n);
         break;
     }
@@ -291,18 +306,16 @@ function scanFrags(ctx: RuleContext, fn: FunctionInfo): void {
   if (!fn.xdp?.frags || !fn.ctxParam) return;
   const loadsBytes = ctx.model.calls.some((c) => c.inFunction === fn.name && c.name === 'bpf_xdp_load_bytes');
   const scan = new PacketScan(fn.ctxParam);
-  const body = fn.node.childForFieldName('body');
-  if (!body) return;
   // Only the names matter here: which identifiers hold data_end and packet pointers.
-  for (const d of body.descendantsOfType(['init_declarator', 'assignment_expression'])) {
-    if (!d) continue;
+  for (const d of fn.bodyNodes) {
+    if (d.type !== 'init_declarator' && d.type !== 'assignment_expression') continue;
     const value = d.childForFieldName(d.type === 'init_declarator' ? 'value' : 'right');
     let name: Node | null = d.childForFieldName(d.type === 'init_declarator' ? 'declarator' : 'left');
     while (name && name.type !== 'identifier') name = name.childForFieldName('declarator');
     if (name) scan.assign(name.text, value);
   }
-  for (const b of body.descendantsOfType('binary_expression')) {
-    if (!b) continue;
+  for (const b of fn.bodyNodes) {
+    if (b.type !== 'binary_expression') continue;
     const op = b.childForFieldName('operator')?.text ?? '';
     const l = b.childForFieldName('left');
     const r = b.childForFieldName('right');

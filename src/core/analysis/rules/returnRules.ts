@@ -32,11 +32,13 @@ export function checkReturns(ctx: RuleContext): void {
       const expr = ret.namedChildren.find((c) => c && c.type !== 'comment');
       if (!expr) continue;
       const span = { start: expr.startIndex, end: expr.endIndex };
-      const fixes = ['XDP_DROP', 'XDP_PASS', 'XDP_ABORTED'].map((a, i) => ({
-        title: `Return ${a}`,
-        edits: [{ range: ctx.nodeRange(expr), newText: a }],
-        preferred: i === 0,
-      }));
+      // Built only for a return that is reported (most are not): nodeRange reads the node's end.
+      const fixes = () =>
+        ['XDP_DROP', 'XDP_PASS', 'XDP_ABORTED'].map((a, i) => ({
+          title: `Return ${a}`,
+          edits: [{ range: ctx.range(span), newText: a }],
+          preferred: i === 0,
+        }));
       if (expr.type === 'identifier' && expr.text.startsWith('TC_ACT_')) {
         const v = evalConst(expr, ctx.model.constants);
         const as = v !== undefined ? xdpActionByValue(Number(v))?.name : undefined;
@@ -44,7 +46,7 @@ export function checkReturns(ctx: RuleContext): void {
           'return-not-action',
           span,
           `${expr.text} is a tc verdict, not an XDP action${as ? ` (in XDP its value means ${as})` : ''}.`,
-          { fixes },
+          { fixes: fixes() },
         );
         continue;
       }
@@ -54,7 +56,7 @@ export function checkReturns(ctx: RuleContext): void {
         'return-not-action',
         span,
         `XDP programs return XDP_ABORTED, XDP_DROP, XDP_PASS, XDP_TX or XDP_REDIRECT (0..4); ${expr.text} (${String(v)}) is treated as XDP_ABORTED and the frame is dropped.`,
-        { fixes },
+        { fixes: fixes() },
       );
     }
   }

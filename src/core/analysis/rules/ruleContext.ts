@@ -65,7 +65,10 @@ export class RuleContext {
           : n.type === 'pointer_expression'
             ? n.childForFieldName('argument')
             : (n.namedChildren[0] ?? null);
-    return n?.type === 'identifier' ? this.model.maps.find((m) => m.name === n.text) : undefined;
+    if (n?.type !== 'identifier') return undefined;
+    // The name read once: each .text crosses into WASM (it was read per map, issue 16).
+    const name = n.text;
+    return this.model.maps.find((m) => m.name === name);
   }
 
   functionAt(offset: number): FunctionInfo | undefined {

@@ -1,0 +1,125 @@
+// The conntrack kfuncs in the VM over test/fixtures/programs/conntrack.bpf.c (the kernel tier's
+// conntrackKfuncs.test.ts holds the same frames against Linux): lookup by either direction,
+// alloc + insert visible to the next run, opts errors, status rules, and the loader's refusals.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import test from 'node:test';
+import { loadObject, LoadError } from '../elf/loadObject';
+import { buildFrame } from '../packet/frameBuilder';
+import { BpfSystem } from './bpfSystem';
+import { kfuncRefusal, kfuncTable, vmKfuncArgs, vmKfuncId } from './kfuncs';
+import { kfuncProto } from '../verifier/kfuncs';
+
+const objDir = path.resolve(__dirname, '../../../test/fixtures/programs/obj');
+const bytes = (name: string): Uint8Array => new Uint8Array(fs.readFileSync(path.join(objDir, name)));
+
+/** The fixture's struct ct_report. */
+function report(b: Uint8Array): Record<string, number> {
+  const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  return {
+    error: dv.getInt32(0, true),
+    status: dv.getUint32(4, true),
+    mark: dv.getUint32(8, true),
+    dir: b[12] as number,
+    zoneDir: b[13] as number,
+    found: b[14] as number,
+    setStatus: dv.getInt32(16, true),
+    inserted: dv.getInt32(20, true),
+    allocError: dv.getInt32(24, true),
+  };
+}
+
+function setup(tier?: 'js' | 'wasm') {
+  const obj = loadObject(bytes('conntrack.bpf.o'), {
+    name: 'conntrack',
+    system: new BpfSystem(tier ? { tier } : {}),
+  });
+  obj.system.conntrack.add(
+    { proto: 'tcp', src: '10.0.0.1', sport: 40000, dst: '10.0.0.2', dport: 80, mark: 42 },
+    'entry',
+  );
+  const prog = obj.program('xdp_ct')!;
+  const run = (frame: Uint8Array): Record<string, number> => {
+    const r = prog.testRun(frame);
+    assert.equal(r.fault, undefined, r.fault?.message);
+    const v = obj.map('last')!.userLookup(new Uint8Array(4));
+    assert.ok(v instanceof Uint8Array);
+    return { retval: r.retval, ...report(v) };
+  };
+  return { obj, run };
+}
+
+const tcpOrig = buildFrame({ ipv4: { src: '10.0.0.1', dst: '10.0.0.2' }, tcp: { sport: 40000, dport: 80 } });
+const tcpReply = buildFrame({ ipv4: { src: '10.0.0.2', dst: '10.0.0.1' }, tcp: { sport: 80, dport: 40000 } });
+
+void test('bpf_xdp_ct_lookup finds an entry by either direction and the program reads nf_conn via CO-RE', () => {
+  const { run } = setup();
+  const a = run(tcpOrig);
+  // status: CONFIRMED | ASSURED | SEEN_REPLY (an established entry); change_status may not drop SEEN_REPLY.
+  assert.deepEqual(
+    [a.retval, a.found, a.status, a.mark, a.dir, a.zoneDir, a.setStatus],
+    [2, 1, 14, 42, 0, 3, -16],
+  );
+  const b = run(tcpReply);
+  assert.deepEqual([b.retval, b.found, b.dir], [2, 1, 1]);
+  const miss = run(buildFrame({ tcp: { sport: 1, dport: 22 } }));
+  assert.deepEqual([miss.retval, miss.found, miss.error], [1, 0, -2]);
+});
+
+void test('an entry allocated and inserted by one run is found by the next; the table keeps what it set', () => {
+  const { obj, run } = setup();
+  const frame = buildFrame({ udp: { sport: 5000, dport: 9 } });
+  const first = run(frame);
+  assert.deepEqual(
+    [first.retval, first.found, first.error, first.inserted, first.setStatus],
+    [3, 0, -2, 1, 0],
+  );
+  const second = run(frame);
+  assert.deepEqual([second.retval, second.found, second.status], [2, 1, 0x0a]);
+  const udp = obj.system.conntrack.describe().find((e) => e.dport === 9);
+  assert.deepEqual(
+    { ...udp, timeout: Math.round(udp?.timeout ?? 0) },
+    {
+      proto: 'udp',
+      src: '10.0.0.1',
+      sport: 5000,
+      dst: '10.0.0.2',
+      dport: 9,
+      status: 10,
+      mark: 0,
+      timeout: 60,
+    },
+  );
+});
+
+void test('a 12-byte opts with a zone id is -EINVAL, written to opts.error', () => {
+  const { run } = setup();
+  const r = run(buildFrame({ udp: { sport: 5000, dport: 7 } }));
+  assert.deepEqual([r.retval, r.allocError], [1, -22]);
+});
+
+void test('programs with kfuncs run on js even when wasm is asked for, with the same results', () => {
+  const js = setup('js').run(tcpOrig);
+  const wasm = setup('wasm').run(tcpOrig);
+  assert.deepEqual(wasm, js);
+});
+
+void test('no nf_conn region outlives the run that acquired it', () => {
+  const { obj, run } = setup();
+  run(tcpOrig);
+  assert.equal(obj.system.machine.kernelRefs.length, 0);
+});
+
+void test("the VM's kfuncs are the verifier's prototypes; metadata kfuncs and unknown ones are refused", () => {
+  const table = kfuncTable();
+  for (const name of ['bpf_xdp_ct_lookup', 'bpf_xdp_ct_alloc', 'bpf_ct_insert_entry', 'bpf_ct_release']) {
+    const id = vmKfuncId(name);
+    assert.ok(id !== undefined && table[id], name);
+    assert.equal(vmKfuncArgs(id), kfuncProto(name)?.args.length, name);
+  }
+  assert.match(kfuncRefusal('bpf_xdp_metadata_rx_hash') ?? '', /device-bound/);
+  assert.match(kfuncRefusal('bpf_nope') ?? '', /not found in kernel or module BTFs/);
+  assert.equal(kfuncRefusal('bpf_ct_set_status'), undefined);
+  assert.throws(() => loadObject(bytes('kfunc.bpf.o')), LoadError);
+});

@@ -1,0 +1,283 @@
+// The kfuncs the VM runs, as Linux 6.18 does (net/netfilter/nf_conntrack_bpf.c): conntrack lookup,
+// allocation, insertion, release, timeout and status, over the system's conntrack table
+// (xdp/conntrack.ts). Prototypes (argument kinds, acquire/release) are the verifier's table.
+import { isDevBoundKfunc, kfuncProto } from '../verifier/kfuncs';
+import type { ConntrackEntry } from '../xdp/conntrack';
+import {
+  ConntrackTable,
+  CT_HZ,
+  ctAddrText,
+  IPS,
+  IPS_CONFIRMED,
+  IPS_DYING,
+  IPS_FIXED_TIMEOUT,
+  NF_CT_DEFAULT_ZONE_DIR,
+} from '../xdp/conntrack';
+import type { CtTuple } from '../xdp/nfConn';
+import type { KfuncFn, Machine } from './machine';
+import { ADDR_BASE } from './memory';
+import type { Region } from './memory';
+
+/** Errnos the conntrack kfuncs return (include/uapi/asm-generic/errno*.h). */
+const EPERM = 1;
+const ENOENT = 2;
+const EBUSY = 16;
+const EINVAL = 22;
+const ETIME = 62;
+const ENONET = 64;
+const EPROTO = 71;
+const EAFNOSUPPORT = 97;
+
+/** NF_BPF_CT_OPTS_SZ (16, with ct_zone_id/ct_zone_dir); 12 is the older struct, still accepted. */
+const NF_BPF_CT_OPTS_SZ = 16;
+const NF_BPF_CT_OPTS_SZ_OLD = 12;
+/** offsetofend(struct bpf_ct_opts, error): opts->error is written only if the struct reaches it. */
+const OPTS_ERROR_END = 8;
+const IPPROTO_TCP = 6;
+const IPPROTO_UDP = 17;
+/** IPS_UNCHANGEABLE_MASK: NAT bits, EXPECTED, CONFIRMED, DYING, SEQ_ADJUST, TEMPLATE, UNTRACKED, offload. */
+const IPS_UNCHANGEABLE_MASK =
+  IPS.SRC_NAT! |
+  IPS.DST_NAT! |
+  IPS.SRC_NAT_DONE! |
+  IPS.DST_NAT_DONE! |
+  IPS.EXPECTED! |
+  IPS_CONFIRMED |
+  IPS_DYING |
+  IPS.SEQ_ADJUST! |
+  IPS.TEMPLATE! |
+  IPS.UNTRACKED! |
+  IPS.OFFLOAD! |
+  IPS.HW_OFFLOAD!;
+const INT_MAX = 0x7fffffff;
+
+/** struct bpf_ct_opts as read (the fields __bpf_nf_ct_lookup/alloc read once, READ_ONCE). */
+interface CtOpts {
+  bytes: Uint8Array;
+  dv: DataView;
+  size: number;
+}
+
+/** The options, or an errno for the checks every conntrack kfunc makes first. */
+function readOpts(o: CtOpts): { netnsId: number; l4proto: number; zoneId: number; zoneDir: number } | number {
+  if (o.size !== NF_BPF_CT_OPTS_SZ && o.size !== NF_BPF_CT_OPTS_SZ_OLD) return -EINVAL;
+  const netnsId = o.dv.getInt32(0, true);
+  const l4proto = o.bytes[8] as number;
+  const zoneId = o.dv.getUint16(10, true);
+  let zoneDir = 0;
+  if (o.size === NF_BPF_CT_OPTS_SZ) {
+    zoneDir = o.bytes[12] as number;
+    if (o.bytes[13] || o.bytes[14] || o.bytes[15]) return -EINVAL;
+  } else if (zoneId) return -EINVAL; // a zone needs the 16-byte struct
+  return { netnsId, l4proto, zoneId, zoneDir };
+}
+
+/** bpf_nf_ct_tuple_parse (IP_CT_DIR_ORIGINAL): struct bpf_sock_tuple's ipv4 (12) or ipv6 (36) half. */
+function parseTuple(t: Uint8Array, protonum: number): CtTuple | number {
+  if (protonum !== IPPROTO_TCP && protonum !== IPPROTO_UDP) return -EPROTO;
+  const dv = new DataView(t.buffer, t.byteOffset, t.byteLength);
+  if (t.length === 12)
+    return {
+      l3num: 2,
+      protonum,
+      src: t.slice(0, 4),
+      dst: t.slice(4, 8),
+      sport: dv.getUint16(8, false),
+      dport: dv.getUint16(10, false),
+    };
+  if (t.length === 36)
+    return {
+      l3num: 10,
+      protonum,
+      src: t.slice(0, 16),
+      dst: t.slice(16, 32),
+      sport: dv.getUint16(32, false),
+      dport: dv.getUint16(34, false),
+    };
+  return -EAFNOSUPPORT;
+}
+
+/**
+ * The zone of a 16-byte opts: ct_zone_dir 0 means NF_CT_DEFAULT_ZONE_DIR, and the kernel writes that
+ * back into the program's struct.
+ */
+function zoneOf(o: CtOpts, zoneId: number, zoneDir: number): { id: number; dir: number } {
+  if (o.size !== NF_BPF_CT_OPTS_SZ) return { id: 0, dir: NF_CT_DEFAULT_ZONE_DIR };
+  if (zoneDir === 0) {
+    o.bytes[12] = NF_CT_DEFAULT_ZONE_DIR;
+    return { id: zoneId, dir: NF_CT_DEFAULT_ZONE_DIR };
+  }
+  return { id: zoneId, dir: zoneDir };
+}
+
+/** A program's view of the options argument (r4, r5 = opts__sz). */
+function optsArg(M: Machine, pc: number, what: string): CtOpts {
+  const size = M.argLo(5) >>> 0;
+  const bytes = M.argMem(pc, 4, size, true, `${what} opts`);
+  return { bytes, dv: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), size };
+}
+
+/** The program's pointer to an entry: a region over its nf_conn image, dropped at the run's end. */
+function acquire(M: Machine, e: ConntrackEntry): number {
+  const t = e.orig;
+  const addr = ctAddrText;
+  const r = M.allocRegion(
+    'kernelObject',
+    e.image,
+    true,
+    `nf_conn (${t.protonum === IPPROTO_TCP ? 'tcp' : 'udp'} ${addr(t.src)}:${t.sport} → ${addr(t.dst)}:${t.dport})`,
+    e,
+  );
+  M.kernelRefs.push(r);
+  return M.ptr(r);
+}
+
+/** Drops the program's reference (bpf_ct_release, or a failed insert freeing the allocation). */
+function release(M: Machine, r: Region): void {
+  const i = M.kernelRefs.indexOf(r);
+  if (i >= 0) M.kernelRefs.splice(i, 1);
+  M.freeRegion(r);
+}
+
+/** The nf_conn argument i: a pointer an acquiring kfunc returned, at offset 0 (trusted args). */
+function connArg(M: Machine, pc: number, i: number, what: string): { r: Region; e: ConntrackEntry } {
+  const r = M.R[M.argHi(i)];
+  if (r === undefined || r.kind !== 'kernelObject' || M.argLo(i) !== ADDR_BASE)
+    M.fault(
+      pc,
+      `${what}: argument ${i} is not an nf_conn a conntrack kfunc returned (released, NULL or moved; the verifier rejects the program)`,
+    );
+  return { r, e: r.ref as ConntrackEntry };
+}
+
+/** bpf_ct_opts_result: NULL with opts->error set (when opts reaches it) for an errno. */
+function result(M: Machine, o: CtOpts, v: ConntrackEntry | number): number {
+  if (typeof v !== 'number') return acquire(M, v);
+  if (o.size >= OPTS_ERROR_END) o.dv.setInt32(4, v, true);
+  return M.ptr(undefined);
+}
+
+/** __bpf_nf_ct_lookup: the tuple in the caller's netns (BPF_F_CURRENT_NETNS) and zone. */
+function ctLookup(M: Machine, pc: number, what: string): number {
+  const o = optsArg(M, pc, what);
+  const tuple = M.argMem(pc, 2, M.argLo(3) >>> 0, false, `${what} bpf_tuple`);
+  const v = ((): ConntrackEntry | number => {
+    const opts = readOpts(o);
+    if (typeof opts === 'number') return opts;
+    if (opts.l4proto !== IPPROTO_TCP && opts.l4proto !== IPPROTO_UDP) return -EPROTO;
+    if (opts.netnsId < -1) return -EINVAL;
+    const t = parseTuple(tuple, opts.l4proto);
+    if (typeof t === 'number') return t;
+    // get_net_ns_by_id: the simulated system is one namespace without peer ids.
+    if (opts.netnsId >= 0) return -ENONET;
+    const zone = zoneOf(o, opts.zoneId, opts.zoneDir);
+    const hit = M.system.conntrack.find(t, zone.id, zone.dir);
+    if (!hit) return -ENOENT;
+    o.bytes[9] = hit.dir; // opts->dir = NF_CT_DIRECTION(hash)
+    return hit.entry;
+  })();
+  return result(M, o, v);
+}
+
+/** __bpf_nf_ct_alloc_entry with the kfuncs' 10 s timeout: a new, unconfirmed entry. */
+function ctAlloc(M: Machine, pc: number, what: string): number {
+  const o = optsArg(M, pc, what);
+  const tuple = M.argMem(pc, 2, M.argLo(3) >>> 0, false, `${what} bpf_tuple`);
+  const v = ((): ConntrackEntry | number => {
+    const opts = readOpts(o);
+    if (typeof opts === 'number') return opts;
+    if (opts.netnsId < -1) return -EINVAL;
+    const t = parseTuple(tuple, opts.l4proto);
+    if (typeof t === 'number') return t;
+    if (opts.netnsId >= 0) return -ENONET;
+    const zone = zoneOf(o, opts.zoneId, opts.zoneDir);
+    // __nf_ct_set_timeout(ct, 10 * HZ) on an unconfirmed entry: a relative timeout.
+    return M.system.conntrack.alloc(t, zone.id, zone.dir, 10 * CT_HZ);
+  })();
+  return result(M, o, v);
+}
+
+/** __nf_ct_set_timeout: capped at INT_MAX jiffies; absolute once the entry is confirmed. */
+function setCtTimeout(table: ConntrackTable, e: ConntrackEntry, jiffies: number): void {
+  const t = Math.min(jiffies, INT_MAX);
+  e.timeout = e.confirmed ? table.jiffies() + t : t;
+}
+
+/** nf_ct_change_status_common. */
+function changeStatus(e: ConntrackEntry, status: number): number {
+  const d = (e.status ^ status) >>> 0;
+  if (d & IPS.SEQ_ADJUST!) return -EINVAL; // unchangeable
+  if (d & IPS.SEEN_REPLY! && !(status & IPS.SEEN_REPLY!)) return -EBUSY; // cannot be unset
+  if (d & IPS.ASSURED! && !(status & IPS.ASSURED!)) return -EBUSY;
+  // __nf_ct_change_status(ct, status, ~status) over the changeable bits below __IPS_MAX_BIT.
+  const changeable = 0xffff & ~IPS_UNCHANGEABLE_MASK;
+  e.status = ((e.status & ~changeable) | (status & changeable)) >>> 0;
+  return 0;
+}
+
+const IMPLEMENTATIONS: Record<string, KfuncFn> = {
+  bpf_xdp_ct_lookup: (M, pc) => ctLookup(M, pc, 'bpf_xdp_ct_lookup'),
+  bpf_xdp_ct_alloc: (M, pc) => ctAlloc(M, pc, 'bpf_xdp_ct_alloc'),
+  bpf_ct_insert_entry(M, pc) {
+    const { r, e } = connArg(M, pc, 1, 'bpf_ct_insert_entry');
+    const table = M.system.conntrack;
+    if (!e.confirmed) e.timeout = (e.timeout + table.jiffies()) >>> 0;
+    e.status = (e.status | IPS_CONFIRMED) >>> 0;
+    if (table.insert(e) < 0) {
+      release(M, r); // nf_conntrack_free
+      return M.ptr(undefined);
+    }
+    return M.ptr(r); // the same object, now an nf_conn the program must release
+  },
+  bpf_ct_release(M, pc) {
+    release(M, connArg(M, pc, 1, 'bpf_ct_release').r);
+    return M.ret(0);
+  },
+  bpf_ct_set_timeout(M, pc) {
+    const { e } = connArg(M, pc, 1, 'bpf_ct_set_timeout');
+    setCtTimeout(M.system.conntrack, e, ConntrackTable.msecsToJiffies(M.argLo(2)));
+    return M.ret(0);
+  },
+  bpf_ct_change_timeout(M, pc) {
+    const { e } = connArg(M, pc, 1, 'bpf_ct_change_timeout');
+    // __nf_ct_change_timeout
+    if (e.status & IPS_FIXED_TIMEOUT) return M.ret(-EPERM);
+    setCtTimeout(M.system.conntrack, e, ConntrackTable.msecsToJiffies(M.argLo(2)));
+    return M.ret(e.status & IPS_DYING ? -ETIME : 0);
+  },
+  bpf_ct_set_status: (M, pc) => M.ret(changeStatus(connArg(M, pc, 1, 'bpf_ct_set_status').e, M.argLo(2))),
+  bpf_ct_change_status: (M, pc) =>
+    M.ret(changeStatus(connArg(M, pc, 1, 'bpf_ct_change_status').e, M.argLo(2))),
+};
+
+/** The VM's kfuncs in a fixed order: a kfunc's id (what the loader writes into imm) is its index + 1. */
+const NAMES = Object.keys(IMPLEMENTATIONS);
+
+/** The id of kfunc `name` in the machine's table, or undefined when the VM does not run it. */
+export function vmKfuncId(name: string): number | undefined {
+  const i = NAMES.indexOf(name);
+  return i < 0 ? undefined : i + 1;
+}
+
+/** Number of arguments kfunc `id` takes (its prototype in the verifier's table). */
+export function vmKfuncArgs(id: number): number {
+  const name = NAMES[id - 1];
+  return (name !== undefined ? kfuncProto(name)?.args.length : undefined) ?? 5;
+}
+
+/** Kfunc implementations indexed by id (Machine.kfuncs). */
+export function kfuncTable(): (KfuncFn | undefined)[] {
+  const t: (KfuncFn | undefined)[] = [undefined];
+  for (const name of NAMES) t.push(IMPLEMENTATIONS[name]);
+  return t;
+}
+
+/** Why a call to kfunc `name` cannot be loaded (the kernel's refusal or the VM's), or undefined. */
+export function kfuncRefusal(name: string): string | undefined {
+  if (isDevBoundKfunc(name))
+    return `kfunc call to '${name}': only a device-bound program may make it, the kernel refuses this one (EINVAL; XDP Lab programs are never device-bound)`;
+  if (vmKfuncId(name) !== undefined) return undefined;
+  if (!kfuncProto(name))
+    return `kfunc call to '${name}': not a kfunc of Linux 6.18 for XDP programs (libbpf: not found in kernel or module BTFs)`;
+  return `kfunc call to '${name}' is not supported by the XDP Lab VM`;
+}

@@ -1,0 +1,90 @@
+// The conntrack table: entries from specs (checked field by field), lookups by direction and zone
+// as nf_conntrack_find_get matches them, insert clashes, expiry, and the nf_conn image layout.
+import assert from 'node:assert/strict';
+import test from 'node:test';
+import { ConntrackError, ConntrackTable, CT_HZ } from './conntrack';
+import { NF_CONN_6_18 } from './nfConn';
+import { bundledBtf } from '../elf/bundledBtf';
+import { Btf } from '../elf/btf';
+import { nfConnLayout } from './nfConn';
+
+const v4 = (s: string): Uint8Array => Uint8Array.from(s.split('.').map(Number));
+
+void test('entries are found by their original and reply tuples, in their zone only', () => {
+  let ns = 1_000_000_000n;
+  const t = new ConntrackTable(() => ns);
+  const e = t.add({ proto: 'udp', src: '10.0.0.1', sport: 1, dst: '10.0.0.2', dport: 2, zone: 5 }, '$[0]');
+  const orig = { l3num: 2, protonum: 17, src: v4('10.0.0.1'), dst: v4('10.0.0.2'), sport: 1, dport: 2 };
+  const reply = { ...orig, src: orig.dst, dst: orig.src, sport: 2, dport: 1 };
+  assert.equal(t.find(orig, 0, 3), undefined, 'another zone');
+  assert.equal(t.find(orig, 5, 3)?.dir, 0);
+  assert.equal(t.find(reply, 5, 3)?.dir, 1);
+  assert.equal(t.find({ ...orig, protonum: 6 }, 5, 3), undefined, 'another protocol');
+  assert.equal(e.status, 0x0e, 'CONFIRMED | ASSURED | SEEN_REPLY by default');
+  // UDP's default 120 s run out: nf_ct_is_expired hides the entry.
+  ns += 121_000_000_000n;
+  assert.equal(t.find(orig, 5, 3), undefined);
+  assert.equal(t.jiffies() - e.timeout > 0, true);
+});
+
+void test('an insert clashing with either direction of a tracked connection is -EEXIST', () => {
+  const t = new ConntrackTable(() => 0n);
+  t.add({ proto: 'tcp', src: '10.0.0.1', sport: 1, dst: '10.0.0.2', dport: 2 }, 'a');
+  const reply = { l3num: 2, protonum: 6, src: v4('10.0.0.2'), dst: v4('10.0.0.1'), sport: 2, dport: 1 };
+  assert.equal(t.insert(t.alloc(reply, 0, 3, 10 * CT_HZ)), -17);
+  assert.throws(
+    () => t.add({ proto: 'tcp', src: '10.0.0.2', sport: 2, dst: '10.0.0.1', dport: 1 }, '$.conntrack[1]'),
+    /\$\.conntrack\[1\]: the connection is already in the table/,
+  );
+});
+
+void test('bad specs name the field and why', () => {
+  const t = new ConntrackTable(() => 0n);
+  const base = { proto: 'tcp' as const, src: '10.0.0.1', sport: 1, dst: '10.0.0.2', dport: 2 };
+  const bad = (spec: object, re: RegExp): void =>
+    assert.throws(
+      () => t.add({ ...base, ...spec }, '$.c[0]'),
+      (e) => {
+        assert.ok(e instanceof ConntrackError);
+        assert.match(e.message, re);
+        return true;
+      },
+    );
+  bad({ proto: 'icmp' }, /\$\.c\[0\]\.proto: 'icmp' is not tcp or udp/);
+  bad({ sport: 70000 }, /\$\.c\[0\]\.sport: 70000 is not a port/);
+  bad({ dst: 'fd00::2' }, /not of the same address family/);
+  bad({ src: '10.0.0' }, /\$\.c\[0\]\.src: '10\.0\.0' is not an IPv4 address/);
+  bad({ status: ['ASSURED', 'NOPE'] }, /\$\.c\[0\]\.status: 'NOPE' is not a conntrack status bit/);
+});
+
+void test('describe gives status, mark, seconds left and RFC 5952 IPv6 text', () => {
+  const t = new ConntrackTable(() => 0n);
+  t.add(
+    {
+      proto: 'udp',
+      src: 'fd00::1',
+      sport: 1,
+      dst: 'fd00::2',
+      dport: 2,
+      status: ['IPS_ASSURED'],
+      mark: 7,
+      timeout: 30,
+    },
+    'a',
+  );
+  assert.deepEqual(t.describe(), [
+    { proto: 'udp', src: 'fd00::1', sport: 1, dst: 'fd00::2', dport: 2, status: 0x0c, mark: 7, timeout: 30 },
+  ]);
+});
+
+void test("nf_conn's layout comes from the kernel BTF (the bundled 6.18 one matches the constants)", () => {
+  assert.deepEqual(nfConnLayout(new Btf(bundledBtf())), NF_CONN_6_18);
+  const t = new ConntrackTable(() => 0n);
+  const e = t.add({ proto: 'tcp', src: '10.0.0.1', sport: 1, dst: '10.0.0.2', dport: 2, mark: 9 }, 'a');
+  const dv = new DataView(e.image.buffer);
+  assert.equal(dv.getUint32(NF_CONN_6_18.status, true), 0x0e);
+  assert.equal(dv.getUint32(NF_CONN_6_18.mark!, true), 9);
+  // tuplehash[0].tuple.src.u3.ip, then tuplehash[1] (the reply) starts with the original dst.
+  assert.deepEqual(Array.from(e.image.subarray(32, 36)), [10, 0, 0, 1]);
+  assert.deepEqual(Array.from(e.image.subarray(88, 92)), [10, 0, 0, 2]);
+});
