@@ -72,7 +72,7 @@ export class DapBreakpoints {
         return { id, verified: false, message: `no instruction at ${w.instructionReference}` };
       this.instructionBps.push({
         id,
-        targets: [{ program: prog.name, pc: at.pc }],
+        targets: [{ program: prog, pc: at.pc }],
         line: false,
         ...(w.condition ? { condition: w.condition } : {}),
         ...(w.hitCondition ? { hitCondition: w.hitCondition } : {}),

@@ -3,6 +3,7 @@
 // lines and the symbols their ld_imm64 relocations name.
 import * as I from '../vm/isa';
 import type { Insn } from '../vm/isa';
+import type { XdpProgram } from '../vm/xdpProgram';
 import { ReplyError } from './dapMessages';
 import { insnAddress, parseInsnAddress } from './debugTarget';
 import type { DebugTarget, StepMemory } from './debugTarget';
@@ -74,7 +75,7 @@ export function disassembleRequest(t: DebugTarget, a: Record<string, unknown>): 
     const line = info.lineOf(pc);
     const fnStart = info.functionAt(pc);
     const isStart = fnStart ? info.pcOf(fnStart.section, fnStart.lo) === pc : pc === 0;
-    const text = disassembleInsn(i, insns[pc + 1], () => symbolAt(t, prog.name, pc));
+    const text = disassembleInsn(i, insns[pc + 1], () => symbolAt(t, prog, pc));
     out.push({
       address,
       instructionBytes: insnBytes(i),
@@ -94,11 +95,9 @@ export function disassembleRequest(t: DebugTarget, a: Record<string, unknown>): 
 }
 
 /** The symbol an ld_imm64 was relocated against (its map's name), from the object's relocations. */
-function symbolAt(t: DebugTarget, progName: string, pc: number): string | undefined {
-  const prog = t.programs.find((p) => p.name === progName);
-  if (!prog) return undefined;
+function symbolAt(t: DebugTarget, prog: XdpProgram, pc: number): string | undefined {
   const o = t.info(prog).origin(pc);
-  const elf = t.debugInfo.elf;
+  const elf = t.objectOf(prog).debugInfo.elf;
   const r = elf.relocationsFor(o.section).find((x) => x.offset === o.offset);
   const sym = r ? elf.symbols[r.sym] : undefined;
   return sym ? sym.name || elf.sections[sym.shndx]?.name : undefined;

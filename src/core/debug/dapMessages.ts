@@ -45,6 +45,22 @@ export interface LaunchArguments {
   cpu?: number;
   /** Instruction budget of the run (default 1 M). */
   budget?: number;
+  /** With a scenario frame whose device runs libxdp's dispatcher: false debugs `program` alone. */
+  chain?: boolean;
+}
+
+/** One program of a libxdp dispatcher chain, as the scenario writes it (`xdp: [ … ]`). */
+export interface LaunchComponent {
+  /** The scenario's program name. */
+  name: string;
+  /** Components with the same `file` share one loaded object (maps, globals), as the simulator loads them. */
+  file: string;
+  object: Uint8Array;
+  objectName: string;
+  function?: string;
+  /** libxdp's run_prio and chain-call actions from the scenario; absent: the object's XDP_RUN_CONFIG, else the defaults. */
+  priority?: number;
+  chainCallActions?: number[];
 }
 
 /** What the host (Node, a browser) prepares from the launch arguments: bytes, never paths. */
@@ -64,6 +80,8 @@ export interface LaunchInput {
   rxQueueIndex: number;
   cpu: number;
   budget?: number;
+  /** The receiving device's dispatcher chain (every component is debugged; `object` is ignored). */
+  chain?: { device: string; components: LaunchComponent[] };
 }
 
 /** A request the adapter refuses: its message is the failed response's message. */

@@ -3,6 +3,7 @@
 // carries the messages (stdio framing in src/node/debug, an inline adapter in the extension).
 import { xdpActionByValue } from '../bpf/xdpActions';
 import { IFINDEX_MAP_ID } from '../xdp/redirectInfo';
+import { chainActionNames } from '../xdp/xdpDispatcher';
 import { breakpointLocations, conditionHolds, DapBreakpoints } from './dapBreakpoints';
 import { disassembleRequest, readMemoryRequest } from './dapMemory';
 import { CAPABILITIES, ReplyError } from './dapMessages';
@@ -17,8 +18,7 @@ import type {
 import { DapVariables, frameContext } from './dapVariables';
 import type { StopPoint } from './dapVariables';
 import { DebugTarget, insnAddress, LaunchError } from './debugTarget';
-import type { StepMemory } from './debugTarget';
-import { DwarfTypes } from './dwarfTypes';
+import type { ChainComponent, StepMemory } from './debugTarget';
 import { Stepper } from './stepper';
 import type { Breakpoint } from './stepper';
 
@@ -35,7 +35,6 @@ export class DapSession {
   private seq = 1;
   private target: DebugTarget | undefined;
   private stepper: Stepper | undefined;
-  private types: DwarfTypes | undefined;
   private pos = 0;
   /** True once the run has ended (terminated sent). */
   private ended = false;
@@ -96,13 +95,16 @@ export class DapSession {
           if (e instanceof LaunchError) throw new ReplyError(e.message);
           throw e;
         }
-        this.types = this.target.debugInfo.dwarf ? new DwarfTypes(this.target.debugInfo.dwarf) : undefined;
         this.stepper = new Stepper(this.target, (step, bp) => this.conditionHolds(step, bp));
         this.stopOnEntry = input.stopOnEntry;
-        const run = this.target.run;
+        const t = this.target;
+        const noLocals = t.objects.map((o) => o.debugInfo.dwarfProblem).find((p) => p);
+        const what = t.chain
+          ? `libxdp dispatcher on ${input.chain?.device ?? 'its device'} (${t.chain.map((c) => componentName(c)).join(' → ')})`
+          : t.program.name;
         this.event('output', {
           category: 'console',
-          output: `xdp-lab: ${this.target.program.name} on ${input.frameLabel} (${input.frame.length} bytes): ${run.length} instructions recorded${this.target.debugInfo.dwarfProblem ? `; no locals: ${this.target.debugInfo.dwarfProblem}` : ''}\n`,
+          output: `xdp-lab: ${what} on ${input.frameLabel} (${input.frame.length} bytes): ${t.run.length} instructions recorded${noLocals ? `; no locals: ${noLocals}` : ''}\n`,
         });
         respond(true);
         this.event('initialized');
@@ -130,7 +132,14 @@ export class DapSession {
         return NO_REPLY;
       }
       case 'threads':
-        return { threads: [{ id: THREAD_ID, name: this.target?.program.name ?? 'xdp' }] };
+        return {
+          threads: [
+            {
+              id: THREAD_ID,
+              name: this.target?.chain ? 'xdp_dispatcher' : (this.target?.program.name ?? 'xdp'),
+            },
+          ],
+        };
       case 'continue':
         respond(true, { allThreadsContinued: true });
         this.resume(this.stepperNeed().continueFrom(this.pos, this.allBps()));
@@ -256,9 +265,11 @@ export class DapSession {
     const res = t.run.result;
     const mem = t.endMemory;
     const lines: string[] = [];
+    const who = t.chain ? 'xdp_dispatcher' : t.program.name;
+    const insns = t.chain ? t.run.length : res.insns;
     if (res.fault)
       lines.push(
-        `${t.program.name}: fault at pc ${res.fault.pc}: ${res.fault.message} (the kernel's verifier would refuse this program)`,
+        `${who}: fault at pc ${res.fault.pc}: ${res.fault.message} (the kernel's verifier would refuse this program)`,
       );
     else {
       const name = xdpActionByValue(res.action)?.name ?? `invalid action ${res.action}`;
@@ -271,15 +282,19 @@ export class DapSession {
           where = ` to ${map ? `map '${map.name}'` : `map id ${r.mapId}`} key ${r.tgtIndex}`;
         } else where = ' (no target: bpf_redirect* was not called; the kernel drops it)';
       }
-      lines.push(
-        `${t.program.name}: ${name}${where} (return value ${res.action}), ${res.insns} instructions`,
-      );
+      lines.push(`${who}: ${name}${where} (return value ${res.action}), ${insns} instructions`);
     }
+    const chain = chainReport(t);
+    if (chain) lines.push(...chain.lines);
     for (const p of mem.printk) lines.push(`trace_printk: ${p}`);
     this.event('output', {
       category: 'console',
       output: lines.join('\n') + '\n',
-      data: { action: res.action, fault: res.fault ?? null },
+      data: {
+        action: res.action,
+        fault: res.fault ?? null,
+        ...(chain ? { chain: chain.chain, decidedBy: chain.decidedBy } : {}),
+      },
     });
     this.event('exited', { exitCode: res.fault ? 1 : res.action });
     this.event('terminated');
@@ -289,7 +304,7 @@ export class DapSession {
   private conditionHolds(step: number, bp: Breakpoint): boolean {
     return conditionHolds(
       bp,
-      () => frameContext(this.need(), this.types, step),
+      () => frameContext(this.need(), step),
       (output) => this.event('output', { category: 'stderr', output }),
     );
   }
@@ -316,13 +331,15 @@ export class DapSession {
         f + 1 < steps.length &&
         run.depth(s) === run.depth(steps[f + 1] ?? 0) &&
         run.program(steps[f + 1] ?? 0) !== prog;
+      // A chain component's outermost frame is the dispatcher's call of it: "prio 10 · xdp_count".
+      const comp = f === steps.length - 1 ? t.componentAt(s) : undefined;
       return {
         id: f + 1,
-        name: `${fn}${tail ? ' (tail call)' : ''}`,
+        name: comp ? componentName(comp) : `${fn}${tail ? ' (tail call)' : ''}`,
         line: line?.line ?? 0,
         column: line ? Math.max(1, line.column) : 0,
         ...(line ? { source: { name: line.path.split('/').pop(), path: line.path } } : {}),
-        instructionPointerReference: insnAddress(t.programIndex(prog.name), pc),
+        instructionPointerReference: insnAddress(t.programIndex(prog), pc),
         ...(line ? {} : { presentationHint: 'subtle' }),
       };
     });
@@ -331,7 +348,7 @@ export class DapSession {
 
   /** Where the session is stopped, for the Variables requests. */
   private stopPoint(): StopPoint {
-    return { target: this.need(), types: this.types, pos: this.pos, frames: this.frameSteps() };
+    return { target: this.need(), pos: this.pos, frames: this.frameSteps() };
   }
 
   /** The memory of the current stop (for tests and hovers). */
@@ -341,3 +358,41 @@ export class DapSession {
 }
 
 const NO_REPLY = Symbol('no reply');
+
+/** A chain component as stack frames and the console name it: `prio 10 · xdp_count`, the scenario's name if it differs. */
+function componentName(c: ChainComponent): string {
+  return `prio ${c.priority} · ${c.program.name}${c.name !== c.program.name ? ` (${c.name})` : ''}`;
+}
+
+/**
+ * What each component of a chain returned and which one decided the verdict (the simulator's
+ * per-program counts, xdp/dispatcherSetup.ts dispatcherCounts, for this one frame).
+ */
+function chainReport(
+  t: DebugTarget,
+): { lines: string[]; chain: { program: string; action: number }[]; decidedBy: string | null } | undefined {
+  const comps = t.chain;
+  const d = t.dispatcher;
+  if (!comps || !d) return undefined;
+  const last = d.lastChain();
+  const fault = t.run.result.fault;
+  const lines = comps.map((c, i) => {
+    const ran = last.chain[i];
+    const head = `  ${i + 1}. ${componentName(c)}`;
+    if (!ran) return `${head}: not run (the chain ended before it)`;
+    if (fault && i === last.chain.length - 1)
+      return `${head}: faulted, the dispatcher's verdict is XDP_ABORTED`;
+    const action = xdpActionByValue(ran.action)?.name ?? `invalid action ${ran.action}`;
+    const cont = chainActionNames(c.chainCallActions);
+    return last.decidedBy === c.name && i === last.chain.length - 1
+      ? `${head}: ${action} — the verdict (chains on ${cont.join(', ') || 'nothing'})`
+      : `${head}: ${action} — continues the chain`;
+  });
+  const decided = last.decidedBy !== undefined ? comps.find((c) => c.name === last.decidedBy) : undefined;
+  lines.unshift(
+    decided
+      ? `decided by ${componentName(decided)}, component ${comps.indexOf(decided) + 1} of ${comps.length}:`
+      : `every component continued the chain: the dispatcher's own XDP_PASS:`,
+  );
+  return { lines, chain: last.chain, decidedBy: last.decidedBy ?? null };
+}

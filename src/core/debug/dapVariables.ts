@@ -7,7 +7,6 @@ import type { DapVariable, FrameContext, Handles } from './debugValues';
 import { EvalError, evaluate } from './debugExpression';
 import type { Scope } from './debugExpression';
 import { ReplyError } from './dapMessages';
-import type { DwarfTypes } from './dwarfTypes';
 
 /** Variables references of the global scopes; locals and children get numbers above. */
 const REF_REGISTERS_BASE = 1000;
@@ -18,26 +17,21 @@ const FIRST_DYNAMIC_REF = 100000;
 /** Where the session is stopped: its step, and the step of each stack frame (frame 1 first). */
 export interface StopPoint {
   target: DebugTarget;
-  types: DwarfTypes | undefined;
   pos: number;
   frames: number[];
 }
 
 /** The evaluator's view of the frame at `step` (registers of that step, memory of `memoryStep`). */
-export function frameContext(
-  t: DebugTarget,
-  types: DwarfTypes | undefined,
-  step: number,
-  memoryStep = step,
-): FrameContext {
+export function frameContext(t: DebugTarget, step: number, memoryStep = step): FrameContext {
   const run = t.run;
-  const info = t.info(run.program(step));
+  const prog = run.program(step);
   return {
-    info,
+    info: t.info(prog),
     pc: run.pc(step),
     reg: (r) => run.reg(step, r),
     memory: t.memoryAt(memoryStep),
-    types,
+    // The C types of the step's own object (a chain's components come from several).
+    types: t.typesOf(prog),
   };
 }
 
@@ -114,11 +108,11 @@ export class DapVariables {
     if (ref > 10 && ref < REF_REGISTERS_BASE) {
       const s = steps[ref - 11];
       if (s === undefined) return [];
-      const cx = frameContext(t, at.types, s, at.pos);
+      const cx = frameContext(t, s, at.pos);
       const vars = cx.info.variablesAt(cx.pc);
       if (!vars.length) {
         const why =
-          t.debugInfo.dwarfProblem ??
+          t.objectOf(t.run.program(s)).debugInfo.dwarfProblem ??
           (cx.info.functionAt(cx.pc) ? 'no variables in scope' : 'no DWARF for this code');
         return [{ name: '(none)', value: why, variablesReference: 0 }];
       }
@@ -136,7 +130,7 @@ export class DapVariables {
     const steps = at.frames;
     const s = steps[Number(a.frameId ?? 1) - 1] ?? steps[0];
     if (s === undefined) throw new ReplyError('not stopped');
-    const cx = frameContext(at.target, at.types, s, at.pos);
+    const cx = frameContext(at.target, s, at.pos);
     try {
       const v = evaluate(cx, localsScope(cx), expr);
       if ('n' in v) {

@@ -1,18 +1,26 @@
-// The debuggee: one object loaded from bytes, the program under debug, its recorded run, and the
-// memory of any step of that run (a kept memory moved along the store log, else a replay to the step).
+// The debuggee: the objects loaded from bytes (one, or every object of a libxdp dispatcher chain in one
+// system, as the simulator loads a scenario), the program or chain under debug, its recorded run, and
+// the memory of any step of that run (a kept memory moved along the store log, else a replay to it).
 import { parseElf } from '../elf/elfFile';
 import { loadObject } from '../elf/loadObject';
 import type { LoadedObject } from '../elf/loadObject';
 import type { BpfMap } from '../maps/bpfMap';
 import { preloadMaps } from '../maps/mapPreload';
+import { readXdpRunConfigs } from '../elf/xdpRunConfig';
+import type { XdpRunConfig } from '../elf/xdpRunConfig';
+import { BpfSystem } from '../vm/bpfSystem';
+import { buildDispatcher } from '../xdp/dispatcherSetup';
 import { RedirectInfo } from '../xdp/redirectInfo';
+import type { XdpDispatcher } from '../xdp/xdpDispatcher';
+import type { XdpProgramHandle } from '../vm/xdpRun';
+import { DwarfTypes } from './dwarfTypes';
 import { ADDR_BASE } from '../vm/memory';
 import type { Region } from '../vm/memory';
 import type { RunnableProgram } from '../vm/machine';
 import { testRunBuffer } from '../vm/xdpBuffer';
 import type { XdpBuffer } from '../vm/xdpRun';
 import type { XdpProgram } from '../vm/xdpProgram';
-import type { LaunchInput } from './dapMessages';
+import type { LaunchComponent, LaunchInput } from './dapMessages';
 import { ObjectDebugInfo, ProgramDebugInfo } from './programDebugInfo';
 import { RecordedRun } from './recordedRun';
 import type { RunSetup } from './recordedRun';
@@ -28,6 +36,22 @@ interface KeptMemory {
   memory: StepMemory;
 }
 
+/** One loaded object of the debuggee: its DWARF, C types and programs. */
+export interface DebugObject {
+  readonly debugInfo: ObjectDebugInfo;
+  readonly types: DwarfTypes | undefined;
+  readonly programs: readonly XdpProgram[];
+}
+
+/** A chain component as the session shows it (libxdp's order). */
+export interface ChainComponent {
+  /** The scenario's program name. */
+  name: string;
+  program: XdpProgram;
+  priority: number;
+  chainCallActions: number;
+}
+
 /** The machine memory of one step: regions, the packet buffer and the maps. */
 export interface StepMemory {
   R: readonly Region[];
@@ -38,52 +62,89 @@ export interface StepMemory {
 }
 
 export class DebugTarget {
+  /** The first object's DWARF (the only one's, without a chain). */
   readonly debugInfo: ObjectDebugInfo;
+  readonly objects: readonly DebugObject[];
+  /** Every program of every object (instruction addresses index this list). */
   readonly programs: readonly XdpProgram[];
+  /** The program under debug; with a chain, the first component in run order. */
   readonly program: XdpProgram;
+  /** libxdp's dispatcher chain in run order, when the frame's device runs one. */
+  readonly chain: readonly ChainComponent[] | undefined;
+  /** The recording's dispatcher: which component decided (lastChain) after the run. */
+  readonly dispatcher: XdpDispatcher | undefined;
   readonly run: RecordedRun;
-  private readonly infos = new Map<string, ProgramDebugInfo>();
+  private readonly infos = new Map<RunnableProgram, ProgramDebugInfo>();
   /** Memories of recent stops, least recently used first; the recording's own machine starts at the end. */
   private readonly kept: KeptMemory[] = [];
 
   constructor(readonly input: LaunchInput) {
-    let elf;
-    try {
-      elf = parseElf(input.object);
-    } catch (e) {
-      throw new LaunchError(`program: ${(e as Error).message}`);
-    }
-    this.debugInfo = new ObjectDebugInfo(elf);
+    const sources = input.chain ? uniqueObjects(input.chain.components) : [input];
+    const infos = sources.map((src) => {
+      try {
+        return new ObjectDebugInfo(parseElf(src.object));
+      } catch (e) {
+        const what = input.chain ? `chain program '${src.objectName}'` : 'program';
+        throw new LaunchError(`${what}: ${(e as Error).message}`);
+      }
+    });
+    this.debugInfo = infos[0] as ObjectDebugInfo;
     const first = this.fresh();
-    this.programs = first.obj.programs;
+    this.objects = infos.map((debugInfo, i) => ({
+      debugInfo,
+      types: debugInfo.dwarf ? new DwarfTypes(debugInfo.dwarf) : undefined,
+      programs: first.objs[i]?.programs ?? [],
+    }));
+    this.programs = first.objs.flatMap((o) => o.programs);
     this.program = first.setup.program;
+    this.dispatcher = first.setup.chain;
+    this.chain = first.setup.chain?.components.map((c) => ({
+      name: c.name,
+      program: c.prog as XdpProgram,
+      priority: c.priority,
+      chainCallActions: c.chainCallActions,
+    }));
     this.run = RecordedRun.record(first.setup);
     this.kept.push({ at: this.run.length, memory: first.memory });
   }
 
-  /** A new object, maps and buffer exactly as the launch described them (every replay starts here). */
-  private fresh(): { obj: LoadedObject; setup: RunSetup; memory: StepMemory } {
+  /** A new system, objects, maps and buffer exactly as the launch described them (every replay starts here). */
+  private fresh(): { objs: LoadedObject[]; setup: RunSetup; memory: StepMemory } {
     const inp = this.input;
-    let obj: LoadedObject;
-    try {
-      obj = loadObject(inp.object, { name: inp.objectName });
-    } catch (e) {
-      throw new LaunchError(`program: ${(e as Error).message}`);
+    const objs: LoadedObject[] = [];
+    let prog: XdpProgram | undefined;
+    let chain: XdpDispatcher | undefined;
+    if (inp.chain) {
+      const loaded = loadChain(inp.chain.components);
+      objs.push(...loaded.objs);
+      chain = loaded.dispatcher;
+      prog = chain.components[0]?.prog as XdpProgram;
+    } else {
+      let obj: LoadedObject;
+      try {
+        obj = loadObject(inp.object, { name: inp.objectName });
+      } catch (e) {
+        throw new LaunchError(`program: ${(e as Error).message}`);
+      }
+      objs.push(obj);
+      prog = inp.function
+        ? obj.program(inp.function)
+        : (obj.programs.find((p) => p.attach === 'xdp') ?? obj.programs[0]);
+      if (!prog) {
+        const known = obj.programs.map((p) => p.name).join(', ') || 'none';
+        throw new LaunchError(
+          inp.function
+            ? `function: no XDP program named '${inp.function}' in the object (programs: ${known})`
+            : 'program: the object has no XDP program',
+        );
+      }
     }
-    const prog = inp.function
-      ? obj.program(inp.function)
-      : (obj.programs.find((p) => p.attach === 'xdp') ?? obj.programs[0]);
-    if (!prog) {
-      const known = obj.programs.map((p) => p.name).join(', ') || 'none';
-      throw new LaunchError(
-        inp.function
-          ? `function: no XDP program named '${inp.function}' in the object (programs: ${known})`
-          : 'program: the object has no XDP program',
-      );
-    }
+    const obj = objs[0] as LoadedObject;
+    const maps = objs.flatMap((o) => o.maps);
     if (inp.maps !== undefined)
       try {
-        preloadMaps(inp.maps, obj.maps);
+        // A chain takes the scenario's entries for the maps its objects have (the rest are other programs').
+        preloadMaps(inp.chain ? onlyMaps(inp.maps, maps) : inp.maps, maps);
       } catch (e) {
         throw new LaunchError(`maps: ${(e as Error).message}`);
       }
@@ -103,6 +164,7 @@ export class DebugTarget {
     redirect.reset();
     const setup: RunSetup = {
       program: prog,
+      ...(chain ? { chain } : {}),
       buffer,
       ctx: {
         ingressIfindex: inp.ingressIfindex,
@@ -116,11 +178,11 @@ export class DebugTarget {
     const memory: StepMemory = {
       R: obj.system.machine.R,
       buffer,
-      maps: obj.maps,
+      maps,
       redirect,
       printk: obj.system.printk,
     };
-    return { obj, setup, memory };
+    return { objs, setup, memory };
   }
 
   /** The memory after the run ended. */
@@ -163,20 +225,101 @@ export class DebugTarget {
     return f.memory;
   }
 
+  /** The loaded object a program belongs to (the first for a program of none: a replay's copy). */
+  objectOf(p: RunnableProgram): DebugObject {
+    return (
+      this.objects.find((o) => o.programs.includes(p as XdpProgram)) ??
+      this.objects.find((o) => o.programs.some((x) => x.name === p.name)) ??
+      (this.objects[0] as DebugObject)
+    );
+  }
+
   info(p: RunnableProgram): ProgramDebugInfo {
-    let i = this.infos.get(p.name);
+    let i = this.infos.get(p);
     if (!i) {
-      const prog = this.programs.find((x) => x.name === p.name) ?? this.program;
-      i = new ProgramDebugInfo(this.debugInfo, prog);
-      this.infos.set(p.name, i);
+      const prog =
+        this.programs.find((x) => x === p) ?? this.programs.find((x) => x.name === p.name) ?? this.program;
+      i = new ProgramDebugInfo(this.objectOf(prog).debugInfo, prog);
+      this.infos.set(p, i);
     }
     return i;
   }
 
-  /** Index of a program in the object (the high word of instruction addresses). */
-  programIndex(name: string): number {
-    return this.programs.findIndex((p) => p.name === name);
+  /** The C types of a program's object. */
+  typesOf(p: RunnableProgram): DwarfTypes | undefined {
+    return this.objectOf(p).types;
   }
+
+  /** Index of a program in `programs` (the high word of instruction addresses). */
+  programIndex(p: RunnableProgram): number {
+    const i = this.programs.indexOf(p as XdpProgram);
+    return i >= 0 ? i : this.programs.findIndex((x) => x.name === p.name);
+  }
+
+  /** The chain component step i belongs to, when the run is a chain's. */
+  componentAt(step: number): ChainComponent | undefined {
+    return this.chain?.[this.run.component(step)];
+  }
+}
+
+/** The distinct objects of a chain (components of one file share one), in the chain's order. */
+function uniqueObjects(components: readonly LaunchComponent[]): LaunchComponent[] {
+  const seen = new Set<string>();
+  return components.filter((c) => !seen.has(c.file) && (seen.add(c.file), true));
+}
+
+/** The scenario's map entries for the maps `maps` has (a chain's objects), by name. */
+function onlyMaps(json: unknown, maps: readonly BpfMap[]): unknown {
+  if (!json || typeof json !== 'object' || Array.isArray(json)) return json;
+  return Object.fromEntries(Object.entries(json).filter(([name]) => maps.some((m) => m.name === name)));
+}
+
+/**
+ * Every object of a chain loaded into one system (as scenarioLoad.ts loads a scenario's) and the
+ * dispatcher the simulator builds from them (xdp/dispatcherSetup.ts: the scenario's priorities and
+ * chain-call actions, else each object's XDP_RUN_CONFIG, sorted by libxdp's cmp_xdp_programs).
+ */
+function loadChain(components: readonly LaunchComponent[]): {
+  objs: LoadedObject[];
+  dispatcher: XdpDispatcher;
+} {
+  const system = new BpfSystem();
+  const byFile = new Map<string, LoadedObject>();
+  const configs = new Map<string, Map<string, XdpRunConfig>>();
+  const programs = new Map<string, XdpProgramHandle>();
+  for (const c of components) {
+    let obj = byFile.get(c.file);
+    if (!obj) {
+      try {
+        obj = loadObject(c.object, { system, name: c.objectName });
+        configs.set(c.file, readXdpRunConfigs(c.object));
+      } catch (e) {
+        throw new LaunchError(`chain program '${c.name}' (${c.file}): ${(e as Error).message}`);
+      }
+      byFile.set(c.file, obj);
+    }
+    const prog = c.function
+      ? obj.program(c.function)
+      : (obj.programs.find((p) => p.attach === 'xdp') ?? obj.programs[0]);
+    if (!prog)
+      throw new LaunchError(
+        `chain program '${c.name}': no XDP program ${c.function ? `named '${c.function}' ` : ''}in ${c.file}`,
+      );
+    programs.set(c.name, prog);
+  }
+  const d = buildDispatcher(
+    components.map((c, i) => ({
+      program: c.name,
+      ...(c.priority !== undefined ? { priority: c.priority } : {}),
+      ...(c.chainCallActions ? { chainCallActions: c.chainCallActions } : {}),
+      path: `chain[${i}]`,
+    })),
+    programs,
+    (e, p) => configs.get(components.find((c) => c.name === e.program)?.file ?? '')?.get(p.name),
+    1 + Math.max(0, ...[...programs.values()].map((p) => p.id)),
+  );
+  if (typeof d === 'string') throw new LaunchError(`chain: ${d}`);
+  return { objs: [...byFile.values()], dispatcher: d };
 }
 
 /** Instruction addresses the Disassembly view shows: program index + 1 in the high word, pc * 8 below. */

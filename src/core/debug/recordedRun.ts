@@ -1,11 +1,13 @@
-// A recorded run of one XDP program: for every executed instruction its program, pc, call depth, the
-// step that opened its stack frame and r0–r10 before it ran. The VM is deterministic, so stepping
-// forward and back is navigation over this record; memory moves between steps along its store log.
+// A recorded run of one XDP program (or of a libxdp dispatcher's chain, component after component): for
+// every executed instruction its program, pc, call depth, the step that opened its stack frame and
+// r0–r10 before it ran. The VM is deterministic, so stepping forward and back is navigation over this
+// record; memory moves between steps along its store log.
 import * as I from '../vm/isa';
 import type { RunnableProgram } from '../vm/machine';
 import { ADDR_BASE } from '../vm/memory';
-import type { XdpProgram } from '../vm/xdpProgram';
+import type { RunOptions, XdpProgram } from '../vm/xdpProgram';
 import type { XdpBuffer, XdpRunContext, XdpRunResult } from '../vm/xdpRun';
+import type { XdpDispatcher } from '../xdp/xdpDispatcher';
 import { STEP_HIDDEN, STEP_PLAIN, StoreLog, stepKinds } from './storeLog';
 import type { StepKinds } from './storeLog';
 
@@ -28,10 +30,20 @@ class ReplayStop extends Error {}
 
 /** What one run needs: the program, a fresh buffer and context (a replay builds them again). */
 export interface RunSetup {
+  /** The program under debug; with `chain`, its first component. */
   program: XdpProgram;
+  /** libxdp's dispatcher: the run goes through every component as the simulator runs it. */
+  chain?: XdpDispatcher;
   buffer: XdpBuffer;
   ctx: XdpRunContext;
   budget?: number;
+}
+
+/** One run of `setup` under `opts`; `enter(i)` before chain component i (a lone program is component 0). */
+function runSetup(setup: RunSetup, opts: RunOptions, enter: (component: number) => void): XdpRunResult {
+  if (setup.chain) return setup.chain.runTraced(setup.buffer, setup.ctx, opts, enter);
+  enter(0);
+  return setup.program.run(setup.buffer, setup.ctx, opts);
 }
 
 export class RecordedRun {
@@ -43,6 +55,8 @@ export class RecordedRun {
   result: XdpRunResult = { action: 0, insns: 0 };
   /** Every store of the run and the steps with hidden effects. */
   readonly stores = new StoreLog();
+  /** First step of each chain component that ran ([0] for a lone program). */
+  readonly componentStarts: number[] = [];
 
   /** Runs `setup` to its end, recording every step. */
   static record(setup: RunSetup): RecordedRun {
@@ -57,6 +71,14 @@ export class RecordedRun {
     const log = rec.stores;
     const kinds: StepKinds[] = [];
     let k: StepKinds = stepKinds(undefined);
+    /** A chain component starts: its first step opens a root frame (the dispatcher's call), not a tail call. */
+    let entering = false;
+    const enter = (): void => {
+      rec.componentStarts.push(rec.length);
+      frames.length = 0;
+      lastDepth = 0;
+      entering = true;
+    };
     const hook = (
       pc: number,
       a0: number,
@@ -96,7 +118,8 @@ export class RecordedRun {
         k = kinds[q] as StepKinds;
       }
       const d = M.depth;
-      if (i > 0 && (d !== lastDepth || cur !== lastProg)) {
+      if (entering) entering = false;
+      else if (i > 0 && (d !== lastDepth || cur !== lastProg)) {
         if (d > lastDepth) frames.push({ step: i - 1, depth: d });
         else if (d < lastDepth)
           while (frames.length && (frames[frames.length - 1] as { depth: number }).depth > d) frames.pop();
@@ -156,10 +179,11 @@ export class RecordedRun {
         log.store(M.R, i, r[d2] as number, (r[d2 + 1] as number) - ADDR_BASE + (k.off[pc] as number), kind);
       }
     };
-    rec.result = setup.program.run(setup.buffer, setup.ctx, {
-      onRawStep: hook,
-      ...(setup.budget !== undefined ? { budget: setup.budget } : {}),
-    });
+    rec.result = runSetup(
+      setup,
+      { onRawStep: hook, ...(setup.budget !== undefined ? { budget: setup.budget } : {}) },
+      enter,
+    );
     log.settle(M.R);
     // The final exit ends the run: nothing it hides happens before the end.
     const last = rec.length - 1;
@@ -180,12 +204,16 @@ export class RecordedRun {
     let n = 0;
     const stopAt = step;
     try {
-      setup.program.run(setup.buffer, setup.ctx, {
-        onRawStep: () => {
-          if (n++ === stopAt) throw new ReplayStop();
+      runSetup(
+        setup,
+        {
+          onRawStep: () => {
+            if (n++ === stopAt) throw new ReplayStop();
+          },
+          ...(setup.budget !== undefined ? { budget: setup.budget } : {}),
         },
-        ...(setup.budget !== undefined ? { budget: setup.budget } : {}),
-      });
+        () => undefined,
+      );
     } catch (e) {
       if (!(e instanceof ReplayStop)) throw e;
     }
@@ -216,6 +244,21 @@ export class RecordedRun {
   /** The step of the call that opened step i's frame (-1 in the outermost frame). */
   frameStart(i: number): number {
     return this.chunk(i).frameStart[i & (CHUNK - 1)] as number;
+  }
+  /** The chain component step i belongs to (0 for a lone program). */
+  component(i: number): number {
+    const s = this.componentStarts;
+    let c = 0;
+    while (c + 1 < s.length && (s[c + 1] as number) <= i) c++;
+    return c;
+  }
+  /** The first step of step i's component. */
+  componentStart(i: number): number {
+    return this.componentStarts[this.component(i)] ?? 0;
+  }
+  /** The step after step i's component ends (the next component's first step, or the run's length). */
+  componentEnd(i: number): number {
+    return this.componentStarts[this.component(i) + 1] ?? this.length;
   }
   /** Register r as (hi, lo) before step i. */
   regHi(i: number, r: number): number {

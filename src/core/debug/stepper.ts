@@ -1,13 +1,14 @@
 // Run control over a recorded run: continue, next / step in / step out by source line (or by
 // instruction), step back and reverse continue, and the breakpoints (line, instruction, condition,
 // hit count) each of them honours. Every answer is a step index of the record, or 'end'.
+import type { RunnableProgram } from '../vm/machine';
 import type { DebugTarget } from './debugTarget';
 import type { SourcePos } from './programDebugInfo';
 
 export interface Breakpoint {
   id: number;
-  /** Program name and pc pairs where it fires. */
-  targets: { program: string; pc: number }[];
+  /** Program and pc pairs where it fires (programs by identity: a chain's objects may share names). */
+  targets: { program: RunnableProgram; pc: number }[];
   /** A line breakpoint fires when its line is entered, not on every instruction of it. */
   line: boolean;
   condition?: string;
@@ -43,7 +44,7 @@ export function findLineBreakpoint(
   t: DebugTarget,
   path: string,
   line: number,
-): { line: number; targets: { program: string; pc: number }[] } | undefined {
+): { line: number; targets: Breakpoint['targets'] } | undefined {
   let best = Infinity;
   for (const p of t.programs) for (const l of t.info(p).linesOf(path)) if (l >= line && l < best) best = l;
   if (best === Infinity) return undefined;
@@ -51,13 +52,13 @@ export function findLineBreakpoint(
     t
       .info(p)
       .pcsOfLine(path, best)
-      .map((pc) => ({ program: p.name, pc })),
+      .map((pc) => ({ program: p, pc })),
   );
   return { line: best, targets };
 }
 
 export class Stepper {
-  private readonly lines = new Map<string, (SourcePos | undefined)[]>();
+  private readonly lines = new Map<RunnableProgram, (SourcePos | undefined)[]>();
   /** Per program (by record index): a number per pc naming its source line (0: none). */
   private readonly lineIds: Int32Array[] = [];
   private readonly lineNames = new Map<string, number>();
@@ -80,12 +81,12 @@ export class Stepper {
   lineAt(i: number): SourcePos | undefined {
     const run = this.t.run;
     const prog = run.program(i);
-    let table = this.lines.get(prog.name);
+    let table = this.lines.get(prog);
     if (!table) {
       const info = this.t.info(prog);
       const len = info.program.insns.length;
       table = Array.from({ length: len }, (_, pc) => info.lineOf(pc));
-      this.lines.set(prog.name, table);
+      this.lines.set(prog, table);
     }
     return table[run.pc(i)];
   }
@@ -125,6 +126,7 @@ export class Stepper {
     if (i === 0) return true;
     const run = this.t.run;
     if (run.programIndex(i) !== run.programIndex(i - 1) || run.depth(i) !== run.depth(i - 1)) return true;
+    if (run.componentStart(i) === i) return true;
     return this.lineKey(i) !== this.lineKey(i - 1) || run.pc(i) <= run.pc(i - 1);
   }
 
@@ -136,7 +138,7 @@ export class Stepper {
     // One mask of target pcs per program of the record: no strings in the scan of the whole run.
     const masks = run.programs.map((p) => {
       const m = new Uint8Array(this.t.info(p).program.insns.length);
-      for (const x of bp.targets) if (x.program === p.name && x.pc < m.length) m[x.pc] = 1;
+      for (const x of bp.targets) if (x.program === p && x.pc < m.length) m[x.pc] = 1;
       return m;
     });
     const candidates: number[] = [];
@@ -203,8 +205,11 @@ export class Stepper {
 
   next(pos: number, bps: readonly Breakpoint[], instruction = false): StepResult {
     const d = this.depth(pos);
+    // The end of a chain component returns to the dispatcher, which calls the next: a step there.
+    const end = this.t.run.componentEnd(pos);
     if (instruction) {
-      for (let i = pos + 1; i < this.n; i++) if (this.depth(i) <= d) return this.until(pos, i, bps);
+      for (let i = pos + 1; i < this.n; i++)
+        if (this.depth(i) <= d || i >= end) return this.until(pos, i, bps);
       return this.until(pos, undefined, bps);
     }
     const l = this.lineKey(pos);
@@ -212,6 +217,7 @@ export class Stepper {
     let prev = pos;
     for (let i = pos + 1; i < this.n; i++) {
       const di = this.depth(i);
+      if (i >= end) return this.until(pos, i, bps);
       if (di > d) continue;
       if (di < d) return this.until(pos, i, bps);
       const k = this.lineKey(i);
@@ -237,7 +243,9 @@ export class Stepper {
 
   stepOut(pos: number, bps: readonly Breakpoint[]): StepResult {
     const d = this.depth(pos);
-    for (let i = pos + 1; i < this.n; i++) if (this.depth(i) < d) return this.until(pos, i, bps);
+    // Out of a chain component's program: into the next component the dispatcher calls.
+    const end = this.t.run.componentEnd(pos);
+    for (let i = pos + 1; i < this.n; i++) if (this.depth(i) < d || i >= end) return this.until(pos, i, bps);
     return this.until(pos, undefined, bps);
   }
 
@@ -246,8 +254,10 @@ export class Stepper {
     const run = this.t.run;
     const k = this.lineKey(i);
     const d = this.depth(i);
+    const first = run.componentStart(i);
     let s = i;
-    while (s > 0 && this.depth(s - 1) === d && this.lineKey(s - 1) === k && run.pc(s - 1) < run.pc(s)) s--;
+    while (s > first && this.depth(s - 1) === d && this.lineKey(s - 1) === k && run.pc(s - 1) < run.pc(s))
+      s--;
     return s;
   }
 

@@ -6,6 +6,7 @@
 import type { XdpRunConfig } from '../elf/xdpRunConfig';
 import { xdpActionNames } from '../trace/tracepoints';
 import { XdpProgram } from '../vm/xdpProgram';
+import type { RunOptions } from '../vm/xdpProgram';
 import type { ProgramFault, XdpBuffer, XdpProgramHandle, XdpRunContext, XdpRunResult } from '../vm/xdpRun';
 import { XDP_PASS } from './xdpAction';
 
@@ -101,12 +102,41 @@ export class XdpDispatcher implements XdpProgramHandle {
 
   /** One run of the chain on `buffer` (one packet: a component sees what earlier ones changed). */
   runAction(buffer: XdpBuffer, ctx: XdpRunContext): number {
+    return this.runChain(buffer, ctx, undefined, undefined);
+  }
+
+  /**
+   * The debugger's run (core/debug/recordedRun.ts): the same chain, each component run with `opts`
+   * (its step hook and budget) and `enter(i)` called before component i starts.
+   */
+  runTraced(
+    buffer: XdpBuffer,
+    ctx: XdpRunContext,
+    opts: RunOptions,
+    enter: (component: number) => void,
+  ): XdpRunResult {
+    const action = this.runChain(buffer, ctx, opts, enter);
+    const fault = this.takeFault();
+    return fault ? { action: 0, insns: 0, fault } : { action, insns: 0 };
+  }
+
+  private runChain(
+    buffer: XdpBuffer,
+    ctx: XdpRunContext,
+    opts: RunOptions | undefined,
+    enter: ((component: number) => void) | undefined,
+  ): number {
     const comps = this.components;
     for (let i = 0; i < comps.length; i++) {
       const c = comps[i] as DispatcherComponent;
       let ret: number;
       let fault: ProgramFault | undefined;
-      if (c.prog instanceof XdpProgram) {
+      if (enter) enter(i);
+      if (c.prog instanceof XdpProgram && opts) {
+        const r = c.prog.run(buffer, ctx, opts);
+        ret = r.action >>> 0;
+        fault = r.fault;
+      } else if (c.prog instanceof XdpProgram) {
         ret = c.prog.runAction(buffer, ctx) >>> 0;
         fault = c.prog.takeFault();
       } else {

@@ -1,9 +1,10 @@
 // Turns the launch arguments of debug type `xdp-lab` into what the core session runs: the object
 // (a .c compiled with clang first), the frame (a raw file, the N-th frame of a scenario's traffic, or
-// the default UDP frame of core/packet/frameBuilder), the map preload JSON. Errors name the field.
+// the default UDP frame of core/packet/frameBuilder), the map preload JSON, and — when that frame's
+// device runs libxdp's dispatcher — every component's object. Errors name the field.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { LaunchArguments, LaunchInput } from '../../core/debug/dapMessages';
+import type { LaunchArguments, LaunchComponent, LaunchInput } from '../../core/debug/dapMessages';
 import { buildFrame } from '../../core/packet/frameBuilder';
 import { scenarioFrame } from '../../core/scenario/scenarioFrame';
 import { parseScenarioText } from '../../core/scenario/scenarioParse';
@@ -21,6 +22,19 @@ async function read(file: string, field: string): Promise<Uint8Array> {
   }
 }
 
+/** An object's bytes: a `.c` compiled with clang, anything else read as an ELF object. */
+async function objectBytes(file: string, field: string, clang: ClangOptions): Promise<Uint8Array> {
+  if (!file.endsWith('.c')) return read(file, field);
+  try {
+    return (await compileBpfC(file, clang)).object;
+  } catch (e) {
+    if (e instanceof ClangMissingError) throw new Error(`${field}: ${e.message}`);
+    if (e instanceof ClangFailedError)
+      throw new Error(`${field}: ${e.message}${e.stderr ? `\n${e.stderr.trimEnd()}` : ''}`);
+    throw new Error(`${field}: ${(e as Error).message}`);
+  }
+}
+
 export async function prepareLaunch(
   args: LaunchArguments,
   opts: { cwd?: string; clang?: ClangOptions } = {},
@@ -29,17 +43,7 @@ export async function prepareLaunch(
   if (typeof args.program !== 'string' || !args.program)
     throw new Error('program: missing (the path of a .c file or of a BPF object)');
   const program = path.resolve(cwd, args.program);
-  let object: Uint8Array;
-  if (program.endsWith('.c')) {
-    try {
-      object = (await compileBpfC(program, opts.clang ?? {})).object;
-    } catch (e) {
-      if (e instanceof ClangMissingError) throw new Error(`program: ${e.message}`);
-      if (e instanceof ClangFailedError)
-        throw new Error(`program: ${e.message}${e.stderr ? `\n${e.stderr.trimEnd()}` : ''}`);
-      throw new Error(`program: ${(e as Error).message}`);
-    }
-  } else object = await read(program, 'program');
+  const object = await objectBytes(program, 'program', opts.clang ?? {});
 
   let frame: Uint8Array;
   let frameLabel: string;
@@ -48,6 +52,7 @@ export async function prepareLaunch(
   let scenarioMaps: Record<string, { key: unknown; value: unknown }[]> | undefined;
   let conntrack: LaunchInput['conntrack'];
   let rxQueueIndex = typeof args.rxQueueIndex === 'number' ? args.rxQueueIndex : 0;
+  let chain: LaunchInput['chain'];
   const f = args.frame;
   if (f === undefined || f === null || f === '') {
     frame = buildFrame(DEFAULT_FRAME_SPEC);
@@ -80,6 +85,29 @@ export async function prepareLaunch(
     // Its context: the receiving device (a veth's peer, or the NIC itself) and the scenario's map
     // entries (ifindex values by device name). Entries naming programs or AF_XDP sockets are left out.
     if (rx && typeof args.ingressIfindex !== 'number') ingressIfindex = rx.ifindex;
+    // libxdp's dispatcher on that device: every component runs, as the simulator runs them.
+    const entries = rx?.xdp?.chain;
+    if (entries && args.chain !== false) {
+      const components: LaunchComponent[] = [];
+      for (const e of entries) {
+        const sp = scenario.programs.find((p) => p.name === e.program);
+        if (sp?.file === undefined)
+          throw new Error(
+            `frame.scenario: chain program '${e.program}' on ${rx?.name ?? '?'} has no local object (an unknown program of an imported host)`,
+          );
+        const abs = path.resolve(path.dirname(file), sp.file);
+        components.push({
+          name: e.program,
+          file: abs,
+          object: await objectBytes(abs, `frame.scenario: chain program '${e.program}'`, opts.clang ?? {}),
+          objectName: path.basename(abs).split('.')[0] || 'obj',
+          ...(sp.function ? { function: sp.function } : {}),
+          ...(e.priority !== undefined ? { priority: e.priority } : {}),
+          ...(e.chainCallActions ? { chainCallActions: e.chainCallActions } : {}),
+        });
+      }
+      chain = { device: rx?.name ?? '?', components };
+    }
     const ifindexOf = (v: unknown): unknown =>
       typeof v === 'string' ? (scenario.devices.find((d) => d.name === v)?.ifindex ?? v) : v;
     // The scenario's conntrack table as it is before the first frame (as its maps are).
@@ -118,5 +146,6 @@ export async function prepareLaunch(
     rxQueueIndex,
     cpu,
     ...(typeof args.budget === 'number' ? { budget: args.budget } : {}),
+    ...(chain ? { chain } : {}),
   };
 }
