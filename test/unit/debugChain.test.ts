@@ -235,3 +235,27 @@ void test('chain: false debugs the launch program alone; a chain program without
     /chain program 'x' on eth0 has no local object/,
   );
 });
+
+void test('a component’s scenario globals are set before the run, as the simulator sets them', async () => {
+  const file = path.join(tmp, 'knobs.xdpscenario.json');
+  fs.writeFileSync(
+    file,
+    JSON.stringify({
+      version: 1,
+      programs: [
+        { name: 'count', file: path.join(fixtures, 'obj/disp_count.bpf.o') },
+        { name: 'knobs', file: path.join(fixtures, 'obj/knobs.bpf.o'), globals: { mode: 1 } },
+      ],
+      devices: [{ name: 'eth0', kind: 'nic', xdp: [{ program: 'count' }, { program: 'knobs' }] }],
+      traffic: [{ rx: 'eth0', count: 1, frame: { udp: { dport: 8 } } }],
+    }),
+  );
+  const c = new Client();
+  assert.equal((await c.start(file, 1)).event, 'terminated');
+  const r = c.result();
+  const sim = await simulated(file);
+  assert.equal(sim.action, 'XDP_DROP'); // knobs returns its `mode` global: 1 as the scenario sets it
+  assert.equal(r.data.action, 1);
+  assert.equal(r.data.decidedBy, sim.decidedBy);
+  assert.equal(r.data.decidedBy, 'knobs');
+});

@@ -1,5 +1,6 @@
 // The Debug Adapter Protocol's envelope (requests, responses, events) as plain objects, and the
 // launch arguments of debug type `xdp-lab` (../shared/specs/debugger.md "Launch request arguments").
+import type { GlobalValue } from '../elf/globals';
 import type { ConntrackSpec } from '../xdp/conntrack';
 
 export interface DapRequest {
@@ -61,6 +62,8 @@ export interface LaunchComponent {
   /** libxdp's run_prio and chain-call actions from the scenario; absent: the object's XDP_RUN_CONFIG, else the defaults. */
   priority?: number;
   chainCallActions?: number[];
+  /** The scenario program's `globals`, set before the run as the simulator sets them. */
+  globals?: Record<string, GlobalValue>;
 }
 
 /** What the host (Node, a browser) prepares from the launch arguments: bytes, never paths. */

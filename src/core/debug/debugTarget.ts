@@ -6,6 +6,7 @@ import { loadObject } from '../elf/loadObject';
 import type { LoadedObject } from '../elf/loadObject';
 import type { BpfMap } from '../maps/bpfMap';
 import { preloadMaps } from '../maps/mapPreload';
+import { setGlobal } from '../elf/globals';
 import { readXdpRunConfigs } from '../elf/xdpRunConfig';
 import type { XdpRunConfig } from '../elf/xdpRunConfig';
 import { BpfSystem } from '../vm/bpfSystem';
@@ -306,6 +307,12 @@ function loadChain(components: readonly LaunchComponent[]): {
         `chain program '${c.name}': no XDP program ${c.function ? `named '${c.function}' ` : ''}in ${c.file}`,
       );
     programs.set(c.name, prog);
+    for (const [name, value] of Object.entries(c.globals ?? {}))
+      try {
+        setGlobal(obj.globals, name, value);
+      } catch (e) {
+        throw new LaunchError(`chain program '${c.name}': globals.${name}: ${(e as Error).message}`);
+      }
   }
   const d = buildDispatcher(
     components.map((c, i) => ({

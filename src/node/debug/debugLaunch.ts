@@ -89,6 +89,13 @@ export async function prepareLaunch(
     const entries = rx?.xdp?.chain;
     if (entries && args.chain !== false) {
       const components: LaunchComponent[] = [];
+      // Programs of one file share one object: read (or compile) it once.
+      const bytesByFile = new Map<string, Promise<Uint8Array>>();
+      const objectOf = (abs: string, field: string): Promise<Uint8Array> => {
+        let b = bytesByFile.get(abs);
+        if (!b) bytesByFile.set(abs, (b = objectBytes(abs, field, opts.clang ?? {})));
+        return b;
+      };
       for (const e of entries) {
         const sp = scenario.programs.find((p) => p.name === e.program);
         if (sp?.file === undefined)
@@ -99,11 +106,12 @@ export async function prepareLaunch(
         components.push({
           name: e.program,
           file: abs,
-          object: await objectBytes(abs, `frame.scenario: chain program '${e.program}'`, opts.clang ?? {}),
+          object: await objectOf(abs, `frame.scenario: chain program '${e.program}'`),
           objectName: path.basename(abs).split('.')[0] || 'obj',
           ...(sp.function ? { function: sp.function } : {}),
           ...(e.priority !== undefined ? { priority: e.priority } : {}),
           ...(e.chainCallActions ? { chainCallActions: e.chainCallActions } : {}),
+          ...(sp.globals ? { globals: sp.globals } : {}),
         });
       }
       chain = { device: rx?.name ?? '?', components };
