@@ -259,3 +259,49 @@ void test('a component’s scenario globals are set before the run, as the simul
   assert.equal(r.data.decidedBy, sim.decidedBy);
   assert.equal(r.data.decidedBy, 'knobs');
 });
+
+void test('memory follows the stop across components: the packet before and after the first one’s rewrite', async () => {
+  const before = lineOf(COUNT_SRC, 'if (udph->dest == bpf_htons(10))');
+  const c = new Client();
+  await c.start(scenario([10]), 1, [
+    { path: COUNT_SRC, line: before },
+    { path: DROP_SRC, line: DROP_VERDICT },
+  ]);
+  assert.equal((await c.frames())[0]?.line, before);
+  assert.match(await c.eval('pkt[37]'), /^10 /);
+  await c.run('continue');
+  assert.equal((await c.frames())[0]?.name, 'prio 50 · xdp_drop9 (drop9)');
+  assert.match(await c.eval('pkt[37]'), /^9 /);
+  assert.match(await c.eval('udph->dest'), /9 in network order/); // a __be16 through drop9's own DWARF
+  await c.run('reverseContinue');
+  assert.equal((await c.frames())[0]?.line, before);
+  assert.match(await c.eval('pkt[37]'), /^10 /);
+});
+
+void test('a fault in the second component stops on its line (reason exception) and names it at the end', async () => {
+  const file = path.join(tmp, 'oob.xdpscenario.json');
+  fs.writeFileSync(
+    file,
+    JSON.stringify({
+      version: 1,
+      programs: [
+        { name: 'count', file: path.join(fixtures, 'obj/disp_count.bpf.o') },
+        { name: 'oob', file: path.join(fixtures, 'obj/oob.bpf.o') },
+      ],
+      devices: [{ name: 'eth0', kind: 'nic', xdp: [{ program: 'count' }, { program: 'oob' }] }],
+      // A runt: count passes it, oob reads the IP protocol past data_end.
+      traffic: [{ rx: 'eth0', count: 1, frame: '0x' + '02'.repeat(20) }],
+    }),
+  );
+  const c = new Client();
+  const e = await c.start(file, 1);
+  assert.equal((e.body as { reason: string }).reason, 'exception');
+  const f = await c.frames();
+  assert.equal(f[0]?.name, 'prio 50 · xdp_oob (oob)');
+  assert.equal(f[0]?.line, lineOf(path.join(fixtures, 'bad/oob.bpf.c'), 'return iph->protocol'));
+  assert.equal((await c.run('continue')).event, 'terminated');
+  const r = c.result();
+  assert.match(r.output, /xdp_dispatcher: fault at pc \d+: oob: .*out of bounds/);
+  assert.match(r.output, /2\. prio 50 · xdp_oob \(oob\): faulted, the dispatcher's verdict is XDP_ABORTED/);
+  assert.equal(r.data.decidedBy, 'oob');
+});
