@@ -284,6 +284,7 @@ function loadChain(components: readonly LaunchComponent[]): {
   objs: LoadedObject[];
   dispatcher: XdpDispatcher;
 } {
+  if (!components.length) throw new LaunchError('chain: the device runs a dispatcher with no programs');
   const system = new BpfSystem();
   const byFile = new Map<string, LoadedObject>();
   const configs = new Map<string, Map<string, XdpRunConfig>>();
