@@ -203,7 +203,8 @@ export class VisualizerPanel implements vscode.Disposable {
     const ok = await vscode.debug.startDebugging(vscode.workspace.getWorkspaceFolder(this.scenario), {
       type: 'xdp-lab',
       request: 'launch',
-      name: `Debug frame ${index} of ${path.basename(this.scenario.fsPath)}`,
+      // On a libxdp dispatcher the session runs every program of the chain (src/node/debug/debugLaunch.ts).
+      name: `Debug frame ${index} of ${path.basename(this.scenario.fsPath)}${at.rx?.xdp?.chain ? ` (libxdp chain on ${at.rx.name})` : ''}`,
       program: path.resolve(path.dirname(this.scenario.fsPath), at.program.file),
       ...(at.program.function ? { function: at.program.function } : {}),
       frame: { scenario: this.scenario.fsPath, index },
