@@ -343,6 +343,7 @@ export function loadObject(bytes: Uint8Array, opts: LoadOptions = {}): LoadedObj
           frags: info.frags,
           insns: prog.insns,
           lines: prog.lines,
+          lazy: opts.forVerifier === true,
           compileOptions: {
             tailCallHelper: TAIL_CALL_HELPER_ID,
             helperImpl,

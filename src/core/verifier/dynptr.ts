@@ -121,7 +121,7 @@ export function releaseDynptr(st: VState, refObjId: number): void {
   for (const f of st.frames)
     for (const s of f.stack)
       if (s.types[0] === STACK_DYNPTR && s.spilled.refObjId === refObjId) {
-        s.types.fill(STACK_INVALID);
+        s.types = new Array<number>(BPF_REG_SIZE).fill(STACK_INVALID); // not in place: may be shared
         s.spilled = notInitReg();
       }
 }
@@ -140,7 +140,7 @@ export function destroyIfDynptr(st: VState, f: FuncState, spi: number): void {
   if (KIND_CODES[first.spilled.memSize] === 'ringbuf') fail('cannot overwrite referenced dynptr');
   const id = first.spilled.id;
   for (const x of [first, second]) {
-    x.types.fill(STACK_INVALID);
+    x.types = new Array<number>(BPF_REG_SIZE).fill(STACK_INVALID); // not in place: may be shared
     x.spilled = notInitReg();
   }
   // Only plain PTR_TO_MEM[_OR_NULL] slices (bpf_dynptr_data's) are invalidated, as in the kernel.

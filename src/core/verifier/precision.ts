@@ -90,7 +90,8 @@ function apply(f: FuncState, w: Want): void {
   for (let r = 0; r < 10; r++) if (w.regs & (1 << r)) (f.regs[r] as Reg).precise = true;
   for (const spi of w.slots) {
     const slot = f.stack[spi];
-    if (slot && slot.types[BPF_REG_SIZE - 1] === STACK_SPILL) slot.spilled.precise = true;
+    // f.slot: a spill shared with another state is copied before it is marked.
+    if (slot && slot.types[BPF_REG_SIZE - 1] === STACK_SPILL) f.slot(spi).spilled.precise = true;
   }
 }
 

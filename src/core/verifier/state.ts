@@ -40,6 +40,12 @@ export interface StackSlot {
   spilled: Reg;
   /** LIVE_READ (in a kept state: a path from it read the slot) | LIVE_WRITTEN (all 8 bytes written since the parent). */
   live: number;
+  /**
+   * Whether `types` and a spill's `spilled` are this state's own. A state copy shares them (copy on
+   * write: most slots of a 512-byte stack are not written between two branches, and copying them was
+   * a tenth of katran's verification time plus much of its GC); FuncState.slot() copies before a write.
+   */
+  own: boolean;
 }
 
 export class FuncState {
@@ -77,18 +83,24 @@ export class FuncState {
     const stack = new Array<StackSlot>(this.stack.length);
     for (let i = 0; i < stack.length; i++) {
       const s = this.stack[i] as StackSlot;
-      const spilled = s.types[BPF_REG_SIZE - 1] === STACK_SPILL ? s.spilled.clone() : s.spilled;
-      stack[i] = { types: s.types.slice(), spilled, live: s.live };
+      s.own = false;
+      stack[i] = { types: s.types, spilled: s.spilled, live: s.live, own: false };
     }
     f.stack = stack;
     return f;
   }
 
-  /** grow_stack_state */
+  /** grow_stack_state; the slot to write: its bytes and spill this state's own (copied if shared). */
   slot(spi: number): StackSlot {
     while (this.stack.length <= spi)
-      this.stack.push({ types: [0, 0, 0, 0, 0, 0, 0, 0], spilled: NO_SPILL, live: 0 });
-    return this.stack[spi] as StackSlot;
+      this.stack.push({ types: [0, 0, 0, 0, 0, 0, 0, 0], spilled: NO_SPILL, live: 0, own: true });
+    const s = this.stack[spi] as StackSlot;
+    if (!s.own) {
+      s.types = s.types.slice();
+      if (s.types[BPF_REG_SIZE - 1] === STACK_SPILL) s.spilled = s.spilled.clone();
+      s.own = true;
+    }
+    return s;
   }
 
   /** Byte type at stack offset `off` (negative). */
@@ -144,7 +156,9 @@ export class VState {
   forEachReg(fn: (r: Reg) => void): void {
     for (const f of this.frames) {
       for (const r of f.regs) fn(r);
-      for (const s of f.stack) if (s.types[BPF_REG_SIZE - 1] === STACK_SPILL) fn(s.spilled);
+      // The callers change registers in place: a shared spill is copied first (FuncState.slot).
+      for (let spi = 0; spi < f.stack.length; spi++)
+        if ((f.stack[spi] as StackSlot).types[BPF_REG_SIZE - 1] === STACK_SPILL) fn(f.slot(spi).spilled);
     }
   }
 }
