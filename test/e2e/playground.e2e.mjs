@@ -65,6 +65,8 @@ if (!process.argv.includes('--no-build') || !fs.existsSync(path.join(root, 'dist
 }
 const { server, url } = await servePlayground(path.join(root, 'dist/playground'), 0);
 const origin = new URL(url).origin;
+// .cache/ is git-ignored: on a fresh clone whose editor tier did not run it does not exist yet (mkdtemp does not create it).
+fs.mkdirSync(path.join(root, '.cache'), { recursive: true });
 const userDataDir = fs.mkdtempSync(path.join(root, '.cache', 'playground-chromium-'));
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'xdp-lab-playground-'));
 const exampleSource = fs.readFileSync(path.join(root, 'examples/redirect.bpf.c'), 'utf8');
