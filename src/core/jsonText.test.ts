@@ -28,6 +28,19 @@ void test('truncated text stops at its end; CRLF lines count once', () => {
   assert.deepEqual(lineColumnAt('ab\r\ncd', 5), { line: 2, column: 2 });
 });
 
+void test("V8's 'Unexpected token' messages name no position: the token is found on its line and column", () => {
+  const e = errorOf('garbage\n');
+  assert.deepEqual([e.line, e.column, e.reason], [1, 1, "Unexpected token 'g'"]);
+  const f = errorOf('{\n  "a": 1,\n  "b": x\n}');
+  assert.deepEqual([f.line, f.column], [3, 8]);
+  const g = errorOf('{"a": [1, 2, tru]}');
+  assert.deepEqual([g.line, g.column], [1, 17]);
+  const h = errorOf('{"a": "\\q"}');
+  assert.deepEqual([h.line, h.column], [1, 9]);
+  const deep = errorOf('['.repeat(200_000) + 'x');
+  assert.equal(deep.line, 1);
+});
+
 void test('valid JSON parses as JSON.parse does', () => {
   assert.deepEqual(parseJsonText('{"a":[1,{"b":null}]}'), { a: [1, { b: null }] });
 });

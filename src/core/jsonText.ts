@@ -37,9 +37,106 @@ export function parseJsonText(text: string): unknown {
     // V8 (Node 20+, Chromium): "<reason> in JSON at position N" (newer ones add "(line L column C)");
     // "Unexpected end of JSON input" has no position: the end of the text is where it stopped.
     const at = /^(.*?)(?: in JSON)? at position (\d+)/.exec(message);
-    const offset = at ? Number(at[2]) : text.length;
-    const reason = (at?.[1] ?? message).replace(/^JSON\.parse: /, '').trim() || 'not JSON';
+    // "Unexpected token 'g', "garbage" is not valid JSON" names no position: find it ourselves.
+    const token = at ? undefined : /^(Unexpected token '.*?'), .* is not valid JSON$/s.exec(message);
+    const offset = at ? Number(at[2]) : token ? firstErrorOffset(text) : text.length;
+    const reason = (at?.[1] ?? token?.[1] ?? message).replace(/^JSON\.parse: /, '').trim() || 'not JSON';
     const { line, column } = lineColumnAt(text, offset);
     throw new JsonTextError(reason, line, column, offset);
+  }
+}
+
+/**
+ * Offset of the first character that makes `text` not JSON (RFC 8259's grammar), for V8 messages
+ * that name the token but not where it is. Only called on text JSON.parse refused.
+ */
+function firstErrorOffset(text: string): number {
+  let i = 0;
+  const ws = (): void => {
+    while (i < text.length && ' \t\n\r'.includes(text[i] as string)) i++;
+  };
+  const fail = (at = i): never => {
+    throw new ScanStop(at);
+  };
+  const lit = (word: string): void => {
+    for (const ch of word) {
+      if (text[i] !== ch) fail();
+      i++;
+    }
+  };
+  const str = (): void => {
+    i++; // the opening quote
+    for (;;) {
+      const ch = text[i];
+      if (ch === undefined || ch < ' ') fail();
+      if (ch === '"') return void i++;
+      if (ch === '\\') {
+        i++;
+        if (text[i] === 'u') {
+          for (let k = 1; k <= 4; k++) if (!/[0-9a-fA-F]/.test(text[i + k] ?? '')) fail(i + k);
+          i += 5;
+        } else if ('"\\/bfnrt'.includes(text[i] ?? 'x')) i++;
+        else fail();
+      } else i++;
+    }
+  };
+  const num = (): void => {
+    const m = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/.exec(text.slice(i));
+    if (!m) fail();
+    i += (m as RegExpExecArray)[0].length;
+  };
+  const value = (): void => {
+    ws();
+    const ch = text[i];
+    if (ch === '{') {
+      i++;
+      ws();
+      if (text[i] === '}') return void i++;
+      for (;;) {
+        ws();
+        if (text[i] !== '"') fail();
+        str();
+        ws();
+        if (text[i] !== ':') fail();
+        i++;
+        value();
+        ws();
+        if (text[i] === '}') return void i++;
+        if (text[i] !== ',') fail();
+        i++;
+      }
+    }
+    if (ch === '[') {
+      i++;
+      ws();
+      if (text[i] === ']') return void i++;
+      for (;;) {
+        value();
+        ws();
+        if (text[i] === ']') return void i++;
+        if (text[i] !== ',') fail();
+        i++;
+      }
+    }
+    if (ch === '"') return str();
+    if (ch === 't') return lit('true');
+    if (ch === 'f') return lit('false');
+    if (ch === 'n') return lit('null');
+    if (ch === '-' || (ch !== undefined && ch >= '0' && ch <= '9')) return num();
+    fail();
+  };
+  try {
+    value();
+    ws();
+    return i < text.length ? i : text.length;
+  } catch (e) {
+    // Anything else is the call stack of absurdly deep nesting: fall back to the end of the text.
+    return e instanceof ScanStop ? e.at : text.length;
+  }
+}
+
+class ScanStop extends Error {
+  constructor(readonly at: number) {
+    super(`not JSON at ${at}`);
   }
 }
