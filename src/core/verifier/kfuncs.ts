@@ -22,21 +22,31 @@ type KfuncArg =
   | { kind: 'out'; size: number }
   | { kind: 'mem' }
   | { kind: 'size' }
-  | { kind: 'release' }
-  | { kind: 'trusted' }
+  | { kind: 'release'; struct: KernelStruct }
+  | { kind: 'trusted'; struct: KernelStruct }
   | { kind: 'scalar' };
+
+/**
+ * The kernel structs these kfuncs hand out and take. The kernel matches them exactly
+ * (process_kf_arg_ptr_to_btf_id → btf_struct_ids_match with strict_type_match): an nf_conn___init
+ * (a new allocation) is not an nf_conn (a confirmed entry), although it starts with one.
+ */
+type KernelStruct = 'nf_conn' | 'nf_conn___init';
 
 export interface KfuncProto {
   args: KfuncArg[];
   /** int: a scalar; acquire: a referenced PTR_TO_BTF_ID or NULL (KF_ACQUIRE | KF_RET_NULL); void. */
   ret: 'int' | 'acquire' | 'void';
+  /** The struct an `acquire` kfunc's pointer points to. */
+  retStruct?: KernelStruct;
 }
 
 const ctx: KfuncArg = { kind: 'ctx' };
 const mem: KfuncArg = { kind: 'mem' };
 const size: KfuncArg = { kind: 'size' };
 const out = (n: number): KfuncArg => ({ kind: 'out', size: n });
-const trusted: KfuncArg = { kind: 'trusted' };
+const trusted = (struct: KernelStruct): KfuncArg => ({ kind: 'trusted', struct });
+const release = (struct: KernelStruct): KfuncArg => ({ kind: 'release', struct });
 const scalar: KfuncArg = { kind: 'scalar' };
 
 /** By name: the XDP metadata kfuncs (bpf_xdp_metadata_kfunc_ids) and conntrack's XDP set. */
@@ -44,15 +54,16 @@ const KFUNCS: ReadonlyMap<string, KfuncProto> = new Map([
   ['bpf_xdp_metadata_rx_timestamp', { args: [ctx, out(8)], ret: 'int' }],
   ['bpf_xdp_metadata_rx_hash', { args: [ctx, out(4), out(4)], ret: 'int' }],
   ['bpf_xdp_metadata_rx_vlan_tag', { args: [ctx, out(2), out(2)], ret: 'int' }],
-  ['bpf_xdp_ct_lookup', { args: [ctx, mem, size, mem, size], ret: 'acquire' }],
-  ['bpf_xdp_ct_alloc', { args: [ctx, mem, size, mem, size], ret: 'acquire' }],
-  ['bpf_ct_release', { args: [{ kind: 'release' }], ret: 'void' }],
+  ['bpf_xdp_ct_lookup', { args: [ctx, mem, size, mem, size], ret: 'acquire', retStruct: 'nf_conn' }],
+  ['bpf_xdp_ct_alloc', { args: [ctx, mem, size, mem, size], ret: 'acquire', retStruct: 'nf_conn___init' }],
+  ['bpf_ct_release', { args: [release('nf_conn')], ret: 'void' }],
   // KF_ACQUIRE | KF_RET_NULL | KF_RELEASE: the nf_conn___init goes, an nf_conn (or NULL) comes.
-  ['bpf_ct_insert_entry', { args: [{ kind: 'release' }], ret: 'acquire' }],
-  ['bpf_ct_set_timeout', { args: [trusted, scalar], ret: 'void' }],
-  ['bpf_ct_change_timeout', { args: [trusted, scalar], ret: 'int' }],
-  ['bpf_ct_set_status', { args: [trusted, scalar], ret: 'int' }],
-  ['bpf_ct_change_status', { args: [trusted, scalar], ret: 'int' }],
+  ['bpf_ct_insert_entry', { args: [release('nf_conn___init')], ret: 'acquire', retStruct: 'nf_conn' }],
+  // Set_* change a new allocation, change_* a confirmed entry (nf_conntrack_bpf.c's prototypes).
+  ['bpf_ct_set_timeout', { args: [trusted('nf_conn___init'), scalar], ret: 'void' }],
+  ['bpf_ct_change_timeout', { args: [trusted('nf_conn'), scalar], ret: 'int' }],
+  ['bpf_ct_set_status', { args: [trusted('nf_conn___init'), scalar], ret: 'int' }],
+  ['bpf_ct_change_status', { args: [trusted('nf_conn'), scalar], ret: 'int' }],
 ]);
 
 /** The prototype of kfunc `name` (the VM's kfuncs take their argument counts from it). */
@@ -130,12 +141,14 @@ export function checkKfuncCall(env: VerifierEnv, st: VState, name: string, pc: n
       case 'release':
         if (reg.type !== 'btf_id' || reg.maybeNull)
           fail(`R${regno} must be referenced when passed to release function`);
+        structMatch(name, i, regno, reg, a.struct);
         releaseId = reg.refObjId;
         break;
       case 'trusted':
         // check_kfunc_args, KF_ARG_PTR_TO_BTF_ID of a trusted-args kfunc.
         if (reg.type === 'btf_id' && reg.maybeNull) fail(`Possibly NULL pointer passed to trusted arg${i}`);
         if (reg.type !== 'btf_id' || !reg.refObjId) fail(`R${regno} must be referenced or trusted`);
+        structMatch(name, i, regno, reg, a.struct);
         break;
       case 'scalar':
         if (reg.type !== 'scalar') fail(`R${regno} is not a scalar`);
@@ -157,10 +170,19 @@ export function checkKfuncCall(env: VerifierEnv, st: VState, name: string, pc: n
     markUnknown(r0);
     markRegKnown(r0, 0n);
     r0.type = 'btf_id';
+    r0.btfStruct = proto.retStruct;
     r0.maybeNull = true;
     const id = ++env.idGen;
     st.refs.push({ id, insn: pc });
     r0.id = id;
     r0.refObjId = id;
   }
+}
+
+/** process_kf_arg_ptr_to_btf_id: the pointer's struct must be the argument's (strict match). */
+function structMatch(name: string, i: number, regno: number, reg: Reg, want: KernelStruct): void {
+  if (reg.btfStruct !== undefined && reg.btfStruct !== want)
+    fail(
+      `kernel function ${name} args#${i} expected pointer to STRUCT ${want} but R${regno} has a pointer to STRUCT ${reg.btfStruct}`,
+    );
 }

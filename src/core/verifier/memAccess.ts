@@ -1,6 +1,7 @@
 // Memory access checks (verifier.c check_mem_access and what it calls): the context through
 // xdp_is_valid_access (net/core/filter.c), stack slots (check_stack_{read,write}_fixed_off),
 // packet (check_packet_access), map values and keys (check_map_access, check_mem_region_access).
+import { NF_CONN_6_18 } from '../xdp/nfConn';
 import { fail, regTypeStr } from './env';
 import type { VerifierEnv } from './env';
 import {
@@ -349,8 +350,12 @@ export function checkMemAccess(
     if (dst) markUnknown(dst);
   } else if (reg.type === 'btf_id' && !reg.maybeNull) {
     // check_ptr_to_btf_access: a kernel object's fields are read-only scalars here (its struct's
-    // layout is the kernel's BTF, not checked: any offset reads an unknown scalar).
-    if (t === 'write') fail('only read is supported');
+    // layout is the kernel's BTF, not checked: any offset reads an unknown scalar), except the
+    // conntrack entry's mark (env->ops->btf_struct_access).
+    if (t === 'write') {
+      if (reg.btfStruct === 'nf_conn' || reg.btfStruct === 'nf_conn___init') nfConnWrite(reg.off + off, size);
+      else fail('only read is supported');
+    }
     checkPtrOffReg(reg, regno, false);
     if (dst) markUnknown(dst);
   } else {
@@ -417,4 +422,16 @@ export function checkHelperMem(
     default:
       fail(`R${regno} invalid mem access '${regTypeStr(reg)}'`);
   }
+}
+
+/**
+ * _nf_conntrack_btf_struct_access: of an nf_conn (or nf_conn___init, the same layout) a program may
+ * write only `mark`, at its offset in the kernel's struct (6.18's, where CO-RE relocates it to).
+ */
+function nfConnWrite(off: number, size: number): void {
+  const mark = NF_CONN_6_18.mark as number;
+  if (off !== mark) fail(`no write support to nf_conn at off ${off}`);
+  const end = mark + 4;
+  if (off + size > end)
+    fail(`write access at off ${off} with size ${size} beyond the member of nf_conn ended at ${end}`);
 }

@@ -102,6 +102,8 @@ export class Reg {
   /** A dynptr slice (PTR_TO_MEM): the dynptr's id (dynptr_id) and its DYNPTR_TYPE_* flag. */
   dynptrId = 0;
   dynptrKind: 'local' | 'ringbuf' | 'skb' | 'xdp' | undefined = undefined;
+  /** PTR_TO_BTF_ID from a kfunc: the kernel struct it points to (btf_id), e.g. 'nf_conn'. */
+  btfStruct: string | undefined = undefined;
 
   get umin(): bigint {
     return toU64(this.uminH, this.uminL);
@@ -194,6 +196,7 @@ export class Reg {
     this.precise = o.precise;
     this.dynptrId = o.dynptrId;
     this.dynptrKind = o.dynptrKind;
+    this.btfStruct = o.btfStruct;
   }
 
   isPointer(): boolean {
@@ -299,6 +302,7 @@ export function markUnknown(r: Reg): void {
   r.precise = false;
   r.dynptrId = 0;
   r.dynptrKind = undefined;
+  r.btfStruct = undefined;
   r.varOff = TNUM_UNKNOWN;
   mark64Unbounded(r);
   mark32Unbounded(r);

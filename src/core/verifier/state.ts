@@ -262,6 +262,7 @@ function regsafe(old: Reg, cur: Reg, ids: IdMap, exact: boolean): boolean {
     default:
       return (
         old.off === cur.off &&
+        old.btfStruct === cur.btfStruct &&
         old.map === cur.map &&
         old.memSize === cur.memSize &&
         sameBounds(old, cur) &&
