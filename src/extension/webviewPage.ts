@@ -16,6 +16,12 @@ export interface WebviewPageOptions {
   readonly preludeScripts?: readonly string[];
   /** Initial content of #root. */
   readonly placeholder?: string;
+  /**
+   * The bundle's text, to inline instead of loading `scriptUri`: code-server serves webview
+   * resources through a service worker, which the first webview of a new browser profile can miss
+   * (the page then stays on its placeholder; seen with the Run result panel in a fresh window).
+   */
+  readonly inlineBundle?: string;
 }
 
 /** Escapes a value for a double-quoted HTML attribute. */
@@ -43,8 +49,16 @@ ${o.head ?? ''}
 <body>
 <div id="root">${o.placeholder ?? ''}</div>
 ${prelude}
-<script nonce="${o.nonce}" src="${htmlAttr(o.scriptUri)}"></script>
+${
+  o.inlineBundle !== undefined
+    ? `<script nonce="${o.nonce}">${scriptText(o.inlineBundle)}</script>`
+    : `<script nonce="${o.nonce}" src="${htmlAttr(o.scriptUri)}"></script>`
+}
 </body>
 </html>
 `;
 }
+
+/** Script text safe inside <script>…</script>: no end tag or comment opener can end it early. */
+export const scriptText = (js: string): string =>
+  js.replace(/<\/(script)/gi, '<\\/$1').replace(/<!--/g, '<\\!--');
