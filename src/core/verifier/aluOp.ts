@@ -5,19 +5,8 @@ import type { Insn } from '../vm/isa';
 import { fail, regTypeStr } from './env';
 import type { VerifierEnv } from './env';
 import { BPF_MAX_VAR_OFF } from './memAccess';
-import {
-  coerceRegToSizeSx,
-  coerceSubregToSizeSx,
-  mark32Unbounded,
-  markKnown,
-  markKnownP,
-  markUnknown,
-  Reg,
-  regBoundsSync,
-  regWidth,
-  S64_MIN,
-  zext32To64,
-} from './regState';
+import { mark32Unbounded, markKnown, markKnownP, markUnknown, Reg, regWidth, S64_MIN } from './regState';
+import { coerceRegToSizeSx, coerceSubregToSizeSx, regBoundsSync, zext32To64 } from './regBounds';
 import { adjustScalarMinMaxVals } from './scalarAlu';
 import { markPrecise } from './precision';
 import type { VState } from './state';

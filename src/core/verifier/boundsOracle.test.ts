@@ -9,6 +9,7 @@ import * as OR from './bigintOracle/regState';
 import * as OA from './bigintOracle/scalarAlu';
 import * as OT from './bigintOracle/tnum';
 import * as NC from './condJmp';
+import * as NB from './regBounds';
 import * as NR from './regState';
 import * as NA from './scalarAlu';
 import * as NT from './tnum';
@@ -232,7 +233,7 @@ function lockstep(seed: number, steps: number): void {
       sameReg(d, `${what} refine op ${eop.toString(16)} is32 ${is32} (dst)`);
       sameReg(s, `${what} refine op ${eop.toString(16)} is32 ${is32} (src)`);
       const dead = OR.boundsInvalid(d.o) || OR.boundsInvalid(s.o);
-      assert.equal(NR.boundsInvalid(d.n) || NR.boundsInvalid(s.n), dead, `${what} dead branch`);
+      assert.equal(NB.boundsInvalid(d.n) || NB.boundsInvalid(s.n), dead, `${what} dead branch`);
       if (dead) {
         pool[i] = fresh(g);
         const j = pool.indexOf(s);
@@ -241,7 +242,7 @@ function lockstep(seed: number, steps: number): void {
     } else {
       const size = [1, 2, 4, 8][g.int(4)] as number;
       OR.coerceRegToSize(d.o, size);
-      NR.coerceRegToSize(d.n, size);
+      NB.coerceRegToSize(d.n, size);
       sameReg(d, `${what} coerce ${size}`);
     }
     if (g.int(40) === 0) pool[g.int(pool.length)] = fresh(g);

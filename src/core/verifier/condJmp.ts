@@ -17,9 +17,9 @@ import {
   markUnknown,
   raiseSmin,
   raiseUmin,
-  regBoundsSync,
   Reg as RegClass,
 } from './regState';
+import { regBoundsSync } from './regBounds';
 import { P, add64, maxU32, minU32, sle, slt, sub64, ule, ult } from './pair64';
 import type { VState } from './state';
 import { mayPointToSpinLock } from './spinLock';

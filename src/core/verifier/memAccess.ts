@@ -6,8 +6,6 @@ import { fail, regTypeStr } from './env';
 import type { VerifierEnv } from './env';
 import {
   Reg,
-  coerceRegToSize,
-  coerceRegToSizeSx,
   isNullReg,
   markConstZero,
   markKnown,
@@ -16,6 +14,7 @@ import {
   regWidth,
   S64_MIN,
 } from './regState';
+import { coerceRegToSize, coerceRegToSizeSx } from './regBounds';
 import type { FuncState, VState } from './state';
 import {
   BPF_REG_SIZE,

@@ -3,18 +3,8 @@
 // are (hi, lo) pairs of int32 words (pair64.ts), 32-bit ones int32 bit patterns.
 import * as I from '../vm/isa';
 import type { Reg } from './regState';
-import {
-  lowerUmax,
-  mark32Unbounded,
-  mark64Unbounded,
-  markKnownP,
-  markUnknown,
-  raiseUmin,
-  regBoundsSync,
-  updateReg32Bounds,
-  updateRegBounds,
-  zext32To64,
-} from './regState';
+import { lowerUmax, mark32Unbounded, mark64Unbounded, markKnownP, markUnknown, raiseUmin } from './regState';
+import { regBoundsSync, updateReg32Bounds, updateRegBounds, zext32To64 } from './regBounds';
 import {
   P,
   add64,

@@ -1,0 +1,310 @@
+// The kernel's bounds bookkeeping over one register (verifier.c): __update_reg_bounds, the
+// __reg_deduce_bounds family and reg_bounds_sync that keep the five views (u64/s64/u32/s32 and the
+// tnum) consistent, the sanity check, and coerce_reg_to_size and its sign-extending twins.
+// Split from regState.ts, which holds the register itself and its marks.
+import { maxU32, minU32, sle, slt, ule, ult } from './pair64';
+import type { Reg } from './regState';
+import {
+  S32_MAX,
+  S32_MIN,
+  lowerSmax,
+  lowerUmax,
+  mark32Unbounded,
+  mark64Unbounded,
+  markKnown,
+  raiseSmin,
+  raiseUmin,
+  u32,
+  u64,
+} from './regState';
+import {
+  TNUM_UNKNOWN,
+  Tnum as TnumClass,
+  tnumCast,
+  tnumIntersect,
+  tnumIsConst,
+  tnumRange32,
+  tnumRangeP,
+  tnumSubreg,
+} from './tnum';
+
+/** Word patterns of the unbounded 32-bit views (as regState.ts keeps them: int32 bit patterns). */
+const U32 = -1;
+const S32MIN = -0x80000000;
+const S32MAX = 0x7fffffff;
+
+/** __update_reg32_bounds */
+export function updateReg32Bounds(r: Reg): void {
+  const vl = r.varOff.vl;
+  const ml = r.varOff.ml;
+  r.smin32 = Math.max(r.smin32, vl | (ml & 0x80000000));
+  r.smax32 = Math.min(r.smax32, vl | (ml & 0x7fffffff));
+  r.umin32 = maxU32(r.umin32, vl);
+  r.umax32 = minU32(r.umax32, vl | ml);
+}
+
+/** __update_reg64_bounds */
+export function updateReg64Bounds(r: Reg): void {
+  const t = r.varOff;
+  raiseSmin(r, t.vh | (t.mh & 0x80000000), t.vl);
+  lowerSmax(r, t.vh | (t.mh & 0x7fffffff), t.vl | t.ml);
+  raiseUmin(r, t.vh, t.vl);
+  lowerUmax(r, t.vh | t.mh, t.vl | t.ml);
+}
+
+export function updateRegBounds(r: Reg): void {
+  updateReg32Bounds(r);
+  updateReg64Bounds(r);
+}
+
+/** __reg32_deduce_bounds */
+function reg32DeduceBounds(r: Reg): void {
+  if (r.uminH === r.umaxH) {
+    r.umin32 = maxU32(r.umin32, r.uminL);
+    r.umax32 = minU32(r.umax32, r.umaxL);
+    if (r.uminL <= r.umaxL) {
+      r.smin32 = Math.max(r.smin32, r.uminL);
+      r.smax32 = Math.min(r.smax32, r.umaxL);
+    }
+  }
+  if (r.sminH === r.smaxH) {
+    r.umin32 = maxU32(r.umin32, r.sminL);
+    r.umax32 = minU32(r.umax32, r.smaxL);
+    if (r.sminL <= r.smaxL) {
+      r.smin32 = Math.max(r.smin32, r.sminL);
+      r.smax32 = Math.min(r.smax32, r.smaxL);
+    }
+  }
+  if (((r.uminH + 1) | 0) === r.umaxH && r.uminL < 0 && r.umaxL >= 0) {
+    r.smin32 = Math.max(r.smin32, r.uminL);
+    r.smax32 = Math.min(r.smax32, r.umaxL);
+  }
+  if (((r.sminH + 1) | 0) === r.smaxH && r.sminL < 0 && r.smaxL >= 0) {
+    r.smin32 = Math.max(r.smin32, r.sminL);
+    r.smax32 = Math.min(r.smax32, r.smaxL);
+  }
+  if (r.umin32 <= r.umax32) {
+    r.smin32 = Math.max(r.smin32, r.umin32);
+    r.smax32 = Math.min(r.smax32, r.umax32);
+  }
+  if (r.smin32 >>> 0 <= r.smax32 >>> 0) {
+    r.umin32 = maxU32(r.smin32, r.umin32);
+    r.umax32 = minU32(r.smax32, r.umax32);
+  }
+}
+
+/** __reg64_deduce_bounds */
+function reg64DeduceBounds(r: Reg): void {
+  if (sle(r.uminH, r.uminL, r.umaxH, r.umaxL)) {
+    raiseSmin(r, r.uminH, r.uminL);
+    lowerSmax(r, r.umaxH, r.umaxL);
+  }
+  if (ule(r.sminH, r.sminL, r.smaxH, r.smaxL)) {
+    raiseUmin(r, r.sminH, r.sminL);
+    lowerUmax(r, r.smaxH, r.smaxL);
+  } else if (ult(r.umaxH, r.umaxL, r.sminH, r.sminL)) {
+    r.sminH = r.uminH;
+    r.sminL = r.uminL;
+    lowerUmax(r, r.smaxH, r.smaxL);
+  } else if (ult(r.smaxH, r.smaxL, r.uminH, r.uminL)) {
+    r.smaxH = r.umaxH;
+    r.smaxL = r.umaxL;
+    raiseUmin(r, r.sminH, r.sminL);
+  }
+}
+
+/** __reg_deduce_mixed_bounds */
+function regDeduceMixedBounds(r: Reg): void {
+  raiseUmin(r, r.uminH, r.umin32);
+  lowerUmax(r, r.umaxH, r.umax32);
+  raiseSmin(r, r.sminH, r.umin32);
+  lowerSmax(r, r.smaxH, r.umax32);
+  if (r.smin32 >= 0 && sle(U32, S32MIN, r.sminH, r.sminL) && sle(r.smaxH, r.smaxL, 0, 0x7fffffff)) {
+    const maxH = r.smax32 < 0 ? U32 : 0;
+    r.sminH = r.uminH = 0;
+    r.sminL = r.uminL = r.smin32;
+    r.smaxH = r.umaxH = maxH;
+    r.smaxL = r.umaxL = r.smax32;
+    r.varOff = tnumIntersect(r.varOff, tnumRangeP(r.sminH, r.sminL, r.smaxH, r.smaxL));
+  }
+}
+
+function regDeduceBounds(r: Reg): void {
+  reg32DeduceBounds(r);
+  reg64DeduceBounds(r);
+  regDeduceMixedBounds(r);
+}
+
+/** __reg_bound_offset */
+function regBoundOffset(r: Reg): void {
+  const v64 = tnumIntersect(r.varOff, tnumRangeP(r.uminH, r.uminL, r.umaxH, r.umaxL));
+  const v32 = tnumIntersect(tnumSubreg(v64), tnumRange32(r.umin32, r.umax32));
+  // tnum_or(tnum_clear_subreg(var64_off), var32_off)
+  const vl = v32.vl;
+  r.varOff = new TnumClass(v64.vh, vl, v64.mh & ~v64.vh, v32.ml & ~vl);
+}
+
+/** reg_bounds_sync */
+export function regBoundsSync(r: Reg): void {
+  if (boundsSettled(r)) return;
+  updateRegBounds(r);
+  regDeduceBounds(r);
+  regDeduceBounds(r);
+  regBoundOffset(r);
+  updateRegBounds(r);
+}
+
+/**
+ * A constant whose every bound is that constant, or a fully unknown scalar: reg_bounds_sync would
+ * change nothing (a shortcut for the commonest registers).
+ */
+function boundsSettled(r: Reg): boolean {
+  const t = r.varOff;
+  if (t.mh === U32 && t.ml === U32)
+    return (
+      r.uminH === 0 &&
+      r.uminL === 0 &&
+      r.umaxH === U32 &&
+      r.umaxL === U32 &&
+      r.sminH === S32MIN &&
+      r.sminL === 0 &&
+      r.smaxH === 0x7fffffff &&
+      r.smaxL === U32 &&
+      r.umin32 === 0 &&
+      r.umax32 === U32 &&
+      r.smin32 === S32MIN &&
+      r.smax32 === S32MAX
+    );
+  if (t.mh !== 0 || t.ml !== 0) return false;
+  const h = t.vh;
+  const l = t.vl;
+  return (
+    r.uminH === h &&
+    r.uminL === l &&
+    r.umaxH === h &&
+    r.umaxL === l &&
+    r.sminH === h &&
+    r.sminL === l &&
+    r.smaxH === h &&
+    r.smaxL === l &&
+    r.umin32 === l &&
+    r.umax32 === l &&
+    r.smin32 === l &&
+    r.smax32 === l
+  );
+}
+
+/** Bounds that cannot hold (a dead branch): reg_bounds_sanity_check's condition. */
+export function boundsInvalid(r: Reg): boolean {
+  const t = r.varOff;
+  return (
+    ult(r.umaxH, r.umaxL, r.uminH, r.uminL) ||
+    slt(r.smaxH, r.smaxL, r.sminH, r.sminL) ||
+    r.umin32 >>> 0 > r.umax32 >>> 0 ||
+    r.smin32 > r.smax32 ||
+    (tnumIsConst(t) && (ult(t.vh, t.vl, r.uminH, r.uminL) || ult(r.umaxH, r.umaxL, t.vh, t.vl))) ||
+    (t.vh & t.mh) !== 0 ||
+    (t.vl & t.ml) !== 0
+  );
+}
+
+/** __reg_assign_32_into_64 */
+export function regAssign32Into64(r: Reg): void {
+  r.uminH = 0;
+  r.uminL = r.umin32;
+  r.umaxH = 0;
+  r.umaxL = r.umax32;
+  r.smaxH = 0;
+  r.smaxL = r.smin32 >= 0 && r.smax32 >= 0 ? r.smax32 : U32;
+  r.sminH = 0;
+  r.sminL = r.smin32 >= 0 ? r.smin32 : 0;
+}
+
+/** zext_32_to_64 */
+export function zext32To64(r: Reg): void {
+  r.varOff = tnumSubreg(r.varOff);
+  regAssign32Into64(r);
+}
+
+/** coerce_reg_to_size: truncate to `size` bytes, zero-extended. */
+export function coerceRegToSize(r: Reg, size: number): void {
+  r.varOff = tnumCast(r.varOff, size);
+  const bits = size * 8;
+  if (bits < 64) {
+    if (bits >= 32) {
+      const hm = bits === 32 ? 0 : ((1 << (bits - 32)) - 1) | 0;
+      if ((r.uminH & ~hm) === (r.umaxH & ~hm)) {
+        r.uminH &= hm;
+        r.umaxH &= hm;
+      } else {
+        r.uminH = r.uminL = 0;
+        r.umaxH = hm;
+        r.umaxL = U32;
+      }
+    } else {
+      const lm = ((1 << bits) - 1) | 0;
+      if (r.uminH === r.umaxH && (r.uminL & ~lm) === (r.umaxL & ~lm)) {
+        r.uminH = r.umaxH = 0;
+        r.uminL &= lm;
+        r.umaxL &= lm;
+      } else {
+        r.uminH = r.uminL = r.umaxH = 0;
+        r.umaxL = lm;
+      }
+    }
+  }
+  r.sminH = r.uminH;
+  r.sminL = r.uminL;
+  r.smaxH = r.umaxH;
+  r.smaxL = r.umaxL;
+  if (size < 4) {
+    r.umin32 = r.uminL;
+    r.umax32 = r.umaxL;
+    r.smin32 = r.uminL;
+    r.smax32 = r.umaxL;
+  } else if (size === 4) {
+    r.umin32 = r.uminL;
+    r.umax32 = r.umaxL;
+    r.smin32 = S32MIN;
+    r.smax32 = S32MAX;
+    updateReg32Bounds(r);
+  }
+  regBoundsSync(r);
+}
+
+/** coerce_reg_to_size_sx (simplified: exact for constants, else the sign-extended range). */
+export function coerceRegToSizeSx(r: Reg, size: number): void {
+  const bits = size * 8;
+  if (tnumIsConst(r.varOff)) {
+    markKnown(r, u64(BigInt.asIntN(bits, r.varOff.value)));
+    return;
+  }
+  const lo = -(1n << BigInt(bits - 1));
+  const hi = (1n << BigInt(bits - 1)) - 1n;
+  r.varOff = TNUM_UNKNOWN;
+  mark64Unbounded(r);
+  mark32Unbounded(r);
+  r.smin = lo;
+  r.smax = hi;
+  if (size < 8) {
+    r.s32min = lo > S32_MIN ? lo : S32_MIN;
+    r.s32max = hi < S32_MAX ? hi : S32_MAX;
+  }
+  regBoundsSync(r);
+}
+
+/** coerce_subreg_to_size_sx for 32-bit movsx: sign-extend into the low 32 bits, zero the upper. */
+export function coerceSubregToSizeSx(r: Reg, size: number): void {
+  const bits = size * 8;
+  if (tnumIsConst(r.varOff)) {
+    markKnown(r, u32(BigInt.asIntN(bits, r.varOff.value)));
+    return;
+  }
+  r.varOff = TNUM_UNKNOWN;
+  mark64Unbounded(r);
+  mark32Unbounded(r);
+  r.s32min = -(1n << BigInt(bits - 1));
+  r.s32max = (1n << BigInt(bits - 1)) - 1n;
+  zext32To64(r);
+  regBoundsSync(r);
+}
