@@ -428,9 +428,11 @@ export function setMinMax(r1: Reg, r2: Reg, op: number, is32: boolean): void {
 /** sync_linked_regs: every scalar with the same id takes the refined value. */
 function syncLinked(st: VState, known: Reg): void {
   if (known.type !== 'scalar' || !known.id) return;
-  st.forEachReg((r) => {
-    if (r !== known && r.type === 'scalar' && r.id === known.id) r.assign(known);
-  });
+  const id = known.id;
+  st.forEachRegWhere(
+    (r) => r !== known && r.type === 'scalar' && r.id === id,
+    (r) => r.assign(known),
+  );
 }
 
 /** find_good_pkt_pointers */
@@ -440,9 +442,12 @@ function findGoodPktPointers(st: VState, dst: Reg, rightOpen: boolean): void {
   if (dst.umaxH !== 0 || umax > MAX_PACKET_OFF || umax + dst.off > MAX_PACKET_OFF) return;
   const newRange = dst.off + (rightOpen ? 1 : 0);
   const { type, id } = dst;
-  st.forEachReg((r) => {
-    if (r.type === type && r.id === id && r.range < newRange) r.range = newRange;
-  });
+  st.forEachRegWhere(
+    (r) => r.type === type && r.id === id && r.range < newRange,
+    (r) => {
+      r.range = newRange;
+    },
+  );
 }
 
 /** mark_pkt_end */
@@ -510,24 +515,26 @@ function matchPktPointers(insn: Insn, d: Reg, s: Reg, self: VState, other: VStat
 
 /** mark_ptr_or_null_regs */
 function markPtrOrNull(st: VState, id: number, isNull: boolean): void {
-  st.forEachReg((r) => {
-    if (!r.maybeNull || r.id !== id) return;
-    if (isNull) {
-      if (r.refObjId === id) {
-        const k = st.refs.findIndex((ref) => ref.id === id);
-        if (k >= 0) st.refs.splice(k, 1);
+  st.forEachRegWhere(
+    (r) => r.maybeNull && r.id === id,
+    (r) => {
+      if (isNull) {
+        if (r.refObjId === id) {
+          const k = st.refs.findIndex((ref) => ref.id === id);
+          if (k >= 0) st.refs.splice(k, 1);
+        }
+        markUnknown(r);
+        markKnownP(r, 0, 0);
+        return;
       }
-      markUnknown(r);
-      markKnownP(r, 0, 0);
-      return;
-    }
-    r.maybeNull = false;
-    if (r.type === 'map_value' && r.map?.inner) {
-      r.type = 'map_ptr';
-      r.map = r.map.inner;
-    }
-    if (!mayPointToSpinLock(r)) r.id = 0;
-  });
+      r.maybeNull = false;
+      if (r.type === 'map_value' && r.map?.inner) {
+        r.type = 'map_ptr';
+        r.map = r.map.inner;
+      }
+      if (!mayPointToSpinLock(r)) r.id = 0;
+    },
+  );
 }
 
 export interface JmpOutcome {
