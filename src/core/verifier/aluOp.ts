@@ -5,13 +5,13 @@ import type { Insn } from '../vm/isa';
 import { fail, regTypeStr } from './env';
 import type { VerifierEnv } from './env';
 import { BPF_MAX_VAR_OFF } from './memAccess';
-import { mark32Unbounded, markKnown, markKnownP, markUnknown, Reg, regWidth, S64_MIN } from './regState';
+import { mark32Unbounded, markKnown, markKnownP, markUnknown, Reg, regWidth } from './regState';
 import { coerceRegToSizeSx, coerceSubregToSizeSx, regBoundsSync, zext32To64 } from './regBounds';
 import { adjustScalarMinMaxVals } from './scalarAlu';
 import { markPrecise } from './precision';
 import type { VState } from './state';
 import { tnumAdd, tnumIsConst, tnumSub } from './tnum';
-import { P, add64, sAddOverflows, sSubOverflows, sub64, ult } from './pair64';
+import { P, add64, sAddOverflows, sle, slt, sSubOverflows, sub64, toS64, ult } from './pair64';
 
 const ALU_NAMES: Record<number, string> = {
   0x00: '+=',
@@ -33,7 +33,7 @@ const ALU_NAMES: Record<number, string> = {
 /** check_reg_arg(SRC_OP) */
 export function readReg(st: VState, regno: number): Reg {
   if (regno > 10) fail(`R${regno} is invalid`);
-  const r = st.cur.regs[regno] as Reg;
+  const r = st.cur.reg(regno);
   if (r.type === 'not_init') fail(`R${regno} !read_ok`);
   return r;
 }
@@ -42,20 +42,32 @@ export function readReg(st: VState, regno: number): Reg {
 export function writeReg(st: VState, regno: number): Reg {
   if (regno > 10) fail(`R${regno} is invalid`);
   if (regno === 10) fail('frame pointer is read only');
-  return st.cur.regs[regno] as Reg;
+  return st.cur.reg(regno);
 }
 
-/** check_reg_sane_offset */
+/** s64 (h, l) ≥ BPF_MAX_VAR_OFF or ≤ -BPF_MAX_VAR_OFF (check_reg_sane_offset's limits). */
+const beyondVarOff = (h: number, l: number): boolean =>
+  sle(0, BPF_MAX_VAR_OFF, h, l) || sle(h, l, -1, -BPF_MAX_VAR_OFF);
+
+/** Scratch registers of this file (each used only between its assign and the end of one check). */
+const IMM = new Reg();
+const SRC_COPY = new Reg();
+const OFF_COPY = new Reg();
+const PTR_COPY = new Reg();
+
+/** s64 pair as a Number (exact for |v| < 2^53; callers use it only for small values). */
+const toNum = (h: number, l: number): number => h * 0x100000000 + (l >>> 0);
+
+/** check_reg_sane_offset (on the int32 pairs: BigInts only for a message). */
 function saneOffset(r: Reg, type: string): void {
-  const known = tnumIsConst(r.varOff);
-  const val = BigInt.asIntN(64, r.varOff.value);
-  const lim = BigInt(BPF_MAX_VAR_OFF);
-  if (known && (val >= lim || val <= -lim)) fail(`math between ${type} pointer and ${val} is not allowed`);
+  const t = r.varOff;
+  if (t.mh === 0 && t.ml === 0 && beyondVarOff(t.vh, t.vl))
+    fail(`math between ${type} pointer and ${toS64(t.vh, t.vl)} is not allowed`);
   if (r.off >= BPF_MAX_VAR_OFF || r.off <= -BPF_MAX_VAR_OFF)
     fail(`${type} pointer offset ${r.off} is not allowed`);
-  if (r.smin === S64_MIN)
+  if (r.sminH === -0x80000000 && r.sminL === 0)
     fail(`math between ${type} pointer and register with unbounded min value is not allowed`);
-  if (r.smin >= lim || r.smin <= -lim) fail(`value ${r.smin} makes ${type} pointer be out of bounds`);
+  if (beyondVarOff(r.sminH, r.sminL)) fail(`value ${r.smin} makes ${type} pointer be out of bounds`);
 }
 
 /** adjust_ptr_min_max_vals' BPF_ADD bounds: s64 and u64 sums, unbounded on overflow. */
@@ -122,9 +134,10 @@ function mark64UUnbounded(r: Reg): void {
 function adjustPtr(env: VerifierEnv, insn: Insn, dst: Reg, ptr: Reg, offIn: Reg): void {
   const op = insn.op & 0xf0;
   const dr = insn.dst;
-  const off = offIn.clone();
+  // Copies (dst may be either operand's register) into scratch registers: no allocation per insn.
+  const off = OFF_COPY;
+  off.assign(offIn);
   const known = tnumIsConst(off.varOff);
-  const { smin: sminV, smax: smaxV, umin: uminV, umax: umaxV } = off;
   if ((insn.op & 7) !== I.BPF_ALU64) {
     if (op === I.ALU_SUB) return markUnknown(dst);
     fail(`R${dr} 32-bit pointer arithmetic prohibited`);
@@ -143,12 +156,19 @@ function adjustPtr(env: VerifierEnv, insn: Insn, dst: Reg, ptr: Reg, offIn: Reg)
       break;
     default:
       // CONST_PTR_TO_MAP: only `+= 0` (smin_val is the known value).
-      if (ptr.type === 'map_ptr' && known && sminV === 0n && op === I.ALU_ADD) break;
+      if (ptr.type === 'map_ptr' && known && off.sminH === 0 && off.sminL === 0 && op === I.ALU_ADD) break;
       fail(`R${dr} pointer arithmetic on ${regTypeStr(ptr)} prohibited`);
   }
-  if ((known && (sminV !== smaxV || uminV !== umaxV)) || sminV > smaxV || uminV > umaxV)
+  const sminEqSmax = off.sminH === off.smaxH && off.sminL === off.smaxL;
+  const uminEqUmax = off.uminH === off.umaxH && off.uminL === off.umaxL;
+  if (
+    (known && (!sminEqSmax || !uminEqUmax)) ||
+    slt(off.smaxH, off.smaxL, off.sminH, off.sminL) ||
+    ult(off.umaxH, off.umaxL, off.uminH, off.uminL)
+  )
     return markUnknown(dst);
-  const p = ptr.clone();
+  const p = PTR_COPY;
+  p.assign(ptr);
   const typeS = regTypeStr(ptr);
   dst.assign(p);
   saneOffset(off, typeS);
@@ -156,9 +176,11 @@ function adjustPtr(env: VerifierEnv, insn: Insn, dst: Reg, ptr: Reg, offIn: Reg)
   mark32Unbounded(dst);
   switch (op) {
     case I.ALU_ADD: {
-      const sum = BigInt(p.off) + sminV;
-      if (known && sum === BigInt.asIntN(32, sum)) {
-        dst.off = Number(sum);
+      // A known offset (|smin| < BPF_MAX_VAR_OFF after check_reg_sane_offset) folds into off
+      // while the sum fits in s32: a Number is exact here.
+      const sum = p.off + toNum(off.sminH, off.sminL);
+      if (known && sum === (sum | 0)) {
+        dst.off = sum;
         break;
       }
       addBounds(dst, p, off);
@@ -172,16 +194,16 @@ function adjustPtr(env: VerifierEnv, insn: Insn, dst: Reg, ptr: Reg, offIn: Reg)
     case I.ALU_SUB: {
       if (dst === offIn) fail(`R${dr} tried to subtract pointer from scalar`);
       if (p.type === 'stack') fail(`R${dr} subtraction from stack pointer prohibited`);
-      const diff = BigInt(p.off) - sminV;
-      if (known && diff === BigInt.asIntN(32, diff)) {
-        dst.off = Number(diff);
+      const diff = p.off - toNum(off.sminH, off.sminL);
+      if (known && diff === (diff | 0)) {
+        dst.off = diff;
         break;
       }
       subBounds(dst, p, off);
       dst.varOff = tnumSub(p.varOff, off.varOff);
       if (p.isPkt()) {
         dst.id = ++env.idGen;
-        if (sminV < 0n) dst.range = 0;
+        if (off.sminH < 0) dst.range = 0;
       }
       break;
     }
@@ -201,7 +223,6 @@ export function checkAluOp(env: VerifierEnv, st: VState, insn: Insn): void {
   const op = insn.op & 0xf0;
   const alu64 = (insn.op & 7) === I.BPF_ALU64;
   const srcX = (insn.op & I.BPF_X) !== 0;
-  const regs = st.cur.regs;
   if (op === I.ALU_END || op === I.ALU_NEG) {
     if (op === I.ALU_NEG && (srcX || insn.src || insn.off || insn.imm)) fail('BPF_NEG uses reserved fields');
     if (op === I.ALU_END && (insn.src || insn.off || ![16, 32, 64].includes(insn.imm) || (alu64 && srcX)))
@@ -210,7 +231,8 @@ export function checkAluOp(env: VerifierEnv, st: VState, insn: Insn): void {
     writeReg(st, insn.dst);
     if (d.type !== 'scalar') return markUnknown(d);
     if (op === I.ALU_NEG) {
-      adjustScalarMinMaxVals(op, !alu64, d, d.clone());
+      SRC_COPY.assign(d);
+      adjustScalarMinMaxVals(op, !alu64, d, SRC_COPY);
       d.id = 0;
       return;
     }
@@ -298,7 +320,7 @@ export function checkAluOp(env: VerifierEnv, st: VState, insn: Insn): void {
     src = readReg(st, insn.src);
   } else {
     if (insn.src) fail('BPF_ALU uses reserved fields');
-    src = new Reg();
+    src = IMM;
     markUnknown(src);
     markKnownP(src, alu64 && insn.imm < 0 ? -1 : 0, insn.imm | 0);
   }
@@ -322,8 +344,14 @@ export function checkAluOp(env: VerifierEnv, st: VState, insn: Insn): void {
     if (srcX) markPrecise(env.insns, st, 1 << insn.src);
     return adjustPtr(env, insn, dst, dst, src);
   }
-  adjustScalarMinMaxVals(op, !alu64, dst, src.clone());
+  // adjust_scalar_min_max_vals takes src by value: it changes only dst, so a copy is needed only
+  // when both are one register (r1 += r1).
+  if (src === dst) {
+    SRC_COPY.assign(src);
+    src = SRC_COPY;
+  }
+  adjustScalarMinMaxVals(op, !alu64, dst, src);
   // adjust_reg_min_max_vals: the result is a new value, no longer linked to its copies.
   dst.id = 0;
-  if (regs[insn.dst] !== dst) throw new Error('register aliasing');
+  if (st.cur.peekReg(insn.dst) !== dst) throw new Error('register aliasing');
 }

@@ -452,7 +452,7 @@ function findGoodPktPointers(st: VState, dst: Reg, rightOpen: boolean): void {
 
 /** mark_pkt_end */
 function markPktEnd(st: VState, regno: number, open: boolean): void {
-  const r = st.cur.regs[regno] as Reg;
+  const r = st.cur.reg(regno);
   if (r.type !== 'pkt') return;
   r.range = open ? BEYOND_PKT_END : AT_PKT_END;
 }
@@ -469,8 +469,8 @@ function matchPktPointers(insn: Insn, d: Reg, s: Reg, self: VState, other: VStat
   const fwd = (d.type === 'pkt' && s.type === 'pkt_end') || (d.type === 'pkt_meta' && initPkt(s, 'pkt'));
   const back = (d.type === 'pkt_end' && s.type === 'pkt') || (initPkt(d, 'pkt') && s.type === 'pkt_meta');
   if (!fwd && !back) return false;
-  const dOther = other.cur.regs[insn.dst] as Reg;
-  const sOther = other.cur.regs[insn.src] as Reg;
+  const dOther = other.cur.reg(insn.dst);
+  const sOther = other.cur.reg(insn.src);
   switch (insn.op & 0xf0) {
     case I.JMP_JGT:
       if (fwd) {
@@ -543,6 +543,13 @@ export interface JmpOutcome {
   other?: VState;
 }
 
+/** The immediate operand and the copies each branch refines (scratch: no allocation per jump). */
+const IMM = new RegClass();
+const IMM_TAKEN = new RegClass();
+const IMM_FALL = new RegClass();
+const ONLY_JUMP: JmpOutcome = Object.freeze({ pred: 1 });
+const ONLY_FALL: JmpOutcome = Object.freeze({ pred: 0 });
+
 /** check_cond_jmp_op: refines `st` as the fall-through; returns the taken branch's state. */
 export function checkCondJmp(st: VState, insn: Insn, pc: number): JmpOutcome {
   const op = insn.op & 0xf0;
@@ -554,19 +561,26 @@ export function checkCondJmp(st: VState, insn: Insn, pc: number): JmpOutcome {
     src = readReg(st, insn.src);
   } else {
     if (insn.src !== 0) fail('BPF_JMP/JMP32 uses reserved fields');
-    src = new RegClass();
+    src = IMM;
     markUnknown(src);
     markKnownP(src, is32 || insn.imm >= 0 ? 0 : -1, insn.imm | 0);
   }
-  const dst = readReg(st, insn.dst);
+  let dst = readReg(st, insn.dst);
   void pc;
   const pred = isBranchTaken(dst, src, op, is32);
-  if (pred >= 0) return { pred };
+  if (pred >= 0) return pred ? ONLY_JUMP : ONLY_FALL;
   const other = st.clone();
-  const oDst = other.cur.regs[insn.dst] as Reg;
+  // The copy shares the registers: each side takes its own before refining it (FuncState.reg).
   const srcX = (insn.op & I.BPF_X) !== 0;
-  const oSrc = srcX ? (other.cur.regs[insn.src] as Reg) : src.clone();
-  const fSrc = srcX ? src : src.clone();
+  dst = st.cur.reg(insn.dst);
+  if (srcX) src = st.cur.reg(insn.src);
+  const oDst = other.cur.reg(insn.dst);
+  const oSrc = srcX ? other.cur.reg(insn.src) : IMM_TAKEN;
+  const fSrc = srcX ? src : IMM_FALL;
+  if (!srcX) {
+    IMM_TAKEN.assign(src);
+    IMM_FALL.assign(src);
+  }
   setMinMax(oDst, oSrc, op, is32);
   setMinMax(dst, fSrc, rev(op), is32);
   if (srcX && src.type === 'scalar' && src.id) {

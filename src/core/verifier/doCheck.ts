@@ -13,7 +13,7 @@ import { checkHelperCall } from './helperCall';
 import { checkKfuncCall } from './kfuncs';
 import { checkHelperMem, checkMemAccess, checkPtrOffReg } from './memAccess';
 import type { Reg } from './regState';
-import { isNullReg, markKnownP, markNotInit, markRegKnown, markUnknown } from './regState';
+import { isNullReg, markKnownP, markNotInit, markRegKnown, markUnknown, Reg as RegClass } from './regState';
 import { toS64 } from './pair64';
 import { tnumIsConst } from './tnum';
 import type { Checkpoint, PathStep } from './state';
@@ -192,7 +192,7 @@ export function doCheck(env: VerifierEnv, insnLimit: number, entry = 0, already 
 function loopSignature(st: VState): string {
   let k = `${st.frames.length}`;
   for (let r = 0; r < 10; r++) {
-    const x = st.cur.regs[r] as Reg;
+    const x = st.cur.peekReg(r);
     const t = x.varOff;
     k += `|${x.type},${x.off},${x.range},${t.vh},${t.vl},${t.mh},${t.ml},${x.uminH},${x.uminL},${x.umaxH},${x.umaxL},${x.sminH},${x.sminL},${x.smaxH},${x.smaxL}`;
   }
@@ -206,17 +206,21 @@ function stackSlotOf(st: VState, insn: Insn): number {
   if (cls === I.BPF_LDX) base = insn.src;
   else if (cls === I.BPF_STX || cls === I.BPF_ST) base = insn.dst;
   else return 0;
-  const r = st.cur.regs[base];
+  const r = base <= 10 ? st.cur.peekReg(base) : undefined;
   if (!r || r.type !== 'stack' || !tnumIsConst(r.varOff)) return 0;
   const off = r.off + Number(toS64(r.varOff.vh, r.varOff.vl)) + insn.off;
   if (off >= 0 || off < -512) return 0;
   return r.frameno * SLOTS_PER_FRAME + Math.floor((-off - 1) / 8) + 1;
 }
 
+/** A load's result and a store's value, copied into scratch registers (no allocation per insn). */
+const LOADED = new RegClass();
+const STORED = new RegClass();
+
 /** One instruction; returns the next pc, or -1 when this path ended at the main exit. */
 function step(env: VerifierEnv, st: VState, insn: Insn, pc: number, pending: Pending[]): number {
   const cls = insn.op & 7;
-  const regs = st.cur.regs;
+  const f = st.cur;
   switch (cls) {
     case I.BPF_ALU:
     case I.BPF_ALU64:
@@ -229,7 +233,8 @@ function step(env: VerifierEnv, st: VState, insn: Insn, pc: number, pending: Pen
       readReg(st, insn.src);
       writeReg(st, insn.dst);
       const size = I.sizeBytes(insn.op);
-      const dst = (regs[insn.dst] as Reg).clone();
+      const dst = LOADED;
+      dst.assign(f.peekReg(insn.dst));
       checkMemAccess(
         env,
         st,
@@ -242,7 +247,7 @@ function step(env: VerifierEnv, st: VState, insn: Insn, pc: number, pending: Pen
         undefined,
         mode === I.BPF_MEMSX,
       );
-      (regs[insn.dst] as Reg).assign(dst);
+      f.reg(insn.dst).assign(dst);
       return pc + 1;
     }
     case I.BPF_STX: {
@@ -259,7 +264,7 @@ function step(env: VerifierEnv, st: VState, insn: Insn, pc: number, pending: Pen
         I.sizeBytes(insn.op),
         'write',
         undefined,
-        value.clone(),
+        STORED.assign(value),
         undefined,
         false,
       );
@@ -322,8 +327,8 @@ function step(env: VerifierEnv, st: VState, insn: Insn, pc: number, pending: Pen
       const out = checkCondJmp(st, insn, pc);
       if (out.pred >= 0) {
         let mask = 0;
-        if ((regs[insn.dst] as Reg).type === 'scalar') mask |= 1 << insn.dst;
-        if (insn.op & I.BPF_X && (regs[insn.src] as Reg).type === 'scalar') mask |= 1 << insn.src;
+        if (f.peekReg(insn.dst).type === 'scalar') mask |= 1 << insn.dst;
+        if (insn.op & I.BPF_X && f.peekReg(insn.src).type === 'scalar') mask |= 1 << insn.src;
         if (mask) markPrecise(env.insns, st, mask);
       }
       const target = pc + insn.off + 1;

@@ -291,7 +291,7 @@ export function checkMemAccess(
   imm: number | undefined,
   signExtend: boolean,
 ): void {
-  const reg = st.cur.regs[regno] as Reg;
+  const reg = st.cur.reg(regno);
   // check_ptr_alignment: only the stack is strict on this architecture.
   if (reg.type === 'stack' && size > 1) {
     const ro = tnumAdd(reg.varOff, tnumConst(BigInt(reg.off + off)));
@@ -375,7 +375,7 @@ export function checkHelperMem(
   zeroOk: boolean,
   pktAccess: boolean,
 ): void {
-  const reg = st.cur.regs[regno] as Reg;
+  const reg = st.cur.reg(regno);
   switch (reg.type) {
     case 'pkt':
     case 'pkt_meta':

@@ -4,7 +4,6 @@
 import * as I from '../vm/isa';
 import type { Insn } from '../vm/isa';
 import { isCall, isExit } from './cfg';
-import type { Reg } from './regState';
 import { callsSyncCallback } from './callbacks';
 import type { Checkpoint, FuncState, VState } from './state';
 import { BPF_REG_SIZE, STACK_SPILL } from './state';
@@ -87,7 +86,8 @@ function backtrack(insn: Insn, e: HistEntry, w: Want, wants: readonly Want[]): b
 }
 
 function apply(f: FuncState, w: Want): void {
-  for (let r = 0; r < 10; r++) if (w.regs & (1 << r)) (f.regs[r] as Reg).precise = true;
+  // f.reg: a register shared with another state is copied before it is marked (FuncState.reg).
+  for (let r = 0; r < 10; r++) if (w.regs & (1 << r) && !f.peekReg(r).precise) f.reg(r).precise = true;
   for (const spi of w.slots) {
     const slot = f.stack[spi];
     // f.slot: a spill shared with another state is copied before it is marked.
@@ -101,7 +101,7 @@ export function markPrecise(insns: readonly Insn[], st: VState, regs: number, sl
   // Already precise in the current state? (the kernel stops early the same way)
   let need = false;
   for (let r = 0; r < 10; r++) {
-    const reg = st.cur.regs[r] as Reg;
+    const reg = st.cur.peekReg(r);
     if (regs & (1 << r) && reg.type === 'scalar' && !reg.precise) need = true;
   }
   for (const spi of slots) {

@@ -159,8 +159,8 @@ export class Reg {
     return r;
   }
 
-  /** copy_register_state */
-  assign(o: Reg): void {
+  /** copy_register_state; returns this register. */
+  assign(o: Reg): this {
     this.type = o.type;
     this.maybeNull = o.maybeNull;
     this.rdonly = o.rdonly;
@@ -188,6 +188,7 @@ export class Reg {
     this.dynptrId = o.dynptrId;
     this.dynptrKind = o.dynptrKind;
     this.btfStruct = o.btfStruct;
+    return this;
   }
 
   isPointer(): boolean {

@@ -2,7 +2,7 @@
 // how ADD/SUB/MUL/AND/OR/XOR/shifts/NEG move the u64/s64/u32/s32 bounds and the tnum. 64-bit bounds
 // are (hi, lo) pairs of int32 words (pair64.ts), 32-bit ones int32 bit patterns.
 import * as I from '../vm/isa';
-import type { Reg } from './regState';
+import { Reg } from './regState';
 import { lowerUmax, mark32Unbounded, mark64Unbounded, markKnownP, markUnknown, raiseUmin } from './regState';
 import { regBoundsSync, updateReg32Bounds, updateRegBounds, zext32To64 } from './regBounds';
 import {
@@ -390,6 +390,9 @@ function safeToCompute(op: number, src: Reg, alu32: boolean): boolean {
 }
 
 /** adjust_scalar_min_max_vals: dst (a scalar) op= src (a scalar; a copy the caller owns). */
+/** BPF_NEG's copy of the operand (a scratch register: no allocation per instruction). */
+const NEG_OLD = new Reg();
+
 export function adjustScalarMinMaxVals(op: number, alu32: boolean, dst: Reg, src: Reg): void {
   if (!safeToCompute(op, src, alu32)) {
     markUnknown(dst);
@@ -407,7 +410,8 @@ export function adjustScalarMinMaxVals(op: number, alu32: boolean, dst: Reg, src
       dst.varOff = tnumSub(dst.varOff, src.varOff);
       break;
     case I.ALU_NEG: {
-      const old = dst.clone();
+      const old = NEG_OLD;
+      old.assign(dst);
       markKnownP(dst, 0, 0);
       minMaxSub32(dst, old);
       minMaxSub64(dst, old);

@@ -48,8 +48,19 @@ export interface StackSlot {
   own: boolean;
 }
 
+/** FuncState.own when every register is the state's own. */
+const ALL_OWN = 0x7ff;
+
 export class FuncState {
-  regs: Reg[];
+  /**
+   * The registers. A copy shares them with its original (copy on write, as the stack slots): between
+   * two branches a path writes a few of its eleven registers, and copying all of them at every
+   * branch and kept state was half of katran's allocation. `regs` and `reg(i)` are the doors for
+   * code that may change a register (they copy a shared one first); `peekReg` only reads.
+   */
+  private readonly rs: Reg[];
+  /** Bit i: rs[i] is this state's own, not shared with a copy. */
+  private own: number;
   /** stack[spi] covers bytes [-(spi+1)*8, -spi*8). */
   stack: StackSlot[] = [];
   /** A helper's callback (callback_ret_range): the range its R0 must be in at its exit. */
@@ -62,22 +73,47 @@ export class FuncState {
     readonly callsite: number,
     /** First instruction of the subprogram. */
     readonly subprog: number,
-    /** The registers (a clone passes its copies; else eleven unreadable ones). */
-    regs?: Reg[],
+    /** The registers, shared with the state they come from (a clone's); else eleven unreadable ones. */
+    shared?: Reg[],
   ) {
-    this.regs =
-      regs ??
+    this.rs =
+      shared ??
       Array.from({ length: 11 }, () => {
         const r = new Reg();
         markNotInit(r);
         return r;
       });
+    this.own = shared ? 0 : ALL_OWN;
   }
 
+  /** Every register, each this state's own (shared ones are copied first): for code that may change them. */
+  get regs(): Reg[] {
+    if (this.own !== ALL_OWN) for (let i = 0; i < 11; i++) this.reg(i);
+    return this.rs;
+  }
+
+  /** Register `i`, this state's own (copied first if shared): its holder may change it. */
+  reg(i: number): Reg {
+    const bit = 1 << i;
+    if (!(this.own & bit)) {
+      this.rs[i] = (this.rs[i] as Reg).clone();
+      this.own |= bit;
+    }
+    return this.rs[i] as Reg;
+  }
+
+  /** Register `i` to read only (it may be shared with other states: never change it). */
+  peekReg(i: number): Reg {
+    return this.rs[i] as Reg;
+  }
+
+  /**
+   * A copy sharing this frame's registers and stack slots. A register held across the copy is
+   * shared afterwards: fetch it again through `reg` before changing it.
+   */
   clone(): FuncState {
-    const regs = new Array<Reg>(11);
-    for (let i = 0; i < 11; i++) regs[i] = (this.regs[i] as Reg).clone();
-    const f = new FuncState(this.frameno, this.callsite, this.subprog, regs);
+    this.own = 0;
+    const f = new FuncState(this.frameno, this.callsite, this.subprog, this.rs.slice());
     f.callbackRange = this.callbackRange;
     f.async = this.async;
     const stack = new Array<StackSlot>(this.stack.length);
@@ -165,7 +201,7 @@ export class VState {
    */
   forEachRegWhere(match: (r: Reg) => boolean, fn: (r: Reg) => void): void {
     for (const f of this.frames) {
-      for (const r of f.regs) if (match(r)) fn(r);
+      for (let i = 0; i < 11; i++) if (match(f.peekReg(i))) fn(f.reg(i));
       for (let spi = 0; spi < f.stack.length; spi++) {
         const s = f.stack[spi] as StackSlot;
         if (s.types[BPF_REG_SIZE - 1] === STACK_SPILL && match(s.spilled)) fn(f.slot(spi).spilled);
@@ -380,7 +416,7 @@ export function statesEqual(
     const liveRegs = exact || !live ? 0x7ff : (live[at] as number);
     for (let r = 0; r < 11; r++) {
       if (!(liveRegs & (1 << r))) continue;
-      if (!regsafe(o.regs[r] as Reg, c.regs[r] as Reg, ids, exact)) return false;
+      if (!regsafe(o.peekReg(r), c.peekReg(r), ids, exact)) return false;
     }
     if (!stacksafe(o, c, ids, exact)) return false;
   }
@@ -389,7 +425,7 @@ export function statesEqual(
 
 /** Marks the caller-saved registers R1–R5 unreadable after a call (caller_saved). */
 export function clobberCallerSaved(f: FuncState): void {
-  for (let r = 1; r <= 5; r++) markNotInit(f.regs[r] as Reg);
+  for (let r = 1; r <= 5; r++) markNotInit(f.reg(r));
 }
 
 /**
