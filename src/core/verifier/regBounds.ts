@@ -2,7 +2,7 @@
 // __reg_deduce_bounds family and reg_bounds_sync that keep the five views (u64/s64/u32/s32 and the
 // tnum) consistent, the sanity check, and coerce_reg_to_size and its sign-extending twins.
 // Split from regState.ts, which holds the register itself and its marks.
-import { maxU32, minU32, sle, slt, ule, ult } from './pair64';
+import { fls64, maxU32, minU32, sle, slt, ule, ult } from './pair64';
 import type { Reg } from './regState';
 import {
   S32_MAX,
@@ -17,16 +17,8 @@ import {
   u32,
   u64,
 } from './regState';
-import {
-  TNUM_UNKNOWN,
-  Tnum as TnumClass,
-  tnumCast,
-  tnumIntersect,
-  tnumIsConst,
-  tnumRange32,
-  tnumRangeP,
-  tnumSubreg,
-} from './tnum';
+import type { Tnum } from './tnum';
+import { TNUM_UNKNOWN, Tnum as TnumClass, tnumCast, tnumIsConst, tnumSubreg } from './tnum';
 
 /** Word patterns of the unbounded 32-bit views (as regState.ts keeps them: int32 bit patterns). */
 const U32 = -1;
@@ -125,7 +117,8 @@ function regDeduceMixedBounds(r: Reg): void {
     r.sminL = r.uminL = r.smin32;
     r.smaxH = r.umaxH = maxH;
     r.smaxL = r.umaxL = r.smax32;
-    r.varOff = tnumIntersect(r.varOff, tnumRangeP(r.sminH, r.sminL, r.smaxH, r.smaxL));
+    intersectRange64(r.varOff, r.sminH, r.sminL, r.smaxH, r.smaxL);
+    r.varOff = tnumOf(r.varOff, X.vh, X.vl, X.mh, X.ml);
   }
 }
 
@@ -135,14 +128,46 @@ function regDeduceBounds(r: Reg): void {
   regDeduceMixedBounds(r);
 }
 
-/** __reg_bound_offset */
+/** __reg_bound_offset (the tnums as words in X: one allocation at most, none when nothing changes). */
 function regBoundOffset(r: Reg): void {
-  const v64 = tnumIntersect(r.varOff, tnumRangeP(r.uminH, r.uminL, r.umaxH, r.umaxL));
-  const v32 = tnumIntersect(tnumSubreg(v64), tnumRange32(r.umin32, r.umax32));
+  // var64_off = tnum_intersect(reg->var_off, tnum_range(umin, umax))
+  intersectRange64(r.varOff, r.uminH, r.uminL, r.umaxH, r.umaxL);
+  // var32_off = tnum_intersect(tnum_subreg(var64_off), tnum_range(u32_min, u32_max))
+  const chi = r.umin32 ^ r.umax32;
+  const bits = chi === 0 ? 0 : 32 - Math.clz32(chi);
+  const dl = bits >= 32 ? -1 : ((1 << bits) - 1) | 0;
+  const ml = X.ml & dl;
+  const vl = (X.vl | (r.umin32 & ~dl)) & ~ml;
   // tnum_or(tnum_clear_subreg(var64_off), var32_off)
-  const vl = v32.vl;
-  r.varOff = new TnumClass(v64.vh, vl, v64.mh & ~v64.vh, v32.ml & ~vl);
+  r.varOff = tnumOf(r.varOff, X.vh, vl, X.mh & ~X.vh, ml & ~vl);
 }
+
+/** Scratch words of a tnum (intersectRange64's result). */
+const X = { vh: 0, vl: 0, mh: 0, ml: 0 };
+
+/** tnum_intersect(t, tnum_range(min, max)) into X, without building either tnum. */
+function intersectRange64(t: Tnum, minH: number, minL: number, maxH: number, maxL: number): void {
+  // tnum_range: the bits below the highest one where min and max differ are unknown (all: ≥ 64).
+  const bits = fls64(minH ^ maxH, minL ^ maxL);
+  let rvh = 0;
+  let rvl = 0;
+  let rmh = -1;
+  let rml = -1;
+  if (bits <= 63) {
+    rmh = bits > 32 ? ((1 << (bits - 32)) - 1) | 0 : 0;
+    rml = bits >= 32 ? -1 : ((1 << bits) - 1) | 0;
+    rvh = minH & ~rmh;
+    rvl = minL & ~rml;
+  }
+  X.mh = t.mh & rmh;
+  X.ml = t.ml & rml;
+  X.vh = (t.vh | rvh) & ~X.mh;
+  X.vl = (t.vl | rvl) & ~X.ml;
+}
+
+/** `t` when it already is (vh, vl, mh, ml), else a new tnum of those words. */
+const tnumOf = (t: Tnum, vh: number, vl: number, mh: number, ml: number): Tnum =>
+  t.vh === vh && t.vl === vl && t.mh === mh && t.ml === ml ? t : new TnumClass(vh, vl, mh, ml);
 
 /** reg_bounds_sync */
 export function regBoundsSync(r: Reg): void {
