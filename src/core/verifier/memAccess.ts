@@ -30,7 +30,8 @@ import {
 } from './state';
 import { checkNoDynptrWrite, destroyIfDynptr } from './dynptr';
 import { checkMapFields } from './mapFields';
-import { tnumAdd, tnumConst, tnumIsAligned, tnumIsConst, tnumStr } from './tnum';
+import { tnumAdd, tnumConstP, tnumIsAligned, tnumIsConst, tnumStr } from './tnum';
+import { s64Num, sle, u64Num, ult } from './pair64';
 
 export const BPF_MAX_VAR_OFF = 1 << 29;
 export const MAX_PACKET_OFF = 0xffff;
@@ -75,7 +76,8 @@ export function checkMemRegion(
   memSize: number,
   zeroOk: boolean,
 ): void {
-  const smin = reg.smin;
+  // BigInts only for a negative minimum (the int32 pairs otherwise).
+  const smin = reg.sminH < 0 ? reg.smin : 0n;
   if (
     smin < 0n &&
     (smin === S64_MIN ||
@@ -84,14 +86,14 @@ export function checkMemRegion(
   )
     fail(`R${regno} min value is negative, either use unsigned index or do a if (index >=0) check.`);
   try {
-    checkMemBounds(reg, regno, Number(smin) + off, size, memSize, zeroOk);
+    checkMemBounds(reg, regno, s64Num(reg.sminH, reg.sminL) + off, size, memSize, zeroOk);
   } catch (e) {
     addLine(e, `R${regno} min value is outside of the allowed memory range`);
   }
-  if (reg.umax >= BigInt(BPF_MAX_VAR_OFF))
+  if (!ult(reg.umaxH, reg.umaxL, 0, BPF_MAX_VAR_OFF))
     fail(`R${regno} unbounded memory access, make sure to bounds check any such access`);
   try {
-    checkMemBounds(reg, regno, Number(reg.umax) + off, size, memSize, zeroOk);
+    checkMemBounds(reg, regno, u64Num(reg.umaxH, reg.umaxL) + off, size, memSize, zeroOk);
   } catch (e) {
     addLine(e, `R${regno} max value is outside of the allowed memory range`);
   }
@@ -104,7 +106,7 @@ function addLine(e: unknown, line: string): never {
 
 /** check_packet_access */
 export function checkPacketAccess(reg: Reg, regno: number, off: number, size: number, zeroOk: boolean): void {
-  if (reg.smin < 0n)
+  if (reg.sminH < 0)
     fail(`R${regno} min value is negative, either use unsigned index or do a if (index >=0) check.`);
   if (reg.range < 0) fail(`R${regno} offset is outside of the packet`);
   checkMemBounds(reg, regno, off, size, reg.range, zeroOk);
@@ -134,13 +136,13 @@ function stackBounds(reg: Reg, regno: number, off: number, size: number, extra: 
   let maxOff: number;
   const known = tnumIsConst(reg.varOff);
   if (known) {
-    minOff = Number(BigInt.asIntN(64, reg.varOff.value)) + off;
+    minOff = s64Num(reg.varOff.vh, reg.varOff.vl) + off;
     maxOff = minOff + size;
   } else {
-    if (reg.smax >= BigInt(BPF_MAX_VAR_OFF) || reg.smin <= -BigInt(BPF_MAX_VAR_OFF))
+    if (sle(0, BPF_MAX_VAR_OFF, reg.smaxH, reg.smaxL) || sle(reg.sminH, reg.sminL, -1, -BPF_MAX_VAR_OFF))
       fail(`invalid unbounded variable-offset${extra} stack R${regno}`);
-    minOff = Number(reg.smin) + off;
-    maxOff = Number(reg.smax) + off + size;
+    minOff = s64Num(reg.sminH, reg.sminL) + off;
+    maxOff = s64Num(reg.smaxH, reg.smaxL) + off + size;
   }
   if (minOff < -MAX_BPF_STACK || minOff > -1 || maxOff > 0 || size < 0) {
     if (known) fail(`invalid${extra} stack R${regno} off=${minOff} size=${size}`);
@@ -165,8 +167,8 @@ function stackWrite(
   const f = frameOf(st, reg);
   if (!tnumIsConst(reg.varOff)) {
     // Variable offset: every byte it may touch becomes MISC (ZERO when writing zero).
-    const lo = Number(reg.smin) + off;
-    const hi = Number(reg.smax) + off + size;
+    const lo = s64Num(reg.sminH, reg.sminL) + off;
+    const hi = s64Num(reg.smaxH, reg.smaxL) + off + size;
     const zero = (value && isNullReg(value)) || imm === 0;
     for (let o = lo; o < hi; o++) destroyIfDynptr(st, f, Math.floor((-o - 1) / BPF_REG_SIZE));
     for (let o = lo; o < hi; o++) {
@@ -178,7 +180,7 @@ function stackWrite(
     }
     return;
   }
-  const o = Number(BigInt.asIntN(64, reg.varOff.value)) + off;
+  const o = s64Num(reg.varOff.vh, reg.varOff.vl) + off;
   const slot = -o - 1;
   const spi = Math.floor(slot / BPF_REG_SIZE);
   destroyIfDynptr(st, f, spi);
@@ -223,8 +225,8 @@ function stackWrite(
 function stackRead(st: VState, reg: Reg, off: number, size: number, dst: Reg | undefined): void {
   const f = frameOf(st, reg);
   if (!tnumIsConst(reg.varOff)) {
-    const lo = Number(reg.smin) + off;
-    const hi = Number(reg.smax) + off + size;
+    const lo = s64Num(reg.sminH, reg.sminL) + off;
+    const hi = s64Num(reg.smaxH, reg.smaxL) + off + size;
     let zeros = true;
     for (let o = lo; o < hi; o++) if (f.byteType(o) !== STACK_ZERO) zeros = false;
     for (let spi = Math.floor(-hi / BPF_REG_SIZE); spi <= Math.floor((-lo - 1) / BPF_REG_SIZE); spi++)
@@ -235,7 +237,7 @@ function stackRead(st: VState, reg: Reg, off: number, size: number, dst: Reg | u
     }
     return;
   }
-  const o = Number(BigInt.asIntN(64, reg.varOff.value)) + off;
+  const o = s64Num(reg.varOff.vh, reg.varOff.vl) + off;
   const slot = -o - 1;
   const s = f.stack[Math.floor(slot / BPF_REG_SIZE)];
   markStackRead(st, reg.frameno, Math.floor(slot / BPF_REG_SIZE));
@@ -294,7 +296,8 @@ export function checkMemAccess(
   const reg = st.cur.reg(regno);
   // check_ptr_alignment: only the stack is strict on this architecture.
   if (reg.type === 'stack' && size > 1) {
-    const ro = tnumAdd(reg.varOff, tnumConst(BigInt(reg.off + off)));
+    const fixed = reg.off + off;
+    const ro = tnumAdd(reg.varOff, tnumConstP(fixed < 0 ? -1 : 0, fixed | 0));
     if (!tnumIsAligned(ro, size)) {
       fail(`misaligned stack access off ${tnumStr(reg.varOff)}+${reg.off}+${off} size ${size}`);
     }
@@ -315,7 +318,7 @@ export function checkMemAccess(
       // bpf_map_direct_read: a frozen read-only map tracks its contents as known scalars.
       const data = map?.frozenData;
       if (t === 'read' && data && tnumIsConst(reg.varOff)) {
-        const at = o + Number(BigInt.asIntN(64, reg.varOff.value));
+        const at = o + s64Num(reg.varOff.vh, reg.varOff.vl);
         let v = 0n;
         for (let i = size - 1; i >= 0; i--) v = (v << 8n) | BigInt(data[at + i] ?? 0);
         markKnown(dst, v);
@@ -399,7 +402,7 @@ export function checkHelperMem(
       const extra = ' indirect access to';
       const minOff = stackBounds(reg, regno, reg.off, size, extra);
       const f = frameOf(st, reg);
-      const maxOff = tnumIsConst(reg.varOff) ? minOff + size : Number(reg.smax) + reg.off + size;
+      const maxOff = tnumIsConst(reg.varOff) ? minOff + size : s64Num(reg.smaxH, reg.smaxL) + reg.off + size;
       for (let o = minOff; o < maxOff; o++) {
         const slot = -o - 1;
         const s = f.slot(Math.floor(slot / BPF_REG_SIZE));

@@ -107,6 +107,11 @@ export const minU32 = (a: number, b: number): number => (a >>> 0 <= b >>> 0 ? a 
 export const fls64 = (h: number, l: number): number =>
   h !== 0 ? 64 - Math.clz32(h) : l !== 0 ? 32 - Math.clz32(l) : 0;
 
+/** The pair as an s64 Number (Number(s64) without a BigInt: the same rounding past 2^53). */
+export const s64Num = (h: number, l: number): number => h * 0x100000000 + (l >>> 0);
+/** The pair as a u64 Number. */
+export const u64Num = (h: number, l: number): number => (h >>> 0) * 0x100000000 + (l >>> 0);
+
 /** The pair as a u64 BigInt (messages, cold paths). */
 export const toU64 = (h: number, l: number): bigint => (BigInt(h >>> 0) << 32n) | BigInt(l >>> 0);
 /** The pair as an s64 BigInt. */
