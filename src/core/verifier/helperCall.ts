@@ -160,7 +160,8 @@ export function checkHelperCall(env: VerifierEnv, st: VState, id: number, pc: nu
     args: info.args.map((): ArgType => 'anything'),
     ret: info.returns.endsWith('*') ? 'integer' : info.returns === 'void' ? 'void' : 'integer',
   };
-  const regs = st.cur.regs;
+  // Registers through FuncState.reg: R6–R9 stay shared with other states (copy on write).
+  const f = st.cur;
   let map: VMap | undefined;
   let constKey = -1n;
   let releaseId = 0;
@@ -206,7 +207,7 @@ export function checkHelperCall(env: VerifierEnv, st: VState, id: number, pc: nu
         // check_mem_size_reg: the previous argument is the memory, this one its size.
         const zeroOk = arg === 'const_size_or_zero';
         const memArg = proto.args[a - 1];
-        const memReg = regs[regno - 1] as Reg;
+        const memReg = f.reg(regno - 1);
         markPrecise(env.insns, st, 1 << regno);
         if (reg.smin < 0n) fail(`R${regno} min value is negative, either use unsigned or 'var &= const'`);
         if (reg.umin === 0n && !zeroOk && reg.umax === 0n)
@@ -256,9 +257,9 @@ export function checkHelperCall(env: VerifierEnv, st: VState, id: number, pc: nu
   // record_func_map
   if (id === 12 && map && map.type !== MapType.PROG_ARRAY) fail('expected prog array map for tail call');
   mapFuncCompatible(map, id, name);
-  if (name === 'bpf_dynptr_from_mem' && (regs[1] as Reg).type !== 'map_value')
-    fail(`Unsupported reg type ${regTypeStr(regs[1] as Reg)} for bpf_dynptr_from_mem data`);
-  const dynptrDataSize = (regs[3] as Reg).clone();
+  if (name === 'bpf_dynptr_from_mem' && f.reg(1).type !== 'map_value')
+    fail(`Unsupported reg type ${regTypeStr(f.reg(1))} for bpf_dynptr_from_mem data`);
+  const dynptrDataSize = f.reg(3).clone();
   if (releaseId) {
     const idx = st.refs.findIndex((r) => r.id === releaseId);
     if (idx < 0) fail(`R1 must be referenced when passed to release function`);
@@ -267,10 +268,10 @@ export function checkHelperCall(env: VerifierEnv, st: VState, id: number, pc: nu
       if (r.refObjId === releaseId) markUnknown(r);
     });
   }
-  const sizeArg = (regs[2] as Reg).clone();
+  const sizeArg = f.reg(2).clone();
   // reset caller saved regs
-  for (let r = 0; r <= 5; r++) markNotInit(regs[r] as Reg);
-  const r0 = regs[0] as Reg;
+  for (let r = 0; r <= 5; r++) markNotInit(f.reg(r));
+  const r0 = f.reg(0);
   switch (proto.ret) {
     case 'integer':
       markUnknown(r0);
