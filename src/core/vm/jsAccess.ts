@@ -3,8 +3,7 @@
 // (the kernel's xdp_convert_ctx_access), and the machine's slow paths (machine.ts) for the rest.
 import * as I from './isa';
 import type { Insn } from './isa';
-import { ADDR_BASE } from './memory';
-import { STACK_SIZE } from './machine';
+import { ADDR_BASE, STACK_SIZE } from './memory';
 import { lit } from './jsAlu';
 
 const H = (r: number): string => `r${r}h`;
