@@ -197,8 +197,24 @@ export function compileWasmTier(insns: readonly Insn[], opts: CompileOptions): C
   let unchecked: Variant | undefined;
   let lastM: Machine | undefined;
   let lastEnv: WasmEnv | undefined;
-  return function wasmProgram(S, pc, a1h, a1l, a2h, a2l, a3h, a3l, a4h, a4l, a5h, a5l): number {
-    const M = S as Machine;
+  /**
+   * Every entry but the common one: a new machine, a callback or sub-program entry, no budget, a
+   * frame outside linear memory. Remembers what the common entry may skip (fast*).
+   */
+  function enter(
+    M: Machine,
+    pc: number,
+    a1h: number,
+    a1l: number,
+    a2h: number,
+    a2l: number,
+    a3h: number,
+    a3l: number,
+    a4h: number,
+    a4l: number,
+    a5h: number,
+    a5l: number,
+  ): number {
     const e = M === lastM && lastEnv ? lastEnv : (lastEnv = envOf(M));
     lastM = M;
     const variant = M.budget === Infinity ? (unchecked ??= new Variant(api, insns, opts, true)) : checked;
@@ -219,6 +235,12 @@ export function compileWasmTier(insns: readonly Insn[], opts: CompileOptions): C
       e.seenMoves = M.windowMoves;
       e.refreshPacket();
     }
+    if (variant === checked && pc === 0 && (x === null || !e.packetIn)) {
+      fastM = M;
+      fastEnv = e;
+      fastRun = run;
+      fastBytes = x?.buffer.bytes;
+    } else fastM = undefined;
     // A fault leaves through an import that has set M.n already (fault, budget, call).
     const lo = run(
       blk,
@@ -239,6 +261,51 @@ export function compileWasmTier(insns: readonly Insn[], opts: CompileOptions): C
     );
     M.rh = e.i32[W.SLOT_RH >> 2] as number;
     M.n = e.f64[W.SLOT_N >> 3] as number; // (not the getter: a call V8 did not inline here)
+    return lo;
+  }
+
+  let fastM: Machine | undefined;
+  let fastEnv: WasmEnv | undefined;
+  let fastRun: RunFn | undefined;
+  let fastBytes: Uint8Array | undefined;
+  /**
+   * The common entry — a run of the program from its start, on the machine and (for XDP runs) the
+   * frame bytes of the last run, with the budget checked, nothing moved since — checks only that and
+   * calls the module. Kept this small on purpose: V8 then inlines it into the run loop
+   * (XdpProgram.repeatRuns), and with it the JS-to-Wasm call (the general entry cost ~10 ns more).
+   */
+  return function wasmProgram(S, pc, a1h, a1l, a2h, a2l, a3h, a3l, a4h, a4l, a5h, a5l): number {
+    const M = S as Machine;
+    const x = M.xdp;
+    const e = fastEnv as WasmEnv;
+    if (
+      M !== fastM ||
+      pc !== 0 ||
+      M.budget === Infinity ||
+      (x !== null && x.buffer.bytes !== fastBytes) ||
+      e.cpu !== M.cpu ||
+      e.seenMoves !== M.windowMoves
+    )
+      return enter(M, pc, a1h, a1l, a2h, a2l, a3h, a3l, a4h, a4l, a5h, a5l);
+    const lo = (fastRun as RunFn)(
+      0,
+      1,
+      a1h,
+      a1l,
+      a2h,
+      a2l,
+      a3h,
+      a3l,
+      a4h,
+      a4l,
+      a5h,
+      a5l,
+      M.budget,
+      M.n,
+      M.depth,
+    );
+    M.rh = e.i32[W.SLOT_RH >> 2] as number;
+    M.n = e.f64[W.SLOT_N >> 3] as number;
     return lo;
   };
 }
