@@ -3,6 +3,8 @@
 import { helperByName } from '../bpf/helperCatalog';
 import { RedirectInfo } from '../xdp/redirectInfo';
 import { compile } from './compiler';
+import { makeRunLoop } from './runLoop';
+import type { RunLoop } from './runLoop';
 import type { CompiledProgram, CompileOptions } from './compiler';
 import type { Insn } from './isa';
 import { DEFAULT_BUDGET, REGION_CTX } from './machine';
@@ -181,6 +183,8 @@ export class XdpProgram implements XdpProgramHandle, RunnableProgram {
 
   /** The fault of the last exec() that faulted (then exec returned 0). */
   private lastFault: ProgramFault | undefined;
+  /** This program's own test-run loop (runLoop.ts: its call site sees only this program). */
+  private loop: RunLoop | undefined;
   /** Set during test runs: exec() watches for the run's first packet write (Machine.packetDirty). */
   private watchPacket = false;
 
@@ -272,34 +276,11 @@ export class XdpProgram implements XdpProgramHandle, RunnableProgram {
     M.cpu = ctx.cpu;
     M.budget = budget;
     M.tracing = false;
-    const redirect = ctx.redirect;
     const fast = this.compiled(false);
+    const loop = (this.loop ??= makeRunLoop());
     let action = 0;
     try {
-      for (let i = 0; i < repeat; i++) {
-        if (i > 0 && M.packetDirty) frame.restore();
-        redirect.reset(); // plain test-run mode: every repetition is its own context (§1.2)
-        // No map-value pointer outlives a run: caches that grew past their limit are dropped now.
-        if (mem.pending.length) mem.sweep();
-        M.enterPacket(true);
-        M.n = 0;
-        M.depth = 0;
-        if (M.cs.length) M.cs.length = 0; // only a fault leaves frames behind
-        M.tail = null;
-        M.tailCount = 0;
-        M.current = this;
-        let lo = fast(M, 0, REGION_CTX, ADDR_BASE, 0, 0, 0, 0, 0, 0, 0, 0);
-        while (M.tail !== null) {
-          const prog: RunnableProgram = M.tail;
-          M.tail = null;
-          M.depth = 0;
-          M.cs.length = 0;
-          M.current = prog;
-          lo = prog.compiled(false)(M, 0, REGION_CTX, ADDR_BASE, 0, 0, 0, 0, 0, 0, 0, 0);
-        }
-        action = lo >>> 0;
-        if (M.kernelRefs.length) M.dropKernelRefs();
-      }
+      action = loop(M, this, fast, frame, ctx.redirect, mem, repeat);
     } catch (e) {
       if (!(e instanceof VmFault)) throw e;
       this.lastFault = this.faultOf(M, e);

@@ -197,12 +197,13 @@ export function compileWasmTier(insns: readonly Insn[], opts: CompileOptions): C
   let unchecked: Variant | undefined;
   let lastM: Machine | undefined;
   let lastEnv: WasmEnv | undefined;
+  const fast: FastEntry = { M: undefined, env: undefined, run: undefined, bytes: undefined };
   /**
    * Every entry but the common one: a new machine, a callback or sub-program entry, no budget, a
    * frame outside linear memory. Remembers what the common entry may skip (fast*).
    */
   function enter(
-    M: Machine,
+    S: unknown,
     pc: number,
     a1h: number,
     a1l: number,
@@ -215,6 +216,7 @@ export function compileWasmTier(insns: readonly Insn[], opts: CompileOptions): C
     a5h: number,
     a5l: number,
   ): number {
+    const M = S as Machine;
     const e = M === lastM && lastEnv ? lastEnv : (lastEnv = envOf(M));
     lastM = M;
     const variant = M.budget === Infinity ? (unchecked ??= new Variant(api, insns, opts, true)) : checked;
@@ -236,11 +238,11 @@ export function compileWasmTier(insns: readonly Insn[], opts: CompileOptions): C
       e.refreshPacket();
     }
     if (variant === checked && pc === 0 && (x === null || !e.packetIn)) {
-      fastM = M;
-      fastEnv = e;
-      fastRun = run;
-      fastBytes = x?.buffer.bytes;
-    } else fastM = undefined;
+      fast.M = M;
+      fast.env = e;
+      fast.run = run;
+      fast.bytes = x?.buffer.bytes;
+    } else fast.M = undefined;
     // A fault leaves through an import that has set M.n already (fault, budget, call).
     const lo = run(
       blk,
@@ -264,50 +266,45 @@ export function compileWasmTier(insns: readonly Insn[], opts: CompileOptions): C
     return lo;
   }
 
-  let fastM: Machine | undefined;
-  let fastEnv: WasmEnv | undefined;
-  let fastRun: RunFn | undefined;
-  let fastBytes: Uint8Array | undefined;
-  /**
-   * The common entry — a run of the program from its start, on the machine and (for XDP runs) the
-   * frame bytes of the last run, with the budget checked, nothing moved since — checks only that and
-   * calls the module. Kept this small on purpose: V8 then inlines it into the run loop
-   * (XdpProgram.repeatRuns), and with it the JS-to-Wasm call (the general entry cost ~10 ns more).
-   */
-  return function wasmProgram(S, pc, a1h, a1l, a2h, a2l, a3h, a3l, a4h, a4l, a5h, a5l): number {
-    const M = S as Machine;
-    const x = M.xdp;
-    const e = fastEnv as WasmEnv;
-    if (
-      M !== fastM ||
-      pc !== 0 ||
-      M.budget === Infinity ||
-      (x !== null && x.buffer.bytes !== fastBytes) ||
-      e.cpu !== M.cpu ||
-      e.seenMoves !== M.windowMoves
-    )
-      return enter(M, pc, a1h, a1l, a2h, a2l, a3h, a3l, a4h, a4l, a5h, a5l);
-    const lo = (fastRun as RunFn)(
-      0,
-      1,
-      a1h,
-      a1l,
-      a2h,
-      a2l,
-      a3h,
-      a3l,
-      a4h,
-      a4l,
-      a5h,
-      a5l,
-      M.budget,
-      M.n,
-      M.depth,
-    );
-    M.rh = e.i32[W.SLOT_RH >> 2] as number;
-    M.n = e.f64[W.SLOT_N >> 3] as number;
-    return lo;
-  };
+  return commonEntry(fast, enter);
+}
+
+/** What the common entry may skip checking, as enter() last found it (machine undefined: nothing). */
+interface FastEntry {
+  M: Machine | undefined;
+  env: WasmEnv | undefined;
+  run: RunFn | undefined;
+  bytes: Uint8Array | undefined;
+}
+
+/**
+ * The common entry — a run of the program from its start, on the machine and (for XDP runs) the
+ * frame bytes of the last run, with the budget checked, nothing moved since — checks only that and
+ * calls the module; anything else goes to `enter`. Small, so that V8 inlines it into the run loop,
+ * and made from source once per program (as compiler.ts makes the JS tier's functions; the text is
+ * this file's) so that its call into the module sees one export: V8 inlines the JS-to-Wasm call
+ * only at a monomorphic site, and a closure shared by all programs would have one site for all.
+ */
+function commonEntry(fast: FastEntry, enter: CompiledProgram): CompiledProgram {
+  const args = 'a1h, a1l, a2h, a2l, a3h, a3l, a4h, a4l, a5h, a5l';
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval
+  const factory = new Function(
+    'fast',
+    'enter',
+    `"use strict"; return function wasmProgram(M, pc, ${args}) {
+  const x = M.xdp;
+  const e = fast.env;
+  if (M !== fast.M || pc !== 0 || M.budget === Infinity || (x !== null && x.buffer.bytes !== fast.bytes) ||
+      e.cpu !== M.cpu || e.seenMoves !== M.windowMoves)
+    return enter(M, pc, ${args});
+  const run = fast.run;
+  const lo = run(0, 1, ${args}, M.budget, M.n, M.depth);
+  M.rh = e.i32[${W.SLOT_RH >> 2}];
+  M.n = e.f64[${W.SLOT_N >> 3}];
+  return lo;
+};`,
+  ) as (fast: FastEntry, enter: CompiledProgram) => CompiledProgram;
+  return factory(fast, enter);
 }
 
 /** A run whose packet is moved into linear memory for its duration (see wasmProgram). */
