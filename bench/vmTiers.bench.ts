@@ -5,8 +5,8 @@
 // Every row is CPU seconds for 150 M instructions; its ratio column is to uBPF's JIT (the goal:
 // wasm within 3×, i.e. ≥ ⅓ of its speed). The kernel runs a 500 k-instruction version of the loop
 // (the verifier walks every iteration) 300 times; its row is that time scaled to 150 M. Then the
-// per-run cost of two short programs (the parser, the flow counter): kernel, js and wasm tiers in
-// ns per test run, ratios to the kernel, and wasm / js (goal ≤ 1).
+// per-run cost of three short programs (XDP_PASS: the fixed cost; the parser; the flow counter):
+// kernel, js and wasm tiers in ns per test run, ratios to the kernel, and wasm / js (goal ≤ 1).
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -81,6 +81,16 @@ function ourTier(engine: Engine, tier: 'js' | 'wasm'): { first: number; best: nu
 
 /** The per-run rows' programs: prebuilt fixtures (test/fixtures/programs/obj), frame, map setup. */
 const PER_RUN = [
+  {
+    // The fixed cost of a run (entering the program, the test-run loop's bookkeeping): what every
+    // other row pays before its first instruction.
+    label: 'XDP_PASS (redirect.bpf.c xdp_pass: 2 instructions, the fixed cost of a run)',
+    file: 'redirect.bpf.o',
+    prog: 'xdp_pass',
+    retval: 2,
+    frame: { udp: { sport: 4000, dport: 9 } },
+    setup: (): void => {},
+  },
   {
     label: 'XDP parser (redirect.bpf.c: eth/ipv4/udp, PERCPU_ARRAY lookup, redirect_map)',
     file: 'redirect.bpf.o',

@@ -3,7 +3,7 @@
 // (the kernel's xdp_convert_ctx_access), and the machine's slow paths (machine.ts) for the rest.
 import * as I from './isa';
 import type { Insn } from './isa';
-import { ADDR_BASE } from './memory';
+import { ADDR_BASE, STACK_SIZE } from './memory';
 import { lit } from './jsAlu';
 
 const H = (r: number): string => `r${r}h`;
@@ -23,6 +23,10 @@ export function emitMemoryAccess(i: Insn, pc: number, defined: string, bad: (why
   const size = I.sizeBytes(i.op);
   const base = cls === I.BPF_LDX ? s : d;
   const addr = `m = R[${H(base)}]; a = ${L(base)} + ${lit(i.off - ADDR_BASE)};`;
+  // Through r10 at a constant offset inside the frame (fp-512 .. fp-1): r10 is read-only and always
+  // points at the end of the current frame's stack region (machine.ts: [0, 512), writable), so the
+  // access needs no bounds check — the verifier's check_stack_access, done once at compile time.
+  const frameOff = base === 10 && i.off >= -STACK_SIZE && i.off + size <= 0 ? STACK_SIZE + i.off : -1;
   if (cls === I.BPF_LDX) {
     if (mode !== I.BPF_MEM && mode !== I.BPF_MEMSX) bad('invalid load mode');
     if (mode === I.BPF_MEMSX && size === 8) bad('invalid sign-extending load size');
@@ -39,6 +43,7 @@ export function emitMemoryAccess(i: Insn, pc: number, defined: string, bad: (why
         ? `${DL} = m.dv.getInt16(a, true); ${DH} = ${DL} >> 31;`
         : `${DL} = m.dv.getUint16(a, true); ${DH} = 0;`;
     else fast = sx ? `${DL} = m.dv.getInt8(a); ${DH} = ${DL} >> 31;` : `${DL} = m.dv.getUint8(a); ${DH} = 0;`;
+    if (frameOff >= 0) return `a = ${frameOff}; m = R[r10h]; ${fast} ${defined}`;
     // A 4-byte read of the context comes from the machine's image of the rewrite (Machine.ctxImage:
     // the kernel's xdp_convert_ctx_access turns it into a load of the xdp_buff field too).
     const ctx =
@@ -56,6 +61,7 @@ export function emitMemoryAccess(i: Insn, pc: number, defined: string, bad: (why
     else if (size === 4) fast = `m.dv.setInt32(a, ${VL}, true);`;
     else if (size === 2) fast = `m.dv.setUint16(a, ${VL} & 0xffff, true);`;
     else fast = `m.dv.setUint8(a, ${VL} & 0xff);`;
+    if (frameOff >= 0) return `a = ${frameOff}; m = R[r10h]; ${fast}`;
     return `${addr} if (m === undefined || a < m.lo || a + ${size} > m.whi) S.store(${pc}, ${size}, ${H(base)}, a, ${VH}, ${VL}); else { ${fast} }`;
   }
   if (cls === I.BPF_STX && mode === I.BPF_ATOMIC) {

@@ -89,3 +89,17 @@ export const bigIntToPair = (v: bigint): RegPair => ({
   hi: Number(BigInt.asIntN(32, v >> 32n)),
   lo: Number(BigInt.asIntN(32, v)),
 });
+
+/** Kernel limits: 8 call frames (MAX_CALL_FRAMES), 512-byte stack per frame (MAX_BPF_STACK). */
+export const MAX_CALL_FRAMES = 8;
+export const STACK_SIZE = 512;
+
+/** Fixed region ids (Machine.R). */
+export const REGION_NULL = 0;
+export const REGION_STACK0 = 1; // ids 1..9: one per call depth (callbacks may add one)
+export const REGION_CTX = 10;
+export const REGION_PACKET = 11;
+export const REGION_MEMORY = 12;
+/** Callback addresses (ld_imm64 pseudo func): this region with the target pc as the low word. */
+export const REGION_FUNC = 13;
+export const FIRST_DYNAMIC_REGION = 14;

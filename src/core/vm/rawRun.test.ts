@@ -105,6 +105,36 @@ tierTest('memory: the r1 buffer, stack, sign-extending loads, atomics', () => {
   );
 });
 
+tierTest('the frame through r10 at constant offsets: its edges, and one frame per call depth', () => {
+  // The JS tier drops the bounds check of r10 + constant inside [fp-512, fp) (jsAccess.ts): the
+  // edges must still hold, and a callee's r10 must name its own frame.
+  assert.equal(r0(A.mov64(1, 7), A.stx(1, 10, 1, -1), A.ldx(1, 0, 10, -1), A.exit()), 7n, 'fp-1');
+  assert.equal(r0(A.st(8, 10, -512, -3), A.ldx(8, 0, 10, -512), A.exit()), U64(-3n), 'st fp-512');
+  for (const [insn, at] of [
+    [A.st(4, 10, -2, 1), 'fp-2'],
+    [A.stx(1, 10, 1, 0), 'fp\\+0'],
+    [A.ldx(2, 0, 10, -513), 'fp-513'],
+  ] as const)
+    assert.throws(
+      () => runRaw(A.assemble(A.mov64(0, 0), A.mov64(1, 0), insn, A.exit()), undefined),
+      (e: unknown) => e instanceof VmFault && new RegExp(`stack access out of bounds.*${at}`).test(e.message),
+      at,
+    );
+  assert.equal(
+    r0(
+      A.mov64(1, 5),
+      A.stx(8, 10, 1, -8),
+      A.callLocal(2),
+      A.ldx(8, 0, 10, -8), // the caller's fp-8: still 5
+      A.exit(),
+      A.mov64(1, 9),
+      A.stx(8, 10, 1, -8), // the callee's fp-8
+      A.exit(),
+    ),
+    5n,
+  );
+});
+
 tierTest('faults: out of bounds, NULL, budget, call depth; each with the pc', () => {
   const fault = (code: Uint8Array, mem: Uint8Array | undefined, pattern: RegExp, pc?: number): void => {
     assert.throws(

@@ -9,6 +9,10 @@ import { BpfSystem } from './bpfSystem';
 import { buildFrame } from '../packet/frameBuilder';
 import { IFINDEX_MAP_ID, RedirectInfo } from '../xdp/redirectInfo';
 import { testRunBuffer, TestRunError } from './xdpBuffer';
+import * as A from './asm';
+import * as I from './isa';
+import { XdpProgram } from './xdpProgram';
+import type { XdpBuffer } from './xdpRun';
 
 const objDir = path.resolve(__dirname, '../../../test/fixtures/programs/obj');
 const load = (name: string) =>
@@ -139,3 +143,58 @@ for (const tier of ['js', 'wasm'] as const)
       }
     }
   });
+
+void test('runs on one reused buffer see each run’s window, bytes and device (both tiers)', () => {
+  // Machine.enterPacket keeps the packet region and the xdp_md image between runs when nothing
+  // moved: a caller that reuses the buffer object (the simulator's pages) but changes its bytes,
+  // its window or the context must still be seen. r0 = ingress_ifindex << 16 | len << 8 | data[0].
+  const code = A.assemble(
+    A.ldx(4, 2, 1, 12),
+    A.ldx(4, 3, 1, 0),
+    A.ldx(4, 4, 1, 4),
+    A.aluX(true, I.ALU_SUB, 4, 3),
+    A.ldx(1, 5, 3, 0),
+    A.aluK(true, I.ALU_LSH, 2, 16),
+    A.aluK(true, I.ALU_LSH, 4, 8),
+    A.movReg(0, 2),
+    A.aluX(true, I.ALU_OR, 0, 4),
+    A.aluX(true, I.ALU_OR, 0, 5),
+    A.exit(),
+  );
+  for (const tier of ['js', 'wasm'] as const) {
+    const system = new BpfSystem({ tier });
+    const prog = new XdpProgram(system, {
+      name: 'ctx',
+      section: 'xdp',
+      attach: 'xdp',
+      frags: false,
+      insns: I.decodeInsns(code),
+      lines: new Map(),
+      compileOptions: { uninitFaults: false },
+    });
+    const bytes = new Uint8Array(512).fill(7);
+    const buf: XdpBuffer = { bytes, dataMeta: 256, data: 256, dataEnd: 300, frags: [] };
+    const ctx = {
+      ingressIfindex: 3,
+      rxQueueIndex: 0,
+      egressIfindex: 0,
+      cpu: 0,
+      redirect: new RedirectInfo(),
+    };
+    const expect = (want: number, what: string): void =>
+      assert.equal(prog.runAction(buf, ctx), want, `${tier}: ${what}`);
+    expect((3 << 16) | (44 << 8) | 7, 'first run');
+    expect((3 << 16) | (44 << 8) | 7, 'same again');
+    ctx.ingressIfindex = 5;
+    expect((5 << 16) | (44 << 8) | 7, 'another device');
+    buf.dataEnd = 290;
+    expect((5 << 16) | (34 << 8) | 7, 'a shorter frame');
+    buf.data = buf.dataMeta = 258;
+    expect((5 << 16) | (32 << 8) | 7, 'a moved window');
+    buf.bytes = new Uint8Array(512).fill(9);
+    expect((5 << 16) | (32 << 8) | 9, 'other bytes');
+    bytes.fill(1);
+    buf.bytes = bytes;
+    expect((5 << 16) | (32 << 8) | 1, 'the first bytes again, rewritten');
+  }
+});

@@ -3,6 +3,8 @@
 import { helperByName } from '../bpf/helperCatalog';
 import { RedirectInfo } from '../xdp/redirectInfo';
 import { compile } from './compiler';
+import { makeRunLoop } from './runLoop';
+import type { RunLoop } from './runLoop';
 import type { CompiledProgram, CompileOptions } from './compiler';
 import type { Insn } from './isa';
 import { DEFAULT_BUDGET, REGION_CTX } from './machine';
@@ -181,6 +183,8 @@ export class XdpProgram implements XdpProgramHandle, RunnableProgram {
 
   /** The fault of the last exec() that faulted (then exec returned 0). */
   private lastFault: ProgramFault | undefined;
+  /** This program's own test-run loop (runLoop.ts: its call site sees only this program). */
+  private loop: RunLoop | undefined;
   /** Set during test runs: exec() watches for the run's first packet write (Machine.packetDirty). */
   private watchPacket = false;
 
@@ -232,9 +236,7 @@ export class XdpProgram implements XdpProgramHandle, RunnableProgram {
       }
     } catch (e) {
       if (!(e instanceof VmFault)) throw e;
-      const line = M.current?.lineOf(e.pc);
-      const where = M.current && M.current !== this ? `${M.current.name}: ` : '';
-      this.lastFault = { pc: e.pc, ...(line ? { line } : {}), message: where + e.message };
+      this.lastFault = this.faultOf(M, e);
       return 0;
     } finally {
       M.xdp = null;
@@ -245,6 +247,50 @@ export class XdpProgram implements XdpProgramHandle, RunnableProgram {
         M.tracing = false;
       }
     }
+  }
+
+  /** A fault as a run reports it: the program it happened in (a tail call's target) and its line. */
+  private faultOf(M: Machine, e: VmFault): ProgramFault {
+    const line = M.current?.lineOf(e.pc);
+    const where = M.current && M.current !== this ? `${M.current.name}: ` : '';
+    return { pc: e.pc, ...(line ? { line } : {}), message: where + e.message };
+  }
+
+  /**
+   * The repetitions of an untraced test run in one loop, as the kernel's bpf_test_run() loops over
+   * one xdp_buff: the run state is set once, and each repetition only restores a frame the last one
+   * wrote, resets the redirect record and the per-run counters, and calls the compiled program (no
+   * exec() per repetition: its entry and exit were most of a short program's time). Returns r0 of
+   * the last run, or 0 with `lastFault` set.
+   */
+  private repeatRuns(frame: TestRunFrame, ctx: XdpRunContext, budget: number, repeat: number): number {
+    const M = this.system.machine;
+    if (M.xdp)
+      throw new Error('XdpProgram.run: a run is already in progress in this system (runs do not nest)');
+    const mem = this.system.mapMemory;
+    const buffer = frame.buffer;
+    const slot = M.xdpSlot;
+    slot.buffer = buffer;
+    slot.ctx = ctx;
+    M.xdp = slot;
+    M.cpu = ctx.cpu;
+    M.budget = budget;
+    M.tracing = false;
+    const fast = this.compiled(false);
+    const loop = (this.loop ??= makeRunLoop());
+    let action = 0;
+    try {
+      action = loop(M, this, fast, frame, ctx.redirect, mem, repeat);
+    } catch (e) {
+      if (!(e instanceof VmFault)) throw e;
+      this.lastFault = this.faultOf(M, e);
+      action = 0;
+    } finally {
+      M.xdp = null;
+      M.ctxImage[12] = 0;
+      if (M.kernelRefs.length) M.dropKernelRefs();
+    }
+    return action;
   }
 
   /** BPF_PROG_TEST_RUN: `repeat` runs, each on a fresh copy of `frame`; maps keep their state. */
@@ -271,34 +317,19 @@ export class XdpProgram implements XdpProgramHandle, RunnableProgram {
     const onStep = opts.onStep;
     const onRawStep = opts.onRawStep;
     let action = 0;
-    const t0 = opts.now?.();
-    // A run can only have written the headroom and the frame (tail growth zero-fills what it
-    // exposes), so restoring [0, end of frame) gives every repetition a fresh copy.
-    const src = template.bytes;
-    const dst = buffer.bytes;
-    const { dataMeta, data, dataEnd } = template;
-    const multiBuffer = template.frags.length > 0;
-    const frameBytes = src.subarray(dataMeta, dataEnd);
+    const run = new TestRunFrame(template, buffer);
     const M = this.system.machine;
+    const t0 = opts.now?.();
     this.watchPacket = true;
     try {
-      for (let i = 0; i < repeat; i++) {
-        if (i > 0 && M.packetDirty) {
-          // The window never moved (the usual case): only the frame's bytes can have changed.
-          if (buffer.dataMeta === dataMeta && buffer.data === data && buffer.dataEnd === dataEnd)
-            dst.set(frameBytes, dataMeta);
-          else {
-            dst.set(src.subarray(0, dataEnd));
-            buffer.dataMeta = dataMeta;
-            buffer.data = data;
-            buffer.dataEnd = dataEnd;
-          }
-          if (multiBuffer || buffer.frags.length) buffer.frags = template.frags.map((f) => f.slice());
+      if (onStep === undefined && onRawStep === undefined) action = this.repeatRuns(run, ctx, budget, repeat);
+      else
+        for (let i = 0; i < repeat; i++) {
+          if (i > 0 && M.packetDirty) run.restore();
+          redirect.reset(); // plain test-run mode: every repetition is its own context (§1.2)
+          action = this.exec(buffer, ctx, budget, onStep, onRawStep);
+          if (this.lastFault) break;
         }
-        redirect.reset(); // plain test-run mode: every repetition is its own context (§1.2)
-        action = this.exec(buffer, ctx, budget, onStep, onRawStep);
-        if (this.lastFault) break;
-      }
     } finally {
       this.watchPacket = false;
     }
@@ -311,5 +342,37 @@ export class XdpProgram implements XdpProgramHandle, RunnableProgram {
       : { action, insns, retval: action, dataOut: testRunOutput(buffer), redirect };
     if (t0 !== undefined && t1 !== undefined) out.nsPerRun = Number(t1 - t0) / repeat;
     return out;
+  }
+}
+
+/**
+ * A test run's frame between repetitions: a run can only have written the headroom and the frame
+ * (tail growth zero-fills what it exposes), so restoring [0, end of frame) gives every repetition a
+ * fresh copy (bpf_test_run reinitialises the xdp_buff the same way).
+ */
+class TestRunFrame {
+  private readonly frameBytes: Uint8Array;
+
+  constructor(
+    private readonly template: XdpBuffer,
+    readonly buffer: XdpBuffer,
+  ) {
+    this.frameBytes = template.bytes.subarray(template.dataMeta, template.dataEnd);
+  }
+
+  /** Called when the last repetition wrote the packet (Machine.packetDirty). */
+  restore(): void {
+    const t = this.template;
+    const b = this.buffer;
+    // The window never moved (the usual case): only the frame's bytes can have changed.
+    if (b.dataMeta === t.dataMeta && b.data === t.data && b.dataEnd === t.dataEnd)
+      b.bytes.set(this.frameBytes, t.dataMeta);
+    else {
+      b.bytes.set(t.bytes.subarray(0, t.dataEnd));
+      b.dataMeta = t.dataMeta;
+      b.data = t.data;
+      b.dataEnd = t.dataEnd;
+    }
+    if (t.frags.length > 0 || b.frags.length) b.frags = t.frags.map((f) => f.slice());
   }
 }

@@ -4,6 +4,7 @@
 import type { Insn } from '../isa';
 import type { CompiledProgram, CompileOptions } from '../compiler';
 import type { Machine } from '../machine';
+import type { XdpBuffer } from '../xdpRun';
 import { REGION_PACKET } from '../machine';
 import { ADDR_BASE } from '../memory';
 import { LoadError } from '../vmFault';
@@ -45,7 +46,7 @@ function importsFor(M: Machine, env: WasmEnv, messages: string[]): Record<string
       A[7] = a4l;
       A[8] = a5h;
       A[9] = a5l;
-      const n = env.n;
+      const n = env.f64[W.SLOT_N >> 3] as number;
       M.n = n;
       M.depth = i32[W.SLOT_DEPTH >> 2] as number;
       const moves = M.windowMoves;
@@ -196,7 +197,25 @@ export function compileWasmTier(insns: readonly Insn[], opts: CompileOptions): C
   let unchecked: Variant | undefined;
   let lastM: Machine | undefined;
   let lastEnv: WasmEnv | undefined;
-  return function wasmProgram(S, pc, a1h, a1l, a2h, a2l, a3h, a3l, a4h, a4l, a5h, a5l): number {
+  const fast: FastEntry = { M: undefined, env: undefined, run: undefined, bytes: undefined };
+  /**
+   * Every entry but the common one: a new machine, a callback or sub-program entry, no budget, a
+   * frame outside linear memory. Remembers what the common entry may skip (fast*).
+   */
+  function enter(
+    S: unknown,
+    pc: number,
+    a1h: number,
+    a1l: number,
+    a2h: number,
+    a2l: number,
+    a3h: number,
+    a3l: number,
+    a4h: number,
+    a4l: number,
+    a5h: number,
+    a5l: number,
+  ): number {
     const M = S as Machine;
     const e = M === lastM && lastEnv ? lastEnv : (lastEnv = envOf(M));
     lastM = M;
@@ -204,27 +223,12 @@ export function compileWasmTier(insns: readonly Insn[], opts: CompileOptions): C
     const run = variant.runFor(M, e);
     const blk = pc === 0 ? 0 : (variant.entryOfPc[pc] ?? -1);
     if (blk < 0) return M.fault(pc, 'no instruction starts at pc ' + pc);
-    // An XDP run: the packet's bytes move into linear memory for the run (and back after it).
+    // An XDP run whose frame is not in linear memory (an unshared memory's, a frame too big): its
+    // bytes move in for the run and back after it (the slow path). A test run's frame with a shared
+    // memory is already there: nothing to copy, nothing to undo (no try/finally on the way).
     const x = M.xdp;
-    let moved: Uint8Array | undefined;
-    let movedView: DataView | undefined;
-    let end0 = 0;
-    // (Not when the frame already lives in linear memory: a test run's, with a shared memory.)
-    if (x !== null && !e.packetIn && !e.holds(x.buffer.bytes) && x.buffer.bytes.length <= W.PACKET_CAPACITY) {
-      const b = x.buffer;
-      moved = b.bytes;
-      end0 = b.dataEnd;
-      const view = e.packetView(moved.length);
-      view.set(e.prefix(moved, end0, 0));
-      b.bytes = view;
-      movedView = b.view;
-      b.view = e.packetDataView(moved.length);
-      M.syncPacket();
-      // Read-only until the run's first write (Machine.lockPacket): an unwritten packet is not
-      // copied back, and a test run does not restore it.
-      M.lockPacket();
-      e.packetIn = true;
-    }
+    if (x !== null && !e.packetIn && !e.holds(x.buffer.bytes) && x.buffer.bytes.length <= W.PACKET_CAPACITY)
+      return runMoved(M, e, x.buffer, run, blk, pc, a1h, a1l, a2h, a2l, a3h, a3l, a4h, a4l, a5h, a5l);
     if (e.cpu !== M.cpu) {
       e.cpu = M.cpu;
       e.i32[W.SLOT_CPU >> 2] = M.cpu;
@@ -233,39 +237,119 @@ export function compileWasmTier(insns: readonly Insn[], opts: CompileOptions): C
       e.seenMoves = M.windowMoves;
       e.refreshPacket();
     }
-    try {
-      const lo = run(
-        blk,
-        pc === 0 ? 1 : 0,
-        a1h,
-        a1l,
-        a2h,
-        a2l,
-        a3h,
-        a3l,
-        a4h,
-        a4l,
-        a5h,
-        a5l,
-        M.budget,
-        M.n,
-        M.depth,
-      );
-      M.rh = e.i32[W.SLOT_RH >> 2] as number;
-      return lo;
-    } finally {
-      M.n = e.n;
-      if (moved !== undefined && x !== null) {
-        const b = x.buffer;
-        const wrote = M.packetDirty;
-        if (wrote) moved.set(e.prefix(b.bytes, Math.max(end0, b.dataEnd), 1));
-        b.bytes = moved;
-        b.view = movedView;
-        M.syncPacket();
-        M.packetDirty = wrote;
-        e.packetIn = false;
-        e.refreshPacket();
-      }
-    }
-  };
+    if (variant === checked && pc === 0 && (x === null || !e.packetIn)) {
+      fast.M = M;
+      fast.env = e;
+      fast.run = run;
+      fast.bytes = x?.buffer.bytes;
+    } else fast.M = undefined;
+    // A fault leaves through an import that has set M.n already (fault, budget, call).
+    const lo = run(
+      blk,
+      pc === 0 ? 1 : 0,
+      a1h,
+      a1l,
+      a2h,
+      a2l,
+      a3h,
+      a3l,
+      a4h,
+      a4l,
+      a5h,
+      a5l,
+      M.budget,
+      M.n,
+      M.depth,
+    );
+    M.rh = e.i32[W.SLOT_RH >> 2] as number;
+    M.n = e.f64[W.SLOT_N >> 3] as number; // (not the getter: a call V8 did not inline here)
+    return lo;
+  }
+
+  return commonEntry(fast, enter);
+}
+
+/** What the common entry may skip checking, as enter() last found it (machine undefined: nothing). */
+interface FastEntry {
+  M: Machine | undefined;
+  env: WasmEnv | undefined;
+  run: RunFn | undefined;
+  bytes: Uint8Array | undefined;
+}
+
+/**
+ * The common entry — a run of the program from its start, on the machine and (for XDP runs) the
+ * frame bytes of the last run, with the budget checked, nothing moved since — checks only that and
+ * calls the module; anything else goes to `enter`. Small, so that V8 inlines it into the run loop,
+ * and made from source once per program (as compiler.ts makes the JS tier's functions; the text is
+ * this file's) so that its call into the module sees one export: V8 inlines the JS-to-Wasm call
+ * only at a monomorphic site, and a closure shared by all programs would have one site for all.
+ */
+function commonEntry(fast: FastEntry, enter: CompiledProgram): CompiledProgram {
+  const args = 'a1h, a1l, a2h, a2l, a3h, a3l, a4h, a4l, a5h, a5l';
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval
+  const factory = new Function(
+    'fast',
+    'enter',
+    `"use strict"; return function wasmProgram(M, pc, ${args}) {
+  const x = M.xdp;
+  const e = fast.env;
+  if (M !== fast.M || pc !== 0 || M.budget === Infinity || (x !== null && x.buffer.bytes !== fast.bytes) ||
+      e.cpu !== M.cpu || e.seenMoves !== M.windowMoves)
+    return enter(M, pc, ${args});
+  const run = fast.run;
+  const lo = run(0, 1, ${args}, M.budget, M.n, M.depth);
+  M.rh = e.i32[${W.SLOT_RH >> 2}];
+  M.n = e.f64[${W.SLOT_N >> 3}];
+  return lo;
+};`,
+  ) as (fast: FastEntry, enter: CompiledProgram) => CompiledProgram;
+  return factory(fast, enter);
+}
+
+/** A run whose packet is moved into linear memory for its duration (see wasmProgram). */
+function runMoved(
+  M: Machine,
+  e: WasmEnv,
+  b: XdpBuffer,
+  run: RunFn,
+  blk: number,
+  pc: number,
+  ...args: number[]
+): number {
+  const moved = b.bytes;
+  const end0 = b.dataEnd;
+  const view = e.packetView(moved.length);
+  view.set(e.prefix(moved, end0, 0));
+  b.bytes = view;
+  const movedView = b.view;
+  b.view = e.packetDataView(moved.length);
+  M.syncPacket();
+  // Read-only until the run's first write (Machine.lockPacket): an unwritten packet is not
+  // copied back, and a test run does not restore it.
+  M.lockPacket();
+  e.packetIn = true;
+  if (e.cpu !== M.cpu) {
+    e.cpu = M.cpu;
+    e.i32[W.SLOT_CPU >> 2] = M.cpu;
+  }
+  if (e.seenMoves !== M.windowMoves) {
+    e.seenMoves = M.windowMoves;
+    e.refreshPacket();
+  }
+  try {
+    const lo = run(blk, pc === 0 ? 1 : 0, ...args, M.budget, M.n, M.depth);
+    M.rh = e.i32[W.SLOT_RH >> 2] as number;
+    return lo;
+  } finally {
+    M.n = e.n;
+    const wrote = M.packetDirty;
+    if (wrote) moved.set(e.prefix(b.bytes, Math.max(end0, b.dataEnd), 1));
+    b.bytes = moved;
+    b.view = movedView;
+    M.syncPacket();
+    M.packetDirty = wrote;
+    e.packetIn = false;
+    e.refreshPacket();
+  }
 }
