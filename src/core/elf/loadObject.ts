@@ -26,10 +26,14 @@ import { CORE_POISON_HELPER } from './coreRelo';
 import { btfMapDef, initProgArrays } from './btfMaps';
 import { parseBtfExt } from './btfExt';
 import { sectionGlobals } from './globals';
+import { CILIUM_CONFIG_SECTION, ciliumConfigValues, configValueAt } from './ciliumConfig';
+import type { ConfigValue } from './ciliumConfig';
 import {
   elfInnerInsertions,
   elfInnerTemplates,
   parseLegacyMaps,
+  CILIUM_PIN_REPLACE,
+  fillTailCallSections,
   PIN_GLOBAL_NS,
   PIN_NONE,
   PIN_OBJECT_NS,
@@ -231,15 +235,23 @@ export function loadObject(bytes: Uint8Array, opts: LoadOptions = {}): LoadedObj
   }
   // Legacy `maps` section: libbpf's struct bpf_map_def or iproute2's struct bpf_elf_map (legacyMaps.ts).
   const legacy = elf.section('maps');
+  const byDef = new Map<LegacyMapDef, BpfMap>();
   if (legacy) {
     const syms = elf.symbols
       .filter((s) => s.shndx === legacy.index && s.type !== STT_SECTION && s.name)
       .sort((a, b) => a.value - b.value);
     const defs = parseLegacyMaps(legacy.data, syms);
     elfInnerTemplates(defs);
-    const byDef = new Map<LegacyMapDef, BpfMap>();
     for (const d of defs) {
       const pinning = d.elf?.pinning ?? PIN_NONE;
+      if (pinning === CILIUM_PIN_REPLACE) {
+        // Cilium's loader: a new map every load, its pin replaced (never reused).
+        const m = create(d.def);
+        pinMap(system, `${TC_GLOBALS}/${d.def.name}`, m);
+        byDef.set(d, m);
+        mapAt.set(`${legacy.index}:${d.offset}`, m);
+        continue;
+      }
       if (pinning > PIN_GLOBAL_NS)
         throw new LoadError(
           `map '${d.def.name}': pinning ${pinning} is an iproute2 custom pinning (/etc/iproute2/bpf_pinning), not supported`,
@@ -264,9 +276,12 @@ export function loadObject(bytes: Uint8Array, opts: LoadOptions = {}): LoadedObj
         );
     }
   }
-  // Global data.
+  // Global data; Cilium's .rodata.config is inlined as constants instead (ciliumConfig.ts).
+  const cfgSec = elf.section(CILIUM_CONFIG_SECTION);
+  const ciliumConfig = cfgSec && btf ? ciliumConfigValues(btf, cfgSec.data) : undefined;
   const globals: GlobalVar[] = [];
   for (const s of elf.sections.filter(isDataSection)) {
+    if (ciliumConfig && s === cfgSec) continue;
     const ro = s.name.startsWith('.rodata');
     const map = create(
       {
@@ -328,6 +343,7 @@ export function loadObject(bytes: Uint8Array, opts: LoadOptions = {}): LoadedObj
         frags: info.frags,
         core,
         keepKfuncs: opts.forVerifier === true,
+        ...(ciliumConfig && cfgSec ? { ciliumConfig: { shndx: cfgSec.index, values: ciliumConfig } } : {}),
       });
       kfuncsByProgram.set(fn.name, prog.kfuncs);
       // The conntrack kfuncs hand out struct nf_conn as the kernel CO-RE resolves against lays it out.
@@ -371,6 +387,8 @@ export function loadObject(bytes: Uint8Array, opts: LoadOptions = {}): LoadedObj
     throw new LoadError('the object has no programs and no maps');
   // Prog arrays initialised in .maps (`.values = { [0] = &prog }`): relocations in .rel.maps.
   if (mapsSec && btf) initProgArrays(elf, mapsSec, btf, mapAt, programs);
+  // iproute2/Cilium tail-call sections "ID/KEY" fill the `maps` PROG_ARRAY whose id is ID.
+  if (byDef.size) fillTailCallSections(byDef, programs);
 
   return {
     name: objName,
@@ -412,6 +430,8 @@ interface LinkContext {
   core: CoreContext;
   /** Keep kfunc calls (as BPF_PSEUDO_KFUNC_CALL, their names in `kfuncs`) for the verifier. */
   keepKfuncs: boolean;
+  /** Cilium's .rodata.config: its ld_imm64s become constants. */
+  ciliumConfig?: { shndx: number; values: ReadonlyMap<number, ConfigValue> };
 }
 
 function linkProgram(
@@ -492,6 +512,18 @@ function linkProgram(
               `${where(secName, pc)}: map '${map.name}' is already owned by a program ${map.owner.frags ? 'with' : 'without'} frags (the kernel refuses the load: EINVAL)`,
             );
         }
+        return;
+      }
+      if (cx.ciliumConfig?.shndx === sym.shndx) {
+        const v = configValueAt(
+          cx.ciliumConfig.values,
+          (sym.type === STT_SECTION ? 0 : sym.value) + insn.imm,
+        );
+        const next = insns[pc + 1];
+        if (!next) throw new LoadError(`${where(secName, pc)}: ld_imm64 has no second half`);
+        insn.src = 0;
+        insn.imm = v.lo;
+        next.imm = v.hi;
         return;
       }
       const data = cx.dataMap.get(sym.shndx);
