@@ -6,6 +6,7 @@ import type { BpfMap, MapDef } from '../maps/bpfMap';
 import { MapType } from '../maps/bpfMap';
 import type { XdpProgram } from '../vm/xdpProgram';
 import { LoadError } from '../vm/vmFault';
+import { TC_GLOBALS } from './pinnedMaps';
 
 /** iproute2's pinning values (bpf_elf.h). */
 export const PIN_NONE = 0;
@@ -126,4 +127,54 @@ export function fillTailCallSections(
         `program ${p.name} (section ${p.section}): inserting it into '${d.def.name}' at ${slot.key} failed (errno ${-rc})`,
       );
   }
+}
+
+/** How the loader makes a map: plain, or pinned at a bpffs path (reusing a compatible pin). */
+export interface LegacyMapMaker {
+  create(def: MapDef): BpfMap;
+  createPinned(def: MapDef, path: string | undefined): BpfMap;
+  pin(path: string, map: BpfMap): void;
+}
+
+/**
+ * The maps of section `maps` as iproute2 makes them (bpf_legacy.c bpf_maps_attach_all): PIN_GLOBAL_NS
+ * in tc/globals, PIN_OBJECT_NS in the object's own directory `objectDir`, Cilium's CILIUM_PIN_REPLACE
+ * always new with its pin replaced; then the map-in-map insertions by id.
+ */
+export function createLegacyMaps(
+  defs: LegacyMapDef[],
+  objectDir: string,
+  make: LegacyMapMaker,
+): Map<LegacyMapDef, BpfMap> {
+  const byDef = new Map<LegacyMapDef, BpfMap>();
+  for (const d of defs) {
+    const pinning = d.elf?.pinning ?? PIN_NONE;
+    if (pinning === CILIUM_PIN_REPLACE) {
+      const m = make.create(d.def);
+      make.pin(`${TC_GLOBALS}/${d.def.name}`, m);
+      byDef.set(d, m);
+      continue;
+    }
+    if (pinning > PIN_GLOBAL_NS)
+      throw new LoadError(
+        `map '${d.def.name}': pinning ${pinning} is an iproute2 custom pinning (/etc/iproute2/bpf_pinning), not supported`,
+      );
+    const path =
+      pinning === PIN_GLOBAL_NS
+        ? `${TC_GLOBALS}/${d.def.name}`
+        : pinning === PIN_OBJECT_NS
+          ? `${objectDir}/${d.def.name}`
+          : undefined;
+    byDef.set(d, make.createPinned(d.def, path));
+  }
+  for (const { outer, inner, slot } of elfInnerInsertions(defs)) {
+    const rc = byDef
+      .get(outer)
+      ?.userUpdate(new Uint8Array(new Uint32Array([slot]).buffer), byDef.get(inner), 0);
+    if (rc !== undefined && rc < 0)
+      throw new LoadError(
+        `map '${outer.def.name}': inserting '${inner.def.name}' at ${slot} failed (errno ${-rc}), as iproute2's loader would`,
+      );
+  }
+  return byDef;
 }

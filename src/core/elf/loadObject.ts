@@ -28,18 +28,9 @@ import { parseBtfExt } from './btfExt';
 import { sectionGlobals } from './globals';
 import { CILIUM_CONFIG_SECTION, ciliumConfigValues, configValueAt } from './ciliumConfig';
 import type { ConfigValue } from './ciliumConfig';
-import {
-  elfInnerInsertions,
-  elfInnerTemplates,
-  parseLegacyMaps,
-  CILIUM_PIN_REPLACE,
-  fillTailCallSections,
-  PIN_GLOBAL_NS,
-  PIN_NONE,
-  PIN_OBJECT_NS,
-} from './legacyMaps';
+import { elfInnerTemplates, createLegacyMaps, fillTailCallSections, parseLegacyMaps } from './legacyMaps';
 import type { LegacyMapDef } from './legacyMaps';
-import { LIBBPF_PIN_ROOT, pinMap, reusePinned, TC_GLOBALS } from './pinnedMaps';
+import { LIBBPF_PIN_ROOT, pinMap, reusePinned } from './pinnedMaps';
 import type { GlobalVar } from './globals';
 import type { BtfExt } from './btfExt';
 import {
@@ -242,38 +233,13 @@ export function loadObject(bytes: Uint8Array, opts: LoadOptions = {}): LoadedObj
       .sort((a, b) => a.value - b.value);
     const defs = parseLegacyMaps(legacy.data, syms);
     elfInnerTemplates(defs);
-    for (const d of defs) {
-      const pinning = d.elf?.pinning ?? PIN_NONE;
-      if (pinning === CILIUM_PIN_REPLACE) {
-        // Cilium's loader: a new map every load, its pin replaced (never reused).
-        const m = create(d.def);
-        pinMap(system, `${TC_GLOBALS}/${d.def.name}`, m);
-        byDef.set(d, m);
-        mapAt.set(`${legacy.index}:${d.offset}`, m);
-        continue;
-      }
-      if (pinning > PIN_GLOBAL_NS)
-        throw new LoadError(
-          `map '${d.def.name}': pinning ${pinning} is an iproute2 custom pinning (/etc/iproute2/bpf_pinning), not supported`,
-        );
-      const path =
-        pinning === PIN_GLOBAL_NS
-          ? `${TC_GLOBALS}/${d.def.name}`
-          : pinning === PIN_OBJECT_NS
-            ? `/sys/fs/bpf/tc/${objectHash(bytes)}/${d.def.name}`
-            : undefined;
-      const m = createPinned(d.def, path);
+    for (const [d, m] of createLegacyMaps(defs, `/sys/fs/bpf/tc/${objectHash(bytes)}`, {
+      create,
+      createPinned,
+      pin: (path, m) => pinMap(system, path, m),
+    })) {
       byDef.set(d, m);
       mapAt.set(`${legacy.index}:${d.offset}`, m);
-    }
-    for (const { outer, inner, slot } of elfInnerInsertions(defs)) {
-      const rc = byDef
-        .get(outer)
-        ?.userUpdate(new Uint8Array(new Uint32Array([slot]).buffer), byDef.get(inner), 0);
-      if (rc !== undefined && rc < 0)
-        throw new LoadError(
-          `map '${outer.def.name}': inserting '${inner.def.name}' at ${slot} failed (errno ${-rc}), as iproute2's loader would`,
-        );
     }
   }
   // Global data; Cilium's .rodata.config is inlined as constants instead (ciliumConfig.ts).
