@@ -84,6 +84,10 @@ const FIXTURES: Fixture[] = [
     what: "Cilium's .rodata.config constants, CILIUM_PIN_REPLACE and ID/KEY tail-call sections",
     twin: true,
   },
+  {
+    file: 'test/fixtures/programs/realworld/cil_fib_disabled.bpf.c',
+    what: 'bpf_fib_lookup on a host that does not forward (the VM without a route table)',
+  },
 ];
 
 interface Outcome {
