@@ -4,6 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import { runProcess } from './process';
 import { parseVerifierLog } from '../core/analysis/verifierLog';
+import { parseElf } from '../core/elf/elfFile';
 import { loadObject } from '../core/elf/loadObject';
 import type { ProgramVerdict, VerifyReport } from '../core/verifier/verdict';
 
@@ -159,8 +160,26 @@ export async function kernelVerifyObject(
     );
   }
   if (parsed.unavailable) throw new KernelVerifyUnavailable(parsed.unavailable);
-  if (parsed.error) throw new KernelVerifyUnavailable(parsed.error);
+  if (parsed.error)
+    throw new KernelVerifyUnavailable(parsed.error + legacyMapsHint(await readFile(objectPath)));
   return verdictsOfLoads(parsed.programs ?? [], await readFile(objectPath));
+}
+
+/**
+ * Why libbpf cannot open an object with a legacy `maps` section (libbpf.c bpf_object__init_maps:
+ * "legacy map definitions in 'maps' section are not supported by libbpf v1.0+"), which iproute2 and
+ * Cilium objects have and their own loaders read: said, since libbpf's errno alone does not.
+ */
+function legacyMapsHint(bytes: Uint8Array): string {
+  try {
+    if (!parseElf(bytes).section('maps')) return '';
+  } catch {
+    return '';
+  }
+  return (
+    " (libbpf >= 1.0 refuses the legacy map definitions of its section 'maps', as iproute2 and Cilium " +
+    'objects have; their own loaders load them: compare with a build whose maps are BTF-defined)'
+  );
 }
 
 /**

@@ -43,6 +43,11 @@ interface Fixture {
   todo?: string;
   /** Set when running it today would hurt the machine (not only fail). */
   skip?: string;
+  /**
+   * The kernel loads the -DXDPLAB_BTF_TWIN build: what the object's own loader hands the kernel when
+   * libbpf cannot open the object (a `maps` section, Cilium's constants), while the VM loads the plain one.
+   */
+  twin?: boolean;
 }
 
 const FIXTURES: Fixture[] = [
@@ -74,6 +79,15 @@ const FIXTURES: Fixture[] = [
     file: 'test/fixtures/programs/realworld/huge_array.bpf.c',
     what: 'katran-sized ARRAY (33,554,944 entries)',
   },
+  {
+    file: 'test/fixtures/programs/realworld/cil_config_tail.bpf.c',
+    what: "Cilium's .rodata.config constants, CILIUM_PIN_REPLACE and ID/KEY tail-call sections",
+    twin: true,
+  },
+  {
+    file: 'test/fixtures/programs/realworld/cil_fib_disabled.bpf.c',
+    what: 'bpf_fib_lookup on a host that does not forward (the VM without a route table)',
+  },
 ];
 
 interface Outcome {
@@ -90,7 +104,12 @@ for (const fx of FIXTURES) {
       await withLab('xlrw-', (lab) => {
         const base = path.basename(fx.file).replace(/\.bpf\.c$/, '');
         const objFile = compileBpf(path.join(root, fx.file), path.join(lab.tmp, `${base}.o`));
-        const kernel = loadAll(objFile, lab.pinDir(base.replace(/\W/g, '')));
+        const kernelObj = fx.twin
+          ? compileBpf(path.join(root, fx.file), path.join(lab.tmp, `${base}.twin.o`), {
+              extraArgs: ['-DXDPLAB_BTF_TWIN'],
+            })
+          : objFile;
+        const kernel = loadAll(kernelObj, lab.pinDir(base.replace(/\W/g, '')));
         const vm = loadObject(new Uint8Array(fs.readFileSync(objFile)), {
           name: base,
           system: new BpfSystem(),

@@ -26,16 +26,11 @@ import { CORE_POISON_HELPER } from './coreRelo';
 import { btfMapDef, initProgArrays } from './btfMaps';
 import { parseBtfExt } from './btfExt';
 import { sectionGlobals } from './globals';
-import {
-  elfInnerInsertions,
-  elfInnerTemplates,
-  parseLegacyMaps,
-  PIN_GLOBAL_NS,
-  PIN_NONE,
-  PIN_OBJECT_NS,
-} from './legacyMaps';
+import { CILIUM_CONFIG_SECTION, ciliumConfigValues, configValueAt } from './ciliumConfig';
+import type { ConfigValue } from './ciliumConfig';
+import { elfInnerTemplates, createLegacyMaps, fillTailCallSections, parseLegacyMaps } from './legacyMaps';
 import type { LegacyMapDef } from './legacyMaps';
-import { LIBBPF_PIN_ROOT, pinMap, reusePinned, TC_GLOBALS } from './pinnedMaps';
+import { LIBBPF_PIN_ROOT, pinMap, reusePinned } from './pinnedMaps';
 import type { GlobalVar } from './globals';
 import type { BtfExt } from './btfExt';
 import {
@@ -231,42 +226,28 @@ export function loadObject(bytes: Uint8Array, opts: LoadOptions = {}): LoadedObj
   }
   // Legacy `maps` section: libbpf's struct bpf_map_def or iproute2's struct bpf_elf_map (legacyMaps.ts).
   const legacy = elf.section('maps');
+  const byDef = new Map<LegacyMapDef, BpfMap>();
   if (legacy) {
     const syms = elf.symbols
       .filter((s) => s.shndx === legacy.index && s.type !== STT_SECTION && s.name)
       .sort((a, b) => a.value - b.value);
     const defs = parseLegacyMaps(legacy.data, syms);
     elfInnerTemplates(defs);
-    const byDef = new Map<LegacyMapDef, BpfMap>();
-    for (const d of defs) {
-      const pinning = d.elf?.pinning ?? PIN_NONE;
-      if (pinning > PIN_GLOBAL_NS)
-        throw new LoadError(
-          `map '${d.def.name}': pinning ${pinning} is an iproute2 custom pinning (/etc/iproute2/bpf_pinning), not supported`,
-        );
-      const path =
-        pinning === PIN_GLOBAL_NS
-          ? `${TC_GLOBALS}/${d.def.name}`
-          : pinning === PIN_OBJECT_NS
-            ? `/sys/fs/bpf/tc/${objectHash(bytes)}/${d.def.name}`
-            : undefined;
-      const m = createPinned(d.def, path);
+    for (const [d, m] of createLegacyMaps(defs, `/sys/fs/bpf/tc/${objectHash(bytes)}`, {
+      create,
+      createPinned,
+      pin: (path, m) => pinMap(system, path, m),
+    })) {
       byDef.set(d, m);
       mapAt.set(`${legacy.index}:${d.offset}`, m);
     }
-    for (const { outer, inner, slot } of elfInnerInsertions(defs)) {
-      const rc = byDef
-        .get(outer)
-        ?.userUpdate(new Uint8Array(new Uint32Array([slot]).buffer), byDef.get(inner), 0);
-      if (rc !== undefined && rc < 0)
-        throw new LoadError(
-          `map '${outer.def.name}': inserting '${inner.def.name}' at ${slot} failed (errno ${-rc}), as iproute2's loader would`,
-        );
-    }
   }
-  // Global data.
+  // Global data; Cilium's .rodata.config is inlined as constants instead (ciliumConfig.ts).
+  const cfgSec = elf.section(CILIUM_CONFIG_SECTION);
+  const ciliumConfig = cfgSec && btf ? ciliumConfigValues(btf, cfgSec.data) : undefined;
   const globals: GlobalVar[] = [];
   for (const s of elf.sections.filter(isDataSection)) {
+    if (ciliumConfig && s === cfgSec) continue;
     const ro = s.name.startsWith('.rodata');
     const map = create(
       {
@@ -328,6 +309,7 @@ export function loadObject(bytes: Uint8Array, opts: LoadOptions = {}): LoadedObj
         frags: info.frags,
         core,
         keepKfuncs: opts.forVerifier === true,
+        ...(ciliumConfig && cfgSec ? { ciliumConfig: { shndx: cfgSec.index, values: ciliumConfig } } : {}),
       });
       kfuncsByProgram.set(fn.name, prog.kfuncs);
       // The conntrack kfuncs hand out struct nf_conn as the kernel CO-RE resolves against lays it out.
@@ -371,6 +353,8 @@ export function loadObject(bytes: Uint8Array, opts: LoadOptions = {}): LoadedObj
     throw new LoadError('the object has no programs and no maps');
   // Prog arrays initialised in .maps (`.values = { [0] = &prog }`): relocations in .rel.maps.
   if (mapsSec && btf) initProgArrays(elf, mapsSec, btf, mapAt, programs);
+  // iproute2/Cilium tail-call sections "ID/KEY" fill the `maps` PROG_ARRAY whose id is ID.
+  if (byDef.size) fillTailCallSections(byDef, programs);
 
   return {
     name: objName,
@@ -412,6 +396,8 @@ interface LinkContext {
   core: CoreContext;
   /** Keep kfunc calls (as BPF_PSEUDO_KFUNC_CALL, their names in `kfuncs`) for the verifier. */
   keepKfuncs: boolean;
+  /** Cilium's .rodata.config: its ld_imm64s become constants. */
+  ciliumConfig?: { shndx: number; values: ReadonlyMap<number, ConfigValue> };
 }
 
 function linkProgram(
@@ -492,6 +478,18 @@ function linkProgram(
               `${where(secName, pc)}: map '${map.name}' is already owned by a program ${map.owner.frags ? 'with' : 'without'} frags (the kernel refuses the load: EINVAL)`,
             );
         }
+        return;
+      }
+      if (cx.ciliumConfig?.shndx === sym.shndx) {
+        const v = configValueAt(
+          cx.ciliumConfig.values,
+          (sym.type === STT_SECTION ? 0 : sym.value) + insn.imm,
+        );
+        const next = insns[pc + 1];
+        if (!next) throw new LoadError(`${where(secName, pc)}: ld_imm64 has no second half`);
+        insn.src = 0;
+        insn.imm = v.lo;
+        next.imm = v.hi;
         return;
       }
       const data = cx.dataMap.get(sym.shndx);

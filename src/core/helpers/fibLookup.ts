@@ -1,5 +1,6 @@
 // bpf_fib_lookup against a route table the caller provides (the VM has no kernel FIB). Without a
-// table it answers BPF_FIB_LKUP_RET_NOT_FWDED and records why, so the result is never a silent guess.
+// table it answers as Linux does on a host that does not forward (net.*.forwarding=0, the default):
+// BPF_FIB_LKUP_RET_FWD_DISABLED, and records why, so the result is never a silent guess.
 import type { HelperFn } from '../vm/machine';
 
 export interface Route {
@@ -18,6 +19,14 @@ const AF_INET = 2;
 const AF_INET6 = 10;
 export const BPF_FIB_LKUP_RET_SUCCESS = 0;
 export const BPF_FIB_LKUP_RET_NOT_FWDED = 4;
+export const BPF_FIB_LKUP_RET_FWD_DISABLED = 5;
+
+/** rt6_need_strict: multicast, link-local or loopback addresses are never forwarded. */
+function ipv6NeedStrict(a: Uint8Array): boolean {
+  if (a[0] === 0xff) return true;
+  if (a[0] === 0xfe && ((a[1] as number) & 0xc0) === 0x80) return true;
+  return a.subarray(0, 15).every((b) => b === 0) && a[15] === 1;
+}
 
 function prefixBytes(text: string, family: 'ipv4' | 'ipv6'): { bytes: Uint8Array; len: number } | undefined {
   const [addr, lenText] = text.split('/');
@@ -54,15 +63,19 @@ export const bpf_fib_lookup: HelperFn = (M, pc) => {
   const plen = M.argLo(3) >>> 0;
   if (plen < 64) return M.ret(-22);
   const p = M.argMem(pc, 2, 64, true, 'struct bpf_fib_lookup');
+  const family = p[0] === AF_INET ? 'ipv4' : p[0] === AF_INET6 ? 'ipv6' : undefined;
+  if (!family) return M.ret(-97); // bpf_xdp_fib_lookup: -EAFNOSUPPORT
   const routes = M.system.routes;
   if (!routes) {
+    // bpf_ipv6_fib_lookup refuses link-local/multicast first; then both families check the ingress
+    // device's forwarding (IN_DEV_FORWARD / idev->cnf.forwarding), off on a default host.
+    if (family === 'ipv6' && (ipv6NeedStrict(p.subarray(16, 32)) || ipv6NeedStrict(p.subarray(32, 48))))
+      return M.ret(BPF_FIB_LKUP_RET_NOT_FWDED);
     M.system.notes.push(
-      `bpf_fib_lookup at pc ${pc}: no route table was given, answered BPF_FIB_LKUP_RET_NOT_FWDED`,
+      `bpf_fib_lookup at pc ${pc}: no route table was given, answered BPF_FIB_LKUP_RET_FWD_DISABLED (a host that does not forward)`,
     );
-    return M.ret(BPF_FIB_LKUP_RET_NOT_FWDED);
+    return M.ret(BPF_FIB_LKUP_RET_FWD_DISABLED);
   }
-  const family = p[0] === AF_INET ? 'ipv4' : p[0] === AF_INET6 ? 'ipv6' : undefined;
-  if (!family) return M.ret(-95); // EAFNOSUPPORT in the kernel
   const dst = family === 'ipv4' ? p.subarray(32, 36) : p.subarray(32, 48);
   let best: { r: Route; len: number } | undefined;
   for (const r of routes) {
