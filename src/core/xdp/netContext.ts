@@ -14,8 +14,30 @@ export class NetContext {
   readonly xskFlush: XskSocket[] = [];
 
   constructor(
-    readonly id: number,
-    readonly cpu: number,
-    readonly kind: 'softirq' | 'kthread',
+    public id: number,
+    public cpu: number,
+    public kind: 'softirq' | 'kthread',
   ) {}
+
+  /**
+   * The object made a new context (the host pools them: one per softirq run adds up over a long
+   * run): a fresh redirect info and empty flush lists, as a new object would have.
+   */
+  reuse(id: number, cpu: number, kind: 'softirq' | 'kthread'): this {
+    this.id = id;
+    this.cpu = cpu;
+    this.kind = kind;
+    const ri = this.ri;
+    ri.tgtIndex = 0n;
+    ri.tgtValue = undefined;
+    ri.map = undefined;
+    ri.flags = 0;
+    ri.mapId = 0;
+    ri.mapType = 0;
+    ri.reset();
+    this.devFlush.length = 0;
+    this.cpuFlush.length = 0;
+    this.xskFlush.length = 0;
+    return this;
+  }
 }

@@ -94,6 +94,8 @@ export class Simulator implements SimHost {
   private readonly freeFrames: (SimFrame | undefined)[] = [];
   private freeCount = 0;
   private nextContext = 1;
+  /** Closed contexts, reused by openContext. */
+  private readonly freeContexts: NetContext[] = [];
   private nextFrame = 1;
   private runs = 0;
   private runLimit = 0;
@@ -204,13 +206,13 @@ export class Simulator implements SimHost {
 
   // ---- counters, timeline ---------------------------------------------------------------------------
 
-  countAction(dev: SimDevice, action: number): void {
+  countAction(dev: SimDevice, action: number, n = 1): void {
     let v = dev.verdicts;
     if (!v) {
       v = dev.verdicts = [0, 0, 0, 0, 0];
       this.verdictOrder.push(dev);
     }
-    v[action] = (v[action] ?? 0) + 1;
+    v[action] = (v[action] ?? 0) + n;
   }
 
   /** A copy of the summary as it stands, with the verdicts not yet folded in (a run's progress). */
@@ -324,7 +326,7 @@ export class Simulator implements SimHost {
   }
 
   /** The frame's journey ended (freed): the object and its page are reused by a later frame. */
-  private release(f: SimFrame): void {
+  release(f: SimFrame): void {
     if (this.freeCount < FRAME_POOL_MAX) this.freeFrames[this.freeCount++] = f;
   }
 
@@ -445,13 +447,28 @@ export class Simulator implements SimHost {
   // ---- contexts, softirqs, kthreads ---------------------------------------------------------------
 
   openContext(cpu: number, kind: 'softirq' | 'kthread'): NetContext {
-    return new NetContext(this.nextContext++, cpu, kind);
+    const id = this.nextContext++;
+    return this.freeContexts.length
+      ? (this.freeContexts.pop() as NetContext).reuse(id, cpu, kind)
+      : new NetContext(id, cpu, kind);
   }
 
   closeContext(ctx: NetContext): void {
     // Nothing is left queued: every enqueue happened with a redirect that also triggers the flush.
     // A queue still listed here would be the "forgotten flush" of §4.4; flush it like a debug kernel.
     if (ctx.devFlush.length || ctx.cpuFlush.length) xdpDoFlush(this, ctx, 'end of context');
+    // Nothing keeps a context past its end (events and steps copy its id): the object is reused.
+    this.freeContexts.push(ctx);
+  }
+
+  /**
+   * `n` program runs at once (a constant-verdict poll, napiPoll.ts): false, counting none, when
+   * they would cross the run cap — the caller then runs them one by one and stops where the cap is.
+   */
+  takeRuns(n: number): boolean {
+    if (this.runs + n > this.runLimit) return false;
+    this.runs += n;
+    return true;
   }
 
   wakeKthread(t: CpumapTarget): void {
