@@ -80,8 +80,10 @@ export class Simulator implements SimHost {
   private readonly denseIfindex: (SimDevice | undefined)[] = [];
   private readonly xsks = new Map<string, XskSocket>();
   private readonly cpumapTargets = new Map<CpumapEntry, CpumapTarget>();
-  /** Device bulk queues by device slot, then CPU. */
-  private readonly devQueues: DevBulkQueue[][];
+  /** Device bulk queues at [device slot × cpus + CPU] (one flat array: no second lookup per frame). */
+  private readonly devQueues: (DevBulkQueue | undefined)[];
+  private readonly cpus: number;
+  private readonly extraQueues = new Map<string, DevBulkQueue>();
   /** softnet_data.poll_list per CPU: a growing ring, so a poll taken off and put back allocates nothing. */
   private readonly pollLists: FrameQueue<PollItem>[];
   private readonly backlogs: Backlog[];
@@ -93,6 +95,8 @@ export class Simulator implements SimHost {
    *  empty and pushed full again per burst has its backing store shrunk and regrown by V8. */
   private readonly freeFrames: (SimFrame | undefined)[] = [];
   private freeCount = 0;
+  /** Where an injected burst's drops and transmits happen (outside any context); used at once, never kept. */
+  private readonly injectWhere: Where = { id: 0, cpu: 0 };
   private nextContext = 1;
   /** Closed contexts, reused by openContext. */
   private readonly freeContexts: NetContext[] = [];
@@ -132,7 +136,8 @@ export class Simulator implements SimHost {
     for (let i = 0; i < top; i++) this.denseIfindex.push(this.byIfindex.get(i));
     for (const x of xsks) this.xsks.set(x.name, x);
     const cpus = topology.cpus;
-    this.devQueues = devices.map(() => []);
+    this.cpus = cpus;
+    this.devQueues = new Array<DevBulkQueue | undefined>(devices.length * cpus).fill(undefined);
     this.pollLists = Array.from({ length: cpus }, () => new FrameQueue<PollItem>(8, true));
     this.backlogs = Array.from({ length: cpus }, (_, cpu) => ({
       kind: 'backlog' as const,
@@ -184,13 +189,19 @@ export class Simulator implements SimHost {
   }
 
   devBulkQueue(dev: SimDevice, cpu: number): DevBulkQueue {
-    const q = (this.devQueues[dev.slot] as DevBulkQueue[])[cpu];
+    const q = cpu < this.cpus ? this.devQueues[dev.slot * this.cpus + cpu] : undefined;
     return q !== undefined ? q : this.newDevBulkQueue(dev, cpu);
   }
 
   private newDevBulkQueue(dev: SimDevice, cpu: number): DevBulkQueue {
-    const q = new DevBulkQueue(dev, cpu);
-    (this.devQueues[dev.slot] as DevBulkQueue[])[cpu] = q;
+    // A CPU past the topology's (a cpumap entry's kthread CPU is the scenario's to give) has its
+    // queues in a map of its own.
+    const key = `${dev.slot}@${cpu}`;
+    let q = cpu < this.cpus ? undefined : this.extraQueues.get(key);
+    if (q) return q;
+    q = new DevBulkQueue(dev, cpu);
+    if (cpu < this.cpus) this.devQueues[dev.slot * this.cpus + cpu] = q;
+    else this.extraQueues.set(key, q);
     return q;
   }
 
@@ -536,7 +547,8 @@ export class Simulator implements SimHost {
   injectBurst(kind: 'from' | 'rx', dev: SimDevice, queue: number, cpu: number, frames: SimFrame[]): void {
     this.summary.frames.injected += frames.length;
     this.runLimit += frames.length * (this.options.maxRunsPerFrame ?? 1000);
-    const where: Where = { id: 0, cpu };
+    const where = this.injectWhere;
+    where.cpu = cpu;
     if (kind === 'from') {
       if (!dev.up)
         for (let i = 0; i < frames.length; i++) this.drop(where, dev, frames[i] as SimFrame, 'device_down');
