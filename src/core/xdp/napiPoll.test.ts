@@ -5,8 +5,11 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { BpfSystem } from '../vm/bpfSystem';
 import { XdpProgram } from '../vm/xdpProgram';
-import { pair, prog, redirect, simulate, udp } from '../../../test/unit/xdp/programDoubles';
+import { parseScenario } from '../scenario/scenarioParse';
+import { pair, prog, redirect, udp } from '../../../test/unit/xdp/programDoubles';
+import { type LoadedObject, Simulation } from './simulation';
 import type { SimulationResult } from './simulationResult';
+import type { SimulatorOptions } from './simulator';
 
 /** A real `r0 = K; exit` program (what constantVerdict recognises). */
 const constant = (k: number): XdpProgram =>
@@ -23,25 +26,26 @@ const constant = (k: number): XdpProgram =>
     compileOptions: {},
   });
 
-/** a1 → a0 (redirect to b0 by ifindex) → b0 ⇄ b1 (the constant program): the bench's pipeline. */
-function run(
-  k: number,
-  frames: number,
-  burst: number,
-  opts: { maxSteps?: number; maxRunsPerFrame?: number },
-) {
-  return simulate(
-    {
-      devices: [
-        ...pair('a1', 'a0', { a0: { xdp: { program: 'redir' } } }),
-        ...pair('b1', 'b0', { b1: { xdp: { program: 'k' } } }),
-      ],
-      traffic: [{ from: 'a1', count: frames, burst, frame: udp }],
-    },
-    { redir: prog('redir', (_b, c) => redirect(c, 5)), k: constant(k) },
-    [],
-    { maxEvents: 0, ...opts },
-  );
+/**
+ * a1 → a0 (redirect to b0 by ifindex) → b0 ⇄ b1 (the constant program): the bench's pipeline. The
+ * programs go in as they are (the doubles' simulate() wraps them, and a wrapper is not recognised).
+ */
+function run(k: number, frames: number, burst: number, opts: SimulatorOptions): SimulationResult {
+  const redir = prog('redir', (_b, c) => redirect(c, 5));
+  const sc = parseScenario({
+    version: 1,
+    programs: [
+      { name: 'redir', file: 't.o', function: 'redir' },
+      { name: 'k', file: 't.o', function: `k${k}` },
+    ],
+    devices: [
+      ...pair('a1', 'a0', { a0: { xdp: { program: 'redir' } } }),
+      ...pair('b1', 'b0', { b1: { xdp: { program: 'k' } } }),
+    ],
+    traffic: [{ from: 'a1', count: frames, burst, frame: udp }],
+  });
+  const objects = new Map<string, LoadedObject>([['t.o', { programs: [redir, constant(k)], maps: [] }]]);
+  return new Simulation({ scenario: sc, objects }, { maxEvents: 0, ...opts }).run();
 }
 
 const counts = (r: SimulationResult) => ({ ...r.summary, warnings: r.summary.warnings });
