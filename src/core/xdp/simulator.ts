@@ -76,6 +76,8 @@ export class Simulator implements SimHost {
   /** Devices in the order they first got a verdict (the order finish() folds them in). */
   private readonly verdictOrder: SimDevice[] = [];
   private readonly frames = new FramePool();
+  /** The pages of frames re-laid out go back here (relayout). */
+  readonly pool: BufferPool = this.frames.pages;
   /** summary.frames, read once (bumped per frame). */
   private readonly frameCounts: { injected: number; total: number };
   private readonly runner: ProgramRunner;
@@ -128,11 +130,6 @@ export class Simulator implements SimHost {
     for (const d of devices) this.summary.devices[d.name] = d.counters;
     for (const x of xsks) this.summary.xsks[x.name] = x.counters;
     this.trace = new SimTrace(this.summary, options.maxEvents ?? 200_000, options.onEvent);
-  }
-
-  /** The pages of frames re-laid out go back here (relayout). */
-  get pool(): BufferPool {
-    return this.frames.pages;
   }
 
   // ---- lookups ------------------------------------------------------------------------------------
