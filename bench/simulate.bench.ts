@@ -140,8 +140,8 @@ async function run(
 
 /**
  * The kernel's own figure for the same pipeline on this machine: the example program run by
- * BPF_PROG_TEST_RUN in live-frames mode (3 M frames, batches of 64: CPU time is counted in 10 ms steps) on r1, redirecting through
- * tx_port[0] to veth r2, whose peer c0 runs xdp_pass natively — real xdp_do_redirect, bulk queues,
+ * BPF_PROG_TEST_RUN in live-frames mode (3 M frames — CPU time comes in 10 ms steps —, batches of
+ * 64) on r1, redirecting through tx_port[0] to veth r2, whose peer c0 runs xdp_pass natively — real xdp_do_redirect, bulk queues,
  * veth_xdp_xmit, the peer's NAPI and its XDP_PASS into the stack. Wall clock of the whole run
  * (process start included) and its CPU time, best of three each.
  * Needs root and the kernel lab's tools (probe()); undefined otherwise.
