@@ -140,13 +140,13 @@ async function run(
 
 /**
  * The kernel's own figure for the same pipeline on this machine: the example program run by
- * BPF_PROG_TEST_RUN in live-frames mode (1 M frames, batches of 64) on r1, redirecting through
- * tx_port[0] to veth r2, whose peer c0 runs xdp_pass natively — real xdp_do_redirect, bulk queues,
+ * BPF_PROG_TEST_RUN in live-frames mode (3 M frames — CPU time comes in 10 ms steps —, batches of
+ * 64) on r1, redirecting through tx_port[0] to veth r2, whose peer c0 runs xdp_pass natively — real xdp_do_redirect, bulk queues,
  * veth_xdp_xmit, the peer's NAPI and its XDP_PASS into the stack. Wall clock of the whole run
- * (process start included), best of three.
+ * (process start included) and its CPU time, best of three each.
  * Needs root and the kernel lab's tools (probe()); undefined otherwise.
  */
-async function kernelFramesPerSecond(dir: string): Promise<number | undefined> {
+async function kernelFramesPerSecond(dir: string): Promise<{ wall: number; cpu?: number } | undefined> {
   if (probe({ tools: ['gcc'] })) return undefined;
   return withLab('xlbench-', (lab) => {
     lab.netns('r');
@@ -165,16 +165,36 @@ async function kernelFramesPerSecond(dir: string): Promise<number | undefined> {
     runTool(['gcc', '-O1', '-o', livetr, path.join(root, 'test/kernel/scenarios/livetr.c'), '-lbpf']);
     const frame = udpFrame({ dstIp: '10.0.0.2', dstPort: 8 });
     const hex = Array.from(frame, (b) => b.toString(16).padStart(2, '0')).join('');
-    const frames = 1_000_000;
+    const frames = 3_000_000;
     lab.exec('r', [livetr, redir.pin, '5302', '10000', '64', hex]); // warm-up
-    // Best of three: on a shared machine a neighbour's burst only ever slows a run down.
+    // Best of three: on a shared machine a neighbour's burst only ever slows a run down. The CPU
+    // time is the driver's user + system time (GNU time, from wait4's rusage): the test run, the
+    // redirect, veth_xdp_xmit and the peer's NAPI poll — a softirq run at local_bh_enable in the
+    // same task, charged to it (this kernel has no IRQ_TIME_ACCOUNTING) — so it compares with the
+    // simulator's CPU time where the wall clock, on a loaded machine, measures the neighbours.
     let best = Infinity;
+    let bestCpu = Infinity;
     for (let i = 0; i < 3; i++) {
       const t0 = performance.now();
-      lab.exec('r', [livetr, redir.pin, '5302', String(frames), '64', hex]);
+      const r = lab.exec('r', [
+        '/usr/bin/time',
+        '-f',
+        'cpu %U %S',
+        livetr,
+        redir.pin,
+        '5302',
+        String(frames),
+        '64',
+        hex,
+      ]);
       best = Math.min(best, performance.now() - t0);
+      const m = /cpu ([\d.]+) ([\d.]+)\s*$/.exec(r.stderr);
+      if (m) bestCpu = Math.min(bestCpu, Number(m[1]) + Number(m[2]));
     }
-    return frames / (best / 1000);
+    return {
+      wall: frames / (best / 1000),
+      ...(bestCpu > 0 && bestCpu < Infinity ? { cpu: frames / bestCpu } : {}),
+    };
   });
 }
 
@@ -187,24 +207,26 @@ export async function runBench(): Promise<BenchRow[]> {
     const redirectOnly = await run(1_000_000, false);
     const small = await run(250_000, true, path.join(dir, 'small.txt'));
     const large = await run(1_000_000, true, path.join(dir, 'large.txt'));
-    const kernel = await kernelFramesPerSecond(dir).catch((e: unknown) => {
+    const measured = await kernelFramesPerSecond(dir).catch((e: unknown) => {
       console.error(`simulate bench: no kernel figure: ${e instanceof Error ? e.message : String(e)}`);
       return undefined;
     });
+    const kernel = measured?.wall;
+    const kernelCpu = measured?.cpu;
     const mib = (b: number): number => b / (1 << 20);
     const perCpu = 1_000_000 / full.cpuSeconds;
     const wall = 1_000_000 / full.seconds;
     // On a shared machine wall time mostly measures the neighbours; CPU time (this process, all
     // its threads incl. GC) is the cost of the simulation itself: "per CPU-second" is the one-core
-    // rate the issue's target is about.
+    // rate the issue's target is about, compared with the kernel's own per CPU-second rate.
     return [
       {
         name: 'simulate: 1 M frames, devmap redirect + peer XDP_PASS, bursts of 64 (per CPU-second)',
         value: perCpu,
         unit: 'frames/s',
-        // The kernel's live-frames run of the same program and topology (one CPU, wall clock);
-        // ratio = how many times the kernel's rate is the simulator's (issue #16: ≤ 1×).
-        ...(kernel ? { kernel, ratio: kernel / perCpu } : {}),
+        // The kernel's live-frames run of the same program and topology, per CPU-second of the
+        // driver; ratio = how many times the kernel's rate is the simulator's (issue #16: ≤ 1×).
+        ...(kernelCpu ? { kernel: kernelCpu, ratio: kernelCpu / perCpu } : {}),
       },
       {
         name: 'simulate: 1 M frames, devmap redirect, GRO peer (one program run per frame, per CPU-second)',
@@ -217,13 +239,22 @@ export async function runBench(): Promise<BenchRow[]> {
         unit: 'frames/s',
         ...(kernel ? { kernel, ratio: kernel / wall } : {}),
       },
-      ...(kernel
+      ...(kernelCpu
         ? [
             {
               name: 'simulate: kernel frames/s ÷ simulator frames/s (per CPU-second; devmap redirect + peer XDP_PASS)',
-              value: kernel / perCpu,
+              value: kernelCpu / perCpu,
               unit: '×',
               target: 1,
+            },
+          ]
+        : []),
+      ...(kernel
+        ? [
+            {
+              name: 'simulate: kernel frames/s (wall clock) ÷ simulator frames/s (per CPU-second)',
+              value: kernel / perCpu,
+              unit: '×',
             },
           ]
         : []),

@@ -29,6 +29,8 @@ have ethtool || need+=(ethtool)
 # The kernel tier's small libbpf drivers (test/kernel/scenarios/*.c) and the simulator bench's
 # kernel figure are built with gcc; python3 sends raw frames.
 have gcc || need+=(gcc)
+# GNU time: the simulator bench's kernel figure per CPU-second (the driver's rusage).
+[ -x /usr/bin/time ] || need+=(time)
 have python3 || need+=(python3)
 # conntrack -I fills a netns' conntrack table for the kfunc test (test/kernel/conntrackKfuncs.test.ts).
 have conntrack || need+=(conntrack)

@@ -115,7 +115,7 @@ export function bqEnqueue(
     bq.prog = prog;
     bq.progName = prog ? host.programName(prog) : undefined;
     bq.onFlushList = true;
-    ctx.devFlush.unshift(bq);
+    ctx.devFlush.push(bq); // list_add: the newest is flushed first (devFlush pops from the end)
   }
   bq.q[bq.count++] = frame;
   if (host.recording)
@@ -209,7 +209,7 @@ function runEgressProgram(
 export function devFlush(host: SimHost, ctx: NetContext): void {
   const list = ctx.devFlush;
   while (list.length) {
-    const bq = list.shift() as DevBulkQueue;
+    const bq = list.pop() as DevBulkQueue;
     bqXmitAll(host, ctx, bq, true);
     bq.devRx = undefined;
     bq.prog = undefined;

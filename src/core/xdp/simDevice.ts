@@ -141,8 +141,8 @@ export class SimDevice {
     return this.mtu + this.hardHeaderLen + VLAN_HLEN;
   }
 
-  countDrop(reason: DropReason): void {
-    this.counters.drops++;
-    this.counters.dropReasons[reason] = (this.counters.dropReasons[reason] ?? 0) + 1;
+  countDrop(reason: DropReason, n = 1): void {
+    this.counters.drops += n;
+    this.counters.dropReasons[reason] = (this.counters.dropReasons[reason] ?? 0) + n;
   }
 }

@@ -38,14 +38,18 @@ export interface SimHost {
   /** Steps are being made (maxSteps > 0, timeline not full yet): build step objects only then. */
   readonly recording: boolean;
   step(s: SimStep): void;
-  /** A program's verdict on its device (native/generic hooks), folded into summary.actions at the end. */
-  countAction(dev: SimDevice, action: number): void;
+  /** `n` verdicts of a program on its device (native/generic hooks), folded into summary.actions at the end. */
+  countAction(dev: SimDevice, action: number, n?: number): void;
+  /** Counts `n` program runs against the run cap at once; false (none counted) when they would cross it. */
+  takeRuns(n: number): boolean;
 
   // ---- a frame's fate (each ends its journey but `tx`) ----
   drop(where: Where, dev: SimDevice, frame: SimFrame, reason: DropReason, err?: number): void;
   toStack(where: Where, dev: SimDevice, frame: SimFrame): void;
   toWire(where: Where, dev: SimDevice, frame: SimFrame): void;
   toXsk(where: Where, sock: XskSocket, frame: SimFrame): void;
+  /** Ends a frame's journey without a fate of its own (the caller counted it): frees it for reuse. */
+  release(frame: SimFrame): void;
   /** onTransmit of the options: what `dev` sends (bytes valid during the call only). */
   transmitted(dev: SimDevice, frame: SimFrame): void;
 

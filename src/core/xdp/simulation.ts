@@ -103,12 +103,17 @@ export class Simulation {
       if (!list.length) continue;
       const dev = this.devices.get(t.device) as SimDevice;
       const total = t.count * list.length;
+      // The next frame's index in the list, wrapped by hand: a `%` per frame is an integer division.
+      let next = 0;
       for (let i = 0; i < total; i += t.burst) {
         const n = Math.min(t.burst, total - i);
         // Slots written in place: emptying the array (length = 0) would free its backing store and
         // make every burst grow a new one.
         if (frames.length > n) frames.length = n;
-        for (let k = 0; k < n; k++) frames[k] = sim.newFrame(list[(i + k) % list.length] as Uint8Array, ti);
+        for (let k = 0; k < n; k++) {
+          frames[k] = sim.newFrame(list[next] as Uint8Array, ti);
+          if (++next === list.length) next = 0;
+        }
         if (!sim.guardedBurst(t.kind, dev, t.queue, t.cpu, frames)) break outer;
         injected += n;
         yield injected;

@@ -1,9 +1,10 @@
-// The simulated host running a scenario: devices, CPUs with their poll lists, softirq runs (one
-// bpf net context each, net_rx_action, §1.2), cpumap kthreads (§4.2), the fates of frames and the
-// counters, events and timeline they feed. The mechanisms are in their own files along the
-// kernel's seams — receive and NAPI poll (napiPoll.ts, liveTestRun.ts), veth transmit
-// (vethXmit.ts), step 2 (doRedirect.ts, genericRedirect.ts and a file per target kind), flush
-// (xdpFlush.ts) — and see this class only through SimHost (simHost.ts).
+// The simulated host running a scenario: its devices and their lookups, the bpf net contexts, the
+// fates of frames and the counters, events and timeline they feed, and the injection of traffic.
+// The mechanisms are in their own files along the kernel's seams — softirqs and kthreads
+// (netRxAction.ts: net_rx_action, napi_schedule, the backlog), receive and NAPI poll (napiPoll.ts,
+// liveTestRun.ts), program runs (progRun.ts: bpf_prog_run_xdp), veth transmit (vethXmit.ts), step 2
+// (doRedirect.ts, genericRedirect.ts and a file per target kind), flush (xdpFlush.ts), frames and
+// pages (framePool.ts) — and see this class only through SimHost (simHost.ts).
 // Per frame the path allocates nothing: frame objects and their pages are pooled, rings and bulk
 // queues have fixed slots, and events are counted but built only when asked for (simTrace.ts).
 // Deterministic: no clocks, no randomness.
@@ -11,36 +12,28 @@ import { describeFrame } from '../packet/frameDecoder';
 import { errnoName } from '../trace/errnos';
 import { addAction, emptySummary } from '../trace/summary';
 import type { CpumapEntry } from '../maps/cpumap';
-import { XdpProgram } from '../vm/xdpProgram';
-import type { ProgramFault, XdpProgramHandle, XdpRunContext } from '../vm/xdpRun';
+import type { XdpProgramHandle } from '../vm/xdpRun';
 import { constantVerdict } from './constantVerdict';
-import { runKthread } from './cpumapKthread';
 import { CpumapTarget } from './cpumapTarget';
 import { DevBulkQueue } from './devBulkQueue';
+import { FramePool } from './framePool';
 import { testRunBatch } from './liveTestRun';
-import { type Backlog, type NicPoll, type PollItem, poll, pollPending } from './napiPoll';
-import { FrameQueue } from './frameQueue';
 import { NetContext } from './netContext';
-import { RedirectInfo } from './redirectInfo';
-import { RedirectMissCounter, RedirectMissSlot } from './redirectMiss';
+import { NetRxAction } from './netRxAction';
+import { ProgramRunner, SimulationLimit } from './progRun';
 import type { SimDevice, VethRxQueue } from './simDevice';
-import { BufferPool, frameBytes, makeBuffer, refillBuffer, type SimFrame } from './simFrame';
-import { FAULT, type ProgramHook, type SimHost } from './simHost';
+import { type BufferPool, frameBytes, type SimFrame } from './simFrame';
+import type { ProgramHook, SimHost } from './simHost';
 import { SimTrace, type Where } from './simTrace';
 import type { DropReason, FrameInfo, SimEvent, SimStep, SimSummary, Topology } from './simulationResult';
 import { vethXmitBurst } from './vethXmit';
 import { xdpDoFlush } from './xdpFlush';
-import { XDP_REDIRECT } from './xdpAction';
 import type { XskSocket } from './xskRedirect';
 import { dispatcherCounts } from './dispatcherSetup';
 import { XdpDispatcher } from './xdpDispatcher';
 
-/** netdev_budget: frames one softirq run may handle before it yields (a new run, a new context). */
-export const NETDEV_BUDGET = 300;
 /** Ifindexes below this are looked up in an array (a scenario's are small; imported hosts' may not be). */
 const DENSE_IFINDEX = 1 << 16;
-/** Freed frame objects kept for reuse (with their pages). */
-const FRAME_POOL_MAX = 4096;
 
 export interface SimulatorOptions {
   /** Events kept in the result (all are counted). Default 200000. */
@@ -56,9 +49,6 @@ export interface SimulatorOptions {
   maxRunsPerFrame?: number;
 }
 
-/** Thrown inside a run when the work cap is hit; the run stops with a warning. */
-class SimulationLimit extends Error {}
-
 export interface SimPrograms {
   /** The scenario's name of a loaded program (handles are keyed by identity). */
   nameOf(prog: XdpProgramHandle): string;
@@ -72,7 +62,6 @@ export class Simulator implements SimHost {
   readonly frameInfos: FrameInfo[] = [];
   /** Steps are being made (maxSteps > 0, timeline not full yet): callers build step objects only then. */
   recording: boolean;
-  readonly pool = new BufferPool();
 
   private readonly devices: SimDevice[];
   private readonly byIfindex = new Map<number, SimDevice>();
@@ -80,37 +69,28 @@ export class Simulator implements SimHost {
   private readonly denseIfindex: (SimDevice | undefined)[] = [];
   private readonly xsks = new Map<string, XskSocket>();
   private readonly cpumapTargets = new Map<CpumapEntry, CpumapTarget>();
-  /** Device bulk queues by device slot, then CPU. */
-  private readonly devQueues: DevBulkQueue[][];
-  /** softnet_data.poll_list per CPU: a growing ring, so a poll taken off and put back allocates nothing. */
-  private readonly pollLists: FrameQueue<PollItem>[];
-  private readonly backlogs: Backlog[];
-  private readonly woken: CpumapTarget[] = [];
-  private readonly warnedFaults = new Set<number>();
+  /** Device bulk queues at [device slot × cpus + CPU] (one flat array: no second lookup per frame). */
+  private readonly devQueues: (DevBulkQueue | undefined)[];
+  private readonly cpus: number;
+  private readonly extraQueues = new Map<string, DevBulkQueue>();
   /** Devices in the order they first got a verdict (the order finish() folds them in). */
   private readonly verdictOrder: SimDevice[] = [];
-  /** Freed frames, a stack in freeFrames[0..freeCount): slots are kept, because an array popped
-   *  empty and pushed full again per burst has its backing store shrunk and regrown by V8. */
-  private readonly freeFrames: (SimFrame | undefined)[] = [];
-  private freeCount = 0;
+  private readonly frames = new FramePool();
+  /** The pages of frames re-laid out go back here (relayout). */
+  readonly pool: BufferPool = this.frames.pages;
+  /** summary.frames, read once (bumped per frame). */
+  private readonly frameCounts: { injected: number; total: number };
+  private readonly runner: ProgramRunner;
+  private readonly rx: NetRxAction;
+  private readonly maxRunsPerFrame: number;
+  /** Where an injected burst's drops and transmits happen (outside any context); used at once, never kept. */
+  private readonly injectWhere: Where = { id: 0, cpu: 0 };
   private nextContext = 1;
+  /** Closed contexts, reused by openContext. */
+  private readonly freeContexts: NetContext[] = [];
   private nextFrame = 1;
-  private runs = 0;
-  private runLimit = 0;
   private readonly maxSteps: number;
   private readonly onTransmit: ((device: string, frame: Uint8Array) => void) | undefined;
-  /** bpf_redirect_map's misses in the current run, and their counts (redirectMiss.ts). */
-  private readonly missSlot = new RedirectMissSlot();
-  private readonly misses = new RedirectMissCounter();
-  /** One run context object reused for every program run (programs never keep it). */
-  private readonly runCtx: XdpRunContext = {
-    ingressIfindex: 0,
-    rxQueueIndex: 0,
-    egressIfindex: 0,
-    cpu: 0,
-    redirect: new RedirectInfo(),
-    miss: this.missSlot,
-  };
 
   constructor(
     readonly topology: Topology,
@@ -118,7 +98,7 @@ export class Simulator implements SimHost {
     xsks: XskSocket[],
     private readonly programs: SimPrograms,
     private readonly mapNames: Map<number, string>,
-    private readonly options: SimulatorOptions = {},
+    options: SimulatorOptions = {},
   ) {
     this.devices = devices;
     devices.forEach((d, i) => {
@@ -130,16 +110,11 @@ export class Simulator implements SimHost {
     for (let i = 0; i < top; i++) this.denseIfindex.push(this.byIfindex.get(i));
     for (const x of xsks) this.xsks.set(x.name, x);
     const cpus = topology.cpus;
-    this.devQueues = devices.map(() => []);
-    this.pollLists = Array.from({ length: cpus }, () => new FrameQueue<PollItem>(8, true));
-    this.backlogs = Array.from({ length: cpus }, (_, cpu) => ({
-      kind: 'backlog' as const,
-      cpu,
-      frames: [],
-      devs: [],
-      head: 0,
-      scheduled: false,
-    }));
+    this.cpus = cpus;
+    this.devQueues = new Array<DevBulkQueue | undefined>(devices.length * cpus).fill(undefined);
+    this.rx = new NetRxAction(this, cpus);
+    this.runner = new ProgramRunner(this, mapNames);
+    this.maxRunsPerFrame = options.maxRunsPerFrame ?? 1000;
     this.maxSteps = options.maxSteps ?? 0;
     this.recording = this.maxSteps > 0;
     this.onTransmit = options.onTransmit;
@@ -151,6 +126,7 @@ export class Simulator implements SimHost {
       frames: { injected: 0, total: 0 },
       warnings: [],
     };
+    this.frameCounts = this.summary.frames;
     for (const d of devices) this.summary.devices[d.name] = d.counters;
     for (const x of xsks) this.summary.xsks[x.name] = x.counters;
     this.trace = new SimTrace(this.summary, options.maxEvents ?? 200_000, options.onEvent);
@@ -182,13 +158,19 @@ export class Simulator implements SimHost {
   }
 
   devBulkQueue(dev: SimDevice, cpu: number): DevBulkQueue {
-    const q = (this.devQueues[dev.slot] as DevBulkQueue[])[cpu];
+    const q = cpu < this.cpus ? this.devQueues[dev.slot * this.cpus + cpu] : undefined;
     return q !== undefined ? q : this.newDevBulkQueue(dev, cpu);
   }
 
   private newDevBulkQueue(dev: SimDevice, cpu: number): DevBulkQueue {
-    const q = new DevBulkQueue(dev, cpu);
-    (this.devQueues[dev.slot] as DevBulkQueue[])[cpu] = q;
+    // A CPU past the topology's (a cpumap entry's kthread CPU is the scenario's to give) has its
+    // queues in a map of its own.
+    const key = `${dev.slot}@${cpu}`;
+    let q = cpu < this.cpus ? undefined : this.extraQueues.get(key);
+    if (q) return q;
+    q = new DevBulkQueue(dev, cpu);
+    if (cpu < this.cpus) this.devQueues[dev.slot * this.cpus + cpu] = q;
+    else this.extraQueues.set(key, q);
     return q;
   }
 
@@ -204,13 +186,13 @@ export class Simulator implements SimHost {
 
   // ---- counters, timeline ---------------------------------------------------------------------------
 
-  countAction(dev: SimDevice, action: number): void {
+  countAction(dev: SimDevice, action: number, n = 1): void {
     let v = dev.verdicts;
     if (!v) {
       v = dev.verdicts = [0, 0, 0, 0, 0];
       this.verdictOrder.push(dev);
     }
-    v[action] = (v[action] ?? 0) + 1;
+    v[action] = (v[action] ?? 0) + n;
   }
 
   /** A copy of the summary as it stands, with the verdicts not yet folded in (a run's progress). */
@@ -301,31 +283,13 @@ export class Simulator implements SimHost {
         length: bytes.length,
         summary: describeFrame(bytes).text,
       });
-    this.summary.frames.total++;
-    const f = this.freeCount > 0 ? this.freeFrames[--this.freeCount] : undefined;
-    if (!f)
-      return {
-        id,
-        traffic,
-        buf: makeBuffer(bytes, false, this.pool),
-        rxIfindex: 0,
-        rxQueue: 0,
-        redirected: false,
-        skb: false,
-      };
-    f.id = id;
-    f.traffic = traffic;
-    f.rxIfindex = 0;
-    f.rxQueue = 0;
-    f.redirected = false;
-    f.skb = false;
-    refillBuffer(f, bytes, this.pool);
-    return f;
+    this.frameCounts.total++;
+    return this.frames.take(id, traffic, bytes);
   }
 
   /** The frame's journey ended (freed): the object and its page are reused by a later frame. */
-  private release(f: SimFrame): void {
-    if (this.freeCount < FRAME_POOL_MAX) this.freeFrames[this.freeCount++] = f;
+  release(f: SimFrame): void {
+    this.frames.release(f);
   }
 
   cloneFrame(f: SimFrame): SimFrame {
@@ -337,7 +301,7 @@ export class Simulator implements SimHost {
     return c;
   }
 
-  // ---- programs -----------------------------------------------------------------------------------
+  // ---- programs (progRun.ts) ----------------------------------------------------------------------
 
   runProgram(
     ctx: NetContext,
@@ -350,163 +314,46 @@ export class Simulator implements SimHost {
     rxQueueIndex: number,
     egressIfindex: number,
   ): number {
-    if (++this.runs > this.runLimit) throw new SimulationLimit();
-    const rc = this.runCtx;
-    rc.ingressIfindex = ingressIfindex;
-    rc.rxQueueIndex = rxQueueIndex;
-    rc.egressIfindex = egressIfindex;
-    rc.cpu = ctx.cpu;
-    rc.redirect = ctx.ri;
-    const miss = this.missSlot;
-    miss.missed = false;
-    let action: number;
-    let fault: ProgramFault | undefined;
-    // A device's `return XDP_PASS;` placeholder (what a veth peer needs for NAPI): the kernel's JIT
-    // makes it two instructions; here its verdict is known without entering the VM — same counts,
-    // no map, packet or redirect-info access to miss, and it cannot fault.
-    if (prog === dev.prog && dev.constVerdict >= 0) action = dev.constVerdict;
-    else if (prog instanceof XdpProgram) {
-      action = prog.runAction(frame.buf, rc) >>> 0;
-      fault = prog.takeFault();
-    } else if (prog instanceof XdpDispatcher) {
-      action = prog.runAction(frame.buf, rc) >>> 0;
-      fault = prog.takeFault();
-    } else {
-      const r = prog.run(frame.buf, rc);
-      action = r.action >>> 0;
-      fault = r.fault;
-    }
-    if (fault) {
-      if (!this.warnedFaults.has(prog.id)) {
-        this.warnedFaults.add(prog.id);
-        this.summary.warnings.push(
-          `program '${name}' faulted (pc ${fault.pc}${fault.line ? `, ${fault.line}` : ''}: ${fault.message}); the kernel's verifier would refuse it — such frames are dropped`,
-        );
-      }
-      action = FAULT;
-    }
-    if (hook === 'native' || hook === 'generic') {
-      dev.counters.xdpRx++;
-      if (action !== FAULT) this.countAction(dev, action);
-    }
-    // A redirect-map miss whose fallback became the verdict: counted always, a timeline step's
-    // explanation only while recording (issue 13 item 8).
-    const missed = miss.missed && action === miss.fallback;
-    if (missed) {
-      this.summary.redirectMisses ??= this.misses.summary;
-      this.misses.count(dev.name, name, miss);
-    }
-    if (this.recording) this.runStep(ctx, prog, name, hook, dev, frame, action, fault?.message, missed);
-    return action;
+    return this.runner.run(ctx, prog, name, hook, dev, frame, ingressIfindex, rxQueueIndex, egressIfindex);
   }
 
-  private runStep(
-    ctx: NetContext,
-    prog: XdpProgramHandle,
-    name: string,
-    hook: ProgramHook,
-    dev: SimDevice,
-    frame: SimFrame,
-    action: number,
-    fault: string | undefined,
-    missed: boolean,
-  ): void {
-    const ri = ctx.ri;
-    const miss = this.missSlot;
-    this.step({
-      k: 'run',
-      cpu: ctx.cpu,
-      context: ctx.id,
-      frame: frame.id,
-      device: dev.name,
-      program: name,
-      progId: prog.id,
-      hook,
-      action,
-      ...(action === XDP_REDIRECT
-        ? {
-            redirect: {
-              tgtIndex: ri.tgtIndex.toString(),
-              mapId: ri.mapId,
-              mapType: ri.mapType,
-              flags: ri.flags,
-              ...(this.mapNames.has(ri.mapId) ? { map: this.mapName(ri.mapId) } : {}),
-            },
-          }
-        : {}),
-      ...(fault !== undefined ? { fault } : {}),
-      ...(missed
-        ? { miss: { mapType: miss.mapType, map: miss.map, key: miss.key, fallback: miss.fallback } }
-        : {}),
-      ...(prog instanceof XdpDispatcher ? prog.lastChain() : {}),
-    });
+  takeRuns(n: number): boolean {
+    return this.runner.takeRuns(n);
   }
 
   // ---- contexts, softirqs, kthreads ---------------------------------------------------------------
 
   openContext(cpu: number, kind: 'softirq' | 'kthread'): NetContext {
-    return new NetContext(this.nextContext++, cpu, kind);
+    const id = this.nextContext++;
+    return this.freeContexts.length
+      ? (this.freeContexts.pop() as NetContext).reuse(id, cpu, kind)
+      : new NetContext(id, cpu, kind);
   }
 
   closeContext(ctx: NetContext): void {
     // Nothing is left queued: every enqueue happened with a redirect that also triggers the flush.
     // A queue still listed here would be the "forgotten flush" of §4.4; flush it like a debug kernel.
     if (ctx.devFlush.length || ctx.cpuFlush.length) xdpDoFlush(this, ctx, 'end of context');
+    // Nothing keeps a context past its end (events and steps copy its id): the object is reused.
+    this.freeContexts.push(ctx);
   }
 
+  // ---- softirqs and kthreads (netRxAction.ts) -----------------------------------------------------
+
   wakeKthread(t: CpumapTarget): void {
-    if (!t.woken) {
-      t.woken = true;
-      this.woken.push(t);
-    }
+    this.rx.wakeKthread(t);
   }
 
   scheduleVeth(rq: VethRxQueue, cpu: number): void {
-    if (rq.scheduled || rq.ring.length === 0) return;
-    rq.scheduled = true;
-    (this.pollLists[cpu] as FrameQueue<PollItem>).push(rq);
+    this.rx.scheduleVeth(rq, cpu);
   }
 
   enqueueBacklog(cpu: number, dev: SimDevice, frame: SimFrame): void {
-    const b = this.backlogs[cpu] as Backlog;
-    b.frames.push(frame);
-    b.devs.push(dev);
-    if (b.scheduled) return;
-    b.scheduled = true;
-    (this.pollLists[cpu] as FrameQueue<PollItem>).push(b);
+    this.rx.enqueueBacklog(cpu, dev, frame);
   }
 
-  /** net_rx_action until this CPU's poll list is empty; each run is one context (§1.2). */
   runSoftirqs(cpu: number): void {
-    const list = this.pollLists[cpu] as FrameQueue<PollItem>;
-    while (list.length) {
-      const ctx = this.openContext(cpu, 'softirq');
-      let budget = NETDEV_BUDGET;
-      while (list.length && budget > 0) {
-        const item = list.shift();
-        budget -= poll(this, ctx, item);
-        if (pollPending(item)) list.push(item);
-        else if (item.kind !== 'nic') item.scheduled = false;
-      }
-      this.closeContext(ctx);
-    }
-  }
-
-  /** Runs everything pending: softirqs on every CPU, then woken kthreads, until quiet. */
-  drain(): void {
-    for (;;) {
-      let busy = false;
-      for (let cpu = 0; cpu < this.pollLists.length; cpu++)
-        if ((this.pollLists[cpu] as FrameQueue<PollItem>).length) {
-          busy = true;
-          this.runSoftirqs(cpu);
-        }
-      if (this.woken.length) {
-        busy = true;
-        runKthread(this, this.woken.shift() as CpumapTarget);
-      }
-      if (!busy) return;
-    }
+    this.rx.runSoftirqs(cpu);
   }
 
   // ---- traffic ------------------------------------------------------------------------------------
@@ -517,24 +364,24 @@ export class Simulator implements SimHost {
    * NIC `dev` queue `queue` and one NAPI poll handles the whole burst.
    */
   injectBurst(kind: 'from' | 'rx', dev: SimDevice, queue: number, cpu: number, frames: SimFrame[]): void {
-    this.summary.frames.injected += frames.length;
-    this.runLimit += frames.length * (this.options.maxRunsPerFrame ?? 1000);
-    const where: Where = { id: 0, cpu };
+    this.frameCounts.injected += frames.length;
+    this.runner.runLimit += frames.length * this.maxRunsPerFrame;
+    const where = this.injectWhere;
+    where.cpu = cpu;
     if (kind === 'from') {
       if (!dev.up)
         for (let i = 0; i < frames.length; i++) this.drop(where, dev, frames[i] as SimFrame, 'device_down');
       else vethXmitBurst(this, where, dev, frames);
     } else {
-      const item: NicPoll = { kind: 'nic', dev, queue, frames, pos: 0, weight: frames.length };
-      (this.pollLists[cpu] as FrameQueue<PollItem>).push(item);
+      this.rx.scheduleNic({ kind: 'nic', dev, queue, frames, pos: 0, weight: frames.length }, cpu);
     }
-    this.drain();
+    this.rx.drain();
   }
 
   /** A live-frames test-run batch (liveTestRun.ts) in its own context, then whatever it scheduled. */
   injectTestRun(dev: SimDevice, cpu: number, frames: SimFrame[]): void {
-    this.summary.frames.injected += frames.length;
-    this.runLimit += frames.length * (this.options.maxRunsPerFrame ?? 1000);
+    this.frameCounts.injected += frames.length;
+    this.runner.runLimit += frames.length * this.maxRunsPerFrame;
     if (!dev.nativeProg) {
       for (const f of frames) this.drop({ id: 0, cpu }, dev, f, 'device_down');
       return;
@@ -542,7 +389,7 @@ export class Simulator implements SimHost {
     const ctx = this.openContext(cpu, 'softirq');
     testRunBatch(this, ctx, dev, frames);
     this.closeContext(ctx);
-    this.drain();
+    this.rx.drain();
   }
 
   /**
@@ -563,7 +410,7 @@ export class Simulator implements SimHost {
     } catch (e) {
       if (!(e instanceof SimulationLimit)) throw e;
       this.summary.warnings.push(
-        `stopped after ${this.runs} program runs: frames keep circulating (an XDP_TX or redirect loop); the kernel would forward them until dropped`,
+        `stopped after ${this.runner.runs} program runs: frames keep circulating (an XDP_TX or redirect loop); the kernel would forward them until dropped`,
       );
       return false;
     }
