@@ -11,6 +11,7 @@ import { isNullReg, markNotInit, markRegKnown, markUnknown } from './regState';
 import type { VState } from './state';
 import { markPrecise } from './precision';
 import { checkDynptrKfunc, isDynptrKfunc } from './dynptr';
+import { checkObjKfunc, isObjKfunc } from './kptr';
 
 /**
  * One argument: the context; memory the kfunc writes of a fixed size (`out`); memory of the size the
@@ -91,7 +92,7 @@ const DEV_BOUND = new Set([
  */
 export function kfuncLoadRefusal(names: Iterable<string>): string | undefined {
   for (const name of names) {
-    if (!KFUNCS.has(name) && !isDynptrKfunc(name))
+    if (!KFUNCS.has(name) && !isDynptrKfunc(name) && !isObjKfunc(name))
       return `libbpf: extern (func ksym) '${name}': not found in kernel or module BTFs`;
     if (DEV_BOUND.has(name)) return 'the program could not be loaded: Invalid argument';
   }
@@ -103,6 +104,10 @@ export function checkKfuncCall(env: VerifierEnv, st: VState, name: string, pc: n
   if (isDynptrKfunc(name)) {
     if (!env.gpl) fail('cannot call kernel function from non-GPL compatible program');
     return checkDynptrKfunc(env, st, name, pc);
+  }
+  if (isObjKfunc(name)) {
+    if (!env.gpl) fail('cannot call kernel function from non-GPL compatible program');
+    return checkObjKfunc(env, st, name, pc);
   }
   const proto = KFUNCS.get(name);
   // libbpf stops before the kernel sees the program (bpf_object__resolve_ksym_func_btf_id).
