@@ -1,5 +1,5 @@
-// The kfuncs the VM runs, as Linux 6.18 does (net/netfilter/nf_conntrack_bpf.c): conntrack lookup,
-// allocation, insertion, release, timeout and status, over the system's conntrack table
+// The kfuncs the VM runs, as Linux 6.18 does (net/netfilter/nf_conntrack_bpf.c, nf_nat_bpf.c):
+// conntrack lookup, allocation, insertion, release, timeout, status and NAT, over the system's table
 // (xdp/conntrack.ts). Prototypes (argument kinds, acquire/release) are the verifier's table.
 import { isDevBoundKfunc, kfuncProto } from '../verifier/kfuncs';
 import type { ConntrackEntry } from '../xdp/conntrack';
@@ -14,6 +14,7 @@ import {
   NF_CT_DEFAULT_ZONE_DIR,
 } from '../xdp/conntrack';
 import type { CtTuple } from '../xdp/nfConn';
+import { invertTuple } from '../xdp/nfConn';
 import type { KfuncFn, Machine } from './machine';
 import { ADDR_BASE } from './memory';
 import type { Region } from './memory';
@@ -215,6 +216,43 @@ function changeStatus(e: ConntrackEntry, status: number): number {
   return 0;
 }
 
+/** enum nf_nat_manip_type */
+const NF_NAT_MANIP_SRC = 0;
+const ENOMEM = 12;
+
+/**
+ * bpf_ct_set_nat_info → nf_nat_setup_info with a range of one address (and one port when port > 0):
+ * the tuple the reply would invert to gets the new source (SNAT) or destination (DNAT), the entry's
+ * reply tuple becomes its inverse (nf_conntrack_alter_reply) with IPS_SRC/DST_NAT, then *_NAT_DONE.
+ * A second setup of the same kind is the kernel's NF_DROP (-ENOMEM). Not modelled: get_unique_tuple
+ * choosing another port when the asked tuple is already in use.
+ */
+function setNatInfo(e: ConntrackEntry, addr: Uint8Array, port: number, manip: number): number {
+  if (e.orig.l3num !== 2 && e.orig.l3num !== 10) return -EINVAL;
+  // A confirmed entry is left alone (NF_ACCEPT); the verifier only passes new allocations anyway.
+  if (e.confirmed) return 0;
+  const src = manip === NF_NAT_MANIP_SRC;
+  const done = src ? IPS.SRC_NAT_DONE! : IPS.DST_NAT_DONE!;
+  if (e.status & done) return -ENOMEM; // WARN_ON(nf_nat_initialized(ct, maniptype)): NF_DROP
+  const curr = invertTuple(e.reply);
+  const a = addr.slice(0, curr.src.length);
+  const p = port > 0 ? port & 0xffff : undefined;
+  const next: CtTuple = src
+    ? { ...curr, src: a, sport: p ?? curr.sport }
+    : { ...curr, dst: a, dport: p ?? curr.dport };
+  const same =
+    next.sport === curr.sport &&
+    next.dport === curr.dport &&
+    next.src.every((x, i) => x === curr.src[i]) &&
+    next.dst.every((x, i) => x === curr.dst[i]);
+  if (!same) {
+    e.reply = invertTuple(next);
+    e.status = (e.status | (src ? IPS.SRC_NAT! : IPS.DST_NAT!)) >>> 0;
+  }
+  e.status = (e.status | done) >>> 0;
+  return 0;
+}
+
 const IMPLEMENTATIONS: Record<string, KfuncFn> = {
   bpf_xdp_ct_lookup: (M, pc) => ctLookup(M, pc, 'bpf_xdp_ct_lookup'),
   bpf_xdp_ct_alloc: (M, pc) => ctAlloc(M, pc, 'bpf_xdp_ct_alloc'),
@@ -244,6 +282,11 @@ const IMPLEMENTATIONS: Record<string, KfuncFn> = {
     if (e.status & IPS_FIXED_TIMEOUT) return M.ret(-EPERM);
     setCtTimeout(M.system.conntrack, e, ConntrackTable.msecsToJiffies(M.argLo(2)));
     return M.ret(e.status & IPS_DYING ? -ETIME : 0);
+  },
+  bpf_ct_set_nat_info(M, pc) {
+    const { e } = connArg(M, pc, 1, 'bpf_ct_set_nat_info');
+    const addr = M.argMem(pc, 2, 16, false, 'bpf_ct_set_nat_info addr');
+    return M.ret(setNatInfo(e, addr, M.argLo(3) | 0, M.argLo(4) >>> 0));
   },
   bpf_ct_set_status: (M, pc) => M.ret(changeStatus(connArg(M, pc, 1, 'bpf_ct_set_status').e, M.argLo(2))),
   bpf_ct_change_status: (M, pc) =>

@@ -3,7 +3,7 @@
 // inserted under nf_conntrack_hash_check_insert's rule, and the jiffies clock their timeouts use.
 import { FrameError, parseIpv4, parseIpv6 } from '../packet/frameBuilder';
 import type { CtTuple, NfConnFields, NfConnLayout } from './nfConn';
-import { NF_CONN_6_18, invertTuple, nfConnImage } from './nfConn';
+import { NF_CONN_6_18, invertTuple, nfConnImage, writeReplyTuple } from './nfConn';
 
 /** enum ip_conntrack_status (uapi nf_conntrack_common.h), the bits a program or a scenario names. */
 export const IPS: Readonly<Record<string, number>> = {
@@ -59,13 +59,24 @@ export class ConntrackError extends Error {}
 export class ConntrackEntry {
   image: Uint8Array;
   private dv: DataView;
+  /** The reply direction's tuple (the inverse of orig until NAT alters it). */
+  private replyTuple: CtTuple;
   constructor(
     private layout: NfConnLayout,
     readonly orig: CtTuple,
     fields: Omit<NfConnFields, 'orig'>,
   ) {
-    this.image = nfConnImage(layout, { ...fields, orig });
+    this.replyTuple = fields.reply ?? invertTuple(orig);
+    this.image = nfConnImage(layout, { ...fields, orig, reply: this.replyTuple });
     this.dv = new DataView(this.image.buffer);
+  }
+  get reply(): CtTuple {
+    return this.replyTuple;
+  }
+  /** nf_conntrack_alter_reply: before the entry is inserted (NAT set up on a new allocation). */
+  set reply(t: CtTuple) {
+    this.replyTuple = t;
+    writeReplyTuple(this.layout, this.image, t);
   }
   get status(): number {
     return this.dv.getUint32(this.layout.status, true);
@@ -88,6 +99,10 @@ export class ConntrackEntry {
   get zoneDir(): number {
     return this.layout.zone >= 0 ? (this.image[this.layout.zone + 3] as number) : NF_CT_DEFAULT_ZONE_DIR;
   }
+  /** NAT altered the reply tuple (IPS_SRC_NAT or IPS_DST_NAT). */
+  get natted(): boolean {
+    return (this.status & (IPS.SRC_NAT! | IPS.DST_NAT!)) !== 0;
+  }
   get confirmed(): boolean {
     return (this.status & IPS_CONFIRMED) !== 0;
   }
@@ -101,7 +116,7 @@ export class ConntrackEntry {
       zoneDir: this.zoneDir,
     };
     this.layout = layout;
-    this.image = nfConnImage(layout, { ...f, orig: this.orig });
+    this.image = nfConnImage(layout, { ...f, orig: this.orig, reply: this.replyTuple });
     this.dv = new DataView(this.image.buffer);
   }
 }
@@ -215,7 +230,7 @@ export class ConntrackTable {
    */
   insert(e: ConntrackEntry): number {
     const dirs = [0, 1].map((dir) => {
-      const tuple = dir === 0 ? e.orig : invertTuple(e.orig);
+      const tuple = dir === 0 ? e.orig : e.reply;
       return { dir, tuple, zid: zoneIdIn(e.zoneId, e.zoneDir, dir) };
     });
     if (dirs.some((d) => this.lookup(d.tuple, d.zid, e.zoneId, e.zoneDir))) return -17;
@@ -269,7 +284,13 @@ export class ConntrackTable {
   }
 
   /** The entries as specs (for output after a run: status, mark, seconds left). */
-  describe(): (ConntrackSpec & { status: number; mark: number; timeout: number })[] {
+  describe(): (ConntrackSpec & {
+    status: number;
+    mark: number;
+    timeout: number;
+    /** The reply tuple, when NAT made it other than the original's inverse. */
+    reply?: { src: string; sport: number; dst: string; dport: number };
+  })[] {
     const now = this.jiffies();
     return this.list.map((e) => ({
       proto: e.orig.protonum === 6 ? ('tcp' as const) : ('udp' as const),
@@ -281,6 +302,16 @@ export class ConntrackTable {
       mark: e.mark,
       timeout: Math.max(0, ((e.timeout - now) | 0) / CT_HZ),
       ...(e.zoneId ? { zone: e.zoneId } : {}),
+      ...(e.natted
+        ? {
+            reply: {
+              src: ctAddrText(e.reply.src),
+              sport: e.reply.sport,
+              dst: ctAddrText(e.reply.dst),
+              dport: e.reply.dport,
+            },
+          }
+        : {}),
     }));
   }
 }
