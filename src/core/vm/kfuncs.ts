@@ -77,15 +77,17 @@ function readOpts(o: CtOpts): { netnsId: number; l4proto: number; zoneId: number
 }
 
 /** bpf_nf_ct_tuple_parse (IP_CT_DIR_ORIGINAL): struct bpf_sock_tuple's ipv4 (12) or ipv6 (36) half. */
-function parseTuple(t: Uint8Array, protonum: number): CtTuple | number {
+function parseTuple(t: Uint8Array, protonum: number, copy: boolean): CtTuple | number {
   if (protonum !== IPPROTO_TCP && protonum !== IPPROTO_UDP) return -EPROTO;
   const dv = new DataView(t.buffer, t.byteOffset, t.byteLength);
+  // A lookup only compares the addresses: views of the program's memory do (no garbage per run).
+  const part = (a: number, b: number): Uint8Array => (copy ? t.slice(a, b) : t.subarray(a, b));
   if (t.length === 12)
     return {
       l3num: 2,
       protonum,
-      src: t.slice(0, 4),
-      dst: t.slice(4, 8),
+      src: part(0, 4),
+      dst: part(4, 8),
       sport: dv.getUint16(8, false),
       dport: dv.getUint16(10, false),
     };
@@ -93,8 +95,8 @@ function parseTuple(t: Uint8Array, protonum: number): CtTuple | number {
     return {
       l3num: 10,
       protonum,
-      src: t.slice(0, 16),
-      dst: t.slice(16, 32),
+      src: part(0, 16),
+      dst: part(16, 32),
       sport: dv.getUint16(32, false),
       dport: dv.getUint16(34, false),
     };
@@ -121,17 +123,22 @@ function optsArg(M: Machine, pc: number, what: string): CtOpts {
   return { bytes, dv: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), size };
 }
 
+/** Each entry's region label, made once (formatting addresses was most of a tracked lookup run). */
+const labels = new WeakMap<ConntrackEntry, string>();
+
+function regionLabel(e: ConntrackEntry): string {
+  let l = labels.get(e);
+  if (l === undefined) {
+    const t = e.orig;
+    l = `nf_conn (${t.protonum === IPPROTO_TCP ? 'tcp' : 'udp'} ${ctAddrText(t.src)}:${t.sport} → ${ctAddrText(t.dst)}:${t.dport})`;
+    labels.set(e, l);
+  }
+  return l;
+}
+
 /** The program's pointer to an entry: a region over its nf_conn image, dropped at the run's end. */
 function acquire(M: Machine, e: ConntrackEntry): number {
-  const t = e.orig;
-  const addr = ctAddrText;
-  const r = M.allocRegion(
-    'kernelObject',
-    e.image,
-    true,
-    `nf_conn (${t.protonum === IPPROTO_TCP ? 'tcp' : 'udp'} ${addr(t.src)}:${t.sport} → ${addr(t.dst)}:${t.dport})`,
-    e,
-  );
+  const r = M.allocRegion('kernelObject', e.image, true, regionLabel(e), e);
   M.kernelRefs.push(r);
   return M.ptr(r);
 }
@@ -170,7 +177,7 @@ function ctLookup(M: Machine, pc: number, what: string): number {
     if (typeof opts === 'number') return opts;
     if (opts.l4proto !== IPPROTO_TCP && opts.l4proto !== IPPROTO_UDP) return -EPROTO;
     if (opts.netnsId < -1) return -EINVAL;
-    const t = parseTuple(tuple, opts.l4proto);
+    const t = parseTuple(tuple, opts.l4proto, false);
     if (typeof t === 'number') return t;
     // get_net_ns_by_id: the simulated system is one namespace without peer ids.
     if (opts.netnsId >= 0) return -ENONET;
@@ -191,7 +198,7 @@ function ctAlloc(M: Machine, pc: number, what: string): number {
     const opts = readOpts(o);
     if (typeof opts === 'number') return opts;
     if (opts.netnsId < -1) return -EINVAL;
-    const t = parseTuple(tuple, opts.l4proto);
+    const t = parseTuple(tuple, opts.l4proto, true);
     if (typeof t === 'number') return t;
     if (opts.netnsId >= 0) return -ENONET;
     const zone = zoneOf(o, opts.zoneId, opts.zoneDir);
