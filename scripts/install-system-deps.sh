@@ -35,6 +35,8 @@ have python3 || need+=(python3)
 # conntrack -I fills a netns' conntrack table for the kfunc test (test/kernel/conntrackKfuncs.test.ts).
 have conntrack || need+=(conntrack)
 [ -f /usr/include/linux/bpf.h ] || need+=(linux-libc-dev)
+# Verifier fixtures marked `// clang: 19` (kptrs: clang 14 writes no BTF type tags; test/fixtures/verifier).
+have clang-19 || need+=(clang-19 llvm-19)
 if [ ${#need[@]} -eq 0 ]; then echo "system deps: all present"; exit 0; fi
 if [ "$(id -u)" != 0 ]; then
   echo "system deps missing (${need[*]}); run as root: apt-get install -y ${need[*]}" >&2

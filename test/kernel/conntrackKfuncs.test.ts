@@ -52,6 +52,18 @@ const FRAMES: [string, Uint8Array][] = [
   ['udp to 9 again: found', buildFrame({ udp: { sport: 5000, dport: 9 } })],
   ['ipv6 udp to 9: alloc + insert', buildFrame({ ipv6: {}, udp: { sport: 5000, dport: 9 } })],
   ['ipv6 udp to 9 again: found', buildFrame({ ipv6: {}, udp: { sport: 5000, dport: 9 } })],
+  [
+    'udp to 10: alloc + SNAT + DNAT + insert',
+    buildFrame({ ipv4: { src: '10.0.0.1', dst: '10.0.0.2' }, udp: { sport: 5001, dport: 10 } }),
+  ],
+  [
+    'udp from the DNAT address to the SNAT one: found in the reply direction',
+    buildFrame({ ipv4: { src: '10.0.0.99', dst: '192.0.2.9' }, udp: { sport: 10, dport: 4000 } }),
+  ],
+  [
+    'udp to 10 again, original direction: found',
+    buildFrame({ ipv4: { src: '10.0.0.1', dst: '10.0.0.2' }, udp: { sport: 5001, dport: 10 } }),
+  ],
   ['udp to 7: opts of 12 bytes with a zone (-EINVAL)', buildFrame({ udp: { sport: 5000, dport: 7 } })],
   ['tcp, untracked', buildFrame({ tcp: { sport: 1234, dport: 22 } })],
   ['arp', buildFrame({ arp: {} })],
@@ -72,18 +84,27 @@ function report(b: Uint8Array): Record<string, number> {
     inserted: dv.getInt32(20, true),
     alloc_error: dv.getInt32(24, true),
     lookups: dv.getUint32(28, true),
+    snat: dv.getInt32(32, true),
+    dnat: dv.getInt32(36, true),
   };
 }
 
-/** One `conntrack -L` line as proto, tuple, mark and whether the entry saw a reply. */
+/**
+ * One `conntrack -L` line as proto, tuple, mark, whether the entry saw a reply and, when NAT made
+ * it other than the original's inverse, the reply tuple (conntrack prints it second).
+ */
 function kernelTable(ns: string): string[] {
   const out = run(inNetns(ns, ['conntrack', '-L'])).stdout;
   return out
     .split('\n')
     .filter((l) => /^(tcp|udp)/.test(l))
     .map((l) => {
-      const f = (k: string): string => new RegExp(`\\b${k}=(\\S+)`).exec(l)?.[1] ?? '';
-      return `${l.split(/\s+/)[0]} ${f('src')}:${f('sport')} > ${f('dst')}:${f('dport')} mark=${f('mark')}${/UNREPLIED/.test(l) ? ' unreplied' : ''}`;
+      const f = (k: string, n = 0): string =>
+        [...l.matchAll(new RegExp(`\\b${k}=(\\S+)`, 'g'))][n]?.[1] ?? '';
+      const orig = `${f('src')}:${f('sport')} > ${f('dst')}:${f('dport')}`;
+      const reply = `${f('src', 1)}:${f('sport', 1)} > ${f('dst', 1)}:${f('dport', 1)}`;
+      const inverse = `${f('dst')}:${f('dport')} > ${f('src')}:${f('sport')}`;
+      return `${l.split(/\s+/)[0]} ${orig} mark=${f('mark')}${/UNREPLIED/.test(l) ? ' unreplied' : ''}${reply === inverse ? '' : ` reply ${reply}`}`;
     })
     .sort();
 }
@@ -159,6 +180,9 @@ void test(
         const vmValue = lastVm.userLookup(new Uint8Array(4));
         assert.ok(vmValue instanceof Uint8Array, `${label}: the VM's report`);
         assert.deepEqual(report(vmValue), kReport, `${label}: report`);
+        // The NATed entry is found by its altered reply tuple (bpf_ct_set_nat_info), in that direction.
+        if (label.startsWith('udp from the DNAT'))
+          assert.deepEqual([kReport.found, kReport.dir, kReport.error], [1, 1, 0], label);
       }
 
       // The entries the program inserted are in both tables, with the status it set.
@@ -166,10 +190,18 @@ void test(
         .describe()
         .map(
           (e) =>
-            `${e.proto} ${e.src}:${e.sport} > ${e.dst}:${e.dport} mark=${e.mark}${e.status & 2 ? '' : ' unreplied'}`,
+            `${e.proto} ${e.src}:${e.sport} > ${e.dst}:${e.dport} mark=${e.mark}${e.status & 2 ? '' : ' unreplied'}` +
+            (e.reply ? ` reply ${e.reply.src}:${e.reply.sport} > ${e.reply.dst}:${e.reply.dport}` : ''),
         )
         .sort();
       assert.deepEqual(vmTable, kernelTable(ns));
+      // The NAT tuple conntrack shows for the entry bpf_ct_set_nat_info set up.
+      assert.ok(
+        vmTable.includes(
+          'udp 10.0.0.1:5001 > 10.0.0.2:10 mark=0 unreplied reply 10.0.0.99:10 > 192.0.2.9:4000',
+        ),
+        vmTable.join('\n'),
+      );
       // bpf_ct_change_timeout(ct, 60000) on every entry found: 60 s left (the kernel counts down meanwhile).
       for (const e of vm.system.conntrack.describe().filter((x) => x.proto === 'tcp'))
         assert.equal(e.timeout, 60);

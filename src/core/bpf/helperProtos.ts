@@ -34,7 +34,11 @@ export type ArgType =
   | 'dynptr_uninit_local'
   | 'dynptr_uninit_ringbuf'
   /** ARG_PTR_TO_DYNPTR | DYNPTR_TYPE_RINGBUF | OBJ_RELEASE */
-  | 'dynptr_release_ringbuf';
+  | 'dynptr_release_ringbuf'
+  /** ARG_KPTR_XCHG_DEST: a map value pointer at a referenced kptr field */
+  | 'kptr_xchg_dest'
+  /** ARG_PTR_TO_BTF_ID_OR_NULL | OBJ_RELEASE: the object going into that field, or NULL */
+  | 'kptr_xchg_src';
 
 /** enum bpf_return_type */
 export type RetType =
@@ -182,6 +186,12 @@ const protoByName: Record<string, HelperProto> = {
   bpf_ringbuf_reserve_dynptr: {
     args: ['const_map_ptr', A, A, 'dynptr_uninit_ringbuf'],
     ret: 'integer',
+  },
+  bpf_kptr_xchg: {
+    args: ['kptr_xchg_dest', 'kptr_xchg_src'],
+    ret: 'btf_id_or_null',
+    acquire: true,
+    release: 1,
   },
   bpf_ringbuf_submit_dynptr: { args: ['dynptr_release_ringbuf', A], ret: 'void', release: 0 },
   bpf_ringbuf_discard_dynptr: { args: ['dynptr_release_ringbuf', A], ret: 'void', release: 0 },

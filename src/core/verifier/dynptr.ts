@@ -1,6 +1,6 @@
-// Dynptrs (verifier.c process_dynptr_func, dynptr_get_spi, mark_stack_slots_dynptr,
-// is_dynptr_reg_valid_init, destroy_if_dynptr_stack_slot, unmark_stack_slots_dynptr) and the dynptr
-// kfuncs an XDP program calls (bpf_dynptr_from_xdp, bpf_dynptr_slice[_rdwr], bpf_dynptr_size, …).
+// Dynptrs (verifier.c process_dynptr_func, mark_stack_slots_dynptr, is_dynptr_reg_valid_init,
+// destroy_if_dynptr_stack_slot, unmark_stack_slots_dynptr) and the dynptr kfuncs an XDP program
+// calls (bpf_dynptr_from_xdp, bpf_dynptr_slice[_rdwr], bpf_dynptr_size, bpf_dynptr_clone, …).
 import { readReg } from './aluOp';
 import { fail, regTypeStr, VerifyFail } from './env';
 import type { VerifierEnv } from './env';
@@ -28,8 +28,11 @@ export interface DynptrInfo {
   refObjId: number;
 }
 
-/** How a dynptr argument is expected: a stack slot to initialise, or an initialised dynptr. */
-export type DynptrUse = { uninit: DynptrKind } | { init: DynptrKind | undefined };
+/**
+ * How a dynptr argument is expected: a stack slot to initialise (for bpf_dynptr_clone, with the
+ * parent's reference, which the clone shares: clone_ref_obj_id), or an initialised dynptr.
+ */
+export type DynptrUse = { uninit: DynptrKind; cloneRef?: number } | { init: DynptrKind | undefined };
 
 function notInitReg(): Reg {
   const r = new Reg();
@@ -80,8 +83,12 @@ export function processDynptrArg(
     const id = ++env.idGen;
     let refObjId = 0;
     if (use.uninit === 'ringbuf') {
-      refObjId = ++env.idGen;
-      st.refs.push({ id: refObjId, insn: pc });
+      // mark_stack_slots_dynptr: a clone takes its parent's reference, anything else a new one.
+      if (use.cloneRef) refObjId = use.cloneRef;
+      else {
+        refObjId = ++env.idGen;
+        st.refs.push({ id: refObjId, insn: pc });
+      }
     }
     for (const s of [spi, spi - 1]) {
       const slot = f.slot(s);
@@ -170,6 +177,7 @@ const DYNPTR_KFUNCS = new Set([
   'bpf_dynptr_is_null',
   'bpf_dynptr_is_rdonly',
   'bpf_dynptr_adjust',
+  'bpf_dynptr_clone',
 ]);
 export const isDynptrKfunc = (name: string): boolean => DYNPTR_KFUNCS.has(name);
 
@@ -226,6 +234,13 @@ export function checkDynptrKfunc(env: VerifierEnv, st: VState, name: string, pc:
       // Linux 6.18 refuses the writable slice in an XDP program after checking its arguments.
       if (name === 'bpf_dynptr_slice_rdwr') fail('bpf_dynptr_slice_rdwr() is not allowed');
       slice = { info, size };
+      break;
+    }
+    case 'bpf_dynptr_clone': {
+      // (const struct bpf_dynptr *p, struct bpf_dynptr *clone__uninit): the clone is of the parent's
+      // kind and shares its reference (check_kfunc_args, KF_bpf_dynptr_clone).
+      const parent = dynptrKfuncArg(env, st, 1, { init: undefined }, pc);
+      dynptrKfuncArg(env, st, 2, { uninit: parent.kind, cloneRef: parent.refObjId }, pc);
       break;
     }
     case 'bpf_dynptr_adjust':

@@ -3,7 +3,9 @@
 import type { Insn } from '../vm/isa';
 import type { Cfg } from './cfg';
 import type { GlobalFunc } from './globalFuncs';
+import type { Btf } from '../elf/btf';
 import type { Reg, RegType, VMap } from './regState';
+import { MEM_RCU, PTR_UNTRUSTED } from './regState';
 
 /** What a pseudo ld_imm64 loads (resolve_pseudo_ldimm64). */
 export type LdImm64Target =
@@ -27,6 +29,8 @@ export interface VerifierEnv {
   readonly globalFuncs: ReadonlyMap<number, GlobalFunc>;
   /** Global sub-programs called so far, in call order (do_check_subprogs verifies these). */
   readonly calledGlobals: number[];
+  /** The program's BTF (prog->aux->btf): the local types bpf_obj_new allocates; none: no .BTF. */
+  readonly btf?: Btf;
 }
 
 /** A refusal: the kernel's log lines for it (the last is printed last). */
@@ -56,11 +60,18 @@ const typeNames: Record<RegType, string> = {
   btf_id: 'ptr_',
 };
 
-/** reg_type_str */
-export function regTypeStr(r: Pick<Reg, 'type' | 'maybeNull' | 'rdonly' | 'refObjId'>): string {
+/** reg_type_str (MEM_ALLOC prints nothing: an allocated object is a plain "ptr_"). */
+export function regTypeStr(
+  r: Pick<Reg, 'type' | 'maybeNull' | 'rdonly' | 'refObjId'> & { btfFlags?: number },
+): string {
   const ringbuf = r.type === 'mem' && r.refObjId !== 0;
   const base = typeNames[r.type];
-  const prefix = (r.rdonly ? 'rdonly_' : '') + (ringbuf ? 'ringbuf_' : '');
+  const f = r.btfFlags ?? 0;
+  const prefix =
+    (r.rdonly ? 'rdonly_' : '') +
+    (ringbuf ? 'ringbuf_' : '') +
+    (f & MEM_RCU ? 'rcu_' : '') +
+    (f & PTR_UNTRUSTED ? 'untrusted_' : '');
   if (!r.maybeNull) return prefix + base;
   return r.type === 'btf_id' ? `${prefix}${base}or_null_` : `${prefix}${base}_or_null`;
 }

@@ -19,6 +19,8 @@ import { markPrecise } from './precision';
 import { processSpinLock, SPIN_LOCK_ID } from './spinLock';
 import type { DynptrInfo } from './dynptr';
 import { checkDynptrReleasable, isPktSlice, processDynptrArg, releaseDynptr } from './dynptr';
+import { kptrXchgDest, kptrXchgResult, kptrXchgSrc } from './kptr';
+import type { MapField } from './mapFields';
 
 const MEM_TYPES: RegType[] = ['stack', 'pkt', 'pkt_meta', 'map_key', 'map_value', 'mem'];
 const MEM_TYPE_NAMES = 'fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem, buf, trusted_ptr_';
@@ -166,6 +168,7 @@ export function checkHelperCall(env: VerifierEnv, st: VState, id: number, pc: nu
   let constKey = -1n;
   let releaseId = 0;
   let dynptr: DynptrInfo | undefined;
+  let kptrField: MapField | undefined;
   for (let a = 0; a < proto.args.length; a++) {
     const regno = a + 1;
     const arg = proto.args[a] as ArgType;
@@ -243,6 +246,12 @@ export function checkHelperCall(env: VerifierEnv, st: VState, id: number, pc: nu
         dynptr = processDynptrArg(env, st, regno, { init: 'ringbuf' }, pc);
         releaseId = dynptr.refObjId;
         releaseDynptr(st, releaseId);
+        break;
+      case 'kptr_xchg_dest':
+        kptrField = kptrXchgDest(st, regno);
+        break;
+      case 'kptr_xchg_src':
+        if (kptrField) releaseId = kptrXchgSrc(st, regno, kptrField);
         break;
       case 'ringbuf_mem':
       case 'btf_sock':
@@ -331,6 +340,7 @@ export function checkHelperCall(env: VerifierEnv, st: VState, id: number, pc: nu
     r0.refObjId = rid;
     r0.id = rid;
   }
+  if (kptrField) kptrXchgResult(r0, kptrField);
   if (proto.changesPktData)
     st.forEachReg((r) => {
       if (r.type === 'pkt' || r.type === 'pkt_meta' || r.type === 'pkt_end' || isPktSlice(r)) markUnknown(r);

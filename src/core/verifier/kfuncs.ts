@@ -1,5 +1,5 @@
 // kfunc calls an XDP program may make in Linux 6.18 (verifier.c check_kfunc_call, the XDP kfunc
-// sets of net/core/xdp.c and net/netfilter/nf_conntrack_bpf.c) with the argument and return kinds
+// sets of net/core/xdp.c, net/netfilter/nf_conntrack_bpf.c and nf_nat_bpf.c) with the argument and return kinds
 // their BTF prototypes give, and the check of one call. A kfunc outside the table is one libbpf
 // cannot resolve against the kernel's BTF (e.g. nf_flow_table's, a module not loaded).
 import { fail, regTypeStr } from './env';
@@ -11,15 +11,17 @@ import { isNullReg, markNotInit, markRegKnown, markUnknown } from './regState';
 import type { VState } from './state';
 import { markPrecise } from './precision';
 import { checkDynptrKfunc, isDynptrKfunc } from './dynptr';
+import { checkObjKfunc, isObjKfunc } from './kptr';
 
 /**
- * One argument: the context; memory the kfunc writes of a fixed size (`out`); memory of the size the
+ * One argument: the context; memory the kfunc writes (`out`) or reads (`in`) of its type's size; memory of the size the
  * next argument gives (`mem`, a `__sz` pair); that size; a referenced object it releases; a
  * referenced object it only uses (`trusted`: KF_TRUSTED_ARGS, the default in 6.18); a scalar.
  */
 type KfuncArg =
   | { kind: 'ctx' }
   | { kind: 'out'; size: number }
+  | { kind: 'in'; size: number }
   | { kind: 'mem' }
   | { kind: 'size' }
   | { kind: 'release'; struct: KernelStruct }
@@ -45,6 +47,7 @@ const ctx: KfuncArg = { kind: 'ctx' };
 const mem: KfuncArg = { kind: 'mem' };
 const size: KfuncArg = { kind: 'size' };
 const out = (n: number): KfuncArg => ({ kind: 'out', size: n });
+const input = (n: number): KfuncArg => ({ kind: 'in', size: n });
 const trusted = (struct: KernelStruct): KfuncArg => ({ kind: 'trusted', struct });
 const release = (struct: KernelStruct): KfuncArg => ({ kind: 'release', struct });
 const scalar: KfuncArg = { kind: 'scalar' };
@@ -64,6 +67,8 @@ const KFUNCS: ReadonlyMap<string, KfuncProto> = new Map([
   ['bpf_ct_change_timeout', { args: [trusted('nf_conn'), scalar], ret: 'int' }],
   ['bpf_ct_set_status', { args: [trusted('nf_conn___init'), scalar], ret: 'int' }],
   ['bpf_ct_change_status', { args: [trusted('nf_conn'), scalar], ret: 'int' }],
+  // nf_nat_bpf.c (KF_TRUSTED_ARGS): (nf_conn___init *, union nf_inet_addr *addr, int port, manip).
+  ['bpf_ct_set_nat_info', { args: [trusted('nf_conn___init'), input(16), scalar, scalar], ret: 'int' }],
 ]);
 
 /** The prototype of kfunc `name` (the VM's kfuncs take their argument counts from it). */
@@ -91,7 +96,7 @@ const DEV_BOUND = new Set([
  */
 export function kfuncLoadRefusal(names: Iterable<string>): string | undefined {
   for (const name of names) {
-    if (!KFUNCS.has(name) && !isDynptrKfunc(name))
+    if (!KFUNCS.has(name) && !isDynptrKfunc(name) && !isObjKfunc(name))
       return `libbpf: extern (func ksym) '${name}': not found in kernel or module BTFs`;
     if (DEV_BOUND.has(name)) return 'the program could not be loaded: Invalid argument';
   }
@@ -103,6 +108,10 @@ export function checkKfuncCall(env: VerifierEnv, st: VState, name: string, pc: n
   if (isDynptrKfunc(name)) {
     if (!env.gpl) fail('cannot call kernel function from non-GPL compatible program');
     return checkDynptrKfunc(env, st, name, pc);
+  }
+  if (isObjKfunc(name)) {
+    if (!env.gpl) fail('cannot call kernel function from non-GPL compatible program');
+    return checkObjKfunc(env, st, name, pc);
   }
   const proto = KFUNCS.get(name);
   // libbpf stops before the kernel sees the program (bpf_object__resolve_ksym_func_btf_id).
@@ -122,6 +131,9 @@ export function checkKfuncCall(env: VerifierEnv, st: VState, name: string, pc: n
         if (reg.type === 'scalar')
           fail(`arg#${i} pointer type UNKNOWN  must point to scalar, or struct with scalar`);
         checkHelperMem(st, regno, a.size, 'write', false, false);
+        break;
+      case 'in':
+        checkHelperMem(st, regno, a.size, 'read', false, false);
         break;
       case 'mem': {
         // check_kfunc_mem_size_reg: the size is the next argument, a known bound.

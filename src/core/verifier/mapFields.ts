@@ -17,6 +17,9 @@ export interface MapField {
   readonly size: number;
   /** A kptr's pointee (the struct the type tag sits on). */
   readonly kptrType?: string;
+  /** The pointee's id and size in the program's BTF (a local type bpf_obj_new allocates). */
+  readonly kptrTypeId?: number;
+  readonly kptrSize?: number;
 }
 
 /** btf_field_type_name */
@@ -42,15 +45,24 @@ const BY_STRUCT: Record<string, { kind: MapFieldKind; size: number }> = {
   bpf_wq: { kind: 'wq', size: 16 },
 };
 
-/** btf_find_kptr: a pointer whose first modifier is a "kptr"/"kptr_untrusted" type tag. */
-function kptrOf(btf: Btf, typeId: number): { kind: MapFieldKind; name: string } | undefined {
+/**
+ * btf_find_kptr: a pointer whose first modifier is a "kptr"/"kptr_untrusted" type tag, to a struct.
+ * A pointee clang wrote only as a forward declaration gives no kptr field (Linux 6.18 then says
+ * "R1 has no valid kptr" to bpf_kptr_xchg and loads the field as a scalar).
+ */
+function kptrOf(
+  btf: Btf,
+  typeId: number,
+): { kind: MapFieldKind; name: string; id: number; size: number } | undefined {
   const p = btf.type(typeId);
   if (!p || p.kind !== BTF_KIND.PTR) return undefined;
   const tag = btf.type(p.sizeOrType);
   if (!tag || tag.kind !== BTF_KIND.TYPE_TAG) return undefined;
   const kind = tag.name === 'kptr' ? 'kptr' : tag.name === 'kptr_untrusted' ? 'kptr_untrusted' : undefined;
   if (!kind) return undefined;
-  return { kind, name: btf.resolve(tag.sizeOrType)?.name ?? '' };
+  const t = btf.resolve(tag.sizeOrType);
+  if (!t || t.kind !== BTF_KIND.STRUCT) return undefined;
+  return { kind, name: t.name, id: t.id, size: t.sizeOrType };
 }
 
 /** Types visited per map value at most: nested arrays of structs in a fuzzed BTF stay cheap. */
@@ -78,7 +90,14 @@ function collect(
     const off = base + Math.floor(m.offset / 8);
     const kptr = kptrOf(btf, m.type);
     if (kptr) {
-      out.push({ kind: kptr.kind, off, size: 8, kptrType: kptr.name });
+      out.push({
+        kind: kptr.kind,
+        off,
+        size: 8,
+        kptrType: kptr.name,
+        kptrTypeId: kptr.id,
+        kptrSize: kptr.size,
+      });
       continue;
     }
     const mt = btf.resolve(m.type);

@@ -30,6 +30,7 @@ import {
 } from './state';
 import { checkNoDynptrWrite, destroyIfDynptr } from './dynptr';
 import { checkMapFields } from './mapFields';
+import { isLocalObj, localObjAccess, mapKptrAccess } from './kptr';
 import { tnumAdd, tnumConstP, tnumIsAligned, tnumIsConst, tnumStr } from './tnum';
 import { s64Num, sle, u64Num, ult } from './pair64';
 
@@ -312,7 +313,8 @@ export function checkMemAccess(
     if (t === 'write' && rdonlyProg)
       fail(`write into map forbidden, value_size=${map?.valueSize ?? 0} off=${o} size=${size}`);
     checkMemRegion(reg, regno, o, size, map?.valueSize ?? 0, false);
-    checkMapFields(reg, o, size, true);
+    const kptr = checkMapFields(reg, o, size, true);
+    if (kptr) return mapKptrAccess(env, st, kptr, t === 'write', dst, value, imm);
     if (dst) {
       markUnknown(dst);
       // bpf_map_direct_read: a frozen read-only map tracks its contents as known scalars.
@@ -354,7 +356,8 @@ export function checkMemAccess(
     // check_ptr_to_btf_access: a kernel object's fields are read-only scalars here (its struct's
     // layout is the kernel's BTF, not checked: any offset reads an unknown scalar), except the
     // conntrack entry's mark (env->ops->btf_struct_access).
-    if (t === 'write') {
+    if (isLocalObj(reg)) localObjAccess(reg, regno, reg.off + off, size, t === 'write');
+    else if (t === 'write') {
       if (reg.btfStruct === 'nf_conn' || reg.btfStruct === 'nf_conn___init') nfConnWrite(reg.off + off, size);
       else fail('only read is supported');
     }

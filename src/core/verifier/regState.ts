@@ -8,6 +8,11 @@ import { P, fromBig, fls64, slt, toS64, toU64, ult } from './pair64';
 import type { Tnum } from './tnum';
 import { TNUM_UNKNOWN, Tnum as TnumClass } from './tnum';
 
+/** enum bpf_type_flag bits a PTR_TO_BTF_ID carries here (Reg.btfFlags). */
+export const MEM_ALLOC = 1;
+export const MEM_RCU = 2;
+export const PTR_UNTRUSTED = 4;
+
 /** enum bpf_reg_type, the base types XDP programs meet. */
 export type RegType =
   | 'not_init'
@@ -95,6 +100,8 @@ export class Reg {
   dynptrKind: 'local' | 'ringbuf' | 'skb' | 'xdp' | undefined = undefined;
   /** PTR_TO_BTF_ID from a kfunc: the kernel struct it points to (btf_id), e.g. 'nf_conn'. */
   btfStruct: string | undefined = undefined;
+  /** PTR_TO_BTF_ID's type flags: MEM_ALLOC, MEM_RCU, PTR_UNTRUSTED (kptr.ts). */
+  btfFlags = 0;
 
   get umin(): bigint {
     return toU64(this.uminH, this.uminL);
@@ -188,6 +195,7 @@ export class Reg {
     this.dynptrId = o.dynptrId;
     this.dynptrKind = o.dynptrKind;
     this.btfStruct = o.btfStruct;
+    this.btfFlags = o.btfFlags;
     return this;
   }
 
@@ -295,6 +303,7 @@ export function markUnknown(r: Reg): void {
   r.dynptrId = 0;
   r.dynptrKind = undefined;
   r.btfStruct = undefined;
+  r.btfFlags = 0;
   r.varOff = TNUM_UNKNOWN;
   mark64Unbounded(r);
   mark32Unbounded(r);

@@ -310,6 +310,7 @@ function regsafe(old: Reg, cur: Reg, ids: IdMap, exact: boolean): boolean {
       return (
         old.off === cur.off &&
         old.btfStruct === cur.btfStruct &&
+        old.btfFlags === cur.btfFlags &&
         old.map === cur.map &&
         old.memSize === cur.memSize &&
         sameBounds(old, cur) &&

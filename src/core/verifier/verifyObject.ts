@@ -55,6 +55,8 @@ function toVMap(m: BpfMap): VMap {
 
 interface ProgramInput {
   name: string;
+  /** The object's BTF (the local types bpf_obj_new allocates). */
+  btf?: Btf;
   section: string;
   attach: 'xdp' | 'devmap' | 'cpumap';
   insns: readonly Insn[];
@@ -111,6 +113,7 @@ export function verifyProgram(p: ProgramInput, opts: VerifyOptions & { gpl?: boo
     attach: p.attach,
     globalFuncs: p.globalFuncs ?? new Map(),
     calledGlobals: [],
+    ...(p.btf ? { btf: p.btf } : {}),
   };
   const kfuncs: string[] = [];
   p.insns.forEach((_, pc) => {
@@ -239,8 +242,10 @@ export function verifyObject(bytes: Uint8Array, opts: VerifyOptions = {}): Verif
   const gpl = GPL_LICENSES.includes(license);
   const btfSec = elf.section('.BTF');
   let fields = new Map<string, MapField[]>();
+  let btf: Btf | undefined;
   try {
-    fields = mapValueFields(btfSec ? new Btf(btfSec.data) : undefined);
+    btf = btfSec ? new Btf(btfSec.data) : undefined;
+    fields = mapValueFields(btf);
   } catch {
     // A malformed .BTF: the loader already said what it could; maps are then without BTF here.
   }
@@ -251,6 +256,7 @@ export function verifyObject(bytes: Uint8Array, opts: VerifyOptions = {}): Verif
       verifyProgram(
         {
           name: p.name,
+          ...(btf ? { btf } : {}),
           section: p.section,
           attach: p.attach,
           insns: p.insns,

@@ -27,6 +27,8 @@ function report(b: Uint8Array): Record<string, number> {
     setStatus: dv.getInt32(16, true),
     inserted: dv.getInt32(20, true),
     allocError: dv.getInt32(24, true),
+    snat: dv.getInt32(32, true),
+    dnat: dv.getInt32(36, true),
   };
 }
 
@@ -122,4 +124,29 @@ void test("the VM's kfuncs are the verifier's prototypes; metadata kfuncs and un
   assert.match(kfuncRefusal('bpf_nope') ?? '', /not found in kernel or module BTFs/);
   assert.equal(kfuncRefusal('bpf_ct_set_status'), undefined);
   assert.throws(() => loadObject(bytes('kfunc.bpf.o')), LoadError);
+});
+
+void test('bpf_ct_set_nat_info: SNAT and DNAT alter the reply tuple, which then finds the entry', () => {
+  for (const tier of ['js', 'wasm'] as const) {
+    const { obj, run } = setup(tier);
+    const orig = buildFrame({ ipv4: { src: '10.0.0.1', dst: '10.0.0.2' }, udp: { sport: 5001, dport: 10 } });
+    const a = run(orig);
+    // IPS_CONFIRMED | SRC_NAT | DST_NAT | SRC_NAT_DONE | DST_NAT_DONE, as nf_nat_setup_info leaves them.
+    assert.deepEqual(
+      [a.retval, a.snat, a.dnat, a.inserted, a.status],
+      [3, 0, 0, 1, 0x8 | 0x10 | 0x20 | 0x80 | 0x100],
+    );
+    const e = obj.system.conntrack.describe().find((x) => x.dport === 10);
+    assert.deepEqual(e?.reply, { src: '10.0.0.99', sport: 10, dst: '192.0.2.9', dport: 4000 }, tier);
+    // The reply the NATed connection gets: from the DNAT address to the SNAT one.
+    const reply = run(
+      buildFrame({ ipv4: { src: '10.0.0.99', dst: '192.0.2.9' }, udp: { sport: 10, dport: 4000 } }),
+    );
+    assert.deepEqual([reply.retval, reply.found, reply.dir], [2, 1, 1], tier);
+    // The un-NATed inverse is no longer the entry's reply tuple.
+    const plain = run(
+      buildFrame({ ipv4: { src: '10.0.0.2', dst: '10.0.0.1' }, udp: { sport: 10, dport: 5001 } }),
+    );
+    assert.equal(plain.found, 0, tier);
+  }
 });

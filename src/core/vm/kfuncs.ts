@@ -1,7 +1,8 @@
-// The kfuncs the VM runs, as Linux 6.18 does (net/netfilter/nf_conntrack_bpf.c): conntrack lookup,
-// allocation, insertion, release, timeout and status, over the system's conntrack table
-// (xdp/conntrack.ts). Prototypes (argument kinds, acquire/release) are the verifier's table.
+// The kfuncs the VM runs, as Linux 6.18 does (net/netfilter/nf_conntrack_bpf.c, nf_nat_bpf.c):
+// conntrack lookup, allocation, insertion, release, timeout, status and NAT, over the system's table
+// (xdp/conntrack.ts), and the xdp dynptr kfuncs. Prototypes are the verifier's table.
 import { isDevBoundKfunc, kfuncProto } from '../verifier/kfuncs';
+import { isObjKfunc } from '../verifier/kptr';
 import type { ConntrackEntry } from '../xdp/conntrack';
 import {
   ConntrackTable,
@@ -14,8 +15,11 @@ import {
   NF_CT_DEFAULT_ZONE_DIR,
 } from '../xdp/conntrack';
 import type { CtTuple } from '../xdp/nfConn';
+import { invertTuple } from '../xdp/nfConn';
 import type { KfuncFn, Machine } from './machine';
 import { ADDR_BASE } from './memory';
+import { REGION_PACKET } from './machine';
+import { bufferLength } from './xdpBuffer';
 import type { Region } from './memory';
 
 /** Errnos the conntrack kfuncs return (include/uapi/asm-generic/errno*.h). */
@@ -73,15 +77,17 @@ function readOpts(o: CtOpts): { netnsId: number; l4proto: number; zoneId: number
 }
 
 /** bpf_nf_ct_tuple_parse (IP_CT_DIR_ORIGINAL): struct bpf_sock_tuple's ipv4 (12) or ipv6 (36) half. */
-function parseTuple(t: Uint8Array, protonum: number): CtTuple | number {
+function parseTuple(t: Uint8Array, protonum: number, copy: boolean): CtTuple | number {
   if (protonum !== IPPROTO_TCP && protonum !== IPPROTO_UDP) return -EPROTO;
   const dv = new DataView(t.buffer, t.byteOffset, t.byteLength);
+  // A lookup only compares the addresses: views of the program's memory do (no garbage per run).
+  const part = (a: number, b: number): Uint8Array => (copy ? t.slice(a, b) : t.subarray(a, b));
   if (t.length === 12)
     return {
       l3num: 2,
       protonum,
-      src: t.slice(0, 4),
-      dst: t.slice(4, 8),
+      src: part(0, 4),
+      dst: part(4, 8),
       sport: dv.getUint16(8, false),
       dport: dv.getUint16(10, false),
     };
@@ -89,8 +95,8 @@ function parseTuple(t: Uint8Array, protonum: number): CtTuple | number {
     return {
       l3num: 10,
       protonum,
-      src: t.slice(0, 16),
-      dst: t.slice(16, 32),
+      src: part(0, 16),
+      dst: part(16, 32),
       sport: dv.getUint16(32, false),
       dport: dv.getUint16(34, false),
     };
@@ -117,17 +123,22 @@ function optsArg(M: Machine, pc: number, what: string): CtOpts {
   return { bytes, dv: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), size };
 }
 
+/** Each entry's region label, made once (formatting addresses was most of a tracked lookup run). */
+const labels = new WeakMap<ConntrackEntry, string>();
+
+function regionLabel(e: ConntrackEntry): string {
+  let l = labels.get(e);
+  if (l === undefined) {
+    const t = e.orig;
+    l = `nf_conn (${t.protonum === IPPROTO_TCP ? 'tcp' : 'udp'} ${ctAddrText(t.src)}:${t.sport} → ${ctAddrText(t.dst)}:${t.dport})`;
+    labels.set(e, l);
+  }
+  return l;
+}
+
 /** The program's pointer to an entry: a region over its nf_conn image, dropped at the run's end. */
 function acquire(M: Machine, e: ConntrackEntry): number {
-  const t = e.orig;
-  const addr = ctAddrText;
-  const r = M.allocRegion(
-    'kernelObject',
-    e.image,
-    true,
-    `nf_conn (${t.protonum === IPPROTO_TCP ? 'tcp' : 'udp'} ${addr(t.src)}:${t.sport} → ${addr(t.dst)}:${t.dport})`,
-    e,
-  );
+  const r = M.allocRegion('kernelObject', e.image, true, regionLabel(e), e);
   M.kernelRefs.push(r);
   return M.ptr(r);
 }
@@ -166,7 +177,7 @@ function ctLookup(M: Machine, pc: number, what: string): number {
     if (typeof opts === 'number') return opts;
     if (opts.l4proto !== IPPROTO_TCP && opts.l4proto !== IPPROTO_UDP) return -EPROTO;
     if (opts.netnsId < -1) return -EINVAL;
-    const t = parseTuple(tuple, opts.l4proto);
+    const t = parseTuple(tuple, opts.l4proto, false);
     if (typeof t === 'number') return t;
     // get_net_ns_by_id: the simulated system is one namespace without peer ids.
     if (opts.netnsId >= 0) return -ENONET;
@@ -187,7 +198,7 @@ function ctAlloc(M: Machine, pc: number, what: string): number {
     const opts = readOpts(o);
     if (typeof opts === 'number') return opts;
     if (opts.netnsId < -1) return -EINVAL;
-    const t = parseTuple(tuple, opts.l4proto);
+    const t = parseTuple(tuple, opts.l4proto, true);
     if (typeof t === 'number') return t;
     if (opts.netnsId >= 0) return -ENONET;
     const zone = zoneOf(o, opts.zoneId, opts.zoneDir);
@@ -214,6 +225,154 @@ function changeStatus(e: ConntrackEntry, status: number): number {
   e.status = ((e.status & ~changeable) | (status & changeable)) >>> 0;
   return 0;
 }
+
+/** enum nf_nat_manip_type */
+const NF_NAT_MANIP_SRC = 0;
+const ENOMEM = 12;
+
+/**
+ * bpf_ct_set_nat_info → nf_nat_setup_info with a range of one address (and one port when port > 0):
+ * the tuple the reply would invert to gets the new source (SNAT) or destination (DNAT), the entry's
+ * reply tuple becomes its inverse (nf_conntrack_alter_reply) with IPS_SRC/DST_NAT, then *_NAT_DONE.
+ * A second setup of the same kind is the kernel's NF_DROP (-ENOMEM). Not modelled: get_unique_tuple
+ * choosing another port when the asked tuple is already in use.
+ */
+function setNatInfo(e: ConntrackEntry, addr: Uint8Array, port: number, manip: number): number {
+  if (e.orig.l3num !== 2 && e.orig.l3num !== 10) return -EINVAL;
+  // A confirmed entry is left alone (NF_ACCEPT); the verifier only passes new allocations anyway.
+  if (e.confirmed) return 0;
+  const src = manip === NF_NAT_MANIP_SRC;
+  const done = src ? IPS.SRC_NAT_DONE! : IPS.DST_NAT_DONE!;
+  if (e.status & done) return -ENOMEM; // WARN_ON(nf_nat_initialized(ct, maniptype)): NF_DROP
+  const curr = invertTuple(e.reply);
+  const a = addr.slice(0, curr.src.length);
+  const p = port > 0 ? port & 0xffff : undefined;
+  const next: CtTuple = src
+    ? { ...curr, src: a, sport: p ?? curr.sport }
+    : { ...curr, dst: a, dport: p ?? curr.dport };
+  const same =
+    next.sport === curr.sport &&
+    next.dport === curr.dport &&
+    next.src.every((x, i) => x === curr.src[i]) &&
+    next.dst.every((x, i) => x === curr.dst[i]);
+  if (!same) {
+    e.reply = invertTuple(next);
+    e.status = (e.status | (src ? IPS.SRC_NAT! : IPS.DST_NAT!)) >>> 0;
+  }
+  e.status = (e.status | done) >>> 0;
+  return 0;
+}
+
+/**
+ * struct bpf_dynptr_kern as the program's 16 stack bytes hold it (include/linux/bpf.h): the data
+ * pointer (for an xdp dynptr the context, as the kernel keeps its xdp_buff), the size word with the
+ * type in bits 28–30 and the read-only bit 31, and the offset.
+ */
+const DYNPTR_TYPE_XDP = 4;
+const DYNPTR_TYPE_SHIFT = 28;
+const DYNPTR_SIZE_MASK = 0xffffff;
+const DYNPTR_RDONLY_BIT = 0x80000000;
+const ERANGE = 34;
+
+/** The dynptr argument i points to, as a DataView over its 16 bytes. */
+function dynptrArg(M: Machine, pc: number, i: number, what: string, write = false): DataView {
+  const b = M.argMem(pc, i, 16, write, `${what} dynptr`);
+  return new DataView(b.buffer, b.byteOffset, 16);
+}
+
+/** bpf_dynptr_set_null */
+function dynptrSetNull(d: DataView): void {
+  for (let i = 0; i < 16; i += 4) d.setUint32(i, 0, true);
+}
+
+/** The data pointer's two words are zero: a NULL dynptr (bpf_dynptr_is_null). */
+const dynptrNull = (d: DataView): boolean => d.getUint32(0, true) === 0 && d.getUint32(4, true) === 0;
+const dynptrSize = (d: DataView): number => d.getUint32(8, true) & DYNPTR_SIZE_MASK;
+const dynptrOffset = (d: DataView): number => d.getUint32(12, true);
+
+/**
+ * bpf_dynptr_slice for an xdp dynptr: a pointer into the frame when the bytes lie in its linear
+ * part (bpf_xdp_pointer), else a copy into the caller's buffer (bpf_xdp_copy_buf), else NULL.
+ */
+function dynptrSlice(M: Machine, pc: number): number {
+  const d = dynptrArg(M, pc, 1, 'bpf_dynptr_slice');
+  const off = M.argLo(2) >>> 0;
+  const len = M.argLo(4) >>> 0;
+  if (dynptrNull(d)) return M.ptr(undefined);
+  // bpf_dynptr_check_off_len
+  if (off > dynptrSize(d) || len > dynptrSize(d) - off) return M.ptr(undefined);
+  const b = M.xdp?.buffer;
+  if (!b) return M.ptr(undefined);
+  const at = dynptrOffset(d) + off;
+  if (b.data + at + len <= b.dataEnd) {
+    M.rh = REGION_PACKET;
+    return (ADDR_BASE + b.data + at) | 0;
+  }
+  if (M.argHi(3) === 0 && M.argLo(3) === 0) return M.ptr(undefined);
+  const buf = M.argMem(pc, 3, len, true, 'bpf_dynptr_slice buffer__opt');
+  let pos = 0;
+  for (const seg of [b.bytes.subarray(b.data, b.dataEnd), ...b.frags]) {
+    const start = Math.max(at, pos);
+    const end = Math.min(at + len, pos + seg.length);
+    if (start < end) buf.set(seg.subarray(start - pos, end - pos), start - at);
+    pos += seg.length;
+  }
+  M.rh = M.argHi(3);
+  return M.argLo(3);
+}
+
+/** The dynptr kfuncs an XDP program calls (kernel/bpf/helpers.c, net/core/filter.c). */
+const DYNPTR_IMPLEMENTATIONS: Record<string, KfuncFn> = {
+  bpf_dynptr_from_xdp(M, pc) {
+    const d = dynptrArg(M, pc, 3, 'bpf_dynptr_from_xdp', true);
+    if (M.argLo(2) !== 0 || M.argHi(2) !== 0 || !M.xdp) {
+      dynptrSetNull(d);
+      return M.ret(-EINVAL);
+    }
+    // bpf_dynptr_init(ptr, xdp, BPF_DYNPTR_TYPE_XDP, 0, xdp_get_buff_len(xdp))
+    d.setUint32(0, M.argLo(1), true);
+    d.setUint32(4, M.argHi(1), true);
+    d.setUint32(
+      8,
+      ((bufferLength(M.xdp.buffer) & DYNPTR_SIZE_MASK) | (DYNPTR_TYPE_XDP << DYNPTR_TYPE_SHIFT)) >>> 0,
+      true,
+    );
+    d.setUint32(12, 0, true);
+    return M.ret(0);
+  },
+  bpf_dynptr_slice: dynptrSlice,
+  bpf_dynptr_size(M, pc) {
+    const d = dynptrArg(M, pc, 1, 'bpf_dynptr_size');
+    return M.ret(dynptrNull(d) ? -EINVAL : dynptrSize(d));
+  },
+  bpf_dynptr_is_null: (M, pc) => M.ret(dynptrNull(dynptrArg(M, pc, 1, 'bpf_dynptr_is_null')) ? 1 : 0),
+  bpf_dynptr_is_rdonly(M, pc) {
+    const d = dynptrArg(M, pc, 1, 'bpf_dynptr_is_rdonly');
+    return M.ret(!dynptrNull(d) && d.getUint32(8, true) & DYNPTR_RDONLY_BIT ? 1 : 0);
+  },
+  bpf_dynptr_adjust(M, pc) {
+    const d = dynptrArg(M, pc, 1, 'bpf_dynptr_adjust', true);
+    const start = M.argLo(2) >>> 0;
+    const end = M.argLo(3) >>> 0;
+    if (dynptrNull(d)) return M.ret(-EINVAL);
+    if (start > end) return M.ret(-EINVAL);
+    if (end > dynptrSize(d)) return M.ret(-ERANGE);
+    d.setUint32(12, dynptrOffset(d) + start, true);
+    const word = d.getUint32(8, true);
+    d.setUint32(8, ((word & ~DYNPTR_SIZE_MASK) | (end - start)) >>> 0, true);
+    return M.ret(0);
+  },
+  bpf_dynptr_clone(M, pc) {
+    const p = dynptrArg(M, pc, 1, 'bpf_dynptr_clone');
+    const c = dynptrArg(M, pc, 2, 'bpf_dynptr_clone', true);
+    if (dynptrNull(p)) {
+      dynptrSetNull(c);
+      return M.ret(-EINVAL);
+    }
+    for (let i = 0; i < 16; i += 4) c.setUint32(i, p.getUint32(i, true), true);
+    return M.ret(0);
+  },
+};
 
 const IMPLEMENTATIONS: Record<string, KfuncFn> = {
   bpf_xdp_ct_lookup: (M, pc) => ctLookup(M, pc, 'bpf_xdp_ct_lookup'),
@@ -245,9 +404,15 @@ const IMPLEMENTATIONS: Record<string, KfuncFn> = {
     setCtTimeout(M.system.conntrack, e, ConntrackTable.msecsToJiffies(M.argLo(2)));
     return M.ret(e.status & IPS_DYING ? -ETIME : 0);
   },
+  bpf_ct_set_nat_info(M, pc) {
+    const { e } = connArg(M, pc, 1, 'bpf_ct_set_nat_info');
+    const addr = M.argMem(pc, 2, 16, false, 'bpf_ct_set_nat_info addr');
+    return M.ret(setNatInfo(e, addr, M.argLo(3) | 0, M.argLo(4) >>> 0));
+  },
   bpf_ct_set_status: (M, pc) => M.ret(changeStatus(connArg(M, pc, 1, 'bpf_ct_set_status').e, M.argLo(2))),
   bpf_ct_change_status: (M, pc) =>
     M.ret(changeStatus(connArg(M, pc, 1, 'bpf_ct_change_status').e, M.argLo(2))),
+  ...DYNPTR_IMPLEMENTATIONS,
 };
 
 /** The VM's kfuncs in a fixed order: a kfunc's id (what the loader writes into imm) is its index + 1. */
@@ -277,7 +442,7 @@ export function kfuncRefusal(name: string): string | undefined {
   if (isDevBoundKfunc(name))
     return `kfunc call to '${name}': only a device-bound program may make it, the kernel refuses this one (EINVAL; XDP Lab programs are never device-bound)`;
   if (vmKfuncId(name) !== undefined) return undefined;
-  if (!kfuncProto(name))
+  if (!kfuncProto(name) && !isObjKfunc(name))
     return `kfunc call to '${name}': not a kfunc of Linux 6.18 for XDP programs (libbpf: not found in kernel or module BTFs)`;
   return `kfunc call to '${name}' is not supported by the XDP Lab VM`;
 }

@@ -3,7 +3,7 @@
 // inserted under nf_conntrack_hash_check_insert's rule, and the jiffies clock their timeouts use.
 import { FrameError, parseIpv4, parseIpv6 } from '../packet/frameBuilder';
 import type { CtTuple, NfConnFields, NfConnLayout } from './nfConn';
-import { NF_CONN_6_18, invertTuple, nfConnImage } from './nfConn';
+import { NF_CONN_6_18, invertTuple, nfConnImage, writeReplyTuple } from './nfConn';
 
 /** enum ip_conntrack_status (uapi nf_conntrack_common.h), the bits a program or a scenario names. */
 export const IPS: Readonly<Record<string, number>> = {
@@ -59,13 +59,24 @@ export class ConntrackError extends Error {}
 export class ConntrackEntry {
   image: Uint8Array;
   private dv: DataView;
+  /** The reply direction's tuple (the inverse of orig until NAT alters it). */
+  private replyTuple: CtTuple;
   constructor(
     private layout: NfConnLayout,
     readonly orig: CtTuple,
     fields: Omit<NfConnFields, 'orig'>,
   ) {
-    this.image = nfConnImage(layout, { ...fields, orig });
+    this.replyTuple = fields.reply ?? invertTuple(orig);
+    this.image = nfConnImage(layout, { ...fields, orig, reply: this.replyTuple });
     this.dv = new DataView(this.image.buffer);
+  }
+  get reply(): CtTuple {
+    return this.replyTuple;
+  }
+  /** nf_conntrack_alter_reply: before the entry is inserted (NAT set up on a new allocation). */
+  set reply(t: CtTuple) {
+    this.replyTuple = t;
+    writeReplyTuple(this.layout, this.image, t);
   }
   get status(): number {
     return this.dv.getUint32(this.layout.status, true);
@@ -88,6 +99,10 @@ export class ConntrackEntry {
   get zoneDir(): number {
     return this.layout.zone >= 0 ? (this.image[this.layout.zone + 3] as number) : NF_CT_DEFAULT_ZONE_DIR;
   }
+  /** NAT altered the reply tuple (IPS_SRC_NAT or IPS_DST_NAT). */
+  get natted(): boolean {
+    return (this.status & (IPS.SRC_NAT! | IPS.DST_NAT!)) !== 0;
+  }
   get confirmed(): boolean {
     return (this.status & IPS_CONFIRMED) !== 0;
   }
@@ -101,19 +116,46 @@ export class ConntrackEntry {
       zoneDir: this.zoneDir,
     };
     this.layout = layout;
-    this.image = nfConnImage(layout, { ...f, orig: this.orig });
+    this.image = nfConnImage(layout, { ...f, orig: this.orig, reply: this.replyTuple });
     this.dv = new DataView(this.image.buffer);
   }
 }
 
-const sameTuple = (a: CtTuple, b: CtTuple): boolean =>
-  a.l3num === b.l3num &&
-  a.protonum === b.protonum &&
-  a.sport === b.sport &&
-  a.dport === b.dport &&
-  a.src.length === b.src.length &&
-  a.src.every((x, i) => x === b.src[i]) &&
-  a.dst.every((x, i) => x === b.dst[i]);
+function sameTuple(a: CtTuple, b: CtTuple): boolean {
+  if (a.l3num !== b.l3num || a.protonum !== b.protonum || a.sport !== b.sport || a.dport !== b.dport)
+    return false;
+  const n = a.src.length;
+  if (n !== b.src.length || n !== a.dst.length || n !== b.dst.length) return false;
+  for (let i = 0; i < n; i++) if (a.src[i] !== b.src[i] || a.dst[i] !== b.dst[i]) return false;
+  return true;
+}
+
+/**
+ * hash_conntrack_raw's role: one hash of a direction's tuple and its zone id, the bucket the table
+ * keeps that direction in (FNV-1a; the kernel's keyed jhash and bucket order are not observable).
+ */
+function tupleHash(t: CtTuple, zoneId: number): number {
+  let h = 0x811c9dc5;
+  h = Math.imul(h ^ t.l3num, 0x01000193);
+  h = Math.imul(h ^ t.protonum, 0x01000193);
+  h = Math.imul(h ^ t.sport, 0x01000193);
+  h = Math.imul(h ^ t.dport, 0x01000193);
+  h = Math.imul(h ^ zoneId, 0x01000193);
+  const { src, dst } = t;
+  for (let i = 0; i < src.length; i++) h = Math.imul(h ^ (src[i] as number), 0x01000193);
+  for (let i = 0; i < dst.length; i++) h = Math.imul(h ^ (dst[i] as number), 0x01000193);
+  // 30 bits: a small integer (Smi) as a Map key; a wider one is a heap number hashed as a double.
+  return (h ^ (h >>> 30)) & 0x3fffffff;
+}
+
+/** One direction of an entry in a hash bucket (struct nf_conntrack_tuple_hash). */
+interface TupleHash {
+  readonly entry: ConntrackEntry;
+  readonly dir: number;
+  readonly tuple: CtTuple;
+  /** The zone id this direction was hashed with (nf_ct_zone_id of the entry's zone in `dir`). */
+  readonly zid: number;
+}
 
 /** nf_ct_zone_id: the zone's id in direction `dir` when the zone applies to it, else the default 0. */
 const zoneIdIn = (id: number, zdir: number, dir: number): number => (zdir & (1 << dir) ? id : 0);
@@ -121,6 +163,8 @@ const zoneIdIn = (id: number, zdir: number, dir: number): number => (zdir & (1 <
 export class ConntrackTable {
   layout: NfConnLayout = NF_CONN_6_18;
   private readonly list: ConntrackEntry[] = [];
+  /** Both directions of every entry by tupleHash (nf_conntrack_hash): a lookup reads one bucket. */
+  private readonly hash = new Map<number, TupleHash[]>();
 
   /** `nowNs`: the system's virtual clock (bpf_ktime_get_ns's), read without advancing it. */
   constructor(private readonly nowNs: () => bigint) {}
@@ -153,27 +197,51 @@ export class ConntrackTable {
 
   /**
    * nf_conntrack_find_get: the live entry one of whose directions is `t` in zone (id, dir); with the
-   * direction it matched (IP_CT_DIR_ORIGINAL 0, IP_CT_DIR_REPLY 1).
+   * direction it matched (IP_CT_DIR_ORIGINAL 0, IP_CT_DIR_REPLY 1). Like the kernel it hashes `t`
+   * with the zone's original-direction id only, so a zone that applies to one direction alone finds
+   * a reply tuple only when both directions' ids agree.
    */
   find(t: CtTuple, zoneId: number, zoneDir: number): { entry: ConntrackEntry; dir: number } | undefined {
-    for (const entry of this.list) {
-      if (this.expired(entry)) continue;
-      for (const dir of [0, 1]) {
-        const mine = dir === 0 ? entry.orig : invertTuple(entry.orig);
-        if (!sameTuple(mine, t)) continue;
-        if (zoneIdIn(entry.zoneId, entry.zoneDir, dir) !== zoneIdIn(zoneId, zoneDir, dir)) continue;
-        return { entry, dir };
-      }
+    return this.lookup(t, zoneIdIn(zoneId, zoneDir, 0), zoneId, zoneDir);
+  }
+
+  /** ____nf_conntrack_find over the bucket of (t, zid), with nf_ct_key_equal's zone check. */
+  private lookup(
+    t: CtTuple,
+    zid: number,
+    zoneId: number,
+    zoneDir: number,
+  ): { entry: ConntrackEntry; dir: number } | undefined {
+    const bucket = this.hash.get(tupleHash(t, zid));
+    if (!bucket) return undefined;
+    for (const h of bucket) {
+      // Colliding hashes share a bucket: the hashed zone id and the tuple must be the same.
+      if (h.zid !== zid || !sameTuple(h.tuple, t)) continue;
+      // nf_ct_zone_equal(ct, zone, NF_CT_DIRECTION(h)): h.zid is the entry's zone id in h.dir.
+      if (h.zid !== zoneIdIn(zoneId, zoneDir, h.dir) || this.expired(h.entry)) continue;
+      return { entry: h.entry, dir: h.dir };
     }
     return undefined;
   }
 
-  /** nf_conntrack_hash_check_insert: -EEXIST (17) when either direction is already tracked. */
+  /**
+   * nf_conntrack_hash_check_insert: -EEXIST (17) when either direction is already tracked (each
+   * direction's tuple looked up in the bucket of its own zone id); else both directions are hashed.
+   */
   insert(e: ConntrackEntry): number {
-    const clash =
-      this.find(e.orig, e.zoneId, e.zoneDir) ?? this.find(invertTuple(e.orig), e.zoneId, e.zoneDir);
-    if (clash) return -17;
+    const dirs = [0, 1].map((dir) => {
+      const tuple = dir === 0 ? e.orig : e.reply;
+      return { dir, tuple, zid: zoneIdIn(e.zoneId, e.zoneDir, dir) };
+    });
+    if (dirs.some((d) => this.lookup(d.tuple, d.zid, e.zoneId, e.zoneDir))) return -17;
     this.list.push(e);
+    for (const { dir, tuple, zid } of dirs) {
+      const key = tupleHash(tuple, zid);
+      const h: TupleHash = { entry: e, dir, tuple, zid };
+      const bucket = this.hash.get(key);
+      if (bucket) bucket.push(h);
+      else this.hash.set(key, [h]);
+    }
     return 0;
   }
 
@@ -216,7 +284,13 @@ export class ConntrackTable {
   }
 
   /** The entries as specs (for output after a run: status, mark, seconds left). */
-  describe(): (ConntrackSpec & { status: number; mark: number; timeout: number })[] {
+  describe(): (ConntrackSpec & {
+    status: number;
+    mark: number;
+    timeout: number;
+    /** The reply tuple, when NAT made it other than the original's inverse. */
+    reply?: { src: string; sport: number; dst: string; dport: number };
+  })[] {
     const now = this.jiffies();
     return this.list.map((e) => ({
       proto: e.orig.protonum === 6 ? ('tcp' as const) : ('udp' as const),
@@ -228,6 +302,16 @@ export class ConntrackTable {
       mark: e.mark,
       timeout: Math.max(0, ((e.timeout - now) | 0) / CT_HZ),
       ...(e.zoneId ? { zone: e.zoneId } : {}),
+      ...(e.natted
+        ? {
+            reply: {
+              src: ctAddrText(e.reply.src),
+              sport: e.reply.sport,
+              dst: ctAddrText(e.reply.dst),
+              dport: e.reply.dport,
+            },
+          }
+        : {}),
     }));
   }
 }

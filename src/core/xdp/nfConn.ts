@@ -89,6 +89,8 @@ function writeTuple(b: Uint8Array, dv: DataView, o: number, t: CtTuple, dir: num
 /** The fields of an nf_conn the model keeps; the image holds them at the layout's offsets. */
 export interface NfConnFields {
   orig: CtTuple;
+  /** The reply direction's tuple: the inverse of `orig` unless NAT changed it (nf_nat_setup_info). */
+  reply?: CtTuple;
   status: number;
   mark: number;
   /** ct->timeout in jiffies: absolute once confirmed, relative before (__nf_ct_set_timeout). */
@@ -108,8 +110,14 @@ export function nfConnImage(layout: NfConnLayout, f: NfConnFields): Uint8Array {
     b[layout.zone + 3] = f.zoneDir;
   }
   writeTuple(b, dv, layout.tuplehash + TUPLE_IN_HASH, f.orig, 0);
-  writeTuple(b, dv, layout.tuplehash + TUPLE_HASH_SIZE + TUPLE_IN_HASH, invertTuple(f.orig), 1);
+  writeTuple(b, dv, layout.tuplehash + TUPLE_HASH_SIZE + TUPLE_IN_HASH, f.reply ?? invertTuple(f.orig), 1);
   dv.setUint32(layout.status, f.status >>> 0, true);
   if (layout.mark !== undefined) dv.setUint32(layout.mark, f.mark >>> 0, true);
   return b;
+}
+
+/** Writes the reply tuple of an image laid out as `layout` (nf_conntrack_alter_reply). */
+export function writeReplyTuple(layout: NfConnLayout, image: Uint8Array, reply: CtTuple): void {
+  const dv = new DataView(image.buffer, image.byteOffset, image.byteLength);
+  writeTuple(image, dv, layout.tuplehash + TUPLE_HASH_SIZE + TUPLE_IN_HASH, reply, 1);
 }

@@ -8,6 +8,8 @@ export interface CompileOptions {
   includeDirs?: readonly string[];
   /** Extra clang arguments, e.g. ['-DDEBUG']. */
   extraArgs?: readonly string[];
+  /** The clang binary (default `clang`), e.g. `clang-19` for BTF type tags. */
+  clang?: string;
 }
 
 /** Compiles `src` (a path to a .c file, or C source text when it contains a newline) into `out`
@@ -19,7 +21,7 @@ export function compileBpf(src: string, out: string, opts: CompileOptions = {}):
     cFile = out.replace(/\.o$/, '') + '.c';
     fs.writeFileSync(cFile, src);
   }
-  const argv = ['clang', '-O2', '-g', '-target', 'bpf', '-I/usr/include/x86_64-linux-gnu'];
+  const argv = [opts.clang ?? 'clang', '-O2', '-g', '-target', 'bpf', '-I/usr/include/x86_64-linux-gnu'];
   for (const d of opts.includeDirs ?? []) argv.push(`-I${d}`);
   argv.push(...(opts.extraArgs ?? []), '-c', cFile, '-o', out);
   run(argv);
