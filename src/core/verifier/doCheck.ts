@@ -24,6 +24,8 @@ import { checkCallWhileLocked, checkExitWhileLocked, checkGlobalCallWhileLocked 
 export interface DoCheckResult {
   processed: number;
   states: number;
+  /** The most states kept at one time (peak_states). */
+  peak: number;
   error?: { lines: string[]; insn: number; path: PathStep | undefined };
 }
 
@@ -84,6 +86,8 @@ export function doCheck(env: VerifierEnv, insnLimit: number, entry = 0, already 
   const pending: Pending[] = [];
   let processed = already;
   let states = 0;
+  let kept = 0;
+  let peak = 0;
   let jmps = 0;
   let prevJmps = 0;
   let prevProcessed = 0;
@@ -92,7 +96,7 @@ export function doCheck(env: VerifierEnv, insnLimit: number, entry = 0, already 
     st = initState(env, entry);
   } catch (e) {
     if (e instanceof VerifyFail)
-      return { processed, states, error: { lines: e.lines, insn: entry, path: undefined } };
+      return { processed, states, peak, error: { lines: e.lines, insn: entry, path: undefined } };
     throw e;
   }
   let pc = entry;
@@ -100,6 +104,7 @@ export function doCheck(env: VerifierEnv, insnLimit: number, entry = 0, already 
     try {
       for (;;) {
         if (++processed > insnLimit) fail(`BPF program is too large. Processed ${processed} insn`);
+        env.onInsn?.(pc);
         if (cfg.prunePoints[pc]) {
           const list = visited.get(pc) ?? [];
           let pruned = false;
@@ -138,7 +143,10 @@ export function doCheck(env: VerifierEnv, insnLimit: number, entry = 0, already 
             }
             // is_state_visited: evict states that keep missing (a miss counts only when a new
             // state is going to be added, so that a loop's iterations keep its early states).
-            if (addNew && ++cp.miss > cp.hit * 3 + 3) list.splice(k, 1);
+            if (addNew && ++cp.miss > cp.hit * 3 + 3) {
+              list.splice(k, 1);
+              kept--;
+            }
           }
           if (pruned) {
             pathDone(st.parent);
@@ -162,6 +170,7 @@ export function doCheck(env: VerifierEnv, insnLimit: number, entry = 0, already 
             clearWriteMarks(st);
             st.hist = undefined;
             states++;
+            if (++kept > peak) peak = kept;
           }
         }
         const insn = insns[pc] as Insn;
@@ -178,11 +187,11 @@ export function doCheck(env: VerifierEnv, insnLimit: number, entry = 0, already 
       }
     } catch (e) {
       if (e instanceof VerifyFail)
-        return { processed, states, error: { lines: e.lines, insn: pc, path: st.path } };
+        return { processed, states, peak, error: { lines: e.lines, insn: pc, path: st.path } };
       throw e;
     }
     const p = pending.pop();
-    if (!p) return { processed, states };
+    if (!p) return { processed, states, peak };
     st = p.st;
     pc = p.pc;
   }

@@ -27,6 +27,8 @@ export interface VerifierEnv {
   readonly globalFuncs: ReadonlyMap<number, GlobalFunc>;
   /** Global sub-programs called so far, in call order (do_check_subprogs verifies these). */
   readonly calledGlobals: number[];
+  /** Told of each processed instruction (VerifyOptions.onInsn). */
+  readonly onInsn?: ((pc: number) => void) | undefined;
 }
 
 /** A refusal: the kernel's log lines for it (the last is printed last). */
