@@ -17,8 +17,9 @@ import { isNullReg, markKnownP, markNotInit, markRegKnown, markUnknown } from '.
 import { toS64 } from './pair64';
 import { tnumIsConst } from './tnum';
 import type { Checkpoint, PathStep } from './state';
-import { clearWriteMarks, FuncState, MAX_CALL_FRAMES, propagateLiveness, statesEqual, VState } from './state';
-import { markPrecise, SLOTS_PER_FRAME } from './precision';
+import { cleanVerifierState, FuncState, MAX_CALL_FRAMES, sameCallsites, statesEqual, VState } from './state';
+import { StackLiveness, updateStackLiveness, withStackLiveness } from './liveness';
+import { markAllScalarsImprecise, markPrecise, propagatePrecision, SLOTS_PER_FRAME } from './precision';
 import { checkCallWhileLocked, checkExitWhileLocked, checkGlobalCallWhileLocked } from './spinLock';
 
 export interface DoCheckResult {
@@ -81,6 +82,21 @@ function initState(env: VerifierEnv, entry: number): VState {
 
 /** do_check from `entry` (0: the main program, else a global sub-program); counts on from `already`. */
 export function doCheck(env: VerifierEnv, insnLimit: number, entry = 0, already = 0): DoCheckResult {
+  const live = new StackLiveness(
+    env.insns,
+    env.cfg.subprogs,
+    (pc) => env.cfg.prunePoints[pc] === PRUNE_CALLBACK,
+  );
+  return withStackLiveness(live, () => walk(env, live, insnLimit, entry, already));
+}
+
+function walk(
+  env: VerifierEnv,
+  live: StackLiveness,
+  insnLimit: number,
+  entry: number,
+  already: number,
+): DoCheckResult {
   const { insns, cfg } = env;
   const visited = new Map<number, Checkpoint[]>();
   const pending: Pending[] = [];
@@ -108,6 +124,12 @@ export function doCheck(env: VerifierEnv, insnLimit: number, entry = 0, already 
         if (cfg.prunePoints[pc]) {
           const list = visited.get(pc) ?? [];
           let pruned = false;
+          // clean_live_states: kept states whose every path is explored forget what none reads.
+          for (const cp of list)
+            if (!cp.branches && !cp.cleaned && sameCallsites(cp.state, st)) {
+              cleanVerifierState(cp.state, pc, cfg.live, (fi, spi) => live.alive(cp.state, pc, fi, spi));
+              cp.cleaned = true;
+            }
           // is_state_visited: a new state every 2 jumps and 8 insns, fewer while looping.
           // A call with a synchronous callback always gets a checkpoint (force_checkpoint).
           const callsCallback = cfg.prunePoints[pc] === PRUNE_CALLBACK;
@@ -121,7 +143,7 @@ export function doCheck(env: VerifierEnv, insnLimit: number, entry = 0, already 
               // one (RANGE_WITHIN) is a fixed point; no infinite-loop check here.
               if (statesEqual(cp.state, st, cfg.live, pc, false)) {
                 cp.hit++;
-                propagateLiveness(cp.state, st);
+                propagatePrecision(env.insns, cp.state, st);
                 pruned = true;
                 break;
               }
@@ -137,7 +159,7 @@ export function doCheck(env: VerifierEnv, insnLimit: number, entry = 0, already 
               if (jmps - prevJmps < 20 && processed - prevProcessed < 100) addNew = false;
             } else if (statesEqual(cp.state, st, cfg.live, pc, false)) {
               cp.hit++;
-              propagateLiveness(cp.state, st);
+              propagatePrecision(env.insns, cp.state, st);
               pruned = true;
               break;
             }
@@ -150,13 +172,18 @@ export function doCheck(env: VerifierEnv, insnLimit: number, entry = 0, already 
           }
           if (pruned) {
             pathDone(st.parent);
+            live.update(st);
             break;
           }
           if (addNew && list.length < BPF_COMPLEXITY_LIMIT_STATES * 4) {
             prevJmps = jmps;
             prevProcessed = processed;
+            // Precision the path inherited is forgotten: backtracking marks what the new state needs.
+            markAllScalarsImprecise(st);
             const cp: Checkpoint = {
               state: st.clone(),
+              pc,
+              cleaned: false,
               branches: 1,
               parent: st.parent,
               hist: st.hist,
@@ -167,7 +194,6 @@ export function doCheck(env: VerifierEnv, insnLimit: number, entry = 0, already 
             list.push(cp);
             visited.set(pc, list);
             st.parent = cp;
-            clearWriteMarks(st);
             st.hist = undefined;
             states++;
             if (++kept > peak) peak = kept;
@@ -177,10 +203,13 @@ export function doCheck(env: VerifierEnv, insnLimit: number, entry = 0, already 
         const cls = insn.op & 7;
         if (cls === I.BPF_JMP || cls === I.BPF_JMP32) jmps++;
         const spi = stackSlotOf(st, insn);
+        live.resetWrites(st, pc);
         const next = step(env, st, insn, pc, pending);
+        live.commitWrites(st);
         st.hist = { pc, spi, prev: st.hist };
         if (next < 0) {
           pathDone(st.parent);
+          live.update(st);
           break;
         }
         pc = next;
@@ -458,6 +487,7 @@ function checkExit(env: VerifierEnv, st: VState): number {
     markPrecise(env.insns, st, 1);
     checkCallbackReturn(st.cur.regs[0] as Reg, st.cur);
     if (st.cur.async) return -1;
+    updateStackLiveness(st);
     // Back to the helper call, which is checked again and schedules the callback once more: the
     // states at the call converge (is_state_visited prunes) when more iterations change nothing.
     const callee = st.frames.pop() as FuncState;
@@ -469,6 +499,8 @@ function checkExit(env: VerifierEnv, st: VState): number {
     const r0 = callee.regs[0] as Reg;
     if (r0.type === 'stack' && r0.frameno === callee.frameno)
       fail('cannot return stack pointer to the caller');
+    // The callee's stack is dead now: its liveness reaches the caller's instance.
+    updateStackLiveness(st);
     st.frames.pop();
     (st.cur.regs[0] as Reg).assign(r0);
     return callee.callsite + 1;

@@ -9,7 +9,8 @@ import { checkHelperMem, checkMemAccess, checkPtrOffReg } from './memAccess';
 import { markPrecise } from './precision';
 import { markConstZero, markNotInit, markUnknown, Reg } from './regState';
 import type { FuncState, StackSlot, VState } from './state';
-import { BPF_REG_SIZE, LIVE_WRITTEN, markStackRead, STACK_DYNPTR, STACK_INVALID } from './state';
+import { markStackRead, markStackWrite } from './liveness';
+import { BPF_REG_SIZE, STACK_DYNPTR, STACK_INVALID } from './state';
 
 /** enum bpf_dynptr_type (dynptr_type_str's words). */
 export type DynptrKind = 'local' | 'ringbuf' | 'skb' | 'xdp';
@@ -86,7 +87,7 @@ export function processDynptrArg(
     for (const s of [spi, spi - 1]) {
       const slot = f.slot(s);
       slot.types.fill(STACK_DYNPTR);
-      slot.live |= LIVE_WRITTEN;
+      markStackWrite(reg.frameno, s);
       // A register of its own (never written in place: state copies may share a slot's register).
       const r = notInitReg();
       r.memSize = KIND_CODES.indexOf(use.uninit);

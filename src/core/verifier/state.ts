@@ -16,9 +16,6 @@ export const STACK_DYNPTR = 4;
 export const MAX_BPF_STACK = 512;
 export const BPF_REG_SIZE = 8;
 export const MAX_CALL_FRAMES = 8;
-/** enum bpf_reg_liveness for stack slots: read by a descendant / fully overwritten since the parent. */
-export const LIVE_READ = 1;
-export const LIVE_WRITTEN = 2;
 
 /**
  * The `spilled` of every slot that holds no spill: shared by all slots and states (a state copy then
@@ -38,8 +35,6 @@ export interface StackSlot {
   types: number[];
   /** The spilled register (its own copy) when types[7] is STACK_SPILL, else NO_SPILL or a stale one. */
   spilled: Reg;
-  /** LIVE_READ (in a kept state: a path from it read the slot) | LIVE_WRITTEN (all 8 bytes written since the parent). */
-  live: number;
   /**
    * Whether `types` and a spill's `spilled` are this state's own. A state copy shares them (copy on
    * write: most slots of a 512-byte stack are not written between two branches, and copying them was
@@ -84,7 +79,7 @@ export class FuncState {
     for (let i = 0; i < stack.length; i++) {
       const s = this.stack[i] as StackSlot;
       s.own = false;
-      stack[i] = { types: s.types, spilled: s.spilled, live: s.live, own: false };
+      stack[i] = { types: s.types, spilled: s.spilled, own: false };
     }
     f.stack = stack;
     return f;
@@ -93,7 +88,7 @@ export class FuncState {
   /** grow_stack_state; the slot to write: its bytes and spill this state's own (copied if shared). */
   slot(spi: number): StackSlot {
     while (this.stack.length <= spi)
-      this.stack.push({ types: [0, 0, 0, 0, 0, 0, 0, 0], spilled: NO_SPILL, live: 0, own: true });
+      this.stack.push({ types: [0, 0, 0, 0, 0, 0, 0, 0], spilled: NO_SPILL, own: true });
     const s = this.stack[spi] as StackSlot;
     if (!s.own) {
       s.types = s.types.slice();
@@ -166,6 +161,10 @@ export class VState {
 /** A state kept at a prune point (struct bpf_verifier_state_list). */
 export interface Checkpoint {
   state: VState;
+  /** The instruction it was kept at (its insn_idx). */
+  pc: number;
+  /** clean_verifier_state ran: its dead registers and stack slots are cleared. */
+  cleaned: boolean;
   /** Paths from this state still being explored (branches). */
   branches: number;
   parent: Checkpoint | undefined;
@@ -233,6 +232,25 @@ class IdMap {
     }
     return x === b && y === a;
   }
+  /**
+   * check_scalar_ids: an id of 0 stands for a fresh id of its own (tmp_id_gen), so an old scalar
+   * linked to others matches a current unlinked one as long as nothing else claimed the pairing.
+   */
+  scalarOk(a: number, b: number): boolean {
+    if (a && b) return this.ok(a, b);
+    if (!a && !b) return true;
+    if (a >= this.m.length || b >= this.m.length) this.grow(Math.max(a, b));
+    if (a) {
+      if (this.m[a] !== 0) return false;
+      this.m[a] = -1;
+      this.touched.push(a);
+    } else {
+      if (this.back[b] !== 0) return false;
+      this.back[b] = -1;
+      this.touched.push(b);
+    }
+    return true;
+  }
 }
 const idmap = new IdMap();
 
@@ -245,8 +263,7 @@ function regsafe(old: Reg, cur: Reg, ids: IdMap, exact: boolean): boolean {
     case 'scalar':
       if (exact) return sameBounds(old, cur) && ids.ok(old.id, cur.id);
       if (!old.precise) return true;
-      if (!scalarWithin(old, cur)) return false;
-      return !old.id || ids.ok(old.id, cur.id);
+      return scalarWithin(old, cur) && ids.scalarOk(old.id, cur.id);
     case 'pkt':
     case 'pkt_meta':
       if (old.off !== cur.off) return false;
@@ -312,8 +329,6 @@ const UNBOUND: Reg = (() => {
 function stacksafe(old: FuncState, cur: FuncState, ids: IdMap, exact: boolean): boolean {
   for (let spi = 0; spi < old.stack.length; spi++) {
     const o = old.stack[spi] as StackSlot;
-    // The explored state's paths never read this slot (REG_LIVE_READ unset): any content will do.
-    if (!exact && !(o.live & LIVE_READ)) continue;
     const c = cur.stack[spi];
     // scalar_reg_for_stack: a 64-bit spilled scalar against a slot of only STACK_MISC (a load from it
     // gives an unbound scalar) compares as that register against an unbound one.
@@ -382,38 +397,30 @@ export function clobberCallerSaved(f: FuncState): void {
 }
 
 /**
- * mark_reg_read for stack slot `spi` of frame `frameno`: every kept ancestor state up to the one
- * after which the slot was overwritten whole learns that a path from it read the slot.
+ * clean_verifier_state / clean_func_state for a kept state at `pc` whose every path is explored:
+ * registers not live (compute_live_registers) become NOT_INIT and stack slots no path may still read
+ * (`alive`, liveness.c's bpf_stack_slot_alive) become STACK_INVALID, so states_equal ignores them.
  */
-export function markStackRead(st: VState, frameno: number, spi: number): void {
-  let child: VState = st;
-  for (let cp = st.parent; cp; cp = cp.parent) {
-    const cs = child.frames[frameno]?.stack[spi];
-    if (cs && cs.live & LIVE_WRITTEN) return;
-    const ps = cp.state.frames[frameno]?.stack[spi];
-    // The stack only grows along a path: an ancestor without the slot has none further up either.
-    if (!ps || ps.live & LIVE_READ) return;
-    ps.live |= LIVE_READ;
-    child = cp.state;
+export function cleanVerifierState(
+  st: VState,
+  pc: number,
+  liveRegs: Uint16Array,
+  alive: (frame: number, spi: number) => boolean,
+): void {
+  for (let fi = 0; fi < st.frames.length; fi++) {
+    const f = st.frames[fi] as FuncState;
+    const ip = fi === st.frames.length - 1 ? pc : (st.frames[fi + 1] as FuncState).callsite;
+    const live = liveRegs[ip] as number;
+    for (let r = 0; r < 10; r++) if (!(live & (1 << r))) markNotInit(f.regs[r] as Reg);
+    for (let spi = 0; spi < f.stack.length; spi++)
+      if (!alive(fi, spi)) f.stack[spi] = { types: [0, 0, 0, 0, 0, 0, 0, 0], spilled: NO_SPILL, own: true };
   }
 }
 
-/** propagate_liveness: `cur` was pruned against `old`, so what old's paths read, cur's ancestors read. */
-export function propagateLiveness(old: VState, cur: VState): void {
-  for (let fi = 0; fi < old.frames.length && fi < cur.frames.length; fi++) {
-    const stack = (old.frames[fi] as FuncState).stack;
-    for (let spi = 0; spi < stack.length; spi++) {
-      if (!((stack[spi] as StackSlot).live & LIVE_READ)) continue;
-      for (let cp = cur.parent; cp; cp = cp.parent) {
-        const ps = cp.state.frames[fi]?.stack[spi];
-        if (!ps || ps.live & LIVE_READ) break;
-        ps.live |= LIVE_READ;
-      }
-    }
-  }
-}
-
-/** A new kept state became `st`'s parent: writes since then are counted afresh (is_state_visited). */
-export function clearWriteMarks(st: VState): void {
-  for (const f of st.frames) for (const s of f.stack) s.live = 0;
+/** same_callsites: the two states are in the same chain of calls. */
+export function sameCallsites(a: VState, b: VState): boolean {
+  if (a.frames.length !== b.frames.length) return false;
+  for (let i = 0; i < a.frames.length; i++)
+    if ((a.frames[i] as FuncState).callsite !== (b.frames[i] as FuncState).callsite) return false;
+  return true;
 }
