@@ -19,7 +19,13 @@ import { tnumIsConst } from './tnum';
 import type { Checkpoint, PathStep } from './state';
 import { cleanVerifierState, FuncState, MAX_CALL_FRAMES, sameCallsites, statesEqual, VState } from './state';
 import { StackLiveness, updateStackLiveness, withStackLiveness } from './liveness';
-import { markAllScalarsImprecise, markPrecise, propagatePrecision, SLOTS_PER_FRAME } from './precision';
+import {
+  markAll,
+  markAllScalarsImprecise,
+  markPrecise,
+  propagatePrecision,
+  SLOTS_PER_FRAME,
+} from './precision';
 import { checkCallWhileLocked, checkExitWhileLocked, checkGlobalCallWhileLocked } from './spinLock';
 
 export interface DoCheckResult {
@@ -38,11 +44,89 @@ interface Pending {
 
 const BPF_COMPLEXITY_LIMIT_STATES = 64;
 
-/** update_branch_counts: a path ended; parents whose every path ended are complete. */
-function pathDone(cp: Checkpoint | undefined): void {
+/** update_branch_counts: a path ended; parents whose every path ended are complete (`done`). */
+function pathDone(cp: Checkpoint | undefined, done: (c: Checkpoint) => void): void {
   for (let c = cp; c; c = c.parent) {
     c.branches--;
     if (c.branches > 0) break;
+    done(c);
+  }
+}
+
+/** A loop being explored from its first kept state (struct bpf_scc_visit). */
+interface SccVisit {
+  entry: Checkpoint | undefined;
+  /** States pruned inside the loop against a state whose marks were not final (bpf_scc_backedge). */
+  backedges: Array<{ state: VState; equal: VState }>;
+}
+
+/** propagate_backedges gives up after this many rounds and marks everything precise. */
+const MAX_BACKEDGE_ITERS = 64;
+
+/**
+ * The SCC bookkeeping of is_state_visited (maybe_enter_scc, maybe_exit_scc, add_scc_backedge,
+ * incomplete_read_marks): a state pruned inside a loop before the loop is done is remembered, and
+ * when the loop's first kept state completes, the precision its match needed is propagated.
+ */
+class Loops {
+  private readonly visits = new Map<string, SccVisit>();
+  constructor(private readonly env: VerifierEnv) {}
+
+  /** compute_scc_callchain: the call sites down to the first frame that is inside a loop. */
+  private key(st: VState, pc: number): string | undefined {
+    let key = '';
+    for (let i = 0; i < st.frames.length; i++) {
+      const ip = i === st.frames.length - 1 ? pc : (st.frames[i + 1] as FuncState).callsite;
+      const scc = this.env.cfg.scc[ip] as number;
+      if (scc) return `${key}s${scc}`;
+      key += `${ip},`;
+    }
+    return undefined;
+  }
+
+  enter(cp: Checkpoint): void {
+    const k = this.key(cp.state, cp.pc);
+    if (k === undefined) return;
+    let v = this.visits.get(k);
+    if (!v) {
+      v = { entry: undefined, backedges: [] };
+      this.visits.set(k, v);
+    }
+    v.entry ??= cp;
+  }
+
+  incomplete(cp: Checkpoint): boolean {
+    const k = this.key(cp.state, cp.pc);
+    return k !== undefined && (this.visits.get(k)?.backedges.length ?? 0) > 0;
+  }
+
+  addBackedge(cp: Checkpoint, cur: VState): void {
+    const k = this.key(cp.state, cp.pc);
+    const v = k === undefined ? undefined : this.visits.get(k);
+    v?.backedges.push({ state: cur.clone(), equal: cp.state });
+  }
+
+  get backedges(): number {
+    let n = 0;
+    for (const v of this.visits.values()) n += v.backedges.length;
+    return n;
+  }
+
+  exit(cp: Checkpoint): void {
+    const k = this.key(cp.state, cp.pc);
+    const v = k === undefined ? undefined : this.visits.get(k);
+    if (!v || v.entry !== cp) return;
+    v.entry = undefined;
+    // propagate_backedges
+    for (let i = 0, changed = true; changed; i++) {
+      if (i > MAX_BACKEDGE_ITERS) {
+        for (const b of v.backedges) markAll(b.state.parent);
+        break;
+      }
+      changed = false;
+      for (const b of v.backedges) if (propagatePrecision(this.env.insns, b.equal, b.state)) changed = true;
+    }
+    v.backedges = [];
   }
 }
 
@@ -98,6 +182,8 @@ function walk(
   already: number,
 ): DoCheckResult {
   const { insns, cfg } = env;
+  const loops = new Loops(env);
+  const done = (c: Checkpoint): void => loops.exit(c);
   const visited = new Map<number, Checkpoint[]>();
   const pending: Pending[] = [];
   let processed = already;
@@ -126,7 +212,7 @@ function walk(
           let pruned = false;
           // clean_live_states: kept states whose every path is explored forget what none reads.
           for (const cp of list)
-            if (!cp.branches && !cp.cleaned && sameCallsites(cp.state, st)) {
+            if (!cp.branches && !cp.cleaned && sameCallsites(cp.state, st) && !loops.incomplete(cp)) {
               cleanVerifierState(cp.state, pc, cfg.live, (fi, spi) => live.alive(cp.state, pc, fi, spi));
               cp.cleaned = true;
             }
@@ -141,9 +227,12 @@ function walk(
             if (cp.branches > 0 && callsCallback) {
               // An iteration of the callback reached the call again: a state within an earlier
               // one (RANGE_WITHIN) is a fixed point; no infinite-loop check here.
+              // (The kernel compares RANGE_WITHIN here; our callback's arguments are not yet modelled
+              // as the kernel's, so the imprecise ones are ignored as NOT_EXACT would.)
               if (statesEqual(cp.state, st, cfg.live, pc, false)) {
                 cp.hit++;
                 propagatePrecision(env.insns, cp.state, st);
+                loops.addBackedge(cp, st);
                 pruned = true;
                 break;
               }
@@ -157,21 +246,28 @@ function walk(
               )
                 fail(`infinite loop detected at insn ${pc}`);
               if (jmps - prevJmps < 20 && processed - prevProcessed < 100) addNew = false;
-            } else if (statesEqual(cp.state, st, cfg.live, pc, false)) {
-              cp.hit++;
-              propagatePrecision(env.insns, cp.state, st);
-              pruned = true;
-              break;
+            } else {
+              // A state in a loop not yet explored whole has no final marks: RANGE_WITHIN.
+              const loop = loops.incomplete(cp);
+              if (statesEqual(cp.state, st, cfg.live, pc, false, loop)) {
+                cp.hit++;
+                propagatePrecision(env.insns, cp.state, st);
+                if (loop) loops.addBackedge(cp, st);
+                pruned = true;
+                break;
+              }
             }
             // is_state_visited: evict states that keep missing (a miss counts only when a new
-            // state is going to be added, so that a loop's iterations keep its early states).
-            if (addNew && ++cp.miss > cp.hit * 3 + 3) {
+            // state is going to be added, so that a loop's iterations keep its early states);
+            // a forced checkpoint still being explored gets more misses (iterator convergence).
+            const n = callsCallback && cp.branches > 0 ? 64 : 3;
+            if (addNew && ++cp.miss > cp.hit * n + n) {
               list.splice(k, 1);
               kept--;
             }
           }
           if (pruned) {
-            pathDone(st.parent);
+            pathDone(st.parent, done);
             live.update(st);
             break;
           }
@@ -193,10 +289,11 @@ function walk(
             };
             list.push(cp);
             visited.set(pc, list);
+            loops.enter(cp);
             st.parent = cp;
             st.hist = undefined;
             states++;
-            if (++kept > peak) peak = kept;
+            if (++kept + loops.backedges > peak) peak = kept + loops.backedges;
           }
         }
         const insn = insns[pc] as Insn;
@@ -208,7 +305,7 @@ function walk(
         live.commitWrites(st);
         st.hist = { pc, spi, prev: st.hist };
         if (next < 0) {
-          pathDone(st.parent);
+          pathDone(st.parent, done);
           live.update(st);
           break;
         }

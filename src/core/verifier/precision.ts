@@ -31,11 +31,12 @@ interface Want {
 }
 
 /** mark_all_scalars_precise: every kept state of the path (not the current one) — the big hammer. */
-function markAll(cp: Checkpoint | undefined): void {
+export function markAll(cp: Checkpoint | undefined): true {
   for (let c = cp; c; c = c.parent)
     c.state.forEachReg((r) => {
       if (r.type === 'scalar') r.precise = true;
     });
+  return true;
 }
 
 /** backtrack_insn: what `want` needed after `insn` needs before it; false when it cannot tell. */
@@ -89,12 +90,13 @@ function backtrack(insn: Insn, e: HistEntry, w: Want, wants: readonly Want[]): b
  * Marks what `w` wants precise in a kept state's frame; what was precise there already is dropped
  * from `w` (its own ancestors were marked when it was), as are registers that hold no scalar.
  */
-function apply(f: FuncState, w: Want): void {
+function apply(f: FuncState, w: Want): boolean {
+  let marked = false;
   for (let r = 0; r < 10; r++) {
     if (!(w.regs & (1 << r))) continue;
     const reg = f.regs[r] as Reg;
     if (reg.type !== 'scalar' || reg.precise) w.regs &= ~(1 << r);
-    else reg.precise = true;
+    else reg.precise = marked = true;
   }
   for (const spi of w.slots) {
     const slot = f.stack[spi];
@@ -104,8 +106,9 @@ function apply(f: FuncState, w: Want): void {
     }
     if (slot.spilled.precise) w.slots.delete(spi);
     // f.slot: a spill shared with another state is copied before it is marked.
-    else f.slot(spi).spilled.precise = true;
+    else f.slot(spi).spilled.precise = marked = true;
   }
+  return marked;
 }
 
 /** mark_chain_precision for registers `regs` (bit mask) and stack slots of the current frame. */
@@ -122,12 +125,13 @@ export function markPrecise(insns: readonly Insn[], st: VState, regs: number, sl
  * state itself is not marked: its marks are dropped at the next kept state anyway (is_state_visited's
  * mark_all_scalars_imprecise), and a value is precise only for the kept states' sake.
  */
-function backtrackInto(insns: readonly Insn[], st: VState, wants: Want[]): void {
+function backtrackInto(insns: readonly Insn[], st: VState, wants: Want[]): boolean {
   // What each frame still needs, innermost last: backtracking crosses a callback's body (its exit,
   // back to its entry) between two visits of the helper call that runs it (backtrack_insn's
   // BPF_EXIT and is_sync_callback_calling_insn cases).
   const empty = (): boolean => wants.every((x) => !x.regs && !x.slots.size);
-  if (empty()) return;
+  if (empty()) return false;
+  let changed = false;
   let hist = st.hist;
   let cp = st.parent;
   let later = -1;
@@ -138,7 +142,7 @@ function backtrackInto(insns: readonly Insn[], st: VState, wants: Want[]): void 
         // The callback's R1-R5 are the helper's, not the caller's: nothing goes further (a want of
         // the callback's own stack cannot remain at its entry).
         wants.pop();
-        if (!wants.length || empty()) return;
+        if (!wants.length || empty()) return changed;
         later = -1;
         continue;
       }
@@ -152,13 +156,15 @@ function backtrackInto(insns: readonly Insn[], st: VState, wants: Want[]): void 
         continue;
       }
       if (!backtrack(insn, e, cur, wants)) return markAll(st.parent);
-      if (empty()) return;
+      if (empty()) return changed;
       later = e.pc;
     }
-    if (!cp) return;
+    if (!cp) return changed;
     if (cp.state.frames.length !== wants.length) return markAll(st.parent);
-    wants.forEach((x, i) => apply(cp?.state.frames[i] as FuncState, x));
-    if (empty()) return;
+    wants.forEach((x, i) => {
+      if (apply(cp?.state.frames[i] as FuncState, x)) changed = true;
+    });
+    if (empty()) return changed;
     hist = cp.hist;
     cp = cp.parent;
   }
@@ -169,7 +175,7 @@ function backtrackInto(insns: readonly Insn[], st: VState, wants: Want[]): void 
  * (those clean_verifier_state left it: its live registers and slots) are needed precise in cur's
  * ancestors too.
  */
-export function propagatePrecision(insns: readonly Insn[], old: VState, cur: VState): void {
+export function propagatePrecision(insns: readonly Insn[], old: VState, cur: VState): boolean {
   const wants: Want[] = old.frames.map((f) => {
     const w: Want = { regs: 0, slots: new Set() };
     for (let r = 0; r < 10; r++) {
@@ -183,8 +189,8 @@ export function propagatePrecision(insns: readonly Insn[], old: VState, cur: VSt
     }
     return w;
   });
-  if (wants.length !== cur.frames.length) return;
-  backtrackInto(insns, cur, wants);
+  if (wants.length !== cur.frames.length) return false;
+  return backtrackInto(insns, cur, wants);
 }
 
 /** mark_all_scalars_imprecise: a new kept state starts with no inherited precision. */

@@ -255,14 +255,16 @@ class IdMap {
 const idmap = new IdMap();
 
 /** regsafe: is `cur` at least as safe as `old` was? */
-function regsafe(old: Reg, cur: Reg, ids: IdMap, exact: boolean): boolean {
+function regsafe(old: Reg, cur: Reg, ids: IdMap, exact: boolean, within = false): boolean {
   if (old.type === 'not_init') return !exact || cur.type === 'not_init';
   if (old.type !== cur.type) return false;
   if (old.maybeNull !== cur.maybeNull || old.rdonly !== cur.rdonly) return false;
   switch (old.type) {
     case 'scalar':
       if (exact) return sameBounds(old, cur) && ids.ok(old.id, cur.id);
-      if (!old.precise) return true;
+      // NOT_EXACT: an imprecise scalar did not matter; RANGE_WITHIN (a loop whose read and precision
+      // marks are not final yet) compares it as a precise one.
+      if (!old.precise && !within) return true;
       return scalarWithin(old, cur) && ids.scalarOk(old.id, cur.id);
     case 'pkt':
     case 'pkt_meta':
@@ -326,14 +328,14 @@ const UNBOUND: Reg = (() => {
 })();
 
 /** stacksafe */
-function stacksafe(old: FuncState, cur: FuncState, ids: IdMap, exact: boolean): boolean {
+function stacksafe(old: FuncState, cur: FuncState, ids: IdMap, exact: boolean, within: boolean): boolean {
   for (let spi = 0; spi < old.stack.length; spi++) {
     const o = old.stack[spi] as StackSlot;
     const c = cur.stack[spi];
     // scalar_reg_for_stack: a 64-bit spilled scalar against a slot of only STACK_MISC (a load from it
     // gives an unbound scalar) compares as that register against an unbound one.
     if (!exact && c && o.types[0] === STACK_SPILL && o.spilled.type === 'scalar' && allMisc(c)) {
-      if (!regsafe(o.spilled, UNBOUND, ids, false)) return false;
+      if (!regsafe(o.spilled, UNBOUND, ids, false, within)) return false;
       continue;
     }
     for (let i = 0; i < BPF_REG_SIZE; i++) {
@@ -344,7 +346,7 @@ function stacksafe(old: FuncState, cur: FuncState, ids: IdMap, exact: boolean): 
       if (ot === STACK_ZERO && ct === STACK_ZERO) continue;
       if (ot !== ct) return false;
     }
-    if (o.types[BPF_REG_SIZE - 1] === STACK_SPILL && c && !regsafe(o.spilled, c.spilled, ids, exact))
+    if (o.types[BPF_REG_SIZE - 1] === STACK_SPILL && c && !regsafe(o.spilled, c.spilled, ids, exact, within))
       return false;
   }
   if (exact && cur.stack.length > old.stack.length) {
@@ -364,6 +366,8 @@ export function statesEqual(
   live: Uint16Array | undefined,
   pc: number,
   exact: boolean,
+  /** RANGE_WITHIN rather than NOT_EXACT (a state in a loop still being explored). */
+  within = false,
 ): boolean {
   if (old.frames.length !== cur.frames.length) return false;
   if (old.refs.length !== cur.refs.length) return false;
@@ -384,9 +388,9 @@ export function statesEqual(
     const liveRegs = exact || !live ? 0x7ff : (live[at] as number);
     for (let r = 0; r < 11; r++) {
       if (!(liveRegs & (1 << r))) continue;
-      if (!regsafe(o.regs[r] as Reg, c.regs[r] as Reg, ids, exact)) return false;
+      if (!regsafe(o.regs[r] as Reg, c.regs[r] as Reg, ids, exact, within)) return false;
     }
-    if (!stacksafe(o, c, ids, exact)) return false;
+    if (!stacksafe(o, c, ids, exact, within)) return false;
   }
   return true;
 }
