@@ -96,6 +96,7 @@ class Loops {
   }
 
   incomplete(cp: Checkpoint): boolean {
+    if (!this.visits.size) return false;
     const k = this.key(cp.state, cp.pc);
     return k !== undefined && (this.visits.get(k)?.backedges.length ?? 0) > 0;
   }
@@ -107,6 +108,7 @@ class Loops {
   }
 
   get backedges(): number {
+    if (!this.visits.size) return 0;
     let n = 0;
     for (const v of this.visits.values()) n += v.backedges.length;
     return n;

@@ -68,6 +68,8 @@ export function updateStackLiveness(st: VState): void {
 
 export class StackLiveness {
   private readonly instances = new Map<string, FuncInstance>();
+  /** The instances of call chains of one frame, by function start. */
+  private readonly roots = new Map<number, FuncInstance>();
   /** The instruction whose writes are being gathered, per frame (write_masks_acc, write_insn_idx). */
   private writeInsn = -1;
   private writeInstance: FuncInstance | undefined;
@@ -78,6 +80,8 @@ export class StackLiveness {
   private curDepth = -1;
   /** insn_postorder per function start (check_cfg's DFS), the order of the fixpoint's sweeps. */
   private readonly postorder = new Map<number, Int32Array>();
+  /** bpf_insn_successors of every insn, computed once: [count, first, second] (-1 when absent). */
+  private readonly succ: Int32Array;
 
   constructor(
     private readonly insns: readonly Insn[],
@@ -85,7 +89,14 @@ export class StackLiveness {
     private readonly subprogs: readonly number[],
     /** bpf_calls_callback: the instruction calls a helper that runs a callback. */
     private readonly callsCallback: (pc: number) => boolean,
-  ) {}
+  ) {
+    this.succ = new Int32Array(3 * insns.length).fill(-1);
+    for (let pc = 0; pc < insns.length; pc++) {
+      const t = insns[pc] ? successors(insns, pc) : [];
+      this.succ[3 * pc] = t.length;
+      for (let k = 0; k < t.length && k < 2; k++) this.succ[3 * pc + 1 + k] = t[k] as number;
+    }
+  }
 
   /** Instruction being processed (set by the walk before each one: bpf_reset_stack_write_marks). */
   pc = 0;
@@ -96,6 +107,11 @@ export class StackLiveness {
 
   /** lookup_instance for `st` at depth `frameno` (created on first use, kept to the end). */
   private lookup(st: VState, frameno: number): FuncInstance {
+    // The outermost frame (most lookups): no call chain to build.
+    if (frameno === 0) {
+      const start = (st.frames[0] as FuncState).subprog;
+      return this.roots.get(start) ?? this.instanceOf([], start);
+    }
     const callsites: number[] = [];
     for (let i = 0; i < frameno; i++) callsites.push((st.frames[i + 1] as FuncState).callsite);
     return this.instanceOf(callsites, (st.frames[frameno] as FuncState).subprog);
@@ -120,6 +136,7 @@ export class StackLiveness {
         mustWriteDropped: false,
       };
       this.instances.set(k, inst);
+      if (!callsites.length) this.roots.set(start, inst);
     }
     return inst;
   }
@@ -243,9 +260,8 @@ export class StackLiveness {
     state[0] = 1;
     while (stack.length) {
       const top = stack[stack.length - 1] as [number, number];
-      const succ = this.insns[top[0]] ? successors(this.insns, top[0]) : [];
-      if (top[1] < succ.length) {
-        const t = succ[top[1]++] as number;
+      if (top[1] < (this.succ[3 * top[0]] as number)) {
+        const t = this.succ[3 * top[0] + 1 + top[1]++] as number;
         const ti = t - start;
         if (ti >= 0 && ti < cnt && !state[ti]) {
           state[ti] = 1;
@@ -279,15 +295,15 @@ export class StackLiveness {
 
   /** update_insn: live_before = (∪ succ.live_before \ must_write) ∪ may_read; must_write_acc likewise. */
   private updateInsn(inst: FuncInstance, m: FrameMasks, pc: number): boolean {
-    const succ = successors(this.insns, pc);
-    if (!succ.length) return false;
+    const cnt = this.succ[3 * pc] as number;
+    if (cnt <= 0) return false;
     const i = pc - inst.start;
     let after0 = 0;
     let after1 = 0;
     let acc0 = 0xffffffff;
     let acc1 = 0xffffffff;
-    for (const t of succ) {
-      const s = t - inst.start;
+    for (let k = 0; k < cnt; k++) {
+      const s = (this.succ[3 * pc + 1 + k] as number) - inst.start;
       if (s < 0 || s >= inst.insnCnt) continue;
       after0 |= m.liveBefore[2 * s + LO] as number;
       after1 |= m.liveBefore[2 * s + HI] as number;

@@ -199,8 +199,12 @@ export function markAllScalarsImprecise(st: VState): void {
     for (const r of f.regs) r.precise = false;
     for (let spi = 0; spi < f.stack.length; spi++) {
       const s = f.stack[spi] as StackSlot;
-      // Only a spill marked precise is written (f.slot copies one shared with another state).
-      if (s.types[BPF_REG_SIZE - 1] === STACK_SPILL && s.spilled.precise) f.slot(spi).spilled.precise = false;
+      // Only a spill marked precise changes: a register of its own, the bytes still shared.
+      if (s.types[BPF_REG_SIZE - 1] === STACK_SPILL && s.spilled.precise) {
+        const r = s.spilled.clone();
+        r.precise = false;
+        f.stack[spi] = { types: s.types, spilled: r, own: false };
+      }
     }
   }
 }

@@ -331,6 +331,8 @@ const UNBOUND: Reg = (() => {
 function stacksafe(old: FuncState, cur: FuncState, ids: IdMap, exact: boolean, within: boolean): boolean {
   for (let spi = 0; spi < old.stack.length; spi++) {
     const o = old.stack[spi] as StackSlot;
+    // A slot no path from the kept state reads (cleaned): any content will do.
+    if (!exact && o.types === DEAD_TYPES) continue;
     const c = cur.stack[spi];
     // scalar_reg_for_stack: a 64-bit spilled scalar against a slot of only STACK_MISC (a load from it
     // gives an unbound scalar) compares as that register against an unbound one.
@@ -400,6 +402,9 @@ export function clobberCallerSaved(f: FuncState): void {
   for (let r = 1; r <= 5; r++) markNotInit(f.regs[r] as Reg);
 }
 
+/** The bytes of every slot clean_func_state found dead: shared (a write copies them, own is false). */
+const DEAD_TYPES: number[] = [0, 0, 0, 0, 0, 0, 0, 0];
+
 /**
  * clean_verifier_state / clean_func_state for a kept state at `pc` whose every path is explored:
  * registers not live (compute_live_registers) become NOT_INIT and stack slots no path may still read
@@ -417,7 +422,7 @@ export function cleanVerifierState(
     const live = liveRegs[ip] as number;
     for (let r = 0; r < 10; r++) if (!(live & (1 << r))) markNotInit(f.regs[r] as Reg);
     for (let spi = 0; spi < f.stack.length; spi++)
-      if (!alive(fi, spi)) f.stack[spi] = { types: [0, 0, 0, 0, 0, 0, 0, 0], spilled: NO_SPILL, own: true };
+      if (!alive(fi, spi)) f.stack[spi] = { types: DEAD_TYPES, spilled: NO_SPILL, own: false };
   }
 }
 
