@@ -70,7 +70,11 @@ const MAX_BACKEDGE_ITERS = 64;
  */
 class Loops {
   private readonly visits = new Map<string, SccVisit>();
-  constructor(private readonly env: VerifierEnv) {}
+  /** The program has a loop at all (most XDP programs have none: nothing to do then). */
+  private readonly any: boolean;
+  constructor(private readonly env: VerifierEnv) {
+    this.any = env.cfg.scc.some((x) => x !== 0);
+  }
 
   /** compute_scc_callchain: the call sites down to the first frame that is inside a loop. */
   private key(st: VState, pc: number): string | undefined {
@@ -85,6 +89,7 @@ class Loops {
   }
 
   enter(cp: Checkpoint): void {
+    if (!this.any) return;
     const k = this.key(cp.state, cp.pc);
     if (k === undefined) return;
     let v = this.visits.get(k);
@@ -115,6 +120,7 @@ class Loops {
   }
 
   exit(cp: Checkpoint): void {
+    if (!this.visits.size) return;
     const k = this.key(cp.state, cp.pc);
     const v = k === undefined ? undefined : this.visits.get(k);
     if (!v || v.entry !== cp) return;

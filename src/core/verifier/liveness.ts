@@ -189,7 +189,7 @@ export class StackLiveness {
     this.pc = pc;
     this.writeInsn = pc;
     this.writeInstance = this.current(st);
-    this.writeAcc.fill(0);
+    for (let k = 0; k < 2 * st.frames.length && k < 16; k++) this.writeAcc[k] = 0;
   }
 
   markWrite(frameno: number, spi: number): void {
