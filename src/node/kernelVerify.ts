@@ -103,7 +103,11 @@ export function kernelVerdict(p: ScriptProgram): ProgramVerdict {
   const insnsProcessed = processed ? Number(processed[1]) : 0;
   // The stats line's total_states: the states the kernel kept for pruning.
   const states = /total_states (\d+)/.exec(p.log);
-  const stats = states ? { statesExplored: Number(states[1]) } : {};
+  const peak = /peak_states (\d+)/.exec(p.log);
+  const stats = {
+    ...(states ? { statesExplored: Number(states[1]) } : {}),
+    ...(peak ? { peakStates: Number(peak[1]) } : {}),
+  };
   if (p.errno === 0)
     return { name: p.name, section: p.section, verdict: 'accepted', insnsProcessed, ...stats };
   const wrapped = `libbpf: prog '${p.name}': -- BEGIN PROG LOAD LOG --\n${p.log}\n-- END PROG LOAD LOG --\n`;

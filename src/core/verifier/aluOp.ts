@@ -5,12 +5,19 @@ import type { Insn } from '../vm/isa';
 import { fail, regTypeStr } from './env';
 import type { VerifierEnv } from './env';
 import { BPF_MAX_VAR_OFF } from './memAccess';
-import { mark32Unbounded, markKnown, markKnownP, markUnknown, Reg, regWidth } from './regState';
-import { coerceRegToSizeSx, coerceSubregToSizeSx, regBoundsSync, zext32To64 } from './regBounds';
+import { mark32Unbounded, mark64Unbounded, markKnownP, markUnknown, Reg, regWidth } from './regState';
+import {
+  coerceRegToSize,
+  coerceRegToSizeSx,
+  coerceSubregToSizeSx,
+  regBoundsSync,
+  zext32To64,
+} from './regBounds';
 import { adjustScalarMinMaxVals } from './scalarAlu';
 import { markPrecise } from './precision';
 import type { VState } from './state';
-import { tnumAdd, tnumIsConst, tnumSub } from './tnum';
+import { tnumAdd, tnumIsConst, tnumP, tnumSub } from './tnum';
+import type { Tnum } from './tnum';
 import { P, add64, sAddOverflows, sle, slt, sSubOverflows, sub64, toS64, ult } from './pair64';
 
 const ALU_NAMES: Record<number, string> = {
@@ -219,6 +226,18 @@ function adjustPtr(env: VerifierEnv, insn: Insn, dst: Reg, ptr: Reg, offIn: Reg)
 }
 
 /** check_alu_op */
+/** swab16 / swab32 of the low bits of a 32-bit word. */
+const swab16 = (x: number): number => ((x & 0xff) << 8) | ((x >>> 8) & 0xff);
+const swab32 = (x: number): number =>
+  ((x & 0xff) << 24) | ((x & 0xff00) << 8) | ((x >>> 8) & 0xff00) | ((x >>> 24) & 0xff);
+
+/** tnum_bswap16/32/64: value and mask byte-swapped at `width` bits (the bits above it dropped). */
+function tnumBswap(t: Tnum, width: number): Tnum {
+  if (width === 16) return tnumP(0, swab16(t.vl), 0, swab16(t.ml));
+  if (width === 32) return tnumP(0, swab32(t.vl), 0, swab32(t.ml));
+  return tnumP(swab32(t.vl), swab32(t.vh), swab32(t.ml), swab32(t.mh));
+}
+
 export function checkAluOp(env: VerifierEnv, st: VState, insn: Insn): void {
   const op = insn.op & 0xf0;
   const alu64 = (insn.op & 7) === I.BPF_ALU64;
@@ -236,30 +255,18 @@ export function checkAluOp(env: VerifierEnv, st: VState, insn: Insn): void {
       d.id = 0;
       return;
     }
-    // BPF_END: byte swaps keep only the value's width (le on little endian is a truncation).
+    // BPF_END (scalar_byte_swap): to_be and bswap reorder the bytes (the host is little endian) and
+    // the tnum follows them (tnum_bswap16/32/64), the bounds then re-derived from it; a 16- or 32-bit
+    // result is also truncated to its width (coerce_reg_to_size); to_le is only that truncation.
     const width = insn.imm;
-    const toLe = !alu64 && !srcX;
-    const keep = d.clone();
-    markUnknown(d);
-    if (toLe && width < 64) {
-      d.assign(keep);
-      d.id = 0;
-      const mask = (1n << BigInt(width)) - 1n;
-      const m = new Reg();
-      markUnknown(m);
-      markKnown(m, mask);
-      adjustScalarMinMaxVals(I.ALU_AND, false, d, m);
-    } else if (tnumIsConst(keep.varOff)) {
-      let v = keep.varOff.value & ((1n << BigInt(width)) - 1n);
-      let out = 0n;
-      for (let i = 0; i < width / 8; i++, v >>= 8n) out = (out << 8n) | (v & 0xffn);
-      markKnown(d, out);
-    } else if (width < 64) {
-      d.umax = (1n << BigInt(width)) - 1n;
-      d.smin = 0n;
-      d.smax = d.umax;
-      regBoundsSync(d);
+    d.id = 0;
+    if (alu64 || srcX) {
+      d.varOff = tnumBswap(d.varOff, width);
+      mark64Unbounded(d);
+      mark32Unbounded(d);
     }
+    if (width < 64) coerceRegToSize(d, width / 8);
+    regBoundsSync(d);
     return;
   }
   if (op === I.ALU_MOV) {

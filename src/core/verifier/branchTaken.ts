@@ -66,11 +66,15 @@ export function rev(op: number): number {
 const isPktAny = (r: Reg): boolean => r.type === 'pkt' || r.type === 'pkt_meta' || r.type === 'pkt_end';
 const isPtr = (r: Reg): boolean => r.type !== 'scalar' && r.type !== 'not_init';
 
-/** reg_not_null (a referenced PTR_TO_BTF_ID, e.g. a checked nf_conn, is trusted: never NULL) */
+/**
+ * reg_not_null (a referenced PTR_TO_BTF_ID, e.g. a checked nf_conn, is trusted: never NULL; a map
+ * pointer, CONST_PTR_TO_MAP, is never NULL: `if (lru_map)` on a spilled map pointer is decided)
+ */
 function regNotNull(r: Reg): boolean {
   if (r.maybeNull) return false;
   return (
     r.type === 'map_value' ||
+    r.type === 'map_ptr' ||
     r.type === 'map_key' ||
     r.type === 'mem' ||
     (r.type === 'btf_id' && r.refObjId !== 0)

@@ -16,6 +16,8 @@ export interface Cfg {
   prunePoints: Uint8Array;
   /** Registers live before each instruction (bit r). */
   live: Uint16Array;
+  /** compute_scc: the loop (strongly connected component) each instruction is in, 0 for none. */
+  scc: Uint32Array;
 }
 
 export class CfgError extends Error {
@@ -118,7 +120,7 @@ export function buildCfg(insns: readonly Insn[], mainLength = 0): Cfg {
     for (let pc = s; pc <= last; pc++)
       if (!seen[pc] && !ldimmSecond[pc]) throw new CfgError(`unreachable insn ${pc}`, pc);
   }
-  return { subprogs, prunePoints: prune, live: computeLive(insns, seen) };
+  return { subprogs, prunePoints: prune, live: computeLive(insns, seen), scc: computeScc(insns, seen) };
 }
 
 /** Registers read (use) and written (def) by one instruction. */
@@ -181,4 +183,61 @@ function computeLive(insns: readonly Insn[], seen: Uint8Array): Uint16Array {
   }
   if (changed) live.fill(0x7ff);
   return live;
+}
+
+/**
+ * compute_scc: Tarjan's strongly connected components over the instruction graph (a call falls
+ * through to the next instruction); a number only for components of two or more instructions or
+ * an instruction that jumps to itself — the loops.
+ */
+function computeScc(insns: readonly Insn[], seen: Uint8Array): Uint32Array {
+  const n = insns.length;
+  const scc = new Uint32Array(n);
+  const index = new Int32Array(n).fill(-1);
+  const low = new Int32Array(n);
+  const onStack = new Uint8Array(n);
+  const stack: number[] = [];
+  let next = 0;
+  let sccs = 0;
+  for (let root = 0; root < n; root++) {
+    if (!seen[root] || index[root] !== -1) continue;
+    // Iterative DFS: frames of [insn, successor cursor].
+    const work: Array<[number, number]> = [[root, 0]];
+    index[root] = low[root] = next++;
+    stack.push(root);
+    onStack[root] = 1;
+    while (work.length) {
+      const top = work[work.length - 1] as [number, number];
+      const v = top[0];
+      const succ = successors(insns, v);
+      if (top[1] < succ.length) {
+        const w = succ[top[1]++] as number;
+        if (w >= n) continue;
+        if (index[w] === -1) {
+          index[w] = low[w] = next++;
+          stack.push(w);
+          onStack[w] = 1;
+          work.push([w, 0]);
+        } else if (onStack[w]) low[v] = Math.min(low[v] as number, index[w] as number);
+        continue;
+      }
+      work.pop();
+      const parent = work[work.length - 1];
+      if (parent) low[parent[0]] = Math.min(low[parent[0]] as number, low[v] as number);
+      if (low[v] !== index[v]) continue;
+      const members: number[] = [];
+      for (;;) {
+        const w = stack.pop() as number;
+        onStack[w] = 0;
+        members.push(w);
+        if (w === v) break;
+      }
+      const selfLoop = members.length === 1 && successors(insns, v).includes(v);
+      if (members.length > 1 || selfLoop) {
+        sccs++;
+        for (const w of members) scc[w] = sccs;
+      }
+    }
+  }
+  return scc;
 }

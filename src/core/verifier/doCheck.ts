@@ -17,13 +17,22 @@ import { isNullReg, markKnownP, markNotInit, markRegKnown, markUnknown, Reg as R
 import { toS64 } from './pair64';
 import { tnumIsConst } from './tnum';
 import type { Checkpoint, PathStep } from './state';
-import { clearWriteMarks, FuncState, MAX_CALL_FRAMES, propagateLiveness, statesEqual, VState } from './state';
-import { markPrecise, SLOTS_PER_FRAME } from './precision';
+import { cleanVerifierState, FuncState, MAX_CALL_FRAMES, sameCallsites, statesEqual, VState } from './state';
+import { StackLiveness, updateStackLiveness, withStackLiveness } from './liveness';
+import {
+  markAll,
+  markAllScalarsImprecise,
+  markPrecise,
+  propagatePrecision,
+  SLOTS_PER_FRAME,
+} from './precision';
 import { checkCallWhileLocked, checkExitWhileLocked, checkGlobalCallWhileLocked } from './spinLock';
 
 export interface DoCheckResult {
   processed: number;
   states: number;
+  /** The most states kept at one time (peak_states). */
+  peak: number;
   error?: { lines: string[]; insn: number; path: PathStep | undefined };
 }
 
@@ -35,11 +44,97 @@ interface Pending {
 
 const BPF_COMPLEXITY_LIMIT_STATES = 64;
 
-/** update_branch_counts: a path ended; parents whose every path ended are complete. */
-function pathDone(cp: Checkpoint | undefined): void {
+/** update_branch_counts: a path ended; parents whose every path ended are complete (`done`). */
+function pathDone(cp: Checkpoint | undefined, done: (c: Checkpoint) => void): void {
   for (let c = cp; c; c = c.parent) {
     c.branches--;
     if (c.branches > 0) break;
+    done(c);
+  }
+}
+
+/** A loop being explored from its first kept state (struct bpf_scc_visit). */
+interface SccVisit {
+  entry: Checkpoint | undefined;
+  /** States pruned inside the loop against a state whose marks were not final (bpf_scc_backedge). */
+  backedges: Array<{ state: VState; equal: VState }>;
+}
+
+/** propagate_backedges gives up after this many rounds and marks everything precise. */
+const MAX_BACKEDGE_ITERS = 64;
+
+/**
+ * The SCC bookkeeping of is_state_visited (maybe_enter_scc, maybe_exit_scc, add_scc_backedge,
+ * incomplete_read_marks): a state pruned inside a loop before the loop is done is remembered, and
+ * when the loop's first kept state completes, the precision its match needed is propagated.
+ */
+class Loops {
+  private readonly visits = new Map<string, SccVisit>();
+  /** The program has a loop at all (most XDP programs have none: nothing to do then). */
+  private readonly any: boolean;
+  constructor(private readonly env: VerifierEnv) {
+    this.any = env.cfg.scc.some((x) => x !== 0);
+  }
+
+  /** compute_scc_callchain: the call sites down to the first frame that is inside a loop. */
+  private key(st: VState, pc: number): string | undefined {
+    let key = '';
+    for (let i = 0; i < st.frames.length; i++) {
+      const ip = i === st.frames.length - 1 ? pc : (st.frames[i + 1] as FuncState).callsite;
+      const scc = this.env.cfg.scc[ip] as number;
+      if (scc) return `${key}s${scc}`;
+      key += `${ip},`;
+    }
+    return undefined;
+  }
+
+  enter(cp: Checkpoint): void {
+    if (!this.any) return;
+    const k = this.key(cp.state, cp.pc);
+    if (k === undefined) return;
+    let v = this.visits.get(k);
+    if (!v) {
+      v = { entry: undefined, backedges: [] };
+      this.visits.set(k, v);
+    }
+    v.entry ??= cp;
+  }
+
+  incomplete(cp: Checkpoint): boolean {
+    if (!this.visits.size) return false;
+    const k = this.key(cp.state, cp.pc);
+    return k !== undefined && (this.visits.get(k)?.backedges.length ?? 0) > 0;
+  }
+
+  addBackedge(cp: Checkpoint, cur: VState): void {
+    const k = this.key(cp.state, cp.pc);
+    const v = k === undefined ? undefined : this.visits.get(k);
+    v?.backedges.push({ state: cur.clone(), equal: cp.state });
+  }
+
+  get backedges(): number {
+    if (!this.visits.size) return 0;
+    let n = 0;
+    for (const v of this.visits.values()) n += v.backedges.length;
+    return n;
+  }
+
+  exit(cp: Checkpoint): void {
+    if (!this.visits.size) return;
+    const k = this.key(cp.state, cp.pc);
+    const v = k === undefined ? undefined : this.visits.get(k);
+    if (!v || v.entry !== cp) return;
+    v.entry = undefined;
+    // propagate_backedges
+    for (let i = 0, changed = true; changed; i++) {
+      if (i > MAX_BACKEDGE_ITERS) {
+        for (const b of v.backedges) markAll(b.state.parent);
+        break;
+      }
+      changed = false;
+      for (const b of v.backedges) if (propagatePrecision(this.env.insns, b.equal, b.state)) changed = true;
+    }
+    v.backedges = [];
   }
 }
 
@@ -79,11 +174,30 @@ function initState(env: VerifierEnv, entry: number): VState {
 
 /** do_check from `entry` (0: the main program, else a global sub-program); counts on from `already`. */
 export function doCheck(env: VerifierEnv, insnLimit: number, entry = 0, already = 0): DoCheckResult {
+  const live = new StackLiveness(
+    env.insns,
+    env.cfg.subprogs,
+    (pc) => env.cfg.prunePoints[pc] === PRUNE_CALLBACK,
+  );
+  return withStackLiveness(live, () => walk(env, live, insnLimit, entry, already));
+}
+
+function walk(
+  env: VerifierEnv,
+  live: StackLiveness,
+  insnLimit: number,
+  entry: number,
+  already: number,
+): DoCheckResult {
   const { insns, cfg } = env;
+  const loops = new Loops(env);
+  const done = (c: Checkpoint): void => loops.exit(c);
   const visited = new Map<number, Checkpoint[]>();
   const pending: Pending[] = [];
   let processed = already;
   let states = 0;
+  let kept = 0;
+  let peak = 0;
   let jmps = 0;
   let prevJmps = 0;
   let prevProcessed = 0;
@@ -92,7 +206,7 @@ export function doCheck(env: VerifierEnv, insnLimit: number, entry = 0, already 
     st = initState(env, entry);
   } catch (e) {
     if (e instanceof VerifyFail)
-      return { processed, states, error: { lines: e.lines, insn: entry, path: undefined } };
+      return { processed, states, peak, error: { lines: e.lines, insn: entry, path: undefined } };
     throw e;
   }
   let pc = entry;
@@ -100,9 +214,16 @@ export function doCheck(env: VerifierEnv, insnLimit: number, entry = 0, already 
     try {
       for (;;) {
         if (++processed > insnLimit) fail(`BPF program is too large. Processed ${processed} insn`);
+        env.onInsn?.(pc);
         if (cfg.prunePoints[pc]) {
           const list = visited.get(pc) ?? [];
           let pruned = false;
+          // clean_live_states: kept states whose every path is explored forget what none reads.
+          for (const cp of list)
+            if (!cp.branches && !cp.cleaned && sameCallsites(cp.state, st) && !loops.incomplete(cp)) {
+              cleanVerifierState(cp.state, pc, cfg.live, (fi, spi) => live.alive(cp.state, pc, fi, spi));
+              cp.cleaned = true;
+            }
           // is_state_visited: a new state every 2 jumps and 8 insns, fewer while looping.
           // A call with a synchronous callback always gets a checkpoint (force_checkpoint).
           const callsCallback = cfg.prunePoints[pc] === PRUNE_CALLBACK;
@@ -114,9 +235,12 @@ export function doCheck(env: VerifierEnv, insnLimit: number, entry = 0, already 
             if (cp.branches > 0 && callsCallback) {
               // An iteration of the callback reached the call again: a state within an earlier
               // one (RANGE_WITHIN) is a fixed point; no infinite-loop check here.
+              // (The kernel compares RANGE_WITHIN here; our callback's arguments are not yet modelled
+              // as the kernel's, so the imprecise ones are ignored as NOT_EXACT would.)
               if (statesEqual(cp.state, st, cfg.live, pc, false)) {
                 cp.hit++;
-                propagateLiveness(cp.state, st);
+                propagatePrecision(env.insns, cp.state, st);
+                loops.addBackedge(cp, st);
                 pruned = true;
                 break;
               }
@@ -130,25 +254,40 @@ export function doCheck(env: VerifierEnv, insnLimit: number, entry = 0, already 
               )
                 fail(`infinite loop detected at insn ${pc}`);
               if (jmps - prevJmps < 20 && processed - prevProcessed < 100) addNew = false;
-            } else if (statesEqual(cp.state, st, cfg.live, pc, false)) {
-              cp.hit++;
-              propagateLiveness(cp.state, st);
-              pruned = true;
-              break;
+            } else {
+              // A state in a loop not yet explored whole has no final marks: RANGE_WITHIN.
+              const loop = loops.incomplete(cp);
+              if (statesEqual(cp.state, st, cfg.live, pc, false, loop)) {
+                cp.hit++;
+                propagatePrecision(env.insns, cp.state, st);
+                if (loop) loops.addBackedge(cp, st);
+                pruned = true;
+                break;
+              }
             }
             // is_state_visited: evict states that keep missing (a miss counts only when a new
-            // state is going to be added, so that a loop's iterations keep its early states).
-            if (addNew && ++cp.miss > cp.hit * 3 + 3) list.splice(k, 1);
+            // state is going to be added, so that a loop's iterations keep its early states);
+            // a forced checkpoint still being explored gets more misses (iterator convergence).
+            const n = callsCallback && cp.branches > 0 ? 64 : 3;
+            if (addNew && ++cp.miss > cp.hit * n + n) {
+              list.splice(k, 1);
+              kept--;
+            }
           }
           if (pruned) {
-            pathDone(st.parent);
+            pathDone(st.parent, done);
+            live.update(st);
             break;
           }
           if (addNew && list.length < BPF_COMPLEXITY_LIMIT_STATES * 4) {
             prevJmps = jmps;
             prevProcessed = processed;
+            // Precision the path inherited is forgotten: backtracking marks what the new state needs.
+            markAllScalarsImprecise(st);
             const cp: Checkpoint = {
               state: st.clone(),
+              pc,
+              cleaned: false,
               branches: 1,
               parent: st.parent,
               hist: st.hist,
@@ -158,31 +297,35 @@ export function doCheck(env: VerifierEnv, insnLimit: number, entry = 0, already 
             };
             list.push(cp);
             visited.set(pc, list);
+            loops.enter(cp);
             st.parent = cp;
-            clearWriteMarks(st);
             st.hist = undefined;
             states++;
+            if (++kept + loops.backedges > peak) peak = kept + loops.backedges;
           }
         }
         const insn = insns[pc] as Insn;
         const cls = insn.op & 7;
         if (cls === I.BPF_JMP || cls === I.BPF_JMP32) jmps++;
         const spi = stackSlotOf(st, insn);
+        live.resetWrites(st, pc);
         const next = step(env, st, insn, pc, pending);
+        live.commitWrites(st);
         st.hist = { pc, spi, prev: st.hist };
         if (next < 0) {
-          pathDone(st.parent);
+          pathDone(st.parent, done);
+          live.update(st);
           break;
         }
         pc = next;
       }
     } catch (e) {
       if (e instanceof VerifyFail)
-        return { processed, states, error: { lines: e.lines, insn: pc, path: st.path } };
+        return { processed, states, peak, error: { lines: e.lines, insn: pc, path: st.path } };
       throw e;
     }
     const p = pending.pop();
-    if (!p) return { processed, states };
+    if (!p) return { processed, states, peak };
     st = p.st;
     pc = p.pc;
   }
@@ -454,6 +597,7 @@ function checkExit(env: VerifierEnv, st: VState): number {
     markPrecise(env.insns, st, 1);
     checkCallbackReturn(st.cur.regs[0] as Reg, st.cur);
     if (st.cur.async) return -1;
+    updateStackLiveness(st);
     // Back to the helper call, which is checked again and schedules the callback once more: the
     // states at the call converge (is_state_visited prunes) when more iterations change nothing.
     const callee = st.frames.pop() as FuncState;
@@ -465,6 +609,8 @@ function checkExit(env: VerifierEnv, st: VState): number {
     const r0 = callee.regs[0] as Reg;
     if (r0.type === 'stack' && r0.frameno === callee.frameno)
       fail('cannot return stack pointer to the caller');
+    // The callee's stack is dead now: its liveness reaches the caller's instance.
+    updateStackLiveness(st);
     st.frames.pop();
     (st.cur.regs[0] as Reg).assign(r0);
     return callee.callsite + 1;

@@ -9,7 +9,8 @@ import { checkHelperMem, checkMemAccess, checkPtrOffReg } from './memAccess';
 import { markPrecise } from './precision';
 import { markConstZero, markNotInit, markUnknown, Reg } from './regState';
 import type { FuncState, StackSlot, VState } from './state';
-import { BPF_REG_SIZE, LIVE_WRITTEN, markStackRead, STACK_DYNPTR, STACK_INVALID } from './state';
+import { markStackRead, markStackWrite } from './liveness';
+import { BPF_REG_SIZE, STACK_DYNPTR, STACK_INVALID } from './state';
 
 /** enum bpf_dynptr_type (dynptr_type_str's words). */
 export type DynptrKind = 'local' | 'ringbuf' | 'skb' | 'xdp';
@@ -93,7 +94,7 @@ export function processDynptrArg(
     for (const s of [spi, spi - 1]) {
       const slot = f.slot(s);
       slot.types.fill(STACK_DYNPTR);
-      slot.live |= LIVE_WRITTEN;
+      markStackWrite(reg.frameno, s);
       // A register of its own (never written in place: state copies may share a slot's register).
       const r = notInitReg();
       r.memSize = KIND_CODES.indexOf(use.uninit);
@@ -126,11 +127,14 @@ export function checkDynptrReleasable(st: VState, regno: number): void {
 /** unmark_stack_slots_dynptr: a released ring buffer dynptr (and its clones) is gone. */
 export function releaseDynptr(st: VState, refObjId: number): void {
   for (const f of st.frames)
-    for (const s of f.stack)
+    for (let spi = 0; spi < f.stack.length; spi++) {
+      const s = f.stack[spi] as StackSlot;
       if (s.types[0] === STACK_DYNPTR && s.spilled.refObjId === refObjId) {
-        s.types = new Array<number>(BPF_REG_SIZE).fill(STACK_INVALID); // not in place: may be shared
-        s.spilled = notInitReg();
+        const w = f.slot(spi);
+        w.types = new Array<number>(BPF_REG_SIZE).fill(STACK_INVALID);
+        w.spilled = notInitReg();
       }
+    }
 }
 
 /**
@@ -146,8 +150,9 @@ export function destroyIfDynptr(st: VState, f: FuncState, spi: number): void {
   if (!first || !second) return;
   if (KIND_CODES[first.spilled.memSize] === 'ringbuf') fail('cannot overwrite referenced dynptr');
   const id = first.spilled.id;
-  for (const x of [first, second]) {
-    x.types = new Array<number>(BPF_REG_SIZE).fill(STACK_INVALID); // not in place: may be shared
+  for (const k of [firstSpi, firstSpi - 1]) {
+    const x = f.slot(k);
+    x.types = new Array<number>(BPF_REG_SIZE).fill(STACK_INVALID);
     x.spilled = notInitReg();
   }
   // Only plain PTR_TO_MEM[_OR_NULL] slices (bpf_dynptr_data's) are invalidated, as in the kernel.

@@ -31,6 +31,8 @@ export interface VerifierEnv {
   readonly calledGlobals: number[];
   /** The program's BTF (prog->aux->btf): the local types bpf_obj_new allocates; none: no .BTF. */
   readonly btf?: Btf;
+  /** Told of each processed instruction (VerifyOptions.onInsn). */
+  readonly onInsn?: ((pc: number) => void) | undefined;
 }
 
 /** A refusal: the kernel's log lines for it (the last is printed last). */

@@ -16,10 +16,9 @@ import {
 } from './regState';
 import { coerceRegToSize, coerceRegToSizeSx } from './regBounds';
 import type { FuncState, VState } from './state';
+import { markStackRead, markStackWrite } from './liveness';
 import {
   BPF_REG_SIZE,
-  LIVE_WRITTEN,
-  markStackRead,
   MAX_BPF_STACK,
   STACK_DYNPTR,
   NO_SPILL,
@@ -186,8 +185,8 @@ function stackWrite(
   const spi = Math.floor(slot / BPF_REG_SIZE);
   destroyIfDynptr(st, f, spi);
   const s = f.slot(spi);
-  // Only a whole-slot write screens earlier reads from the parent state (REG_LIVE_WRITTEN).
-  if (size === BPF_REG_SIZE) s.live |= LIVE_WRITTEN;
+  // Only a whole-slot write is a must_write for the liveness analysis (bpf_mark_stack_write).
+  if (size === BPF_REG_SIZE) markStackWrite(reg.frameno, spi);
   const saveSpill = (r: Reg): void => {
     // A copy of its own: a slot that held no spill may share NO_SPILL or a stale register with other states.
     s.spilled = r.clone();

@@ -5,7 +5,7 @@ import * as I from '../vm/isa';
 import type { Insn } from '../vm/isa';
 import { isCall, isExit } from './cfg';
 import { callsSyncCallback } from './callbacks';
-import type { Checkpoint, FuncState, VState } from './state';
+import type { Checkpoint, FuncState, StackSlot, VState } from './state';
 import { BPF_REG_SIZE, STACK_SPILL } from './state';
 
 /**
@@ -29,13 +29,16 @@ interface Want {
   slots: Set<number>;
 }
 
-function markAll(cp: Checkpoint | undefined, st: VState | undefined): void {
-  const mark = (s: VState): void =>
-    s.forEachReg((r) => {
-      if (r.type === 'scalar') r.precise = true;
-    });
-  if (st) mark(st);
-  for (let c = cp; c; c = c.parent) mark(c.state);
+/** mark_all_scalars_precise: every kept state of the path (not the current one) — the big hammer. */
+export function markAll(cp: Checkpoint | undefined): true {
+  for (let c = cp; c; c = c.parent)
+    c.state.forEachRegWhere(
+      (r) => r.type === 'scalar' && !r.precise,
+      (r) => {
+        r.precise = true;
+      },
+    );
+  return true;
 }
 
 /** backtrack_insn: what `want` needed after `insn` needs before it; false when it cannot tell. */
@@ -85,38 +88,53 @@ function backtrack(insn: Insn, e: HistEntry, w: Want, wants: readonly Want[]): b
   return true;
 }
 
-function apply(f: FuncState, w: Want): void {
-  // f.reg: a register shared with another state is copied before it is marked (FuncState.reg).
-  for (let r = 0; r < 10; r++) if (w.regs & (1 << r) && !f.peekReg(r).precise) f.reg(r).precise = true;
+/**
+ * Marks what `w` wants precise in a kept state's frame; what was precise there already is dropped
+ * from `w` (its own ancestors were marked when it was), as are registers that hold no scalar.
+ */
+function apply(f: FuncState, w: Want): boolean {
+  let marked = false;
+  for (let r = 0; r < 10; r++) {
+    if (!(w.regs & (1 << r))) continue;
+    // peekReg/reg: a register shared with another state is copied only when it is marked.
+    const reg = f.peekReg(r);
+    if (reg.type !== 'scalar' || reg.precise) w.regs &= ~(1 << r);
+    else f.reg(r).precise = marked = true;
+  }
   for (const spi of w.slots) {
     const slot = f.stack[spi];
+    if (!slot || slot.types[BPF_REG_SIZE - 1] !== STACK_SPILL || slot.spilled.type !== 'scalar') {
+      w.slots.delete(spi);
+      continue;
+    }
+    if (slot.spilled.precise) w.slots.delete(spi);
     // f.slot: a spill shared with another state is copied before it is marked.
-    if (slot && slot.types[BPF_REG_SIZE - 1] === STACK_SPILL) f.slot(spi).spilled.precise = true;
+    else f.slot(spi).spilled.precise = marked = true;
   }
+  return marked;
 }
 
 /** mark_chain_precision for registers `regs` (bit mask) and stack slots of the current frame. */
 export function markPrecise(insns: readonly Insn[], st: VState, regs: number, slots: number[] = []): void {
-  const w: Want = { regs, slots: new Set(slots) };
-  // Already precise in the current state? (the kernel stops early the same way)
-  let need = false;
-  for (let r = 0; r < 10; r++) {
-    const reg = st.cur.peekReg(r);
-    if (regs & (1 << r) && reg.type === 'scalar' && !reg.precise) need = true;
-  }
-  for (const spi of slots) {
-    const s = st.cur.stack[spi];
-    if (s && !s.spilled.precise) need = true;
-  }
-  if (!need) return;
-  apply(st.cur, w);
+  const wants: Want[] = [];
+  for (let i = 0; i < st.frames.length - 1; i++) wants.push({ regs: 0, slots: new Set() });
+  wants.push({ regs, slots: new Set(slots) });
+  backtrackInto(insns, st, wants);
+}
+
+/**
+ * __mark_chain_precision: what each frame wants (innermost last) is followed back through the
+ * instructions since the last kept state, then into the kept states, which are marked. The current
+ * state itself is not marked: its marks are dropped at the next kept state anyway (is_state_visited's
+ * mark_all_scalars_imprecise), and a value is precise only for the kept states' sake.
+ */
+function backtrackInto(insns: readonly Insn[], st: VState, wants: Want[]): boolean {
   // What each frame still needs, innermost last: backtracking crosses a callback's body (its exit,
   // back to its entry) between two visits of the helper call that runs it (backtrack_insn's
   // BPF_EXIT and is_sync_callback_calling_insn cases).
-  const wants: Want[] = [];
-  for (let i = 0; i < st.frames.length - 1; i++) wants.push({ regs: 0, slots: new Set() });
-  wants.push(w);
   const empty = (): boolean => wants.every((x) => !x.regs && !x.slots.size);
+  if (empty()) return false;
+  let changed = false;
   let hist = st.hist;
   let cp = st.parent;
   let later = -1;
@@ -127,7 +145,7 @@ export function markPrecise(insns: readonly Insn[], st: VState, regs: number, sl
         // The callback's R1-R5 are the helper's, not the caller's: nothing goes further (a want of
         // the callback's own stack cannot remain at its entry).
         wants.pop();
-        if (!wants.length || empty()) return;
+        if (!wants.length || empty()) return changed;
         later = -1;
         continue;
       }
@@ -135,20 +153,58 @@ export function markPrecise(insns: readonly Insn[], st: VState, regs: number, sl
       if (isExit(insn) && later >= 0 && isCallbackCall(insns[later] as Insn)) {
         // Back into the callback that returned to the call: the call sets R0 and reads R1-R5
         // itself, so the callback's frame starts with nothing wanted.
-        if (cur.regs & 0x3f) return markAll(cp, undefined);
+        if (cur.regs & 0x3f) return markAll(st.parent);
         wants.push({ regs: 0, slots: new Set() });
         later = e.pc;
         continue;
       }
-      if (!backtrack(insn, e, cur, wants)) return markAll(cp, undefined);
+      if (!backtrack(insn, e, cur, wants)) return markAll(st.parent);
+      if (empty()) return changed;
       later = e.pc;
     }
-    if (!cp) return;
-    if (cp.state.frames.length !== wants.length) return markAll(cp, undefined);
-    if (empty()) return;
-    wants.forEach((x, i) => apply(cp?.state.frames[i] as FuncState, x));
+    if (!cp) return changed;
+    if (cp.state.frames.length !== wants.length) return markAll(st.parent);
+    wants.forEach((x, i) => {
+      if (apply(cp?.state.frames[i] as FuncState, x)) changed = true;
+    });
+    if (empty()) return changed;
     hist = cp.hist;
     cp = cp.parent;
+  }
+}
+
+/**
+ * propagate_precision: `cur` was pruned against `old`, so the scalars old's paths needed precise
+ * (those clean_verifier_state left it: its live registers and slots) are needed precise in cur's
+ * ancestors too.
+ */
+export function propagatePrecision(insns: readonly Insn[], old: VState, cur: VState): boolean {
+  const wants: Want[] = old.frames.map((f) => {
+    const w: Want = { regs: 0, slots: new Set() };
+    for (let r = 0; r < 10; r++) {
+      const reg = f.peekReg(r);
+      if (reg.type === 'scalar' && reg.precise) w.regs |= 1 << r;
+    }
+    for (let spi = 0; spi < f.stack.length; spi++) {
+      const s = f.stack[spi] as StackSlot;
+      if (s.types[BPF_REG_SIZE - 1] === STACK_SPILL && s.spilled.type === 'scalar' && s.spilled.precise)
+        w.slots.add(spi);
+    }
+    return w;
+  });
+  if (wants.length !== cur.frames.length) return false;
+  return backtrackInto(insns, cur, wants);
+}
+
+/** mark_all_scalars_imprecise: a new kept state starts with no inherited precision. */
+export function markAllScalarsImprecise(st: VState): void {
+  for (const f of st.frames) {
+    for (let i = 0; i < 11; i++) if (f.peekReg(i).precise) f.reg(i).precise = false;
+    for (let spi = 0; spi < f.stack.length; spi++) {
+      const s = f.stack[spi] as StackSlot;
+      // Only a spill marked precise is written (f.slot copies one shared with another state).
+      if (s.types[BPF_REG_SIZE - 1] === STACK_SPILL && s.spilled.precise) f.slot(spi).spilled.precise = false;
+    }
   }
 }
 

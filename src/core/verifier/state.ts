@@ -16,9 +16,6 @@ export const STACK_DYNPTR = 4;
 export const MAX_BPF_STACK = 512;
 export const BPF_REG_SIZE = 8;
 export const MAX_CALL_FRAMES = 8;
-/** enum bpf_reg_liveness for stack slots: read by a descendant / fully overwritten since the parent. */
-export const LIVE_READ = 1;
-export const LIVE_WRITTEN = 2;
 
 /**
  * The `spilled` of every slot that holds no spill: shared by all slots and states (a state copy then
@@ -38,14 +35,6 @@ export interface StackSlot {
   types: number[];
   /** The spilled register (its own copy) when types[7] is STACK_SPILL, else NO_SPILL or a stale one. */
   spilled: Reg;
-  /** LIVE_READ (in a kept state: a path from it read the slot) | LIVE_WRITTEN (all 8 bytes written since the parent). */
-  live: number;
-  /**
-   * Whether `types` and a spill's `spilled` are this state's own. A state copy shares them (copy on
-   * write: most slots of a 512-byte stack are not written between two branches, and copying them was
-   * a tenth of katran's verification time plus much of its GC); FuncState.slot() copies before a write.
-   */
-  own: boolean;
 }
 
 /** FuncState.own when every register is the state's own. */
@@ -116,27 +105,38 @@ export class FuncState {
     const f = new FuncState(this.frameno, this.callsite, this.subprog, this.rs.slice());
     f.callbackRange = this.callbackRange;
     f.async = this.async;
-    const stack = new Array<StackSlot>(this.stack.length);
-    for (let i = 0; i < stack.length; i++) {
-      const s = this.stack[i] as StackSlot;
-      s.own = false;
-      stack[i] = { types: s.types, spilled: s.spilled, live: s.live, own: false };
-    }
-    f.stack = stack;
+    // The slots are shared whole (FuncState.slot copies one before a write).
+    f.stack = this.stack.slice();
+    this.slotsLo = 0;
+    this.slotsHi = 0;
     return f;
   }
 
+  /** Bit spi of (slotsHi:slotsLo): stack[spi] is this state's own slot (not shared with a copy). */
+  private slotsLo = 0;
+  private slotsHi = 0;
+
   /** grow_stack_state; the slot to write: its bytes and spill this state's own (copied if shared). */
   slot(spi: number): StackSlot {
-    while (this.stack.length <= spi)
-      this.stack.push({ types: [0, 0, 0, 0, 0, 0, 0, 0], spilled: NO_SPILL, live: 0, own: true });
+    while (this.stack.length <= spi) this.stack.push({ types: [0, 0, 0, 0, 0, 0, 0, 0], spilled: NO_SPILL });
+    const owned = spi < 32 ? this.slotsLo & (1 << spi) : spi < 64 ? this.slotsHi & (1 << (spi - 32)) : 0;
+    if (owned) return this.stack[spi] as StackSlot;
     const s = this.stack[spi] as StackSlot;
-    if (!s.own) {
-      s.types = s.types.slice();
-      if (s.types[BPF_REG_SIZE - 1] === STACK_SPILL) s.spilled = s.spilled.clone();
-      s.own = true;
-    }
-    return s;
+    const c: StackSlot = {
+      types: s.types.slice(),
+      spilled: s.types[BPF_REG_SIZE - 1] === STACK_SPILL ? s.spilled.clone() : s.spilled,
+    };
+    this.stack[spi] = c;
+    if (spi < 32) this.slotsLo |= 1 << spi;
+    else if (spi < 64) this.slotsHi |= 1 << (spi - 32);
+    return c;
+  }
+
+  /** Slot `spi` made dead (clean_func_state's STACK_INVALID) with shared `types`: no longer own. */
+  killSlot(spi: number, types: number[]): void {
+    this.stack[spi] = { types, spilled: NO_SPILL };
+    if (spi < 32) this.slotsLo &= ~(1 << spi);
+    else if (spi < 64) this.slotsHi &= ~(1 << (spi - 32));
   }
 
   /** Byte type at stack offset `off` (negative). */
@@ -213,6 +213,10 @@ export class VState {
 /** A state kept at a prune point (struct bpf_verifier_state_list). */
 export interface Checkpoint {
   state: VState;
+  /** The instruction it was kept at (its insn_idx). */
+  pc: number;
+  /** clean_verifier_state ran: its dead registers and stack slots are cleared. */
+  cleaned: boolean;
   /** Paths from this state still being explored (branches). */
   branches: number;
   parent: Checkpoint | undefined;
@@ -280,20 +284,40 @@ class IdMap {
     }
     return x === b && y === a;
   }
+  /**
+   * check_scalar_ids: an id of 0 stands for a fresh id of its own (tmp_id_gen), so an old scalar
+   * linked to others matches a current unlinked one as long as nothing else claimed the pairing.
+   */
+  scalarOk(a: number, b: number): boolean {
+    if (a && b) return this.ok(a, b);
+    if (!a && !b) return true;
+    if (a >= this.m.length || b >= this.m.length) this.grow(Math.max(a, b));
+    if (a) {
+      if (this.m[a] !== 0) return false;
+      this.m[a] = -1;
+      this.touched.push(a);
+    } else {
+      if (this.back[b] !== 0) return false;
+      this.back[b] = -1;
+      this.touched.push(b);
+    }
+    return true;
+  }
 }
 const idmap = new IdMap();
 
 /** regsafe: is `cur` at least as safe as `old` was? */
-function regsafe(old: Reg, cur: Reg, ids: IdMap, exact: boolean): boolean {
+function regsafe(old: Reg, cur: Reg, ids: IdMap, exact: boolean, within = false): boolean {
   if (old.type === 'not_init') return !exact || cur.type === 'not_init';
   if (old.type !== cur.type) return false;
   if (old.maybeNull !== cur.maybeNull || old.rdonly !== cur.rdonly) return false;
   switch (old.type) {
     case 'scalar':
       if (exact) return sameBounds(old, cur) && ids.ok(old.id, cur.id);
-      if (!old.precise) return true;
-      if (!scalarWithin(old, cur)) return false;
-      return !old.id || ids.ok(old.id, cur.id);
+      // NOT_EXACT: an imprecise scalar did not matter; RANGE_WITHIN (a loop whose read and precision
+      // marks are not final yet) compares it as a precise one.
+      if (!old.precise && !within) return true;
+      return scalarWithin(old, cur) && ids.scalarOk(old.id, cur.id);
     case 'pkt':
     case 'pkt_meta':
       if (old.off !== cur.off) return false;
@@ -357,16 +381,16 @@ const UNBOUND: Reg = (() => {
 })();
 
 /** stacksafe */
-function stacksafe(old: FuncState, cur: FuncState, ids: IdMap, exact: boolean): boolean {
+function stacksafe(old: FuncState, cur: FuncState, ids: IdMap, exact: boolean, within: boolean): boolean {
   for (let spi = 0; spi < old.stack.length; spi++) {
     const o = old.stack[spi] as StackSlot;
-    // The explored state's paths never read this slot (REG_LIVE_READ unset): any content will do.
-    if (!exact && !(o.live & LIVE_READ)) continue;
+    // A slot no path from the kept state reads (cleaned): any content will do.
+    if (!exact && o.types === DEAD_TYPES) continue;
     const c = cur.stack[spi];
     // scalar_reg_for_stack: a 64-bit spilled scalar against a slot of only STACK_MISC (a load from it
     // gives an unbound scalar) compares as that register against an unbound one.
     if (!exact && c && o.types[0] === STACK_SPILL && o.spilled.type === 'scalar' && allMisc(c)) {
-      if (!regsafe(o.spilled, UNBOUND, ids, false)) return false;
+      if (!regsafe(o.spilled, UNBOUND, ids, false, within)) return false;
       continue;
     }
     for (let i = 0; i < BPF_REG_SIZE; i++) {
@@ -377,7 +401,7 @@ function stacksafe(old: FuncState, cur: FuncState, ids: IdMap, exact: boolean): 
       if (ot === STACK_ZERO && ct === STACK_ZERO) continue;
       if (ot !== ct) return false;
     }
-    if (o.types[BPF_REG_SIZE - 1] === STACK_SPILL && c && !regsafe(o.spilled, c.spilled, ids, exact))
+    if (o.types[BPF_REG_SIZE - 1] === STACK_SPILL && c && !regsafe(o.spilled, c.spilled, ids, exact, within))
       return false;
   }
   if (exact && cur.stack.length > old.stack.length) {
@@ -397,6 +421,8 @@ export function statesEqual(
   live: Uint16Array | undefined,
   pc: number,
   exact: boolean,
+  /** RANGE_WITHIN rather than NOT_EXACT (a state in a loop still being explored). */
+  within = false,
 ): boolean {
   if (old.frames.length !== cur.frames.length) return false;
   if (old.refs.length !== cur.refs.length) return false;
@@ -417,9 +443,9 @@ export function statesEqual(
     const liveRegs = exact || !live ? 0x7ff : (live[at] as number);
     for (let r = 0; r < 11; r++) {
       if (!(liveRegs & (1 << r))) continue;
-      if (!regsafe(o.peekReg(r), c.peekReg(r), ids, exact)) return false;
+      if (!regsafe(o.peekReg(r), c.peekReg(r), ids, exact, within)) return false;
     }
-    if (!stacksafe(o, c, ids, exact)) return false;
+    if (!stacksafe(o, c, ids, exact, within)) return false;
   }
   return true;
 }
@@ -429,39 +455,34 @@ export function clobberCallerSaved(f: FuncState): void {
   for (let r = 1; r <= 5; r++) markNotInit(f.reg(r));
 }
 
+/** The bytes of every slot clean_func_state found dead: shared (FuncState.slot copies before a write). */
+const DEAD_TYPES: number[] = [0, 0, 0, 0, 0, 0, 0, 0];
+
 /**
- * mark_reg_read for stack slot `spi` of frame `frameno`: every kept ancestor state up to the one
- * after which the slot was overwritten whole learns that a path from it read the slot.
+ * clean_verifier_state / clean_func_state for a kept state at `pc` whose every path is explored:
+ * registers not live (compute_live_registers) become NOT_INIT and stack slots no path may still read
+ * (`alive`, liveness.c's bpf_stack_slot_alive) become STACK_INVALID, so states_equal ignores them.
  */
-export function markStackRead(st: VState, frameno: number, spi: number): void {
-  let child: VState = st;
-  for (let cp = st.parent; cp; cp = cp.parent) {
-    const cs = child.frames[frameno]?.stack[spi];
-    if (cs && cs.live & LIVE_WRITTEN) return;
-    const ps = cp.state.frames[frameno]?.stack[spi];
-    // The stack only grows along a path: an ancestor without the slot has none further up either.
-    if (!ps || ps.live & LIVE_READ) return;
-    ps.live |= LIVE_READ;
-    child = cp.state;
+export function cleanVerifierState(
+  st: VState,
+  pc: number,
+  liveRegs: Uint16Array,
+  alive: (frame: number, spi: number) => boolean,
+): void {
+  for (let fi = 0; fi < st.frames.length; fi++) {
+    const f = st.frames[fi] as FuncState;
+    const ip = fi === st.frames.length - 1 ? pc : (st.frames[fi + 1] as FuncState).callsite;
+    const live = liveRegs[ip] as number;
+    for (let r = 0; r < 10; r++)
+      if (!(live & (1 << r)) && f.peekReg(r).type !== 'not_init') markNotInit(f.reg(r));
+    for (let spi = 0; spi < f.stack.length; spi++) if (!alive(fi, spi)) f.killSlot(spi, DEAD_TYPES);
   }
 }
 
-/** propagate_liveness: `cur` was pruned against `old`, so what old's paths read, cur's ancestors read. */
-export function propagateLiveness(old: VState, cur: VState): void {
-  for (let fi = 0; fi < old.frames.length && fi < cur.frames.length; fi++) {
-    const stack = (old.frames[fi] as FuncState).stack;
-    for (let spi = 0; spi < stack.length; spi++) {
-      if (!((stack[spi] as StackSlot).live & LIVE_READ)) continue;
-      for (let cp = cur.parent; cp; cp = cp.parent) {
-        const ps = cp.state.frames[fi]?.stack[spi];
-        if (!ps || ps.live & LIVE_READ) break;
-        ps.live |= LIVE_READ;
-      }
-    }
-  }
-}
-
-/** A new kept state became `st`'s parent: writes since then are counted afresh (is_state_visited). */
-export function clearWriteMarks(st: VState): void {
-  for (const f of st.frames) for (const s of f.stack) s.live = 0;
+/** same_callsites: the two states are in the same chain of calls. */
+export function sameCallsites(a: VState, b: VState): boolean {
+  if (a.frames.length !== b.frames.length) return false;
+  for (let i = 0; i < a.frames.length; i++)
+    if ((a.frames[i] as FuncState).callsite !== (b.frames[i] as FuncState).callsite) return false;
+  return true;
 }

@@ -30,6 +30,8 @@ export interface ProgramVerdict {
   insnsProcessed: number;
   error?: VerifierError;
   statesExplored?: number;
+  /** The most states kept for pruning at one time (the kernel's peak_states). */
+  peakStates?: number;
 }
 
 export interface VerifyReport {
@@ -41,4 +43,6 @@ export interface VerifyOptions {
   program?: string;
   /** Processed-instruction limit (default 1_000_000, the kernel's BPF_COMPLEXITY_LIMIT_INSNS). */
   insnLimit?: number;
+  /** Called with each instruction the walk processes (per-instruction counts for a measuring tool). */
+  onInsn?: (pc: number) => void;
 }

@@ -114,6 +114,7 @@ export function verifyProgram(p: ProgramInput, opts: VerifyOptions & { gpl?: boo
     globalFuncs: p.globalFuncs ?? new Map(),
     calledGlobals: [],
     ...(p.btf ? { btf: p.btf } : {}),
+    onInsn: opts.onInsn,
   };
   const kfuncs: string[] = [];
   p.insns.forEach((_, pc) => {
@@ -127,10 +128,16 @@ export function verifyProgram(p: ProgramInput, opts: VerifyOptions & { gpl?: boo
   // do_check_subprogs: each global sub-program the program calls, on its own.
   for (let k = 0; !res.error && k < env.calledGlobals.length; k++) {
     const sub = doCheck(env, limit, env.calledGlobals[k], res.processed);
-    res = { ...sub, states: res.states + sub.states };
+    res = { ...sub, states: res.states + sub.states, peak: Math.max(res.peak, sub.peak) };
   }
   if (!res.error)
-    return { ...base, verdict: 'accepted', insnsProcessed: res.processed, statesExplored: res.states };
+    return {
+      ...base,
+      verdict: 'accepted',
+      insnsProcessed: res.processed,
+      statesExplored: res.states,
+      peakStates: res.peak,
+    };
   const steps: BranchStep[] = [];
   for (let s = res.error.path; s; s = s.prev) {
     const src = p.sourceOf(s.insn);
