@@ -1,24 +1,24 @@
-// The main walk (verifier.c do_check, is_state_visited, push_stack/pop_stack, check_func_call,
-// prepare_func_exit, check_ld_imm): every path from the entry, instruction by instruction, with
+// The main walk (verifier.c do_check, is_state_visited, push_stack/pop_stack, check_ld_imm;
+// calls and exits in funcCall.ts): every path from the entry, instruction by instruction, with
 // states kept at prune points so that a path covered by an explored one stops early.
 import * as I from '../vm/isa';
 import type { Insn } from '../vm/isa';
 import { checkAluOp, readReg, writeReg } from './aluOp';
-import { callbackArgs, callbackState, checkCallbackReturn } from './callbacks';
+import { callbackArgs, callbackState } from './callbacks';
 import { isCall, isExit, isPseudoCall, jaOffset, PRUNE_CALLBACK } from './cfg';
 import { checkCondJmp } from './condJmp';
 import { fail, regTypeStr, VerifyFail } from './env';
 import type { VerifierEnv } from './env';
 import { checkHelperCall } from './helperCall';
 import { checkKfuncCall } from './kfuncs';
-import { checkHelperMem, checkMemAccess, checkPtrOffReg } from './memAccess';
+import { checkMemAccess } from './memAccess';
 import type { Reg } from './regState';
-import { isNullReg, markKnownP, markNotInit, markRegKnown, markUnknown, Reg as RegClass } from './regState';
+import { markKnownP, markRegKnown, markUnknown, Reg as RegClass } from './regState';
 import { toS64 } from './pair64';
 import { tnumIsConst } from './tnum';
 import type { Checkpoint, PathStep } from './state';
-import { cleanVerifierState, FuncState, MAX_CALL_FRAMES, sameCallsites, statesEqual, VState } from './state';
-import { StackLiveness, updateStackLiveness, withStackLiveness } from './liveness';
+import { cleanVerifierState, FuncState, sameCallsites, statesEqual, VState } from './state';
+import { StackLiveness, withStackLiveness } from './liveness';
 import {
   markAll,
   markAllScalarsImprecise,
@@ -26,7 +26,8 @@ import {
   propagatePrecision,
   SLOTS_PER_FRAME,
 } from './precision';
-import { checkCallWhileLocked, checkExitWhileLocked, checkGlobalCallWhileLocked } from './spinLock';
+import { checkCallWhileLocked } from './spinLock';
+import { checkExit, checkFuncCall } from './funcCall';
 
 export interface DoCheckResult {
   processed: number;
@@ -540,99 +541,6 @@ function checkLdImm(env: VerifierEnv, st: VState, insn: Insn, pc: number): void 
     d.type = 'func';
     d.memSize = t.target;
   }
-}
-
-/**
- * check_func_call: a static sub-program is verified in the caller's context; a global one only has
- * its arguments checked against its prototype (btf_check_subprog_call) and returns a scalar.
- */
-function checkFuncCall(env: VerifierEnv, st: VState, insn: Insn, pc: number): number {
-  if (st.frames.length >= MAX_CALL_FRAMES)
-    fail(`the call stack of ${st.frames.length + 1} frames is too deep !`);
-  const target = pc + insn.imm + 1;
-  const g = env.globalFuncs.get(target);
-  if (g) {
-    checkGlobalCallWhileLocked(st);
-    const num = env.cfg.subprogs.indexOf(target);
-    try {
-      g.params.forEach((p, i) => {
-        const regno = i + 1;
-        const r = st.cur.regs[regno] as Reg;
-        if (p.kind === 'scalar' && r.type !== 'scalar') fail(`R${regno} is not a scalar`);
-        if (p.kind === 'ctx') {
-          if (r.type !== 'ctx') fail(`arg#${i} expects pointer to ctx`);
-          checkPtrOffReg(r, regno, false);
-        }
-        if (p.kind === 'mem' && !isNullReg(r)) {
-          if (r.type === 'not_init') fail(`R${regno} !read_ok`);
-          checkHelperMem(st, regno, p.size, 'read', false, true);
-        }
-      });
-    } catch (e) {
-      if (e instanceof VerifyFail) e.lines.push(`Caller passes invalid args into func#${num} ('${g.name}')`);
-      throw e;
-    }
-    if (!env.calledGlobals.includes(target)) env.calledGlobals.push(target);
-    for (let r = 1; r <= 5; r++) markNotInit(st.cur.regs[r] as Reg);
-    markUnknown(st.cur.regs[0] as Reg);
-    return pc + 1;
-  }
-  const caller = st.cur;
-  const callee = new FuncState(st.frames.length, pc, target);
-  for (let r = 1; r <= 5; r++) (callee.regs[r] as Reg).assign(caller.regs[r] as Reg);
-  const fp = callee.regs[10] as Reg;
-  markUnknown(fp);
-  markRegKnown(fp, 0n);
-  fp.type = 'stack';
-  fp.frameno = callee.frameno;
-  for (let r = 0; r <= 5; r++) markNotInit(caller.regs[r] as Reg);
-  st.frames.push(callee);
-  return target;
-}
-
-/** BPF_EXIT: prepare_func_exit in a subprogram, check_return_code in the main program. */
-function checkExit(env: VerifierEnv, st: VState): number {
-  if (st.cur.callbackRange) {
-    // prepare_func_exit for a callback: its R0 is range-checked, the caller's R0 stays the helper's.
-    markPrecise(env.insns, st, 1);
-    checkCallbackReturn(st.cur.regs[0] as Reg, st.cur);
-    if (st.cur.async) return -1;
-    updateStackLiveness(st);
-    // Back to the helper call, which is checked again and schedules the callback once more: the
-    // states at the call converge (is_state_visited prunes) when more iterations change nothing.
-    const callee = st.frames.pop() as FuncState;
-    return callee.callsite;
-  }
-  if (st.frames.length > 1) {
-    // prepare_func_exit: R0 goes back as it is (a void static function leaves it unset).
-    const callee = st.cur;
-    const r0 = callee.regs[0] as Reg;
-    if (r0.type === 'stack' && r0.frameno === callee.frameno)
-      fail('cannot return stack pointer to the caller');
-    // The callee's stack is dead now: its liveness reaches the caller's instance.
-    updateStackLiveness(st);
-    st.frames.pop();
-    (st.cur.regs[0] as Reg).assign(r0);
-    return callee.callsite + 1;
-  }
-  if (st.cur.subprog !== 0) {
-    // A global sub-program's own exit (check_return_code for subprograms).
-    checkExitWhileLocked(st, 'BPF_EXIT instruction in main prog');
-    const r0 = readReg(st, 0);
-    if (r0.type !== 'scalar')
-      fail(`At subprogram exit the register R0 is not a scalar value (${regTypeStr(r0)})`);
-    return -1;
-  }
-  checkExitWhileLocked(st, 'BPF_EXIT instruction in main prog');
-  if (st.refs.length) {
-    const r = st.refs[0] as { id: number; insn: number };
-    fail(
-      `Unreleased reference id=${r.id} alloc_insn=${r.insn}`,
-      'BPF_EXIT instruction in main prog would lead to reference leak',
-    );
-  }
-  readReg(st, 0);
-  return -1;
 }
 
 export { isCall, isExit };
