@@ -20,6 +20,7 @@ export async function pickGlobals(
     title: 'Set globals before the run? (pick none to run with the defaults)',
     canPickMany: true,
     matchOnDescription: true,
+    ignoreFocusOut: true,
   });
   if (!picked) return undefined;
   const values: Record<string, string> = {};
@@ -27,6 +28,7 @@ export async function pickGlobals(
     const value = await vscode.window.showInputBox({
       title: `${g.name} (${g.type})`,
       value: globalValueText(g),
+      ignoreFocusOut: true,
       prompt: hint(g),
       validateInput: (text) => {
         try {

@@ -80,6 +80,9 @@ async function objectBytes(uri: vscode.Uri, token: vscode.CancellationToken): Pr
   return r.object;
 }
 
+// Every pick of this command keeps its place when the focus moves (ignoreFocusOut): started from the
+// walkthrough, the page marks the step done and re-renders as the command runs, which took the focus
+// and closed the frame pick under the user (the editor tier's 90-walkthrough saw it twice).
 async function pickProgram(
   programs: readonly XdpProgram[],
   wanted: string | undefined,
@@ -88,7 +91,7 @@ async function pickProgram(
   if (programs.length <= 1) return programs[0];
   const pick = await vscode.window.showQuickPick(
     programs.map((p) => ({ label: p.name, description: `SEC("${p.section}")`, prog: p })),
-    { title: 'Run which XDP program?' },
+    { title: 'Run which XDP program?', ignoreFocusOut: true },
   );
   return pick?.prog;
 }
@@ -101,7 +104,10 @@ async function pickFrame(): Promise<{ frame: Uint8Array; what: string } | undefi
     { label: 'Frame from a pcap file…', detail: 'Pick one frame of a capture (tcpdump -w)', kind2: 'pcap' },
     { label: 'Frame file…', detail: 'A raw frame starting at the Ethernet header (.bin)', kind2: 'raw' },
   ];
-  const pick = await vscode.window.showQuickPick(items, { title: 'Run on which frame?' });
+  const pick = await vscode.window.showQuickPick(items, {
+    title: 'Run on which frame?',
+    ignoreFocusOut: true,
+  });
   if (!pick) return undefined;
   if (pick.spec) return { frame: buildFrame(pick.spec), what: `${pick.label} (${pick.detail ?? ''})` };
   const pcap = pick.kind2 === 'pcap';
@@ -127,7 +133,7 @@ async function pickFrame(): Promise<{ frame: Uint8Array; what: string } | undefi
             frames
               .slice(0, 500)
               .map((f, i) => ({ label: `#${i + 1}`, description: describeFrame(f).text, i })),
-            { title: `Which frame of ${frames.length}?`, matchOnDescription: true },
+            { title: `Which frame of ${frames.length}?`, matchOnDescription: true, ignoreFocusOut: true },
           )
         )?.i;
   if (which === undefined) return undefined;
@@ -149,7 +155,7 @@ async function pickMaps(obj: LoadedObject): Promise<{ file?: vscode.Uri } | unde
         file: true,
       },
     ],
-    { title: 'Maps for this run' },
+    { title: 'Maps for this run', ignoreFocusOut: true },
   );
   if (!pick) return undefined;
   if (!pick.file) return {};
@@ -317,7 +323,7 @@ async function programOfWorkspace(): Promise<vscode.Uri | undefined> {
   if (found.length <= 1) return found[0];
   const pick = await vscode.window.showQuickPick(
     found.map((u) => ({ label: vscode.workspace.asRelativePath(u), uri: u })),
-    { placeHolder: 'Program to run' },
+    { placeHolder: 'Program to run', ignoreFocusOut: true },
   );
   return pick?.uri;
 }
