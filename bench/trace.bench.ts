@@ -3,7 +3,8 @@
 import { performance } from 'node:perf_hooks';
 import { checkCaptureFile, type CaptureFile } from '../src/core/trace/captureFile';
 import { summarize } from '../src/core/trace/summary';
-import { formatEvent, parsePerfScript, type XdpEvent } from '../src/core/trace/tracepoints';
+import { formatEvent, type XdpEvent } from '../src/core/trace/tracepoints';
+import { parsePerfScript } from '../src/core/trace/perfScriptParse';
 
 export interface BenchRow {
   name: string;

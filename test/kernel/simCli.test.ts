@@ -12,7 +12,7 @@ import { main } from '../../src/cli/main';
 import { buildFrame } from '../../src/core/packet/frameBuilder';
 import { PcapWriter, readPcap } from '../../src/core/packet/pcap';
 import { summarize } from '../../src/core/trace/summary';
-import { parsePerfScript } from '../../src/core/trace/tracepoints';
+import { parsePerfScript } from '../../src/core/trace/perfScriptParse';
 import { hasTool } from './lib/exec';
 
 const root = path.resolve(import.meta.dirname, '../..');

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { PcapWriter, readPcap } from '../../src/core/packet/pcap';
-import { parsePerfScript } from '../../src/core/trace/tracepoints';
+import { parsePerfScript } from '../../src/core/trace/perfScriptParse';
 import { runScenarioForView } from '../../src/extension/visualizer/runner';
 import { visModel, visualizerProtocol } from '../../src/protocol/visualizer';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parsePerfScript, parsePerfScriptLine } from './tracepoints';
+import { parsePerfScript, parsePerfScriptLine } from './perfScriptParse';
 
 /** What the regex path alone makes of one line (the reference the in-place scanner must match). */
 function reference(line: string): unknown {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { explainErrno, errnoName } from './errnos';
 import { checkSummary, mergeSummary, summarize } from './summary';
-import { parsePerfScript } from './tracepoints';
+import { parsePerfScript } from './perfScriptParse';
 
 const capture = `
  ping 1 [000] 1.000001: xdp:xdp_redirect_err: prog_id=5 action=REDIRECT ifindex=5001 to_ifindex=5003 err=-95 map_id=9 map_index=0

@@ -3,15 +3,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import {
-  formatEvent,
-  formatEventFields,
-  parsePerfScript,
-  parsePerfScriptLine,
-  TraceParseError,
-  tracepoints,
-  type XdpEvent,
-} from './tracepoints';
+import { formatEvent, formatEventFields, tracepoints, type XdpEvent } from './tracepoints';
+import { parsePerfScript, parsePerfScriptLine, TraceParseError } from './perfScriptParse';
 
 const i32 = fc.integer({ min: -0x80000000, max: 0x7fffffff });
 const u32 = fc.integer({ min: 0, max: 0xffffffff });

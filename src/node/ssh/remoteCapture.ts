@@ -6,7 +6,8 @@ import { BpftraceStream, buildBpftraceScript, type BpftraceSnapshot } from '../.
 import { cannotCapture, hostProbeScript, parseHostProbe, type HostProbe } from '../../core/trace/hostProbe';
 import { addProgramEvent, type ProgramTable } from '../../core/trace/programCounts';
 import { emptySummary, summarize, type XdpSummary } from '../../core/trace/summary';
-import { parsePerfScriptLine, TraceParseError, type XdpEvent } from '../../core/trace/tracepoints';
+import { type XdpEvent } from '../../core/trace/tracepoints';
+import { parsePerfScriptLine, TraceParseError } from '../../core/trace/perfScriptParse';
 import { shJoin } from './shellQuote';
 import { runRemoteScript, sshFailure, startRemoteScript, type SshOptions } from './sshSession';
 import { targetLabel, type SshTarget } from './sshTarget';

@@ -13,7 +13,7 @@ import { chromium, type Browser } from 'playwright-core';
 import type { CaptureFile } from '../../core/trace/captureFile';
 import { fleetMerged } from '../../core/trace/fleetSummary';
 import { summarize } from '../../core/trace/summary';
-import { parsePerfScript } from '../../core/trace/tracepoints';
+import { parsePerfScript } from '../../core/trace/perfScriptParse';
 import { captureHtml } from '../../extension/capture/captureHtml';
 import type { CaptureViewState } from '../../protocol/capture';
 
