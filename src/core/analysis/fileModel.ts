@@ -4,15 +4,15 @@
 import type { Node, Tree } from 'web-tree-sitter';
 import { helperByName } from '../bpf/helperCatalog';
 import type { HelperInfo } from '../bpf/helperCatalog';
-import { mapTypeByName, mapTypeByValue } from '../bpf/mapTypes';
 import type { MapTypeInfo } from '../bpf/mapTypes';
 import { xdpSecInfo } from '../bpf/secNames';
 import type { SecName } from '../bpf/secNames';
 import { evalConst, evalConstText } from './constEval';
 import { layoutStruct, sizeOfType } from './cTypes';
 import type { StructLayout } from './cTypes';
-import type { MapAttrMark, MaskedSource, SecMark } from './maskMacros';
+import type { MaskedSource, SecMark } from './maskMacros';
 import { LineIndex } from './textPositions';
+import { btfMap, legacyMap, marksWithin } from './mapDecls';
 
 export interface Span {
   readonly start: number;
@@ -183,24 +183,6 @@ function inactiveSpans(
     }
   };
   visit(root.namedChildren);
-  return out;
-}
-
-/** The marks inside [start, end): `marks` are in text order (maskMacros finds them left to right). */
-function marksWithin(marks: readonly MapAttrMark[], start: number, end: number): MapAttrMark[] {
-  let lo = 0;
-  let hi = marks.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if ((marks[mid]?.start ?? Infinity) < start) lo = mid + 1;
-    else hi = mid;
-  }
-  const out: MapAttrMark[] = [];
-  for (let i = lo; i < marks.length; i++) {
-    const m = marks[i];
-    if (!m || m.start >= end) break;
-    if (m.end <= end) out.push(m);
-  }
   return out;
 }
 
@@ -466,95 +448,5 @@ export function buildFileModel(source: MaskedSource, original: string, tree: Tre
       }
       return identifiers;
     },
-  };
-}
-
-function numberOf(
-  text: string,
-  constants: ReadonlyMap<string, bigint>,
-  structs: ReadonlyMap<string, StructLayout> = new Map(),
-): number | undefined {
-  const v = evalConstText(text, constants, (t) => sizeOfType(t, structs));
-  return v === undefined ? undefined : Number(v);
-}
-
-function mapTypeOf(
-  text: string | undefined,
-  constants: ReadonlyMap<string, bigint>,
-): MapTypeInfo | undefined {
-  if (!text) return undefined;
-  const byName = mapTypeByName(text.trim());
-  if (byName) return byName;
-  const n = numberOf(text, constants);
-  return n === undefined ? undefined : mapTypeByValue(n);
-}
-
-function btfMap(
-  nameNode: Node,
-  decl: Node,
-  sec: SecMark | undefined,
-  marks: readonly MapAttrMark[],
-  constants: ReadonlyMap<string, bigint>,
-  structs: ReadonlyMap<string, StructLayout>,
-): MapInfo {
-  const attrs = new Map<string, MapAttr>();
-  for (const m of marks) attrs.set(m.key, { value: m.value, span: { start: m.valueStart, end: m.valueEnd } });
-  const type = mapTypeOf(attrs.get('type')?.value, constants);
-  const keyType = attrs.get('key')?.value;
-  const valueType = attrs.get('value')?.value;
-  const keySize =
-    keyType !== undefined
-      ? sizeOfType(keyType, structs)
-      : numberOf(attrs.get('key_size')?.value ?? '', constants, structs);
-  const valueSize =
-    valueType !== undefined
-      ? sizeOfType(valueType, structs)
-      : numberOf(attrs.get('value_size')?.value ?? '', constants, structs);
-  const maxEntries = numberOf(attrs.get('max_entries')?.value ?? '', constants);
-  return {
-    name: nameNode.text,
-    nameSpan: spanOf(nameNode),
-    span: spanOf(decl),
-    style: 'btf',
-    sec,
-    attrs,
-    type,
-    keySize,
-    valueSize,
-    maxEntries,
-  };
-}
-
-function legacyMap(
-  nameNode: Node,
-  decl: Node,
-  sec: SecMark | undefined,
-  init: Node,
-  constants: ReadonlyMap<string, bigint>,
-): MapInfo {
-  const attrs = new Map<string, MapAttr>();
-  for (const p of init.namedChildren) {
-    if (p?.type !== 'initializer_pair') continue;
-    const field =
-      p.childForFieldName('designator')?.text.replace(/^\./, '') ??
-      p.namedChildren[0]?.text.replace(/^\./, '');
-    const value = p.childForFieldName('value');
-    if (field && value) attrs.set(field, { value: value.text, span: spanOf(value) });
-  }
-  const type = mapTypeOf(attrs.get('type')?.value, constants);
-  const keySize = numberOf(attrs.get('key_size')?.value ?? '', constants);
-  const valueSize = numberOf(attrs.get('value_size')?.value ?? '', constants);
-  const maxEntries = numberOf(attrs.get('max_entries')?.value ?? '', constants);
-  return {
-    name: nameNode.text,
-    nameSpan: spanOf(nameNode),
-    span: spanOf(decl),
-    style: 'legacy',
-    sec,
-    attrs,
-    type,
-    keySize,
-    valueSize,
-    maxEntries,
   };
 }
