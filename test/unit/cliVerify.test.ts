@@ -149,3 +149,55 @@ test('run and simulate: a program the verifier rejects still runs, with one warn
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('verify FILE.c -D: a macro picks the configuration clang compiles (#ifdef knobs), as clang -D does', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xdp-lab-verify-D-'));
+  try {
+    const src = path.join(dir, 'knob.bpf.c');
+    fs.writeFileSync(
+      src,
+      [
+        '#include <linux/bpf.h>',
+        '#include <linux/if_ether.h>',
+        '#include <linux/ip.h>',
+        '#include <bpf/bpf_helpers.h>',
+        'SEC("xdp")',
+        'int xdp_knob(struct xdp_md *ctx)',
+        '{',
+        '\tvoid *data = (void *)(long)ctx->data, *data_end = (void *)(long)ctx->data_end;',
+        '\tstruct iphdr *iph = data + sizeof(struct ethhdr);',
+        '\tif (data + sizeof(struct ethhdr) > data_end)',
+        '\t\treturn XDP_DROP;',
+        '#ifdef CHECK_IPH',
+        '\tif ((void *)(iph + 1) > data_end)',
+        '\t\treturn XDP_DROP;',
+        '#endif',
+        '\treturn iph->ttl > TTL_MIN ? XDP_PASS : XDP_DROP;',
+        '}',
+        'char LICENSE[] SEC("license") = "GPL";',
+        '',
+      ].join('\n'),
+    );
+    const without = cli(src, '-DTTL_MIN=1', '--json');
+    assert.equal(without.status, 1, without.stderr);
+    const w = JSON.parse(without.stdout) as VerifyReport;
+    assert.match(w.programs[0]?.error?.message ?? '', /^invalid access to packet/);
+    assert.equal(w.programs[0]?.error?.line, 16);
+    const withCheck = cli(src, '-D', 'CHECK_IPH', '--define', 'TTL_MIN=1');
+    assert.equal(withCheck.status, 0, withCheck.stdout + withCheck.stderr);
+    assert.match(withCheck.stdout, /^xdp_knob \(xdp\): accepted/m);
+    // Without TTL_MIN clang itself refuses: its error is bad input, exit 2.
+    const undef = cli(src);
+    assert.equal(undef.status, 2);
+    assert.match(undef.stderr, /TTL_MIN/);
+    // A malformed macro or -D on an object is a usage error naming it.
+    const bad = cli(src, '-D', '1X=2');
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /-D '1X=2' is not NAME or NAME=VALUE/);
+    const onObj = cli(obj('accept_iph_check'), '-DX');
+    assert.equal(onObj.status, 2);
+    assert.match(onObj.stderr, /-D applies to compiling a \.c file/);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -69,10 +69,12 @@ export async function objectBytes(
   file: string,
   includes: readonly string[],
   signal: AbortSignal,
+  defines: readonly string[] = [],
 ): Promise<Uint8Array> {
   if (!file.endsWith('.c')) return readInput(file, 'object');
   try {
-    return (await compileBpfC(file, { includePaths: includes, signal })).object;
+    const extraArgs = defines.map((d) => `-D${d}`);
+    return (await compileBpfC(file, { includePaths: includes, signal, extraArgs })).object;
   } catch (e) {
     if (e instanceof ClangMissingError) throw usageError('clang', e.message);
     if (e instanceof ClangFailedError)

@@ -1,4 +1,4 @@
-// `xdp-lab verify OBJ|FILE.c [--prog NAME] [-I DIR]… [--json] [--kernel]` (cli.md "verify"): our own
+// `xdp-lab verify OBJ|FILE.c [--prog NAME] [-I DIR]… [-D NAME[=VALUE]]… [--json] [--kernel]` (cli.md "verify"): our own
 // verifier's verdict per XDP program (core/verifier), or with --kernel the running kernel's, same shape.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -19,11 +19,13 @@ import { objectBytes } from './run';
 
 const NAME = 'verify';
 const USAGE =
-  'xdp-lab verify OBJ|FILE.c [--prog NAME] [-I DIR]… [--json] [--kernel [--host [USER@]HOST[:PORT]]]\n\n' +
+  'xdp-lab verify OBJ|FILE.c [--prog NAME] [-I DIR]… [-D NAME[=VALUE]]… [--json] [--kernel [--host [USER@]HOST[:PORT]]]\n\n' +
   "Judges every XDP program of the object (a .c file is compiled first) as Linux 6.18's verifier would,\n" +
   "with no kernel: verdict, source line and message in the kernel's words, and the branches that led there.\n" +
   '  --prog NAME   only this program\n' +
   '  -I DIR        include directory for compiling a .c file (repeatable; also --include DIR)\n' +
+  '  -D NAME[=V]   a macro for compiling a .c file, as clang -D (repeatable; also --define NAME[=V]):\n' +
+  '                one configuration of a program built with #ifdef knobs\n' +
   '  --kernel      ask the running kernel instead (root): loads each program through libbpf, nothing\n' +
   '                stays loaded; prints the same shape, so the two can be diffed\n' +
   "  --host H      ask H's kernel over ssh (implies --kernel; user@host:port or a Host alias of the ssh\n" +
@@ -34,19 +36,29 @@ const USAGE =
   '\nExit 0 when every program is accepted, 1 when any is rejected, 2 for bad input or a host that\n' +
   'cannot be asked (unreachable, refused key, no loader, not root and no sudo).';
 
-/** `-I DIR` and `-IDIR` (clang's spelling) become `--include DIR`. */
-function includeFlags(argv: readonly string[]): string[] {
+/** `-I DIR`/`-IDIR` and `-D NAME[=V]`/`-DNAME[=V]` (clang's spellings) become `--include`/`--define`. */
+function clangFlags(argv: readonly string[]): string[] {
   const out: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] as string;
-    if (a === '-I') {
-      const dir = argv[++i];
-      if (dir === undefined) throw usageError(NAME, '-I needs a directory');
-      out.push('--include', dir);
+    const long = a === '-I' ? '--include' : a === '-D' ? '--define' : undefined;
+    if (long) {
+      const v = argv[++i];
+      if (v === undefined)
+        throw usageError(NAME, a === '-I' ? '-I needs a directory' : '-D needs NAME[=VALUE]');
+      out.push(long, v);
     } else if (a.startsWith('-I') && a.length > 2) out.push('--include', a.slice(2));
+    else if (a.startsWith('-D') && a.length > 2) out.push('--define', a.slice(2));
     else out.push(a);
   }
   return out;
+}
+
+/** A macro as clang takes it: an identifier, optionally `=VALUE` (anything on one line). */
+function checkDefine(d: string): string {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*(=[^\n]*)?$/.test(d))
+    throw usageError(NAME, `-D '${d}' is not NAME or NAME=VALUE (NAME: letters, digits, _)`);
+  return d;
 }
 
 /** Human lines for one program: verdict, then `file:line: message` and the branches taken. */
@@ -73,10 +85,11 @@ export const verifyCommand: CliCommand = {
   usage: USAGE,
   async run(argv, io) {
     const args = parseArgs(
-      includeFlags(argv),
+      clangFlags(argv),
       {
         prog: 'string',
         include: 'string[]',
+        define: 'string[]',
         json: 'boolean',
         kernel: 'boolean',
         host: 'string',
@@ -89,7 +102,10 @@ export const verifyCommand: CliCommand = {
     if (extra.length) throw usageError(NAME, `one object at a time (unexpected '${extra[0]}')`);
     const program = stringOption(args, 'prog');
     const includes = (args.options.get('include') as string[] | undefined) ?? [];
-    const bytes = await objectBytes(file, includes, io.signal);
+    const defines = ((args.options.get('define') as string[] | undefined) ?? []).map(checkDefine);
+    if (defines.length && !file.endsWith('.c'))
+      throw usageError(NAME, `-D applies to compiling a .c file; ${file} is an object`);
+    const bytes = await objectBytes(file, includes, io.signal, defines);
 
     // Our verifier first: it also validates the object (a malformed ELF is bad input, exit 2).
     let report: VerifyReport & { kernel?: { release: string } };
