@@ -195,6 +195,19 @@ test('legacy bpf_map_def maps are modelled', async () => {
   );
 });
 
+test('a legacy map sized with sizeof(struct …) of the file gets the struct layout, as a BTF map does', async () => {
+  const analyzer = await testAnalyzer();
+  const a = analyzer.analyze(
+    'struct flow { unsigned int saddr, daddr; unsigned short sport, dport; unsigned char proto; };\n' +
+      'struct bpf_map_def SEC("maps") flows = {\n .type = BPF_MAP_TYPE_HASH,\n .key_size = sizeof(struct flow),\n' +
+      ' .value_size = sizeof(long),\n .max_entries = 1024,\n};\n',
+  );
+  assert.deepEqual(
+    a.model.maps.map((x) => [x.name, x.style, x.type?.value, x.keySize, x.valueSize, x.maxEntries]),
+    [['flows', 'legacy', 1, 16, 8, 1024]],
+  );
+});
+
 test('isBpfSource: *.bpf.c, bpf_helpers.h or SEC( — not other C files', () => {
   assert.equal(isBpfSource('/a/x.bpf.c', ''), true);
   assert.equal(isBpfSource('/a/x.c', '#include <bpf/bpf_helpers.h>\n'), true);

@@ -412,7 +412,7 @@ export function buildFileModel(source: MaskedSource, original: string, tree: Tre
         value?.type === 'initializer_list' &&
         (sec?.name === 'maps' || /bpf_map_def|bpf_elf_map/.test(typeNode?.text ?? ''))
       ) {
-        maps.push(legacyMap(nameNode, item, sec, value, constants));
+        maps.push(legacyMap(nameNode, item, sec, value, constants, structs));
       }
     }
   }

@@ -60,30 +60,7 @@ export function btfMap(
 ): MapInfo {
   const attrs = new Map<string, MapAttr>();
   for (const m of marks) attrs.set(m.key, { value: m.value, span: { start: m.valueStart, end: m.valueEnd } });
-  const type = mapTypeOf(attrs.get('type')?.value, constants);
-  const keyType = attrs.get('key')?.value;
-  const valueType = attrs.get('value')?.value;
-  const keySize =
-    keyType !== undefined
-      ? sizeOfType(keyType, structs)
-      : numberOf(attrs.get('key_size')?.value ?? '', constants, structs);
-  const valueSize =
-    valueType !== undefined
-      ? sizeOfType(valueType, structs)
-      : numberOf(attrs.get('value_size')?.value ?? '', constants, structs);
-  const maxEntries = numberOf(attrs.get('max_entries')?.value ?? '', constants);
-  return {
-    name: nameNode.text,
-    nameSpan: spanOf(nameNode),
-    span: spanOf(decl),
-    style: 'btf',
-    sec,
-    attrs,
-    type,
-    keySize,
-    valueSize,
-    maxEntries,
-  };
+  return mapInfo(nameNode, decl, 'btf', sec, attrs, constants, structs);
 }
 
 export function legacyMap(
@@ -92,6 +69,7 @@ export function legacyMap(
   sec: SecMark | undefined,
   init: Node,
   constants: ReadonlyMap<string, bigint>,
+  structs: ReadonlyMap<string, StructLayout> = new Map(),
 ): MapInfo {
   const attrs = new Map<string, MapAttr>();
   for (const p of init.namedChildren) {
@@ -102,20 +80,38 @@ export function legacyMap(
     const value = p.childForFieldName('value');
     if (field && value) attrs.set(field, { value: value.text, span: spanOf(value) });
   }
-  const type = mapTypeOf(attrs.get('type')?.value, constants);
-  const keySize = numberOf(attrs.get('key_size')?.value ?? '', constants);
-  const valueSize = numberOf(attrs.get('value_size')?.value ?? '', constants);
-  const maxEntries = numberOf(attrs.get('max_entries')?.value ?? '', constants);
+  return mapInfo(nameNode, decl, 'legacy', sec, attrs, constants, structs);
+}
+
+/**
+ * Type and sizes from the attributes as written: a BTF map's `key`/`value` types are laid out,
+ * `key_size`/`value_size` (both styles) evaluated, `sizeof(struct …)` included.
+ */
+function mapInfo(
+  nameNode: Node,
+  decl: Node,
+  style: MapInfo['style'],
+  sec: SecMark | undefined,
+  attrs: ReadonlyMap<string, MapAttr>,
+  constants: ReadonlyMap<string, bigint>,
+  structs: ReadonlyMap<string, StructLayout>,
+): MapInfo {
+  const size = (typeAttr: string, sizeAttr: string): number | undefined => {
+    const t = attrs.get(typeAttr)?.value;
+    return t !== undefined
+      ? sizeOfType(t, structs)
+      : numberOf(attrs.get(sizeAttr)?.value ?? '', constants, structs);
+  };
   return {
     name: nameNode.text,
     nameSpan: spanOf(nameNode),
     span: spanOf(decl),
-    style: 'legacy',
+    style,
     sec,
     attrs,
-    type,
-    keySize,
-    valueSize,
-    maxEntries,
+    type: mapTypeOf(attrs.get('type')?.value, constants),
+    keySize: size('key', 'key_size'),
+    valueSize: size('value', 'value_size'),
+    maxEntries: numberOf(attrs.get('max_entries')?.value ?? '', constants),
   };
 }
