@@ -4,12 +4,13 @@
 // item 8), the timeline's run step — and the run cap that turns an XDP_TX/redirect loop into a
 // warning instead of a hang.
 import type { ProgramFault, XdpProgramHandle, XdpRunContext } from '../vm/xdpRun';
+import { SimEntry } from '../vm/simEntry';
 import { XdpProgram } from '../vm/xdpProgram';
 import type { NetContext } from './netContext';
 import { RedirectInfo } from './redirectInfo';
 import { RedirectMissCounter, RedirectMissSlot } from './redirectMiss';
 import type { SimDevice } from './simDevice';
-import type { SimFrame } from './simFrame';
+import { frameWritten, type SimFrame } from './simFrame';
 import { FAULT, type ProgramHook, type SimHost } from './simHost';
 import { XDP_REDIRECT } from './xdpAction';
 import { XdpDispatcher } from './xdpDispatcher';
@@ -35,10 +36,27 @@ export class ProgramRunner {
     miss: this.missSlot,
   };
 
+  /** Each program's own VM entry (simEntry.ts), and the last one used (most runs repeat it). */
+  private readonly entries = new Map<XdpProgram, SimEntry>();
+  private lastEntry: SimEntry | undefined;
+
   constructor(
     private readonly host: SimHost,
     private readonly mapNames: Map<number, string>,
   ) {}
+
+  /** Makes the entries of the devices' programs before the first frame (see Simulator's constructor). */
+  prepare(devices: readonly SimDevice[]): void {
+    for (const d of devices)
+      if (d.prog instanceof XdpProgram && d.constVerdict < 0 && !this.entries.has(d.prog))
+        this.entries.set(d.prog, new SimEntry(d.prog));
+  }
+
+  private entryOf(prog: XdpProgram): SimEntry {
+    let e = this.entries.get(prog);
+    if (e === undefined) this.entries.set(prog, (e = new SimEntry(prog)));
+    return (this.lastEntry = e);
+  }
 
   /** `n` runs at once (a constant-verdict poll): false, counting none, when they would cross the cap. */
   takeRuns(n: number): boolean {
@@ -76,15 +94,21 @@ export class ProgramRunner {
     // no map, packet or redirect-info access to miss, and it cannot fault.
     if (prog === dev.prog && dev.constVerdict >= 0) action = dev.constVerdict;
     else if (prog instanceof XdpProgram) {
-      action = prog.runAction(frame.buf, rc) >>> 0;
-      fault = prog.takeFault();
+      const last = this.lastEntry;
+      const entry = last !== undefined && last.prog === prog ? last : this.entryOf(prog);
+      action = entry.run(frame.buf, rc);
+      fault = entry.fault;
+      // A run that wrote its frame (or moved its window): a recycled frame's page is refilled.
+      if (entry.wrote) frameWritten(frame);
     } else if (prog instanceof XdpDispatcher) {
       action = prog.runAction(frame.buf, rc) >>> 0;
       fault = prog.takeFault();
+      frameWritten(frame);
     } else {
       const r = prog.run(frame.buf, rc);
       action = r.action >>> 0;
       fault = r.fault;
+      frameWritten(frame);
     }
     if (fault) {
       if (!this.warnedFaults.has(prog.id)) {

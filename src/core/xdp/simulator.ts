@@ -70,7 +70,7 @@ export class Simulator implements SimHost {
   private readonly xsks = new Map<string, XskSocket>();
   private readonly cpumapTargets = new Map<CpumapEntry, CpumapTarget>();
   /** Device bulk queues at [device slot × cpus + CPU] (one flat array: no second lookup per frame). */
-  private readonly devQueues: (DevBulkQueue | undefined)[];
+  private readonly devQueues: DevBulkQueue[];
   private readonly cpus: number;
   private readonly extraQueues = new Map<string, DevBulkQueue>();
   /** Devices in the order they first got a verdict (the order finish() folds them in). */
@@ -111,9 +111,15 @@ export class Simulator implements SimHost {
     for (const x of xsks) this.xsks.set(x.name, x);
     const cpus = topology.cpus;
     this.cpus = cpus;
-    this.devQueues = new Array<DevBulkQueue | undefined>(devices.length * cpus).fill(undefined);
+    // Every (device, CPU) bulk queue made now, not on a device's first redirect: a path a run takes
+    // only at its start is one V8's optimised code of an earlier run never saw (it allocates
+    // feedback lazily), and taking it deoptimises the whole per-frame path.
+    this.devQueues = [];
+    for (const d of devices)
+      for (let cpu = 0; cpu < cpus; cpu++) this.devQueues.push(new DevBulkQueue(d, cpu));
     this.rx = new NetRxAction(this, cpus);
     this.runner = new ProgramRunner(this, mapNames);
+    this.runner.prepare(devices);
     this.maxRunsPerFrame = options.maxRunsPerFrame ?? 1000;
     this.maxSteps = options.maxSteps ?? 0;
     this.recording = this.maxSteps > 0;
