@@ -58,6 +58,64 @@ export class ProgramRunner {
     return (this.lastEntry = e);
   }
 
+  /**
+   * The entry of `dev`'s native program when it runs in the VM (an XdpProgram that is not a constant
+   * verdict): the receive loop then calls runNative per frame instead of run.
+   */
+  nativeEntry(dev: SimDevice): SimEntry | undefined {
+    const p = dev.prog;
+    return p instanceof XdpProgram && p === dev.nativeProg && dev.constVerdict < 0
+      ? this.entries.get(p)
+      : undefined;
+  }
+
+  /**
+   * run() at the native hook for a program with an entry while no timeline is recorded: the same
+   * run context, cap, fault warning, counts and redirect-map miss, without the dispatch on the
+   * program's kind.
+   */
+  runNative(
+    entry: SimEntry,
+    ctx: NetContext,
+    name: string,
+    dev: SimDevice,
+    frame: SimFrame,
+    rxQueueIndex: number,
+  ): number {
+    if (++this.runs > this.runLimit) throw new SimulationLimit();
+    const rc = this.runCtx;
+    rc.ingressIfindex = dev.ifindex;
+    rc.rxQueueIndex = rxQueueIndex;
+    rc.egressIfindex = 0;
+    rc.cpu = ctx.cpu;
+    rc.redirect = ctx.ri;
+    const miss = this.missSlot;
+    miss.missed = false;
+    let action = entry.run(frame.buf, rc);
+    if (entry.wrote) frameWritten(frame);
+    const fault = entry.fault;
+    if (fault !== undefined) {
+      this.warnFault(entry.prog, name, fault);
+      action = FAULT;
+    }
+    dev.counters.xdpRx++;
+    if (action !== FAULT) this.host.countAction(dev, action);
+    if (miss.missed && action === miss.fallback) {
+      this.host.summary.redirectMisses ??= this.misses.summary;
+      this.misses.count(dev.name, name, miss);
+    }
+    return action;
+  }
+
+  /** The run's warning, once per program: a fault the verifier would have refused the program for. */
+  private warnFault(prog: XdpProgramHandle, name: string, fault: ProgramFault): void {
+    if (this.warnedFaults.has(prog.id)) return;
+    this.warnedFaults.add(prog.id);
+    this.host.summary.warnings.push(
+      `program '${name}' faulted (pc ${fault.pc}${fault.line ? `, ${fault.line}` : ''}: ${fault.message}); the kernel's verifier would refuse it — such frames are dropped`,
+    );
+  }
+
   /** `n` runs at once (a constant-verdict poll): false, counting none, when they would cross the cap. */
   takeRuns(n: number): boolean {
     if (this.runs + n > this.runLimit) return false;
@@ -111,12 +169,7 @@ export class ProgramRunner {
       frameWritten(frame);
     }
     if (fault) {
-      if (!this.warnedFaults.has(prog.id)) {
-        this.warnedFaults.add(prog.id);
-        host.summary.warnings.push(
-          `program '${name}' faulted (pc ${fault.pc}${fault.line ? `, ${fault.line}` : ''}: ${fault.message}); the kernel's verifier would refuse it — such frames are dropped`,
-        );
-      }
+      this.warnFault(prog, name, fault);
       action = FAULT;
     }
     if (hook === 'native' || hook === 'generic') {

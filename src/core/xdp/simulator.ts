@@ -12,6 +12,7 @@ import { describeFrame } from '../packet/frameDecoder';
 import { errnoName } from '../trace/errnos';
 import { addAction, emptySummary } from '../trace/summary';
 import type { CpumapEntry } from '../maps/cpumap';
+import type { SimEntry } from '../vm/simEntry';
 import type { XdpProgramHandle } from '../vm/xdpRun';
 import { constantVerdict } from './constantVerdict';
 import { CpumapTarget } from './cpumapTarget';
@@ -321,6 +322,21 @@ export class Simulator implements SimHost {
     egressIfindex: number,
   ): number {
     return this.runner.run(ctx, prog, name, hook, dev, frame, ingressIfindex, rxQueueIndex, egressIfindex);
+  }
+
+  nativeEntry(dev: SimDevice): SimEntry | undefined {
+    return this.runner.nativeEntry(dev);
+  }
+
+  runNative(
+    entry: SimEntry,
+    ctx: NetContext,
+    name: string,
+    dev: SimDevice,
+    frame: SimFrame,
+    rxQueue: number,
+  ): number {
+    return this.runner.runNative(entry, ctx, name, dev, frame, rxQueue);
   }
 
   takeRuns(n: number): boolean {
