@@ -1,6 +1,7 @@
 // The simulator's frames and their pages, recycled (the page_pool of a driver's rx ring, in spirit):
 // a frame whose journey ended is kept with its page and refilled for a later frame, so a long run
 // allocates (and collects) no frame object or 4 KiB page per frame.
+import { objectArray } from './objectArray';
 import { BufferPool, makeBuffer, MAX_LINEAR, refillBuffer, type SimFrame } from './simFrame';
 
 /** Freed frame objects kept for reuse (with their pages). */
@@ -11,7 +12,7 @@ export class FramePool {
   readonly pages = new BufferPool();
   /** Freed frames, a stack in free[0..count): slots are kept, because an array popped empty and
    *  pushed full again per burst has its backing store shrunk and regrown by V8. */
-  private readonly free: (SimFrame | undefined)[] = [];
+  private readonly free: (SimFrame | undefined)[] = objectArray<SimFrame>();
   private count = 0;
 
   /** Frame `id` carrying `bytes`: a freed frame object and its page when one is there. */

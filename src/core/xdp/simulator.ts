@@ -21,6 +21,7 @@ import { FramePool } from './framePool';
 import { testRunBatch } from './liveTestRun';
 import { NetContext } from './netContext';
 import { NetRxAction } from './netRxAction';
+import { objectArray } from './objectArray';
 import { ProgramRunner, SimulationLimit } from './progRun';
 import type { SimDevice, VethRxQueue } from './simDevice';
 import { type BufferPool, frameBytes, type SimFrame } from './simFrame';
@@ -75,7 +76,7 @@ export class Simulator implements SimHost {
   private readonly cpus: number;
   private readonly extraQueues = new Map<string, DevBulkQueue>();
   /** Devices in the order they first got a verdict (the order finish() folds them in). */
-  private readonly verdictOrder: SimDevice[] = [];
+  private readonly verdictOrder = objectArray<SimDevice>();
   private readonly frames = new FramePool();
   /** The pages of frames re-laid out go back here (relayout). */
   readonly pool: BufferPool = this.frames.pages;
@@ -88,7 +89,7 @@ export class Simulator implements SimHost {
   private readonly injectWhere: Where = { id: 0, cpu: 0 };
   private nextContext = 1;
   /** Closed contexts, reused by openContext. */
-  private readonly freeContexts: NetContext[] = [];
+  private readonly freeContexts = objectArray<NetContext>();
   private nextFrame = 1;
   private readonly maxSteps: number;
   private readonly onTransmit: ((device: string, frame: Uint8Array) => void) | undefined;
