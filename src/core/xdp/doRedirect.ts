@@ -8,7 +8,7 @@ import type { DevmapEntry } from '../maps/devmap';
 import type { XskmapEntry } from '../maps/xskmap';
 import type { XdpProgramHandle } from '../vm/xdpRun';
 import { cpuMapEnqueue } from './cpumapRedirect';
-import { devEnqueue, devEnqueueMulti, type DevmapLike } from './devmapRedirect';
+import { bqEnqueue, checkNativeTarget, devEnqueue, devEnqueueMulti, type DevmapLike } from './devmapRedirect';
 import type { NetContext } from './netContext';
 import { IFINDEX_MAP_ID } from './redirectInfo';
 import { index32, traceRedirect } from './redirectTrace';
@@ -25,6 +25,44 @@ import {
   MAP_TYPE_DEVMAP_HASH,
   MAP_TYPE_XSKMAP,
 } from './xdpAction';
+
+/**
+ * xdp_do_redirect for a native program's frame, its commonest case first — a DEVMAP / DEVMAP_HASH
+ * unicast hit on a device that takes the frame, no timeline, events only counted (the per-frame
+ * path of a long run): the same steps as xdpDoRedirect (the record's map fields cleared,
+ * bq_enqueue, xdp_redirect counted after the enqueue) without its general dispatch. Anything else
+ * — checked before anything is changed — goes to xdpDoRedirect.
+ */
+export function xdpDoRedirectFast(
+  host: SimHost,
+  ctx: NetContext,
+  dev: SimDevice,
+  frame: SimFrame,
+  prog: XdpProgramHandle,
+  rxQueue: number,
+): number {
+  const ri = ctx.ri.touch();
+  const mapType = ri.mapType;
+  if (
+    (mapType === MAP_TYPE_DEVMAP || mapType === MAP_TYPE_DEVMAP_HASH) &&
+    ri.map === undefined &&
+    !host.recording &&
+    !host.trace.wanted &&
+    canConvertToFrame(frame)
+  ) {
+    const entry = ri.tgtValue as DevmapEntry;
+    const to = host.findDevice(entry.ifindex);
+    if (to !== undefined && checkNativeTarget(to, frame) === 0) {
+      ri.mapId = 0;
+      ri.flags = 0;
+      ri.mapType = 0;
+      bqEnqueue(host, ctx, to, frame, dev, entry.prog);
+      host.trace.countRedirect(dev.ifindex, entry.ifindex);
+      return 0;
+    }
+  }
+  return xdpDoRedirect(host, ctx, dev, frame, prog, rxQueue);
+}
 
 /** xdp_do_redirect (native): returns 0 or a negative errno; the caller drops the frame on error. */
 export function xdpDoRedirect(

@@ -1,7 +1,8 @@
 // The simulator's frames and their pages, recycled (the page_pool of a driver's rx ring, in spirit):
 // a frame whose journey ended is kept with its page and refilled for a later frame, so a long run
 // allocates (and collects) no frame object or 4 KiB page per frame.
-import { BufferPool, makeBuffer, refillBuffer, type SimFrame } from './simFrame';
+import { objectArray } from './objectArray';
+import { BufferPool, makeBuffer, MAX_LINEAR, refillBuffer, type SimFrame } from './simFrame';
 
 /** Freed frame objects kept for reuse (with their pages). */
 const FRAME_POOL_MAX = 4096;
@@ -11,22 +12,26 @@ export class FramePool {
   readonly pages = new BufferPool();
   /** Freed frames, a stack in free[0..count): slots are kept, because an array popped empty and
    *  pushed full again per burst has its backing store shrunk and regrown by V8. */
-  private readonly free: (SimFrame | undefined)[] = [];
+  private readonly free: (SimFrame | undefined)[] = objectArray<SimFrame>();
   private count = 0;
 
   /** Frame `id` carrying `bytes`: a freed frame object and its page when one is there. */
   take(id: number, traffic: number, bytes: Uint8Array): SimFrame {
     const f = this.count > 0 ? this.free[--this.count] : undefined;
-    if (!f)
+    if (!f) {
+      const buf = makeBuffer(bytes, false, this.pages);
       return {
         id,
         traffic,
-        buf: makeBuffer(bytes, false, this.pages),
+        buf,
         rxIfindex: 0,
         rxQueue: 0,
         redirected: false,
         skb: false,
+        filledFrom: bytes.length <= MAX_LINEAR ? bytes : undefined,
+        filledPage: buf.bytes,
       };
+    }
     f.id = id;
     f.traffic = traffic;
     f.rxIfindex = 0;

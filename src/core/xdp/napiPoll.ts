@@ -4,7 +4,7 @@
 // softirq run's bpf net context (§1.2) and ends with xdp_do_flush if a redirect succeeded.
 import type { XdpProgramHandle } from '../vm/xdpRun';
 import { xdpDoGenericRedirect } from './genericRedirect';
-import { xdpDoRedirect } from './doRedirect';
+import { xdpDoRedirectFast } from './doRedirect';
 import type { NetContext } from './netContext';
 import type { SimDevice, VethRxQueue } from './simDevice';
 import { FAULT, type SimHost } from './simHost';
@@ -124,18 +124,46 @@ function rxLoop(
     return;
   let redirects = 0;
   let tx = 0;
-  for (let i = start; i < end; i++) {
-    const f = frames[i] as SimFrame;
-    counters.rxFrames++;
-    f.rxIfindex = ifindex;
-    f.rxQueue = rxQueue;
-    if (down) host.drop(ctx, dev, f, 'device_down');
-    else if (prog) {
-      const r = runNative(host, ctx, dev, prog, f, rxQueue, txBulk);
+  // A program that runs in the VM while no timeline is recorded (a timeline, once stopped, does not
+  // start again): each frame through the program's own entry, without the per-kind dispatch.
+  const entry = prog !== undefined && !down && !host.recording ? host.nativeEntry(dev) : undefined;
+  if (entry !== undefined) {
+    const p = prog as XdpProgramHandle;
+    const name = dev.progName ?? p.name;
+    const frags = p.frags;
+    const pool = host.pool;
+    for (let i = start; i < end; i++) {
+      const f = frames[i] as SimFrame;
+      counters.rxFrames++;
+      f.rxIfindex = ifindex;
+      f.rxQueue = rxQueue;
+      relayout(f, frags, pool);
+      const r = nativeVerdict(
+        host,
+        ctx,
+        dev,
+        p,
+        f,
+        rxQueue,
+        txBulk,
+        host.runNative(entry, ctx, name, dev, f, rxQueue),
+      );
       if (r === REDIRECTED) redirects++;
       else if (r === TX_QUEUED) tx++;
-    } else receiveSkb(host, ctx, dev, f);
-  }
+    }
+  } else
+    for (let i = start; i < end; i++) {
+      const f = frames[i] as SimFrame;
+      counters.rxFrames++;
+      f.rxIfindex = ifindex;
+      f.rxQueue = rxQueue;
+      if (down) host.drop(ctx, dev, f, 'device_down');
+      else if (prog) {
+        const r = runNative(host, ctx, dev, prog, f, rxQueue, txBulk);
+        if (r === REDIRECTED) redirects++;
+        else if (r === TX_QUEUED) tx++;
+      } else receiveSkb(host, ctx, dev, f);
+    }
   if (redirects > 0) xdpDoFlush(host, ctx, dev.name);
   if (tx > 0) vethXdpFlushBq(host, ctx, dev, txBulk, true);
 }
@@ -218,7 +246,29 @@ function runNative(
   rxQueue: number,
   txBulk: VethTxBulk,
 ): number {
-  const act = runAt(host, ctx, dev, prog, f, rxQueue, 'native');
+  return nativeVerdict(
+    host,
+    ctx,
+    dev,
+    prog,
+    f,
+    rxQueue,
+    txBulk,
+    runAt(host, ctx, dev, prog, f, rxQueue, 'native'),
+  );
+}
+
+/** What the driver does with a native program's verdict `act` on `f` (runNative's second half). */
+function nativeVerdict(
+  host: SimHost,
+  ctx: NetContext,
+  dev: SimDevice,
+  prog: XdpProgramHandle,
+  f: SimFrame,
+  rxQueue: number,
+  txBulk: VethTxBulk,
+  act: number,
+): number {
   switch (act) {
     case XDP_PASS:
       host.toStack(ctx, dev, f);
@@ -258,7 +308,7 @@ function runNative(
         });
       return TX_QUEUED;
     case XDP_REDIRECT: {
-      const err = xdpDoRedirect(host, ctx, dev, f, prog, rxQueue);
+      const err = xdpDoRedirectFast(host, ctx, dev, f, prog, rxQueue);
       if (!err) return REDIRECTED;
       if (dev.profile.exceptionOnRedirectError)
         host.trace.emit(

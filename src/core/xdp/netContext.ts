@@ -1,6 +1,7 @@
 // The bpf net context (§1.2, 6.11+): installed by the outermost softirq run, kthread batch or
 // generic-XDP call; it owns the redirect info and the three flush lists of xdp_do_flush (§4).
 // State written by one frame's program leaks to later frames in the same context — by design.
+import { objectArray } from './objectArray';
 import { RedirectInfo } from './redirectInfo';
 import type { CpuBulkQueue } from './cpumapTarget';
 import type { DevBulkQueue } from './devBulkQueue';
@@ -13,9 +14,9 @@ export class NetContext {
    * keeps the newest at [0]; devFlush, the per-poll one, at the end (push/pop: Array unshift and
    * shift were a tenth of the per-frame path's time).
    */
-  readonly devFlush: DevBulkQueue[] = [];
-  readonly cpuFlush: CpuBulkQueue[] = [];
-  readonly xskFlush: XskSocket[] = [];
+  readonly devFlush = objectArray<DevBulkQueue>();
+  readonly cpuFlush = objectArray<CpuBulkQueue>();
+  readonly xskFlush = objectArray<XskSocket>();
 
   constructor(
     public id: number,

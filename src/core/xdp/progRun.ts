@@ -4,12 +4,13 @@
 // item 8), the timeline's run step — and the run cap that turns an XDP_TX/redirect loop into a
 // warning instead of a hang.
 import type { ProgramFault, XdpProgramHandle, XdpRunContext } from '../vm/xdpRun';
+import { SimEntry } from '../vm/simEntry';
 import { XdpProgram } from '../vm/xdpProgram';
 import type { NetContext } from './netContext';
 import { RedirectInfo } from './redirectInfo';
 import { RedirectMissCounter, RedirectMissSlot } from './redirectMiss';
 import type { SimDevice } from './simDevice';
-import type { SimFrame } from './simFrame';
+import { frameWritten, type SimFrame } from './simFrame';
 import { FAULT, type ProgramHook, type SimHost } from './simHost';
 import { XDP_REDIRECT } from './xdpAction';
 import { XdpDispatcher } from './xdpDispatcher';
@@ -35,10 +36,85 @@ export class ProgramRunner {
     miss: this.missSlot,
   };
 
+  /** Each program's own VM entry (simEntry.ts), and the last one used (most runs repeat it). */
+  private readonly entries = new Map<XdpProgram, SimEntry>();
+  private lastEntry: SimEntry | undefined;
+
   constructor(
     private readonly host: SimHost,
     private readonly mapNames: Map<number, string>,
   ) {}
+
+  /** Makes the entries of the devices' programs before the first frame (see Simulator's constructor). */
+  prepare(devices: readonly SimDevice[]): void {
+    for (const d of devices)
+      if (d.prog instanceof XdpProgram && d.constVerdict < 0 && !this.entries.has(d.prog))
+        this.entries.set(d.prog, new SimEntry(d.prog));
+  }
+
+  private entryOf(prog: XdpProgram): SimEntry {
+    let e = this.entries.get(prog);
+    if (e === undefined) this.entries.set(prog, (e = new SimEntry(prog)));
+    return (this.lastEntry = e);
+  }
+
+  /**
+   * The entry of `dev`'s native program when it runs in the VM (an XdpProgram that is not a constant
+   * verdict): the receive loop then calls runNative per frame instead of run.
+   */
+  nativeEntry(dev: SimDevice): SimEntry | undefined {
+    const p = dev.prog;
+    return p instanceof XdpProgram && p === dev.nativeProg && dev.constVerdict < 0
+      ? this.entries.get(p)
+      : undefined;
+  }
+
+  /**
+   * run() at the native hook for a program with an entry while no timeline is recorded: the same
+   * run context, cap, fault warning, counts and redirect-map miss, without the dispatch on the
+   * program's kind.
+   */
+  runNative(
+    entry: SimEntry,
+    ctx: NetContext,
+    name: string,
+    dev: SimDevice,
+    frame: SimFrame,
+    rxQueueIndex: number,
+  ): number {
+    if (++this.runs > this.runLimit) throw new SimulationLimit();
+    const rc = this.runCtx;
+    rc.ingressIfindex = dev.ifindex;
+    rc.rxQueueIndex = rxQueueIndex;
+    rc.egressIfindex = 0;
+    rc.cpu = ctx.cpu;
+    rc.redirect = ctx.ri;
+    const miss = this.missSlot;
+    miss.missed = false;
+    let action = entry.run(frame.buf, rc);
+    if (entry.wrote) frameWritten(frame);
+    const fault = entry.fault;
+    if (fault !== undefined) {
+      this.warnFault(entry.prog, name, fault);
+      action = FAULT;
+    }
+    dev.counters.xdpRx++;
+    if (action !== FAULT) this.host.countAction(dev, action);
+    if (miss.missed && action === miss.fallback) {
+      this.host.summary.redirectMisses ??= this.misses.summary;
+      this.misses.count(dev.name, name, miss);
+    }
+    return action;
+  }
+
+  /** The run's warning, once per program: a fault the verifier would have refused the program for. */
+  private warnFault(prog: XdpProgramHandle, name: string, fault: ProgramFault): void {
+    if (this.warnedFaults.has(prog.id)) return;
+    this.warnedFaults.add(prog.id);
+    this.host.summary.warnings.push(
+      `program '${name}' faulted (pc ${fault.pc}${fault.line ? `, ${fault.line}` : ''}: ${fault.message}); the kernel's verifier would refuse it — such frames are dropped`,
+    );
+  }
 
   /** `n` runs at once (a constant-verdict poll): false, counting none, when they would cross the cap. */
   takeRuns(n: number): boolean {
@@ -76,23 +152,24 @@ export class ProgramRunner {
     // no map, packet or redirect-info access to miss, and it cannot fault.
     if (prog === dev.prog && dev.constVerdict >= 0) action = dev.constVerdict;
     else if (prog instanceof XdpProgram) {
-      action = prog.runAction(frame.buf, rc) >>> 0;
-      fault = prog.takeFault();
+      const last = this.lastEntry;
+      const entry = last !== undefined && last.prog === prog ? last : this.entryOf(prog);
+      action = entry.run(frame.buf, rc);
+      fault = entry.fault;
+      // A run that wrote its frame (or moved its window): a recycled frame's page is refilled.
+      if (entry.wrote) frameWritten(frame);
     } else if (prog instanceof XdpDispatcher) {
       action = prog.runAction(frame.buf, rc) >>> 0;
       fault = prog.takeFault();
+      frameWritten(frame);
     } else {
       const r = prog.run(frame.buf, rc);
       action = r.action >>> 0;
       fault = r.fault;
+      frameWritten(frame);
     }
     if (fault) {
-      if (!this.warnedFaults.has(prog.id)) {
-        this.warnedFaults.add(prog.id);
-        host.summary.warnings.push(
-          `program '${name}' faulted (pc ${fault.pc}${fault.line ? `, ${fault.line}` : ''}: ${fault.message}); the kernel's verifier would refuse it — such frames are dropped`,
-        );
-      }
+      this.warnFault(prog, name, fault);
       action = FAULT;
     }
     if (hook === 'native' || hook === 'generic') {

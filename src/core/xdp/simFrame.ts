@@ -25,6 +25,14 @@ export interface SimFrame {
   redirected: boolean;
   /** A generic-path skb rather than an xdp_frame (matters only inside the cpumap kthread, §3.5). */
   skb: boolean;
+  /**
+   * The bytes `buf.bytes` (then `filledPage`) was last filled with, while nothing has written the
+   * frame or moved its window since (a program run that did clears both): refillBuffer skips the
+   * copy when a recycled frame carries the same bytes again — as the kernel's live-frames test run
+   * reuses a page_pool page without rewriting an unchanged frame (net/bpf/test_run.c reset_ctx).
+   */
+  filledFrom: Uint8Array | undefined;
+  filledPage: Uint8Array | undefined;
 }
 
 /** Total length (linear + frags), the length every MTU/size check uses (§1.5). */
@@ -117,7 +125,12 @@ export function refillBuffer(f: SimFrame, bytes: Uint8Array, pool: BufferPool): 
   const b = f.buf;
   const n = bytes.length;
   if (b.frags.length === 0 && b.bytes.length === PAGE_SIZE && n <= MAX_LINEAR) {
-    b.bytes.set(bytes, XDP_PACKET_HEADROOM);
+    // The page still holds exactly these bytes at the start of its headroom: nothing to copy.
+    if (f.filledFrom !== bytes || f.filledPage !== b.bytes) {
+      b.bytes.set(bytes, XDP_PACKET_HEADROOM);
+      f.filledFrom = bytes;
+      f.filledPage = b.bytes;
+    }
     b.dataMeta = XDP_PACKET_HEADROOM;
     b.data = XDP_PACKET_HEADROOM;
     b.dataEnd = XDP_PACKET_HEADROOM + n;
@@ -125,6 +138,14 @@ export function refillBuffer(f: SimFrame, bytes: Uint8Array, pool: BufferPool): 
   }
   pool.give(b.bytes);
   f.buf = makeBuffer(bytes, false, pool);
+  f.filledFrom = bytes;
+  f.filledPage = f.buf.bytes;
+}
+
+/** The frame's bytes or window may have changed (a program wrote it): the next refill copies. */
+export function frameWritten(f: SimFrame): void {
+  f.filledFrom = undefined;
+  f.filledPage = undefined;
 }
 
 /** Re-lays the frame out for a receiver (a new xdp_buff after ndo_xdp_xmit / skb build). */
@@ -143,6 +164,7 @@ export function relayout(f: SimFrame, fragsAware: boolean, pool?: BufferPool): v
     return;
   const old = f.buf.bytes;
   f.buf = makeBuffer(frameBytes(f), fragsAware, pool);
+  frameWritten(f);
   pool?.give(old);
 }
 

@@ -3,6 +3,7 @@
 // (vethXmit.ts) may ask of the simulated host — a narrow interface instead of the whole Simulator,
 // so those files depend on this one and never on simulator.ts (no import cycle).
 import type { CpumapEntry } from '../maps/cpumap';
+import type { SimEntry } from '../vm/simEntry';
 import type { XdpProgramHandle } from '../vm/xdpRun';
 import type { CpumapTarget } from './cpumapTarget';
 import type { DevBulkQueue } from './devBulkQueue';
@@ -68,6 +69,18 @@ export interface SimHost {
     ingressIfindex: number,
     rxQueueIndex: number,
     egressIfindex: number,
+  ): number;
+
+  /** The VM entry of `dev`'s native program when it runs in the VM (progRun.ts nativeEntry). */
+  nativeEntry(dev: SimDevice): SimEntry | undefined;
+  /** runProgram at the native hook through that entry, no timeline recorded (progRun.ts runNative). */
+  runNative(
+    entry: SimEntry,
+    ctx: NetContext,
+    name: string,
+    dev: SimDevice,
+    frame: SimFrame,
+    rxQueue: number,
   ): number;
 
   // ---- contexts and scheduling (net_rx_action, kthreads) ----

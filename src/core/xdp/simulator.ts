@@ -12,6 +12,7 @@ import { describeFrame } from '../packet/frameDecoder';
 import { errnoName } from '../trace/errnos';
 import { addAction, emptySummary } from '../trace/summary';
 import type { CpumapEntry } from '../maps/cpumap';
+import type { SimEntry } from '../vm/simEntry';
 import type { XdpProgramHandle } from '../vm/xdpRun';
 import { constantVerdict } from './constantVerdict';
 import { CpumapTarget } from './cpumapTarget';
@@ -20,6 +21,7 @@ import { FramePool } from './framePool';
 import { testRunBatch } from './liveTestRun';
 import { NetContext } from './netContext';
 import { NetRxAction } from './netRxAction';
+import { objectArray } from './objectArray';
 import { ProgramRunner, SimulationLimit } from './progRun';
 import type { SimDevice, VethRxQueue } from './simDevice';
 import { type BufferPool, frameBytes, type SimFrame } from './simFrame';
@@ -70,11 +72,11 @@ export class Simulator implements SimHost {
   private readonly xsks = new Map<string, XskSocket>();
   private readonly cpumapTargets = new Map<CpumapEntry, CpumapTarget>();
   /** Device bulk queues at [device slot × cpus + CPU] (one flat array: no second lookup per frame). */
-  private readonly devQueues: (DevBulkQueue | undefined)[];
+  private readonly devQueues: DevBulkQueue[];
   private readonly cpus: number;
   private readonly extraQueues = new Map<string, DevBulkQueue>();
   /** Devices in the order they first got a verdict (the order finish() folds them in). */
-  private readonly verdictOrder: SimDevice[] = [];
+  private readonly verdictOrder = objectArray<SimDevice>();
   private readonly frames = new FramePool();
   /** The pages of frames re-laid out go back here (relayout). */
   readonly pool: BufferPool = this.frames.pages;
@@ -87,7 +89,7 @@ export class Simulator implements SimHost {
   private readonly injectWhere: Where = { id: 0, cpu: 0 };
   private nextContext = 1;
   /** Closed contexts, reused by openContext. */
-  private readonly freeContexts: NetContext[] = [];
+  private readonly freeContexts = objectArray<NetContext>();
   private nextFrame = 1;
   private readonly maxSteps: number;
   private readonly onTransmit: ((device: string, frame: Uint8Array) => void) | undefined;
@@ -111,9 +113,15 @@ export class Simulator implements SimHost {
     for (const x of xsks) this.xsks.set(x.name, x);
     const cpus = topology.cpus;
     this.cpus = cpus;
-    this.devQueues = new Array<DevBulkQueue | undefined>(devices.length * cpus).fill(undefined);
+    // Every (device, CPU) bulk queue made now, not on a device's first redirect: a path a run takes
+    // only at its start is one V8's optimised code of an earlier run never saw (it allocates
+    // feedback lazily), and taking it deoptimises the whole per-frame path.
+    this.devQueues = [];
+    for (const d of devices)
+      for (let cpu = 0; cpu < cpus; cpu++) this.devQueues.push(new DevBulkQueue(d, cpu));
     this.rx = new NetRxAction(this, cpus);
     this.runner = new ProgramRunner(this, mapNames);
+    this.runner.prepare(devices);
     this.maxRunsPerFrame = options.maxRunsPerFrame ?? 1000;
     this.maxSteps = options.maxSteps ?? 0;
     this.recording = this.maxSteps > 0;
@@ -315,6 +323,21 @@ export class Simulator implements SimHost {
     egressIfindex: number,
   ): number {
     return this.runner.run(ctx, prog, name, hook, dev, frame, ingressIfindex, rxQueueIndex, egressIfindex);
+  }
+
+  nativeEntry(dev: SimDevice): SimEntry | undefined {
+    return this.runner.nativeEntry(dev);
+  }
+
+  runNative(
+    entry: SimEntry,
+    ctx: NetContext,
+    name: string,
+    dev: SimDevice,
+    frame: SimFrame,
+    rxQueue: number,
+  ): number {
+    return this.runner.runNative(entry, ctx, name, dev, frame, rxQueue);
   }
 
   takeRuns(n: number): boolean {

@@ -1,0 +1,117 @@
+// The simulator's per-program entry into the VM (bpf_prog_run_xdp as veth_xdp_rcv calls it, one
+// frame at a time): what XdpProgram.exec does for an untraced run, in a function of the program's
+// own — and it watches the packet, so the simulator learns whether the run wrote its frame.
+import type { CompiledProgram } from './compiler';
+import { DEFAULT_BUDGET } from './machineMemory';
+import type { Machine } from './machine';
+import { ADDR_BASE, REGION_CTX } from './memory';
+import { VmFault } from './vmFault';
+import type { XdpProgram } from './xdpProgram';
+import type { ProgramFault, XdpBuffer, XdpRunContext } from './xdpRun';
+
+/** The generated entry: one run of `prog` (compiled: `fast`) on `buffer` in `ctx`; r0 as u32. */
+type EntryFn = (
+  M: Machine,
+  prog: XdpProgram,
+  fast: CompiledProgram,
+  buffer: XdpBuffer,
+  ctx: XdpRunContext,
+  mem: { readonly pending: readonly unknown[]; sweep(): void },
+  budget: number,
+) => number;
+
+/**
+ * exec()'s untraced run: the map-value caches swept (no map-value pointer outlives a run), the run
+ * slot and CPU set, the packet entered LOCKED (its first write takes the slow path and marks it
+ * dirty, as test runs watch it: Machine.packetDirty), the per-run counters reset, the program
+ * called and its tail calls followed; the slot is cleared even when the run faults.
+ */
+const BODY = `
+if (M.xdp !== null) throw new Error('XdpProgram.run: a run is already in progress in this system (runs do not nest)');
+if (mem.pending.length) mem.sweep();
+const slot = M.xdpSlot;
+slot.buffer = buffer;
+slot.ctx = ctx;
+M.xdp = slot;
+M.cpu = ctx.cpu;
+M.enterPacket(true);
+M.n = 0;
+M.depth = 0;
+if (M.cs.length) M.cs.length = 0;
+M.tail = null;
+M.tailCount = 0;
+M.budget = budget;
+M.tracing = false;
+M.current = prog;
+try {
+  let lo = fast(M, 0, ${REGION_CTX}, ${ADDR_BASE}, 0, 0, 0, 0, 0, 0, 0, 0);
+  while (M.tail !== null) {
+    const next = M.tail;
+    M.tail = null;
+    M.depth = 0;
+    M.cs.length = 0;
+    M.current = next;
+    lo = next.compiled(false)(M, 0, ${REGION_CTX}, ${ADDR_BASE}, 0, 0, 0, 0, 0, 0, 0, 0);
+  }
+  return lo >>> 0;
+} finally {
+  M.xdp = null;
+  M.ctxImage[12] = 0;
+  if (M.kernelRefs.length) M.dropKernelRefs();
+}`;
+
+/**
+ * One program's entry. Made from source per program, as runLoop.ts makes the test-run loop: V8
+ * keeps call feedback per function, so the program's compiled function is the one target its call
+ * site sees (inlined), and a scenario loaded later — new compiled functions — does not deoptimise
+ * the entries of the earlier ones. Same results as XdpProgram.runAction: r0, or 0 and a fault.
+ */
+export class SimEntry {
+  /** The fault of the last run (undefined when it ran to its exit). */
+  fault: ProgramFault | undefined = undefined;
+  /** Whether the last run wrote its packet's bytes or moved its window (or faulted). */
+  wrote = false;
+  private readonly entry: EntryFn;
+  private fast: CompiledProgram | undefined;
+
+  constructor(readonly prog: XdpProgram) {
+    // eslint-disable-next-line @typescript-eslint/no-implied-eval
+    const factory = new Function(
+      `"use strict"; return function simEntry(M, prog, fast, buffer, ctx, mem, budget) {${BODY}\n};`,
+    ) as () => EntryFn;
+    this.entry = factory();
+  }
+
+  /** Runs the program once on `buffer` in `ctx`: r0 as an unsigned action, or 0 with `fault` set. */
+  run(buffer: XdpBuffer, ctx: XdpRunContext): number {
+    const prog = this.prog;
+    const system = prog.system;
+    const M = system.machine;
+    this.fault = undefined;
+    try {
+      const action = this.entry(
+        M,
+        prog,
+        (this.fast ??= prog.compiled(false)),
+        buffer,
+        ctx,
+        system.mapMemory,
+        DEFAULT_BUDGET,
+      );
+      this.wrote = M.packetDirty;
+      return action;
+    } catch (e) {
+      if (!(e instanceof VmFault)) throw e;
+      this.fault = faultOf(M, prog, e);
+      this.wrote = true;
+      return 0;
+    }
+  }
+}
+
+/** A fault as XdpProgram reports it: the program it happened in (a tail call's target) and its line. */
+function faultOf(M: Machine, prog: XdpProgram, e: VmFault): ProgramFault {
+  const line = M.current?.lineOf(e.pc);
+  const where = M.current && M.current !== prog ? `${M.current.name}: ` : '';
+  return { pc: e.pc, ...(line ? { line } : {}), message: where + e.message };
+}
