@@ -9,6 +9,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { visualizerHtml } from '../../src/extension/visualizer/html';
 import type { VisModel } from '../../src/protocol/visualizer';
 import { countsOfModel } from '../../src/protocol/visualizerFromSimulation';
+import { snapshotParams } from '../../src/protocol/visualizerTimelinePack';
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const haveChromium = fs.existsSync(CHROMIUM);
@@ -104,14 +105,15 @@ export async function openVisualizerPage(
 }
 
 /**
- * Sends a snapshot the way the host does (a didSnapshot notification). The model crosses as one
- * JSON string: Playwright's structured argument serialization takes tens of seconds for 100k events.
+ * Sends a snapshot the way the hosts do (a didSnapshot notification, its timeline packed). The model
+ * crosses as one JSON string: Playwright's structured argument serialization takes tens of seconds
+ * for 100k events.
  */
 export async function sendSnapshot(page: Page, model: VisModel, message = ''): Promise<void> {
   const json = JSON.stringify({
     type: 'notification',
     method: 'visualizer/didSnapshot',
-    params: { model, status: { state: 'ready', message } },
+    params: snapshotParams(model, { state: 'ready', message }),
   });
   await page.evaluate((text) => window.postMessage(JSON.parse(text), '*'), json);
 }
