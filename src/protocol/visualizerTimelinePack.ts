@@ -14,7 +14,11 @@ export interface PackedTimeline {
   /** Number of events. */
   n: number;
   strings: string[];
-  words: number[];
+  /**
+   * The words as base64 of their little-endian bytes: one string is the cheapest thing to clone,
+   * JSON-parse and check (a 700 000-number array cost hundreds of ms to serialize in the page).
+   */
+  words: string;
 }
 
 const KINDS = ['poll', 'run', 'enqueue', 'xmit', 'flush', 'drop', 'deliver', 'kthread'] as const;
@@ -40,6 +44,8 @@ const KTHREAD_VERDICTS = 2;
 /** The longest string the table may hold (the longest field a VisEvent has: a source file path). */
 const MAX_STRING = 4096;
 const MAX_EVENTS = 1 << 22;
+/** 64 MiB of text: far above 100 000 events (~3.7 MB), far below what would hurt. */
+const MAX_WORDS_BASE64 = 64 << 20;
 
 const isInt32 = (x: number): boolean => (x | 0) === x;
 
@@ -178,7 +184,74 @@ export function packTimeline(events: readonly VisEvent[]): PackedTimeline | unde
     }
     words[head] = (words[head] as number) | (flags << 4);
   }
-  return ok ? { n: events.length, strings, words } : undefined;
+  return ok ? { n: events.length, strings, words: wordsToBase64(words) } : undefined;
+}
+
+const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+const B64_CODES = Array.from(B64, (c) => c.charCodeAt(0));
+const B64_VALUE = new Int16Array(128).fill(-1);
+B64_CODES.forEach((c, i) => (B64_VALUE[c] = i));
+
+/** Base64 of the words' little-endian bytes (no padding needed: 4 bytes a word, 3 bytes a group). */
+export function wordsToBase64(words: readonly number[]): string {
+  const bytes = new Uint8Array(words.length * 4);
+  for (let i = 0, o = 0; i < words.length; i++, o += 4) {
+    const w = words[i] as number;
+    bytes[o] = w & 255;
+    bytes[o + 1] = (w >>> 8) & 255;
+    bytes[o + 2] = (w >>> 16) & 255;
+    bytes[o + 3] = w >>> 24;
+  }
+  const chunks: string[] = [];
+  const codes = new Array<number>(8192);
+  let k = 0;
+  const flush = (): void => {
+    chunks.push(String.fromCharCode(...(k === codes.length ? codes : codes.slice(0, k))));
+    k = 0;
+  };
+  for (let i = 0; i < bytes.length; i += 3) {
+    const b0 = bytes[i] as number;
+    const b1 = bytes[i + 1];
+    const b2 = bytes[i + 2];
+    const v = (b0 << 16) | ((b1 ?? 0) << 8) | (b2 ?? 0);
+    codes[k++] = B64_CODES[v >>> 18] as number;
+    codes[k++] = B64_CODES[(v >>> 12) & 63] as number;
+    codes[k++] = b1 === undefined ? 61 : (B64_CODES[(v >>> 6) & 63] as number);
+    codes[k++] = b2 === undefined ? 61 : (B64_CODES[v & 63] as number);
+    if (k === codes.length) flush();
+  }
+  if (k) flush();
+  return chunks.join('');
+}
+
+/** The words of `text` (base64 of little-endian int32s), or why it is not that. */
+function base64ToWords(text: string): Int32Array | string {
+  if (text.length % 4) return 'words: base64 length is not a multiple of 4';
+  const pad = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
+  const nbytes = (text.length / 4) * 3 - pad;
+  if (nbytes % 4) return 'words: not a whole number of 32-bit words';
+  const bytes = new Uint8Array(nbytes + 2);
+  let o = 0;
+  for (let i = 0; i < text.length; i += 4) {
+    const a = B64_VALUE[text.charCodeAt(i)] ?? -1;
+    const b = B64_VALUE[text.charCodeAt(i + 1)] ?? -1;
+    const last = i + 4 === text.length;
+    const c = last && pad === 2 ? 0 : (B64_VALUE[text.charCodeAt(i + 2)] ?? -1);
+    const d = last && pad >= 1 ? 0 : (B64_VALUE[text.charCodeAt(i + 3)] ?? -1);
+    if ((a | b | c | d) < 0) return `words: character ${i} is not base64`;
+    const v = (a << 18) | (b << 12) | (c << 6) | d;
+    bytes[o++] = v >>> 16;
+    bytes[o++] = (v >>> 8) & 255;
+    bytes[o++] = v & 255;
+  }
+  const words = new Int32Array(nbytes / 4);
+  for (let i = 0, j = 0; i < words.length; i++, j += 4)
+    words[i] =
+      (bytes[j] as number) |
+      ((bytes[j + 1] as number) << 8) |
+      ((bytes[j + 2] as number) << 16) |
+      ((bytes[j + 3] as number) << 24);
+  return words;
 }
 
 /** The envelope's shape (sizes and types); `unpackTimeline` checks every word as it reads it. */
@@ -197,19 +270,17 @@ export const packedTimeline: Schema<PackedTimeline> = {
       if (typeof t !== 'string' || t.length > MAX_STRING)
         return `${p}.strings[${i}] must be a string of at most ${MAX_STRING} characters`;
     }
-    const w = r.words;
-    if (!Array.isArray(w) || w.length > MAX_EVENTS * 64) return `${p}.words must be an array`;
-    for (let i = 0; i < w.length; i++) {
-      const x: unknown = w[i];
-      if (typeof x !== 'number' || (x | 0) !== x) return `${p}.words[${i}] must be a 32-bit integer`;
-    }
+    if (typeof r.words !== 'string' || r.words.length > MAX_WORDS_BASE64)
+      return `${p}.words must be a base64 string of at most ${MAX_WORDS_BASE64} characters`;
     return undefined;
   },
 };
 
 /** The events of a packed timeline, or why it is malformed (an index out of range, a bad kind, …). */
 export function unpackTimeline(p: PackedTimeline): VisEvent[] | string {
-  const { words, strings } = p;
+  const { strings } = p;
+  const words = base64ToWords(p.words);
+  if (typeof words === 'string') return `timeline ${words}`;
   const out: VisEvent[] = new Array<VisEvent>(p.n);
   let at = 0;
   let bad: string | undefined;

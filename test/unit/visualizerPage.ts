@@ -104,10 +104,37 @@ export async function openVisualizerPage(
   return { page, problems };
 }
 
+/** Characters per page.evaluate when a message is large (see postLarge). */
+const CHUNK = 1 << 18;
+
+/**
+ * Posts a message's JSON text to the page as VS Code's webview host does: the bytes arrive off the
+ * page's thread (here in chunks of 256 K characters, so DevTools' own parse of one multi-MB
+ * Runtime.callFunctionOn is not a page frame VS Code would have), then one task parses and posts it.
+ */
+async function postLarge(page: Page, json: string): Promise<void> {
+  if (json.length <= CHUNK) {
+    await page.evaluate((text) => window.postMessage(JSON.parse(text), '*'), json);
+    return;
+  }
+  await page.evaluate(() => ((window as unknown as { __chunks: string[] }).__chunks = []));
+  for (let i = 0; i < json.length; i += CHUNK)
+    await page.evaluate(
+      (part) => (window as unknown as { __chunks: string[] }).__chunks.push(part),
+      json.slice(i, i + CHUNK),
+    );
+  await page.evaluate(() => {
+    const w = window as unknown as { __chunks: string[] };
+    const text = w.__chunks.join('');
+    w.__chunks = [];
+    window.postMessage(JSON.parse(text), '*');
+  });
+}
+
 /**
  * Sends a snapshot the way the hosts do (a didSnapshot notification, its timeline packed). The model
- * crosses as one JSON string: Playwright's structured argument serialization takes tens of seconds
- * for 100k events.
+ * crosses as JSON text: Playwright's structured argument serialization takes tens of seconds for
+ * 100k events.
  */
 export async function sendSnapshot(page: Page, model: VisModel, message = ''): Promise<void> {
   const json = JSON.stringify({
@@ -115,7 +142,7 @@ export async function sendSnapshot(page: Page, model: VisModel, message = ''): P
     method: 'visualizer/didSnapshot',
     params: snapshotParams(model, { state: 'ready', message }),
   });
-  await page.evaluate((text) => window.postMessage(JSON.parse(text), '*'), json);
+  await postLarge(page, json);
 }
 
 /** Sends new counts for the model on screen (a didUpdate notification), as a streaming host would. */
