@@ -101,8 +101,9 @@ void test('a 100 000-event sample model crosses as a packed snapshot the schema 
   assert.deepEqual(snapshotModel(params), m);
 });
 
-void test('a number past 32 bits sends the events as they are', () => {
+void test('a number past 31 bits (or below 0) sends the events as they are', () => {
   const ev: VisEvent[] = [{ k: 'poll', cpu: 0, device: 'r1', frames: 2 ** 33 }];
+  assert.equal(packTimeline([{ k: 'poll', cpu: 0, device: 'r1', frames: -1 }]), undefined);
   assert.equal(packTimeline(ev), undefined);
   const params = snapshotParams(
     { ...sampleModel({ devices: 4, cpus: 1, frames: 1, burst: 1 }), timeline: ev },
@@ -122,7 +123,7 @@ void test('malformed packs are refused with the reason, never thrown', () => {
   assert.match(String(bad({ n: 1 })), /words after the last event/);
   assert.match(String(bad({ strings: [] })), /not in the table/);
   assert.match(String(bad({ words: wordsToBase64([15, 0]) })), /unknown event kind/);
-  assert.match(String(bad({ words: wordsToBase64([0, -1, 0, 0]), n: 1, strings: ['a'] })), /below 0/);
+  assert.match(String(bad({ words: wordsToBase64([2, 0, 0, 0, 0, 0]), n: 1, strings: ['q'] })), /below 1/);
   assert.match(String(bad({ words: wordsToBase64([0, 5000, 0, 0]), n: 1, strings: ['a'] })), /cpu 5000/);
   assert.match(
     String(bad({ words: wordsToBase64([3 | (2 << 4), 0, 0, 0, 0, 0, 1e6]), n: 1, strings: ['q'] })),
@@ -140,7 +141,9 @@ void test('malformed packs are refused with the reason, never thrown', () => {
   assert.equal(check(good), undefined);
   assert.match(String(check({ ...good, words: [1, 2] })), /base64 string/);
   assert.match(String(bad({ words: 'AAAAA*==' })), /not base64/);
-  assert.match(String(bad({ words: 'AAAA' })), /whole number of 32-bit words/);
+  assert.match(String(bad({ words: 'AAA\u0141' })), /not base64/);
+  assert.match(String(bad({ words: wordsToBase64([2 ** 28]).slice(0, 4) })), /cut short/);
+  assert.match(String(bad({ words: '/////////w==' })), /longer than 5 bytes/);
   assert.match(String(bad({ words: 'AAAAA' })), /multiple of 4/);
   assert.match(String(check({ ...good, strings: [7] })), /strings\[0\]/);
   assert.match(String(check({ ...good, extra: 1 })), /not a known field/);

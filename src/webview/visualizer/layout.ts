@@ -3,6 +3,7 @@
 // pairs) are packed beside each other so 16+ devices stay legible in a 1400×900 panel.
 import type { ELK, ElkExtendedEdge, ElkNode } from 'elkjs/lib/elk-api';
 import type { Graph } from './graphModel';
+import { layeredLayout } from './layeredLayout';
 
 export interface Point {
   readonly x: number;
@@ -55,6 +56,12 @@ export function directionFor(width: number, height: number): LayoutDirection {
   return width >= height * 0.9 ? 'RIGHT' : 'DOWN';
 }
 
+/**
+ * Above this many nodes the graph gets layeredLayout.ts instead of ELK: ELK's first layout of 167
+ * nodes in a fresh page took 1.5-3 s (its code cold), a frozen page before anything showed.
+ */
+export const ELK_MAX_NODES = 80;
+
 export async function layoutGraph(
   graph: Graph,
   elk: ELK,
@@ -65,6 +72,8 @@ export async function layoutGraph(
   // which doubled the graph's width. They sit on the longest segment of the routed edge instead,
   // and the gap between layers is wide enough for the longest label.
   const longest = Math.max(40, ...graph.edges.map((e) => e.labelWidth));
+  if (graph.nodes.length > ELK_MAX_NODES)
+    return layeredLayout(graph, direction, direction === 'RIGHT' ? Math.min(120, longest + 28) : 40);
   const root: ElkNode = {
     id: 'root',
     layoutOptions: {
