@@ -117,6 +117,15 @@ async function postLarge(page: Page, json: string): Promise<void> {
     await page.evaluate((text) => window.postMessage(JSON.parse(text), '*'), json);
     return;
   }
+  await stageMessage(page, json);
+  await page.evaluate(() => {
+    const w = window as unknown as { __staged: string };
+    window.postMessage(JSON.parse(w.__staged), '*');
+  });
+}
+
+/** Puts a message's JSON text in the page as `window.__staged`, in chunks (see postLarge). */
+export async function stageMessage(page: Page, json: string): Promise<void> {
   await page.evaluate(() => ((window as unknown as { __chunks: string[] }).__chunks = []));
   for (let i = 0; i < json.length; i += CHUNK)
     await page.evaluate(
@@ -124,12 +133,19 @@ async function postLarge(page: Page, json: string): Promise<void> {
       json.slice(i, i + CHUNK),
     );
   await page.evaluate(() => {
-    const w = window as unknown as { __chunks: string[] };
-    const text = w.__chunks.join('');
+    const w = window as unknown as { __chunks: string[]; __staged: string };
+    w.__staged = w.__chunks.join('');
     w.__chunks = [];
-    window.postMessage(JSON.parse(text), '*');
   });
 }
+
+/** A didSnapshot as the hosts send it, as JSON text. */
+export const snapshotJson = (model: VisModel, message = ''): string =>
+  JSON.stringify({
+    type: 'notification',
+    method: 'visualizer/didSnapshot',
+    params: snapshotParams(model, { state: 'ready', message }),
+  });
 
 /**
  * Sends a snapshot the way the hosts do (a didSnapshot notification, its timeline packed). The model
@@ -137,12 +153,7 @@ async function postLarge(page: Page, json: string): Promise<void> {
  * 100k events.
  */
 export async function sendSnapshot(page: Page, model: VisModel, message = ''): Promise<void> {
-  const json = JSON.stringify({
-    type: 'notification',
-    method: 'visualizer/didSnapshot',
-    params: snapshotParams(model, { state: 'ready', message }),
-  });
-  await postLarge(page, json);
+  await postLarge(page, snapshotJson(model, message));
 }
 
 /** Sends new counts for the model on screen (a didUpdate notification), as a streaming host would. */
