@@ -72,7 +72,8 @@ export class VisualizerApp {
     private readonly root: HTMLElement,
     private readonly endpoint: Endpoint,
     private readonly api: VsCodeApi,
-    elk: ELK,
+    /** Undefined: no worker for ELK in this page; graphs get layeredLayout.ts. */
+    elk: ELK | undefined,
   ) {
     this.firstRender = new Promise((r) => (this.resolveFirstRender = r));
     const restored = api.getState();
