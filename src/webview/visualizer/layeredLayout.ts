@@ -126,7 +126,7 @@ export function layeredLayout(graph: Graph, direction: LayoutDirection, layerGap
     const label = labelPoint(points, direction);
     placedEdges.set(e.id, { id: e.id, points, ...(label ? { label } : {}) });
   }
-  return { width: width + 2 * PAD, height: height + 2 * PAD, nodes, edges: placedEdges };
+  return { engine: 'layered', width: width + 2 * PAD, height: height + 2 * PAD, nodes, edges: placedEdges };
 }
 
 const area = (e: { along: number; across: number } | undefined): number => (e ? e.along * e.across : 0);

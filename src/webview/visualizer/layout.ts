@@ -25,6 +25,8 @@ export interface PlacedEdge {
 }
 
 export interface Layout {
+  /** Which algorithm placed it: ELK (in its worker) or layeredLayout.ts (big graphs, no worker). */
+  readonly engine: 'elk' | 'layered';
   readonly width: number;
   readonly height: number;
   readonly nodes: ReadonlyMap<string, PlacedNode>;
@@ -111,7 +113,7 @@ export async function layoutGraph(
     const label = labelPoint(points, direction);
     edges.set(e.id, { id: e.id, points, ...(label ? { label } : {}) });
   }
-  return { width: out.width ?? 0, height: out.height ?? 0, nodes, edges };
+  return { engine: 'elk', width: out.width ?? 0, height: out.height ?? 0, nodes, edges };
 }
 
 /** The middle of the longest segment, preferring ones along the flow (where a label has room). */
