@@ -106,8 +106,6 @@ const bundles = [
     entryNames: 'visualizer',
     platform: 'browser',
     format: 'iife',
-    // elkjs's worker script, as text the page starts from a blob: (src/webview/visualizer/elkInWorker.ts).
-    loader: { '.min.js': 'text' },
   },
   {
     name: 'captureView',

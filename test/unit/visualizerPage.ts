@@ -45,7 +45,6 @@ export async function buildVisualizerSite(opts: { minify?: boolean } = {}): Prom
     platform: 'browser',
     format: 'iife',
     target: 'es2022',
-    loader: { '.min.js': 'text' }, // as esbuild.mjs: ELK's worker script (elkInWorker.ts)
     minify: opts.minify ?? false,
     metafile: true,
     logLevel: 'error',

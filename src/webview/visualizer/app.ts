@@ -72,8 +72,7 @@ export class VisualizerApp {
     private readonly root: HTMLElement,
     private readonly endpoint: Endpoint,
     private readonly api: VsCodeApi,
-    /** Undefined: no worker for ELK in this page; graphs get layeredLayout.ts. */
-    elk: ELK | undefined,
+    elk: ELK,
   ) {
     this.firstRender = new Promise((r) => (this.resolveFirstRender = r));
     const restored = api.getState();

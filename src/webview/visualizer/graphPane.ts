@@ -31,7 +31,7 @@ export class GraphPane {
 
   constructor(
     readonly el: HTMLElement,
-    private readonly elk: ELK | undefined,
+    private readonly elk: ELK,
   ) {
     const doc = el.ownerDocument;
     this.canvas = doc.createElement('div');

@@ -25,7 +25,7 @@ export interface PlacedEdge {
 }
 
 export interface Layout {
-  /** Which algorithm placed it: ELK (in its worker) or layeredLayout.ts (big graphs, no worker). */
+  /** Which algorithm placed it: ELK, or layeredLayout.ts (graphs over ELK_MAX_NODES). */
   readonly engine: 'elk' | 'layered';
   readonly width: number;
   readonly height: number;
@@ -64,10 +64,9 @@ export function directionFor(width: number, height: number): LayoutDirection {
  */
 export const ELK_MAX_NODES = 80;
 
-/** `elk` undefined (a page that may not start ELK's worker): every graph gets layeredLayout.ts. */
 export async function layoutGraph(
   graph: Graph,
-  elk: ELK | undefined,
+  elk: ELK,
   direction: LayoutDirection = 'RIGHT',
 ): Promise<Layout> {
   const known = new Set(graph.nodes.map((n) => n.id));
@@ -76,7 +75,7 @@ export async function layoutGraph(
   // and the gap between layers is wide enough for the longest label.
   const longest = Math.max(40, ...graph.edges.map((e) => e.labelWidth));
   const layerGap = direction === 'RIGHT' ? Math.min(120, longest + 28) : 40;
-  if (!elk || graph.nodes.length > ELK_MAX_NODES) return layeredLayout(graph, direction, layerGap);
+  if (graph.nodes.length > ELK_MAX_NODES) return layeredLayout(graph, direction, layerGap);
   const root: ElkNode = {
     id: 'root',
     layoutOptions: {
@@ -94,15 +93,7 @@ export async function layoutGraph(
       .filter((e) => known.has(e.from) && known.has(e.to))
       .map((e): ElkExtendedEdge => ({ id: e.id, sources: [e.from], targets: [e.to] })),
   };
-  let out: ElkNode;
-  try {
-    out = await elk.layout(root);
-  } catch (e) {
-    // ELK's worker could not run here: the graph still gets a layout.
-    if (e instanceof Error && e.message.startsWith('the layout worker failed'))
-      return layeredLayout(graph, direction, layerGap);
-    throw e;
-  }
+  const out = await elk.layout(root);
   const nodes = new Map<string, PlacedNode>();
   for (const c of out.children ?? [])
     nodes.set(c.id, { id: c.id, x: c.x ?? 0, y: c.y ?? 0, width: c.width ?? 0, height: c.height ?? 0 });
