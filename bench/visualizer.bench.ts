@@ -20,6 +20,8 @@ import {
   openVisualizerPage,
   sendSnapshot,
   sendUpdate,
+  snapshotJson,
+  stageMessage,
 } from '../test/unit/visualizerPage';
 
 export interface BenchRow {
@@ -90,24 +92,22 @@ export async function runBench(): Promise<BenchRow[]> {
 
   const browser = await launchChromium();
   try {
+    // From the snapshot's JSON text in the page (as the hosts send it: timeline packed) to the
+    // frame after the graph is drawn: parse, post, receive, unpack, graph, layout, render.
     const firstRender = async (model: VisModel): Promise<number> => {
       const { page } = await openVisualizerPage(browser, site);
-      const t = await page.evaluate(async (m) => {
-        const app = (window as unknown as { xdpLabVisualizer: { firstRender: Promise<void> } })
-          .xdpLabVisualizer;
+      await stageMessage(page, snapshotJson(model));
+      const t = await page.evaluate(async () => {
+        const w = window as unknown as {
+          xdpLabVisualizer: { firstRender: Promise<void> };
+          __staged: string;
+        };
         const t0 = performance.now();
-        window.postMessage(
-          {
-            type: 'notification',
-            method: 'visualizer/didSnapshot',
-            params: { model: m, status: { state: 'ready' } },
-          },
-          '*',
-        );
-        await app.firstRender;
+        window.postMessage(JSON.parse(w.__staged), '*');
+        await w.xdpLabVisualizer.firstRender;
         await new Promise((r) => requestAnimationFrame(() => r(undefined)));
         return performance.now() - t0;
-      }, model);
+      });
       await page.close();
       return t;
     };
@@ -122,6 +122,7 @@ export async function runBench(): Promise<BenchRow[]> {
       name: 'visualizer: time to first render, 64 devices / 16 CPUs, 100k events (Chromium)',
       value: round(await firstRender(big)),
       unit: 'ms',
+      target: 1000,
     });
 
     // Animation while a long run streams: play the timeline fast, and send new counts (didUpdate:
@@ -215,6 +216,10 @@ async function realStream(browser: Browser, site: VisualizerPageSite): Promise<B
   loop.disable();
   await sending;
   await sendSnapshot(page, out.model);
+  // The final snapshot (the run's whole timeline) is handled after the post returns: the window
+  // measured ends once the page has drawn two frames after it, plus a moment for its layout.
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+  await page.waitForTimeout(300);
   const runMs = performance.now() - t0;
   const frames = await page.evaluate(() => (window as unknown as { __frames: number[] }).__frames);
   await page.close();
@@ -232,6 +237,7 @@ async function realStream(browser: Browser, site: VisualizerPageSite): Promise<B
       name: 'visualizer: longest page frame during that run',
       value: round(Math.max(0, ...gaps)),
       unit: 'ms',
+      target: 100,
     },
     {
       name: 'visualizer: first counts of that run sent to the page after',

@@ -3,6 +3,7 @@
 // protocol as the extension's panel host (src/extension/visualizer/panel.ts): ready → didSnapshot.
 import { Endpoint, type WireMessage } from '../protocol/webviewEndpoint';
 import { countsOfModel } from '../protocol/visualizerFromSimulation';
+import { snapshotParams } from '../protocol/visualizerTimelinePack';
 import {
   visualizerProtocol as P,
   type TrafficEdit,
@@ -84,7 +85,7 @@ export class VisualizerHost {
   }
 
   private send(): void {
-    if (this.model) this.endpoint.sendNotification(P.didSnapshot, { model: this.model, status: this.status });
+    if (this.model) this.endpoint.sendNotification(P.didSnapshot, snapshotParams(this.model, this.status));
     else this.endpoint.sendNotification(P.didStatus, this.status);
   }
 }

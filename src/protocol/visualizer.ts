@@ -4,6 +4,7 @@
 // the type can never disagree; both sides validate what they receive (house-style "Boundaries").
 import type { XdpSummary } from '../core/trace/summary';
 import { notificationType, requestType, v, type Infer, type Schema } from './webviewEndpoint';
+import { packedTimeline } from './visualizerTimelinePack';
 
 const name = v.string({ maxLength: 256 });
 const count = v.int(0);
@@ -433,8 +434,14 @@ export type TraceReply = Infer<typeof traceReply>;
 export const visualizerProtocol = {
   /** view → host, once the script runs: the host answers with didSnapshot (or didStatus 'empty'). */
   ready: notificationType('visualizer/ready', v.object({})),
-  /** host → view: the whole model (after ready, after every re-run). */
-  didSnapshot: notificationType('visualizer/didSnapshot', v.object({ model: visModel, status })),
+  /**
+   * host → view: the whole model (after ready, after every re-run). Hosts send its timeline packed
+   * (`timeline`, with `model.timeline` empty: visualizerTimelinePack.ts), not as 100 000 objects.
+   */
+  didSnapshot: notificationType(
+    'visualizer/didSnapshot',
+    v.object({ model: visModel, status, timeline: v.optional(packedTimeline) }),
+  ),
   /** host → view: new counts for the model on screen (same topology), e.g. while a long run streams. */
   didUpdate: notificationType(
     'visualizer/didUpdate',

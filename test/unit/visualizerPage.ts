@@ -9,6 +9,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { visualizerHtml } from '../../src/extension/visualizer/html';
 import type { VisModel } from '../../src/protocol/visualizer';
 import { countsOfModel } from '../../src/protocol/visualizerFromSimulation';
+import { snapshotParams } from '../../src/protocol/visualizerTimelinePack';
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const haveChromium = fs.existsSync(CHROMIUM);
@@ -103,17 +104,56 @@ export async function openVisualizerPage(
   return { page, problems };
 }
 
+/** Characters per page.evaluate when a message is large (see postLarge). */
+const CHUNK = 1 << 18;
+
 /**
- * Sends a snapshot the way the host does (a didSnapshot notification). The model crosses as one
- * JSON string: Playwright's structured argument serialization takes tens of seconds for 100k events.
+ * Posts a message's JSON text to the page as VS Code's webview host does: the bytes arrive off the
+ * page's thread (here in chunks of 256 K characters, so DevTools' own parse of one multi-MB
+ * Runtime.callFunctionOn is not a page frame VS Code would have), then one task parses and posts it.
  */
-export async function sendSnapshot(page: Page, model: VisModel, message = ''): Promise<void> {
-  const json = JSON.stringify({
+async function postLarge(page: Page, json: string): Promise<void> {
+  if (json.length <= CHUNK) {
+    await page.evaluate((text) => window.postMessage(JSON.parse(text), '*'), json);
+    return;
+  }
+  await stageMessage(page, json);
+  await page.evaluate(() => {
+    const w = window as unknown as { __staged: string };
+    window.postMessage(JSON.parse(w.__staged), '*');
+  });
+}
+
+/** Puts a message's JSON text in the page as `window.__staged`, in chunks (see postLarge). */
+export async function stageMessage(page: Page, json: string): Promise<void> {
+  await page.evaluate(() => ((window as unknown as { __chunks: string[] }).__chunks = []));
+  for (let i = 0; i < json.length; i += CHUNK)
+    await page.evaluate(
+      (part) => (window as unknown as { __chunks: string[] }).__chunks.push(part),
+      json.slice(i, i + CHUNK),
+    );
+  await page.evaluate(() => {
+    const w = window as unknown as { __chunks: string[]; __staged: string };
+    w.__staged = w.__chunks.join('');
+    w.__chunks = [];
+  });
+}
+
+/** A didSnapshot as the hosts send it, as JSON text. */
+export const snapshotJson = (model: VisModel, message = ''): string =>
+  JSON.stringify({
     type: 'notification',
     method: 'visualizer/didSnapshot',
-    params: { model, status: { state: 'ready', message } },
+    params: snapshotParams(model, { state: 'ready', message }),
   });
-  await page.evaluate((text) => window.postMessage(JSON.parse(text), '*'), json);
+
+/**
+ * Sends a snapshot the way the hosts do (a didSnapshot notification, its timeline packed). The model
+ * crosses as JSON text: Playwright's structured argument serialization takes tens of seconds for
+ * 100k events.
+ */
+export async function sendSnapshot(page: Page, model: VisModel, message = ''): Promise<void> {
+  await postLarge(page, snapshotJson(model, message));
 }
 
 /** Sends new counts for the model on screen (a didUpdate notification), as a streaming host would. */

@@ -44,6 +44,8 @@ void test(
     const model = sampleModel({ devices: 16, cpus: 4, frames: 1000, burst: 64 });
     await sendSnapshot(page, model, 'sample');
     await page.waitForSelector('svg.graph .node');
+    // Up to 80 nodes ELK places the graph (layout.ts); bigger graphs say 'layered'.
+    assert.equal(await page.getAttribute('svg.graph', 'data-layout'), 'elk');
     const counter = async (key: string): Promise<number> =>
       Number(await page.getAttribute(`[data-counter="${key}"]`, 'data-value'));
     assert.equal(

@@ -19,6 +19,7 @@ import { parseScenarioText } from '../../core/scenario/scenarioParse';
 import { PROGRESS_REDRAW_MS, progressText, stoppedText } from '../../core/xdp/summaryText';
 import { countsOfModel } from '../../protocol/visualizerFromSimulation';
 import { withObserved, type ObservedCapture } from '../../protocol/visualizerObserved';
+import { snapshotParams } from '../../protocol/visualizerTimelinePack';
 import { readConfig } from '../config';
 import { output } from '../output';
 import { visualizerHtml } from './html';
@@ -225,10 +226,10 @@ export class VisualizerPanel implements vscode.Disposable {
   private sendSnapshot(): void {
     this.partialShown = false;
     if (this.running && this.partial) {
-      this.endpoint.sendNotification(P.didSnapshot, { model: this.partial, status: this.status });
+      this.endpoint.sendNotification(P.didSnapshot, snapshotParams(this.partial, this.status));
       this.partialShown = true;
     } else if (this.model)
-      this.endpoint.sendNotification(P.didSnapshot, { model: this.model, status: this.status });
+      this.endpoint.sendNotification(P.didSnapshot, snapshotParams(this.model, this.status));
     else this.endpoint.sendNotification(P.didStatus, this.status);
   }
 
@@ -290,7 +291,7 @@ export class VisualizerPanel implements vscode.Disposable {
       lastReport = now;
       this.status = { state: 'running', message: `simulating ${name}: ${progressText(p)}…` };
       if (!this.partialShown)
-        this.endpoint.sendNotification(P.didSnapshot, { model: partial, status: this.status });
+        this.endpoint.sendNotification(P.didSnapshot, snapshotParams(partial, this.status));
       else
         this.endpoint.sendNotification(P.didUpdate, { counts: countsOfModel(partial), status: this.status });
       this.partialShown = true;

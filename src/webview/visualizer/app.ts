@@ -12,6 +12,7 @@ import {
   type VisStatus,
 } from '../../protocol/visualizer';
 import type { Endpoint } from '../../protocol/webviewEndpoint';
+import { snapshotModel } from '../../protocol/visualizerTimelinePack';
 import { mountShell, type ShellPart } from './appShell';
 import { controlsView } from './controlsView';
 import { mount, patch, toDom } from './dom';
@@ -25,6 +26,8 @@ import { nextTab, panelView, tabsView, type Tab } from './panelTabs';
 import { frameJourneys, TimelineIndex, type FrameJourney } from './timeline';
 import { TimelinePlayer } from './timelinePlayer';
 import { h } from './vnode';
+
+const noJourneys: ReadonlyMap<number, FrameJourney> = new Map();
 
 export interface VsCodeApi {
   postMessage(message: unknown): void;
@@ -44,7 +47,8 @@ export class VisualizerApp {
   /** The controls were last drawn with Stop in place of Re-run (a run was in progress). */
   private controlsShowStop = false;
   private index: TimelineIndex | undefined;
-  private journeys = new Map<number, FrameJourney>();
+  /** Every frame's journey through the timeline, folded when the Frame tab first needs it. */
+  private journeysCache: Map<number, FrameJourney> | undefined;
   private timelineFp = '';
   /** Milliseconds the last snapshot spent per phase (read by the benchmark). */
   timings: Record<'graph' | 'timeline' | 'layout' | 'render', number> = {
@@ -92,10 +96,15 @@ export class VisualizerApp {
       flash: (m) => this.flash(m),
     });
     this.bind();
-    endpoint.onNotification(
-      P.didSnapshot,
-      ({ model, status }) => void this.setModel(model, this.hostStatus(status) ?? this.status),
-    );
+    endpoint.onNotification(P.didSnapshot, (params) => {
+      const model = snapshotModel(params);
+      if (typeof model === 'string') {
+        this.status = { state: 'error', message: model };
+        this.renderStatus();
+        return;
+      }
+      void this.setModel(model, this.hostStatus(params.status) ?? this.status);
+    });
     endpoint.onNotification(
       P.didUpdate,
       ({ counts, status }) => void this.updateCounts(counts, this.hostStatus(status)),
@@ -145,13 +154,10 @@ export class VisualizerApp {
     // A snapshot with the same timeline (a long run's counts streaming in) keeps the index.
     const fp = timelineFingerprint(model);
     if (fp !== this.timelineFp || !this.index) {
+      // Both fold lazily: a 100 000-event snapshot costs nothing here until a tab looks at it.
       this.timelineFp = fp;
       this.index = new TimelineIndex(model.timeline, model.cpus);
-      this.journeys = frameJourneys(model.timeline);
-    }
-    if (!this.journeys.has(this.frame)) {
-      const first = this.journeys.keys().next();
-      this.frame = first.done ? 0 : first.value; // the first frame the timeline mentions
+      this.journeysCache = undefined;
     }
     this.t = Math.min(this.t, model.timeline.length - 1);
     const t2 = performance.now();
@@ -269,12 +275,24 @@ export class VisualizerApp {
         tab: this.tab,
         t: this.t,
         index: this.index,
-        journeys: this.journeys,
+        journeys: this.tab === 'frame' ? this.journeys() : noJourneys,
         frame: this.frame,
         trace: this.stepper.trace,
         insn: this.stepper.insn,
       }),
     );
+  }
+
+  /** The journeys of the timeline on screen; the picked frame moves to the first one it does not mention. */
+  private journeys(): ReadonlyMap<number, FrameJourney> {
+    if (this.journeysCache) return this.journeysCache;
+    const j = frameJourneys(this.model?.timeline ?? []);
+    this.journeysCache = j;
+    if (!j.has(this.frame)) {
+      const first = j.keys().next();
+      this.frame = first.done ? 0 : first.value; // the first frame the timeline mentions
+    }
+    return j;
   }
 
   private setT(t: number): void {
@@ -365,7 +383,7 @@ export class VisualizerApp {
         break;
       case 'frame-next':
       case 'frame-prev': {
-        const steps = this.journeys.get(this.frame)?.events ?? [];
+        const steps = this.journeys().get(this.frame)?.events ?? [];
         const next =
           action === 'frame-next'
             ? steps.find((i) => i > this.t)

@@ -109,7 +109,7 @@ function node(
     mismatch?: boolean;
     warn?: boolean;
     source?: { file: string; line: number };
-    program?: { name: string; lines: string[]; warn?: string };
+    program?: { name: string; lines: string[]; warn?: string; measure?: string[] };
     /** Lines the box is sized for instead of `lines` (room for counts still growing). */
     measure?: string[];
   } = {},
@@ -119,14 +119,22 @@ function node(
     kind,
     title,
     lines,
-    ...(extra.program ? { program: extra.program } : {}),
+    ...(extra.program
+      ? {
+          program: {
+            name: extra.program.name,
+            lines: extra.program.lines,
+            ...(extra.program.warn !== undefined ? { warn: extra.program.warn } : {}),
+          },
+        }
+      : {}),
     ...box(
       title,
       extra.measure ?? lines,
       extra.program
         ? [
             extra.program.name,
-            ...extra.program.lines,
+            ...(extra.program.measure ?? extra.program.lines),
             // The warning line is bold: measured a sixth wider.
             ...(extra.program.warn
               ? [extra.program.warn.padEnd(Math.ceil(extra.program.warn.length * 1.17))]
@@ -143,12 +151,13 @@ function node(
   };
 }
 
-function actionLine(actions: Record<string, number> | undefined): string[] {
+/** `atLeast`: written with every count at least this (to size a box for counts still growing). */
+function actionLine(actions: Record<string, number> | undefined, atLeast = 0): string[] {
   if (!actions) return ['no frames'];
   const parts = Object.entries(actions)
     .filter(([, n]) => n > 0)
     .sort((a, b) => b[1] - a[1])
-    .map(([a, n]) => `${a.replace(/^XDP_/, '')} ${formatCount(n)}`);
+    .map(([a, n]) => `${a.replace(/^XDP_/, '')} ${formatCount(Math.max(n, atLeast))}`);
   return parts.length ? [parts.slice(0, 3).join(' · ')] : ['no frames'];
 }
 
@@ -188,7 +197,7 @@ export function buildGraph(model: VisModel): Graph {
     const mismatch = !!o && (o.txFrames !== c.txFrames || o.drops !== c.drops);
     // The attached program is drawn inside its device (one box per attachment keeps the chain
     // traffic → device → map entry → target short enough to read at 1400 px).
-    let program: { name: string; lines: string[]; warn?: string } | undefined;
+    let program: { name: string; lines: string[]; warn?: string; measure?: string[] } | undefined;
     let source: { file: string; line: number } | undefined;
     if (d.xdp) {
       const prog = model.programs.find((p) => p.name === d.xdp?.program);
@@ -210,6 +219,8 @@ export function buildGraph(model: VisModel): Graph {
         : {
             name: `${d.xdp.program}() ${mode}`,
             lines: actionLine(model.summary.actions[d.name]),
+            // Sized like the device's counts: a long run's verdict counts grow without a relayout.
+            measure: actionLine(model.summary.actions[d.name], trafficTotal),
           };
       if (prog?.file && prog.line) source = { file: prog.file, line: prog.line };
     }

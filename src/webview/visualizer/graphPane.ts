@@ -120,6 +120,7 @@ export class GraphPane {
       height: String(Math.ceil(layout.height * z)),
       'data-zoom': z.toFixed(3),
       'data-direction': this.direction,
+      'data-layout': layout.engine,
     };
   }
 

@@ -3,6 +3,7 @@
 // pairs) are packed beside each other so 16+ devices stay legible in a 1400×900 panel.
 import type { ELK, ElkExtendedEdge, ElkNode } from 'elkjs/lib/elk-api';
 import type { Graph } from './graphModel';
+import { layeredLayout } from './layeredLayout';
 
 export interface Point {
   readonly x: number;
@@ -24,6 +25,8 @@ export interface PlacedEdge {
 }
 
 export interface Layout {
+  /** Which algorithm placed it: ELK, or layeredLayout.ts (graphs over ELK_MAX_NODES). */
+  readonly engine: 'elk' | 'layered';
   readonly width: number;
   readonly height: number;
   readonly nodes: ReadonlyMap<string, PlacedNode>;
@@ -55,6 +58,12 @@ export function directionFor(width: number, height: number): LayoutDirection {
   return width >= height * 0.9 ? 'RIGHT' : 'DOWN';
 }
 
+/**
+ * Above this many nodes the graph gets layeredLayout.ts instead of ELK: ELK's first layout of 167
+ * nodes in a fresh page took 1.5-3 s (its code cold), a frozen page before anything showed.
+ */
+export const ELK_MAX_NODES = 80;
+
 export async function layoutGraph(
   graph: Graph,
   elk: ELK,
@@ -65,6 +74,8 @@ export async function layoutGraph(
   // which doubled the graph's width. They sit on the longest segment of the routed edge instead,
   // and the gap between layers is wide enough for the longest label.
   const longest = Math.max(40, ...graph.edges.map((e) => e.labelWidth));
+  const layerGap = direction === 'RIGHT' ? Math.min(120, longest + 28) : 40;
+  if (graph.nodes.length > ELK_MAX_NODES) return layeredLayout(graph, direction, layerGap);
   const root: ElkNode = {
     id: 'root',
     layoutOptions: {
@@ -93,7 +104,7 @@ export async function layoutGraph(
     const label = labelPoint(points, direction);
     edges.set(e.id, { id: e.id, points, ...(label ? { label } : {}) });
   }
-  return { width: out.width ?? 0, height: out.height ?? 0, nodes, edges };
+  return { engine: 'elk', width: out.width ?? 0, height: out.height ?? 0, nodes, edges };
 }
 
 /** The middle of the longest segment, preferring ones along the flow (where a label has room). */

@@ -170,19 +170,30 @@ export function applyEvent(states: CpuState[], ev: VisEvent, t: number): void {
   }
 }
 
+/**
+ * The fold's checkpoints, made as far as the cursor has been and no further: a snapshot of 100 000
+ * events costs nothing until the timeline is looked at (issue 16 goal 5), and playing from the start
+ * extends them a few events at a time.
+ */
 export class TimelineIndex {
   private readonly checkpoints: CpuState[][] = [];
+  /** The state after events 0..next-1 (the fold so far). */
+  private folded: CpuState[] | undefined;
+  private next = 0;
 
   constructor(
     readonly events: readonly VisEvent[],
     readonly cpus: number,
-  ) {
-    let st = this.initial();
-    for (let t = 0; t < events.length; t++) {
-      if (t % CHECKPOINT === 0) this.checkpoints.push(clone(st));
-      applyEvent(st, events[t] as VisEvent, t);
+  ) {}
+
+  /** Folds until checkpoint k (the state before event k·CHECKPOINT) exists, or the events end. */
+  private extend(k: number): void {
+    const st = (this.folded ??= this.initial());
+    while (this.checkpoints.length <= k && this.next < this.events.length) {
+      if (this.next % CHECKPOINT === 0) this.checkpoints.push(clone(st));
+      applyEvent(st, this.events[this.next] as VisEvent, this.next);
+      this.next++;
     }
-    st = [];
   }
 
   private initial(): CpuState[] {
@@ -196,6 +207,7 @@ export class TimelineIndex {
     const last = Math.min(t, this.events.length - 1);
     if (last < 0) return this.initial();
     const k = Math.floor(last / CHECKPOINT);
+    this.extend(k);
     const st = clone(this.checkpoints[k] ?? this.initial());
     for (let i = k * CHECKPOINT; i <= last; i++) applyEvent(st, this.events[i] as VisEvent, i);
     return st;

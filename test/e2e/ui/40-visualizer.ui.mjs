@@ -40,6 +40,9 @@ export const steps = [
       view = await wb.findWebviewFrame('svg.graph .node-device', 60_000);
       await view.locator('[data-counter="tracepoints.xdp:xdp_redirect"]').waitFor();
       const devices = await view.locator('svg.graph .node-device').count();
+      // Up to 80 nodes ELK places the graph (layout.ts); bigger graphs say 'layered'.
+      const engine = await view.locator('svg.graph').getAttribute('data-layout');
+      if (engine !== 'elk') throw new Error(`the graph was laid out by ${engine}, not ELK`);
       if (devices !== 6) throw new Error(`expected the example's 6 devices, the graph has ${devices}`);
       return `${devices} devices, ${await view.locator('svg.graph .edge').count()} flows`;
     },
