@@ -275,7 +275,7 @@ function ctLookup(M: Machine, pc: number, what: string): number {
   if (o.netnsId >= 0) return fail(M, o, -ENONET);
   resolveZone(o);
   const table = M.system.conntrack;
-  const tuple = (M.R[M.argHi(2)] as Region).u8;
+  const tuple = (M.R[M.argHi(2)] as Region).dv;
   const e = table.findSockTuple(tuple, at, len, o.l4proto, o.zoneId, o.zoneDir);
   if (!e) return fail(M, o, -ENOENT);
   o.u8[o.at + 9] = table.foundDir; // opts->dir = NF_CT_DIRECTION(hash)

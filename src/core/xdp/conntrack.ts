@@ -209,19 +209,19 @@ export class ConntrackTable {
   }
 
   /**
-   * find() of struct bpf_sock_tuple's bytes `b[off..off+len)` (bpf_nf_ct_tuple_parse: 12 bytes for
+   * find() of struct bpf_sock_tuple's bytes `v[off..off+len)` (bpf_nf_ct_tuple_parse: 12 bytes for
    * IPv4, 36 for IPv6) with protocol `protonum`, as the conntrack kfuncs look up: nothing allocated;
    * the direction matched is `foundDir`. Undefined also for a length other than 12 or 36.
    */
   findSockTuple(
-    b: Uint8Array,
+    v: DataView,
     off: number,
     len: number,
     protonum: number,
     zoneId: number,
     zoneDir: number,
   ): ConntrackEntry | undefined {
-    if (!this.hash.keyFromSockTuple(b, off, len, protonum, zoneIdIn(zoneId, zoneDir, 0))) return undefined;
+    if (!this.hash.keyFromSockTuple(v, off, len, protonum, zoneIdIn(zoneId, zoneDir, 0))) return undefined;
     return this.lookup(zoneId, zoneDir);
   }
 

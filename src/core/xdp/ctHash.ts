@@ -15,7 +15,7 @@ const DST = 7;
 /** The minimum number of slots; the table doubles when half of them are taken. */
 const MIN_SLOTS = 64;
 
-/** Four address bytes as one word (the byte order only has to be the same for every key). */
+/** Four address bytes as one word, little-endian as keyFromSockTuple reads them from a DataView. */
 const word = (b: Uint8Array, o: number): number =>
   ((b[o] as number) |
     ((b[o + 1] as number) << 8) |
@@ -84,33 +84,26 @@ export class CtHash {
   }
 
   /**
-   * struct bpf_sock_tuple's ipv4 (12 bytes) or ipv6 (36) half at `b[off..off+len)` as
+   * struct bpf_sock_tuple's ipv4 (12 bytes) or ipv6 (36) half at `v[off..off+len)` as
    * bpf_nf_ct_tuple_parse reads it (addresses and big-endian ports), protocol `protonum`, zone id
-   * `zid`; false for another length.
+   * `zid`; false for another length. Read as words through the DataView of the program's memory.
    */
-  keyFromSockTuple(b: Uint8Array, off: number, len: number, protonum: number, zid: number): boolean {
+  keyFromSockTuple(v: DataView, off: number, len: number, protonum: number, zid: number): boolean {
     const k = this.key;
-    let ports: number;
     if (len === 12) {
       k[0] = 2 | (protonum << 16);
-      k[SRC] = word(b, off);
-      k[DST] = word(b, off + 4);
-      for (let i = 1; i < 4; i++) k[SRC + i] = k[DST + i] = 0;
-      ports = off + 8;
+      k[SRC] = v.getUint32(off, true);
+      k[DST] = v.getUint32(off + 4, true);
+      k[SRC + 1] = k[SRC + 2] = k[SRC + 3] = k[DST + 1] = k[DST + 2] = k[DST + 3] = 0;
+      k[1] = v.getUint32(off + 8, false); // sport << 16 | dport, as keyFromTuple packs them
     } else if (len === 36) {
       k[0] = 10 | (protonum << 16);
       for (let i = 0; i < 4; i++) {
-        k[SRC + i] = word(b, off + i * 4);
-        k[DST + i] = word(b, off + 16 + i * 4);
+        k[SRC + i] = v.getUint32(off + i * 4, true);
+        k[DST + i] = v.getUint32(off + 16 + i * 4, true);
       }
-      ports = off + 32;
+      k[1] = v.getUint32(off + 32, false);
     } else return false;
-    k[1] =
-      (((b[ports] as number) << 24) |
-        ((b[ports + 1] as number) << 16) |
-        ((b[ports + 2] as number) << 8) |
-        (b[ports + 3] as number)) >>>
-      0;
     k[2] = zid;
     return true;
   }
