@@ -179,6 +179,18 @@ class Parking {
   next = 0;
 }
 const parking = new WeakMap<Machine, Parking>();
+/** The machine asked last and its parking (runs of one machine follow each other: no WeakMap lookup). */
+let lastMachine: Machine | undefined;
+let lastParking: Parking | undefined;
+
+function parkingOf(M: Machine): Parking {
+  if (M === lastMachine && lastParking !== undefined) return lastParking;
+  let p = parking.get(M);
+  if (p === undefined) parking.set(M, (p = new Parking()));
+  lastMachine = M;
+  lastParking = p;
+  return p;
+}
 
 /** The entry's region is in machine M's table and is the one the entry keeps. */
 const liveRegion = (M: Machine, e: ConntrackEntry): Region | undefined => {
@@ -219,8 +231,7 @@ function release(M: Machine, r: Region): void {
   }
   r.setWindow(r.u8, 0, 0, false);
   M.onRegion?.(r.id);
-  let p = parking.get(M);
-  if (p === undefined) parking.set(M, (p = new Parking()));
+  const p = parkingOf(M);
   const old = p.ring[p.next];
   p.ring[p.next] = r;
   p.next = (p.next + 1) % PARKED_MAX;

@@ -17,10 +17,10 @@ const MIN_SLOTS = 64;
 
 /** Four address bytes as one word, little-endian as keyFromSockTuple reads them from a DataView. */
 const word = (b: Uint8Array, o: number): number =>
-  ((b[o] as number) |
-    ((b[o + 1] as number) << 8) |
-    ((b[o + 2] as number) << 16) |
-    ((b[o + 3] as number) << 24)) >>>
+  (b[o] as number) |
+  ((b[o + 1] as number) << 8) |
+  ((b[o + 2] as number) << 16) |
+  ((b[o + 3] as number) << 24) |
   0;
 
 const rotl = (x: number, r: number): number => (x << r) | (x >>> (32 - r));
@@ -32,17 +32,28 @@ const rotl = (x: number, r: number): number => (x << r) | (x >>> (32 - r));
  * words, because a lookup waits for the hash (a chain took 15 ns here). Equal keys are compared
  * word by word anyway, so the hash only has to spread flows over the slots.
  */
-function keyHash(k: Uint32Array, at: number): number {
+function keyHash(k: Int32Array, at: number): number {
   const w = (i: number): number => k[at + i] as number;
+  return mix(
+    w(0) ^ w(2) ^ rotl(w(SRC + 1), 5) ^ rotl(w(SRC + 2), 11) ^ rotl(w(SRC + 3), 17),
+    w(1),
+    w(SRC),
+    w(DST),
+    w(DST + 1) ^ rotl(w(DST + 2), 7) ^ rotl(w(DST + 3), 13),
+  );
+}
+
+/** keyHash's products and finaliser, from the folded words (an IPv4 key's `rest`s are its l3/zone word and 0). */
+function mix(rest: number, ports: number, src: number, dst: number, dstRest: number): number {
   let h =
-    (Math.imul(w(1), 0xcc9e2d51) +
-      Math.imul(w(SRC), 0x1b873593) +
-      Math.imul(w(DST), 0x85ebca6b) +
-      Math.imul(w(0) ^ w(2) ^ rotl(w(SRC + 1), 5) ^ rotl(w(SRC + 2), 11) ^ rotl(w(SRC + 3), 17), 0xc2b2ae35) +
-      Math.imul(w(DST + 1) ^ rotl(w(DST + 2), 7) ^ rotl(w(DST + 3), 13), 0x27d4eb2f)) |
+    (Math.imul(ports, 0xcc9e2d51 | 0) +
+      Math.imul(src, 0x1b873593) +
+      Math.imul(dst, 0x85ebca6b | 0) +
+      Math.imul(rest, 0xc2b2ae35 | 0) +
+      Math.imul(dstRest, 0x27d4eb2f)) |
     0;
-  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
-  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b | 0);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35 | 0);
   return (h ^ (h >>> 16)) | 0;
 }
 
@@ -60,10 +71,11 @@ const TIMEOUT = KEY_WORDS;
  * (the owner skips it), as the table never garbage-collects.
  */
 export class CtHash {
-  /** The key of the current lookup or insert. */
-  readonly key = new Uint32Array(KEY_WORDS);
+  /** The key of the current lookup or insert, and its hash. */
+  readonly key = new Int32Array(KEY_WORDS);
+  private keyHash = 0;
   /** Node n at n * NODE_WORDS. */
-  private nodes = new Uint32Array(MIN_SLOTS * NODE_WORDS);
+  private nodes = new Int32Array(MIN_SLOTS * NODE_WORDS);
   /** Slot s: [2s] the key hash of its node, [2s + 1] the node + 1 (0: empty). */
   private slots = new Int32Array(MIN_SLOTS * 4);
   private count = 0;
@@ -75,12 +87,13 @@ export class CtHash {
   keyFromTuple(t: CtTuple, zid: number): void {
     const k = this.key;
     k[0] = t.l3num | (t.protonum << 16);
-    k[1] = ((t.sport << 16) | t.dport) >>> 0;
+    k[1] = (t.sport << 16) | t.dport;
     k[2] = zid;
     for (let i = 0; i < 4; i++) {
       k[SRC + i] = i * 4 < t.src.length ? word(t.src, i * 4) : 0;
       k[DST + i] = i * 4 < t.dst.length ? word(t.dst, i * 4) : 0;
     }
+    this.keyHash = keyHash(k, 0);
   }
 
   /**
@@ -90,27 +103,35 @@ export class CtHash {
    */
   keyFromSockTuple(v: DataView, off: number, len: number, protonum: number, zid: number): boolean {
     const k = this.key;
-    if (len === 12) {
-      k[0] = 2 | (protonum << 16);
-      k[SRC] = v.getUint32(off, true);
-      k[DST] = v.getUint32(off + 4, true);
-      k[SRC + 1] = k[SRC + 2] = k[SRC + 3] = k[DST + 1] = k[DST + 2] = k[DST + 3] = 0;
-      k[1] = v.getUint32(off + 8, false); // sport << 16 | dport, as keyFromTuple packs them
-    } else if (len === 36) {
-      k[0] = 10 | (protonum << 16);
-      for (let i = 0; i < 4; i++) {
-        k[SRC + i] = v.getUint32(off + i * 4, true);
-        k[DST + i] = v.getUint32(off + 16 + i * 4, true);
-      }
-      k[1] = v.getUint32(off + 32, false);
-    } else return false;
     k[2] = zid;
+    if (len === 12) {
+      const l3 = 2 | (protonum << 16);
+      const src = v.getInt32(off, true);
+      const dst = v.getInt32(off + 4, true);
+      const ports = v.getInt32(off + 8, false); // sport << 16 | dport, as keyFromTuple packs them
+      k[0] = l3;
+      k[1] = ports;
+      k[SRC] = src;
+      k[DST] = dst;
+      k[SRC + 1] = k[SRC + 2] = k[SRC + 3] = k[DST + 1] = k[DST + 2] = k[DST + 3] = 0;
+      // keyHash of this key without reading it back (the zero words fold to nothing).
+      this.keyHash = mix(l3 ^ zid, ports, src, dst, 0);
+      return true;
+    }
+    if (len !== 36) return false;
+    k[0] = 10 | (protonum << 16);
+    for (let i = 0; i < 4; i++) {
+      k[SRC + i] = v.getInt32(off + i * 4, true);
+      k[DST + i] = v.getInt32(off + 16 + i * 4, true);
+    }
+    k[1] = v.getInt32(off + 32, false);
+    this.keyHash = keyHash(k, 0);
     return true;
   }
 
   /** The first node whose key is `key`, or -1 (then next() continues the walk). */
   first(): number {
-    this.walkHash = keyHash(this.key, 0);
+    this.walkHash = this.keyHash;
     this.walkSlot = this.walkHash & ((this.slots.length >> 1) - 1);
     return this.next();
   }
@@ -120,6 +141,7 @@ export class CtHash {
     const { slots, nodes, key } = this;
     const mask = (slots.length >> 1) - 1;
     const h = this.walkHash;
+    const v6 = (key[0] & 0xffff) === 10;
     for (let s = this.walkSlot; ; s = (s + 1) & mask) {
       const n = (slots[2 * s + 1] as number) - 1;
       if (n < 0) {
@@ -128,9 +150,18 @@ export class CtHash {
       }
       if (slots[2 * s] !== h) continue;
       const at = n * NODE_WORDS;
-      let i = 0;
-      while (i < KEY_WORDS && nodes[at + i] === key[i]) i++;
-      if (i === KEY_WORDS) {
+      if (
+        nodes[at + 1] !== key[1] ||
+        nodes[at] !== key[0] ||
+        nodes[at + 2] !== key[2] ||
+        nodes[at + SRC] !== key[SRC] ||
+        nodes[at + DST] !== key[DST]
+      )
+        continue;
+      // The same l3num (word 0): an IPv4 key's other address words are zero in both.
+      let i = SRC + 1;
+      if (v6) while (i < KEY_WORDS && nodes[at + i] === key[i]) i++;
+      if (!v6 || i === KEY_WORDS) {
         this.walkSlot = (s + 1) & mask;
         return n;
       }
@@ -161,13 +192,13 @@ export class CtHash {
     if ((this.count + 1) * 4 > this.slots.length) this.grow();
     const n = this.count++;
     if ((n + 1) * NODE_WORDS > this.nodes.length) {
-      const nodes = new Uint32Array(this.nodes.length * 2);
+      const nodes = new Int32Array(this.nodes.length * 2);
       nodes.set(this.nodes);
       this.nodes = nodes;
     }
     this.nodes.set(this.key, n * NODE_WORDS);
     this.nodes[n * NODE_WORDS + TIMEOUT] = timeout;
-    this.place(n, keyHash(this.key, 0));
+    this.place(n, this.keyHash);
   }
 
   private place(n: number, h: number): void {
