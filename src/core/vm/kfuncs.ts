@@ -271,8 +271,53 @@ function fail(M: Machine, o: CtOpts, errno: number): number {
   return M.ptr(undefined);
 }
 
-/** __bpf_nf_ct_lookup: the tuple in the caller's netns (BPF_F_CURRENT_NETNS) and zone. */
+/**
+ * __bpf_nf_ct_lookup: the tuple in the caller's netns (BPF_F_CURRENT_NETNS) and zone. The common
+ * call — a 16-byte opts with netns_id -1, TCP or UDP, reserved bytes zero, and both arguments in
+ * bounds — is read in place from the argument registers (M.A: hi, lo per argument); anything
+ * else takes ctLookupChecked, which makes every check in the kernel's order.
+ */
 function ctLookup(M: Machine, pc: number, what: string): number {
+  const A = M.A;
+  const om = M.R[A[6] as number];
+  const tm = M.R[A[2] as number];
+  const oa = (A[7] as number) - ADDR_BASE;
+  const ta = (A[3] as number) - ADDR_BASE;
+  const len = A[5] as number;
+  if (
+    om !== undefined &&
+    tm !== undefined &&
+    A[9] === NF_BPF_CT_OPTS_SZ &&
+    (len === 12 || len === 36) &&
+    oa >= om.lo &&
+    oa + NF_BPF_CT_OPTS_SZ <= om.whi &&
+    ta >= tm.lo &&
+    ta + len <= tm.hi
+  ) {
+    const o = om.dv;
+    const l4proto = o.getUint8(oa + 8);
+    if (
+      o.getInt32(oa, true) === -1 &&
+      (l4proto === IPPROTO_TCP || l4proto === IPPROTO_UDP) &&
+      (o.getUint32(oa + 12, true) & 0xffffff00) === 0
+    ) {
+      let zoneDir = o.getUint8(oa + 12);
+      if (zoneDir === 0) o.setUint8(oa + 12, (zoneDir = NF_CT_DEFAULT_ZONE_DIR));
+      const table = M.system.conntrack;
+      const e = table.findSockTuple(tm.dv, ta, len, l4proto, o.getUint16(oa + 10, true), zoneDir);
+      if (e === undefined) {
+        o.setInt32(oa + 4, -ENOENT, true);
+        return M.ptr(undefined);
+      }
+      o.setUint8(oa + 9, table.foundDir); // opts->dir = NF_CT_DIRECTION(hash)
+      return acquire(M, e);
+    }
+  }
+  return ctLookupChecked(M, pc, what);
+}
+
+/** ctLookup with every check, in the kernel's order (sizes, opts, protocol, netns, tuple). */
+function ctLookupChecked(M: Machine, pc: number, what: string): number {
   const o = OPTS;
   const err = readOpts(M, pc, what);
   const len = M.argLo(3) >>> 0;

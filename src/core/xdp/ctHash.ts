@@ -141,7 +141,7 @@ export class CtHash {
     const { slots, nodes, key } = this;
     const mask = (slots.length >> 1) - 1;
     const h = this.walkHash;
-    const v6 = (key[0] & 0xffff) === 10;
+    const v6 = ((key[0] as number) & 0xffff) === 10;
     for (let s = this.walkSlot; ; s = (s + 1) & mask) {
       const n = (slots[2 * s + 1] as number) - 1;
       if (n < 0) {
