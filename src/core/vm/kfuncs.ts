@@ -168,14 +168,17 @@ function regionLabel(e: ConntrackEntry): string {
 }
 
 /**
- * Regions of entries no program holds, kept registered so the next lookup of the entry reuses its
+ * Regions of entries no program holds stay registered so the next lookup of the entry reuses its
  * region (a new Region and DataView per lookup were a third of a tracked lookup's run), hidden
- * (an empty window: a use after release faults) until then. At most PARKED_MAX per machine, the
- * oldest freed first, so a run over many flows does not grow the machine's region table.
+ * (an empty window: a use after release faults) until then. At most PARKED_MAX entries per machine
+ * keep one, in a ring: the oldest is let go first, so a run over many flows does not grow the
+ * machine's region table.
  */
 const PARKED_MAX = 256;
 class Parking {
-  readonly ring: (Region | undefined)[] = new Array<Region | undefined>(PARKED_MAX).fill(undefined);
+  readonly ring: (ConntrackEntry | undefined)[] = new Array<ConntrackEntry | undefined>(PARKED_MAX).fill(
+    undefined,
+  );
   next = 0;
 }
 const parking = new WeakMap<Machine, Parking>();
@@ -192,11 +195,27 @@ function parkingOf(M: Machine): Parking {
   return p;
 }
 
-/** The entry's region is in machine M's table and is the one the entry keeps. */
+/** The entry's region when it is in machine M's table. */
 const liveRegion = (M: Machine, e: ConntrackEntry): Region | undefined => {
   const r = e.vmRegion;
   return r !== undefined && M.R[r.id] === r ? r : undefined;
 };
+
+/** Puts `e` in M's ring (once), letting the oldest entry's region go unless a program holds it. */
+function park(M: Machine, e: ConntrackEntry): void {
+  e.vmParked = true;
+  const p = parkingOf(M);
+  const old = p.ring[p.next];
+  p.ring[p.next] = e;
+  p.next = (p.next + 1) % PARKED_MAX;
+  if (old === undefined || old === e) return;
+  old.vmParked = false;
+  const r = liveRegion(M, old);
+  if (r !== undefined && old.vmRefs === 0) {
+    old.vmRegion = undefined;
+    M.freeRegion(r);
+  }
+}
 
 /** The program's pointer to an entry (the kernel's refcount taken): a region over its nf_conn image. */
 function acquire(M: Machine, e: ConntrackEntry): number {
@@ -220,9 +239,11 @@ function release(M: Machine, r: Region): void {
   if (--e.vmRefs > 0) return;
   const refs = M.kernelRefs;
   // The newest reference first: a program releases what it just looked up.
-  const i = refs.lastIndexOf(r);
-  if (i === refs.length - 1) refs.pop();
-  else if (i >= 0) refs.splice(i, 1);
+  if (refs[refs.length - 1] === r) refs.pop();
+  else {
+    const i = refs.indexOf(r);
+    if (i >= 0) refs.splice(i, 1);
+  }
   // An allocation that never made it into the table is gone (nf_conntrack_free).
   if (!e.inserted) {
     e.vmRegion = undefined;
@@ -231,18 +252,7 @@ function release(M: Machine, r: Region): void {
   }
   r.setWindow(r.u8, 0, 0, false);
   M.onRegion?.(r.id);
-  const p = parkingOf(M);
-  const old = p.ring[p.next];
-  p.ring[p.next] = r;
-  p.next = (p.next + 1) % PARKED_MAX;
-  // The oldest parked region goes unless a program took it again (then it is parked again later).
-  if (old !== undefined && old !== r && M.R[old.id] === old) {
-    const o = old.ref as ConntrackEntry;
-    if (o.vmRegion !== old || o.vmRefs === 0) {
-      if (o.vmRegion === old) o.vmRegion = undefined;
-      M.freeRegion(old);
-    }
-  }
+  if (!e.vmParked) park(M, e);
 }
 
 /** The nf_conn argument i: a pointer an acquiring kfunc returned, at offset 0 (trusted args). */

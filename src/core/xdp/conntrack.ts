@@ -71,6 +71,8 @@ export class ConntrackEntry {
    */
   vmRegion: Region | undefined;
   vmRefs = 0;
+  /** In the VM's ring of entries whose region it keeps. */
+  vmParked = false;
   /** The table's hash and this entry's index in it, once inserted (its nodes copy ct->timeout). */
   private hash: CtHash | undefined;
   private index = -1;
