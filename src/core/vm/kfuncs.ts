@@ -287,7 +287,7 @@ function fail(M: Machine, o: CtOpts, errno: number): number {
  * bounds — is read in place from the argument registers (M.A: hi, lo per argument); anything
  * else takes ctLookupChecked, which makes every check in the kernel's order.
  */
-function ctLookup(M: Machine, pc: number, what: string): number {
+function ctLookup(M: Machine, pc: number): number {
   const A = M.A;
   const om = M.R[A[6] as number];
   const tm = M.R[A[2] as number];
@@ -323,7 +323,7 @@ function ctLookup(M: Machine, pc: number, what: string): number {
       return acquire(M, e);
     }
   }
-  return ctLookupChecked(M, pc, what);
+  return ctLookupChecked(M, pc, 'bpf_xdp_ct_lookup');
 }
 
 /** ctLookup with every check, in the kernel's order (sizes, opts, protocol, netns, tuple). */
@@ -531,7 +531,7 @@ const DYNPTR_IMPLEMENTATIONS: Record<string, KfuncFn> = {
 };
 
 const IMPLEMENTATIONS: Record<string, KfuncFn> = {
-  bpf_xdp_ct_lookup: (M, pc) => ctLookup(M, pc, 'bpf_xdp_ct_lookup'),
+  bpf_xdp_ct_lookup: ctLookup,
   bpf_xdp_ct_alloc: (M, pc) => ctAlloc(M, pc, 'bpf_xdp_ct_alloc'),
   bpf_ct_insert_entry(M, pc) {
     const r = connArg(M, pc, 1, 'bpf_ct_insert_entry');
