@@ -1,6 +1,7 @@
 // The conntrack kfuncs in the VM over test/fixtures/programs/conntrack.bpf.c (the kernel tier's
 // conntrackKfuncs.test.ts holds the same frames against Linux): lookup by either direction,
-// alloc + insert visible to the next run, opts errors, status rules, and the loader's refusals.
+// alloc + insert visible to the next run, opts errors, status rules, the loader's refusals, and an
+// entry's region kept between lookups with the program's references counted.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -10,6 +11,8 @@ import { buildFrame } from '../packet/frameBuilder';
 import { BpfSystem } from './bpfSystem';
 import { kfuncRefusal, kfuncTable, vmKfuncArgs, vmKfuncId } from './kfuncs';
 import { kfuncProto } from '../verifier/kfuncs';
+import { ADDR_BASE, REGION_STACK0 } from './memory';
+import { NF_CONN_6_18 } from '../xdp/nfConn';
 
 const objDir = path.resolve(__dirname, '../../../test/fixtures/programs/obj');
 const bytes = (name: string): Uint8Array => new Uint8Array(fs.readFileSync(path.join(objDir, name)));
@@ -149,4 +152,87 @@ void test('bpf_ct_set_nat_info: SNAT and DNAT alter the reply tuple, which then 
     );
     assert.equal(plain.found, 0, tier);
   }
+});
+
+/**
+ * The conntrack kfuncs called directly, as compiled code calls them: a bpf_sock_tuple for
+ * 10.0.0.1:40000 → 10.0.0.2:80 at fp-512 and a 16-byte bpf_ct_opts at fp-496 of stack frame 0.
+ */
+function direct() {
+  const system = new BpfSystem();
+  const M = system.machine;
+  system.conntrack.add({ proto: 'tcp', src: '10.0.0.1', sport: 40000, dst: '10.0.0.2', dport: 80 }, 'e');
+  const stack = M.R[REGION_STACK0]!;
+  const v = new DataView(stack.u8.buffer, stack.u8.byteOffset);
+  [10, 0, 0, 1, 10, 0, 0, 2].forEach((x, i) => v.setUint8(i, x));
+  v.setUint16(8, 40000, false);
+  v.setUint16(10, 80, false);
+  const arg = (i: number, hi: number, lo: number): void => {
+    M.A[2 * i - 2] = hi;
+    M.A[2 * i - 1] = lo;
+  };
+  const call = (name: string): number => M.kfuncs[vmKfuncId(name)!]!(M, 0);
+  const lookup = (): number => {
+    v.setInt32(16, -1, true); // netns_id = BPF_F_CURRENT_NETNS
+    v.setUint8(24, 6); // l4proto
+    arg(2, REGION_STACK0, ADDR_BASE);
+    arg(3, 0, 12);
+    arg(4, REGION_STACK0, ADDR_BASE + 16);
+    arg(5, 0, 16);
+    call('bpf_xdp_ct_lookup');
+    return M.rh;
+  };
+  const onConn = (name: string, id: number): number => {
+    arg(1, id, ADDR_BASE);
+    return call(name);
+  };
+  return { system, M, lookup, onConn, v };
+}
+
+void test('an entry keeps its region between lookups: two references share it, the last release hides it', () => {
+  const { M, lookup, onConn } = direct();
+  const a = lookup();
+  const regions = M.R.length;
+  assert.ok(a > 0);
+  assert.equal(lookup(), a, 'the kernel returns the same nf_conn twice (refcount 2)');
+  assert.equal(M.kernelRefs.length, 1);
+  onConn('bpf_ct_release', a);
+  assert.equal(M.R[a]?.hi, NF_CONN_6_18.size, 'one reference is still held');
+  onConn('bpf_ct_release', a);
+  assert.deepEqual([M.kernelRefs.length, M.R[a]?.hi, M.R[a]?.whi], [0, 0, -1], 'released: an empty window');
+  assert.throws(() => onConn('bpf_ct_change_status', a), /not an nf_conn a conntrack kfunc returned/);
+  // The next lookup (the next run) takes the same region out of the parking: nothing allocated.
+  assert.equal(lookup(), a);
+  assert.equal(M.R.length, regions);
+  assert.equal(M.R[a]?.hi, NF_CONN_6_18.size);
+});
+
+void test("a run's end frees what the program still holds; the next lookup gets a new region", () => {
+  const { M, lookup, onConn } = direct();
+  const a = lookup();
+  M.dropKernelRefs();
+  assert.equal(M.R[a]?.kind, 'null');
+  const b = lookup();
+  assert.equal(M.R[b]?.kind, 'kernelObject');
+  assert.equal(M.kernelRefs.length, 1);
+  onConn('bpf_ct_release', b);
+  assert.equal(M.kernelRefs.length, 0);
+});
+
+void test('parked regions are bounded: looking up many flows does not grow the region table', () => {
+  const { system, M, lookup, onConn, v } = direct();
+  for (let i = 0; i < 600; i++)
+    system.conntrack.add(
+      { proto: 'tcp', src: `10.1.${i >> 8}.${i & 255}`, sport: 1, dst: '10.0.0.2', dport: 80 },
+      `[${i}]`,
+    );
+  for (let i = 0; i < 600; i++) {
+    [10, 1, i >> 8, i & 255].forEach((x, k) => v.setUint8(k, x));
+    v.setUint16(8, 1, false);
+    const id = lookup();
+    assert.ok(id > 0, `flow ${i}`);
+    onConn('bpf_ct_release', id);
+  }
+  assert.ok(M.R.filter((r) => r.kind === 'kernelObject').length <= 256);
+  assert.ok(M.R.length < 300, `${M.R.length} regions`);
 });

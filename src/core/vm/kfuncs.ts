@@ -55,157 +55,313 @@ const IPS_UNCHANGEABLE_MASK =
   IPS.HW_OFFLOAD!;
 const INT_MAX = 0x7fffffff;
 
-/** struct bpf_ct_opts as read (the fields __bpf_nf_ct_lookup/alloc read once, READ_ONCE). */
-interface CtOpts {
-  bytes: Uint8Array;
-  dv: DataView;
-  size: number;
+/**
+ * struct bpf_ct_opts of the conntrack kfunc being called, read once as __bpf_nf_ct_lookup and
+ * __bpf_nf_ct_alloc_entry READ_ONCE it: where it lies (its region's bytes at `at`), its size
+ * (opts__sz) and its fields. One object, reused by every call (kfuncs never nest).
+ */
+class CtOpts {
+  u8: Uint8Array = new Uint8Array(0);
+  dv: DataView = new DataView(this.u8.buffer);
+  at = 0;
+  size = 0;
+  netnsId = 0;
+  l4proto = 0;
+  zoneId = 0;
+  zoneDir = 0;
+}
+const OPTS = new CtOpts();
+
+/**
+ * The offset of argument i's `size` bytes in its region (M.R[M.argHi(i)]), bounds-checked as
+ * M.argMem checks them — which takes the uncommon cases (a NULL of size 0, the first write to the
+ * packet, a fault naming `what` and `part`) without a subarray or a string on the common one.
+ */
+function argAt(
+  M: Machine,
+  pc: number,
+  i: number,
+  size: number,
+  write: boolean,
+  what: string,
+  part: string,
+): number {
+  const m = M.R[M.argHi(i)];
+  const a = M.argLo(i) - ADDR_BASE;
+  if (m === undefined || size === 0 || a < m.lo || a + size > (write ? m.whi : m.hi))
+    M.argMem(pc, i, size, write, `${what} ${part}`);
+  return a;
 }
 
-/** The options, or an errno for the checks every conntrack kfunc makes first. */
-function readOpts(o: CtOpts): { netnsId: number; l4proto: number; zoneId: number; zoneDir: number } | number {
-  if (o.size !== NF_BPF_CT_OPTS_SZ && o.size !== NF_BPF_CT_OPTS_SZ_OLD) return -EINVAL;
-  const netnsId = o.dv.getInt32(0, true);
-  const l4proto = o.bytes[8] as number;
-  const zoneId = o.dv.getUint16(10, true);
-  let zoneDir = 0;
-  if (o.size === NF_BPF_CT_OPTS_SZ) {
-    zoneDir = o.bytes[12] as number;
-    if (o.bytes[13] || o.bytes[14] || o.bytes[15]) return -EINVAL;
-  } else if (zoneId) return -EINVAL; // a zone needs the 16-byte struct
-  return { netnsId, l4proto, zoneId, zoneDir };
+/**
+ * Reads the options argument (r4, r5 = opts__sz) into OPTS: 0, or the errno of the checks every
+ * conntrack kfunc makes first (the size, then the reserved bytes and a zone in the old struct).
+ */
+function readOpts(M: Machine, pc: number, what: string): number {
+  const o = OPTS;
+  const size = M.argLo(5) >>> 0;
+  o.at = argAt(M, pc, 4, size, true, what, 'opts');
+  const m = M.R[M.argHi(4)] as Region;
+  o.u8 = m.u8;
+  o.dv = m.dv;
+  o.size = size;
+  if (size !== NF_BPF_CT_OPTS_SZ && size !== NF_BPF_CT_OPTS_SZ_OLD) return -EINVAL;
+  const u8 = o.u8;
+  const at = o.at;
+  o.netnsId = o.dv.getInt32(at, true);
+  o.l4proto = u8[at + 8] as number;
+  o.zoneId = o.dv.getUint16(at + 10, true);
+  o.zoneDir = 0;
+  if (size === NF_BPF_CT_OPTS_SZ) {
+    o.zoneDir = u8[at + 12] as number;
+    if (u8[at + 13] || u8[at + 14] || u8[at + 15]) return -EINVAL;
+  } else if (o.zoneId) return -EINVAL; // a zone needs the 16-byte struct
+  return 0;
 }
 
-/** bpf_nf_ct_tuple_parse (IP_CT_DIR_ORIGINAL): struct bpf_sock_tuple's ipv4 (12) or ipv6 (36) half. */
-function parseTuple(t: Uint8Array, protonum: number, copy: boolean): CtTuple | number {
+/**
+ * The zone of the options: the 12-byte struct has none (the default zone); in the 16-byte one
+ * ct_zone_dir 0 means NF_CT_DEFAULT_ZONE_DIR, and the kernel writes that back into the struct.
+ */
+function resolveZone(o: CtOpts): void {
+  if (o.size !== NF_BPF_CT_OPTS_SZ) {
+    o.zoneId = 0;
+    o.zoneDir = NF_CT_DEFAULT_ZONE_DIR;
+  } else if (o.zoneDir === 0) {
+    o.u8[o.at + 12] = NF_CT_DEFAULT_ZONE_DIR;
+    o.zoneDir = NF_CT_DEFAULT_ZONE_DIR;
+  }
+}
+
+/**
+ * bpf_nf_ct_tuple_parse (IP_CT_DIR_ORIGINAL) for a new entry: struct bpf_sock_tuple's ipv4 (12)
+ * or ipv6 (36) half at b[at..at+len), copied (the entry outlives the program's memory).
+ */
+function parseTuple(b: Uint8Array, at: number, len: number, protonum: number): CtTuple | number {
   if (protonum !== IPPROTO_TCP && protonum !== IPPROTO_UDP) return -EPROTO;
-  const dv = new DataView(t.buffer, t.byteOffset, t.byteLength);
-  // A lookup only compares the addresses: views of the program's memory do (no garbage per run).
-  const part = (a: number, b: number): Uint8Array => (copy ? t.slice(a, b) : t.subarray(a, b));
-  if (t.length === 12)
+  const port = (o: number): number => ((b[at + o] as number) << 8) | (b[at + o + 1] as number);
+  if (len === 12)
     return {
       l3num: 2,
       protonum,
-      src: part(0, 4),
-      dst: part(4, 8),
-      sport: dv.getUint16(8, false),
-      dport: dv.getUint16(10, false),
+      src: b.slice(at, at + 4),
+      dst: b.slice(at + 4, at + 8),
+      sport: port(8),
+      dport: port(10),
     };
-  if (t.length === 36)
+  if (len === 36)
     return {
       l3num: 10,
       protonum,
-      src: part(0, 16),
-      dst: part(16, 32),
-      sport: dv.getUint16(32, false),
-      dport: dv.getUint16(34, false),
+      src: b.slice(at, at + 16),
+      dst: b.slice(at + 16, at + 32),
+      sport: port(32),
+      dport: port(34),
     };
   return -EAFNOSUPPORT;
 }
 
-/**
- * The zone of a 16-byte opts: ct_zone_dir 0 means NF_CT_DEFAULT_ZONE_DIR, and the kernel writes that
- * back into the program's struct.
- */
-function zoneOf(o: CtOpts, zoneId: number, zoneDir: number): { id: number; dir: number } {
-  if (o.size !== NF_BPF_CT_OPTS_SZ) return { id: 0, dir: NF_CT_DEFAULT_ZONE_DIR };
-  if (zoneDir === 0) {
-    o.bytes[12] = NF_CT_DEFAULT_ZONE_DIR;
-    return { id: zoneId, dir: NF_CT_DEFAULT_ZONE_DIR };
-  }
-  return { id: zoneId, dir: zoneDir };
-}
-
-/** A program's view of the options argument (r4, r5 = opts__sz). */
-function optsArg(M: Machine, pc: number, what: string): CtOpts {
-  const size = M.argLo(5) >>> 0;
-  const bytes = M.argMem(pc, 4, size, true, `${what} opts`);
-  return { bytes, dv: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), size };
-}
-
-/** Each entry's region label, made once (formatting addresses was most of a tracked lookup run). */
-const labels = new WeakMap<ConntrackEntry, string>();
-
+/** What a program's pointer to entry `e` is called in fault messages. */
 function regionLabel(e: ConntrackEntry): string {
-  let l = labels.get(e);
-  if (l === undefined) {
-    const t = e.orig;
-    l = `nf_conn (${t.protonum === IPPROTO_TCP ? 'tcp' : 'udp'} ${ctAddrText(t.src)}:${t.sport} → ${ctAddrText(t.dst)}:${t.dport})`;
-    labels.set(e, l);
-  }
-  return l;
+  const t = e.orig;
+  return `nf_conn (${t.protonum === IPPROTO_TCP ? 'tcp' : 'udp'} ${ctAddrText(t.src)}:${t.sport} → ${ctAddrText(t.dst)}:${t.dport})`;
 }
 
-/** The program's pointer to an entry: a region over its nf_conn image, dropped at the run's end. */
+/**
+ * Regions of entries no program holds stay registered so the next lookup of the entry reuses its
+ * region (a new Region and DataView per lookup were a third of a tracked lookup's run), hidden
+ * (an empty window: a use after release faults) until then. At most PARKED_MAX entries per machine
+ * keep one, in a ring: the oldest is let go first, so a run over many flows does not grow the
+ * machine's region table.
+ */
+const PARKED_MAX = 256;
+class Parking {
+  readonly ring: (ConntrackEntry | undefined)[] = new Array<ConntrackEntry | undefined>(PARKED_MAX).fill(
+    undefined,
+  );
+  next = 0;
+}
+const parking = new WeakMap<Machine, Parking>();
+/** The machine asked last and its parking (runs of one machine follow each other: no WeakMap lookup). */
+let lastMachine: Machine | undefined;
+let lastParking: Parking | undefined;
+
+function parkingOf(M: Machine): Parking {
+  if (M === lastMachine && lastParking !== undefined) return lastParking;
+  let p = parking.get(M);
+  if (p === undefined) parking.set(M, (p = new Parking()));
+  lastMachine = M;
+  lastParking = p;
+  return p;
+}
+
+/** The entry's region when it is in machine M's table. */
+const liveRegion = (M: Machine, e: ConntrackEntry): Region | undefined => {
+  const r = e.vmRegion;
+  return r !== undefined && M.R[r.id] === r ? r : undefined;
+};
+
+/** Puts `e` in M's ring (once), letting the oldest entry's region go unless a program holds it. */
+function park(M: Machine, e: ConntrackEntry): void {
+  e.vmParked = true;
+  const p = parkingOf(M);
+  const old = p.ring[p.next];
+  p.ring[p.next] = e;
+  p.next = (p.next + 1) % PARKED_MAX;
+  if (old === undefined || old === e) return;
+  old.vmParked = false;
+  const r = liveRegion(M, old);
+  if (r !== undefined && old.vmRefs === 0) {
+    old.vmRegion = undefined;
+    M.freeRegion(r);
+  }
+}
+
+/** The program's pointer to an entry (the kernel's refcount taken): a region over its nf_conn image. */
 function acquire(M: Machine, e: ConntrackEntry): number {
-  const r = M.allocRegion('kernelObject', e.image, true, regionLabel(e), e);
-  M.kernelRefs.push(r);
+  let r = liveRegion(M, e);
+  if (r === undefined) {
+    r = M.allocRegion('kernelObject', e.image, true, (e.regionLabel ??= regionLabel(e)), e);
+    e.vmRegion = r;
+    e.vmRefs = 0;
+  } else if (e.vmRefs === 0) {
+    r.setWindow(e.image, 0, e.image.length, true); // out of the parking (relayout may have moved the image)
+    M.onRegion?.(r.id);
+  }
+  // The run's end drops what the program still holds (Machine.dropKernelRefs frees the region).
+  if (e.vmRefs++ === 0) M.kernelRefs.push(r);
   return M.ptr(r);
 }
 
-/** Drops the program's reference (bpf_ct_release, or a failed insert freeing the allocation). */
+/** Drops one of the program's references (bpf_ct_release, or a failed insert freeing the allocation). */
 function release(M: Machine, r: Region): void {
-  const i = M.kernelRefs.indexOf(r);
-  if (i >= 0) M.kernelRefs.splice(i, 1);
-  M.freeRegion(r);
+  const e = r.ref as ConntrackEntry;
+  if (--e.vmRefs > 0) return;
+  const refs = M.kernelRefs;
+  // The newest reference first: a program releases what it just looked up.
+  if (refs[refs.length - 1] === r) refs.pop();
+  else {
+    const i = refs.indexOf(r);
+    if (i >= 0) refs.splice(i, 1);
+  }
+  // An allocation that never made it into the table is gone (nf_conntrack_free).
+  if (!e.inserted) {
+    e.vmRegion = undefined;
+    M.freeRegion(r);
+    return;
+  }
+  r.setWindow(r.u8, 0, 0, false);
+  M.onRegion?.(r.id);
+  if (!e.vmParked) park(M, e);
 }
 
 /** The nf_conn argument i: a pointer an acquiring kfunc returned, at offset 0 (trusted args). */
-function connArg(M: Machine, pc: number, i: number, what: string): { r: Region; e: ConntrackEntry } {
+function connArg(M: Machine, pc: number, i: number, what: string): Region {
   const r = M.R[M.argHi(i)];
-  if (r === undefined || r.kind !== 'kernelObject' || M.argLo(i) !== ADDR_BASE)
+  if (
+    r === undefined ||
+    r.kind !== 'kernelObject' ||
+    M.argLo(i) !== ADDR_BASE ||
+    (r.ref as ConntrackEntry).vmRefs === 0
+  )
     M.fault(
       pc,
       `${what}: argument ${i} is not an nf_conn a conntrack kfunc returned (released, NULL or moved; the verifier rejects the program)`,
     );
-  return { r, e: r.ref as ConntrackEntry };
+  return r;
 }
 
-/** bpf_ct_opts_result: NULL with opts->error set (when opts reaches it) for an errno. */
-function result(M: Machine, o: CtOpts, v: ConntrackEntry | number): number {
-  if (typeof v !== 'number') return acquire(M, v);
-  if (o.size >= OPTS_ERROR_END) o.dv.setInt32(4, v, true);
+/** The entry behind an nf_conn argument. */
+const connOf = (M: Machine, pc: number, what: string): ConntrackEntry =>
+  connArg(M, pc, 1, what).ref as ConntrackEntry;
+
+/** bpf_ct_opts_result for an errno: NULL, with opts->error set when the struct reaches it. */
+function fail(M: Machine, o: CtOpts, errno: number): number {
+  if (o.size >= OPTS_ERROR_END) o.dv.setInt32(o.at + 4, errno, true);
   return M.ptr(undefined);
 }
 
-/** __bpf_nf_ct_lookup: the tuple in the caller's netns (BPF_F_CURRENT_NETNS) and zone. */
-function ctLookup(M: Machine, pc: number, what: string): number {
-  const o = optsArg(M, pc, what);
-  const tuple = M.argMem(pc, 2, M.argLo(3) >>> 0, false, `${what} bpf_tuple`);
-  const v = ((): ConntrackEntry | number => {
-    const opts = readOpts(o);
-    if (typeof opts === 'number') return opts;
-    if (opts.l4proto !== IPPROTO_TCP && opts.l4proto !== IPPROTO_UDP) return -EPROTO;
-    if (opts.netnsId < -1) return -EINVAL;
-    const t = parseTuple(tuple, opts.l4proto, false);
-    if (typeof t === 'number') return t;
-    // get_net_ns_by_id: the simulated system is one namespace without peer ids.
-    if (opts.netnsId >= 0) return -ENONET;
-    const zone = zoneOf(o, opts.zoneId, opts.zoneDir);
-    const hit = M.system.conntrack.find(t, zone.id, zone.dir);
-    if (!hit) return -ENOENT;
-    o.bytes[9] = hit.dir; // opts->dir = NF_CT_DIRECTION(hash)
-    return hit.entry;
-  })();
-  return result(M, o, v);
+/**
+ * __bpf_nf_ct_lookup: the tuple in the caller's netns (BPF_F_CURRENT_NETNS) and zone. The common
+ * call — a 16-byte opts with netns_id -1, TCP or UDP, reserved bytes zero, and both arguments in
+ * bounds — is read in place from the argument registers (M.A: hi, lo per argument); anything
+ * else takes ctLookupChecked, which makes every check in the kernel's order.
+ */
+function ctLookup(M: Machine, pc: number): number {
+  const A = M.A;
+  const om = M.R[A[6] as number];
+  const tm = M.R[A[2] as number];
+  const oa = (A[7] as number) - ADDR_BASE;
+  const ta = (A[3] as number) - ADDR_BASE;
+  const len = A[5] as number;
+  if (
+    om !== undefined &&
+    tm !== undefined &&
+    A[9] === NF_BPF_CT_OPTS_SZ &&
+    (len === 12 || len === 36) &&
+    oa >= om.lo &&
+    oa + NF_BPF_CT_OPTS_SZ <= om.whi &&
+    ta >= tm.lo &&
+    ta + len <= tm.hi
+  ) {
+    const o = om.dv;
+    const l4proto = o.getUint8(oa + 8);
+    if (
+      o.getInt32(oa, true) === -1 &&
+      (l4proto === IPPROTO_TCP || l4proto === IPPROTO_UDP) &&
+      (o.getUint32(oa + 12, true) & 0xffffff00) === 0
+    ) {
+      let zoneDir = o.getUint8(oa + 12);
+      if (zoneDir === 0) o.setUint8(oa + 12, (zoneDir = NF_CT_DEFAULT_ZONE_DIR));
+      const table = M.system.conntrack;
+      const e = table.findSockTuple(tm.dv, ta, len, l4proto, o.getUint16(oa + 10, true), zoneDir);
+      if (e === undefined) {
+        o.setInt32(oa + 4, -ENOENT, true);
+        return M.ptr(undefined);
+      }
+      o.setUint8(oa + 9, table.foundDir); // opts->dir = NF_CT_DIRECTION(hash)
+      return acquire(M, e);
+    }
+  }
+  return ctLookupChecked(M, pc, 'bpf_xdp_ct_lookup');
+}
+
+/** ctLookup with every check, in the kernel's order (sizes, opts, protocol, netns, tuple). */
+function ctLookupChecked(M: Machine, pc: number, what: string): number {
+  const o = OPTS;
+  const err = readOpts(M, pc, what);
+  const len = M.argLo(3) >>> 0;
+  const at = argAt(M, pc, 2, len, false, what, 'bpf_tuple');
+  if (err) return fail(M, o, err);
+  if (o.l4proto !== IPPROTO_TCP && o.l4proto !== IPPROTO_UDP) return fail(M, o, -EPROTO);
+  if (o.netnsId < -1) return fail(M, o, -EINVAL);
+  // bpf_nf_ct_tuple_parse: only the two halves of struct bpf_sock_tuple.
+  if (len !== 12 && len !== 36) return fail(M, o, -EAFNOSUPPORT);
+  // get_net_ns_by_id: the simulated system is one namespace without peer ids.
+  if (o.netnsId >= 0) return fail(M, o, -ENONET);
+  resolveZone(o);
+  const table = M.system.conntrack;
+  const tuple = (M.R[M.argHi(2)] as Region).dv;
+  const e = table.findSockTuple(tuple, at, len, o.l4proto, o.zoneId, o.zoneDir);
+  if (!e) return fail(M, o, -ENOENT);
+  o.u8[o.at + 9] = table.foundDir; // opts->dir = NF_CT_DIRECTION(hash)
+  return acquire(M, e);
 }
 
 /** __bpf_nf_ct_alloc_entry with the kfuncs' 10 s timeout: a new, unconfirmed entry. */
 function ctAlloc(M: Machine, pc: number, what: string): number {
-  const o = optsArg(M, pc, what);
-  const tuple = M.argMem(pc, 2, M.argLo(3) >>> 0, false, `${what} bpf_tuple`);
-  const v = ((): ConntrackEntry | number => {
-    const opts = readOpts(o);
-    if (typeof opts === 'number') return opts;
-    if (opts.netnsId < -1) return -EINVAL;
-    const t = parseTuple(tuple, opts.l4proto, true);
-    if (typeof t === 'number') return t;
-    if (opts.netnsId >= 0) return -ENONET;
-    const zone = zoneOf(o, opts.zoneId, opts.zoneDir);
-    // __nf_ct_set_timeout(ct, 10 * HZ) on an unconfirmed entry: a relative timeout.
-    return M.system.conntrack.alloc(t, zone.id, zone.dir, 10 * CT_HZ);
-  })();
-  return result(M, o, v);
+  const o = OPTS;
+  const err = readOpts(M, pc, what);
+  const len = M.argLo(3) >>> 0;
+  const at = argAt(M, pc, 2, len, false, what, 'bpf_tuple');
+  if (err) return fail(M, o, err);
+  if (o.netnsId < -1) return fail(M, o, -EINVAL);
+  const t = parseTuple((M.R[M.argHi(2)] as Region).u8, at, len, o.l4proto);
+  if (typeof t === 'number') return fail(M, o, t);
+  if (o.netnsId >= 0) return fail(M, o, -ENONET);
+  resolveZone(o);
+  // __nf_ct_set_timeout(ct, 10 * HZ) on an unconfirmed entry: a relative timeout.
+  return acquire(M, M.system.conntrack.alloc(t, o.zoneId, o.zoneDir, 10 * CT_HZ));
 }
 
 /** __nf_ct_set_timeout: capped at INT_MAX jiffies; absolute once the entry is confirmed. */
@@ -375,10 +531,11 @@ const DYNPTR_IMPLEMENTATIONS: Record<string, KfuncFn> = {
 };
 
 const IMPLEMENTATIONS: Record<string, KfuncFn> = {
-  bpf_xdp_ct_lookup: (M, pc) => ctLookup(M, pc, 'bpf_xdp_ct_lookup'),
+  bpf_xdp_ct_lookup: ctLookup,
   bpf_xdp_ct_alloc: (M, pc) => ctAlloc(M, pc, 'bpf_xdp_ct_alloc'),
   bpf_ct_insert_entry(M, pc) {
-    const { r, e } = connArg(M, pc, 1, 'bpf_ct_insert_entry');
+    const r = connArg(M, pc, 1, 'bpf_ct_insert_entry');
+    const e = r.ref as ConntrackEntry;
     const table = M.system.conntrack;
     if (!e.confirmed) e.timeout = (e.timeout + table.jiffies()) >>> 0;
     e.status = (e.status | IPS_CONFIRMED) >>> 0;
@@ -389,29 +546,28 @@ const IMPLEMENTATIONS: Record<string, KfuncFn> = {
     return M.ptr(r); // the same object, now an nf_conn the program must release
   },
   bpf_ct_release(M, pc) {
-    release(M, connArg(M, pc, 1, 'bpf_ct_release').r);
+    release(M, connArg(M, pc, 1, 'bpf_ct_release'));
     return M.ret(0);
   },
   bpf_ct_set_timeout(M, pc) {
-    const { e } = connArg(M, pc, 1, 'bpf_ct_set_timeout');
+    const e = connOf(M, pc, 'bpf_ct_set_timeout');
     setCtTimeout(M.system.conntrack, e, ConntrackTable.msecsToJiffies(M.argLo(2)));
     return M.ret(0);
   },
   bpf_ct_change_timeout(M, pc) {
-    const { e } = connArg(M, pc, 1, 'bpf_ct_change_timeout');
+    const e = connOf(M, pc, 'bpf_ct_change_timeout');
     // __nf_ct_change_timeout
     if (e.status & IPS_FIXED_TIMEOUT) return M.ret(-EPERM);
     setCtTimeout(M.system.conntrack, e, ConntrackTable.msecsToJiffies(M.argLo(2)));
     return M.ret(e.status & IPS_DYING ? -ETIME : 0);
   },
   bpf_ct_set_nat_info(M, pc) {
-    const { e } = connArg(M, pc, 1, 'bpf_ct_set_nat_info');
+    const e = connOf(M, pc, 'bpf_ct_set_nat_info');
     const addr = M.argMem(pc, 2, 16, false, 'bpf_ct_set_nat_info addr');
     return M.ret(setNatInfo(e, addr, M.argLo(3) | 0, M.argLo(4) >>> 0));
   },
-  bpf_ct_set_status: (M, pc) => M.ret(changeStatus(connArg(M, pc, 1, 'bpf_ct_set_status').e, M.argLo(2))),
-  bpf_ct_change_status: (M, pc) =>
-    M.ret(changeStatus(connArg(M, pc, 1, 'bpf_ct_change_status').e, M.argLo(2))),
+  bpf_ct_set_status: (M, pc) => M.ret(changeStatus(connOf(M, pc, 'bpf_ct_set_status'), M.argLo(2))),
+  bpf_ct_change_status: (M, pc) => M.ret(changeStatus(connOf(M, pc, 'bpf_ct_change_status'), M.argLo(2))),
   ...DYNPTR_IMPLEMENTATIONS,
 };
 

@@ -1,9 +1,11 @@
 // The conntrack table the conntrack kfuncs (vm/kfuncs.ts) look into: entries as struct nf_conn
-// images (nfConn.ts), found by either direction's tuple and zone as nf_conntrack_find_get does,
-// inserted under nf_conntrack_hash_check_insert's rule, and the jiffies clock their timeouts use.
+// images (nfConn.ts), found by either direction's tuple and zone as nf_conntrack_find_get does (the
+// hash: ctHash.ts), inserted under nf_conntrack_hash_check_insert's rule, and the jiffies clock.
 import { FrameError, parseIpv4, parseIpv6 } from '../packet/frameBuilder';
 import type { CtTuple, NfConnFields, NfConnLayout } from './nfConn';
 import { NF_CONN_6_18, invertTuple, nfConnImage, writeReplyTuple } from './nfConn';
+import { CtHash } from './ctHash';
+import type { Region } from '../vm/memory';
 
 /** enum ip_conntrack_status (uapi nf_conntrack_common.h), the bits a program or a scenario names. */
 export const IPS: Readonly<Record<string, number>> = {
@@ -61,6 +63,19 @@ export class ConntrackEntry {
   private dv: DataView;
   /** The reply direction's tuple (the inverse of orig until NAT alters it). */
   private replyTuple: CtTuple;
+  /** What a program's pointer to the entry is called in fault messages (vm/kfuncs.ts), made once. */
+  regionLabel: string | undefined;
+  /**
+   * The VM's region over the image (vm/kfuncs.ts: kept between runs so a lookup allocates
+   * nothing) and the references a running program holds (the kernel's refcount on ct_general).
+   */
+  vmRegion: Region | undefined;
+  vmRefs = 0;
+  /** In the VM's ring of entries whose region it keeps. */
+  vmParked = false;
+  /** The table's hash and this entry's index in it, once inserted (its nodes copy ct->timeout). */
+  private hash: CtHash | undefined;
+  private index = -1;
   constructor(
     private layout: NfConnLayout,
     readonly orig: CtTuple,
@@ -90,8 +105,22 @@ export class ConntrackEntry {
   get timeout(): number {
     return this.dv.getUint32(this.layout.timeout, true);
   }
+  /**
+   * ct->timeout is written here only (programs may write nf_conn's mark alone: the verifier's
+   * nfConnWrite), so the copy the hash's nodes keep for expiry checks stays equal.
+   */
   set timeout(v: number) {
     this.dv.setUint32(this.layout.timeout, v >>> 0, true);
+    this.hash?.setTimeout(this.index, v >>> 0);
+  }
+  /** In a table (inserted), not a bare allocation. */
+  get inserted(): boolean {
+    return this.index >= 0;
+  }
+  /** The entry is entry `index` of the table whose hash is `hash`. */
+  attach(hash: CtHash, index: number): void {
+    this.hash = hash;
+    this.index = index;
   }
   get zoneId(): number {
     return this.layout.zone >= 0 ? this.dv.getUint16(this.layout.zone, true) : 0;
@@ -121,57 +150,31 @@ export class ConntrackEntry {
   }
 }
 
-function sameTuple(a: CtTuple, b: CtTuple): boolean {
-  if (a.l3num !== b.l3num || a.protonum !== b.protonum || a.sport !== b.sport || a.dport !== b.dport)
-    return false;
-  const n = a.src.length;
-  if (n !== b.src.length || n !== a.dst.length || n !== b.dst.length) return false;
-  for (let i = 0; i < n; i++) if (a.src[i] !== b.src[i] || a.dst[i] !== b.dst[i]) return false;
-  return true;
-}
-
-/**
- * hash_conntrack_raw's role: one hash of a direction's tuple and its zone id, the bucket the table
- * keeps that direction in (FNV-1a; the kernel's keyed jhash and bucket order are not observable).
- */
-function tupleHash(t: CtTuple, zoneId: number): number {
-  let h = 0x811c9dc5;
-  h = Math.imul(h ^ t.l3num, 0x01000193);
-  h = Math.imul(h ^ t.protonum, 0x01000193);
-  h = Math.imul(h ^ t.sport, 0x01000193);
-  h = Math.imul(h ^ t.dport, 0x01000193);
-  h = Math.imul(h ^ zoneId, 0x01000193);
-  const { src, dst } = t;
-  for (let i = 0; i < src.length; i++) h = Math.imul(h ^ (src[i] as number), 0x01000193);
-  for (let i = 0; i < dst.length; i++) h = Math.imul(h ^ (dst[i] as number), 0x01000193);
-  // 30 bits: a small integer (Smi) as a Map key; a wider one is a heap number hashed as a double.
-  return (h ^ (h >>> 30)) & 0x3fffffff;
-}
-
-/** One direction of an entry in a hash bucket (struct nf_conntrack_tuple_hash). */
-interface TupleHash {
-  readonly entry: ConntrackEntry;
-  readonly dir: number;
-  readonly tuple: CtTuple;
-  /** The zone id this direction was hashed with (nf_ct_zone_id of the entry's zone in `dir`). */
-  readonly zid: number;
-}
-
 /** nf_ct_zone_id: the zone's id in direction `dir` when the zone applies to it, else the default 0. */
 const zoneIdIn = (id: number, zdir: number, dir: number): number => (zdir & (1 << dir) ? id : 0);
 
 export class ConntrackTable {
   layout: NfConnLayout = NF_CONN_6_18;
   private readonly list: ConntrackEntry[] = [];
-  /** Both directions of every entry by tupleHash (nf_conntrack_hash): a lookup reads one bucket. */
-  private readonly hash = new Map<number, TupleHash[]>();
+  /** Both directions of every entry (nf_conntrack_hash): a lookup probes a few slots. */
+  private readonly hash = new CtHash();
+  /** The direction the last find matched (IP_CT_DIR_ORIGINAL 0, IP_CT_DIR_REPLY 1). */
+  foundDir = 0;
+  /** jiffies() for the clock reading `jiffiesAt` (the clock stands still between runs' advances). */
+  private jiffiesAt: bigint | undefined;
+  private jiffiesNow = 0;
 
   /** `nowNs`: the system's virtual clock (bpf_ktime_get_ns's), read without advancing it. */
   constructor(private readonly nowNs: () => bigint) {}
 
   /** nfct_time_stamp: (u32)jiffies. */
   jiffies(): number {
-    return (INITIAL_JIFFIES + Number((this.nowNs() * BigInt(CT_HZ)) / 1_000_000_000n)) >>> 0;
+    const ns = this.nowNs();
+    if (ns !== this.jiffiesAt) {
+      this.jiffiesNow = (INITIAL_JIFFIES + Number((ns * BigInt(CT_HZ)) / 1_000_000_000n)) >>> 0;
+      this.jiffiesAt = ns;
+    }
+    return this.jiffiesNow;
   }
 
   /** msecs_to_jiffies for HZ dividing 1000 (round up). */
@@ -202,45 +205,58 @@ export class ConntrackTable {
    * a reply tuple only when both directions' ids agree.
    */
   find(t: CtTuple, zoneId: number, zoneDir: number): { entry: ConntrackEntry; dir: number } | undefined {
-    return this.lookup(t, zoneIdIn(zoneId, zoneDir, 0), zoneId, zoneDir);
+    this.hash.keyFromTuple(t, zoneIdIn(zoneId, zoneDir, 0));
+    const entry = this.lookup(zoneId, zoneDir);
+    return entry && { entry, dir: this.foundDir };
   }
 
-  /** ____nf_conntrack_find over the bucket of (t, zid), with nf_ct_key_equal's zone check. */
-  private lookup(
-    t: CtTuple,
-    zid: number,
+  /**
+   * find() of struct bpf_sock_tuple's bytes `v[off..off+len)` (bpf_nf_ct_tuple_parse: 12 bytes for
+   * IPv4, 36 for IPv6) with protocol `protonum`, as the conntrack kfuncs look up: nothing allocated;
+   * the direction matched is `foundDir`. Undefined also for a length other than 12 or 36.
+   */
+  findSockTuple(
+    v: DataView,
+    off: number,
+    len: number,
+    protonum: number,
     zoneId: number,
     zoneDir: number,
-  ): { entry: ConntrackEntry; dir: number } | undefined {
-    const bucket = this.hash.get(tupleHash(t, zid));
-    if (!bucket) return undefined;
-    for (const h of bucket) {
-      // Colliding hashes share a bucket: the hashed zone id and the tuple must be the same.
-      if (h.zid !== zid || !sameTuple(h.tuple, t)) continue;
-      // nf_ct_zone_equal(ct, zone, NF_CT_DIRECTION(h)): h.zid is the entry's zone id in h.dir.
-      if (h.zid !== zoneIdIn(zoneId, zoneDir, h.dir) || this.expired(h.entry)) continue;
-      return { entry: h.entry, dir: h.dir };
+  ): ConntrackEntry | undefined {
+    if (!this.hash.keyFromSockTuple(v, off, len, protonum, zoneIdIn(zoneId, zoneDir, 0))) return undefined;
+    return this.lookup(zoneId, zoneDir);
+  }
+
+  /** ____nf_conntrack_find over the nodes of the hash's key, with nf_ct_key_equal's zone check. */
+  private lookup(zoneId: number, zoneDir: number): ConntrackEntry | undefined {
+    const h = this.hash;
+    for (let n = h.first(); n >= 0; n = h.next()) {
+      // Node n is direction n & 1 of entry n >> 1. Its key holds the hashed zone id;
+      // nf_ct_zone_equal(ct, zone, NF_CT_DIRECTION(h)) wants the entry's zone id in that direction.
+      const dir = n & 1;
+      if (h.zid(n) !== zoneIdIn(zoneId, zoneDir, dir)) continue;
+      // nf_ct_is_expired on the node's copy of ct->timeout (no walk to the entry's image).
+      if (((h.timeout(n) - this.jiffies()) | 0) <= 0) continue;
+      this.foundDir = dir;
+      return this.list[n >> 1];
     }
     return undefined;
   }
 
   /**
    * nf_conntrack_hash_check_insert: -EEXIST (17) when either direction is already tracked (each
-   * direction's tuple looked up in the bucket of its own zone id); else both directions are hashed.
+   * direction's tuple looked up under its own zone id); else both directions are hashed.
    */
   insert(e: ConntrackEntry): number {
-    const dirs = [0, 1].map((dir) => {
-      const tuple = dir === 0 ? e.orig : e.reply;
-      return { dir, tuple, zid: zoneIdIn(e.zoneId, e.zoneDir, dir) };
-    });
-    if (dirs.some((d) => this.lookup(d.tuple, d.zid, e.zoneId, e.zoneDir))) return -17;
+    for (let dir = 0; dir < 2; dir++) {
+      this.hash.keyFromTuple(dir === 0 ? e.orig : e.reply, zoneIdIn(e.zoneId, e.zoneDir, dir));
+      if (this.lookup(e.zoneId, e.zoneDir)) return -17;
+    }
+    e.attach(this.hash, this.list.length);
     this.list.push(e);
-    for (const { dir, tuple, zid } of dirs) {
-      const key = tupleHash(tuple, zid);
-      const h: TupleHash = { entry: e, dir, tuple, zid };
-      const bucket = this.hash.get(key);
-      if (bucket) bucket.push(h);
-      else this.hash.set(key, [h]);
+    for (let dir = 0; dir < 2; dir++) {
+      this.hash.keyFromTuple(dir === 0 ? e.orig : e.reply, zoneIdIn(e.zoneId, e.zoneDir, dir));
+      this.hash.insert(e.timeout);
     }
     return 0;
   }
