@@ -232,7 +232,11 @@ function computeScc(insns: readonly Insn[], seen: Uint8Array): Uint32Array {
         members.push(w);
         if (w === v) break;
       }
-      const selfLoop = members.length === 1 && successors(insns, v).includes(v);
+      // One instruction is a loop of its own when it jumps to itself or calls a callback any
+      // number of times (compute_scc's "implicit loop", bpf_calls_callback).
+      const i = insns[v] as Insn;
+      const selfLoop =
+        members.length === 1 && (successors(insns, v).includes(v) || callsSyncCallback(i.op, i.src, i.imm));
       if (members.length > 1 || selfLoop) {
         sccs++;
         for (const w of members) scc[w] = sccs;

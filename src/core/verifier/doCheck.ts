@@ -4,7 +4,13 @@
 import * as I from '../vm/isa';
 import type { Insn } from '../vm/isa';
 import { checkAluOp, readReg, writeReg } from './aluOp';
-import { callbackArgs, callbackState } from './callbacks';
+import {
+  callbackArgs,
+  callbackState,
+  findPrevEntry,
+  scheduleCallback,
+  widenImpreciseScalars,
+} from './callbacks';
 import { isCall, isExit, isPseudoCall, jaOffset, PRUNE_CALLBACK } from './cfg';
 import { checkCondJmp } from './condJmp';
 import { fail, regTypeStr, VerifyFail } from './env';
@@ -236,9 +242,7 @@ function walk(
             if (cp.branches > 0 && callsCallback) {
               // An iteration of the callback reached the call again: a state within an earlier
               // one (RANGE_WITHIN) is a fixed point; no infinite-loop check here.
-              // (The kernel compares RANGE_WITHIN here; our callback's arguments are not yet modelled
-              // as the kernel's, so the imprecise ones are ignored as NOT_EXACT would.)
-              if (statesEqual(cp.state, st, cfg.live, pc, false)) {
+              if (statesEqual(cp.state, st, cfg.live, pc, false, true)) {
                 cp.hit++;
                 propagatePrecision(env.insns, cp.state, st);
                 loops.addBackedge(cp, st);
@@ -250,7 +254,7 @@ function walk(
               cp.sig ??= loopSignature(cp.state);
               if (
                 cp.sig === sig &&
-                cp.state.callbackDepth === st.callbackDepth &&
+                cp.state.callbackUnrollDepth === st.callbackUnrollDepth &&
                 statesEqual(cp.state, st, undefined, pc, true)
               )
                 fail(`infinite loop detected at insn ${pc}`);
@@ -300,6 +304,7 @@ function walk(
             visited.set(pc, list);
             loops.enter(cp);
             st.parent = cp;
+            st.dfsDepth = cp.state.dfsDepth + 1;
             st.hist = undefined;
             states++;
             if (++kept + loops.backedges > peak) peak = kept + loops.backedges;
@@ -310,7 +315,14 @@ function walk(
         if (cls === I.BPF_JMP || cls === I.BPF_JMP32) jmps++;
         const spi = stackSlotOf(st, insn);
         live.resetWrites(st, pc);
+        // A synchronous callback's exit goes back to its helper call (prepare_func_exit).
+        const cbExit =
+          cls === I.BPF_JMP && (insn.op & 0xf0) === I.JMP_EXIT && st.cur.callbackRange && !st.cur.async;
         const next = step(env, st, insn, pc, pending);
+        if (cbExit) {
+          const prev = findPrevEntry(visited.get(next), st);
+          if (prev) widenImpreciseScalars(prev, st);
+        }
         live.commitWrites(st);
         st.hist = { pc, spi, prev: st.hist };
         if (next < 0) {
@@ -455,7 +467,8 @@ function step(env: VerifierEnv, st: VState, insn: Insn, pc: number, pending: Pen
         if (insn.src !== 0) fail('BPF_CALL uses reserved fields');
         const cbArgs = callbackArgs(st, insn.imm);
         checkHelperCall(env, st, insn.imm, pc);
-        if (cbArgs) pending.push(callbackState(env, st, insn.imm, pc, cbArgs));
+        if (cbArgs && scheduleCallback(env, st, insn.imm, cbArgs))
+          pending.push(callbackState(env, st, insn.imm, pc, cbArgs));
         return pc + 1;
       }
       if (op === I.JMP_JA) {
