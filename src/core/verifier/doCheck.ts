@@ -34,6 +34,7 @@ import {
 } from './precision';
 import { checkCallWhileLocked } from './spinLock';
 import { checkExit, checkFuncCall } from './funcCall';
+import { linkedRegsEntry, MAX_JMP_HISTORY, stackAccessEntry } from './jmpHistory';
 
 export interface DoCheckResult {
   processed: number;
@@ -234,7 +235,9 @@ function walk(
           // is_state_visited: a new state every 2 jumps and 8 insns, fewer while looping.
           // A call with a synchronous callback always gets a checkpoint (force_checkpoint).
           const callsCallback = cfg.prunePoints[pc] === PRUNE_CALLBACK;
-          let addNew = callsCallback || (jmps - prevJmps >= 2 && processed - prevProcessed >= 8);
+          // A path with a long jump history gets a new state whatever the heuristics say.
+          const force = callsCallback || st.jmpHistoryCnt > MAX_JMP_HISTORY;
+          let addNew = force || (jmps - prevJmps >= 2 && processed - prevProcessed >= 8);
           let sig: string | undefined;
           // The newest state first, as the kernel keeps its list (list_add at the head).
           for (let k = list.length - 1; k >= 0; k--) {
@@ -258,7 +261,7 @@ function walk(
                 statesEqual(cp.state, st, undefined, pc, true)
               )
                 fail(`infinite loop detected at insn ${pc}`);
-              if (jmps - prevJmps < 20 && processed - prevProcessed < 100) addNew = false;
+              if (!force && jmps - prevJmps < 20 && processed - prevProcessed < 100) addNew = false;
             } else {
               // A state in a loop not yet explored whole has no final marks: RANGE_WITHIN.
               const loop = loops.incomplete(cp);
@@ -305,6 +308,7 @@ function walk(
             loops.enter(cp);
             st.parent = cp;
             st.dfsDepth = cp.state.dfsDepth + 1;
+            st.jmpHistoryCnt = 0;
             st.hist = undefined;
             states++;
             if (++kept + loops.backedges > peak) peak = kept + loops.backedges;
@@ -314,6 +318,10 @@ function walk(
         const cls = insn.op & 7;
         if (cls === I.BPF_JMP || cls === I.BPF_JMP32) jmps++;
         const spi = stackSlotOf(st, insn);
+        // do_check's push_jmp_history at a jump point, or the stack access's own entry.
+        const entry = cfg.jmpPoints[pc] === 1 || stackAccessEntry(st, insn);
+        if (entry) st.jmpHistoryCnt++;
+        linkedAt = entry ? -1 : pc;
         live.resetWrites(st, pc);
         // A synchronous callback's exit goes back to its helper call (prepare_func_exit).
         const cbExit =
@@ -369,6 +377,9 @@ function stackSlotOf(st: VState, insn: Insn): number {
   return r.frameno * SLOTS_PER_FRAME + Math.floor((-off - 1) / 8) + 1;
 }
 
+/** The jump not yet in the history whose linked registers may add its entry (check_cond_jmp_op). */
+let linkedAt = -1;
+
 /** A load's result and a store's value, copied into scratch registers (no allocation per insn). */
 const LOADED = new RegClass();
 const STORED = new RegClass();
@@ -412,7 +423,7 @@ function step(env: VerifierEnv, st: VState, insn: Insn, pc: number, pending: Pen
       if (mode !== I.BPF_MEM || insn.imm !== 0) fail('BPF_STX uses reserved fields');
       const value = readReg(st, insn.src);
       readReg(st, insn.dst);
-      checkMemAccess(
+      const zero = checkMemAccess(
         env,
         st,
         insn.dst,
@@ -424,6 +435,7 @@ function step(env: VerifierEnv, st: VState, insn: Insn, pc: number, pending: Pen
         undefined,
         false,
       );
+      if (zero) markPrecise(env.insns, st, 1 << insn.src);
       return pc + 1;
     }
     case I.BPF_ST: {
@@ -481,7 +493,14 @@ function step(env: VerifierEnv, st: VState, insn: Insn, pc: number, pending: Pen
           fail('BPF_EXIT uses reserved fields');
         return checkExit(env, st);
       }
+      // collect_linked_regs before the branch splits: both branches share the entry.
+      const linked =
+        linkedAt === pc && (insn.op & 0xf0) !== I.JMP_JA && linkedRegsEntry(st, insn, pc, env.cfg.live);
       const out = checkCondJmp(st, insn, pc);
+      if (linked && out.pred < 0) {
+        st.jmpHistoryCnt++;
+        (out.other as VState).jmpHistoryCnt++;
+      }
       if (out.pred >= 0) {
         let mask = 0;
         if (f.peekReg(insn.dst).type === 'scalar') mask |= 1 << insn.dst;

@@ -174,6 +174,8 @@ export class VState {
   callbackUnrollDepth = 0;
   /** dfs_depth: kept states between the entry and this state (find_prev_entry's ancestor test). */
   dfsDepth = 0;
+  /** jmp_history_cnt: entries of the kernel's jump history since `parent` (jmpHistory.ts). */
+  jmpHistoryCnt = 0;
   path: PathStep | undefined = undefined;
   /** The checkpoint this state descends from (is_state_visited's parent). */
   parent: Checkpoint | undefined = undefined;
@@ -191,6 +193,7 @@ export class VState {
     s.lock = this.lock;
     s.callbackUnrollDepth = this.callbackUnrollDepth;
     s.dfsDepth = this.dfsDepth;
+    s.jmpHistoryCnt = this.jmpHistoryCnt;
     s.path = this.path;
     s.parent = this.parent;
     s.hist = this.hist;
