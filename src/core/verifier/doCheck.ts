@@ -206,9 +206,8 @@ function walk(
   let states = 0;
   let kept = 0;
   let peak = 0;
-  let jmps = 0;
-  let prevJmps = 0;
-  let prevProcessed = 0;
+  // env->jmps_processed and the counts at the last kept state carry over to global sub-programs.
+  const counts = env.counts;
   let st: VState;
   try {
     st = initState(env, entry);
@@ -237,7 +236,7 @@ function walk(
           const callsCallback = cfg.prunePoints[pc] === PRUNE_CALLBACK;
           // A path with a long jump history gets a new state whatever the heuristics say.
           const force = callsCallback || st.jmpHistoryCnt > MAX_JMP_HISTORY;
-          let addNew = force || (jmps - prevJmps >= 2 && processed - prevProcessed >= 8);
+          let addNew = force || (counts.jmps - counts.prevJmps >= 2 && processed - counts.prevProcessed >= 8);
           let sig: string | undefined;
           // The newest state first, as the kernel keeps its list (list_add at the head).
           for (let k = list.length - 1; k >= 0; k--) {
@@ -261,7 +260,8 @@ function walk(
                 statesEqual(cp.state, st, undefined, pc, true)
               )
                 fail(`infinite loop detected at insn ${pc}`);
-              if (!force && jmps - prevJmps < 20 && processed - prevProcessed < 100) addNew = false;
+              if (!force && counts.jmps - counts.prevJmps < 20 && processed - counts.prevProcessed < 100)
+                addNew = false;
             } else {
               // A state in a loop not yet explored whole has no final marks: RANGE_WITHIN.
               const loop = loops.incomplete(cp);
@@ -288,8 +288,8 @@ function walk(
             break;
           }
           if (addNew && list.length < BPF_COMPLEXITY_LIMIT_STATES * 4) {
-            prevJmps = jmps;
-            prevProcessed = processed;
+            counts.prevJmps = counts.jmps;
+            counts.prevProcessed = processed;
             // Precision the path inherited is forgotten: backtracking marks what the new state needs.
             markAllScalarsImprecise(st);
             const cp: Checkpoint = {
@@ -316,7 +316,7 @@ function walk(
         }
         const insn = insns[pc] as Insn;
         const cls = insn.op & 7;
-        if (cls === I.BPF_JMP || cls === I.BPF_JMP32) jmps++;
+        if (cls === I.BPF_JMP || cls === I.BPF_JMP32) counts.jmps++;
         const spi = stackSlotOf(st, insn);
         // do_check's push_jmp_history at a jump point, or the stack access's own entry.
         const entry = cfg.jmpPoints[pc] === 1 || stackAccessEntry(st, insn);

@@ -66,14 +66,17 @@ function spillOnlyZero(s: StackSlot, slot: number, size: number): boolean {
  */
 export function linkedRegsEntry(st: VState, insn: Insn, pc: number, live: Uint16Array): boolean {
   const f = st.cur;
-  let n = 0;
   const src = f.peekReg(insn.src);
-  if (insn.op & I.BPF_X && src.type === 'scalar' && src.id) n += collect(st, src.id, pc, live);
   const dst = f.peekReg(insn.dst);
-  if (dst.type === 'scalar' && dst.id) n += collect(st, dst.id, pc, live);
-  return n > 1;
+  const a = insn.op & I.BPF_X && src.type === 'scalar' ? src.id : 0;
+  const b = dst.type === 'scalar' ? dst.id : 0;
+  if (!a && !b) return false;
+  // Each compared register counts itself: two ids, or one id shared by the two, is enough.
+  if (a && b) return true;
+  return collect(st, a || b, pc, live) > 1;
 }
 
+/** collect_linked_regs' count for `id`, stopping at 2. */
 function collect(st: VState, id: number, pc: number, live: Uint16Array): number {
   let n = 0;
   for (let fi = st.frames.length - 1; fi >= 0; fi--) {
@@ -83,11 +86,16 @@ function collect(st: VState, id: number, pc: number, live: Uint16Array): number 
     for (let r = 0; r < 10; r++) {
       if (!(mask & (1 << r))) continue;
       const reg = f.peekReg(r);
-      if (reg.type === 'scalar' && reg.id === id) n++;
+      if (reg.type === 'scalar' && reg.id === id && ++n > 1) return n;
     }
     for (const s of f.stack)
-      if (s.types[BPF_REG_SIZE - 1] === STACK_SPILL && s.spilled.type === 'scalar' && s.spilled.id === id)
-        n++;
+      if (
+        s.types[BPF_REG_SIZE - 1] === STACK_SPILL &&
+        s.spilled.type === 'scalar' &&
+        s.spilled.id === id &&
+        ++n > 1
+      )
+        return n;
   }
   return n;
 }
