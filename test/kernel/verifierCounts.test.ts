@@ -22,14 +22,8 @@ const skip = probe({ tools: ['python3'] });
 const fixtureDir = path.resolve(__dirname, '../fixtures/verifier');
 const rawLoader = path.resolve(__dirname, '../fixtures/programs/rawVerifyCount.py');
 
-/**
- * Fixtures whose count still differs, and why (the verdict and line agree: verifierDifferential).
- * bpf_loop: the kernel verifies the callback as a frame of its own, entered from the helper call
- * with RANGE_WITHIN convergence; ours re-enters it from a pending state (fewer insns).
- */
-const KNOWN_APART: Readonly<Record<string, string>> = {
-  accept_bpf_loop: 'callback iterations explored as pending states, not as the kernel frames them',
-};
+/** Fixtures whose count still differs, and why (the verdict and line agree: verifierDifferential). */
+const KNOWN_APART: Readonly<Record<string, string>> = {};
 
 describe('our verifier processes the kernel’s number of instructions', { skip }, () => {
   let lock: KernelLock;

@@ -14,6 +14,8 @@ export interface Cfg {
   subprogs: number[];
   /** Instructions where states are kept for pruning (is_prune_point). */
   prunePoints: Uint8Array;
+  /** Instructions reached other than by falling through (is_jmp_point): each is a jump history entry. */
+  jmpPoints: Uint8Array;
   /** Registers live before each instruction (bit r). */
   live: Uint16Array;
   /** compute_scc: the loop (strongly connected component) each instruction is in, 0 for none. */
@@ -77,6 +79,7 @@ export function buildCfg(insns: readonly Insn[], mainLength = 0): Cfg {
   // check_cfg: a walk from every subprogram start.
   const seen = new Uint8Array(n);
   const prune = new Uint8Array(n);
+  const jmp = new Uint8Array(n);
   const stack: number[] = [...subprogs];
   for (const s of subprogs) seen[s] = 1;
   while (stack.length) {
@@ -91,16 +94,25 @@ export function buildCfg(insns: readonly Insn[], mainLength = 0): Cfg {
       // visit_insn: a conditional jump is a prune point itself; push_insn marks every jump's
       // target (the BRANCH edge, or the JA's only edge) as one too.
       if (cond) prune[pc] = 1;
-      prune[t] = 1;
+      prune[t] = jmp[t] = 1;
     }
     // visit_func_call_insn: the instruction after a call; a bpf-to-bpf call and its callee's entry.
-    if (isCall(i) && pc + 1 < n) prune[pc + 1] = 1;
+    if (isCall(i) && pc + 1 < n) prune[pc + 1] = jmp[pc + 1] = 1;
     if (isPseudoCall(i)) {
       prune[pc] = 1;
-      prune[pc + i.imm + 1] = 1;
+      prune[pc + i.imm + 1] = jmp[pc + i.imm + 1] = 1;
+    }
+    // visit_insn: a callback's address (bpf_pseudo_func) is visited as a call of it.
+    if (I.isLdImm64(i) && i.src === I.PSEUDO_FUNC && pc + 2 < n) {
+      prune[pc] = 1;
+      prune[pc + 2] = jmp[pc + 2] = 1;
+      prune[pc + i.imm + 1] = jmp[pc + i.imm + 1] = 1;
     }
     // A call whose callback may run any number of times: a forced checkpoint (PRUNE_CALLBACK).
-    if (callsSyncCallback(i.op, i.src, i.imm)) prune[pc] = PRUNE_CALLBACK;
+    if (callsSyncCallback(i.op, i.src, i.imm)) {
+      prune[pc] = PRUNE_CALLBACK;
+      jmp[pc] = 1;
+    }
     for (const t of succ) {
       if (t >= n) throw new CfgError('last insn is not an exit or jmp', n - 1);
       if (!seen[t]) {
@@ -120,7 +132,13 @@ export function buildCfg(insns: readonly Insn[], mainLength = 0): Cfg {
     for (let pc = s; pc <= last; pc++)
       if (!seen[pc] && !ldimmSecond[pc]) throw new CfgError(`unreachable insn ${pc}`, pc);
   }
-  return { subprogs, prunePoints: prune, live: computeLive(insns, seen), scc: computeScc(insns, seen) };
+  return {
+    subprogs,
+    prunePoints: prune,
+    jmpPoints: jmp,
+    live: computeLive(insns, seen),
+    scc: computeScc(insns, seen),
+  };
 }
 
 /** Registers read (use) and written (def) by one instruction. */
@@ -232,7 +250,11 @@ function computeScc(insns: readonly Insn[], seen: Uint8Array): Uint32Array {
         members.push(w);
         if (w === v) break;
       }
-      const selfLoop = members.length === 1 && successors(insns, v).includes(v);
+      // One instruction is a loop of its own when it jumps to itself or calls a callback any
+      // number of times (compute_scc's "implicit loop", bpf_calls_callback).
+      const i = insns[v] as Insn;
+      const selfLoop =
+        members.length === 1 && (successors(insns, v).includes(v) || callsSyncCallback(i.op, i.src, i.imm));
       if (members.length > 1 || selfLoop) {
         sccs++;
         for (const w of members) scc[w] = sccs;

@@ -4,7 +4,13 @@
 import * as I from '../vm/isa';
 import type { Insn } from '../vm/isa';
 import { checkAluOp, readReg, writeReg } from './aluOp';
-import { callbackArgs, callbackState } from './callbacks';
+import {
+  callbackArgs,
+  callbackState,
+  findPrevEntry,
+  scheduleCallback,
+  widenImpreciseScalars,
+} from './callbacks';
 import { isCall, isExit, isPseudoCall, jaOffset, PRUNE_CALLBACK } from './cfg';
 import { checkCondJmp } from './condJmp';
 import { fail, regTypeStr, VerifyFail } from './env';
@@ -28,6 +34,7 @@ import {
 } from './precision';
 import { checkCallWhileLocked } from './spinLock';
 import { checkExit, checkFuncCall } from './funcCall';
+import { linkedRegsEntry, MAX_JMP_HISTORY, stackAccessEntry } from './jmpHistory';
 
 export interface DoCheckResult {
   processed: number;
@@ -199,9 +206,8 @@ function walk(
   let states = 0;
   let kept = 0;
   let peak = 0;
-  let jmps = 0;
-  let prevJmps = 0;
-  let prevProcessed = 0;
+  // env->jmps_processed and the counts at the last kept state carry over to global sub-programs.
+  const counts = env.counts;
   let st: VState;
   try {
     st = initState(env, entry);
@@ -228,7 +234,9 @@ function walk(
           // is_state_visited: a new state every 2 jumps and 8 insns, fewer while looping.
           // A call with a synchronous callback always gets a checkpoint (force_checkpoint).
           const callsCallback = cfg.prunePoints[pc] === PRUNE_CALLBACK;
-          let addNew = callsCallback || (jmps - prevJmps >= 2 && processed - prevProcessed >= 8);
+          // A path with a long jump history gets a new state whatever the heuristics say.
+          const force = callsCallback || st.jmpHistoryCnt > MAX_JMP_HISTORY;
+          let addNew = force || (counts.jmps - counts.prevJmps >= 2 && processed - counts.prevProcessed >= 8);
           let sig: string | undefined;
           // The newest state first, as the kernel keeps its list (list_add at the head).
           for (let k = list.length - 1; k >= 0; k--) {
@@ -236,9 +244,7 @@ function walk(
             if (cp.branches > 0 && callsCallback) {
               // An iteration of the callback reached the call again: a state within an earlier
               // one (RANGE_WITHIN) is a fixed point; no infinite-loop check here.
-              // (The kernel compares RANGE_WITHIN here; our callback's arguments are not yet modelled
-              // as the kernel's, so the imprecise ones are ignored as NOT_EXACT would.)
-              if (statesEqual(cp.state, st, cfg.live, pc, false)) {
+              if (statesEqual(cp.state, st, cfg.live, pc, false, true)) {
                 cp.hit++;
                 propagatePrecision(env.insns, cp.state, st);
                 loops.addBackedge(cp, st);
@@ -250,11 +256,12 @@ function walk(
               cp.sig ??= loopSignature(cp.state);
               if (
                 cp.sig === sig &&
-                cp.state.callbackDepth === st.callbackDepth &&
+                cp.state.callbackUnrollDepth === st.callbackUnrollDepth &&
                 statesEqual(cp.state, st, undefined, pc, true)
               )
                 fail(`infinite loop detected at insn ${pc}`);
-              if (jmps - prevJmps < 20 && processed - prevProcessed < 100) addNew = false;
+              if (!force && counts.jmps - counts.prevJmps < 20 && processed - counts.prevProcessed < 100)
+                addNew = false;
             } else {
               // A state in a loop not yet explored whole has no final marks: RANGE_WITHIN.
               const loop = loops.incomplete(cp);
@@ -281,8 +288,8 @@ function walk(
             break;
           }
           if (addNew && list.length < BPF_COMPLEXITY_LIMIT_STATES * 4) {
-            prevJmps = jmps;
-            prevProcessed = processed;
+            counts.prevJmps = counts.jmps;
+            counts.prevProcessed = processed;
             // Precision the path inherited is forgotten: backtracking marks what the new state needs.
             markAllScalarsImprecise(st);
             const cp: Checkpoint = {
@@ -300,6 +307,8 @@ function walk(
             visited.set(pc, list);
             loops.enter(cp);
             st.parent = cp;
+            st.dfsDepth = cp.state.dfsDepth + 1;
+            st.jmpHistoryCnt = 0;
             st.hist = undefined;
             states++;
             if (++kept + loops.backedges > peak) peak = kept + loops.backedges;
@@ -307,10 +316,21 @@ function walk(
         }
         const insn = insns[pc] as Insn;
         const cls = insn.op & 7;
-        if (cls === I.BPF_JMP || cls === I.BPF_JMP32) jmps++;
+        if (cls === I.BPF_JMP || cls === I.BPF_JMP32) counts.jmps++;
         const spi = stackSlotOf(st, insn);
+        // do_check's push_jmp_history at a jump point, or the stack access's own entry.
+        const entry = cfg.jmpPoints[pc] === 1 || stackAccessEntry(st, insn);
+        if (entry) st.jmpHistoryCnt++;
+        linkedAt = entry ? -1 : pc;
         live.resetWrites(st, pc);
+        // A synchronous callback's exit goes back to its helper call (prepare_func_exit).
+        const cbExit =
+          cls === I.BPF_JMP && (insn.op & 0xf0) === I.JMP_EXIT && st.cur.callbackRange && !st.cur.async;
         const next = step(env, st, insn, pc, pending);
+        if (cbExit) {
+          const prev = findPrevEntry(visited.get(next), st);
+          if (prev) widenImpreciseScalars(prev, st);
+        }
         live.commitWrites(st);
         st.hist = { pc, spi, prev: st.hist };
         if (next < 0) {
@@ -357,6 +377,9 @@ function stackSlotOf(st: VState, insn: Insn): number {
   return r.frameno * SLOTS_PER_FRAME + Math.floor((-off - 1) / 8) + 1;
 }
 
+/** The jump not yet in the history whose linked registers may add its entry (check_cond_jmp_op). */
+let linkedAt = -1;
+
 /** A load's result and a store's value, copied into scratch registers (no allocation per insn). */
 const LOADED = new RegClass();
 const STORED = new RegClass();
@@ -400,7 +423,7 @@ function step(env: VerifierEnv, st: VState, insn: Insn, pc: number, pending: Pen
       if (mode !== I.BPF_MEM || insn.imm !== 0) fail('BPF_STX uses reserved fields');
       const value = readReg(st, insn.src);
       readReg(st, insn.dst);
-      checkMemAccess(
+      const zero = checkMemAccess(
         env,
         st,
         insn.dst,
@@ -412,6 +435,7 @@ function step(env: VerifierEnv, st: VState, insn: Insn, pc: number, pending: Pen
         undefined,
         false,
       );
+      if (zero) markPrecise(env.insns, st, 1 << insn.src);
       return pc + 1;
     }
     case I.BPF_ST: {
@@ -455,7 +479,8 @@ function step(env: VerifierEnv, st: VState, insn: Insn, pc: number, pending: Pen
         if (insn.src !== 0) fail('BPF_CALL uses reserved fields');
         const cbArgs = callbackArgs(st, insn.imm);
         checkHelperCall(env, st, insn.imm, pc);
-        if (cbArgs) pending.push(callbackState(env, st, insn.imm, pc, cbArgs));
+        if (cbArgs && scheduleCallback(env, st, insn.imm, cbArgs))
+          pending.push(callbackState(env, st, insn.imm, pc, cbArgs));
         return pc + 1;
       }
       if (op === I.JMP_JA) {
@@ -468,7 +493,14 @@ function step(env: VerifierEnv, st: VState, insn: Insn, pc: number, pending: Pen
           fail('BPF_EXIT uses reserved fields');
         return checkExit(env, st);
       }
+      // collect_linked_regs before the branch splits: both branches share the entry.
+      const linked =
+        linkedAt === pc && (insn.op & 0xf0) !== I.JMP_JA && linkedRegsEntry(st, insn, pc, env.cfg.live);
       const out = checkCondJmp(st, insn, pc);
+      if (linked && out.pred < 0) {
+        st.jmpHistoryCnt++;
+        (out.other as VState).jmpHistoryCnt++;
+      }
       if (out.pred >= 0) {
         let mask = 0;
         if (f.peekReg(insn.dst).type === 'scalar') mask |= 1 << insn.dst;

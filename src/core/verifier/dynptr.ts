@@ -74,7 +74,7 @@ export function processDynptrArg(
   use: DynptrUse,
   pc: number,
 ): DynptrInfo {
-  const reg = st.cur.regs[regno] as Reg;
+  const reg = st.cur.peekReg(regno);
   const f = st.frames[reg.frameno] as FuncState;
   if ('uninit' in use) {
     const spi = withLine(() => dynptrSpi(reg), 'Dynptr has to be an uninitialized dynptr');
@@ -119,7 +119,7 @@ export function processDynptrArg(
 
 /** check_func_arg's OBJ_RELEASE rule for a dynptr: it must hold a reference (a ring buffer record). */
 export function checkDynptrReleasable(st: VState, regno: number): void {
-  const reg = st.cur.regs[regno] as Reg;
+  const reg = st.cur.peekReg(regno);
   const spi = dynptrSpi(reg);
   if (!st.frames[reg.frameno]?.stack[spi]?.spilled.refObjId) fail(`arg ${regno} is an unacquired reference`);
 }
@@ -199,7 +199,6 @@ function scalarArg(st: VState, regno: number): void {
 
 /** check_kfunc_call for a dynptr kfunc. */
 export function checkDynptrKfunc(env: VerifierEnv, st: VState, name: string, pc: number): void {
-  const regs = st.cur.regs;
   let slice: { info: DynptrInfo; size: number } | undefined;
   switch (name) {
     case 'bpf_dynptr_from_xdp': {
@@ -258,8 +257,8 @@ export function checkDynptrKfunc(env: VerifierEnv, st: VState, name: string, pc:
       dynptrKfuncArg(env, st, 1, { init: undefined }, pc);
       break;
   }
-  for (let r = 0; r <= 5; r++) markNotInit(regs[r] as Reg);
-  const r0 = regs[0] as Reg;
+  for (let r = 0; r <= 5; r++) markNotInit(st.cur.reg(r));
+  const r0 = st.cur.reg(0);
   markUnknown(r0);
   if (!slice) return;
   // PTR_TO_MEM | DYNPTR_TYPE_* | MEM_RDONLY | PTR_MAYBE_NULL of the constant size.

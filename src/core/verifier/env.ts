@@ -21,6 +21,11 @@ export interface VerifierEnv {
   kfuncAt(pc: number): string | undefined;
   /** env->id_gen */
   idGen: number;
+  /**
+   * env->jmps_processed, prev_jmps_processed and prev_insn_processed: is_state_visited's heuristics
+   * count across the main program and its global sub-programs (do_check_common does not reset them).
+   */
+  readonly counts: { jmps: number; prevJmps: number; prevProcessed: number };
   /** The program's license is GPL-compatible. */
   readonly gpl: boolean;
   /** Expected attach type (egress_ifindex is only readable by devmap programs). */

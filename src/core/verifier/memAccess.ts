@@ -163,22 +163,25 @@ function stackWrite(
   size: number,
   value: Reg | undefined,
   imm: number | undefined,
-): void {
+): boolean {
   const f = frameOf(st, reg);
   if (!tnumIsConst(reg.varOff)) {
     // Variable offset: every byte it may touch becomes MISC (ZERO when writing zero).
     const lo = s64Num(reg.sminH, reg.sminL) + off;
     const hi = s64Num(reg.smaxH, reg.smaxL) + off + size;
     const zero = (value && isNullReg(value)) || imm === 0;
+    let zeroUsed = false;
     for (let o = lo; o < hi; o++) destroyIfDynptr(st, f, Math.floor((-o - 1) / BPF_REG_SIZE));
     for (let o = lo; o < hi; o++) {
       const slot = -o - 1;
       const s = f.slot(Math.floor(slot / BPF_REG_SIZE));
       if (s.types[BPF_REG_SIZE - 1] === STACK_SPILL) s.types.fill(STACK_MISC);
       const t = s.types[slot % BPF_REG_SIZE];
+      if (zero && t === STACK_ZERO) zeroUsed = true;
       s.types[slot % BPF_REG_SIZE] = zero && t === STACK_ZERO ? STACK_ZERO : STACK_MISC;
     }
-    return;
+    // check_stack_write_var_off: "backtracking doesn't work for STACK_ZERO yet".
+    return zeroUsed && value !== undefined;
   }
   const o = s64Num(reg.varOff.vh, reg.varOff.vl) + off;
   const slot = -o - 1;
@@ -218,7 +221,11 @@ function stackWrite(
     s.spilled = NO_SPILL;
     if ((value && isNullReg(value)) || (!value && imm === 0)) type = STACK_ZERO;
     for (let i = 0; i < size; i++) s.types[(slot - i) % BPF_REG_SIZE] = type;
+    // check_stack_write_fixed_off: a register's zero kept as STACK_ZERO (not a spill) must stay
+    // zero in later states: the caller marks the register precise.
+    return type === STACK_ZERO && value !== undefined;
   }
+  return false;
 }
 
 /** check_stack_read_fixed_off / check_stack_read_var_off */
@@ -280,7 +287,10 @@ function stackRead(st: VState, reg: Reg, off: number, size: number, dst: Reg | u
   else markUnknown(dst);
 }
 
-/** check_mem_access: `regno` + `off` accessed with `size` bytes; `dst` receives a read. */
+/**
+ * check_mem_access: `regno` + `off` accessed with `size` bytes; `dst` receives a read. True when a
+ * register's zero was stored as STACK_ZERO bytes: the caller marks that register precise.
+ */
 export function checkMemAccess(
   env: VerifierEnv,
   st: VState,
@@ -292,7 +302,7 @@ export function checkMemAccess(
   value: Reg | undefined,
   imm: number | undefined,
   signExtend: boolean,
-): void {
+): boolean {
   const reg = st.cur.reg(regno);
   // check_ptr_alignment: only the stack is strict on this architecture.
   if (reg.type === 'stack' && size > 1) {
@@ -313,7 +323,10 @@ export function checkMemAccess(
       fail(`write into map forbidden, value_size=${map?.valueSize ?? 0} off=${o} size=${size}`);
     checkMemRegion(reg, regno, o, size, map?.valueSize ?? 0, false);
     const kptr = checkMapFields(reg, o, size, true);
-    if (kptr) return mapKptrAccess(env, st, kptr, t === 'write', dst, value, imm);
+    if (kptr) {
+      mapKptrAccess(env, st, kptr, t === 'write', dst, value, imm);
+      return false;
+    }
     if (dst) {
       markUnknown(dst);
       // bpf_map_direct_read: a frozen read-only map tracks its contents as known scalars.
@@ -347,7 +360,7 @@ export function checkMemAccess(
   } else if (reg.type === 'stack') {
     stackBounds(reg, regno, o, size, t === 'read' ? ' read from' : ' write to');
     if (t === 'read') stackRead(st, reg, o, size, dst);
-    else stackWrite(st, reg, o, size, value, imm);
+    else return stackWrite(st, reg, o, size, value, imm);
   } else if (reg.isPkt()) {
     checkPacketAccess(reg, regno, o, size, false);
     if (dst) markUnknown(dst);
@@ -369,6 +382,7 @@ export function checkMemAccess(
     if (signExtend) coerceRegToSizeSx(dst, size);
     else coerceRegToSize(dst, size);
   }
+  return false;
 }
 
 /** check_helper_mem_access + check_stack_range_initialized: a helper reads/writes [reg, reg+size). */

@@ -152,8 +152,9 @@ function backtrackInto(insns: readonly Insn[], st: VState, wants: Want[]): boole
       const insn = insns[e.pc] as Insn;
       if (isExit(insn) && later >= 0 && isCallbackCall(insns[later] as Insn)) {
         // Back into the callback that returned to the call: the call sets R0 and reads R1-R5
-        // itself, so the callback's frame starts with nothing wanted.
-        if (cur.regs & 0x3f) return markAll(st.parent);
+        // itself (backtrack_insn's BPF_EXIT clears them), so the callback's frame starts with
+        // nothing wanted.
+        cur.regs &= ~0x3f;
         wants.push({ regs: 0, slots: new Set() });
         later = e.pc;
         continue;
@@ -168,6 +169,8 @@ function backtrackInto(insns: readonly Insn[], st: VState, wants: Want[]): boole
       if (apply(cp?.state.frames[i] as FuncState, x)) changed = true;
     });
     if (empty()) return changed;
+    // subseq_idx: the instruction after the parent's last one is the kept state's own.
+    later = cp.pc;
     hist = cp.hist;
     cp = cp.parent;
   }

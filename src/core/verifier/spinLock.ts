@@ -26,7 +26,7 @@ export function mayPointToSpinLock(r: Reg): boolean {
 
 /** process_spin_lock for helper argument `regno` (a map value, type already checked). */
 export function processSpinLock(st: VState, regno: number, isLock: boolean, pc: number): void {
-  const reg = st.cur.regs[regno] as Reg;
+  const reg = st.cur.peekReg(regno);
   const c = constVarOff(reg);
   if (c === undefined)
     fail(`R${regno} doesn't have constant offset. bpf_spin_lock has to be at the constant offset`);

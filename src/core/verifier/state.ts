@@ -56,6 +56,8 @@ export class FuncState {
   callbackRange: readonly [number, number] | undefined = undefined;
   /** An async callback's frame (a timer's: in_async_callback_fn), the bottom of its own state. */
   async = false;
+  /** callback_depth: bpf_loop callbacks scheduled from this frame on this path (check_helper_call). */
+  callbackDepth = 0;
   constructor(
     readonly frameno: number,
     /** Instruction of the call that created this frame (-1 for the main frame). */
@@ -105,6 +107,7 @@ export class FuncState {
     const f = new FuncState(this.frameno, this.callsite, this.subprog, this.rs.slice());
     f.callbackRange = this.callbackRange;
     f.async = this.async;
+    f.callbackDepth = this.callbackDepth;
     // The slots are shared whole (FuncState.slot copies one before a write).
     f.stack = this.stack.slice();
     this.slotsLo = 0;
@@ -168,7 +171,11 @@ export class VState {
   /** The bpf_spin_lock held (active_locks), if any. */
   lock: ActiveLock | undefined = undefined;
   /** callback_unroll_depth: callback iterations on this path (iterations are not infinite loops). */
-  callbackDepth = 0;
+  callbackUnrollDepth = 0;
+  /** dfs_depth: kept states between the entry and this state (find_prev_entry's ancestor test). */
+  dfsDepth = 0;
+  /** jmp_history_cnt: entries of the kernel's jump history since `parent` (jmpHistory.ts). */
+  jmpHistoryCnt = 0;
   path: PathStep | undefined = undefined;
   /** The checkpoint this state descends from (is_state_visited's parent). */
   parent: Checkpoint | undefined = undefined;
@@ -184,7 +191,9 @@ export class VState {
     const s = new VState(this.frames.map((f) => f.clone()));
     s.refs = this.refs.map((r) => ({ ...r }));
     s.lock = this.lock;
-    s.callbackDepth = this.callbackDepth;
+    s.callbackUnrollDepth = this.callbackUnrollDepth;
+    s.dfsDepth = this.dfsDepth;
+    s.jmpHistoryCnt = this.jmpHistoryCnt;
     s.path = this.path;
     s.parent = this.parent;
     s.hist = this.hist;
@@ -248,7 +257,7 @@ function scalarWithin(old: Reg, cur: Reg): boolean {
  * check_ids: a consistent old-id → cur-id mapping (struct bpf_idmap). One instance is reused by
  * every comparison: `reset` forgets only the ids the last one touched.
  */
-class IdMap {
+export class IdMap {
   private m = new Int32Array(64);
   private back = new Int32Array(64);
   private readonly touched: number[] = [];
@@ -344,7 +353,7 @@ function regsafe(old: Reg, cur: Reg, ids: IdMap, exact: boolean, within = false)
   }
 }
 
-function sameBounds(a: Reg, b: Reg): boolean {
+export function sameBounds(a: Reg, b: Reg): boolean {
   const x = a.varOff;
   const y = b.varOff;
   return (

@@ -109,6 +109,7 @@ export function verifyProgram(p: ProgramInput, opts: VerifyOptions & { gpl?: boo
     ldImm64: (pc) => p.ldImm64(pc),
     kfuncAt: (pc) => p.kfuncAt?.(pc),
     idGen: 0,
+    counts: { jmps: 0, prevJmps: 0, prevProcessed: 0 },
     gpl: opts.gpl ?? true,
     attach: p.attach,
     globalFuncs: p.globalFuncs ?? new Map(),

@@ -1,0 +1,101 @@
+// Which instructions add an entry to the kernel's jump history (verifier.c push_jmp_history's
+// callers): is_state_visited forces a new kept state once a path has more than 40 of them.
+import * as I from '../vm/isa';
+import type { Insn } from '../vm/isa';
+import { toS64 } from './pair64';
+import type { Reg } from './regState';
+import { tnumIsConst } from './tnum';
+import type { FuncState, StackSlot, VState } from './state';
+import { BPF_REG_SIZE, STACK_SPILL } from './state';
+
+/** is_state_visited: "Avoid accumulating infinitely long jmp history". */
+export const MAX_JMP_HISTORY = 40;
+
+/** The constant stack offset `base` + `off` points at, with its frame; undefined when not constant. */
+function stackOff(r: Reg, off: number): number | undefined {
+  if (r.type !== 'stack' || !tnumIsConst(r.varOff)) return undefined;
+  return r.off + Number(toS64(r.varOff.vh, r.varOff.vl)) + off;
+}
+
+/**
+ * check_stack_write_fixed_off / check_stack_read_fixed_off: a store that spills a register
+ * (save_register_state: a scalar or an ST immediate at a slot's start, or a pointer) and a load that
+ * restores a spilled one record the stack slot in the history. `st` is the state before `insn`.
+ */
+export function stackAccessEntry(st: VState, insn: Insn): boolean {
+  const cls = insn.op & 7;
+  const mode = insn.op & 0xe0;
+  if (mode !== I.BPF_MEM && !(cls === I.BPF_LDX && mode === I.BPF_MEMSX)) return false;
+  const f = st.cur;
+  if (cls === I.BPF_STX || cls === I.BPF_ST) {
+    const off = stackOff(f.peekReg(insn.dst), insn.off);
+    if (off === undefined || off >= 0 || off < -512) return false;
+    if (cls === I.BPF_ST) return off % BPF_REG_SIZE === 0;
+    const v = f.peekReg(insn.src);
+    if (v.type === 'scalar') return off % BPF_REG_SIZE === 0;
+    return v.type !== 'not_init';
+  }
+  if (cls !== I.BPF_LDX) return false;
+  const base = f.peekReg(insn.src);
+  const off = stackOff(base, insn.off);
+  if (off === undefined || off >= 0 || off < -512) return false;
+  const slot = -off - 1;
+  const s = st.frames[base.frameno]?.stack[Math.floor(slot / BPF_REG_SIZE)];
+  if (!s || s.types[BPF_REG_SIZE - 1] !== STACK_SPILL) return false;
+  let spillSize = 1;
+  for (let i = BPF_REG_SIZE - 1; i > 0 && s.types[i - 1] === STACK_SPILL; i--) spillSize++;
+  const size = I.sizeBytes(insn.op);
+  if (size === BPF_REG_SIZE && spillSize === BPF_REG_SIZE) return true;
+  if (s.spilled.type !== 'scalar') return false;
+  // bpf_stack_narrow_access_ok: a narrower fill from the slot's start restores the register.
+  if (size <= spillSize && off % BPF_REG_SIZE === 0) return true;
+  return spillOnlyZero(s, slot, size);
+}
+
+/** A fill of only spilled bytes of a spilled constant zero (still a register fill). */
+function spillOnlyZero(s: StackSlot, slot: number, size: number): boolean {
+  for (let i = 0; i < size; i++) if (s.types[(slot - i) % BPF_REG_SIZE] !== STACK_SPILL) return false;
+  const r = s.spilled;
+  return tnumIsConst(r.varOff) && r.varOff.vh === 0 && r.varOff.vl === 0;
+}
+
+/**
+ * check_cond_jmp_op before an undecided branch: collect_linked_regs gathers the scalars (live
+ * registers and spills, every frame) sharing an id with the compared ones; more than one is a
+ * history entry. `live` is the registers live before each instruction.
+ */
+export function linkedRegsEntry(st: VState, insn: Insn, pc: number, live: Uint16Array): boolean {
+  const f = st.cur;
+  const src = f.peekReg(insn.src);
+  const dst = f.peekReg(insn.dst);
+  const a = insn.op & I.BPF_X && src.type === 'scalar' ? src.id : 0;
+  const b = dst.type === 'scalar' ? dst.id : 0;
+  if (!a && !b) return false;
+  // Each compared register counts itself: two ids, or one id shared by the two, is enough.
+  if (a && b) return true;
+  return collect(st, a || b, pc, live) > 1;
+}
+
+/** collect_linked_regs' count for `id`, stopping at 2. */
+function collect(st: VState, id: number, pc: number, live: Uint16Array): number {
+  let n = 0;
+  for (let fi = st.frames.length - 1; fi >= 0; fi--) {
+    const f = st.frames[fi] as FuncState;
+    const at = fi === st.frames.length - 1 ? pc : (st.frames[fi + 1] as FuncState).callsite;
+    const mask = live[at] as number;
+    for (let r = 0; r < 10; r++) {
+      if (!(mask & (1 << r))) continue;
+      const reg = f.peekReg(r);
+      if (reg.type === 'scalar' && reg.id === id && ++n > 1) return n;
+    }
+    for (const s of f.stack)
+      if (
+        s.types[BPF_REG_SIZE - 1] === STACK_SPILL &&
+        s.spilled.type === 'scalar' &&
+        s.spilled.id === id &&
+        ++n > 1
+      )
+        return n;
+  }
+  return n;
+}
