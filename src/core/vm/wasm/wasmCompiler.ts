@@ -305,7 +305,7 @@ export function compileWasm(
               c.get(R(r)).i64(32).op(Op.i64ShrU).op(Op.i32WrapI64);
               c.get(R(r)).op(Op.i32WrapI64);
             }
-            callImport(c, FN.lookup);
+            c.call(FN.lookup); // sets SLOT_CALLED itself when it made a region
             r0FromImport();
           });
           setFlags([0], 1);

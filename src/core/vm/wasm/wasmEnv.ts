@@ -75,6 +75,7 @@ export class WasmEnv {
     this.remap();
     // The region table follows the machine's regions (map values are allocated and freed by id).
     M.onRegion = (id): void => {
+      this.regionChanges++;
       if (id < W.TABLE_REGIONS && id !== REGION_PACKET) this.refresh(id);
     };
     if (this.shared) M.allocBytes = (n): Uint8Array => this.alloc(n);
@@ -246,6 +247,8 @@ export class WasmEnv {
   private readonly packetShadow = [0, 0, -1, -1];
   /** Machine.windowMoves when the packet's entry was last refreshed. */
   seenMoves = -1;
+  /** Counts regions allocated and freed (a lookup that made one may leave caches to sweep). */
+  regionChanges = 0;
   /** The CPU in SLOT_CPU, the flag in SLOT_TAIL. */
   cpu = 0;
   tailFlag = 0;
