@@ -46,7 +46,8 @@ export interface CompileOptions {
   helperImpl?: (id: number) => HelperFn | undefined;
   /**
    * The register-argument form of helper `id` (helperTable.ts helperDirect, ≤ 3 arguments): both
-   * tiers call it with r1–r3 as (hi, lo) pairs; traced runs use helperImpl.
+   * tiers call it with r1–r3 as (hi, lo) pairs; traced runs use helperImpl. It runs no callbacks
+   * (the instruction count is handed to it, not read back).
    */
   helperDirect?: (id: number) => DirectHelperFn | undefined;
   /** Number of arguments of helper `id` (the uninitialised-read check reads r1..rN). Default 5. */
@@ -213,7 +214,7 @@ export function generate(insns: readonly Insn[], opts: CompileOptions = {}): str
         if (!opts.trace && opts.helperDirect?.(i.imm) !== undefined && opts.tailCallHelper !== i.imm) {
           // r1–r3 straight in (`D<id>`, bound by compile()): no trip through the argument array.
           out.push(
-            `${flush()} S.n = n; r0l = D${i.imm}(S, ${pc}, r1h, r1l, r2h, r2l, r3h, r3l); r0h = S.rh; n = S.n; ${setFlags([0], 1)} ${setFlags([1, 2, 3, 4, 5], 0)}`,
+            `${flush()} S.n = n; r0l = D${i.imm}(S, ${pc}, r1h, r1l, r2h, r2l, r3h, r3l); r0h = S.rh; ${setFlags([0], 1)} ${setFlags([1, 2, 3, 4, 5], 0)}`,
           );
           k = 0;
           continue;

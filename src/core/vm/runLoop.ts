@@ -38,7 +38,8 @@ for (let i = 0; i < repeat; i++) {
   if (i > 0 && M.packetDirty) frame.restore();
   redirect.reset();
   if (mem.pending.length) mem.sweep();
-  M.enterPacket(true);
+  if (i === 0) M.enterPacket(true);
+  else M.enterPacketRepeat();
   M.n = 0;
   M.depth = 0;
   if (M.cs.length) M.cs.length = 0;
