@@ -41,11 +41,15 @@ for (let i = 0; i < repeat; i++) {
   if (i === 0) M.enterPacket(true);
   else M.enterPacketRepeat();
   M.n = 0;
-  M.depth = 0;
-  if (M.cs.length) M.cs.length = 0;
-  M.tail = null;
-  M.tailCount = 0;
-  M.current = prog;
+  // A run that ended at its exit left depth 0, no call frames and no tail call pending; only tail
+  // calls (also from sub-programs, which put M.current back) move the rest.
+  if (i === 0 || M.tailCount !== 0 || M.current !== prog) {
+    M.depth = 0;
+    if (M.cs.length) M.cs.length = 0;
+    M.tail = null;
+    M.tailCount = 0;
+    M.current = prog;
+  }
   let lo;
   const k = i > 0 && inModule !== undefined ? inModule(M, repeat - i) : 0;
   if (k > 0) {
