@@ -107,6 +107,16 @@ const PROGRAMS: Program[] = [
   { file: 'tailsub.bpf.c', prog: 'xdp_main' },
   { file: '../../../examples/redirect.bpf.c', preload: { tx_port: [['01000000', '01000000']] } },
   { file: 'sharedvalues.bpf.c', preload: { arr: [['03000000', '2a000000000000000000000000000000']] } },
+  // Each run's key comes from a counter: hits, misses, two calls in one run (the wasm tier's inline hits).
+  {
+    file: 'redirectcycle.bpf.c',
+    preload: {
+      ports: [
+        ['00000000', '01000000'],
+        ['01000000', '01000000'],
+      ],
+    },
+  },
 ];
 
 /** Map types whose values are kernel ids (prog array, map-in-map): compared by key only. */

@@ -2,7 +2,13 @@
 // pinnedMaps.ts), global data as array maps (globals.ts), XDP programs linked with their .text
 // sub-programs, relocations and CO-RE (coreApply.ts) applied; anything unsupported is refused by name.
 import { secByName, xdpSecInfo } from '../bpf/secNames';
-import { helperArgs, helperImpl, TAIL_CALL_HELPER_ID, unsupportedHelper } from '../helpers/helperTable';
+import {
+  helperArgs,
+  helperDirect,
+  helperImpl,
+  TAIL_CALL_HELPER_ID,
+  unsupportedHelper,
+} from '../helpers/helperTable';
 import type { BpfMap, MapDef } from '../maps/bpfMap';
 import { MapType } from '../maps/bpfMap';
 import { MapCreateError } from '../maps/createMap';
@@ -320,6 +326,7 @@ export function loadObject(bytes: Uint8Array, opts: LoadOptions = {}): LoadedObj
           compileOptions: {
             tailCallHelper: TAIL_CALL_HELPER_ID,
             helperImpl,
+            helperDirect,
             helperArgs: (id) => (id === CORE_POISON_HELPER ? 0 : helperArgs(id)),
             checkHelper: (id, pc) => {
               // A poisoned CO-RE relocation faults when reached (the kernel: "invalid func unknown#195896080").

@@ -2,7 +2,7 @@
 // A call to a helper the catalog knows but the VM does not implement is refused at load time
 // (see unsupportedHelper), never mis-run.
 import { helperByName, helperById } from '../bpf/helperCatalog';
-import type { HelperFn } from '../vm/machine';
+import type { DirectHelperFn, HelperFn } from '../vm/machine';
 import { bpf_fib_lookup } from './fibLookup';
 import * as mapH from './mapHelpers';
 import * as misc from './miscHelpers';
@@ -70,6 +70,16 @@ export function helperTable(): (HelperFn | undefined)[] {
 export const helperImpl = (id: number): HelperFn | undefined => sharedTable[id];
 
 const sharedTable: (HelperFn | undefined)[] = buildTable();
+
+/**
+ * Helpers the compiled code calls with r1–r3 as arguments (no trip through M.A): bpf_redirect_map,
+ * which the kernel, too, calls as the map's own op (do_misc_fixups: ops->map_redirect).
+ */
+const directTable: (DirectHelperFn | undefined)[] = [];
+directTable[helperByName('bpf_redirect_map')?.id ?? 51] = redirect.redirectMapDirect;
+
+/** The register-argument form of helper `id`, when it has one (see directTable). */
+export const helperDirect = (id: number): DirectHelperFn | undefined => directTable[id];
 
 function buildTable(): (HelperFn | undefined)[] {
   const table: (HelperFn | undefined)[] = [];

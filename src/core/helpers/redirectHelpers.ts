@@ -63,12 +63,35 @@ function noteMiss(M: Machine, map: BpfMap, key: number, fallback: number): void 
   M.system.notes.push(explainRedirectMiss({ mapType, map: map.name, key, fallback }));
 }
 
-/** §2.2 steps 1–5. */
 /** tgt_index values of small keys, so the hot path allocates no BigInt. */
 const SMALL_KEYS = Array.from({ length: 1024 }, (_, i) => BigInt(i));
 
-export const bpf_redirect_map: HelperFn = (M, pc) => {
-  const map = mapArg(M, pc, 1);
+/** A map bpf_redirect_map can look into (DEVMAP, DEVMAP_HASH, CPUMAP, XSKMAP: redirectFlags ≥ 0). */
+interface RedirectTargetMap extends BpfMap {
+  redirectTarget(key32: number): unknown;
+}
+
+/** §2.2 steps 1–5 (the helper reads its arguments from M.A, see redirectMapDirect). */
+export const bpf_redirect_map: HelperFn = (M, pc) =>
+  redirectMapDirect(M, pc, M.argHi(1), M.argLo(1), M.argHi(2), M.argLo(2), M.argHi(3), M.argLo(3));
+
+/**
+ * bpf_redirect_map with its arguments as register halves: the compiled code calls it directly, as
+ * the kernel's fixup turns the helper call into a call of the map's own map_redirect op
+ * (do_misc_fixups → ops->map_redirect: dev_map_redirect, cpu_map_redirect, xsk_map_redirect).
+ */
+export function redirectMapDirect(
+  M: Machine,
+  pc: number,
+  mh: number,
+  ml: number,
+  keyHi: number,
+  keyLo: number,
+  flagsHi: number,
+  flagsLo: number,
+): number {
+  const r = M.R[mh];
+  const map = (r !== undefined && r.kind === 'map' ? r.ref : mapArgAt(M, pc, mh, ml)) as RedirectTargetMap;
   if (map.redirectFlags < 0) {
     const info = mapTypeByValue(map.type);
     return M.fault(
@@ -76,13 +99,15 @@ export const bpf_redirect_map: HelperFn = (M, pc) => {
       `bpf_redirect_map on map '${map.name}' (${info?.name ?? map.type}): the verifier accepts only DEVMAP, DEVMAP_HASH, CPUMAP and XSKMAP`,
     );
   }
-  const flagsHi = M.argHi(3);
-  const flags = M.argLo(3) >>> 0;
+  const flags = flagsLo >>> 0;
   // Step 1: any bit outside the action mask and the map's extra bits → ABORTED, record untouched.
   if (flagsHi !== 0 || (flags & ~(REDIRECT_ACTION_MASK | map.redirectFlags)) !== 0) return M.ret(XDP_ABORTED);
   // Step 2: the lookup uses the key truncated to 32 bits.
-  const key32 = M.argLo(2) >>> 0;
-  const key = M.argHi(2) === 0 && key32 < SMALL_KEYS.length ? (SMALL_KEYS[key32] as bigint) : M.argU64(2);
+  const key32 = keyLo >>> 0;
+  const key =
+    keyHi === 0 && key32 < SMALL_KEYS.length
+      ? (SMALL_KEYS[key32] as bigint)
+      : (BigInt(keyHi >>> 0) << 32n) | BigInt(key32);
   const entry =
     map instanceof DevMap || map instanceof DevMapHash || map instanceof CpuMap || map instanceof XskMap
       ? map.redirectTarget(key32)
@@ -111,4 +136,11 @@ export const bpf_redirect_map: HelperFn = (M, pc) => {
     ri.flags = 0;
   }
   return M.ret(XDP_REDIRECT);
-};
+}
+
+/** r1 when it is not a map pointer: the helper's own fault (mapArg) names it. */
+function mapArgAt(M: Machine, pc: number, mh: number, ml: number): BpfMap {
+  M.A[0] = mh;
+  M.A[1] = ml;
+  return mapArg(M, pc, 1);
+}

@@ -79,16 +79,20 @@ export abstract class BpfMap {
   id = 0;
   /** The region whose pointer a program holds for `&map` (ld_imm64 pseudo map fd). */
   handle!: Region;
+  /**
+   * The map type, copied from def: MapDef objects come in several shapes (BTF, legacy, inner
+   * maps), so reading it through def on a hot path (bpf_redirect_map's record) was a megamorphic load.
+   */
+  readonly type: number;
   constructor(
     readonly def: MapDef,
     protected readonly host: MapHost,
-  ) {}
+  ) {
+    this.type = def.type;
+  }
 
   get name(): string {
     return this.def.name;
-  }
-  get type(): number {
-    return this.def.type;
   }
 
   /** bpf_map_lookup_elem from a program: the value region or undefined (NULL). */

@@ -5,14 +5,28 @@
 import { BpfMap } from './bpfMap';
 import type { MapDef, MapEntryDump, MapHost } from './bpfMap';
 
+/** Maps with at most this many slots keep them in an array too (see RedirectSlotMap.dense). */
+const DENSE_SLOTS = 65536;
+
 export abstract class RedirectSlotMap<E extends object> extends BpfMap {
   private readonly slotMap = new Map<number, E>();
   /** Present entries in slot order, rebuilt after a change (broadcast walks them per frame). */
   private ordered: E[] | undefined;
   private orderedKeys: number[] | undefined;
 
+  /** max_entries, kept here: def's shape varies between maps (a megamorphic load per lookup). */
+  private readonly maxEntries: number;
+  /**
+   * The slots as a plain array for maps of up to DENSE_SLOTS entries: bpf_redirect_map's lookup is
+   * an index (the kernel's __dev_map_lookup_elem reads dtab->netdev_map[key]), not a hash lookup.
+   */
+  private readonly dense: (E | undefined)[] | undefined;
+
   constructor(def: MapDef, host: MapHost) {
     super(def, host);
+    this.maxEntries = def.maxEntries;
+    this.dense =
+      def.maxEntries <= DENSE_SLOTS ? new Array<E | undefined>(def.maxEntries).fill(undefined) : undefined;
   }
 
   /** The entry in slot i, if any. */
@@ -20,8 +34,13 @@ export abstract class RedirectSlotMap<E extends object> extends BpfMap {
     return this.slotMap.get(i);
   }
 
+  /** Told of every slot set or cleared (the wasm tier's presence bytes, wasmEnv.ts). */
+  onSlotChange: ((i: number, present: boolean) => void) | undefined = undefined;
+
   /** Sets (or with undefined clears) slot i. */
   protected setSlot(i: number, e: E | undefined): void {
+    if (this.dense !== undefined && i < this.dense.length) this.dense[i] = e;
+    this.onSlotChange?.(i, e !== undefined);
     if (e) this.slotMap.set(i, e);
     else if (!this.slotMap.delete(i)) return;
     this.ordered = undefined;
@@ -36,7 +55,8 @@ export abstract class RedirectSlotMap<E extends object> extends BpfMap {
 
   /** bpf_redirect_map's lookup (§2.2 step 2): the key is already truncated to 32 bits; past max_entries misses. */
   redirectTarget(key: number): E | undefined {
-    return key < this.def.maxEntries ? this.slotMap.get(key) : undefined;
+    if (key >= this.maxEntries) return undefined;
+    return this.dense !== undefined ? this.dense[key] : this.slotMap.get(key);
   }
 
   /** Every present entry, in slot order (broadcast walks them, §3.3). */

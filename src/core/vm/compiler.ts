@@ -8,7 +8,7 @@ import * as I from './isa';
 import type { Insn } from './isa';
 import { ADDR_BASE } from './memory';
 import { REGION_CTX } from './machine';
-import type { HelperFn } from './machine';
+import type { DirectHelperFn, HelperFn } from './machine';
 import { LoadError } from './vmFault';
 import { analyzeInit, defsUses, MAIN_ENTRY, SUB_ENTRY } from './initAnalysis';
 import { findLabels, hasLoop } from './blockLabels';
@@ -44,6 +44,12 @@ export interface CompileOptions {
    * without one (or undefined) a call goes through Machine.call and the machine's table.
    */
   helperImpl?: (id: number) => HelperFn | undefined;
+  /**
+   * The register-argument form of helper `id` (helperTable.ts helperDirect, ≤ 3 arguments): both
+   * tiers call it with r1–r3 as (hi, lo) pairs; traced runs use helperImpl. It runs no callbacks
+   * (the instruction count is handed to it, not read back).
+   */
+  helperDirect?: (id: number) => DirectHelperFn | undefined;
   /** Number of arguments of helper `id` (the uninitialised-read check reads r1..rN). Default 5. */
   helperArgs?: (id: number) => number;
   /** Validates a helper id at load time; returns an error message for unknown ids. */
@@ -205,6 +211,14 @@ export function generate(insns: readonly Insn[], opts: CompileOptions = {}): str
           k = 0;
           continue;
         }
+        if (!opts.trace && opts.helperDirect?.(i.imm) !== undefined && opts.tailCallHelper !== i.imm) {
+          // r1–r3 straight in (`D<id>`, bound by compile()): no trip through the argument array.
+          out.push(
+            `${flush()} S.n = n; r0l = D${i.imm}(S, ${pc}, r1h, r1l, r2h, r2l, r3h, r3l); r0h = S.rh; ${setFlags([0], 1)} ${setFlags([1, 2, 3, 4, 5], 0)}`,
+          );
+          k = 0;
+          continue;
+        }
         // A helper the options name is called directly (`H<id>`, bound by compile()).
         const direct = opts.helperImpl?.(i.imm) !== undefined;
         out.push(
@@ -285,14 +299,25 @@ export function compile(insns: readonly Insn[], opts: CompileOptions = {}): Comp
   // program (katran: 60 ms) happens at load, not inside the first run.
   // Helpers called directly: one constant per id, so each call site is monomorphic.
   const ids = [...new Set([...body.matchAll(/\bH(\d+)\(S, /g)].map((m) => Number(m[1])))];
-  const helpers = ids.map((id) => `const H${id} = HT[${id}];`).join(' ');
+  const directIds = [...new Set([...body.matchAll(/\bD(\d+)\(S, /g)].map((m) => Number(m[1])))];
+  const helpers = [
+    ...ids.map((id) => `const H${id} = HT[${id}];`),
+    ...directIds.map((id) => `const D${id} = DT[${id}];`),
+  ].join(' ');
   const table: (HelperFn | undefined)[] = [];
   for (const id of ids) table[id] = opts.helperImpl?.(id);
+  const directs: (DirectHelperFn | undefined)[] = [];
+  for (const id of directIds) directs[id] = opts.helperDirect?.(id);
   // eslint-disable-next-line @typescript-eslint/no-implied-eval
   const factory = new Function(
     'L',
     'HT',
+    'DT',
     `"use strict"; ${helpers} return (function bpfProgram(S, pc, a1h, a1l, a2h, a2l, a3h, a3l, a4h, a4l, a5h, a5l) {\n${body}\n});`,
-  ) as (lib: typeof vmLib, helpers: (HelperFn | undefined)[]) => CompiledProgram;
-  return factory(vmLib, table);
+  ) as (
+    lib: typeof vmLib,
+    helpers: (HelperFn | undefined)[],
+    directs: (DirectHelperFn | undefined)[],
+  ) => CompiledProgram;
+  return factory(vmLib, table, directs);
 }

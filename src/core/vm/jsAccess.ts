@@ -3,7 +3,7 @@
 // (the kernel's xdp_convert_ctx_access), and the machine's slow paths (machine.ts) for the rest.
 import * as I from './isa';
 import type { Insn } from './isa';
-import { ADDR_BASE, STACK_SIZE } from './memory';
+import { ADDR_BASE, REGION_CTX, STACK_SIZE } from './memory';
 import { lit } from './jsAlu';
 
 const H = (r: number): string => `r${r}h`;
@@ -44,13 +44,12 @@ export function emitMemoryAccess(i: Insn, pc: number, defined: string, bad: (why
         : `${DL} = m.dv.getUint16(a, true); ${DH} = 0;`;
     else fast = sx ? `${DL} = m.dv.getInt8(a); ${DH} = ${DL} >> 31;` : `${DL} = m.dv.getUint8(a); ${DH} = 0;`;
     if (frameOff >= 0) return `a = ${frameOff}; m = R[r10h]; ${fast} ${defined}`;
+    const access = `${addr} if (m === undefined || a < m.lo || a + ${size} > m.hi) { ${DL} = S.load(${pc}, ${size}, ${sx}, ${H(base)}, a); ${DH} = S.rh; } else { ${fast} } ${defined}`;
+    if (size !== 4 || sx) return access;
     // A 4-byte read of the context comes from the machine's image of the rewrite (Machine.ctxImage:
-    // the kernel's xdp_convert_ctx_access turns it into a load of the xdp_buff field too).
-    const ctx =
-      size === 4 && !sx
-        ? `if (m === C && X[12] === 1 && a >= 0 && a <= 20 && (a & 3) === 0) { ${DL} = X[a >> 1]; ${DH} = X[(a >> 1) + 1]; } else `
-        : '';
-    return `${addr} if (m === undefined || a < m.lo || a + ${size} > m.hi) { ${ctx}{ ${DL} = S.load(${pc}, ${size}, ${sx}, ${H(base)}, a); ${DH} = S.rh; } } else { ${fast} } ${defined}`;
+    // the kernel's xdp_convert_ctx_access turns it into a load of the xdp_buff field too), tested
+    // first: the region id says it is the context, no table lookup or bounds check on the way.
+    return `if (${H(base)} === ${REGION_CTX} && X[12] === 1 && (a = ${L(base)} + ${lit(i.off - ADDR_BASE)}) >= 0 && a <= 20 && (a & 3) === 0) { ${DL} = X[a >> 1]; ${DH} = X[(a >> 1) + 1]; ${defined} } else { ${access} }`;
   }
   if (cls === I.BPF_ST || (cls === I.BPF_STX && mode === I.BPF_MEM)) {
     if (mode !== I.BPF_MEM) bad('invalid store mode');

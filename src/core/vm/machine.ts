@@ -13,6 +13,20 @@ import type { ConntrackTable } from '../xdp/conntrack';
 
 /** A helper implementation: reads r1–r5 from M.A (hi, lo pairs), returns r0's low word, sets M.rh. */
 export type HelperFn = (M: Machine, pc: number) => number;
+/**
+ * A helper called with r1–r3 as (hi, lo) arguments instead of through M.A (helperTable.ts
+ * helperDirect): the compiled code's direct call, as the kernel's fixups call a map's own op.
+ */
+export type DirectHelperFn = (
+  M: Machine,
+  pc: number,
+  a1h: number,
+  a1l: number,
+  a2h: number,
+  a2l: number,
+  a3h: number,
+  a3l: number,
+) => number;
 /** A kfunc implementation (vm/kfuncs.ts): the same calling convention as a helper. */
 export type KfuncFn = HelperFn;
 

@@ -331,6 +331,16 @@ export class MachineMemory {
     this.syncedMoves = this.windowMoves;
   }
 
+  /**
+   * A test run's next repetition (runLoop.ts): the buffer, context and device are the last
+   * repetition's, so only the program can have moved or written the packet since — and both count
+   * in windowMoves. Nothing moved: the region and the image are current, still locked.
+   */
+  enterPacketRepeat(): void {
+    if (this.windowMoves !== this.syncedMoves || !this.packetLocked) this.enterPacket(true);
+    else this.ctxImage[12] = 1;
+  }
+
   /** windowMoves when enterPacket() last synced the packet region and the context image. */
   private syncedMoves = -1;
 

@@ -6,7 +6,13 @@ import { placeRawMemory } from './wasm/wasmEnv';
 import { decodeInsns, INSN_SIZE } from './isa';
 import { DEFAULT_BUDGET, REGION_MEMORY } from './machine';
 import { BpfSystem } from './bpfSystem';
-import { helperArgs, helperImpl, TAIL_CALL_HELPER_ID, unsupportedHelper } from '../helpers/helperTable';
+import {
+  helperArgs,
+  helperDirect,
+  helperImpl,
+  TAIL_CALL_HELPER_ID,
+  unsupportedHelper,
+} from '../helpers/helperTable';
 import type { RunnableProgram } from './machine';
 import { ADDR_BASE, pairToBigInt } from './memory';
 import { LoadError, VmFault } from './vmFault';
@@ -41,6 +47,7 @@ export function runRaw(
       unsupportedHelper(id, false) ? `pc ${pc}: ${unsupportedHelper(id, false)}` : undefined,
     tailCallHelper: TAIL_CALL_HELPER_ID,
     helperImpl,
+    helperDirect,
     helperArgs,
     uninitFaults: false,
     tier: opts.tier ?? 'js',

@@ -22,6 +22,10 @@ export type RunLoop = (
 ) => number;
 
 /**
+ * A wasm-tier program brings its own loop (wasmTier.ts repeatRuns, the module's `repeat`): from
+ * the second repetition on, the repetitions that need nothing between them (no written packet,
+ * no tail call, no import called) run inside the module; it returns how many it ran.
+ *
  * Each repetition restores a frame the last one wrote, resets the redirect record (plain test-run
  * mode: every repetition is its own context, §1.2), sweeps the map-value region caches that grew
  * past their limit (no map-value pointer outlives a run), re-enters the packet, resets the per-run
@@ -29,18 +33,29 @@ export type RunLoop = (
  */
 const BODY = `
 let action = 0;
+const inModule = fast.repeatRuns;
 for (let i = 0; i < repeat; i++) {
   if (i > 0 && M.packetDirty) frame.restore();
   redirect.reset();
   if (mem.pending.length) mem.sweep();
-  M.enterPacket(true);
+  if (i === 0) M.enterPacket(true);
+  else M.enterPacketRepeat();
   M.n = 0;
-  M.depth = 0;
-  if (M.cs.length) M.cs.length = 0;
-  M.tail = null;
-  M.tailCount = 0;
-  M.current = prog;
-  let lo = fast(M, 0, ${REGION_CTX}, ${ADDR_BASE}, 0, 0, 0, 0, 0, 0, 0, 0);
+  // A run that ended at its exit left depth 0, no call frames and no tail call pending; only tail
+  // calls (also from sub-programs, which put M.current back) move the rest.
+  if (i === 0 || M.tailCount !== 0 || M.current !== prog) {
+    M.depth = 0;
+    if (M.cs.length) M.cs.length = 0;
+    M.tail = null;
+    M.tailCount = 0;
+    M.current = prog;
+  }
+  let lo;
+  const k = i > 0 && inModule !== undefined ? inModule(M, repeat - i) : 0;
+  if (k > 0) {
+    i += k - 1;
+    lo = inModule.lo;
+  } else lo = fast(M, 0, ${REGION_CTX}, ${ADDR_BASE}, 0, 0, 0, 0, 0, 0, 0, 0);
   while (M.tail !== null) {
     const next = M.tail;
     M.tail = null;

@@ -8,6 +8,15 @@ import * as W from './wasmLayout';
 
 const L_T32 = TEMP_I32;
 
+/**
+ * Calls import `fn` (its arguments already pushed), first marking SLOT_CALLED: the in-module
+ * test-run loop (wasmCompiler.ts emitRepeat) hands the next repetition back to JS after it.
+ */
+export function callImport(c: ByteSink, fn: number): void {
+  c.i32(0).i32(1).mem(Op.i32Store, W.SLOT_CALLED);
+  c.call(fn);
+}
+
 /** Pushes (h, lo, off) of an access through `reg`: the slow paths' (and atomics') address arguments. */
 export function emitAtomicAddress(c: ByteSink, reg: number, off: number): void {
   c.get(reg).i64(32).op(Op.i64ShrU).op(Op.i32WrapI64);
@@ -97,7 +106,8 @@ export function emitAccess(
       .i32(size)
       .i32(what.sx ? 1 : 0);
     emitAtomicAddress(c, base, off);
-    c.call(FN.ld).set(L_T32);
+    callImport(c, FN.ld);
+    c.set(L_T32);
     c.i32(0).mem(Op.i64Load32S, W.SLOT_RH).i64(32).op(Op.i64Shl);
     c.get(L_T32).op(Op.i64ExtendI32U).op(Op.i64Or).set(what.load);
   } else {
@@ -106,7 +116,7 @@ export function emitAccess(
     value();
     c.set(L_T2);
     c.get(L_T2).i64(32).op(Op.i64ShrU).op(Op.i32WrapI64).get(L_T2).op(Op.i32WrapI64);
-    c.call(FN.st);
+    callImport(c, FN.st);
   }
   c.op(Op.end);
 }
@@ -205,6 +215,51 @@ export function emitArrayLookup(c: ByteSink, r0: number, r1: number, r2: number,
     .op(Op.i32Mul);
   c.op(Op.i32Add).i32(3).op(Op.i32Shl).op(Op.i32Add);
   c.mem(Op.i64Load).tee(r0).op(Op.i64Eqz).brIf(0);
+  c.br(1);
+  c.op(Op.end); // slow path:
+  slow();
+  c.op(Op.end);
+}
+
+/**
+ * bpf_redirect_map's hit inline (REDIR_DESC, wasmEnv.ts): r1 names a described redirect map, the
+ * flags in r3 hold nothing but an action (no broadcast, nothing invalid), and the slot of r2's low
+ * word is present: r0 = XDP_REDIRECT, and the call goes into SLOT_REDIR_* for the JS side to
+ * write the run's redirect record with (wasmTier.ts commitRedirect, redirectMapDirect's step 4).
+ * Anything else — a miss (its fallback action and note), other flags or maps — takes `slow`.
+ */
+export function emitRedirectHit(
+  c: ByteSink,
+  r0: number,
+  r1: number,
+  r2: number,
+  r3: number,
+  slow: () => void,
+): void {
+  const KEY = TEMP_I32;
+  const DESC = TEMP_I32 + 1;
+  c.op(Op.block).byte(VOID); // done
+  c.op(Op.block).byte(VOID); // slow
+  c.get(r1).i64(32).op(Op.i64ShrU).op(Op.i32WrapI64).tee(L_H);
+  c.i32(W.TABLE_REGIONS).op(Op.i32GeU).brIf(0);
+  c.get(L_H).i32(4).op(Op.i32Shl).tee(DESC);
+  c.mem(Op.i32Load, W.REDIR_DESC).op(Op.i32Eqz).brIf(0);
+  // flags & ~REDIRECT_ACTION_MASK (3), all 64 bits: the helper's step 1 and broadcast.
+  c.get(r3).i64(-4).op(Op.i64And).op(Op.i64Eqz).op(Op.i32Eqz).brIf(0);
+  // The key truncated to 32 bits (step 2), past max_entries or absent: a miss.
+  c.get(r2).op(Op.i32WrapI64).tee(KEY);
+  c.get(DESC)
+    .mem(Op.i32Load, W.REDIR_DESC + 4)
+    .op(Op.i32GeU)
+    .brIf(0);
+  c.get(DESC).mem(Op.i32Load, W.REDIR_DESC).get(KEY).op(Op.i32Add);
+  c.mem(Op.i64Load8U).op(Op.i64Eqz).brIf(0);
+  c.i32(0).i32(1).mem(Op.i32Store, W.SLOT_REDIR_PENDING);
+  c.i32(0).get(L_H).mem(Op.i32Store, W.SLOT_REDIR_MAP);
+  c.i32(0).get(KEY).mem(Op.i32Store, W.SLOT_REDIR_KEY_LO);
+  c.i32(0).get(r2).i64(32).op(Op.i64ShrU).op(Op.i32WrapI64).mem(Op.i32Store, W.SLOT_REDIR_KEY_HI);
+  c.i32(0).get(r3).op(Op.i32WrapI64).mem(Op.i32Store, W.SLOT_REDIR_FLAGS);
+  c.i64(4).set(r0); // XDP_REDIRECT
   c.br(1);
   c.op(Op.end); // slow path:
   slow();

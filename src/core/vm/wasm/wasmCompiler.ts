@@ -8,7 +8,14 @@ import { findLabels } from '../blockLabels';
 import { analyzeInit, defsUses, MAIN_ENTRY, SUB_ENTRY } from '../initAnalysis';
 import type { CompileOptions } from '../compiler';
 import { LoadError } from '../vmFault';
-import { emitAccess, emitArrayLookup, emitAtomicAdd, emitAtomicAddress } from './wasmAccess';
+import {
+  callImport,
+  emitAccess,
+  emitArrayLookup,
+  emitAtomicAdd,
+  emitAtomicAddress,
+  emitRedirectHit,
+} from './wasmAccess';
 import { emitAlu32, emitAlu64, emitCond } from './wasmAlu';
 import * as F from './wasmFrame';
 import {
@@ -33,8 +40,9 @@ import {
 import { assembleModule, ByteSink, F64, I32, I64, Op, VOID } from './wasmEmitter';
 import * as W from './wasmLayout';
 
-/** bpf_map_lookup_elem's helper id (include/uapi/linux/bpf.h). */
+/** bpf_map_lookup_elem's and bpf_redirect_map's helper ids (include/uapi/linux/bpf.h). */
 const BPF_FUNC_MAP_LOOKUP_ELEM = 1;
+export const BPF_FUNC_REDIRECT_MAP = 51;
 
 export interface WasmCompiled {
   bytes: Uint8Array;
@@ -297,24 +305,31 @@ export function compileWasm(
               c.get(R(r)).i64(32).op(Op.i64ShrU).op(Op.i32WrapI64);
               c.get(R(r)).op(Op.i32WrapI64);
             }
-            c.call(FN.lookup);
+            c.call(FN.lookup); // sets SLOT_CALLED itself when it made a region
             r0FromImport();
           });
           setFlags([0], 1);
           setFlags([1, 2, 3, 4, 5], 0);
           continue;
         }
-        storeN();
-        c.i32(0).get(L_DEPTH).mem(Op.i32Store, W.SLOT_DEPTH);
-        // r1–r5 as (hi, lo) arguments: the import writes them straight into Machine.A.
-        c.i32(pc).i32(i.imm);
-        for (let r = 1; r <= 5; r++) {
-          c.get(R(r)).i64(32).op(Op.i64ShrU).op(Op.i32WrapI64);
-          c.get(R(r)).op(Op.i32WrapI64);
-        }
-        c.call(FN.call);
-        r0FromImport();
-        loadN();
+        const helperCall = (): void => {
+          storeN();
+          c.i32(0).get(L_DEPTH).mem(Op.i32Store, W.SLOT_DEPTH);
+          // r1–r5 as (hi, lo) arguments: the import writes them straight into Machine.A.
+          c.i32(pc).i32(i.imm);
+          for (let r = 1; r <= 5; r++) {
+            c.get(R(r)).i64(32).op(Op.i64ShrU).op(Op.i32WrapI64);
+            c.get(R(r)).op(Op.i32WrapI64);
+          }
+          callImport(c, FN.call);
+          r0FromImport();
+          loadN();
+        };
+        // A bpf_redirect_map hit into a described map is answered here (its record written by JS
+        // later: SLOT_REDIR_*); misses, odd flags and other maps take the helper.
+        if (i.imm === BPF_FUNC_REDIRECT_MAP && opts.helperDirect?.(i.imm) !== undefined)
+          emitRedirectHit(c, R(0), R(1), R(2), R(3), helperCall);
+        else helperCall();
         setFlags([0], 1);
         setFlags([1, 2, 3, 4, 5], 0);
         if (opts.tailCallHelper === i.imm) {
@@ -324,7 +339,7 @@ export function compileWasm(
           c.get(L_DEPTH).get(P_D0).op(Op.i32Eq).op(Op.if).byte(VOID);
           returnR0();
           c.op(Op.end);
-          c.call(FN.tailsub);
+          callImport(c, FN.tailsub);
           r0FromImport();
           loadN();
           returnToCaller();
@@ -382,7 +397,7 @@ export function compileWasm(
       c.get(R(s)).i64(32).op(Op.i64ShrU).op(Op.i32WrapI64).get(R(s)).op(Op.i32WrapI64);
       c.get(R(0)).i64(32).op(Op.i64ShrU).op(Op.i32WrapI64).get(R(0)).op(Op.i32WrapI64);
       storeN();
-      c.call(FN.atomic);
+      callImport(c, FN.atomic);
     };
     if (i.imm === 0x00) {
       emitAtomicAdd(c, size, R(d), i.off, R(s), () => {
@@ -423,6 +438,7 @@ export function compileWasm(
     { params: [], results: [I32] }, // tailsub()
     { params: [I32, I32, I32, I32, I32], results: [I32] }, // lookup(pc, mh, ml, kh, kl)
     { params: [I32, I32, ...Array<number>(10).fill(I32), F64, F64, I32], results: [I32] }, // run
+    { params: [I32, F64], results: [I32] }, // repeat(count, budget)
   ];
   const bytes = assembleModule({
     types,
@@ -438,10 +454,44 @@ export function compileWasm(
         ],
         body: c,
       },
+      { type: RUN_FN + 1, locals: [{ count: 2, type: I32 }], body: emitRepeat() },
     ],
-    exports: [{ name: 'run', func: RUN_FN }],
+    exports: [
+      { name: 'run', func: RUN_FN },
+      { name: 'repeat', func: RUN_FN + 1 },
+    ],
   });
   return { bytes, entryOfPc: dispatchOf, messages };
+}
+
+/**
+ * `repeat(count, budget)`: up to `count` runs of the program from its start with the context in r1,
+ * as bpf_test_run loops over the JITed program; it stops after a run that called an import
+ * (SLOT_CALLED: the JS side may have work between repetitions — a written packet to restore, a
+ * tail call, map regions to sweep) and returns the runs done, r0 of the last in SLOT_LAST_R0.
+ * A run that touched nothing outside the module leaves nothing to do between runs but a new
+ * redirect record (SLOT_REDIR_PENDING cleared).
+ */
+function emitRepeat(): ByteSink {
+  const COUNT = 0;
+  const BUDGET = 1;
+  const K = 2;
+  const LO = 3;
+  const c = new ByteSink();
+  c.op(Op.loop).byte(VOID);
+  c.i32(0).i32(0).mem(Op.i32Store, W.SLOT_CALLED);
+  c.i32(0).i32(0).mem(Op.i32Store, W.SLOT_REDIR_PENDING);
+  c.i32(0).i32(1).i32(F.REGION_CTX).i32(ADDR_BASE);
+  for (let k = 0; k < 8; k++) c.i32(0);
+  c.get(BUDGET).i32(0).byte(0xb7).i32(0); // budget, n = 0.0 (f64.convert_i32_s), depth 0
+  c.call(RUN_FN).set(LO);
+  c.get(K).i32(1).op(Op.i32Add).tee(K);
+  c.get(COUNT).op(Op.i32LtS);
+  c.i32(0).mem(Op.i32Load, W.SLOT_CALLED).op(Op.i32Eqz).op(Op.i32And).brIf(0);
+  c.op(Op.end);
+  c.i32(0).get(LO).mem(Op.i32Store, W.SLOT_LAST_R0);
+  c.get(K);
+  return c;
 }
 
 /**

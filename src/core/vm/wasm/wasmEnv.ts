@@ -6,6 +6,7 @@ import { MAX_CALL_FRAMES, REGION_MEMORY, REGION_PACKET, REGION_STACK0, STACK_SIZ
 import { ADDR_BASE } from '../memory';
 import type { Region } from '../memory';
 import { ArrayMap } from '../../maps/arrayMap';
+import { RedirectSlotMap } from '../../maps/redirectSlotMap';
 import { LoadError } from '../vmFault';
 import * as W from './wasmLayout';
 
@@ -74,6 +75,7 @@ export class WasmEnv {
     this.remap();
     // The region table follows the machine's regions (map values are allocated and freed by id).
     M.onRegion = (id): void => {
+      this.regionChanges++;
       if (id < W.TABLE_REGIONS && id !== REGION_PACKET) this.refresh(id);
     };
     if (this.shared) M.allocBytes = (n): Uint8Array => this.alloc(n);
@@ -171,6 +173,32 @@ export class WasmEnv {
     this.i32[o + 2] = t.stride;
   }
 
+  /**
+   * Presence bytes of the redirect maps whose bpf_redirect_map hits the compiled code answers inline
+   * (REDIR_DESC): a DEVMAP, CPUMAP or XSKMAP of at most 65 536 slots, in a shared memory, whose
+   * lookup is its class's own (a wrapper on the instance, such as the starter probe's, must see
+   * every key). The map tells of every slot change (RedirectSlotMap.onSlotChange).
+   */
+  private readonly redirectDescribed: boolean[] = [];
+
+  private describeRedirectMap(id: number, r: Region): void {
+    const map = r.ref;
+    if (!this.shared || !(map instanceof RedirectSlotMap) || this.redirectDescribed[id]) return;
+    if (Object.prototype.hasOwnProperty.call(map, 'redirectTarget') || map.onSlotChange !== undefined) return;
+    const max = map.def.maxEntries;
+    if (max > 65536) return;
+    const present = this.alloc(Math.max(1, max));
+    if (!this.holds(present)) return;
+    for (let i = 0; i < max; i++) present[i] = map.redirectTarget(i) !== undefined ? 1 : 0;
+    map.onSlotChange = (i, p): void => {
+      if (i < max) present[i] = p ? 1 : 0;
+    };
+    this.redirectDescribed[id] = true;
+    const o = (W.REDIR_DESC + id * W.REDIR_DESC_BYTES) >> 2;
+    this.i32[o] = present.byteOffset;
+    this.i32[o + 1] = max;
+  }
+
   /** Remembers a lookup's answer (`lookup` import) where the inline lookup finds it next time. */
   remember(mh: number, kh: number, kl: number, vh: number): void {
     const t = this.lookupTables[mh];
@@ -185,7 +213,10 @@ export class WasmEnv {
   /** Copies region `id`'s window into the table (or marks it slow-path only). */
   refresh(id: number): void {
     const r = this.M.R[id];
-    if (r !== undefined && r.kind === 'map') this.describeMap(id, r);
+    if (r !== undefined && r.kind === 'map') {
+      this.describeMap(id, r);
+      this.describeRedirectMap(id, r);
+    }
     if (r && this.holds(r.u8)) this.setEntry(id, r.u8.byteOffset, r.lo, r.hi, r.whi);
     else this.setEntry(id, 0, 0, -1, -1);
   }
@@ -216,6 +247,8 @@ export class WasmEnv {
   private readonly packetShadow = [0, 0, -1, -1];
   /** Machine.windowMoves when the packet's entry was last refreshed. */
   seenMoves = -1;
+  /** Counts regions allocated and freed (a lookup that made one may leave caches to sweep). */
+  regionChanges = 0;
   /** The CPU in SLOT_CPU, the flag in SLOT_TAIL. */
   cpu = 0;
   tailFlag = 0;

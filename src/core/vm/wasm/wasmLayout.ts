@@ -13,6 +13,20 @@ export const SLOT_DEPTH = 12;
 export const SLOT_TAIL = 16;
 /** i32: the CPU of the current run (M.cpu: per-CPU arrays' inline lookups). */
 export const SLOT_CPU = 20;
+/** i32: set to 1 before every import call (the in-module test-run loop hands the next repetition back to JS). */
+export const SLOT_CALLED = 24;
+/**
+ * A bpf_redirect_map hit the module answered inline (REDIR_DESC), not yet written into the run's
+ * RedirectInfo: pending flag, the map handle's region id, the key's low and high words, the flags.
+ * The JS side writes the record (redirectMapDirect) before any import and after the run.
+ */
+export const SLOT_REDIR_PENDING = 28;
+export const SLOT_REDIR_MAP = 32;
+export const SLOT_REDIR_KEY_LO = 36;
+export const SLOT_REDIR_KEY_HI = 40;
+export const SLOT_REDIR_FLAGS = 44;
+/** i32: r0's low word of the in-module loop's last repetition. */
+export const SLOT_LAST_R0 = 48;
 
 /** bpf-to-bpf call frames: r6–r9, the callee-saved "written" flags, the return block. */
 export const CALL_STACK = 64;
@@ -53,8 +67,16 @@ export const PACKET_CAPACITY = 65536;
  */
 export const MAP_DESC = PACKET_AREA + PACKET_CAPACITY;
 export const MAP_DESC_BYTES = 16;
+/**
+ * Inline bpf_redirect_map hits (the kernel's __dev_map_lookup_elem: an array index): per region id
+ * below TABLE_REGIONS, for a DEVMAP/CPUMAP/XSKMAP handle of at most 65 536 slots, the address of
+ * its presence bytes (1 per present slot), max_entries, and the flag bits that send the call to
+ * the JS helper (anything outside the action mask: broadcast, bad flags); address 0 otherwise.
+ */
+export const REDIR_DESC = MAP_DESC + TABLE_REGIONS * MAP_DESC_BYTES;
+export const REDIR_DESC_BYTES = 16;
 /** `exec` memory (the r1 buffer). */
-export const MEMORY_AREA = MAP_DESC + TABLE_REGIONS * MAP_DESC_BYTES;
+export const MEMORY_AREA = REDIR_DESC + TABLE_REGIONS * REDIR_DESC_BYTES;
 
 export const PAGE = 65536;
 export const BASE_PAGES = Math.ceil(MEMORY_AREA / PAGE);

@@ -3,21 +3,52 @@
 // callbacks run it like the JS tier's code; the linear memory it runs against is wasmEnv.ts's.
 import type { Insn } from '../isa';
 import type { CompiledProgram, CompileOptions } from '../compiler';
-import type { Machine } from '../machine';
+import type { DirectHelperFn, Machine } from '../machine';
 import type { XdpBuffer } from '../xdpRun';
 import { REGION_PACKET } from '../machine';
 import { ADDR_BASE } from '../memory';
 import { LoadError } from '../vmFault';
-import { compileWasm } from './wasmCompiler';
+import { BPF_FUNC_REDIRECT_MAP, compileWasm } from './wasmCompiler';
 import { IMPORTS } from './wasmFrame';
 import * as W from './wasmLayout';
 import { envOf, sharedMemory, wasmApi } from './wasmEnv';
 import type { WasmApi, WasmEnv } from './wasmEnv';
 
 type RunFn = (blk: number, main: number, ...rest: number[]) => number;
+/** The module's in-module test-run loop (wasmCompiler.ts emitRepeat). */
+type RepeatFn = (count: number, budget: number) => number;
+
+const PENDING = W.SLOT_REDIR_PENDING >> 2;
+
+/**
+ * Writes the redirect record of a bpf_redirect_map hit the module answered inline
+ * (SLOT_REDIR_*): the helper's own code does it (redirectMapDirect), as if it had been called.
+ */
+export function commitRedirect(M: Machine, env: WasmEnv, redirect: DirectHelperFn | undefined): void {
+  const i32 = env.i32;
+  i32[PENDING] = 0;
+  if (redirect === undefined) return;
+  const rh = M.rh;
+  redirect(
+    M,
+    0,
+    i32[W.SLOT_REDIR_MAP >> 2] as number,
+    ADDR_BASE,
+    i32[W.SLOT_REDIR_KEY_HI >> 2] as number,
+    i32[W.SLOT_REDIR_KEY_LO >> 2] as number,
+    0,
+    i32[W.SLOT_REDIR_FLAGS >> 2] as number,
+  );
+  M.rh = rh;
+}
 
 /** The imports of a module instance for machine M (wasmCompiler.ts IMPORTS, in order). */
-function importsFor(M: Machine, env: WasmEnv, messages: string[]): Record<string, unknown> {
+function importsFor(
+  M: Machine,
+  env: WasmEnv,
+  messages: string[],
+  redirect: DirectHelperFn | undefined,
+): Record<string, unknown> {
   const slotRh = W.SLOT_RH >> 2;
   const fns: Record<(typeof IMPORTS)[number], unknown> = {
     call(
@@ -50,6 +81,7 @@ function importsFor(M: Machine, env: WasmEnv, messages: string[]): Record<string
       M.n = n;
       M.depth = i32[W.SLOT_DEPTH >> 2] as number;
       const moves = M.windowMoves;
+      if (i32[PENDING] !== 0) commitRedirect(M, env, redirect); // before anything reads the record
       const lo = M.call(pc, id);
       i32[slotRh] = M.rh;
       // Written only when they change (stores to a shared memory cost): only a tail call sets the
@@ -117,19 +149,26 @@ function importsFor(M: Machine, env: WasmEnv, messages: string[]): Record<string
       return v;
     },
     fault(pc: number, id: number): void {
+      if (env.i32[PENDING] !== 0) commitRedirect(M, env, redirect);
       M.n = env.n;
       M.fault(pc, messages[id] ?? 'fault');
     },
     budget(pc: number): void {
+      if (env.i32[PENDING] !== 0) commitRedirect(M, env, redirect);
       M.outOfBudget(pc, env.n);
     },
     lookup(pc: number, mh: number, ml: number, kh: number, kl: number): number {
+      const changes = env.regionChanges;
       const lo = M.lookupElem(pc, mh, ml, kh, kl);
+      // A lookup changes nothing the test-run loop does between runs unless it made a value's
+      // region (caches past their limit are swept between runs): only then is the loop handed back.
+      if (env.regionChanges !== changes) env.i32[W.SLOT_CALLED >> 2] = 1;
       env.i32[slotRh] = M.rh;
       if (env.lookupTables[mh] !== undefined) env.remember(mh, kh, kl, M.rh);
       return lo;
     },
     tailsub(): number {
+      if (env.i32[PENDING] !== 0) commitRedirect(M, env, redirect);
       M.n = env.n;
       const lo = M.tailInSubprogram();
       env.i32[slotRh] = M.rh;
@@ -145,7 +184,8 @@ class Variant {
   private readonly module: object;
   readonly entryOfPc: Int32Array;
   private readonly messages: string[];
-  private readonly instances = new WeakMap<Machine, RunFn>();
+  private readonly instances = new WeakMap<Machine, { run: RunFn; repeat: RepeatFn }>();
+  readonly redirect: DirectHelperFn | undefined;
 
   constructor(
     private readonly api: WasmApi,
@@ -153,6 +193,7 @@ class Variant {
     opts: CompileOptions,
     unlimited: boolean,
   ) {
+    this.redirect = opts.helperDirect?.(BPF_FUNC_REDIRECT_MAP);
     const w = compileWasm(insns, opts, unlimited, sharedMemory ? W.MAX_PAGES : undefined);
     try {
       this.module = new api.Module(w.bytes);
@@ -168,20 +209,23 @@ class Variant {
 
   private lastM: Machine | undefined;
   private lastRun: RunFn | undefined;
+  /** The `repeat` export of the instance runFor() last returned the `run` of. */
+  lastRepeat: RepeatFn | undefined;
 
   runFor(M: Machine, env: WasmEnv): RunFn {
     if (M === this.lastM && this.lastRun) return this.lastRun;
     let r = this.instances.get(M);
     if (!r) {
       const inst = new this.api.Instance(this.module, {
-        e: { ...importsFor(M, env, this.messages), mem: env.memory },
+        e: { ...importsFor(M, env, this.messages, this.redirect), mem: env.memory },
       });
-      r = inst.exports['run'] as RunFn;
+      r = { run: inst.exports['run'] as RunFn, repeat: inst.exports['repeat'] as RepeatFn };
       this.instances.set(M, r);
     }
     this.lastM = M;
-    this.lastRun = r;
-    return r;
+    this.lastRun = r.run;
+    this.lastRepeat = r.repeat;
+    return r.run;
   }
 }
 
@@ -197,7 +241,15 @@ export function compileWasmTier(insns: readonly Insn[], opts: CompileOptions): C
   let unchecked: Variant | undefined;
   let lastM: Machine | undefined;
   let lastEnv: WasmEnv | undefined;
-  const fast: FastEntry = { M: undefined, env: undefined, run: undefined, bytes: undefined };
+  const fast: FastEntry = {
+    M: undefined,
+    env: undefined,
+    run: undefined,
+    repeat: undefined,
+    bytes: undefined,
+    commit: (M: Machine, e: WasmEnv): void => commitRedirect(M, e, checked.redirect),
+    lo: 0,
+  };
   /**
    * Every entry but the common one: a new machine, a callback or sub-program entry, no budget, a
    * frame outside linear memory. Remembers what the common entry may skip (fast*).
@@ -228,7 +280,25 @@ export function compileWasmTier(insns: readonly Insn[], opts: CompileOptions): C
     // memory is already there: nothing to copy, nothing to undo (no try/finally on the way).
     const x = M.xdp;
     if (x !== null && !e.packetIn && !e.holds(x.buffer.bytes) && x.buffer.bytes.length <= W.PACKET_CAPACITY)
-      return runMoved(M, e, x.buffer, run, blk, pc, a1h, a1l, a2h, a2l, a3h, a3l, a4h, a4l, a5h, a5l);
+      return runMoved(
+        variant.redirect,
+        M,
+        e,
+        x.buffer,
+        run,
+        blk,
+        pc,
+        a1h,
+        a1l,
+        a2h,
+        a2l,
+        a3h,
+        a3l,
+        a4h,
+        a4l,
+        a5h,
+        a5l,
+      );
     if (e.cpu !== M.cpu) {
       e.cpu = M.cpu;
       e.i32[W.SLOT_CPU >> 2] = M.cpu;
@@ -241,6 +311,7 @@ export function compileWasmTier(insns: readonly Insn[], opts: CompileOptions): C
       fast.M = M;
       fast.env = e;
       fast.run = run;
+      fast.repeat = variant.lastRepeat;
       fast.bytes = x?.buffer.bytes;
     } else fast.M = undefined;
     // A fault leaves through an import that has set M.n already (fault, budget, call).
@@ -261,12 +332,54 @@ export function compileWasmTier(insns: readonly Insn[], opts: CompileOptions): C
       M.n,
       M.depth,
     );
+    if (e.i32[PENDING] !== 0) commitRedirect(M, e, variant.redirect);
     M.rh = e.i32[W.SLOT_RH >> 2] as number;
     M.n = e.f64[W.SLOT_N >> 3] as number; // (not the getter: a call V8 did not inline here)
     return lo;
   }
 
-  return commonEntry(fast, enter);
+  const program = commonEntry(fast, enter) as WasmProgram;
+  program.repeatRuns = repeatInModule(fast);
+  return program;
+}
+
+/** A wasm-tier program: a CompiledProgram, and its in-module test-run loop (runLoop.ts). */
+export type WasmProgram = CompiledProgram & { repeatRuns?: InModuleLoop };
+
+/**
+ * Up to `count` repetitions of a test run inside the module (its `repeat` export: bpf_test_run's
+ * loop around the JITed program), entered as the common entry is (same machine and frame, budget
+ * checked, nothing moved); 0 when that does not hold. runLoop.ts has done the repetition's
+ * bookkeeping and calls it only when nothing needs doing between runs (no written packet, no tail
+ * call, no regions to sweep); the module stops after a run that called into JS. Returns the runs
+ * done; r0 of the last in `loop.lo` (its high word in M.rh), its instruction count in M.n.
+ */
+export type InModuleLoop = ((M: Machine, count: number) => number) & { lo: number };
+
+function repeatInModule(fast: FastEntry): InModuleLoop {
+  const loop = ((M: Machine, count: number): number => {
+    const e = fast.env;
+    const repeat = fast.repeat;
+    const x = M.xdp;
+    if (
+      M !== fast.M ||
+      e === undefined ||
+      repeat === undefined ||
+      M.budget === Infinity ||
+      (x !== null && x.buffer.bytes !== fast.bytes) ||
+      e.cpu !== M.cpu ||
+      e.seenMoves !== M.windowMoves
+    )
+      return 0;
+    const k = repeat(count, M.budget);
+    loop.lo = e.i32[W.SLOT_LAST_R0 >> 2] as number;
+    if (e.i32[PENDING] !== 0) fast.commit(M, e);
+    M.rh = e.i32[W.SLOT_RH >> 2] as number;
+    M.n = e.f64[W.SLOT_N >> 3] as number;
+    return k;
+  }) as InModuleLoop;
+  loop.lo = 0;
+  return loop;
 }
 
 /** What the common entry may skip checking, as enter() last found it (machine undefined: nothing). */
@@ -274,7 +387,11 @@ interface FastEntry {
   M: Machine | undefined;
   env: WasmEnv | undefined;
   run: RunFn | undefined;
+  repeat: RepeatFn | undefined;
   bytes: Uint8Array | undefined;
+  /** commitRedirect with the program's bpf_redirect_map. */
+  commit: (M: Machine, e: WasmEnv) => void;
+  lo: number;
 }
 
 /**
@@ -299,6 +416,7 @@ function commonEntry(fast: FastEntry, enter: CompiledProgram): CompiledProgram {
     return enter(M, pc, ${args});
   const run = fast.run;
   const lo = run(0, 1, ${args}, M.budget, M.n, M.depth);
+  if (e.i32[${PENDING}] !== 0) fast.commit(M, e);
   M.rh = e.i32[${W.SLOT_RH >> 2}];
   M.n = e.f64[${W.SLOT_N >> 3}];
   return lo;
@@ -309,6 +427,7 @@ function commonEntry(fast: FastEntry, enter: CompiledProgram): CompiledProgram {
 
 /** A run whose packet is moved into linear memory for its duration (see wasmProgram). */
 function runMoved(
+  redirect: DirectHelperFn | undefined,
   M: Machine,
   e: WasmEnv,
   b: XdpBuffer,
@@ -339,6 +458,7 @@ function runMoved(
   }
   try {
     const lo = run(blk, pc === 0 ? 1 : 0, ...args, M.budget, M.n, M.depth);
+    if (e.i32[PENDING] !== 0) commitRedirect(M, e, redirect);
     M.rh = e.i32[W.SLOT_RH >> 2] as number;
     return lo;
   } finally {
