@@ -93,6 +93,7 @@ export class Simulator implements SimHost {
   private nextFrame = 1;
   private readonly maxSteps: number;
   private readonly onTransmit: ((device: string, frame: Uint8Array) => void) | undefined;
+  readonly watchesTransmit: boolean;
 
   constructor(
     readonly topology: Topology,
@@ -126,6 +127,7 @@ export class Simulator implements SimHost {
     this.maxSteps = options.maxSteps ?? 0;
     this.recording = this.maxSteps > 0;
     this.onTransmit = options.onTransmit;
+    this.watchesTransmit = options.onTransmit !== undefined;
     this.summary = {
       ...emptySummary(),
       devices: {},
