@@ -297,6 +297,31 @@ export class Simulator implements SimHost {
     return this.frames.take(id, traffic, bytes);
   }
 
+  /**
+   * One traffic burst's frames: out[0..n) made from `list`, cycling from index `next`, as newFrame
+   * makes them one by one — with, while no timeline is recorded, one check of it and one count for
+   * the burst. Returns the index after the last frame's.
+   */
+  newFrames(out: SimFrame[], n: number, list: readonly Uint8Array[], next: number, traffic: number): number {
+    const len = list.length;
+    if (this.recording) {
+      for (let k = 0; k < n; k++) {
+        out[k] = this.newFrame(list[next] as Uint8Array, traffic);
+        if (++next === len) next = 0;
+      }
+      return next;
+    }
+    const pool = this.frames;
+    let id = this.nextFrame;
+    for (let k = 0; k < n; k++) {
+      out[k] = pool.take(id++, traffic, list[next] as Uint8Array);
+      if (++next === len) next = 0;
+    }
+    this.nextFrame = id;
+    this.frameCounts.total += n;
+    return next;
+  }
+
   /** The frame's journey ended (freed): the object and its page are reused by a later frame. */
   release(f: SimFrame): void {
     this.frames.release(f);
