@@ -73,8 +73,13 @@ export class SimEntry {
   wrote = false;
   private readonly entry: EntryFn;
   private fast: CompiledProgram | undefined;
+  /** The program's system's machine and map memory (fixed for its life): read once, not per run. */
+  private readonly machine: Machine;
+  private readonly mem: { readonly pending: readonly unknown[]; sweep(): void };
 
   constructor(readonly prog: XdpProgram) {
+    this.machine = prog.system.machine;
+    this.mem = prog.system.mapMemory;
     // eslint-disable-next-line @typescript-eslint/no-implied-eval
     const factory = new Function(
       `"use strict"; return function simEntry(M, prog, fast, buffer, ctx, mem, budget) {${BODY}\n};`,
@@ -85,8 +90,7 @@ export class SimEntry {
   /** Runs the program once on `buffer` in `ctx`: r0 as an unsigned action, or 0 with `fault` set. */
   run(buffer: XdpBuffer, ctx: XdpRunContext): number {
     const prog = this.prog;
-    const system = prog.system;
-    const M = system.machine;
+    const M = this.machine;
     this.fault = undefined;
     try {
       const action = this.entry(
@@ -95,7 +99,7 @@ export class SimEntry {
         (this.fast ??= prog.compiled(false)),
         buffer,
         ctx,
-        system.mapMemory,
+        this.mem,
         DEFAULT_BUDGET,
       );
       this.wrote = M.packetDirty;
