@@ -40,9 +40,10 @@ export class NetContext {
     ri.mapId = 0;
     ri.mapType = 0;
     ri.reset();
-    this.devFlush.length = 0;
-    this.cpuFlush.length = 0;
-    this.xskFlush.length = 0;
+    // Emptied only when not empty: setting an array's length is a runtime call even when it is 0.
+    if (this.devFlush.length !== 0) this.devFlush.length = 0;
+    if (this.cpuFlush.length !== 0) this.cpuFlush.length = 0;
+    if (this.xskFlush.length !== 0) this.xskFlush.length = 0;
     return this;
   }
 }

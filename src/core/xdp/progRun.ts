@@ -99,7 +99,10 @@ export class ProgramRunner {
       action = FAULT;
     }
     dev.counters.xdpRx++;
-    if (action !== FAULT) this.host.countAction(dev, action);
+    // countAction's count, in place once the device has its row (every frame but its first).
+    const v = dev.verdicts;
+    if (v !== undefined && action >= 0 && action < v.length) v[action] = (v[action] as number) + 1;
+    else if (action !== FAULT) this.host.countAction(dev, action);
     if (miss.missed && action === miss.fallback) {
       this.host.summary.redirectMisses ??= this.misses.summary;
       this.misses.count(dev.name, name, miss);

@@ -53,6 +53,8 @@ export interface SimHost {
   release(frame: SimFrame): void;
   /** onTransmit of the options: what `dev` sends (bytes valid during the call only). */
   transmitted(dev: SimDevice, frame: SimFrame): void;
+  /** Whether transmitted() does anything (onTransmit given): transmit loops skip the call when not. */
+  readonly watchesTransmit: boolean;
 
   // ---- frames and programs ----
   readonly pool: BufferPool;

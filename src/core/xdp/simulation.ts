@@ -110,10 +110,7 @@ export class Simulation {
         // Slots written in place: emptying the array (length = 0) would free its backing store and
         // make every burst grow a new one.
         if (frames.length > n) frames.length = n;
-        for (let k = 0; k < n; k++) {
-          frames[k] = sim.newFrame(list[next] as Uint8Array, ti);
-          if (++next === list.length) next = 0;
-        }
+        next = sim.newFrames(frames, n, list, next, ti);
         if (!sim.guardedBurst(t.kind, dev, t.queue, t.cpu, frames)) break outer;
         injected += n;
         yield injected;

@@ -93,6 +93,7 @@ export class Simulator implements SimHost {
   private nextFrame = 1;
   private readonly maxSteps: number;
   private readonly onTransmit: ((device: string, frame: Uint8Array) => void) | undefined;
+  readonly watchesTransmit: boolean;
 
   constructor(
     readonly topology: Topology,
@@ -126,6 +127,7 @@ export class Simulator implements SimHost {
     this.maxSteps = options.maxSteps ?? 0;
     this.recording = this.maxSteps > 0;
     this.onTransmit = options.onTransmit;
+    this.watchesTransmit = options.onTransmit !== undefined;
     this.summary = {
       ...emptySummary(),
       devices: {},
@@ -293,6 +295,31 @@ export class Simulator implements SimHost {
       });
     this.frameCounts.total++;
     return this.frames.take(id, traffic, bytes);
+  }
+
+  /**
+   * One traffic burst's frames: out[0..n) made from `list`, cycling from index `next`, as newFrame
+   * makes them one by one — with, while no timeline is recorded, one check of it and one count for
+   * the burst. Returns the index after the last frame's.
+   */
+  newFrames(out: SimFrame[], n: number, list: readonly Uint8Array[], next: number, traffic: number): number {
+    const len = list.length;
+    if (this.recording) {
+      for (let k = 0; k < n; k++) {
+        out[k] = this.newFrame(list[next] as Uint8Array, traffic);
+        if (++next === len) next = 0;
+      }
+      return next;
+    }
+    const pool = this.frames;
+    let id = this.nextFrame;
+    for (let k = 0; k < n; k++) {
+      out[k] = pool.take(id++, traffic, list[next] as Uint8Array);
+      if (++next === len) next = 0;
+    }
+    this.nextFrame = id;
+    this.frameCounts.total += n;
+    return next;
   }
 
   /** The frame's journey ended (freed): the object and its page are reused by a later frame. */

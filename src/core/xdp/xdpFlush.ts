@@ -11,5 +11,5 @@ export function xdpDoFlush(host: SimHost, ctx: NetContext, device: string): void
   if (host.recording) host.step({ k: 'flush', cpu: ctx.cpu, context: ctx.id, device });
   devFlush(host, ctx);
   cpuMapFlush(host, ctx);
-  ctx.xskFlush.length = 0;
+  if (ctx.xskFlush.length !== 0) ctx.xskFlush.length = 0; // (setting length is a runtime call)
 }
