@@ -24,6 +24,7 @@ import { withLab } from '../test/kernel/lib/lab';
 import { probe } from '../test/kernel/lib/probe';
 import { udpFrame } from '../test/kernel/lib/traffic';
 import type { BenchRow } from './lib/benchRow';
+import { devmapPipeline } from './lib/devmapPipeline';
 
 export type { BenchRow };
 
@@ -65,27 +66,7 @@ async function bundledEngine(dir: string): Promise<Engine> {
 let engine: Engine;
 
 function scenario(frames: number, peerProgram: boolean): string {
-  return JSON.stringify({
-    version: 1,
-    cpus: 2,
-    programs: [
-      { name: 'redir', file: path.join(root, 'examples/redirect.bpf.c'), function: 'xdp_redirect_udp' },
-      { name: 'pass', file: path.join(root, 'examples/redirect.bpf.c'), function: 'xdp_pass' },
-    ],
-    devices: [
-      { name: 'a0', kind: 'veth', peer: 'r1' },
-      { name: 'r1', kind: 'veth', peer: 'a0', xdp: { program: 'redir' } },
-      { name: 'r2', kind: 'veth', peer: 'c0' },
-      {
-        name: 'c0',
-        kind: 'veth',
-        peer: 'r2',
-        ...(peerProgram ? { xdp: { program: 'pass' } } : { gro: true }),
-      },
-    ],
-    maps: { tx_port: [{ key: 0, value: 'r2' }] },
-    traffic: [{ from: 'a0', count: frames, burst: 64, frame: { udp: { dst: '10.0.0.2', dport: 8 } } }],
-  });
+  return devmapPipeline({ root, frames, peer: peerProgram ? 'pass' : 'gro' });
 }
 
 let object: Uint8Array | undefined;

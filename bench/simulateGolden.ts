@@ -14,6 +14,7 @@ import { summaryText } from '../src/core/xdp/summaryText';
 import { compileBpfC } from '../src/node/clang';
 import { kernelBtfOptions } from '../src/node/kernelBtf';
 import { createNodeHost } from '../src/node/nodeHost';
+import { devmapPipeline } from './lib/devmapPipeline';
 
 const root = path.resolve(import.meta.dirname, '..');
 const out = process.argv[2] ?? '';
@@ -25,28 +26,13 @@ fs.mkdirSync(out, { recursive: true });
 
 /** The bench's pipeline (bench/simulate.bench.ts): a0 → r1 (DEVMAP redirect) → r2 → c0. */
 function pipeline(frames: number, burst: number, peer: 'pass' | 'gro', cpus: number): string {
-  const prog = path.join(root, 'examples/redirect.bpf.c');
-  return JSON.stringify({
-    version: 1,
+  return devmapPipeline({
+    root,
+    frames,
+    burst,
+    peer,
     cpus,
-    programs: [
-      { name: 'redir', file: prog, function: 'xdp_redirect_udp' },
-      { name: 'pass', file: prog, function: 'xdp_pass' },
-    ],
-    devices: [
-      { name: 'a0', kind: 'veth', peer: 'r1' },
-      { name: 'r1', kind: 'veth', peer: 'a0', xdp: { program: 'redir' } },
-      { name: 'r2', kind: 'veth', peer: 'c0' },
-      {
-        name: 'c0',
-        kind: 'veth',
-        peer: 'r2',
-        ...(peer === 'pass' ? { xdp: { program: 'pass' } } : { gro: true }),
-      },
-    ],
-    maps: { tx_port: [{ key: 0, value: 'r2' }] },
-    traffic: [
-      { from: 'a0', count: frames, burst, frame: { udp: { dst: '10.0.0.2', dport: 8 } } },
+    moreTraffic: [
       { from: 'a0', count: 7, burst: 3, frame: { udp: { dst: '10.0.0.2', dport: 9 } } },
       { from: 'r2', count: 5, burst: 5, frame: { udp: { dst: '10.0.0.3', dport: 8 } } },
     ],

@@ -12,6 +12,7 @@ import type { Simulation as SimulationClass } from '../src/core/xdp/simulation';
 import { compileBpfC } from '../src/node/clang';
 import { createNodeHost } from '../src/node/nodeHost';
 import { bundledEngine } from './lib/bundledEngine';
+import { devmapPipeline } from './lib/devmapPipeline';
 
 const root = path.resolve(import.meta.dirname, '..');
 const frames = Number(process.argv[2] ?? 1_000_000);
@@ -24,28 +25,7 @@ interface Engine {
 }
 
 function scenario(n: number): string {
-  const file = path.join(root, 'examples/redirect.bpf.c');
-  return JSON.stringify({
-    version: 1,
-    cpus: 2,
-    programs: [
-      { name: 'redir', file, function: 'xdp_redirect_udp' },
-      { name: 'pass', file, function: 'xdp_pass' },
-    ],
-    devices: [
-      { name: 'a0', kind: 'veth', peer: 'r1' },
-      { name: 'r1', kind: 'veth', peer: 'a0', xdp: { program: 'redir' } },
-      { name: 'r2', kind: 'veth', peer: 'c0' },
-      {
-        name: 'c0',
-        kind: 'veth',
-        peer: 'r2',
-        ...(peer === 'pass' ? { xdp: { program: 'pass' } } : { gro: true }),
-      },
-    ],
-    maps: { tx_port: [{ key: 0, value: 'r2' }] },
-    traffic: [{ from: 'a0', count: n, burst: 64, frame: { udp: { dst: '10.0.0.2', dport: 8 } } }],
-  });
+  return devmapPipeline({ root, frames: n, peer });
 }
 
 async function main(): Promise<void> {
