@@ -5,7 +5,7 @@
 // tag (bpf_prog_calc_tag), and the contents of their maps with ifindexes turned into device names.
 import type { ProgTags } from '../bpf/progTag';
 import { jsonList, type HostSnapshot } from './hostSnapshot';
-import { scenarioLimits } from './scenarioSchema';
+import { scenarioLimits } from './scenarioLimits';
 
 /** A program of a local object, with its tags (progTags over the linked instructions). */
 export interface LocalProgram {

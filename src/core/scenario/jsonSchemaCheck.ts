@@ -1,7 +1,41 @@
 // Checks a parsed JSON value against the subset of JSON Schema that scenarioSchema.ts uses, and
 // returns the first problem naming its JSON path (`$.devices[2].xdp.mode`). Unknown fields are an
 // error (scenario.md: never silently ignored). Iterative limits come from the schema itself.
-import type { JsonSchema } from './scenarioSchema';
+
+/** The subset of JSON Schema (draft-07) the scenario schema uses and checkAgainstSchema below enforces. */
+export interface JsonSchema {
+  $schema?: string;
+  $id?: string;
+  title?: string;
+  description?: string;
+  markdownDescription?: string;
+  type?:
+    | 'object'
+    | 'array'
+    | 'string'
+    | 'integer'
+    | 'number'
+    | 'boolean'
+    | 'null'
+    | Array<'object' | 'array' | 'string' | 'integer' | 'number' | 'boolean' | 'null'>;
+  properties?: Record<string, JsonSchema>;
+  additionalProperties?: boolean | JsonSchema;
+  required?: string[];
+  items?: JsonSchema;
+  maxItems?: number;
+  minItems?: number;
+  enum?: Array<string | number | boolean>;
+  const?: string | number | boolean;
+  minimum?: number;
+  maximum?: number;
+  minLength?: number;
+  maxLength?: number;
+  pattern?: string;
+  anyOf?: JsonSchema[];
+  maxProperties?: number;
+  default?: unknown;
+  defaultSnippets?: unknown[];
+}
 
 export interface SchemaProblem {
   path: string;

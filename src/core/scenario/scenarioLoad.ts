@@ -13,7 +13,7 @@ import type { SimulationInput } from '../xdp/simulation';
 import { scenarioIfindexes } from '../xdp/simulation';
 import type { Scenario } from './scenario';
 import { ScenarioError, parseScenarioText } from './scenarioParse';
-import { scenarioLimits } from './scenarioSchema';
+import { scenarioLimits } from './scenarioLimits';
 import { rejectionWarning } from '../analysis/verdictText';
 import type { VerifyReport } from '../verifier/verdict';
 import { verifyObject } from '../verifier/verifyObject';

@@ -16,7 +16,8 @@ import type {
   ScenarioXsk,
   XdpMode,
 } from './scenario';
-import { scenarioJsonSchema, scenarioLimits } from './scenarioSchema';
+import { scenarioLimits } from './scenarioLimits';
+import { scenarioJsonSchema } from './scenarioSchema';
 import { ConntrackError, ConntrackTable } from '../xdp/conntrack';
 import type { ConntrackSpec } from '../xdp/conntrack';
 import { parseJsonText } from '../jsonText';
