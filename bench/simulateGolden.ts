@@ -3,7 +3,7 @@
 // summary (--json and text), the events as perf-script lines with seq/context/cpu/frames, the
 // bytes each device transmitted, the full result with its timeline — so that a change meant to be
 // a pure speed-up can be checked byte for byte: run it before and after, then `diff -r A B`.
-// Usage: node --import tsx bench/simulateGolden.ts OUTDIR
+// Usage: node --import tsx bench/simulateGolden.ts OUTDIR [js|wasm] (the VM tier; default: the simulator's)
 import fs from 'node:fs';
 import path from 'node:path';
 import { loadScenario } from '../src/core/scenario/scenarioLoad';
@@ -18,6 +18,8 @@ import { devmapPipeline } from './lib/devmapPipeline';
 
 const root = path.resolve(import.meta.dirname, '..');
 const out = process.argv[2] ?? '';
+const tierArg = process.argv[3];
+const tier = tierArg === 'js' || tierArg === 'wasm' ? tierArg : undefined;
 if (!out) {
   console.error('usage: node --import tsx bench/simulateGolden.ts OUTDIR');
   process.exit(2);
@@ -73,6 +75,7 @@ async function main(): Promise<void> {
           return p;
         },
         ...kernelBtfOptions(),
+        ...(tier !== undefined ? { tier } : {}),
       });
     const base = path.join(out, sc.name);
     try {

@@ -3,7 +3,7 @@
 // several times in one process; prints CPU ns per frame of each run and the best. Quick to rerun
 // while profiling (`node --cpu-prof --import tsx bench/simulatePipeline.ts`), where the full
 // simulate bench takes minutes. Not a bench row: `npm run bench` runs bench/simulate.bench.ts.
-// Usage: node --import tsx bench/simulatePipeline.ts [FRAMES=1000000] [RUNS=5] [pass|gro]
+// Usage: node --import tsx bench/simulatePipeline.ts [FRAMES=1000000] [RUNS=5] [pass|gro] [js|wasm]
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -18,6 +18,8 @@ const root = path.resolve(import.meta.dirname, '..');
 const frames = Number(process.argv[2] ?? 1_000_000);
 const runs = Number(process.argv[3] ?? 5);
 const peer = process.argv[4] === 'gro' ? 'gro' : 'pass';
+/** The VM tier of the scenario's programs (default: the simulator's, simulationTier.ts). */
+const tier = process.argv[5] === 'wasm' || process.argv[5] === 'js' ? process.argv[5] : undefined;
 
 interface Engine {
   loadScenario: typeof LoadScenario;
@@ -38,6 +40,7 @@ async function main(): Promise<void> {
       engine.loadScenario(path.join(root, 'bench/pipeline.xdpscenario.json'), scenario(n), {
         host,
         compileC: () => Promise.resolve(object),
+        ...(tier !== undefined ? { tier } : {}),
       });
     // Warm-up (JIT), twice, as the simulate bench does (its comment says why).
     for (let w = 0; w < 2; w++) new engine.Simulation(await load(50_000), { maxEvents: 0 }).run();

@@ -232,3 +232,27 @@ void test(
     }
   },
 );
+
+void test(
+  'simulate --tier wasm prints what --tier js prints (summary and events); an unknown tier exits 2',
+  { skip },
+  async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xdp-lab-simtier-'));
+    try {
+      const out: Record<string, { json: string; events: string }> = {};
+      for (const tier of ['js', 'wasm']) {
+        const events = path.join(dir, `${tier}.txt`);
+        const r = await cli('simulate', example, '--json', '--events', events, '--tier', tier);
+        assert.equal(r.code, 0, r.stderr);
+        out[tier] = { json: r.stdout, events: fs.readFileSync(events, 'utf8') };
+      }
+      assert.ok((out.js?.events.length ?? 0) > 0);
+      assert.deepEqual(out.wasm, out.js);
+      const bad = await cli('simulate', example, '--tier', 'jit');
+      assert.equal(bad.code, 2);
+      assert.match(bad.stderr, /--tier must be one of js, wasm, auto, got 'jit'/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  },
+);

@@ -394,6 +394,21 @@ for (const f of scenarioFiles) {
       const simResult = runSimulation(input);
       const sim = simResult.summary;
       assert.deepEqual(sim.warnings, [], 'the scenario sets up cleanly in the simulator');
+      // The programs on the wasm tier (docs/simulator.md "Tiers"): the same summary and events as
+      // on js, so what is compared with the kernel below holds for both tiers.
+      const onWasm = runSimulation(
+        await loadScenario(file, text, {
+          host: createNodeHost(() => undefined),
+          compileC: () => Promise.resolve(new Uint8Array(fs.readFileSync(obj))),
+          tier: 'wasm',
+        }),
+      );
+      assert.deepEqual(onWasm.summary, sim, `${f}: the wasm tier's summary differs from the js tier's`);
+      assert.deepEqual(
+        onWasm.events,
+        simResult.events,
+        `${f}: the wasm tier's events differ from the js tier's`,
+      );
       const kernel = await runInKernel(file, input.scenario, lab);
       const { text: report, mismatches } = table(
         `${f}: ${input.scenario.description ?? ''}`,

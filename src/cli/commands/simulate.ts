@@ -29,6 +29,7 @@ import { compileBpfC } from '../../node/clang';
 import { createNodeHost } from '../../node/nodeHost';
 import { parseArgs, stringOption } from '../args';
 import { CliError, usageError } from '../cliError';
+import { tierOption } from '../tierOption';
 import type { CliCommand } from '../command';
 
 const NAME = 'simulate';
@@ -107,7 +108,8 @@ export const simulateCommand: CliCommand = {
     '  --result FILE    the full simulation result (topology, events, timeline) as JSON\n' +
     '  --expect FILE    compare with an expected summary (a saved --json, whole or trimmed); exit 1 with the differences\n' +
     '  --fail-on drops|errors   exit 1 when the run has redirect errors/exceptions (errors) or loses any frame\n' +
-    "                   other than by the program's own XDP_DROP (drops); comma-separated",
+    "                   other than by the program's own XDP_DROP (drops); comma-separated\n" +
+    '  --tier js|wasm|auto   which VM compiler runs the programs (default: js, the faster on one frame per run)',
   async run(argv, io) {
     const args = parseArgs(
       argv,
@@ -118,9 +120,12 @@ export const simulateCommand: CliCommand = {
         result: 'string',
         expect: 'string',
         'fail-on': 'string[]',
+        tier: 'string',
       },
       NAME,
     );
+    // Without --tier: the simulator's own default (simulationTier.ts), not exec/run's.
+    const tier = stringOption(args, 'tier') !== undefined ? tierOption(args, NAME) : undefined;
     const failOn = parseFailOn(args.options.get('fail-on') as string[] | undefined);
     const expectFile = stringOption(args, 'expect');
     // Read the expectation before the run: a missing or broken file is bad input (exit 2), not a failed run.
@@ -144,6 +149,7 @@ export const simulateCommand: CliCommand = {
         host,
         compileC: async (c: string) => (await compileBpfC(c, { signal: io.signal })).object,
         ...kernelBtfOptions(),
+        ...(tier !== undefined ? { tier } : {}),
       });
       for (const w of input.verifierWarnings) io.stderr(`warning: ${w}\n`);
       const eventsFile = stringOption(args, 'events');

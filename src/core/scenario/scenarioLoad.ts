@@ -9,6 +9,8 @@ import type { LoadedObject as ElfObject } from '../elf/loadObject';
 import type { CoreHost } from '../host';
 import { PcapError, readPcap } from '../packet/pcap';
 import { BpfSystem } from '../vm/bpfSystem';
+import type { VmTier } from '../vm/compiler';
+import { simulationTier } from '../xdp/simulationTier';
 import type { SimulationInput } from '../xdp/simulation';
 import { scenarioIfindexes } from '../xdp/simulation';
 import type { Scenario } from './scenario';
@@ -26,6 +28,8 @@ export interface ScenarioLoadHost {
    *  only if some object needs it); absent → bundled. */
   targetBtf?: Uint8Array | (() => Uint8Array | undefined);
   targetBtfName?: string;
+  /** Which compiler runs the scenario's programs (default: simulationTier(), docs/simulator.md). */
+  tier?: VmTier;
 }
 
 export interface LoadedScenario extends SimulationInput {
@@ -51,6 +55,7 @@ export async function loadScenario(
   const scenario: Scenario = parseScenarioText(text);
   const known = scenarioIfindexes(scenario);
   const system = new BpfSystem({
+    tier: env.tier ?? simulationTier(),
     possibleCpus: scenario.cpus,
     redirectEnv: { ifindexExists: (i) => known.has(i) },
     mtuOf: (i) => scenario.devices.find((d) => d.simIfindex === i)?.mtu ?? (i === 1 ? 65536 : 1500),

@@ -6,10 +6,15 @@ import { DEFAULT_BUDGET } from './machineMemory';
 import type { Machine } from './machine';
 import { ADDR_BASE, REGION_CTX } from './memory';
 import { VmFault } from './vmFault';
+import type { ModuleRun, WasmProgram } from './wasm/wasmTier';
+import { SLOT_CPU, SLOT_N, SLOT_REDIR_PENDING, SLOT_RH } from './wasm/wasmLayout';
 import type { XdpProgram } from './xdpProgram';
 import type { ProgramFault, XdpBuffer, XdpRunContext } from './xdpRun';
 
-/** The generated entry: one run of `prog` (compiled: `fast`) on `buffer` in `ctx`; r0 as u32. */
+/**
+ * The generated entry: one run of `prog` (compiled: `fast`; on the wasm tier `w` is its module) on
+ * `buffer` in `ctx`; r0 as u32.
+ */
 type EntryFn = (
   M: Machine,
   prog: XdpProgram,
@@ -18,6 +23,7 @@ type EntryFn = (
   ctx: XdpRunContext,
   mem: { readonly pending: readonly unknown[]; sweep(): void },
   budget: number,
+  w: ModuleRun | undefined,
 ) => number;
 
 /**
@@ -26,7 +32,7 @@ type EntryFn = (
  * dirty, as test runs watch it: Machine.packetDirty), the per-run counters reset, the program
  * called and its tail calls followed; the slot is cleared even when the run faults.
  */
-const BODY = `
+const BODY = (CALL: string): string => `
 if (M.xdp !== null) throw new Error('XdpProgram.run: a run is already in progress in this system (runs do not nest)');
 if (mem.pending.length) mem.sweep();
 const slot = M.xdpSlot;
@@ -44,7 +50,7 @@ M.budget = budget;
 M.tracing = false;
 M.current = prog;
 try {
-  let lo = fast(M, 0, ${REGION_CTX}, ${ADDR_BASE}, 0, 0, 0, 0, 0, 0, 0, 0);
+  ${CALL}
   while (M.tail !== null) {
     const next = M.tail;
     M.tail = null;
@@ -60,6 +66,37 @@ try {
   if (M.kernelRefs.length) M.dropKernelRefs();
 }`;
 
+/** The JS tier's call: the compiled function. */
+const JS_CALL = `let lo = fast(M, 0, ${REGION_CTX}, ${ADDR_BASE}, 0, 0, 0, 0, 0, 0, 0, 0);`;
+
+/**
+ * The wasm tier's call: a frame whose page is in the machine's linear memory (XdpBuffer.at: the
+ * simulator's pool takes pages from it) runs in the module itself — the packet's region-table entry
+ * and the CPU slot brought up to date as the module's wrapper does (wasmTier.ts enter), the inline
+ * redirect committed after it, r0's high word and the instruction count read back — without the
+ * wrapper's checks of the machine, the frame and the budget (fixed here: one machine, a new frame
+ * per run, the default budget). Any other frame (a buffer of its own: longer than a page) goes
+ * through the wrapper, which moves it into linear memory for the run and back.
+ */
+const WASM_CALL = `let lo;
+  const at = buffer.at;
+  if (at === undefined || at < 0) lo = fast(M, 0, ${REGION_CTX}, ${ADDR_BASE}, 0, 0, 0, 0, 0, 0, 0, 0);
+  else {
+    const e = w.env;
+    if (e.cpu !== M.cpu) {
+      e.cpu = M.cpu;
+      e.i32[${SLOT_CPU >> 2}] = M.cpu;
+    }
+    if (e.seenMoves !== M.windowMoves) {
+      e.seenMoves = M.windowMoves;
+      e.packetAt(buffer.bytes, at);
+    }
+    lo = w.run(0, 1, ${REGION_CTX}, ${ADDR_BASE}, 0, 0, 0, 0, 0, 0, 0, 0, budget, 0, 0);
+    if (e.i32[${SLOT_REDIR_PENDING >> 2}] !== 0) w.commit(M, e);
+    M.rh = e.i32[${SLOT_RH >> 2}];
+    M.n = e.f64[${SLOT_N >> 3}];
+  }`;
+
 /**
  * One program's entry. Made from source per program, as runLoop.ts makes the test-run loop: V8
  * keeps call feedback per function, so the program's compiled function is the one target its call
@@ -73,14 +110,23 @@ export class SimEntry {
   wrote = false;
   private entry: EntryFn;
   private fast: CompiledProgram | undefined;
+  /** The wasm tier's module on this machine (undefined on the JS tier). */
+  private module: ModuleRun | undefined;
   /** The program's system's machine and map memory (fixed for its life): read once, not per run. */
   private readonly machine: Machine;
   private readonly mem: { readonly pending: readonly unknown[]; sweep(): void };
 
-  constructor(readonly prog: XdpProgram) {
+  /**
+   * `linearPages`: the frames' XdpBuffer.at offsets are in this program's machine's linear memory
+   * (the simulator's pages come from its system): on the wasm tier such a frame runs where it lies.
+   */
+  constructor(
+    readonly prog: XdpProgram,
+    private readonly linearPages = false,
+  ) {
     this.machine = prog.system.machine;
     this.mem = prog.system.mapMemory;
-    this.entry = makeEntry();
+    this.entry = makeEntry(false);
   }
 
   /**
@@ -92,6 +138,13 @@ export class SimEntry {
    */
   private bind(): CompiledProgram {
     const fast = this.prog.compiled(false);
+    const moduleFor = (fast as WasmProgram).moduleFor;
+    if (moduleFor !== undefined && this.linearPages) {
+      // The wasm tier: the module's instance on this machine, called from an entry of its own.
+      this.module = moduleFor(this.machine);
+      this.entry = makeEntry(true);
+      return (this.fast = fast);
+    }
     const source = fast.toString();
     if (!source.startsWith(JS_TIER_PREFIX)) return (this.fast = fast);
     const hit = warm.get(source);
@@ -118,6 +171,7 @@ export class SimEntry {
         ctx,
         this.mem,
         DEFAULT_BUDGET,
+        this.module,
       );
       this.wrote = M.packetDirty;
       return action;
@@ -131,10 +185,10 @@ export class SimEntry {
 }
 
 /** A new entry function (its own call feedback, see SimEntry). */
-function makeEntry(): EntryFn {
+function makeEntry(wasm: boolean): EntryFn {
   // eslint-disable-next-line @typescript-eslint/no-implied-eval
   const factory = new Function(
-    `"use strict"; return function simEntry(M, prog, fast, buffer, ctx, mem, budget) {${BODY}\n};`,
+    `"use strict"; return function simEntry(M, prog, fast, buffer, ctx, mem, budget, w) {${BODY(wasm ? WASM_CALL : JS_CALL)}\n};`,
   ) as () => EntryFn;
   return factory();
 }

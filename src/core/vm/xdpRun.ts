@@ -19,6 +19,12 @@ export interface XdpBuffer {
    * it instead of looking one up (Region.setWindow). Whoever replaces `bytes` replaces or clears it.
    */
   view?: DataView;
+  /**
+   * Where `bytes` sits in the machine's wasm linear memory, when its producer allocated it there
+   * and knows (the simulator's pages: a typed array's byteOffset on a shared memory is a slow
+   * read); -1 or absent otherwise. Whoever replaces `bytes` replaces or clears it.
+   */
+  at?: number;
 }
 
 /** Where the program runs: what the context rewrite exposes through `struct xdp_md`. */

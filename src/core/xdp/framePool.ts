@@ -9,7 +9,11 @@ const FRAME_POOL_MAX = 4096;
 
 export class FramePool {
   /** Pages of frames re-laid out (relayout, makeBuffer) go back here. */
-  readonly pages = new BufferPool();
+  readonly pages: BufferPool;
+  /** `alloc`: where new pages come from (BufferPool), the JS heap without it. */
+  constructor(alloc?: (n: number) => Uint8Array) {
+    this.pages = new BufferPool(alloc ? Infinity : 4096, alloc);
+  }
   /** Freed frames, a stack in free[0..count): slots are kept, because an array popped empty and
    *  pushed full again per burst has its backing store shrunk and regrown by V8. */
   private readonly free: (SimFrame | undefined)[] = objectArray<SimFrame>();
@@ -45,5 +49,8 @@ export class FramePool {
   /** The frame's journey ended: its object and page are reused by a later frame. */
   release(f: SimFrame): void {
     if (this.count < FRAME_POOL_MAX) this.free[this.count++] = f;
+    // A linear-memory page is never freed: it goes back to the page pool (unbounded then), so
+    // the pages a run allocates are at most those in use at once.
+    else this.pages.give(f.buf.bytes, f.buf.at);
   }
 }

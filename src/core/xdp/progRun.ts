@@ -49,12 +49,33 @@ export class ProgramRunner {
   prepare(devices: readonly SimDevice[]): void {
     for (const d of devices)
       if (d.prog instanceof XdpProgram && d.constVerdict < 0 && !this.entries.has(d.prog))
-        this.entries.set(d.prog, new SimEntry(d.prog));
+        this.entries.set(d.prog, this.newEntry(d.prog));
+  }
+
+  /**
+   * Where the simulator's frame pages come from: the linear memory of the devices' programs'
+   * system when it has one (a system whose tier is not js, with a shared memory: allocBytes), so
+   * that those programs' wasm code runs on a frame where it lies (SimEntry, XdpBuffer.at).
+   */
+  pageAllocator(devices: readonly SimDevice[]): ((n: number) => Uint8Array) | undefined {
+    for (const d of devices)
+      if (d.prog instanceof XdpProgram) {
+        const alloc = d.prog.system.machine.allocBytes;
+        if (alloc !== undefined) this.pageSystem = d.prog.system;
+        return alloc;
+      }
+    return undefined;
+  }
+  /** The system whose linear memory holds the frame pages (pageAllocator). */
+  private pageSystem: unknown = undefined;
+
+  private newEntry(prog: XdpProgram): SimEntry {
+    return new SimEntry(prog, prog.system === this.pageSystem);
   }
 
   private entryOf(prog: XdpProgram): SimEntry {
     let e = this.entries.get(prog);
-    if (e === undefined) this.entries.set(prog, (e = new SimEntry(prog)));
+    if (e === undefined) this.entries.set(prog, (e = this.newEntry(prog)));
     return (this.lastEntry = e);
   }
 

@@ -69,16 +69,41 @@ export function frameBytes(f: SimFrame): Uint8Array {
 
 /**
  * Recycles page-sized buffers of frames whose journey ended, so a long run does not allocate (and
- * collect) a 4 KiB page per frame. Bounded: at most `max` pages are kept.
+ * collect) a 4 KiB page per frame. Bounded: at most `max` pages are kept. With `alloc` (the wasm
+ * tier's linear memory, `Machine.allocBytes`) new pages come from it and each page's offset there
+ * is kept beside it (XdpBuffer.at): programs on that tier then run on the frame where it lies.
  */
 export class BufferPool {
   private readonly pages: Uint8Array[] = [];
-  constructor(private readonly max = 4096) {}
+  private readonly ats: number[] = [];
+  /** Where the page take() last returned sits in linear memory (-1: on the JS heap). */
+  takenAt = -1;
+  constructor(
+    private readonly max = 4096,
+    private readonly alloc?: (n: number) => Uint8Array,
+  ) {}
   take(): Uint8Array {
-    return this.pages.pop() ?? new Uint8Array(PAGE_SIZE);
+    const page = this.pages.pop();
+    if (page !== undefined) {
+      this.takenAt = this.ats.pop() as number;
+      return page;
+    }
+    if (this.alloc === undefined) {
+      this.takenAt = -1;
+      return new Uint8Array(PAGE_SIZE);
+    }
+    const fresh = this.alloc(PAGE_SIZE);
+    // Read once per page (a shared memory view's byteOffset is a slow read). A full memory gives
+    // ordinary bytes (offset 0; linear memory's heap never starts there): not in linear memory.
+    this.takenAt = fresh.byteOffset > 0 ? fresh.byteOffset : -1;
+    return fresh;
   }
-  give(page: Uint8Array): void {
-    if (page.length === PAGE_SIZE && this.pages.length < this.max) this.pages.push(page);
+  /** A page back, with where it sits in linear memory (XdpBuffer.at, -1 when not there). */
+  give(page: Uint8Array, at = -1): void {
+    if (page.length === PAGE_SIZE && this.pages.length < this.max) {
+      this.pages.push(page);
+      this.ats.push(at);
+    }
   }
 }
 
@@ -90,6 +115,7 @@ export class BufferPool {
 export function makeBuffer(bytes: Uint8Array, fragsAware: boolean, pool?: BufferPool): XdpBuffer {
   if (fragsAware && bytes.length > MAX_LINEAR) {
     const page = pool ? pool.take() : new Uint8Array(PAGE_SIZE);
+    const at = pool ? pool.takenAt : -1;
     page.set(bytes.subarray(0, MAX_LINEAR), XDP_PACKET_HEADROOM);
     const frags: Uint8Array[] = [];
     for (let o = MAX_LINEAR; o < bytes.length; o += PAGE_SIZE)
@@ -101,10 +127,13 @@ export function makeBuffer(bytes: Uint8Array, fragsAware: boolean, pool?: Buffer
       dataEnd: XDP_PACKET_HEADROOM + MAX_LINEAR,
       frags,
       view: new DataView(page.buffer, page.byteOffset, page.byteLength),
+      at,
     };
   }
   const size = Math.max(PAGE_SIZE, XDP_PACKET_HEADROOM + bytes.length + SKB_SHARED_INFO);
-  const page = size === PAGE_SIZE && pool ? pool.take() : new Uint8Array(size);
+  const pooled = size === PAGE_SIZE && pool !== undefined;
+  const page = pooled ? pool.take() : new Uint8Array(size);
+  const at = pooled ? pool.takenAt : -1;
   page.set(bytes, XDP_PACKET_HEADROOM);
   return {
     bytes: page,
@@ -114,6 +143,7 @@ export function makeBuffer(bytes: Uint8Array, fragsAware: boolean, pool?: Buffer
     frags: [],
     // The frame keeps its page while it is refilled (refillBuffer): one view for all its runs.
     view: new DataView(page.buffer, page.byteOffset, page.byteLength),
+    at,
   };
 }
 
@@ -136,7 +166,7 @@ export function refillBuffer(f: SimFrame, bytes: Uint8Array, pool: BufferPool): 
     b.dataEnd = XDP_PACKET_HEADROOM + n;
     return;
   }
-  pool.give(b.bytes);
+  pool.give(b.bytes, b.at);
   f.buf = makeBuffer(bytes, false, pool);
   f.filledFrom = bytes;
   f.filledPage = f.buf.bytes;
@@ -163,9 +193,10 @@ export function relayout(f: SimFrame, fragsAware: boolean, pool?: BufferPool): v
   if (wantsFrags === hasFrags(f) && f.buf.data === XDP_PACKET_HEADROOM && f.buf.dataMeta === f.buf.data)
     return;
   const old = f.buf.bytes;
+  const at = f.buf.at;
   f.buf = makeBuffer(frameBytes(f), fragsAware, pool);
   frameWritten(f);
-  pool?.give(old);
+  pool?.give(old, at);
 }
 
 /** The headroom test of xdp_convert_buff_to_frame: headroom minus metadata must hold an xdp_frame. */

@@ -77,9 +77,9 @@ export class Simulator implements SimHost {
   private readonly extraQueues = new Map<string, DevBulkQueue>();
   /** Devices in the order they first got a verdict (the order finish() folds them in). */
   private readonly verdictOrder = objectArray<SimDevice>();
-  private readonly frames = new FramePool();
+  private readonly frames: FramePool;
   /** The pages of frames re-laid out go back here (relayout). */
-  readonly pool: BufferPool = this.frames.pages;
+  readonly pool: BufferPool;
   /** summary.frames, read once (bumped per frame). */
   private readonly frameCounts: { injected: number; total: number };
   private readonly runner: ProgramRunner;
@@ -122,6 +122,8 @@ export class Simulator implements SimHost {
       for (let cpu = 0; cpu < cpus; cpu++) this.devQueues.push(new DevBulkQueue(d, cpu));
     this.rx = new NetRxAction(this, cpus);
     this.runner = new ProgramRunner(this, mapNames);
+    this.frames = new FramePool(this.runner.pageAllocator(devices));
+    this.pool = this.frames.pages;
     this.runner.prepare(devices);
     this.maxRunsPerFrame = options.maxRunsPerFrame ?? 1000;
     this.maxSteps = options.maxSteps ?? 0;

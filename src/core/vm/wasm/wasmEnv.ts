@@ -85,11 +85,15 @@ export class WasmEnv {
   holds(u8: Uint8Array): boolean {
     if (u8 === this.lastAsked) return this.lastAnswer;
     this.lastAsked = u8;
-    this.lastAnswer = u8.length > 0 && this.buffers.has(u8.buffer);
+    const b = u8.buffer;
+    this.lastAnswer = u8.length > 0 && (b === this.lastHeld || this.buffers.has(b));
+    if (this.lastAnswer) this.lastHeld = b;
     return this.lastAnswer;
   }
   private lastAsked: Uint8Array | undefined;
   private lastAnswer = false;
+  /** The buffer of the last view held (the simulator asks about a new frame page per run). */
+  private lastHeld: ArrayBufferLike | undefined;
 
   /**
    * (Re)creates the views after the memory grew. An unshared memory's old views are detached: the
@@ -103,6 +107,7 @@ export class WasmEnv {
     this.buffers.add(this.memory.buffer);
     this.packetLength = -1;
     this.lastAsked = undefined; // an unshared memory's old views are now empty
+    this.knownBytes = undefined;
     // The machine's context image is this memory's (wasmLayout.ts CTX_IMAGE): Machine.syncPacket
     // writes it for both tiers, so entering a run copies nothing.
     const ctx = new Int32Array(this.memory.buffer, W.CTX_IMAGE, W.CTX_IMAGE_WORDS);
@@ -230,9 +235,23 @@ export class WasmEnv {
     const r = this.M.R[REGION_PACKET];
     if (r === undefined) return;
     if (this.packetIn) this.packetEntry(W.PACKET_AREA, r.lo, r.hi, r.whi);
+    else if (r.u8 === this.knownBytes) this.packetEntry(this.knownAt, r.lo, r.hi, r.whi);
     else if (this.holds(r.u8)) this.packetEntry(r.u8.byteOffset, r.lo, r.hi, r.whi);
     else this.packetEntry(0, 0, -1, -1);
   }
+
+  /**
+   * refreshPacket for packet bytes `u8` its caller knows sit at `at` in this memory (the
+   * simulator's pages, XdpBuffer.at): neither `holds` nor byteOffset is asked — both read a shared
+   * memory view's buffer, a slow path in V8 — now or when the run's first write refreshes it.
+   */
+  packetAt(u8: Uint8Array, at: number): void {
+    this.knownBytes = u8;
+    this.knownAt = at;
+    this.refreshPacket();
+  }
+  private knownBytes: Uint8Array | undefined;
+  private knownAt = 0;
 
   /** The packet's entry, written only when it changed (a run's entry: stores to memory cost). */
   private packetEntry(base: number, lo: number, hi: number, whi: number): void {

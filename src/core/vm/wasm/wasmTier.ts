@@ -14,7 +14,7 @@ import * as W from './wasmLayout';
 import { envOf, sharedMemory, wasmApi } from './wasmEnv';
 import type { WasmApi, WasmEnv } from './wasmEnv';
 
-type RunFn = (blk: number, main: number, ...rest: number[]) => number;
+export type RunFn = (blk: number, main: number, ...rest: number[]) => number;
 /** The module's in-module test-run loop (wasmCompiler.ts emitRepeat). */
 type RepeatFn = (count: number, budget: number) => number;
 
@@ -340,11 +340,31 @@ export function compileWasmTier(insns: readonly Insn[], opts: CompileOptions): C
 
   const program = commonEntry(fast, enter) as WasmProgram;
   program.repeatRuns = repeatInModule(fast);
+  program.moduleFor = (M: Machine): ModuleRun => {
+    const e = envOf(M);
+    return { run: checked.runFor(M, e), env: e, commit: fast.commit };
+  };
   return program;
 }
 
-/** A wasm-tier program: a CompiledProgram, and its in-module test-run loop (runLoop.ts). */
-export type WasmProgram = CompiledProgram & { repeatRuns?: InModuleLoop };
+/** A wasm-tier program: a CompiledProgram, its in-module test-run loop (runLoop.ts), its module. */
+export type WasmProgram = CompiledProgram & {
+  repeatRuns?: InModuleLoop;
+  /** The module of budget-checked runs on machine M, for an entry of its own (simEntry.ts). */
+  moduleFor?: (M: Machine) => ModuleRun;
+};
+
+/**
+ * What an entry that calls a module itself needs (the simulator's, core/vm/simEntry.ts): the `run`
+ * export of the budget-checked module's instance for one machine — (block 0, 1, r1..r5 as (hi, lo)
+ * pairs, budget, n, depth) for a run from the program's start — the machine's linear memory, and
+ * the redirect commit to call when SLOT_REDIR_PENDING is set after the run.
+ */
+export interface ModuleRun {
+  readonly run: RunFn;
+  readonly env: WasmEnv;
+  readonly commit: (M: Machine, e: WasmEnv) => void;
+}
 
 /**
  * Up to `count` repetitions of a test run inside the module (its `repeat` export: bpf_test_run's
