@@ -1,5 +1,5 @@
 // Tier agreement on real programs (issue 16): every XDP program of the objects named on the command
-// line runs a set of frames on the js and the wasm tier, each tier in its own freshly loaded copy of
+// line runs 35 frames on the js and the wasm tier, each tier in its own freshly loaded copy of
 // the object, and every observable is compared after every run. Prints one table row per program.
 // Usage: node --import tsx bench/tierAgreement.ts [--json] [--seed N] OBJ.o… (third-party objects
 // are read from where they are; nothing of theirs is committed).
@@ -49,6 +49,15 @@ const randomTail = (len: number): Uint8Array => {
   return f;
 };
 
+/** A valid frame (IPv4/IPv6, TCP/UDP, VLAN or not) with 1–4 of its first 64 bytes randomised. */
+const mutated = (i: number): Uint8Array => {
+  const l4 =
+    i % 2 ? { tcp: { sport: 1000 + i, dport: 80, flags: 'S' } } : { udp: { sport: 1000 + i, dport: 53 } };
+  const f = b({ ...(i % 4 >= 2 ? { ipv6: ip6 } : {}), ...(i >= 4 ? { vlan: 7 } : {}), ...l4, length: 128 });
+  for (let k = 0, n = 1 + ((rand() * 4) | 0); k < n; k++) f[(rand() * 64) | 0] = (rand() * 256) | 0;
+  return f;
+};
+
 const FRAMES: [string, Uint8Array][] = [
   ['ipv4 udp', b({ udp: { sport: 4000, dport: 53 } })],
   ['ipv4 udp 80 len 600', b({ udp: { sport: 4000, dport: 80 }, length: 600 })],
@@ -77,6 +86,7 @@ const FRAMES: [string, Uint8Array][] = [
     `random ipv4 tail ${i}`,
     randomTail(60 + i * 40),
   ]),
+  ...Array.from({ length: 8 }, (_, i): [string, Uint8Array] => [`mutated ${i}`, mutated(i)]),
 ];
 
 interface Outcome {
