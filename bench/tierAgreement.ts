@@ -1,7 +1,7 @@
 // Tier agreement on real programs (issue 16): every XDP program of the objects named on the command
 // line runs 35 frames on the js and the wasm tier, each tier in its own freshly loaded copy of
 // the object, and every observable is compared after every run. Prints one table row per program.
-// Usage: node --import tsx bench/tierAgreement.ts [--json] [--seed N] OBJ.o… (third-party objects
+// Usage: node --import tsx bench/tierAgreement.ts [--json] [--seed N] [--maps FILE.json] OBJ.o… (third-party objects
 // are read from where they are; nothing of theirs is committed).
 import fs from 'node:fs';
 import path from 'node:path';
@@ -9,7 +9,7 @@ import { loadObject } from '../src/core/elf/loadObject';
 import type { LoadedObject } from '../src/core/elf/loadObject';
 import { buildFrame } from '../src/core/packet/frameBuilder';
 import type { FrameSpec } from '../src/core/packet/frameBuilder';
-import { dumpMaps, toHex } from '../src/core/maps/mapPreload';
+import { dumpMaps, preloadMaps, toHex } from '../src/core/maps/mapPreload';
 import { PerfEventArrayMap, RingBufMap } from '../src/core/maps/ringbuf';
 import type { BpfMap } from '../src/core/maps/bpfMap';
 import type { VmTier } from '../src/core/vm/compiler';
@@ -20,9 +20,17 @@ const argv = process.argv.slice(2);
 const json = argv.includes('--json');
 const seedAt = argv.indexOf('--seed');
 const seed = seedAt >= 0 ? Number(argv[seedAt + 1]) : 16;
-const files = argv.filter((a, i) => !a.startsWith('--') && !(seedAt >= 0 && i === seedAt + 1));
+const mapsAt = argv.indexOf('--maps');
+/** `--maps FILE.json` (run --maps's format): preloaded into every object that has all its maps. */
+const preload =
+  mapsAt >= 0 ? (JSON.parse(fs.readFileSync(argv[mapsAt + 1] ?? '', 'utf8')) as object) : undefined;
+const files = argv.filter(
+  (a, i) => !a.startsWith('--') && !(seedAt >= 0 && i === seedAt + 1) && !(mapsAt >= 0 && i === mapsAt + 1),
+);
 if (!files.length) {
-  console.error('usage: node --import tsx bench/tierAgreement.ts [--json] [--seed N] OBJ.o…');
+  console.error(
+    'usage: node --import tsx bench/tierAgreement.ts [--json] [--seed N] [--maps FILE.json] OBJ.o…',
+  );
   process.exit(2);
 }
 
@@ -194,6 +202,7 @@ function load(bytes: Uint8Array, name: string, tier: VmTier): Load {
   try {
     const obj = loadObject(bytes, { name, systemOptions: { tier, possibleCpus: 2 }, ...kernelBtfOptions() });
     fillTailCalls(obj);
+    if (preload && Object.keys(preload).every((m) => obj.map(m))) preloadMaps(preload, obj.maps);
     return { obj };
   } catch (e) {
     return { error: (e as Error).message };
