@@ -1,7 +1,7 @@
 // `xdp-lab exec`: runs raw eBPF bytecode the way ISA conformance runners drive a runtime (cli.md
 // "xdp-lab exec"): program hex from --program or one stdin line, optional memory hex whose address
 // is passed in r1; prints r0 in lower-case hex, or one line with the reason and exit 1.
-// --budget N caps the instructions (default 1 M, 0 = unlimited); --tier picks the compiler.
+// --budget N caps the instructions (default 1 M, 0 = unlimited); --tier picks the compiler (default auto).
 import { fromHex } from '../../core/maps/mapPreload';
 import { LoadError, runRaw, VmFault } from '../../core/vm/rawRun';
 import { intOption, parseArgs, stringOption } from '../args';

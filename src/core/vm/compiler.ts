@@ -11,7 +11,7 @@ import { REGION_CTX } from './machine';
 import type { DirectHelperFn, HelperFn } from './machine';
 import { LoadError } from './vmFault';
 import { analyzeInit, defsUses, MAIN_ENTRY, SUB_ENTRY } from './initAnalysis';
-import { findLabels, hasLoop } from './blockLabels';
+import { findLabels } from './blockLabels';
 import { compileWasmTier } from './wasm/wasmTier';
 import { wasmAvailable } from './wasm/wasmEnv';
 import { alu32, alu64, cond32, cond64, lit } from './jsAlu';
@@ -20,9 +20,8 @@ import { vmLib } from './vmLib';
 
 /**
  * Which compiler runs a program: 'js' (this file), 'wasm' (wasm/wasmCompiler.ts: a WebAssembly
- * module), 'auto' (wasm for programs with a loop where the engine has WebAssembly, else js: a
- * straight-line packet parser spends its time crossing into wasm and back, a loop pays that back).
- * Traced runs always use js.
+ * module), 'auto' (wasm where the engine has WebAssembly, else js; a program the wasm tier does
+ * not take — kfunc calls, a LoadError of its own — runs on js). Traced runs always use js.
  */
 export type VmTier = 'js' | 'wasm' | 'auto';
 
@@ -282,11 +281,7 @@ export function compile(insns: readonly Insn[], opts: CompileOptions = {}): Comp
   const body = generate(insns, opts); // also validates every instruction for the wasm tier
   // Programs calling kfuncs run on js (the wasm tier has no kfunc imports).
   const kfuncs = insns.some((i) => i.op === (I.BPF_JMP | I.JMP_CALL) && i.src === I.PSEUDO_KFUNC_CALL);
-  if (
-    (opts.tier === 'wasm' || (opts.tier === 'auto' && wasmAvailable() && hasLoop(insns))) &&
-    !opts.trace &&
-    !kfuncs
-  ) {
+  if ((opts.tier === 'wasm' || (opts.tier === 'auto' && wasmAvailable())) && !opts.trace && !kfuncs) {
     try {
       return compileWasmTier(insns, opts);
     } catch (e) {

@@ -219,7 +219,8 @@ async function runOnce(
 ): Promise<{ view: RunResultView; json: unknown; prog: XdpProgram; fault?: TestRunResult['fault'] }> {
   const bytes = await objectBytes(setup.uri, token);
   const name = setup.uri.path.split('/').pop()?.split('.')[0] || 'obj';
-  const obj = loadObject(bytes, { name, ...kernelBtfOptions() });
+  // The fast tier where the engine has WebAssembly (docs/vm.md "Tiers"); the debugger steps on js.
+  const obj = loadObject(bytes, { name, systemOptions: { tier: 'auto' }, ...kernelBtfOptions() });
   const prog = obj.program(setup.program);
   for (const [g, value] of Object.entries(setup.globals)) setGlobal(obj.globals, g, value);
   if (!prog) throw new LoadError(`no XDP program named '${setup.program}' in ${setup.uri.fsPath} any more`);
