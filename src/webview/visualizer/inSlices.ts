@@ -12,15 +12,21 @@ export const SLICE_MS = 8;
 export async function inSlices<T>(
   steps: Generator<undefined, T>,
   cancelled: () => boolean,
+  onSlice?: (start: number) => void,
   sliceMs = SLICE_MS,
 ): Promise<T | undefined> {
   for (;;) {
-    const end = performance.now() + sliceMs;
+    const start = performance.now();
+    const end = start + sliceMs;
     for (;;) {
       const r = steps.next();
-      if (r.done) return r.value;
+      if (r.done) {
+        onSlice?.(start);
+        return r.value;
+      }
       if (performance.now() >= end) break;
     }
+    onSlice?.(start);
     // A task of its own (a timer), so a frame that is due is drawn before the next slice.
     await new Promise<void>((resolve) => setTimeout(resolve, 0));
     if (cancelled()) return undefined;
