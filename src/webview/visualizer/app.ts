@@ -158,17 +158,29 @@ export class VisualizerApp {
     this.unpacking = job;
     let slices = 0;
     const slice = (start: number): void => measureSince('unpack', start, { events, slice: slices++ });
-    this.unpackDone = inSlices(snapshotModelSteps(params), () => job.moot, slice).then(async (model) => {
-      // Wall time from the first slice to the last (the page drew frames in between).
-      measureSince('unpack-all', t0, { events, slices });
-      // The model is drawn in a task of its own: the last slice may have used most of a frame.
-      if (model !== undefined && !job.moot) await new Promise((r) => setTimeout(r, 0));
-      this.unpacking = undefined;
-      if (model !== undefined && !job.moot) land(model);
-      const held = this.held;
-      this.held = [];
-      for (const m of held) this.inOrder(m.handle, m.isSnapshot);
-    });
+    const unpack = async (): Promise<void> => {
+      let model: VisModel | string | undefined;
+      try {
+        model = await inSlices(snapshotModelSteps(params), () => job.moot, slice);
+        // Wall time from the first slice to the last (the page drew frames in between).
+        measureSince('unpack-all', t0, { events, slices });
+        // The model is drawn in a task of its own: the last slice may have used most of a frame.
+        if (model !== undefined && !job.moot) await new Promise((r) => setTimeout(r, 0));
+      } catch (e) {
+        model = `didSnapshot: ${e instanceof Error ? e.message : String(e)}`;
+      } finally {
+        // Whatever happened, the notifications held meanwhile are handled, in order.
+        this.unpacking = undefined;
+        try {
+          if (model !== undefined && !job.moot) land(model);
+        } finally {
+          const held = this.held;
+          this.held = [];
+          for (const m of held) this.inOrder(m.handle, m.isSnapshot);
+        }
+      }
+    };
+    this.unpackDone = unpack();
   }
 
   /** The host's status as this page shows it: undefined while a Re-run click awaits the host's "running". */
