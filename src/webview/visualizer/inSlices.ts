@@ -27,8 +27,24 @@ export async function inSlices<T>(
       if (performance.now() >= end) break;
     }
     onSlice?.(start);
-    // A task of its own (a timer), so a frame that is due is drawn before the next slice.
-    await new Promise<void>((resolve) => setTimeout(resolve, 0));
+    await nextTask();
     if (cancelled()) return undefined;
   }
+}
+
+/**
+ * Resolves in a task of its own, so a frame that is due is drawn before the next slice: a message to
+ * itself (what React's scheduler does), not setTimeout(0), which the browser delays to 4 ms from the
+ * fifth nested timer on (20 slices: 80 ms more before a 100 000-event snapshot is on screen).
+ */
+function nextTask(): Promise<void> {
+  if (typeof MessageChannel === 'undefined') return new Promise((resolve) => setTimeout(resolve, 0));
+  return new Promise((resolve) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => {
+      channel.port1.close();
+      resolve();
+    };
+    channel.port2.postMessage(undefined);
+  });
 }
