@@ -3,6 +3,7 @@
 // Debian's Chromium with the real page and CSP: time to first render of the example scenario and
 // of the 64-device model, and the animation's frame rate (and longest frame) while the timeline
 // plays at 5000 events/s and snapshots of a long simulation keep streaming in (target ≥ 30 fps).
+import os from 'node:os';
 import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { Browser, Page } from 'playwright-core';
@@ -234,6 +235,7 @@ async function realStream(browser: Browser, site: VisualizerPageSite): Promise<B
     `window.__frames = []; (function tick(t) { window.__frames.push(t); requestAnimationFrame(tick); })(performance.now());`,
   );
   const tasks = await pageTasks(page);
+  const load = os.loadavg()[0] ?? 0;
   const loop = monitorEventLoopDelay({ resolution: 10 });
   let sending = Promise.resolve();
   let first: number | undefined;
@@ -297,6 +299,13 @@ async function realStream(browser: Browser, site: VisualizerPageSite): Promise<B
       value: round(Math.max(0, ...gaps)),
       unit: 'ms',
       target: 100,
+    },
+    {
+      // Two cores: above ~2 the page waits for a core, and its frames' wall time says more about the
+      // machine than about the page (the CPU-time row below does not).
+      name: 'machine: 1-minute load average when that run started (2 cores)',
+      value: round(load, 2),
+      unit: '',
     },
     {
       name: "visualizer: longest page task during that run, CPU time of the page's thread",
