@@ -106,6 +106,8 @@ const bundles = [
     entryNames: 'visualizer',
     platform: 'browser',
     format: 'iife',
+    // elkjs's worker script, as text the page starts from a blob: (src/webview/visualizer/elkInWorker.ts).
+    loader: { '.min.js': 'text' },
   },
   {
     name: 'captureView',

@@ -7,6 +7,7 @@ import { visualizerProtocol as P, type VisEvent } from './visualizer';
 import {
   packTimeline,
   snapshotModel,
+  snapshotModelSteps,
   snapshotParams,
   unpackTimeline,
   wordsToBase64,
@@ -99,6 +100,13 @@ void test('a 100 000-event sample model crosses as a packed snapshot the schema 
     'the packed snapshot is less than half the size',
   );
   assert.deepEqual(snapshotModel(params), m);
+  // In steps (the page's way, across tasks): many yields, the same model at the end.
+  const steps = snapshotModelSteps(params);
+  let yields = 0;
+  let r = steps.next();
+  for (; !r.done; r = steps.next()) yields++;
+  assert.ok(yields >= m.timeline.length / 4096, `${yields} yields`);
+  assert.deepEqual(r.value, m);
 });
 
 void test('a number past 31 bits (or below 0) sends the events as they are', () => {

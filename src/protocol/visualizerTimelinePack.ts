@@ -1,7 +1,8 @@
 // The timeline as it crosses the webview boundary: one flat array of integers plus a table of the
 // strings they name, instead of one object per event (issue 16 goal 5: a 100 000-event snapshot was
 // 6.5 MB of small objects whose structured clone, parse and validation froze the page for a second).
-// `packTimeline` runs in the host, `unpackTimeline` in the view and checks everything it reads.
+// `packTimeline` runs in the host, `unpackTimeline` in the view and checks everything it reads; the
+// view unpacks in steps (`unpackTimelineSteps`) across tasks, so a 100 000-event snapshot is no long frame.
 import type { Schema } from './webviewEndpoint';
 import type { VisEvent, VisModel, VisRingLevel, VisStatus } from './visualizer';
 
@@ -235,8 +236,13 @@ function bytesToBase64(bytes: Uint8Array): string {
   return chunks.join('');
 }
 
-/** The words of `text` (base64 of unsigned LEB128 varints), or why it is not that. */
-function base64ToWords(text: string): Int32Array | string {
+/** Work between two yields of the stepwise unpack: base64 characters, varint bytes, events. */
+const STEP_CHARS = 1 << 17;
+const STEP_BYTES = 1 << 17;
+const STEP_EVENTS = 4096;
+
+/** The words of `text` (base64 of unsigned LEB128 varints), or why it is not that; yields between steps. */
+function* base64ToWords(text: string): Generator<undefined, Int32Array | string> {
   const len = text.length;
   if (len % 4) return 'words: base64 length is not a multiple of 4';
   const pad = len && text.charCodeAt(len - 1) === 61 ? (text.charCodeAt(len - 2) === 61 ? 2 : 1) : 0;
@@ -244,6 +250,7 @@ function base64ToWords(text: string): Int32Array | string {
   let o = 0;
   let bad = 0;
   for (let i = 0; i < len; i += 4) {
+    if (i % STEP_CHARS === 0 && i) yield;
     const c0 = text.charCodeAt(i);
     const c1 = text.charCodeAt(i + 1);
     const c2 = text.charCodeAt(i + 2);
@@ -265,7 +272,12 @@ function base64ToWords(text: string): Int32Array | string {
   const n = o - pad;
   const words = new Int32Array(n);
   let count = 0;
+  let nextYield = STEP_BYTES;
   for (let i = 0; i < n;) {
+    if (i >= nextYield) {
+      nextYield += STEP_BYTES;
+      yield;
+    }
     let x = 0;
     let shift = 0;
     for (;;) {
@@ -306,8 +318,25 @@ export const packedTimeline: Schema<PackedTimeline> = {
 
 /** The events of a packed timeline, or why it is malformed (an index out of range, a bad kind, …). */
 export function unpackTimeline(p: PackedTimeline): VisEvent[] | string {
+  return finish(unpackTimelineSteps(p));
+}
+
+/** Runs a stepwise unpack to its end. */
+function finish<T>(steps: Generator<undefined, T>): T {
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+  }
+}
+
+/**
+ * unpackTimeline in steps: the generator yields after every few thousand events (and every 128 K
+ * characters of the words), so a view can spread a large timeline over several tasks and draw
+ * frames between them; the value it returns is unpackTimeline's.
+ */
+export function* unpackTimelineSteps(p: PackedTimeline): Generator<undefined, VisEvent[] | string> {
   const { strings } = p;
-  const words = base64ToWords(p.words);
+  const words = yield* base64ToWords(p.words);
   if (typeof words === 'string') return `timeline ${words}`;
   const out: VisEvent[] = new Array<VisEvent>(p.n);
   let at = 0;
@@ -338,6 +367,7 @@ export function unpackTimeline(p: PackedTimeline): VisEvent[] | string {
     return { name, fill, size, cpu: cpu <= 4096 ? cpu : fail(`cpu ${cpu}`) };
   };
   for (let e = 0; e < p.n && bad === undefined; e++) {
+    if (e % STEP_EVENTS === 0 && e) yield;
     const head = word();
     const kind = KINDS[head & 15];
     const flags = head >>> 4;
@@ -462,9 +492,17 @@ export function snapshotParams(
 
 /** The model a didSnapshot carries, its packed timeline unpacked; a string says why it cannot be. */
 export function snapshotModel(params: { model: VisModel; timeline?: PackedTimeline }): VisModel | string {
+  return finish(snapshotModelSteps(params));
+}
+
+/** snapshotModel in steps (see unpackTimelineSteps). */
+export function* snapshotModelSteps(params: {
+  model: VisModel;
+  timeline?: PackedTimeline;
+}): Generator<undefined, VisModel | string> {
   if (!params.timeline) return params.model;
   if (params.model.timeline.length)
     return 'didSnapshot: a packed timeline comes with an empty model.timeline';
-  const events = unpackTimeline(params.timeline);
+  const events = yield* unpackTimelineSteps(params.timeline);
   return typeof events === 'string' ? `didSnapshot: ${events}` : { ...params.model, timeline: events };
 }

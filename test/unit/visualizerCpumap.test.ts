@@ -20,6 +20,7 @@ import {
   launchChromium,
   openVisualizerPage,
   sendSnapshot,
+  waitForGraph,
   type VisualizerPageSite,
 } from './visualizerPage';
 import { pair, pass, prog, redirect, redirectMap, simulate, system } from './xdp/programDoubles';
@@ -264,7 +265,7 @@ void test(
     const { page, problems } = await openVisualizerPage(browser as Browser, site as VisualizerPageSite);
     const { model } = ringScenario();
     await sendSnapshot(page, model, 'cpumap');
-    await page.waitForSelector('svg.graph .node');
+    await waitForGraph(page);
     await page.click('#tab-timeline');
     const tFlush = lastIndex(model, (e) => e.k === 'xmit' && e.ring !== undefined);
     // Scrub with the panel's keys: Home, then → to the flush's push.

@@ -46,6 +46,7 @@ export async function buildVisualizerSite(opts: { minify?: boolean } = {}): Prom
     format: 'iife',
     target: 'es2022',
     minify: opts.minify ?? false,
+    loader: { '.min.js': 'text' }, // as esbuild.mjs: ELK's worker script (elkInWorker.ts)
     metafile: true,
     logLevel: 'error',
   });
@@ -165,4 +166,15 @@ export async function sendUpdate(page: Page, model: VisModel, message = ''): Pro
     params: { counts, status: { state: 'running', message } },
   });
   await page.evaluate((text) => window.postMessage(JSON.parse(text), '*'), json);
+}
+
+/**
+ * Waits for the graph on screen and for ELK's layout, which replaces layeredLayout.ts's first one
+ * when ELK's worker answers (graphPane.ts): box positions are final after this.
+ */
+export async function waitForGraph(page: Page): Promise<void> {
+  await page.waitForSelector('svg.graph .node');
+  await page.evaluate(() =>
+    (window as unknown as { xdpLabVisualizer: { settled(): Promise<void> } }).xdpLabVisualizer.settled(),
+  );
 }

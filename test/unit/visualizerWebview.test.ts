@@ -15,6 +15,7 @@ import {
   launchChromium,
   openVisualizerPage,
   sendSnapshot,
+  waitForGraph,
   sendUpdate,
   type VisualizerPageSite,
 } from './visualizerPage';
@@ -43,8 +44,9 @@ void test(
     const { page, problems } = await openPage();
     const model = sampleModel({ devices: 16, cpus: 4, frames: 1000, burst: 64 });
     await sendSnapshot(page, model, 'sample');
-    await page.waitForSelector('svg.graph .node');
-    // Up to 80 nodes ELK places the graph (layout.ts); bigger graphs say 'layered'.
+    await waitForGraph(page);
+    // Up to 80 nodes ELK places the graph (layout.ts), in its worker after layeredLayout.ts's first
+    // drawing; bigger graphs say 'layered'.
     assert.equal(await page.getAttribute('svg.graph', 'data-layout'), 'elk');
     const counter = async (key: string): Promise<number> =>
       Number(await page.getAttribute(`[data-counter="${key}"]`, 'data-value'));
@@ -80,7 +82,7 @@ void test(
     const { page, problems } = await openPage();
     const model = sampleModel({ devices: 6, cpus: 2, frames: 40, burst: 20 });
     await sendSnapshot(page, model);
-    await page.waitForSelector('svg.graph .node');
+    await waitForGraph(page);
     await page.click('.drop button[data-action="open-source"]');
     await page.waitForFunction(() =>
       (window as unknown as { __sent: { method?: string }[] }).__sent.some(
@@ -122,7 +124,7 @@ void test(
     const { page, problems } = await openPage();
     const model = sampleModel({ devices: 8, cpus: 2, frames: 64, burst: 16 });
     await sendSnapshot(page, model);
-    await page.waitForSelector('svg.graph .node');
+    await waitForGraph(page);
     const where = () =>
       page.$$eval('svg.graph .node', (els) =>
         els.map((e) => `${e.getAttribute('data-node')}@${e.getAttribute('transform')}`),
@@ -187,7 +189,7 @@ void test(
       document.body.classList.add('vscode-light');
     });
     await sendSnapshot(page, sampleModel({ devices: 8, cpus: 2, frames: 64, burst: 16 }));
-    await page.waitForSelector('svg.graph .node');
+    await waitForGraph(page);
     const fill = await page.$eval('svg.graph .node-device .node-box', (e) => getComputedStyle(e).fill);
     const drop = await page.$eval('svg.graph .edge.danger .edge-line', (e) => getComputedStyle(e).stroke);
     const bg = await page.$eval('body', (e) => getComputedStyle(e).backgroundColor);
@@ -195,6 +197,53 @@ void test(
     assert.equal(drop, 'rgb(229, 20, 0)');
     assert.equal(bg, 'rgb(255, 255, 255)');
     await page.screenshot({ path: path.join(root, 'test-results/visualizer-standalone-light.png') });
+    assert.deepEqual(problems, []);
+    await page.close();
+  },
+);
+
+void test(
+  'a 100 000-event snapshot unpacks across tasks; notifications that came meanwhile apply after it, in order',
+  { skip: !haveChromium && 'no /usr/bin/chromium' },
+  async () => {
+    const { page, problems } = await openPage();
+    // A first model, then a big one whose timeline unpacks in slices (app.ts, inSlices.ts), then
+    // grown counts and a status: the page must end with the big timeline, the grown counts and the
+    // last status, whatever moment the later two arrived at.
+    await sendSnapshot(page, sampleModel({ devices: 4, cpus: 2, frames: 64, burst: 16 }), 'first');
+    await waitForGraph(page);
+    const big = sampleModel({ devices: 16, cpus: 4, frames: 12_500, burst: 64, maxEvents: 100_000 });
+    assert.ok(big.timeline.length > 50_000, `${big.timeline.length} events`);
+    const grown = structuredClone(big);
+    grown.summary.tracepoints['xdp:xdp_redirect'] = (big.summary.tracepoints['xdp:xdp_redirect'] ?? 0) * 2;
+    await sendSnapshot(page, big, 'big');
+    await sendUpdate(page, grown, 'grown');
+    await page.evaluate(() =>
+      window.postMessage(
+        {
+          type: 'notification',
+          method: 'visualizer/didStatus',
+          params: { state: 'ready', message: 'the last word' },
+        },
+        '*',
+      ),
+    );
+    await page.waitForFunction(() =>
+      document.querySelector('.status')?.textContent?.includes('the last word'),
+    );
+    assert.equal(
+      Number(await page.getAttribute('[data-counter="tracepoints.xdp:xdp_redirect"]', 'data-value')),
+      grown.summary.tracepoints['xdp:xdp_redirect'],
+    );
+    await page.click('#tab-timeline');
+    assert.match((await page.textContent('.scrub-pos')) ?? '', new RegExp(` / ${big.timeline.length}\\+?$`));
+    // The page measured the unpack, slice by slice and whole (timing.ts; the benchmark reads these).
+    const unpacked = await page.evaluate(() =>
+      performance
+        .getEntriesByName('xdp-lab:unpack-all')
+        .map((m) => ((m as PerformanceMeasure).detail as { events: number }).events),
+    );
+    assert.equal(unpacked[unpacked.length - 1], big.timeline.length);
     assert.deepEqual(problems, []);
     await page.close();
   },

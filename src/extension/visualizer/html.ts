@@ -1,6 +1,6 @@
 // The visualizer page: a fixed shell with a strict Content-Security-Policy — nothing by default,
 // scripts only with this load's nonce, styles and images only from the extension's dist folder
-// (plus blob: images for the PNG export). No data is ever interpolated into it: the model arrives
+// (plus blob: images for the PNG export, and ELK's blob: worker). No data is ever interpolated into it: the model arrives
 // by postMessage after "ready". Pure (no vscode import) so tests render the same page in Chromium.
 import { checkNonce, htmlAttr, webviewPage } from '../webviewPage';
 
@@ -23,6 +23,8 @@ export function contentSecurityPolicy(cspSource: string, nonce: string): string 
     `style-src ${cspSource}`,
     `img-src ${cspSource} blob:`,
     `font-src ${cspSource}`,
+    // ELK's layouts run in a worker made from a blob: of the bundled script (elkInWorker.ts).
+    `worker-src blob:`,
   ].join('; ');
 }
 

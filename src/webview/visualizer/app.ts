@@ -12,7 +12,7 @@ import {
   type VisStatus,
 } from '../../protocol/visualizer';
 import type { Endpoint } from '../../protocol/webviewEndpoint';
-import { snapshotModel } from '../../protocol/visualizerTimelinePack';
+import { snapshotModel, snapshotModelSteps } from '../../protocol/visualizerTimelinePack';
 import { mountShell, type ShellPart } from './appShell';
 import { controlsView } from './controlsView';
 import { mount, patch, toDom } from './dom';
@@ -25,9 +25,14 @@ import { exportContent, trafficEdits, type ExportKind } from './hostRequests';
 import { nextTab, panelView, tabsView, type Tab } from './panelTabs';
 import { frameJourneys, TimelineIndex, type FrameJourney } from './timeline';
 import { TimelinePlayer } from './timelinePlayer';
+import { measureSince } from './timing';
 import { h } from './vnode';
+import { inSlices } from './inSlices';
 
 const noJourneys: ReadonlyMap<number, FrameJourney> = new Map();
+
+/** A snapshot with at most this many events is unpacked at once (a few milliseconds). */
+const SYNC_UNPACK_EVENTS = 8192;
 
 export interface VsCodeApi {
   postMessage(message: unknown): void;
@@ -72,13 +77,22 @@ export class VisualizerApp {
     private readonly root: HTMLElement,
     private readonly endpoint: Endpoint,
     private readonly api: VsCodeApi,
-    elk: ELK,
+    /** Undefined: no worker for ELK in this page; graphs get layeredLayout.ts. */
+    elk: ELK | undefined,
   ) {
     this.firstRender = new Promise((r) => (this.resolveFirstRender = r));
     const restored = api.getState();
     if (visPersistedState.check(restored, 'state') === undefined) this.restore(restored as VisPersistedState);
     this.els = mountShell(root);
-    this.pane = new GraphPane(this.els.graph, elk);
+    this.pane = new GraphPane(this.els.graph, elk, (failure) => {
+      // ELK's layout arrived from its worker: the boxes move to it (or the status says why not).
+      if (failure) this.status = { state: 'error', message: failure };
+      const t0 = performance.now();
+      this.renderGraph();
+      this.renderControls();
+      this.renderStatus();
+      measureSince('render', t0, { why: 'layout' });
+    });
     this.player = new TimelinePlayer({
       length: () => this.model?.timeline.length ?? 0,
       cursor: () => this.t,
@@ -96,24 +110,77 @@ export class VisualizerApp {
       flash: (m) => this.flash(m),
     });
     this.bind();
-    endpoint.onNotification(P.didSnapshot, (params) => {
-      const model = snapshotModel(params);
+    endpoint.onNotification(P.didSnapshot, (params) => this.inOrder(() => this.snapshot(params), true));
+    endpoint.onNotification(P.didUpdate, ({ counts, status }) =>
+      this.inOrder(() => this.updateCounts(counts, this.hostStatus(status))),
+    );
+    endpoint.onNotification(P.didStatus, (status) =>
+      this.inOrder(() => {
+        this.status = this.hostStatus(status) ?? this.status;
+        this.renderStatus();
+      }),
+    );
+    this.renderAll();
+  }
+
+  /**
+   * Handles the host's notifications in the order they came: while a snapshot's timeline unpacks
+   * (in slices, across tasks), later ones wait for it; a later snapshot makes it moot.
+   */
+  private inOrder(handle: () => void, isSnapshot = false): void {
+    if (!this.unpacking) return handle();
+    if (isSnapshot) this.unpacking.moot = true;
+    this.held.push({ handle, isSnapshot });
+  }
+
+  /** The snapshot whose timeline is unpacking, and the notifications that came after it. */
+  private unpacking: { moot: boolean } | undefined;
+  private held: { handle: () => void; isSnapshot: boolean }[] = [];
+
+  private snapshot(params: Parameters<typeof snapshotModelSteps>[0] & { status?: VisStatus }): void {
+    const land = (model: VisModel | string): void => {
       if (typeof model === 'string') {
         this.status = { state: 'error', message: model };
         this.renderStatus();
         return;
       }
-      void this.setModel(model, this.hostStatus(params.status) ?? this.status);
-    });
-    endpoint.onNotification(
-      P.didUpdate,
-      ({ counts, status }) => void this.updateCounts(counts, this.hostStatus(status)),
-    );
-    endpoint.onNotification(P.didStatus, (status) => {
-      this.status = this.hostStatus(status) ?? this.status;
-      this.renderStatus();
-    });
-    this.renderAll();
+      this.setModel(model, this.hostStatus(params.status) ?? this.status);
+    };
+    const t0 = performance.now();
+    const events = params.timeline?.n ?? 0;
+    if (events <= SYNC_UNPACK_EVENTS) {
+      const model = snapshotModel(params);
+      measureSince('unpack', t0, { events });
+      land(model);
+      return;
+    }
+    const job = { moot: false };
+    this.unpacking = job;
+    let slices = 0;
+    const slice = (start: number): void => measureSince('unpack', start, { events, slice: slices++ });
+    const unpack = async (): Promise<void> => {
+      let model: VisModel | string | undefined;
+      try {
+        model = await inSlices(snapshotModelSteps(params), () => job.moot, slice);
+        // Wall time from the first slice to the last (the page drew frames in between).
+        measureSince('unpack-all', t0, { events, slices });
+        // The model is drawn in a task of its own: the last slice may have used most of a frame.
+        if (model !== undefined && !job.moot) await new Promise((r) => setTimeout(r, 0));
+      } catch (e) {
+        model = `didSnapshot: ${e instanceof Error ? e.message : String(e)}`;
+      } finally {
+        // Whatever happened, the notifications held meanwhile are handled, in order.
+        this.unpacking = undefined;
+        try {
+          if (model !== undefined && !job.moot) land(model);
+        } finally {
+          const held = this.held;
+          this.held = [];
+          for (const m of held) this.inOrder(m.handle, m.isSnapshot);
+        }
+      }
+    };
+    this.unpackDone = unpack();
   }
 
   /** The host's status as this page shows it: undefined while a Re-run click awaits the host's "running". */
@@ -125,6 +192,18 @@ export class VisualizerApp {
     }
     return status;
   }
+
+  /**
+   * Resolves once no snapshot is unpacking and ELK has no layout in progress: what is on screen is
+   * final (the Chromium tests wait on it before measuring boxes, the benchmark to close its window).
+   */
+  async settled(): Promise<void> {
+    while (this.unpacking) await this.unpackDone;
+    await this.pane.settled();
+  }
+
+  /** Settles when the snapshot unpacking now has landed (or was made moot). */
+  private unpackDone: Promise<void> = Promise.resolve();
 
   /** Tells the host the script runs; it answers with a snapshot. */
   ready(): void {
@@ -145,7 +224,7 @@ export class VisualizerApp {
     this.api.setState(state);
   }
 
-  async setModel(model: VisModel, status: VisStatus): Promise<void> {
+  setModel(model: VisModel, status: VisStatus): void {
     const t0 = performance.now();
     this.model = model;
     this.status = status;
@@ -161,16 +240,17 @@ export class VisualizerApp {
     }
     this.t = Math.min(this.t, model.timeline.length - 1);
     const t2 = performance.now();
-    await this.relayout(false);
+    this.pane.relayout(false);
     const t3 = performance.now();
     this.renderAll();
     this.persist();
+    measureSince('render', t3, { why: 'snapshot' });
     this.timings = { graph: t1 - t0, timeline: t2 - t1, layout: t3 - t2, render: performance.now() - t3 };
     this.resolveFirstRender();
   }
 
   /** New counts for the model on screen: the graph is rebuilt (cheap), layout and timeline kept. */
-  async updateCounts(counts: VisCounts, status?: VisStatus): Promise<void> {
+  updateCounts(counts: VisCounts, status?: VisStatus): void {
     const m = this.model;
     if (!m) return;
     for (const d of m.devices) {
@@ -185,22 +265,14 @@ export class VisualizerApp {
     else delete m.misses;
     if (status) this.status = status;
     this.pane.graph = buildGraph(m);
-    await this.relayout(false, true);
+    this.pane.relayout(true);
+    const t0 = performance.now();
     this.renderStatus();
     this.renderCounters();
     this.renderGraph();
     this.renderTabs();
     if (this.tab === 'drops') this.renderPanel();
-  }
-
-  /** The graph pane lays out again if it must; a failure shows in the status line. */
-  private async relayout(render: boolean, streaming = false): Promise<void> {
-    const failed = await this.pane.relayout(streaming);
-    if (failed) this.status = { state: 'error', message: failed };
-    if (render) {
-      this.renderGraph();
-      this.renderStatus();
-    }
+    measureSince('render', t0, { why: 'counts' });
   }
 
   // ---- rendering --------------------------------------------------------------------------
@@ -328,8 +400,11 @@ export class VisualizerApp {
       // A resize may turn the graph area from wide to tall (panel moved beside an editor): relayout
       // then, else only re-fit.
       resized: () => {
-        if (this.pane.wantsOtherDirection()) void this.relayout(true);
-        else this.pane.applyZoom();
+        this.pane.resized();
+        if (this.pane.wantsOtherDirection()) {
+          this.pane.relayout();
+          this.renderGraph();
+        } else this.pane.applyZoom();
       },
     });
   }

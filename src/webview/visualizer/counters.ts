@@ -2,6 +2,7 @@
 // so what the panel shows is by construction what the CLI prints. Each carries the JSON path it
 // came from: the e2e test reads `data-counter` from the DOM and compares it with the CLI's output.
 import type { VisModel } from '../../protocol/visualizer';
+import { formatCount } from './graphModel';
 
 export interface Counter {
   /** A JSON path into the summary, e.g. `tracepoints.xdp:xdp_redirect` or `devmapXmit.sent`. */
@@ -98,7 +99,9 @@ function framesCounter(model: VisModel, s: VisModel['summary']): Counter {
       key: 'frames.injected',
       label: 'frames',
       value: injected,
-      hint: `frames injected so far, of the ${total.toLocaleString('en-US')} the scenario sends`,
+      // formatCount, not toLocaleString: the page's first Intl call loads its data (a 27 ms frame
+      // on the first count of a streaming run).
+      hint: `frames injected so far, of the ${formatCount(total)} the scenario sends`,
     };
   return { key: 'frames.injected', label: 'frames', value: total, hint: 'frames the scenario injects' };
 }

@@ -1,7 +1,8 @@
 // Mounts VNode trees into the webview's DOM. Attributes are set with setAttribute and text with text
 // nodes, so data never becomes markup (no innerHTML anywhere); `on*` attributes are refused — events
 // are bound by delegation in panelInput.ts through data-action attributes. `patch` updates a mounted
-// tree in place (only changed attributes and texts are written), for views redrawn many times a second.
+// tree in place (only changed attributes and texts are written), for views redrawn many times a second;
+// `patchFrom` does it by comparing with the previous tree, without reading the DOM.
 import type { AttrValue, VChild, VNode } from './vnode';
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
@@ -36,6 +37,58 @@ export function patch(host: Element, node: VChild): void {
   const cur = host.firstChild;
   if (!cur || host.childNodes.length !== 1) return mount(host, node);
   patchNode(host, cur, node);
+}
+
+/**
+ * Like patch, but compares the new tree with `prev`, the tree `host` was last made from, instead of
+ * reading the DOM back: a 64-device graph whose counts tick is 3,000 elements whose attributes
+ * patch would each read (getAttribute) to find the few texts that changed (issue 16 goal 5). The
+ * caller guarantees the DOM is still what `prev` made (or passes undefined after touching it).
+ */
+export function patchFrom(host: Element, prev: VChild | undefined, next: VChild): void {
+  const cur = host.firstChild;
+  if (prev === undefined || !cur || host.childNodes.length !== 1) return patch(host, next);
+  diffNode(host, cur, prev, next);
+}
+
+function diffNode(parent: Node, dom: Node, a: VChild, b: VChild): void {
+  if (a === b) return;
+  const doc = parent.ownerDocument ?? document;
+  if (typeof b === 'string') {
+    if (typeof a === 'string' && dom.nodeType === 3) {
+      if (a !== b) dom.nodeValue = b;
+    } else parent.replaceChild(doc.createTextNode(b), dom);
+    return;
+  }
+  if (typeof a === 'string' || a.tag !== b.tag || a.svg !== b.svg || dom.nodeType !== 1) {
+    parent.replaceChild(toDom(b, doc), dom);
+    return;
+  }
+  const el = dom as Element;
+  for (const k in b.attrs) {
+    const want = attrText(k, b.attrs[k]);
+    if (want === attrText(k, a.attrs[k])) continue;
+    if (want === undefined) el.removeAttribute(k);
+    else el.setAttribute(k, want);
+  }
+  for (const k in a.attrs)
+    if (!(k in b.attrs) && attrText(k, a.attrs[k]) !== undefined) el.removeAttribute(k);
+  if ((el.localName === 'input' || el.localName === 'select') && 'value' in b.attrs) {
+    const want = attrText('value', b.attrs.value) ?? '';
+    const ctl = el as HTMLInputElement;
+    if (ctl.value !== want) ctl.value = want;
+  }
+  const kids = el.childNodes;
+  const n = b.children.length;
+  while (kids.length > n) el.removeChild(el.lastChild as ChildNode);
+  for (let i = 0; i < n; i++) {
+    const c = b.children[i] as VChild;
+    const k = kids[i];
+    const old = a.children[i];
+    if (k && old !== undefined) diffNode(el, k, old, c);
+    else if (k) patchNode(el, k, c);
+    else el.appendChild(toDom(c, doc));
+  }
 }
 
 function patchNode(parent: Node, dom: Node, v: VChild): void {

@@ -1,17 +1,41 @@
-// The graph area of the panel: lays the graph out with ELK (again only when its shape or the panel's
-// direction changed), draws it as SVG at the zoom asked (fit, or a factor), marks the nodes the
-// timeline's current event concerns (boxes on a layer above the SVG: the graph is not repainted
-// while the timeline plays), and the selection with its details.
+// The graph area of the panel: lays the graph out (layeredLayout.ts at once, then ELK's from its
+// worker; again only when its shape or the panel's direction changed), draws it as SVG at the zoom
+// asked (fit, or a factor), marks the nodes the timeline's current event concerns (boxes on a layer
+// above the SVG: the graph is not repainted while the timeline plays), and the selection.
 import type { ELK } from 'elkjs/lib/elk-api';
 import type { VisEvent } from '../../protocol/visualizer';
-import { mount, patch } from './dom';
+import { mount, patchFrom } from './dom';
 import type { Graph } from './graphModel';
 import { graphView } from './graphView';
-import { directionFor, layoutGraph, type Layout, type LayoutDirection } from './layout';
+import { WORKER_FAILED } from './elkInWorker';
+import {
+  directionFor,
+  layoutGraph,
+  quickLayout,
+  wantsElk,
+  type Layout,
+  type LayoutDirection,
+} from './layout';
+import { measureSince } from './timing';
 import { h, type VNode } from './vnode';
 
 /** Below this zoom the graph's 12px text is no longer comfortably legible: scroll instead. */
 const MIN_FIT_ZOOM = 0.72;
+
+/** A graph shape for ELK, with the pane's size and direction when it was asked. */
+interface ElkRequest {
+  key: string;
+  graph: Graph;
+  w: number;
+  h: number;
+  preferred: LayoutDirection;
+}
+
+const other = (d: LayoutDirection): LayoutDirection => (d === 'RIGHT' ? 'DOWN' : 'RIGHT');
+
+/** The zoom at which `layout` fits a w×h pane. */
+const fitOf = (layout: Layout, w: number, h: number): number =>
+  Math.min((w - 8) / Math.max(1, layout.width), (h - 8) / Math.max(1, layout.height));
 
 export class GraphPane {
   graph: Graph | undefined;
@@ -28,10 +52,21 @@ export class GraphPane {
   /** The timeline's marks over the nodes the current event concerns. */
   private readonly marks: HTMLElement;
   private marked: readonly string[] = [];
+  /** The tree the SVG on screen was made from (patchFrom compares with it), if nothing touched it since. */
+  private drawn: VNode | undefined;
+  /**
+   * The pane's client size, read once and again only after a resize: reading clientWidth after the
+   * DOM changed forces a synchronous layout of the whole page, and the timeline's marks asked for it
+   * on every animation frame (a 30-40 ms forced layout per frame at 64 devices, issue 16 goal 5).
+   */
+  private area: { w: number; h: number } | undefined;
 
   constructor(
     readonly el: HTMLElement,
-    private readonly elk: ELK,
+    /** Undefined: no worker for ELK in this page; graphs get layeredLayout.ts. */
+    private readonly elk: ELK | undefined,
+    /** ELK's layout replaced the one on screen (or failed, with why): draw again. */
+    private readonly onLayout: (failure: string | undefined) => void,
   ) {
     const doc = el.ownerDocument;
     this.canvas = doc.createElement('div');
@@ -42,22 +77,38 @@ export class GraphPane {
     el.replaceChildren(this.canvas, this.marks);
   }
 
+  /** The pane's size (a 1000×700 guess before the page is laid out). */
+  private size(): { w: number; h: number } {
+    if (this.area) return this.area;
+    const w = this.el.clientWidth;
+    const h = this.el.clientHeight;
+    if (!w || !h) return { w: w || 1000, h: h || 700 };
+    return (this.area = { w, h });
+  }
+
+  /** The pane was resized: its size is read again when next needed. */
+  resized(): void {
+    this.area = undefined;
+  }
+
   /** True when the panel's shape now suggests the other flow direction (a resize). */
   wantsOtherDirection(): boolean {
-    return directionFor(this.el.clientWidth || 1000, this.el.clientHeight || 700) !== this.preferred;
+    const { w, h } = this.size();
+    return directionFor(w, h) !== this.preferred;
   }
 
   /**
    * Lays the graph out again when its shape or the flow direction changed (counts alone do not move
    * boxes). `streaming`: counts of a run in progress — a box that grew keeps its place until the
-   * run's last snapshot (ELK on 64 devices is a second-long frame). Returns ELK's failure, if any.
+   * run's last snapshot. Never waits for ELK: a graph whose nodes the layout on screen does not all
+   * place (the first one, a node that appeared) gets layeredLayout.ts's layout now, and ELK's
+   * replaces it when ELK's worker answers (`onLayout`), so no layout is a long page frame.
    */
-  async relayout(streaming = false): Promise<string | undefined> {
-    if (!this.graph) return undefined;
+  relayout(streaming = false): void {
+    if (!this.graph) return;
     const graph = this.graph;
-    const w = this.el.clientWidth || 1000;
-    const hgt = this.el.clientHeight || 700;
-    const preferred = directionFor(w, hgt);
+    const { w, h } = this.size();
+    const preferred = directionFor(w, h);
     // Positions survive snapshots of the same topology (a long run's counts streaming in): a box
     // may widen by up to 24 px — less than the gap between layers — before ELK runs again.
     const key =
@@ -68,30 +119,86 @@ export class GraphPane {
     const placed = this.layout?.nodes;
     const grown =
       !placed || (!streaming && graph.nodes.some((n) => n.width > (placed.get(n.id)?.width ?? 0) + 24));
-    if (key === this.layoutKey && !grown) return undefined;
+    if (key === this.layoutKey && !grown) return;
     this.layoutKey = key;
     this.preferred = preferred;
-    try {
-      let layout = await layoutGraph(graph, this.elk, preferred);
+    const elk = wantsElk(graph, this.elk);
+    if (!elk || !placed || graph.nodes.some((n) => !placed.has(n.id))) {
+      const t0 = performance.now();
+      let layout = quickLayout(graph, preferred);
       let direction = preferred;
-      // A small graph that would need scrolling in this shape of panel gets the other direction
-      // too, and keeps whichever shows more of it at a legible zoom (cheap below 60 nodes).
-      const fit = (l: Layout): number =>
-        Math.min((w - 8) / Math.max(1, l.width), (hgt - 8) / Math.max(1, l.height));
-      if (fit(layout) < MIN_FIT_ZOOM && graph.nodes.length <= 60) {
-        const other: LayoutDirection = preferred === 'RIGHT' ? 'DOWN' : 'RIGHT';
-        const alt = await layoutGraph(graph, this.elk, other);
-        if (fit(alt) > fit(layout) * 1.1) {
+      if (this.triesOther(graph, layout, w, h)) {
+        const alt = quickLayout(graph, other(preferred));
+        if (fitOf(alt, w, h) > fitOf(layout, w, h) * 1.1) {
           layout = alt;
-          direction = other;
+          direction = other(preferred);
         }
       }
       this.layout = layout;
       this.direction = direction;
-      return undefined;
-    } catch (e) {
-      return `layout failed: ${e instanceof Error ? e.message : String(e)}`;
+      measureSince('layout', t0, { engine: 'layered', nodes: graph.nodes.length });
     }
+    if (elk) {
+      this.elkWanted = { key, graph, w, h, preferred };
+      if (!this.elkBusy) this.elkDone = this.elkLoop();
+    }
+  }
+
+  /** A small graph that would need scrolling in this shape of panel is laid out the other way too. */
+  private triesOther(graph: Graph, layout: Layout, w: number, h: number): boolean {
+    return fitOf(layout, w, h) < MIN_FIT_ZOOM && graph.nodes.length <= 60;
+  }
+
+  /** The latest graph shape waiting for ELK (older ones are skipped), and whether ELK is busy. */
+  private elkWanted: ElkRequest | undefined;
+  private elkBusy = false;
+  private elkDone: Promise<void> = Promise.resolve();
+
+  /** Lays out the latest wanted shape with ELK, one at a time; swaps the result in if still current. */
+  private async elkLoop(): Promise<void> {
+    this.elkBusy = true;
+    try {
+      for (let req = this.elkWanted; req; req = this.elkWanted) {
+        this.elkWanted = undefined;
+        let failure: string | undefined;
+        let layout: Layout | undefined;
+        let direction = req.preferred;
+        const t0 = performance.now();
+        try {
+          layout = await layoutGraph(req.graph, this.elk, req.preferred);
+          // Keeps whichever direction shows more of it at a legible zoom (cheap below 60 nodes).
+          if (this.triesOther(req.graph, layout, req.w, req.h)) {
+            const alt = await layoutGraph(req.graph, this.elk, other(req.preferred));
+            if (fitOf(alt, req.w, req.h) > fitOf(layout, req.w, req.h) * 1.1) {
+              layout = alt;
+              direction = other(req.preferred);
+            }
+          }
+        } catch (e) {
+          failure = e instanceof Error ? e.message : String(e);
+        }
+        // Wall time, not page time: ELK ran in its worker.
+        measureSince('elk', t0, { nodes: req.graph.nodes.length, ...(failure ? { failure } : {}) });
+        if (req.key !== this.layoutKey) continue; // the graph changed shape meanwhile
+        if (layout) {
+          this.layout = layout;
+          this.direction = direction;
+        } else if (failure?.startsWith(WORKER_FAILED)) {
+          // No ELK in this page: layeredLayout.ts's layout stays, and is made for this shape.
+          this.layout = quickLayout(req.graph, req.preferred);
+          this.direction = req.preferred;
+          failure = undefined;
+        }
+        this.onLayout(failure === undefined ? undefined : `layout failed: ${failure}`);
+      }
+    } finally {
+      this.elkBusy = false;
+    }
+  }
+
+  /** Resolves once ELK has no layout in progress or waiting (tests and the benchmark wait on it). */
+  settled(): Promise<void> {
+    return this.elkDone;
   }
 
   /**
@@ -101,13 +208,15 @@ export class GraphPane {
   render(empty: string, ev: VisEvent | undefined): void {
     if (!this.graph || !this.layout) {
       mount(this.canvas, h('p', { class: 'empty muted' }, empty));
+      this.drawn = undefined;
       this.highlight(undefined);
       return;
     }
     const tree = graphView(this.graph, this.layout, this.selected ? { selected: this.selected } : {});
     const zoomed = { ...tree, attrs: { ...tree.attrs, ...this.zoomAttrs(this.layout) } };
-    if (this.canvas.firstElementChild?.localName === 'svg') patch(this.canvas, zoomed);
+    if (this.canvas.firstElementChild?.localName === 'svg') patchFrom(this.canvas, this.drawn, zoomed);
     else mount(this.canvas, zoomed);
+    this.drawn = zoomed;
     this.marked = [];
     this.highlight(ev);
   }
@@ -126,8 +235,7 @@ export class GraphPane {
 
   private fitZoom(): number {
     if (!this.layout) return 1;
-    const w = this.el.clientWidth || 1000;
-    const hgt = this.el.clientHeight || 700;
+    const { w, h: hgt } = this.size();
     return Math.min(
       1.25,
       (w - 8) / Math.max(1, this.layout.width),
@@ -152,6 +260,7 @@ export class GraphPane {
   applyZoom(): void {
     const el = this.canvas.querySelector('svg');
     if (!el || !this.layout) return;
+    this.drawn = undefined; // the DOM's attributes are no longer the drawn tree's
     for (const [k, v] of Object.entries(this.zoomAttrs(this.layout))) el.setAttribute(k, v);
     this.placeMarks(this.marked);
   }
@@ -159,6 +268,7 @@ export class GraphPane {
   /** Selects `id` (or clears the selection when it is selected already): class toggles, no re-render. */
   toggleSelected(id: string | undefined): void {
     this.selected = id === this.selected ? undefined : id;
+    this.drawn = undefined; // classes changed in the DOM, not in the drawn tree
     for (const n of Array.from(this.canvas.querySelectorAll('.node'))) {
       const on = (n as SVGElement).dataset.node === this.selected;
       n.classList.toggle('selected', on);
