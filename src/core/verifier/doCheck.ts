@@ -25,10 +25,18 @@ import { tnumIsConst } from './tnum';
 import type { Checkpoint, PathStep } from './state';
 import { cleanVerifierState, FuncState, sameCallsites, statesEqual, VState } from './state';
 import { StackLiveness, withStackLiveness } from './liveness';
-import { markAllScalarsImprecise, markPrecise, propagatePrecision, SLOTS_PER_FRAME } from './precision';
+import type { HistEntry } from './precision';
+import {
+  DST_REG_STACK,
+  markAllScalarsImprecise,
+  markPrecise,
+  propagatePrecision,
+  SLOTS_PER_FRAME,
+  SRC_REG_STACK,
+} from './precision';
 import { checkCallWhileLocked } from './spinLock';
 import { checkExit, checkFuncCall } from './funcCall';
-import { linkedRegsEntry, MAX_JMP_HISTORY, stackAccessEntry } from './jmpHistory';
+import { MAX_JMP_HISTORY, stackAccessEntry } from './jmpHistory';
 import { loopSignature, Loops } from './sccLoops';
 
 export interface DoCheckResult {
@@ -227,11 +235,15 @@ function walk(
         const insn = insns[pc] as Insn;
         const cls = insn.op & 7;
         if (cls === I.BPF_JMP || cls === I.BPF_JMP32) counts.jmps++;
-        const spi = stackSlotOf(st, insn);
-        // do_check's push_jmp_history at a jump point, or the stack access's own entry.
-        const entry = cfg.jmpPoints[pc] === 1 || stackAccessEntry(st, insn);
+        // do_check's push_jmp_history at a jump point, the stack access's own entry (a spill or a
+        // fill: backtracking follows its slot) or a conditional jump's on a stack pointer.
+        const spill = stackAccessEntry(st, insn);
+        const flags = stackRegFlags(st, insn);
+        const entry = cfg.jmpPoints[pc] === 1 || spill || flags !== 0;
         if (entry) st.jmpHistoryCnt++;
         linkedAt = entry ? -1 : pc;
+        // This instruction's history entry: the taken branch of a jump shares it.
+        curHist = { pc, spi: spill ? stackSlotOf(st, insn) : 0, flags, linked: undefined, prev: st.hist };
         live.resetWrites(st, pc);
         // A synchronous callback's exit goes back to its helper call (prepare_func_exit).
         const cbExit =
@@ -242,7 +254,7 @@ function walk(
           if (prev) widenImpreciseScalars(prev, st);
         }
         live.commitWrites(st);
-        st.hist = { pc, spi, prev: st.hist };
+        st.hist = curHist;
         if (next < 0) {
           pathDone(st.parent, done);
           live.update(st);
@@ -278,6 +290,23 @@ function stackSlotOf(st: VState, insn: Insn): number {
 
 /** The jump not yet in the history whose linked registers may add its entry (check_cond_jmp_op). */
 let linkedAt = -1;
+/** The history entry of the instruction being checked (step's taken branch shares it). */
+let curHist: HistEntry = { pc: 0, spi: 0, flags: 0, linked: undefined, prev: undefined };
+
+/**
+ * check_cond_jmp_op's INSN_F_DST_REG_STACK / INSN_F_SRC_REG_STACK: a conditional jump comparing a
+ * stack pointer has a history entry, and backtracking does not ask that register for precision.
+ */
+function stackRegFlags(st: VState, insn: Insn): number {
+  const cls = insn.op & 7;
+  if (cls !== I.BPF_JMP && cls !== I.BPF_JMP32) return 0;
+  const op = insn.op & 0xf0;
+  if (op === I.JMP_JA || op === I.JMP_CALL || op === I.JMP_EXIT || insn.dst > 10) return 0;
+  let flags = st.cur.peekReg(insn.dst).type === 'stack' ? DST_REG_STACK : 0;
+  if (insn.op & I.BPF_X && insn.src <= 10 && st.cur.peekReg(insn.src).type === 'stack')
+    flags |= SRC_REG_STACK;
+  return flags;
+}
 
 /** A load's result and a store's value, copied into scratch registers (no allocation per insn). */
 const LOADED = new RegClass();
@@ -392,13 +421,14 @@ function step(env: VerifierEnv, st: VState, insn: Insn, pc: number, pending: Pen
           fail('BPF_EXIT uses reserved fields');
         return checkExit(env, st);
       }
-      // collect_linked_regs before the branch splits: both branches share the entry.
-      const linked =
-        linkedAt === pc && (insn.op & 0xf0) !== I.JMP_JA && linkedRegsEntry(st, insn, pc, env.cfg.live);
-      const out = checkCondJmp(st, insn, pc);
-      if (linked && out.pred < 0) {
-        st.jmpHistoryCnt++;
-        (out.other as VState).jmpHistoryCnt++;
+      const out = checkCondJmp(st, insn, pc, env.cfg.live);
+      if (out.linked) {
+        // collect_linked_regs before the branch splits: both branches share the entry.
+        curHist.linked = out.linked;
+        if (linkedAt === pc) {
+          st.jmpHistoryCnt++;
+          (out.other as VState).jmpHistoryCnt++;
+        }
       }
       if (out.pred >= 0) {
         let mask = 0;
@@ -410,6 +440,7 @@ function step(env: VerifierEnv, st: VState, insn: Insn, pc: number, pending: Pen
       if (out.pred === 1) return target;
       if (out.pred === 0) return pc + 1;
       const other = out.other as VState;
+      other.hist = curHist;
       other.path = { insn: pc, taken: true, prev: st.path };
       st.path = { insn: pc, taken: false, prev: st.path };
       if (st.parent) st.parent.branches++;

@@ -216,8 +216,10 @@ function stackWrite(
     saveSpill(value);
   } else {
     let type = STACK_MISC;
+    // A plain write into a spill scrubs the whole slot (scrub_spilled_slot): every byte but the
+    // invalid ones becomes MISC, a STACK_ZERO one too.
     if (s.types[BPF_REG_SIZE - 1] === STACK_SPILL)
-      for (let i = 0; i < BPF_REG_SIZE; i++) if (s.types[i] === STACK_SPILL) s.types[i] = STACK_MISC;
+      for (let i = 0; i < BPF_REG_SIZE; i++) if (s.types[i] !== STACK_INVALID) s.types[i] = STACK_MISC;
     s.spilled = NO_SPILL;
     if ((value && isNullReg(value)) || (!value && imm === 0)) type = STACK_ZERO;
     for (let i = 0; i < size; i++) s.types[(slot - i) % BPF_REG_SIZE] = type;
@@ -427,9 +429,11 @@ export function checkHelperMem(
           fail(`invalid read from stack R${regno} off ${minOff}+${o - minOff} size ${size}`);
         if (t === 'write') {
           checkNoDynptrWrite(f, o);
-          // Raw (uninit) memory: the helper writes it, the bytes become MISC.
+          // The helper or kfunc writes anything there (check_stack_range_initialized's clobber, or
+          // raw mode's byte stores): a spill is scrubbed (its other written bytes become MISC, the
+          // invalid ones stay so: scrub_spilled_slot), the byte becomes MISC.
           if (s.types[BPF_REG_SIZE - 1] === STACK_SPILL) {
-            s.types.fill(STACK_MISC);
+            for (let i = 0; i < BPF_REG_SIZE; i++) if (s.types[i] !== STACK_INVALID) s.types[i] = STACK_MISC;
             s.spilled = NO_SPILL;
           }
           s.types[slot % BPF_REG_SIZE] = STACK_MISC;

@@ -446,6 +446,8 @@ export function statesEqual(
     const o = old.frames[fi] as FuncState;
     const c = cur.frames[fi] as FuncState;
     if (o.callsite !== c.callsite) return false;
+    // func_states_equal: a frame that scheduled more bpf_loop iterations covers no frame with fewer.
+    if (o.callbackDepth > c.callbackDepth) return false;
     // clean_func_state: the registers live before the frame's instruction (compute_live_registers)
     // — the current one for the innermost frame, the call it made for the others.
     const at = fi === old.frames.length - 1 ? pc : (old.frames[fi + 1] as FuncState).callsite;
