@@ -362,6 +362,7 @@ function step(env: VerifierEnv, st: VState, insn: Insn, pc: number, pending: Pen
         STORED.assign(value),
         undefined,
         false,
+        insn.src,
       );
       if (zero) markPrecise(env.insns, st, 1 << insn.src);
       return pc + 1;
