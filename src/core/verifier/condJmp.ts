@@ -7,7 +7,10 @@ import type { Insn } from '../vm/isa';
 import { fail } from './env';
 import { readReg } from './aluOp';
 import type { Reg } from './regState';
-import { markKnownP, markUnknown, Reg as RegClass } from './regState';
+import { ADD_CONST32, addConst, baseId, markKnownP, markUnknown, Reg as RegClass } from './regState';
+import { minMaxAdd32, minMaxAdd64 } from './scalarAlu';
+import { regBoundsSync, zext32To64 } from './regBounds';
+import { tnumAdd } from './tnum';
 import type { FuncState, StackSlot, VState } from './state';
 import { collectLinkedRegs, linkedReg } from './jmpHistory';
 import { mayPointToSpinLock } from './spinLock';
@@ -15,9 +18,13 @@ import { isBranchTaken, rev } from './branchTaken';
 import { setMinMax } from './regRefine';
 import { matchPktPointers } from './pktPointers';
 
+/** The constant difference of two linked scalars (sync_linked_regs' fake_reg), scratch. */
+const DELTA = new RegClass();
+
 /**
  * sync_linked_regs: the scalars collect_linked_regs found (`linked`, jmpHistory.ts linkedReg codes)
- * that still share the compared register's id take its refined value; `self` is its own code.
+ * that still share the compared register's id take its refined value, shifted by the constant
+ * between them when either is its copies plus a constant (BPF_ADD_CONST); `self` is its own code.
  */
 function syncLinked(st: VState, known: Reg, self: number, linked: readonly number[]): void {
   if (known.type !== 'scalar' || !known.id) return;
@@ -27,8 +34,25 @@ function syncLinked(st: VState, known: Reg, self: number, linked: readonly numbe
     const n = code & 63;
     const isReg = (code & 64) !== 0;
     const r = isReg ? f.peekReg(n) : (f.stack[n] as StackSlot).spilled;
-    if (r.type !== 'scalar' || r.id !== known.id) continue;
-    (isReg ? f.reg(n) : f.slot(n).spilled).assign(known);
+    if (r.type !== 'scalar' || baseId(r.id) !== baseId(known.id)) continue;
+    const reg = isReg ? f.reg(n) : f.slot(n).spilled;
+    if ((!addConst(reg.id) && !addConst(known.id)) || reg.off === known.off) {
+      reg.assign(known);
+      continue;
+    }
+    // reg = known + (reg.off - known.off), keeping reg's own id and off.
+    const { off, id } = reg;
+    const d = reg.off - known.off;
+    markUnknown(DELTA);
+    markKnownP(DELTA, d < 0 ? -1 : 0, d | 0);
+    reg.assign(known);
+    reg.off = off;
+    reg.id = id;
+    minMaxAdd32(reg, DELTA);
+    minMaxAdd64(reg, DELTA);
+    reg.varOff = tnumAdd(reg.varOff, DELTA.varOff);
+    if (addConst(known.id) === ADD_CONST32) zext32To64(reg);
+    regBoundsSync(reg);
   }
 }
 

@@ -4,6 +4,7 @@ import * as I from '../vm/isa';
 import type { Insn } from '../vm/isa';
 import { toS64 } from './pair64';
 import type { Reg } from './regState';
+import { baseId } from './regState';
 import { tnumIsConst } from './tnum';
 import type { FuncState, StackSlot, VState } from './state';
 import { BPF_REG_SIZE, STACK_SPILL } from './state';
@@ -78,10 +79,10 @@ export function collectLinkedRegs(st: VState, insn: Insn, pc: number, live: Uint
   const f = st.cur;
   if (insn.op & I.BPF_X) {
     const src = f.peekReg(insn.src);
-    if (src.type === 'scalar' && src.id) collect(st, src.id, pc, live, out);
+    if (src.type === 'scalar' && src.id) collect(st, baseId(src.id), pc, live, out);
   }
   const dst = f.peekReg(insn.dst);
-  if (dst.type === 'scalar' && dst.id) collect(st, dst.id, pc, live, out);
+  if (dst.type === 'scalar' && dst.id) collect(st, baseId(dst.id), pc, live, out);
   return out;
 }
 
@@ -94,13 +95,17 @@ function collect(st: VState, id: number, pc: number, live: Uint16Array, out: num
     for (let r = 0; r < 10; r++) {
       if (!(mask & (1 << r))) continue;
       const reg = f.peekReg(r);
-      if (reg.type !== 'scalar' || reg.id !== id) continue;
+      if (reg.type !== 'scalar' || baseId(reg.id) !== id) continue;
       if (out.length < LINKED_REGS_MAX) out.push(linkedReg(fi, true, r));
       else f.reg(r).id = 0;
     }
     for (let spi = 0; spi < f.stack.length; spi++) {
       const s = f.stack[spi] as StackSlot;
-      if (s.types[BPF_REG_SIZE - 1] !== STACK_SPILL || s.spilled.type !== 'scalar' || s.spilled.id !== id)
+      if (
+        s.types[BPF_REG_SIZE - 1] !== STACK_SPILL ||
+        s.spilled.type !== 'scalar' ||
+        baseId(s.spilled.id) !== id
+      )
         continue;
       if (out.length < LINKED_REGS_MAX) out.push(linkedReg(fi, false, spi));
       else f.slot(spi).spilled.id = 0;

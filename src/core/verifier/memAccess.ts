@@ -5,6 +5,8 @@ import { NF_CONN_6_18 } from '../xdp/nfConn';
 import { fail, regTypeStr } from './env';
 import type { VerifierEnv } from './env';
 import {
+  addConst,
+  assignScalarIdBeforeMov,
   Reg,
   isNullReg,
   markConstZero,
@@ -205,9 +207,11 @@ function stackWrite(
   if (value && o % BPF_REG_SIZE === 0 && value.type === 'scalar') {
     const fits = regWidth(value) <= size * 8;
     // assign_scalar_id_before_mov: the spill and the register share an id (sync_linked_regs).
-    if (fits && !value.id && !tnumIsConst(value.varOff)) {
-      value.id = ++env.idGen;
-      if (srcRegno >= 0) st.cur.reg(srcRegno).id = value.id;
+    if (fits) {
+      const src = srcRegno >= 0 ? st.cur.reg(srcRegno) : value;
+      assignScalarIdBeforeMov(env, src);
+      value.id = src.id;
+      value.off = src.off;
     }
     saveSpill(value);
     if (!fits) s.spilled.id = 0;
@@ -272,9 +276,9 @@ function stackRead(
     const spi = Math.floor(slot / BPF_REG_SIZE);
     // assign_scalar_id_before_mov on a fill: the slot's scalar gets an id the register shares.
     const idOnFill = (): void => {
-      if (sp.type !== 'scalar' || sp.id || tnumIsConst(sp.varOff)) return;
+      if (sp.type !== 'scalar' || (sp.id && !addConst(sp.id)) || (!sp.id && tnumIsConst(sp.varOff))) return;
       sp = f.slot(spi).spilled;
-      sp.id = ++env.idGen;
+      assignScalarIdBeforeMov(env, sp);
     };
     if (size !== BPF_REG_SIZE || spillSize !== BPF_REG_SIZE) {
       if (sp.type !== 'scalar') fail('invalid size of register fill');

@@ -3,7 +3,7 @@
 // containment test used for pruning (states_equal → regsafe/stacksafe, range_within/tnum_in).
 import type { HistEntry } from './precision';
 import type { ActiveLock } from './spinLock';
-import { markNotInit, markUnknown, Reg } from './regState';
+import { addConst, markNotInit, markUnknown, Reg } from './regState';
 import { sle, ule } from './pair64';
 import { tnumIn } from './tnum';
 
@@ -326,6 +326,9 @@ function regsafe(old: Reg, cur: Reg, ids: IdMap, exact: boolean, within = false)
       // NOT_EXACT: an imprecise scalar did not matter; RANGE_WITHIN (a loop whose read and precision
       // marks are not final yet) compares it as a precise one.
       if (!old.precise && !within) return true;
+      // Linked as copies plus a constant (BPF_ADD_CONST): the same kind of link, the same constant.
+      if (addConst(old.id) !== addConst(cur.id)) return false;
+      if (addConst(old.id) && old.off !== cur.off) return false;
       return scalarWithin(old, cur) && ids.scalarOk(old.id, cur.id);
     case 'pkt':
     case 'pkt_meta':
