@@ -117,13 +117,31 @@ function walk(
 ): DoCheckResult {
   const { insns, cfg } = env;
   const loops = new Loops(env);
-  const done = (c: Checkpoint): void => loops.exit(c);
+  // peak_states: explored states + evicted ones still referenced (free_list) + SCC backedges,
+  // measured where 6.18's update_peak_states is called.
+  let kept = 0;
+  let freeList = 0;
+  let peak = 0;
+  const bump = (): void => {
+    const n = kept + freeList + loops.backedges;
+    if (n > peak) peak = n;
+  };
+  // maybe_free_verifier_state: an evicted state goes once its paths are done and its loop is.
+  const maybeFree = (c: Checkpoint): void => {
+    if (c.evicted === 1 && !c.branches && !loops.incomplete(c)) {
+      c.evicted = 2;
+      freeList--;
+    }
+  };
+  const done = (c: Checkpoint): void => {
+    loops.exit(c);
+    bump();
+    maybeFree(c);
+  };
   const visited = new Map<number, Checkpoint[]>();
   const pending: Pending[] = [];
   let processed = already;
   let states = 0;
-  let kept = 0;
-  let peak = 0;
   // env->jmps_processed and the counts at the last kept state carry over to global sub-programs.
   const counts = env.counts;
   let st: VState;
@@ -166,6 +184,7 @@ function walk(
                 cp.hit++;
                 propagatePrecision(env.insns, cp.state, st);
                 loops.addBackedge(cp, st);
+                bump();
                 pruned = true;
                 break;
               }
@@ -186,7 +205,10 @@ function walk(
               if (statesEqual(cp.state, st, cfg.live, pc, false, loop)) {
                 cp.hit++;
                 propagatePrecision(env.insns, cp.state, st);
-                if (loop) loops.addBackedge(cp, st);
+                if (loop) {
+                  loops.addBackedge(cp, st);
+                  bump();
+                }
                 pruned = true;
                 break;
               }
@@ -198,6 +220,9 @@ function walk(
             if (addNew && ++cp.miss > cp.hit * n + n) {
               list.splice(k, 1);
               kept--;
+              cp.evicted = 1;
+              freeList++;
+              maybeFree(cp);
             }
           }
           if (pruned) {
@@ -220,6 +245,7 @@ function walk(
               hit: 0,
               miss: 0,
               sig: undefined,
+              evicted: 0,
             };
             list.push(cp);
             visited.set(pc, list);
@@ -229,7 +255,8 @@ function walk(
             st.jmpHistoryCnt = 0;
             st.hist = undefined;
             states++;
-            if (++kept + loops.backedges > peak) peak = kept + loops.backedges;
+            kept++;
+            bump();
           }
         }
         const insn = insns[pc] as Insn;

@@ -236,6 +236,8 @@ export interface Checkpoint {
   miss: number;
   /** loopSignature of the state (states_maybe_looping), computed when first needed. */
   sig: string | undefined;
+  /** Evicted from its list but still alive (the kernel's free_list): 1; freed: 2; else 0. */
+  evicted: number;
 }
 
 /** range_within + tnum_in: every value `cur` may hold, `old` may hold too. */
