@@ -85,7 +85,7 @@ export interface JmpOutcome {
   pred: number;
   other?: VState;
   /** The linked scalars of an undecided jump when more than one (a jump history entry). */
-  linked?: number[];
+  linked?: readonly number[];
 }
 
 /** The immediate operand and the copies each branch refines (scratch: no allocation per jump). */

@@ -74,17 +74,21 @@ export const linkedReg = (frame: number, isReg: boolean, n: number): number =>
  * is a jump history entry whose registers backtracking marks together (bt_sync_linked_regs). `live`
  * is the registers live before each instruction.
  */
-export function collectLinkedRegs(st: VState, insn: Insn, pc: number, live: Uint16Array): number[] {
-  const out: number[] = [];
+export function collectLinkedRegs(st: VState, insn: Insn, pc: number, live: Uint16Array): readonly number[] {
   const f = st.cur;
-  if (insn.op & I.BPF_X) {
-    const src = f.peekReg(insn.src);
-    if (src.type === 'scalar' && src.id) collect(st, baseId(src.id), pc, live, out);
-  }
+  const src = insn.op & I.BPF_X ? f.peekReg(insn.src) : undefined;
+  const srcId = src && src.type === 'scalar' ? src.id : 0;
+  const d = f.peekReg(insn.dst);
+  if (!srcId && !(d.type === 'scalar' && d.id)) return NONE;
+  const out: number[] = [];
+  if (srcId) collect(st, baseId(srcId), pc, live, out);
+  // Re-read: the source's collection may have dropped the destination's id.
   const dst = f.peekReg(insn.dst);
   if (dst.type === 'scalar' && dst.id) collect(st, baseId(dst.id), pc, live, out);
   return out;
 }
+
+const NONE: readonly number[] = Object.freeze([]);
 
 /** collect_linked_regs for `id` (__collect_linked_regs: beyond the limit the id is dropped). */
 function collect(st: VState, id: number, pc: number, live: Uint16Array, out: number[]): void {

@@ -76,7 +76,7 @@ function backtrack(insn: Insn, e: HistEntry, w: Want, wants: readonly Want[]): b
   const spi = (e.spi - 1) % SLOTS_PER_FRAME;
   if (e.spi && !slots) return false;
   const bit = (r: number): number => 1 << r;
-  syncLinked(e.linked, wants);
+  if (e.linked) syncLinked(e.linked, wants);
   if (cls === I.BPF_ALU || cls === I.BPF_ALU64) {
     if (!(w.regs & bit(insn.dst))) return true;
     const op = insn.op & 0xf0;
@@ -121,7 +121,7 @@ function backtrack(insn: Insn, e: HistEntry, w: Want, wants: readonly Want[]): b
     if (!(e.flags & SRC_REG_STACK)) w.regs |= bit(insn.src);
     if (!(e.flags & DST_REG_STACK)) w.regs |= bit(insn.dst);
   }
-  syncLinked(e.linked, wants);
+  if (e.linked) syncLinked(e.linked, wants);
   return true;
 }
 

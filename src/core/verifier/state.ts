@@ -3,7 +3,7 @@
 // containment test used for pruning (states_equal → regsafe/stacksafe, range_within/tnum_in).
 import type { HistEntry } from './precision';
 import type { ActiveLock } from './spinLock';
-import { addConst, markNotInit, markUnknown, Reg } from './regState';
+import { ADD_CONST32, addConst, markNotInit, markUnknown, Reg } from './regState';
 import { sle, ule } from './pair64';
 import { tnumIn } from './tnum';
 
@@ -329,8 +329,7 @@ function regsafe(old: Reg, cur: Reg, ids: IdMap, exact: boolean, within = false)
       // marks are not final yet) compares it as a precise one.
       if (!old.precise && !within) return true;
       // Linked as copies plus a constant (BPF_ADD_CONST): the same kind of link, the same constant.
-      if (addConst(old.id) !== addConst(cur.id)) return false;
-      if (addConst(old.id) && old.off !== cur.off) return false;
+      if ((old.id >= ADD_CONST32 || cur.id >= ADD_CONST32) && !sameAddConst(old, cur)) return false;
       return scalarWithin(old, cur) && ids.scalarOk(old.id, cur.id);
     case 'pkt':
     case 'pkt_meta':
@@ -357,6 +356,10 @@ function regsafe(old: Reg, cur: Reg, ids: IdMap, exact: boolean, within = false)
       );
   }
 }
+
+/** regsafe's BPF_ADD_CONST test: the same kind of link and, if any, the same constant. */
+const sameAddConst = (old: Reg, cur: Reg): boolean =>
+  addConst(old.id) === addConst(cur.id) && (!addConst(old.id) || old.off === cur.off);
 
 export function sameBounds(a: Reg, b: Reg): boolean {
   const x = a.varOff;
