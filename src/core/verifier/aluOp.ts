@@ -5,7 +5,21 @@ import type { Insn } from '../vm/isa';
 import { fail, regTypeStr } from './env';
 import type { VerifierEnv } from './env';
 import { BPF_MAX_VAR_OFF } from './memAccess';
-import { mark32Unbounded, mark64Unbounded, markKnownP, markUnknown, Reg, regWidth } from './regState';
+import {
+  ADD_CONST32,
+  ADD_CONST64,
+  addConst,
+  assignScalarIdBeforeMov,
+  baseId,
+  constValue,
+  isConst,
+  mark32Unbounded,
+  mark64Unbounded,
+  markKnownP,
+  markUnknown,
+  Reg,
+  regWidth,
+} from './regState';
 import {
   coerceRegToSize,
   coerceRegToSizeSx,
@@ -278,12 +292,12 @@ export function checkAluOp(env: VerifierEnv, st: VState, insn: Insn): void {
       const d = writeReg(st, insn.dst);
       if (alu64) {
         if (insn.off === 0) {
-          if (s.type === 'scalar' && !s.id && !tnumIsConst(s.varOff)) s.id = ++env.idGen;
+          assignScalarIdBeforeMov(env, s);
           d.assign(s);
         } else {
           if (s.type !== 'scalar') fail(`R${insn.src} sign-extension part of pointer`);
           const noSext = regWidth(s) < insn.off;
-          if (noSext && s.type === 'scalar' && !s.id && !tnumIsConst(s.varOff)) s.id = ++env.idGen;
+          if (noSext) assignScalarIdBeforeMov(env, s);
           d.assign(s);
           if (!noSext) d.id = 0;
           coerceRegToSizeSx(d, insn.off / 8);
@@ -297,13 +311,13 @@ export function checkAluOp(env: VerifierEnv, st: VState, insn: Insn): void {
         }
         if (insn.off === 0) {
           const fits = regWidth(s) <= 32;
-          if (fits && !s.id && !tnumIsConst(s.varOff)) s.id = ++env.idGen;
+          if (fits) assignScalarIdBeforeMov(env, s);
           d.assign(s);
           if (!fits) d.id = 0;
           zext32To64(d);
         } else {
           const noSext = regWidth(s) < insn.off;
-          if (noSext && !s.id && !tnumIsConst(s.varOff)) s.id = ++env.idGen;
+          if (noSext) assignScalarIdBeforeMov(env, s);
           d.assign(s);
           if (!noSext) d.id = 0;
           coerceSubregToSizeSx(d, insn.off / 8);
@@ -357,8 +371,44 @@ export function checkAluOp(env: VerifierEnv, st: VState, insn: Insn): void {
     SRC_COPY.assign(src);
     src = SRC_COPY;
   }
+  const dstUmaxBeyond32 = dst.umaxH !== 0;
   adjustScalarMinMaxVals(op, !alu64, dst, src);
-  // adjust_reg_min_max_vals: the result is a new value, no longer linked to its copies.
-  dst.id = 0;
+  linkConstDelta(dst, src, op, !alu64, dstUmaxBeyond32, srcX && insn.src === insn.dst);
   if (st.cur.peekReg(insn.dst) !== dst) throw new Error('register aliasing');
+}
+
+/**
+ * adjust_reg_min_max_vals after the arithmetic: `rX += K` / `rX -= K` (64 or 32 bits) of a linked
+ * scalar keeps the link as its copies plus K (BPF_ADD_CONST64/32 and `off`), once; any other result is
+ * a new value, no longer linked (the id is dropped). `beyond32`: dst's umax before the op exceeded
+ * U32_MAX (no 32-bit link then).
+ */
+function linkConstDelta(
+  dst: Reg,
+  src: Reg,
+  op: number,
+  alu32: boolean,
+  beyond32: boolean,
+  self: boolean,
+): void {
+  if ((op !== I.ALU_ADD && op !== I.ALU_SUB) || !dst.id || !isConst(src, alu32) || self) {
+    dst.id = 0;
+    return;
+  }
+  const val = constValue(src, alu32);
+  const clear = (): void => {
+    dst.off = 0;
+    dst.id = 0;
+  };
+  if (!alu32 && (BigInt.asIntN(64, val) < -0x80000000n || BigInt.asIntN(64, val) > 0x7fffffffn))
+    return clear();
+  if (alu32 && beyond32) return clear();
+  let off = Number(BigInt.asIntN(32, val));
+  if (op === I.ALU_SUB) {
+    if (off === -0x80000000) return clear();
+    off = -off;
+  }
+  if (addConst(dst.id)) return clear();
+  dst.id = baseId(dst.id) + (alu32 ? ADD_CONST32 : ADD_CONST64);
+  dst.off = off;
 }

@@ -134,7 +134,7 @@ export function callbackState(
     f.reg(4).assign(args[3] as Reg);
   }
   s.frames.push(f);
-  s.hist = { pc: CALLBACK_ENTRY, spi: 0, prev: s.hist };
+  s.hist = { pc: CALLBACK_ENTRY, spi: 0, flags: 0, linked: undefined, prev: s.hist };
   s.callbackUnrollDepth++;
   if (st.parent) st.parent.branches++;
   return { st: s, pc: target };

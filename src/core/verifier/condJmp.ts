@@ -7,21 +7,53 @@ import type { Insn } from '../vm/isa';
 import { fail } from './env';
 import { readReg } from './aluOp';
 import type { Reg } from './regState';
-import { markKnownP, markUnknown, Reg as RegClass } from './regState';
-import type { VState } from './state';
+import { ADD_CONST32, addConst, baseId, markKnownP, markUnknown, Reg as RegClass } from './regState';
+import { minMaxAdd32, minMaxAdd64 } from './scalarAlu';
+import { regBoundsSync, zext32To64 } from './regBounds';
+import { tnumAdd } from './tnum';
+import type { FuncState, StackSlot, VState } from './state';
+import { collectLinkedRegs, linkedReg } from './jmpHistory';
 import { mayPointToSpinLock } from './spinLock';
 import { isBranchTaken, rev } from './branchTaken';
 import { setMinMax } from './regRefine';
 import { matchPktPointers } from './pktPointers';
 
-/** sync_linked_regs: every scalar with the same id takes the refined value. */
-function syncLinked(st: VState, known: Reg): void {
+/** The constant difference of two linked scalars (sync_linked_regs' fake_reg), scratch. */
+const DELTA = new RegClass();
+
+/**
+ * sync_linked_regs: the scalars collect_linked_regs found (`linked`, jmpHistory.ts linkedReg codes)
+ * that still share the compared register's id take its refined value, shifted by the constant
+ * between them when either is its copies plus a constant (BPF_ADD_CONST); `self` is its own code.
+ */
+function syncLinked(st: VState, known: Reg, self: number, linked: readonly number[]): void {
   if (known.type !== 'scalar' || !known.id) return;
-  const id = known.id;
-  st.forEachRegWhere(
-    (r) => r !== known && r.type === 'scalar' && r.id === id,
-    (r) => r.assign(known),
-  );
+  for (const code of linked) {
+    if (code === self) continue;
+    const f = st.frames[code >> 7] as FuncState;
+    const n = code & 63;
+    const isReg = (code & 64) !== 0;
+    const r = isReg ? f.peekReg(n) : (f.stack[n] as StackSlot).spilled;
+    if (r.type !== 'scalar' || baseId(r.id) !== baseId(known.id)) continue;
+    const reg = isReg ? f.reg(n) : f.slot(n).spilled;
+    if ((!addConst(reg.id) && !addConst(known.id)) || reg.off === known.off) {
+      reg.assign(known);
+      continue;
+    }
+    // reg = known + (reg.off - known.off), keeping reg's own id and off.
+    const { off, id } = reg;
+    const d = reg.off - known.off;
+    markUnknown(DELTA);
+    markKnownP(DELTA, d < 0 ? -1 : 0, d | 0);
+    reg.assign(known);
+    reg.off = off;
+    reg.id = id;
+    minMaxAdd32(reg, DELTA);
+    minMaxAdd64(reg, DELTA);
+    reg.varOff = tnumAdd(reg.varOff, DELTA.varOff);
+    if (addConst(known.id) === ADD_CONST32) zext32To64(reg);
+    regBoundsSync(reg);
+  }
 }
 
 /** mark_ptr_or_null_regs */
@@ -52,6 +84,8 @@ export interface JmpOutcome {
   /** 1: only the jump, 0: only the fall-through, -1: both (other is the taken branch). */
   pred: number;
   other?: VState;
+  /** The linked scalars of an undecided jump when more than one (a jump history entry). */
+  linked?: readonly number[];
 }
 
 /** The immediate operand and the copies each branch refines (scratch: no allocation per jump). */
@@ -62,7 +96,7 @@ const ONLY_JUMP: JmpOutcome = Object.freeze({ pred: 1 });
 const ONLY_FALL: JmpOutcome = Object.freeze({ pred: 0 });
 
 /** check_cond_jmp_op: refines `st` as the fall-through; returns the taken branch's state. */
-export function checkCondJmp(st: VState, insn: Insn, pc: number): JmpOutcome {
+export function checkCondJmp(st: VState, insn: Insn, pc: number, live: Uint16Array): JmpOutcome {
   const op = insn.op & 0xf0;
   const is32 = (insn.op & 7) === I.BPF_JMP32;
   if (op > I.JMP_JSLE) fail(`invalid BPF_JMP/JMP32 opcode ${op.toString(16)}`);
@@ -77,9 +111,10 @@ export function checkCondJmp(st: VState, insn: Insn, pc: number): JmpOutcome {
     markKnownP(src, is32 || insn.imm >= 0 ? 0 : -1, insn.imm | 0);
   }
   let dst = readReg(st, insn.dst);
-  void pc;
   const pred = isBranchTaken(dst, src, op, is32);
   if (pred >= 0) return pred ? ONLY_JUMP : ONLY_FALL;
+  // Before the other branch is made, so that both share the entry (and the ids it dropped).
+  const linked = collectLinkedRegs(st, insn, pc, live);
   const other = st.clone();
   // The copy shares the registers: each side takes its own before refining it (FuncState.reg).
   const srcX = (insn.op & I.BPF_X) !== 0;
@@ -94,13 +129,14 @@ export function checkCondJmp(st: VState, insn: Insn, pc: number): JmpOutcome {
   }
   setMinMax(oDst, oSrc, op, is32);
   setMinMax(dst, fSrc, rev(op), is32);
+  const top = st.frames.length - 1;
   if (srcX && src.type === 'scalar' && src.id) {
-    syncLinked(st, src);
-    syncLinked(other, oSrc);
+    syncLinked(st, src, linkedReg(top, true, insn.src), linked);
+    syncLinked(other, oSrc, linkedReg(top, true, insn.src), linked);
   }
   if (dst.type === 'scalar' && dst.id) {
-    syncLinked(st, dst);
-    syncLinked(other, oDst);
+    syncLinked(st, dst, linkedReg(top, true, insn.dst), linked);
+    syncLinked(other, oDst, linkedReg(top, true, insn.dst), linked);
   }
   if (!is32 && !srcX && insn.imm === 0 && (op === I.JMP_JEQ || op === I.JMP_JNE) && dst.maybeNull) {
     const id = dst.id;
@@ -109,5 +145,5 @@ export function checkCondJmp(st: VState, insn: Insn, pc: number): JmpOutcome {
   } else {
     matchPktPointers(insn, dst, src, st, other);
   }
-  return { pred: -1, other };
+  return linked.length > 1 ? { pred: -1, other, linked } : { pred: -1, other };
 }

@@ -25,10 +25,18 @@ import { tnumIsConst } from './tnum';
 import type { Checkpoint, PathStep } from './state';
 import { cleanVerifierState, FuncState, sameCallsites, statesEqual, VState } from './state';
 import { StackLiveness, withStackLiveness } from './liveness';
-import { markAllScalarsImprecise, markPrecise, propagatePrecision, SLOTS_PER_FRAME } from './precision';
+import type { HistEntry } from './precision';
+import {
+  DST_REG_STACK,
+  markAllScalarsImprecise,
+  markPrecise,
+  propagatePrecision,
+  SLOTS_PER_FRAME,
+  SRC_REG_STACK,
+} from './precision';
 import { checkCallWhileLocked } from './spinLock';
 import { checkExit, checkFuncCall } from './funcCall';
-import { linkedRegsEntry, MAX_JMP_HISTORY, stackAccessEntry } from './jmpHistory';
+import { MAX_JMP_HISTORY, stackAccessEntry } from './jmpHistory';
 import { loopSignature, Loops } from './sccLoops';
 
 export interface DoCheckResult {
@@ -109,13 +117,31 @@ function walk(
 ): DoCheckResult {
   const { insns, cfg } = env;
   const loops = new Loops(env);
-  const done = (c: Checkpoint): void => loops.exit(c);
+  // peak_states: explored states + evicted ones still referenced (free_list) + SCC backedges,
+  // measured where 6.18's update_peak_states is called.
+  let kept = 0;
+  let freeList = 0;
+  let peak = 0;
+  const bump = (): void => {
+    const n = kept + freeList + loops.backedges;
+    if (n > peak) peak = n;
+  };
+  // maybe_free_verifier_state: an evicted state goes once its paths are done and its loop is.
+  const maybeFree = (c: Checkpoint): void => {
+    if (c.evicted === 1 && !c.branches && !loops.incomplete(c)) {
+      c.evicted = 2;
+      freeList--;
+    }
+  };
+  const done = (c: Checkpoint): void => {
+    loops.exit(c);
+    bump();
+    maybeFree(c);
+  };
   const visited = new Map<number, Checkpoint[]>();
   const pending: Pending[] = [];
   let processed = already;
   let states = 0;
-  let kept = 0;
-  let peak = 0;
   // env->jmps_processed and the counts at the last kept state carry over to global sub-programs.
   const counts = env.counts;
   let st: VState;
@@ -158,6 +184,7 @@ function walk(
                 cp.hit++;
                 propagatePrecision(env.insns, cp.state, st);
                 loops.addBackedge(cp, st);
+                bump();
                 pruned = true;
                 break;
               }
@@ -178,7 +205,10 @@ function walk(
               if (statesEqual(cp.state, st, cfg.live, pc, false, loop)) {
                 cp.hit++;
                 propagatePrecision(env.insns, cp.state, st);
-                if (loop) loops.addBackedge(cp, st);
+                if (loop) {
+                  loops.addBackedge(cp, st);
+                  bump();
+                }
                 pruned = true;
                 break;
               }
@@ -190,6 +220,9 @@ function walk(
             if (addNew && ++cp.miss > cp.hit * n + n) {
               list.splice(k, 1);
               kept--;
+              cp.evicted = 1;
+              freeList++;
+              maybeFree(cp);
             }
           }
           if (pruned) {
@@ -212,6 +245,7 @@ function walk(
               hit: 0,
               miss: 0,
               sig: undefined,
+              evicted: 0,
             };
             list.push(cp);
             visited.set(pc, list);
@@ -221,17 +255,22 @@ function walk(
             st.jmpHistoryCnt = 0;
             st.hist = undefined;
             states++;
-            if (++kept + loops.backedges > peak) peak = kept + loops.backedges;
+            kept++;
+            bump();
           }
         }
         const insn = insns[pc] as Insn;
         const cls = insn.op & 7;
         if (cls === I.BPF_JMP || cls === I.BPF_JMP32) counts.jmps++;
-        const spi = stackSlotOf(st, insn);
-        // do_check's push_jmp_history at a jump point, or the stack access's own entry.
-        const entry = cfg.jmpPoints[pc] === 1 || stackAccessEntry(st, insn);
+        // do_check's push_jmp_history at a jump point, the stack access's own entry (a spill or a
+        // fill: backtracking follows its slot) or a conditional jump's on a stack pointer.
+        const spill = stackAccessEntry(st, insn);
+        const flags = stackRegFlags(st, insn);
+        const entry = cfg.jmpPoints[pc] === 1 || spill || flags !== 0;
         if (entry) st.jmpHistoryCnt++;
         linkedAt = entry ? -1 : pc;
+        // This instruction's history entry: the taken branch of a jump shares it.
+        curHist = { pc, spi: spill ? stackSlotOf(st, insn) : 0, flags, linked: undefined, prev: st.hist };
         live.resetWrites(st, pc);
         // A synchronous callback's exit goes back to its helper call (prepare_func_exit).
         const cbExit =
@@ -242,7 +281,7 @@ function walk(
           if (prev) widenImpreciseScalars(prev, st);
         }
         live.commitWrites(st);
-        st.hist = { pc, spi, prev: st.hist };
+        st.hist = curHist;
         if (next < 0) {
           pathDone(st.parent, done);
           live.update(st);
@@ -278,6 +317,23 @@ function stackSlotOf(st: VState, insn: Insn): number {
 
 /** The jump not yet in the history whose linked registers may add its entry (check_cond_jmp_op). */
 let linkedAt = -1;
+/** The history entry of the instruction being checked (step's taken branch shares it). */
+let curHist: HistEntry = { pc: 0, spi: 0, flags: 0, linked: undefined, prev: undefined };
+
+/**
+ * check_cond_jmp_op's INSN_F_DST_REG_STACK / INSN_F_SRC_REG_STACK: a conditional jump comparing a
+ * stack pointer has a history entry, and backtracking does not ask that register for precision.
+ */
+function stackRegFlags(st: VState, insn: Insn): number {
+  const cls = insn.op & 7;
+  if (cls !== I.BPF_JMP && cls !== I.BPF_JMP32) return 0;
+  const op = insn.op & 0xf0;
+  if (op === I.JMP_JA || op === I.JMP_CALL || op === I.JMP_EXIT || insn.dst > 10) return 0;
+  let flags = st.cur.peekReg(insn.dst).type === 'stack' ? DST_REG_STACK : 0;
+  if (insn.op & I.BPF_X && insn.src <= 10 && st.cur.peekReg(insn.src).type === 'stack')
+    flags |= SRC_REG_STACK;
+  return flags;
+}
 
 /** A load's result and a store's value, copied into scratch registers (no allocation per insn). */
 const LOADED = new RegClass();
@@ -333,6 +389,7 @@ function step(env: VerifierEnv, st: VState, insn: Insn, pc: number, pending: Pen
         STORED.assign(value),
         undefined,
         false,
+        insn.src,
       );
       if (zero) markPrecise(env.insns, st, 1 << insn.src);
       return pc + 1;
@@ -392,13 +449,14 @@ function step(env: VerifierEnv, st: VState, insn: Insn, pc: number, pending: Pen
           fail('BPF_EXIT uses reserved fields');
         return checkExit(env, st);
       }
-      // collect_linked_regs before the branch splits: both branches share the entry.
-      const linked =
-        linkedAt === pc && (insn.op & 0xf0) !== I.JMP_JA && linkedRegsEntry(st, insn, pc, env.cfg.live);
-      const out = checkCondJmp(st, insn, pc);
-      if (linked && out.pred < 0) {
-        st.jmpHistoryCnt++;
-        (out.other as VState).jmpHistoryCnt++;
+      const out = checkCondJmp(st, insn, pc, env.cfg.live);
+      if (out.linked) {
+        // collect_linked_regs before the branch splits: both branches share the entry.
+        curHist.linked = out.linked;
+        if (linkedAt === pc) {
+          st.jmpHistoryCnt++;
+          (out.other as VState).jmpHistoryCnt++;
+        }
       }
       if (out.pred >= 0) {
         let mask = 0;
@@ -410,6 +468,7 @@ function step(env: VerifierEnv, st: VState, insn: Insn, pc: number, pending: Pen
       if (out.pred === 1) return target;
       if (out.pred === 0) return pc + 1;
       const other = out.other as VState;
+      other.hist = curHist;
       other.path = { insn: pc, taken: true, prev: st.path };
       st.path = { insn: pc, taken: false, prev: st.path };
       if (st.parent) st.parent.branches++;

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import * as A from '../vm/asm';
 import { widenImpreciseScalars } from './callbacks';
-import { linkedRegsEntry, stackAccessEntry } from './jmpHistory';
+import { collectLinkedRegs, linkedReg, stackAccessEntry } from './jmpHistory';
 import { markKnown, markRegKnown, markUnknown } from './regState';
 import { FuncState, STACK_MISC, STACK_SPILL, VState } from './state';
 
@@ -56,11 +56,25 @@ describe('jump history entries', () => {
     r1.id = 7;
     const live = new Uint16Array(4).fill(0x7ff);
     const jmp = A.jmpK(true, 0x20, 1, 3, 1);
-    assert.equal(linkedRegsEntry(st, jmp, 0, live), false);
+    assert.deepEqual(collectLinkedRegs(st, jmp, 0, live), [linkedReg(0, true, 1)]);
     st.cur.reg(4).assign(r1);
-    assert.equal(linkedRegsEntry(st, jmp, 0, live), true);
+    assert.deepEqual(collectLinkedRegs(st, jmp, 0, live), [linkedReg(0, true, 1), linkedReg(0, true, 4)]);
     live[0] = 0x7ff & ~(1 << 4);
-    assert.equal(linkedRegsEntry(st, jmp, 0, live), false, 'a dead copy does not count');
+    assert.equal(collectLinkedRegs(st, jmp, 0, live).length, 1, 'a dead copy does not count');
+  });
+
+  it('past six linked scalars the rest lose their id (__collect_linked_regs)', () => {
+    const st = state();
+    const live = new Uint16Array(4).fill(0x7ff);
+    for (let r = 0; r < 8; r++) {
+      markUnknown(st.cur.reg(r));
+      st.cur.reg(r).id = 9;
+    }
+    const linked = collectLinkedRegs(st, A.jmpK(true, 0x20, 1, 3, 1), 0, live);
+    assert.equal(linked.length, 6);
+    assert.equal(st.cur.peekReg(5).id, 9);
+    assert.equal(st.cur.peekReg(6).id, 0);
+    assert.equal(st.cur.peekReg(7).id, 0);
   });
 });
 

@@ -4,6 +4,7 @@ import * as I from '../vm/isa';
 import type { Insn } from '../vm/isa';
 import { toS64 } from './pair64';
 import type { Reg } from './regState';
+import { baseId } from './regState';
 import { tnumIsConst } from './tnum';
 import type { FuncState, StackSlot, VState } from './state';
 import { BPF_REG_SIZE, STACK_SPILL } from './state';
@@ -59,26 +60,38 @@ function spillOnlyZero(s: StackSlot, slot: number, size: number): boolean {
   return tnumIsConst(r.varOff) && r.varOff.vh === 0 && r.varOff.vl === 0;
 }
 
+/** LINKED_REGS_MAX: the registers one jump history entry can name; more lose their id. */
+export const LINKED_REGS_MAX = 6;
+
+/** A linked_reg entry as a number: frame << 7 | (a register ? 64 : a stack slot) | regno or spi. */
+export const linkedReg = (frame: number, isReg: boolean, n: number): number =>
+  (frame << 7) | (isReg ? 64 : 0) | n;
+
 /**
  * check_cond_jmp_op before an undecided branch: collect_linked_regs gathers the scalars (live
- * registers and spills, every frame) sharing an id with the compared ones; more than one is a
- * history entry. `live` is the registers live before each instruction.
+ * registers and spills, every frame) sharing an id with the compared ones, the source's first; past
+ * LINKED_REGS_MAX a scalar loses its id instead. sync_linked_regs refines only these, and more than one
+ * is a jump history entry whose registers backtracking marks together (bt_sync_linked_regs). `live`
+ * is the registers live before each instruction.
  */
-export function linkedRegsEntry(st: VState, insn: Insn, pc: number, live: Uint16Array): boolean {
+export function collectLinkedRegs(st: VState, insn: Insn, pc: number, live: Uint16Array): readonly number[] {
   const f = st.cur;
-  const src = f.peekReg(insn.src);
+  const src = insn.op & I.BPF_X ? f.peekReg(insn.src) : undefined;
+  const srcId = src && src.type === 'scalar' ? src.id : 0;
+  const d = f.peekReg(insn.dst);
+  if (!srcId && !(d.type === 'scalar' && d.id)) return NONE;
+  const out: number[] = [];
+  if (srcId) collect(st, baseId(srcId), pc, live, out);
+  // Re-read: the source's collection may have dropped the destination's id.
   const dst = f.peekReg(insn.dst);
-  const a = insn.op & I.BPF_X && src.type === 'scalar' ? src.id : 0;
-  const b = dst.type === 'scalar' ? dst.id : 0;
-  if (!a && !b) return false;
-  // Each compared register counts itself: two ids, or one id shared by the two, is enough.
-  if (a && b) return true;
-  return collect(st, a || b, pc, live) > 1;
+  if (dst.type === 'scalar' && dst.id) collect(st, baseId(dst.id), pc, live, out);
+  return out;
 }
 
-/** collect_linked_regs' count for `id`, stopping at 2. */
-function collect(st: VState, id: number, pc: number, live: Uint16Array): number {
-  let n = 0;
+const NONE: readonly number[] = Object.freeze([]);
+
+/** collect_linked_regs for `id` (__collect_linked_regs: beyond the limit the id is dropped). */
+function collect(st: VState, id: number, pc: number, live: Uint16Array, out: number[]): void {
   for (let fi = st.frames.length - 1; fi >= 0; fi--) {
     const f = st.frames[fi] as FuncState;
     const at = fi === st.frames.length - 1 ? pc : (st.frames[fi + 1] as FuncState).callsite;
@@ -86,16 +99,20 @@ function collect(st: VState, id: number, pc: number, live: Uint16Array): number 
     for (let r = 0; r < 10; r++) {
       if (!(mask & (1 << r))) continue;
       const reg = f.peekReg(r);
-      if (reg.type === 'scalar' && reg.id === id && ++n > 1) return n;
+      if (reg.type !== 'scalar' || baseId(reg.id) !== id) continue;
+      if (out.length < LINKED_REGS_MAX) out.push(linkedReg(fi, true, r));
+      else f.reg(r).id = 0;
     }
-    for (const s of f.stack)
+    for (let spi = 0; spi < f.stack.length; spi++) {
+      const s = f.stack[spi] as StackSlot;
       if (
-        s.types[BPF_REG_SIZE - 1] === STACK_SPILL &&
-        s.spilled.type === 'scalar' &&
-        s.spilled.id === id &&
-        ++n > 1
+        s.types[BPF_REG_SIZE - 1] !== STACK_SPILL ||
+        s.spilled.type !== 'scalar' ||
+        baseId(s.spilled.id) !== id
       )
-        return n;
+        continue;
+      if (out.length < LINKED_REGS_MAX) out.push(linkedReg(fi, false, spi));
+      else f.slot(spi).spilled.id = 0;
+    }
   }
-  return n;
 }

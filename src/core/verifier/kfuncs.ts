@@ -130,10 +130,13 @@ export function checkKfuncCall(env: VerifierEnv, st: VState, name: string, pc: n
       case 'out':
         if (reg.type === 'scalar')
           fail(`arg#${i} pointer type UNKNOWN  must point to scalar, or struct with scalar`);
+        // check_mem_reg: read, then written with anything (the kfunc may write any memory it gets).
+        checkHelperMem(st, regno, a.size, 'read', false, false);
         checkHelperMem(st, regno, a.size, 'write', false, false);
         break;
       case 'in':
         checkHelperMem(st, regno, a.size, 'read', false, false);
+        checkHelperMem(st, regno, a.size, 'write', false, false);
         break;
       case 'mem': {
         // check_kfunc_mem_size_reg: the size is the next argument, a known bound.
@@ -144,7 +147,9 @@ export function checkKfuncCall(env: VerifierEnv, st: VState, name: string, pc: n
           fail(`R${regno + 1} unbounded memory access, use 'var &= const' or 'if (var < const)'`);
         if (reg.type === 'scalar' && isNullReg(reg))
           fail(`arg#${i} pointer type STRUCT must point to scalar`);
+        // check_kfunc_mem_size_reg: BPF_READ, then BPF_WRITE (the bytes become MISC).
         checkHelperMem(st, regno, Number(sz.umax), 'read', sz.umin === 0n, true);
+        checkHelperMem(st, regno, Number(sz.umax), 'write', sz.umin === 0n, true);
         break;
       }
       case 'size':

@@ -5,6 +5,8 @@ import { NF_CONN_6_18 } from '../xdp/nfConn';
 import { fail, regTypeStr } from './env';
 import type { VerifierEnv } from './env';
 import {
+  addConst,
+  assignScalarIdBeforeMov,
   Reg,
   isNullReg,
   markConstZero,
@@ -157,12 +159,14 @@ const frameOf = (st: VState, reg: Reg): FuncState => st.frames[reg.frameno] as F
 
 /** check_stack_write_fixed_off / check_stack_write_var_off */
 function stackWrite(
+  env: VerifierEnv,
   st: VState,
   reg: Reg,
   off: number,
   size: number,
   value: Reg | undefined,
   imm: number | undefined,
+  srcRegno: number,
 ): boolean {
   const f = frameOf(st, reg);
   if (!tnumIsConst(reg.varOff)) {
@@ -201,8 +205,16 @@ function stackWrite(
     }
   };
   if (value && o % BPF_REG_SIZE === 0 && value.type === 'scalar') {
+    const fits = regWidth(value) <= size * 8;
+    // assign_scalar_id_before_mov: the spill and the register share an id (sync_linked_regs).
+    if (fits) {
+      const src = srcRegno >= 0 ? st.cur.reg(srcRegno) : value;
+      assignScalarIdBeforeMov(env, src);
+      value.id = src.id;
+      value.off = src.off;
+    }
     saveSpill(value);
-    if (regWidth(value) > size * 8) s.spilled.id = 0;
+    if (!fits) s.spilled.id = 0;
   } else if (!value && o % BPF_REG_SIZE === 0 && imm !== undefined) {
     const tmp = new Reg();
     markUnknown(tmp);
@@ -216,8 +228,10 @@ function stackWrite(
     saveSpill(value);
   } else {
     let type = STACK_MISC;
+    // A plain write into a spill scrubs the whole slot (scrub_spilled_slot): every byte but the
+    // invalid ones becomes MISC, a STACK_ZERO one too.
     if (s.types[BPF_REG_SIZE - 1] === STACK_SPILL)
-      for (let i = 0; i < BPF_REG_SIZE; i++) if (s.types[i] === STACK_SPILL) s.types[i] = STACK_MISC;
+      for (let i = 0; i < BPF_REG_SIZE; i++) if (s.types[i] !== STACK_INVALID) s.types[i] = STACK_MISC;
     s.spilled = NO_SPILL;
     if ((value && isNullReg(value)) || (!value && imm === 0)) type = STACK_ZERO;
     for (let i = 0; i < size; i++) s.types[(slot - i) % BPF_REG_SIZE] = type;
@@ -229,7 +243,14 @@ function stackWrite(
 }
 
 /** check_stack_read_fixed_off / check_stack_read_var_off */
-function stackRead(st: VState, reg: Reg, off: number, size: number, dst: Reg | undefined): void {
+function stackRead(
+  env: VerifierEnv,
+  st: VState,
+  reg: Reg,
+  off: number,
+  size: number,
+  dst: Reg | undefined,
+): void {
   const f = frameOf(st, reg);
   if (!tnumIsConst(reg.varOff)) {
     const lo = s64Num(reg.sminH, reg.sminL) + off;
@@ -251,13 +272,21 @@ function stackRead(st: VState, reg: Reg, off: number, size: number, dst: Reg | u
   if (s && s.types[BPF_REG_SIZE - 1] === STACK_SPILL) {
     let spillSize = 1;
     for (let i = BPF_REG_SIZE - 1; i > 0 && s.types[i - 1] === STACK_SPILL; i--) spillSize++;
-    const sp = s.spilled;
+    let sp = s.spilled;
+    const spi = Math.floor(slot / BPF_REG_SIZE);
+    // assign_scalar_id_before_mov on a fill: the slot's scalar gets an id the register shares.
+    const idOnFill = (): void => {
+      if (sp.type !== 'scalar' || (sp.id && !addConst(sp.id)) || (!sp.id && tnumIsConst(sp.varOff))) return;
+      sp = f.slot(spi).spilled;
+      assignScalarIdBeforeMov(env, sp);
+    };
     if (size !== BPF_REG_SIZE || spillSize !== BPF_REG_SIZE) {
       if (sp.type !== 'scalar') fail('invalid size of register fill');
       if (!dst) return;
       // bpf_stack_narrow_access_ok: the low bytes of the spill (little endian).
       const narrowOk = size <= spillSize && ((o % BPF_REG_SIZE) + BPF_REG_SIZE) % BPF_REG_SIZE === 0;
       if (narrowOk) {
+        if (size === 4 && spillSize === 4 && regWidth(sp) <= 32) idOnFill();
         dst.assign(sp);
         if (regWidth(sp) > size * 8) dst.id = 0;
       } else {
@@ -273,6 +302,7 @@ function stackRead(st: VState, reg: Reg, off: number, size: number, dst: Reg | u
         else markUnknown(dst);
       }
     } else if (dst) {
+      idOnFill();
       dst.assign(sp);
     }
     return;
@@ -302,6 +332,8 @@ export function checkMemAccess(
   value: Reg | undefined,
   imm: number | undefined,
   signExtend: boolean,
+  /** A store's source register (a spill gives it an id it shares with the slot). */
+  srcRegno = -1,
 ): boolean {
   const reg = st.cur.reg(regno);
   // check_ptr_alignment: only the stack is strict on this architecture.
@@ -359,8 +391,8 @@ export function checkMemAccess(
     }
   } else if (reg.type === 'stack') {
     stackBounds(reg, regno, o, size, t === 'read' ? ' read from' : ' write to');
-    if (t === 'read') stackRead(st, reg, o, size, dst);
-    else return stackWrite(st, reg, o, size, value, imm);
+    if (t === 'read') stackRead(env, st, reg, o, size, dst);
+    else return stackWrite(env, st, reg, o, size, value, imm, srcRegno);
   } else if (reg.isPkt()) {
     checkPacketAccess(reg, regno, o, size, false);
     if (dst) markUnknown(dst);
@@ -427,9 +459,11 @@ export function checkHelperMem(
           fail(`invalid read from stack R${regno} off ${minOff}+${o - minOff} size ${size}`);
         if (t === 'write') {
           checkNoDynptrWrite(f, o);
-          // Raw (uninit) memory: the helper writes it, the bytes become MISC.
+          // The helper or kfunc writes anything there (check_stack_range_initialized's clobber, or
+          // raw mode's byte stores): a spill is scrubbed (its other written bytes become MISC, the
+          // invalid ones stay so: scrub_spilled_slot), the byte becomes MISC.
           if (s.types[BPF_REG_SIZE - 1] === STACK_SPILL) {
-            s.types.fill(STACK_MISC);
+            for (let i = 0; i < BPF_REG_SIZE; i++) if (s.types[i] !== STACK_INVALID) s.types[i] = STACK_MISC;
             s.spilled = NO_SPILL;
           }
           s.types[slot % BPF_REG_SIZE] = STACK_MISC;

@@ -9,16 +9,24 @@ import type { Checkpoint, FuncState, StackSlot, VState } from './state';
 import { BPF_REG_SIZE, STACK_SPILL } from './state';
 
 /**
- * One executed instruction: pc and, for stack loads/stores at a fixed offset, the slot as
- * frame * SLOTS_PER_FRAME + spi + 1 (0: none). A pc of CALLBACK_ENTRY marks where a callback's
- * frame began (push_callback_call).
+ * One executed instruction: pc and, for a spill or a fill (the kernel's INSN_F_STACK_ACCESS), the
+ * slot as frame * SLOTS_PER_FRAME + spi + 1 (0: none). A pc of CALLBACK_ENTRY marks where a
+ * callback's frame began (push_callback_call).
  */
 export interface HistEntry {
   pc: number;
   spi: number;
+  /** A conditional jump's DST_REG_STACK / SRC_REG_STACK. */
+  flags: number;
+  /** An undecided jump's linked scalars (jmpHistory.ts linkedReg codes), when more than one. */
+  linked: readonly number[] | undefined;
   /** The instruction before (shared between the branches that follow it). */
   prev: HistEntry | undefined;
 }
+
+/** INSN_F_DST_REG_STACK / INSN_F_SRC_REG_STACK: the jump compared a stack pointer. */
+export const DST_REG_STACK = 1;
+export const SRC_REG_STACK = 2;
 
 export const CALLBACK_ENTRY = -1;
 /** MAX_BPF_STACK / BPF_REG_SIZE: the slot code of a stack access (insn_stack_access_flags). */
@@ -41,24 +49,41 @@ export function markAll(cp: Checkpoint | undefined): true {
   return true;
 }
 
+/** bt_sync_linked_regs: when one of the scalars a jump found linked is wanted, all of them are. */
+function syncLinked(linked: readonly number[] | undefined, wants: readonly Want[]): void {
+  if (!linked) return;
+  const wanted = (code: number): boolean => {
+    const w = wants[code >> 7];
+    if (!w) return false;
+    return code & 64 ? (w.regs & (1 << (code & 63))) !== 0 : w.slots.has(code & 63);
+  };
+  if (!linked.some(wanted)) return;
+  for (const code of linked) {
+    const w = wants[code >> 7];
+    if (!w) continue;
+    if (code & 64) w.regs |= 1 << (code & 63);
+    else w.slots.add(code & 63);
+  }
+}
+
 /** backtrack_insn: what `want` needed after `insn` needs before it; false when it cannot tell. */
 function backtrack(insn: Insn, e: HistEntry, w: Want, wants: readonly Want[]): boolean {
   const cls = insn.op & 7;
-  // The stack slot the instruction accessed, in whichever frame it is (a callback writes its
-  // caller's stack through the pointer it was given).
+  // The stack slot the instruction spilled to or filled from, in whichever frame it is (a callback
+  // writes its caller's stack through the pointer it was given).
   const frame = e.spi ? Math.floor((e.spi - 1) / SLOTS_PER_FRAME) : -1;
   const slots = frame >= 0 ? wants[frame]?.slots : undefined;
   const spi = (e.spi - 1) % SLOTS_PER_FRAME;
   if (e.spi && !slots) return false;
   const bit = (r: number): number => 1 << r;
+  if (e.linked) syncLinked(e.linked, wants);
   if (cls === I.BPF_ALU || cls === I.BPF_ALU64) {
     if (!(w.regs & bit(insn.dst))) return true;
     const op = insn.op & 0xf0;
     const x = (insn.op & I.BPF_X) !== 0 && op !== I.ALU_END && op !== I.ALU_NEG;
-    if (op === I.ALU_MOV) {
-      w.regs &= ~bit(insn.dst);
-      if (x) w.regs |= bit(insn.src);
-    } else if (x) w.regs |= bit(insn.src);
+    if (op === I.ALU_MOV) w.regs &= ~bit(insn.dst);
+    // The frame pointer is never a scalar to mark.
+    if (x && insn.src !== 10) w.regs |= bit(insn.src);
     return true;
   }
   if (cls === I.BPF_LDX) {
@@ -68,6 +93,8 @@ function backtrack(insn: Insn, e: HistEntry, w: Want, wants: readonly Want[]): b
     return true;
   }
   if (cls === I.BPF_STX || cls === I.BPF_ST) {
+    // A scalar used as the address: pointer subtraction (-ENOTSUPP, mark_all_scalars_precise).
+    if (w.regs & bit(insn.dst)) return false;
     if ((insn.op & 0xe0) === I.BPF_ATOMIC) return true;
     if (!slots || !slots.has(spi)) return true;
     slots.delete(spi);
@@ -85,6 +112,16 @@ function backtrack(insn: Insn, e: HistEntry, w: Want, wants: readonly Want[]): b
     return true;
   }
   if (isExit(insn)) return false;
+  if (
+    (insn.op & I.BPF_X) !== 0 &&
+    (insn.op & 0xf0) !== I.JMP_JA &&
+    w.regs & (bit(insn.dst) | bit(insn.src))
+  ) {
+    // dreg <cond> sreg: both need precision before the jump (a stack pointer compared is no scalar).
+    if (!(e.flags & SRC_REG_STACK)) w.regs |= bit(insn.src);
+    if (!(e.flags & DST_REG_STACK)) w.regs |= bit(insn.dst);
+  }
+  if (e.linked) syncLinked(e.linked, wants);
   return true;
 }
 

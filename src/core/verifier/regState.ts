@@ -6,7 +6,7 @@ import type { MapField } from './mapFields';
 // `umin`, `u32min` … give them as BigInts for cold code.
 import { P, fromBig, fls64, slt, toS64, toU64, ult } from './pair64';
 import type { Tnum } from './tnum';
-import { TNUM_UNKNOWN, Tnum as TnumClass } from './tnum';
+import { TNUM_UNKNOWN, Tnum as TnumClass, tnumIsConst } from './tnum';
 
 /** enum bpf_type_flag bits a PTR_TO_BTF_ID carries here (Reg.btfFlags). */
 export const MEM_ALLOC = 1;
@@ -322,6 +322,30 @@ export const isConst = (r: Reg, is32: boolean): boolean =>
   r.type === 'scalar' && (is32 ? r.varOff.ml === 0 : r.varOff.mh === 0 && r.varOff.ml === 0);
 export const constValue = (r: Reg, is32: boolean): bigint =>
   is32 ? BigInt(r.varOff.vl >>> 0) : r.varOff.value;
+/**
+ * BPF_ADD_CONST64 / BPF_ADD_CONST32 (6.18.y, "bpf: Support negative offsets, BPF_SUB, and alu32 for
+ * linked register tracking"): high bits of a scalar's id saying it is its linked copies plus `off`.
+ */
+export const ADD_CONST64 = 0x80000000;
+export const ADD_CONST32 = 0x40000000;
+/** id & ~BPF_ADD_CONST */
+export const baseId = (id: number): number => id & 0x3fffffff;
+/** id & BPF_ADD_CONST (0, ADD_CONST32, ADD_CONST64) */
+export const addConst = (id: number): number => id - baseId(id);
+
+/**
+ * assign_scalar_id_before_mov: a scalar about to be copied (a move, a spill, a fill) gets an id the
+ * copy shares; one that is its linked copies plus a constant loses that link first.
+ */
+export function assignScalarIdBeforeMov(env: { idGen: number }, r: Reg): void {
+  if (r.type !== 'scalar') return;
+  if (addConst(r.id)) {
+    r.id = 0;
+    r.off = 0;
+  }
+  if (!r.id && !tnumIsConst(r.varOff)) r.id = ++env.idGen;
+}
+
 /** register_is_null */
 export const isNullReg = (r: Reg): boolean =>
   r.type === 'scalar' && (r.varOff.vh | r.varOff.vl | r.varOff.mh | r.varOff.ml) === 0;

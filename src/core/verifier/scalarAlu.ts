@@ -55,7 +55,7 @@ function uUnbounded64(r: Reg): void {
 }
 
 /** scalar32_min_max_add */
-function minMaxAdd32(d: Reg, s: Reg): void {
+export function minMaxAdd32(d: Reg, s: Reg): void {
   const smin = d.smin32 + s.smin32;
   const smax = d.smax32 + s.smax32;
   if (s32Over(smin) || s32Over(smax)) {
@@ -77,7 +77,7 @@ function minMaxAdd32(d: Reg, s: Reg): void {
 }
 
 /** scalar_min_max_add */
-function minMaxAdd64(d: Reg, s: Reg): void {
+export function minMaxAdd64(d: Reg, s: Reg): void {
   const o1 = sAddOverflows(d.sminH, d.sminL, s.sminH, s.sminL);
   const sminH = P.hi;
   const sminL = P.lo;

@@ -3,7 +3,7 @@
 // containment test used for pruning (states_equal → regsafe/stacksafe, range_within/tnum_in).
 import type { HistEntry } from './precision';
 import type { ActiveLock } from './spinLock';
-import { markNotInit, markUnknown, Reg } from './regState';
+import { ADD_CONST32, addConst, markNotInit, markUnknown, Reg } from './regState';
 import { sle, ule } from './pair64';
 import { tnumIn } from './tnum';
 
@@ -236,6 +236,8 @@ export interface Checkpoint {
   miss: number;
   /** loopSignature of the state (states_maybe_looping), computed when first needed. */
   sig: string | undefined;
+  /** Evicted from its list but still alive (the kernel's free_list): 1; freed: 2; else 0. */
+  evicted: number;
 }
 
 /** range_within + tnum_in: every value `cur` may hold, `old` may hold too. */
@@ -326,6 +328,8 @@ function regsafe(old: Reg, cur: Reg, ids: IdMap, exact: boolean, within = false)
       // NOT_EXACT: an imprecise scalar did not matter; RANGE_WITHIN (a loop whose read and precision
       // marks are not final yet) compares it as a precise one.
       if (!old.precise && !within) return true;
+      // Linked as copies plus a constant (BPF_ADD_CONST): the same kind of link, the same constant.
+      if ((old.id >= ADD_CONST32 || cur.id >= ADD_CONST32) && !sameAddConst(old, cur)) return false;
       return scalarWithin(old, cur) && ids.scalarOk(old.id, cur.id);
     case 'pkt':
     case 'pkt_meta':
@@ -352,6 +356,10 @@ function regsafe(old: Reg, cur: Reg, ids: IdMap, exact: boolean, within = false)
       );
   }
 }
+
+/** regsafe's BPF_ADD_CONST test: the same kind of link and, if any, the same constant. */
+const sameAddConst = (old: Reg, cur: Reg): boolean =>
+  addConst(old.id) === addConst(cur.id) && (!addConst(old.id) || old.off === cur.off);
 
 export function sameBounds(a: Reg, b: Reg): boolean {
   const x = a.varOff;
@@ -446,6 +454,8 @@ export function statesEqual(
     const o = old.frames[fi] as FuncState;
     const c = cur.frames[fi] as FuncState;
     if (o.callsite !== c.callsite) return false;
+    // func_states_equal: a frame that scheduled more bpf_loop iterations covers no frame with fewer.
+    if (o.callbackDepth > c.callbackDepth) return false;
     // clean_func_state: the registers live before the frame's instruction (compute_live_registers)
     // — the current one for the innermost frame, the call it made for the others.
     const at = fi === old.frames.length - 1 ? pc : (old.frames[fi + 1] as FuncState).callsite;

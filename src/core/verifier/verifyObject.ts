@@ -80,6 +80,7 @@ export function verifyProgram(p: ProgramInput, opts: VerifyOptions & { gpl?: boo
     steps: BranchStep[],
     states?: number,
     withLine = true,
+    peak?: number,
   ): ProgramVerdict => {
     // check_cfg's refusals come before any walk: the kernel prints no source line for them.
     const src = withLine ? p.sourceOf(insn) : undefined;
@@ -88,6 +89,7 @@ export function verifyProgram(p: ProgramInput, opts: VerifyOptions & { gpl?: boo
       verdict: 'rejected',
       insnsProcessed: processed,
       ...(states !== undefined ? { statesExplored: states } : {}),
+      ...(peak !== undefined ? { peakStates: peak } : {}),
       error: {
         message,
         insn,
@@ -150,7 +152,7 @@ export function verifyProgram(p: ProgramInput, opts: VerifyOptions & { gpl?: boo
     });
   }
   steps.reverse();
-  return reject(res.error.lines.join('\n'), res.error.insn, res.processed, steps, res.states);
+  return reject(res.error.lines.join('\n'), res.error.insn, res.processed, steps, res.states, true, res.peak);
 }
 
 const JMP_OPS: Record<number, string> = {
