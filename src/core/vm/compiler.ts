@@ -8,7 +8,7 @@ import * as I from './isa';
 import type { Insn } from './isa';
 import { ADDR_BASE } from './memory';
 import { REGION_CTX } from './machine';
-import type { DirectHelperFn, HelperFn } from './machine';
+import type { DirectHelperFn, HelperFn, KfuncFn } from './machine';
 import { LoadError } from './vmFault';
 import { analyzeInit, defsUses, MAIN_ENTRY, SUB_ENTRY } from './initAnalysis';
 import { findLabels, hasLoop } from './blockLabels';
@@ -50,6 +50,12 @@ export interface CompileOptions {
    * (the instruction count is handed to it, not read back).
    */
   helperDirect?: (id: number) => DirectHelperFn | undefined;
+  /**
+   * The implementation of kfunc `id` (kfuncs.ts kfuncImpl): both the traced and untraced JS code
+   * call it directly (`K<id>`, one call site per kfunc, which V8 can inline, as the kernel's call
+   * goes straight to the kfunc's address); without one a call goes through Machine.kfunc.
+   */
+  kfuncImpl?: (id: number) => KfuncFn | undefined;
   /** Number of arguments of helper `id` (the uninitialised-read check reads r1..rN). Default 5. */
   helperArgs?: (id: number) => number;
   /** Validates a helper id at load time; returns an error message for unknown ids. */
@@ -193,7 +199,7 @@ export function generate(insns: readonly Insn[], opts: CompileOptions = {}): str
           out.push(
             i.imm === 0
               ? `${flush()} S.fault(${pc}, 'kfunc calls are not supported by the XDP Lab VM');`
-              : `${flush()} A[0] = r1h; A[1] = r1l; A[2] = r2h; A[3] = r2l; A[4] = r3h; A[5] = r3l; A[6] = r4h; A[7] = r4l; A[8] = r5h; A[9] = r5l; S.n = n; r0l = S.kfunc(${pc}, ${i.imm}); r0h = S.rh; n = S.n; ${setFlags([0], 1)} ${setFlags([1, 2, 3, 4, 5], 0)}`,
+              : `${flush()} A[0] = r1h; A[1] = r1l; A[2] = r2h; A[3] = r2l; A[4] = r3h; A[5] = r3l; A[6] = r4h; A[7] = r4l; A[8] = r5h; A[9] = r5l; S.n = n; r0l = ${opts.kfuncImpl?.(i.imm) !== undefined ? `K${i.imm}(S, ${pc})` : `S.kfunc(${pc}, ${i.imm})`}; r0h = S.rh; n = S.n; ${setFlags([0], 1)} ${setFlags([1, 2, 3, 4, 5], 0)}`,
           );
           k = 0;
           continue;
@@ -300,24 +306,30 @@ export function compile(insns: readonly Insn[], opts: CompileOptions = {}): Comp
   // Helpers called directly: one constant per id, so each call site is monomorphic.
   const ids = [...new Set([...body.matchAll(/\bH(\d+)\(S, /g)].map((m) => Number(m[1])))];
   const directIds = [...new Set([...body.matchAll(/\bD(\d+)\(S, /g)].map((m) => Number(m[1])))];
+  const kfuncIds = [...new Set([...body.matchAll(/\bK(\d+)\(S, /g)].map((m) => Number(m[1])))];
   const helpers = [
     ...ids.map((id) => `const H${id} = HT[${id}];`),
     ...directIds.map((id) => `const D${id} = DT[${id}];`),
+    ...kfuncIds.map((id) => `const K${id} = KT[${id}];`),
   ].join(' ');
   const table: (HelperFn | undefined)[] = [];
   for (const id of ids) table[id] = opts.helperImpl?.(id);
   const directs: (DirectHelperFn | undefined)[] = [];
   for (const id of directIds) directs[id] = opts.helperDirect?.(id);
+  const kfuncFns: (KfuncFn | undefined)[] = [];
+  for (const id of kfuncIds) kfuncFns[id] = opts.kfuncImpl?.(id);
   // eslint-disable-next-line @typescript-eslint/no-implied-eval
   const factory = new Function(
     'L',
     'HT',
     'DT',
+    'KT',
     `"use strict"; ${helpers} return (function bpfProgram(S, pc, a1h, a1l, a2h, a2l, a3h, a3l, a4h, a4l, a5h, a5l) {\n${body}\n});`,
   ) as (
     lib: typeof vmLib,
     helpers: (HelperFn | undefined)[],
     directs: (DirectHelperFn | undefined)[],
+    kfuncs: (KfuncFn | undefined)[],
   ) => CompiledProgram;
-  return factory(vmLib, table, directs);
+  return factory(vmLib, table, directs, kfuncFns);
 }
