@@ -329,6 +329,7 @@ export function loadObject(bytes: Uint8Array, opts: LoadOptions = {}): LoadedObj
             helperImpl,
             helperDirect,
             kfuncImpl,
+            lookupTable: (region) => system.machine.R[region]?.lookupTable,
             helperArgs: (id) => (id === CORE_POISON_HELPER ? 0 : helperArgs(id)),
             checkHelper: (id, pc) => {
               // A poisoned CO-RE relocation faults when reached (the kernel: "invalid func unknown#195896080").

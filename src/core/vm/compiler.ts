@@ -6,7 +6,9 @@
 // loads/stores/atomics, vmLib.ts the run-time helpers of the generated code.
 import * as I from './isa';
 import type { Insn } from './isa';
-import { ADDR_BASE } from './memory';
+import { ADDR_BASE, STACK_SIZE } from './memory';
+import type { LookupTable } from './memory';
+import { BlockFacts } from './blockFacts';
 import { REGION_CTX } from './machine';
 import type { DirectHelperFn, HelperFn, KfuncFn } from './machine';
 import { LoadError } from './vmFault';
@@ -60,6 +62,12 @@ export interface CompileOptions {
   helperArgs?: (id: number) => number;
   /** Validates a helper id at load time; returns an error message for unknown ids. */
   checkHelper?: (id: number, pc: number) => string | undefined;
+  /**
+   * The lookup table of the map whose pointer has region id `region` (BpfSystem.createMap: an
+   * array whose value regions live as long as the map), when it has one: a bpf_map_lookup_elem of
+   * that map with a key on the stack is inlined as array_map_gen_lookup inlines it.
+   */
+  lookupTable?: (region: number) => LookupTable | undefined;
   /** Resolves a `ld_imm64` with a pseudo src_reg (map, map value, func) to (hi, lo) at load time. */
   resolveLdImm64?: (pc: number, insn: Insn, next: Insn) => { hi: number; lo: number };
 }
@@ -125,6 +133,10 @@ export function generate(insns: readonly Insn[], opts: CompileOptions = {}): str
   const keepR0 = isTracked(0) ? ['const w0 = u0;', 'u0 = w0;'] : ['', ''];
   const returnToCaller = `{ const c = S.cs; S.depth--; pc = c.pop(); ${keepR0[0]} ${popFlags} ${keepR0[1]} ${setFlags([1, 2, 3, 4, 5], 0)} r10l = c.pop(); r10h = c.pop(); r9l = c.pop(); r9h = c.pop(); r8l = c.pop(); r8h = c.pop(); r7l = c.pop(); r7h = c.pop(); r6l = c.pop(); r6h = c.pop(); continue; }`;
   out.push(`for (;;) { switch (pc) {`);
+  // Block-local register facts (blockFacts.ts): which map r1 points to at a lookup, where its key is.
+  const facts = new BlockFacts();
+  let prev: Insn | undefined;
+  let prevMap: number | undefined;
   let k = 0; // instructions executed since the last flush of `k` into `n` (exact counting)
   const flush = (): string => {
     const s = k > 0 ? `n += ${k};` : '';
@@ -136,7 +148,10 @@ export function generate(insns: readonly Insn[], opts: CompileOptions = {}): str
       if (k > 0) out.push(`n += ${k};`);
       k = 0;
       out.push(`case ${pc}:`);
-    }
+      facts.reset();
+    } else if (prev !== undefined) facts.observe(prev, prevMap);
+    prev = i;
+    prevMap = undefined;
     k++;
     if (opts.trace) out.push(`S.trace(${pc}, ${regs});`);
     for (const r of init.flagged.get(pc) ?? [])
@@ -207,6 +222,16 @@ export function generate(insns: readonly Insn[], opts: CompileOptions = {}): str
         if (s !== 0) bad(`invalid call src_reg ${s}`);
         const why = opts.checkHelper?.(i.imm, pc);
         if (why) throw new LoadError(why);
+        const inline = i.imm === BPF_FUNC_MAP_LOOKUP_ELEM && !opts.trace ? inlineLookup(facts, opts) : '';
+        if (inline) {
+          // array_map_gen_lookup: index < max_entries, then the value's region from the map's table;
+          // an index whose region is not made yet (or a key past the frame) takes the machine's entry.
+          out.push(
+            `${flush()} ${inline.replaceAll('$PC', String(pc))} ${setFlags([0], 1)} ${setFlags([1, 2, 3, 4, 5], 0)}`,
+          );
+          k = 0;
+          continue;
+        }
         if (i.imm === BPF_FUNC_MAP_LOOKUP_ELEM && !opts.trace) {
           // The kernel inlines map lookups (array_map_gen_lookup, htab_map_gen_lookup): here the
           // machine's direct entry, without the helper table, the argument array or the helper's
@@ -268,6 +293,8 @@ export function generate(insns: readonly Insn[], opts: CompileOptions = {}): str
       else {
         if (!opts.resolveLdImm64) bad(`ld_imm64 with src_reg ${i.src} needs a loaded object (maps)`);
         const v = opts.resolveLdImm64!(pc, i, next);
+        if ((i.src === I.PSEUDO_MAP_FD || i.src === I.PSEUDO_MAP_IDX) && (v.lo | 0) === ADDR_BASE)
+          prevMap = v.hi;
         out.push(`${DL} = ${lit(v.lo | 0)}; ${DH} = ${lit(v.hi | 0)}; ${defined}`);
       }
       pc++;
@@ -280,6 +307,21 @@ export function generate(insns: readonly Insn[], opts: CompileOptions = {}): str
   out.push(`S.n = n; S.fault(${n}, 'the program ran past its last instruction');`);
   out.push(`default: S.fault(pc, 'no instruction starts at pc ' + pc); } }`);
   return out.join('\n');
+}
+
+/**
+ * The inline form of a bpf_map_lookup_elem call (pc as `$PC`) when r1 is a map with a lookup table
+ * and r2 a 4-byte key inside the current frame, else ''. The table is `T<region>`, bound by compile().
+ */
+function inlineLookup(facts: BlockFacts, opts: CompileOptions): string {
+  const m = facts.get(1);
+  const key = facts.get(2);
+  if (m?.kind !== 'map' || key?.kind !== 'fp' || key.off < -STACK_SIZE || key.off + 4 > 0) return '';
+  const t = opts.lookupTable?.(m.region);
+  if (t === undefined) return '';
+  const slot = t.stride === 0 ? 't' : `t + S.cpu * ${t.stride}`;
+  const slow = `r0l = S.lookupElem($PC, ${m.region}, ${ADDR_BASE}, r10h, ${ADDR_BASE + STACK_SIZE + key.off}); r0h = S.rh;`;
+  return `t = R[r10h].dv.getUint32(${STACK_SIZE + key.off}, true); if (t >= ${t.max}) { r0h = 0; r0l = 0; } else { r0h = T${m.region}.ids[${slot}]; if (r0h !== 0) r0l = ${ADDR_BASE}; else { ${slow} } }`;
 }
 
 /** Compiles `insns` into a callable function (throws LoadError for anything that cannot run). */
@@ -306,11 +348,15 @@ export function compile(insns: readonly Insn[], opts: CompileOptions = {}): Comp
   // Helpers called directly: one constant per id, so each call site is monomorphic.
   const ids = [...new Set([...body.matchAll(/\bH(\d+)\(S, /g)].map((m) => Number(m[1])))];
   const directIds = [...new Set([...body.matchAll(/\bD(\d+)\(S, /g)].map((m) => Number(m[1])))];
+  const tableIds = [...new Set([...body.matchAll(/\bT(\d+)\.ids\[/g)].map((m) => Number(m[1])))];
+  const lookupTables: (LookupTable | undefined)[] = [];
+  for (const id of tableIds) lookupTables[id] = opts.lookupTable?.(id);
   const kfuncIds = [...new Set([...body.matchAll(/\bK(\d+)\(S, /g)].map((m) => Number(m[1])))];
   const helpers = [
     ...ids.map((id) => `const H${id} = HT[${id}];`),
     ...directIds.map((id) => `const D${id} = DT[${id}];`),
     ...kfuncIds.map((id) => `const K${id} = KT[${id}];`),
+    ...tableIds.map((id) => `const T${id} = TT[${id}];`),
   ].join(' ');
   const table: (HelperFn | undefined)[] = [];
   for (const id of ids) table[id] = opts.helperImpl?.(id);
@@ -324,12 +370,14 @@ export function compile(insns: readonly Insn[], opts: CompileOptions = {}): Comp
     'HT',
     'DT',
     'KT',
+    'TT',
     `"use strict"; ${helpers} return (function bpfProgram(S, pc, a1h, a1l, a2h, a2l, a3h, a3l, a4h, a4l, a5h, a5l) {\n${body}\n});`,
   ) as (
     lib: typeof vmLib,
     helpers: (HelperFn | undefined)[],
     directs: (DirectHelperFn | undefined)[],
     kfuncs: (KfuncFn | undefined)[],
+    lookupTables: (LookupTable | undefined)[],
   ) => CompiledProgram;
-  return factory(vmLib, table, directs, kfuncFns);
+  return factory(vmLib, table, directs, kfuncFns, lookupTables);
 }
