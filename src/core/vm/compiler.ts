@@ -9,7 +9,7 @@ import type { Insn } from './isa';
 import { ADDR_BASE, STACK_SIZE } from './memory';
 import type { LookupTable } from './memory';
 import { BlockFacts } from './blockFacts';
-import { REGION_CTX } from './machine';
+import { REGION_PACKET } from './machine';
 import type { DirectHelperFn, HelperFn, KfuncFn } from './machine';
 import { LoadError } from './vmFault';
 import { analyzeInit, defsUses, MAIN_ENTRY, SUB_ENTRY } from './initAnalysis';
@@ -103,7 +103,7 @@ export function generate(insns: readonly Insn[], opts: CompileOptions = {}): str
   const L = (r: number): string => `r${r}l`;
   const regs = Array.from({ length: 11 }, (_, r) => `${H(r)},${L(r)}`).join(',');
   out.push(
-    `const R = S.R, A = S.A, B = S.budget, d0 = S.depth, C = R[${REGION_CTX}], X = S.ctxImage; let m, a, t, n = S.n;`,
+    `const R = S.R, A = S.A, B = S.budget, d0 = S.depth, P = R[${REGION_PACKET}], X = S.ctxImage; let m, a, t, n = S.n;`,
     `let r0h = 0, r0l = 0, r1h = a1h, r1l = a1l, r2h = a2h, r2l = a2l, r3h = a3h, r3l = a3l, r4h = a4h, r4l = a4l, r5h = a5h, r5l = a5l;`,
     `let r6h = 0, r6l = 0, r7h = 0, r7l = 0, r8h = 0, r8l = 0, r9h = 0, r9l = 0, r10h = S.stack0 + d0, r10l = ${ADDR_BASE + 512};`,
   );
