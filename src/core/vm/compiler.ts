@@ -58,6 +58,8 @@ export interface CompileOptions {
    * goes straight to the kfunc's address); without one a call goes through Machine.kfunc.
    */
   kfuncImpl?: (id: number) => KfuncFn | undefined;
+  /** Number of arguments of kfunc `id` (kfuncs.ts vmKfuncArgs): only r1..rN go into S.A. Default 5. */
+  kfuncArgs?: (id: number) => number;
   /** Number of arguments of helper `id` (the uninitialised-read check reads r1..rN). Default 5. */
   helperArgs?: (id: number) => number;
   /** Validates a helper id at load time; returns an error message for unknown ids. */
@@ -214,7 +216,7 @@ export function generate(insns: readonly Insn[], opts: CompileOptions = {}): str
           out.push(
             i.imm === 0
               ? `${flush()} S.fault(${pc}, 'kfunc calls are not supported by the XDP Lab VM');`
-              : `${flush()} A[0] = r1h; A[1] = r1l; A[2] = r2h; A[3] = r2l; A[4] = r3h; A[5] = r3l; A[6] = r4h; A[7] = r4l; A[8] = r5h; A[9] = r5l; S.n = n; r0l = ${opts.kfuncImpl?.(i.imm) !== undefined ? `K${i.imm}(S, ${pc})` : `S.kfunc(${pc}, ${i.imm})`}; r0h = S.rh; n = S.n; ${setFlags([0], 1)} ${setFlags([1, 2, 3, 4, 5], 0)}`,
+              : `${flush()} ${argsToA(opts.kfuncArgs?.(i.imm) ?? 5)} S.n = n; r0l = ${opts.kfuncImpl?.(i.imm) !== undefined ? `K${i.imm}(S, ${pc})` : `S.kfunc(${pc}, ${i.imm})`}; r0h = S.rh; n = S.n; ${setFlags([0], 1)} ${setFlags([1, 2, 3, 4, 5], 0)}`,
           );
           k = 0;
           continue;
@@ -307,6 +309,14 @@ export function generate(insns: readonly Insn[], opts: CompileOptions = {}): str
   out.push(`S.n = n; S.fault(${n}, 'the program ran past its last instruction');`);
   out.push(`default: S.fault(pc, 'no instruction starts at pc ' + pc); } }`);
   return out.join('\n');
+}
+
+/** Stores r1..rN (hi, lo) into the argument array S.A (as A) for a call that reads them from there. */
+function argsToA(count: number): string {
+  const n = Math.max(0, Math.min(5, count));
+  let s = '';
+  for (let r = 1; r <= n; r++) s += `A[${2 * r - 2}] = r${r}h; A[${2 * r - 1}] = r${r}l; `;
+  return s;
 }
 
 /**
