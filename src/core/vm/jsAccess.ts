@@ -65,7 +65,10 @@ export function emitMemoryAccess(i: Insn, pc: number, defined: string, bad: (why
     else if (size === 2) fast = `m.dv.setUint16(a, ${VL} & 0xffff, true);`;
     else fast = `m.dv.setUint8(a, ${VL} & 0xff);`;
     if (frameOff >= 0) return `a = ${frameOff}; m = R[r10h]; ${fast}`;
-    return `${addr} if (m === undefined || a < m.lo || a + ${size} > m.whi) S.store(${pc}, ${size}, ${H(base)}, a, ${VH}, ${VL}); else { ${fast} }`;
+    const slow = `S.store(${pc}, ${size}, ${H(base)}, a, ${VH}, ${VL});`;
+    // A packet write, as a packet read above: the window's writable end (whi: -1 while the packet
+    // is locked, so a run's first write takes the slow path that records it).
+    return `if (${H(base)} === ${REGION_PACKET}) { a = ${L(base)} + ${lit(i.off - ADDR_BASE)}; if (a < P.lo || a + ${size} > P.whi) ${slow} else { ${fast.replaceAll('m.dv', 'P.dv')} } } else { ${addr} if (m === undefined || a < m.lo || a + ${size} > m.whi) ${slow} else { ${fast} } }`;
   }
   if (cls === I.BPF_STX && mode === I.BPF_ATOMIC) {
     if (size !== 4 && size !== 8) bad('invalid atomic size');
