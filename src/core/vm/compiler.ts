@@ -321,17 +321,17 @@ function argsToA(count: number): string {
 
 /**
  * The inline form of a bpf_map_lookup_elem call (pc as `$PC`) when r1 is a map with a lookup table
- * and r2 a 4-byte key inside the current frame, else ''. The table is `T<region>`, bound by compile().
+ * and r2 a 4-byte key inside the current frame, else ''. The table is read from the map's region at
+ * run time (R[region].lookupTable): the generated source names nothing of one system but its
+ * constants, so SimEntry may share it between systems that loaded the same program.
  */
 function inlineLookup(facts: BlockFacts, opts: CompileOptions): string {
   const m = facts.get(1);
   const key = facts.get(2);
   if (m?.kind !== 'map' || key?.kind !== 'fp' || key.off < -STACK_SIZE || key.off + 4 > 0) return '';
-  const t = opts.lookupTable?.(m.region);
-  if (t === undefined) return '';
-  const slot = t.stride === 0 ? 't' : `t + S.cpu * ${t.stride}`;
+  if (opts.lookupTable?.(m.region) === undefined) return '';
   const slow = `r0l = S.lookupElem($PC, ${m.region}, ${ADDR_BASE}, r10h, ${ADDR_BASE + STACK_SIZE + key.off}); r0h = S.rh;`;
-  return `t = R[r10h].dv.getUint32(${STACK_SIZE + key.off}, true); if (t >= ${t.max}) { r0h = 0; r0l = 0; } else { r0h = T${m.region}.ids[${slot}]; if (r0h !== 0) r0l = ${ADDR_BASE}; else { ${slow} } }`;
+  return `{ const lt = R[${m.region}].lookupTable; t = R[r10h].dv.getUint32(${STACK_SIZE + key.off}, true); if (lt !== undefined && t < lt.max && (r0h = lt.ids[t + S.cpu * lt.stride]) !== 0) r0l = ${ADDR_BASE}; else { ${slow} } }`;
 }
 
 /** Compiles `insns` into a callable function (throws LoadError for anything that cannot run). */
@@ -358,15 +358,11 @@ export function compile(insns: readonly Insn[], opts: CompileOptions = {}): Comp
   // Helpers called directly: one constant per id, so each call site is monomorphic.
   const ids = [...new Set([...body.matchAll(/\bH(\d+)\(S, /g)].map((m) => Number(m[1])))];
   const directIds = [...new Set([...body.matchAll(/\bD(\d+)\(S, /g)].map((m) => Number(m[1])))];
-  const tableIds = [...new Set([...body.matchAll(/\bT(\d+)\.ids\[/g)].map((m) => Number(m[1])))];
-  const lookupTables: (LookupTable | undefined)[] = [];
-  for (const id of tableIds) lookupTables[id] = opts.lookupTable?.(id);
   const kfuncIds = [...new Set([...body.matchAll(/\bK(\d+)\(S, /g)].map((m) => Number(m[1])))];
   const helpers = [
     ...ids.map((id) => `const H${id} = HT[${id}];`),
     ...directIds.map((id) => `const D${id} = DT[${id}];`),
     ...kfuncIds.map((id) => `const K${id} = KT[${id}];`),
-    ...tableIds.map((id) => `const T${id} = TT[${id}];`),
   ].join(' ');
   const table: (HelperFn | undefined)[] = [];
   for (const id of ids) table[id] = opts.helperImpl?.(id);
@@ -380,14 +376,12 @@ export function compile(insns: readonly Insn[], opts: CompileOptions = {}): Comp
     'HT',
     'DT',
     'KT',
-    'TT',
     `"use strict"; ${helpers} return (function bpfProgram(S, pc, a1h, a1l, a2h, a2l, a3h, a3l, a4h, a4l, a5h, a5l) {\n${body}\n});`,
   ) as (
     lib: typeof vmLib,
     helpers: (HelperFn | undefined)[],
     directs: (DirectHelperFn | undefined)[],
     kfuncs: (KfuncFn | undefined)[],
-    lookupTables: (LookupTable | undefined)[],
   ) => CompiledProgram;
-  return factory(vmLib, table, directs, kfuncFns, lookupTables);
+  return factory(vmLib, table, directs, kfuncFns);
 }
