@@ -17,6 +17,7 @@ import type * as AsmModule from '../src/core/vm/asm';
 import type * as IsaModule from '../src/core/vm/isa';
 import type * as RawRunModule from '../src/core/vm/rawRun';
 import type { BenchRow } from './lib/benchRow';
+import { kernelBestOf } from './lib/kernelTestRun';
 
 /**
  * The engine as it ships: bundled by esbuild (running the sources through tsx would measure tsx's
@@ -70,7 +71,10 @@ function aluLoop({ A, I, runRaw }: Engine): BenchRow {
   };
 }
 
-/** ns per `bpftool prog run … repeat 1000000` of `prog` in `obj` on `frame` (CPU 0), or undefined. */
+/**
+ * ns per `bpftool prog run … repeat 1000000` of `prog` in `obj` on `frame` (CPU 0), the best of
+ * KERNEL_SAMPLES (whole ns, rounded down by the kernel), or undefined.
+ */
 export function kernelNsPerRun(
   obj: string,
   frame: Uint8Array,
@@ -89,7 +93,8 @@ export function kernelNsPerRun(
       process.stderr.write(`bench: bpftool prog loadall ${obj} failed: ${String(load.stderr)}\n`);
       return undefined;
     }
-    const r = flock([
+    // The best of KERNEL_SAMPLES, as ours is a best of five (bench/lib/kernelTestRun.ts).
+    const r = kernelBestOf([
       'taskset',
       '-c',
       '0',
@@ -103,9 +108,8 @@ export function kernelNsPerRun(
       'repeat',
       String(REPEAT),
     ]);
-    const m = /duration \(average\): (\d+)ns/.exec(String(r.stdout) + String(r.stderr));
-    if (!m) process.stderr.write(`bench: bpftool prog run ${prog} failed: ${String(r.stderr)}\n`);
-    return m ? Number(m[1]) : undefined;
+    if (!r) process.stderr.write(`bench: bpftool prog run ${prog} failed\n`);
+    return r?.ns;
   } finally {
     fs.rmSync(pin, { recursive: true, force: true });
   }

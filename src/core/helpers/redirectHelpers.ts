@@ -3,10 +3,6 @@
 // per-context RedirectInfo (§1.2) that the simulator's step 2 consumes.
 import { BPF_F_BROADCAST, REDIRECT_ACTION_MASK } from '../bpf/flags';
 import { mapTypeByValue } from '../bpf/mapTypes';
-import { CpuMap } from '../maps/cpumap';
-import { DevMap } from '../maps/devmap';
-import { DevMapHash } from '../maps/devmapHash';
-import { XskMap } from '../maps/xskmap';
 import type { BpfMap } from '../maps/bpfMap';
 import type { HelperFn, Machine } from '../vm/machine';
 import { IFINDEX_MAP_ID, RedirectInfo } from '../xdp/redirectInfo';
@@ -92,40 +88,29 @@ export function redirectMapDirect(
 ): number {
   const r = M.R[mh];
   const map = (r !== undefined && r.kind === 'map' ? r.ref : mapArgAt(M, pc, mh, ml)) as RedirectTargetMap;
-  if (map.redirectFlags < 0) {
-    const info = mapTypeByValue(map.type);
-    return M.fault(
-      pc,
-      `bpf_redirect_map on map '${map.name}' (${info?.name ?? map.type}): the verifier accepts only DEVMAP, DEVMAP_HASH, CPUMAP and XSKMAP`,
-    );
-  }
+  const extra = map.redirectFlags;
+  if (extra < 0) return notARedirectMap(M, pc, map);
   const flags = flagsLo >>> 0;
   // Step 1: any bit outside the action mask and the map's extra bits → ABORTED, record untouched.
-  if (flagsHi !== 0 || (flags & ~(REDIRECT_ACTION_MASK | map.redirectFlags)) !== 0) return M.ret(XDP_ABORTED);
-  // Step 2: the lookup uses the key truncated to 32 bits.
+  if (flagsHi !== 0 || (flags & ~(REDIRECT_ACTION_MASK | extra)) !== 0) return M.ret(XDP_ABORTED);
+  // Step 2: the lookup uses the key truncated to 32 bits (every map with redirectFlags ≥ 0 is a
+  // DEVMAP, DEVMAP_HASH, CPUMAP or XSKMAP: createMap.ts).
   const key32 = keyLo >>> 0;
-  const key =
+  const entry = map.redirectTarget(key32);
+  const x = M.xdp;
+  const ri = (x !== null ? x.ctx.redirect : new RedirectInfo()).touch();
+  ri.tgtValue = entry;
+  const broadcast = (flags & BPF_F_BROADCAST) !== 0;
+  if (entry === undefined && !broadcast) return redirectMiss(M, ri, map, key32, flags & REDIRECT_ACTION_MASK);
+  // Step 4: hit, or broadcast regardless of hit. The last lookup takes precedence: no miss now.
+  if (x !== null) {
+    const slot = x.ctx.miss;
+    if (slot) slot.missed = false;
+  }
+  ri.tgtIndex =
     keyHi === 0 && key32 < SMALL_KEYS.length
       ? (SMALL_KEYS[key32] as bigint)
       : (BigInt(keyHi >>> 0) << 32n) | BigInt(key32);
-  const entry =
-    map instanceof DevMap || map instanceof DevMapHash || map instanceof CpuMap || map instanceof XskMap
-      ? map.redirectTarget(key32)
-      : undefined;
-  const broadcast = (flags & BPF_F_BROADCAST) !== 0;
-  const ri = record(M);
-  ri.tgtValue = entry;
-  if (entry === undefined && !broadcast) {
-    noteMiss(M, map, key32, flags & REDIRECT_ACTION_MASK);
-    // Step 3: a miss leaves tgt_index as it was and makes the record an ifindex marker.
-    ri.mapId = IFINDEX_MAP_ID;
-    ri.mapType = 0;
-    return M.ret(flags & REDIRECT_ACTION_MASK);
-  }
-  // Step 4: hit, or broadcast regardless of hit. The last lookup takes precedence: no miss now.
-  const slot = M.xdp?.ctx.miss;
-  if (slot) slot.missed = false;
-  ri.tgtIndex = key;
   ri.mapId = map.id;
   ri.mapType = map.type as RedirectMapType;
   if (broadcast) {
@@ -135,7 +120,25 @@ export function redirectMapDirect(
     ri.map = undefined;
     ri.flags = 0;
   }
-  return M.ret(XDP_REDIRECT);
+  M.rh = 0;
+  return XDP_REDIRECT;
+}
+
+/** Step 3: a miss leaves tgt_index as it was and makes the record an ifindex marker. */
+function redirectMiss(M: Machine, ri: RedirectInfo, map: BpfMap, key32: number, fallback: number): number {
+  noteMiss(M, map, key32, fallback);
+  ri.mapId = IFINDEX_MAP_ID;
+  ri.mapType = 0;
+  return M.ret(fallback);
+}
+
+/** The verifier's refusal of bpf_redirect_map on any other map type. */
+function notARedirectMap(M: Machine, pc: number, map: BpfMap): never {
+  const info = mapTypeByValue(map.type);
+  return M.fault(
+    pc,
+    `bpf_redirect_map on map '${map.name}' (${info?.name ?? map.type}): the verifier accepts only DEVMAP, DEVMAP_HASH, CPUMAP and XSKMAP`,
+  );
 }
 
 /** r1 when it is not a map pointer: the helper's own fault (mapArg) names it. */

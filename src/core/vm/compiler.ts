@@ -6,9 +6,11 @@
 // loads/stores/atomics, vmLib.ts the run-time helpers of the generated code.
 import * as I from './isa';
 import type { Insn } from './isa';
-import { ADDR_BASE } from './memory';
-import { REGION_CTX } from './machine';
-import type { DirectHelperFn, HelperFn } from './machine';
+import { ADDR_BASE, STACK_SIZE } from './memory';
+import type { LookupTable } from './memory';
+import { BlockFacts } from './blockFacts';
+import { REGION_PACKET } from './machine';
+import type { DirectHelperFn, HelperFn, KfuncFn } from './machine';
 import { LoadError } from './vmFault';
 import { analyzeInit, defsUses, MAIN_ENTRY, SUB_ENTRY } from './initAnalysis';
 import { findLabels } from './blockLabels';
@@ -49,10 +51,24 @@ export interface CompileOptions {
    * (the instruction count is handed to it, not read back).
    */
   helperDirect?: (id: number) => DirectHelperFn | undefined;
+  /**
+   * The implementation of kfunc `id` (kfuncs.ts kfuncImpl): both the traced and untraced JS code
+   * call it directly (`K<id>`, one call site per kfunc, which V8 can inline, as the kernel's call
+   * goes straight to the kfunc's address); without one a call goes through Machine.kfunc.
+   */
+  kfuncImpl?: (id: number) => KfuncFn | undefined;
+  /** Number of arguments of kfunc `id` (kfuncs.ts vmKfuncArgs): only r1..rN go into S.A. Default 5. */
+  kfuncArgs?: (id: number) => number;
   /** Number of arguments of helper `id` (the uninitialised-read check reads r1..rN). Default 5. */
   helperArgs?: (id: number) => number;
   /** Validates a helper id at load time; returns an error message for unknown ids. */
   checkHelper?: (id: number, pc: number) => string | undefined;
+  /**
+   * The lookup table of the map whose pointer has region id `region` (BpfSystem.createMap: an
+   * array whose value regions live as long as the map), when it has one: a bpf_map_lookup_elem of
+   * that map with a key on the stack is inlined as array_map_gen_lookup inlines it.
+   */
+  lookupTable?: (region: number) => LookupTable | undefined;
   /** Resolves a `ld_imm64` with a pseudo src_reg (map, map value, func) to (hi, lo) at load time. */
   resolveLdImm64?: (pc: number, insn: Insn, next: Insn) => { hi: number; lo: number };
 }
@@ -88,7 +104,7 @@ export function generate(insns: readonly Insn[], opts: CompileOptions = {}): str
   const L = (r: number): string => `r${r}l`;
   const regs = Array.from({ length: 11 }, (_, r) => `${H(r)},${L(r)}`).join(',');
   out.push(
-    `const R = S.R, A = S.A, B = S.budget, d0 = S.depth, C = R[${REGION_CTX}], X = S.ctxImage; let m, a, t, n = S.n;`,
+    `const R = S.R, A = S.A, B = S.budget, d0 = S.depth, P = R[${REGION_PACKET}], X = S.ctxImage; let m, a, t, n = S.n;`,
     `let r0h = 0, r0l = 0, r1h = a1h, r1l = a1l, r2h = a2h, r2l = a2l, r3h = a3h, r3l = a3l, r4h = a4h, r4l = a4l, r5h = a5h, r5l = a5l;`,
     `let r6h = 0, r6l = 0, r7h = 0, r7l = 0, r8h = 0, r8l = 0, r9h = 0, r9l = 0, r10h = S.stack0 + d0, r10l = ${ADDR_BASE + 512};`,
   );
@@ -118,6 +134,10 @@ export function generate(insns: readonly Insn[], opts: CompileOptions = {}): str
   const keepR0 = isTracked(0) ? ['const w0 = u0;', 'u0 = w0;'] : ['', ''];
   const returnToCaller = `{ const c = S.cs; S.depth--; pc = c.pop(); ${keepR0[0]} ${popFlags} ${keepR0[1]} ${setFlags([1, 2, 3, 4, 5], 0)} r10l = c.pop(); r10h = c.pop(); r9l = c.pop(); r9h = c.pop(); r8l = c.pop(); r8h = c.pop(); r7l = c.pop(); r7h = c.pop(); r6l = c.pop(); r6h = c.pop(); continue; }`;
   out.push(`for (;;) { switch (pc) {`);
+  // Block-local register facts (blockFacts.ts): which map r1 points to at a lookup, where its key is.
+  const facts = new BlockFacts();
+  let prev: Insn | undefined;
+  let prevMap: number | undefined;
   let k = 0; // instructions executed since the last flush of `k` into `n` (exact counting)
   const flush = (): string => {
     const s = k > 0 ? `n += ${k};` : '';
@@ -129,7 +149,10 @@ export function generate(insns: readonly Insn[], opts: CompileOptions = {}): str
       if (k > 0) out.push(`n += ${k};`);
       k = 0;
       out.push(`case ${pc}:`);
-    }
+      facts.reset();
+    } else if (prev !== undefined) facts.observe(prev, prevMap);
+    prev = i;
+    prevMap = undefined;
     k++;
     if (opts.trace) out.push(`S.trace(${pc}, ${regs});`);
     for (const r of init.flagged.get(pc) ?? [])
@@ -192,7 +215,7 @@ export function generate(insns: readonly Insn[], opts: CompileOptions = {}): str
           out.push(
             i.imm === 0
               ? `${flush()} S.fault(${pc}, 'kfunc calls are not supported by the XDP Lab VM');`
-              : `${flush()} A[0] = r1h; A[1] = r1l; A[2] = r2h; A[3] = r2l; A[4] = r3h; A[5] = r3l; A[6] = r4h; A[7] = r4l; A[8] = r5h; A[9] = r5l; S.n = n; r0l = S.kfunc(${pc}, ${i.imm}); r0h = S.rh; n = S.n; ${setFlags([0], 1)} ${setFlags([1, 2, 3, 4, 5], 0)}`,
+              : `${flush()} ${argsToA(opts.kfuncArgs?.(i.imm) ?? 5)} S.n = n; r0l = ${opts.kfuncImpl?.(i.imm) !== undefined ? `K${i.imm}(S, ${pc})` : `S.kfunc(${pc}, ${i.imm})`}; r0h = S.rh; n = S.n; ${setFlags([0], 1)} ${setFlags([1, 2, 3, 4, 5], 0)}`,
           );
           k = 0;
           continue;
@@ -200,6 +223,16 @@ export function generate(insns: readonly Insn[], opts: CompileOptions = {}): str
         if (s !== 0) bad(`invalid call src_reg ${s}`);
         const why = opts.checkHelper?.(i.imm, pc);
         if (why) throw new LoadError(why);
+        const inline = i.imm === BPF_FUNC_MAP_LOOKUP_ELEM && !opts.trace ? inlineLookup(facts, opts) : '';
+        if (inline) {
+          // array_map_gen_lookup: index < max_entries, then the value's region from the map's table;
+          // an index whose region is not made yet (or a key past the frame) takes the machine's entry.
+          out.push(
+            `${flush()} ${inline.replaceAll('$PC', String(pc))} ${setFlags([0], 1)} ${setFlags([1, 2, 3, 4, 5], 0)}`,
+          );
+          k = 0;
+          continue;
+        }
         if (i.imm === BPF_FUNC_MAP_LOOKUP_ELEM && !opts.trace) {
           // The kernel inlines map lookups (array_map_gen_lookup, htab_map_gen_lookup): here the
           // machine's direct entry, without the helper table, the argument array or the helper's
@@ -261,6 +294,8 @@ export function generate(insns: readonly Insn[], opts: CompileOptions = {}): str
       else {
         if (!opts.resolveLdImm64) bad(`ld_imm64 with src_reg ${i.src} needs a loaded object (maps)`);
         const v = opts.resolveLdImm64!(pc, i, next);
+        if ((i.src === I.PSEUDO_MAP_FD || i.src === I.PSEUDO_MAP_IDX) && (v.lo | 0) === ADDR_BASE)
+          prevMap = v.hi;
         out.push(`${DL} = ${lit(v.lo | 0)}; ${DH} = ${lit(v.hi | 0)}; ${defined}`);
       }
       pc++;
@@ -273,6 +308,29 @@ export function generate(insns: readonly Insn[], opts: CompileOptions = {}): str
   out.push(`S.n = n; S.fault(${n}, 'the program ran past its last instruction');`);
   out.push(`default: S.fault(pc, 'no instruction starts at pc ' + pc); } }`);
   return out.join('\n');
+}
+
+/** Stores r1..rN (hi, lo) into the argument array S.A (as A) for a call that reads them from there. */
+function argsToA(count: number): string {
+  const n = Math.max(0, Math.min(5, count));
+  let s = '';
+  for (let r = 1; r <= n; r++) s += `A[${2 * r - 2}] = r${r}h; A[${2 * r - 1}] = r${r}l; `;
+  return s;
+}
+
+/**
+ * The inline form of a bpf_map_lookup_elem call (pc as `$PC`) when r1 is a map with a lookup table
+ * and r2 a 4-byte key inside the current frame, else ''. The table is read from the map's region at
+ * run time (R[region].lookupTable): the generated source names nothing of one system but its
+ * constants, so SimEntry may share it between systems that loaded the same program.
+ */
+function inlineLookup(facts: BlockFacts, opts: CompileOptions): string {
+  const m = facts.get(1);
+  const key = facts.get(2);
+  if (m?.kind !== 'map' || key?.kind !== 'fp' || key.off < -STACK_SIZE || key.off + 4 > 0) return '';
+  if (opts.lookupTable?.(m.region) === undefined) return '';
+  const slow = `r0l = S.lookupElem($PC, ${m.region}, ${ADDR_BASE}, r10h, ${ADDR_BASE + STACK_SIZE + key.off}); r0h = S.rh;`;
+  return `{ const lt = R[${m.region}].lookupTable; t = R[r10h].dv.getUint32(${STACK_SIZE + key.off}, true); if (lt !== undefined && t < lt.max && (r0h = lt.ids[t + S.cpu * lt.stride]) !== 0) r0l = ${ADDR_BASE}; else { ${slow} } }`;
 }
 
 /** Compiles `insns` into a callable function (throws LoadError for anything that cannot run). */
@@ -295,24 +353,30 @@ export function compile(insns: readonly Insn[], opts: CompileOptions = {}): Comp
   // Helpers called directly: one constant per id, so each call site is monomorphic.
   const ids = [...new Set([...body.matchAll(/\bH(\d+)\(S, /g)].map((m) => Number(m[1])))];
   const directIds = [...new Set([...body.matchAll(/\bD(\d+)\(S, /g)].map((m) => Number(m[1])))];
+  const kfuncIds = [...new Set([...body.matchAll(/\bK(\d+)\(S, /g)].map((m) => Number(m[1])))];
   const helpers = [
     ...ids.map((id) => `const H${id} = HT[${id}];`),
     ...directIds.map((id) => `const D${id} = DT[${id}];`),
+    ...kfuncIds.map((id) => `const K${id} = KT[${id}];`),
   ].join(' ');
   const table: (HelperFn | undefined)[] = [];
   for (const id of ids) table[id] = opts.helperImpl?.(id);
   const directs: (DirectHelperFn | undefined)[] = [];
   for (const id of directIds) directs[id] = opts.helperDirect?.(id);
+  const kfuncFns: (KfuncFn | undefined)[] = [];
+  for (const id of kfuncIds) kfuncFns[id] = opts.kfuncImpl?.(id);
   // eslint-disable-next-line @typescript-eslint/no-implied-eval
   const factory = new Function(
     'L',
     'HT',
     'DT',
+    'KT',
     `"use strict"; ${helpers} return (function bpfProgram(S, pc, a1h, a1l, a2h, a2l, a3h, a3l, a4h, a4l, a5h, a5l) {\n${body}\n});`,
   ) as (
     lib: typeof vmLib,
     helpers: (HelperFn | undefined)[],
     directs: (DirectHelperFn | undefined)[],
+    kfuncs: (KfuncFn | undefined)[],
   ) => CompiledProgram;
-  return factory(vmLib, table, directs);
+  return factory(vmLib, table, directs, kfuncFns);
 }

@@ -3,7 +3,7 @@
 // (the kernel's xdp_convert_ctx_access), and the machine's slow paths (machine.ts) for the rest.
 import * as I from './isa';
 import type { Insn } from './isa';
-import { ADDR_BASE, REGION_CTX, STACK_SIZE } from './memory';
+import { ADDR_BASE, REGION_CTX, REGION_PACKET, STACK_SIZE } from './memory';
 import { lit } from './jsAlu';
 
 const H = (r: number): string => `r${r}h`;
@@ -44,7 +44,11 @@ export function emitMemoryAccess(i: Insn, pc: number, defined: string, bad: (why
         : `${DL} = m.dv.getUint16(a, true); ${DH} = 0;`;
     else fast = sx ? `${DL} = m.dv.getInt8(a); ${DH} = ${DL} >> 31;` : `${DL} = m.dv.getUint8(a); ${DH} = 0;`;
     if (frameOff >= 0) return `a = ${frameOff}; m = R[r10h]; ${fast} ${defined}`;
-    const access = `${addr} if (m === undefined || a < m.lo || a + ${size} > m.hi) { ${DL} = S.load(${pc}, ${size}, ${sx}, ${H(base)}, a); ${DH} = S.rh; } else { ${fast} } ${defined}`;
+    const slow = `${DL} = S.load(${pc}, ${size}, ${sx}, ${H(base)}, a); ${DH} = S.rh;`;
+    // A packet read (the parser's common case) tests the region id first and checks the window of
+    // the packet region, P (always R[REGION_PACKET]), with no region table lookup: the packet is
+    // what xdp_convert_ctx_access's data/data_end point into, the verifier's PTR_TO_PACKET.
+    const access = `if (${H(base)} === ${REGION_PACKET}) { a = ${L(base)} + ${lit(i.off - ADDR_BASE)}; if (a < P.lo || a + ${size} > P.hi) { ${slow} } else { ${fast.replaceAll('m.dv', 'P.dv')} } } else { ${addr} if (m === undefined || a < m.lo || a + ${size} > m.hi) { ${slow} } else { ${fast} } } ${defined}`;
     if (size !== 4 || sx) return access;
     // A 4-byte read of the context comes from the machine's image of the rewrite (Machine.ctxImage:
     // the kernel's xdp_convert_ctx_access turns it into a load of the xdp_buff field too), tested
@@ -61,7 +65,10 @@ export function emitMemoryAccess(i: Insn, pc: number, defined: string, bad: (why
     else if (size === 2) fast = `m.dv.setUint16(a, ${VL} & 0xffff, true);`;
     else fast = `m.dv.setUint8(a, ${VL} & 0xff);`;
     if (frameOff >= 0) return `a = ${frameOff}; m = R[r10h]; ${fast}`;
-    return `${addr} if (m === undefined || a < m.lo || a + ${size} > m.whi) S.store(${pc}, ${size}, ${H(base)}, a, ${VH}, ${VL}); else { ${fast} }`;
+    const slow = `S.store(${pc}, ${size}, ${H(base)}, a, ${VH}, ${VL});`;
+    // A packet write, as a packet read above: the window's writable end (whi: -1 while the packet
+    // is locked, so a run's first write takes the slow path that records it).
+    return `if (${H(base)} === ${REGION_PACKET}) { a = ${L(base)} + ${lit(i.off - ADDR_BASE)}; if (a < P.lo || a + ${size} > P.whi) ${slow} else { ${fast.replaceAll('m.dv', 'P.dv')} } } else { ${addr} if (m === undefined || a < m.lo || a + ${size} > m.whi) ${slow} else { ${fast} } }`;
   }
   if (cls === I.BPF_STX && mode === I.BPF_ATOMIC) {
     if (size !== 4 && size !== 8) bad('invalid atomic size');

@@ -481,6 +481,14 @@ export function kfuncTable(): (KfuncFn | undefined)[] {
   return t;
 }
 
+const SHARED_TABLE = kfuncTable();
+
+/**
+ * The implementation of kfunc `id` for the compiler's direct calls (CompileOptions.kfuncImpl: a
+ * call site per kfunc, as the kernel's fixup points a kfunc call at the function's own address).
+ */
+export const kfuncImpl = (id: number): KfuncFn | undefined => SHARED_TABLE[id];
+
 /** Why a call to kfunc `name` cannot be loaded (the kernel's refusal or the VM's), or undefined. */
 export function kfuncRefusal(name: string): string | undefined {
   if (isDevBoundKfunc(name))
