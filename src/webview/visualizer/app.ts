@@ -12,7 +12,7 @@ import {
   type VisStatus,
 } from '../../protocol/visualizer';
 import type { Endpoint } from '../../protocol/webviewEndpoint';
-import { snapshotModel, snapshotModelSteps } from '../../protocol/visualizerTimelinePack';
+import type { PackedTimeline } from '../../protocol/visualizerTimelinePack';
 import { mountShell, type ShellPart } from './appShell';
 import { controlsView } from './controlsView';
 import { mount, patch, toDom } from './dom';
@@ -25,14 +25,14 @@ import { exportContent, trafficEdits, type ExportKind } from './hostRequests';
 import { nextTab, panelView, tabsView, type Tab } from './panelTabs';
 import { frameJourneys, TimelineIndex, type FrameJourney } from './timeline';
 import { TimelinePlayer } from './timelinePlayer';
+import { SnapshotIntake } from './snapshotIntake';
 import { measureSince } from './timing';
 import { h } from './vnode';
-import { inSlices } from './inSlices';
 
 const noJourneys: ReadonlyMap<number, FrameJourney> = new Map();
 
-/** A snapshot with at most this many events is unpacked at once (a few milliseconds). */
-const SYNC_UNPACK_EVENTS = 8192;
+/** A didSnapshot's parameters: the model, its packed timeline, the host's status. */
+type SnapshotParams = { model: VisModel; timeline?: PackedTimeline; status?: VisStatus };
 
 export interface VsCodeApi {
   postMessage(message: unknown): void;
@@ -69,6 +69,15 @@ export class VisualizerApp {
   private readonly pane: GraphPane;
   private readonly player: TimelinePlayer;
   private readonly stepper: FrameStepper;
+  /** didSnapshot, didUpdate and didStatus in their order, behind a sliced unpack. */
+  private readonly intake = new SnapshotIntake<SnapshotParams>((model, params) => {
+    if (typeof model === 'string') {
+      this.status = { state: 'error', message: model };
+      this.renderStatus();
+      return;
+    }
+    this.setModel(model, this.hostStatus(params.status) ?? this.status);
+  });
   /** Resolves when the first graph is on screen (the benchmark and tests wait for it). */
   readonly firstRender: Promise<void>;
   private resolveFirstRender!: () => void;
@@ -110,77 +119,17 @@ export class VisualizerApp {
       flash: (m) => this.flash(m),
     });
     this.bind();
-    endpoint.onNotification(P.didSnapshot, (params) => this.inOrder(() => this.snapshot(params), true));
+    endpoint.onNotification(P.didSnapshot, (params) => this.intake.snapshot(params));
     endpoint.onNotification(P.didUpdate, ({ counts, status }) =>
-      this.inOrder(() => this.updateCounts(counts, this.hostStatus(status))),
+      this.intake.inOrder(() => this.updateCounts(counts, this.hostStatus(status))),
     );
     endpoint.onNotification(P.didStatus, (status) =>
-      this.inOrder(() => {
+      this.intake.inOrder(() => {
         this.status = this.hostStatus(status) ?? this.status;
         this.renderStatus();
       }),
     );
     this.renderAll();
-  }
-
-  /**
-   * Handles the host's notifications in the order they came: while a snapshot's timeline unpacks
-   * (in slices, across tasks), later ones wait for it; a later snapshot makes it moot.
-   */
-  private inOrder(handle: () => void, isSnapshot = false): void {
-    if (!this.unpacking) return handle();
-    if (isSnapshot) this.unpacking.moot = true;
-    this.held.push({ handle, isSnapshot });
-  }
-
-  /** The snapshot whose timeline is unpacking, and the notifications that came after it. */
-  private unpacking: { moot: boolean } | undefined;
-  private held: { handle: () => void; isSnapshot: boolean }[] = [];
-
-  private snapshot(params: Parameters<typeof snapshotModelSteps>[0] & { status?: VisStatus }): void {
-    const land = (model: VisModel | string): void => {
-      if (typeof model === 'string') {
-        this.status = { state: 'error', message: model };
-        this.renderStatus();
-        return;
-      }
-      this.setModel(model, this.hostStatus(params.status) ?? this.status);
-    };
-    const t0 = performance.now();
-    const events = params.timeline?.n ?? 0;
-    if (events <= SYNC_UNPACK_EVENTS) {
-      const model = snapshotModel(params);
-      measureSince('unpack', t0, { events });
-      land(model);
-      return;
-    }
-    const job = { moot: false };
-    this.unpacking = job;
-    let slices = 0;
-    const slice = (start: number): void => measureSince('unpack', start, { events, slice: slices++ });
-    const unpack = async (): Promise<void> => {
-      let model: VisModel | string | undefined;
-      try {
-        model = await inSlices(snapshotModelSteps(params), () => job.moot, slice);
-        // Wall time from the first slice to the last (the page drew frames in between).
-        measureSince('unpack-all', t0, { events, slices });
-        // The model is drawn in a task of its own: the last slice may have used most of a frame.
-        if (model !== undefined && !job.moot) await new Promise((r) => setTimeout(r, 0));
-      } catch (e) {
-        model = `didSnapshot: ${e instanceof Error ? e.message : String(e)}`;
-      } finally {
-        // Whatever happened, the notifications held meanwhile are handled, in order.
-        this.unpacking = undefined;
-        try {
-          if (model !== undefined && !job.moot) land(model);
-        } finally {
-          const held = this.held;
-          this.held = [];
-          for (const m of held) this.inOrder(m.handle, m.isSnapshot);
-        }
-      }
-    };
-    this.unpackDone = unpack();
   }
 
   /** The host's status as this page shows it: undefined while a Re-run click awaits the host's "running". */
@@ -198,12 +147,9 @@ export class VisualizerApp {
    * final (the Chromium tests wait on it before measuring boxes, the benchmark to close its window).
    */
   async settled(): Promise<void> {
-    while (this.unpacking) await this.unpackDone;
+    await this.intake.settled();
     await this.pane.settled();
   }
-
-  /** Settles when the snapshot unpacking now has landed (or was made moot). */
-  private unpackDone: Promise<void> = Promise.resolve();
 
   /** Tells the host the script runs; it answers with a snapshot. */
   ready(): void {
