@@ -98,6 +98,20 @@ void test('the page: strict CSP with a nonce, no inline data, and a bad nonce is
   );
 });
 
+void test('the page inlines its bundle and stylesheet when given them, under the same nonce', () => {
+  const html = visualizerHtml({
+    cspSource: 'vscode-resource:',
+    nonce: 'abcdefghijklmnop1234',
+    scriptUri: 'x.js',
+    styleUri: 'x.css',
+    inline: { script: 'go("</script>")', style: 'svg { color: red } </style>' },
+  });
+  assert.doesNotMatch(html, /src="x\.js"|href="x\.css"/);
+  assert.match(html, /<script nonce="abcdefghijklmnop1234">go\("<\\\/script>"\)<\/script>/);
+  assert.match(html, /<style nonce="abcdefghijklmnop1234">svg \{ color: red \} <\\\/style><\/style>/);
+  assert.match(html, /style-src vscode-resource: 'nonce-abcdefghijklmnop1234'/);
+});
+
 void test('a saved capture becomes a graph of its redirect paths, with each errno drop in red', () => {
   const ev = { prog_id: 7, act: 4, ifindex: 3, err: 0, to_ifindex: 4, map_id: 1, map_index: 0 };
   const events: XdpEvent[] = [

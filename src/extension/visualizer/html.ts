@@ -4,6 +4,9 @@
 // by postMessage after "ready". Pure (no vscode import) so tests render the same page in Chromium.
 import { checkNonce, htmlAttr, webviewPage } from '../webviewPage';
 
+/** Style text safe inside <style>…</style>: no end tag can end it early. */
+const styleText = (css: string): string => css.replace(/<\/(style)/gi, '<\\/$1');
+
 export interface VisualizerHtmlOptions {
   /** webview.cspSource */
   cspSource: string;
@@ -14,13 +17,21 @@ export interface VisualizerHtmlOptions {
   styleUri: string;
   /** Extra script tags carrying the nonce (the standalone test's fake VS Code API), before the bundle. */
   preludeScripts?: readonly string[];
+  /**
+   * The bundle's and the stylesheet's text, to inline instead of loading `scriptUri`/`styleUri`:
+   * code-server serves webview resources through a service worker that the first resource-loading
+   * webview of a new browser profile can miss (webviewPage.ts; seen with this panel opened from the
+   * walkthrough in a fresh window: a blank page).
+   */
+  inline?: { readonly script: string; readonly style: string };
 }
 
 export function contentSecurityPolicy(cspSource: string, nonce: string): string {
   return [
     `default-src 'none'`,
     `script-src 'nonce-${nonce}'`,
-    `style-src ${cspSource}`,
+    // The nonce admits the page's own inlined stylesheet (VisualizerHtmlOptions.inline), nothing else.
+    `style-src ${cspSource} 'nonce-${nonce}'`,
     `img-src ${cspSource} blob:`,
     `font-src ${cspSource}`,
     // ELK's layouts run in a worker made from a blob: of the bundled script (elkInWorker.ts).
@@ -35,7 +46,10 @@ export function visualizerHtml(o: VisualizerHtmlOptions): string {
     csp: contentSecurityPolicy(o.cspSource, o.nonce),
     nonce: o.nonce,
     scriptUri: o.scriptUri,
+    ...(o.inline ? { inlineBundle: o.inline.script } : {}),
     preludeScripts: o.preludeScripts ?? [],
-    head: `<link rel="stylesheet" href="${htmlAttr(o.styleUri)}">`,
+    head: o.inline
+      ? `<style nonce="${o.nonce}">${styleText(o.inline.style)}</style>`
+      : `<link rel="stylesheet" href="${htmlAttr(o.styleUri)}">`,
   });
 }

@@ -4,6 +4,7 @@
 // saved, opens sources only inside the workspace, and writes exports where the user says.
 import crypto from 'node:crypto';
 import path from 'node:path';
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import * as vscode from 'vscode';
 import {
@@ -457,10 +458,21 @@ function webviewOptions(
 
 function pageHtml(context: vscode.ExtensionContext, webview: vscode.Webview): string {
   const dist = vscode.Uri.joinPath(context.extensionUri, 'dist', 'webview');
+  const script = vscode.Uri.joinPath(dist, 'visualizer.js');
+  const style = vscode.Uri.joinPath(dist, 'visualizer.css');
+  // Inlined: no resource fetch through code-server's service worker (html.ts `inline`); a page
+  // that cannot read them (a broken install) loads them by URI and says what failed there.
+  let inline: { script: string; style: string } | undefined;
+  try {
+    inline = { script: readFileSync(script.fsPath, 'utf8'), style: readFileSync(style.fsPath, 'utf8') };
+  } catch {
+    inline = undefined;
+  }
   return visualizerHtml({
     cspSource: webview.cspSource,
     nonce: crypto.randomBytes(18).toString('base64url'),
-    scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(dist, 'visualizer.js')).toString(),
-    styleUri: webview.asWebviewUri(vscode.Uri.joinPath(dist, 'visualizer.css')).toString(),
+    scriptUri: webview.asWebviewUri(script).toString(),
+    styleUri: webview.asWebviewUri(style).toString(),
+    ...(inline ? { inline } : {}),
   });
 }
