@@ -374,6 +374,10 @@ export async function runProgram(extensionUri: vscode.Uri, arg: unknown): Promis
         };
         const first = await runOnce(setup, token);
         let json = first.json;
+        // The walkthrough's "Run it on a frame" step ticks now, when a program ran, not when the
+        // command started: ticking re-renders the walkthrough page, which took the focus from the
+        // picks above while the user was answering them (package.json completionEvents).
+        void vscode.commands.executeCommand('setContext', 'xdpLab.ranProgram', true);
         RunResultPanel.show(extensionUri, first.view, {
           json: () => json,
           rerun: async () => {

@@ -205,7 +205,9 @@ export class Workbench {
       .locator('.quick-input-widget .monaco-list-row', { hasText: text })
       .first()
       .waitFor({ state: 'visible', timeout: timeoutMs });
-    await this.page.keyboard.press('Enter');
+    // Enter on the pick's own input (focused first): a page that re-rendered meanwhile, e.g. the
+    // walkthrough ticking a step, may hold the focus, and a key pressed there answers nothing.
+    await input.press('Enter');
   }
 
   /**
