@@ -47,21 +47,3 @@ export function secondHalves(insns: readonly Insn[]): Uint8Array {
   for (let p = 0; p < insns.length; p++) if (I.isLdImm64(insns[p] as Insn)) out[++p] = 1;
   return out;
 }
-
-/** Does the program jump backwards anywhere (a loop, bounded or not)? */
-export function hasLoop(insns: readonly Insn[]): boolean {
-  for (let pc = 0; pc < insns.length; pc++) {
-    const i = insns[pc] as Insn;
-    if (I.isLdImm64(i)) {
-      pc++;
-      continue;
-    }
-    const cls = I.opClass(i.op);
-    if (cls !== I.BPF_JMP && cls !== I.BPF_JMP32) continue;
-    const code = i.op & 0xf0;
-    if (code === I.JMP_CALL || code === I.JMP_EXIT) continue;
-    const off = cls === I.BPF_JMP32 && code === I.JMP_JA ? i.imm : i.off;
-    if (off < 0) return true;
-  }
-  return false;
-}
