@@ -146,6 +146,22 @@ function chainOf(
 }
 
 export function simulationToViewModel(input: ViewModelInput): VisModel {
+  const steps = simulationToViewModelSteps(input);
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+  }
+}
+
+/** Timeline steps looked at between two yields of simulationToViewModelSteps. */
+const STEP_EVENTS = 4096;
+
+/**
+ * simulationToViewModel in steps: the generator yields after every few thousand timeline steps, so
+ * the extension host spreads a 100 000-step run's model over slices of its event loop (at once:
+ * 105-250 ms on this machine); the value it returns is simulationToViewModel's.
+ */
+export function* simulationToViewModelSteps(input: ViewModelInput): Generator<undefined, VisModel> {
   const { result, scenario } = input;
   const { topology, summary } = result;
   const devNames = new Set(topology.devices.map((d) => d.name));
@@ -219,7 +235,9 @@ export function simulationToViewModel(input: ViewModelInput): VisModel {
     const parentOf = new Map(
       result.frames.filter((f) => f.parent !== undefined).map((f) => [f.id, f.parent as number]),
     );
-    for (const s of result.timeline) {
+    for (let i = 0; i < result.timeline.length; i++) {
+      if (i % STEP_EVENTS === 0 && i) yield;
+      const s = result.timeline[i] as (typeof result.timeline)[number];
       if (s.k === 'run' && (s.hook === 'native' || s.hook === 'generic')) {
         lastDevice.set(s.frame, s.device);
         const r = s.redirect;
@@ -367,7 +385,9 @@ export function simulationToViewModel(input: ViewModelInput): VisModel {
   }
 
   const timeline: VisEvent[] = [];
-  for (const s of result.timeline) {
+  for (let i = 0; i < result.timeline.length; i++) {
+    if (i % STEP_EVENTS === 0) yield;
+    const s = result.timeline[i] as (typeof result.timeline)[number];
     const ev = toEvent(s, mapNames, devByIfindex, entryOf);
     if (ev) timeline.push(ev);
   }

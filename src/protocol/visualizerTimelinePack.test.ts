@@ -6,6 +6,8 @@ import { sampleModel } from '../webview/visualizer/sampleModel';
 import { visualizerProtocol as P, type VisEvent } from './visualizer';
 import {
   packTimeline,
+  packTimelineSteps,
+  prepareSnapshotSteps,
   snapshotModel,
   snapshotModelSteps,
   snapshotParams,
@@ -107,6 +109,24 @@ void test('a 100 000-event sample model crosses as a packed snapshot the schema 
   for (; !r.done; r = steps.next()) yields++;
   assert.ok(yields >= m.timeline.length / 4096, `${yields} yields`);
   assert.deepEqual(r.value, m);
+});
+
+void test('a host packs a large timeline in steps, and the snapshot after it sends that pack', () => {
+  const m = sampleModel({ devices: 16, cpus: 4, frames: 15_000, burst: 32, maxEvents: 100_000 });
+  const steps = packTimelineSteps(m.timeline);
+  let yields = 0;
+  let r = steps.next();
+  for (; !r.done; r = steps.next()) yields++;
+  assert.ok(yields >= m.timeline.length / 4096, `${yields} yields`);
+  assert.deepEqual(r.value, packTimeline(m.timeline), 'the same pack as at once');
+  // prepareSnapshotSteps fills the panel's pack-once cache: snapshotParams returns that very pack.
+  const prepare = prepareSnapshotSteps(m);
+  yields = 0;
+  while (!prepare.next().done) yields++;
+  assert.ok(yields > 1, `${yields} yields`);
+  const a = snapshotParams(m, { state: 'ready' });
+  assert.deepEqual(a.timeline, r.value);
+  assert.equal(snapshotParams(m, { state: 'running' }).timeline, a.timeline, 'packed once');
 });
 
 void test('a number past 31 bits (or below 0) sends the events as they are', () => {

@@ -47,6 +47,10 @@ const MAX_STRING = 4096;
 const MAX_EVENTS = 1 << 22;
 /** 64 MiB of text: far above 100 000 events (~3.7 MB), far below what would hurt. */
 const MAX_WORDS_BASE64 = 64 << 20;
+/** Work between two yields of the stepwise pack and unpack: base64 characters, varint bytes, events. */
+const STEP_CHARS = 1 << 17;
+const STEP_BYTES = 1 << 17;
+const STEP_EVENTS = 4096;
 
 const isWord = (x: number): boolean => Number.isInteger(x) && x >= 0 && x <= MAX_WORD;
 
@@ -55,6 +59,17 @@ const isWord = (x: number): boolean => Number.isInteger(x) && x >= 0 && x <= MAX
  * events as they are — the schema takes both).
  */
 export function packTimeline(events: readonly VisEvent[]): PackedTimeline | undefined {
+  return finish(packTimelineSteps(events));
+}
+
+/**
+ * packTimeline in steps: the generator yields after every few thousand events (and every 128 K
+ * varint bytes of the base64), so a host spreads a 100 000-event timeline over slices of its event
+ * loop (90 909 events packed at once: 125-300 ms in the extension host).
+ */
+export function* packTimelineSteps(
+  events: readonly VisEvent[],
+): Generator<undefined, PackedTimeline | undefined> {
   const strings: string[] = [];
   const index = new Map<string, number>();
   const words: number[] = [];
@@ -78,7 +93,9 @@ export function packTimeline(events: readonly VisEvent[]): PackedTimeline | unde
     n(r.size);
     n(r.cpu);
   };
-  for (const ev of events) {
+  for (let e = 0; e < events.length; e++) {
+    if (e % STEP_EVENTS === 0 && e) yield;
+    const ev = events[e] as VisEvent;
     const head = words.length;
     words.push(KIND_CODE.get(ev.k) ?? 0);
     n(ev.cpu);
@@ -185,7 +202,8 @@ export function packTimeline(events: readonly VisEvent[]): PackedTimeline | unde
     }
     words[head] = (words[head] as number) | (flags << 4);
   }
-  return ok ? { n: events.length, strings, words: wordsToBase64(words) } : undefined;
+  if (!ok) return undefined;
+  return { n: events.length, strings, words: yield* wordsToBase64Steps(words) };
 }
 
 const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
@@ -201,25 +219,36 @@ const MAX_WORD = 0x7fffffff;
  * decodes a third of the characters.
  */
 export function wordsToBase64(words: readonly number[]): string {
+  return finish(wordsToBase64Steps(words));
+}
+
+/** wordsToBase64 in steps (a yield every STEP_BYTES varint bytes or base64 input bytes). */
+function* wordsToBase64Steps(words: readonly number[]): Generator<undefined, string> {
   const bytes = new Uint8Array(words.length * 5);
   let o = 0;
-  for (const w of words) {
-    let x = w;
+  let step = STEP_BYTES;
+  for (let i = 0; i < words.length; i++) {
+    if (o >= step) {
+      step = o + STEP_BYTES;
+      yield;
+    }
+    let x = words[i] as number;
     while (x > 127) {
       bytes[o++] = (x & 127) | 128;
       x >>>= 7;
     }
     bytes[o++] = x;
   }
-  return bytesToBase64(bytes.subarray(0, o));
+  return yield* bytesToBase64Steps(bytes.subarray(0, o));
 }
 
-function bytesToBase64(bytes: Uint8Array): string {
+function* bytesToBase64Steps(bytes: Uint8Array): Generator<undefined, string> {
   const chunks: string[] = [];
   const codes = new Array<number>(8192);
   let k = 0;
   const n = bytes.length;
   for (let i = 0; i < n; i += 3) {
+    if (i % (STEP_BYTES * 3) === 0 && i) yield;
     const b1 = i + 1 < n ? (bytes[i + 1] as number) : -1;
     const b2 = i + 2 < n ? (bytes[i + 2] as number) : -1;
     const v = ((bytes[i] as number) << 16) | (Math.max(0, b1) << 8) | Math.max(0, b2);
@@ -235,11 +264,6 @@ function bytesToBase64(bytes: Uint8Array): string {
   if (k) chunks.push(String.fromCharCode(...codes.slice(0, k)));
   return chunks.join('');
 }
-
-/** Work between two yields of the stepwise unpack: base64 characters, varint bytes, events. */
-const STEP_CHARS = 1 << 17;
-const STEP_BYTES = 1 << 17;
-const STEP_EVENTS = 4096;
 
 /** The words of `text` (base64 of unsigned LEB128 varints), or why it is not that; yields between steps. */
 function* base64ToWords(text: string): Generator<undefined, Int32Array | string> {
@@ -482,12 +506,25 @@ export function snapshotParams(
 ): { model: VisModel; status: VisStatus; timeline?: PackedTimeline } {
   if (!model.timeline.length) return { model, status };
   // A panel sends the same model again when its view reloads: pack each timeline once.
-  let packed = packedOnce.get(model.timeline);
-  if (!packed) {
-    packed = packTimeline(model.timeline) ?? null;
-    packedOnce.set(model.timeline, packed);
-  }
+  const packed = finish(packOnceSteps(model.timeline));
   return packed ? { model: { ...model, timeline: [] }, status, timeline: packed } : { model, status };
+}
+
+/**
+ * Packs the model's timeline in steps for the snapshotParams that follow (which then take no time):
+ * a host runs it in slices of its event loop before it sends a large snapshot.
+ */
+export function* prepareSnapshotSteps(model: VisModel): Generator<undefined, void> {
+  if (model.timeline.length) yield* packOnceSteps(model.timeline);
+}
+
+function* packOnceSteps(timeline: readonly VisEvent[]): Generator<undefined, PackedTimeline | null> {
+  let packed = packedOnce.get(timeline);
+  if (packed === undefined) {
+    packed = (yield* packTimelineSteps(timeline)) ?? null;
+    packedOnce.set(timeline, packed);
+  }
+  return packed;
 }
 
 /** The model a didSnapshot carries, its packed timeline unpacked; a string says why it cannot be. */
