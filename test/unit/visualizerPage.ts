@@ -113,7 +113,7 @@ const CHUNK = 1 << 18;
  * page's thread (here in chunks of 256 K characters, so DevTools' own parse of one multi-MB
  * Runtime.callFunctionOn is not a page frame VS Code would have), then one task parses and posts it.
  */
-async function postLarge(page: Page, json: string): Promise<void> {
+export async function postLarge(page: Page, json: string): Promise<void> {
   if (json.length <= CHUNK) {
     await page.evaluate((text) => window.postMessage(JSON.parse(text), '*'), json);
     return;
