@@ -169,6 +169,58 @@ void test(
 );
 
 void test(
+  'a 64-device graph takes streamed counts over a few frames: every edge label ends at its new count',
+  { skip: !haveChromium && 'no /usr/bin/chromium' },
+  async () => {
+    const { page, problems } = await openPage();
+    const model = sampleModel({ devices: 64, cpus: 16, frames: 2000, burst: 64 });
+    await sendSnapshot(page, model);
+    await waitForGraph(page);
+    const labels = () => page.$$eval('svg.graph text.edge-label', (els) => els.map((e) => e.textContent));
+    const before = await labels();
+    assert.ok(before.length > 300, `${before.length} edge labels`);
+    // Counts of the page's tasks that changed edge labels (MutationObserver batches, one per task).
+    await page.evaluate(() => {
+      const w = window as unknown as { __batches: number[] };
+      w.__batches = [];
+      new MutationObserver((list) => {
+        const n = list.filter((m) => m.type === 'characterData').length;
+        if (n) w.__batches.push(n);
+      }).observe(document.querySelector('svg.graph .edges') as Element, {
+        subtree: true,
+        characterData: true,
+      });
+    });
+    const grown = structuredClone(model);
+    for (const f of grown.flows) f.frames *= 7;
+    await sendUpdate(page, grown, 'streaming');
+    await page.evaluate(() =>
+      (window as unknown as { xdpLabVisualizer: { settled(): Promise<void> } }).xdpLabVisualizer.settled(),
+    );
+    const after = await labels();
+    assert.equal(after.length, before.length);
+    assert.ok(
+      after.every((t, i) => t !== before[i]),
+      'every label shows its new count',
+    );
+    // The same labels a fresh page draws for the grown model at once.
+    const fresh = await openPage();
+    await sendSnapshot(fresh.page, grown);
+    await waitForGraph(fresh.page);
+    assert.deepEqual(
+      await fresh.page.$$eval('svg.graph text.edge-label', (els) => els.map((e) => e.textContent)),
+      after,
+    );
+    await fresh.page.close();
+    const batches = await page.evaluate(() => (window as unknown as { __batches: number[] }).__batches);
+    assert.ok(batches.length >= 3, `spread over tasks: ${batches.join(', ')}`);
+    assert.ok(Math.max(...batches) <= 150, `at most 150 labels a frame: ${batches.join(', ')}`);
+    assert.deepEqual(problems, []);
+    await page.close();
+  },
+);
+
+void test(
   'theme colours come from VS Code’s variables: a light theme repaints the graph and panels',
   { skip: !haveChromium && 'no /usr/bin/chromium' },
   async () => {

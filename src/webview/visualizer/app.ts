@@ -215,7 +215,7 @@ export class VisualizerApp {
     const t0 = performance.now();
     this.renderStatus();
     this.renderCounters();
-    this.renderGraph();
+    this.renderGraph(true);
     this.renderTabs();
     if (this.tab === 'drops') this.renderPanel();
     measureSince('render', t0, { why: 'counts' });
@@ -264,10 +264,11 @@ export class VisualizerApp {
     );
   }
 
-  private renderGraph(): void {
+  private renderGraph(counts = false): void {
     this.pane.render(
       this.status.state === 'running' ? 'Simulating…' : 'No simulation yet.',
       this.model?.timeline[this.t],
+      counts,
     );
   }
 

@@ -51,6 +51,26 @@ export function patchFrom(host: Element, prev: VChild | undefined, next: VChild)
   diffNode(host, cur, prev, next);
 }
 
+/**
+ * patchFrom for children `from` to `to` of `el` only, whose trees were `prev` and are to be `next`
+ * (same length): a view spreads a large patch over several frames (graphPane.ts, edges).
+ */
+export function patchChildrenFrom(
+  el: Element,
+  prev: readonly VChild[],
+  next: readonly VChild[],
+  from: number,
+  to: number,
+): void {
+  const kids = el.childNodes;
+  for (let i = from; i < to; i++) {
+    const k = kids[i];
+    const a = prev[i];
+    const b = next[i] as VChild;
+    if (k && a !== undefined) diffNode(el, k, a, b);
+  }
+}
+
 function diffNode(parent: Node, dom: Node, a: VChild, b: VChild): void {
   if (a === b) return;
   const doc = parent.ownerDocument ?? document;

@@ -4,7 +4,7 @@
 // above the SVG: the graph is not repainted while the timeline plays), and the selection.
 import type { ELK } from 'elkjs/lib/elk-api';
 import type { VisEvent } from '../../protocol/visualizer';
-import { mount, patchFrom } from './dom';
+import { mount, patchChildrenFrom, patchFrom } from './dom';
 import type { Graph } from './graphModel';
 import { graphView } from './graphView';
 import { WORKER_FAILED } from './elkInWorker';
@@ -17,10 +17,36 @@ import {
   type LayoutDirection,
 } from './layout';
 import { measureSince } from './timing';
-import { h, type VNode } from './vnode';
+import { h, type VChild, type VNode } from './vnode';
 
 /** Below this zoom the graph's 12px text is no longer comfortably legible: scroll instead. */
 const MIN_FIT_ZOOM = 0.72;
+
+/**
+ * Edges patched per animation frame when a run's counts stream in: a 64-device graph's update
+ * rewrote ~600 edge labels in one frame (a 60-80 ms task of SVG layout and paint); spread over
+ * frames of 150, the counts are all new four frames later.
+ */
+const EDGES_PER_FRAME = 150;
+
+/** An edge patch spread over frames: the tree it ends at, and how far it got. */
+interface Spread {
+  target: VNode;
+  /** Index of the edges' group among the svg's children. */
+  at: number;
+  group: Element;
+  prev: readonly VChild[];
+  next: readonly VChild[];
+  done: number;
+  frame: number;
+  finished: () => void;
+}
+
+/** `tree` with the children of its child `at` replaced. */
+const withChildrenAt = (tree: VNode, at: number, children: readonly VChild[]): VNode => ({
+  ...tree,
+  children: tree.children.map((c, i) => (i === at && typeof c !== 'string' ? { ...c, children } : c)),
+});
 
 /** A graph shape for ELK, with the pane's size and direction when it was asked. */
 interface ElkRequest {
@@ -60,6 +86,11 @@ export class GraphPane {
    * on every animation frame (a 30-40 ms forced layout per frame at 64 devices, issue 16 goal 5).
    */
   private area: { w: number; h: number } | undefined;
+  /** A counts update whose edges are still being patched, a chunk per animation frame. */
+  private spread: Spread | undefined;
+  private spreadDone: Promise<void> = Promise.resolve();
+  /** The layout the SVG on screen was drawn with. */
+  private drawnLayout: Layout | undefined;
 
   constructor(
     readonly el: HTMLElement,
@@ -197,15 +228,19 @@ export class GraphPane {
   }
 
   /** Resolves once ELK has no layout in progress or waiting (tests and the benchmark wait on it). */
-  settled(): Promise<void> {
-    return this.elkDone;
+  async settled(): Promise<void> {
+    await this.elkDone;
+    await this.spreadDone;
   }
 
   /**
    * Draws the graph (or `empty` when there is none yet) and marks the event `ev` concerns. A graph
    * on screen is patched in place: counts streaming in rewrite a few texts, not the whole SVG.
+   * `counts`: only counts changed (didUpdate) — a large graph's edges are patched over the next
+   * frames, EDGES_PER_FRAME at a time, its nodes at once.
    */
-  render(empty: string, ev: VisEvent | undefined): void {
+  render(empty: string, ev: VisEvent | undefined, counts = false): void {
+    this.finishSpread();
     if (!this.graph || !this.layout) {
       mount(this.canvas, h('p', { class: 'empty muted' }, empty));
       this.drawn = undefined;
@@ -214,11 +249,66 @@ export class GraphPane {
     }
     const tree = graphView(this.graph, this.layout, this.selected ? { selected: this.selected } : {});
     const zoomed = { ...tree, attrs: { ...tree.attrs, ...this.zoomAttrs(this.layout) } };
-    if (this.canvas.firstElementChild?.localName === 'svg') patchFrom(this.canvas, this.drawn, zoomed);
-    else mount(this.canvas, zoomed);
-    this.drawn = zoomed;
+    const svg = this.canvas.firstElementChild;
+    if (svg?.localName !== 'svg') mount(this.canvas, zoomed);
+    else if (!(counts && this.startSpread(svg, zoomed))) patchFrom(this.canvas, this.drawn, zoomed);
+    if (!this.spread) this.drawn = zoomed;
+    this.drawnLayout = this.layout;
     this.marked = [];
     this.highlight(ev);
+  }
+
+  /**
+   * Patches all but the edges now and the edges over the next frames, when the drawn tree has the
+   * same edges (a counts update) and more than a frame's worth of them; false otherwise.
+   */
+  private startSpread(svg: Element, target: VNode): boolean {
+    const drawn = this.drawn;
+    // Boxes that moved (a new layout) take their edges along at once.
+    if (this.layout !== this.drawnLayout) return false;
+    const at = target.children.findIndex((c) => typeof c !== 'string' && c.attrs.class === 'edges');
+    const before = drawn?.children[at];
+    const after = target.children[at];
+    const group = svg.childNodes[at];
+    if (!drawn || at < 0 || typeof before !== 'object' || typeof after !== 'object') return false;
+    if (!group || group.nodeType !== 1 || drawn.children.length !== target.children.length) return false;
+    const prev = before.children;
+    const next = after.children;
+    if (next.length <= EDGES_PER_FRAME || prev.length !== next.length) return false;
+    if (group.childNodes.length !== prev.length) return false;
+    const now = withChildrenAt(target, at, prev);
+    patchFrom(this.canvas, drawn, now);
+    this.drawn = now;
+    let finished = (): void => {};
+    this.spreadDone = new Promise<void>((resolve) => (finished = resolve));
+    const spread: Spread = { target, at, group: group as Element, prev, next, done: 0, frame: 0, finished };
+    this.spread = spread;
+    const step = (): void => {
+      if (this.spread !== spread) return;
+      const to = Math.min(next.length, spread.done + EDGES_PER_FRAME);
+      patchChildrenFrom(spread.group, prev, next, spread.done, to);
+      spread.done = to;
+      if (to < next.length) spread.frame = requestAnimationFrame(step);
+      else this.endSpread(spread);
+    };
+    spread.frame = requestAnimationFrame(step);
+    return true;
+  }
+
+  /** Patches what is left of a spread edge patch now (before anything else touches the SVG). */
+  private finishSpread(): void {
+    const spread = this.spread;
+    if (!spread) return;
+    cancelAnimationFrame(spread.frame);
+    patchChildrenFrom(spread.group, spread.prev, spread.next, spread.done, spread.next.length);
+    this.endSpread(spread);
+  }
+
+  private endSpread(spread: Spread): void {
+    this.spread = undefined;
+    // Unless something set drawn aside meanwhile (it then no longer says what the DOM holds).
+    if (this.drawn) this.drawn = spread.target;
+    spread.finished();
   }
 
   /** The drawn size and the data attributes tests read, at the current zoom. */
@@ -258,16 +348,23 @@ export class GraphPane {
   }
 
   applyZoom(): void {
+    this.finishSpread();
     const el = this.canvas.querySelector('svg');
     if (!el || !this.layout) return;
-    this.drawn = undefined; // the DOM's attributes are no longer the drawn tree's
-    for (const [k, v] of Object.entries(this.zoomAttrs(this.layout))) el.setAttribute(k, v);
+    // Only what changed is written, and the drawn tree says so too: the panel's ResizeObserver calls
+    // this whenever the header's counters reflow, and rewriting the svg's width and height with the
+    // same values laid out its 3,000 elements again (a 20-30 ms layout after each counts update),
+    // and left the next update nothing to diff against.
+    const attrs = this.zoomAttrs(this.layout);
+    for (const [k, v] of Object.entries(attrs)) if (el.getAttribute(k) !== v) el.setAttribute(k, v);
+    if (this.drawn) this.drawn = { ...this.drawn, attrs: { ...this.drawn.attrs, ...attrs } };
     this.placeMarks(this.marked);
   }
 
   /** Selects `id` (or clears the selection when it is selected already): class toggles, no re-render. */
   toggleSelected(id: string | undefined): void {
     this.selected = id === this.selected ? undefined : id;
+    this.finishSpread();
     this.drawn = undefined; // classes changed in the DOM, not in the drawn tree
     for (const n of Array.from(this.canvas.querySelectorAll('.node'))) {
       const on = (n as SVGElement).dataset.node === this.selected;
