@@ -36,6 +36,18 @@ void test(
       'saving the program re-runs',
     );
     assert.ok((out.pcaps.get('r2')?.length ?? 0) > 24, 'r2 transmitted frames, kept as pcap');
+    assert.equal(out.pcaps, out.pcaps, 'the pcaps are joined once, on first use');
+    // A frame's traffic number (Debug this frame): the frames made before its original, + 1.
+    const runs = out.model.timeline.flatMap((e) => (e.k === 'run' ? [e.frame] : []));
+    assert.ok(runs.length > 80);
+    const numbers = runs.map((id) => out.trafficFrameNumber(id));
+    assert.ok(
+      numbers.every((n) => n !== undefined && n >= 1 && n <= 80),
+      numbers.join(' '),
+    );
+    assert.equal(out.trafficFrameNumber(runs[0] as number), 1);
+    assert.equal(Math.max(...numbers.map(Number)), 80, 'the 80 frames of the traffic');
+    assert.equal(out.trafficFrameNumber(999_999_999), undefined);
   },
 );
 

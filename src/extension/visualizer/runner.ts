@@ -187,6 +187,7 @@ export async function runScenarioForView(req: ScenarioRunRequest): Promise<Scena
   const model = await inHostSlices(simulationToViewModelSteps(viewInput(result, true)), req.signal);
   await inHostSlices(prepareSnapshotSteps(model), req.signal);
   let pcaps: Map<string, Uint8Array> | undefined;
+  let index: { byId: Map<number, SimulationResult['frames'][number]>; originals: number[] } | undefined;
   const inputs = [
     file,
     ...input.scenario.programs.flatMap((p) => (p.file !== undefined ? [host.resolvePath(file, p.file)] : [])),
@@ -203,13 +204,28 @@ export async function runScenarioForView(req: ScenarioRunRequest): Promise<Scena
     inputs: [...new Set(inputs)],
     trace: (frame) => traceFrame(input, result, frame, (f) => host.resolvePath(file, f)),
     trafficFrameNumber: (id) => {
-      const byId = new Map(result.frames.map((f) => [f.id, f]));
+      // Indexed once per run, not per question (a 1 M-frame run's frame list is a long walk).
+      index ??= {
+        byId: new Map(result.frames.map((f) => [f.id, f])),
+        originals: result.frames
+          .filter((x) => x.parent === undefined)
+          .map((x) => x.id)
+          .sort((a, b) => a - b),
+      };
+      const { byId, originals } = index;
       let f = byId.get(id);
       for (let hops = 0; f?.parent !== undefined && hops < 64; hops++) f = byId.get(f.parent);
       if (!f) return undefined;
-      const root = f;
-      // Originals are made in traffic order: the frame's place among them is its traffic number.
-      return result.frames.filter((x) => x.parent === undefined && x.id <= root.id).length;
+      // Originals are made in traffic order: the frame's place among them is its traffic number
+      // (the count of original ids up to its root's, found by bisection: the ids only grow).
+      let lo = 0;
+      let hi = originals.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if ((originals[mid] as number) <= f.id) lo = mid + 1;
+        else hi = mid;
+      }
+      return lo;
     },
     eventsText: () => result.events.map((e) => formatEvent(e.event) + '\n').join(''),
   };
