@@ -64,6 +64,14 @@ async function readInput(file: string, what: string): Promise<Uint8Array> {
   }
 }
 
+/** "does not compile: LINE:COL: error: …", the first error of clang's stderr without the file's path. */
+export function clangFirstError(file: string, stderr: string): string {
+  const first = stderr.split('\n').find((l) => /\berror: /.test(l));
+  if (!first) return 'does not compile (clang failed)';
+  const at = first.indexOf(`${file}:`);
+  return `does not compile: ${(at >= 0 ? first.slice(at + file.length + 1) : first).trim()}`;
+}
+
 /** Reads OBJ, compiling a .c file with clang first (cli.md "Common rules"). */
 export async function objectBytes(
   file: string,
@@ -77,8 +85,8 @@ export async function objectBytes(
     return (await compileBpfC(file, { includePaths: includes, signal, extraArgs })).object;
   } catch (e) {
     if (e instanceof ClangMissingError) throw usageError('clang', e.message);
-    if (e instanceof ClangFailedError)
-      throw usageError(file, e.message + (e.stderr ? `\n${e.stderr.trimEnd()}` : ''));
+    // clang's diagnostics as clang prints them, then the one line naming the file and its first error.
+    if (e instanceof ClangFailedError) throw new CliError(2, file, clangFirstError(file, e.stderr), e.stderr);
     throw e;
   }
 }
