@@ -25,6 +25,8 @@ import {
 } from './captureCommands';
 import { CapturePanel } from './capturePanel';
 
+const plural = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' : 's'}`;
+
 /** Names typed in the pick: comma or space separated. */
 const typedNames = (value: string): string[] =>
   value
@@ -115,7 +117,7 @@ async function runFleet(
     return {
       format: 'xdp-lab-capture',
       version: 1,
-      host: `${hosts.length} hosts: ${hosts.join(', ')}`,
+      host: `${plural(hosts.length, 'host')}: ${hosts.join(', ')}`,
       tool: 'bpftrace',
       kernel: kernels.join(', ') || 'unknown',
       startedAt: startedAt.toISOString(),
@@ -128,7 +130,7 @@ async function runFleet(
   };
   const panel = CapturePanel.create(
     context,
-    `XDP capture: ${hosts.length} hosts`,
+    `XDP capture: ${plural(hosts.length, 'host')}`,
     merged('running'),
     true,
     () => controller.abort(),
@@ -191,7 +193,7 @@ async function runFleet(
   await vscode.window.withProgress(
     {
       location: vscode.ProgressLocation.Notification,
-      title: `XDP Lab: capturing on ${hosts.length} hosts`,
+      title: `XDP Lab: capturing on ${plural(hosts.length, 'host')}`,
       cancellable: true,
     },
     async (progress, token) => {

@@ -102,9 +102,10 @@ export async function simulateScenario(arg: unknown): Promise<void> {
         log.error(`simulate ${file}: ${why}`);
         // A problem in the scenario file itself: marked on its token and shown (issue 12 item 5).
         void revealJsonProblems(uri, 'scenario');
-        void vscode.window.showErrorMessage(
-          `XDP Lab: cannot simulate ${vscode.workspace.asRelativePath(uri)}: ${why}`,
-        );
+        void offer({
+          message: `XDP Lab: cannot simulate ${vscode.workspace.asRelativePath(uri)}: ${why}`,
+          steps: ['Show Problems', 'Show Output'],
+        });
       }
     },
   );

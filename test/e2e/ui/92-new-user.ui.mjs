@@ -238,7 +238,7 @@ export const steps = [
       for (const [name, text] of Object.entries(FIXTURES))
         fs.writeFileSync(path.join(ctx.workspace, name), text);
       await wb.openFolder(ctx.workspace, 'redirect.bpf.c');
-      await wb.openFile('redirect.bpf.c');
+      await wb.openFromExplorer('redirect.bpf.c');
       await probe(wb, S, 'Run Program on a Frame', 'pick', { then: () => escapeAfter(wb) });
       // (e) Escape on that pick: the user's choice, so nothing follows (no error, no toast).
       const after = await whatShows(wb, 3_000, '');
@@ -253,16 +253,16 @@ export const steps = [
     name: '(c) a program that does not compile, and a C file with no XDP program: named, with the next step',
     run: async (wb) => {
       let S = 'c: syntax error';
-      await wb.openFile('nu-syntax.bpf.c');
+      await wb.openFromExplorer('nu-syntax.bpf.c');
       await probe(wb, S, 'Run Program on a Frame', 'next-step', { ms: 60_000, shot: 'c-syntax-run' });
       await probe(wb, S, 'Compile with clang', 'next-step', { ms: 60_000 });
       await probe(wb, S, 'Verify in Kernel', 'next-step', { ms: 60_000 });
       await probe(wb, S, 'Debug Program on a Frame', 'next-step', { ms: 60_000 });
       // clang's whole answer is in the output channel the message's "Show Output" opens.
-      await wb.outputChannelText('XDP Lab', "expected ';'");
+      await wb.outputChannelText('XDP Lab', 'nu-syntax.bpf.c:7:18');
       S = 'c: not XDP (SEC("tc"))';
       await wb.closeAllEditors();
-      await wb.openFile('nu-tc.bpf.c');
+      await wb.openFromExplorer('nu-tc.bpf.c');
       await probe(wb, S, 'Run Program on a Frame', 'next-step', { ms: 60_000, shot: 'c-tc-run' });
       await probe(wb, S, 'Debug Program on a Frame', 'next-step', { ms: 60_000 });
       await probe(wb, S, 'Create Starter Scenario', 'next-step', { ms: 60_000 });
@@ -274,7 +274,7 @@ export const steps = [
     run: async (wb) => {
       let S = 'd: markdown active';
       await wb.closeAllEditors();
-      await wb.openFile('nu-notes.md');
+      await wb.openFromExplorer('nu-notes.md');
       for (const c of PROGRAM_COMMANDS)
         await probe(wb, S, c, 'next-step', {
           ms: 30_000,
@@ -282,7 +282,7 @@ export const steps = [
         });
       S = 'd: scenario with errors';
       await wb.closeAllEditors();
-      await wb.openFile('nu-bad.xdpscenario.json');
+      await wb.openFromExplorer('nu-bad.xdpscenario.json');
       await probe(wb, S, 'Simulate Scenario', 'next-step', { ms: 60_000, shot: 'd-bad-simulate' });
       await probe(wb, S, 'Run Program on a Frame', 'next-step', { ms: 30_000 });
       return verdict('d: markdown active', S);
@@ -371,6 +371,8 @@ export const steps = [
           return pickRow(wb, 'Type hosts');
         },
       });
+      // The fleet's panel holds the focus, where F1 is the webview's: back to the workbench first.
+      await wb.explorerRow('redirect.bpf.c').click();
       const log = await wb.outputChannelText('XDP Lab', '127.0.0.1');
       return `${verdict(S)}; output: ${log
         .split('\n')
