@@ -55,7 +55,7 @@ const GENERATED: { label: string; detail: string; spec: FrameSpec }[] = [
 ];
 
 function argsOf(arg: unknown): RunArgs {
-  if (arg instanceof vscode.Uri) return { uri: arg };
+  if (arg instanceof vscode.Uri || typeof arg === 'string') return { uri: arg };
   if (arg && typeof arg === 'object') {
     const a = arg as Record<string, unknown>;
     return {
