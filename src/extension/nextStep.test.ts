@@ -54,7 +54,10 @@ void test('a missing program is named by what is in the editor, with Open a Prog
     { path: '/w/tc.bpf.c', kind: 'c-source' },
     true,
   );
-  assert.match(tc.message, /tc\.bpf\.c has no XDP program \(no SEC\("xdp"\) function\), and Debug Program/);
+  assert.match(
+    tc.message,
+    /^XDP Lab: Debug Program on a Frame needs an XDP program, and tc\.bpf\.c has none \(no SEC\("xdp"\) function\)\./,
+  );
   for (const n of [none, empty, md, tc]) assert.doesNotMatch(n.message, /undefined|\[object/);
 });
 

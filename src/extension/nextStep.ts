@@ -59,7 +59,7 @@ export function missingProgram(
     wants === 'xdp' ? 'an XDP program (a .c file with a SEC("xdp") function, or its .o)' : 'a BPF C file';
   const why =
     active?.kind === 'c-source'
-      ? `${baseName(active.path)} has no XDP program (no SEC("xdp") function), and ${command} runs one`
+      ? `${command} needs an XDP program, and ${baseName(active.path)} has none (no SEC("xdp") function)`
       : active
         ? `${baseName(active.path)} is not ${what}`
         : hasFolder

@@ -83,7 +83,7 @@ export async function requireProgram(
     ));
   const shown = vscode.window.visibleTextEditors.find((e) => takes(wants, kindOf(e.document)));
   if (shown) return shown.document.uri;
-  const found = hasFolder() ? await vscode.workspace.findFiles('**/*.bpf.c', '**/node_modules/**', 50) : [];
+  const found = hasFolder() ? await workspacePrograms(wants) : [];
   if (found.length === 1) return found[0];
   if (found.length > 1) {
     const pick = await vscode.window.showQuickPick(
@@ -101,6 +101,23 @@ export async function requireProgram(
   const active = doc && kind && doc.uri.scheme === 'file' ? { path: doc.uri.path, kind } : undefined;
   await offer(missingProgram(command, wants, active, hasFolder()), offerOpts);
   return undefined;
+}
+
+/** The workspace's *.bpf.c files (up to 50); for 'xdp', only those with an XDP program. */
+async function workspacePrograms(wants: 'xdp' | 'c'): Promise<vscode.Uri[]> {
+  const found = await vscode.workspace.findFiles('**/*.bpf.c', '**/node_modules/**', 50);
+  if (wants === 'c') return found;
+  const out: vscode.Uri[] = [];
+  for (const uri of found) {
+    const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
+    const text =
+      open?.getText() ??
+      new TextDecoder().decode(
+        (await vscode.workspace.fs.readFile(uri).then(undefined, () => undefined)) ?? new Uint8Array(),
+      );
+    if (programFileKind(uri.path, 'c', text) === 'xdp-source') out.push(uri);
+  }
+  return out;
 }
 
 /** The first workspace folder, or undefined after saying `command` needs one (`why`). */

@@ -5,6 +5,7 @@
 // for the next step — never "command 'x' resulted in an error", a stack trace, "undefined" or
 // nothing at all. The table of what each command showed goes to test-results/new-user.md; a
 // screenshot per situation to test-results/new-user-*.png.
+/* global document -- used inside page.evaluate callbacks, which run in Chromium */
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -44,6 +45,12 @@ function writeTable() {
 
 /** Dismisses whatever a probe left open: picks, dialogs, toasts. */
 async function tidy(wb) {
+  // A panel a probe opened (the fleet's capture panel) holds the focus, and F1 there is the
+  // webview's: hand the focus back to the workbench first.
+  await wb.page.evaluate(() => {
+    const a = document.activeElement;
+    if (a && a.tagName === 'IFRAME' && 'blur' in a) a.blur();
+  });
   for (let i = 0; i < 3; i++) {
     const dialog = wb.page.locator('.monaco-dialog-box');
     if (await dialog.isVisible().catch(() => false)) await wb.page.keyboard.press('Escape');
