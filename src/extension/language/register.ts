@@ -95,7 +95,7 @@ async function targetDocument(command: string, uriArg: unknown): Promise<vscode.
 
 /** clang's words for a failed compile, from the server's compile output (its first error). */
 function compileFailed(doc: vscode.TextDocument, r: { errors: number; output: string }): void {
-  output().info(r.output.trimEnd());
+  // The server logged clang's command line and output already (compileVerdicts.ts).
   if (r.errors) return void offer(compileFailure(doc.uri.fsPath, r.output));
   const last = r.output.trim().split('\n').pop() ?? '';
   void offer({
