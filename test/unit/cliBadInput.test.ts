@@ -54,7 +54,7 @@ test('a missing file, a non-ELF object: named, with why', () => {
   refused(['verify', missing], /cannot read the object: no such file/);
   refused(['run', notElf, '--data', notElf], /notelf\.o : not an ELF object/);
   refused(['verify', notElf], /not an ELF object/);
-  refused(['simulate', path.join(dir, 'missing.json')], /cannot read: no such file \(ENOENT\)/);
+  refused(['simulate', path.join(dir, 'missing.json')], /cannot read: ENOENT \(no such file\)/);
   refused(['check', path.join(dir, 'missing.c')], /cannot read it: no such file/);
 });
 

@@ -150,7 +150,7 @@ export const simulateCommand: CliCommand = {
       throw usageError(
         file,
         code === 'ENOENT'
-          ? 'cannot read: no such file (ENOENT)'
+          ? 'cannot read: ENOENT (no such file)'
           : `cannot read: ${code ?? (e as Error).message}`,
       );
     }
