@@ -18,7 +18,8 @@ import { acceptHostKey, checkHostKey, type SshOptions } from '../../node/ssh/ssh
 import { parseSshTarget, sshConfigHosts, targetLabel, type SshTarget } from '../../node/ssh/sshTarget';
 import { observedTitle } from '../../protocol/visualizerObserved';
 import { readConfig } from '../config';
-import { durationProblem } from '../nextStep';
+import { durationProblem, missingScenario } from '../nextStep';
+import { offer } from '../preconditions';
 import { output } from '../output';
 import { showComparison } from '../visualizer/register';
 import { CapturePanel } from './capturePanel';
@@ -358,9 +359,8 @@ export async function compareCapture(
   if (!scenario) {
     const found = await vscode.workspace.findFiles('**/*.xdpscenario.json', '**/node_modules/**', 200);
     if (!found.length) {
-      void vscode.window.showWarningMessage(
-        'XDP Lab: no *.xdpscenario.json in the workspace to compare with.',
-      );
+      const hasFolder = (vscode.workspace.workspaceFolders?.length ?? 0) > 0;
+      void offer(missingScenario('Compare Capture with Simulation', hasFolder), { level: 'info' });
       return;
     }
     scenario = (
