@@ -75,3 +75,17 @@ test('a file of the wrong kind says which command takes it', () => {
   refused(['simulate', broken], /a program, not a scenario: .*xdp-lab run/);
   refused(['simulate', notElf], /a program, not a scenario/);
 });
+
+test("numbers out of the kernel's range are refused, not wrapped", () => {
+  const frame = file('frame.bin', 'x'.repeat(64));
+  refused(
+    ['run', notElf, '--data', frame, '--ifindex', '99999999999999'],
+    /--ifindex must be an integer from 1 to 4294967295/,
+  );
+  refused(['run', notElf, '--data', frame, '--ifindex', '0'], /--ifindex must be an integer from 1 to/);
+  refused(
+    ['run', notElf, '--data', frame, '--repeat', '4294967296'],
+    /--repeat must be an integer from 1 to 4294967295/,
+  );
+  refused(['run', notElf, '--data', frame, '--rx-queue', '-1'], /--rx-queue must be/);
+});
