@@ -52,10 +52,22 @@ export function stringOption(args: ParsedArgs, name: string): string | undefined
   return typeof v === 'string' ? v : undefined;
 }
 
-export function intOption(args: ParsedArgs, name: string, command: string, min = 0): number | undefined {
+export function intOption(
+  args: ParsedArgs,
+  name: string,
+  command: string,
+  min = 0,
+  max = Number.MAX_SAFE_INTEGER,
+): number | undefined {
   const v = stringOption(args, name);
   if (v === undefined) return undefined;
-  if (!/^-?\d+$/.test(v) || Number(v) < min || !Number.isSafeInteger(Number(v)))
-    throw usageError(command, `--${name} must be an integer ≥ ${min}, got '${v}'`);
+  if (!/^-?\d+$/.test(v) || Number(v) < min || Number(v) > max || !Number.isSafeInteger(Number(v)))
+    throw usageError(
+      command,
+      `--${name} must be an integer ${max < Number.MAX_SAFE_INTEGER ? `from ${min} to ${max}` : `≥ ${min}`}, got '${v}'`,
+    );
   return Number(v);
 }
+
+/** The largest __u32: BPF_PROG_TEST_RUN's repeat and xdp_md's ingress_ifindex and rx_queue_index are u32. */
+export const U32_MAX = 0xffff_ffff;

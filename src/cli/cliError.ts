@@ -6,6 +6,8 @@ export class CliError extends Error {
     readonly exitCode: 1 | 2,
     readonly what: string,
     readonly why: string,
+    /** Printed on stderr before the one line, e.g. clang's own diagnostics. */
+    readonly detail?: string,
   ) {
     super(`${what} : ${why}`);
   }

@@ -66,6 +66,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     return await command.run(rest, io);
   } catch (e) {
     if (e instanceof CliError) {
+      if (e.detail) io.stderr(`${e.detail.trimEnd()}\n`);
       io.stderr(`xdp-lab: ${e.what} : ${e.why}\n`);
       return e.exitCode;
     }

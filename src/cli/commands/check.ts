@@ -53,6 +53,14 @@ export const checkCommand: CliCommand = {
     const [file, ...extra] = args.positionals;
     if (!file) throw usageError('check', 'missing FILE.c (usage: xdp-lab check FILE.c [--json])');
     if (extra.length) throw usageError('check', `one file at a time (got ${args.positionals.length})`);
+    // The analyzer reads C: anything else would "pass" with 0 errors, which tells the user nothing.
+    if (!/\.[ch]$/.test(file))
+      throw usageError(
+        file,
+        /\.o$/.test(file)
+          ? 'a BPF object, not C source: check reads FILE.c (xdp-lab verify judges an object)'
+          : 'not a C file (.c or .h): check runs the XDP C analyzer on source',
+      );
     let text: string;
     try {
       text = fs.readFileSync(file, 'utf8');

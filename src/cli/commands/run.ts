@@ -16,7 +16,7 @@ import { ConntrackError } from '../../core/xdp/conntrack';
 import type { ConntrackSpec } from '../../core/xdp/conntrack';
 import { ClangFailedError, ClangMissingError, compileBpfC } from '../../node/clang';
 import { kernelBtfOptions } from '../../node/kernelBtf';
-import { intOption, parseArgs, stringOption } from '../args';
+import { intOption, parseArgs, stringOption, U32_MAX } from '../args';
 import { CliError, usageError } from '../cliError';
 import type { CliCommand } from '../command';
 import { tierOption } from '../tierOption';
@@ -64,6 +64,14 @@ async function readInput(file: string, what: string): Promise<Uint8Array> {
   }
 }
 
+/** "does not compile: LINE:COL: error: …", the first error of clang's stderr without the file's path. */
+export function clangFirstError(file: string, stderr: string): string {
+  const first = stderr.split('\n').find((l) => /\berror: /.test(l));
+  if (!first) return 'does not compile (clang failed)';
+  const at = first.indexOf(`${file}:`);
+  return `does not compile: ${(at >= 0 ? first.slice(at + file.length + 1) : first).trim()}`;
+}
+
 /** Reads OBJ, compiling a .c file with clang first (cli.md "Common rules"). */
 export async function objectBytes(
   file: string,
@@ -77,8 +85,8 @@ export async function objectBytes(
     return (await compileBpfC(file, { includePaths: includes, signal, extraArgs })).object;
   } catch (e) {
     if (e instanceof ClangMissingError) throw usageError('clang', e.message);
-    if (e instanceof ClangFailedError)
-      throw usageError(file, e.message + (e.stderr ? `\n${e.stderr.trimEnd()}` : ''));
+    // clang's diagnostics as clang prints them, then the one line naming the file and its first error.
+    if (e instanceof ClangFailedError) throw new CliError(2, file, clangFirstError(file, e.stderr), e.stderr);
     throw e;
   }
 }
@@ -109,9 +117,9 @@ export const runCommand: CliCommand = {
     const dataFile = stringOption(args, 'data');
     if (!dataFile) throw usageError('run', 'missing --data FILE (the raw frame, from the Ethernet header)');
     const json = args.options.get('json') === true;
-    const repeat = intOption(args, 'repeat', 'run', 1) ?? 1;
-    const ifindex = intOption(args, 'ifindex', 'run', 1) ?? 1;
-    const rxQueue = intOption(args, 'rx-queue', 'run', 0) ?? 0;
+    const repeat = intOption(args, 'repeat', 'run', 1, U32_MAX) ?? 1;
+    const ifindex = intOption(args, 'ifindex', 'run', 1, U32_MAX) ?? 1;
+    const rxQueue = intOption(args, 'rx-queue', 'run', 0, U32_MAX) ?? 0;
     const cpu = intOption(args, 'cpu', 'run', 0) ?? 0;
     const cpus = intOption(args, 'cpus', 'run', 1) ?? possibleCpus();
     if (cpu >= cpus) throw usageError('run', `--cpu ${cpu} is not below the number of CPUs (${cpus})`);

@@ -133,6 +133,12 @@ export const simulateCommand: CliCommand = {
     if (args.positionals.length !== 1)
       throw usageError(NAME, 'give exactly one scenario file (xdp-lab simulate SCENARIO.json)');
     const file = args.positionals[0] as string;
+    // A program where a scenario belongs: say which command takes it (not "not valid JSON").
+    if (/\.(c|o)$/.test(file))
+      throw usageError(
+        file,
+        'a program, not a scenario: simulate runs a scenario (*.xdpscenario.json, see scenario.md); `xdp-lab run FILE --data FRAME` runs a program on one frame',
+      );
     let text: string;
     try {
       if (statSync(file).size > MAX_SCENARIO_BYTES)
@@ -140,7 +146,13 @@ export const simulateCommand: CliCommand = {
       text = readFileSync(file, 'utf8');
     } catch (e) {
       if (e instanceof CliError) throw e;
-      throw usageError(file, `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      const code = (e as NodeJS.ErrnoException).code;
+      throw usageError(
+        file,
+        code === 'ENOENT'
+          ? 'cannot read: ENOENT (no such file)'
+          : `cannot read: ${code ?? (e as Error).message}`,
+      );
     }
     const host = createNodeHost((level, message) => io.stderr(`[${level}] ${message}\n`));
     let sim: Simulation;

@@ -18,6 +18,8 @@ import { acceptHostKey, checkHostKey, type SshOptions } from '../../node/ssh/ssh
 import { parseSshTarget, sshConfigHosts, targetLabel, type SshTarget } from '../../node/ssh/sshTarget';
 import { observedTitle } from '../../protocol/visualizerObserved';
 import { readConfig } from '../config';
+import { durationProblem, missingScenario } from '../nextStep';
+import { offer } from '../preconditions';
 import { output } from '../output';
 import { showComparison } from '../visualizer/register';
 import { CapturePanel } from './capturePanel';
@@ -43,25 +45,40 @@ export async function pickHost(): Promise<{ text: string; target: SshTarget } | 
   const qp = vscode.window.createQuickPick();
   qp.title = 'XDP Lab: remote host';
   qp.placeholder = 'A Host of ~/.ssh/config, or type user@host:port';
-  const hosts = sshConfigHosts(config).map((h) => ({ label: h, description: '~/.ssh/config' }));
-  qp.items = hosts;
+  const hosts: vscode.QuickPickItem[] = sshConfigHosts(config).map((h) => ({
+    label: h,
+    description: '~/.ssh/config',
+  }));
+  // With no ~/.ssh/config Host and nothing typed, the pick says what to type; a typed host that is
+  // not one stays in the pick with the reason, to be corrected (Enter on either does nothing else).
+  const hint: vscode.QuickPickItem = {
+    label: '$(info) Type a host: user@host[:port], or add a Host to ~/.ssh/config',
+    alwaysShow: true,
+  };
+  const idle = (): vscode.QuickPickItem[] => (hosts.length ? hosts : [hint]);
+  qp.items = idle();
   qp.onDidChangeValue((v) => {
     qp.items =
-      v && !hosts.some((h) => h.label === v) ? [{ label: v, description: 'typed' }, ...hosts] : hosts;
+      v && !hosts.some((h) => h.label === v) ? [{ label: v, description: 'typed' }, ...hosts] : idle();
   });
-  const text = await new Promise<string | undefined>((resolve) => {
-    qp.onDidAccept(() => resolve(qp.selectedItems[0]?.label ?? qp.value));
+  const picked = await new Promise<{ text: string; target: SshTarget } | undefined>((resolve) => {
+    qp.onDidAccept(() => {
+      const item = qp.selectedItems[0];
+      const listed = item?.description === 'typed' || item?.description === '~/.ssh/config';
+      const text = (listed && item ? item.label : qp.value).trim();
+      if (!text) return void (qp.items = [hint, ...hosts]);
+      const target = parseSshTarget(text);
+      if (typeof target === 'string') {
+        qp.items = [{ label: `$(error) ${text}`, description: target, alwaysShow: true }, ...hosts];
+        return;
+      }
+      resolve({ text, target });
+    });
     qp.onDidHide(() => resolve(undefined));
     qp.show();
   });
   qp.dispose();
-  if (!text) return undefined;
-  const target = parseSshTarget(text);
-  if (typeof target === 'string') {
-    void vscode.window.showErrorMessage(`XDP Lab: ${text}: ${target}`);
-    return undefined;
-  }
-  return { text, target };
+  return picked;
 }
 
 export async function sshOptions(
@@ -169,10 +186,10 @@ export async function startCapture(
       title: 'Capture duration',
       prompt: 'Seconds (0 = until stopped)',
       value: String(duration),
-      validateInput: (v) => (/^\d+$/.test(v) ? undefined : 'a whole number of seconds'),
+      validateInput: durationProblem,
     });
     if (d === undefined) return;
-    duration = Number(d);
+    duration = Number(d.trim());
   }
   const label = targetLabel(host.target);
   const retry = () => startCapture(context, mode, { host, duration });
@@ -290,6 +307,7 @@ export async function openCapture(context: vscode.ExtensionContext, uri?: vscode
     uri ??
     (
       await vscode.window.showOpenDialog({
+        title: 'XDP Lab: a saved capture (*.xdpcapture.json)',
         canSelectMany: false,
         filters: { 'XDP capture': ['xdpcapture.json', 'json'] },
       })
@@ -341,9 +359,8 @@ export async function compareCapture(
   if (!scenario) {
     const found = await vscode.workspace.findFiles('**/*.xdpscenario.json', '**/node_modules/**', 200);
     if (!found.length) {
-      void vscode.window.showWarningMessage(
-        'XDP Lab: no *.xdpscenario.json in the workspace to compare with.',
-      );
+      const hasFolder = (vscode.workspace.workspaceFolders?.length ?? 0) > 0;
+      void offer(missingScenario('Compare Capture with Simulation', hasFolder), { level: 'info' });
       return;
     }
     scenario = (

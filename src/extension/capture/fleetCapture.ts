@@ -14,6 +14,7 @@ import { checkHostKey } from '../../node/ssh/sshSession';
 import { parseSshTarget, sshConfigHosts, targetLabel } from '../../node/ssh/sshTarget';
 import type { FleetHostState } from '../../protocol/capture';
 import { readConfig } from '../config';
+import { durationProblem } from '../nextStep';
 import { output } from '../output';
 import {
   holdCaptureSlot,
@@ -23,6 +24,8 @@ import {
   verifyHostKey,
 } from './captureCommands';
 import { CapturePanel } from './capturePanel';
+
+const plural = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' : 's'}`;
 
 /** Names typed in the pick: comma or space separated. */
 const typedNames = (value: string): string[] =>
@@ -42,7 +45,12 @@ async function pickHosts(): Promise<string[] | undefined> {
     label: h,
     description: '~/.ssh/config',
   }));
-  qp.items = hosts;
+  // Nothing to check and nothing typed: the pick says what to type, and Enter keeps it open.
+  const hint: vscode.QuickPickItem = {
+    label: '$(info) Type hosts: user@host[:port], comma-separated, or add Hosts to ~/.ssh/config',
+    alwaysShow: true,
+  };
+  qp.items = hosts.length ? hosts : [hint];
   qp.onDidChangeValue((v) => {
     const kept = qp.selectedItems.filter((i) => hosts.includes(i));
     const typed = typedNames(v)
@@ -53,8 +61,10 @@ async function pickHosts(): Promise<string[] | undefined> {
   });
   const picked = await new Promise<string[] | undefined>((resolve) => {
     qp.onDidAccept(() => {
-      const names = qp.selectedItems.map((i) => i.label);
-      resolve(names.length ? names : typedNames(qp.value));
+      const names = qp.selectedItems.filter((i) => i !== hint).map((i) => i.label);
+      const chosen = names.length ? names : typedNames(qp.value);
+      if (!chosen.length) return void (qp.items = [hint, ...hosts]);
+      resolve(chosen);
     });
     qp.onDidHide(() => resolve(undefined));
     qp.show();
@@ -81,10 +91,10 @@ export async function startFleetCapture(
         title: 'Capture duration',
         prompt: 'Seconds (0 = until stopped)',
         value: String(duration),
-        validateInput: (v) => (/^\d+$/.test(v) ? undefined : 'a whole number of seconds'),
+        validateInput: durationProblem,
       });
       if (d === undefined) return;
-      duration = Number(d);
+      duration = Number(d.trim());
     }
     await runFleet(context, hosts, duration, controller);
   } finally {
@@ -107,7 +117,7 @@ async function runFleet(
     return {
       format: 'xdp-lab-capture',
       version: 1,
-      host: `${hosts.length} hosts: ${hosts.join(', ')}`,
+      host: `${plural(hosts.length, 'host')}: ${hosts.join(', ')}`,
       tool: 'bpftrace',
       kernel: kernels.join(', ') || 'unknown',
       startedAt: startedAt.toISOString(),
@@ -120,7 +130,7 @@ async function runFleet(
   };
   const panel = CapturePanel.create(
     context,
-    `XDP capture: ${hosts.length} hosts`,
+    `XDP capture: ${plural(hosts.length, 'host')}`,
     merged('running'),
     true,
     () => controller.abort(),
@@ -183,7 +193,7 @@ async function runFleet(
   await vscode.window.withProgress(
     {
       location: vscode.ProgressLocation.Notification,
-      title: `XDP Lab: capturing on ${hosts.length} hosts`,
+      title: `XDP Lab: capturing on ${plural(hosts.length, 'host')}`,
       cancellable: true,
     },
     async (progress, token) => {

@@ -9,6 +9,7 @@ import { findObjects, ImportError, importRemoteHost, localPrograms } from '../..
 import { targetLabel, type SshTarget } from '../../node/ssh/sshTarget';
 import { readConfig } from '../config';
 import { output } from '../output';
+import { requireFolder } from '../preconditions';
 import { pickHost, remoteError, sshOptions, verifyHostKey } from './captureCommands';
 
 /** A file name for the host: `user@host:port` → `host-port` (no path or shell characters). */
@@ -21,13 +22,8 @@ export async function importHostScenario(
   context: vscode.ExtensionContext,
   again?: { text: string; target: SshTarget },
 ): Promise<void> {
-  const folder = vscode.workspace.workspaceFolders?.[0];
-  if (!folder) {
-    void vscode.window.showErrorMessage(
-      'XDP Lab: open a folder first: the scenario is written into the workspace.',
-    );
-    return;
-  }
+  const folder = await requireFolder('Import Host as Scenario', 'the scenario is written into it');
+  if (!folder) return;
   const host = again ?? (await pickHost());
   if (!host) return;
   const label = targetLabel(host.target);

@@ -3,7 +3,11 @@
 // program and function from the active editor, and the CodeLens "Debug" starts a session.
 import * as vscode from 'vscode';
 import type { LaunchArguments } from '../../core/debug/dapMessages';
+import { ClangFailedError, ClangMissingError, compileBpfC } from '../../node/clang';
 import { readConfig } from '../config';
+import { compileFailure } from '../nextStep';
+import { output } from '../output';
+import { offer, requireProgram } from '../preconditions';
 
 export const DEBUG_TYPE = 'xdp-lab';
 
@@ -83,19 +87,38 @@ class ConfigurationProvider implements vscode.DebugConfigurationProvider {
   }
 }
 
-/** `xdpLab.program.debug` (the CodeLens): {uri, function} from the language server, else the active editor. */
+const COMMAND = 'Debug Program on a Frame';
+
+/**
+ * `xdpLab.program.debug` (the CodeLens): {uri, function} from the language server, else the active
+ * XDP program (preconditions.ts). A C file that does not compile is said here, with its first error,
+ * before a session starts: the debug UI would show it as a launch failure offering launch.json.
+ */
 async function debugProgram(uriArg?: unknown, fn?: unknown): Promise<void> {
-  const uri =
-    typeof uriArg === 'string'
-      ? vscode.Uri.parse(uriArg)
-      : uriArg instanceof vscode.Uri
-        ? uriArg
-        : vscode.window.activeTextEditor?.document.uri;
-  if (!uri) {
-    void vscode.window.showErrorMessage('XDP Lab: open an XDP C file to debug it');
-    return;
-  }
+  const uri = await requireProgram(COMMAND, 'xdp', uriArg, (opened) => debugProgram(opened));
+  if (!uri) return;
   const folder = vscode.workspace.getWorkspaceFolder(uri);
+  if (uri.path.endsWith('.c')) {
+    const cfg = readConfig(uri);
+    const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
+    if (open?.isDirty) await open.save();
+    try {
+      await compileBpfC(uri.fsPath, {
+        clang: cfg.clangPath,
+        // As the inline adapter compiles it (debugLaunch.ts), so the two agree.
+        includePaths: cfg.clangIncludePaths,
+        extraArgs: cfg.clangExtraArgs,
+      });
+    } catch (e) {
+      if (e instanceof ClangFailedError) {
+        output().error(e.stderr);
+        return offer(compileFailure(uri.fsPath, e.stderr));
+      }
+      if (e instanceof ClangMissingError)
+        return offer({ message: `XDP Lab: ${e.message}`, steps: ['Show Output'] });
+      throw e;
+    }
+  }
   const config: vscode.DebugConfiguration = {
     type: DEBUG_TYPE,
     request: 'launch',

@@ -5,6 +5,8 @@ import * as vscode from 'vscode';
 import { isBpfSource } from '../../core/analysis/analyzer';
 import { proposeClangdConfig } from '../../node/clangdSetup';
 import { readConfig } from '../config';
+import { missingFolder } from '../nextStep';
+import { offer } from '../preconditions';
 import { CLANGD_EXTENSION_ID } from './clangd';
 
 const PROPOSAL_SCHEME = 'xdp-lab-clangd-proposal';
@@ -55,9 +57,9 @@ export async function configureClangd(arg?: unknown): Promise<vscode.Uri | undef
   const target = await pickFolder(arg);
   const folder = target instanceof vscode.Uri ? target : target?.uri;
   if (!folder || folder.scheme !== 'file') {
-    void vscode.window.showInformationMessage(
-      'XDP Lab: open a folder to configure clangd for its BPF files.',
-    );
+    await offer(missingFolder('Configure clangd for BPF', 'its .clangd file gets the BPF flags'), {
+      level: 'info',
+    });
     return undefined;
   }
   const config = readConfig(folder);

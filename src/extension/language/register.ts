@@ -14,6 +14,8 @@ import type {
 } from '../../protocol/lsp';
 import { readConfig } from '../config';
 import { output } from '../output';
+import { compileFailure } from '../nextStep';
+import { offer, requireProgram } from '../preconditions';
 import { attachClangdStatus, offerClangdConfig, registerClangd } from './clangd';
 
 type RemoteVerifyModule = typeof import('./remoteVerify');
@@ -82,19 +84,29 @@ function startClient(context: vscode.ExtensionContext): Promise<LanguageClient> 
   return starting;
 }
 
-function targetDocument(uriArg: unknown): vscode.TextDocument | undefined {
-  const uri =
-    typeof uriArg === 'string'
-      ? vscode.Uri.parse(uriArg)
-      : uriArg instanceof vscode.Uri
-        ? uriArg
-        : vscode.window.activeTextEditor?.document.uri;
-  return uri ? vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString()) : undefined;
+/** The C document a command acts on (preconditions.ts: the argument, the active one, the workspace's). */
+async function targetDocument(command: string, uriArg: unknown): Promise<vscode.TextDocument | undefined> {
+  const uri = await requireProgram(command, 'c', uriArg);
+  if (!uri) return undefined;
+  const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
+  // Opening it (not shown) hands it to the language server, which compiles only open documents.
+  return open ?? vscode.workspace.openTextDocument(uri);
+}
+
+/** clang's words for a failed compile, from the server's compile output (its first error). */
+function compileFailed(doc: vscode.TextDocument, r: { errors: number; output: string }): void {
+  // The server logged clang's command line and output already (compileVerdicts.ts).
+  if (r.errors) return void offer(compileFailure(doc.uri.fsPath, r.output));
+  const last = r.output.trim().split('\n').pop() ?? '';
+  void offer({
+    message: `XDP Lab: clang could not compile ${vscode.workspace.asRelativePath(doc.uri)}${last ? `: ${last}` : ''}.`,
+    steps: ['Show Output'],
+  });
 }
 
 async function compile(context: vscode.ExtensionContext, uriArg?: unknown): Promise<void> {
-  const doc = targetDocument(uriArg);
-  if (!doc) return void vscode.window.showInformationMessage('XDP Lab: open a BPF C file to compile it.');
+  const doc = await targetDocument('Compile with clang', uriArg);
+  if (!doc) return;
   await doc.save();
   const c = await startClient(context);
   const r = await c.sendRequest<CompileResult>(compileRequest, {
@@ -104,15 +116,12 @@ async function compile(context: vscode.ExtensionContext, uriArg?: unknown): Prom
     void vscode.window.showInformationMessage(
       `XDP Lab: compiled ${vscode.workspace.asRelativePath(doc.uri)}${r.warnings ? ` with ${r.warnings} warning(s)` : ''}.`,
     );
-  else if (r.errors)
-    void vscode.window.showErrorMessage(
-      `XDP Lab: clang reported ${r.errors} error(s); see the Problems panel.`,
-    );
+  else compileFailed(doc, r);
 }
 
 async function verify(context: vscode.ExtensionContext, uriArg?: unknown, fn?: unknown): Promise<void> {
-  const doc = targetDocument(uriArg);
-  if (!doc) return void vscode.window.showInformationMessage('XDP Lab: open a BPF C file to verify it.');
+  const doc = await targetDocument('Verify in Kernel', uriArg);
+  if (!doc) return;
   await doc.save();
   const c = await startClient(context);
   const r = await vscode.window.withProgress(
@@ -129,7 +138,10 @@ async function verify(context: vscode.ExtensionContext, uriArg?: unknown, fn?: u
   // Our verifier answered differently on the same object (issue 11): say so, visibly.
   if (r.disagreement) void vscode.window.showWarningMessage(`XDP Lab: ${r.disagreement}`);
   if (r.status === 'accepted') return void vscode.window.showInformationMessage(`XDP Lab: ${r.message}`);
-  if (r.status === 'unavailable') return void vscode.window.showInformationMessage(`XDP Lab: ${r.message}`);
+  if (r.status === 'unavailable')
+    return void offer({ message: `XDP Lab: ${r.message}`, steps: ['Show Output'] }, { level: 'info' });
+  if (r.status === 'compile-failed')
+    return compileFailed(doc, { errors: /\berror: /.test(r.log) ? 1 : 0, output: r.log });
   const pick = await vscode.window.showErrorMessage(
     `XDP Lab: ${r.message}`,
     'Show Verifier Log',
@@ -154,8 +166,17 @@ export function registerLanguage(context: vscode.ExtensionContext): void {
   context.subscriptions.push(
     vscode.workspace.onDidOpenTextDocument(maybeStart),
     vscode.commands.registerCommand('xdpLab.server.restart', async () => {
+      const was = client !== undefined;
       if (client) await client.restart();
       else await startClient(context);
+      // Nothing on screen changes when it works: say so (a failure to start says so itself).
+      void offer(
+        {
+          message: `XDP Lab: the XDP C language server ${was ? 'restarted' : 'started'}.`,
+          steps: ['Show Output'],
+        },
+        { level: 'info' },
+      );
     }),
     vscode.commands.registerCommand('xdpLab.program.compile', (uri?: unknown) => compile(context, uri)),
     vscode.commands.registerCommand('xdpLab.program.verify', (uri?: unknown, fn?: unknown) =>

@@ -5,8 +5,12 @@ import * as vscode from 'vscode';
 
 export function registerProgram(context: vscode.ExtensionContext): void {
   context.subscriptions.push(
-    vscode.commands.registerCommand('xdpLab.program.run', async (arg: unknown) =>
-      (await import('./runProgram')).runProgram(context.extensionUri, arg),
+    // The CodeLens passes (document URI, function name) as two arguments; other callers one object.
+    vscode.commands.registerCommand('xdpLab.program.run', async (arg: unknown, fn: unknown) =>
+      (await import('./runProgram')).runProgram(
+        context.extensionUri,
+        typeof fn === 'string' ? { uri: arg, function: fn } : arg,
+      ),
     ),
   );
 }

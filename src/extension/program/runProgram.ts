@@ -24,6 +24,10 @@ import { setGlobal } from '../../core/elf/globals';
 import { pickGlobals } from './pickGlobals';
 import { RunResultPanel } from './runResultPanel';
 import { revealJsonProblems } from '../jsonDiagnostics';
+import { compileFailure, missingProgram } from '../nextStep';
+import { offer, requireProgram } from '../preconditions';
+
+const COMMAND = 'Run Program on a Frame';
 
 /** What the CodeLens (and other callers) may pass. */
 interface RunArgs {
@@ -51,7 +55,7 @@ const GENERATED: { label: string; detail: string; spec: FrameSpec }[] = [
 ];
 
 function argsOf(arg: unknown): RunArgs {
-  if (arg instanceof vscode.Uri) return { uri: arg };
+  if (arg instanceof vscode.Uri || typeof arg === 'string') return { uri: arg };
   if (arg && typeof arg === 'object') {
     const a = arg as Record<string, unknown>;
     return {
@@ -313,33 +317,14 @@ function runErrorMessage(e: unknown): string {
   return message;
 }
 
-/**
- * No text editor is active (the command ran from the walkthrough or a webview): a BPF C file shown in
- * an editor, else the workspace's only *.bpf.c, else one the user picks (issue 12 item 6).
- */
-async function programOfWorkspace(): Promise<vscode.Uri | undefined> {
-  const shown = vscode.window.visibleTextEditors.find((e) => /\.bpf\.c$/.test(e.document.uri.path));
-  if (shown) return shown.document.uri;
-  const found = await vscode.workspace.findFiles('**/*.bpf.c', '**/node_modules/**', 50);
-  if (found.length <= 1) return found[0];
-  const pick = await vscode.window.showQuickPick(
-    found.map((u) => ({ label: vscode.workspace.asRelativePath(u), uri: u })),
-    { placeHolder: 'Program to run', ignoreFocusOut: true },
-  );
-  return pick?.uri;
-}
-
 export async function runProgram(extensionUri: vscode.Uri, arg: unknown): Promise<void> {
   const args = argsOf(arg);
-  const uri = args.uri
-    ? typeof args.uri === 'string'
-      ? vscode.Uri.parse(args.uri)
-      : args.uri
-    : (vscode.window.activeTextEditor?.document.uri ?? (await programOfWorkspace()));
-  if (!uri) {
-    void vscode.window.showErrorMessage('XDP Lab: open an XDP C file or a BPF object to run.');
-    return;
-  }
+  // From the palette: the active XDP program, one shown or the workspace's, else a message naming
+  // what is missing (preconditions.ts). Started from the walkthrough, no text editor is active.
+  const uri = await requireProgram(COMMAND, 'xdp', args.uri, (opened) =>
+    runProgram(extensionUri, { uri: opened }),
+  );
+  if (!uri) return;
   try {
     await vscode.window.withProgress(
       {
@@ -351,6 +336,13 @@ export async function runProgram(extensionUri: vscode.Uri, arg: unknown): Promis
         const bytes = await objectBytes(uri, token);
         const name = uri.path.split('/').pop()?.split('.')[0] || 'obj';
         const obj = loadObject(bytes, { name, ...kernelBtfOptions() });
+        if (!obj.programs.length) {
+          // It built, and has no SEC("xdp") function: a tc program, a library object.
+          void offer(missingProgram(COMMAND, 'xdp', { path: uri.path, kind: 'c-source' }, true), {
+            rerun: (opened) => runProgram(extensionUri, { uri: opened }),
+          });
+          return;
+        }
         const prog = await pickProgram(obj.programs, args.function);
         if (!prog) {
           if (args.function)
@@ -387,7 +379,7 @@ export async function runProgram(extensionUri: vscode.Uri, arg: unknown): Promis
               if (again.fault) void offerFaultLine(uri, again.prog, again.fault);
               return again.view;
             } catch (e) {
-              void vscode.window.showErrorMessage(`XDP Lab: ${runErrorMessage(e)}`);
+              showRunError(uri, e);
               return undefined;
             }
           },
@@ -396,6 +388,13 @@ export async function runProgram(extensionUri: vscode.Uri, arg: unknown): Promis
       },
     );
   } catch (e) {
-    void vscode.window.showErrorMessage(`XDP Lab: ${runErrorMessage(e)}`);
+    showRunError(uri, e);
   }
+}
+
+/** A failed run: clang's first error with Show Problems, anything else with Show Output (logged there). */
+function showRunError(uri: vscode.Uri, e: unknown): void {
+  const message = runErrorMessage(e);
+  if (e instanceof ClangFailedError) void offer(compileFailure(uri.fsPath, e.stderr));
+  else void offer({ message: `XDP Lab: ${message}`, steps: ['Show Output'] });
 }

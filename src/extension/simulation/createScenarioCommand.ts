@@ -7,10 +7,15 @@ import { scanSource, starterScenario } from '../../core/scenario/starterScenario
 import { compileBpfC } from '../../node/clang';
 import { readConfig } from '../config';
 import { output } from '../output';
+import { requireProgram } from '../preconditions';
 
 export async function createStarterScenario(arg: unknown): Promise<void> {
-  const uri = arg instanceof vscode.Uri ? arg : vscode.window.activeTextEditor?.document.uri;
-  if (!uri || !/\.c$/.test(uri.path)) {
+  // The program: the argument, else the active/shown/workspace XDP program (preconditions.ts).
+  const uri = await requireProgram('Create Starter Scenario', 'xdp', arg, (opened) =>
+    createStarterScenario(opened),
+  );
+  if (!uri) return;
+  if (!/\.c$/.test(uri.path)) {
     void vscode.window.showInformationMessage(
       'XDP Lab: open an XDP program (*.bpf.c / *.c) to create a scenario for it.',
     );

@@ -13,6 +13,8 @@ import { createNodeHost } from '../../node/nodeHost';
 import { readConfig } from '../config';
 import { output } from '../output';
 import { revealJsonProblems } from '../jsonDiagnostics';
+import { missingScenario } from '../nextStep';
+import { offer } from '../preconditions';
 
 const MAX_SCENARIO_BYTES = 16 << 20;
 /** Events printed in the output channel; the summary counts all of them. */
@@ -24,9 +26,8 @@ async function pickScenario(arg: unknown): Promise<vscode.Uri | undefined> {
   if (active && active.path.endsWith('.xdpscenario.json')) return active;
   const found = await vscode.workspace.findFiles('**/*.xdpscenario.json', '**/node_modules/**', 200);
   if (!found.length) {
-    void vscode.window.showInformationMessage(
-      'XDP Lab: no *.xdpscenario.json in the workspace — run "Create Starter Scenario" first.',
-    );
+    const hasFolder = (vscode.workspace.workspaceFolders?.length ?? 0) > 0;
+    void offer(missingScenario('Simulate Scenario', hasFolder), { level: 'info' });
     return undefined;
   }
   if (found.length === 1) return found[0];
@@ -101,9 +102,10 @@ export async function simulateScenario(arg: unknown): Promise<void> {
         log.error(`simulate ${file}: ${why}`);
         // A problem in the scenario file itself: marked on its token and shown (issue 12 item 5).
         void revealJsonProblems(uri, 'scenario');
-        void vscode.window.showErrorMessage(
-          `XDP Lab: cannot simulate ${vscode.workspace.asRelativePath(uri)}: ${why}`,
-        );
+        void offer({
+          message: `XDP Lab: cannot simulate ${vscode.workspace.asRelativePath(uri)}: ${why}`,
+          steps: ['Show Problems', 'Show Output'],
+        });
       }
     },
   );
