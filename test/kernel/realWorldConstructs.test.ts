@@ -96,6 +96,11 @@ const FIXTURES: Fixture[] = [
     twin: true,
     patch: (b) => b.fill(0, 18, 20),
   },
+  {
+    file: 'test/fixtures/programs/realworld/cil_btf_config.bpf.c',
+    what: 'Cilium ≥ 1.16: BTF calls map with CILIUM_PIN_REPLACE, a 16-byte .rodata.config variable',
+    twin: true,
+  },
 ];
 
 interface Outcome {
