@@ -424,7 +424,7 @@ function programSymbols(symbols: readonly ElfSymbol[], sec: ElfSection, withLega
 
 /** Pre-1.0 libbpf spellings of egress program sections ("xdp_devmap/…", "xdp_cpumap/…"). */
 function legacyXdpSec(name: string): { frags: boolean; attach: 'devmap' | 'cpumap' } | undefined {
-  if (name.startsWith('xdp_devmap')) return { frags: false, attach: 'devmap' };
-  if (name.startsWith('xdp_cpumap')) return { frags: false, attach: 'cpumap' };
+  if (name.startsWith('xdp_devmap/')) return { frags: false, attach: 'devmap' };
+  if (name.startsWith('xdp_cpumap/')) return { frags: false, attach: 'cpumap' };
   return undefined;
 }
