@@ -48,6 +48,8 @@ interface Fixture {
    * libbpf cannot open the object (a `maps` section, Cilium's constants), while the VM loads the plain one.
    */
   twin?: boolean;
+  /** Rewrites the VM's copy of the object (what clang cannot emit any more, e.g. old LLVM's e_machine 0). */
+  patch?: (bytes: Uint8Array) => void;
 }
 
 const FIXTURES: Fixture[] = [
@@ -88,6 +90,17 @@ const FIXTURES: Fixture[] = [
     file: 'test/fixtures/programs/realworld/cil_fib_disabled.bpf.c',
     what: 'bpf_fib_lookup on a host that does not forward (the VM without a route table)',
   },
+  {
+    file: 'test/fixtures/programs/realworld/oldclang_notype.bpf.c',
+    what: "pre-10 clang's object: NOTYPE entry symbol, e_machine EM_NONE, section xdp1, bpf_map_def",
+    twin: true,
+    patch: (b) => b.fill(0, 18, 20),
+  },
+  {
+    file: 'test/fixtures/programs/realworld/cil_btf_config.bpf.c',
+    what: 'Cilium ≥ 1.16: BTF calls map with CILIUM_PIN_REPLACE, a 16-byte .rodata.config variable',
+    twin: true,
+  },
 ];
 
 interface Outcome {
@@ -110,7 +123,9 @@ for (const fx of FIXTURES) {
             })
           : objFile;
         const kernel = loadAll(kernelObj, lab.pinDir(base.replace(/\W/g, '')));
-        const vm = loadObject(new Uint8Array(fs.readFileSync(objFile)), {
+        const bytes = new Uint8Array(fs.readFileSync(objFile));
+        fx.patch?.(bytes);
+        const vm = loadObject(bytes, {
           name: base,
           system: new BpfSystem(),
         });

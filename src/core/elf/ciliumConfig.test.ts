@@ -67,3 +67,34 @@ void test('the verifier sees the constants: every program accepted, the tail pro
     ],
   );
 });
+
+void test("Cilium ≥ 1.16's objects: a BTF calls map with CILIUM_PIN_REPLACE, a 16-byte config variable kept as a map", () => {
+  const file = path.resolve(__dirname, '../../../test/fixtures/programs/obj/cil_btf_config.bpf.o');
+  const system = new BpfSystem();
+  const load = (): ReturnType<typeof loadObject> =>
+    loadObject(new Uint8Array(fs.readFileSync(file)), { name: 'cbc', system });
+  const a = load();
+  const b = load();
+  assert.notEqual(a.map('cilium_calls'), b.map('cilium_calls'), 'a new calls map on every load');
+  assert.equal(pinnedMaps(system).get('/sys/fs/bpf/tc/globals/cilium_calls'), b.map('cilium_calls'));
+  assert.deepEqual(
+    a.maps.map((m) => m.name),
+    ['cilium_calls', '.rodata.config'],
+    'the section with an IPv6 address stays a read-only map',
+  );
+  const r = a
+    .program('cil_entry')!
+    .testRun(buildFrame({ ipv4: { ttl: 9 }, udp: { sport: 1, dport: 9 } }), {});
+  assert.equal(r.retval, 3, 'IPv4: slot 1 → XDP_TX');
+  assert.equal(
+    hex(r.dataOut.subarray(6, 12)),
+    '0a0b0c0d4433',
+    "the address's last 4 bytes, the knob's low 2",
+  );
+  assert.equal(r.dataOut[22], 8, 'TTL - 1 by the tail program');
+  assert.equal(
+    a.program('cil_entry')!.testRun(buildFrame({ arp: {} }), {}).retval,
+    2,
+    'slot 2 empty: XDP_PASS',
+  );
+});

@@ -27,6 +27,9 @@ export function ciliumConfigValues(btf: Btf, data: Uint8Array): Map<number, Conf
   if (!vars.length) return undefined;
   const names = vars.map((v) => btf.type(v.type));
   if (names.some((t) => t?.kind !== BTF_KIND.VAR || !t.name.startsWith(CONFIG_PREFIX))) return undefined;
+  // Later Cilium objects hold variables no ld_imm64 can carry (an IPv6 address, 16 bytes): their
+  // loader keeps the section as a frozen read-only map (cilium/ebpf's Variables), as libbpf does.
+  if (vars.some((v) => v.size > 8)) return undefined;
   const dv = new DataView(data.buffer, data.byteOffset, data.byteLength);
   const out = new Map<number, ConfigValue>();
   vars.forEach((v, i) => {

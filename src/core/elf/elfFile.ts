@@ -11,10 +11,14 @@ export const SHT_STRTAB = 3;
 export const SHT_NOBITS = 8;
 export const SHT_REL = 9;
 export const SHF_EXECINSTR = 4;
+export const STT_NOTYPE = 0;
 export const STT_OBJECT = 1;
 export const STT_FUNC = 2;
 export const STT_SECTION = 3;
 export const SHN_UNDEF = 0;
+export const STB_GLOBAL = 1;
+/** e_machine of objects written by LLVM before 3.9 (libbpf accepts it beside EM_BPF). */
+export const EM_NONE = 0;
 
 export interface ElfSection {
   index: number;
@@ -81,7 +85,8 @@ export function parseElf(bytes: Uint8Array): ElfFile {
     );
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const machine = dv.getUint16(18, true);
-  if (machine !== EM_BPF)
+  // libbpf's bpf_object__elf_init: "Old LLVM set e_machine to EM_NONE".
+  if (machine !== EM_BPF && machine !== EM_NONE)
     throw new ElfError(
       `wrong machine ${machine}: not a BPF object (expected EM_BPF = 247; build with clang -target bpf)`,
     );

@@ -6,6 +6,7 @@ import path from 'node:path';
 import test from 'node:test';
 import fc from 'fast-check';
 import { defaultSizedNote, ElfError, LoadError, loadObject } from './loadObject';
+import { parseElf } from './elfFile';
 import { buildFrame } from '../packet/frameBuilder';
 import { TestRunError } from '../vm/xdpBuffer';
 
@@ -68,6 +69,37 @@ void test('a PROG_ARRAY initialised in .maps holds the programs; tail calls run 
     .dump()
     .map((e) => new DataView(e.value.buffer).getBigUint64(0, true));
   assert.deepEqual(stats, [2n, 1n, 33n, 0n]);
+});
+
+void test("pre-10 clang's objects: a NOTYPE entry symbol, e_machine EM_NONE, a section named by the program", () => {
+  // oldclang_notype: section xdp1, entry `xdp_old_count` a NOTYPE global (samples/bpf xdp1_kern.o's shape).
+  const bytes = obj('oldclang_notype.bpf.o');
+  bytes.fill(0, 18, 20); // old LLVM's e_machine EM_NONE (libbpf's bpf_object__elf_init accepts it)
+  const o = loadObject(bytes, { name: 'old' });
+  assert.deepEqual(
+    o.programs.map((p) => [p.name, p.section, p.attach]),
+    [['xdp_old_count', 'xdp1', 'xdp']],
+  );
+  const prog = o.program('xdp_old_count')!;
+  assert.equal(prog.testRun(buildFrame({ udp: {} }), { cpu: 0 }).retval, 1, 'UDP → XDP_DROP');
+  assert.equal(prog.testRun(buildFrame({ tcp: {} }), { cpu: 0 }).retval, 2, 'TCP → XDP_PASS');
+  const counts = o
+    .map('rxcnt')!
+    .dump()
+    .filter((e) => e.values?.some((v) => v.some((x) => x)));
+  assert.deepEqual(
+    counts.map((e) => e.key[0]),
+    [6, 17],
+  );
+  // No global symbol at the section's start (bpf_load.c needs none): the program is named by its section.
+  const sym = parseElf(bytes).symbols.find((x) => x.name === 'xdp_old_count')!;
+  const symtab = parseElf(bytes).sections.find((x) => x.type === 2)!;
+  const local = bytes.slice();
+  local[symtab.offset + sym.index * 24 + 4] = 0; // STB_LOCAL, STT_NOTYPE
+  assert.deepEqual(
+    loadObject(local).programs.map((p) => [p.name, p.section]),
+    [['xdp1', 'xdp1']],
+  );
 });
 
 void test('bad input is refused with a reason: garbage, truncation, wrong machine, big-endian', () => {

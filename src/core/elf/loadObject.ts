@@ -28,9 +28,15 @@ import { btfMapDef, initProgArrays } from './btfMaps';
 import { parseBtfExt } from './btfExt';
 import { sectionGlobals } from './globals';
 import { CILIUM_CONFIG_SECTION, ciliumConfigValues } from './ciliumConfig';
-import { elfInnerTemplates, createLegacyMaps, fillTailCallSections, parseLegacyMaps } from './legacyMaps';
+import {
+  CILIUM_PIN_REPLACE,
+  createLegacyMaps,
+  elfInnerTemplates,
+  fillTailCallSections,
+  parseLegacyMaps,
+} from './legacyMaps';
 import type { LegacyMapDef } from './legacyMaps';
-import { LIBBPF_PIN_ROOT, pinMap, reusePinned } from './pinnedMaps';
+import { LIBBPF_PIN_ROOT, pinMap, reusePinned, TC_GLOBALS } from './pinnedMaps';
 import type { GlobalVar } from './globals';
 import type { BtfExt } from './btfExt';
 import { decodeSection, linkProgram } from './linkProgram';
@@ -40,10 +46,12 @@ import {
   SHF_EXECINSTR,
   SHT_NOBITS,
   SHT_PROGBITS,
+  STB_GLOBAL,
   STT_FUNC,
+  STT_NOTYPE,
   STT_SECTION,
 } from './elfFile';
-import type { ElfSection } from './elfFile';
+import type { ElfSection, ElfSymbol } from './elfFile';
 
 export { ElfError, LoadError };
 export type { CoreRelocationReport };
@@ -214,6 +222,14 @@ export function loadObject(bytes: Uint8Array, opts: LoadOptions = {}): LoadedObj
         throw new LoadError(`map '${sym.name}': no BTF variable describes it in .maps`);
       const pin = { pinning: 0 };
       const def = btfMapDef(btf, varT.sizeOrType, sym.name, pin);
+      // Cilium's CILIUM_PIN_REPLACE (1 << 4) on a BTF map (Cilium ≥ 1.16 objects): its loader
+      // (pkg/bpf collection.go) makes a new map and replaces the pin after attaching, as for `maps`.
+      if (pin.pinning === CILIUM_PIN_REPLACE) {
+        const m = create(def);
+        pinMap(system, `${TC_GLOBALS}/${sym.name}`, m);
+        mapAt.set(`${mapsSec.index}:${sym.value}`, m);
+        continue;
+      }
       // libbpf: LIBBPF_PIN_BY_NAME (1) pins at pin_root_path/NAME; any other value is refused.
       if (pin.pinning > 1) throw new LoadError(`map '${sym.name}': invalid pinning value ${pin.pinning}`);
       mapAt.set(
@@ -280,15 +296,17 @@ export function loadObject(bytes: Uint8Array, opts: LoadOptions = {}): LoadedObj
     (s) => s.type === SHT_PROGBITS && s.flags & SHF_EXECINSTR && s.name !== '.text' && s.size > 0,
   );
   for (const sec of execSections) {
-    const funcs = elf.symbols
-      .filter((s) => s.shndx === sec.index && s.type === STT_FUNC)
-      .sort((a, b) => a.value - b.value);
     // An iproute2-style object (a legacy `maps` section): `ip link set dev X xdp obj F sec S` loads any
     // section S as XDP, so unknown section names are XDP programs here.
     const info =
-      xdpSecInfo(sec.name) ??
       legacyXdpSec(sec.name) ??
+      xdpSecInfo(sec.name) ??
       (legacy && !secByName(sec.name) ? { frags: false, attach: 'xdp' as const } : undefined);
+    const funcs = programSymbols(
+      elf.symbols,
+      sec,
+      (legacyXdpSec(sec.name) ?? xdpSecInfo(sec.name)) !== undefined,
+    );
     for (const fn of funcs) {
       if (!info) {
         skipped.push({
@@ -375,9 +393,38 @@ export function loadObject(bytes: Uint8Array, opts: LoadOptions = {}): LoadedObj
   };
 }
 
+/**
+ * The entry points of an executable section: its STT_FUNC symbols. Objects of clang before 10 (samples/bpf,
+ * prototype-kernel, PREVAIL's corpus) mark no symbol STT_FUNC; their loaders (samples/bpf bpf_load.c,
+ * iproute2's bpf_legacy.c) take the whole section as one program, named by pre-0.2 libbpf's
+ * bpf_object__init_prog_names after the section's global symbol at offset 0. Such a section of an XDP
+ * section name (`withLegacy`; not the other sections of an iproute2 object, which its own loader may give
+ * another type, as Open vSwitch's tail-call sections) becomes one program: that symbol's name, else the section's, spanning the section.
+ */
+function programSymbols(symbols: readonly ElfSymbol[], sec: ElfSection, withLegacy: boolean): ElfSymbol[] {
+  const funcs = symbols
+    .filter((s) => s.shndx === sec.index && s.type === STT_FUNC)
+    .sort((a, b) => a.value - b.value);
+  if (funcs.length || !withLegacy) return funcs;
+  const entry = symbols.find(
+    (s) => s.shndx === sec.index && s.bind === STB_GLOBAL && s.type === STT_NOTYPE && s.value === 0 && s.name,
+  );
+  return [
+    {
+      index: entry?.index ?? -1,
+      name: entry?.name ?? sec.name,
+      type: STT_FUNC,
+      bind: STB_GLOBAL,
+      shndx: sec.index,
+      value: 0,
+      size: sec.size,
+    },
+  ];
+}
+
 /** Pre-1.0 libbpf spellings of egress program sections ("xdp_devmap/…", "xdp_cpumap/…"). */
 function legacyXdpSec(name: string): { frags: boolean; attach: 'devmap' | 'cpumap' } | undefined {
-  if (name.startsWith('xdp_devmap')) return { frags: false, attach: 'devmap' };
-  if (name.startsWith('xdp_cpumap')) return { frags: false, attach: 'cpumap' };
+  if (name.startsWith('xdp_devmap/')) return { frags: false, attach: 'devmap' };
+  if (name.startsWith('xdp_cpumap/')) return { frags: false, attach: 'cpumap' };
   return undefined;
 }
