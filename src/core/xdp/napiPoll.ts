@@ -191,7 +191,7 @@ function constantPoll(
   host.countAction(dev, verdict, n);
   if (verdict === XDP_PASS) counters.stack += n;
   else dev.countDrop('xdp_drop', n);
-  for (let i = start; i < end; i++) host.release(frames[i] as SimFrame);
+  host.releaseAll(frames, start, end);
   return true;
 }
 
