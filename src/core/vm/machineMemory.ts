@@ -332,6 +332,42 @@ export class MachineMemory {
   }
 
   /**
+   * enterPacket(true) for a run on a frame of its own (the simulator's entry, simEntry.ts: every
+   * frame of a poll has its own page, so the region nearly always moves): the same region, image,
+   * lock and windowMoves/syncedMoves as enterPacket's slow path gives — a move counted only when
+   * the region's bytes, window or write limit change — without saving, re-reading and restoring
+   * the region around syncPacket. A frame whose window did not move takes enterPacket itself.
+   */
+  enterFrame(): void {
+    const x = this.xdp as { buffer: XdpBuffer; ctx: XdpRunContext };
+    const b = x.buffer;
+    const p = this.R[REGION_PACKET] as Region;
+    const u8 = b.bytes;
+    const lo = b.dataMeta;
+    const hi = b.dataEnd;
+    if (p.u8 === u8 && p.lo === lo && p.hi === hi) {
+      this.enterPacket(true);
+      return;
+    }
+    p.setWindow(u8, lo, hi, false, b.view);
+    const X = this.ctxImage;
+    const c = x.ctx;
+    X[0] = (ADDR_BASE + b.data) | 0;
+    X[1] = REGION_PACKET;
+    X[2] = (ADDR_BASE + hi) | 0;
+    X[3] = REGION_PACKET;
+    X[4] = (ADDR_BASE + lo) | 0;
+    X[5] = REGION_PACKET;
+    X[6] = c.ingressIfindex | 0;
+    X[8] = c.rxQueueIndex | 0;
+    X[10] = c.egressIfindex | 0;
+    X[12] = 1;
+    this.packetLocked = true;
+    this.packetDirty = false;
+    this.syncedMoves = ++this.windowMoves;
+  }
+
+  /**
    * A test run's next repetition (runLoop.ts): the buffer, context and device are the last
    * repetition's, so only the program can have moved or written the packet since — and both count
    * in windowMoves. Nothing moved: the region and the image are current, still locked.

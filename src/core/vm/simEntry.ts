@@ -40,7 +40,7 @@ slot.buffer = buffer;
 slot.ctx = ctx;
 M.xdp = slot;
 M.cpu = ctx.cpu;
-M.enterPacket(true);
+M.enterFrame();
 M.n = 0;
 M.depth = 0;
 if (M.cs.length) M.cs.length = 0;

@@ -5,13 +5,14 @@
 import type { XdpProgramHandle } from '../vm/xdpRun';
 import type { SimDevice } from './simDevice';
 import type { SimFrame } from './simFrame';
+import { objectArray } from './objectArray';
 
 /** DEV_MAP_BULK_SIZE: frames a device bulk queue holds before it transmits. */
 export const DEV_MAP_BULK_SIZE = 16;
 
 export class DevBulkQueue {
   /** q[0..count): the queued frames (slots are reused; nothing is allocated per frame). */
-  readonly q: SimFrame[] = [];
+  readonly q: SimFrame[] = objectArray<SimFrame>();
   count = 0;
   devRx: SimDevice | undefined;
   prog: XdpProgramHandle | undefined;

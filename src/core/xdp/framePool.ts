@@ -46,6 +46,16 @@ export class FramePool {
     return f;
   }
 
+  /** release() of frames[start..end), in order. */
+  releaseAll(frames: readonly SimFrame[], start: number, end: number): void {
+    const free = this.free;
+    let c = this.count;
+    let i = start;
+    for (; i < end && c < FRAME_POOL_MAX; i++) free[c++] = frames[i];
+    this.count = c;
+    for (; i < end; i++) this.release(frames[i] as SimFrame);
+  }
+
   /** The frame's journey ended: its object and page are reused by a later frame. */
   release(f: SimFrame): void {
     if (this.count < FRAME_POOL_MAX) this.free[this.count++] = f;

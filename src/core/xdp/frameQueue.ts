@@ -37,6 +37,32 @@ export class FrameQueue<T = SimFrame> {
     return true;
   }
 
+  /**
+   * ptr_ring_produce of items[from..to) in order until the ring is full (a growing ring takes them
+   * all); returns how many went in. One capacity check and one tail for the run instead of push()'s
+   * per item.
+   */
+  pushAll(items: readonly T[], from: number, to: number): number {
+    const want = to - from;
+    if (want <= 0) return 0;
+    if (this.grow && this.length + want > this.slots.length) {
+      let cap = this.slots.length * 2;
+      while (cap < this.length + want) cap *= 2;
+      this.resize(cap);
+    }
+    const slots = this.slots;
+    const cap = slots.length;
+    const n = Math.min(want, cap - this.length);
+    let t = this.head + this.length;
+    if (t >= cap) t -= cap;
+    for (let k = 0; k < n; k++) {
+      slots[t] = items[from + k];
+      if (++t === cap) t = 0;
+    }
+    this.length += n;
+    return n;
+  }
+
   /** ptr_ring_consume: the oldest frame (the caller checked length > 0). */
   shift(): T {
     const slots = this.slots;

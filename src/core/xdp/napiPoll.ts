@@ -4,7 +4,7 @@
 // softirq run's bpf net context (§1.2) and ends with xdp_do_flush if a redirect succeeded.
 import type { XdpProgramHandle } from '../vm/xdpRun';
 import { xdpDoGenericRedirect } from './genericRedirect';
-import { xdpDoRedirectFast } from './doRedirect';
+import { devmapRedirectQuiet, xdpDoRedirectFast } from './doRedirect';
 import type { NetContext } from './netContext';
 import type { SimDevice, VethRxQueue } from './simDevice';
 import { FAULT, type SimHost } from './simHost';
@@ -132,22 +132,21 @@ function rxLoop(
     const name = dev.progName ?? p.name;
     const frags = p.frags;
     const pool = host.pool;
+    // Nobody asks for events now, so nobody will in this poll (SimTrace.wanted only turns false):
+    // a DEVMAP unicast redirect is enqueued here, without the verdict switch (devmapRedirectQuiet).
+    const quiet = !host.trace.wanted;
     for (let i = start; i < end; i++) {
       const f = frames[i] as SimFrame;
       counters.rxFrames++;
       f.rxIfindex = ifindex;
       f.rxQueue = rxQueue;
       relayout(f, frags, pool);
-      const r = nativeVerdict(
-        host,
-        ctx,
-        dev,
-        p,
-        f,
-        rxQueue,
-        txBulk,
-        host.runNative(entry, ctx, name, dev, f, rxQueue),
-      );
+      const act = host.runNative(entry, ctx, name, dev, f, rxQueue);
+      if (act === XDP_REDIRECT && quiet && devmapRedirectQuiet(host, ctx, dev, f)) {
+        redirects++;
+        continue;
+      }
+      const r = nativeVerdict(host, ctx, dev, p, f, rxQueue, txBulk, act);
       if (r === REDIRECTED) redirects++;
       else if (r === TX_QUEUED) tx++;
     }
@@ -191,7 +190,7 @@ function constantPoll(
   host.countAction(dev, verdict, n);
   if (verdict === XDP_PASS) counters.stack += n;
   else dev.countDrop('xdp_drop', n);
-  for (let i = start; i < end; i++) host.release(frames[i] as SimFrame);
+  host.releaseAll(frames, start, end);
   return true;
 }
 

@@ -7,6 +7,7 @@ import { XDP_FEATURE, driverProfiles, type DriverProfile } from './driverProfile
 import { FrameQueue } from './frameQueue';
 import type { SimFrame } from './simFrame';
 import type { DropReason, SimDeviceCounters } from './simulationResult';
+import { objectArray } from './objectArray';
 
 export const ETH_HLEN = 14;
 export const VLAN_HLEN = 4;
@@ -72,8 +73,8 @@ export class SimDevice {
       index,
       ring: new FrameQueue(VETH_RING_SIZE),
       scheduled: false,
-      batch: [],
-      txBulk: { frames: [], count: 0 },
+      batch: objectArray<SimFrame>(),
+      txBulk: { frames: objectArray<SimFrame>(), count: 0 },
     }));
   }
 

@@ -154,6 +154,14 @@ export function makeBuffer(bytes: Uint8Array, fragsAware: boolean, pool?: Buffer
 export function refillBuffer(f: SimFrame, bytes: Uint8Array, pool: BufferPool): void {
   const b = f.buf;
   const n = bytes.length;
+  // The buffer these bytes last filled, untouched since (filledFrom is cleared by any write, window
+  // move or re-layout): only the offsets go back, whatever the layout's size.
+  if (f.filledFrom === bytes && f.filledPage === b.bytes) {
+    b.dataMeta = XDP_PACKET_HEADROOM;
+    b.data = XDP_PACKET_HEADROOM;
+    b.dataEnd = XDP_PACKET_HEADROOM + n;
+    return;
+  }
   if (b.frags.length === 0 && b.bytes.length === PAGE_SIZE && n <= MAX_LINEAR) {
     // The page still holds exactly these bytes at the start of its headroom: nothing to copy.
     if (f.filledFrom !== bytes || f.filledPage !== b.bytes) {

@@ -51,6 +51,8 @@ export interface SimHost {
   toXsk(where: Where, sock: XskSocket, frame: SimFrame): void;
   /** Ends a frame's journey without a fate of its own (the caller counted it): frees it for reuse. */
   release(frame: SimFrame): void;
+  /** release() of frames[start..end), in order. */
+  releaseAll(frames: readonly SimFrame[], start: number, end: number): void;
   /** onTransmit of the options: what `dev` sends (bytes valid during the call only). */
   transmitted(dev: SimDevice, frame: SimFrame): void;
   /** Whether transmitted() does anything (onTransmit given): transmit loops skip the call when not. */

@@ -11,6 +11,7 @@ import type { SimulationResult, Topology } from './simulationResult';
 import { Simulator, type SimulatorOptions } from './simulator';
 import { buildTopology } from './topologySetup';
 import { XskSocket } from './xskRedirect';
+import { objectArray } from './objectArray';
 
 // Callers import the input types and the setup error from here, as before the setup files split off.
 export {
@@ -96,7 +97,7 @@ export class Simulation {
     const sim = this.sim;
     let injected = 0;
     // One array for every burst: a burst is drained before the next is made (no per-burst garbage).
-    const frames: SimFrame[] = [];
+    const frames: SimFrame[] = objectArray<SimFrame>();
     outer: for (let ti = 0; ti < sc.traffic.length; ti++) {
       const t = sc.traffic[ti] as (typeof sc.traffic)[number];
       const list: readonly Uint8Array[] = t.frame ? [t.frame] : (this.input.pcaps?.get(t.pcap ?? '') ?? []);

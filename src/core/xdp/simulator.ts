@@ -329,6 +329,10 @@ export class Simulator implements SimHost {
     this.frames.release(f);
   }
 
+  releaseAll(frames: readonly SimFrame[], start: number, end: number): void {
+    this.frames.releaseAll(frames, start, end);
+  }
+
   cloneFrame(f: SimFrame): SimFrame {
     const linear = f.buf.bytes.slice(f.buf.data, f.buf.dataEnd);
     const c = this.newFrame(linear, f.traffic, f.id);

@@ -73,6 +73,24 @@ export function vethXmitBurst(host: SimHost, where: Where, x: SimDevice, frames:
   const counters = x.counters;
   // Nobody watching (no timeline, no onTransmit): no per-frame call that would do nothing.
   const watched = host.recording || host.watchesTransmit;
+  if (!watched) {
+    // Every frame within both MTUs (the common burst): counted once and pushed in one run; the
+    // ring refuses the same frames, in the same order, as frame-by-frame pushes would.
+    let ok = 0;
+    while (ok < n) {
+      const len = frameLength(frames[ok] as SimFrame);
+      if (len > txLimit || len > peerLimit) break;
+      (frames[ok] as SimFrame).redirected = false;
+      ok++;
+    }
+    if (ok === n) {
+      counters.txFrames += n;
+      const pushed = ring.pushAll(frames, 0, n);
+      for (let i = pushed; i < n; i++) host.drop(where, x, frames[i] as SimFrame, 'peer_ring_full');
+      host.scheduleVeth(rq, where.cpu);
+      return;
+    }
+  }
   for (let i = 0; i < n; i++) {
     const f = frames[i] as SimFrame;
     const len = frameLength(f);
@@ -169,12 +187,10 @@ function ndoXdpXmitQuiet(
 ): number {
   const ring = rq.ring;
   const maxLen = (dev.peer as SimDevice).maxFrameLength;
-  let sent = 0;
-  for (; sent < n; sent++) {
-    const f = frames[sent] as SimFrame;
-    if (frameLength(f) > maxLen || ring.length >= VETH_RING_SIZE) break;
-    ring.push(f);
-  }
+  // The frames up to the first one over the peer's MTU, then as many of them as the ring takes.
+  let fit = 0;
+  while (fit < n && frameLength(frames[fit] as SimFrame) <= maxLen) fit++;
+  const sent = ring.pushAll(frames, 0, Math.min(fit, VETH_RING_SIZE - ring.length));
   dev.counters.txFrames += sent;
   if (sent < n) {
     const stop: DropReason = frameLength(frames[sent] as SimFrame) > maxLen ? 'peer_mtu' : 'peer_ring_full';
