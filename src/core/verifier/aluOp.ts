@@ -295,7 +295,11 @@ export function checkAluOp(env: VerifierEnv, st: VState, insn: Insn): void {
           assignScalarIdBeforeMov(env, s);
           d.assign(s);
         } else {
-          if (s.type !== 'scalar') fail(`R${insn.src} sign-extension part of pointer`);
+          // is_pointer_value is false for a root load (allow_ptr_leaks): the pointer becomes unknown.
+          if (s.type !== 'scalar') {
+            markUnknown(d);
+            return;
+          }
           const noSext = regWidth(s) < insn.off;
           if (noSext) assignScalarIdBeforeMov(env, s);
           d.assign(s);
