@@ -11,6 +11,7 @@ import {
   addConst,
   assignScalarIdBeforeMov,
   baseId,
+  clearScalarId,
   constValue,
   isConst,
   mark32Unbounded,
@@ -303,7 +304,7 @@ export function checkAluOp(env: VerifierEnv, st: VState, insn: Insn): void {
           const noSext = regWidth(s) < insn.off;
           if (noSext) assignScalarIdBeforeMov(env, s);
           d.assign(s);
-          if (!noSext) d.id = 0;
+          if (!noSext) clearScalarId(d);
           coerceRegToSizeSx(d, insn.off / 8);
         }
       } else {
@@ -317,13 +318,13 @@ export function checkAluOp(env: VerifierEnv, st: VState, insn: Insn): void {
           const fits = regWidth(s) <= 32;
           if (fits) assignScalarIdBeforeMov(env, s);
           d.assign(s);
-          if (!fits) d.id = 0;
+          if (!fits) clearScalarId(d);
           zext32To64(d);
         } else {
           const noSext = regWidth(s) < insn.off;
           if (noSext) assignScalarIdBeforeMov(env, s);
           d.assign(s);
-          if (!noSext) d.id = 0;
+          if (!noSext) clearScalarId(d);
           coerceSubregToSizeSx(d, insn.off / 8);
         }
         regBoundsSync(d);
@@ -396,7 +397,7 @@ function linkConstDelta(
   self: boolean,
 ): void {
   if ((op !== I.ALU_ADD && op !== I.ALU_SUB) || !dst.id || !isConst(src, alu32) || self) {
-    dst.id = 0;
+    clearScalarId(dst);
     return;
   }
   const val = constValue(src, alu32);

@@ -7,6 +7,7 @@ import type { VerifierEnv } from './env';
 import {
   addConst,
   assignScalarIdBeforeMov,
+  clearScalarId,
   Reg,
   isNullReg,
   markConstZero,
@@ -139,6 +140,15 @@ function checkPtrAlignment(reg: Reg, off: number, size: number): void {
     stack: 'stack ',
   };
   fail(`misaligned ${desc[reg.type] ?? ''}access off ${tnumStr(reg.varOff)}+${reg.off}+${off} size ${size}`);
+}
+
+/** check_map_access_type: BPF_F_RDONLY_PROG (0x80) maps cannot be written, BPF_F_WRONLY_PROG (0x100) ones read. */
+function checkMapAccessType(map: Reg['map'], t: Access, off: number, size: number): void {
+  if (!map) return;
+  if (t === 'write' && map.flags & 0x80)
+    fail(`write into map forbidden, value_size=${map.valueSize} off=${off} size=${size}`);
+  if (t === 'read' && map.flags & 0x100)
+    fail(`read from map forbidden, value_size=${map.valueSize} off=${off} size=${size}`);
 }
 
 /** __check_ptr_off_reg: ctx must be used unmodified. */
@@ -306,7 +316,7 @@ function stackRead(
       if (narrowOk) {
         if (size === 4 && spillSize === 4 && regWidth(sp) <= 32) idOnFill();
         dst.assign(sp);
-        if (regWidth(sp) > size * 8) dst.id = 0;
+        if (regWidth(sp) > size * 8) clearScalarId(dst);
       } else {
         let spill = 0;
         let zero = 0;
@@ -364,9 +374,7 @@ export function checkMemAccess(
     if (dst) markUnknown(dst);
   } else if (reg.type === 'map_value' && !reg.maybeNull) {
     const map = reg.map;
-    const rdonlyProg = map ? (map.flags & 0x80) !== 0 : false;
-    if (t === 'write' && rdonlyProg)
-      fail(`write into map forbidden, value_size=${map?.valueSize ?? 0} off=${o} size=${size}`);
+    checkMapAccessType(map, t, o, size);
     checkMemRegion(reg, regno, o, size, map?.valueSize ?? 0, false);
     const kptr = checkMapFields(reg, o, size, true);
     if (kptr) {
@@ -449,8 +457,7 @@ export function checkHelperMem(
       checkMemRegion(reg, regno, reg.off, size, reg.map?.keySize ?? 0, zeroOk);
       return;
     case 'map_value':
-      if (t === 'write' && reg.map && reg.map.flags & 0x80)
-        fail(`write into map forbidden, value_size=${reg.map.valueSize} off=${reg.off} size=${size}`);
+      checkMapAccessType(reg.map, t, reg.off, size);
       checkMemRegion(reg, regno, reg.off, size, reg.map?.valueSize ?? 0, zeroOk);
       checkMapFields(reg, reg.off, size, false);
       return;
