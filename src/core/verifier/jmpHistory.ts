@@ -4,7 +4,7 @@ import * as I from '../vm/isa';
 import type { Insn } from '../vm/isa';
 import { toS64 } from './pair64';
 import type { Reg } from './regState';
-import { baseId } from './regState';
+import { baseId, clearScalarId } from './regState';
 import { tnumIsConst } from './tnum';
 import type { FuncState, StackSlot, VState } from './state';
 import { BPF_REG_SIZE, STACK_SPILL } from './state';
