@@ -71,7 +71,10 @@ describe('our verifier processes the kernel’s number of instructions', { skip 
 
   for (const f of verifierFixtures())
     test(`fixture ${f.name}`, async (t) => {
-      const obj = compileBpf(f.path, path.join(dir, `${f.name}.o`), { includeDirs: [fixtureDir] });
+      const obj = compileBpf(f.path, path.join(dir, `${f.name}.o`), {
+        includeDirs: [fixtureDir],
+        clang: f.clang,
+      });
       const k = (await kernelVerifyObject(obj)).programs[0];
       const ours = verifyObject(new Uint8Array(fs.readFileSync(obj))).programs[0];
       assert.ok(k && ours, `${f.name}: one XDP program`);

@@ -11,6 +11,7 @@ import {
   addConst,
   assignScalarIdBeforeMov,
   baseId,
+  clearScalarId,
   constValue,
   isConst,
   mark32Unbounded,
@@ -295,11 +296,15 @@ export function checkAluOp(env: VerifierEnv, st: VState, insn: Insn): void {
           assignScalarIdBeforeMov(env, s);
           d.assign(s);
         } else {
-          if (s.type !== 'scalar') fail(`R${insn.src} sign-extension part of pointer`);
+          // is_pointer_value is false for a root load (allow_ptr_leaks): the pointer becomes unknown.
+          if (s.type !== 'scalar') {
+            markUnknown(d);
+            return;
+          }
           const noSext = regWidth(s) < insn.off;
           if (noSext) assignScalarIdBeforeMov(env, s);
           d.assign(s);
-          if (!noSext) d.id = 0;
+          if (!noSext) clearScalarId(d);
           coerceRegToSizeSx(d, insn.off / 8);
         }
       } else {
@@ -313,13 +318,13 @@ export function checkAluOp(env: VerifierEnv, st: VState, insn: Insn): void {
           const fits = regWidth(s) <= 32;
           if (fits) assignScalarIdBeforeMov(env, s);
           d.assign(s);
-          if (!fits) d.id = 0;
+          if (!fits) clearScalarId(d);
           zext32To64(d);
         } else {
           const noSext = regWidth(s) < insn.off;
           if (noSext) assignScalarIdBeforeMov(env, s);
           d.assign(s);
-          if (!noSext) d.id = 0;
+          if (!noSext) clearScalarId(d);
           coerceSubregToSizeSx(d, insn.off / 8);
         }
         regBoundsSync(d);
@@ -392,7 +397,7 @@ function linkConstDelta(
   self: boolean,
 ): void {
   if ((op !== I.ALU_ADD && op !== I.ALU_SUB) || !dst.id || !isConst(src, alu32) || self) {
-    dst.id = 0;
+    clearScalarId(dst);
     return;
   }
   const val = constValue(src, alu32);

@@ -17,6 +17,8 @@ import { mayPointToSpinLock } from './spinLock';
 import { isBranchTaken, rev } from './branchTaken';
 import { setMinMax } from './regRefine';
 import { matchPktPointers } from './pktPointers';
+import { sle } from './pair64';
+import { BPF_MAX_VAR_OFF } from './memAccess';
 
 /** The constant difference of two linked scalars (sync_linked_regs' fake_reg), scratch. */
 const DELTA = new RegClass();
@@ -80,6 +82,25 @@ function markPtrOrNull(st: VState, id: number, isNull: boolean): void {
   );
 }
 
+/** A pointer, not a PTR_TO_BTF_ID (__is_pointer_value(false, …) and check_cond_jmp_op's exclusion). */
+const isPtr = (r: Reg): boolean => r.type !== 'scalar' && r.type !== 'not_init' && r.type !== 'btf_id';
+
+/** reg_not_null: a type whose base is never NULL, with an offset that cannot wrap it to zero. */
+function regNotNull(r: Reg): boolean {
+  if (r.maybeNull) return false;
+  if (sle(r.sminH, r.sminL, -1, -BPF_MAX_VAR_OFF) || sle(0, BPF_MAX_VAR_OFF, r.smaxH, r.smaxL)) return false;
+  return r.type === 'map_value' || r.type === 'map_key' || r.type === 'mem' || r.type === 'map_ptr';
+}
+
+/** mark_ptr_not_null_reg: this register only (its copies keep their id and their maybe-NULL). */
+function markPtrNotNullReg(r: Reg): void {
+  r.maybeNull = false;
+  if (r.type === 'map_value' && r.map?.inner) {
+    r.type = 'map_ptr';
+    r.map = r.map.inner;
+  }
+}
+
 export interface JmpOutcome {
   /** 1: only the jump, 0: only the fall-through, -1: both (other is the taken branch). */
   pred: number;
@@ -137,6 +158,12 @@ export function checkCondJmp(st: VState, insn: Insn, pc: number, live: Uint16Arr
   if (dst.type === 'scalar' && dst.id) {
     syncLinked(st, dst, linkedReg(top, true, insn.dst), linked);
     syncLinked(other, oDst, linkedReg(top, true, insn.dst), linked);
+  }
+  // A pointer equal to one that is not NULL is not NULL either (in the branch where they are equal).
+  if (!is32 && srcX && (op === I.JMP_JEQ || op === I.JMP_JNE) && isPtr(src) && isPtr(dst)) {
+    const eq = op === I.JMP_JEQ ? other : st;
+    if (regNotNull(dst) && src.maybeNull) markPtrNotNullReg(eq.cur.reg(insn.src));
+    if (regNotNull(src) && dst.maybeNull) markPtrNotNullReg(eq.cur.reg(insn.dst));
   }
   if (!is32 && !srcX && insn.imm === 0 && (op === I.JMP_JEQ || op === I.JMP_JNE) && dst.maybeNull) {
     const id = dst.id;

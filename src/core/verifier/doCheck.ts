@@ -499,8 +499,35 @@ function checkAtomic(env: VerifierEnv, st: VState, insn: Insn, pc: number): numb
   const out = loadReg >= 0 ? (regs[loadReg] as Reg).clone() : undefined;
   const scratch = (regs[insn.src] as Reg).clone();
   markUnknown(scratch);
-  checkMemAccess(env, st, insn.dst, insn.off, size, 'read', out ?? scratch, undefined, undefined, false);
-  checkMemAccess(env, st, insn.dst, insn.off, size, 'write', undefined, scratch, undefined, false);
+  checkMemAccess(
+    env,
+    st,
+    insn.dst,
+    insn.off,
+    size,
+    'read',
+    out ?? scratch,
+    undefined,
+    undefined,
+    false,
+    -1,
+    true,
+  );
+  // The store's value_regno is -1: a regular write of data (a spilled pointer there is destroyed, MISC).
+  checkMemAccess(
+    env,
+    st,
+    insn.dst,
+    insn.off,
+    size,
+    'write',
+    undefined,
+    undefined,
+    undefined,
+    false,
+    -1,
+    true,
+  );
   if (out) (regs[loadReg] as Reg).assign(out);
   void pc;
   return pc + 1;

@@ -69,10 +69,11 @@ const typeNames: Record<RegType, string> = {
 
 /** reg_type_str (MEM_ALLOC prints nothing: an allocated object is a plain "ptr_"). */
 export function regTypeStr(
-  r: Pick<Reg, 'type' | 'maybeNull' | 'rdonly' | 'refObjId'> & { btfFlags?: number },
+  r: Pick<Reg, 'type' | 'maybeNull' | 'rdonly' | 'refObjId'> & { btfFlags?: number; map?: Reg['map'] },
 ): string {
   const ringbuf = r.type === 'mem' && r.refObjId !== 0;
-  const base = typeNames[r.type];
+  // A map-in-map lookup is CONST_PTR_TO_MAP | PTR_MAYBE_NULL (kept here as a map_value with .inner).
+  const base = r.type === 'map_value' && r.maybeNull && r.map?.inner ? typeNames.map_ptr : typeNames[r.type];
   const f = r.btfFlags ?? 0;
   const prefix =
     (r.rdonly ? 'rdonly_' : '') +

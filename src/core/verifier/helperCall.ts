@@ -264,7 +264,10 @@ export function checkHelperCall(env: VerifierEnv, st: VState, id: number, pc: nu
       case 'ringbuf_mem':
       case 'btf_sock':
         if (proto.release === a) releaseId = reg.refObjId;
-        if (arg === 'ringbuf_mem' && (!reg.refObjId || reg.off !== 0))
+        // check_func_arg_reg_off's release rule comes before check_func_arg's reference rule.
+        if (arg === 'ringbuf_mem' && reg.off !== 0)
+          fail(`R${regno} must have zero offset when passed to release func or trusted arg to kfunc`);
+        if (arg === 'ringbuf_mem' && !reg.refObjId)
           fail(`R${regno} must be referenced when passed to release function`);
         break;
       default:

@@ -4,7 +4,7 @@ import * as I from '../vm/isa';
 import type { Insn } from '../vm/isa';
 import { toS64 } from './pair64';
 import type { Reg } from './regState';
-import { baseId } from './regState';
+import { baseId, clearScalarId } from './regState';
 import { tnumIsConst } from './tnum';
 import type { FuncState, StackSlot, VState } from './state';
 import { BPF_REG_SIZE, STACK_SPILL } from './state';
@@ -101,7 +101,7 @@ function collect(st: VState, id: number, pc: number, live: Uint16Array, out: num
       const reg = f.peekReg(r);
       if (reg.type !== 'scalar' || baseId(reg.id) !== id) continue;
       if (out.length < LINKED_REGS_MAX) out.push(linkedReg(fi, true, r));
-      else f.reg(r).id = 0;
+      else clearScalarId(f.reg(r));
     }
     for (let spi = 0; spi < f.stack.length; spi++) {
       const s = f.stack[spi] as StackSlot;
@@ -112,7 +112,7 @@ function collect(st: VState, id: number, pc: number, live: Uint16Array, out: num
       )
         continue;
       if (out.length < LINKED_REGS_MAX) out.push(linkedReg(fi, false, spi));
-      else f.slot(spi).spilled.id = 0;
+      else clearScalarId(f.slot(spi).spilled);
     }
   }
 }

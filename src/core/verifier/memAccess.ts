@@ -7,6 +7,7 @@ import type { VerifierEnv } from './env';
 import {
   addConst,
   assignScalarIdBeforeMov,
+  clearScalarId,
   Reg,
   isNullReg,
   markConstZero,
@@ -115,12 +116,39 @@ export function checkPacketAccess(reg: Reg, regno: number, off: number, size: nu
 }
 
 /** xdp_is_valid_access (net/core/filter.c) through check_ctx_access. */
-function checkCtxAccess(env: VerifierEnv, off: number, size: number, t: Access): Reg['type'] {
+function checkCtxAccess(env: VerifierEnv, off: number, size: number, t: Access, ldsx: boolean): Reg['type'] {
   const bad = (): never => fail(`invalid bpf_context access off=${off} size=${size}`);
   if (env.attach !== 'devmap' && off === 20) bad();
   if (t === 'write') bad();
+  // data, data_end and data_meta are pointers: no sign-extending load (BPF_MEMSX) of them.
+  if (ldsx && (off === 0 || off === 4 || off === 8)) bad();
   if (off < 0 || off >= XDP_MD_SIZE || off % size !== 0 || size !== 4) bad();
   return off === 0 ? 'pkt' : off === 4 ? 'pkt_end' : off === 8 ? 'pkt_meta' : 'scalar';
+}
+
+/** check_ptr_alignment (check_pkt_ptr_alignment with NET_IP_ALIGN 2, check_generic_ptr_alignment), strict. */
+function checkPtrAlignment(reg: Reg, off: number, size: number): void {
+  const pkt = reg.type === 'pkt' || reg.type === 'pkt_meta';
+  const fixed = (pkt ? 2 : 0) + reg.off + off;
+  const ro = tnumAdd(reg.varOff, tnumConstP(fixed < 0 ? -1 : 0, fixed | 0));
+  if (tnumIsAligned(ro, size)) return;
+  if (pkt) fail(`misaligned packet access off 2+${tnumStr(reg.varOff)}+${reg.off}+${off} size ${size}`);
+  const desc: Partial<Record<Reg['type'], string>> = {
+    map_key: 'key ',
+    map_value: 'value ',
+    ctx: 'context ',
+    stack: 'stack ',
+  };
+  fail(`misaligned ${desc[reg.type] ?? ''}access off ${tnumStr(reg.varOff)}+${reg.off}+${off} size ${size}`);
+}
+
+/** check_map_access_type: BPF_F_RDONLY_PROG (0x80) maps cannot be written, BPF_F_WRONLY_PROG (0x100) ones read. */
+function checkMapAccessType(map: Reg['map'], t: Access, off: number, size: number): void {
+  if (!map) return;
+  if (t === 'write' && map.flags & 0x80)
+    fail(`write into map forbidden, value_size=${map.valueSize} off=${off} size=${size}`);
+  if (t === 'read' && map.flags & 0x100)
+    fail(`read from map forbidden, value_size=${map.valueSize} off=${off} size=${size}`);
 }
 
 /** __check_ptr_off_reg: ctx must be used unmodified. */
@@ -288,7 +316,7 @@ function stackRead(
       if (narrowOk) {
         if (size === 4 && spillSize === 4 && regWidth(sp) <= 32) idOnFill();
         dst.assign(sp);
-        if (regWidth(sp) > size * 8) dst.id = 0;
+        if (regWidth(sp) > size * 8) clearScalarId(dst);
       } else {
         let spill = 0;
         let zero = 0;
@@ -334,25 +362,19 @@ export function checkMemAccess(
   signExtend: boolean,
   /** A store's source register (a spill gives it an id it shares with the slot). */
   srcRegno = -1,
+  /** check_atomic's strict_alignment_once: every pointer is checked as the stack always is. */
+  strictOnce = false,
 ): boolean {
   const reg = st.cur.reg(regno);
-  // check_ptr_alignment: only the stack is strict on this architecture.
-  if (reg.type === 'stack' && size > 1) {
-    const fixed = reg.off + off;
-    const ro = tnumAdd(reg.varOff, tnumConstP(fixed < 0 ? -1 : 0, fixed | 0));
-    if (!tnumIsAligned(ro, size)) {
-      fail(`misaligned stack access off ${tnumStr(reg.varOff)}+${reg.off}+${off} size ${size}`);
-    }
-  }
+  // check_ptr_alignment: only the stack is strict on this architecture, unless strictOnce.
+  if ((reg.type === 'stack' || strictOnce) && size > 1) checkPtrAlignment(reg, off, size);
   const o = off + reg.off;
   if (reg.type === 'map_key' && !reg.maybeNull) {
     checkMemRegion(reg, regno, o, size, reg.map?.keySize ?? 0, false);
     if (dst) markUnknown(dst);
   } else if (reg.type === 'map_value' && !reg.maybeNull) {
     const map = reg.map;
-    const rdonlyProg = map ? (map.flags & 0x80) !== 0 : false;
-    if (t === 'write' && rdonlyProg)
-      fail(`write into map forbidden, value_size=${map?.valueSize ?? 0} off=${o} size=${size}`);
+    checkMapAccessType(map, t, o, size);
     checkMemRegion(reg, regno, o, size, map?.valueSize ?? 0, false);
     const kptr = checkMapFields(reg, o, size, true);
     if (kptr) {
@@ -375,10 +397,8 @@ export function checkMemAccess(
     checkMemRegion(reg, regno, o, size, reg.memSize, false);
     if (dst) markUnknown(dst);
   } else if (reg.type === 'ctx') {
-    if (t === 'write' && imm !== undefined && !value)
-      fail(`BPF_ST stores into R${regno} ${regTypeStr(reg)} is not allowed`);
     checkPtrOffReg(reg, regno, false);
-    const rt = checkCtxAccess(env, o, size, t);
+    const rt = checkCtxAccess(env, o, size, t, signExtend);
     if (dst) {
       if (rt === 'scalar') markUnknown(dst);
       else {
@@ -437,8 +457,7 @@ export function checkHelperMem(
       checkMemRegion(reg, regno, reg.off, size, reg.map?.keySize ?? 0, zeroOk);
       return;
     case 'map_value':
-      if (t === 'write' && reg.map && reg.map.flags & 0x80)
-        fail(`write into map forbidden, value_size=${reg.map.valueSize} off=${reg.off} size=${size}`);
+      checkMapAccessType(reg.map, t, reg.off, size);
       checkMemRegion(reg, regno, reg.off, size, reg.map?.valueSize ?? 0, zeroOk);
       checkMapFields(reg, reg.off, size, false);
       return;

@@ -5,8 +5,6 @@
 import { fls64, maxU32, minU32, sle, slt, ule, ult } from './pair64';
 import type { Reg } from './regState';
 import {
-  S32_MAX,
-  S32_MIN,
   lowerSmax,
   lowerUmax,
   mark32Unbounded,
@@ -18,7 +16,7 @@ import {
   u64,
 } from './regState';
 import type { Tnum } from './tnum';
-import { TNUM_UNKNOWN, Tnum as TnumClass, tnumCast, tnumIsConst, tnumSubreg } from './tnum';
+import { TNUM_UNKNOWN, Tnum as TnumClass, tnumCast, tnumIsConst, tnumRange, tnumSubreg } from './tnum';
 
 /** Word patterns of the unbounded 32-bit views (as regState.ts keeps them: int32 bit patterns). */
 const U32 = -1;
@@ -82,6 +80,14 @@ function reg32DeduceBounds(r: Reg): void {
   if (r.smin32 >>> 0 <= r.smax32 >>> 0) {
     r.umin32 = maxU32(r.smin32, r.umin32);
     r.umax32 = minU32(r.smax32, r.umax32);
+  } else if (r.umax32 >>> 0 < r.smin32 >>> 0) {
+    // The s32 range crosses the sign boundary and the u32 range meets only its non-negative part.
+    r.smin32 = r.umin32 | 0;
+    r.umax32 = minU32(r.umax32, r.smax32);
+  } else if (r.smax32 >>> 0 < r.umin32 >>> 0) {
+    // ... or only its negative part.
+    r.smax32 = r.umax32 | 0;
+    r.umin32 = maxU32(r.umin32, r.smin32);
   }
 }
 
@@ -297,39 +303,73 @@ export function coerceRegToSize(r: Reg, size: number): void {
   regBoundsSync(r);
 }
 
-/** coerce_reg_to_size_sx (simplified: exact for constants, else the sign-extended range). */
+/** set_sext64_default_val: the range of any `size`-byte value sign-extended to 64 bits. */
+function setSext64DefaultVal(r: Reg, size: number): void {
+  const bits = BigInt(size * 8);
+  r.varOff = TNUM_UNKNOWN;
+  mark64Unbounded(r);
+  mark32Unbounded(r);
+  r.smin = r.s32min = -(1n << (bits - 1n));
+  r.smax = r.s32max = (1n << (bits - 1n)) - 1n;
+}
+
+/** coerce_reg_to_size_sx: exact for constants; a range whose bits above `size` are one value keeps its sign-extended range. */
 export function coerceRegToSizeSx(r: Reg, size: number): void {
   const bits = size * 8;
   if (tnumIsConst(r.varOff)) {
     markKnown(r, u64(BigInt.asIntN(bits, r.varOff.value)));
     return;
   }
-  const lo = -(1n << BigInt(bits - 1));
-  const hi = (1n << BigInt(bits - 1)) - 1n;
-  r.varOff = TNUM_UNKNOWN;
-  mark64Unbounded(r);
-  mark32Unbounded(r);
-  r.smin = lo;
-  r.smax = hi;
-  if (size < 8) {
-    r.s32min = lo > S32_MIN ? lo : S32_MIN;
-    r.s32max = hi < S32_MAX ? hi : S32_MAX;
-  }
-  regBoundsSync(r);
+  const b = BigInt(bits);
+  if (u64(r.smax) >> b !== u64(r.smin) >> b) return setSext64DefaultVal(r, size);
+  const a = BigInt.asIntN(bits, r.smax);
+  const c = BigInt.asIntN(bits, r.smin);
+  const max = a > c ? a : c;
+  const min = a > c ? c : a;
+  if (max >= 0n !== min >= 0n) return setSext64DefaultVal(r, size);
+  r.smin = min;
+  r.smax = max;
+  r.umin = u64(min);
+  r.umax = u64(max);
+  r.s32min = BigInt.asIntN(32, min);
+  r.s32max = BigInt.asIntN(32, max);
+  r.u32min = BigInt.asUintN(32, min);
+  r.u32max = BigInt.asUintN(32, max);
+  r.varOff = tnumRange(u64(min), u64(max));
 }
 
-/** coerce_subreg_to_size_sx for 32-bit movsx: sign-extend into the low 32 bits, zero the upper. */
+/** coerce_subreg_to_size_sx (W1 = (s8, s16)W2), then zext_32_to_64 and reg_bounds_sync as check_alu_op does. */
 export function coerceSubregToSizeSx(r: Reg, size: number): void {
   const bits = size * 8;
   if (tnumIsConst(r.varOff)) {
     markKnown(r, u32(BigInt.asIntN(bits, r.varOff.value)));
     return;
   }
-  r.varOff = TNUM_UNKNOWN;
-  mark64Unbounded(r);
-  mark32Unbounded(r);
-  r.s32min = -(1n << BigInt(bits - 1));
-  r.s32max = (1n << BigInt(bits - 1)) - 1n;
+  const b = BigInt(bits);
+  const top = (v: bigint) => BigInt.asUintN(32, v) >> b;
+  let sext = false;
+  if (top(r.s32max) === top(r.s32min)) {
+    const a = BigInt.asIntN(bits, r.s32max);
+    const c = BigInt.asIntN(bits, r.s32min);
+    const max = a > c ? a : c;
+    const min = a > c ? c : a;
+    if (max >= 0n === min >= 0n) {
+      r.s32min = min;
+      r.s32max = max;
+      r.u32min = BigInt.asUintN(32, min);
+      r.u32max = BigInt.asUintN(32, max);
+      r.varOff = tnumSubreg(tnumRange(BigInt.asUintN(32, min), BigInt.asUintN(32, max)));
+      sext = true;
+    }
+  }
+  if (!sext) {
+    // set_sext32_default_val
+    r.s32min = -(1n << (b - 1n));
+    r.s32max = (1n << (b - 1n)) - 1n;
+    r.u32min = 0n;
+    r.u32max = 0xffffffffn;
+    r.varOff = tnumSubreg(TNUM_UNKNOWN);
+  }
   zext32To64(r);
   regBoundsSync(r);
 }

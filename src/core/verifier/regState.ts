@@ -339,11 +339,14 @@ export const addConst = (id: number): number => id - baseId(id);
  */
 export function assignScalarIdBeforeMov(env: { idGen: number }, r: Reg): void {
   if (r.type !== 'scalar') return;
-  if (addConst(r.id)) {
-    r.id = 0;
-    r.off = 0;
-  }
+  if (addConst(r.id)) clearScalarId(r);
   if (!r.id && !tnumIsConst(r.varOff)) r.id = ++env.idGen;
+}
+
+/** clear_scalar_id: no link, and no constant delta left to leak into a later id. */
+export function clearScalarId(r: Reg): void {
+  r.id = 0;
+  r.off = 0;
 }
 
 /** register_is_null */

@@ -138,7 +138,7 @@ describe('verifier: maps, registers, context', () => {
   });
 
   it('refuses writes to the context and reads at a bad offset', () => {
-    assert.equal(message([A.st(4, 1, 0, 0), ...ret(2)]), 'BPF_ST stores into R1 ctx is not allowed');
+    assert.equal(message([A.st(4, 1, 0, 0), ...ret(2)]), 'invalid bpf_context access off=0 size=4');
     assert.equal(message([A.stx(4, 1, 1, 0), ...ret(2)]), 'invalid bpf_context access off=0 size=4');
     assert.equal(message([A.ldx(4, 0, 1, 2), ...ret(2)]), 'invalid bpf_context access off=2 size=4');
   });

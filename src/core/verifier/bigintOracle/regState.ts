@@ -245,6 +245,12 @@ function reg32DeduceBounds(r: Reg): void {
   if (u32(r.s32min) <= u32(r.s32max)) {
     r.u32min = max(u32(r.s32min), r.u32min);
     r.u32max = min(u32(r.s32max), r.u32max);
+  } else if (r.u32max < u32(r.s32min)) {
+    r.s32min = s32(r.u32min);
+    r.u32max = min(r.u32max, u32(r.s32max));
+  } else if (u32(r.s32max) < r.u32min) {
+    r.s32max = s32(r.u32max);
+    r.u32min = max(r.u32min, u32(r.s32min));
   }
 }
 
