@@ -444,10 +444,12 @@ const IMPLEMENTATIONS: Record<string, KfuncFn> = {
   },
   bpf_ct_change_timeout(M, pc) {
     const e = connOf(M, pc, 'bpf_ct_change_timeout');
-    // __nf_ct_change_timeout
-    if (e.status & IPS_FIXED_TIMEOUT) return M.ret(-EPERM);
-    setCtTimeout(M.system.conntrack, e, ConntrackTable.msecsToJiffies(M.argLo(2)));
-    return M.ret(e.status & IPS_DYING ? -ETIME : 0);
+    // __nf_ct_change_timeout (the status read once: setting the timeout leaves it alone)
+    const status = e.status;
+    if (status & IPS_FIXED_TIMEOUT) return M.ret(-EPERM);
+    const t = Math.min(ConntrackTable.msecsToJiffies(M.argLo(2)), INT_MAX);
+    e.timeout = status & IPS_CONFIRMED ? M.system.conntrack.jiffies() + t : t;
+    return M.ret(status & IPS_DYING ? -ETIME : 0);
   },
   bpf_ct_set_nat_info(M, pc) {
     const e = connOf(M, pc, 'bpf_ct_set_nat_info');

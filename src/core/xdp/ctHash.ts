@@ -134,6 +134,47 @@ export class CtHash {
     return true;
   }
 
+  /**
+   * ____nf_conntrack_find for an IPv4 key in one pass (the conntrack kfuncs' common lookup), without
+   * filling `key`: l3 = l3num | protonum << 16, `ports` = sport << 16 | dport, the addresses as
+   * keyFromSockTuple reads them, `zid` the zone id hashed (the original direction's). A node counts
+   * when its key is equal, the zone applies to its direction (`zoneId` in the directions of
+   * `zoneDir`: nf_ct_zone_equal) and its timeout is after `now` (nf_ct_is_expired). The node, or -1.
+   */
+  findV4(
+    l3: number,
+    ports: number,
+    src: number,
+    dst: number,
+    zid: number,
+    zoneId: number,
+    zoneDir: number,
+    now: number,
+  ): number {
+    const slots = this.slots;
+    const nodes = this.nodes;
+    const mask = (slots.length >> 1) - 1;
+    const h = mix(l3 ^ zid, ports, src, dst, 0);
+    for (let s = h & mask; ; s = (s + 1) & mask) {
+      const n = (slots[2 * s + 1] as number) - 1;
+      if (n < 0) return -1;
+      if (slots[2 * s] !== h) continue;
+      const at = n * NODE_WORDS;
+      // Equal l3num and zeroes in both: an IPv4 key's other address words need no compare.
+      if (
+        nodes[at + 1] !== ports ||
+        nodes[at] !== l3 ||
+        nodes[at + SRC] !== src ||
+        nodes[at + DST] !== dst ||
+        nodes[at + 2] !== zid
+      )
+        continue;
+      if (zid !== (zoneDir & (1 << (n & 1)) ? zoneId : 0)) continue;
+      if ((((nodes[at + TIMEOUT] as number) - now) | 0) <= 0) continue;
+      return n;
+    }
+  }
+
   /** The first node whose key is `key`, or -1 (then next() continues the walk). */
   first(): number {
     this.walkHash = this.keyHash;
