@@ -10,7 +10,7 @@ import { ADDR_BASE, STACK_SIZE } from './memory';
 import type { LookupTable } from './memory';
 import { BlockFacts } from './blockFacts';
 import { REGION_PACKET } from './machine';
-import type { DirectHelperFn, HelperFn, KfuncFn } from './machine';
+import type { DirectHelperFn, DirectKfuncFn, HelperFn, KfuncFn } from './machine';
 import { LoadError } from './vmFault';
 import { analyzeInit, defsUses, MAIN_ENTRY, SUB_ENTRY } from './initAnalysis';
 import { findLabels } from './blockLabels';
@@ -59,6 +59,11 @@ export interface CompileOptions {
   kfuncImpl?: (id: number) => KfuncFn | undefined;
   /** Number of arguments of kfunc `id` (kfuncs.ts vmKfuncArgs): only r1..rN go into S.A. Default 5. */
   kfuncArgs?: (id: number) => number;
+  /**
+   * The register-argument form of kfunc `id` (kfuncs.ts kfuncDirect): called as `KD<id>(S, pc,
+   * r1h, r1l, …)` with the kfuncArgs pairs, nothing stored into S.A; preferred over kfuncImpl.
+   */
+  kfuncDirect?: (id: number) => DirectKfuncFn | undefined;
   /** Number of arguments of helper `id` (the uninitialised-read check reads r1..rN). Default 5. */
   helperArgs?: (id: number) => number;
   /** Validates a helper id at load time; returns an error message for unknown ids. */
@@ -216,10 +221,15 @@ export function generate(insns: readonly Insn[], opts: CompileOptions = {}): str
         if (s === I.PSEUDO_KFUNC_CALL) {
           // A kfunc the VM runs (vm/kfuncs.ts: imm = its id, like the kernel's BTF id), called as a
           // helper is; imm 0 is a kfunc only the verifier's load keeps: it faults if run.
+          const argc = opts.kfuncArgs?.(i.imm) ?? 5;
+          const invoke =
+            opts.kfuncDirect?.(i.imm) !== undefined
+              ? `S.n = n; r0l = KD${i.imm}(S, ${pc}${argRegs(argc)});`
+              : `${argsToA(argc)} S.n = n; r0l = ${opts.kfuncImpl?.(i.imm) !== undefined ? `K${i.imm}(S, ${pc})` : `S.kfunc(${pc}, ${i.imm})`};`;
           out.push(
             i.imm === 0
               ? `${flush()} S.fault(${pc}, 'kfunc calls are not supported by the XDP Lab VM');`
-              : `${flush()} ${argsToA(opts.kfuncArgs?.(i.imm) ?? 5)} S.n = n; r0l = ${opts.kfuncImpl?.(i.imm) !== undefined ? `K${i.imm}(S, ${pc})` : `S.kfunc(${pc}, ${i.imm})`}; r0h = S.rh; n = S.n; F = R[r10h].dv; ${setFlags([0], 1)} ${setFlags([1, 2, 3, 4, 5], 0)}`,
+              : `${flush()} ${invoke} r0h = S.rh; n = S.n; F = R[r10h].dv; ${setFlags([0], 1)} ${setFlags([1, 2, 3, 4, 5], 0)}`,
           );
           k = 0;
           continue;
@@ -314,6 +324,13 @@ export function generate(insns: readonly Insn[], opts: CompileOptions = {}): str
   return out.join('\n');
 }
 
+/** `, r1h, r1l, …` for r1..rN: the arguments of a register-argument call. */
+function argRegs(count: number): string {
+  let s = '';
+  for (let r = 1; r <= Math.max(0, Math.min(5, count)); r++) s += `, r${r}h, r${r}l`;
+  return s;
+}
+
 /** Stores r1..rN (hi, lo) into the argument array S.A (as A) for a call that reads them from there. */
 function argsToA(count: number): string {
   const n = Math.max(0, Math.min(5, count));
@@ -358,10 +375,12 @@ export function compile(insns: readonly Insn[], opts: CompileOptions = {}): Comp
   const ids = [...new Set([...body.matchAll(/\bH(\d+)\(S, /g)].map((m) => Number(m[1])))];
   const directIds = [...new Set([...body.matchAll(/\bD(\d+)\(S, /g)].map((m) => Number(m[1])))];
   const kfuncIds = [...new Set([...body.matchAll(/\bK(\d+)\(S, /g)].map((m) => Number(m[1])))];
+  const kfuncDirectIds = [...new Set([...body.matchAll(/\bKD(\d+)\(S, /g)].map((m) => Number(m[1])))];
   const helpers = [
     ...ids.map((id) => `const H${id} = HT[${id}];`),
     ...directIds.map((id) => `const D${id} = DT[${id}];`),
     ...kfuncIds.map((id) => `const K${id} = KT[${id}];`),
+    ...kfuncDirectIds.map((id) => `const KD${id} = KDT[${id}];`),
   ].join(' ');
   const table: (HelperFn | undefined)[] = [];
   for (const id of ids) table[id] = opts.helperImpl?.(id);
@@ -369,18 +388,22 @@ export function compile(insns: readonly Insn[], opts: CompileOptions = {}): Comp
   for (const id of directIds) directs[id] = opts.helperDirect?.(id);
   const kfuncFns: (KfuncFn | undefined)[] = [];
   for (const id of kfuncIds) kfuncFns[id] = opts.kfuncImpl?.(id);
+  const kfuncDirects: (DirectKfuncFn | undefined)[] = [];
+  for (const id of kfuncDirectIds) kfuncDirects[id] = opts.kfuncDirect?.(id);
   // eslint-disable-next-line @typescript-eslint/no-implied-eval
   const factory = new Function(
     'L',
     'HT',
     'DT',
     'KT',
+    'KDT',
     `"use strict"; ${helpers} return (function bpfProgram(S, pc, a1h, a1l, a2h, a2l, a3h, a3l, a4h, a4l, a5h, a5l) {\n${body}\n});`,
   ) as (
     lib: typeof vmLib,
     helpers: (HelperFn | undefined)[],
     directs: (DirectHelperFn | undefined)[],
     kfuncs: (KfuncFn | undefined)[],
+    kfuncDirects: (DirectKfuncFn | undefined)[],
   ) => CompiledProgram;
-  return factory(vmLib, table, directs, kfuncFns);
+  return factory(vmLib, table, directs, kfuncFns, kfuncDirects);
 }
