@@ -47,7 +47,9 @@ export class BpfSystem implements HelperEnvironment {
   /** Lines written by bpf_trace_printk, in order. */
   readonly printk: string[] = [];
   readonly notes: string[] = [];
-  clockNs: bigint;
+  /** The virtual clock (ns) and the number of its changes (a number to compare: clockTicks). */
+  private clock: bigint;
+  private ticks = 0;
   private prng: number;
   private nextProgId = 1;
   private nextMapId = 1;
@@ -55,7 +57,10 @@ export class BpfSystem implements HelperEnvironment {
   /** The budget map storage is charged to, and the region caches swept between runs. */
   readonly mapMemory: MapMemory;
   /** The conntrack table of the conntrack kfuncs (one per system, like one network namespace). */
-  readonly conntrack = new ConntrackTable(() => this.clockNs);
+  readonly conntrack = new ConntrackTable(
+    () => this.clock,
+    () => this.ticks,
+  );
 
   constructor(opts: BpfSystemOptions = {}) {
     this.possibleCpus = Math.max(1, opts.possibleCpus ?? 2);
@@ -65,7 +70,7 @@ export class BpfSystem implements HelperEnvironment {
     this.tier = opts.tier ?? 'js';
     // Test runs happen on loopback (ifindex 1, MTU 65536); other devices default to 1500.
     this.mtuOf = opts.mtuOf ?? ((i) => (i === 1 ? 65536 : 1500));
-    this.clockNs = opts.clockNs ?? 1_000_000_000n;
+    this.clock = opts.clockNs ?? 1_000_000_000n;
     this.prng = (opts.seed ?? 0x2545f491) >>> 0 || 1;
     this.machine.helpers = helperTable();
     this.machine.kfuncs = kfuncTable();
@@ -118,8 +123,20 @@ export class BpfSystem implements HelperEnvironment {
     return this.prng;
   }
 
+  /** The virtual clock's reading (ns), without advancing it. */
+  get clockNs(): bigint {
+    return this.clock;
+  }
+  set clockNs(ns: bigint) {
+    this.clock = ns;
+    this.ticks++;
+  }
+
   /** bpf_ktime_get_ns: a virtual monotonic clock that advances 1 ns per read. */
   now(): bigint {
-    return this.clockNs++;
+    const t = this.clock;
+    this.clock = t + 1n;
+    this.ticks++;
+    return t;
   }
 }

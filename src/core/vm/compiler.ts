@@ -10,7 +10,7 @@ import { ADDR_BASE, STACK_SIZE } from './memory';
 import type { LookupTable } from './memory';
 import { BlockFacts } from './blockFacts';
 import { REGION_PACKET } from './machine';
-import type { DirectHelperFn, HelperFn, KfuncFn } from './machine';
+import type { DirectHelperFn, DirectKfuncFn, HelperFn, KfuncFn } from './machine';
 import { LoadError } from './vmFault';
 import { analyzeInit, defsUses, MAIN_ENTRY, SUB_ENTRY } from './initAnalysis';
 import { findLabels } from './blockLabels';
@@ -59,6 +59,11 @@ export interface CompileOptions {
   kfuncImpl?: (id: number) => KfuncFn | undefined;
   /** Number of arguments of kfunc `id` (kfuncs.ts vmKfuncArgs): only r1..rN go into S.A. Default 5. */
   kfuncArgs?: (id: number) => number;
+  /**
+   * The register-argument form of kfunc `id` (kfuncs.ts kfuncDirect): called as `KD<id>(S, pc,
+   * r1h, r1l, …)` with the kfuncArgs pairs, nothing stored into S.A; preferred over kfuncImpl.
+   */
+  kfuncDirect?: (id: number) => DirectKfuncFn | undefined;
   /** Number of arguments of helper `id` (the uninitialised-read check reads r1..rN). Default 5. */
   helperArgs?: (id: number) => number;
   /** Validates a helper id at load time; returns an error message for unknown ids. */
@@ -107,6 +112,10 @@ export function generate(insns: readonly Insn[], opts: CompileOptions = {}): str
     `const R = S.R, A = S.A, B = S.budget, d0 = S.depth, P = R[${REGION_PACKET}], X = S.ctxImage; let m, a, t, n = S.n;`,
     `let r0h = 0, r0l = 0, r1h = a1h, r1l = a1l, r2h = a2h, r2l = a2l, r3h = a3h, r3l = a3l, r4h = a4h, r4l = a4l, r5h = a5h, r5l = a5l;`,
     `let r6h = 0, r6l = 0, r7h = 0, r7l = 0, r8h = 0, r8l = 0, r9h = 0, r9l = 0, r10h = S.stack0 + d0, r10l = ${ADDR_BASE + 512};`,
+    // F: the current frame's DataView, for accesses through r10 at a constant offset (jsAccess.ts).
+    // Taken again whenever r10 moves (bpf-to-bpf calls and returns) and after every call out: a
+    // helper may grow an unshared linear memory (wasmEnv.ts remap), which re-points the frames.
+    `let F = R[r10h].dv;`,
   );
   // Registers some path may read before writing them get a run-time "written" flag (initAnalysis.ts).
   const helperArgs = opts.helperArgs ?? ((): number => 5);
@@ -132,7 +141,7 @@ export function generate(insns: readonly Insn[], opts: CompileOptions = {}): str
   /** Returns from a bpf-to-bpf call: restores the caller's r6–r10 (and flags) and jumps back. */
   // r0 goes back as the callee left it, written or not (prepare_func_exit copies the callee's r0).
   const keepR0 = isTracked(0) ? ['const w0 = u0;', 'u0 = w0;'] : ['', ''];
-  const returnToCaller = `{ const c = S.cs; S.depth--; pc = c.pop(); ${keepR0[0]} ${popFlags} ${keepR0[1]} ${setFlags([1, 2, 3, 4, 5], 0)} r10l = c.pop(); r10h = c.pop(); r9l = c.pop(); r9h = c.pop(); r8l = c.pop(); r8h = c.pop(); r7l = c.pop(); r7h = c.pop(); r6l = c.pop(); r6h = c.pop(); continue; }`;
+  const returnToCaller = `{ const c = S.cs; S.depth--; pc = c.pop(); ${keepR0[0]} ${popFlags} ${keepR0[1]} ${setFlags([1, 2, 3, 4, 5], 0)} r10l = c.pop(); r10h = c.pop(); F = R[r10h].dv; r9l = c.pop(); r9h = c.pop(); r8l = c.pop(); r8h = c.pop(); r7l = c.pop(); r7h = c.pop(); r6l = c.pop(); r6h = c.pop(); continue; }`;
   out.push(`for (;;) { switch (pc) {`);
   // Block-local register facts (blockFacts.ts): which map r1 points to at a lookup, where its key is.
   const facts = new BlockFacts();
@@ -204,7 +213,7 @@ export function generate(insns: readonly Insn[], opts: CompileOptions = {}): str
           const t = pc + i.imm + 1;
           out.push(
             `${flush()} if (n > B) S.outOfBudget(${pc}, n); if (S.depth - d0 >= 7 || S.depth >= 8) S.fault(${pc}, 'call depth exceeds 8 frames');`,
-            `S.cs.push(r6h, r6l, r7h, r7l, r8h, r8l, r9h, r9l, r10h, r10l, ${pushFlags ? pushFlags + ', ' : ''}${pc + 1}); ${setFlags([0, 6, 7, 8, 9], 0)} ${setFlags([1, 2, 3, 4, 5], 1)} S.depth++; r10h = S.stack0 + S.depth; r10l = ${ADDR_BASE + 512}; pc = ${t}; continue;`,
+            `S.cs.push(r6h, r6l, r7h, r7l, r8h, r8l, r9h, r9l, r10h, r10l, ${pushFlags ? pushFlags + ', ' : ''}${pc + 1}); ${setFlags([0, 6, 7, 8, 9], 0)} ${setFlags([1, 2, 3, 4, 5], 1)} S.depth++; r10h = S.stack0 + S.depth; r10l = ${ADDR_BASE + 512}; F = R[r10h].dv; pc = ${t}; continue;`,
           );
           k = 0;
           continue;
@@ -212,10 +221,15 @@ export function generate(insns: readonly Insn[], opts: CompileOptions = {}): str
         if (s === I.PSEUDO_KFUNC_CALL) {
           // A kfunc the VM runs (vm/kfuncs.ts: imm = its id, like the kernel's BTF id), called as a
           // helper is; imm 0 is a kfunc only the verifier's load keeps: it faults if run.
+          const argc = opts.kfuncArgs?.(i.imm) ?? 5;
+          const invoke =
+            opts.kfuncDirect?.(i.imm) !== undefined
+              ? `S.n = n; r0l = KD${i.imm}(S, ${pc}${argRegs(argc)});`
+              : `${argsToA(argc)} S.n = n; r0l = ${opts.kfuncImpl?.(i.imm) !== undefined ? `K${i.imm}(S, ${pc})` : `S.kfunc(${pc}, ${i.imm})`};`;
           out.push(
             i.imm === 0
               ? `${flush()} S.fault(${pc}, 'kfunc calls are not supported by the XDP Lab VM');`
-              : `${flush()} ${argsToA(opts.kfuncArgs?.(i.imm) ?? 5)} S.n = n; r0l = ${opts.kfuncImpl?.(i.imm) !== undefined ? `K${i.imm}(S, ${pc})` : `S.kfunc(${pc}, ${i.imm})`}; r0h = S.rh; n = S.n; ${setFlags([0], 1)} ${setFlags([1, 2, 3, 4, 5], 0)}`,
+              : `${flush()} ${invoke} r0h = S.rh; n = S.n; F = R[r10h].dv; ${setFlags([0], 1)} ${setFlags([1, 2, 3, 4, 5], 0)}`,
           );
           k = 0;
           continue;
@@ -238,7 +252,7 @@ export function generate(insns: readonly Insn[], opts: CompileOptions = {}): str
           // machine's direct entry, without the helper table, the argument array or the helper's
           // argument re-reads (Machine.lookupElem falls back to the helper for anything unusual).
           out.push(
-            `${flush()} r0l = S.lookupElem(${pc}, r1h, r1l, r2h, r2l); r0h = S.rh; ${setFlags([0], 1)} ${setFlags([1, 2, 3, 4, 5], 0)}`,
+            `${flush()} r0l = S.lookupElem(${pc}, r1h, r1l, r2h, r2l); r0h = S.rh; F = R[r10h].dv; ${setFlags([0], 1)} ${setFlags([1, 2, 3, 4, 5], 0)}`,
           );
           k = 0;
           continue;
@@ -246,7 +260,7 @@ export function generate(insns: readonly Insn[], opts: CompileOptions = {}): str
         if (!opts.trace && opts.helperDirect?.(i.imm) !== undefined && opts.tailCallHelper !== i.imm) {
           // r1–r3 straight in (`D<id>`, bound by compile()): no trip through the argument array.
           out.push(
-            `${flush()} S.n = n; r0l = D${i.imm}(S, ${pc}, r1h, r1l, r2h, r2l, r3h, r3l); r0h = S.rh; ${setFlags([0], 1)} ${setFlags([1, 2, 3, 4, 5], 0)}`,
+            `${flush()} S.n = n; r0l = D${i.imm}(S, ${pc}, r1h, r1l, r2h, r2l, r3h, r3l); r0h = S.rh; F = R[r10h].dv; ${setFlags([0], 1)} ${setFlags([1, 2, 3, 4, 5], 0)}`,
           );
           k = 0;
           continue;
@@ -255,7 +269,7 @@ export function generate(insns: readonly Insn[], opts: CompileOptions = {}): str
         const direct = opts.helperImpl?.(i.imm) !== undefined;
         out.push(
           `${flush()} A[0] = r1h; A[1] = r1l; A[2] = r2h; A[3] = r2l; A[4] = r3h; A[5] = r3l; A[6] = r4h; A[7] = r4l; A[8] = r5h; A[9] = r5l;`,
-          `S.n = n; r0l = ${direct ? `H${i.imm}(S, ${pc})` : `S.call(${pc}, ${i.imm})`}; r0h = S.rh; n = S.n; ${setFlags([0], 1)} ${setFlags([1, 2, 3, 4, 5], 0)}`,
+          `S.n = n; r0l = ${direct ? `H${i.imm}(S, ${pc})` : `S.call(${pc}, ${i.imm})`}; r0h = S.rh; n = S.n; F = R[r10h].dv; ${setFlags([0], 1)} ${setFlags([1, 2, 3, 4, 5], 0)}`,
         );
         k = 0;
         // A taken tail call never returns. From the main program the run loop starts the target;
@@ -310,6 +324,13 @@ export function generate(insns: readonly Insn[], opts: CompileOptions = {}): str
   return out.join('\n');
 }
 
+/** `, r1h, r1l, …` for r1..rN: the arguments of a register-argument call. */
+function argRegs(count: number): string {
+  let s = '';
+  for (let r = 1; r <= Math.max(0, Math.min(5, count)); r++) s += `, r${r}h, r${r}l`;
+  return s;
+}
+
 /** Stores r1..rN (hi, lo) into the argument array S.A (as A) for a call that reads them from there. */
 function argsToA(count: number): string {
   const n = Math.max(0, Math.min(5, count));
@@ -329,8 +350,8 @@ function inlineLookup(facts: BlockFacts, opts: CompileOptions): string {
   const key = facts.get(2);
   if (m?.kind !== 'map' || key?.kind !== 'fp' || key.off < -STACK_SIZE || key.off + 4 > 0) return '';
   if (opts.lookupTable?.(m.region) === undefined) return '';
-  const slow = `r0l = S.lookupElem($PC, ${m.region}, ${ADDR_BASE}, r10h, ${ADDR_BASE + STACK_SIZE + key.off}); r0h = S.rh;`;
-  return `{ const lt = R[${m.region}].lookupTable; t = R[r10h].dv.getUint32(${STACK_SIZE + key.off}, true); if (lt !== undefined && t < lt.max && (r0h = lt.ids[t + S.cpu * lt.stride]) !== 0) r0l = ${ADDR_BASE}; else { ${slow} } }`;
+  const slow = `r0l = S.lookupElem($PC, ${m.region}, ${ADDR_BASE}, r10h, ${ADDR_BASE + STACK_SIZE + key.off}); r0h = S.rh; F = R[r10h].dv;`;
+  return `{ const lt = R[${m.region}].lookupTable; t = F.getUint32(${STACK_SIZE + key.off}, true); if (lt !== undefined && t < lt.max && (r0h = lt.ids[t + S.cpu * lt.stride]) !== 0) r0l = ${ADDR_BASE}; else { ${slow} } }`;
 }
 
 /** Compiles `insns` into a callable function (throws LoadError for anything that cannot run). */
@@ -354,10 +375,12 @@ export function compile(insns: readonly Insn[], opts: CompileOptions = {}): Comp
   const ids = [...new Set([...body.matchAll(/\bH(\d+)\(S, /g)].map((m) => Number(m[1])))];
   const directIds = [...new Set([...body.matchAll(/\bD(\d+)\(S, /g)].map((m) => Number(m[1])))];
   const kfuncIds = [...new Set([...body.matchAll(/\bK(\d+)\(S, /g)].map((m) => Number(m[1])))];
+  const kfuncDirectIds = [...new Set([...body.matchAll(/\bKD(\d+)\(S, /g)].map((m) => Number(m[1])))];
   const helpers = [
     ...ids.map((id) => `const H${id} = HT[${id}];`),
     ...directIds.map((id) => `const D${id} = DT[${id}];`),
     ...kfuncIds.map((id) => `const K${id} = KT[${id}];`),
+    ...kfuncDirectIds.map((id) => `const KD${id} = KDT[${id}];`),
   ].join(' ');
   const table: (HelperFn | undefined)[] = [];
   for (const id of ids) table[id] = opts.helperImpl?.(id);
@@ -365,18 +388,22 @@ export function compile(insns: readonly Insn[], opts: CompileOptions = {}): Comp
   for (const id of directIds) directs[id] = opts.helperDirect?.(id);
   const kfuncFns: (KfuncFn | undefined)[] = [];
   for (const id of kfuncIds) kfuncFns[id] = opts.kfuncImpl?.(id);
+  const kfuncDirects: (DirectKfuncFn | undefined)[] = [];
+  for (const id of kfuncDirectIds) kfuncDirects[id] = opts.kfuncDirect?.(id);
   // eslint-disable-next-line @typescript-eslint/no-implied-eval
   const factory = new Function(
     'L',
     'HT',
     'DT',
     'KT',
+    'KDT',
     `"use strict"; ${helpers} return (function bpfProgram(S, pc, a1h, a1l, a2h, a2l, a3h, a3l, a4h, a4l, a5h, a5l) {\n${body}\n});`,
   ) as (
     lib: typeof vmLib,
     helpers: (HelperFn | undefined)[],
     directs: (DirectHelperFn | undefined)[],
     kfuncs: (KfuncFn | undefined)[],
+    kfuncDirects: (DirectKfuncFn | undefined)[],
   ) => CompiledProgram;
-  return factory(vmLib, table, directs, kfuncFns);
+  return factory(vmLib, table, directs, kfuncFns, kfuncDirects);
 }

@@ -25,7 +25,8 @@ export function emitMemoryAccess(i: Insn, pc: number, defined: string, bad: (why
   const addr = `m = R[${H(base)}]; a = ${L(base)} + ${lit(i.off - ADDR_BASE)};`;
   // Through r10 at a constant offset inside the frame (fp-512 .. fp-1): r10 is read-only and always
   // points at the end of the current frame's stack region (machine.ts: [0, 512), writable), so the
-  // access needs no bounds check — the verifier's check_stack_access, done once at compile time.
+  // access needs no bounds check — the verifier's check_stack_access, done once at compile time —
+  // and goes through F, the frame's DataView (compiler.ts keeps it: no region table lookup).
   const frameOff = base === 10 && i.off >= -STACK_SIZE && i.off + size <= 0 ? STACK_SIZE + i.off : -1;
   if (cls === I.BPF_LDX) {
     if (mode !== I.BPF_MEM && mode !== I.BPF_MEMSX) bad('invalid load mode');
@@ -43,7 +44,7 @@ export function emitMemoryAccess(i: Insn, pc: number, defined: string, bad: (why
         ? `${DL} = m.dv.getInt16(a, true); ${DH} = ${DL} >> 31;`
         : `${DL} = m.dv.getUint16(a, true); ${DH} = 0;`;
     else fast = sx ? `${DL} = m.dv.getInt8(a); ${DH} = ${DL} >> 31;` : `${DL} = m.dv.getUint8(a); ${DH} = 0;`;
-    if (frameOff >= 0) return `a = ${frameOff}; m = R[r10h]; ${fast} ${defined}`;
+    if (frameOff >= 0) return `a = ${frameOff}; ${fast.replaceAll('m.dv', 'F')} ${defined}`;
     const slow = `${DL} = S.load(${pc}, ${size}, ${sx}, ${H(base)}, a); ${DH} = S.rh;`;
     // A packet read (the parser's common case) tests the region id first and checks the window of
     // the packet region, P (always R[REGION_PACKET]), with no region table lookup: the packet is
@@ -64,7 +65,7 @@ export function emitMemoryAccess(i: Insn, pc: number, defined: string, bad: (why
     else if (size === 4) fast = `m.dv.setInt32(a, ${VL}, true);`;
     else if (size === 2) fast = `m.dv.setUint16(a, ${VL} & 0xffff, true);`;
     else fast = `m.dv.setUint8(a, ${VL} & 0xff);`;
-    if (frameOff >= 0) return `a = ${frameOff}; m = R[r10h]; ${fast}`;
+    if (frameOff >= 0) return `a = ${frameOff}; ${fast.replaceAll('m.dv', 'F')}`;
     const slow = `S.store(${pc}, ${size}, ${H(base)}, a, ${VH}, ${VL});`;
     // A packet write, as a packet read above: the window's writable end (whi: -1 while the packet
     // is locked, so a run's first write takes the slow path that records it).

@@ -16,7 +16,7 @@ import {
 } from '../xdp/conntrack';
 import type { CtTuple } from '../xdp/nfConn';
 import { invertTuple } from '../xdp/nfConn';
-import type { KfuncFn, Machine } from './machine';
+import type { DirectKfuncFn, KfuncFn, Machine } from './machine';
 import { ADDR_BASE } from './memory';
 import type { Region } from './memory';
 import { DYNPTR_IMPLEMENTATIONS } from './dynptrKfuncs';
@@ -255,12 +255,16 @@ function release(M: Machine, r: Region): void {
 }
 
 /** The nf_conn argument i: a pointer an acquiring kfunc returned, at offset 0 (trusted args). */
-function connArg(M: Machine, pc: number, i: number, what: string): Region {
-  const r = M.R[M.argHi(i)];
+const connArg = (M: Machine, pc: number, i: number, what: string): Region =>
+  connAt(M, pc, M.argHi(i), M.argLo(i), i, what);
+
+/** connArg of the register pair (hi, lo) that is argument i. */
+function connAt(M: Machine, pc: number, hi: number, lo: number, i: number, what: string): Region {
+  const r = M.R[hi];
   if (
     r === undefined ||
     r.kind !== 'kernelObject' ||
-    M.argLo(i) !== ADDR_BASE ||
+    lo !== ADDR_BASE ||
     (r.ref as ConntrackEntry).vmRefs === 0
   )
     M.fault(
@@ -283,25 +287,37 @@ function fail(M: Machine, o: CtOpts, errno: number): number {
 /**
  * __bpf_nf_ct_lookup: the tuple in the caller's netns (BPF_F_CURRENT_NETNS) and zone. The common
  * call — a 16-byte opts with netns_id -1, TCP or UDP, reserved bytes zero, and both arguments in
- * bounds — is read in place from the argument registers (M.A: hi, lo per argument); anything
- * else takes ctLookupChecked, which makes every check in the kernel's order.
+ * bounds — is read in place from the argument registers (r2 the tuple, r3 its size, r4 the opts,
+ * r5 opts__sz); anything else takes ctLookupChecked (arguments through M.A), which makes every
+ * check in the kernel's order.
  */
-function ctLookup(M: Machine, pc: number): number {
-  const A = M.A;
-  const om = M.R[A[6] as number];
-  const tm = M.R[A[2] as number];
-  const oa = (A[7] as number) - ADDR_BASE;
-  const ta = (A[3] as number) - ADDR_BASE;
-  const len = A[5] as number;
+function ctLookupDirect(
+  M: Machine,
+  pc: number,
+  a1h: number,
+  a1l: number,
+  a2h: number,
+  a2l: number,
+  a3h: number,
+  a3l: number,
+  a4h: number,
+  a4l: number,
+  a5h: number,
+  a5l: number,
+): number {
+  const om = M.R[a4h];
+  const tm = M.R[a2h];
+  const oa = a4l - ADDR_BASE;
+  const ta = a2l - ADDR_BASE;
   if (
     om !== undefined &&
     tm !== undefined &&
-    A[9] === NF_BPF_CT_OPTS_SZ &&
-    (len === 12 || len === 36) &&
+    a5l === NF_BPF_CT_OPTS_SZ &&
+    (a3l === 12 || a3l === 36) &&
     oa >= om.lo &&
     oa + NF_BPF_CT_OPTS_SZ <= om.whi &&
     ta >= tm.lo &&
-    ta + len <= tm.hi
+    ta + a3l <= tm.hi
   ) {
     const o = om.dv;
     const l4proto = o.getUint8(oa + 8);
@@ -313,7 +329,7 @@ function ctLookup(M: Machine, pc: number): number {
       let zoneDir = o.getUint8(oa + 12);
       if (zoneDir === 0) o.setUint8(oa + 12, (zoneDir = NF_CT_DEFAULT_ZONE_DIR));
       const table = M.system.conntrack;
-      const e = table.findSockTuple(tm.dv, ta, len, l4proto, o.getUint16(oa + 10, true), zoneDir);
+      const e = table.findSockTuple(tm.dv, ta, a3l, l4proto, o.getUint16(oa + 10, true), zoneDir);
       if (e === undefined) {
         o.setInt32(oa + 4, -ENOENT, true);
         return M.ptr(undefined);
@@ -322,7 +338,37 @@ function ctLookup(M: Machine, pc: number): number {
       return acquire(M, e);
     }
   }
+  const A = M.A;
+  A[0] = a1h;
+  A[1] = a1l;
+  A[2] = a2h;
+  A[3] = a2l;
+  A[4] = a3h;
+  A[5] = a3l;
+  A[6] = a4h;
+  A[7] = a4l;
+  A[8] = a5h;
+  A[9] = a5l;
   return ctLookupChecked(M, pc, 'bpf_xdp_ct_lookup');
+}
+
+/** ctLookupDirect with the arguments in M.A (Machine.kfunc's calls). */
+function ctLookup(M: Machine, pc: number): number {
+  const A = M.A;
+  return ctLookupDirect(
+    M,
+    pc,
+    A[0] as number,
+    A[1] as number,
+    A[2] as number,
+    A[3] as number,
+    A[4] as number,
+    A[5] as number,
+    A[6] as number,
+    A[7] as number,
+    A[8] as number,
+    A[9] as number,
+  );
 }
 
 /** ctLookup with every check, in the kernel's order (sizes, opts, protocol, netns, tuple). */
@@ -367,6 +413,15 @@ function ctAlloc(M: Machine, pc: number, what: string): number {
 function setCtTimeout(table: ConntrackTable, e: ConntrackEntry, jiffies: number): void {
   const t = Math.min(jiffies, INT_MAX);
   e.timeout = e.confirmed ? table.jiffies() + t : t;
+}
+
+/** __nf_ct_change_timeout (the status read once: setting the timeout leaves it alone); r0. */
+function changeTimeout(M: Machine, e: ConntrackEntry, msecs: number): number {
+  const status = e.status;
+  if (status & IPS_FIXED_TIMEOUT) return M.ret(-EPERM);
+  const t = Math.min(ConntrackTable.msecsToJiffies(msecs), INT_MAX);
+  e.timeout = status & IPS_CONFIRMED ? M.system.conntrack.jiffies() + t : t;
+  return M.ret(status & IPS_DYING ? -ETIME : 0);
 }
 
 /** nf_ct_change_status_common. */
@@ -442,13 +497,7 @@ const IMPLEMENTATIONS: Record<string, KfuncFn> = {
     setCtTimeout(M.system.conntrack, e, ConntrackTable.msecsToJiffies(M.argLo(2)));
     return M.ret(0);
   },
-  bpf_ct_change_timeout(M, pc) {
-    const e = connOf(M, pc, 'bpf_ct_change_timeout');
-    // __nf_ct_change_timeout
-    if (e.status & IPS_FIXED_TIMEOUT) return M.ret(-EPERM);
-    setCtTimeout(M.system.conntrack, e, ConntrackTable.msecsToJiffies(M.argLo(2)));
-    return M.ret(e.status & IPS_DYING ? -ETIME : 0);
-  },
+  bpf_ct_change_timeout: (M, pc) => changeTimeout(M, connOf(M, pc, 'bpf_ct_change_timeout'), M.argLo(2)),
   bpf_ct_set_nat_info(M, pc) {
     const e = connOf(M, pc, 'bpf_ct_set_nat_info');
     const addr = M.argMem(pc, 2, 16, false, 'bpf_ct_set_nat_info addr');
@@ -457,6 +506,22 @@ const IMPLEMENTATIONS: Record<string, KfuncFn> = {
   bpf_ct_set_status: (M, pc) => M.ret(changeStatus(connOf(M, pc, 'bpf_ct_set_status'), M.argLo(2))),
   bpf_ct_change_status: (M, pc) => M.ret(changeStatus(connOf(M, pc, 'bpf_ct_change_status'), M.argLo(2))),
   ...DYNPTR_IMPLEMENTATIONS,
+};
+
+/**
+ * Register-argument forms of the kfuncs a tracked lookup's run calls (CompileOptions.kfuncDirect):
+ * the same code as IMPLEMENTATIONS' without the trip through M.A.
+ */
+const DIRECT: Record<string, DirectKfuncFn> = {
+  bpf_xdp_ct_lookup: ctLookupDirect,
+  bpf_ct_release(M, pc, a1h, a1l) {
+    release(M, connAt(M, pc, a1h, a1l, 1, 'bpf_ct_release'));
+    return M.ret(0);
+  },
+  bpf_ct_change_timeout: (M, pc, a1h, a1l, _a2h, a2l) =>
+    changeTimeout(M, connAt(M, pc, a1h, a1l, 1, 'bpf_ct_change_timeout').ref as ConntrackEntry, a2l),
+  bpf_ct_change_status: (M, pc, a1h, a1l, _a2h, a2l) =>
+    M.ret(changeStatus(connAt(M, pc, a1h, a1l, 1, 'bpf_ct_change_status').ref as ConntrackEntry, a2l)),
 };
 
 /** The VM's kfuncs in a fixed order: a kfunc's id (what the loader writes into imm) is its index + 1. */
@@ -488,6 +553,11 @@ const SHARED_TABLE = kfuncTable();
  * call site per kfunc, as the kernel's fixup points a kfunc call at the function's own address).
  */
 export const kfuncImpl = (id: number): KfuncFn | undefined => SHARED_TABLE[id];
+
+const DIRECT_TABLE: (DirectKfuncFn | undefined)[] = [undefined, ...NAMES.map((name) => DIRECT[name])];
+
+/** The register-argument form of kfunc `id`, when it has one (CompileOptions.kfuncDirect). */
+export const kfuncDirect = (id: number): DirectKfuncFn | undefined => DIRECT_TABLE[id];
 
 /** Why a call to kfunc `name` cannot be loaded (the kernel's refusal or the VM's), or undefined. */
 export function kfuncRefusal(name: string): string | undefined {

@@ -29,6 +29,24 @@ export type DirectHelperFn = (
 ) => number;
 /** A kfunc implementation (vm/kfuncs.ts): the same calling convention as a helper. */
 export type KfuncFn = HelperFn;
+/**
+ * A kfunc called with its arguments as (hi, lo) pairs instead of through M.A (kfuncs.ts
+ * kfuncDirect): the compiled code's direct call, r1..rN of the kfunc's prototype and no more.
+ */
+export type DirectKfuncFn = (
+  M: Machine,
+  pc: number,
+  a1h: number,
+  a1l: number,
+  a2h: number,
+  a2l: number,
+  a3h: number,
+  a3l: number,
+  a4h: number,
+  a4l: number,
+  a5h: number,
+  a5l: number,
+) => number;
 
 // Where these constants were defined before the split (importers across core and in flight).
 export { DEFAULT_BUDGET } from './machineMemory';

@@ -134,3 +134,46 @@ void test('a zone of one direction: the lookup hashes with the original-directio
   // Inserting the same connection again clashes in either direction's own bucket.
   assert.equal(t.insert(t.alloc(orig, 7, 1, 10 * CT_HZ)), -17);
 });
+
+void test('an IPv4 bpf_sock_tuple lookup (one pass) finds what the tuple walk finds: zones, directions, expiry', () => {
+  let now = 0n;
+  const t = new ConntrackTable(() => now);
+  const tuple = (i: number) => ({
+    l3num: 2,
+    protonum: i % 2 ? 6 : 17,
+    src: v4(`10.2.${i >> 8}.${i & 255}`),
+    dst: v4('10.3.0.1'),
+    sport: 2000 + (i % 7),
+    dport: 443,
+  });
+  // Zone ids 0..2 in directions both/orig/reply, timeouts 1..20 s: some expire below.
+  for (let i = 0; i < 300; i++)
+    assert.equal(t.insert(t.alloc(tuple(i), i % 3, 1 + (i % 3), t.jiffies() + (1 + (i % 20)) * CT_HZ)), 0);
+  const bytes = (x: ReturnType<typeof tuple>): DataView => {
+    const b = new Uint8Array(12);
+    b.set(x.src);
+    b.set(x.dst, 4);
+    const v = new DataView(b.buffer);
+    v.setUint16(8, x.sport, false);
+    v.setUint16(10, x.dport, false);
+    return v;
+  };
+  const found = [0, 0];
+  for (const [k, at] of [0n, 10_000_000_000n].entries()) {
+    now = at;
+    for (let i = 0; i < 300; i++)
+      for (const dir of [0, 1])
+        for (const zone of [0, 1, 2])
+          for (const zdir of [1, 2, 3]) {
+            const o = tuple(i);
+            const x = dir ? { ...o, src: o.dst, dst: o.src, sport: o.dport, dport: o.sport } : o;
+            const walk = t.find(x, zone, zdir);
+            const one = t.findSockTuple(bytes(x), 0, 12, x.protonum, zone, zdir);
+            assert.equal(one, walk?.entry, `entry ${i} dir ${dir} zone ${zone}/${zdir} at ${at}`);
+            if (one) assert.equal(t.foundDir, walk?.dir);
+            if (one) found[k]!++;
+          }
+  }
+  // Both outcomes occur, and expiry removes some at 10 s.
+  assert.ok(found[0]! > found[1]! && found[1]! > 0 && found[0]! < 300 * 18, `found ${found.join(', ')}`);
+});

@@ -163,12 +163,26 @@ export class ConntrackTable {
   /** jiffies() for the clock reading `jiffiesAt` (the clock stands still between runs' advances). */
   private jiffiesAt: bigint | undefined;
   private jiffiesNow = 0;
+  /** clockStamp() when jiffiesNow was taken (-1: never). */
+  private jiffiesStamp = -1;
 
-  /** `nowNs`: the system's virtual clock (bpf_ktime_get_ns's), read without advancing it. */
-  constructor(private readonly nowNs: () => bigint) {}
+  /**
+   * `nowNs`: the system's virtual clock (bpf_ktime_get_ns's), read without advancing it;
+   * `clockStamp`, when given, a number that changes whenever that clock does (BpfSystem's count of
+   * its changes): jiffies() then compares it instead of two BigInts (a lookup's run asks twice).
+   */
+  constructor(
+    private readonly nowNs: () => bigint,
+    private readonly clockStamp?: () => number,
+  ) {}
 
   /** nfct_time_stamp: (u32)jiffies. */
   jiffies(): number {
+    if (this.clockStamp !== undefined) {
+      const stamp = this.clockStamp();
+      if (stamp === this.jiffiesStamp) return this.jiffiesNow;
+      this.jiffiesStamp = stamp;
+    }
     const ns = this.nowNs();
     if (ns !== this.jiffiesAt) {
       this.jiffiesNow = (INITIAL_JIFFIES + Number((ns * BigInt(CT_HZ)) / 1_000_000_000n)) >>> 0;
@@ -223,7 +237,24 @@ export class ConntrackTable {
     zoneId: number,
     zoneDir: number,
   ): ConntrackEntry | undefined {
-    if (!this.hash.keyFromSockTuple(v, off, len, protonum, zoneIdIn(zoneId, zoneDir, 0))) return undefined;
+    const zid = zoneIdIn(zoneId, zoneDir, 0);
+    if (len === 12) {
+      // IPv4 in one pass (CtHash.findV4): the words keyFromSockTuple would fill, straight from v.
+      const n = this.hash.findV4(
+        2 | (protonum << 16),
+        v.getInt32(off + 8, false),
+        v.getInt32(off, true),
+        v.getInt32(off + 4, true),
+        zid,
+        zoneId,
+        zoneDir,
+        this.jiffies(),
+      );
+      if (n < 0) return undefined;
+      this.foundDir = n & 1;
+      return this.list[n >> 1];
+    }
+    if (!this.hash.keyFromSockTuple(v, off, len, protonum, zid)) return undefined;
     return this.lookup(zoneId, zoneDir);
   }
 

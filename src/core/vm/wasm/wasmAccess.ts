@@ -1,6 +1,6 @@
 // Loads and stores of the wasm tier: the inline bounds check against the region table, the access
 // in linear memory, the context image for xdp_md reads, and the JS slow path (map values, faults).
-import { ADDR_BASE } from '../memory';
+import { ADDR_BASE, REGION_STACK0, STACK_SIZE } from '../memory';
 import type { ByteSink } from './wasmEmitter';
 import { Op, VOID } from './wasmEmitter';
 import { FN, L_A, L_E, L_H, L_T2, REGION_CTX, TEMP_I32 } from './wasmFrame';
@@ -119,6 +119,49 @@ export function emitAccess(
     callImport(c, FN.st);
   }
   c.op(Op.end);
+}
+
+/**
+ * A load or store through r10 at a constant offset inside the frame (`frameOff` = 512 + off, the
+ * access within [0, 512)): no region table and no bounds check, as the JS tier's (jsAccess.ts) —
+ * the verifier's check_stack_access, done at compile time. r10's region id is the frame's
+ * (REGION_STACK0 + depth), whose bytes sit at STACK_AREA + depth * 512 (wasmEnv.ts remap).
+ */
+export function emitFrameAccess(
+  c: ByteSink,
+  size: number,
+  fp: number,
+  frameOff: number,
+  what: { load: number; sx: boolean } | { store: { imm: number } | { reg: number } },
+): void {
+  // (id << 9) + STACK_AREA - REGION_STACK0 * 512 + frameOff: the id's frame, at frameOff.
+  c.get(fp).i64(32).op(Op.i64ShrU).op(Op.i32WrapI64).i32(9).op(Op.i32Shl);
+  const at = W.STACK_AREA - REGION_STACK0 * STACK_SIZE + frameOff;
+  if ('load' in what) {
+    const sx = what.sx;
+    const o =
+      size === 8
+        ? Op.i64Load
+        : size === 4
+          ? sx
+            ? Op.i64Load32S
+            : Op.i64Load32U
+          : size === 2
+            ? sx
+              ? Op.i64Load16S
+              : Op.i64Load16U
+            : sx
+              ? Op.i64Load8S
+              : Op.i64Load8U;
+    c.mem(o, at).set(what.load);
+    return;
+  }
+  if ('imm' in what.store) c.i64(what.store.imm);
+  else c.get(what.store.reg);
+  c.mem(
+    size === 8 ? Op.i64Store : size === 4 ? Op.i64Store32 : size === 2 ? Op.i64Store16 : Op.i64Store8,
+    at,
+  );
 }
 
 /**

@@ -3,7 +3,7 @@
 // `br`s, per-block instruction counts and budget checks, helpers and bpf-to-bpf calls, tail calls.
 import * as I from '../isa';
 import type { Insn } from '../isa';
-import { ADDR_BASE } from '../memory';
+import { ADDR_BASE, STACK_SIZE } from '../memory';
 import { findLabels } from '../blockLabels';
 import { analyzeInit, defsUses, MAIN_ENTRY, SUB_ENTRY } from '../initAnalysis';
 import type { CompileOptions } from '../compiler';
@@ -14,6 +14,7 @@ import {
   emitArrayLookup,
   emitAtomicAdd,
   emitAtomicAddress,
+  emitFrameAccess,
   emitRedirectHit,
 } from './wasmAccess';
 import { emitAlu32, emitAlu64, emitCond } from './wasmAlu';
@@ -381,13 +382,19 @@ export function compileWasm(
     // Loads and stores.
     const mode = i.op & 0xe0;
     const size = I.sizeBytes(i.op);
+    // Through r10 at a constant offset inside the frame: no check (emitFrameAccess).
+    const inFrame = (base: number): boolean => base === 10 && i.off >= -STACK_SIZE && i.off + size <= 0;
     if (cls === I.BPF_LDX) {
-      emitAccess(c, pc, size, R(s), i.off, { load: R(d), sx: mode === I.BPF_MEMSX });
+      const what = { load: R(d), sx: mode === I.BPF_MEMSX };
+      if (inFrame(s)) emitFrameAccess(c, size, R(10), STACK_SIZE + i.off, what);
+      else emitAccess(c, pc, size, R(s), i.off, what);
       defined();
       continue;
     }
     if (cls === I.BPF_ST || (cls === I.BPF_STX && mode === I.BPF_MEM)) {
-      emitAccess(c, pc, size, R(d), i.off, { store: cls === I.BPF_ST ? { imm: i.imm } : { reg: R(s) } });
+      const what = { store: cls === I.BPF_ST ? { imm: i.imm } : { reg: R(s) } };
+      if (inFrame(d)) emitFrameAccess(c, size, R(10), STACK_SIZE + i.off, what);
+      else emitAccess(c, pc, size, R(d), i.off, what);
       continue;
     }
     // Atomics: the JS machine does them (Machine.atomic) on the region's bytes; a plain add inline.
