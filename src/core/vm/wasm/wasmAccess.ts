@@ -17,6 +17,19 @@ export function callImport(c: ByteSink, fn: number): void {
   c.call(fn);
 }
 
+/** The i64 load of `size` bytes, sign- or zero-extending (BPF_LDX | BPF_MEM / BPF_MEMSX). */
+function loadOp(size: number, sx: boolean): number {
+  if (size === 8) return Op.i64Load;
+  if (size === 4) return sx ? Op.i64Load32S : Op.i64Load32U;
+  if (size === 2) return sx ? Op.i64Load16S : Op.i64Load16U;
+  return sx ? Op.i64Load8S : Op.i64Load8U;
+}
+
+/** The i64 store of the low `size` bytes (BPF_STX / BPF_ST | BPF_MEM). */
+function storeOp(size: number): number {
+  return size === 8 ? Op.i64Store : size === 4 ? Op.i64Store32 : size === 2 ? Op.i64Store16 : Op.i64Store8;
+}
+
 /** Pushes (h, lo, off) of an access through `reg`: the slow paths' (and atomics') address arguments. */
 export function emitAtomicAddress(c: ByteSink, reg: number, off: number): void {
   c.get(reg).i64(32).op(Op.i64ShrU).op(Op.i32WrapI64);
@@ -64,25 +77,10 @@ export function emitAccess(
     .brIf(0);
   c.get(L_A).op(Op.i32WrapI64).get(L_E).mem(Op.i32Load, W.REGION_TABLE).op(Op.i32Add);
   if (isLoad) {
-    const sx = what.sx;
-    const o =
-      size === 8
-        ? Op.i64Load
-        : size === 4
-          ? sx
-            ? Op.i64Load32S
-            : Op.i64Load32U
-          : size === 2
-            ? sx
-              ? Op.i64Load16S
-              : Op.i64Load16U
-            : sx
-              ? Op.i64Load8S
-              : Op.i64Load8U;
-    c.mem(o).set(what.load);
+    c.mem(loadOp(size, what.sx)).set(what.load);
   } else {
     value();
-    c.mem(size === 8 ? Op.i64Store : size === 4 ? Op.i64Store32 : size === 2 ? Op.i64Store16 : Op.i64Store8);
+    c.mem(storeOp(size));
   }
   c.br(1);
   c.op(Op.end); // slow path:
@@ -138,30 +136,12 @@ export function emitFrameAccess(
   c.get(fp).i64(32).op(Op.i64ShrU).op(Op.i32WrapI64).i32(9).op(Op.i32Shl);
   const at = W.STACK_AREA - REGION_STACK0 * STACK_SIZE + frameOff;
   if ('load' in what) {
-    const sx = what.sx;
-    const o =
-      size === 8
-        ? Op.i64Load
-        : size === 4
-          ? sx
-            ? Op.i64Load32S
-            : Op.i64Load32U
-          : size === 2
-            ? sx
-              ? Op.i64Load16S
-              : Op.i64Load16U
-            : sx
-              ? Op.i64Load8S
-              : Op.i64Load8U;
-    c.mem(o, at).set(what.load);
+    c.mem(loadOp(size, what.sx), at).set(what.load);
     return;
   }
   if ('imm' in what.store) c.i64(what.store.imm);
   else c.get(what.store.reg);
-  c.mem(
-    size === 8 ? Op.i64Store : size === 4 ? Op.i64Store32 : size === 2 ? Op.i64Store16 : Op.i64Store8,
-    at,
-  );
+  c.mem(storeOp(size), at);
 }
 
 /**
