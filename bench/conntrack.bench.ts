@@ -90,8 +90,11 @@ function kernelNsPerRun(specs: ConntrackSpec[], frame: Uint8Array, dir: string):
           String(e.sport),
           '--dport',
           String(e.dport),
+          // A day: the entries are made before kernelBestOf waits for the kernel-test lock, which
+          // another run may hold for half an hour (600 s entries expired there, and the kernel's
+          // run then missed its flow).
           '--timeout',
-          '600',
+          '86400',
           ...(e.proto === 'tcp' ? ['--state', 'ESTABLISHED'] : []),
           '--status',
           'ASSURED,SEEN_REPLY',
