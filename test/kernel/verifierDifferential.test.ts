@@ -102,4 +102,19 @@ describe('our verifier agrees with the Linux kernel on every fixture', { skip },
     assert.match(human.stdout, /^xdp_iph_check \(xdp\): accepted, \d+ instructions processed$/m);
     assert.deepEqual(leftovers(['xdp_no_iph_check', 'xdp_iph_check']), []);
   });
+
+  test('a prog array filled by its declaration: each program is judged alone and accepted, as ours says', async () => {
+    // tailcall.bpf.o: three XDP programs and `.values = { [0] = &xdp_udp, … }`. Loading one program
+    // at a time left the slots' other programs unloaded, libbpf's fill of the slots failed (EBADF)
+    // after the verifier had accepted, and --kernel reported each program rejected.
+    const obj = path.resolve(__dirname, '../fixtures/programs/obj/tailcall.bpf.o');
+    const kernel = await kernelVerifyObject(obj);
+    const ours = verifyObject(new Uint8Array(fs.readFileSync(obj)));
+    assert.equal(kernel.programs.length, 3);
+    assert.deepEqual(
+      kernel.programs.map((p) => [p.name, p.verdict, p.insnsProcessed]),
+      ours.programs.map((p) => [p.name, p.verdict, p.insnsProcessed]),
+    );
+    assert.ok(kernel.programs.every((p) => p.verdict === 'accepted'));
+  });
 });
