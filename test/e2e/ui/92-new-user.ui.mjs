@@ -301,6 +301,14 @@ export const steps = [
       const S = 'f/g: inputs and hosts';
       await wb.closeAllEditors();
       const input = wb.page.locator('.quick-input-widget input.input');
+      // The unreachable host typed into a host pick, then its duration pick awaited (capture, fleet).
+      const unreachableHostThenDuration = async () => {
+        await input.fill('127.0.0.1:1');
+        await input.press('Enter');
+        await wb.page
+          .locator('.quick-input-widget .quick-input-title', { hasText: 'duration' })
+          .waitFor({ timeout: 10_000 });
+      };
       // A host that is not a host: the pick stays open and says why, to be corrected.
       await probe(wb, S, 'Capture XDP Tracepoints on a Remote Host', 'pick', {
         shot: 'f-bad-host',
@@ -313,11 +321,7 @@ export const steps = [
       // A duration that is not a number, then a huge one: the input says why and stays open.
       await probe(wb, S, 'Show Live XDP Rates of a Remote Host', 'message', {
         then: async () => {
-          await input.fill('127.0.0.1:1');
-          await input.press('Enter');
-          await wb.page
-            .locator('.quick-input-widget .quick-input-title', { hasText: 'duration' })
-            .waitFor({ timeout: 10_000 });
+          await unreachableHostThenDuration();
           await input.fill('99999999999999999999');
           const msg = wb.page.locator('.quick-input-widget .quick-input-message');
           await wb.page.waitForTimeout(300);
@@ -334,11 +338,7 @@ export const steps = [
         ms: 30_000,
         shot: 'g-unreachable',
         then: async () => {
-          await input.fill('127.0.0.1:1');
-          await input.press('Enter');
-          await wb.page
-            .locator('.quick-input-widget .quick-input-title', { hasText: 'duration' })
-            .waitFor({ timeout: 10_000 });
+          await unreachableHostThenDuration();
           await input.fill('1');
           await input.press('Enter');
           return whatShows(wb, 30_000, '1');
@@ -355,11 +355,7 @@ export const steps = [
       await probe(wb, S, 'Capture XDP Tracepoints on Several Hosts', 'message', {
         ms: 30_000,
         then: async () => {
-          await input.fill('127.0.0.1:1');
-          await input.press('Enter');
-          await wb.page
-            .locator('.quick-input-widget .quick-input-title', { hasText: 'duration' })
-            .waitFor({ timeout: 10_000 });
+          await unreachableHostThenDuration();
           await input.fill('1');
           await input.press('Enter');
           return whatShows(wb, 30_000, '1');
