@@ -2,7 +2,6 @@
 // with the fingerprint when unknown, refusing when changed), probe it, run a capture under a
 // cancellable progress notification, show the results panel, export and save/reopen captures.
 import { readFile } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import * as vscode from 'vscode';
 import { ratesBetween, type BpftraceSnapshot } from '../../core/trace/bpftraceCapture';
@@ -15,7 +14,7 @@ import { formatEvent } from '../../core/trace/tracepoints';
 import { startAskpass, type Askpass } from '../../node/ssh/askpass';
 import { CaptureError, probeHost, runCapture, type CaptureTool } from '../../node/ssh/remoteCapture';
 import { acceptHostKey, checkHostKey, type SshOptions } from '../../node/ssh/sshSession';
-import { parseSshTarget, sshConfigHosts, targetLabel, type SshTarget } from '../../node/ssh/sshTarget';
+import { parseSshTarget, targetLabel, type SshTarget } from '../../node/ssh/sshTarget';
 import { observedTitle } from '../../protocol/visualizerObserved';
 import { readConfig } from '../config';
 import { durationProblem, missingScenario } from '../nextStep';
@@ -23,6 +22,7 @@ import { offer } from '../preconditions';
 import { output } from '../output';
 import { showComparison } from '../visualizer/register';
 import { CapturePanel } from './capturePanel';
+import { SSH_CONFIG_ITEM, sshConfigHostItems } from './sshConfigItems';
 import { revealJsonProblems } from '../jsonDiagnostics';
 
 type Mode = 'counts' | 'perf' | 'rates';
@@ -41,14 +41,10 @@ export function releaseCaptureSlot(controller: AbortController): void {
 }
 
 export async function pickHost(): Promise<{ text: string; target: SshTarget } | undefined> {
-  const config = await readFile(path.join(os.homedir(), '.ssh', 'config'), 'utf8').catch(() => '');
+  const hosts = await sshConfigHostItems();
   const qp = vscode.window.createQuickPick();
   qp.title = 'XDP Lab: remote host';
   qp.placeholder = 'A Host of ~/.ssh/config, or type user@host:port';
-  const hosts: vscode.QuickPickItem[] = sshConfigHosts(config).map((h) => ({
-    label: h,
-    description: '~/.ssh/config',
-  }));
   // With no ~/.ssh/config Host and nothing typed, the pick says what to type; a typed host that is
   // not one stays in the pick with the reason, to be corrected (Enter on either does nothing else).
   const hint: vscode.QuickPickItem = {
@@ -64,7 +60,7 @@ export async function pickHost(): Promise<{ text: string; target: SshTarget } | 
   const picked = await new Promise<{ text: string; target: SshTarget } | undefined>((resolve) => {
     qp.onDidAccept(() => {
       const item = qp.selectedItems[0];
-      const listed = item?.description === 'typed' || item?.description === '~/.ssh/config';
+      const listed = item?.description === 'typed' || item?.description === SSH_CONFIG_ITEM;
       const text = (listed && item ? item.label : qp.value).trim();
       if (!text) return void (qp.items = [hint, ...hosts]);
       const target = parseSshTarget(text);

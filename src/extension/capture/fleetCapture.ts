@@ -1,9 +1,6 @@
 // "Capture XDP Tracepoints on Several Hosts" (issue 15 item 3, the editor half of `trace --hosts`):
 // a multi-pick of ssh config Hosts (plus typed ones), the captures in parallel, one host failing
 // shown in its column (and a warning) while the others go on, merged counts plus a column per host.
-import { readFile } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import * as vscode from 'vscode';
 import type { CaptureFile } from '../../core/trace/captureFile';
 import { fleetMerged } from '../../core/trace/fleetSummary';
@@ -11,7 +8,7 @@ import { cannotCapture, type HostProbe } from '../../core/trace/hostProbe';
 import { emptySummary, type XdpSummary } from '../../core/trace/summary';
 import { probeHost, runCapture, type CaptureTool } from '../../node/ssh/remoteCapture';
 import { checkHostKey } from '../../node/ssh/sshSession';
-import { parseSshTarget, sshConfigHosts, targetLabel } from '../../node/ssh/sshTarget';
+import { parseSshTarget, targetLabel } from '../../node/ssh/sshTarget';
 import type { FleetHostState } from '../../protocol/capture';
 import { readConfig } from '../config';
 import { durationProblem } from '../nextStep';
@@ -24,6 +21,7 @@ import {
   verifyHostKey,
 } from './captureCommands';
 import { CapturePanel } from './capturePanel';
+import { sshConfigHostItems } from './sshConfigItems';
 
 const plural = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' : 's'}`;
 
@@ -36,15 +34,11 @@ const typedNames = (value: string): string[] =>
 
 /** A multi-pick of ~/.ssh/config Hosts; typed names (comma-separated) are added checked. */
 async function pickHosts(): Promise<string[] | undefined> {
-  const config = await readFile(path.join(os.homedir(), '.ssh', 'config'), 'utf8').catch(() => '');
+  const hosts = await sshConfigHostItems();
   const qp = vscode.window.createQuickPick();
   qp.title = 'XDP Lab: hosts to capture on';
   qp.placeholder = 'Check Hosts of ~/.ssh/config, or type more (user@host:port, comma-separated)';
   qp.canSelectMany = true;
-  const hosts: vscode.QuickPickItem[] = sshConfigHosts(config).map((h) => ({
-    label: h,
-    description: '~/.ssh/config',
-  }));
   // Nothing to check and nothing typed: the pick says what to type, and Enter keeps it open.
   const hint: vscode.QuickPickItem = {
     label: '$(info) Type hosts: user@host[:port], comma-separated, or add Hosts to ~/.ssh/config',
