@@ -1,6 +1,8 @@
 // The real kernel's verdict on every XDP program of an object, in the shape of our own verifier's
 // report (core/verifier/verdict.ts), so `xdp-lab verify --kernel` and the differential test can diff.
-// libbpf (through python3's ctypes) loads one program at a time (autoload off for the others).
+// libbpf (through python3's ctypes) loads one program at a time (autoload off for the others), as an
+// XDP loader would: programs of sections libbpf >= 1.0 does not type are typed XDP, maps left at
+// max_entries 0 are sized, nothing is pinned.
 import { readFile } from 'node:fs/promises';
 import { runProcess } from './process';
 import { parseVerifierLog } from '../core/analysis/verifierLog';
@@ -33,6 +35,14 @@ prog_name = fn("bpf_program__name", ctypes.c_char_p, [vp])
 sec_name = fn("bpf_program__section_name", ctypes.c_char_p, [vp])
 prog_type = fn("bpf_program__type", ctypes.c_int, [vp])
 set_autoload = fn("bpf_program__set_autoload", ctypes.c_int, [vp, ctypes.c_bool])
+set_type = fn("bpf_program__set_type", ctypes.c_int, [vp, ctypes.c_int])
+set_attach = fn("bpf_program__set_expected_attach_type", ctypes.c_int, [vp, ctypes.c_int])
+next_map = fn("bpf_object__next_map", vp, [vp, vp])
+set_pin_path = fn("bpf_map__set_pin_path", ctypes.c_int, [vp, ctypes.c_char_p])
+map_type = fn("bpf_map__type", ctypes.c_int, [vp])
+max_entries = fn("bpf_map__max_entries", ctypes.c_uint32, [vp])
+set_max_entries = fn("bpf_map__set_max_entries", ctypes.c_int, [vp, ctypes.c_uint32])
+possible_cpus = fn("libbpf_num_possible_cpus", ctypes.c_int, [])()
 set_level = fn("bpf_program__set_log_level", ctypes.c_int, [vp, ctypes.c_uint32])
 set_buf = fn("bpf_program__set_log_buf", ctypes.c_int, [vp, ctypes.c_char_p, ctypes.c_size_t])
 load = fn("bpf_object__load", ctypes.c_int, [vp])
@@ -50,7 +60,11 @@ def on_print(level, fmt, args):
 quiet = PRINT(on_print)
 fn("libbpf_set_print", vp, [PRINT])(quiet)
 path = sys.argv[1].encode()
-only = sys.argv[2] if len(sys.argv) > 2 else None
+only = sys.argv[2] if len(sys.argv) > 2 and sys.argv[2] else None
+# Programs XDP Lab's ELF loader takes as XDP whose section libbpf >= 1.0 no longer types
+# (SEC("xdp_sock"), "xdp_fail1", "xdp/pass": iproute2, xdp-loader and libxdp load any section as XDP,
+# as pre-1.0 libbpf's legacy section matching did): name -> expected attach type.
+untyped = json.loads(sys.argv[3]) if len(sys.argv) > 3 else {}
 
 def programs(obj):
     p = None
@@ -65,6 +79,20 @@ def open_obj():
     err = get_error(obj)
     if err:
         print(json.dumps({"error": "libbpf cannot open it: " + os.strerror(abs(err))})); sys.exit(0)
+    # No pinning: a LIBBPF_PIN_BY_NAME map would stay in /sys/fs/bpf after the load, and the next
+    # object with a map of that name but another definition would fail to reuse it (EINVAL in
+    # bpf_object__reuse_map, before the verifier). The verifier's verdict needs fresh maps only.
+    # A map left at max_entries 0 for its loader to size (xdp-bench's per-CPU counters; EINVAL at
+    # map creation as it is) gets the possible CPUs, as loadObject sizes it for our verifier;
+    # libbpf sizes a PERF_EVENT_ARRAY (4) itself, ring buffers (27, 31) are not sized so.
+    m = None
+    while True:
+        m = next_map(obj, m)
+        if not m:
+            break
+        set_pin_path(m, None)
+        if max_entries(m) == 0 and map_type(m) not in (4, 27, 31):
+            set_max_entries(m, possible_cpus)
     return obj
 
 obj = open_obj()
@@ -72,7 +100,7 @@ progs = [(prog_name(p).decode(), sec_name(p).decode(), prog_type(p)) for p in pr
 close(obj)
 out = []
 for name, sec, ptype in progs:
-    if ptype != 6 or (only is not None and name != only):
+    if (ptype != 6 and not (ptype == 0 and name in untyped)) or (only is not None and name != only):
         continue
     res = {"name": name, "section": sec}
     for level, size in ((4, 1 << 16), (1 | 4, 1 << 24)):
@@ -82,6 +110,9 @@ for name, sec, ptype in progs:
             mine = prog_name(p).decode() == name
             set_autoload(p, mine)
             if mine:
+                if name in untyped and prog_type(p) == 0:
+                    set_type(p, 6)
+                    set_attach(p, untyped[name])
                 set_level(p, level)
                 set_buf(p, buf, size)
         del slot_fail[:]
@@ -149,13 +180,8 @@ export async function kernelVerifyObject(
 ): Promise<VerifyReport> {
   if (process.platform !== 'linux') throw new KernelVerifyUnavailable('the kernel verifier needs Linux');
   const python = opts.python ?? 'python3';
-  const argv = [
-    python,
-    '-c',
-    LIBBPF_VERIFY_SCRIPT,
-    objectPath,
-    ...(opts.program !== undefined ? [opts.program] : []),
-  ];
+  const bytes = await readFile(objectPath);
+  const argv = [python, '-c', LIBBPF_VERIFY_SCRIPT, objectPath, opts.program ?? '', xdpAttachTypes(bytes)];
   let result;
   try {
     result = await runProcess(argv, opts.signal ? { signal: opts.signal } : {});
@@ -176,9 +202,25 @@ export async function kernelVerifyObject(
     );
   }
   if (parsed.unavailable) throw new KernelVerifyUnavailable(parsed.unavailable);
-  if (parsed.error)
-    throw new KernelVerifyUnavailable(parsed.error + legacyMapsHint(await readFile(objectPath)));
-  return verdictsOfLoads(parsed.programs ?? [], await readFile(objectPath));
+  if (parsed.error) throw new KernelVerifyUnavailable(parsed.error + legacyMapsHint(bytes));
+  return verdictsOfLoads(parsed.programs ?? [], bytes);
+}
+
+/** enum bpf_attach_type (uapi/linux/bpf.h) of each XDP attach point. */
+const ATTACH_TYPE = { devmap: 33, cpumap: 35, xdp: 37 } as const;
+
+/**
+ * The script's third argument: every program our ELF loader takes as XDP, with its expected attach
+ * type, as JSON. The script types with it the ones libbpf leaves BPF_PROG_TYPE_UNSPEC (a section name
+ * libbpf >= 1.0 does not know), so that they are judged as the XDP loaders that load them do.
+ */
+export function xdpAttachTypes(bytes: Uint8Array): string {
+  try {
+    const obj = loadObject(bytes, { forVerifier: true });
+    return JSON.stringify(Object.fromEntries(obj.programs.map((p) => [p.name, ATTACH_TYPE[p.attach]])));
+  } catch {
+    return '{}';
+  }
 }
 
 /**

@@ -103,6 +103,23 @@ describe('our verifier agrees with the Linux kernel on every fixture', { skip },
     assert.deepEqual(leftovers(['xdp_no_iph_check', 'xdp_iph_check']), []);
   });
 
+  test('--kernel loads as an XDP loader does: untyped section, loader-sized map, no pin left behind', async () => {
+    // accept_loader_sized_legacy_section: SEC("xdp_count") was skipped (libbpf >= 1.0 leaves it
+    // BPF_PROG_TYPE_UNSPEC), its max_entries 0 map failed creation (EINVAL, no verdict), and its
+    // LIBBPF_PIN_BY_NAME map stayed pinned in /sys/fs/bpf, so that the next object with a map of that
+    // name and another definition failed to reuse it (xdp-tutorial's xdp_stats_map: EINVAL).
+    const src = path.join(fixtureDir, 'accept_loader_sized_legacy_section.bpf.c');
+    const obj = compileBpf(src, path.join(dir, 'loader_sized.o'), { includeDirs: [fixtureDir] });
+    const pin = '/sys/fs/bpf/xdplab_pin_probe';
+    assert.equal(fs.existsSync(pin), false, `${pin} exists before the test: remove it`);
+    const kernel = await kernelVerifyObject(obj);
+    assert.deepEqual(
+      kernel.programs.map((p) => [p.name, p.section, p.verdict]),
+      [['xdp_loader_sized', 'xdp_count', 'accepted']],
+    );
+    assert.equal(fs.existsSync(pin), false, 'the by-name pinned map was left pinned');
+  });
+
   test('a prog array filled by its declaration: each program is judged alone and accepted, as ours says', async () => {
     // tailcall.bpf.o: three XDP programs and `.values = { [0] = &xdp_udp, … }`. Loading one program
     // at a time left the slots' other programs unloaded, libbpf's fill of the slots failed (EBADF)

@@ -158,6 +158,7 @@ function walk(
       for (;;) {
         if (++processed > insnLimit) fail(`BPF program is too large. Processed ${processed} insn`);
         env.onInsn?.(pc);
+        st.insnIdx = pc;
         if (cfg.prunePoints[pc]) {
           const list = visited.get(pc) ?? [];
           let pruned = false;

@@ -330,7 +330,11 @@ function stackRead(
         else markUnknown(dst);
       }
     } else if (dst) {
-      idOnFill();
+      // Only a fill from the current frame's own stack links the slot: 6.18.44 gives a callback's
+      // fill through its caller's stack pointer no id ("R3=scalar()" in the level-2 log once the
+      // slot was widened), so a bound the callback learns stays off the caller's slot and the next
+      // iteration's states still cover one another (accept_bpf_loop_caller_len).
+      if (reg.frameno === st.frames.length - 1) idOnFill();
       dst.assign(sp);
     }
     return;

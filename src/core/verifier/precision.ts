@@ -174,7 +174,9 @@ function backtrackInto(insns: readonly Insn[], st: VState, wants: Want[]): boole
   let changed = false;
   let hist = st.hist;
   let cp = st.parent;
-  let later = -1;
+  // subseq_idx of the newest entry: the instruction being processed (a bpf_loop call reached again
+  // from its callback's exit, at its prune point or while its arguments are marked precise).
+  let later = st.insnIdx;
   for (;;) {
     for (let e = hist; e; e = e.prev) {
       const cur = wants[wants.length - 1] as Want;

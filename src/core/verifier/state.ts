@@ -181,6 +181,12 @@ export class VState {
   parent: Checkpoint | undefined = undefined;
   /** Instructions executed since `parent` (jmp_history), for precision backtracking. */
   hist: HistEntry | undefined = undefined;
+  /**
+   * insn_idx: the instruction being processed, which `hist` does not hold yet. Backtracking starts
+   * before it and takes it as the subsequent instruction (__mark_chain_precision's skip_first and
+   * subseq_idx): a callback's exit right before its bpf_loop call is crossed as a callback's.
+   */
+  insnIdx = -1;
   constructor(frames: FuncState[]) {
     this.frames = frames;
   }
@@ -197,6 +203,7 @@ export class VState {
     s.path = this.path;
     s.parent = this.parent;
     s.hist = this.hist;
+    s.insnIdx = this.insnIdx;
     return s;
   }
   /** Every register of every frame, spilled ones included (bpf_for_each_reg_in_vstate). */

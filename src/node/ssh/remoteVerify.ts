@@ -8,6 +8,7 @@ import {
   KernelVerifyUnavailable,
   LIBBPF_VERIFY_SCRIPT,
   verdictsOfLoads,
+  xdpAttachTypes,
   type ScriptProgram,
 } from '../kernelVerify';
 import { runRemoteScript, sshFailure, type SshOptions } from './sshSession';
@@ -45,8 +46,8 @@ export interface RemoteVerifyReport extends VerifyReport {
 }
 
 /**
- * The host side. The object arrives base64-encoded on stdin; `LOADER` and `USE_SUDO` and the script
- * text arrive as quoted assignments (startRemoteScript), nothing else from us reaches the shell. The
+ * The host side. The object arrives base64-encoded on stdin; `LOADER`, `USE_SUDO`, `PROG`, `TYPES`
+ * (xdpAttachTypes) and the script text arrive as quoted assignments (startRemoteScript), nothing else from us reaches the shell. The
  * EXIT trap removes the tmp dir and the bpffs pin dir (bpffs names take no dots). Sections are
  * `@@name` lines, as the capture probe prints them.
  */
@@ -74,7 +75,7 @@ base64 -d > "$T/prog.o" || { echo @@fail; echo base64; exit 0; }
 case "$use" in
 libbpf)
   echo @@out
-  $SUDO python3 -c "$SCRIPT" "$T/prog.o" \${PROG:+"$PROG"} 2>&1 ;;
+  $SUDO python3 -c "$SCRIPT" "$T/prog.o" "$PROG" "$TYPES" 2>&1 ;;
 bpftool)
   bpftool version 2>/dev/null | head -n 1
   if [ "$(stat -f -c %T /sys/fs/bpf 2>/dev/null)" != bpf_fs ]; then echo @@fail; echo nobpffs; exit 0; fi
@@ -127,6 +128,7 @@ export async function remoteVerifyObject(
       LOADER: opts.loader ?? 'auto',
       PROG: opts.program ?? '',
       SCRIPT: LIBBPF_VERIFY_SCRIPT,
+      TYPES: xdpAttachTypes(bytes),
     },
     stdin: base64(bytes) + '\n',
     ...(opts.signal ? { signal: opts.signal } : {}),
