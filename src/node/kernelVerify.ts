@@ -6,6 +6,7 @@ import { runProcess } from './process';
 import { parseVerifierLog } from '../core/analysis/verifierLog';
 import { parseElf } from '../core/elf/elfFile';
 import { loadObject } from '../core/elf/loadObject';
+import { PROGRAM_TOO_LONG_MESSAGE } from '../core/verifier/verdict';
 import type { ProgramVerdict, VerifyReport } from '../core/verifier/verdict';
 
 /** The kernel could not be asked at all (no root, no python3/libbpf, not Linux): not a verdict. */
@@ -108,6 +109,7 @@ export interface ScriptProgram {
 }
 
 const EPERM = 1;
+const E2BIG = 7;
 
 /** Turns one program's load outcome into a verdict (exported for tests of the log reading). */
 export function kernelVerdict(p: ScriptProgram): ProgramVerdict {
@@ -125,7 +127,12 @@ export function kernelVerdict(p: ScriptProgram): ProgramVerdict {
   const wrapped = `libbpf: prog '${p.name}': -- BEGIN PROG LOAD LOG --\n${p.log}\n-- END PROG LOAD LOG --\n`;
   const r = p.log.trim() ? parseVerifierLog(wrapped) : undefined;
   // All the lines of the complaint, as the kernel wrote them (core/verifier's messages do the same).
-  const message = r?.complaintLines.join('\n') ?? `the program could not be loaded: ${p.strerror}`;
+  const message =
+    r?.complaintLines.join('\n') ??
+    // E2BIG with no log: bpf_prog_load's length check, before the verifier (core/verifier/verdict.ts).
+    (p.errno === E2BIG && !p.log.trim()
+      ? PROGRAM_TOO_LONG_MESSAGE
+      : `the program could not be loaded: ${p.strerror}`);
   return {
     name: p.name,
     section: p.section,
