@@ -233,6 +233,9 @@ function placeOnSourceLines(verdicts: ProgramVerdict[], bytes: Uint8Array): Prog
     if (!v.error?.insn && v.error?.insn !== 0) return v;
     const src = obj?.program(v.name)?.sourceOf(v.error.insn);
     if (!src || v.error.line === undefined) return v;
-    return { ...v, error: { ...v.error, file: src.file.split('/').pop() ?? src.file, line: src.line } };
+    // The file as clang recorded it and the column, as our verifier reports them (the same line info),
+    // so that `verify --json` and `verify --kernel --json` have the same shape and compare equal.
+    const { message, insn, path } = v.error;
+    return { ...v, error: { message, insn, file: src.file, line: src.line, column: src.column, path } };
   });
 }
