@@ -84,10 +84,7 @@ describe('our verifier agrees with the Linux kernel on every fixture', { skip },
     // and the same values but the path: the kernel's log does not list the branches taken ([]).
     const o = cli(rejected, '--json');
     const or = JSON.parse(o.stdout) as VerifyReport;
-    assert.deepEqual(
-      Object.keys(kr.programs[0]?.error ?? {}),
-      Object.keys(or.programs[0]?.error ?? {}),
-    );
+    assert.deepEqual(Object.keys(kr.programs[0]?.error ?? {}), Object.keys(or.programs[0]?.error ?? {}));
     assert.deepEqual(kr.programs[0]?.error?.path, []);
     const noPath = (r: VerifyReport) =>
       r.programs.map((p) => ({ ...p, error: { ...p.error, path: undefined } }));
