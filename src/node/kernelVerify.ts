@@ -8,6 +8,7 @@ import { runProcess } from './process';
 import { parseVerifierLog } from '../core/analysis/verifierLog';
 import { parseElf } from '../core/elf/elfFile';
 import { loadObject } from '../core/elf/loadObject';
+import { PROGRAM_TOO_LONG_MESSAGE } from '../core/verifier/verdict';
 import type { ProgramVerdict, VerifyReport } from '../core/verifier/verdict';
 
 /** The kernel could not be asked at all (no root, no python3/libbpf, not Linux): not a verdict. */
@@ -139,6 +140,7 @@ export interface ScriptProgram {
 }
 
 const EPERM = 1;
+const E2BIG = 7;
 
 /** Turns one program's load outcome into a verdict (exported for tests of the log reading). */
 export function kernelVerdict(p: ScriptProgram): ProgramVerdict {
@@ -156,7 +158,12 @@ export function kernelVerdict(p: ScriptProgram): ProgramVerdict {
   const wrapped = `libbpf: prog '${p.name}': -- BEGIN PROG LOAD LOG --\n${p.log}\n-- END PROG LOAD LOG --\n`;
   const r = p.log.trim() ? parseVerifierLog(wrapped) : undefined;
   // All the lines of the complaint, as the kernel wrote them (core/verifier's messages do the same).
-  const message = r?.complaintLines.join('\n') ?? `the program could not be loaded: ${p.strerror}`;
+  const message =
+    r?.complaintLines.join('\n') ??
+    // E2BIG with no log: bpf_prog_load's length check, before the verifier (core/verifier/verdict.ts).
+    (p.errno === E2BIG && !p.log.trim()
+      ? PROGRAM_TOO_LONG_MESSAGE
+      : `the program could not be loaded: ${p.strerror}`);
   return {
     name: p.name,
     section: p.section,
@@ -268,6 +275,9 @@ function placeOnSourceLines(verdicts: ProgramVerdict[], bytes: Uint8Array): Prog
     if (!v.error?.insn && v.error?.insn !== 0) return v;
     const src = obj?.program(v.name)?.sourceOf(v.error.insn);
     if (!src || v.error.line === undefined) return v;
-    return { ...v, error: { ...v.error, file: src.file.split('/').pop() ?? src.file, line: src.line } };
+    // The file as clang recorded it and the column, as our verifier reports them (the same line info),
+    // so that `verify --json` and `verify --kernel --json` have the same shape and compare equal.
+    const { message, insn, path } = v.error;
+    return { ...v, error: { message, insn, file: src.file, line: src.line, column: src.column, path } };
   });
 }

@@ -38,6 +38,11 @@ export interface RunResultView {
   readonly maps: readonly RunResultMap[];
   readonly printk: readonly string[];
   readonly notes: readonly string[];
+  /**
+   * Our verifier's rejection of the program (verdictText.ts verifierWarning: "the kernel's verifier
+   * would reject PROG: file:line: message"): it ran anyway, and the panel says so above the verdict.
+   */
+  readonly verifier?: string;
 }
 
 export const MAX_SHOWN_ENTRIES = 256;
@@ -75,6 +80,7 @@ export const runResultView = v.as<RunResultView>(
     ),
     printk: v.array(text, { maxLength: 1024 }),
     notes: v.array(text, { maxLength: 1024 }),
+    verifier: v.optional(text),
   }),
 );
 

@@ -8,6 +8,7 @@ import { defaultLanguageSettings, logNotification } from '../protocol/lsp';
 import type { LanguageSettings, RemoteVerdictParams, VerifyResult } from '../protocol/lsp';
 import type { CompileBasis } from './compileBasis';
 import type { DocumentAnalyses } from './documentAnalyses';
+import { followEdits } from './keptDiagnostics';
 import type { ServerServices } from './services';
 
 export interface DocState {
@@ -43,7 +44,20 @@ export interface DocState {
 export const ignoreClosed = (): undefined => undefined;
 
 export class ServerSession {
-  readonly documents = new TextDocuments(TextDocument);
+  /** The open documents; each incremental edit also moves the kept diagnostics with the text. */
+  readonly documents = new TextDocuments<TextDocument>({
+    create: (uri, languageId, version, content) => TextDocument.create(uri, languageId, version, content),
+    update: (doc, changes, version) => {
+      const s = this.states.get(doc.uri);
+      if (s && changes.length) {
+        s.clangDiags = followEdits(s.clangDiags, doc.uri, changes);
+        s.ownVerifierDiags = followEdits(s.ownVerifierDiags, doc.uri, changes);
+        s.verifierDiags = followEdits(s.verifierDiags, doc.uri, changes);
+        s.remoteDiags = followEdits(s.remoteDiags, doc.uri, changes);
+      }
+      return TextDocument.update(doc, changes, version);
+    },
+  });
   readonly states = new Map<string, DocState>();
   /** Set by initialize (it loads the parser). */
   analyses: DocumentAnalyses | undefined;

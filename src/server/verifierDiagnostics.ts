@@ -81,5 +81,9 @@ export function kernelDisagreement(own: VerifyReport | undefined, kernel: Verify
     return `The kernel rejects ${kernel.program}${where} but XDP Lab's verifier accepted it.`;
   if (kernel.line !== undefined && o.error?.line !== undefined && o.error.line !== kernel.line + 1)
     return `The kernel rejects ${kernel.program}${where}; XDP Lab's verifier at line ${o.error.line}.`;
+  // Same place, other words: the kernel's message is "PROG: complaint[ — the line after it]".
+  const ownFirst = o.error?.message.split('\n')[0];
+  if (ownFirst && !kernel.message.includes(ownFirst))
+    return `The kernel rejects ${kernel.program}${where} with "${kernel.message.replace(`${kernel.program}: `, '')}"; XDP Lab's verifier says "${ownFirst}".`;
   return undefined;
 }

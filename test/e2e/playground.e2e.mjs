@@ -677,6 +677,50 @@ try {
     },
   );
 
+  await step(
+    'a user object our verifier rejects: it still simulates, the status line, a message and the visualizer name the rejection (screenshot playground-verifier.png)',
+    async () => {
+      // reject_no_iph_check.bpf.o reads the IPv4 TTL without the bounds check: the kernel refuses it
+      // (line 1 of its source, test/fixtures/verifier). A scenario of the user's own runs it.
+      const obj = path.join(root, 'test/fixtures/verifier/obj/reject_no_iph_check.bpf.o');
+      const scenario = path.join(work, 'unchecked.xdpscenario.json');
+      fs.writeFileSync(
+        scenario,
+        JSON.stringify({
+          version: 1,
+          programs: [{ name: 'p', file: 'reject_no_iph_check.bpf.o', function: 'xdp_no_iph_check' }],
+          devices: [
+            { name: 'a0', kind: 'veth', peer: 'r1' },
+            { name: 'r1', kind: 'veth', peer: 'a0', xdp: { program: 'p', mode: 'native' } },
+          ],
+          traffic: [{ from: 'a0', count: 4, frame: { udp: { dst: '10.0.0.2', dport: 9 } } }],
+        }),
+      );
+      await page.setInputFiles('#file-input', [obj, scenario]);
+      await page
+        .locator('#messages .msg.info', { hasText: 'reject_no_iph_check.bpf.o: XDP programs' })
+        .waitFor({ timeout: 15_000 });
+      await page.click('#simulate');
+      await page.locator('#status', { hasText: 'verifier: ✗ 1 rejected' }).waitFor({ timeout: 30_000 });
+      const msg = page.locator('#messages .msg.error', {
+        hasText: 'reject_no_iph_check.bpf.o · xdp_no_iph_check: ✗ verifier: invalid access to packet',
+      });
+      await msg.waitFor({ timeout: 30_000 });
+      const text = await msg.last().innerText();
+      assert(/reject_no_iph_check\.bpf\.c:\d+/.test(text), `the message names the source line: ${text}`);
+      const banner = page.frameLocator('#visualizer').locator('p.warning', {
+        hasText: "the kernel's verifier would reject xdp_no_iph_check",
+      });
+      await banner.waitFor({ timeout: 30_000 });
+      // It ran anyway: the frames reached the program.
+      await page
+        .frameLocator('#visualizer')
+        .locator('[data-counter="frames.injected"][data-value="4"]')
+        .waitFor({ timeout: 30_000 });
+      await page.screenshot({ path: path.join(shots, 'playground-verifier.png') });
+    },
+  );
+
   await step('nothing was fetched from outside the page and no uncaught page error occurred', async () => {
     assert(offsite.length === 0, `off-site requests: ${offsite.join(', ')}`);
     const bad = problems.filter(

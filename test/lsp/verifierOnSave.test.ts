@@ -61,6 +61,37 @@ describe('our verifier on save (real clang)', { skip: !hasClang && 'clang not in
       assert.equal(ttlLine + 1, kernel.line);
     }
     assert.match((await lenses())[0]?.command?.title ?? '', /^✗ verifier: invalid access to packet/);
+    // The path as related information: the two checks passed on the way (not taken), on their lines.
+    const lineOf = (needle: string): number => bad.split('\n').findIndex((l) => l.includes(needle));
+    assert.deepEqual(
+      ours.relatedInformation?.map((r) => [r.location.uri, r.location.range.start.line, r.message]),
+      [
+        [uri, lineOf('(eth + 1) > data_end'), 'branch not taken: if r3 > r2 goto pc+11'],
+        [uri, lineOf('eth->h_proto'), 'branch not taken: if r3 != 8 goto pc+5'],
+      ],
+    );
+
+    // A line typed above the flagged one (an incremental edit, as editors send them): the kept
+    // diagnostic and its path move with the text; deleting the line moves them back.
+    const typed = 'eth->h_proto';
+    const sendEdit = (version: number, range: object, text: string) =>
+      c.rpc.sendNotification('textDocument/didChange', {
+        textDocument: { uri, version },
+        contentChanges: [{ range, text }],
+      });
+    const at = lineOf(typed);
+    await sendEdit(21, { start: { line: at, character: 0 }, end: { line: at, character: 0 } }, '\t// new\n');
+    const moved = await c.diagnostics(uri, (d) =>
+      d.some((x) => isOurs(x) && x.range.start.line === ttlLine + 1),
+    );
+    const movedOurs = moved.find(isOurs) as Diagnostic;
+    assert.equal(movedOurs.range.start.character, 1, 'still from the indent of the read');
+    assert.deepEqual(
+      movedOurs.relatedInformation?.map((r) => r.location.range.start.line),
+      [lineOf('(eth + 1) > data_end'), at + 1],
+    );
+    await sendEdit(22, { start: { line: at, character: 0 }, end: { line: at + 1, character: 0 } }, '');
+    await c.diagnostics(uri, (d) => d.some((x) => isOurs(x) && x.range.start.line === ttlLine));
 
     // An unsaved edit (one the analyzer flags): the analyzer re-publishes, our diagnostic is still there.
     const edited = bad.replace('return XDP_PASS;\n}', 'return -1;\n}');

@@ -47,7 +47,8 @@ export function successors(insns: readonly Insn[], pc: number): number[] {
   if (!isJmp(i)) return [pc + 1];
   if (isExit(i)) return [];
   if (isCall(i)) return [pc + 1];
-  if (jop(i) === I.JMP_JA) return [pc + jaOffset(i) + 1];
+  // push_insn's `int w = t + off + 1`: a gotol's 32-bit offset wraps as the kernel's int does.
+  if (jop(i) === I.JMP_JA) return [(pc + jaOffset(i) + 1) | 0];
   return [pc + 1, pc + i.off + 1];
 }
 
@@ -60,7 +61,10 @@ export function buildCfg(insns: readonly Insn[], mainLength = 0): Cfg {
   for (let pc = 0; pc < n; pc++) {
     const i = insns[pc] as Insn;
     if (I.isLdImm64(i)) {
-      if (pc + 1 >= n) throw new CfgError('invalid bpf_ld_imm64 insn', pc);
+      // resolve_pseudo_ldimm64 (before check_cfg): the second half must exist and be all zero but imm.
+      const next = insns[pc + 1];
+      if (!next || next.op !== 0 || next.dst || next.src || next.off)
+        throw new CfgError('invalid bpf_ld_imm64 insn', pc);
       ldimmSecond[pc + 1] = 1;
       if (i.src === I.PSEUDO_FUNC) starts.add(pc + i.imm + 1);
       pc++;

@@ -27,6 +27,9 @@ export function stackAccessEntry(st: VState, insn: Insn): boolean {
   const cls = insn.op & 7;
   const mode = insn.op & 0xe0;
   if (mode !== I.BPF_MEM && !(cls === I.BPF_LDX && mode === I.BPF_MEMSX)) return false;
+  // A register number past R10 is the instruction's own refusal (check_reg_arg: "R%d is invalid"),
+  // made right after this look-ahead: no entry, and no read of a register that does not exist.
+  if (insn.dst > 10 || insn.src > 10) return false;
   const f = st.cur;
   if (cls === I.BPF_STX || cls === I.BPF_ST) {
     const off = stackOff(f.peekReg(insn.dst), insn.off);

@@ -41,8 +41,21 @@ export interface VerifyReport {
 export interface VerifyOptions {
   /** Only this program (by function name). */
   program?: string;
-  /** Processed-instruction limit (default 1_000_000, the kernel's BPF_COMPLEXITY_LIMIT_INSNS). */
+  /** Processed-instruction limit (default BPF_COMPLEXITY_LIMIT_INSNS). */
   insnLimit?: number;
   /** Called with each instruction the walk processes (per-instruction counts for a measuring tool). */
   onInsn?: (pc: number) => void;
 }
+
+/** The kernel's BPF_COMPLEXITY_LIMIT_INSNS: both the processed-instruction limit and, for a loader
+ * with CAP_BPF, the most instructions a program may have (bpf_prog_load). */
+export const BPF_COMPLEXITY_LIMIT_INSNS = 1_000_000;
+
+/**
+ * bpf_prog_load refuses a program of more than BPF_COMPLEXITY_LIMIT_INSNS instructions with E2BIG
+ * before the verifier runs, so the kernel prints no log: libbpf's errno is all there is. One sentence
+ * for both our verifier and `--kernel` (node/kernelVerify.ts), so the two reports compare equal.
+ */
+export const PROGRAM_TOO_LONG_MESSAGE =
+  'the program could not be loaded: Argument list too long ' +
+  `(bpf_prog_load: more than ${BPF_COMPLEXITY_LIMIT_INSNS} instructions)`;

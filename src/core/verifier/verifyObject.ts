@@ -17,9 +17,8 @@ import { kfuncLoadRefusal } from './kfuncs';
 import type { MapField } from './mapFields';
 import { mapValueFields } from './mapFields';
 import type { VMap } from './regState';
+import { BPF_COMPLEXITY_LIMIT_INSNS, PROGRAM_TOO_LONG_MESSAGE } from './verdict';
 import type { BranchStep, ProgramVerdict, VerifyOptions, VerifyReport } from './verdict';
-
-const DEFAULT_INSN_LIMIT = 1_000_000;
 
 /** license_is_gpl_compatible */
 const GPL_LICENSES = [
@@ -98,6 +97,9 @@ export function verifyProgram(p: ProgramInput, opts: VerifyOptions & { gpl?: boo
       },
     };
   };
+  // bpf_prog_load: a program longer than the limit is refused (E2BIG) before bpf_check, with no log.
+  if (p.insns.length > BPF_COMPLEXITY_LIMIT_INSNS)
+    return reject(PROGRAM_TOO_LONG_MESSAGE, 0, 0, [], undefined, false);
   let cfg;
   try {
     cfg = buildCfg(p.insns, p.mainLength ?? 0);
@@ -126,7 +128,7 @@ export function verifyProgram(p: ProgramInput, opts: VerifyOptions & { gpl?: boo
   });
   const unresolved = kfuncLoadRefusal(kfuncs);
   if (unresolved) return reject(unresolved, 0, 0, [], undefined, false);
-  const limit = opts.insnLimit ?? DEFAULT_INSN_LIMIT;
+  const limit = opts.insnLimit ?? BPF_COMPLEXITY_LIMIT_INSNS;
   let res = doCheck(env, limit);
   // do_check_subprogs: each global sub-program the program calls, on its own.
   for (let k = 0; !res.error && k < env.calledGlobals.length; k++) {

@@ -241,4 +241,47 @@ describe('verifier: bad input', () => {
       assert.ok(r.verdict === 'accepted' || (r.verdict === 'rejected' && r.error?.message));
     }
   });
+
+  // Each expectation below is what Linux 6.18 answered for the same instructions (xdp-lab verify --kernel).
+  it('a store or load through a register past R10 is "R11 is invalid", not a crash (found by fuzzing objects)', () => {
+    // The walk's look-ahead at stack spills read the register before check_reg_arg refused it.
+    const stx = { ...A.stx(8, 10, 1, -8), dst: 11 };
+    const ldx = { ...A.ldx(8, 0, 10, -8), src: 11 };
+    for (const bad of [stx, ldx]) {
+      const r = verify([A.mov64(1, 0), bad, ...ret(2)]);
+      assert.equal(r.error?.message, 'R11 is invalid');
+      assert.equal(r.error?.insn, 1);
+    }
+  });
+
+  it("absurd jump offsets are check_cfg's refusal, a gotol's target wrapping as the kernel's int does", () => {
+    assert.equal(message([A.mov64(0, 2), A.ja(32767), A.exit()]), 'jump out of range from insn 1 to 32769');
+    assert.equal(
+      message([A.mov64(0, 2), A.jmpK(true, I.JMP_JEQ, 0, 0, -32768), A.exit()]),
+      'jump out of range from insn 1 to -32766',
+    );
+    assert.equal(
+      message([A.mov64(0, 2), A.gotol(0x7fffffff), A.exit()]),
+      'jump out of range from insn 1 to -2147483647',
+    );
+  });
+
+  it('an ld_imm64 whose second half is missing or not zero is "invalid bpf_ld_imm64 insn"', () => {
+    const first = A.lddw(0, 5n)[0] as Insn;
+    assert.equal(message([A.mov64(0, 2), first, A.exit()]), 'invalid bpf_ld_imm64 insn');
+    assert.equal(message([A.mov64(0, 2), A.exit(), first]), 'invalid bpf_ld_imm64 insn');
+  });
+
+  it('a program of more than 1 M instructions is refused as bpf_prog_load does (E2BIG), without a walk', () => {
+    const insns: Insn[] = [A.mov64(0, 2)];
+    for (let i = 0; i < 1_000_000; i++) insns.push(A.aluK(true, I.ALU_ADD, 0, 0));
+    insns.push(A.exit());
+    const r = verify(insns);
+    assert.equal(r.verdict, 'rejected');
+    assert.equal(r.insnsProcessed, 0);
+    assert.equal(
+      r.error?.message,
+      'the program could not be loaded: Argument list too long (bpf_prog_load: more than 1000000 instructions)',
+    );
+  });
 });

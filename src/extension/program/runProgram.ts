@@ -3,6 +3,7 @@
 // frame file or one frame of a pcap), optionally fills the maps from a JSON file, runs it in the VM as
 // BPF_PROG_TEST_RUN would, and shows the result panel (runResultPanel.ts); a fault offers its line.
 import * as vscode from 'vscode';
+import { verifierWarning } from '../../core/analysis/verdictText';
 import { xdpActionByValue } from '../../core/bpf/xdpActions';
 import { ElfError, LoadError, loadObject } from '../../core/elf/loadObject';
 import { mapTypeByValue } from '../../core/bpf/mapTypes';
@@ -243,6 +244,8 @@ async function runOnce(
   const r = prog.testRun(setup.frame.frame, { budget: cfg.instructionBudget });
   const action = xdpActionByValue(r.retval)?.name ?? `unknown action ${r.retval}`;
   const redirect = redirectText(obj, r);
+  const warning = verifierWarning(bytes, prog.name);
+  if (warning) output().warn(`run ${prog.name}: ${warning}`);
   const view: RunResultView = {
     program: prog.name,
     section: prog.section,
@@ -262,6 +265,8 @@ async function runOnce(
     maps: mapChanges(obj, before),
     printk: obj.system.printk.slice(0, 1024),
     notes: obj.system.notes.slice(0, 1024),
+    // A program our verifier rejects runs only with the rejection named (issue 11), as `run` on stderr.
+    ...(warning ? { verifier: warning.slice(0, 4096) } : {}),
   };
   const json = r.fault
     ? { program: prog.name, frame: setup.frame.what, fault: r.fault, insns: r.insns }

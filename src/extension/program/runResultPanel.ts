@@ -49,6 +49,7 @@ tr.changed td { background: var(--vscode-diffEditor-insertedTextBackground, #2ea
 .badge { display: inline-block; padding: 1px 8px; border-radius: 3px; font-weight: bold; background: #8884; }
 .badge.xdp_pass { background: #2ea04366; } .badge.xdp_drop, .badge.xdp_aborted, .badge.fault { background: #d1242f66; }
 .badge.xdp_redirect, .badge.xdp_tx { background: #0969da66; }
+.verifier-warning { border: 1px solid var(--vscode-editorWarning-foreground, #b80); background: var(--vscode-inputValidation-warningBackground, #b8800022); padding: 6px 10px; white-space: pre-wrap; }
 .note { border-left: 3px solid var(--vscode-editorWarning-foreground, #b80); padding: 2px 8px; margin: 4px 0; }
 .changed-byte { background: var(--vscode-diffEditor-insertedTextBackground, #2ea04366); font-weight: bold; }
 .cols { display: flex; gap: 2em; flex-wrap: wrap; }

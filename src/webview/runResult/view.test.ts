@@ -70,3 +70,21 @@ void test('a fault shows where and why; notes are shown; a resized frame says so
   // The schema refuses what a hostile host (or a bug) could send.
   assert.notEqual(runResultView.check({ ...view(f, f), insns: -1 }, 'view'), undefined);
 });
+
+void test('a program our verifier rejects: the panel names the rejection above the verdict (issue 11)', () => {
+  const frame = buildFrame({ udp: { dport: 9 } });
+  const warning =
+    "the kernel's verifier would reject xdp_ttl: ttl.bpf.c:19: invalid access to packet, off=22 size=1, R1(id=0,off=22,r=14)";
+  const v = view(frame, frame, { verifier: warning });
+  assert.equal(runResultView.check(v, 'view'), undefined);
+  const tree = runResultTree(v);
+  const banner = findAll(tree, (n) => n.attrs.class === 'verifier-warning');
+  assert.equal(banner.length, 1);
+  assert.equal(textOf(banner[0]!), `⚠ ${warning}`);
+  assert.equal(banner[0]?.attrs.role, 'alert');
+  // An accepted program (no `verifier`): no banner.
+  assert.equal(
+    findAll(runResultTree(view(frame, frame)), (n) => n.attrs.class === 'verifier-warning').length,
+    0,
+  );
+});

@@ -148,6 +148,8 @@ export function runResultTree(r: RunResultView): VNode {
     {},
     h('h1', { id: 'title' }, r.program, h('span', { class: 'dim' }, ` SEC("${r.section}") · ${r.source}`)),
     h('p', { class: 'dim' }, `frame: ${r.frameWhat}`),
+    // Above the verdict: the run happened although the kernel would not have loaded the program.
+    r.verifier ? h('p', { class: 'verifier-warning', role: 'alert' }, `⚠ ${r.verifier}`) : false,
     outcomeView(r),
     h(
       'p',

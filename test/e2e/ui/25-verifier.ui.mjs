@@ -1,9 +1,42 @@
 // Issue 11 in the real editor: our verifier runs after the compile-on-save build. A program that
 // checks its headers shows "✓ verifier: accepted" above it; removing the IPv4 header's bounds check
-// and saving puts the kernel's words on the line of the unchecked read (screenshot verifier-diagnostic.png).
+// and saving puts the kernel's words on the line of the unchecked read (screenshot verifier-diagnostic.png),
+// where it stays while typing; run and simulate it anyway: the result panel and the visualizer name
+// the rejection; "Verify in kernel" as the second opinion, with the note when the two disagree.
 /* global document -- page.evaluate callbacks run in Chromium */
 import fs from 'node:fs';
 import path from 'node:path';
+
+const MAPPTR = 'verifier-disagree.bpf.c';
+// Reads a field of the map through a CO-RE `struct bpf_map`: the kernel (libbpf relocates against the
+// running kernel's BTF) accepts it; XDP Lab's verifier does not carry that BTF and refuses the
+// unresolved relocation (docs/verifier.md, "What still parts").
+const MAPPTR_PROGRAM = `#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+
+struct bpf_map {
+\tint id;
+} __attribute__((preserve_access_index));
+
+struct {
+\t__uint(type, BPF_MAP_TYPE_ARRAY);
+\t__uint(max_entries, 4);
+\t__type(key, __u32);
+\t__type(value, __u64);
+} arr SEC(".maps");
+
+SEC("xdp")
+int xdp_mapptr(struct xdp_md *ctx)
+{
+\tstruct bpf_map *m = (struct bpf_map *)&arr;
+
+\tif (m->id == 7)
+\t\treturn XDP_DROP;
+\treturn XDP_PASS;
+}
+
+char LICENSE[] SEC("license") = "GPL";
+`;
 
 const FILE = 'verifier-ui.bpf.c';
 const PROGRAM = `#include <linux/bpf.h>
@@ -113,9 +146,130 @@ export const steps = [
       );
       const text = (await hover.innerText()).replace(/\s+/g, ' ');
       if (!text.includes('xdp-lab verifier')) throw new Error(`hover does not name the source: ${text}`);
+      // The path as related information: both header checks passed (branches not taken).
+      if ((text.match(/branch not taken/g) ?? []).length !== 2)
+        throw new Error(`hover does not list the two branches not taken: ${text}`);
       await wb.screenshot('verifier-diagnostic');
       await wb.page.keyboard.press('Escape');
       return text.slice(0, 160);
+    },
+  },
+  {
+    name: 'typing a line above the flagged read (unsaved): the error stays on the iph->ttl line, beside the analyzer',
+    run: async (wb) => {
+      // After the `return XDP_PASS;` of the EtherType check, above the flagged read.
+      await goToLine(wb, PROGRAM.split('\n').findIndex((l) => l.includes('eth->h_proto')) + 2);
+      await wb.page.keyboard.press('End');
+      // A line the analyzer flags (an XDP program returning -1): its squiggle proves the re-publish.
+      await wb.page.keyboard.press('Enter');
+      await wb.page.keyboard.type('if (!data) return -1;');
+      // The texts of the lines under an error squiggle, once the typed line has one.
+      const handle = await wb.page.waitForFunction(
+        () => {
+          const root = [...document.querySelectorAll('.editor-instance .monaco-editor')].find(
+            (e) => e.getBoundingClientRect().width > 0,
+          );
+          if (!root) return undefined;
+          const lines = [...root.querySelectorAll('.view-line')].map((l) => ({
+            top: Math.round(l.getBoundingClientRect().top),
+            text: (l.textContent ?? '').replace(/\u00a0/g, ' ').trim(),
+          }));
+          const on = [...root.querySelectorAll('.squiggly-error')].map(
+            (q) => lines.find((l) => Math.abs(l.top - Math.round(q.getBoundingClientRect().top)) <= 2)?.text,
+          );
+          return on.some((t) => t?.startsWith('if (!data) return -1;')) ? on : undefined;
+        },
+        undefined,
+        { timeout: 20_000 },
+      );
+      const onLines = await handle.jsonValue();
+      if (!onLines.some((t) => /^if \(iph->ttl\b/.test(t ?? '')))
+        throw new Error(`the verifier error left the iph->ttl line: ${JSON.stringify(onLines)}`);
+      await wb.screenshot('verifier-typing');
+      // Back to the saved text: the run below compiles the file on disk.
+      await wb.runCommand('File: Revert File');
+      await editor(wb)
+        .locator('.view-lines', { hasText: 'return -1;' })
+        .waitFor({ state: 'detached', timeout: 10_000 });
+      return JSON.stringify(onLines);
+    },
+  },
+  {
+    name: '"▶ Run on a frame" on the rejected program: it runs, and the result panel names the rejection (screenshot run-result-verifier.png)',
+    run: async (wb) => {
+      const lens = editor(wb)
+        .locator('.codelens-decoration a', { hasText: /Run on a frame/ })
+        .first();
+      await lens.waitFor({ timeout: 30_000 });
+      await lens.click();
+      await wb.pickQuickItem('UDP frame'); // no maps: no "maps as loaded" question
+      const view = await wb.findWebviewFrame('.verifier-warning', 60_000);
+      const warning = await view.locator('.verifier-warning').innerText();
+      if (
+        !/the kernel's verifier would reject xdp_ttl_filter: .*verifier-ui\.bpf\.c:\d+: invalid access to packet/.test(
+          warning,
+        )
+      )
+        throw new Error(`warning: ${warning}`);
+      const outcome = await view.locator('[data-outcome]').getAttribute('data-outcome');
+      await wb.screenshot('run-result-verifier');
+      return `${outcome}; ${warning.slice(0, 120)}`;
+    },
+  },
+  {
+    name: '"Simulate" on the rejected program: a starter scenario runs it, the visualizer names the rejection (screenshot visualizer-verifier.png)',
+    run: async (wb) => {
+      await wb.tab(FILE).click();
+      const lens = editor(wb)
+        .locator('.codelens-decoration a', { hasText: /^Simulate$/ })
+        .first();
+      await lens.waitFor({ timeout: 30_000 });
+      await lens.click();
+      const frame = await wb.findWebviewFrame('p.warning', 90_000);
+      const warning = await frame.locator('p.warning').first().innerText();
+      if (!/the kernel's verifier would reject xdp_ttl_filter: .*invalid access to packet/.test(warning))
+        throw new Error(`visualizer warning: ${warning}`);
+      await wb.screenshot('visualizer-verifier');
+      return warning.slice(0, 140);
+    },
+  },
+  {
+    name: '"Verify in kernel" as the second opinion: where the kernel answers otherwise, the lens says so and a warning names both (screenshot verifier-disagreement.png)',
+    run: async (wb, ctx) => {
+      await wb.closeAllEditors();
+      fs.writeFileSync(path.join(ctx.workspace, MAPPTR), MAPPTR_PROGRAM);
+      await wb.runCommand('Refresh Explorer');
+      await wb.explorerRow(MAPPTR).waitFor({ timeout: 30_000 });
+      await wb.explorerRow(MAPPTR).click();
+      await wb.tab(MAPPTR).waitFor({ timeout: 20_000 });
+      await editor(wb).locator('.view-lines', { hasText: 'xdp_mapptr' }).first().waitFor({ timeout: 20_000 });
+      await editor(wb).click();
+      await wb.runCommand('XDP Lab: Compile with clang');
+      const ours = editor(wb).locator('.codelens-decoration', { hasText: / verifier: / });
+      await ours.first().waitFor({ timeout: 60_000 });
+      const ourTitle = (await ours.first().innerText()).split('|')[0].trim();
+      const kernelLens = editor(wb)
+        .locator('.codelens-decoration a', { hasText: /^Verify in kernel$/ })
+        .first();
+      await kernelLens.click();
+      // Ours rejects, the kernel accepts: the note. (Were ours taught the kernel's BTF, the two would
+      // agree and the lens would say so instead; either way the lens must match the two answers.)
+      const expected = ourTitle.startsWith('✗')
+        ? '⚠ kernel disagrees'
+        : 'Verify in kernel (kernel: ✓ accepted)';
+      await editor(wb)
+        .locator('.codelens-decoration a', { hasText: expected })
+        .first()
+        .waitFor({ timeout: 60_000 });
+      if (ourTitle.startsWith('✗')) {
+        await wb.waitForNotification('but the kernel accepted it');
+      }
+      await wb.screenshot('verifier-disagreement');
+      // The UI files after this one share the workspace: leave no program or scenario of ours behind.
+      await wb.closeAllEditors();
+      for (const f of [MAPPTR, 'verifier-ui.xdpscenario.json'])
+        fs.rmSync(path.join(ctx.workspace, f), { force: true });
+      return `${ourTitle} | ${expected}`;
     },
   },
 ];
