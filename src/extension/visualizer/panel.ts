@@ -332,7 +332,9 @@ export class VisualizerPanel implements vscode.Disposable {
       }
       this.partial = undefined;
       this.show(out);
-      if (out.where !== 'worker') output().info(`visualizer: ${name} ran in the extension host`);
+      output().info(
+        `visualizer: ${name} simulated ${out.where === 'worker' ? 'in a worker thread' : 'in the extension host'}`,
+      );
       this.status = { state: 'ready', message: this.notice ?? (this.edits ? 'with traffic edits' : '') };
       this.sendSnapshot();
       return true;
