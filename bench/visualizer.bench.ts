@@ -145,6 +145,8 @@ export async function runBench(): Promise<BenchRow[]> {
     unit: 'ms',
   });
 
+  rows.push(...(await hostAlone()));
+
   const site = await buildVisualizerSite({ minify: true });
   rows.push({
     name: 'visualizer: webview bundle (minified, elkjs included)',
@@ -287,6 +289,56 @@ async function simWorkerBundle(): Promise<{ file: string; dispose(): void }> {
     define: { XDP_LAB_VERSION: '"bench"' },
   });
   return { file, dispose: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * The extension host's role alone (no page, no Chromium competing for the 2 cores): the 1 M-frame
+ * example run the way the panel runs it, this thread relaying the worker's reports. What is left of
+ * a stall here is the host's own work (the CPU row) and the machine's load (the wait).
+ */
+async function hostAlone(): Promise<BenchRow[]> {
+  const worker = await simWorkerBundle();
+  try {
+    const turns = hostTurns();
+    const out = await runScenario({
+      scenarioPath: path.join(root, 'examples/redirect.xdpscenario.json'),
+      edits: [{ index: 0, count: 1_000_000 }],
+      maxEvents: 100_000,
+      clangPath: 'clang',
+      includePaths: [],
+      clangArgs: [],
+      workerFile: worker.file,
+      onProgress: () => undefined,
+    });
+    await new Promise((r) => setTimeout(r, 12));
+    const host = turns.stop();
+    out.dispose();
+    const where =
+      out.where === 'worker' ? 'run in its worker thread' : 'IN THE HOST: the worker did not start';
+    return [
+      {
+        name: `extension host role, no page: longest gap between two turns of its loop, 1 M-frame run (${where})`,
+        value: round(host.wallMs),
+        unit: 'ms',
+        target: 250,
+      },
+      {
+        name: 'extension host role, no page: of that gap, ms waiting for a core',
+        value: round(host.waitMsOfLongest),
+        unit: 'ms',
+      },
+      {
+        name: "extension host role, no page: most CPU time of the host's thread between two turns",
+        value: round(host.cpuMs),
+        unit: 'ms',
+        target: 50,
+      },
+    ];
+  } catch {
+    return []; // no clang
+  } finally {
+    worker.dispose();
+  }
 }
 
 /**
