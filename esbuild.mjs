@@ -73,6 +73,14 @@ const bundles = [
     external: ['vscode'],
   },
   {
+    // The visualizer's simulation, in a worker thread of the extension host (workerRun.ts starts it).
+    name: 'simWorker',
+    entryPoints: ['src/extension/visualizer/simWorker.ts'],
+    outfile: 'dist/simWorker.js',
+    platform: 'node',
+    format: 'cjs',
+  },
+  {
     name: 'server',
     entryPoints: ['src/server/server.ts'],
     outfile: 'dist/server.js',

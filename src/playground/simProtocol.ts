@@ -1,7 +1,9 @@
 // Messages between the page and the simulator worker (simWorker.ts). One request at a time; the page
 // terminates and replaces the worker when a run exceeds its time limit (a hostile scenario cannot
-// hang the page).
+// hang the page). The progress and failure shapes are the extension's worker's too
+// (src/protocol/simWorkerMessages.ts).
 import type { XdpSummary } from '../core/trace/summary';
+import type { SimFailure, SimProgress } from '../protocol/simWorkerMessages';
 import type { VisModel } from '../protocol/visualizer';
 
 export type SimWorkerRequest =
@@ -30,14 +32,7 @@ export type SimWorkerReply =
       ms: number;
     }
   /** Not a reply: a long simulate request's counts so far (any number, before its reply). */
-  | {
-      id: number;
-      ok: true;
-      kind: 'progress';
-      model: VisModel;
-      framesInjected: number;
-      framesTotal: number;
-    }
+  | ({ id: number; ok: true } & SimProgress)
   | { id: number; ok: true; kind: 'inspect'; programs: string[]; maps: string[] }
   /** `stopped`: the user stopped the run (not a failure). */
-  | { id: number; ok: false; message: string; stopped?: boolean };
+  | ({ id: number } & SimFailure);

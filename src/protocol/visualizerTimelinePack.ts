@@ -499,12 +499,18 @@ export function* unpackTimelineSteps(p: PackedTimeline): Generator<undefined, Vi
 
 const packedOnce = new WeakMap<readonly VisEvent[], PackedTimeline | null>();
 
-/** A didSnapshot's params as a host sends them: the timeline packed (or as it is, when it cannot be). */
+/**
+ * A didSnapshot's params as a host sends them: the timeline packed (or as it is, when it cannot be).
+ * `packedBefore`: the model's timeline, packed already by whoever made the model (a run in a worker
+ * sends its model with `timeline` empty and this beside it).
+ */
 export function snapshotParams(
   model: VisModel,
   status: VisStatus,
+  packedBefore?: PackedTimeline,
 ): { model: VisModel; status: VisStatus; timeline?: PackedTimeline } {
-  if (!model.timeline.length) return { model, status };
+  if (!model.timeline.length)
+    return packedBefore ? { model, status, timeline: packedBefore } : { model, status };
   // A panel sends the same model again when its view reloads: pack each timeline once.
   const packed = finish(packOnceSteps(model.timeline));
   return packed ? { model: { ...model, timeline: [] }, status, timeline: packed } : { model, status };

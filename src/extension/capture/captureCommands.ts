@@ -369,11 +369,11 @@ export async function compareCapture(
     if (!scenario) return;
   }
   const cfg = readConfig();
-  const { runScenarioForView } = await import('../visualizer/runner');
+  const { runScenario } = await import('../visualizer/workerRun');
   const out = await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: 'XDP Lab: simulating for the comparison' },
     () =>
-      runScenarioForView({
+      runScenario({
         scenarioPath: scenario.fsPath,
         maxEvents: 1,
         clangPath: cfg.clangPath,

@@ -1,6 +1,7 @@
-// Runs stepwise work (a generator that yields between steps) on the extension host's event loop in
-// slices of a few milliseconds, handing the loop back (setImmediate) between them: the end of a long
-// run (its view model, its packed timeline) is no stall of the host that every extension shares.
+// Runs stepwise work (a generator that yields between steps) on an event loop in slices of a few
+// milliseconds, handing the loop back (setImmediate) between them: in the simulation's worker a Stop
+// is heard during the end of a long run (its view model, its packed timeline), and in the extension
+// host (workerRun.ts's fallback) that end is no stall of the host that every extension shares.
 import { performance } from 'node:perf_hooks';
 
 /** Milliseconds of work per slice (the simulation's own slices are 25 ms). */

@@ -20,11 +20,12 @@ import { parseScenarioText } from '../../core/scenario/scenarioParse';
 import { PROGRESS_REDRAW_MS, progressText, stoppedText } from '../../core/xdp/summaryText';
 import { countsOfModel } from '../../protocol/visualizerFromSimulation';
 import { withObserved, type ObservedCapture } from '../../protocol/visualizerObserved';
-import { snapshotParams } from '../../protocol/visualizerTimelinePack';
+import { snapshotParams, type PackedTimeline } from '../../protocol/visualizerTimelinePack';
 import { readConfig } from '../config';
 import { output } from '../output';
 import { visualizerHtml } from './html';
-import { PANEL_PCAP_FRAMES, runScenarioForView, type ScenarioRunOutput } from './runner';
+import { PANEL_PCAP_FRAMES } from './runner';
+import { runScenario, type ScenarioRun } from './workerRun';
 import { resolveSourcePath } from './sourcePath';
 import { revealJsonProblems } from '../jsonDiagnostics';
 
@@ -49,8 +50,11 @@ export class VisualizerPanel implements vscode.Disposable {
   /** Said with the next result (a restored comparison whose capture is gone). */
   private notice: string | undefined;
   private readonly disposables: vscode.Disposable[] = [];
-  private last: ScenarioRunOutput | undefined;
+  /** The finished run on screen: its worker answers the stepper, "Debug this frame" and exports. */
+  private last: ScenarioRun | undefined;
   private model: VisModel | undefined;
+  /** The model's timeline packed, when `model.timeline` is left empty (a run made in its worker). */
+  private timeline: PackedTimeline | undefined;
   /** The counts so far of the run in progress (a view that loads mid-run starts from these). */
   private partial: VisModel | undefined;
   /** The view has the partial model's topology, so counts alone update it. */
@@ -89,7 +93,7 @@ export class VisualizerPanel implements vscode.Disposable {
     context: vscode.ExtensionContext,
     scenario: vscode.Uri,
     observed: ComparedCapture,
-    first?: ScenarioRunOutput,
+    first?: ScenarioRun,
   ): VisualizerPanel {
     const panel = vscode.window.createWebviewPanel(
       VISUALIZER_VIEW_TYPE,
@@ -99,8 +103,7 @@ export class VisualizerPanel implements vscode.Disposable {
     );
     const p = new VisualizerPanel(context, panel, scenario, observed);
     if (first) {
-      p.last = first;
-      p.model = p.view(first.model);
+      p.show(first);
       p.status = { state: 'ready' };
       p.sendSnapshot();
     } else void p.run();
@@ -160,9 +163,13 @@ export class VisualizerPanel implements vscode.Disposable {
     this.endpoint.onRequest(P.openSource, (p) =>
       this.openSource(p.file, p.line, p.column, p.preserveFocus ?? false),
     );
-    this.endpoint.onRequest(P.traceFrame, (p) => {
+    this.endpoint.onRequest(P.traceFrame, async (p) => {
       if (!this.last) return { ok: false, message: 'no simulation in this panel to step through', steps: [] };
-      return this.last.trace(p.frame);
+      try {
+        return await this.last.trace(p.frame);
+      } catch (e) {
+        return { ok: false, message: e instanceof Error ? e.message : String(e), steps: [] };
+      }
     });
     this.endpoint.onNotification(P.debugFrame, (p) => void this.debugFrame(p.frame));
     this.endpoint.onRequest(P.rerun, async (p) => {
@@ -182,7 +189,12 @@ export class VisualizerPanel implements vscode.Disposable {
 
   /** "Debug this frame": that frame of the scenario, in its context, under the xdp-lab debugger. */
   private async debugFrame(id: number): Promise<void> {
-    const index = this.last?.trafficFrameNumber(id);
+    let index: number | undefined;
+    try {
+      index = await this.last?.trafficFrameNumber(id);
+    } catch (e) {
+      output().warn(`visualizer: frame ${id}: ${e instanceof Error ? e.message : String(e)}`);
+    }
     if (!this.scenario || index === undefined) {
       void vscode.window.showWarningMessage(
         `XDP Lab: frame ${id} is not in the kept record of this run; re-run the scenario and pick it again.`,
@@ -218,6 +230,7 @@ export class VisualizerPanel implements vscode.Disposable {
   dispose(): void {
     if (panels.get(this.key) === this) panels.delete(this.key);
     this.running?.abort();
+    this.last?.dispose();
     if (this.rerunTimer) clearTimeout(this.rerunTimer);
     this.endpoint.dispose();
     this.stepLine?.dispose();
@@ -230,7 +243,7 @@ export class VisualizerPanel implements vscode.Disposable {
       this.endpoint.sendNotification(P.didSnapshot, snapshotParams(this.partial, this.status));
       this.partialShown = true;
     } else if (this.model)
-      this.endpoint.sendNotification(P.didSnapshot, snapshotParams(this.model, this.status));
+      this.endpoint.sendNotification(P.didSnapshot, snapshotParams(this.model, this.status, this.timeline));
     else this.endpoint.sendNotification(P.didStatus, this.status);
   }
 
@@ -255,6 +268,8 @@ export class VisualizerPanel implements vscode.Disposable {
     this.partial = undefined;
     if (partial) {
       this.model = partial;
+      this.timeline = undefined;
+      this.last?.dispose();
       this.last = undefined;
     }
     this.status = {
@@ -298,7 +313,7 @@ export class VisualizerPanel implements vscode.Disposable {
       this.partialShown = true;
     };
     try {
-      const out = await runScenarioForView({
+      const out = await runScenario({
         scenarioPath: this.scenario.fsPath,
         ...(this.edits ? { edits: this.edits } : {}),
         // The panel keeps at most 100 000 steps: a snapshot is one postMessage. A comparison keeps
@@ -311,10 +326,15 @@ export class VisualizerPanel implements vscode.Disposable {
         signal: ctl.signal,
         onProgress,
       });
-      if (ctl.signal.aborted) return false;
+      if (ctl.signal.aborted) {
+        out.dispose();
+        return false;
+      }
       this.partial = undefined;
-      this.last = out;
-      this.model = this.view(out.model);
+      this.show(out);
+      output().info(
+        `visualizer: ${name} simulated ${out.where === 'worker' ? 'in a worker thread' : 'in the extension host'}`,
+      );
       this.status = { state: 'ready', message: this.notice ?? (this.edits ? 'with traffic edits' : '') };
       this.sendSnapshot();
       return true;
@@ -333,6 +353,14 @@ export class VisualizerPanel implements vscode.Disposable {
         this.partial = undefined;
       }
     }
+  }
+
+  /** A finished run becomes the panel's model (the previous run's worker is let go). */
+  private show(run: ScenarioRun): void {
+    if (this.last !== run) this.last?.dispose();
+    this.last = run;
+    this.model = this.view(run.model);
+    this.timeline = run.timeline;
   }
 
   /** Follow edits: saving the scenario or a file the run read re-runs (debounced). */
@@ -392,7 +420,12 @@ export class VisualizerPanel implements vscode.Disposable {
       ? path.basename(this.scenario.fsPath).replace(/\.xdpscenario\.json$|\.json$/, '')
       : 'capture';
     if (kind === 'pcap') {
-      const pcaps = this.last?.pcaps;
+      let pcaps: ReadonlyMap<string, Uint8Array> | undefined;
+      try {
+        pcaps = await this.last?.pcaps();
+      } catch (e) {
+        return { message: `the run's pcaps are not at hand: ${e instanceof Error ? e.message : String(e)}` };
+      }
       if (!pcaps?.size) return { message: 'no transmitted frames were recorded in this run' };
       const picked = await vscode.window.showOpenDialog({
         canSelectFolders: true,
@@ -419,7 +452,13 @@ export class VisualizerPanel implements vscode.Disposable {
     }
     // The event stream is the simulator's tracepoints in perf-script text (what `xdp-lab simulate
     // --events` writes and the capture parser reads); the panel's own timeline only without a run.
-    if (kind === 'events' && this.last) content = this.last.eventsText();
+    if (kind === 'events' && this.last) {
+      try {
+        content = await this.last.eventsText();
+      } catch (e) {
+        return { message: `the run's events are not at hand: ${e instanceof Error ? e.message : String(e)}` };
+      }
+    }
     if (content === undefined) return { message: `nothing to export as ${kind}` };
     const ext = { svg: 'flow.svg', png: 'flow.png', events: this.last ? 'events.txt' : 'events.jsonl' }[kind];
     const target = await vscode.window.showSaveDialog({

@@ -10,7 +10,7 @@ import { output } from '../output';
 import { observedTitle } from '../../protocol/visualizerObserved';
 import { captureToViewModel } from './fromCapture';
 import type { ComparedCapture } from './panel';
-import type { ScenarioRunOutput } from './runner';
+import type { ScenarioRun } from './workerRun';
 import { revealJsonProblems } from '../jsonDiagnostics';
 
 type PanelModule = typeof import('./panel');
@@ -150,7 +150,7 @@ export async function showComparison(
   context: vscode.ExtensionContext,
   scenario: vscode.Uri,
   observed: ComparedCapture,
-  first?: ScenarioRunOutput,
+  first?: ScenarioRun,
 ): Promise<void> {
   (await load()).VisualizerPanel.showComparison(context, scenario, observed, first);
 }

@@ -2,6 +2,9 @@
 // loads it the way `xdp-lab simulate` does (core's loadScenario, C compiled by the node clang
 // wrapper), runs the redirect simulator with the timeline recorded, keeps what each device sent as
 // pcap, and turns the result into the view model (src/protocol/visualizerFromSimulation.ts).
+// The panel runs it in a worker thread (simWorker.ts, started by workerRun.ts); in the extension
+// host itself only when that worker cannot start. Its slices keep whichever loop runs it answering
+// (Stop, progress, requests).
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { parseJsonText } from '../../core/jsonText';

@@ -302,6 +302,15 @@ export const steps = [
         if (!(shown > 0 && shown <= at && at < 1_000_016))
           throw new Error(`after Stop: ${shown} redirects shown, stopped after ${at} frames`);
         await wb.screenshot('visualizer-stopped');
+        // The run was made in the extension's worker thread (dist/simWorker.js from the .vsix), not
+        // on the extension host's thread (issue 16 goal 5); the fallback says "in the extension host".
+        // (Monaco draws spaces as no-break spaces: the expected text has none, the test normalizes.)
+        const log = (await wb.outputChannelText('XDP Lab', 'long.xdpscenario.json')).replace(/\u00a0/g, ' ');
+        if (
+          !log.includes('long.xdpscenario.json simulated in a worker thread') ||
+          log.includes('in the extension host')
+        )
+          throw new Error(`the run was not made in the worker thread; the log says:\n${log.slice(-2000)}`);
         return `${partial.length} partial counts (${partial[0]} … ${partial.at(-1)}), then ${final} = CLI; stopped at ${at}`;
       } finally {
         fs.rmSync(file, { force: true });
