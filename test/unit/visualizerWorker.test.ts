@@ -11,7 +11,11 @@ import { after, before, test } from 'node:test';
 import * as esbuild from 'esbuild';
 import { readPcap } from '../../src/core/packet/pcap';
 import { runScenarioForView } from '../../src/extension/visualizer/runner';
-import { runScenario, type ScenarioRunOptions } from '../../src/extension/visualizer/workerRun';
+import {
+  hasSpareWorker,
+  runScenario,
+  type ScenarioRunOptions,
+} from '../../src/extension/visualizer/workerRun';
 import { visModel, visualizerProtocol as P } from '../../src/protocol/visualizer';
 import { snapshotModel } from '../../src/protocol/visualizerTimelinePack';
 
@@ -222,5 +226,31 @@ test(
     );
     assert.ok(run.model.timeline.length > 0);
     assert.ok((await run.pcaps()).size > 0);
+  },
+);
+
+test(
+  'a run ends with a worker loaded for the next one, which the next run takes',
+  { skip: noClang },
+  async () => {
+    const first = await runScenario(options());
+    first.dispose();
+    // The spare starts loading when the run ends (not beside it: 2 cores).
+    assert.ok(hasSpareWorker(workerFile), 'a worker is loading for the next run');
+    const second = runScenario(options());
+    assert.ok(!hasSpareWorker(workerFile), 'the next run took it');
+    const run = await second;
+    try {
+      assert.equal(run.where, 'worker');
+      assert.equal(run.model.devices.length, first.model.devices.length);
+      assert.match(
+        await run.eventsText(),
+        /xdp_redirect/,
+        'the reused worker answers questions about its run',
+      );
+    } finally {
+      run.dispose();
+    }
+    assert.ok(hasSpareWorker(workerFile), 'and one is loaded again after it');
   },
 );

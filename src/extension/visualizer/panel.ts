@@ -25,7 +25,7 @@ import { readConfig } from '../config';
 import { output } from '../output';
 import { visualizerHtml } from './html';
 import { PANEL_PCAP_FRAMES } from './runner';
-import { runScenario, type ScenarioRun } from './workerRun';
+import { disposeSpareWorker, runScenario, type ScenarioRun } from './workerRun';
 import { resolveSourcePath } from './sourcePath';
 import { revealJsonProblems } from '../jsonDiagnostics';
 
@@ -34,6 +34,8 @@ export const VISUALIZER_VIEW_TYPE = 'xdpLab.visualizer';
 const panels = new Map<string, VisualizerPanel>();
 const keyOf = (scenario: vscode.Uri | undefined): string => scenario?.toString() ?? '(model)';
 let comparisons = 0;
+/** disposeSpareWorker is registered with the extension's subscriptions once. */
+let spareDisposalRegistered = false;
 
 /** A capture a comparison panel lays onto its scenario's simulation ("Compare with simulation"). */
 export interface ComparedCapture {
@@ -151,6 +153,11 @@ export class VisualizerPanel implements vscode.Disposable {
     // A comparison is not the scenario's own panel: "Open Visualizer" on the scenario opens another.
     this.key = observed ? `compare:${keyOf(scenario)}#${++comparisons}` : keyOf(scenario);
     panels.set(this.key, this);
+    // The worker kept loaded for the next run ends with the extension (workerRun.ts prewarm).
+    if (!spareDisposalRegistered) {
+      spareDisposalRegistered = true;
+      context.subscriptions.push({ dispose: disposeSpareWorker });
+    }
     const log = output();
     this.endpoint = new Endpoint({
       post: (m) => void panel.webview.postMessage(m),
