@@ -187,6 +187,51 @@ void test('registers carry their kind; the packet and the maps are scopes of the
   assert.equal(mem.data, Buffer.from([0x08, 0x00]).toString('base64'));
 });
 
+void test("register kinds are the verifier's view where its walk reached the pc, else the VM's", async () => {
+  // After bpf_map_lookup_elem the VM holds a map value, but the verifier (check_helper_call) says
+  // map_value_or_null until the NULL check, and r1–r5 are clobbered: not_init (reading one is
+  // "R2 !read_ok"). The VM alone could say neither.
+  const src = path.resolve(fixtures, '../../../examples/redirect.bpf.c');
+  const c = new Client({
+    object: obj('redirect.bpf.o'),
+    objectName: 'redirect',
+    function: 'xdp_redirect_udp',
+  });
+  await c.req('initialize');
+  await c.req('launch', { program: 'redirect.bpf.o' });
+  await c.req('setBreakpoints', {
+    source: { path: src },
+    breakpoints: [{ line: lineOf('if (count)', src) }],
+  });
+  await c.run('configurationDone');
+  const registers = async (cl: Client): Promise<Map<string, Var>> => {
+    const scopes = (
+      await cl.req<{ scopes: { name: string; variablesReference: number }[] }>('scopes', { frameId: 1 })
+    ).scopes;
+    return new Map((await cl.vars(scopes[1]?.variablesReference ?? 0)).map((v) => [v.name, v]));
+  };
+  const regs = await registers(c);
+  assert.equal(regs.get('r0')?.type, 'map_value_or_null');
+  assert.equal(regs.get('r0')?.value, 'map_value(rx_count)+0'); // the value is the VM's
+  assert.equal(regs.get('r2')?.type, 'not_init');
+  assert.equal(regs.get('r10')?.type, 'stack');
+  // An array lookup with a constant key in bounds cannot fail: 6.18's verifier knows it
+  // (check_helper_call marks R0 non-NULL), so debugme's counter is a plain map_value at once.
+  const d = new Client({ object: obj('debugme.bpf.o') });
+  await d.start([{ line: lineOf('if (count)') }]);
+  assert.equal((await registers(d)).get('r0')?.type, 'map_value');
+  // A program the verifier refuses early: past the refusal its walk never landed, the VM's kinds stay.
+  const oob = new Client({
+    object: obj('oob.bpf.o'),
+    objectName: 'oob',
+    frame: buildFrame({ udp: {} }).subarray(0, 20),
+  });
+  await oob.start();
+  const oregs = await registers(oob);
+  assert.equal(oregs.size, 11);
+  assert.equal(oregs.get('r10')?.type, 'stack');
+});
+
 void test('next moves by source line, step back returns, reverse continue finds the previous hit', async () => {
   const c = new Client({ object: obj('debugme.bpf.o') });
   const first = lineOf('if ((void *)(eth + 1) > data_end)');
