@@ -151,6 +151,11 @@ void test('a breakpoint on a line stops there; locals have the frame values by n
   assert.equal(fields.get('dport'), String(0x0900));
   assert.equal(fields.get('proto'), '17');
   assert.equal(l.get('key')?.value, '0'); // on the stack at r10-20 (DW_OP_breg10 +20 in a 40-byte frame)
+  // …where the program keeps it: r2 = &key for the lookup on this line is fp-20.
+  assert.match(
+    (await c.req<{ result: string }>('evaluate', { expression: 'r2', frameId: 1 })).result,
+    /^fp-20\b/,
+  );
   assert.equal(l.get('ctx')?.value, '<optimized out>'); // r1 is only ctx for the first instructions
   // Pointer locals expand to the pointee's members.
   const iph = new Map((await c.vars(l.get('iph')?.variablesReference ?? 0)).map((v) => [v.name, v.value]));
@@ -562,6 +567,15 @@ void test('a one-section object (location lists based on the unit low_pc): local
   assert.equal((e.body as { reason: string }).reason, 'breakpoint');
   // The default frame's UDP port 9: key = 9 & 7, kept at r10-4 (clang: DW_OP_breg10 +4, 8-byte stack).
   assert.equal((await c.locals()).get('key')?.value, '1');
+  // Checked against where the program really keeps it: r2 is &key for bpf_map_lookup_elem, and the
+  // 4 bytes there (readMemory through r2's memory reference) are the local's value.
+  const scopes = (
+    await c.req<{ scopes: { name: string; variablesReference: number }[] }>('scopes', { frameId: 1 })
+  ).scopes;
+  const r2 = (await c.vars(scopes[1]?.variablesReference ?? 0)).find((v) => v.name === 'r2');
+  assert.equal(r2?.value, 'fp-4');
+  const at = await c.req<{ data: string }>('readMemory', { memoryReference: r2?.memoryReference, count: 4 });
+  assert.deepEqual([...Buffer.from(at.data, 'base64')], [1, 0, 0, 0]);
   const end = await c.run('continue');
   assert.equal(end.event, 'terminated');
   const out = c.events.map((x) => (x.body as { output?: string } | undefined)?.output ?? '').join('');
