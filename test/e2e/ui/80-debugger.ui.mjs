@@ -153,6 +153,11 @@ export const steps = [
         .first()
         .waitFor({ timeout: 10_000 });
       const disLine = await topLine();
+      // The Variables view refreshes after the stop: r0 holds the lookup's map value again.
+      await wb.page
+        .locator('.debug-variables .monaco-list-row', { hasText: /^r0\b.*map_value\(rx_count\)\+0/ })
+        .first()
+        .waitFor({ timeout: 30_000 });
       if (!/redirect\.bpf\.c\s*52/.test(disLine))
         throw new Error(`the instruction breakpoint stopped at ${disLine}, not line 52`);
       await wb.screenshot('debugger-disassembly');
