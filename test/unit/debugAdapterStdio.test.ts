@@ -197,3 +197,37 @@ test("debug-adapter: the N-th frame of a scenario runs on its receiving device w
     c.proc.kill();
   }
 });
+
+test('debug-adapter: a client that drops mid-session (no disconnect) ends the adapter, never a dead session', async () => {
+  // Two ways a client goes: it closes our stdin (nvim-dap's job stopped), or it dies and the next
+  // reply meets a closed pipe (EPIPE) while our stdin is still open.
+  for (const how of ['stdin closed', 'stdout closed, a reply due'] as const) {
+    const c = new StdioClient(process.cwd());
+    try {
+      await c.request('initialize', { adapterID: 'xdp-lab' });
+      const launch = await c.request('launch', {
+        program: path.join(fixtures, 'obj/debugme.bpf.o'),
+        stopOnEntry: true,
+      });
+      assert.equal(launch.success, true, launch.message);
+      const mark = c.count;
+      await c.request('configurationDone');
+      await c.waitFor((m) => m.event === 'stopped', mark);
+      const exited = new Promise<number | null>((r) => c.proc.once('exit', r));
+      if (how === 'stdin closed') c.proc.stdin.end();
+      else {
+        c.proc.stdout.destroy();
+        c.send('stackTrace', { threadId: 1 });
+      }
+      assert.equal(await exited, 0, `${how}: ${c.stderr}`);
+      if (how === 'stdin closed') assert.equal(c.stderr, '');
+      else
+        assert.match(
+          c.stderr,
+          /^xdp-lab debug-adapter: the client went away \(write EPIPE\); session ended\n$/,
+        );
+    } finally {
+      c.proc.kill();
+    }
+  }
+});

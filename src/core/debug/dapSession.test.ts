@@ -151,6 +151,11 @@ void test('a breakpoint on a line stops there; locals have the frame values by n
   assert.equal(fields.get('dport'), String(0x0900));
   assert.equal(fields.get('proto'), '17');
   assert.equal(l.get('key')?.value, '0'); // on the stack at r10-20 (DW_OP_breg10 +20 in a 40-byte frame)
+  // …where the program keeps it: r2 = &key for the lookup on this line is fp-20.
+  assert.match(
+    (await c.req<{ result: string }>('evaluate', { expression: 'r2', frameId: 1 })).result,
+    /^fp-20\b/,
+  );
   assert.equal(l.get('ctx')?.value, '<optimized out>'); // r1 is only ctx for the first instructions
   // Pointer locals expand to the pointee's members.
   const iph = new Map((await c.vars(l.get('iph')?.variablesReference ?? 0)).map((v) => [v.name, v.value]));
@@ -185,6 +190,51 @@ void test('registers carry their kind; the packet and the maps are scopes of the
     count: 2,
   });
   assert.equal(mem.data, Buffer.from([0x08, 0x00]).toString('base64'));
+});
+
+void test("register kinds are the verifier's view where its walk reached the pc, else the VM's", async () => {
+  // After bpf_map_lookup_elem the VM holds a map value, but the verifier (check_helper_call) says
+  // map_value_or_null until the NULL check, and r1–r5 are clobbered: not_init (reading one is
+  // "R2 !read_ok"). The VM alone could say neither.
+  const src = path.resolve(fixtures, '../../../examples/redirect.bpf.c');
+  const c = new Client({
+    object: obj('redirect.bpf.o'),
+    objectName: 'redirect',
+    function: 'xdp_redirect_udp',
+  });
+  await c.req('initialize');
+  await c.req('launch', { program: 'redirect.bpf.o' });
+  await c.req('setBreakpoints', {
+    source: { path: src },
+    breakpoints: [{ line: lineOf('if (count)', src) }],
+  });
+  await c.run('configurationDone');
+  const registers = async (cl: Client): Promise<Map<string, Var>> => {
+    const scopes = (
+      await cl.req<{ scopes: { name: string; variablesReference: number }[] }>('scopes', { frameId: 1 })
+    ).scopes;
+    return new Map((await cl.vars(scopes[1]?.variablesReference ?? 0)).map((v) => [v.name, v]));
+  };
+  const regs = await registers(c);
+  assert.equal(regs.get('r0')?.type, 'map_value_or_null');
+  assert.equal(regs.get('r0')?.value, 'map_value(rx_count)+0'); // the value is the VM's
+  assert.equal(regs.get('r2')?.type, 'not_init');
+  assert.equal(regs.get('r10')?.type, 'stack');
+  // An array lookup with a constant key in bounds cannot fail: 6.18's verifier knows it
+  // (check_helper_call marks R0 non-NULL), so debugme's counter is a plain map_value at once.
+  const d = new Client({ object: obj('debugme.bpf.o') });
+  await d.start([{ line: lineOf('if (count)') }]);
+  assert.equal((await registers(d)).get('r0')?.type, 'map_value');
+  // A program the verifier refuses early: past the refusal its walk never landed, the VM's kinds stay.
+  const oob = new Client({
+    object: obj('oob.bpf.o'),
+    objectName: 'oob',
+    frame: buildFrame({ udp: {} }).subarray(0, 20),
+  });
+  await oob.start();
+  const oregs = await registers(oob);
+  assert.equal(oregs.size, 11);
+  assert.equal(oregs.get('r10')?.type, 'stack');
 });
 
 void test('next moves by source line, step back returns, reverse continue finds the previous hit', async () => {
@@ -222,6 +272,16 @@ void test('a bpf-to-bpf call is its own stack frame; step out returns to the cal
   assert.equal(l.get('f')?.value, 'fp-16'); // the caller's struct flow on its stack
   // The caller's locals are those of its own frame.
   assert.equal((await c.locals(2)).get('eth')?.value, 'pkt+0');
+  // Maps at this step: the caller added the sum of the IPv4 header's first 4 bytes (45 00 00 32)
+  // to hits[0], an 8-byte little-endian counter.
+  const scopes = (
+    await c.req<{ scopes: { name: string; variablesReference: number }[] }>('scopes', { frameId: 1 })
+  ).scopes;
+  const hits = (await c.vars(scopes.find((x) => x.name === 'Maps')?.variablesReference ?? 0)).find(
+    (m) => m.name === 'hits',
+  );
+  const entries = new Map((await c.vars(hits?.variablesReference ?? 0)).map((e) => [e.name, e.value]));
+  assert.equal(entries.get('00 00 00 00'), '77 00 00 00 00 00 00 00 (119)'); // 0x45 + 0x32
   // Evaluate through the pointer, and with a condition's operators.
   const ev = await c.req<{ result: string }>('evaluate', {
     expression: 'f->dport',
@@ -275,6 +335,118 @@ void test('a line without code moves to the next line with code; conditions and 
   assert.equal(hitConditionHolds('3', 2), false);
   assert.equal(hitConditionHolds('3', 3), true);
   assert.equal(hitConditionHolds('%2', 4), true);
+});
+
+void test('a condition that holds stops; a hit count stops on the N-th call of a function in a loop', async () => {
+  // The condition reads a local and a struct field through the evaluator (len is classify's argument).
+  const inCallee = lineOf('if (len < 60)');
+  const c = new Client({ object: obj('debugme.bpf.o') });
+  const stop = await c.start([{ line: inCallee, condition: 'len == 64 && f->proto == 17' }]);
+  assert.equal((stop.body as { reason: string }).reason, 'breakpoint');
+  assert.equal((await c.frames())[0]?.line, inCallee);
+  // loops.bpf.c calls mix(acc, p[i]) for the frame's first 32 bytes (then bpf_loop's callback calls it).
+  const src = path.join(fixtures, 'loops.bpf.c');
+  const mixLine = lineOf('return (a * 31) ^ (b + 0x9e3779b9);', src);
+  const frame = buildFrame({ udp: { sport: 4000, dport: 9 } });
+  const mix = (a: number, b: number): number => (Math.imul(a, 31) ^ (b + 0x9e3779b9)) >>> 0;
+  const session = async (bp: {
+    line: number;
+    condition?: string;
+    hitCondition?: string;
+  }): Promise<Client> => {
+    const l = new Client({ object: obj('loops.bpf.o'), objectName: 'loops', frame });
+    await l.req('initialize');
+    await l.req('launch', { program: 'loops.bpf.o' });
+    await l.req('setBreakpoints', { source: { path: src }, breakpoints: [bp] });
+    assert.equal((await l.run('configurationDone')).event, 'stopped');
+    return l;
+  };
+  const value = async (l: Client, e: string): Promise<string> =>
+    (await l.req<{ result: string }>('evaluate', { expression: e, frameId: 1 })).result;
+  // Hit count 3: the third call, with acc folded over the first two bytes and p[2] as b.
+  const third = await session({ line: mixLine, hitCondition: '3' });
+  assert.deepEqual(
+    (await third.frames()).map((f) => f.name),
+    ['mix', 'xdp_loops'],
+  );
+  assert.equal(await value(third, 'a'), String(mix(mix(0, frame[0] ?? 0), frame[1] ?? 0)));
+  assert.equal(await value(third, 'b'), String(frame[2]));
+  // '3' is "from the third hit on": continue stops on the fourth call.
+  assert.equal((await third.run('continue')).event, 'stopped');
+  assert.equal(await value(third, 'b'), String(frame[3]));
+  // '%8': every eighth call — the 8th, then the 16th.
+  const every = await session({ line: mixLine, hitCondition: '%8' });
+  assert.equal(await value(every, 'b'), String(frame[7]));
+  await every.run('continue');
+  assert.equal(await value(every, 'b'), String(frame[15]));
+  // A condition on an argument: the first call whose byte is 0x08 (the EtherType's high byte, p[12]).
+  const cond = await session({ line: mixLine, condition: 'b == 8' });
+  assert.equal(await value(cond, 'a'), String(frame.subarray(0, 12).reduce((acc, x) => mix(acc, x), 0)));
+});
+
+void test('step in enters a bpf-to-bpf call (one more frame) and a tail call (a frame above); step back leaves them', async () => {
+  const c = new Client({ object: obj('debugme.bpf.o') });
+  const callLine = lineOf('return classify(&fl');
+  await c.start([{ line: callLine }]);
+  assert.deepEqual(
+    (await c.frames()).map((f) => f.name),
+    ['xdp_debugme'],
+  );
+  await c.run('stepIn');
+  const inside = await c.frames();
+  assert.deepEqual(
+    inside.map((f) => [f.name, f.line]),
+    [
+      ['classify', lineOf('static __noinline int classify')],
+      ['xdp_debugme', callLine],
+    ],
+  );
+  // next inside the callee stays in it, by its lines.
+  await c.run('next');
+  assert.equal((await c.frames())[0]?.name, 'classify');
+  await c.run('stepBack');
+  await c.run('stepBack');
+  assert.deepEqual(
+    (await c.frames()).map((f) => [f.name, f.line]),
+    [['xdp_debugme', callLine]],
+  );
+
+  // A tail call: step in lands in the called program, a frame above the dispatcher's.
+  const src = path.join(fixtures, 'tailcall.bpf.c');
+  const tailLine = lineOf('bpf_tail_call(ctx, &jump, 1);', src);
+  const t = new Client({ object: obj('tailcall.bpf.o'), function: 'xdp_dispatch' });
+  await t.req('initialize');
+  await t.req('launch', { program: 'tailcall.bpf.o' });
+  await t.req('setBreakpoints', { source: { path: src }, breakpoints: [{ line: tailLine }] });
+  await t.run('configurationDone');
+  await t.run('stepIn');
+  assert.deepEqual(
+    (await t.frames()).map((f) => [f.name, f.line]),
+    [
+      ['xdp_udp (tail call)', lineOf('bump(1);', src) - 2], // its definition's line, after SEC("xdp")
+      ['xdp_dispatch', tailLine],
+    ],
+  );
+  // next goes by the called program's lines: the first is in bump(), which clang inlined.
+  await t.run('next');
+  const [top] = await t.frames();
+  assert.equal(top?.name, 'xdp_udp (tail call)');
+  assert.equal(top?.line, lineOf('__u64 *v = bpf_map_lookup_elem(&stats, &k);', src));
+  await t.run('stepBack');
+  await t.run('stepBack');
+  assert.deepEqual(
+    (await t.frames()).map((f) => [f.name, f.line]),
+    [['xdp_dispatch', tailLine]],
+  );
+  // A tail call never returns: next over it runs the called program to the end, whose verdict is the
+  // run's (xdp_udp's XDP_DROP).
+  const before = t.events.length;
+  assert.equal((await t.run('next')).event, 'terminated');
+  const out = t.events.slice(before).map((e) => (e.body as { output?: string } | undefined)?.output ?? '');
+  assert.ok(
+    out.some((o) => /XDP_DROP \(return value 1\)/.test(o)),
+    out.join(''),
+  );
 });
 
 void test('stopped on entry (step 0), the top frame has scopes and locals', async () => {
@@ -395,6 +567,15 @@ void test('a one-section object (location lists based on the unit low_pc): local
   assert.equal((e.body as { reason: string }).reason, 'breakpoint');
   // The default frame's UDP port 9: key = 9 & 7, kept at r10-4 (clang: DW_OP_breg10 +4, 8-byte stack).
   assert.equal((await c.locals()).get('key')?.value, '1');
+  // Checked against where the program really keeps it: r2 is &key for bpf_map_lookup_elem, and the
+  // 4 bytes there (readMemory through r2's memory reference) are the local's value.
+  const scopes = (
+    await c.req<{ scopes: { name: string; variablesReference: number }[] }>('scopes', { frameId: 1 })
+  ).scopes;
+  const r2 = (await c.vars(scopes[1]?.variablesReference ?? 0)).find((v) => v.name === 'r2');
+  assert.equal(r2?.value, 'fp-4');
+  const at = await c.req<{ data: string }>('readMemory', { memoryReference: r2?.memoryReference, count: 4 });
+  assert.deepEqual([...Buffer.from(at.data, 'base64')], [1, 0, 0, 0]);
   const end = await c.run('continue');
   assert.equal(end.event, 'terminated');
   const out = c.events.map((x) => (x.body as { output?: string } | undefined)?.output ?? '').join('');

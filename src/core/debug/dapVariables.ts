@@ -90,9 +90,12 @@ export class DapVariables {
       const s = steps[ref - REF_REGISTERS_BASE - 1];
       if (s === undefined) return [];
       const mem = t.memoryAt(at.pos);
+      const verifier = t.verifierKinds(t.run.program(s));
+      const pc = t.run.pc(s);
       return Array.from({ length: 11 }, (_, r) => {
         const v = t.run.reg(s, r);
-        const kind = registerKind(v, mem);
+        // The verifier's view where its walk reached this pc and its paths agree, else the VM's.
+        const kind = verifier?.at(pc, r) ?? registerKind(v, mem);
         const p = kind === 'scalar' ? undefined : pointerText(v, mem);
         const signed = BigInt.asIntN(64, v);
         return {

@@ -24,6 +24,7 @@ import type { XdpProgram } from '../vm/xdpProgram';
 import type { LaunchComponent, LaunchInput } from './dapMessages';
 import { ObjectDebugInfo, ProgramDebugInfo } from './programDebugInfo';
 import { RecordedRun } from './recordedRun';
+import { VerifierKinds } from './verifierKinds';
 import type { RunSetup } from './recordedRun';
 
 export class LaunchError extends Error {}
@@ -42,6 +43,8 @@ export interface DebugObject {
   readonly debugInfo: ObjectDebugInfo;
   readonly types: DwarfTypes | undefined;
   readonly programs: readonly XdpProgram[];
+  /** The object's bytes (the verifier walks them for the Registers' kinds). */
+  readonly bytes: Uint8Array;
 }
 
 /** A chain component as the session shows it (libxdp's order). */
@@ -76,6 +79,8 @@ export class DebugTarget {
   readonly dispatcher: XdpDispatcher | undefined;
   readonly run: RecordedRun;
   private readonly infos = new Map<RunnableProgram, ProgramDebugInfo>();
+  /** The verifier's register kinds per program (null: it has none), walked on first use. */
+  private readonly kinds = new Map<string, VerifierKinds | null>();
   /** Memories of recent stops, least recently used first; the recording's own machine starts at the end. */
   private readonly kept: KeptMemory[] = [];
 
@@ -93,6 +98,7 @@ export class DebugTarget {
     const first = this.fresh();
     this.objects = infos.map((debugInfo, i) => ({
       debugInfo,
+      bytes: (sources[i] as { object: Uint8Array }).object,
       types: debugInfo.dwarf ? new DwarfTypes(debugInfo.dwarf) : undefined,
       programs: first.objs[i]?.programs ?? [],
     }));
@@ -244,6 +250,19 @@ export class DebugTarget {
       this.infos.set(p, i);
     }
     return i;
+  }
+
+  /** The verifier's register kinds of a program (walked once, when Registers are first shown). */
+  verifierKinds(p: RunnableProgram): VerifierKinds | undefined {
+    const obj = this.objectOf(p);
+    const key = `${this.objects.indexOf(obj)}/${p.name}`;
+    let k = this.kinds.get(key);
+    if (k === undefined) {
+      const prog = obj.programs.find((x) => x.name === p.name);
+      k = (prog && VerifierKinds.of(obj.bytes, p.name, prog.insns.length)) ?? null;
+      this.kinds.set(key, k);
+    }
+    return k ?? undefined;
   }
 
   /** The C types of a program's object. */

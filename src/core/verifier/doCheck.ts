@@ -157,8 +157,8 @@ function walk(
     try {
       for (;;) {
         if (++processed > insnLimit) fail(`BPF program is too large. Processed ${processed} insn`);
-        env.onInsn?.(pc);
         st.insnIdx = pc;
+        env.onInsn?.(pc, st);
         if (cfg.prunePoints[pc]) {
           const list = visited.get(pc) ?? [];
           let pruned = false;

@@ -5,6 +5,7 @@ import type { Cfg } from './cfg';
 import type { GlobalFunc } from './globalFuncs';
 import type { Btf } from '../elf/btf';
 import type { Reg, RegType, VMap } from './regState';
+import type { VState } from './state';
 import { MEM_RCU, PTR_UNTRUSTED } from './regState';
 
 /** What a pseudo ld_imm64 loads (resolve_pseudo_ldimm64). */
@@ -37,7 +38,7 @@ export interface VerifierEnv {
   /** The program's BTF (prog->aux->btf): the local types bpf_obj_new allocates; none: no .BTF. */
   readonly btf?: Btf;
   /** Told of each processed instruction (VerifyOptions.onInsn). */
-  readonly onInsn?: ((pc: number) => void) | undefined;
+  readonly onInsn?: ((pc: number, state: VState) => void) | undefined;
 }
 
 /** A refusal: the kernel's log lines for it (the last is printed last). */

@@ -1,5 +1,6 @@
 // The verifier's answer for one object: per program the kernel's verdict (accepted/rejected), the
 // instruction and source line where the kernel stops, its message, and the branches that led there.
+import type { VState } from './state';
 
 /** The branch taken at an earlier conditional jump on the path to the error. */
 export interface BranchStep {
@@ -43,8 +44,12 @@ export interface VerifyOptions {
   program?: string;
   /** Processed-instruction limit (default BPF_COMPLEXITY_LIMIT_INSNS). */
   insnLimit?: number;
-  /** Called with each instruction the walk processes (per-instruction counts for a measuring tool). */
-  onInsn?: (pc: number) => void;
+  /**
+   * Called with each instruction the walk processes and the state it is checked in (per-instruction
+   * counts for a measuring tool; the debugger's register kinds). The state is the walk's own: read it,
+   * never keep or change it.
+   */
+  onInsn?: (pc: number, state: VState) => void;
 }
 
 /** The kernel's BPF_COMPLEXITY_LIMIT_INSNS: both the processed-instruction limit and, for a loader

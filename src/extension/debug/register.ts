@@ -1,8 +1,10 @@
 // The XDP debugger in VS Code's own debug UI (issue 14): debug type `xdp-lab` runs the core adapter
 // inline (the same session `xdp-lab debug-adapter` serves on stdio), a configuration provider fills
-// program and function from the active editor, and the CodeLens "Debug" starts a session.
+// program (and, in a scenario, the frame) from the active editor, and the CodeLens "Debug" starts a session.
+import path from 'node:path';
 import * as vscode from 'vscode';
 import type { LaunchArguments } from '../../core/debug/dapMessages';
+import { scenarioLaunch } from '../../node/debug/scenarioLaunch';
 import { ClangFailedError, ClangMissingError, compileBpfC } from '../../node/clang';
 import { readConfig } from '../config';
 import { compileFailure } from '../nextStep';
@@ -10,6 +12,8 @@ import { output } from '../output';
 import { offer, requireProgram } from '../preconditions';
 
 export const DEBUG_TYPE = 'xdp-lab';
+/** A scenario file (the visualizer's and the language server's pattern). */
+const SCENARIO_FILE = /\.xdpscenario\.json$/;
 
 /** The adapter in the extension host: DAP messages straight into core/debug/dapSession. */
 class InlineAdapter implements vscode.DebugAdapter {
@@ -50,7 +54,7 @@ class InlineAdapter implements vscode.DebugAdapter {
   }
 }
 
-/** Fills a launch configuration from the active C editor (F5 without a launch.json, or missing fields). */
+/** Fills a launch configuration from the active editor: a C file or object, or a scenario (F5 without a launch.json, or missing fields). */
 class ConfigurationProvider implements vscode.DebugConfigurationProvider {
   provideDebugConfigurations(): vscode.DebugConfiguration[] {
     return [
@@ -69,14 +73,30 @@ class ConfigurationProvider implements vscode.DebugConfigurationProvider {
     config: vscode.DebugConfiguration,
   ): vscode.DebugConfiguration | undefined {
     const editor = vscode.window.activeTextEditor;
+    const file = editor?.document.fileName ?? '';
+    const scenario = SCENARIO_FILE.test(file);
     if (!config.type && !config.request && !config.name) {
-      if (!editor || editor.document.languageId !== 'c') return config;
+      if (!editor || (editor.document.languageId !== 'c' && !scenario)) return config;
       config.type = DEBUG_TYPE;
       config.request = 'launch';
       config.name = 'XDP Lab: debug the program on a frame';
     }
-    if (!config.program && editor && /\.(c|o)$/.test(editor.document.fileName))
-      config.program = editor.document.fileName;
+    if (!config.program && editor && scenario) {
+      const frame: unknown = config.frame;
+      const index =
+        frame && typeof frame === 'object' && typeof (frame as { index?: unknown }).index === 'number'
+          ? (frame as { index: number }).index
+          : 1;
+      const filled = scenarioLaunch(file, editor.document.getText(), index);
+      if (typeof filled === 'string') {
+        void vscode.window.showErrorMessage(
+          `XDP Lab: frame ${index} of ${path.basename(file)} cannot be debugged: ${filled}`,
+        );
+        return undefined;
+      }
+      Object.assign(config, filled, config.function ? { function: config.function as unknown } : {});
+    }
+    if (!config.program && editor && /\.(c|o)$/.test(file)) config.program = file;
     if (!config.program) {
       void vscode.window.showErrorMessage(
         "XDP Lab: the launch configuration needs 'program' (a .c file or a BPF object)",

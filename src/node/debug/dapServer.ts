@@ -47,6 +47,12 @@ export function serveDap(input: Readable, output: Writable, opts: DapServerOptio
       (why) => opts.log?.(`xdp-lab debug-adapter: ${why}`),
     );
     const onData = (chunk: Buffer): void => decoder.push(chunk);
+    // A client that dies leaves a closed pipe: the next write fails (EPIPE). Unhandled, that error
+    // killed the adapter with a stack trace; it ends the session instead, said once on the log.
+    output.on('error', (e: Error) => {
+      if (!done) opts.log?.(`xdp-lab debug-adapter: the client went away (${e.message}); session ended`);
+      finish();
+    });
     input.on('data', onData);
     input.once('end', () => void chain.then(finish));
     input.once('close', () => void chain.then(finish));
