@@ -94,7 +94,8 @@ class ConfigurationProvider implements vscode.DebugConfigurationProvider {
         );
         return undefined;
       }
-      Object.assign(config, filled, config.function ? { function: config.function as unknown } : {});
+      const { chainOn: _chainOn, ...launch } = filled;
+      Object.assign(config, launch, config.function ? { function: config.function as unknown } : {});
     }
     if (!config.program && editor && /\.(c|o)$/.test(file)) config.program = file;
     if (!config.program) {

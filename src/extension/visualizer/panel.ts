@@ -15,8 +15,6 @@ import {
   type VisStatus,
 } from '../../protocol/visualizer';
 import { Endpoint } from '../../protocol/webviewEndpoint';
-import { scenarioFrame } from '../../core/scenario/scenarioFrame';
-import { parseScenarioText } from '../../core/scenario/scenarioParse';
 import { PROGRESS_REDRAW_MS, progressText, stoppedText } from '../../core/xdp/summaryText';
 import { countsOfModel } from '../../protocol/visualizerFromSimulation';
 import { withObserved, type ObservedCapture } from '../../protocol/visualizerObserved';
@@ -26,6 +24,7 @@ import { output } from '../output';
 import { visualizerHtml } from './html';
 import { PANEL_PCAP_FRAMES } from './runner';
 import { disposeSpareWorker, runScenario, type ScenarioRun } from './workerRun';
+import { scenarioLaunch } from '../../node/debug/scenarioLaunch';
 import { resolveSourcePath } from './sourcePath';
 import { revealJsonProblems } from '../jsonDiagnostics';
 
@@ -209,26 +208,23 @@ export class VisualizerPanel implements vscode.Disposable {
       return;
     }
     // The program the frame meets first: the one attached to the device that receives it.
-    let at: ReturnType<typeof scenarioFrame>;
+    let at: ReturnType<typeof scenarioLaunch>;
     try {
-      at = scenarioFrame(parseScenarioText(await readFile(this.scenario.fsPath, 'utf8')), index);
+      at = scenarioLaunch(this.scenario.fsPath, await readFile(this.scenario.fsPath, 'utf8'), index);
     } catch (e) {
       at = e instanceof Error ? e.message : String(e);
     }
-    if (typeof at === 'string' || !at.program || at.program.file === undefined) {
-      void vscode.window.showWarningMessage(
-        `XDP Lab: frame ${index} cannot be debugged: ${typeof at === 'string' ? at : at.program ? `'${at.program.name}' has no local object (an unknown program of an imported host)` : `no XDP program is attached to ${at.rx?.name ?? 'its receiving device'}`}.`,
-      );
+    if (typeof at === 'string') {
+      void vscode.window.showWarningMessage(`XDP Lab: frame ${index} cannot be debugged: ${at}.`);
       return;
     }
+    const { chainOn, ...launch } = at;
     const ok = await vscode.debug.startDebugging(vscode.workspace.getWorkspaceFolder(this.scenario), {
       type: 'xdp-lab',
       request: 'launch',
       // On a libxdp dispatcher the session runs every program of the chain (src/node/debug/debugLaunch.ts).
-      name: `Debug frame ${index} of ${path.basename(this.scenario.fsPath)}${at.rx?.xdp?.chain ? ` (libxdp chain on ${at.rx.name})` : ''}`,
-      program: path.resolve(path.dirname(this.scenario.fsPath), at.program.file),
-      ...(at.program.function ? { function: at.program.function } : {}),
-      frame: { scenario: this.scenario.fsPath, index },
+      name: `Debug frame ${index} of ${path.basename(this.scenario.fsPath)}${chainOn ? ` (libxdp chain on ${chainOn})` : ''}`,
+      ...launch,
       stopOnEntry: true,
     });
     if (!ok) void vscode.window.showErrorMessage(`XDP Lab: the debugger did not start for frame ${index}.`);

@@ -5,17 +5,21 @@ import path from 'node:path';
 import { scenarioFrame } from '../../core/scenario/scenarioFrame';
 import { parseScenarioText } from '../../core/scenario/scenarioParse';
 
+export interface ScenarioLaunch {
+  program: string;
+  function?: string;
+  frame: { scenario: string; index: number };
+  /** The receiving device, when its programs are a libxdp dispatcher chain (the session runs them all). */
+  chainOn?: string;
+}
+
 /**
  * The program and frame a scenario open in the editor names (issue 14: the provider "fills program and
  * frame from the active editor"): frame N (1 unless the configuration says) of its traffic, run by the
  * program attached to the device that receives it — what "Debug this frame" starts from the visualizer.
  * A string is why it cannot.
  */
-export function scenarioLaunch(
-  scenarioFile: string,
-  text: string,
-  index: number,
-): { program: string; function?: string; frame: { scenario: string; index: number } } | string {
+export function scenarioLaunch(scenarioFile: string, text: string, index: number): ScenarioLaunch | string {
   let at: ReturnType<typeof scenarioFrame>;
   try {
     at = scenarioFrame(parseScenarioText(text), index);
@@ -31,5 +35,6 @@ export function scenarioLaunch(
     program: path.resolve(path.dirname(scenarioFile), at.program.file),
     ...(at.program.function ? { function: at.program.function } : {}),
     frame: { scenario: scenarioFile, index },
+    ...(at.rx?.xdp?.chain ? { chainOn: at.rx.name } : {}),
   };
 }
