@@ -98,6 +98,11 @@ export function verifyProgram(p: ProgramInput, opts: VerifyOptions & { gpl?: boo
       },
     };
   };
+  // resolve_pseudo_ldimm64, before check_cfg: a map reference that is a raw fd number (no map
+  // relocation: hand-written `ld_imm64 r1, fd` of a map the loader never created) names no map.
+  const badFd = rawMapFd(p);
+  if (badFd)
+    return reject(`fd ${badFd.fd} is not pointing to valid bpf_map`, badFd.pc, 0, [], undefined, false);
   let cfg;
   try {
     cfg = buildCfg(p.insns, p.mainLength ?? 0);
@@ -153,6 +158,18 @@ export function verifyProgram(p: ProgramInput, opts: VerifyOptions & { gpl?: boo
   }
   steps.reverse();
   return reject(res.error.lines.join('\n'), res.error.insn, res.processed, steps, res.states, true, res.peak);
+}
+
+/** The first map-fd or map-value ld_imm64 the loader resolved to no map, with its raw fd. */
+function rawMapFd(p: ProgramInput): { pc: number; fd: number } | undefined {
+  for (let pc = 0; pc < p.insns.length; pc++) {
+    const insn = p.insns[pc] as Insn;
+    if (!I.isLdImm64(insn)) continue;
+    if ((insn.src === I.PSEUDO_MAP_FD || insn.src === I.PSEUDO_MAP_VALUE) && !p.ldImm64(pc))
+      return { pc, fd: insn.imm };
+    pc++;
+  }
+  return undefined;
 }
 
 const JMP_OPS: Record<number, string> = {
@@ -219,7 +236,12 @@ function ldImm64Resolver(
     const next = prog.insns[pc + 1];
     if (!insn || !next) return undefined;
     if (insn.src === I.PSEUDO_FUNC) return { kind: 'func', target: pc + insn.imm + 1 };
-    const r = opts.resolveLdImm64?.(pc, insn, next);
+    let r;
+    try {
+      r = opts.resolveLdImm64?.(pc, insn, next);
+    } catch {
+      return undefined; // no relocation: a raw fd (rawMapFd)
+    }
     if (!r) return undefined;
     if (insn.src === I.PSEUDO_MAP_FD) {
       const m = byHandle.get(r.hi);
