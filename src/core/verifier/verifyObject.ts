@@ -13,6 +13,7 @@ import { doCheck } from './doCheck';
 import type { LdImm64Target, VerifierEnv } from './env';
 import type { GlobalFunc } from './globalFuncs';
 import { globalFuncsOf } from './globalFuncs';
+import { kernelBtfRefusal } from './btfLoad';
 import { kfuncLoadRefusal } from './kfuncs';
 import type { MapField } from './mapFields';
 import { mapValueFields } from './mapFields';
@@ -275,8 +276,12 @@ export function verifyObject(bytes: Uint8Array, opts: VerifyOptions = {}): Verif
   const btfSec = elf.section('.BTF');
   let fields = new Map<string, MapField[]>();
   let btf: Btf | undefined;
+  let btfRefused = false;
   try {
     btf = btfSec ? new Btf(btfSec.data) : undefined;
+    // BTF the kernel refuses (btfLoad.ts): libbpf goes on without it, and so do we.
+    btfRefused = btf !== undefined && kernelBtfRefusal(btf) !== undefined;
+    if (btfRefused) btf = undefined;
     fields = mapValueFields(btf);
   } catch {
     // A malformed .BTF: the loader already said what it could; maps are then without BTF here.
@@ -295,8 +300,9 @@ export function verifyObject(bytes: Uint8Array, opts: VerifyOptions = {}): Verif
           ldImm64: ldImm64Resolver(p, obj.maps, fields),
           kfuncAt: (pc) => obj.kfuncAt(p.name, pc),
           mainLength: textBaseOf(elf, p.name, p.section),
-          globalFuncs: globalFuncsOf(elf, textBaseOf(elf, p.name, p.section)),
-          sourceOf: (pc) => p.sourceOf(pc),
+          // Without BTF no func info (every sub-program static) and no line info.
+          ...(btfRefused ? {} : { globalFuncs: globalFuncsOf(elf, textBaseOf(elf, p.name, p.section)) }),
+          sourceOf: (pc) => (btfRefused ? undefined : p.sourceOf(pc)),
         },
         { ...opts, gpl },
       ),
