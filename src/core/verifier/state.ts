@@ -172,6 +172,8 @@ export class VState {
   lock: ActiveLock | undefined = undefined;
   /** callback_unroll_depth: callback iterations on this path (iterations are not infinite loops). */
   callbackUnrollDepth = 0;
+  /** may_goto_depth: may_goto fall-throughs taken on this path (each a bounded iteration). */
+  mayGotoDepth = 0;
   /** dfs_depth: kept states between the entry and this state (find_prev_entry's ancestor test). */
   dfsDepth = 0;
   /** jmp_history_cnt: entries of the kernel's jump history since `parent` (jmpHistory.ts). */
@@ -192,6 +194,7 @@ export class VState {
     s.refs = this.refs.map((r) => ({ ...r }));
     s.lock = this.lock;
     s.callbackUnrollDepth = this.callbackUnrollDepth;
+    s.mayGotoDepth = this.mayGotoDepth;
     s.dfsDepth = this.dfsDepth;
     s.jmpHistoryCnt = this.jmpHistoryCnt;
     s.path = this.path;
