@@ -3,7 +3,7 @@
 // containment test used for pruning (states_equal → regsafe/stacksafe, range_within/tnum_in).
 import type { HistEntry } from './precision';
 import type { ActiveLock } from './spinLock';
-import { ADD_CONST32, addConst, markNotInit, markUnknown, Reg } from './regState';
+import { ADD_CONST32, addConst, baseId, markNotInit, markUnknown, Reg } from './regState';
 import { sle, ule } from './pair64';
 import { tnumIn } from './tnum';
 
@@ -262,6 +262,12 @@ function scalarWithin(old: Reg, cur: Reg): boolean {
  * check_ids: a consistent old-id → cur-id mapping (struct bpf_idmap). One instance is reused by
  * every comparison: `reset` forgets only the ids the last one touched.
  */
+/**
+ * An id as a small array index: the base id times four plus its BPF_ADD_CONST flags (bits 30–31),
+ * so that a linked scalar's id (base | ADD_CONST64) does not size the map to 2^31 entries.
+ */
+const idKey = (id: number): number => baseId(id) * 4 + (id >>> 30);
+
 export class IdMap {
   private m = new Int32Array(64);
   private back = new Int32Array(64);
@@ -287,6 +293,8 @@ export class IdMap {
   ok(a: number, b: number): boolean {
     if (!a && !b) return true;
     if (!a || !b) return false;
+    a = idKey(a);
+    b = idKey(b);
     if (a >= this.m.length || b >= this.m.length) this.grow(Math.max(a, b));
     const x = this.m[a] as number;
     const y = this.back[b] as number;
@@ -305,6 +313,8 @@ export class IdMap {
   scalarOk(a: number, b: number): boolean {
     if (a && b) return this.ok(a, b);
     if (!a && !b) return true;
+    a = idKey(a);
+    b = idKey(b);
     if (a >= this.m.length || b >= this.m.length) this.grow(Math.max(a, b));
     if (a) {
       if (this.m[a] !== 0) return false;
