@@ -129,8 +129,11 @@ export interface LoadedObject {
 
 /** uapi enum bpf_map_type. */
 const BPF_MAP_TYPE_PERF_EVENT_ARRAY = 4;
-/** RINGBUF, USER_RINGBUF: sized in bytes, never by CPU count (left for createMap to refuse). */
+/** RINGBUF, USER_RINGBUF: sized in bytes (rounded up as libbpf does), never by CPU count. */
 const RING_BUFFERS = new Set([27, 31]);
+const PAGE_SIZE = 4096;
+/** Map types the kernel creates with max_entries 0 only (cgroup storage, sk/inode/task/cgrp storage). */
+const ZERO_ENTRIES = new Set([19, 21, 24, 28, 29, 32]);
 
 /** libbpf's name for a global-data map: object-name prefix + section, cut to 15 characters. */
 export function globalDataMapName(objName: string, section: string): string {
@@ -180,7 +183,12 @@ export function loadObject(bytes: Uint8Array, opts: LoadOptions = {}): LoadedObj
         : undefined;
       let sized = def;
       if (asked !== undefined) sized = { ...def, maxEntries: asked };
-      else if (def.maxEntries === 0 && !RING_BUFFERS.has(def.type)) {
+      else if (RING_BUFFERS.has(def.type)) {
+        // libbpf's adjust_ringbuf_sz: a ring's size becomes the next power-of-two number of pages.
+        let size = PAGE_SIZE;
+        while (size < def.maxEntries && size <= 0x7fffffff) size *= 2;
+        if (size !== def.maxEntries) sized = { ...def, maxEntries: size };
+      } else if (def.maxEntries === 0 && !ZERO_ENTRIES.has(def.type)) {
         sized = { ...def, maxEntries: system.possibleCpus };
         if (def.type !== BPF_MAP_TYPE_PERF_EVENT_ARRAY)
           defaultSized.push({ name: def.name, maxEntries: system.possibleCpus });

@@ -6,6 +6,7 @@ import { MapType } from './bpfMap';
 import type { BpfMap, MapDef, MapHost } from './bpfMap';
 import { CpuMap } from './cpumap';
 import { DevMap } from './devmap';
+import { DeclaredMap, declaredMapRefusal, isDeclaredMapType } from './declaredMap';
 import { DevMapHash } from './devmapHash';
 import { E2BIG, EINVAL, ENOMEM } from './errno';
 import { HashMap } from './hashMap';
@@ -76,6 +77,12 @@ function createMapOfType(def: MapDef, host: MapHost, opts: CreateMapOptions): Bp
     fail(EINVAL, `max_entries ${def.maxEntries} is not a 32-bit count`);
   if (def.keySize > 512 || def.valueSize > 1 << 20)
     fail(E2BIG, `key_size ${def.keySize} / value_size ${def.valueSize} too large`);
+  if (isDeclaredMapType(def.type)) {
+    // Types the VM does not run: the kernel's own creation rules, then a map that holds nothing.
+    const refused = declaredMapRefusal(def);
+    if (refused) fail(refused[0], `${name} ${refused[1]}`);
+    return new DeclaredMap(def, host);
+  }
   const cpus =
     def.type === MapType.PERCPU_ARRAY ||
     def.type === MapType.PERCPU_HASH ||

@@ -8,6 +8,12 @@ import { callsSyncCallback } from './callbacks';
 
 /** prunePoints value of a helper call with a synchronous callback (calls_callback + force_checkpoint). */
 export const PRUNE_CALLBACK = 2;
+/** prunePoints value of a may_goto (BPF_JMP | BPF_JCOND): a forced checkpoint (visit_insn). */
+export const PRUNE_MAY_GOTO = 3;
+
+/** may_goto: a jump taken once its hidden loop budget runs out (the only BPF_JCOND). */
+export const isMayGoto = (i: Insn): boolean => i.op === (I.BPF_JMP | JMP_JCOND);
+const JMP_JCOND = 0xe0;
 
 export interface Cfg {
   /** First instruction of each subprogram, 0 first, ascending. */
@@ -84,6 +90,12 @@ export function buildCfg(insns: readonly Insn[], mainLength = 0): Cfg {
   const seen = new Uint8Array(n);
   const prune = new Uint8Array(n);
   const jmp = new Uint8Array(n);
+  // A jump target is a prune point, without undoing a forced checkpoint (PRUNE_CALLBACK,
+  // PRUNE_MAY_GOTO) the walk marked there first.
+  const mark = (t: number): void => {
+    prune[t] ||= 1;
+    jmp[t] = 1;
+  };
   const stack: number[] = [...subprogs];
   for (const s of subprogs) seen[s] = 1;
   while (stack.length) {
@@ -98,19 +110,23 @@ export function buildCfg(insns: readonly Insn[], mainLength = 0): Cfg {
       // visit_insn: a conditional jump is a prune point itself; push_insn marks every jump's
       // target (the BRANCH edge, or the JA's only edge) as one too.
       if (cond) prune[pc] = 1;
-      prune[t] = jmp[t] = 1;
+      mark(t);
+      if (isMayGoto(i)) {
+        prune[pc] = PRUNE_MAY_GOTO;
+        jmp[pc] = 1;
+      }
     }
     // visit_func_call_insn: the instruction after a call; a bpf-to-bpf call and its callee's entry.
-    if (isCall(i) && pc + 1 < n) prune[pc + 1] = jmp[pc + 1] = 1;
+    if (isCall(i) && pc + 1 < n) mark(pc + 1);
     if (isPseudoCall(i)) {
       prune[pc] = 1;
-      prune[pc + i.imm + 1] = jmp[pc + i.imm + 1] = 1;
+      mark(pc + i.imm + 1);
     }
     // visit_insn: a callback's address (bpf_pseudo_func) is visited as a call of it.
     if (I.isLdImm64(i) && i.src === I.PSEUDO_FUNC && pc + 2 < n) {
       prune[pc] = 1;
-      prune[pc + 2] = jmp[pc + 2] = 1;
-      prune[pc + i.imm + 1] = jmp[pc + i.imm + 1] = 1;
+      mark(pc + 2);
+      mark(pc + i.imm + 1);
     }
     // A call whose callback may run any number of times: a forced checkpoint (PRUNE_CALLBACK).
     if (callsSyncCallback(i.op, i.src, i.imm)) {
@@ -177,7 +193,7 @@ function useDef(i: Insn): [number, number] {
         const proto = i.src === 0 ? helperProto(i.imm) : undefined;
         return [proto ? ((1 << (proto.args.length + 1)) - 2) & 0x3e : 0x3e, 0x3f];
       }
-      if (jop(i) === I.JMP_JA) return [0, 0];
+      if (jop(i) === I.JMP_JA || isMayGoto(i)) return [0, 0];
       return [b(i.dst) | ((i.op & I.BPF_X) !== 0 ? b(i.src) : 0), 0];
     }
   }

@@ -11,7 +11,7 @@ import {
   scheduleCallback,
   widenImpreciseScalars,
 } from './callbacks';
-import { isCall, isExit, isPseudoCall, jaOffset, PRUNE_CALLBACK } from './cfg';
+import { isCall, isExit, isMayGoto, isPseudoCall, jaOffset, PRUNE_CALLBACK, PRUNE_MAY_GOTO } from './cfg';
 import { checkCondJmp } from './condJmp';
 import { fail, regTypeStr, VerifyFail } from './env';
 import type { VerifierEnv } from './env';
@@ -171,8 +171,9 @@ function walk(
           // is_state_visited: a new state every 2 jumps and 8 insns, fewer while looping.
           // A call with a synchronous callback always gets a checkpoint (force_checkpoint).
           const callsCallback = cfg.prunePoints[pc] === PRUNE_CALLBACK;
+          const mayGoto = cfg.prunePoints[pc] === PRUNE_MAY_GOTO;
           // A path with a long jump history gets a new state whatever the heuristics say.
-          const force = callsCallback || st.jmpHistoryCnt > MAX_JMP_HISTORY;
+          const force = callsCallback || mayGoto || st.jmpHistoryCnt > MAX_JMP_HISTORY;
           let addNew = force || (counts.jmps - counts.prevJmps >= 2 && processed - counts.prevProcessed >= 8);
           let sig: string | undefined;
           // The newest state first, as the kernel keeps its list (list_add at the head).
@@ -189,12 +190,26 @@ function walk(
                 pruned = true;
                 break;
               }
+            } else if (
+              cp.branches > 0 &&
+              mayGoto &&
+              cp.state.mayGotoDepth !== st.mayGotoDepth &&
+              statesEqual(cp.state, st, cfg.live, pc, false, true)
+            ) {
+              // A may_goto iteration within an earlier one (RANGE_WITHIN): the budget ends it.
+              cp.hit++;
+              propagatePrecision(env.insns, cp.state, st);
+              loops.addBackedge(cp, st);
+              bump();
+              pruned = true;
+              break;
             } else if (cp.branches > 0) {
               sig ??= loopSignature(st);
               cp.sig ??= loopSignature(cp.state);
               if (
                 cp.sig === sig &&
                 cp.state.callbackUnrollDepth === st.callbackUnrollDepth &&
+                cp.state.mayGotoDepth === st.mayGotoDepth &&
                 statesEqual(cp.state, st, undefined, pc, true)
               )
                 fail(`infinite loop detected at insn ${pc}`);
@@ -217,7 +232,7 @@ function walk(
             // is_state_visited: evict states that keep missing (a miss counts only when a new
             // state is going to be added, so that a loop's iterations keep its early states);
             // a forced checkpoint still being explored gets more misses (iterator convergence).
-            const n = callsCallback && cp.branches > 0 ? 64 : 3;
+            const n = (callsCallback || mayGoto) && cp.branches > 0 ? 64 : 3;
             if (addNew && ++cp.miss > cp.hit * n + n) {
               list.splice(k, 1);
               kept--;
@@ -276,7 +291,9 @@ function walk(
         // A synchronous callback's exit goes back to its helper call (prepare_func_exit).
         const cbExit =
           cls === I.BPF_JMP && (insn.op & 0xf0) === I.JMP_EXIT && st.cur.callbackRange && !st.cur.async;
-        const next = step(env, st, insn, pc, pending);
+        const next = isMayGoto(insn)
+          ? mayGotoStep(visited, st, insn, pc, pending, curHist)
+          : step(env, st, insn, pc, pending);
         if (cbExit) {
           const prev = findPrevEntry(visited.get(next), st);
           if (prev) widenImpreciseScalars(prev, st);
@@ -480,6 +497,34 @@ function step(env: VerifierEnv, st: VState, insn: Insn, pc: number, pending: Pen
     default:
       fail(`unknown insn class ${cls}`);
   }
+}
+
+/**
+ * check_cond_jmp_op for may_goto: the fall-through (one more iteration) is a new state with one
+ * more may_goto_depth, its imprecise scalars widened against the state this loop entered with; the
+ * current state takes the jump (the budget ran out).
+ */
+function mayGotoStep(
+  visited: ReadonlyMap<number, Checkpoint[]>,
+  st: VState,
+  insn: Insn,
+  pc: number,
+  pending: Pending[],
+  hist: HistEntry,
+): number {
+  if (insn.src !== 0 || insn.dst !== 0 || insn.imm !== 0) fail(`invalid may_goto imm ${insn.imm}`);
+  const other = st.clone();
+  other.mayGotoDepth++;
+  // find_prev_entry(cur_st->parent): an earlier entry of this loop, not the checkpoint just kept here.
+  const prev = findPrevEntry(visited.get(pc), st.parent?.state ?? st);
+  if (prev) widenImpreciseScalars(prev, other);
+  other.hist = hist;
+  other.path = { insn: pc, taken: false, prev: st.path };
+  st.path = { insn: pc, taken: true, prev: st.path };
+  if (st.parent) st.parent.branches++;
+  pending.push({ st: other, pc: pc + 1 });
+  if (pending.length > 8192) fail('The sequence of 8193 jumps is too complex.');
+  return pc + insn.off + 1;
 }
 
 /** check_atomic */

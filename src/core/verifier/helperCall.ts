@@ -82,6 +82,29 @@ function constantMapKey(insns: VerifierEnv['insns'], st: VState, key: Reg, keySi
   return s.spilled.varOff.value;
 }
 
+const BLOOM_FILTER = 30;
+const USER_RINGBUF = 31;
+/**
+ * check_map_func_compatibility, the map's side, for the map types the VM only declares
+ * (maps/declaredMap.ts): the helper ids each accepts. Sockmap and sockhash take update and delete
+ * too: may_update_sockmap allows them in XDP programs.
+ */
+const HELPERS_OF_MAP_TYPE: ReadonlyMap<number, readonly number[]> = new Map([
+  [7, [27]], // STACK_TRACE: get_stackid
+  [8, [33, 37]], // CGROUP_ARRAY: skb_under_cgroup, current_task_under_cgroup
+  [15, [52, 53, 60, 82, 1, 2, 3]], // SOCKMAP
+  [18, [72, 70, 71, 82, 1, 2, 3]], // SOCKHASH
+  [19, [81]], // CGROUP_STORAGE: get_local_storage
+  [20, [82]], // REUSEPORT_SOCKARRAY: sk_select_reuseport
+  [21, [81]], // PERCPU_CGROUP_STORAGE
+  [24, [107, 108, 194]], // SK_STORAGE: sk_storage_get/delete, kptr_xchg
+  [28, [145, 146, 194]], // INODE_STORAGE
+  [29, [156, 157, 194]], // TASK_STORAGE
+  [BLOOM_FILTER, [88, 87]], // map_peek_elem, map_push_elem
+  [USER_RINGBUF, [209]], // user_ringbuf_drain
+  [32, [210, 211, 194]], // CGRP_STORAGE
+]);
+
 /** check_map_func_compatibility (the map types XDP programs meet). */
 function mapFuncCompatible(map: VMap | undefined, id: number, name: string): void {
   if (!map) return;
@@ -117,6 +140,7 @@ function mapFuncCompatible(map: VMap | undefined, id: number, name: string): voi
       if (id !== 1) bad();
       break;
     default:
+      if (!(HELPERS_OF_MAP_TYPE.get(t)?.includes(id) ?? true)) bad();
       break;
   }
   switch (id) {
@@ -137,10 +161,15 @@ function mapFuncCompatible(map: VMap | undefined, id: number, name: string): voi
       if (!([MapType.DEVMAP, MapType.DEVMAP_HASH, MapType.CPUMAP, MapType.XSKMAP] as number[]).includes(t))
         bad();
       break;
-    case 87:
-    case 88:
     case 89:
       if (t !== MapType.QUEUE && t !== MapType.STACK) bad();
+      break;
+    case 87:
+    case 88:
+      if (t !== MapType.QUEUE && t !== MapType.STACK && t !== BLOOM_FILTER) bad();
+      break;
+    case 209:
+      if (t !== USER_RINGBUF) bad();
       break;
     case 195:
       if (!([MapType.PERCPU_ARRAY, MapType.PERCPU_HASH, MapType.LRU_PERCPU_HASH] as number[]).includes(t))

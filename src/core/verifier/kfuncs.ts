@@ -33,7 +33,7 @@ type KfuncArg =
  * (process_kf_arg_ptr_to_btf_id → btf_struct_ids_match with strict_type_match): an nf_conn___init
  * (a new allocation) is not an nf_conn (a confirmed entry), although it starts with one.
  */
-type KernelStruct = 'nf_conn' | 'nf_conn___init';
+type KernelStruct = 'nf_conn' | 'nf_conn___init' | 'bpf_key';
 
 export interface KfuncProto {
   args: KfuncArg[];
@@ -41,6 +41,8 @@ export interface KfuncProto {
   ret: 'int' | 'acquire' | 'void';
   /** The struct an `acquire` kfunc's pointer points to. */
   retStruct?: KernelStruct;
+  /** KF_SLEEPABLE: only sleepable programs (never XDP) may call it. */
+  sleepable?: true;
 }
 
 const ctx: KfuncArg = { kind: 'ctx' };
@@ -69,6 +71,11 @@ const KFUNCS: ReadonlyMap<string, KfuncProto> = new Map([
   ['bpf_ct_change_status', { args: [trusted('nf_conn'), scalar], ret: 'int' }],
   // nf_nat_bpf.c (KF_TRUSTED_ARGS): (nf_conn___init *, union nf_inet_addr *addr, int port, manip).
   ['bpf_ct_set_nat_info', { args: [trusted('nf_conn___init'), input(16), scalar, scalar], ret: 'int' }],
+  // The key kfuncs (6.18 registers them for every program type): a referenced bpf_key or NULL, put
+  // back by bpf_key_put; the user keyring's lookup may sleep (KF_ACQUIRE | KF_RET_NULL | KF_SLEEPABLE).
+  ['bpf_lookup_system_key', { args: [scalar], ret: 'acquire', retStruct: 'bpf_key' }],
+  ['bpf_lookup_user_key', { args: [scalar, scalar], ret: 'acquire', retStruct: 'bpf_key', sleepable: true }],
+  ['bpf_key_put', { args: [release('bpf_key')], ret: 'void' }],
 ]);
 
 /** The prototype of kfunc `name` (the VM's kfuncs take their argument counts from it). */
@@ -117,6 +124,8 @@ export function checkKfuncCall(env: VerifierEnv, st: VState, name: string, pc: n
   // libbpf stops before the kernel sees the program (bpf_object__resolve_ksym_func_btf_id).
   if (!proto) fail(`libbpf: extern (func ksym) '${name}': not found in kernel or module BTFs`);
   if (!env.gpl) fail('cannot call kernel function from non-GPL compatible program');
+  // check_kfunc_call: a sleepable kfunc outside a sleepable program (in_sleepable), before its arguments.
+  if (proto.sleepable) fail(`program must be sleepable to call sleepable kfunc ${name}`);
   const regs = st.cur.regs;
   let releaseId = 0;
   proto.args.forEach((a, i) => {
@@ -189,6 +198,9 @@ export function checkKfuncCall(env: VerifierEnv, st: VState, name: string, pc: n
     r0.type = 'btf_id';
     r0.btfStruct = proto.retStruct;
     r0.maybeNull = true;
+    // check_kfunc_call: KF_RET_NULL takes an id, then acquire_reference another: the reference is the
+    // second (every acquiring kfunc here is KF_RET_NULL).
+    ++env.idGen;
     const id = ++env.idGen;
     st.refs.push({ id, insn: pc });
     r0.id = id;

@@ -31,6 +31,7 @@ import {
   STACK_ZERO,
 } from './state';
 import { checkNoDynptrWrite, destroyIfDynptr } from './dynptr';
+import { checkMapPtrAccess } from './mapPtrAccess';
 import { checkMapFields } from './mapFields';
 import { isLocalObj, localObjAccess, mapKptrAccess } from './kptr';
 import { tnumAdd, tnumConstP, tnumIsAligned, tnumIsConst, tnumStr } from './tnum';
@@ -430,6 +431,9 @@ export function checkMemAccess(
       else fail('only read is supported');
     }
     checkPtrOffReg(reg, regno, false);
+    if (dst) markUnknown(dst);
+  } else if (reg.type === 'map_ptr') {
+    checkMapPtrAccess(reg.map, regno, o, t === 'write');
     if (dst) markUnknown(dst);
   } else {
     fail(`R${regno} invalid mem access '${regTypeStr(reg)}'`);

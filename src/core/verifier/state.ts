@@ -3,7 +3,7 @@
 // containment test used for pruning (states_equal → regsafe/stacksafe, range_within/tnum_in).
 import type { HistEntry } from './precision';
 import type { ActiveLock } from './spinLock';
-import { ADD_CONST32, addConst, markNotInit, markUnknown, Reg } from './regState';
+import { ADD_CONST32, addConst, baseId, markNotInit, markUnknown, Reg } from './regState';
 import { sle, ule } from './pair64';
 import { tnumIn } from './tnum';
 
@@ -172,6 +172,8 @@ export class VState {
   lock: ActiveLock | undefined = undefined;
   /** callback_unroll_depth: callback iterations on this path (iterations are not infinite loops). */
   callbackUnrollDepth = 0;
+  /** may_goto_depth: may_goto fall-throughs taken on this path (each a bounded iteration). */
+  mayGotoDepth = 0;
   /** dfs_depth: kept states between the entry and this state (find_prev_entry's ancestor test). */
   dfsDepth = 0;
   /** jmp_history_cnt: entries of the kernel's jump history since `parent` (jmpHistory.ts). */
@@ -198,6 +200,7 @@ export class VState {
     s.refs = this.refs.map((r) => ({ ...r }));
     s.lock = this.lock;
     s.callbackUnrollDepth = this.callbackUnrollDepth;
+    s.mayGotoDepth = this.mayGotoDepth;
     s.dfsDepth = this.dfsDepth;
     s.jmpHistoryCnt = this.jmpHistoryCnt;
     s.path = this.path;
@@ -266,6 +269,12 @@ function scalarWithin(old: Reg, cur: Reg): boolean {
  * check_ids: a consistent old-id → cur-id mapping (struct bpf_idmap). One instance is reused by
  * every comparison: `reset` forgets only the ids the last one touched.
  */
+/**
+ * An id as a small array index: the base id times four plus its BPF_ADD_CONST flags (bits 30–31),
+ * so that a linked scalar's id (base | ADD_CONST64) does not size the map to 2^31 entries.
+ */
+const idKey = (id: number): number => baseId(id) * 4 + (id >>> 30);
+
 export class IdMap {
   private m = new Int32Array(64);
   private back = new Int32Array(64);
@@ -291,6 +300,8 @@ export class IdMap {
   ok(a: number, b: number): boolean {
     if (!a && !b) return true;
     if (!a || !b) return false;
+    a = idKey(a);
+    b = idKey(b);
     if (a >= this.m.length || b >= this.m.length) this.grow(Math.max(a, b));
     const x = this.m[a] as number;
     const y = this.back[b] as number;
@@ -309,6 +320,8 @@ export class IdMap {
   scalarOk(a: number, b: number): boolean {
     if (a && b) return this.ok(a, b);
     if (!a && !b) return true;
+    a = idKey(a);
+    b = idKey(b);
     if (a >= this.m.length || b >= this.m.length) this.grow(Math.max(a, b));
     if (a) {
       if (this.m[a] !== 0) return false;

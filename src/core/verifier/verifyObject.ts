@@ -13,6 +13,7 @@ import { doCheck } from './doCheck';
 import type { LdImm64Target, VerifierEnv } from './env';
 import type { GlobalFunc } from './globalFuncs';
 import { globalFuncsOf } from './globalFuncs';
+import { kernelBtfRefusal } from './btfLoad';
 import { kfuncLoadRefusal } from './kfuncs';
 import type { MapField } from './mapFields';
 import { mapValueFields } from './mapFields';
@@ -100,6 +101,11 @@ export function verifyProgram(p: ProgramInput, opts: VerifyOptions & { gpl?: boo
   // bpf_prog_load: a program longer than the limit is refused (E2BIG) before bpf_check, with no log.
   if (p.insns.length > BPF_COMPLEXITY_LIMIT_INSNS)
     return reject(PROGRAM_TOO_LONG_MESSAGE, 0, 0, [], undefined, false);
+  // resolve_pseudo_ldimm64, before check_cfg: a map reference that is a raw fd number (no map
+  // relocation: hand-written `ld_imm64 r1, fd` of a map the loader never created) names no map.
+  const badFd = rawMapFd(p);
+  if (badFd)
+    return reject(`fd ${badFd.fd} is not pointing to valid bpf_map`, badFd.pc, 0, [], undefined, false);
   let cfg;
   try {
     cfg = buildCfg(p.insns, p.mainLength ?? 0);
@@ -155,6 +161,18 @@ export function verifyProgram(p: ProgramInput, opts: VerifyOptions & { gpl?: boo
   }
   steps.reverse();
   return reject(res.error.lines.join('\n'), res.error.insn, res.processed, steps, res.states, true, res.peak);
+}
+
+/** The first map-fd or map-value ld_imm64 the loader resolved to no map, with its raw fd. */
+function rawMapFd(p: ProgramInput): { pc: number; fd: number } | undefined {
+  for (let pc = 0; pc < p.insns.length; pc++) {
+    const insn = p.insns[pc] as Insn;
+    if (!I.isLdImm64(insn)) continue;
+    if ((insn.src === I.PSEUDO_MAP_FD || insn.src === I.PSEUDO_MAP_VALUE) && !p.ldImm64(pc))
+      return { pc, fd: insn.imm };
+    pc++;
+  }
+  return undefined;
 }
 
 const JMP_OPS: Record<number, string> = {
@@ -221,7 +239,12 @@ function ldImm64Resolver(
     const next = prog.insns[pc + 1];
     if (!insn || !next) return undefined;
     if (insn.src === I.PSEUDO_FUNC) return { kind: 'func', target: pc + insn.imm + 1 };
-    const r = opts.resolveLdImm64?.(pc, insn, next);
+    let r;
+    try {
+      r = opts.resolveLdImm64?.(pc, insn, next);
+    } catch {
+      return undefined; // no relocation: a raw fd (rawMapFd)
+    }
     if (!r) return undefined;
     if (insn.src === I.PSEUDO_MAP_FD) {
       const m = byHandle.get(r.hi);
@@ -255,8 +278,12 @@ export function verifyObject(bytes: Uint8Array, opts: VerifyOptions = {}): Verif
   const btfSec = elf.section('.BTF');
   let fields = new Map<string, MapField[]>();
   let btf: Btf | undefined;
+  let btfRefused = false;
   try {
     btf = btfSec ? new Btf(btfSec.data) : undefined;
+    // BTF the kernel refuses (btfLoad.ts): libbpf goes on without it, and so do we.
+    btfRefused = btf !== undefined && kernelBtfRefusal(btf) !== undefined;
+    if (btfRefused) btf = undefined;
     fields = mapValueFields(btf);
   } catch {
     // A malformed .BTF: the loader already said what it could; maps are then without BTF here.
@@ -275,8 +302,9 @@ export function verifyObject(bytes: Uint8Array, opts: VerifyOptions = {}): Verif
           ldImm64: ldImm64Resolver(p, obj.maps, fields),
           kfuncAt: (pc) => obj.kfuncAt(p.name, pc),
           mainLength: textBaseOf(elf, p.name, p.section),
-          globalFuncs: globalFuncsOf(elf, textBaseOf(elf, p.name, p.section)),
-          sourceOf: (pc) => p.sourceOf(pc),
+          // Without BTF no func info (every sub-program static) and no line info.
+          ...(btfRefused ? {} : { globalFuncs: globalFuncsOf(elf, textBaseOf(elf, p.name, p.section)) }),
+          sourceOf: (pc) => (btfRefused ? undefined : p.sourceOf(pc)),
         },
         { ...opts, gpl },
       ),
