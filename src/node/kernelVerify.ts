@@ -85,14 +85,16 @@ def open_obj():
     # bpf_object__reuse_map, before the verifier). The verifier's verdict needs fresh maps only.
     # A map left at max_entries 0 for its loader to size (xdp-bench's per-CPU counters; EINVAL at
     # map creation as it is) gets the possible CPUs, as loadObject sizes it for our verifier;
-    # libbpf sizes a PERF_EVENT_ARRAY (4) itself, ring buffers (27, 31) are not sized so.
+    # libbpf sizes a PERF_EVENT_ARRAY (4) itself, ring buffers (27, 31) are not sized so, and the
+    # storage maps (cgroup 19/21, sk 24, inode 28, task 29, cgrp 32) exist only at max_entries 0
+    # (loadObject.ts ZERO_ENTRIES: the same list).
     m = None
     while True:
         m = next_map(obj, m)
         if not m:
             break
         set_pin_path(m, None)
-        if max_entries(m) == 0 and map_type(m) not in (4, 27, 31):
+        if max_entries(m) == 0 and map_type(m) not in (4, 27, 31, 19, 21, 24, 28, 29, 32):
             set_max_entries(m, possible_cpus)
     return obj
 
