@@ -144,7 +144,7 @@ function rxLoop(
       f.rxQueue = rxQueue;
       relayout(f, frags, pool);
       const act = host.runNative(entry, ctx, name, dev, f, rxQueue);
-      if (act === XDP_REDIRECT && quiet && devmapRedirectQuiet(host, ctx, dev, f)) {
+      if (act === XDP_REDIRECT && quiet && devmapRedirectQuiet(host, ctx, dev, f) === true) {
         redirects++;
         continue;
       }
