@@ -168,16 +168,7 @@ export class SimEntry {
     // generic call per frame for the rest of the process).
     const fast = this.fast !== undefined ? this.fast : this.bind();
     try {
-      const action = this.entry(
-        M,
-        prog,
-        fast,
-        buffer,
-        ctx,
-        this.mem,
-        DEFAULT_BUDGET,
-        this.module,
-      );
+      const action = this.entry(M, prog, fast, buffer, ctx, this.mem, DEFAULT_BUDGET, this.module);
       this.wrote = M.packetDirty;
       return action;
     } catch (e) {
