@@ -105,7 +105,7 @@ export function redirectMapDirect(
   // Step 4: hit, or broadcast regardless of hit. The last lookup takes precedence: no miss now.
   if (x !== null) {
     const slot = x.ctx.miss;
-    if (slot) slot.missed = false;
+    if (slot !== undefined) slot.missed = false; // (not `if (slot)`: a full ToBoolean per call)
   }
   ri.tgtIndex =
     keyHi === 0 && key32 < SMALL_KEYS.length

@@ -162,17 +162,13 @@ export class SimEntry {
     const prog = this.prog;
     const M = this.machine;
     this.fault = undefined;
+    // Bound before the entry is read: the callee is evaluated before the arguments, so reading
+    // this.entry first would make a new SimEntry's first run call its constructor's entry, not the
+    // warm one bind() picks — and that second target alone makes the call site polymorphic (a
+    // generic call per frame for the rest of the process).
+    const fast = this.fast !== undefined ? this.fast : this.bind();
     try {
-      const action = this.entry(
-        M,
-        prog,
-        this.fast !== undefined ? this.fast : this.bind(),
-        buffer,
-        ctx,
-        this.mem,
-        DEFAULT_BUDGET,
-        this.module,
-      );
+      const action = this.entry(M, prog, fast, buffer, ctx, this.mem, DEFAULT_BUDGET, this.module);
       this.wrote = M.packetDirty;
       return action;
     } catch (e) {

@@ -110,7 +110,8 @@ export function bqEnqueue(
 ): void {
   const bq = host.devBulkQueue(dev, ctx.cpu);
   if (bq.count === DEV_MAP_BULK_SIZE) bqXmitAll(host, ctx, bq, false);
-  if (!bq.onFlushList) {
+  // Explicit comparisons, not truthiness: a tagged field's `!x` is a full ToBoolean per frame.
+  if (bq.onFlushList === false) {
     bq.devRx = devRx;
     bq.prog = prog;
     bq.progName = prog ? host.programName(prog) : undefined;
@@ -118,7 +119,7 @@ export function bqEnqueue(
     ctx.devFlush.push(bq); // list_add: the newest is flushed first (devFlush pops from the end)
   }
   bq.q[bq.count++] = frame;
-  if (host.recording)
+  if (host.recording === true)
     host.step({
       k: 'enqueue',
       cpu: ctx.cpu,

@@ -22,7 +22,7 @@ export class FramePool {
   /** Frame `id` carrying `bytes`: a freed frame object and its page when one is there. */
   take(id: number, traffic: number, bytes: Uint8Array): SimFrame {
     const f = this.count > 0 ? this.free[--this.count] : undefined;
-    if (!f) {
+    if (f === undefined) {
       const buf = makeBuffer(bytes, false, this.pages);
       return {
         id,

@@ -89,6 +89,26 @@ export class FrameQueue<T = SimFrame> {
     return n;
   }
 
+  /**
+   * Takes the `n` oldest items off the ring (0 < n ≤ length) and hands them, in order, to
+   * `sink.releaseAll` as at most two runs of the ring's own slots: a poll whose frames are only
+   * freed (a constant verdict) needs no batch copy first.
+   */
+  consumeInto(n: number, sink: { releaseAll(items: readonly T[], start: number, end: number): void }): void {
+    const slots = this.slots;
+    const cap = slots.length;
+    const h = this.head;
+    const first = Math.min(n, cap - h);
+    sink.releaseAll(slots as readonly T[], h, h + first);
+    slots.fill(undefined, h, h + first);
+    if (n > first) {
+      sink.releaseAll(slots as readonly T[], 0, n - first);
+      slots.fill(undefined, 0, n - first);
+    }
+    this.head = h + n >= cap ? h + n - cap : h + n;
+    this.length -= n;
+  }
+
   private resize(cap: number): void {
     const next = new Array<T | undefined>(cap).fill(undefined);
     for (let k = 0; k < this.length; k++) next[k] = this.slots[(this.head + k) % this.slots.length];

@@ -75,6 +75,16 @@ function recordPoll(
 
 /** veth_poll → veth_xdp_rcv (§3.1): up to NAPI_WEIGHT frames off the ring, then the rx loop. */
 function vethPoll(host: SimHost, ctx: NetContext, rq: VethRxQueue): number {
+  const dev = rq.dev;
+  if (constantQuiet(host, dev, false)) {
+    // constantPoll's counts, with the frames freed straight off the ring (no batch to copy into).
+    const m = Math.min(NAPI_WEIGHT, rq.ring.length);
+    if (m > 0 && host.takeRuns(m)) {
+      countConstant(host, dev, m, dev.constVerdict);
+      rq.ring.consumeInto(m, host);
+      return m;
+    }
+  }
   const n = rq.ring.takeInto(rq.batch, NAPI_WEIGHT);
   recordPoll(host, ctx, rq.dev.name, n, 'native');
   rxLoop(host, ctx, rq.dev, rq.batch, 0, n, rq.index, rq.txBulk, false);
@@ -113,15 +123,7 @@ function rxLoop(
   const prog = dev.nativeProg;
   const counters = dev.counters;
   const ifindex = dev.ifindex;
-  if (
-    prog !== undefined &&
-    prog === dev.prog &&
-    (dev.constVerdict === XDP_PASS || dev.constVerdict === XDP_DROP) &&
-    !down &&
-    !host.recording &&
-    constantPoll(host, dev, frames, start, end, dev.constVerdict)
-  )
-    return;
+  if (constantQuiet(host, dev, down) && constantPoll(host, dev, frames, start, end, dev.constVerdict)) return;
   let redirects = 0;
   let tx = 0;
   // A program that runs in the VM while no timeline is recorded (a timeline, once stopped, does not
@@ -142,7 +144,7 @@ function rxLoop(
       f.rxQueue = rxQueue;
       relayout(f, frags, pool);
       const act = host.runNative(entry, ctx, name, dev, f, rxQueue);
-      if (act === XDP_REDIRECT && quiet && devmapRedirectQuiet(host, ctx, dev, f)) {
+      if (act === XDP_REDIRECT && quiet && devmapRedirectQuiet(host, ctx, dev, f) === true) {
         redirects++;
         continue;
       }
@@ -184,14 +186,31 @@ function constantPoll(
 ): boolean {
   const n = end - start;
   if (n <= 0 || !host.takeRuns(n)) return n <= 0;
+  countConstant(host, dev, n, verdict);
+  host.releaseAll(frames, start, end);
+  return true;
+}
+
+/** Whether `dev`'s receive loop may be a constantPoll: its native program is `r0 = PASS / DROP`, no timeline. */
+function constantQuiet(host: SimHost, dev: SimDevice, down: boolean): boolean {
+  const prog = dev.nativeProg;
+  return (
+    prog !== undefined &&
+    prog === dev.prog &&
+    (dev.constVerdict === XDP_PASS || dev.constVerdict === XDP_DROP) &&
+    !down &&
+    !host.recording
+  );
+}
+
+/** The counts of `n` runs of a constant-verdict program (constantPoll): rx, xdp rx, the verdict, its fate. */
+function countConstant(host: SimHost, dev: SimDevice, n: number, verdict: number): void {
   const counters = dev.counters;
   counters.rxFrames += n;
   counters.xdpRx += n;
   host.countAction(dev, verdict, n);
   if (verdict === XDP_PASS) counters.stack += n;
   else dev.countDrop('xdp_drop', n);
-  host.releaseAll(frames, start, end);
-  return true;
 }
 
 /** process_backlog: up to NAPI_WEIGHT skbs, each through __netif_receive_skb of its device. */

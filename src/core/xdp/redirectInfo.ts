@@ -23,7 +23,9 @@ export class RedirectInfo {
 
   /** Called on first access inside a context; a new context starts with `reset()`. */
   touch(): this {
-    if (!this.initialised) {
+    // `=== false`, not `!`: a field V8 keeps as a tagged value gets a full ToBoolean (about ten
+    // instructions: false, '', undetectable, number, bigint) per test — on every redirect.
+    if (this.initialised === false) {
       this.tgtIndex = 0n;
       this.tgtValue = undefined;
       this.map = undefined;

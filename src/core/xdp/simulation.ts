@@ -104,6 +104,10 @@ export class Simulation {
       if (!list.length) continue;
       const dev = this.devices.get(t.device) as SimDevice;
       const total = t.count * list.length;
+      // Every frame made from the list is as long as its bytes (linear): the burst's longest is
+      // known without looking at its frames (vethXmitBurst's MTU checks).
+      let maxLen = 0;
+      for (const b of list) if (b.length > maxLen) maxLen = b.length;
       // The next frame's index in the list, wrapped by hand: a `%` per frame is an integer division.
       let next = 0;
       for (let i = 0; i < total; i += t.burst) {
@@ -112,7 +116,7 @@ export class Simulation {
         // make every burst grow a new one.
         if (frames.length > n) frames.length = n;
         next = sim.newFrames(frames, n, list, next, ti);
-        if (!sim.guardedBurst(t.kind, dev, t.queue, t.cpu, frames)) break outer;
+        if (!sim.guardedBurst(t.kind, dev, t.queue, t.cpu, frames, maxLen)) break outer;
         injected += n;
         yield injected;
       }

@@ -417,9 +417,17 @@ export class Simulator implements SimHost {
   /**
    * Injects `frames` (already built) as one burst of a traffic entry and runs the host until quiet.
    * `from`: each frame is sent by the veth end `dev` (AF_PACKET-like); `rx`: the frames arrive on
-   * NIC `dev` queue `queue` and one NAPI poll handles the whole burst.
+   * NIC `dev` queue `queue` and one NAPI poll handles the whole burst. `maxLen` ≥ 0: the frames are
+   * newFrames' and none is longer (vethXmitBurst).
    */
-  injectBurst(kind: 'from' | 'rx', dev: SimDevice, queue: number, cpu: number, frames: SimFrame[]): void {
+  injectBurst(
+    kind: 'from' | 'rx',
+    dev: SimDevice,
+    queue: number,
+    cpu: number,
+    frames: SimFrame[],
+    maxLen = -1,
+  ): void {
     this.frameCounts.injected += frames.length;
     this.runner.runLimit += frames.length * this.maxRunsPerFrame;
     const where = this.injectWhere;
@@ -427,7 +435,7 @@ export class Simulator implements SimHost {
     if (kind === 'from') {
       if (!dev.up)
         for (let i = 0; i < frames.length; i++) this.drop(where, dev, frames[i] as SimFrame, 'device_down');
-      else vethXmitBurst(this, where, dev, frames);
+      else vethXmitBurst(this, where, dev, frames, maxLen);
     } else {
       this.rx.scheduleNic({ kind: 'nic', dev, queue, frames, pos: 0, weight: frames.length }, cpu);
     }
@@ -458,10 +466,11 @@ export class Simulator implements SimHost {
     queue: number,
     cpu: number,
     frames: SimFrame[],
+    maxLen = -1,
   ): boolean {
     try {
       if (kind === 'testRun') this.injectTestRun(dev, cpu, frames);
-      else this.injectBurst(kind, dev, queue, cpu, frames);
+      else this.injectBurst(kind, dev, queue, cpu, frames, maxLen);
       return true;
     } catch (e) {
       if (!(e instanceof SimulationLimit)) throw e;

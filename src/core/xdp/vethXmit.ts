@@ -54,8 +54,16 @@ export function vethXmitSkb(host: SimHost, where: Where, x: SimDevice, f: SimFra
  * An AF_PACKET-like sender's burst out of veth end `x` (up): each frame that fits x's MTU goes
  * through veth_xmit in order; the peer's NAPI is scheduled once, after the burst, as the frames
  * only wait in its ring until the host drains (the per-frame checks are those of vethXmitSkb).
+ * `maxLen` ≥ 0: the frames are new (Simulator.newFrames: linear, not redirected) and none is
+ * longer — when both MTUs take that length, no frame needs its own check.
  */
-export function vethXmitBurst(host: SimHost, where: Where, x: SimDevice, frames: readonly SimFrame[]): void {
+export function vethXmitBurst(
+  host: SimHost,
+  where: Where,
+  x: SimDevice,
+  frames: readonly SimFrame[],
+  maxLen = -1,
+): void {
   const p = x.peer;
   const n = frames.length;
   const txLimit = x.mtu + x.hardHeaderLen;
@@ -76,7 +84,7 @@ export function vethXmitBurst(host: SimHost, where: Where, x: SimDevice, frames:
   if (!watched) {
     // Every frame within both MTUs (the common burst): counted once and pushed in one run; the
     // ring refuses the same frames, in the same order, as frame-by-frame pushes would.
-    let ok = 0;
+    let ok = maxLen >= 0 && maxLen <= txLimit && maxLen <= peerLimit ? n : 0;
     while (ok < n) {
       const len = frameLength(frames[ok] as SimFrame);
       if (len > txLimit || len > peerLimit) break;
