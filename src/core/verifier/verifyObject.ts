@@ -270,7 +270,10 @@ function textBaseOf(elf: ReturnType<typeof parseElf>, name: string, section: str
 
 /** Verifies every XDP program of the object (a malformed ELF throws the loader's error). */
 export function verifyObject(bytes: Uint8Array, opts: VerifyOptions = {}): VerifyReport {
-  const obj = loadObject(bytes, { forVerifier: true });
+  const obj = loadObject(bytes, {
+    forVerifier: true,
+    ...(opts.targetBtf ? { targetBtf: opts.targetBtf, targetBtfName: opts.targetBtfName } : {}),
+  });
   const elf = parseElf(bytes);
   const lic = elf.section('license');
   const license = lic ? String.fromCharCode(...lic.data.subarray(0, 128)).replace(/\0.*$/s, '') : '';
