@@ -170,7 +170,10 @@ export async function loadScenario(
   for (const [file, bytes] of objectBytes) {
     try {
       // The same target BTF as the load above: CO-RE resolved as the simulation runs it.
-      verifierReports.set(file, verifyObject(bytes, targetBtf ? { targetBtf, targetBtfName: env.targetBtfName } : {}));
+      verifierReports.set(
+        file,
+        verifyObject(bytes, targetBtf ? { targetBtf, targetBtfName: env.targetBtfName } : {}),
+      );
     } catch {
       // The verifier cannot judge this object (the loader above could): no verdict, no warning.
     }
