@@ -5,8 +5,8 @@
 //   node --import tsx scripts/gen-bundled-btf.mjs [/sys/kernel/btf/vmlinux] [KERNEL_RELEASE]
 // Roots: every struct/union/enum the UAPI headers of XDP programs declare (linux/bpf.h, if_ether.h,
 // ip.h, ipv6.h, tcp.h, udp.h, icmp.h, icmpv6.h, in.h, in6.h, if_arp.h, if_vlan.h, pkt_cls.h) plus the
-// kernel structs programs read through BPF_CORE_READ (sk_buff, xdp_buff, xdp_frame, net_device, …),
-// with everything they hold by value. A struct/union reached only through a pointer becomes a
+// kernel structs programs read through BPF_CORE_READ (sk_buff, xdp_buff, xdp_frame, net_device,
+// bpf_map, …), with everything they hold by value. A struct/union reached only through a pointer becomes a
 // forward declaration (BTF_KIND_FWD), which keeps the file small (CO-RE's field matching accepts
 // any pointer, as libbpf's bpf_core_fields_are_compat does).
 import fs from 'node:fs';
@@ -53,6 +53,10 @@ const KERNEL_ROOTS = [
   'xdp_rss_hash_type',
   'nf_conn',
   'bpf_ct_opts',
+  // A map read through its pointer (`map->max_entries`, BPF_CORE_READ(map, id)): CO-RE relocates
+  // against struct bpf_map, and an array map is the struct bpf_array around it (map_btf_id).
+  'bpf_map',
+  'bpf_array',
 ];
 const UAPI_HEADERS = [
   'linux/bpf.h',

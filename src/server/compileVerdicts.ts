@@ -117,7 +117,7 @@ function runOwnVerifier(
   s.remote = undefined;
   s.remoteDiags = [];
   try {
-    s.report = verifyObject(object);
+    s.report = verifyObject(object, session.services.targetBtf?.() ?? {});
   } catch (e) {
     // An object the loader refuses (e.g. CO-RE against kernel types): no verdict, said in the log.
     s.report = undefined;

@@ -3,6 +3,7 @@
 import type { ParserWasm } from '../core/analysis/cParser';
 import type { ClangMessage } from '../core/analysis/clangOutput';
 import type { HelperDoc } from '../core/analysis/uapiHelperDocs';
+import type { VerifyOptions } from '../core/verifier/verdict';
 import type { LanguageSettings, VerifyResult } from '../protocol/lsp';
 
 export interface CompileOutcome {
@@ -73,6 +74,11 @@ export interface ServerServices {
   readonly headers?: HeaderLookup;
   /** file: URI → path, for the toolchain (Node only). */
   uriToPath?(uri: string): string | undefined;
+  /**
+   * The kernel BTF our verifier resolves CO-RE against, as `run` does (Node: the running kernel's
+   * /sys/kernel/btf/vmlinux when readable, node/kernelBtf.ts); absent → the bundled BTF.
+   */
+  targetBtf?(): Pick<VerifyOptions, 'targetBtf' | 'targetBtfName'>;
   /** A file's text on disk, undefined when it cannot be read (Node only; issue 12 item 5). */
   readDiskText?(path: string): Promise<string | undefined>;
 }

@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { encodeInsns } from '../../src/core/vm/isa';
 import { verifyObject, verifyProgram } from '../../src/core/verifier/verifyObject';
+import { kernelBtfOptions } from '../../src/node/kernelBtf';
 import { kernelVerifyObject } from '../../src/node/kernelVerify';
 import { verifierFixtures } from '../fixtures/verifier/fixtures';
 import { KERNEL_COUNTS, stackLivenessProgram } from '../fixtures/verifier/stackLiveness';
@@ -76,7 +77,7 @@ describe('our verifier processes the kernel’s number of instructions', { skip 
         clang: f.clang,
       });
       const k = (await kernelVerifyObject(obj)).programs[0];
-      const ours = verifyObject(new Uint8Array(fs.readFileSync(obj))).programs[0];
+      const ours = verifyObject(new Uint8Array(fs.readFileSync(obj)), kernelBtfOptions()).programs[0];
       assert.ok(k && ours, `${f.name}: one XDP program`);
       const apart = KNOWN_APART[f.name];
       if (apart) {

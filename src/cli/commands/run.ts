@@ -177,7 +177,7 @@ export const runCommand: CliCommand = {
     if (unknownSize !== undefined)
       throw usageError('--map-size', `the object has no map named '${unknownSize}'`);
     for (const m of obj.defaultSized) io.stderr(`note: ${defaultSizedNote(m)}\n`);
-    const warning = verifierWarning(bytes, prog.name);
+    const warning = verifierWarning(bytes, prog.name, kernelBtfOptions());
     if (warning) io.stderr(`warning: ${warning}\n`);
     const mapsFile = stringOption(args, 'maps');
     if (mapsFile) {

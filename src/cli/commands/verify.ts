@@ -8,6 +8,7 @@ import { ElfError } from '../../core/elf/elfFile';
 import type { ProgramVerdict, VerifyReport } from '../../core/verifier/verdict';
 import { verifyObject } from '../../core/verifier/verifyObject';
 import { LoadError } from '../../core/vm/vmFault';
+import { kernelBtfOptions } from '../../node/kernelBtf';
 import { KernelVerifyUnavailable, kernelVerifyObject } from '../../node/kernelVerify';
 import { RemoteVerifyError, remoteVerifyObject } from '../../node/ssh/remoteVerify';
 import { parseSshTarget, targetLabel } from '../../node/ssh/sshTarget';
@@ -110,14 +111,15 @@ export const verifyCommand: CliCommand = {
     // Our verifier first: it also validates the object (a malformed ELF is bad input, exit 2).
     let report: VerifyReport & { kernel?: { release: string } };
     try {
-      report = verifyObject(bytes, program !== undefined ? { program } : {});
+      // CO-RE against the same BTF as `run` (the running kernel's when readable), as libbpf does.
+      report = verifyObject(bytes, { ...(program !== undefined ? { program } : {}), ...kernelBtfOptions() });
     } catch (e) {
       if (e instanceof ElfError || e instanceof LoadError) throw usageError(file, e.message);
       throw e;
     }
     if (!report.programs.length) {
       if (program === undefined) throw usageError(file, 'the object has no XDP program');
-      const all = verifyObject(bytes).programs.map((p) => p.name);
+      const all = verifyObject(bytes, kernelBtfOptions()).programs.map((p) => p.name);
       throw usageError(file, `no XDP program named '${program}' (programs: ${all.join(', ') || 'none'})`);
     }
     let judge: string | undefined;

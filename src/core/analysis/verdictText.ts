@@ -1,6 +1,6 @@
 // The words every shell uses for the verifier's verdict (core/verifier/verdict.ts): the CLI's
 // `verify` lines and run/simulate warning, the CodeLens title, the visualizer and playground notes.
-import type { ProgramVerdict, VerifierError, VerifyReport } from '../verifier/verdict';
+import type { ProgramVerdict, VerifierError, VerifyOptions, VerifyReport } from '../verifier/verdict';
 import { verifyObject } from '../verifier/verifyObject';
 
 /** "file.c:17" from BTF line info, else "insn 12". */
@@ -32,10 +32,15 @@ export function verdictTitle(p: ProgramVerdict): string {
  * Our verifier's warning for one program of an object about to run, or undefined when it is
  * accepted or the verifier cannot judge the object (the loader of the run reports that itself).
  */
-export function verifierWarning(bytes: Uint8Array, program: string): string | undefined {
+export function verifierWarning(
+  bytes: Uint8Array,
+  program: string,
+  btf: Pick<VerifyOptions, 'targetBtf' | 'targetBtfName'> = {},
+): string | undefined {
   let report: VerifyReport;
   try {
-    report = verifyObject(bytes, { program });
+    // The run's own target BTF: CO-RE resolved as the run resolved it (issue 11).
+    report = verifyObject(bytes, { ...btf, program });
   } catch {
     return undefined;
   }

@@ -72,3 +72,29 @@ test('an error before the walk (check_cfg) has no line', () => {
   assert.equal(r?.complaint, 'unreachable insn 1');
   assert.equal(r?.line, undefined);
 });
+
+test("libbpf's rewrite of a poisoned CO-RE relocation: its instruction line places the complaint", () => {
+  // libbpf.c fixup_log_failed_core_relo replaces "2: (85) call unknown#195896080" and the kernel's
+  // "invalid func unknown#195896080" (test/fixtures/verifier/reject_core_field_missing.bpf.c, 6.18).
+  const r = parseVerifierLog(
+    wrap(
+      'xdp_core_field_missing',
+      [
+        '0: R1=ctx() R10=fp0',
+        '; int xdp_core_field_missing(struct xdp_md *ctx) @ reject_core_field_missing.bpf.c:19',
+        '0: (18) r1 = 0xffff888108457400       ; R1=map_ptr(map=arr,ks=4,vs=8)',
+        '; return m->xdplab_not_in_any_kernel == 7 ? XDP_DROP : XDP_PASS; @ reject_core_field_missing.bpf.c:23',
+        '2: <invalid CO-RE relocation>',
+        'failed to resolve CO-RE relocation <byte_off> [19] struct bpf_map.xdplab_not_in_any_kernel (0:0 @ offset 0)',
+        'verification time 65 usec',
+        'stack depth 0',
+        'processed 2 insns (limit 1000000) max_states_per_insn 0 total_states 0 peak_states 0 mark_read 0',
+      ].join('\n'),
+    ),
+  );
+  assert.equal(r?.insn, 2);
+  assert.equal(r?.line, 22);
+  assert.deepEqual(r?.complaintLines, [
+    'failed to resolve CO-RE relocation <byte_off> [19] struct bpf_map.xdplab_not_in_any_kernel (0:0 @ offset 0)',
+  ]);
+});

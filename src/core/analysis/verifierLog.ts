@@ -18,7 +18,10 @@ export interface VerifierRejection {
   readonly log: string;
 }
 
-const INSN = /^(\d+): \([0-9a-f]{2}\)/;
+// An instruction line: the kernel's print_bpf_insn ("12: (85) call …"), or libbpf's rewrite of one it
+// explains (libbpf.c fixup_verifier_log: "12: <invalid CO-RE relocation>", "<invalid BPF map
+// reference>", "<invalid kfunc call>"), followed by its own complaint line in place of the kernel's.
+const INSN = /^(\d+): (?:\([0-9a-f]{2}\)|<invalid [^>]+>$)/;
 const SOURCE = /^; .* @ (.+):(\d+)$/;
 const isNoise = (l: string): boolean =>
   l.trim() === '' ||

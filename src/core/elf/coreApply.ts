@@ -20,6 +20,8 @@ export interface CoreRelocationReport {
   kind: string;
   /** The local access: `struct iphdr.ttl`, `enum xdp_action::XDP_TX`. */
   spec: string;
+  /** The same as libbpf's bpf_core_format_spec prints it: `<byte_off> [5] struct iphdr.ttl (0:5 @ offset 8)`. */
+  formatted: string;
   /** The value written into the instruction (absent when poisoned). */
   value?: string;
   poisoned: boolean;
@@ -121,6 +123,7 @@ export function applyCoreRelocations(
       insn: pc,
       kind: coreReloKindName(c.kind),
       spec: out.local,
+      formatted: out.formatted,
       ...(out.res.poison ? {} : { value: String(out.res.newVal) }),
       poisoned: out.res.poison,
       ...(out.missing ? { missing: out.missing } : {}),

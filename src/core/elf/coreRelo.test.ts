@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import test from 'node:test';
-import { Btf, essentialNameLength } from './btf';
+import { Btf, BTF_KIND, essentialNameLength } from './btf';
 import { bundledBtf, BUNDLED_BTF_KERNEL, decodeBase64 } from './bundledBtf';
 import { CORE_RELO, coreReloKindName } from './coreSpec';
 import fc from 'fast-check';
@@ -49,6 +49,17 @@ void test('the bundled BTF holds the XDP types with their kernel layout', () => 
     assert.equal(ids(name).length >= 1, true, `${name} is bundled`);
   const iph = btf.type(ids('iphdr')[0] as number);
   assert.equal(iph && btf.sizeOf(iph.id), 20);
+  // A map read through its pointer (`map->max_entries`) relocates against struct bpf_map, whole (not
+  // a forward declaration), and an array map's struct bpf_array begins with it (issue 11).
+  const map = btf.findByNameKind('bpf_map', BTF_KIND.STRUCT);
+  for (const f of ['map_type', 'key_size', 'value_size', 'max_entries', 'map_flags', 'id', 'name'])
+    assert.ok(
+      map?.members.some((m) => m.name === f),
+      `struct bpf_map.${f} is bundled`,
+    );
+  const array = btf.findByNameKind('bpf_array', BTF_KIND.STRUCT);
+  assert.equal(array?.members[0]?.name, 'map');
+  assert.equal(array?.members[0] && btf.resolve(array.members[0].type)?.name, 'bpf_map');
   assert.match(BUNDLED_BTF_KERNEL, /^\d+\.\d+/);
 });
 

@@ -211,8 +211,10 @@ function calcRelo(kind: number, local: CoreSpec, targ: CoreSpec | undefined): Co
 /** What one relocation resolved to, for reports (`relo #N: struct foo.bar → 12`). */
 export interface CoreReloOutcome {
   res: CoreReloRes;
-  /** The local spec as libbpf's bpf_core_format_spec prints it: `[id] struct foo.bar (0:1 @ offset 4)`. */
+  /** The local access: `struct foo.bar`. */
   local: string;
+  /** The local spec as libbpf's bpf_core_format_spec prints it: `<byte_off> [id] struct foo.bar (0:1 @ offset 4)`. */
+  formatted: string;
   /** Why nothing matched (poisoned or value 0 from a missing target). */
   missing?: string;
 }
@@ -237,10 +239,12 @@ export function calcReloInsn(
     throw e;
   }
   const described = describeSpec(local);
+  const formatted = formatSpec(local);
   if (relo.kind === CORE_RELO.TYPE_ID_LOCAL) {
     const id = BigInt(local.rootTypeId);
     return {
       local: described,
+      formatted,
       res: {
         origVal: id,
         newVal: id,
@@ -291,9 +295,10 @@ export function calcReloInsn(
     matched.push(id);
   }
   if (matched.length) cache.set(relo.typeId, matched);
-  if (res) return { local: described, res };
+  if (res) return { local: described, formatted, res };
   return {
     local: described,
+    formatted,
     res: calcRelo(relo.kind, local, undefined),
     missing: cands.length
       ? `no candidate among ${cands.length} ${kindName(lt.kind)} ${essentialName(lt.name)} in the target BTF matches`
@@ -318,6 +323,34 @@ export function describeSpec(spec: CoreSpec): string {
     else if (acc.idx) s += `[${acc.idx}]`;
   });
   return s;
+}
+
+/**
+ * bpf_core_format_spec: the local spec as libbpf prints it where it names a failed relocation, e.g. in
+ * its rewrite of the verifier log (libbpf.c fixup_log_failed_core_relo):
+ * `<byte_off> [19] struct bpf_map.id (0:5 @ offset 40)`.
+ */
+export function formatSpec(spec: CoreSpec): string {
+  const btf = spec.btf;
+  const root = btf.type(spec.rootTypeId);
+  let s = `<${coreReloKindName(spec.kind)}> [${spec.rootTypeId}] ${kindName(root?.kind ?? 0)} ${root?.name || '<anon>'}`;
+  if (isTypeBased(spec.kind)) return s;
+  if (isEnumvalBased(spec.kind)) {
+    const t = btf.resolve(spec.rootTypeId);
+    const e = t?.enumerators?.[spec.raw[0] as number];
+    if (!t || !e) return s;
+    // ENUM values print as u32 or s32 (kind_flag: signed), ENUM64 as u64 or s64.
+    const bits = t.kind === BTF_KIND.ENUM64 ? 64 : 32;
+    const v = t.kindFlag ? BigInt.asIntN(bits, e.value) : BigInt.asUintN(bits, e.value);
+    return `${s}::${e.name} = ${v}`;
+  }
+  spec.spec.forEach((acc, i) => {
+    if (acc.name) s += `.${acc.name}`;
+    else if (i > 0 || acc.idx > 0) s += `[${acc.idx}]`;
+  });
+  const at =
+    spec.bitOffset % 8 ? `${Math.floor(spec.bitOffset / 8)}.${spec.bitOffset % 8}` : `${spec.bitOffset / 8}`;
+  return `${s} (${spec.raw.join(':')} @ offset ${at})`;
 }
 
 /** bpf_core_poison_insn. */

@@ -169,7 +169,11 @@ export async function loadScenario(
   const verifierReports = new Map<string, VerifyReport>();
   for (const [file, bytes] of objectBytes) {
     try {
-      verifierReports.set(file, verifyObject(bytes));
+      // The same target BTF as the load above: CO-RE resolved as the simulation runs it.
+      verifierReports.set(
+        file,
+        verifyObject(bytes, targetBtf ? { targetBtf, targetBtfName: env.targetBtfName } : {}),
+      );
     } catch {
       // The verifier cannot judge this object (the loader above could): no verdict, no warning.
     }

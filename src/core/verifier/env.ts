@@ -20,6 +20,11 @@ export interface VerifierEnv {
   ldImm64(pc: number): LdImm64Target | undefined;
   /** The kfunc a BPF_PSEUDO_KFUNC_CALL at `pc` calls (the loader keeps their names). */
   kfuncAt(pc: number): string | undefined;
+  /**
+   * The poisoned CO-RE relocation at `pc` (libbpf wrote `call 0xbad2310` there), as libbpf's
+   * bpf_core_format_spec prints it; undefined: no poisoned relocation at `pc`.
+   */
+  coreFailureAt?(pc: number): string | undefined;
   /** env->id_gen */
   idGen: number;
   /**

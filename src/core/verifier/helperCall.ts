@@ -5,6 +5,7 @@ import { helperById } from '../bpf/helperCatalog';
 import type { ArgType } from '../bpf/helperProtos';
 import { helperProto, xdpMayCall } from '../bpf/helperProtos';
 import { MapType } from '../maps/bpfMap';
+import { CORE_POISON_HELPER } from '../elf/coreRelo';
 import { readReg } from './aluOp';
 import { fail, regTypeStr } from './env';
 import type { VerifierEnv } from './env';
@@ -190,7 +191,13 @@ const MEM_WRITE = new Set(['bpf_fib_lookup', 'bpf_snprintf']);
 /** check_helper_call for helper `id` at `pc`. */
 export function checkHelperCall(env: VerifierEnv, st: VState, id: number, pc: number): void {
   const info = helperById(id);
-  if (!info) fail(`invalid func unknown#${id}`);
+  if (!info) {
+    // The kernel says "invalid func unknown#195896080" at a poisoned CO-RE relocation; libbpf rewrites
+    // that line of the log to name the relocation (libbpf.c fixup_log_failed_core_relo), and that is
+    // what its users read (the instruction line becomes "N: <invalid CO-RE relocation>").
+    const core = id === CORE_POISON_HELPER ? env.coreFailureAt?.(pc) : undefined;
+    fail(core !== undefined ? `failed to resolve CO-RE relocation ${core}` : `invalid func unknown#${id}`);
+  }
   const name = info.name;
   if (!xdpMayCall(id)) fail(`program of this type cannot use helper ${name}#${id}`);
   if (info.gplOnly && !env.gpl) fail('cannot call GPL-restricted function from non-GPL compatible program');

@@ -1,5 +1,6 @@
 // The verifier's answer for one object: per program the kernel's verdict (accepted/rejected), the
 // instruction and source line where the kernel stops, its message, and the branches that led there.
+import type { LoadOptions } from '../elf/loadObject';
 import type { VState } from './state';
 
 /** The branch taken at an earlier conditional jump on the path to the error. */
@@ -50,6 +51,14 @@ export interface VerifyOptions {
    * never keep or change it.
    */
   onInsn?: (pc: number, state: VState) => void;
+  /**
+   * The kernel BTF CO-RE relocations resolve against, exactly as `run` loads the object (loadObject's
+   * option: the host's /sys/kernel/btf/vmlinux through node/kernelBtf.ts; absent → the bundled BTF).
+   * libbpf relocates before the kernel's verifier sees a program (bpf_object__relocate_core), so a
+   * verdict on the other BTF than `run`'s would judge other instructions.
+   */
+  targetBtf?: LoadOptions['targetBtf'];
+  targetBtfName?: string;
 }
 
 /** The kernel's BPF_COMPLEXITY_LIMIT_INSNS: both the processed-instruction limit and, for a loader

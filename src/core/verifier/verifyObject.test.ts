@@ -41,6 +41,39 @@ describe('verifyObject', () => {
   });
 });
 
+describe('verifyObject: CO-RE, resolved as libbpf resolves it before the kernel verifies', () => {
+  it('reads a map through its CO-RE struct bpf_map against the bundled BTF (no kernel BTF given)', () => {
+    const [p] = verifyObject(obj('accept_core_map_fields')).programs;
+    assert.equal(p?.verdict, 'accepted', p?.error?.message);
+  });
+
+  it("names an unresolved relocation in libbpf's words, on its line (fixup_log_failed_core_relo)", () => {
+    const [p] = verifyObject(obj('reject_core_field_missing')).programs;
+    assert.equal(p?.verdict, 'rejected');
+    assert.equal(
+      p?.error?.message,
+      'failed to resolve CO-RE relocation <byte_off> [19] struct bpf_map.xdplab_not_in_any_kernel (0:0 @ offset 0)',
+    );
+    assert.equal(p?.error?.line, 23);
+  });
+
+  it('resolves against the target BTF it is given, as run does (an empty BTF: no bpf_map, poisoned)', () => {
+    // A BTF blob of no types: header only (magic, version 1, hdr_len 24, empty sections; one NUL string).
+    const empty = new Uint8Array([
+      0x9f, 0xeb, 1, 0, 24, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0,
+    ]);
+    const [p] = verifyObject(obj('accept_core_map_fields'), {
+      targetBtf: empty,
+      targetBtfName: 'an empty BTF',
+    }).programs;
+    assert.equal(p?.verdict, 'rejected');
+    assert.match(
+      p?.error?.message ?? '',
+      /^failed to resolve CO-RE relocation <byte_off> \[\d+\] struct bpf_map\.max_entries/,
+    );
+  });
+});
+
 describe('verifyObject: kfunc calls', () => {
   it('checks conntrack kfuncs as calls (memory with its size, a reference released)', () => {
     const [p] = verifyObject(obj('accept_ct_lookup_kfunc')).programs;

@@ -63,6 +63,8 @@ interface ProgramInput {
   ldImm64(pc: number): LdImm64Target | undefined;
   /** The kfunc a kfunc call at `pc` names (none: the program calls no kfunc). */
   kfuncAt?(pc: number): string | undefined;
+  /** The poisoned CO-RE relocation at `pc`, as bpf_core_format_spec prints it (none: not poisoned). */
+  coreFailureAt?(pc: number): string | undefined;
   /** Length of the program's own function (the rest is appended .text); 0: unknown. */
   mainLength?: number;
   /** Global sub-programs by first instruction (none: every sub-program is static). */
@@ -118,6 +120,7 @@ export function verifyProgram(p: ProgramInput, opts: VerifyOptions & { gpl?: boo
     cfg,
     ldImm64: (pc) => p.ldImm64(pc),
     kfuncAt: (pc) => p.kfuncAt?.(pc),
+    coreFailureAt: (pc) => p.coreFailureAt?.(pc),
     idGen: 0,
     counts: { jmps: 0, prevJmps: 0, prevProcessed: 0 },
     gpl: opts.gpl ?? true,
@@ -270,7 +273,10 @@ function textBaseOf(elf: ReturnType<typeof parseElf>, name: string, section: str
 
 /** Verifies every XDP program of the object (a malformed ELF throws the loader's error). */
 export function verifyObject(bytes: Uint8Array, opts: VerifyOptions = {}): VerifyReport {
-  const obj = loadObject(bytes, { forVerifier: true });
+  const obj = loadObject(bytes, {
+    forVerifier: true,
+    ...(opts.targetBtf ? { targetBtf: opts.targetBtf, targetBtfName: opts.targetBtfName } : {}),
+  });
   const elf = parseElf(bytes);
   const lic = elf.section('license');
   const license = lic ? String.fromCharCode(...lic.data.subarray(0, 128)).replace(/\0.*$/s, '') : '';
@@ -301,6 +307,7 @@ export function verifyObject(bytes: Uint8Array, opts: VerifyOptions = {}): Verif
           insns: p.insns,
           ldImm64: ldImm64Resolver(p, obj.maps, fields),
           kfuncAt: (pc) => obj.kfuncAt(p.name, pc),
+          coreFailureAt: (pc) => obj.poisonAt(p.name, pc)?.formatted,
           mainLength: textBaseOf(elf, p.name, p.section),
           // Without BTF no func info (every sub-program static) and no line info.
           ...(btfRefused ? {} : { globalFuncs: globalFuncsOf(elf, textBaseOf(elf, p.name, p.section)) }),

@@ -244,7 +244,7 @@ async function runOnce(
   const r = prog.testRun(setup.frame.frame, { budget: cfg.instructionBudget });
   const action = xdpActionByValue(r.retval)?.name ?? `unknown action ${r.retval}`;
   const redirect = redirectText(obj, r);
-  const warning = verifierWarning(bytes, prog.name);
+  const warning = verifierWarning(bytes, prog.name, kernelBtfOptions());
   if (warning) output().warn(`run ${prog.name}: ${warning}`);
   const view: RunResultView = {
     program: prog.name,

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseUapiHelperDocs } from '../../core/analysis/uapiHelperDocs';
+import { kernelBtfOptions } from '../../node/kernelBtf';
 import type { ServerServices } from '../services';
 import { createNodeHeaders } from './nodeHeaders';
 import { createNodeToolchain } from './nodeToolchain';
@@ -41,6 +42,7 @@ export function createNodeServices(): ServerServices {
       return docs;
     },
     toolchain: createNodeToolchain(),
+    targetBtf: kernelBtfOptions,
     headers: createNodeHeaders(),
     uriToPath: (uri) => (uri.startsWith('file:') ? fileURLToPath(uri) : undefined),
     readDiskText: (file) => fs.promises.readFile(file, 'utf8').catch(() => undefined),
