@@ -58,7 +58,7 @@ export class MachineMemory {
    * compiled code reads fields from it inline; syncPacket() keeps it current. The wasm tier points
    * it into its linear memory (its code reads the same image).
    */
-  ctxImage = new Int32Array(13);
+  ctxImage = ctxImageOf();
   /** Counts changes of the packet region (syncPacket, the unlocking write): tiers with tables of their own refresh them. */
   windowMoves = 0;
   private readonly freeIds: number[] = [];
@@ -352,12 +352,11 @@ export class MachineMemory {
     p.setWindow(u8, lo, hi, false, b.view);
     const X = this.ctxImage;
     const c = x.ctx;
+    // The pointers' high words ([1], [3], [5]) are REGION_PACKET from the image's creation on
+    // (ctxImageOf), as the scalars' high words ([7], [9], [11]) are 0: nothing writes others.
     X[0] = (ADDR_BASE + b.data) | 0;
-    X[1] = REGION_PACKET;
     X[2] = (ADDR_BASE + hi) | 0;
-    X[3] = REGION_PACKET;
     X[4] = (ADDR_BASE + lo) | 0;
-    X[5] = REGION_PACKET;
     X[6] = c.ingressIfindex | 0;
     X[8] = c.rxQueueIndex | 0;
     X[10] = c.egressIfindex | 0;
@@ -411,4 +410,17 @@ export class MachineMemory {
   packetWritten(): void {
     this.packetDirty = true;
   }
+}
+
+/**
+ * A new context image: not valid ([12] = 0), with the high words of data, data_end and data_meta
+ * already REGION_PACKET — every sync writes those same values, and Machine.enterFrame relies on
+ * them being there (the wasm tier's image is a copy of this one: wasmEnv.ts).
+ */
+function ctxImageOf(): Int32Array {
+  const x = new Int32Array(13);
+  x[1] = REGION_PACKET;
+  x[3] = REGION_PACKET;
+  x[5] = REGION_PACKET;
+  return x;
 }

@@ -37,7 +37,7 @@ if (M.xdp !== null) throw new Error('XdpProgram.run: a run is already in progres
 if (mem.pending.length) mem.sweep();
 const slot = M.xdpSlot;
 slot.buffer = buffer;
-slot.ctx = ctx;
+if (slot.ctx !== ctx) slot.ctx = ctx;
 M.xdp = slot;
 M.cpu = ctx.cpu;
 M.enterFrame();
@@ -48,7 +48,7 @@ M.tail = null;
 M.tailCount = 0;
 M.budget = budget;
 M.tracing = false;
-M.current = prog;
+if (M.current !== prog) M.current = prog;
 try {
   ${CALL}
   while (M.tail !== null) {

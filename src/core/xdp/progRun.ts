@@ -109,7 +109,9 @@ export class ProgramRunner {
     rc.rxQueueIndex = rxQueueIndex;
     rc.egressIfindex = 0;
     rc.cpu = ctx.cpu;
-    rc.redirect = ctx.ri;
+    // The same record for every frame of a CPU's polls: stored only when it changes (no write
+    // barrier per frame).
+    if (rc.redirect !== ctx.ri) rc.redirect = ctx.ri;
     const miss = this.missSlot;
     miss.missed = false;
     let action = entry.run(frame.buf, rc);
