@@ -23,6 +23,7 @@ export type ArgType =
   | 'stack_or_null'
   | 'ringbuf_mem'
   | 'const_alloc_size_or_zero'
+  /** ARG_PTR_TO_BTF_ID_SOCK_COMMON: any socket pointer (sock_common, sock, tcp_sock, BTF sock_common) */
   | 'btf_sock'
   /** ARG_PTR_TO_FIXED_SIZE mem (arg_size) written by the helper, e.g. bpf_check_mtu's mtu_len */
   | 'fixed_uninit_mem4'
@@ -46,7 +47,10 @@ export type RetType =
   | 'void'
   | 'map_value_or_null'
   | 'ringbuf_mem_or_null'
+  /** RET_PTR_TO_SOCKET_OR_NULL */
   | 'sock_or_null'
+  /** RET_PTR_TO_SOCK_COMMON_OR_NULL (bpf_skc_lookup_tcp) */
+  | 'sock_common_or_null'
   | 'mem_or_btf_id'
   | 'btf_id_or_null'
   /** RET_PTR_TO_DYNPTR_MEM_OR_NULL (bpf_dynptr_data) */
@@ -129,7 +133,7 @@ const protoByName: Record<string, HelperProto> = {
   },
   bpf_skc_lookup_tcp: {
     args: ['ctx', 'mem', 'const_size', A, A],
-    ret: 'sock_or_null',
+    ret: 'sock_common_or_null',
     pktAccess: true,
     acquire: true,
   },

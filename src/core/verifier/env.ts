@@ -66,6 +66,8 @@ const typeNames: Record<RegType, string> = {
   mem: 'mem',
   func: 'func',
   btf_id: 'ptr_',
+  sock: 'sock',
+  sock_common: 'sock_common',
 };
 
 /** reg_type_str (MEM_ALLOC prints nothing: an allocated object is a plain "ptr_"). */

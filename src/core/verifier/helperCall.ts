@@ -24,6 +24,8 @@ import type { MapField } from './mapFields';
 
 const MEM_TYPES: RegType[] = ['stack', 'pkt', 'pkt_meta', 'map_key', 'map_value', 'mem'];
 const MEM_TYPE_NAMES = 'fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem, buf, trusted_ptr_';
+/** btf_id_sock_common_types as reg_type_str prints them (tcp_sock and xdp_sock: no XDP helper returns one). */
+const SOCK_COMMON_TYPE_NAMES = 'sock_common, sock, tcp_sock, xdp_sock, ptr_, trusted_ptr_';
 
 function expected(arg: ArgType): { types: RegType[]; names: string } | undefined {
   switch (arg) {
@@ -52,6 +54,9 @@ function expected(arg: ArgType): { types: RegType[]; names: string } | undefined
     case 'spin_lock':
     case 'timer':
       return { types: ['map_value'], names: 'map_value' };
+    case 'btf_sock':
+      // btf_id_sock_common_types: a PTR_TO_BTF_ID must be plain or trusted, not rcu or untrusted.
+      return { types: ['sock_common', 'sock', 'btf_id'], names: SOCK_COMMON_TYPE_NAMES };
     case 'dynptr':
     case 'dynptr_uninit_local':
     case 'dynptr_uninit_ringbuf':
@@ -291,14 +296,18 @@ export function checkHelperCall(env: VerifierEnv, st: VState, id: number, pc: nu
         if (kptrField) releaseId = kptrXchgSrc(st, regno, kptrField);
         break;
       case 'ringbuf_mem':
-      case 'btf_sock':
-        if (proto.release === a) releaseId = reg.refObjId;
+      case 'btf_sock': {
+        const release = proto.release === a;
+        if (arg === 'btf_sock' && reg.type === 'btf_id' && reg.btfFlags !== 0)
+          fail(`R${regno} type=${regTypeStr(reg)} expected=${SOCK_COMMON_TYPE_NAMES}`);
+        if (release) releaseId = reg.refObjId;
         // check_func_arg_reg_off's release rule comes before check_func_arg's reference rule.
-        if (arg === 'ringbuf_mem' && reg.off !== 0)
+        if ((arg === 'ringbuf_mem' || release) && reg.off !== 0)
           fail(`R${regno} must have zero offset when passed to release func or trusted arg to kfunc`);
-        if (arg === 'ringbuf_mem' && !reg.refObjId)
+        if ((arg === 'ringbuf_mem' || release) && !reg.refObjId)
           fail(`R${regno} must be referenced when passed to release function`);
         break;
+      }
       default:
         break;
     }
@@ -346,6 +355,7 @@ export function checkHelperCall(env: VerifierEnv, st: VState, id: number, pc: nu
     case 'map_value_or_null':
     case 'ringbuf_mem_or_null':
     case 'sock_or_null':
+    case 'sock_common_or_null':
     case 'btf_id_or_null':
     case 'mem_or_btf_id':
       markUnknown(r0);
@@ -366,6 +376,9 @@ export function checkHelperCall(env: VerifierEnv, st: VState, id: number, pc: nu
         r0.memSize = Number(sizeArg.umax);
       } else if (proto.ret === 'mem_or_btf_id') {
         r0.type = 'btf_id';
+      } else if (proto.ret === 'sock_or_null' || proto.ret === 'sock_common_or_null') {
+        r0.type = proto.ret === 'sock_or_null' ? 'sock' : 'sock_common';
+        r0.maybeNull = true;
       } else {
         r0.type = 'btf_id';
         r0.maybeNull = true;
