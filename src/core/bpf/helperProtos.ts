@@ -67,6 +67,11 @@ export interface HelperProto {
   readonly acquire?: boolean;
   /** The argument of this index is released (OBJ_RELEASE). */
   readonly release?: number;
+  /**
+   * is_ptr_cast_function: the result is the argument's object seen as another type (bpf_skc_to_*),
+   * holding the argument's reference (ref_obj_id) and named `castTo` (its ret_btf_id).
+   */
+  readonly castTo?: string;
   /** Range of an integer result (do_refine_retval_range), e.g. the cpu id. */
   readonly retRange?: readonly [number, number];
 }
@@ -148,6 +153,13 @@ const protoByName: Record<string, HelperProto> = {
     ret: 'integer',
     pktAccess: true,
   },
+  bpf_skc_to_tcp6_sock: { args: ['btf_sock'], ret: 'btf_id_or_null', castTo: 'tcp6_sock' },
+  bpf_skc_to_tcp_sock: { args: ['btf_sock'], ret: 'btf_id_or_null', castTo: 'tcp_sock' },
+  bpf_skc_to_tcp_timewait_sock: { args: ['btf_sock'], ret: 'btf_id_or_null', castTo: 'tcp_timewait_sock' },
+  bpf_skc_to_tcp_request_sock: { args: ['btf_sock'], ret: 'btf_id_or_null', castTo: 'tcp_request_sock' },
+  bpf_skc_to_udp6_sock: { args: ['btf_sock'], ret: 'btf_id_or_null', castTo: 'udp6_sock' },
+  bpf_skc_to_unix_sock: { args: ['btf_sock'], ret: 'btf_id_or_null', castTo: 'unix_sock' },
+  bpf_skc_to_mptcp_sock: { args: ['btf_sock'], ret: 'btf_id_or_null', castTo: 'mptcp_sock' },
   bpf_tcp_raw_gen_syncookie_ipv4: { args: ['mem', 'mem', 'const_size'], ret: 'integer', pktAccess: true },
   bpf_tcp_raw_gen_syncookie_ipv6: { args: ['mem', 'mem', 'const_size'], ret: 'integer', pktAccess: true },
   bpf_tcp_raw_check_syncookie_ipv4: { args: ['mem', 'mem'], ret: 'integer', pktAccess: true },

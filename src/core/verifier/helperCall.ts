@@ -19,6 +19,7 @@ import { markPrecise } from './precision';
 import { processSpinLock, SPIN_LOCK_ID } from './spinLock';
 import type { DynptrInfo } from './dynptr';
 import { checkDynptrReleasable, isPktSlice, processDynptrArg, releaseDynptr } from './dynptr';
+import { checkReferenceLeak } from './funcCall';
 import { kptrXchgDest, kptrXchgResult, kptrXchgSrc } from './kptr';
 import type { MapField } from './mapFields';
 
@@ -210,6 +211,8 @@ export function checkHelperCall(env: VerifierEnv, st: VState, id: number, pc: nu
   let releaseId = 0;
   let dynptr: DynptrInfo | undefined;
   let kptrField: MapField | undefined;
+  // meta.ref_obj_id: the one referenced argument, whose reference a pointer cast's result shares.
+  let argRefObjId = 0;
   for (let a = 0; a < proto.args.length; a++) {
     const regno = a + 1;
     const arg = proto.args[a] as ArgType;
@@ -306,6 +309,7 @@ export function checkHelperCall(env: VerifierEnv, st: VState, id: number, pc: nu
           fail(`R${regno} must have zero offset when passed to release func or trusted arg to kfunc`);
         if ((arg === 'ringbuf_mem' || release) && !reg.refObjId)
           fail(`R${regno} must be referenced when passed to release function`);
+        argRefObjId = reg.refObjId;
         break;
       }
       default:
@@ -326,6 +330,8 @@ export function checkHelperCall(env: VerifierEnv, st: VState, id: number, pc: nu
       if (r.refObjId === releaseId) markUnknown(r);
     });
   }
+  // check_helper_call: a tail call never returns here, so whatever is held would leak.
+  if (name === 'bpf_tail_call') checkReferenceLeak(st, 'tail_call');
   const sizeArg = f.reg(2).clone();
   // reset caller saved regs
   for (let r = 0; r <= 5; r++) markNotInit(f.reg(r));
@@ -382,6 +388,10 @@ export function checkHelperCall(env: VerifierEnv, st: VState, id: number, pc: nu
       } else {
         r0.type = 'btf_id';
         r0.maybeNull = true;
+        if (proto.castTo) {
+          r0.btfStruct = proto.castTo;
+          r0.refObjId = argRefObjId;
+        }
       }
       // A map value with a bpf_spin_lock gets an id even when it cannot be NULL (the lock's identity).
       if (r0.maybeNull || r0.map?.fields?.some((f) => f.kind === 'spin_lock')) r0.id = ++env.idGen;
