@@ -111,6 +111,10 @@ const HELPERS_OF_MAP_TYPE: ReadonlyMap<number, readonly number[]> = new Map([
   [32, [210, 211, 194]], // CGRP_STORAGE
 ]);
 
+const SOCKMAP = 15;
+const SOCKHASH = 18;
+const isSockMap = (map: VMap): boolean => map.type === SOCKMAP || map.type === SOCKHASH;
+
 /** check_map_func_compatibility (the map types XDP programs meet). */
 function mapFuncCompatible(map: VMap | undefined, id: number, name: string): void {
   if (!map) return;
@@ -215,7 +219,9 @@ export function checkHelperCall(env: VerifierEnv, st: VState, id: number, pc: nu
   let argRefObjId = 0;
   for (let a = 0; a < proto.args.length; a++) {
     const regno = a + 1;
-    const arg = proto.args[a] as ArgType;
+    // resolve_map_arg_type: the value a sockmap or sockhash takes is a socket, not map memory.
+    const arg: ArgType =
+      proto.args[a] === 'map_value' && map && isSockMap(map) ? 'btf_sock' : (proto.args[a] as ArgType);
     const reg = readReg(st, regno);
     if (arg === 'anything') continue;
     const nullable = arg === 'mem_or_null' || arg === 'stack_or_null';
@@ -366,7 +372,11 @@ export function checkHelperCall(env: VerifierEnv, st: VState, id: number, pc: nu
     case 'mem_or_btf_id':
       markUnknown(r0);
       markRegKnown(r0, 0n);
-      if (proto.ret === 'map_value_or_null') {
+      if (proto.ret === 'map_value_or_null' && map && isSockMap(map)) {
+        // A sockmap or sockhash lookup hands out the socket itself, referenced (is_acquire_function).
+        r0.type = 'sock';
+        r0.maybeNull = true;
+      } else if (proto.ret === 'map_value_or_null') {
         if (!map) fail('kernel subsystem misconfigured verifier');
         r0.type = 'map_value';
         r0.map = map;
@@ -397,7 +407,7 @@ export function checkHelperCall(env: VerifierEnv, st: VState, id: number, pc: nu
       if (r0.maybeNull || r0.map?.fields?.some((f) => f.kind === 'spin_lock')) r0.id = ++env.idGen;
       break;
   }
-  if (proto.acquire) {
+  if (proto.acquire || (id === 1 && map && isSockMap(map))) {
     const rid = ++env.idGen;
     st.refs.push({ id: rid, insn: pc });
     r0.refObjId = rid;
