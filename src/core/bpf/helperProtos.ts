@@ -23,6 +23,7 @@ export type ArgType =
   | 'stack_or_null'
   | 'ringbuf_mem'
   | 'const_alloc_size_or_zero'
+  /** ARG_PTR_TO_BTF_ID_SOCK_COMMON: any socket pointer (sock_common, sock, tcp_sock, BTF sock_common) */
   | 'btf_sock'
   /** ARG_PTR_TO_FIXED_SIZE mem (arg_size) written by the helper, e.g. bpf_check_mtu's mtu_len */
   | 'fixed_uninit_mem4'
@@ -46,7 +47,10 @@ export type RetType =
   | 'void'
   | 'map_value_or_null'
   | 'ringbuf_mem_or_null'
+  /** RET_PTR_TO_SOCKET_OR_NULL */
   | 'sock_or_null'
+  /** RET_PTR_TO_SOCK_COMMON_OR_NULL (bpf_skc_lookup_tcp) */
+  | 'sock_common_or_null'
   | 'mem_or_btf_id'
   | 'btf_id_or_null'
   /** RET_PTR_TO_DYNPTR_MEM_OR_NULL (bpf_dynptr_data) */
@@ -63,6 +67,11 @@ export interface HelperProto {
   readonly acquire?: boolean;
   /** The argument of this index is released (OBJ_RELEASE). */
   readonly release?: number;
+  /**
+   * is_ptr_cast_function: the result is the argument's object seen as another type (bpf_skc_to_*),
+   * holding the argument's reference (ref_obj_id) and named `castTo` (its ret_btf_id).
+   */
+  readonly castTo?: string;
   /** Range of an integer result (do_refine_retval_range), e.g. the cpu id. */
   readonly retRange?: readonly [number, number];
 }
@@ -129,7 +138,7 @@ const protoByName: Record<string, HelperProto> = {
   },
   bpf_skc_lookup_tcp: {
     args: ['ctx', 'mem', 'const_size', A, A],
-    ret: 'sock_or_null',
+    ret: 'sock_common_or_null',
     pktAccess: true,
     acquire: true,
   },
@@ -144,6 +153,13 @@ const protoByName: Record<string, HelperProto> = {
     ret: 'integer',
     pktAccess: true,
   },
+  bpf_skc_to_tcp6_sock: { args: ['btf_sock'], ret: 'btf_id_or_null', castTo: 'tcp6_sock' },
+  bpf_skc_to_tcp_sock: { args: ['btf_sock'], ret: 'btf_id_or_null', castTo: 'tcp_sock' },
+  bpf_skc_to_tcp_timewait_sock: { args: ['btf_sock'], ret: 'btf_id_or_null', castTo: 'tcp_timewait_sock' },
+  bpf_skc_to_tcp_request_sock: { args: ['btf_sock'], ret: 'btf_id_or_null', castTo: 'tcp_request_sock' },
+  bpf_skc_to_udp6_sock: { args: ['btf_sock'], ret: 'btf_id_or_null', castTo: 'udp6_sock' },
+  bpf_skc_to_unix_sock: { args: ['btf_sock'], ret: 'btf_id_or_null', castTo: 'unix_sock' },
+  bpf_skc_to_mptcp_sock: { args: ['btf_sock'], ret: 'btf_id_or_null', castTo: 'mptcp_sock' },
   bpf_tcp_raw_gen_syncookie_ipv4: { args: ['mem', 'mem', 'const_size'], ret: 'integer', pktAccess: true },
   bpf_tcp_raw_gen_syncookie_ipv6: { args: ['mem', 'mem', 'const_size'], ret: 'integer', pktAccess: true },
   bpf_tcp_raw_check_syncookie_ipv4: { args: ['mem', 'mem'], ret: 'integer', pktAccess: true },

@@ -77,6 +77,8 @@ function regNotNull(r: Reg): boolean {
     r.type === 'map_ptr' ||
     r.type === 'map_key' ||
     r.type === 'mem' ||
+    r.type === 'sock' ||
+    r.type === 'sock_common' ||
     (r.type === 'btf_id' && r.refObjId !== 0)
   );
 }

@@ -89,7 +89,14 @@ const isPtr = (r: Reg): boolean => r.type !== 'scalar' && r.type !== 'not_init' 
 function regNotNull(r: Reg): boolean {
   if (r.maybeNull) return false;
   if (sle(r.sminH, r.sminL, -1, -BPF_MAX_VAR_OFF) || sle(0, BPF_MAX_VAR_OFF, r.smaxH, r.smaxL)) return false;
-  return r.type === 'map_value' || r.type === 'map_key' || r.type === 'mem' || r.type === 'map_ptr';
+  return (
+    r.type === 'map_value' ||
+    r.type === 'map_key' ||
+    r.type === 'mem' ||
+    r.type === 'map_ptr' ||
+    r.type === 'sock' ||
+    r.type === 'sock_common'
+  );
 }
 
 /** mark_ptr_not_null_reg: this register only (its copies keep their id and their maybe-NULL). */

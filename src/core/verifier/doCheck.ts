@@ -1,6 +1,7 @@
 // The main walk (verifier.c do_check, is_state_visited, push_stack/pop_stack, check_ld_imm; calls
 // and exits in funcCall.ts, loops in sccLoops.ts): every path from the entry, instruction by
 // instruction, with states kept at prune points so that a path covered by an explored one stops early.
+import { auxPtrTypeOf, saveAuxPtrType } from './auxPtrType';
 import * as I from '../vm/isa';
 import type { Insn } from '../vm/isa';
 import { checkAluOp, readReg, writeReg } from './aluOp';
@@ -375,6 +376,7 @@ function step(env: VerifierEnv, st: VState, insn: Insn, pc: number, pending: Pen
       const size = I.sizeBytes(insn.op);
       const dst = LOADED;
       dst.assign(f.peekReg(insn.dst));
+      const srcType = auxPtrTypeOf(f.peekReg(insn.src));
       checkMemAccess(
         env,
         st,
@@ -387,6 +389,7 @@ function step(env: VerifierEnv, st: VState, insn: Insn, pc: number, pending: Pen
         undefined,
         mode === I.BPF_MEMSX,
       );
+      saveAuxPtrType(env.auxPtrTypes, pc, srcType, true);
       f.reg(insn.dst).assign(dst);
       return pc + 1;
     }
@@ -409,6 +412,7 @@ function step(env: VerifierEnv, st: VState, insn: Insn, pc: number, pending: Pen
         false,
         insn.src,
       );
+      saveAuxPtrType(env.auxPtrTypes, pc, auxPtrTypeOf(f.peekReg(insn.dst)), false);
       if (zero) markPrecise(env.insns, st, 1 << insn.src);
       return pc + 1;
     }
@@ -427,6 +431,7 @@ function step(env: VerifierEnv, st: VState, insn: Insn, pc: number, pending: Pen
         insn.imm,
         false,
       );
+      saveAuxPtrType(env.auxPtrTypes, pc, auxPtrTypeOf(f.peekReg(insn.dst)), false);
       return pc + 1;
     }
     case I.BPF_LD: {

@@ -1,5 +1,6 @@
 // What every check shares (struct bpf_verifier_env): the instructions, the map each ld_imm64
 // refers to, the id generator, and the failure that stops verification with the kernel's words.
+import type { AuxPtrType } from './auxPtrType';
 import type { Insn } from '../vm/isa';
 import type { Cfg } from './cfg';
 import type { GlobalFunc } from './globalFuncs';
@@ -42,6 +43,8 @@ export interface VerifierEnv {
   readonly calledGlobals: number[];
   /** The program's BTF (prog->aux->btf): the local types bpf_obj_new allocates; none: no .BTF. */
   readonly btf?: Btf;
+  /** insn_aux_data[].ptr_type: the pointer type each load or store was first seen with. */
+  readonly auxPtrTypes: Map<number, AuxPtrType>;
   /** Told of each processed instruction (VerifyOptions.onInsn). */
   readonly onInsn?: ((pc: number, state: VState) => void) | undefined;
 }
@@ -71,6 +74,8 @@ const typeNames: Record<RegType, string> = {
   mem: 'mem',
   func: 'func',
   btf_id: 'ptr_',
+  sock: 'sock',
+  sock_common: 'sock_common',
 };
 
 /** reg_type_str (MEM_ALLOC prints nothing: an allocated object is a plain "ptr_"). */

@@ -96,13 +96,19 @@ export function checkExit(env: VerifierEnv, st: VState): number {
     return -1;
   }
   checkExitWhileLocked(st, 'BPF_EXIT instruction in main prog');
-  if (st.refs.length) {
-    const r = st.refs[0] as { id: number; insn: number };
-    fail(
-      `Unreleased reference id=${r.id} alloc_insn=${r.insn}`,
-      'BPF_EXIT instruction in main prog would lead to reference leak',
-    );
-  }
+  checkReferenceLeak(st, 'BPF_EXIT instruction in main prog');
   readReg(st, 0);
   return -1;
+}
+
+/**
+ * check_resource_leak's reference part (check_reference_leak): every reference still held is
+ * named, then what would leak it (the main program's exit, a tail call).
+ */
+export function checkReferenceLeak(st: VState, prefix: string): void {
+  if (!st.refs.length) return;
+  fail(
+    ...st.refs.map((r) => `Unreleased reference id=${r.id} alloc_insn=${r.insn}`),
+    `${prefix} would lead to reference leak`,
+  );
 }

@@ -20,11 +20,14 @@ import { markPrecise } from './precision';
 import { processSpinLock, SPIN_LOCK_ID } from './spinLock';
 import type { DynptrInfo } from './dynptr';
 import { checkDynptrReleasable, isPktSlice, processDynptrArg, releaseDynptr } from './dynptr';
+import { checkReferenceLeak } from './funcCall';
 import { kptrXchgDest, kptrXchgResult, kptrXchgSrc } from './kptr';
 import type { MapField } from './mapFields';
 
 const MEM_TYPES: RegType[] = ['stack', 'pkt', 'pkt_meta', 'map_key', 'map_value', 'mem'];
 const MEM_TYPE_NAMES = 'fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem, buf, trusted_ptr_';
+/** btf_id_sock_common_types as reg_type_str prints them (tcp_sock and xdp_sock: no XDP helper returns one). */
+const SOCK_COMMON_TYPE_NAMES = 'sock_common, sock, tcp_sock, xdp_sock, ptr_, trusted_ptr_';
 
 function expected(arg: ArgType): { types: RegType[]; names: string } | undefined {
   switch (arg) {
@@ -53,6 +56,9 @@ function expected(arg: ArgType): { types: RegType[]; names: string } | undefined
     case 'spin_lock':
     case 'timer':
       return { types: ['map_value'], names: 'map_value' };
+    case 'btf_sock':
+      // btf_id_sock_common_types: a PTR_TO_BTF_ID must be plain or trusted, not rcu or untrusted.
+      return { types: ['sock_common', 'sock', 'btf_id'], names: SOCK_COMMON_TYPE_NAMES };
     case 'dynptr':
     case 'dynptr_uninit_local':
     case 'dynptr_uninit_ringbuf':
@@ -105,6 +111,10 @@ const HELPERS_OF_MAP_TYPE: ReadonlyMap<number, readonly number[]> = new Map([
   [USER_RINGBUF, [209]], // user_ringbuf_drain
   [32, [210, 211, 194]], // CGRP_STORAGE
 ]);
+
+const SOCKMAP = 15;
+const SOCKHASH = 18;
+const isSockMap = (map: VMap): boolean => map.type === SOCKMAP || map.type === SOCKHASH;
 
 /** check_map_func_compatibility (the map types XDP programs meet). */
 function mapFuncCompatible(map: VMap | undefined, id: number, name: string): void {
@@ -212,9 +222,13 @@ export function checkHelperCall(env: VerifierEnv, st: VState, id: number, pc: nu
   let releaseId = 0;
   let dynptr: DynptrInfo | undefined;
   let kptrField: MapField | undefined;
+  // meta.ref_obj_id: the one referenced argument, whose reference a pointer cast's result shares.
+  let argRefObjId = 0;
   for (let a = 0; a < proto.args.length; a++) {
     const regno = a + 1;
-    const arg = proto.args[a] as ArgType;
+    // resolve_map_arg_type: the value a sockmap or sockhash takes is a socket, not map memory.
+    const arg: ArgType =
+      proto.args[a] === 'map_value' && map && isSockMap(map) ? 'btf_sock' : (proto.args[a] as ArgType);
     const reg = readReg(st, regno);
     if (arg === 'anything') continue;
     const nullable = arg === 'mem_or_null' || arg === 'stack_or_null';
@@ -298,14 +312,19 @@ export function checkHelperCall(env: VerifierEnv, st: VState, id: number, pc: nu
         if (kptrField) releaseId = kptrXchgSrc(st, regno, kptrField);
         break;
       case 'ringbuf_mem':
-      case 'btf_sock':
-        if (proto.release === a) releaseId = reg.refObjId;
+      case 'btf_sock': {
+        const release = proto.release === a;
+        if (arg === 'btf_sock' && reg.type === 'btf_id' && reg.btfFlags !== 0)
+          fail(`R${regno} type=${regTypeStr(reg)} expected=${SOCK_COMMON_TYPE_NAMES}`);
+        if (release) releaseId = reg.refObjId;
         // check_func_arg_reg_off's release rule comes before check_func_arg's reference rule.
-        if (arg === 'ringbuf_mem' && reg.off !== 0)
+        if ((arg === 'ringbuf_mem' || release) && reg.off !== 0)
           fail(`R${regno} must have zero offset when passed to release func or trusted arg to kfunc`);
-        if (arg === 'ringbuf_mem' && !reg.refObjId)
+        if ((arg === 'ringbuf_mem' || release) && !reg.refObjId)
           fail(`R${regno} must be referenced when passed to release function`);
+        argRefObjId = reg.refObjId;
         break;
+      }
       default:
         break;
     }
@@ -324,6 +343,8 @@ export function checkHelperCall(env: VerifierEnv, st: VState, id: number, pc: nu
       if (r.refObjId === releaseId) markUnknown(r);
     });
   }
+  // check_helper_call: a tail call never returns here, so whatever is held would leak.
+  if (name === 'bpf_tail_call') checkReferenceLeak(st, 'tail_call');
   const sizeArg = f.reg(2).clone();
   // reset caller saved regs
   for (let r = 0; r <= 5; r++) markNotInit(f.reg(r));
@@ -353,11 +374,16 @@ export function checkHelperCall(env: VerifierEnv, st: VState, id: number, pc: nu
     case 'map_value_or_null':
     case 'ringbuf_mem_or_null':
     case 'sock_or_null':
+    case 'sock_common_or_null':
     case 'btf_id_or_null':
     case 'mem_or_btf_id':
       markUnknown(r0);
       markRegKnown(r0, 0n);
-      if (proto.ret === 'map_value_or_null') {
+      if (proto.ret === 'map_value_or_null' && map && isSockMap(map)) {
+        // A sockmap or sockhash lookup hands out the socket itself, referenced (is_acquire_function).
+        r0.type = 'sock';
+        r0.maybeNull = true;
+      } else if (proto.ret === 'map_value_or_null') {
         if (!map) fail('kernel subsystem misconfigured verifier');
         r0.type = 'map_value';
         r0.map = map;
@@ -373,15 +399,22 @@ export function checkHelperCall(env: VerifierEnv, st: VState, id: number, pc: nu
         r0.memSize = Number(sizeArg.umax);
       } else if (proto.ret === 'mem_or_btf_id') {
         r0.type = 'btf_id';
+      } else if (proto.ret === 'sock_or_null' || proto.ret === 'sock_common_or_null') {
+        r0.type = proto.ret === 'sock_or_null' ? 'sock' : 'sock_common';
+        r0.maybeNull = true;
       } else {
         r0.type = 'btf_id';
         r0.maybeNull = true;
+        if (proto.castTo) {
+          r0.btfStruct = proto.castTo;
+          r0.refObjId = argRefObjId;
+        }
       }
       // A map value with a bpf_spin_lock gets an id even when it cannot be NULL (the lock's identity).
       if (r0.maybeNull || r0.map?.fields?.some((f) => f.kind === 'spin_lock')) r0.id = ++env.idGen;
       break;
   }
-  if (proto.acquire) {
+  if (proto.acquire || (id === 1 && map && isSockMap(map))) {
     const rid = ++env.idGen;
     st.refs.push({ id: rid, insn: pc });
     r0.refObjId = rid;

@@ -3,6 +3,7 @@
 // packet (check_packet_access), map values and keys (check_map_access, check_mem_region_access).
 import { NF_CONN_6_18 } from '../xdp/nfConn';
 import { fail, regTypeStr } from './env';
+import { checkSockAccess } from './sockAccess';
 import type { VerifierEnv } from './env';
 import {
   addConst,
@@ -434,6 +435,9 @@ export function checkMemAccess(
     if (dst) markUnknown(dst);
   } else if (reg.type === 'map_ptr') {
     checkMapPtrAccess(reg.map, regno, o, t === 'write');
+    if (dst) markUnknown(dst);
+  } else if ((reg.type === 'sock' || reg.type === 'sock_common') && !reg.maybeNull) {
+    checkSockAccess(reg, regno, o, size, t === 'write');
     if (dst) markUnknown(dst);
   } else {
     fail(`R${regno} invalid mem access '${regTypeStr(reg)}'`);

@@ -27,7 +27,11 @@ export type RegType =
   | 'pkt_end'
   | 'mem'
   | 'func'
-  | 'btf_id';
+  | 'btf_id'
+  /** PTR_TO_SOCKET: a full socket from bpf_sk_lookup_tcp/udp (sockAccess.ts). */
+  | 'sock'
+  /** PTR_TO_SOCK_COMMON: a socket that may be a request or time-wait one (bpf_skc_lookup_tcp). */
+  | 'sock_common';
 
 /** The verifier's view of a map (struct bpf_map's fields the checks read). */
 export interface VMap {

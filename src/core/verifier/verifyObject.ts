@@ -116,6 +116,7 @@ export function verifyProgram(p: ProgramInput, opts: VerifyOptions & { gpl?: boo
     throw e;
   }
   const env: VerifierEnv = {
+    auxPtrTypes: new Map(),
     insns: p.insns,
     cfg,
     ldImm64: (pc) => p.ldImm64(pc),
