@@ -15,7 +15,7 @@ import type { XdpProgram } from '../../core/vm/xdpProgram';
 import { Simulation } from '../../core/xdp/simulation';
 import { performance } from 'node:perf_hooks';
 import type { SimulationResult } from '../../core/xdp/simulationResult';
-import type { TraceReply, TrafficEdit, VisModel } from '../../protocol/visualizer';
+import type { TraceReply, VisModel } from '../../protocol/visualizer';
 import { compileBpfC } from '../../node/clang';
 import { createNodeHost } from '../../node/nodeHost';
 import { traceFrame } from './frameTrace';
@@ -27,18 +27,13 @@ import {
 import { prepareSnapshotSteps } from '../../protocol/visualizerTimelinePack';
 import { inHostSlices } from './hostSlices';
 import { applyTrafficEdits } from '../../protocol/visualizerTrafficEdits';
+import type { SimStartParams } from '../../protocol/simWorkerMessages';
 
 /** A run's progress becomes a view model at most this often (the panel redraws at most every 250 ms). */
 const PROGRESS_VIEW_MS = 100;
 
-export interface ScenarioRunRequest {
-  scenarioPath: string;
-  edits?: readonly TrafficEdit[];
-  /** Timeline steps kept for the panel (xdpLab.simulation.maxEvents, capped by the caller). */
-  maxEvents: number;
-  clangPath: string;
-  includePaths: readonly string[];
-  clangArgs: readonly string[];
+/** What to run (the fields the worker's `start` message carries), and how to hear from the run. */
+export interface ScenarioRunRequest extends SimStartParams {
   log?: (level: 'debug' | 'info' | 'warn' | 'error', message: string) => void;
   signal?: AbortSignal;
   /**
