@@ -1,6 +1,7 @@
-// The main walk (verifier.c do_check, is_state_visited, push_stack/pop_stack, check_ld_imm; calls
-// and exits in funcCall.ts, loops in sccLoops.ts): every path from the entry, instruction by
-// instruction, with states kept at prune points so that a path covered by an explored one stops early.
+// The main walk (verifier.c do_check, push_stack/pop_stack, check_ld_imm; is_state_visited in
+// stateCache.ts, calls and exits in funcCall.ts, loops in sccLoops.ts): every path from the entry,
+// instruction by instruction, asking the state cache at prune points whether an explored path
+// covers this one (it stops early).
 import { auxPtrTypeOf, saveAuxPtrType } from './auxPtrType';
 import * as I from '../vm/isa';
 import type { Insn } from '../vm/isa';
@@ -12,7 +13,7 @@ import {
   scheduleCallback,
   widenImpreciseScalars,
 } from './callbacks';
-import { isCall, isExit, isMayGoto, isPseudoCall, jaOffset, PRUNE_CALLBACK, PRUNE_MAY_GOTO } from './cfg';
+import { isCall, isExit, isMayGoto, isPseudoCall, jaOffset, PRUNE_CALLBACK } from './cfg';
 import { checkCondJmp } from './condJmp';
 import { fail, regTypeStr, VerifyFail } from './env';
 import type { VerifierEnv } from './env';
@@ -24,21 +25,14 @@ import { markKnownP, markRegKnown, markUnknown, Reg as RegClass } from './regSta
 import { toS64 } from './pair64';
 import { tnumIsConst } from './tnum';
 import type { Checkpoint, PathStep } from './state';
-import { cleanVerifierState, FuncState, sameCallsites, statesEqual, VState } from './state';
+import { FuncState, VState } from './state';
 import { StackLiveness, withStackLiveness } from './liveness';
 import type { HistEntry } from './precision';
-import {
-  DST_REG_STACK,
-  markAllScalarsImprecise,
-  markPrecise,
-  propagatePrecision,
-  SLOTS_PER_FRAME,
-  SRC_REG_STACK,
-} from './precision';
+import { DST_REG_STACK, markPrecise, SLOTS_PER_FRAME, SRC_REG_STACK } from './precision';
 import { checkCallWhileLocked } from './spinLock';
 import { checkExit, checkFuncCall } from './funcCall';
-import { MAX_JMP_HISTORY, stackAccessEntry } from './jmpHistory';
-import { loopSignature, Loops } from './sccLoops';
+import { stackAccessEntry } from './jmpHistory';
+import { pathDone, StateCache } from './stateCache';
 
 export interface DoCheckResult {
   processed: number;
@@ -52,17 +46,6 @@ export interface DoCheckResult {
 interface Pending {
   st: VState;
   pc: number;
-}
-
-const BPF_COMPLEXITY_LIMIT_STATES = 64;
-
-/** update_branch_counts: a path ended; parents whose every path ended are complete (`done`). */
-function pathDone(cp: Checkpoint | undefined, done: (c: Checkpoint) => void): void {
-  for (let c = cp; c; c = c.parent) {
-    c.branches--;
-    if (c.branches > 0) break;
-    done(c);
-  }
 }
 
 function initState(env: VerifierEnv, entry: number): VState {
@@ -117,32 +100,9 @@ function walk(
   already: number,
 ): DoCheckResult {
   const { insns, cfg } = env;
-  const loops = new Loops(env);
-  // peak_states: explored states + evicted ones still referenced (free_list) + SCC backedges,
-  // measured where 6.18's update_peak_states is called.
-  let kept = 0;
-  let freeList = 0;
-  let peak = 0;
-  const bump = (): void => {
-    const n = kept + freeList + loops.backedges;
-    if (n > peak) peak = n;
-  };
-  // maybe_free_verifier_state: an evicted state goes once its paths are done and its loop is.
-  const maybeFree = (c: Checkpoint): void => {
-    if (c.evicted === 1 && !c.branches && !loops.incomplete(c)) {
-      c.evicted = 2;
-      freeList--;
-    }
-  };
-  const done = (c: Checkpoint): void => {
-    loops.exit(c);
-    bump();
-    maybeFree(c);
-  };
-  const visited = new Map<number, Checkpoint[]>();
+  const cache = new StateCache(env, live);
   const pending: Pending[] = [];
   let processed = already;
-  let states = 0;
   // env->jmps_processed and the counts at the last kept state carry over to global sub-programs.
   const counts = env.counts;
   let st: VState;
@@ -150,7 +110,12 @@ function walk(
     st = initState(env, entry);
   } catch (e) {
     if (e instanceof VerifyFail)
-      return { processed, states, peak, error: { lines: e.lines, insn: entry, path: undefined } };
+      return {
+        processed,
+        states: cache.states,
+        peak: cache.peak,
+        error: { lines: e.lines, insn: entry, path: undefined },
+      };
     throw e;
   }
   let pc = entry;
@@ -160,122 +125,7 @@ function walk(
         if (++processed > insnLimit) fail(`BPF program is too large. Processed ${processed} insn`);
         st.insnIdx = pc;
         env.onInsn?.(pc, st);
-        if (cfg.prunePoints[pc]) {
-          const list = visited.get(pc) ?? [];
-          let pruned = false;
-          // clean_live_states: kept states whose every path is explored forget what none reads.
-          for (const cp of list)
-            if (!cp.branches && !cp.cleaned && sameCallsites(cp.state, st) && !loops.incomplete(cp)) {
-              cleanVerifierState(cp.state, pc, cfg.live, (fi, spi) => live.alive(cp.state, pc, fi, spi));
-              cp.cleaned = true;
-            }
-          // is_state_visited: a new state every 2 jumps and 8 insns, fewer while looping.
-          // A call with a synchronous callback always gets a checkpoint (force_checkpoint).
-          const callsCallback = cfg.prunePoints[pc] === PRUNE_CALLBACK;
-          const mayGoto = cfg.prunePoints[pc] === PRUNE_MAY_GOTO;
-          // A path with a long jump history gets a new state whatever the heuristics say.
-          const force = callsCallback || mayGoto || st.jmpHistoryCnt > MAX_JMP_HISTORY;
-          let addNew = force || (counts.jmps - counts.prevJmps >= 2 && processed - counts.prevProcessed >= 8);
-          let sig: string | undefined;
-          // The newest state first, as the kernel keeps its list (list_add at the head).
-          for (let k = list.length - 1; k >= 0; k--) {
-            const cp = list[k] as Checkpoint;
-            if (cp.branches > 0 && callsCallback) {
-              // An iteration of the callback reached the call again: a state within an earlier
-              // one (RANGE_WITHIN) is a fixed point; no infinite-loop check here.
-              if (statesEqual(cp.state, st, cfg.live, pc, false, true)) {
-                cp.hit++;
-                propagatePrecision(env.insns, cp.state, st);
-                loops.addBackedge(cp, st);
-                bump();
-                pruned = true;
-                break;
-              }
-            } else if (
-              cp.branches > 0 &&
-              mayGoto &&
-              cp.state.mayGotoDepth !== st.mayGotoDepth &&
-              statesEqual(cp.state, st, cfg.live, pc, false, true)
-            ) {
-              // A may_goto iteration within an earlier one (RANGE_WITHIN): the budget ends it.
-              cp.hit++;
-              propagatePrecision(env.insns, cp.state, st);
-              loops.addBackedge(cp, st);
-              bump();
-              pruned = true;
-              break;
-            } else if (cp.branches > 0) {
-              sig ??= loopSignature(st);
-              cp.sig ??= loopSignature(cp.state);
-              if (
-                cp.sig === sig &&
-                cp.state.callbackUnrollDepth === st.callbackUnrollDepth &&
-                cp.state.mayGotoDepth === st.mayGotoDepth &&
-                statesEqual(cp.state, st, undefined, pc, true)
-              )
-                fail(`infinite loop detected at insn ${pc}`);
-              if (!force && counts.jmps - counts.prevJmps < 20 && processed - counts.prevProcessed < 100)
-                addNew = false;
-            } else {
-              // A state in a loop not yet explored whole has no final marks: RANGE_WITHIN.
-              const loop = loops.incomplete(cp);
-              if (statesEqual(cp.state, st, cfg.live, pc, false, loop)) {
-                cp.hit++;
-                propagatePrecision(env.insns, cp.state, st);
-                if (loop) {
-                  loops.addBackedge(cp, st);
-                  bump();
-                }
-                pruned = true;
-                break;
-              }
-            }
-            // is_state_visited: evict states that keep missing (a miss counts only when a new
-            // state is going to be added, so that a loop's iterations keep its early states);
-            // a forced checkpoint still being explored gets more misses (iterator convergence).
-            const n = (callsCallback || mayGoto) && cp.branches > 0 ? 64 : 3;
-            if (addNew && ++cp.miss > cp.hit * n + n) {
-              list.splice(k, 1);
-              kept--;
-              cp.evicted = 1;
-              freeList++;
-              maybeFree(cp);
-            }
-          }
-          if (pruned) {
-            pathDone(st.parent, done);
-            live.update(st);
-            break;
-          }
-          if (addNew && list.length < BPF_COMPLEXITY_LIMIT_STATES * 4) {
-            counts.prevJmps = counts.jmps;
-            counts.prevProcessed = processed;
-            // Precision the path inherited is forgotten: backtracking marks what the new state needs.
-            markAllScalarsImprecise(st);
-            const cp: Checkpoint = {
-              state: st.clone(),
-              pc,
-              cleaned: false,
-              branches: 1,
-              parent: st.parent,
-              hist: st.hist,
-              hit: 0,
-              miss: 0,
-              sig: undefined,
-              evicted: 0,
-            };
-            list.push(cp);
-            visited.set(pc, list);
-            loops.enter(cp);
-            st.parent = cp;
-            st.dfsDepth = cp.state.dfsDepth + 1;
-            st.jmpHistoryCnt = 0;
-            st.hist = undefined;
-            states++;
-            kept++;
-            bump();
-          }
-        }
+        if (cfg.prunePoints[pc] && cache.visit(st, pc, processed)) break;
         const insn = insns[pc] as Insn;
         const cls = insn.op & 7;
         if (cls === I.BPF_JMP || cls === I.BPF_JMP32) counts.jmps++;
@@ -293,16 +143,16 @@ function walk(
         const cbExit =
           cls === I.BPF_JMP && (insn.op & 0xf0) === I.JMP_EXIT && st.cur.callbackRange && !st.cur.async;
         const next = isMayGoto(insn)
-          ? mayGotoStep(visited, st, insn, pc, pending, curHist)
+          ? mayGotoStep(cache.visited, st, insn, pc, pending, curHist)
           : step(env, st, insn, pc, pending);
         if (cbExit) {
-          const prev = findPrevEntry(visited.get(next), st);
+          const prev = findPrevEntry(cache.visited.get(next), st);
           if (prev) widenImpreciseScalars(prev, st);
         }
         live.commitWrites(st);
         st.hist = curHist;
         if (next < 0) {
-          pathDone(st.parent, done);
+          pathDone(st.parent, cache.done);
           live.update(st);
           break;
         }
@@ -310,11 +160,16 @@ function walk(
       }
     } catch (e) {
       if (e instanceof VerifyFail)
-        return { processed, states, peak, error: { lines: e.lines, insn: pc, path: st.path } };
+        return {
+          processed,
+          states: cache.states,
+          peak: cache.peak,
+          error: { lines: e.lines, insn: pc, path: st.path },
+        };
       throw e;
     }
     const p = pending.pop();
-    if (!p) return { processed, states, peak };
+    if (!p) return { processed, states: cache.states, peak: cache.peak };
     st = p.st;
     pc = p.pc;
   }
