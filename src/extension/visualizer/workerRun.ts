@@ -65,7 +65,12 @@ function takeSpare(file: string): Promise<Worker> | undefined {
   const s = spare;
   spare = undefined;
   if (!s || s.dead || s.file !== file) return undefined;
-  return s.worker.then((w) => (w.ref(), w));
+  return s.worker.then((w) => {
+    // An idle worker that exited since (threadId -1) is not taken: the caller starts a new one.
+    if (w.threadId < 0) throw new Error('the spare worker has exited');
+    w.ref();
+    return w;
+  });
 }
 
 function prewarm(file: string): void {
