@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { runProcess } from './process';
 import { parseVerifierLog } from '../core/analysis/verifierLog';
 import { parseElf } from '../core/elf/elfFile';
-import { loadObject } from '../core/elf/loadObject';
+import { loadObject, RING_BUFFERS, ZERO_ENTRIES } from '../core/elf/loadObject';
 import { PROGRAM_TOO_LONG_MESSAGE } from '../core/verifier/verdict';
 import type { ProgramVerdict, VerifyReport } from '../core/verifier/verdict';
 
@@ -85,16 +85,15 @@ def open_obj():
     # bpf_object__reuse_map, before the verifier). The verifier's verdict needs fresh maps only.
     # A map left at max_entries 0 for its loader to size (xdp-bench's per-CPU counters; EINVAL at
     # map creation as it is) gets the possible CPUs, as loadObject sizes it for our verifier;
-    # libbpf sizes a PERF_EVENT_ARRAY (4) itself, ring buffers (27, 31) are not sized so, and the
-    # storage maps (cgroup 19/21, sk 24, inode 28, task 29, cgrp 32) exist only at max_entries 0
-    # (loadObject.ts ZERO_ENTRIES: the same list).
+    # libbpf sizes a PERF_EVENT_ARRAY (4) itself, ring buffers are not sized so, and the storage
+    # maps (cgroup, sk, inode, task, cgrp) exist only at max_entries 0: loadObject.ts's lists.
     m = None
     while True:
         m = next_map(obj, m)
         if not m:
             break
         set_pin_path(m, None)
-        if max_entries(m) == 0 and map_type(m) not in (4, 27, 31, 19, 21, 24, 28, 29, 32):
+        if max_entries(m) == 0 and map_type(m) not in (${[4, ...RING_BUFFERS, ...ZERO_ENTRIES].join(', ')}):
             set_max_entries(m, possible_cpus)
     return obj
 

@@ -130,10 +130,10 @@ export interface LoadedObject {
 /** uapi enum bpf_map_type. */
 const BPF_MAP_TYPE_PERF_EVENT_ARRAY = 4;
 /** RINGBUF, USER_RINGBUF: sized in bytes (rounded up as libbpf does), never by CPU count. */
-const RING_BUFFERS = new Set([27, 31]);
+export const RING_BUFFERS: ReadonlySet<number> = new Set([27, 31]);
 const PAGE_SIZE = 4096;
 /** Map types the kernel creates with max_entries 0 only (cgroup storage, sk/inode/task/cgrp storage). */
-const ZERO_ENTRIES = new Set([19, 21, 24, 28, 29, 32]);
+export const ZERO_ENTRIES: ReadonlySet<number> = new Set([19, 21, 24, 28, 29, 32]);
 
 /** libbpf's name for a global-data map: object-name prefix + section, cut to 15 characters. */
 export function globalDataMapName(objName: string, section: string): string {
