@@ -11,7 +11,7 @@ import type { Browser, Page } from 'playwright-core';
 import ELK from 'elkjs/lib/elk.bundled.js';
 import * as esbuild from 'esbuild';
 import { runScenarioForView } from '../src/extension/visualizer/runner';
-import { runScenario } from '../src/extension/visualizer/workerRun';
+import { runScenario, type ScenarioRunOptions } from '../src/extension/visualizer/workerRun';
 import { snapshotParams } from '../src/protocol/visualizerTimelinePack';
 import type { VisModel } from '../src/protocol/visualizer';
 import type { VisualizerPageSite } from '../test/unit/visualizerPage';
@@ -291,6 +291,19 @@ async function simWorkerBundle(): Promise<{ file: string; dispose(): void }> {
   return { file, dispose: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
+/** The 1 M-frame run of the example both host rows measure, in the worker bundled at `workerFile`. */
+function millionFrameRun(workerFile: string): ScenarioRunOptions {
+  return {
+    scenarioPath: path.join(root, 'examples/redirect.xdpscenario.json'),
+    edits: [{ index: 0, count: 1_000_000 }],
+    maxEvents: 100_000,
+    clangPath: 'clang',
+    includePaths: [],
+    clangArgs: [],
+    workerFile,
+  };
+}
+
 /**
  * The extension host's role alone (no page, no Chromium competing for the 2 cores): the 1 M-frame
  * example run the way the panel runs it, this thread relaying the worker's reports. What is left of
@@ -301,13 +314,7 @@ async function hostAlone(): Promise<BenchRow[]> {
   try {
     const turns = hostTurns();
     const out = await runScenario({
-      scenarioPath: path.join(root, 'examples/redirect.xdpscenario.json'),
-      edits: [{ index: 0, count: 1_000_000 }],
-      maxEvents: 100_000,
-      clangPath: 'clang',
-      includePaths: [],
-      clangArgs: [],
-      workerFile: worker.file,
+      ...millionFrameRun(worker.file),
       onProgress: () => undefined,
     });
     await new Promise((r) => setTimeout(r, 12));
@@ -366,13 +373,7 @@ async function realStream(browser: Browser, site: VisualizerPageSite): Promise<B
   const t0 = performance.now();
   loop.enable();
   const out = await runScenario({
-    scenarioPath: path.join(root, 'examples/redirect.xdpscenario.json'),
-    edits: [{ index: 0, count: 1_000_000 }],
-    maxEvents: 100_000,
-    clangPath: 'clang',
-    includePaths: [],
-    clangArgs: [],
-    workerFile: worker.file,
+    ...millionFrameRun(worker.file),
     onProgress: (partial) => {
       const now = performance.now();
       if (first !== undefined && now - last < 250) return;
