@@ -124,6 +124,20 @@ class Client {
   }
 }
 
+/** A session on examples/redirect.bpf.c's xdp_redirect_udp, launched, with a breakpoint on the line holding `text`. */
+async function redirectWithBreakpoint(text: string): Promise<Client> {
+  const src = path.resolve(fixtures, '../../../examples/redirect.bpf.c');
+  const c = new Client({
+    object: obj('redirect.bpf.o'),
+    objectName: 'redirect',
+    function: 'xdp_redirect_udp',
+  });
+  await c.req('initialize');
+  await c.req('launch', { program: 'redirect.bpf.o' });
+  await c.req('setBreakpoints', { source: { path: src }, breakpoints: [{ line: lineOf(text, src) }] });
+  return c;
+}
+
 void test('a breakpoint on a line stops there; locals have the frame values by name', async () => {
   const c = new Client({ object: obj('debugme.bpf.o') });
   const bpLine = lineOf('count = bpf_map_lookup_elem');
@@ -196,18 +210,7 @@ void test("register kinds are the verifier's view where its walk reached the pc,
   // After bpf_map_lookup_elem the VM holds a map value, but the verifier (check_helper_call) says
   // map_value_or_null until the NULL check, and r1–r5 are clobbered: not_init (reading one is
   // "R2 !read_ok"). The VM alone could say neither.
-  const src = path.resolve(fixtures, '../../../examples/redirect.bpf.c');
-  const c = new Client({
-    object: obj('redirect.bpf.o'),
-    objectName: 'redirect',
-    function: 'xdp_redirect_udp',
-  });
-  await c.req('initialize');
-  await c.req('launch', { program: 'redirect.bpf.o' });
-  await c.req('setBreakpoints', {
-    source: { path: src },
-    breakpoints: [{ line: lineOf('if (count)', src) }],
-  });
+  const c = await redirectWithBreakpoint('if (count)');
   await c.run('configurationDone');
   const registers = async (cl: Client): Promise<Map<string, Var>> => {
     const scopes = (
@@ -551,18 +554,7 @@ void test('a fault stops with reason exception on its line; a bad launch is a cl
 });
 
 void test('a one-section object (location lists based on the unit low_pc): locals of examples/redirect.bpf.c', async () => {
-  const src = path.resolve(fixtures, '../../../examples/redirect.bpf.c');
-  const c = new Client({
-    object: obj('redirect.bpf.o'),
-    objectName: 'redirect',
-    function: 'xdp_redirect_udp',
-  });
-  await c.req('initialize');
-  await c.req('launch', { program: 'redirect.bpf.o' });
-  await c.req('setBreakpoints', {
-    source: { path: src },
-    breakpoints: [{ line: lineOf('count = bpf_map_lookup_elem', src) }],
-  });
+  const c = await redirectWithBreakpoint('count = bpf_map_lookup_elem');
   const e = await c.run('configurationDone');
   assert.equal((e.body as { reason: string }).reason, 'breakpoint');
   // The default frame's UDP port 9: key = 9 & 7, kept at r10-4 (clang: DW_OP_breg10 +4, 8-byte stack).
