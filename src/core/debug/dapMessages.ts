@@ -85,6 +85,14 @@ export interface LaunchInput {
   budget?: number;
   /** The receiving device's dispatcher chain (every component is debugged; `object` is ignored). */
   chain?: { device: string; components: LaunchComponent[] };
+  /**
+   * The kernel BTF CO-RE resolves against, for the run and the Registers' verifier walk alike (the
+   * Node host reads /sys/kernel/btf/vmlinux, node/kernelBtf.ts, as `run` and `verify` do); called
+   * only when a relocation needs it. Absent, or returning undefined: the bundled BTF.
+   */
+  targetBtf?: () => Uint8Array | undefined;
+  /** What targetBtf is, for messages ("the running kernel's BTF (/sys/kernel/btf/vmlinux)"). */
+  targetBtfName?: string;
 }
 
 /** A request the adapter refuses: its message is the failed response's message. */

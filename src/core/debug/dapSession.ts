@@ -104,7 +104,7 @@ export class DapSession {
           : t.program.name;
         this.event('output', {
           category: 'console',
-          output: `xdp-lab: ${what} on ${input.frameLabel} (${input.frame.length} bytes): ${t.run.length} instructions recorded${noLocals ? `; no locals: ${noLocals}` : ''}\n`,
+          output: `xdp-lab: ${what} on ${input.frameLabel} (${input.frame.length} bytes): ${t.run.length} instructions recorded${t.coreBtfName ? `; CO-RE resolved against ${t.coreBtfName}` : ''}${noLocals ? `; no locals: ${noLocals}` : ''}\n`,
         });
         respond(true);
         this.event('initialized');

@@ -5,10 +5,16 @@ import fs from 'node:fs';
 import path from 'node:path';
 import test from 'node:test';
 import { buildFrame } from '../packet/frameBuilder';
+import { bundledBtf } from '../elf/bundledBtf';
 import { DebugTarget } from './debugTarget';
+import { VerifierKinds } from './verifierKinds';
 import type { StepMemory } from './debugTarget';
 
 const fixtures = path.resolve(__dirname, '../../../test/fixtures/programs');
+/** A BTF blob of no types (header only): every relocation against a kernel type fails. */
+const EMPTY_BTF = new Uint8Array([
+  0x9f, 0xeb, 1, 0, 24, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0,
+]);
 
 /** Every region's bytes, the packet window, the redirect target and the printk lines. */
 function snapshot(m: StepMemory): unknown {
@@ -80,4 +86,44 @@ void test("a launch's conntrack entries (a scenario's table) are what the debugg
   // A replay from a fresh load (memory at step 0) has the table too: the end memory is reached again.
   assert.ok(t.memoryAt(0));
   assert.equal(t.memoryAt(t.run.length).maps.length > 0, true);
+});
+
+void test("the launch's target BTF is what CO-RE resolves against: the run, every replay and the verifier's walk", () => {
+  const object = new Uint8Array(fs.readFileSync(path.join(fixtures, 'obj/corerelo.bpf.o')));
+  const frame = buildFrame({ tcp: { sport: 5555, dport: 80, flags: 'S' }, length: 200 });
+  let reads = 0;
+  const launch = (btf: Uint8Array | undefined, targetBtfName: string) =>
+    new DebugTarget({
+      object,
+      objectName: 'corerelo',
+      frame,
+      frameLabel: 'tcp syn',
+      stopOnEntry: false,
+      ingressIfindex: 1,
+      rxQueueIndex: 0,
+      cpu: 0,
+      targetBtf: () => (reads++, btf),
+      targetBtfName,
+    });
+  const t = launch(bundledBtf(), 'the test BTF');
+  assert.equal(t.run.result.fault, undefined);
+  assert.equal(t.run.result.action, 3, 'XDP_TX');
+  assert.equal(t.coreBtfName, 'the test BTF');
+  // Read and parsed once for the recording, a replay and the walk (a replay reloads the object).
+  assert.ok(t.replayMemory(0));
+  assert.equal(t.verifierKinds(t.program)?.verdict, 'accepted');
+  assert.equal(reads, 1);
+  // A BTF without the kernel's types: iph->ttl cannot resolve, so libbpf's poisoned call is in the
+  // program the session loads — the BTF given is the one the run uses, not the bundled one.
+  assert.throws(() => launch(EMPTY_BTF, 'an empty BTF'), /unknown helper id 195896080/);
+});
+
+void test("the Registers' walk resolves CO-RE against the BTF it is given (an empty one: the verifier refuses)", () => {
+  const object = new Uint8Array(fs.readFileSync(path.join(fixtures, 'obj/corerelo.bpf.o')));
+  assert.equal(VerifierKinds.of(object, 'xdp_core', 1000)?.verdict, 'accepted');
+  const k = VerifierKinds.of(object, 'xdp_core', 1000, {
+    targetBtf: EMPTY_BTF,
+    targetBtfName: 'an empty BTF',
+  });
+  assert.equal(k?.verdict, 'rejected');
 });

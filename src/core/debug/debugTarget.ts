@@ -1,6 +1,7 @@
 // The debuggee: the objects loaded from bytes (one, or every object of a libxdp dispatcher chain in one
 // system, as the simulator loads a scenario), the program or chain under debug, its recorded run, and
 // the memory of any step of that run (a kept memory moved along the store log, else a replay to it).
+import { Btf } from '../elf/btf';
 import { parseElf } from '../elf/elfFile';
 import { loadObject } from '../elf/loadObject';
 import type { LoadedObject } from '../elf/loadObject';
@@ -83,8 +84,17 @@ export class DebugTarget {
   private readonly kinds = new Map<string, VerifierKinds | null>();
   /** Memories of recent stops, least recently used first; the recording's own machine starts at the end. */
   private readonly kept: KeptMemory[] = [];
+  /**
+   * The host's kernel BTF as loadObject and verifyObject take it, read and parsed once for the
+   * recording, every replay and the verifier's walks (a replay reloads the object: parsing vmlinux
+   * each time would cost a replay ~0.2 s); absent → the bundled BTF, as in `run`.
+   */
+  readonly btf: { targetBtf?: () => Btf | undefined; targetBtfName?: string };
+  /** The BTF CO-RE resolved against (loadObject's name for it), when an object has CO-RE relocations. */
+  readonly coreBtfName: string | undefined;
 
   constructor(readonly input: LaunchInput) {
+    this.btf = targetBtfOf(input);
     const sources = input.chain ? uniqueObjects(input.chain.components) : [input];
     const infos = sources.map((src) => {
       try {
@@ -96,6 +106,7 @@ export class DebugTarget {
     });
     this.debugInfo = infos[0] as ObjectDebugInfo;
     const first = this.fresh();
+    this.coreBtfName = first.objs.map((o) => o.targetBtfName).find((n) => n !== undefined);
     this.objects = infos.map((debugInfo, i) => ({
       debugInfo,
       bytes: (sources[i] as { object: Uint8Array }).object,
@@ -122,14 +133,14 @@ export class DebugTarget {
     let prog: XdpProgram | undefined;
     let chain: XdpDispatcher | undefined;
     if (inp.chain) {
-      const loaded = loadChain(inp.chain.components);
+      const loaded = loadChain(inp.chain.components, this.btf);
       objs.push(...loaded.objs);
       chain = loaded.dispatcher;
       prog = chain.components[0]?.prog as XdpProgram;
     } else {
       let obj: LoadedObject;
       try {
-        obj = loadObject(inp.object, { name: inp.objectName });
+        obj = loadObject(inp.object, { name: inp.objectName, ...this.btf });
       } catch (e) {
         throw new LaunchError(`program: ${(e as Error).message}`);
       }
@@ -259,7 +270,7 @@ export class DebugTarget {
     let k = this.kinds.get(key);
     if (k === undefined) {
       const prog = obj.programs.find((x) => x.name === p.name);
-      k = (prog && VerifierKinds.of(obj.bytes, p.name, prog.insns.length)) ?? null;
+      k = (prog && VerifierKinds.of(obj.bytes, p.name, prog.insns.length, this.btf)) ?? null;
       this.kinds.set(key, k);
     }
     return k ?? undefined;
@@ -282,6 +293,23 @@ export class DebugTarget {
   }
 }
 
+/** The launch's target BTF as a lazy parse-once reader (scenarioLoad.ts does the same for a scenario's objects). */
+function targetBtfOf(input: LaunchInput): DebugTarget['btf'] {
+  const source = input.targetBtf;
+  if (!source) return {};
+  let parsed: Btf | null | undefined;
+  return {
+    targetBtf: () => {
+      if (parsed === undefined) {
+        const raw = source();
+        parsed = raw ? new Btf(raw) : null;
+      }
+      return parsed ?? undefined;
+    },
+    ...(input.targetBtfName !== undefined ? { targetBtfName: input.targetBtfName } : {}),
+  };
+}
+
 /** The distinct objects of a chain (components of one file share one), in the chain's order. */
 function uniqueObjects(components: readonly LaunchComponent[]): LaunchComponent[] {
   const seen = new Set<string>();
@@ -299,7 +327,10 @@ function onlyMaps(json: unknown, maps: readonly BpfMap[]): unknown {
  * dispatcher the simulator builds from them (xdp/dispatcherSetup.ts: the scenario's priorities and
  * chain-call actions, else each object's XDP_RUN_CONFIG, sorted by libxdp's cmp_xdp_programs).
  */
-function loadChain(components: readonly LaunchComponent[]): {
+function loadChain(
+  components: readonly LaunchComponent[],
+  btf: DebugTarget['btf'],
+): {
   objs: LoadedObject[];
   dispatcher: XdpDispatcher;
 } {
@@ -312,7 +343,7 @@ function loadChain(components: readonly LaunchComponent[]): {
     let obj = byFile.get(c.file);
     if (!obj) {
       try {
-        obj = loadObject(c.object, { system, name: c.objectName });
+        obj = loadObject(c.object, { system, name: c.objectName, ...btf });
         configs.set(c.file, readXdpRunConfigs(c.object));
       } catch (e) {
         throw new LaunchError(`chain program '${c.name}' (${c.file}): ${(e as Error).message}`);

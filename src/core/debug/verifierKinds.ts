@@ -3,6 +3,7 @@
 // (core/verifier: Linux 6.18's do_check) walks the program once; every state it checks an instruction
 // in is folded into one kind per register. Where paths disagree (a pkt on one, a scalar on another),
 // or the walk never reached the pc, the caller falls back on the VM's kind of the value.
+import type { VerifyOptions } from '../verifier/verdict';
 import type { Reg } from '../verifier/regState';
 import type { VState } from '../verifier/state';
 import { verifyObject } from '../verifier/verifyObject';
@@ -32,9 +33,15 @@ export class VerifierKinds {
   /**
    * Walks program `name` of the object; undefined when the object does not load for the verifier, the
    * program is not among its XDP programs, or the walk is too long for a view (VIEW_INSN_LIMIT).
-   * `insnCount` is the VM's program length: a pc past it means the two linked differently.
+   * `insnCount` is the VM's program length: a pc past it means the two linked differently. `btf` is
+   * the target BTF the session's run resolved CO-RE against, so the walk sees the same instructions.
    */
-  static of(object: Uint8Array, name: string, insnCount: number): VerifierKinds | undefined {
+  static of(
+    object: Uint8Array,
+    name: string,
+    insnCount: number,
+    btf: Pick<VerifyOptions, 'targetBtf' | 'targetBtfName'> = {},
+  ): VerifierKinds | undefined {
     const byPc = new Map<number, string[]>();
     let linkedAlike = true;
     const fold = (pc: number, st: VState): void => {
@@ -52,7 +59,8 @@ export class VerifierKinds {
     };
     let verdict;
     try {
-      verdict = verifyObject(object, { program: name, insnLimit: VIEW_INSN_LIMIT, onInsn: fold }).programs[0];
+      verdict = verifyObject(object, { ...btf, program: name, insnLimit: VIEW_INSN_LIMIT, onInsn: fold })
+        .programs[0];
     } catch {
       return undefined; // a malformed object: the session says so elsewhere; Registers keep the VM's kinds
     }

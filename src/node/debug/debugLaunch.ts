@@ -10,6 +10,7 @@ import { scenarioFrame } from '../../core/scenario/scenarioFrame';
 import { parseScenarioText } from '../../core/scenario/scenarioParse';
 import { ClangFailedError, ClangMissingError, compileBpfC } from '../clang';
 import type { ClangOptions } from '../clang';
+import { kernelBtfOptions } from '../kernelBtf';
 
 /** The frame a launch without `frame` runs on: frameBuilder's example UDP frame (10.0.0.1 → 10.0.0.2, port 9). */
 export const DEFAULT_FRAME_SPEC = { udp: { sport: 4000, dport: 9 } };
@@ -155,5 +156,7 @@ export async function prepareLaunch(
     cpu,
     ...(typeof args.budget === 'number' ? { budget: args.budget } : {}),
     ...(chain ? { chain } : {}),
+    // CO-RE against the running kernel's BTF when this host has one, as `run` and `verify` resolve it.
+    ...kernelBtfOptions(),
   };
 }
