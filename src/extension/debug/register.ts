@@ -54,7 +54,26 @@ class InlineAdapter implements vscode.DebugAdapter {
   }
 }
 
-/** Fills a launch configuration from the active editor: a C file or object, or a scenario (F5 without a launch.json, or missing fields). */
+/**
+ * The file the user is looking at: the active text editor's, else the active tab's (an object opens
+ * in the binary placeholder or a hex editor, which are no text editors). `text` only for text editors.
+ */
+function activeFile(): { uri: vscode.Uri; text?: string } | undefined {
+  const doc = vscode.window.activeTextEditor?.document;
+  if (doc) return { uri: doc.uri, text: doc.getText() };
+  const input: unknown = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
+  if (input instanceof vscode.TabInputText || input instanceof vscode.TabInputCustom)
+    return { uri: input.uri };
+  return undefined;
+}
+
+/**
+ * Fills a launch configuration from the active editor: a C file or object, or a scenario (F5 without a
+ * launch.json, or a configuration without `program`). F5 without a launch.json reaches this provider
+ * with an empty configuration when VS Code's guessDebugger (debugAdapterManager.ts) picks `xdp-lab`:
+ * by the editor's language (`debuggers[].languages`: c, and json for scenarios) or by the user's
+ * choice in its "Select debugger" picker (nothing open, a binary .o) — every case answers something.
+ */
 class ConfigurationProvider implements vscode.DebugConfigurationProvider {
   provideDebugConfigurations(): vscode.DebugConfiguration[] {
     return [
@@ -68,26 +87,36 @@ class ConfigurationProvider implements vscode.DebugConfigurationProvider {
     ];
   }
 
-  resolveDebugConfiguration(
+  async resolveDebugConfiguration(
     _folder: vscode.WorkspaceFolder | undefined,
     config: vscode.DebugConfiguration,
-  ): vscode.DebugConfiguration | undefined {
-    const editor = vscode.window.activeTextEditor;
-    const file = editor?.document.fileName ?? '';
+  ): Promise<vscode.DebugConfiguration | undefined> {
+    const active = activeFile();
+    const file = active?.uri.scheme === 'file' ? active.uri.fsPath : '';
     const scenario = SCENARIO_FILE.test(file);
     if (!config.type && !config.request && !config.name) {
-      if (!editor || (editor.document.languageId !== 'c' && !scenario)) return config;
+      // F5 without a launch.json. Not a scenario: the program requireProgram finds (the active XDP
+      // source or object, the workspace's only one, a pick of them) or a message naming what is
+      // missing — a C file without SEC("xdp"), a JSON that is no scenario, nothing open.
+      if (!scenario) {
+        const objectTab = active && !active.text && /\.o$/.test(active.uri.path) ? active.uri : undefined;
+        const uri = await requireProgram(COMMAND, 'xdp', objectTab, (opened) => debugProgram(opened));
+        if (!uri) return undefined;
+        // `config` may hold noDebug (Ctrl+F5): kept.
+        return { ...config, type: DEBUG_TYPE, request: 'launch', name: LAUNCH_NAME, program: uri.fsPath };
+      }
       config.type = DEBUG_TYPE;
       config.request = 'launch';
-      config.name = 'XDP Lab: debug the program on a frame';
+      config.name = LAUNCH_NAME;
     }
-    if (!config.program && editor && scenario) {
+    if (!config.program && scenario && active) {
       const frame: unknown = config.frame;
       const index =
         frame && typeof frame === 'object' && typeof (frame as { index?: unknown }).index === 'number'
           ? (frame as { index: number }).index
           : 1;
-      const filled = scenarioLaunch(file, editor.document.getText(), index);
+      const text = active.text ?? new TextDecoder().decode(await vscode.workspace.fs.readFile(active.uri));
+      const filled = scenarioLaunch(file, text, index);
       if (typeof filled === 'string') {
         void vscode.window.showErrorMessage(
           `XDP Lab: frame ${index} of ${path.basename(file)} cannot be debugged: ${filled}`,
@@ -97,7 +126,7 @@ class ConfigurationProvider implements vscode.DebugConfigurationProvider {
       const { chainOn: _chainOn, ...launch } = filled;
       Object.assign(config, launch, config.function ? { function: config.function as unknown } : {});
     }
-    if (!config.program && editor && /\.(c|o)$/.test(file)) config.program = file;
+    if (!config.program && /\.(c|o)$/.test(file)) config.program = file;
     if (!config.program) {
       void vscode.window.showErrorMessage(
         "XDP Lab: the launch configuration needs 'program' (a .c file or a BPF object)",
@@ -108,6 +137,7 @@ class ConfigurationProvider implements vscode.DebugConfigurationProvider {
   }
 }
 
+const LAUNCH_NAME = 'XDP Lab: debug the program on a frame';
 const COMMAND = 'Debug Program on a Frame';
 
 /**

@@ -1,0 +1,123 @@
+// F5 with no launch.json, as a new user meets it (issue 14 follow-up): in a scenario JSON it debugs frame
+// 1 with the program of the device that receives it (screenshot debug-f5-scenario.png); in a C file
+// without SEC("xdp") it says so; with an object (.o) active, and with nothing open, VS Code's "Select
+// debugger" picker offers XDP Lab, which debugs the object / the workspace's only XDP program.
+import fs from 'node:fs';
+import path from 'node:path';
+
+const DEBUGGER = 'XDP Lab (eBPF VM)';
+
+/** Empties the Debug Console, so the lines waited for are the next session's, not an earlier one's. */
+async function clearConsole(wb) {
+  await wb.runCommand('Focus on Debug Console View');
+  await wb.page.locator('.repl').first().waitFor({ timeout: 15_000 });
+  // "Clear Console" is the panel's toolbar button (the palette has no such command).
+  await wb.page.locator('.panel .action-label[aria-label^="Clear Console"]').first().click();
+  await wb.page.locator('.repl .monaco-list-row').first().waitFor({ state: 'detached', timeout: 10_000 });
+}
+
+/** F5 in the editor area (focused first: F5 goes to whatever holds the focus). */
+async function pressF5(wb) {
+  await wb.page
+    .locator('.editor-group-container.active')
+    .first()
+    .click({ position: { x: 200, y: 120 } });
+  await wb.page.keyboard.press('F5');
+}
+
+/** Waits for Debug Console rows containing each of `texts`; returns their text. */
+async function consoleLines(wb, texts) {
+  const out = [];
+  for (const t of texts) {
+    const row = wb.page.locator('.repl .monaco-list-row', { hasText: t }).first();
+    await row.waitFor({ timeout: 60_000 });
+    out.push((await row.innerText()).replace(/\s+/g, ' ').trim());
+  }
+  return out;
+}
+
+/** The session ran to its end (terminated): the Call Stack no longer lists it. */
+async function ended(wb) {
+  await wb.page
+    .locator('.debug-call-stack .monaco-list-row', { hasText: 'xdp_redirect_udp' })
+    .first()
+    .waitFor({ state: 'detached', timeout: 30_000 })
+    .catch(() => undefined);
+}
+
+/** @type {import('../lib/steps.mjs').UiStep[]} */
+export const steps = [
+  {
+    name: "F5 in redirect.xdpscenario.json (no launch.json): a session of frame 1 on its receiving device's program, to its verdict (screenshot debug-f5-scenario.png)",
+    run: async (wb, ctx) => {
+      if (fs.existsSync(path.join(ctx.workspace, '.vscode/launch.json')))
+        throw new Error('the workspace has a launch.json: F5 would run it');
+      // Breakpoints left by earlier files would stop the run: this one runs to the verdict.
+      await wb.runCommand('Debug: Remove All Breakpoints').catch(() => undefined);
+      await wb.openFile('redirect.xdpscenario.json');
+      await clearConsole(wb);
+      await pressF5(wb);
+      const lines = await consoleLines(wb, ['on frame 1 of redirect.xdpscenario.json', 'return value']);
+      if (!/xdp_redirect_udp on frame 1 of redirect\.xdpscenario\.json/.test(lines[0] ?? ''))
+        throw new Error(`the session did not run xdp_redirect_udp on frame 1: ${lines[0]}`);
+      await wb.screenshot('debug-f5-scenario');
+      await ended(wb);
+      return lines.join(' | ');
+    },
+  },
+  {
+    name: 'F5 in a C file without SEC("xdp"): a message naming the file and what it lacks',
+    run: async (wb, ctx) => {
+      fs.writeFileSync(
+        path.join(ctx.workspace, 'helper.c'),
+        'int add(int a, int b)\n{\n\treturn a + b;\n}\n',
+      );
+      // Just written: the Explorer lists it (file watcher) before Quick Open's index has it.
+      await wb.runCommand('View: Show Explorer');
+      await wb.openFromExplorer('helper.c');
+      await pressF5(wb);
+      const text = 'helper.c has none (no SEC("xdp") function)';
+      await wb.waitForNotification(text, 30_000);
+      await wb.screenshot('debug-f5-not-xdp');
+      const shown = (await wb.notifications()).find((n) => n.includes(text)) ?? '';
+      await wb.runCommand('Notifications: Clear All Notifications').catch(() => undefined);
+      return shown.replace(/\s+/g, ' ');
+    },
+  },
+  {
+    name: 'F5 with an object (.o) active: "Select debugger" offers XDP Lab, which debugs that object',
+    run: async (wb, ctx) => {
+      await wb.closeAllEditors();
+      fs.copyFileSync(
+        path.join(ctx.root, 'test/fixtures/programs/obj/redirect.bpf.o'),
+        path.join(ctx.workspace, 'redirect.bpf.o'),
+      );
+      // The Explorer (a file just copied), without openFile's wait for a text editor: an object opens
+      // in the binary placeholder.
+      await wb.runCommand('View: Show Explorer');
+      await wb.explorerRow('redirect.bpf.o').click({ timeout: 30_000 });
+      await wb.page.locator('.tabs-container .tab.active', { hasText: 'redirect.bpf.o' }).waitFor();
+      await clearConsole(wb);
+      await pressF5(wb);
+      await wb.pickQuickItem(DEBUGGER, 30_000);
+      const lines = await consoleLines(wb, ['on the default UDP frame', 'return value']);
+      await ended(wb);
+      return lines.join(' | ');
+    },
+  },
+  {
+    name: 'F5 with nothing open: "Select debugger" offers XDP Lab, which debugs the workspace\'s only XDP program',
+    run: async (wb, ctx) => {
+      fs.rmSync(path.join(ctx.workspace, 'redirect.bpf.o'), { force: true });
+      await wb.closeAllEditors();
+      await clearConsole(wb);
+      await wb.focusWorkbench();
+      await wb.page.keyboard.press('F5');
+      await wb.pickQuickItem(DEBUGGER, 30_000);
+      const lines = await consoleLines(wb, ['xdp_redirect_udp on the default UDP frame', 'return value']);
+      await wb.screenshot('debug-f5-nothing-open');
+      await ended(wb);
+      return lines.join(' | ');
+    },
+  },
+];
