@@ -8,6 +8,7 @@ import test from 'node:test';
 import { buildFrame } from '../packet/frameBuilder';
 import type { DapEvent, DapMessage, DapResponse, LaunchInput } from './dapMessages';
 import { DapSession } from './dapSession';
+import type { DebugTarget } from './debugTarget';
 import { hitConditionHolds } from './stepper';
 
 const fixtures = path.resolve(__dirname, '../../../test/fixtures/programs');
@@ -607,4 +608,46 @@ void test('corrupted debug sections never crash or hang a session (fuzz)', async
     ),
     { numRuns: 60, seed: 14 },
   );
+});
+
+void test("idle(): the verifier walks the Registers need run before the client asks, stop's frames first", async () => {
+  const src = path.join(fixtures, 'tailcall.bpf.c');
+  const stopped = async (): Promise<Client> => {
+    const c = new Client({ object: obj('tailcall.bpf.o'), function: 'xdp_dispatch' });
+    await c.req('initialize');
+    await c.req('launch', { program: 'tailcall.bpf.o' });
+    await c.req('setBreakpoints', {
+      source: { path: src },
+      breakpoints: [{ line: lineOf('bump(1);', src) }],
+    });
+    await c.run('configurationDone');
+    return c;
+  };
+  const registers = async (cl: Client, frameId: number): Promise<string[]> => {
+    const scopes = (
+      await cl.req<{ scopes: { name: string; variablesReference: number }[] }>('scopes', { frameId })
+    ).scopes;
+    return (await cl.vars(scopes[1]?.variablesReference ?? 0)).map((v) => `${v.name} ${v.type} ${v.value}`);
+  };
+  assert.equal(new Client({ object: obj('tailcall.bpf.o') }).session.idle(), false, 'nothing before launch');
+  const c = await stopped();
+  const target = (c.session as unknown as { target: DebugTarget }).target;
+  const [udp, dispatch] = ['xdp_udp', 'xdp_dispatch'].map((n) => target.programs.find((p) => p.name === n));
+  assert.ok(udp && dispatch);
+  assert.equal(target.hasVerifierKinds(udp), false);
+  // One walk per call: the tail-called program the stop is in, then the program under debug.
+  assert.equal(c.session.idle(), true);
+  assert.deepEqual([target.hasVerifierKinds(udp), target.hasVerifierKinds(dispatch)], [true, false]);
+  assert.equal(c.session.idle(), false);
+  assert.equal(target.hasVerifierKinds(dispatch), true);
+  assert.equal(c.session.idle(), false, 'nothing left');
+  // The Registers answered from those walks are what a session without idle time walks on the request.
+  const cold = await stopped();
+  assert.deepEqual(await registers(c, 1), await registers(cold, 1));
+  assert.deepEqual(await registers(c, 2), await registers(cold, 2));
+  assert.ok((await registers(c, 1)).some((r) => / ctx /.test(r) || / scalar /.test(r)));
+  // A session that ended walks nothing more.
+  const ended = await stopped();
+  await ended.req('disconnect');
+  assert.equal(ended.session.idle(), false);
 });

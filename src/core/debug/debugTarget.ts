@@ -263,17 +263,29 @@ export class DebugTarget {
     return i;
   }
 
-  /** The verifier's register kinds of a program (walked once, when Registers are first shown). */
+  /**
+   * The verifier's register kinds of a program: walked once, in the adapter's idle time after a stop
+   * (DapSession.idle) or, when Registers are asked for first, then.
+   */
   verifierKinds(p: RunnableProgram): VerifierKinds | undefined {
-    const obj = this.objectOf(p);
-    const key = `${this.objects.indexOf(obj)}/${p.name}`;
+    const key = this.kindsKey(p);
     let k = this.kinds.get(key);
     if (k === undefined) {
+      const obj = this.objectOf(p);
       const prog = obj.programs.find((x) => x.name === p.name);
       k = (prog && VerifierKinds.of(obj.bytes, p.name, prog.insns.length, this.btf)) ?? null;
       this.kinds.set(key, k);
     }
     return k ?? undefined;
+  }
+
+  /** Whether the verifier's kinds of `p` are walked already (a Registers request answers from them). */
+  hasVerifierKinds(p: RunnableProgram): boolean {
+    return this.kinds.has(this.kindsKey(p));
+  }
+
+  private kindsKey(p: RunnableProgram): string {
+    return `${this.objects.indexOf(this.objectOf(p))}/${p.name}`;
   }
 
   /** The C types of a program's object. */

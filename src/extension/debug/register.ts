@@ -4,6 +4,7 @@
 import path from 'node:path';
 import * as vscode from 'vscode';
 import type { LaunchArguments } from '../../core/debug/dapMessages';
+import { IdleWork } from '../../node/debug/idleWork';
 import { scenarioLaunch } from '../../node/debug/scenarioLaunch';
 import { ClangFailedError, ClangMissingError, compileBpfC } from '../../node/clang';
 import { readConfig } from '../config';
@@ -19,8 +20,11 @@ const SCENARIO_FILE = /\.xdpscenario\.json$/;
 class InlineAdapter implements vscode.DebugAdapter {
   private readonly emitter = new vscode.EventEmitter<vscode.DebugProtocolMessage>();
   readonly onDidSendMessage = this.emitter.event;
-  private session: Promise<{ handle(m: unknown): Promise<void> }>;
+  private session: Promise<{ handle(m: unknown): Promise<void>; idle(): boolean }>;
   private chain = Promise.resolve();
+  /** The Registers' verifier walks, run while the client is quiet (node/debug/idleWork.ts). */
+  private readonly idle = new IdleWork(() => this.ready?.idle() ?? false);
+  private ready: { idle(): boolean } | undefined;
 
   constructor(folder: vscode.WorkspaceFolder | undefined) {
     this.session = (async () => {
@@ -43,13 +47,22 @@ class InlineAdapter implements vscode.DebugAdapter {
         send: (m) => this.emitter.fire(m),
       });
     })();
+    this.session.then(
+      (s) => (this.ready = s),
+      () => undefined, // the first request reports it
+    );
   }
 
   handleMessage(message: vscode.DebugProtocolMessage): void {
-    this.chain = this.chain.then(async () => (await this.session).handle(message));
+    this.idle.poke();
+    this.chain = this.chain.then(async () => {
+      await (await this.session).handle(message);
+      this.idle.poke();
+    });
   }
 
   dispose(): void {
+    this.idle.dispose();
     this.emitter.dispose();
   }
 }

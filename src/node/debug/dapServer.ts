@@ -7,6 +7,7 @@ import type { LaunchArguments } from '../../core/debug/dapMessages';
 import type { ClangOptions } from '../clang';
 import { prepareLaunch } from './debugLaunch';
 import { DapDecoder, encodeDapMessage } from './dapStdio';
+import { IdleWork } from './idleWork';
 
 export interface DapServerOptions {
   cwd?: string;
@@ -21,6 +22,7 @@ export function serveDap(input: Readable, output: Writable, opts: DapServerOptio
     const finish = (): void => {
       if (done) return;
       done = true;
+      idle.dispose();
       input.off('data', onData);
       input.pause(); // lets the process exit once the last response is written
       resolve();
@@ -35,11 +37,15 @@ export function serveDap(input: Readable, output: Writable, opts: DapServerOptio
         if (!output.destroyed) output.write(encodeDapMessage(m));
       },
     });
+    // The Registers' verifier walks run when the client is quiet, not on its first request.
+    const idle = new IdleWork(() => session.idle());
     let chain = Promise.resolve();
     const decoder = new DapDecoder(
       (msg) => {
+        idle.poke();
         chain = chain.then(async () => {
           await session.handle(msg);
+          idle.poke();
           const cmd = (msg as { command?: unknown }).command;
           if (cmd === 'disconnect') finish();
         });
