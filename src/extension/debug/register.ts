@@ -1,10 +1,12 @@
 // The XDP debugger in VS Code's own debug UI (issue 14): debug type `xdp-lab` runs the core adapter
 // inline (the same session `xdp-lab debug-adapter` serves on stdio), a configuration provider fills
 // program (and, in a scenario, the frame) from the active editor, and the CodeLens "Debug" starts a session.
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as vscode from 'vscode';
 import type { LaunchArguments } from '../../core/debug/dapMessages';
 import { IdleWork } from '../../node/debug/idleWork';
+import type { CompileC } from '../../node/debug/debugLaunch';
 import { scenarioLaunch } from '../../node/debug/scenarioLaunch';
 import { ClangFailedError, ClangMissingError, compileBpfC } from '../../node/clang';
 import { readConfig } from '../config';
@@ -42,6 +44,7 @@ class InlineAdapter implements vscode.DebugAdapter {
               includePaths: cfg.clangIncludePaths,
               extraArgs: cfg.clangExtraArgs,
             },
+            compile: takeChecked,
           });
         },
         send: (m) => this.emitter.fire(m),
@@ -108,15 +111,18 @@ class ConfigurationProvider implements vscode.DebugConfigurationProvider {
     const file = active?.uri.scheme === 'file' ? active.uri.fsPath : '';
     const scenario = SCENARIO_FILE.test(file);
     if (!config.type && !config.request && !config.name) {
-      // F5 without a launch.json. Not a scenario: the program requireProgram finds (the active XDP
-      // source or object, the workspace's only one, a pick of them) or a message naming what is
-      // missing — a C file without SEC("xdp"), a JSON that is no scenario, nothing open.
+      // F5 without a launch.json. Not a scenario: what "Debug Program on a Frame" does — the program
+      // requireProgram finds (the active XDP source or object, the workspace's only one, a pick of
+      // them), compiled first; or a message naming what is missing (a C file without SEC("xdp"), a
+      // JSON that is no scenario, nothing open) or clang's first error.
       if (!scenario) {
+        // This start ends here and "Debug Program on a Frame" takes over, as the CodeLens does: a start
+        // that waited on the message's buttons would spin in the Run view until the toast is closed.
         const objectTab = active && !active.text && /\.o$/.test(active.uri.path) ? active.uri : undefined;
-        const uri = await requireProgram(COMMAND, 'xdp', objectTab, (opened) => debugProgram(opened));
-        if (!uri) return undefined;
-        // `config` may hold noDebug (Ctrl+F5): kept.
-        return { ...config, type: DEBUG_TYPE, request: 'launch', name: LAUNCH_NAME, program: uri.fsPath };
+        debugProgram(objectTab).catch(
+          (e: unknown) => void vscode.window.showErrorMessage(`XDP Lab: ${(e as Error).message}`),
+        );
+        return undefined;
       }
       config.type = DEBUG_TYPE;
       config.request = 'launch';
@@ -154,35 +160,59 @@ const LAUNCH_NAME = 'XDP Lab: debug the program on a frame';
 const COMMAND = 'Debug Program on a Frame';
 
 /**
+ * The object compileChecked made just before a session, taken by that session's launch when the file
+ * and clang's options are unchanged — the check costs no second compile. One entry, taken once.
+ */
+let checked: { file: string; clang: string; text: string; object: Uint8Array } | undefined;
+
+const takeChecked: CompileC = async (file, clang) => {
+  const c = checked;
+  checked = undefined;
+  if (c && c.file === file && c.clang === JSON.stringify(clang)) {
+    const text = await readFile(file, 'utf8').catch(() => undefined);
+    if (text === c.text) return c.object;
+  }
+  return (await compileBpfC(file, clang)).object;
+};
+
+/**
+ * Compiles a C program before its session starts (saved first if dirty) and says a failure here, with
+ * its first error: the debug UI would show it as a launch failure offering launch.json. False: said.
+ */
+async function compileChecked(uri: vscode.Uri): Promise<boolean> {
+  const cfg = readConfig(uri);
+  const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
+  if (open?.isDirty) await open.save();
+  // As the inline adapter compiles it (debugLaunch.ts), so the two agree.
+  const clang = { clang: cfg.clangPath, includePaths: cfg.clangIncludePaths, extraArgs: cfg.clangExtraArgs };
+  try {
+    const text = await readFile(uri.fsPath, 'utf8');
+    const { object } = await compileBpfC(uri.fsPath, clang);
+    checked = { file: uri.fsPath, clang: JSON.stringify(clang), text, object };
+    return true;
+  } catch (e) {
+    if (e instanceof ClangFailedError) {
+      output().error(e.stderr);
+      await offer(compileFailure(uri.fsPath, e.stderr));
+      return false;
+    }
+    if (e instanceof ClangMissingError) {
+      await offer({ message: `XDP Lab: ${e.message}`, steps: ['Show Output'] });
+      return false;
+    }
+    throw e;
+  }
+}
+
+/**
  * `xdpLab.program.debug` (the CodeLens): {uri, function} from the language server, else the active
- * XDP program (preconditions.ts). A C file that does not compile is said here, with its first error,
- * before a session starts: the debug UI would show it as a launch failure offering launch.json.
+ * XDP program (preconditions.ts). A C file that does not compile is said here (compileChecked).
  */
 async function debugProgram(uriArg?: unknown, fn?: unknown): Promise<void> {
   const uri = await requireProgram(COMMAND, 'xdp', uriArg, (opened) => debugProgram(opened));
   if (!uri) return;
   const folder = vscode.workspace.getWorkspaceFolder(uri);
-  if (uri.path.endsWith('.c')) {
-    const cfg = readConfig(uri);
-    const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
-    if (open?.isDirty) await open.save();
-    try {
-      await compileBpfC(uri.fsPath, {
-        clang: cfg.clangPath,
-        // As the inline adapter compiles it (debugLaunch.ts), so the two agree.
-        includePaths: cfg.clangIncludePaths,
-        extraArgs: cfg.clangExtraArgs,
-      });
-    } catch (e) {
-      if (e instanceof ClangFailedError) {
-        output().error(e.stderr);
-        return offer(compileFailure(uri.fsPath, e.stderr));
-      }
-      if (e instanceof ClangMissingError)
-        return offer({ message: `XDP Lab: ${e.message}`, steps: ['Show Output'] });
-      throw e;
-    }
-  }
+  if (uri.path.endsWith('.c') && !(await compileChecked(uri))) return;
   const config: vscode.DebugConfiguration = {
     type: DEBUG_TYPE,
     request: 'launch',

@@ -23,11 +23,21 @@ async function read(file: string, field: string): Promise<Uint8Array> {
   }
 }
 
+/** How a launch compiles a `.c` (the extension passes one that reuses the check it compiled before the session). */
+export type CompileC = (file: string, clang: ClangOptions) => Promise<Uint8Array>;
+
+const clangCompile: CompileC = async (file, clang) => (await compileBpfC(file, clang)).object;
+
 /** An object's bytes: a `.c` compiled with clang, anything else read as an ELF object. */
-async function objectBytes(file: string, field: string, clang: ClangOptions): Promise<Uint8Array> {
+async function objectBytes(
+  file: string,
+  field: string,
+  clang: ClangOptions,
+  compile: CompileC = clangCompile,
+): Promise<Uint8Array> {
   if (!file.endsWith('.c')) return read(file, field);
   try {
-    return (await compileBpfC(file, clang)).object;
+    return await compile(file, clang);
   } catch (e) {
     if (e instanceof ClangMissingError) throw new Error(`${field}: ${e.message}`);
     if (e instanceof ClangFailedError)
@@ -38,13 +48,13 @@ async function objectBytes(file: string, field: string, clang: ClangOptions): Pr
 
 export async function prepareLaunch(
   args: LaunchArguments,
-  opts: { cwd?: string; clang?: ClangOptions } = {},
+  opts: { cwd?: string; clang?: ClangOptions; compile?: CompileC } = {},
 ): Promise<LaunchInput> {
   const cwd = opts.cwd ?? process.cwd();
   if (typeof args.program !== 'string' || !args.program)
     throw new Error('program: missing (the path of a .c file or of a BPF object)');
   const program = path.resolve(cwd, args.program);
-  const object = await objectBytes(program, 'program', opts.clang ?? {});
+  const object = await objectBytes(program, 'program', opts.clang ?? {}, opts.compile);
 
   let frame: Uint8Array;
   let frameLabel: string;
@@ -94,7 +104,7 @@ export async function prepareLaunch(
       const bytesByFile = new Map<string, Promise<Uint8Array>>();
       const objectOf = (abs: string, field: string): Promise<Uint8Array> => {
         let b = bytesByFile.get(abs);
-        if (!b) bytesByFile.set(abs, (b = objectBytes(abs, field, opts.clang ?? {})));
+        if (!b) bytesByFile.set(abs, (b = objectBytes(abs, field, opts.clang ?? {}, opts.compile)));
         return b;
       };
       for (const e of entries) {

@@ -1,7 +1,8 @@
 // F5 with no launch.json, as a new user meets it (issue 14 follow-up): in a scenario JSON it debugs frame
 // 1 with the program of the device that receives it (screenshot debug-f5-scenario.png); in a C file
-// without SEC("xdp") it says so; with an object (.o) active, and with nothing open, VS Code's "Select
-// debugger" picker offers XDP Lab, which debugs the object / the workspace's only XDP program.
+// without SEC("xdp") it says so, in one that does not compile it shows clang's first error; with an
+// object (.o) active, and with nothing open, VS Code's "Select debugger" picker offers XDP Lab, which
+// debugs the object / the workspace's only XDP program.
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -97,6 +98,36 @@ export const steps = [
       const shown = (await wb.notifications()).find((n) => n.includes(text)) ?? '';
       await wb.runCommand('Notifications: Clear All Notifications').catch(() => undefined);
       return shown.replace(/\s+/g, ' ');
+    },
+  },
+  {
+    name: 'F5 in an XDP program that does not compile: its first error, not a launch failure offering launch.json',
+    run: async (wb, ctx) => {
+      const file = path.join(ctx.workspace, 'broken.bpf.c');
+      fs.writeFileSync(
+        file,
+        '#include <linux/bpf.h>\n#include <bpf/bpf_helpers.h>\n\nSEC("xdp")\nint xdp_broken(struct xdp_md *ctx)\n{\n\treturn XDP_PASS\n}\n',
+      );
+      try {
+        await wb.runCommand('View: Show Explorer');
+        await wb.openFromExplorer('broken.bpf.c');
+        await pressF5(wb);
+        const text = "broken.bpf.c does not compile: broken.bpf.c:7:17: error: expected ';'";
+        await wb.waitForNotification(text, 60_000);
+        // The toast's buttons: the next steps it offers (the toast has finished sliding in).
+        await wb.page
+          .locator('.notifications-toasts .monaco-button', { hasText: 'Show Problems' })
+          .first()
+          .waitFor({ timeout: 10_000 });
+        await wb.screenshot('debug-f5-compile-error');
+        const shown = (await wb.notifications()).find((n) => n.includes(text)) ?? '';
+        await wb.runCommand('Notifications: Clear All Notifications').catch(() => undefined);
+        return shown.replace(/\s+/g, ' ');
+      } finally {
+        await wb.closeAllEditors();
+        // The last step counts the workspace's XDP programs: this one is not one of them.
+        fs.rmSync(file, { force: true });
+      }
     },
   },
   {
