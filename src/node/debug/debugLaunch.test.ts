@@ -57,3 +57,26 @@ void test(
     }
   },
 );
+
+void test("a .c program goes through the host's compile hook (the extension's: the object its pre-launch check made)", async () => {
+  const calls: string[] = [];
+  const bytes = new Uint8Array(fs.readFileSync(object));
+  const input = await prepareLaunch(
+    { program: 'never-compiled.bpf.c' },
+    {
+      cwd: '/tmp',
+      clang: { extraArgs: ['-DX'] },
+      compile: (file, clang) => {
+        calls.push(`${file} ${clang.extraArgs?.join(' ')}`);
+        return Promise.resolve(bytes);
+      },
+    },
+  );
+  assert.deepEqual(calls, ['/tmp/never-compiled.bpf.c -DX']);
+  assert.equal(input.object, bytes);
+  // An object is read, never compiled.
+  await prepareLaunch(
+    { program: object },
+    { compile: () => Promise.reject(new Error('compiled an object')) },
+  );
+});
