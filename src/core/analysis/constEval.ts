@@ -3,6 +3,8 @@
 import type { Node } from 'web-tree-sitter';
 import { bpfFlagByName } from '../bpf/flags';
 import { xdpActionByName } from '../bpf/xdpActions';
+import { nodeGetters } from './nodeFacts';
+import type { NodeReader } from './nodeFacts';
 
 export type ConstScope = ReadonlyMap<string, bigint>;
 
@@ -48,28 +50,33 @@ export function parseNumber(text: string): bigint | undefined {
   return undefined;
 }
 
-export function evalConst(node: Node | null | undefined, scope: ConstScope): bigint | undefined {
+/** `r` reads the nodes: an analysis passes its NodeFacts, which reads each node from WASM once. */
+export function evalConst(
+  node: Node | null | undefined,
+  scope: ConstScope,
+  r: NodeReader = nodeGetters,
+): bigint | undefined {
   if (!node) return undefined;
-  switch (node.type) {
+  switch (r.type(node)) {
     case 'number_literal':
-      return parseNumber(node.text);
+      return parseNumber(r.text(node) ?? '');
     case 'char_literal': {
-      const m = /^'(.)'$/.exec(node.text);
+      const m = /^'(.)'$/.exec(r.text(node) ?? '');
       return m?.[1] ? BigInt(m[1].charCodeAt(0)) : undefined;
     }
     case 'identifier':
     case 'true':
     case 'false':
     case 'null':
-      return lookupConstant(node.text, scope);
+      return lookupConstant(r.text(node) ?? '', scope);
     case 'parenthesized_expression':
-      return evalConst(node.namedChildren[0], scope);
+      return evalConst(r.namedChildren(node)[0], scope, r);
     case 'cast_expression':
-      return evalConst(node.childForFieldName('value'), scope);
+      return evalConst(r.field(node, 'value'), scope, r);
     case 'unary_expression': {
-      const v = evalConst(node.childForFieldName('argument'), scope);
+      const v = evalConst(r.field(node, 'argument'), scope, r);
       if (v === undefined) return undefined;
-      const op = node.childForFieldName('operator')?.text ?? node.child(0)?.text;
+      const op = r.text(r.field(node, 'operator')) ?? node.child(0)?.text;
       if (op === '-') return -v;
       if (op === '+') return v;
       if (op === '~') return ~v;
@@ -77,10 +84,10 @@ export function evalConst(node: Node | null | undefined, scope: ConstScope): big
       return undefined;
     }
     case 'binary_expression': {
-      const a = evalConst(node.childForFieldName('left'), scope);
-      const b = evalConst(node.childForFieldName('right'), scope);
+      const a = evalConst(r.field(node, 'left'), scope, r);
+      const b = evalConst(r.field(node, 'right'), scope, r);
       if (a === undefined || b === undefined) return undefined;
-      switch (node.childForFieldName('operator')?.text) {
+      switch (r.text(r.field(node, 'operator'))) {
         case '|':
           return a | b;
         case '&':

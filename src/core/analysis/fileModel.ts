@@ -13,6 +13,7 @@ import type { StructLayout } from './cTypes';
 import type { MaskedSource, SecMark } from './maskMacros';
 import { LineIndex } from './textPositions';
 import { btfMap, legacyMap, marksWithin } from './mapDecls';
+import { NodeFacts } from './nodeFacts';
 
 export interface Span {
   readonly start: number;
@@ -117,23 +118,27 @@ export interface FileModel {
 /** Macros that expand to a helper call. */
 const helperAliases: Record<string, string> = { bpf_printk: 'bpf_trace_printk' };
 
-function declaratorName(n: Node | null): Node | undefined {
+function declaratorName(f: NodeFacts, n: Node | null): Node | undefined {
   let d: Node | null = n;
-  while (d && d.type !== 'identifier' && d.type !== 'field_identifier' && d.type !== 'type_identifier') {
-    d = d.childForFieldName('declarator') ?? d.namedChildren.find((c) => c?.type === 'identifier') ?? null;
+  for (
+    let t = d && f.type(d);
+    d && t !== 'identifier' && t !== 'field_identifier' && t !== 'type_identifier';
+  ) {
+    d = f.field(d, 'declarator') ?? f.namedChildren(d).find((c) => f.type(c) === 'identifier') ?? null;
+    t = d && f.type(d);
   }
   return d ?? undefined;
 }
 
 /** Top-level items, looking through #if/#ifdef blocks. */
-function topItems(root: Node): Node[] {
+function topItems(f: NodeFacts, root: Node): Node[] {
   const out: Node[] = [];
   const visit = (n: Node): void => {
-    for (const c of n.namedChildren) {
-      if (!c) continue;
-      if (/^preproc_(if|ifdef|else|elif|elifdef)$/.test(c.type)) visit(c);
+    for (const c of f.namedChildren(n)) {
+      const type = f.type(c);
+      if (/^preproc_(if|ifdef|else|elif|elifdef)$/.test(type)) visit(c);
       // A comment between SEC("…") and its function must not take the SEC.
-      else if (c.type !== 'comment') out.push(c);
+      else if (type !== 'comment') out.push(c);
     }
   };
   visit(root);
@@ -146,6 +151,7 @@ function topItems(root: Node): Node[] {
  * macro from a header or -D) keeps every branch, as before.
  */
 function inactiveSpans(
+  f: NodeFacts,
   root: Node,
   constants: ReadonlyMap<string, bigint>,
   defined: ReadonlySet<string>,
@@ -153,36 +159,37 @@ function inactiveSpans(
   const out: Span[] = [];
   // tree-sitter hands out a fresh wrapper per call: compare nodes by id.
   const bodyOf = (n: Node): Span | undefined => {
-    const head = [n.childForFieldName('condition')?.id, n.childForFieldName('name')?.id];
-    const kids = n.namedChildren.filter(
-      (c): c is Node => !!c && !/^preproc_(else|elif|elifdef)$/.test(c.type) && !head.includes(c.id),
-    );
+    const head = [f.field(n, 'condition')?.id, f.field(n, 'name')?.id];
+    const kids = f
+      .namedChildren(n)
+      .filter((c) => !/^preproc_(else|elif|elifdef)$/.test(f.type(c)) && !head.includes(c.id));
     const first = kids[0];
     const last = kids[kids.length - 1];
-    return first && last ? { start: first.startIndex, end: last.endIndex } : undefined;
+    return first && last ? { start: first.startIndex, end: f.end(last) } : undefined;
   };
-  const visit = (nodes: readonly (Node | null)[]): void => {
+  const visit = (nodes: readonly Node[]): void => {
     for (const c of nodes) {
-      if (!c || !/^preproc_(if|ifdef|elif|else)$/.test(c.type)) continue;
+      const type = f.type(c);
+      if (!/^preproc_(if|ifdef|elif|else)$/.test(type)) continue;
       let on: boolean | undefined;
-      if (c.type === 'preproc_if' || c.type === 'preproc_elif') {
-        const v = evalConst(c.childForFieldName('condition'), constants);
+      if (type === 'preproc_if' || type === 'preproc_elif') {
+        const v = evalConst(f.field(c, 'condition'), constants, f);
         on = v === undefined ? undefined : v !== 0n;
-      } else if (c.type === 'preproc_ifdef') {
-        const name = c.childForFieldName('name')?.text ?? '';
+      } else if (type === 'preproc_ifdef') {
+        const name = f.text(f.field(c, 'name')) ?? '';
         // Only a macro the file defines is decidable; others may come from headers or -D.
         if (defined.has(name)) on = c.child(0)?.text !== '#ifndef';
       }
-      const alt = c.childForFieldName('alternative');
+      const alt = f.field(c, 'alternative');
       const body = bodyOf(c);
       if (on === false && body) out.push(body);
-      if (on === true && alt) out.push({ start: alt.startIndex, end: alt.endIndex });
+      if (on === true && alt) out.push({ start: alt.startIndex, end: f.end(alt) });
       // Look inside what stays live (nested #ifs), including the else/elif chain.
-      if (on !== false) visit(c.namedChildren);
+      if (on !== false) visit(f.namedChildren(c));
       else if (alt) visit([alt]);
     }
   };
-  visit(root.namedChildren);
+  visit(f.namedChildren(root));
   return out;
 }
 
@@ -190,7 +197,17 @@ function stripQuotes(s: string): string {
   return s.replace(/^"|"$/g, '');
 }
 
-export function buildFileModel(source: MaskedSource, original: string, tree: Tree): FileModel {
+/**
+ * The model of `original`, from the tree of its masked text. `facts` reads the tree's nodes once for
+ * the model and the rules after it (analyzer.ts passes the same one to RuleContext).
+ */
+export function buildFileModel(
+  source: MaskedSource,
+  original: string,
+  tree: Tree,
+  facts: NodeFacts = new NodeFacts(source.text, tree.language.fields),
+): FileModel {
+  const f = facts;
   const root = tree.rootNode;
   const constants = new Map<string, bigint>();
   const defines = new Set<string>();
@@ -203,16 +220,21 @@ export function buildFileModel(source: MaskedSource, original: string, tree: Tre
   let license: LicenseInfo | undefined;
 
   let identifiers: Map<string, Span[]> | undefined;
-  const items = topItems(root);
+  const items = topItems(f, root);
   const secFor = new Map<Node, SecMark>();
   {
     let i = 0;
     for (const sec of source.secs) {
-      while (i < items.length && (items[i]?.endIndex ?? 0) <= sec.start) i++;
+      while (i < items.length && f.end(items[i] as Node) <= sec.start) i++;
       const item = items[i];
       if (item && !secFor.has(item)) secFor.set(item, sec);
     }
   }
+  /** Top-level functions with a SEC (by node id): the programs, whose bodies the rules scan. */
+  const secFunctions = new Set<number>();
+  for (const [item, _sec] of secFor) if (f.type(item) === 'function_definition') secFunctions.add(item.id);
+  /** Each function's name node, found in the walk and used again for the item. */
+  const fnNames = new Map<number, Node | undefined>();
 
   // One pass over the node types the model needs, in document order. descendantsOfType runs inside
   // the WASM module; walking every node with a TreeCursor from JS costs several times more.
@@ -242,26 +264,28 @@ export function buildFileModel(source: MaskedSource, original: string, tree: Tre
     const type = n.type;
     const inBody = bodyStack[bodyStack.length - 1];
     if (inBody && startIndex >= inBody.bodyStart) {
+      // The rules scan these again: their types are known now.
       if (type === 'return_statement') inBody.returns.push(n);
       else if (bodyNodeTypes.has(type)) inBody.nodes.push(n);
+      f.knowType(n, type);
     }
     switch (type) {
       case 'preproc_include': {
-        const p = n.childForFieldName('path');
+        const p = f.field(n, 'path');
         if (p)
           includes.push({
-            path: p.text.replace(/^[<"]|[>"]$/g, ''),
-            system: p.type === 'system_lib_string',
-            span: spanOf(p),
+            path: (f.text(p) ?? '').replace(/^[<"]|[>"]$/g, ''),
+            system: f.type(p) === 'system_lib_string',
+            span: { start: p.startIndex, end: f.end(p) },
           });
         break;
       }
       case 'preproc_def': {
-        const name = n.childForFieldName('name')?.text;
+        const name = f.text(f.field(n, 'name'));
         if (name) defines.add(name);
-        const value = n
-          .childForFieldName('value')
-          ?.text.trim()
+        const value = f
+          .text(f.field(n, 'value'))
+          ?.trim()
           .replace(/^\((.*)\)$/, '$1')
           .trim();
         if (name && value !== undefined) {
@@ -276,7 +300,7 @@ export function buildFileModel(source: MaskedSource, original: string, tree: Tre
           if (e?.type !== 'enumerator') continue;
           const name = e.childForFieldName('name')?.text;
           const valueNode = e.childForFieldName('value');
-          const v = valueNode ? evalConst(valueNode, constants) : next;
+          const v = valueNode ? evalConst(valueNode, constants, f) : next;
           if (name && v !== undefined) {
             constants.set(name, v);
             next = v + 1n;
@@ -285,16 +309,17 @@ export function buildFileModel(source: MaskedSource, original: string, tree: Tre
         break;
       }
       case 'struct_specifier': {
-        const name = n.childForFieldName('name')?.text;
-        const body = n.childForFieldName('body');
+        // The body first: most struct specifiers are uses (`struct iphdr *iph`), without one.
+        const body = f.field(n, 'body');
+        const name = body && f.text(f.field(n, 'name'));
         if (name && body) {
           const members: string[] = [];
           let ok = true;
-          for (const f of body.namedChildren) {
-            if (f?.type !== 'field_declaration') continue;
-            const t = f.childForFieldName('type')?.text ?? '';
-            const ds = f.childrenForFieldName('declarator');
-            if (!ds.length || f.text.includes(':')) ok = false;
+          for (const fd of body.namedChildren) {
+            if (fd?.type !== 'field_declaration') continue;
+            const t = fd.childForFieldName('type')?.text ?? '';
+            const ds = fd.childrenForFieldName('declarator');
+            if (!ds.length || fd.text.includes(':')) ok = false;
             for (const d of ds) {
               if (!d) continue;
               if (d.type === 'pointer_declarator') members.push(`${t} *`);
@@ -313,13 +338,16 @@ export function buildFileModel(source: MaskedSource, original: string, tree: Tre
         break;
       }
       case 'function_definition': {
-        const name = declaratorName(n.childForFieldName('declarator'))?.text;
-        const end = n.endIndex;
+        const nameNode = declaratorName(f, f.field(n, 'declarator'));
+        fnNames.set(n.id, nameNode);
+        const name = f.text(nameNode);
+        const end = f.end(n);
         if (name) {
           fnStack.push(name);
           fnEnd.push(end);
         }
-        const body = n.childForFieldName('body');
+        // Returns and body nodes only for programs: no rule looks into other functions' bodies.
+        const body = secFunctions.has(n.id) ? f.field(n, 'body') : null;
         if (body) {
           const entry = { end, bodyStart: body.startIndex, returns: [], nodes: [] };
           bodies.set(n.id, entry);
@@ -328,47 +356,46 @@ export function buildFileModel(source: MaskedSource, original: string, tree: Tre
         break;
       }
       case 'call_expression': {
-        const f = n.childForFieldName('function');
-        if (f?.type === 'identifier') {
-          const args = (n.childForFieldName('arguments')?.namedChildren ?? []).filter(
-            (a): a is Node => !!a && a.type !== 'comment',
-          );
+        const fn = f.field(n, 'function');
+        if (fn && f.type(fn) === 'identifier') {
+          const argList = f.field(n, 'arguments');
+          const args = argList ? f.namedChildren(argList).filter((a) => f.type(a) !== 'comment') : [];
           const from = fnStack[fnStack.length - 1];
-          if (f.text.startsWith('bpf_')) {
-            const helper = helperByName(helperAliases[f.text] ?? f.text);
-            calls.push({ name: f.text, helper, node: n, nameSpan: spanOf(f), args, inFunction: from });
+          const callee = f.text(fn) ?? '';
+          const nameSpan = { start: fn.startIndex, end: f.end(fn) };
+          if (callee.startsWith('bpf_')) {
+            const helper = helperByName(helperAliases[callee] ?? callee);
+            calls.push({ name: callee, helper, node: n, nameSpan, args, inFunction: from });
           }
-          const list = localCalls.get(f.text);
-          const entry = { from, nameSpan: spanOf(f) };
+          const list = localCalls.get(callee);
+          const entry = { from, nameSpan: { ...nameSpan } };
           if (list) list.push(entry);
-          else localCalls.set(f.text, [entry]);
+          else localCalls.set(callee, [entry]);
         }
         break;
       }
     }
   }
 
-  const off = inactiveSpans(root, constants, defines);
+  const off = inactiveSpans(f, root, constants, defines);
   for (const item of items) {
-    if (off.some((o) => item.startIndex >= o.start && item.endIndex <= o.end)) continue;
+    if (off.some((o) => item.startIndex >= o.start && f.end(item) <= o.end)) continue;
     const sec = secFor.get(item);
-    if (item.type === 'function_definition') {
-      const decl = item.childForFieldName('declarator');
-      const nameNode = declaratorName(decl);
+    const itemType = f.type(item);
+    if (itemType === 'function_definition') {
+      const decl = f.field(item, 'declarator');
+      const nameNode = fnNames.has(item.id) ? fnNames.get(item.id) : declaratorName(f, decl);
       if (!nameNode) continue;
       let fdecl: Node | null = decl;
-      while (fdecl && fdecl.type !== 'function_declarator') fdecl = fdecl.childForFieldName('declarator');
-      const firstParam = fdecl
-        ?.childForFieldName('parameters')
-        ?.namedChildren.find((p) => p?.type === 'parameter_declaration');
-      const ctxParam = firstParam
-        ? declaratorName(firstParam.childForFieldName('declarator'))?.text
-        : undefined;
+      while (fdecl && f.type(fdecl) !== 'function_declarator') fdecl = f.field(fdecl, 'declarator');
+      const params = f.field(fdecl, 'parameters');
+      const firstParam = params && f.namedChildren(params).find((p) => f.type(p) === 'parameter_declaration');
+      const ctxParam = firstParam ? f.text(declaratorName(f, f.field(firstParam, 'declarator'))) : undefined;
       const collected = bodies.get(item.id);
       functions.push({
-        name: nameNode.text,
-        nameSpan: spanOf(nameNode),
-        span: spanOf(item),
+        name: f.text(nameNode) ?? '',
+        nameSpan: { start: nameNode.startIndex, end: f.end(nameNode) },
+        span: { start: item.startIndex, end: f.end(item) },
         node: item,
         sec,
         xdp: sec ? xdpSecInfo(sec.name) : undefined,
@@ -378,11 +405,11 @@ export function buildFileModel(source: MaskedSource, original: string, tree: Tre
       });
       continue;
     }
-    if (item.type !== 'declaration') continue;
-    const typeNode = item.childForFieldName('type');
+    if (itemType !== 'declaration') continue;
+    const typeNode = f.field(item, 'type');
     for (const d of item.childrenForFieldName('declarator')) {
       if (!d) continue;
-      const nameNode = declaratorName(d);
+      const nameNode = declaratorName(f, d);
       if (!nameNode) continue;
       if (sec?.name === 'license') {
         const v = d.childForFieldName('value');
@@ -391,25 +418,26 @@ export function buildFileModel(source: MaskedSource, original: string, tree: Tre
         else license = { value: '', span: spanOf(d) };
         continue;
       }
-      const body = typeNode?.type === 'struct_specifier' ? typeNode.childForFieldName('body') : null;
+      const body = typeNode && f.type(typeNode) === 'struct_specifier' ? f.field(typeNode, 'body') : null;
       // The body's marks, found once: each endIndex read crosses into WASM, and testing every mark of
       // the file against it per declaration made this loop maps × marks calls (the cold didOpen's
       // largest cost on a 5,000-line file, issue 16).
-      const marks = body ? marksWithin(source.mapAttrs, body.startIndex, body.endIndex) : [];
+      const marks = body ? marksWithin(source.mapAttrs, body.startIndex, f.end(body)) : [];
       if (
         body &&
-        !typeNode?.childForFieldName('name') &&
+        !f.field(typeNode, 'name') &&
         // SEC(".maps"), or a plain `struct { __uint(type, …) … } name;` — not libxdp's
         // XDP_RUN_CONFIG(prog) struct, whose __uint() fields are settings, not a map.
-        d.type === 'identifier' &&
+        f.type(d) === 'identifier' &&
         (sec?.name === '.maps' || marks.some((a) => a.key === 'type'))
       ) {
         maps.push(btfMap(nameNode, item, sec, marks, constants, structs));
         continue;
       }
-      const value = d.type === 'init_declarator' ? d.childForFieldName('value') : null;
+      const value = f.type(d) === 'init_declarator' ? f.field(d, 'value') : null;
       if (
-        value?.type === 'initializer_list' &&
+        value &&
+        f.type(value) === 'initializer_list' &&
         (sec?.name === 'maps' || /bpf_map_def|bpf_elf_map/.test(typeNode?.text ?? ''))
       ) {
         maps.push(legacyMap(nameNode, item, sec, value, constants, structs));
