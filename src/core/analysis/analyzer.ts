@@ -71,7 +71,7 @@ export function analyzeWith(parser: CParser, text: string, previous?: Analysis):
   }
   const tree = parser.parse(masked.text, old);
   // One reader of the tree's nodes for the model and the rules (each node getter crosses into WASM).
-  const facts = new NodeFacts(masked.text, tree.language.fields);
+  const facts = new NodeFacts(masked.text, tree.language.fields, !tree.rootNode.hasError);
   const model = buildFileModel(masked, text, tree, facts);
   const ctx = new RuleContext(model, facts);
   for (const rule of rules) rule(ctx);

@@ -21,6 +21,25 @@ export const nodeGetters: NodeReader = {
   namedChildren: (n) => n.namedChildren.filter((c): c is Node => !!c),
 };
 
+/** Named node types that are one word token: their end is where the word ends. */
+const wordTokens: ReadonlySet<string> = new Set([
+  'identifier',
+  'field_identifier',
+  'type_identifier',
+  'primitive_type',
+  'true',
+  'false',
+  'null',
+]);
+
+/** Named node types that are single tokens: no named children. */
+const leafTypes: ReadonlySet<string> = new Set([
+  ...wordTokens,
+  'number_literal',
+  'comment',
+  'system_lib_string',
+]);
+
 export class NodeFacts implements NodeReader {
   private readonly types = new Map<number, string>();
   private readonly ends = new Map<number, number>();
@@ -29,10 +48,16 @@ export class NodeFacts implements NodeReader {
   private readonly fields = new Map<number, Map<number, Node | null>>();
   private readonly fieldIds = new Map<string, number>();
 
-  /** `masked` is the text tree-sitter parsed: a node's text is its slice of it. */
+  private readonly word = /[A-Za-z0-9_$]*/y;
+
+  /**
+   * `masked` is the text tree-sitter parsed: a node's text is its slice of it. `clean`: the tree has
+   * no ERROR or MISSING node (rootNode.hasError false), so every word token spans its whole word.
+   */
   constructor(
     readonly masked: string,
     private readonly fieldNames: readonly (string | null)[],
+    private readonly clean = false,
   ) {}
 
   /** Records a type already known (the model's walk reads each node's type once). */
@@ -48,8 +73,25 @@ export class NodeFacts implements NodeReader {
 
   end(n: Node): number {
     let e = this.ends.get(n.id);
-    if (e === undefined) this.ends.set(n.id, (e = n.endIndex));
+    if (e === undefined) this.ends.set(n.id, (e = this.wordEnd(n) ?? n.endIndex));
     return e;
+  }
+
+  /**
+   * The end of an identifier-like token from the text: the lexer took the longest word there
+   * (tree-sitter-c's identifier rule), so it ends where the word does. Only in a tree without
+   * errors (a MISSING identifier is empty), and not where the word goes on in a form this scan
+   * does not follow (a non-ASCII letter, a `\` line continuation or universal character name).
+   */
+  private wordEnd(n: Node): number | undefined {
+    const t = this.clean ? this.types.get(n.id) : undefined;
+    if (t === undefined || !wordTokens.has(t)) return undefined;
+    const start = n.startIndex;
+    this.word.lastIndex = start;
+    this.word.exec(this.masked);
+    const end = this.word.lastIndex;
+    const next = this.masked.charCodeAt(end);
+    return end > start && next !== 92 && !(next > 127) ? end : undefined;
   }
 
   /** n.text without the WASM call for the start (a field) and with the end read once. */
@@ -76,6 +118,9 @@ export class NodeFacts implements NodeReader {
 
   /** n.namedChildren without the nulls web-tree-sitter's typing allows. */
   namedChildren(n: Node): readonly Node[] {
+    // A token has none: asking would still cross into WASM.
+    const t = this.types.get(n.id);
+    if (t !== undefined && leafTypes.has(t)) return [];
     let cs = this.named.get(n.id);
     if (!cs) this.named.set(n.id, (cs = n.namedChildren.filter((c): c is Node => !!c)));
     return cs;
