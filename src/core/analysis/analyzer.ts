@@ -7,7 +7,6 @@ import type { AnalysisDiagnostic } from './diagnostic';
 import { buildFileModel } from './fileModel';
 import type { FileModel } from './fileModel';
 import { maskMacros } from './maskMacros';
-import { NodeFacts } from './nodeFacts';
 import { checkHelpers } from './rules/helperRules';
 import { checkMapKeyPadding } from './rules/keyRules';
 import { checkMaps } from './rules/mapRules';
@@ -70,10 +69,8 @@ export function analyzeWith(parser: CParser, text: string, previous?: Analysis):
     if (edit) old.edit(edit);
   }
   const tree = parser.parse(masked.text, old);
-  // One reader of the tree's nodes for the model and the rules (each node getter crosses into WASM).
-  const facts = new NodeFacts(masked.text, tree.language.fields, !tree.rootNode.hasError);
-  const model = buildFileModel(masked, text, tree, facts);
-  const ctx = new RuleContext(model, facts);
+  const model = buildFileModel(masked, text, tree);
+  const ctx = new RuleContext(model);
   for (const rule of rules) rule(ctx);
   const diagnostics = ctx.out.sort(
     (a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character,

@@ -3,8 +3,6 @@
 import type { Node } from 'web-tree-sitter';
 import { bpfFlagByName } from '../bpf/flags';
 import { xdpActionByName } from '../bpf/xdpActions';
-import { nodeGetters } from './nodeFacts';
-import type { NodeReader } from './nodeFacts';
 
 export type ConstScope = ReadonlyMap<string, bigint>;
 
@@ -50,33 +48,28 @@ export function parseNumber(text: string): bigint | undefined {
   return undefined;
 }
 
-/** `r` reads the nodes: an analysis passes its NodeFacts, which reads each node from WASM once. */
-export function evalConst(
-  node: Node | null | undefined,
-  scope: ConstScope,
-  r: NodeReader = nodeGetters,
-): bigint | undefined {
+export function evalConst(node: Node | null | undefined, scope: ConstScope): bigint | undefined {
   if (!node) return undefined;
-  switch (r.type(node)) {
+  switch (node.type) {
     case 'number_literal':
-      return parseNumber(r.text(node) ?? '');
+      return parseNumber(node.text);
     case 'char_literal': {
-      const m = /^'(.)'$/.exec(r.text(node) ?? '');
+      const m = /^'(.)'$/.exec(node.text);
       return m?.[1] ? BigInt(m[1].charCodeAt(0)) : undefined;
     }
     case 'identifier':
     case 'true':
     case 'false':
     case 'null':
-      return lookupConstant(r.text(node) ?? '', scope);
+      return lookupConstant(node.text, scope);
     case 'parenthesized_expression':
-      return evalConst(r.namedChildren(node)[0], scope, r);
+      return evalConst(node.namedChildren[0], scope);
     case 'cast_expression':
-      return evalConst(r.field(node, 'value'), scope, r);
+      return evalConst(node.childForFieldName('value'), scope);
     case 'unary_expression': {
-      const v = evalConst(r.field(node, 'argument'), scope, r);
+      const v = evalConst(node.childForFieldName('argument'), scope);
       if (v === undefined) return undefined;
-      const op = r.text(r.field(node, 'operator')) ?? node.child(0)?.text;
+      const op = node.childForFieldName('operator')?.text ?? node.child(0)?.text;
       if (op === '-') return -v;
       if (op === '+') return v;
       if (op === '~') return ~v;
@@ -84,10 +77,10 @@ export function evalConst(
       return undefined;
     }
     case 'binary_expression': {
-      const a = evalConst(r.field(node, 'left'), scope, r);
-      const b = evalConst(r.field(node, 'right'), scope, r);
+      const a = evalConst(node.childForFieldName('left'), scope);
+      const b = evalConst(node.childForFieldName('right'), scope);
       if (a === undefined || b === undefined) return undefined;
-      switch (r.text(r.field(node, 'operator'))) {
+      switch (node.childForFieldName('operator')?.text) {
         case '|':
           return a | b;
         case '&':

@@ -13,7 +13,6 @@ import type { StructLayout } from './cTypes';
 import type { MaskedSource, SecMark } from './maskMacros';
 import { LineIndex } from './textPositions';
 import { btfMap, legacyMap, marksWithin } from './mapDecls';
-import { NodeFacts } from './nodeFacts';
 
 export interface Span {
   readonly start: number;
@@ -118,27 +117,23 @@ export interface FileModel {
 /** Macros that expand to a helper call. */
 const helperAliases: Record<string, string> = { bpf_printk: 'bpf_trace_printk' };
 
-function declaratorName(f: NodeFacts, n: Node | null): Node | undefined {
+function declaratorName(n: Node | null): Node | undefined {
   let d: Node | null = n;
-  for (
-    let t = d && f.type(d);
-    d && t !== 'identifier' && t !== 'field_identifier' && t !== 'type_identifier';
-  ) {
-    d = f.field(d, 'declarator') ?? f.namedChildren(d).find((c) => f.type(c) === 'identifier') ?? null;
-    t = d && f.type(d);
+  while (d && d.type !== 'identifier' && d.type !== 'field_identifier' && d.type !== 'type_identifier') {
+    d = d.childForFieldName('declarator') ?? d.namedChildren.find((c) => c?.type === 'identifier') ?? null;
   }
   return d ?? undefined;
 }
 
 /** Top-level items, looking through #if/#ifdef blocks. */
-function topItems(f: NodeFacts, root: Node): Node[] {
+function topItems(root: Node): Node[] {
   const out: Node[] = [];
   const visit = (n: Node): void => {
-    for (const c of f.namedChildren(n)) {
-      const type = f.type(c);
-      if (/^preproc_(if|ifdef|else|elif|elifdef)$/.test(type)) visit(c);
+    for (const c of n.namedChildren) {
+      if (!c) continue;
+      if (/^preproc_(if|ifdef|else|elif|elifdef)$/.test(c.type)) visit(c);
       // A comment between SEC("…") and its function must not take the SEC.
-      else if (type !== 'comment') out.push(c);
+      else if (c.type !== 'comment') out.push(c);
     }
   };
   visit(root);
@@ -151,7 +146,6 @@ function topItems(f: NodeFacts, root: Node): Node[] {
  * macro from a header or -D) keeps every branch, as before.
  */
 function inactiveSpans(
-  f: NodeFacts,
   root: Node,
   constants: ReadonlyMap<string, bigint>,
   defined: ReadonlySet<string>,
@@ -159,37 +153,36 @@ function inactiveSpans(
   const out: Span[] = [];
   // tree-sitter hands out a fresh wrapper per call: compare nodes by id.
   const bodyOf = (n: Node): Span | undefined => {
-    const head = [f.field(n, 'condition')?.id, f.field(n, 'name')?.id];
-    const kids = f
-      .namedChildren(n)
-      .filter((c) => !/^preproc_(else|elif|elifdef)$/.test(f.type(c)) && !head.includes(c.id));
+    const head = [n.childForFieldName('condition')?.id, n.childForFieldName('name')?.id];
+    const kids = n.namedChildren.filter(
+      (c): c is Node => !!c && !/^preproc_(else|elif|elifdef)$/.test(c.type) && !head.includes(c.id),
+    );
     const first = kids[0];
     const last = kids[kids.length - 1];
-    return first && last ? { start: first.startIndex, end: f.end(last) } : undefined;
+    return first && last ? { start: first.startIndex, end: last.endIndex } : undefined;
   };
-  const visit = (nodes: readonly Node[]): void => {
+  const visit = (nodes: readonly (Node | null)[]): void => {
     for (const c of nodes) {
-      const type = f.type(c);
-      if (!/^preproc_(if|ifdef|elif|else)$/.test(type)) continue;
+      if (!c || !/^preproc_(if|ifdef|elif|else)$/.test(c.type)) continue;
       let on: boolean | undefined;
-      if (type === 'preproc_if' || type === 'preproc_elif') {
-        const v = evalConst(f.field(c, 'condition'), constants, f);
+      if (c.type === 'preproc_if' || c.type === 'preproc_elif') {
+        const v = evalConst(c.childForFieldName('condition'), constants);
         on = v === undefined ? undefined : v !== 0n;
-      } else if (type === 'preproc_ifdef') {
-        const name = f.text(f.field(c, 'name')) ?? '';
+      } else if (c.type === 'preproc_ifdef') {
+        const name = c.childForFieldName('name')?.text ?? '';
         // Only a macro the file defines is decidable; others may come from headers or -D.
         if (defined.has(name)) on = c.child(0)?.text !== '#ifndef';
       }
-      const alt = f.field(c, 'alternative');
+      const alt = c.childForFieldName('alternative');
       const body = bodyOf(c);
       if (on === false && body) out.push(body);
-      if (on === true && alt) out.push({ start: alt.startIndex, end: f.end(alt) });
+      if (on === true && alt) out.push({ start: alt.startIndex, end: alt.endIndex });
       // Look inside what stays live (nested #ifs), including the else/elif chain.
-      if (on !== false) visit(f.namedChildren(c));
+      if (on !== false) visit(c.namedChildren);
       else if (alt) visit([alt]);
     }
   };
-  visit(f.namedChildren(root));
+  visit(root.namedChildren);
   return out;
 }
 
@@ -197,17 +190,7 @@ function stripQuotes(s: string): string {
   return s.replace(/^"|"$/g, '');
 }
 
-/**
- * The model of `original`, from the tree of its masked text. `facts` reads the tree's nodes once for
- * the model and the rules after it (analyzer.ts passes the same one to RuleContext).
- */
-export function buildFileModel(
-  source: MaskedSource,
-  original: string,
-  tree: Tree,
-  facts: NodeFacts = new NodeFacts(source.text, tree.language.fields),
-): FileModel {
-  const f = facts;
+export function buildFileModel(source: MaskedSource, original: string, tree: Tree): FileModel {
   const root = tree.rootNode;
   const constants = new Map<string, bigint>();
   const defines = new Set<string>();
@@ -220,21 +203,19 @@ export function buildFileModel(
   let license: LicenseInfo | undefined;
 
   let identifiers: Map<string, Span[]> | undefined;
-  const items = topItems(f, root);
+  const items = topItems(root);
   const secFor = new Map<Node, SecMark>();
   {
     let i = 0;
     for (const sec of source.secs) {
-      while (i < items.length && f.end(items[i] as Node) <= sec.start) i++;
+      while (i < items.length && (items[i]?.endIndex ?? 0) <= sec.start) i++;
       const item = items[i];
       if (item && !secFor.has(item)) secFor.set(item, sec);
     }
   }
-  /** Top-level functions with a SEC (by node id): the programs, whose bodies the rules scan. */
-  const secFunctions = new Set<number>();
-  for (const [item, _sec] of secFor) if (f.type(item) === 'function_definition') secFunctions.add(item.id);
-  /** Each function's name node, found in the walk and used again for the item. */
-  const fnNames = new Map<number, Node | undefined>();
+  /** Top-level functions with a SEC, by node id: only the rules' scan of programs reads bodies. */
+  const programIds = new Set<number>();
+  for (const item of secFor.keys()) programIds.add(item.id);
 
   // One pass over the node types the model needs, in document order. descendantsOfType runs inside
   // the WASM module; walking every node with a TreeCursor from JS costs several times more.
@@ -264,28 +245,26 @@ export function buildFileModel(
     const type = n.type;
     const inBody = bodyStack[bodyStack.length - 1];
     if (inBody && startIndex >= inBody.bodyStart) {
-      // The rules scan these again: their types are known now.
       if (type === 'return_statement') inBody.returns.push(n);
       else if (bodyNodeTypes.has(type)) inBody.nodes.push(n);
-      f.knowType(n, type);
     }
     switch (type) {
       case 'preproc_include': {
-        const p = f.field(n, 'path');
+        const p = n.childForFieldName('path');
         if (p)
           includes.push({
-            path: (f.text(p) ?? '').replace(/^[<"]|[>"]$/g, ''),
-            system: f.type(p) === 'system_lib_string',
-            span: { start: p.startIndex, end: f.end(p) },
+            path: p.text.replace(/^[<"]|[>"]$/g, ''),
+            system: p.type === 'system_lib_string',
+            span: spanOf(p),
           });
         break;
       }
       case 'preproc_def': {
-        const name = f.text(f.field(n, 'name'));
+        const name = n.childForFieldName('name')?.text;
         if (name) defines.add(name);
-        const value = f
-          .text(f.field(n, 'value'))
-          ?.trim()
+        const value = n
+          .childForFieldName('value')
+          ?.text.trim()
           .replace(/^\((.*)\)$/, '$1')
           .trim();
         if (name && value !== undefined) {
@@ -300,7 +279,7 @@ export function buildFileModel(
           if (e?.type !== 'enumerator') continue;
           const name = e.childForFieldName('name')?.text;
           const valueNode = e.childForFieldName('value');
-          const v = valueNode ? evalConst(valueNode, constants, f) : next;
+          const v = valueNode ? evalConst(valueNode, constants) : next;
           if (name && v !== undefined) {
             constants.set(name, v);
             next = v + 1n;
@@ -310,16 +289,16 @@ export function buildFileModel(
       }
       case 'struct_specifier': {
         // The body first: most struct specifiers are uses (`struct iphdr *iph`), without one.
-        const body = f.field(n, 'body');
-        const name = body && f.text(f.field(n, 'name'));
+        const body = n.childForFieldName('body');
+        const name = body && n.childForFieldName('name')?.text;
         if (name && body) {
           const members: string[] = [];
           let ok = true;
-          for (const fd of body.namedChildren) {
-            if (fd?.type !== 'field_declaration') continue;
-            const t = fd.childForFieldName('type')?.text ?? '';
-            const ds = fd.childrenForFieldName('declarator');
-            if (!ds.length || fd.text.includes(':')) ok = false;
+          for (const f of body.namedChildren) {
+            if (f?.type !== 'field_declaration') continue;
+            const t = f.childForFieldName('type')?.text ?? '';
+            const ds = f.childrenForFieldName('declarator');
+            if (!ds.length || f.text.includes(':')) ok = false;
             for (const d of ds) {
               if (!d) continue;
               if (d.type === 'pointer_declarator') members.push(`${t} *`);
@@ -338,16 +317,14 @@ export function buildFileModel(
         break;
       }
       case 'function_definition': {
-        const nameNode = declaratorName(f, f.field(n, 'declarator'));
-        fnNames.set(n.id, nameNode);
-        const name = f.text(nameNode);
-        const end = f.end(n);
+        const name = declaratorName(n.childForFieldName('declarator'))?.text;
+        const end = n.endIndex;
         if (name) {
           fnStack.push(name);
           fnEnd.push(end);
         }
-        // Returns and body nodes only for programs: no rule looks into other functions' bodies.
-        const body = secFunctions.has(n.id) ? f.field(n, 'body') : null;
+        // Returns and body nodes only for programs (a SEC): no rule reads other functions' bodies.
+        const body = programIds.has(n.id) ? n.childForFieldName('body') : null;
         if (body) {
           const entry = { end, bodyStart: body.startIndex, returns: [], nodes: [] };
           bodies.set(n.id, entry);
@@ -356,19 +333,20 @@ export function buildFileModel(
         break;
       }
       case 'call_expression': {
-        const fn = f.field(n, 'function');
-        if (fn && f.type(fn) === 'identifier') {
-          const argList = f.field(n, 'arguments');
-          const args = argList ? f.namedChildren(argList).filter((a) => f.type(a) !== 'comment') : [];
+        const f = n.childForFieldName('function');
+        if (f?.type === 'identifier') {
+          const args = (n.childForFieldName('arguments')?.namedChildren ?? []).filter(
+            (a): a is Node => !!a && a.type !== 'comment',
+          );
           const from = fnStack[fnStack.length - 1];
-          const callee = f.text(fn) ?? '';
-          const nameSpan = { start: fn.startIndex, end: f.end(fn) };
+          // The name read once: each .text reads the node's end from WASM.
+          const callee = f.text;
           if (callee.startsWith('bpf_')) {
             const helper = helperByName(helperAliases[callee] ?? callee);
-            calls.push({ name: callee, helper, node: n, nameSpan, args, inFunction: from });
+            calls.push({ name: callee, helper, node: n, nameSpan: spanOf(f), args, inFunction: from });
           }
           const list = localCalls.get(callee);
-          const entry = { from, nameSpan: { ...nameSpan } };
+          const entry = { from, nameSpan: spanOf(f) };
           if (list) list.push(entry);
           else localCalls.set(callee, [entry]);
         }
@@ -377,25 +355,27 @@ export function buildFileModel(
     }
   }
 
-  const off = inactiveSpans(f, root, constants, defines);
+  const off = inactiveSpans(root, constants, defines);
   for (const item of items) {
-    if (off.some((o) => item.startIndex >= o.start && f.end(item) <= o.end)) continue;
+    if (off.some((o) => item.startIndex >= o.start && item.endIndex <= o.end)) continue;
     const sec = secFor.get(item);
-    const itemType = f.type(item);
-    if (itemType === 'function_definition') {
-      const decl = f.field(item, 'declarator');
-      const nameNode = fnNames.has(item.id) ? fnNames.get(item.id) : declaratorName(f, decl);
+    if (item.type === 'function_definition') {
+      const decl = item.childForFieldName('declarator');
+      const nameNode = declaratorName(decl);
       if (!nameNode) continue;
       let fdecl: Node | null = decl;
-      while (fdecl && f.type(fdecl) !== 'function_declarator') fdecl = f.field(fdecl, 'declarator');
-      const params = f.field(fdecl, 'parameters');
-      const firstParam = params && f.namedChildren(params).find((p) => f.type(p) === 'parameter_declaration');
-      const ctxParam = firstParam ? f.text(declaratorName(f, f.field(firstParam, 'declarator'))) : undefined;
+      while (fdecl && fdecl.type !== 'function_declarator') fdecl = fdecl.childForFieldName('declarator');
+      const firstParam = fdecl
+        ?.childForFieldName('parameters')
+        ?.namedChildren.find((p) => p?.type === 'parameter_declaration');
+      const ctxParam = firstParam
+        ? declaratorName(firstParam.childForFieldName('declarator'))?.text
+        : undefined;
       const collected = bodies.get(item.id);
       functions.push({
-        name: f.text(nameNode) ?? '',
-        nameSpan: { start: nameNode.startIndex, end: f.end(nameNode) },
-        span: { start: item.startIndex, end: f.end(item) },
+        name: nameNode.text,
+        nameSpan: spanOf(nameNode),
+        span: spanOf(item),
         node: item,
         sec,
         xdp: sec ? xdpSecInfo(sec.name) : undefined,
@@ -405,11 +385,11 @@ export function buildFileModel(
       });
       continue;
     }
-    if (itemType !== 'declaration') continue;
-    const typeNode = f.field(item, 'type');
+    if (item.type !== 'declaration') continue;
+    const typeNode = item.childForFieldName('type');
     for (const d of item.childrenForFieldName('declarator')) {
       if (!d) continue;
-      const nameNode = declaratorName(f, d);
+      const nameNode = declaratorName(d);
       if (!nameNode) continue;
       if (sec?.name === 'license') {
         const v = d.childForFieldName('value');
@@ -418,26 +398,25 @@ export function buildFileModel(
         else license = { value: '', span: spanOf(d) };
         continue;
       }
-      const body = typeNode && f.type(typeNode) === 'struct_specifier' ? f.field(typeNode, 'body') : null;
+      const body = typeNode?.type === 'struct_specifier' ? typeNode.childForFieldName('body') : null;
       // The body's marks, found once: each endIndex read crosses into WASM, and testing every mark of
       // the file against it per declaration made this loop maps × marks calls (the cold didOpen's
       // largest cost on a 5,000-line file, issue 16).
-      const marks = body ? marksWithin(source.mapAttrs, body.startIndex, f.end(body)) : [];
+      const marks = body ? marksWithin(source.mapAttrs, body.startIndex, body.endIndex) : [];
       if (
         body &&
-        !f.field(typeNode, 'name') &&
+        !typeNode?.childForFieldName('name') &&
         // SEC(".maps"), or a plain `struct { __uint(type, …) … } name;` — not libxdp's
         // XDP_RUN_CONFIG(prog) struct, whose __uint() fields are settings, not a map.
-        f.type(d) === 'identifier' &&
+        d.type === 'identifier' &&
         (sec?.name === '.maps' || marks.some((a) => a.key === 'type'))
       ) {
         maps.push(btfMap(nameNode, item, sec, marks, constants, structs));
         continue;
       }
-      const value = f.type(d) === 'init_declarator' ? f.field(d, 'value') : null;
+      const value = d.type === 'init_declarator' ? d.childForFieldName('value') : null;
       if (
-        value &&
-        f.type(value) === 'initializer_list' &&
+        value?.type === 'initializer_list' &&
         (sec?.name === 'maps' || /bpf_map_def|bpf_elf_map/.test(typeNode?.text ?? ''))
       ) {
         maps.push(legacyMap(nameNode, item, sec, value, constants, structs));

@@ -12,7 +12,6 @@
 import type { Node } from 'web-tree-sitter';
 import { evalConst } from '../constEval';
 import type { FunctionInfo } from '../fileModel';
-import type { NodeFacts } from '../nodeFacts';
 import type { RuleContext } from './ruleContext';
 
 /** Longest linear part veth (and most drivers with 4 KiB pages) give a frags program (§5). */
@@ -36,32 +35,33 @@ class PacketScan {
 
   /**
    * Each getter of a web-tree-sitter Node crosses into WASM, and the scan asks the same nodes again
-   * (comparison sides, pointer roots): the analysis' NodeFacts reads each once (the getters were
-   * most of a 5,000-line file's cold didOpen, issue 16).
+   * (comparison sides, pointer roots): type and text are read once per node, keyed by its id (the
+   * getters were most of a 5,000-line file's cold didOpen, issue 16).
    */
-  constructor(
-    readonly ctxName: string,
-    readonly f: NodeFacts,
-  ) {}
+  private readonly types = new Map<number, string>();
+  private readonly texts = new Map<number, string>();
+
+  constructor(readonly ctxName: string) {}
 
   typeOf(n: Node): string {
-    return this.f.type(n);
+    let t = this.types.get(n.id);
+    if (t === undefined) this.types.set(n.id, (t = n.type));
+    return t;
   }
 
   textOf(n: Node | null | undefined): string | undefined {
-    return this.f.text(n);
-  }
-
-  field(n: Node | null | undefined, name: string): Node | null {
-    return this.f.field(n, name);
+    if (!n) return undefined;
+    let t = this.texts.get(n.id);
+    if (t === undefined) this.texts.set(n.id, (t = n.text));
+    return t;
   }
 
   isCtxField(n: Node | null | undefined, fields: readonly string[]): boolean {
     return (
       !!n &&
       this.typeOf(n) === 'field_expression' &&
-      this.textOf(this.field(n, 'argument')) === this.ctxName &&
-      fields.includes(this.textOf(this.field(n, 'field')) ?? '')
+      this.textOf(n.childForFieldName('argument')) === this.ctxName &&
+      fields.includes(this.textOf(n.childForFieldName('field')) ?? '')
     );
   }
 
@@ -72,9 +72,9 @@ class PacketScan {
       case 'identifier':
         return this.vars.get(this.textOf(n) ?? '');
       case 'parenthesized_expression':
-        return this.pointerRoot(this.f.namedChildren(n)[0]);
+        return this.pointerRoot(n.namedChildren[0]);
       case 'cast_expression':
-        return this.pointerRoot(this.field(n, 'value'));
+        return this.pointerRoot(n.childForFieldName('value'));
       case 'field_expression':
         return this.isCtxField(n, ['data'])
           ? this.data
@@ -82,19 +82,19 @@ class PacketScan {
             ? this.meta
             : undefined;
       case 'binary_expression': {
-        const op = this.textOf(this.field(n, 'operator'));
+        const op = this.textOf(n.childForFieldName('operator'));
         if (op !== '+' && op !== '-') return undefined;
         return (
-          this.pointerRoot(this.field(n, 'left')) ??
-          (op === '+' ? this.pointerRoot(this.field(n, 'right')) : undefined)
+          this.pointerRoot(n.childForFieldName('left')) ??
+          (op === '+' ? this.pointerRoot(n.childForFieldName('right')) : undefined)
         );
       }
       case 'pointer_expression': {
-        if (this.textOf(this.field(n, 'operator')) !== '&') return undefined;
-        const a = this.field(n, 'argument');
+        if (this.textOf(n.childForFieldName('operator')) !== '&') return undefined;
+        const a = n.childForFieldName('argument');
         const at = a ? this.typeOf(a) : undefined;
         if (a && (at === 'field_expression' || at === 'subscript_expression'))
-          return this.pointerRoot(this.field(a, 'argument'));
+          return this.pointerRoot(a.childForFieldName('argument'));
         return undefined;
       }
       default:
@@ -106,15 +106,15 @@ class PacketScan {
     if (!n) return false;
     if (this.typeOf(n) === 'identifier') return this.endVars.has(this.textOf(n) ?? '');
     if (this.isCtxField(n, ['data_end'])) return true;
-    return this.f.namedChildren(n).some((c) => this.mentionsEnd(c));
+    return n.namedChildren.some((c) => this.mentionsEnd(c));
   }
 
   isEnd(n: Node | null | undefined): boolean {
     if (!n) return false;
     const t = this.typeOf(n);
     if (t === 'identifier') return this.endVars.has(this.textOf(n) ?? '');
-    if (t === 'parenthesized_expression') return this.isEnd(this.f.namedChildren(n)[0]);
-    if (t === 'cast_expression') return this.isEnd(this.field(n, 'value'));
+    if (t === 'parenthesized_expression') return this.isEnd(n.namedChildren[0]);
+    if (t === 'cast_expression') return this.isEnd(n.childForFieldName('value'));
     return this.isCtxField(n, ['data_end']);
   }
 
@@ -125,7 +125,7 @@ class PacketScan {
       if (v) out.push(v);
     } else if (this.isCtxField(n, ['data'])) out.push(this.data);
     else if (this.isCtxField(n, ['data_meta'])) out.push(this.meta);
-    else for (const c of this.f.namedChildren(n)) this.packetVarsIn(c, out);
+    else for (const c of n.namedChildren) if (c) this.packetVarsIn(c, out);
     return out;
   }
 
@@ -172,12 +172,7 @@ const comparisons = new Set(['<', '<=', '>', '>=']);
  */
 function boundsCheckers(ctx: RuleContext): Set<string> {
   const fns = ctx.model.functions.filter((f) => !f.sec);
-  // The function's (masked) text from its span: node.text would read the end from WASM again.
-  const out = new Set(
-    fns
-      .filter((f) => ctx.facts.masked.slice(f.span.start, f.span.end).includes('data_end'))
-      .map((f) => f.name),
-  );
+  const out = new Set(fns.filter((f) => f.node.text.includes('data_end')).map((f) => f.name));
   for (let changed = true; changed;) {
     changed = false;
     for (const callee of [...out])
@@ -194,10 +189,10 @@ function boundsCheckers(ctx: RuleContext): Set<string> {
 
 function scanFunction(ctx: RuleContext, fn: FunctionInfo, checkers: ReadonlySet<string>): void {
   if (!fn.ctxParam) return;
-  const body = ctx.facts.field(fn.node, 'body');
+  const body = fn.node.childForFieldName('body');
   // Only functions that take packet pointers from their context can read the packet directly.
-  if (!body || !ctx.model.text.slice(body.startIndex, ctx.facts.end(body)).includes('data')) return;
-  const scan = new PacketScan(fn.ctxParam, ctx.facts);
+  if (!body || !ctx.model.text.slice(body.startIndex, body.endIndex).includes('data')) return;
+  const scan = new PacketScan(fn.ctxParam);
   // The nodes come in document order (pre-order). Effects that C evaluates after a node's operands —
   // an assignment, a comparison marking pointers checked — wait in `pending` until the scan passes
   // the node's end, so every access sees exactly the state of the code before it.
@@ -210,9 +205,9 @@ function scanFunction(ctx: RuleContext, fn: FunctionInfo, checkers: ReadonlySet<
     v.reported = true;
     const msg =
       scan.rootOf(v) === scan.meta
-        ? `${scan.textOf(at)} reads the metadata area through ${v.name} before any check against data on this path: the verifier rejects it ("invalid access to packet"). Compare first, e.g. if ((void *)(${v.name} + 1) > data) return XDP_ABORTED;`
-        : `${scan.textOf(at)} reads the packet through ${v.name} before any check against data_end on this path: the verifier rejects it ("invalid access to packet"). Compare first, e.g. if ((void *)(${v.name} + 1) > data_end) return XDP_DROP;`;
-    ctx.report('unchecked-packet-access', { start: at.startIndex, end: ctx.facts.end(at) }, msg);
+        ? `${at.text} reads the metadata area through ${v.name} before any check against data on this path: the verifier rejects it ("invalid access to packet"). Compare first, e.g. if ((void *)(${v.name} + 1) > data) return XDP_ABORTED;`
+        : `${at.text} reads the packet through ${v.name} before any check against data_end on this path: the verifier rejects it ("invalid access to packet"). Compare first, e.g. if ((void *)(${v.name} + 1) > data_end) return XDP_DROP;`;
+    ctx.report('unchecked-packet-access', { start: at.startIndex, end: at.endIndex }, msg);
   };
   const flush = (upTo: number): void => {
     pending.sort((a, b) => a.end - b.end);
@@ -224,31 +219,31 @@ function scanFunction(ctx: RuleContext, fn: FunctionInfo, checkers: ReadonlySet<
     if (n.startIndex < skipUntil) continue;
     switch (scan.typeOf(n)) {
       case 'sizeof_expression':
-        skipUntil = ctx.facts.end(n);
+        skipUntil = n.endIndex;
         break;
       case 'init_declarator': {
-        const value = scan.field(n, 'value');
-        let d: Node | null = scan.field(n, 'declarator');
-        while (d && scan.typeOf(d) !== 'identifier') d = scan.field(d, 'declarator');
+        const value = n.childForFieldName('value');
+        let d: Node | null = n.childForFieldName('declarator');
+        while (d && scan.typeOf(d) !== 'identifier') d = d.childForFieldName('declarator');
         const name = scan.textOf(d);
-        if (name) pending.push({ end: ctx.facts.end(n), apply: () => scan.assign(name, value) });
+        if (name) pending.push({ end: n.endIndex, apply: () => scan.assign(name, value) });
         break;
       }
       case 'assignment_expression': {
-        const left = scan.field(n, 'left');
+        const left = n.childForFieldName('left');
         const name = left && scan.typeOf(left) === 'identifier' ? scan.textOf(left) : undefined;
-        if (name && scan.textOf(scan.field(n, 'operator')) === '=') {
-          const right = scan.field(n, 'right');
-          pending.push({ end: ctx.facts.end(n), apply: () => scan.assign(name, right) });
+        if (name && scan.textOf(n.childForFieldName('operator')) === '=') {
+          const right = n.childForFieldName('right');
+          pending.push({ end: n.endIndex, apply: () => scan.assign(name, right) });
         }
         break;
       }
       case 'binary_expression': {
-        if (!comparisons.has(scan.textOf(scan.field(n, 'operator')) ?? '')) break;
-        const l = scan.field(n, 'left');
-        const r = scan.field(n, 'right');
+        if (!comparisons.has(scan.textOf(n.childForFieldName('operator')) ?? '')) break;
+        const l = n.childForFieldName('left');
+        const r = n.childForFieldName('right');
         pending.push({
-          end: ctx.facts.end(n),
+          end: n.endIndex,
           apply: () => {
             const side = scan.mentionsEnd(l) ? r : scan.mentionsEnd(r) ? l : undefined;
             // data_end bounds the packet only; the metadata area is bounded by data.
@@ -268,18 +263,17 @@ function scanFunction(ctx: RuleContext, fn: FunctionInfo, checkers: ReadonlySet<
       case 'call_expression': {
         // A helper of the file that receives data_end does the bounds check for its caller; so
         // does one that receives the context and compares against data_end itself.
-        const args = scan.field(n, 'arguments');
-        const callee = scan.textOf(scan.field(n, 'function')) ?? '';
+        const args = n.childForFieldName('arguments');
+        const callee = scan.textOf(n.childForFieldName('function')) ?? '';
         pending.push({
-          end: ctx.facts.end(n),
+          end: n.endIndex,
           apply: () => {
             if (args && scan.mentionsEnd(args)) for (const v of scan.packetVarsIn(args)) scan.markChecked(v);
             else if (
               checkers.has(callee) &&
-              args &&
-              ctx.facts
-                .namedChildren(args)
-                .some((a) => scan.typeOf(a) === 'identifier' && scan.textOf(a) === scan.ctxName)
+              args?.namedChildren.some(
+                (a) => !!a && scan.typeOf(a) === 'identifier' && scan.textOf(a) === scan.ctxName,
+              )
             )
               scan.markChecked(scan.data);
           },
@@ -287,8 +281,8 @@ function scanFunction(ctx: RuleContext, fn: FunctionInfo, checkers: ReadonlySet<
         break;
       }
       case 'pointer_expression': {
-        const arg = scan.field(n, 'argument');
-        if (scan.textOf(scan.field(n, 'operator')) === '&') {
+        const arg = n.childForFieldName('argument');
+        if (scan.textOf(n.childForFieldName('operator')) === '&') {
           // &eth->h_dest takes an address; the field expression inside is not an access.
           const at = arg && scan.typeOf(arg);
           if (arg && (at === 'field_expression' || at === 'subscript_expression')) addressOf.add(arg.id);
@@ -297,12 +291,12 @@ function scanFunction(ctx: RuleContext, fn: FunctionInfo, checkers: ReadonlySet<
       }
       case 'field_expression':
         if (addressOf.has(n.id)) break;
-        if (scan.textOf(scan.field(n, 'operator')) === '->' || scan.textOf(n.child(1)) === '->')
-          report(scan.pointerRoot(scan.field(n, 'argument')), n);
+        if (scan.textOf(n.childForFieldName('operator')) === '->' || scan.textOf(n.child(1)) === '->')
+          report(scan.pointerRoot(n.childForFieldName('argument')), n);
         break;
       case 'subscript_expression':
         if (addressOf.has(n.id)) break;
-        report(scan.pointerRoot(scan.field(n, 'argument')), n);
+        report(scan.pointerRoot(n.childForFieldName('argument')), n);
         break;
     }
   }
@@ -311,25 +305,25 @@ function scanFunction(ctx: RuleContext, fn: FunctionInfo, checkers: ReadonlySet<
 function scanFrags(ctx: RuleContext, fn: FunctionInfo): void {
   if (!fn.xdp?.frags || !fn.ctxParam) return;
   const loadsBytes = ctx.model.calls.some((c) => c.inFunction === fn.name && c.name === 'bpf_xdp_load_bytes');
-  const scan = new PacketScan(fn.ctxParam, ctx.facts);
+  const scan = new PacketScan(fn.ctxParam);
   // Only the names matter here: which identifiers hold data_end and packet pointers.
   for (const d of fn.bodyNodes) {
     if (d.type !== 'init_declarator' && d.type !== 'assignment_expression') continue;
-    const value = scan.field(d, d.type === 'init_declarator' ? 'value' : 'right');
-    let name: Node | null = scan.field(d, d.type === 'init_declarator' ? 'declarator' : 'left');
-    while (name && name.type !== 'identifier') name = scan.field(name, 'declarator');
+    const value = d.childForFieldName(d.type === 'init_declarator' ? 'value' : 'right');
+    let name: Node | null = d.childForFieldName(d.type === 'init_declarator' ? 'declarator' : 'left');
+    while (name && name.type !== 'identifier') name = name.childForFieldName('declarator');
     if (name) scan.assign(name.text, value);
   }
   for (const b of fn.bodyNodes) {
     if (b.type !== 'binary_expression') continue;
-    const op = scan.field(b, 'operator')?.text ?? '';
-    const l = scan.field(b, 'left');
-    const r = scan.field(b, 'right');
+    const op = b.childForFieldName('operator')?.text ?? '';
+    const l = b.childForFieldName('left');
+    const r = b.childForFieldName('right');
     if (op === '-' && scan.isEnd(l) && scan.pointerRoot(r)) {
       ctx.report(
         'frags-linear-access',
-        { start: b.startIndex, end: ctx.facts.end(b) },
-        `In an ${fn.xdp.name} program ${scan.textOf(b)} is only the linear part of a multi-buffer frame; bpf_xdp_get_buff_len(${fn.ctxParam}) gives the whole length.`,
+        { start: b.startIndex, end: b.endIndex },
+        `In an ${fn.xdp.name} program ${b.text} is only the linear part of a multi-buffer frame; bpf_xdp_get_buff_len(${fn.ctxParam}) gives the whole length.`,
         {
           fixes: [
             {
@@ -344,14 +338,14 @@ function scanFrags(ctx: RuleContext, fn: FunctionInfo): void {
       const side = scan.isEnd(l) ? r : scan.isEnd(r) ? l : undefined;
       if (
         side?.type === 'binary_expression' &&
-        scan.field(side, 'operator')?.text === '+' &&
-        scan.pointerRoot(scan.field(side, 'left'))
+        side.childForFieldName('operator')?.text === '+' &&
+        scan.pointerRoot(side.childForFieldName('left'))
       ) {
-        const off = evalConst(scan.field(side, 'right'), ctx.model.constants, ctx.facts);
+        const off = evalConst(side.childForFieldName('right'), ctx.model.constants);
         if (off !== undefined && off > BigInt(LINEAR_MAX)) {
           ctx.report(
             'frags-linear-access',
-            { start: b.startIndex, end: ctx.facts.end(b) },
+            { start: b.startIndex, end: b.endIndex },
             `Offset ${String(off)} is beyond the linear part of a multi-buffer frame (at most ${LINEAR_MAX} bytes on veth with 4 KiB pages): this check fails for such frames. Read the bytes with bpf_xdp_load_bytes().`,
           );
         }

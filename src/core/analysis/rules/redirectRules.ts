@@ -28,7 +28,7 @@ export function checkRedirects(ctx: RuleContext): void {
   for (const call of ctx.model.calls) {
     if (call.name === 'bpf_redirect' && call.inFunction && ctx.xdpReachable.has(call.inFunction)) {
       const flagsNode = call.args[1];
-      const flags = evalConst(flagsNode, ctx.model.constants, ctx.facts);
+      const flags = evalConst(flagsNode, ctx.model.constants);
       if (flagsNode && flags !== undefined && flags !== 0n) {
         ctx.report(
           'redirect-flags',
@@ -63,7 +63,7 @@ export function checkRedirects(ctx: RuleContext): void {
       continue;
     }
     const flagsNode = call.args[2];
-    const flags = evalConst(flagsNode, ctx.model.constants, ctx.facts);
+    const flags = evalConst(flagsNode, ctx.model.constants);
     if (!flagsNode || flags === undefined) continue;
     const allowedExtra = BigInt(map?.type?.redirectFlags ?? BPF_F_BROADCAST | BPF_F_EXCLUDE_INGRESS);
     const broadcastBits = BigInt(BPF_F_BROADCAST | BPF_F_EXCLUDE_INGRESS);

@@ -28,11 +28,10 @@ export function checkReturns(ctx: RuleContext): void {
         },
       );
     }
-    const f = ctx.facts;
     for (const ret of prog.returns) {
-      const expr = f.namedChildren(ret).find((c) => f.type(c) !== 'comment');
+      const expr = ret.namedChildren.find((c) => c && c.type !== 'comment');
       if (!expr) continue;
-      const span = { start: expr.startIndex, end: f.end(expr) };
+      const span = { start: expr.startIndex, end: expr.endIndex };
       // Built only for a return that is reported (most are not): nodeRange reads the node's end.
       const fixes = () =>
         ['XDP_DROP', 'XDP_PASS', 'XDP_ABORTED'].map((a, i) => ({
@@ -40,24 +39,23 @@ export function checkReturns(ctx: RuleContext): void {
           edits: [{ range: ctx.range(span), newText: a }],
           preferred: i === 0,
         }));
-      const text = f.text(expr) ?? '';
-      if (f.type(expr) === 'identifier' && text.startsWith('TC_ACT_')) {
-        const v = evalConst(expr, ctx.model.constants, f);
+      if (expr.type === 'identifier' && expr.text.startsWith('TC_ACT_')) {
+        const v = evalConst(expr, ctx.model.constants);
         const as = v !== undefined ? xdpActionByValue(Number(v))?.name : undefined;
         ctx.report(
           'return-not-action',
           span,
-          `${text} is a tc verdict, not an XDP action${as ? ` (in XDP its value means ${as})` : ''}.`,
+          `${expr.text} is a tc verdict, not an XDP action${as ? ` (in XDP its value means ${as})` : ''}.`,
           { fixes: fixes() },
         );
         continue;
       }
-      const v = evalConst(expr, ctx.model.constants, f);
+      const v = evalConst(expr, ctx.model.constants);
       if (v === undefined || (v >= 0n && v <= BigInt(maxXdpAction))) continue;
       ctx.report(
         'return-not-action',
         span,
-        `XDP programs return XDP_ABORTED, XDP_DROP, XDP_PASS, XDP_TX or XDP_REDIRECT (0..4); ${text} (${String(v)}) is treated as XDP_ABORTED and the frame is dropped.`,
+        `XDP programs return XDP_ABORTED, XDP_DROP, XDP_PASS, XDP_TX or XDP_REDIRECT (0..4); ${expr.text} (${String(v)}) is treated as XDP_ABORTED and the frame is dropped.`,
         { fixes: fixes() },
       );
     }

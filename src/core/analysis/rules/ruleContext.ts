@@ -3,18 +3,13 @@ import type { Node } from 'web-tree-sitter';
 import { diagnosticCodes } from '../diagnostic';
 import type { AnalysisDiagnostic, DiagnosticCode, QuickFix, RelatedInfo } from '../diagnostic';
 import type { FileModel, FunctionInfo, MapInfo, Span } from '../fileModel';
-import type { NodeFacts } from '../nodeFacts';
 
 export class RuleContext {
   readonly out: AnalysisDiagnostic[] = [];
   /** Functions reachable from XDP programs (the programs plus static functions they call). */
   readonly xdpReachable: ReadonlySet<string>;
 
-  constructor(
-    readonly model: FileModel,
-    /** The nodes' types, ends, texts and fields, read once (the model's walk already read some). */
-    readonly facts: NodeFacts,
-  ) {
+  constructor(readonly model: FileModel) {
     const reach = new Set(model.programs.filter((p) => p.xdp).map((p) => p.name));
     const names = new Set(model.functions.map((f) => f.name));
     let grew = true;
@@ -36,7 +31,7 @@ export class RuleContext {
   }
 
   nodeRange(n: Node) {
-    return this.model.lines.range(n.startIndex, this.facts.end(n));
+    return this.model.lines.range(n.startIndex, n.endIndex);
   }
 
   report(
@@ -57,22 +52,22 @@ export class RuleContext {
   /** The map a `&name` / `name` argument refers to. */
   mapOfArg(arg: Node | undefined): MapInfo | undefined {
     if (!arg) return undefined;
-    const f = this.facts;
     let n: Node | null = arg;
-    for (
-      let t = f.type(n);
-      n && (t === 'pointer_expression' || t === 'parenthesized_expression' || t === 'cast_expression');
-      t = n ? f.type(n) : ''
+    while (
+      n &&
+      (n.type === 'pointer_expression' ||
+        n.type === 'parenthesized_expression' ||
+        n.type === 'cast_expression')
     )
       n =
-        t === 'cast_expression'
-          ? f.field(n, 'value')
-          : t === 'pointer_expression'
-            ? f.field(n, 'argument')
-            : (f.namedChildren(n)[0] ?? null);
-    if (!n || f.type(n) !== 'identifier') return undefined;
+        n.type === 'cast_expression'
+          ? n.childForFieldName('value')
+          : n.type === 'pointer_expression'
+            ? n.childForFieldName('argument')
+            : (n.namedChildren[0] ?? null);
+    if (n?.type !== 'identifier') return undefined;
     // The name read once: each .text crosses into WASM (it was read per map, issue 16).
-    const name = f.text(n);
+    const name = n.text;
     return this.model.maps.find((m) => m.name === name);
   }
 
