@@ -1,7 +1,7 @@
 // One analysis per open BPF C document, recomputed when the document's version changes. Which C files
 // are ours is decided here (issue #5: *.bpf.c, or bpf/bpf_helpers.h / SEC( — other C files get nothing).
 import type { TextDocument } from 'vscode-languageserver-textdocument';
-import { isBpfSource } from '../core/analysis/analyzer';
+import { isBpfSource } from '../core/analysis/bpfSource';
 import type { Analysis, Analyzer } from '../core/analysis/analyzer';
 
 interface Entry {

@@ -10,9 +10,13 @@ import { onWatchedFiles } from './watchedFiles';
 const ANALYZE_DEBOUNCE_MS = 150;
 const COMPILE_DEBOUNCE_MS = 300;
 
-/** The analyzer's diagnostics of a document now; a document that is not BPF C loses its state. */
-function analyzeNow(session: ServerSession, doc: TextDocument): void {
+/**
+ * The analyzer's diagnostics of a document now; a document that is not BPF C loses its state.
+ * On open the analysis' time is logged: the first diagnostics of a file wait for it (issue 16).
+ */
+function analyzeNow(session: ServerSession, doc: TextDocument, opened = false): void {
   if (!session.analyses) return;
+  const t0 = performance.now();
   const a = session.analyses.get(doc);
   if (!a) {
     if (session.states.delete(doc.uri)) session.clear(doc.uri);
@@ -20,6 +24,10 @@ function analyzeNow(session: ServerSession, doc: TextDocument): void {
   }
   session.state(doc.uri).analyzerDiags = a.diagnostics.map((d) => toLspDiagnostic(d, doc.uri));
   session.publish(doc.uri);
+  if (opened)
+    session.log(
+      `analysed ${session.pathOf(doc.uri)} on open: ${doc.lineCount} lines, ${a.diagnostics.length} diagnostics in ${Math.round(performance.now() - t0)} ms`,
+    );
 }
 
 /** Compile-on-save of the file as on disk (after a save, or a change on disk the editor shows). */
@@ -46,7 +54,7 @@ function stopPending(s: DocState): void {
 
 export function wireDocumentSync(session: ServerSession): void {
   const { connection, documents, services } = session;
-  documents.onDidOpen((e) => analyzeNow(session, e.document));
+  documents.onDidOpen((e) => analyzeNow(session, e.document, true));
   documents.onDidChangeContent((e) => {
     const s = session.states.get(e.document.uri);
     if (!s && !session.analyses?.isBpf(e.document)) return;

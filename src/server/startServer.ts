@@ -34,6 +34,7 @@ export function startServer(connection: Connection, services: ServerServices): v
   const { documents } = session;
   let uapi: HelperDocSource | undefined;
   let uapiLoad: Promise<void> | undefined;
+  let parserMs = 0;
 
   connection.onInitialize(async (params): Promise<InitializeResult> => {
     session.hasConfiguration = !!params.capabilities.workspace?.configuration;
@@ -41,7 +42,9 @@ export function startServer(connection: Connection, services: ServerServices): v
     session.workspaceFolders = (params.workspaceFolders ?? [])
       .map((f) => services.uriToPath?.(f.uri))
       .filter((p): p is string => !!p);
+    const t0 = performance.now();
     session.analyses = new DocumentAnalyses(await createAnalyzer(await services.loadParserWasm()));
+    parserMs = Math.round(performance.now() - t0);
     return {
       capabilities: {
         textDocumentSync: {
@@ -65,6 +68,11 @@ export function startServer(connection: Connection, services: ServerServices): v
       serverInfo: { name: 'xdp-lab-language-server' },
     };
   });
+
+  // Said once the client listens: how long the C parser took to load (issue 16, the cold start).
+  connection.onInitialized(() =>
+    session.log(`XDP C language server ready: tree-sitter loaded in ${parserMs} ms`),
+  );
 
   wireDocumentSync(session);
 

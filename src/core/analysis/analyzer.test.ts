@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { testAnalyzer } from '../../../test/lsp/wasm';
-import { isBpfSource } from './analyzer';
+import { isBpfSource } from './bpfSource';
 import { diagnosticCodes } from './diagnostic';
 
 const fixtures = path.resolve(__dirname, '../../../test/fixtures/analysis');

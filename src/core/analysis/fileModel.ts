@@ -213,6 +213,9 @@ export function buildFileModel(source: MaskedSource, original: string, tree: Tre
       if (item && !secFor.has(item)) secFor.set(item, sec);
     }
   }
+  /** Top-level functions with a SEC, by node id: only the rules' scan of programs reads bodies. */
+  const programIds = new Set<number>();
+  for (const item of secFor.keys()) programIds.add(item.id);
 
   // One pass over the node types the model needs, in document order. descendantsOfType runs inside
   // the WASM module; walking every node with a TreeCursor from JS costs several times more.
@@ -285,8 +288,9 @@ export function buildFileModel(source: MaskedSource, original: string, tree: Tre
         break;
       }
       case 'struct_specifier': {
-        const name = n.childForFieldName('name')?.text;
+        // The body first: most struct specifiers are uses (`struct iphdr *iph`), without one.
         const body = n.childForFieldName('body');
+        const name = body && n.childForFieldName('name')?.text;
         if (name && body) {
           const members: string[] = [];
           let ok = true;
@@ -319,7 +323,8 @@ export function buildFileModel(source: MaskedSource, original: string, tree: Tre
           fnStack.push(name);
           fnEnd.push(end);
         }
-        const body = n.childForFieldName('body');
+        // Returns and body nodes only for programs (a SEC): no rule reads other functions' bodies.
+        const body = programIds.has(n.id) ? n.childForFieldName('body') : null;
         if (body) {
           const entry = { end, bodyStart: body.startIndex, returns: [], nodes: [] };
           bodies.set(n.id, entry);
@@ -334,14 +339,16 @@ export function buildFileModel(source: MaskedSource, original: string, tree: Tre
             (a): a is Node => !!a && a.type !== 'comment',
           );
           const from = fnStack[fnStack.length - 1];
-          if (f.text.startsWith('bpf_')) {
-            const helper = helperByName(helperAliases[f.text] ?? f.text);
-            calls.push({ name: f.text, helper, node: n, nameSpan: spanOf(f), args, inFunction: from });
+          // The name read once: each .text reads the node's end from WASM.
+          const callee = f.text;
+          if (callee.startsWith('bpf_')) {
+            const helper = helperByName(helperAliases[callee] ?? callee);
+            calls.push({ name: callee, helper, node: n, nameSpan: spanOf(f), args, inFunction: from });
           }
-          const list = localCalls.get(f.text);
+          const list = localCalls.get(callee);
           const entry = { from, nameSpan: spanOf(f) };
           if (list) list.push(entry);
-          else localCalls.set(f.text, [entry]);
+          else localCalls.set(callee, [entry]);
         }
         break;
       }

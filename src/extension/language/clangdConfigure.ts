@@ -2,7 +2,7 @@
 // fragment with the flags XDP Lab's clang uses. A new file is written at once; a user's .clangd is
 // shown as a diff (theirs ↔ theirs + XDP Lab's document) and written only when they say so.
 import * as vscode from 'vscode';
-import { isBpfSource } from '../../core/analysis/analyzer';
+import { isBpfSource } from '../../core/analysis/bpfSource';
 import { proposeClangdConfig } from '../../node/clangdSetup';
 import { readConfig } from '../config';
 import { missingFolder } from '../nextStep';
