@@ -19,7 +19,8 @@ import type * as LoadObjectModule from '../src/core/elf/loadObject';
 import type * as BpfSystemModule from '../src/core/vm/bpfSystem';
 import type * as FrameBuilderModule from '../src/core/packet/frameBuilder';
 import type { BenchRow } from './lib/benchRow';
-import { kernelNsPerRun } from './vm.bench';
+import { pairsField, type PairStats } from './lib/pairedRounds';
+import { kernelPairs } from './vm.bench';
 
 type Engine = typeof RawRunModule &
   typeof LoadObjectModule &
@@ -112,10 +113,14 @@ const PER_RUN = [
 ] as const;
 
 /**
- * ns (CPU) per test run of a per-run row's program on one tier: the best of 9 × 200 k repeats (the
- * machine is shared: a neighbour's burst only ever adds time).
+ * A per-run row's program loaded on one tier and warmed up: `(repeat) => CPU ns per run` over
+ * `repeat` test runs (checked: no fault, the expected verdict).
  */
-function perRun(engine: Engine, row: (typeof PER_RUN)[number], tier: 'js' | 'wasm'): number {
+function perRun(
+  engine: Engine,
+  row: (typeof PER_RUN)[number],
+  tier: 'js' | 'wasm',
+): (repeat: number) => number {
   const bytes = new Uint8Array(fs.readFileSync(path.join(root, 'test/fixtures/programs/obj', row.file)));
   const obj = engine.loadObject(bytes, { name: row.prog, system: new engine.BpfSystem({ tier }) });
   row.setup(obj);
@@ -123,13 +128,18 @@ function perRun(engine: Engine, row: (typeof PER_RUN)[number], tier: 'js' | 'was
   if (!prog) throw new Error(`${row.file} has no ${row.prog}`);
   const frame = engine.buildFrame(row.frame);
   prog.testRun(frame, { repeat: 200_000 });
-  let best = Infinity;
-  for (let k = 0; k < 9; k++) {
-    const r = prog.testRun(frame, { repeat: 200_000, now: cpuNs });
+  return (repeat) => {
+    const r = prog.testRun(frame, { repeat, now: cpuNs });
     if (r.fault || r.retval !== row.retval)
       throw new Error(`${tier}: ${JSON.stringify(r.fault ?? r.retval)}`);
-    best = Math.min(best, r.nsPerRun ?? Infinity);
-  }
+    return r.nsPerRun ?? Infinity;
+  };
+}
+
+/** The best of 9 × 200 k repeats (no kernel figure to pair with: no root or no bpftool). */
+function bestOf9(ours: (repeat: number) => number): number {
+  let best = Infinity;
+  for (let k = 0; k < 9; k++) best = Math.min(best, ours(200_000));
   return best;
 }
 
@@ -208,7 +218,7 @@ function kernel(dir: string): number | undefined {
   return (Number(m[1]) * repeat) / 1e9;
 }
 
-export function runBench(): Promise<BenchRow[]> {
+export async function runBench(): Promise<BenchRow[]> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xdplab-tiers-'));
   try {
     const engine = bundledEngine(dir);
@@ -236,32 +246,43 @@ export function runBench(): Promise<BenchRow[]> {
         ...(jit !== undefined ? { ratio: seconds / jit } : {}),
       });
     }
-    // Per run (issue 16 goals 1 and 3): kernel, js and wasm side by side, ratios to the kernel.
+    // Per run (issue 16 goals 1 and 3): kernel, js and wasm side by side, each tier in pairs with
+    // the kernel (bench/lib/pairedRounds.ts): ratio = the median of the pairs' ratios.
     for (const row of PER_RUN) {
-      const k = kernelNsPerRun(
-        path.join(root, 'test/fixtures/programs/obj', row.file),
-        engine.buildFrame(row.frame),
-        dir,
-        row.prog,
-      );
-      const js = perRun(engine, row, 'js');
-      const wasm = perRun(engine, row, 'wasm');
-      const figures: [string, number | undefined][] = [
-        ['kernel (bpftool prog run, JIT)', k],
-        ['XDP Lab js tier', js],
-        ['XDP Lab wasm tier', wasm],
-      ];
-      for (const [name, ns] of figures)
-        if (ns !== undefined)
-          rows.push({
-            name: `${row.label}, per run: ${name}${k !== undefined ? ' (ratio: to the kernel)' : ''}`,
-            value: ns,
-            unit: 'ns',
-            ...(k !== undefined ? { kernel: k, ratio: ns / k } : {}),
-          });
-      rows.push({ name: `${row.label}: wasm tier / js tier`, value: wasm / js, unit: '×', target: 1 });
+      const obj = path.join(root, 'test/fixtures/programs/obj', row.file);
+      const frame = engine.buildFrame(row.frame);
+      const tiers = { js: perRun(engine, row, 'js'), wasm: perRun(engine, row, 'wasm') };
+      // Both tiers in one set of pairs, round-robin (pairedVariants): they see the same windows.
+      const pairs: Partial<Record<'js' | 'wasm', PairStats>> =
+        (await kernelPairs(obj, frame, dir, row.prog, tiers)) ?? {};
+      const kernelNs =
+        pairs.js && pairs.wasm ? Math.min(...pairs.js.kernel, ...pairs.wasm.kernel) : undefined;
+      const suffix = kernelNs !== undefined ? ' (ratio: to the kernel, median of pairs)' : '';
+      if (kernelNs !== undefined)
+        rows.push({
+          name: `${row.label}, per run: kernel (bpftool prog run, JIT)${suffix}`,
+          value: kernelNs,
+          unit: 'ns',
+        });
+      const best: Record<'js' | 'wasm', number> = { js: NaN, wasm: NaN };
+      for (const tier of ['js', 'wasm'] as const) {
+        const p = pairs[tier];
+        best[tier] = p ? Math.min(...p.ours) : bestOf9(tiers[tier]);
+        rows.push({
+          name: `${row.label}, per run: XDP Lab ${tier} tier${suffix}`,
+          value: best[tier],
+          unit: 'ns',
+          ...(p && kernelNs !== undefined ? { kernel: kernelNs, ratio: p.median, pairs: pairsField(p) } : {}),
+        });
+      }
+      rows.push({
+        name: `${row.label}: wasm tier / js tier`,
+        value: best.wasm / best.js,
+        unit: '×',
+        target: 1,
+      });
     }
-    return Promise.resolve(rows);
+    return rows;
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
