@@ -1,7 +1,8 @@
 // The conntrack kfuncs' cost (issue 16.1: per run ≤ 3× the kernel, lookups without allocation):
 // CPU ns per VM run of test/fixtures/programs/conntrack.bpf.c on a tracked connection beside the
 // kernel's own figure for the same object, frame and table (`bpftool prog run … repeat` in a
-// namespace that `conntrack -I` filled), and ns per table find of struct bpf_sock_tuple bytes in
+// namespace that `conntrack -I` filled; the ratio is the median of paired rounds,
+// bench/lib/pairedRounds.ts), and ns per table find of struct bpf_sock_tuple bytes in
 // tables of 10 and 10,000 entries, hot flows and every flow (cache misses). The engine is the
 // bundled one (bench/lib/bundledEngine.ts); the kernel figure needs root, bpftool and conntrack.
 import { spawnSync } from 'node:child_process';

@@ -1,9 +1,10 @@
 // Benchmarks of the engine VM (issue #3 "Performance"): (a) instructions per second on a tight
 // 30 M-iteration add/sub/branch loop (target ≥ 200 M insn/s); (b) ns per run of an XDP parser
 // (Ethernet → IPv4 → UDP, one map lookup, bpf_redirect_map: examples/redirect.bpf.c) next to the
-// kernel's own figure for the same object and frame (`bpftool prog run … repeat 1000000`), as a
-// ratio (target ≤ 5×, issue 16.2); (c) ns per run of a flow counter (test/fixtures/programs/flowcount.bpf.c:
-// parse + hash lookup/update) against the kernel's (target ≤ 3×, issue 16.1); (d) load + first run
+// kernel's own figure for the same object and frame (`bpftool prog run … repeat`), as a ratio
+// (target ≤ 5×, issue 16.2) — the median of paired rounds (bench/lib/pairedRounds.ts); (c) ns per
+// run of a flow counter (test/fixtures/programs/flowcount.bpf.c: parse + hash lookup/update)
+// against the kernel's (target ≤ 3×, issue 16.1), paired alike; (d) load + first run
 // and RSS of bigmaps.bpf.c (32 M-entry array …) beside the kernel's load time (issue 13.1). The
 // kernel figures need root, clang and bpftool; without them they are omitted.
 import { spawnSync } from 'node:child_process';

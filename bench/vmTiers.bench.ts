@@ -6,7 +6,8 @@
 // wasm within 3×, i.e. ≥ ⅓ of its speed). The kernel runs a 500 k-instruction version of the loop
 // (the verifier walks every iteration) 300 times; its row is that time scaled to 150 M. Then the
 // per-run cost of three short programs (XDP_PASS: the fixed cost; the parser; the flow counter):
-// kernel, js and wasm tiers in ns per test run, ratios to the kernel, and wasm / js (goal ≤ 1).
+// kernel, js and wasm tiers in ns per test run, ratios to the kernel (the median of paired rounds,
+// both tiers round-robin: bench/lib/pairedRounds.ts), and wasm / js (goal ≤ 1).
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
