@@ -50,27 +50,17 @@ function childJiffies() {
   const rest = f.slice(f.lastIndexOf(')') + 2).split(' ');
   return Number(rest[13]) + Number(rest[14]);
 }
-/** Processes (other than this one and its ancestors) whose working directory is this checkout: a
- * bench file's children that outlived it would load the next file's measurements. */
-function leftovers() {
-  const mine = new Set();
-  for (let pid = process.pid; pid > 1 && !mine.has(pid);) {
-    mine.add(pid);
-    try {
-      const st = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-      pid = Number(st.slice(st.lastIndexOf(')') + 2).split(' ')[1]);
-    } catch {
-      break;
-    }
-  }
+/** Processes started by bench file `f`'s run that are still alive (they carry its marker in their
+ * environment, which children inherit): they would load the next file's measurements. */
+function leftovers(marker) {
   const out = [];
   for (const d of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(d) || mine.has(Number(d))) continue;
+    if (!/^\d+$/.test(d)) continue;
     try {
-      if (fs.readlinkSync(`/proc/${d}/cwd`) !== root) continue;
+      if (!fs.readFileSync(`/proc/${d}/environ`, 'utf8').split('\0').includes(marker)) continue;
       const cmd = fs.readFileSync(`/proc/${d}/cmdline`, 'utf8').replace(/\0/g, ' ').trim();
       const state = fs.readFileSync(`/proc/${d}/stat`, 'utf8').split(') ')[1]?.[0];
-      if (cmd && state !== 'Z') out.push(`${d} ${cmd.slice(0, 100)}`);
+      if (state !== 'Z') out.push(`${d} ${cmd.slice(0, 100)}`);
     } catch {
       /* gone, or not ours to read */
     }
@@ -88,11 +78,13 @@ for (const f of files) {
   const cpu0 = cpuJiffies();
   const child0 = childJiffies();
   const t0 = performance.now();
+  const marker = `XDP_LAB_BENCH_RUN=${process.pid}:${f}`;
   const r = spawnSync(
     process.execPath,
     ['--import', 'tsx', path.join(root, 'scripts/bench.mjs'), '--one', path.join(dir, f)],
     {
       cwd: root,
+      env: { ...process.env, XDP_LAB_BENCH_RUN: marker.slice(marker.indexOf('=') + 1) },
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'inherit'],
       maxBuffer: 1 << 26,
@@ -117,12 +109,16 @@ for (const f of files) {
     process.stderr.write(
       `bench: ${f}: ${stat.seconds} s, own CPU ${stat.ownCpuSeconds} s, others kept ${stat.otherCores} of ${cores} cores busy, steal ${stat.stealSeconds} s\n`,
     );
-  let left = leftovers();
+  // Give a file's children that are on their way out 5 s to go before the next file starts.
+  let left = leftovers(marker);
   for (let i = 0; i < 50 && left.length; i++) {
     await new Promise((res) => setTimeout(res, 100));
-    left = leftovers();
+    left = leftovers(marker);
   }
-  if (left.length) process.stderr.write(`bench: ${f} left processes running:\n  ${left.join('\n  ')}\n`);
+  if (left.length) {
+    stat.leftRunning = left;
+    process.stderr.write(`bench: ${f} left processes running:\n  ${left.join('\n  ')}\n`);
+  }
   const last = (r.stdout ?? '').trim().split('\n').pop() ?? '';
   let parsed;
   try {
