@@ -1,7 +1,8 @@
 // The conntrack kfuncs' cost (issue 16.1: per run ≤ 3× the kernel, lookups without allocation):
 // CPU ns per VM run of test/fixtures/programs/conntrack.bpf.c on a tracked connection beside the
 // kernel's own figure for the same object, frame and table (`bpftool prog run … repeat` in a
-// namespace that `conntrack -I` filled), and ns per table find of struct bpf_sock_tuple bytes in
+// namespace that `conntrack -I` filled; the ratio is the median of paired rounds,
+// bench/lib/pairedRounds.ts), and ns per table find of struct bpf_sock_tuple bytes in
 // tables of 10 and 10,000 entries, hot flows and every flow (cache misses). The engine is the
 // bundled one (bench/lib/bundledEngine.ts); the kernel figure needs root, bpftool and conntrack.
 import { spawnSync } from 'node:child_process';
@@ -14,7 +15,8 @@ import type * as FrameBuilderModule from '../src/core/packet/frameBuilder';
 import type * as ConntrackModule from '../src/core/xdp/conntrack';
 import type { ConntrackSpec } from '../src/core/xdp/conntrack';
 import type { BenchRow } from './lib/benchRow';
-import { kernelBestOf } from './lib/kernelTestRun';
+import { pairedTestRun } from './lib/kernelTestRun';
+import { pairsField, type PairStats } from './lib/pairedRounds';
 
 type Engine = typeof LoadObjectModule & typeof FrameBuilderModule & typeof ConntrackModule;
 
@@ -43,10 +45,10 @@ function trackedTable(entries: number): ConntrackSpec[] {
 }
 
 /**
- * CPU ns per VM run on a frame of a tracked connection (lookup, two changes, release), the best of
- * five × REPEAT / 2 (BPF_PROG_TEST_RUN's repeat, as the kernel's figure is taken).
+ * The tracked-run program loaded with `specs` in its table and warmed up: `(repeat) => CPU ns per
+ * VM run` on a frame of a tracked connection (lookup, two changes, release) over `repeat` runs.
  */
-function trackedRunNs(E: Engine, specs: ConntrackSpec[], frame: Uint8Array): number {
+function trackedRun(E: Engine, specs: ConntrackSpec[], frame: Uint8Array): (repeat: number) => number {
   const obj = E.loadObject(new Uint8Array(fs.readFileSync(OBJ)), { name: 'conntrack' });
   specs.forEach((s, i) => obj.system.conntrack.add(s, `[${i}]`));
   const prog = obj.program('xdp_ct');
@@ -55,18 +57,21 @@ function trackedRunNs(E: Engine, specs: ConntrackSpec[], frame: Uint8Array): num
   if (first.retval !== 2 || first.fault)
     throw new Error(`conntrack bench: the run gave ${first.retval} ${first.fault?.message ?? ''}`);
   prog.testRun(frame, { repeat: 200_000 }); // warm-up
-  let best = Infinity;
-  for (let i = 0; i < 5; i++)
-    best = Math.min(best, prog.testRun(frame, { repeat: REPEAT / 2, now: cpuNow }).nsPerRun ?? NaN);
-  return best;
+  return (repeat) => prog.testRun(frame, { repeat, now: cpuNow }).nsPerRun ?? NaN;
 }
 
 /**
- * The kernel's ns per run of the same program on the same frame (`bpftool prog run … repeat`, CPU 0)
- * in a namespace whose conntrack table holds `specs` (the test run's device is the namespace's
- * loopback, so bpf_xdp_ct_lookup sees its table), or undefined without root, bpftool or conntrack.
+ * The kernel's ns per run of the same program on the same frame (`bpftool prog run … repeat`) in a
+ * namespace whose conntrack table holds `specs` (the test run's device is the namespace's loopback,
+ * so bpf_xdp_ct_lookup sees its table), in pairs with `ours` (bench/lib/kernelTestRun.ts), or
+ * undefined without root, bpftool or conntrack.
  */
-function kernelNsPerRun(specs: ConntrackSpec[], frame: Uint8Array, dir: string): number | undefined {
+async function kernelPairs(
+  specs: ConntrackSpec[],
+  frame: Uint8Array,
+  dir: string,
+  ours: (repeat: number) => number,
+): Promise<PairStats | undefined> {
   if (process.getuid?.() !== 0) return undefined;
   const ns = `xlctb-${process.pid}`;
   const pin = path.join('/sys/fs/bpf', `xlctb-${process.pid}`);
@@ -90,7 +95,7 @@ function kernelNsPerRun(specs: ConntrackSpec[], frame: Uint8Array, dir: string):
           String(e.sport),
           '--dport',
           String(e.dport),
-          // A day: the entries are made before kernelBestOf waits for the kernel-test lock, which
+          // A day: the entries are made before pairedTestRun waits for the kernel-test lock, which
           // another run may hold for half an hour (600 s entries expired there, and the kernel's
           // run then missed its flow).
           '--timeout',
@@ -112,28 +117,14 @@ function kernelNsPerRun(specs: ConntrackSpec[], frame: Uint8Array, dir: string):
       process.stderr.write(`bench: bpftool prog loadall failed: ${String(load.stderr)}\n`);
       return undefined;
     }
-    // The best of KERNEL_SAMPLES, as the VM's figure is a best of five (bench/lib/kernelTestRun.ts).
-    const run = kernelBestOf(
-      inNs([
-        'taskset',
-        '-c',
-        '0',
-        'bpftool',
-        'prog',
-        'run',
-        'pinned',
-        path.join(pin, 'xdp_ct'),
-        'data_in',
-        dataIn,
-        'repeat',
-        String(REPEAT),
-      ]),
-    );
-    if (!run || !/Return value: 2\b/.test(run.output)) {
-      process.stderr.write(`bench: bpftool prog run xdp_ct: ${run?.output ?? 'no output'}\n`);
-      return undefined;
-    }
-    return run.ns;
+    const pairs = await pairedTestRun({
+      pin: path.join(pin, 'xdp_ct'),
+      dataIn,
+      prefix: inNs([]),
+      expect: /Return value: 2\b/,
+      ours: { ours },
+    });
+    return pairs?.ours;
   } finally {
     fs.rmSync(pin, { recursive: true, force: true });
     sh(['ip', 'netns', 'del', ns]);
@@ -175,7 +166,7 @@ function findNs(E: Engine, entries: number, flows: number): number {
   return best;
 }
 
-export function runBench(): Promise<BenchRow[]> {
+export async function runBench(): Promise<BenchRow[]> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xlct-bench-'));
   try {
     const E = bundledEngine(dir);
@@ -184,23 +175,33 @@ export function runBench(): Promise<BenchRow[]> {
       ipv4: { src: '10.0.0.1', dst: '10.0.0.2' },
       tcp: { sport: 40000, dport: 80 },
     });
-    const value = trackedRunNs(E, specs, frame);
-    const kernel = kernelNsPerRun(specs, frame, dir);
+    const ours = trackedRun(E, specs, frame);
+    const pairs = await kernelPairs(specs, frame, dir, ours);
+    let value = Infinity;
+    if (pairs) value = Math.min(...pairs.ours);
+    else for (let i = 0; i < 5; i++) value = Math.min(value, ours(REPEAT / 2));
     const run: BenchRow = {
-      name: 'VM run with a tracked lookup, 1,000 entries (lookup, change status + timeout, release; best of 5 × 0.5 M)',
+      name: `VM run with a tracked lookup, 1,000 entries (lookup, change status + timeout, release; ${pairs ? `${pairs.ratios.length} pairs with the kernel, best` : 'best of 5 × 0.5 M'})`,
       value: Number(value.toFixed(1)),
       unit: 'CPU ns/run',
-      ...(kernel ? { kernel, ratio: Number((value / kernel).toFixed(2)) } : {}),
+      ...(pairs
+        ? {
+            kernel: Math.min(...pairs.kernel),
+            ratio: Number(pairs.median.toFixed(2)),
+            pairs: pairsField(pairs),
+          }
+        : {}),
     };
-    return Promise.resolve([
+    return [
       run,
-      ...(kernel
+      ...(pairs
         ? [
             {
-              name: 'tracked lookup run: VM / kernel',
-              value: Number((value / kernel).toFixed(2)),
+              name: 'tracked lookup run: VM / kernel (median of pairs)',
+              value: Number(pairs.median.toFixed(2)),
               unit: '×',
               target: 3,
+              pairs: pairsField(pairs),
             },
           ]
         : []),
@@ -220,7 +221,7 @@ export function runBench(): Promise<BenchRow[]> {
         unit: 'CPU ns/lookup',
         target: 200,
       },
-    ]);
+    ];
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

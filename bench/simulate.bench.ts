@@ -4,7 +4,9 @@
 // program — for 1 M frames in bursts of 64, against the kernel's own rate for the same pipeline
 // (live-frames BPF_PROG_TEST_RUN, issue #16: target ≥ 1×), and peak memory with every event
 // streamed to a file as perf-script text, which must not grow with the frame count. The frame-rate
-// rows count events without asking for them (as `xdp-lab simulate` without --events does).
+// rows count events without asking for them (as `xdp-lab simulate` without --events does). Their
+// ratios to the kernel are the medians of paired rounds (bench/lib/pairedRounds.ts): a kernel
+// round and one of ours side by side on one CPU, the lab kept up across them.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -25,6 +27,15 @@ import { probe } from '../test/kernel/lib/probe';
 import { udpFrame } from '../test/kernel/lib/traffic';
 import type { BenchRow } from './lib/benchRow';
 import { devmapPipeline } from './lib/devmapPipeline';
+import {
+  PAIR_CPU,
+  PAIRS,
+  pairedVariants,
+  pairStats,
+  pairsField,
+  pinnedTo,
+  type PairStats,
+} from './lib/pairedRounds';
 
 export type { BenchRow };
 
@@ -121,166 +132,231 @@ async function run(
   return { seconds, cpuSeconds, peakRss, events };
 }
 
-/** Rounds of each frame-rate measurement, ours and the kernel's: the best round counts. */
-const ROUNDS = 5;
-
-/** The best of ROUNDS runs: the least CPU time and, separately, the least wall time. */
-async function bestOf(
-  once: () => Promise<{ seconds: number; cpuSeconds: number }>,
-): Promise<{ seconds: number; cpuSeconds: number }> {
-  let seconds = Infinity;
-  let cpuSeconds = Infinity;
-  for (let i = 0; i < ROUNDS; i++) {
-    const r = await once();
-    seconds = Math.min(seconds, r.seconds);
-    cpuSeconds = Math.min(cpuSeconds, r.cpuSeconds);
+/** CPU time of ksoftirqd/`cpu` so far, in ns (/proc/PID/schedstat's first field), or 0. */
+function ksoftirqdNs(cpu: number): number {
+  for (const d of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      if (fs.readFileSync(`/proc/${d}/comm`, 'utf8').trim() !== `ksoftirqd/${cpu}`) continue;
+      return Number(fs.readFileSync(`/proc/${d}/schedstat`, 'utf8').split(' ')[0]);
+    } catch {
+      /* a process that ended meanwhile */
+    }
   }
-  return { seconds, cpuSeconds };
+  return 0;
 }
+
+/** One round's cost per frame, CPU and wall, in ns. */
+interface Round {
+  cpuNs: number;
+  wallNs: number;
+}
+
+/** What the paired rounds of one of our variants gave (bench/lib/pairedRounds.ts). */
+interface Paired {
+  cpu: PairStats;
+  wall: PairStats;
+}
+
+/** Frames per round, ours and the kernel's: equal work (both take 0.1–0.3 s on this machine). */
+const FRAMES = 1_000_000;
 
 /**
- * The kernel's own figure for the same pipeline on this machine: the example program run by
- * BPF_PROG_TEST_RUN in live-frames mode (3 M frames — CPU time comes in 10 ms steps —, batches of
- * 64) on r1, redirecting through tx_port[0] to veth r2, whose peer c0 runs xdp_pass natively — real xdp_do_redirect, bulk queues,
- * veth_xdp_xmit, the peer's NAPI and its XDP_PASS into the stack. Wall clock of the whole run
- * (process start included) and its CPU time, best of ROUNDS each (as the simulator's rows).
- * Needs root and the kernel lab's tools (probe()); undefined otherwise.
+ * The kernel's own figure for the same pipeline on this machine, in pairs with ours: the example
+ * program run by BPF_PROG_TEST_RUN in live-frames mode (FRAMES frames, batches of 64) on r1,
+ * redirecting through tx_port[0] to veth r2, whose peer c0 runs xdp_pass natively — real
+ * xdp_do_redirect, bulk queues, veth_xdp_xmit, the peer's NAPI and its XDP_PASS into the stack.
+ * The lab (netns, veths, loaded programs) stays up across the rounds; each of `variants` (one of
+ * our rounds: the simulator on a tier) gets PAIRS pairs of rounds, kernel and ours side by side on
+ * PAIR_CPU. Needs root and the kernel lab's tools (probe()); undefined otherwise.
+ *
+ * The kernel's CPU time per round is livetr's own (CLOCK_PROCESS_CPUTIME_ID around the test run:
+ * no process start, no libbpf) plus what ksoftirqd/PAIR_CPU ran meanwhile. The peer's NAPI poll is
+ * a softirq: veth_xdp_xmit's napi_schedule raises it on this CPU and it runs at the batch's
+ * local_bh_enable in livetr's own context, charged to livetr (this kernel has no
+ * IRQ_TIME_ACCOUNTING) — unless __do_softirq runs past its 2 ms / 10 restarts and hands the rest to
+ * ksoftirqd, whose time the rusage would miss. Measured at load 14 (2026-12-06, docs/simulator.md):
+ * ksoftirqd/1 ran 0.32–0.46 ms per 1 M-frame round of 180 ms (0.2 %), and 140–180 ms of CPU 1's
+ * ticks in the round fell in softirq: the work is livetr's. Wall time, 470–570 ms, measured the
+ * neighbours.
  */
-async function kernelFramesPerSecond(dir: string): Promise<{ wall: number; cpu?: number } | undefined> {
+async function kernelPairs(
+  dir: string,
+  variants: Record<string, () => Promise<Round>>,
+): Promise<Record<string, Paired> | undefined> {
   if (probe({ tools: ['gcc'] })) return undefined;
-  return withLab('xlbench-', (lab) => {
-    lab.netns('r');
-    // ifindexes 5301-5304 (test/kernel/lib/README.md: xlbench-).
-    lab.veth({ name: 'xlba0', index: 5301, ns: 'r' }, { name: 'xlbr1', index: 5302, ns: 'r' });
-    lab.veth({ name: 'xlbr2', index: 5303, ns: 'r' }, { name: 'xlbc0', index: 5304, ns: 'r' });
-    const obj = compileBpf(path.join(root, 'examples/redirect.bpf.c'), path.join(dir, 'k', 'redirect.bpf.o'));
-    const { progs, maps } = loadAll(obj, lab.pinDir('sim'));
-    const redir = progs.xdp_redirect_udp;
-    const pass = progs.xdp_pass;
-    const txPort = maps.tx_port;
-    if (!redir || !pass || !txPort) return undefined;
-    attachXdp(lab.ns('r'), 'xlbc0', pass.pin, 'native');
-    mapUpdate(txPort.pin, 0, 5303, lab.ns('r'));
-    const livetr = path.join(dir, 'livetr');
-    runTool(['gcc', '-O1', '-o', livetr, path.join(root, 'test/kernel/scenarios/livetr.c'), '-lbpf']);
-    const frame = udpFrame({ dstIp: '10.0.0.2', dstPort: 8 });
-    const hex = Array.from(frame, (b) => b.toString(16).padStart(2, '0')).join('');
-    const frames = 3_000_000;
-    lab.exec('r', [livetr, redir.pin, '5302', '10000', '64', hex]); // warm-up
-    // Best of ROUNDS: on a shared machine a neighbour's burst only ever slows a run down. The CPU
-    // time is the driver's user + system time (GNU time, from wait4's rusage): the test run, the
-    // redirect, veth_xdp_xmit and the peer's NAPI poll — a softirq run at local_bh_enable in the
-    // same task, charged to it (this kernel has no IRQ_TIME_ACCOUNTING) — so it compares with the
-    // simulator's CPU time where the wall clock, on a loaded machine, measures the neighbours.
-    let best = Infinity;
-    let bestCpu = Infinity;
-    for (let i = 0; i < ROUNDS; i++) {
-      const t0 = performance.now();
-      const r = lab.exec('r', [
-        '/usr/bin/time',
-        '-f',
-        'cpu %U %S',
-        livetr,
-        redir.pin,
-        '5302',
-        String(frames),
-        '64',
-        hex,
-      ]);
-      best = Math.min(best, performance.now() - t0);
-      const m = /cpu ([\d.]+) ([\d.]+)\s*$/.exec(r.stderr);
-      if (m) bestCpu = Math.min(bestCpu, Number(m[1]) + Number(m[2]));
-    }
-    return {
-      wall: frames / (best / 1000),
-      ...(bestCpu > 0 && bestCpu < Infinity ? { cpu: frames / bestCpu } : {}),
-    };
-  });
+  return withLab('xlbench-', (lab) =>
+    pinnedTo(PAIR_CPU, async () => {
+      lab.netns('r');
+      // ifindexes 5301-5304 (test/kernel/lib/README.md: xlbench-).
+      lab.veth({ name: 'xlba0', index: 5301, ns: 'r' }, { name: 'xlbr1', index: 5302, ns: 'r' });
+      lab.veth({ name: 'xlbr2', index: 5303, ns: 'r' }, { name: 'xlbc0', index: 5304, ns: 'r' });
+      const obj = compileBpf(
+        path.join(root, 'examples/redirect.bpf.c'),
+        path.join(dir, 'k', 'redirect.bpf.o'),
+      );
+      const { progs, maps } = loadAll(obj, lab.pinDir('sim'));
+      const redir = progs.xdp_redirect_udp;
+      const pass = progs.xdp_pass;
+      const txPort = maps.tx_port;
+      if (!redir || !pass || !txPort) return undefined;
+      attachXdp(lab.ns('r'), 'xlbc0', pass.pin, 'native');
+      mapUpdate(txPort.pin, 0, 5303, lab.ns('r'));
+      const livetr = path.join(dir, 'livetr');
+      runTool(['gcc', '-O1', '-o', livetr, path.join(root, 'test/kernel/scenarios/livetr.c'), '-lbpf']);
+      const frame = udpFrame({ dstIp: '10.0.0.2', dstPort: 8 });
+      const hex = Array.from(frame, (b) => b.toString(16).padStart(2, '0')).join('');
+      const kernelRound = (frames: number): Round => {
+        const soft0 = ksoftirqdNs(PAIR_CPU);
+        const r = lab.exec('r', [
+          'taskset',
+          '-c',
+          String(PAIR_CPU),
+          livetr,
+          redir.pin,
+          '5302',
+          String(frames),
+          '64',
+          hex,
+        ]);
+        const soft = ksoftirqdNs(PAIR_CPU) - soft0;
+        const m = /livetr: cpu_ns (\d+) wall_ns (\d+)/.exec(r.stderr);
+        if (!m) throw new Error(`livetr printed no times: ${r.stderr}`);
+        return { cpuNs: (Number(m[1]) + soft) / frames, wallNs: Number(m[2]) / frames };
+      };
+      kernelRound(10_000); // warm-up
+      // The variants round-robin (pairedVariants); each round's wall time is kept beside its CPU.
+      const k = new Map<string, Round[]>();
+      const o = new Map<string, Round[]>();
+      const wrapped: Record<string, () => Promise<number>> = {};
+      for (const [name, ours] of Object.entries(variants)) {
+        k.set(name, []);
+        o.set(name, []);
+        wrapped[name] = async () => {
+          const r = await ours();
+          o.get(name)?.push(r);
+          return r.cpuNs;
+        };
+      }
+      // pairedVariants goes round-robin over the variants, one kernel round per pair: the n-th
+      // kernel round is the partner of variant n mod (number of variants).
+      const order = Object.keys(variants);
+      let n = 0;
+      const cpu = await pairedVariants(() => {
+        const r = kernelRound(FRAMES);
+        k.get(order[n++ % order.length] as string)?.push(r);
+        return r.cpuNs;
+      }, wrapped);
+      if (!cpu) return undefined;
+      const out: Record<string, Paired> = {};
+      for (const name of order)
+        out[name] = {
+          cpu: cpu[name] as PairStats,
+          wall: pairStats(
+            (o.get(name) ?? []).map((r) => r.wallNs),
+            (k.get(name) ?? []).map((r) => r.wallNs),
+          ),
+        };
+      return out;
+    }),
+  );
 }
+
+/** frames/s of a cost in ns per frame. */
+const rate = (ns: number): number => 1e9 / ns;
 
 export async function runBench(): Promise<BenchRow[]> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xdp-lab-simbench-'));
   try {
     engine = await bundledEngine(dir);
-    // Warm-up (JIT), twice: V8 allocates a function's feedback only after its first calls, so what
-    // a run does once at its start (first verdicts, first map lookups) is unseen by the code the
-    // first warm-up optimised, and the next run would deoptimise and recompile its whole per-frame
-    // path while measured. The second warm-up records that feedback.
-    await run(50_000, true);
-    await run(50_000, true);
-    // Best of ROUNDS, as the kernel's figure is (kernelFramesPerSecond): both sides measured the
-    // same way, and a neighbour's burst on a shared machine only ever slows a round down.
-    const full = await bestOf(() => run(1_000_000, true));
-    const redirectOnly = await bestOf(() => run(1_000_000, false));
-    // Each tier's row (the default is one of them: simulationTier.ts), warmed up alike.
-    const tiers: Record<string, number> = {};
-    for (const tier of ['js', 'wasm'] as const) {
+    // Warm-up (JIT), twice per variant: V8 allocates a function's feedback only after its first
+    // calls, so what a run does once at its start (first verdicts, first map lookups) is unseen by
+    // the code the first warm-up optimised, and the next run would deoptimise and recompile its
+    // whole per-frame path while measured. The second warm-up records that feedback.
+    const tiers = [undefined, 'js', 'wasm'] as const;
+    for (const tier of tiers) {
       await run(50_000, true, undefined, tier);
       await run(50_000, true, undefined, tier);
-      tiers[tier] = (await bestOf(() => run(1_000_000, true, undefined, tier))).cpuSeconds;
     }
-    const small = await run(250_000, true, path.join(dir, 'small.txt'));
-    const large = await run(1_000_000, true, path.join(dir, 'large.txt'));
-    const measured = await kernelFramesPerSecond(dir).catch((e: unknown) => {
+    const round = (tier: 'js' | 'wasm' | undefined) => async (): Promise<Round> => {
+      const r = await run(FRAMES, true, undefined, tier);
+      return { cpuNs: (r.cpuSeconds * 1e9) / FRAMES, wallNs: (r.seconds * 1e9) / FRAMES };
+    };
+    const variants = { default: round(undefined), js: round('js'), wasm: round('wasm') };
+    const paired = await kernelPairs(dir, variants).catch((e: unknown) => {
       console.error(`simulate bench: no kernel figure: ${e instanceof Error ? e.message : String(e)}`);
       return undefined;
     });
-    const kernel = measured?.wall;
-    const kernelCpu = measured?.cpu;
+    // Without the kernel: our rounds alone, best of PAIRS.
+    const best = async (v: () => Promise<Round>): Promise<Round> => {
+      let cpuNs = Infinity;
+      let wallNs = Infinity;
+      for (let i = 0; i < PAIRS; i++) {
+        const r = await v();
+        cpuNs = Math.min(cpuNs, r.cpuNs);
+        wallNs = Math.min(wallNs, r.wallNs);
+      }
+      return { cpuNs, wallNs };
+    };
+    const ours: Record<string, Round> = {};
+    for (const [name, v] of Object.entries(variants)) {
+      const p = paired?.[name];
+      ours[name] = p ? { cpuNs: Math.min(...p.cpu.ours), wallNs: Math.min(...p.wall.ours) } : await best(v);
+    }
+    const redirectOnly = await best(async () => {
+      const r = await run(FRAMES, false);
+      return { cpuNs: (r.cpuSeconds * 1e9) / FRAMES, wallNs: (r.seconds * 1e9) / FRAMES };
+    });
+    const small = await run(250_000, true, path.join(dir, 'small.txt'));
+    const large = await run(1_000_000, true, path.join(dir, 'large.txt'));
     const mib = (b: number): number => b / (1 << 20);
-    const perCpu = 1_000_000 / full.cpuSeconds;
-    const wall = 1_000_000 / full.seconds;
+    /** A row's kernel columns from pairs: the kernel's best round, and the median pair ratio. */
+    const kernelColumns = (p: PairStats | undefined): Partial<BenchRow> =>
+      p ? { kernel: rate(Math.min(...p.kernel)), ratio: p.median, pairs: pairsField(p) } : {};
     // On a shared machine wall time mostly measures the neighbours; CPU time (this process, all
     // its threads incl. GC) is the cost of the simulation itself: "per CPU-second" is the one-core
-    // rate the issue's target is about, compared with the kernel's own per CPU-second rate.
+    // rate the issue's target is about, compared with the kernel's own per CPU-second rate. Values
+    // are each side's best round; ratios (kernel frames/s ÷ ours = our ns/frame ÷ the kernel's)
+    // are the medians of the pairs (bench/lib/pairedRounds.ts says why).
+    const defaultCpu = paired?.default?.cpu;
     return [
       {
         name: 'simulate: 1 M frames, devmap redirect + peer XDP_PASS, bursts of 64 (per CPU-second)',
-        value: perCpu,
+        value: rate(ours.default?.cpuNs ?? NaN),
         unit: 'frames/s',
-        // The kernel's live-frames run of the same program and topology, per CPU-second of the
-        // driver; ratio = how many times the kernel's rate is the simulator's (issue #16: ≤ 1×).
-        ...(kernelCpu ? { kernel: kernelCpu, ratio: kernelCpu / perCpu } : {}),
+        ...kernelColumns(defaultCpu),
       },
-      ...Object.entries(tiers).map(([tier, cpuSeconds]) => ({
+      ...(['js', 'wasm'] as const).map((tier) => ({
         name: `simulate: 1 M frames, devmap redirect + peer XDP_PASS, programs on the ${tier} tier (per CPU-second)`,
-        value: 1_000_000 / cpuSeconds,
+        value: rate(ours[tier]?.cpuNs ?? NaN),
         unit: 'frames/s',
-        ...(kernelCpu ? { kernel: kernelCpu, ratio: (kernelCpu * cpuSeconds) / 1_000_000 } : {}),
+        ...kernelColumns(paired?.[tier]?.cpu),
       })),
       {
         name: 'simulate: 1 M frames, devmap redirect, GRO peer (one program run per frame, per CPU-second)',
-        value: 1_000_000 / redirectOnly.cpuSeconds,
+        value: rate(redirectOnly.cpuNs),
         unit: 'frames/s',
       },
       {
         name: 'simulate: 1 M frames, devmap redirect + peer XDP_PASS, bursts of 64 (wall clock)',
-        value: wall,
+        value: rate(ours.default?.wallNs ?? NaN),
         unit: 'frames/s',
-        ...(kernel ? { kernel, ratio: kernel / wall } : {}),
+        ...kernelColumns(paired?.default?.wall),
       },
-      ...(kernelCpu
+      ...(defaultCpu
         ? [
             {
-              name: 'simulate: kernel frames/s ÷ simulator frames/s (per CPU-second; devmap redirect + peer XDP_PASS)',
-              value: kernelCpu / perCpu,
+              name: 'simulate: kernel frames/s ÷ simulator frames/s (per CPU-second, median of pairs; devmap redirect + peer XDP_PASS)',
+              value: defaultCpu.median,
               unit: '×',
               target: 1,
-            },
-          ]
-        : []),
-      ...(kernel
-        ? [
-            {
-              name: 'simulate: kernel frames/s (wall clock) ÷ simulator frames/s (per CPU-second)',
-              value: kernel / perCpu,
-              unit: '×',
+              pairs: pairsField(defaultCpu),
             },
           ]
         : []),
       {
         name: 'simulate: 1 M frames, devmap redirect, GRO peer (wall clock)',
-        value: 1_000_000 / redirectOnly.seconds,
+        value: rate(redirectOnly.wallNs),
         unit: 'frames/s',
       },
       {

@@ -3,11 +3,21 @@
 // program on REPEAT copies of one frame, BATCH frames per batch, with ingress IFINDEX (0: none, the
 // kernel then uses the loopback device). Build: gcc -O1 -o livetr livetr.c -lbpf
 // Usage: livetr PROG_PIN IFINDEX REPEAT BATCH HEXFRAME   (prints the last retval)
+// On stderr: "livetr: cpu_ns C wall_ns W" — this process's CPU time and the wall time of the test
+// run alone (not process start, not libbpf), for bench/simulate.bench.ts's paired rounds.
 #include <bpf/bpf.h>
 #include <linux/bpf.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+static unsigned long long ns_of(clockid_t clock)
+{
+	struct timespec ts;
+	clock_gettime(clock, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
 
 int main(int argc, char **argv)
 {
@@ -40,10 +50,13 @@ int main(int argc, char **argv)
 		.repeat = repeat,
 		.flags = BPF_F_TEST_XDP_LIVE_FRAMES,
 		.batch_size = batch);
+	unsigned long long cpu0 = ns_of(CLOCK_PROCESS_CPUTIME_ID), wall0 = ns_of(CLOCK_MONOTONIC);
 	if (bpf_prog_test_run_opts(fd, &opts)) {
 		perror("bpf_prog_test_run_opts");
 		return 1;
 	}
+	unsigned long long cpu = ns_of(CLOCK_PROCESS_CPUTIME_ID) - cpu0, wall = ns_of(CLOCK_MONOTONIC) - wall0;
 	printf("%u\n", opts.retval);
+	fprintf(stderr, "livetr: cpu_ns %llu wall_ns %llu\n", cpu, wall);
 	return 0;
 }
