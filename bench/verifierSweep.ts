@@ -105,7 +105,8 @@ async function main(): Promise<void> {
     let ours: VerifyReport | undefined;
     try {
       // CO-RE against the running kernel's BTF, as libbpf relocated what the kernel judged.
-      ours = verifyObject(new Uint8Array(bytes), kernelBtfOptions());
+      // libbpf names the object's global-data maps from its file name (internal_map_name).
+      ours = verifyObject(new Uint8Array(bytes), { objectName: name.split('.')[0], ...kernelBtfOptions() });
     } catch (e) {
       unreadable.push(`${name}: ours: ${(e as Error).message}`);
     }

@@ -8,6 +8,8 @@ import { runProcess } from './process';
 import { parseVerifierLog } from '../core/analysis/verifierLog';
 import { parseElf } from '../core/elf/elfFile';
 import { loadObject, RING_BUFFERS, ZERO_ENTRIES } from '../core/elf/loadObject';
+import { pathFromKernelLog } from '../core/verifier/kernelLogPath';
+import { libbpfLayout, textBaseOf } from '../core/verifier/libbpfLayout';
 import { PROGRAM_TOO_LONG_MESSAGE } from '../core/verifier/verdict';
 import type { ProgramVerdict, VerifyReport } from '../core/verifier/verdict';
 
@@ -165,6 +167,9 @@ export function kernelVerdict(p: ScriptProgram): ProgramVerdict {
     (p.errno === E2BIG && !p.log.trim()
       ? PROGRAM_TOO_LONG_MESSAGE
       : `the program could not be loaded: ${p.strerror}`);
+  // is_state_visited names the instruction it stops at, the loop's head (its verbose_linfo line is
+  // printed before the words); the log's last instruction line is the one that led back to it.
+  const loopAt = /^infinite loop detected at insn (\d+)/.exec(message);
   return {
     name: p.name,
     section: p.section,
@@ -173,10 +178,11 @@ export function kernelVerdict(p: ScriptProgram): ProgramVerdict {
     ...stats,
     error: {
       message,
-      insn: r?.insn ?? 0,
+      insn: loopAt ? Number(loopAt[1]) : (r?.insn ?? 0),
       ...(r?.file !== undefined ? { file: r.file } : {}),
       ...(r?.line !== undefined ? { line: r.line + 1 } : {}),
-      path: [],
+      // The refused state's walk is what a log_level 1 log keeps (core/verifier/kernelLogPath.ts).
+      path: pathFromKernelLog(p.log) ?? [],
     },
   };
 }
@@ -267,18 +273,35 @@ export function verdictsOfLoads(programs: readonly ScriptProgram[], bytes: Uint8
  */
 function placeOnSourceLines(verdicts: ProgramVerdict[], bytes: Uint8Array): ProgramVerdict[] {
   let obj: ReturnType<typeof loadObject> | undefined;
+  let elf: ReturnType<typeof parseElf>;
   try {
     obj = loadObject(bytes, { forVerifier: true });
+    elf = parseElf(bytes);
   } catch {
     return verdicts;
   }
   return verdicts.map((v) => {
     if (!v.error?.insn && v.error?.insn !== 0) return v;
-    const src = obj?.program(v.name)?.sourceOf(v.error.insn);
+    const prog = obj?.program(v.name);
+    // The kernel numbers a sub-program's instructions in libbpf's layout, ours links all of .text.
+    const layout = prog ? libbpfLayout(elf, prog.insns, textBaseOf(elf, prog.name, prog.section)) : undefined;
+    // Instruction indices in our numbering, as ours reports them (messages keep the kernel's words).
+    const ours = (pc: number) => layout?.fromKernel(pc) ?? pc;
+    const insn = ours(v.error.insn);
+    const src = prog?.sourceOf(insn);
     if (!src || v.error.line === undefined) return v;
     // The file as clang recorded it and the column, as our verifier reports them (the same line info),
     // so that `verify --json` and `verify --kernel --json` have the same shape and compare equal.
-    const { message, insn, path } = v.error;
+    const { message } = v.error;
+    const path = v.error.path.map((s) => {
+      const at = prog?.sourceOf(ours(s.insn));
+      return {
+        insn: ours(s.insn),
+        ...(at ? { line: at.line, file: at.file } : {}),
+        taken: s.taken,
+        text: s.text,
+      };
+    });
     return { ...v, error: { message, insn, file: src.file, line: src.line, column: src.column, path } };
   });
 }

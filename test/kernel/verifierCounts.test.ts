@@ -24,12 +24,7 @@ const fixtureDir = path.resolve(__dirname, '../fixtures/verifier');
 const rawLoader = path.resolve(__dirname, '../fixtures/programs/rawVerifyCount.py');
 
 /** Fixtures whose count still differs, and why (the verdict and line agree: verifierDifferential). */
-const KNOWN_APART: Readonly<Record<string, string>> = {
-  // set_user_ringbuf_callback_state: the kernel walks the callback with R1 a const dynptr
-  // (CONST_PTR_TO_DYNPTR, DYNPTR_TYPE_LOCAL); ours checks the call but does not walk the callback
-  // yet (13 processed against the kernel's 59). Verdict and line agree (verifierDifferential).
-  accept_user_ringbuf_drain: 'bpf_user_ringbuf_drain’s callback is not walked',
-};
+const KNOWN_APART: Readonly<Record<string, string>> = {};
 
 describe('our verifier processes the kernel’s number of instructions', { skip }, () => {
   let lock: KernelLock;

@@ -67,7 +67,7 @@ describe('our verifier on save (real clang)', { skip: !hasClang && 'clang not in
       ours.relatedInformation?.map((r) => [r.location.uri, r.location.range.start.line, r.message]),
       [
         [uri, lineOf('(eth + 1) > data_end'), 'branch not taken: if r3 > r2 goto pc+11'],
-        [uri, lineOf('eth->h_proto'), 'branch not taken: if r3 != 8 goto pc+5'],
+        [uri, lineOf('eth->h_proto'), 'branch not taken: if r3 != 0x8 goto pc+5'],
       ],
     );
 

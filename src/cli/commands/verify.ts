@@ -112,7 +112,13 @@ export const verifyCommand: CliCommand = {
     let report: VerifyReport & { kernel?: { release: string } };
     try {
       // CO-RE against the same BTF as `run` (the running kernel's when readable), as libbpf does.
-      report = verifyObject(bytes, { ...(program !== undefined ? { program } : {}), ...kernelBtfOptions() });
+      // libbpf's object name, as --kernel's load names the object's global-data maps (askKernel).
+      const objectName = path.basename(file).split('.')[0] ?? 'obj';
+      report = verifyObject(bytes, {
+        ...(program !== undefined ? { program } : {}),
+        objectName,
+        ...kernelBtfOptions(),
+      });
     } catch (e) {
       if (e instanceof ElfError || e instanceof LoadError) throw usageError(file, e.message);
       throw e;

@@ -177,6 +177,7 @@ const protoByName: Record<string, HelperProto> = {
   bpf_spin_unlock: { args: ['spin_lock'], ret: 'void' },
   bpf_loop: { args: [A, 'func', 'stack_or_null', A], ret: 'integer' },
   bpf_for_each_map_elem: { args: ['const_map_ptr', 'func', 'stack_or_null', A], ret: 'integer' },
+  bpf_user_ringbuf_drain: { args: ['const_map_ptr', 'func', 'stack_or_null', A], ret: 'integer' },
   bpf_strncmp: { args: ['mem', 'const_size', A], ret: 'integer' },
   bpf_probe_read_kernel: { args: ['uninit_mem', 'const_size_or_zero', A], ret: 'integer' },
   bpf_probe_read_user: { args: ['uninit_mem', 'const_size_or_zero', A], ret: 'integer' },

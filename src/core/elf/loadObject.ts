@@ -135,10 +135,15 @@ const PAGE_SIZE = 4096;
 /** Map types the kernel creates with max_entries 0 only (cgroup storage, sk/inode/task/cgrp storage). */
 export const ZERO_ENTRIES: ReadonlySet<number> = new Set([19, 21, 24, 28, 29, 32]);
 
-/** libbpf's name for a global-data map: object-name prefix + section, cut to 15 characters. */
+/**
+ * libbpf's name for a global-data map (internal_map_name): object-name prefix + section, cut to 15
+ * characters, the section counted as at least 7 long (".rodata"), so a ".bss" map of the object
+ * "verifier_cfg" is "verifier.bss".
+ */
 export function globalDataMapName(objName: string, section: string): string {
   if (section.indexOf('.', 1) >= 0) return section.slice(0, 15);
-  const pfx = Math.min(15 - section.length, objName.length);
+  const sfx = Math.min(Math.max(7, section.length), 15);
+  const pfx = Math.min(16 - sfx - 1, objName.length);
   return (objName.slice(0, Math.max(0, pfx)) + section).slice(0, 15);
 }
 

@@ -175,6 +175,7 @@ function adjustPtr(env: VerifierEnv, insn: Insn, dst: Reg, ptr: Reg, offIn: Reg)
     case 'btf_id':
     case 'mem':
     case 'func':
+    case 'dynptr_ptr':
       break;
     default:
       // CONST_PTR_TO_MAP: only `+= 0` (smin_val is the known value).

@@ -1,5 +1,6 @@
 // Callbacks helpers call (verifier.c push_callback_call, set_loop_callback_state,
-// set_map_elem_callback_state, set_timer_callback_state, prepare_func_exit's in_callback_fn branch):
+// set_map_elem_callback_state, set_timer_callback_state, set_user_ringbuf_callback_state,
+// prepare_func_exit's in_callback_fn branch):
 // the callback sub-program is verified as a function called with the arguments the helper passes
 // it, and must return a value in the helper's callback range.
 import { helperByName } from '../bpf/helperCatalog';
@@ -21,18 +22,19 @@ import {
 } from './state';
 
 /** What the callback is called with, per helper. */
-type CallbackKind = 'loop' | 'map_elem' | 'timer';
+type CallbackKind = 'loop' | 'map_elem' | 'timer' | 'user_ringbuf';
 
 const helperId = (name: string): number => helperByName(name)?.id ?? -1;
 const KINDS = new Map<number, { kind: CallbackKind; funcArg: number }>([
   [helperId('bpf_loop'), { kind: 'loop', funcArg: 2 }],
   [helperId('bpf_for_each_map_elem'), { kind: 'map_elem', funcArg: 2 }],
   [helperId('bpf_timer_set_callback'), { kind: 'timer', funcArg: 2 }],
+  [helperId('bpf_user_ringbuf_drain'), { kind: 'user_ringbuf', funcArg: 2 }],
 ]);
 
 /**
  * is_sync_callback_calling_insn: a helper call whose callback runs an unknown number of times
- * (bpf_loop, bpf_for_each_map_elem); check_cfg forces a checkpoint there (mark_force_checkpoint).
+ * (bpf_loop, bpf_for_each_map_elem, bpf_user_ringbuf_drain); check_cfg forces a checkpoint there (mark_force_checkpoint).
  */
 export function callsSyncCallback(op: number, src: number, imm: number): boolean {
   const k = op === 0x85 && src === 0 ? KINDS.get(imm) : undefined;
@@ -127,6 +129,16 @@ export function callbackState(
   if (k.kind === 'loop') {
     // set_loop_callback_state: callback_fn(u64 index, void *ctx)
     markUnknown(f.reg(1));
+    f.reg(2).assign(args[3] as Reg);
+  } else if (k.kind === 'user_ringbuf') {
+    // set_user_ringbuf_callback_state: callback_fn(const struct bpf_dynptr *dynptr, void *ctx), the
+    // sample a const dynptr of kind local with a new id (mark_dynptr_cb_reg), R3–R5 unused.
+    const r1 = f.reg(1);
+    markUnknown(r1);
+    markRegKnown(r1, 0n);
+    r1.type = 'dynptr_ptr';
+    r1.id = ++env.idGen;
+    r1.dynptrKind = 'local';
     f.reg(2).assign(args[3] as Reg);
   } else {
     // set_map_elem_callback_state: callback_fn(map, key, value, ctx)

@@ -33,7 +33,10 @@ export interface DynptrInfo {
  * How a dynptr argument is expected: a stack slot to initialise (for bpf_dynptr_clone, with the
  * parent's reference, which the clone shares: clone_ref_obj_id), or an initialised dynptr.
  */
-export type DynptrUse = { uninit: DynptrKind; cloneRef?: number } | { init: DynptrKind | undefined };
+export type DynptrUse =
+  | { uninit: DynptrKind; cloneRef?: number }
+  /** rdonly: the argument is a `const struct bpf_dynptr *` (MEM_RDONLY), which a const dynptr may be. */
+  | { init: DynptrKind | undefined; rdonly?: boolean };
 
 function notInitReg(): Reg {
   const r = new Reg();
@@ -75,6 +78,7 @@ export function processDynptrArg(
   pc: number,
 ): DynptrInfo {
   const reg = st.cur.peekReg(regno);
+  if (reg.type === 'dynptr_ptr') return constDynptrArg(reg, regno, use);
   const f = st.frames[reg.frameno] as FuncState;
   if ('uninit' in use) {
     const spi = withLine(() => dynptrSpi(reg), 'Dynptr has to be an uninitialized dynptr');
@@ -117,9 +121,23 @@ export function processDynptrArg(
   return { kind, id: first.spilled.id, refObjId: first.spilled.refObjId };
 }
 
+/**
+ * process_dynptr_func for a CONST_PTR_TO_DYNPTR (a user ring buffer sample in the drain callback):
+ * always initialised, never to be written nor re-made, its kind and id in the register itself
+ * (is_dynptr_reg_valid_init, dynptr_get_type, dynptr_id); mark_dynptr_read has nothing to mark.
+ */
+function constDynptrArg(reg: Reg, regno: number, use: DynptrUse): DynptrInfo {
+  if ('uninit' in use) fail('Dynptr has to be an uninitialized dynptr');
+  if (!use.rdonly) fail('cannot pass pointer to const bpf_dynptr, the helper mutates it');
+  const kind = reg.dynptrKind ?? 'local';
+  if (use.init && use.init !== kind) fail(`Expected a dynptr of type ${use.init} as arg #${regno - 1}`);
+  return { kind, id: reg.id, refObjId: reg.refObjId };
+}
+
 /** check_func_arg's OBJ_RELEASE rule for a dynptr: it must hold a reference (a ring buffer record). */
 export function checkDynptrReleasable(st: VState, regno: number): void {
   const reg = st.cur.peekReg(regno);
+  if (reg.type === 'dynptr_ptr') fail('cannot release unowned const bpf_dynptr');
   const spi = dynptrSpi(reg);
   if (!st.frames[reg.frameno]?.stack[spi]?.spilled.refObjId) fail(`arg ${regno} is an unacquired reference`);
 }
@@ -186,10 +204,18 @@ const DYNPTR_KFUNCS = new Set([
 ]);
 export const isDynptrKfunc = (name: string): boolean => DYNPTR_KFUNCS.has(name);
 
-/** check_kfunc_args' KF_ARG_PTR_TO_DYNPTR: a stack pointer (const dynptrs are callbacks' only). */
+/**
+ * check_kfunc_args' KF_ARG_PTR_TO_DYNPTR: a stack pointer or a callback's const dynptr, which is
+ * always taken as MEM_RDONLY (and so never as a clone's uninitialised destination).
+ */
 function dynptrKfuncArg(env: VerifierEnv, st: VState, regno: number, use: DynptrUse, pc: number): DynptrInfo {
   const reg = readReg(st, regno);
-  if (reg.type !== 'stack') fail(`arg#${regno - 1} expected pointer to stack or const struct bpf_dynptr`);
+  if (reg.type !== 'stack' && reg.type !== 'dynptr_ptr')
+    fail(`arg#${regno - 1} expected pointer to stack or const struct bpf_dynptr`);
+  if (reg.type === 'dynptr_ptr') {
+    if ('uninit' in use) fail('verifier internal error: misconfigured dynptr helper type flags');
+    return processDynptrArg(env, st, regno, { init: use.init, rdonly: true }, pc);
+  }
   return processDynptrArg(env, st, regno, use, pc);
 }
 

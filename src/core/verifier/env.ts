@@ -76,6 +76,7 @@ const typeNames: Record<RegType, string> = {
   btf_id: 'ptr_',
   sock: 'sock',
   sock_common: 'sock_common',
+  dynptr_ptr: 'dynptr_ptr',
 };
 
 /** reg_type_str (MEM_ALLOC prints nothing: an allocated object is a plain "ptr_"). */

@@ -63,7 +63,8 @@ function expected(arg: ArgType): { types: RegType[]; names: string } | undefined
     case 'dynptr_uninit_local':
     case 'dynptr_uninit_ringbuf':
     case 'dynptr_release_ringbuf':
-      return { types: ['stack'], names: 'fp, dynptr_ptr' };
+      // dynptr_types: a stack slot or a callback's const dynptr (CONST_PTR_TO_DYNPTR).
+      return { types: ['stack', 'dynptr_ptr'], names: 'fp, dynptr_ptr' };
     default:
       return undefined;
   }
@@ -237,6 +238,12 @@ export function checkHelperCall(env: VerifierEnv, st: VState, id: number, pc: nu
     if (exp && (!exp.types.includes(reg.type) || reg.maybeNull))
       fail(`R${regno} type=${regTypeStr(reg)} expected=${exp.names}`);
     if (reg.type === 'ctx') checkPtrOffReg(reg, regno, false);
+    // check_func_arg_reg_off: a const dynptr is passed as it came (release: its own words first).
+    if (reg.type === 'dynptr_ptr') {
+      if (arg === 'dynptr_release_ringbuf' && reg.off)
+        fail(`R${regno} must have zero offset when passed to release func or trusted arg to kfunc`);
+      checkPtrOffReg(reg, regno, false);
+    }
     switch (arg) {
       case 'const_map_ptr':
         map = reg.map;
@@ -291,7 +298,8 @@ export function checkHelperCall(env: VerifierEnv, st: VState, id: number, pc: nu
         processSpinLock(st, regno, id === SPIN_LOCK_ID, pc);
         break;
       case 'dynptr':
-        dynptr = processDynptrArg(env, st, regno, { init: undefined }, pc);
+        // bpf_dynptr_read / _write / _data take a `const struct bpf_dynptr *` (MEM_RDONLY).
+        dynptr = processDynptrArg(env, st, regno, { init: undefined, rdonly: true }, pc);
         break;
       case 'dynptr_uninit_local':
         processDynptrArg(env, st, regno, { uninit: 'local' }, pc);

@@ -31,7 +31,12 @@ export type RegType =
   /** PTR_TO_SOCKET: a full socket from bpf_sk_lookup_tcp/udp (sockAccess.ts). */
   | 'sock'
   /** PTR_TO_SOCK_COMMON: a socket that may be a request or time-wait one (bpf_skc_lookup_tcp). */
-  | 'sock_common';
+  | 'sock_common'
+  /**
+   * CONST_PTR_TO_DYNPTR: a dynptr a callback is handed (set_user_ringbuf_callback_state's R1), not
+   * on the stack: its kind is dynptrKind, its id is id (mark_dynptr_cb_reg).
+   */
+  | 'dynptr_ptr';
 
 /** The verifier's view of a map (struct bpf_map's fields the checks read). */
 export interface VMap {

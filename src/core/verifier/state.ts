@@ -349,7 +349,10 @@ function regsafe(old: Reg, cur: Reg, ids: IdMap, exact: boolean, within = false)
       // marks are not final yet) compares it as a precise one.
       if (!old.precise && !within) return true;
       // Linked as copies plus a constant (BPF_ADD_CONST): the same kind of link, the same constant.
-      if ((old.id >= ADD_CONST32 || cur.id >= ADD_CONST32) && !sameAddConst(old, cur)) return false;
+      // An old scalar linked to nothing (id 0) took no decision from a link: whatever links the
+      // current one only adds constraints (6.18 prunes so: a can_loop index `i + 1` linked to its
+      // copy, within the loop's entry state at the may_goto, is safe).
+      if (old.id && (old.id >= ADD_CONST32 || cur.id >= ADD_CONST32) && !sameAddConst(old, cur)) return false;
       return scalarWithin(old, cur) && ids.scalarOk(old.id, cur.id);
     case 'pkt':
     case 'pkt_meta':

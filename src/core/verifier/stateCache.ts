@@ -12,6 +12,7 @@ import { loopSignature, Loops } from './sccLoops';
 import type { Checkpoint, VState } from './state';
 import { cleanVerifierState, sameCallsites, statesEqual } from './state';
 import { MAX_JMP_HISTORY } from './jmpHistory';
+import { verifierStateStr } from './stateLog';
 
 const BPF_COMPLEXITY_LIMIT_STATES = 64;
 
@@ -127,7 +128,12 @@ export class StateCache {
           cp.state.mayGotoDepth === st.mayGotoDepth &&
           statesEqual(cp.state, st, undefined, pc, true)
         )
-          fail(`infinite loop detected at insn ${pc}`);
+          // is_state_visited prints both states of the frame that loops (print_verifier_state).
+          fail(
+            `infinite loop detected at insn ${pc}`,
+            `cur state:${verifierStateStr(st, st.frames.length - 1)}`,
+            `old state:${verifierStateStr(cp.state, st.frames.length - 1)}`,
+          );
         if (
           !force &&
           this.env.counts.jmps - this.env.counts.prevJmps < 20 &&

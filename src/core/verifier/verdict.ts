@@ -43,6 +43,12 @@ export interface VerifyReport {
 export interface VerifyOptions {
   /** Only this program (by function name). */
   program?: string;
+  /**
+   * libbpf's name for the object (bpf_object__open_file: the file's base name up to its first '.'):
+   * its global-data maps are named from it (internal_map_name), and the kernel's messages print
+   * those names ("map=verifier.bss"). Default 'obj'.
+   */
+  objectName?: string;
   /** Processed-instruction limit (default BPF_COMPLEXITY_LIMIT_INSNS). */
   insnLimit?: number;
   /**

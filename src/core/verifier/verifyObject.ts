@@ -1,7 +1,7 @@
 // Entry point: loads a BPF object as libbpf would (maps relocated, sub-programs linked) and runs
 // the verifier over each XDP program, answering as Linux 6.18's verifier would (bpf_check).
 import { Btf } from '../elf/btf';
-import { parseElf, STT_FUNC } from '../elf/elfFile';
+import { parseElf } from '../elf/elfFile';
 import { loadObject } from '../elf/loadObject';
 import type { BpfMap } from '../maps/bpfMap';
 import type { Insn } from '../vm/isa';
@@ -13,6 +13,8 @@ import { doCheck } from './doCheck';
 import type { LdImm64Target, VerifierEnv } from './env';
 import type { GlobalFunc } from './globalFuncs';
 import { globalFuncsOf } from './globalFuncs';
+import { LD_ABS_RETURN_MESSAGE, ldAbsInNonIntSubprog } from './funcInfo';
+import { libbpfLayout, textBaseOf } from './libbpfLayout';
 import { kernelBtfRefusal } from './btfLoad';
 import { kfuncLoadRefusal } from './kfuncs';
 import type { MapField } from './mapFields';
@@ -69,6 +71,13 @@ interface ProgramInput {
   mainLength?: number;
   /** Global sub-programs by first instruction (none: every sub-program is static). */
   globalFuncs?: ReadonlyMap<number, GlobalFunc>;
+  /**
+   * The kernel's index of instruction `pc` where libbpf's layout of the sub-programs differs from
+   * ours (libbpfLayout.ts): the instruction numbers inside messages are the kernel's.
+   */
+  kernelInsn?(pc: number): number | undefined;
+  /** A reached sub-program with LD_ABS/LD_IND returns no int by its BTF (funcInfo.ts). */
+  ldAbsInNonIntSubprog?: boolean;
   sourceOf(pc: number): { file: string; line: number; column: number } | undefined;
 }
 
@@ -108,6 +117,8 @@ export function verifyProgram(p: ProgramInput, opts: VerifyOptions & { gpl?: boo
   const badFd = rawMapFd(p);
   if (badFd)
     return reject(`fd ${badFd.fd} is not pointing to valid bpf_map`, badFd.pc, 0, [], undefined, false);
+  // check_btf_func, before check_cfg: LD_ABS/LD_IND in a sub-program that returns no int.
+  if (p.ldAbsInNonIntSubprog) return reject(LD_ABS_RETURN_MESSAGE, 0, 0, [], undefined, false);
   let cfg;
   try {
     cfg = buildCfg(p.insns, p.mainLength ?? 0);
@@ -160,11 +171,19 @@ export function verifyProgram(p: ProgramInput, opts: VerifyOptions & { gpl?: boo
       insn: s.insn,
       ...(src ? { line: src.line, file: src.file } : {}),
       taken: s.taken,
-      text: jumpText(p.insns[s.insn] as Insn, s.insn),
+      text: jumpText(p.insns[s.insn] as Insn),
     });
   }
   steps.reverse();
-  return reject(res.error.lines.join('\n'), res.error.insn, res.processed, steps, res.states, true, res.peak);
+  // check_reference_leak's alloc_insn and is_state_visited's loop head are printed as the kernel
+  // numbers the instructions, in libbpf's layout of the sub-programs.
+  const message = res.error.lines
+    .join('\n')
+    .replace(
+      /(alloc_insn=|^infinite loop detected at insn )(\d+)/g,
+      (m, what: string, n: string) => `${what}${p.kernelInsn?.(Number(n)) ?? n}`,
+    );
+  return reject(message, res.error.insn, res.processed, steps, res.states, true, res.peak);
 }
 
 /** The first map-fd or map-value ld_imm64 the loader resolved to no map, with its raw fd. */
@@ -194,12 +213,17 @@ const JMP_OPS: Record<number, string> = {
 };
 
 /** The condition as the kernel's log prints it (print_bpf_insn). */
-function jumpText(i: Insn, pc: number): string {
+function jumpText(i: Insn): string {
+  const off = `pc${i.off >= 0 ? '+' : ''}${i.off}`;
+  if (i.op === MAY_GOTO_OP) return `may_goto ${off}`;
   const w = (i.op & 7) === I.BPF_JMP32 ? 'w' : 'r';
-  const rhs = i.op & I.BPF_X ? `${w}${i.src}` : `${i.imm}`;
-  void pc;
-  return `if ${w}${i.dst} ${JMP_OPS[i.op & 0xf0] ?? '?'} ${rhs} goto pc${i.off >= 0 ? '+' : ''}${i.off}`;
+  // "0x%x" of the immediate: a negative one prints as its 32-bit pattern.
+  const rhs = i.op & I.BPF_X ? `${w}${i.src}` : `0x${(i.imm >>> 0).toString(16)}`;
+  return `if ${w}${i.dst} ${JMP_OPS[i.op & 0xf0] ?? '?'} ${rhs} goto ${off}`;
 }
+
+/** BPF_JMP | BPF_JCOND: may_goto (the only JCOND, src_reg BPF_MAY_GOTO). */
+const MAY_GOTO_OP = 0xe5;
 
 /** The maps behind ld_imm64 instructions, as the loader resolved them. */
 function ldImm64Resolver(
@@ -264,18 +288,11 @@ function ldImm64Resolver(
 
 const vmapCache = new WeakMap<BpfMap, VMap>();
 
-/** Where the loader appended `.text` behind the program's own instructions. */
-function textBaseOf(elf: ReturnType<typeof parseElf>, name: string, section: string): number {
-  const sec = elf.section(section);
-  const sym = elf.symbols.find((s) => s.name === name && s.shndx === sec?.index && s.type === STT_FUNC);
-  if (!sym || !sec) return 0;
-  return sym.size > 0 ? sym.size / 8 : (sec.size - sym.value) / 8;
-}
-
 /** Verifies every XDP program of the object (a malformed ELF throws the loader's error). */
 export function verifyObject(bytes: Uint8Array, opts: VerifyOptions = {}): VerifyReport {
   const obj = loadObject(bytes, {
     forVerifier: true,
+    ...(opts.objectName !== undefined ? { name: opts.objectName } : {}),
     ...(opts.targetBtf ? { targetBtf: opts.targetBtf, targetBtfName: opts.targetBtfName } : {}),
   });
   const elf = parseElf(bytes);
@@ -298,6 +315,7 @@ export function verifyObject(bytes: Uint8Array, opts: VerifyOptions = {}): Verif
   const programs: ProgramVerdict[] = [];
   for (const p of obj.programs) {
     if (opts.program !== undefined && p.name !== opts.program) continue;
+    const textBase = textBaseOf(elf, p.name, p.section);
     programs.push(
       verifyProgram(
         {
@@ -309,9 +327,15 @@ export function verifyObject(bytes: Uint8Array, opts: VerifyOptions = {}): Verif
           ldImm64: ldImm64Resolver(p, obj.maps, fields),
           kfuncAt: (pc) => obj.kfuncAt(p.name, pc),
           coreFailureAt: (pc) => obj.poisonAt(p.name, pc)?.formatted,
-          mainLength: textBaseOf(elf, p.name, p.section),
+          mainLength: textBase,
+          kernelInsn: libbpfLayout(elf, p.insns, textBase).toKernel,
           // Without BTF no func info (every sub-program static) and no line info.
-          ...(btfRefused ? {} : { globalFuncs: globalFuncsOf(elf, textBaseOf(elf, p.name, p.section)) }),
+          ...(btfRefused
+            ? {}
+            : {
+                globalFuncs: globalFuncsOf(elf, textBase),
+                ldAbsInNonIntSubprog: ldAbsInNonIntSubprog(elf, p.insns, textBase),
+              }),
           sourceOf: (pc) => (btfRefused ? undefined : p.sourceOf(pc)),
         },
         { ...opts, gpl },
