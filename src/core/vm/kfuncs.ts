@@ -251,7 +251,7 @@ function release(M: Machine, r: Region): void {
   }
   r.setWindow(r.u8, 0, 0, false);
   M.onRegion?.(r.id);
-  if (!e.vmParked) park(M, e);
+  if (e.vmParked === false) park(M, e); // (not \`!\`: a full ToBoolean per release)
 }
 
 /** The nf_conn argument i: a pointer an acquiring kfunc returned, at offset 0 (trusted args). */
