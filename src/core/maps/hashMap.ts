@@ -42,7 +42,7 @@ export class HashMap extends BpfMap {
   private region(s: number, cpu: number): Region {
     const at = s * this.cpus + cpu;
     const r = this.regions.get(at);
-    if (r) return r;
+    if (r !== undefined) return r; // (not \`if (r)\`: a full ToBoolean per lookup)
     const made = this.host.allocRegion(
       'mapValue',
       (this.values[cpu] as PagedValues).view(s),

@@ -54,7 +54,11 @@ export function emitMemoryAccess(i: Insn, pc: number, defined: string, bad: (why
     // A 4-byte read of the context comes from the machine's image of the rewrite (Machine.ctxImage:
     // the kernel's xdp_convert_ctx_access turns it into a load of the xdp_buff field too), tested
     // first: the region id says it is the context, no table lookup or bounds check on the way.
-    return `if (${H(base)} === ${REGION_CTX} && X[12] === 1 && (a = ${L(base)} + ${lit(i.off - ADDR_BASE)}) >= 0 && a <= 20 && (a & 3) === 0) { ${DL} = X[a >> 1]; ${DH} = X[(a >> 1) + 1]; ${defined} } else { ${access} }`;
+    const anyCtx = `if (${H(base)} === ${REGION_CTX} && X[12] === 1 && (a = ${L(base)} + ${lit(i.off - ADDR_BASE)}) >= 0 && a <= 20 && (a & 3) === 0) { ${DL} = X[a >> 1]; ${DH} = X[(a >> 1) + 1]; ${defined} } else { ${access} }`;
+    if (i.off < 0 || i.off > 20 || (i.off & 3) !== 0) return anyCtx;
+    // Through the context pointer as the program received it (r1 at entry: REGION_CTX : ADDR_BASE),
+    // a field at a constant offset: the image's word at a constant index, no address arithmetic.
+    return `if (${H(base)} === ${REGION_CTX} && ${L(base)} === ${ADDR_BASE} && X[12] === 1) { ${DL} = X[${i.off >> 1}]; ${DH} = X[${(i.off >> 1) + 1}]; ${defined} } else ${anyCtx}`;
   }
   if (cls === I.BPF_ST || (cls === I.BPF_STX && mode === I.BPF_MEM)) {
     if (mode !== I.BPF_MEM) bad('invalid store mode');

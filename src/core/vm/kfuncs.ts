@@ -251,7 +251,7 @@ function release(M: Machine, r: Region): void {
   }
   r.setWindow(r.u8, 0, 0, false);
   M.onRegion?.(r.id);
-  if (!e.vmParked) park(M, e);
+  if (e.vmParked === false) park(M, e); // (not \`!\`: a full ToBoolean per release)
 }
 
 /** The nf_conn argument i: a pointer an acquiring kfunc returned, at offset 0 (trusted args). */
@@ -426,13 +426,14 @@ function changeTimeout(M: Machine, e: ConntrackEntry, msecs: number): number {
 
 /** nf_ct_change_status_common. */
 function changeStatus(e: ConntrackEntry, status: number): number {
-  const d = (e.status ^ status) >>> 0;
+  const old = e.status; // read once: a getter call (a DataView read) the run's code does not inline
+  const d = (old ^ status) >>> 0;
   if (d & IPS.SEQ_ADJUST!) return -EINVAL; // unchangeable
   if (d & IPS.SEEN_REPLY! && !(status & IPS.SEEN_REPLY!)) return -EBUSY; // cannot be unset
   if (d & IPS.ASSURED! && !(status & IPS.ASSURED!)) return -EBUSY;
   // __nf_ct_change_status(ct, status, ~status) over the changeable bits below __IPS_MAX_BIT.
   const changeable = 0xffff & ~IPS_UNCHANGEABLE_MASK;
-  e.status = ((e.status & ~changeable) | (status & changeable)) >>> 0;
+  e.status = ((old & ~changeable) | (status & changeable)) >>> 0;
   return 0;
 }
 

@@ -231,7 +231,8 @@ export class Machine extends MachineMemory {
 
   /** Returns a pointer to offset 0 of a region (or NULL). */
   ptr(r: Region | undefined): number {
-    if (!r) {
+    // (\`=== undefined\`, not \`!r\`: a full ToBoolean on every pointer a helper or kfunc returns.)
+    if (r === undefined) {
       this.rh = 0;
       return 0;
     }

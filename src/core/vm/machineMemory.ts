@@ -372,7 +372,8 @@ export class MachineMemory {
    * in windowMoves. Nothing moved: the region and the image are current, still locked.
    */
   enterPacketRepeat(): void {
-    if (this.windowMoves !== this.syncedMoves || !this.packetLocked) this.enterPacket(true);
+    // (\`=== false\`, not \`!\`: a field V8 keeps tagged gets a full ToBoolean per repetition.)
+    if (this.windowMoves !== this.syncedMoves || this.packetLocked === false) this.enterPacket(true);
     else this.ctxImage[12] = 1;
   }
 

@@ -198,3 +198,50 @@ void test('runs on one reused buffer see each run’s window, bytes and device (
     expect((5 << 16) | (32 << 8) | 1, 'the first bytes again, rewritten');
   }
 });
+
+void test('xdp_md reads: through r1 as received, a moved pointer, a non-context base, past the end (both tiers)', () => {
+  // A 4-byte read at a constant offset through r1 as received takes the image's word directly
+  // (jsAccess.ts, wasmAccess.ts emitAccess); a moved context pointer and the stack take the general
+  // paths; a read past xdp_md's last field faults with the same message on both tiers.
+  // r0 = (ingress via r1+12 − ingress via (r1+8)+4) + (data via (r1+8)−8 − data via r1+0) + *(u32 *)(fp−8)
+  const code = A.assemble(
+    A.st(4, 10, -8, 0x1234),
+    A.ldx(4, 0, 1, 12),
+    A.movReg(2, 1),
+    A.aluK(true, I.ALU_ADD, 2, 8),
+    A.ldx(4, 3, 2, 4),
+    A.ldx(4, 4, 2, -8),
+    A.ldx(4, 6, 1, 0),
+    A.movReg(5, 10),
+    A.ldx(4, 7, 5, -8),
+    A.aluX(true, I.ALU_SUB, 3, 0),
+    A.aluX(true, I.ALU_SUB, 4, 6),
+    A.movReg(0, 3),
+    A.aluX(true, I.ALU_ADD, 0, 4),
+    A.aluX(true, I.ALU_ADD, 0, 7),
+    A.exit(),
+  );
+  const pastEnd = A.assemble(A.ldx(4, 0, 1, 24), A.exit());
+  const faults: string[] = [];
+  for (const tier of ['js', 'wasm'] as const) {
+    const system = new BpfSystem({ tier });
+    const make = (bytes: Uint8Array): XdpProgram =>
+      new XdpProgram(system, {
+        name: 'ctx',
+        section: 'xdp',
+        attach: 'xdp',
+        frags: false,
+        insns: I.decodeInsns(bytes),
+        lines: new Map(),
+        compileOptions: { uninitFaults: false },
+      });
+    const frame = buildFrame({ udp: { sport: 1, dport: 2 } });
+    const r = make(code).testRun(frame, { ingressIfindex: 7, repeat: 3 });
+    assert.equal(r.fault, undefined, tier);
+    assert.equal(r.retval, 0x1234, `${tier}: the same fields through r1 and the moved pointer`);
+    const f = make(pastEnd).testRun(frame);
+    assert.ok(f.fault, `${tier}: a read at xdp_md + 24 faults`);
+    faults.push(f.fault.message);
+  }
+  assert.equal(faults[0], faults[1]);
+});
