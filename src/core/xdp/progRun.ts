@@ -3,13 +3,17 @@
 // per-device verdict counts, a redirect-map miss whose fallback became the verdict (issue 13
 // item 8), the timeline's run step — and the run cap that turns an XDP_TX/redirect loop into a
 // warning instead of a hang.
+import type { Machine } from '../vm/machine';
+import type { VmFault } from '../vm/vmFault';
 import type { ProgramFault, XdpProgramHandle, XdpRunContext } from '../vm/xdpRun';
-import { SimEntry } from '../vm/simEntry';
+import { faultOf, SimEntry } from '../vm/simEntry';
 import { XdpProgram } from '../vm/xdpProgram';
 import type { NetContext } from './netContext';
 import { RedirectInfo } from './redirectInfo';
 import { RedirectMissCounter, RedirectMissSlot } from './redirectMiss';
+import { type NativeVerdict, rxPoll } from './rxPoll';
 import type { SimDevice } from './simDevice';
+import type { VethTxBulk } from './vethXmit';
 import { frameWritten, type SimFrame } from './simFrame';
 import { FAULT, type ProgramHook, type SimHost } from './simHost';
 import { XDP_REDIRECT } from './xdpAction';
@@ -23,11 +27,11 @@ export class ProgramRunner {
   runs = 0;
   runLimit = 0;
   private readonly warnedFaults = new Set<number>();
-  /** bpf_redirect_map's misses in the current run, and their counts (redirectMiss.ts). */
-  private readonly missSlot = new RedirectMissSlot();
+  /** bpf_redirect_map's misses in the current run (read by rxPoll's loop), and their counts (redirectMiss.ts). */
+  readonly missSlot = new RedirectMissSlot();
   private readonly misses = new RedirectMissCounter();
-  /** One run context object reused for every program run (programs never keep it). */
-  private readonly runCtx: XdpRunContext = {
+  /** One run context object reused for every program run (programs never keep it; rxPoll's loop fills it). */
+  readonly runCtx: XdpRunContext = {
     ingressIfindex: 0,
     rxQueueIndex: 0,
     egressIfindex: 0,
@@ -131,6 +135,41 @@ export class ProgramRunner {
       this.misses.count(dev.name, name, miss);
     }
     return action;
+  }
+
+  /**
+   * A poll's frames through `entry`'s program on `dev` (rxPoll.ts: runNative and the verdict, per
+   * frame, in one function made for the program); the POLL_* flags the poll's end acts on.
+   */
+  rxPoll(
+    entry: SimEntry,
+    ctx: NetContext,
+    dev: SimDevice,
+    frames: readonly SimFrame[],
+    start: number,
+    end: number,
+    rxQueue: number,
+    txBulk: VethTxBulk,
+    name: string,
+    verdict: NativeVerdict,
+  ): number {
+    return rxPoll(this, this.host, entry, ctx, dev, frames, start, end, rxQueue, txBulk, name, verdict);
+  }
+
+  /** The run cap was hit in rxPoll's loop: what it throws (run() throws the same). */
+  limit(): SimulationLimit {
+    return new SimulationLimit();
+  }
+
+  /** A run of rxPoll's loop faulted with `e`: warned once, as runNative does. */
+  faulted(prog: XdpProgram, name: string, M: Machine, e: VmFault): void {
+    this.warnFault(prog, name, faultOf(M, prog, e));
+  }
+
+  /** A redirect-map miss whose fallback became the verdict in rxPoll's loop (as runNative counts it). */
+  countMiss(dev: SimDevice, name: string): void {
+    this.host.summary.redirectMisses ??= this.misses.summary;
+    this.misses.count(dev.name, name, this.missSlot);
   }
 
   /** The run's warning, once per program: a fault the verifier would have refused the program for. */

@@ -12,6 +12,8 @@ import type { SimDevice, VethRxQueue } from './simDevice';
 import type { BufferPool, SimFrame } from './simFrame';
 import type { SimTrace, Where } from './simTrace';
 import type { DropReason, SimStep, SimSummary } from './simulationResult';
+import type { NativeVerdict } from './rxPoll';
+import type { VethTxBulk } from './vethXmit';
 import type { XskSocket } from './xskRedirect';
 
 /** Where a program runs (hook) — what the timeline and the verdict counts distinguish. */
@@ -85,6 +87,24 @@ export interface SimHost {
     dev: SimDevice,
     frame: SimFrame,
     rxQueue: number,
+  ): number;
+
+  /**
+   * A poll's frames[start..end) through `entry`'s program on `dev`, no timeline recorded: each
+   * run and its verdict (`verdict` for all but a quiet DEVMAP hit) in the program's own loop
+   * (rxPoll.ts); the POLL_* flags of what the poll's end owes.
+   */
+  rxPoll(
+    entry: SimEntry,
+    ctx: NetContext,
+    dev: SimDevice,
+    frames: readonly SimFrame[],
+    start: number,
+    end: number,
+    rxQueue: number,
+    txBulk: VethTxBulk,
+    name: string,
+    verdict: NativeVerdict,
   ): number;
 
   // ---- contexts and scheduling (net_rx_action, kthreads) ----

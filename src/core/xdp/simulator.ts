@@ -28,7 +28,8 @@ import { type BufferPool, frameBytes, type SimFrame } from './simFrame';
 import type { ProgramHook, SimHost } from './simHost';
 import { SimTrace, type Where } from './simTrace';
 import type { DropReason, FrameInfo, SimEvent, SimStep, SimSummary, Topology } from './simulationResult';
-import { vethXmitBurst } from './vethXmit';
+import { vethXmitBurst, type VethTxBulk } from './vethXmit';
+import type { NativeVerdict } from './rxPoll';
 import { xdpDoFlush } from './xdpFlush';
 import type { XskSocket } from './xskRedirect';
 import { dispatcherCounts } from './dispatcherSetup';
@@ -371,6 +372,21 @@ export class Simulator implements SimHost {
     rxQueue: number,
   ): number {
     return this.runner.runNative(entry, ctx, name, dev, frame, rxQueue);
+  }
+
+  rxPoll(
+    entry: SimEntry,
+    ctx: NetContext,
+    dev: SimDevice,
+    frames: readonly SimFrame[],
+    start: number,
+    end: number,
+    rxQueue: number,
+    txBulk: VethTxBulk,
+    name: string,
+    verdict: NativeVerdict,
+  ): number {
+    return this.runner.rxPoll(entry, ctx, dev, frames, start, end, rxQueue, txBulk, name, verdict);
   }
 
   takeRuns(n: number): boolean {

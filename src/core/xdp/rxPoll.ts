@@ -1,0 +1,173 @@
+// The receive loop of a device whose native program runs in the VM (veth_xdp_rcv, a NIC's rx
+// handler: napiPoll.ts rxLoop's common case, no timeline), made once per program as one function:
+// the frame's rx counts and layout, the run (bpf_prog_run_xdp: simEntry.ts's run, in line), its
+// counts, and the verdict — a DEVMAP unicast redirect while no event is wanted enqueued at once —
+// each frame's before the next frame runs, as the kernel does (issue #16 goal 4).
+import { SimEntry } from '../vm/simEntry';
+import { DEFAULT_BUDGET } from '../vm/machineMemory';
+import type { Machine } from '../vm/machine';
+import { VmFault } from '../vm/vmFault';
+import type { ModuleRun } from '../vm/wasm/wasmTier';
+import type { XdpProgram } from '../vm/xdpProgram';
+import type { CompiledProgram } from '../vm/compiler';
+import { devmapRedirectQuiet } from './doRedirect';
+import type { NetContext } from './netContext';
+import type { ProgramRunner } from './progRun';
+import type { SimDevice } from './simDevice';
+import { FAULT, type SimHost } from './simHost';
+import { frameWritten, relayout, type SimFrame } from './simFrame';
+import type { VethTxBulk } from './vethXmit';
+import { XDP_REDIRECT } from './xdpAction';
+
+/** What the poll did, for its end (rxLoop): a redirect succeeded (flush), a frame went to the TX bulk. */
+export const POLL_REDIRECTED = 1;
+export const POLL_TX_QUEUED = 2;
+
+/** nativeVerdict's results (napiPoll.ts): the frame was redirected, or queued for XDP_TX. */
+const REDIRECTED = 1;
+const TX_QUEUED = 2;
+
+/** napiPoll.ts nativeVerdict: what the driver does with a verdict other than a quiet DEVMAP hit. */
+export type NativeVerdict = (
+  host: SimHost,
+  ctx: NetContext,
+  dev: SimDevice,
+  prog: XdpProgram,
+  f: SimFrame,
+  rxQueue: number,
+  txBulk: VethTxBulk,
+  act: number,
+) => number;
+
+type RxPollFn = (
+  M: Machine,
+  prog: XdpProgram,
+  fast: CompiledProgram,
+  mem: SimEntry['mem'],
+  budget: number,
+  w: ModuleRun | undefined,
+  R: ProgramRunner,
+  host: SimHost,
+  nctx: NetContext,
+  dev: SimDevice,
+  frames: readonly SimFrame[],
+  start: number,
+  end: number,
+  rxQueue: number,
+  txBulk: VethTxBulk,
+  name: string,
+  verdict: NativeVerdict,
+) => number;
+
+/**
+ * The loop's text around one run (`run`, SimEntry's runText): per frame what rxLoop and
+ * ProgramRunner.runNative did through three calls — rx counts and relayout, the run cap, the run
+ * context, the run, its fault (warned once, the verdict FAULT) and whether it wrote its frame, the
+ * xdp rx and verdict counts, a redirect-map miss — then the verdict: a DEVMAP unicast hit while no
+ * event is wanted through devmapRedirectQuiet (nobody asks for events now, so nobody will in this
+ * poll: SimTrace.wanted only turns false), anything else through nativeVerdict. The per-poll facts
+ * (the device's fields, the run context and miss slot, the CPU's redirect record) are read once.
+ */
+const LOOP = (run: string): string => `"use strict";
+return function rxPoll(M, prog, fast, mem, budget, w, R, host, nctx, dev, frames, start, end, rxQueue, txBulk, name, verdict) {
+const slot = M.xdpSlot;
+const ctx = R.runCtx;
+const miss = R.missSlot;
+const counters = dev.counters;
+const ifindex = dev.ifindex;
+const frags = prog.frags;
+const pool = host.pool;
+const cpu = nctx.cpu;
+const ri = nctx.ri;
+const quiet = host.trace.wanted === false;
+let done = 0;
+for (let i = start; i < end; i++) {
+  const f = frames[i];
+  counters.rxFrames++;
+  f.rxIfindex = ifindex;
+  f.rxQueue = rxQueue;
+  relayout(f, frags, pool);
+  if (++R.runs > R.runLimit) throw R.limit();
+  ctx.ingressIfindex = ifindex;
+  ctx.rxQueueIndex = rxQueue;
+  ctx.egressIfindex = 0;
+  ctx.cpu = cpu;
+  if (ctx.redirect !== ri) ctx.redirect = ri;
+  miss.missed = false;
+  const buffer = f.buf;
+  let act = 0;
+  let wrote = true;
+  try {
+    ${run}
+    wrote = M.packetDirty;
+  } catch (e) {
+    if (!(e instanceof VmFault)) throw e;
+    R.faulted(prog, name, M, e);
+    act = ${FAULT};
+  }
+  if (wrote === true) frameWritten(f);
+  counters.xdpRx++;
+  const v = dev.verdicts;
+  if (v !== undefined && act >= 0 && act < v.length) v[act] = v[act] + 1;
+  else if (act !== ${FAULT}) host.countAction(dev, act);
+  if (miss.missed === true && act === miss.fallback) R.countMiss(dev, name);
+  if (act === ${XDP_REDIRECT} && quiet === true && devmapRedirectQuiet(host, nctx, dev, f) === true) {
+    done |= ${POLL_REDIRECTED};
+    continue;
+  }
+  const r = verdict(host, nctx, dev, prog, f, rxQueue, txBulk, act);
+  if (r === ${REDIRECTED}) done |= ${POLL_REDIRECTED};
+  else if (r === ${TX_QUEUED}) done |= ${POLL_TX_QUEUED};
+}
+return done;
+};`;
+
+/** The names the loop's text reads besides its arguments, and their values. */
+const FREE = ['VmFault', 'relayout', 'frameWritten', 'devmapRedirectQuiet'] as const;
+const FREE_VALUES = [VmFault, relayout, frameWritten, devmapRedirectQuiet] as const;
+
+function makeRxPoll(run: string): RxPollFn {
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval
+  const factory = new Function(...FREE, LOOP(run)) as (...free: typeof FREE_VALUES) => RxPollFn;
+  return factory(...FREE_VALUES);
+}
+
+/**
+ * One poll's frames[start..end) through `entry`'s program on `dev` (rxLoop with no timeline):
+ * POLL_REDIRECTED / POLL_TX_QUEUED set when the poll's end owes a flush / a TX bulk send.
+ */
+export function rxPoll(
+  R: ProgramRunner,
+  host: SimHost,
+  entry: SimEntry,
+  ctx: NetContext,
+  dev: SimDevice,
+  frames: readonly SimFrame[],
+  start: number,
+  end: number,
+  rxQueue: number,
+  txBulk: VethTxBulk,
+  name: string,
+  verdict: NativeVerdict,
+): number {
+  const loop = entry.loop('rxPoll', makeRxPoll);
+  return loop(
+    entry.machine,
+    entry.prog,
+    entry.compiled(),
+    entry.mem,
+    DEFAULT_BUDGET,
+    entry.module,
+    R,
+    host,
+    ctx,
+    dev,
+    frames,
+    start,
+    end,
+    rxQueue,
+    txBulk,
+    name,
+    verdict,
+  );
+}
