@@ -85,7 +85,7 @@ export class ProgramRunner {
 
   /**
    * The entry of `dev`'s native program when it runs in the VM (an XdpProgram that is not a constant
-   * verdict): the receive loop then calls runNative per frame instead of run.
+   * verdict): the receive loop then runs its frames through rxPoll instead of run.
    */
   nativeEntry(dev: SimDevice): SimEntry | undefined {
     const p = dev.prog;
@@ -95,51 +95,8 @@ export class ProgramRunner {
   }
 
   /**
-   * run() at the native hook for a program with an entry while no timeline is recorded: the same
-   * run context, cap, fault warning, counts and redirect-map miss, without the dispatch on the
-   * program's kind.
-   */
-  runNative(
-    entry: SimEntry,
-    ctx: NetContext,
-    name: string,
-    dev: SimDevice,
-    frame: SimFrame,
-    rxQueueIndex: number,
-  ): number {
-    if (++this.runs > this.runLimit) throw new SimulationLimit();
-    const rc = this.runCtx;
-    rc.ingressIfindex = dev.ifindex;
-    rc.rxQueueIndex = rxQueueIndex;
-    rc.egressIfindex = 0;
-    rc.cpu = ctx.cpu;
-    // The same record for every frame of a CPU's polls: stored only when it changes (no write
-    // barrier per frame).
-    if (rc.redirect !== ctx.ri) rc.redirect = ctx.ri;
-    const miss = this.missSlot;
-    miss.missed = false;
-    let action = entry.run(frame.buf, rc);
-    if (entry.wrote) frameWritten(frame);
-    const fault = entry.fault;
-    if (fault !== undefined) {
-      this.warnFault(entry.prog, name, fault);
-      action = FAULT;
-    }
-    dev.counters.xdpRx++;
-    // countAction's count, in place once the device has its row (every frame but its first).
-    const v = dev.verdicts;
-    if (v !== undefined && action >= 0 && action < v.length) v[action] = (v[action] as number) + 1;
-    else if (action !== FAULT) this.host.countAction(dev, action);
-    if (miss.missed && action === miss.fallback) {
-      this.host.summary.redirectMisses ??= this.misses.summary;
-      this.misses.count(dev.name, name, miss);
-    }
-    return action;
-  }
-
-  /**
-   * A poll's frames through `entry`'s program on `dev` (rxPoll.ts: runNative and the verdict, per
-   * frame, in one function made for the program); the POLL_* flags the poll's end acts on.
+   * A poll's frames through `entry`'s program on `dev` (rxPoll.ts: each run — run()'s work at the
+   * native hook — and its verdict in one function made for the program); the POLL_* flags the poll's end acts on.
    */
   rxPoll(
     entry: SimEntry,
@@ -161,12 +118,12 @@ export class ProgramRunner {
     return new SimulationLimit();
   }
 
-  /** A run of rxPoll's loop faulted with `e`: warned once, as runNative does. */
+  /** A run of rxPoll's loop faulted with `e`: warned once, as run() does. */
   faulted(prog: XdpProgram, name: string, M: Machine, e: VmFault): void {
     this.warnFault(prog, name, faultOf(M, prog, e));
   }
 
-  /** A redirect-map miss whose fallback became the verdict in rxPoll's loop (as runNative counts it). */
+  /** A redirect-map miss whose fallback became the verdict in rxPoll's loop (as run() counts it). */
   countMiss(dev: SimDevice, name: string): void {
     this.host.summary.redirectMisses ??= this.misses.summary;
     this.misses.count(dev.name, name, this.missSlot);

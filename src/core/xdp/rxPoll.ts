@@ -60,8 +60,8 @@ type RxPollFn = (
 ) => number;
 
 /**
- * The loop's text around one run (`run`, SimEntry's runText): per frame what rxLoop and
- * ProgramRunner.runNative did through three calls — rx counts and relayout, the run cap, the run
+ * The loop's text around one run (`run`, SimEntry's runText): per frame what rxLoop did through
+ * ProgramRunner and SimEntry — rx counts and relayout, the run cap, the run
  * context, the run, its fault (warned once, the verdict FAULT) and whether it wrote its frame, the
  * xdp rx and verdict counts, a redirect-map miss — then the verdict: a DEVMAP unicast hit while no
  * event is wanted through devmapRedirectQuiet (nobody asks for events now, so nobody will in this

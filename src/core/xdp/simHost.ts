@@ -79,16 +79,6 @@ export interface SimHost {
 
   /** The VM entry of `dev`'s native program when it runs in the VM (progRun.ts nativeEntry). */
   nativeEntry(dev: SimDevice): SimEntry | undefined;
-  /** runProgram at the native hook through that entry, no timeline recorded (progRun.ts runNative). */
-  runNative(
-    entry: SimEntry,
-    ctx: NetContext,
-    name: string,
-    dev: SimDevice,
-    frame: SimFrame,
-    rxQueue: number,
-  ): number;
-
   /**
    * A poll's frames[start..end) through `entry`'s program on `dev`, no timeline recorded: each
    * run and its verdict (`verdict` for all but a quiet DEVMAP hit) in the program's own loop

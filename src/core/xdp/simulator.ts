@@ -363,17 +363,6 @@ export class Simulator implements SimHost {
     return this.runner.nativeEntry(dev);
   }
 
-  runNative(
-    entry: SimEntry,
-    ctx: NetContext,
-    name: string,
-    dev: SimDevice,
-    frame: SimFrame,
-    rxQueue: number,
-  ): number {
-    return this.runner.runNative(entry, ctx, name, dev, frame, rxQueue);
-  }
-
   rxPoll(
     entry: SimEntry,
     ctx: NetContext,
