@@ -41,6 +41,15 @@ export function checkNativeTarget(target: SimDevice, frame: SimFrame): number {
   return 0;
 }
 
+/**
+ * The longest linear frame __xdp_enqueue's checks let `target` take (checkNativeTarget without a
+ * frame: NDO_XMIT, up, the MTU), -1 when it takes none — for a receive loop that checks many frames
+ * against one target (rxPoll.ts); a frame with frags still needs checkNativeTarget (NDO_XMIT_SG).
+ */
+export function linearLimit(target: SimDevice): number {
+  return (target.xdpFeatures & XDP_FEATURE.NDO_XMIT) !== 0 && target.up ? target.maxFrameLength : -1;
+}
+
 /** dev_xdp_enqueue / dev_map_enqueue: unicast to one device with the entry's egress program. */
 export function devEnqueue(
   host: SimHost,
@@ -108,7 +117,18 @@ export function bqEnqueue(
   devRx: SimDevice,
   prog: XdpProgramHandle | undefined,
 ): void {
-  const bq = host.devBulkQueue(dev, ctx.cpu);
+  enqueueBq(host, ctx, host.devBulkQueue(dev, ctx.cpu), frame, devRx, prog);
+}
+
+/** bq_enqueue into `bq`, the per-(device, CPU) queue of the context's CPU (bqEnqueue's second half). */
+export function enqueueBq(
+  host: SimHost,
+  ctx: NetContext,
+  bq: DevBulkQueue,
+  frame: SimFrame,
+  devRx: SimDevice,
+  prog: XdpProgramHandle | undefined,
+): void {
   if (bq.count === DEV_MAP_BULK_SIZE) bqXmitAll(host, ctx, bq, false);
   // Explicit comparisons, not truthiness: a tagged field's `!x` is a full ToBoolean per frame.
   if (bq.onFlushList === false) {

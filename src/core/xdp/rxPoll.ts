@@ -10,14 +10,14 @@ import { VmFault } from '../vm/vmFault';
 import type { ModuleRun } from '../vm/wasm/wasmTier';
 import type { XdpProgram } from '../vm/xdpProgram';
 import type { CompiledProgram } from '../vm/compiler';
-import { devmapRedirectQuiet } from './doRedirect';
+import { enqueueBq, linearLimit } from './devmapRedirect';
 import type { NetContext } from './netContext';
 import type { ProgramRunner } from './progRun';
 import type { SimDevice } from './simDevice';
 import { FAULT, type SimHost } from './simHost';
-import { frameWritten, relayout, type SimFrame } from './simFrame';
+import { canConvertToFrame, frameWritten, relayout, type SimFrame } from './simFrame';
 import type { VethTxBulk } from './vethXmit';
-import { XDP_REDIRECT } from './xdpAction';
+import { MAP_TYPE_DEVMAP, MAP_TYPE_DEVMAP_HASH, XDP_REDIRECT } from './xdpAction';
 
 /** What the poll did, for its end (rxLoop): a redirect succeeded (flush), a frame went to the TX bulk. */
 export const POLL_REDIRECTED = 1;
@@ -64,8 +64,8 @@ type RxPollFn = (
  * ProgramRunner and SimEntry — rx counts and relayout, the run cap, the run
  * context, the run, its fault (warned once, the verdict FAULT) and whether it wrote its frame, the
  * xdp rx and verdict counts, a redirect-map miss — then the verdict: a DEVMAP unicast hit while no
- * event is wanted through devmapRedirectQuiet (nobody asks for events now, so nobody will in this
- * poll: SimTrace.wanted only turns false), anything else through nativeVerdict. The per-poll facts
+ * event is wanted enqueued in line (nobody asks for events now, so nobody will in this poll:
+ * SimTrace.wanted only turns false), anything else through nativeVerdict. The per-poll facts
  * (the device's fields, the run context and miss slot, the CPU's redirect record) are read once.
  */
 const LOOP = (run: string): string => `"use strict";
@@ -79,8 +79,12 @@ const frags = prog.frags;
 const pool = host.pool;
 const cpu = nctx.cpu;
 const ri = nctx.ri;
-const quiet = host.trace.wanted === false;
+const trace = host.trace;
+const quiet = trace.wanted === false;
 let done = 0;
+// The last DEVMAP entry a quiet redirect went to, its ifindex, the longest frame its device takes
+// (-1: none) and its bulk queue on this CPU: devices do not change while traffic runs.
+let qEntry = undefined, qIfindex = 0, qLimit = -1, qBq = undefined;
 for (let i = start; i < end; i++) {
   const f = frames[i];
   counters.rxFrames++;
@@ -111,9 +115,33 @@ for (let i = start; i < end; i++) {
   if (v !== undefined && act >= 0 && act < v.length) v[act] = v[act] + 1;
   else if (act !== ${FAULT}) host.countAction(dev, act);
   if (miss.missed === true && act === miss.fallback) R.countMiss(dev, name);
-  if (act === ${XDP_REDIRECT} && quiet === true && devmapRedirectQuiet(host, nctx, dev, f) === true) {
-    done |= ${POLL_REDIRECTED};
-    continue;
+  if (act === ${XDP_REDIRECT} && quiet === true) {
+    // xdp_do_redirect's DEVMAP / DEVMAP_HASH unicast case (doRedirect.ts xdpDoRedirect, same steps):
+    // the target's checks (linearLimit) made once per entry seen, bq_enqueue into its queue, the
+    // record's map fields cleared and xdp_redirect counted after the enqueue. Anything else (another
+    // target kind, a broadcast, frags, a refused frame) takes the verdict's general path.
+    ri.touch();
+    const mapType = ri.mapType;
+    if ((mapType === ${MAP_TYPE_DEVMAP} || mapType === ${MAP_TYPE_DEVMAP_HASH}) && ri.map === undefined) {
+      const entry = ri.tgtValue;
+      if (entry !== qEntry || entry.ifindex !== qIfindex) {
+        qEntry = entry;
+        qIfindex = entry.ifindex;
+        const to = host.findDevice(qIfindex);
+        qLimit = to === undefined ? -1 : linearLimit(to);
+        if (qLimit >= 0) qBq = host.devBulkQueue(to, cpu);
+      }
+      const b = f.buf;
+      if (b.frags.length === 0 && b.dataEnd - b.data <= qLimit && canConvertToFrame(f)) {
+        ri.mapId = 0;
+        ri.flags = 0;
+        ri.mapType = 0;
+        enqueueBq(host, nctx, qBq, f, dev, entry.prog);
+        trace.countRedirect(ifindex, qIfindex);
+        done |= ${POLL_REDIRECTED};
+        continue;
+      }
+    }
   }
   const r = verdict(host, nctx, dev, prog, f, rxQueue, txBulk, act);
   if (r === ${REDIRECTED}) done |= ${POLL_REDIRECTED};
@@ -123,8 +151,15 @@ return done;
 };`;
 
 /** The names the loop's text reads besides its arguments, and their values. */
-const FREE = ['VmFault', 'relayout', 'frameWritten', 'devmapRedirectQuiet'] as const;
-const FREE_VALUES = [VmFault, relayout, frameWritten, devmapRedirectQuiet] as const;
+const FREE = [
+  'VmFault',
+  'relayout',
+  'frameWritten',
+  'canConvertToFrame',
+  'linearLimit',
+  'enqueueBq',
+] as const;
+const FREE_VALUES = [VmFault, relayout, frameWritten, canConvertToFrame, linearLimit, enqueueBq] as const;
 
 function makeRxPoll(run: string): RxPollFn {
   // eslint-disable-next-line @typescript-eslint/no-implied-eval
