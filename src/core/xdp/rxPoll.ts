@@ -3,19 +3,20 @@
 // the frame's rx counts and layout, the run (bpf_prog_run_xdp: simEntry.ts's run, in line), its
 // counts, and the verdict — a DEVMAP unicast redirect while no event is wanted enqueued at once —
 // each frame's before the next frame runs, as the kernel does (issue #16 goal 4).
-import { SimEntry } from '../vm/simEntry';
+import type { loopTexts, SimEntry } from '../vm/simEntry';
 import { DEFAULT_BUDGET } from '../vm/machineMemory';
 import type { Machine } from '../vm/machine';
 import { VmFault } from '../vm/vmFault';
 import type { ModuleRun } from '../vm/wasm/wasmTier';
 import type { XdpProgram } from '../vm/xdpProgram';
 import type { CompiledProgram } from '../vm/compiler';
+import { DEV_MAP_BULK_SIZE } from './devBulkQueue';
 import { enqueueBq, linearLimit } from './devmapRedirect';
 import type { NetContext } from './netContext';
 import type { ProgramRunner } from './progRun';
 import type { SimDevice } from './simDevice';
 import { FAULT, type SimHost } from './simHost';
-import { canConvertToFrame, frameWritten, relayout, type SimFrame } from './simFrame';
+import { canConvertToFrame, frameWritten, keepsLayout, relayout, type SimFrame } from './simFrame';
 import type { VethTxBulk } from './vethXmit';
 import { MAP_TYPE_DEVMAP, MAP_TYPE_DEVMAP_HASH, XDP_REDIRECT } from './xdpAction';
 
@@ -60,16 +61,16 @@ type RxPollFn = (
 ) => number;
 
 /**
- * The loop's text around one run (`run`, SimEntry's runText): per frame what rxLoop did through
- * ProgramRunner and SimEntry — rx counts and relayout, the run cap, the run
+ * The loop's text around SimEntry's (loopTexts: the machine held for the poll, one run per frame):
+ * per frame what rxLoop did through ProgramRunner and SimEntry — rx counts and relayout, the run cap, the run
  * context, the run, its fault (warned once, the verdict FAULT) and whether it wrote its frame, the
  * xdp rx and verdict counts, a redirect-map miss — then the verdict: a DEVMAP unicast hit while no
  * event is wanted enqueued in line (nobody asks for events now, so nobody will in this poll:
  * SimTrace.wanted only turns false), anything else through nativeVerdict. The per-poll facts
  * (the device's fields, the run context and miss slot, the CPU's redirect record) are read once.
  */
-const LOOP = (run: string): string => `"use strict";
-return function rxPoll(M, prog, fast, mem, budget, w, R, host, nctx, dev, frames, start, end, rxQueue, txBulk, name, verdict) {
+const LOOP = ({ enter, run, leave }: ReturnType<typeof loopTexts>): string => `"use strict";
+return function rxPollLoop(M, prog, fast, mem, budget, w, R, host, nctx, dev, frames, start, end, rxQueue, txBulk, name, verdict) {
 const slot = M.xdpSlot;
 const ctx = R.runCtx;
 const miss = R.missSlot;
@@ -85,12 +86,21 @@ let done = 0;
 // The last DEVMAP entry a quiet redirect went to, its ifindex, the longest frame its device takes
 // (-1: none) and its bulk queue on this CPU: devices do not change while traffic runs.
 let qEntry = undefined, qIfindex = 0, qLimit = -1, qBq = undefined;
+ctx.ingressIfindex = ifindex;
+ctx.rxQueueIndex = rxQueue;
+ctx.egressIfindex = 0;
+ctx.cpu = cpu;
+if (ctx.redirect !== ri) ctx.redirect = ri;
+// The machine is held for the poll's runs, and let go around what may run a program between two
+// (a full bulk queue's devmap egress program, the verdict's general path) and at the end.
+${enter}
+try {
 for (let i = start; i < end; i++) {
   const f = frames[i];
   counters.rxFrames++;
   f.rxIfindex = ifindex;
   f.rxQueue = rxQueue;
-  relayout(f, frags, pool);
+  if (keepsLayout(f.buf, frags) === false) relayout(f, frags, pool);
   if (++R.runs > R.runLimit) throw R.limit();
   ctx.ingressIfindex = ifindex;
   ctx.rxQueueIndex = rxQueue;
@@ -136,35 +146,44 @@ for (let i = start; i < end; i++) {
         ri.mapId = 0;
         ri.flags = 0;
         ri.mapType = 0;
-        enqueueBq(host, nctx, qBq, f, dev, entry.prog);
+        if (qBq.count === ${DEV_MAP_BULK_SIZE}) {
+          ${leave}
+          enqueueBq(host, nctx, qBq, f, dev, entry.prog);
+          ${enter}
+        } else enqueueBq(host, nctx, qBq, f, dev, entry.prog);
         trace.countRedirect(ifindex, qIfindex);
         done |= ${POLL_REDIRECTED};
         continue;
       }
     }
   }
+  ${leave}
   const r = verdict(host, nctx, dev, prog, f, rxQueue, txBulk, act);
+  ${enter}
   if (r === ${REDIRECTED}) done |= ${POLL_REDIRECTED};
   else if (r === ${TX_QUEUED}) done |= ${POLL_TX_QUEUED};
+}
+} finally {${leave}
 }
 return done;
 };`;
 
-/** The names the loop's text reads besides its arguments, and their values. */
-const FREE = [
-  'VmFault',
-  'relayout',
-  'frameWritten',
-  'canConvertToFrame',
-  'linearLimit',
-  'enqueueBq',
-] as const;
-const FREE_VALUES = [VmFault, relayout, frameWritten, canConvertToFrame, linearLimit, enqueueBq] as const;
+/** What the loop's text reads besides its arguments, by the names it uses. */
+const FREE = {
+  VmFault,
+  keepsLayout,
+  relayout,
+  frameWritten,
+  canConvertToFrame,
+  linearLimit,
+  enqueueBq,
+};
 
-function makeRxPoll(run: string): RxPollFn {
+function makeRxPoll(texts: ReturnType<typeof loopTexts>): RxPollFn {
+  const names = Object.keys(FREE);
   // eslint-disable-next-line @typescript-eslint/no-implied-eval
-  const factory = new Function(...FREE, LOOP(run)) as (...free: typeof FREE_VALUES) => RxPollFn;
-  return factory(...FREE_VALUES);
+  const factory = new Function(...names, LOOP(texts)) as (...free: unknown[]) => RxPollFn;
+  return factory(...Object.values(FREE));
 }
 
 /**
