@@ -69,7 +69,14 @@ type RxPollFn = (
  * SimTrace.wanted only turns false), anything else through nativeVerdict. The per-poll facts
  * (the device's fields, the run context and miss slot, the CPU's redirect record) are read once.
  */
-const LOOP = ({ enter, run, leave }: ReturnType<typeof loopTexts>): string => `"use strict";
+const LOOP = ({ enter, run, leave }: ReturnType<typeof loopTexts>): string => {
+  const hold = `
+ctx.ingressIfindex = ifindex;
+ctx.rxQueueIndex = rxQueue;
+ctx.egressIfindex = 0;
+ctx.cpu = cpu;
+if (ctx.redirect !== ri) ctx.redirect = ri;${enter}`;
+  return `"use strict";
 return function rxPollLoop(M, prog, fast, mem, budget, w, R, host, nctx, dev, frames, start, end, rxQueue, txBulk, name, verdict) {
 const slot = M.xdpSlot;
 const ctx = R.runCtx;
@@ -83,30 +90,23 @@ const ri = nctx.ri;
 const trace = host.trace;
 const quiet = trace.wanted === false;
 let done = 0;
+// The device's rx and xdp rx counts of the poll, added when it ends (nothing reads them before).
+let nrx = 0, nxdp = 0;
 // The last DEVMAP entry a quiet redirect went to, its ifindex, the longest frame its device takes
 // (-1: none) and its bulk queue on this CPU: devices do not change while traffic runs.
 let qEntry = undefined, qIfindex = 0, qLimit = -1, qBq = undefined;
-ctx.ingressIfindex = ifindex;
-ctx.rxQueueIndex = rxQueue;
-ctx.egressIfindex = 0;
-ctx.cpu = cpu;
-if (ctx.redirect !== ri) ctx.redirect = ri;
-// The machine is held for the poll's runs, and let go around what may run a program between two
-// (a full bulk queue's devmap egress program, the verdict's general path) and at the end.
-${enter}
+// The run context (ProgramRunner's one object) and the machine are held for the poll's runs, and
+// let go and taken again around what may run a program between two (a full bulk queue's devmap
+// egress program, the verdict's general path) — and let go at the end.
+${hold}
 try {
 for (let i = start; i < end; i++) {
   const f = frames[i];
-  counters.rxFrames++;
+  nrx++;
   f.rxIfindex = ifindex;
   f.rxQueue = rxQueue;
   if (keepsLayout(f.buf, frags) === false) relayout(f, frags, pool);
   if (++R.runs > R.runLimit) throw R.limit();
-  ctx.ingressIfindex = ifindex;
-  ctx.rxQueueIndex = rxQueue;
-  ctx.egressIfindex = 0;
-  ctx.cpu = cpu;
-  if (ctx.redirect !== ri) ctx.redirect = ri;
   miss.missed = false;
   const buffer = f.buf;
   let act = 0;
@@ -120,7 +120,7 @@ for (let i = start; i < end; i++) {
     act = ${FAULT};
   }
   if (wrote === true) frameWritten(f);
-  counters.xdpRx++;
+  nxdp++;
   const v = dev.verdicts;
   if (v !== undefined && act >= 0 && act < v.length) v[act] = v[act] + 1;
   else if (act !== ${FAULT}) host.countAction(dev, act);
@@ -149,7 +149,7 @@ for (let i = start; i < end; i++) {
         if (qBq.count === ${DEV_MAP_BULK_SIZE}) {
           ${leave}
           enqueueBq(host, nctx, qBq, f, dev, entry.prog);
-          ${enter}
+          ${hold}
         } else enqueueBq(host, nctx, qBq, f, dev, entry.prog);
         trace.countRedirect(ifindex, qIfindex);
         done |= ${POLL_REDIRECTED};
@@ -159,14 +159,17 @@ for (let i = start; i < end; i++) {
   }
   ${leave}
   const r = verdict(host, nctx, dev, prog, f, rxQueue, txBulk, act);
-  ${enter}
+  ${hold}
   if (r === ${REDIRECTED}) done |= ${POLL_REDIRECTED};
   else if (r === ${TX_QUEUED}) done |= ${POLL_TX_QUEUED};
 }
 } finally {${leave}
+  counters.rxFrames += nrx;
+  counters.xdpRx += nxdp;
 }
 return done;
 };`;
+};
 
 /** What the loop's text reads besides its arguments, by the names it uses. */
 const FREE = {
