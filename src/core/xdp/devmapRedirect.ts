@@ -139,6 +139,8 @@ export function enqueueBq(
     ctx.devFlush.push(bq); // list_add: the newest is flushed first (devFlush pops from the end)
   }
   bq.q[bq.count++] = frame;
+  const len = frameLength(frame);
+  if (len > bq.maxLen) bq.maxLen = len;
   if (host.recording === true)
     host.step({
       k: 'enqueue',
@@ -164,11 +166,14 @@ export function bqXmitAll(host: SimHost, ctx: NetContext, bq: DevBulkQueue, flus
     for (let i = 0; i < cnt; i++) ids.push((q[i] as SimFrame).id);
   }
   const devRx = bq.devRx as SimDevice;
+  // The queued frames' longest length, unless an egress program ran on them (it may move data_end).
+  const maxLen = bq.prog ? -1 : bq.maxLen;
+  bq.maxLen = 0;
   const toSend = bq.prog ? runEgressProgram(host, ctx, bq, cnt, devRx) : cnt;
   let sent = 0;
   let err = 0;
   if (toSend > 0) {
-    const r = ndoXdpXmit(host, ctx, bq.dev, q, toSend, flush);
+    const r = ndoXdpXmit(host, ctx, bq.dev, q, toSend, flush, maxLen);
     if (r < 0) err = r;
     else sent = r;
   }
