@@ -117,10 +117,10 @@ export function bqEnqueue(
   devRx: SimDevice,
   prog: XdpProgramHandle | undefined,
 ): void {
-  enqueueBq(host, ctx, host.devBulkQueue(dev, ctx.cpu), frame, devRx, prog);
+  enqueueBq(host, ctx, host.devBulkQueue(dev, ctx.cpu), frame, devRx, prog, frameLength(frame));
 }
 
-/** bq_enqueue into `bq`, the per-(device, CPU) queue of the context's CPU (bqEnqueue's second half). */
+/** bq_enqueue into `bq`, the per-(device, CPU) queue of the context's CPU (bqEnqueue's second half); `len`: the frame's frameLength. */
 export function enqueueBq(
   host: SimHost,
   ctx: NetContext,
@@ -128,6 +128,7 @@ export function enqueueBq(
   frame: SimFrame,
   devRx: SimDevice,
   prog: XdpProgramHandle | undefined,
+  len: number,
 ): void {
   if (bq.count === DEV_MAP_BULK_SIZE) bqXmitAll(host, ctx, bq, false);
   // Explicit comparisons, not truthiness: a tagged field's `!x` is a full ToBoolean per frame.
@@ -139,7 +140,6 @@ export function enqueueBq(
     ctx.devFlush.push(bq); // list_add: the newest is flushed first (devFlush pops from the end)
   }
   bq.q[bq.count++] = frame;
-  const len = frameLength(frame);
   if (len > bq.maxLen) bq.maxLen = len;
   if (host.recording === true)
     host.step({

@@ -142,15 +142,16 @@ for (let i = start; i < end; i++) {
         if (qLimit >= 0) qBq = host.devBulkQueue(to, cpu);
       }
       const b = f.buf;
-      if (b.frags.length === 0 && b.dataEnd - b.data <= qLimit && canConvertToFrame(f)) {
+      const len = b.dataEnd - b.data;
+      if (b.frags.length === 0 && len <= qLimit && canConvertToFrame(f)) {
         ri.mapId = 0;
         ri.flags = 0;
         ri.mapType = 0;
         if (qBq.count === ${DEV_MAP_BULK_SIZE}) {
           ${leave}
-          enqueueBq(host, nctx, qBq, f, dev, entry.prog);
+          enqueueBq(host, nctx, qBq, f, dev, entry.prog, len);
           ${hold}
-        } else enqueueBq(host, nctx, qBq, f, dev, entry.prog);
+        } else enqueueBq(host, nctx, qBq, f, dev, entry.prog, len);
         trace.countRedirect(ifindex, qIfindex);
         done |= ${POLL_REDIRECTED};
         continue;
