@@ -95,6 +95,9 @@ let nrx = 0, nxdp = 0;
 // The last DEVMAP entry a quiet redirect went to, its ifindex, the longest frame its device takes
 // (-1: none) and its bulk queue on this CPU: devices do not change while traffic runs.
 let qEntry = undefined, qIfindex = 0, qLimit = -1, qBq = undefined;
+// Its first xdp_redirect of the poll counted as it happened (the summary's rows appear in order),
+// the others added when the target changes or the poll ends (countRedirectsMore).
+let qCounted = false, qMore = 0;
 // The run context (ProgramRunner's one object) and the machine are held for the poll's runs, and
 // let go and taken again around what may run a program between two (a full bulk queue's devmap
 // egress program, the verdict's general path) — and let go at the end.
@@ -135,6 +138,9 @@ for (let i = start; i < end; i++) {
     if ((mapType === ${MAP_TYPE_DEVMAP} || mapType === ${MAP_TYPE_DEVMAP_HASH}) && ri.map === undefined) {
       const entry = ri.tgtValue;
       if (entry !== qEntry || entry.ifindex !== qIfindex) {
+        if (qMore !== 0) trace.countRedirectsMore(ifindex, qIfindex, qMore);
+        qMore = 0;
+        qCounted = false;
         qEntry = entry;
         qIfindex = entry.ifindex;
         const to = host.findDevice(qIfindex);
@@ -152,7 +158,11 @@ for (let i = start; i < end; i++) {
           enqueueBq(host, nctx, qBq, f, dev, entry.prog, len);
           ${hold}
         } else enqueueBq(host, nctx, qBq, f, dev, entry.prog, len);
-        trace.countRedirect(ifindex, qIfindex);
+        if (qCounted === true) qMore++;
+        else {
+          trace.countRedirect(ifindex, qIfindex);
+          qCounted = true;
+        }
         done |= ${POLL_REDIRECTED};
         continue;
       }
@@ -167,6 +177,7 @@ for (let i = start; i < end; i++) {
 } finally {${leave}
   counters.rxFrames += nrx;
   counters.xdpRx += nxdp;
+  if (qMore !== 0) trace.countRedirectsMore(ifindex, qIfindex, qMore);
 }
 return done;
 };`;
