@@ -41,10 +41,10 @@ export interface Backlog {
 /** What a softirq run polls: a veth rx queue, a NIC queue or a backlog. */
 export type PollItem = VethRxQueue | NicPoll | Backlog;
 
-/** What runNative did with a frame, for the poll's end: flush after a redirect, send the TX bulk. */
+/** What runNative / nativeVerdict did with a frame, for the poll's end (rxPoll.ts's POLL_* flags, or 0). */
 const CONSUMED = 0;
-const REDIRECTED = 1;
-const TX_QUEUED = 2;
+const REDIRECTED = POLL_REDIRECTED;
+const TX_QUEUED = POLL_TX_QUEUED;
 
 /** A NIC's XDP_TX goes straight to the wire: its poll has no bulk (never written). */
 const NO_BULK: VethTxBulk = { frames: [], count: 0 };

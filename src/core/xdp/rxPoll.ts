@@ -20,13 +20,12 @@ import { canConvertToFrame, frameWritten, keepsLayout, relayout, type SimFrame }
 import type { VethTxBulk } from './vethXmit';
 import { MAP_TYPE_DEVMAP, MAP_TYPE_DEVMAP_HASH, XDP_REDIRECT } from './xdpAction';
 
-/** What the poll did, for its end (rxLoop): a redirect succeeded (flush), a frame went to the TX bulk. */
+/**
+ * What the poll did, for its end (rxLoop): a redirect succeeded (flush), a frame went to the TX
+ * bulk. nativeVerdict (napiPoll.ts) returns one of them for its frame, or 0.
+ */
 export const POLL_REDIRECTED = 1;
 export const POLL_TX_QUEUED = 2;
-
-/** nativeVerdict's results (napiPoll.ts): the frame was redirected, or queued for XDP_TX. */
-const REDIRECTED = 1;
-const TX_QUEUED = 2;
 
 /** napiPoll.ts nativeVerdict: what the driver does with a verdict other than a quiet DEVMAP hit. */
 export type NativeVerdict = (
@@ -169,10 +168,8 @@ for (let i = start; i < end; i++) {
     }
   }
   ${leave}
-  const r = verdict(host, nctx, dev, prog, f, rxQueue, txBulk, act);
+  done |= verdict(host, nctx, dev, prog, f, rxQueue, txBulk, act);
   ${hold}
-  if (r === ${REDIRECTED}) done |= ${POLL_REDIRECTED};
-  else if (r === ${TX_QUEUED}) done |= ${POLL_TX_QUEUED};
 }
 } finally {${leave}
   counters.rxFrames += nrx;
