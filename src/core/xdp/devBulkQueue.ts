@@ -14,6 +14,9 @@ export class DevBulkQueue {
   /** q[0..count): the queued frames (slots are reused; nothing is allocated per frame). */
   readonly q: SimFrame[] = objectArray<SimFrame>();
   count = 0;
+  /** The longest frame queued since the last transmit (frameLength): ndo_xdp_xmit's MTU check of
+   *  the whole batch is one comparison when no egress program ran on them (bqXmitAll). */
+  maxLen = 0;
   devRx: SimDevice | undefined;
   prog: XdpProgramHandle | undefined;
   progName: string | undefined;

@@ -41,6 +41,15 @@ export function checkNativeTarget(target: SimDevice, frame: SimFrame): number {
   return 0;
 }
 
+/**
+ * The longest linear frame __xdp_enqueue's checks let `target` take (checkNativeTarget without a
+ * frame: NDO_XMIT, up, the MTU), -1 when it takes none — for a receive loop that checks many frames
+ * against one target (rxPoll.ts); a frame with frags still needs checkNativeTarget (NDO_XMIT_SG).
+ */
+export function linearLimit(target: SimDevice): number {
+  return (target.xdpFeatures & XDP_FEATURE.NDO_XMIT) !== 0 && target.up ? target.maxFrameLength : -1;
+}
+
 /** dev_xdp_enqueue / dev_map_enqueue: unicast to one device with the entry's egress program. */
 export function devEnqueue(
   host: SimHost,
@@ -108,7 +117,19 @@ export function bqEnqueue(
   devRx: SimDevice,
   prog: XdpProgramHandle | undefined,
 ): void {
-  const bq = host.devBulkQueue(dev, ctx.cpu);
+  enqueueBq(host, ctx, host.devBulkQueue(dev, ctx.cpu), frame, devRx, prog, frameLength(frame));
+}
+
+/** bq_enqueue into `bq`, the per-(device, CPU) queue of the context's CPU (bqEnqueue's second half); `len`: the frame's frameLength. */
+export function enqueueBq(
+  host: SimHost,
+  ctx: NetContext,
+  bq: DevBulkQueue,
+  frame: SimFrame,
+  devRx: SimDevice,
+  prog: XdpProgramHandle | undefined,
+  len: number,
+): void {
   if (bq.count === DEV_MAP_BULK_SIZE) bqXmitAll(host, ctx, bq, false);
   // Explicit comparisons, not truthiness: a tagged field's `!x` is a full ToBoolean per frame.
   if (bq.onFlushList === false) {
@@ -119,6 +140,7 @@ export function bqEnqueue(
     ctx.devFlush.push(bq); // list_add: the newest is flushed first (devFlush pops from the end)
   }
   bq.q[bq.count++] = frame;
+  if (len > bq.maxLen) bq.maxLen = len;
   if (host.recording === true)
     host.step({
       k: 'enqueue',
@@ -144,11 +166,14 @@ export function bqXmitAll(host: SimHost, ctx: NetContext, bq: DevBulkQueue, flus
     for (let i = 0; i < cnt; i++) ids.push((q[i] as SimFrame).id);
   }
   const devRx = bq.devRx as SimDevice;
+  // The queued frames' longest length, unless an egress program ran on them (it may move data_end).
+  const maxLen = bq.prog ? -1 : bq.maxLen;
+  bq.maxLen = 0;
   const toSend = bq.prog ? runEgressProgram(host, ctx, bq, cnt, devRx) : cnt;
   let sent = 0;
   let err = 0;
   if (toSend > 0) {
-    const r = ndoXdpXmit(host, ctx, bq.dev, q, toSend, flush);
+    const r = ndoXdpXmit(host, ctx, bq.dev, q, toSend, flush, maxLen);
     if (r < 0) err = r;
     else sent = r;
   }

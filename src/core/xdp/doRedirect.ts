@@ -64,37 +64,6 @@ export function xdpDoRedirectFast(
   return xdpDoRedirect(host, ctx, dev, frame, prog, rxQueue);
 }
 
-/**
- * xdpDoRedirectFast's DEVMAP / DEVMAP_HASH unicast case for a receive loop that checked, once per
- * poll, that no timeline is recorded and no event is wanted: true when the frame was enqueued (the
- * record's map fields cleared, xdp_redirect counted after the enqueue); false, with nothing
- * changed, for any other case (the caller then takes the verdict's general path).
- */
-export function devmapRedirectQuiet(
-  host: SimHost,
-  ctx: NetContext,
-  dev: SimDevice,
-  frame: SimFrame,
-): boolean {
-  const ri = ctx.ri.touch();
-  const mapType = ri.mapType;
-  if (
-    (mapType !== MAP_TYPE_DEVMAP && mapType !== MAP_TYPE_DEVMAP_HASH) ||
-    ri.map !== undefined ||
-    !canConvertToFrame(frame)
-  )
-    return false;
-  const entry = ri.tgtValue as DevmapEntry;
-  const to = host.findDevice(entry.ifindex);
-  if (to === undefined || checkNativeTarget(to, frame) !== 0) return false;
-  ri.mapId = 0;
-  ri.flags = 0;
-  ri.mapType = 0;
-  bqEnqueue(host, ctx, to, frame, dev, entry.prog);
-  host.trace.countRedirect(dev.ifindex, entry.ifindex);
-  return true;
-}
-
 /** xdp_do_redirect (native): returns 0 or a negative errno; the caller drops the frame on error. */
 export function xdpDoRedirect(
   host: SimHost,

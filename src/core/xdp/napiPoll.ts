@@ -4,10 +4,11 @@
 // softirq run's bpf net context (§1.2) and ends with xdp_do_flush if a redirect succeeded.
 import type { XdpProgramHandle } from '../vm/xdpRun';
 import { xdpDoGenericRedirect } from './genericRedirect';
-import { devmapRedirectQuiet, xdpDoRedirectFast } from './doRedirect';
+import { xdpDoRedirectFast } from './doRedirect';
 import type { NetContext } from './netContext';
 import type { SimDevice, VethRxQueue } from './simDevice';
 import { FAULT, type SimHost } from './simHost';
+import { POLL_REDIRECTED, POLL_TX_QUEUED } from './rxPoll';
 import { canConvertToFrame, relayout, type SimFrame } from './simFrame';
 import { genericXdpTx, VETH_XDP_TX_BULK_SIZE, vethXdpFlushBq, type VethTxBulk } from './vethXmit';
 import { xdpDoFlush } from './xdpFlush';
@@ -40,10 +41,10 @@ export interface Backlog {
 /** What a softirq run polls: a veth rx queue, a NIC queue or a backlog. */
 export type PollItem = VethRxQueue | NicPoll | Backlog;
 
-/** What runNative did with a frame, for the poll's end: flush after a redirect, send the TX bulk. */
+/** What runNative / nativeVerdict did with a frame, for the poll's end (rxPoll.ts's POLL_* flags, or 0). */
 const CONSUMED = 0;
-const REDIRECTED = 1;
-const TX_QUEUED = 2;
+const REDIRECTED = POLL_REDIRECTED;
+const TX_QUEUED = POLL_TX_QUEUED;
 
 /** A NIC's XDP_TX goes straight to the wire: its poll has no bulk (never written). */
 const NO_BULK: VethTxBulk = { frames: [], count: 0 };
@@ -130,28 +131,21 @@ function rxLoop(
   // start again): each frame through the program's own entry, without the per-kind dispatch.
   const entry = prog !== undefined && !down && !host.recording ? host.nativeEntry(dev) : undefined;
   if (entry !== undefined) {
-    const p = prog as XdpProgramHandle;
-    const name = dev.progName ?? p.name;
-    const frags = p.frags;
-    const pool = host.pool;
-    // Nobody asks for events now, so nobody will in this poll (SimTrace.wanted only turns false):
-    // a DEVMAP unicast redirect is enqueued here, without the verdict switch (devmapRedirectQuiet).
-    const quiet = !host.trace.wanted;
-    for (let i = start; i < end; i++) {
-      const f = frames[i] as SimFrame;
-      counters.rxFrames++;
-      f.rxIfindex = ifindex;
-      f.rxQueue = rxQueue;
-      relayout(f, frags, pool);
-      const act = host.runNative(entry, ctx, name, dev, f, rxQueue);
-      if (act === XDP_REDIRECT && quiet && devmapRedirectQuiet(host, ctx, dev, f) === true) {
-        redirects++;
-        continue;
-      }
-      const r = nativeVerdict(host, ctx, dev, p, f, rxQueue, txBulk, act);
-      if (r === REDIRECTED) redirects++;
-      else if (r === TX_QUEUED) tx++;
-    }
+    // Each frame's run and verdict in the program's own loop (rxPoll.ts).
+    const done = host.rxPoll(
+      entry,
+      ctx,
+      dev,
+      frames,
+      start,
+      end,
+      rxQueue,
+      txBulk,
+      dev.progName ?? entry.prog.name,
+      nativeVerdict,
+    );
+    redirects = done & POLL_REDIRECTED;
+    tx = done & POLL_TX_QUEUED;
   } else
     for (let i = start; i < end; i++) {
       const f = frames[i] as SimFrame;
@@ -277,7 +271,7 @@ function runNative(
 }
 
 /** What the driver does with a native program's verdict `act` on `f` (runNative's second half). */
-function nativeVerdict(
+export function nativeVerdict(
   host: SimHost,
   ctx: NetContext,
   dev: SimDevice,

@@ -3,13 +3,17 @@
 // per-device verdict counts, a redirect-map miss whose fallback became the verdict (issue 13
 // item 8), the timeline's run step — and the run cap that turns an XDP_TX/redirect loop into a
 // warning instead of a hang.
+import type { Machine } from '../vm/machine';
+import type { VmFault } from '../vm/vmFault';
 import type { ProgramFault, XdpProgramHandle, XdpRunContext } from '../vm/xdpRun';
-import { SimEntry } from '../vm/simEntry';
+import { faultOf, SimEntry } from '../vm/simEntry';
 import { XdpProgram } from '../vm/xdpProgram';
 import type { NetContext } from './netContext';
 import { RedirectInfo } from './redirectInfo';
 import { RedirectMissCounter, RedirectMissSlot } from './redirectMiss';
+import { type NativeVerdict, rxPoll } from './rxPoll';
 import type { SimDevice } from './simDevice';
+import type { VethTxBulk } from './vethXmit';
 import { frameWritten, type SimFrame } from './simFrame';
 import { FAULT, type ProgramHook, type SimHost } from './simHost';
 import { XDP_REDIRECT } from './xdpAction';
@@ -23,11 +27,11 @@ export class ProgramRunner {
   runs = 0;
   runLimit = 0;
   private readonly warnedFaults = new Set<number>();
-  /** bpf_redirect_map's misses in the current run, and their counts (redirectMiss.ts). */
-  private readonly missSlot = new RedirectMissSlot();
+  /** bpf_redirect_map's misses in the current run (read by rxPoll's loop), and their counts (redirectMiss.ts). */
+  readonly missSlot = new RedirectMissSlot();
   private readonly misses = new RedirectMissCounter();
-  /** One run context object reused for every program run (programs never keep it). */
-  private readonly runCtx: XdpRunContext = {
+  /** One run context object reused for every program run (programs never keep it; rxPoll's loop fills it). */
+  readonly runCtx: XdpRunContext = {
     ingressIfindex: 0,
     rxQueueIndex: 0,
     egressIfindex: 0,
@@ -81,7 +85,7 @@ export class ProgramRunner {
 
   /**
    * The entry of `dev`'s native program when it runs in the VM (an XdpProgram that is not a constant
-   * verdict): the receive loop then calls runNative per frame instead of run.
+   * verdict): the receive loop then runs its frames through rxPoll instead of run.
    */
   nativeEntry(dev: SimDevice): SimEntry | undefined {
     const p = dev.prog;
@@ -91,46 +95,38 @@ export class ProgramRunner {
   }
 
   /**
-   * run() at the native hook for a program with an entry while no timeline is recorded: the same
-   * run context, cap, fault warning, counts and redirect-map miss, without the dispatch on the
-   * program's kind.
+   * A poll's frames through `entry`'s program on `dev` (rxPoll.ts: each run — run()'s work at the
+   * native hook — and its verdict in one function made for the program); the POLL_* flags the poll's end acts on.
    */
-  runNative(
+  rxPoll(
     entry: SimEntry,
     ctx: NetContext,
-    name: string,
     dev: SimDevice,
-    frame: SimFrame,
-    rxQueueIndex: number,
+    frames: readonly SimFrame[],
+    start: number,
+    end: number,
+    rxQueue: number,
+    txBulk: VethTxBulk,
+    name: string,
+    verdict: NativeVerdict,
   ): number {
-    if (++this.runs > this.runLimit) throw new SimulationLimit();
-    const rc = this.runCtx;
-    rc.ingressIfindex = dev.ifindex;
-    rc.rxQueueIndex = rxQueueIndex;
-    rc.egressIfindex = 0;
-    rc.cpu = ctx.cpu;
-    // The same record for every frame of a CPU's polls: stored only when it changes (no write
-    // barrier per frame).
-    if (rc.redirect !== ctx.ri) rc.redirect = ctx.ri;
-    const miss = this.missSlot;
-    miss.missed = false;
-    let action = entry.run(frame.buf, rc);
-    if (entry.wrote) frameWritten(frame);
-    const fault = entry.fault;
-    if (fault !== undefined) {
-      this.warnFault(entry.prog, name, fault);
-      action = FAULT;
-    }
-    dev.counters.xdpRx++;
-    // countAction's count, in place once the device has its row (every frame but its first).
-    const v = dev.verdicts;
-    if (v !== undefined && action >= 0 && action < v.length) v[action] = (v[action] as number) + 1;
-    else if (action !== FAULT) this.host.countAction(dev, action);
-    if (miss.missed && action === miss.fallback) {
-      this.host.summary.redirectMisses ??= this.misses.summary;
-      this.misses.count(dev.name, name, miss);
-    }
-    return action;
+    return rxPoll(this, this.host, entry, ctx, dev, frames, start, end, rxQueue, txBulk, name, verdict);
+  }
+
+  /** The run cap was hit in rxPoll's loop: what it throws (run() throws the same). */
+  limit(): SimulationLimit {
+    return new SimulationLimit();
+  }
+
+  /** A run of rxPoll's loop faulted with `e`: warned once, as run() does. */
+  faulted(prog: XdpProgram, name: string, M: Machine, e: VmFault): void {
+    this.warnFault(prog, name, faultOf(M, prog, e));
+  }
+
+  /** A redirect-map miss whose fallback became the verdict in rxPoll's loop (as run() counts it). */
+  countMiss(dev: SimDevice, name: string): void {
+    this.host.summary.redirectMisses ??= this.misses.summary;
+    this.misses.count(dev.name, name, this.missSlot);
   }
 
   /** The run's warning, once per program: a fault the verifier would have refused the program for. */

@@ -12,6 +12,8 @@ import type { SimDevice, VethRxQueue } from './simDevice';
 import type { BufferPool, SimFrame } from './simFrame';
 import type { SimTrace, Where } from './simTrace';
 import type { DropReason, SimStep, SimSummary } from './simulationResult';
+import type { NativeVerdict } from './rxPoll';
+import type { VethTxBulk } from './vethXmit';
 import type { XskSocket } from './xskRedirect';
 
 /** Where a program runs (hook) — what the timeline and the verdict counts distinguish. */
@@ -77,14 +79,22 @@ export interface SimHost {
 
   /** The VM entry of `dev`'s native program when it runs in the VM (progRun.ts nativeEntry). */
   nativeEntry(dev: SimDevice): SimEntry | undefined;
-  /** runProgram at the native hook through that entry, no timeline recorded (progRun.ts runNative). */
-  runNative(
+  /**
+   * A poll's frames[start..end) through `entry`'s program on `dev`, no timeline recorded: each
+   * run and its verdict (`verdict` for all but a quiet DEVMAP hit) in the program's own loop
+   * (rxPoll.ts); the POLL_* flags of what the poll's end owes.
+   */
+  rxPoll(
     entry: SimEntry,
     ctx: NetContext,
-    name: string,
     dev: SimDevice,
-    frame: SimFrame,
+    frames: readonly SimFrame[],
+    start: number,
+    end: number,
     rxQueue: number,
+    txBulk: VethTxBulk,
+    name: string,
+    verdict: NativeVerdict,
   ): number;
 
   // ---- contexts and scheduling (net_rx_action, kthreads) ----

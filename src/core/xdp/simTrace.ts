@@ -101,6 +101,19 @@ export class SimTrace {
   }
 
   /**
+   * `n` more successful xdp_redirect `from → to` nobody asked to see, once countRedirect counted the
+   * first of them (its flow and tracepoint rows exist, where they first appeared): the counts `n`
+   * more countRedirect calls would add — for a receive loop that adds them when its poll ends
+   * (rxPoll.ts; no event is materialised before, so their sequence numbers are seen by no one).
+   */
+  countRedirectsMore(from: number, to: number, n: number): void {
+    this.seq += n;
+    this.redirects += n;
+    this.flow(from, to).redirects += n;
+    this.eventsDropped += n;
+  }
+
+  /**
    * xdp_devmap_xmit (§4.1, bq_xmit_all): one per transmit of a device bulk queue. `ids`: the
    * queued frames' ids, needed (and built by the caller) only when events are wanted.
    */

@@ -28,7 +28,8 @@ import { type BufferPool, frameBytes, type SimFrame } from './simFrame';
 import type { ProgramHook, SimHost } from './simHost';
 import { SimTrace, type Where } from './simTrace';
 import type { DropReason, FrameInfo, SimEvent, SimStep, SimSummary, Topology } from './simulationResult';
-import { vethXmitBurst } from './vethXmit';
+import { vethXmitBurst, type VethTxBulk } from './vethXmit';
+import type { NativeVerdict } from './rxPoll';
 import { xdpDoFlush } from './xdpFlush';
 import type { XskSocket } from './xskRedirect';
 import { dispatcherCounts } from './dispatcherSetup';
@@ -362,15 +363,19 @@ export class Simulator implements SimHost {
     return this.runner.nativeEntry(dev);
   }
 
-  runNative(
+  rxPoll(
     entry: SimEntry,
     ctx: NetContext,
-    name: string,
     dev: SimDevice,
-    frame: SimFrame,
+    frames: readonly SimFrame[],
+    start: number,
+    end: number,
     rxQueue: number,
+    txBulk: VethTxBulk,
+    name: string,
+    verdict: NativeVerdict,
   ): number {
-    return this.runner.runNative(entry, ctx, name, dev, frame, rxQueue);
+    return this.runner.rxPoll(entry, ctx, dev, frames, start, end, rxQueue, txBulk, name, verdict);
   }
 
   takeRuns(n: number): boolean {

@@ -134,7 +134,7 @@ export function vethXmitBurst(
  * NAPI; accept in order until a frame exceeds the peer's MTU or the 256-slot ring is full; the
  * flush flag schedules the peer's NAPI); a NIC puts every frame on the wire. Like the driver
  * hook, returns the frames sent or a negative errno (then none was sent); refused frames are
- * dropped here.
+ * dropped here. `maxLen` ≥ 0: no frame is longer (bqXmitAll knows it from bq_enqueue).
  */
 export function ndoXdpXmit(
   host: SimHost,
@@ -143,6 +143,7 @@ export function ndoXdpXmit(
   frames: readonly SimFrame[],
   n: number,
   flush: boolean,
+  maxLen = -1,
 ): number {
   if (dev.kind !== 'veth' || dev.peerOutside) {
     for (let i = 0; i < n; i++) host.toWire(ctx, dev, frames[i] as SimFrame);
@@ -154,14 +155,15 @@ export function ndoXdpXmit(
     return -ENXIO;
   }
   const rq = p.rxQueues[ctx.cpu % p.queues] as VethRxQueue;
-  const maxLen = p.maxFrameLength;
-  if (!host.recording && !host.watchesTransmit) return ndoXdpXmitQuiet(host, ctx, dev, rq, frames, n, flush);
+  if (!host.recording && !host.watchesTransmit)
+    return ndoXdpXmitQuiet(host, ctx, dev, rq, frames, n, flush, maxLen);
+  const peerLimit = p.maxFrameLength;
   let sent = 0;
   let stop: DropReason | undefined;
   for (let i = 0; i < n; i++) {
     const f = frames[i] as SimFrame;
     if (!stop) {
-      if (frameLength(f) > maxLen) stop = 'peer_mtu';
+      if (frameLength(f) > peerLimit) stop = 'peer_mtu';
       else if (rq.ring.length >= VETH_RING_SIZE) stop = 'peer_ring_full';
     }
     if (stop) {
@@ -192,16 +194,19 @@ function ndoXdpXmitQuiet(
   frames: readonly SimFrame[],
   n: number,
   flush: boolean,
+  maxLen: number,
 ): number {
   const ring = rq.ring;
-  const maxLen = (dev.peer as SimDevice).maxFrameLength;
-  // The frames up to the first one over the peer's MTU, then as many of them as the ring takes.
-  let fit = 0;
-  while (fit < n && frameLength(frames[fit] as SimFrame) <= maxLen) fit++;
+  const peerLimit = (dev.peer as SimDevice).maxFrameLength;
+  // The frames up to the first one over the peer's MTU (all when the longest fits), then as many of
+  // them as the ring takes.
+  let fit = maxLen >= 0 && maxLen <= peerLimit ? n : 0;
+  while (fit < n && frameLength(frames[fit] as SimFrame) <= peerLimit) fit++;
   const sent = ring.pushAll(frames, 0, Math.min(fit, VETH_RING_SIZE - ring.length));
   dev.counters.txFrames += sent;
   if (sent < n) {
-    const stop: DropReason = frameLength(frames[sent] as SimFrame) > maxLen ? 'peer_mtu' : 'peer_ring_full';
+    const stop: DropReason =
+      frameLength(frames[sent] as SimFrame) > peerLimit ? 'peer_mtu' : 'peer_ring_full';
     for (let i = sent; i < n; i++) host.drop(ctx, dev, frames[i] as SimFrame, stop);
   }
   if (flush) host.scheduleVeth(rq, ctx.cpu);
