@@ -129,23 +129,7 @@ function perRunRow(name: string, unit: string, pairs: PairStats | undefined, our
 }
 
 async function xdpParser({ loadObject, buildFrame }: Engine, dir: string): Promise<BenchRow> {
-  const obj = path.join(dir, 'redirect.o');
-  const cc = spawnSync(
-    'clang',
-    [
-      '-O2',
-      '-g',
-      '-target',
-      'bpf',
-      '-I/usr/include/x86_64-linux-gnu',
-      '-c',
-      'examples/redirect.bpf.c',
-      '-o',
-      obj,
-    ],
-    { encoding: 'utf8' },
-  );
-  if (cc.status !== 0) throw new Error(`clang failed: ${cc.stderr}`);
+  const obj = clangBpf('examples/redirect.bpf.c', path.join(dir, 'redirect.o'));
   const frame = buildFrame({ udp: { sport: 4000, dport: 9 } });
   const loaded = loadObject(new Uint8Array(fs.readFileSync(obj)), { name: 'redirect' });
   loaded.map('tx_port')!.userUpdate(new Uint8Array([1, 0, 0, 0]), new Uint8Array([1, 0, 0, 0]), 0);
@@ -163,20 +147,14 @@ async function xdpParser({ loadObject, buildFrame }: Engine, dir: string): Promi
 
 /** clang -O2 -g -target bpf of one of test/fixtures/programs. */
 function buildFixture(name: string, dir: string): string {
-  const obj = path.join(dir, `${name}.o`);
+  return clangBpf(`test/fixtures/programs/${name}.bpf.c`, path.join(dir, `${name}.o`));
+}
+
+/** clang -O2 -g -target bpf of `src` (relative to the repository) into `obj`. */
+function clangBpf(src: string, obj: string): string {
   const cc = spawnSync(
     'clang',
-    [
-      '-O2',
-      '-g',
-      '-target',
-      'bpf',
-      '-I/usr/include/x86_64-linux-gnu',
-      '-c',
-      `test/fixtures/programs/${name}.bpf.c`,
-      '-o',
-      obj,
-    ],
+    ['-O2', '-g', '-target', 'bpf', '-I/usr/include/x86_64-linux-gnu', '-c', src, '-o', obj],
     { encoding: 'utf8' },
   );
   if (cc.status !== 0) throw new Error(`clang failed: ${cc.stderr}`);
