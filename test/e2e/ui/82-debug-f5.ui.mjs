@@ -2,7 +2,7 @@
 // 1 with the program of the device that receives it (screenshot debug-f5-scenario.png); in a C file
 // without SEC("xdp") it says so, in one that does not compile it shows clang's first error; with an
 // object (.o) active, and with nothing open, VS Code's "Select debugger" picker offers XDP Lab, which
-// debugs the object / the workspace's only XDP program.
+// debugs the object / the workspace's XDP program (asking which one when there are several).
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -157,7 +157,7 @@ export const steps = [
     },
   },
   {
-    name: 'F5 with nothing open: "Select debugger" offers XDP Lab, which debugs the workspace\'s only XDP program',
+    name: 'F5 with nothing open: "Select debugger" offers XDP Lab, which debugs the workspace\'s XDP program (asking which one when there are several)',
     run: async (wb, ctx) => {
       fs.rmSync(path.join(ctx.workspace, 'redirect.bpf.o'), { force: true });
       await wb.closeAllEditors();
@@ -165,6 +165,20 @@ export const steps = [
       await wb.focusWorkbench();
       await wb.page.keyboard.press('F5');
       await wb.pickQuickItem(DEBUGGER, 30_000);
+      // Other files' steps leave their programs in the workspace (25-verifier, 22-language-cold…):
+      // with more than one, the CodeLens's path asks which (requireProgram), as a user sees it.
+      const programs = fs
+        .readdirSync(ctx.workspace)
+        .filter(
+          (f) => f.endsWith('.c') && /SEC\("xdp/.test(fs.readFileSync(path.join(ctx.workspace, f), 'utf8')),
+        );
+      if (programs.length > 1) {
+        const title = wb.page.locator('.quick-input-widget .quick-input-title', {
+          hasText: 'which program?',
+        });
+        await title.waitFor({ state: 'visible', timeout: 30_000 });
+        await wb.pickQuickItem('redirect.bpf.c', 30_000);
+      }
       const lines = await consoleLines(wb, ['xdp_redirect_udp on the default UDP frame', 'return value']);
       await wb.screenshot('debug-f5-nothing-open');
       await ended(wb);
