@@ -557,6 +557,16 @@ export const kfuncImpl = (id: number): KfuncFn | undefined => SHARED_TABLE[id];
 
 const DIRECT_TABLE: (DirectKfuncFn | undefined)[] = [undefined, ...NAMES.map((name) => DIRECT[name])];
 
+/**
+ * Kfunc `id` returns an acquired kernel object or NULL (CompileOptions.kfuncReturnsObject): the
+ * verifier's table says KF_ACQUIRE (nf_conntrack_bpf.c's nf_conn kfuncs); the VM gives such an
+ * object a region of its own (acquire above), never the context or the packet.
+ */
+export const kfuncReturnsObject = (id: number): boolean => {
+  const name = NAMES[id - 1];
+  return name !== undefined && kfuncProto(name)?.ret === 'acquire';
+};
+
 /** The register-argument form of kfunc `id`, when it has one (CompileOptions.kfuncDirect). */
 export const kfuncDirect = (id: number): DirectKfuncFn | undefined => DIRECT_TABLE[id];
 
