@@ -224,7 +224,13 @@ function acquire(M: Machine, e: ConntrackEntry): number {
     e.vmRegion = r;
     e.vmRefs = 0;
   } else if (e.vmRefs === 0) {
-    r.setWindow(e.image, 0, e.image.length, true); // out of the parking (relayout may have moved the image)
+    // Out of the parking: the window release() emptied opens again over the image. Only a relayout
+    // moves the image (a new Uint8Array and view); otherwise the region's bytes are still the
+    // image's and only the bounds change (no call, no comparison of views).
+    if (r.u8 === e.image) {
+      r.hi = e.image.length;
+      r.whi = r.hi;
+    } else r.setWindow(e.image, 0, e.image.length, true);
     M.onRegion?.(r.id);
   }
   // The run's end drops what the program still holds (Machine.dropKernelRefs frees the region).
@@ -249,7 +255,10 @@ function release(M: Machine, r: Region): void {
     M.freeRegion(r);
     return;
   }
-  r.setWindow(r.u8, 0, 0, false);
+  // An empty window (Region.setWindow(r.u8, 0, 0, false) without the call): a use after release
+  // faults. lo stays 0, as acquire opened it.
+  r.hi = 0;
+  r.whi = -1;
   M.onRegion?.(r.id);
   if (e.vmParked === false) park(M, e); // (not \`!\`: a full ToBoolean per release)
 }
