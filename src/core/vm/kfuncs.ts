@@ -329,16 +329,19 @@ function ctLookupDirect(
     ta + a3l <= tm.hi
   ) {
     const o = om.dv;
-    const l4proto = o.getUint8(oa + 8);
+    // Two words, not five reads: l4proto, dir, ct_zone_id at +8; ct_zone_dir, reserved[3] at +12.
+    const w8 = o.getUint32(oa + 8, true);
+    const w12 = o.getUint32(oa + 12, true);
+    const l4proto = w8 & 0xff;
     if (
       o.getInt32(oa, true) === -1 &&
       (l4proto === IPPROTO_TCP || l4proto === IPPROTO_UDP) &&
-      (o.getUint32(oa + 12, true) & 0xffffff00) === 0
+      (w12 & 0xffffff00) === 0
     ) {
-      let zoneDir = o.getUint8(oa + 12);
+      let zoneDir = w12; // the reserved bytes are zero: the word is ct_zone_dir
       if (zoneDir === 0) o.setUint8(oa + 12, (zoneDir = NF_CT_DEFAULT_ZONE_DIR));
       const table = M.system.conntrack;
-      const e = table.findSockTuple(tm.dv, ta, a3l, l4proto, o.getUint16(oa + 10, true), zoneDir);
+      const e = table.findSockTuple(tm.dv, ta, a3l, l4proto, w8 >>> 16, zoneDir);
       if (e === undefined) {
         o.setInt32(oa + 4, -ENOENT, true);
         return M.ptr(undefined);
@@ -424,11 +427,22 @@ function setCtTimeout(table: ConntrackTable, e: ConntrackEntry, jiffies: number)
   e.timeout = e.confirmed ? table.jiffies() + t : t;
 }
 
+/**
+ * The last msecs bpf_ct_change_timeout converted and its jiffies: a program passes the same
+ * constant run after run, and the conversion's call was not inlined into the run's code.
+ */
+let lastMsecs = 0;
+let lastJiffies = ConntrackTable.msecsToJiffies(0);
+
 /** __nf_ct_change_timeout (the status read once: setting the timeout leaves it alone); r0. */
 function changeTimeout(M: Machine, e: ConntrackEntry, msecs: number): number {
   const status = e.status;
   if (status & IPS_FIXED_TIMEOUT) return M.ret(-EPERM);
-  const t = Math.min(ConntrackTable.msecsToJiffies(msecs), INT_MAX);
+  if (msecs !== lastMsecs) {
+    lastJiffies = ConntrackTable.msecsToJiffies(msecs);
+    lastMsecs = msecs;
+  }
+  const t = Math.min(lastJiffies, INT_MAX);
   e.timeout = status & IPS_CONFIRMED ? M.system.conntrack.jiffies() + t : t;
   return M.ret(status & IPS_DYING ? -ETIME : 0);
 }
