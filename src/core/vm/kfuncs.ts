@@ -443,7 +443,8 @@ function changeTimeout(M: Machine, e: ConntrackEntry, msecs: number): number {
     lastMsecs = msecs;
   }
   const t = Math.min(lastJiffies, INT_MAX);
-  e.timeout = status & IPS_CONFIRMED ? M.system.conntrack.jiffies() + t : t;
+  // (| 0: the u32 sum's bits as an int32, not a heap number handed to the setter.)
+  e.timeout = status & IPS_CONFIRMED ? (M.system.conntrack.jiffiesS32() + t) | 0 : t;
   return M.ret(status & IPS_DYING ? -ETIME : 0);
 }
 

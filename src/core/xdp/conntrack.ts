@@ -121,8 +121,9 @@ export class ConntrackEntry {
    * nfConnWrite), so the copy the hash's nodes keep for expiry checks stays equal.
    */
   set timeout(v: number) {
-    this.dv.setUint32(this.timeoutAt, v >>> 0, true);
-    this.hash?.setTimeout(this.index, v >>> 0);
+    const w = v | 0; // the u32's bits as an int32: no heap number passed on
+    this.dv.setInt32(this.timeoutAt, w, true);
+    this.hash?.setTimeout(this.index, w);
   }
   /** In a table (inserted), not a bare allocation. */
   get inserted(): boolean {
@@ -173,7 +174,10 @@ export class ConntrackTable {
   private readonly hash = new CtHash();
   /** The direction the last find matched (IP_CT_DIR_ORIGINAL 0, IP_CT_DIR_REPLY 1). */
   foundDir = 0;
-  /** jiffies() for the clock reading `jiffiesAt` (the clock stands still between runs' advances). */
+  /**
+   * jiffies for the clock reading `jiffiesAt` (the clock stands still between runs' advances), as
+   * an int32 (the u32's bits): past 2^31 a u32 is a heap number in V8, allocated at every return.
+   */
   private jiffiesAt: bigint | undefined;
   private jiffiesNow = 0;
   /** clockStamp() when jiffiesNow was taken (-1: never). */
@@ -191,6 +195,14 @@ export class ConntrackTable {
 
   /** nfct_time_stamp: (u32)jiffies. */
   jiffies(): number {
+    return this.jiffiesS32() >>> 0;
+  }
+
+  /**
+   * jiffies() as an int32 with the same bits, for the arithmetic modulo 2^32 of the lookup and
+   * the timeout kfuncs ((s32)(ct->timeout - nfct_time_stamp), ct->timeout = jiffies + t).
+   */
+  jiffiesS32(): number {
     if (this.clockStamp !== undefined) {
       const stamp = this.clockStamp();
       if (stamp === this.jiffiesStamp) return this.jiffiesNow;
@@ -198,7 +210,7 @@ export class ConntrackTable {
     }
     const ns = this.nowNs();
     if (ns !== this.jiffiesAt) {
-      this.jiffiesNow = (INITIAL_JIFFIES + Number((ns * BigInt(CT_HZ)) / 1_000_000_000n)) >>> 0;
+      this.jiffiesNow = (INITIAL_JIFFIES + Number((ns * BigInt(CT_HZ)) / 1_000_000_000n)) | 0;
       this.jiffiesAt = ns;
     }
     return this.jiffiesNow;
@@ -267,7 +279,7 @@ export class ConntrackTable {
         zid,
         zoneId,
         zoneDir,
-        this.jiffies(),
+        this.jiffiesS32(),
       );
       if (n < 0) return undefined;
       this.foundDir = n & 1;
