@@ -17,7 +17,7 @@ import type { BpfSystemOptions } from '../vm/bpfSystem';
 import * as I from '../vm/isa';
 import { REGION_FUNC } from '../vm/machine';
 import { LoadError } from '../vm/vmFault';
-import { kfuncDirect, kfuncImpl, vmKfuncArgs } from '../vm/kfuncs';
+import { kfuncDirect, kfuncImpl, kfuncReturnsObject, vmKfuncArgs } from '../vm/kfuncs';
 import { XdpProgram } from '../vm/xdpProgram';
 import { NF_CONN_6_18, nfConnLayout } from '../xdp/nfConn';
 import { Btf, BTF_KIND } from './btf';
@@ -361,6 +361,7 @@ export function loadObject(bytes: Uint8Array, opts: LoadOptions = {}): LoadedObj
             helperDirect,
             kfuncImpl,
             kfuncDirect,
+            kfuncReturnsObject,
             kfuncArgs: vmKfuncArgs,
             lookupTable: (region) => system.machine.R[region]?.lookupTable,
             helperArgs: (id) => (id === CORE_POISON_HELPER ? 0 : helperArgs(id)),

@@ -32,6 +32,18 @@ void test('facts follow r10 + constant and map pointers, and forget what is over
   assert.deepEqual(f.get(6), { kind: 'fp', off: 0 }, 'r6-r9 survive calls');
 });
 
+void test("a lookup's or an acquiring kfunc's r0 is an object until overwritten", () => {
+  const f = new BlockFacts();
+  f.observe(A.callHelper(1), undefined, true);
+  assert.deepEqual(f.get(0), { kind: 'obj' });
+  f.observe(A.movReg(8, 0), undefined);
+  assert.deepEqual(f.get(8), { kind: 'obj' }, 'a copy keeps it');
+  f.observe(A.aluK(true, I.ALU_ADD, 8, 4), undefined);
+  assert.equal(f.get(8), undefined, 'pointer arithmetic forgets it');
+  f.observe(A.callHelper(5), undefined);
+  assert.equal(f.get(0), undefined, 'another call returns anything');
+});
+
 const objDir = path.resolve(__dirname, '../../../test/fixtures/programs/obj');
 
 void test('an inlined PERCPU_ARRAY lookup counts per CPU as the helper does', () => {
@@ -55,4 +67,17 @@ void test('an inlined PERCPU_ARRAY lookup counts per CPU as the helper does', ()
   assert.equal(dv.getBigUint64(0, true), 3n, 'CPU 0');
   assert.equal(dv.getBigUint64(8, true), 2n, 'CPU 1');
   assert.deepEqual(obj.map('rx_count')!.userLookup(new Uint8Array([2, 0, 0, 0])), new Uint8Array(v.length));
+});
+
+void test('loads and stores through an nf_conn a kfunc returned skip the context and packet tests', () => {
+  // conntrack.bpf.c's xdp_ct: r8 = bpf_xdp_ct_lookup(...), then ct->status and ct->mark reads.
+  const obj = loadObject(new Uint8Array(fs.readFileSync(path.join(objDir, 'conntrack.bpf.o'))), {
+    name: 'conntrack',
+  });
+  const prog = obj.program('xdp_ct')!;
+  const opts = (prog as unknown as { compileOptions: Parameters<typeof generate>[1] }).compileOptions;
+  const code = generate(prog.insns, opts);
+  assert.match(code, /m = R\[r8h\]/, 'r8 is read through the region table');
+  assert.doesNotMatch(code, /r8h === 1[01]/, 'with no context or packet test');
+  assert.match(code, /r6h === 11/, 'a packet pointer keeps its test');
 });

@@ -5,8 +5,15 @@
 import * as I from './isa';
 import type { Insn } from './isa';
 
-/** A register's known value: a map pointer (its region id) or r10 + off. */
-export type RegFact = { kind: 'map'; region: number } | { kind: 'fp'; off: number };
+/**
+ * A register's known value: a map pointer (its region id), r10 + off, or `obj`: what a map lookup
+ * or an acquiring kfunc returned, unchanged — a map value or a kernel object, or NULL, never the
+ * context or the packet (the verifier's PTR_TO_MAP_VALUE_OR_NULL, PTR_TO_BTF_ID_OR_NULL from
+ * check_helper_call / check_kfunc_call), so its loads and stores skip those two tests (jsAccess.ts).
+ */
+export type RegFact = { kind: 'map'; region: number } | { kind: 'fp'; off: number } | { kind: 'obj' };
+
+const OBJ: RegFact = { kind: 'obj' };
 
 /** The facts of r0–r9 at the current instruction of a block (call reset() at every label). */
 export class BlockFacts {
@@ -24,9 +31,10 @@ export class BlockFacts {
 
   /**
    * Follows instruction `i` (`mapRegion`: the region id of the map an ld_imm64 loads a pointer to,
-   * when it does, with offset 0). Anything that writes a register it does not recognise forgets it.
+   * when it does, with offset 0; `returnsObj`: `i` is a call whose r0 is an `obj`). Anything that
+   * writes a register it does not recognise forgets it.
    */
-  observe(i: Insn, mapRegion: number | undefined): void {
+  observe(i: Insn, mapRegion: number | undefined, returnsObj = false): void {
     const f = this.facts;
     const cls = I.opClass(i.op);
     if (I.isLdImm64(i)) {
@@ -53,6 +61,9 @@ export class BlockFacts {
       f[0] = undefined;
       return;
     }
-    if (cls === I.BPF_JMP && (i.op & 0xf0) === I.JMP_CALL) for (let r = 0; r <= 5; r++) f[r] = undefined;
+    if (cls === I.BPF_JMP && (i.op & 0xf0) === I.JMP_CALL) {
+      for (let r = 1; r <= 5; r++) f[r] = undefined;
+      f[0] = returnsObj ? OBJ : undefined;
+    }
   }
 }

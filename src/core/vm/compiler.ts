@@ -64,6 +64,11 @@ export interface CompileOptions {
    * r1h, r1l, …)` with the kfuncArgs pairs, nothing stored into S.A; preferred over kfuncImpl.
    */
   kfuncDirect?: (id: number) => DirectKfuncFn | undefined;
+  /**
+   * Kfunc `id` returns an acquired kernel object or NULL (kfuncs.ts kfuncReturnsObject): its r0 is
+   * never the context or the packet (blockFacts.ts `obj`).
+   */
+  kfuncReturnsObject?: (id: number) => boolean;
   /** Number of arguments of helper `id` (the uninitialised-read check reads r1..rN). Default 5. */
   helperArgs?: (id: number) => number;
   /** Validates a helper id at load time; returns an error message for unknown ids. */
@@ -147,6 +152,7 @@ export function generate(insns: readonly Insn[], opts: CompileOptions = {}): str
   const facts = new BlockFacts();
   let prev: Insn | undefined;
   let prevMap: number | undefined;
+  let prevObj = false;
   let k = 0; // instructions executed since the last flush of `k` into `n` (exact counting)
   const flush = (): string => {
     const s = k > 0 ? `n += ${k};` : '';
@@ -159,9 +165,10 @@ export function generate(insns: readonly Insn[], opts: CompileOptions = {}): str
       k = 0;
       out.push(`case ${pc}:`);
       facts.reset();
-    } else if (prev !== undefined) facts.observe(prev, prevMap);
+    } else if (prev !== undefined) facts.observe(prev, prevMap, prevObj);
     prev = i;
     prevMap = undefined;
+    prevObj = false;
     k++;
     if (opts.trace) out.push(`S.trace(${pc}, ${regs});`);
     for (const r of init.flagged.get(pc) ?? [])
@@ -222,6 +229,7 @@ export function generate(insns: readonly Insn[], opts: CompileOptions = {}): str
           // A kfunc the VM runs (vm/kfuncs.ts: imm = its id, like the kernel's BTF id), called as a
           // helper is; imm 0 is a kfunc only the verifier's load keeps: it faults if run.
           const argc = opts.kfuncArgs?.(i.imm) ?? 5;
+          prevObj = opts.kfuncReturnsObject?.(i.imm) === true;
           const invoke =
             opts.kfuncDirect?.(i.imm) !== undefined
               ? `S.n = n; r0l = KD${i.imm}(S, ${pc}${argRegs(argc)});`
@@ -237,6 +245,8 @@ export function generate(insns: readonly Insn[], opts: CompileOptions = {}): str
         if (s !== 0) bad(`invalid call src_reg ${s}`);
         const why = opts.checkHelper?.(i.imm, pc);
         if (why) throw new LoadError(why);
+        // bpf_map_lookup_elem's r0: a map value or NULL, whichever way it is called.
+        prevObj = i.imm === BPF_FUNC_MAP_LOOKUP_ELEM;
         const inline = i.imm === BPF_FUNC_MAP_LOOKUP_ELEM && !opts.trace ? inlineLookup(facts, opts) : '';
         if (inline) {
           // array_map_gen_lookup: index < max_entries, then the value's region from the map's table;
@@ -316,7 +326,9 @@ export function generate(insns: readonly Insn[], opts: CompileOptions = {}): str
       continue;
     }
     // Loads, stores and atomics (jsAccess.ts).
-    out.push(emitMemoryAccess(i, pc, defined, bad));
+    out.push(
+      emitMemoryAccess(i, pc, defined, bad, facts.get(I.opClass(i.op) === I.BPF_LDX ? s : d)?.kind === 'obj'),
+    );
   }
   if (k > 0) out.push(`n += ${k};`);
   out.push(`S.n = n; S.fault(${n}, 'the program ran past its last instruction');`);

@@ -11,9 +11,17 @@ const L = (r: number): string => `r${r}l`;
 
 /**
  * The code of load, store or atomic `i` at `pc` (`defined`: the code that marks its destination
- * written, initAnalysis.ts); `bad` refuses what the verifier would.
+ * written, initAnalysis.ts); `bad` refuses what the verifier would. `obj`: the base register holds
+ * what a map lookup or an acquiring kfunc returned (blockFacts.ts), never the context or the packet,
+ * so the access goes straight to the region table (the code the other tests fall through to).
  */
-export function emitMemoryAccess(i: Insn, pc: number, defined: string, bad: (why: string) => never): string {
+export function emitMemoryAccess(
+  i: Insn,
+  pc: number,
+  defined: string,
+  bad: (why: string) => never,
+  obj = false,
+): string {
   const cls = I.opClass(i.op);
   const d = i.dst;
   const s = i.src;
@@ -46,10 +54,12 @@ export function emitMemoryAccess(i: Insn, pc: number, defined: string, bad: (why
     else fast = sx ? `${DL} = m.dv.getInt8(a); ${DH} = ${DL} >> 31;` : `${DL} = m.dv.getUint8(a); ${DH} = 0;`;
     if (frameOff >= 0) return `a = ${frameOff}; ${fast.replaceAll('m.dv', 'F')} ${defined}`;
     const slow = `${DL} = S.load(${pc}, ${size}, ${sx}, ${H(base)}, a); ${DH} = S.rh;`;
+    const generic = `${addr} if (m === undefined || a < m.lo || a + ${size} > m.hi) { ${slow} } else { ${fast} }`;
+    if (obj) return `${generic} ${defined}`;
     // A packet read (the parser's common case) tests the region id first and checks the window of
     // the packet region, P (always R[REGION_PACKET]), with no region table lookup: the packet is
     // what xdp_convert_ctx_access's data/data_end point into, the verifier's PTR_TO_PACKET.
-    const access = `if (${H(base)} === ${REGION_PACKET}) { a = ${L(base)} + ${lit(i.off - ADDR_BASE)}; if (a < P.lo || a + ${size} > P.hi) { ${slow} } else { ${fast.replaceAll('m.dv', 'P.dv')} } } else { ${addr} if (m === undefined || a < m.lo || a + ${size} > m.hi) { ${slow} } else { ${fast} } } ${defined}`;
+    const access = `if (${H(base)} === ${REGION_PACKET}) { a = ${L(base)} + ${lit(i.off - ADDR_BASE)}; if (a < P.lo || a + ${size} > P.hi) { ${slow} } else { ${fast.replaceAll('m.dv', 'P.dv')} } } else { ${generic} } ${defined}`;
     if (size !== 4 || sx) return access;
     // A 4-byte read of the context comes from the machine's image of the rewrite (Machine.ctxImage:
     // the kernel's xdp_convert_ctx_access turns it into a load of the xdp_buff field too), tested
@@ -71,9 +81,11 @@ export function emitMemoryAccess(i: Insn, pc: number, defined: string, bad: (why
     else fast = `m.dv.setUint8(a, ${VL} & 0xff);`;
     if (frameOff >= 0) return `a = ${frameOff}; ${fast.replaceAll('m.dv', 'F')}`;
     const slow = `S.store(${pc}, ${size}, ${H(base)}, a, ${VH}, ${VL});`;
+    const generic = `${addr} if (m === undefined || a < m.lo || a + ${size} > m.whi) ${slow} else { ${fast} }`;
+    if (obj) return generic;
     // A packet write, as a packet read above: the window's writable end (whi: -1 while the packet
     // is locked, so a run's first write takes the slow path that records it).
-    return `if (${H(base)} === ${REGION_PACKET}) { a = ${L(base)} + ${lit(i.off - ADDR_BASE)}; if (a < P.lo || a + ${size} > P.whi) ${slow} else { ${fast.replaceAll('m.dv', 'P.dv')} } } else { ${addr} if (m === undefined || a < m.lo || a + ${size} > m.whi) ${slow} else { ${fast} } }`;
+    return `if (${H(base)} === ${REGION_PACKET}) { a = ${L(base)} + ${lit(i.off - ADDR_BASE)}; if (a < P.lo || a + ${size} > P.whi) ${slow} else { ${fast.replaceAll('m.dv', 'P.dv')} } } else { ${generic} }`;
   }
   if (cls === I.BPF_STX && mode === I.BPF_ATOMIC) {
     if (size !== 4 && size !== 8) bad('invalid atomic size');

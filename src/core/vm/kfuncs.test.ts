@@ -236,3 +236,25 @@ void test('parked regions are bounded: looking up many flows does not grow the r
   assert.ok(M.R.filter((r) => r.kind === 'kernelObject').length <= 256);
   assert.ok(M.R.length < 300, `${M.R.length} regions`);
 });
+
+void test("a lookup's zone comes from opts' ct_zone_id and ct_zone_dir words, as __bpf_nf_ct_lookup reads them", () => {
+  const { system, M, lookup, v } = direct();
+  const zoned = system.conntrack.add(
+    { proto: 'tcp', src: '10.0.0.1', sport: 40000, dst: '10.0.0.2', dport: 80, mark: 7, zone: 7 },
+    'z',
+  );
+  v.setUint16(26, 7, true); // ct_zone_id
+  v.setUint8(28, 0); // ct_zone_dir 0: NF_CT_DEFAULT_ZONE_DIR, written back
+  const a = lookup();
+  assert.ok(a > 0);
+  assert.equal(M.R[a]?.ref, zoned, 'the zone-7 entry, not the default-zone one');
+  assert.deepEqual([v.getUint8(25), v.getUint8(28)], [0, 3], 'opts.dir ORIGINAL, ct_zone_dir written back');
+  v.setUint16(26, 8, true);
+  v.setInt32(20, 0, true);
+  assert.equal(lookup(), 0, 'no entry in zone 8');
+  assert.equal(v.getInt32(20, true), -2, 'opts.error = -ENOENT');
+  v.setUint16(26, 0, true);
+  v.setUint8(29, 1); // a reserved byte set
+  assert.equal(lookup(), 0);
+  assert.equal(v.getInt32(20, true), -22, 'reserved bytes not zero: -EINVAL');
+});

@@ -224,7 +224,13 @@ function acquire(M: Machine, e: ConntrackEntry): number {
     e.vmRegion = r;
     e.vmRefs = 0;
   } else if (e.vmRefs === 0) {
-    r.setWindow(e.image, 0, e.image.length, true); // out of the parking (relayout may have moved the image)
+    // Out of the parking: the window release() emptied opens again over the image. Only a relayout
+    // moves the image (a new Uint8Array and view); otherwise the region's bytes are still the
+    // image's and only the bounds change (no call, no comparison of views).
+    if (r.u8 === e.image) {
+      r.hi = e.image.length;
+      r.whi = r.hi;
+    } else r.setWindow(e.image, 0, e.image.length, true);
     M.onRegion?.(r.id);
   }
   // The run's end drops what the program still holds (Machine.dropKernelRefs frees the region).
@@ -249,7 +255,10 @@ function release(M: Machine, r: Region): void {
     M.freeRegion(r);
     return;
   }
-  r.setWindow(r.u8, 0, 0, false);
+  // An empty window (Region.setWindow(r.u8, 0, 0, false) without the call): a use after release
+  // faults. lo stays 0, as acquire opened it.
+  r.hi = 0;
+  r.whi = -1;
   M.onRegion?.(r.id);
   if (e.vmParked === false) park(M, e); // (not \`!\`: a full ToBoolean per release)
 }
@@ -320,16 +329,19 @@ function ctLookupDirect(
     ta + a3l <= tm.hi
   ) {
     const o = om.dv;
-    const l4proto = o.getUint8(oa + 8);
+    // Two words, not five reads: l4proto, dir, ct_zone_id at +8; ct_zone_dir, reserved[3] at +12.
+    const w8 = o.getUint32(oa + 8, true);
+    const w12 = o.getUint32(oa + 12, true);
+    const l4proto = w8 & 0xff;
     if (
       o.getInt32(oa, true) === -1 &&
       (l4proto === IPPROTO_TCP || l4proto === IPPROTO_UDP) &&
-      (o.getUint32(oa + 12, true) & 0xffffff00) === 0
+      (w12 & 0xffffff00) === 0
     ) {
-      let zoneDir = o.getUint8(oa + 12);
+      let zoneDir = w12; // the reserved bytes are zero: the word is ct_zone_dir
       if (zoneDir === 0) o.setUint8(oa + 12, (zoneDir = NF_CT_DEFAULT_ZONE_DIR));
       const table = M.system.conntrack;
-      const e = table.findSockTuple(tm.dv, ta, a3l, l4proto, o.getUint16(oa + 10, true), zoneDir);
+      const e = table.findSockTuple(tm.dv, ta, a3l, l4proto, w8 >>> 16, zoneDir);
       if (e === undefined) {
         o.setInt32(oa + 4, -ENOENT, true);
         return M.ptr(undefined);
@@ -415,12 +427,24 @@ function setCtTimeout(table: ConntrackTable, e: ConntrackEntry, jiffies: number)
   e.timeout = e.confirmed ? table.jiffies() + t : t;
 }
 
+/**
+ * The last msecs bpf_ct_change_timeout converted and its jiffies: a program passes the same
+ * constant run after run, and the conversion's call was not inlined into the run's code.
+ */
+let lastMsecs = 0;
+let lastJiffies = ConntrackTable.msecsToJiffies(0);
+
 /** __nf_ct_change_timeout (the status read once: setting the timeout leaves it alone); r0. */
 function changeTimeout(M: Machine, e: ConntrackEntry, msecs: number): number {
   const status = e.status;
   if (status & IPS_FIXED_TIMEOUT) return M.ret(-EPERM);
-  const t = Math.min(ConntrackTable.msecsToJiffies(msecs), INT_MAX);
-  e.timeout = status & IPS_CONFIRMED ? M.system.conntrack.jiffies() + t : t;
+  if (msecs !== lastMsecs) {
+    lastJiffies = ConntrackTable.msecsToJiffies(msecs);
+    lastMsecs = msecs;
+  }
+  const t = Math.min(lastJiffies, INT_MAX);
+  // (| 0: the u32 sum's bits as an int32, not a heap number handed to the setter.)
+  e.timeout = status & IPS_CONFIRMED ? (M.system.conntrack.jiffiesS32() + t) | 0 : t;
   return M.ret(status & IPS_DYING ? -ETIME : 0);
 }
 
@@ -556,6 +580,16 @@ const SHARED_TABLE = kfuncTable();
 export const kfuncImpl = (id: number): KfuncFn | undefined => SHARED_TABLE[id];
 
 const DIRECT_TABLE: (DirectKfuncFn | undefined)[] = [undefined, ...NAMES.map((name) => DIRECT[name])];
+
+/**
+ * Kfunc `id` returns an acquired kernel object or NULL (CompileOptions.kfuncReturnsObject): the
+ * verifier's table says KF_ACQUIRE (nf_conntrack_bpf.c's nf_conn kfuncs); the VM gives such an
+ * object a region of its own (acquire above), never the context or the packet.
+ */
+export const kfuncReturnsObject = (id: number): boolean => {
+  const name = NAMES[id - 1];
+  return name !== undefined && kfuncProto(name)?.ret === 'acquire';
+};
 
 /** The register-argument form of kfunc `id`, when it has one (CompileOptions.kfuncDirect). */
 export const kfuncDirect = (id: number): DirectKfuncFn | undefined => DIRECT_TABLE[id];

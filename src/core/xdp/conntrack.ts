@@ -32,6 +32,8 @@ export const IPS_FIXED_TIMEOUT = 1 << 10;
 
 /** CONFIG_HZ of the kernel modelled (Linux 6.18 here: 250); ct->timeout counts jiffies. */
 export const CT_HZ = 250;
+/** MSEC_PER_SEC / HZ: milliseconds per jiffy (HZ divides 1000). */
+const MSEC_PER_JIFFY = 1000 / CT_HZ;
 /** INITIAL_JIFFIES (include/linux/jiffies.h): jiffies start 5 minutes before wrapping. */
 const INITIAL_JIFFIES = -300 * CT_HZ;
 
@@ -61,6 +63,13 @@ export class ConntrackError extends Error {}
 export class ConntrackEntry {
   image: Uint8Array;
   private dv: DataView;
+  /**
+   * The layout's status and timeout offsets, kept as numbers: a tracked lookup's run reads and
+   * writes both (bpf_ct_change_status, bpf_ct_change_timeout), and layouts from different BTFs are
+   * objects of different shapes (mark present or not), so `this.layout.status` was a polymorphic load.
+   */
+  private statusAt: number;
+  private timeoutAt: number;
   /** The reply direction's tuple (the inverse of orig until NAT alters it). */
   private replyTuple: CtTuple;
   /** What a program's pointer to the entry is called in fault messages (vm/kfuncs.ts), made once. */
@@ -84,6 +93,8 @@ export class ConntrackEntry {
     this.replyTuple = fields.reply ?? invertTuple(orig);
     this.image = nfConnImage(layout, { ...fields, orig, reply: this.replyTuple });
     this.dv = new DataView(this.image.buffer);
+    this.statusAt = layout.status;
+    this.timeoutAt = layout.timeout;
   }
   get reply(): CtTuple {
     return this.replyTuple;
@@ -94,24 +105,25 @@ export class ConntrackEntry {
     writeReplyTuple(this.layout, this.image, t);
   }
   get status(): number {
-    return this.dv.getUint32(this.layout.status, true);
+    return this.dv.getUint32(this.statusAt, true);
   }
   set status(v: number) {
-    this.dv.setUint32(this.layout.status, v >>> 0, true);
+    this.dv.setUint32(this.statusAt, v >>> 0, true);
   }
   get mark(): number {
     return this.layout.mark === undefined ? 0 : this.dv.getUint32(this.layout.mark, true);
   }
   get timeout(): number {
-    return this.dv.getUint32(this.layout.timeout, true);
+    return this.dv.getUint32(this.timeoutAt, true);
   }
   /**
    * ct->timeout is written here only (programs may write nf_conn's mark alone: the verifier's
    * nfConnWrite), so the copy the hash's nodes keep for expiry checks stays equal.
    */
   set timeout(v: number) {
-    this.dv.setUint32(this.layout.timeout, v >>> 0, true);
-    this.hash?.setTimeout(this.index, v >>> 0);
+    const w = v | 0; // the u32's bits as an int32: no heap number passed on
+    this.dv.setInt32(this.timeoutAt, w, true);
+    this.hash?.setTimeout(this.index, w);
   }
   /** In a table (inserted), not a bare allocation. */
   get inserted(): boolean {
@@ -147,6 +159,8 @@ export class ConntrackEntry {
     this.layout = layout;
     this.image = nfConnImage(layout, { ...f, orig: this.orig, reply: this.replyTuple });
     this.dv = new DataView(this.image.buffer);
+    this.statusAt = layout.status;
+    this.timeoutAt = layout.timeout;
   }
 }
 
@@ -160,7 +174,10 @@ export class ConntrackTable {
   private readonly hash = new CtHash();
   /** The direction the last find matched (IP_CT_DIR_ORIGINAL 0, IP_CT_DIR_REPLY 1). */
   foundDir = 0;
-  /** jiffies() for the clock reading `jiffiesAt` (the clock stands still between runs' advances). */
+  /**
+   * jiffies for the clock reading `jiffiesAt` (the clock stands still between runs' advances), as
+   * an int32 (the u32's bits): past 2^31 a u32 is a heap number in V8, allocated at every return.
+   */
   private jiffiesAt: bigint | undefined;
   private jiffiesNow = 0;
   /** clockStamp() when jiffiesNow was taken (-1: never). */
@@ -178,6 +195,14 @@ export class ConntrackTable {
 
   /** nfct_time_stamp: (u32)jiffies. */
   jiffies(): number {
+    return this.jiffiesS32() >>> 0;
+  }
+
+  /**
+   * jiffies() as an int32 with the same bits, for the arithmetic modulo 2^32 of the lookup and
+   * the timeout kfuncs ((s32)(ct->timeout - nfct_time_stamp), ct->timeout = jiffies + t).
+   */
+  jiffiesS32(): number {
     if (this.clockStamp !== undefined) {
       const stamp = this.clockStamp();
       if (stamp === this.jiffiesStamp) return this.jiffiesNow;
@@ -185,15 +210,21 @@ export class ConntrackTable {
     }
     const ns = this.nowNs();
     if (ns !== this.jiffiesAt) {
-      this.jiffiesNow = (INITIAL_JIFFIES + Number((ns * BigInt(CT_HZ)) / 1_000_000_000n)) >>> 0;
+      this.jiffiesNow = (INITIAL_JIFFIES + Number((ns * BigInt(CT_HZ)) / 1_000_000_000n)) | 0;
       this.jiffiesAt = ns;
     }
     return this.jiffiesNow;
   }
 
-  /** msecs_to_jiffies for HZ dividing 1000 (round up). */
+  /**
+   * msecs_to_jiffies for HZ dividing 1000 (_msecs_to_jiffies: (m + MSEC_PER_SEC / HZ - 1) /
+   * (MSEC_PER_SEC / HZ), round up), in integers: the quotient and a carry for a remainder (no
+   * float division and Math.ceil on a tracked lookup's bpf_ct_change_timeout).
+   */
   static msecsToJiffies(ms: number): number {
-    return Math.ceil(((ms >>> 0) * CT_HZ) / 1000);
+    const m = ms >>> 0;
+    const q = (m / MSEC_PER_JIFFY) >>> 0;
+    return q + (m - q * MSEC_PER_JIFFY !== 0 ? 1 : 0);
   }
 
   get entries(): readonly ConntrackEntry[] {
@@ -248,7 +279,7 @@ export class ConntrackTable {
         zid,
         zoneId,
         zoneDir,
-        this.jiffies(),
+        this.jiffiesS32(),
       );
       if (n < 0) return undefined;
       this.foundDir = n & 1;
