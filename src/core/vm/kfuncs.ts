@@ -7,7 +7,6 @@ import type { ConntrackEntry } from '../xdp/conntrack';
 import {
   ConntrackTable,
   CT_HZ,
-  ctAddrText,
   IPS,
   IPS_CONFIRMED,
   IPS_DYING,
@@ -15,11 +14,12 @@ import {
   NF_CT_DEFAULT_ZONE_DIR,
 } from '../xdp/conntrack';
 import type { CtTuple } from '../xdp/nfConn';
-import { invertTuple } from '../xdp/nfConn';
+import { invertTuple, IPPROTO_TCP, IPPROTO_UDP } from '../xdp/nfConn';
 import type { DirectKfuncFn, KfuncFn, Machine } from './machine';
 import { ADDR_BASE } from './memory';
 import type { Region } from './memory';
 import { DYNPTR_IMPLEMENTATIONS } from './dynptrKfuncs';
+import { acquire, connArg, connAt, connOf, release } from './ctRefs';
 
 /** Errnos the conntrack kfuncs return (include/uapi/asm-generic/errno*.h). */
 const EPERM = 1;
@@ -36,8 +36,6 @@ const NF_BPF_CT_OPTS_SZ = 16;
 const NF_BPF_CT_OPTS_SZ_OLD = 12;
 /** offsetofend(struct bpf_ct_opts, error): opts->error is written only if the struct reaches it. */
 const OPTS_ERROR_END = 8;
-const IPPROTO_TCP = 6;
-const IPPROTO_UDP = 17;
 /** IPS_UNCHANGEABLE_MASK: NAT bits, EXPECTED, CONFIRMED, DYING, SEQ_ADJUST, TEMPLATE, UNTRACKED, offload. */
 const IPS_UNCHANGEABLE_MASK =
   IPS.SRC_NAT! |
@@ -159,133 +157,6 @@ function parseTuple(b: Uint8Array, at: number, len: number, protonum: number): C
     };
   return -EAFNOSUPPORT;
 }
-
-/** What a program's pointer to entry `e` is called in fault messages. */
-function regionLabel(e: ConntrackEntry): string {
-  const t = e.orig;
-  return `nf_conn (${t.protonum === IPPROTO_TCP ? 'tcp' : 'udp'} ${ctAddrText(t.src)}:${t.sport} → ${ctAddrText(t.dst)}:${t.dport})`;
-}
-
-/**
- * Regions of entries no program holds stay registered so the next lookup of the entry reuses its
- * region (a new Region and DataView per lookup were a third of a tracked lookup's run), hidden
- * (an empty window: a use after release faults) until then. At most PARKED_MAX entries per machine
- * keep one, in a ring: the oldest is let go first, so a run over many flows does not grow the
- * machine's region table.
- */
-const PARKED_MAX = 256;
-class Parking {
-  readonly ring: (ConntrackEntry | undefined)[] = new Array<ConntrackEntry | undefined>(PARKED_MAX).fill(
-    undefined,
-  );
-  next = 0;
-}
-const parking = new WeakMap<Machine, Parking>();
-/** The machine asked last and its parking (runs of one machine follow each other: no WeakMap lookup). */
-let lastMachine: Machine | undefined;
-let lastParking: Parking | undefined;
-
-function parkingOf(M: Machine): Parking {
-  if (M === lastMachine && lastParking !== undefined) return lastParking;
-  let p = parking.get(M);
-  if (p === undefined) parking.set(M, (p = new Parking()));
-  lastMachine = M;
-  lastParking = p;
-  return p;
-}
-
-/** The entry's region when it is in machine M's table. */
-const liveRegion = (M: Machine, e: ConntrackEntry): Region | undefined => {
-  const r = e.vmRegion;
-  return r !== undefined && M.R[r.id] === r ? r : undefined;
-};
-
-/** Puts `e` in M's ring (once), letting the oldest entry's region go unless a program holds it. */
-function park(M: Machine, e: ConntrackEntry): void {
-  e.vmParked = true;
-  const p = parkingOf(M);
-  const old = p.ring[p.next];
-  p.ring[p.next] = e;
-  p.next = (p.next + 1) % PARKED_MAX;
-  if (old === undefined || old === e) return;
-  old.vmParked = false;
-  const r = liveRegion(M, old);
-  if (r !== undefined && old.vmRefs === 0) {
-    old.vmRegion = undefined;
-    M.freeRegion(r);
-  }
-}
-
-/** The program's pointer to an entry (the kernel's refcount taken): a region over its nf_conn image. */
-function acquire(M: Machine, e: ConntrackEntry): number {
-  let r = liveRegion(M, e);
-  if (r === undefined) {
-    r = M.allocRegion('kernelObject', e.image, true, (e.regionLabel ??= regionLabel(e)), e);
-    e.vmRegion = r;
-    e.vmRefs = 0;
-  } else if (e.vmRefs === 0) {
-    // Out of the parking: the window release() emptied opens again over the image. Only a relayout
-    // moves the image (a new Uint8Array and view); otherwise the region's bytes are still the
-    // image's and only the bounds change (no call, no comparison of views).
-    if (r.u8 === e.image) {
-      r.hi = e.image.length;
-      r.whi = r.hi;
-    } else r.setWindow(e.image, 0, e.image.length, true);
-    M.onRegion?.(r.id);
-  }
-  // The run's end drops what the program still holds (Machine.dropKernelRefs frees the region).
-  if (e.vmRefs++ === 0) M.kernelRefs.push(r);
-  return M.ptr(r);
-}
-
-/** Drops one of the program's references (bpf_ct_release, or a failed insert freeing the allocation). */
-function release(M: Machine, r: Region): void {
-  const e = r.ref as ConntrackEntry;
-  if (--e.vmRefs > 0) return;
-  const refs = M.kernelRefs;
-  // The newest reference first: a program releases what it just looked up.
-  if (refs[refs.length - 1] === r) refs.pop();
-  else {
-    const i = refs.indexOf(r);
-    if (i >= 0) refs.splice(i, 1);
-  }
-  // An allocation that never made it into the table is gone (nf_conntrack_free).
-  if (!e.inserted) {
-    e.vmRegion = undefined;
-    M.freeRegion(r);
-    return;
-  }
-  // An empty window (Region.setWindow(r.u8, 0, 0, false) without the call): a use after release
-  // faults. lo stays 0, as acquire opened it.
-  r.hi = 0;
-  r.whi = -1;
-  M.onRegion?.(r.id);
-  if (e.vmParked === false) park(M, e); // (not \`!\`: a full ToBoolean per release)
-}
-
-/** The nf_conn argument i: a pointer an acquiring kfunc returned, at offset 0 (trusted args). */
-const connArg = (M: Machine, pc: number, i: number, what: string): Region =>
-  connAt(M, pc, M.argHi(i), M.argLo(i), i, what);
-
-/** connArg of the register pair (hi, lo) that is argument i. */
-function connAt(M: Machine, pc: number, hi: number, lo: number, i: number, what: string): Region {
-  const r = M.R[hi];
-  if (
-    r === undefined ||
-    r.kind !== 'kernelObject' ||
-    lo !== ADDR_BASE ||
-    (r.ref as ConntrackEntry).vmRefs === 0
-  )
-    M.fault(
-      pc,
-      `${what}: argument ${i} is not an nf_conn a conntrack kfunc returned (released, NULL or moved; the verifier rejects the program)`,
-    );
-  return r;
-}
-
-/** The entry behind an nf_conn argument. */
-const connOf = (M: Machine, pc: number, what: string): ConntrackEntry =>
-  connArg(M, pc, 1, what).ref as ConntrackEntry;
 
 /** bpf_ct_opts_result for an errno: NULL, with opts->error set when the struct reaches it. */
 function fail(M: Machine, o: CtOpts, errno: number): number {

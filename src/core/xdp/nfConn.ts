@@ -56,6 +56,10 @@ export function nfConnLayout(btf: Btf): NfConnLayout | undefined {
 }
 
 /** One direction of a connection: struct nf_conntrack_tuple's fields (addresses in network order). */
+/** The tuple's protocols (include/uapi/linux/in.h). */
+export const IPPROTO_TCP = 6;
+export const IPPROTO_UDP = 17;
+
 export interface CtTuple {
   /** AF_INET (2) or AF_INET6 (10). */
   l3num: number;
