@@ -5,9 +5,8 @@
 // so the kernel's true figure lies in [d, d + 1): a ratio taken against d may read up to 1/d high —
 // 20 % for XDP_PASS (5–8 ns), 8 % for the parser (12 ns), 3 % for the flow counter (37 ns). Its clock is ktime with the time spent in cond_resched
 // taken out (bpf_test_timer_continue), i.e. the kernel's CPU time; ours is this process's CPU time.
-import { spawn, spawnSync } from 'node:child_process';
-import fs from 'node:fs';
-import { KERNEL_LOCK_FILE as LOCK } from '../../test/kernel/lib/lock';
+import { spawnSync } from 'node:child_process';
+import { acquireKernelLock } from '../../test/kernel/lib/lock';
 import { PAIR_CPU, PAIRS, pairedVariants, pinnedTo, type PairStats } from './pairedRounds';
 
 /** The length each round aims at: short enough to fit between a neighbour's bursts, long enough that
@@ -24,28 +23,15 @@ export function testRunOnce(argv: readonly string[]): { ns: number; output: stri
 
 /**
  * Runs `body` holding /tmp/xdp-lab-kernel.lock (no other kernel test runs meanwhile) and returns
- * only once the lock is free again. test/kernel/lib/lock.ts's release() only queues the end of its
- * holder's stdin: a caller that then blocks the event loop (spawnSync: the next row's `flock …
- * bpftool prog loadall`) never lets the holder see EOF, and waits on its own lock for ever.
+ * only once the lock is free again: the next row may block on it synchronously (spawnSync of `flock
+ * … bpftool prog loadall`), which would wait on its own lock if the holder were still alive.
  */
 export async function withKernelLock<T>(body: () => Promise<T> | T): Promise<T> {
-  fs.closeSync(fs.openSync(LOCK, 'a'));
-  const holder = spawn('flock', ['-w', '1800', LOCK, 'sh', '-c', 'echo locked; exec cat >/dev/null'], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
-  const exited = new Promise<number | null>((resolve) => holder.once('exit', resolve));
-  const locked = await new Promise<boolean>((resolve) => {
-    holder.stdout.on('data', (d: Buffer) => {
-      if (d.toString().includes('locked')) resolve(true);
-    });
-    void exited.then(() => resolve(false));
-  });
-  if (!locked) throw new Error(`could not take ${LOCK} (flock gave up after 30 min)`);
+  const lock = await acquireKernelLock(30 * 60_000);
   try {
     return await body();
   } finally {
-    holder.stdin.end();
-    await exited;
+    await lock.release();
   }
 }
 

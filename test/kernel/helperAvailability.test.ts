@@ -62,10 +62,10 @@ before(async () => {
   lock = await acquireKernelLock();
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xdp-lab-helpers-'));
 });
-after(() => {
+after(async () => {
   if (probe()) return;
   fs.rmSync(dir, { recursive: true, force: true });
-  lock.release();
+  await lock.release();
 });
 
 test(

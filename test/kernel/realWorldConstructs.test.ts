@@ -183,7 +183,7 @@ void test(
         .split('\n')
         .map((l) => JSON.parse(l) as { retval?: number; error?: string; log?: string });
     } finally {
-      lock.release();
+      await lock.release();
     }
     R0_CASES.forEach(([name, prog], i) => {
       const k = answers[i]!;

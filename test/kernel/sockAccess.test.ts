@@ -51,9 +51,9 @@ describe('socket field reads: ours and the kernel agree on every offset and size
     lock = await acquireKernelLock();
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xdp-lab-sockaccess-'));
   });
-  after(() => {
+  after(async () => {
     fs.rmSync(dir, { recursive: true, force: true });
-    lock.release();
+    await lock.release();
   });
 
   for (const [lookup, prefix] of [

@@ -31,7 +31,7 @@ describe('Verify in kernel (language server → clang → bpftool → verifier l
   after(async () => {
     await c.close();
     fs.rmSync(dir, { recursive: true, force: true });
-    lock.release();
+    await lock.release();
   });
 
   const copy = (rel: string): { uri: string; text: string } => {

@@ -26,9 +26,9 @@ describe('bad instructions: ours and the kernel refuse them alike', { skip: prob
     lock = await acquireKernelLock();
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xdp-lab-vbad-'));
   });
-  after(() => {
+  after(async () => {
     fs.rmSync(dir, { recursive: true, force: true });
-    lock.release();
+    await lock.release();
   });
 
   for (const c of BAD_INPUT_CASES)

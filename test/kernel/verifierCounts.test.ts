@@ -33,9 +33,9 @@ describe('our verifier processes the kernel’s number of instructions', { skip 
     lock = await acquireKernelLock();
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xdp-lab-vcount-'));
   });
-  after(() => {
+  after(async () => {
     fs.rmSync(dir, { recursive: true, force: true });
-    lock.release();
+    await lock.release();
   });
 
   test('stack liveness programs: the counts recorded in stackLiveness.ts, the kernel’s and ours', () => {

@@ -73,9 +73,9 @@ describe('our verifier agrees with the Linux kernel on every fixture', { skip },
     lock = await acquireKernelLock();
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xdp-lab-vdiff-'));
   });
-  after(() => {
+  after(async () => {
     fs.rmSync(dir, { recursive: true, force: true });
-    lock.release();
+    await lock.release();
   });
 
   for (const f of fixtures)

@@ -46,7 +46,7 @@ void test(
         cases.flatMap((c) => [encodeInsns(c.insns), encodeInsns(highHalfVariant(c.insns))]),
       );
     } finally {
-      lock.release();
+      await lock.release();
     }
     const mismatches: string[] = [];
     let compared = 0;

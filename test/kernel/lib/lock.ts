@@ -7,7 +7,10 @@ export const KERNEL_LOCK_FILE = '/tmp/xdp-lab-kernel.lock';
 
 /** Holds the lock until release() or until this process exits (the holder child then sees EOF). */
 export interface KernelLock {
-  release(): void;
+  /** Ends the holder and resolves once flock(1) has exited, i.e. once the lock is free again: a
+   * caller that blocks synchronously on the lock next (spawnSync of `flock`) must await it, or it
+   * waits on its own lock (closing the pipe only queues the EOF on this process's event loop). */
+  release(): Promise<void>;
 }
 
 /** Waits (up to `timeoutMs`, default 15 min) for the kernel lock. Re-entrant with respect to
@@ -15,7 +18,7 @@ export interface KernelLock {
  * instead of deadlocking against its own parent. */
 export async function acquireKernelLock(timeoutMs = 15 * 60_000): Promise<KernelLock> {
   fs.closeSync(fs.openSync(KERNEL_LOCK_FILE, 'a'));
-  if (heldByAncestor()) return { release: () => undefined };
+  if (heldByAncestor()) return { release: () => Promise.resolve() };
   const holder = spawn(
     'flock',
     [
@@ -44,10 +47,15 @@ export async function acquireKernelLock(timeoutMs = 15 * 60_000): Promise<Kernel
   });
   holder.unref();
   (holder.stdout as unknown as { unref?: () => void }).unref?.();
+  const exited = new Promise<void>((resolve) => {
+    if (holder.exitCode !== null || holder.signalCode !== null) resolve();
+    else holder.once('exit', () => resolve());
+  });
   return {
     release: () => {
       holder.stdin.end();
       (holder.stdin as unknown as { unref?: () => void }).unref?.();
+      return exited;
     },
   };
 }
