@@ -3,7 +3,7 @@
 // prepare_func_exit's in_callback_fn branch):
 // the callback sub-program is verified as a function called with the arguments the helper passes
 // it, and must return a value in the helper's callback range.
-import { helperByName } from '../bpf/helperCatalog';
+import { CALLBACK_KINDS as KINDS } from './callbackKinds';
 import type { VerifierEnv } from './env';
 import { fail, regTypeStr } from './env';
 import type { Reg } from './regState';
@@ -20,26 +20,6 @@ import {
   STACK_SPILL,
   VState,
 } from './state';
-
-/** What the callback is called with, per helper. */
-type CallbackKind = 'loop' | 'map_elem' | 'timer' | 'user_ringbuf';
-
-const helperId = (name: string): number => helperByName(name)?.id ?? -1;
-const KINDS = new Map<number, { kind: CallbackKind; funcArg: number }>([
-  [helperId('bpf_loop'), { kind: 'loop', funcArg: 2 }],
-  [helperId('bpf_for_each_map_elem'), { kind: 'map_elem', funcArg: 2 }],
-  [helperId('bpf_timer_set_callback'), { kind: 'timer', funcArg: 2 }],
-  [helperId('bpf_user_ringbuf_drain'), { kind: 'user_ringbuf', funcArg: 2 }],
-]);
-
-/**
- * is_sync_callback_calling_insn: a helper call whose callback runs an unknown number of times
- * (bpf_loop, bpf_for_each_map_elem, bpf_user_ringbuf_drain); check_cfg forces a checkpoint there (mark_force_checkpoint).
- */
-export function callsSyncCallback(op: number, src: number, imm: number): boolean {
-  const k = op === 0x85 && src === 0 ? KINDS.get(imm) : undefined;
-  return k !== undefined && k.kind !== 'timer';
-}
 
 /** The helper's arguments before the call clobbers them (null when `id` calls no callback). */
 export function callbackArgs(st: VState, id: number): Reg[] | null {

@@ -4,7 +4,7 @@
 import { helperProto } from '../bpf/helperProtos';
 import * as I from '../vm/isa';
 import type { Insn } from '../vm/isa';
-import { callsSyncCallback } from './callbacks';
+import { callsSyncCallback } from './callbackKinds';
 
 /** prunePoints value of a helper call with a synchronous callback (calls_callback + force_checkpoint). */
 export const PRUNE_CALLBACK = 2;

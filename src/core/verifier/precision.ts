@@ -4,7 +4,7 @@
 import * as I from '../vm/isa';
 import type { Insn } from '../vm/isa';
 import { isCall, isExit } from './cfg';
-import { callsSyncCallback } from './callbacks';
+import { callsSyncCallback } from './callbackKinds';
 import type { Checkpoint, FuncState, StackSlot, VState } from './state';
 import { BPF_REG_SIZE, STACK_SPILL } from './state';
 

@@ -5,7 +5,6 @@
 // nodes placed near their neighbours, connected components packed in rows. Linear in the graph.
 import type { Graph } from './graphModel';
 import type { Layout, LayoutDirection, PlacedEdge, PlacedNode, Point } from './layout';
-import { labelPoint } from './layout';
 
 const NODE_GAP = 18;
 const COMPONENT_GAP = 28;
@@ -235,4 +234,25 @@ function layoutComponent(
     a += thick + layerGap;
   }
   return { ids: [...ids], along: Math.max(0, a - layerGap), across };
+}
+
+/** The middle of the longest segment, preferring ones along the flow (where a label has room). */
+export function labelPoint(
+  points: readonly Point[],
+  direction: LayoutDirection = 'RIGHT',
+): Point | undefined {
+  let best: Point | undefined;
+  let bestScore = -1;
+  for (let i = 1; i < points.length; i++) {
+    const a = points[i - 1] as Point;
+    const b = points[i] as Point;
+    const dx = Math.abs(b.x - a.x);
+    const dy = Math.abs(b.y - a.y);
+    const score = direction === 'RIGHT' ? dx * 2 + dy : dy * 2 + dx;
+    if (score > bestScore) {
+      bestScore = score;
+      best = { x: (a.x + b.x) / 2, y: (a.y + b.y) / 2 };
+    }
+  }
+  return best;
 }

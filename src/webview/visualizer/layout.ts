@@ -3,7 +3,7 @@
 // pairs) are packed beside each other so 16+ devices stay legible in a 1400×900 panel.
 import type { ELK, ElkExtendedEdge, ElkNode } from 'elkjs/lib/elk-api';
 import type { Graph } from './graphModel';
-import { layeredLayout } from './layeredLayout';
+import { labelPoint, layeredLayout } from './layeredLayout';
 
 export interface Point {
   readonly x: number;
@@ -119,25 +119,4 @@ export async function layoutGraph(
     edges.set(e.id, { id: e.id, points, ...(label ? { label } : {}) });
   }
   return { engine: 'elk', width: out.width ?? 0, height: out.height ?? 0, nodes, edges };
-}
-
-/** The middle of the longest segment, preferring ones along the flow (where a label has room). */
-export function labelPoint(
-  points: readonly Point[],
-  direction: LayoutDirection = 'RIGHT',
-): Point | undefined {
-  let best: Point | undefined;
-  let bestScore = -1;
-  for (let i = 1; i < points.length; i++) {
-    const a = points[i - 1] as Point;
-    const b = points[i] as Point;
-    const dx = Math.abs(b.x - a.x);
-    const dy = Math.abs(b.y - a.y);
-    const score = direction === 'RIGHT' ? dx * 2 + dy : dy * 2 + dx;
-    if (score > bestScore) {
-      bestScore = score;
-      best = { x: (a.x + b.x) / 2, y: (a.y + b.y) / 2 };
-    }
-  }
-  return best;
 }
