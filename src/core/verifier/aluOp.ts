@@ -4,7 +4,7 @@ import * as I from '../vm/isa';
 import type { Insn } from '../vm/isa';
 import { fail, regTypeStr } from './env';
 import type { VerifierEnv } from './env';
-import { BPF_MAX_VAR_OFF } from './memAccess';
+import { BPF_MAX_VAR_OFF } from './state';
 import {
   ADD_CONST32,
   ADD_CONST64,

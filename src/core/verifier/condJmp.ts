@@ -18,7 +18,7 @@ import { isBranchTaken, rev } from './branchTaken';
 import { setMinMax } from './regRefine';
 import { matchPktPointers } from './pktPointers';
 import { sle } from './pair64';
-import { BPF_MAX_VAR_OFF } from './memAccess';
+import { BPF_MAX_VAR_OFF } from './state';
 
 /** The constant difference of two linked scalars (sync_linked_regs' fake_reg), scratch. */
 const DELTA = new RegClass();

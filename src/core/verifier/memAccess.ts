@@ -22,10 +22,11 @@ import { coerceRegToSize, coerceRegToSizeSx } from './regBounds';
 import type { FuncState, VState } from './state';
 import { markStackRead, markStackWrite } from './liveness';
 import {
+  BPF_MAX_VAR_OFF,
   BPF_REG_SIZE,
   MAX_BPF_STACK,
-  STACK_DYNPTR,
   NO_SPILL,
+  STACK_DYNPTR,
   STACK_INVALID,
   STACK_MISC,
   STACK_SPILL,
@@ -38,7 +39,6 @@ import { isLocalObj, localObjAccess, mapKptrAccess } from './kptr';
 import { tnumAdd, tnumConstP, tnumIsAligned, tnumIsConst, tnumStr } from './tnum';
 import { s64Num, sle, u64Num, ult } from './pair64';
 
-export const BPF_MAX_VAR_OFF = 1 << 29;
 export const MAX_PACKET_OFF = 0xffff;
 const XDP_MD_SIZE = 24;
 

@@ -16,6 +16,8 @@ export const STACK_DYNPTR = 4;
 export const MAX_BPF_STACK = 512;
 export const BPF_REG_SIZE = 8;
 export const MAX_CALL_FRAMES = 8;
+/** bpf_verifier.h: the largest offset a pointer may carry, variable part included. */
+export const BPF_MAX_VAR_OFF = 1 << 29;
 
 /**
  * The `spilled` of every slot that holds no spill: shared by all slots and states (a state copy then
