@@ -3,7 +3,7 @@
 // line (clang's own diagnostics may come before it) and exit 2 — never a stack trace. On dist/cli.js.
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
@@ -56,6 +56,19 @@ test('a missing file, a non-ELF object: named, with why', () => {
   refused(['verify', notElf], /not an ELF object/);
   refused(['simulate', path.join(dir, 'missing.json')], /cannot read: ENOENT \(no such file\)/);
   refused(['check', path.join(dir, 'missing.c')], /cannot read it: no such file/);
+});
+
+test('a directory where a file belongs: named as a directory, not as an I/O error', () => {
+  const sub = path.join(dir, 'prog.c');
+  mkdirSync(sub, { recursive: true });
+  const scen = path.join(dir, 'lab.xdpscenario.json');
+  mkdirSync(scen, { recursive: true });
+  refused(['verify', dir], /is a directory: the object must be a file/);
+  refused(['verify', sub], /prog\.c : is a directory: the C source must be a file/);
+  refused(['run', sub, '--data', notElf], /is a directory: the C source must be a file/);
+  refused(['check', sub], /prog\.c : is a directory: check reads one C file/);
+  refused(['simulate', scen], /cannot read: EISDIR \(a directory: give the scenario file/);
+  refused(['verify', path.join(dir, 'missing.c')], /missing\.c : cannot read the C source: no such file/);
 });
 
 test('C that does not compile: clang says where, then one line with its first error', () => {

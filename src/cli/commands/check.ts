@@ -65,6 +65,8 @@ export const checkCommand: CliCommand = {
     try {
       text = fs.readFileSync(file, 'utf8');
     } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EISDIR')
+        throw usageError(file, 'is a directory: check reads one C file');
       throw usageError(file, `cannot read it: ${(e as Error).message.replace(/^[A-Z]+: /, '')}`);
     }
     const analyzer = await createAnalyzer({

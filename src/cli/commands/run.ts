@@ -50,7 +50,9 @@ const MAX_INPUT_BYTES = 256 * 2 ** 20;
 
 async function readInput(file: string, what: string): Promise<Uint8Array> {
   try {
-    const size = (await stat(file)).size;
+    const st = await stat(file);
+    if (st.isDirectory()) throw usageError(file, `is a directory: the ${what} must be a file`);
+    const size = st.size;
     if (size > MAX_INPUT_BYTES)
       throw usageError(
         file,
@@ -80,6 +82,11 @@ export async function objectBytes(
   defines: readonly string[] = [],
 ): Promise<Uint8Array> {
   if (!file.endsWith('.c')) return readInput(file, 'object');
+  // clang's own words for these ("error reading 'x.c'") do not say which of the two it is.
+  const st = await stat(file).catch((e: NodeJS.ErrnoException) => {
+    throw usageError(file, `cannot read the C source: ${e.message.replace(/^[A-Z]+: /, '')}`);
+  });
+  if (st.isDirectory()) throw usageError(file, 'is a directory: the C source must be a file');
   try {
     const extraArgs = defines.map((d) => `-D${d}`);
     return (await compileBpfC(file, { includePaths: includes, signal, extraArgs })).object;

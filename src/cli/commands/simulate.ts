@@ -151,7 +151,9 @@ export const simulateCommand: CliCommand = {
         file,
         code === 'ENOENT'
           ? 'cannot read: ENOENT (no such file)'
-          : `cannot read: ${code ?? (e as Error).message}`,
+          : code === 'EISDIR'
+            ? 'cannot read: EISDIR (a directory: give the scenario file, *.xdpscenario.json)'
+            : `cannot read: ${code ?? (e as Error).message}`,
       );
     }
     const host = createNodeHost((level, message) => io.stderr(`[${level}] ${message}\n`));
