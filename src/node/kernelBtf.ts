@@ -2,6 +2,8 @@
 // process and only when an object has a CO-RE relocation that needs it (the read costs ~0.2 s),
 // handed to core's loader as bytes; absent (macOS, kernels without BTF) → the bundled BTF.
 import { existsSync, readFileSync } from 'node:fs';
+import type { KconfigSource, KernelFacts } from '../core/elf/kconfig';
+import { kernelConfigOptions } from './kernelConfig';
 
 export const KERNEL_BTF_PATH = '/sys/kernel/btf/vmlinux';
 
@@ -18,11 +20,22 @@ function readKernelBtf(): Uint8Array | undefined {
   return cached ?? undefined;
 }
 
-/** `{ targetBtf, targetBtfName }` for loadObject (a lazy reader), or {} when this host has no kernel BTF. */
-export function kernelBtfOptions(): {
+/**
+ * What loadObject/verifyObject take from the running kernel: `{ targetBtf, targetBtfName }` (a lazy
+ * reader; absent when this host has no kernel BTF) and the config `.kconfig` externs read
+ * (kernelConfig.ts: `kconfigFile` when the user gave one, else the running kernel's).
+ */
+export function kernelBtfOptions(kconfigFile?: string): {
   targetBtf?: () => Uint8Array | undefined;
   targetBtfName?: string;
+  kconfig: KconfigSource | (() => KconfigSource | undefined);
+  kernelFacts: KernelFacts;
 } {
-  if (cached === null || !existsSync(KERNEL_BTF_PATH)) return {};
-  return { targetBtf: readKernelBtf, targetBtfName: `the running kernel's BTF (${KERNEL_BTF_PATH})` };
+  const config = kernelConfigOptions(kconfigFile);
+  if (cached === null || !existsSync(KERNEL_BTF_PATH)) return config;
+  return {
+    targetBtf: readKernelBtf,
+    targetBtfName: `the running kernel's BTF (${KERNEL_BTF_PATH})`,
+    ...config,
+  };
 }

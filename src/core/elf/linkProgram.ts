@@ -17,6 +17,7 @@ import type { CoreContext } from './coreApply';
 import { configValueAt } from './ciliumConfig';
 import type { ConfigValue } from './ciliumConfig';
 import type { BtfExt } from './btfExt';
+import type { KsymExtern } from './kconfig';
 import { SHN_UNDEF, STT_SECTION } from './elfFile';
 import type { ElfFile, ElfSection, ElfSymbol } from './elfFile';
 
@@ -39,6 +40,12 @@ export interface LinkContext {
   core: CoreContext;
   /** Keep kfunc calls (as BPF_PSEUDO_KFUNC_CALL, their names in `kfuncs`) for the verifier. */
   keepKfuncs: boolean;
+  /**
+   * The `.kconfig` map and each kcfg extern's offset in it by symbol index (kconfig.ts); the `.ksyms`
+   * extern variables by symbol index, refused by name.
+   */
+  kconfig?: { map: BpfMap; offsets: ReadonlyMap<number, number> };
+  ksymVars?: ReadonlyMap<number, KsymExtern>;
   /** Cilium's .rodata.config: its ld_imm64s become constants. */
   ciliumConfig?: { shndx: number; values: ReadonlyMap<number, ConfigValue> };
 }
@@ -101,6 +108,21 @@ export function linkProgram(
       kfuncs.set(pc, sym.name);
       return;
     }
+    const kcfgOff = sym.shndx === SHN_UNDEF ? cx.kconfig?.offsets.get(r.sym) : undefined;
+    if (kcfgOff !== undefined && cx.kconfig && I.isLdImm64(insn)) {
+      // RELO_EXTERN_LD64 of an EXT_KCFG (bpf_object__relocate_data): BPF_PSEUDO_MAP_VALUE into the
+      // .kconfig map at the extern's kcfg.data_off (insn[1].imm; the addend is not kept).
+      const region = cx.kconfig.map.lookup(new Uint8Array(4), 0);
+      if (!region) throw new LoadError(`${where(secName, pc)}: no value for ${cx.kconfig.map.name}`);
+      insn.src = I.PSEUDO_MAP_VALUE;
+      resolved.set(pc, { hi: region.id, lo: ADDR_BASE + kcfgOff });
+      return;
+    }
+    const ksym = sym.shndx === SHN_UNDEF ? cx.ksymVars?.get(r.sym) : undefined;
+    if (ksym)
+      throw new LoadError(
+        `${where(secName, pc)}: kernel variable '${ksym.name}' (${ksym.typed ? 'typed' : 'typeless'} __ksym extern) is not supported by the XDP Lab VM: libbpf resolves it to ${ksym.typed ? 'a kernel BTF id (BPF_PSEUDO_BTF_ID), memory the VM does not have' : 'a kernel address from /proc/kallsyms, memory the VM does not have'}`,
+      );
     if (sym.shndx === SHN_UNDEF) {
       const what =
         insn.op === (I.BPF_JMP | I.JMP_CALL)

@@ -27,6 +27,8 @@ import { CORE_POISON_HELPER } from './coreRelo';
 import { btfMapDef, initProgArrays } from './btfMaps';
 import { parseBtfExt } from './btfExt';
 import { sectionGlobals } from './globals';
+import { collectExterns, KCONFIG_SEC, KconfigError, resolveKconfig } from './kconfig';
+import type { KconfigSource, KernelFacts, KsymExtern } from './kconfig';
 import { CILIUM_CONFIG_SECTION, ciliumConfigValues } from './ciliumConfig';
 import {
   CILIUM_PIN_REPLACE,
@@ -80,6 +82,15 @@ export interface LoadOptions {
    * a program's loader does for maps it sizes at run time, e.g. xdp-bench's per-CPU counters).
    */
   mapSizes?: Readonly<Record<string, number>>;
+  /**
+   * The kernel config `.kconfig` externs read (kconfig.ts): the text and where it came from, or a
+   * function the loader calls only when an object has a CONFIG_* extern (the host reads
+   * /boot/config-$(uname -r), else /proc/config.gz, as libbpf does; or the file the user gave).
+   * Absent or undefined: weak CONFIG_* externs read 0, a strong one refuses the load by name.
+   */
+  kconfig?: KconfigSource | (() => KconfigSource | undefined);
+  /** LINUX_KERNEL_VERSION and why there is no config (the host's uname; kconfig.ts). */
+  kernelFacts?: KernelFacts;
 }
 
 /** A map the object left at max_entries 0 for its loader to size, sized here to the possible CPUs. */
@@ -300,6 +311,37 @@ export function loadObject(bytes: Uint8Array, opts: LoadOptions = {}): LoadedObj
       );
   }
 
+  // The .kconfig map (bpf_object__init_kconfig_map, after the global data maps): read-only to programs
+  // and frozen, so the verifier reads its values as constants (bpf_map_direct_read).
+  let kconfig: { map: BpfMap; offsets: Map<number, number> } | undefined;
+  const ksymVars = new Map<number, KsymExtern>();
+  try {
+    const externs = collectExterns(elf, btf);
+    for (const k of externs.ksyms) ksymVars.set(k.symIndex, k);
+    if (externs.kcfgSize > 0) {
+      const data = new Uint8Array(externs.kcfgSize);
+      const needsConfig = externs.kcfg.some((e) => e.name.startsWith('CONFIG_'));
+      const source =
+        typeof opts.kconfig === 'function' ? (needsConfig ? opts.kconfig() : undefined) : opts.kconfig;
+      resolveKconfig(externs.kcfg, data, source, opts.kernelFacts);
+      const map = create(
+        {
+          name: globalDataMapName(objName, KCONFIG_SEC),
+          type: MapType.ARRAY,
+          keySize: 4,
+          valueSize: externs.kcfgSize,
+          maxEntries: 1,
+          flags: 0x80 /* BPF_F_RDONLY_PROG */,
+        },
+        data,
+      );
+      kconfig = { map, offsets: new Map(externs.kcfg.map((e) => [e.symIndex, e.offset])) };
+    }
+  } catch (e) {
+    if (e instanceof KconfigError) throw new LoadError(e.message);
+    throw e;
+  }
+
   // Programs.
   const text = elf.section('.text');
   const textInsns = text && text.size ? decodeSection(text) : [];
@@ -338,6 +380,8 @@ export function loadObject(bytes: Uint8Array, opts: LoadOptions = {}): LoadedObj
         frags: info.frags,
         core,
         keepKfuncs: opts.forVerifier === true,
+        ...(kconfig ? { kconfig } : {}),
+        ksymVars,
         ...(ciliumConfig && cfgSec ? { ciliumConfig: { shndx: cfgSec.index, values: ciliumConfig } } : {}),
       });
       kfuncsByProgram.set(fn.name, prog.kfuncs);

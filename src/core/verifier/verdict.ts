@@ -65,6 +65,13 @@ export interface VerifyOptions {
    */
   targetBtf?: LoadOptions['targetBtf'];
   targetBtfName?: string;
+  /**
+   * The kernel config and facts `.kconfig` externs read, as `run` loads the object (loadObject's
+   * options): the values land in a frozen read-only map the verifier reads as constants, so they
+   * decide which branches are walked.
+   */
+  kconfig?: LoadOptions['kconfig'];
+  kernelFacts?: LoadOptions['kernelFacts'];
 }
 
 /** The kernel's BPF_COMPLEXITY_LIMIT_INSNS: both the processed-instruction limit and, for a loader

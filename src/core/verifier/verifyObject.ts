@@ -294,6 +294,8 @@ export function verifyObject(bytes: Uint8Array, opts: VerifyOptions = {}): Verif
     forVerifier: true,
     ...(opts.objectName !== undefined ? { name: opts.objectName } : {}),
     ...(opts.targetBtf ? { targetBtf: opts.targetBtf, targetBtfName: opts.targetBtfName } : {}),
+    ...(opts.kconfig ? { kconfig: opts.kconfig } : {}),
+    ...(opts.kernelFacts ? { kernelFacts: opts.kernelFacts } : {}),
   });
   const elf = parseElf(bytes);
   const lic = elf.section('license');

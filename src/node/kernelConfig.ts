@@ -1,0 +1,95 @@
+// The kernel config `.kconfig` externs read, found as libbpf's bpf_object__read_kconfig_file finds it
+// (/boot/config-$(uname -r), else /proc/config.gz; gzip or plain text, as gzopen reads both), or the
+// file the user gives (--kconfig FILE, the xdpLab.vm.kconfig setting); and the facts libbpf's virtual
+// externs need (LINUX_KERNEL_VERSION from get_kernel_version's sources). Core takes the text.
+import { readFileSync, statSync } from 'node:fs';
+import os from 'node:os';
+import { gunzipSync } from 'node:zlib';
+import { kernelVersionOf } from '../core/elf/kconfig';
+import type { KconfigSource, KernelFacts } from '../core/elf/kconfig';
+
+/** A config file that cannot be read: the message names the file and why. */
+export class KernelConfigError extends Error {}
+
+/** The config files libbpf tries, in its order. */
+export function systemKconfigPaths(release = os.release()): string[] {
+  return [`/boot/config-${release}`, '/proc/config.gz'];
+}
+
+/** The text of a config file, gunzipped when it is gzip (magic 1f 8b). */
+export function readKconfigFile(file: string): KconfigSource {
+  let bytes: Buffer;
+  try {
+    if (statSync(file).isDirectory())
+      throw new KernelConfigError(`cannot read the kernel config ${file}: is a directory`);
+    bytes = readFileSync(file);
+  } catch (e) {
+    if (e instanceof KernelConfigError) throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : String(e);
+    throw new KernelConfigError(`cannot read the kernel config ${file}: ${why}`);
+  }
+  if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
+    try {
+      bytes = gunzipSync(bytes);
+    } catch (e) {
+      throw new KernelConfigError(
+        `cannot read the kernel config ${file}: bad gzip data (${(e as Error).message})`,
+      );
+    }
+  }
+  if (bytes.includes(0))
+    throw new KernelConfigError(`cannot read the kernel config ${file}: it is binary, not CONFIG_X=… lines`);
+  return { text: bytes.toString('latin1'), name: file };
+}
+
+let system: KconfigSource | null | undefined;
+
+/** The running kernel's config, read once per process; undefined when this host has none. */
+export function systemKconfig(): KconfigSource | undefined {
+  if (system === undefined) {
+    system = null;
+    for (const p of systemKconfigPaths()) {
+      try {
+        system = readKconfigFile(p);
+        break;
+      } catch {
+        // libbpf: gzopen fails, try the next one
+      }
+    }
+  }
+  return system ?? undefined;
+}
+
+/** LINUX_KERNEL_VERSION's sources: /proc/version_signature (Ubuntu), uname's version (Debian), the release. */
+export function hostKernelFacts(): KernelFacts {
+  let signature: string | undefined;
+  try {
+    signature = readFileSync('/proc/version_signature', 'utf8');
+  } catch {
+    signature = undefined;
+  }
+  const version = kernelVersionOf({
+    release: os.release(),
+    version: os.version(),
+    ...(signature ? { signature } : {}),
+  });
+  return {
+    ...(version && os.platform() === 'linux' ? { kernelVersion: version } : {}),
+    noConfigReason:
+      os.platform() === 'linux'
+        ? `neither ${systemKconfigPaths().join(' nor ')} can be read`
+        : `${os.platform()} has no Linux kernel config`,
+  };
+}
+
+/**
+ * loadObject's `kconfig` and `kernelFacts`: the file given (read now, so that a bad path is reported
+ * whether or not the object needs it), else the running kernel's config, read lazily.
+ */
+export function kernelConfigOptions(file?: string): {
+  kconfig: KconfigSource | (() => KconfigSource | undefined);
+  kernelFacts: KernelFacts;
+} {
+  return { kconfig: file ? readKconfigFile(file) : systemKconfig, kernelFacts: hostKernelFacts() };
+}
