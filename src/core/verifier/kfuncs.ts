@@ -148,14 +148,17 @@ export function checkKfuncCall(env: VerifierEnv, st: VState, name: string, pc: n
         checkHelperMem(st, regno, a.size, 'write', false, false);
         break;
       case 'mem': {
+        // check_kfunc_args, before the argument's kind is looked at: a NULL (or maybe-NULL) pointer to
+        // a kfunc whose args are trusted (the default in 6.18), unless the arg is __nullable — none of
+        // conntrack's (test_bpf_nf's lookup with a NULL tuple: the kernel's words).
+        if ((reg.type === 'scalar' && isNullReg(reg)) || (reg.type !== 'scalar' && reg.maybeNull))
+          fail(`Possibly NULL pointer passed to trusted arg${i}`);
         // check_kfunc_mem_size_reg: the size is the next argument, a known bound.
         const sz = regs[regno + 1] as Reg;
         if (sz.type !== 'scalar') fail(`R${regno + 1} is not a scalar`);
         markPrecise(env.insns, st, 1 << (regno + 1));
         if (sz.umax >= 1n << 29n)
           fail(`R${regno + 1} unbounded memory access, use 'var &= const' or 'if (var < const)'`);
-        if (reg.type === 'scalar' && isNullReg(reg))
-          fail(`arg#${i} pointer type STRUCT must point to scalar`);
         // check_kfunc_mem_size_reg: BPF_READ, then BPF_WRITE (the bytes become MISC).
         checkHelperMem(st, regno, Number(sz.umax), 'read', sz.umin === 0n, true);
         checkHelperMem(st, regno, Number(sz.umax), 'write', sz.umin === 0n, true);
