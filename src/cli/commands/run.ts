@@ -15,7 +15,7 @@ import { TestRunError } from '../../core/vm/xdpBuffer';
 import { ConntrackError } from '../../core/xdp/conntrack';
 import type { ConntrackSpec } from '../../core/xdp/conntrack';
 import { ClangFailedError, ClangMissingError, compileBpfC } from '../../node/clang';
-import { kernelBtfOptions } from '../../node/kernelBtf';
+import { kconfigOptionSpec, kernelOptions } from '../kernelOptions';
 import { intOption, parseArgs, stringOption, U32_MAX } from '../args';
 import { CliError, usageError } from '../cliError';
 import type { CliCommand } from '../command';
@@ -37,6 +37,7 @@ const spec = {
   global: 'string[]',
   'map-size': 'string[]',
   conntrack: 'string',
+  ...kconfigOptionSpec,
 } as const;
 
 /** The process's CPU time in ns. */
@@ -115,7 +116,7 @@ export const runCommand: CliCommand = {
   name: 'run',
   summary: 'Run one XDP program of an object on one frame (like BPF_PROG_TEST_RUN)',
   usage:
-    'xdp-lab run OBJ [--prog NAME] --data FILE [--maps FILE.json] [--global NAME=VALUE]… [--map-size NAME=N]… [--conntrack FILE.json] [--ifindex N] [--rx-queue N] [--repeat N] [--cpu N] [--cpus N] [--budget N] [--tier js|wasm|auto] [--include DIR] [--json]',
+    'xdp-lab run OBJ [--prog NAME] --data FILE [--maps FILE.json] [--global NAME=VALUE]… [--map-size NAME=N]… [--conntrack FILE.json] [--ifindex N] [--rx-queue N] [--repeat N] [--cpu N] [--cpus N] [--budget N] [--tier js|wasm|auto] [--include DIR] [--kconfig FILE] [--json]',
   async run(argv, io) {
     const args = parseArgs(argv, spec, 'run');
     const [objFile, ...extra] = args.positionals;
@@ -148,13 +149,14 @@ export const runCommand: CliCommand = {
         throw usageError('--map-size', `expected NAME=N with N from 1 to 4294967295, got '${text}'`);
       mapSizes[m[1] as string] = n;
     }
+    const kernel = kernelOptions(args);
     let obj;
     try {
       obj = loadObject(bytes, {
         name: path.basename(objFile).split('.')[0] || 'obj',
         systemOptions: { possibleCpus: cpus, tier },
         mapSizes,
-        ...kernelBtfOptions(),
+        ...kernel,
       });
     } catch (e) {
       if (e instanceof ElfError || e instanceof LoadError) throw usageError(objFile, e.message);
@@ -184,7 +186,7 @@ export const runCommand: CliCommand = {
     if (unknownSize !== undefined)
       throw usageError('--map-size', `the object has no map named '${unknownSize}'`);
     for (const m of obj.defaultSized) io.stderr(`note: ${defaultSizedNote(m)}\n`);
-    const warning = verifierWarning(bytes, prog.name, kernelBtfOptions());
+    const warning = verifierWarning(bytes, prog.name, kernel);
     if (warning) io.stderr(`warning: ${warning}\n`);
     const mapsFile = stringOption(args, 'maps');
     if (mapsFile) {

@@ -24,7 +24,7 @@ import {
   outcomeProblems,
   type FailOn,
 } from '../../core/xdp/outcomeCheck';
-import { kernelBtfOptions } from '../../node/kernelBtf';
+import { kconfigOptionSpec, KCONFIG_USAGE, kernelOptions } from '../kernelOptions';
 import { compileBpfC } from '../../node/clang';
 import { createNodeHost } from '../../node/nodeHost';
 import { parseArgs, stringOption } from '../args';
@@ -109,7 +109,8 @@ export const simulateCommand: CliCommand = {
     '  --expect FILE    compare with an expected summary (a saved --json, whole or trimmed); exit 1 with the differences\n' +
     '  --fail-on drops|errors   exit 1 when the run has redirect errors/exceptions (errors) or loses any frame\n' +
     "                   other than by the program's own XDP_DROP (drops); comma-separated\n" +
-    '  --tier js|wasm|auto   which VM compiler runs the programs (default: js, the faster on one frame per run)',
+    '  --tier js|wasm|auto   which VM compiler runs the programs (default: js, the faster on one frame per run)\n' +
+    KCONFIG_USAGE.trimEnd(),
   async run(argv, io) {
     const args = parseArgs(
       argv,
@@ -121,6 +122,7 @@ export const simulateCommand: CliCommand = {
         expect: 'string',
         'fail-on': 'string[]',
         tier: 'string',
+        ...kconfigOptionSpec,
       },
       NAME,
     );
@@ -156,13 +158,14 @@ export const simulateCommand: CliCommand = {
             : `cannot read: ${code ?? (e as Error).message}`,
       );
     }
+    const kernel = kernelOptions(args);
     const host = createNodeHost((level, message) => io.stderr(`[${level}] ${message}\n`));
     let sim: Simulation;
     try {
       const input = await loadScenario(file, text, {
         host,
         compileC: async (c: string) => (await compileBpfC(c, { signal: io.signal })).object,
-        ...kernelBtfOptions(),
+        ...kernel,
         ...(tier !== undefined ? { tier } : {}),
       });
       for (const w of input.verifierWarnings) io.stderr(`warning: ${w}\n`);

@@ -1,4 +1,4 @@
-// `xdp-lab verify OBJ|FILE.c [--prog NAME] [-I DIR]… [-D NAME[=VALUE]]… [--json] [--kernel]` (cli.md "verify"): our own
+// `xdp-lab verify OBJ|FILE.c [--prog NAME] [-I DIR]… [-D NAME[=VALUE]]… [--kconfig FILE] [--json] [--kernel]` (cli.md "verify"): our own
 // verifier's verdict per XDP program (core/verifier), or with --kernel the running kernel's, same shape.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -8,7 +8,7 @@ import { ElfError } from '../../core/elf/elfFile';
 import type { ProgramVerdict, VerifyReport } from '../../core/verifier/verdict';
 import { verifyObject } from '../../core/verifier/verifyObject';
 import { LoadError } from '../../core/vm/vmFault';
-import { kernelBtfOptions } from '../../node/kernelBtf';
+import { kconfigOptionSpec, KCONFIG_USAGE, kernelOptions } from '../kernelOptions';
 import { KernelVerifyUnavailable, kernelVerifyObject } from '../../node/kernelVerify';
 import { RemoteVerifyError, remoteVerifyObject } from '../../node/ssh/remoteVerify';
 import { parseSshTarget, targetLabel } from '../../node/ssh/sshTarget';
@@ -20,13 +20,14 @@ import { objectBytes } from './run';
 
 const NAME = 'verify';
 const USAGE =
-  'xdp-lab verify OBJ|FILE.c [--prog NAME] [-I DIR]… [-D NAME[=VALUE]]… [--json] [--kernel [--host [USER@]HOST[:PORT]]]\n\n' +
+  'xdp-lab verify OBJ|FILE.c [--prog NAME] [-I DIR]… [-D NAME[=VALUE]]… [--kconfig FILE] [--json] [--kernel [--host [USER@]HOST[:PORT]]]\n\n' +
   "Judges every XDP program of the object (a .c file is compiled first) as Linux 6.18's verifier would,\n" +
   "with no kernel: verdict, source line and message in the kernel's words, and the branches that led there.\n" +
   '  --prog NAME   only this program\n' +
   '  -I DIR        include directory for compiling a .c file (repeatable; also --include DIR)\n' +
   '  -D NAME[=V]   a macro for compiling a .c file, as clang -D (repeatable; also --define NAME[=V]):\n' +
   '                one configuration of a program built with #ifdef knobs\n' +
+  KCONFIG_USAGE +
   '  --kernel      ask the running kernel instead (root): loads each program through libbpf, nothing\n' +
   '                stays loaded; prints the same shape, so the two can be diffed\n' +
   "  --host H      ask H's kernel over ssh (implies --kernel; user@host:port or a Host alias of the ssh\n" +
@@ -94,6 +95,7 @@ export const verifyCommand: CliCommand = {
         json: 'boolean',
         kernel: 'boolean',
         host: 'string',
+        ...kconfigOptionSpec,
         ...sshOptionSpec,
       },
       NAME,
@@ -106,6 +108,7 @@ export const verifyCommand: CliCommand = {
     const defines = ((args.options.get('define') as string[] | undefined) ?? []).map(checkDefine);
     if (defines.length && !file.endsWith('.c'))
       throw usageError(NAME, `-D applies to compiling a .c file; ${file} is an object`);
+    const kernel = kernelOptions(args);
     const bytes = await objectBytes(file, includes, io.signal, defines);
 
     // Our verifier first: it also validates the object (a malformed ELF is bad input, exit 2).
@@ -117,7 +120,7 @@ export const verifyCommand: CliCommand = {
       report = verifyObject(bytes, {
         ...(program !== undefined ? { program } : {}),
         objectName,
-        ...kernelBtfOptions(),
+        ...kernel,
       });
     } catch (e) {
       if (e instanceof ElfError || e instanceof LoadError) throw usageError(file, e.message);
@@ -125,7 +128,7 @@ export const verifyCommand: CliCommand = {
     }
     if (!report.programs.length) {
       if (program === undefined) throw usageError(file, 'the object has no XDP program');
-      const all = verifyObject(bytes, kernelBtfOptions()).programs.map((p) => p.name);
+      const all = verifyObject(bytes, kernel).programs.map((p) => p.name);
       throw usageError(file, `no XDP program named '${program}' (programs: ${all.join(', ') || 'none'})`);
     }
     let judge: string | undefined;

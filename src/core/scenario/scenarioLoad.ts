@@ -5,7 +5,7 @@ import { Btf } from '../elf/btf';
 import { GlobalError, setGlobal } from '../elf/globals';
 import { loadObject } from '../elf/loadObject';
 import { readXdpRunConfigs, type XdpRunConfig } from '../elf/xdpRunConfig';
-import type { LoadedObject as ElfObject } from '../elf/loadObject';
+import type { LoadedObject as ElfObject, LoadOptions } from '../elf/loadObject';
 import type { CoreHost } from '../host';
 import { PcapError, readPcap } from '../packet/pcap';
 import { BpfSystem } from '../vm/bpfSystem';
@@ -28,6 +28,9 @@ export interface ScenarioLoadHost {
    *  only if some object needs it); absent → bundled. */
   targetBtf?: Uint8Array | (() => Uint8Array | undefined);
   targetBtfName?: string;
+  /** The kernel config and facts `.kconfig` externs read (loadObject's options; the host's config). */
+  kconfig?: LoadOptions['kconfig'];
+  kernelFacts?: LoadOptions['kernelFacts'];
   /** Which compiler runs the scenario's programs (default: simulationTier(), docs/simulator.md). */
   tier?: VmTier;
 }
@@ -100,6 +103,7 @@ export async function loadScenario(
           system,
           name: objectName(file),
           ...(targetBtf ? { targetBtf, targetBtfName: env.targetBtfName } : {}),
+          ...kconfigOf(env),
         }),
       );
       objectBytes.set(file, bytes);
@@ -172,7 +176,10 @@ export async function loadScenario(
       // The same target BTF as the load above: CO-RE resolved as the simulation runs it.
       verifierReports.set(
         file,
-        verifyObject(bytes, targetBtf ? { targetBtf, targetBtfName: env.targetBtfName } : {}),
+        verifyObject(bytes, {
+          ...(targetBtf ? { targetBtf, targetBtfName: env.targetBtfName } : {}),
+          ...kconfigOf(env),
+        }),
       );
     } catch {
       // The verifier cannot judge this object (the loader above could): no verdict, no warning.
@@ -196,4 +203,12 @@ export async function loadScenario(
     }
   }
   return { scenario, objects, pcaps, system, verifierWarnings, verifierReports, runConfigs };
+}
+
+/** The host's kernel config for loadObject/verifyObject, when it gave one. */
+function kconfigOf(env: ScenarioLoadHost): Pick<LoadOptions, 'kconfig' | 'kernelFacts'> {
+  return {
+    ...(env.kconfig ? { kconfig: env.kconfig } : {}),
+    ...(env.kernelFacts ? { kernelFacts: env.kernelFacts } : {}),
+  };
 }
