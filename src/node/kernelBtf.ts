@@ -28,7 +28,8 @@ function readKernelBtf(): Uint8Array | undefined {
 export function kernelBtfOptions(kconfigFile?: string): {
   targetBtf?: () => Uint8Array | undefined;
   targetBtfName?: string;
-  kconfig: KconfigSource | (() => KconfigSource | undefined);
+  kconfig: () => KconfigSource | undefined;
+  kconfigExtra?: KconfigSource;
   kernelFacts: KernelFacts;
 } {
   const config = kernelConfigOptions(kconfigFile);

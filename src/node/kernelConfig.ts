@@ -84,12 +84,18 @@ export function hostKernelFacts(): KernelFacts {
 }
 
 /**
- * loadObject's `kconfig` and `kernelFacts`: the file given (read now, so that a bad path is reported
- * whether or not the object needs it), else the running kernel's config, read lazily.
+ * loadObject's `kconfig` (the running kernel's config, read lazily), `kconfigExtra` (the file given,
+ * read now so that a bad path is reported whether or not the object needs it; libbpf's
+ * bpf_object_open_opts.kconfig) and `kernelFacts`.
  */
 export function kernelConfigOptions(file?: string): {
-  kconfig: KconfigSource | (() => KconfigSource | undefined);
+  kconfig: () => KconfigSource | undefined;
+  kconfigExtra?: KconfigSource;
   kernelFacts: KernelFacts;
 } {
-  return { kconfig: file ? readKconfigFile(file) : systemKconfig, kernelFacts: hostKernelFacts() };
+  return {
+    kconfig: systemKconfig,
+    ...(file !== undefined ? { kconfigExtra: readKconfigFile(file) } : {}),
+    kernelFacts: hostKernelFacts(),
+  };
 }

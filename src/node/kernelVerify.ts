@@ -68,6 +68,19 @@ only = sys.argv[2] if len(sys.argv) > 2 and sys.argv[2] else None
 # (SEC("xdp_sock"), "xdp_fail1", "xdp/pass": iproute2, xdp-loader and libxdp load any section as XDP,
 # as pre-1.0 libbpf's legacy section matching did): name -> expected attach type.
 untyped = json.loads(sys.argv[3]) if len(sys.argv) > 3 else {}
+# xdp-lab verify --kconfig FILE: bpf_object_open_opts.kconfig (read before the system config, which
+# libbpf reads for the .kconfig externs the file leaves unset). sz covers the fields up to kconfig.
+open_opts = None
+if len(sys.argv) > 4 and sys.argv[4]:
+    import gzip
+    with open(sys.argv[4], "rb") as f:
+        text = f.read()
+    if text[:2] == b"\x1f\x8b":
+        text = gzip.decompress(text)
+    kconfig_text = ctypes.create_string_buffer(text)
+    open_opts = ctypes.create_string_buffer(48)
+    ctypes.memmove(open_opts, (48).to_bytes(8, "little"), 8)
+    ctypes.memmove(ctypes.addressof(open_opts) + 40, ctypes.addressof(kconfig_text).to_bytes(8, "little"), 8)
 
 def programs(obj):
     p = None
@@ -78,7 +91,7 @@ def programs(obj):
         yield p
 
 def open_obj():
-    obj = open_file(path, None)
+    obj = open_file(path, open_opts)
     err = get_error(obj)
     if err:
         print(json.dumps({"error": "libbpf cannot open it: " + os.strerror(abs(err))})); sys.exit(0)
@@ -190,12 +203,20 @@ export function kernelVerdict(p: ScriptProgram): ProgramVerdict {
 /** Asks the running kernel (root or CAP_BPF+CAP_NET_ADMIN) about every XDP program of `objectPath`. */
 export async function kernelVerifyObject(
   objectPath: string,
-  opts: { program?: string; python?: string; signal?: AbortSignal } = {},
+  opts: { program?: string; python?: string; signal?: AbortSignal; kconfigFile?: string } = {},
 ): Promise<VerifyReport> {
   if (process.platform !== 'linux') throw new KernelVerifyUnavailable('the kernel verifier needs Linux');
   const python = opts.python ?? 'python3';
   const bytes = await readFile(objectPath);
-  const argv = [python, '-c', LIBBPF_VERIFY_SCRIPT, objectPath, opts.program ?? '', xdpAttachTypes(bytes)];
+  const argv = [
+    python,
+    '-c',
+    LIBBPF_VERIFY_SCRIPT,
+    objectPath,
+    opts.program ?? '',
+    xdpAttachTypes(bytes),
+    opts.kconfigFile ?? '',
+  ];
   let result;
   try {
     result = await runProcess(argv, opts.signal ? { signal: opts.signal } : {});

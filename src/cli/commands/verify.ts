@@ -137,7 +137,10 @@ export const verifyCommand: CliCommand = {
       report = remote;
       judge = `kernel ${remote.kernel.release} on ${remote.kernel.host} (${remote.kernel.loader})`;
     } else if (args.options.get('kernel')) {
-      report = { ...(await askKernel(file, bytes, program, io.signal)), kernel: { release: os.release() } };
+      report = {
+        ...(await askKernel(file, bytes, program, io.signal, stringOption(args, 'kconfig'))),
+        kernel: { release: os.release() },
+      };
       judge = `kernel ${os.release()} (local, libbpf)`;
     }
 
@@ -153,12 +156,17 @@ async function askKernel(
   bytes: Uint8Array,
   program: string | undefined,
   signal: AbortSignal,
+  kconfigFile: string | undefined,
 ): Promise<VerifyReport> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'xdp-lab-verify-'));
   try {
     const obj = path.join(dir, path.basename(file).replace(/\.c$/, '.o'));
     writeFileSync(obj, bytes);
-    return await kernelVerifyObject(obj, { ...(program !== undefined ? { program } : {}), signal });
+    return await kernelVerifyObject(obj, {
+      ...(program !== undefined ? { program } : {}),
+      ...(kconfigFile !== undefined ? { kconfigFile } : {}),
+      signal,
+    });
   } catch (e) {
     if (e instanceof KernelVerifyUnavailable) throw usageError('--kernel', e.message);
     throw e;

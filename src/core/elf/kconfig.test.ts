@@ -31,7 +31,9 @@ const src = (text: string) => ({ text, name: 'test.config' });
 const resolve = (text: string | undefined, ext = externs()) => {
   const size = Math.max(...ext.map((e) => e.offset + e.size));
   const data = new Uint8Array(size);
-  resolveKconfig(ext, data, text === undefined ? undefined : src(text), { kernelVersion: 0x61200 });
+  resolveKconfig(ext, data, text === undefined ? {} : { system: src(text) }, {
+    kernelVersion: 0x61200,
+  });
   const at = (n: string) => ext.find((e) => e.name === n) as KcfgExtern;
   const u32 = (n: string) => new DataView(data.buffer).getUint32(at(n).offset, true);
   return { data, at, u32 };
@@ -93,6 +95,26 @@ void test('without a config, weak CONFIG_ externs read 0 and the virtual ones ar
   const { data, at, u32 } = resolve(undefined, ext);
   assert.equal(u32('CONFIG_NF_CONNTRACK'), 0);
   assert.equal(data[at('LINUX_HAS_BPF_COOKIE').offset], 1);
+});
+
+void test('libbpf’s order: the given config first, the system one only for what it leaves unset', () => {
+  const ext = externs();
+  const data = new Uint8Array(26);
+  let read = 0;
+  const system = () => (read++, src('CONFIG_HZ=100\nCONFIG_NF_CONNTRACK=y\n'));
+  resolveKconfig(ext, data, { extra: { text: 'CONFIG_HZ=300\n', name: 'extra' }, system });
+  assert.equal(read, 1);
+  const dv = new DataView(data.buffer);
+  assert.deepEqual([dv.getUint32(0, true), dv.getUint32(4, true)], [300, 1]);
+  // Everything set by the given config: the system one is never read.
+  const all = 'CONFIG_HZ=1\nCONFIG_NF_CONNTRACK=n\nCONFIG_XDP_LAB_NO_SUCH_OPTION=y\nCONFIG_LOCALVERSION=""\n';
+  resolveKconfig(ext, new Uint8Array(26), { extra: { text: all, name: 'extra' }, system });
+  assert.equal(read, 1);
+  // Neither sets a strong one: both are named.
+  assert.throws(
+    () => resolveKconfig(ext, new Uint8Array(26), { extra: { text: '', name: 'a.config' }, system: src('') }),
+    /CONFIG_HZ is not set in a.config nor in test.config/,
+  );
 });
 
 void test('huge lines and odd bytes never crash: a long value is read in 4095-byte pieces as fgets does', () => {

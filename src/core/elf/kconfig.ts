@@ -52,7 +52,17 @@ export interface KconfigSource {
   name: string;
 }
 
-/** What resolveExterns needs besides the config: libbpf's virtual externs. */
+/**
+ * Where CONFIG_* values come from, in libbpf's order: `extra` (bpf_object_open_opts.kconfig: the
+ * file the user gives), then, for externs it left unset, the system config (a function is called
+ * only then: reading /proc/config.gz is not free).
+ */
+export interface KconfigSources {
+  extra?: KconfigSource;
+  system?: KconfigSource | (() => KconfigSource | undefined);
+}
+
+/** What resolveKconfig needs besides the config: libbpf's virtual externs. */
 export interface KernelFacts {
   /** LINUX_KERNEL_VERSION as libbpf's get_kernel_version computes it (the host reads uname). */
   kernelVersion?: number;
@@ -345,7 +355,7 @@ function processLine(
 export function resolveKconfig(
   externs: readonly KcfgExtern[],
   data: Uint8Array,
-  config: KconfigSource | undefined,
+  sources: KconfigSources,
   facts: KernelFacts = {},
 ): void {
   const set = new Set<string>();
@@ -365,11 +375,23 @@ export function resolveKconfig(
     setNum(e, data, value);
     set.add(e.name);
   }
-  if (needConfig && config) applyKconfigText(externs, data, set, config);
+  const read: KconfigSource[] = [];
+  if (needConfig && sources.extra) {
+    applyKconfigText(externs, data, set, sources.extra);
+    read.push(sources.extra);
+    needConfig = externs.some((e) => !set.has(e.name));
+  }
+  if (needConfig && sources.system) {
+    const system = typeof sources.system === 'function' ? sources.system() : sources.system;
+    if (system) {
+      applyKconfigText(externs, data, set, system);
+      read.push(system);
+    }
+  }
   for (const e of externs) {
     if (set.has(e.name) || e.weak) continue;
-    const why = config
-      ? `${e.name} is not set in ${config.name}`
+    const why = read.length
+      ? `${e.name} is not set in ${read.map((s) => s.name).join(' nor in ')}`
       : `no kernel config to read it from (${facts.noConfigReason ?? 'this host has none'}); give one with --kconfig FILE (the xdpLab.vm.kconfig setting in the editor)`;
     throw new KconfigError(`extern '${e.name}' (strong): not resolved: ${why}`);
   }

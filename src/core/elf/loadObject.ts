@@ -89,6 +89,11 @@ export interface LoadOptions {
    * Absent or undefined: weak CONFIG_* externs read 0, a strong one refuses the load by name.
    */
   kconfig?: KconfigSource | (() => KconfigSource | undefined);
+  /**
+   * A config read before `kconfig` (libbpf's bpf_object_open_opts.kconfig: the user's --kconfig FILE
+   * or setting); `kconfig` is then read only for externs it leaves unset, as libbpf does.
+   */
+  kconfigExtra?: KconfigSource;
   /** LINUX_KERNEL_VERSION and why there is no config (the host's uname; kconfig.ts). */
   kernelFacts?: KernelFacts;
 }
@@ -320,10 +325,15 @@ export function loadObject(bytes: Uint8Array, opts: LoadOptions = {}): LoadedObj
     for (const k of externs.ksyms) ksymVars.set(k.symIndex, k);
     if (externs.kcfgSize > 0) {
       const data = new Uint8Array(externs.kcfgSize);
-      const needsConfig = externs.kcfg.some((e) => e.name.startsWith('CONFIG_'));
-      const source =
-        typeof opts.kconfig === 'function' ? (needsConfig ? opts.kconfig() : undefined) : opts.kconfig;
-      resolveKconfig(externs.kcfg, data, source, opts.kernelFacts);
+      resolveKconfig(
+        externs.kcfg,
+        data,
+        {
+          ...(opts.kconfigExtra ? { extra: opts.kconfigExtra } : {}),
+          ...(opts.kconfig ? { system: opts.kconfig } : {}),
+        },
+        opts.kernelFacts,
+      );
       const map = create(
         {
           name: globalDataMapName(objName, KCONFIG_SEC),

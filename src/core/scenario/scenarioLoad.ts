@@ -30,6 +30,7 @@ export interface ScenarioLoadHost {
   targetBtfName?: string;
   /** The kernel config and facts `.kconfig` externs read (loadObject's options; the host's config). */
   kconfig?: LoadOptions['kconfig'];
+  kconfigExtra?: LoadOptions['kconfigExtra'];
   kernelFacts?: LoadOptions['kernelFacts'];
   /** Which compiler runs the scenario's programs (default: simulationTier(), docs/simulator.md). */
   tier?: VmTier;
@@ -206,9 +207,10 @@ export async function loadScenario(
 }
 
 /** The host's kernel config for loadObject/verifyObject, when it gave one. */
-function kconfigOf(env: ScenarioLoadHost): Pick<LoadOptions, 'kconfig' | 'kernelFacts'> {
+function kconfigOf(env: ScenarioLoadHost): Pick<LoadOptions, 'kconfig' | 'kconfigExtra' | 'kernelFacts'> {
   return {
     ...(env.kconfig ? { kconfig: env.kconfig } : {}),
+    ...(env.kconfigExtra ? { kconfigExtra: env.kconfigExtra } : {}),
     ...(env.kernelFacts ? { kernelFacts: env.kernelFacts } : {}),
   };
 }

@@ -71,6 +71,7 @@ export interface VerifyOptions {
    * decide which branches are walked.
    */
   kconfig?: LoadOptions['kconfig'];
+  kconfigExtra?: LoadOptions['kconfigExtra'];
   kernelFacts?: LoadOptions['kernelFacts'];
 }
 

@@ -295,6 +295,7 @@ export function verifyObject(bytes: Uint8Array, opts: VerifyOptions = {}): Verif
     ...(opts.objectName !== undefined ? { name: opts.objectName } : {}),
     ...(opts.targetBtf ? { targetBtf: opts.targetBtf, targetBtfName: opts.targetBtfName } : {}),
     ...(opts.kconfig ? { kconfig: opts.kconfig } : {}),
+    ...(opts.kconfigExtra ? { kconfigExtra: opts.kconfigExtra } : {}),
     ...(opts.kernelFacts ? { kernelFacts: opts.kernelFacts } : {}),
   });
   const elf = parseElf(bytes);
