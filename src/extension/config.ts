@@ -11,6 +11,8 @@ export interface XdpLabConfig {
   readonly clangdCoexist: 'auto' | 'always' | 'never';
   readonly bpftoolPath: string;
   readonly instructionBudget: number;
+  /** xdpLab.vm.kconfig: a kernel config file `.kconfig` externs read before the system's ('' for none). */
+  readonly kconfig: string;
   readonly maxEvents: number;
   readonly captureDefaultDuration: number;
   readonly captureUseSudo: boolean;
@@ -35,6 +37,7 @@ export function readConfig(scope?: vscode.ConfigurationScope): XdpLabConfig {
     clangdCoexist: c.get<'auto' | 'always' | 'never'>('clangd.coexist', 'auto'),
     bpftoolPath: c.get<string>('bpftool.path', 'bpftool'),
     instructionBudget: c.get<number>('vm.instructionBudget', 1_000_000),
+    kconfig: c.get<string>('vm.kconfig', '').trim(),
     maxEvents: c.get<number>('simulation.maxEvents', 200_000),
     captureDefaultDuration: c.get<number>('capture.defaultDuration', 10),
     captureUseSudo: c.get<boolean>('capture.useSudo', false),

@@ -1,6 +1,7 @@
 // The Debug Adapter Protocol's envelope (requests, responses, events) as plain objects, and the
 // launch arguments of debug type `xdp-lab` (../shared/specs/debugger.md "Launch request arguments").
 import type { GlobalValue } from '../elf/globals';
+import type { LoadOptions } from '../elf/loadObject';
 import type { ConntrackSpec } from '../xdp/conntrack';
 
 export interface DapRequest {
@@ -93,6 +94,10 @@ export interface LaunchInput {
   targetBtf?: () => Uint8Array | undefined;
   /** What targetBtf is, for messages ("the running kernel's BTF (/sys/kernel/btf/vmlinux)"). */
   targetBtfName?: string;
+  /** The kernel config `.kconfig` externs read, as `run` reads it (loadObject's options; node/kernelConfig.ts). */
+  kconfig?: LoadOptions['kconfig'];
+  kconfigExtra?: LoadOptions['kconfigExtra'];
+  kernelFacts?: LoadOptions['kernelFacts'];
 }
 
 /** A request the adapter refuses: its message is the failed response's message. */

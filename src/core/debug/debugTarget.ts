@@ -4,7 +4,7 @@
 import { Btf } from '../elf/btf';
 import { parseElf } from '../elf/elfFile';
 import { loadObject } from '../elf/loadObject';
-import type { LoadedObject } from '../elf/loadObject';
+import type { LoadedObject, LoadOptions } from '../elf/loadObject';
 import type { BpfMap } from '../maps/bpfMap';
 import { preloadMaps } from '../maps/mapPreload';
 import { setGlobal } from '../elf/globals';
@@ -89,7 +89,10 @@ export class DebugTarget {
    * recording, every replay and the verifier's walks (a replay reloads the object: parsing vmlinux
    * each time would cost a replay ~0.2 s); absent → the bundled BTF, as in `run`.
    */
-  readonly btf: { targetBtf?: () => Btf | undefined; targetBtfName?: string };
+  readonly btf: { targetBtf?: () => Btf | undefined; targetBtfName?: string } & Pick<
+    LoadOptions,
+    'kconfig' | 'kconfigExtra' | 'kernelFacts'
+  >;
   /** The BTF CO-RE resolved against (loadObject's name for it), when an object has CO-RE relocations. */
   readonly coreBtfName: string | undefined;
 
@@ -307,10 +310,16 @@ export class DebugTarget {
 
 /** The launch's target BTF as a lazy parse-once reader (scenarioLoad.ts does the same for a scenario's objects). */
 function targetBtfOf(input: LaunchInput): DebugTarget['btf'] {
+  const kconfig = {
+    ...(input.kconfig ? { kconfig: input.kconfig } : {}),
+    ...(input.kconfigExtra ? { kconfigExtra: input.kconfigExtra } : {}),
+    ...(input.kernelFacts ? { kernelFacts: input.kernelFacts } : {}),
+  };
   const source = input.targetBtf;
-  if (!source) return {};
+  if (!source) return kconfig;
   let parsed: Btf | null | undefined;
   return {
+    ...kconfig,
     targetBtf: () => {
       if (parsed === undefined) {
         const raw = source();

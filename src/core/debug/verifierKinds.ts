@@ -40,7 +40,7 @@ export class VerifierKinds {
     object: Uint8Array,
     name: string,
     insnCount: number,
-    btf: Pick<VerifyOptions, 'targetBtf' | 'targetBtfName'> = {},
+    btf: Pick<VerifyOptions, 'targetBtf' | 'targetBtfName' | 'kconfig' | 'kconfigExtra' | 'kernelFacts'> = {},
   ): VerifierKinds | undefined {
     const byPc = new Map<number, string[]>();
     let linkedAlike = true;

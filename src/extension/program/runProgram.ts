@@ -2,6 +2,7 @@
 // path, include paths and extra args), picks the program and a frame (a generated one or a raw
 // frame file or one frame of a pcap), optionally fills the maps from a JSON file, runs it in the VM as
 // BPF_PROG_TEST_RUN would, and shows the result panel (runResultPanel.ts); a fault offers its line.
+import path from 'node:path';
 import * as vscode from 'vscode';
 import { verifierWarning } from '../../core/analysis/verdictText';
 import { xdpActionByValue } from '../../core/bpf/xdpActions';
@@ -19,6 +20,7 @@ import { TestRunError } from '../../core/vm/xdpBuffer';
 import type { TestRunResult, XdpProgram } from '../../core/vm/xdpProgram';
 import { ClangFailedError, ClangMissingError, compileBpfC } from '../../node/clang';
 import { kernelBtfOptions } from '../../node/kernelBtf';
+import { KernelConfigError } from '../../node/kernelConfig';
 import { readConfig } from '../config';
 import { output } from '../output';
 import { setGlobal } from '../../core/elf/globals';
@@ -225,7 +227,8 @@ async function runOnce(
   const bytes = await objectBytes(setup.uri, token);
   const name = setup.uri.path.split('/').pop()?.split('.')[0] || 'obj';
   // The fast tier where the engine has WebAssembly (docs/vm.md "Tiers"); the debugger steps on js.
-  const obj = loadObject(bytes, { name, systemOptions: { tier: 'auto' }, ...kernelBtfOptions() });
+  const kernel = kernelOptions(setup.uri);
+  const obj = loadObject(bytes, { name, systemOptions: { tier: 'auto' }, ...kernel });
   const prog = obj.program(setup.program);
   for (const [g, value] of Object.entries(setup.globals)) setGlobal(obj.globals, g, value);
   if (!prog) throw new LoadError(`no XDP program named '${setup.program}' in ${setup.uri.fsPath} any more`);
@@ -244,7 +247,7 @@ async function runOnce(
   const r = prog.testRun(setup.frame.frame, { budget: cfg.instructionBudget });
   const action = xdpActionByValue(r.retval)?.name ?? `unknown action ${r.retval}`;
   const redirect = redirectText(obj, r);
-  const warning = verifierWarning(bytes, prog.name, kernelBtfOptions());
+  const warning = verifierWarning(bytes, prog.name, kernel);
   if (warning) output().warn(`run ${prog.name}: ${warning}`);
   const view: RunResultView = {
     program: prog.name,
@@ -307,6 +310,17 @@ async function offerFaultLine(
   }
 }
 
+/**
+ * The running kernel's BTF and config, with `xdpLab.vm.kconfig` (a file; relative to the program's
+ * workspace folder) read first as libbpf reads bpf_object_open_opts.kconfig (node/kernelConfig.ts).
+ */
+function kernelOptions(uri: vscode.Uri): ReturnType<typeof kernelBtfOptions> {
+  const file = readConfig(uri).kconfig;
+  if (!file) return kernelBtfOptions();
+  const folder = vscode.workspace.getWorkspaceFolder(uri)?.uri.fsPath;
+  return kernelBtfOptions(folder && !path.isAbsolute(file) ? path.join(folder, file) : file);
+}
+
 function runErrorMessage(e: unknown): string {
   const known =
     e instanceof ClangMissingError ||
@@ -315,6 +329,7 @@ function runErrorMessage(e: unknown): string {
     e instanceof LoadError ||
     e instanceof TestRunError ||
     e instanceof PcapError ||
+    e instanceof KernelConfigError ||
     e instanceof MapPreloadError;
   const message = e instanceof Error ? e.message : String(e);
   if (e instanceof ClangFailedError) output().error(e.stderr);
@@ -340,7 +355,7 @@ export async function runProgram(extensionUri: vscode.Uri, arg: unknown): Promis
       async (_p, token) => {
         const bytes = await objectBytes(uri, token);
         const name = uri.path.split('/').pop()?.split('.')[0] || 'obj';
-        const obj = loadObject(bytes, { name, ...kernelBtfOptions() });
+        const obj = loadObject(bytes, { name, ...kernelOptions(uri) });
         if (!obj.programs.length) {
           // It built, and has no SEC("xdp") function: a tc program, a library object.
           void offer(missingProgram(COMMAND, 'xdp', { path: uri.path, kind: 'c-source' }, true), {
