@@ -102,3 +102,25 @@ test("numbers out of the kernel's range are refused, not wrapped", () => {
   );
   refused(['run', notElf, '--data', frame, '--rx-queue', '-1'], /--rx-queue must be/);
 });
+
+test('a --kconfig file that cannot be read, or a config line libbpf refuses: named, with why', () => {
+  const obj = path.resolve('test/fixtures/programs/obj/kconfig.bpf.o');
+  const frame = file('frame.bin', 'x'.repeat(64));
+  refused(
+    ['run', obj, '--data', frame, '--kconfig', missing],
+    /--kconfig : cannot read the kernel config .*missing\.o: no such file/,
+  );
+  refused(['verify', obj, '--kconfig', dir], /--kconfig : cannot read the kernel config .*: is a directory/);
+  refused(['verify', obj, '--kconfig', file('bin.config', 'CONFIG_HZ=1\0\x01')], /it is binary/);
+  const gz = path.join(dir, 'gz.config');
+  writeFileSync(gz, Buffer.from([0x1f, 0x8b, 0x6e, 0x6f]));
+  refused(['verify', obj, '--kconfig', gz], /bad gzip data/);
+  refused(
+    ['verify', obj, '--kconfig', file('hz.config', 'CONFIG_HZ=y\n')],
+    /kconfig\.bpf\.o : error parsing Kconfig line 1 of .*hz\.config 'CONFIG_HZ=y': extern \(kcfg\) 'CONFIG_HZ': value 'y' implies bool, tristate, or char type/,
+  );
+  refused(
+    ['run', obj, '--data', frame, '--kconfig', file('long.config', `CONFIG_HZ=${'9'.repeat(70000)}\n`)],
+    /extern \(kcfg\) 'CONFIG_HZ': value '9{120}…' isn't a valid integer/,
+  );
+});
