@@ -203,3 +203,11 @@ void test('a __ksym variable is refused by name, with what libbpf would resolve 
     /kernel variable 'bpf_prog_active' \(typed __ksym extern\) is not supported by the XDP Lab VM: libbpf resolves it to a kernel BTF id/,
   );
 });
+
+void test('an extern without BTF (built without -g) is refused as libbpf refuses it', () => {
+  const nobtf = new Uint8Array(fs.readFileSync(path.join(objDir, 'kconfig-nobtf.bpf.o')));
+  assert.throws(
+    () => loadObject(nobtf, { kconfig: src(CONFIG) }),
+    /instruction 6: extern 'CONFIG_HZ': no BTF describes it \(libbpf: failed to find BTF for extern; build with -g\)/,
+  );
+});

@@ -124,11 +124,15 @@ export function linkProgram(
         `${where(secName, pc)}: kernel variable '${ksym.name}' (${ksym.typed ? 'typed' : 'typeless'} __ksym extern) is not supported by the XDP Lab VM: libbpf resolves it to ${ksym.typed ? 'a kernel BTF id (BPF_PSEUDO_BTF_ID), memory the VM does not have' : 'a kernel address from /proc/kallsyms, memory the VM does not have'}`,
       );
     if (sym.shndx === SHN_UNDEF) {
-      const what =
-        insn.op === (I.BPF_JMP | I.JMP_CALL)
-          ? `kfunc call to '${sym.name}'`
-          : `extern symbol '${sym.name}' (.kconfig/.ksyms)`;
-      throw new LoadError(`${where(secName, pc)}: ${what} is not supported by the XDP Lab VM`);
+      if (insn.op === (I.BPF_JMP | I.JMP_CALL))
+        throw new LoadError(
+          `${where(secName, pc)}: kfunc call to '${sym.name}' is not supported by the XDP Lab VM`,
+        );
+      // Neither a .kconfig nor a .ksyms variable: libbpf's bpf_object__collect_externs finds no BTF
+      // for it (an object built without -g) or no such DATASEC, and refuses the object.
+      throw new LoadError(
+        `${where(secName, pc)}: extern '${sym.name}': ${cx.btf ? 'not in a .kconfig or .ksyms section (libbpf: unrecognized extern section)' : 'no BTF describes it (libbpf: failed to find BTF for extern; build with -g)'}`,
+      );
     }
     if (r.type === R_BPF_64_64 && I.isLdImm64(insn)) {
       const map = cx.mapAt.get(`${sym.shndx}:${sym.value}`);
