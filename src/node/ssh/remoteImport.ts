@@ -6,6 +6,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { progTags } from '../../core/bpf/progTag';
 import { loadObject } from '../../core/elf/loadObject';
+import { kernelConfigOptions } from '../kernelConfig';
 import { importHost, type HostImport, type LocalProgram } from '../../core/scenario/hostImport';
 import { hostImportScript, parseHostSnapshot, snapshotMissing } from '../../core/scenario/hostSnapshot';
 import { BpfSystem } from '../../core/vm/bpfSystem';
@@ -72,6 +73,8 @@ export async function localPrograms(
       const obj = loadObject(bytes, {
         system: new BpfSystem({ possibleCpus: 1 }),
         name: path.basename(file).split('.')[0] || 'obj',
+        // `.kconfig` externs resolved as `run` resolves them (their values do not enter the tag).
+        ...kernelConfigOptions(),
       });
       const rel = path.relative(relativeTo, file) || path.basename(file);
       for (const p of obj.programs)

@@ -3,6 +3,7 @@
 // mktemp dir, loads it with the host's own tools and removes every file and pin on every exit.
 import { parseBpftoolLoad } from '../../core/analysis/bpftoolLoadLog';
 import { loadObject } from '../../core/elf/loadObject';
+import { kernelConfigOptions } from '../kernelConfig';
 import type { VerifyReport } from '../../core/verifier/verdict';
 import {
   KernelVerifyUnavailable,
@@ -191,7 +192,7 @@ function fromBpftool(
   bytes: Uint8Array,
   program: string | undefined,
 ): VerifyReport & { notes: string[] } {
-  const obj = loadObject(bytes, { forVerifier: true });
+  const obj = loadObject(bytes, { forVerifier: true, ...kernelConfigOptions() });
   const xdp = obj.programs.filter((p) => program === undefined || p.name === program);
   const load = parseBpftoolLoad(out);
   if (load.objectError !== undefined) throw new RemoteVerifyError(`bpftool: ${load.objectError}`);
