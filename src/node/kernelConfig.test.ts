@@ -1,12 +1,18 @@
 // The Node host's kernel config reading (kernelConfig.ts): libbpf's paths in its order, plain and gzip
 // files alike, a clear message for a file that cannot be a config, and LINUX_KERNEL_VERSION's sources.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
-import { hostKernelFacts, KernelConfigError, readKconfigFile, systemKconfigPaths } from './kernelConfig';
+import {
+  hostHasSyscallWrapper,
+  hostKernelFacts,
+  KernelConfigError,
+  readKconfigFile,
+  systemKconfigPaths,
+} from './kernelConfig';
 import { kernelVersionOf } from '../core/elf/kconfig';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'xdp-lab-kconfig-'));
@@ -55,4 +61,14 @@ void test('LINUX_KERNEL_VERSION of this host is its uname release, as get_kernel
     ...(signature ? { signature } : {}),
   });
   assert.equal(facts.kernelVersion, expected || undefined);
+});
+
+void test('LINUX_HAS_SYSCALL_WRAPPER: no kprobes on this host, no wrapper for libbpf either', () => {
+  const kprobes = [
+    '/sys/bus/event_source/devices/kprobe/type',
+    '/sys/kernel/tracing/kprobe_events',
+    '/sys/kernel/debug/tracing/kprobe_events',
+  ].some((p) => existsSync(p));
+  if (!kprobes || os.platform() !== 'linux') assert.equal(hostHasSyscallWrapper(), false);
+  else assert.equal(typeof hostHasSyscallWrapper(), 'boolean');
 });

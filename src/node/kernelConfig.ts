@@ -2,7 +2,7 @@
 // (/boot/config-$(uname -r), else /proc/config.gz; gzip or plain text, as gzopen reads both), or the
 // file the user gives (--kconfig FILE, the xdpLab.vm.kconfig setting); and the facts libbpf's virtual
 // externs need (LINUX_KERNEL_VERSION from get_kernel_version's sources). Core takes the text.
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import os from 'node:os';
 import { gunzipSync } from 'node:zlib';
 import { kernelVersionOf } from '../core/elf/kconfig';
@@ -61,6 +61,47 @@ export function systemKconfig(): KconfigSource | undefined {
   return system ?? undefined;
 }
 
+/** libbpf's arch_specific_syscall_pfx by Node's os.arch(). */
+const SYSCALL_PFX: Readonly<Record<string, string>> = {
+  x64: 'x64',
+  ia32: 'ia32',
+  s390x: 's390x',
+  arm: 'arm',
+  arm64: 'arm64',
+  mips: 'mips',
+  riscv64: 'riscv',
+  ppc64: 'powerpc',
+};
+
+let syscallWrapper: boolean | undefined;
+
+/**
+ * libbpf's probe_kern_syscall_wrapper without making the probe: a kprobe PMU
+ * (/sys/bus/event_source/devices/kprobe/type) or legacy kprobe_events in tracefs/debugfs, and the
+ * arch's `__<pfx>_sys_bpf` among /proc/kallsyms (what a kprobe on it needs). Read once, when an
+ * object has LINUX_HAS_SYSCALL_WRAPPER.
+ */
+export function hostHasSyscallWrapper(): boolean {
+  if (syscallWrapper === undefined) {
+    const pfx = os.platform() === 'linux' ? SYSCALL_PFX[os.arch()] : undefined;
+    const kprobes = [
+      '/sys/bus/event_source/devices/kprobe/type',
+      '/sys/kernel/debug/tracing/kprobe_events',
+      '/sys/kernel/tracing/kprobe_events',
+    ].some((p) => existsSync(p));
+    let found = false;
+    if (pfx && kprobes) {
+      try {
+        found = readFileSync('/proc/kallsyms', 'latin1').includes(` __${pfx}_sys_bpf\n`);
+      } catch {
+        found = false;
+      }
+    }
+    syscallWrapper = found;
+  }
+  return syscallWrapper;
+}
+
 /** LINUX_KERNEL_VERSION's sources: /proc/version_signature (Ubuntu), uname's version (Debian), the release. */
 export function hostKernelFacts(): KernelFacts {
   let signature: string | undefined;
@@ -76,6 +117,7 @@ export function hostKernelFacts(): KernelFacts {
   });
   return {
     ...(version && os.platform() === 'linux' ? { kernelVersion: version } : {}),
+    ...(os.platform() === 'linux' ? { hasSyscallWrapper: hostHasSyscallWrapper } : {}),
     noConfigReason:
       os.platform() === 'linux'
         ? `neither ${systemKconfigPaths().join(' nor ')} can be read`

@@ -48,7 +48,8 @@ void test('the .kconfig layout is libbpf’s: alignment descending, size ascendi
       ['LINUX_KERNEL_VERSION', 'int', 8, 4, false],
       ['CONFIG_XDP_LAB_NO_SUCH_OPTION', 'bool', 12, 1, true],
       ['LINUX_HAS_BPF_COOKIE', 'bool', 13, 1, true],
-      ['CONFIG_LOCALVERSION', 'chars', 14, 12, true],
+      ['LINUX_HAS_SYSCALL_WRAPPER', 'bool', 14, 1, true],
+      ['CONFIG_LOCALVERSION', 'chars', 15, 12, true],
     ],
   );
 });
@@ -60,8 +61,20 @@ void test('values: int, tristate m, string, weak missing 0, virtual externs', ()
   assert.equal(u32('LINUX_KERNEL_VERSION'), 0x61200);
   assert.equal(data[at('CONFIG_XDP_LAB_NO_SUCH_OPTION').offset], 0);
   assert.equal(data[at('LINUX_HAS_BPF_COOKIE').offset], 1);
+  assert.equal(data[at('LINUX_HAS_SYSCALL_WRAPPER').offset], 1);
   const s = at('CONFIG_LOCALVERSION');
   assert.equal(Buffer.from(data.subarray(s.offset, s.offset + 5)).toString('latin1'), '-lab\0');
+});
+
+void test('LINUX_HAS_SYSCALL_WRAPPER is the host’s probe (a host without kprobes says 0), asked once', () => {
+  const ext = externs();
+  const at = (n: string) => (ext.find((e) => e.name === n) as KcfgExtern).offset;
+  let asked = 0;
+  const data = new Uint8Array(27);
+  resolveKconfig(ext, data, { system: src(CONFIG) }, { hasSyscallWrapper: () => (asked++, false) });
+  assert.deepEqual([asked, data[at('LINUX_HAS_SYSCALL_WRAPPER')]], [1, 0]);
+  resolveKconfig(ext, data, { system: src(CONFIG) }, { hasSyscallWrapper: true });
+  assert.equal(data[at('LINUX_HAS_SYSCALL_WRAPPER')], 1);
 });
 
 void test('a string longer than the array is truncated with its NUL, as libbpf does', () => {
@@ -99,7 +112,7 @@ void test('without a config, weak CONFIG_ externs read 0 and the virtual ones ar
 
 void test('libbpf’s order: the given config first, the system one only for what it leaves unset', () => {
   const ext = externs();
-  const data = new Uint8Array(26);
+  const data = new Uint8Array(27);
   let read = 0;
   const system = () => (read++, src('CONFIG_HZ=100\nCONFIG_NF_CONNTRACK=y\n'));
   resolveKconfig(ext, data, { extra: { text: 'CONFIG_HZ=300\n', name: 'extra' }, system });
@@ -108,11 +121,11 @@ void test('libbpf’s order: the given config first, the system one only for wha
   assert.deepEqual([dv.getUint32(0, true), dv.getUint32(4, true)], [300, 1]);
   // Everything set by the given config: the system one is never read.
   const all = 'CONFIG_HZ=1\nCONFIG_NF_CONNTRACK=n\nCONFIG_XDP_LAB_NO_SUCH_OPTION=y\nCONFIG_LOCALVERSION=""\n';
-  resolveKconfig(ext, new Uint8Array(26), { extra: { text: all, name: 'extra' }, system });
+  resolveKconfig(ext, new Uint8Array(27), { extra: { text: all, name: 'extra' }, system });
   assert.equal(read, 1);
   // Neither sets a strong one: both are named.
   assert.throws(
-    () => resolveKconfig(ext, new Uint8Array(26), { extra: { text: '', name: 'a.config' }, system: src('') }),
+    () => resolveKconfig(ext, new Uint8Array(27), { extra: { text: '', name: 'a.config' }, system: src('') }),
     /CONFIG_HZ is not set in a.config nor in test.config/,
   );
 });
@@ -163,7 +176,7 @@ void test('the loader makes the read-only .kconfig map and the program reads it'
   });
   const m = obj.map('kconfig.kconfig');
   assert.ok(m);
-  assert.deepEqual([m.def.valueSize, m.def.maxEntries, m.def.flags], [26, 1, 0x80]);
+  assert.deepEqual([m.def.valueSize, m.def.maxEntries, m.def.flags], [27, 1, 0x80]);
   const r = obj.programs[0]?.testRun(buildFrame({ udp: { dport: 53 }, length: 80 }), {});
   assert.ok(r && !r.fault, r?.fault?.message);
   assert.equal(r.retval, 2); // XDP_PASS: conntrack built as a module, HZ 250

@@ -66,6 +66,12 @@ export interface KconfigSources {
 export interface KernelFacts {
   /** LINUX_KERNEL_VERSION as libbpf's get_kernel_version computes it (the host reads uname). */
   kernelVersion?: number;
+  /**
+   * LINUX_HAS_SYSCALL_WRAPPER as libbpf's probe_kern_syscall_wrapper finds it: a kprobe on
+   * `__<arch>_sys_bpf` can be made (a host without kprobes says 0 although its kernel wraps syscalls);
+   * a function is called only for an object that has the extern. Absent: 1, as on x86-64 6.18.
+   */
+  hasSyscallWrapper?: boolean | (() => boolean);
   /** Why there is no config, for a strong CONFIG_ extern's message ("neither /boot/config-R nor /proc/config.gz"). */
   noConfigReason?: string;
 }
@@ -346,9 +352,9 @@ function processLine(
 
 /**
  * bpf_object__resolve_externs for the `.kconfig` map: the value of every kcfg extern in `data` (the
- * map's value, zeroed). Virtual externs first (LINUX_KERNEL_VERSION; LINUX_HAS_BPF_COOKIE and
- * LINUX_HAS_SYSCALL_WRAPPER are 1, as libbpf's feature probes find on the x86-64 6.18 kernel ours
- * mirrors), then CONFIG_* from `config`; a weak extern left unset reads 0, a strong one refuses the
+ * map's value, zeroed). Virtual externs first (LINUX_KERNEL_VERSION and LINUX_HAS_SYSCALL_WRAPPER
+ * from the host's facts; LINUX_HAS_BPF_COOKIE 1, as libbpf's probe finds on the 6.18 kernel ours
+ * mirrors), then CONFIG_* from the sources (the given config, then the system's); a weak extern left unset reads 0, a strong one refuses the
  * load. Without a config (a browser), CONFIG_* externs are unset: libbpf would fail to open the
  * system Kconfig; here weak ones read 0 and a strong one's message says how to give a config.
  */
@@ -369,8 +375,11 @@ export function resolveKconfig(
     if (e.name === 'LINUX_KERNEL_VERSION') {
       value = BigInt(facts.kernelVersion ?? DEFAULT_KERNEL_VERSION);
       if (!value) throw new KconfigError(`extern (kcfg) '${e.name}': failed to get kernel version`);
-    } else if (e.name === 'LINUX_HAS_BPF_COOKIE' || e.name === 'LINUX_HAS_SYSCALL_WRAPPER') value = 1n;
-    else if (!e.name.startsWith('LINUX_') || !e.weak)
+    } else if (e.name === 'LINUX_HAS_BPF_COOKIE') value = 1n;
+    else if (e.name === 'LINUX_HAS_SYSCALL_WRAPPER') {
+      const w = facts.hasSyscallWrapper;
+      value = (typeof w === 'function' ? w() : (w ?? true)) ? 1n : 0n;
+    } else if (!e.name.startsWith('LINUX_') || !e.weak)
       throw new KconfigError(`extern (kcfg) '${e.name}': unrecognized virtual extern`);
     setNum(e, data, value);
     set.add(e.name);
