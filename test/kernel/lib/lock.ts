@@ -53,8 +53,10 @@ export async function acquireKernelLock(timeoutMs = 15 * 60_000): Promise<Kernel
   });
   return {
     release: () => {
+      // Referenced again: a caller awaiting the exit must keep the event loop alive until it comes
+      // (an unreferenced child's exit would let the process end with the await still pending).
+      holder.ref();
       holder.stdin.end();
-      (holder.stdin as unknown as { unref?: () => void }).unref?.();
       return exited;
     },
   };
