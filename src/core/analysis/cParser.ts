@@ -46,6 +46,36 @@ const rawNames: readonly (keyof RawCursorExports)[] = [
   '_ts_tree_cursor_current_field_id_wasm',
 ];
 
+/**
+ * tree-sitter-c's node types that are tokens (src/grammar.json: rules that are a PATTERN, STRING or
+ * TOKEN, and the named aliases of such rules), plus '' because every anonymous node of this grammar is
+ * a token too (its only anonymous aliases are of patterns, `#[ \t]*include` → "#include"). Their
+ * nodes have no children, so the SyntaxTree walk skips asking; syntaxTree.test.ts compares every
+ * node's children with web-tree-sitter's.
+ */
+const cTokenTypes: ReadonlySet<string> = new Set([
+  '',
+  'identifier',
+  'field_identifier',
+  'type_identifier',
+  'statement_identifier',
+  'primitive_type',
+  'number_literal',
+  'escape_sequence',
+  'system_lib_string',
+  'string_content',
+  'character',
+  'comment',
+  'preproc_arg',
+  'preproc_directive',
+  'true',
+  'false',
+  'ms_restrict_modifier',
+  'ms_unsigned_ptr_modifier',
+  'ms_signed_ptr_modifier',
+  'variadic_parameter',
+]);
+
 let runtimeReady: Promise<void> | undefined;
 /** The module object given to Parser.init, which Emscripten fills with the runtime's exports. */
 const runtimeModule: Record<string, unknown> = {};
@@ -91,10 +121,12 @@ function publicWalk(tree: Tree): CursorWalk & { done(): void } {
 /** Builds the SyntaxTree with the raw walk when the runtime offers it (`raw: false` forces the public one). */
 export function syntaxTreeOf(tree: Tree, text: string, raw = true): SyntaxTree {
   const ex = raw ? rawExports() : undefined;
+  // Before the walk: a Node getter goes through the transfer buffer the raw walk keeps its cursor in.
+  const size = tree.rootNode.descendantCount;
   const address = (tree as unknown as Record<number, unknown>)[0];
   const walk = ex && typeof address === 'number' ? rawWalk(ex, tree, address) : publicWalk(tree);
   try {
-    return new SyntaxTree(walk, text, tree.language);
+    return new SyntaxTree(walk, text, tree.language, size, cTokenTypes);
   } finally {
     walk.done();
   }

@@ -33,24 +33,29 @@ const ERROR_SYMBOL = 65535;
 interface Symbols {
   readonly names: readonly string[];
   readonly named: Uint8Array;
+  /** 1 for symbols that never have children (tokens), whose gotoFirstChild the walk skips. */
+  readonly leaf: Uint8Array;
   readonly fieldIds: ReadonlyMap<string, number>;
 }
 const symbolsOf = new WeakMap<GrammarInfo, Symbols>();
 
-function symbols(g: GrammarInfo): Symbols {
+function symbols(g: GrammarInfo, tokens: ReadonlySet<string>): Symbols {
   let s = symbolsOf.get(g);
   if (s) return s;
   const names: string[] = [];
   const named = new Uint8Array(g.types.length);
+  const leaf = new Uint8Array(g.types.length);
   for (let i = 0; i < g.types.length; i++) {
-    names.push(g.types[i] || 'ERROR');
+    const name = g.types[i] || 'ERROR';
+    names.push(name);
     named[i] = g.nodeTypeIsNamed(i) ? 1 : 0;
+    leaf[i] = (named[i] === 0 && tokens.has('')) || (named[i] === 1 && tokens.has(name)) ? 1 : 0;
   }
   const fieldIds = new Map<string, number>();
   g.fields.forEach((f, i) => {
     if (f && !fieldIds.has(f)) fieldIds.set(f, i);
   });
-  s = { names, named, fieldIds };
+  s = { names, named, leaf, fieldIds };
   symbolsOf.set(g, s);
   return s;
 }
@@ -63,10 +68,10 @@ export class SyntaxTree {
   readonly end: Uint32Array;
   readonly field: Uint16Array;
   readonly parent: Int32Array;
-  readonly firstChild: Int32Array;
-  readonly nextSibling: Int32Array;
-  readonly lastChild: Int32Array;
-  /** One past the last descendant: node i's subtree is [i, subtreeEnd[i]). */
+  /**
+   * One past the node's last descendant: its subtree is [i, subtreeEnd[i]), its first child i + 1 (if
+   * inside), a child's next sibling subtreeEnd[child]. Sibling links need no arrays of their own.
+   */
   readonly subtreeEnd: Int32Array;
   readonly names: readonly string[];
   readonly named: Uint8Array;
@@ -74,75 +79,69 @@ export class SyntaxTree {
   /** Views made so far, by index; null until asked for (most nodes never are). */
   private readonly nodes: (SyntaxNode | null)[] = [];
 
-  /** `text` is the text tree-sitter parsed (node.text reads it). */
+  /**
+   * `text` is the text tree-sitter parsed (node.text reads it); `size` the tree's node count
+   * (Node.descendantCount), so the arrays are allocated once. `tokens`: the grammar's named node
+   * types that are tokens, and '' if every anonymous node is one: the walk does not look for their
+   * children. One set per grammar (the first one given is kept).
+   */
   constructor(
     walk: CursorWalk,
     readonly text: string,
     grammar: GrammarInfo,
+    size: number,
+    tokens: ReadonlySet<string> = new Set(),
   ) {
-    ({ names: this.names, named: this.named, fieldIds: this.fieldIds } = symbols(grammar));
-    let cap = 1024;
+    const sym = symbols(grammar, tokens);
+    ({ names: this.names, named: this.named, fieldIds: this.fieldIds } = sym);
+    const leaf = sym.leaf;
+    let cap = Math.max(16, size + 1);
     let typeId = new Uint16Array(cap);
     let start = new Uint32Array(cap);
     let end = new Uint32Array(cap);
     let field = new Uint16Array(cap);
     let parent = new Int32Array(cap);
-    let firstChild = new Int32Array(cap).fill(-1);
-    let nextSibling = new Int32Array(cap).fill(-1);
-    let lastChild = new Int32Array(cap).fill(-1);
     let subtreeEnd = new Int32Array(cap);
+    /** Should `size` have been short (it is exact for tree-sitter's trees). */
     const grow = (): void => {
       cap *= 2;
-      const g16 = (a: Uint16Array) => ((b) => (b.set(a), b))(new Uint16Array(cap));
-      const g32 = (a: Uint32Array) => ((b) => (b.set(a), b))(new Uint32Array(cap));
-      const gi = (a: Int32Array, fill: number) =>
-        ((b) => (b.fill(fill, a.length).set(a), b))(new Int32Array(cap));
-      typeId = g16(typeId);
-      field = g16(field);
-      start = g32(start);
-      end = g32(end);
-      parent = gi(parent, 0);
-      firstChild = gi(firstChild, -1);
-      nextSibling = gi(nextSibling, -1);
-      lastChild = gi(lastChild, -1);
-      subtreeEnd = gi(subtreeEnd, 0);
+      const g = <A extends Uint16Array | Uint32Array | Int32Array>(a: A, b: A): A => (b.set(a), b);
+      typeId = g(typeId, new Uint16Array(cap));
+      field = g(field, new Uint16Array(cap));
+      start = g(start, new Uint32Array(cap));
+      end = g(end, new Uint32Array(cap));
+      parent = g(parent, new Int32Array(cap));
+      subtreeEnd = g(subtreeEnd, new Int32Array(cap));
     };
-    const read = (i: number, fieldId: number): void => {
-      typeId[i] = walk.typeId();
-      start[i] = walk.startIndex();
-      end[i] = walk.endIndex();
-      field[i] = fieldId;
-    };
-    read(0, 0);
+    typeId[0] = walk.typeId();
+    start[0] = walk.startIndex();
+    end[0] = walk.endIndex();
     parent[0] = -1;
     let n = 1;
     let cur = 0;
     // Pre-order: a node's children follow it, its subtree ends where the walk leaves it.
     for (;;) {
       if (n === cap) grow();
-      if (walk.gotoFirstChild()) {
-        parent[n] = cur;
-        firstChild[cur] = n;
-        lastChild[cur] = n;
-      } else {
+      if (leaf[typeId[cur] ?? 0] !== 1 && walk.gotoFirstChild()) parent[n] = cur;
+      else {
         subtreeEnd[cur] = n;
-        let up = false;
+        let done = false;
         while (!walk.gotoNextSibling()) {
           if (!walk.gotoParent()) {
-            up = true;
+            done = true;
             break;
           }
-          cur = parent[cur] ?? -1;
+          cur = parent[cur] ?? 0;
           subtreeEnd[cur] = n;
         }
-        if (up) break;
-        const p = parent[cur] ?? -1;
-        nextSibling[cur] = n;
-        parent[n] = p;
-        lastChild[p] = n;
+        if (done) break;
+        parent[n] = parent[cur] ?? 0;
       }
       cur = n;
-      read(n, walk.fieldId());
+      typeId[n] = walk.typeId();
+      start[n] = walk.startIndex();
+      end[n] = walk.endIndex();
+      field[n] = walk.fieldId();
       n++;
     }
     this.count = n;
@@ -151,13 +150,22 @@ export class SyntaxTree {
     this.end = end;
     this.field = field;
     this.parent = parent;
-    this.firstChild = firstChild;
-    this.nextSibling = nextSibling;
-    this.lastChild = lastChild;
     this.subtreeEnd = subtreeEnd;
     // Filled in order so V8 keeps a packed array: assigning into holes at random indices turned it
     // into a dictionary (half the cost of the rules, cpu-prof).
     for (let i = 0; i < n; i++) this.nodes.push(null);
+  }
+
+  /** Node i's first child, or -1. */
+  firstChild(i: number): number {
+    return i + 1 < (this.subtreeEnd[i] ?? 0) ? i + 1 : -1;
+  }
+
+  /** The sibling after child c of parent p, or -1. */
+  nextSibling(c: number): number {
+    const next = this.subtreeEnd[c] ?? 0;
+    const p = this.parent[c] ?? -1;
+    return p >= 0 && next < (this.subtreeEnd[p] ?? 0) ? next : -1;
   }
 
   get rootNode(): SyntaxNode {
@@ -221,40 +229,40 @@ export class SyntaxNode {
   get children(): SyntaxNode[] {
     const t = this.tree;
     const out: SyntaxNode[] = [];
-    for (let c = t.firstChild[this.id] ?? -1; c >= 0; c = t.nextSibling[c] ?? -1) out.push(t.node(c));
+    for (let c = t.firstChild(this.id); c >= 0; c = t.nextSibling(c)) out.push(t.node(c));
     return out;
   }
 
   get namedChildren(): SyntaxNode[] {
     const t = this.tree;
     const out: SyntaxNode[] = [];
-    for (let c = t.firstChild[this.id] ?? -1; c >= 0; c = t.nextSibling[c] ?? -1)
-      if (t.isNamed(c)) out.push(t.node(c));
+    for (let c = t.firstChild(this.id); c >= 0; c = t.nextSibling(c)) if (t.isNamed(c)) out.push(t.node(c));
     return out;
   }
 
   get childCount(): number {
     const t = this.tree;
     let k = 0;
-    for (let c = t.firstChild[this.id] ?? -1; c >= 0; c = t.nextSibling[c] ?? -1) k++;
+    for (let c = t.firstChild(this.id); c >= 0; c = t.nextSibling(c)) k++;
     return k;
   }
 
   get firstChild(): SyntaxNode | null {
-    const c = this.tree.firstChild[this.id] ?? -1;
+    const c = this.tree.firstChild(this.id);
     return c < 0 ? null : this.tree.node(c);
   }
 
   get lastChild(): SyntaxNode | null {
-    const c = this.tree.lastChild[this.id] ?? -1;
-    return c < 0 ? null : this.tree.node(c);
+    const t = this.tree;
+    let last = -1;
+    for (let c = t.firstChild(this.id); c >= 0; c = t.nextSibling(c)) last = c;
+    return last < 0 ? null : t.node(last);
   }
 
   child(index: number): SyntaxNode | null {
     const t = this.tree;
     let k = 0;
-    for (let c = t.firstChild[this.id] ?? -1; c >= 0; c = t.nextSibling[c] ?? -1)
-      if (k++ === index) return t.node(c);
+    for (let c = t.firstChild(this.id); c >= 0; c = t.nextSibling(c)) if (k++ === index) return t.node(c);
     return null;
   }
 
@@ -263,8 +271,7 @@ export class SyntaxNode {
     const t = this.tree;
     const f = t.fieldIds.get(name);
     if (f === undefined) return null;
-    for (let c = t.firstChild[this.id] ?? -1; c >= 0; c = t.nextSibling[c] ?? -1)
-      if (t.field[c] === f) return t.node(c);
+    for (let c = t.firstChild(this.id); c >= 0; c = t.nextSibling(c)) if (t.field[c] === f) return t.node(c);
     return null;
   }
 
@@ -273,7 +280,7 @@ export class SyntaxNode {
     const f = t.fieldIds.get(name);
     const out: SyntaxNode[] = [];
     if (f === undefined) return out;
-    for (let c = t.firstChild[this.id] ?? -1; c >= 0; c = t.nextSibling[c] ?? -1)
+    for (let c = t.firstChild(this.id); c >= 0; c = t.nextSibling(c))
       if (t.field[c] === f) out.push(t.node(c));
     return out;
   }
@@ -316,7 +323,7 @@ export class SyntaxNode {
     let node = this.id;
     for (let descended = true; descended;) {
       descended = false;
-      for (let c = t.firstChild[node] ?? -1; c >= 0; c = t.nextSibling[c] ?? -1) {
+      for (let c = t.firstChild(node); c >= 0; c = t.nextSibling(c)) {
         const cEnd = t.end[c] ?? 0;
         const cStart = t.start[c] ?? 0;
         if (cEnd < end) continue;
