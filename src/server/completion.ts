@@ -6,6 +6,7 @@ import type { CompletionItem, CompletionList, Position } from 'vscode-languagese
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { Analysis } from '../core/analysis/analyzer';
 import type { FileModel, MapInfo } from '../core/analysis/fileModel';
+import type { SyntaxNode } from '../core/analysis/syntaxTree';
 import { helperAllowed, programKindAt } from '../core/analysis/programKind';
 import { bpfFlags } from '../core/bpf/flags';
 import { helperCatalog, helperByName, helperPrototype } from '../core/bpf/helperCatalog';
@@ -225,7 +226,7 @@ function slotItems(
     const type = normType(d.childForFieldName('type')?.text ?? '');
     if (type !== normType(want)) continue;
     for (const decl of d.childrenForFieldName('declarator')) {
-      let n = decl;
+      let n: SyntaxNode | null = decl;
       let pointer = false;
       while (n && n.type !== 'identifier') {
         if (n.type === 'pointer_declarator') pointer = true;

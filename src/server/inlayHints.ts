@@ -38,10 +38,10 @@ export function inlayHints(
     }
 
   if (opts.structLayout)
-    for (const n of model.tree.rootNode.descendantsOfType(
+    for (const n of model.syntax.rootNode.descendantsOfType(
       'struct_specifier',
-      { row: range.start.line, column: 0 },
-      { row: range.end.line + 1, column: 0 },
+      lines.offset({ line: range.start.line, character: 0 }),
+      lines.offset({ line: range.end.line + 1, character: 0 }),
     )) {
       const name = n?.childForFieldName('name');
       if (!n || !name || !n.childForFieldName('body') || !inRange(name.endIndex)) continue;

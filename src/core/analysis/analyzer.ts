@@ -69,7 +69,7 @@ export function analyzeWith(parser: CParser, text: string, previous?: Analysis):
     if (edit) old.edit(edit);
   }
   const tree = parser.parse(masked.text, old);
-  const model = buildFileModel(masked, text, tree);
+  const model = buildFileModel(masked, text, tree, parser.syntax(tree, masked.text));
   const ctx = new RuleContext(model);
   for (const rule of rules) rule(ctx);
   const diagnostics = ctx.out.sort(

@@ -1,6 +1,6 @@
 // Folds constant C expressions (numbers, flags, XDP actions, #defines and enum constants of the file)
 // so rules can check flags and return values. Anything not constant folds to undefined.
-import type { Node } from 'web-tree-sitter';
+import type { SyntaxNode } from './syntaxTree';
 import { bpfFlagByName } from '../bpf/flags';
 import { xdpActionByName } from '../bpf/xdpActions';
 
@@ -48,7 +48,7 @@ export function parseNumber(text: string): bigint | undefined {
   return undefined;
 }
 
-export function evalConst(node: Node | null | undefined, scope: ConstScope): bigint | undefined {
+export function evalConst(node: SyntaxNode | null | undefined, scope: ConstScope): bigint | undefined {
   if (!node) return undefined;
   switch (node.type) {
     case 'number_literal':

@@ -1,7 +1,8 @@
 // The model of one BPF C file (issue #5): programs (SEC + function), maps (BTF-defined and legacy),
 // includes, helper calls, returns, license, file constants. Built from a tree-sitter tree of the
 // masked text (maskMacros.ts), so spans are offsets into the user's text.
-import type { Node, Tree } from 'web-tree-sitter';
+import type { Tree } from 'web-tree-sitter';
+import type { SyntaxNode, SyntaxTree } from './syntaxTree';
 import { helperByName } from '../bpf/helperCatalog';
 import type { HelperInfo } from '../bpf/helperCatalog';
 import type { MapTypeInfo } from '../bpf/mapTypes';
@@ -19,7 +20,7 @@ export interface Span {
   readonly end: number;
 }
 
-const spanOf = (n: Node): Span => ({ start: n.startIndex, end: n.endIndex });
+const spanOf = (n: SyntaxNode): Span => ({ start: n.startIndex, end: n.endIndex });
 
 export interface IncludeInfo {
   readonly path: string;
@@ -31,15 +32,15 @@ export interface FunctionInfo {
   readonly name: string;
   readonly nameSpan: Span;
   readonly span: Span;
-  readonly node: Node;
+  readonly node: SyntaxNode;
   readonly sec?: SecMark;
   /** Set when the SEC names an XDP program. */
   readonly xdp?: SecName;
   /** Name of the first parameter (the context), if any. */
   readonly ctxParam?: string;
-  readonly returns: readonly Node[];
+  readonly returns: readonly SyntaxNode[];
   /** The body's nodes of the types in `bodyNodeTypes`, in document order (found by the model's one walk). */
-  readonly bodyNodes: readonly Node[];
+  readonly bodyNodes: readonly SyntaxNode[];
 }
 
 /**
@@ -82,9 +83,9 @@ export interface HelperCall {
   readonly name: string;
   /** Catalog entry (bpf_printk resolves to bpf_trace_printk). */
   readonly helper?: HelperInfo;
-  readonly node: Node;
+  readonly node: SyntaxNode;
   readonly nameSpan: Span;
-  readonly args: readonly Node[];
+  readonly args: readonly SyntaxNode[];
   /** Enclosing function name. */
   readonly inFunction?: string;
 }
@@ -97,7 +98,10 @@ export interface LicenseInfo {
 export interface FileModel {
   readonly text: string;
   readonly lines: LineIndex;
+  /** tree-sitter's tree (WASM memory), kept for the next incremental parse. */
   readonly tree: Tree;
+  /** The same tree as plain arrays (syntaxTree.ts): what the model, the rules and the features read. */
+  readonly syntax: SyntaxTree;
   readonly secs: readonly SecMark[];
   readonly includes: readonly IncludeInfo[];
   readonly functions: readonly FunctionInfo[];
@@ -117,8 +121,8 @@ export interface FileModel {
 /** Macros that expand to a helper call. */
 const helperAliases: Record<string, string> = { bpf_printk: 'bpf_trace_printk' };
 
-function declaratorName(n: Node | null): Node | undefined {
-  let d: Node | null = n;
+function declaratorName(n: SyntaxNode | null): SyntaxNode | undefined {
+  let d: SyntaxNode | null = n;
   while (d && d.type !== 'identifier' && d.type !== 'field_identifier' && d.type !== 'type_identifier') {
     d = d.childForFieldName('declarator') ?? d.namedChildren.find((c) => c?.type === 'identifier') ?? null;
   }
@@ -126,9 +130,9 @@ function declaratorName(n: Node | null): Node | undefined {
 }
 
 /** Top-level items, looking through #if/#ifdef blocks. */
-function topItems(root: Node): Node[] {
-  const out: Node[] = [];
-  const visit = (n: Node): void => {
+function topItems(root: SyntaxNode): SyntaxNode[] {
+  const out: SyntaxNode[] = [];
+  const visit = (n: SyntaxNode): void => {
     for (const c of n.namedChildren) {
       if (!c) continue;
       if (/^preproc_(if|ifdef|else|elif|elifdef)$/.test(c.type)) visit(c);
@@ -146,22 +150,22 @@ function topItems(root: Node): Node[] {
  * macro from a header or -D) keeps every branch, as before.
  */
 function inactiveSpans(
-  root: Node,
+  root: SyntaxNode,
   constants: ReadonlyMap<string, bigint>,
   defined: ReadonlySet<string>,
 ): Span[] {
   const out: Span[] = [];
-  // tree-sitter hands out a fresh wrapper per call: compare nodes by id.
-  const bodyOf = (n: Node): Span | undefined => {
+  // Nodes compare by id (web-tree-sitter handed out a fresh wrapper per call; SyntaxNode ids are indices).
+  const bodyOf = (n: SyntaxNode): Span | undefined => {
     const head = [n.childForFieldName('condition')?.id, n.childForFieldName('name')?.id];
     const kids = n.namedChildren.filter(
-      (c): c is Node => !!c && !/^preproc_(else|elif|elifdef)$/.test(c.type) && !head.includes(c.id),
+      (c): c is SyntaxNode => !!c && !/^preproc_(else|elif|elifdef)$/.test(c.type) && !head.includes(c.id),
     );
     const first = kids[0];
     const last = kids[kids.length - 1];
     return first && last ? { start: first.startIndex, end: last.endIndex } : undefined;
   };
-  const visit = (nodes: readonly (Node | null)[]): void => {
+  const visit = (nodes: readonly (SyntaxNode | null)[]): void => {
     for (const c of nodes) {
       if (!c || !/^preproc_(if|ifdef|elif|else)$/.test(c.type)) continue;
       let on: boolean | undefined;
@@ -190,8 +194,13 @@ function stripQuotes(s: string): string {
   return s.replace(/^"|"$/g, '');
 }
 
-export function buildFileModel(source: MaskedSource, original: string, tree: Tree): FileModel {
-  const root = tree.rootNode;
+export function buildFileModel(
+  source: MaskedSource,
+  original: string,
+  tree: Tree,
+  syntax: SyntaxTree,
+): FileModel {
+  const root = syntax.rootNode;
   const constants = new Map<string, bigint>();
   const defines = new Set<string>();
   const structs = new Map<string, StructLayout>();
@@ -204,7 +213,7 @@ export function buildFileModel(source: MaskedSource, original: string, tree: Tre
 
   let identifiers: Map<string, Span[]> | undefined;
   const items = topItems(root);
-  const secFor = new Map<Node, SecMark>();
+  const secFor = new Map<SyntaxNode, SecMark>();
   {
     let i = 0;
     for (const sec of source.secs) {
@@ -217,14 +226,13 @@ export function buildFileModel(source: MaskedSource, original: string, tree: Tre
   const programIds = new Set<number>();
   for (const item of secFor.keys()) programIds.add(item.id);
 
-  // One pass over the node types the model needs, in document order. descendantsOfType runs inside
-  // the WASM module; walking every node with a TreeCursor from JS costs several times more.
+  // One pass over the node types the model needs, in document order (a scan of the SyntaxTree's arrays).
   const masked = source.text;
   const fnStack: string[] = [];
   const fnEnd: number[] = [];
   /** Each function_definition's returns and body nodes, by the function node's id. */
-  const bodies = new Map<number, { returns: Node[]; nodes: Node[] }>();
-  const bodyStack: { end: number; bodyStart: number; returns: Node[]; nodes: Node[] }[] = [];
+  const bodies = new Map<number, { returns: SyntaxNode[]; nodes: SyntaxNode[] }>();
+  const bodyStack: { end: number; bodyStart: number; returns: SyntaxNode[]; nodes: SyntaxNode[] }[] = [];
   const wanted = [
     'preproc_include',
     'preproc_def',
@@ -336,10 +344,10 @@ export function buildFileModel(source: MaskedSource, original: string, tree: Tre
         const f = n.childForFieldName('function');
         if (f?.type === 'identifier') {
           const args = (n.childForFieldName('arguments')?.namedChildren ?? []).filter(
-            (a): a is Node => !!a && a.type !== 'comment',
+            (a): a is SyntaxNode => !!a && a.type !== 'comment',
           );
           const from = fnStack[fnStack.length - 1];
-          // The name read once: each .text reads the node's end from WASM.
+          // The name read once: each .text slices the text anew.
           const callee = f.text;
           if (callee.startsWith('bpf_')) {
             const helper = helperByName(helperAliases[callee] ?? callee);
@@ -363,7 +371,7 @@ export function buildFileModel(source: MaskedSource, original: string, tree: Tre
       const decl = item.childForFieldName('declarator');
       const nameNode = declaratorName(decl);
       if (!nameNode) continue;
-      let fdecl: Node | null = decl;
+      let fdecl: SyntaxNode | null = decl;
       while (fdecl && fdecl.type !== 'function_declarator') fdecl = fdecl.childForFieldName('declarator');
       const firstParam = fdecl
         ?.childForFieldName('parameters')
@@ -399,9 +407,8 @@ export function buildFileModel(source: MaskedSource, original: string, tree: Tre
         continue;
       }
       const body = typeNode?.type === 'struct_specifier' ? typeNode.childForFieldName('body') : null;
-      // The body's marks, found once: each endIndex read crosses into WASM, and testing every mark of
-      // the file against it per declaration made this loop maps × marks calls (the cold didOpen's
-      // largest cost on a 5,000-line file, issue 16).
+      // The body's marks, found once: testing every mark of the file against it per declaration made
+      // this loop maps × marks (the cold didOpen's largest cost on a 5,000-line file, issue 16).
       const marks = body ? marksWithin(source.mapAttrs, body.startIndex, body.endIndex) : [];
       if (
         body &&
@@ -429,6 +436,7 @@ export function buildFileModel(source: MaskedSource, original: string, tree: Tre
     text: original,
     lines: new LineIndex(original),
     tree,
+    syntax,
     secs: source.secs,
     includes,
     functions,

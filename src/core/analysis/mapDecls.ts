@@ -1,7 +1,7 @@
 // The map declarations of a BPF C file as the analyzer reads them: BTF-defined maps (`__uint(type, …)`
 // marks found by maskMacros.ts) and legacy `struct bpf_map_def SEC("maps")` initialisers, with sizes
 // evaluated the way clang would lay the key and value types out (cTypes.ts).
-import type { Node } from 'web-tree-sitter';
+import type { SyntaxNode } from './syntaxTree';
 import { mapTypeByName, mapTypeByValue } from '../bpf/mapTypes';
 import type { MapTypeInfo } from '../bpf/mapTypes';
 import { evalConstText } from './constEval';
@@ -10,7 +10,7 @@ import type { StructLayout } from './cTypes';
 import type { MapAttr, MapInfo, Span } from './fileModel';
 import type { MapAttrMark, SecMark } from './maskMacros';
 
-const spanOf = (n: Node): Span => ({ start: n.startIndex, end: n.endIndex });
+const spanOf = (n: SyntaxNode): Span => ({ start: n.startIndex, end: n.endIndex });
 
 export /** The marks inside [start, end): `marks` are in text order (maskMacros finds them left to right). */
 function marksWithin(marks: readonly MapAttrMark[], start: number, end: number): MapAttrMark[] {
@@ -51,8 +51,8 @@ function mapTypeOf(
 }
 
 export function btfMap(
-  nameNode: Node,
-  decl: Node,
+  nameNode: SyntaxNode,
+  decl: SyntaxNode,
   sec: SecMark | undefined,
   marks: readonly MapAttrMark[],
   constants: ReadonlyMap<string, bigint>,
@@ -64,10 +64,10 @@ export function btfMap(
 }
 
 export function legacyMap(
-  nameNode: Node,
-  decl: Node,
+  nameNode: SyntaxNode,
+  decl: SyntaxNode,
   sec: SecMark | undefined,
-  init: Node,
+  init: SyntaxNode,
   constants: ReadonlyMap<string, bigint>,
   structs: ReadonlyMap<string, StructLayout> = new Map(),
 ): MapInfo {
@@ -88,8 +88,8 @@ export function legacyMap(
  * `key_size`/`value_size` (both styles) evaluated, `sizeof(struct …)` included.
  */
 function mapInfo(
-  nameNode: Node,
-  decl: Node,
+  nameNode: SyntaxNode,
+  decl: SyntaxNode,
   style: MapInfo['style'],
   sec: SecMark | undefined,
   attrs: ReadonlyMap<string, MapAttr>,

@@ -3,7 +3,7 @@
 // or `(void *)(eth + 1)`. Only where it is certain: a pointer assigned exactly once in the function,
 // from ctx->data plus constants (the verifier's PTR_TO_PACKET with a constant off, as
 // check_packet_access sees it); a variable offset (`iph->ihl * 4`) ends the chain.
-import type { Node } from 'web-tree-sitter';
+import type { SyntaxNode } from './syntaxTree';
 import { evalConst } from './constEval';
 import { sizeOfType } from './cTypes';
 import type { FileModel, FunctionInfo, Span } from './fileModel';
@@ -31,12 +31,12 @@ interface Var {
   writes: number;
   /** Declared pointee: struct tag or scalar type text; undefined for non-pointers. */
   pointee?: { readonly struct?: string; readonly elem?: number };
-  value?: Node;
+  value?: SyntaxNode;
   ptr?: PacketPtr;
 }
 
-function declaredIdent(d: Node | null): { name: Node; pointer: boolean } | undefined {
-  let n: Node | null = d;
+function declaredIdent(d: SyntaxNode | null): { name: SyntaxNode; pointer: boolean } | undefined {
+  let n: SyntaxNode | null = d;
   let pointer = false;
   while (n && n.type !== 'identifier') {
     if (n.type === 'pointer_declarator') pointer = true;
@@ -46,7 +46,7 @@ function declaredIdent(d: Node | null): { name: Node; pointer: boolean } | undef
   return n ? { name: n, pointer } : undefined;
 }
 
-function pointeeOf(model: FileModel, type: Node | null): { struct?: string; elem?: number } {
+function pointeeOf(model: FileModel, type: SyntaxNode | null): { struct?: string; elem?: number } {
   if (!type) return {};
   if (type.type === 'struct_specifier') {
     const tag = type.childForFieldName('name')?.text ?? '';
@@ -123,7 +123,7 @@ function scanFunction(model: FileModel, fn: FunctionInfo, ctx: string, out: Pack
     }
   }
 
-  const evalNum = (n: Node | null): number | undefined => {
+  const evalNum = (n: SyntaxNode | null): number | undefined => {
     if (!n) return undefined;
     if (n.type === 'sizeof_expression') {
       const t = n.childForFieldName('type');
@@ -153,7 +153,7 @@ function scanFunction(model: FileModel, fn: FunctionInfo, ctx: string, out: Pack
   };
 
   const resolving = new Set<string>();
-  const ptrOf = (n: Node | null): PacketPtr | undefined => {
+  const ptrOf = (n: SyntaxNode | null): PacketPtr | undefined => {
     if (!n) return undefined;
     switch (n.type) {
       case 'parenthesized_expression':

@@ -2,7 +2,7 @@
 // a local or parameter (C block scope: the innermost declaration before the use, as clang's Sema
 // LookupName does), a map, function, global, macro, enum constant, struct/union/typedef, a struct
 // field after `->`/`.`, or a BPF helper — with its declaration here and every reference to it.
-import type { Node } from 'web-tree-sitter';
+import type { SyntaxNode } from './syntaxTree';
 import { helperByName } from '../bpf/helperCatalog';
 import type { FileModel, Span } from './fileModel';
 
@@ -34,11 +34,11 @@ export interface CSymbol {
   readonly tag?: 'struct' | 'union' | 'enum';
 }
 
-const spanOf = (n: Node): Span => ({ start: n.startIndex, end: n.endIndex });
+const spanOf = (n: SyntaxNode): Span => ({ start: n.startIndex, end: n.endIndex });
 
 /** The identifier a declarator declares (through pointers, arrays, init and function declarators). */
-function declaredName(d: Node | null | undefined): Node | undefined {
-  let n: Node | null | undefined = d;
+function declaredName(d: SyntaxNode | null | undefined): SyntaxNode | undefined {
+  let n: SyntaxNode | null | undefined = d;
   for (let i = 0; n && i < 16; i++) {
     if (n.type === 'identifier' || n.type === 'field_identifier' || n.type === 'type_identifier') return n;
     if (n.type === 'parenthesized_declarator') n = n.namedChildren[0];
@@ -48,12 +48,12 @@ function declaredName(d: Node | null | undefined): Node | undefined {
 }
 
 /** Names a declaration / parameter / for-initializer declares, with the declaration node. */
-function declaredNames(n: Node): Node[] {
+function declaredNames(n: SyntaxNode): SyntaxNode[] {
   if (n.type === 'declaration' || n.type === 'parameter_declaration')
     return n
       .childrenForFieldName('declarator')
       .map((d) => declaredName(d))
-      .filter((d): d is Node => !!d);
+      .filter((d): d is SyntaxNode => !!d);
   return [];
 }
 
@@ -61,10 +61,13 @@ function declaredNames(n: Node): Node[] {
  * The local or parameter `name` visible at `use`: walk out from the use through the enclosing
  * blocks; in each, the last declaration of the name that starts before the use wins.
  */
-function lookupLocal(use: Node, name: string): { decl: Node; scope: Node; param: boolean } | undefined {
-  for (let p: Node | null = use.parent; p; p = p.parent) {
+function lookupLocal(
+  use: SyntaxNode,
+  name: string,
+): { decl: SyntaxNode; scope: SyntaxNode; param: boolean } | undefined {
+  for (let p: SyntaxNode | null = use.parent; p; p = p.parent) {
     if (p.type === 'compound_statement' || p.type === 'for_statement') {
-      let found: Node | undefined;
+      let found: SyntaxNode | undefined;
       const scan = p.type === 'for_statement' ? [p.childForFieldName('initializer')] : p.namedChildren;
       for (const c of scan) {
         if (!c || c.startIndex > use.startIndex) continue;
@@ -74,7 +77,7 @@ function lookupLocal(use: Node, name: string): { decl: Node; scope: Node; param:
       if (found) return { decl: found, scope: p, param: false };
     }
     if (p.type === 'function_definition') {
-      let fd: Node | null = p.childForFieldName('declarator');
+      let fd: SyntaxNode | null = p.childForFieldName('declarator');
       while (fd && fd.type !== 'function_declarator') fd = fd.childForFieldName('declarator');
       for (const prm of fd?.childForFieldName('parameters')?.namedChildren ?? []) {
         if (prm?.type !== 'parameter_declaration') continue;
@@ -93,7 +96,7 @@ export interface FileScope {
   /** struct/union/enum tags defined with a body in this file. */
   readonly tags: ReadonlyMap<
     string,
-    { readonly decl: Span; readonly body: Node; readonly tag: 'struct' | 'union' | 'enum' }
+    { readonly decl: Span; readonly body: SyntaxNode; readonly tag: 'struct' | 'union' | 'enum' }
   >;
 }
 
@@ -103,13 +106,13 @@ export function fileScope(model: FileModel): FileScope {
   const cached = scopes.get(model);
   if (cached) return cached;
   const names = new Map<string, { kind: SymbolKind; decl: Span }>();
-  const tags = new Map<string, { decl: Span; body: Node; tag: 'struct' | 'union' | 'enum' }>();
+  const tags = new Map<string, { decl: Span; body: SyntaxNode; tag: 'struct' | 'union' | 'enum' }>();
   const add = (name: string, kind: SymbolKind, decl: Span): void => {
     if (!names.has(name)) names.set(name, { kind, decl });
   };
   for (const m of model.maps) add(m.name, 'map', m.nameSpan);
   for (const f of model.functions) add(f.name, 'function', f.nameSpan);
-  const root = model.tree.rootNode;
+  const root = model.syntax.rootNode;
   for (const n of root.descendantsOfType([
     'preproc_def',
     'preproc_function_def',
@@ -165,8 +168,8 @@ export function fileScope(model: FileModel): FileScope {
 }
 
 /** The struct tag of the type a declaration gives `decl` (`struct iphdr *iph` → "iphdr"), through typedefs of this file. */
-function structOfDecl(model: FileModel, decl: Node): string | undefined {
-  let d: Node | null = decl.parent;
+function structOfDecl(model: FileModel, decl: SyntaxNode): string | undefined {
+  let d: SyntaxNode | null = decl.parent;
   while (
     d &&
     d.type !== 'declaration' &&
@@ -178,13 +181,13 @@ function structOfDecl(model: FileModel, decl: Node): string | undefined {
   return t ? structOfType(model, t) : undefined;
 }
 
-function structOfType(model: FileModel, t: Node): string | undefined {
+function structOfType(model: FileModel, t: SyntaxNode): string | undefined {
   if (t.type === 'struct_specifier' || t.type === 'union_specifier') return t.childForFieldName('name')?.text;
   if (t.type === 'type_identifier') {
     // typedef struct x { … } y; → "x"; an anonymous typedef'd struct is keyed by the typedef name.
     const td = fileScope(model).names.get(t.text);
     if (td?.kind !== 'typedef') return t.text;
-    const def = model.tree.rootNode.descendantForIndex(td.decl.start)?.parent;
+    const def = model.syntax.rootNode.descendantForIndex(td.decl.start)?.parent;
     const inner = def?.type === 'type_definition' ? def.childForFieldName('type') : undefined;
     return inner ? (inner.childForFieldName('name')?.text ?? t.text) : t.text;
   }
@@ -192,9 +195,9 @@ function structOfType(model: FileModel, t: Node): string | undefined {
 }
 
 /** The struct whose member `field` names, for `x->field` / `x.field` with x a variable of this file. */
-function ownerStruct(model: FileModel, fieldExpr: Node): string | undefined {
+function ownerStruct(model: FileModel, fieldExpr: SyntaxNode): string | undefined {
   const arg = fieldExpr.childForFieldName('argument');
-  let a: Node | null | undefined = arg;
+  let a: SyntaxNode | null | undefined = arg;
   while (a && (a.type === 'parenthesized_expression' || a.type === 'cast_expression')) {
     if (a.type === 'cast_expression') {
       const t = a.childForFieldName('type')?.childForFieldName('type');
@@ -207,7 +210,7 @@ function ownerStruct(model: FileModel, fieldExpr: Node): string | undefined {
     if (local) return structOfDecl(model, local.decl);
     const g = fileScope(model).names.get(a.text);
     if (g?.kind === 'global') {
-      const d = model.tree.rootNode.descendantForIndex(g.decl.start, g.decl.end);
+      const d = model.syntax.rootNode.descendantForIndex(g.decl.start, g.decl.end);
       return d ? structOfDecl(model, d) : undefined;
     }
   }
@@ -224,11 +227,11 @@ function ownerStruct(model: FileModel, fieldExpr: Node): string | undefined {
 }
 
 /** The field_identifier naming member `name` in a struct body (nested anonymous structs/unions too). */
-function fieldDecl(body: Node, name: string): Node | undefined {
+function fieldDecl(body: SyntaxNode, name: string): SyntaxNode | undefined {
   for (const f of body.descendantsOfType('field_identifier')) {
     if (f?.text !== name) continue;
     // Declared here (a field_declaration's declarator), not used in a nested expression.
-    let p: Node | null = f.parent;
+    let p: SyntaxNode | null = f.parent;
     while (p && p.type !== 'field_declaration' && p !== body) p = p.parent;
     if (p?.type === 'field_declaration') return f;
   }
@@ -237,16 +240,16 @@ function fieldDecl(body: Node, name: string): Node | undefined {
 
 /** What the identifier at `offset` (a position inside or at the end of it) names. */
 export function symbolAt(model: FileModel, offset: number): CSymbol | undefined {
-  const root = model.tree.rootNode;
+  const root = model.syntax.rootNode;
   let n = root.descendantForIndex(offset, offset);
-  const isName = (x: Node | null): boolean =>
+  const isName = (x: SyntaxNode | null): boolean =>
     !!x && (x.type === 'identifier' || x.type === 'field_identifier' || x.type === 'type_identifier');
   if (!isName(n) && offset > 0) n = root.descendantForIndex(offset - 1, offset - 1);
   if (!n || !isName(n)) return undefined;
   return symbolOfNode(model, n);
 }
 
-function symbolOfNode(model: FileModel, n: Node): CSymbol | undefined {
+function symbolOfNode(model: FileModel, n: SyntaxNode): CSymbol | undefined {
   const name = n.text;
   const at = spanOf(n);
   const scope = fileScope(model);
@@ -259,7 +262,7 @@ function symbolOfNode(model: FileModel, n: Node): CSymbol | undefined {
       return { kind: 'field', name, at, struct, ...(d ? { decl: spanOf(d) } : {}) };
     }
     // A member's own declaration inside a struct body.
-    let s: Node | null = parent;
+    let s: SyntaxNode | null = parent;
     while (s && s.type !== 'struct_specifier' && s.type !== 'union_specifier') s = s.parent;
     const struct = s?.childForFieldName('name')?.text;
     return { kind: 'field', name, at, decl: at, ...(struct ? { struct } : {}) };
@@ -297,7 +300,7 @@ function symbolOfNode(model: FileModel, n: Node): CSymbol | undefined {
 
 /** Every occurrence in this file of the symbol `sym` (scope-aware: a shadowed local is another symbol). */
 export function referencesOf(model: FileModel, sym: CSymbol): Span[] {
-  const root = model.tree.rootNode;
+  const root = model.syntax.rootNode;
   const out: Span[] = [];
   const sameDecl = (s: CSymbol | undefined): boolean =>
     !!s && s.kind === sym.kind && s.decl?.start === sym.decl?.start && s.struct === sym.struct;

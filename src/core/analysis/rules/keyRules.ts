@@ -9,7 +9,7 @@
 // `&k` to bpf_map_lookup/update/delete_elem of a hash-type map whose BTF key type is `struct K`
 // with padding. Any other use of `k` first (memset, an initializer, `k = …`, `&k` passed elsewhere)
 // counts as initialised.
-import type { Node } from 'web-tree-sitter';
+import type { SyntaxNode } from '../syntaxTree';
 import type { QuickFix } from '../diagnostic';
 import type { HelperCall } from '../fileModel';
 import type { RuleContext } from './ruleContext';
@@ -24,8 +24,8 @@ const KEY_HELPERS = new Set([
 ]);
 
 /** The identifier `&name` points to, when the argument is exactly that. */
-function addressOf(arg: Node | undefined): Node | undefined {
-  let n: Node | null | undefined = arg;
+function addressOf(arg: SyntaxNode | undefined): SyntaxNode | undefined {
+  let n: SyntaxNode | null | undefined = arg;
   while (n?.type === 'parenthesized_expression') n = n.namedChildren[0];
   if (n?.type !== 'pointer_expression' || n.child(0)?.text !== '&') return undefined;
   const target = n.childForFieldName('argument');
@@ -33,8 +33,8 @@ function addressOf(arg: Node | undefined): Node | undefined {
 }
 
 /** `k.f = …` (or `k.f[i] = …`, `k.a.b = …`): the identifier is the base of an assignment's target. */
-function isMemberStore(id: Node): boolean {
-  let n: Node = id;
+function isMemberStore(id: SyntaxNode): boolean {
+  let n: SyntaxNode = id;
   let sawMember = false;
   for (let p = n.parent; p; n = p, p = p.parent) {
     if (p.type === 'field_expression' && p.childForFieldName('argument')?.id === n.id) {
@@ -50,7 +50,7 @@ function isMemberStore(id: Node): boolean {
 }
 
 /** `&k` as the key argument of another map call: map helpers only read the key. */
-function isKeyArgOfMapCall(id: Node): boolean {
+function isKeyArgOfMapCall(id: SyntaxNode): boolean {
   const ptr = id.parent;
   if (ptr?.type !== 'pointer_expression' || ptr.child(0)?.text !== '&') return false;
   const list = ptr.parent;
@@ -78,7 +78,7 @@ function check(ctx: RuleContext, call: HelperCall): void {
   if (!id || !fn) return;
 
   // The declaration: `struct K k;` in this function, before the call, without an initializer.
-  let decl: Node | undefined;
+  let decl: SyntaxNode | undefined;
   for (const n of fn.node.descendantsOfType('declaration')) {
     if (!n || n.startIndex >= call.node.startIndex) break;
     if (n.childForFieldName('type')?.text.replace(/\s+/g, ' ') !== keyType) continue;

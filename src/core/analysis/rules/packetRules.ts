@@ -9,7 +9,7 @@
 // area (ctx->data_meta) is its own tree, checked by a comparison against a packet pointer (the
 // kernel's find_good_pkt_pointers() for PTR_TO_PACKET_META vs PTR_TO_PACKET). What remains is the
 // classic bug: reading headers before any check on that path.
-import type { Node } from 'web-tree-sitter';
+import type { SyntaxNode } from '../syntaxTree';
 import { evalConst } from '../constEval';
 import type { FunctionInfo } from '../fileModel';
 import type { RuleContext } from './ruleContext';
@@ -33,30 +33,19 @@ class PacketScan {
   /** The pseudo-variable for ctx->data_meta: the metadata area in front of data. */
   readonly meta: PacketVar = { name: 'ctx->data_meta', checked: false, reported: true, children: [] };
 
-  /**
-   * Each getter of a web-tree-sitter Node crosses into WASM, and the scan asks the same nodes again
-   * (comparison sides, pointer roots): type and text are read once per node, keyed by its id (the
-   * getters were most of a 5,000-line file's cold didOpen, issue 16).
-   */
-  private readonly types = new Map<number, string>();
-  private readonly texts = new Map<number, string>();
-
   constructor(readonly ctxName: string) {}
 
-  typeOf(n: Node): string {
-    let t = this.types.get(n.id);
-    if (t === undefined) this.types.set(n.id, (t = n.type));
-    return t;
+  // Reads of a SyntaxNode are array loads (syntaxTree.ts): the per-node caches of type and text that
+  // saved WASM crossings here cost more than they save now.
+  typeOf(n: SyntaxNode): string {
+    return n.type;
   }
 
-  textOf(n: Node | null | undefined): string | undefined {
-    if (!n) return undefined;
-    let t = this.texts.get(n.id);
-    if (t === undefined) this.texts.set(n.id, (t = n.text));
-    return t;
+  textOf(n: SyntaxNode | null | undefined): string | undefined {
+    return n?.text;
   }
 
-  isCtxField(n: Node | null | undefined, fields: readonly string[]): boolean {
+  isCtxField(n: SyntaxNode | null | undefined, fields: readonly string[]): boolean {
     return (
       !!n &&
       this.typeOf(n) === 'field_expression' &&
@@ -66,7 +55,7 @@ class PacketScan {
   }
 
   /** The packet pointer an expression is (or points into), following casts, +/- and &x->f. */
-  pointerRoot(n: Node | null | undefined): PacketVar | undefined {
+  pointerRoot(n: SyntaxNode | null | undefined): PacketVar | undefined {
     if (!n) return undefined;
     switch (this.typeOf(n)) {
       case 'identifier':
@@ -102,14 +91,14 @@ class PacketScan {
     }
   }
 
-  mentionsEnd(n: Node | null | undefined): boolean {
+  mentionsEnd(n: SyntaxNode | null | undefined): boolean {
     if (!n) return false;
     if (this.typeOf(n) === 'identifier') return this.endVars.has(this.textOf(n) ?? '');
     if (this.isCtxField(n, ['data_end'])) return true;
     return n.namedChildren.some((c) => this.mentionsEnd(c));
   }
 
-  isEnd(n: Node | null | undefined): boolean {
+  isEnd(n: SyntaxNode | null | undefined): boolean {
     if (!n) return false;
     const t = this.typeOf(n);
     if (t === 'identifier') return this.endVars.has(this.textOf(n) ?? '');
@@ -119,7 +108,7 @@ class PacketScan {
   }
 
   /** Every packet variable named anywhere inside n. */
-  packetVarsIn(n: Node, out: PacketVar[] = []): PacketVar[] {
+  packetVarsIn(n: SyntaxNode, out: PacketVar[] = []): PacketVar[] {
     if (this.typeOf(n) === 'identifier') {
       const v = this.vars.get(this.textOf(n) ?? '');
       if (v) out.push(v);
@@ -146,7 +135,7 @@ class PacketScan {
     down(root);
   }
 
-  assign(name: string, rhs: Node | null | undefined): void {
+  assign(name: string, rhs: SyntaxNode | null | undefined): void {
     if (!rhs) return;
     if (this.isEnd(rhs)) {
       this.endVars.add(name);
@@ -200,7 +189,7 @@ function scanFunction(ctx: RuleContext, fn: FunctionInfo, checkers: ReadonlySet<
   let skipUntil = -1;
   /** Field and subscript expressions under `&` (by node id): addresses taken, not accesses. */
   const addressOf = new Set<number>();
-  const report = (v: PacketVar | undefined, at: Node): void => {
+  const report = (v: PacketVar | undefined, at: SyntaxNode): void => {
     if (!v || v.checked || v.reported || v === scan.data || v === scan.meta) return;
     v.reported = true;
     const msg =
@@ -223,7 +212,7 @@ function scanFunction(ctx: RuleContext, fn: FunctionInfo, checkers: ReadonlySet<
         break;
       case 'init_declarator': {
         const value = n.childForFieldName('value');
-        let d: Node | null = n.childForFieldName('declarator');
+        let d: SyntaxNode | null = n.childForFieldName('declarator');
         while (d && scan.typeOf(d) !== 'identifier') d = d.childForFieldName('declarator');
         const name = scan.textOf(d);
         if (name) pending.push({ end: n.endIndex, apply: () => scan.assign(name, value) });
@@ -310,7 +299,7 @@ function scanFrags(ctx: RuleContext, fn: FunctionInfo): void {
   for (const d of fn.bodyNodes) {
     if (d.type !== 'init_declarator' && d.type !== 'assignment_expression') continue;
     const value = d.childForFieldName(d.type === 'init_declarator' ? 'value' : 'right');
-    let name: Node | null = d.childForFieldName(d.type === 'init_declarator' ? 'declarator' : 'left');
+    let name: SyntaxNode | null = d.childForFieldName(d.type === 'init_declarator' ? 'declarator' : 'left');
     while (name && name.type !== 'identifier') name = name.childForFieldName('declarator');
     if (name) scan.assign(name.text, value);
   }

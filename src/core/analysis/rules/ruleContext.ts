@@ -1,5 +1,5 @@
 // What every rule receives: the file model plus helpers to make diagnostics from spans.
-import type { Node } from 'web-tree-sitter';
+import type { SyntaxNode } from '../syntaxTree';
 import { diagnosticCodes } from '../diagnostic';
 import type { AnalysisDiagnostic, DiagnosticCode, QuickFix, RelatedInfo } from '../diagnostic';
 import type { FileModel, FunctionInfo, MapInfo, Span } from '../fileModel';
@@ -30,7 +30,7 @@ export class RuleContext {
     return this.model.lines.range(span.start, span.end);
   }
 
-  nodeRange(n: Node) {
+  nodeRange(n: SyntaxNode) {
     return this.model.lines.range(n.startIndex, n.endIndex);
   }
 
@@ -50,9 +50,9 @@ export class RuleContext {
   }
 
   /** The map a `&name` / `name` argument refers to. */
-  mapOfArg(arg: Node | undefined): MapInfo | undefined {
+  mapOfArg(arg: SyntaxNode | undefined): MapInfo | undefined {
     if (!arg) return undefined;
-    let n: Node | null = arg;
+    let n: SyntaxNode | null = arg;
     while (
       n &&
       (n.type === 'pointer_expression' ||
@@ -66,7 +66,7 @@ export class RuleContext {
             ? n.childForFieldName('argument')
             : (n.namedChildren[0] ?? null);
     if (n?.type !== 'identifier') return undefined;
-    // The name read once: each .text crosses into WASM (it was read per map, issue 16).
+    // The name read once, not per map (issue 16).
     const name = n.text;
     return this.model.maps.find((m) => m.name === name);
   }
