@@ -18,12 +18,16 @@ export interface LanguageSettings {
     readonly structLayout: boolean;
     readonly mapTypes: boolean;
   };
+  /** xdpLab.vm.kconfig: the kernel config file `.kconfig` externs read first ('' for the system's),
+   * relative to the file's workspace folder — the verdict on compile loads the object as Run does. */
+  readonly vm: { readonly kconfig: string };
 }
 
 export const defaultLanguageSettings: LanguageSettings = {
   clang: { path: 'clang', extraArgs: [], includePaths: [], compileOnSave: true },
   bpftool: { path: 'bpftool' },
   inlayHints: { packetOffsets: true, structLayout: true, mapTypes: false },
+  vm: { kconfig: '' },
 };
 
 /** client → server request, sent by "XDP Lab: Compile with clang": compile now and publish clang's diagnostics. */

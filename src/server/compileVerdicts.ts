@@ -8,6 +8,7 @@ import { didCompileNotification } from '../protocol/lsp';
 import type {
   CompileResult,
   DidCompileParams,
+  LanguageSettings,
   RemoteVerdictParams,
   VerifyParams,
   VerifyResult,
@@ -70,7 +71,7 @@ export async function compileDoc(
         flags: compileFlags(settings, session.workspaceFolders),
         object: outcome.object,
       };
-    runOwnVerifier(session, doc, file, outcome.object, lines, basis);
+    runOwnVerifier(session, doc, file, outcome.object, lines, basis, settings);
     if (outcome.objectPath)
       void session.connection
         .sendNotification(didCompileNotification, {
@@ -105,6 +106,7 @@ function runOwnVerifier(
   object: Uint8Array,
   lines: string[],
   basis: CompileBasis | undefined,
+  settings: LanguageSettings,
 ): void {
   const s = session.state(doc.uri);
   if (!sameBasis(s.kernelBasis, basis)) {
@@ -117,7 +119,10 @@ function runOwnVerifier(
   s.remote = undefined;
   s.remoteDiags = [];
   try {
-    s.report = verifyObject(object, session.services.targetBtf?.() ?? {});
+    const kconfig = settings.vm.kconfig
+      ? { file: settings.vm.kconfig, sourceFile: file, workspaceFolders: session.workspaceFolders }
+      : undefined;
+    s.report = verifyObject(object, session.services.targetBtf?.(kconfig) ?? {});
   } catch (e) {
     // An object the loader refuses (e.g. CO-RE against kernel types): no verdict, said in the log.
     s.report = undefined;

@@ -131,11 +131,13 @@ export class ServerSession {
       clang: Partial<LanguageSettings['clang']>;
       bpftool: Partial<LanguageSettings['bpftool']>;
       inlayHints: Partial<LanguageSettings['inlayHints']>;
+      vm: Partial<LanguageSettings['vm']>;
     }> | null;
     return {
       clang: { ...defaultLanguageSettings.clang, ...(raw?.clang ?? {}) },
       bpftool: { ...defaultLanguageSettings.bpftool, ...(raw?.bpftool ?? {}) },
       inlayHints: { ...defaultLanguageSettings.inlayHints, ...(raw?.inlayHints ?? {}) },
+      vm: { kconfig: (raw?.vm?.kconfig ?? '').trim() },
     };
   }
 

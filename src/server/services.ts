@@ -76,9 +76,20 @@ export interface ServerServices {
   uriToPath?(uri: string): string | undefined;
   /**
    * The kernel BTF our verifier resolves CO-RE against, as `run` does (Node: the running kernel's
-   * /sys/kernel/btf/vmlinux when readable, node/kernelBtf.ts); absent → the bundled BTF.
+   * /sys/kernel/btf/vmlinux when readable, node/kernelBtf.ts); absent → the bundled BTF. With the
+   * kernel config `.kconfig` externs read (xdpLab.vm.kconfig first, as libbpf's kconfig open option).
    */
-  targetBtf?(): Pick<VerifyOptions, 'targetBtf' | 'targetBtfName'>;
+  targetBtf?(
+    kconfig?: KconfigSetting,
+  ): Pick<VerifyOptions, 'targetBtf' | 'targetBtfName' | 'kconfig' | 'kconfigExtra' | 'kernelFacts'>;
   /** A file's text on disk, undefined when it cannot be read (Node only; issue 12 item 5). */
   readDiskText?(path: string): Promise<string | undefined>;
+}
+
+/** xdpLab.vm.kconfig for one compiled file: a relative path is from the file's workspace folder
+ * (as Run XDP Program reads it, extension/program/runProgram.ts). */
+export interface KconfigSetting {
+  readonly file: string;
+  readonly sourceFile: string;
+  readonly workspaceFolders: readonly string[];
 }

@@ -115,4 +115,44 @@ describe('our verifier on save (real clang)', { skip: !hasClang && 'clang not in
     await c.save(uri);
     await c.diagnostics(uri, (d) => !d.some(isOurs) && !d.some((x) => x.source === 'clang'));
   });
+
+  test('the verdict on compile reads xdpLab.vm.kconfig (relative to the workspace folder), as Run and `verify --kconfig` do', async () => {
+    const programs = path.resolve(__dirname, '../fixtures/programs');
+    fs.copyFileSync(path.join(programs, 'common.h'), path.join(dir, 'common.h'));
+    const src = fs.readFileSync(path.join(programs, 'kconfig.bpf.c'), 'utf8');
+    const file = path.join(dir, 'kconfig.bpf.c');
+    fs.writeFileSync(file, src);
+    fs.writeFileSync(path.join(dir, 'hz1000.config'), 'CONFIG_HZ=1000\n');
+    const uri = pathToFileURL(file).href;
+    const count = async (): Promise<number> => {
+      const compiled = await c.request<{ ok: boolean; objectPath?: string }>('xdpLab/compile', { uri });
+      assert.equal(compiled.ok, true);
+      const lens = (await c.request<CodeLens[]>('textDocument/codeLens', { textDocument: { uri } }))[0];
+      const m = /^✓ verifier: accepted \((\d+) insns\)$/.exec(lens?.command?.title ?? '');
+      assert.ok(m, lens?.command?.title);
+      return Number(m[1]);
+    };
+    // What the CLI says for the same source (it compiles FILE.c itself), with and without the file.
+    const cli = (...extra: string[]): number => {
+      const r = spawnSync(
+        process.execPath,
+        [path.resolve(__dirname, '../../dist/cli.js'), 'verify', file, ...extra],
+        {
+          encoding: 'utf8',
+        },
+      );
+      const m = /accepted, (\d+) instructions processed/.exec(r.stdout);
+      assert.ok(m, r.stdout + r.stderr);
+      return Number(m[1]);
+    };
+    await c.open(uri, src);
+    const system = await count();
+    assert.equal(system, cli());
+    c.settings = { vm: { kconfig: 'hz1000.config' } };
+    const hz1000 = await count();
+    assert.equal(hz1000, cli('--kconfig', path.join(dir, 'hz1000.config')));
+    // CONFIG_HZ bounds a loop the verifier walks: a different HZ is a different count.
+    assert.notEqual(hz1000, system);
+    c.settings = {};
+  });
 });

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseUapiHelperDocs } from '../../core/analysis/uapiHelperDocs';
 import { kernelBtfOptions } from '../../node/kernelBtf';
-import type { ServerServices } from '../services';
+import type { KconfigSetting, ServerServices } from '../services';
 import { createNodeHeaders } from './nodeHeaders';
 import { createNodeToolchain } from './nodeToolchain';
 
@@ -42,9 +42,18 @@ export function createNodeServices(): ServerServices {
       return docs;
     },
     toolchain: createNodeToolchain(),
-    targetBtf: kernelBtfOptions,
+    targetBtf: (kconfig) => kernelBtfOptions(kconfig && kconfigPath(kconfig)),
     headers: createNodeHeaders(),
     uriToPath: (uri) => (uri.startsWith('file:') ? fileURLToPath(uri) : undefined),
     readDiskText: (file) => fs.promises.readFile(file, 'utf8').catch(() => undefined),
   };
+}
+
+/** A relative xdpLab.vm.kconfig is from the workspace folder holding the file (the deepest one). */
+function kconfigPath(k: KconfigSetting): string {
+  if (path.isAbsolute(k.file)) return k.file;
+  const folder = k.workspaceFolders
+    .filter((f) => k.sourceFile.startsWith(f.endsWith(path.sep) ? f : f + path.sep))
+    .sort((a, b) => b.length - a.length)[0];
+  return folder ? path.join(folder, k.file) : k.file;
 }
