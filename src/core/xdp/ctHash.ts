@@ -136,21 +136,18 @@ export class CtHash {
 
   /**
    * ____nf_conntrack_find for an IPv4 key in one pass (the conntrack kfuncs' common lookup), without
-   * filling `key`: l3 = l3num | protonum << 16, `ports` = sport << 16 | dport, the addresses as
-   * keyFromSockTuple reads them, `zid` the zone id hashed (the original direction's). A node counts
-   * when its key is equal, the zone applies to its direction (`zoneId` in the directions of
+   * filling `key`: struct bpf_sock_tuple's ipv4 half at `v[off..off+12)` read as keyFromSockTuple
+   * reads it, l3 = l3num | protonum << 16, hashed with the zone's original-direction id. A node
+   * counts when its key is equal, the zone applies to its direction (`zoneId` in the directions of
    * `zoneDir`: nf_ct_zone_equal) and its timeout is after `now` (nf_ct_is_expired). The node, or -1.
+   * The words are read here, not passed in: a 32-bit word is not a small integer to V8 (31 bits),
+   * and one handed to a call that is not inlined is boxed.
    */
-  findV4(
-    l3: number,
-    ports: number,
-    src: number,
-    dst: number,
-    zid: number,
-    zoneId: number,
-    zoneDir: number,
-    now: number,
-  ): number {
+  findV4(v: DataView, off: number, l3: number, zoneId: number, zoneDir: number, now: number): number {
+    const src = v.getInt32(off, true);
+    const dst = v.getInt32(off + 4, true);
+    const ports = v.getInt32(off + 8, false); // sport << 16 | dport, as keyFromTuple packs them
+    const zid = zoneDir & 1 ? zoneId : 0;
     const slots = this.slots;
     const nodes = this.nodes;
     const mask = (slots.length >> 1) - 1;
