@@ -102,18 +102,32 @@ function acquireOther(M: Machine, e: ConntrackEntry): number {
   return M.ptr(r);
 }
 
-/** Drops one of the program's references (bpf_ct_release, or a failed insert freeing the allocation). */
+/**
+ * Drops one of the program's references (bpf_ct_release, or a failed insert freeing the allocation).
+ * The common case — the last reference, the newest of the run, to a parked table entry — in a few
+ * bytecodes (V8 inlines it into the kfunc's call site); the rest in releaseOther.
+ */
 export function release(M: Machine, r: Region): void {
   const e = r.ref as ConntrackEntry;
   if (--e.vmRefs > 0) return;
+  const refs = M.kernelRefs;
+  if (refs[refs.length - 1] !== r || e.vmParked === false || !e.inserted) return releaseOther(M, r, e);
+  refs.pop();
+  // An empty window (Region.setWindow(r.u8, 0, 0, false) without the call): a use after release
+  // faults. lo stays 0, as acquire opened it.
+  r.hi = 0;
+  r.whi = -1;
+  M.onRegion?.(r.id);
+}
+
+/** release of the last reference in the other cases: not the newest, not parked, not inserted. */
+function releaseOther(M: Machine, r: Region, e: ConntrackEntry): void {
   const refs = M.kernelRefs;
   // The newest reference first: a program releases what it just looked up.
   if (refs[refs.length - 1] === r) refs.pop();
   else dropRef(refs, r);
   // An allocation that never made it into the table is gone (nf_conntrack_free).
   if (!e.inserted) return freeAlloc(M, e, r);
-  // An empty window (Region.setWindow(r.u8, 0, 0, false) without the call): a use after release
-  // faults. lo stays 0, as acquire opened it.
   r.hi = 0;
   r.whi = -1;
   M.onRegion?.(r.id);
@@ -133,11 +147,12 @@ function freeAlloc(M: Machine, e: ConntrackEntry, r: Region): void {
 }
 
 /**
- * Region r at offset `lo` is an nf_conn the program holds (KF_TRUSTED_ARGS: a pointer an acquiring
- * kfunc returned, unmoved, not released). The kfuncs' direct forms test it in place.
+ * Region r is an nf_conn the program holds, the pointer at its offset 0 (`at0`; KF_TRUSTED_ARGS: a
+ * pointer an acquiring kfunc returned, unmoved, not released). The kfuncs' direct forms test it in
+ * place.
  */
-export const isHeldConn = (r: Region | undefined, lo: number): boolean =>
-  r !== undefined && r.kind === 'kernelObject' && lo === ADDR_BASE && (r.ref as ConntrackEntry).vmRefs !== 0;
+export const isHeldConn = (r: Region | undefined, at0: boolean): boolean =>
+  r !== undefined && r.kind === 'kernelObject' && at0 && (r.ref as ConntrackEntry).vmRefs !== 0;
 
 /** The fault of an nf_conn argument i that is not one (the verifier rejects such a program). */
 export function notConn(M: Machine, pc: number, i: number, what: string): never {
@@ -154,7 +169,7 @@ export const connArg = (M: Machine, pc: number, i: number, what: string): Region
 /** connArg of the register pair (hi, lo) that is argument i. */
 export function connAt(M: Machine, pc: number, hi: number, lo: number, i: number, what: string): Region {
   const r = M.R[hi];
-  if (!isHeldConn(r, lo)) notConn(M, pc, i, what);
+  if (!isHeldConn(r, lo === ADDR_BASE)) notConn(M, pc, i, what);
   return r as Region;
 }
 

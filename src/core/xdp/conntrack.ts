@@ -286,7 +286,7 @@ export class ConntrackTable {
   /**
    * findSockTuple of an IPv4 tuple (12 bytes at `v[off..]`) in one pass (CtHash.findV4: the key's
    * words read from the program's bytes, hashed and compared, no key filled): the conntrack kfuncs'
-   * common lookup. Every argument a small integer, so a call V8 does not inline boxes nothing.
+   * common lookup.
    */
   findV4(
     v: DataView,

@@ -140,8 +140,8 @@ export class CtHash {
    * reads it, l3 = l3num | protonum << 16, hashed with the zone's original-direction id. A node
    * counts when its key is equal, the zone applies to its direction (`zoneId` in the directions of
    * `zoneDir`: nf_ct_zone_equal) and its timeout is after `now` (nf_ct_is_expired). The node, or -1.
-   * The words are read here, not passed in: a 32-bit word is not a small integer to V8 (31 bits),
-   * and one handed to a call that is not inlined is boxed.
+   * The words are read here, not by the caller: fewer arguments to the call when V8 does not
+   * inline it.
    */
   findV4(v: DataView, off: number, l3: number, zoneId: number, zoneDir: number, now: number): number {
     const src = v.getInt32(off, true);
@@ -223,8 +223,10 @@ export class CtHash {
 
   /** Entry i's ct->timeout changed: both its nodes keep the new value. */
   setTimeout(entry: number, timeout: number): void {
-    this.nodes[2 * entry * NODE_WORDS + TIMEOUT] = timeout;
-    this.nodes[(2 * entry + 1) * NODE_WORDS + TIMEOUT] = timeout;
+    const nodes = this.nodes;
+    const at = entry * 2 * NODE_WORDS + TIMEOUT;
+    nodes[at] = timeout;
+    nodes[at + NODE_WORDS] = timeout;
   }
 
   /**
