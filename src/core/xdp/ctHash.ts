@@ -28,6 +28,9 @@ const word = (b: Uint8Array, o: number): number =>
   ((b[o + 3] as number) << 24) |
   0;
 
+/** Math.imul, read once: a call through it is fewer bytecodes than Math.imul's (V8's inlining budget). */
+const imul = Math.imul;
+
 const rotl = (x: number, r: number): number => (x << r) | (x >>> (32 - r));
 
 /**
@@ -51,14 +54,14 @@ function keyHash(k: Int32Array, at: number): number {
 /** keyHash's products and finaliser, from the folded words (an IPv4 key's `rest`s are its l3/zone word and 0). */
 function mix(rest: number, ports: number, src: number, dst: number, dstRest: number): number {
   let h =
-    (Math.imul(ports, 0xcc9e2d51 | 0) +
-      Math.imul(src, 0x1b873593) +
-      Math.imul(dst, 0x85ebca6b | 0) +
-      Math.imul(rest, 0xc2b2ae35 | 0) +
-      Math.imul(dstRest, 0x27d4eb2f)) |
+    (imul(ports, 0xcc9e2d51 | 0) +
+      imul(src, 0x1b873593) +
+      imul(dst, 0x85ebca6b | 0) +
+      imul(rest, 0xc2b2ae35 | 0) +
+      imul(dstRest, 0x27d4eb2f)) |
     0;
-  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b | 0);
-  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35 | 0);
+  h = imul(h ^ (h >>> 16), 0x85ebca6b | 0);
+  h = imul(h ^ (h >>> 13), 0xc2b2ae35 | 0);
   return (h ^ (h >>> 16)) | 0;
 }
 
