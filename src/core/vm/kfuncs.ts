@@ -369,23 +369,14 @@ function changeTimeoutOther(M: Machine, e: ConntrackEntry, status: number, msecs
   return M.ret(status & IPS_DYING ? -ETIME : 0);
 }
 
-/** nf_ct_change_status_common. */
+/** nf_ct_change_status_common, its checks as three bit tests (one function V8 inlines whole). */
 function changeStatus(e: ConntrackEntry, status: number): number {
   const old = e.statusBits;
   const d = old ^ status;
-  // SEQ_ADJUST is unchangeable; SEEN_REPLY and ASSURED cannot be unset.
-  if ((d & (IPS_SEQ_ADJUST | IPS_SEEN_REPLY | IPS_ASSURED)) !== 0) return changeStatusOther(e, old, status);
-  // __nf_ct_change_status(ct, status, ~status) over the changeable bits below __IPS_MAX_BIT.
-  e.status = (old & ~IPS_CHANGEABLE) | (status & IPS_CHANGEABLE);
-  return 0;
-}
-
-/** changeStatus when SEQ_ADJUST, SEEN_REPLY or ASSURED differ. */
-function changeStatusOther(e: ConntrackEntry, old: number, status: number): number {
-  const d = old ^ status;
   if (d & IPS_SEQ_ADJUST) return -EINVAL; // unchangeable
-  if (d & IPS_SEEN_REPLY && !(status & IPS_SEEN_REPLY)) return -EBUSY; // cannot be unset
-  if (d & IPS_ASSURED && !(status & IPS_ASSURED)) return -EBUSY;
+  // SEEN_REPLY and ASSURED cannot be unset: a bit that differs and is clear in the new status.
+  if (d & ~status & (IPS_SEEN_REPLY | IPS_ASSURED)) return -EBUSY;
+  // __nf_ct_change_status(ct, status, ~status) over the changeable bits below __IPS_MAX_BIT.
   e.status = (old & ~IPS_CHANGEABLE) | (status & IPS_CHANGEABLE);
   return 0;
 }
