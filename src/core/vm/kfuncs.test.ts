@@ -9,7 +9,7 @@ import test from 'node:test';
 import { loadObject, LoadError } from '../elf/loadObject';
 import { buildFrame } from '../packet/frameBuilder';
 import { BpfSystem } from './bpfSystem';
-import { kfuncRefusal, kfuncTable, vmKfuncArgs, vmKfuncId } from './kfuncs';
+import { kfuncDirect, kfuncRefusal, kfuncTable, vmKfuncArgs, vmKfuncId } from './kfuncs';
 import { kfuncProto } from '../verifier/kfuncs';
 import { ADDR_BASE, REGION_STACK0 } from './memory';
 import { NF_CONN_6_18 } from '../xdp/nfConn';
@@ -257,4 +257,58 @@ void test("a lookup's zone comes from opts' ct_zone_id and ct_zone_dir words, as
   v.setUint8(29, 1); // a reserved byte set
   assert.equal(lookup(), 0);
   assert.equal(v.getInt32(20, true), -22, 'reserved bytes not zero: -EINVAL');
+});
+
+void test("bpf_ct_change_status and bpf_ct_change_timeout follow nf_conntrack_bpf.c's rules in both call forms", () => {
+  // nf_ct_change_status_common as the kernel writes it: the checks one after the other.
+  const expected = (old: number, status: number): [number, number] => {
+    const d = old ^ status;
+    if (d & 0x40) return [-22, old]; // IPS_SEQ_ADJUST
+    if (d & 0x2 && !(status & 0x2)) return [-16, old]; // IPS_SEEN_REPLY
+    if (d & 0x4 && !(status & 0x4)) return [-16, old]; // IPS_ASSURED
+    const changeable = 0xffff & ~0xdbf9; // IPS_UNCHANGEABLE_MASK's complement below __IPS_MAX_BIT
+    return [0, ((old & ~changeable) | (status & changeable)) >>> 0];
+  };
+  const { system, M, lookup, onConn } = direct();
+  const e = system.conntrack.entries[0]!;
+  const statuses = [0x8, 0xa, 0xc, 0xe, 0x4e, 0x2008, 0x400e, 0x200e, 0xffff, 0x8000000e];
+  for (const direct of [false, true])
+    for (const old of statuses)
+      for (const status of statuses) {
+        e.status = old;
+        const id = lookup();
+        let r0: number;
+        if (direct) {
+          const KD = kfuncDirect(vmKfuncId('bpf_ct_change_status')!)!;
+          r0 = KD(M, 0, id, ADDR_BASE, 0, status | 0, 0, 0, 0, 0, 0, 0);
+        } else {
+          M.A[2] = 0;
+          M.A[3] = status | 0;
+          r0 = onConn('bpf_ct_change_status', id);
+        }
+        assert.deepEqual(
+          [r0, e.status],
+          expected(old, status),
+          `${direct} ${old.toString(16)} → ${status.toString(16)}`,
+        );
+        onConn('bpf_ct_release', id);
+      }
+  // __nf_ct_change_timeout: FIXED_TIMEOUT -EPERM (unchanged), DYING -ETIME (changed), else jiffies + t.
+  const now = system.conntrack.jiffies();
+  for (const [status, msecs, ret, timeout] of [
+    [0x8, 60000, 0, now + 15000],
+    [0x8, 1001, 0, now + 251],
+    [0x408, 5000, -1, 12345],
+    [0x208, 4000, -62, now + 1000],
+    [0x8, 60000, 0, now + 15000],
+  ] as const) {
+    e.status = status;
+    e.timeout = 12345;
+    const id = lookup();
+    const KD = kfuncDirect(vmKfuncId('bpf_ct_change_timeout')!)!;
+    assert.equal(KD(M, 0, id, ADDR_BASE, 0, msecs, 0, 0, 0, 0, 0, 0), ret, `status ${status.toString(16)}`);
+    assert.equal(e.timeout, timeout >>> 0);
+    assert.equal(system.conntrack.expired(e), false);
+    onConn('bpf_ct_release', id);
+  }
 });

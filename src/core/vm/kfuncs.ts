@@ -19,7 +19,7 @@ import type { DirectKfuncFn, KfuncFn, Machine } from './machine';
 import { ADDR_BASE } from './memory';
 import type { Region } from './memory';
 import { DYNPTR_IMPLEMENTATIONS } from './dynptrKfuncs';
-import { acquire, connArg, connAt, connOf, release } from './ctRefs';
+import { acquire, connArg, connOf, isHeldConn, notConn, release } from './ctRefs';
 
 /** Errnos the conntrack kfuncs return (include/uapi/asm-generic/errno*.h). */
 const EPERM = 1;
@@ -51,6 +51,11 @@ const IPS_UNCHANGEABLE_MASK =
   IPS.OFFLOAD! |
   IPS.HW_OFFLOAD!;
 const INT_MAX = 0x7fffffff;
+/** The changeable bits below __IPS_MAX_BIT (nf_ct_change_status_common's __nf_ct_change_status). */
+const IPS_CHANGEABLE = 0xffff & ~IPS_UNCHANGEABLE_MASK;
+const IPS_SEQ_ADJUST = IPS.SEQ_ADJUST!;
+const IPS_SEEN_REPLY = IPS.SEEN_REPLY!;
+const IPS_ASSURED = IPS.ASSURED!;
 
 /**
  * struct bpf_ct_opts of the conntrack kfunc being called, read once as __bpf_nf_ct_lookup and
@@ -165,11 +170,16 @@ function fail(M: Machine, o: CtOpts, errno: number): number {
 }
 
 /**
- * __bpf_nf_ct_lookup: the tuple in the caller's netns (BPF_F_CURRENT_NETNS) and zone. The common
- * call — a 16-byte opts with netns_id -1, TCP or UDP, reserved bytes zero, and both arguments in
- * bounds — is read in place from the argument registers (r2 the tuple, r3 its size, r4 the opts,
- * r5 opts__sz); anything else takes ctLookupChecked (arguments through M.A), which makes every
- * check in the kernel's order.
+ * __bpf_nf_ct_lookup: the tuple in the caller's netns (BPF_F_CURRENT_NETNS) and zone, called from
+ * the program's code with its argument registers (r2 the tuple, r3 its size, r4 the opts, r5
+ * opts__sz). The common call — an IPv4 tuple, a 16-byte opts — goes to ctLookupV4 with the
+ * pointers as offsets; anything else, or what ctLookupV4 declines, takes ctLookupChecked
+ * (arguments through M.A), which makes every check in the kernel's order.
+ *
+ * Why the split (issue 16.1): V8 inlines into the program's code only up to a budget of bytecode
+ * (--max-inlined-bytecode-size-cumulative, 920), and a kfunc inlined halfway leaves calls to its
+ * own callees there. This wrapper is small enough to be inlined whole; ctLookupV4 is compiled on
+ * its own, with what it calls inlined into it.
  */
 function ctLookupDirect(
   M: Machine,
@@ -185,42 +195,71 @@ function ctLookupDirect(
   a5h: number,
   a5l: number,
 ): number {
-  const om = M.R[a4h];
-  const tm = M.R[a2h];
-  const oa = a4l - ADDR_BASE;
-  const ta = a2l - ADDR_BASE;
+  const found =
+    a3l === 12 && a5l === NF_BPF_CT_OPTS_SZ ? ctLookupV4(M, a2h, a2l - ADDR_BASE, a4h, a4l - ADDR_BASE) : -1;
+  if (found > 0) return ADDR_BASE; // (M.rh: the entry's region)
+  if (found === 0) return 0;
+  return ctLookupOther(M, pc, a1h, a1l, a2h, a2l, a3h, a3l, a4h, a4l, a5h, a5l);
+}
+
+/**
+ * ctLookupDirect's common call: the 12-byte tuple at offset `ta` of region `th`, the 16-byte opts
+ * at `oa` of region `oh`. 1: found (r0 the entry's nf_conn, M.rh its region), 0: NULL with
+ * opts->error -ENOENT, -1: not the common call (out of bounds, netns_id not -1, a protocol other
+ * than TCP/UDP, reserved bytes set), nothing written.
+ */
+function ctLookupV4(M: Machine, th: number, ta: number, oh: number, oa: number): number {
+  const om = M.R[oh];
+  const tm = M.R[th];
   if (
-    om !== undefined &&
-    tm !== undefined &&
-    a5l === NF_BPF_CT_OPTS_SZ &&
-    (a3l === 12 || a3l === 36) &&
-    oa >= om.lo &&
-    oa + NF_BPF_CT_OPTS_SZ <= om.whi &&
-    ta >= tm.lo &&
-    ta + a3l <= tm.hi
-  ) {
-    const o = om.dv;
-    // Two words, not five reads: l4proto, dir, ct_zone_id at +8; ct_zone_dir, reserved[3] at +12.
-    const w8 = o.getUint32(oa + 8, true);
-    const w12 = o.getUint32(oa + 12, true);
-    const l4proto = w8 & 0xff;
-    if (
-      o.getInt32(oa, true) === -1 &&
-      (l4proto === IPPROTO_TCP || l4proto === IPPROTO_UDP) &&
-      (w12 & 0xffffff00) === 0
-    ) {
-      let zoneDir = w12; // the reserved bytes are zero: the word is ct_zone_dir
-      if (zoneDir === 0) o.setUint8(oa + 12, (zoneDir = NF_CT_DEFAULT_ZONE_DIR));
-      const table = M.system.conntrack;
-      const e = table.findSockTuple(tm.dv, ta, a3l, l4proto, w8 >>> 16, zoneDir);
-      if (e === undefined) {
-        o.setInt32(oa + 4, -ENOENT, true);
-        return M.ptr(undefined);
-      }
-      o.setUint8(oa + 9, table.foundDir); // opts->dir = NF_CT_DIRECTION(hash)
-      return acquire(M, e);
-    }
+    om === undefined ||
+    tm === undefined ||
+    oa < om.lo ||
+    oa + NF_BPF_CT_OPTS_SZ > om.whi ||
+    ta < tm.lo ||
+    ta + 12 > tm.hi
+  )
+    return -1;
+  const o = om.dv;
+  // Two words, not five reads: l4proto, dir, ct_zone_id at +8; ct_zone_dir, reserved[3] at +12.
+  const w8 = o.getInt32(oa + 8, true);
+  const w12 = o.getInt32(oa + 12, true);
+  const l4proto = w8 & 0xff;
+  if (
+    o.getInt32(oa, true) !== -1 ||
+    (l4proto !== IPPROTO_TCP && l4proto !== IPPROTO_UDP) ||
+    (w12 & 0xffffff00) !== 0
+  )
+    return -1;
+  // The reserved bytes are zero: the word is ct_zone_dir, 0 meaning the default (written back).
+  if (w12 === 0) o.setUint8(oa + 12, NF_CT_DEFAULT_ZONE_DIR);
+  const table = M.system.conntrack;
+  const e = table.findV4(tm.dv, ta, l4proto, w8 >>> 16, w12 === 0 ? NF_CT_DEFAULT_ZONE_DIR : w12);
+  if (e === undefined) {
+    o.setInt32(oa + 4, -ENOENT, true); // bpf_ct_opts_result
+    M.rh = 0;
+    return 0;
   }
+  o.setUint8(oa + 9, table.foundDir); // opts->dir = NF_CT_DIRECTION(hash)
+  acquire(M, e);
+  return 1;
+}
+
+/** ctLookupDirect's uncommon calls: the arguments into M.A, then every check (ctLookupChecked). */
+function ctLookupOther(
+  M: Machine,
+  pc: number,
+  a1h: number,
+  a1l: number,
+  a2h: number,
+  a2l: number,
+  a3h: number,
+  a3l: number,
+  a4h: number,
+  a4l: number,
+  a5h: number,
+  a5l: number,
+): number {
   const A = M.A;
   A[0] = a1h;
   A[1] = a1l;
@@ -299,36 +338,46 @@ function setCtTimeout(table: ConntrackTable, e: ConntrackEntry, jiffies: number)
 }
 
 /**
- * The last msecs bpf_ct_change_timeout converted and its jiffies: a program passes the same
- * constant run after run, and the conversion's call was not inlined into the run's code.
+ * The last msecs bpf_ct_change_timeout converted and its jiffies, capped at INT_MAX as
+ * __nf_ct_set_timeout caps them: a program passes the same constant run after run.
  */
 let lastMsecs = 0;
-let lastJiffies = ConntrackTable.msecsToJiffies(0);
+let lastJiffies = Math.min(ConntrackTable.msecsToJiffies(0), INT_MAX);
 
-/** __nf_ct_change_timeout (the status read once: setting the timeout leaves it alone); r0. */
+/**
+ * __nf_ct_change_timeout (the status read once: setting the timeout leaves it alone); r0. The
+ * common call — a confirmed entry, neither FIXED_TIMEOUT nor DYING, the msecs of the last call —
+ * in a few bytecodes (V8 inlines it into the program's code); the rest in changeTimeoutOther.
+ */
 function changeTimeout(M: Machine, e: ConntrackEntry, msecs: number): number {
-  const status = e.status;
+  const status = e.statusBits;
+  if ((status & (IPS_FIXED_TIMEOUT | IPS_DYING | IPS_CONFIRMED)) !== IPS_CONFIRMED || msecs !== lastMsecs)
+    return changeTimeoutOther(M, e, status, msecs);
+  // (| 0: the u32 sum's bits as an int32, not a heap number handed to the setter.)
+  e.timeout = (M.system.conntrack.jiffiesS32() + lastJiffies) | 0;
+  return M.ret(0);
+}
+
+/** changeTimeout's other cases, in __nf_ct_change_timeout's order. */
+function changeTimeoutOther(M: Machine, e: ConntrackEntry, status: number, msecs: number): number {
   if (status & IPS_FIXED_TIMEOUT) return M.ret(-EPERM);
   if (msecs !== lastMsecs) {
-    lastJiffies = ConntrackTable.msecsToJiffies(msecs);
+    lastJiffies = Math.min(ConntrackTable.msecsToJiffies(msecs), INT_MAX);
     lastMsecs = msecs;
   }
-  const t = Math.min(lastJiffies, INT_MAX);
-  // (| 0: the u32 sum's bits as an int32, not a heap number handed to the setter.)
-  e.timeout = status & IPS_CONFIRMED ? (M.system.conntrack.jiffiesS32() + t) | 0 : t;
+  e.timeout = status & IPS_CONFIRMED ? (M.system.conntrack.jiffiesS32() + lastJiffies) | 0 : lastJiffies;
   return M.ret(status & IPS_DYING ? -ETIME : 0);
 }
 
-/** nf_ct_change_status_common. */
+/** nf_ct_change_status_common, its checks as three bit tests (one function V8 inlines whole). */
 function changeStatus(e: ConntrackEntry, status: number): number {
-  const old = e.status; // read once: a getter call (a DataView read) the run's code does not inline
-  const d = (old ^ status) >>> 0;
-  if (d & IPS.SEQ_ADJUST!) return -EINVAL; // unchangeable
-  if (d & IPS.SEEN_REPLY! && !(status & IPS.SEEN_REPLY!)) return -EBUSY; // cannot be unset
-  if (d & IPS.ASSURED! && !(status & IPS.ASSURED!)) return -EBUSY;
+  const old = e.statusBits;
+  const d = old ^ status;
+  if (d & IPS_SEQ_ADJUST) return -EINVAL; // unchangeable
+  // SEEN_REPLY and ASSURED cannot be unset: a bit that differs and is clear in the new status.
+  if (d & ~status & (IPS_SEEN_REPLY | IPS_ASSURED)) return -EBUSY;
   // __nf_ct_change_status(ct, status, ~status) over the changeable bits below __IPS_MAX_BIT.
-  const changeable = 0xffff & ~IPS_UNCHANGEABLE_MASK;
-  e.status = ((old & ~changeable) | (status & changeable)) >>> 0;
+  e.status = (old & ~IPS_CHANGEABLE) | (status & IPS_CHANGEABLE);
   return 0;
 }
 
@@ -410,15 +459,34 @@ const IMPLEMENTATIONS: Record<string, KfuncFn> = {
  */
 const DIRECT: Record<string, DirectKfuncFn> = {
   bpf_xdp_ct_lookup: ctLookupDirect,
-  bpf_ct_release(M, pc, a1h, a1l) {
-    release(M, connAt(M, pc, a1h, a1l, 1, 'bpf_ct_release'));
-    return M.ret(0);
-  },
-  bpf_ct_change_timeout: (M, pc, a1h, a1l, _a2h, a2l) =>
-    changeTimeout(M, connAt(M, pc, a1h, a1l, 1, 'bpf_ct_change_timeout').ref as ConntrackEntry, a2l),
-  bpf_ct_change_status: (M, pc, a1h, a1l, _a2h, a2l) =>
-    M.ret(changeStatus(connAt(M, pc, a1h, a1l, 1, 'bpf_ct_change_status').ref as ConntrackEntry, a2l)),
+  // As ctLookupDirect: wrappers small enough to be inlined whole into the program's code, the
+  // work in a function of its own (the nf_conn pointer's low word passed as "at offset 0").
+  bpf_ct_release: (M, pc, a1h, a1l) => ctRelease(M, pc, a1h, a1l === ADDR_BASE),
+  bpf_ct_change_timeout: (M, pc, a1h, a1l, _a2h, a2l) => ctChangeTimeout(M, pc, a1h, a1l === ADDR_BASE, a2l),
+  bpf_ct_change_status: (M, pc, a1h, a1l, _a2h, a2l) => ctChangeStatus(M, pc, a1h, a1l === ADDR_BASE, a2l),
 };
+
+/** bpf_ct_release of the nf_conn in region `hi` (`at0`: the pointer is at its offset 0); r0. */
+function ctRelease(M: Machine, pc: number, hi: number, at0: boolean): number {
+  const r = M.R[hi];
+  if (!isHeldConn(r, at0)) notConn(M, pc, 1, 'bpf_ct_release');
+  release(M, r as Region);
+  return M.ret(0);
+}
+
+/** bpf_ct_change_timeout of the nf_conn in region `hi`, as ctRelease takes it; r0. */
+function ctChangeTimeout(M: Machine, pc: number, hi: number, at0: boolean, msecs: number): number {
+  const r = M.R[hi];
+  if (!isHeldConn(r, at0)) notConn(M, pc, 1, 'bpf_ct_change_timeout');
+  return changeTimeout(M, (r as Region).ref as ConntrackEntry, msecs);
+}
+
+/** bpf_ct_change_status of the nf_conn in region `hi`, as ctRelease takes it; r0. */
+function ctChangeStatus(M: Machine, pc: number, hi: number, at0: boolean, status: number): number {
+  const r = M.R[hi];
+  if (!isHeldConn(r, at0)) notConn(M, pc, 1, 'bpf_ct_change_status');
+  return M.ret(changeStatus((r as Region).ref as ConntrackEntry, status));
+}
 
 /** The VM's kfuncs in a fixed order: a kfunc's id (what the loader writes into imm) is its index + 1. */
 const NAMES = Object.keys(IMPLEMENTATIONS);

@@ -108,7 +108,11 @@ export class ConntrackEntry {
     return this.dv.getUint32(this.statusAt, true);
   }
   set status(v: number) {
-    this.dv.setUint32(this.statusAt, v >>> 0, true);
+    this.dv.setInt32(this.statusAt, v | 0, true); // the u32's bits: no heap number made for it
+  }
+  /** ct->status as an int32 with the same bits (the kfuncs' bit tests: never a heap number). */
+  get statusBits(): number {
+    return this.dv.getInt32(this.statusAt, true);
   }
   get mark(): number {
     return this.layout.mark === undefined ? 0 : this.dv.getUint32(this.layout.mark, true);
@@ -203,11 +207,16 @@ export class ConntrackTable {
    * the timeout kfuncs ((s32)(ct->timeout - nfct_time_stamp), ct->timeout = jiffies + t).
    */
   jiffiesS32(): number {
-    if (this.clockStamp !== undefined) {
-      const stamp = this.clockStamp();
-      if (stamp === this.jiffiesStamp) return this.jiffiesNow;
-      this.jiffiesStamp = stamp;
-    }
+    // The common case in a few bytecodes, so that V8 inlines it into a kfunc's call site: the
+    // clock has not moved since the last reading (a lookup's run asks twice, the clock stands still).
+    const stamp = this.clockStamp;
+    if (stamp !== undefined && stamp() === this.jiffiesStamp) return this.jiffiesNow;
+    return this.jiffiesRead();
+  }
+
+  /** jiffiesS32 when the clock may have moved: the count again from the clock's nanoseconds. */
+  private jiffiesRead(): number {
+    if (this.clockStamp !== undefined) this.jiffiesStamp = this.clockStamp();
     const ns = this.nowNs();
     if (ns !== this.jiffiesAt) {
       this.jiffiesNow = (INITIAL_JIFFIES + Number((ns * BigInt(CT_HZ)) / 1_000_000_000n)) | 0;
@@ -268,25 +277,28 @@ export class ConntrackTable {
     zoneId: number,
     zoneDir: number,
   ): ConntrackEntry | undefined {
+    if (len === 12) return this.findV4(v, off, protonum, zoneId, zoneDir);
     const zid = zoneIdIn(zoneId, zoneDir, 0);
-    if (len === 12) {
-      // IPv4 in one pass (CtHash.findV4): the words keyFromSockTuple would fill, straight from v.
-      const n = this.hash.findV4(
-        2 | (protonum << 16),
-        v.getInt32(off + 8, false),
-        v.getInt32(off, true),
-        v.getInt32(off + 4, true),
-        zid,
-        zoneId,
-        zoneDir,
-        this.jiffiesS32(),
-      );
-      if (n < 0) return undefined;
-      this.foundDir = n & 1;
-      return this.list[n >> 1];
-    }
     if (!this.hash.keyFromSockTuple(v, off, len, protonum, zid)) return undefined;
     return this.lookup(zoneId, zoneDir);
+  }
+
+  /**
+   * findSockTuple of an IPv4 tuple (12 bytes at `v[off..]`) in one pass (CtHash.findV4: the key's
+   * words read from the program's bytes, hashed and compared, no key filled): the conntrack kfuncs'
+   * common lookup.
+   */
+  findV4(
+    v: DataView,
+    off: number,
+    protonum: number,
+    zoneId: number,
+    zoneDir: number,
+  ): ConntrackEntry | undefined {
+    const n = this.hash.findV4(v, off, 2 | (protonum << 16), zoneId, zoneDir, this.jiffiesS32());
+    if (n < 0) return undefined;
+    this.foundDir = n & 1;
+    return this.list[n >> 1];
   }
 
   /** ____nf_conntrack_find over the nodes of the hash's key, with nf_ct_key_equal's zone check. */

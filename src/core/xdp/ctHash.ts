@@ -28,6 +28,9 @@ const word = (b: Uint8Array, o: number): number =>
   ((b[o + 3] as number) << 24) |
   0;
 
+/** Math.imul, read once: a call through it is fewer bytecodes than Math.imul's (V8's inlining budget). */
+const imul = Math.imul;
+
 const rotl = (x: number, r: number): number => (x << r) | (x >>> (32 - r));
 
 /**
@@ -51,14 +54,14 @@ function keyHash(k: Int32Array, at: number): number {
 /** keyHash's products and finaliser, from the folded words (an IPv4 key's `rest`s are its l3/zone word and 0). */
 function mix(rest: number, ports: number, src: number, dst: number, dstRest: number): number {
   let h =
-    (Math.imul(ports, 0xcc9e2d51 | 0) +
-      Math.imul(src, 0x1b873593) +
-      Math.imul(dst, 0x85ebca6b | 0) +
-      Math.imul(rest, 0xc2b2ae35 | 0) +
-      Math.imul(dstRest, 0x27d4eb2f)) |
+    (imul(ports, 0xcc9e2d51 | 0) +
+      imul(src, 0x1b873593) +
+      imul(dst, 0x85ebca6b | 0) +
+      imul(rest, 0xc2b2ae35 | 0) +
+      imul(dstRest, 0x27d4eb2f)) |
     0;
-  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b | 0);
-  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35 | 0);
+  h = imul(h ^ (h >>> 16), 0x85ebca6b | 0);
+  h = imul(h ^ (h >>> 13), 0xc2b2ae35 | 0);
   return (h ^ (h >>> 16)) | 0;
 }
 
@@ -136,21 +139,18 @@ export class CtHash {
 
   /**
    * ____nf_conntrack_find for an IPv4 key in one pass (the conntrack kfuncs' common lookup), without
-   * filling `key`: l3 = l3num | protonum << 16, `ports` = sport << 16 | dport, the addresses as
-   * keyFromSockTuple reads them, `zid` the zone id hashed (the original direction's). A node counts
-   * when its key is equal, the zone applies to its direction (`zoneId` in the directions of
+   * filling `key`: struct bpf_sock_tuple's ipv4 half at `v[off..off+12)` read as keyFromSockTuple
+   * reads it, l3 = l3num | protonum << 16, hashed with the zone's original-direction id. A node
+   * counts when its key is equal, the zone applies to its direction (`zoneId` in the directions of
    * `zoneDir`: nf_ct_zone_equal) and its timeout is after `now` (nf_ct_is_expired). The node, or -1.
+   * The words are read here, not by the caller: fewer arguments to the call when V8 does not
+   * inline it.
    */
-  findV4(
-    l3: number,
-    ports: number,
-    src: number,
-    dst: number,
-    zid: number,
-    zoneId: number,
-    zoneDir: number,
-    now: number,
-  ): number {
+  findV4(v: DataView, off: number, l3: number, zoneId: number, zoneDir: number, now: number): number {
+    const src = v.getInt32(off, true);
+    const dst = v.getInt32(off + 4, true);
+    const ports = v.getInt32(off + 8, false); // sport << 16 | dport, as keyFromTuple packs them
+    const zid = zoneDir & 1 ? zoneId : 0;
     const slots = this.slots;
     const nodes = this.nodes;
     const mask = (slots.length >> 1) - 1;
@@ -226,8 +226,10 @@ export class CtHash {
 
   /** Entry i's ct->timeout changed: both its nodes keep the new value. */
   setTimeout(entry: number, timeout: number): void {
-    this.nodes[2 * entry * NODE_WORDS + TIMEOUT] = timeout;
-    this.nodes[(2 * entry + 1) * NODE_WORDS + TIMEOUT] = timeout;
+    const nodes = this.nodes;
+    const at = entry * 2 * NODE_WORDS + TIMEOUT;
+    nodes[at] = timeout;
+    nodes[at + NODE_WORDS] = timeout;
   }
 
   /**
