@@ -17,7 +17,7 @@ import { findLabels } from './blockLabels';
 import { compileWasmTier } from './wasm/wasmTier';
 import { wasmAvailable } from './wasm/wasmEnv';
 import { alu32, alu64, cond32, cond64, lit } from './jsAlu';
-import { emitMemoryAccess } from './jsAccess';
+import { emitMemoryAccess, PACKET_LOCALS, PACKET_REFRESH } from './jsAccess';
 import { vmLib } from './vmLib';
 
 /**
@@ -121,6 +121,9 @@ export function generate(insns: readonly Insn[], opts: CompileOptions = {}): str
     // Taken again whenever r10 moves (bpf-to-bpf calls and returns) and after every call out: a
     // helper may grow an unshared linear memory (wasmEnv.ts remap), which re-points the frames.
     `let F = R[r10h].dv;`,
+    // The packet region's window and view in locals (jsAccess.ts): read again after every call out
+    // and every slow-path write, the only code that moves the window or unlocks the packet.
+    `let ${PACKET_LOCALS};`,
   );
   // Registers some path may read before writing them get a run-time "written" flag (initAnalysis.ts).
   const helperArgs = opts.helperArgs ?? ((): number => 5);
@@ -170,7 +173,7 @@ export function generate(insns: readonly Insn[], opts: CompileOptions = {}): str
     prevMap = undefined;
     prevObj = false;
     k++;
-    if (opts.trace) out.push(`S.trace(${pc}, ${regs});`);
+    if (opts.trace) out.push(`S.trace(${pc}, ${regs}); ${PACKET_REFRESH}`);
     for (const r of init.flagged.get(pc) ?? [])
       out.push(
         `if (${u(r)} === 0) S.fault(${pc}, 'read of uninitialised register r${r} (the verifier rejects the program: "R${r} !read_ok")');`,
@@ -237,7 +240,7 @@ export function generate(insns: readonly Insn[], opts: CompileOptions = {}): str
           out.push(
             i.imm === 0
               ? `${flush()} S.fault(${pc}, 'kfunc calls are not supported by the XDP Lab VM');`
-              : `${flush()} ${invoke} r0h = S.rh; n = S.n; F = R[r10h].dv; ${setFlags([0], 1)} ${setFlags([1, 2, 3, 4, 5], 0)}`,
+              : `${flush()} ${invoke} r0h = S.rh; n = S.n; F = R[r10h].dv; ${PACKET_REFRESH} ${setFlags([0], 1)} ${setFlags([1, 2, 3, 4, 5], 0)}`,
           );
           k = 0;
           continue;
@@ -262,7 +265,7 @@ export function generate(insns: readonly Insn[], opts: CompileOptions = {}): str
           // machine's direct entry, without the helper table, the argument array or the helper's
           // argument re-reads (Machine.lookupElem falls back to the helper for anything unusual).
           out.push(
-            `${flush()} r0l = S.lookupElem(${pc}, r1h, r1l, r2h, r2l); r0h = S.rh; F = R[r10h].dv; ${setFlags([0], 1)} ${setFlags([1, 2, 3, 4, 5], 0)}`,
+            `${flush()} r0l = S.lookupElem(${pc}, r1h, r1l, r2h, r2l); r0h = S.rh; F = R[r10h].dv; ${PACKET_REFRESH} ${setFlags([0], 1)} ${setFlags([1, 2, 3, 4, 5], 0)}`,
           );
           k = 0;
           continue;
@@ -270,7 +273,7 @@ export function generate(insns: readonly Insn[], opts: CompileOptions = {}): str
         if (!opts.trace && opts.helperDirect?.(i.imm) !== undefined && opts.tailCallHelper !== i.imm) {
           // r1–r3 straight in (`D<id>`, bound by compile()): no trip through the argument array.
           out.push(
-            `${flush()} S.n = n; r0l = D${i.imm}(S, ${pc}, r1h, r1l, r2h, r2l, r3h, r3l); r0h = S.rh; F = R[r10h].dv; ${setFlags([0], 1)} ${setFlags([1, 2, 3, 4, 5], 0)}`,
+            `${flush()} S.n = n; r0l = D${i.imm}(S, ${pc}, r1h, r1l, r2h, r2l, r3h, r3l); r0h = S.rh; F = R[r10h].dv; ${PACKET_REFRESH} ${setFlags([0], 1)} ${setFlags([1, 2, 3, 4, 5], 0)}`,
           );
           k = 0;
           continue;
@@ -279,7 +282,7 @@ export function generate(insns: readonly Insn[], opts: CompileOptions = {}): str
         const direct = opts.helperImpl?.(i.imm) !== undefined;
         out.push(
           `${flush()} A[0] = r1h; A[1] = r1l; A[2] = r2h; A[3] = r2l; A[4] = r3h; A[5] = r3l; A[6] = r4h; A[7] = r4l; A[8] = r5h; A[9] = r5l;`,
-          `S.n = n; r0l = ${direct ? `H${i.imm}(S, ${pc})` : `S.call(${pc}, ${i.imm})`}; r0h = S.rh; n = S.n; F = R[r10h].dv; ${setFlags([0], 1)} ${setFlags([1, 2, 3, 4, 5], 0)}`,
+          `S.n = n; r0l = ${direct ? `H${i.imm}(S, ${pc})` : `S.call(${pc}, ${i.imm})`}; r0h = S.rh; n = S.n; F = R[r10h].dv; ${PACKET_REFRESH} ${setFlags([0], 1)} ${setFlags([1, 2, 3, 4, 5], 0)}`,
         );
         k = 0;
         // A taken tail call never returns. From the main program the run loop starts the target;
@@ -287,7 +290,7 @@ export function generate(insns: readonly Insn[], opts: CompileOptions = {}): str
         // the sub-program's caller (the kernel's tail calls in sub-programs, 5.10+).
         if (opts.tailCallHelper === i.imm)
           out.push(
-            `if (S.tail !== null) { if (S.depth === d0) { S.rh = r0h; return r0l; } r0l = S.tailInSubprogram(); r0h = S.rh; n = S.n; ${returnToCaller} }`,
+            `if (S.tail !== null) { if (S.depth === d0) { S.rh = r0h; return r0l; } r0l = S.tailInSubprogram(); r0h = S.rh; n = S.n; ${PACKET_REFRESH} ${returnToCaller} }`,
           );
         continue;
       }
@@ -362,7 +365,7 @@ function inlineLookup(facts: BlockFacts, opts: CompileOptions): string {
   const key = facts.get(2);
   if (m?.kind !== 'map' || key?.kind !== 'fp' || key.off < -STACK_SIZE || key.off + 4 > 0) return '';
   if (opts.lookupTable?.(m.region) === undefined) return '';
-  const slow = `r0l = S.lookupElem($PC, ${m.region}, ${ADDR_BASE}, r10h, ${ADDR_BASE + STACK_SIZE + key.off}); r0h = S.rh; F = R[r10h].dv;`;
+  const slow = `r0l = S.lookupElem($PC, ${m.region}, ${ADDR_BASE}, r10h, ${ADDR_BASE + STACK_SIZE + key.off}); r0h = S.rh; F = R[r10h].dv; ${PACKET_REFRESH}`;
   return `{ const lt = R[${m.region}].lookupTable; t = F.getUint32(${STACK_SIZE + key.off}, true); if (lt !== undefined && t < lt.max && (r0h = lt.ids[t + S.cpu * lt.stride]) !== 0) r0l = ${ADDR_BASE}; else { ${slow} } }`;
 }
 
