@@ -114,7 +114,7 @@ export function generate(insns: readonly Insn[], opts: CompileOptions = {}): str
   const L = (r: number): string => `r${r}l`;
   const regs = Array.from({ length: 11 }, (_, r) => `${H(r)},${L(r)}`).join(',');
   out.push(
-    `const R = S.R, A = S.A, B = S.budget, d0 = S.depth, P = R[${REGION_PACKET}], X = S.ctxImage; let m, a, t, n = S.n;`,
+    `const R = S.R, A = S.A, B = S.budget, d0 = S.depth, P = R[${REGION_PACKET}], X = S.ctxImage; let m, a, t, n = S.n; let m0, m1, m2, m3, m4, m5, m6, m7, m8, m9;`,
     `let r0h = 0, r0l = 0, r1h = a1h, r1l = a1l, r2h = a2h, r2l = a2l, r3h = a3h, r3l = a3l, r4h = a4h, r4l = a4l, r5h = a5h, r5l = a5l;`,
     `let r6h = 0, r6l = 0, r7h = 0, r7l = 0, r8h = 0, r8l = 0, r9h = 0, r9l = 0, r10h = S.stack0 + d0, r10l = ${ADDR_BASE + 512};`,
     // F: the current frame's DataView, for accesses through r10 at a constant offset (jsAccess.ts).
@@ -153,6 +153,9 @@ export function generate(insns: readonly Insn[], opts: CompileOptions = {}): str
   out.push(`for (;;) { switch (pc) {`);
   // Block-local register facts (blockFacts.ts): which map r1 points to at a lookup, where its key is.
   const facts = new BlockFacts();
+  // Registers whose region (R[rNh]) an earlier access of this block left in the local mN on a path
+  // every run of the block takes (jsAccess.ts): later accesses through them skip the table.
+  const regionCache = new Set<number>();
   let prev: Insn | undefined;
   let prevMap: number | undefined;
   let prevObj = false;
@@ -168,7 +171,14 @@ export function generate(insns: readonly Insn[], opts: CompileOptions = {}): str
       k = 0;
       out.push(`case ${pc}:`);
       facts.reset();
-    } else if (prev !== undefined) facts.observe(prev, prevMap, prevObj);
+      regionCache.clear();
+    } else if (prev !== undefined) {
+      facts.observe(prev, prevMap, prevObj);
+      // A call may drop, replace or re-point any region (a released nf_conn, a grown memory); a
+      // register written since its access holds another pointer.
+      if (I.opClass(prev.op) === I.BPF_JMP && (prev.op & 0xf0) === I.JMP_CALL) regionCache.clear();
+      else for (const r of defsUses(prev, helperArgs).defs) regionCache.delete(r);
+    }
     prev = i;
     prevMap = undefined;
     prevObj = false;
@@ -329,9 +339,14 @@ export function generate(insns: readonly Insn[], opts: CompileOptions = {}): str
       continue;
     }
     // Loads, stores and atomics (jsAccess.ts).
-    out.push(
-      emitMemoryAccess(i, pc, defined, bad, facts.get(I.opClass(i.op) === I.BPF_LDX ? s : d)?.kind === 'obj'),
-    );
+    const base = cls === I.BPF_LDX ? s : d;
+    const obj = facts.get(base)?.kind === 'obj';
+    out.push(emitMemoryAccess(i, pc, defined, bad, obj, regionCache.has(base)));
+    // The accesses that always look the region up (no context or packet test before it): through
+    // an `obj` register, and plain atomic adds. r10 at a constant offset goes through F instead.
+    const atomicAdd = cls === I.BPF_STX && (i.op & 0xe0) === I.BPF_ATOMIC && i.imm === 0;
+    // Not in traced runs: the stepper's callback runs between any two instructions.
+    if (base !== 10 && (obj || atomicAdd) && !opts.trace) regionCache.add(base);
   }
   if (k > 0) out.push(`n += ${k};`);
   out.push(`S.n = n; S.fault(${n}, 'the program ran past its last instruction');`);

@@ -31,6 +31,7 @@ export function emitMemoryAccess(
   defined: string,
   bad: (why: string) => never,
   obj = false,
+  cached = false,
 ): string {
   const cls = I.opClass(i.op);
   const d = i.dst;
@@ -40,7 +41,12 @@ export function emitMemoryAccess(
   const mode = i.op & 0xe0;
   const size = I.sizeBytes(i.op);
   const base = cls === I.BPF_LDX ? s : d;
-  const addr = `m = R[${H(base)}]; a = ${L(base)} + ${lit(i.off - ADDR_BASE)};`;
+  // The region through the table, kept in `m<base>` for the block (regionCache below), or taken from
+  // it when an earlier access of the block left it there.
+  const keep = obj || (cls === I.BPF_STX && mode === I.BPF_ATOMIC);
+  const region = (r: number): string =>
+    cached ? `m = m${r};` : keep ? `m = m${r} = R[${H(r)}];` : `m = R[${H(r)}];`;
+  const addr = `${region(base)} a = ${L(base)} + ${lit(i.off - ADDR_BASE)};`;
   // Through r10 at a constant offset inside the frame (fp-512 .. fp-1): r10 is read-only and always
   // points at the end of the current frame's stack region (machine.ts: [0, 512), writable), so the
   // access needs no bounds check — the verifier's check_stack_access, done once at compile time —
@@ -113,7 +119,7 @@ export function emitMemoryAccess(
         size === 8
           ? `t = (m.dv.getInt32(a, true) >>> 0) + (${L(s)} >>> 0); m.dv.setInt32(a + 4, (m.dv.getInt32(a + 4, true) + ${H(s)} + (t > 4294967295 ? 1 : 0)) | 0, true); m.dv.setInt32(a, t | 0, true);`
           : `m.dv.setInt32(a, (m.dv.getInt32(a, true) + ${L(s)}) | 0, true);`;
-      return `m = R[${H(d)}]; a = ${L(d)} + ${lit(i.off - ADDR_BASE)}; if (m === undefined || a < m.lo || a + ${size} > m.whi) { ${call}; ${PACKET_REFRESH} } else { ${add} }`;
+      return `${region(d)} a = ${L(d)} + ${lit(i.off - ADDR_BASE)}; if (m === undefined || a < m.lo || a + ${size} > m.whi) { ${call}; ${PACKET_REFRESH} } else { ${add} }`;
     }
     if (op === I.ATOMIC_CMPXCHG) return `r0l = ${call}; r0h = S.rh; ${PACKET_REFRESH} ${defined}`;
     if (op & I.ATOMIC_FETCH) return `${L(s)} = ${call}; ${H(s)} = S.rh; ${PACKET_REFRESH} ${defined}`;
