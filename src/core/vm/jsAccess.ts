@@ -43,7 +43,7 @@ export function emitMemoryAccess(
   const base = cls === I.BPF_LDX ? s : d;
   // The region through the table, kept in `m<base>` for the block (regionCache below), or taken from
   // it when an earlier access of the block left it there.
-  const keep = obj || (cls === I.BPF_STX && mode === I.BPF_ATOMIC);
+  const keep = base !== 10 && (obj || (cls === I.BPF_STX && mode === I.BPF_ATOMIC)); // no m10
   const region = (r: number): string =>
     cached ? `m = m${r};` : keep ? `m = m${r} = R[${H(r)}];` : `m = R[${H(r)}];`;
   const addr = `${region(base)} a = ${L(base)} + ${lit(i.off - ADDR_BASE)};`;
