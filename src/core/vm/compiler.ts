@@ -351,7 +351,10 @@ export function generate(insns: readonly Insn[], opts: CompileOptions = {}): str
   if (k > 0) out.push(`n += ${k};`);
   out.push(`S.n = n; S.fault(${n}, 'the program ran past its last instruction');`);
   out.push(`default: S.fault(pc, 'no instruction starts at pc ' + pc); } }`);
-  return out.join('\n');
+  const body = out.join('\n');
+  // A program with no packet access (XDP_PASS) does not pay for the packet locals on every entry.
+  if (body.includes('< Plo')) return body;
+  return body.replace(`let ${PACKET_LOCALS};`, '').replaceAll(PACKET_REFRESH, '');
 }
 
 /** `, r1h, r1l, …` for r1..rN: the arguments of a register-argument call. */
