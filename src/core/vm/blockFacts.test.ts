@@ -77,7 +77,8 @@ void test('loads and stores through an nf_conn a kfunc returned skip the context
   const prog = obj.program('xdp_ct')!;
   const opts = (prog as unknown as { compileOptions: Parameters<typeof generate>[1] }).compileOptions;
   const code = generate(prog.insns, opts);
-  assert.match(code, /m = R\[r8h\]/, 'r8 is read through the region table');
+  assert.match(code, /m = m8 = R\[r8h\]/, 'r8 is read through the region table, kept for the block');
+  assert.match(code, /m = m8;/, 'and its next accesses in the block take the kept region');
   assert.doesNotMatch(code, /r8h === 1[01]/, 'with no context or packet test');
   assert.match(code, /r6h === 11/, 'a packet pointer keeps its test');
 });

@@ -17,7 +17,7 @@ import { findLabels } from './blockLabels';
 import { compileWasmTier } from './wasm/wasmTier';
 import { wasmAvailable } from './wasm/wasmEnv';
 import { alu32, alu64, cond32, cond64, lit } from './jsAlu';
-import { emitMemoryAccess } from './jsAccess';
+import { emitMemoryAccess, PACKET_LOCALS, PACKET_REFRESH } from './jsAccess';
 import { vmLib } from './vmLib';
 
 /**
@@ -114,13 +114,16 @@ export function generate(insns: readonly Insn[], opts: CompileOptions = {}): str
   const L = (r: number): string => `r${r}l`;
   const regs = Array.from({ length: 11 }, (_, r) => `${H(r)},${L(r)}`).join(',');
   out.push(
-    `const R = S.R, A = S.A, B = S.budget, d0 = S.depth, P = R[${REGION_PACKET}], X = S.ctxImage; let m, a, t, n = S.n;`,
+    `const R = S.R, A = S.A, B = S.budget, d0 = S.depth, P = R[${REGION_PACKET}], X = S.ctxImage; let m, a, t, n = S.n; let m0, m1, m2, m3, m4, m5, m6, m7, m8, m9;`,
     `let r0h = 0, r0l = 0, r1h = a1h, r1l = a1l, r2h = a2h, r2l = a2l, r3h = a3h, r3l = a3l, r4h = a4h, r4l = a4l, r5h = a5h, r5l = a5l;`,
     `let r6h = 0, r6l = 0, r7h = 0, r7l = 0, r8h = 0, r8l = 0, r9h = 0, r9l = 0, r10h = S.stack0 + d0, r10l = ${ADDR_BASE + 512};`,
     // F: the current frame's DataView, for accesses through r10 at a constant offset (jsAccess.ts).
     // Taken again whenever r10 moves (bpf-to-bpf calls and returns) and after every call out: a
     // helper may grow an unshared linear memory (wasmEnv.ts remap), which re-points the frames.
     `let F = R[r10h].dv;`,
+    // The packet region's window and view in locals (jsAccess.ts): read again after every call out
+    // and every slow-path write, the only code that moves the window or unlocks the packet.
+    `let ${PACKET_LOCALS};`,
   );
   // Registers some path may read before writing them get a run-time "written" flag (initAnalysis.ts).
   const helperArgs = opts.helperArgs ?? ((): number => 5);
@@ -150,6 +153,9 @@ export function generate(insns: readonly Insn[], opts: CompileOptions = {}): str
   out.push(`for (;;) { switch (pc) {`);
   // Block-local register facts (blockFacts.ts): which map r1 points to at a lookup, where its key is.
   const facts = new BlockFacts();
+  // Registers whose region (R[rNh]) an earlier access of this block left in the local mN on a path
+  // every run of the block takes (jsAccess.ts): later accesses through them skip the table.
+  const regionCache = new Set<number>();
   let prev: Insn | undefined;
   let prevMap: number | undefined;
   let prevObj = false;
@@ -165,12 +171,19 @@ export function generate(insns: readonly Insn[], opts: CompileOptions = {}): str
       k = 0;
       out.push(`case ${pc}:`);
       facts.reset();
-    } else if (prev !== undefined) facts.observe(prev, prevMap, prevObj);
+      regionCache.clear();
+    } else if (prev !== undefined) {
+      facts.observe(prev, prevMap, prevObj);
+      // A call may drop, replace or re-point any region (a released nf_conn, a grown memory); a
+      // register written since its access holds another pointer.
+      if (I.opClass(prev.op) === I.BPF_JMP && (prev.op & 0xf0) === I.JMP_CALL) regionCache.clear();
+      else for (const r of defsUses(prev, helperArgs).defs) regionCache.delete(r);
+    }
     prev = i;
     prevMap = undefined;
     prevObj = false;
     k++;
-    if (opts.trace) out.push(`S.trace(${pc}, ${regs});`);
+    if (opts.trace) out.push(`S.trace(${pc}, ${regs}); ${PACKET_REFRESH}`);
     for (const r of init.flagged.get(pc) ?? [])
       out.push(
         `if (${u(r)} === 0) S.fault(${pc}, 'read of uninitialised register r${r} (the verifier rejects the program: "R${r} !read_ok")');`,
@@ -237,7 +250,7 @@ export function generate(insns: readonly Insn[], opts: CompileOptions = {}): str
           out.push(
             i.imm === 0
               ? `${flush()} S.fault(${pc}, 'kfunc calls are not supported by the XDP Lab VM');`
-              : `${flush()} ${invoke} r0h = S.rh; n = S.n; F = R[r10h].dv; ${setFlags([0], 1)} ${setFlags([1, 2, 3, 4, 5], 0)}`,
+              : `${flush()} ${invoke} r0h = S.rh; n = S.n; F = R[r10h].dv; ${PACKET_REFRESH} ${setFlags([0], 1)} ${setFlags([1, 2, 3, 4, 5], 0)}`,
           );
           k = 0;
           continue;
@@ -262,7 +275,7 @@ export function generate(insns: readonly Insn[], opts: CompileOptions = {}): str
           // machine's direct entry, without the helper table, the argument array or the helper's
           // argument re-reads (Machine.lookupElem falls back to the helper for anything unusual).
           out.push(
-            `${flush()} r0l = S.lookupElem(${pc}, r1h, r1l, r2h, r2l); r0h = S.rh; F = R[r10h].dv; ${setFlags([0], 1)} ${setFlags([1, 2, 3, 4, 5], 0)}`,
+            `${flush()} r0l = S.lookupElem(${pc}, r1h, r1l, r2h, r2l); r0h = S.rh; F = R[r10h].dv; ${PACKET_REFRESH} ${setFlags([0], 1)} ${setFlags([1, 2, 3, 4, 5], 0)}`,
           );
           k = 0;
           continue;
@@ -270,7 +283,7 @@ export function generate(insns: readonly Insn[], opts: CompileOptions = {}): str
         if (!opts.trace && opts.helperDirect?.(i.imm) !== undefined && opts.tailCallHelper !== i.imm) {
           // r1–r3 straight in (`D<id>`, bound by compile()): no trip through the argument array.
           out.push(
-            `${flush()} S.n = n; r0l = D${i.imm}(S, ${pc}, r1h, r1l, r2h, r2l, r3h, r3l); r0h = S.rh; F = R[r10h].dv; ${setFlags([0], 1)} ${setFlags([1, 2, 3, 4, 5], 0)}`,
+            `${flush()} S.n = n; r0l = D${i.imm}(S, ${pc}, r1h, r1l, r2h, r2l, r3h, r3l); r0h = S.rh; F = R[r10h].dv; ${PACKET_REFRESH} ${setFlags([0], 1)} ${setFlags([1, 2, 3, 4, 5], 0)}`,
           );
           k = 0;
           continue;
@@ -279,7 +292,7 @@ export function generate(insns: readonly Insn[], opts: CompileOptions = {}): str
         const direct = opts.helperImpl?.(i.imm) !== undefined;
         out.push(
           `${flush()} A[0] = r1h; A[1] = r1l; A[2] = r2h; A[3] = r2l; A[4] = r3h; A[5] = r3l; A[6] = r4h; A[7] = r4l; A[8] = r5h; A[9] = r5l;`,
-          `S.n = n; r0l = ${direct ? `H${i.imm}(S, ${pc})` : `S.call(${pc}, ${i.imm})`}; r0h = S.rh; n = S.n; F = R[r10h].dv; ${setFlags([0], 1)} ${setFlags([1, 2, 3, 4, 5], 0)}`,
+          `S.n = n; r0l = ${direct ? `H${i.imm}(S, ${pc})` : `S.call(${pc}, ${i.imm})`}; r0h = S.rh; n = S.n; F = R[r10h].dv; ${PACKET_REFRESH} ${setFlags([0], 1)} ${setFlags([1, 2, 3, 4, 5], 0)}`,
         );
         k = 0;
         // A taken tail call never returns. From the main program the run loop starts the target;
@@ -287,7 +300,7 @@ export function generate(insns: readonly Insn[], opts: CompileOptions = {}): str
         // the sub-program's caller (the kernel's tail calls in sub-programs, 5.10+).
         if (opts.tailCallHelper === i.imm)
           out.push(
-            `if (S.tail !== null) { if (S.depth === d0) { S.rh = r0h; return r0l; } r0l = S.tailInSubprogram(); r0h = S.rh; n = S.n; ${returnToCaller} }`,
+            `if (S.tail !== null) { if (S.depth === d0) { S.rh = r0h; return r0l; } r0l = S.tailInSubprogram(); r0h = S.rh; n = S.n; ${PACKET_REFRESH} ${returnToCaller} }`,
           );
         continue;
       }
@@ -326,14 +339,22 @@ export function generate(insns: readonly Insn[], opts: CompileOptions = {}): str
       continue;
     }
     // Loads, stores and atomics (jsAccess.ts).
-    out.push(
-      emitMemoryAccess(i, pc, defined, bad, facts.get(I.opClass(i.op) === I.BPF_LDX ? s : d)?.kind === 'obj'),
-    );
+    const base = cls === I.BPF_LDX ? s : d;
+    const obj = facts.get(base)?.kind === 'obj';
+    out.push(emitMemoryAccess(i, pc, defined, bad, obj, regionCache.has(base)));
+    // The accesses that always look the region up (no context or packet test before it): through
+    // an `obj` register, and plain atomic adds. r10 at a constant offset goes through F instead.
+    const atomicAdd = cls === I.BPF_STX && (i.op & 0xe0) === I.BPF_ATOMIC && i.imm === 0;
+    // Not in traced runs: the stepper's callback runs between any two instructions.
+    if (base !== 10 && (obj || atomicAdd) && !opts.trace) regionCache.add(base);
   }
   if (k > 0) out.push(`n += ${k};`);
   out.push(`S.n = n; S.fault(${n}, 'the program ran past its last instruction');`);
   out.push(`default: S.fault(pc, 'no instruction starts at pc ' + pc); } }`);
-  return out.join('\n');
+  const body = out.join('\n');
+  // A program with no packet access (XDP_PASS) does not pay for the packet locals on every entry.
+  if (body.includes('< Plo')) return body;
+  return body.replace(`let ${PACKET_LOCALS};`, '').replaceAll(PACKET_REFRESH, '');
 }
 
 /** `, r1h, r1l, …` for r1..rN: the arguments of a register-argument call. */
@@ -362,7 +383,7 @@ function inlineLookup(facts: BlockFacts, opts: CompileOptions): string {
   const key = facts.get(2);
   if (m?.kind !== 'map' || key?.kind !== 'fp' || key.off < -STACK_SIZE || key.off + 4 > 0) return '';
   if (opts.lookupTable?.(m.region) === undefined) return '';
-  const slow = `r0l = S.lookupElem($PC, ${m.region}, ${ADDR_BASE}, r10h, ${ADDR_BASE + STACK_SIZE + key.off}); r0h = S.rh; F = R[r10h].dv;`;
+  const slow = `r0l = S.lookupElem($PC, ${m.region}, ${ADDR_BASE}, r10h, ${ADDR_BASE + STACK_SIZE + key.off}); r0h = S.rh; F = R[r10h].dv; ${PACKET_REFRESH}`;
   return `{ const lt = R[${m.region}].lookupTable; t = F.getUint32(${STACK_SIZE + key.off}, true); if (lt !== undefined && t < lt.max && (r0h = lt.ids[t + S.cpu * lt.stride]) !== 0) r0l = ${ADDR_BASE}; else { ${slow} } }`;
 }
 

@@ -7,6 +7,16 @@ import { ADDR_BASE, REGION_CTX, REGION_PACKET, STACK_SIZE } from './memory';
 import { lit } from './jsAlu';
 
 const H = (r: number): string => `r${r}h`;
+
+/**
+ * The packet region's window and view, kept in locals of the compiled function (declared at its
+ * entry as `let ${PACKET_LOCALS}`): a packet access then reads no field of the Region. They go stale
+ * only when the window moves or the packet unlocks — inside helpers and kfuncs (adjust_head/tail,
+ * syncPacket) and the slow paths of stores and atomics (Machine.store/atomic: a run's first write to
+ * the locked packet) — so the compiler emits PACKET_REFRESH after each of those.
+ */
+export const PACKET_LOCALS = 'Plo = P.lo, Phi = P.hi, Pw = P.whi, Pdv = P.dv';
+export const PACKET_REFRESH = 'Plo = P.lo; Phi = P.hi; Pw = P.whi; Pdv = P.dv;';
 const L = (r: number): string => `r${r}l`;
 
 /**
@@ -21,6 +31,7 @@ export function emitMemoryAccess(
   defined: string,
   bad: (why: string) => never,
   obj = false,
+  cached = false,
 ): string {
   const cls = I.opClass(i.op);
   const d = i.dst;
@@ -30,7 +41,12 @@ export function emitMemoryAccess(
   const mode = i.op & 0xe0;
   const size = I.sizeBytes(i.op);
   const base = cls === I.BPF_LDX ? s : d;
-  const addr = `m = R[${H(base)}]; a = ${L(base)} + ${lit(i.off - ADDR_BASE)};`;
+  // The region through the table, kept in `m<base>` for the block (regionCache below), or taken from
+  // it when an earlier access of the block left it there.
+  const keep = base !== 10 && (obj || (cls === I.BPF_STX && mode === I.BPF_ATOMIC)); // no m10
+  const region = (r: number): string =>
+    cached ? `m = m${r};` : keep ? `m = m${r} = R[${H(r)}];` : `m = R[${H(r)}];`;
+  const addr = `${region(base)} a = ${L(base)} + ${lit(i.off - ADDR_BASE)};`;
   // Through r10 at a constant offset inside the frame (fp-512 .. fp-1): r10 is read-only and always
   // points at the end of the current frame's stack region (machine.ts: [0, 512), writable), so the
   // access needs no bounds check — the verifier's check_stack_access, done once at compile time —
@@ -59,7 +75,7 @@ export function emitMemoryAccess(
     // A packet read (the parser's common case) tests the region id first and checks the window of
     // the packet region, P (always R[REGION_PACKET]), with no region table lookup: the packet is
     // what xdp_convert_ctx_access's data/data_end point into, the verifier's PTR_TO_PACKET.
-    const access = `if (${H(base)} === ${REGION_PACKET}) { a = ${L(base)} + ${lit(i.off - ADDR_BASE)}; if (a < P.lo || a + ${size} > P.hi) { ${slow} } else { ${fast.replaceAll('m.dv', 'P.dv')} } } else { ${generic} } ${defined}`;
+    const access = `if (${H(base)} === ${REGION_PACKET}) { a = ${L(base)} + ${lit(i.off - ADDR_BASE)}; if (a < Plo || a + ${size} > Phi) { ${slow} } else { ${fast.replaceAll('m.dv', 'Pdv')} } } else { ${generic} } ${defined}`;
     if (size !== 4 || sx) return access;
     // A 4-byte read of the context comes from the machine's image of the rewrite (Machine.ctxImage:
     // the kernel's xdp_convert_ctx_access turns it into a load of the xdp_buff field too), tested
@@ -80,12 +96,12 @@ export function emitMemoryAccess(
     else if (size === 2) fast = `m.dv.setUint16(a, ${VL} & 0xffff, true);`;
     else fast = `m.dv.setUint8(a, ${VL} & 0xff);`;
     if (frameOff >= 0) return `a = ${frameOff}; ${fast.replaceAll('m.dv', 'F')}`;
-    const slow = `S.store(${pc}, ${size}, ${H(base)}, a, ${VH}, ${VL});`;
+    const slow = `{ S.store(${pc}, ${size}, ${H(base)}, a, ${VH}, ${VL}); ${PACKET_REFRESH} }`;
     const generic = `${addr} if (m === undefined || a < m.lo || a + ${size} > m.whi) ${slow} else { ${fast} }`;
     if (obj) return generic;
     // A packet write, as a packet read above: the window's writable end (whi: -1 while the packet
     // is locked, so a run's first write takes the slow path that records it).
-    return `if (${H(base)} === ${REGION_PACKET}) { a = ${L(base)} + ${lit(i.off - ADDR_BASE)}; if (a < P.lo || a + ${size} > P.whi) ${slow} else { ${fast.replaceAll('m.dv', 'P.dv')} } } else { ${generic} }`;
+    return `if (${H(base)} === ${REGION_PACKET}) { a = ${L(base)} + ${lit(i.off - ADDR_BASE)}; if (a < Plo || a + ${size} > Pw) ${slow} else { ${fast.replaceAll('m.dv', 'Pdv')} } } else { ${generic} }`;
   }
   if (cls === I.BPF_STX && mode === I.BPF_ATOMIC) {
     if (size !== 4 && size !== 8) bad('invalid atomic size');
@@ -96,17 +112,18 @@ export function emitMemoryAccess(
       op === I.ATOMIC_CMPXCHG;
     if (!ok) bad(`invalid atomic operation 0x${(op >>> 0).toString(16)}`);
     const call = `S.atomic(${pc}, ${size}, ${op}, ${H(d)}, ${L(d)} + ${lit(i.off - ADDR_BASE)}, ${H(s)}, ${L(s)}, r0h, r0l)`;
+    // Machine.atomic unlocks the packet when the target is in it (a write): PACKET_REFRESH after it.
     if (op === 0x00) {
       // A plain atomic add (counters: the common case) inline; anything else goes to Machine.atomic.
       const add =
         size === 8
           ? `t = (m.dv.getInt32(a, true) >>> 0) + (${L(s)} >>> 0); m.dv.setInt32(a + 4, (m.dv.getInt32(a + 4, true) + ${H(s)} + (t > 4294967295 ? 1 : 0)) | 0, true); m.dv.setInt32(a, t | 0, true);`
           : `m.dv.setInt32(a, (m.dv.getInt32(a, true) + ${L(s)}) | 0, true);`;
-      return `m = R[${H(d)}]; a = ${L(d)} + ${lit(i.off - ADDR_BASE)}; if (m === undefined || a < m.lo || a + ${size} > m.whi) ${call}; else { ${add} }`;
+      return `${region(d)} a = ${L(d)} + ${lit(i.off - ADDR_BASE)}; if (m === undefined || a < m.lo || a + ${size} > m.whi) { ${call}; ${PACKET_REFRESH} } else { ${add} }`;
     }
-    if (op === I.ATOMIC_CMPXCHG) return `r0l = ${call}; r0h = S.rh; ${defined}`;
-    if (op & I.ATOMIC_FETCH) return `${L(s)} = ${call}; ${H(s)} = S.rh; ${defined}`;
-    return `${call};`;
+    if (op === I.ATOMIC_CMPXCHG) return `r0l = ${call}; r0h = S.rh; ${PACKET_REFRESH} ${defined}`;
+    if (op & I.ATOMIC_FETCH) return `${L(s)} = ${call}; ${H(s)} = S.rh; ${PACKET_REFRESH} ${defined}`;
+    return `${call}; ${PACKET_REFRESH}`;
   }
   return bad('unknown instruction');
 }

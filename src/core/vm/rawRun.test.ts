@@ -84,6 +84,32 @@ tierTest('32-bit results zero-extend; shifts mask the amount; sign extension', (
   assert.equal(r0(A.lddw(0, 0x0102030405060708n), A.endian('le', 0, 32), A.exit()), 0x05060708n);
 });
 
+tierTest('a register pointed elsewhere inside a block is looked up again (js: the kept region)', () => {
+  // r3 = fp-8, an atomic add through it (js: its region kept for the block), then r3 = r1 (the
+  // memory) and another atomic add at offset 0: it lands in the memory, not at the stack's offset 0;
+  // an atomic add through r10 itself (an access through r10 never keeps a region).
+  const mem = new Uint8Array(8);
+  const r = runRaw(
+    A.assemble(
+      A.mov64(2, 1),
+      A.st(8, 10, -8, 0),
+      A.movReg(3, 10),
+      A.aluK(true, I.ALU_ADD, 3, -8),
+      A.atomic(8, 0x00, 3, 2, 0),
+      A.movReg(3, 1),
+      A.atomic(8, 0x00, 3, 2, 0),
+      A.atomic(8, 0x00, 3, 2, 0),
+      A.atomic(8, 0x00, 10, 2, -8),
+      A.ldx(8, 0, 10, -8),
+      A.exit(),
+    ),
+    mem,
+  );
+  assert.equal(r.r0, 2n, 'two adds on the stack (one through r10)');
+  assert.equal(r.memory[0], 2, 'two adds in the memory');
+  assert.deepEqual([...r.memory.subarray(1)], [0, 0, 0, 0, 0, 0, 0]);
+});
+
 tierTest('memory: the r1 buffer, stack, sign-extending loads, atomics', () => {
   const mem = Uint8Array.from([0xff, 0x80, 0, 0, 1, 2, 3, 4]);
   const r = runRaw(
