@@ -198,6 +198,6 @@ export async function withLab<T>(prefix: string, body: (lab: Lab) => Promise<T> 
     return await body(lab);
   } finally {
     lab?.dispose();
-    lock.release();
+    await lock.release();
   }
 }
