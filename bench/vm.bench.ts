@@ -19,6 +19,7 @@ import type * as IsaModule from '../src/core/vm/isa';
 import type * as RawRunModule from '../src/core/vm/rawRun';
 import type { BenchRow } from './lib/benchRow';
 import { pairedTestRun } from './lib/kernelTestRun';
+import { oursInFreshProcesses } from './lib/oursProcess';
 import { pairsField, type PairStats } from './lib/pairedRounds';
 
 /**
@@ -102,12 +103,6 @@ export async function kernelPairs(
   }
 }
 
-/** Our CPU ns per run of `prog` on `frame` over `repeat` runs (BPF_PROG_TEST_RUN's repeat). */
-function oursPerRun(prog: TestRunnable, frame: Uint8Array): (repeat: number) => number {
-  return (repeat) => prog.testRun(frame, { repeat, now: cpuNow }).nsPerRun ?? NaN;
-}
-type TestRunnable = NonNullable<ReturnType<ReturnType<Engine['loadObject']>['program']>>;
-
 /**
  * A per-run row: our best round as `value`, the kernel's best as `kernel`, and the ratio from the
  * pairs (their median; pairs.min–max its spread). Without a kernel figure: the best of five rounds.
@@ -131,14 +126,26 @@ function perRunRow(name: string, unit: string, pairs: PairStats | undefined, our
 async function xdpParser({ loadObject, buildFrame }: Engine, dir: string): Promise<BenchRow> {
   const obj = clangBpf('examples/redirect.bpf.c', path.join(dir, 'redirect.o'));
   const frame = buildFrame({ udp: { sport: 4000, dport: 9 } });
+  const key = [1, 0, 0, 0];
   const loaded = loadObject(new Uint8Array(fs.readFileSync(obj)), { name: 'redirect' });
-  loaded.map('tx_port')!.userUpdate(new Uint8Array([1, 0, 0, 0]), new Uint8Array([1, 0, 0, 0]), 0);
-  const prog = loaded.program('xdp_redirect_udp')!;
-  prog.testRun(frame, { repeat: 200_000 }); // warm-up
-  const ours = oursPerRun(prog, frame);
+  loaded.map('tx_port')!.userUpdate(new Uint8Array(key), new Uint8Array(key), 0);
+  // The verdict our rounds must reproduce (the fresh processes load the same object and entry).
+  const expect = loaded.program('xdp_redirect_udp')!.testRun(frame).retval;
+  const ours = oursInFreshProcesses(
+    path.join(dir, 'engine.cjs'),
+    {
+      object: obj,
+      name: 'redirect',
+      program: 'xdp_redirect_udp',
+      frame,
+      updates: [{ map: 'tx_port', key, value: key }],
+      expect,
+    },
+    dir,
+  );
   const pairs = (await kernelPairs(obj, frame, dir, 'xdp_redirect_udp', { ours }))?.ours;
   return perRunRow(
-    `XDP parser run (eth/ipv4/udp, 1 lookup, redirect_map; ${pairs ? `${pairs.ratios.length} pairs with the kernel, best` : `best of 5 × ${REPEAT / 2e6} M repeats`})`,
+    `XDP parser run (eth/ipv4/udp, 1 lookup, redirect_map; ${pairs ? `${pairs.ratios.length} pairs with the kernel, best` : `best of 5 × ${REPEAT / 2e6} M repeats`}; each round a fresh process)`,
     'ns/run',
     pairs,
     () => ours(REPEAT / 2),
@@ -165,14 +172,17 @@ function clangBpf(src: string, obj: string): string {
 async function flowCounter({ loadObject, buildFrame }: Engine, dir: string): Promise<BenchRow[]> {
   const obj = buildFixture('flowcount', dir);
   const frame = buildFrame({ udp: { src: '10.0.0.1', dst: '10.0.0.2', sport: 4096, dport: 80 } });
-  const prog = loadObject(new Uint8Array(fs.readFileSync(obj)), { name: 'flowcount' }).program(
-    'xdp_flowcount',
-  )!;
-  prog.testRun(frame, { repeat: 200_000 }); // warm-up
-  const ours = oursPerRun(prog, frame);
+  const expect = loadObject(new Uint8Array(fs.readFileSync(obj)), { name: 'flowcount' })
+    .program('xdp_flowcount')!
+    .testRun(frame).retval;
+  const ours = oursInFreshProcesses(
+    path.join(dir, 'engine.cjs'),
+    { object: obj, name: 'flowcount', program: 'xdp_flowcount', frame, expect },
+    dir,
+  );
   const pairs = (await kernelPairs(obj, frame, dir, 'xdp_flowcount', { ours }))?.ours;
   const row = perRunRow(
-    `flow counter run (ipv4/udp parse, hash lookup + atomic add; ${pairs ? `${pairs.ratios.length} pairs with the kernel, best` : `best of 5 × ${REPEAT / 2e6} M repeats`})`,
+    `flow counter run (ipv4/udp parse, hash lookup + atomic add; ${pairs ? `${pairs.ratios.length} pairs with the kernel, best` : `best of 5 × ${REPEAT / 2e6} M repeats`}; each round a fresh process)`,
     'ns/run',
     pairs,
     () => ours(REPEAT / 2),
