@@ -46,22 +46,6 @@ function trackedTable(entries: number): ConntrackSpec[] {
 }
 
 /**
- * The tracked-run program loaded with `specs` in its table and warmed up: `(repeat) => CPU ns per
- * VM run` on a frame of a tracked connection (lookup, two changes, release) over `repeat` runs.
- */
-function trackedRun(E: Engine, specs: ConntrackSpec[], frame: Uint8Array): (repeat: number) => number {
-  const obj = E.loadObject(new Uint8Array(fs.readFileSync(OBJ)), { name: 'conntrack' });
-  specs.forEach((s, i) => obj.system.conntrack.add(s, `[${i}]`));
-  const prog = obj.program('xdp_ct');
-  if (!prog) throw new Error('conntrack bench: no xdp_ct');
-  const first = prog.testRun(frame);
-  if (first.retval !== 2 || first.fault)
-    throw new Error(`conntrack bench: the run gave ${first.retval} ${first.fault?.message ?? ''}`);
-  prog.testRun(frame, { repeat: 200_000 }); // warm-up
-  return (repeat) => prog.testRun(frame, { repeat, now: cpuNow }).nsPerRun ?? NaN;
-}
-
-/**
  * The kernel's ns per run of the same program on the same frame (`bpftool prog run … repeat`) in a
  * namespace whose conntrack table holds `specs` (the test run's device is the namespace's loopback,
  * so bpf_xdp_ct_lookup sees its table), in pairs with `ours` (bench/lib/kernelTestRun.ts), or
@@ -176,8 +160,7 @@ export async function runBench(): Promise<BenchRow[]> {
       ipv4: { src: '10.0.0.1', dst: '10.0.0.2' },
       tcp: { sport: 40000, dport: 80 },
     });
-    // Checked here once (the run gives XDP_PASS on a tracked flow); each round then in a fresh process.
-    trackedRun(E, specs, frame);
+    // Each round in a fresh process, which checks that the first run gives XDP_PASS (a tracked flow).
     const ours = oursInFreshProcesses(
       path.join(dir, 'engine.cjs'),
       { object: OBJ, name: 'conntrack', program: 'xdp_ct', frame, conntrack: specs, expect: 2 },
