@@ -83,6 +83,8 @@ export const steps = [
         return `${sc.devices.length} devices, ${sc.programs.length} programs`;
       } finally {
         await host.stop();
+        // The host's ssh is gone with it: later steps (92's unreachable host) meet the system's ssh.
+        fs.writeFileSync(TARGET, 'ssh');
         fs.rmSync(objDir, { recursive: true, force: true });
         fs.rmSync(scenario, { force: true });
       }

@@ -362,14 +362,17 @@ export const steps = [
         },
       });
       // Empty Enter in the host pick with no ~/.ssh/config: the pick says what to type.
+      // (A probe whose command showed no pick keeps what it did show, for the table.)
       await probe(wb, S, 'Record XDP Tracepoints with perf on a Remote Host', 'pick', {
-        then: async () => {
+        then: async (seen) => {
+          if (seen.kind !== 'pick') return seen;
           await input.press('Enter');
           return pickRow(wb, 'Type a host');
         },
       });
       await probe(wb, S, 'Capture XDP Tracepoints on Several Hosts', 'pick', {
-        then: async () => {
+        then: async (seen) => {
+          if (seen.kind !== 'pick') return seen;
           await input.press('Enter');
           return pickRow(wb, 'Type hosts');
         },
