@@ -168,15 +168,25 @@ export class Workbench {
 
   /** Runs a command by its palette label ('Category: Title') and waits until the palette closes. */
   async runCommand(label) {
-    await this.focusWorkbench();
-    await this.page.keyboard.press('F1');
-    const input = this.page.locator('.quick-input-widget input.input');
-    await input.waitFor({ state: 'visible', timeout: 10_000 });
-    await input.fill(`>${label}`);
-    await this.page
-      .locator('.quick-input-widget .monaco-list-row', { hasText: label })
-      .first()
-      .waitFor({ state: 'visible', timeout: 10_000 });
+    // In a window just opened on a loaded machine, the palette may not list the extension's
+    // commands yet (its manifest still being scanned: "similar commands" only): open it again.
+    for (let attempt = 1; ; attempt++) {
+      await this.focusWorkbench();
+      await this.page.keyboard.press('F1');
+      const input = this.page.locator('.quick-input-widget input.input');
+      await input.waitFor({ state: 'visible', timeout: 10_000 });
+      await input.fill(`>${label}`);
+      const listed = await this.page
+        .locator('.quick-input-widget .monaco-list-row', { hasText: label })
+        .first()
+        .waitFor({ state: 'visible', timeout: 10_000 })
+        .then(() => true)
+        .catch((e) => {
+          if (attempt === 3) throw e;
+          return false;
+        });
+      if (listed) break;
+    }
     // Enter runs the focused (first) row. Until the palette has filtered, the first rows are the
     // recently used commands, so a CI run once pressed Enter on one of those: wait until the first
     // row is the command itself (as openFile waits for the file).
