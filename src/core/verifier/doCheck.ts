@@ -378,10 +378,10 @@ export const isTailCallExit = (st: VState, insn: Insn): boolean =>
  * call, or -1 for an async callback: checkExit).
  */
 function tailCallExit(env: VerifierEnv, st: VState, pc: number, pending: Pending[]): number {
+  // No branch step on either path: the listed path names conditional jumps only, as the kernel's
+  // log does (kernelLogPath.ts).
   const other = st.clone();
   other.hist = curHist;
-  other.path = { insn: pc, taken: false, prev: st.path };
-  st.path = { insn: pc, taken: true, prev: st.path };
   if (st.parent) st.parent.branches++;
   pending.push({ st: other, pc: pc + 1 });
   if (pending.length > 8192) fail('The sequence of 8193 jumps is too complex.');
