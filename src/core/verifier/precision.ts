@@ -5,6 +5,7 @@ import * as I from '../vm/isa';
 import type { Insn } from '../vm/isa';
 import { isCall, isExit, isPseudoCall } from './cfg';
 import { callsSyncCallback } from './callbackKinds';
+import { fail } from './env';
 import type { Checkpoint, FuncState, StackSlot, VState } from './state';
 import { BPF_REG_SIZE, STACK_SPILL } from './state';
 
@@ -232,7 +233,10 @@ function backtrackInto(insns: readonly Insn[], st: VState, wants: Want[]): boole
       const cur = wants[wants.length - 1] as Want;
       if (e.pc === CALLBACK_ENTRY) {
         // The callback's R1-R5 are the helper's, not the caller's: nothing goes further (a want of
-        // the callback's own stack cannot remain at its entry).
+        // the callback's own stack cannot remain at its entry). Any other register still wanted
+        // here was set by no instruction of the callback: backtrack_insn calls that a verifier bug
+        // (a tail call in a callback, whose R0 check_helper_call set, gets there).
+        if (cur.regs & ~ARGS) fail(`verifier bug: callback unexpected regs ${cur.regs.toString(16)}`);
         wants.pop();
         if (!wants.length || empty()) return changed;
         later = -1;
