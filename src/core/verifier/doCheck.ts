@@ -17,7 +17,7 @@ import { isCall, isExit, isMayGoto, isPseudoCall, jaOffset, PRUNE_CALLBACK } fro
 import { checkCondJmp } from './condJmp';
 import { fail, regTypeStr, VerifyFail } from './env';
 import type { VerifierEnv } from './env';
-import { checkHelperCall } from './helperCall';
+import { checkHelperCall, clearAllPktPointers } from './helperCall';
 import { checkKfuncCall } from './kfuncs';
 import { checkMemAccess } from './memAccess';
 import type { Reg } from './regState';
@@ -141,7 +141,9 @@ function walk(
         live.resetWrites(st, pc);
         // A synchronous callback's exit goes back to its helper call (prepare_func_exit).
         const cbExit =
-          cls === I.BPF_JMP && (insn.op & 0xf0) === I.JMP_EXIT && st.cur.callbackRange && !st.cur.async;
+          ((cls === I.BPF_JMP && (insn.op & 0xf0) === I.JMP_EXIT) || isTailCallExit(st, insn)) &&
+          st.cur.callbackRange &&
+          !st.cur.async;
         const next = isMayGoto(insn)
           ? mayGotoStep(cache.visited, st, insn, pc, pending, curHist)
           : step(env, st, insn, pc, pending);
@@ -315,6 +317,7 @@ function step(env: VerifierEnv, st: VState, insn: Insn, pc: number, pending: Pen
         checkHelperCall(env, st, insn.imm, pc);
         if (cbArgs && scheduleCallback(env, st, insn.imm, cbArgs))
           pending.push(callbackState(env, st, insn.imm, pc, cbArgs));
+        if (isTailCallExit(st, insn)) return tailCallExit(env, st, pc, pending);
         return pc + 1;
       }
       if (op === I.JMP_JA) {
@@ -357,6 +360,34 @@ function step(env: VerifierEnv, st: VState, insn: Insn, pc: number, pending: Pen
     default:
       fail(`unknown insn class ${cls}`);
   }
+}
+
+/**
+ * A tail call in a sub-program (check_helper_call's BPF_FUNC_tail_call with curframe > 0): one that
+ * succeeds returns to the sub-program's caller, so it is an exit of the sub-program as well as a call.
+ */
+export const isTailCallExit = (st: VState, insn: Insn): boolean =>
+  insn.op === (I.BPF_JMP | I.JMP_CALL) && insn.src === 0 && insn.imm === 12 && st.frames.length > 1;
+
+/**
+ * check_helper_call for a tail call in a sub-program (6.18's "bpf: properly verify tail call
+ * behavior"): the call that fails falls through, a branch pushed with the state as the call left it
+ * (R0 unset, packet pointers intact: nothing happened); the call that succeeds returns to the
+ * caller with an unknown R0 and every packet pointer invalidated (the program called may have moved
+ * the packet), prepare_func_exit. Returns the caller's next instruction (or the callback's helper
+ * call, or -1 for an async callback: checkExit).
+ */
+function tailCallExit(env: VerifierEnv, st: VState, pc: number, pending: Pending[]): number {
+  // No branch step on either path: the listed path names conditional jumps only, as the kernel's
+  // log does (kernelLogPath.ts).
+  const other = st.clone();
+  other.hist = curHist;
+  if (st.parent) st.parent.branches++;
+  pending.push({ st: other, pc: pc + 1 });
+  if (pending.length > 8192) fail('The sequence of 8193 jumps is too complex.');
+  clearAllPktPointers(st);
+  markUnknown(st.cur.reg(0));
+  return checkExit(env, st);
 }
 
 /**

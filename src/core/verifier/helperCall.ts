@@ -429,9 +429,13 @@ export function checkHelperCall(env: VerifierEnv, st: VState, id: number, pc: nu
     r0.id = rid;
   }
   if (kptrField) kptrXchgResult(r0, kptrField);
-  if (proto.changesPktData)
-    st.forEachReg((r) => {
-      if (r.type === 'pkt' || r.type === 'pkt_meta' || r.type === 'pkt_end' || isPktSlice(r)) markUnknown(r);
-    });
+  if (proto.changesPktData) clearAllPktPointers(st);
   void markKnown;
+}
+
+/** clear_all_pkt_pointers: every packet pointer (and packet slice) of every frame becomes unknown. */
+export function clearAllPktPointers(st: VState): void {
+  st.forEachReg((r) => {
+    if (r.type === 'pkt' || r.type === 'pkt_meta' || r.type === 'pkt_end' || isPktSlice(r)) markUnknown(r);
+  });
 }

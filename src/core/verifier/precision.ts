@@ -3,8 +3,9 @@
 // the instructions that produced it, into the kept states, so pruning compares only those.
 import * as I from '../vm/isa';
 import type { Insn } from '../vm/isa';
-import { isCall, isExit } from './cfg';
+import { isCall, isExit, isPseudoCall } from './cfg';
 import { callsSyncCallback } from './callbackKinds';
+import { fail } from './env';
 import type { Checkpoint, FuncState, StackSlot, VState } from './state';
 import { BPF_REG_SIZE, STACK_SPILL } from './state';
 
@@ -106,12 +107,10 @@ function backtrack(insn: Insn, e: HistEntry, w: Want, wants: readonly Want[]): b
     return true;
   }
   if (isCall(insn)) {
-    if (insn.src === I.PSEUDO_CALL) return false;
     if (w.regs & 0x3f & ~1) return false;
     w.regs &= ~1;
     return true;
   }
-  if (isExit(insn)) return false;
   if (
     (insn.op & I.BPF_X) !== 0 &&
     (insn.op & 0xf0) !== I.JMP_JA &&
@@ -124,6 +123,58 @@ function backtrack(insn: Insn, e: HistEntry, w: Want, wants: readonly Want[]): b
   if (e.linked) syncLinked(e.linked, wants);
   return true;
 }
+
+/**
+ * backtrack_insn's crossings of a frame boundary: an exit backwards enters the sub-program that
+ * returned (bt_subprog_enter; R0 goes with it when the instruction after is the call it returns
+ * to), a static sub-program's call backwards leaves it (bt_subprog_exit: only R1-R5 may still be
+ * wanted, and the caller wants them), a global one's call sets R0, and a tail call that returned
+ * to the sub-program's caller (the instruction after it is not its own next one: "bpf: properly
+ * verify tail call behavior") enters the sub-program with nothing wanted. `later` is subseq_idx.
+ * Returns true when done, false when the kernel would report a verifier bug (we mark everything),
+ * undefined for an instruction that crosses nothing (backtrack takes it).
+ */
+function backtrackFrames(
+  insns: readonly Insn[],
+  insn: Insn,
+  pc: number,
+  later: number,
+  wants: Want[],
+): boolean | undefined {
+  const cur = wants[wants.length - 1] as Want;
+  if (isExit(insn)) {
+    if (cur.regs & ARGS) return false;
+    const r0 = later >= 1 && isPseudoCall(insns[later - 1] as Insn) && (cur.regs & 1) !== 0;
+    cur.regs &= ~1;
+    wants.push({ regs: r0 ? 1 : 0, slots: new Set() });
+    return true;
+  }
+  if (!isCall(insn)) return undefined;
+  if (insn.src === I.PSEUDO_CALL) {
+    if (later === pc + 1) {
+      // A global sub-program was verified on its own: its call only sets R0.
+      if (cur.regs & ARGS) return false;
+      cur.regs &= ~1;
+      return true;
+    }
+    if (cur.regs & ~ARGS || cur.slots.size || wants.length < 2) return false;
+    wants.pop();
+    (wants[wants.length - 1] as Want).regs |= cur.regs;
+    return true;
+  }
+  if (insn.src === 0 && insn.imm === TAIL_CALL && later >= 0 && later !== pc + 1) {
+    if (cur.regs & ARGS) return false;
+    cur.regs &= ~1;
+    wants.push({ regs: 0, slots: new Set() });
+    return true;
+  }
+  return undefined;
+}
+
+/** BPF_REGMASK_ARGS: R1-R5. */
+const ARGS = 0x3e;
+/** BPF_FUNC_tail_call */
+const TAIL_CALL = 12;
 
 /**
  * Marks what `w` wants precise in a kept state's frame; what was precise there already is dropped
@@ -182,7 +233,10 @@ function backtrackInto(insns: readonly Insn[], st: VState, wants: Want[]): boole
       const cur = wants[wants.length - 1] as Want;
       if (e.pc === CALLBACK_ENTRY) {
         // The callback's R1-R5 are the helper's, not the caller's: nothing goes further (a want of
-        // the callback's own stack cannot remain at its entry).
+        // the callback's own stack cannot remain at its entry). Any other register still wanted
+        // here was set by no instruction of the callback: backtrack_insn calls that a verifier bug
+        // (a tail call in a callback, whose R0 check_helper_call set, gets there).
+        if (cur.regs & ~ARGS) fail(`verifier bug: callback unexpected regs ${cur.regs.toString(16)}`);
         wants.pop();
         if (!wants.length || empty()) return changed;
         later = -1;
@@ -198,7 +252,9 @@ function backtrackInto(insns: readonly Insn[], st: VState, wants: Want[]): boole
         later = e.pc;
         continue;
       }
-      if (!backtrack(insn, e, cur, wants)) return markAll(st.parent);
+      const frames = backtrackFrames(insns, insn, e.pc, later, wants);
+      if (frames === false || (frames === undefined && !backtrack(insn, e, cur, wants)))
+        return markAll(st.parent);
       if (empty()) return changed;
       later = e.pc;
     }
