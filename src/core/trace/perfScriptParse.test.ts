@@ -3,7 +3,7 @@
 // each bad line is named by its number and why, and nothing but TraceParseError is ever raised.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parsePerfScript, TraceParseError } from './perfScriptParse';
+import { parsePerfScript, parsePerfScriptLine, TraceParseError } from './perfScriptParse';
 
 const redirect = (i: number): string =>
   `         python3  ${4946 + i} [00${i % 2}]  4241.00000${i}: xdp:xdp_redirect: prog_id=130 action=REDIRECT ifindex=7 to_ifindex=9 err=0 map_id=29 map_index=${i}`;
@@ -120,5 +120,39 @@ describe('parsePerfScript over a whole capture', () => {
       r.events.map((e) => e.header?.comm),
       ['ping', 'pong', 'ping', 'a ping'],
     );
+  });
+});
+
+describe('parsePerfScript beyond ASCII and across blocks', () => {
+  /** What the regex path alone makes of each line (the reference of the in-place scanner). */
+  const lineByLine = (text: string): unknown[] =>
+    text
+      .split('\n')
+      .filter((l) => l.length > 0)
+      .map((l, i) => parsePerfScriptLine(l, i + 1));
+
+  it('reads non-ASCII comms (regex path) and every ASCII line around them, in any block', () => {
+    const lines: string[] = [];
+    // > 2 blocks of 64 Ki chars; a non-ASCII comm now and then, one on a block's edge.
+    for (let i = 0; i < 2000; i++)
+      lines.push(i % 333 === 5 ? redirect(i % 10).replace('python3', 'pythön3') : redirect(i % 10));
+    const text = lines.join('\n');
+    const r = parsePerfScript(text);
+    assert.deepEqual(r.errors, []);
+    assert.deepEqual(r.events, lineByLine(text));
+    assert.equal(r.events[5]?.header?.comm, 'pythön3');
+    assert.equal(r.events[6]?.header?.comm, 'python3');
+  });
+
+  it('reads a line longer than a block, and lines that straddle block edges', () => {
+    const long = `xdp:bpf_xdp_link_attach_failed: errmsg=${'é'.repeat(70_000)}`;
+    const pad = (n: number): string =>
+      `ping 1 [000] 1.0: xdp:xdp_exception: prog_id=${'0'.repeat(n)}1 action=DROP ifindex=2`;
+    const lines = [redirect(1), long, redirect(2)];
+    for (let n = 0; n < 600; n++) lines.push(pad(n % 9), redirect(n % 10));
+    const text = lines.join('\n');
+    const r = parsePerfScript(text);
+    assert.deepEqual(r.errors, []);
+    assert.deepEqual(r.events, lineByLine(text));
   });
 });

@@ -1,7 +1,7 @@
 // Reads `perf script` text of the xdp:* tracepoints back into typed events: the inverse of
 // tracepoints.ts's formatter, derived from the same table (print formats of Linux 6.18); the common
 // line is scanned in place (perfScriptScan.ts), every other and every bad line by regular expression.
-import { newCommCache, scanPerfLine, scanTable } from './perfScriptScan';
+import { newByteView, newCommCache, scanPerfLine, scanTable, viewLine } from './perfScriptScan';
 import { removedTracepoints, tracepoints, xdpActionNames, xdpMemTypeNames } from './tracepoints';
 import type { FieldPrint, PrintItem, TracepointInfo, XdpEvent } from './tracepoints';
 
@@ -160,6 +160,7 @@ export function parsePerfScript(text: string, maxErrors = 100): PerfScriptParse 
   const events: ParsedPerfLine[] = [];
   const errors: TraceParseError[] = [];
   const comms = newCommCache();
+  const view = newByteView();
   let start = 0;
   let lineNo = 0;
   while (start <= text.length) {
@@ -171,7 +172,9 @@ export function parsePerfScript(text: string, maxErrors = 100): PerfScriptParse 
     start = end + 1;
     if (lineEnd > lineStart && text.charCodeAt(lineEnd - 1) === 13) lineEnd--;
     // The common line is read in place (perfScriptScan.ts); the rest, and every bad line, below.
-    const fast = scanPerfLine(text, lineStart, lineEnd, scanned, comms);
+    const fast = viewLine(view, text, lineStart, lineEnd)
+      ? scanPerfLine(view.bytes, lineStart - view.base, lineEnd - view.base, scanned, comms, text, view.base)
+      : undefined;
     if (fast) {
       events.push(fast as unknown as ParsedPerfLine);
       continue;

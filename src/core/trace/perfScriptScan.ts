@@ -27,7 +27,7 @@ interface ScanEvent {
 }
 
 /** Reads text[p, end) as one tracepoint's fields: its event, or undefined when the regex path must decide. */
-type FieldReader = (text: string, p: number, end: number) => Record<string, unknown> | undefined;
+type FieldReader = (b: Uint8Array, p: number, end: number) => Record<string, unknown> | undefined;
 
 /** The whole table compiled once (perfScriptParse.ts builds it from tracepoints.ts). */
 export interface ScanTable {
@@ -77,7 +77,7 @@ export function scanTable(
     const read = !scannable
       ? undefined
       : ((generate ? generatedReader(t, e, acts) : undefined) ??
-        ((text: string, p: number, end: number) => scanFields(text, p, end, e, table, build)));
+        ((b: Uint8Array, p: number, end: number) => scanFields(b, p, end, e, table, build)));
     (byLength[t.name.length] ??= []).push({ ...rows, read });
   }
   for (let i = 0; i < byLength.length; i++) byLength[i] ??= [];
@@ -95,9 +95,9 @@ const slowBuilder =
     return ev;
   };
 
-/** `text.charCodeAt(p + i) === code && …` for each code of `codes`. */
+/** `at(b, p + i) === code && …` for each code of `codes`. */
 const matchCodes = (codes: readonly number[]): string =>
-  codes.map((c, i) => `text.charCodeAt(p + ${i}) === ${c}`).join(' && ');
+  codes.map((c, i) => `b[p + ${i}] === ${c}`).join(' && ');
 
 /**
  * The reader of one tracepoint's fields as code: scanFields unrolled for its row (labels and act
@@ -115,7 +115,7 @@ function generatedReader(
   if (e.prefixCodes.length)
     out.push(`if (!(${matchCodes(e.prefixCodes)})) return undefined;`, `p += ${e.prefixCodes.length};`);
   e.labelCodes.forEach((label, k) => {
-    if (k > 0) out.push('if (text.charCodeAt(p) !== 32) return undefined;', 'p++;');
+    if (k > 0) out.push('if (b[p] !== 32) return undefined;', 'p++;');
     out.push(`if (!(${matchCodes(label)})) return undefined;`, `p += ${label.length};`);
     if (e.kinds[k] === ACT) {
       // __print_symbolic: one of the names, whole (the regex's [A-Z]+ then a non-letter).
@@ -123,7 +123,7 @@ function generatedReader(
       acts.forEach((a, i) => {
         const n = a.codes.length;
         out.push(
-          `${i ? 'else ' : ''}if (${matchCodes(a.codes)} && !((c = text.charCodeAt(p + ${n})) >= 65 && c <= 90)) { v${k} = ${a.value}; p += ${n}; }`,
+          `${i ? 'else ' : ''}if (${matchCodes(a.codes)} && !((c = b[p + ${n}]) >= 65 && c <= 90)) { v${k} = ${a.value}; p += ${n}; }`,
         );
       });
       out.push(`if (v${k} < 0) return undefined;`);
@@ -131,23 +131,23 @@ function generatedReader(
     }
     out.push(
       'neg = false;',
-      `if (text.charCodeAt(p) === 45) { ${e.kinds[k] === D ? 'neg = true; p++;' : 'return undefined;'} }`,
+      `if (b[p] === 45) { ${e.kinds[k] === D ? 'neg = true; p++;' : 'return undefined;'} }`,
       's = p;',
       'n = 0;',
-      'while (p < end && (c = text.charCodeAt(p)) >= 48 && c <= 57) { n = n * 10 + (c - 48); p++; }',
+      'while (p < end && (c = b[p]) >= 48 && c <= 57) { n = n * 10 + (c - 48); p++; }',
       'if (p === s || p - s > 10) return undefined;',
       `const v${k} = neg ? -n : n;`,
       `if (v${k} > 4294967295 || v${k} < -2147483648) return undefined;`,
     );
   });
   out.push(
-    'while (p < end && ((c = text.charCodeAt(p)) === 32 || c === 9)) p++;',
+    'while (p < end && ((c = b[p]) === 32 || c === 9)) p++;',
     'if (p !== end) return undefined;',
     `return { name: ${JSON.stringify(t.name)}, ${t.items.map((it, k) => `${JSON.stringify(it.field)}: v${k}`).join(', ')} };`,
   );
   try {
     // eslint-disable-next-line @typescript-eslint/no-implied-eval
-    return new Function('text', 'p', 'end', out.join('\n')) as FieldReader;
+    return new Function('b', 'p', 'end', out.join('\n')) as FieldReader;
   } catch {
     return undefined; // a page whose CSP forbids eval
   }
@@ -175,6 +175,8 @@ const LBRACKET = 91;
 const RBRACKET = 93;
 const HASH = 35;
 
+/** The byte at i; past the buffer undefined, which compares false with every code as charCodeAt's NaN did. */
+const at = (b: Uint8Array, i: number): number => b[i] as number;
 const isDigit = (c: number): boolean => c >= 48 && c <= 57;
 const isNameChar = (c: number): boolean =>
   (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
@@ -182,8 +184,8 @@ const isBlank = (c: number): boolean => c === SP || c === TAB;
 const isUpper = (c: number): boolean => c >= 65 && c <= 90;
 
 /** True when text[p, p + codes.length) is `codes` (char by char: no builtin call, no substring). */
-function codesAt(text: string, p: number, codes: readonly number[]): boolean {
-  for (let i = 0; i < codes.length; i++) if (text.charCodeAt(p + i) !== codes[i]) return false;
+function codesAt(b: Uint8Array, p: number, codes: readonly number[]): boolean {
+  for (let i = 0; i < codes.length; i++) if (at(b, p + i) !== codes[i]) return false;
   return true;
 }
 
@@ -192,20 +194,20 @@ function codesAt(text: string, p: number, codes: readonly number[]): boolean {
  * then ':'), or undefined. The token is measured first, so only the names of its length are
  * compared, from their last char (the names share their `xdp:xdp_` start).
  */
-function eventAt(text: string, p: number, end: number, table: ScanTable): ScanEvent | undefined {
+function eventAt(b: Uint8Array, p: number, end: number, table: ScanTable): ScanEvent | undefined {
   let q = p;
-  while (q < end && isNameChar(text.charCodeAt(q))) q++;
-  if (q === p || text.charCodeAt(q) !== COLON) return undefined;
+  while (q < end && isNameChar(at(b, q))) q++;
+  if (q === p || at(b, q) !== COLON) return undefined;
   const s2 = ++q;
-  while (q < end && isNameChar(text.charCodeAt(q))) q++;
-  if (q === s2 || text.charCodeAt(q) !== COLON) return undefined;
+  while (q < end && isNameChar(at(b, q))) q++;
+  if (q === s2 || at(b, q) !== COLON) return undefined;
   const row = table.byLength[q - p];
   if (row === undefined) return undefined;
   for (let r = 0; r < row.length; r++) {
     const e = row[r] as ScanEvent;
     const codes = e.nameCodes;
     let i = codes.length - 1;
-    while (i >= 0 && text.charCodeAt(p + i) === codes[i]) i--;
+    while (i >= 0 && at(b, p + i) === codes[i]) i--;
     if (i < 0) return e;
   }
   return undefined;
@@ -217,7 +219,7 @@ const scratch: number[] = [];
 
 /** The table-driven reader: text[p, end) as `e`'s fields; undefined when the regex path must decide. */
 function scanFields(
-  text: string,
+  b: Uint8Array,
   p: number,
   end: number,
   e: ScanEvent,
@@ -226,7 +228,7 @@ function scanFields(
 ): Record<string, unknown> | undefined {
   const prefix = e.prefixCodes;
   if (prefix.length) {
-    if (!codesAt(text, p, prefix)) return undefined;
+    if (!codesAt(b, p, prefix)) return undefined;
     p += prefix.length;
   }
   const labels = e.labelCodes;
@@ -234,21 +236,21 @@ function scanFields(
   const vals = scratch;
   for (let k = 0; k < labels.length; k++) {
     if (k > 0) {
-      if (text.charCodeAt(p) !== SP) return undefined;
+      if (at(b, p) !== SP) return undefined;
       p++;
     }
     const label = labels[k] as readonly number[];
-    if (!codesAt(text, p, label)) return undefined;
+    if (!codesAt(b, p, label)) return undefined;
     p += label.length;
     const kind = kinds[k];
     if (kind === ACT) {
       // __print_symbolic: one of the names, whole (the regex's [A-Z]+ then a non-letter).
-      const row = table.actByFirst[text.charCodeAt(p) - 65];
+      const row = table.actByFirst[at(b, p) - 65];
       if (row === undefined) return undefined;
       let hit = -1;
       for (let a = 0; a < row.length; a++) {
         const sym = row[a] as { value: number; codes: readonly number[] };
-        if (codesAt(text, p, sym.codes) && !isUpper(text.charCodeAt(p + sym.codes.length))) {
+        if (codesAt(b, p, sym.codes) && !isUpper(at(b, p + sym.codes.length))) {
           hit = sym.value;
           p += sym.codes.length;
           break;
@@ -259,7 +261,7 @@ function scanFields(
       continue;
     }
     let neg = false;
-    if (text.charCodeAt(p) === MINUS) {
+    if (at(b, p) === MINUS) {
       if (kind !== D) return undefined;
       neg = true;
       p++;
@@ -267,7 +269,7 @@ function scanFields(
     const s = p;
     let n = 0;
     let c = 0;
-    while (p < end && (c = text.charCodeAt(p)) >= 48 && c <= 57) {
+    while (p < end && (c = at(b, p)) >= 48 && c <= 57) {
       n = n * 10 + (c - 48);
       p++;
     }
@@ -276,123 +278,214 @@ function scanFields(
     if (v > 0xffffffff || v < -0x80000000) return undefined;
     vals[k] = v;
   }
-  while (p < end && isBlank(text.charCodeAt(p))) p++;
+  while (p < end && isBlank(at(b, p))) p++;
   if (p !== end) return undefined;
   return build(vals);
 }
 
 /**
- * A capture repeats a handful of comms: where the last one's column was read in this text is kept,
- * so a line with the same comm column (compared char by char in place) reuses its string instead
- * of slicing and trimming a new one (a 1 M-event parse keeps every header: fewer strings, less to
- * collect). One per parse of one text (offsets are into it), so nothing outlives the parse.
+ * A capture repeats a handful of comms: the last comm column's bytes are kept, so a line with the
+ * same column (compared byte by byte) reuses its string instead of slicing and trimming a new one
+ * (a 1 M-event parse keeps every header: fewer strings, less to collect). One per parse.
  */
 export interface CommCache {
-  start: number;
+  raw: Uint8Array;
   length: number;
   comm: string;
 }
 
-export const newCommCache = (): CommCache => ({ start: 0, length: -1, comm: '' });
+export const newCommCache = (): CommCache => ({ raw: new Uint8Array(64), length: -1, comm: '' });
 
-function commOf(text: string, start: number, end: number, cache: CommCache): string {
+function commOf(
+  b: Uint8Array,
+  start: number,
+  end: number,
+  text: string,
+  base: number,
+  cache: CommCache,
+): string {
   const n = end - start;
+  const raw = cache.raw;
   if (n === cache.length) {
-    const last = cache.start;
     let i = 0;
-    while (i < n && text.charCodeAt(start + i) === text.charCodeAt(last + i)) i++;
+    while (i < n && b[start + i] === raw[i]) i++;
     if (i === n) return cache.comm;
   }
-  cache.start = start;
-  cache.length = n;
-  cache.comm = text.slice(start, end).trim();
-  return cache.comm;
+  const comm = text.slice(base + start, base + end).trim();
+  if (n <= raw.length) {
+    raw.set(b.subarray(start, end));
+    cache.length = n;
+    cache.comm = comm;
+  }
+  return comm;
 }
 
 /**
- * Scans text[start, end) (one line, no line break) as a perf-script or bare event line; undefined
- * when the regex path must decide (including every line it would reject).
+ * The bytes the scanner reads: a stretch of the text as ASCII bytes (`bytes[i]` is the char code of
+ * text[base + i]), encoded a block at a time. A Uint8Array element is one load where charCodeAt is
+ * a dispatch on the string's representation (cachegrind: most of the scanner's instructions). A
+ * line holding anything but ASCII is not in it (its byte offsets would no longer be char offsets):
+ * the regex path reads that line.
+ */
+export interface ByteView {
+  bytes: Uint8Array;
+  /** text[base, limit) is in bytes, and bytes[limit - base] is a '\n' sentinel (reads past a line's end see a line break, as in the text). */
+  base: number;
+  limit: number;
+  /** After a block held non-ASCII: lines before this are encoded one at a time (each block is encoded once). */
+  lineByLineUntil: number;
+}
+
+const BLOCK = 1 << 16;
+
+/** What the view needs of an encoder: TextEncoder's encodeInto (UTF-8, so ASCII text is its bytes). */
+interface IntoEncoder {
+  encodeInto(s: string, into: Uint8Array): { read: number; written: number };
+}
+
+/** Without a host TextEncoder: ASCII only, stopping at the first other char (so it is not taken). */
+const asciiLoop: IntoEncoder = {
+  encodeInto(s, into) {
+    let i = 0;
+    for (; i < s.length && i < into.length; i++) {
+      const c = s.charCodeAt(i);
+      if (c > 127) break;
+      into[i] = c;
+    }
+    return { read: i, written: i };
+  },
+};
+
+// TextEncoder is in every host core runs in (Node, browsers, workers) but not in core's ES-only
+// types: it is looked up, not assumed (its encodeInto copies ASCII at memcpy speed).
+const HostEncoder = (globalThis as { TextEncoder?: new () => IntoEncoder }).TextEncoder;
+const encoder: IntoEncoder = HostEncoder ? new HostEncoder() : asciiLoop;
+
+export const newByteView = (): ByteView => ({
+  bytes: new Uint8Array(BLOCK + 1),
+  base: 0,
+  limit: -1,
+  lineByLineUntil: 0,
+});
+
+/** Encodes text[start, end) into view when it is all ASCII (true), else leaves view empty (false). */
+function encodeAscii(view: ByteView, text: string, start: number, end: number): boolean {
+  const n = end - start;
+  if (view.bytes.length < n + 1) view.bytes = new Uint8Array(n + 1);
+  const r = encoder.encodeInto(text.slice(start, end), view.bytes);
+  if (r.read !== n || r.written !== n) {
+    view.limit = -1;
+    return false;
+  }
+  view.bytes[n] = 10;
+  view.base = start;
+  view.limit = end;
+  return true;
+}
+
+/**
+ * Makes view hold text[start, end) (one line): true when it does, false when the line is not all
+ * ASCII. Blocks of BLOCK chars from the line's start; a block with non-ASCII in it is read line by
+ * line up to its end.
+ */
+export function viewLine(view: ByteView, text: string, start: number, end: number): boolean {
+  if (start >= view.base && end <= view.limit) return true;
+  if (start >= view.lineByLineUntil) {
+    const blockEnd = Math.min(text.length, Math.max(end, start + BLOCK));
+    if (encodeAscii(view, text, start, blockEnd)) return true;
+    view.lineByLineUntil = blockEnd;
+  }
+  return encodeAscii(view, text, start, end);
+}
+
+/**
+ * Scans one line as a perf-script or bare event line: text[base + start, base + end) as
+ * view.bytes[start, end) (no line break); undefined when the regex path must decide (including
+ * every line it would reject).
  */
 export function scanPerfLine(
-  text: string,
+  b: Uint8Array,
   start: number,
   end: number,
   table: ScanTable,
   comms: CommCache,
+  text: string,
+  base: number,
 ): ScanResult | undefined {
   if (start === end) return undefined;
-  const c0 = text.charCodeAt(start);
+  const c0 = at(b, start);
   if (isNameChar(c0)) {
     // Maybe the bare form; a line starting with a comm is left to the regex path.
-    const e = eventAt(text, start, end, table);
+    const e = eventAt(b, start, end, table);
     if (!e) return undefined;
     let p = start + e.nameCodes.length + 1;
-    if (p < end && isBlank(text.charCodeAt(p))) p++;
-    const event = e.read === undefined ? undefined : e.read(text, p, end);
+    if (p < end && isBlank(at(b, p))) p++;
+    const event = e.read === undefined ? undefined : e.read(b, p, end);
     return event ? { event } : undefined;
   }
   // `comm pid [cpu] secs.usecs: [period ]xdp:name: fields`, found from the first '['. A comment
   // (`#`), a blank line or a line opening with anything but blanks and printable ASCII is left
   // to the regex path.
-  let b = start;
-  while (b < end && isBlank(text.charCodeAt(b))) b++;
-  if (b === end) return undefined;
-  const first = text.charCodeAt(b);
+  let nb = start;
+  while (nb < end && isBlank(at(b, nb))) nb++;
+  if (nb === end) return undefined;
+  const first = at(b, nb);
   if (first === HASH || first < 33 || first > 126) return undefined;
   // The first '[' (a char loop: comm is short, and an indexOf call costs more than the walk).
-  let lb = b;
-  while (lb < end && text.charCodeAt(lb) !== LBRACKET) lb++;
+  let lb = nb;
+  while (lb < end && at(b, lb) !== LBRACKET) lb++;
   if (lb === end) return undefined;
   let p = lb + 1;
   let cpu = 0;
   const cs = p;
-  while (p < end && isDigit(text.charCodeAt(p))) cpu = cpu * 10 + (text.charCodeAt(p++) - 48);
-  if (p === cs || p - cs > 15 || p === end || text.charCodeAt(p) !== RBRACKET) return undefined;
+  while (p < end && isDigit(at(b, p))) cpu = cpu * 10 + (at(b, p++) - 48);
+  if (p === cs || p - cs > 15 || p === end || at(b, p) !== RBRACKET) return undefined;
   p++;
-  if (p === end || !isBlank(text.charCodeAt(p))) return undefined;
-  while (p < end && isBlank(text.charCodeAt(p))) p++;
+  if (p === end || !isBlank(at(b, p))) return undefined;
+  while (p < end && isBlank(at(b, p))) p++;
   const ts = p;
-  while (p < end && isDigit(text.charCodeAt(p))) p++;
-  if (p === ts || p === end || text.charCodeAt(p) !== DOT) return undefined;
+  while (p < end && isDigit(at(b, p))) p++;
+  if (p === ts || p === end || at(b, p) !== DOT) return undefined;
   p++;
   const fs = p;
-  while (p < end && isDigit(text.charCodeAt(p))) p++;
-  if (p === fs || p === end || text.charCodeAt(p) !== COLON) return undefined;
+  while (p < end && isDigit(at(b, p))) p++;
+  if (p === fs || p === end || at(b, p) !== COLON) return undefined;
   const timeEnd = p;
   p++;
-  if (p === end || !isBlank(text.charCodeAt(p))) return undefined;
-  while (p < end && isBlank(text.charCodeAt(p))) p++;
-  if (p < end && isDigit(text.charCodeAt(p))) {
+  if (p === end || !isBlank(at(b, p))) return undefined;
+  while (p < end && isBlank(at(b, p))) p++;
+  if (p < end && isDigit(at(b, p))) {
     // perf's optional period column: digits then blanks.
     const ds = p;
-    while (p < end && isDigit(text.charCodeAt(p))) p++;
-    if (p === end || !isBlank(text.charCodeAt(p))) p = ds;
-    else while (p < end && isBlank(text.charCodeAt(p))) p++;
+    while (p < end && isDigit(at(b, p))) p++;
+    if (p === end || !isBlank(at(b, p))) p = ds;
+    else while (p < end && isBlank(at(b, p))) p++;
   }
-  const e = eventAt(text, p, end, table);
+  const e = eventAt(b, p, end, table);
   if (!e) return undefined;
   p += e.nameCodes.length + 1;
-  if (p < end && isBlank(text.charCodeAt(p))) p++;
+  if (p < end && isBlank(at(b, p))) p++;
   // The head before '[': `comm pid` or `comm pid/tid`, blanks after it.
   let h = lb;
-  while (h > start && isBlank(text.charCodeAt(h - 1))) h--;
+  while (h > start && isBlank(at(b, h - 1))) h--;
   let q = h;
-  while (q > start && isDigit(text.charCodeAt(q - 1))) q--;
-  if (q < h && q > start && text.charCodeAt(q - 1) === SLASH) {
+  while (q > start && isDigit(at(b, q - 1))) q--;
+  if (q < h && q > start && at(b, q - 1) === SLASH) {
     // `pid/tid`: q is at the tid's digits; the pid's are before the slash.
     q--;
     const pe = q;
-    while (q > start && isDigit(text.charCodeAt(q - 1))) q--;
+    while (q > start && isDigit(at(b, q - 1))) q--;
     if (q === pe) return undefined;
   }
-  if (q === h || q <= start || text.charCodeAt(q - 1) !== SP) return undefined;
+  if (q === h || q <= start || at(b, q - 1) !== SP) return undefined;
   let pid = 0;
   let pidDigits = 0;
-  for (let i = q; i < h && isDigit(text.charCodeAt(i)); i++, pidDigits++)
-    pid = pid * 10 + (text.charCodeAt(i) - 48);
+  for (let i = q; i < h && isDigit(at(b, i)); i++, pidDigits++) pid = pid * 10 + (at(b, i) - 48);
   if (pidDigits > 15) return undefined;
-  const comm = commOf(text, start, q - 1, comms);
+  const comm = commOf(b, start, q - 1, text, base, comms);
   if (!comm) return undefined;
-  const event = e.read === undefined ? undefined : e.read(text, p, end);
-  return event ? { event, header: { comm, pid, cpu, time: text.slice(ts, timeEnd) } } : undefined;
+  const event = e.read === undefined ? undefined : e.read(b, p, end);
+  return event
+    ? { event, header: { comm, pid, cpu, time: text.slice(base + ts, base + timeEnd) } }
+    : undefined;
 }
