@@ -1,7 +1,8 @@
 // Reads `perf script` text of the xdp:* tracepoints back into typed events: the inverse of
 // tracepoints.ts's formatter, derived from the same table (print formats of Linux 6.18); the common
 // line is scanned in place (perfScriptScan.ts), every other and every bad line by regular expression.
-import { newByteView, newCommCache, scanPerfLine, scanTable, viewLine } from './perfScriptScan';
+import { newAsciiView, viewLine } from './asciiView';
+import { newCommCache, scanPerfLine, scanTable } from './perfScriptScan';
 import { removedTracepoints, tracepoints, xdpActionNames, xdpMemTypeNames } from './tracepoints';
 import type { FieldPrint, PrintItem, TracepointInfo, XdpEvent } from './tracepoints';
 
@@ -160,7 +161,7 @@ export function parsePerfScript(text: string, maxErrors = 100): PerfScriptParse 
   const events: ParsedPerfLine[] = [];
   const errors: TraceParseError[] = [];
   const comms = newCommCache();
-  const view = newByteView();
+  const view = newAsciiView();
   let start = 0;
   let lineNo = 0;
   while (start <= text.length) {

@@ -1,14 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parsePerfScript, parsePerfScriptLine } from './perfScriptParse';
-import {
-  newByteView,
-  newCommCache,
-  scanPerfLine,
-  scanTable,
-  viewLine,
-  type ScanTable,
-} from './perfScriptScan';
+import { newAsciiView, viewLine } from './asciiView';
+import { newCommCache, scanPerfLine, scanTable, type ScanTable } from './perfScriptScan';
 import { tracepoints, xdpActionNames } from './tracepoints';
 
 // Both readers of the fields: the code generated per tracepoint (what runs in Node and the extension
@@ -20,7 +14,7 @@ const readers: [string, ScanTable][] = [
 
 /** One line through the scanner alone, as parsePerfScript feeds it (undefined: left to the regex path). */
 function scanOne(line: string, table: ScanTable): unknown {
-  const view = newByteView();
+  const view = newAsciiView();
   if (!viewLine(view, line, 0, line.length)) return undefined;
   return scanPerfLine(
     view.bytes,

@@ -1,6 +1,6 @@
 // The fast path of the perf-script parser (perfScriptParse.ts parsePerfScript): reads one line in
-// place — offsets into the whole text, char codes, no regex, no per-field substrings, no builtin
-// calls per field — for the lines a capture is made of (perf's default header, or the bare
+// place — the text's ASCII bytes (asciiView.ts), no regex, no per-field substrings, no builtin calls
+// per field — for the lines a capture is made of (perf's default header, or the bare
 // `xdp:NAME: …` form, with d/u/act fields). It only ever accepts what the regex path accepts, with
 // the same result; anything else (odd spacing, unknown names, out-of-range numbers, other field
 // kinds) returns undefined and the regex path decides, so error messages stay where they are.
@@ -321,86 +321,8 @@ function commOf(
 }
 
 /**
- * The bytes the scanner reads: a stretch of the text as ASCII bytes (`bytes[i]` is the char code of
- * text[base + i]), encoded a block at a time. A Uint8Array element is one load where charCodeAt is
- * a dispatch on the string's representation (cachegrind: most of the scanner's instructions). A
- * line holding anything but ASCII is not in it (its byte offsets would no longer be char offsets):
- * the regex path reads that line.
- */
-export interface ByteView {
-  bytes: Uint8Array;
-  /** text[base, limit) is in bytes, and bytes[limit - base] is a '\n' sentinel (reads past a line's end see a line break, as in the text). */
-  base: number;
-  limit: number;
-  /** After a block held non-ASCII: lines before this are encoded one at a time (each block is encoded once). */
-  lineByLineUntil: number;
-}
-
-const BLOCK = 1 << 16;
-
-/** What the view needs of an encoder: TextEncoder's encodeInto (UTF-8, so ASCII text is its bytes). */
-interface IntoEncoder {
-  encodeInto(s: string, into: Uint8Array): { read: number; written: number };
-}
-
-/** Without a host TextEncoder: ASCII only, stopping at the first other char (so it is not taken). */
-const asciiLoop: IntoEncoder = {
-  encodeInto(s, into) {
-    let i = 0;
-    for (; i < s.length && i < into.length; i++) {
-      const c = s.charCodeAt(i);
-      if (c > 127) break;
-      into[i] = c;
-    }
-    return { read: i, written: i };
-  },
-};
-
-// TextEncoder is in every host core runs in (Node, browsers, workers) but not in core's ES-only
-// types: it is looked up, not assumed (its encodeInto copies ASCII at memcpy speed).
-const HostEncoder = (globalThis as { TextEncoder?: new () => IntoEncoder }).TextEncoder;
-const encoder: IntoEncoder = HostEncoder ? new HostEncoder() : asciiLoop;
-
-export const newByteView = (): ByteView => ({
-  bytes: new Uint8Array(BLOCK + 1),
-  base: 0,
-  limit: -1,
-  lineByLineUntil: 0,
-});
-
-/** Encodes text[start, end) into view when it is all ASCII (true), else leaves view empty (false). */
-function encodeAscii(view: ByteView, text: string, start: number, end: number): boolean {
-  const n = end - start;
-  if (view.bytes.length < n + 1) view.bytes = new Uint8Array(n + 1);
-  const r = encoder.encodeInto(text.slice(start, end), view.bytes);
-  if (r.read !== n || r.written !== n) {
-    view.limit = -1;
-    return false;
-  }
-  view.bytes[n] = 10;
-  view.base = start;
-  view.limit = end;
-  return true;
-}
-
-/**
- * Makes view hold text[start, end) (one line): true when it does, false when the line is not all
- * ASCII. Blocks of BLOCK chars from the line's start; a block with non-ASCII in it is read line by
- * line up to its end.
- */
-export function viewLine(view: ByteView, text: string, start: number, end: number): boolean {
-  if (start >= view.base && end <= view.limit) return true;
-  if (start >= view.lineByLineUntil) {
-    const blockEnd = Math.min(text.length, Math.max(end, start + BLOCK));
-    if (encodeAscii(view, text, start, blockEnd)) return true;
-    view.lineByLineUntil = blockEnd;
-  }
-  return encodeAscii(view, text, start, end);
-}
-
-/**
  * Scans one line as a perf-script or bare event line: text[base + start, base + end) as
- * view.bytes[start, end) (no line break); undefined when the regex path must decide (including
+ * b[start, end) (an AsciiView's bytes, no line break); undefined when the regex path must decide (including
  * every line it would reject).
  */
 export function scanPerfLine(
