@@ -17,12 +17,12 @@ export interface AsciiView {
 const BLOCK = 1 << 16;
 
 /** What the view needs of an encoder: TextEncoder's encodeInto (UTF-8, so ASCII text is its bytes). */
-interface IntoEncoder {
+export interface IntoEncoder {
   encodeInto(s: string, into: Uint8Array): { read: number; written: number };
 }
 
 /** Without a host TextEncoder: ASCII only, stopping at the first other char (so it is not taken). */
-const asciiLoop: IntoEncoder = {
+export const asciiLoop: IntoEncoder = {
   encodeInto(s, into) {
     let i = 0;
     for (; i < s.length && i < into.length; i++) {
