@@ -1,7 +1,8 @@
 // Reads `perf script` text of the xdp:* tracepoints back into typed events: the inverse of
 // tracepoints.ts's formatter, derived from the same table (print formats of Linux 6.18); the common
 // line is scanned in place (perfScriptScan.ts), every other and every bad line by regular expression.
-import { scanPerfLine, type ScanEvent } from './perfScriptScan';
+import { newAsciiView, viewLine } from './asciiView';
+import { newCommCache, scanPerfLine, scanTable } from './perfScriptScan';
 import { removedTracepoints, tracepoints, xdpActionNames, xdpMemTypeNames } from './tracepoints';
 import type { FieldPrint, PrintItem, TracepointInfo, XdpEvent } from './tracepoints';
 
@@ -55,13 +56,11 @@ function compile(info: TracepointInfo): CompiledEvent {
 
 const compiled = new Map<string, CompiledEvent>(tracepoints.map((t) => [t.name, compile(t)]));
 
-/** The table as the in-place scanner reads it. */
-const scanEvents: ScanEvent[] = tracepoints.map((t) => ({
-  name: t.name,
-  prefix: t.prefix ? `${t.prefix} ` : '',
-  items: t.items.map((i) => ({ labelEq: `${i.label}=`, field: i.field, print: i.print })),
-  scannable: t.items.every((i) => i.print === 'd' || i.print === 'u' || i.print === 'act'),
-}));
+/** The table as the in-place scanner reads it (compiled once from the same rows). */
+const scanned = scanTable(tracepoints, xdpActionNames);
+
+/** A field's text as a reason quotes it: whole when short, its start when huge (a 1 MB field stays one line). */
+const quoted = (raw: string): string => (raw.length > 40 ? `${raw.slice(0, 37)}...` : raw);
 
 function parseSymbol(table: readonly string[], text: string): number | undefined {
   if (text.startsWith('0x')) return parseInt(text.slice(2), 16);
@@ -91,14 +90,14 @@ export function parseEventFields(name: string, text: string): XdpEvent | string 
       case 'u': {
         const n = Number(raw);
         if (!Number.isSafeInteger(n) || n > 0xffffffff || n < -0x80000000)
-          return `${item.label}=${raw} is out of range`;
+          return `${item.label}=${quoted(raw)} is out of range`;
         ev[item.field] = n;
         break;
       }
       case 'act':
       case 'memType': {
         const n = parseSymbol(item.print === 'act' ? xdpActionNames : xdpMemTypeNames, raw);
-        if (n === undefined) return `${item.label}=${raw} is not a known value`;
+        if (n === undefined) return `${item.label}=${quoted(raw)} is not a known value`;
         ev[item.field] = n;
         break;
       }
@@ -161,6 +160,8 @@ export interface PerfScriptParse {
 export function parsePerfScript(text: string, maxErrors = 100): PerfScriptParse {
   const events: ParsedPerfLine[] = [];
   const errors: TraceParseError[] = [];
+  const comms = newCommCache();
+  const view = newAsciiView();
   let start = 0;
   let lineNo = 0;
   while (start <= text.length) {
@@ -172,7 +173,9 @@ export function parsePerfScript(text: string, maxErrors = 100): PerfScriptParse 
     start = end + 1;
     if (lineEnd > lineStart && text.charCodeAt(lineEnd - 1) === 13) lineEnd--;
     // The common line is read in place (perfScriptScan.ts); the rest, and every bad line, below.
-    const fast = scanPerfLine(text, lineStart, lineEnd, scanEvents, xdpActionNames);
+    const fast = viewLine(view, text, lineStart, lineEnd)
+      ? scanPerfLine(view.bytes, lineStart - view.base, lineEnd - view.base, scanned, comms, text, view.base)
+      : undefined;
     if (fast) {
       events.push(fast as unknown as ParsedPerfLine);
       continue;

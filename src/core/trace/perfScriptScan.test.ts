@@ -1,6 +1,40 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parsePerfScript, parsePerfScriptLine } from './perfScriptParse';
+import { newAsciiView, viewLine } from './asciiView';
+import { newCommCache, scanPerfLine, scanTable, type ScanTable } from './perfScriptScan';
+import { tracepoints, xdpActionNames } from './tracepoints';
+
+// Both readers of the fields: the code generated per tracepoint (what runs in Node and the extension
+// host) and the table-driven one (what runs where generated code is forbidden).
+const readers: [string, ScanTable][] = [
+  ['generated', scanTable(tracepoints, xdpActionNames)],
+  ['table-driven', scanTable(tracepoints, xdpActionNames, false)],
+];
+
+/** One line through the scanner alone, as parsePerfScript feeds it (undefined: left to the regex path). */
+function scanOne(line: string, table: ScanTable): unknown {
+  const view = newAsciiView();
+  if (!viewLine(view, line, 0, line.length)) return undefined;
+  return scanPerfLine(
+    view.bytes,
+    -view.base,
+    line.length - view.base,
+    table,
+    newCommCache(),
+    line,
+    view.base,
+  );
+}
+
+/** Each reader's result on one line: undefined (left to the regex path) or what the regex path gives. */
+function assertScannersAgree(line: string, label: string): void {
+  const ref = reference(line) as { events: unknown[] };
+  for (const [name, table] of readers) {
+    const r = scanOne(line, table);
+    if (r !== undefined) assert.deepEqual([r], ref.events, `${name}: ${label}`);
+  }
+}
 
 /** What the regex path alone makes of one line (the reference the in-place scanner must match). */
 function reference(line: string): unknown {
@@ -32,11 +66,41 @@ const lines = [
   'comm 12 [0] 1.2: xdp:xdp_mem_connect: mem_id=1 mem_type=PAGE_POOL allocator=0xffff ifindex=3',
   'comm 12 [0] 1.2: xdp:xdp_redirect_map: prog_id=1',
   '\u00a0comm 12 [0] 1.2: xdp:xdp_redirect: prog_id=1 action=TX ifindex=7 to_ifindex=9 err=0 map_id=29 map_index=3',
+  // One per check of the field readers: each must leave the line to the regex path (or read it as it does).
+  'xdp:xdp_cpumap_kthread: kthread cpu=1 map_id=3 action=REDIRECT processed=-8 drops=0 sched=0 xdp_pass=8 xdp_drop=0 xdp_redirect=0',
+  'xdp:xdp_cpumap_enqueue: enqueue cpu=1 map_id=3 action=PASS processed=4294967295 drops=4294967296 to_cpu=-2147483648',
+  'xdp:xdp_cpumap_enqueue: enqueue cpu=1 map_id=3 action=PASS processed=4294967295 drops=0 to_cpu=-2147483649',
+  'xdp:xdp_exception: prog_id=00000000001 action=DROP ifindex=2',
+  'xdp:xdp_exception: prog_id=1 action=REDIRECTX ifindex=2',
+  'xdp:xdp_exception: prog_id=1 action=REDIRECT_ ifindex=2',
+  'xdp:xdp_exception: prog_id=1 action=drop ifindex=2',
+  'xdp:xdp_exception: prog_id=1 action=ABORTED\tifindex=2',
+  'xdp:xdp_exception: prog_id=1 action=ABORTED ifindex=2\t \t',
+  'xdp:xdp_exception: prog_id=1 action=ABORTED ifindex=',
+  'xdp:xdp_exception: prog_id=1 action=ABORTED ifindex=-',
+  'xdp:xdp_exception: prog_id=1 action=ABORTED ifindey=2',
+  'xdp:xdp_exception:prog_id=1 action=ABORTED ifindex=2',
+  'xdp:xdp_exception:\tprog_id=1 action=ABORTED ifindex=2',
+  'xdp:xdp_devmap_xmit: ndo_xdp_xmitfrom_ifindex=7 to_ifindex=9 action=REDIRECT sent=16 drops=0 err=0',
+  'xdp:xdp_devmap_xmit: ndo_xdp_xmi from_ifindex=7 to_ifindex=9 action=REDIRECT sent=16 drops=0 err=0',
+  'xdp:xdp_exceptio: prog_id=1 action=ABORTED ifindex=2',
+  'xdp:xdp_exceptionn: prog_id=1 action=ABORTED ifindex=2',
+  'xdp:xdp_exception',
+  'comm 12 [0] 1.2: xdp:xdp_cpumap_enqueue: enqueue cpu=1 map_id=3 action=PASS processed=1 drops=2 to_cpu=3',
+  'comm 12 [0] 1.2: xdp:xdp_cpumap_kthread: enqueue cpu=1 map_id=3 action=PASS processed=1 drops=2 to_cpu=3',
 ];
 
 describe('perf-script in-place scanner (perfScriptScan.ts)', () => {
   it('gives what the regex path gives on well-formed and odd lines', () => {
-    for (const l of lines) assert.deepEqual(viaParse(l), reference(l), l);
+    for (const l of lines) {
+      assert.deepEqual(viaParse(l), reference(l), l);
+      assertScannersAgree(l, l);
+    }
+  });
+
+  it('reads the common lines in place, with either reader', () => {
+    for (const [name, table] of readers)
+      for (const l of lines.slice(0, 4)) assert.ok(scanOne(l, table) !== undefined, `${name}: ${l}`);
   });
 
   it('property: random edits of real lines parse exactly as the regex path parses them', () => {
@@ -60,6 +124,7 @@ describe('perf-script in-place scanner (perfScriptScan.ts)', () => {
               : l.slice(0, p) + ch + l.slice(p + 1);
       }
       assert.deepEqual(viaParse(l), reference(l), JSON.stringify(l));
+      assertScannersAgree(l, JSON.stringify(l));
     }
   });
 });
