@@ -29,6 +29,7 @@ import { parseBtfExt } from './btfExt';
 import { sectionGlobals } from './globals';
 import { collectExterns, KCONFIG_SEC, KconfigError, resolveKconfig } from './kconfig';
 import type { KconfigSource, KernelFacts, KsymExtern } from './kconfig';
+import { internalMapFlags, isReadOnlyInternal } from './internalMaps';
 import { CILIUM_CONFIG_SECTION, ciliumConfigValues } from './ciliumConfig';
 import {
   CILIUM_PIN_REPLACE,
@@ -291,7 +292,6 @@ export function loadObject(bytes: Uint8Array, opts: LoadOptions = {}): LoadedObj
   const globals: GlobalVar[] = [];
   for (const s of elf.sections.filter(isDataSection)) {
     if (ciliumConfig && s === cfgSec) continue;
-    const ro = s.name.startsWith('.rodata');
     const map = create(
       {
         name: globalDataMapName(objName, s.name),
@@ -299,10 +299,12 @@ export function loadObject(bytes: Uint8Array, opts: LoadOptions = {}): LoadedObj
         keySize: 4,
         valueSize: s.size,
         maxEntries: 1,
-        flags: ro ? 0x80 /* BPF_F_RDONLY_PROG */ : 0,
+        flags: internalMapFlags(btf, s.name),
       },
       s.type === SHT_NOBITS ? undefined : s.data,
     );
+    // bpf_object__populate_internal_map freezes .rodata once filled: user space can no longer update it.
+    if (isReadOnlyInternal(s.name)) map.frozen = true;
     dataMap.set(s.index, map);
     if (btf)
       globals.push(
@@ -316,8 +318,9 @@ export function loadObject(bytes: Uint8Array, opts: LoadOptions = {}): LoadedObj
       );
   }
 
-  // The .kconfig map (bpf_object__init_kconfig_map, after the global data maps): read-only to programs
-  // and frozen, so the verifier reads its values as constants (bpf_map_direct_read).
+  // The .kconfig map (bpf_object__init_kconfig_map, after the global data maps): read-only to programs,
+  // mmapable (0x480) and frozen, so the verifier reads its values as constants (bpf_map_direct_read)
+  // and user space cannot update it (EPERM).
   let kconfig: { map: BpfMap; offsets: Map<number, number> } | undefined;
   const ksymVars = new Map<number, KsymExtern>();
   try {
@@ -341,10 +344,11 @@ export function loadObject(bytes: Uint8Array, opts: LoadOptions = {}): LoadedObj
           keySize: 4,
           valueSize: externs.kcfgSize,
           maxEntries: 1,
-          flags: 0x80 /* BPF_F_RDONLY_PROG */,
+          flags: internalMapFlags(btf, KCONFIG_SEC),
         },
         data,
       );
+      map.frozen = true;
       kconfig = { map, offsets: new Map(externs.kcfg.map((e) => [e.symIndex, e.offset])) };
     }
   } catch (e) {
