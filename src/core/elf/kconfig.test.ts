@@ -236,14 +236,6 @@ void test('the .kconfig map is made as libbpf makes it: 0x480 and frozen; so is 
   setGlobal(knobs.globals, g.name, g.shape.kind === 'int' && g.shape.bool ? 'false' : '1');
 });
 
-void test('a __ksym variable is refused by name, with what libbpf would resolve it to', () => {
-  const ksym = new Uint8Array(fs.readFileSync(path.join(objDir, 'ksymvar.bpf.o')));
-  assert.throws(
-    () => loadObject(ksym),
-    /kernel variable 'bpf_prog_active' \(typed __ksym extern\) is not supported by the XDP Lab VM: libbpf resolves it to a kernel BTF id/,
-  );
-});
-
 void test('an extern without BTF (built without -g) is refused as libbpf refuses it', () => {
   const nobtf = new Uint8Array(fs.readFileSync(path.join(objDir, 'kconfig-nobtf.bpf.o')));
   assert.throws(
