@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import test from 'node:test';
 import { loadObject } from './loadObject';
+import { parseElf } from './elfFile';
 import { verifyObject } from '../verifier/verifyObject';
 
 const objDir = path.resolve(__dirname, '../../../test/fixtures/programs/obj');
@@ -70,3 +71,27 @@ void test(
     }
   },
 );
+
+void test('a typed plain __ksym is PTR_TO_MEM | MEM_RDONLY of its size; the VM reads a zeroed object and says so', () => {
+  // knobs.bpf.o's BTF as the "kernel" BTF: its VAR `port` (a __u16 in .rodata, not per-CPU).
+  const knobs = obj('knobs');
+  const elfBtf = parseElf(knobs).section('.BTF');
+  assert.ok(elfBtf);
+  const btf = { targetBtf: elfBtf.data, targetBtfName: 'knobs.bpf.o' };
+  const facts = { kernelFacts: { kallsyms: kallsyms({ port: 1n }) } };
+  const v = verifyObject(obj('ksym_plainvar'), { ...btf, ...facts }).programs;
+  const by = (n: string) => v.find((p) => p.name === n);
+  assert.equal(by('xdp_ksym_read')?.verdict, 'accepted');
+  assert.match(by('xdp_ksym_write')?.error?.message ?? '', /^R\d cannot write into rdonly_mem$/);
+  assert.equal(
+    by('xdp_ksym_oob')?.error?.message,
+    'invalid access to memory, mem_size=2 off=2 size=1\nR1 min value is outside of the allowed memory range',
+  );
+  const run = loadObject(obj('ksym_plainvar'), { ...btf });
+  assert.deepEqual(run.ksymNotes, [
+    "kernel variable 'port' (unsigned short, 2 bytes): the VM has no kernel memory; it points at a zeroed, read-only object of that size",
+  ]);
+  assert.equal(run.program('xdp_ksym_read')?.testRun(new Uint8Array(64), {}).retval, 2, 'zero: XDP_PASS');
+  const w = run.program('xdp_ksym_write')?.testRun(new Uint8Array(64), {});
+  assert.ok(w?.fault, 'the VM refuses the write too');
+});
