@@ -102,6 +102,28 @@ export function hostHasSyscallWrapper(): boolean {
   return syscallWrapper;
 }
 
+let kallsymsTable: Map<string, bigint> | null | undefined;
+
+/**
+ * kallsyms_lookup_name by /proc/kallsyms, read once on first need (libbpf's
+ * bpf_object__read_kallsyms_file reads the same file): a symbol's address (0 for a reader the kernel
+ * hides addresses from), undefined when it is not listed; module symbols (`[mod]`) included.
+ */
+export function hostKallsyms(name: string): bigint | undefined {
+  if (kallsymsTable === undefined) {
+    try {
+      kallsymsTable = new Map();
+      for (const line of readFileSync('/proc/kallsyms', 'latin1').split('\n')) {
+        const m = /^([0-9a-fA-F]+) \S (\S+)/.exec(line);
+        if (m && !kallsymsTable.has(m[2] as string)) kallsymsTable.set(m[2] as string, BigInt(`0x${m[1]}`));
+      }
+    } catch {
+      kallsymsTable = null;
+    }
+  }
+  return kallsymsTable?.get(name);
+}
+
 /** LINUX_KERNEL_VERSION's sources: /proc/version_signature (Ubuntu), uname's version (Debian), the release. */
 export function hostKernelFacts(): KernelFacts {
   let signature: string | undefined;
@@ -117,7 +139,9 @@ export function hostKernelFacts(): KernelFacts {
   });
   return {
     ...(version && os.platform() === 'linux' ? { kernelVersion: version } : {}),
-    ...(os.platform() === 'linux' ? { hasSyscallWrapper: hostHasSyscallWrapper } : {}),
+    ...(os.platform() === 'linux'
+      ? { hasSyscallWrapper: hostHasSyscallWrapper, kallsyms: hostKallsyms }
+      : {}),
     noConfigReason:
       os.platform() === 'linux'
         ? `neither ${systemKconfigPaths().join(' nor ')} can be read`

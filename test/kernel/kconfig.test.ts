@@ -11,6 +11,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { loadObject } from '../../src/core/elf/loadObject';
+import { preloadMaps } from '../../src/core/maps/mapPreload';
 import { buildFrame } from '../../src/core/packet/frameBuilder';
 import { verifyObject } from '../../src/core/verifier/verifyObject';
 import { kernelBtfOptions } from '../../src/node/kernelBtf';
@@ -57,7 +58,8 @@ void test('a .kconfig extern reads the same value in the kernel and in the VM', 
     assert.equal(m.def.valueSize, info.bytes_value);
     assert.equal(m.def.maxEntries, info.max_entries);
     assert.equal(info.frozen, 1, 'libbpf freezes the .kconfig map');
-    assert.equal(m.def.flags & 0x80, info.flags & 0x80, 'BPF_F_RDONLY_PROG');
+    assert.equal(m.def.flags, info.flags, 'BPF_F_RDONLY_PROG | BPF_F_MMAPABLE, as libbpf makes it');
+    assert.ok(m.frozen, 'ours is frozen too');
     for (const frame of [buildFrame({ udp: { dport: 53 }, length: 80 }), new Uint8Array(64)]) {
       const kr = progRun(k.progs.xdp_kconfig?.pin ?? '', frame, lab.tmp);
       const vr = vm.programs[0]?.testRun(frame, {});
@@ -67,6 +69,52 @@ void test('a .kconfig extern reads the same value in the kernel and in the VM', 
     }
   });
 });
+
+/** `bpftool map update` of key 0 on a pinned one-entry array: the errno text it prints, '' when it succeeds. */
+function kernelUpdateError(pin: string, valueSize: number): string {
+  const r = run(
+    ['bpftool', 'map', 'update', 'pinned', pin, 'key', 'hex', '00', '00', '00', '00', 'value', 'hex'].concat(
+      Array.from({ length: valueSize }, () => '00'),
+    ),
+    { allowFailure: true },
+  );
+  return r.status === 0 ? '' : (r.stderr.match(/update failed: (.*)/)?.[1] ?? r.stderr.trim());
+}
+
+void test(
+  'user space cannot update the frozen .kconfig and .rodata maps, in the kernel and in the VM (EPERM)',
+  { skip },
+  async () => {
+    await withLab('xlkcfg-', (lab) => {
+      for (const [fixture, name, mapPin] of [
+        ['kconfig', 'kconfig', 'kconfig_kconfig'],
+        ['knobs', 'knobs', 'knobs_rodata'],
+      ] as const) {
+        const obj = compileBpf(
+          path.join(root, `test/fixtures/programs/${fixture}.bpf.c`),
+          path.join(lab.tmp, `${fixture}.o`),
+        );
+        const k = loadAll(obj, lab.pinDir(fixture), { type: 'xdp' });
+        const pin = k.maps[mapPin]?.pin;
+        assert.ok(pin, `${mapPin} is pinned (maps: ${Object.keys(k.maps).join(', ')})`);
+        const info = JSON.parse(run(['bpftool', '-j', 'map', 'show', 'pinned', pin]).stdout) as {
+          name: string;
+          flags: number;
+          bytes_value: number;
+        };
+        const vm = loadObject(new Uint8Array(fs.readFileSync(obj)), { name, ...kernelBtfOptions() });
+        const m = vm.map(info.name);
+        assert.ok(m, `our ${info.name}`);
+        assert.equal(m.def.flags, info.flags, `${info.name}: map_flags`);
+        assert.equal(kernelUpdateError(pin, info.bytes_value), 'Operation not permitted');
+        assert.throws(
+          () => preloadMaps({ [info.name]: [{ key: 0, value: '00'.repeat(info.bytes_value) }] }, vm.maps),
+          new RegExp(`map '${info.name.replace('.', '\\.')}' entry 0: the update fails with EPERM`),
+        );
+      }
+    });
+  },
+);
 
 void test(
   'the verifier judges a .kconfig program as the kernel does, on the system config and on a --kconfig file',

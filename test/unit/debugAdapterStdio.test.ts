@@ -231,3 +231,42 @@ test('debug-adapter: a client that drops mid-session (no disconnect) ends the ad
     }
   }
 });
+
+/** One session of the kconfig fixture with `kconfig`: the result line, or the failed launch's message. */
+async function kconfigRun(dir: string, kconfig: unknown): Promise<string> {
+  const c = new StdioClient(dir);
+  try {
+    await c.request('initialize', { adapterID: 'xdp-lab' });
+    const launch = await c.request('launch', { program: path.join(fixtures, 'obj/kconfig.bpf.o'), kconfig });
+    if (!launch.success) return `failed: ${launch.message ?? ''}`;
+    const mark = c.count;
+    await c.request('configurationDone');
+    const out = await c.waitFor(
+      (m) => m.event === 'output' && /return value/.test(String(m.body?.output)),
+      mark,
+    );
+    await c.request('disconnect');
+    return String(out.body?.output).trim();
+  } finally {
+    c.proc.stdin.end();
+    await new Promise<unknown>((res) => (c.proc.exitCode !== null ? res(0) : c.proc.once('exit', res)));
+  }
+}
+
+test("debug-adapter: the launch's kconfig file is what .kconfig externs read, as run --kconfig reads it", async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xdp-dap-'));
+  try {
+    // kconfig.bpf.c: XDP_TX when CONFIG_HZ >= 1000 (and conntrack is built), XDP_PASS below.
+    fs.writeFileSync(path.join(dir, 'hz1000.config'), 'CONFIG_HZ=1000\nCONFIG_NF_CONNTRACK=y\n');
+    fs.writeFileSync(path.join(dir, 'hz100.config'), 'CONFIG_HZ=100\nCONFIG_NF_CONNTRACK=y\n');
+    assert.match(await kconfigRun(dir, 'hz1000.config'), /XDP_TX \(return value 3\)/);
+    assert.match(await kconfigRun(dir, 'hz100.config'), /XDP_PASS \(return value 2\)/);
+    assert.match(
+      await kconfigRun(dir, 'nope.config'),
+      /^failed: kconfig: cannot read the kernel config .*nope\.config: no such file/,
+    );
+    assert.match(await kconfigRun(dir, 7), /^failed: kconfig: give the path of a kernel config file/);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

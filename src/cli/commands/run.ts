@@ -186,6 +186,7 @@ export const runCommand: CliCommand = {
     if (unknownSize !== undefined)
       throw usageError('--map-size', `the object has no map named '${unknownSize}'`);
     for (const m of obj.defaultSized) io.stderr(`note: ${defaultSizedNote(m)}\n`);
+    for (const n of obj.ksymNotes) io.stderr(`note: ${n}\n`);
     const warning = verifierWarning(bytes, prog.name, kernel);
     if (warning) io.stderr(`warning: ${warning}\n`);
     const mapsFile = stringOption(args, 'maps');

@@ -49,6 +49,12 @@ export interface LaunchArguments {
   budget?: number;
   /** With a scenario frame whose device runs libxdp's dispatcher: false debugs `program` alone. */
   chain?: boolean;
+  /**
+   * A kernel config file (`CONFIG_X=…` lines, plain or gzip) `.kconfig` externs read before the
+   * running kernel's, as `run --kconfig FILE` reads it (libbpf's bpf_object_open_opts.kconfig);
+   * relative to the adapter's working directory. An extension of specs/debugger.md (docs/debugger.md).
+   */
+  kconfig?: string;
 }
 
 /** One program of a libxdp dispatcher chain, as the scenario writes it (`xdp: [ … ]`). */

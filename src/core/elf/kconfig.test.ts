@@ -16,6 +16,8 @@ import {
 } from './kconfig';
 import type { KcfgExtern } from './kconfig';
 import { loadObject, LoadError } from './loadObject';
+import { setGlobal } from './globals';
+import { preloadMaps } from '../maps/mapPreload';
 import { verifyObject } from '../verifier/verifyObject';
 import { buildFrame } from '../packet/frameBuilder';
 
@@ -176,7 +178,7 @@ void test('the loader makes the read-only .kconfig map and the program reads it'
   });
   const m = obj.map('kconfig.kconfig');
   assert.ok(m);
-  assert.deepEqual([m.def.valueSize, m.def.maxEntries, m.def.flags], [27, 1, 0x80]);
+  assert.deepEqual([m.def.valueSize, m.def.maxEntries, m.def.flags], [27, 1, 0x480]);
   const r = obj.programs[0]?.testRun(buildFrame({ udp: { dport: 53 }, length: 80 }), {});
   assert.ok(r && !r.fault, r?.fault?.message);
   assert.equal(r.retval, 2); // XDP_PASS: conntrack built as a module, HZ 250
@@ -209,12 +211,29 @@ void test('the verifier reads the frozen .kconfig values as constants: the HZ-bo
   assert.notEqual(v.programs[0]?.insnsProcessed, v2.programs[0]?.insnsProcessed);
 });
 
-void test('a __ksym variable is refused by name, with what libbpf would resolve it to', () => {
-  const ksym = new Uint8Array(fs.readFileSync(path.join(objDir, 'ksymvar.bpf.o')));
+void test('the .kconfig map is made as libbpf makes it: 0x480 and frozen; so is .rodata, and user space gets EPERM', () => {
+  const obj = loadObject(bytes, { name: 'kconfig', kconfig: src(CONFIG) });
+  const kcfg = obj.map('kconfig.kconfig');
+  assert.equal(kcfg?.def.flags, 0x480, 'BPF_F_RDONLY_PROG | BPF_F_MMAPABLE');
+  assert.ok(kcfg.frozen);
   assert.throws(
-    () => loadObject(ksym),
-    /kernel variable 'bpf_prog_active' \(typed __ksym extern\) is not supported by the XDP Lab VM: libbpf resolves it to a kernel BTF id/,
+    () => preloadMaps({ 'kconfig.kconfig': [{ key: 0, value: '00'.repeat(kcfg.def.valueSize) }] }, obj.maps),
+    /map 'kconfig\.kconfig' entry 0: the update fails with EPERM \(as the kernel's would\)/,
   );
+  // knobs.bpf.c: .rodata of global knobs (0x480, frozen); .data/.bss with globals (0x400, writable).
+  const knobs = loadObject(new Uint8Array(fs.readFileSync(path.join(objDir, 'knobs.bpf.o'))), {
+    name: 'knobs',
+  });
+  for (const m of knobs.maps.filter((x) => /\.(rodata|data|bss)$/.test(x.name)))
+    assert.deepEqual(
+      [m.def.flags, m.frozen],
+      m.name.endsWith('.rodata') ? [0x480, true] : [0x400, false],
+      m.name,
+    );
+  // setGlobal is libbpf's pre-freeze fill (skel->rodata->knob = …): it still works on the frozen map.
+  const g = knobs.globals.find((x) => x.section === '.rodata');
+  assert.ok(g);
+  setGlobal(knobs.globals, g.name, g.shape.kind === 'int' && g.shape.bool ? 'false' : '1');
 });
 
 void test('an extern without BTF (built without -g) is refused as libbpf refuses it', () => {

@@ -72,6 +72,12 @@ export interface KernelFacts {
    * a function is called only for an object that has the extern. Absent: 1, as on x86-64 6.18.
    */
   hasSyscallWrapper?: boolean | (() => boolean);
+  /**
+   * kallsyms_lookup_name as /proc/kallsyms answers it (the host reads it once): a typeless `__ksym`'s
+   * address, and whether the kernel finds a typed one's (without CONFIG_KALLSYMS_ALL only text
+   * symbols are listed). Absent (a browser): typeless ksyms read 0, typed ones are assumed found.
+   */
+  kallsyms?: (name: string) => bigint | undefined;
   /** Why there is no config, for a strong CONFIG_ extern's message ("neither /boot/config-R nor /proc/config.gz"). */
   noConfigReason?: string;
 }

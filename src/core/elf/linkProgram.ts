@@ -17,7 +17,7 @@ import type { CoreContext } from './coreApply';
 import { configValueAt } from './ciliumConfig';
 import type { ConfigValue } from './ciliumConfig';
 import type { BtfExt } from './btfExt';
-import type { KsymExtern } from './kconfig';
+import type { KsymResolution } from './ksyms';
 import { SHN_UNDEF, STT_SECTION } from './elfFile';
 import type { ElfFile, ElfSection, ElfSymbol } from './elfFile';
 
@@ -42,10 +42,10 @@ export interface LinkContext {
   keepKfuncs: boolean;
   /**
    * The `.kconfig` map and each kcfg extern's offset in it by symbol index (kconfig.ts); the `.ksyms`
-   * extern variables by symbol index, refused by name.
+   * extern variables by symbol index, as libbpf resolved them (ksyms.ts).
    */
   kconfig?: { map: BpfMap; offsets: ReadonlyMap<number, number> };
-  ksymVars?: ReadonlyMap<number, KsymExtern>;
+  ksymVars?: ReadonlyMap<number, KsymResolution>;
   /** Cilium's .rodata.config: its ld_imm64s become constants. */
   ciliumConfig?: { shndx: number; values: ReadonlyMap<number, ConfigValue> };
 }
@@ -63,6 +63,7 @@ export function linkProgram(
   resolved: Map<number, { hi: number; lo: number }>;
   poisoned: Set<number>;
   kfuncs: Map<number, string>;
+  ksyms: Map<number, KsymResolution & { kind: 'btf' }>;
 } {
   const all = decodeSection(sec);
   const start = fn.value / 8;
@@ -82,6 +83,7 @@ export function linkProgram(
   const insns = needsText ? [...own, ...textInsns.map((i) => ({ ...i }))] : own;
   const resolved = new Map<number, { hi: number; lo: number }>();
   const kfuncs = new Map<number, string>();
+  const ksyms = new Map<number, KsymResolution & { kind: 'btf' }>();
   const where = (secName: string, pc: number): string =>
     `section ${secName}, program ${fn.name}, instruction ${pc}`;
 
@@ -119,10 +121,25 @@ export function linkProgram(
       return;
     }
     const ksym = sym.shndx === SHN_UNDEF ? cx.ksymVars?.get(r.sym) : undefined;
-    if (ksym)
-      throw new LoadError(
-        `${where(secName, pc)}: kernel variable '${ksym.name}' (${ksym.typed ? 'typed' : 'typeless'} __ksym extern) is not supported by the XDP Lab VM: libbpf resolves it to ${ksym.typed ? 'a kernel BTF id (BPF_PSEUDO_BTF_ID), memory the VM does not have' : 'a kernel address from /proc/kallsyms, memory the VM does not have'}`,
-      );
+    if (ksym && I.isLdImm64(insn)) {
+      // RELO_EXTERN_LD64 of an EXT_KSYM (bpf_object__relocate_data).
+      const next = insns[pc + 1];
+      if (!next) throw new LoadError(`${where(secName, pc)}: ld_imm64 has no second half`);
+      if (ksym.kind === 'addr') {
+        // Typeless (or an unresolved weak typed one): the address, a plain constant.
+        insn.src = 0;
+        insn.imm = Number(BigInt.asIntN(32, ksym.addr));
+        next.imm = Number(BigInt.asIntN(32, ksym.addr >> 32n));
+        return;
+      }
+      // Typed: BPF_PSEUDO_BTF_ID of the kernel VAR (insn[1].imm: the BTF object fd, 0 for vmlinux).
+      insn.src = I.PSEUDO_BTF_ID;
+      insn.imm = ksym.btfId;
+      next.imm = 0;
+      ksyms.set(pc, ksym);
+      if (ksym.region !== undefined) resolved.set(pc, { hi: ksym.region, lo: ADDR_BASE });
+      return;
+    }
     if (sym.shndx === SHN_UNDEF) {
       if (insn.op === (I.BPF_JMP | I.JMP_CALL))
         throw new LoadError(
@@ -232,5 +249,5 @@ export function linkProgram(
     applyCoreRelocations(core, sec.name, fn.value, fn.value + size * 8, 0);
     if (needsText && text) applyCoreRelocations(core, '.text', 0, text.size, textBase);
   }
-  return { insns, lines, resolved, poisoned, kfuncs };
+  return { insns, lines, resolved, poisoned, kfuncs, ksyms };
 }

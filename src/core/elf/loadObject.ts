@@ -28,7 +28,10 @@ import { btfMapDef, initProgArrays } from './btfMaps';
 import { parseBtfExt } from './btfExt';
 import { sectionGlobals } from './globals';
 import { collectExterns, KCONFIG_SEC, KconfigError, resolveKconfig } from './kconfig';
-import type { KconfigSource, KernelFacts, KsymExtern } from './kconfig';
+import type { KconfigSource, KernelFacts } from './kconfig';
+import { ksymVmNote, resolveKsyms } from './ksyms';
+import type { KsymResolution } from './ksyms';
+import { internalMapFlags, isReadOnlyInternal } from './internalMaps';
 import { CILIUM_CONFIG_SECTION, ciliumConfigValues } from './ciliumConfig';
 import {
   CILIUM_PIN_REPLACE,
@@ -141,6 +144,10 @@ export interface LoadedObject {
   readonly defaultSized: DefaultSizedMap[];
   /** The kfunc a call at `pc` of program `prog` names (forVerifier loads keep kfunc calls). */
   kfuncAt(prog: string, pc: number): string | undefined;
+  /** The typed `__ksym` variable a BPF_PSEUDO_BTF_ID ld_imm64 at `pc` of program `prog` loads (ksyms.ts). */
+  ksymAt(prog: string, pc: number): (KsymResolution & { kind: 'btf' }) | undefined;
+  /** What the VM gives the object's typed `__ksym` variables (a zeroed object each): said with a run. */
+  readonly ksymNotes: string[];
 }
 
 /** uapi enum bpf_map_type. */
@@ -192,6 +199,7 @@ export function loadObject(bytes: Uint8Array, opts: LoadOptions = {}): LoadedObj
   const dataMap = new Map<number, BpfMap>();
   const defaultSized: DefaultSizedMap[] = [];
   const kfuncsByProgram = new Map<string, Map<number, string>>();
+  const ksymsByProgram = new Map<string, Map<number, KsymResolution & { kind: 'btf' }>>();
   let ctLayoutSet = false;
   const create = (def: MapDef, initial?: Uint8Array): BpfMap => {
     try {
@@ -291,7 +299,6 @@ export function loadObject(bytes: Uint8Array, opts: LoadOptions = {}): LoadedObj
   const globals: GlobalVar[] = [];
   for (const s of elf.sections.filter(isDataSection)) {
     if (ciliumConfig && s === cfgSec) continue;
-    const ro = s.name.startsWith('.rodata');
     const map = create(
       {
         name: globalDataMapName(objName, s.name),
@@ -299,10 +306,12 @@ export function loadObject(bytes: Uint8Array, opts: LoadOptions = {}): LoadedObj
         keySize: 4,
         valueSize: s.size,
         maxEntries: 1,
-        flags: ro ? 0x80 /* BPF_F_RDONLY_PROG */ : 0,
+        flags: internalMapFlags(btf, s.name),
       },
       s.type === SHT_NOBITS ? undefined : s.data,
     );
+    // bpf_object__populate_internal_map freezes .rodata once filled: user space can no longer update it.
+    if (isReadOnlyInternal(s.name)) map.frozen = true;
     dataMap.set(s.index, map);
     if (btf)
       globals.push(
@@ -316,13 +325,32 @@ export function loadObject(bytes: Uint8Array, opts: LoadOptions = {}): LoadedObj
       );
   }
 
-  // The .kconfig map (bpf_object__init_kconfig_map, after the global data maps): read-only to programs
-  // and frozen, so the verifier reads its values as constants (bpf_map_direct_read).
+  // The .kconfig map (bpf_object__init_kconfig_map, after the global data maps): read-only to programs,
+  // mmapable (0x480) and frozen, so the verifier reads its values as constants (bpf_map_direct_read)
+  // and user space cannot update it (EPERM).
   let kconfig: { map: BpfMap; offsets: Map<number, number> } | undefined;
-  const ksymVars = new Map<number, KsymExtern>();
+  let ksymVars = new Map<number, KsymResolution>();
+  const ksymNotes: string[] = [];
   try {
     const externs = collectExterns(elf, btf);
-    for (const k of externs.ksyms) ksymVars.set(k.symIndex, k);
+    ksymVars = resolveKsyms(
+      externs.ksyms,
+      () => core.target(),
+      () => core.targetName,
+      opts.kernelFacts?.kallsyms,
+    );
+    if (!opts.forVerifier)
+      for (const r of ksymVars.values()) {
+        if (r.kind !== 'btf') continue;
+        // The VM has no kernel memory: a zeroed, read-only object of the VAR's size (ksymVmNote says so).
+        r.region = system.machine.allocRegion(
+          'kernelObject',
+          new Uint8Array(r.size),
+          false,
+          `kernel variable '${r.name}' (zeroed by the VM)`,
+        ).id;
+        ksymNotes.push(ksymVmNote(r));
+      }
     if (externs.kcfgSize > 0) {
       const data = new Uint8Array(externs.kcfgSize);
       resolveKconfig(
@@ -341,10 +369,11 @@ export function loadObject(bytes: Uint8Array, opts: LoadOptions = {}): LoadedObj
           keySize: 4,
           valueSize: externs.kcfgSize,
           maxEntries: 1,
-          flags: 0x80 /* BPF_F_RDONLY_PROG */,
+          flags: internalMapFlags(btf, KCONFIG_SEC),
         },
         data,
       );
+      map.frozen = true;
       kconfig = { map, offsets: new Map(externs.kcfg.map((e) => [e.symIndex, e.offset])) };
     }
   } catch (e) {
@@ -395,6 +424,7 @@ export function loadObject(bytes: Uint8Array, opts: LoadOptions = {}): LoadedObj
         ...(ciliumConfig && cfgSec ? { ciliumConfig: { shndx: cfgSec.index, values: ciliumConfig } } : {}),
       });
       kfuncsByProgram.set(fn.name, prog.kfuncs);
+      ksymsByProgram.set(fn.name, prog.ksyms);
       // The conntrack kfuncs hand out struct nf_conn as the kernel CO-RE resolves against lays it out.
       if (prog.kfuncs.size && !opts.forVerifier && !ctLayoutSet) {
         ctLayoutSet = true;
@@ -457,6 +487,8 @@ export function loadObject(bytes: Uint8Array, opts: LoadOptions = {}): LoadedObj
     coreRelocations: core.reports,
     defaultSized,
     kfuncAt: (prog, pc) => kfuncsByProgram.get(prog)?.get(pc),
+    ksymAt: (prog, pc) => ksymsByProgram.get(prog)?.get(pc),
+    ksymNotes,
     poisonAt: (prog, pc) => core.reports.find((r) => r.poisoned && r.program === prog && r.insn === pc),
     ...(core.used ? { targetBtfName: core.targetName } : {}),
   };

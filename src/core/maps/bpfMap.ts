@@ -104,6 +104,12 @@ export abstract class BpfMap {
   lookupU32?(key: number, cpu: number): Region | undefined;
   /** Extra bpf_redirect_map flag bits of this map type (§2.2), -1 when it is not a redirect map. */
   redirectFlags = -1;
+  /**
+   * BPF_MAP_FREEZE was applied (libbpf freezes .rodata and .kconfig once filled): the syscall's update
+   * and delete fail with EPERM (map_get_sys_perms drops FMODE_CAN_WRITE). Checked by the user-space
+   * entry points (userWriteRefusal), not by userUpdate, which also serves libbpf's own pre-freeze fill.
+   */
+  frozen = false;
   /** bpf_map_update_elem from a program: 0 or -errno. */
   update(_key: Uint8Array, _value: Uint8Array, _flags: number, _cpu: number): number {
     return -22; // EINVAL: the verifier refuses this on read-only map types
@@ -144,6 +150,11 @@ export abstract class BpfMap {
    * entries list only their non-zero entries (the rest are zero; listing 32 M zeros helps no one).
    */
   abstract dump(): MapEntryDump[];
+}
+
+/** -EPERM when user space may not write the map (map_update_elem / map_delete_elem on a frozen map), else 0. */
+export function userWriteRefusal(map: BpfMap): number {
+  return map.frozen ? -1 /* EPERM */ : 0;
 }
 
 /** Arrays up to this many entries dump every entry; larger ones only their non-zero entries. */

@@ -2,6 +2,7 @@
 // its JSON output): keys and values are integers (little-endian, sized to the map's key/value size)
 // or hex strings of the exact byte length; output is lower-case hex.
 import type { BpfMap } from './bpfMap';
+import { userWriteRefusal } from './bpfMap';
 import { errnoName } from '../trace/errnos';
 
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
@@ -68,7 +69,7 @@ export function preloadMaps(json: unknown, maps: readonly BpfMap[]): void {
       const { key, value } = e as { key?: unknown; value?: unknown };
       const k = bytesOf(key ?? 0, map.def.keySize, `${where} key`);
       const v = bytesOf(value, map.def.valueSize, `${where} value`);
-      const rc = map.userUpdate(k, v, 0);
+      const rc = userWriteRefusal(map) || map.userUpdate(k, v, 0);
       if (rc < 0)
         throw new MapPreloadError(
           `${where}: the update fails with ${errnoName(-rc)} (as the kernel's would)`,

@@ -18,6 +18,15 @@ export interface ErrnoInfo {
 
 export const errnos: readonly ErrnoInfo[] = [
   {
+    name: 'EPERM',
+    number: 1,
+    meaning: 'operation not permitted',
+    cause:
+      'a user-space update or delete of a frozen map: libbpf freezes .rodata and .kconfig once it has filled them (map_get_sys_perms drops write access)',
+    fix: 'set a .rodata knob before the load (the skeleton way: --global NAME=VALUE); .kconfig values come from the kernel config (--kconfig FILE)',
+    where: 'map update/delete from user space (bpf_map_update_elem, bpf_map_delete_elem)',
+  },
+  {
     name: 'ENOENT',
     number: 2,
     meaning: 'no such entry',

@@ -16,6 +16,7 @@ import {
 import { isCall, isExit, isMayGoto, isPseudoCall, jaOffset, PRUNE_CALLBACK } from './cfg';
 import { checkCondJmp } from './condJmp';
 import { fail, regTypeStr, VerifyFail } from './env';
+import { ksymLdImm } from './ksymVars';
 import type { VerifierEnv } from './env';
 import { checkHelperCall, clearAllPktPointers } from './helperCall';
 import { checkKfuncCall } from './kfuncs';
@@ -491,6 +492,8 @@ function checkLdImm(env: VerifierEnv, st: VState, insn: Insn, pc: number): void 
     d.type = 'map_value';
     d.map = t.map;
     d.off = t.off;
+  } else if (t.kind === 'ksym') {
+    ksymLdImm(d, t.ksym);
   } else {
     d.type = 'func';
     d.memSize = t.target;

@@ -10,10 +10,14 @@ import type { VState } from './state';
 import { MEM_RCU, PTR_UNTRUSTED } from './regState';
 
 /** What a pseudo ld_imm64 loads (resolve_pseudo_ldimm64). */
+import type { TypedKsym } from './ksymVars';
+
 export type LdImm64Target =
   | { kind: 'map'; map: VMap }
   | { kind: 'map_value'; map: VMap; off: number }
-  | { kind: 'func'; target: number };
+  | { kind: 'func'; target: number }
+  /** BPF_PSEUDO_BTF_ID: a typed `__ksym` variable (ksymVars.ts). */
+  | { kind: 'ksym'; ksym: TypedKsym };
 
 export interface VerifierEnv {
   readonly insns: readonly Insn[];

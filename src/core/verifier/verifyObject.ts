@@ -9,6 +9,8 @@ import * as I from '../vm/isa';
 import { ADDR_BASE } from '../vm/memory';
 import type { XdpProgram } from '../vm/xdpProgram';
 import { buildCfg, CfgError } from './cfg';
+import { pseudoBtfIdRefusal } from './ksymVars';
+import type { TypedKsym } from './ksymVars';
 import { doCheck } from './doCheck';
 import type { LdImm64Target, VerifierEnv } from './env';
 import type { GlobalFunc } from './globalFuncs';
@@ -65,6 +67,8 @@ interface ProgramInput {
   ldImm64(pc: number): LdImm64Target | undefined;
   /** The kfunc a kfunc call at `pc` names (none: the program calls no kfunc). */
   kfuncAt?(pc: number): string | undefined;
+  /** The typed `__ksym` variable a BPF_PSEUDO_BTF_ID ld_imm64 at `pc` loads (ksymVars.ts). */
+  ksymAt?(pc: number): TypedKsym | undefined;
   /** The poisoned CO-RE relocation at `pc`, as bpf_core_format_spec prints it (none: not poisoned). */
   coreFailureAt?(pc: number): string | undefined;
   /** Length of the program's own function (the rest is appended .text); 0: unknown. */
@@ -117,6 +121,9 @@ export function verifyProgram(p: ProgramInput, opts: VerifyOptions & { gpl?: boo
   const badFd = rawMapFd(p);
   if (badFd)
     return reject(`fd ${badFd.fd} is not pointing to valid bpf_map`, badFd.pc, 0, [], undefined, false);
+  // __check_pseudo_btf_id, in the same pass: a typed __ksym variable kallsyms cannot find.
+  const ksymFail = p.ksymAt ? pseudoBtfIdRefusal(p.insns, (pc) => p.ksymAt?.(pc)) : undefined;
+  if (ksymFail) return reject(ksymFail.message, ksymFail.pc, 0, [], undefined, false);
   // check_btf_func, before check_cfg: LD_ABS/LD_IND in a sub-program that returns no int.
   if (p.ldAbsInNonIntSubprog) return reject(LD_ABS_RETURN_MESSAGE, 0, 0, [], undefined, false);
   let cfg;
@@ -230,6 +237,7 @@ function ldImm64Resolver(
   prog: XdpProgram,
   maps: readonly BpfMap[],
   fields: ReadonlyMap<string, MapField[]>,
+  ksymAt: (pc: number) => TypedKsym | undefined,
 ): (pc: number) => LdImm64Target | undefined {
   const toVMapCached = (m: BpfMap): VMap => {
     let v = vmapCache.get(m);
@@ -267,6 +275,10 @@ function ldImm64Resolver(
     const next = prog.insns[pc + 1];
     if (!insn || !next) return undefined;
     if (insn.src === I.PSEUDO_FUNC) return { kind: 'func', target: pc + insn.imm + 1 };
+    if (insn.src === I.PSEUDO_BTF_ID) {
+      const k = ksymAt(pc);
+      return k ? { kind: 'ksym', ksym: k } : undefined;
+    }
     let r;
     try {
       r = opts.resolveLdImm64?.(pc, insn, next);
@@ -327,8 +339,9 @@ export function verifyObject(bytes: Uint8Array, opts: VerifyOptions = {}): Verif
           section: p.section,
           attach: p.attach,
           insns: p.insns,
-          ldImm64: ldImm64Resolver(p, obj.maps, fields),
+          ldImm64: ldImm64Resolver(p, obj.maps, fields, (pc) => obj.ksymAt(p.name, pc)),
           kfuncAt: (pc) => obj.kfuncAt(p.name, pc),
+          ksymAt: (pc) => obj.ksymAt(p.name, pc),
           coreFailureAt: (pc) => obj.poisonAt(p.name, pc)?.formatted,
           mainLength: textBase,
           kernelInsn: libbpfLayout(elf, p.insns, textBase).toKernel,

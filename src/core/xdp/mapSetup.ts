@@ -3,7 +3,7 @@
 // ifindexes resolved in the namespace of the program using the map, entries naming programs or
 // sockets — through each map's own update rules (§1.3), a refused update a warning.
 import type { BpfMap } from '../maps/bpfMap';
-import { BPF_ANY } from '../maps/bpfMap';
+import { BPF_ANY, userWriteRefusal } from '../maps/bpfMap';
 import type { MapScalar, ScenarioMapValue } from '../scenario/scenario';
 import { errnoName } from '../trace/errnos';
 import type { XdpProgramHandle } from '../vm/xdpRun';
@@ -93,7 +93,7 @@ export class MapFiller {
           `${e.path}.key`,
         );
         const value = this.mapValue(map, e.value, `${e.path}.value`);
-        const rc = map.userUpdate(key, value, BPF_ANY);
+        const rc = userWriteRefusal(map) || map.userUpdate(key, value, BPF_ANY);
         if (rc < 0)
           warnings.push(
             `${e.path}: the kernel refuses this map update: ${errnoName(rc)} — the entry stays absent`,

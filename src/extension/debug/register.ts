@@ -37,6 +37,8 @@ class InlineAdapter implements vscode.DebugAdapter {
       return new DapSession({
         prepare: (args: LaunchArguments) => {
           const cfg = readConfig(folder?.uri);
+          // xdpLab.vm.kconfig is the launch's kconfig when the launch names none, as `run` reads it.
+          if (args.kconfig === undefined && cfg.kconfig) args = { ...args, kconfig: cfg.kconfig };
           return prepareLaunch(args, {
             ...(folder ? { cwd: folder.uri.fsPath } : {}),
             clang: {

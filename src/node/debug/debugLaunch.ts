@@ -11,6 +11,7 @@ import { parseScenarioText } from '../../core/scenario/scenarioParse';
 import { ClangFailedError, ClangMissingError, compileBpfC } from '../clang';
 import type { ClangOptions } from '../clang';
 import { kernelBtfOptions } from '../kernelBtf';
+import { KernelConfigError } from '../kernelConfig';
 
 /** The frame a launch without `frame` runs on: frameBuilder's example UDP frame (10.0.0.1 → 10.0.0.2, port 9). */
 export const DEFAULT_FRAME_SPEC = { udp: { sport: 4000, dport: 9 } };
@@ -143,6 +144,7 @@ export async function prepareLaunch(
     }
   } else throw new Error('frame: give a file path or { "scenario": PATH, "index": N }');
 
+  const kernel = kernelOptions(args.kconfig, cwd);
   let maps: unknown = scenarioMaps && Object.keys(scenarioMaps).length ? scenarioMaps : undefined;
   if (typeof args.maps === 'string' && args.maps) {
     const file = path.resolve(cwd, args.maps);
@@ -167,6 +169,22 @@ export async function prepareLaunch(
     ...(typeof args.budget === 'number' ? { budget: args.budget } : {}),
     ...(chain ? { chain } : {}),
     // CO-RE against the running kernel's BTF when this host has one, as `run` and `verify` resolve it.
-    ...kernelBtfOptions(),
+    ...kernel,
   };
+}
+
+/**
+ * The running kernel's BTF and config, with the launch's `kconfig` file read first (as `run --kconfig
+ * FILE`): read now, so a bad path fails the launch naming the field, whether or not the object needs it.
+ */
+function kernelOptions(kconfig: unknown, cwd: string): ReturnType<typeof kernelBtfOptions> {
+  if (kconfig === undefined || kconfig === null || kconfig === '') return kernelBtfOptions();
+  if (typeof kconfig !== 'string')
+    throw new Error('kconfig: give the path of a kernel config file (CONFIG_X=… lines, plain or gzip)');
+  try {
+    return kernelBtfOptions(path.resolve(cwd, kconfig));
+  } catch (e) {
+    if (e instanceof KernelConfigError) throw new Error(`kconfig: ${e.message}`);
+    throw e;
+  }
 }
