@@ -2,7 +2,7 @@
 // host hands over the two .wasm images (dist/tree-sitter.wasm and dist/tree-sitter-c.wasm in the bundles).
 import { Language, Parser } from 'web-tree-sitter';
 import type { Tree } from 'web-tree-sitter';
-import { SyntaxTree } from './syntaxTree';
+import { grammarSymbols, SyntaxTree } from './syntaxTree';
 import type { CursorWalk } from './syntaxTree';
 
 export interface ParserWasm {
@@ -86,21 +86,48 @@ function rawExports(): RawCursorExports | undefined {
     : undefined;
 }
 
-/** A walk over the raw exports; `tree` is the TSTree's address (web-tree-sitter's Tree[0]). */
-function rawWalk(raw: RawCursorExports, tree: Tree, address: number): CursorWalk & { done(): void } {
+/**
+ * A walk over the raw exports; `address` is the TSTree's address (web-tree-sitter's Tree[0]). A class,
+ * not closures made per walk: SyntaxTree's walk loop then calls the same functions in every analysis,
+ * where new closures each time cost its optimised code a deopt ("wrong call target", --trace-deopt).
+ */
+class RawWalk implements CursorWalk {
+  constructor(
+    private readonly raw: RawCursorExports,
+    private readonly address: number,
+  ) {}
+
+  gotoFirstChild(): boolean {
+    return this.raw._ts_tree_cursor_goto_first_child_wasm(this.address) === 1;
+  }
+  gotoNextSibling(): boolean {
+    return this.raw._ts_tree_cursor_goto_next_sibling_wasm(this.address) === 1;
+  }
+  gotoParent(): boolean {
+    return this.raw._ts_tree_cursor_goto_parent_wasm(this.address) === 1;
+  }
+  typeId(): number {
+    return this.raw._ts_tree_cursor_current_node_type_id_wasm(this.address);
+  }
+  startIndex(): number {
+    return this.raw._ts_tree_cursor_start_index_wasm(this.address);
+  }
+  endIndex(): number {
+    return this.raw._ts_tree_cursor_end_index_wasm(this.address);
+  }
+  fieldId(): number {
+    return this.raw._ts_tree_cursor_current_field_id_wasm(this.address);
+  }
+  /** The cursor's stack grew during the walk: free the one in the buffer, not TreeCursor's stale copy. */
+  done(): void {
+    this.raw._ts_tree_cursor_delete_wasm(this.address);
+  }
+}
+
+function rawWalk(raw: RawCursorExports, tree: Tree, address: number): RawWalk {
   // rootNode.walk() leaves the new cursor in the transfer buffer, where the raw calls find it.
   tree.rootNode.walk();
-  return {
-    gotoFirstChild: () => raw._ts_tree_cursor_goto_first_child_wasm(address) === 1,
-    gotoNextSibling: () => raw._ts_tree_cursor_goto_next_sibling_wasm(address) === 1,
-    gotoParent: () => raw._ts_tree_cursor_goto_parent_wasm(address) === 1,
-    typeId: () => raw._ts_tree_cursor_current_node_type_id_wasm(address),
-    startIndex: () => raw._ts_tree_cursor_start_index_wasm(address),
-    endIndex: () => raw._ts_tree_cursor_end_index_wasm(address),
-    fieldId: () => raw._ts_tree_cursor_current_field_id_wasm(address),
-    // The cursor's stack grew during the walk: free the one in the buffer, not TreeCursor's stale copy.
-    done: () => raw._ts_tree_cursor_delete_wasm(address),
-  };
+  return new RawWalk(raw, address);
 }
 
 /** The same walk through web-tree-sitter's public TreeCursor (slower), should the raw exports be absent. */
@@ -143,6 +170,8 @@ export async function createCParser(wasm: ParserWasm): Promise<CParser> {
   const language = await Language.load(wasm.language);
   const parser = new Parser();
   parser.setLanguage(language);
+  // The grammar's symbol tables now, while the server initialises, not in its first didOpen.
+  grammarSymbols(language, cTokenTypes);
   return {
     parse(text, previous) {
       const tree = parser.parse(text, previous ?? null);
