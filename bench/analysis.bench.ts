@@ -1,6 +1,7 @@
 // Benchmarks of the XDP C language support (issue #5 "Performance"): full analysis of a generated
 // 5,000-line XDP file (target < 100 ms), time from didOpen to published diagnostics over LSP,
 // completion latency p50/p95 (target p95 < 15 ms) and the server's memory after opening the file.
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -81,7 +82,41 @@ const percentile = (xs: number[], p: number): number => {
 };
 const round = (x: number): number => Math.round(x * 100) / 100;
 
-export async function runBench(): Promise<BenchRow[]> {
+/** One fresh server's didOpen → diagnostics, in ms (a didOpen process prints it as its last line). */
+interface DidOpenSample {
+  wall: number;
+  cpu: number;
+}
+
+/**
+ * The same in-process bench up to the fresh server's didOpen, in a new process like this one (same
+ * Node flags: tsx), which prints its sample. Why more than this process's one sample: what the
+ * window costs is a draw made per process — whether V8's optimised code for the analysis is valid
+ * when the new server's first analysis runs or is being (re)compiled by a background thread, and on
+ * this VM whether the process is a fast or a slow one for its whole life (docs/vm.md) — and one
+ * draw per bench run read 56-78 ms in three full runs and 92-99 ms in two (issue 16 goal 5).
+ */
+function didOpenInNewProcess(): DidOpenSample | undefined {
+  const r = spawnSync(process.execPath, [...process.execArgv, __filename], {
+    env: { ...process.env, XDP_LAB_BENCH_DIDOPEN_ONLY: '1' },
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const last = r.stdout.trim().split('\n').pop() ?? '';
+  try {
+    const v = JSON.parse(last) as Partial<DidOpenSample>;
+    return typeof v.wall === 'number' && typeof v.cpu === 'number' ? { wall: v.wall, cpu: v.cpu } : undefined;
+  } catch {
+    process.stderr.write(`analysis bench: a didOpen process gave no sample (exit ${r.status}): ${last}\n`);
+    return undefined;
+  }
+}
+
+/** `didOpenOnly`: a didOpen process's run, which stops after the fresh server's didOpen and hands
+ * over its sample. */
+export async function runBench(
+  opts: { didOpenOnly?: (sample: DidOpenSample) => void } = {},
+): Promise<BenchRow[]> {
   const text = generateXdpFile(5000);
   const rows: BenchRow[] = [];
 
@@ -144,7 +179,8 @@ export async function runBench(): Promise<BenchRow[]> {
 
   // A fresh server (its own parser, document and state) in this process, whose JIT and tree-sitter
   // runtime the rows above warmed: the cost of opening a large file in a running editor. A new server
-  // process pays more once (its own row below).
+  // process pays more once (its own row below). Median of three processes: this one and two new ones
+  // that run the same steps up to here (didOpenInNewProcess says why).
   const c = await startInMemory();
   try {
     const uri = 'untitled:bench5000.bpf.c';
@@ -153,18 +189,38 @@ export async function runBench(): Promise<BenchRow[]> {
     await c.open(uri, text);
     await c.diagnostics(uri);
     const wall = performance.now() - t0;
-    const cpu = process.cpuUsage(c0);
+    // CPU time of this process (client and in-memory server, all threads): on a shared machine the
+    // wall clock mostly measures the neighbours.
+    const used = process.cpuUsage(c0);
+    const here = { wall, cpu: (used.user + used.system) / 1000 };
+    if (opts.didOpenOnly) {
+      opts.didOpenOnly(here);
+      return rows;
+    }
+    const samples = [here];
+    for (let k = 0; k < 2; k++) {
+      const s = didOpenInNewProcess();
+      if (s) samples.push(s);
+    }
     rows.push({
-      name: 'analysis: didOpen → diagnostics published, 5,000 lines (fresh server, cold)',
-      value: round(wall),
+      name: 'analysis: didOpen → diagnostics published, 5,000 lines (fresh server, cold, median of 3 processes)',
+      value: round(
+        percentile(
+          samples.map((x) => x.wall),
+          50,
+        ),
+      ),
       unit: 'ms',
       target: 100,
     });
-    // The same in CPU time of this process (client and in-memory server): on a shared machine the
-    // wall clock above mostly measures the neighbours.
     rows.push({
-      name: 'analysis: didOpen → diagnostics published, 5,000 lines (fresh server, cold, CPU time)',
-      value: round((cpu.user + cpu.system) / 1000),
+      name: 'analysis: didOpen → diagnostics published, 5,000 lines (fresh server, cold, CPU time, median of 3 processes)',
+      value: round(
+        percentile(
+          samples.map((x) => x.cpu),
+          50,
+        ),
+      ),
       unit: 'ms',
       target: 100,
     });
@@ -321,7 +377,16 @@ export async function runBench(): Promise<BenchRow[]> {
   return rows;
 }
 
-if (require.main === module) {
+if (require.main === module && process.env.XDP_LAB_BENCH_DIDOPEN_ONLY === '1') {
+  // A didOpen process (didOpenInNewProcess): its sample as the last line.
+  runBench({ didOpenOnly: (sample) => console.log(JSON.stringify(sample)) }).then(
+    () => undefined,
+    (e: unknown) => {
+      console.error(e);
+      process.exit(1);
+    },
+  );
+} else if (require.main === module) {
   runBench().then(
     (rows) =>
       rows.forEach((r) =>

@@ -2,7 +2,7 @@
 // host hands over the two .wasm images (dist/tree-sitter.wasm and dist/tree-sitter-c.wasm in the bundles).
 import { Language, Parser } from 'web-tree-sitter';
 import type { Tree } from 'web-tree-sitter';
-import { SyntaxTree } from './syntaxTree';
+import { grammarSymbols, SyntaxTree } from './syntaxTree';
 import type { CursorWalk } from './syntaxTree';
 
 export interface ParserWasm {
@@ -26,14 +26,15 @@ export interface CParser {
  * call per move or read, where web-tree-sitter's TreeCursor writes and reads the cursor around each.
  */
 interface RawCursorExports {
-  _ts_tree_cursor_delete_wasm(tree: number): void;
-  _ts_tree_cursor_goto_first_child_wasm(tree: number): number;
-  _ts_tree_cursor_goto_next_sibling_wasm(tree: number): number;
-  _ts_tree_cursor_goto_parent_wasm(tree: number): number;
-  _ts_tree_cursor_current_node_type_id_wasm(tree: number): number;
-  _ts_tree_cursor_start_index_wasm(tree: number): number;
-  _ts_tree_cursor_end_index_wasm(tree: number): number;
-  _ts_tree_cursor_current_field_id_wasm(tree: number): number;
+  // Function-typed fields, not methods: plain WASM exports, which never read `this`.
+  readonly _ts_tree_cursor_delete_wasm: (tree: number) => void;
+  readonly _ts_tree_cursor_goto_first_child_wasm: (tree: number) => number;
+  readonly _ts_tree_cursor_goto_next_sibling_wasm: (tree: number) => number;
+  readonly _ts_tree_cursor_goto_parent_wasm: (tree: number) => number;
+  readonly _ts_tree_cursor_current_node_type_id_wasm: (tree: number) => number;
+  readonly _ts_tree_cursor_start_index_wasm: (tree: number) => number;
+  readonly _ts_tree_cursor_end_index_wasm: (tree: number) => number;
+  readonly _ts_tree_cursor_current_field_id_wasm: (tree: number) => number;
 }
 const rawNames: readonly (keyof RawCursorExports)[] = [
   '_ts_tree_cursor_delete_wasm',
@@ -86,21 +87,69 @@ function rawExports(): RawCursorExports | undefined {
     : undefined;
 }
 
-/** A walk over the raw exports; `tree` is the TSTree's address (web-tree-sitter's Tree[0]). */
-function rawWalk(raw: RawCursorExports, tree: Tree, address: number): CursorWalk & { done(): void } {
+/**
+ * A walk over the raw exports; `address` is the TSTree's address (web-tree-sitter's Tree[0]). A class,
+ * not closures made per walk: SyntaxTree's walk loop then calls the same functions in every analysis,
+ * where new closures each time cost its optimised code a deopt ("wrong call target", --trace-deopt).
+ * The exports are copied into its own fields: the module object they come from is web-tree-sitter's,
+ * which sets fields on it around every parse (currentParseCallback, a function then null), so code
+ * reading the exports from it in the walk's loop depended on a map each parse changed.
+ */
+class RawWalk implements CursorWalk {
+  private readonly firstChild: (tree: number) => number;
+  private readonly nextSibling: (tree: number) => number;
+  private readonly parent: (tree: number) => number;
+  private readonly symbol: (tree: number) => number;
+  private readonly startOf: (tree: number) => number;
+  private readonly endOf: (tree: number) => number;
+  private readonly fieldOf: (tree: number) => number;
+  private readonly free: (tree: number) => void;
+
+  constructor(
+    raw: RawCursorExports,
+    private readonly address: number,
+  ) {
+    this.firstChild = raw._ts_tree_cursor_goto_first_child_wasm;
+    this.nextSibling = raw._ts_tree_cursor_goto_next_sibling_wasm;
+    this.parent = raw._ts_tree_cursor_goto_parent_wasm;
+    this.symbol = raw._ts_tree_cursor_current_node_type_id_wasm;
+    this.startOf = raw._ts_tree_cursor_start_index_wasm;
+    this.endOf = raw._ts_tree_cursor_end_index_wasm;
+    this.fieldOf = raw._ts_tree_cursor_current_field_id_wasm;
+    this.free = raw._ts_tree_cursor_delete_wasm;
+  }
+
+  gotoFirstChild(): boolean {
+    return this.firstChild(this.address) === 1;
+  }
+  gotoNextSibling(): boolean {
+    return this.nextSibling(this.address) === 1;
+  }
+  gotoParent(): boolean {
+    return this.parent(this.address) === 1;
+  }
+  typeId(): number {
+    return this.symbol(this.address);
+  }
+  startIndex(): number {
+    return this.startOf(this.address);
+  }
+  endIndex(): number {
+    return this.endOf(this.address);
+  }
+  fieldId(): number {
+    return this.fieldOf(this.address);
+  }
+  /** The cursor's stack grew during the walk: free the one in the buffer, not TreeCursor's stale copy. */
+  done(): void {
+    this.free(this.address);
+  }
+}
+
+function rawWalk(raw: RawCursorExports, tree: Tree, address: number): RawWalk {
   // rootNode.walk() leaves the new cursor in the transfer buffer, where the raw calls find it.
   tree.rootNode.walk();
-  return {
-    gotoFirstChild: () => raw._ts_tree_cursor_goto_first_child_wasm(address) === 1,
-    gotoNextSibling: () => raw._ts_tree_cursor_goto_next_sibling_wasm(address) === 1,
-    gotoParent: () => raw._ts_tree_cursor_goto_parent_wasm(address) === 1,
-    typeId: () => raw._ts_tree_cursor_current_node_type_id_wasm(address),
-    startIndex: () => raw._ts_tree_cursor_start_index_wasm(address),
-    endIndex: () => raw._ts_tree_cursor_end_index_wasm(address),
-    fieldId: () => raw._ts_tree_cursor_current_field_id_wasm(address),
-    // The cursor's stack grew during the walk: free the one in the buffer, not TreeCursor's stale copy.
-    done: () => raw._ts_tree_cursor_delete_wasm(address),
-  };
+  return new RawWalk(raw, address);
 }
 
 /** The same walk through web-tree-sitter's public TreeCursor (slower), should the raw exports be absent. */
@@ -143,6 +192,8 @@ export async function createCParser(wasm: ParserWasm): Promise<CParser> {
   const language = await Language.load(wasm.language);
   const parser = new Parser();
   parser.setLanguage(language);
+  // The grammar's symbol tables now, while the server initialises, not in its first didOpen.
+  grammarSymbols(language, cTokenTypes);
   return {
     parse(text, previous) {
       const tree = parser.parse(text, previous ?? null);

@@ -30,7 +30,7 @@ export interface GrammarInfo {
 const ERROR_SYMBOL = 65535;
 
 /** Per grammar: names, namedness and field ids read once (the Language object is shared by all parses). */
-interface Symbols {
+export interface Symbols {
   readonly names: readonly string[];
   readonly named: Uint8Array;
   /** 1 for symbols that never have children (tokens), whose gotoFirstChild the walk skips. */
@@ -39,7 +39,11 @@ interface Symbols {
 }
 const symbolsOf = new WeakMap<GrammarInfo, Symbols>();
 
-function symbols(g: GrammarInfo, tokens: ReadonlySet<string>): Symbols {
+/**
+ * The grammar's symbols, read once per Language: cParser.ts asks when the parser is made, so that a
+ * new server's first analysis (its didOpen) finds them ready. `tokens`: the first set given is kept.
+ */
+export function grammarSymbols(g: GrammarInfo, tokens: ReadonlySet<string>): Symbols {
   let s = symbolsOf.get(g);
   if (s) return s;
   const names: string[] = [];
@@ -60,6 +64,113 @@ function symbols(g: GrammarInfo, tokens: ReadonlySet<string>): Symbols {
   return s;
 }
 
+/** The node arrays one walk fills, in pre-order (the root is 0); `cap` nodes fit. */
+class NodeArrays {
+  typeId: Uint16Array;
+  start: Uint32Array;
+  end: Uint32Array;
+  field: Uint16Array;
+  parent: Int32Array;
+  subtreeEnd: Int32Array;
+
+  constructor(public cap: number) {
+    this.typeId = new Uint16Array(cap);
+    this.start = new Uint32Array(cap);
+    this.end = new Uint32Array(cap);
+    this.field = new Uint16Array(cap);
+    this.parent = new Int32Array(cap);
+    this.subtreeEnd = new Int32Array(cap);
+  }
+
+  /** Should the node count given have been short (it is exact for tree-sitter's trees). */
+  grow(): void {
+    const g = <A extends Uint16Array | Uint32Array | Int32Array>(from: A, to: A): A => (to.set(from), to);
+    this.cap *= 2;
+    this.typeId = g(this.typeId, new Uint16Array(this.cap));
+    this.field = g(this.field, new Uint16Array(this.cap));
+    this.start = g(this.start, new Uint32Array(this.cap));
+    this.end = g(this.end, new Uint32Array(this.cap));
+    this.parent = g(this.parent, new Int32Array(this.cap));
+    this.subtreeEnd = g(this.subtreeEnd, new Int32Array(this.cap));
+  }
+}
+
+/**
+ * The walk: fills `a`, returns the node count. A function of its own that reads everything it needs
+ * before its loop and does nothing after it. Why (issue 16 goal 5, seen with --trace-opt
+ * --trace-deopt): the loop runs ~40,000 times per 5,000 lines, once per analysis, so V8 optimises it
+ * by on-stack replacement while it runs, and OSR code has no type feedback for statements the walk
+ * had not reached when it was compiled. When the loop sat in the SyntaxTree constructor, its OSR code
+ * deoptimised right after the loop ("Insufficient type feedback for generic named access" on
+ * `this.count = n`; the same on an object literal returned after it), and the fill of the views array
+ * after it on every analysis ("wrong map", nullViews below). Each deopt sent the walk back to the
+ * interpreter until a background thread delivered new OSR code, which on this shared 2-core machine
+ * came early or late by chance: a fresh server's didOpen took 55 or 95-108 ms of CPU.
+ */
+function copyNodes(
+  walk: CursorWalk,
+  leaf: Uint8Array,
+  a: NodeArrays,
+  // The arrays of `a` as parameters: no property reads on entry either (an optimised copyNodes that
+  // read them from `a` deopted there, "Insufficient type feedback for generic named access").
+  typeId: Uint16Array,
+  start: Uint32Array,
+  end: Uint32Array,
+  field: Uint16Array,
+  parent: Int32Array,
+  subtreeEnd: Int32Array,
+): number {
+  let cap = typeId.length;
+  typeId[0] = walk.typeId();
+  start[0] = walk.startIndex();
+  end[0] = walk.endIndex();
+  parent[0] = -1;
+  let n = 1;
+  let cur = 0;
+  // Pre-order: a node's children follow it, its subtree ends where the walk leaves it.
+  for (;;) {
+    if (n === cap) {
+      a.grow();
+      ({ typeId, start, end, field, parent, subtreeEnd, cap } = a);
+    }
+    if (leaf[typeId[cur] ?? 0] !== 1 && walk.gotoFirstChild()) parent[n] = cur;
+    else {
+      subtreeEnd[cur] = n;
+      let done = false;
+      while (!walk.gotoNextSibling()) {
+        if (!walk.gotoParent()) {
+          done = true;
+          break;
+        }
+        cur = parent[cur] ?? 0;
+        subtreeEnd[cur] = n;
+      }
+      if (done) break;
+      parent[n] = parent[cur] ?? 0;
+    }
+    cur = n;
+    typeId[n] = walk.typeId();
+    start[n] = walk.startIndex();
+    end[n] = walk.endIndex();
+    field[n] = walk.fieldId();
+    n++;
+  }
+  return n;
+}
+
+/**
+ * `n` nulls in a packed array. Filled in order: assigning into holes at random indices turned the
+ * array into a dictionary (half the cost of the rules, cpu-prof). It starts as `[null]`, already
+ * PACKED_ELEMENTS: started empty (PACKED_SMI_ELEMENTS) its map changed on the first push, and the OSR
+ * code of the loop, entered on a later iteration of the first analysis, met the other map and
+ * deoptimised ("wrong map") at the start of every later one.
+ */
+function nullViews(n: number): (SyntaxNode | null)[] {
+  const views: (SyntaxNode | null)[] = [null];
+  for (let i = 1; i < n; i++) views.push(null);
+  return views;
+}
+
 export class SyntaxTree {
   readonly count: number;
   /** Per node, in pre-order (the root is 0). */
@@ -77,7 +188,7 @@ export class SyntaxTree {
   readonly named: Uint8Array;
   readonly fieldIds: ReadonlyMap<string, number>;
   /** Views made so far, by index; null until asked for (most nodes never are). */
-  private readonly nodes: (SyntaxNode | null)[] = [];
+  private readonly nodes: (SyntaxNode | null)[];
 
   /**
    * `text` is the text tree-sitter parsed (node.text reads it); `size` the tree's node count
@@ -92,68 +203,17 @@ export class SyntaxTree {
     size: number,
     tokens: ReadonlySet<string> = new Set(),
   ) {
-    const sym = symbols(grammar, tokens);
+    const sym = grammarSymbols(grammar, tokens);
     ({ names: this.names, named: this.named, fieldIds: this.fieldIds } = sym);
-    const leaf = sym.leaf;
-    let cap = Math.max(16, size + 1);
-    let typeId = new Uint16Array(cap);
-    let start = new Uint32Array(cap);
-    let end = new Uint32Array(cap);
-    let field = new Uint16Array(cap);
-    let parent = new Int32Array(cap);
-    let subtreeEnd = new Int32Array(cap);
-    /** Should `size` have been short (it is exact for tree-sitter's trees). */
-    const grow = (): void => {
-      cap *= 2;
-      const g = <A extends Uint16Array | Uint32Array | Int32Array>(a: A, b: A): A => (b.set(a), b);
-      typeId = g(typeId, new Uint16Array(cap));
-      field = g(field, new Uint16Array(cap));
-      start = g(start, new Uint32Array(cap));
-      end = g(end, new Uint32Array(cap));
-      parent = g(parent, new Int32Array(cap));
-      subtreeEnd = g(subtreeEnd, new Int32Array(cap));
-    };
-    typeId[0] = walk.typeId();
-    start[0] = walk.startIndex();
-    end[0] = walk.endIndex();
-    parent[0] = -1;
-    let n = 1;
-    let cur = 0;
-    // Pre-order: a node's children follow it, its subtree ends where the walk leaves it.
-    for (;;) {
-      if (n === cap) grow();
-      if (leaf[typeId[cur] ?? 0] !== 1 && walk.gotoFirstChild()) parent[n] = cur;
-      else {
-        subtreeEnd[cur] = n;
-        let done = false;
-        while (!walk.gotoNextSibling()) {
-          if (!walk.gotoParent()) {
-            done = true;
-            break;
-          }
-          cur = parent[cur] ?? 0;
-          subtreeEnd[cur] = n;
-        }
-        if (done) break;
-        parent[n] = parent[cur] ?? 0;
-      }
-      cur = n;
-      typeId[n] = walk.typeId();
-      start[n] = walk.startIndex();
-      end[n] = walk.endIndex();
-      field[n] = walk.fieldId();
-      n++;
-    }
-    this.count = n;
-    this.typeId = typeId;
-    this.start = start;
-    this.end = end;
-    this.field = field;
-    this.parent = parent;
-    this.subtreeEnd = subtreeEnd;
-    // Filled in order so V8 keeps a packed array: assigning into holes at random indices turned it
-    // into a dictionary (half the cost of the rules, cpu-prof).
-    for (let i = 0; i < n; i++) this.nodes.push(null);
+    const a = new NodeArrays(Math.max(16, size + 1));
+    this.count = copyNodes(walk, sym.leaf, a, a.typeId, a.start, a.end, a.field, a.parent, a.subtreeEnd);
+    this.typeId = a.typeId;
+    this.start = a.start;
+    this.end = a.end;
+    this.field = a.field;
+    this.parent = a.parent;
+    this.subtreeEnd = a.subtreeEnd;
+    this.nodes = nullViews(this.count);
   }
 
   /** Node i's first child, or -1. */

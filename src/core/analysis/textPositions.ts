@@ -17,6 +17,11 @@ export class LineIndex {
     for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) this.starts.push(i + 1);
   }
 
+  /** Lines in the text (a text without a line feed has one). */
+  get lineCount(): number {
+    return this.starts.length;
+  }
+
   position(offset: number): Position {
     let lo = 0;
     let hi = this.starts.length - 1;
