@@ -300,7 +300,8 @@ export class ConntrackTable {
     const e = this.list[n >> 1] as ConntrackEntry;
     // nf_ct_is_expired on the entry's ct->timeout. An expired oldest match may hide a live newer
     // one of the same key (inserted after it expired): the full walk finds that.
-    if (((e.timeoutBits - this.jiffiesS32()) | 0) <= 0) return this.findV4Expired(v, off, protonum, zoneId, zoneDir);
+    if (((e.timeoutBits - this.jiffiesS32()) | 0) <= 0)
+      return this.findV4Expired(v, off, protonum, zoneId, zoneDir);
     this.foundDir = n & 1;
     return e;
   }
