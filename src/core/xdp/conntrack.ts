@@ -82,7 +82,8 @@ export class ConntrackEntry {
   vmRefs = 0;
   /** In the VM's ring of entries whose region it keeps. */
   vmParked = false;
-  /** This entry's index in its table's list, once inserted (-1: a bare allocation). */
+  /** The table's hash and this entry's index in it, once inserted (its nodes copy ct->timeout). */
+  private hash: CtHash | undefined;
   private index = -1;
   constructor(
     private layout: NfConnLayout,
@@ -116,26 +117,25 @@ export class ConntrackEntry {
   get mark(): number {
     return this.layout.mark === undefined ? 0 : this.dv.getUint32(this.layout.mark, true);
   }
-  /**
-   * ct->timeout, in the image only: the table's expiry checks read it there (nf_ct_is_expired
-   * reads ct->timeout), so a kfunc's write and a program's read see the one value.
-   */
   get timeout(): number {
     return this.dv.getUint32(this.timeoutAt, true);
   }
+  /**
+   * ct->timeout is written here only (programs may write nf_conn's mark alone: the verifier's
+   * nfConnWrite), so the copy the hash's nodes keep for expiry checks stays equal.
+   */
   set timeout(v: number) {
-    this.dv.setInt32(this.timeoutAt, v | 0, true); // the u32's bits as an int32: no heap number
-  }
-  /** ct->timeout as an int32 with the same bits (expiry's arithmetic modulo 2^32: no heap number). */
-  get timeoutBits(): number {
-    return this.dv.getInt32(this.timeoutAt, true);
+    const w = v | 0; // the u32's bits as an int32: no heap number passed on
+    this.dv.setInt32(this.timeoutAt, w, true);
+    this.hash?.setTimeout(this.index, w);
   }
   /** In a table (inserted), not a bare allocation. */
   get inserted(): boolean {
     return this.index >= 0;
   }
-  /** The entry is entry `index` of its table. */
-  attach(index: number): void {
+  /** The entry is entry `index` of the table whose hash is `hash`. */
+  attach(hash: CtHash, index: number): void {
+    this.hash = hash;
     this.index = index;
   }
   get zoneId(): number {
@@ -247,9 +247,9 @@ export class ConntrackTable {
     for (const e of this.list) e.relayout(layout);
   }
 
-  /** nf_ct_is_expired: (s32)(ct->timeout - nfct_time_stamp) <= 0, on the entry's image. */
+  /** nf_ct_is_expired: (s32)(ct->timeout - nfct_time_stamp) <= 0. */
   expired(e: ConntrackEntry): boolean {
-    return ((e.timeoutBits - this.jiffiesS32()) | 0) <= 0;
+    return ((e.timeout - this.jiffies()) | 0) <= 0;
   }
 
   /**
@@ -295,27 +295,10 @@ export class ConntrackTable {
     zoneId: number,
     zoneDir: number,
   ): ConntrackEntry | undefined {
-    const n = this.hash.findV4(v, off, 2 | (protonum << 16), zoneId, zoneDir);
+    const n = this.hash.findV4(v, off, 2 | (protonum << 16), zoneId, zoneDir, this.jiffiesS32());
     if (n < 0) return undefined;
-    const e = this.list[n >> 1] as ConntrackEntry;
-    // nf_ct_is_expired on the entry's ct->timeout. An expired oldest match may hide a live newer
-    // one of the same key (inserted after it expired): the full walk finds that.
-    if (((e.timeoutBits - this.jiffiesS32()) | 0) <= 0)
-      return this.findV4Expired(v, off, protonum, zoneId, zoneDir);
     this.foundDir = n & 1;
-    return e;
-  }
-
-  /** findV4 past an expired first match: the walk over every node of the key. */
-  private findV4Expired(
-    v: DataView,
-    off: number,
-    protonum: number,
-    zoneId: number,
-    zoneDir: number,
-  ): ConntrackEntry | undefined {
-    this.hash.keyFromSockTuple(v, off, 12, protonum, zoneIdIn(zoneId, zoneDir, 0));
-    return this.lookup(zoneId, zoneDir);
+    return this.list[n >> 1];
   }
 
   /** ____nf_conntrack_find over the nodes of the hash's key, with nf_ct_key_equal's zone check. */
@@ -326,10 +309,10 @@ export class ConntrackTable {
       // nf_ct_zone_equal(ct, zone, NF_CT_DIRECTION(h)) wants the entry's zone id in that direction.
       const dir = n & 1;
       if (h.zid(n) !== zoneIdIn(zoneId, zoneDir, dir)) continue;
-      const e = this.list[n >> 1] as ConntrackEntry;
-      if (this.expired(e)) continue;
+      // nf_ct_is_expired on the node's copy of ct->timeout (no walk to the entry's image).
+      if (((h.timeout(n) - this.jiffies()) | 0) <= 0) continue;
       this.foundDir = dir;
-      return e;
+      return this.list[n >> 1];
     }
     return undefined;
   }
@@ -343,11 +326,11 @@ export class ConntrackTable {
       this.hash.keyFromTuple(dir === 0 ? e.orig : e.reply, zoneIdIn(e.zoneId, e.zoneDir, dir));
       if (this.lookup(e.zoneId, e.zoneDir)) return -17;
     }
-    e.attach(this.list.length);
+    e.attach(this.hash, this.list.length);
     this.list.push(e);
     for (let dir = 0; dir < 2; dir++) {
       this.hash.keyFromTuple(dir === 0 ? e.orig : e.reply, zoneIdIn(e.zoneId, e.zoneDir, dir));
-      this.hash.insert();
+      this.hash.insert(e.timeout);
     }
     return 0;
   }

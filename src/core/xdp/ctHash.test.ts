@@ -1,6 +1,6 @@
 // The conntrack hash: a tuple and the struct bpf_sock_tuple bytes of the same flow make the same
-// key (IPv4 and IPv6), every node stays findable as the slots grow, and equal keys are walked
-// oldest first (expiry is the table's, on the entries' images: conntrack.test.ts).
+// key (IPv4 and IPv6), every node stays findable as the slots grow, equal keys are walked oldest
+// first, and the timeout copy follows setTimeout.
 import assert from 'node:assert/strict';
 import test from 'node:test';
 import { CtHash, KEY_WORDS } from './ctHash';
@@ -53,14 +53,15 @@ void test('every node is found after the slots grew, and a missing key is not', 
   const n = 5000;
   for (let i = 0; i < n; i++) {
     h.keyFromTuple(v4(i), 0);
-    h.insert();
+    h.insert(i);
     h.keyFromTuple({ ...v4(i), protonum: 17 }, 0);
-    h.insert();
+    h.insert(i);
   }
   for (let i = 0; i < n; i++) {
     h.keyFromTuple(v4(i), 0);
     const node = h.first();
     assert.equal(node, 2 * i, `entry ${i}, direction 0`);
+    assert.equal(h.timeout(node), i);
     assert.equal(h.next(), -1);
   }
   h.keyFromTuple(v4(n), 0);
@@ -69,19 +70,19 @@ void test('every node is found after the slots grew, and a missing key is not', 
   assert.equal(h.first(), -1, 'another zone id');
 });
 
-void test('equal keys are walked oldest first; findV4 gives the oldest', () => {
+void test('equal keys are walked oldest first; setTimeout changes both nodes of an entry', () => {
   const h = new CtHash();
   for (let e = 0; e < 3; e++) {
     h.keyFromTuple(v6, 0);
-    h.insert();
-    h.keyFromTuple(v4(7), 0);
-    h.insert();
+    h.insert(100 + e);
+    h.keyFromTuple(v4(e), 0);
+    h.insert(100 + e);
   }
   h.keyFromTuple(v6, 0);
   const walk: number[] = [];
   for (let n = h.first(); n >= 0; n = h.next()) walk.push(n);
   assert.deepEqual(walk, [0, 2, 4]);
-  const t = v4(7);
-  assert.equal(h.findV4(sockTuple(t), 0, 2 | (t.protonum << 16), 0, 3), 1);
+  h.setTimeout(1, 7);
+  assert.deepEqual([h.timeout(2), h.timeout(3), h.timeout(0)], [7, 7, 100]);
   assert.equal(h.zid(3), 0);
 });

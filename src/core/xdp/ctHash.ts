@@ -65,19 +65,17 @@ function mix(rest: number, ports: number, src: number, dst: number, dstRest: num
   return (h ^ (h >>> 16)) | 0;
 }
 
-/**
- * Words of a node: the key, padding to 64 bytes. No copy of the owner's ct->timeout: its nf_conn
- * image holds the one (ConntrackTable checks expiry there, as nf_ct_is_expired reads ct->timeout
- * through the tuple hash's owner), so that no write of the timeout has two places to keep equal.
- */
+/** Words of a node: the key, then the owner entry's ct->timeout (a copy: see setTimeout), padding to 64 bytes. */
 const NODE_WORDS = 16;
+const TIMEOUT = KEY_WORDS;
 
 /**
  * The hash's nodes (struct nf_conntrack_tuple_hash: one per direction of an entry; node 2i + dir
  * is direction dir of entry i) and its slots. A lookup fills `key` (keyFromTuple,
  * keyFromSockTuple), then walks the nodes with that key by first()/next(); insert() adds the next
- * entry's two nodes. A node holds its key in one cache line and a slot its node and hash in 8
- * bytes: a lookup in a large table touches two lines, then the entry's image. Nodes are never removed: an expired entry stays
+ * entry's two nodes. Like nf_conn holding its tuple hashes and its timeout in one object, a node
+ * holds its key and the entry's timeout in one cache line, and a slot its node and hash in 8 bytes:
+ * a lookup in a large table touches two lines. Nodes are never removed: an expired entry stays
  * (the owner skips it), as the table never garbage-collects.
  */
 export class CtHash {
@@ -143,12 +141,12 @@ export class CtHash {
    * ____nf_conntrack_find for an IPv4 key in one pass (the conntrack kfuncs' common lookup), without
    * filling `key`: struct bpf_sock_tuple's ipv4 half at `v[off..off+12)` read as keyFromSockTuple
    * reads it, l3 = l3num | protonum << 16, hashed with the zone's original-direction id. A node
-   * counts when its key is equal and the zone applies to its direction (`zoneId` in the directions
-   * of `zoneDir`: nf_ct_zone_equal). The first such node (the oldest), or -1: its owner's expiry
-   * is the caller's to check (ConntrackTable.findV4). The words are read here, not by the caller:
-   * fewer arguments to the call when V8 does not inline it.
+   * counts when its key is equal, the zone applies to its direction (`zoneId` in the directions of
+   * `zoneDir`: nf_ct_zone_equal) and its timeout is after `now` (nf_ct_is_expired). The node, or -1.
+   * The words are read here, not by the caller: fewer arguments to the call when V8 does not
+   * inline it.
    */
-  findV4(v: DataView, off: number, l3: number, zoneId: number, zoneDir: number): number {
+  findV4(v: DataView, off: number, l3: number, zoneId: number, zoneDir: number, now: number): number {
     const src = v.getInt32(off, true);
     const dst = v.getInt32(off + 4, true);
     const ports = v.getInt32(off + 8, false); // sport << 16 | dport, as keyFromTuple packs them
@@ -172,6 +170,7 @@ export class CtHash {
       )
         continue;
       if (zid !== (zoneDir & (1 << (n & 1)) ? zoneId : 0)) continue;
+      if ((((nodes[at + TIMEOUT] as number) - now) | 0) <= 0) continue;
       return n;
     }
   }
@@ -220,8 +219,24 @@ export class CtHash {
     return this.nodes[n * NODE_WORDS + 2] as number;
   }
 
-  /** Adds node 2i + dir for `key` (dir 0 then 1 of entry i = the number of entries so far). */
-  insert(): void {
+  /** The owner entry's ct->timeout as node n keeps it. */
+  timeout(n: number): number {
+    return this.nodes[n * NODE_WORDS + TIMEOUT] as number;
+  }
+
+  /** Entry i's ct->timeout changed: both its nodes keep the new value. */
+  setTimeout(entry: number, timeout: number): void {
+    const nodes = this.nodes;
+    const at = entry * 2 * NODE_WORDS + TIMEOUT;
+    nodes[at] = timeout;
+    nodes[at + NODE_WORDS] = timeout;
+  }
+
+  /**
+   * Adds node 2i + dir for `key` (dir 0 then 1 of entry i = the number of entries so far);
+   * `timeout`: the entry's ct->timeout.
+   */
+  insert(timeout: number): void {
     if ((this.count + 1) * 8 > this.slots.length) this.grow();
     const n = this.count++;
     if ((n + 1) * NODE_WORDS > this.nodes.length) {
@@ -230,6 +245,7 @@ export class CtHash {
       this.nodes = nodes;
     }
     this.nodes.set(this.key, n * NODE_WORDS);
+    this.nodes[n * NODE_WORDS + TIMEOUT] = timeout;
     this.place(n, this.keyHash);
   }
 
