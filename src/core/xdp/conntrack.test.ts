@@ -177,3 +177,22 @@ void test('an IPv4 bpf_sock_tuple lookup (one pass) finds what the tuple walk fi
   // Both outcomes occur, and expiry removes some at 10 s.
   assert.ok(found[0]! > found[1]! && found[1]! > 0 && found[0]! < 300 * 18, `found ${found.join(', ')}`);
 });
+
+void test('a changed ct->timeout expires the entry (image and lookup agree), and an expired oldest match does not hide a live newer one', () => {
+  let now = 0n;
+  const t = new ConntrackTable(() => now);
+  const spec = { proto: 'tcp' as const, src: '10.4.0.1', sport: 5, dst: '10.4.0.2', dport: 6, timeout: 10 };
+  const old = t.add(spec, '$[0]');
+  const tuple = new DataView(Uint8Array.of(10, 4, 0, 1, 10, 4, 0, 2, 0, 5, 0, 6).buffer);
+  const find = () => t.findSockTuple(tuple, 0, 12, 6, 0, 3);
+  assert.equal(find(), old);
+  // A kfunc's write of ct->timeout (bpf_ct_change_timeout): the image a program reads and the lookup agree.
+  old.timeout = t.jiffies();
+  assert.equal(find(), undefined, 'expired by its image');
+  assert.equal(new DataView(old.image.buffer).getUint32(NF_CONN_6_18.timeout, true), t.jiffies());
+  const live = t.add(spec, '$[1]');
+  assert.equal(find(), live, 'the one-pass lookup walks past the expired oldest node');
+  assert.equal(t.find(old.orig, 0, 3)?.entry, live);
+  now += 20_000_000_000n;
+  assert.equal(find(), undefined, 'both expired');
+});
