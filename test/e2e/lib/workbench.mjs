@@ -187,13 +187,22 @@ export class Workbench {
         });
       if (listed) break;
     }
-    // Enter runs the focused (first) row. Until the palette has filtered, the first rows are the
-    // recently used commands, so a CI run once pressed Enter on one of those: wait until the first
-    // row is the command itself (as openFile waits for the file).
-    const first = this.page.locator('.quick-input-widget .monaco-list-row').first().locator('.label-name');
+    // Enter runs the focused row. Until the palette has filtered, that is a recently used command,
+    // so a CI run once pressed Enter on one of those: wait until the focused row is the command
+    // itself. (The list is virtual and reuses its row elements: the first one in the DOM need not
+    // be the first one shown, so ask for the focused one.)
+    const focused = this.page.locator('.quick-input-widget .monaco-list-row.focused .label-name').first();
     const deadline = Date.now() + 10_000;
-    while (((await first.textContent().catch(() => '')) ?? '').trim() !== label && Date.now() < deadline)
+    let shown = '';
+    // (A command that opens a dialog has "..." after its title: "Output: Show Output Channels...".)
+    const isLabel = (text) => text === label || text.replace(/(\.\.\.|…)$/, '') === label;
+    while (!isLabel((shown = ((await focused.textContent().catch(() => '')) ?? '').trim()))) {
+      if (Date.now() > deadline) {
+        console.log(`  (runCommand: the focused row stayed "${shown}", not "${label}")`);
+        break;
+      }
       await this.page.waitForTimeout(100);
+    }
     // Done when the palette closed, or when the command reused the widget for its own quick pick.
     // An Enter the palette did not take (still showing what was typed) is pressed again.
     for (let attempt = 1; attempt <= 3; attempt++) {

@@ -14,7 +14,7 @@ const DEBUGGER = 'XDP Lab (eBPF VM)';
  * shown, and an ended session cleared gives the view to another ended one: clear until none is left.
  */
 async function clearConsole(wb) {
-  await wb.runCommand('Focus on Debug Console View');
+  await wb.runCommand('Debug Console: Focus on Debug Console View');
   await wb.page.locator('.repl').first().waitFor({ timeout: 15_000 });
   const rows = wb.page.locator('.repl .monaco-list-row');
   const clear = wb.page.locator('.panel .action-label[aria-label^="Clear Console"]').first();
