@@ -124,6 +124,14 @@ export class Workbench {
   }
 
   async focusWorkbench() {
+    // A webview panel (the capture panel, the visualizer) that holds the focus gets the keys, and
+    // F1 there is the webview's: hand the focus back to the workbench first.
+    await this.page
+      .evaluate(() => {
+        const a = document.activeElement;
+        if (a && a.tagName === 'IFRAME' && 'blur' in a) a.blur();
+      })
+      .catch(() => undefined);
     await this.page.keyboard.press('Escape');
   }
 
@@ -168,24 +176,24 @@ export class Workbench {
 
   /** Runs a command by its palette label ('Category: Title') and waits until the palette closes. */
   async runCommand(label) {
-    // In a window just opened on a loaded machine, the palette may not list the extension's
-    // commands yet (its manifest still being scanned: "similar commands" only): open it again.
+    // Open the palette again when it does not list the command yet (a window just opened on a
+    // loaded machine: its manifest still being scanned, "similar commands" only), or when it closed
+    // under us (a panel that finished loading took the focus: CI once failed filling it).
     for (let attempt = 1; ; attempt++) {
-      await this.focusWorkbench();
-      await this.page.keyboard.press('F1');
-      const input = this.page.locator('.quick-input-widget input.input');
-      await input.waitFor({ state: 'visible', timeout: 10_000 });
-      await input.fill(`>${label}`);
-      const listed = await this.page
-        .locator('.quick-input-widget .monaco-list-row', { hasText: label })
-        .first()
-        .waitFor({ state: 'visible', timeout: 10_000 })
-        .then(() => true)
-        .catch((e) => {
-          if (attempt === 3) throw e;
-          return false;
-        });
-      if (listed) break;
+      try {
+        await this.focusWorkbench();
+        await this.page.keyboard.press('F1');
+        const input = this.page.locator('.quick-input-widget input.input');
+        await input.waitFor({ state: 'visible', timeout: 10_000 });
+        await input.fill(`>${label}`, { timeout: 5_000 });
+        await this.page
+          .locator('.quick-input-widget .monaco-list-row', { hasText: label })
+          .first()
+          .waitFor({ state: 'visible', timeout: 10_000 });
+        break;
+      } catch (e) {
+        if (attempt === 3) throw e;
+      }
     }
     // Enter runs the focused row. Until the palette has filtered, that is a recently used command,
     // so a CI run once pressed Enter on one of those: wait until the focused row is the command

@@ -76,6 +76,8 @@ export const steps = [
           return rest;
         });
         await host.stop();
+        // The host's ssh is gone with it: later steps (92's unreachable host) meet the system's ssh.
+        fs.writeFileSync(TARGET, 'ssh');
       }
     },
   },
