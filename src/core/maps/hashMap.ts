@@ -40,14 +40,9 @@ export class HashMap extends BpfMap {
   }
 
   private region(s: number, cpu: number): Region {
-    const r = this.regions.get(s * this.cpus + cpu);
-    if (r !== undefined) return r; // (not \`if (r)\`: a full ToBoolean per lookup)
-    return this.newRegion(s, cpu);
-  }
-
-  /** The region of slot s on `cpu` on its first lookup (then cached in `regions`). */
-  private newRegion(s: number, cpu: number): Region {
     const at = s * this.cpus + cpu;
+    const r = this.regions.get(at);
+    if (r !== undefined) return r; // (not \`if (r)\`: a full ToBoolean per lookup)
     const made = this.host.allocRegion(
       'mapValue',
       (this.values[cpu] as PagedValues).view(s),
@@ -70,18 +65,8 @@ export class HashMap extends BpfMap {
     return this.found(this.index.find(memView(key).dv, 0), cpu);
   }
 
-  /**
-   * The program's lookup (Machine.lookupElem): found() and region() written out, so that the path
-   * is this function and HashIndex.find whatever V8's inlining budget leaves of the caller (see
-   * HashIndex.find for the figures).
-   */
   override lookupAt(key: MemView, off: number, cpu: number): Region | undefined {
-    const s = this.index.find(key.dv, off);
-    if (s < 0) return undefined;
-    if (this.lru) this.index.touch(s);
-    const c = this.percpu ? cpu : 0;
-    const r = this.regions.get(s * this.cpus + c);
-    return r !== undefined ? r : this.newRegion(s, c);
+    return this.found(this.index.find(key.dv, off), cpu);
   }
 
   override lookupU32(key: number, cpu: number): Region | undefined {
