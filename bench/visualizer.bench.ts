@@ -265,7 +265,7 @@ export async function runBench(): Promise<BenchRow[]> {
       unit: 'ms',
     });
 
-    if (example) rows.push(...(await realStream(browser, site)));
+    if (example) rows.push(...(await realStreams(browser, site, 3)));
   } finally {
     await browser.close();
     site.dispose();
@@ -346,6 +346,55 @@ async function hostAlone(): Promise<BenchRow[]> {
   } finally {
     worker.dispose();
   }
+}
+
+/**
+ * `realStream` `runs` times, each with a page of its own, reported as the median of the runs (the
+ * row of the median run keeps its name; CPU-time rows: the most of the runs), plus the worst run's
+ * longest frame and host stall. Why: a run's longest frame is one extreme of a 3-second window on a
+ * 2-core machine, set by what else got the cores in the page's worst 100 ms. Traced (session 16,
+ * Chromium's trace beside perf's sched_switch events): the page's own CPU time in its longest frame
+ * was 15-30 ms wherever that frame fell, and a frame of 90-133 ms was the page's threads waiting
+ * while the Node process's V8 threads compiled the fresh simulation worker's code and collected its
+ * garbage (0.5 s of CPU per run), and Chromium's compiler threads and ELK's worker ran. Giving the
+ * simulation worker's thread nice 10, and warming ELK up when the page starts, changed nothing
+ * measurable there (30 runs each). One run in 8 to 30 read over 100 ms in those probes; the median
+ * of three is a frame the page really drew in a run, and the worst run stays printed beside it.
+ */
+async function realStreams(browser: Browser, site: VisualizerPageSite, runs: number): Promise<BenchRow[]> {
+  const each: BenchRow[][] = [];
+  for (let i = 0; i < runs; i++) each.push(await realStream(browser, site));
+  const first = each[0] ?? [];
+  const rows: BenchRow[] = first.map((_, k) => {
+    const sorted = each.map((r) => r[k] as BenchRow).sort((a, b) => a.value - b.value);
+    // CPU time is the page's or the host's own work, not the machine's: the most of the runs.
+    if (/CPU time/.test(sorted[0]?.name ?? '')) {
+      const most = sorted[sorted.length - 1] as BenchRow;
+      return { ...most, name: `${most.name} [most of ${runs} runs]` };
+    }
+    const mid = sorted[Math.floor(sorted.length / 2)] as BenchRow;
+    return { ...mid, name: `${mid.name} [median of ${runs} runs]` };
+  });
+  const worst = (prefix: string, label: string): BenchRow[] => {
+    const k = first.findIndex((r) => r.name.startsWith(prefix));
+    if (k < 0) return [];
+    const values = each.map((r) => (r[k] as BenchRow).value);
+    return [
+      {
+        name: `${label}: worst of the ${runs} runs (${values.join(', ')})`,
+        value: Math.max(...values),
+        unit: 'ms',
+      },
+    ];
+  };
+  rows.push(
+    ...worst('visualizer: longest page frame during that run', 'visualizer: longest page frame'),
+    ...worst(
+      'extension host role: longest event-loop stall',
+      'extension host role: longest event-loop stall',
+    ),
+  );
+  return rows;
 }
 
 /**
