@@ -5,7 +5,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import os from 'node:os';
 import { gunzipSync } from 'node:zlib';
-import { kernelVersionOf } from '../core/elf/kconfig';
+import { KconfigError, kconfigSourceOf, kernelVersionOf } from '../core/elf/kconfig';
 import type { KconfigSource, KernelFacts } from '../core/elf/kconfig';
 
 /** A config file that cannot be read: the message names the file and why. */
@@ -38,9 +38,12 @@ export function readKconfigFile(file: string): KconfigSource {
       );
     }
   }
-  if (bytes.includes(0))
-    throw new KernelConfigError(`cannot read the kernel config ${file}: it is binary, not CONFIG_X=… lines`);
-  return { text: bytes.toString('latin1'), name: file };
+  try {
+    return kconfigSourceOf(bytes, file);
+  } catch (e) {
+    if (e instanceof KconfigError) throw new KernelConfigError(e.message);
+    throw e;
+  }
 }
 
 let system: KconfigSource | null | undefined;

@@ -12,6 +12,7 @@ import {
   STATE_FORMAT,
   type PlaygroundState,
 } from './shareState';
+import { isKernelConfigName, kconfigOptionCount, readKernelConfig } from './kernelConfigFile';
 import { SimClient, type SimProgress } from './simClient';
 import { clangCommandFor, objectNameFor } from './simRun';
 // Pure and shared with the extension, so it lives in src/protocol.
@@ -30,6 +31,8 @@ const files = new Map<string, { bytes: Uint8Array; origin: 'example' | 'user' }>
 let example: string | undefined;
 let exampleSource: string | undefined;
 let editors: PlaygroundEditors | undefined;
+/** The kernel config the user opened, if any: `.kconfig` externs read it (the CLI's --kconfig). */
+let kernelConfig: { name: string; text: string } | undefined;
 const sim = new SimClient(60_000);
 /** When the view last got a progress report (performance.now()). */
 let lastShown = 0;
@@ -61,7 +64,26 @@ function renderObjects(): void {
       ([n, f]) =>
         `${n} (${(f.bytes.length / 1024).toFixed(1)} KiB, ${f.origin === 'example' ? 'prebuilt' : 'opened'})`,
     );
-  $('objects').textContent = list.length ? list.join(' · ') : 'none — open a .o built with clang -target bpf';
+  const box = $('objects');
+  box.textContent = list.length ? list.join(' · ') : 'none — open a .o built with clang -target bpf';
+  if (!kernelConfig) return;
+  const config = document.createElement('span');
+  config.id = 'kernel-config';
+  config.textContent = ` · kernel config ${kernelConfig.name} (${kconfigOptionCount(kernelConfig.text)} options)`;
+  const remove = document.createElement('button');
+  remove.textContent = '×';
+  remove.title = 'Forget this kernel config';
+  remove.setAttribute('aria-label', `Forget the kernel config ${kernelConfig.name}`);
+  remove.addEventListener('click', () => {
+    say(
+      'info',
+      `${kernelConfig?.name ?? 'The kernel config'} is no longer used: CONFIG_* externs read nothing.`,
+    );
+    kernelConfig = undefined;
+    renderObjects();
+  });
+  config.append(remove);
+  box.append(config);
 }
 
 function download(name: string, content: string | Uint8Array, mime: string): void {
@@ -89,6 +111,7 @@ function currentState(): PlaygroundState {
       .filter(([, f]) => f.origin === 'user')
       .map(([name, f]) => ({ name, bytes: f.bytes })),
     ...(example ? { example } : {}),
+    ...(kernelConfig ? { kconfig: kernelConfig } : {}),
   };
 }
 
@@ -124,6 +147,7 @@ async function applyState(state: PlaygroundState): Promise<void> {
     for (const [n, f] of [...files]) if (f.origin === 'example') files.delete(n);
   }
   for (const o of state.objects) files.set(o.name, { bytes: o.bytes, origin: 'user' });
+  kernelConfig = state.kconfig;
   await setProgram(state.program.name, state.program.text);
   await setScenario(state.scenario.name, state.scenario.text);
   renderObjects();
@@ -151,7 +175,12 @@ async function openFile(file: File): Promise<void> {
     /\.o$/i.test(name) ||
     (bytes[0] === 0x7f && bytes[1] === 0x45 && bytes[2] === 0x4c && bytes[3] === 0x46)
   ) {
-    const r = await sim.request({ kind: 'inspect', name, bytes });
+    const r = await sim.request({
+      kind: 'inspect',
+      name,
+      bytes,
+      ...(kernelConfig ? { kconfig: kernelConfig } : {}),
+    });
     if (!r.ok)
       return say(
         'error',
@@ -160,9 +189,26 @@ async function openFile(file: File): Promise<void> {
     if (r.kind !== 'inspect') return;
     files.set(name, { bytes, origin: 'user' });
     renderObjects();
+    if (r.needsConfig)
+      return say(
+        'info',
+        `${name} is kept, and runs once its CONFIG_* externs have a kernel config: ${r.needsConfig}.`,
+      );
     return say(
       'info',
       `${name}: XDP programs ${r.programs.join(', ')}${r.maps.length ? `; maps ${r.maps.join(', ')}` : ''}. Name it in the scenario's programs[].file.`,
+    );
+  }
+  if (isKernelConfigName(name)) {
+    try {
+      kernelConfig = await readKernelConfig(name, bytes);
+    } catch (e) {
+      return say('error', e instanceof Error ? e.message : String(e));
+    }
+    renderObjects();
+    return say(
+      'info',
+      `${name}: kernel config with ${kconfigOptionCount(kernelConfig.text)} options. Objects' CONFIG_* externs (extern … __kconfig) read it from the next Simulate.`,
     );
   }
   const text = new TextDecoder().decode(bytes);
@@ -191,7 +237,7 @@ async function openFile(file: File): Promise<void> {
   }
   say(
     'error',
-    `${name}: not a file the playground opens (.o, .c, .h, .xdpscenario.json, .pcap, .xdplab.json).`,
+    `${name}: not a file the playground opens (.o, .c, .h, .xdpscenario.json, .pcap, .xdplab.json, a kernel config such as config-$(uname -r) or config.gz).`,
   );
 }
 
@@ -236,6 +282,7 @@ async function simulate(host: VisualizerHost, scenarioText?: string): Promise<bo
       scenarioText: scenarioText ?? state.scenario.text,
       files: [...files.entries()].map(([n, f]) => [n, f.bytes] as [string, Uint8Array]),
       maxSteps: TIMELINE_STEPS,
+      ...(kernelConfig ? { kconfig: kernelConfig } : {}),
     },
     // A long run shows its counts as they grow (at most 4 reports a second reach the view).
     (p) => {
@@ -428,19 +475,24 @@ async function main(): Promise<void> {
   $('share-link').addEventListener('click', () => {
     void (async () => {
       const state = currentState();
-      // Objects make links long: without them the link still carries the program and the scenario.
+      // Objects and a kernel config make links long: without them the link still carries the
+      // program and the scenario.
+      const extras = state.objects.length > 0 || state.kconfig !== undefined;
       let frag = await stateToFragment(state);
-      const withObjects = frag !== undefined && state.objects.length > 0;
-      frag ??= state.objects.length ? await stateToFragment({ ...state, objects: [] }) : undefined;
+      const withObjects = frag !== undefined && extras;
+      if (frag === undefined && extras) {
+        const { kconfig: _config, ...bare } = state;
+        frag = await stateToFragment({ ...bare, objects: [] });
+      }
       if (!frag) return say('info', 'The state is too big for a link: use Save… and share the file.');
       history.replaceState(null, '', `#${frag}`);
       void navigator.clipboard?.writeText(window.location.href).catch(() => undefined);
       say(
         'info',
-        `The link in the address bar holds the program and the scenario${withObjects ? ' and the opened objects' : ''}` +
+        `The link in the address bar holds the program and the scenario${withObjects ? ' and the opened files' : ''}` +
           `${state.example ? ` (the ${state.example} example's objects by name)` : ''}, ${frag.length} characters.` +
-          (state.objects.length && !withObjects
-            ? ' The opened objects did not fit: use Save… to share them.'
+          (extras && !withObjects
+            ? ` The opened ${state.objects.length ? 'objects' : ''}${state.objects.length && state.kconfig ? ' and ' : ''}${state.kconfig ? 'kernel config' : ''} did not fit: use Save… to share them.`
             : ''),
       );
     })();
@@ -470,6 +522,7 @@ async function main(): Promise<void> {
 async function applyStateFiles(state: PlaygroundState): Promise<void> {
   if (state.example) await loadExample(state.example);
   for (const o of state.objects) files.set(o.name, { bytes: o.bytes, origin: 'user' });
+  kernelConfig = state.kconfig;
 }
 
 main().catch((e: unknown) => {

@@ -23,6 +23,12 @@ describe('playground state', () => {
     assert.deepEqual(stateFromJson(stateToJson(state)), state);
   });
 
+  it('round-trips a kernel config the user opened, and reads files saved before it existed', () => {
+    const withConfig = { ...state, kconfig: { name: 'config-6.18', text: 'CONFIG_HZ=250\n' } };
+    assert.deepEqual(stateFromJson(stateToJson(withConfig)), withConfig);
+    assert.equal(stateFromJson(stateToJson(state)).kconfig, undefined);
+  });
+
   it('round-trips through the URL fragment when small', async () => {
     const frag = await stateToFragment(state);
     assert.ok(frag?.startsWith('s='));
@@ -59,6 +65,11 @@ describe('playground state', () => {
     assert.throws(
       () => stateFromJson(bad({ objects: [{ name: 'x.o', base64: '!!!' }] })),
       /objects\[0\]\.base64 is not base64/,
+    );
+    assert.throws(() => stateFromJson(bad({ kconfig: { name: 'config', text: 250 } })), /kconfig\.text/);
+    assert.throws(
+      () => stateFromJson(bad({ kconfig: 'CONFIG_HZ=250' })),
+      /kconfig\.name must be a plain file name/,
     );
     assert.throws(
       () => stateFromJson(bad({ objects: Array.from({ length: 33 }, () => ({})) })),

@@ -1,4 +1,4 @@
-// The playground's shareable state: program, scenario and opened objects, saved to a file
+// The playground's shareable state: program, scenario, opened objects and kernel config, saved to a file
 // (*.xdplab.json) and, when small enough, encoded in the URL fragment (#s=…, deflate + base64url).
 // Reading is validation: a file or a link is untrusted input, and every failure names what is wrong.
 
@@ -8,6 +8,8 @@ export interface PlaygroundState {
   /** Objects the user opened (examples are referenced by name, not copied). */
   objects: { name: string; bytes: Uint8Array }[];
   example?: string;
+  /** A kernel config the user opened (its text, gunzipped): what `.kconfig` externs read. */
+  kconfig?: { name: string; text: string };
 }
 
 export const STATE_FORMAT = 'xdp-lab-playground';
@@ -39,6 +41,7 @@ export function stateToJson(state: PlaygroundState): string {
     program: state.program,
     scenario: state.scenario,
     objects: state.objects.map((o) => ({ name: o.name, base64: toBase64(o.bytes) })),
+    ...(state.kconfig ? { kconfig: state.kconfig } : {}),
   });
 }
 
@@ -56,7 +59,7 @@ export function stateFromJson(text: string): PlaygroundState {
     throw new Error(`version ${String(o.version)} is not supported (this page reads version 1)`);
   const doc = (key: string): { name: string; text: string } => {
     const d = o[key] as { name?: unknown; text?: unknown } | undefined;
-    if (!d || typeof d.name !== 'string' || !fileName.test(d.name))
+    if (!d || typeof d !== 'object' || typeof d.name !== 'string' || !fileName.test(d.name))
       throw new Error(`${key}.name must be a plain file name`);
     if (typeof d.text !== 'string' || d.text.length > MAX_TEXT)
       throw new Error(`${key}.text must be a string of at most 1 MiB`);
@@ -68,6 +71,8 @@ export function stateFromJson(text: string): PlaygroundState {
     program: doc('program'),
     scenario: doc('scenario'),
     ...(typeof o.example === 'string' && fileName.test(o.example) ? { example: o.example } : {}),
+    // Optional (files saved before it existed have none); when present it is checked like the others.
+    ...(o.kconfig !== undefined ? { kconfig: doc('kconfig') } : {}),
     objects: objects.map((x: unknown, i: number) => {
       const ob = x as { name?: unknown; base64?: unknown };
       if (typeof ob?.name !== 'string' || !fileName.test(ob.name))

@@ -2,6 +2,7 @@
 // terminates and replaces the worker when a run exceeds its time limit (a hostile scenario cannot
 // hang the page). The progress and failure shapes are the extension's worker's too
 // (src/protocol/simWorkerMessages.ts).
+import type { KconfigSource } from '../core/elf/kconfig';
 import type { XdpSummary } from '../core/trace/summary';
 import type { SimFailure, SimProgress } from '../protocol/simWorkerMessages';
 import type { VisModel } from '../protocol/visualizer';
@@ -15,9 +16,11 @@ export type SimWorkerRequest =
       /** Base name → bytes. */
       files: [string, Uint8Array][];
       maxSteps: number;
+      /** A kernel config the user opened: what `.kconfig` externs read (the CLI's --kconfig FILE). */
+      kconfig?: KconfigSource;
     }
   /** Loads one object as the simulator would, to tell the user at once whether it is usable. */
-  | { kind: 'inspect'; id: number; name: string; bytes: Uint8Array };
+  | { kind: 'inspect'; id: number; name: string; bytes: Uint8Array; kconfig?: KconfigSource };
 
 export type SimWorkerReply =
   | {
@@ -33,6 +36,7 @@ export type SimWorkerReply =
     }
   /** Not a reply: a long simulate request's counts so far (any number, before its reply). */
   | ({ id: number; ok: true } & SimProgress)
-  | { id: number; ok: true; kind: 'inspect'; programs: string[]; maps: string[] }
+  /** `needsConfig`: the object is usable once a kernel config is opened (the loader's reason why). */
+  | { id: number; ok: true; kind: 'inspect'; programs: string[]; maps: string[]; needsConfig?: string }
   /** `stopped`: the user stopped the run (not a failure). */
   | ({ id: number } & SimFailure);

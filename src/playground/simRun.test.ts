@@ -86,6 +86,72 @@ describe('playground simulation (in memory)', () => {
     );
   });
 
+  // An object with a strong `extern int CONFIG_HZ __kconfig` (the kconfig fixture): a browser has no
+  // config, so it runs only with one the user opened, and then as `xdp-lab simulate --kconfig` runs it.
+  const kconfigObject = new Uint8Array(
+    fs.readFileSync(path.join(root, 'test/fixtures/programs/obj/kconfig.bpf.o')),
+  );
+  const kconfigScenario = JSON.stringify({
+    version: 1,
+    programs: [{ name: 'k', file: 'kconfig.bpf.o', function: 'xdp_kconfig' }],
+    devices: [
+      { name: 'a0', kind: 'veth', peer: 'b0' },
+      { name: 'b0', kind: 'veth', peer: 'a0', xdp: { program: 'k', mode: 'native' } },
+    ],
+    traffic: [{ from: 'a0', count: 3, frame: { udp: { dst: '10.0.0.2', dport: 9 } } }],
+  });
+
+  it('refuses an object with a strong CONFIG_ extern until a kernel config is opened, and says how', async () => {
+    await assert.rejects(
+      runScenarioInMemory({
+        scenarioName: 'k.xdpscenario.json',
+        scenarioText: kconfigScenario,
+        files: new Map([['kconfig.bpf.o', kconfigObject]]),
+        maxSteps: 10,
+      }),
+      (e: Error) =>
+        /extern 'CONFIG_HZ' \(strong\): not resolved: no kernel config to read it from \(a browser has no kernel config\)/.test(
+          e.message,
+        ) && /"Open files…"/.test(e.message),
+    );
+  });
+
+  it('runs it with the kernel config the user opened, as xdp-lab simulate --kconfig does', async () => {
+    const config = 'CONFIG_HZ=1000\nCONFIG_NF_CONNTRACK=m\n';
+    const r = await runScenarioInMemory({
+      scenarioName: 'k.xdpscenario.json',
+      scenarioText: kconfigScenario,
+      files: new Map([['kconfig.bpf.o', kconfigObject]]),
+      maxSteps: 10,
+      kconfig: { name: 'config-lab', text: config },
+    });
+    // CONFIG_HZ 1000 takes the XDP_TX branch (250 would pass): the value came from the config.
+    assert.equal(r.summary.actions.b0?.XDP_TX, 3);
+    assert.match(r.verdicts[0]?.text ?? '', /kconfig\.bpf\.o · xdp_kconfig: ✓ verifier: accepted/);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xdp-lab-simrun-kconfig-'));
+    try {
+      fs.writeFileSync(path.join(dir, 'config-lab'), config);
+      fs.writeFileSync(path.join(dir, 'kconfig.bpf.o'), kconfigObject);
+      fs.writeFileSync(path.join(dir, 'k.xdpscenario.json'), kconfigScenario);
+      const cli = spawnSync(
+        process.execPath,
+        [
+          path.join(root, 'dist/cli.js'),
+          'simulate',
+          path.join(dir, 'k.xdpscenario.json'),
+          '--json',
+          '--kconfig',
+          path.join(dir, 'config-lab'),
+        ],
+        { encoding: 'utf8' },
+      );
+      assert.equal(cli.status, 0, cli.stderr);
+      assert.deepEqual(JSON.parse(JSON.stringify(r.summary)), JSON.parse(cli.stdout));
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('refuses a file that is not an ELF object with the loader’s reason', async () => {
     await assert.rejects(
       runScenarioInMemory({

@@ -2,6 +2,7 @@
 // prebuilt examples): the browser twin of src/extension/visualizer/runner.ts. No clang in a browser:
 // a program that names a .c file runs the object of the same base name (x.bpf.c → x.bpf.o) when
 // one is at hand, and otherwise the error says how to build it.
+import type { KconfigSource, KernelFacts } from '../core/elf/kconfig';
 import type { CoreHost } from '../core/host';
 import { loadScenario } from '../core/scenario/scenarioLoad';
 import type { XdpProgram } from '../core/vm/xdpProgram';
@@ -13,6 +14,7 @@ import type { VisModel } from '../protocol/visualizer';
 // beside the panel host for now. scripts/buildPlayground.mjs allows exactly this import.
 import { simulationToViewModel } from '../protocol/visualizerFromSimulation';
 import { errorPlace, verdictTitle } from '../core/analysis/verdictText';
+import { PLAYGROUND_CONFIG_HINT, PLAYGROUND_NO_CONFIG } from './kernelConfigFile';
 
 export interface SimRunRequest {
   /** The scenario's file name (for messages and the title). */
@@ -26,7 +28,19 @@ export interface SimRunRequest {
   onProgress?: (partial: VisModel, progress: { framesInjected: number; framesTotal: number }) => void;
   /** Gives the thread back between slices (the worker's message loop); default setTimeout 0. */
   pause?: () => Promise<void>;
+  /** A kernel config the user opened in the page (kernelConfigFile.ts): `.kconfig` externs read it. */
+  kconfig?: KconfigSource;
 }
+
+/**
+ * What a browser knows of the kernel for `.kconfig` externs: no config of its own (a strong
+ * CONFIG_ extern's message says how to give one here), LINUX_KERNEL_VERSION the kernel our verifier
+ * mirrors (kconfig.ts's default).
+ */
+export const PAGE_KERNEL_FACTS: KernelFacts = {
+  noConfigReason: PLAYGROUND_NO_CONFIG,
+  configHint: PLAYGROUND_CONFIG_HINT,
+};
 
 export interface SimRunResult {
   model: VisModel;
@@ -61,6 +75,8 @@ export async function runScenarioInMemory(req: SimRunRequest): Promise<SimRunRes
   };
   const input = await loadScenario(req.scenarioName, req.scenarioText, {
     host,
+    kernelFacts: PAGE_KERNEL_FACTS,
+    ...(req.kconfig ? { kconfigExtra: req.kconfig } : {}),
     compileC: (cFile) => {
       const obj = req.files.get(objectNameFor(cFile));
       if (!obj)

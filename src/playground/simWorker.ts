@@ -1,10 +1,11 @@
 // The simulator's Web Worker: loads the objects, runs the scenario, adapts the result for the
 // visualizer. Every failure is a message naming what and why (ScenarioError carries the JSON path).
+import { KconfigError } from '../core/elf/kconfig';
 import { loadObject } from '../core/elf/loadObject';
 import { ScenarioError } from '../core/scenario/scenarioParse';
 import { SimulationSetupError } from '../core/xdp/simulation';
 import type { SimWorkerReply, SimWorkerRequest } from './simProtocol';
-import { runScenarioInMemory } from './simRun';
+import { PAGE_KERNEL_FACTS, runScenarioInMemory } from './simRun';
 
 const scope = self as unknown as Worker;
 
@@ -27,7 +28,20 @@ function describe(e: unknown, what: string): string {
 
 async function handle(req: SimWorkerRequest): Promise<SimWorkerReply> {
   if (req.kind === 'inspect') {
-    const obj = loadObject(req.bytes, { name: req.name.split('.')[0] || 'obj' });
+    let obj: ReturnType<typeof loadObject>;
+    try {
+      obj = loadObject(req.bytes, {
+        name: req.name.split('.')[0] || 'obj',
+        kernelFacts: PAGE_KERNEL_FACTS,
+        ...(req.kconfig ? { kconfigExtra: req.kconfig } : {}),
+      });
+    } catch (e) {
+      // A strong CONFIG_ extern with no config (or one that does not set it) is not a bad object:
+      // the page keeps it, and it runs once the user opens a config that sets its externs.
+      if (e instanceof Error && e.cause instanceof KconfigError)
+        return { id: req.id, ok: true, kind: 'inspect', programs: [], maps: [], needsConfig: e.message };
+      throw e;
+    }
     if (!obj.programs.length) throw new Error('no XDP program in this object (no SEC("xdp") function)');
     return {
       id: req.id,
@@ -44,6 +58,7 @@ async function handle(req: SimWorkerRequest): Promise<SimWorkerReply> {
     scenarioText: req.scenarioText,
     files: new Map(req.files),
     maxSteps: req.maxSteps,
+    ...(req.kconfig ? { kconfig: req.kconfig } : {}),
     pause: yieldToMessages,
     onProgress: (model, p) => {
       const progress: SimWorkerReply = { id, ok: true, kind: 'progress', model, ...p };

@@ -12,6 +12,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { gzipSync } from 'node:zlib';
 import { chromium } from 'playwright-core';
 import * as rpc from 'vscode-jsonrpc/node.js';
 import { buildPlayground } from '../../scripts/buildPlayground.mjs';
@@ -718,6 +719,69 @@ try {
         .locator('[data-counter="frames.injected"][data-value="4"]')
         .waitFor({ timeout: 30_000 });
       await page.screenshot({ path: path.join(shots, 'playground-verifier.png') });
+    },
+  );
+
+  await step(
+    'an object with a strong CONFIG_ extern: kept, refused at Simulate with how to give a config, then run with a gzip config opened like /proc/config.gz (screenshot playground-kconfig.png)',
+    async () => {
+      // kconfig.bpf.o reads `extern int CONFIG_HZ __kconfig` (strong): a browser has no config.
+      const obj = path.join(root, 'test/fixtures/programs/obj/kconfig.bpf.o');
+      const scenario = path.join(work, 'kconfig.xdpscenario.json');
+      fs.writeFileSync(
+        scenario,
+        JSON.stringify({
+          version: 1,
+          programs: [{ name: 'k', file: 'kconfig.bpf.o', function: 'xdp_kconfig' }],
+          devices: [
+            { name: 'a0', kind: 'veth', peer: 'b0' },
+            { name: 'b0', kind: 'veth', peer: 'a0', xdp: { program: 'k', mode: 'native' } },
+          ],
+          traffic: [{ from: 'a0', count: 5, frame: { udp: { dst: '10.0.0.2', dport: 9 } } }],
+        }),
+      );
+      await page.setInputFiles('#file-input', [obj, scenario]);
+      await page
+        .locator('#messages .msg.info', {
+          hasText: 'kconfig.bpf.o is kept, and runs once its CONFIG_* externs',
+        })
+        .waitFor({ timeout: 15_000 });
+      await page.click('#simulate');
+      await page
+        .locator('#messages .msg.error', {
+          hasText:
+            "extern 'CONFIG_HZ' (strong): not resolved: no kernel config to read it from (a browser has no kernel config)",
+        })
+        .waitFor({ timeout: 30_000 });
+      // The config as /proc/config.gz is: gzip. CONFIG_HZ=1000 takes the program's XDP_TX branch.
+      const config = path.join(work, 'config.gz');
+      fs.writeFileSync(
+        config,
+        gzipSync('# CONFIG_NF_CONNTRACK is not set\nCONFIG_HZ=1000\nCONFIG_NF_CONNTRACK=m\n'),
+      );
+      await page.setInputFiles('#file-input', config);
+      await page
+        .locator('#messages .msg.info', { hasText: 'config.gz: kernel config with 2 options' })
+        .waitFor({ timeout: 15_000 });
+      assert(
+        (await page.locator('#objects').innerText()).includes('kernel config config.gz (2 options)'),
+        'the config is listed beside the objects',
+      );
+      await page.click('#simulate');
+      await page.locator('#status', { hasText: 'verifier: ✓ 1 accepted' }).waitFor({ timeout: 30_000 });
+      await page
+        .frameLocator('#visualizer')
+        .locator('[data-counter="frames.injected"][data-value="5"]')
+        .waitFor({ timeout: 30_000 });
+      const summary = await pg(() => window.xdpLabPlayground.lastSummary);
+      assert(
+        summary?.actions?.b0?.XDP_TX === 5,
+        `CONFIG_HZ=1000 from the config: ${JSON.stringify(summary?.actions)}`,
+      );
+      await page.screenshot({ path: path.join(shots, 'playground-kconfig.png') });
+      // Forgotten with its ×: the next Simulate is refused again.
+      await page.click('#kernel-config button');
+      assert(!(await page.locator('#objects').innerText()).includes('kernel config'), 'the config is gone');
     },
   );
 

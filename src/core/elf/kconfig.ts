@@ -80,10 +80,32 @@ export interface KernelFacts {
   kallsyms?: (name: string) => bigint | undefined;
   /** Why there is no config, for a strong CONFIG_ extern's message ("neither /boot/config-R nor /proc/config.gz"). */
   noConfigReason?: string;
+  /**
+   * How the user gives a config where this host runs, ending that message (the CLI and the editor:
+   * --kconfig FILE and xdpLab.vm.kconfig; the playground: a file opened in the page).
+   */
+  configHint?: string;
 }
 
 /** A refused `.kconfig` extern: the message is libbpf's pr_warn. */
 export class KconfigError extends Error {}
+
+/** configHint where the host says nothing: the CLI's option and the editor's setting. */
+export const CLI_CONFIG_HINT = 'give one with --kconfig FILE (the xdpLab.vm.kconfig setting in the editor)';
+
+/**
+ * The config text of a file's bytes (gunzipped already: each host has its own gzip), as libbpf's
+ * gzgets reads it line by line: latin-1, and bytes with a NUL are not a config (libbpf would stop
+ * at it, and a binary file given by mistake is better named than half read).
+ */
+export function kconfigSourceOf(bytes: Uint8Array, name: string): KconfigSource {
+  if (bytes.includes(0))
+    throw new KconfigError(`cannot read the kernel config ${name}: it is binary, not CONFIG_X=… lines`);
+  let text = '';
+  for (let i = 0; i < bytes.length; i += 0x8000)
+    text += String.fromCharCode(...bytes.subarray(i, Math.min(bytes.length, i + 0x8000)));
+  return { text, name };
+}
 
 /** libbpf's KERNEL_VERSION macro (the patch level saturates at 255). */
 export function kernelVersionCode(major: number, minor: number, patch: number): number {
@@ -407,7 +429,7 @@ export function resolveKconfig(
     if (set.has(e.name) || e.weak) continue;
     const why = read.length
       ? `${e.name} is not set in ${read.map((s) => s.name).join(' nor in ')}`
-      : `no kernel config to read it from (${facts.noConfigReason ?? 'this host has none'}); give one with --kconfig FILE (the xdpLab.vm.kconfig setting in the editor)`;
+      : `no kernel config to read it from (${facts.noConfigReason ?? 'this host has none'}); ${facts.configHint ?? CLI_CONFIG_HINT}`;
     throw new KconfigError(`extern '${e.name}' (strong): not resolved: ${why}`);
   }
 }

@@ -377,7 +377,8 @@ export function loadObject(bytes: Uint8Array, opts: LoadOptions = {}): LoadedObj
       kconfig = { map, offsets: new Map(externs.kcfg.map((e) => [e.symIndex, e.offset])) };
     }
   } catch (e) {
-    if (e instanceof KconfigError) throw new LoadError(e.message);
+    // The cause stays: a host that can give a config (the playground) tells this refusal apart.
+    if (e instanceof KconfigError) throw new LoadError(e.message, { cause: e });
     throw e;
   }
 
