@@ -13,6 +13,36 @@ describe('pcap', () => {
     assert.deepEqual(readPcap(w.bytes(), 'x.pcap', { maxFrames: 10 }), frames);
   });
 
+  it('writes across its blocks: many frames, one bigger than a block, drained in pieces, equal to one piece', () => {
+    const frames: Uint8Array[] = [];
+    for (let i = 0; i < 30_000; i++)
+      frames.push(Uint8Array.from({ length: 60 + ((i * 7919) % 1400) }, (_, k) => (i + k) & 255));
+    // Early, when a block is 4-8 KiB: a frame bigger than the block gets one of its size.
+    frames.splice(
+      3,
+      0,
+      Uint8Array.from({ length: 200_003 }, (_, k) => k & 255),
+    );
+    const whole = new PcapWriter();
+    const pieces = new PcapWriter();
+    const drained: Uint8Array[] = [];
+    frames.forEach((f, i) => {
+      whole.add(f);
+      pieces.add(f);
+      // The CLI drains as it goes (writing each chunk); a drained chunk never changes afterwards.
+      if (i % 997 === 0) drained.push(...pieces.drain().map((c) => c.slice()));
+    });
+    drained.push(...pieces.drain());
+    const joined = new Uint8Array(drained.reduce((n, c) => n + c.length, 0));
+    drained.reduce((o, c) => (joined.set(c, o), o + c.length), 0);
+    const bytes = whole.bytes();
+    assert.deepEqual(joined, bytes);
+    assert.equal(whole.frames, frames.length);
+    const back = readPcap(bytes, 'many.pcap', { maxFrames: frames.length });
+    assert.equal(back.length, frames.length);
+    assert.ok(back.every((f, i) => Buffer.compare(f, frames[i] as Uint8Array) === 0));
+  });
+
   it('refuses pcapng, truncation, absurd lengths and too many frames with the file named', () => {
     assert.throws(
       () =>
