@@ -35,6 +35,8 @@ import type { CliCommand } from '../command';
 const NAME = 'simulate';
 /** Scenario files are small; anything bigger is not one (hostile input must not exhaust memory). */
 const MAX_SCENARIO_BYTES = 16 << 20;
+/** --pcap files are written when this many bytes of a device's records are pending. */
+const PCAP_WRITE_BYTES = 64 << 10;
 
 /** Buffered synchronous writer: bounded memory however many lines are written. */
 class LineSink {
@@ -197,7 +199,9 @@ export const simulateCommand: CliCommand = {
                   pcaps.set(device, p);
                 }
                 p.writer.add(frame);
-                for (const chunk of p.writer.drain()) writeSync(p.fd, chunk);
+                // A write(2) per 64 KiB, not per frame; the rest when the run ends (below).
+                if (p.writer.pending >= PCAP_WRITE_BYTES)
+                  for (const chunk of p.writer.drain()) writeSync(p.fd, chunk);
               },
             }
           : {}),
@@ -238,7 +242,14 @@ export const simulateCommand: CliCommand = {
       } finally {
         if (io.interactive && last) io.stderr('\r\x1b[K');
         events?.close();
-        for (const p of pcaps.values()) closeSync(p.fd);
+        for (const p of pcaps.values()) {
+          try {
+            // What the run wrote, also when it was stopped (Ctrl+C) or failed: the frames so far.
+            for (const chunk of p.writer.drain()) writeSync(p.fd, chunk);
+          } finally {
+            closeSync(p.fd);
+          }
+        }
       }
       const resultFile = stringOption(args, 'result');
       if (resultFile !== undefined) writeFileSync(resultFile, JSON.stringify(result) + '\n');

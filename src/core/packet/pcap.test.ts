@@ -30,7 +30,16 @@ describe('pcap', () => {
       whole.add(f);
       pieces.add(f);
       // The CLI drains as it goes (writing each chunk); a drained chunk never changes afterwards.
-      if (i % 997 === 0) drained.push(...pieces.drain().map((c) => c.slice()));
+      if (i % 997 === 0) {
+        const pending = pieces.pending;
+        const out = pieces.drain();
+        assert.equal(
+          out.reduce((n, c) => n + c.length, 0),
+          pending,
+        );
+        assert.equal(pieces.pending, 0);
+        drained.push(...out.map((c) => c.slice()));
+      }
     });
     drained.push(...pieces.drain());
     const joined = new Uint8Array(drained.reduce((n, c) => n + c.length, 0));

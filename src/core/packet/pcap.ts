@@ -80,6 +80,13 @@ export class PcapWriter {
     return this.count;
   }
 
+  /** Bytes written and not drained yet. */
+  get pending(): number {
+    let n = this.used - this.from;
+    for (const c of this.chunks) n += c.length;
+    return n;
+  }
+
   add(frame: Uint8Array): void {
     const at = this.reserve(16 + frame.length);
     const v = this.view;
