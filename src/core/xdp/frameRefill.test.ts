@@ -80,3 +80,39 @@ describe('recycled frames and their pages', () => {
     for (const b of written) assert.deepEqual(b, flipped);
   });
 });
+
+describe('onTransmit with a transmit limit (the visualizer keeps 65,536 frames per device)', () => {
+  it("sees each device's first N frames, the same bytes and the same counts as without the limit", () => {
+    const run = (limit?: number): { seen: Map<string, Uint8Array[]>; summary: unknown } => {
+      const sc = parseScenario({
+        version: 1,
+        programs: [{ name: 'tx', file: 't.o', function: 'tx' }],
+        devices: pair('a1', 'a0', { a0: { xdp: { program: 'tx' } }, a1: { gro: true } }),
+        traffic: [{ from: 'a1', count: 300, burst: 64, frame: udp }],
+      });
+      const objects = new Map<string, LoadedObject>([['t.o', { programs: [txProgram(true)], maps: [] }]]);
+      const seen = new Map<string, Uint8Array[]>();
+      const r = new Simulation(
+        { scenario: sc, objects },
+        {
+          maxEvents: 0,
+          ...(limit !== undefined ? { transmitLimit: limit } : {}),
+          onTransmit: (device, bytes) => {
+            const list = seen.get(device) ?? [];
+            seen.set(device, list);
+            list.push(bytes.slice());
+          },
+        },
+      ).run();
+      return { seen, summary: r.summary };
+    };
+    const all = run();
+    const first = run(40);
+    assert.deepEqual(first.summary, all.summary);
+    assert.deepEqual([...all.seen.keys()].sort(), ['a0', 'a1']);
+    for (const [device, frames] of all.seen) {
+      assert.equal(frames.length, 300, device);
+      assert.deepEqual(first.seen.get(device), frames.slice(0, 40), device);
+    }
+  });
+});

@@ -42,6 +42,8 @@ export class SimDevice {
   readonly rxQueues: VethRxQueue[];
   /** Position in the host's device list: indexes per-device tables (bulk queues, verdicts). */
   slot = -1;
+  /** Frames of this device onTransmit has seen (SimulatorOptions.transmitLimit). */
+  transmitsWatched = 0;
   /** Verdict counts of this device's native/generic program (folded into the summary at the end). */
   verdicts: number[] | undefined;
   readonly counters: SimDeviceCounters = {

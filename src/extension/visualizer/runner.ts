@@ -123,14 +123,12 @@ export async function runScenarioForView(req: ScenarioRunRequest): Promise<Scena
   }
 
   const writers = new Map<string, PcapWriter>();
-  const transmitted = new Map<string, number>();
   const simulation = new Simulation(input, {
     maxEvents: Math.max(1, req.maxEvents),
     maxSteps: Math.max(1, req.maxEvents),
+    // A device's first PANEL_PCAP_FRAMES frames are kept; the others are only counted (txFrames).
+    transmitLimit: PANEL_PCAP_FRAMES,
     onTransmit: (device, frame) => {
-      const n = (transmitted.get(device) ?? 0) + 1;
-      transmitted.set(device, n);
-      if (n > PANEL_PCAP_FRAMES) return;
       let w = writers.get(device);
       if (!w) writers.set(device, (w = new PcapWriter()));
       w.add(frame);
@@ -198,7 +196,13 @@ export async function runScenarioForView(req: ScenarioRunRequest): Promise<Scena
       pcaps ??= new Map([...writers].map(([d, w]) => [d, w.bytes()]));
       return pcaps;
     },
-    transmitted,
+    // Every frame a device transmitted is counted in txFrames (each one onTransmit saw, or would
+    // have seen past the limit): more than its pcap holds when the run was long.
+    transmitted: new Map(
+      Object.entries(result.summary.devices)
+        .filter(([, d]) => d.txFrames > 0)
+        .map(([name, d]) => [name, d.txFrames]),
+    ),
     inputs: [...new Set(inputs)],
     trace: (frame) => traceFrame(input, result, frame, (f) => host.resolvePath(file, f)),
     trafficFrameNumber: (id) => {
