@@ -35,6 +35,19 @@ function buildExample(): Uint8Array | undefined {
   }
 }
 
+/** `xdp-lab simulate SCENARIO --json [ARGS…]`'s summary (the built CLI, dist/cli.js). */
+function cliSummary(scenario: string, ...args: string[]): unknown {
+  const cli = spawnSync(
+    process.execPath,
+    [path.join(root, 'dist/cli.js'), 'simulate', scenario, '--json', ...args],
+    {
+      encoding: 'utf8',
+    },
+  );
+  assert.equal(cli.status, 0, cli.stderr);
+  return JSON.parse(cli.stdout) as unknown;
+}
+
 describe('playground simulation (in memory)', () => {
   const object = buildExample();
 
@@ -54,18 +67,10 @@ describe('playground simulation (in memory)', () => {
         r.verdicts.map((v) => v.text.replace(/\(\d+ insns\)/, '(N insns)')),
         ['xdp_redirect_udp', 'xdp_pass'].map((n) => `redirect.bpf.o · ${n}: ✓ verifier: accepted (N insns)`),
       );
-      const cli = spawnSync(
-        process.execPath,
-        [
-          path.join(root, 'dist/cli.js'),
-          'simulate',
-          path.join(root, 'examples/redirect.xdpscenario.json'),
-          '--json',
-        ],
-        { encoding: 'utf8' },
+      assert.deepEqual(
+        JSON.parse(JSON.stringify(r.summary)),
+        cliSummary(path.join(root, 'examples/redirect.xdpscenario.json')),
       );
-      assert.equal(cli.status, 0, cli.stderr);
-      assert.deepEqual(JSON.parse(JSON.stringify(r.summary)), JSON.parse(cli.stdout));
       assert.equal(r.model.title, 'redirect');
       assert.ok(r.model.drops.some((d) => d.errno === 'EOPNOTSUPP'));
     },
@@ -133,20 +138,10 @@ describe('playground simulation (in memory)', () => {
       fs.writeFileSync(path.join(dir, 'config-lab'), config);
       fs.writeFileSync(path.join(dir, 'kconfig.bpf.o'), kconfigObject);
       fs.writeFileSync(path.join(dir, 'k.xdpscenario.json'), kconfigScenario);
-      const cli = spawnSync(
-        process.execPath,
-        [
-          path.join(root, 'dist/cli.js'),
-          'simulate',
-          path.join(dir, 'k.xdpscenario.json'),
-          '--json',
-          '--kconfig',
-          path.join(dir, 'config-lab'),
-        ],
-        { encoding: 'utf8' },
+      assert.deepEqual(
+        JSON.parse(JSON.stringify(r.summary)),
+        cliSummary(path.join(dir, 'k.xdpscenario.json'), '--kconfig', path.join(dir, 'config-lab')),
       );
-      assert.equal(cli.status, 0, cli.stderr);
-      assert.deepEqual(JSON.parse(JSON.stringify(r.summary)), JSON.parse(cli.stdout));
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

@@ -10,6 +10,8 @@ import type { Insn } from '../vm/isa';
 import { XdpProgram } from '../vm/xdpProgram';
 import { pair, udp } from '../../../test/unit/xdp/programDoubles';
 import { type LoadedObject, Simulation } from './simulation';
+import type { SimulationResult } from './simulationResult';
+import type { SimulatorOptions } from './simulator';
 
 const i = (op: number, dst: number, src: number, off: number, imm: number): Insn => ({
   op,
@@ -50,8 +52,8 @@ function txProgram(write: boolean): XdpProgram {
   });
 }
 
-/** a1 → a0 (the program, XDP_TX back out of a0) → a1 (GRO: its NAPI takes the frames); a0's transmits. */
-function transmitted(write: boolean): Uint8Array[] {
+/** a1 → a0 (the program, XDP_TX back out of a0) → a1 (GRO: its NAPI takes the frames), 300 frames. */
+function txRun(write: boolean, options: SimulatorOptions): SimulationResult {
   const sc = parseScenario({
     version: 1,
     programs: [{ name: 'tx', file: 't.o', function: 'tx' }],
@@ -59,11 +61,13 @@ function transmitted(write: boolean): Uint8Array[] {
     traffic: [{ from: 'a1', count: 300, burst: 64, frame: udp }],
   });
   const objects = new Map<string, LoadedObject>([['t.o', { programs: [txProgram(write)], maps: [] }]]);
+  return new Simulation({ scenario: sc, objects }, { maxEvents: 0, ...options }).run();
+}
+
+/** What a0 transmits in txRun. */
+function transmitted(write: boolean): Uint8Array[] {
   const out: Uint8Array[] = [];
-  new Simulation(
-    { scenario: sc, objects },
-    { maxEvents: 0, onTransmit: (device, bytes) => void (device === 'a0' && out.push(bytes.slice())) },
-  ).run();
+  txRun(write, { onTransmit: (device, bytes) => void (device === 'a0' && out.push(bytes.slice())) });
   return out;
 }
 
@@ -84,26 +88,15 @@ describe('recycled frames and their pages', () => {
 describe('onTransmit with a transmit limit (the visualizer keeps 65,536 frames per device)', () => {
   it("sees each device's first N frames, the same bytes and the same counts as without the limit", () => {
     const run = (limit?: number): { seen: Map<string, Uint8Array[]>; summary: unknown } => {
-      const sc = parseScenario({
-        version: 1,
-        programs: [{ name: 'tx', file: 't.o', function: 'tx' }],
-        devices: pair('a1', 'a0', { a0: { xdp: { program: 'tx' } }, a1: { gro: true } }),
-        traffic: [{ from: 'a1', count: 300, burst: 64, frame: udp }],
-      });
-      const objects = new Map<string, LoadedObject>([['t.o', { programs: [txProgram(true)], maps: [] }]]);
       const seen = new Map<string, Uint8Array[]>();
-      const r = new Simulation(
-        { scenario: sc, objects },
-        {
-          maxEvents: 0,
-          ...(limit !== undefined ? { transmitLimit: limit } : {}),
-          onTransmit: (device, bytes) => {
-            const list = seen.get(device) ?? [];
-            seen.set(device, list);
-            list.push(bytes.slice());
-          },
+      const r = txRun(true, {
+        ...(limit !== undefined ? { transmitLimit: limit } : {}),
+        onTransmit: (device, bytes) => {
+          const list = seen.get(device) ?? [];
+          seen.set(device, list);
+          list.push(bytes.slice());
         },
-      ).run();
+      });
       return { seen, summary: r.summary };
     };
     const all = run();
