@@ -1,0 +1,432 @@
+// The simulator's kernel differential tier as a library: one scenario run by the simulator (js and
+// wasm tiers) and, for real, on veth pairs in the lab's namespace `r` (ifindexes as the scenario
+// gives them), compared per frame, per errno, per devmap/cpumap sum, per cpumap CPU and per device
+// counter. simDifferential.test.ts runs it on test/kernel/scenarios/ (programs of diff.bpf.c); any
+// other caller may pass its own object and loader (e.g. third-party objects kept outside the repo).
+import { strict as assert } from 'node:assert';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { buildFrame } from '../../../src/core/packet/frameBuilder';
+import { loadScenario } from '../../../src/core/scenario/scenarioLoad';
+import type { Scenario } from '../../../src/core/scenario/scenario';
+import { addEvent, emptySummary, type XdpSummary } from '../../../src/core/trace/summary';
+import { type XdpEvent } from '../../../src/core/trace/tracepoints';
+import { parsePerfScriptLine } from '../../../src/core/trace/perfScriptParse';
+import { runSimulation } from '../../../src/core/xdp/simulation';
+import { createNodeHost } from '../../../src/node/nodeHost';
+import { attachXdp, loadAll, mapUpdate, u32le, type LoadedObject } from './bpftool';
+import { compileBpf } from './compile';
+import { run } from './exec';
+import { killGroup, type Lab } from './lab';
+import { sendFrames } from './traffic';
+
+/** test/kernel/scenarios: diff.bpf.c and the C helpers (livetr, mapupd, xsksock). */
+export const SCENARIO_DIR = path.join(import.meta.dirname, '..', 'scenarios');
+const DIR = SCENARIO_DIR;
+const MARKER_TX = { name: 'xsm1', index: 4098 };
+const MARKER_RX = { name: 'xsm0', index: 4099 };
+/** Events of the scenario's devices (the marker pair is outside this range). */
+const FIRST_IF = 4001;
+const LAST_IF = 4090;
+
+/** The live-frames test-run driver (scenarios/livetr.c), built once with gcc and libbpf. */
+let livetrPath: string | undefined;
+function livetr(tmp: string): string {
+  if (!livetrPath || !fs.existsSync(livetrPath)) {
+    livetrPath = path.join(tmp, 'livetr');
+    run(['gcc', '-O1', '-o', livetrPath, path.join(DIR, 'livetr.c'), '-lbpf']);
+  }
+  return livetrPath;
+}
+
+/** The devmap/cpumap-with-program writer (scenarios/mapupd.c), built once. */
+let mapupdPath: string | undefined;
+function mapupd(tmp: string): string {
+  if (!mapupdPath || !fs.existsSync(mapupdPath)) {
+    mapupdPath = path.join(tmp, 'mapupd');
+    run(['gcc', '-O1', '-o', mapupdPath, path.join(DIR, 'mapupd.c'), '-lbpf']);
+  }
+  return mapupdPath;
+}
+
+/** The AF_XDP socket holder (scenarios/xsksock.c), built once. */
+let xsksockPath: string | undefined;
+function xsksock(tmp: string): string {
+  if (!xsksockPath || !fs.existsSync(xsksockPath)) {
+    xsksockPath = path.join(tmp, 'xsksock');
+    run(['gcc', '-O1', '-o', xsksockPath, path.join(DIR, 'xsksock.c'), '-lbpf']);
+  }
+  return xsksockPath;
+}
+
+/** Starts a socket holder and resolves once its socket is in the map ("ready"). */
+async function startXsk(lab: Lab, argv: string[]): Promise<void> {
+  const child = lab.track(
+    spawn(lab.nsArgv('r', argv)[0] as string, lab.nsArgv('r', argv).slice(1), {
+      detached: true,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    }),
+  );
+  let err = '';
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  await new Promise<void>((resolve, reject) => {
+    child.stdout.on('data', (d: Buffer) => {
+      if (d.toString().includes('ready')) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`xsksock exited ${code}: ${err.trim()}`)));
+  });
+}
+
+/** One compiled object for every scenario (the kernel side loads a fresh copy per scenario). */
+let objectPath: string | undefined;
+export function compiledObject(tmp: string): string {
+  if (!objectPath || !fs.existsSync(objectPath))
+    objectPath = compileBpf(path.join(DIR, 'diff.bpf.c'), path.join(tmp, 'diff.o'));
+  return objectPath;
+}
+
+function captureScript(cpumapIds: readonly number[]): string {
+  const cpumap = `/${cpumapIds.length ? cpumapIds.map((id) => `args->map_id == ${id}`).join(' || ') : '0'}/`;
+  const dev = (f: string): string => `/args->${f} >= ${FIRST_IF} && args->${f} <= ${LAST_IF}/`;
+  const redirect = (name: string): string =>
+    `tracepoint:xdp:${name} ${dev('ifindex')} { printf("xdp:${name}: prog_id=%d action=0x%x ifindex=%d to_ifindex=%d err=%d map_id=%d map_index=%d\\n", args->prog_id, args->act, args->ifindex, args->to_ifindex, args->err, args->map_id, args->map_index); }`;
+  return [
+    redirect('xdp_redirect'),
+    redirect('xdp_redirect_err'),
+    `tracepoint:xdp:xdp_exception ${dev('ifindex')} { printf("xdp:xdp_exception: prog_id=%d action=0x%x ifindex=%d\\n", args->prog_id, args->act, args->ifindex); }`,
+    `tracepoint:xdp:xdp_exception /args->ifindex == ${MARKER_RX.index}/ { printf("MARKER\\n"); }`,
+    `tracepoint:xdp:xdp_devmap_xmit ${dev('from_ifindex')} { printf("xdp:xdp_devmap_xmit: ndo_xdp_xmit from_ifindex=%d to_ifindex=%d action=0x%x sent=%d drops=%d err=%d\\n", args->from_ifindex, args->to_ifindex, args->act, args->sent, args->drops, args->err); }`,
+    `tracepoint:xdp:xdp_bulk_tx ${dev('ifindex')} { printf("xdp:xdp_bulk_tx: ifindex=%d action=0x%x sent=%d drops=%d err=%d\\n", args->ifindex, args->act, args->sent, args->drops, args->err); }`,
+    `tracepoint:xdp:xdp_cpumap_enqueue ${cpumap} { printf("xdp:xdp_cpumap_enqueue: enqueue cpu=%d map_id=%d action=0x%x processed=%u drops=%u to_cpu=%d\\n", args->cpu, args->map_id, args->act, args->processed, args->drops, args->to_cpu); }`,
+    `tracepoint:xdp:xdp_cpumap_kthread ${cpumap} { printf("xdp:xdp_cpumap_kthread: kthread cpu=%d map_id=%d action=0x%x processed=%u drops=%u sched=%d xdp_pass=%u xdp_drop=%u xdp_redirect=%u\\n", args->cpu, args->map_id, args->act, args->processed, args->drops, args->sched, args->xdp_pass, args->xdp_drop, args->xdp_redirect); }`,
+  ].join('\n');
+}
+
+/** bpftrace printing each event as perf-script text; folds them into a summary as they stream. */
+class KernelCapture {
+  readonly summary: XdpSummary = emptySummary();
+  readonly lines: string[] = [];
+  readonly events: XdpEvent[] = [];
+  markers = 0;
+  private attached = false;
+  private stderr = '';
+  private readonly exited: Promise<void>;
+  private readonly child;
+
+  constructor(script: string, lab: Lab) {
+    this.child = lab.track(
+      spawn('bpftrace', ['-f', 'json', '-e', script], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] }),
+    );
+    let buf = '';
+    this.child.stdout.on('data', (d: Buffer) => {
+      buf += d.toString();
+      let nl: number;
+      while ((nl = buf.indexOf('\n')) >= 0) {
+        const raw = buf.slice(0, nl).trim();
+        buf = buf.slice(nl + 1);
+        if (!raw) continue;
+        const msg = JSON.parse(raw) as { type: string; data?: unknown };
+        if (msg.type === 'attached_probes') this.attached = true;
+        if (msg.type !== 'printf' || typeof msg.data !== 'string') continue;
+        for (const line of msg.data.split('\n').filter(Boolean)) {
+          if (line === 'MARKER') {
+            this.markers++;
+            continue;
+          }
+          this.lines.push(line);
+          const ev = parsePerfScriptLine(line, this.lines.length).event;
+          this.events.push(ev);
+          addEvent(this.summary, ev);
+        }
+      }
+    });
+    this.child.stderr.on('data', (d: Buffer) => (this.stderr += d.toString()));
+    this.exited = new Promise((resolve) => this.child.once('exit', () => resolve()));
+  }
+
+  /** Resolves when `cond` holds, checking as events stream in; rejects after `ms` naming `what`. */
+  async until(cond: () => boolean, what: string, ms = 20_000): Promise<void> {
+    const t0 = Date.now();
+    while (!cond()) {
+      if (this.child.exitCode !== null) throw new Error(`bpftrace exited: ${this.stderr.trim()}`);
+      if (Date.now() - t0 > ms)
+        throw new Error(`timed out waiting for ${what}; stderr: ${this.stderr.trim()}`);
+      // Poll the streamed state (a condition, not a fixed sleep: it returns as soon as it holds).
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (this.child.exitCode === null) this.child.kill('SIGINT');
+    const timer = setTimeout(() => killGroup(this.child), 10_000);
+    await this.exited;
+    clearTimeout(timer);
+  }
+
+  get isAttached(): boolean {
+    return this.attached;
+  }
+}
+
+function mapValueBytes(v: unknown, sc: Scenario): Uint8Array {
+  if (typeof v === 'number') return u32le(v);
+  if (typeof v === 'string') {
+    const d = sc.devices.find((x) => x.name === v);
+    if (!d) throw new Error(`map value ${v}: not a device`);
+    return u32le(d.ifindex);
+  }
+  if (v && typeof v === 'object' && 'qsize' in v) return u32le((v as { qsize: number }).qsize);
+  if (v && typeof v === 'object' && 'ifindex' in v) return mapValueBytes(v.ifindex, sc);
+  throw new Error(`map value ${JSON.stringify(v)} cannot be written with bpftool here`);
+}
+
+/** Loads the scenario's object into a pin folder (default: diff.bpf.c with bpftool loadall). */
+export type ObjectLoader = (pinDir: string, lab: Lab) => LoadedObject;
+
+/** Builds the scenario on real veth pairs, sends its traffic, returns the kernel's summary. */
+async function runInKernel(
+  file: string,
+  sc: Scenario,
+  lab: Lab,
+  load: ObjectLoader,
+): Promise<{ summary: XdpSummary; lines: string[]; events: XdpEvent[] }> {
+  lab.netns('r');
+  const ns = lab.ns('r');
+  const done = new Set<string>();
+  for (const d of sc.devices) {
+    if (d.kind !== 'veth' || done.has(d.name)) continue;
+    const p = sc.devices.find((x) => x.name === d.peer);
+    if (!p) throw new Error(`${d.name}: no peer`);
+    lab.veth({ name: d.name, index: d.ifindex, ns: 'r' }, { name: p.name, index: p.ifindex, ns: 'r' });
+    done.add(d.name).add(p.name);
+  }
+  lab.veth({ ...MARKER_TX, ns: 'r' }, { ...MARKER_RX, ns: 'r' });
+  const loaded = load(lab.pinDir(path.basename(file).replace(/\W/g, '_')), lab);
+  for (const d of sc.devices) {
+    lab.link('r', d.name, { gro: d.gro, ...(d.mtu !== 1500 ? { mtu: d.mtu } : {}) });
+    if (d.xdp) {
+      const fn = sc.programs.find((p) => p.name === d.xdp?.program)?.function ?? d.xdp.program;
+      const prog = loaded.progs[fn];
+      assert.ok(prog, `${fn} not loaded (have ${Object.keys(loaded.progs).join(', ')})`);
+      attachXdp(ns, d.name, prog.pin, d.xdp.mode);
+    }
+  }
+  // The marker's XDP_ABORTED program is diff.bpf.c's, loaded beside an object that has none.
+  const marker = loaded.progs.aborted ?? loadAll(compiledObject(lab.tmp), lab.pinDir('marker')).progs.aborted;
+  attachXdp(ns, MARKER_RX.name, (marker as { pin: string }).pin, 'native');
+  for (const [name, entries] of Object.entries(sc.maps)) {
+    const m = loaded.maps[name];
+    assert.ok(m, `map ${name} not pinned`);
+    const valueSize = (
+      JSON.parse(run(['bpftool', '-j', 'map', 'show', 'pinned', m.pin]).stdout) as { bytes_value: number }
+    ).bytes_value;
+    for (const e of entries) {
+      const v = e.value;
+      if (typeof v === 'object' && 'xsk' in v) {
+        // An AF_XDP socket (scenario "xsks"): created, bound as described, inserted by scenarios/xsksock.c.
+        const x = sc.xsks.find((s) => s.name === v.xsk);
+        assert.ok(
+          x && x.chunkSize === 2048 && x.headroom === 0 && !x.zeroCopy,
+          `xsk ${v.xsk}: the harness models 2048-byte copy-mode sockets`,
+        );
+        const dev = sc.devices.find((d) => d.name === x.device);
+        const key = new DataView(mapValueBytes(e.key, sc).buffer).getUint32(0, true);
+        const args = x.bound
+          ? [
+              'bound',
+              String(dev?.ifindex),
+              String(x.queue),
+              String(x.rxRing),
+              String(x.fillRing),
+              ...(x.sg ? ['sg'] : []),
+            ]
+          : ['unbound'];
+        await startXsk(lab, [xsksock(lab.tmp), m.pin, String(key), ...args]);
+      } else if (typeof v === 'object' && valueSize === 8 && ('ifindex' in v || 'qsize' in v)) {
+        // {ifindex|qsize, program fd} (bpf_devmap_val / bpf_cpumap_val), written by scenarios/mapupd.c.
+        const progName = 'program' in v ? v.program : undefined;
+        const fn =
+          progName === undefined
+            ? undefined
+            : (sc.programs.find((p) => p.name === progName)?.function ?? progName);
+        const num = 'ifindex' in v ? mapValueBytes(v.ifindex, sc) : u32le((v as { qsize: number }).qsize);
+        const key = new DataView(mapValueBytes(e.key, sc).buffer).getUint32(0, true);
+        const val = new DataView(num.buffer).getUint32(0, true);
+        const pin = fn === undefined ? '-' : (loaded.progs[fn] as { pin: string }).pin;
+        lab.exec('r', [mapupd(lab.tmp), m.pin, String(key), String(val), pin]);
+      } else mapUpdate(m.pin, mapValueBytes(e.key, sc), mapValueBytes(e.value, sc), ns);
+    }
+  }
+  for (const d of sc.devices) if (!d.up) lab.link('r', d.name, { up: false });
+
+  const cap = new KernelCapture(
+    captureScript(
+      [loaded.maps.cpu_map?.id, loaded.maps.cpu_prog?.id].filter((x): x is number => x !== undefined),
+    ),
+    lab,
+  );
+  await cap.until(() => cap.isAttached, 'bpftrace to attach its probes', 60_000);
+  for (const t of sc.traffic) {
+    assert.ok(t.frame, 'differential scenarios use inline frames');
+    if (t.kind === 'testRun') {
+      // BPF_PROG_TEST_RUN live frames on the device's program, pinned to the scenario's CPU.
+      const dev = sc.devices.find((d) => d.name === t.device);
+      const fn = sc.programs.find((p) => p.name === dev?.xdp?.program)?.function ?? '';
+      const hex = Array.from(t.frame, (b) => b.toString(16).padStart(2, '0')).join('');
+      lab.exec('r', [
+        'taskset',
+        '-c',
+        String(t.cpu),
+        livetr(lab.tmp),
+        (loaded.progs[fn] as { pin: string }).pin,
+        String(dev?.ifindex ?? 0),
+        String(t.count),
+        String(t.burst),
+        hex,
+      ]);
+      continue;
+    }
+    const sent = sendFrames(ns, t.device, t.frame, t.count);
+    // A frame larger than the sender's MTU is refused by the socket, as the simulator counts it.
+    assert.ok(sent <= t.count);
+  }
+  sendFrames(ns, MARKER_TX.name, buildFrame({}), 1);
+  await cap.until(() => cap.markers > 0, 'the marker frame');
+  // The cpumap kthread runs asynchronously: wait until it has consumed every frame the ring kept.
+  const s = cap.summary;
+  await cap.until(
+    () => s.cpumap.kthread.processed >= s.cpumap.enqueue.processed - s.cpumap.enqueue.drops,
+    'the cpumap kthread',
+  );
+  await cap.stop();
+  return { summary: cap.summary, lines: cap.lines, events: cap.events };
+}
+
+const perFrame = ['xdp:xdp_redirect', 'xdp:xdp_redirect_err', 'xdp:xdp_exception', 'xdp:xdp_bulk_tx'];
+
+/**
+ * A per-frame event with the fields both sides must agree on. Program and map ids are the kernel's
+ * own numbering (they differ between the two), so map_id keeps only its markers: INT_MAX (ifindex
+ * redirect) and 0 (nothing pending); any real map id prints as "map".
+ */
+function fieldKey(ev: XdpEvent): string | undefined {
+  if (ev.name === 'xdp:xdp_redirect' || ev.name === 'xdp:xdp_redirect_err') {
+    const mapId = ev.map_id === 2147483647 || ev.map_id === 0 ? String(ev.map_id) : 'map';
+    return `${ev.name} ifindex=${ev.ifindex} to_ifindex=${ev.to_ifindex} err=${ev.err} map_id=${mapId} map_index=${ev.map_index}`;
+  }
+  if (ev.name === 'xdp:xdp_exception') return `${ev.name} act=${ev.act} ifindex=${ev.ifindex}`;
+  return undefined;
+}
+
+/** Sums of the cpumap kthread's verdict counters (split across iterations as scheduling decides). */
+function kthreadVerdicts(events: Iterable<XdpEvent>): Record<string, number> {
+  const t = { xdp_pass: 0, xdp_drop: 0, xdp_redirect: 0 };
+  for (const ev of events)
+    if (ev.name === 'xdp:xdp_cpumap_kthread') {
+      t.xdp_pass += ev.xdp_pass;
+      t.xdp_drop += ev.xdp_drop;
+      t.xdp_redirect += ev.xdp_redirect;
+    }
+  return t;
+}
+
+function fieldHistogram(events: Iterable<XdpEvent>): Record<string, number> {
+  const h: Record<string, number> = {};
+  for (const ev of events) {
+    const k = fieldKey(ev);
+    if (k) h[k] = (h[k] ?? 0) + 1;
+  }
+  return h;
+}
+
+function table(name: string, sim: XdpSummary, kernel: XdpSummary): { text: string; mismatches: string[] } {
+  const rows: Array<[string, number, number]> = [];
+  for (const tp of [...perFrame, 'xdp:xdp_devmap_xmit', 'xdp:xdp_cpumap_enqueue', 'xdp:xdp_cpumap_kthread'])
+    rows.push([`${tp} (events)`, sim.tracepoints[tp] ?? 0, kernel.tracepoints[tp] ?? 0]);
+  const errTps = new Set([...Object.keys(sim.errno), ...Object.keys(kernel.errno)]);
+  for (const tp of errTps) {
+    const names = new Set([...Object.keys(sim.errno[tp] ?? {}), ...Object.keys(kernel.errno[tp] ?? {})]);
+    for (const n of names) rows.push([`${tp} ${n}`, sim.errno[tp]?.[n] ?? 0, kernel.errno[tp]?.[n] ?? 0]);
+  }
+  rows.push(['devmap_xmit sent (sum)', sim.devmapXmit.sent, kernel.devmapXmit.sent]);
+  rows.push(['devmap_xmit drops (sum)', sim.devmapXmit.drops, kernel.devmapXmit.drops]);
+  rows.push(['cpumap enqueue processed', sim.cpumap.enqueue.processed, kernel.cpumap.enqueue.processed]);
+  rows.push(['cpumap enqueue drops', sim.cpumap.enqueue.drops, kernel.cpumap.enqueue.drops]);
+  rows.push(['cpumap kthread processed', sim.cpumap.kthread.processed, kernel.cpumap.kthread.processed]);
+  // Batched events may split differently (cli.md): their event counts are shown, not compared.
+  const compared = (label: string): boolean =>
+    !/xdp_devmap_xmit \(events\)|cpumap_(enqueue|kthread) \(events\)/.test(label);
+  const mismatches = rows
+    .filter(([l, a, b]) => compared(l) && a !== b)
+    .map(([l, a, b]) => `${l}: simulator ${a}, kernel ${b}`);
+  const w = Math.max(...rows.map((r) => r[0].length));
+  const text = [
+    `── ${name}`,
+    `${'what'.padEnd(w)}  simulator     kernel`,
+    ...rows.map(
+      ([l, a, b]) =>
+        `${l.padEnd(w)}  ${String(a).padStart(9)}  ${String(b).padStart(9)}  ${!compared(l) ? '(batch split)' : a === b ? '=' : '≠'}`,
+    ),
+  ].join('\n');
+  return { text, mismatches };
+}
+
+export interface CompareOptions {
+  /** How the kernel side loads the scenario's object (default: diff.bpf.c through bpftool). */
+  load?: ObjectLoader;
+}
+
+/**
+ * Runs one scenario file in the simulator (js and wasm tiers must agree) and in the kernel, prints
+ * the table of both sides and asserts every compared figure equal. A program file `*.c` of the
+ * scenario is diff.bpf.c (compiled once); `*.o` files are read as they are.
+ */
+export async function compareScenario(file: string, lab: Lab, opts: CompareOptions = {}): Promise<void> {
+  const f = path.basename(file);
+  const text = fs.readFileSync(file, 'utf8');
+  const obj = compiledObject(lab.tmp);
+  const load = opts.load ?? ((pinDir: string): LoadedObject => loadAll(obj, pinDir));
+  const loadOpts = (tier?: 'wasm') => ({
+    host: createNodeHost(() => undefined),
+    compileC: () => Promise.resolve(new Uint8Array(fs.readFileSync(obj))),
+    ...(tier ? { tier } : {}),
+  });
+  const input = await loadScenario(file, text, loadOpts());
+  const simResult = runSimulation(input);
+  const sim = simResult.summary;
+  assert.deepEqual(sim.warnings, [], 'the scenario sets up cleanly in the simulator');
+  // The programs on the wasm tier (docs/simulator.md "Tiers"): the same summary and events as
+  // on js, so what is compared with the kernel below holds for both tiers.
+  const onWasm = runSimulation(await loadScenario(file, text, loadOpts('wasm')));
+  assert.deepEqual(onWasm.summary, sim, `${f}: the wasm tier's summary differs from the js tier's`);
+  assert.deepEqual(onWasm.events, simResult.events, `${f}: the wasm tier's events differ from the js tier's`);
+  const kernel = await runInKernel(file, input.scenario, lab, load);
+  const { text: report, mismatches } = table(
+    `${f}: ${input.scenario.description ?? ''}`,
+    sim,
+    kernel.summary,
+  );
+  console.log(report);
+  assert.deepEqual(
+    mismatches,
+    [],
+    `${f}: the simulator and the kernel disagree\n${report}\nkernel events:\n${kernel.lines.join('\n')}`,
+  );
+  // Field by field (ifindex, to_ifindex, err, map_index, map_id markers, exception actions).
+  assert.deepEqual(
+    fieldHistogram(simResult.events.map((e) => e.event)),
+    fieldHistogram(kernel.events),
+    `${f}: per-frame event fields differ\nkernel events:\n${kernel.lines.join('\n')}`,
+  );
+  assert.deepEqual(
+    kthreadVerdicts(simResult.events.map((e) => e.event)),
+    kthreadVerdicts(kernel.events),
+    `${f}: cpumap program verdict sums differ`,
+  );
+  // A scenario that fires nothing proves nothing: each one exercises at least one tracepoint.
+  assert.ok(
+    Object.values(kernel.summary.tracepoints).some((n) => n > 0),
+    `${f}: no tracepoint fired in the kernel`,
+  );
+}
