@@ -86,7 +86,7 @@ export function compiledObject(tmp: string): string {
   return objectPath;
 }
 
-function captureScript(cpumapIds: readonly number[]): string {
+function captureScript(cpumapIds: readonly number[], devNames: readonly string[]): string {
   const cpumap = `/${cpumapIds.length ? cpumapIds.map((id) => `args->map_id == ${id}`).join(' || ') : '0'}/`;
   const dev = (f: string): string => `/args->${f} >= ${FIRST_IF} && args->${f} <= ${LAST_IF}/`;
   const redirect = (name: string): string =>
@@ -99,6 +99,9 @@ function captureScript(cpumapIds: readonly number[]): string {
     `tracepoint:xdp:xdp_devmap_xmit ${dev('from_ifindex')} { printf("xdp:xdp_devmap_xmit: ndo_xdp_xmit from_ifindex=%d to_ifindex=%d action=0x%x sent=%d drops=%d err=%d\\n", args->from_ifindex, args->to_ifindex, args->act, args->sent, args->drops, args->err); }`,
     `tracepoint:xdp:xdp_bulk_tx ${dev('ifindex')} { printf("xdp:xdp_bulk_tx: ifindex=%d action=0x%x sent=%d drops=%d err=%d\\n", args->ifindex, args->act, args->sent, args->drops, args->err); }`,
     `tracepoint:xdp:xdp_cpumap_enqueue ${cpumap} { printf("xdp:xdp_cpumap_enqueue: enqueue cpu=%d map_id=%d action=0x%x processed=%u drops=%u to_cpu=%d\\n", args->cpu, args->map_id, args->act, args->processed, args->drops, args->to_cpu); }`,
+    // Frames reaching the stack of a scenario device (XDP_PASS, a cpumap kthread's skbs, a device
+    // without XDP): __netif_receive_skb_core fires it once per skb on every path.
+    `tracepoint:net:netif_receive_skb /${devNames.map((n) => `str(args->name) == "${n}"`).join(' || ') || '0'}/ { printf("STACK %s %d\\n", str(args->name), cpu); }`,
     `tracepoint:xdp:xdp_cpumap_kthread ${cpumap} { printf("xdp:xdp_cpumap_kthread: kthread cpu=%d map_id=%d action=0x%x processed=%u drops=%u sched=%d xdp_pass=%u xdp_drop=%u xdp_redirect=%u\\n", args->cpu, args->map_id, args->act, args->processed, args->drops, args->sched, args->xdp_pass, args->xdp_drop, args->xdp_redirect); }`,
   ].join('\n');
 }
@@ -109,6 +112,8 @@ class KernelCapture {
   readonly lines: string[] = [];
   readonly events: XdpEvent[] = [];
   markers = 0;
+  /** Frames that reached the stack, per device name (net:netif_receive_skb). */
+  readonly stack: Record<string, number> = {};
   private attached = false;
   private stderr = '';
   private readonly exited: Promise<void>;
@@ -132,6 +137,11 @@ class KernelCapture {
         for (const line of msg.data.split('\n').filter(Boolean)) {
           if (line === 'MARKER') {
             this.markers++;
+            continue;
+          }
+          if (line.startsWith('STACK ')) {
+            const dev = line.split(' ')[1] ?? '';
+            this.stack[dev] = (this.stack[dev] ?? 0) + 1;
             continue;
           }
           this.lines.push(line);
@@ -171,6 +181,9 @@ class KernelCapture {
 
 function mapValueBytes(v: unknown, sc: Scenario): Uint8Array {
   if (typeof v === 'number') return u32le(v);
+  // A '0x…' hex string is the bytes as written (scenario.md: sized to the map).
+  if (typeof v === 'string' && /^0x[0-9a-f]*$/i.test(v) && !sc.devices.some((x) => x.name === v))
+    return Uint8Array.from(v.slice(2).match(/../g) ?? [], (h) => parseInt(h, 16));
   if (typeof v === 'string') {
     const d = sc.devices.find((x) => x.name === v);
     if (!d) throw new Error(`map value ${v}: not a device`);
@@ -190,7 +203,8 @@ async function runInKernel(
   sc: Scenario,
   lab: Lab,
   load: ObjectLoader,
-): Promise<{ summary: XdpSummary; lines: string[]; events: XdpEvent[] }> {
+  expectedStack: number,
+): Promise<KernelRun> {
   lab.netns('r');
   const ns = lab.ns('r');
   const done = new Set<string>();
@@ -262,7 +276,18 @@ async function runInKernel(
 
   const cap = new KernelCapture(
     captureScript(
-      [loaded.maps.cpu_map?.id, loaded.maps.cpu_prog?.id].filter((x): x is number => x !== undefined),
+      // Every CPUMAP of the object, whatever its name (bpf-examples calls it `cpumap`).
+      Object.values(loaded.maps)
+        .map(
+          (m) =>
+            JSON.parse(run(['bpftool', '-j', 'map', 'show', 'pinned', m.pin]).stdout) as {
+              id: number;
+              type: string;
+            },
+        )
+        .filter((m) => m.type === 'cpumap')
+        .map((m) => m.id),
+      sc.devices.map((d) => d.name),
     ),
     lab,
   );
@@ -287,7 +312,7 @@ async function runInKernel(
       ]);
       continue;
     }
-    const sent = sendFrames(ns, t.device, t.frame, t.count);
+    const sent = sendFrames(ns, t.device, t.frame, t.count, t.cpu);
     // A frame larger than the sender's MTU is refused by the socket, as the simulator counts it.
     assert.ok(sent <= t.count);
   }
@@ -299,8 +324,46 @@ async function runInKernel(
     () => s.cpumap.kthread.processed >= s.cpumap.enqueue.processed - s.cpumap.enqueue.drops,
     'the cpumap kthread',
   );
+  // The kthread fires its tracepoint before it hands its skbs to the stack (cpu_map_kthread_run):
+  // wait for the deliveries the simulator counted; a shortfall is reported by the table, not here.
+  const stackTotal = (): number => Object.values(cap.stack).reduce((a, b) => a + b, 0);
+  await cap.until(() => stackTotal() >= expectedStack, 'stack deliveries', 2_000).catch(() => undefined);
   await cap.stop();
-  return { summary: cap.summary, lines: cap.lines, events: cap.events };
+  // Frames each native program ran on: veth's rx_queue_N_xdp_packets (veth_xdp_rcv), all queues.
+  const xdpRuns: Record<string, number> = {};
+  for (const d of sc.devices) {
+    if (d.xdp?.mode !== 'native' || d.kind !== 'veth') continue;
+    const stats = run(lab.nsArgv('r', ['ethtool', '-S', d.name])).stdout;
+    xdpRuns[d.name] = [...stats.matchAll(/rx_queue_\d+_xdp_packets: (\d+)/g)].reduce(
+      (a, m) => a + Number(m[1]),
+      0,
+    );
+  }
+  return { summary: cap.summary, lines: cap.lines, events: cap.events, stack: cap.stack, xdpRuns };
+}
+
+interface KernelRun {
+  summary: XdpSummary;
+  lines: string[];
+  events: XdpEvent[];
+  /** Frames that reached the stack per device name. */
+  stack: Record<string, number>;
+  /** Frames each natively attached veth program ran on (ethtool -S). */
+  xdpRuns: Record<string, number>;
+}
+
+/** Cpumap sums per CPU: enqueued toward each `to_cpu`, processed by each CPU's kthread. */
+function cpumapPerCpu(events: Iterable<XdpEvent>): Record<string, number> {
+  const t: Record<string, number> = {};
+  const add = (k: string, n: number): void => {
+    t[k] = (t[k] ?? 0) + n;
+  };
+  for (const ev of events) {
+    if (ev.name === 'xdp:xdp_cpumap_enqueue')
+      add(`cpumap enqueue processed to cpu ${ev.to_cpu}`, ev.processed);
+    if (ev.name === 'xdp:xdp_cpumap_kthread') add(`cpumap kthread processed on cpu ${ev.cpu}`, ev.processed);
+  }
+  return t;
 }
 
 const perFrame = ['xdp:xdp_redirect', 'xdp:xdp_redirect_err', 'xdp:xdp_exception', 'xdp:xdp_bulk_tx'];
@@ -340,7 +403,12 @@ function fieldHistogram(events: Iterable<XdpEvent>): Record<string, number> {
   return h;
 }
 
-function table(name: string, sim: XdpSummary, kernel: XdpSummary): { text: string; mismatches: string[] } {
+function table(
+  name: string,
+  sim: XdpSummary,
+  kernel: XdpSummary,
+  extra: ReadonlyArray<[string, number, number]> = [],
+): { text: string; mismatches: string[] } {
   const rows: Array<[string, number, number]> = [];
   for (const tp of [...perFrame, 'xdp:xdp_devmap_xmit', 'xdp:xdp_cpumap_enqueue', 'xdp:xdp_cpumap_kthread'])
     rows.push([`${tp} (events)`, sim.tracepoints[tp] ?? 0, kernel.tracepoints[tp] ?? 0]);
@@ -354,6 +422,7 @@ function table(name: string, sim: XdpSummary, kernel: XdpSummary): { text: strin
   rows.push(['cpumap enqueue processed', sim.cpumap.enqueue.processed, kernel.cpumap.enqueue.processed]);
   rows.push(['cpumap enqueue drops', sim.cpumap.enqueue.drops, kernel.cpumap.enqueue.drops]);
   rows.push(['cpumap kthread processed', sim.cpumap.kthread.processed, kernel.cpumap.kthread.processed]);
+  rows.push(...extra);
   // Batched events may split differently (cli.md): their event counts are shown, not compared.
   const compared = (label: string): boolean =>
     !/xdp_devmap_xmit \(events\)|cpumap_(enqueue|kthread) \(events\)/.test(label);
@@ -401,11 +470,31 @@ export async function compareScenario(file: string, lab: Lab, opts: CompareOptio
   const onWasm = runSimulation(await loadScenario(file, text, loadOpts('wasm')));
   assert.deepEqual(onWasm.summary, sim, `${f}: the wasm tier's summary differs from the js tier's`);
   assert.deepEqual(onWasm.events, simResult.events, `${f}: the wasm tier's events differ from the js tier's`);
-  const kernel = await runInKernel(file, input.scenario, lab, load);
+  const simStack = Object.values(simResult.summary.devices).reduce((a, d) => a + d.stack, 0);
+  const kernel = await runInKernel(file, input.scenario, lab, load, simStack);
+  // Per CPU (a round robin's split) and per device: what reached each stack, what each native
+  // program ran on.
+  const simCpu = cpumapPerCpu(simResult.events.map((e) => e.event));
+  const kernelCpu = cpumapPerCpu(kernel.events);
+  const extra: Array<[string, number, number]> = [];
+  for (const k of [...new Set([...Object.keys(simCpu), ...Object.keys(kernelCpu)])].sort())
+    extra.push([k, simCpu[k] ?? 0, kernelCpu[k] ?? 0]);
+  // Test-run frames (traffic kind testRun) run the program without veth's rx path, so ethtool
+  // does not count them; on a generic-mode device net:netif_receive_skb fires before
+  // do_xdp_generic (__netif_receive_skb_core), so it counts frames the program then drops.
+  const testRun = new Set(input.scenario.traffic.filter((t) => t.kind === 'testRun').map((t) => t.device));
+  for (const d of input.scenario.devices) {
+    const counts = simResult.summary.devices[d.name];
+    if (d.name in kernel.xdpRuns && !testRun.has(d.name))
+      extra.push([`xdp runs at ${d.name}`, counts?.xdpRx ?? 0, kernel.xdpRuns[d.name] ?? 0]);
+    if (d.xdp?.mode !== 'generic')
+      extra.push([`stack at ${d.name}`, counts?.stack ?? 0, kernel.stack[d.name] ?? 0]);
+  }
   const { text: report, mismatches } = table(
     `${f}: ${input.scenario.description ?? ''}`,
     sim,
     kernel.summary,
+    extra,
   );
   console.log(report);
   assert.deepEqual(

@@ -58,6 +58,36 @@ struct {
 	__uint(max_entries, 1);
 } runs SEC(".maps");
 
+/* What Linux samples/bpf xdp_redirect_map and xdp_redirect_cpu's round robin keep (own rewrite):
+ * a per-CPU frame counter, the CPUs to spread over, how many, and a per-CPU position. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__type(key, __u32);
+	__type(value, __u64);
+	__uint(max_entries, 1);
+} rx_cnt SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__type(key, __u32);
+	__type(value, __u32);
+	__uint(max_entries, 4);
+} cpus_available SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__type(key, __u32);
+	__type(value, __u32);
+	__uint(max_entries, 1);
+} cpus_count SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__type(key, __u32);
+	__type(value, __u32);
+	__uint(max_entries, 1);
+} cpus_iterator SEC(".maps");
+
 /* The number of earlier runs of any counting program: frame k of a batch sees k. */
 static __always_inline __u32 run_number(void)
 {
@@ -127,5 +157,48 @@ SEC("xdp/cpumap") int cpu_pass(struct xdp_md *ctx) { return XDP_PASS; }
 SEC("xdp/cpumap") int cpu_aborted(struct xdp_md *ctx) { return XDP_ABORTED; }
 SEC("xdp/cpumap") int cpu_redirect_b0(struct xdp_md *ctx) { return bpf_redirect(IF_B0, 0); }
 SEC("xdp/cpumap") int cpu_redirect_missing(struct xdp_md *ctx) { return bpf_redirect(IF_MISSING, 0); }
+
+/* samples/bpf xdp_redirect_map's shape: count the frame per CPU, swap the Ethernet addresses and
+ * redirect through DEVMAP slot 0 (a runt is dropped). */
+SEC("xdp") int rw_redirect_map(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data, *data_end = (void *)(long)ctx->data_end;
+	__u16 *eth = data, tmp[3];
+	__u32 zero = 0;
+	__u64 *cnt;
+
+	if (data + 14 > data_end)
+		return XDP_DROP;
+	cnt = bpf_map_lookup_elem(&rx_cnt, &zero);
+	if (cnt)
+		*cnt += 1;
+	__builtin_memcpy(tmp, eth, 6);
+	__builtin_memcpy(eth, eth + 3, 6);
+	__builtin_memcpy(eth + 3, tmp, 6);
+	return bpf_redirect_map(&tx_port, 0, 0);
+}
+
+/* xdp_redirect_cpu's xdp_prognum2_round_robin shape: each CPU walks cpus_available with its own
+ * per-CPU position (wrapping at cpus_count) and redirects into that CPU's cpumap entry. */
+SEC("xdp") int rw_cpu_round_robin(struct xdp_md *ctx)
+{
+	__u32 zero = 0, idx, *max, *pos, *cpu;
+	__u64 *cnt;
+
+	max = bpf_map_lookup_elem(&cpus_count, &zero);
+	pos = bpf_map_lookup_elem(&cpus_iterator, &zero);
+	if (!max || !pos)
+		return XDP_ABORTED;
+	idx = (*pos)++;
+	if (*pos == *max)
+		*pos = 0;
+	cpu = bpf_map_lookup_elem(&cpus_available, &idx);
+	if (!cpu)
+		return XDP_ABORTED;
+	cnt = bpf_map_lookup_elem(&rx_cnt, &zero);
+	if (cnt)
+		*cnt += 1;
+	return bpf_redirect_map(&cpu_map, *cpu, 0);
+}
 
 char LICENSE[] SEC("license") = "GPL";
