@@ -88,6 +88,14 @@ struct {
 	__uint(max_entries, 1);
 } cpus_iterator SEC(".maps");
 
+/* xdp-tutorial packet03's redirect_params: source MAC -> the destination MAC to write. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__type(key, unsigned char[6]);
+	__type(value, unsigned char[6]);
+	__uint(max_entries, 4);
+} redirect_params SEC(".maps");
+
 /* The number of earlier runs of any counting program: frame k of a batch sees k. */
 static __always_inline __u32 run_number(void)
 {
@@ -199,6 +207,46 @@ SEC("xdp") int rw_cpu_round_robin(struct xdp_md *ctx)
 	if (cnt)
 		*cnt += 1;
 	return bpf_redirect_map(&cpu_map, *cpu, 0);
+}
+
+/* xdp-tutorial packet03 xdp_redirect_map_func's shape: a frame whose source MAC is in
+ * redirect_params gets that destination MAC and goes through DEVMAP slot 0; others XDP_PASS. */
+SEC("xdp") int rw_redirect_by_mac(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data, *data_end = (void *)(long)ctx->data_end;
+	unsigned char *eth = data, *dst;
+
+	if (data + 14 > data_end)
+		return XDP_PASS;
+	dst = bpf_map_lookup_elem(&redirect_params, eth + 6);
+	if (!dst)
+		return XDP_PASS;
+	__builtin_memcpy(eth, dst, 6);
+	return bpf_redirect_map(&tx_port, 0, 0);
+}
+
+/* bpf-examples xdp_cpumap_qinq's shape: a VLAN-tagged frame's VID, hashed, picks an entry of
+ * cpus_available (cpus_count of them); a cpumap miss falls back to XDP_PASS through the flags.
+ * Untagged frames XDP_PASS. */
+SEC("xdp") int rw_cpu_by_vlan(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data, *data_end = (void *)(long)ctx->data_end;
+	__u8 *p = data;
+	__u32 zero = 0, vid, idx, *max, *cpu;
+
+	if (data + 18 > data_end)
+		return XDP_PASS;
+	if (!((p[12] == 0x81 && p[13] == 0x00) || (p[12] == 0x88 && p[13] == 0xa8)))
+		return XDP_PASS;
+	vid = ((p[14] & 0x0f) << 8) | p[15];
+	max = bpf_map_lookup_elem(&cpus_count, &zero);
+	if (!max || !*max)
+		return XDP_ABORTED;
+	idx = ((vid * 2654435761u) >> 16) % *max;
+	cpu = bpf_map_lookup_elem(&cpus_available, &idx);
+	if (!cpu)
+		return XDP_ABORTED;
+	return bpf_redirect_map(&cpu_map, *cpu, XDP_PASS);
 }
 
 char LICENSE[] SEC("license") = "GPL";
