@@ -19,6 +19,7 @@ import { attachXdp, loadAll, mapUpdate, u32le, type LoadedObject } from './bpfto
 import { compileBpf } from './compile';
 import { run } from './exec';
 import { killGroup, type Lab } from './lab';
+import { cpumapPerCpu, fieldHistogram, kthreadVerdicts, table } from './simCompare';
 import { sendFrames } from './traffic';
 
 /** test/kernel/scenarios: diff.bpf.c and the C helpers (livetr, mapupd, xsksock). */
@@ -26,9 +27,6 @@ export const SCENARIO_DIR = path.join(import.meta.dirname, '..', 'scenarios');
 const DIR = SCENARIO_DIR;
 const MARKER_TX = { name: 'xsm1', index: 4098 };
 const MARKER_RX = { name: 'xsm0', index: 4099 };
-/** Events of the scenario's devices (the marker pair is outside this range). */
-const FIRST_IF = 4001;
-const LAST_IF = 4090;
 
 /** The live-frames test-run driver (scenarios/livetr.c), built once with gcc and libbpf. */
 let livetrPath: string | undefined;
@@ -86,7 +84,15 @@ export function compiledObject(tmp: string): string {
   return objectPath;
 }
 
-function captureScript(cpumapIds: readonly number[], devNames: readonly string[]): string {
+/** Events of the scenario's devices only: ifindexes from its lowest to its highest (the marker pair
+ * lies outside: 4098-4099; scenarios keep below). */
+function captureScript(
+  cpumapIds: readonly number[],
+  devices: ReadonlyArray<{ name: string; ifindex: number }>,
+): string {
+  const FIRST_IF = Math.min(...devices.map((d) => d.ifindex));
+  const LAST_IF = Math.max(...devices.map((d) => d.ifindex));
+  const devNames = devices.map((d) => d.name);
   const cpumap = `/${cpumapIds.length ? cpumapIds.map((id) => `args->map_id == ${id}`).join(' || ') : '0'}/`;
   const dev = (f: string): string => `/args->${f} >= ${FIRST_IF} && args->${f} <= ${LAST_IF}/`;
   const redirect = (name: string): string =>
@@ -287,7 +293,7 @@ async function runInKernel(
         )
         .filter((m) => m.type === 'cpumap')
         .map((m) => m.id),
-      sc.devices.map((d) => d.name),
+      sc.devices,
     ),
     lab,
   );
@@ -350,95 +356,6 @@ interface KernelRun {
   stack: Record<string, number>;
   /** Frames each natively attached veth program ran on (ethtool -S). */
   xdpRuns: Record<string, number>;
-}
-
-/** Cpumap sums per CPU: enqueued toward each `to_cpu`, processed by each CPU's kthread. */
-function cpumapPerCpu(events: Iterable<XdpEvent>): Record<string, number> {
-  const t: Record<string, number> = {};
-  const add = (k: string, n: number): void => {
-    t[k] = (t[k] ?? 0) + n;
-  };
-  for (const ev of events) {
-    if (ev.name === 'xdp:xdp_cpumap_enqueue')
-      add(`cpumap enqueue processed to cpu ${ev.to_cpu}`, ev.processed);
-    if (ev.name === 'xdp:xdp_cpumap_kthread') add(`cpumap kthread processed on cpu ${ev.cpu}`, ev.processed);
-  }
-  return t;
-}
-
-const perFrame = ['xdp:xdp_redirect', 'xdp:xdp_redirect_err', 'xdp:xdp_exception', 'xdp:xdp_bulk_tx'];
-
-/**
- * A per-frame event with the fields both sides must agree on. Program and map ids are the kernel's
- * own numbering (they differ between the two), so map_id keeps only its markers: INT_MAX (ifindex
- * redirect) and 0 (nothing pending); any real map id prints as "map".
- */
-function fieldKey(ev: XdpEvent): string | undefined {
-  if (ev.name === 'xdp:xdp_redirect' || ev.name === 'xdp:xdp_redirect_err') {
-    const mapId = ev.map_id === 2147483647 || ev.map_id === 0 ? String(ev.map_id) : 'map';
-    return `${ev.name} ifindex=${ev.ifindex} to_ifindex=${ev.to_ifindex} err=${ev.err} map_id=${mapId} map_index=${ev.map_index}`;
-  }
-  if (ev.name === 'xdp:xdp_exception') return `${ev.name} act=${ev.act} ifindex=${ev.ifindex}`;
-  return undefined;
-}
-
-/** Sums of the cpumap kthread's verdict counters (split across iterations as scheduling decides). */
-function kthreadVerdicts(events: Iterable<XdpEvent>): Record<string, number> {
-  const t = { xdp_pass: 0, xdp_drop: 0, xdp_redirect: 0 };
-  for (const ev of events)
-    if (ev.name === 'xdp:xdp_cpumap_kthread') {
-      t.xdp_pass += ev.xdp_pass;
-      t.xdp_drop += ev.xdp_drop;
-      t.xdp_redirect += ev.xdp_redirect;
-    }
-  return t;
-}
-
-function fieldHistogram(events: Iterable<XdpEvent>): Record<string, number> {
-  const h: Record<string, number> = {};
-  for (const ev of events) {
-    const k = fieldKey(ev);
-    if (k) h[k] = (h[k] ?? 0) + 1;
-  }
-  return h;
-}
-
-function table(
-  name: string,
-  sim: XdpSummary,
-  kernel: XdpSummary,
-  extra: ReadonlyArray<[string, number, number]> = [],
-): { text: string; mismatches: string[] } {
-  const rows: Array<[string, number, number]> = [];
-  for (const tp of [...perFrame, 'xdp:xdp_devmap_xmit', 'xdp:xdp_cpumap_enqueue', 'xdp:xdp_cpumap_kthread'])
-    rows.push([`${tp} (events)`, sim.tracepoints[tp] ?? 0, kernel.tracepoints[tp] ?? 0]);
-  const errTps = new Set([...Object.keys(sim.errno), ...Object.keys(kernel.errno)]);
-  for (const tp of errTps) {
-    const names = new Set([...Object.keys(sim.errno[tp] ?? {}), ...Object.keys(kernel.errno[tp] ?? {})]);
-    for (const n of names) rows.push([`${tp} ${n}`, sim.errno[tp]?.[n] ?? 0, kernel.errno[tp]?.[n] ?? 0]);
-  }
-  rows.push(['devmap_xmit sent (sum)', sim.devmapXmit.sent, kernel.devmapXmit.sent]);
-  rows.push(['devmap_xmit drops (sum)', sim.devmapXmit.drops, kernel.devmapXmit.drops]);
-  rows.push(['cpumap enqueue processed', sim.cpumap.enqueue.processed, kernel.cpumap.enqueue.processed]);
-  rows.push(['cpumap enqueue drops', sim.cpumap.enqueue.drops, kernel.cpumap.enqueue.drops]);
-  rows.push(['cpumap kthread processed', sim.cpumap.kthread.processed, kernel.cpumap.kthread.processed]);
-  rows.push(...extra);
-  // Batched events may split differently (cli.md): their event counts are shown, not compared.
-  const compared = (label: string): boolean =>
-    !/xdp_devmap_xmit \(events\)|cpumap_(enqueue|kthread) \(events\)/.test(label);
-  const mismatches = rows
-    .filter(([l, a, b]) => compared(l) && a !== b)
-    .map(([l, a, b]) => `${l}: simulator ${a}, kernel ${b}`);
-  const w = Math.max(...rows.map((r) => r[0].length));
-  const text = [
-    `── ${name}`,
-    `${'what'.padEnd(w)}  simulator     kernel`,
-    ...rows.map(
-      ([l, a, b]) =>
-        `${l.padEnd(w)}  ${String(a).padStart(9)}  ${String(b).padStart(9)}  ${!compared(l) ? '(batch split)' : a === b ? '=' : '≠'}`,
-    ),
-  ].join('\n');
-  return { text, mismatches };
 }
 
 export interface CompareOptions {
