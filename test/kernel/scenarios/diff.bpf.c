@@ -96,6 +96,26 @@ struct {
 	__uint(max_entries, 4);
 } redirect_params SEC(".maps");
 
+/* samples/bpf xdp_router_ipv4's route table shape: longest prefix -> egress ifindex and MACs. */
+struct lpm_v4 {
+	__u32 prefixlen;
+	__u8 addr[4];
+};
+
+struct route_v4 {
+	__u32 ifindex;
+	__u8 smac[6];
+	__u8 dmac[6];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__type(key, struct lpm_v4);
+	__type(value, struct route_v4);
+	__uint(max_entries, 8);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+} routes SEC(".maps");
+
 /* The number of earlier runs of any counting program: frame k of a batch sees k. */
 static __always_inline __u32 run_number(void)
 {
@@ -247,6 +267,30 @@ SEC("xdp") int rw_cpu_by_vlan(struct xdp_md *ctx)
 	if (!cpu)
 		return XDP_ABORTED;
 	return bpf_redirect_map(&cpu_map, *cpu, XDP_PASS);
+}
+
+/* samples/bpf xdp_router_ipv4's shape: the IPv4 destination's longest-prefix route gives the MACs
+ * and the egress ifindex, which keys the DEVMAP_HASH (an ifindex without an entry: XDP_ABORTED);
+ * no route: XDP_DROP; TTL 1 and non-IPv4: XDP_PASS. */
+SEC("xdp") int rw_router_lpm(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data, *data_end = (void *)(long)ctx->data_end;
+	__u8 *eth = data, *ip = data + 14;
+	struct lpm_v4 key = { .prefixlen = 32 };
+	struct route_v4 *r;
+
+	if (data + 34 > data_end || eth[12] != 0x08 || eth[13] != 0x00)
+		return XDP_PASS;
+	__builtin_memcpy(key.addr, ip + 16, 4);
+	r = bpf_map_lookup_elem(&routes, &key);
+	if (!r)
+		return XDP_DROP;
+	if (ip[8] <= 1)
+		return XDP_PASS;
+	ip[8]--;
+	__builtin_memcpy(eth, r->dmac, 6);
+	__builtin_memcpy(eth + 6, r->smac, 6);
+	return bpf_redirect_map(&tx_hash, r->ifindex, 0);
 }
 
 char LICENSE[] SEC("license") = "GPL";
