@@ -24,8 +24,9 @@ export class NetRxAction {
    * softirqs, but a cpumap kthread woken there only gets the CPU when bpf_test_timer_continue sees
    * need_resched, which a wake-up does not set while the caller is within its slice (EEVDF). So it
    * runs once the call returns: 6.18.44, 3 batches of 8 into a qsize-4 ring on the call's CPU,
-   * enqueue 8/4, 8/8, 8/8 and 4 processed in 4 of 4 runs on a quiet machine (at load 4 on 2 CPUs the
-   * kthread sometimes got in between batches: 4 to 12 processed). Kthreads of other CPUs run meanwhile.
+   * enqueue 8/4, 8/8, 8/8 and 4 processed in 9 of 14 runs; in the others, at load ≈ 4 on 2 CPUs,
+   * the scheduler let the kthread in between batches (8 or 12 processed). Kthreads of other CPUs run
+   * meanwhile.
    */
   heldCpu = -1;
 
