@@ -116,7 +116,8 @@ export class Simulation {
         // make every burst grow a new one.
         if (frames.length > n) frames.length = n;
         next = sim.newFrames(frames, n, list, next, ti);
-        if (!sim.guardedBurst(t.kind, dev, t.queue, t.cpu, frames, maxLen)) break outer;
+        // A testRun entry is one BPF_PROG_TEST_RUN call: its last batch returns to user space.
+        if (!sim.guardedBurst(t.kind, dev, t.queue, t.cpu, frames, maxLen, i + n >= total)) break outer;
         injected += n;
         yield injected;
       }

@@ -458,12 +458,17 @@ export class Simulator implements SimHost {
     this.rx.drain();
   }
 
-  /** A live-frames test-run batch (liveTestRun.ts) in its own context, then whatever it scheduled. */
-  injectTestRun(dev: SimDevice, cpu: number, frames: SimFrame[]): void {
+  /**
+   * A live-frames test-run batch (liveTestRun.ts) in its own context, then whatever it scheduled;
+   * until the call's `last` batch, a kthread woken on the call's own CPU waits (NetRxAction.heldCpu).
+   */
+  injectTestRun(dev: SimDevice, cpu: number, frames: SimFrame[], last = true): void {
+    this.rx.heldCpu = last ? -1 : cpu;
     this.frameCounts.injected += frames.length;
     this.runner.runLimit += frames.length * this.maxRunsPerFrame;
     if (!dev.nativeProg) {
       for (const f of frames) this.drop({ id: 0, cpu }, dev, f, 'device_down');
+      this.rx.drain();
       return;
     }
     const ctx = this.openContext(cpu, 'softirq');
@@ -483,13 +488,15 @@ export class Simulator implements SimHost {
     cpu: number,
     frames: SimFrame[],
     maxLen = -1,
+    last = true,
   ): boolean {
     try {
-      if (kind === 'testRun') this.injectTestRun(dev, cpu, frames);
+      if (kind === 'testRun') this.injectTestRun(dev, cpu, frames, last);
       else this.injectBurst(kind, dev, queue, cpu, frames, maxLen);
       return true;
     } catch (e) {
       if (!(e instanceof SimulationLimit)) throw e;
+      this.rx.heldCpu = -1;
       this.summary.warnings.push(
         `stopped after ${this.runner.runs} program runs: frames keep circulating (an XDP_TX or redirect loop); the kernel would forward them until dropped`,
       );

@@ -105,6 +105,42 @@ describe('live test-run traffic', () => {
     assert.equal(r.summary.cpumap.kthread.processed, 4);
   });
 
+  it("a kthread on the call's CPU waits for the whole call; one on another CPU drains between batches", () => {
+    // Linux 6.18.44 (kernel tier, rw-cpu-round-robin's program under 3 batches of 8 in one call):
+    // to the call's CPU the enqueues are 8/4, 8/8, 8/8 and its kthread processes 4.
+    const run = (cpu: number) => {
+      const sys = system();
+      const cm = sys.createMap({
+        name: 'cpu_map',
+        type: 16,
+        keySize: 4,
+        valueSize: 4,
+        maxEntries: 2,
+        flags: 0,
+      });
+      return simulate(
+        {
+          cpus: 2,
+          devices: quad({ a0: { xdp: { program: 'r' } } }),
+          maps: { cpu_map: [{ key: cpu, value: { qsize: 4 } }] },
+          traffic: [{ testRun: 'a0', count: 24, batch: 8, cpu: 0, frame: udp }],
+        },
+        { r: prog('r', (_b, c) => redirectMap(c, cm, cpu)) },
+        [cm],
+      );
+    };
+    const enqueues = (r: ReturnType<typeof simulate>) =>
+      lines(r)
+        .filter((l) => l.includes('cpumap_enqueue'))
+        .map((l) => `${/processed=(\d+)/.exec(l)![1]}/${/drops=(\d+)/.exec(l)![1]}`);
+    const same = run(0);
+    assert.deepEqual(enqueues(same), ['8/4', '8/8', '8/8']);
+    assert.equal(same.summary.cpumap.kthread.processed, 4);
+    const other = run(1);
+    assert.deepEqual(enqueues(other), ['8/4', '8/4', '8/4']);
+    assert.equal(other.summary.cpumap.kthread.processed, 12);
+  });
+
   it('testRun needs a native program on the device', () => {
     assert.throws(
       () => simulate({ devices: quad(), traffic: [{ testRun: 'a0', frame: udp }] }, {}),

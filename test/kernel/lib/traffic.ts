@@ -86,15 +86,19 @@ print(n)
 `;
 
 /** Sends each frame `count` times (default 1) out of `dev` in netns `ns` (full name; undefined =
- * root) through an AF_PACKET socket; returns the number of frames the socket accepted. */
+ * root) through an AF_PACKET socket; returns the number of frames the socket accepted. With `cpu`
+ * the sender is pinned there (taskset): a veth peer's NAPI poll runs on the sending CPU, so per-CPU
+ * maps and cpumap round robins see the CPU a scenario names. */
 export function sendFrames(
   ns: string | undefined,
   dev: string,
   frames: Uint8Array | readonly Uint8Array[],
   count = 1,
+  cpu?: number,
 ): number {
   const list = frames instanceof Uint8Array ? [frames] : frames;
   const hex = list.map((f) => Array.from(f, (b) => b.toString(16).padStart(2, '0')).join('')).join('\n');
-  const r = run(inNetns(ns, ['python3', '-c', SENDER, dev, String(count)]), { input: hex });
+  const pin = cpu === undefined ? [] : ['taskset', '-c', String(cpu)];
+  const r = run(inNetns(ns, [...pin, 'python3', '-c', SENDER, dev, String(count)]), { input: hex });
   return Number(r.stdout.trim());
 }
