@@ -34,6 +34,11 @@ export interface MapRunCase {
   frames: [string, Uint8Array][];
   /** `bpftool prog loadall … type T` (sections libbpf does not know, e.g. loxilb's `xdp_packet_hook`). */
   type?: string;
+  /**
+   * Loads the kernel side instead of `bpftool prog loadall`, pinning each program at `progDir/NAME`
+   * (objects libbpf refuses: a legacy `maps` section, loaded as samples/bpf's bpf_load.c does).
+   */
+  load?: (obj: string, progDir: string) => void;
   /** Entries written through the user-space path before the first frame: map → [key hex, value hex]. */
   preload?: Record<string, [string, string][]>;
   /**
@@ -189,15 +194,27 @@ function programMaps(pin: string): KernelMap[] {
   }));
 }
 
+/** The kernel's name of VM map `m` (BPF_OBJ_NAME_LEN: 15 characters), or its internal section suffix. */
+const kernelName = (m: BpfMap): string => m.name.slice(0, 15);
+const isInternal = (m: BpfMap): boolean => m.name.includes('.');
+
 /**
- * The kernel map that holds VM map `m`: libbpf names a map by its first 15 characters, and an
- * internal one (`.bss`, `.data`, `.rodata`) by a prefix of the object's name and the section
- * (bpf_object__init_internal_map's internal_map_name).
+ * The kernel map that holds VM map `m` among `maps` (the program's, by id): libbpf names a map by
+ * its first 15 characters, and an internal one (`.bss`, `.data`, `.rodata`) by a prefix of the
+ * object's name and the section (bpf_object__init_internal_map's internal_map_name). Maps whose
+ * 15 characters are the same (prototype-kernel's `port_blacklist_drop_count_{tcp,udp}`) are paired
+ * in order: loaders create them in declaration order, so their ids rise in it. `vmMaps` are the
+ * VM's maps in declaration order; undefined when the pairing is not certain.
  */
-function kernelMapFor(m: BpfMap, maps: KernelMap[]): KernelMap | undefined {
-  const dot = m.name.lastIndexOf('.');
-  if (dot >= 0) return maps.find((k) => k.name.endsWith(m.name.slice(dot)));
-  return maps.find((k) => k.name === m.name.slice(0, 15));
+function kernelMapFor(m: BpfMap, maps: KernelMap[], vmMaps: readonly BpfMap[]): KernelMap | undefined {
+  if (isInternal(m)) {
+    const suffix = m.name.slice(m.name.lastIndexOf('.'));
+    return maps.find((k) => k.name.endsWith(suffix));
+  }
+  const same = maps.filter((k) => k.name === kernelName(m)).sort((a, b) => a.id - b.id);
+  if (same.length <= 1) return same[0];
+  const twins = vmMaps.filter((v) => !isInternal(v) && kernelName(v) === kernelName(m));
+  return twins.length === same.length ? same[twins.indexOf(m)] : undefined;
 }
 
 const BPFFS = '/sys/fs/bpf';
@@ -222,7 +239,9 @@ export function compareMapsAfterRuns(lab: Lab, pinName: string, c: MapRunCase): 
     throw new Error(`${BPFFS} already holds ${clash.join(', ')}: not ours to reuse or remove`);
   const progDir = path.join(lab.pinDir(pinName), 'progs');
   try {
-    run(['bpftool', 'prog', 'loadall', c.kernelObj ?? c.obj, progDir, ...(c.type ? ['type', c.type] : [])]);
+    if (c.load) c.load(c.kernelObj ?? c.obj, progDir);
+    else
+      run(['bpftool', 'prog', 'loadall', c.kernelObj ?? c.obj, progDir, ...(c.type ? ['type', c.type] : [])]);
     return compareLoaded(lab, vm, path.join(progDir, c.prog), c);
   } finally {
     const names = new Set(vm.maps.map((m) => m.name));
@@ -237,7 +256,7 @@ function compareLoaded(lab: Lab, vm: VmObject, progPin: string, c: MapRunCase): 
   const kmaps = programMaps(progPin);
   const ids = new Map<BpfMap, number>();
   for (const m of vm.maps) {
-    const k = kernelMapFor(m, kmaps);
+    const k = kernelMapFor(m, kmaps, vm.maps);
     if (!k) report.skipped[m.name] = 'not used by the program';
     else if (UNDUMPABLE.has(m.type)) report.skipped[m.name] = `type ${m.type}: bpftool does not dump entries`;
     else if (ARRAYS.has(m.type) && m.def.maxEntries * possibleCpus() > MAX_ARRAY_SLOTS)
@@ -248,7 +267,7 @@ function compareLoaded(lab: Lab, vm: VmObject, progPin: string, c: MapRunCase): 
   const batch: string[] = [];
   for (const [map, entries] of Object.entries(c.preload ?? {})) {
     const m = vm.map(map);
-    const k = m && kernelMapFor(m, kmaps);
+    const k = m && kernelMapFor(m, kmaps, vm.maps);
     if (!m || !k) throw new Error(`preload: no map ${map} used by ${c.prog}`);
     for (const [key, value] of entries) {
       batch.push(`map update id ${k.id} key hex ${pairs(key).join(' ')} value hex ${pairs(value).join(' ')}`);
