@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { loadObject } from '../../../src/core/elf/loadObject';
 import type { LoadedObject as VmObject } from '../../../src/core/elf/loadObject';
-import type { BpfMap } from '../../../src/core/maps/bpfMap';
+import type { BpfMap, MapDef } from '../../../src/core/maps/bpfMap';
 import { MapType } from '../../../src/core/maps/bpfMap';
 import { BpfSystem } from '../../../src/core/vm/bpfSystem';
 import { TestRunError } from '../../../src/core/vm/xdpBuffer';
@@ -41,6 +41,13 @@ export interface MapRunCase {
   load?: (obj: string, progDir: string) => void;
   /** Entries written through the user-space path before the first frame: map → [key hex, value hex]. */
   preload?: Record<string, [string, string][]>;
+  /**
+   * Inner maps created before the first frame and stored into a map-in-map's slot (`bpftool map
+   * create` + `map update … value pinned`; the VM's createMap + userUpdate), by outer map: katran's
+   * per-CPU LRUs in `lru_mapping`. Each is compared after every frame as `outer[keyhex]` (its name
+   * in the report and in `mask`).
+   */
+  inner?: Record<string, { key: string; def: Omit<MapDef, 'name'> }[]>;
   /**
    * Value byte ranges [from, to) zeroed on both sides before comparing, by map name (every entry)
    * or by `name:keyhex` (one entry): what differs by nature (bpf_ktime_get_ns timestamps, counters
@@ -218,6 +225,15 @@ function kernelMapFor(m: BpfMap, maps: KernelMap[], vmMaps: readonly BpfMap[]): 
 }
 
 const BPFFS = '/sys/fs/bpf';
+/** bpftool's names of the map types inner maps are made of. */
+const BPFTOOL_TYPE: Record<number, string> = {
+  [MapType.HASH]: 'hash',
+  [MapType.ARRAY]: 'array',
+  [MapType.PERCPU_HASH]: 'percpu_hash',
+  [MapType.PERCPU_ARRAY]: 'percpu_array',
+  [MapType.LRU_HASH]: 'lru_hash',
+  [MapType.LRU_PERCPU_HASH]: 'lru_percpu_hash',
+};
 
 /**
  * Loads `c.obj` in the kernel (programs pinned under lab.pinDir(pinName)) and in a VM of as many
@@ -273,6 +289,52 @@ function compareLoaded(lab: Lab, vm: VmObject, progPin: string, c: MapRunCase): 
       batch.push(`map update id ${k.id} key hex ${pairs(key).join(' ')} value hex ${pairs(value).join(' ')}`);
       const err = m.userUpdate(Buffer.from(key, 'hex'), new Uint8Array(Buffer.from(value, 'hex')), 0);
       if (err !== 0) throw new Error(`preload ${map}: the VM answered ${err}`);
+    }
+  }
+  for (const [outer, slots] of Object.entries(c.inner ?? {})) {
+    const m = vm.map(outer);
+    const k = m && kernelMapFor(m, kmaps, vm.maps);
+    if (!m || !k) throw new Error(`inner: no map ${outer} used by ${c.prog}`);
+    for (const { key, def } of slots) {
+      const name = `${outer}[${key}]`;
+      const pin = path.join(path.dirname(progPin), `..`, `inner_${outer}_${key}`);
+      run([
+        'bpftool',
+        'map',
+        'create',
+        pin,
+        'type',
+        BPFTOOL_TYPE[def.type] ?? String(def.type),
+        'key',
+        String(def.keySize),
+        'value',
+        String(def.valueSize),
+        'entries',
+        String(def.maxEntries),
+        'name',
+        `inner${key}`.slice(0, 15),
+        'flags',
+        String(def.flags),
+      ]);
+      run([
+        'bpftool',
+        'map',
+        'update',
+        'id',
+        String(k.id),
+        'key',
+        'hex',
+        ...pairs(key),
+        'value',
+        'pinned',
+        pin,
+      ]);
+      const innerMap = vm.system.createMap({ ...def, name });
+      const err = m.userUpdate(Buffer.from(key, 'hex'), innerMap, 0);
+      if (err !== 0) throw new Error(`inner ${name}: the VM answered ${err}`);
+      const id = (JSON.parse(run(['bpftool', '-j', 'map', 'show', 'pinned', pin]).stdout) as { id: number })
+        .id;
+      ids.set(innerMap, id);
     }
   }
   if (batch.length) {
