@@ -45,7 +45,7 @@ interface Case extends Omit<MapRunCase, 'obj' | 'frames'> {
   what: string;
   /** The kernel's retval on each frame: the preloaded entries were found where they should be. */
   verdicts: number[];
-  /** Entries the kernel must hold after the last frame (key=value as the report prints them). */
+  /** Entries the kernel must hold after the last frame (key=value as the report prints them; [] = none). */
   holds: Record<string, string[]>;
 }
 
@@ -115,26 +115,76 @@ const CASES: Case[] = [
       ],
     },
   },
+  {
+    file: 'lb_stats.bpf.c',
+    what: "katran's per-CPU LRUs: the running CPU's own LRU taken from an ARRAY_OF_MAPS slot user space filled",
+    prog: 'xdp_lb_stats',
+    preload: {
+      // 10.0.0.2:53/UDP is VIP 0, 10.0.0.2:80/TCP is VIP 1 (the key's last byte is padding).
+      vips: [
+        ['0a00000200351100', '0000000000000000'],
+        ['0a00000200500600', '0000000001000000'],
+      ],
+    },
+    // One LRU per CPU in lru_mapping's slots 0 and 1 (the template's type and sizes, as the kernel
+    // requires): the connections land in CPU 0's, conn_table stays empty.
+    inner: {
+      lru_mapping: ['00000000', '01000000'].map((key) => ({
+        key,
+        def: { type: 9, keySize: 16, valueSize: 16, maxEntries: 64, flags: 0 },
+      })),
+    },
+    mask: {
+      'lb_stats:04000000': [[0, 16]],
+      'lru_mapping[00000000]': [[8, 16]],
+      'lru_mapping[01000000]': [[8, 16]],
+    },
+    verdicts: [XDP_TX, XDP_TX, XDP_PASS, XDP_PASS, XDP_PASS, XDP_PASS, XDP_PASS, XDP_PASS, XDP_TX, XDP_TX],
+    holds: {
+      lb_stats: [
+        `00000000=${u64(2)}${u64(64 + 300)}|${z16}`,
+        `01000000=${u64(2)}${u64(128)}|${z16}`,
+        `05000000=${u64(2)}${u64(0)}|${z16}`,
+      ],
+      'lru_mapping[00000000]': [
+        // ports = source << 16 | dest of the network-order fields; pos = 1 + ((src ^ ports) & 1),
+        // then 4 bytes of padding (the masked atime follows).
+        `0a0000010a00000200350fa011000000=01000000${'00'.repeat(12)}`,
+        `0a0000010a00000200509c4006000000=01000000${'00'.repeat(12)}`,
+      ],
+      conn_table: [],
+      'lru_mapping[01000000]': [],
+    },
+  },
 ];
 
 for (const c of CASES) {
-  void test(`maps after runs, VM equals kernel: ${c.what} (${c.file})`, { skip: probe() }, async () => {
-    await withLab('xlrwm-', (lab) => {
-      const obj = compileBpf(fixture(c.file), path.join(lab.tmp, c.file.replace(/\.bpf\.c$/, '.o')));
-      const report = compareMapsAfterRuns(lab, c.file.replace(/\W/g, ''), {
-        ...c,
-        obj,
-        frames: FRAMES,
-      });
-      assert.deepEqual(report.diffs, []);
-      assert.deepEqual(report.skipped, {}, 'every map of the program was compared');
-      assert.deepEqual(report.verdicts, c.verdicts);
-      for (const [map, entries] of Object.entries(c.holds))
-        for (const e of entries)
-          assert.ok(
-            report.final[map]?.includes(e),
-            `${map} holds ${e}: ${JSON.stringify(report.final[map])}`,
-          );
-    });
-  });
+  for (const tier of ['js', 'wasm'] as const) {
+    void test(
+      `maps after runs, VM (${tier}) equals kernel: ${c.what} (${c.file})`,
+      { skip: probe() },
+      async () => {
+        await withLab('xlrwm-', (lab) => {
+          const obj = compileBpf(fixture(c.file), path.join(lab.tmp, c.file.replace(/\.bpf\.c$/, '.o')));
+          const report = compareMapsAfterRuns(lab, c.file.replace(/\W/g, ''), {
+            ...c,
+            obj,
+            frames: FRAMES,
+            tier,
+          });
+          assert.deepEqual(report.diffs, []);
+          assert.deepEqual(report.skipped, {}, 'every map of the program was compared');
+          assert.deepEqual(report.verdicts, c.verdicts);
+          for (const [map, entries] of Object.entries(c.holds)) {
+            if (entries.length === 0) assert.deepEqual(report.final[map], [], `${map} is empty`);
+            for (const e of entries)
+              assert.ok(
+                report.final[map]?.includes(e),
+                `${map} holds ${e}: ${JSON.stringify(report.final[map])}`,
+              );
+          }
+        });
+      },
+    );
+  }
 }

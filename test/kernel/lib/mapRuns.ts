@@ -9,6 +9,7 @@ import type { LoadedObject as VmObject } from '../../../src/core/elf/loadObject'
 import type { BpfMap, MapDef } from '../../../src/core/maps/bpfMap';
 import { MapType } from '../../../src/core/maps/bpfMap';
 import { BpfSystem } from '../../../src/core/vm/bpfSystem';
+import type { VmTier } from '../../../src/core/vm/compiler';
 import { TestRunError } from '../../../src/core/vm/xdpBuffer';
 import { run } from './exec';
 import type { Lab } from './lab';
@@ -31,6 +32,8 @@ export interface MapRunCase {
   kernelObj?: string;
   /** The program to run (function name). */
   prog: string;
+  /** The VM's compiler tier (default 'js'). */
+  tier?: VmTier;
   frames: [string, Uint8Array][];
   /** `bpftool prog loadall … type T` (sections libbpf does not know, e.g. loxilb's `xdp_packet_hook`). */
   type?: string;
@@ -247,7 +250,7 @@ const BPFTOOL_TYPE: Record<number, string> = {
 export function compareMapsAfterRuns(lab: Lab, pinName: string, c: MapRunCase): MapRunReport {
   const vm = loadObject(new Uint8Array(fs.readFileSync(c.obj)), {
     name: path.basename(c.obj).replace(/\..*$/, ''),
-    system: new BpfSystem({ possibleCpus: possibleCpus() }),
+    system: new BpfSystem({ possibleCpus: possibleCpus(), tier: c.tier ?? 'js' }),
   });
   const before = new Set(fs.readdirSync(BPFFS));
   const clash = vm.maps.filter((m) => before.has(m.name)).map((m) => m.name);
