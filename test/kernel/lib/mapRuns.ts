@@ -39,9 +39,17 @@ export interface MapRunCase {
   type?: string;
   /**
    * Loads the kernel side instead of `bpftool prog loadall`, pinning each program at `progDir/NAME`
-   * (objects libbpf refuses: a legacy `maps` section, loaded as samples/bpf's bpf_load.c does).
+   * (objects libbpf refuses: a legacy `maps` section, loaded as samples/bpf's bpf_load.c does; maps
+   * left at 0 entries for their loader to size). `vm` is the VM's load, its `sections` already
+   * written: the hook gives the kernel the same `.rodata`/`.data` contents.
    */
-  load?: (obj: string, progDir: string) => void;
+  load?: (obj: string, progDir: string, vm: VmObject) => void;
+  /**
+   * Whole contents of global-data sections before the load, by section (`.rodata`: hex), as
+   * bpf_map__set_initial_value writes them (pping's loader; static variables have no other way in).
+   * Written into the VM's map; needs `load` to give the kernel the same.
+   */
+  sections?: Record<string, string>;
   /** Entries written through the user-space path before the first frame: map → [key hex, value hex]. */
   preload?: Record<string, [string, string][]>;
   /**
@@ -258,7 +266,16 @@ export function compareMapsAfterRuns(lab: Lab, pinName: string, c: MapRunCase): 
     throw new Error(`${BPFFS} already holds ${clash.join(', ')}: not ours to reuse or remove`);
   const progDir = path.join(lab.pinDir(pinName), 'progs');
   try {
-    if (c.load) c.load(c.kernelObj ?? c.obj, progDir);
+    for (const [section, value] of Object.entries(c.sections ?? {})) {
+      const m = vm.maps.find((x) => x.name.endsWith(section));
+      const bytes = new Uint8Array(Buffer.from(value, 'hex'));
+      if (!m || m.def.valueSize !== bytes.length)
+        throw new Error(`sections: no ${section} of ${bytes.length} bytes`);
+      if (m.userUpdate(new Uint8Array(4), bytes, 0) !== 0)
+        throw new Error(`sections: the VM refused ${section}`);
+    }
+    if (c.sections && !c.load) throw new Error('sections: bpftool loadall cannot set them; give a load hook');
+    if (c.load) c.load(c.kernelObj ?? c.obj, progDir, vm);
     else
       run(['bpftool', 'prog', 'loadall', c.kernelObj ?? c.obj, progDir, ...(c.type ? ['type', c.type] : [])]);
     return compareLoaded(lab, vm, path.join(progDir, c.prog), c);
