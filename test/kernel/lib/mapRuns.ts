@@ -250,11 +250,27 @@ const BPFTOOL_TYPE: Record<number, string> = {
  * Loads `c.obj` in the kernel (programs pinned under lab.pinDir(pinName)) and in a VM of as many
  * CPUs as the machine, writes the preload entries on both sides, then runs every frame in both,
  * comparing the outcome and every dumpable map the program uses after each frame. Maps are found
- * through the program's map ids, not `pinmaps`: objects whose maps say `LIBBPF_PIN_BY_NAME`
+ * through the program's map ids, not their pins: objects whose maps say `LIBBPF_PIN_BY_NAME`
  * (xdp-tools, xdp-tutorial, xdp-cpumap-tc) make libbpf pin them in /sys/fs/bpf itself, where an
  * existing pin would be reused with its old contents, so the load is refused if one exists and the
  * pins it creates are removed at the end. Stops collecting after a dozen differences.
  */
+/**
+ * `bpftool prog loadall OBJ DIR/progs [type T] pinmaps DIR/maps`. The map pins matter: a PROG_ARRAY
+ * loses its entries when its last user reference goes (prog_array_map_clear from
+ * bpf_map_put_uref), so without them libbpf's `.values` slots would be gone once bpftool exits.
+ * pinmaps fails on maps libbpf pins by name itself (those pins hold the reference): load again
+ * without it then.
+ */
+function bpftoolLoad(obj: string, progDir: string, type: string | undefined): void {
+  const argv = ['bpftool', 'prog', 'loadall', obj, progDir, ...(type ? ['type', type] : [])];
+  const r = run([...argv, 'pinmaps', path.join(path.dirname(progDir), 'maps')], { allowFailure: true });
+  if (r.status === 0) return;
+  if (!/already has pin path/.test(r.stderr)) throw new Error(`${argv.join(' ')} pinmaps …: ${r.stderr}`);
+  fs.rmSync(progDir, { recursive: true, force: true });
+  run(argv);
+}
+
 export function compareMapsAfterRuns(lab: Lab, pinName: string, c: MapRunCase): MapRunReport {
   const vm = loadObject(new Uint8Array(fs.readFileSync(c.obj)), {
     name: path.basename(c.obj).replace(/\..*$/, ''),
@@ -276,8 +292,7 @@ export function compareMapsAfterRuns(lab: Lab, pinName: string, c: MapRunCase): 
     }
     if (c.sections && !c.load) throw new Error('sections: bpftool loadall cannot set them; give a load hook');
     if (c.load) c.load(c.kernelObj ?? c.obj, progDir, vm);
-    else
-      run(['bpftool', 'prog', 'loadall', c.kernelObj ?? c.obj, progDir, ...(c.type ? ['type', c.type] : [])]);
+    else bpftoolLoad(c.kernelObj ?? c.obj, progDir, c.type);
     return compareLoaded(lab, vm, path.join(progDir, c.prog), c);
   } finally {
     const names = new Set(vm.maps.map((m) => m.name));
