@@ -20,7 +20,7 @@ import { helperArgs } from '../../src/core/helpers/helperTable';
 import { acquireKernelLock } from './lib/lock';
 import { compileBpf } from './lib/compile';
 import { withLab } from './lib/lab';
-import { compareMapsAfterRuns } from './lib/mapRuns';
+import { compareMapsAfterRuns, legacyLoad } from './lib/mapRuns';
 import { probe } from './lib/probe';
 
 const root = path.resolve(__dirname, '../..');
@@ -49,6 +49,11 @@ interface Fixture {
    * libbpf cannot open the object (a `maps` section, Cilium's constants), while the VM loads the plain one.
    */
   twin?: boolean;
+  /**
+   * The kernel loads the VM's own object as samples/bpf's bpf_load.c did (legacyLoad.py: maps from
+   * `struct bpf_map_def`, relocations to their fds, raw BPF_PROG_LOAD), not a twin.
+   */
+  legacy?: boolean;
   /** Rewrites the VM's copy of the object (what clang cannot emit any more, e.g. old LLVM's e_machine 0). */
   patch?: (bytes: Uint8Array) => void;
 }
@@ -98,6 +103,12 @@ const FIXTURES: Fixture[] = [
     patch: (b) => b.fill(0, 18, 20),
   },
   {
+    file: 'test/fixtures/programs/realworld/oldclang_notype.bpf.c',
+    what: "pre-10 clang's object as is, the kernel side loaded as bpf_load.c did",
+    legacy: true,
+    patch: (b) => b.fill(0, 18, 20),
+  },
+  {
     file: 'test/fixtures/programs/realworld/cil_btf_config.bpf.c',
     what: 'Cilium ≥ 1.16: BTF calls map with CILIUM_PIN_REPLACE, a 16-byte .rodata.config variable',
     twin: true,
@@ -107,7 +118,7 @@ const FIXTURES: Fixture[] = [
 for (const fx of FIXTURES) {
   void test(
     `real-world construct, VM equals kernel: ${fx.what} (${path.basename(fx.file)})`,
-    { skip: fx.skip ?? probe(), todo: fx.todo },
+    { skip: fx.skip ?? probe(fx.legacy ? { tools: ['python3'] } : {}), todo: fx.todo },
     async () => {
       await withLab('xlrw-', (lab) => {
         const base = path.basename(fx.file).replace(/\.bpf\.c$/, '');
@@ -132,9 +143,10 @@ for (const fx of FIXTURES) {
         names.forEach((name, i) => {
           const report = compareMapsAfterRuns(lab, `${base.replace(/\W/g, '')}${i}`, {
             obj: objFile,
-            kernelObj,
+            kernelObj: fx.legacy ? objFile : kernelObj,
             prog: name,
             frames: FRAMES,
+            ...(fx.legacy ? { load: legacyLoad } : {}),
           });
           assert.deepEqual(report.diffs, [], name);
         });

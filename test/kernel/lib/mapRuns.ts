@@ -399,3 +399,11 @@ function compareLoaded(lab: Lab, vm: VmObject, progPin: string, c: MapRunCase): 
 
 /** "0a0b" → ["0a", "0b"] (bpftool's hex arguments). */
 const pairs = (h: string): string[] => h.match(/../g) ?? [];
+
+/**
+ * A `load` hook for objects with a legacy `maps` section (pre-10 clang, PREVAIL's corpus), which
+ * libbpf >= 1.0 refuses: legacyLoad.py does what samples/bpf's bpf_load.c did.
+ */
+export function legacyLoad(obj: string, progDir: string): void {
+  run(['python3', path.join(__dirname, 'legacyLoad.py'), obj, progDir]);
+}
