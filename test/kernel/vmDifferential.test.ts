@@ -11,13 +11,13 @@ import type { LoadedObject } from '../../src/core/elf/loadObject';
 import { buildFrame } from '../../src/core/packet/frameBuilder';
 import type { FrameSpec } from '../../src/core/packet/frameBuilder';
 import { BpfSystem } from '../../src/core/vm/bpfSystem';
-import { TestRunError } from '../../src/core/vm/xdpBuffer';
 import { mapDump, mapUpdate, loadAll } from './lib/bpftool';
 import type { LoadedObject as KernelObject } from './lib/bpftool';
 import { compileBpf } from './lib/compile';
 import { run } from './lib/exec';
 import { withLab } from './lib/lab';
 import { probe } from './lib/probe';
+import { kernelRun, vmRun } from './lib/testRuns';
 
 const root = path.resolve(__dirname, '../..');
 const corpus = path.join(root, 'test/fixtures/programs');
@@ -123,54 +123,6 @@ const PROGRAMS: Program[] = [
 const ID_VALUES = new Set([3, 12, 13]);
 /** QUEUE, STACK, RINGBUF: bpftool cannot dump them. */
 const UNDUMPABLE = new Set([22, 23, 27]);
-
-interface Outcome {
-  retval?: number;
-  dataOut?: string;
-  error?: string;
-}
-
-function kernelRun(pin: string, frame: Uint8Array, dir: string): Outcome {
-  const inFile = path.join(dir, 'in.bin');
-  const outFile = path.join(dir, 'out.bin');
-  fs.writeFileSync(inFile, frame);
-  fs.rmSync(outFile, { force: true });
-  const r = run(
-    [
-      'taskset',
-      '-c',
-      '0',
-      'bpftool',
-      'prog',
-      'run',
-      'pinned',
-      pin,
-      'data_in',
-      inFile,
-      'data_out',
-      outFile,
-      'data_size_out',
-      '65536',
-    ],
-    { allowFailure: true },
-  );
-  const m = /Return value: (\d+)/.exec(r.stdout);
-  if (r.status !== 0 || !m) return { error: 'refused' };
-  return { retval: Number(m[1]), dataOut: hex(new Uint8Array(fs.readFileSync(outFile))) };
-}
-
-function vmRun(obj: LoadedObject, prog: string, frame: Uint8Array): Outcome {
-  const p = obj.program(prog);
-  if (!p) return { error: `no program ${prog}` };
-  try {
-    const r = p.testRun(frame, { cpu: 0 });
-    if (r.fault) return { error: `fault: ${r.fault.message} at ${r.fault.line ?? r.fault.pc}` };
-    return { retval: r.retval, dataOut: hex(r.dataOut) };
-  } catch (e) {
-    if (e instanceof TestRunError) return { error: 'refused' };
-    throw e;
-  }
-}
 
 /** Entries as sorted "key=value" strings; per-CPU values joined; empty DEVMAP slots skipped. */
 function kernelEntries(dump: unknown[], progArray: boolean): string[] {

@@ -10,8 +10,8 @@ import type { BpfMap, MapDef } from '../../../src/core/maps/bpfMap';
 import { MapType } from '../../../src/core/maps/bpfMap';
 import { BpfSystem } from '../../../src/core/vm/bpfSystem';
 import type { VmTier } from '../../../src/core/vm/compiler';
-import { TestRunError } from '../../../src/core/vm/xdpBuffer';
 import { run } from './exec';
+import { kernelRun, vmRun } from './testRuns';
 import type { Lab } from './lab';
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
@@ -144,54 +144,6 @@ function vmEntries(m: BpfMap, masks: Masks): string[] {
     })
     .filter((s) => !(ARRAYS.has(m.type) && zero(s.split('=')[1]!)))
     .sort();
-}
-
-interface Outcome {
-  retval?: number;
-  dataOut?: string;
-  error?: string;
-}
-
-function kernelRun(pin: string, frame: Uint8Array, dir: string): Outcome {
-  const inFile = path.join(dir, 'maprun-in.bin');
-  const outFile = path.join(dir, 'maprun-out.bin');
-  fs.writeFileSync(inFile, frame);
-  fs.rmSync(outFile, { force: true });
-  const r = run(
-    [
-      'taskset',
-      '-c',
-      '0',
-      'bpftool',
-      'prog',
-      'run',
-      'pinned',
-      pin,
-      'data_in',
-      inFile,
-      'data_out',
-      outFile,
-      'data_size_out',
-      '65536',
-    ],
-    { allowFailure: true },
-  );
-  const m = /Return value: (\d+)/.exec(r.stdout);
-  if (r.status !== 0 || !m) return { error: 'refused' };
-  return { retval: Number(m[1]), dataOut: hex(new Uint8Array(fs.readFileSync(outFile))) };
-}
-
-function vmRun(obj: VmObject, prog: string, frame: Uint8Array): Outcome {
-  const p = obj.program(prog);
-  if (!p) return { error: `no program ${prog}` };
-  try {
-    const r = p.testRun(frame, { cpu: 0 });
-    if (r.fault) return { error: `fault: ${r.fault.message} at ${r.fault.line ?? r.fault.pc}` };
-    return { retval: r.retval, dataOut: hex(r.dataOut) };
-  } catch (e) {
-    if (e instanceof TestRunError) return { error: 'refused' };
-    throw e;
-  }
 }
 
 /** A map of the loaded program as the kernel names it (BPF_OBJ_NAME_LEN: 15 characters). */
