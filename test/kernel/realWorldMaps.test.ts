@@ -49,6 +49,39 @@ interface Case extends Omit<MapRunCase, 'obj' | 'frames'> {
   holds: Record<string, string[]>;
 }
 
+// lb_stats.bpf.c's two cases (a shared LRU, then per-CPU LRUs) see the same VIPs and frames.
+const LB_PRELOAD: Case['preload'] = {
+  // 10.0.0.2:53/UDP is VIP 0, 10.0.0.2:80/TCP is VIP 1 (the key's last byte is padding).
+  vips: [
+    ['0a00000200351100', '0000000000000000'],
+    ['0a00000200500600', '0000000001000000'],
+  ],
+};
+const LB_VERDICTS = [
+  XDP_TX,
+  XDP_TX,
+  XDP_PASS,
+  XDP_PASS,
+  XDP_PASS,
+  XDP_PASS,
+  XDP_PASS,
+  XDP_PASS,
+  XDP_TX,
+  XDP_TX,
+];
+const LB_STATS = [
+  `00000000=${u64(2)}${u64(64 + 300)}|${z16}`,
+  `01000000=${u64(2)}${u64(128)}|${z16}`,
+  `05000000=${u64(2)}${u64(0)}|${z16}`,
+];
+/** The two connections, in whichever LRU the program used. */
+const LB_CONNS = [
+  // ports = source << 16 | dest of the network-order fields; pos = 1 + ((src ^ ports) & 1),
+  // then 4 bytes of padding (the masked atime follows).
+  `0a0000010a00000200350fa011000000=01000000${'00'.repeat(12)}`,
+  `0a0000010a00000200509c4006000000=01000000${'00'.repeat(12)}`,
+];
+
 const CASES: Case[] = [
   {
     file: 'flow_table.bpf.c',
@@ -91,41 +124,20 @@ const CASES: Case[] = [
     file: 'lb_stats.bpf.c',
     what: "katran's per-VIP stats, new-connection rate counter and LRU connection table, xdp-tutorial's datarec",
     prog: 'xdp_lb_stats',
-    preload: {
-      // 10.0.0.2:53/UDP is VIP 0, 10.0.0.2:80/TCP is VIP 1 (the key's last byte is padding).
-      vips: [
-        ['0a00000200351100', '0000000000000000'],
-        ['0a00000200500600', '0000000001000000'],
-      ],
-    },
+    preload: LB_PRELOAD,
     // The rate counter depends on the clock (its count restarts each second); atime is a timestamp.
     mask: { 'lb_stats:04000000': [[0, 16]], conn_table: [[8, 16]] },
-    verdicts: [XDP_TX, XDP_TX, XDP_PASS, XDP_PASS, XDP_PASS, XDP_PASS, XDP_PASS, XDP_PASS, XDP_TX, XDP_TX],
+    verdicts: LB_VERDICTS,
     holds: {
-      lb_stats: [
-        `00000000=${u64(2)}${u64(64 + 300)}|${z16}`,
-        `01000000=${u64(2)}${u64(128)}|${z16}`,
-        `05000000=${u64(2)}${u64(0)}|${z16}`,
-      ],
-      conn_table: [
-        // ports = source << 16 | dest of the network-order fields; pos = 1 + ((src ^ ports) & 1),
-        // then 4 bytes of padding (the masked atime follows).
-        `0a0000010a00000200350fa011000000=01000000${'00'.repeat(12)}`,
-        `0a0000010a00000200509c4006000000=01000000${'00'.repeat(12)}`,
-      ],
+      lb_stats: LB_STATS,
+      conn_table: LB_CONNS,
     },
   },
   {
     file: 'lb_stats.bpf.c',
     what: "katran's per-CPU LRUs: the running CPU's own LRU taken from an ARRAY_OF_MAPS slot user space filled",
     prog: 'xdp_lb_stats',
-    preload: {
-      // 10.0.0.2:53/UDP is VIP 0, 10.0.0.2:80/TCP is VIP 1 (the key's last byte is padding).
-      vips: [
-        ['0a00000200351100', '0000000000000000'],
-        ['0a00000200500600', '0000000001000000'],
-      ],
-    },
+    preload: LB_PRELOAD,
     // One LRU per CPU in lru_mapping's slots 0 and 1 (the template's type and sizes, as the kernel
     // requires): the connections land in CPU 0's, conn_table stays empty.
     inner: {
@@ -139,19 +151,10 @@ const CASES: Case[] = [
       'lru_mapping[00000000]': [[8, 16]],
       'lru_mapping[01000000]': [[8, 16]],
     },
-    verdicts: [XDP_TX, XDP_TX, XDP_PASS, XDP_PASS, XDP_PASS, XDP_PASS, XDP_PASS, XDP_PASS, XDP_TX, XDP_TX],
+    verdicts: LB_VERDICTS,
     holds: {
-      lb_stats: [
-        `00000000=${u64(2)}${u64(64 + 300)}|${z16}`,
-        `01000000=${u64(2)}${u64(128)}|${z16}`,
-        `05000000=${u64(2)}${u64(0)}|${z16}`,
-      ],
-      'lru_mapping[00000000]': [
-        // ports = source << 16 | dest of the network-order fields; pos = 1 + ((src ^ ports) & 1),
-        // then 4 bytes of padding (the masked atime follows).
-        `0a0000010a00000200350fa011000000=01000000${'00'.repeat(12)}`,
-        `0a0000010a00000200509c4006000000=01000000${'00'.repeat(12)}`,
-      ],
+      lb_stats: LB_STATS,
+      'lru_mapping[00000000]': LB_CONNS,
       conn_table: [],
       'lru_mapping[01000000]': [],
     },
