@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { formatEvent } from '../trace/tracepoints';
 import {
+  cpumap,
   pair,
   pass,
   prog,
@@ -20,7 +21,7 @@ const enqueues = (r: ReturnType<typeof simulate>): string[] =>
 
 function cpumapRun(qsize: number, cpumapProg?: ReturnType<typeof prog>) {
   const sys = system();
-  const cm = sys.createMap({ name: 'cpu_map', type: 16, keySize: 4, valueSize: 8, maxEntries: 2, flags: 0 });
+  const cm = cpumap(sys, 'cpu_map', 2, 8);
   return simulate(
     {
       cpus: 2,

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
+  cpumap,
   devmap,
   eventLines,
   pair,
@@ -104,14 +105,7 @@ describe('generic mode (§3.7)', () => {
 
   it('§8.28: generic cpumap: one enqueue event per skb; a full ring is ENOSPC with drops=1', () => {
     const sys = system();
-    const cm = sys.createMap({
-      name: 'cpu_map',
-      type: 16,
-      keySize: 4,
-      valueSize: 4,
-      maxEntries: 2,
-      flags: 0,
-    });
+    const cm = cpumap(sys);
     const r = simulate(
       {
         devices: [{ name: 'eth0', kind: 'nic', xdp: { program: 'r', mode: 'generic' } }],

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
+  cpumap,
   devmap,
   eventLines,
   pair,
@@ -84,14 +85,7 @@ describe('live test-run traffic', () => {
 
   it('§8.26: cpumap with a ring of 4 on the batch CPU keeps 4 of 20', () => {
     const sys = system();
-    const cm = sys.createMap({
-      name: 'cpu_map',
-      type: 16,
-      keySize: 4,
-      valueSize: 4,
-      maxEntries: 2,
-      flags: 0,
-    });
+    const cm = cpumap(sys);
     const r = simulate(
       {
         devices: quad({ a0: { xdp: { program: 'r' } } }),
@@ -110,14 +104,7 @@ describe('live test-run traffic', () => {
     // to the call's CPU the enqueues are 8/4, 8/8, 8/8 and its kthread processes 4.
     const run = (cpu: number) => {
       const sys = system();
-      const cm = sys.createMap({
-        name: 'cpu_map',
-        type: 16,
-        keySize: 4,
-        valueSize: 4,
-        maxEntries: 2,
-        flags: 0,
-      });
+      const cm = cpumap(sys);
       return simulate(
         {
           cpus: 2,

@@ -85,6 +85,11 @@ export function devmap(sys: BpfSystem, name = 'tx_port', maxEntries = 8, valueSi
   return sys.createMap({ name, type: 14, keySize: 4, valueSize, maxEntries, flags: 0 });
 }
 
+/** A BPF_MAP_TYPE_CPUMAP (values: qsize, or qsize + a program fd when `valueSize` is 8). */
+export function cpumap(sys: BpfSystem, name = 'cpu_map', maxEntries = 2, valueSize = 4): BpfMap {
+  return sys.createMap({ name, type: 16, keySize: 4, valueSize, maxEntries, flags: 0 });
+}
+
 /** The structured frame most mechanism tests send: Ethernet/IPv4/UDP to port 9. */
 export const udp = { udp: { dst: '10.0.0.2', dport: 9 } };
 
