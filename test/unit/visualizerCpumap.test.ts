@@ -23,7 +23,7 @@ import {
   waitForGraph,
   type VisualizerPageSite,
 } from './visualizerPage';
-import { pair, pass, prog, redirect, redirectMap, simulate, system } from './xdp/programDoubles';
+import { cpumap, pair, pass, prog, redirect, redirectMap, simulate, system } from './xdp/programDoubles';
 
 const root = path.resolve(import.meta.dirname, '../..');
 
@@ -44,7 +44,7 @@ function ringScenario(): { result: SimulationResult; model: VisModel } {
   const file = path.join(root, 'test/kernel/scenarios/testrun-cpumap-ring.xdpscenario.json');
   const json = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
   const sys = system(2);
-  const cm = sys.createMap({ name: 'cpu_map', type: 16, keySize: 4, valueSize: 4, maxEntries: 2, flags: 0 });
+  const cm = cpumap(sys);
   const result = simulate(json, { redir_cpu0: prog('redir_cpu0', (_b, c) => redirectMap(c, cm, 0)) }, [cm]);
   return { result, model: viewModel(result, json, 'cpumap ring') };
 }
@@ -52,7 +52,7 @@ function ringScenario(): { result: SimulationResult; model: VisModel } {
 /** 20 frames in one NAPI poll on CPU 0 into entry 1 (CPU 1, qsize 64) whose program passes, drops, redirects. */
 function programScenario(): { result: SimulationResult; model: VisModel } {
   const sys = system(2);
-  const cm = sys.createMap({ name: 'cpu_map', type: 16, keySize: 4, valueSize: 8, maxEntries: 2, flags: 0 });
+  const cm = cpumap(sys, 'cpu_map', 2, 8);
   const json = {
     cpus: 2,
     devices: [
@@ -125,7 +125,7 @@ void test('cpumap qsize 4, 20 frames in one batch: enqueue 8/4, 8/8, 4/4 → rin
 void test('generic mode: each skb goes straight into the ring (no bulk queue card); a full ring drops it with ENOSPC', () => {
   // §8.28: qsize 1, 5 skbs in one poll → 1 in the ring, 4 ring-full drops, the kthread takes the one.
   const sys = system(2);
-  const cm = sys.createMap({ name: 'cpu_map', type: 16, keySize: 4, valueSize: 4, maxEntries: 2, flags: 0 });
+  const cm = cpumap(sys);
   const json = {
     cpus: 2,
     devices: [{ name: 'eth0', kind: 'nic', xdp: { program: 'r', mode: 'generic' } }],
