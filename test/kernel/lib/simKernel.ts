@@ -28,34 +28,19 @@ const DIR = SCENARIO_DIR;
 const MARKER_TX = { name: 'xsm1', index: 4098 };
 const MARKER_RX = { name: 'xsm0', index: 4099 };
 
-/** The live-frames test-run driver (scenarios/livetr.c), built once with gcc and libbpf. */
-let livetrPath: string | undefined;
-function livetr(tmp: string): string {
-  if (!livetrPath || !fs.existsSync(livetrPath)) {
-    livetrPath = path.join(tmp, 'livetr');
-    run(['gcc', '-O1', '-o', livetrPath, path.join(DIR, 'livetr.c'), '-lbpf']);
+/**
+ * The scenarios' C helpers, each built once with gcc and libbpf: livetr.c (the live-frames test-run
+ * driver), mapupd.c (the devmap/cpumap-with-program writer), xsksock.c (the AF_XDP socket holder).
+ */
+const built = new Map<string, string>();
+function helper(name: 'livetr' | 'mapupd' | 'xsksock', tmp: string): string {
+  let exe = built.get(name);
+  if (!exe || !fs.existsSync(exe)) {
+    exe = path.join(tmp, name);
+    run(['gcc', '-O1', '-o', exe, path.join(DIR, `${name}.c`), '-lbpf']);
+    built.set(name, exe);
   }
-  return livetrPath;
-}
-
-/** The devmap/cpumap-with-program writer (scenarios/mapupd.c), built once. */
-let mapupdPath: string | undefined;
-function mapupd(tmp: string): string {
-  if (!mapupdPath || !fs.existsSync(mapupdPath)) {
-    mapupdPath = path.join(tmp, 'mapupd');
-    run(['gcc', '-O1', '-o', mapupdPath, path.join(DIR, 'mapupd.c'), '-lbpf']);
-  }
-  return mapupdPath;
-}
-
-/** The AF_XDP socket holder (scenarios/xsksock.c), built once. */
-let xsksockPath: string | undefined;
-function xsksock(tmp: string): string {
-  if (!xsksockPath || !fs.existsSync(xsksockPath)) {
-    xsksockPath = path.join(tmp, 'xsksock');
-    run(['gcc', '-O1', '-o', xsksockPath, path.join(DIR, 'xsksock.c'), '-lbpf']);
-  }
-  return xsksockPath;
+  return exe;
 }
 
 /** Starts a socket holder and resolves once its socket is in the map ("ready"). */
@@ -262,7 +247,7 @@ async function runInKernel(
               ...(x.sg ? ['sg'] : []),
             ]
           : ['unbound'];
-        await startXsk(lab, [xsksock(lab.tmp), m.pin, String(key), ...args]);
+        await startXsk(lab, [helper('xsksock', lab.tmp), m.pin, String(key), ...args]);
       } else if (typeof v === 'object' && valueSize === 8 && ('ifindex' in v || 'qsize' in v)) {
         // {ifindex|qsize, program fd} (bpf_devmap_val / bpf_cpumap_val), written by scenarios/mapupd.c.
         const progName = 'program' in v ? v.program : undefined;
@@ -274,7 +259,7 @@ async function runInKernel(
         const key = new DataView(mapValueBytes(e.key, sc).buffer).getUint32(0, true);
         const val = new DataView(num.buffer).getUint32(0, true);
         const pin = fn === undefined ? '-' : (loaded.progs[fn] as { pin: string }).pin;
-        lab.exec('r', [mapupd(lab.tmp), m.pin, String(key), String(val), pin]);
+        lab.exec('r', [helper('mapupd', lab.tmp), m.pin, String(key), String(val), pin]);
       } else mapUpdate(m.pin, mapValueBytes(e.key, sc), mapValueBytes(e.value, sc), ns);
     }
   }
@@ -309,7 +294,7 @@ async function runInKernel(
         'taskset',
         '-c',
         String(t.cpu),
-        livetr(lab.tmp),
+        helper('livetr', lab.tmp),
         (loaded.progs[fn] as { pin: string }).pin,
         String(dev?.ifindex ?? 0),
         String(t.count),
